@@ -1,0 +1,5 @@
+"""`python -m pipeflow` runs the command line."""
+
+from pipeflow.cli import main
+
+main()

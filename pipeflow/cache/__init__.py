@@ -1,0 +1,1 @@
+"""Fingerprints of code and values, and the cache keys built from them."""

@@ -1,0 +1,1 @@
+"""Config: text -> a validated pipeline model."""

@@ -1,0 +1,208 @@
+"""Turning a read document into the pipeline model, noting every value that cannot be used."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pipeflow.config.reader import Document
+from pipeflow.errors import Problem
+from pipeflow.model.durations import parse_duration
+from pipeflow.model.pipeline import (
+    ExecutorConfig,
+    Pipeline,
+    ResultsConfig,
+    ResultSpec,
+    RetryPolicy,
+    Schedule,
+    Step,
+)
+from pipeflow.model.refs import ReferenceSyntaxError, parse_string
+
+
+class Builder:
+    """Builds a Pipeline from a document; bad values become problems, not exceptions."""
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self.problems: list[Problem] = []
+
+    def fail(self, path: list[str | int], message: str, hint: str | None = None) -> None:
+        self.problems.append(self.document.problem(path, message, hint=hint))
+
+    def parsed(self, path: list[str | int], value: Any) -> Any:
+        """Parse references in a value, reporting each syntax error where it is."""
+        if isinstance(value, Mapping):
+            return {k: self.parsed([*path, k], v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.parsed([*path, i], v) for i, v in enumerate(value)]
+        if isinstance(value, str):
+            try:
+                return parse_string(value)
+            except ReferenceSyntaxError as error:
+                self.fail(path, str(error), error.hint)
+                return None
+        return value
+
+    def duration(self, path: list[str | int], value: Any, default: float | None) -> float | None:
+        if value is None:
+            return default
+        try:
+            return parse_duration(value)
+        except (ValueError, TypeError) as error:
+            self.fail(path, str(error))
+            return default
+
+    def build(self) -> Pipeline:
+        data = self.document.data if isinstance(self.document.data, Mapping) else {}
+        source = Path(self.document.file).resolve()
+        defaults = _mapping(data.get("defaults"))
+        default_retry = RetryPolicy(
+            retries=_int(defaults.get("retries"), 0),
+            delay=self.duration(["defaults", "retry_delay"], defaults.get("retry_delay"), 1.0)
+            or 0.0,
+            backoff=_number(defaults.get("retry_backoff"), 1.0),
+        )
+        default_timeout = self.duration(["defaults", "timeout"], defaults.get("timeout"), None)
+        default_cache = defaults.get("cache", True) is not False
+        steps: dict[str, Step] = {}
+        for name, raw in _mapping(data.get("steps")).items():
+            if isinstance(raw, Mapping):
+                steps[str(name)] = self.step(
+                    str(name), raw, default_retry, default_timeout, default_cache
+                )
+        results = _mapping(data.get("results"))
+        executor = _mapping(data.get("executor"))
+        return Pipeline(
+            name=str(data.get("name") or source.stem),
+            description=_text(data.get("description")),
+            steps=steps,
+            source=str(source),
+            project_dir=str(source.parent),
+            params=_mapping(data.get("params")),
+            params_schema=_mapping(data.get("params_schema")) or None,
+            results=ResultsConfig(
+                root=self.parsed(["results", "root"], results.get("root", "data/processed")),
+                storage_options=self.parsed(
+                    ["results", "storage_options"], _mapping(results.get("storage_options"))
+                ),
+                persist=results.get("persist", True) is not False,
+            ),
+            executor=ExecutorConfig(
+                type=str(executor.get("type", "sequential")),
+                workers=_optional_int(executor.get("workers")),
+                address=_text(executor.get("address")),
+                threads_per_worker=_optional_int(executor.get("threads_per_worker")),
+            ),
+            schedules=tuple(self.schedules(data.get("schedules"))),
+            allow_imports=tuple(str(x) for x in _list(data.get("allow_imports"))),
+            outputs=self.parsed(["outputs"], _mapping(data.get("outputs"))),
+            config_hash=hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+            if source.is_file()
+            else "",
+        )
+
+    def step(
+        self,
+        name: str,
+        raw: Mapping[str, Any],
+        default_retry: RetryPolicy,
+        default_timeout: float | None,
+        default_cache: bool,
+    ) -> Step:
+        path: list[str | int] = ["steps", name]
+        result = raw.get("result")
+        if result is False:
+            spec = ResultSpec(persist=False)
+        else:
+            result = _mapping(result)
+            spec = ResultSpec(
+                persist=True,
+                target=_text(result.get("target")),
+                format=_text(result.get("format")),
+                root=self.parsed([*path, "result", "root"], result["root"])
+                if "root" in result
+                else None,
+            )
+        retry = RetryPolicy(
+            retries=_int(raw.get("retries"), default_retry.retries),
+            delay=self.duration([*path, "retry_delay"], raw.get("retry_delay"), default_retry.delay)
+            or 0.0,
+            backoff=_number(raw.get("retry_backoff"), default_retry.backoff),
+        )
+        timeout = (
+            self.duration([*path, "timeout"], raw["timeout"], None)
+            if "timeout" in raw
+            else default_timeout
+        )
+        return Step(
+            name=name,
+            run=_text(raw.get("run")),
+            pipeline=_text(raw.get("pipeline")),
+            inputs=self.parsed([*path, "inputs"], _mapping(raw.get("inputs"))),
+            after=tuple(str(x) for x in _list(raw.get("after"))),
+            outputs=tuple(str(x) for x in _list(raw.get("outputs"))),
+            result=spec,
+            cache=raw.get("cache", default_cache) is not False,
+            retry=retry,
+            timeout=timeout,
+            foreach=self.parsed([*path, "foreach"], raw.get("foreach")),
+            item_name=_text(raw.get("as")),
+            when=self.parsed([*path, "when"], raw.get("when")),
+            params=self.parsed([*path, "params"], _mapping(raw.get("params"))),
+            code_version=_text(raw.get("code_version")),
+            description=_text(raw.get("description")),
+            tags=tuple(str(x) for x in _list(raw.get("tags"))),
+        )
+
+    def schedules(self, raw: Any) -> list[Schedule]:
+        found: list[Schedule] = []
+        for index, item in enumerate(_list(raw)):
+            if not isinstance(item, Mapping):
+                continue
+            interval = None
+            if "interval" in item:
+                interval = self.duration(["schedules", index, "interval"], item["interval"], None)
+            found.append(
+                Schedule(
+                    cron=_text(item.get("cron")),
+                    timezone=_text(item.get("timezone")),
+                    interval=interval,
+                    params=_mapping(item.get("params")),
+                    start=_text(item.get("start")),
+                    end=_text(item.get("end")),
+                )
+            )
+        return found
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else []
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
+
+
+def _int(value: Any, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _optional_int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _number(value: Any, default: float) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return default

@@ -1,0 +1,338 @@
+"""Semantic checks: what a schema cannot see, each reported where it is in the file.
+
+In order: references (unknown steps, params, parts; a step using itself), `after`, cycles,
+`run` paths (allowed, importable, callable, inputs fitting the signature), foreach/as,
+result targets, schedules (cron, time zones), the executor, and the pipeline's outputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from pipeflow.config.reader import Document
+from pipeflow.config.suggest import did_you_mean
+from pipeflow.errors import Problem
+from pipeflow.importing import ImportProblem, check_allowed, signature_of, split_path
+from pipeflow.model.pipeline import EXECUTOR_TYPES, SINGLE_PART, Pipeline, Step
+from pipeflow.model.refs import Ref, Template, lookup_path
+from pipeflow.plan.graph import StepGraph
+from pipeflow.schedule.triggers import cron_problem, timezone_problem
+from pipeflow.storage import (
+    FORMAT_NAMES,
+    TargetFields,
+    TemplateError,
+    format_for_extension,
+    render_target,
+    template_fields,
+)
+
+Path = list[str | int]
+
+
+class Checker:
+    """Runs every semantic check on a built pipeline and collects the problems."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        document: Document,
+        *,
+        params: Mapping[str, Any],
+        check_code: bool = True,
+        skip_steps: frozenset[str] = frozenset(),
+    ) -> None:
+        self.pipeline = pipeline
+        self.document = document
+        self.params = params
+        self.check_code = check_code
+        self.skip_steps = skip_steps  # steps whose schema errors would make more checks noise
+        self.problems: list[Problem] = []
+
+    def fail(self, path: Path, message: str, hint: str | None = None, *, key: bool = False) -> None:
+        self.problems.append(self.document.problem(path, message, hint=hint, key=key))
+
+    def run(self) -> list[Problem]:
+        for name, step in self.pipeline.steps.items():
+            self.references(name, step)
+            self.after(name, step)
+            self.fan_out(name, step)
+            self.result(name, step)
+            if name not in self.skip_steps:
+                self.code(name, step)
+        self.cycles()
+        self.params_references()
+        self.store()
+        self.schedules()
+        self.executor()
+        self.outputs()
+        return self.problems
+
+    # -- references -------------------------------------------------------------------------
+
+    def references(self, name: str, step: Step) -> None:
+        for path, ref in _step_references(step):
+            full: Path = ["steps", name, *path]
+            if ref.scope == "steps":
+                self.step_reference(full, ref, name)
+            elif ref.scope == "params":
+                self.param_reference(full, ref)
+
+    def step_reference(self, path: Path, ref: Ref, user: str | None) -> None:
+        steps = self.pipeline.steps
+        if ref.step not in steps:
+            self.fail(
+                path,
+                f"`{ref.text}` names no step `{ref.step}`",
+                did_you_mean(ref.step, steps) or _listing("steps", steps),
+            )
+            return
+        if ref.step == user:
+            self.fail(
+                path,
+                f"step `{user}` uses its own value `{ref.text}`",
+                "a step can only use the values of other steps",
+            )
+            return
+        target = steps[ref.step]
+        if ref.part is not None and target.outputs and ref.part not in target.outputs:
+            self.fail(
+                path,
+                f"`{ref.text}`: step `{ref.step}` has no output `{ref.part}`",
+                did_you_mean(ref.part, target.outputs) or _listing("outputs", target.outputs),
+            )
+
+    def param_reference(self, path: Path, ref: Ref) -> None:
+        try:
+            lookup_path(self.params, ref.path)
+        except KeyError as missing:
+            name = str(missing.args[0])
+            level = name.split(".")[:-1]
+            try:
+                siblings = lookup_path(self.params, tuple(level)) if level else self.params
+            except KeyError:
+                siblings = {}
+            candidates = list(siblings) if isinstance(siblings, Mapping) else []
+            self.fail(
+                path,
+                f"`{ref.text}` names no param `{name}`",
+                did_you_mean(name.split(".")[-1], candidates)
+                or "declare it under `params:` at the top of the config",
+            )
+
+    def params_references(self) -> None:
+        for path, ref in _walk(self.pipeline.params, ["params"]):
+            if ref.scope not in ("env", "run"):
+                self.fail(
+                    path,
+                    f"`{ref.text}`: param defaults may only use `${{env.*}}` and `${{run.*}}`",
+                )
+
+    def after(self, name: str, step: Step) -> None:
+        for index, other in enumerate(step.after):
+            if other not in self.pipeline.steps:
+                self.fail(
+                    ["steps", name, "after", index],
+                    f"`after` names no step `{other}`",
+                    did_you_mean(other, self.pipeline.steps)
+                    or _listing("steps", self.pipeline.steps),
+                )
+            elif other == name:
+                self.fail(["steps", name, "after", index], f"step `{name}` cannot run after itself")
+
+    def cycles(self) -> None:
+        graph = StepGraph(self.pipeline.steps)
+        # A step naming itself is reported by the reference checks already.
+        for name, deps in list(graph.upstream.items()):
+            graph.upstream[name] = tuple(d for d in deps if d != name)
+        cycle = graph.find_cycle()
+        if cycle:
+            self.fail(
+                ["steps", cycle[0]],
+                "the steps depend on each other in a cycle: " + " -> ".join(cycle),
+                "remove one of these references or `after` entries",
+                key=True,
+            )
+
+    # -- code -------------------------------------------------------------------------------
+
+    def code(self, name: str, step: Step) -> None:
+        path: Path = ["steps", name]
+        if step.pipeline is not None:
+            self.fail(
+                [*path, "pipeline"],
+                "sub-pipelines (`pipeline:`) are not supported by this version of pipeflow yet",
+                "run the other pipeline on its own for now",
+            )
+            return
+        if step.run is None or not self.check_code:
+            return
+        try:
+            module, _ = split_path(step.run)
+            check_allowed(
+                module,
+                step.run,
+                project_dir=self.pipeline.project_dir,
+                allow=self.pipeline.allow_imports,
+            )
+            signature = signature_of(step.run)
+        except ImportProblem as problem:
+            self.fail([*path, "run"], problem.message, problem.hint)
+            return
+        given = list(step.inputs)
+        if step.item_name:
+            given.append(step.item_name)
+        for message, hint in signature.problems(given):
+            where: Path = [*path, "inputs"]
+            for input_name in step.inputs:
+                if f"`{input_name}`" in message:
+                    where = [*path, "inputs", input_name]
+            self.fail(where, f"step `{name}` ({step.run}): {message}", hint, key=True)
+
+    def fan_out(self, name: str, step: Step) -> None:
+        if step.foreach is not None and not step.item_name:
+            self.fail(
+                ["steps", name, "foreach"],
+                "`foreach` needs `as`: the input name that receives each item",
+                "add e.g. `as: item`",
+            )
+        if step.item_name and step.foreach is None:
+            self.fail(["steps", name, "as"], "`as` is only used together with `foreach`")
+        if step.foreach is not None:
+            self.fail(
+                ["steps", name, "foreach"],
+                "`foreach` is not supported by this version of pipeflow yet",
+            )
+        if isinstance(step.when, str) and not isinstance(step.when, Ref | Template):
+            self.fail(
+                ["steps", name, "when"],
+                f"`when` must be true, false or a reference such as `${{params.flag}}`, "
+                f"got {step.when!r}",
+            )
+
+    def result(self, name: str, step: Step) -> None:
+        spec = step.result
+        path: Path = ["steps", name, "result"]
+        if spec.format is not None and spec.format not in FORMAT_NAMES:
+            self.fail(
+                [*path, "format"],
+                f"unknown format `{spec.format}`",
+                did_you_mean(spec.format, FORMAT_NAMES) or _listing("formats", FORMAT_NAMES),
+            )
+        if spec.target is None:
+            return
+        try:
+            fields = template_fields(spec.target)
+        except TemplateError as error:
+            self.fail([*path, "target"], str(error))
+            return
+        if len(step.parts) > 1 and "output" not in fields:
+            self.fail(
+                [*path, "target"],
+                f"step `{name}` has {len(step.parts)} outputs but its target has no `{{output}}`",
+                "add `{output}` to the target so each output gets its own file",
+            )
+        if (
+            spec.format is None
+            and "ext" not in fields
+            and format_for_extension(spec.target) is None
+        ):
+            self.fail(
+                [*path, "target"],
+                f"cannot tell the format of `{spec.target}` from its extension",
+                "end it with one of "
+                + ", ".join(f".{f}" for f in FORMAT_NAMES)
+                + ", or set `format:`",
+            )
+        trial = TargetFields(
+            pipeline=self.pipeline.name,
+            step=name,
+            output=step.parts[0] if step.parts else SINGLE_PART,
+            run_id="run",
+            date=datetime.now(timezone.utc),
+            params=self.params,
+            key="0" * 8,
+            ext="bin",
+        )
+        try:
+            render_target(spec.target, trial)
+        except TemplateError as error:
+            self.fail([*path, "target"], str(error))
+
+    # -- the rest ---------------------------------------------------------------------------
+
+    def store(self) -> None:
+        for path, ref in _walk(self.pipeline.results.root, ["results", "root"]):
+            if ref.scope == "steps":
+                self.fail(path, "the results root cannot depend on a step's value")
+            elif ref.scope == "params":
+                self.param_reference(path, ref)
+
+    def schedules(self) -> None:
+        for index, schedule in enumerate(self.pipeline.schedules):
+            path: Path = ["schedules", index]
+            if schedule.cron is not None:
+                problem = cron_problem(schedule.cron)
+                if problem:
+                    self.fail([*path, "cron"], problem, "see https://crontab.guru for the syntax")
+            if schedule.timezone is not None:
+                problem = timezone_problem(schedule.timezone)
+                if problem:
+                    self.fail([*path, "timezone"], problem)
+            if schedule.interval is not None and schedule.interval <= 0:
+                self.fail([*path, "interval"], "an interval must be longer than zero")
+            for name in schedule.params:
+                if name not in self.pipeline.params:
+                    self.fail(
+                        [*path, "params", name],
+                        f"unknown param `{name}`",
+                        did_you_mean(name, self.pipeline.params),
+                        key=True,
+                    )
+
+    def executor(self) -> None:
+        kind = self.pipeline.executor.type
+        if kind not in EXECUTOR_TYPES:
+            self.fail(
+                ["executor", "type"],
+                f"unknown executor `{kind}`",
+                did_you_mean(kind, EXECUTOR_TYPES) or _listing("executors", EXECUTOR_TYPES),
+            )
+
+    def outputs(self) -> None:
+        for name, value in self.pipeline.outputs.items():
+            for path, ref in _walk(value, ["outputs", name]):
+                if ref.scope == "steps":
+                    self.step_reference(path, ref, None)
+
+
+def _listing(what: str, names: Any) -> str:
+    names = list(names)
+    if not names:
+        return f"there are no {what}"
+    shown = ", ".join(f"`{n}`" for n in names[:8])
+    return f"known {what}: {shown}" + (", ..." if len(names) > 8 else "")
+
+
+def _step_references(step: Step) -> Iterator[tuple[Path, Ref]]:
+    for name, value in step.inputs.items():
+        yield from _walk(value, ["inputs", name])
+    yield from _walk(step.foreach, ["foreach"])
+    yield from _walk(step.when, ["when"])
+    yield from _walk(dict(step.params), ["params"])
+
+
+def _walk(value: Any, path: Path) -> Iterator[tuple[Path, Ref]]:
+    if isinstance(value, Ref):
+        yield path, value
+    elif isinstance(value, Template):
+        for part in value.parts:
+            if isinstance(part, Ref):
+                yield path, part
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _walk(item, [*path, key])
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _walk(item, [*path, index])

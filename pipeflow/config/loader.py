@@ -1,0 +1,130 @@
+"""Loading a config: read, check against the schema, build, merge params, check semantics.
+
+Every stage runs even when an earlier one found problems, so that one report lists them
+all; the ConfigError is raised once, at the end, sorted by position in the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from pipeflow.config.build import Builder
+from pipeflow.config.checks import Checker
+from pipeflow.config.params import ParamSource, merge_params, parse_assignment, read_param_file
+from pipeflow.config.reader import Document, read_document
+from pipeflow.config.schema import schema_problems
+from pipeflow.errors import ConfigError, Problem
+from pipeflow.importing import use_project
+from pipeflow.model.pipeline import Pipeline
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A validated pipeline and the params merged for one run."""
+
+    pipeline: Pipeline
+    document: Document
+    params: dict[str, Any]
+
+
+def load(
+    path: str | Path,
+    *,
+    param_files: Sequence[str | Path] = (),
+    param_options: Sequence[str] = (),
+    params: Mapping[str, Any] | None = None,
+    schedule_params: Mapping[str, Any] | None = None,
+    allow_extra_params: bool = False,
+    check_code: bool = True,
+) -> Loaded:
+    """Read and check a config with its params; raises ConfigError listing every problem."""
+    document = read_document(path)
+    problems: list[Problem] = [*document.problems]
+    schema_found = schema_problems(document)
+    problems += schema_found
+    builder = Builder(document)
+    pipeline = builder.build()
+    problems += builder.problems
+
+    sources: list[ParamSource] = []
+    if schedule_params:
+        sources.append(ParamSource(values=schedule_params, label="the schedule's params"))
+    for file in param_files:
+        try:
+            sources.append(read_param_file(file))
+        except ConfigError as error:
+            problems += error.problems
+    for option in param_options:
+        try:
+            sources.append(parse_assignment(option))
+        except ConfigError as error:
+            problems += error.problems
+    if params:
+        sources.append(ParamSource(values=params, label="the params passed to run()"))
+    merged, merge_found = merge_params(pipeline.params, sources, allow_extra=allow_extra_params)
+    problems += merge_found
+    problems += _params_schema_problems(pipeline, document, merged, sources)
+
+    if check_code:
+        use_project(pipeline.project_dir)
+    skip = frozenset(
+        problem.path.split(".")[1].split("[")[0]
+        for problem in schema_found
+        if problem.path.startswith("steps.") and problem.path.count(".") >= 2
+    )
+    checker = Checker(pipeline, document, params=merged, check_code=check_code, skip_steps=skip)
+    problems += checker.run()
+    if problems:
+        raise ConfigError(_sorted(problems))
+    return Loaded(pipeline=pipeline, document=document, params=merged)
+
+
+def _params_schema_problems(
+    pipeline: Pipeline,
+    document: Document,
+    merged: Mapping[str, Any],
+    sources: Sequence[ParamSource],
+) -> list[Problem]:
+    if not pipeline.params_schema:
+        return []
+    schema = {"type": "object", **pipeline.params_schema}
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError as invalid:
+        return [document.problem(["params_schema"], f"invalid params_schema: {invalid.message}")]
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(merged), key=lambda e: [str(p) for p in e.absolute_path])
+    problems: list[Problem] = []
+    for error in errors:
+        path = [str(p) for p in error.absolute_path]
+        dotted = ".".join(path) or "params"
+        message = f"param `{dotted}` = {error.instance!r} fails params_schema: {error.message}"
+        origin = _origin(path, sources)
+        if origin is not None:
+            problems.append(origin.problem(path, message))
+        else:
+            problems.append(document.problem(["params", *path], message))
+    return problems
+
+
+def _origin(path: list[str], sources: Sequence[ParamSource]) -> ParamSource | None:
+    """The last source that set this param, so the message points where the value came from."""
+    for source in reversed(sources):
+        node: Any = source.values
+        for name in path:
+            if not isinstance(node, Mapping) or name not in node:
+                break
+            node = node[name]
+        else:
+            return source
+    return None
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    unique = list(dict.fromkeys(problems))
+    return sorted(unique, key=lambda p: (p.file or "", p.line or 0, p.column or 0))

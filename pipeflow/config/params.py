@@ -1,0 +1,188 @@
+"""Params: reading params files and `--param` options, merging them over the defaults.
+
+Precedence, lowest first: the config's `params:` defaults, a schedule's `params`, each
+params file in order, each `--param KEY=VALUE` in order. An override must name a param the
+defaults declare (unless extra params are allowed) and keep its type; an int is accepted
+where the default is a float and becomes a float.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeflow.config.reader import Document, read_document
+from pipeflow.config.suggest import did_you_mean
+from pipeflow.errors import Problem, UsageError
+
+
+@dataclass(frozen=True)
+class ParamSource:
+    """One layer of overrides, and where it came from (for messages)."""
+
+    values: Mapping[str, Any]
+    label: str  # "params/params.json", "--param seed=3", "schedule 2"
+    document: Document | None = None
+
+    def problem(self, path: Sequence[str], message: str, hint: str | None = None) -> Problem:
+        dotted = ".".join(path)
+        if self.document is not None:
+            return self.document.problem(list(path), message, hint=hint)
+        return Problem(message=f"{message} (from {self.label})", path=f"params.{dotted}", hint=hint)
+
+
+def read_param_file(path: str | Path) -> ParamSource:
+    """A JSON, YAML or TOML params file (by extension); raises ConfigError when unreadable."""
+    document = read_document(path)
+    return ParamSource(values=document.data, label=str(path), document=document)
+
+
+def parse_assignment(text: str) -> ParamSource:
+    """`--param a.b=VALUE`: VALUE is read as a YAML scalar, the dotted key nests."""
+    key, separator, raw = text.partition("=")
+    key = key.strip()
+    if not separator or not key:
+        raise UsageError(
+            f"`--param {text}` needs the form KEY=VALUE",
+            hint="e.g. `--param test_data_ratio=0.3`; `--param model.depth=4` sets a nested param",
+        )
+    value = _scalar(raw)
+    names = key.split(".")
+    if not all(names):
+        raise UsageError(f"`--param {text}`: the key `{key}` has an empty part")
+    nested: Any = value
+    for name in reversed(names):
+        nested = {name: nested}
+    return ParamSource(values=nested, label=f"--param {text}")
+
+
+def _scalar(raw: str) -> Any:
+    if raw == "":
+        return ""
+    try:
+        return yaml.safe_load(raw)
+    except yaml.YAMLError:
+        return raw  # not valid YAML: take the text as it is
+
+
+def merge_params(
+    defaults: Mapping[str, Any],
+    sources: Sequence[ParamSource],
+    *,
+    allow_extra: bool = False,
+) -> tuple[dict[str, Any], list[Problem]]:
+    """Deep-merge each source over the defaults; every unknown key and type change is a problem."""
+    merged: dict[str, Any] = _copy(defaults)
+    problems: list[Problem] = []
+    for source in sources:
+        if not isinstance(source.values, Mapping):
+            problems.append(
+                source.problem(
+                    [],
+                    f"a params file must hold a mapping of names to values, "
+                    f"got a {type(source.values).__name__}",
+                    'write e.g. {"test_data_ratio": 0.3}',
+                )
+            )
+            continue
+        _merge_into(merged, defaults, source.values, source, (), allow_extra, problems)
+    return merged, problems
+
+
+def _merge_into(
+    target: dict[str, Any],
+    defaults: Mapping[str, Any] | None,
+    overrides: Mapping[str, Any],
+    source: ParamSource,
+    path: tuple[str, ...],
+    allow_extra: bool,
+    problems: list[Problem],
+) -> None:
+    for name, value in overrides.items():
+        here = (*path, str(name))
+        dotted = ".".join(here)
+        if defaults is None or name not in defaults:
+            if not allow_extra:
+                known = list(defaults or ())
+                hint = did_you_mean(str(name), known) or (
+                    "declare it under `params:` in the config, or pass --allow-extra-params"
+                )
+                problems.append(source.problem(here, f"unknown param `{dotted}`", hint))
+                continue
+            target[name] = _copy(value)
+            continue
+        default = defaults[name]
+        if isinstance(default, Mapping) and isinstance(value, Mapping):
+            child = target.get(name)
+            if not isinstance(child, dict):
+                child = {}
+                target[name] = child
+            _merge_into(child, default, value, source, here, allow_extra, problems)
+            continue
+        checked = check_type(default, value)
+        if checked is _MISMATCH:
+            problems.append(
+                source.problem(
+                    here,
+                    f"param `{dotted}` is {describe(default)} in the defaults; "
+                    f"got {describe(value)}",
+                    f"give `{dotted}` a value of the same type as its default",
+                )
+            )
+            continue
+        target[name] = _copy(checked)
+
+
+_MISMATCH = object()
+
+
+def check_type(default: Any, value: Any) -> Any:
+    """The override as stored (an int becomes a float for a float default), or _MISMATCH."""
+    if default is None or value is None:
+        return value
+    if isinstance(default, bool) or isinstance(value, bool):
+        return value if isinstance(default, bool) and isinstance(value, bool) else _MISMATCH
+    if isinstance(default, float) and isinstance(value, int):
+        return float(value)
+    if isinstance(default, int | float) and isinstance(value, int | float):
+        return value if isinstance(value, type(default)) else _MISMATCH
+    if isinstance(default, str) and isinstance(value, str):
+        return value
+    if isinstance(default, list) and isinstance(value, list):
+        return value
+    if isinstance(default, Mapping) and isinstance(value, Mapping):
+        return value
+    if type(default) is type(value):
+        return value
+    return _MISMATCH
+
+
+_NAMES = {
+    bool: "a boolean",
+    int: "an int",
+    float: "a number",
+    str: "a string",
+    list: "a list",
+    dict: "a mapping",
+}
+
+
+def describe(value: Any) -> str:
+    """`an int (42)`, `a string ('abc')`: how messages show a value and its type."""
+    kind = _NAMES.get(type(value), f"a {type(value).__name__}")
+    shown = repr(value)
+    if len(shown) > 40:
+        shown = shown[:37] + "..."
+    return f"{kind} ({shown})"
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    return value

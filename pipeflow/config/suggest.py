@@ -1,0 +1,78 @@
+"""Wording helpers for config problems: did-you-mean suggestions, document paths and value names."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time
+from typing import Any
+
+# Keys that read well after a dot; others go in brackets so the path stays unambiguous.
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_SHORT_TEXT = 40
+
+
+def did_you_mean(word: str, candidates: Iterable[str], *, cutoff: float = 0.6) -> str | None:
+    """'did you mean `inputs`?' for the candidate closest to `word`, or None when none is close."""
+    choices = sorted({str(candidate) for candidate in candidates})
+    matches = difflib.get_close_matches(str(word), choices, n=1, cutoff=cutoff)
+    if not matches:
+        # Case slips ("Steps", "RUN") score low with difflib, yet are the most common typo of all.
+        lowered = {choice.lower(): choice for choice in choices}
+        match = lowered.get(str(word).lower())
+        return f"did you mean `{match}`?" if match is not None else None
+    return f"did you mean `{matches[0]}`?"
+
+
+def format_path(parts: Sequence[str | int]) -> str:
+    """`steps.split_data.inputs.data`, `schedules[0].cron`; odd keys as `params["a.b"]`."""
+    text = ""
+    for part in parts:
+        if isinstance(part, int) and not isinstance(part, bool):
+            text += f"[{part}]"
+        elif _PLAIN_KEY.match(str(part)):
+            text += f".{part}" if text else str(part)
+        else:
+            escaped = str(part).replace("\\", "\\\\").replace('"', '\\"')
+            text += f'["{escaped}"]'
+    return text
+
+
+def type_name(value: Any) -> str:
+    """How a value's kind reads in a message: 'a string', 'a list', 'a mapping'..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, datetime):
+        return "a date and time"
+    if isinstance(value, date):
+        return "a date"
+    if isinstance(value, time):
+        return "a time"
+    return f"a {type(value).__name__}"
+
+
+def describe_value(value: Any) -> str:
+    """A value as a message quotes it: "'abc' (str)", '3 (int)', 'true', 'a list'."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        shown = value if len(value) <= _SHORT_TEXT else value[: _SHORT_TEXT - 3] + "..."
+        return f"{shown!r} (str)"
+    if isinstance(value, int | float):
+        return f"{value!r} ({type(value).__name__})"
+    return type_name(value)

@@ -1,0 +1,109 @@
+"""The exception hierarchy: each error knows its exit code and how to show itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One mistake found in a config, a params file or on the command line."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    path: str = ""  # where in the document, e.g. "steps.split_data.inputs.data"
+    hint: str | None = None
+
+    def location(self) -> str:
+        """`file:line:col`, as much of it as is known."""
+        if self.file is None:
+            return ""
+        parts = [self.file]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def format(self) -> str:
+        """One problem as the text report shows it."""
+        head = self.location()
+        where = f" at `{self.path}`" if self.path else ""
+        text = f"{head}: error{where}: {self.message}" if head else f"error{where}: {self.message}"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "path": self.path,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+class PipeflowError(Exception):
+    """The root of every error pipeflow raises on purpose."""
+
+    exit_code = 1
+
+    def format(self) -> str:
+        return str(self)
+
+
+class ConfigError(PipeflowError):
+    """A config, params file or option is invalid; carries every problem found at once."""
+
+    exit_code = 2
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        lines = [problem.format() for problem in self.problems]
+        lines.append(f"{count} {noun} found; nothing was run.")
+        return "\n".join(lines)
+
+
+class UsageError(ConfigError):
+    """A command-line mistake that has no file to point at."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__([Problem(message=message, hint=hint)])
+
+
+class StepFailed(PipeflowError):
+    """One or more steps raised; the run did not complete."""
+
+    exit_code = 1
+
+    def __init__(self, failed: Sequence[str], message: str) -> None:
+        self.failed = tuple(failed)
+        super().__init__(message)
+
+
+class StorageError(PipeflowError):
+    """The results store could not be reached, read or written."""
+
+    exit_code = 1
+
+
+class StaleResults(PipeflowError):
+    """`--frozen` found steps that would have to run."""
+
+    exit_code = 3
+
+
+class Interrupted(PipeflowError):
+    """The user pressed Ctrl-C; the run stopped cleanly."""
+
+    exit_code = 130

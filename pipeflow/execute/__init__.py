@@ -1,0 +1,1 @@
+"""Running a plan: one engine loop, pluggable executors, step output capture."""

@@ -1,0 +1,45 @@
+"""Executors: where tasks run. Found by name, imported only when used."""
+
+from __future__ import annotations
+
+import importlib
+from concurrent.futures import Future
+from typing import Any, Protocol
+
+from pipeflow.execute.task import Notify, Task, TaskResult
+from pipeflow.model.pipeline import EXECUTOR_TYPES
+
+__all__ = ["EXECUTOR_TYPES", "Executor", "ExecutorUnavailable", "create_executor"]
+
+
+_MODULES = {
+    "sequential": ("pipeflow.execute.executors.local", "SequentialExecutor"),
+    "threads": ("pipeflow.execute.executors.local", "ThreadExecutor"),
+}
+
+
+class Executor(Protocol):
+    """Runs tasks; the engine loop is the same for every executor."""
+
+    name: str
+
+    def submit(self, task: Task, notify: Notify) -> Future[TaskResult]: ...
+
+    def shutdown(self, *, cancel: bool = False) -> None: ...
+
+
+class ExecutorUnavailable(Exception):
+    """An executor type that this installation cannot provide."""
+
+
+def create_executor(kind: str, **options: Any) -> Executor:
+    """Build the executor of this name."""
+    if kind not in _MODULES:
+        raise ExecutorUnavailable(
+            f"executor `{kind}` is not available in this version; use "
+            + " or ".join(f"`{name}`" for name in _MODULES)
+        )
+    module_name, class_name = _MODULES[kind]
+    factory = getattr(importlib.import_module(module_name), class_name)
+    executor: Executor = factory(**options)
+    return executor

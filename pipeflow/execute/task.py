@@ -1,0 +1,232 @@
+"""A task: the plain data a worker needs to run one step, and the function that runs it.
+
+Everything in a Task can cross a process boundary: a dotted path, resolved input values, a
+store URL. The worker imports the function, calls it (with retries and a timeout), splits
+the value into its named parts, and persists each part before it returns, so large values
+are written where they were made.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from pipeflow.execute.capture import working_for
+from pipeflow.importing import load_callable
+from pipeflow.model.durations import format_duration
+from pipeflow.model.pipeline import SINGLE_PART, RetryPolicy
+from pipeflow.storage import (
+    Manifest,
+    PartRecord,
+    ResultStore,
+    TargetFields,
+    format_for_extension,
+    format_for_value,
+    get_format,
+    render_target,
+)
+
+Notify = Callable[[str, int, str, float], None]  # (step, attempt, error, delay) before a retry
+
+
+class StepError(Exception):
+    """A step's value does not fit what the config says about it."""
+
+
+@dataclass(frozen=True)
+class Persist:
+    """Where and how a step's parts are stored; rendered on the worker once the value exists."""
+
+    store: ResultStore
+    manifest_path: str
+    target: str | None  # a template, or None for the content-addressed default
+    default_prefix: str  # where parts go without a target
+    format: str | None
+    fields: TargetFields
+
+
+@dataclass(frozen=True)
+class Task:
+    run_id: str
+    step: str
+    function: str
+    inputs: Mapping[str, Any]
+    outputs: tuple[str, ...] = ()
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    timeout: float | None = None
+    persist: Persist | None = None
+    key: str = ""
+    consumed_params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    step: str
+    value: Any = None
+    error: str | None = None
+    traceback: str | None = None
+    attempts: int = 1
+    duration: float = 0.0
+    records: Mapping[str, PartRecord] = field(default_factory=dict)
+    locations: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def execute(task: Task, notify: Notify | None = None) -> TaskResult:
+    """Run one step to the end: call with retries, split, persist. Never raises a step's error."""
+    started = time.perf_counter()
+    attempt = 0
+    with working_for(task.step):
+        while True:
+            attempt += 1
+            try:
+                value = _call(task)
+                parts = split_parts(value, task.outputs, task.step)
+                records, locations = _persist(task, parts) if task.persist else ({}, ())
+            except Exception as error:
+                if attempt <= task.retry.retries:
+                    delay = task.retry.delay_before(attempt + 1)
+                    if notify is not None:
+                        notify(task.step, attempt, _describe(error), delay)
+                    time.sleep(delay)
+                    continue
+                return TaskResult(
+                    step=task.step,
+                    error=_describe(error),
+                    traceback=compact_traceback(error),
+                    attempts=attempt,
+                    duration=time.perf_counter() - started,
+                )
+            return TaskResult(
+                step=task.step,
+                # With `outputs:`, the value is kept as its named parts (a tuple becomes a dict).
+                value=parts if task.outputs else value,
+                attempts=attempt,
+                duration=time.perf_counter() - started,
+                records=records,
+                locations=locations,
+            )
+
+
+def _call(task: Task) -> Any:
+    function = load_callable(task.function)
+    if task.timeout is None:
+        return function(**task.inputs)
+    return _call_with_timeout(task, function)
+
+
+def _call_with_timeout(task: Task, function: Callable[..., Any]) -> Any:
+    """Run in a daemon thread and stop waiting after `timeout`.
+
+    Python cannot stop a thread from outside: the abandoned thread keeps running until the
+    function returns (its value is then dropped) or the process exits. The step fails at
+    once, and nothing it returns late is persisted.
+    """
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        with working_for(task.step):
+            try:
+                box["value"] = function(**task.inputs)
+            except BaseException as error:
+                box["error"] = error
+
+    thread = threading.Thread(target=target, name=f"pipeflow-step-{task.step}", daemon=True)
+    thread.start()
+    thread.join(task.timeout)
+    if thread.is_alive():
+        raise TimeoutError(
+            f"step `{task.step}` did not finish within its timeout of "
+            f"{format_duration(task.timeout or 0)}; it was abandoned"
+        )
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+def split_parts(value: Any, outputs: tuple[str, ...], step: str) -> dict[str, Any]:
+    """Name the parts of a step's value: the dict keys or tuple items `outputs:` lists."""
+    if not outputs:
+        return {SINGLE_PART: value}
+    if isinstance(value, Mapping):
+        missing = [name for name in outputs if name not in value]
+        if missing:
+            raise StepError(
+                f"step `{step}` returned a dict without "
+                + ", ".join(f"`{name}`" for name in missing)
+                + f" (it has {', '.join(f'`{k}`' for k in value) or 'no keys'}); "
+                "`outputs:` must list keys of the returned dict"
+            )
+        return {name: value[name] for name in outputs}
+    if isinstance(value, tuple | list):
+        if len(value) != len(outputs):
+            raise StepError(
+                f"step `{step}` returned {len(value)} values but `outputs:` names {len(outputs)}"
+            )
+        return dict(zip(outputs, value, strict=True))
+    raise StepError(
+        f"step `{step}` declares `outputs:` but returned a {type(value).__name__}; "
+        "return a dict (or a tuple) with those parts"
+    )
+
+
+def _persist(task: Task, parts: Mapping[str, Any]) -> tuple[dict[str, PartRecord], tuple[str, ...]]:
+    persist = task.persist
+    assert persist is not None
+    records: dict[str, PartRecord] = {}
+    for name, part in parts.items():
+        if persist.format is not None:
+            chosen = get_format(persist.format)
+        elif persist.target is not None:
+            chosen = format_for_extension(persist.target) or format_for_value(part)
+        else:
+            chosen = format_for_value(part)
+        if persist.target is not None:
+            fields = TargetFields(
+                pipeline=persist.fields.pipeline,
+                step=persist.fields.step,
+                output=name,
+                run_id=persist.fields.run_id,
+                date=persist.fields.date,
+                params=persist.fields.params,
+                key=persist.fields.key,
+                ext=chosen.extension,
+            )
+            path = render_target(persist.target, fields)
+        else:
+            path = f"{persist.default_prefix}/{name}.{chosen.extension}"
+        records[name] = persist.store.write(path, part, format=chosen)
+    manifest = Manifest(
+        key=task.key,
+        pipeline=persist.fields.pipeline,
+        step=task.step,
+        run_id=task.run_id,
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        params=dict(task.consumed_params),
+        parts=records,
+    )
+    # The manifest goes last: until it exists, the payloads above do not count as a result.
+    persist.store.write_manifest(persist.manifest_path, manifest)
+    locations = tuple(persist.store.location(record.path) for record in records.values())
+    return records, locations
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+def compact_traceback(error: BaseException) -> str:
+    """The traceback from the step's own code on, without pipeflow's frames above it."""
+    frames = traceback.extract_tb(error.__traceback__)
+    own = [f for f in frames if "/pipeflow/execute/" not in f.filename.replace("\\", "/")]
+    lines = traceback.format_list(own or frames)
+    lines += traceback.format_exception_only(type(error), error)
+    return "".join(lines).rstrip()

@@ -1,0 +1,295 @@
+"""Dotted paths to callables: resolving them, the import allow-list, and signature checks.
+
+A config names code (`steps.iris.load_data` or `pkg.module:Class.method`); it never holds
+code. This module turns such a path into the callable, refuses modules outside the project
+unless the config lists them under `allow_imports`, and checks that a step's inputs fit the
+callable's parameters. To keep `pipeflow validate` fast, signatures of plain top-level
+functions are read from the module's source with `ast`, so a step module that imports pandas
+or scikit-learn is not imported just to be validated.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.util
+import inspect
+import os
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any
+
+
+class ImportProblem(Exception):
+    """A `run:` path that cannot be used; `hint` says what to do."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    required: bool
+    keyword: bool  # can be passed by keyword
+
+
+@dataclass(frozen=True)
+class Signature:
+    """What a callable accepts, enough to check a step's inputs against it."""
+
+    parameters: tuple[Parameter, ...]
+    var_keyword: bool = False
+
+    def problems(self, given: Iterable[str]) -> list[tuple[str, str | None]]:
+        """(message, hint) for each input that does not fit, and each required one missing."""
+        given = list(given)
+        names = [p.name for p in self.parameters if p.keyword]
+        found: list[tuple[str, str | None]] = []
+        for name in given:
+            if name not in names and not self.var_keyword:
+                close = get_close_matches(name, names, n=1, cutoff=0.6)
+                hint = f"did you mean `{close[0]}`?" if close else _accepted(names)
+                found.append((f"unknown input `{name}`: the function takes no such argument", hint))
+        for parameter in self.parameters:
+            if parameter.required and parameter.name not in given:
+                found.append(
+                    (
+                        f"missing input `{parameter.name}`: the function requires it",
+                        f"add `{parameter.name}: ...` under `inputs`",
+                    )
+                )
+        return found
+
+
+def _accepted(names: list[str]) -> str:
+    if not names:
+        return "the function takes no arguments"
+    return "it accepts " + ", ".join(f"`{n}`" for n in names)
+
+
+def split_path(dotted: str) -> tuple[str, tuple[str, ...]]:
+    """`pkg.mod.func` -> (`pkg.mod`, (`func`,)); `pkg.mod:A.b` -> (`pkg.mod`, (`A`, `b`))."""
+    if ":" in dotted:
+        module, _, attribute = dotted.partition(":")
+        attributes = tuple(attribute.split("."))
+    else:
+        module, _, last = dotted.rpartition(".")
+        attributes = (last,)
+    if not module or not all(attributes) or not all(module.split(".")):
+        raise ImportProblem(
+            f"`{dotted}` is not a dotted path to a function",
+            "write `module.function` (e.g. `steps.iris.load_data`) or `module:attribute`",
+        )
+    return module, attributes
+
+
+def use_project(project_dir: str) -> None:
+    """Put a project folder first on sys.path, forgetting same-named modules from elsewhere.
+
+    Two projects may both have a `steps` package (tests copy the example around); a module
+    imported from one folder must not be reused for another.
+    """
+    project_dir = str(Path(project_dir).resolve())
+    local = _top_level_names(project_dir)
+    for name, module in list(sys.modules.items()):
+        if name.split(".")[0] not in local:
+            continue
+        file = getattr(module, "__file__", None)
+        paths = list(getattr(module, "__path__", []) or [])
+        where = file or (paths[0] if paths else None)
+        if where is not None and not _inside(where, project_dir):
+            del sys.modules[name]
+    if project_dir in sys.path:
+        sys.path.remove(project_dir)
+    sys.path.insert(0, project_dir)
+    importlib.invalidate_caches()
+
+
+def _top_level_names(folder: str) -> set[str]:
+    """Names importable from the folder: its .py files and its sub-folders."""
+    names: set[str] = set()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return names
+    for entry in entries:
+        if entry.name.endswith(".py"):
+            names.add(entry.name[:-3])
+        elif entry.is_dir() and entry.name.isidentifier():
+            names.add(entry.name)
+    return names
+
+
+def _inside(file: str, folder: str) -> bool:
+    try:
+        Path(file).resolve().relative_to(folder)
+    except ValueError:
+        return False
+    return True
+
+
+def _find_spec(module: str) -> importlib.machinery.ModuleSpec:
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError) as error:
+        raise ImportProblem(f"cannot import `{module}`: {error}", _module_hint(module)) from None
+    except Exception as error:  # a package __init__ that raises while being imported
+        raise ImportProblem(
+            f"importing `{module}` failed: {type(error).__name__}: {error}",
+            "fix the error in that module, or check its dependencies are installed",
+        ) from None
+    if spec is None:
+        raise ImportProblem(f"no module named `{module}`", _module_hint(module))
+    return spec
+
+
+def _module_hint(module: str) -> str:
+    return (
+        f"check the spelling; `{module}` must be importable from the config's folder "
+        "(a .py file or a package beside it) or installed"
+    )
+
+
+def check_allowed(module: str, dotted: str, *, project_dir: str, allow: Iterable[str]) -> None:
+    """Refuse modules outside the project and pipeflow unless `allow_imports` lists them."""
+    if module == "pipeflow" or module.startswith("pipeflow."):
+        return
+    for entry in allow:
+        if dotted == entry or module == entry or module.startswith(entry + "."):
+            return
+    spec = _find_spec(module)
+    origin = spec.origin
+    if origin and origin not in ("built-in", "frozen") and _is_project_file(origin, project_dir):
+        return
+    top = module.split(".")[0]
+    raise ImportProblem(
+        f"`{dotted}` is outside the project: only modules under {project_dir} and pipeflow "
+        "may be run by default",
+        f"if this is intended, add `{top}` (or `{dotted}`) to `allow_imports:` in the config",
+    )
+
+
+def _is_project_file(origin: str, project_dir: str) -> bool:
+    path = Path(origin).resolve()
+    if "site-packages" in path.parts or "dist-packages" in path.parts:
+        return False
+    return _inside(str(path), str(Path(project_dir).resolve()))
+
+
+def signature_of(dotted: str) -> Signature:
+    """The signature of the callable a path names, importing its module only if needed."""
+    module, attributes = split_path(dotted)
+    spec = _find_spec(module)
+    if len(attributes) == 1 and spec.origin and spec.origin.endswith(".py"):
+        found = _signature_from_source(spec.origin, attributes[0])
+        if found is not None:
+            return found
+    return signature_from_callable(load_callable(dotted))
+
+
+def _signature_from_source(origin: str, name: str) -> Signature | None:
+    """Read a plain, undecorated top-level `def name` from source; None when not that simple."""
+    try:
+        tree = ast.parse(Path(origin).read_bytes(), filename=origin)
+    except (OSError, SyntaxError, ValueError):
+        return None  # importing will report the real error
+    found: ast.FunctionDef | ast.AsyncFunctionDef | None = None
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name:
+            found = node
+        elif _binds(node, name):
+            found = None  # rebound later in the module: let the import decide
+    if found is None or found.decorator_list:
+        return None
+    arguments = found.args
+    positional = [*arguments.posonlyargs, *arguments.args]
+    first_default = len(positional) - len(arguments.defaults)
+    parameters = [
+        Parameter(
+            name=argument.arg,
+            required=index < first_default,
+            keyword=index >= len(arguments.posonlyargs),
+        )
+        for index, argument in enumerate(positional)
+    ]
+    parameters += [
+        Parameter(name=argument.arg, required=default is None, keyword=True)
+        for argument, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True)
+    ]
+    return Signature(tuple(parameters), var_keyword=arguments.kwarg is not None)
+
+
+def _binds(node: ast.stmt, name: str) -> bool:
+    if isinstance(node, ast.Assign):
+        return any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+    if isinstance(node, ast.AnnAssign | ast.AugAssign):
+        return isinstance(node.target, ast.Name) and node.target.id == name
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        return any((alias.asname or alias.name) == name for alias in node.names)
+    if isinstance(node, ast.ClassDef):
+        return node.name == name
+    return False
+
+
+def signature_from_callable(function: Callable[..., Any]) -> Signature:
+    """The signature of a live callable."""
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return Signature((), var_keyword=True)  # a builtin we cannot inspect: accept anything
+    parameters: list[Parameter] = []
+    var_keyword = False
+    for parameter in signature.parameters.values():
+        if parameter.kind is parameter.VAR_KEYWORD:
+            var_keyword = True
+        elif parameter.kind is not parameter.VAR_POSITIONAL:
+            parameters.append(
+                Parameter(
+                    name=parameter.name,
+                    required=parameter.default is parameter.empty,
+                    keyword=parameter.kind is not parameter.POSITIONAL_ONLY,
+                )
+            )
+    return Signature(tuple(parameters), var_keyword=var_keyword)
+
+
+def load_callable(dotted: str) -> Callable[..., Any]:
+    """Import the module and walk to the attribute; it must be callable."""
+    module_name, attributes = split_path(dotted)
+    _find_spec(module_name)
+    try:
+        target: Any = importlib.import_module(module_name)
+    except Exception as error:
+        raise ImportProblem(
+            f"importing `{module_name}` failed: {type(error).__name__}: {error}",
+            "fix the error in that module, or install what it imports",
+        ) from None
+    walked = [module_name]
+    for attribute in attributes:
+        if not hasattr(target, attribute):
+            names = [n for n in dir(target) if not n.startswith("_")]
+            close = get_close_matches(attribute, names, n=1, cutoff=0.6)
+            where = ".".join(walked)
+            raise ImportProblem(
+                f"`{where}` has no attribute `{attribute}`",
+                f"did you mean `{where}.{close[0]}`?" if close else None,
+            )
+        target = getattr(target, attribute)
+        walked.append(attribute)
+    if not callable(target):
+        raise ImportProblem(
+            f"`{dotted}` is a {type(target).__name__}, not a function",
+            "`run:` must name a function or another callable",
+        )
+    return target  # type: ignore[no-any-return]
+
+
+def call_with(function: Callable[..., Any], inputs: Mapping[str, Any]) -> Any:
+    """Call a step's function with its resolved inputs as keywords."""
+    return function(**inputs)

@@ -1,0 +1,1 @@
+"""The vocabulary of pipeflow: frozen dataclasses and pure functions, standard library only."""

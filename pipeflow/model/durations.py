@@ -1,0 +1,43 @@
+"""Durations such as `30s`, `500ms`, `15m`, `1h`, `1d` or `1h30m`, in seconds."""
+
+from __future__ import annotations
+
+import re
+
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
+
+
+def parse_duration(value: str | float | int) -> float:
+    """Seconds in a duration; a bare number counts as seconds. Raises ValueError with advice."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a duration such as `30s`, got {value!r}")
+    if isinstance(value, int | float):
+        if value < 0:
+            raise ValueError(f"a duration cannot be negative, got {value!r}")
+        return float(value)
+    text = value.strip().replace(" ", "")
+    position = 0
+    total = 0.0
+    for match in _PART.finditer(text):
+        if match.start() != position:
+            break
+        total += float(match.group(1)) * _UNITS[match.group(2)]
+        position = match.end()
+    if not text or position != len(text):
+        raise ValueError(
+            f"`{value}` is not a duration; write a number and a unit "
+            "(ms, s, m, h, d, w), e.g. `30s`, `15m`, `1h30m`"
+        )
+    return total
+
+
+def format_duration(seconds: float) -> str:
+    """A short human form: `0.25s`, `1m05s`, `2h00m`."""
+    if seconds < 60:
+        return f"{seconds:.2f}s"
+    minutes, rest = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m{rest:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"

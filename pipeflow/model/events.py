@@ -1,0 +1,65 @@
+"""Events a run emits; reporters and the history subscribe to them, none drives a run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pipeflow.model.run import Decision, StepOutcome
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    run_id: str
+    pipeline: str
+    started: datetime
+    params: Mapping[str, Any]
+    plan: tuple[Decision, ...]
+
+
+@dataclass(frozen=True)
+class StepStarted:
+    run_id: str
+    step: str
+    attempt: int
+
+
+@dataclass(frozen=True)
+class StepRetrying:
+    run_id: str
+    step: str
+    attempt: int
+    error: str
+    delay: float
+
+
+@dataclass(frozen=True)
+class StepFinished:
+    run_id: str
+    outcome: StepOutcome
+
+
+@dataclass(frozen=True)
+class StepOutput:
+    """A line a step printed or logged."""
+
+    run_id: str
+    step: str
+    stream: str  # "stdout", "stderr" or "log"
+    text: str
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    run_id: str
+    pipeline: str
+    ok: bool
+    duration: float
+    outcomes: tuple[StepOutcome, ...] = field(default_factory=tuple)
+    interrupted: bool = False
+
+
+Event = RunStarted | StepStarted | StepRetrying | StepFinished | StepOutput | RunFinished
+Subscriber = Callable[[Event], None]

@@ -1,0 +1,140 @@
+"""The validated pipeline: what a config means once it has been read and checked."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeflow.model.refs import Ref, references
+
+SINGLE_PART = "value"  # the part name of a step that returns one value
+EXECUTOR_TYPES = ("sequential", "threads", "processes", "dask")
+
+
+@dataclass(frozen=True)
+class ResultSpec:
+    """Where and how a step's value is persisted."""
+
+    persist: bool = True
+    target: str | None = None
+    format: str | None = None
+    root: str | None = None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often, and after how long, a failed step is tried again."""
+
+    retries: int = 0
+    delay: float = 1.0
+    backoff: float = 1.0
+
+    def delay_before(self, attempt: int) -> float:
+        """Seconds to wait before `attempt` (2 for the first retry)."""
+        return self.delay * self.backoff ** max(attempt - 2, 0)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One node of the pipeline; its values are parsed (strings hold Ref or Template)."""
+
+    name: str
+    run: str | None = None
+    pipeline: str | None = None
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    after: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+    result: ResultSpec = field(default_factory=ResultSpec)
+    cache: bool = True
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    timeout: float | None = None
+    foreach: Any = None
+    item_name: str | None = None  # `as:` in the config
+    when: Any = None
+    params: Mapping[str, Any] = field(default_factory=dict)  # for a sub-pipeline step
+    code_version: str | None = None
+    description: str | None = None
+    tags: tuple[str, ...] = ()
+
+    def references(self) -> list[Ref]:
+        """Every `${...}` this step's values use."""
+        return [
+            *references(dict(self.inputs)),
+            *references(self.foreach),
+            *references(self.when),
+            *references(dict(self.params)),
+        ]
+
+    def upstream(self) -> tuple[str, ...]:
+        """The steps this one depends on: those whose values it uses, then `after`."""
+        names: dict[str, None] = {}
+        for ref in self.references():
+            if ref.scope == "steps":
+                names[ref.step] = None
+        for name in self.after:
+            names[name] = None
+        return tuple(names)
+
+    def value_upstream(self) -> tuple[str, ...]:
+        """The steps whose values this step consumes (not `after`-only)."""
+        names: dict[str, None] = {}
+        for ref in self.references():
+            if ref.scope == "steps":
+                names[ref.step] = None
+        return tuple(names)
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The names under which this step's value is stored."""
+        return self.outputs or (SINGLE_PART,)
+
+
+@dataclass(frozen=True)
+class ResultsConfig:
+    """The store for persisted results."""
+
+    root: Any = "data/processed"  # parsed: may hold references
+    storage_options: Mapping[str, Any] = field(default_factory=dict)
+    persist: bool = True
+
+
+@dataclass(frozen=True)
+class ExecutorConfig:
+    """Which executor runs the steps, and with how many workers."""
+
+    type: str = "sequential"
+    workers: int | None = None
+    address: str | None = None
+    threads_per_worker: int | None = None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """One trigger: a cron expression in a zone, or a fixed interval."""
+
+    cron: str | None = None
+    timezone: str | None = None
+    interval: float | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    start: str | None = None
+    end: str | None = None
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """A validated pipeline definition; `params` are the defaults from the file."""
+
+    name: str
+    steps: Mapping[str, Step]
+    source: str  # the config file's absolute path
+    project_dir: str  # the folder relative paths resolve against
+    description: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    params_schema: Mapping[str, Any] | None = None
+    results: ResultsConfig = field(default_factory=ResultsConfig)
+    executor: ExecutorConfig = field(default_factory=ExecutorConfig)
+    schedules: tuple[Schedule, ...] = ()
+    allow_imports: tuple[str, ...] = ()
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+    config_hash: str = ""

@@ -1,0 +1,206 @@
+"""`${...}` references: parsing strings into references and templates, and resolving them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+SCOPES = ("params", "steps", "env", "run")
+RUN_FIELDS = ("id", "date")
+
+
+class ReferenceSyntaxError(ValueError):
+    """A `${...}` that cannot be parsed; `offset` is the index in the string where it starts."""
+
+    def __init__(self, message: str, *, offset: int, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.offset = offset
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class Ref:
+    """One reference: `${scope.path}`, with an optional `:-default` for `env`."""
+
+    scope: str
+    path: tuple[str, ...]
+    default: str | None = None
+
+    @property
+    def text(self) -> str:
+        default = f":-{self.default}" if self.default is not None else ""
+        return "${" + ".".join((self.scope, *self.path)) + default + "}"
+
+    @property
+    def step(self) -> str:
+        """For a `steps` reference, the step it names."""
+        return self.path[0]
+
+    @property
+    def part(self) -> str | None:
+        """For a `steps` reference, the output part it names, if any."""
+        return self.path[1] if len(self.path) > 1 else None
+
+
+@dataclass(frozen=True)
+class Template:
+    """A string with references inside it; resolved by formatting each value into the text."""
+
+    parts: tuple[str | Ref, ...]
+
+
+def parse_string(text: str) -> str | Ref | Template:
+    """Parse one string: plain text, exactly one reference (keeps its type), or a template."""
+    if "$" not in text:
+        return text
+    parts: list[str | Ref] = []
+    literal: list[str] = []
+    index = 0
+    while index < len(text):
+        if text.startswith("$${", index):
+            literal.append("${")
+            index += 3
+            continue
+        if text.startswith("${", index):
+            end = text.find("}", index + 2)
+            if end == -1:
+                raise ReferenceSyntaxError(
+                    f"unterminated reference `{text[index:]}`",
+                    offset=index,
+                    hint="close it with `}`, or write `$${` for a literal `${`",
+                )
+            if literal:
+                parts.append("".join(literal))
+                literal = []
+            parts.append(parse_reference(text[index + 2 : end], offset=index))
+            index = end + 1
+            continue
+        literal.append(text[index])
+        index += 1
+    if literal:
+        parts.append("".join(literal))
+    if len(parts) == 1:
+        only = parts[0]
+        return only
+    return Template(tuple(parts))
+
+
+def parse_reference(body: str, *, offset: int = 0) -> Ref:
+    """Parse what stands between `${` and `}`."""
+    default: str | None = None
+    if ":-" in body:
+        body, default = body.split(":-", 1)
+    names = body.strip().split(".")
+    scope = names[0]
+    if scope not in SCOPES:
+        raise ReferenceSyntaxError(
+            f"unknown reference `${{{body}}}`",
+            offset=offset,
+            hint="a reference starts with " + ", ".join(f"`{s}.`" for s in SCOPES),
+        )
+    path = tuple(names[1:])
+    if not path or any(not name.strip() for name in path):
+        raise ReferenceSyntaxError(
+            f"incomplete reference `${{{body}}}`: a name is missing after `{scope}.`",
+            offset=offset,
+            hint=f"write e.g. `${{{scope}.NAME}}`",
+        )
+    if default is not None and scope != "env":
+        raise ReferenceSyntaxError(
+            f"`:-default` is only allowed on `env` references, not in `${{{body}:-{default}}}`",
+            offset=offset,
+        )
+    if scope == "env" and len(path) != 1:
+        raise ReferenceSyntaxError(
+            f"`${{{body}}}`: an environment reference names one variable", offset=offset
+        )
+    if scope == "run" and (len(path) != 1 or path[0] not in RUN_FIELDS):
+        raise ReferenceSyntaxError(
+            f"unknown run field in `${{{body}}}`",
+            offset=offset,
+            hint="use `${run.id}` or `${run.date}`",
+        )
+    if scope == "steps" and len(path) > 2:
+        raise ReferenceSyntaxError(
+            f"`${{{body}}}`: a step reference is `steps.NAME` or `steps.NAME.PART`",
+            offset=offset,
+        )
+    return Ref(scope=scope, path=path, default=default)
+
+
+def parse_value(value: Any) -> Any:
+    """Parse every string inside a value (mappings and lists are walked)."""
+    if isinstance(value, str):
+        return parse_string(value)
+    if isinstance(value, Mapping):
+        return {key: parse_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [parse_value(item) for item in value]
+    return value
+
+
+def references(value: Any) -> Iterator[Ref]:
+    """Every reference inside a parsed value."""
+    if isinstance(value, Ref):
+        yield value
+    elif isinstance(value, Template):
+        for part in value.parts:
+            if isinstance(part, Ref):
+                yield part
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from references(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from references(item)
+
+
+def resolve(value: Any, lookup: Callable[[Ref], Any]) -> Any:
+    """Replace every reference in a parsed value by what `lookup` gives for it."""
+    if isinstance(value, Ref):
+        return lookup(value)
+    if isinstance(value, Template):
+        return "".join(
+            part if isinstance(part, str) else _as_text(lookup(part)) for part in value.parts
+        )
+    if isinstance(value, Mapping):
+        return {key: resolve(item, lookup) for key, item in value.items()}
+    if isinstance(value, list):
+        return [resolve(item, lookup) for item in value]
+    return value
+
+
+def unparse(value: Any) -> Any:
+    """The config text of a parsed value (for messages and fingerprints)."""
+    if isinstance(value, Ref):
+        return value.text
+    if isinstance(value, Template):
+        return "".join(
+            part.text if isinstance(part, Ref) else part.replace("${", "$${")
+            for part in value.parts
+        )
+    if isinstance(value, Mapping):
+        return {key: unparse(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [unparse(item) for item in value]
+    return value
+
+
+def lookup_path(root: Any, path: tuple[str, ...]) -> Any:
+    """Walk mappings (and attributes) along `path`; raises KeyError naming the missing part."""
+    current = root
+    for depth, name in enumerate(path):
+        if isinstance(current, Mapping):
+            if name not in current:
+                raise KeyError(".".join(path[: depth + 1]))
+            current = current[name]
+        else:
+            raise KeyError(".".join(path[: depth + 1]))
+    return current
+
+
+def _as_text(value: Any) -> str:
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)

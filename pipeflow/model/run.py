@@ -1,0 +1,56 @@
+"""Run-time records: step states, plan decisions and what each step ended with."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class StepState(str, enum.Enum):
+    """Where a step stands in a run."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    CACHED = "cached"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    NOT_RUN = "not run"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Action(str, enum.Enum):
+    """What the planner decided for a step before the run."""
+
+    RUN = "run"
+    CACHED = "cached"
+    SKIPPED = "skipped"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The planner's verdict on one step, and why."""
+
+    step: str
+    action: Action
+    reason: str
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """How one step ended."""
+
+    step: str
+    state: StepState
+    reason: str = ""
+    duration: float = 0.0
+    attempts: int = 0
+    error: str | None = None
+    traceback: str | None = None
+    locations: tuple[str, ...] = field(default_factory=tuple)

@@ -1,0 +1,112 @@
+"""StepGraph: dependencies from references and `after`, topological order, cycles, selection."""
+
+from __future__ import annotations
+
+import graphlib
+from collections.abc import Iterable, Mapping
+
+from pipeflow.model.pipeline import Step
+
+
+class CycleError(ValueError):
+    """The steps depend on each other in a circle; `cycle` lists it, first name repeated."""
+
+    def __init__(self, cycle: list[str]) -> None:
+        self.cycle = cycle
+        super().__init__("cycle: " + " -> ".join(cycle))
+
+
+class StepGraph:
+    """Which step needs which; built once per pipeline, read by planner, engine and reports."""
+
+    def __init__(self, steps: Mapping[str, Step]) -> None:
+        self.upstream: dict[str, tuple[str, ...]] = {
+            name: tuple(dep for dep in step.upstream() if dep in steps)
+            for name, step in steps.items()
+        }
+        self.downstream: dict[str, list[str]] = {name: [] for name in steps}
+        for name, deps in self.upstream.items():
+            for dep in deps:
+                self.downstream[dep].append(name)
+        self._order: list[str] | None = None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.upstream
+
+    def order(self) -> list[str]:
+        """Steps in an order where each comes after all it needs (file order breaks ties)."""
+        if self._order is None:
+            sorter = graphlib.TopologicalSorter(self.upstream)
+            try:
+                self._order = list(sorter.static_order())
+            except graphlib.CycleError:
+                raise CycleError(self.find_cycle() or []) from None
+        return self._order
+
+    def find_cycle(self) -> list[str] | None:
+        """One cycle as `[a, b, a]`, or None."""
+        visiting: dict[str, int] = {}
+        stack: list[str] = []
+        done: set[str] = set()
+
+        # Iterative depth-first search: a 10,000-step chain must not hit the recursion limit.
+        for start in self.upstream:
+            if start in done:
+                continue
+            work: list[tuple[str, int]] = [(start, 0)]
+            while work:
+                node, index = work.pop()
+                if index == 0:
+                    visiting[node] = len(stack)
+                    stack.append(node)
+                deps = self.upstream[node]
+                if index < len(deps):
+                    work.append((node, index + 1))
+                    dep = deps[index]
+                    if dep in visiting:
+                        return [*stack[visiting[dep] :], dep]
+                    if dep not in done:
+                        work.append((dep, 0))
+                else:
+                    stack.pop()
+                    del visiting[node]
+                    done.add(node)
+        return None
+
+    def ancestors(self, names: Iterable[str]) -> set[str]:
+        """All steps the given ones need, directly or not (the given ones excluded)."""
+        return self._walk(names, self.upstream)
+
+    def descendants(self, names: Iterable[str]) -> set[str]:
+        """All steps that need the given ones, directly or not (the given ones excluded)."""
+        return self._walk(names, self.downstream)
+
+    @staticmethod
+    def _walk(names: Iterable[str], edges: Mapping[str, Iterable[str]]) -> set[str]:
+        seen: set[str] = set()
+        todo = list(names)
+        start = set(todo)
+        while todo:
+            for neighbour in edges[todo.pop()]:
+                if neighbour not in seen:
+                    seen.add(neighbour)
+                    todo.append(neighbour)
+        return seen - start
+
+    def select(
+        self,
+        *,
+        only: Iterable[str] = (),
+        start: str | None = None,
+        until: str | None = None,
+    ) -> set[str]:
+        """The steps that `--only`, `--from` and `--until` ask to run (all when none is given)."""
+        selected = set(self.upstream)
+        only = list(only)
+        if only:
+            selected &= set(only)
+        if start is not None:
+            selected &= {start} | self.descendants([start])
+        if until is not None:
+            selected &= {until} | self.ancestors([until])
+        return selected

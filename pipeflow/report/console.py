@@ -1,0 +1,107 @@
+"""The console reporter: one plain line per event, step output prefixed by the step's name."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from pipeflow.model.durations import format_duration
+from pipeflow.model.events import (
+    Event,
+    RunFinished,
+    RunStarted,
+    StepFinished,
+    StepOutput,
+    StepRetrying,
+    StepStarted,
+)
+from pipeflow.model.run import Action, StepOutcome, StepState
+
+QUIET, NORMAL, VERBOSE = 0, 1, 2
+
+_MARKS = {
+    StepState.DONE: "done",
+    StepState.CACHED: "cached",
+    StepState.SKIPPED: "skipped",
+    StepState.FAILED: "FAILED",
+    StepState.NOT_RUN: "not run",
+}
+
+
+class ConsoleReporter:
+    """Writes a run's events as lines a person or a CI log can follow."""
+
+    def __init__(self, stream: TextIO | None = None, *, verbosity: int = NORMAL) -> None:
+        # Bound now: while a run is active sys.stdout is the step-output router.
+        self.stream = stream or sys.stdout
+        self.verbosity = verbosity
+
+    def __call__(self, event: Event) -> None:
+        line = self.render(event)
+        if line is not None:
+            self.stream.write(line + "\n")
+            self.stream.flush()
+
+    def render(self, event: Event) -> str | None:
+        loud = self.verbosity >= NORMAL
+        if isinstance(event, RunStarted):
+            if not loud:
+                return None
+            counts = _count(d.action for d in event.plan)
+            return f"run {event.run_id} of pipeline `{event.pipeline}`: {counts}"
+        if isinstance(event, StepStarted):
+            return f"{event.step}: started" if loud else None
+        if isinstance(event, StepRetrying):
+            return (
+                f"{event.step}: attempt {event.attempt - 1} failed ({event.error}); "
+                f"retrying in {format_duration(event.delay)}"
+            )
+        if isinstance(event, StepOutput):
+            return f"{event.step} | {event.text}" if loud else None
+        if isinstance(event, StepFinished):
+            return self._finished(event.outcome)
+        if isinstance(event, RunFinished):
+            return self._summary(event)
+        return None
+
+    def _finished(self, outcome: StepOutcome) -> str | None:
+        state = outcome.state
+        if state is StepState.FAILED:
+            attempts = f" after {outcome.attempts} attempts" if outcome.attempts > 1 else ""
+            line = f"{outcome.step}: FAILED{attempts}: {outcome.error}"
+            if outcome.traceback and outcome.reason != "interrupted":
+                line += "\n" + _indent(outcome.traceback)
+            return line
+        if self.verbosity < NORMAL:
+            return None
+        if state is StepState.DONE:
+            line = f"{outcome.step}: done in {format_duration(outcome.duration)}"
+            if self.verbosity >= VERBOSE and outcome.locations:
+                line += "\n" + "\n".join(f"    stored {loc}" for loc in outcome.locations)
+            return line
+        return f"{outcome.step}: {_MARKS.get(state, str(state))} ({outcome.reason})"
+
+    def _summary(self, event: RunFinished) -> str:
+        counts: dict[str, int] = {}
+        for outcome in event.outcomes:
+            label = _MARKS.get(outcome.state, str(outcome.state)).lower()
+            counts[label] = counts.get(label, 0) + 1
+        detail = ", ".join(f"{n} {label}" for label, n in counts.items())
+        if event.interrupted:
+            verdict = "interrupted"
+        else:
+            verdict = "succeeded" if event.ok else "failed"
+        return f"run {event.run_id} {verdict} in {format_duration(event.duration)}: {detail}"
+
+
+def _count(actions: object) -> str:
+    counts: dict[str, int] = {}
+    for action in actions:  # type: ignore[attr-defined]
+        label = {Action.RUN: "to run", Action.CACHED: "cached", Action.SKIPPED: "skipped"}[action]
+        counts[label] = counts.get(label, 0) + 1
+    total = sum(counts.values())
+    return f"{total} steps (" + ", ".join(f"{n} {label}" for label, n in counts.items()) + ")"
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.splitlines())

@@ -1,0 +1,1 @@
+"""Schedules: cron and interval triggers (croniter lives here and nowhere else)."""

@@ -1,0 +1,142 @@
+"""The manifest written beside a stored result, last: what the result is and which bytes make it up.
+
+A result whose manifest is missing, unreadable or does not match its payload does not exist for
+pipeflow (SPEC section 5), so `Manifest.from_json` is strict: anything off is a ValueError, which
+the store turns into "no result".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+MANIFEST_VERSION = 1
+
+_CHECKSUM = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True)
+class PartRecord:
+    """One stored payload: where it is, how it is encoded, and the bytes it must have."""
+
+    path: str  # relative to the store root
+    format: str
+    size: int
+    checksum: str  # "sha256:<hex>"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """Everything about one stored step result; written after all of its parts are complete."""
+
+    key: str  # the step's cache key
+    pipeline: str
+    step: str
+    run_id: str
+    created: str  # ISO 8601, UTC
+    params: Mapping[str, Any]  # the params the step consumed
+    parts: Mapping[str, PartRecord]  # part name -> record; "value" for a single value
+    version: int = MANIFEST_VERSION
+
+    def to_json(self) -> bytes:
+        document = {
+            "version": self.version,
+            "key": self.key,
+            "pipeline": self.pipeline,
+            "step": self.step,
+            "run_id": self.run_id,
+            "created": self.created,
+            "params": dict(self.params),
+            "parts": {
+                name: {
+                    "path": record.path,
+                    "format": record.format,
+                    "size": record.size,
+                    "checksum": record.checksum,
+                }
+                for name, record in self.parts.items()
+            },
+        }
+        text = json.dumps(document, indent=2, sort_keys=True, default=_plain, ensure_ascii=False)
+        return text.encode("utf-8") + b"\n"
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Manifest:
+        """The manifest in `data`; ValueError naming the first thing that is wrong."""
+        document = json.loads(data)  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        if not isinstance(document, dict):
+            raise ValueError("a manifest must be a JSON object")
+        version = _field(document, "version", int)
+        if version != MANIFEST_VERSION:
+            raise ValueError(
+                f"manifest version {version} is not supported (this pipeflow reads version "
+                f"{MANIFEST_VERSION}); it was probably written by another pipeflow version"
+            )
+        created = _field(document, "created", str)
+        try:
+            datetime.fromisoformat(created)
+        except ValueError as error:
+            raise ValueError(f"manifest `created` is not an ISO 8601 time: {created!r}") from error
+        parts_document = _field(document, "parts", dict)
+        parts = {str(name): _part(name, part) for name, part in parts_document.items()}
+        return cls(
+            key=_field(document, "key", str),
+            pipeline=_field(document, "pipeline", str),
+            step=_field(document, "step", str),
+            run_id=_field(document, "run_id", str),
+            created=created,
+            params=_field(document, "params", dict),
+            parts=parts,
+            version=version,
+        )
+
+
+def _part(name: str, document: Any) -> PartRecord:
+    if not isinstance(document, dict):
+        raise ValueError(f"manifest part {name!r} must be a JSON object")
+    size = _field(document, "size", int, where=f"part {name!r}")
+    if size < 0:
+        raise ValueError(f"manifest part {name!r} has a negative size")
+    checksum = _field(document, "checksum", str, where=f"part {name!r}")
+    if not _CHECKSUM.match(checksum):
+        raise ValueError(f"manifest part {name!r} checksum is not 'sha256:<64 hex digits>'")
+    return PartRecord(
+        path=_field(document, "path", str, where=f"part {name!r}"),
+        format=_field(document, "format", str, where=f"part {name!r}"),
+        size=size,
+        checksum=checksum,
+    )
+
+
+def _field(document: dict[str, Any], name: str, kind: type[Any], *, where: str = "") -> Any:
+    """`document[name]`, which must exist and be a `kind` (a bool is not an int here)."""
+    place = f"manifest {where} " if where else "manifest "
+    if name not in document:
+        raise ValueError(f"{place}has no `{name}`")
+    value = document[name]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ValueError(f"{place}`{name}` must be a {kind.__name__}, got {type(value).__name__}")
+    return value
+
+
+def _plain(value: Any) -> Any:
+    """A JSON stand-in for a param value json cannot write, so a manifest can always be written.
+
+    The manifest records params for people and for status reasons; cache keys are computed
+    elsewhere from the values themselves, so a lossy form here changes nothing.
+    """
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=repr)
+    item = getattr(value, "item", None)  # numpy scalars
+    if callable(item):
+        try:
+            return item()
+        except (TypeError, ValueError):
+            pass  # an array of several items: its repr will do
+    return repr(value)

@@ -1,0 +1,168 @@
+"""Target templates: turn `{date:%Y-%m-%d}/{step}_{output}.parquet` into a path under the root.
+
+Templates use Python's format-field syntax, but fields are resolved here rather than by
+`str.format`: only the names in TEMPLATE_FIELDS exist, only `params` takes a dotted name, and no
+attribute of any object is ever looked up, so a template cannot reach into Python internals
+(`{step.__class__}`). The rendered path is checked last, which catches a param value such as
+`../../x` as surely as a `..` written in the template itself.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pipeflow.storage.paths import relative_path
+from pipeflow.storage.suggest import did_you_mean
+
+TEMPLATE_FIELDS: tuple[str, ...] = (
+    "pipeline",
+    "step",
+    "output",
+    "run_id",
+    "date",
+    "params",
+    "key",
+    "ext",
+)
+
+
+class TemplateError(ValueError):
+    """A target template uses an unknown field, is malformed, or renders to an unsafe path."""
+
+
+@dataclass(frozen=True)
+class TargetFields:
+    """The values a target template can use."""
+
+    pipeline: str
+    step: str
+    output: str  # the part name; "value" for a step that returns a single value
+    run_id: str
+    date: datetime  # the run's start time
+    params: Mapping[str, Any]
+    key: str  # the step's cache key
+    ext: str  # the format's extension, without the dot
+
+
+def render_target(template: str, fields: TargetFields) -> str:
+    """The relative POSIX path `template` gives for `fields`; TemplateError when it cannot."""
+    pieces: list[str] = []
+    for literal, name, spec, conversion in _parse(template):
+        pieces.append(literal)
+        if name is None:
+            continue
+        value = _resolve(template, name, fields)
+        if conversion == "r":
+            value = repr(value)
+        elif conversion == "a":
+            value = ascii(value)
+        elif conversion == "s":
+            value = str(value)
+        try:
+            pieces.append(format(value, spec))
+        except (ValueError, TypeError) as error:
+            raise TemplateError(
+                f"target template {template!r}: cannot format {{{name}}} with `:{spec}`: {error}"
+            ) from error
+    rendered = "".join(pieces)
+    try:
+        return relative_path(rendered)
+    except ValueError as error:
+        raise TemplateError(f"target template {template!r} is refused: {error}") from error
+
+
+def template_fields(template: str) -> set[str]:
+    """The top-level field names a template uses, known or not: {"date", "step", "params"}."""
+    return {_split(template, name)[0] for name in _names(template)}
+
+
+def template_params(template: str) -> set[str]:
+    """The params a template uses, dotted: {"seed", "model.depth"} for `{params.model.depth}`."""
+    used: set[str] = set()
+    for name in _names(template):
+        head, *rest = _split(template, name)
+        if head == "params" and rest:
+            used.add(".".join(rest))
+    return used
+
+
+def _parse(template: str) -> Iterator[tuple[str, str | None, str, str | None]]:
+    """`string.Formatter.parse`, with malformed braces and nested fields as TemplateError."""
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as error:
+        raise TemplateError(f"target template {template!r} is malformed: {error}") from error
+    for literal, name, spec, conversion in parsed:
+        if spec and "{" in spec:
+            raise TemplateError(
+                f"target template {template!r}: a field inside a format spec ({{{name}:{spec}}}) "
+                "is not supported"
+            )
+        yield literal, name, spec or "", conversion
+
+
+def _names(template: str) -> Iterator[str]:
+    for _, name, _, _ in _parse(template):
+        if name is not None:
+            yield name
+
+
+def _split(template: str, name: str) -> list[str]:
+    """`params.a.b` -> ["params", "a", "b"]; positional and indexed fields are refused."""
+    known = ", ".join(f"{{{field}}}" for field in TEMPLATE_FIELDS)
+    if name == "" or name.isdigit():
+        raise TemplateError(
+            f"target template {template!r}: positional field {{{name}}} has no value; "
+            f"name a field: {known}"
+        )
+    if "[" in name:
+        raise TemplateError(
+            f"target template {template!r}: {{{name}}} uses an index; write nested params "
+            "with dots, e.g. {params.model.depth}"
+        )
+    parts = name.split(".")
+    if "" in parts:
+        raise TemplateError(f"target template {template!r}: {{{name}}} has an empty name part")
+    return parts
+
+
+def _resolve(template: str, name: str, fields: TargetFields) -> Any:
+    head, *rest = _split(template, name)
+    if head not in TEMPLATE_FIELDS:
+        known = ", ".join(f"{{{field}}}" for field in TEMPLATE_FIELDS)
+        raise TemplateError(
+            f"target template {template!r}: unknown field {{{head}}}"
+            f"{did_you_mean(head, TEMPLATE_FIELDS)}; known fields: {known}"
+        )
+    if head != "params":
+        if rest:
+            raise TemplateError(
+                f"target template {template!r}: {{{name}}}: only {{params.NAME}} takes a dotted "
+                "name; format a date with a spec such as {date:%Y-%m-%d}"
+            )
+        return getattr(fields, head)
+    if not rest:
+        raise TemplateError(
+            f"target template {template!r}: {{params}} needs a param name, e.g. {{params.seed}}"
+        )
+    value: Any = fields.params
+    for depth, part in enumerate(rest):
+        if not isinstance(value, Mapping) or part not in value:
+            where = ".".join(["params", *rest[:depth]])
+            known_names = sorted(str(key) for key in value) if isinstance(value, Mapping) else []
+            listing = f"; known under {where}: {', '.join(known_names)}" if known_names else ""
+            raise TemplateError(
+                f"target template {template!r}: unknown param {{{name}}}"
+                f"{did_you_mean(part, known_names)}{listing}"
+            )
+        value = value[part]
+    if isinstance(value, Mapping):
+        raise TemplateError(
+            f"target template {template!r}: {{{name}}} is a group of params; name one of them, "
+            f"e.g. {{{name}.{next(iter(value), 'NAME')}}}"
+        )
+    return value

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeflow.config.params import (
+    ParamSource,
+    check_type,
+    merge_params,
+    parse_assignment,
+    read_param_file,
+)
+from pipeflow.errors import ConfigError
+
+DEFAULTS = {"ratio": 0.2, "seed": 42, "name": "iris", "model": {"depth": 3, "kind": "tree"}}
+
+
+def source(values: dict[str, object]) -> ParamSource:
+    return ParamSource(values=values, label="test")
+
+
+def test_later_sources_win_and_merge_deeply() -> None:
+    merged, problems = merge_params(
+        DEFAULTS, [source({"seed": 1, "model": {"depth": 5}}), source({"seed": 2})]
+    )
+    assert problems == []
+    assert merged == {
+        "ratio": 0.2,
+        "seed": 2,
+        "name": "iris",
+        "model": {"depth": 5, "kind": "tree"},
+    }
+    assert DEFAULTS["seed"] == 42  # the defaults are not touched
+
+
+def test_int_is_accepted_for_a_float_default() -> None:
+    merged, problems = merge_params(DEFAULTS, [source({"ratio": 1})])
+    assert problems == []
+    assert merged["ratio"] == 1.0
+    assert isinstance(merged["ratio"], float)
+
+
+@pytest.mark.parametrize(
+    ("default", "value"),
+    [(42, "abc"), (42, 0.5), (0.2, "x"), (True, 1), (1, True), ("a", 3), ({"a": 1}, 3), ([1], "x")],
+)
+def test_type_changes_are_refused(default: object, value: object) -> None:
+    from pipeflow.config.params import _MISMATCH
+
+    assert check_type(default, value) is _MISMATCH
+
+
+def test_unknown_param_has_a_suggestion() -> None:
+    _, problems = merge_params(DEFAULTS, [source({"rato": 0.3})])
+    assert len(problems) == 1
+    assert "unknown param `rato`" in problems[0].message
+    assert problems[0].hint == "did you mean `ratio`?"
+
+
+def test_extra_params_allowed_on_request() -> None:
+    merged, problems = merge_params(DEFAULTS, [source({"extra": 1})], allow_extra=True)
+    assert problems == []
+    assert merged["extra"] == 1
+
+
+def test_every_problem_is_reported() -> None:
+    _, problems = merge_params(
+        DEFAULTS, [source({"seed": "x", "nope": 1, "model": {"depth": "y"}})]
+    )
+    assert len(problems) == 3
+
+
+def test_assignment_reads_yaml_scalars_and_nests() -> None:
+    assert parse_assignment("ratio=0.5").values == {"ratio": 0.5}
+    assert parse_assignment("seed=7").values == {"seed": 7}
+    assert parse_assignment("name=setosa").values == {"name": "setosa"}
+    assert parse_assignment("flag=true").values == {"flag": True}
+    assert parse_assignment("model.depth=4").values == {"model": {"depth": 4}}
+    assert parse_assignment("name=").values == {"name": ""}
+    assert parse_assignment("name=a=b").values == {"name": "a=b"}
+
+
+@pytest.mark.parametrize("text", ["ratio", "=3", "a..b=1"])
+def test_assignment_without_key_or_equals_is_a_usage_error(text: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_assignment(text)
+    assert caught.value.exit_code == 2
+
+
+def test_param_files_by_extension(tmp_path: Path) -> None:
+    (tmp_path / "p.json").write_text(json.dumps({"seed": 1}))
+    (tmp_path / "p.yaml").write_text("seed: 2\n")
+    (tmp_path / "p.toml").write_text("seed = 3\n")
+    found = [read_param_file(tmp_path / f"p.{ext}").values for ext in ("json", "yaml", "toml")]
+    assert found == [{"seed": 1}, {"seed": 2}, {"seed": 3}]
+
+
+def test_a_param_file_problem_points_into_that_file(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("ratio: 0.3\nseed: abc\n")
+    _, problems = merge_params(DEFAULTS, [read_param_file(path)])
+    assert len(problems) == 1
+    assert problems[0].file is not None
+    assert problems[0].file.endswith("p.yaml")
+    assert problems[0].line == 2
+
+
+def test_missing_param_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        read_param_file(tmp_path / "missing.json")

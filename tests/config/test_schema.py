@@ -1,0 +1,572 @@
+"""The config JSON Schema, and schema errors as located problems with hints."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from pipeflow.config.reader import read_document, read_text
+from pipeflow.config.schema import load_schema, schema_problems, schema_text
+from pipeflow.config.suggest import describe_value, did_you_mean, format_path
+from pipeflow.errors import Problem
+
+REPO = Path(__file__).resolve().parents[2]
+
+# Every key of SPEC section 2, at every level, used once: a config that must stay valid.
+FULL_EXAMPLE = """\
+# yaml-language-server: $schema=pipeflow-schema.json
+pipeflow: 1
+name: iris
+description: Train and evaluate a classifier on Iris
+
+params:
+  data_path: data/raw/iris.csv
+  target_col: species
+  test_data_ratio: 0.2
+  seed: 42
+  token: ${env.API_TOKEN:-none}
+params_schema:
+  properties:
+    test_data_ratio: {type: number, exclusiveMinimum: 0, exclusiveMaximum: 1}
+
+results:
+  root: s3://bucket/iris
+  storage_options: {anon: false}
+  persist: true
+
+executor: {type: dask, workers: 4, address: "tcp://scheduler:8786", threads_per_worker: 2}
+
+defaults:
+  retries: 0
+  retry_delay: 1s
+  retry_backoff: 2
+  timeout: null
+  cache: true
+
+allow_imports: [sklearn.model_selection, pandas]
+
+steps:
+  load_data:
+    run: steps.iris.load_data
+    description: Read the raw CSV
+    tags: [io, raw]
+    inputs:
+      path: ${params.data_path}
+  get_classes:
+    run: steps.iris:Loader.classes
+    inputs: {data: "${steps.load_data}", target_col: "${params.target_col}"}
+    result: false
+  split_data:
+    run: steps.iris.split_data
+    inputs:
+      data: ${steps.load_data}
+      test_data_ratio: ${params.test_data_ratio}
+      classes: ${steps.get_classes}
+    outputs: [train_x, train_y, test_x, test_y]
+    result:
+      target: "{date:%Y-%m-%d}/{step}_{output}.parquet"
+      format: parquet
+      root: data/processed
+      storage_options: {}
+    cache: true
+  train_model:
+    run: steps.iris.train_model
+    inputs: {x: "${steps.split_data.train_x}", y: "${steps.split_data.train_y}"}
+    result: {target: "models/{step}.joblib"}
+    retries: 2
+    retry_delay: 5s
+    retry_backoff: 1.5
+    timeout: 10m
+    code_version: v3
+  evaluate_each:
+    run: steps.iris.evaluate
+    foreach: [0.1, 0.2, 0.3]
+    as: ratio
+    when: ${params.seed}
+    timeout: 90
+  nested:
+    pipeline: sub/pipeline.yaml
+    params: {ratio: "${params.test_data_ratio}"}
+    when: true
+  report_accuracy:
+    run: steps.iris.report_accuracy
+    after: [train_model, nested]
+
+schedules:
+  - cron: "0 6 * * 1-5"
+    timezone: Europe/Berlin
+    start: 2024-01-01
+    end: 2030-12-31T23:59:00+01:00
+  - interval: 1h30m
+    params: {test_data_ratio: 0.3}
+
+outputs:
+  model: ${steps.train_model}
+  train_x: ${steps.split_data.train_x}
+"""
+
+TOP_LEVEL_KEYS = [
+    "pipeflow",
+    "name",
+    "description",
+    "params",
+    "params_schema",
+    "results",
+    "executor",
+    "defaults",
+    "steps",
+    "schedules",
+    "allow_imports",
+    "outputs",
+]
+STEP_KEYS = [
+    "run",
+    "pipeline",
+    "params",
+    "inputs",
+    "after",
+    "outputs",
+    "result",
+    "cache",
+    "retries",
+    "retry_delay",
+    "retry_backoff",
+    "timeout",
+    "foreach",
+    "as",
+    "when",
+    "code_version",
+    "description",
+    "tags",
+]
+
+
+def problems_in(text: str, kind: str = "yaml") -> list[Problem]:
+    document = read_text(text, file=f"pipeline.{kind}", kind=kind)
+    assert document.problems == []
+    return schema_problems(document)
+
+
+def only(problems: list[Problem]) -> Problem:
+    assert len(problems) == 1, "\n".join(problem.format() for problem in problems)
+    return problems[0]
+
+
+def with_steps(steps: str) -> str:
+    return "name: test\nsteps:\n" + steps
+
+
+# --- the schema itself ----------------------------------------------------------------------
+
+
+def test_the_schema_is_a_valid_draft_2020_12_schema() -> None:
+    schema = load_schema()
+
+    Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["$id"]
+    assert schema["title"]
+    assert set(schema["$defs"]) >= {"duration", "reference", "step", "schedule"}
+
+
+def test_schema_text_is_the_schema_as_pretty_json() -> None:
+    text = schema_text()
+
+    assert json.loads(text) == load_schema()
+    assert text.startswith("{\n  ")
+    assert text.endswith("}\n")
+
+
+def test_load_schema_gives_a_copy_the_caller_may_change() -> None:
+    load_schema()["properties"].clear()
+
+    assert "steps" in load_schema()["properties"]
+
+
+def all_properties(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(node, dict):
+        for name, child in node.get("properties", {}).items():
+            yield f"{path}.{name}", child
+        for key, child in node.items():
+            yield from all_properties(child, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, child in enumerate(node):
+            yield from all_properties(child, f"{path}[{index}]")
+
+
+def test_every_property_has_a_description_for_editors() -> None:
+    undocumented = [
+        path for path, property in all_properties(load_schema()) if "description" not in property
+    ]
+
+    assert undocumented == []
+
+
+def test_the_top_level_has_every_key_of_the_spec() -> None:
+    schema = load_schema()
+
+    assert sorted(schema["properties"]) == sorted([*TOP_LEVEL_KEYS, "$schema"])
+    assert schema["required"] == ["name", "steps"]
+    assert schema["additionalProperties"] is False
+
+
+def test_a_step_has_every_key_of_the_spec() -> None:
+    step = load_schema()["$defs"]["step"]
+
+    assert sorted(step["properties"]) == sorted(STEP_KEYS)
+    assert step["additionalProperties"] is False
+
+
+def test_nested_sections_have_their_keys() -> None:
+    schema = load_schema()
+    properties = schema["properties"]
+    definitions = schema["$defs"]
+
+    assert sorted(properties["results"]["properties"]) == ["persist", "root", "storage_options"]
+    assert sorted(properties["executor"]["properties"]) == [
+        "address",
+        "threads_per_worker",
+        "type",
+        "workers",
+    ]
+    assert properties["executor"]["properties"]["type"]["enum"] == [
+        "sequential",
+        "threads",
+        "processes",
+        "dask",
+    ]
+    assert sorted(properties["defaults"]["properties"]) == [
+        "cache",
+        "retries",
+        "retry_backoff",
+        "retry_delay",
+        "timeout",
+    ]
+    assert sorted(definitions["result"]["properties"]) == [
+        "format",
+        "root",
+        "storage_options",
+        "target",
+    ]
+    assert definitions["result"]["properties"]["format"]["enum"] == [
+        "parquet",
+        "csv",
+        "json",
+        "pickle",
+        "joblib",
+        "npy",
+        "txt",
+    ]
+    assert sorted(definitions["schedule"]["properties"]) == [
+        "cron",
+        "end",
+        "interval",
+        "params",
+        "start",
+        "timezone",
+    ]
+
+
+# --- valid configs --------------------------------------------------------------------------
+
+
+def test_a_full_example_using_every_key_has_no_problems() -> None:
+    assert problems_in(FULL_EXAMPLE) == []
+
+
+def test_the_spec_example_has_no_problems() -> None:
+    spec_path = REPO.parent / "shared" / "SPEC.md"
+    if not spec_path.exists():
+        pytest.skip("SPEC.md is not next to the repository")
+    spec = spec_path.read_text(encoding="utf-8")
+    start = spec.index("```yaml\n") + len("```yaml\n")
+    example = spec[start : spec.index("```", start)]
+
+    assert problems_in(example) == []
+
+
+@pytest.mark.parametrize("name", ["pipeline.yaml", "pipeline.toml"])
+def test_the_repository_example_has_no_problems(name: str) -> None:
+    path = REPO / name
+    if not path.exists():
+        pytest.skip(f"{name} is not written yet")
+
+    assert schema_problems(read_document(path)) == []
+
+
+def test_a_toml_config_is_checked_the_same_way() -> None:
+    text = """\
+name = "iris"
+
+[steps.load_data]
+run = "steps.iris.load_data"
+inputs = { path = "${params.data_path}" }
+
+[[schedules]]
+cron = "0 6 * * *"
+start = 2024-01-01T06:00:00+01:00
+
+[[schedules]]
+interval = "1h"
+"""
+    assert problems_in(text, "toml") == []
+
+
+@pytest.mark.parametrize("duration", ["30s", "500ms", "15m", "1h", "1d", "1h30m", "1.5h", 30, 0.5])
+def test_valid_durations(duration: object) -> None:
+    text = with_steps(f"  a: {{run: x.y, retry_delay: {json.dumps(duration)}}}\n")
+
+    assert problems_in(text) == []
+
+
+# --- problems ------------------------------------------------------------------------------
+
+
+def test_a_typo_key_suggests_the_right_one_at_its_line() -> None:
+    text = with_steps("  load_data:\n    run: steps.iris.load_data\n    inpts: {path: x}\n")
+
+    problem = only(problems_in(text))
+
+    assert problem.message == "unknown key `inpts` in step `load_data`"
+    assert problem.hint == "did you mean `inputs`?"
+    assert (problem.file, problem.line, problem.column) == ("pipeline.yaml", 5, 5)
+    assert problem.path == "steps.load_data.inpts"
+
+
+def test_a_typo_in_toml_is_located_too() -> None:
+    text = 'name = "x"\n\n[steps.load]\nrun = "a.b"\nretires = 2\n'
+
+    problem = only(problems_in(text, "toml"))
+
+    assert problem.message == "unknown key `retires` in step `load`"
+    assert problem.hint == "did you mean `retries`?"
+    assert (problem.line, problem.column) == (5, 1)
+
+
+def test_an_unknown_key_without_a_close_match_lists_the_allowed_keys() -> None:
+    problem = only(problems_in(with_steps("  a:\n    run: x.y\n    zzzz: 1\n")))
+
+    assert problem.hint is not None
+    assert problem.hint.startswith("allowed keys: `run`, `pipeline`")
+
+
+def test_a_top_level_step_is_recognised() -> None:
+    text = "name: x\nsteps:\n  a: {run: x.y}\nb:\n  run: x.z\n"
+
+    problem = only(problems_in(text))
+
+    assert problem.message == "unknown key `b` at the top level"
+    assert problem.hint == "is `b` a step? indent it under `steps:`"
+
+
+def test_a_wrong_type_names_the_expected_type_and_points_at_the_value() -> None:
+    text = with_steps("  train:\n    run: a.b\n    retries: abc\n")
+
+    problem = only(problems_in(text))
+
+    assert problem.message == "expected a whole number for `retries`, got 'abc' (str)"
+    assert (problem.line, problem.column) == (5, 14)
+    assert problem.path == "steps.train.retries"
+
+
+@pytest.mark.parametrize(
+    ("line", "hint"),
+    [
+        ('retries: "3"', "remove the quotes to make it a number"),
+        ("code_version: 3", 'put the value in quotes to make it text: `code_version: "3"`'),
+        ("after: load", "write a list: `after: [load]`"),
+        ('cache: "yes"', "write `true` or `false`, without quotes"),
+    ],
+)
+def test_wrong_types_come_with_a_fix(line: str, hint: str) -> None:
+    problem = only(problems_in(with_steps(f"  a:\n    run: x.y\n    {line}\n")))
+
+    assert problem.message.startswith("expected ")
+    assert problem.hint == hint
+
+
+def test_a_step_without_run_or_pipeline() -> None:
+    text = with_steps("  a:\n    run: x.y\n  x:\n    inputs: {n: 1}\n")
+
+    problem = only(problems_in(text))
+
+    assert problem.message == (
+        "step `x` needs `run` (a dotted path to a function) "
+        "or `pipeline` (a path to another config)"
+    )
+    assert (problem.line, problem.column) == (5, 3)  # the step's name
+    assert problem.path == "steps.x"
+
+
+def test_a_step_with_both_run_and_pipeline() -> None:
+    problem = only(problems_in(with_steps("  a: {run: x.y, pipeline: sub.yaml}\n")))
+
+    assert problem.message == "step `a` has both `run` and `pipeline`; give only one"
+
+
+def test_an_empty_step_says_what_a_step_needs() -> None:
+    problem = only(problems_in(with_steps("  a:\n  b: {run: x.y}\n")))
+
+    assert problem.message == "step `a` must be a mapping with `run:` or `pipeline:`, got null"
+    assert (problem.line, problem.column) == (3, 3)
+
+
+def test_missing_name_and_steps() -> None:
+    problems = problems_in("description: nothing else\n")
+
+    assert [problem.message for problem in problems] == [
+        "the pipeline needs a `name`",
+        "the pipeline has no `steps`",
+    ]
+
+
+def test_an_enum_lists_the_choices_and_suggests_one() -> None:
+    problem = only(problems_in(with_steps("  a: {run: x.y}\n") + "executor: {type: proccesses}\n"))
+
+    assert problem.message == (
+        "`type` must be `sequential`, `threads`, `processes` or `dask`, got 'proccesses' (str)"
+    )
+    assert problem.hint == "did you mean `processes`?"
+    assert problem.path == "executor.type"
+
+
+@pytest.mark.parametrize(
+    ("duration", "hint"),
+    [
+        ("10 minutes", "did you mean `10m`?"),
+        ("1 hour 30 mins", "did you mean `1h30m`?"),
+        ("2 secs", "did you mean `2s`?"),
+        ("soon", "write a number and a unit (ms, s, m, h, d), e.g. `500ms`, `30s`, `15m`, `1h30m`"),
+    ],
+)
+def test_a_bad_duration_is_explained_in_words(duration: str, hint: str) -> None:
+    text = with_steps(f"  a:\n    run: x.y\n    timeout: {duration}\n")
+
+    problem = only(problems_in(text))
+
+    # `timeout` is "null or a duration": the message is about the duration, not the choice.
+    assert problem.message == f"{duration!r} is not a duration"
+    assert problem.hint == hint
+    assert (problem.line, problem.column) == (5, 14)
+
+
+def test_a_value_that_fits_no_branch_of_a_choice() -> None:
+    problem = only(problems_in(with_steps("  a:\n    run: x.y\n    result: true\n")))
+
+    assert problem.message == "expected `false` or a mapping for `result`, got true"
+    assert problem.hint == "results are stored by default; `result: false` turns that off"
+
+
+def test_a_mistake_inside_a_choice_reports_the_leaf() -> None:
+    problem = only(problems_in(with_steps("  a:\n    run: x.y\n    result: {formt: csv}\n")))
+
+    assert problem.message == "unknown key `formt` in `result` of step `a`"
+    assert problem.hint == "did you mean `format`?"
+
+
+def test_pattern_failures_are_explained() -> None:
+    text = (
+        "name: my pipeline\nsteps:\n  split data: {run: x.y}\n"
+        "  ok: {run: x.y, inputs: {data path: 1}, as: 1x}\n"
+        "outputs: {model: steps.ok}\n"
+    )
+
+    messages = {problem.path: problem for problem in problems_in(text)}
+
+    assert messages["name"].message == (
+        "the pipeline name 'my pipeline' may only use letters, digits, `-` and `_`"
+    )
+    assert messages["name"].hint == "e.g. `name: my_pipeline`"
+    assert messages['steps["split data"]'].message.startswith("'split data' is not a valid step")
+    assert messages['steps["split data"]'].line == 3
+    assert messages['steps.ok.inputs["data path"]'].hint == "e.g. `data_path`"
+    assert messages["steps.ok.as"].hint == "e.g. `_1x`"
+    assert messages["outputs.model"].hint == "did you mean `${steps.ok}`?"
+
+
+def test_schedules_need_exactly_one_of_cron_and_interval() -> None:
+    text = with_steps("  a: {run: x.y}\n") + (
+        "schedules:\n  - {cron: '0 6 * * *', interval: 1h}\n  - {timezone: UTC}\n"
+    )
+
+    problems = problems_in(text)
+
+    assert [(problem.path, problem.message) for problem in problems] == [
+        ("schedules[0]", "`schedules[0]` has both `cron` and `interval`; give only one"),
+        (
+            "schedules[1]",
+            '`schedules[1]` needs `cron` (a cron expression such as "0 6 * * 1-5") '
+            "or `interval` (a duration such as `1h`)",
+        ),
+    ]
+
+
+def test_yaml_dates_are_checked_as_text() -> None:
+    text = with_steps("  a: {run: x.y}\n") + (
+        "schedules:\n  - interval: 1d\n    start: 2024-01-01\n    end: 2024-06-01 10:00:00\n"
+    )
+
+    assert problems_in(text) == []
+
+
+def test_several_mistakes_are_all_reported_in_file_order() -> None:
+    text = """\
+name: iris
+steps:
+  load_data:
+    rn: steps.iris.load_data
+  train:
+    run: steps.iris.train
+    retries: -1
+    timeout: forever
+    outputs: [a, a]
+executor: {type: thread}
+schedules:
+  - cron: 5
+"""
+    problems = problems_in(text)
+
+    assert [(problem.line, problem.path) for problem in problems] == [
+        (3, "steps.load_data"),
+        (4, "steps.load_data.rn"),
+        (7, "steps.train.retries"),
+        (8, "steps.train.timeout"),
+        (9, "steps.train.outputs[1]"),
+        (10, "executor.type"),
+        (12, "schedules[0].cron"),
+    ]
+    for problem in problems:
+        assert "is not valid under any of the given schemas" not in problem.message
+        assert "Additional properties" not in problem.message
+        assert problem.file == "pipeline.yaml"
+
+
+# --- wording helpers ------------------------------------------------------------------------
+
+
+def test_did_you_mean() -> None:
+    assert did_you_mean("inpts", ["run", "inputs", "after"]) == "did you mean `inputs`?"
+    assert did_you_mean("Steps", ["steps", "name"]) == "did you mean `steps`?"
+    assert did_you_mean("zzz", ["run", "inputs"]) is None
+
+
+def test_format_path() -> None:
+    assert format_path(["steps", "split_data", "inputs", "data"]) == "steps.split_data.inputs.data"
+    assert format_path(["schedules", 0, "cron"]) == "schedules[0].cron"
+    assert format_path(["params", "a.b", 1]) == 'params["a.b"][1]'
+    assert format_path([]) == ""
+
+
+def test_describe_value() -> None:
+    assert describe_value("abc") == "'abc' (str)"
+    assert describe_value(3) == "3 (int)"
+    assert describe_value(0.5) == "0.5 (float)"
+    assert describe_value(True) == "true"
+    assert describe_value(None) == "null"
+    assert describe_value([1]) == "a list"
+    assert describe_value({}) == "a mapping"

@@ -1,0 +1,44 @@
+"""Shared fixtures: small throw-away projects and a copy of the Iris example."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+ProjectFactory = Callable[..., Path]
+
+
+@pytest.fixture
+def make_project(tmp_path: Path) -> ProjectFactory:
+    """Write a config and step modules into a fresh folder; returns the config's path."""
+
+    def make(config: str, *, name: str = "pipeline.yaml", **modules: str) -> Path:
+        for module, code in modules.items():
+            (tmp_path / f"{module}.py").write_text(textwrap.dedent(code), encoding="utf-8")
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(config), encoding="utf-8")
+        return path
+
+    return make
+
+
+@pytest.fixture
+def iris_project(tmp_path: Path) -> Path:
+    """A copy of the repository's Iris example: config, params, steps and data."""
+    target = tmp_path / "iris"
+    target.mkdir()
+    for name in ("pipeline.yaml", "pipeline.toml"):
+        shutil.copy(REPO / name, target / name)
+    for folder in ("params", "steps"):
+        shutil.copytree(
+            REPO / folder, target / folder, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    (target / "data" / "raw").mkdir(parents=True)
+    shutil.copy(REPO / "data" / "raw" / "iris.csv", target / "data" / "raw" / "iris.csv")
+    return target

@@ -1,0 +1,297 @@
+"""The ResultStore contract, run against a local path, a file:// URL and memory://."""
+
+from __future__ import annotations
+
+import importlib.util
+import pickle
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+import pandas as pd
+import pytest
+from fsspec.core import url_to_fs
+
+from pipeflow.errors import StorageError
+from pipeflow.storage import (
+    CorruptResult,
+    Manifest,
+    PartRecord,
+    ResultStore,
+    ResultWarning,
+    get_format,
+)
+
+
+def create_marker(path: str) -> None:
+    """What a malicious pickle would run: leaves a file behind as proof that it ran."""
+    Path(path).write_text("code ran")
+
+
+class Booby:
+    """Unpickling this calls create_marker: it stands for a pickle that runs code."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Callable[[str], None], tuple[str]]:
+        return create_marker, (self.marker,)
+
+
+class BreaksHalfway:
+    """A format whose serialisation fails after some bytes have gone out."""
+
+    name = "txt"
+    extension = "txt"
+    executes_code = False
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def accepts(self, value: Any) -> bool:
+        return True
+
+    def write(self, value: Any, file: BinaryIO) -> None:
+        file.write(b"partial bytes " * 1000)
+        raise self.error
+
+    def read(self, file: BinaryIO) -> Any:
+        raise AssertionError("never read")
+
+
+@pytest.fixture(params=["local", "file", "memory"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "local":
+        yield str(tmp_path / "results")
+    elif request.param == "file":
+        yield (tmp_path / "results").as_uri()
+    else:
+        # The memory filesystem is one per process: each test gets its own prefix, and cleans it.
+        memory_url = f"memory://pipeflow-tests/{uuid.uuid4().hex}"
+        yield memory_url
+        filesystem, root = url_to_fs(memory_url)
+        if filesystem.exists(root):
+            filesystem.rm(root, recursive=True)
+
+
+def raw_files(url: str) -> list[str]:
+    """Every file under the store's root, seen through fsspec rather than the store."""
+    filesystem, root = url_to_fs(url)
+    return sorted(name[len(root) + 1 :] for name in filesystem.find(root))
+
+
+def tamper(url: str, path: str, change: Callable[[bytes], bytes]) -> None:
+    filesystem, root = url_to_fs(url)
+    full = f"{root}/{path}"
+    filesystem.pipe_file(full, change(filesystem.cat_file(full)))
+
+
+def manifest_for(parts: dict[str, PartRecord]) -> Manifest:
+    return Manifest(
+        key="key-1",
+        pipeline="iris",
+        step="split_data",
+        run_id="run-1",
+        created="2024-03-01T06:30:00+00:00",
+        params={"test_data_ratio": 0.2},
+        parts=parts,
+    )
+
+
+class TestResultStoreContract:
+    """What every kind of store must do; each test runs once per URL kind."""
+
+    @pytest.mark.parametrize(
+        ("path", "format_name", "value"),
+        [
+            ("a/frame.parquet", "parquet", pd.DataFrame({"x": [1, 2]}, index=[5, 6])),
+            ("metrics.json", "json", {"accuracy": 0.97, "classes": ["a", "b"]}),
+            ("notes/readme.txt", "txt", "hello\n"),
+            ("deep/er/object.pkl", "pickle", {"set": {1, 2}, "tuple": (1, "a")}),
+        ],
+    )
+    def test_write_then_read(self, url: str, path: str, format_name: str, value: Any) -> None:
+        store = ResultStore(url)
+        record = store.write(path, value, format=get_format(format_name))
+        assert record.path == path
+        assert record.format == format_name
+        assert record.checksum.startswith("sha256:")
+        assert record.size > 0
+        result = store.read(record)
+        if isinstance(value, pd.DataFrame):
+            pd.testing.assert_frame_equal(result, value)
+        else:
+            assert result == value
+        assert store.verify(record)
+
+    def test_manifest_round_trip(self, url: str) -> None:
+        store = ResultStore(url)
+        record = store.write("r/value.json", [1, 2, 3], format=get_format("json"))
+        manifest = manifest_for({"value": record})
+        store.write_manifest("r/manifest.json", manifest)
+        assert store.read_manifest("r/manifest.json") == manifest
+        assert store.read(manifest.parts["value"]) == [1, 2, 3]
+
+    def test_writes_leave_no_temporary_files(self, url: str) -> None:
+        store = ResultStore(url)
+        record = store.write("x/value.txt", "one", format=get_format("txt"))
+        store.write("x/value.txt", "two", format=get_format("txt"))  # an overwrite, too
+        store.write_manifest("x/manifest.json", manifest_for({"value": record}))
+        assert raw_files(url) == ["x/manifest.json", "x/value.txt"]
+        assert store.list("") == ["x/manifest.json", "x/value.txt"]
+
+    @pytest.mark.parametrize("error", [RuntimeError("serialisation broke"), KeyboardInterrupt()])
+    def test_a_write_that_fails_midway_leaves_nothing(self, url: str, error: BaseException) -> None:
+        store = ResultStore(url)
+        with pytest.raises(type(error)):
+            store.write("y/value.txt", "ignored", format=BreaksHalfway(error))
+        assert not store.exists("y/value.txt")
+        assert store.list("") == []
+        assert raw_files(url) == []
+
+    def test_a_failed_overwrite_keeps_the_previous_result(self, url: str) -> None:
+        store = ResultStore(url)
+        record = store.write("z/value.txt", "first", format=get_format("txt"))
+        with pytest.raises(RuntimeError):
+            store.write("z/value.txt", "second", format=BreaksHalfway(RuntimeError("no")))
+        assert store.read(record) == "first"
+        assert store.list("z") == ["z/value.txt"]
+
+    def test_a_value_the_format_cannot_hold_writes_nothing(self, url: str) -> None:
+        store = ResultStore(url)
+        with pytest.raises(StorageError, match="parquet format cannot hold a value of type dict"):
+            store.write("bad.parquet", {"a": 1}, format=get_format("parquet"))
+        assert store.list("") == []
+
+    def test_a_tampered_payload_is_corrupt(self, url: str) -> None:
+        store = ResultStore(url)
+        record = store.write("t/value.txt", "original", format=get_format("txt"))
+        tamper(url, "t/value.txt", lambda data: data.replace(b"original", b"0riginal"))
+        with pytest.raises(
+            CorruptResult, match=r"t/value\.txt does not match its manifest"
+        ) as info:
+            store.read(record)
+        assert info.value.expected == record.checksum
+        assert info.value.actual != record.checksum
+        assert not store.verify(record)
+
+    def test_a_payload_of_another_size_is_corrupt(self, url: str) -> None:
+        store = ResultStore(url)
+        record = store.write("t/value.txt", "original", format=get_format("txt"))
+        tamper(url, "t/value.txt", lambda data: data * 3)
+        with pytest.raises(CorruptResult, match=f"more than {record.size} bytes"):
+            store.read(record)
+        assert not store.verify(record)
+
+    def test_a_tampered_pickle_is_never_unpickled(self, url: str, tmp_path: Path) -> None:
+        planted = tmp_path / "marker-A"
+        swapped = tmp_path / "marker-B"
+        store = ResultStore(url)
+        record = store.write("p/value.pkl", Booby(str(planted)), format=get_format("pickle"))
+        # Same length, still a valid pickle: it would now run create_marker on marker-B.
+        tamper(url, "p/value.pkl", lambda data: data.replace(b"marker-A", b"marker-B"))
+        with pytest.raises(CorruptResult):
+            store.read(record)
+        assert not planted.exists()
+        assert not swapped.exists()
+        # The control: the tampered bytes really would have run code had they been unpickled.
+        filesystem, root = url_to_fs(url)
+        pickle.loads(filesystem.cat_file(f"{root}/p/value.pkl"))
+        assert swapped.exists()
+
+    @pytest.mark.parametrize("content", ["{not json", "{}", '{"version": 1}', "[1, 2]"])
+    def test_a_broken_manifest_is_no_result(self, url: str, content: str) -> None:
+        store = ResultStore(url)
+        store.write("m/manifest.json", content, format=get_format("txt"))
+        with pytest.warns(ResultWarning, match=r"broken manifest at .*m/manifest\.json"):
+            assert store.read_manifest("m/manifest.json") is None
+
+    def test_a_missing_manifest_is_no_result(self, url: str) -> None:
+        assert ResultStore(url).read_manifest("nothing/here/manifest.json") is None
+
+    def test_a_missing_payload_is_a_storage_error(self, url: str) -> None:
+        store = ResultStore(url)
+        record = store.write("gone/value.txt", "x", format=get_format("txt"))
+        store.delete("gone/value.txt")
+        assert not store.verify(record)
+        with pytest.raises(StorageError, match=r"cannot read .*gone/value\.txt: it does not exist"):
+            store.read(record)
+
+    def test_the_store_pickles_as_its_url_and_works_on_the_other_side(self, url: str) -> None:
+        options = {"auto_mkdir": True} if "memory" not in url else {}
+        store = ResultStore(url, options)
+        record = store.write("s/value.json", {"a": 1}, format=get_format("json"))
+        copy = pickle.loads(pickle.dumps(store))
+        assert (copy.url, dict(copy.storage_options)) == (url, options)
+        assert copy.read(record) == {"a": 1}
+        assert copy.write("s/other.txt", "b", format=get_format("txt")).size == 1
+        assert store.list("s") == ["s/other.txt", "s/value.json"]
+
+    def test_list_exists_delete(self, url: str) -> None:
+        store = ResultStore(url)
+        assert store.list("") == []
+        assert store.list("missing/prefix") == []
+        for path in ("a/1.txt", "a/b/2.txt", "ab/3.txt"):
+            store.write(path, path, format=get_format("txt"))
+        assert store.list("a") == ["a/1.txt", "a/b/2.txt"]
+        assert store.list("a/") == ["a/1.txt", "a/b/2.txt"]
+        assert store.list("") == ["a/1.txt", "a/b/2.txt", "ab/3.txt"]
+        assert store.exists("a/b/2.txt")
+        assert not store.exists("a/b/9.txt")
+        store.delete("a/b/2.txt")
+        store.delete("a/b/2.txt")  # deleting what is gone is not an error
+        assert not store.exists("a/b/2.txt")
+        store.delete("a")
+        assert store.list("") == ["ab/3.txt"]
+
+    @pytest.mark.parametrize("path", ["../x.txt", "a/../../x.txt", "/etc/passwd", "s3://o/x", ""])
+    def test_paths_outside_the_root_are_refused(self, url: str, path: str) -> None:
+        store = ResultStore(url)
+        with pytest.raises(StorageError, match="invalid path"):
+            store.write(path, "x", format=get_format("txt"))
+        with pytest.raises(StorageError, match="invalid path"):
+            store.read_manifest(path)
+
+    def test_records_keep_the_normalised_path(self, url: str) -> None:
+        store = ResultStore(url)
+        record = store.write("./n//value.txt", "x", format=get_format("txt"))
+        assert record.path == "n/value.txt"
+        assert store.list("") == ["n/value.txt"]
+
+    def test_location_names_the_store(self, url: str) -> None:
+        assert ResultStore(url).location("a/b.txt") == f"{url}/a/b.txt"
+
+
+def test_constructing_a_store_does_no_io() -> None:
+    store = ResultStore("no-such-protocol://bucket/prefix")
+    with pytest.raises(StorageError, match="cannot open the results store no-such-protocol://"):
+        store.exists("x")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("s3fs") is not None, reason="s3fs is installed")
+def test_a_missing_filesystem_package_says_what_to_install() -> None:
+    with pytest.raises(StorageError, match=r"pip install 'pipeflow\[s3\]'"):
+        ResultStore("s3://bucket/prefix").read_manifest("manifest.json")
+
+
+def test_errors_other_than_missing_are_not_swallowed(tmp_path: Path) -> None:
+    # A folder where the manifest should be: an error that is not "missing" must not read as None.
+    (tmp_path / "m" / "manifest.json").mkdir(parents=True)
+    store = ResultStore(str(tmp_path))
+    with pytest.raises(StorageError, match=str(tmp_path)):
+        store.read_manifest("m/manifest.json")
+
+
+def test_passwords_never_show_in_locations() -> None:
+    store = ResultStore("ftp://user:secret@example.invalid/results")
+    assert store.location("a.txt") == "ftp://user:***@example.invalid/results/a.txt"
+    assert "secret" not in repr(store)
+
+
+def test_a_local_write_publishes_by_atomic_rename(tmp_path: Path) -> None:
+    store = ResultStore(str(tmp_path))
+    record = store.write("a/b/c.npy", np.arange(4), format=get_format("npy"))
+    assert (tmp_path / "a" / "b" / "c.npy").stat().st_size == record.size
+    assert sorted(path.name for path in (tmp_path / "a" / "b").iterdir()) == ["c.npy"]

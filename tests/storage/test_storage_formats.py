@@ -1,0 +1,226 @@
+"""Tests for pipeflow.storage.formats: round trips, format choice and refusals."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeflow.errors import StorageError
+from pipeflow.storage import (
+    FORMAT_NAMES,
+    Format,
+    format_for_extension,
+    format_for_value,
+    get_format,
+)
+
+
+class Point:
+    """A custom object for pickle: defined at module level so pickle can find it again."""
+
+    def __init__(self, x: int, y: int) -> None:
+        self.x = x
+        self.y = y
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Point) and (self.x, self.y) == (other.x, other.y)
+
+    def __hash__(self) -> int:
+        return hash((self.x, self.y))
+
+
+class TinyModel:
+    """Shaped like a fitted scikit-learn estimator: parameters plus learned arrays."""
+
+    def __init__(self, depth: int) -> None:
+        self.depth = depth
+        self.coef_ = np.arange(6, dtype=np.float64).reshape(2, 3)
+
+
+def round_trip(format_name: str, value: Any) -> Any:
+    format = get_format(format_name)
+    buffer = io.BytesIO()
+    format.write(value, buffer)
+    buffer.seek(0)
+    return format.read(buffer)
+
+
+def test_parquet_keeps_a_named_index() -> None:
+    frame = pd.DataFrame(
+        {"length": [1.5, 2.5, 3.5], "species": ["a", "b", "c"]},
+        index=pd.Index([10, 20, 30], name="sample"),
+    )
+    pd.testing.assert_frame_equal(round_trip("parquet", frame), frame)
+
+
+def test_parquet_reads_a_series_back_as_a_frame() -> None:
+    series = pd.Series([1, 2, 3], name="count")
+    result = round_trip("parquet", series)
+    pd.testing.assert_frame_equal(result, series.to_frame())
+
+
+def test_csv_leaves_out_a_default_index() -> None:
+    frame = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
+    buffer = io.BytesIO()
+    get_format("csv").write(frame, buffer)
+    assert buffer.getvalue().decode("utf-8").splitlines()[0] == "a,b"
+    pd.testing.assert_frame_equal(round_trip("csv", frame), frame)
+
+
+def test_csv_keeps_a_meaningful_index_as_a_column() -> None:
+    frame = pd.DataFrame({"a": [1, 2]}, index=pd.Index(["p", "q"], name="name"))
+    result = round_trip("csv", frame)
+    assert list(result.columns) == ["name", "a"]
+    assert list(result["name"]) == ["p", "q"]
+
+
+def test_json_round_trips_nested_values() -> None:
+    value: dict[str, Any] = {
+        "classes": ["setosa", "virginica"],
+        "scores": {"f1": 0.9, "n": 3},
+        "ok": True,
+        "none": None,
+    }
+    assert round_trip("json", value) == value
+
+
+def test_json_converts_numpy_scalars() -> None:
+    value = {"accuracy": np.float64(0.5), "count": np.int64(7), "flag": np.bool_(True)}
+    result = round_trip("json", value)
+    assert result == {"accuracy": 0.5, "count": 7, "flag": True}
+    assert type(result["count"]) is int
+
+
+def test_pickle_round_trips_a_custom_object() -> None:
+    value = {"point": Point(1, 2), "points": {Point(3, 4)}}
+    assert round_trip("pickle", value) == value
+
+
+def test_joblib_round_trips_a_model_like_object() -> None:
+    result = round_trip("joblib", TinyModel(depth=3))
+    assert isinstance(result, TinyModel)
+    assert result.depth == 3
+    np.testing.assert_array_equal(result.coef_, TinyModel(depth=3).coef_)
+
+
+def test_npy_round_trips_an_array() -> None:
+    array = np.linspace(0, 1, 12).reshape(3, 4)
+    result = round_trip("npy", array)
+    np.testing.assert_array_equal(result, array)
+    assert result.dtype == array.dtype
+
+
+def test_txt_round_trips_unicode() -> None:
+    assert round_trip("txt", "déjà vu\nline two\n") == "déjà vu\nline two\n"
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("out/x.parquet", "parquet"),
+        ("x.pq", "parquet"),
+        ("x.CSV", "csv"),
+        ("x.json", "json"),
+        ("x.pkl", "pickle"),
+        ("x.pickle", "pickle"),
+        ("models/model.joblib", "joblib"),
+        ("x.npy", "npy"),
+        ("notes.txt", "txt"),
+    ],
+)
+def test_format_for_extension(path: str, name: str) -> None:
+    format = format_for_extension(path)
+    assert format is not None
+    assert format.name == name
+
+
+@pytest.mark.parametrize("path", ["x.jsonl", "x", "archive.tar.gz", "folder.json/x"])
+def test_format_for_extension_unknown(path: str) -> None:
+    assert format_for_extension(path) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "name"),
+    [
+        (pd.DataFrame({"a": [1]}), "parquet"),
+        (pd.Series([1.0]), "parquet"),
+        (np.zeros(3), "npy"),
+        (np.array(["a", None], dtype=object), "pickle"),
+        ({"a": [1, 2.5, None, True]}, "json"),
+        ("text", "json"),
+        (3, "json"),
+        (np.float64(0.25), "json"),
+        ((1, 2), "pickle"),  # JSON would give it back as a list
+        ({1: "a"}, "pickle"),  # JSON would give the key back as a string
+        (float("nan"), "pickle"),
+        (Point(1, 2), "pickle"),
+    ],
+)
+def test_format_for_value(value: Any, name: str) -> None:
+    assert format_for_value(value).name == name
+
+
+def test_every_format_is_a_format_and_only_pickle_and_joblib_execute_code() -> None:
+    assert FORMAT_NAMES == ("parquet", "csv", "json", "pickle", "joblib", "npy", "txt")
+    for name in FORMAT_NAMES:
+        format = get_format(name)
+        assert isinstance(format, Format)
+        assert format.name == name
+        assert format.executes_code == (name in ("pickle", "joblib"))
+
+
+def test_unknown_format_suggests_a_name() -> None:
+    with pytest.raises(ValueError, match=r"unknown format 'parket' \(did you mean `parquet`\?\)"):
+        get_format("parket")
+
+
+def test_a_dict_written_as_parquet_is_refused_clearly() -> None:
+    with pytest.raises(
+        StorageError, match=r"parquet format cannot hold a value of type dict"
+    ) as info:
+        get_format("parquet").write({"a": 1}, io.BytesIO())
+    assert "json, pickle, joblib" in str(info.value)
+
+
+def test_a_model_written_as_json_is_refused_clearly() -> None:
+    with pytest.raises(
+        StorageError, match=r"json format cannot hold .*TinyModel; formats that fit"
+    ):
+        get_format("json").write(TinyModel(depth=1), io.BytesIO())
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("npy", np.array([Point(1, 2)], dtype=object)),
+        ("txt", b"bytes"),
+        ("csv", [1, 2]),
+        ("json", {"nan": float("nan")}),
+    ],
+)
+def test_values_a_format_cannot_hold_are_refused(name: str, value: Any) -> None:
+    with pytest.raises(StorageError, match=f"the {name} format cannot hold"):
+        get_format(name).write(value, io.BytesIO())
+
+
+def test_an_unpicklable_value_is_a_storage_error() -> None:
+    with pytest.raises(StorageError, match=r"pickle format could not hold"):
+        get_format("pickle").write(lambda: None, io.BytesIO())
+
+
+def test_importing_storage_does_not_import_heavy_libraries() -> None:
+    code = (
+        "import sys, pipeflow.storage; "
+        "heavy = [name for name in ('pandas', 'numpy', 'pyarrow', 'joblib', 'fsspec') "
+        "if name in sys.modules]; print(heavy)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

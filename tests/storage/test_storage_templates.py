@@ -1,0 +1,132 @@
+"""Tests for pipeflow.storage.templates: rendering target templates, and refusing unsafe ones."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+
+from pipeflow.storage import (
+    TargetFields,
+    TemplateError,
+    render_target,
+    template_fields,
+    template_params,
+)
+
+
+def fields(params: Mapping[str, Any] | None = None) -> TargetFields:
+    return TargetFields(
+        pipeline="iris",
+        step="split_data",
+        output="train_x",
+        run_id="20240301-abc",
+        date=datetime(2024, 3, 1, 6, 30, tzinfo=timezone.utc),
+        params=params if params is not None else {"seed": 42, "model": {"depth": 3}},
+        key="k123",
+        ext="parquet",
+    )
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("{date:%Y-%m-%d}/{step}_{output}.parquet", "2024-03-01/split_data_train_x.parquet"),
+        ("{pipeline}/{run_id}/{key}.{ext}", "iris/20240301-abc/k123.parquet"),
+        (
+            "models/seed-{params.seed}/depth-{params.model.depth}.joblib",
+            "models/seed-42/depth-3.joblib",
+        ),
+        ("{params.seed:04d}.txt", "0042.txt"),
+        ("./a//b/./c.txt", "a/b/c.txt"),
+        ("{step!s}.json", "split_data.json"),
+    ],
+)
+def test_render(template: str, expected: str) -> None:
+    assert render_target(template, fields()) == expected
+
+
+def test_a_param_value_may_make_sub_folders() -> None:
+    assert render_target("{params.where}/x.csv", fields({"where": "a/b"})) == "a/b/x.csv"
+
+
+@pytest.mark.parametrize(
+    ("template", "params"),
+    [
+        ("../x", {}),
+        ("a/../../x", {}),
+        ("a/..", {}),
+        ("/etc/passwd", {}),
+        ("{params.where}/x", {"where": "../../x"}),
+        ("{params.where}", {"where": "/etc/passwd"}),
+        ("s3://other/x", {}),
+        ("{params.where}/x", {"where": "s3://other"}),
+        ("C:\\x", {}),
+        ("C:/x", {}),
+        ("a\\b", {}),
+        ("", {}),
+        ("./", {}),
+        ("{params.where}", {"where": ""}),
+        ("models/", {}),
+    ],
+)
+def test_escapes_and_empty_paths_are_refused(template: str, params: Mapping[str, Any]) -> None:
+    with pytest.raises(TemplateError):
+        render_target(template, fields(params))
+
+
+def test_unknown_field_names_the_field_and_suggests() -> None:
+    with pytest.raises(
+        TemplateError, match=r"unknown field \{stpe\} \(did you mean `step`\?\)"
+    ) as info:
+        render_target("{stpe}.json", fields())
+    assert "{pipeline}, {step}, {output}, {run_id}, {date}, {params}, {key}, {ext}" in str(
+        info.value
+    )
+
+
+def test_unknown_param_names_the_param_and_suggests() -> None:
+    with pytest.raises(
+        TemplateError, match=r"unknown param \{params.model.dpth\} \(did you mean `depth`\?\)"
+    ):
+        render_target("{params.model.dpth}.json", fields())
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{}.json",
+        "{0}.json",
+        "{params[seed]}.json",
+        "{params}.json",
+        "{params.model}.json",
+        "{step.__class__}.json",
+        "{date.year}.json",
+        "{date:{fmt}}.json",
+        "{step",
+        "step}",
+        "{seed:d}.json",
+    ],
+)
+def test_malformed_templates_are_refused(template: str) -> None:
+    with pytest.raises(TemplateError):
+        render_target(template, fields())
+
+
+def test_a_bad_format_spec_is_a_template_error() -> None:
+    with pytest.raises(TemplateError, match=r"cannot format \{step\}"):
+        render_target("{step:d}.json", fields())
+
+
+def test_template_fields_and_params() -> None:
+    template = "{date:%Y}/{step}-{params.seed}-{params.model.depth}-{unknown}.{ext}"
+    assert template_fields(template) == {"date", "step", "params", "unknown", "ext"}
+    assert template_params(template) == {"seed", "model.depth"}
+    assert template_params("{step}.json") == set()
+
+
+def test_template_fields_refuses_malformed_templates() -> None:
+    with pytest.raises(TemplateError, match="malformed"):
+        template_fields("{step")
