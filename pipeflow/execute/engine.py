@@ -8,6 +8,7 @@ let running steps finish, and mark the rest as not run.
 
 from __future__ import annotations
 
+import heapq
 import os
 import threading
 import time
@@ -109,6 +110,9 @@ class Engine:
         self.outcomes: dict[str, StepOutcome] = {}
         self._stopping = False  # a step failed: start nothing new (unless keep_going)
         self._capture = OutputCapture(self._on_output)
+        self._position: dict[str, int] = {}
+        self._waiting_on: dict[str, int] = {}
+        self._ready: list[tuple[int, str]] = []
 
     def emit(self, event: Event) -> None:
         with self._lock:  # events come from worker threads too
@@ -157,19 +161,17 @@ class Engine:
             )
         )
         order = self.graph.order()
-        pending = [n for n in order if self.decisions[n].action is Action.RUN]
-        for name in order:
-            decision = self.decisions[name]
-            if decision.action is Action.SKIPPED:
-                self._finish(StepOutcome(name, StepState.SKIPPED, decision.reason))
+        self._position = {name: index for index, name in enumerate(order)}
+        self._waiting_on = {name: len(self.graph.upstream[name]) for name in order}
+        self._ready = [(self._position[n], n) for n in order if not self._waiting_on[n]]
+        heapq.heapify(self._ready)
         running: dict[Future[TaskResult], str] = {}
         interrupted = False
-        self._capture = OutputCapture(self._on_output)
         try:
             with self._capture:
-                while pending or running:
-                    if not self._stopping or self.settings.keep_going:
-                        pending = self._submit_ready(pending, running)
+                while True:
+                    while self._ready and (not self._stopping or self.settings.keep_going):
+                        self._start(heapq.heappop(self._ready)[1], running)
                     if not running:
                         break
                     done, _ = wait(list(running), return_when=FIRST_COMPLETED)
@@ -208,50 +210,41 @@ class Engine:
         )
         return result
 
-    def _submit_ready(
-        self, pending: list[str], running: dict[Future[TaskResult], str]
-    ) -> list[str]:
-        waiting: list[str] = []
-        for index, name in enumerate(pending):
-            blocker = self._blocker(name)
-            if blocker is not None:
-                state, reason = blocker
-                if state is StepState.PENDING:
-                    waiting.append(name)
-                else:
-                    self._finish(StepOutcome(name, state, reason))
-                continue
-            step = self.pipeline.steps[name]
-            try:
-                if step.when is not None and not truthy(resolve(step.when, self.lookup)):
-                    self._finish(StepOutcome(name, StepState.SKIPPED, "`when` is false"))
-                    continue
-                task = self._task(step)
-            except (ReferenceFailure, KeyError) as error:
-                self._finish(StepOutcome(name, StepState.FAILED, "inputs", error=str(error)))
-                continue
-            self.emit(StepStarted(self.settings.run_id, name, 1))
-            future = self.executor.submit(task, self._on_retry)
-            if future.done():  # the sequential executor has already run it
-                self._collect(name, future.result())
-                if self._stopping and not self.settings.keep_going:
-                    return waiting + pending[index + 1 :]
-            else:
-                running[future] = name
-        return waiting
+    def _start(self, name: str, running: dict[Future[TaskResult], str]) -> None:
+        """Submit a step whose dependencies have all finished, or finish it without running."""
+        decision = self.decisions[name]
+        if decision.action is Action.SKIPPED:
+            self._finish(StepOutcome(name, StepState.SKIPPED, decision.reason))
+            return
+        blocker = self._blocker(name)
+        if blocker is not None:
+            self._finish(StepOutcome(name, *blocker))
+            return
+        step = self.pipeline.steps[name]
+        try:
+            if step.when is not None and not truthy(resolve(step.when, self.lookup)):
+                self._finish(StepOutcome(name, StepState.SKIPPED, "`when` is false"))
+                return
+            task = self._task(step)
+        except (ReferenceFailure, KeyError) as error:
+            self._stopping = True
+            self._finish(StepOutcome(name, StepState.FAILED, "inputs", error=str(error)))
+            return
+        self.emit(StepStarted(self.settings.run_id, name, 1))
+        future = self.executor.submit(task, self._on_retry)
+        if future.done():  # the sequential executor has already run it
+            self._collect(name, future.result())
+        else:
+            running[future] = name
 
     def _blocker(self, name: str) -> tuple[StepState, str] | None:
-        """None when the step can start; else PENDING (wait) or the state it ends in, and why."""
-        step = self.pipeline.steps[name]
-        value_deps = set(step.value_upstream())
+        """Why a step whose dependencies have finished will not run, or None."""
+        value_deps = set(self.pipeline.steps[name].value_upstream())
         for dep in self.graph.upstream[name]:
-            outcome = self.outcomes.get(dep)
-            if outcome is None:
-                return StepState.PENDING, "waiting"
-            if outcome.state is StepState.SKIPPED:
-                if dep in value_deps:
-                    return StepState.SKIPPED, f"needs `{dep}`, which was skipped"
-            elif outcome.state in (StepState.FAILED, StepState.NOT_RUN):
+            state = self.outcomes[dep].state
+            if state is StepState.SKIPPED and dep in value_deps:
+                return StepState.SKIPPED, f"needs `{dep}`, which was skipped"
+            if state in (StepState.FAILED, StepState.NOT_RUN):
                 return StepState.NOT_RUN, f"`{dep}` did not succeed"
         return None
 
@@ -342,6 +335,10 @@ class Engine:
     def _finish(self, outcome: StepOutcome) -> None:
         self.outcomes[outcome.step] = outcome
         self.emit(StepFinished(self.settings.run_id, outcome))
+        for name in self.graph.downstream[outcome.step]:
+            self._waiting_on[name] -= 1
+            if not self._waiting_on[name]:
+                heapq.heappush(self._ready, (self._position[name], name))
 
     def _on_output(self, step: str, stream: str, text: str) -> None:
         self.emit(StepOutput(self.settings.run_id, step, stream, text))

@@ -299,3 +299,52 @@ def test_a_value_that_does_not_fit_its_outputs_fails_clearly(make_project: Proje
     run = pipeflow.load(config).run()
     assert run.outcomes["numbers"].state is StepState.FAILED
     assert "returned 4 values but `outputs:` names 2" in (run.outcomes["numbers"].error or "")
+
+
+def test_threads_run_independent_steps_at_once(make_project: ProjectFactory) -> None:
+    config = make_project(
+        """
+        name: demo
+        results: {persist: false}
+        executor: {type: threads, workers: 4}
+        steps:
+          a: {run: sleepy.nap, inputs: {seconds: 0.5}}
+          b: {run: sleepy.nap, inputs: {seconds: 0.5}}
+          c: {run: sleepy.nap, inputs: {seconds: 0.5}}
+          d: {run: sleepy.nap, inputs: {seconds: 0.5}}
+          join: {run: sleepy.join, inputs: {values: ["${steps.a}", "${steps.b}", "${steps.c}"]}}
+        """,
+        sleepy="""
+        import time
+
+        def nap(seconds: float) -> float:
+            print("napping", seconds)
+            time.sleep(seconds)
+            return seconds
+
+        def join(values: list) -> float:
+            return sum(values)
+        """,
+    )
+    events: list[Event] = []
+    run = pipeflow.load(config).run(subscribers=[events.append])
+    assert run.ok
+    assert run.output("join") == 1.5
+    # Four half-second naps on four threads: far less than the two seconds they take in a row.
+    assert run.result.duration < 1.5
+    printed = [e.step for e in events if isinstance(e, StepOutput)]
+    assert sorted(printed) == ["a", "b", "c", "d"]
+
+
+def test_unknown_executor_on_the_api_is_a_config_error(make_project: ProjectFactory) -> None:
+    config = make_project(
+        """
+        name: demo
+        results: {persist: false}
+        steps:
+          a: {run: mysteps.numbers, inputs: {count: 1}}
+        """,
+        mysteps=STEPS,
+    )
+    with pytest.raises(pipeflow.ConfigError, match="not available"):
+        pipeflow.load(config).run(executor="dask")
