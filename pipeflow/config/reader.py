@@ -37,7 +37,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 DocumentPath = tuple[str | int, ...]
 
-# libyaml composes about ten times faster and its marks carry the same line and column.
+# libyaml makes reading a big config about five times faster; its marks carry the same positions.
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".json": "json"}
@@ -57,6 +57,10 @@ _SCALAR_TAGS = frozenset(
 _MAX_EXPANDED_VALUES = 5_000_000
 # Positions recorded for aliased content, beyond which aliases fall back to the anchor's position.
 _ALIAS_POSITION_BUDGET = 100_000
+# libyaml composes nested flow collections recursively in C: some tens of thousands of levels
+# crash the interpreter, far beyond anything a config needs.
+_DEEPEST_FLOW = 1_000
+_BRACKETS = re.compile(r"[\[\]{}]")
 _INDENT_HINT = (
     "YAML nests by indentation: keys of one mapping start in the same column, "
     "and a nested block is indented further than its key (use spaces, not tabs)"
@@ -229,7 +233,7 @@ def _is_directory(location: Path, file: str) -> Problem:
 def _read_yaml(text: str, file: str) -> Document:
     document = Document(data=None, file=file, kind="yaml")
     try:
-        root = yaml.compose(text, Loader=_LOADER)
+        root = yaml.compose(text, Loader=_loader_for(text))
     except yaml.MarkedYAMLError as error:
         raise ConfigError([_yaml_syntax_problem(error, text, file)]) from None
     except yaml.reader.ReaderError as error:
@@ -240,7 +244,7 @@ def _read_yaml(text: str, file: str) -> Document:
     except (yaml.YAMLError, UnicodeError) as error:
         raise ConfigError([Problem(f"cannot read the YAML: {error}", file)]) from None
     except RecursionError:
-        raise ConfigError([Problem("the file nests too deeply to read", file)]) from None
+        raise ConfigError([_too_deep(file)]) from None
     if root is None or (isinstance(root, ScalarNode) and root.value == "" and not root.style):
         raise ConfigError([Problem(_EMPTY, file, 1, 1)])  # comments only, or a bare `---`
     if not isinstance(root, MappingNode):
@@ -255,13 +259,31 @@ def _read_yaml(text: str, file: str) -> Document:
     try:
         document.data = builder.build(root, ())
     except RecursionError:
-        raise ConfigError([Problem("the file nests too deeply to read", file)]) from None
+        raise ConfigError([_too_deep(file)]) from None
     expanded = _expanded_size(root) if builder.aliased else 0
     if expanded > _MAX_EXPANDED_VALUES:
         message = f"aliases expand this file to {expanded:,} values; refusing to read it"
         hint = "an alias (`*name`) repeats its anchor's whole value; is this an alias bomb?"
         raise ConfigError([*document.problems, Problem(message, file, 1, 1, hint=hint)])
     return document
+
+
+def _loader_for(text: str) -> Any:
+    """libyaml, unless brackets nest so deep that its recursive composer could crash Python."""
+    if text.count("[") + text.count("{") < _DEEPEST_FLOW:
+        return _LOADER
+    depth = deepest = 0
+    for found in _BRACKETS.finditer(text):
+        depth += 1 if found.group() in "[{" else -1
+        deepest = max(deepest, depth)
+    # Brackets inside strings make this an estimate; a wrong one only costs speed, since the
+    # pure-Python loader stops at Python's recursion limit instead of overflowing the C stack.
+    return _LOADER if deepest < _DEEPEST_FLOW else yaml.SafeLoader
+
+
+def _too_deep(file: str) -> Problem:
+    hint = "a pipeline config nests a few levels deep; look for runaway brackets"
+    return Problem("the file nests too deeply to read", file, hint=hint)
 
 
 def _position(node: Node) -> Position:
@@ -581,6 +603,8 @@ def _read_toml(text: str, file: str) -> Document:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError([_toml_syntax_problem(error, text, file)]) from None
+    except RecursionError:
+        raise ConfigError([_too_deep(file)]) from None
     if not data:
         raise ConfigError([Problem(_EMPTY, file, 1, 1)])
     document = Document(data=data, file=file, kind="toml")
@@ -654,7 +678,7 @@ class _TomlScanner:
                     table = self.header(array=False)
                 else:
                     self.assignment(table)
-        except (_ScanFailed, IndexError):
+        except (_ScanFailed, IndexError, RecursionError):
             return  # positions found so far stay; the rest fall back to ancestors
 
     def position(self, index: int) -> Position:
