@@ -18,7 +18,7 @@ from pipeflow.execute.engine import store_url as resolve_store_url
 from pipeflow.execute.executors import ExecutorUnavailable, create_executor
 from pipeflow.model.events import Event
 from pipeflow.model.pipeline import SINGLE_PART, Step
-from pipeflow.model.refs import Ref, lookup_path, parse_value, resolve
+from pipeflow.model.refs import Ref, lookup_path, resolve
 from pipeflow.model.run import Decision, StepOutcome, StepState
 from pipeflow.plan.graph import StepGraph
 from pipeflow.plan.planner import Selection, plan
@@ -169,6 +169,7 @@ class Pipeline:
             keys=keys,
             store=store,
             keep_going=keep_going,
+            secrets=self._loaded.secrets,
         )
         kind = executor or self.definition.executor.type
         try:
@@ -208,24 +209,19 @@ class _Context:
     def __init__(self, run_id: str, started: datetime, params: Mapping[str, Any]) -> None:
         self.run_id = run_id
         self.started = started
-        self._raw = params
+        self.params: dict[str, Any] = {}
         self.params = self._resolve_params(params)
 
     def _resolve_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        def lookup(ref: Ref) -> Any:
-            if ref.scope == "env":
-                return env_lookup(ref)
-            return self.run_id if ref.path[0] == "id" else self.started
-
-        try:
-            resolved: dict[str, Any] = resolve(parse_value(dict(params)), lookup)
-        except ReferenceFailure as error:
-            raise ConfigError([Problem(message=str(error), path="params")]) from None
+        """Fill the `${run.*}` left in param defaults (the loader filled `${env.*}`)."""
+        resolved: dict[str, Any] = resolve(dict(params), self.lookup)
         return resolved
 
     def lookup(self, ref: Ref) -> Any:
         if ref.scope == "params":
             return lookup_path(self.params, ref.path)
+        if ref.scope == "run":
+            return self.run_id if ref.path[0] == "id" else self.started
         if ref.scope == "env":
             try:
                 return env_lookup(ref)
@@ -238,8 +234,6 @@ class _Context:
                         )
                     ]
                 ) from None
-        if ref.scope == "run":
-            return self.run_id if ref.path[0] == "id" else self.started
         return ref.text
 
 

@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+
+def did_you_mean(word: str, candidates: Iterable[str], *, cutoff: float = 0.6) -> str | None:
+    """'did you mean `inputs`?' for the candidate closest to `word`, or None when none is close."""
+    choices = sorted({str(candidate) for candidate in candidates})
+    matches = difflib.get_close_matches(str(word), choices, n=1, cutoff=cutoff)
+    if not matches:
+        # Case slips ("Steps", "RUN") score low with difflib, yet are the most common typo of all.
+        lowered = {choice.lower(): choice for choice in choices}
+        match = lowered.get(str(word).lower())
+        return f"did you mean `{match}`?" if match is not None else None
+    return f"did you mean `{matches[0]}`?"
 
 
 @dataclass(frozen=True)

@@ -51,13 +51,21 @@ class Signature:
         given = list(given)
         names = [p.name for p in self.parameters if p.keyword]
         found: list[tuple[str, str | None]] = []
+        suggested: set[str] = set()
         for name in given:
             if name not in names and not self.var_keyword:
-                close = get_close_matches(name, names, n=1, cutoff=0.6)
+                unused = [n for n in names if n not in given]
+                close = get_close_matches(name, unused, n=1, cutoff=0.6)
+                suggested.update(close)
                 hint = f"did you mean `{close[0]}`?" if close else _accepted(names)
                 found.append((f"unknown input `{name}`: the function takes no such argument", hint))
         for parameter in self.parameters:
-            if parameter.required and parameter.name not in given:
+            # A typo is one mistake: `row` for `rows` is not also "missing `rows`".
+            if (
+                parameter.required
+                and parameter.name not in given
+                and parameter.name not in suggested
+            ):
                 found.append(
                     (
                         f"missing input `{parameter.name}`: the function requires it",
@@ -169,9 +177,11 @@ def check_allowed(module: str, dotted: str, *, project_dir: str, allow: Iterable
         return
     top = module.split(".")[0]
     raise ImportProblem(
-        f"`{dotted}` is outside the project: only modules under {project_dir} and pipeflow "
-        "may be run by default",
-        f"if this is intended, add `{top}` (or `{dotted}`) to `allow_imports:` in the config",
+        f"`{dotted}` is outside the project: only modules under the config's folder and "
+        "pipeflow may be run by default",
+        f"if this is intended, add `{top}`"
+        + (f" (or `{module}`)" if module != top else "")
+        + " to `allow_imports:` in the config",
     )
 
 
@@ -263,6 +273,9 @@ def load_callable(dotted: str) -> Callable[..., Any]:
     """Import the module and walk to the attribute; it must be callable."""
     module_name, attributes = split_path(dotted)
     _find_spec(module_name)
+    # Validation promises to write nothing: no __pycache__ in the user's project either.
+    writing_bytecode = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True
     try:
         target: Any = importlib.import_module(module_name)
     except Exception as error:
@@ -270,6 +283,8 @@ def load_callable(dotted: str) -> Callable[..., Any]:
             f"importing `{module_name}` failed: {type(error).__name__}: {error}",
             "fix the error in that module, or install what it imports",
         ) from None
+    finally:
+        sys.dont_write_bytecode = writing_bytecode
     walked = [module_name]
     for attribute in attributes:
         if not hasattr(target, attribute):
@@ -283,8 +298,10 @@ def load_callable(dotted: str) -> Callable[..., Any]:
         target = getattr(target, attribute)
         walked.append(attribute)
     if not callable(target):
+        kind = type(target).__name__
+        article = "an" if kind[:1].lower() in "aeiou" else "a"
         raise ImportProblem(
-            f"`{dotted}` is a {type(target).__name__}, not a function",
+            f"`{dotted}` is {article} {kind}, not a function",
             "`run:` must name a function or another callable",
         )
     return target  # type: ignore[no-any-return]

@@ -165,7 +165,8 @@ def validate(
         summary = {"valid": True, "pipeline": loaded.pipeline.name, "steps": steps, "problems": []}
         click.echo(json.dumps(summary, indent=2))
     else:
-        click.echo(f"{config}: pipeline `{loaded.pipeline.name}` is valid ({steps} steps)")
+        noun = "step" if steps == 1 else "steps"
+        click.echo(f"{config}: pipeline `{loaded.pipeline.name}` is valid ({steps} {noun})")
 
 
 @cli.command()

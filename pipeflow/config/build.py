@@ -81,7 +81,7 @@ class Builder:
             steps=steps,
             source=str(source),
             project_dir=str(source.parent),
-            params=_mapping(data.get("params")),
+            params=self.parsed(["params"], _mapping(data.get("params"))),
             params_schema=_mapping(data.get("params_schema")) or None,
             results=ResultsConfig(
                 root=self.parsed(["results", "root"], results.get("root", "data/processed")),
@@ -125,6 +125,9 @@ class Builder:
                 root=self.parsed([*path, "result", "root"], result["root"])
                 if "root" in result
                 else None,
+                storage_options=self.parsed(
+                    [*path, "result", "storage_options"], _mapping(result.get("storage_options"))
+                ),
             )
         retry = RetryPolicy(
             retries=_int(raw.get("retries"), default_retry.retries),

@@ -7,18 +7,26 @@ result targets, schedules (cron, time zones), the executor, and the pipeline's o
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
+from pipeflow.config.params import describe
 from pipeflow.config.reader import Document
 from pipeflow.config.suggest import did_you_mean
 from pipeflow.errors import Problem
 from pipeflow.importing import ImportProblem, check_allowed, signature_of, split_path
-from pipeflow.model.pipeline import EXECUTOR_TYPES, SINGLE_PART, Pipeline, Step
+from pipeflow.model.pipeline import (
+    AVAILABLE_EXECUTORS,
+    EXECUTOR_TYPES,
+    SINGLE_PART,
+    Pipeline,
+    Step,
+)
 from pipeflow.model.refs import Ref, Template, lookup_path
 from pipeflow.plan.graph import StepGraph
-from pipeflow.schedule.triggers import cron_problem, timezone_problem
+from pipeflow.schedule.triggers import CRON_HINT, cron_problem, timezone_problem
 from pipeflow.storage import (
     FORMAT_NAMES,
     TargetFields,
@@ -58,6 +66,7 @@ class Checker:
             self.references(name, step)
             self.after(name, step)
             self.fan_out(name, step)
+            self.limits(name, step)
             self.result(name, step)
             if name not in self.skip_steps:
                 self.code(name, step)
@@ -78,10 +87,23 @@ class Checker:
                 self.step_reference(full, ref, name)
             elif ref.scope == "params":
                 self.param_reference(full, ref)
+            elif ref.scope == "env":
+                self.env_reference(full, ref)
+
+    def env_reference(self, path: Path, ref: Ref) -> None:
+        name = ref.path[0]
+        if ref.default is None and name not in os.environ:
+            self.fail(
+                path,
+                f"environment variable `{name}` is not set",
+                f"set it, or give a default: `${{env.{name}:-VALUE}}`",
+            )
 
     def step_reference(self, path: Path, ref: Ref, user: str | None) -> None:
         steps = self.pipeline.steps
         if ref.step not in steps:
+            if ref.step in self._declared_steps():
+                return  # the step exists but is invalid; that is reported where it is
             self.fail(
                 path,
                 f"`{ref.text}` names no step `{ref.step}`",
@@ -113,6 +135,15 @@ class Checker:
                 siblings = lookup_path(self.params, tuple(level)) if level else self.params
             except KeyError:
                 siblings = {}
+            if not isinstance(siblings, Mapping):
+                parent = ".".join(level)
+                self.fail(
+                    path,
+                    f"`{ref.text}`: param `{parent}` is {describe(siblings)}, "
+                    f"so it has no `{name.split('.')[-1]}`",
+                    f"use `${{params.{parent}}}`, or make `{parent}` a mapping",
+                )
+                return
             candidates = list(siblings) if isinstance(siblings, Mapping) else []
             self.fail(
                 path,
@@ -129,8 +160,15 @@ class Checker:
                     f"`{ref.text}`: param defaults may only use `${{env.*}}` and `${{run.*}}`",
                 )
 
+    def _declared_steps(self) -> set[str]:
+        data = self.document.data if isinstance(self.document.data, Mapping) else {}
+        steps = data.get("steps")
+        return {str(name) for name in steps} if isinstance(steps, Mapping) else set()
+
     def after(self, name: str, step: Step) -> None:
         for index, other in enumerate(step.after):
+            if other in self._declared_steps() and other not in self.pipeline.steps:
+                continue
             if other not in self.pipeline.steps:
                 self.fail(
                     ["steps", name, "after", index],
@@ -146,8 +184,12 @@ class Checker:
         # A step naming itself is reported by the reference checks already.
         for name, deps in list(graph.upstream.items()):
             graph.upstream[name] = tuple(d for d in deps if d != name)
-        cycle = graph.find_cycle()
-        if cycle:
+        found = graph.find_cycle()
+        if found:
+            # find_cycle walks from a step to what it needs; show it the way data flows.
+            cycle = list(reversed(found))
+            start = cycle.index(min(cycle[:-1]))
+            cycle = [*cycle[start:-1], *cycle[:start], cycle[start]]
             self.fail(
                 ["steps", cycle[0]],
                 "the steps depend on each other in a cycle: " + " -> ".join(cycle),
@@ -181,8 +223,8 @@ class Checker:
             self.fail([*path, "run"], problem.message, problem.hint)
             return
         given = list(step.inputs)
-        if step.item_name:
-            given.append(step.item_name)
+        if step.foreach is not None:
+            given.append(step.item_name or "item")
         for message, hint in signature.problems(given):
             where: Path = [*path, "inputs"]
             for input_name in step.inputs:
@@ -191,11 +233,12 @@ class Checker:
             self.fail(where, f"step `{name}` ({step.run}): {message}", hint, key=True)
 
     def fan_out(self, name: str, step: Step) -> None:
-        if step.foreach is not None and not step.item_name:
+        if step.params and step.pipeline is None:
             self.fail(
-                ["steps", name, "foreach"],
-                "`foreach` needs `as`: the input name that receives each item",
-                "add e.g. `as: item`",
+                ["steps", name, "params"],
+                "`params` passes params to a sub-pipeline; this step runs a function",
+                "give the function its values under `inputs:`",
+                key=True,
             )
         if step.item_name and step.foreach is None:
             self.fail(["steps", name, "as"], "`as` is only used together with `foreach`")
@@ -209,6 +252,14 @@ class Checker:
                 ["steps", name, "when"],
                 f"`when` must be true, false or a reference such as `${{params.flag}}`, "
                 f"got {step.when!r}",
+            )
+
+    def limits(self, name: str, step: Step) -> None:
+        if step.timeout is not None and step.timeout <= 0:
+            self.fail(
+                ["steps", name, "timeout"],
+                "a timeout must be longer than zero",
+                "remove `timeout` (or write `null`) for no limit",
             )
 
     def result(self, name: str, step: Step) -> None:
@@ -263,11 +314,23 @@ class Checker:
     # -- the rest ---------------------------------------------------------------------------
 
     def store(self) -> None:
-        for path, ref in _walk(self.pipeline.results.root, ["results", "root"]):
+        results = self.pipeline.results
+        found = [
+            *_walk(results.root, ["results", "root"]),
+            *_walk(dict(results.storage_options), ["results", "storage_options"]),
+        ]
+        for name, step in self.pipeline.steps.items():
+            found += _walk(step.result.root, ["steps", name, "result", "root"])
+            found += _walk(
+                dict(step.result.storage_options), ["steps", name, "result", "storage_options"]
+            )
+        for path, ref in found:
             if ref.scope == "steps":
-                self.fail(path, "the results root cannot depend on a step's value")
+                self.fail(path, "where results are stored cannot depend on a step's value")
             elif ref.scope == "params":
                 self.param_reference(path, ref)
+            elif ref.scope == "env":
+                self.env_reference(path, ref)
 
     def schedules(self) -> None:
         for index, schedule in enumerate(self.pipeline.schedules):
@@ -275,13 +338,30 @@ class Checker:
             if schedule.cron is not None:
                 problem = cron_problem(schedule.cron)
                 if problem:
-                    self.fail([*path, "cron"], problem, "see https://crontab.guru for the syntax")
+                    self.fail([*path, "cron"], problem, CRON_HINT)
             if schedule.timezone is not None:
-                problem = timezone_problem(schedule.timezone)
-                if problem:
-                    self.fail([*path, "timezone"], problem)
+                zone_problem = timezone_problem(schedule.timezone)
+                if zone_problem:
+                    self.fail([*path, "timezone"], *zone_problem)
             if schedule.interval is not None and schedule.interval <= 0:
                 self.fail([*path, "interval"], "an interval must be longer than zero")
+            moments = {}
+            for field in ("start", "end"):
+                text = getattr(schedule, field)
+                if text is None:
+                    continue
+                try:
+                    moments[field] = datetime.fromisoformat(text)
+                except ValueError:
+                    self.fail(
+                        [*path, field],
+                        f"`{field}` must be an ISO 8601 date or time, got {text!r}",
+                        "e.g. `2026-01-01` or `2026-01-01T06:00:00+01:00`",
+                    )
+            if "start" in moments and "end" in moments:
+                start, end = moments["start"], moments["end"]
+                if (start.tzinfo is None) == (end.tzinfo is None) and end <= start:
+                    self.fail([*path, "end"], "`end` comes before `start`")
             for name in schedule.params:
                 if name not in self.pipeline.params:
                     self.fail(
@@ -298,6 +378,12 @@ class Checker:
                 ["executor", "type"],
                 f"unknown executor `{kind}`",
                 did_you_mean(kind, EXECUTOR_TYPES) or _listing("executors", EXECUTOR_TYPES),
+            )
+        elif kind not in AVAILABLE_EXECUTORS:
+            self.fail(
+                ["executor", "type"],
+                f"executor `{kind}` is not available in this version of pipeflow",
+                "use " + " or ".join(f"`{name}`" for name in AVAILABLE_EXECUTORS),
             )
 
     def outputs(self) -> None:

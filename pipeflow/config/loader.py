@@ -15,12 +15,19 @@ import jsonschema
 
 from pipeflow.config.build import Builder
 from pipeflow.config.checks import Checker
-from pipeflow.config.params import ParamSource, merge_params, parse_assignment, read_param_file
+from pipeflow.config.params import (
+    ParamSource,
+    merge_params,
+    parse_assignment,
+    read_param_file,
+    resolve_defaults,
+)
 from pipeflow.config.reader import Document, read_document
 from pipeflow.config.schema import schema_problems
 from pipeflow.errors import ConfigError, Problem
 from pipeflow.importing import use_project
 from pipeflow.model.pipeline import Pipeline
+from pipeflow.model.refs import unparse
 
 
 @dataclass(frozen=True)
@@ -29,7 +36,8 @@ class Loaded:
 
     pipeline: Pipeline
     document: Document
-    params: dict[str, Any]
+    params: dict[str, Any]  # merged; `${run.*}` defaults still to be filled by the run
+    secrets: frozenset[str] = frozenset()  # params whose values came from the environment
 
 
 def load(
@@ -66,7 +74,9 @@ def load(
             problems += error.problems
     if params:
         sources.append(ParamSource(values=params, label="the params passed to run()"))
-    merged, merge_found = merge_params(pipeline.params, sources, allow_extra=allow_extra_params)
+    defaults, secrets, env_found = resolve_defaults(pipeline.params, document)
+    problems += env_found
+    merged, merge_found = merge_params(defaults, sources, allow_extra=allow_extra_params)
     problems += merge_found
     problems += _params_schema_problems(pipeline, document, merged, sources)
 
@@ -79,9 +89,10 @@ def load(
     )
     checker = Checker(pipeline, document, params=merged, check_code=check_code, skip_steps=skip)
     problems += checker.run()
+    problems = _without_repeats(problems, schema_found)
     if problems:
         raise ConfigError(_sorted(problems))
-    return Loaded(pipeline=pipeline, document=document, params=merged)
+    return Loaded(pipeline=pipeline, document=document, params=merged, secrets=frozenset(secrets))
 
 
 def _params_schema_problems(
@@ -98,7 +109,8 @@ def _params_schema_problems(
     except jsonschema.SchemaError as invalid:
         return [document.problem(["params_schema"], f"invalid params_schema: {invalid.message}")]
     validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(merged), key=lambda e: [str(p) for p in e.absolute_path])
+    checked = unparse(merged)  # a `${run.*}` default is checked as the text it is now
+    errors = sorted(validator.iter_errors(checked), key=lambda e: [str(p) for p in e.absolute_path])
     problems: list[Problem] = []
     for error in errors:
         path = [str(p) for p in error.absolute_path]
@@ -123,6 +135,16 @@ def _origin(path: list[str], sources: Sequence[ParamSource]) -> ParamSource | No
         else:
             return source
     return None
+
+
+def _without_repeats(problems: list[Problem], schema_found: list[Problem]) -> list[Problem]:
+    """Drop later reports about a value the schema already reported: one mistake, one message."""
+    reported = {(p.file, p.path) for p in schema_found if p.path}
+    return [
+        problem
+        for problem in problems
+        if problem in schema_found or (problem.file, problem.path) not in reported
+    ]
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:

@@ -8,6 +8,7 @@ where the default is a float and becomes a float.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ import yaml
 from pipeflow.config.reader import Document, read_document
 from pipeflow.config.suggest import did_you_mean
 from pipeflow.errors import Problem, UsageError
+from pipeflow.model.refs import Ref, Template, references, resolve
 
 
 @dataclass(frozen=True)
@@ -28,16 +30,18 @@ class ParamSource:
     label: str  # "params/params.json", "--param seed=3", "schedule 2"
     document: Document | None = None
 
-    def problem(self, path: Sequence[str], message: str, hint: str | None = None) -> Problem:
+    def problem(
+        self, path: Sequence[str], message: str, hint: str | None = None, *, key: bool = False
+    ) -> Problem:
         dotted = ".".join(path)
         if self.document is not None:
-            return self.document.problem(list(path), message, hint=hint)
+            return self.document.problem(list(path), message, hint=hint, key=key)
         return Problem(message=f"{message} (from {self.label})", path=f"params.{dotted}", hint=hint)
 
 
 def read_param_file(path: str | Path) -> ParamSource:
     """A JSON, YAML or TOML params file (by extension); raises ConfigError when unreadable."""
-    document = read_document(path)
+    document = read_document(path, purpose="params")
     return ParamSource(values=document.data, label=str(path), document=document)
 
 
@@ -67,6 +71,64 @@ def _scalar(raw: str) -> Any:
         return yaml.safe_load(raw)
     except yaml.YAMLError:
         return raw  # not valid YAML: take the text as it is
+
+
+def resolve_defaults(
+    defaults: Mapping[str, Any], document: Document | None
+) -> tuple[dict[str, Any], set[str], list[Problem]]:
+    """Defaults with `${env.*}` filled in now; `${run.*}` stays for the run to fill.
+
+    A default that is exactly one environment reference is read as a YAML scalar, as
+    `--param` values are, so `seed: ${env.SEED:-3}` is the int 3. Returns the defaults, the
+    dotted names of params whose value came from the environment (never stored or shown),
+    and a problem for each variable that is unset and has no default.
+    """
+    secrets: set[str] = set()
+    problems: list[Problem] = []
+
+    def walk(value: Any, path: tuple[str, ...]) -> Any:
+        if isinstance(value, Mapping):
+            return {key: walk(item, (*path, str(key))) for key, item in value.items()}
+        if isinstance(value, list):
+            return [walk(item, path) for item in value]
+        refs = list(references(value))
+        if not any(ref.scope == "env" for ref in refs):
+            return value
+        secrets.add(".".join(path))
+        missing = [ref for ref in refs if ref.scope == "env" and _environment(ref) is None]
+        for ref in missing:
+            name = ref.path[0]
+            problem = Problem(
+                message=f"environment variable `{name}` is not set (param `{'.'.join(path)}`)",
+                path="params." + ".".join(path),
+                hint=f"set it, or give a default: `${{env.{name}:-VALUE}}`",
+            )
+            if document is not None:
+                problem = document.problem(["params", *path], problem.message, hint=problem.hint)
+            problems.append(problem)
+        if missing:
+            return None
+        if isinstance(value, Ref):
+            return _scalar(str(_environment(value)))
+        if any(ref.scope == "run" for ref in refs):
+            # Fill in the environment now and keep `${run.*}` for the run.
+            return Template(
+                tuple(
+                    str(_environment(part))
+                    if isinstance(part, Ref) and part.scope == "env"
+                    else part
+                    for part in value.parts
+                )
+            )
+        return resolve(value, lambda ref: _environment(ref))
+
+    resolved = walk(defaults, ())
+    return resolved, secrets, problems
+
+
+def _environment(ref: Ref) -> str | None:
+    value = os.environ.get(ref.path[0])
+    return ref.default if value is None else value
 
 
 def merge_params(
@@ -111,7 +173,7 @@ def _merge_into(
                 hint = did_you_mean(str(name), known) or (
                     "declare it under `params:` in the config, or pass --allow-extra-params"
                 )
-                problems.append(source.problem(here, f"unknown param `{dotted}`", hint))
+                problems.append(source.problem(here, f"unknown param `{dotted}`", hint, key=True))
                 continue
             target[name] = _copy(value)
             continue
@@ -142,8 +204,8 @@ _MISMATCH = object()
 
 def check_type(default: Any, value: Any) -> Any:
     """The override as stored (an int becomes a float for a float default), or _MISMATCH."""
-    if default is None or value is None:
-        return value
+    if default is None or value is None or isinstance(default, Ref | Template):
+        return value  # no default type to keep (a `${run.*}` default is filled at run time)
     if isinstance(default, bool) or isinstance(value, bool):
         return value if isinstance(default, bool) and isinstance(value, bool) else _MISMATCH
     if isinstance(default, float) and isinstance(value, int):

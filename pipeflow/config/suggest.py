@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
+
+from pipeflow.errors import did_you_mean
+
+__all__ = ["describe_value", "did_you_mean", "format_path", "type_name"]
 
 # Keys that read well after a dot; others go in brackets so the path stays unambiguous.
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _SHORT_TEXT = 40
-
-
-def did_you_mean(word: str, candidates: Iterable[str], *, cutoff: float = 0.6) -> str | None:
-    """'did you mean `inputs`?' for the candidate closest to `word`, or None when none is close."""
-    choices = sorted({str(candidate) for candidate in candidates})
-    matches = difflib.get_close_matches(str(word), choices, n=1, cutoff=cutoff)
-    if not matches:
-        # Case slips ("Steps", "RUN") score low with difflib, yet are the most common typo of all.
-        lowered = {choice.lower(): choice for choice in choices}
-        match = lowered.get(str(word).lower())
-        return f"did you mean `{match}`?" if match is not None else None
-    return f"did you mean `{matches[0]}`?"
 
 
 def format_path(parts: Sequence[str | int]) -> str:

@@ -74,6 +74,7 @@ class RunSettings:
     keys: Mapping[str, str]
     store: ResultStore | None  # None: nothing is persisted
     keep_going: bool = False
+    secrets: frozenset[str] = frozenset()  # params from the environment: never stored or shown
 
 
 def env_lookup(ref: Ref) -> str:
@@ -156,7 +157,7 @@ class Engine:
                 run_id=self.settings.run_id,
                 pipeline=self.pipeline.name,
                 started=self.settings.started,
-                params=self.settings.params,
+                params=redact(self.settings.params, self.settings.secrets),
                 plan=tuple(self.decisions.values()),
             )
         )
@@ -271,7 +272,8 @@ class Engine:
             return None
         if step.result.root is not None:
             root = resolve(step.result.root, self.lookup)
-            store = ResultStore(store_url(root, self.pipeline.project_dir), store.storage_options)
+            options = resolve(dict(step.result.storage_options), self.lookup)
+            store = ResultStore(store_url(root, self.pipeline.project_dir), options)
         prefix = f".pipeflow/results/{self.pipeline.name}/{step.name}/{key}"
         return Persist(
             store=store,
@@ -296,7 +298,7 @@ class Engine:
         for ref in step.references():
             if ref.scope == "params":
                 consumed[".".join(ref.path)] = lookup_path(self.settings.params, ref.path)
-        return consumed
+        return redact(consumed, self.settings.secrets)
 
     def _collect(self, name: str, result: TaskResult) -> None:
         self._capture.end_step(name)
@@ -345,6 +347,25 @@ class Engine:
 
     def _on_retry(self, step: str, attempt: int, error: str, delay: float) -> None:
         self.emit(StepRetrying(self.settings.run_id, step, attempt + 1, error, delay))
+
+
+REDACTED = "***"
+
+
+def redact(params: Mapping[str, Any], secrets: frozenset[str]) -> dict[str, Any]:
+    """Params as they may be stored or shown: values from the environment are masked."""
+    if not secrets:
+        return dict(params)
+
+    def walk(value: Any, path: str) -> Any:
+        if path in secrets or any(path.startswith(s + ".") for s in secrets):
+            return REDACTED
+        if isinstance(value, Mapping):
+            return {k: walk(v, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
+        return value
+
+    masked: dict[str, Any] = walk(params, "")
+    return masked
 
 
 def store_url(root: Any, project_dir: str) -> str:

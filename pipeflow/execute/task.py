@@ -89,31 +89,39 @@ def execute(task: Task, notify: Notify | None = None) -> TaskResult:
             attempt += 1
             try:
                 value = _call(task)
-                parts = split_parts(value, task.outputs, task.step)
-                records, locations = _persist(task, parts) if task.persist else ({}, ())
+                break
             except Exception as error:
-                if attempt <= task.retry.retries:
-                    delay = task.retry.delay_before(attempt + 1)
-                    if notify is not None:
-                        notify(task.step, attempt, _describe(error), delay)
-                    time.sleep(delay)
-                    continue
-                return TaskResult(
-                    step=task.step,
-                    error=_describe(error),
-                    traceback=compact_traceback(error),
-                    attempts=attempt,
-                    duration=time.perf_counter() - started,
-                )
-            return TaskResult(
-                step=task.step,
-                # With `outputs:`, the value is kept as its named parts (a tuple becomes a dict).
-                value=parts if task.outputs else value,
-                attempts=attempt,
-                duration=time.perf_counter() - started,
-                records=records,
-                locations=locations,
-            )
+                if attempt > task.retry.retries:
+                    return _failure(task, error, attempt, started)
+                delay = task.retry.delay_before(attempt + 1)
+                if notify is not None:
+                    notify(task.step, attempt, _describe(error), delay)
+                time.sleep(delay)
+        # Splitting and storing are not retried: calling the function again would not help.
+        try:
+            parts = split_parts(value, task.outputs, task.step)
+            records, locations = _persist(task, parts) if task.persist else ({}, ())
+        except Exception as error:
+            return _failure(task, error, attempt, started)
+    return TaskResult(
+        step=task.step,
+        # With `outputs:`, the value is kept as its named parts (a tuple becomes a dict).
+        value=parts if task.outputs else value,
+        attempts=attempt,
+        duration=time.perf_counter() - started,
+        records=records,
+        locations=locations,
+    )
+
+
+def _failure(task: Task, error: Exception, attempt: int, started: float) -> TaskResult:
+    return TaskResult(
+        step=task.step,
+        error=_describe(error),
+        traceback=compact_traceback(error),
+        attempts=attempt,
+        duration=time.perf_counter() - started,
+    )
 
 
 def _call(task: Task) -> Any:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
-_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 
 
 def parse_duration(value: str | float | int) -> float:
@@ -27,7 +27,7 @@ def parse_duration(value: str | float | int) -> float:
     if not text or position != len(text):
         raise ValueError(
             f"`{value}` is not a duration; write a number and a unit "
-            "(ms, s, m, h, d, w), e.g. `30s`, `15m`, `1h30m`"
+            "(ms, s, m, h, d), e.g. `30s`, `15m`, `1h30m`"
         )
     return total
 

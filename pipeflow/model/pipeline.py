@@ -10,6 +10,7 @@ from pipeflow.model.refs import Ref, references
 
 SINGLE_PART = "value"  # the part name of a step that returns one value
 EXECUTOR_TYPES = ("sequential", "threads", "processes", "dask")
+AVAILABLE_EXECUTORS = ("sequential", "threads")  # the others come in a later version
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,8 @@ class ResultSpec:
     persist: bool = True
     target: str | None = None
     format: str | None = None
-    root: str | None = None
+    root: Any = None  # parsed: may hold references
+    storage_options: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

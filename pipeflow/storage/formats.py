@@ -15,10 +15,10 @@ import math
 import pickle
 import posixpath
 import sys
+from collections.abc import Iterable
 from typing import Any, BinaryIO, Protocol, runtime_checkable
 
-from pipeflow.errors import StorageError
-from pipeflow.storage.suggest import did_you_mean
+from pipeflow.errors import StorageError, did_you_mean
 
 
 @runtime_checkable
@@ -336,9 +336,7 @@ def get_format(name: str) -> Format:
     format = _FORMATS.get(name)
     if format is None:
         known = ", ".join(FORMAT_NAMES)
-        raise ValueError(
-            f"unknown format {name!r}{did_you_mean(name, FORMAT_NAMES)}; known: {known}"
-        )
+        raise ValueError(f"unknown format {name!r}{suggestion(name, FORMAT_NAMES)}; known: {known}")
     return format
 
 
@@ -362,3 +360,9 @@ def format_for_value(value: Any) -> Format:
     if _is_json(value, exact=True):
         return _FORMATS["json"]
     return _FORMATS["pickle"]
+
+
+def suggestion(word: str, candidates: Iterable[str]) -> str:
+    """' (did you mean `parquet`?)', or '' when nothing is close."""
+    hint = did_you_mean(word, candidates)
+    return f" ({hint})" if hint else ""

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pipeflow.storage.formats import suggestion
 from pipeflow.storage.paths import relative_path
-from pipeflow.storage.suggest import did_you_mean
 
 TEMPLATE_FIELDS: tuple[str, ...] = (
     "pipeline",
@@ -130,13 +130,24 @@ def _split(template: str, name: str) -> list[str]:
     return parts
 
 
+class _PathDate:
+    """A date that formats as `2026-11-22T014501` when the template gives no spec: no colons
+    or spaces in paths. With a spec (`{date:%Y-%m-%d}`) it formats as the datetime does."""
+
+    def __init__(self, value: datetime) -> None:
+        self.value = value
+
+    def __format__(self, spec: str) -> str:
+        return self.value.strftime(spec or "%Y-%m-%dT%H%M%S")
+
+
 def _resolve(template: str, name: str, fields: TargetFields) -> Any:
     head, *rest = _split(template, name)
     if head not in TEMPLATE_FIELDS:
         known = ", ".join(f"{{{field}}}" for field in TEMPLATE_FIELDS)
         raise TemplateError(
             f"target template {template!r}: unknown field {{{head}}}"
-            f"{did_you_mean(head, TEMPLATE_FIELDS)}; known fields: {known}"
+            f"{suggestion(head, TEMPLATE_FIELDS)}; known fields: {known}"
         )
     if head != "params":
         if rest:
@@ -144,7 +155,8 @@ def _resolve(template: str, name: str, fields: TargetFields) -> Any:
                 f"target template {template!r}: {{{name}}}: only {{params.NAME}} takes a dotted "
                 "name; format a date with a spec such as {date:%Y-%m-%d}"
             )
-        return getattr(fields, head)
+        field = getattr(fields, head)
+        return _PathDate(field) if head == "date" else field
     if not rest:
         raise TemplateError(
             f"target template {template!r}: {{params}} needs a param name, e.g. {{params.seed}}"
@@ -157,7 +169,7 @@ def _resolve(template: str, name: str, fields: TargetFields) -> Any:
             listing = f"; known under {where}: {', '.join(known_names)}" if known_names else ""
             raise TemplateError(
                 f"target template {template!r}: unknown param {{{name}}}"
-                f"{did_you_mean(part, known_names)}{listing}"
+                f"{suggestion(part, known_names)}{listing}"
             )
         value = value[part]
     if isinstance(value, Mapping):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeflow.config import reader
+from pipeflow.config import reader, toml_positions, yaml_reader
 from pipeflow.config.reader import Document, Position, read_document, read_text
 from pipeflow.errors import ConfigError, Problem
 
@@ -45,6 +45,9 @@ schedules:
     timezone: Europe/Berlin
   - interval: 1h
 """
+
+
+ONLY_COMMENTS = "the file holds only comments; a pipeline needs at least `name` and `steps`"
 
 
 def only_problem(error: pytest.ExceptionInfo[ConfigError]) -> Problem:
@@ -100,7 +103,7 @@ def test_yaml_positions_inside_flow_collections_and_lists() -> None:
 
 def test_yaml_positions_match_the_pure_python_loader(monkeypatch: pytest.MonkeyPatch) -> None:
     fast = read_text(PIPELINE_YAML, file="pipeline.yaml", kind="yaml")
-    monkeypatch.setattr(reader, "_LOADER", yaml.SafeLoader)
+    monkeypatch.setattr(yaml_reader, "_LOADER", yaml.SafeLoader)
     slow = read_text(PIPELINE_YAML, file="pipeline.yaml", kind="yaml")
 
     assert fast.data == slow.data
@@ -244,7 +247,7 @@ def test_a_recursive_alias_is_a_problem_not_a_hang() -> None:
 
 
 def test_an_alias_bomb_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reader, "_MAX_EXPANDED_VALUES", 10_000)
+    monkeypatch.setattr(yaml_reader, "_MAX_EXPANDED_VALUES", 10_000)
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]" for n in range(1, 7)]
 
@@ -280,13 +283,25 @@ def test_yaml_syntax_errors_are_located_and_explained(
     assert hint_words in problem.hint
 
 
-@pytest.mark.parametrize("text", ["", "\n\n", "# just a comment\n# and another\n", "---\n"])
+@pytest.mark.parametrize("text", ["", "\n\n", "  \n", "---\n"])
 def test_an_empty_file_is_an_error(text: str) -> None:
     with pytest.raises(ConfigError) as error:
         read_text(text, file="empty.yaml", kind="yaml")
 
     problem = only_problem(error)
     assert problem.message == "the file is empty; a pipeline needs at least `name` and `steps`"
+    assert (problem.line, problem.column) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "text", ["# just a comment\n# and another\n", "\n  # indented\n\n", "--- # a comment\n"]
+)
+def test_a_file_of_only_comments_says_so(text: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        read_text(text, file="comments.yaml", kind="yaml")
+
+    problem = only_problem(error)
+    assert problem.message == ONLY_COMMENTS
     assert (problem.line, problem.column) == (1, 1)
 
 
@@ -310,7 +325,7 @@ def test_the_top_level_must_be_a_mapping(text: str, kind: str) -> None:
 def test_runaway_nesting_is_an_error_not_a_crash(
     text: str, kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(reader, "_DEEPEST_FLOW", 100)  # take the pure-Python path, quickly
+    monkeypatch.setattr(yaml_reader, "_DEEPEST_FLOW", 100)  # take the pure-Python path, quickly
     with pytest.raises(ConfigError) as error:
         read_text(text, file="deep", kind=kind)
 
@@ -319,8 +334,8 @@ def test_runaway_nesting_is_an_error_not_a_crash(
 
 def test_deep_brackets_keep_away_from_libyaml_recursive_composer() -> None:
     # libyaml overflows the C stack somewhere past 20,000 nested brackets, killing the process.
-    assert reader._loader_for("a: " + "[" * 100_000) is yaml.SafeLoader
-    assert reader._loader_for("a: [[1], {b: [2]}]\n" * 1_000) is reader._LOADER
+    assert yaml_reader._loader_for("a: " + "[" * 100_000) is yaml.SafeLoader
+    assert yaml_reader._loader_for("a: [[1], {b: [2]}]\n" * 1_000) is yaml_reader._LOADER
 
 
 def test_json_is_read_as_yaml_with_positions() -> None:
@@ -370,6 +385,25 @@ def test_a_missing_file_suggests_a_close_name(tmp_path: Path) -> None:
     assert problem.file == str(tmp_path / "pipline.yaml")
     assert problem.hint == "did you mean `pipeline.yaml`?"
     assert error.value.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("asked", "present", "hint"),
+    [
+        ("pl.yaml", "b9.yaml", "check the path and the current directory"),
+        ("Pipeline.YAML", "pipeline.yaml", "did you mean `pipeline.yaml`?"),
+        ("pipeline.yml", "pipeline.yaml", "did you mean `pipeline.yaml`?"),
+    ],
+)
+def test_only_close_names_are_suggested(
+    tmp_path: Path, asked: str, present: str, hint: str
+) -> None:
+    (tmp_path / present).write_text("name: x\n", encoding="utf-8")
+
+    with pytest.raises(ConfigError) as error:
+        read_document(tmp_path / asked)
+
+    assert only_problem(error).hint == hint
 
 
 def test_a_missing_folder_is_named(tmp_path: Path) -> None:
@@ -564,7 +598,6 @@ def test_toml_multi_line_arrays_of_inline_tables() -> None:
     ("text", "line", "column", "words"),
     [
         ('name = "iris"\n[steps.a]\nrun = steps.x\n', 3, 7, "invalid value"),
-        ('name = "a"\nname = "b"\n', 2, 1, "cannot overwrite a value"),
         ('name = "x"\n[steps]\nlist = [1, 2\n', 4, 1, "unclosed array"),
     ],
 )
@@ -594,8 +627,209 @@ def test_toml_errors_with_position_attributes_are_located() -> None:
     assert problem.message == "TOML syntax error: invalid value"
 
 
-def test_an_empty_toml_file_is_an_error() -> None:
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "the file is empty; a pipeline needs at least `name` and `steps`"),
+        ("\n  \n", "the file is empty; a pipeline needs at least `name` and `steps`"),
+        ("# nothing here\n", ONLY_COMMENTS),
+    ],
+)
+def test_an_empty_toml_file_is_an_error(text: str, message: str) -> None:
     with pytest.raises(ConfigError) as error:
-        read_text("# nothing here\n", file="empty.toml", kind="toml")
+        read_text(text, file="empty.toml", kind="toml")
 
-    assert only_problem(error).message.startswith("the file is empty")
+    problem = only_problem(error)
+    assert problem.message == message
+    assert (problem.line, problem.column) == (1, 1)
+
+
+# --- TOML: keys and tables defined twice -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "path", "message", "hint"),
+    [
+        (
+            'name = "demo"\n\n[steps.load]\nrun = "a.load"\nrun = "a.total"\n',
+            *(5, 1, "steps.load.run", "duplicate key `run` (first defined at line 4)"),
+            "remove or rename one of the two",
+        ),
+        (
+            '[steps.load]\nrun = "a.load"\n\n[steps.load]\ninputs = {}\n',
+            *(4, 1, "steps.load", "table `steps.load` is declared twice (first at line 1)"),
+            "TOML allows each table once; merge the two definitions",
+        ),
+        (
+            '[steps]\nload.run = "a.load"\n[steps.load]\n',
+            *(3, 1, "steps.load", "table `steps.load` is declared twice (first at line 2)"),
+            "TOML allows each table once; merge the two definitions",
+        ),
+        (
+            "[params]\nmodel.depth = 3\n  model.depth = 4  # again\n",
+            *(3, 3, "params.model.depth", "duplicate key `depth` (first defined at line 2)"),
+            "remove or rename one of the two",
+        ),
+        (
+            'inputs = { path = "a", path = "b" }\n',
+            *(1, 24, "inputs.path", "duplicate key `path` (first defined at line 1)"),
+            "remove or rename one of the two",
+        ),
+        (
+            'name = "x"\ninputs = { a = 1 }\ninputs = { b = 2 }\n',
+            *(3, 1, "inputs", "duplicate key `inputs` (first defined at line 2)"),
+            "remove or rename one of the two",
+        ),
+        (
+            "[[schedules]]\ncron = 1\n[[schedules]]\ncron = 2\ncron = 3\n",
+            *(5, 1, "schedules[1].cron", "duplicate key `cron` (first defined at line 4)"),
+            "remove or rename one of the two",
+        ),
+        (
+            "inputs = { a = 1 }\ninputs.b = 2\n",
+            2,
+            1,
+            "inputs.b",
+            "`inputs` is already set at line 1, so `inputs.b` cannot be added to it",
+            "TOML allows each key and table once; merge the two definitions",
+        ),
+        (
+            "[steps]\nload = 1\n[steps.load]\n",
+            *(
+                3,
+                1,
+                "steps.load",
+                "table `steps.load` clashes with the key `load` defined at line 2",
+            ),
+            "remove or rename one of the two",
+        ),
+        (
+            "[steps.load.inputs]\n[steps]\nload = 1\n",
+            3,
+            1,
+            "steps.load",
+            "duplicate key `load`: `steps.load` is already a table (declared at line 1)",
+            "remove or rename one of the two",
+        ),
+        (
+            'd = """\n[s]\n"""\n[s]\nx = 1\n[s]\n',
+            *(6, 1, "s", "table `s` is declared twice (first at line 4)"),
+            "TOML allows each table once; merge the two definitions",
+        ),
+    ],
+)
+def test_toml_keys_and_tables_defined_twice_are_told_like_yaml_duplicates(
+    text: str, line: int, column: int, path: str, message: str, hint: str
+) -> None:
+    with pytest.raises(ConfigError) as error:
+        read_text(text, file="p.toml", kind="toml")
+
+    problem = only_problem(error)
+    assert (problem.file, problem.line, problem.column) == ("p.toml", line, column)
+    assert (problem.path, problem.message, problem.hint) == (path, message, hint)
+
+
+def test_a_redefinition_the_scanner_cannot_place_names_no_python_tuple() -> None:
+    error = tomllib.TOMLDecodeError.__new__(tomllib.TOMLDecodeError)
+    Exception.__init__(error, "Cannot declare ('steps', 'load') twice")
+    error.msg = "Cannot declare ('steps', 'load') twice"  # type: ignore[attr-defined]
+    error.lineno = 9  # type: ignore[attr-defined]
+    error.colno = 1  # type: ignore[attr-defined]
+
+    problem = reader._toml_syntax_problem(error, "a = 1\n", "p.toml")
+
+    assert problem.message == "TOML syntax error: cannot declare `steps.load` twice"
+    assert problem.hint == "TOML allows each table once; merge the two definitions"
+
+
+def test_find_redefinition_ignores_what_follows_the_refused_statement() -> None:
+    text = "a = 1\na = 2\n[[[ not toml at all\n"
+
+    found = toml_positions.find_redefinition(text, 2, 6)
+
+    assert found is not None
+    assert (found.path, found.kind, found.position) == (("a",), "key", Position(2, 1))
+    assert (found.earlier, found.earlier_position) == (("a",), Position(1, 1))
+    assert toml_positions.find_redefinition(text, 40, 1) is None
+
+
+# --- params files -------------------------------------------------------------------------------
+
+
+def test_a_missing_params_file_points_at_the_option(tmp_path: Path) -> None:
+    (tmp_path / "params.yaml").write_text("seed: 1\n", encoding="utf-8")
+
+    with pytest.raises(ConfigError) as error:
+        read_document(tmp_path / "parms.yaml", purpose="params")
+
+    problem = only_problem(error)
+    assert problem.message == "params file not found"
+    assert problem.hint == "check the path given to `--param-file`"
+    assert problem.file == str(tmp_path / "parms.yaml")
+
+
+def test_a_params_directory_asks_for_a_params_file(tmp_path: Path) -> None:
+    (tmp_path / "train.json").write_text("{}\n", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("hello\n", encoding="utf-8")
+
+    with pytest.raises(ConfigError) as error:
+        read_document(tmp_path, purpose="params")
+
+    problem = only_problem(error)
+    assert problem.message == (
+        f"`{tmp_path}` is a directory; give a params file (.json, .yaml or .toml)"
+    )
+    assert problem.hint == "files in it: `train.json`"
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("params.yaml", ""),
+        ("params.yaml", "# no overrides today\n"),
+        ("params.json", "\n"),
+        ("params.toml", ""),
+        ("params.toml", "# none\n"),
+    ],
+)
+def test_an_empty_params_file_overrides_nothing(tmp_path: Path, name: str, text: str) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+
+    document = read_document(path, purpose="params")
+
+    assert document.data == {}
+    assert document.problems == []
+    assert document.kind == ("toml" if name.endswith(".toml") else "yaml")
+    assert document.position(["seed"]) == Position(1, 1)
+
+
+@pytest.mark.parametrize(("text", "kind"), [('[{"seed": 3}]\n', "a list"), ("3\n", "an integer")])
+def test_a_params_file_must_hold_a_mapping(tmp_path: Path, text: str, kind: str) -> None:
+    path = tmp_path / "params.json"
+    path.write_text(text, encoding="utf-8")
+
+    with pytest.raises(ConfigError) as error:
+        read_document(path, purpose="params")
+
+    problem = only_problem(error)
+    assert problem.message == f"a params file must hold a mapping of names to values, got {kind}"
+    assert problem.hint == 'write e.g. {"test_data_ratio": 0.3}'
+    assert (problem.file, problem.line, problem.column) == (str(path), 1, 1)
+
+
+def test_a_params_file_reads_like_a_config(tmp_path: Path) -> None:
+    path = tmp_path / "params.toml"
+    path.write_text("seed = 3\n", encoding="utf-8")
+
+    document = read_document(path, purpose="params")
+
+    assert document.data == {"seed": 3}
+    assert document.key_positions[("seed",)] == Position(1, 1)
+
+
+def test_an_unknown_purpose_is_a_programming_error(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="purpose"):
+        read_document(tmp_path / "p.yaml", purpose="schedule")
+    with pytest.raises(ValueError, match="purpose"):
+        read_text("a: 1\n", file="p.yaml", kind="yaml", purpose="schedule")

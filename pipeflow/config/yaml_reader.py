@@ -1,0 +1,388 @@
+"""YAML (and JSON, read as YAML) -> plain data plus the position of every key and value.
+
+The text is composed into a node tree with PyYAML's safe loader (libyaml when present) and walked
+here, so that every key and value keeps its position, duplicate keys are reported instead of
+silently overwritten, and an unknown tag such as `!!python/object/apply:os.system` becomes a
+problem rather than a call. Scalars are built by PyYAML's SafeConstructor, so `1`, `0.2`, `true`,
+`null` and `2024-01-31` mean what they mean to `yaml.safe_load`.
+
+Use `pipeflow.config.reader.read_text` / `read_document`: they decide what an empty file or a
+top-level value that is not a mapping means for the file at hand (a config or a params file).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from pipeflow.config.reader import Document, DocumentPath, Position
+from pipeflow.config.suggest import format_path, type_name
+from pipeflow.errors import ConfigError, Problem
+
+# libyaml makes reading a big config about five times faster; its marks carry the same positions.
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_YAML_TAG = "tag:yaml.org,2002:"
+_MAP_TAG = _YAML_TAG + "map"
+_SEQUENCE_TAG = _YAML_TAG + "seq"
+_MERGE_TAG = _YAML_TAG + "merge"
+_STRING_TAG = _YAML_TAG + "str"
+_SCALAR_TAGS = frozenset(
+    _YAML_TAG + name for name in ("null", "bool", "int", "float", "str", "timestamp", "binary")
+)
+# Aliases share one built value, but whoever walks the data later pays for every expansion: a
+# "billion laughs" file would hang validation, so a file that expands past this is refused.
+_MAX_EXPANDED_VALUES = 5_000_000
+# Positions recorded for aliased content, beyond which aliases fall back to the anchor's position.
+_ALIAS_POSITION_BUDGET = 100_000
+# libyaml composes nested flow collections recursively in C: some tens of thousands of levels
+# crash the interpreter, far beyond anything a config needs.
+_DEEPEST_FLOW = 1_000
+_BRACKETS = re.compile(r"[\[\]{}]")
+_INDENT_HINT = (
+    "YAML nests by indentation: keys of one mapping start in the same column, "
+    "and a nested block is indented further than its key (use spaces, not tabs)"
+)
+
+
+def read_yaml(text: str, file: str) -> Document | None:
+    """The document in YAML text, or None when it holds none (empty, comments, a bare `---`).
+
+    The top-level value may be anything; the caller decides what a non-mapping means. Raises
+    ConfigError for text that is not YAML, and RecursionError for runaway nesting.
+    """
+    try:
+        root = yaml.compose(text, Loader=_loader_for(text))
+    except yaml.MarkedYAMLError as error:
+        raise ConfigError([_yaml_syntax_problem(error, text, file)]) from None
+    except yaml.reader.ReaderError as error:
+        line, column = _line_and_column(text, error.position)
+        message = f"the file contains a character YAML does not allow (U+{error.character:04X})"
+        problem = Problem(message, file, line, column, hint="remove it or replace it with text")
+        raise ConfigError([problem]) from None
+    except (yaml.YAMLError, UnicodeError) as error:
+        raise ConfigError([Problem(f"cannot read the YAML: {error}", file)]) from None
+    if root is None or (isinstance(root, ScalarNode) and root.value == "" and not root.style):
+        return None
+    document = Document(data=None, file=file, kind="yaml")
+    builder = _YamlBuilder(document)
+    document.data = builder.build(root, ())
+    expanded = _expanded_size(root) if builder.aliased and isinstance(root, MappingNode) else 0
+    if expanded > _MAX_EXPANDED_VALUES:
+        message = f"aliases expand this file to {expanded:,} values; refusing to read it"
+        hint = "an alias (`*name`) repeats its anchor's whole value; is this an alias bomb?"
+        raise ConfigError([*document.problems, Problem(message, file, 1, 1, hint=hint)])
+    return document
+
+
+def _loader_for(text: str) -> Any:
+    """libyaml, unless brackets nest so deep that its recursive composer could crash Python."""
+    if text.count("[") + text.count("{") < _DEEPEST_FLOW:
+        return _LOADER
+    depth = deepest = 0
+    for found in _BRACKETS.finditer(text):
+        depth += 1 if found.group() in "[{" else -1
+        deepest = max(deepest, depth)
+    # Brackets inside strings make this an estimate; a wrong one only costs speed, since the
+    # pure-Python loader stops at Python's recursion limit instead of overflowing the C stack.
+    return _LOADER if deepest < _DEEPEST_FLOW else yaml.SafeLoader
+
+
+def _position(node: Node) -> Position:
+    mark = node.start_mark
+    if mark is None:  # composed nodes always carry marks; this keeps the type honest
+        return Position(1, 1)
+    return Position(mark.line + 1, mark.column + 1)
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[len(_YAML_TAG) :] if tag.startswith(_YAML_TAG) else tag
+
+
+class _YamlBuilder:
+    """Builds plain values from a composed node tree, recording positions and problems."""
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self.value_positions = document.value_positions
+        self.key_positions = document.key_positions
+        self.constructor = SafeConstructor()
+        self.built: dict[int, Any] = {}  # id(collection node) -> value, so aliases share it
+        self.building: set[int] = set()  # collections being built: meeting one again is a loop
+        self.reported: set[tuple[int, str]] = set()  # an aliased node's problem is told once
+        self.alias_budget = _ALIAS_POSITION_BUDGET
+        self.aliased = False
+
+    def build(self, node: Node, path: DocumentPath) -> Any:
+        self.value_positions[path] = _position(node)
+        if isinstance(node, ScalarNode):
+            if node.tag == _STRING_TAG:  # most values: skip the constructor's dispatch
+                return node.value
+            return self.scalar(node, path)
+        identity = id(node)
+        if identity in self.built:
+            self.aliased = True
+            self.record_children(node, path, set())
+            return self.built[identity]
+        if identity in self.building:
+            self.report(node, path, "an alias refers to the value that contains it (a loop)")
+            return None
+        self.building.add(identity)
+        if isinstance(node, MappingNode):
+            value: Any = self.mapping(node, path)
+        elif isinstance(node, SequenceNode):
+            value = self.sequence(node, path)
+        else:  # composers make only scalars, sequences and mappings
+            value = None
+        self.building.discard(identity)
+        self.built[identity] = value
+        return value
+
+    def report(self, node: Node, path: DocumentPath, message: str, hint: str | None = None) -> None:
+        if (id(node), message) in self.reported:
+            return
+        self.reported.add((id(node), message))
+        start = _position(node)
+        self.document.problems.append(
+            Problem(message, self.document.file, start.line, start.column, format_path(path), hint)
+        )
+
+    def check_tag(self, node: Node, path: DocumentPath, expected: str) -> None:
+        if node.tag == expected:
+            return
+        tag = _short_tag(node.tag)
+        if tag.startswith("!!python/"):
+            message = f"refused to create a Python object with the tag `{tag}`"
+            hint = "a config is data, never code; name functions with `run:` instead"
+        else:
+            message = f"the tag `{tag}` is not supported"
+            hint = "remove the tag; a config holds plain text, numbers, lists and mappings"
+        self.report(node, path, message, hint)
+
+    def scalar(self, node: ScalarNode, path: DocumentPath) -> Any:
+        if node.tag not in _SCALAR_TAGS:
+            self.check_tag(node, path, _STRING_TAG)
+            return node.value  # the text as written, so later checks see no made-up type error
+        construct: Callable[[SafeConstructor, Node], Any]
+        construct = SafeConstructor.yaml_constructors[node.tag]
+        try:
+            return construct(self.constructor, node)
+        except (ConstructorError, ValueError, TypeError, KeyError, AttributeError):
+            readable = _short_tag(node.tag)
+            message = f"cannot read `{node.value}` as {readable}"
+            self.report(node, path, message, "quote the value if it is meant as text")
+            return node.value
+
+    def mapping(self, node: MappingNode, path: DocumentPath) -> dict[Any, Any]:
+        if node.tag != _MAP_TAG:
+            self.check_tag(node, path, _MAP_TAG)
+        pairs: list[tuple[Node, Node]] = node.value
+        merged: dict[Any, Any] = {}
+        for key_node, value_node in pairs:
+            if key_node.tag == _MERGE_TAG:
+                for source in self.merge_sources(value_node, path):
+                    merged.update(self.merge_value(source, path))
+        explicit: dict[Any, Any] = {}
+        key_positions = self.key_positions
+        for key_node, value_node in pairs:
+            if key_node.tag == _STRING_TAG and isinstance(key_node, ScalarNode):
+                key = name = key_node.value
+            elif key_node.tag == _MERGE_TAG:
+                continue
+            else:
+                key = self.key(key_node, path)
+                if key is _NO_KEY:
+                    continue
+                name = key if isinstance(key, str) else str(key)
+            child = (*path, name)
+            if key in explicit:
+                line = key_positions[child].line
+                message = (
+                    f"duplicate key `{name}` (first defined at line {line}); "
+                    "YAML would silently keep the last one"
+                )
+                self.report(key_node, child, message, "remove or rename one of the two")
+            key_positions[child] = _position(key_node)
+            explicit[key] = self.build(value_node, child)
+        if not merged:
+            return explicit
+        merged.update(explicit)  # keys written out win over merged ones, as in YAML
+        return merged
+
+    def sequence(self, node: SequenceNode, path: DocumentPath) -> list[Any]:
+        if node.tag != _SEQUENCE_TAG:
+            self.check_tag(node, path, _SEQUENCE_TAG)
+        return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
+
+    def key(self, node: Node, path: DocumentPath) -> Any:
+        if not isinstance(node, ScalarNode):
+            shape = type_name([] if isinstance(node, SequenceNode) else {})
+            message = f"a key must be plain text, not {shape}"
+            self.report(node, path, message, "quote the key, or move the value under a name")
+            return _NO_KEY
+        key = self.scalar(node, path)
+        try:
+            hash(key)
+        except TypeError:
+            self.report(node, path, "this key cannot be used as a mapping key")
+            return _NO_KEY
+        return key
+
+    def merge_sources(self, node: Node, path: DocumentPath) -> list[MappingNode]:
+        """The mappings `<<` merges, in the order they apply (later ones win)."""
+        if isinstance(node, MappingNode):
+            return [node]
+        if isinstance(node, SequenceNode) and all(
+            isinstance(item, MappingNode) for item in node.value
+        ):
+            # In `<<: [*a, *b]` the first mapping wins, so it must apply last.
+            return list(reversed(node.value))
+        self.report(node, path, "`<<` merges a mapping or a list of mappings")
+        return []
+
+    def merge_value(self, source: MappingNode, path: DocumentPath) -> dict[Any, Any]:
+        identity = id(source)
+        if identity in self.built:
+            self.aliased = True
+            self.record_children(source, path, set())
+            value: dict[Any, Any] = self.built[identity]
+            return value
+        if identity in self.building:
+            self.report(source, path, "a merge refers to the mapping that contains it (a loop)")
+            return {}
+        self.building.add(identity)
+        value = self.mapping(source, path)
+        self.building.discard(identity)
+        self.built[identity] = value
+        return value
+
+    def record_children(self, node: Node, path: DocumentPath, visiting: set[int]) -> None:
+        """Record positions under `path` for an aliased node's content (written at the anchor)."""
+        if self.alias_budget <= 0 or id(node) in visiting:
+            return
+        visiting.add(id(node))
+        if isinstance(node, SequenceNode):
+            for index, item in enumerate(node.value):
+                self.record(item, (*path, index), visiting)
+        elif isinstance(node, MappingNode):
+            for key_node, value_node in node.value:
+                if key_node.tag == _MERGE_TAG:
+                    for source in self.merge_sources(value_node, path):
+                        self.record_children(source, path, visiting)
+            for key_node, value_node in node.value:
+                if key_node.tag == _MERGE_TAG or not isinstance(key_node, ScalarNode):
+                    continue
+                key = self.scalar(key_node, path)
+                child = (*path, key if isinstance(key, str) else str(key))
+                self.key_positions[child] = _position(key_node)
+                self.record(value_node, child, visiting)
+        visiting.discard(id(node))
+
+    def record(self, node: Node, path: DocumentPath, visiting: set[int]) -> None:
+        self.alias_budget -= 1
+        self.value_positions[path] = _position(node)
+        self.record_children(node, path, visiting)
+
+
+def _expanded_size(root: Node) -> int:
+    """How many values the data holds once every alias is expanded (each node counted once)."""
+    sizes: dict[int, int] = {}
+
+    def size(node: Node) -> int:
+        identity = id(node)
+        known = sizes.get(identity)
+        if known is not None:
+            return known
+        sizes[identity] = 1  # a node met again while being counted is a loop: count it once
+        total = 1
+        if isinstance(node, SequenceNode):
+            total += sum(size(item) for item in node.value)
+        elif isinstance(node, MappingNode):
+            total += sum(size(key) + size(value) for key, value in node.value)
+        sizes[identity] = total
+        return total
+
+    return size(root)
+
+
+_NO_KEY = object()
+
+
+def _line_and_column(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _yaml_syntax_problem(error: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
+    mark = error.problem_mark or error.context_mark
+    context_mark = error.context_mark
+    problem = (error.problem or "").strip()
+    context = (error.context or "").strip()
+    message, hint = _explain_yaml(problem, context, error, text)
+    if "quoted scalar" in context and "end of stream" in problem and context_mark is not None:
+        mark = context_mark  # where the string opens is where the fix goes
+    line = mark.line + 1 if mark is not None else None
+    column = mark.column + 1 if mark is not None else None
+    return Problem(f"YAML syntax error: {message}", file, line, column, hint=hint)
+
+
+def _explain_yaml(
+    problem: str, context: str, error: yaml.MarkedYAMLError, text: str
+) -> tuple[str, str | None]:
+    """The YAML message in words a pipeline author can act on, and a hint."""
+    opened = ""
+    if error.context_mark is not None:
+        opened = f" (opened at line {error.context_mark.line + 1})"
+    if "mapping values are not allowed" in problem:
+        return "a `:` is not allowed here", (
+            "check the indentation of this line and the line above; "
+            "quote a value that contains ': ' (e.g. `description: 'a: b'`)"
+        )
+    if "could not find expected ':'" in problem:
+        return "a key is missing its `:`", "write `key: value`; " + _INDENT_HINT
+    if (
+        "expected <block end>" in problem
+        or "did not find expected key" in problem
+        or "did not find expected '-'" in problem
+    ):
+        return "this line is not indented like the lines around it", _INDENT_HINT
+    if "cannot start any token" in problem:
+        index = error.problem_mark.index if error.problem_mark is not None else -1
+        character = text[index] if 0 <= index < len(text) else ""
+        if character == "\t":
+            return "a tab is used for indentation; YAML allows only spaces", (
+                "replace the tab with spaces"
+            )
+        shown = f"`{character}`" if character.strip() else "this character"
+        return f"a value cannot start with {shown}", "quote the value, e.g. `'@value'`"
+    if "end of stream" in problem and "quoted scalar" in context:
+        return "a quoted string is never closed", "add the closing quote"
+    if "undefined alias" in problem:
+        index = error.problem_mark.index if error.problem_mark is not None else -1
+        found = re.match(r"\*([^\s,\[\]{}]+)", text[index:]) if index >= 0 else None
+        name = found.group(1) if found else "name"
+        return f"the alias `*{name}` refers to no anchor", (
+            f"mark the value to reuse with `&{name}` before this line"
+        )
+    if "another document" in problem:
+        return "the file holds more than one YAML document", (
+            "a pipeline file holds one document: remove the second `---`"
+        )
+    if "',' or ']'" in problem:
+        return f"a `[...]` list is not closed or misses a comma{opened}", (
+            "separate items with `,` and close the list with `]`"
+        )
+    if "',' or '}'" in problem:
+        return f"a `{{...}}` mapping is not closed or misses a comma{opened}", (
+            "separate entries with `,` and close the mapping with `}`"
+        )
+    message = problem or "the text is not valid YAML"
+    if context:
+        message = f"{message} ({context}{opened})"
+    hint = _INDENT_HINT if "indent" in message or "block" in message else None
+    return message, hint
