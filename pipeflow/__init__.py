@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pipeflow._version import __version__
 from pipeflow.errors import ConfigError, PipeflowError, StepFailed
 
-__version__ = "0.1.0"
-
-__all__ = ["ConfigError", "PipeflowError", "StepFailed", "__version__", "load"]
+__all__ = ["ConfigError", "PipeflowError", "StepFailed", "__version__", "load", "read"]
 
 if TYPE_CHECKING:
     from pipeflow.api import Pipeline
@@ -20,3 +19,31 @@ def load(config: str | Any, **options: Any) -> Pipeline:
     from pipeflow.api import load as _load
 
     return _load(config, **options)
+
+
+def read(
+    path: str | None = None,
+    *,
+    config: str | None = None,
+    step: str | None = None,
+    part: str | None = None,
+    format: str | None = None,
+    params: dict[str, Any] | None = None,
+    storage_options: dict[str, Any] | None = None,
+) -> Any:
+    """The built-in step `pipeflow.read`: a file by path or URL, or another pipeline's result.
+
+    In a config: `run: pipeflow.read` with `inputs: {config: ../etl/pipeline.yaml, step: load,
+    part: table}`, or `inputs: {path: s3://bucket/table.parquet}`.
+    """
+    from pipeflow.builtin import read as _read
+
+    return _read(
+        path,
+        config=config,
+        step=step,
+        part=part,
+        format=format,
+        params=params,
+        storage_options=storage_options,
+    )

@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
-import os
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pipeflow.cache.keys import step_keys
+from pipeflow.cache.files import FileFingerprints
 from pipeflow.config.loader import Loaded
 from pipeflow.config.loader import load as load_config
-from pipeflow.errors import ConfigError, Interrupted, Problem
-from pipeflow.execute.engine import Engine, ReferenceFailure, RunResult, RunSettings, env_lookup
-from pipeflow.execute.engine import store_url as resolve_store_url
+from pipeflow.errors import ConfigError, Interrupted, PipeflowError, Problem, StaleResults
+from pipeflow.execute.context import ReferenceFailure, RunSettings, env_lookup
+from pipeflow.execute.engine import Engine, RunResult
 from pipeflow.execute.executors import ExecutorUnavailable, create_executor
 from pipeflow.model.events import Event
 from pipeflow.model.pipeline import SINGLE_PART, Step
 from pipeflow.model.refs import Ref, lookup_path, resolve
-from pipeflow.model.run import Decision, StepOutcome, StepState
+from pipeflow.model.run import Action, Decision, StepOutcome, StepState
 from pipeflow.plan.graph import StepGraph
-from pipeflow.plan.planner import Selection, plan
-from pipeflow.storage import ResultStore
+from pipeflow.plan.planner import ALL, CachePolicy, Planner, Selection
+from pipeflow.plan.prepare import prepare
+from pipeflow.storage import Manifest
 
 Subscriber = Callable[[Event], None]
+
+__all__ = ["ALL", "Pipeline", "Run", "load"]
 
 
 def new_run_id(started: datetime) -> str:
@@ -33,7 +36,7 @@ def new_run_id(started: datetime) -> str:
 
 
 class Run:
-    """A finished run: `ok`, each step's state, and the values of the steps that ran."""
+    """A finished run: `ok`, each step's state, and each step's value."""
 
     def __init__(self, pipeline: Pipeline, result: RunResult, params: Mapping[str, Any]) -> None:
         self.pipeline = pipeline
@@ -57,12 +60,15 @@ class Run:
         return self.result.outcomes[step].state
 
     def output(self, step: str, part: str | None = None) -> Any:
-        """The value a step returned, or one named part of it."""
+        """The value a step returned (read from the store if it was cached), or one part."""
         definition = self.pipeline.step(step)
-        if step not in self.result.values:
-            state = self.result.outcomes[step].state
+        state = self.result.outcomes[step].state
+        if state not in (StepState.DONE, StepState.CACHED):
             raise KeyError(f"step `{step}` has no value in this run (it is {state})")
-        value = self.result.values[step]
+        try:
+            value = self.result.context.value_of(step)
+        except ReferenceFailure as error:
+            raise KeyError(str(error)) from None
         if part is None or (part == SINGLE_PART and not definition.outputs):
             return value
         if definition.outputs and part not in definition.outputs:
@@ -72,6 +78,22 @@ class Run:
     def __repr__(self) -> str:
         verdict = "ok" if self.ok else "failed"
         return f"<Run {self.id} of {self.pipeline.name}: {verdict}>"
+
+
+@dataclass(frozen=True)
+class StoredResult:
+    """Where the current result of a step is, for `pipeflow result` and `pipeflow.read`."""
+
+    step: str
+    manifest: Manifest
+    locations: Mapping[str, str]  # part -> URL or path
+    planner: Planner
+
+    def load(self, part: str | None = None) -> Any:
+        cache = self.planner.caches[self.step]
+        assert cache is not None
+        value = cache.load(self.manifest)
+        return value if part is None or part == SINGLE_PART else value[part]
 
 
 class Pipeline:
@@ -109,7 +131,6 @@ class Pipeline:
         *,
         param_files: Sequence[str | Path] = (),
         param_options: Sequence[str] = (),
-        allow_extra_params: bool | None = None,
     ) -> Pipeline:
         """The same pipeline with more overrides on top of the ones it was loaded with."""
         if not (params or param_files or param_options):
@@ -117,22 +138,119 @@ class Pipeline:
         options = dict(self._options)
         options["param_files"] = [*options.get("param_files", ()), *param_files]
         options["param_options"] = [*options.get("param_options", ()), *param_options]
-        merged = {**(options.get("params") or {}), **(params or {})}
-        options["params"] = merged
-        if allow_extra_params is not None:
-            options["allow_extra_params"] = allow_extra_params
+        options["params"] = {**(options.get("params") or {}), **(params or {})}
         return load(self._source, **options, check_code=False)
 
-    # -- running --------------------------------------------------------------------------
+    # -- planning ---------------------------------------------------------------------------
 
-    def plan(self, *, started: datetime | None = None, run_id: str | None = None) -> list[Decision]:
-        """What a run would do now, and why, without running anything."""
-        started = started or datetime.now().astimezone()
-        context = _Context(run_id or new_run_id(started), started, self._loaded.params)
-        keys = step_keys(self.definition, self.graph.order(), context.lookup)
-        return plan(
-            self.definition, self.graph, lookup=context.lookup, selection=Selection(), keys=keys
+    def _prepare(
+        self,
+        context: _Context,
+        *,
+        force: Iterable[str] = (),
+        no_cache: bool = False,
+        only: Iterable[str] = (),
+        start: str | None = None,
+        until: str | None = None,
+        results: str | None = None,
+    ) -> tuple[Planner, FileFingerprints, list[Decision]]:
+        selection = Selection(only=tuple(only), start=start, until=until)
+        names = [*selection.only, *(n for n in (start, until) if n is not None)]
+        names += [n for n in force if n != ALL]
+        self._check_names(names)
+        planner, hashes = prepare(
+            self.definition,
+            self.graph,
+            lookup=context.lookup,
+            secrets=self._loaded.secrets,
+            selection=selection,
+            policy=CachePolicy(use=not no_cache, force=tuple(force)),
+            results=results,
         )
+        decisions = planner.plan()
+        if planner.missing:
+            raise ConfigError(
+                Problem(
+                    message=f"`{user}` needs the result of `{step}`, which is not selected and "
+                    "has no up-to-date stored result",
+                    hint=f"run `{step}` first, or add it to the selection (e.g. --only {step})",
+                )
+                for step, user in planner.missing
+            )
+        return planner, hashes, decisions
+
+    def _check_names(self, names: Iterable[str]) -> None:
+        problems = []
+        for name in names:
+            if name not in self.definition.steps:
+                from pipeflow.errors import did_you_mean
+
+                problems.append(
+                    Problem(
+                        message=f"pipeline `{self.name}` has no step `{name}`",
+                        hint=did_you_mean(name, self.definition.steps),
+                    )
+                )
+        if problems:
+            raise ConfigError(problems)
+
+    def plan(self, **options: Any) -> list[Decision]:
+        """What a run would do now, and why, without running anything (same options as run)."""
+        started = datetime.now().astimezone()
+        context = _Context(new_run_id(started), started, self._loaded.params)
+        _, hashes, decisions = self._prepare(context, **options)
+        hashes.save()
+        return decisions
+
+    status = plan
+
+    def accept(self, step: str, *, results: str | None = None) -> Manifest:
+        """Count a step's last stored result as current after a change declared harmless."""
+        self.step(step)
+        started = datetime.now().astimezone()
+        context = _Context(new_run_id(started), started, self._loaded.params)
+        planner, hashes, _ = self._prepare(context, results=results)
+        cache = planner.caches[step]
+        if cache is None:
+            raise PipeflowError(
+                f"step `{step}` stores no result (`result: false`): nothing to accept"
+            )
+        upstream = planner.upstream_versions(self.step(step))
+        if upstream is None:
+            pending = [d for d in self.step(step).value_upstream() if d not in planner.versions]
+            raise PipeflowError(
+                f"cannot accept `{step}`: the results it takes from "
+                + ", ".join(f"`{p}`" for p in pending)
+                + " are not up to date; run or accept those first"
+            )
+        latest = cache.latest(step)
+        if latest is None or cache.damaged_part(latest) is not None:
+            raise PipeflowError(f"step `{step}` has no intact stored result to accept; run it")
+        fingerprint = planner.fingerprints[step]
+        stamped = cache.restamp(latest, fingerprint.key(upstream), fingerprint.components(upstream))
+        hashes.save()
+        return stamped
+
+    def result(self, step: str, *, results: str | None = None) -> StoredResult:
+        """The up-to-date stored result of a step; PipeflowError when there is none."""
+        self.step(step)
+        started = datetime.now().astimezone()
+        context = _Context(new_run_id(started), started, self._loaded.params)
+        planner, hashes, decisions = self._prepare(context, results=results)
+        hashes.save()
+        decision = next(d for d in decisions if d.step == step)
+        manifest = planner.manifests.get(step)
+        if decision.action is not Action.CACHED or manifest is None:
+            raise PipeflowError(
+                f"step `{step}` of pipeline `{self.name}` has no up-to-date stored result "
+                f"({decision.reason}); run the pipeline first"
+            )
+        cache = planner.caches[step]
+        assert cache is not None
+        locations = {name: cache.store.location(part.path) for name, part in manifest.parts.items()}
+        return StoredResult(step=step, manifest=manifest, locations=locations, planner=planner)
+
+    # -- running ----------------------------------------------------------------------------
 
     def run(
         self,
@@ -144,9 +262,19 @@ class Pipeline:
         workers: int | None = None,
         results: str | None = None,
         keep_going: bool = False,
+        force: Iterable[str] = (),
+        no_cache: bool = False,
+        only: Iterable[str] = (),
+        start: str | None = None,
+        until: str | None = None,
+        frozen: bool = False,
         subscribers: Sequence[Subscriber] = (),
     ) -> Run:
-        """Run the pipeline; step failures show in `run.ok`, Ctrl-C raises Interrupted."""
+        """Run the pipeline; step failures show in `run.ok`, Ctrl-C raises Interrupted.
+
+        `force` names steps to run whatever the cache holds (and all after them); pass
+        `force=[pipeflow.api.ALL]` for every step.
+        """
         target = self.with_params(params, param_files=param_files, param_options=param_options)
         if target is not self:
             return target.run(
@@ -154,20 +282,37 @@ class Pipeline:
                 workers=workers,
                 results=results,
                 keep_going=keep_going,
+                force=force,
+                no_cache=no_cache,
+                only=only,
+                start=start,
+                until=until,
+                frozen=frozen,
                 subscribers=subscribers,
             )
         started = datetime.now().astimezone()
         context = _Context(new_run_id(started), started, self._loaded.params)
-        resolved_params = context.params
-        keys = step_keys(self.definition, self.graph.order(), context.lookup)
-        decisions = plan(self.definition, self.graph, lookup=context.lookup, keys=keys)
-        store = self._store(results, context)
+        planner, hashes, decisions = self._prepare(
+            context,
+            force=force,
+            no_cache=no_cache,
+            only=only,
+            start=start,
+            until=until,
+            results=results,
+        )
+        hashes.save()
+        if frozen:
+            stale = [d for d in decisions if d.action is Action.RUN]
+            if stale:
+                raise StaleResults(
+                    f"--frozen: {len(stale)} step(s) of `{self.name}` would run:\n"
+                    + "\n".join(f"  {d.step}: {d.reason}" for d in stale)
+                )
         settings = RunSettings(
             run_id=context.run_id,
             started=started,
-            params=resolved_params,
-            keys=keys,
-            store=store,
+            params=context.params,
             keep_going=keep_going,
             secrets=self._loaded.secrets,
         )
@@ -182,40 +327,30 @@ class Pipeline:
                 subscriber(event)
 
         engine = Engine(
-            self.definition, self.graph, decisions, settings, executor=runner, emit=emit
+            self.definition,
+            self.graph,
+            planner,
+            decisions,
+            settings,
+            executor=runner,
+            emit=emit,
         )
         result = engine.run()
+        hashes.save()
         if result.interrupted:
             raise Interrupted(f"run {result.run_id} was interrupted; re-run to resume")
-        return Run(self, result, resolved_params)
-
-    def _store(self, results: str | None, context: _Context) -> ResultStore | None:
-        definition = self.definition
-        if not definition.results.persist and results is None:
-            return None
-        if results is not None:
-            url = resolve_store_url(results, os.getcwd())
-        else:
-            url = resolve_store_url(
-                resolve(definition.results.root, context.lookup), definition.project_dir
-            )
-        options = resolve(dict(definition.results.storage_options), context.lookup)
-        return ResultStore(url, options)
+        return Run(self, result, context.params)
 
 
 class _Context:
-    """Resolves `${params.*}`, `${env.*}` and `${run.*}` for one run."""
+    """Resolves `${params.*}`, `${env.*}` and `${run.*}` before the run starts."""
 
     def __init__(self, run_id: str, started: datetime, params: Mapping[str, Any]) -> None:
         self.run_id = run_id
         self.started = started
         self.params: dict[str, Any] = {}
-        self.params = self._resolve_params(params)
-
-    def _resolve_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        """Fill the `${run.*}` left in param defaults (the loader filled `${env.*}`)."""
-        resolved: dict[str, Any] = resolve(dict(params), self.lookup)
-        return resolved
+        # The loader filled `${env.*}` in param defaults; `${run.*}` is filled here.
+        self.params = resolve(dict(params), self.lookup)
 
     def lookup(self, ref: Ref) -> Any:
         if ref.scope == "params":

@@ -98,21 +98,17 @@ def split_path(dotted: str) -> tuple[str, tuple[str, ...]]:
 
 
 def use_project(project_dir: str) -> None:
-    """Put a project folder first on sys.path, forgetting same-named modules from elsewhere.
+    """Put a project folder first on sys.path, forgetting modules imported by earlier loads.
 
-    Two projects may both have a `steps` package (tests copy the example around); a module
-    imported from one folder must not be reused for another.
+    Two projects may both have a `steps` package (tests copy the example around), and a
+    project's code may have changed since it was imported: step modules are imported afresh.
     """
     project_dir = str(Path(project_dir).resolve())
-    local = _top_level_names(project_dir)
-    for name, module in list(sys.modules.items()):
-        if name.split(".")[0] not in local:
-            continue
-        file = getattr(module, "__file__", None)
-        paths = list(getattr(module, "__path__", []) or [])
-        where = file or (paths[0] if paths else None)
-        if where is not None and not _inside(where, project_dir):
-            del sys.modules[name]
+    local = _top_level_names(project_dir) - {"pipeflow"}
+    for name in [n for n in sys.modules if n.split(".")[0] in local]:
+        # Also the project's own modules: a long-lived process (tests, `serve`, the UI) must
+        # run the code as it is now, the code the cache keys were computed from.
+        del sys.modules[name]
     if project_dir in sys.path:
         sys.path.remove(project_dir)
     sys.path.insert(0, project_dir)

@@ -143,3 +143,52 @@ def test_ctrl_c_exits_130_and_leaves_no_half_result(make_project: ProjectFactory
     assert (out / "first.json").exists()
     leftovers = [p.name for p in out.rglob("*") if ".tmp" in p.name]
     assert leftovers == []
+
+
+def _states(output: str) -> dict[str, str]:
+    """Step -> final state, from the plain lines of a run."""
+    found: dict[str, str] = {}
+    for line in output.splitlines():
+        name, _, rest = line.partition(": ")
+        if rest.startswith(("done", "cached", "skipped", "FAILED")):
+            found[name] = rest.split()[0]
+    return found
+
+
+def test_the_cache_reruns_exactly_what_changed(iris_project: Path) -> None:
+    first = pipeflow("run", "pipeline.yaml", cwd=iris_project)
+    assert first.returncode == 0, first.stdout + first.stderr
+    again = pipeflow("run", "pipeline.yaml", cwd=iris_project)
+    assert set(_states(again.stdout).values()) == {"cached"}, again.stdout
+
+    steps_file = iris_project / "steps" / "iris.py"
+    steps_file.write_text(
+        steps_file.read_text().replace(
+            "random_state=seed, stratify", "random_state=seed + 1, stratify"
+        )
+    )
+    status = pipeflow("status", "pipeline.yaml", cwd=iris_project)
+    assert "split_data" in status.stdout
+    assert "code of steps/iris.py changed (`split_data`)" in status.stdout
+    edited = pipeflow("run", "pipeline.yaml", cwd=iris_project)
+    states = _states(edited.stdout)
+    assert states == {
+        "load_data": "cached",
+        "get_classes": "cached",
+        "encode_categorical_columns": "cached",
+        "split_data": "done",
+        "train_model": "done",
+        "predict": "done",
+        "report_accuracy": "done",
+    }, edited.stdout
+
+    data = iris_project / "data" / "raw" / "iris.csv"
+    data.write_text(data.read_text().replace("5.1,3.5,1.4,0.2", "5.2,3.5,1.4,0.2", 1))
+    status = pipeflow("status", "pipeline.yaml", cwd=iris_project)
+    assert "input file data/raw/iris.csv changed" in status.stdout
+    changed = pipeflow("run", "pipeline.yaml", cwd=iris_project)
+    assert _states(changed.stdout)["load_data"] == "done"
+    assert _states(changed.stdout)["encode_categorical_columns"] == "done"
+    assert _states(changed.stdout)["split_data"] == "done"
+    frozen = pipeflow("run", "pipeline.yaml", "--frozen", cwd=iris_project)
+    assert frozen.returncode == 0, frozen.stdout + frozen.stderr

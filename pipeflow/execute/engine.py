@@ -1,26 +1,31 @@
 """The engine: one scheduling loop for every executor.
 
-It submits each step once everything it needs has finished, passes values in memory,
-skips what a false `when` rules out, and applies the failure policy: after a failure,
-start nothing new (or, with keep_going, everything that does not need the failed step),
-let running steps finish, and mark the rest as not run.
+It starts each step once everything it needs has finished, passes values in memory, takes
+cached results from the store (reading them only when a step that runs needs them), skips
+what a false `when` rules out, and applies the failure policy: after a failure, start
+nothing new (or, with keep_going, everything that does not need the failed step), let
+running steps finish, and mark the rest as not run.
+
+Decisions come from the planner before the run; a step whose inputs come from a step that
+ran is decided again when that result exists, so an unchanged result keeps what follows it
+cached.
 """
 
 from __future__ import annotations
 
 import heapq
-import os
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from pipeflow.execute.capture import OutputCapture
+from pipeflow.execute.context import ReferenceFailure, RunContext, RunSettings, redact
 from pipeflow.execute.executors import Executor
-from pipeflow.execute.task import Persist, Task, TaskResult
+from pipeflow.execute.task import Task, TaskResult
 from pipeflow.model.events import (
     Event,
     RunFinished,
@@ -30,16 +35,14 @@ from pipeflow.model.events import (
     StepRetrying,
     StepStarted,
 )
-from pipeflow.model.pipeline import SINGLE_PART, Pipeline, Step
-from pipeflow.model.refs import Ref, lookup_path, resolve
+from pipeflow.model.pipeline import Pipeline
+from pipeflow.model.refs import resolve
 from pipeflow.model.run import Action, Decision, StepOutcome, StepState
 from pipeflow.plan.graph import StepGraph
-from pipeflow.plan.planner import truthy
-from pipeflow.storage import ResultStore, TargetFields
+from pipeflow.plan.planner import Planner, truthy
+from pipeflow.storage import ResultWarning
 
-
-class ReferenceFailure(Exception):
-    """A reference that cannot be resolved while the run is going on."""
+__all__ = ["Engine", "ReferenceFailure", "RunResult", "RunSettings"]
 
 
 @dataclass
@@ -51,8 +54,9 @@ class RunResult:
     started: datetime
     duration: float
     outcomes: dict[str, StepOutcome]
-    values: dict[str, Any] = field(default_factory=dict)
+    context: RunContext
     interrupted: bool = False
+    decisions: dict[str, Decision] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -66,27 +70,6 @@ class RunResult:
         return [n for n, o in self.outcomes.items() if o.state is StepState.FAILED]
 
 
-@dataclass(frozen=True)
-class RunSettings:
-    run_id: str
-    started: datetime
-    params: Mapping[str, Any]
-    keys: Mapping[str, str]
-    store: ResultStore | None  # None: nothing is persisted
-    keep_going: bool = False
-    secrets: frozenset[str] = frozenset()  # params from the environment: never stored or shown
-
-
-def env_lookup(ref: Ref) -> str:
-    name = ref.path[0]
-    value = os.environ.get(name)
-    if value is None:
-        if ref.default is None:
-            raise ReferenceFailure(f"environment variable `{name}` is not set")
-        return ref.default
-    return value
-
-
 class Engine:
     """Runs one plan of one pipeline on one executor."""
 
@@ -94,6 +77,7 @@ class Engine:
         self,
         pipeline: Pipeline,
         graph: StepGraph,
+        planner: Planner,
         decisions: Sequence[Decision],
         settings: RunSettings,
         *,
@@ -102,51 +86,24 @@ class Engine:
     ) -> None:
         self.pipeline = pipeline
         self.graph = graph
+        self.planner = planner
         self.decisions = {d.step: d for d in decisions}
         self.settings = settings
+        self.context = RunContext(pipeline, planner, settings)
         self.executor = executor
         self._emit = emit
         self._lock = threading.Lock()
-        self.values: dict[str, Any] = {}
         self.outcomes: dict[str, StepOutcome] = {}
         self._stopping = False  # a step failed: start nothing new (unless keep_going)
         self._capture = OutputCapture(self._on_output)
         self._position: dict[str, int] = {}
         self._waiting_on: dict[str, int] = {}
         self._ready: list[tuple[int, str]] = []
+        self._running: dict[Future[TaskResult], tuple[str, Task]] = {}
 
     def emit(self, event: Event) -> None:
         with self._lock:  # events come from worker threads too
             self._emit(event)
-
-    # -- references -----------------------------------------------------------------------
-
-    def lookup(self, ref: Ref) -> Any:
-        if ref.scope == "params":
-            try:
-                return lookup_path(self.settings.params, ref.path)
-            except KeyError as missing:
-                raise ReferenceFailure(f"no param `{missing.args[0]}`") from None
-        if ref.scope == "env":
-            return env_lookup(ref)
-        if ref.scope == "run":
-            return self.settings.run_id if ref.path[0] == "id" else self.settings.started
-        return self._step_value(ref)
-
-    def _step_value(self, ref: Ref) -> Any:
-        value = self.values[ref.step]
-        part = ref.part
-        if part is None:
-            return value
-        step = self.pipeline.steps[ref.step]
-        if step.outputs:
-            return value[part]
-        if isinstance(value, Mapping) and part in value:
-            return value[part]
-        raise ReferenceFailure(
-            f"`{ref.text}`: step `{ref.step}` returned a {type(value).__name__} "
-            f"with no key `{part}`"
-        )
 
     # -- the loop -------------------------------------------------------------------------
 
@@ -166,22 +123,22 @@ class Engine:
         self._waiting_on = {name: len(self.graph.upstream[name]) for name in order}
         self._ready = [(self._position[n], n) for n in order if not self._waiting_on[n]]
         heapq.heapify(self._ready)
-        running: dict[Future[TaskResult], str] = {}
         interrupted = False
         try:
             with self._capture:
                 while True:
                     while self._ready and (not self._stopping or self.settings.keep_going):
-                        self._start(heapq.heappop(self._ready)[1], running)
-                    if not running:
+                        self._start(heapq.heappop(self._ready)[1])
+                    if not self._running:
                         break
-                    done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                    done, _ = wait(list(self._running), return_when=FIRST_COMPLETED)
                     for future in done:
-                        self._collect(running.pop(future), future.result())
+                        name, task = self._running.pop(future)
+                        self._collect(name, task, future.result())
         except KeyboardInterrupt:
             interrupted = True
             self.executor.shutdown(cancel=True)
-            for name in running.values():
+            for name, _ in self._running.values():
                 self._finish(
                     StepOutcome(name, StepState.FAILED, "interrupted", error="interrupted")
                 )
@@ -189,15 +146,16 @@ class Engine:
             self.executor.shutdown()
         for name in order:
             if name not in self.outcomes:
-                self._finish(StepOutcome(name, StepState.NOT_RUN, self._why_not_run(name)))
+                self._finish(StepOutcome(name, StepState.NOT_RUN, self._why_not_run()))
         result = RunResult(
             run_id=self.settings.run_id,
             pipeline=self.pipeline.name,
             started=self.settings.started,
             duration=time.perf_counter() - started,
             outcomes={n: self.outcomes[n] for n in order},
-            values=self.values,
+            context=self.context,
             interrupted=interrupted,
+            decisions=dict(self.decisions),
         )
         self.emit(
             RunFinished(
@@ -211,8 +169,8 @@ class Engine:
         )
         return result
 
-    def _start(self, name: str, running: dict[Future[TaskResult], str]) -> None:
-        """Submit a step whose dependencies have all finished, or finish it without running."""
+    def _start(self, name: str) -> None:
+        """Start a step whose dependencies have all finished, or finish it without running."""
         decision = self.decisions[name]
         if decision.action is Action.SKIPPED:
             self._finish(StepOutcome(name, StepState.SKIPPED, decision.reason))
@@ -223,20 +181,45 @@ class Engine:
             return
         step = self.pipeline.steps[name]
         try:
-            if step.when is not None and not truthy(resolve(step.when, self.lookup)):
+            if step.when is not None and not truthy(resolve(step.when, self.context.lookup)):
                 self._finish(StepOutcome(name, StepState.SKIPPED, "`when` is false"))
                 return
-            task = self._task(step)
+            if decision.action is Action.RUN and not decision.key:
+                # Its inputs came from steps that ran: decide now that their results exist.
+                upstream = self.planner.upstream_versions(step)
+                decision = self.planner.decide(name, upstream)
+                self.decisions[name] = decision
+            if decision.action is Action.CACHED:
+                if self._value_needed(name):
+                    self._submit(name, self.context.load_task(step))
+                else:
+                    self._finish_cached(name)
+                return
+            task = self.context.run_task(step, decision.key)
         except (ReferenceFailure, KeyError) as error:
             self._stopping = True
             self._finish(StepOutcome(name, StepState.FAILED, "inputs", error=str(error)))
             return
         self.emit(StepStarted(self.settings.run_id, name, 1))
+        self._submit(name, task)
+
+    def _submit(self, name: str, task: Task) -> None:
         future = self.executor.submit(task, self._on_retry)
         if future.done():  # the sequential executor has already run it
-            self._collect(name, future.result())
+            self._collect(name, task, future.result())
         else:
-            running[future] = name
+            self._running[future] = (name, task)
+
+    def _value_needed(self, name: str) -> bool:
+        """Whether a step that still has to run takes this cached step's value."""
+        for consumer in self.graph.downstream[name]:
+            if consumer in self.outcomes:
+                continue
+            if name not in self.pipeline.steps[consumer].value_upstream():
+                continue
+            if self.decisions[consumer].action is Action.RUN:
+                return True
+        return False
 
     def _blocker(self, name: str) -> tuple[StepState, str] | None:
         """Why a step whose dependencies have finished will not run, or None."""
@@ -249,61 +232,14 @@ class Engine:
                 return StepState.NOT_RUN, f"`{dep}` did not succeed"
         return None
 
-    def _task(self, step: Step) -> Task:
-        inputs = {name: resolve(value, self.lookup) for name, value in step.inputs.items()}
-        key = self.settings.keys.get(step.name, "")
-        persist = self._persist(step, key)
-        return Task(
-            run_id=self.settings.run_id,
-            step=step.name,
-            function=step.run or "",
-            inputs=inputs,
-            outputs=step.outputs,
-            retry=step.retry,
-            timeout=step.timeout,
-            persist=persist,
-            key=key,
-            consumed_params=self._consumed_params(step),
-        )
-
-    def _persist(self, step: Step, key: str) -> Persist | None:
-        store = self.settings.store
-        if store is None or not step.result.persist or not self.pipeline.results.persist:
-            return None
-        if step.result.root is not None:
-            root = resolve(step.result.root, self.lookup)
-            options = resolve(dict(step.result.storage_options), self.lookup)
-            store = ResultStore(store_url(root, self.pipeline.project_dir), options)
-        prefix = f".pipeflow/results/{self.pipeline.name}/{step.name}/{key}"
-        return Persist(
-            store=store,
-            manifest_path=f".pipeflow/manifests/{self.pipeline.name}/{step.name}/{key}.json",
-            target=step.result.target,
-            default_prefix=prefix,
-            format=step.result.format,
-            fields=TargetFields(
-                pipeline=self.pipeline.name,
-                step=step.name,
-                output=SINGLE_PART,
-                run_id=self.settings.run_id,
-                date=self.settings.started,
-                params=self.settings.params,
-                key=key,
-                ext="",
-            ),
-        )
-
-    def _consumed_params(self, step: Step) -> dict[str, Any]:
-        consumed: dict[str, Any] = {}
-        for ref in step.references():
-            if ref.scope == "params":
-                consumed[".".join(ref.path)] = lookup_path(self.settings.params, ref.path)
-        return redact(consumed, self.settings.secrets)
-
-    def _collect(self, name: str, result: TaskResult) -> None:
+    def _collect(self, name: str, task: Task, result: TaskResult) -> None:
         self._capture.end_step(name)
+        if task.stored is not None:
+            self._collect_load(name, result)
+            return
         if result.ok:
-            self.values[name] = result.value
+            self.context.values[name] = result.value
+            self.planner.ran(name, result.manifest)
             self._finish(
                 StepOutcome(
                     name,
@@ -328,7 +264,35 @@ class Engine:
             )
         )
 
-    def _why_not_run(self, name: str) -> str:
+    def _collect_load(self, name: str, result: TaskResult) -> None:
+        if result.ok:
+            self.context.values[name] = result.value
+            self._finish_cached(name)
+            return
+        # The stored result cannot be read back (damaged, or gone since the plan): rebuild it.
+        warnings.warn(
+            f"the stored result of `{name}` could not be read ({result.error}); running it again",
+            ResultWarning,
+            stacklevel=2,
+        )
+        self.planner.manifests.pop(name, None)
+        self.planner.versions.pop(name, None)
+        step = self.pipeline.steps[name]
+        key = self.planner.keys.get(name, "")
+        reason = "its stored result could not be read"
+        self.decisions[name] = Decision(name, Action.RUN, reason, key)
+        self.emit(StepStarted(self.settings.run_id, name, 1))
+        self._submit(name, self.context.run_task(step, key))
+
+    def _finish_cached(self, name: str) -> None:
+        manifest = self.planner.manifests[name]
+        cache = self.planner.caches[name]
+        locations = cache.locations(manifest) if cache is not None else ()
+        self._finish(
+            StepOutcome(name, StepState.CACHED, self.decisions[name].reason, locations=locations)
+        )
+
+    def _why_not_run(self) -> str:
         failed = [n for n, o in self.outcomes.items() if o.state is StepState.FAILED]
         if failed:
             return f"the run stopped after `{failed[0]}` failed"
@@ -347,30 +311,3 @@ class Engine:
 
     def _on_retry(self, step: str, attempt: int, error: str, delay: float) -> None:
         self.emit(StepRetrying(self.settings.run_id, step, attempt + 1, error, delay))
-
-
-REDACTED = "***"
-
-
-def redact(params: Mapping[str, Any], secrets: frozenset[str]) -> dict[str, Any]:
-    """Params as they may be stored or shown: values from the environment are masked."""
-    if not secrets:
-        return dict(params)
-
-    def walk(value: Any, path: str) -> Any:
-        if path in secrets or any(path.startswith(s + ".") for s in secrets):
-            return REDACTED
-        if isinstance(value, Mapping):
-            return {k: walk(v, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
-        return value
-
-    masked: dict[str, Any] = walk(params, "")
-    return masked
-
-
-def store_url(root: Any, project_dir: str) -> str:
-    """A results root as a store URL: relative local paths resolve against the project."""
-    text = str(root)
-    if "://" in text or os.path.isabs(text):
-        return text
-    return os.path.normpath(os.path.join(project_dir, text))

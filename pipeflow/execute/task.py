@@ -43,11 +43,12 @@ class Persist:
     """Where and how a step's parts are stored; rendered on the worker once the value exists."""
 
     store: ResultStore
-    manifest_path: str
+    manifest_paths: tuple[str, ...]  # the manifest under its key, then the `latest` copy
     target: str | None  # a template, or None for the content-addressed default
     default_prefix: str  # where parts go without a target
     format: str | None
     fields: TargetFields
+    components: Mapping[str, Any] = field(default_factory=dict)  # what the key is made of
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,9 @@ class Task:
     persist: Persist | None = None
     key: str = ""
     consumed_params: Mapping[str, Any] = field(default_factory=dict)
+    # Set for a cached step whose value a running step needs: load it instead of calling.
+    stored: Manifest | None = None
+    store: ResultStore | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,7 @@ class TaskResult:
     duration: float = 0.0
     records: Mapping[str, PartRecord] = field(default_factory=dict)
     locations: tuple[str, ...] = ()
+    manifest: Manifest | None = None  # the manifest written for this result
 
     @property
     def ok(self) -> bool:
@@ -83,6 +88,8 @@ class TaskResult:
 def execute(task: Task, notify: Notify | None = None) -> TaskResult:
     """Run one step to the end: call with retries, split, persist. Never raises a step's error."""
     started = time.perf_counter()
+    if task.stored is not None:
+        return _load(task, started)
     attempt = 0
     with working_for(task.step):
         while True:
@@ -100,17 +107,42 @@ def execute(task: Task, notify: Notify | None = None) -> TaskResult:
         # Splitting and storing are not retried: calling the function again would not help.
         try:
             parts = split_parts(value, task.outputs, task.step)
-            records, locations = _persist(task, parts) if task.persist else ({}, ())
+            manifest = _persist(task, parts) if task.persist else None
         except Exception as error:
             return _failure(task, error, attempt, started)
+    locations: tuple[str, ...] = ()
+    if manifest is not None and task.persist is not None:
+        store = task.persist.store
+        locations = tuple(store.location(part.path) for part in manifest.parts.values())
     return TaskResult(
         step=task.step,
         # With `outputs:`, the value is kept as its named parts (a tuple becomes a dict).
         value=parts if task.outputs else value,
         attempts=attempt,
         duration=time.perf_counter() - started,
-        records=records,
+        records=manifest.parts if manifest is not None else {},
         locations=locations,
+        manifest=manifest,
+    )
+
+
+def _load(task: Task, started: float) -> TaskResult:
+    """A cached step's stored value, read and checked against its manifest."""
+    manifest, store = task.stored, task.store
+    assert manifest is not None
+    assert store is not None
+    try:
+        values = {name: store.read(part) for name, part in manifest.parts.items()}
+    except Exception as error:
+        return _failure(task, error, 1, started)
+    value = values if task.outputs else values.get(SINGLE_PART)
+    return TaskResult(
+        step=task.step,
+        value=value,
+        duration=time.perf_counter() - started,
+        records=manifest.parts,
+        locations=tuple(store.location(part.path) for part in manifest.parts.values()),
+        manifest=manifest,
     )
 
 
@@ -186,7 +218,7 @@ def split_parts(value: Any, outputs: tuple[str, ...], step: str) -> dict[str, An
     )
 
 
-def _persist(task: Task, parts: Mapping[str, Any]) -> tuple[dict[str, PartRecord], tuple[str, ...]]:
+def _persist(task: Task, parts: Mapping[str, Any]) -> Manifest:
     persist = task.persist
     assert persist is not None
     records: dict[str, PartRecord] = {}
@@ -220,11 +252,12 @@ def _persist(task: Task, parts: Mapping[str, Any]) -> tuple[dict[str, PartRecord
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         params=dict(task.consumed_params),
         parts=records,
+        components=dict(persist.components),
     )
     # The manifest goes last: until it exists, the payloads above do not count as a result.
-    persist.store.write_manifest(persist.manifest_path, manifest)
-    locations = tuple(persist.store.location(record.path) for record in records.values())
-    return records, locations
+    for path in persist.manifest_paths:
+        persist.store.write_manifest(path, manifest)
+    return manifest
 
 
 def _describe(error: BaseException) -> str:

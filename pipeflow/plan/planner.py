@@ -1,4 +1,18 @@
-"""The planner: before a run, decide for each step whether it runs, is cached or is skipped."""
+"""The planner: decide for each step whether it runs, is taken from the cache, or is skipped.
+
+For every step, in order (each rule only when the ones above it did not decide):
+
+1. outside `--only/--from/--until`: cached if a stored result fits, else skipped — unless a
+   selected step needs its value, which is reported as missing;
+2. a false `when` known before the run, or a value it needs from a skipped step: skipped;
+3. `--force`: runs ("forced");
+4. caching off (`--no-cache`, `cache: false`, a result that is never stored): runs;
+5. a step it takes values from will run: runs for now ("`x` runs first"); the engine decides
+   again once that step's result exists, and takes this one from the cache if the result
+   came out unchanged;
+6. a stored result exists for its key: cached; otherwise it runs, with the reason read off
+   the difference from its last stored result ("param test_data_ratio changed (0.2 -> 0.3)").
+"""
 
 from __future__ import annotations
 
@@ -6,10 +20,17 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pipeflow.model.pipeline import Pipeline
+from pipeflow.cache.keys import Fingerprint, digest, explain
+from pipeflow.cache.keys import data_version as stored_version
+from pipeflow.cache.results import ResultCache
+from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, references, resolve
 from pipeflow.model.run import Action, Decision
 from pipeflow.plan.graph import StepGraph
+from pipeflow.storage import Manifest
+
+ALL = "*"  # `--force` without a step name
+READS_OTHER_RESULTS = ("pipeflow.read", "pipeflow:read", "pipeflow.builtin.read")
 
 
 @dataclass(frozen=True)
@@ -19,6 +40,14 @@ class Selection:
     only: tuple[str, ...] = ()
     start: str | None = None
     until: str | None = None
+
+
+@dataclass(frozen=True)
+class CachePolicy:
+    """How this run uses the cache."""
+
+    use: bool = True  # False: --no-cache
+    force: tuple[str, ...] = ()  # step names, or ALL
 
 
 def static_when(when: Any, lookup: Callable[[Ref], Any]) -> bool | None:
@@ -39,41 +68,148 @@ def truthy(value: Any) -> bool:
     return bool(value)
 
 
-def plan(
-    pipeline: Pipeline,
-    graph: StepGraph,
-    *,
-    lookup: Callable[[Ref], Any],
-    selection: Selection = Selection(),
-    keys: Mapping[str, str] | None = None,
-) -> list[Decision]:
-    """One decision per step, in run order, each with its reason."""
-    selected = graph.select(only=selection.only, start=selection.start, until=selection.until)
-    keys = keys or {}
-    skipped: set[str] = set()
-    decisions: list[Decision] = []
-    for name in graph.order():
-        step = pipeline.steps[name]
-        key = keys.get(name, "")
-        needed_by_skip = [dep for dep in step.value_upstream() if dep in skipped]
-        if name not in selected:
-            decisions.append(Decision(name, Action.SKIPPED, "not selected", key))
-            continue
-        if needed_by_skip:
-            skipped.add(name)
-            decisions.append(
-                Decision(
-                    name, Action.SKIPPED, f"needs `{needed_by_skip[0]}`, which is skipped", key
-                )
+class Planner:
+    """Makes every decision before the run, and again during it as results come in."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        graph: StepGraph,
+        *,
+        lookup: Callable[[Ref], Any],
+        fingerprints: Mapping[str, Fingerprint],
+        caches: Mapping[str, ResultCache | None],
+        selection: Selection | None = None,
+        policy: CachePolicy | None = None,
+    ) -> None:
+        selection = selection or Selection()
+        policy = policy or CachePolicy()
+        self.pipeline = pipeline
+        self.graph = graph
+        self.lookup = lookup
+        self.fingerprints = fingerprints
+        self.caches = caches  # per step: where its results live (None: never stored)
+        self.policy = policy
+        self.selected = graph.select(
+            only=selection.only, start=selection.start, until=selection.until
+        )
+        self.forced = self._forced(policy.force)
+        self.versions: dict[str, str] = {}  # data versions known so far
+        self.keys: dict[str, str] = {}
+        self.manifests: dict[str, Manifest] = {}
+        self.missing: list[tuple[str, str]] = []  # (step, the selected step that needs it)
+
+    def _forced(self, force: Iterable[str]) -> set[str]:
+        names = list(force)
+        if ALL in names:
+            return set(self.graph.upstream)
+        return set(names) | self.graph.descendants(names)
+
+    def plan(self) -> list[Decision]:
+        decisions: dict[str, Decision] = {}
+        needed = self.graph.ancestors(self.selected) - self.selected
+        for name in self.graph.order():
+            step = self.pipeline.steps[name]
+            upstream = self.upstream_versions(step)
+            skipped_dep = next(
+                (d for d in step.value_upstream() if decisions[d].action is Action.SKIPPED),
+                None,
             )
-            continue
-        if static_when(step.when, lookup) is False:
-            skipped.add(name)
-            decisions.append(Decision(name, Action.SKIPPED, "`when` is false", key))
-            continue
-        decisions.append(Decision(name, Action.RUN, "no stored result to reuse", key))
-    return decisions
+            if name not in self.selected:
+                decision = self._unselected(name, upstream, needed)
+            elif skipped_dep is not None:
+                decision = Decision(
+                    name, Action.SKIPPED, f"needs `{skipped_dep}`, which is skipped"
+                )
+            elif static_when(step.when, self.lookup) is False:
+                decision = Decision(name, Action.SKIPPED, "`when` is false")
+            else:
+                decision = self.decide(name, upstream)
+            decisions[name] = decision
+        return list(decisions.values())
 
+    def _unselected(
+        self,
+        name: str,
+        upstream: Mapping[str, str] | None,
+        needed: set[str],
+    ) -> Decision:
+        if upstream is not None and self.cacheable(self.pipeline.steps[name]) is None:
+            found = self._find(name, upstream)
+            if found is not None:
+                return found
+        if name in needed:
+            user = next(s for s in self.graph.descendants([name]) if s in self.selected)
+            self.missing.append((name, user))
+        return Decision(name, Action.SKIPPED, "not selected")
 
-def to_run(decisions: Iterable[Decision]) -> list[str]:
-    return [d.step for d in decisions if d.action is Action.RUN]
+    def cacheable(self, step: Step) -> str | None:
+        """Why a step's result cannot come from the cache, or None when it can."""
+        if not self.policy.use:
+            return "--no-cache"
+        if self.caches.get(step.name) is None:
+            return "its result is never stored (`result: false`)"
+        if not step.cache:
+            return "caching is off for it (`cache: false`)"
+        if step.run in READS_OTHER_RESULTS:
+            # What it reads is another pipeline's business: its key cannot see a change there.
+            return "it reads a result or file that may have changed: read again"
+        return None
+
+    def upstream_versions(self, step: Step) -> dict[str, str] | None:
+        """Data versions of the steps it takes values from, or None if one is not known yet."""
+        versions: dict[str, str] = {}
+        for dep in step.value_upstream():
+            if dep not in self.versions:
+                return None
+            versions[dep] = self.versions[dep]
+        return versions
+
+    def decide(self, name: str, upstream: Mapping[str, str] | None) -> Decision:
+        """Run or cached, with the reason; `upstream` None when some upstream result is pending."""
+        step = self.pipeline.steps[name]
+        if upstream is not None:
+            self.keys[name] = self.fingerprints[name].key(upstream)
+        key = self.keys.get(name, "")
+        if name in self.forced:
+            return Decision(name, Action.RUN, "forced", key)
+        not_cacheable = self.cacheable(step)
+        if not_cacheable is not None:
+            return Decision(name, Action.RUN, not_cacheable, key)
+        if upstream is None:
+            pending = next(d for d in step.value_upstream() if d not in self.versions)
+            return Decision(name, Action.RUN, f"`{pending}` runs first", "")
+        found = self._find(name, upstream)
+        if found is not None:
+            return found
+        return Decision(name, Action.RUN, self._why(name, upstream), key)
+
+    def _find(self, name: str, upstream: Mapping[str, str]) -> Decision | None:
+        cache = self.caches.get(name)
+        if cache is None:
+            return None
+        key = self.fingerprints[name].key(upstream)
+        self.keys[name] = key
+        manifest = cache.find(name, key)
+        if manifest is None:
+            return None
+        self.manifests[name] = manifest
+        self.versions[name] = stored_version(manifest)
+        return Decision(name, Action.CACHED, f"stored by run {manifest.run_id}", key)
+
+    def _why(self, name: str, upstream: Mapping[str, str]) -> str:
+        cache = self.caches.get(name)
+        before = cache.latest(name) if cache is not None else None
+        if before is None:
+            return "no stored result yet"
+        fingerprint = self.fingerprints[name]
+        return explain(fingerprint.components(upstream), before, fingerprint.params)
+
+    def ran(self, name: str, manifest: Manifest | None) -> None:
+        """Note a step's result from this run, so the steps after it can be decided."""
+        if manifest is not None:
+            self.manifests[name] = manifest
+            self.versions[name] = stored_version(manifest)
+        else:
+            # A value that is never stored counts by its key: the same inputs, the same value.
+            self.versions[name] = digest("unstored", self.keys.get(name, name))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -27,6 +27,10 @@ class PartRecord:
     format: str
     size: int
     checksum: str  # "sha256:<hex>"
+    # What the store said about the object just after writing it (its ETag or md5 on an object
+    # store), so that a later listing can tell whether the payload was replaced without reading
+    # it. None where the store has no such stamp (a local path), and in manifests written before.
+    stamp: str | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,9 @@ class Manifest:
     params: Mapping[str, Any]  # the params the step consumed
     parts: Mapping[str, PartRecord]  # part name -> record; "value" for a single value
     version: int = MANIFEST_VERSION
+    # What the cache key was made of (code, values, files, upstream versions), so that a later
+    # run can say what changed. Opaque to the store.
+    components: Mapping[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> bytes:
         document = {
@@ -51,15 +58,8 @@ class Manifest:
             "run_id": self.run_id,
             "created": self.created,
             "params": dict(self.params),
-            "parts": {
-                name: {
-                    "path": record.path,
-                    "format": record.format,
-                    "size": record.size,
-                    "checksum": record.checksum,
-                }
-                for name, record in self.parts.items()
-            },
+            "components": dict(self.components),
+            "parts": {name: _part_document(record) for name, record in self.parts.items()},
         }
         text = json.dumps(document, indent=2, sort_keys=True, default=_plain, ensure_ascii=False)
         return text.encode("utf-8") + b"\n"
@@ -92,6 +92,7 @@ class Manifest:
             params=_field(document, "params", dict),
             parts=parts,
             version=version,
+            components=_optional(document, "components", dict),
         )
 
 
@@ -104,12 +105,37 @@ def _part(name: str, document: Any) -> PartRecord:
     checksum = _field(document, "checksum", str, where=f"part {name!r}")
     if not _CHECKSUM.match(checksum):
         raise ValueError(f"manifest part {name!r} checksum is not 'sha256:<64 hex digits>'")
+    stamp = document.get("stamp")
+    if stamp is not None and not isinstance(stamp, str):
+        raise ValueError(
+            f"manifest part {name!r} `stamp` must be a str, got {type(stamp).__name__}"
+        )
     return PartRecord(
         path=_field(document, "path", str, where=f"part {name!r}"),
         format=_field(document, "format", str, where=f"part {name!r}"),
         size=size,
         checksum=checksum,
+        stamp=stamp,
     )
+
+
+def _part_document(record: PartRecord) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "path": record.path,
+        "format": record.format,
+        "size": record.size,
+        "checksum": record.checksum,
+    }
+    if record.stamp is not None:  # older pipeflows wrote none: absent rather than null
+        document["stamp"] = record.stamp
+    return document
+
+
+def _optional(document: dict[str, Any], name: str, kind: type[Any]) -> Any:
+    """An optional field: its default when absent, but of the right kind when present."""
+    if name not in document:
+        return kind()
+    return _field(document, name, kind)
 
 
 def _field(document: dict[str, Any], name: str, kind: type[Any], *, where: str = "") -> Any:

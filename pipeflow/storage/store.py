@@ -17,9 +17,21 @@ How it keeps SPEC section 5's promise that a half-written result never passes fo
    means "no result", with a ResultWarning for the broken one.
 4. A read hashes the bytes before any format sees them, and refuses (CorruptResult) bytes whose
    size or checksum differ from the record: a tampered pickle is never unpickled.
-5. Errors of the filesystem (missing file, permissions, network) become StorageError naming the
-   store and the path; unlike fsspec's `exists()`, nothing here turns a credentials error into
-   "file missing".
+5. Errors of the filesystem become StorageError naming the store and the path, and saying what
+   to do: an unreachable endpoint, missing credentials, access denied, a missing bucket and a
+   missing file each have their own message. Unlike fsspec's `exists()`, nothing here turns a
+   credentials error into "file missing", nor a missing bucket into "no result": the first
+   "missing" answer of an object store is checked against its bucket (once per store).
+6. Object stores answer the same as a local folder: a missing prefix lists as empty, a missing
+   key is "missing", and listings are never served from fsspec's listing cache (another writer
+   may have changed the store since). A dead endpoint fails in seconds: S3 stores get short
+   connect timeouts and few retries (`config_kwargs`, under the user's own), and a GCS store
+   first checks that its endpoint accepts connections, since gcsfs retries a refused connection
+   for about 30 s and has no per-filesystem setting for it.
+7. `stamps()` gives every file's size and stamp (S3 ETag, GCS md5, local mtime) from one
+   listing, and `write()` records the stamp an object store gives the payload just written, so
+   a later listing tells whether a payload was replaced without reading it. The sha256 stays the
+   authority: a payload is only ever loaded once its bytes match it.
 
 The filesystem is opened on first use and a store pickles as its URL and storage options only,
 so it can be sent to worker processes, which open their own connection.
@@ -30,6 +42,7 @@ from __future__ import annotations
 import os
 import posixpath
 import shutil
+import socket
 import tempfile
 import uuid
 import warnings
@@ -51,6 +64,40 @@ _CHUNK = 1024 * 1024  # for copying to an upload
 
 # Which extra provides the fsspec implementation of a protocol, for the install hint.
 _EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs"}
+
+_S3 = frozenset({"s3", "s3a"})
+_GCS = frozenset({"gs", "gcs"})
+# Object stores whose root starts with a bucket.
+_BUCKETED = _S3 | _GCS
+
+# botocore's defaults (60 s connect timeout, retries on top of s3fs's own) take minutes to give
+# up on a dead endpoint; these go under the user's `config_kwargs`, which win key by key.
+_S3_CONFIG: Mapping[str, Any] = MappingProxyType(
+    {"connect_timeout": 5, "retries": {"max_attempts": 2}}
+)
+# How long a GCS store waits for its endpoint to accept a connection before giving up.
+_CONNECT_TIMEOUT = 5.0
+
+# Exception classes (by name, so that no client library is imported here) that mean...
+_UNREACHABLE = frozenset(
+    {
+        "EndpointConnectionError",  # botocore
+        "ConnectTimeoutError",  # botocore
+        "ProxyConnectionError",  # botocore
+        "ClientConnectorError",  # aiohttp, and its DNS and certificate variants
+        "ConnectionTimeoutError",  # aiohttp
+        "ConnectionRefusedError",
+        "gaierror",  # name resolution
+    }
+)
+_NO_CREDENTIALS = frozenset(
+    {
+        "NoCredentialsError",  # botocore
+        "PartialCredentialsError",  # botocore
+        "CredentialRetrievalError",  # botocore
+        "DefaultCredentialsError",  # google-auth
+    }
+)
 
 
 class CorruptResult(StorageError):
@@ -89,6 +136,7 @@ class ResultStore:
         self._filesystem: Any = None
         self._root = ""  # the filesystem's form of the root, ending with "/"
         self._local = False
+        self._bucket_seen = False  # the bucket was found to exist
 
     @property
     def url(self) -> str:
@@ -112,6 +160,7 @@ class ResultStore:
         self._filesystem = None
         self._root = ""
         self._local = False
+        self._bucket_seen = False
 
     def location(self, path: str) -> str:
         """The full URL or path of `path`, for people to read."""
@@ -122,10 +171,14 @@ class ResultStore:
         """Store `value` at `path` in `format`, atomically; the record says what was written."""
         if not format.accepts(value):
             raise unsuitable_value_error(format, value)
-        size, checksum = self._publish(path, lambda file: format.write(value, file))
+        size, checksum, stamp = self._publish(
+            path, lambda file: format.write(value, file), stamp=True
+        )
         # The record keeps the normalised path, so equal results always have equal records.
         relative = self._relative(path)
-        return PartRecord(path=relative, format=format.name, size=size, checksum=checksum)
+        return PartRecord(
+            path=relative, format=format.name, size=size, checksum=checksum, stamp=stamp
+        )
 
     def read(self, record: PartRecord) -> Any:
         """The value `record` describes; CorruptResult when its bytes are not the recorded ones."""
@@ -160,6 +213,7 @@ class ResultStore:
                 with filesystem.open(full, "rb") as source:
                     size, checksum = digest(source, limit=record.size)
             except FileNotFoundError:
+                self._check_bucket("check", record.path)
                 return False
         return size == record.size and checksum == record.checksum
 
@@ -177,6 +231,7 @@ class ResultStore:
                 with filesystem.open(full, "rb") as file:
                     data = file.read()
             except FileNotFoundError:
+                self._check_bucket("read the manifest", path)
                 return None
         try:
             return Manifest.from_json(data)
@@ -197,6 +252,7 @@ class ResultStore:
             try:
                 filesystem.info(full)
             except FileNotFoundError:
+                self._check_bucket("check", path)
                 return False
         return True
 
@@ -204,8 +260,11 @@ class ResultStore:
         """Remove the file at `path`, or the folder and all under it; missing is not an error."""
         filesystem = self._open()
         full = self._full(path)
-        with self._errors("delete", path), suppress(FileNotFoundError):
-            filesystem.rm(full, recursive=True)
+        with self._errors("delete", path):
+            try:
+                filesystem.rm(full, recursive=True)
+            except FileNotFoundError:
+                self._check_bucket("delete", path)
 
     def list(self, prefix: str) -> list[str]:
         """Every file under the folder `prefix` ("" for all), sorted, relative to the root."""
@@ -215,9 +274,30 @@ class ResultStore:
             try:
                 found = filesystem.find(full)
             except FileNotFoundError:
+                self._check_bucket("list", prefix)
                 return []
         root = self._root
         return sorted(name[len(root) :] for name in found if name.startswith(root))
+
+    def stamps(self, prefix: str = "") -> dict[str, tuple[int, str | None]]:
+        """Every file under the folder `prefix` ("" for all): its path relative to the root ->
+        (size, stamp), from one listing. The stamp is the object's ETag (S3), md5 (GCS) or
+        modification time (local), so a replaced payload shows without being read; None where
+        the filesystem gives none (memory://)."""
+        filesystem = self._open()
+        full = self._full(prefix, folder=True)
+        with self._errors("list", prefix):
+            try:
+                found = filesystem.find(full, detail=True)
+            except FileNotFoundError:
+                self._check_bucket("list", prefix)
+                return {}
+        root = self._root
+        stamps: dict[str, tuple[int, str | None]] = {}
+        for name, info in sorted(found.items()):
+            if name.startswith(root) and info.get("type", "file") != "directory":
+                stamps[name[len(root) :]] = (int(info.get("size") or 0), _stamp(info))
+        return stamps
 
     # -- the filesystem ------------------------------------------------------------------------
 
@@ -228,10 +308,10 @@ class ResultStore:
         import fsspec.core
         from fsspec.implementations.local import LocalFileSystem
 
+        protocol = self._protocol()
         try:
-            filesystem, root = fsspec.core.url_to_fs(self._url, **self._storage_options)
+            filesystem, root = fsspec.core.url_to_fs(self._url, **self._open_options(protocol))
         except ImportError as error:
-            protocol = self._url.split("://", 1)[0] if "://" in self._url else "file"
             extra = _EXTRAS.get(protocol)
             install = (
                 f"pip install 'pipeflow[{extra}]'"
@@ -250,9 +330,112 @@ class ResultStore:
         root = root or filesystem.root_marker
         self._root = root if root.endswith("/") or not root else f"{root}/"
         self._local = isinstance(filesystem, LocalFileSystem)
+        if protocol in _GCS:
+            self._check_reachable(filesystem)
         # Set last: another thread that sees the filesystem also sees the root.
         self._filesystem = filesystem
         return filesystem
+
+    def _protocol(self) -> str:
+        return self._url.split("://", 1)[0].lower() if "://" in self._url else "file"
+
+    def _open_options(self, protocol: str) -> dict[str, Any]:
+        """The storage options fsspec gets: the user's, over pipeflow's defaults for the
+        protocol. `storage_options` (and so what a store pickles as) stays the user's."""
+        options = dict(self._storage_options)
+        if protocol in _BUCKETED:
+            # Another writer (a worker, a CI job) may change the store at any time: listings and
+            # `info` must ask the server, never a listing remembered from earlier.
+            options.setdefault("use_listings_cache", False)
+        if protocol in _S3:
+            options["config_kwargs"] = {**_S3_CONFIG, **(options.get("config_kwargs") or {})}
+        return options
+
+    def _endpoint(self) -> str:
+        """The server the store talks to, for messages: `endpoint_url` or the service's own."""
+        options = self._storage_options
+        client_kwargs = options.get("client_kwargs") or {}
+        endpoint = options.get("endpoint_url") or client_kwargs.get("endpoint_url")
+        if not endpoint:
+            endpoint = getattr(self._filesystem, "_location", None)  # gcsfs
+        if isinstance(endpoint, str) and endpoint:
+            return _redact(endpoint)
+        return "its default endpoint"
+
+    def _check_reachable(self, filesystem: Any) -> None:
+        """Fail in seconds when a GCS endpoint refuses connections (gcsfs would retry ~30 s)."""
+        location = getattr(filesystem, "_location", None)
+        if not isinstance(location, str) or self._storage_options.get("session_kwargs"):
+            return  # an unknown gcsfs, or a proxy or connector of the user's: let gcsfs try
+        parts = urlsplit(location)
+        if not parts.hostname:
+            return
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            socket.create_connection((parts.hostname, port), timeout=_CONNECT_TIMEOUT).close()
+        except OSError as error:
+            raise self._unreachable(f"open {_redact(self._url)}", error) from error
+
+    def _bucket(self) -> str | None:
+        """The bucket of an object store's root, else None."""
+        if self._protocol() not in _BUCKETED:
+            return None
+        return self._root.split("/", 1)[0] or None
+
+    def _check_bucket(self, action: str, path: str) -> None:
+        """After an object store answered "missing": StorageError if its bucket is what is
+        missing. Asks at most once per store that finds its bucket; cannot tell -> no error."""
+        bucket = self._bucket()
+        if bucket is None or self._bucket_seen:
+            return
+        try:
+            self._filesystem.info(bucket)
+        except FileNotFoundError:
+            raise self._missing_bucket(action, path, bucket) from None
+        except Exception:
+            return  # no permission to look at the bucket itself, say: the path was missing
+        self._bucket_seen = True
+
+    def _missing_bucket(self, action: str, path: str, bucket: str) -> StorageError:
+        scheme = self._protocol()
+        create = (
+            f"`aws s3 mb s3://{bucket}`"
+            if scheme in _S3
+            else f"`gcloud storage buckets create gs://{bucket}`"
+        )
+        return StorageError(
+            f"cannot {action} {self.location(path)}: the bucket {bucket!r} of the results store "
+            f"{_redact(self._url)} does not exist (at {self._endpoint()}). Create it ({create}) "
+            "or fix `results.root`."
+        )
+
+    def _unreachable(self, what: str, error: BaseException) -> StorageError:
+        return StorageError(
+            f"cannot {what}: the results store {_redact(self._url)} cannot be reached at "
+            f"{self._endpoint()} ({type(error).__name__}: {error}). Check the endpoint "
+            "(`endpoint_url` in `results.storage_options`), that the service is up, and that "
+            "this machine can reach it."
+        )
+
+    def _no_credentials(self, what: str, error: BaseException) -> StorageError:
+        scheme = self._protocol()
+        if scheme in _S3:
+            how = (
+                "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) in the "
+                "environment, or `key` and `secret` in `results.storage_options`; for a public "
+                "bucket, set `anon: true` there"
+            )
+        elif scheme in _GCS:
+            how = (
+                "set GOOGLE_APPLICATION_CREDENTIALS, run `gcloud auth application-default "
+                "login`, or set `token` in `results.storage_options` (`anon` for a public bucket)"
+            )
+        else:
+            how = "set them in `results.storage_options`"
+        return StorageError(
+            f"cannot {what}: no credentials were found for the results store "
+            f"{_redact(self._url)} ({type(error).__name__}: {error}). To give some, {how}."
+        )
 
     def _relative(self, path: str, *, folder: bool = False) -> str:
         try:
@@ -278,15 +461,33 @@ class ResultStore:
 
     def _failure(self, action: str, path: str, error: Exception) -> StorageError:
         where = self.location(path)
+        kind = _kind(error)
+        if kind == "unreachable":
+            return self._unreachable(f"{action} {where}", error)
+        if kind == "credentials":
+            return self._no_credentials(f"{action} {where}", error)
         if isinstance(error, FileNotFoundError):
+            bucket = self._bucket()
+            if bucket is not None and not self._bucket_seen:
+                try:
+                    self._check_bucket(action, path)
+                except StorageError as missing:
+                    return missing
             return StorageError(
                 f"cannot {action} {where}: it does not exist. A result whose payload is gone "
                 "must be rebuilt: re-run the step."
             )
-        if isinstance(error, PermissionError):
+        if kind == "denied":
+            advice = (
+                " (for S3: s3:GetObject, s3:PutObject, s3:DeleteObject and s3:ListBucket on the "
+                "bucket)"
+                if self._protocol() in _S3
+                else ""
+            )
             return StorageError(
-                f"cannot {action} {where}: permission denied ({error}). Check the credentials "
-                "and permissions for the results store."
+                f"cannot {action} {where}: access denied ({error}). The results store "
+                f"{_redact(self._url)} refused the credentials in use, or they may not {action} "
+                f"there: check the credentials, and that their permissions allow it{advice}."
             )
         return StorageError(
             f"cannot {action} {where}: {type(error).__name__}: {error}. Check that the results "
@@ -295,13 +496,29 @@ class ResultStore:
 
     # -- writing -------------------------------------------------------------------------------
 
-    def _publish(self, path: str, produce: Callable[[BinaryIO], object]) -> tuple[int, str]:
-        """Write what `produce` writes to `path`, all or nothing; its size and checksum."""
+    def _publish(
+        self, path: str, produce: Callable[[BinaryIO], object], *, stamp: bool = False
+    ) -> tuple[int, str, str | None]:
+        """Write what `produce` writes to `path`, all or nothing; its size and checksum, and
+        with `stamp` on an object store the stamp the store gives the new object (else None)."""
         self._open()
         final = self._full(path)
         if self._local:
-            return self._publish_local(path, final, produce)
-        return self._publish_remote(path, final, produce)
+            size, checksum = self._publish_local(path, final, produce)
+            return size, checksum, None
+        size, checksum = self._publish_remote(path, final, produce)
+        return size, checksum, self._stamp_written(final, size) if stamp else None
+
+    def _stamp_written(self, final: str, size: int) -> str | None:
+        """The stamp of the object just uploaded to `final`: one `info` call. None when it
+        cannot be had, or the object there is not the one written (another writer's)."""
+        try:
+            info = self._filesystem.info(final)
+        except Exception:
+            return None  # the payload is written; a stamp only saves work later
+        if info.get("size") != size:
+            return None
+        return _stamp(info)
 
     def _publish_local(
         self, path: str, final: str, produce: Callable[[BinaryIO], object]
@@ -343,11 +560,14 @@ class ResultStore:
             with self._errors("write", path):
                 try:
                     self._upload(spool, final)
-                except BaseException:
+                except BaseException as error:
                     # Some filesystems commit a partial object when an upload breaks off;
                     # better no object than a wrong one (the manifest would refuse it anyway).
-                    with suppress(Exception):
-                        self._filesystem.rm_file(final)
+                    # Not when the server was never reached or refused the write: then there
+                    # is nothing to remove, and asking again would only add to the wait.
+                    if _kind(error) is None:
+                        with suppress(Exception):
+                            self._filesystem.rm_file(final)
                     raise
         return writer.size, writer.checksum
 
@@ -390,3 +610,45 @@ class ResultStore:
             if checksum != record.checksum:
                 raise CorruptResult(location, expected=record.checksum, actual=checksum)
             yield file
+
+
+def _stamp(info: Mapping[str, Any]) -> str | None:
+    """What tells one version of a file from another in fsspec's `info`: the ETag of S3, the
+    md5 (else crc32c, else etag) of GCS, or else the modification time; None if none."""
+    for key, label in (("ETag", "etag"), ("md5Hash", "md5"), ("crc32c", "crc32c")):
+        value = info.get(key)
+        if value:
+            return f"{label}:{str(value).strip(chr(34))}"
+    value = info.get("etag")
+    if value:
+        return f"etag:{str(value).strip(chr(34))}"
+    mtime = info.get("mtime_ns") or info.get("mtime")
+    if mtime is not None and mtime != "":
+        return f"mtime:{mtime}"
+    return None
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """`error` and what it came from (its cause or context), each once."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _kind(error: BaseException) -> str | None:
+    """What went wrong, when `error` or what caused it says: "unreachable", "credentials" or
+    "denied"; else None. Goes by class names, so that no client library need be imported."""
+    for cause in _causes(error):
+        names = {kind.__name__ for kind in type(cause).__mro__}
+        if names & _UNREACHABLE:
+            return "unreachable"
+        if names & _NO_CREDENTIALS:
+            return "credentials"
+        if isinstance(cause, PermissionError) or getattr(cause, "code", None) in (401, 403):
+            return "denied"
+        if isinstance(cause, OSError) and str(cause).startswith("Forbidden"):  # gcsfs's 403
+            return "denied"
+    return None

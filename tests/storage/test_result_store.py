@@ -1,11 +1,14 @@
-"""The ResultStore contract, run against a local path, a file:// URL and memory://."""
+"""The ResultStore contract, run against a local path, a file:// URL, memory://, and real
+S3 (s3fs and moto's server) and GCS (gcsfs and gcp-storage-emulator) started by the tests."""
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import pickle
+import sys
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -23,6 +26,7 @@ from pipeflow.storage import (
     ResultWarning,
     get_format,
 )
+from tests.servers import ObjectStore, require_loopback
 
 
 def create_marker(path: str) -> None:
@@ -61,29 +65,64 @@ class BreaksHalfway:
         raise AssertionError("never read")
 
 
-@pytest.fixture(params=["local", "file", "memory"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+BACKENDS = ["local", "file", "memory", "s3", "gcs"]
+REMOTE = ("s3", "gcs")
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One kind of store for a test: its URL (a fresh prefix) and the options that reach it."""
+
+    kind: str
+    url: str
+    storage_options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def remote(self) -> bool:
+        return self.kind in REMOTE
+
+    def store(self) -> ResultStore:
+        return ResultStore(self.url, self.storage_options)
+
+    def filesystem(self) -> tuple[Any, str]:
+        """fsspec's view of the root, bypassing the store; no listing cache, so it sees all."""
+        options = {**self.storage_options, "use_listings_cache": False} if self.remote else {}
+        filesystem, root = url_to_fs(self.url, **options)
+        return filesystem, root.rstrip("/")
+
+
+def remote_backend(server: ObjectStore, kind: str) -> Backend:
+    require_loopback(server.storage_options)
+    return Backend(kind, server.unique_url(), server.options())
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     if request.param == "local":
-        yield str(tmp_path / "results")
+        yield Backend("local", str(tmp_path / "results"))
     elif request.param == "file":
-        yield (tmp_path / "results").as_uri()
-    else:
+        yield Backend("file", (tmp_path / "results").as_uri())
+    elif request.param == "memory":
         # The memory filesystem is one per process: each test gets its own prefix, and cleans it.
-        memory_url = f"memory://pipeflow-tests/{uuid.uuid4().hex}"
-        yield memory_url
-        filesystem, root = url_to_fs(memory_url)
+        memory = Backend("memory", f"memory://pipeflow-tests/{uuid.uuid4().hex}")
+        yield memory
+        filesystem, root = memory.filesystem()
         if filesystem.exists(root):
             filesystem.rm(root, recursive=True)
+    else:
+        # One server per session (started on first use); each test gets a prefix of its own.
+        server: ObjectStore = request.getfixturevalue(f"{request.param}_server")
+        yield remote_backend(server, request.param)
 
 
-def raw_files(url: str) -> list[str]:
+def raw_files(backend: Backend) -> list[str]:
     """Every file under the store's root, seen through fsspec rather than the store."""
-    filesystem, root = url_to_fs(url)
+    filesystem, root = backend.filesystem()
     return sorted(name[len(root) + 1 :] for name in filesystem.find(root))
 
 
-def tamper(url: str, path: str, change: Callable[[bytes], bytes]) -> None:
-    filesystem, root = url_to_fs(url)
+def tamper(backend: Backend, path: str, change: Callable[[bytes], bytes]) -> None:
+    filesystem, root = backend.filesystem()
     full = f"{root}/{path}"
     filesystem.pipe_file(full, change(filesystem.cat_file(full)))
 
@@ -101,7 +140,7 @@ def manifest_for(parts: dict[str, PartRecord]) -> Manifest:
 
 
 class TestResultStoreContract:
-    """What every kind of store must do; each test runs once per URL kind."""
+    """What every kind of store must do; each test runs once per backend."""
 
     @pytest.mark.parametrize(
         ("path", "format_name", "value"),
@@ -112,8 +151,10 @@ class TestResultStoreContract:
             ("deep/er/object.pkl", "pickle", {"set": {1, 2}, "tuple": (1, "a")}),
         ],
     )
-    def test_write_then_read(self, url: str, path: str, format_name: str, value: Any) -> None:
-        store = ResultStore(url)
+    def test_write_then_read(
+        self, backend: Backend, path: str, format_name: str, value: Any
+    ) -> None:
+        store = backend.store()
         record = store.write(path, value, format=get_format(format_name))
         assert record.path == path
         assert record.format == format_name
@@ -126,49 +167,51 @@ class TestResultStoreContract:
             assert result == value
         assert store.verify(record)
 
-    def test_manifest_round_trip(self, url: str) -> None:
-        store = ResultStore(url)
+    def test_manifest_round_trip(self, backend: Backend) -> None:
+        store = backend.store()
         record = store.write("r/value.json", [1, 2, 3], format=get_format("json"))
         manifest = manifest_for({"value": record})
         store.write_manifest("r/manifest.json", manifest)
         assert store.read_manifest("r/manifest.json") == manifest
         assert store.read(manifest.parts["value"]) == [1, 2, 3]
 
-    def test_writes_leave_no_temporary_files(self, url: str) -> None:
-        store = ResultStore(url)
+    def test_writes_leave_no_temporary_files(self, backend: Backend) -> None:
+        store = backend.store()
         record = store.write("x/value.txt", "one", format=get_format("txt"))
         store.write("x/value.txt", "two", format=get_format("txt"))  # an overwrite, too
         store.write_manifest("x/manifest.json", manifest_for({"value": record}))
-        assert raw_files(url) == ["x/manifest.json", "x/value.txt"]
+        assert raw_files(backend) == ["x/manifest.json", "x/value.txt"]
         assert store.list("") == ["x/manifest.json", "x/value.txt"]
 
     @pytest.mark.parametrize("error", [RuntimeError("serialisation broke"), KeyboardInterrupt()])
-    def test_a_write_that_fails_midway_leaves_nothing(self, url: str, error: BaseException) -> None:
-        store = ResultStore(url)
+    def test_a_write_that_fails_midway_leaves_nothing(
+        self, backend: Backend, error: BaseException
+    ) -> None:
+        store = backend.store()
         with pytest.raises(type(error)):
             store.write("y/value.txt", "ignored", format=BreaksHalfway(error))
         assert not store.exists("y/value.txt")
         assert store.list("") == []
-        assert raw_files(url) == []
+        assert raw_files(backend) == []
 
-    def test_a_failed_overwrite_keeps_the_previous_result(self, url: str) -> None:
-        store = ResultStore(url)
+    def test_a_failed_overwrite_keeps_the_previous_result(self, backend: Backend) -> None:
+        store = backend.store()
         record = store.write("z/value.txt", "first", format=get_format("txt"))
         with pytest.raises(RuntimeError):
             store.write("z/value.txt", "second", format=BreaksHalfway(RuntimeError("no")))
         assert store.read(record) == "first"
         assert store.list("z") == ["z/value.txt"]
 
-    def test_a_value_the_format_cannot_hold_writes_nothing(self, url: str) -> None:
-        store = ResultStore(url)
+    def test_a_value_the_format_cannot_hold_writes_nothing(self, backend: Backend) -> None:
+        store = backend.store()
         with pytest.raises(StorageError, match="parquet format cannot hold a value of type dict"):
             store.write("bad.parquet", {"a": 1}, format=get_format("parquet"))
         assert store.list("") == []
 
-    def test_a_tampered_payload_is_corrupt(self, url: str) -> None:
-        store = ResultStore(url)
+    def test_a_tampered_payload_is_corrupt(self, backend: Backend) -> None:
+        store = backend.store()
         record = store.write("t/value.txt", "original", format=get_format("txt"))
-        tamper(url, "t/value.txt", lambda data: data.replace(b"original", b"0riginal"))
+        tamper(backend, "t/value.txt", lambda data: data.replace(b"original", b"0riginal"))
         with pytest.raises(
             CorruptResult, match=r"t/value\.txt does not match its manifest"
         ) as info:
@@ -177,60 +220,65 @@ class TestResultStoreContract:
         assert info.value.actual != record.checksum
         assert not store.verify(record)
 
-    def test_a_payload_of_another_size_is_corrupt(self, url: str) -> None:
-        store = ResultStore(url)
+    def test_a_payload_of_another_size_is_corrupt(self, backend: Backend) -> None:
+        store = backend.store()
         record = store.write("t/value.txt", "original", format=get_format("txt"))
-        tamper(url, "t/value.txt", lambda data: data * 3)
+        tamper(backend, "t/value.txt", lambda data: data * 3)
         with pytest.raises(CorruptResult, match=f"more than {record.size} bytes"):
             store.read(record)
         assert not store.verify(record)
 
-    def test_a_tampered_pickle_is_never_unpickled(self, url: str, tmp_path: Path) -> None:
+    def test_a_tampered_pickle_is_never_unpickled(self, backend: Backend, tmp_path: Path) -> None:
         planted = tmp_path / "marker-A"
         swapped = tmp_path / "marker-B"
-        store = ResultStore(url)
+        store = backend.store()
         record = store.write("p/value.pkl", Booby(str(planted)), format=get_format("pickle"))
         # Same length, still a valid pickle: it would now run create_marker on marker-B.
-        tamper(url, "p/value.pkl", lambda data: data.replace(b"marker-A", b"marker-B"))
+        tamper(backend, "p/value.pkl", lambda data: data.replace(b"marker-A", b"marker-B"))
         with pytest.raises(CorruptResult):
             store.read(record)
         assert not planted.exists()
         assert not swapped.exists()
         # The control: the tampered bytes really would have run code had they been unpickled.
-        filesystem, root = url_to_fs(url)
+        filesystem, root = backend.filesystem()
         pickle.loads(filesystem.cat_file(f"{root}/p/value.pkl"))
         assert swapped.exists()
 
     @pytest.mark.parametrize("content", ["{not json", "{}", '{"version": 1}', "[1, 2]"])
-    def test_a_broken_manifest_is_no_result(self, url: str, content: str) -> None:
-        store = ResultStore(url)
+    def test_a_broken_manifest_is_no_result(self, backend: Backend, content: str) -> None:
+        store = backend.store()
         store.write("m/manifest.json", content, format=get_format("txt"))
         with pytest.warns(ResultWarning, match=r"broken manifest at .*m/manifest\.json"):
             assert store.read_manifest("m/manifest.json") is None
 
-    def test_a_missing_manifest_is_no_result(self, url: str) -> None:
-        assert ResultStore(url).read_manifest("nothing/here/manifest.json") is None
+    def test_a_missing_manifest_is_no_result(self, backend: Backend) -> None:
+        assert backend.store().read_manifest("nothing/here/manifest.json") is None
 
-    def test_a_missing_payload_is_a_storage_error(self, url: str) -> None:
-        store = ResultStore(url)
+    def test_a_missing_payload_is_a_storage_error(self, backend: Backend) -> None:
+        store = backend.store()
         record = store.write("gone/value.txt", "x", format=get_format("txt"))
         store.delete("gone/value.txt")
         assert not store.verify(record)
         with pytest.raises(StorageError, match=r"cannot read .*gone/value\.txt: it does not exist"):
             store.read(record)
 
-    def test_the_store_pickles_as_its_url_and_works_on_the_other_side(self, url: str) -> None:
-        options = {"auto_mkdir": True} if "memory" not in url else {}
-        store = ResultStore(url, options)
+    def test_the_store_pickles_as_its_url_and_works_on_the_other_side(
+        self, backend: Backend
+    ) -> None:
+        # Local stores take an option of their own; remote ones need theirs to find the server.
+        options = (
+            {"auto_mkdir": True} if backend.kind in ("local", "file") else backend.storage_options
+        )
+        store = ResultStore(backend.url, options)
         record = store.write("s/value.json", {"a": 1}, format=get_format("json"))
         copy = pickle.loads(pickle.dumps(store))
-        assert (copy.url, dict(copy.storage_options)) == (url, options)
+        assert (copy.url, dict(copy.storage_options)) == (backend.url, options)
         assert copy.read(record) == {"a": 1}
         assert copy.write("s/other.txt", "b", format=get_format("txt")).size == 1
         assert store.list("s") == ["s/other.txt", "s/value.json"]
 
-    def test_list_exists_delete(self, url: str) -> None:
-        store = ResultStore(url)
+    def test_list_exists_delete(self, backend: Backend) -> None:
+        store = backend.store()
         assert store.list("") == []
         assert store.list("missing/prefix") == []
         for path in ("a/1.txt", "a/b/2.txt", "ab/3.txt"):
@@ -247,21 +295,21 @@ class TestResultStoreContract:
         assert store.list("") == ["ab/3.txt"]
 
     @pytest.mark.parametrize("path", ["../x.txt", "a/../../x.txt", "/etc/passwd", "s3://o/x", ""])
-    def test_paths_outside_the_root_are_refused(self, url: str, path: str) -> None:
-        store = ResultStore(url)
+    def test_paths_outside_the_root_are_refused(self, backend: Backend, path: str) -> None:
+        store = backend.store()
         with pytest.raises(StorageError, match="invalid path"):
             store.write(path, "x", format=get_format("txt"))
         with pytest.raises(StorageError, match="invalid path"):
             store.read_manifest(path)
 
-    def test_records_keep_the_normalised_path(self, url: str) -> None:
-        store = ResultStore(url)
+    def test_records_keep_the_normalised_path(self, backend: Backend) -> None:
+        store = backend.store()
         record = store.write("./n//value.txt", "x", format=get_format("txt"))
         assert record.path == "n/value.txt"
         assert store.list("") == ["n/value.txt"]
 
-    def test_location_names_the_store(self, url: str) -> None:
-        assert ResultStore(url).location("a/b.txt") == f"{url}/a/b.txt"
+    def test_location_names_the_store(self, backend: Backend) -> None:
+        assert backend.store().location("a/b.txt") == f"{backend.url}/a/b.txt"
 
 
 def test_constructing_a_store_does_no_io() -> None:
@@ -270,8 +318,13 @@ def test_constructing_a_store_does_no_io() -> None:
         store.exists("x")
 
 
-@pytest.mark.skipif(importlib.util.find_spec("s3fs") is not None, reason="s3fs is installed")
-def test_a_missing_filesystem_package_says_what_to_install() -> None:
+def test_a_missing_filesystem_package_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As if s3fs were not installed: importing it fails, and fsspec has not loaded it yet.
+    monkeypatch.setitem(sys.modules, "s3fs", None)
+    registry = importlib.import_module("fsspec.registry")  # `fsspec.registry` is a mapping
+    monkeypatch.delitem(registry._registry, "s3", raising=False)
     with pytest.raises(StorageError, match=r"pip install 'pipeflow\[s3\]'"):
         ResultStore("s3://bucket/prefix").read_manifest("manifest.json")
 

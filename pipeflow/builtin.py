@@ -1,0 +1,36 @@
+"""Built-in steps that configs can name: `pipeflow.read` reads a stored result or a file."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pipeflow.errors import PipeflowError
+
+
+def read(
+    path: str | None = None,
+    *,
+    config: str | None = None,
+    step: str | None = None,
+    part: str | None = None,
+    format: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    storage_options: Mapping[str, Any] | None = None,
+) -> Any:
+    """Read a file (by path or URL), or another pipeline's up-to-date result of one step."""
+    if config is not None:
+        if step is None:
+            raise PipeflowError("pipeflow.read: give `step` (and optionally `part`) with `config`")
+        if path is not None:
+            raise PipeflowError("pipeflow.read: give either `path` or `config`, not both")
+        from pipeflow.api import load
+
+        # check_code=False: the running project's modules stay where they are.
+        pipeline = load(config, params=dict(params or {}), check_code=False)
+        return pipeline.result(step).load(part)
+    if path is None:
+        raise PipeflowError("pipeflow.read: give `path`, or `config` and `step`")
+    from pipeflow.storage.files import read_file
+
+    return read_file(path, format=format, storage_options=storage_options)

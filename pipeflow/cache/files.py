@@ -1,0 +1,104 @@
+"""Content fingerprints of the files a step's inputs name, with hashes cached by mtime.
+
+A path input counts by its content, not its timestamp: size and sha256 of a file, or of every
+file under a folder. Hashing a large file is slow, so each hash is remembered in
+`.pipeflow/file-hashes.json` beside the config, keyed by path, size and modification time; an
+unchanged 1 GB file is hashed once. A touched file whose bytes did not change is hashed again
+but yields the same fingerprint, so nothing re-runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+_CHUNK = 1024 * 1024
+
+
+class FileFingerprints:
+    """Fingerprints of local files and folders, remembering hashes between runs."""
+
+    def __init__(self, cache_file: Path | None) -> None:
+        self._cache_file = cache_file
+        self._lock = threading.Lock()
+        self._hashes: dict[str, list[Any]] = {}
+        self._dirty = False
+        if cache_file is not None:
+            try:
+                loaded = json.loads(cache_file.read_text(encoding="utf-8"))
+                if isinstance(loaded, dict):
+                    self._hashes = loaded
+            except (OSError, ValueError):
+                pass  # no cache yet, or a broken one: hash again
+
+    def fingerprint(self, path: Path) -> str | None:
+        """`size:sha256` of a file, a digest over a folder's files, or None if nothing is there."""
+        try:
+            status = path.stat()
+        except OSError:
+            return None
+        if path.is_dir():
+            return self._folder(path)
+        return f"{status.st_size}:{self._hash(path, status)[:32]}"
+
+    def checksum(self, path: Path) -> tuple[int, str] | None:
+        """(size, "sha256:<hex>") of a file, as manifests record it; None when it is missing."""
+        try:
+            status = path.stat()
+        except OSError:
+            return None
+        if not path.is_file():
+            return None
+        return status.st_size, f"sha256:{self._hash(path, status)}"
+
+    def _folder(self, folder: Path) -> str:
+        hasher = hashlib.sha256()
+        count = 0
+        for root, directories, files in os.walk(folder):
+            directories.sort()
+            for name in sorted(files):
+                file = Path(root) / name
+                try:
+                    status = file.stat()
+                except OSError:
+                    continue
+                relative = file.relative_to(folder).as_posix()
+                hasher.update(
+                    f"{relative}\0{status.st_size}\0{self._hash(file, status)}\n".encode()
+                )
+                count += 1
+        return f"folder:{count}:{hasher.hexdigest()[:32]}"
+
+    def _hash(self, path: Path, status: os.stat_result) -> str:
+        key = str(path.resolve())
+        stamp = [status.st_size, status.st_mtime_ns]
+        with self._lock:
+            known = self._hashes.get(key)
+            if known is not None and known[:2] == stamp:
+                return str(known[2])
+        hasher = hashlib.sha256()
+        with path.open("rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                hasher.update(chunk)
+        digest = hasher.hexdigest()
+        with self._lock:
+            self._hashes[key] = [*stamp, digest]
+            self._dirty = True
+        return digest
+
+    def save(self) -> None:
+        """Write the remembered hashes back; failing to is never an error (it only costs time)."""
+        if self._cache_file is None or not self._dirty:
+            return
+        try:
+            self._cache_file.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self._cache_file.with_name(f".{self._cache_file.name}.{os.getpid()}")
+            temporary.write_text(json.dumps(self._hashes), encoding="utf-8")
+            os.replace(temporary, self._cache_file)
+            self._dirty = False
+        except OSError:
+            pass

@@ -1,0 +1,193 @@
+"""The result cache: finding, checking, recording and loading stored step results.
+
+Layout under the store's root, per pipeline and step:
+
+    .pipeflow/manifests/PIPELINE/STEP/KEY.json     one manifest per cache key
+    .pipeflow/manifests/PIPELINE/STEP/latest.json  a copy of the newest, to explain changes
+    .pipeflow/results/PIPELINE/STEP/KEY/PART.EXT   payloads of steps without a `target`
+
+Deciding whether a step is cached costs one listing shared by every step of the pipeline
+(which keys exist) and one manifest read per cached step. A manifest only counts when its
+payloads are still the bytes it recorded: on a local store each payload's hash is checked,
+remembered by size and mtime so an unchanged file is not read again; on an object store each
+payload's size and ETag are compared with one listing of the store.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pipeflow.cache.files import FileFingerprints
+from pipeflow.errors import StorageError
+from pipeflow.storage import Manifest, PartRecord, ResultStore, ResultWarning
+from pipeflow.storage.manifest import MANIFEST_VERSION
+
+MANIFESTS = ".pipeflow/manifests"
+RESULTS = ".pipeflow/results"
+LATEST = "latest"
+
+
+class ResultCache:
+    """Stored results of one pipeline in one store."""
+
+    def __init__(self, store: ResultStore, pipeline: str, *, hashes: FileFingerprints) -> None:
+        self.store = store
+        self.pipeline = pipeline
+        self._hashes = hashes
+        self._index: dict[str, set[str]] | None = None
+        self._stamps: dict[str, tuple[int, str | None]] | None = None
+
+    # -- paths ------------------------------------------------------------------------------
+
+    def manifest_path(self, step: str, key: str) -> str:
+        return f"{MANIFESTS}/{self.pipeline}/{step}/{key}.json"
+
+    def payload_prefix(self, step: str, key: str) -> str:
+        return f"{RESULTS}/{self.pipeline}/{step}/{key}"
+
+    # -- finding ----------------------------------------------------------------------------
+
+    def index(self) -> dict[str, set[str]]:
+        """Which keys have a manifest, per step: one listing for the whole pipeline."""
+        if self._index is None:
+            index: dict[str, set[str]] = {}
+            prefix = f"{MANIFESTS}/{self.pipeline}"
+            for path in self.store.list(prefix):
+                step, name = posixpath.split(path[len(prefix) + 1 :])
+                if name.endswith(".json") and "/" not in step:
+                    index.setdefault(step, set()).add(name[: -len(".json")])
+            self._index = index
+        return self._index
+
+    def find(self, step: str, key: str) -> Manifest | None:
+        """The committed, intact result of `step` for `key`, or None."""
+        if key not in self.index().get(step, ()):
+            return None
+        path = self.manifest_path(step, key)
+        manifest = self.store.read_manifest(path)
+        if manifest is None:
+            return None
+        if manifest.key != key or manifest.step != step:
+            self._warn(path, "it belongs to another step or key")
+            return None
+        broken = self.damaged_part(manifest)
+        if broken is not None:
+            if not self._replaced_by_later_run(manifest):
+                self._warn(path, broken)
+            return None
+        return manifest
+
+    def _replaced_by_later_run(self, manifest: Manifest) -> bool:
+        """Whether a later run wrote other inputs' result to the same target: not damage."""
+        latest = self.latest(manifest.step)
+        if latest is None or latest.key == manifest.key:
+            return False
+        paths = {part.path for part in latest.parts.values()}
+        overlapping = any(part.path in paths for part in manifest.parts.values())
+        return overlapping and self.damaged_part(latest) is None
+
+    def latest(self, step: str) -> Manifest | None:
+        """The newest result of `step` whatever its key, to explain what changed since."""
+        if LATEST not in self.index().get(step, ()):
+            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResultWarning)  # only used to explain a change
+            return self.store.read_manifest(self.manifest_path(step, LATEST))
+
+    def damaged_part(self, manifest: Manifest) -> str | None:
+        """Why a manifest's payloads no longer match it, or None when they all do."""
+        for name, part in manifest.parts.items():
+            problem = self._check(part)
+            if problem is not None:
+                return f"its part `{name}` ({part.path}) {problem}"
+        return None
+
+    def _check(self, part: PartRecord) -> str | None:
+        local = self._local_path(part.path)
+        if local is not None:
+            status = self._hashes.checksum(local)
+            if status is None:
+                return "is missing"
+            size, checksum = status
+            if size != part.size:
+                return f"has {size} bytes instead of {part.size}"
+            if checksum != part.checksum:
+                return "no longer matches its checksum"
+            return None
+        stamps = self._remote_stamps()
+        found = stamps.get(part.path)
+        if found is None:
+            return "is missing"
+        size, stamp = found
+        if size != part.size:
+            return f"has {size} bytes instead of {part.size}"
+        recorded = getattr(part, "stamp", None)
+        if recorded is not None and stamp is not None and recorded != stamp:
+            return "was replaced after it was written"
+        return None
+
+    def _local_path(self, path: str) -> Path | None:
+        url = self.store.url
+        if url.startswith("file://"):
+            url = url[len("file://") :]
+        elif "://" in url:
+            return None
+        return Path(url) / path
+
+    def _remote_stamps(self) -> dict[str, tuple[int, str | None]]:
+        if self._stamps is None:
+            self._stamps = self.store.stamps("")
+        return self._stamps
+
+    # -- recording --------------------------------------------------------------------------
+
+    def record(self, manifest: Manifest) -> None:
+        """Commit a result: its manifest under its key, then the `latest` copy."""
+        self.store.write_manifest(self.manifest_path(manifest.step, manifest.key), manifest)
+        self.store.write_manifest(self.manifest_path(manifest.step, LATEST), manifest)
+        if self._index is not None:
+            self._index.setdefault(manifest.step, set()).update({manifest.key, LATEST})
+
+    def restamp(self, manifest: Manifest, key: str, components: dict[str, Any]) -> Manifest:
+        """The same stored result, counted for a new key (`pipeflow accept`)."""
+        stamped = Manifest(
+            key=key,
+            pipeline=manifest.pipeline,
+            step=manifest.step,
+            run_id=manifest.run_id,
+            created=manifest.created,
+            params=manifest.params,
+            parts=manifest.parts,
+            version=MANIFEST_VERSION,
+            components=components,
+        )
+        self.record(stamped)
+        return stamped
+
+    # -- loading ----------------------------------------------------------------------------
+
+    def load(self, manifest: Manifest, parts: Iterable[str] | None = None) -> Any:
+        """The stored value: the single value, or a dict of the named parts."""
+        names = list(parts) if parts is not None else list(manifest.parts)
+        if list(manifest.parts) == ["value"] and names == ["value"]:
+            return self.store.read(manifest.parts["value"])
+        return {name: self.store.read(manifest.parts[name]) for name in names}
+
+    def locations(self, manifest: Manifest) -> tuple[str, ...]:
+        return tuple(self.store.location(part.path) for part in manifest.parts.values())
+
+    def _warn(self, path: str, why: str) -> None:
+        warnings.warn(
+            f"ignoring the stored result at {self.store.location(path)}: {why}; "
+            "the step will run again",
+            ResultWarning,
+            stacklevel=3,
+        )
+
+
+def cache_error(step: str, error: StorageError) -> str:
+    return f"cannot read the stored result of `{step}`: {error}"

@@ -1,0 +1,118 @@
+"""`pipeflow status`, `pipeflow accept` and `pipeflow result`: the cache, explained."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pipeflow.cli.main import cli, config_argument, param_options
+from pipeflow.cli.running import selection_options
+
+
+@cli.command()
+@config_argument
+@param_options
+@selection_options
+@click.option("--json", "as_json", is_flag=True, help="print the plan as JSON")
+def status(
+    config: Path,
+    param_files: tuple[Path, ...],
+    param_options: tuple[str, ...],
+    allow_extra_params: bool,
+    as_json: bool,
+    **selection: Any,
+) -> None:
+    """Say which steps would run, which are cached, and why; runs nothing."""
+    from pipeflow.api import load
+    from pipeflow.report.drawing import plan_table
+
+    pipeline = load(
+        config,
+        param_files=param_files,
+        param_options=param_options,
+        allow_extra_params=allow_extra_params,
+    )
+    decisions = pipeline.status(**selection)
+    if as_json:
+        rows = [
+            {"step": d.step, "action": str(d.action), "reason": d.reason, "key": d.key}
+            for d in decisions
+        ]
+        click.echo(json.dumps({"pipeline": pipeline.name, "steps": rows}, indent=2))
+    else:
+        click.echo(plan_table(decisions), nl=False)
+
+
+@cli.command()
+@config_argument
+@click.argument("step")
+@param_options
+@click.option("--results", metavar="URL", help="use this store instead of `results.root`")
+def accept(
+    config: Path,
+    step: str,
+    param_files: tuple[Path, ...],
+    param_options: tuple[str, ...],
+    allow_extra_params: bool,
+    results: str | None,
+) -> None:
+    """Count STEP's last stored result as current after a change you declare harmless."""
+    from pipeflow.api import load
+
+    pipeline = load(
+        config,
+        param_files=param_files,
+        param_options=param_options,
+        allow_extra_params=allow_extra_params,
+    )
+    stamped = pipeline.accept(step, results=results)
+    click.echo(
+        f"accepted: the result of `{step}` stored by run {stamped.run_id} now counts for its "
+        "current code, params and inputs"
+    )
+
+
+@cli.command()
+@config_argument
+@click.argument("step")
+@param_options
+@click.option("--part", metavar="PART", help="one named output of the step")
+@click.option("--show", is_flag=True, help="also print a preview of the value")
+@click.option("--results", metavar="URL", help="use this store instead of `results.root`")
+def result(
+    config: Path,
+    step: str,
+    param_files: tuple[Path, ...],
+    param_options: tuple[str, ...],
+    allow_extra_params: bool,
+    part: str | None,
+    show: bool,
+    results: str | None,
+) -> None:
+    """Print where STEP's up-to-date stored result is (and, with --show, a preview)."""
+    from pipeflow.api import load
+    from pipeflow.errors import UsageError
+    from pipeflow.report.preview import preview
+
+    pipeline = load(
+        config,
+        param_files=param_files,
+        param_options=param_options,
+        allow_extra_params=allow_extra_params,
+    )
+    stored = pipeline.result(step, results=results)
+    if part is not None and part not in stored.locations:
+        raise UsageError(
+            f"step `{step}` has no output `{part}`",
+            hint="its outputs: " + ", ".join(f"`{name}`" for name in stored.locations),
+        )
+    for name, location in stored.locations.items():
+        if part is None or name == part:
+            label = "" if name == "value" else f"{name}: "
+            click.echo(f"{label}{location}")
+    if show:
+        value = stored.load(part)
+        click.echo(preview(value))

@@ -1,0 +1,158 @@
+"""`pipeflow run` and `pipeflow validate`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pipeflow.cli.main import VERBOSITY_HELP, cli, config_argument, param_options
+from pipeflow.errors import StepFailed
+from pipeflow.plan.planner import ALL
+
+
+def selection_options(function: Any) -> Any:
+    """--force, --no-cache, --only, --from, --until: shared by run, status."""
+    for option in reversed(
+        [
+            click.option(
+                "--force",
+                "force",
+                multiple=True,
+                is_flag=False,
+                flag_value=ALL,
+                metavar="[STEP]",
+                help="ignore the cache: for every step, or for STEP and all after it",
+            ),
+            click.option("--no-cache", is_flag=True, help="neither read nor write the cache"),
+            click.option(
+                "--only", multiple=True, metavar="STEP", help="run only this step (repeatable)"
+            ),
+            click.option("--from", "start", metavar="STEP", help="run STEP and all after it"),
+            click.option("--until", metavar="STEP", help="run STEP and all it needs"),
+            click.option(
+                "--results", metavar="URL", help="use this store instead of `results.root`"
+            ),
+        ]
+    ):
+        function = option(function)
+    return function
+
+
+@cli.command()
+@config_argument
+@param_options
+@selection_options
+@click.option(
+    "--executor",
+    type=click.Choice(["sequential", "threads", "processes", "dask"]),
+    help="where steps run (default: the config's `executor`)",
+)
+@click.option("--workers", type=click.IntRange(min=1), help="number of workers")
+@click.option("--keep-going", is_flag=True, help="after a failure, run all that does not need it")
+@click.option("--dry-run", is_flag=True, help="print the plan (what runs, what is cached, why)")
+@click.option("--frozen", is_flag=True, help="fail (exit 3) if any step would have to run")
+@click.option("-v", "--verbose", count=True, help=VERBOSITY_HELP)
+@click.option("-q", "--quiet", is_flag=True, help=VERBOSITY_HELP)
+def run(
+    config: Path,
+    param_files: tuple[Path, ...],
+    param_options: tuple[str, ...],
+    allow_extra_params: bool,
+    force: tuple[str, ...],
+    no_cache: bool,
+    only: tuple[str, ...],
+    start: str | None,
+    until: str | None,
+    results: str | None,
+    executor: str | None,
+    workers: int | None,
+    keep_going: bool,
+    dry_run: bool,
+    frozen: bool,
+    verbose: int,
+    quiet: bool,
+) -> None:
+    """Validate CONFIG, then run its steps (taking what is up to date from the cache)."""
+    from pipeflow.api import load
+    from pipeflow.report.console import NORMAL, QUIET, VERBOSE, ConsoleReporter
+    from pipeflow.report.drawing import plan_table
+
+    pipeline = load(
+        config,
+        param_files=param_files,
+        param_options=param_options,
+        allow_extra_params=allow_extra_params,
+    )
+    selection: dict[str, Any] = {
+        "force": force,
+        "no_cache": no_cache,
+        "only": only,
+        "start": start,
+        "until": until,
+        "results": results,
+    }
+    if dry_run:
+        click.echo(f"plan for pipeline `{pipeline.name}` (nothing is run):")
+        click.echo(plan_table(pipeline.plan(**selection)), nl=False)
+        return
+    verbosity = QUIET if quiet else VERBOSE if verbose else NORMAL
+    reporter = ConsoleReporter(sys.stdout, verbosity=verbosity)
+    result = pipeline.run(
+        executor=executor,
+        workers=workers,
+        keep_going=keep_going,
+        frozen=frozen,
+        subscribers=[reporter],
+        **selection,
+    )
+    if not result.ok:
+        failed = [n for n, o in result.outcomes.items() if o.state.value == "failed"]
+        names = ", ".join(f"`{n}`" for n in failed)
+        raise StepFailed(failed, f"pipeline `{pipeline.name}` failed: step {names} raised")
+
+
+@cli.command()
+@config_argument
+@param_options
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+def validate(
+    config: Path,
+    param_files: tuple[Path, ...],
+    param_options: tuple[str, ...],
+    allow_extra_params: bool,
+    output_format: str,
+) -> None:
+    """Check CONFIG (and params) and report every problem at once; runs nothing."""
+    from pipeflow.config.loader import load
+    from pipeflow.errors import ConfigError
+
+    try:
+        loaded = load(
+            config,
+            param_files=param_files,
+            param_options=param_options,
+            allow_extra_params=allow_extra_params,
+        )
+    except ConfigError as error:
+        if output_format == "json":
+            problems = [problem.as_dict() for problem in error.problems]
+            click.echo(json.dumps({"valid": False, "problems": problems}, indent=2))
+            sys.exit(error.exit_code)
+        raise
+    steps = len(loaded.pipeline.steps)
+    if output_format == "json":
+        summary = {"valid": True, "pipeline": loaded.pipeline.name, "steps": steps, "problems": []}
+        click.echo(json.dumps(summary, indent=2))
+    else:
+        noun = "step" if steps == 1 else "steps"
+        click.echo(f"{config}: pipeline `{loaded.pipeline.name}` is valid ({steps} {noun})")

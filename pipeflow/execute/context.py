@@ -1,0 +1,180 @@
+"""A run's context: resolving references, and turning steps into tasks for the executor."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pipeflow.cache.keys import local_path
+from pipeflow.cache.results import LATEST
+from pipeflow.execute.task import Persist, Task
+from pipeflow.model.pipeline import SINGLE_PART, Pipeline, Step
+from pipeflow.model.refs import Ref, lookup_path, resolve
+from pipeflow.plan.planner import Planner
+from pipeflow.storage import TargetFields
+
+REDACTED = "***"
+
+
+class ReferenceFailure(Exception):
+    """A reference that cannot be resolved while the run is going on."""
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    run_id: str
+    started: datetime
+    params: Mapping[str, Any]
+    keep_going: bool = False
+    secrets: frozenset[str] = frozenset()  # params from the environment: never stored or shown
+
+
+class RunContext:
+    """What steps see of a run: params, env, run fields and the values of other steps."""
+
+    def __init__(self, pipeline: Pipeline, planner: Planner, settings: RunSettings) -> None:
+        self.pipeline = pipeline
+        self.planner = planner
+        self.settings = settings
+        self.values: dict[str, Any] = {}
+
+    # -- references -----------------------------------------------------------------------
+
+    def lookup(self, ref: Ref) -> Any:
+        if ref.scope == "params":
+            try:
+                return lookup_path(self.settings.params, ref.path)
+            except KeyError as missing:
+                raise ReferenceFailure(f"no param `{missing.args[0]}`") from None
+        if ref.scope == "env":
+            return env_lookup(ref)
+        if ref.scope == "run":
+            return self.settings.run_id if ref.path[0] == "id" else self.settings.started
+        return self.step_value(ref)
+
+    def step_value(self, ref: Ref) -> Any:
+        value = self.value_of(ref.step)
+        part = ref.part
+        if part is None:
+            return value
+        if self.pipeline.steps[ref.step].outputs:
+            return value[part]
+        if isinstance(value, Mapping) and part in value:
+            return value[part]
+        raise ReferenceFailure(
+            f"`{ref.text}`: step `{ref.step}` returned a {type(value).__name__} "
+            f"with no key `{part}`"
+        )
+
+    def value_of(self, name: str) -> Any:
+        """A step's value, read from the cache if it was not needed until now."""
+        if name not in self.values:
+            manifest = self.planner.manifests.get(name)
+            cache = self.planner.caches.get(name)
+            if manifest is None or cache is None:
+                raise ReferenceFailure(f"the value of `{name}` is not available")
+            self.values[name] = cache.load(manifest)
+        return self.values[name]
+
+    # -- tasks ----------------------------------------------------------------------------
+
+    def run_task(self, step: Step, key: str) -> Task:
+        inputs = {
+            name: self._absolute(resolve(value, self.lookup)) for name, value in step.inputs.items()
+        }
+        return Task(
+            run_id=self.settings.run_id,
+            step=step.name,
+            function=step.run or "",
+            inputs=inputs,
+            outputs=step.outputs,
+            retry=step.retry,
+            timeout=step.timeout,
+            persist=self._persist(step, key),
+            key=key,
+            consumed_params=self._consumed_params(step),
+        )
+
+    def load_task(self, step: Step) -> Task:
+        cache = self.planner.caches[step.name]
+        assert cache is not None
+        return Task(
+            run_id=self.settings.run_id,
+            step=step.name,
+            function=step.run or "",
+            inputs={},
+            outputs=step.outputs,
+            stored=self.planner.manifests[step.name],
+            store=cache.store,
+        )
+
+    def _absolute(self, value: Any) -> Any:
+        """Relative paths that name files of the project, made absolute: steps may run
+        from another folder (or on another worker) than the one the config is in."""
+        if isinstance(value, str):
+            path = local_path(value, self.pipeline.project_dir)
+            return str(path) if path is not None and not os.path.isabs(value) else value
+        return value
+
+    def _persist(self, step: Step, key: str) -> Persist | None:
+        cache = self.planner.caches.get(step.name)
+        if cache is None or not self.planner.policy.use:
+            return None
+        upstream = self.planner.upstream_versions(step) or {}
+        return Persist(
+            store=cache.store,
+            manifest_paths=(
+                cache.manifest_path(step.name, key),
+                cache.manifest_path(step.name, LATEST),
+            ),
+            target=step.result.target,
+            default_prefix=cache.payload_prefix(step.name, key),
+            format=step.result.format,
+            fields=TargetFields(
+                pipeline=self.pipeline.name,
+                step=step.name,
+                output=SINGLE_PART,
+                run_id=self.settings.run_id,
+                date=self.settings.started,
+                params=self.settings.params,
+                key=key,
+                ext="",
+            ),
+            components=self.planner.fingerprints[step.name].components(upstream),
+        )
+
+    def _consumed_params(self, step: Step) -> dict[str, Any]:
+        consumed: dict[str, Any] = {}
+        for ref in step.references():
+            if ref.scope == "params":
+                consumed[".".join(ref.path)] = lookup_path(self.settings.params, ref.path)
+        return redact(consumed, self.settings.secrets)
+
+
+def env_lookup(ref: Ref) -> str:
+    name = ref.path[0]
+    value = os.environ.get(name)
+    if value is None:
+        if ref.default is None:
+            raise ReferenceFailure(f"environment variable `{name}` is not set")
+        return ref.default
+    return value
+
+
+def redact(params: Mapping[str, Any], secrets: frozenset[str]) -> dict[str, Any]:
+    """Params as they may be stored or shown: values from the environment are masked."""
+    if not secrets:
+        return dict(params)
+
+    def walk(value: Any, path: str) -> Any:
+        if path in secrets or any(path.startswith(s + ".") for s in secrets):
+            return REDACTED
+        if isinstance(value, Mapping):
+            return {k: walk(v, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
+        return value
+
+    masked: dict[str, Any] = walk(params, "")
+    return masked

@@ -1,0 +1,87 @@
+"""Preparing a plan: fingerprint every step, open the stores, and build the planner."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pipeflow.cache.files import FileFingerprints
+from pipeflow.cache.keys import Fingerprinter
+from pipeflow.cache.results import ResultCache
+from pipeflow.model.pipeline import Pipeline
+from pipeflow.model.refs import Ref, resolve
+from pipeflow.plan.graph import StepGraph
+from pipeflow.plan.planner import CachePolicy, Planner, Selection
+from pipeflow.storage import ResultStore
+
+HASHES_FILE = ".pipeflow/file-hashes.json"
+
+
+def store_url(root: Any, base_dir: str) -> str:
+    """A results root as a store URL: relative local paths resolve against `base_dir`."""
+    text = str(root)
+    if "://" in text or os.path.isabs(text):
+        return text
+    return os.path.normpath(os.path.join(base_dir, text))
+
+
+def prepare(
+    pipeline: Pipeline,
+    graph: StepGraph,
+    *,
+    lookup: Callable[[Ref], Any],
+    secrets: frozenset[str] = frozenset(),
+    selection: Selection | None = None,
+    policy: CachePolicy | None = None,
+    results: str | None = None,
+) -> tuple[Planner, FileFingerprints]:
+    """A planner for one run; `results` overrides the config's store (relative to the cwd)."""
+    hashes = FileFingerprints(Path(pipeline.project_dir) / HASHES_FILE)
+    fingerprinter = Fingerprinter(pipeline, hashes, secrets)
+    fingerprints = {
+        name: fingerprinter.fingerprint(pipeline.steps[name], lookup) for name in graph.order()
+    }
+    caches = _caches(pipeline, lookup, hashes, results)
+    planner = Planner(
+        pipeline,
+        graph,
+        lookup=lookup,
+        fingerprints=fingerprints,
+        caches=caches,
+        selection=selection or Selection(),
+        policy=policy or CachePolicy(),
+    )
+    return planner, hashes
+
+
+def _caches(
+    pipeline: Pipeline,
+    lookup: Callable[[Ref], Any],
+    hashes: FileFingerprints,
+    results: str | None,
+) -> dict[str, ResultCache | None]:
+    """Where each step's results live; None for a step whose results are never stored."""
+    opened: dict[str, ResultCache] = {}
+
+    def cache_at(url: str, options: Mapping[str, Any]) -> ResultCache:
+        if url not in opened:
+            opened[url] = ResultCache(ResultStore(url, options), pipeline.name, hashes=hashes)
+        return opened[url]
+
+    if results is not None:
+        main_url, main_options = store_url(results, os.getcwd()), {}
+    else:
+        main_url = store_url(resolve(pipeline.results.root, lookup), pipeline.project_dir)
+        main_options = resolve(dict(pipeline.results.storage_options), lookup)
+    caches: dict[str, ResultCache | None] = {}
+    for name, step in pipeline.steps.items():
+        if not step.result.persist or (not pipeline.results.persist and results is None):
+            caches[name] = None
+        elif step.result.root is not None:
+            url = store_url(resolve(step.result.root, lookup), pipeline.project_dir)
+            caches[name] = cache_at(url, resolve(dict(step.result.storage_options), lookup))
+        else:
+            caches[name] = cache_at(main_url, main_options)
+    return caches

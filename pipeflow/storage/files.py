@@ -1,0 +1,35 @@
+"""Reading a value from any file or URL with the format its extension (or `format`) names."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, BinaryIO, cast
+
+from pipeflow.errors import StorageError
+from pipeflow.storage.formats import FORMAT_NAMES, format_for_extension, get_format
+
+
+def read_file(
+    path: str, *, format: str | None = None, storage_options: Mapping[str, Any] | None = None
+) -> Any:
+    """The value in one file, through fsspec."""
+    chosen = get_format(format) if format is not None else format_for_extension(path)
+    if chosen is None:
+        raise StorageError(
+            f"cannot tell the format of {path} from its extension; pass `format:` "
+            f"(one of {', '.join(FORMAT_NAMES)})"
+        )
+    if chosen.executes_code:
+        raise StorageError(
+            f"refusing to read {path} as {chosen.name}: loading it could run code, and no "
+            "manifest vouches for it; read a stored result by `config` and `step` instead"
+        )
+    import fsspec
+
+    try:
+        with fsspec.open(path, "rb", **dict(storage_options or {})) as file:
+            return chosen.read(cast(BinaryIO, file))
+    except FileNotFoundError:
+        raise StorageError(f"cannot read {path}: it does not exist") from None
+    except OSError as error:
+        raise StorageError(f"cannot read {path}: {error}") from error
