@@ -383,18 +383,33 @@ def gcs_env(endpoint: str, folder: Path) -> dict[str, str | None]:
     return env
 
 
-def _check_gcsfs_flavour() -> None:
-    """gcsfs reads GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT once, at import: it must be off by then."""
+@contextmanager
+def plain_gcsfs() -> Iterator[None]:
+    """gcs:// and gs:// served by gcsfs's plain filesystem while the block runs.
+
+    gcsfs reads GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT once, at import: imported before it was set
+    to false, gcsfs would probe every bucket over gRPC (about 60 s each against the emulator).
+    """
+    import fsspec
     import gcsfs
     import gcsfs.core
 
-    if gcsfs.GCSFileSystem is not gcsfs.core.GCSFileSystem:
-        pytest.fail(
-            "gcsfs was imported before GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT=false was set, so it "
-            "would probe every bucket over gRPC (about 60 s each against the emulator): request "
-            "the gcs_server fixture before anything imports gcsfs.",
-            pytrace=False,
-        )
+    plain = gcsfs.core.GCSFileSystem
+    if gcsfs.GCSFileSystem is plain:
+        yield
+        return
+    registry = importlib.import_module("fsspec.registry")._registry  # `fsspec.registry` is a dict
+    saved = {protocol: registry.get(protocol) for protocol in ("gs", "gcs")}
+    for protocol in saved:
+        fsspec.register_implementation(protocol, plain, clobber=True)
+    try:
+        yield
+    finally:
+        for protocol, implementation in saved.items():
+            if implementation is None:
+                registry.pop(protocol, None)
+            else:
+                fsspec.register_implementation(protocol, implementation, clobber=True)
 
 
 @contextmanager
@@ -417,8 +432,7 @@ def gcs_emulator(*, bucket: str | None = None) -> Iterator[ObjectStore]:
         _server_on_a_free_port("GCS emulator", arguments) as url,
     ):
         env = gcs_env(url, Path(folder))
-        with scoped_env(env):
-            _check_gcsfs_flavour()
+        with scoped_env(env), plain_gcsfs():
             create_gcs_bucket(url, bucket)
             # token="anon": no credentials are looked for; endpoint_url: never the real GCS.
             options = {"token": "anon", "endpoint_url": url, "project": "test"}

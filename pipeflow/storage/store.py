@@ -5,8 +5,8 @@ How it keeps SPEC section 5's promise that a half-written result never passes fo
 1. Every path handed to the store is relative and checked (`paths.relative_path`), so nothing the
    store does reaches outside its root.
 2. A write publishes complete bytes or nothing, and measures them on the way (size and sha256):
-   - on the local filesystem the value streams into `<dir>/.<name>.tmp-<uuid>`, is fsynced, and
-     `os.replace` moves it into place, which is atomic;
+   - on the local filesystem the value streams into `<dir>/.<name>.tmp-<uuid>` and `os.replace`
+     moves it into place, which is atomic;
    - anywhere else (object stores, where a move is a copy) the value is first serialised into a
      local spool and then uploaded to the final key in one go. Streaming straight to the key would
      leave a partial object when serialisation fails halfway (fsspec's memory filesystem commits at
@@ -16,7 +16,9 @@ How it keeps SPEC section 5's promise that a half-written result never passes fo
 3. Callers write the manifest last; it is what commits a result. A missing or broken manifest
    means "no result", with a ResultWarning for the broken one.
 4. A read hashes the bytes before any format sees them, and refuses (CorruptResult) bytes whose
-   size or checksum differ from the record: a tampered pickle is never unpickled.
+   size or checksum differ from the record: a tampered pickle is never unpickled. A remote read
+   takes one version of the object: a manifest comes in one request; a payload comes in several
+   that s3fs ties to one ETag, and the read starts again if the object is replaced meanwhile.
 5. Errors of the filesystem become StorageError naming the store and the path, and saying what
    to do: an unreachable endpoint, missing credentials, access denied, a missing bucket and a
    missing file each have their own message. Unlike fsspec's `exists()`, nothing here turns a
@@ -39,6 +41,7 @@ so it can be sent to worker processes, which open their own connection.
 
 from __future__ import annotations
 
+import copy
 import os
 import posixpath
 import shutil
@@ -70,15 +73,21 @@ _GCS = frozenset({"gs", "gcs"})
 # Object stores whose root starts with a bucket.
 _BUCKETED = _S3 | _GCS
 
-# botocore's defaults (60 s connect timeout, retries on top of s3fs's own) take minutes to give
-# up on a dead endpoint; these go under the user's `config_kwargs`, which win key by key.
-_S3_CONFIG: Mapping[str, Any] = MappingProxyType(
-    {"connect_timeout": 5, "retries": {"max_attempts": 2}}
-)
+
+def _s3_config() -> dict[str, Any]:
+    """pipeflow's defaults under the user's `config_kwargs` of an S3 store (theirs win key by
+    key): botocore's own (60 s connect timeout, retries on top of s3fs's) take minutes to give
+    up on a dead endpoint. A new dict each time: botocore rewrites the `retries` it is given."""
+    return {"connect_timeout": 5, "retries": {"max_attempts": 2}}
+
+
 # How long a GCS store waits for its endpoint to accept a connection before giving up.
 _CONNECT_TIMEOUT = 5.0
+# How often a read starts again when the object is replaced while it is being read.
+_READ_ATTEMPTS = 4
 
-# Exception classes (by name, so that no client library is imported here) that mean...
+# Exception classes, by name so that no client library is imported here, that mean: the
+# endpoint cannot be reached; the object was replaced while being read; no credentials.
 _UNREACHABLE = frozenset(
     {
         "EndpointConnectionError",  # botocore
@@ -90,6 +99,7 @@ _UNREACHABLE = frozenset(
         "gaierror",  # name resolution
     }
 )
+_REPLACED = frozenset({"FileExpired"})  # s3fs: the object changed between two reads of a file
 _NO_CREDENTIALS = frozenset(
     {
         "NoCredentialsError",  # botocore
@@ -168,11 +178,17 @@ class ResultStore:
         return f"{base}/{path}" if path else base
 
     def write(self, path: str, value: Any, *, format: Format) -> PartRecord:
-        """Store `value` at `path` in `format`, atomically; the record says what was written."""
+        """Store `value` at `path` in `format`, atomically; the record says what was written,
+        and on an object store carries the stamp (ETag, md5) the store gave the new object."""
         if not format.accepts(value):
             raise unsuitable_value_error(format, value)
+        write_path = getattr(format, "write_path", None)
         size, checksum, stamp = self._publish(
-            path, lambda file: format.write(value, file), stamp=True
+            path,
+            lambda file: format.write(value, file),
+            stamp=True,
+            # A native writer to a local path (pyarrow) beats streaming through Python.
+            produce_path=(lambda target: write_path(value, target)) if write_path else None,
         )
         # The record keeps the normalised path, so equal results always have equal records.
         relative = self._relative(path)
@@ -207,11 +223,7 @@ class ResultStore:
         full = self._full(record.path)
         with self._errors("check", record.path):
             try:
-                size = filesystem.info(full).get("size")
-                if size is not None and size != record.size:
-                    return False
-                with filesystem.open(full, "rb") as source:
-                    size, checksum = digest(source, limit=record.size)
+                size, checksum = self._digest(filesystem, full, limit=record.size)
             except FileNotFoundError:
                 self._check_bucket("check", record.path)
                 return False
@@ -228,8 +240,9 @@ class ResultStore:
         full = self._full(path)
         with self._errors("read the manifest", path):
             try:
-                with filesystem.open(full, "rb") as file:
-                    data = file.read()
+                # One request for the whole file: one version of it, even while it is replaced.
+                # `start=0` keeps s3fs from asking for the size first (a second request).
+                data = filesystem.cat_file(full, start=0)
             except FileNotFoundError:
                 self._check_bucket("read the manifest", path)
                 return None
@@ -348,7 +361,8 @@ class ResultStore:
             # `info` must ask the server, never a listing remembered from earlier.
             options.setdefault("use_listings_cache", False)
         if protocol in _S3:
-            options["config_kwargs"] = {**_S3_CONFIG, **(options.get("config_kwargs") or {})}
+            config = copy.deepcopy(dict(options.get("config_kwargs") or {}))
+            options["config_kwargs"] = {**_s3_config(), **config}
         return options
 
     def _endpoint(self) -> str:
@@ -466,6 +480,11 @@ class ResultStore:
             return self._unreachable(f"{action} {where}", error)
         if kind == "credentials":
             return self._no_credentials(f"{action} {where}", error)
+        if kind == "replaced":
+            return StorageError(
+                f"cannot {action} {where}: it was replaced again and again while it was being "
+                "read: another run is writing it. Try again once that run has finished."
+            )
         if isinstance(error, FileNotFoundError):
             bucket = self._bucket()
             if bucket is not None and not self._bucket_seen:
@@ -497,14 +516,20 @@ class ResultStore:
     # -- writing -------------------------------------------------------------------------------
 
     def _publish(
-        self, path: str, produce: Callable[[BinaryIO], object], *, stamp: bool = False
+        self,
+        path: str,
+        produce: Callable[[BinaryIO], object],
+        *,
+        stamp: bool = False,
+        produce_path: Callable[[str], object] | None = None,
     ) -> tuple[int, str, str | None]:
         """Write what `produce` writes to `path`, all or nothing; its size and checksum, and
-        with `stamp` on an object store the stamp the store gives the new object (else None)."""
+        with `stamp` on an object store the stamp the store gives the new object (else None).
+        On a local disk `produce_path`, when given, writes the file by its path instead."""
         self._open()
         final = self._full(path)
         if self._local:
-            size, checksum = self._publish_local(path, final, produce)
+            size, checksum = self._publish_local(path, final, produce, produce_path)
             return size, checksum, None
         size, checksum = self._publish_remote(path, final, produce)
         return size, checksum, self._stamp_written(final, size) if stamp else None
@@ -521,18 +546,29 @@ class ResultStore:
         return _stamp(info)
 
     def _publish_local(
-        self, path: str, final: str, produce: Callable[[BinaryIO], object]
+        self,
+        path: str,
+        final: str,
+        produce: Callable[[BinaryIO], object],
+        produce_path: Callable[[str], object] | None = None,
     ) -> tuple[int, str]:
         folder, name = posixpath.split(final)
         temporary = f"{folder}/.{name}.tmp-{uuid.uuid4().hex}"
         try:
             os.makedirs(folder, exist_ok=True)
-            with open(temporary, "wb") as handle:
-                writer = HashingWriter(handle)
-                produce(cast(BinaryIO, writer))
-                handle.flush()
-                # On disk before the rename, or a power cut could publish an empty file.
-                os.fsync(handle.fileno())
+            if produce_path is not None:
+                produce_path(temporary)
+                with open(temporary, "rb") as written:
+                    size, checksum = digest(written, limit=os.path.getsize(temporary))
+            else:
+                with open(temporary, "wb") as handle:
+                    writer = HashingWriter(handle)
+                    produce(cast(BinaryIO, writer))
+                size, checksum = writer.size, writer.checksum
+            # No fsync: after a power cut a payload may be short or empty under its final
+            # name, but every read checks size and checksum against the manifest first, so
+            # it counts as missing and is rebuilt. Syncing each result would cost more than
+            # the serialisation itself on large values.
             os.replace(temporary, final)
         except BaseException as error:
             # BaseException: a Ctrl-C halfway must not leave a temporary file behind either.
@@ -541,7 +577,7 @@ class ResultStore:
             if isinstance(error, OSError):
                 raise self._failure("write", path, error) from error
             raise
-        return writer.size, writer.checksum
+        return size, checksum
 
     def _publish_remote(
         self, path: str, final: str, produce: Callable[[BinaryIO], object]
@@ -591,17 +627,17 @@ class ResultStore:
         full = self._full(record.path)
         with ExitStack() as stack:
             with self._errors("read", record.path):
-                source: IO[bytes] = stack.enter_context(filesystem.open(full, "rb"))
+                file: IO[bytes]
                 if self._local:
                     # Hash and load through one open file: a swap between the two cannot slip in.
-                    file = source
-                    size, checksum = digest(source, limit=record.size)
+                    file = stack.enter_context(filesystem.open(full, "rb"))
+                    size, checksum = digest(file, limit=record.size)
                 else:
                     # Download once into a local spool, hash on the way, load from the spool.
                     file = stack.enter_context(
                         tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)
                     )
-                    size, checksum = digest(source, limit=record.size, copy=file)
+                    size, checksum = self._digest(filesystem, full, limit=record.size, copy=file)
                 file.seek(0)
             location = self.location(record.path)
             if size != record.size:
@@ -610,6 +646,26 @@ class ResultStore:
             if checksum != record.checksum:
                 raise CorruptResult(location, expected=record.checksum, actual=checksum)
             yield file
+
+    def _digest(
+        self, filesystem: Any, full: str, *, limit: int, copy: IO[bytes] | None = None
+    ) -> tuple[int, str]:
+        """`digest` of the file at `full` (copied to `copy`), all from one version of it.
+
+        A file is read in several requests; s3fs notices when the object changed in between
+        (another writer replaced it) and refuses to go on, and then the read starts again, so
+        a result being replaced is read whole, old or new, or refused after a few tries."""
+        for attempt in range(1, _READ_ATTEMPTS + 1):
+            if copy is not None:
+                copy.seek(0)
+                copy.truncate()
+            try:
+                with filesystem.open(full, "rb") as source:
+                    return digest(source, limit=limit, copy=copy)
+            except OSError as error:
+                if attempt == _READ_ATTEMPTS or _kind(error) != "replaced":
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _stamp(info: Mapping[str, Any]) -> str | None:
@@ -639,14 +695,16 @@ def _causes(error: BaseException) -> Iterator[BaseException]:
 
 
 def _kind(error: BaseException) -> str | None:
-    """What went wrong, when `error` or what caused it says: "unreachable", "credentials" or
-    "denied"; else None. Goes by class names, so that no client library need be imported."""
+    """What went wrong, when `error` or what caused it says: "unreachable", "credentials",
+    "replaced" or "denied"; else None. Goes by class names, so no client library is imported."""
     for cause in _causes(error):
         names = {kind.__name__ for kind in type(cause).__mro__}
         if names & _UNREACHABLE:
             return "unreachable"
         if names & _NO_CREDENTIALS:
             return "credentials"
+        if names & _REPLACED:
+            return "replaced"
         if isinstance(cause, PermissionError) or getattr(cause, "code", None) in (401, 403):
             return "denied"
         if isinstance(cause, OSError) and str(cause).startswith("Forbidden"):  # gcsfs's 403

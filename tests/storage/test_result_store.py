@@ -4,9 +4,13 @@ S3 (s3fs and moto's server) and GCS (gcsfs and gcp-storage-emulator) started by 
 from __future__ import annotations
 
 import importlib
+import os
 import pickle
 import sys
+import threading
+import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,12 +131,12 @@ def tamper(backend: Backend, path: str, change: Callable[[bytes], bytes]) -> Non
     filesystem.pipe_file(full, change(filesystem.cat_file(full)))
 
 
-def manifest_for(parts: dict[str, PartRecord]) -> Manifest:
+def manifest_for(parts: dict[str, PartRecord], *, run_id: str = "run-1") -> Manifest:
     return Manifest(
         key="key-1",
         pipeline="iris",
         step="split_data",
-        run_id="run-1",
+        run_id=run_id,
         created="2024-03-01T06:30:00+00:00",
         params={"test_data_ratio": 0.2},
         parts=parts,
@@ -310,6 +314,161 @@ class TestResultStoreContract:
 
     def test_location_names_the_store(self, backend: Backend) -> None:
         assert backend.store().location("a/b.txt") == f"{backend.url}/a/b.txt"
+
+    # -- stamps: what a cheap listing says about each payload ----------------------------------
+
+    def test_stamps_give_every_file_its_size_and_stamp(self, backend: Backend) -> None:
+        store = backend.store()
+        records = {
+            path: store.write(path, path * 3, format=get_format("txt"))
+            for path in ("a/1.txt", "a/b/2.txt", "ab/3.txt")
+        }
+        stamps = store.stamps("a")
+        assert list(stamps) == ["a/1.txt", "a/b/2.txt"]
+        assert store.stamps("a/") == stamps
+        assert list(store.stamps()) == ["a/1.txt", "a/b/2.txt", "ab/3.txt"]
+        assert store.stamps("missing/prefix") == {}
+        for path, (size, stamp) in stamps.items():
+            record = records[path]
+            assert size == record.size
+            if backend.remote:
+                # The stamp write() recorded is the one a later listing gives: S3's ETag, GCS's md5.
+                assert record.stamp is not None
+                assert record.stamp.startswith("etag:" if backend.kind == "s3" else "md5:")
+                assert stamp == record.stamp
+            elif backend.kind in ("local", "file"):
+                assert record.stamp is None  # a local payload is checked by its hash
+                assert stamp is not None
+                assert stamp.startswith("mtime:")
+            else:
+                assert (record.stamp, stamp) == (None, None)  # memory:// has neither
+
+    def test_stamps_come_from_one_listing(
+        self, backend: Backend, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        store = backend.store()
+        for index in range(5):
+            store.write(f"many/{index}/value.txt", "x", format=get_format("txt"))
+        filesystem = store._open()
+        calls: list[str] = []
+        depth = [0]  # calls that fsspec makes inside another call do not count
+        for name in ("find", "ls", "info", "exists", "open", "cat_file", "glob", "walk"):
+            method = getattr(filesystem, name)
+
+            def spy(*args: Any, _name: str = name, _method: Any = method, **kwargs: Any) -> Any:
+                if not depth[0]:
+                    calls.append(_name)
+                depth[0] += 1
+                try:
+                    return _method(*args, **kwargs)
+                finally:
+                    depth[0] -= 1
+
+            monkeypatch.setattr(filesystem, name, spy)
+        assert len(store.stamps("many")) == 5
+        assert calls == ["find"]
+
+    def test_a_replaced_payload_shows_in_the_listing(self, backend: Backend) -> None:
+        store = backend.store()
+        record = store.write("r/value.txt", "original", format=get_format("txt"))
+        before = store.stamps("r")["r/value.txt"]
+        # Same size, other bytes: only the stamp (or reading the bytes) can tell.
+        tamper(backend, "r/value.txt", lambda data: data.replace(b"original", b"0riginal"))
+        if backend.kind in ("local", "file"):
+            # A second later, so that coarse file-system clocks cannot hide the change.
+            later = Path(backend.filesystem()[1]) / "r" / "value.txt"
+            stat = later.stat()
+            os.utime(later, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        size, stamp = store.stamps("r")["r/value.txt"]
+        assert size == record.size == before[0]
+        if backend.kind == "memory":
+            assert stamp is None
+        else:
+            assert stamp != before[1]
+        if backend.remote:
+            assert stamp != record.stamp
+
+    # -- concurrent writers ------------------------------------------------------------------
+
+    def test_concurrent_writers_never_leave_a_mix(self, backend: Backend) -> None:
+        """Two writers publish different payloads (of one size) and their manifests to the same
+        paths, over and over, while a reader reads: every read gives the whole payload of the
+        manifest's own writer, or CorruptResult; never a mix, never a silent mismatch."""
+        size = 256 * 1024
+        payloads = {"writer-a": "a" * size, "writer-b": "b" * size}
+        txt = get_format("txt")
+        rounds, deadline = 12, time.monotonic() + 4.0  # bounded by rounds and by time
+        done = threading.Event()
+        failures: list[BaseException] = []
+        outcomes: list[str] = []
+
+        def read_once(store: ResultStore) -> str:
+            manifest = store.read_manifest("c/manifest.json")
+            if manifest is None:
+                return "none"
+            try:
+                value = store.read(manifest.parts["value"])
+            except CorruptResult:
+                return "corrupt"
+            except StorageError as error:
+                # Replaced again on every try while being read: refused, which is not silent.
+                if "while it was being read" not in str(error):
+                    raise
+                return "refused"
+            assert value == payloads[manifest.run_id], "a payload passed for another's"
+            return "whole"
+
+        def writer(run_id: str) -> None:
+            store = backend.store()
+            try:
+                for _ in range(rounds):
+                    if time.monotonic() > deadline:
+                        break
+                    record = store.write("c/value.txt", payloads[run_id], format=txt)
+                    store.write_manifest(
+                        "c/manifest.json", manifest_for({"value": record}, run_id=run_id)
+                    )
+            except BaseException as error:
+                failures.append(error)
+
+        def reader() -> None:
+            store = backend.store()
+            try:
+                while not done.is_set():
+                    outcomes.append(read_once(store))
+            except BaseException as error:
+                failures.append(error)
+
+        with warnings.catch_warnings(record=True) as caught:
+            # memory:// shows a file while it is being written: a reader may meet half a
+            # manifest, which counts as "no result" with a ResultWarning.
+            warnings.simplefilter("always", ResultWarning)
+            threads = [threading.Thread(target=writer, args=(name,)) for name in payloads]
+            watcher = threading.Thread(target=reader)
+            for thread in [*threads, watcher]:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
+            done.set()
+            watcher.join(timeout=60)
+        assert not failures, failures
+        assert all(isinstance(warning.message, ResultWarning) for warning in caught)
+        assert set(outcomes) <= {"none", "whole", "corrupt", "refused"}
+
+        store = backend.store()
+        final = read_once(store)
+        assert final in ("whole", "corrupt")
+        filesystem, root = backend.filesystem()
+        raw = filesystem.cat_file(f"{root}/c/value.txt")
+        assert raw in {payload.encode() for payload in payloads.values()}, "a mix was left"
+        manifest = store.read_manifest("c/manifest.json")
+        assert manifest is not None
+        if final == "corrupt":
+            other = next(name for name in payloads if name != manifest.run_id)
+            assert raw == payloads[other].encode()
+        elif backend.remote:
+            record = manifest.parts["value"]
+            assert store.stamps("c")["c/value.txt"] == (record.size, record.stamp)
 
 
 def test_constructing_a_store_does_no_io() -> None:

@@ -63,6 +63,7 @@ def document() -> dict[str, Any]:
         (lambda doc: doc["parts"]["train_x"].update(size=-1), "negative size"),
         (lambda doc: doc["parts"]["train_x"].update(checksum="md5:00"), "checksum is not"),
         (lambda doc: doc["parts"].update(train_x="x"), "must be a JSON object"),
+        (lambda doc: doc["parts"]["train_x"].update(stamp=12), "`stamp` must be a str"),
     ],
 )
 def test_malformed_manifests_are_value_errors(change: Any, message: str) -> None:
@@ -76,3 +77,33 @@ def test_malformed_manifests_are_value_errors(change: Any, message: str) -> None
 def test_not_a_manifest_at_all(data: bytes) -> None:
     with pytest.raises(ValueError):
         Manifest.from_json(data)
+
+
+def with_stamp(stamp: str | None) -> Manifest:
+    original = manifest()
+    part = PartRecord("a/train_x.parquet", "parquet", 10, CHECKSUM, stamp=stamp)
+    return Manifest(
+        key=original.key,
+        pipeline=original.pipeline,
+        step=original.step,
+        run_id=original.run_id,
+        created=original.created,
+        params=original.params,
+        parts={"train_x": part},
+    )
+
+
+def test_a_part_stamp_round_trips() -> None:
+    stamped = with_stamp('etag:"0123abcd"')
+    assert json.loads(stamped.to_json())["parts"]["train_x"]["stamp"] == 'etag:"0123abcd"'
+    assert Manifest.from_json(stamped.to_json()) == stamped
+
+
+def test_a_part_without_a_stamp_writes_none_and_old_manifests_still_load() -> None:
+    plain = with_stamp(None)
+    assert "stamp" not in json.loads(plain.to_json())["parts"]["train_x"]
+    # A manifest from before stamps existed (no `stamp` key) reads as stamp None.
+    assert Manifest.from_json(plain.to_json()).parts["train_x"].stamp is None
+    old = json.loads(plain.to_json())
+    old["parts"]["train_x"]["stamp"] = None  # an explicit null is accepted too
+    assert Manifest.from_json(json.dumps(old).encode()) == plain
