@@ -104,7 +104,8 @@ class Pipeline:
         self._source = source
         self._options = dict(options)
         self.definition = loaded.pipeline
-        self.graph = StepGraph(self.definition.steps)
+        # The loader's checks built the graph already; a hand-made Loaded may lack it.
+        self.graph = loaded.graph if loaded.graph is not None else StepGraph(self.definition.steps)
 
     @property
     def name(self) -> str:

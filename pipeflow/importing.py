@@ -130,14 +130,6 @@ def _top_level_names(folder: str) -> set[str]:
     return names
 
 
-def _inside(file: str, folder: str) -> bool:
-    try:
-        Path(file).resolve().relative_to(folder)
-    except ValueError:
-        return False
-    return True
-
-
 def _find_spec(module: str) -> importlib.machinery.ModuleSpec:
     try:
         spec = importlib.util.find_spec(module)
@@ -160,59 +152,153 @@ def _module_hint(module: str) -> str:
     )
 
 
-def check_allowed(module: str, dotted: str, *, project_dir: str, allow: Iterable[str]) -> None:
-    """Refuse modules outside the project and pipeflow unless `allow_imports` lists them."""
-    if module == "pipeflow" or module.startswith("pipeflow."):
-        return
-    for entry in allow:
-        if dotted == entry or module == entry or module.startswith(entry + "."):
-            return
-    spec = _find_spec(module)
-    origin = spec.origin
-    if origin and origin not in ("built-in", "frozen") and _is_project_file(origin, project_dir):
-        return
-    top = module.split(".")[0]
-    raise ImportProblem(
-        f"`{dotted}` is outside the project: only modules under the config's folder and "
-        "pipeflow may be run by default",
-        f"if this is intended, add `{top}`"
-        + (f" (or `{module}`)" if module != top else "")
-        + " to `allow_imports:` in the config",
-    )
+class Resolver:
+    """Resolves `run:` paths of one project, looking each module up only once.
+
+    A config of 10,000 steps names the same few modules over and over: their specs, whether
+    they are project files, and the signatures of their top-level functions (one `ast` parse
+    per module) are found once and remembered. Make one per load: it does not notice files
+    that change while it lives.
+    """
+
+    def __init__(self, project_dir: str) -> None:
+        self.project_dir = Path(project_dir).resolve()
+        self._specs: dict[str, importlib.machinery.ModuleSpec | tuple[str, str | None]] = {}
+        self._project_files: dict[str, bool] = {}
+        self._sources: dict[str, dict[str, Signature | None] | None] = {}
+        self._callables: dict[str, Signature | tuple[str, str | None]] = {}
+
+    def find_spec(self, module: str) -> importlib.machinery.ModuleSpec:
+        """The module's spec; ImportProblem (the same words every time) when there is none."""
+        found = self._specs.get(module)
+        if found is None:
+            try:
+                found = _find_spec(module)
+            except ImportProblem as problem:
+                found = (problem.message, problem.hint)
+            self._specs[module] = found
+        if isinstance(found, tuple):
+            raise ImportProblem(*found)
+        return found
+
+    def check_allowed(
+        self, module: str, dotted: str, *, allow: Iterable[str]
+    ) -> importlib.machinery.ModuleSpec | None:
+        """Refuse modules outside the project and pipeflow unless `allow_imports` lists them.
+
+        Returns the module's spec when it had to be looked up (None when the name alone
+        allowed it), so `signature_of` need not look it up again.
+        """
+        if module == "pipeflow" or module.startswith("pipeflow."):
+            return None
+        for entry in allow:
+            if dotted == entry or module == entry or module.startswith(entry + "."):
+                return None
+        spec = self.find_spec(module)
+        origin = spec.origin
+        if origin and origin not in ("built-in", "frozen") and self._is_project_file(origin):
+            return spec
+        top = module.split(".")[0]
+        raise ImportProblem(
+            f"`{dotted}` is outside the project: only modules under the config's folder and "
+            "pipeflow may be run by default",
+            f"if this is intended, add `{top}`"
+            + (f" (or `{module}`)" if module != top else "")
+            + " to `allow_imports:` in the config",
+        )
+
+    def _is_project_file(self, origin: str) -> bool:
+        found = self._project_files.get(origin)
+        if found is None:
+            found = _is_project_file(origin, self.project_dir)
+            self._project_files[origin] = found
+        return found
+
+    def signature_of(
+        self, dotted: str, spec: importlib.machinery.ModuleSpec | None = None
+    ) -> Signature:
+        """The signature of the callable a path names, importing its module only if needed.
+
+        `spec` is the module's spec when the caller has it (from `check_allowed`).
+        """
+        module, attributes = split_path(dotted)
+        if spec is None:
+            spec = self.find_spec(module)
+        if len(attributes) == 1 and spec.origin and spec.origin.endswith(".py"):
+            if spec.origin not in self._sources:
+                self._sources[spec.origin] = _signatures_from_source(spec.origin)
+            signatures = self._sources[spec.origin]
+            found = signatures.get(attributes[0]) if signatures is not None else None
+            if found is not None:
+                return found
+        known = self._callables.get(dotted)
+        if known is None:
+            try:
+                known = signature_from_callable(_import_callable(module, attributes, dotted))
+            except ImportProblem as problem:
+                known = (problem.message, problem.hint)
+            self._callables[dotted] = known
+        if isinstance(known, tuple):
+            raise ImportProblem(*known)
+        return known
 
 
-def _is_project_file(origin: str, project_dir: str) -> bool:
+def check_allowed(
+    module: str, dotted: str, *, project_dir: str, allow: Iterable[str]
+) -> importlib.machinery.ModuleSpec | None:
+    """Refuse modules outside the project and pipeflow unless `allow_imports` lists them.
+
+    For many paths, use one `Resolver` instead: it looks each module up once.
+    """
+    return Resolver(project_dir).check_allowed(module, dotted, allow=allow)
+
+
+def _is_project_file(origin: str, project_dir: Path) -> bool:
+    """Whether `origin` is under `project_dir` (already resolved), and not an installed file."""
     path = Path(origin).resolve()
     if "site-packages" in path.parts or "dist-packages" in path.parts:
         return False
-    return _inside(str(path), str(Path(project_dir).resolve()))
+    return path.is_relative_to(project_dir)
 
 
-def signature_of(dotted: str) -> Signature:
+def signature_of(dotted: str, spec: importlib.machinery.ModuleSpec | None = None) -> Signature:
     """The signature of the callable a path names, importing its module only if needed."""
     module, attributes = split_path(dotted)
-    spec = _find_spec(module)
+    if spec is None:
+        spec = _find_spec(module)
     if len(attributes) == 1 and spec.origin and spec.origin.endswith(".py"):
-        found = _signature_from_source(spec.origin, attributes[0])
+        signatures = _signatures_from_source(spec.origin)
+        found = signatures.get(attributes[0]) if signatures is not None else None
         if found is not None:
             return found
-    return signature_from_callable(load_callable(dotted))
+    return signature_from_callable(_import_callable(module, attributes, dotted))
 
 
-def _signature_from_source(origin: str, name: str) -> Signature | None:
-    """Read a plain, undecorated top-level `def name` from source; None when not that simple."""
+def _signatures_from_source(origin: str) -> dict[str, Signature | None] | None:
+    """Every top-level name's signature, from one parse of the module's source.
+
+    A name maps to None when its last binding is not a plain, undecorated `def` (a class,
+    an assignment, an import, a decorated function): importing it will tell. None for the
+    whole module when its source cannot be read or parsed (importing will report why).
+    """
     try:
         tree = ast.parse(Path(origin).read_bytes(), filename=origin)
     except (OSError, SyntaxError, ValueError):
-        return None  # importing will report the real error
-    found: ast.FunctionDef | ast.AsyncFunctionDef | None = None
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name:
-            found = node
-        elif _binds(node, name):
-            found = None  # rebound later in the module: let the import decide
-    if found is None or found.decorator_list:
         return None
+    last: dict[str, ast.FunctionDef | ast.AsyncFunctionDef | None] = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            last[node.name] = node
+        else:
+            for name in _bound_names(node):
+                last[name] = None  # rebound later in the module: let the import decide
+    return {
+        name: None if node is None or node.decorator_list else _signature_of_def(node)
+        for name, node in last.items()
+    }
+
+
+def _signature_of_def(found: ast.FunctionDef | ast.AsyncFunctionDef) -> Signature:
     arguments = found.args
     positional = [*arguments.posonlyargs, *arguments.args]
     first_default = len(positional) - len(arguments.defaults)
@@ -231,16 +317,17 @@ def _signature_from_source(origin: str, name: str) -> Signature | None:
     return Signature(tuple(parameters), var_keyword=arguments.kwarg is not None)
 
 
-def _binds(node: ast.stmt, name: str) -> bool:
+def _bound_names(node: ast.stmt) -> list[str]:
+    """The top-level names a statement (other than a `def`) rebinds, as far as we follow."""
     if isinstance(node, ast.Assign):
-        return any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+        return [t.id for t in node.targets if isinstance(t, ast.Name)]
     if isinstance(node, ast.AnnAssign | ast.AugAssign):
-        return isinstance(node.target, ast.Name) and node.target.id == name
+        return [node.target.id] if isinstance(node.target, ast.Name) else []
     if isinstance(node, ast.Import | ast.ImportFrom):
-        return any((alias.asname or alias.name) == name for alias in node.names)
+        return [alias.asname or alias.name for alias in node.names]
     if isinstance(node, ast.ClassDef):
-        return node.name == name
-    return False
+        return [node.name]
+    return []
 
 
 def signature_from_callable(function: Callable[..., Any]) -> Signature:
@@ -269,6 +356,13 @@ def load_callable(dotted: str) -> Callable[..., Any]:
     """Import the module and walk to the attribute; it must be callable."""
     module_name, attributes = split_path(dotted)
     _find_spec(module_name)
+    return _import_callable(module_name, attributes, dotted)
+
+
+def _import_callable(
+    module_name: str, attributes: tuple[str, ...], dotted: str
+) -> Callable[..., Any]:
+    """`load_callable` once the module is known to exist."""
     # Validation promises to write nothing: no __pycache__ in the user's project either.
     writing_bytecode = sys.dont_write_bytecode
     sys.dont_write_bytecode = True

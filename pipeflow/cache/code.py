@@ -22,11 +22,10 @@ import copy
 import functools
 import hashlib
 import importlib.machinery
-import importlib.metadata
 import importlib.util
 import os
 import sys
-import sysconfig
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +56,7 @@ class _Module:
 
     name: str
     path: Path
+    stamp: tuple[int, int]  # (mtime_ns, size) of the source that was parsed
     tree: ast.Module
     definitions: dict[str, ast.stmt]  # name -> the statement that defines it
     imports: dict[str, str]  # bound name -> module it refers to
@@ -69,7 +69,7 @@ class CodeFingerprinter:
         self.project_dir = Path(project_dir).resolve()
         self._modules: dict[str, _Module | None] = {}
         self._module_digests: dict[str, dict[str, str]] = {}
-        self._stdlib = _stdlib_prefixes()
+        self._stdlib = _stdlib_prefixes()  # computed once per process
 
     def fingerprint(self, dotted: str) -> CodeFingerprint:
         module_name, attributes = split_path(dotted)
@@ -88,13 +88,14 @@ class CodeFingerprinter:
             if name in seen:
                 continue
             seen.add(name)
-            parts[f"{relative}::{name}"] = _hash(_dump(definition))
-            for used in sorted(_names_used(definition)):
+            found = _analysed(module, definition)
+            parts[f"{relative}::{name}"] = found.digest
+            for used in found.names_used:
                 if used in module.definitions and used not in seen:
                     todo.append((used, module.definitions[used]))
                 elif used in module.imports:
                     parts.update(self._imported(module.imports[used]))
-            for imported in _local_imports(definition, module.name):
+            for imported in found.local_imports:
                 parts.update(self._imported(imported))
         return CodeFingerprint(parts)
 
@@ -107,10 +108,13 @@ class CodeFingerprinter:
         spec = self._find_spec(name)
         if spec is not None and spec.origin and spec.origin.endswith(".py"):
             path = Path(spec.origin)
-            tree = _parse(str(path))
-            if tree is not None:
-                definitions, imports = _top_level(tree, name, is_package=path.name == "__init__.py")
-                found = _Module(name, path, tree, definitions, imports)
+            parsed = _parse(str(path))
+            if parsed is not None:
+                tree, stamp = parsed
+                definitions, imports = _top_level_cached(
+                    str(path), stamp, name, path.name == "__init__.py"
+                )
+                found = _Module(name, path, stamp, tree, definitions, imports)
         self._modules[name] = found
         return found
 
@@ -153,7 +157,7 @@ class CodeFingerprinter:
         """A project module whole, and the project modules it imports, transitively."""
         if module.name in self._module_digests:
             return self._module_digests[module.name]
-        parts: dict[str, str] = {self._relative(module.path): _hash(_dump(module.tree))}
+        parts: dict[str, str] = {self._relative(module.path): _module_digest(module)}
         self._module_digests[module.name] = parts  # before recursing: import cycles end here
         for imported in sorted(set(module.imports.values())):
             if imported != module.name:
@@ -204,12 +208,88 @@ def _parse_cached(path: str, stamp: tuple[int, int]) -> ast.Module | None:
         return None
 
 
-def _parse(path: str) -> ast.Module | None:
+def _parse(path: str) -> tuple[ast.Module, tuple[int, int]] | None:
+    """The module's AST and the (mtime_ns, size) it was parsed at; None if it cannot be read."""
     try:
         status = os.stat(path)
     except OSError:
         return None
-    return _parse_cached(path, (status.st_mtime_ns, status.st_size))
+    stamp = (status.st_mtime_ns, status.st_size)
+    tree = _parse_cached(path, stamp)
+    return None if tree is None else (tree, stamp)
+
+
+@functools.lru_cache(maxsize=512)
+def _top_level_cached(
+    path: str, stamp: tuple[int, int], module: str, is_package: bool
+) -> tuple[dict[str, ast.stmt], dict[str, str]]:
+    """`_top_level` of the cached tree of `path` at `stamp`; callers must not change it."""
+    tree = _parse_cached(path, stamp)
+    if tree is None:  # cannot happen for a stamp `_parse` returned, unless the file vanished
+        return {}, {}
+    return _top_level(tree, module, is_package=is_package)
+
+
+@dataclass(frozen=True)
+class _Definition:
+    """What a fingerprint needs of one definition: its digest, and what it uses."""
+
+    digest: str
+    names_used: tuple[str, ...]  # sorted
+    local_imports: tuple[str, ...]  # modules imported inside it
+
+
+# Analysed definitions per (file, (mtime_ns, size), module name, where the definition starts),
+# kept for the life of the process: copying, dumping and walking ASTs is the costly part of a
+# fingerprint, and a long-lived process (tests, a scheduler, a 10-step run) fingerprints the
+# same unchanged functions run after run. The position, not the name, tells definitions
+# apart: `def f` and a later `f = wrap(f)` differ. The module's own digest has position -1.
+_Key = tuple[str, tuple[int, int], str, str, int, int]
+_ANALYSED: dict[_Key, _Definition] = {}
+_MODULE_DIGESTS: dict[_Key, str] = {}
+_CACHE_LIMIT = 8192
+_CACHE_LOCK = threading.Lock()
+
+
+def _key(module: _Module, node: ast.AST) -> _Key:
+    return (
+        str(module.path),
+        module.stamp,
+        module.name,
+        type(node).__name__,
+        getattr(node, "lineno", -1),
+        getattr(node, "col_offset", -1),
+    )
+
+
+def _analysed(module: _Module, node: ast.AST) -> _Definition:
+    """One top-level statement or nested definition of a parsed module, analysed once."""
+    key = _key(module, node)
+    found = _ANALYSED.get(key)
+    if found is None:
+        found = _Definition(
+            digest=_hash(_dump(node)),
+            names_used=tuple(sorted(_names_used(node))),
+            local_imports=tuple(_local_imports(node, module.name)),
+        )
+        with _CACHE_LOCK:
+            if len(_ANALYSED) >= _CACHE_LIMIT:
+                _ANALYSED.clear()
+            _ANALYSED[key] = found
+    return found
+
+
+def _module_digest(module: _Module) -> str:
+    """The digest of a whole module, computed once per version of its file."""
+    key = _key(module, module.tree)
+    found = _MODULE_DIGESTS.get(key)
+    if found is None:
+        found = _hash(_dump(module.tree))
+        with _CACHE_LOCK:
+            if len(_MODULE_DIGESTS) >= _CACHE_LIMIT:
+                _MODULE_DIGESTS.clear()
+            _MODULE_DIGESTS[key] = found
+    return found
 
 
 def _top_level(
@@ -303,7 +383,11 @@ def _dump(node: ast.AST) -> str:
     return ast.dump(node, annotate_fields=False, include_attributes=False)
 
 
+@functools.cache
 def _stdlib_prefixes() -> tuple[str, ...]:
+    """Where the standard library lives; asked once per process (sysconfig is slow to load)."""
+    import sysconfig
+
     paths = sysconfig.get_paths()
     return tuple(
         str(Path(paths[key]).resolve()) for key in ("stdlib", "platstdlib") if key in paths
@@ -312,12 +396,16 @@ def _stdlib_prefixes() -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=1)
 def _packages() -> Mapping[str, list[str]]:
+    import importlib.metadata  # imported when needed: it is slow to import (email, zipfile)
+
     return importlib.metadata.packages_distributions()
 
 
 @functools.lru_cache(maxsize=256)
 def _distribution(top: str) -> str:
     """The distribution that provides an import name (`sklearn` -> `scikit-learn`)."""
+    import importlib.metadata
+
     try:
         importlib.metadata.distribution(top)
     except importlib.metadata.PackageNotFoundError:
@@ -329,6 +417,8 @@ def _distribution(top: str) -> str:
 
 @functools.lru_cache(maxsize=256)
 def _version(top: str) -> str:
+    import importlib.metadata
+
     try:
         return importlib.metadata.version(_distribution(top))
     except importlib.metadata.PackageNotFoundError:

@@ -47,7 +47,23 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_fallback)
 
 
+@dataclass(frozen=True)
+class StepValue:
+    """Stands for another step's value in a fingerprint: that value enters the key through the
+    step's data version, so here only its reference counts, written as its text.
+
+    Not a string, so it is never taken for a file name (`${steps.x}` "has an extension").
+    """
+
+    text: str  # `${steps.NAME}` or `${steps.NAME.PART}`
+
+    def __str__(self) -> str:  # inside a template: the reference's text, as before
+        return self.text
+
+
 def _fallback(value: Any) -> Any:
+    if isinstance(value, StepValue):
+        return value.text  # the JSON is the same as when the reference was the text itself
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, set | frozenset):
@@ -103,7 +119,7 @@ class Fingerprinter:
 
         def consumed(ref: Ref) -> Any:
             # A step's value enters the key through its data version, not here.
-            return ref.text if ref.scope == "steps" else lookup(ref)
+            return StepValue(ref.text) if ref.scope == "steps" else lookup(ref)
 
         values: dict[str, str] = {}
         files: dict[str, str] = {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,8 @@ def status(
     **selection: Any,
 ) -> None:
     """Say which steps would run, which are cached, and why; runs nothing."""
+    import json
+
     from pipeflow.api import load
     from pipeflow.report.drawing import plan_table
 

@@ -35,7 +35,8 @@ def graph(config: Path, output_format: str, output: Path | None) -> None:
 
     loaded = load(config, check_code=False)
     steps = loaded.pipeline.steps
-    text = draw(steps, StepGraph(steps), output_format, title=loaded.pipeline.name)
+    graph = loaded.graph if loaded.graph is not None else StepGraph(steps)
+    text = draw(steps, graph, output_format, title=loaded.pipeline.name)
     if output is None:
         click.echo(text, nl=False)
     else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ import click
 
 from pipeflow.cli.main import VERBOSITY_HELP, cli, config_argument, param_options
 from pipeflow.errors import StepFailed
-from pipeflow.plan.planner import ALL
+from pipeflow.model.run import ALL
 
 
 def selection_options(function: Any) -> Any:
@@ -133,6 +132,8 @@ def validate(
     output_format: str,
 ) -> None:
     """Check CONFIG (and params) and report every problem at once; runs nothing."""
+    import json
+
     from pipeflow.config.loader import load
     from pipeflow.errors import ConfigError
 

@@ -16,7 +16,7 @@ from pipeflow.config.params import describe
 from pipeflow.config.reader import Document
 from pipeflow.config.suggest import did_you_mean
 from pipeflow.errors import Problem
-from pipeflow.importing import ImportProblem, check_allowed, signature_of, split_path
+from pipeflow.importing import ImportProblem, Resolver, split_path
 from pipeflow.model.pipeline import (
     AVAILABLE_EXECUTORS,
     EXECUTOR_TYPES,
@@ -50,6 +50,7 @@ class Checker:
         params: Mapping[str, Any],
         check_code: bool = True,
         skip_steps: frozenset[str] = frozenset(),
+        graph: StepGraph | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.document = document
@@ -57,6 +58,16 @@ class Checker:
         self.check_code = check_code
         self.skip_steps = skip_steps  # steps whose schema errors would make more checks noise
         self.problems: list[Problem] = []
+        self.graph = graph if graph is not None else StepGraph(pipeline.steps)
+        self._resolver: Resolver | None = None  # made when the first `run:` is checked
+        self._declared: set[str] | None = None
+
+    @property
+    def resolver(self) -> Resolver:
+        """Looks each module up once for the whole pipeline."""
+        if self._resolver is None:
+            self._resolver = Resolver(self.pipeline.project_dir)
+        return self._resolver
 
     def fail(self, path: Path, message: str, hint: str | None = None, *, key: bool = False) -> None:
         self.problems.append(self.document.problem(path, message, hint=hint, key=key))
@@ -161,9 +172,11 @@ class Checker:
                 )
 
     def _declared_steps(self) -> set[str]:
-        data = self.document.data if isinstance(self.document.data, Mapping) else {}
-        steps = data.get("steps")
-        return {str(name) for name in steps} if isinstance(steps, Mapping) else set()
+        if self._declared is None:
+            data = self.document.data if isinstance(self.document.data, Mapping) else {}
+            steps = data.get("steps")
+            self._declared = {str(name) for name in steps} if isinstance(steps, Mapping) else set()
+        return self._declared
 
     def after(self, name: str, step: Step) -> None:
         for index, other in enumerate(step.after):
@@ -180,11 +193,8 @@ class Checker:
                 self.fail(["steps", name, "after", index], f"step `{name}` cannot run after itself")
 
     def cycles(self) -> None:
-        graph = StepGraph(self.pipeline.steps)
         # A step naming itself is reported by the reference checks already.
-        for name, deps in list(graph.upstream.items()):
-            graph.upstream[name] = tuple(d for d in deps if d != name)
-        found = graph.find_cycle()
+        found = self.graph.find_cycle(ignore_self=True)
         if found:
             # find_cycle walks from a step to what it needs; show it the way data flows.
             cycle = list(reversed(found))
@@ -212,13 +222,8 @@ class Checker:
             return
         try:
             module, _ = split_path(step.run)
-            check_allowed(
-                module,
-                step.run,
-                project_dir=self.pipeline.project_dir,
-                allow=self.pipeline.allow_imports,
-            )
-            signature = signature_of(step.run)
+            spec = self.resolver.check_allowed(module, step.run, allow=self.pipeline.allow_imports)
+            signature = self.resolver.signature_of(step.run, spec)
         except ImportProblem as problem:
             self.fail([*path, "run"], problem.message, problem.hint)
             return

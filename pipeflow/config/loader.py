@@ -28,6 +28,7 @@ from pipeflow.errors import ConfigError, Problem
 from pipeflow.importing import use_project
 from pipeflow.model.pipeline import Pipeline
 from pipeflow.model.refs import unparse
+from pipeflow.plan.graph import StepGraph
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Loaded:
     document: Document
     params: dict[str, Any]  # merged; `${run.*}` defaults still to be filled by the run
     secrets: frozenset[str] = frozenset()  # params whose values came from the environment
+    graph: StepGraph | None = None  # the step graph the checks built, for the run to reuse
 
 
 def load(
@@ -87,12 +89,21 @@ def load(
         for problem in schema_found
         if problem.path.startswith("steps.") and problem.path.count(".") >= 2
     )
-    checker = Checker(pipeline, document, params=merged, check_code=check_code, skip_steps=skip)
+    graph = StepGraph(pipeline.steps)
+    checker = Checker(
+        pipeline, document, params=merged, check_code=check_code, skip_steps=skip, graph=graph
+    )
     problems += checker.run()
     problems = _without_repeats(problems, schema_found)
     if problems:
         raise ConfigError(_sorted(problems))
-    return Loaded(pipeline=pipeline, document=document, params=merged, secrets=frozenset(secrets))
+    return Loaded(
+        pipeline=pipeline,
+        document=document,
+        params=merged,
+        secrets=frozenset(secrets),
+        graph=graph,
+    )
 
 
 def _params_schema_problems(

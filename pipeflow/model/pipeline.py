@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from pipeflow.model.refs import Ref, references
@@ -59,32 +60,43 @@ class Step:
     description: str | None = None
     tags: tuple[str, ...] = ()
 
-    def references(self) -> list[Ref]:
-        """Every `${...}` this step's values use."""
-        return [
+    # What a step references never changes (a Step is frozen and its values are not changed
+    # after it is built), yet the graph, the checks, the keys, the planner and the engine all
+    # ask: each is worked out once per Step. cached_property writes to the instance's
+    # __dict__ directly, so it works on a frozen dataclass; it takes no part in ==, hash, repr.
+
+    @cached_property
+    def _references(self) -> tuple[Ref, ...]:
+        return (
             *references(dict(self.inputs)),
             *references(self.foreach),
             *references(self.when),
             *references(dict(self.params)),
-        ]
+        )
+
+    @cached_property
+    def _value_upstream(self) -> tuple[str, ...]:
+        names: dict[str, None] = {}
+        for ref in self._references:
+            if ref.scope == "steps":
+                names[ref.step] = None
+        return tuple(names)
+
+    @cached_property
+    def _upstream(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self._value_upstream, *self.after)))
+
+    def references(self) -> list[Ref]:
+        """Every `${...}` this step's values use."""
+        return list(self._references)
 
     def upstream(self) -> tuple[str, ...]:
         """The steps this one depends on: those whose values it uses, then `after`."""
-        names: dict[str, None] = {}
-        for ref in self.references():
-            if ref.scope == "steps":
-                names[ref.step] = None
-        for name in self.after:
-            names[name] = None
-        return tuple(names)
+        return self._upstream
 
     def value_upstream(self) -> tuple[str, ...]:
         """The steps whose values this step consumes (not `after`-only)."""
-        names: dict[str, None] = {}
-        for ref in self.references():
-            if ref.scope == "steps":
-                names[ref.step] = None
-        return tuple(names)
+        return self._value_upstream
 
     @property
     def parts(self) -> tuple[str, ...]:

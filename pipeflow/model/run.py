@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+ALL = "*"  # `--force` without a step name: every step (the CLI, the planner and the API share it)
+
 
 class StepState(str, enum.Enum):
     """Where a step stands in a run."""

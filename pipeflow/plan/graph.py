@@ -43,8 +43,8 @@ class StepGraph:
                 raise CycleError(self.find_cycle() or []) from None
         return self._order
 
-    def find_cycle(self) -> list[str] | None:
-        """One cycle as `[a, b, a]`, or None."""
+    def find_cycle(self, *, ignore_self: bool = False) -> list[str] | None:
+        """One cycle as `[a, b, a]`, or None; `ignore_self`: a step needing itself is none."""
         visiting: dict[str, int] = {}
         stack: list[str] = []
         done: set[str] = set()
@@ -60,6 +60,8 @@ class StepGraph:
                     visiting[node] = len(stack)
                     stack.append(node)
                 deps = self.upstream[node]
+                if ignore_self and node in deps:
+                    deps = tuple(dep for dep in deps if dep != node)
                 if index < len(deps):
                     work.append((node, index + 1))
                     dep = deps[index]

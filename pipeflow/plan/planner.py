@@ -25,11 +25,20 @@ from pipeflow.cache.keys import data_version as stored_version
 from pipeflow.cache.results import ResultCache
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, references, resolve
-from pipeflow.model.run import Action, Decision
+from pipeflow.model.run import ALL, Action, Decision
 from pipeflow.plan.graph import StepGraph
 from pipeflow.storage import Manifest
 
-ALL = "*"  # `--force` without a step name
+__all__ = [
+    "ALL",
+    "READS_OTHER_RESULTS",
+    "CachePolicy",
+    "Planner",
+    "Selection",
+    "static_when",
+    "truthy",
+]
+
 READS_OTHER_RESULTS = ("pipeflow.read", "pipeflow:read", "pipeflow.builtin.read")
 
 

@@ -36,6 +36,16 @@ def test_cycle_is_found_and_printed_as_a_chain() -> None:
         graph.order()
 
 
+def test_a_step_needing_itself_can_be_left_out_of_the_cycle_search() -> None:
+    graph = StepGraph(steps(a=["a"], b=["a", "b"], c=["b", "d"], d=["c"]))
+    assert graph.find_cycle() == ["a", "a"]
+    cycle = graph.find_cycle(ignore_self=True)
+    assert cycle is not None
+    assert set(cycle) == {"c", "d"}
+    assert graph.upstream["b"] == ("a", "b")  # the graph itself is left as it is
+    assert StepGraph(steps(a=["a"], b=["b", "a"])).find_cycle(ignore_self=True) is None
+
+
 def test_no_cycle_in_a_long_chain() -> None:
     chain = {f"s{i}": [f"s{i - 1}"] if i else [] for i in range(5000)}
     graph = StepGraph(steps(**chain))
