@@ -95,7 +95,7 @@ class Engine:
         self._lock = threading.Lock()
         self.outcomes: dict[str, StepOutcome] = {}
         self._stopping = False  # a step failed: start nothing new (unless keep_going)
-        self._capture = OutputCapture(self._on_output)
+        self._capture = OutputCapture(settings.run_id, self._on_output)
         self._position: dict[str, int] = {}
         self._waiting_on: dict[str, int] = {}
         self._ready: list[tuple[int, str]] = []

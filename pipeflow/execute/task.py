@@ -91,7 +91,7 @@ def execute(task: Task, notify: Notify | None = None) -> TaskResult:
     if task.stored is not None:
         return _load(task, started)
     attempt = 0
-    with working_for(task.step):
+    with working_for(task.run_id, task.step):
         while True:
             attempt += 1
             try:
@@ -173,7 +173,7 @@ def _call_with_timeout(task: Task, function: Callable[..., Any]) -> Any:
     box: dict[str, Any] = {}
 
     def target() -> None:
-        with working_for(task.step):
+        with working_for(task.run_id, task.step):
             try:
                 box["value"] = function(**task.inputs)
             except BaseException as error:

@@ -348,3 +348,40 @@ def test_unknown_executor_on_the_api_is_a_config_error(make_project: ProjectFact
     )
     with pytest.raises(pipeflow.ConfigError, match="not available"):
         pipeflow.load(config).run(executor="dask")
+
+
+def test_two_runs_at_once_keep_their_output_apart(make_project: ProjectFactory) -> None:
+    import threading
+
+    config = make_project(
+        """
+        name: demo
+        results: {persist: false}
+        params: {text: a}
+        steps:
+          shout: {run: mysteps.shout, inputs: {text: "${params.text}"}}
+        """,
+        mysteps=STEPS.replace(
+            "def shout(text: str) -> str:",
+            "def shout(text: str) -> str:\n    import time\n    time.sleep(0.2)",
+        ),
+    )
+    pipe = pipeflow.load(config)
+    seen: dict[str, list[str]] = {"a": [], "b": []}
+
+    def run(text: str) -> None:
+        def collect(event: Event) -> None:
+            if isinstance(event, StepOutput) and event.stream == "stdout":
+                seen[text].append(event.text)
+
+        pipe.run(params={"text": text}, subscribers=[collect])
+
+    threads = [threading.Thread(target=run, args=(t,)) for t in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == {"a": ["saying a"], "b": ["saying b"]}
+    import sys
+
+    assert type(sys.stdout).__name__ != "_Router"  # put back once both runs ended
