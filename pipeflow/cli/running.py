@@ -56,6 +56,13 @@ def selection_options(function: Any) -> Any:
 @click.option("--frozen", is_flag=True, help="fail (exit 3) if any step would have to run")
 @click.option("-v", "--verbose", count=True, help=VERBOSITY_HELP)
 @click.option("-q", "--quiet", is_flag=True, help=VERBOSITY_HELP)
+@click.option(
+    "--log-format",
+    type=click.Choice(["auto", "plain", "json"]),
+    default="auto",
+    show_default=True,
+    help="auto: live progress on a terminal, one plain line per event otherwise",
+)
 def run(
     config: Path,
     param_files: tuple[Path, ...],
@@ -74,10 +81,11 @@ def run(
     frozen: bool,
     verbose: int,
     quiet: bool,
+    log_format: str,
 ) -> None:
     """Validate CONFIG, then run its steps (taking what is up to date from the cache)."""
     from pipeflow.api import load
-    from pipeflow.report.console import NORMAL, QUIET, VERBOSE, ConsoleReporter
+    from pipeflow.report.console import NORMAL, QUIET, VERBOSE
     from pipeflow.report.drawing import plan_table
 
     pipeline = load(
@@ -99,7 +107,7 @@ def run(
         click.echo(plan_table(pipeline.plan(**selection)), nl=False)
         return
     verbosity = QUIET if quiet else VERBOSE if verbose else NORMAL
-    reporter = ConsoleReporter(sys.stdout, verbosity=verbosity)
+    reporter = make_reporter(log_format, verbosity)
     result = pipeline.run(
         executor=executor,
         workers=workers,
@@ -157,3 +165,18 @@ def validate(
     else:
         noun = "step" if steps == 1 else "steps"
         click.echo(f"{config}: pipeline `{loaded.pipeline.name}` is valid ({steps} {noun})")
+
+
+def make_reporter(log_format: str, verbosity: int) -> Any:
+    """The subscriber that shows a run: live on a terminal, plain lines, or JSON lines."""
+    from pipeflow.report.console import NORMAL, ConsoleReporter
+
+    if log_format == "json":
+        from pipeflow.report.jsonlines import JsonLinesReporter
+
+        return JsonLinesReporter(sys.stdout)
+    if log_format == "auto" and verbosity == NORMAL and sys.stdout.isatty():
+        from pipeflow.report.live import LiveReporter
+
+        return LiveReporter(sys.stdout)
+    return ConsoleReporter(sys.stdout, verbosity=verbosity)

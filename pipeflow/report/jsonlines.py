@@ -1,0 +1,35 @@
+"""`--log-format json`: one JSON object per event, for machines."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict, is_dataclass
+from enum import Enum
+from typing import Any, TextIO
+
+from pipeflow.model.events import Event
+
+
+class JsonLinesReporter:
+    """Writes each event as a JSON line: `{"event": "StepFinished", ...}`."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stdout
+
+    def __call__(self, event: Event) -> None:
+        document = {"event": type(event).__name__, **_plain(event)}
+        self.stream.write(json.dumps(document, default=_default) + "\n")
+        self.stream.flush()
+
+
+def _plain(value: Any) -> dict[str, Any]:
+    return asdict(value) if is_dataclass(value) and not isinstance(value, type) else {}
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return repr(value)

@@ -1,0 +1,59 @@
+"""The run's displays: live progress on a terminal, and JSON lines for machines."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import pipeflow
+from pipeflow.report.jsonlines import JsonLinesReporter
+from pipeflow.report.live import LiveReporter
+from tests.conftest import ProjectFactory
+
+STEPS = """
+def make(count: int) -> list:
+    print("making", count)
+    return list(range(count))
+
+def boom(values: list) -> int:
+    raise ValueError("no good")
+"""
+
+CONFIG = """
+name: shown
+results: {persist: false}
+steps:
+  make: {run: mysteps.make, inputs: {count: 3}}
+  boom: {run: mysteps.boom, inputs: {values: "${steps.make}"}}
+"""
+
+
+def test_live_progress_on_a_terminal(make_project: ProjectFactory) -> None:
+    config = make_project(CONFIG, mysteps=STEPS)
+    screen = io.StringIO()
+    run = pipeflow.load(config).run(subscribers=[LiveReporter(screen, force_terminal=True)])
+    assert not run.ok
+    raw = screen.getvalue()
+    assert "\x1b[" in raw  # colours and cursor moves: it drew for a terminal
+    text = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", raw)
+    assert "make | making 3" in text
+    assert "boom failed" in text
+    assert "ValueError: no good" in text
+    # The summary table at the end names each step and its state.
+    assert "✔ done" in text
+    assert "✘ failed" in text
+
+
+def test_json_lines_for_machines(make_project: ProjectFactory) -> None:
+    config = make_project(CONFIG, mysteps=STEPS)
+    out = io.StringIO()
+    pipeflow.load(config).run(subscribers=[JsonLinesReporter(out)])
+    events = [json.loads(line) for line in out.getvalue().splitlines()]
+    kinds = [event["event"] for event in events]
+    assert kinds[0] == "RunStarted"
+    assert kinds[-1] == "RunFinished"
+    finished = [e["outcome"] for e in events if e["event"] == "StepFinished"]
+    assert {f["step"]: f["state"] for f in finished} == {"make": "done", "boom": "failed"}
+    output = [e for e in events if e["event"] == "StepOutput"]
+    assert output[0]["text"] == "making 3"
