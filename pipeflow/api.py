@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.config.loader import Loaded
@@ -24,6 +24,9 @@ from pipeflow.plan.graph import StepGraph
 from pipeflow.plan.planner import ALL, CachePolicy, Planner, Selection
 from pipeflow.plan.prepare import prepare
 from pipeflow.storage import Manifest
+
+if TYPE_CHECKING:
+    from pipeflow.history import Recorder
 
 Subscriber = Callable[[Event], None]
 
@@ -270,11 +273,15 @@ class Pipeline:
         until: str | None = None,
         frozen: bool = False,
         subscribers: Sequence[Subscriber] = (),
+        trigger: str = "manual",
+        history: bool = True,
     ) -> Run:
         """Run the pipeline; step failures show in `run.ok`, Ctrl-C raises Interrupted.
 
         `force` names steps to run whatever the cache holds (and all after them); pass
-        `force=[pipeflow.api.ALL]` for every step.
+        `force=[pipeflow.api.ALL]` for every step. The run is recorded in the history beside
+        the config (or under $PIPEFLOW_HOME) unless `history=False`; `trigger` says what
+        started it: manual, schedule or ci.
         """
         target = self.with_params(params, param_files=param_files, param_options=param_options)
         if target is not self:
@@ -290,6 +297,8 @@ class Pipeline:
                 until=until,
                 frozen=frozen,
                 subscribers=subscribers,
+                trigger=trigger,
+                history=history,
             )
         started = datetime.now().astimezone()
         context = _Context(new_run_id(started), started, self._loaded.params)
@@ -323,8 +332,13 @@ class Pipeline:
         except ExecutorUnavailable as error:
             raise ConfigError([Problem(message=str(error), path="executor.type")]) from None
 
+        listeners = list(subscribers)
+        recorder = self._recorder(trigger) if history else None
+        if recorder is not None:
+            listeners.append(recorder)
+
         def emit(event: Event) -> None:
-            for subscriber in subscribers:
+            for subscriber in listeners:
                 subscriber(event)
 
         engine = Engine(
@@ -336,11 +350,25 @@ class Pipeline:
             executor=runner,
             emit=emit,
         )
-        result = engine.run()
+        try:
+            result = engine.run()
+        finally:
+            if recorder is not None:
+                recorder.close()
         hashes.save()
         if result.interrupted:
             raise Interrupted(f"run {result.run_id} was interrupted; re-run to resume")
         return Run(self, result, context.params)
+
+    def _recorder(self, trigger: str) -> Recorder:
+        from pipeflow.history import Recorder
+
+        return Recorder(
+            self.definition.project_dir,
+            trigger=trigger,
+            config_path=self.definition.source,
+            config_hash=self.definition.config_hash,
+        )
 
 
 class _Context:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,7 @@ def run(
         keep_going=keep_going,
         frozen=frozen,
         subscribers=[reporter],
+        trigger="ci" if os.environ.get("CI", "").lower() in ("1", "true", "yes") else "manual",
         **selection,
     )
     if not result.ok:

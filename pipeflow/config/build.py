@@ -176,6 +176,7 @@ class Builder:
                     params=_mapping(item.get("params")),
                     start=_text(item.get("start")),
                     end=_text(item.get("end")),
+                    catch_up=item.get("catch_up") is True,
                 )
             )
         return found

@@ -133,6 +133,7 @@ class Schedule:
     params: Mapping[str, Any] = field(default_factory=dict)
     start: str | None = None
     end: str | None = None
+    catch_up: bool = False  # after downtime, run once for missed fires (never a burst)
 
 
 @dataclass(frozen=True)

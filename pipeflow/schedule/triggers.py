@@ -1,10 +1,111 @@
-"""Checking cron expressions and time zones; computing fire times comes with `serve`."""
+"""Triggers: when a schedule fires, for `pipeflow schedule` now and `pipeflow serve` later.
+
+`trigger_for(schedule)` turns a `model.pipeline.Schedule` into a `Trigger`, whose
+`next_after(moment)` is the first fire strictly after an aware moment (None once `end` has
+passed). Cron expressions are read on the wall clock of the schedule's `timezone` (UTC by
+default) under the daylight-saving rules of `zones.py`; intervals count elapsed time from
+`start`, or from an anchor the caller passes. Also here: the checks `config` runs on a
+schedule's cron expression and time zone.
+"""
 
 from __future__ import annotations
 
 import functools
 import zoneinfo
+from datetime import datetime, timedelta
 from difflib import get_close_matches
+from typing import Protocol
+
+from pipeflow.model.pipeline import Schedule
+from pipeflow.schedule.cron import CronTrigger
+from pipeflow.schedule.interval import IntervalTrigger, duration_text
+from pipeflow.schedule.zones import aware, parse_moment, zone_for
+
+__all__ = [
+    "CRON_HINT",
+    "CronTrigger",
+    "IntervalTrigger",
+    "Trigger",
+    "cron_problem",
+    "describe",
+    "next_at_or_after",
+    "next_times",
+    "timezone_problem",
+    "trigger_for",
+]
+
+
+class Trigger(Protocol):
+    """When a schedule fires. Both kinds are frozen dataclasses, safe to share."""
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The schedule's time zone: fire times are returned in it."""
+        ...
+
+    def next_after(self, moment: datetime) -> datetime | None:
+        """The first fire strictly after the aware `moment`, or None when there is none."""
+        ...
+
+
+def trigger_for(schedule: Schedule, *, anchor: datetime | None = None) -> Trigger:
+    """The trigger of a validated schedule.
+
+    `anchor` is where an interval without `start` counts from (`serve` passes the moment it
+    starts; the anchor itself is a fire time); it is ignored when the schedule has `start`
+    and for cron. Raises ValueError for a schedule validation would have refused, or for an
+    interval without `start` and without an anchor.
+    """
+    zone = zone_for(schedule.timezone)
+    start = parse_moment(schedule.start, zone) if schedule.start else None
+    end = parse_moment(schedule.end, zone) if schedule.end else None
+    if schedule.cron is not None:
+        problem = cron_problem(schedule.cron)
+        if problem:
+            raise ValueError(problem)
+        return CronTrigger(" ".join(schedule.cron.split()), zone, start=start, end=end)
+    if schedule.interval is None:
+        raise ValueError("a schedule needs `cron` or `interval`")
+    if start is None:
+        if anchor is None:
+            raise ValueError(
+                "an interval without `start` counts from an anchor: pass `anchor=` "
+                "(for `serve`, the moment it starts)"
+            )
+        start = aware(anchor, "anchor")
+    return IntervalTrigger(schedule.interval, start, zone, end=end)
+
+
+def next_times(trigger: Trigger, after: datetime, count: int) -> list[datetime]:
+    """Up to `count` fire times strictly after `after`, in order (fewer once `end` is reached)."""
+    found: list[datetime] = []
+    moment: datetime | None = aware(after)
+    while len(found) < count and moment is not None:
+        moment = trigger.next_after(moment)
+        if moment is not None:
+            found.append(moment)
+    return found
+
+
+def next_at_or_after(trigger: Trigger, moment: datetime) -> datetime | None:
+    """The first fire at `moment` or later (an interval's anchor is a fire time itself)."""
+    return trigger.next_after(aware(moment) - timedelta(microseconds=1))
+
+
+def describe(schedule: Schedule) -> str:
+    """One line for people: "cron `0 6 * * 1-5` in Europe/Berlin", "every 1h"."""
+    if schedule.cron is not None:
+        text = f"cron `{schedule.cron}` in {schedule.timezone or 'UTC'}"
+    else:
+        text = f"every {duration_text(schedule.interval or 0)}"
+        if schedule.timezone:
+            text += f" ({schedule.timezone})"
+    if schedule.start:
+        text += f", from {schedule.start}"
+    if schedule.end:
+        text += f", until {schedule.end}"
+    return text
+
 
 CRON_HINT = (
     "5 fields: minute (0-59), hour (0-23), day of month (1-31), month (1-12), "

@@ -263,6 +263,7 @@ def test_nested_sections_have_their_keys() -> None:
         "txt",
     ]
     assert sorted(definitions["schedule"]["properties"]) == [
+        "catch_up",
         "cron",
         "end",
         "interval",

@@ -1,0 +1,274 @@
+"""`pipeflow runs [show ID | prune]` and `pipeflow logs ID`: the run history.
+
+The database is `--home DIR`, else `$PIPEFLOW_HOME`, else `.pipeflow/` beside CONFIG (for
+`runs CONFIG`) or in the current folder.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from pipeflow.cli.main import cli
+from pipeflow.errors import UsageError
+from pipeflow.model.durations import format_duration
+
+if TYPE_CHECKING:
+    from pipeflow.history import History, RunRecord, StepRecord
+
+# The run states, spelled out here so that `pipeflow --help` does not import the history.
+RUN_STATES = ("running", "succeeded", "failed", "interrupted")
+HOME_HELP = (
+    "the folder holding runs.db [default: $PIPEFLOW_HOME, else .pipeflow/ beside CONFIG or in "
+    "the current folder]"
+)
+
+
+def home_option(function: Any) -> Any:
+    return click.option(
+        "--home",
+        type=click.Path(file_okay=False, path_type=Path),
+        metavar="DIR",
+        help=HOME_HELP,
+    )(function)
+
+
+class RunsGroup(click.Group):
+    """`runs [CONFIG]` lists runs; `show` and `prune` are its subcommands.
+
+    A group's optional argument would swallow the subcommand's name (`runs show ID` would read
+    `show` as CONFIG), so CONFIG is taken out of the arguments here, unless it names a command.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        config: str | None = None
+        index = self._first_positional(ctx, args)
+        if index is not None and args[index] not in self.commands:
+            config = args[index]
+            args = args[:index] + args[index + 1 :]
+        rest = super().parse_args(ctx, args)
+        ctx.params["config"] = Path(config) if config is not None else None
+        return rest
+
+    def _first_positional(self, ctx: click.Context, args: Sequence[str]) -> int | None:
+        takes_value: set[str] = set()
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option) and not param.is_flag and not param.count:
+                takes_value.update(param.opts)
+        skip = False
+        for index, arg in enumerate(args):
+            if skip:
+                skip = False
+            elif arg == "--":
+                return index + 1 if index + 1 < len(args) else None
+            elif arg.startswith("-") and arg != "-":
+                skip = arg in takes_value  # `--last 5`; `--last=5` is one argument
+            else:
+                return index
+        return None
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        pieces = super().collect_usage_pieces(ctx)
+        return [*pieces[:1], "[CONFIG]", *pieces[1:]]
+
+
+@cli.group(
+    cls=RunsGroup,
+    invoke_without_command=True,
+    subcommand_metavar="[COMMAND [ARGS]...]",
+)
+@click.option("--pipeline", metavar="NAME", help="only the runs of this pipeline")
+@click.option("--state", type=click.Choice(RUN_STATES), help="only the runs in this state")
+@click.option("--last", type=click.IntRange(min=1), metavar="N", help="only the newest N runs")
+@home_option
+@click.pass_context
+def runs(
+    ctx: click.Context,
+    pipeline: str | None,
+    state: str | None,
+    last: int | None,
+    home: Path | None,
+    config: Path | None = None,
+) -> None:
+    """List recorded runs, newest first (of CONFIG's project when given).
+
+    `pipeflow runs show ID` shows one run; `pipeflow runs prune --keep N` deletes old ones.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    with _open(ctx, home) as history:
+        records = history.runs(
+            pipeline=pipeline,
+            state=state,
+            last=last,
+            config=config if config is not None and config.is_file() else None,
+        )
+        if not records:
+            click.echo(f"no runs recorded in {history.path}")
+            return
+        click.echo(runs_table(records), nl=False)
+
+
+@runs.command()
+@click.argument("run_id", metavar="ID")
+@click.option("--traceback", "tracebacks", is_flag=True, help="show the traceback of failures")
+@home_option
+@click.pass_context
+def show(ctx: click.Context, run_id: str, tracebacks: bool, home: Path | None) -> None:
+    """Show one run: its params and each step's state, reason, attempts and results.
+
+    ID may be the start of a run's id, when only one run starts that way.
+    """
+    with _open(ctx, home) as history:
+        record = history.run(run_id)
+    click.echo(run_details(record, tracebacks=tracebacks), nl=False)
+
+
+@runs.command()
+@click.option(
+    "--keep",
+    type=click.IntRange(min=0),
+    required=True,
+    metavar="N",
+    help="how many of the newest runs to keep",
+)
+@click.option("--vacuum", is_flag=True, help="give the freed space back to the file system")
+@home_option
+@click.pass_context
+def prune(ctx: click.Context, keep: int, vacuum: bool, home: Path | None) -> None:
+    """Delete all but the newest N runs, with their steps and logs."""
+    with _open(ctx, home) as history:
+        deleted = history.prune(keep, vacuum=vacuum)
+        path = history.path
+    noun = "run" if deleted == 1 else "runs"
+    click.echo(f"deleted {deleted} {noun} from {path}; kept the newest {keep}")
+
+
+@cli.command()
+@click.argument("run_id", metavar="ID")
+@click.option("--step", metavar="STEP", help="only what this step printed")
+@click.option("-f", "--follow", is_flag=True, help="keep printing new lines until the run ends")
+@home_option
+@click.pass_context
+def logs(
+    ctx: click.Context, run_id: str, step: str | None, follow: bool, home: Path | None
+) -> None:
+    """Print what the steps of run ID printed and logged, each line after its step's name."""
+    with _open(ctx, home) as history:
+        lines = history.follow(run_id, step) if follow else iter(history.logs(run_id, step))
+        for line in lines:
+            click.echo(f"{line.step} | {line.text}")
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _open(ctx: click.Context, home: Path | None) -> History:
+    """The history the options point at: --home, $PIPEFLOW_HOME, CONFIG's folder, or here."""
+    from pipeflow.history import open_history
+
+    config: Path | None = None
+    context: click.Context | None = ctx
+    while context is not None:  # `runs --home X show ID` and `runs CONFIG show ID` work too
+        if home is None:
+            home = context.params.get("home")
+        if config is None:
+            config = context.params.get("config")
+        context = context.parent
+    folder: Path | None = None
+    if config is not None:
+        if not config.exists():
+            raise UsageError(f"no such config or folder: {config}")
+        folder = config if config.is_dir() else config.parent
+    return open_history(folder, home=home)
+
+
+def runs_table(records: Sequence[RunRecord]) -> str:
+    """The table `pipeflow runs` prints."""
+    header = [
+        "ID",
+        "PIPELINE",
+        "STATE",
+        "TRIGGER",
+        "STARTED",
+        "DURATION",
+        "DONE",
+        "CACHED",
+        "FAILED",
+    ]
+    rows = [
+        [
+            record.id,
+            record.pipeline,
+            record.state,
+            record.trigger,
+            record.started.isoformat(timespec="seconds"),
+            format_duration(record.duration) if record.duration is not None else "-",
+            str(record.done),
+            str(record.cached),
+            str(record.failed),
+        ]
+        for record in records
+    ]
+    return _table([header, *rows])
+
+
+def run_details(record: RunRecord, *, tracebacks: bool = False) -> str:
+    """What `pipeflow runs show` prints."""
+    fields = [
+        ("run", record.id),
+        ("pipeline", record.pipeline),
+        ("state", record.state),
+        ("trigger", record.trigger),
+        ("started", record.started.isoformat(timespec="seconds")),
+    ]
+    if record.finished is not None:
+        fields.append(("finished", record.finished.isoformat(timespec="seconds")))
+    if record.duration is not None:
+        fields.append(("duration", format_duration(record.duration)))
+    if record.config_path:
+        fields.append(("config", record.config_path))
+    if record.config_hash:
+        fields.append(("config hash", record.config_hash))
+    width = max(len(name) for name, _ in fields)
+    lines = [f"{name.ljust(width)}  {value}" for name, value in fields]
+    lines.append("params" + ("" if record.params else "  (none)"))
+    for key, value in sorted(record.params.items()):
+        lines.append(f"  {key}: {json.dumps(value, default=str)}")
+    lines.append("steps" + ("" if record.steps else "  (none)"))
+    rows = [_step_row(step) for step in record.steps]
+    table = _table(rows).splitlines() if rows else []
+    for step, row in zip(record.steps, table, strict=True):
+        lines.append("  " + row)
+        for location in step.locations:
+            lines.append(f"      stored {location}")
+        if step.error:
+            lines.extend("      " + text for text in f"error: {step.error}".splitlines())
+        if tracebacks and step.traceback:
+            lines.extend("      " + text for text in step.traceback.rstrip().splitlines())
+    return "\n".join(lines) + "\n"
+
+
+def _step_row(step: StepRecord) -> list[str]:
+    if step.cached:
+        attempts = "cache hit"
+    elif step.attempts:
+        attempts = f"{step.attempts} attempt" + ("s" if step.attempts > 1 else "")
+    else:
+        attempts = "-"
+    duration = format_duration(step.duration) if step.duration else "-"
+    return [step.step, step.state, duration, attempts, step.reason]
+
+
+def _table(rows: Sequence[Sequence[str]]) -> str:
+    """Left-aligned columns two spaces apart; the last column is not padded."""
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=False)]
+        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    return "\n".join(lines) + "\n"

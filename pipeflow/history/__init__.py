@@ -1,0 +1,69 @@
+"""Run history: every run, its steps and what they printed, in an embedded SQLite database.
+
+`Recorder` is the event subscriber that writes a run as it goes; `open_history()` returns a
+`History` to list, show, follow and prune runs. The database is `.pipeflow/runs.db` beside the
+config, or `$PIPEFLOW_HOME/runs.db`. A broken history never fails a run: it is reported once, as
+a `HistoryWarning`, and the run goes on unrecorded.
+"""
+
+from __future__ import annotations
+
+from pipeflow.history.database import (
+    BUSY_TIMEOUT,
+    DB_NAME,
+    HOME_ENV,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    HistoryError,
+    HistoryWarning,
+    connect,
+    database_path,
+    history_home,
+    migrate,
+    schema_version,
+)
+from pipeflow.history.query import (
+    History,
+    LogLine,
+    RunRecord,
+    StepRecord,
+    UnknownRun,
+    UnknownStep,
+    open_history,
+)
+from pipeflow.history.recorder import (
+    DEFAULT_MAX_OUTPUT,
+    RUN_STATES,
+    TRIGGERS,
+    Recorder,
+    record_skipped_fire,
+    truncation_marker,
+)
+
+__all__ = [
+    "BUSY_TIMEOUT",
+    "DB_NAME",
+    "DEFAULT_MAX_OUTPUT",
+    "HOME_ENV",
+    "MIGRATIONS",
+    "RUN_STATES",
+    "SCHEMA_VERSION",
+    "TRIGGERS",
+    "History",
+    "HistoryError",
+    "HistoryWarning",
+    "LogLine",
+    "Recorder",
+    "RunRecord",
+    "StepRecord",
+    "UnknownRun",
+    "UnknownStep",
+    "connect",
+    "database_path",
+    "history_home",
+    "migrate",
+    "open_history",
+    "record_skipped_fire",
+    "schema_version",
+    "truncation_marker",
+]

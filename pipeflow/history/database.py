@@ -1,0 +1,220 @@
+"""The history database: where it lives, how it is opened, and how its schema is upgraded.
+
+One SQLite file, `runs.db`, in `.pipeflow/` beside the config or in `$PIPEFLOW_HOME`. WAL mode
+lets readers (`pipeflow runs`, `pipeflow logs --follow`) read while a run writes; a busy timeout
+makes concurrent writers wait for each other instead of failing. A connection is used by the
+thread that opened it only.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from pipeflow.errors import PipeflowError
+
+DB_NAME = "runs.db"
+HOME_ENV = "PIPEFLOW_HOME"
+BUSY_TIMEOUT = 30.0  # seconds a writer waits for another one before giving up
+APPLICATION = "pipeflow"
+
+
+class HistoryWarning(UserWarning):
+    """The history could not record a run; the run itself goes on."""
+
+
+class HistoryError(PipeflowError):
+    """The history could not be read (a damaged or foreign file, a newer schema, ...)."""
+
+    exit_code = 1
+
+
+def history_home(
+    folder: str | os.PathLike[str] | None = None, *, home: str | os.PathLike[str] | None = None
+) -> Path:
+    """The folder holding `runs.db`: `home`, else `$PIPEFLOW_HOME`, else `FOLDER/.pipeflow`.
+
+    `folder` is the project folder (the config's folder); it defaults to the current one.
+    """
+    if home is not None and str(home):
+        return Path(home).expanduser().absolute()
+    env = os.environ.get(HOME_ENV)
+    if env:
+        return Path(env).expanduser().absolute()
+    base = Path(folder) if folder is not None else Path.cwd()
+    return (base / ".pipeflow").absolute()
+
+
+def database_path(
+    folder: str | os.PathLike[str] | None = None, *, home: str | os.PathLike[str] | None = None
+) -> Path:
+    """Where the history database is (see `history_home`)."""
+    return history_home(folder, home=home) / DB_NAME
+
+
+# -- migrations ------------------------------------------------------------------------------
+# MIGRATIONS[n] upgrades a database from schema version n to n + 1 (version 0: an empty file).
+# Each runs inside the one transaction that also records the new version, so a database is
+# never left half-upgraded. Append new steps; never edit a released one.
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def _create_v1(conn: sqlite3.Connection) -> None:
+    """The first schema: runs, their steps, and what the steps printed."""
+    conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    conn.execute("INSERT INTO meta (key, value) VALUES ('application', ?)", (APPLICATION,))
+    conn.execute(
+        """CREATE TABLE runs (
+            id TEXT PRIMARY KEY,
+            pipeline TEXT NOT NULL,
+            config_path TEXT,
+            config_hash TEXT,
+            params TEXT NOT NULL DEFAULT '{}',
+            trigger TEXT NOT NULL,
+            state TEXT NOT NULL,
+            started TEXT NOT NULL,
+            finished TEXT,
+            duration REAL
+        )"""
+    )
+    conn.execute(
+        """CREATE TABLE steps (
+            run_id TEXT NOT NULL,
+            step TEXT NOT NULL,
+            position INTEGER NOT NULL DEFAULT 0,
+            state TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            duration REAL,
+            cached INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            traceback TEXT,
+            locations TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (run_id, step)
+        )"""
+    )
+    conn.execute(
+        """CREATE TABLE logs (
+            id INTEGER PRIMARY KEY,
+            run_id TEXT NOT NULL,
+            step TEXT NOT NULL,
+            stream TEXT NOT NULL,
+            line INTEGER NOT NULL,
+            time REAL NOT NULL,
+            text TEXT NOT NULL
+        )"""
+    )
+    conn.execute("CREATE INDEX logs_run_step ON logs (run_id, step)")
+
+
+def _v1_to_v2(conn: sqlite3.Connection) -> None:
+    """Order runs by the instant they started (the text of times in other offsets does not sort)."""
+    conn.execute("ALTER TABLE runs ADD COLUMN started_at REAL")
+    conn.execute("UPDATE runs SET started_at = (julianday(started) - 2440587.5) * 86400.0")
+    conn.execute("CREATE INDEX runs_started ON runs (started_at)")
+    conn.execute("CREATE INDEX runs_pipeline ON runs (pipeline, started_at)")
+
+
+MIGRATIONS: list[Migration] = [_create_v1, _v1_to_v2]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(conn: sqlite3.Connection, path: Path | str = "") -> int:
+    """The schema version of an open database: 0 when empty; HistoryError when not ours."""
+    tables = sorted(
+        row[0]
+        for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        if not str(row[0]).startswith("sqlite_")
+    )
+    if not tables:
+        return 0
+    foreign = HistoryError(
+        f"{path or 'the database'} is not a pipeflow history "
+        f"(it holds the tables {', '.join(tables[:5])}{', ...' if len(tables) > 5 else ''}); "
+        f"move it away or point {HOME_ENV} elsewhere"
+    )
+    if "meta" not in tables:
+        raise foreign
+    try:
+        rows = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    except sqlite3.Error:
+        raise foreign from None
+    if rows.get("application") != APPLICATION:
+        raise foreign
+    try:
+        return int(rows.get("schema_version", 1))
+    except (TypeError, ValueError):
+        raise foreign from None
+
+
+def migrate(
+    conn: sqlite3.Connection, path: Path | str = "", *, target: int = SCHEMA_VERSION
+) -> int:
+    """Bring the schema up to `target`, in one transaction; returns the version found before."""
+    found = schema_version(conn, path)
+    if found > SCHEMA_VERSION:
+        raise HistoryError(
+            f"{path or 'the history'} was written by a newer pipeflow (schema version {found}, "
+            f"this one knows up to {SCHEMA_VERSION}); upgrade pipeflow to read it"
+        )
+    if found >= target:
+        return found
+    conn.execute("BEGIN IMMEDIATE")  # waits (busy timeout) while another process upgrades it
+    try:
+        found = schema_version(conn, path)  # someone else may have upgraded it meanwhile
+        for step in MIGRATIONS[found:target]:
+            step(conn)
+        if found < target:
+            conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                (str(target),),
+            )
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return found
+
+
+def _use_wal(conn: sqlite3.Connection, timeout: float) -> None:
+    """Switch to WAL once (it is a property of the file); retry while others hold locks."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
+
+
+def connect(
+    path: Path, *, timeout: float = BUSY_TIMEOUT, target: int = SCHEMA_VERSION
+) -> sqlite3.Connection:
+    """Open (creating if need be) and upgrade the history at `path`.
+
+    Raises sqlite3.Error, OSError (a folder that cannot be created) or HistoryError (a file that
+    is not a pipeflow history, or one from a newer pipeflow).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {max(0, int(timeout * 1000))}")
+        schema_version(conn, path)  # a damaged or foreign file fails here, before any write
+        _use_wal(conn, timeout)
+        conn.execute("PRAGMA synchronous = NORMAL")  # safe in WAL mode, and much faster
+        migrate(conn, path, target=target)
+    except BaseException:
+        conn.close()
+        raise
+    return conn

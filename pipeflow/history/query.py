@@ -1,0 +1,414 @@
+"""Reading the history: runs, one run with its steps, what steps printed, and pruning."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+from pipeflow.errors import PipeflowError, did_you_mean
+from pipeflow.history.database import BUSY_TIMEOUT, HistoryError, connect, database_path
+
+T = TypeVar("T")
+
+
+class UnknownRun(PipeflowError, KeyError):
+    """No run has this id (or the prefix given matches several)."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(message)
+
+    def __str__(self) -> str:  # KeyError would show the repr of its argument
+        return self.format()
+
+    def format(self) -> str:
+        text = f"error: {self.message}"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+
+class UnknownStep(UnknownRun):
+    """The run has no step of this name."""
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One step of a recorded run."""
+
+    step: str
+    state: str  # a StepState value: pending, running, done, cached, skipped, failed, not run
+    reason: str
+    attempts: int
+    duration: float | None
+    cached: bool
+    error: str | None
+    traceback: str | None
+    locations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One recorded run; `steps` is filled by `History.run()` only."""
+
+    id: str
+    pipeline: str
+    state: str  # running, succeeded, failed or interrupted
+    trigger: str  # manual, schedule or ci
+    started: datetime
+    finished: datetime | None
+    duration: float | None
+    config_path: str | None
+    config_hash: str | None
+    params: dict[str, Any]
+    done: int = 0
+    cached: int = 0
+    failed: int = 0
+    steps: tuple[StepRecord, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One line a step printed (stream stdout or stderr) or logged (stream log)."""
+
+    run_id: str
+    step: str
+    stream: str
+    line: int  # 1, 2, ... within the step, all streams together
+    time: datetime
+    text: str
+
+
+_RUN_COLUMNS = """
+    r.id, r.pipeline, r.state, r.trigger, r.started, r.finished, r.duration, r.config_path,
+    r.config_hash, r.params,
+    (SELECT count(*) FROM steps s WHERE s.run_id = r.id AND s.state = 'done'),
+    (SELECT count(*) FROM steps s WHERE s.run_id = r.id AND s.state = 'cached'),
+    (SELECT count(*) FROM steps s WHERE s.run_id = r.id AND s.state = 'failed')
+"""
+_NEWEST_FIRST = "ORDER BY r.started_at DESC, r.rowid DESC"
+
+
+def open_history(
+    folder: str | os.PathLike[str] | None = None,
+    *,
+    home: str | os.PathLike[str] | None = None,
+    timeout: float = BUSY_TIMEOUT,
+) -> History:
+    """The history of the project in `folder` (see `database_path` for where it lives).
+
+    A missing database reads as an empty history; nothing is created until a run is recorded.
+    """
+    return History(database_path(folder, home=home), timeout=timeout)
+
+
+class History:
+    """Queries on one history database; use it from the thread that opened it."""
+
+    def __init__(self, path: Path, *, timeout: float = BUSY_TIMEOUT) -> None:
+        self.path = path
+        self._conn: sqlite3.Connection | None = None
+        if path.exists():
+            self._conn = self._guard(lambda: connect(path, timeout=timeout))
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- queries --------------------------------------------------------------------------
+
+    def runs(
+        self,
+        pipeline: str | None = None,
+        state: str | None = None,
+        last: int | None = None,
+        *,
+        config: str | os.PathLike[str] | None = None,
+    ) -> list[RunRecord]:
+        """Recorded runs, newest first; `last` keeps the newest N.
+
+        `config` keeps the runs of that config file (and runs recorded without a config path).
+        """
+        conn = self._conn
+        if conn is None:
+            return []
+        where: list[str] = []
+        args: list[Any] = []
+        if pipeline is not None:
+            where.append("r.pipeline = ?")
+            args.append(pipeline)
+        if state is not None:
+            where.append("r.state = ?")
+            args.append(state)
+        if config is not None:
+            where.append("(r.config_path = ? OR r.config_path IS NULL)")
+            args.append(str(Path(config).resolve()))
+        sql = f"SELECT {_RUN_COLUMNS} FROM runs r"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " " + _NEWEST_FIRST
+        if last is not None:
+            sql += " LIMIT ?"
+            args.append(max(0, last))
+        rows = self._guard(lambda: conn.execute(sql, args).fetchall())
+        return [_run_record(row) for row in rows]
+
+    def run(self, run_id: str) -> RunRecord:
+        """One run with its steps (in plan order); `run_id` may be a unique prefix."""
+        conn = self._conn
+        full = self.resolve(run_id)
+        assert conn is not None  # resolve() found the run
+        row = self._guard(
+            lambda: conn.execute(
+                f"SELECT {_RUN_COLUMNS} FROM runs r WHERE r.id = ?", (full,)
+            ).fetchone()
+        )
+        if row is None:  # pruned meanwhile
+            raise UnknownRun(f"no run `{run_id}` in {self.path}")
+        steps = self._guard(
+            lambda: conn.execute(
+                "SELECT step, state, reason, attempts, duration, cached, error, traceback, "
+                "locations FROM steps WHERE run_id = ? ORDER BY position, step",
+                (full,),
+            ).fetchall()
+        )
+        return replace(_run_record(row), steps=tuple(_step_record(step) for step in steps))
+
+    def resolve(self, run_id: str) -> str:
+        """The full id of a run from its id or a unique prefix of it; UnknownRun otherwise."""
+        conn = self._conn
+        if conn is None:
+            raise UnknownRun(f"no run `{run_id}`: nothing is recorded in {self.path} yet")
+        exact = self._guard(
+            lambda: conn.execute("SELECT id FROM runs WHERE id = ?", (run_id,)).fetchone()
+        )
+        if exact is not None:
+            return str(exact[0])
+        matches: list[str] = []
+        if run_id:
+            matches = [
+                str(row[0])
+                for row in self._guard(
+                    lambda: conn.execute(
+                        "SELECT id FROM runs WHERE substr(id, 1, ?) = ? ORDER BY id LIMIT 6",
+                        (len(run_id), run_id),
+                    ).fetchall()
+                )
+            ]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            shown = ", ".join(matches[:5]) + (", ..." if len(matches) > 5 else "")
+            raise UnknownRun(f"`{run_id}` matches several runs: {shown}", "give more of the id")
+        recent = [
+            str(row[0])
+            for row in self._guard(
+                lambda: conn.execute(
+                    "SELECT id FROM runs ORDER BY started_at DESC, rowid DESC LIMIT 1000"
+                ).fetchall()
+            )
+        ]
+        hint = did_you_mean(run_id, recent) if recent else None
+        if hint is None:
+            hint = "`pipeflow runs` lists the recorded runs" if recent else None
+        raise UnknownRun(f"no run `{run_id}` in {self.path}", hint)
+
+    def logs(self, run_id: str, step: str | None = None) -> list[LogLine]:
+        """What the run's steps printed and logged, in the order it arrived."""
+        full = self.resolve(run_id)
+        if step is not None:
+            self._check_step(full, step)
+        return [line for _, line in self._lines(full, step, after=0)]
+
+    def follow(
+        self,
+        run_id: str,
+        step: str | None = None,
+        *,
+        poll: float = 0.25,
+        timeout: float | None = None,
+    ) -> Iterator[LogLine]:
+        """Yield the run's lines, then new ones as they come, until the run has finished.
+
+        Stops after `timeout` seconds when given (a run whose process was killed stays
+        `running` for ever).
+        """
+        full = self.resolve(run_id)
+        if step is not None:
+            self._check_step(full, step)
+        conn = self._conn
+        assert conn is not None
+        deadline = None if timeout is None else time.monotonic() + timeout
+        after = 0
+        while True:
+            # The state first: lines are committed before the run is marked finished, so once
+            # it reads finished, the query below sees every line.
+            row = self._guard(
+                lambda: conn.execute("SELECT state FROM runs WHERE id = ?", (full,)).fetchone()
+            )
+            for line_id, line in self._lines(full, step, after=after):
+                after = line_id
+                yield line
+            if row is None or row[0] != "running":
+                return
+            if deadline is not None and time.monotonic() >= deadline:
+                return
+            time.sleep(poll)
+
+    def prune(self, keep: int, *, vacuum: bool = False) -> int:
+        """Delete all but the newest `keep` runs, with their steps and logs; returns how many."""
+        if keep < 0:
+            raise ValueError(f"keep must be 0 or more, got {keep}")
+        conn = self._conn
+        if conn is None:
+            return 0
+        newest = f"SELECT r.id FROM runs r {_NEWEST_FIRST} LIMIT ?"
+
+        def delete() -> int:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                count = conn.execute(
+                    f"DELETE FROM runs WHERE id NOT IN ({newest})", (keep,)
+                ).rowcount
+                conn.execute("DELETE FROM steps WHERE run_id NOT IN (SELECT id FROM runs)")
+                conn.execute("DELETE FROM logs WHERE run_id NOT IN (SELECT id FROM runs)")
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            return int(count)
+
+        deleted = self._guard(delete)
+        if vacuum:
+            self._guard(lambda: conn.execute("VACUUM"))
+        return deleted
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _lines(self, run_id: str, step: str | None, *, after: int) -> Iterator[tuple[int, LogLine]]:
+        conn = self._conn
+        assert conn is not None
+        sql = "SELECT id, step, stream, line, time, text FROM logs WHERE run_id = ? AND id > ?"
+        args: list[Any] = [run_id, after]
+        if step is not None:
+            sql += " AND step = ?"
+            args.append(step)
+        rows = self._guard(lambda: conn.execute(sql + " ORDER BY id", args).fetchall())
+        for line_id, name, stream, line, when, text in rows:
+            yield (
+                int(line_id),
+                LogLine(
+                    run_id,
+                    str(name),
+                    str(stream),
+                    int(line),
+                    datetime.fromtimestamp(float(when), timezone.utc).astimezone(),
+                    str(text),
+                ),
+            )
+
+    def _check_step(self, run_id: str, step: str) -> None:
+        conn = self._conn
+        assert conn is not None
+        names = [
+            str(row[0])
+            for row in self._guard(
+                lambda: conn.execute(
+                    "SELECT step FROM steps WHERE run_id = ? ORDER BY position", (run_id,)
+                ).fetchall()
+            )
+        ]
+        if step not in names:
+            hint = did_you_mean(step, names) or (
+                f"its steps: {', '.join(names)}" if names else None
+            )
+            raise UnknownStep(f"run {run_id} has no step `{step}`", hint)
+
+    def _guard(self, action: Callable[[], T]) -> T:
+        """Run a query; a database error becomes a HistoryError that names the file."""
+        try:
+            return action()
+        except sqlite3.Error as error:
+            raise HistoryError(f"cannot read the history at {self.path}: {error}") from error
+        except OSError as error:
+            raise HistoryError(f"cannot open the history at {self.path}: {error}") from error
+
+
+def _run_record(row: tuple[Any, ...]) -> RunRecord:
+    (
+        run_id,
+        pipeline,
+        state,
+        trigger,
+        started,
+        finished,
+        duration,
+        config_path,
+        config_hash,
+        params,
+        done,
+        cached,
+        failed,
+    ) = row
+    try:
+        loaded = json.loads(params) if params else {}
+    except ValueError:
+        loaded = {}
+    return RunRecord(
+        id=str(run_id),
+        pipeline=str(pipeline),
+        state=str(state),
+        trigger=str(trigger),
+        started=datetime.fromisoformat(str(started)),
+        finished=datetime.fromisoformat(str(finished)) if finished else None,
+        duration=float(duration) if duration is not None else None,
+        config_path=config_path,
+        config_hash=config_hash,
+        params=loaded if isinstance(loaded, dict) else {},
+        done=int(done),
+        cached=int(cached),
+        failed=int(failed),
+    )
+
+
+def _step_record(row: tuple[Any, ...]) -> StepRecord:
+    step, state, reason, attempts, duration, cached, error, traceback, locations = row
+    try:
+        places = json.loads(locations) if locations else []
+    except ValueError:
+        places = []
+    return StepRecord(
+        step=str(step),
+        state=str(state),
+        reason=str(reason or ""),
+        attempts=int(attempts or 0),
+        duration=float(duration) if duration is not None else None,
+        cached=bool(cached),
+        error=error,
+        traceback=traceback,
+        locations=tuple(str(place) for place in places),
+    )

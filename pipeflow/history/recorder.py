@@ -1,0 +1,544 @@
+"""The Recorder: an event subscriber that writes each run into the history as it goes.
+
+The subscriber itself only turns events into rows and appends them to a list, which is cheap;
+a writer thread owns the connection and commits the rows in batches (every half second, when a
+batch is full, when a step finishes, and when the run finishes, which waits for the last write).
+So a slow or locked database never slows the run; only the end of the run waits for it.
+
+History is never a reason for a run to fail: whatever goes wrong with the database (locked for
+longer than the busy timeout, a damaged or foreign file, a read-only folder) stops the recording
+of that run and is reported once, as a HistoryWarning, from the thread that drives the run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import sqlite3
+import threading
+import time
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pipeflow.history.database import (
+    BUSY_TIMEOUT,
+    HistoryError,
+    HistoryWarning,
+    connect,
+    database_path,
+)
+from pipeflow.model.events import (
+    Event,
+    RunFinished,
+    RunStarted,
+    StepFinished,
+    StepOutput,
+    StepRetrying,
+    StepStarted,
+)
+from pipeflow.model.run import StepOutcome, StepState
+
+TRIGGERS = ("manual", "schedule", "ci")
+RUN_STATES = ("running", "succeeded", "failed", "interrupted", "skipped")
+DEFAULT_MAX_OUTPUT = 1_000_000  # bytes stored per step and stream; the rest is only counted
+BATCH_ROWS = 500  # wake the writer once this many rows wait
+FLUSH_INTERVAL = 0.5  # seconds; the longest a line waits before `logs --follow` can see it
+
+_INSERT_LOG = "INSERT INTO logs (run_id, step, stream, line, time, text) VALUES (?, ?, ?, ?, ?, ?)"
+_UPSERT_STEP = """
+    INSERT INTO steps (run_id, step, position, state, reason, attempts, duration, cached, error,
+                       traceback, locations)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (run_id, step) DO UPDATE SET
+        state = excluded.state, reason = excluded.reason, attempts = excluded.attempts,
+        duration = excluded.duration, cached = excluded.cached, error = excluded.error,
+        traceback = excluded.traceback, locations = excluded.locations
+"""
+_STEP_RUNNING = """
+    INSERT INTO steps (run_id, step, position, state, attempts) VALUES (?, ?, ?, 'running', ?)
+    ON CONFLICT (run_id, step) DO UPDATE SET state = 'running', attempts = excluded.attempts
+"""
+_FINISH_RUN = "UPDATE runs SET state = ?, finished = ?, duration = ? WHERE id = ?"
+
+Op = tuple[str, tuple[Any, ...]] | threading.Event  # a statement, or a flush() waiting for it
+
+
+def truncation_marker(dropped: int) -> str:
+    """The one line stored in place of output past the limit."""
+    return f"[... output truncated: {dropped} more bytes not recorded ...]"
+
+
+class _Writer(threading.Thread):
+    """Owns the connection; commits what the subscriber queued, in order, in batches."""
+
+    def __init__(self, path: Path, timeout: float, interval: float) -> None:
+        super().__init__(name="pipeflow-history", daemon=True)
+        self.path = path
+        self.timeout = timeout
+        self.interval = interval
+        self.error: str | None = None
+        self._ops: list[Op] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._closing = False
+
+    def add(self, op: Op, *, urgent: bool = False) -> None:
+        with self._lock:
+            if self.error is not None or self._closing:
+                if isinstance(op, threading.Event):
+                    op.set()
+                return
+            self._ops.append(op)
+            full = len(self._ops) >= BATCH_ROWS
+        if urgent or full:
+            self._wake.set()
+
+    def add_many(self, ops: list[Op]) -> None:
+        """Queue several rows at once, without waking the writer."""
+        with self._lock:
+            if self.error is None and not self._closing:
+                self._ops.extend(ops)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def abandon(self, reason: str) -> None:
+        """Stop recording: drop what is queued; the thread ends at its next wake-up."""
+        with self._lock:
+            if self.error is None:
+                self.error = reason
+        self._release()
+        self._wake.set()
+
+    def close(self) -> None:
+        """Write what is queued, then stop; returns once the thread has ended."""
+        with self._lock:
+            self._closing = True
+        self._wake.set()
+        if self.is_alive():
+            self.join()
+
+    def run(self) -> None:
+        conn: sqlite3.Connection | None = None
+        try:
+            conn = connect(self.path, timeout=self.timeout)
+            while True:
+                self._wake.wait(self.interval)
+                self._wake.clear()
+                with self._lock:
+                    ops, self._ops = self._ops, []
+                    closing = self._closing
+                if ops:
+                    self._write(conn, ops)
+                if closing:
+                    return
+        except Exception as error:  # history never fails a run: remember it, warn once
+            self._fail(error)
+        finally:
+            if conn is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
+            self._release()
+
+    def _write(self, conn: sqlite3.Connection, ops: list[Op]) -> None:
+        waiting: list[threading.Event] = []
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            sql: str | None = None
+            rows: list[tuple[Any, ...]] = []
+            for op in ops:
+                if isinstance(op, threading.Event):
+                    waiting.append(op)
+                    continue
+                if op[0] != sql:  # consecutive rows of one statement go in one call
+                    if sql is not None:
+                        conn.executemany(sql, rows)
+                    sql, rows = op[0], []
+                rows.append(op[1])
+            if sql is not None:
+                conn.executemany(sql, rows)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            raise
+        finally:
+            for event in waiting:
+                event.set()
+
+    def _fail(self, error: BaseException) -> None:
+        if isinstance(error, HistoryError):
+            reason = str(error)
+        elif isinstance(error, sqlite3.Error | OSError):
+            reason = f"{error} ({self.path})"
+        else:
+            reason = f"{type(error).__name__}: {error} ({self.path})"
+        with self._lock:
+            self.error = reason
+        self._release()
+
+    def _release(self) -> None:
+        """Drop what is still queued; wake everyone waiting in flush()."""
+        with self._lock:
+            ops, self._ops = self._ops, []
+            self._closing = True
+        for op in ops:
+            if isinstance(op, threading.Event):
+                op.set()
+
+
+@dataclass
+class _Budget:
+    """What one step wrote to one stream: bytes stored, and bytes and lines only counted."""
+
+    stored: int = 0
+    dropped: int = 0
+    dropped_lines: int = 0
+    full: bool = False
+
+
+class _Session:
+    """The recording of one run."""
+
+    def __init__(self, recorder: Recorder, event: RunStarted) -> None:
+        self.run_id = event.run_id
+        self.recorder = recorder
+        started = event.started if event.started.tzinfo else event.started.astimezone()
+        self.clock = time.monotonic()
+        self.thread = threading.get_ident()  # the thread that drives the run
+        self.writer = _Writer(recorder.path, recorder.timeout, recorder.flush_interval)
+        self.warned = False
+        self.budgets: dict[tuple[str, str], _Budget] = {}
+        self.lines: dict[str, int] = {}
+        self.positions: dict[str, int] = {d.step: i for i, d in enumerate(event.plan)}
+        ops: list[Op] = [
+            (
+                "INSERT OR REPLACE INTO runs (id, pipeline, config_path, config_hash, params, "
+                "trigger, state, started, started_at) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)",
+                (
+                    event.run_id,
+                    event.pipeline,
+                    recorder.config_path,
+                    recorder.config_hash,
+                    _to_json(event.params),
+                    recorder.trigger,
+                    started.isoformat(),
+                    started.timestamp(),
+                ),
+            )
+        ]
+        for position, decision in enumerate(event.plan):
+            ops.append(
+                (
+                    _UPSERT_STEP,
+                    (
+                        event.run_id,
+                        decision.step,
+                        position,
+                        StepState.PENDING.value,
+                        decision.reason,
+                        0,
+                        None,
+                        0,
+                        None,
+                        None,
+                        "[]",
+                    ),
+                )
+            )
+        self.writer.add_many(ops)
+        self.writer.start()
+        self.writer.wake()  # the run shows up in `runs` at once
+
+    # -- events ---------------------------------------------------------------------------
+
+    def handle(self, event: Event) -> None:
+        if self.writer.error is not None:
+            return
+        if isinstance(event, StepOutput):
+            self.output(event)
+        elif isinstance(event, StepStarted | StepRetrying):
+            self.writer.add(
+                (_STEP_RUNNING, (self.run_id, event.step, self.position(event.step), event.attempt))
+            )
+        elif isinstance(event, StepFinished):
+            self.markers(event.outcome.step)
+            self.writer.add(self.step_row(event.outcome), urgent=True)
+
+    def output(self, event: StepOutput) -> None:
+        limit = self.recorder.max_output
+        key = (event.step, event.stream)
+        budget = self.budgets.get(key)
+        if budget is None:
+            budget = self.budgets[key] = _Budget()
+        text = event.text
+        if text.isascii():
+            size = len(text) + 1  # and its newline
+        else:
+            data = text.encode("utf-8", "backslashreplace")  # lone surrogates cannot be stored
+            size = len(data) + 1
+            text = data.decode("utf-8")
+        if budget.full or (limit is not None and budget.stored + size > limit):
+            if not budget.full and limit is not None:
+                # The first line past the limit: keep what still fits of it, count the rest.
+                budget.full = True
+                room = limit - budget.stored - 1
+                if room > 0:
+                    kept = text.encode("utf-8")[:room].decode("utf-8", "ignore")
+                    kept_size = len(kept.encode("utf-8")) + 1
+                    budget.stored += kept_size
+                    budget.dropped += size - kept_size
+                    budget.dropped_lines += 1
+                    self.log(event.step, event.stream, kept)
+                    return
+            budget.dropped += size
+            budget.dropped_lines += 1
+            return
+        budget.stored += size
+        self.log(event.step, event.stream, text)
+
+    def log(self, step: str, stream: str, text: str) -> None:
+        line = self.lines.get(step, 0) + 1
+        self.lines[step] = line
+        self.writer.add((_INSERT_LOG, (self.run_id, step, stream, line, time.time(), text)))
+
+    def markers(self, step: str | None = None) -> None:
+        """One line per stream that went past the limit since the last marker."""
+        for (name, stream), budget in self.budgets.items():
+            if (step is None or name == step) and budget.dropped:
+                self.log(name, stream, truncation_marker(budget.dropped))
+                budget.dropped = 0
+                budget.dropped_lines = 0
+
+    def position(self, step: str) -> int:
+        if step not in self.positions:
+            self.positions[step] = len(self.positions)
+        return self.positions[step]
+
+    def step_row(self, outcome: StepOutcome) -> Op:
+        return (
+            _UPSERT_STEP,
+            (
+                self.run_id,
+                outcome.step,
+                self.position(outcome.step),
+                str(outcome.state.value),
+                outcome.reason,
+                outcome.attempts,
+                outcome.duration,
+                int(outcome.state is StepState.CACHED),
+                outcome.error,
+                outcome.traceback,
+                json.dumps(list(outcome.locations)),
+            ),
+        )
+
+    def finish(self, event: RunFinished | None) -> None:
+        """Write the end of the run and wait until everything is committed."""
+        if self.writer.error is None:
+            self.markers()
+            finished = datetime.now().astimezone()
+            if event is None:  # closed without a RunFinished: the run was cut short
+                state, duration = "interrupted", time.monotonic() - self.clock
+            else:
+                for outcome in event.outcomes:
+                    self.writer.add(self.step_row(outcome))
+                if event.interrupted:
+                    state = "interrupted"
+                else:
+                    state = "succeeded" if event.ok else "failed"
+                duration = event.duration
+            self.writer.add((_FINISH_RUN, (state, finished.isoformat(), duration, self.run_id)))
+        self.writer.close()
+
+    def warn(self, *, anywhere: bool = False) -> None:
+        """Say once that this run is not (fully) recorded.
+
+        Only from the thread that drives the run: a warning printed from a step's thread would
+        be captured as that step's output, an event sent back to us while the engine holds its
+        lock.
+        """
+        error = self.writer.error
+        if error is None or self.warned:
+            return
+        self.recorder.last_error = error
+        if not anywhere and threading.get_ident() != self.thread:
+            return
+        self.warned = True
+        warnings.warn(
+            f"run history: could not record run {self.run_id}: {error}; "
+            "the run continues without being recorded",
+            HistoryWarning,
+            stacklevel=4,
+        )
+
+
+class Recorder:
+    """Records runs into the history; subscribe it to a run (`subscribers=[recorder]`).
+
+    `folder` is the project folder (the config's folder): the database is
+    `FOLDER/.pipeflow/runs.db`, or `$PIPEFLOW_HOME/runs.db` when that is set, or
+    `HOME/runs.db` for an explicit `home`. `params` in RunStarted must already be redacted.
+    One recorder records one run at a time; it may be reused for the next run.
+    """
+
+    def __init__(
+        self,
+        folder: str | os.PathLike[str] | None = None,
+        *,
+        home: str | os.PathLike[str] | None = None,
+        trigger: str = "manual",
+        config_path: str | os.PathLike[str] | None = None,
+        config_hash: str | None = None,
+        max_output: int | None = DEFAULT_MAX_OUTPUT,
+        timeout: float = BUSY_TIMEOUT,
+        flush_interval: float = FLUSH_INTERVAL,
+    ) -> None:
+        if trigger not in TRIGGERS:
+            raise ValueError(f"trigger must be one of {', '.join(TRIGGERS)}, not {trigger!r}")
+        if max_output is not None and max_output < 0:
+            raise ValueError(f"max_output cannot be negative, got {max_output}")
+        self.path = database_path(folder, home=home)
+        self.trigger = trigger
+        self.config_path = str(Path(config_path).resolve()) if config_path is not None else None
+        self.config_hash = config_hash
+        self.max_output = max_output
+        self.timeout = timeout
+        self.flush_interval = flush_interval
+        self._session: _Session | None = None
+        self._lock = threading.Lock()
+        self.last_error: str | None = None  # why the last run was not (fully) recorded
+
+    def __call__(self, event: Event) -> None:
+        try:
+            self._handle(event)
+        except Exception as error:  # a bug here must not fail the run either
+            self._broken(error)
+
+    def _handle(self, event: Event) -> None:
+        if isinstance(event, RunStarted):
+            with self._lock:
+                previous, self._session = self._session, None
+            if previous is not None:
+                previous.finish(None)
+                previous.warn()
+            session = _Session(self, event)
+            with self._lock:
+                self._session = session
+            return
+        with self._lock:
+            current = self._session
+            if current is None or event.run_id != current.run_id:
+                return
+            if isinstance(event, RunFinished):
+                self._session = None
+            else:
+                current.handle(event)
+        session = current
+        if isinstance(event, RunFinished):
+            session.finish(event)
+            session.warn(anywhere=True)
+        elif isinstance(event, StepFinished | StepStarted):
+            session.warn()
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until what the current run queued so far is committed (False on timeout)."""
+        with self._lock:
+            session = self._session
+        if session is None:
+            return True
+        done = threading.Event()
+        session.writer.add(done, urgent=True)
+        return done.wait(timeout)
+
+    def close(self) -> None:
+        """End the current run's recording; a run without RunFinished counts as interrupted.
+
+        Call it in a `finally` around the run: after a RunFinished it does nothing.
+        """
+        with self._lock:
+            session, self._session = self._session, None
+        if session is not None:
+            try:
+                session.finish(None)
+            except Exception as error:  # pragma: no cover - defensive
+                session.writer.abandon(f"{type(error).__name__}: {error} ({self.path})")
+            session.warn(anywhere=True)
+
+    def _broken(self, error: Exception) -> None:
+        """A failure of the recorder itself: stop recording this run, warn from its thread."""
+        reason = f"{type(error).__name__}: {error} ({self.path})"
+        with self._lock:
+            session = self._session
+        if session is None:
+            warnings.warn(
+                f"run history: could not record a run: {reason}; "
+                "the run continues without being recorded",
+                HistoryWarning,
+                stacklevel=3,
+            )
+            return
+        session.writer.abandon(reason)
+        session.warn()
+
+
+def _to_json(params: Mapping[str, Any]) -> str:
+    try:
+        return json.dumps(dict(params), default=str, sort_keys=True)
+    except (TypeError, ValueError):
+        return json.dumps({key: repr(value) for key, value in params.items()}, sort_keys=True)
+
+
+def record_skipped_fire(
+    folder: str | os.PathLike[str] | None,
+    *,
+    pipeline: str,
+    when: datetime,
+    reason: str,
+    config_path: str | os.PathLike[str] | None = None,
+    home: str | os.PathLike[str] | None = None,
+) -> str | None:
+    """Record a scheduled fire that did not start a run; its id, or None if not recorded.
+
+    Like every history write, a failure is one HistoryWarning, never an error.
+    """
+    path = database_path(folder, home=home)
+    run_id = f"{when:%Y%m%d-%H%M%S}-skipped-{secrets.token_hex(2)}"
+    params = _to_json({"skipped": reason})
+    config = str(Path(config_path).resolve()) if config_path is not None else None
+    try:
+        conn = connect(path)
+        try:
+            with conn:
+                conn.execute(
+                    "INSERT INTO runs (id, pipeline, config_path, config_hash, params, trigger, "
+                    "state, started, started_at, finished, duration) "
+                    "VALUES (?, ?, ?, NULL, ?, 'schedule', 'skipped', ?, ?, ?, 0)",
+                    (
+                        run_id,
+                        pipeline,
+                        config,
+                        params,
+                        when.isoformat(),
+                        when.timestamp(),
+                        when.isoformat(),
+                    ),
+                )
+        finally:
+            conn.close()
+    except (sqlite3.Error, OSError, HistoryError) as error:
+        warnings.warn(
+            f"could not record the skipped fire of `{pipeline}` in {path}: {error}; "
+            "serving continues",
+            HistoryWarning,
+            stacklevel=2,
+        )
+        return None
+    return run_id

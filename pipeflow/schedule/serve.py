@@ -1,0 +1,233 @@
+"""The serve loop: fire each pipeline's schedules on time, one run of a pipeline at a time.
+
+The loop owns timing only; running a pipeline and recording a skipped fire are functions the
+caller passes in (the CLI wires them to the API and the history), so this package never
+imports the engine. Rules, from SPEC section 7:
+
+1. Each schedule fires at its trigger's next time after the previous fire. An interval with no
+   `start` fires first when `serve` starts.
+2. Never two runs of one pipeline at once: a fire while the pipeline's previous run is still
+   going is skipped, logged and reported to `on_skip`.
+3. No catch-up burst: fires missed while `serve` was not running (or while a run overran) are
+   dropped. A schedule with `catch_up: true` runs once at start if it missed any fire since
+   the last one this machine recorded (in `.pipeflow/serve-state.json` beside the config).
+4. `stop` (SIGTERM, SIGINT) ends the loop; runs in progress finish before `serve` returns.
+5. A lock file per pipeline (`.pipeflow/serve-PIPELINE.lock`, flock) keeps a second `serve` on
+   the same machine from firing the same pipeline twice; the OS drops it if `serve` is killed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO
+
+from pipeflow.errors import PipeflowError
+from pipeflow.model.pipeline import Schedule
+from pipeflow.schedule.triggers import Trigger, describe, next_at_or_after, trigger_for
+
+MAX_SLEEP = 60.0  # wake at least this often: a clock that jumps is noticed within a minute
+
+
+class ServeLocked(PipeflowError):
+    """Another `pipeflow serve` on this machine already serves the pipeline."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Target:
+    """One pipeline to serve."""
+
+    name: str
+    config: str
+    project_dir: str
+    schedules: tuple[Schedule, ...]
+
+
+@dataclass
+class _Job:
+    target: Target
+    index: int
+    schedule: Schedule
+    trigger: Trigger
+    next_fire: datetime | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.target.name} schedule {self.index + 1} ({describe(self.schedule)})"
+
+
+RunPipeline = Callable[[Target, Schedule, datetime], object]  # blocks until the run ends
+OnSkip = Callable[[Target, Schedule, datetime, str], None]
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Server:
+    """Serves several pipelines' schedules in one process."""
+
+    targets: Sequence[Target]
+    run: RunPipeline
+    on_skip: OnSkip
+    log: Callable[[str], None]
+    clock: Callable[[], datetime] = _now
+    _running: dict[str, threading.Thread] = field(default_factory=dict)
+    _locks: list[IO[str]] = field(default_factory=list)
+
+    def serve(self, stop: threading.Event) -> None:
+        """Fire schedules until `stop` is set, then wait for the runs in progress."""
+        with self._locked():
+            jobs = self._jobs()
+            if not jobs:
+                self.log("nothing to serve: no pipeline has a schedule")
+                return
+            for job in jobs:
+                self.log(f"serving {job.label}; next at {_show(job.next_fire)}")
+            while not stop.is_set():
+                due = [job.next_fire for job in jobs if job.next_fire is not None]
+                if not due:
+                    self.log("no schedule fires any more (all have passed their `end`)")
+                    break
+                wait = (min(due) - self.clock()).total_seconds()
+                if wait > 0 and stop.wait(min(wait, MAX_SLEEP)):
+                    break
+                now = self.clock()
+                for job in jobs:
+                    if job.next_fire is not None and job.next_fire <= now:
+                        self._fire(job, job.next_fire)
+                        # The next fire after now, not after the last one: no burst of missed fires.
+                        job.next_fire = job.trigger.next_after(now)
+            running = [thread for thread in self._running.values() if thread.is_alive()]
+            if running:
+                self.log(f"stopping: waiting for {len(running)} run(s) in progress to finish")
+            for thread in running:
+                thread.join()
+            self.log("stopped")
+
+    # -- jobs -------------------------------------------------------------------------------
+
+    def _jobs(self) -> list[_Job]:
+        start = self.clock()
+        jobs: list[_Job] = []
+        for target in self.targets:
+            state = _State(target)
+            for index, schedule in enumerate(target.schedules):
+                trigger = trigger_for(schedule, anchor=start)
+                first = (
+                    next_at_or_after(trigger, start)
+                    if schedule.start is None and (schedule.interval is not None)
+                    else trigger.next_after(start)
+                )
+                job = _Job(target, index, schedule, trigger, first)
+                missed = state.missed(index, trigger, start)
+                if schedule.catch_up and missed is not None:
+                    self.log(f"{job.label}: missed the fire at {_show(missed)}; running once now")
+                    job.next_fire = start
+                jobs.append(job)
+        return jobs
+
+    def _fire(self, job: _Job, when: datetime) -> None:
+        name = job.target.name
+        previous = self._running.get(name)
+        _State(job.target).record(job.index, when)
+        if previous is not None and previous.is_alive():
+            reason = "the previous run of this pipeline is still going"
+            self.log(f"{job.label}: skipped the fire at {_show(when)}: {reason}")
+            self.on_skip(job.target, job.schedule, when, reason)
+            return
+        self.log(f"{job.label}: firing ({_show(when)})")
+        thread = threading.Thread(
+            target=self._run_one,
+            args=(job, when),
+            name=f"pipeflow-serve-{name}",
+        )
+        self._running[name] = thread
+        thread.start()
+
+    def _run_one(self, job: _Job, when: datetime) -> None:
+        try:
+            self.run(job.target, job.schedule, when)
+        except Exception as error:  # one failed run must not end the server
+            self.log(f"{job.label}: the run could not start: {error}")
+
+    # -- the lock -------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        try:
+            for target in self.targets:
+                folder = Path(target.project_dir) / ".pipeflow"
+                folder.mkdir(parents=True, exist_ok=True)
+                path = folder / f"serve-{target.name}.lock"
+                handle: IO[str] = path.open("a+")
+                try:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "another process"
+                    handle.close()
+                    raise ServeLocked(
+                        f"pipeline `{target.name}` is already served on this machine "
+                        f"({holder}; lock {path}); stop that `pipeflow serve` first"
+                    ) from None
+                handle.seek(0)
+                handle.truncate()
+                handle.write(f"pid {os.getpid()}\n")
+                handle.flush()
+                self._locks.append(handle)
+            yield
+        finally:
+            for handle in self._locks:
+                handle.close()  # closing releases the flock
+            self._locks.clear()
+
+
+class _State:
+    """When each schedule of a pipeline last fired on this machine, for `catch_up`."""
+
+    def __init__(self, target: Target) -> None:
+        self.path = Path(target.project_dir) / ".pipeflow" / f"serve-state-{target.name}.json"
+
+    def _read(self) -> dict[str, str]:
+        try:
+            found = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return found if isinstance(found, dict) else {}
+
+    def missed(self, index: int, trigger: Trigger, now: datetime) -> datetime | None:
+        """The first fire between the last recorded one and now, if any."""
+        last = self._read().get(str(index))
+        if last is None:
+            return None
+        try:
+            moment = datetime.fromisoformat(last)
+        except ValueError:
+            return None
+        following = trigger.next_after(moment)
+        return following if following is not None and following <= now else None
+
+    def record(self, index: int, when: datetime) -> None:
+        state = self._read()
+        state[str(index)] = when.isoformat()
+        temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
+        try:
+            temporary.write_text(json.dumps(state), encoding="utf-8")
+            os.replace(temporary, self.path)
+        except OSError:
+            pass  # only `catch_up` needs it; serving goes on
+
+
+def _show(moment: datetime | None) -> str:
+    return moment.isoformat(timespec="seconds") if moment is not None else "never"

@@ -1,0 +1,224 @@
+"""`pipeflow runs`, `runs show`, `runs prune` and `logs` through click's CliRunner."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeflow.cli import cli
+from pipeflow.history import Recorder, open_history
+from tests.history.synthetic import T0, record, run_events
+
+OK = "20260301-120000-aaaaaa"
+BAD = "20260301-130000-bbbbbb"
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args), env=env)
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """A history with two runs of `demo` (one failed) and one of `iris`."""
+    recorder = Recorder(home=tmp_path, config_path=tmp_path / "pipeline.yaml")
+    record(recorder, run_events(OK, params={"count": 3, "api_key": "***"}))
+    record(recorder, run_events(BAD, started=T0 + timedelta(hours=1), fail=True))
+    iris = Recorder(home=tmp_path, trigger="ci")
+    record(
+        iris, run_events("20260301-110000-cccccc", pipeline="iris", started=T0 - timedelta(hours=1))
+    )
+    return tmp_path
+
+
+def test_runs_lists_newest_first(home: Path) -> None:
+    code, output = invoke("runs", "--home", str(home))
+    assert code == 0, output
+    lines = output.splitlines()
+    assert lines[0].split() == [
+        "ID",
+        "PIPELINE",
+        "STATE",
+        "TRIGGER",
+        "STARTED",
+        "DURATION",
+        "DONE",
+        "CACHED",
+        "FAILED",
+    ]
+    assert lines[1].split() == [
+        BAD,
+        "demo",
+        "failed",
+        "manual",
+        "2026-03-01T13:00:00+01:00",
+        "1.50s",
+        "1",
+        "1",
+        "1",
+    ]
+    assert lines[2].split()[:4] == [OK, "demo", "succeeded", "manual"]
+    assert lines[2].split()[-3:] == ["2", "1", "0"]
+    assert lines[3].split()[:4] == ["20260301-110000-cccccc", "iris", "succeeded", "ci"]
+
+
+def test_runs_filters(home: Path) -> None:
+    code, output = invoke("runs", "--home", str(home), "--pipeline", "demo", "--state", "failed")
+    assert code == 0, output
+    assert [line.split()[0] for line in output.splitlines()[1:]] == [BAD]
+    code, output = invoke("runs", "--last", "1", "--home", str(home))
+    assert [line.split()[0] for line in output.splitlines()[1:]] == [BAD]
+    code, output = invoke("runs", "--home", str(home), "--pipeline", "nope")
+    assert code == 0
+    assert "no runs recorded in" in output
+    code, output = invoke("runs", "--home", str(home), "--state", "sleeping")
+    assert code == 2
+    assert "sleeping" in output
+
+
+def test_runs_of_a_config_use_its_folder(tmp_path: Path) -> None:
+    config = tmp_path / "pipeline.yaml"
+    config.write_text("name: demo\n")
+    other = tmp_path / "other.yaml"
+    other.write_text("name: other\n")
+    record(Recorder(tmp_path, config_path=config), run_events(OK))
+    record(Recorder(tmp_path, config_path=other), run_events(BAD, pipeline="other"))
+    code, output = invoke("runs", str(config))
+    assert code == 0, output
+    assert [line.split()[0] for line in output.splitlines()[1:]] == [OK]
+    code, output = invoke("runs", str(tmp_path))  # a folder: every run recorded there
+    assert [line.split()[0] for line in output.splitlines()[1:]] == [BAD, OK]
+    code, output = invoke("runs", str(config), "show", OK[:-2])  # CONFIG then a subcommand
+    assert code == 0, output
+    assert f"run       {OK}" in output
+    code, output = invoke("runs", str(tmp_path / "missing.yaml"))
+    assert code == 2
+    assert "no such config or folder" in output
+
+
+def test_the_database_is_found_by_option_then_environment_then_here(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, output = invoke("runs", env={"PIPEFLOW_HOME": str(home)})
+    assert code == 0, output
+    assert OK in output
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    code, output = invoke("runs")
+    assert code == 0, output
+    assert f"no runs recorded in {here / '.pipeflow' / 'runs.db'}" in output
+    assert not (here / ".pipeflow").exists()  # reading creates nothing
+    record(Recorder(), run_events(OK))  # the current folder
+    code, output = invoke("runs")
+    assert OK in output
+    code, output = invoke("runs", "--home", str(here / "empty"), env={"PIPEFLOW_HOME": str(home)})
+    assert "no runs recorded in" in output  # --home wins over $PIPEFLOW_HOME
+
+
+def test_runs_show(home: Path) -> None:
+    code, output = invoke("runs", "show", BAD, "--home", str(home))
+    assert code == 0, output
+    assert f"run       {BAD}" in output
+    assert "state     failed" in output
+    assert "started   2026-03-01T13:00:00+01:00" in output
+    assert "duration  1.50s" in output
+    assert re.search(r"load\s+done\s+0\.50s\s+1 attempt\s+no stored result", output)
+    assert re.search(r"train\s+cached\s+-\s+cache hit\s+up to date", output)
+    assert re.search(r"report\s+failed\s+0\.25s\s+2 attempts\s+raised an error", output)
+    assert "stored out/load.json" in output
+    assert "error: ValueError: bad values" in output
+    assert "Traceback" not in output
+    code, output = invoke("runs", "--home", str(home), "show", BAD, "--traceback")
+    assert "Traceback (most recent call last)" in output
+    code, output = invoke("runs", "show", OK[:-1], "--home", str(home))
+    assert "params" in output
+    assert '  api_key: "***"' in output
+    assert "  count: 3" in output
+
+
+def test_runs_show_unknown_and_ambiguous(home: Path) -> None:
+    code, output = invoke("runs", "show", "20260301-120000-aaaaab", "--home", str(home))
+    assert code == 2
+    assert "no run `20260301-120000-aaaaab`" in output
+    assert f"did you mean `{OK}`?" in output
+    code, output = invoke("runs", "show", "2026", "--home", str(home))
+    assert code == 2
+    assert "matches several runs" in output
+
+
+def test_logs(home: Path) -> None:
+    code, output = invoke("logs", OK, "--home", str(home))
+    assert code == 0, output
+    assert output.splitlines() == [
+        "load | loading 0",
+        "load | loading 1",
+        "load | INFO-level progress",
+        "report | flaky network",
+    ]
+    code, output = invoke("logs", OK, "--step", "report", "--home", str(home))
+    assert output.splitlines() == ["report | flaky network"]
+    code, output = invoke("logs", OK, "--step", "reprot", "--home", str(home))
+    assert code == 2
+    assert "did you mean `report`?" in output
+    code, output = invoke("logs", "nope", "--home", str(home))
+    assert code == 2
+
+
+def test_logs_follow_a_run_until_it_finishes(tmp_path: Path) -> None:
+    recorder = Recorder(home=tmp_path, flush_interval=0.05)
+    events = list(run_events(OK, lines=5))
+    recorder(events[0])
+    assert recorder.flush(10)  # the run exists before `logs --follow` starts
+
+    def feed() -> None:
+        for event in events[1:]:
+            time.sleep(0.05)
+            recorder(event)
+
+    feeder = threading.Thread(target=feed)
+    started = time.monotonic()
+    feeder.start()
+    try:
+        code, output = invoke("logs", OK, "--follow", "--home", str(tmp_path))
+    finally:
+        feeder.join(30)
+    assert code == 0, output
+    assert output.splitlines() == [
+        *(f"load | loading {index}" for index in range(5)),
+        "load | INFO-level progress",
+        "report | flaky network",
+    ]
+    assert time.monotonic() - started >= 0.05 * (len(events) - 1)  # it did wait for the end
+    with open_history(home=tmp_path) as history:
+        assert history.run(OK).state == "succeeded"
+    code, output = invoke("logs", OK, "-f", "--home", str(tmp_path))  # finished: prints, ends
+    assert code == 0
+    assert len(output.splitlines()) == 7
+
+
+def test_runs_prune(home: Path) -> None:
+    code, output = invoke("runs", "prune", "--keep", "1", "--home", str(home))
+    assert code == 0, output
+    assert "deleted 2 runs" in output
+    assert "kept the newest 1" in output
+    code, output = invoke("runs", "--home", str(home))
+    assert [line.split()[0] for line in output.splitlines()[1:]] == [BAD]
+    code, output = invoke("runs", "prune", "--home", str(home))
+    assert code == 2
+    assert "--keep" in output
+
+
+def test_runs_help_shows_config_and_subcommands() -> None:
+    code, output = invoke("runs", "--help")
+    assert code == 0
+    assert "Usage: cli runs [OPTIONS] [CONFIG] [COMMAND [ARGS]...]" in output
+    assert "show" in output
+    assert "prune" in output
+    assert "PIPEFLOW_HOME" in output

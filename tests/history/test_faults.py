@@ -1,0 +1,235 @@
+"""History under stress: concurrent runs, a locked database, damaged and foreign files, folders
+that cannot be written, and real runs. None of it may fail a run."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sqlite3
+import time
+import warnings
+from pathlib import Path
+
+import pytest
+
+from pipeflow.history import HistoryError, HistoryWarning, Recorder, open_history
+from pipeflow.model.events import RunFinished, StepOutput
+from tests.conftest import ProjectFactory
+from tests.history.synthetic import db_path, hold_lock, record, record_in_process, run_events
+
+RUN = "20260301-120000-a1b2c3"
+SPAWN = multiprocessing.get_context("spawn")  # no fork of a process that runs threads
+
+
+def recorded_with_warnings(recorder: Recorder, run_id: str = RUN) -> list[str]:
+    """Record a synthetic run; the HistoryWarnings it gave (and no exception)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        record(recorder, run_events(run_id, lines=20))
+    assert all(issubclass(w.category, HistoryWarning) for w in caught), [
+        str(w.message) for w in caught
+    ]
+    return [str(w.message) for w in caught]
+
+
+@pytest.mark.slow
+def test_twenty_processes_recording_at_once_all_end_up_in_the_history(tmp_path: Path) -> None:
+    go = SPAWN.Event()
+    workers = [
+        SPAWN.Process(target=record_in_process, args=(str(tmp_path), index, go))
+        for index in range(20)
+    ]
+    for worker in workers:
+        worker.start()
+    go.set()  # all at once, on a database none of them has created yet
+    for worker in workers:
+        worker.join(120)
+    assert [worker.exitcode for worker in workers] == [0] * 20
+    with open_history(home=tmp_path) as history:
+        runs = history.runs()
+        assert len(runs) == 20
+        assert {r.state for r in runs} == {"succeeded"}
+        assert {r.trigger for r in runs} == {"ci"}
+        for run in runs:
+            assert len(history.run(run.id).steps) == 3
+            assert len(history.logs(run.id)) == 50 + 2
+    mode = sqlite3.connect(db_path(tmp_path)).execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+@pytest.mark.slow
+def test_a_locked_database_makes_the_recorder_wait_not_fail(tmp_path: Path) -> None:
+    open_history(home=tmp_path).close()  # nothing yet: reading creates nothing
+    record(Recorder(home=tmp_path), run_events("first"))  # the database exists
+    locked = SPAWN.Event()
+    holder = SPAWN.Process(target=hold_lock, args=(str(db_path(tmp_path)), 2.0, locked))
+    holder.start()
+    try:
+        assert locked.wait(30)
+        events = list(run_events(RUN, lines=200))
+        *during, finished = events
+        recorder = Recorder(home=tmp_path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no HistoryWarning
+            started = time.monotonic()
+            record(recorder, during)
+            assert time.monotonic() - started < 1.0  # the run itself is not held up
+            recorder(finished)  # the end of the run waits for the lock
+            waited = time.monotonic() - started
+    finally:
+        holder.join(30)
+    assert holder.exitcode == 0
+    assert waited > 1.0
+    with open_history(home=tmp_path) as history:
+        assert history.run(RUN).state == "succeeded"
+        assert len(history.logs(RUN)) == 200 + 2
+
+
+@pytest.mark.slow
+def test_a_database_locked_beyond_the_timeout_gives_one_warning(tmp_path: Path) -> None:
+    record(Recorder(home=tmp_path), run_events("first"))
+    locked = SPAWN.Event()
+    holder = SPAWN.Process(target=hold_lock, args=(str(db_path(tmp_path)), 2.0, locked))
+    holder.start()
+    try:
+        assert locked.wait(30)
+        recorder = Recorder(home=tmp_path, timeout=0.2, flush_interval=0.05)
+        messages = recorded_with_warnings(recorder)
+    finally:
+        holder.join(30)
+    assert len(messages) == 1
+    assert "database is locked" in messages[0]
+    assert f"could not record run {RUN}" in messages[0]
+    assert "the run continues" in messages[0]
+    assert recorder.last_error is not None
+    # The next run records normally again.
+    assert recorded_with_warnings(Recorder(home=tmp_path), "next") == []
+
+
+def test_a_corrupt_database_gives_one_warning_and_is_left_untouched(tmp_path: Path) -> None:
+    garbage = os.urandom(64 * 1024)
+    db_path(tmp_path).write_bytes(garbage)
+    messages = recorded_with_warnings(Recorder(home=tmp_path))
+    assert len(messages) == 1
+    assert "file is not a database" in messages[0]
+    assert str(db_path(tmp_path)) in messages[0]
+    assert "the run continues" in messages[0]
+    assert db_path(tmp_path).read_bytes() == garbage
+    with pytest.raises(HistoryError, match="file is not a database"):
+        open_history(home=tmp_path)
+
+
+def test_another_applications_database_gives_one_warning(tmp_path: Path) -> None:
+    conn = sqlite3.connect(db_path(tmp_path))
+    conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
+    conn.execute("INSERT INTO invoices (total) VALUES (9.5)")
+    conn.commit()
+    conn.close()
+    messages = recorded_with_warnings(Recorder(home=tmp_path))
+    assert len(messages) == 1
+    assert "is not a pipeflow history" in messages[0]
+    assert "invoices" in messages[0]
+    conn = sqlite3.connect(db_path(tmp_path))
+    tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master")]
+    assert tables == ["invoices"]
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # not switched to WAL
+    conn.close()
+    with pytest.raises(HistoryError, match="not a pipeflow history"):
+        open_history(home=tmp_path)
+
+
+def test_a_foreign_meta_table_is_not_mistaken_for_ours(tmp_path: Path) -> None:
+    conn = sqlite3.connect(db_path(tmp_path))
+    conn.execute("CREATE TABLE meta (key TEXT, value TEXT)")
+    conn.execute("INSERT INTO meta VALUES ('application', 'other')")
+    conn.commit()
+    conn.close()
+    assert len(recorded_with_warnings(Recorder(home=tmp_path))) == 1
+
+
+def test_a_folder_that_cannot_be_created_gives_one_warning(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the history folder should be")
+    messages = recorded_with_warnings(Recorder(home=blocker / "history"))
+    assert len(messages) == 1
+    assert "the run continues" in messages[0]
+
+
+def test_a_broken_recorder_never_fails_the_run(tmp_path: Path) -> None:
+    recorder = Recorder(home=tmp_path)
+    events = list(run_events(RUN))
+    recorder(events[0])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        recorder(StepOutput(RUN, "load", "stdout", None))  # type: ignore[arg-type]
+        record(recorder, events[1:])
+    assert len(caught) == 1
+    assert issubclass(caught[0].category, HistoryWarning)
+    assert isinstance(events[-1], RunFinished)
+
+
+STEPS = """
+import logging
+
+def numbers(count: int) -> list:
+    print("making", count)
+    logging.getLogger("steps").info("made %d numbers", count)
+    return list(range(count))
+
+def total(values: list) -> int:
+    print("summing")
+    return sum(values)
+"""
+
+CONFIG = """
+name: demo
+params: {count: 3}
+results: {root: out}
+executor: {type: EXECUTOR}
+steps:
+  numbers: {run: mysteps.numbers, inputs: {count: "${params.count}"}, result: {target: n.json}}
+  total: {run: mysteps.total, inputs: {values: "${steps.numbers}"}, result: {target: t.json}}
+"""
+
+
+@pytest.mark.parametrize("executor", ["sequential", "threads"])
+def test_a_real_run_is_recorded(make_project: ProjectFactory, executor: str) -> None:
+    from pipeflow.api import load
+
+    config = make_project(CONFIG.replace("EXECUTOR", executor), mysteps=STEPS)
+    recorder = Recorder(config.parent, config_path=config, config_hash="h")
+    try:
+        run = load(config).run(subscribers=[recorder])
+    finally:
+        recorder.close()
+    assert run.ok
+    with open_history(config.parent) as history:
+        [listed] = history.runs(config=config)
+        assert listed.id == run.id
+        assert (listed.state, listed.done) == ("succeeded", 2)
+        recorded = history.run(run.id)
+        assert [(s.step, s.state) for s in recorded.steps] == [
+            ("numbers", "done"),
+            ("total", "done"),
+        ]
+        assert recorded.steps[0].locations
+        texts = [(x.step, x.stream, x.text) for x in history.logs(run.id)]
+        assert ("numbers", "stdout", "making 3") in texts
+        assert ("numbers", "log", "made 3 numbers") in texts
+        assert ("total", "stdout", "summing") in texts
+
+
+@pytest.mark.parametrize("executor", ["sequential", "threads"])
+def test_a_real_run_with_a_corrupt_history_succeeds_with_one_warning(
+    make_project: ProjectFactory, executor: str
+) -> None:
+    from pipeflow.api import load
+
+    config = make_project(CONFIG.replace("EXECUTOR", executor), mysteps=STEPS)
+    (config.parent / ".pipeflow").mkdir()
+    (config.parent / ".pipeflow" / "runs.db").write_bytes(b"\x00garbage" * 1000)
+    pipeline = load(config)
+    with pytest.warns(HistoryWarning, match="the run continues") as caught:
+        run = pipeline.run()  # every run records itself beside its config
+    assert run.ok
+    assert len([w for w in caught if issubclass(w.category, HistoryWarning)]) == 1

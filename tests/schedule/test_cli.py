@@ -1,0 +1,266 @@
+"""`pipeflow schedule`: --next, the crontab and GitHub Actions exports, and bad input."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from pipeflow.cli import cli
+from tests.conftest import ProjectFactory
+
+STEPS = """
+def hello(name: str) -> str:
+    return "hello " + name
+"""
+
+CONFIG = """
+name: greet
+params: {name: world, ratio: 0.2, model: {depth: 3}}
+steps:
+  hello: {run: mysteps.hello, inputs: {name: "${params.name}"}}
+schedules:
+  - cron: "0 6 * * 1-5"
+    timezone: Europe/Berlin
+  - interval: 1h
+    params: {ratio: 0.3, name: "on call", model: {depth: 4}}
+  - cron: "30 2 * * *"
+    timezone: America/New_York
+    end: "2026-03-10"
+"""
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.output
+
+
+def project(make_project: ProjectFactory, config: str = CONFIG) -> Path:
+    return make_project(config, mysteps=STEPS)
+
+
+def test_next_lists_times_in_the_zone_and_in_utc(make_project: ProjectFactory) -> None:
+    path = project(make_project)
+    code, output = invoke("schedule", str(path), "--next", "3", "--after", "2026-03-07T12:00Z")
+    assert code == 0, output
+    assert "greet: 3 schedules, times after 2026-03-07T12:00:00+00:00" in output
+    assert "schedule 1: cron `0 6 * * 1-5` in Europe/Berlin" in output
+    assert "  2026-03-09T06:00:00+01:00  = 2026-03-09T05:00:00+00:00" in output
+    assert "schedule 2: every 1h" in output
+    assert '  params: ratio=0.3, name="on call", model.depth=4' in output
+    assert "  2026-03-07T13:00:00+00:00  = 2026-03-07T13:00:00+00:00" in output
+    # New York's spring-forward day (8 March): 02:30 does not exist and fires at 03:00 EDT;
+    # `end` (10 March, midnight) leaves two fire times of the three asked for.
+    assert "  2026-03-08T03:00:00-04:00  = 2026-03-08T07:00:00+00:00" in output
+    assert "  2026-03-09T02:30:00-04:00  = 2026-03-09T06:30:00+00:00" in output
+    assert "no more fire times (`end` is 2026-03-10)" in output
+    assert output.count("+00:00") >= 9
+
+
+def test_next_defaults_to_five(make_project: ProjectFactory) -> None:
+    path = project(make_project)
+    code, output = invoke("schedule", str(path), "--after", "2026-05-01T00:00:00+00:00")
+    assert code == 0, output
+    lines = [line for line in output.splitlines() if line.startswith("  2026")]
+    assert len(lines) == 5 + 5  # the New York schedule has ended
+
+
+def test_config_without_schedules(make_project: ProjectFactory) -> None:
+    path = project(make_project, CONFIG.split("schedules:")[0])
+    code, output = invoke("schedule", str(path))
+    assert code == 0
+    assert "has no schedules" in output
+    code, output = invoke("schedule", str(path), "--export", "crontab")
+    assert code == 0
+    assert "has no schedules" in output
+
+
+def test_invalid_timezone_is_a_validation_error(make_project: ProjectFactory) -> None:
+    path = project(make_project, CONFIG.replace("Europe/Berlin", "Europe/Berlinn"))
+    code, output = invoke("schedule", str(path))
+    assert code == 2
+    assert "unknown time zone `Europe/Berlinn`" in output
+    assert "Europe/Berlin" in output.replace("Europe/Berlinn", "")  # did you mean
+
+
+def test_bad_options_are_usage_errors(make_project: ProjectFactory) -> None:
+    path = project(make_project)
+    assert invoke("schedule", str(path), "--next", "2", "--export", "crontab")[0] == 2
+    assert invoke("schedule", str(path), "-o", "x.txt")[0] == 2
+    assert invoke("schedule", str(path), "--after", "yesterday")[0] == 2
+    assert invoke("schedule", str(path), "--next", "0")[0] == 2
+
+
+def test_crontab_export(make_project: ProjectFactory) -> None:
+    path = project(make_project)
+    code, output = invoke("schedule", str(path), "--export", "crontab")
+    assert code == 0, output
+    lines = output.splitlines()
+    folder = str(path.parent)
+    assert "CRON_TZ=Europe/Berlin" in lines
+    assert f"0 6 * * 1-5 cd {folder} && pipeflow run pipeline.yaml" in lines
+    hourly = (
+        f"0 * * * * cd {folder} && pipeflow run pipeline.yaml --param ratio=0.3 "
+        "--param 'name=\"on call\"' --param model.depth=4"
+    )
+    assert lines[lines.index(hourly) - 1] == "CRON_TZ=UTC"
+    new_york = lines.index("CRON_TZ=America/New_York")
+    assert lines[new_york + 1].startswith("30 2 * * * cd ")
+    assert any("cannot enforce `start`/`end`" in line for line in lines[new_york - 2 : new_york])
+    assert any("cronie" in line for line in lines if line.startswith("#"))
+
+
+def test_crontab_intervals_cron_cannot_say(make_project: ProjectFactory) -> None:
+    config = CONFIG.split("schedules:")[0] + (
+        "schedules:\n  - interval: 15m\n  - interval: 1d\n  - interval: 90m\n"
+    )
+    code, output = invoke("schedule", str(project(make_project, config)), "--export", "crontab")
+    assert code == 0, output
+    commands = [line.split(" cd ")[0] for line in output.splitlines() if " cd " in line]
+    assert commands == ["*/15 * * * *", "0 0 * * *"]
+    assert "# every 1h30m cannot be exported" in output
+
+
+def test_crontab_escapes_percent(make_project: ProjectFactory) -> None:
+    config = CONFIG.replace('name: "on call"', 'name: "100%"')
+    code, output = invoke("schedule", str(project(make_project, config)), "--export", "crontab")
+    assert code == 0, output
+    assert "'name=\"100\\%\"'" in output
+
+
+def github(make_project: ProjectFactory, config: str = CONFIG) -> tuple[str, dict[str, Any]]:
+    path = project(make_project, config)
+    out = path.parent / "workflow.yml"
+    code, output = invoke(
+        "schedule",
+        str(path),
+        "--export",
+        "github-actions",
+        "-o",
+        str(out),
+        "--after",
+        "2026-05-11T00:00:00Z",
+    )
+    assert code == 0, output
+    assert output.strip() == f"wrote {out}"
+    text = out.read_text(encoding="utf-8")
+    return text, yaml.safe_load(text)
+
+
+def test_github_actions_export_parses_with_utc_entries(make_project: ProjectFactory) -> None:
+    text, workflow = github(make_project)
+    assert set(workflow) >= {"name", "on", "jobs"}
+    crons = [entry["cron"] for entry in workflow["on"]["schedule"]]
+    # Berlin at +02:00 (summer) and +01:00 (winter); the hourly interval; New York -04/-05.
+    assert crons == ["0 4 * * 1-5", "0 5 * * 1-5", "0 * * * *", "30 6 * * *", "30 7 * * *"]
+    assert "workflow_dispatch" in workflow["on"]
+    assert "# Europe/Berlin, UTC+02:00 (summer): until 2026-10-25, from 2027-03-28" in text
+    assert "# Europe/Berlin, UTC+01:00 (winter): 2026-10-25 to 2027-03-28" in text
+    assert "GitHub cannot switch entries by date" in text
+    assert "# America/New_York, UTC-04:00 (summer): until 2026-11-01, from 2027-03-14" in text
+
+    jobs = workflow["jobs"]
+    assert list(jobs) == ["schedule-1", "schedule-2", "schedule-3"]
+    for job in jobs.values():
+        assert job["runs-on"] == "ubuntu-latest"
+        assert isinstance(job["steps"], list)
+        uses = [step.get("uses", "") for step in job["steps"]]
+        assert "actions/checkout@v4" in uses
+        assert "actions/setup-python@v5" in uses
+        runs = [step.get("run", "") for step in job["steps"]]
+        assert "pip install pipeflow" in runs  # the project has no pyproject.toml
+
+    berlin = jobs["schedule-1"]
+    assert "github.event.schedule == '0 4 * * 1-5'" in berlin["if"]
+    guard = berlin["steps"][0]
+    assert guard["id"] == "local-time"
+    assert guard["shell"] == "bash"
+    assert "TZ=Europe/Berlin date +%H:%M" in guard["run"]
+    assert "TZ=Europe/Berlin date +%z" in guard["run"]
+    assert '"0 4 * * 1-5") expected="+0200"' in guard["run"]
+    assert '"0 5 * * 1-5") expected="+0100"' in guard["run"]
+    assert berlin["steps"][-1]["run"] == "pipeflow run pipeline.yaml"
+    assert all(
+        step["if"] == "steps.local-time.outputs.run == 'true'" for step in berlin["steps"][1:]
+    )
+
+    hourly = jobs["schedule-2"]
+    assert hourly["steps"][0]["uses"] == "actions/checkout@v4"  # no guard: UTC all year
+    assert hourly["steps"][-1]["run"] == (
+        "pipeflow run pipeline.yaml --param ratio=0.3 --param 'name=\"on call\"' "
+        "--param model.depth=4"
+    )
+
+
+def test_github_actions_guard_matches_the_offsets(
+    make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    """Run the generated guard script in bash for both entries and by hand."""
+    bash, date = shutil.which("bash"), shutil.which("date")
+    if bash is None or date is None:
+        pytest.skip("needs bash and date")
+    _, workflow = github(make_project)
+    script = workflow["jobs"]["schedule-1"]["steps"][0]["run"]
+    # GNU date honours TZ; faking "now" is not portable, so compare with the real offset.
+    real = subprocess.run(
+        [date, "+%z"],
+        env={**os.environ, "TZ": "Europe/Berlin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    if real not in {"+0100", "+0200"}:
+        pytest.skip("no Europe/Berlin zone data for date")
+    decided = {}
+    output = tmp_path / "github-output"
+    for entry in ("0 4 * * 1-5", "0 5 * * 1-5", ""):
+        output.write_text("")
+        subprocess.run(
+            [bash, "-c", script],
+            env={**os.environ, "FIRED_BY": entry, "GITHUB_OUTPUT": str(output)},
+            check=True,
+            capture_output=True,
+        )
+        decided[entry] = output.read_text().strip()
+    summer = real == "+0200"
+    assert decided["0 4 * * 1-5"] == f"run={'true' if summer else 'false'}"
+    assert decided["0 5 * * 1-5"] == f"run={'false' if summer else 'true'}"
+    assert decided[""] == "run=true"  # workflow_dispatch
+
+
+def test_github_actions_to_stdout_installs_the_project(make_project: ProjectFactory) -> None:
+    path = project(make_project)
+    (path.parent / "pyproject.toml").write_text("[project]\nname = 'greet'\n")
+    code, output = invoke(
+        "schedule", str(path), "--export", "github-actions", "--after", "2026-05-11T00:00Z"
+    )
+    assert code == 0, output
+    workflow = yaml.safe_load(output)
+    runs = [step.get("run") for step in workflow["jobs"]["schedule-2"]["steps"]]
+    assert "pip install -e ." in runs
+
+
+def test_github_actions_when_nothing_can_be_exported(make_project: ProjectFactory) -> None:
+    config = CONFIG.split("schedules:")[0] + "schedules:\n  - interval: 90m\n"
+    path = project(make_project, config)
+    code, output = invoke("schedule", str(path), "--export", "github-actions")
+    assert code == 2
+    assert "every 1h30m cannot be exported" in output
+
+
+def test_github_actions_single_zone_without_dst(make_project: ProjectFactory) -> None:
+    config = CONFIG.split("schedules:")[0] + (
+        'schedules:\n  - cron: "0 9 * * *"\n    timezone: Asia/Kolkata\n'
+    )
+    text, workflow = github(make_project, config)
+    assert [entry["cron"] for entry in workflow["on"]["schedule"]] == ["30 3 * * *"]
+    assert "# Asia/Kolkata, UTC+05:30 all year" in text
+    job = workflow["jobs"]["schedule-1"]
+    assert "if" not in job  # one job: every entry is its own
+    assert job["steps"][0]["uses"] == "actions/checkout@v4"  # one offset: no guard

@@ -1,0 +1,151 @@
+"""The serve loop against the real clock, with one- and two-second intervals."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from pipeflow.model.pipeline import Schedule
+from pipeflow.schedule.serve import ServeLocked, Server, Target
+
+
+class Recorder:
+    def __init__(self, seconds: float = 0.05) -> None:
+        self.seconds = seconds
+        self.runs: list[datetime] = []
+        self.skips: list[str] = []
+        self.active = 0
+        self.most_at_once = 0
+        self.lock = threading.Lock()
+        self.lines: list[str] = []
+
+    def run(self, target: Target, schedule: Schedule, when: datetime) -> None:
+        with self.lock:
+            self.active += 1
+            self.most_at_once = max(self.most_at_once, self.active)
+            self.runs.append(when)
+        time.sleep(self.seconds)
+        with self.lock:
+            self.active -= 1
+
+    def skip(self, target: Target, schedule: Schedule, when: datetime, reason: str) -> None:
+        self.skips.append(reason)
+
+
+def target(folder: Path, *schedules: Schedule) -> Target:
+    return Target(
+        name="demo", config=str(folder / "p.yaml"), project_dir=str(folder), schedules=schedules
+    )
+
+
+def serve_for(server: Server, seconds: float) -> threading.Event:
+    stop = threading.Event()
+    thread = threading.Thread(target=server.serve, args=(stop,))
+    thread.start()
+    time.sleep(seconds)
+    stop.set()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    return stop
+
+
+def test_an_interval_fires_at_start_and_then_every_interval(tmp_path: Path) -> None:
+    recorder = Recorder()
+    server = Server(
+        [target(tmp_path, Schedule(interval=1.0))],
+        recorder.run,
+        recorder.skip,
+        recorder.lines.append,
+    )
+    serve_for(server, 3.5)
+    assert 3 <= len(recorder.runs) <= 5
+    gaps = [(b - a).total_seconds() for a, b in zip(recorder.runs, recorder.runs[1:], strict=False)]
+    assert all(0.5 < gap < 2.5 for gap in gaps)
+
+
+def test_an_overlapping_fire_is_skipped_never_run_twice_at_once(tmp_path: Path) -> None:
+    recorder = Recorder(seconds=2.5)
+    server = Server(
+        [target(tmp_path, Schedule(interval=1.0))],
+        recorder.run,
+        recorder.skip,
+        recorder.lines.append,
+    )
+    serve_for(server, 3.2)
+    assert recorder.most_at_once == 1
+    assert recorder.skips
+    assert recorder.skips[0] == "the previous run of this pipeline is still going"
+    assert any("skipped the fire" in line for line in recorder.lines)
+
+
+def test_stop_lets_the_current_run_finish(tmp_path: Path) -> None:
+    recorder = Recorder(seconds=1.5)
+    server = Server(
+        [target(tmp_path, Schedule(interval=60.0))],
+        recorder.run,
+        recorder.skip,
+        recorder.lines.append,
+    )
+    started = time.monotonic()
+    serve_for(server, 0.3)
+    assert time.monotonic() - started >= 1.4  # serve returned only after the run ended
+    assert recorder.active == 0
+    assert len(recorder.runs) == 1
+    assert recorder.lines[-1] == "stopped"
+
+
+def test_a_second_server_for_the_same_pipeline_refuses_to_start(tmp_path: Path) -> None:
+    recorder = Recorder()
+    first = Server(
+        [target(tmp_path, Schedule(interval=60.0))],
+        recorder.run,
+        recorder.skip,
+        recorder.lines.append,
+    )
+    stop = threading.Event()
+    thread = threading.Thread(target=first.serve, args=(stop,))
+    thread.start()
+    time.sleep(0.3)
+    second = Server(
+        [target(tmp_path, Schedule(interval=60.0))],
+        recorder.run,
+        recorder.skip,
+        recorder.lines.append,
+    )
+    with pytest.raises(ServeLocked, match="already served"):
+        second.serve(threading.Event())
+    stop.set()
+    thread.join(timeout=30)
+
+
+def _missed_state(folder: Path) -> None:
+    state = folder / ".pipeflow" / "serve-state-demo.json"
+    state.parent.mkdir(parents=True, exist_ok=True)
+    long_ago = datetime.now(timezone.utc) - timedelta(hours=5)
+    state.write_text(json.dumps({"0": long_ago.isoformat()}))
+
+
+@pytest.mark.parametrize("catch_up", [True, False])
+def test_missed_fires_run_once_only_when_configured(tmp_path: Path, catch_up: bool) -> None:
+    _missed_state(tmp_path)
+    start = (datetime.now(timezone.utc) - timedelta(days=1)).isoformat()
+    recorder = Recorder()
+    schedule = Schedule(interval=3600.0, start=start, catch_up=catch_up)
+    server = Server(
+        [target(tmp_path, schedule)], recorder.run, recorder.skip, recorder.lines.append
+    )
+    serve_for(server, 1.0)
+    # Five hourly fires were missed: at most one run for all of them, and only with catch_up.
+    assert len(recorder.runs) == (1 if catch_up else 0)
+
+
+def test_nothing_to_serve(tmp_path: Path) -> None:
+    recorder = Recorder()
+    server = Server([target(tmp_path)], recorder.run, recorder.skip, recorder.lines.append)
+    server.serve(threading.Event())
+    assert recorder.lines == ["nothing to serve: no pipeline has a schedule"]
