@@ -192,3 +192,22 @@ def test_the_cache_reruns_exactly_what_changed(iris_project: Path) -> None:
     assert _states(changed.stdout)["split_data"] == "done"
     frozen = pipeflow("run", "pipeline.yaml", "--frozen", cwd=iris_project)
     assert frozen.returncode == 0, frozen.stdout + frozen.stderr
+
+
+def test_every_executor_gives_the_same_iris_results(iris_project: Path) -> None:
+    import pipeflow as api
+
+    results = {}
+    for executor in ("sequential", "threads", "processes"):
+        run = api.load(iris_project / "pipeline.yaml").run(
+            executor=executor, no_cache=True, history=False
+        )
+        assert run.ok, (executor, run.outcomes)
+        split = run.output("split_data")
+        results[executor] = (
+            run.output("report_accuracy"),
+            {name: frame.shape for name, frame in split.items()},
+            run.output("predict")["prediction"].tolist(),
+        )
+    assert results["threads"] == results["sequential"]
+    assert results["processes"] == results["sequential"]

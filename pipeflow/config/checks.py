@@ -388,7 +388,7 @@ class Checker:
             self.fail(
                 ["executor", "type"],
                 f"executor `{kind}` is not available in this version of pipeflow",
-                "use " + " or ".join(f"`{name}`" for name in AVAILABLE_EXECUTORS),
+                "use " + ", ".join(f"`{name}`" for name in AVAILABLE_EXECUTORS),
             )
 
     def outputs(self) -> None:

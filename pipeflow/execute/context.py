@@ -96,6 +96,7 @@ class RunContext:
             persist=self._persist(step, key),
             key=key,
             consumed_params=self._consumed_params(step),
+            project_dir=self.pipeline.project_dir,
         )
 
     def load_task(self, step: Step) -> Task:
@@ -109,6 +110,7 @@ class RunContext:
             outputs=step.outputs,
             stored=self.planner.manifests[step.name],
             store=cache.store,
+            project_dir=self.pipeline.project_dir,
         )
 
     def _absolute(self, value: Any) -> Any:

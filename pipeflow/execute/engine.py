@@ -234,6 +234,11 @@ class Engine:
 
     def _collect(self, name: str, task: Task, result: TaskResult) -> None:
         self._capture.end_step(name)
+        # From another process: replay what the step printed and its retries, in order.
+        for attempt, error, delay in result.retries:
+            self.emit(StepRetrying(self.settings.run_id, name, attempt, error, delay))
+        for stream, text in result.output:
+            self._on_output(name, stream, text)
         if task.stored is not None:
             self._collect_load(name, result)
             return

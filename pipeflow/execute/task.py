@@ -66,6 +66,7 @@ class Task:
     # Set for a cached step whose value a running step needs: load it instead of calling.
     stored: Manifest | None = None
     store: ResultStore | None = None
+    project_dir: str = ""  # put on sys.path in a worker process, so `function` imports
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,10 @@ class TaskResult:
     records: Mapping[str, PartRecord] = field(default_factory=dict)
     locations: tuple[str, ...] = ()
     manifest: Manifest | None = None  # the manifest written for this result
+    # From another process: what the step printed and logged, and its retries, replayed by
+    # the engine as events (in-process executors emit them as they happen).
+    output: tuple[tuple[str, str], ...] = ()
+    retries: tuple[tuple[int, str, float], ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -11,7 +11,7 @@ from pipeflow.model.refs import Ref, references
 
 SINGLE_PART = "value"  # the part name of a step that returns one value
 EXECUTOR_TYPES = ("sequential", "threads", "processes", "dask")
-AVAILABLE_EXECUTORS = ("sequential", "threads")  # the others come in a later version
+AVAILABLE_EXECUTORS = ("sequential", "threads", "processes")  # dask comes in a later version
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ __all__ = ["EXECUTOR_TYPES", "Executor", "ExecutorUnavailable", "create_executor
 _MODULES = {
     "sequential": ("pipeflow.execute.executors.local", "SequentialExecutor"),
     "threads": ("pipeflow.execute.executors.local", "ThreadExecutor"),
+    "processes": ("pipeflow.execute.executors.processes", "ProcessExecutor"),
 }
 
 

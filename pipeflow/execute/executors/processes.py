@@ -1,0 +1,233 @@
+"""The processes executor: steps in a pool of worker processes, for CPU-bound Python.
+
+What crosses to a worker is the plain-data Task (a dotted path, input values, a store URL);
+the worker imports the function, runs it, persists the result itself and sends back the value
+with what the step printed and logged, which the engine replays as events. A task whose inputs
+cannot be pickled fails at once with the input's name and type.
+
+A `timeout` is enforced inside the worker with an interval timer: the step's Python code is
+interrupted (TimeoutError) and the worker stays usable. Code stuck in a C call that does not
+return to the interpreter is only stopped when that call returns. A worker that dies (killed,
+out of memory, a crash in C) fails the step it was running with a message saying so; the pool
+is rebuilt for the steps that follow.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import multiprocessing
+import os
+import pickle
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from pipeflow.execute.task import Notify, Task, TaskResult, execute
+
+
+class ProcessExecutor:
+    """Runs tasks on a pool of worker processes (default: one per CPU)."""
+
+    name = "processes"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self._workers = workers or os.cpu_count() or 1
+        self._lock = threading.Lock()
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        # forkserver: workers start from a clean process, not a fork of this threaded one.
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
+        context = multiprocessing.get_context(method)
+        return ProcessPoolExecutor(max_workers=self._workers, mp_context=context)
+
+    def submit(self, task: Task, notify: Notify) -> Future[TaskResult]:
+        del notify  # retries are replayed from the result: a callback cannot cross processes
+        problem = unpicklable(task)
+        if problem is not None:
+            return _done(TaskResult(step=task.step, error=problem))
+        with self._lock:
+            pool = self._pool
+        outer: Future[TaskResult] = Future()
+        try:
+            inner = pool.submit(work, task)
+        except BrokenProcessPool:
+            self._replace(pool)
+            return _done(TaskResult(step=task.step, error=_died(task.step)))
+
+        def relay(finished: Future[TaskResult]) -> None:
+            try:
+                outer.set_result(finished.result())
+            except BrokenProcessPool:
+                self._replace(pool)
+                outer.set_result(TaskResult(step=task.step, error=_died(task.step)))
+            except BaseException as error:  # a result that could not be sent back, say
+                outer.set_result(
+                    TaskResult(step=task.step, error=f"{type(error).__name__}: {error}")
+                )
+
+        inner.add_done_callback(relay)
+        return outer
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._pool is broken:
+                self._pool = self._new_pool()
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    def shutdown(self, *, cancel: bool = False) -> None:
+        with self._lock:
+            pool = self._pool
+        if cancel:
+            # Ctrl-C: stop the steps that are running too, not only the queued ones.
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+        pool.shutdown(wait=True, cancel_futures=cancel)
+
+
+def _done(result: TaskResult) -> Future[TaskResult]:
+    future: Future[TaskResult] = Future()
+    future.set_result(result)
+    return future
+
+
+def _died(step: str) -> str:
+    return (
+        f"WorkerDied: the worker process running `{step}` died (killed, out of memory, or a "
+        "crash in compiled code); see the system log"
+    )
+
+
+def unpicklable(task: Task) -> str | None:
+    """Why a task cannot be sent to another process, naming the input, or None."""
+    try:
+        pickle.dumps(task)
+    except Exception:
+        pass
+    else:
+        return None
+    for name, value in task.inputs.items():
+        try:
+            pickle.dumps(value)
+        except Exception as error:
+            return (
+                f"ValueError: step `{task.step}`: input `{name}` is a {type(value).__name__}, "
+                f"which cannot be sent to a worker process ({error}); use the threads "
+                "executor for this pipeline, or pass plain data"
+            )
+    return f"ValueError: step `{task.step}` cannot be sent to a worker process"
+
+
+# -- in the worker ------------------------------------------------------------------------
+
+
+class _Lines(io.TextIOBase):
+    """Collects what is written, line by line, for one stream."""
+
+    def __init__(self, stream: str, into: list[tuple[str, str]]) -> None:
+        self._stream = stream
+        self._into = into
+        self._partial = ""
+
+    def write(self, text: str) -> int:
+        *lines, self._partial = (self._partial + text).split("\n")
+        self._into.extend((self._stream, line) for line in lines)
+        return len(text)
+
+    def finish(self) -> None:
+        if self._partial:
+            self._into.append((self._stream, self._partial))
+            self._partial = ""
+
+
+class _LogLines(logging.Handler):
+    def __init__(self, into: list[tuple[str, str]]) -> None:
+        super().__init__(level=logging.INFO)
+        self._into = into
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if record.levelno != logging.INFO:
+            text = f"{record.levelname}: {text}"
+        self._into.append(("log", text))
+
+
+def work(task: Task) -> TaskResult:
+    """Run one task in this worker process, collecting its output."""
+    if task.project_dir and task.project_dir not in sys.path:
+        sys.path.insert(0, task.project_dir)
+    output: list[tuple[str, str]] = []
+    retries: list[tuple[int, str, float]] = []
+    out, err = _Lines("stdout", output), _Lines("stderr", output)
+    handler = _LogLines(output)
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(min(level, logging.INFO) if level else logging.INFO)
+    root.addHandler(handler)
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = out, err
+    try:
+        with _deadline(task.timeout):
+            result = execute(
+                _without_timeout(task),
+                lambda step, attempt, error, delay: retries.append((attempt + 1, error, delay)),
+            )
+    except TimeoutError as error:
+        result = TaskResult(step=task.step, error=f"TimeoutError: {error}")
+    finally:
+        sys.stdout, sys.stderr = saved
+        root.removeHandler(handler)
+        root.setLevel(level)
+        out.finish()
+        err.finish()
+    return TaskResult(
+        step=result.step,
+        value=result.value,
+        error=result.error,
+        traceback=result.traceback,
+        attempts=result.attempts,
+        duration=result.duration,
+        records=result.records,
+        locations=result.locations,
+        manifest=result.manifest,
+        output=tuple(output),
+        retries=tuple(retries),
+    )
+
+
+def _without_timeout(task: Task) -> Task:
+    """The task with its timeout left to the worker's timer (which can stop the work)."""
+    from dataclasses import replace
+
+    return replace(task, timeout=None) if task.timeout is not None else task
+
+
+class _deadline:
+    """Interrupt the worker's main thread with TimeoutError after `seconds`."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+
+    def __enter__(self) -> None:
+        if self.seconds is None:
+            return
+        self.started = time.monotonic()
+
+        def expire(signum: int, frame: Any) -> None:
+            raise TimeoutError(
+                f"the step did not finish within its timeout of {self.seconds:g}s; it was stopped"
+            )
+
+        self.previous = signal.signal(signal.SIGALRM, expire)
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.seconds is None:
+            return
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, self.previous)
