@@ -90,6 +90,16 @@ class Fingerprint:
         """The cache key, given the data version of each step this one takes values from."""
         return digest(canonical_json(self.components(upstream)))
 
+    def item_key(self, upstream: Mapping[str, str], item: Any) -> str:
+        """The key of one item of a `foreach` step: the other items do not count."""
+        return digest(canonical_json(self.item_components(upstream, item)))
+
+    def item_components(self, upstream: Mapping[str, str], item: Any) -> dict[str, Any]:
+        components = self.components(upstream)
+        components["values"] = {k: v for k, v in self.values.items() if k != "foreach"}
+        components["item"] = digest(canonical_json(item))
+        return components
+
     def components(self, upstream: Mapping[str, str]) -> dict[str, Any]:
         """Everything the key is made of, JSON-able; stored in the manifest."""
         return {
@@ -282,3 +292,8 @@ def _describe_code(name: str, now: Mapping[str, str], then: Mapping[str, str]) -
 def _is_param_change(name: str, reasons: list[str]) -> bool:
     """Whether a changed value is already explained by a param change."""
     return any(reason.startswith("param ") for reason in reasons) and name.startswith("inputs.")
+
+
+def fan_out_version(item_versions: list[str]) -> str:
+    """The data version of a `foreach` step: its items' versions, in order."""
+    return digest("foreach", *item_versions)

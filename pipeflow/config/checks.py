@@ -237,6 +237,31 @@ class Checker:
                     where = [*path, "inputs", input_name]
             self.fail(where, f"step `{name}` ({step.run}): {message}", hint, key=True)
 
+    def foreach(self, name: str, step: Step) -> None:
+        """A `foreach` known now must be a list; each item's result needs its own target."""
+        path: Path = ["steps", name, "foreach"]
+        value = step.foreach
+        if isinstance(value, Ref) and value.scope == "params":
+            try:
+                value = lookup_path(self.params, value.path)
+            except KeyError:
+                return  # reported as an unknown param
+        elif isinstance(value, Ref | Template):
+            return  # a step's value or an environment variable: checked when the step runs
+        if not isinstance(value, list):
+            self.fail(
+                path,
+                f"`foreach` must be a list (or a reference to one), got {describe(value)}",
+                "e.g. `foreach: [mae, mse]` or `foreach: ${params.metrics}`",
+            )
+        target = step.result.target
+        if target is not None and "{key}" not in target.replace(" ", ""):
+            self.fail(
+                ["steps", name, "result", "target"],
+                "a `foreach` step stores one result per item: its target needs `{key}`",
+                "e.g. `target: metrics/{step}-{key}.json`",
+            )
+
     def fan_out(self, name: str, step: Step) -> None:
         if step.params and step.pipeline is None:
             self.fail(
@@ -248,10 +273,7 @@ class Checker:
         if step.item_name and step.foreach is None:
             self.fail(["steps", name, "as"], "`as` is only used together with `foreach`")
         if step.foreach is not None:
-            self.fail(
-                ["steps", name, "foreach"],
-                "`foreach` is not supported by this version of pipeflow yet",
-            )
+            self.foreach(name, step)
         if isinstance(step.when, str) and not isinstance(step.when, Ref | Template):
             self.fail(
                 ["steps", name, "when"],

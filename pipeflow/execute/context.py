@@ -14,7 +14,7 @@ from pipeflow.execute.task import Persist, Task
 from pipeflow.model.pipeline import SINGLE_PART, Pipeline, Step
 from pipeflow.model.refs import Ref, lookup_path, resolve
 from pipeflow.plan.planner import Planner
-from pipeflow.storage import TargetFields
+from pipeflow.storage import Manifest, TargetFields
 
 REDACTED = "***"
 
@@ -73,18 +73,31 @@ class RunContext:
         """A step's value, read from the cache if it was not needed until now."""
         if name not in self.values:
             manifest = self.planner.manifests.get(name)
+            items = self.planner.item_manifests.get(name)
             cache = self.planner.caches.get(name)
-            if manifest is None or cache is None:
+            if cache is not None and items is not None:
+                self.values[name] = [cache.load(item) for item in items]
+            elif manifest is None or cache is None:
                 raise ReferenceFailure(f"the value of `{name}` is not available")
-            self.values[name] = cache.load(manifest)
+            else:
+                self.values[name] = cache.load(manifest)
         return self.values[name]
 
     # -- tasks ----------------------------------------------------------------------------
 
-    def run_task(self, step: Step, key: str) -> Task:
+    def run_task(
+        self,
+        step: Step,
+        key: str,
+        *,
+        item: tuple[int, Any] | None = None,
+    ) -> Task:
+        """The task that runs a step, or one item of a `foreach` step."""
         inputs = {
             name: self._absolute(resolve(value, self.lookup)) for name, value in step.inputs.items()
         }
+        if item is not None:
+            inputs[step.item_name or "item"] = item[1]
         return Task(
             run_id=self.settings.run_id,
             step=step.name,
@@ -93,10 +106,26 @@ class RunContext:
             outputs=step.outputs,
             retry=step.retry,
             timeout=step.timeout,
-            persist=self._persist(step, key),
+            persist=self._persist(step, key, item=item),
             key=key,
             consumed_params=self._consumed_params(step),
             project_dir=self.pipeline.project_dir,
+            item=item[0] if item is not None else None,
+        )
+
+    def load_item_task(self, step: Step, index: int, manifest: Manifest) -> Task:
+        """The task that reads one stored item of a `foreach` step."""
+        cache = self.planner.caches[step.name]
+        assert cache is not None
+        return Task(
+            run_id=self.settings.run_id,
+            step=step.name,
+            function=step.run or "",
+            inputs={},
+            stored=manifest,
+            store=cache.store,
+            project_dir=self.pipeline.project_dir,
+            item=index,
         )
 
     def load_task(self, step: Step) -> Task:
@@ -121,11 +150,19 @@ class RunContext:
             return str(path) if path is not None and not os.path.isabs(value) else value
         return value
 
-    def _persist(self, step: Step, key: str) -> Persist | None:
+    def _persist(
+        self, step: Step, key: str, *, item: tuple[int, Any] | None = None
+    ) -> Persist | None:
         cache = self.planner.caches.get(step.name)
         if cache is None or not self.planner.policy.use:
             return None
         upstream = self.planner.upstream_versions(step) or {}
+        fingerprint = self.planner.fingerprints[step.name]
+        components = (
+            fingerprint.item_components(upstream, item[1])
+            if item is not None
+            else fingerprint.components(upstream)
+        )
         return Persist(
             store=cache.store,
             manifest_paths=(
@@ -145,7 +182,7 @@ class RunContext:
                 key=key,
                 ext="",
             ),
-            components=self.planner.fingerprints[step.name].components(upstream),
+            components=components,
         )
 
     def _consumed_params(self, step: Step) -> dict[str, Any]:

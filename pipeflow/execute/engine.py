@@ -22,6 +22,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from pipeflow.execute import fanout
 from pipeflow.execute.capture import OutputCapture
 from pipeflow.execute.context import ReferenceFailure, RunContext, RunSettings, redact
 from pipeflow.execute.executors import Executor
@@ -35,7 +36,7 @@ from pipeflow.model.events import (
     StepRetrying,
     StepStarted,
 )
-from pipeflow.model.pipeline import Pipeline
+from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import resolve
 from pipeflow.model.run import Action, Decision, StepOutcome, StepState
 from pipeflow.plan.graph import StepGraph
@@ -100,6 +101,7 @@ class Engine:
         self._waiting_on: dict[str, int] = {}
         self._ready: list[tuple[int, str]] = []
         self._running: dict[Future[TaskResult], tuple[str, Task]] = {}
+        self._fans: dict[str, fanout.FanOut] = {}  # `foreach` steps whose items are running
 
     def emit(self, event: Event) -> None:
         with self._lock:  # events come from worker threads too
@@ -184,6 +186,9 @@ class Engine:
             if step.when is not None and not truthy(resolve(step.when, self.context.lookup)):
                 self._finish(StepOutcome(name, StepState.SKIPPED, "`when` is false"))
                 return
+            if step.foreach is not None:
+                self._start_fan_out(name, step, decision)
+                return
             if decision.action is Action.RUN and not decision.key:
                 # Its inputs came from steps that ran: decide now that their results exist.
                 upstream = self.planner.upstream_versions(step)
@@ -196,12 +201,23 @@ class Engine:
                     self._finish_cached(name)
                 return
             task = self.context.run_task(step, decision.key)
-        except (ReferenceFailure, KeyError) as error:
+        except (ReferenceFailure, KeyError, fanout.NotAList) as error:
             self._stopping = True
             self._finish(StepOutcome(name, StepState.FAILED, "inputs", error=str(error)))
             return
         self.emit(StepStarted(self.settings.run_id, name, 1))
         self._submit(name, task)
+
+    def _start_fan_out(self, name: str, step: Step, decision: Decision) -> None:
+        if decision.action is Action.CACHED and not self._value_needed(name):
+            self._finish(StepOutcome(name, StepState.CACHED, decision.reason))
+            return
+        fan, tasks = fanout.prepare(step, self.context, self.planner)
+        self.emit(StepStarted(self.settings.run_id, name, 1))
+        self._fans[name] = fan
+        for task in tasks:
+            self._submit(name, task)
+        self._finish_fan_out(name)  # an empty list, or items that all ended at once
 
     def _submit(self, name: str, task: Task) -> None:
         future = self.executor.submit(task, self._on_retry)
@@ -239,6 +255,14 @@ class Engine:
             self.emit(StepRetrying(self.settings.run_id, name, attempt, error, delay))
         for stream, text in result.output:
             self._on_output(name, stream, text)
+        if task.item is not None:
+            fan = self._fans[name]
+            again = fanout.collect(fan, task, result, self.context)
+            if again is not None:
+                self._submit(name, again)
+            elif name in self._fans:
+                self._finish_fan_out(name)
+            return
         if task.stored is not None:
             self._collect_load(name, result)
             return
@@ -288,6 +312,19 @@ class Engine:
         self.decisions[name] = Decision(name, Action.RUN, reason, key)
         self.emit(StepStarted(self.settings.run_id, name, 1))
         self._submit(name, self.context.run_task(step, key))
+
+    def _finish_fan_out(self, name: str) -> None:
+        """End a `foreach` step once all its items have (items may end while being submitted)."""
+        fan = self._fans.get(name)
+        if fan is None or not fanout.finished(fan):
+            return
+        del self._fans[name]
+        outcome = fanout.outcome(fan, self.planner)
+        if outcome.state is StepState.FAILED:
+            self._stopping = True
+        else:
+            self.context.values[name] = fan.values
+        self._finish(outcome)
 
     def _finish_cached(self, name: str) -> None:
         manifest = self.planner.manifests[name]

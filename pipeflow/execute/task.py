@@ -67,6 +67,7 @@ class Task:
     stored: Manifest | None = None
     store: ResultStore | None = None
     project_dir: str = ""  # put on sys.path in a worker process, so `function` imports
+    item: int | None = None  # the index of the item, for one item of a `foreach` step
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pipeflow.cache.keys import Fingerprint, digest, explain
+from pipeflow.cache.keys import Fingerprint, digest, explain, fan_out_version
 from pipeflow.cache.keys import data_version as stored_version
 from pipeflow.cache.results import ResultCache
 from pipeflow.model.pipeline import Pipeline, Step
@@ -106,6 +106,7 @@ class Planner:
         self.versions: dict[str, str] = {}  # data versions known so far
         self.keys: dict[str, str] = {}
         self.manifests: dict[str, Manifest] = {}
+        self.item_manifests: dict[str, list[Manifest]] = {}  # `foreach` steps found cached
         self.missing: list[tuple[str, str]] = []  # (step, the selected step that needs it)
 
     def _forced(self, force: Iterable[str]) -> set[str]:
@@ -188,10 +189,34 @@ class Planner:
         if upstream is None:
             pending = next(d for d in step.value_upstream() if d not in self.versions)
             return Decision(name, Action.RUN, f"`{pending}` runs first", "")
+        if step.foreach is not None:
+            return self._decide_fan_out(name, upstream)
         found = self._find(name, upstream)
         if found is not None:
             return found
         return Decision(name, Action.RUN, self._why(name, upstream), key)
+
+    def _decide_fan_out(self, name: str, upstream: Mapping[str, str]) -> Decision:
+        """A `foreach` step is cached when every item is; the engine decides item by item."""
+        step = self.pipeline.steps[name]
+        cache = self.caches.get(name)
+        try:
+            items = resolve(step.foreach, self.lookup)
+        except Exception:
+            items = None  # needs a step's value: known during the run
+        if cache is None or not isinstance(items, list):
+            return Decision(name, Action.RUN, "runs once per item; each item is cached", "")
+        fingerprint = self.fingerprints[name]
+        manifests = [cache.find(name, fingerprint.item_key(upstream, item)) for item in items]
+        missing = sum(manifest is None for manifest in manifests)
+        if missing:
+            return Decision(
+                name, Action.RUN, f"{missing} of {len(items)} items have no stored result", ""
+            )
+        found = [m for m in manifests if m is not None]
+        self.item_manifests[name] = found
+        self.versions[name] = fan_out_version([stored_version(m) for m in found])
+        return Decision(name, Action.CACHED, f"all {len(items)} items are stored", "")
 
     def _find(self, name: str, upstream: Mapping[str, str]) -> Decision | None:
         cache = self.caches.get(name)

@@ -1,0 +1,132 @@
+"""`foreach`: one task per item, each item cached on its own, the step's value their list.
+
+The engine hands a `foreach` step to a FanOut once everything it needs has finished. Each
+item gets its own cache key (the step's key without the list, plus the item), so adding an
+item, or re-running after one item failed, runs only the items without a stored result. The
+step ends when every item has: its value is the list of item values in item order; if any
+item failed, the step failed (the items that succeeded stay stored).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeflow.cache.keys import data_version, digest, fan_out_version
+from pipeflow.execute.context import RunContext
+from pipeflow.execute.task import Task, TaskResult
+from pipeflow.model.pipeline import Step
+from pipeflow.model.refs import resolve
+from pipeflow.model.run import StepOutcome, StepState
+from pipeflow.plan.planner import Planner
+
+
+class NotAList(Exception):
+    """A `foreach` value that is not a list."""
+
+
+@dataclass
+class FanOut:
+    """The items of one `foreach` step in this run."""
+
+    step: Step
+    items: list[Any]
+    keys: list[str]
+    values: list[Any] = field(default_factory=list)
+    versions: list[str | None] = field(default_factory=list)
+    errors: list[tuple[int, TaskResult]] = field(default_factory=list)
+    ran: int = 0
+    cached: int = 0
+    done: int = 0
+    duration: float = 0.0
+    attempts: int = 0
+    locations: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.values = [None] * len(self.items)
+        self.versions = [None] * len(self.items)
+
+
+def prepare(step: Step, context: RunContext, planner: Planner) -> tuple[FanOut, list[Task]]:
+    """The fan-out of a step and a task per item: a run, or a read of its stored result."""
+    items = resolve(step.foreach, context.lookup)
+    if isinstance(items, tuple):
+        items = list(items)
+    if not isinstance(items, list):
+        raise NotAList(
+            f"`foreach` of step `{step.name}` must be a list, got {type(items).__name__}"
+        )
+    upstream = planner.upstream_versions(step) or {}
+    fingerprint = planner.fingerprints[step.name]
+    keys = [fingerprint.item_key(upstream, item) for item in items]
+    fan = FanOut(step=step, items=items, keys=keys)
+    cache = planner.caches.get(step.name)
+    use_cache = planner.cacheable(step) is None and step.name not in planner.forced
+    tasks: list[Task] = []
+    for index, (item, key) in enumerate(zip(items, keys, strict=True)):
+        manifest = cache.find(step.name, key) if cache is not None and use_cache else None
+        if manifest is not None:
+            fan.versions[index] = data_version(manifest)
+            tasks.append(context.load_item_task(step, index, manifest))
+        else:
+            tasks.append(context.run_task(step, key, item=(index, item)))
+    return fan, tasks
+
+
+def collect(fan: FanOut, task: Task, result: TaskResult, context: RunContext) -> Task | None:
+    """Take one item's result; a task to submit when a stored item must be rebuilt."""
+    index = task.item
+    assert index is not None
+    if task.stored is not None and not result.ok:
+        # Its stored result could not be read back: run the item instead.
+        return context.run_task(fan.step, fan.keys[index], item=(index, fan.items[index]))
+    fan.done += 1
+    fan.duration += result.duration
+    fan.attempts = max(fan.attempts, result.attempts)
+    fan.locations += result.locations
+    if not result.ok:
+        fan.errors.append((index, result))
+        return None
+    fan.values[index] = result.value
+    if task.stored is not None:
+        fan.cached += 1
+    else:
+        fan.ran += 1
+        manifest = result.manifest
+        fan.versions[index] = (
+            data_version(manifest) if manifest is not None else digest("unstored", fan.keys[index])
+        )
+    return None
+
+
+def finished(fan: FanOut) -> bool:
+    return fan.done == len(fan.items)
+
+
+def outcome(fan: FanOut, planner: Planner) -> StepOutcome:
+    """How the step ended, once every item has; notes its value's version for what follows."""
+    name = fan.step.name
+    count = len(fan.items)
+    if fan.errors:
+        index, first = fan.errors[0]
+        others = f" (and {len(fan.errors) - 1} more)" if len(fan.errors) > 1 else ""
+        return StepOutcome(
+            name,
+            StepState.FAILED,
+            "raised an error",
+            duration=fan.duration,
+            attempts=fan.attempts,
+            error=f"item {index + 1} of {count} ({fan.items[index]!r}){others}: {first.error}",
+            traceback=first.traceback,
+        )
+    planner.versions[name] = fan_out_version([v or "" for v in fan.versions])
+    state = StepState.CACHED if fan.ran == 0 and count else StepState.DONE
+    reason = f"{count} items: {fan.ran} ran, {fan.cached} from the cache"
+    return StepOutcome(
+        name,
+        state,
+        reason,
+        duration=fan.duration,
+        attempts=fan.attempts,
+        locations=tuple(fan.locations),
+    )

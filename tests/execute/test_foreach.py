@@ -1,0 +1,160 @@
+"""`foreach`: one run per item, the list of results in item order, each item cached alone."""
+
+from __future__ import annotations
+
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+import pipeflow
+from pipeflow.model.run import StepState
+
+STEPS = """
+import time
+from pathlib import Path
+
+LOG = Path(__file__).with_name("calls.log")
+
+
+def note(text):
+    with LOG.open("a") as log:
+        log.write(text + "\\n")
+
+
+def metric(name, scale=1):
+    note(name)
+    if name == "bad" and Path(__file__).with_name("broken").exists():
+        raise ValueError("no such metric")
+    return {"metric": name, "value": len(name) * scale}
+
+
+def names(count):
+    return [f"m{i}" for i in range(count)]
+
+
+def nap(item):
+    time.sleep(0.4)
+    return item
+
+
+def table(rows):
+    return {row["metric"]: row["value"] for row in rows}
+"""
+
+
+def project(folder: Path, config: str) -> Path:
+    (folder / "fsteps.py").write_text(textwrap.dedent(STEPS))
+    path = folder / "pipeline.yaml"
+    path.write_text(textwrap.dedent(config))
+    return path
+
+
+def calls(folder: Path) -> list[str]:
+    log = folder / "calls.log"
+    found = log.read_text().split() if log.exists() else []
+    log.unlink(missing_ok=True)
+    return found
+
+
+CONFIG = """
+name: fan
+params: {metrics: [mae, mse, r2], scale: 2}
+results: {root: out}
+steps:
+  metric:
+    run: fsteps.metric
+    foreach: ${params.metrics}
+    as: name
+    inputs: {scale: "${params.scale}"}
+  table: {run: fsteps.table, inputs: {rows: "${steps.metric}"}}
+"""
+
+
+def test_one_run_per_item_in_order_and_each_item_cached(tmp_path: Path) -> None:
+    config = project(tmp_path, CONFIG)
+    run = pipeflow.load(config).run()
+    assert run.ok, run.outcomes
+    assert [row["metric"] for row in run.output("metric")] == ["mae", "mse", "r2"]
+    assert run.output("table") == {"mae": 6, "mse": 6, "r2": 4}
+    assert sorted(calls(tmp_path)) == ["mae", "mse", "r2"]
+    again = pipeflow.load(config).run()
+    assert calls(tmp_path) == []
+    assert again.state("metric") is StepState.CACHED
+    assert again.outcomes["metric"].reason == "all 3 items are stored"
+    assert again.output("metric")[2] == {"metric": "r2", "value": 4}
+
+
+def test_a_new_item_runs_alone(tmp_path: Path) -> None:
+    config = project(tmp_path, CONFIG)
+    pipeflow.load(config).run()
+    calls(tmp_path)
+    run = pipeflow.load(config, params={"metrics": ["mae", "mse", "r2", "medae"]}).run()
+    assert calls(tmp_path) == ["medae"]
+    assert run.outcomes["metric"].reason == "4 items: 1 ran, 3 from the cache"
+    assert run.output("table")["medae"] == 10
+
+
+def test_after_one_item_fails_a_rerun_only_runs_that_item(tmp_path: Path) -> None:
+    config = project(tmp_path, CONFIG)
+    (tmp_path / "broken").write_text("the metric service is down")
+    pipe = pipeflow.load(config, params={"metrics": ["mae", "bad", "r2"]})
+    run = pipe.run()
+    assert run.state("metric") is StepState.FAILED
+    assert "item 2 of 3 ('bad')" in (run.outcomes["metric"].error or "")
+    assert run.state("table") is StepState.NOT_RUN
+    calls(tmp_path)
+    (tmp_path / "broken").unlink()
+    run = pipe.run()
+    assert run.ok
+    assert calls(tmp_path) == ["bad"]  # mae and r2 were stored by the failed run
+    assert run.outcomes["metric"].reason == "3 items: 1 ran, 2 from the cache"
+
+
+def test_foreach_over_a_step_value_and_over_something_else(tmp_path: Path) -> None:
+    config = project(
+        tmp_path,
+        """
+        name: fan
+        results: {persist: false}
+        steps:
+          names: {run: fsteps.names, inputs: {count: 3}}
+          metric: {run: fsteps.metric, foreach: "${steps.names}", as: name}
+          wrong: {run: fsteps.metric, foreach: "${steps.metric.0}", as: name}
+        """,
+    )
+    run = pipeflow.load(config).run(keep_going=True)
+    assert [row["metric"] for row in run.output("metric")] == ["m0", "m1", "m2"]
+    assert run.state("wrong") is StepState.FAILED
+
+
+def test_a_value_that_is_not_a_list_is_refused_at_validation(tmp_path: Path) -> None:
+    config = project(
+        tmp_path,
+        """
+        name: fan
+        params: {metrics: mae}
+        steps:
+          metric: {run: fsteps.metric, foreach: "${params.metrics}", as: name}
+        """,
+    )
+    with pytest.raises(pipeflow.ConfigError, match="`foreach` must be a list"):
+        pipeflow.load(config)
+
+
+def test_items_run_in_parallel_on_threads(tmp_path: Path) -> None:
+    config = project(
+        tmp_path,
+        """
+        name: fan
+        executor: {type: threads, workers: 4}
+        results: {persist: false}
+        steps:
+          nap: {run: fsteps.nap, foreach: [1, 2, 3, 4]}
+        """,
+    )
+    started = time.monotonic()
+    run = pipeflow.load(config).run()
+    assert run.output("nap") == [1, 2, 3, 4]
+    assert time.monotonic() - started < 1.3  # four 0.4 s items, not one after another
