@@ -17,6 +17,7 @@ from pipeflow.config.reader import Document
 from pipeflow.config.suggest import did_you_mean
 from pipeflow.errors import Problem
 from pipeflow.importing import ImportProblem, Resolver, split_path
+from pipeflow.model.durations import format_duration
 from pipeflow.model.pipeline import (
     AVAILABLE_EXECUTORS,
     EXECUTOR_TYPES,
@@ -287,6 +288,16 @@ class Checker:
                 ["steps", name, "timeout"],
                 "a timeout must be longer than zero",
                 "remove `timeout` (or write `null`) for no limit",
+            )
+        elif (
+            step.timeout is not None and step.retry.retries > 0 and step.timeout < step.retry.delay
+        ):
+            self.fail(
+                ["steps", name, "timeout"],
+                f"the timeout ({format_duration(step.timeout)}) is shorter than the delay "
+                f"between retries ({format_duration(step.retry.delay)})",
+                "a step that times out that fast would wait longer than it runs; raise "
+                "`timeout` or lower `retry_delay`",
             )
 
     def result(self, name: str, step: Step) -> None:

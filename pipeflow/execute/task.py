@@ -8,6 +8,7 @@ are written where they were made.
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 import traceback
@@ -106,7 +107,7 @@ def execute(task: Task, notify: Notify | None = None) -> TaskResult:
             except Exception as error:
                 if attempt > task.retry.retries:
                     return _failure(task, error, attempt, started)
-                delay = task.retry.delay_before(attempt + 1)
+                delay = task.retry.delay_before(attempt + 1, jitter=random.random())
                 if notify is not None:
                     notify(task.step, attempt, _describe(error), delay)
                 time.sleep(delay)

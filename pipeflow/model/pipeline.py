@@ -33,9 +33,14 @@ class RetryPolicy:
     delay: float = 1.0
     backoff: float = 1.0
 
-    def delay_before(self, attempt: int) -> float:
-        """Seconds to wait before `attempt` (2 for the first retry)."""
-        return self.delay * self.backoff ** max(attempt - 2, 0)
+    def delay_before(self, attempt: int, *, jitter: float = 0.0) -> float:
+        """Seconds to wait before `attempt` (2 for the first retry).
+
+        `jitter` (0 to 1, drawn by the caller) spreads retries of many steps that failed
+        together by up to a tenth of the delay, so they do not all hit a service at once.
+        """
+        base = self.delay * self.backoff ** max(attempt - 2, 0)
+        return base * (1 + 0.1 * jitter)
 
 
 @dataclass(frozen=True)
