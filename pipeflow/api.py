@@ -264,6 +264,7 @@ class Pipeline:
         param_options: Sequence[str] = (),
         executor: str | None = None,
         workers: int | None = None,
+        address: str | None = None,
         results: str | None = None,
         keep_going: bool = False,
         force: Iterable[str] = (),
@@ -288,6 +289,7 @@ class Pipeline:
             return target.run(
                 executor=executor,
                 workers=workers,
+                address=address,
                 results=results,
                 keep_going=keep_going,
                 force=force,
@@ -327,8 +329,22 @@ class Pipeline:
             secrets=self._loaded.secrets,
         )
         kind = executor or self.definition.executor.type
+        configured = self.definition.executor
+        options: dict[str, Any] = {"workers": workers or configured.workers}
+        if kind == "dask":
+            options["address"] = address or configured.address
+            options["threads_per_worker"] = configured.threads_per_worker
+        elif address:
+            raise ConfigError(
+                [
+                    Problem(
+                        message=f"an address is for the `dask` executor, not `{kind}`",
+                        hint="add `--executor dask` (or set `executor.type: dask`)",
+                    )
+                ]
+            )
         try:
-            runner = create_executor(kind, workers=workers or self.definition.executor.workers)
+            runner = create_executor(kind, **options)
         except ExecutorUnavailable as error:
             raise ConfigError([Problem(message=str(error), path="executor.type")]) from None
 

@@ -112,6 +112,31 @@ def use_project(project_dir: str) -> None:
     if project_dir in sys.path:
         sys.path.remove(project_dir)
     sys.path.insert(0, project_dir)
+    _PROJECTS[:] = [project_dir]
+    importlib.invalidate_caches()
+
+
+_PROJECTS: list[str] = []  # the folder `use_project` put first, then those `add_project` added
+
+
+def add_project(project_dir: str) -> None:
+    """Put a sub-pipeline's project folder on sys.path after the folders already there.
+
+    The main project's folder stays first: a module name both projects have is the main
+    project's module (keep step module names apart across the projects).
+    """
+    project_dir = str(Path(project_dir).resolve())
+    if project_dir in _PROJECTS:
+        return
+    earlier = set().union(*(_top_level_names(folder) for folder in _PROJECTS))
+    local = _top_level_names(project_dir) - earlier - {"pipeflow"}
+    for name in [n for n in sys.modules if n.split(".")[0] in local]:
+        del sys.modules[name]
+    if project_dir in sys.path:
+        sys.path.remove(project_dir)
+    last = max((sys.path.index(p) for p in _PROJECTS if p in sys.path), default=-1)
+    sys.path.insert(last + 1, project_dir)
+    _PROJECTS.append(project_dir)
     importlib.invalidate_caches()
 
 

@@ -85,6 +85,9 @@ class Fingerprint:
     params: Mapping[str, Any]  # consumed param -> value as shown (secrets masked)
     files: Mapping[str, str]  # path as written -> content fingerprint
     settings: str
+    # For a step inlined from a sub-pipeline: upstream step names as the sub-pipeline calls
+    # them, so its key is the same whether the sub-pipeline runs alone or inside another.
+    upstream_names: Mapping[str, str] = field(default_factory=dict)
 
     def key(self, upstream: Mapping[str, str]) -> str:
         """The cache key, given the data version of each step this one takes values from."""
@@ -107,7 +110,9 @@ class Fingerprint:
             "values": dict(self.values),
             "files": dict(self.files),
             "settings": self.settings,
-            "upstream": dict(sorted(upstream.items())),
+            "upstream": dict(
+                sorted((self.upstream_names.get(k, k), v) for k, v in upstream.items())
+            ),
         }
 
 
@@ -127,9 +132,15 @@ class Fingerprinter:
     def fingerprint(self, step: Step, lookup: Callable[[Ref], Any]) -> Fingerprint:
         """`lookup` resolves params, env and run references; step references stay as text."""
 
+        origin = step.origin
+
         def consumed(ref: Ref) -> Any:
             # A step's value enters the key through its data version, not here.
-            return StepValue(ref.text) if ref.scope == "steps" else lookup(ref)
+            if ref.scope != "steps":
+                return lookup(ref)
+            if origin is not None:  # named as in the sub-pipeline: the same key as run alone
+                ref = Ref("steps", (origin.local(ref.step), *ref.path[1:]))
+            return StepValue(ref.text)
 
         values: dict[str, str] = {}
         files: dict[str, str] = {}
@@ -163,6 +174,9 @@ class Fingerprinter:
             params=params,
             files=files,
             settings=settings,
+            upstream_names={name: origin.local(name) for name in step.value_upstream()}
+            if origin is not None
+            else {},
         )
 
     def _code(self, step: Step) -> Mapping[str, str]:

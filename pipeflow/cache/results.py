@@ -11,6 +11,10 @@ Deciding whether a step is cached costs one listing shared by every step of the 
 payloads are still the bytes it recorded: on a local store each payload's hash is checked,
 remembered by size and mtime so an unchanged file is not read again; on an object store each
 payload's size and ETag are compared with one listing of the store.
+
+A step inlined from a sub-pipeline (`data/load_data`) is stored as the sub-pipeline's step
+(`load_data`, in a cache opened with the sub-pipeline's name): a `/` never appears in a step
+name of a config, so the name after the last `/` is the one the sub-pipeline gives it.
 """
 
 from __future__ import annotations
@@ -44,10 +48,10 @@ class ResultCache:
     # -- paths ------------------------------------------------------------------------------
 
     def manifest_path(self, step: str, key: str) -> str:
-        return f"{MANIFESTS}/{self.pipeline}/{step}/{key}.json"
+        return f"{MANIFESTS}/{self.pipeline}/{stored_name(step)}/{key}.json"
 
     def payload_prefix(self, step: str, key: str) -> str:
-        return f"{RESULTS}/{self.pipeline}/{step}/{key}"
+        return f"{RESULTS}/{self.pipeline}/{stored_name(step)}/{key}"
 
     # -- finding ----------------------------------------------------------------------------
 
@@ -65,13 +69,13 @@ class ResultCache:
 
     def find(self, step: str, key: str) -> Manifest | None:
         """The committed, intact result of `step` for `key`, or None."""
-        if key not in self.index().get(step, ()):
+        if key not in self.index().get(stored_name(step), ()):
             return None
         path = self.manifest_path(step, key)
         manifest = self.store.read_manifest(path)
         if manifest is None:
             return None
-        if manifest.key != key or manifest.step != step:
+        if manifest.key != key or stored_name(manifest.step) != stored_name(step):
             self._warn(path, "it belongs to another step or key")
             return None
         broken = self.damaged_part(manifest)
@@ -92,7 +96,7 @@ class ResultCache:
 
     def latest(self, step: str) -> Manifest | None:
         """The newest result of `step` whatever its key, to explain what changed since."""
-        if LATEST not in self.index().get(step, ()):
+        if LATEST not in self.index().get(stored_name(step), ()):
             return None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ResultWarning)  # only used to explain a change
@@ -150,7 +154,7 @@ class ResultCache:
         self.store.write_manifest(self.manifest_path(manifest.step, manifest.key), manifest)
         self.store.write_manifest(self.manifest_path(manifest.step, LATEST), manifest)
         if self._index is not None:
-            self._index.setdefault(manifest.step, set()).update({manifest.key, LATEST})
+            self._index.setdefault(stored_name(manifest.step), set()).update({manifest.key, LATEST})
 
     def restamp(self, manifest: Manifest, key: str, components: dict[str, Any]) -> Manifest:
         """The same stored result, counted for a new key (`pipeflow accept`)."""
@@ -187,6 +191,11 @@ class ResultCache:
             ResultWarning,
             stacklevel=3,
         )
+
+
+def stored_name(step: str) -> str:
+    """The name a step's results are stored under: a sub-pipeline step's own name."""
+    return step.rsplit("/", 1)[-1]
 
 
 def cache_error(step: str, error: StorageError) -> str:

@@ -52,6 +52,12 @@ def selection_options(function: Any) -> Any:
     help="where steps run (default: the config's `executor`)",
 )
 @click.option("--workers", type=click.IntRange(min=1), help="number of workers")
+@click.option(
+    "--address",
+    metavar="URL",
+    help="the Dask scheduler to run on, e.g. tcp://host:8786 (with `--executor dask`; "
+    "default: the config's `executor.address`, else a local cluster started for the run)",
+)
 @click.option("--keep-going", is_flag=True, help="after a failure, run all that does not need it")
 @click.option("--dry-run", is_flag=True, help="print the plan (what runs, what is cached, why)")
 @click.option("--frozen", is_flag=True, help="fail (exit 3) if any step would have to run")
@@ -77,6 +83,7 @@ def run(
     results: str | None,
     executor: str | None,
     workers: int | None,
+    address: str | None,
     keep_going: bool,
     dry_run: bool,
     frozen: bool,
@@ -112,6 +119,7 @@ def run(
     result = pipeline.run(
         executor=executor,
         workers=workers,
+        address=address,
         keep_going=keep_going,
         frozen=frozen,
         subscribers=[reporter],

@@ -75,6 +75,8 @@ class Checker:
 
     def run(self) -> list[Problem]:
         for name, step in self.pipeline.steps.items():
+            if step.origin is not None:
+                continue  # inlined from a sub-pipeline, checked when that config was loaded
             self.references(name, step)
             self.after(name, step)
             self.fan_out(name, step)
@@ -212,13 +214,6 @@ class Checker:
 
     def code(self, name: str, step: Step) -> None:
         path: Path = ["steps", name]
-        if step.pipeline is not None:
-            self.fail(
-                [*path, "pipeline"],
-                "sub-pipelines (`pipeline:`) are not supported by this version of pipeflow yet",
-                "run the other pipeline on its own for now",
-            )
-            return
         if step.run is None or not self.check_code:
             return
         try:

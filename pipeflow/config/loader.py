@@ -24,8 +24,9 @@ from pipeflow.config.params import (
 )
 from pipeflow.config.reader import Document, read_document
 from pipeflow.config.schema import schema_problems
+from pipeflow.config.subpipelines import expand
 from pipeflow.errors import ConfigError, Problem
-from pipeflow.importing import use_project
+from pipeflow.importing import add_project, use_project
 from pipeflow.model.pipeline import Pipeline
 from pipeflow.model.refs import unparse
 from pipeflow.plan.graph import StepGraph
@@ -53,6 +54,31 @@ def load(
     check_code: bool = True,
 ) -> Loaded:
     """Read and check a config with its params; raises ConfigError listing every problem."""
+    return _load(
+        path,
+        param_files=param_files,
+        param_options=param_options,
+        params=params,
+        schedule_params=schedule_params,
+        allow_extra_params=allow_extra_params,
+        check_code=check_code,
+    )
+
+
+def _load(
+    path: str | Path,
+    *,
+    param_files: Sequence[str | Path] = (),
+    param_options: Sequence[str] = (),
+    params: Mapping[str, Any] | None = None,
+    schedule_params: Mapping[str, Any] | None = None,
+    allow_extra_params: bool = False,
+    check_code: bool = True,
+    step_params: Sequence[ParamSource] = (),
+    chain: tuple[str, ...] = (),
+) -> Loaded:
+    """`chain`: the files of the pipelines running this one as a sub-pipeline, outermost
+    first (empty for the main config); `step_params`: the `params:` of the step that does."""
     document = read_document(path)
     problems: list[Problem] = [*document.problems]
     schema_found = schema_problems(document)
@@ -76,14 +102,29 @@ def load(
             problems += error.problems
     if params:
         sources.append(ParamSource(values=params, label="the params passed to run()"))
+    sources += step_params
     defaults, secrets, env_found = resolve_defaults(pipeline.params, document)
     problems += env_found
     merged, merge_found = merge_params(defaults, sources, allow_extra=allow_extra_params)
     problems += merge_found
     problems += _params_schema_problems(pipeline, document, merged, sources)
 
-    if check_code:
+    if check_code and chain:
+        add_project(pipeline.project_dir)  # after the main project's folder
+    elif check_code:
         use_project(pipeline.project_dir)
+    here = str(Path(pipeline.source).resolve())
+
+    def load_child(
+        file: Path, sources: Sequence[ParamSource], files: tuple[str, ...]
+    ) -> tuple[Pipeline, Mapping[str, Any]]:
+        child = _load(file, check_code=check_code, step_params=sources, chain=files)
+        return child.pipeline, child.params
+
+    pipeline, expand_found = expand(
+        pipeline, document, merged, load_child=load_child, chain=chain or (here,)
+    )
+    problems += expand_found
     skip = frozenset(
         problem.path.split(".")[1].split("[")[0]
         for problem in schema_found

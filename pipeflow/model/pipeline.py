@@ -11,7 +11,7 @@ from pipeflow.model.refs import Ref, references
 
 SINGLE_PART = "value"  # the part name of a step that returns one value
 EXECUTOR_TYPES = ("sequential", "threads", "processes", "dask")
-AVAILABLE_EXECUTORS = ("sequential", "threads", "processes")  # dask comes in a later version
+AVAILABLE_EXECUTORS = ("sequential", "threads", "processes", "dask")
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,24 @@ class RetryPolicy:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where an inlined sub-pipeline step comes from: its own pipeline and name there.
+
+    The step is called `prefix + step` in the pipeline that runs it (`data/load_data`); its
+    results are stored, and its key computed, as the sub-pipeline's step `step`, so the
+    sub-pipeline shares one cache whether it runs alone or as a step of another pipeline.
+    """
+
+    pipeline: str  # the sub-pipeline's name
+    step: str  # the step's name in the sub-pipeline
+    prefix: str  # what the running pipeline puts before the names of the sub-pipeline's steps
+
+    def local(self, name: str) -> str:
+        """A step name of the running pipeline as the sub-pipeline calls it."""
+        return name[len(self.prefix) :] if name.startswith(self.prefix) else name
+
+
+@dataclass(frozen=True)
 class Step:
     """One node of the pipeline; its values are parsed (strings hold Ref or Template)."""
 
@@ -64,6 +82,7 @@ class Step:
     code_version: str | None = None
     description: str | None = None
     tags: tuple[str, ...] = ()
+    origin: Origin | None = None  # set on the steps inlined from a sub-pipeline
 
     # What a step references never changes (a Step is frozen and its values are not changed
     # after it is built), yet the graph, the checks, the keys, the planner and the engine all

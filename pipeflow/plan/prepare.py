@@ -63,12 +63,12 @@ def _caches(
     results: str | None,
 ) -> dict[str, ResultCache | None]:
     """Where each step's results live; None for a step whose results are never stored."""
-    opened: dict[str, ResultCache] = {}
+    opened: dict[tuple[str, str], ResultCache] = {}
 
-    def cache_at(url: str, options: Mapping[str, Any]) -> ResultCache:
-        if url not in opened:
-            opened[url] = ResultCache(ResultStore(url, options), pipeline.name, hashes=hashes)
-        return opened[url]
+    def cache_at(url: str, options: Mapping[str, Any], name: str = pipeline.name) -> ResultCache:
+        if (url, name) not in opened:
+            opened[url, name] = ResultCache(ResultStore(url, options), name, hashes=hashes)
+        return opened[url, name]
 
     if results is not None:
         main_url, main_options = store_url(results, os.getcwd()), {}
@@ -81,7 +81,10 @@ def _caches(
             caches[name] = None
         elif step.result.root is not None:
             url = store_url(resolve(step.result.root, lookup), pipeline.project_dir)
-            caches[name] = cache_at(url, resolve(dict(step.result.storage_options), lookup))
+            options = resolve(dict(step.result.storage_options), lookup)
+            # A sub-pipeline's step is stored as that pipeline stores it: one shared cache.
+            owner = step.origin.pipeline if step.origin is not None else pipeline.name
+            caches[name] = cache_at(url, options, owner)
         else:
             caches[name] = cache_at(main_url, main_options)
     return caches

@@ -347,7 +347,7 @@ def test_unknown_executor_on_the_api_is_a_config_error(make_project: ProjectFact
         mysteps=STEPS,
     )
     with pytest.raises(pipeflow.ConfigError, match="not available"):
-        pipeflow.load(config).run(executor="dask")
+        pipeflow.load(config).run(executor="spark")
 
 
 def test_two_runs_at_once_keep_their_output_apart(make_project: ProjectFactory) -> None:

@@ -10,6 +10,12 @@ interrupted (TimeoutError) and the worker stays usable. Code stuck in a C call t
 return to the interpreter is only stopped when that call returns. A worker that dies (killed,
 out of memory, a crash in C) fails the step it was running with a message saying so; the pool
 is rebuilt for the steps that follow.
+
+`work` also runs tasks for the dask executor, whose workers run tasks on threads other than the
+main one. There an interval timer cannot be used and stdout cannot be swapped for the whole
+process: off the main thread `work` keeps the task's timeout (the step's thread is abandoned
+when it expires, as on the threads executor) and collects output per thread, with the routers of
+`pipeflow.execute.capture` installed once in the worker process while any task runs.
 """
 
 from __future__ import annotations
@@ -23,10 +29,13 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any
 
+from pipeflow.execute.capture import OutputCapture
 from pipeflow.execute.task import Notify, Task, TaskResult, execute
 
 
@@ -161,6 +170,8 @@ def work(task: Task) -> TaskResult:
     """Run one task in this worker process, collecting its output."""
     if task.project_dir and task.project_dir not in sys.path:
         sys.path.insert(0, task.project_dir)
+    if threading.current_thread() is not threading.main_thread():
+        return _work_on_a_thread(task)
     output: list[tuple[str, str]] = []
     retries: list[tuple[int, str, float]] = []
     out, err = _Lines("stdout", output), _Lines("stderr", output)
@@ -185,6 +196,13 @@ def work(task: Task) -> TaskResult:
         root.setLevel(level)
         out.finish()
         err.finish()
+    return _carrying(result, output, retries)
+
+
+def _carrying(
+    result: TaskResult, output: list[tuple[str, str]], retries: list[tuple[int, str, float]]
+) -> TaskResult:
+    """The result with what the step printed and logged, and its retries, to replay."""
     return TaskResult(
         step=result.step,
         value=result.value,
@@ -198,6 +216,70 @@ def work(task: Task) -> TaskResult:
         output=tuple(output),
         retries=tuple(retries),
     )
+
+
+def _work_on_a_thread(task: Task) -> TaskResult:
+    """`work` on a thread that is not the main one (a dask worker's): other tasks may run at
+    once in this process, so output is collected per thread, and the timeout is the task's
+    own (its thread is abandoned when it expires; the dask executor then stops the work)."""
+    output: list[tuple[str, str]] = []
+    retries: list[tuple[int, str, float]] = []
+    with _collecting(task, output):
+        result = execute(
+            task, lambda step, attempt, error, delay: retries.append((attempt + 1, error, delay))
+        )
+    return _carrying(result, output, retries)
+
+
+# Output collection off the main thread. The routers of `capture` (installed once while any
+# run is active in this process) hand a step thread's lines to the emitter of its run; here
+# that emitter files them under (run id, step) into the list of the task collecting them.
+_collect_lock = threading.Lock()
+_captures: dict[str, list[Any]] = {}  # run id -> [its OutputCapture, tasks collecting]
+_sinks: dict[tuple[str, str], list[list[tuple[str, str]]]] = {}  # (run id, step) -> lists
+_own_sink = threading.local()
+
+
+@contextmanager
+def _collecting(task: Task, into: list[tuple[str, str]]) -> Iterator[None]:
+    """Collect what the task's threads print and log into `into` while the block runs."""
+    slot = (task.run_id, task.step)
+    with _collect_lock:
+        _sinks.setdefault(slot, []).append(into)
+        entry = _captures.get(task.run_id)
+        if entry is None:
+            capture = OutputCapture(task.run_id, lambda *line: _file(task.run_id, *line))
+            capture.__enter__()
+            entry = _captures[task.run_id] = [capture, 0]
+        entry[1] += 1
+    _own_sink.into = into
+    try:
+        yield
+    finally:
+        _own_sink.into = None
+        entry[0].end_step(task.step)  # a last line without a newline
+        with _collect_lock:
+            remaining = [sink for sink in _sinks[slot] if sink is not into]
+            if remaining:
+                _sinks[slot] = remaining
+            else:
+                del _sinks[slot]
+            entry[1] -= 1
+            if not entry[1]:
+                del _captures[task.run_id]
+                entry[0].__exit__(None, None, None)
+
+
+def _file(run_id: str, step: str, stream: str, text: str) -> None:
+    with _collect_lock:
+        sinks = _sinks.get((run_id, step))
+        if not sinks:
+            return
+        own: list[tuple[str, str]] | None = getattr(_own_sink, "into", None)
+        # The task's own thread, or (for the thread that calls a step with a timeout, or two
+        # tasks of one step at once) the latest task of that step.
+        into = own if own is not None and any(own is sink for sink in sinks) else sinks[-1]
+        into.append((stream, text))
 
 
 def _without_timeout(task: Task) -> Task:

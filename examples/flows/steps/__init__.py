@@ -1,0 +1,1 @@
+"""Example step functions used by the pipelines shipped with pipeflow."""

@@ -1,0 +1,371 @@
+"""Sub-pipelines: a step with `pipeline: PATH` is replaced by the steps of that pipeline.
+
+The child config is loaded (and checked, against its own folder) with the same loader; its
+params are its defaults overridden by the step's `params:`. Each child step is inlined as
+`STEP/CHILD_STEP`, with the child's `${params.*}` filled in now, its `${steps.*}` and `after`
+renamed, and its results stored in the child's results root, as the child's step (see
+`Origin`): a pipeline shares one cache with itself run as a sub-pipeline. The child's
+top-level `outputs:` are what the parent reads as `${steps.STEP.NAME}`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from pipeflow.config.params import ParamSource
+from pipeflow.config.reader import Document
+from pipeflow.config.suggest import did_you_mean
+from pipeflow.errors import ConfigError, Problem
+from pipeflow.model.pipeline import Origin, Pipeline, ResultSpec, Step
+from pipeflow.model.refs import Ref, Template, lookup_path
+from pipeflow.plan.prepare import store_url
+
+DocPath = list[str | int]
+# Loads a child config: (file, the step's params, the chain of files) -> pipeline and params.
+LoadChild = Callable[
+    [Path, Sequence[ParamSource], tuple[str, ...]], tuple[Pipeline, Mapping[str, Any]]
+]
+
+
+@dataclass(frozen=True)
+class StepParams(ParamSource):
+    """A sub-pipeline step's `params:`, its problems located under the step in the parent."""
+
+    prefix: tuple[str, ...] = ()
+
+    def problem(
+        self, path: Sequence[str], message: str, hint: str | None = None, *, key: bool = False
+    ) -> Problem:
+        assert self.document is not None
+        if hint is not None and "--allow-extra-params" in hint:
+            hint = "the sub-pipeline does not declare it under its `params:`"
+        return self.document.problem([*self.prefix, *path], message, hint=hint, key=key)
+
+
+@dataclass(frozen=True)
+class _Child:
+    names: tuple[str, ...]  # the inlined steps
+    outputs: Mapping[str, Any]  # output name -> reference to an inlined step
+
+
+def expand(
+    pipeline: Pipeline,
+    document: Document,
+    params: Mapping[str, Any],
+    *,
+    load_child: LoadChild,
+    chain: tuple[str, ...],
+) -> tuple[Pipeline, list[Problem]]:
+    """The pipeline with every sub-pipeline step replaced by its steps, and the problems."""
+    if not any(step.pipeline is not None for step in pipeline.steps.values()):
+        return pipeline, []
+    problems: list[Problem] = []
+    steps: dict[str, Step] = {}
+    children: dict[str, _Child] = {}
+    for name, step in pipeline.steps.items():
+        if step.pipeline is None:
+            steps[name] = step
+            continue
+        loaded = _load(name, step, pipeline, document, params, load_child, chain, problems)
+        if loaded is None:
+            steps[name] = step  # kept, so references to it are not reported again
+            continue
+        child, child_params = loaded
+        inlined = _inline(name, child, child_params, Path(pipeline.project_dir))
+        steps.update((s.name, s) for s in inlined)
+        localize = _Localizer(child_params, f"{name}/", None)
+        children[name] = _Child(
+            names=tuple(s.name for s in inlined),
+            outputs={key: localize(value) for key, value in child.outputs.items()},
+        )
+    rewrite = _Rewriter(children, document, problems)
+    for name, step in list(steps.items()):
+        if step.origin is not None and name.split("/", 1)[0] in children:
+            parent_after = pipeline.steps[name.split("/", 1)[0]].after
+            if parent_after:  # the sub-pipeline step's own `after`: all its steps wait
+                steps[name] = replace(step, after=(*step.after, *rewrite.after(parent_after)))
+            continue
+        path: DocPath = ["steps", name]
+        steps[name] = replace(
+            step,
+            inputs=rewrite(dict(step.inputs), [*path, "inputs"]),
+            foreach=rewrite(step.foreach, [*path, "foreach"]),
+            when=rewrite(step.when, [*path, "when"]),
+            params=rewrite(dict(step.params), [*path, "params"]),
+            after=rewrite.after(step.after),
+        )
+    outputs = rewrite(dict(pipeline.outputs), ["outputs"])
+    return replace(pipeline, steps=steps, outputs=outputs), problems
+
+
+def _load(
+    name: str,
+    step: Step,
+    pipeline: Pipeline,
+    document: Document,
+    params: Mapping[str, Any],
+    load_child: LoadChild,
+    chain: tuple[str, ...],
+    problems: list[Problem],
+) -> tuple[Pipeline, Mapping[str, Any]] | None:
+    path: DocPath = ["steps", name]
+    before = len(problems)
+    for key, value in (
+        ("inputs", step.inputs),
+        ("outputs", step.outputs),
+        ("foreach", step.foreach),
+        ("when", step.when),
+    ):
+        if value:
+            problems.append(
+                document.problem(
+                    [*path, key],
+                    f"`{key}` is not used on a sub-pipeline step",
+                    hint="pass values to the sub-pipeline with `params:`",
+                    key=True,
+                )
+            )
+    values = {
+        key: _parent_params(value, [*path, "params", key], params, document, problems)
+        for key, value in step.params.items()
+    }
+    file = (Path(pipeline.project_dir) / str(step.pipeline)).resolve()
+    if str(file) in chain:
+        cycle = [*chain[chain.index(str(file)) :], str(file)]
+        shown = " -> ".join(os.path.relpath(f, pipeline.project_dir) for f in cycle)
+        problems.append(
+            document.problem(
+                [*path, "pipeline"],
+                f"sub-pipelines form a cycle: {shown}",
+                hint="a pipeline cannot run itself, directly or through another",
+            )
+        )
+    elif not file.is_file():
+        problems.append(
+            document.problem(
+                [*path, "pipeline"],
+                f"no config file `{step.pipeline}` (looked for {file})",
+                hint="the path is relative to this config's folder",
+            )
+        )
+    if len(problems) > before:
+        return None
+    source = StepParams(
+        values=values,
+        label=f"the params of step `{name}`",
+        document=document,
+        prefix=("steps", name, "params"),
+    )
+    try:
+        return load_child(file, [source], (*chain, str(file)))
+    except ConfigError as error:
+        problems += error.problems
+        return None
+
+
+def _parent_params(
+    value: Any, path: DocPath, params: Mapping[str, Any], doc: Document, problems: list[Problem]
+) -> Any:
+    """A value of a sub-pipeline step's `params:`, its `${params.*}` taken from the parent."""
+
+    def lookup(ref: Ref) -> Any:
+        if ref.scope != "params":
+            problems.append(
+                doc.problem(
+                    path,
+                    f"`{ref.text}`: only `${{params.*}}` references are supported in the "
+                    "params of a sub-pipeline",
+                    hint="pass a param of this pipeline, or a literal value",
+                )
+            )
+            return None
+        try:
+            return lookup_path(params, ref.path)
+        except KeyError as missing:
+            name = str(missing.args[0])
+            problems.append(
+                doc.problem(
+                    path,
+                    f"`{ref.text}` names no param `{name}`",
+                    hint=did_you_mean(name.split(".")[-1], list(params))
+                    or "declare it under `params:` at the top of the config",
+                )
+            )
+            return None
+
+    if isinstance(value, Ref):
+        return lookup(value)
+    if isinstance(value, Template):
+        return "".join(p if isinstance(p, str) else _text(lookup(p)) for p in value.parts)
+    if isinstance(value, Mapping):
+        return {k: _parent_params(v, [*path, k], params, doc, problems) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_parent_params(v, [*path, i], params, doc, problems) for i, v in enumerate(value)]
+    return value
+
+
+def _inline(name: str, child: Pipeline, params: Mapping[str, Any], parent_dir: Path) -> list[Step]:
+    """The child's steps as steps of the parent: renamed, params filled in, stored as before."""
+    prefix = f"{name}/"
+    elsewhere = Path(child.project_dir) != parent_dir
+    localize = _Localizer(params, prefix, child.project_dir if elsewhere else None)
+    root = localize(child.results.root)
+    root = store_url(root, child.project_dir) if isinstance(root, str) else root
+    options = localize(dict(child.results.storage_options))
+    inlined: list[Step] = []
+    for step in child.steps.values():
+        result = step.result
+        if not child.results.persist:
+            result = ResultSpec(persist=False)
+        elif result.persist:
+            own = localize(result.root)
+            if isinstance(own, str):
+                own = store_url(own, child.project_dir)
+            target = result.target
+            if target is not None and step.origin is None:  # a nested one was done already
+                target = target.replace("{pipeline}", child.name).replace("{step}", step.name)
+            result = replace(
+                result,
+                target=target,
+                root=root if result.root is None else own,
+                storage_options=options
+                if result.root is None
+                else localize(dict(result.storage_options)),
+            )
+        origin = (
+            replace(step.origin, prefix=prefix + step.origin.prefix)
+            if step.origin is not None
+            else Origin(pipeline=child.name, step=step.name, prefix=prefix)
+        )
+        inlined.append(
+            replace(
+                step,
+                name=prefix + step.name,
+                inputs=localize(dict(step.inputs)),
+                foreach=localize(step.foreach),
+                when=localize(step.when),
+                after=tuple(prefix + other for other in step.after),
+                result=result,
+                origin=origin,
+            )
+        )
+    return inlined
+
+
+class _Localizer:
+    """Fills a child's `${params.*}` in, renames its `${steps.*}`; `${env.*}`/`${run.*}` stay."""
+
+    def __init__(self, params: Mapping[str, Any], prefix: str, folder: str | None) -> None:
+        self.params = params
+        self.prefix = prefix
+        self.folder = folder  # the child's folder when it is not the parent's
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, Ref):
+            return self.ref(value)
+        if isinstance(value, Template):
+            parts: list[str | Ref] = []
+            for part in value.parts:
+                found = self.ref(part) if isinstance(part, Ref) else part
+                if isinstance(found, Ref):
+                    parts.append(found)
+                elif isinstance(found, Template):
+                    parts.extend(found.parts)
+                else:
+                    text = found if isinstance(part, str) else _text(found)
+                    if parts and isinstance(parts[-1], str):
+                        parts[-1] += text
+                    else:
+                        parts.append(text)
+            if all(isinstance(part, str) for part in parts):
+                return "".join(str(part) for part in parts)
+            return Template(tuple(parts))
+        if isinstance(value, Mapping):
+            return {key: self(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self(item) for item in value]
+        if isinstance(value, str) and self.folder is not None:
+            return _absolute(value, self.folder)
+        return value
+
+    def ref(self, ref: Ref) -> Any:
+        if ref.scope == "steps":
+            return Ref("steps", (self.prefix + ref.step, *ref.path[1:]))
+        if ref.scope == "params":
+            value = lookup_path(self.params, ref.path)  # the child's load checked it
+            return self(value)
+        return ref
+
+
+def _absolute(text: str, folder: str) -> str:
+    """A relative path naming a file of the child's folder, made absolute: the parent's
+    steps resolve relative paths against the parent's folder."""
+    if not text or "://" in text or os.path.isabs(text) or "\n" in text:
+        return text
+    path = Path(folder) / text
+    return str(path) if path.exists() else text
+
+
+def _text(value: Any) -> str:
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
+
+
+class _Rewriter:
+    """Rewrites the parent's references to sub-pipeline steps into references to their outputs."""
+
+    def __init__(self, children: Mapping[str, _Child], document: Document, problems: list[Problem]):
+        self.children = children
+        self.document = document
+        self.problems = problems
+
+    def __call__(self, value: Any, path: DocPath) -> Any:
+        if isinstance(value, Ref):
+            return self.ref(value, path)
+        if isinstance(value, Template):
+            parts = [self.ref(p, path) if isinstance(p, Ref) else p for p in value.parts]
+            return Template(tuple(parts))
+        if isinstance(value, Mapping):
+            return {key: self(item, [*path, key]) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self(item, [*path, index]) for index, item in enumerate(value)]
+        return value
+
+    def ref(self, ref: Ref, path: DocPath) -> Any:
+        if ref.scope != "steps" or ref.step not in self.children:
+            return ref
+        outputs = self.children[ref.step].outputs
+        names = ", ".join(f"`{name}`" for name in outputs) or "(it declares no `outputs:`)"
+        if ref.part is None:
+            self.problems.append(
+                self.document.problem(
+                    path,
+                    f"`{ref.text}`: step `{ref.step}` runs a sub-pipeline, which has no single "
+                    f"value; use one of its outputs: {names}",
+                    hint=f"e.g. `${{steps.{ref.step}.{next(iter(outputs), 'NAME')}}}`",
+                )
+            )
+            return ref
+        if ref.part not in outputs:
+            self.problems.append(
+                self.document.problem(
+                    path,
+                    f"`{ref.text}`: the sub-pipeline of step `{ref.step}` has no output "
+                    f"`{ref.part}`",
+                    hint=did_you_mean(ref.part, outputs) or f"its outputs: {names}",
+                )
+            )
+            return ref
+        found: Any = outputs[ref.part]
+        return found
+
+    def after(self, names: Sequence[str]) -> tuple[str, ...]:
+        found: list[str] = []
+        for name in names:
+            found += self.children[name].names if name in self.children else [name]
+        return tuple(dict.fromkeys(found))

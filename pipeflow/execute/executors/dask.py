@@ -1,0 +1,563 @@
+"""The dask executor: steps on a `distributed` cluster, or on a local one started for the run.
+
+With `address` (`tcp://host:8786`) the client connects to that scheduler (a clear error within
+a few seconds if nothing answers there, or if it has no workers); without it a LocalCluster of
+`workers` processes (default: one per CPU) with `threads_per_worker` threads each (default 1)
+is started for the run and closed at its end. pipeflow must be installed on the workers, and the
+project folder and a local results root must be at the same paths there (a shared file system),
+as the tasks name them.
+
+What is sent is the processes executor's `work` with the plain-data Task; the worker imports the
+function (afresh for each run: a long-lived worker runs the code the cache keys were computed
+from), runs it, persists the result itself and sends back the value with what the step printed
+and logged, which the engine replays as events. Output is collected per thread, so
+`threads_per_worker` above 1 is safe; what threads a step starts itself print is not collected.
+Values come back to the client (and go out again to the steps that take them).
+
+Failures on the cluster's side never hang a run. A worker that dies while it runs a step (killed,
+out of memory, a crash in C) fails the step with a message naming it and the worker, as soon as
+the scheduler notices. The scheduler would start such a task again elsewhere: each task claims
+itself on the scheduler when it starts (`set_metadata`), and a repeat finds the claim and ends at
+once without running the step, so a step never runs twice. A task the scheduler loses or
+cancels fails its step.
+
+Timeouts. Tasks run on worker threads, where no timer can interrupt them: when a step's
+`timeout` expires, the worker stops waiting for the call (as on the threads executor), the step
+fails at once, and the client restarts that worker (through its nanny), which stops the call;
+until the restart the worker keeps the task's thread busy, so no other task starts beside the
+abandoned call. If the worker stops answering altogether (a C call that holds the GIL), the
+client fails the step a few seconds after its timeout (all attempts and retry delays included)
+and restarts the worker. Other steps running on a worker restarted this way (only possible with
+`threads_per_worker` above 1) are started again elsewhere, from the beginning. A worker without
+a nanny cannot be restarted: it is retired (closed) instead.
+
+Ctrl-C (`shutdown(cancel=True)`) cancels every task; a local cluster is closed (its worker
+processes end), and on a remote cluster the workers running this run's steps are restarted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import pickle
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from pipeflow.errors import PipeflowError
+from pipeflow.execute.executors.processes import unpicklable, work
+from pipeflow.execute.task import Notify, Task, TaskResult
+from pipeflow.importing import use_project
+from pipeflow.model.durations import format_duration
+
+__all__ = ["DaskExecutor"]
+
+logger = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT = 5.0  # seconds to reach a scheduler at `address`
+WORKERS_TIMEOUT = 4.0  # seconds to wait for a scheduler without workers to get one
+GRACE = 3.0  # seconds past a step's timeout before a silent worker is given up on
+BEAT = 0.5  # seconds between a worker's reports on a step that has a timeout
+RESTART_TIMEOUT = 30.0
+EXIT_WAIT = 3.0  # seconds for a worker told to exit to be gone, before its nanny kills it
+CLAIMS = "pipeflow-claims"  # scheduler metadata: [CLAIMS, executor topic, key] -> worker
+
+
+@dataclass
+class _Running:
+    """A task on the cluster, as the client sees it."""
+
+    task: Task
+    outer: Future[TaskResult]
+    budget: float | None  # seconds the step may take, all attempts and delays included
+    future: Any = None  # the dask future
+    worker: str | None = None  # where it started
+    started: float | None = None  # time.monotonic() when the client heard it started
+    calling: bool = True  # the worker's last word: still in the step's function
+    ended: bool = False  # the step has been given its result; ignore the rest
+
+
+class DaskExecutor:
+    """Runs tasks on a Dask cluster: the scheduler at `address`, or a local cluster."""
+
+    name = "dask"
+
+    def __init__(
+        self,
+        workers: int | None = None,
+        address: str | None = None,
+        threads_per_worker: int | None = None,
+    ) -> None:
+        try:
+            import distributed
+        except ImportError:
+            from pipeflow.execute.executors import ExecutorUnavailable
+
+            raise ExecutorUnavailable(
+                "executor `dask` needs the `distributed` package: "
+                "pip install 'pipeflow[dask]' (or 'dask[distributed]')"
+            ) from None
+        self._lock = threading.Lock()
+        self._tasks: dict[str, _Running] = {}
+        self._restarting: dict[str, threading.Event] = {}  # worker stopped -> set when gone
+        self._closed = False
+        self._topic = f"pipeflow-{uuid.uuid4().hex}"
+        self._cluster: Any = None
+        if address:
+            self._client = _connect(distributed, address)
+        else:
+            self._cluster = distributed.LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=workers or os.cpu_count() or 1,
+                threads_per_worker=threads_per_worker or 1,
+                processes=True,
+                dashboard_address=None,
+                # Without this the scheduler's HTTP server (metrics) wants port 8787, and
+                # warns when another cluster has it.
+                scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+                silence_logs=logging.ERROR,  # not a warning per cancelled task or restart
+            )
+            self._client = distributed.Client(self._cluster)  # type: ignore[no-untyped-call]
+        # Blocking calls (cancel, restart) never run on the client's event loop, where the
+        # event handlers are called: they go to these threads.
+        self._actions = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pipeflow-dask")
+        self._client.subscribe_topic(self._topic, self._on_worker_event)
+        self._client.subscribe_topic("all", self._on_cluster_event)
+        self._stop = threading.Event()
+        self._watch = threading.Thread(
+            target=self._watchdog, name="pipeflow-dask-watchdog", daemon=True
+        )
+        self._watch.start()
+
+    # -- submitting -----------------------------------------------------------------------
+
+    def submit(self, task: Task, notify: Notify) -> Future[TaskResult]:
+        del notify  # retries are replayed from the result: a callback cannot cross processes
+        problem = unpicklable(task)
+        if problem is not None:
+            return _done(TaskResult(step=task.step, error=problem))
+        key = f"{task.step}-{uuid.uuid4().hex}"
+        running = _Running(task=task, outer=Future(), budget=_budget(task))
+        with self._lock:
+            self._tasks[key] = running
+        try:
+            future = self._client.submit(_run, task, key, self._topic, pure=False, key=key)
+        except Exception as error:
+            self._end(key, TaskResult(step=task.step, error=f"{type(error).__name__}: {error}"))
+            return running.outer
+        running.future = future
+        future.add_done_callback(lambda finished: self._relay(key, finished))
+        return running.outer
+
+    def _relay(self, key: str, finished: Any) -> None:
+        """The dask future is done (on the client's callback thread): give the step its end."""
+        with self._lock:
+            running = self._tasks.get(key)
+        if running is None or running.ended:
+            self._forget(key)
+            return
+        step = running.task.step
+        status = finished.status
+        if status == "finished":
+            try:
+                result = finished.result()
+            except BaseException as error:  # lost on its way back
+                result = TaskResult(step=step, error=f"{type(error).__name__}: {error}")
+        elif status == "cancelled":
+            result = TaskResult(step=step, error=_lost(step))
+        else:
+            raised = finished.exception()
+            why = f"{type(raised).__name__}: {raised}"
+            if type(raised).__name__ == "KilledWorker":
+                why = _died(step, running.worker)
+            elif isinstance(raised, ImportError):  # the task itself could not be read there
+                why += "; pipeflow and what the steps import must be installed on the workers"
+            result = TaskResult(step=step, error=why)
+        self._end(key, result)
+        self._forget(key)
+
+    def _end(self, key: str, result: TaskResult, *then: tuple[Any, ...]) -> bool:
+        """Give a step its result, once; False if it had one already.
+
+        `then` are actions (a callable and its arguments) to start first: once the step has
+        its result, the engine may shut the executor down."""
+        with self._lock:
+            running = self._tasks.get(key)
+            if running is None or running.ended:
+                return False
+            running.ended = True
+        for action, *args in then:
+            self._act(action, *args)
+        running.outer.set_result(result)
+        return True
+
+    def _forget(self, key: str) -> None:
+        with self._lock:
+            running = self._tasks.pop(key, None)
+        if running is not None and running.future is not None:
+            running.future.release()
+
+    # -- what the cluster says ------------------------------------------------------------
+
+    def _on_worker_event(self, event: tuple[float, Any]) -> None:
+        """A worker's report on one of this executor's tasks (on the client's event loop)."""
+        message = event[1]
+        key, kind = message.get("key"), message.get("kind")
+        with self._lock:
+            running = self._tasks.get(key)
+        if running is None:
+            return
+        if kind == "started":
+            with self._lock:
+                running.worker = str(message["worker"])
+                running.started = time.monotonic()
+                running.calling = True
+        elif kind == "beat":
+            with self._lock:
+                running.calling = bool(message.get("calling"))
+        elif kind == "stuck":
+            # The step's call outlived its timeout: the worker holds the task's thread until
+            # it is restarted; the result comes this way meanwhile.
+            result: TaskResult = pickle.loads(message["result"])
+            worker = str(message["worker"])
+            error = (result.error or "TimeoutError").replace("; it was abandoned", "")
+            stopped = f"{error}; its Dask worker ({worker}) is restarted to stop it"
+            result = _with_error(result, stopped)
+            self._end(key, result, (self._cancel, key), (self._stop_worker, worker, key))
+
+    def _on_cluster_event(self, event: tuple[float, Any]) -> None:
+        """The scheduler's news (on the client's event loop): a worker gone, say."""
+        message = event[1]
+        if not isinstance(message, dict) or message.get("action") != "remove-worker":
+            return
+        worker = message.get("worker")
+        processing = set(message.get("processing-tasks") or ())
+        with self._lock:
+            if worker in self._restarting:
+                self._restarting[worker].set()
+            hit = [
+                (key, running)
+                for key, running in self._tasks.items()
+                if key in processing and running.worker == worker and not running.ended
+            ]
+        for key, running in hit:
+            if worker in self._restarting:
+                # Restarted by this executor to stop another step: the scheduler starts this
+                # one again elsewhere (its claim was withdrawn), which is not a loss.
+                with self._lock:
+                    running.worker = running.started = None
+            else:
+                # Started there and not finished: it died with the worker. (Tasks only
+                # queued there start elsewhere.)
+                self._fail_lost_worker(key, running, str(worker))
+
+    def _claim(self, key: str) -> list[str]:
+        return [CLAIMS, self._topic, key]
+
+    def _fail_lost_worker(self, key: str, running: _Running, worker: str) -> None:
+        step = running.task.step
+        self._end(key, TaskResult(step=step, error=_died(step, worker)), (self._cancel, key))
+
+    # -- timeouts -------------------------------------------------------------------------
+
+    def _watchdog(self) -> None:
+        """Fail a step whose worker has gone silent past its timeout, and restart the worker."""
+        while not self._stop.wait(0.2):
+            now = time.monotonic()
+            with self._lock:
+                late = [
+                    (key, running)
+                    for key, running in self._tasks.items()
+                    if running.budget is not None
+                    and running.started is not None
+                    and running.calling
+                    and not running.ended
+                    and now > running.started + running.budget + GRACE
+                ]
+            for key, running in late:
+                task = running.task
+                timeout = format_duration(task.timeout or 0)
+                error = (
+                    f"TimeoutError: step `{task.step}` did not finish within its timeout of "
+                    f"{timeout} and its Dask worker ({running.worker}) stopped answering; the "
+                    "worker is restarted to stop it"
+                )
+                then: list[tuple[Any, ...]] = [(self._cancel, key)]
+                if running.worker is not None:
+                    then.append((self._stop_worker, running.worker, key, False))
+                self._end(key, TaskResult(step=task.step, error=error), *then)
+
+    # -- actions (never on the event loop) ------------------------------------------------
+
+    def _act(self, action: Callable[..., None], *args: Any) -> None:
+        with contextlib.suppress(RuntimeError):  # RuntimeError: shut down already
+            self._actions.submit(action, *args)
+
+    def _cancel(self, key: str) -> None:
+        with self._lock:
+            running = self._tasks.get(key)
+        if running is None or running.future is None:
+            return
+        try:
+            running.future.cancel(reason="pipeflow: the step has ended")
+        except Exception as error:
+            logger.debug("cancelling %s failed: %s", key, error)
+        self._forget(key)
+
+    def _stop_worker(self, worker: str, key: str | None, answers: bool = True) -> None:
+        """End a worker's process to stop what it runs for the task `key`; its nanny starts a
+        new one. Other unfinished tasks of this executor started there may start again
+        elsewhere: their claims are withdrawn first (none with `key` None, for Ctrl-C)."""
+        with self._lock:
+            if worker in self._restarting:
+                return
+            removed = self._restarting[worker] = threading.Event()
+            spared = [
+                other
+                for other, running in self._tasks.items()
+                if key is not None and other != key and running.worker == worker
+                if not running.ended
+            ]
+        for other in spared:
+            with contextlib.suppress(Exception):
+                self._client.set_metadata(self._claim(other), None)
+        # The worker's event loop ends its process at once. (The nanny's own restart asks the
+        # worker to close first, which waits for the running task and can race with the
+        # scheduler into closing the nanny too.) In a thread: a worker whose GIL is held by
+        # a C call never answers.
+        if answers:
+            threading.Thread(
+                target=self._client.run,
+                args=(_exit_now,),
+                kwargs={"workers": [worker], "wait": False, "on_error": "ignore"},
+                name="pipeflow-dask-exit",
+                daemon=True,
+            ).start()
+        if answers and removed.wait(EXIT_WAIT):
+            return
+        # It does not answer: its nanny kills the process (after a few seconds).
+        try:
+            self._client.restart_workers([worker], timeout=RESTART_TIMEOUT, raise_for_error=False)
+        except ValueError:  # no nanny: close it instead
+            try:
+                self._client.retire_workers([worker], close_workers=True)
+            except Exception as error:
+                logger.warning("could not stop Dask worker %s: %s", worker, error)
+        except Exception as error:
+            if not self._closed:
+                logger.warning("could not restart Dask worker %s: %s", worker, error)
+
+    # -- the end --------------------------------------------------------------------------
+
+    def shutdown(self, *, cancel: bool = False) -> None:
+        if self._closed:
+            return
+        self._stop.set()
+        with self._lock:
+            running = list(self._tasks.items())
+        if cancel:
+            for key, item in running:
+                self._end(key, TaskResult(step=item.task.step, error="interrupted"))
+            futures = [r.future for _, r in running if r.future is not None]
+            try:
+                self._client.cancel(futures, force=True, reason="pipeflow: interrupted")
+            except Exception as error:
+                logger.debug("cancelling the run's tasks failed: %s", error)
+            if self._cluster is None:
+                # A remote cluster: stop what this run's steps are doing there.
+                for worker in {r.worker for _, r in running if r.worker is not None}:
+                    self._act(self._stop_worker, worker, None)
+        self._actions.shutdown(wait=True)
+        self._closed = True
+        self._watch.join()
+        try:
+            with contextlib.suppress(Exception):  # the run's claims (see `_run`); a None stays
+                self._client.set_metadata([CLAIMS, self._topic], None)
+            # Unsubscribe first: the scheduler would report this client's own leaving to it.
+            for topic in (self._topic, "all"):
+                with contextlib.suppress(Exception):
+                    self._client.unsubscribe_topic(topic)
+            self._client.close(timeout=10)
+        finally:
+            if self._cluster is not None:
+                self._cluster.close(timeout=10)
+
+
+def _connect(distributed: Any, address: str) -> Any:
+    """A client of the scheduler at `address`, or a PipeflowError saying what to do."""
+    what_to_do = (
+        "start a scheduler and workers there (`dask scheduler`, then `dask worker ADDRESS`), "
+        "correct `executor.address` (or `--address`), or leave the address out to start a "
+        "local cluster for the run"
+    )
+    refused = _refused(address)
+    if refused is not None:
+        raise PipeflowError(f"no Dask scheduler answers at `{address}` ({refused}); {what_to_do}")
+    try:
+        client = distributed.Client(address, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, ValueError) as error:
+        raise PipeflowError(
+            f"could not connect to a Dask scheduler at `{address}` within "
+            f"{CONNECT_TIMEOUT:g}s ({type(error).__name__}: {error}); {what_to_do}"
+        ) from None
+    try:
+        client.wait_for_workers(1, timeout=WORKERS_TIMEOUT)
+    except (OSError, TimeoutError) as error:
+        client.close()
+        raise PipeflowError(
+            f"the Dask scheduler at `{address}` has no workers ({error}); start some "
+            f"(`dask worker {address}`)"
+        ) from None
+    return client
+
+
+def _refused(address: str) -> str | None:
+    """Why nothing can listen at a `tcp://host:port` address (refused, no such host), or None."""
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parts.scheme != "tcp":
+        return None
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError as error:
+        return str(error)
+    if not host or port is None:
+        return None
+    try:
+        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT):
+            return None
+    except ConnectionRefusedError:
+        return "connection refused"
+    except socket.gaierror as error:
+        return f"unknown host `{host}`: {error}"
+    except OSError:
+        return None  # a timeout, say: let the client try and report
+
+
+def _budget(task: Task) -> float | None:
+    """Seconds a step with a timeout may take: every attempt and the delays between them."""
+    if task.timeout is None or task.stored is not None:
+        return None
+    attempts = task.retry.retries + 1
+    delays = sum(task.retry.delay_before(attempt) for attempt in range(2, attempts + 1))
+    return attempts * task.timeout + delays
+
+
+def _done(result: TaskResult) -> Future[TaskResult]:
+    future: Future[TaskResult] = Future()
+    future.set_result(result)
+    return future
+
+
+def _died(step: str, worker: str | None) -> str:
+    where = f" ({worker})" if worker else ""
+    return (
+        f"WorkerDied: the Dask worker running `{step}`{where} died (killed, out of memory, or "
+        "a crash in compiled code); see that worker's log"
+    )
+
+
+def _lost(step: str) -> str:
+    return (
+        f"TaskLost: the Dask scheduler lost or cancelled the task running `{step}` (the "
+        "connection to the scheduler broke, or the scheduler went away)"
+    )
+
+
+def _with_error(result: TaskResult, error: str) -> TaskResult:
+    from dataclasses import replace
+
+    return replace(result, error=error)
+
+
+# -- on the worker ------------------------------------------------------------------------
+
+_prepared: list[tuple[str, str]] = []  # the (run id, project folder) imported for, if any
+_prepare_lock = threading.Lock()
+
+
+def _run(task: Task, key: str, topic: str) -> TaskResult:
+    """Run one task on a dask worker: `work`, plus reports the client needs to keep time."""
+    from distributed import get_client, get_worker
+    from distributed.core import Status
+
+    serving = (Status.running, Status.paused)
+    worker = get_worker()
+    claim = [CLAIMS, topic, key]
+    client: Any = get_client()  # the worker's own client
+    first = client.get_metadata(claim, default=None)
+    if first is not None:
+        # The scheduler starts a task again when its worker dies; the step has failed already.
+        return TaskResult(step=task.step, error=_died(task.step, str(first)))
+    client.set_metadata(claim, worker.address)
+    # Through the client, which waits until the scheduler has it: a step that then holds the
+    # GIL would keep the worker's own event loop from sending it.
+    client.log_event(topic, {"kind": "started", "key": key, "worker": worker.address})
+    if task.project_dir and not os.path.isdir(task.project_dir):
+        return TaskResult(
+            step=task.step,
+            error=(
+                f"FileNotFoundError: the project folder {task.project_dir} does not exist on "
+                f"the Dask worker {worker.address}; workers must see it at the same path (one "
+                "machine, or a shared file system)"
+            ),
+        )
+    _fresh_code(task)
+    before = set(threading.enumerate())
+    name = f"pipeflow-step-{task.step}"  # the thread `task.execute` calls a timed step on
+
+    def calls() -> list[threading.Thread]:
+        return [
+            thread
+            for thread in threading.enumerate()
+            if thread.name == name and thread not in before and thread.is_alive()
+        ]
+
+    done = threading.Event()
+    if task.timeout is not None and task.stored is None:
+
+        def beat() -> None:
+            while not done.wait(BEAT):
+                worker.log_event(topic, {"kind": "beat", "key": key, "calling": bool(calls())})
+
+        threading.Thread(target=beat, name=f"pipeflow-beat-{task.step}", daemon=True).start()
+    try:
+        result = work(task)
+    finally:
+        done.set()
+    left = calls()
+    if left:
+        # The call outlived its timeout and still runs: send the result ahead and keep this
+        # thread (so no other task starts here) until the client restarts the worker, or
+        # the call ends by itself.
+        message = {
+            "kind": "stuck",
+            "key": key,
+            "worker": worker.address,
+            "result": pickle.dumps(result),
+        }
+        client.log_event(topic, message)
+        while any(thread.is_alive() for thread in left) and worker.status in serving:
+            time.sleep(0.1)
+    return result
+
+
+async def _exit_now() -> None:
+    """On a worker's event loop (`Client.run`): end the process now; its nanny restarts it."""
+    os._exit(1)
+
+
+def _fresh_code(task: Task) -> None:
+    """Import the project's modules afresh once per run, as a new process would."""
+    if not task.project_dir:
+        return
+    marker = (task.run_id, task.project_dir)
+    with _prepare_lock:
+        if marker not in _prepared:  # a new run, or runs of two projects taking turns
+            use_project(task.project_dir)
+            _prepared[:] = [marker]

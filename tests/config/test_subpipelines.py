@@ -1,0 +1,216 @@
+"""Sub-pipelines: a step with `pipeline:` runs another config's steps, inlined as `STEP/NAME`."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import pipeflow
+from pipeflow.errors import ConfigError
+from pipeflow.model.events import Event, StepOutput
+from pipeflow.model.refs import Ref
+from tests.conftest import ProjectFactory
+
+REPO = Path(__file__).resolve().parents[2]
+
+STEPS = """
+from pathlib import Path
+
+LOG = Path(__file__).with_name("calls.log")
+
+
+def note(name):
+    with LOG.open("a") as log:
+        log.write(name + "\\n")
+
+
+def make(n):
+    note("make")
+    return list(range(n))
+
+
+def split(values, cut):
+    note("split")
+    return {"low": values[:cut], "high": values[cut:]}
+
+
+def total(values):
+    note("total")
+    return sum(values)
+"""
+
+CHILD = """
+name: child
+params: {n: 5, cut: 2}
+results: {root: child_out}
+steps:
+  make: {run: mysteps.make, inputs: {n: "${params.n}"}}
+  split:
+    run: mysteps.split
+    inputs: {values: "${steps.make}", cut: "${params.cut}"}
+    outputs: [low, high]
+outputs:
+  low: ${steps.split.low}
+  high: ${steps.split.high}
+"""
+
+PARENT = """
+name: parent
+params: {size: 10}
+results: {root: out}
+steps:
+  prep:
+    pipeline: child.yaml
+    params: {n: "${params.size}"}
+  sum_low: {run: mysteps.total, inputs: {values: "${steps.prep.low}"}}
+  last: {run: mysteps.total, inputs: {values: [1]}, after: [prep]}
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "mysteps.py").write_text(textwrap.dedent(STEPS))
+    (tmp_path / "child.yaml").write_text(textwrap.dedent(CHILD))
+    (tmp_path / "parent.yaml").write_text(textwrap.dedent(PARENT))
+    return tmp_path
+
+
+def calls(project: Path) -> list[str]:
+    log = project / "calls.log"
+    found = log.read_text().split() if log.exists() else []
+    log.unlink(missing_ok=True)
+    return found
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(ConfigError) as raised:
+        pipeflow.load(path)
+    return [problem.format() for problem in raised.value.problems]
+
+
+def test_the_child_steps_are_inlined_under_the_step_name(project: Path) -> None:
+    steps = pipeflow.load(project / "parent.yaml").definition.steps
+    assert list(steps) == ["prep/make", "prep/split", "sum_low", "last"]
+    make, split = steps["prep/make"], steps["prep/split"]
+    assert make.inputs == {"n": 10}  # the child's param, overridden by the parent's
+    assert split.inputs == {"values": Ref("steps", ("prep/make",)), "cut": 2}
+    assert make.result.root == str(project / "child_out")  # the child's own store
+    assert split.origin is not None
+    assert split.origin.step == "split"
+
+
+def test_the_parent_reads_the_child_outputs(project: Path) -> None:
+    steps = pipeflow.load(project / "parent.yaml").definition.steps
+    assert steps["sum_low"].inputs == {"values": Ref("steps", ("prep/split", "low"))}
+    assert steps["last"].after == ("prep/make", "prep/split")  # after every inlined step
+    run = pipeflow.load(project / "parent.yaml").run()
+    assert run.ok
+    assert run.output("sum_low") == 1
+    assert run.output("prep/split", "high") == list(range(2, 10))
+
+
+def test_an_unknown_output_is_located_with_a_suggestion(project: Path) -> None:
+    config = project / "parent.yaml"
+    config.write_text(config.read_text().replace("${steps.prep.low}", "${steps.prep.lwo}"))
+    [problem] = problems(config)
+    assert "parent.yaml:9:" in problem
+    assert "the sub-pipeline of step `prep` has no output `lwo`" in problem
+    assert "did you mean `low`?" in problem
+
+
+def test_a_reference_to_the_whole_sub_pipeline_names_its_outputs(project: Path) -> None:
+    config = project / "parent.yaml"
+    config.write_text(config.read_text().replace("${steps.prep.low}", "${steps.prep}"))
+    [problem] = problems(config)
+    assert "use one of its outputs: `low`, `high`" in problem
+
+
+def test_a_cycle_across_two_files_is_located_with_its_chain(make_project: ProjectFactory) -> None:
+    make_project("name: b\nsteps:\n  back: {pipeline: a.yaml}\n", name="b.yaml")
+    a = make_project("name: a\nsteps:\n  there: {pipeline: b.yaml}\n", name="a.yaml")
+    [problem] = problems(a)
+    assert problem.startswith(f"{a.parent / 'b.yaml'}:3:")
+    assert "sub-pipelines form a cycle: a.yaml -> b.yaml -> a.yaml" in problem
+
+
+def test_a_problem_inside_the_child_is_reported_at_the_child_line(project: Path) -> None:
+    child = project / "child.yaml"
+    child.write_text(child.read_text().replace("${steps.make}", "${steps.mkae}"))
+    [problem] = problems(project / "parent.yaml")
+    assert problem.startswith(f"{child}:9:")
+    assert "names no step `mkae`" in problem
+
+
+def test_params_passed_to_a_child_are_checked_at_the_parent(project: Path) -> None:
+    config = project / "parent.yaml"
+    config.write_text(config.read_text().replace("{n: ", "{m: 3, n: "))
+    found = problems(config)
+    [problem] = found
+    assert "parent.yaml:8:" in problem
+    assert "unknown param `m`" in problem
+
+
+def test_steps_references_in_a_child_params_are_refused(project: Path) -> None:
+    config = project / "parent.yaml"
+    config.write_text(config.read_text().replace("${params.size}", "${steps.last}"))
+    found = problems(config)  # and the cycle `last` -> `prep` -> `last` this makes
+    assert any("parent.yaml:8:" in p and "only `${params.*}`" in p for p in found)
+
+
+def test_params_on_a_run_step_are_still_an_error(make_project: ProjectFactory) -> None:
+    config = make_project(
+        "name: p\nsteps:\n  a: {run: mysteps.total, params: {x: 1}, inputs: {values: [1]}}\n",
+        mysteps=STEPS,
+    )
+    [problem] = problems(config)
+    assert "`params` passes params to a sub-pipeline; this step runs a function" in problem
+
+
+# -- the examples/flows example ------------------------------------------------------------
+
+
+@pytest.fixture
+def flows(tmp_path: Path) -> Path:
+    target = tmp_path / "flows"
+    shutil.copytree(
+        REPO / "examples" / "flows",
+        target,
+        ignore=shutil.ignore_patterns("__pycache__", "processed", ".pipeflow"),
+    )
+    return target
+
+
+def run_flow(path: Path) -> tuple[pipeflow.api.Run, list[str]]:
+    events: list[Event] = []
+    run = pipeflow.load(path).run(subscribers=[events.append])
+    assert run.ok
+    return run, [e.text for e in events if isinstance(e, StepOutput)]
+
+
+def states(run: pipeflow.api.Run) -> dict[str, str]:
+    return {name: outcome.state.value for name, outcome in run.outcomes.items()}
+
+
+def test_the_flows_example_runs_and_then_is_all_cached(flows: Path) -> None:
+    first, lines = run_flow(flows / "data_science.yaml")
+    assert any("Model accuracy on test set: 96.67" in line for line in lines)
+    assert set(states(first).values()) == {"done"}
+    second, _ = run_flow(flows / "data_science.yaml")
+    assert set(states(second).values()) == {"cached"}
+
+
+def test_the_flows_example_reuses_what_data_engineering_stored(flows: Path) -> None:
+    alone, _ = run_flow(flows / "data_engineering.yaml")
+    assert set(states(alone).values()) == {"done"}
+    science, lines = run_flow(flows / "data_science.yaml")
+    assert {name: state for name, state in states(science).items() if "/" in name} == {
+        "data/load_data": "cached",
+        "data/get_classes": "cached",
+        "data/encode_categorical_columns": "cached",
+        "data/split_data": "cached",
+    }
+    assert states(science)["train_model"] == "done"
+    assert any("Model accuracy on test set" in line for line in lines)

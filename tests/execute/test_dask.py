@@ -1,0 +1,453 @@
+"""The dask executor on a real `distributed` cluster with worker processes.
+
+Most tests share one LocalCluster (started once for the module, reached by its address, as a
+remote cluster would be); one test lets the executor start and close a cluster of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import pipeflow
+from pipeflow.cli import cli
+from pipeflow.execute.task import Task
+from pipeflow.history import open_history
+from pipeflow.model.events import Event, RunFinished, StepFinished, StepOutput, StepRetrying
+from pipeflow.model.run import StepState
+from tests.conftest import ProjectFactory
+
+distributed = pytest.importorskip("distributed")
+
+pytestmark = pytest.mark.slow
+
+STEPS = """
+import logging
+import os
+import time
+from pathlib import Path
+
+
+def pid() -> int:
+    print("working in", os.getpid())
+    logging.getLogger("steps").info("logged from a worker")
+    return os.getpid()
+
+
+def both(a: int, b: int) -> list:
+    return [a, b]
+
+
+def slow(seconds: float, marker: str) -> None:
+    Path(marker).write_text(str(os.getpid()))
+    time.sleep(seconds)
+    Path(marker + ".finished").write_text("yes")
+
+
+def timed(seconds: float, marker: str) -> list:
+    started = time.time()
+    time.sleep(seconds)
+    Path(marker).write_text(str(os.getpid()))
+    return [started, time.time()]
+
+
+def spin(marker: str) -> int:
+    Path(marker).write_text(str(os.getpid()))
+    return sum(range(2 * 10**9))  # one C call that holds the GIL for several seconds
+
+
+def talk(name: str, count: int) -> str:
+    for index in range(count):
+        print(f"{name} line {index}")
+        logging.getLogger(name).info("%s logged %d", name, index)
+        time.sleep(0.05)
+    print(f"{name} without a newline", end="")
+    return name
+
+
+def boom() -> None:
+    raise KeyError("deep inside the worker")
+
+
+def flaky(marker: str) -> int:
+    path = Path(marker)
+    count = int(path.read_text()) if path.exists() else 0
+    path.write_text(str(count + 1))
+    if count < 1:
+        raise ValueError("first attempt fails")
+    return count
+"""
+
+
+@dataclass
+class Cluster:
+    address: str
+    client: Any
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Cluster]:
+    local = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+        silence_logs=40,  # errors only
+    )
+    client = distributed.Client(local)
+    try:
+        yield Cluster(local.scheduler_address, client)
+    finally:
+        client.close()
+        local.close()
+
+
+@pytest.fixture
+def address(cluster: Cluster) -> str:
+    """The shared cluster's address, once both its workers are up (a test may restart one)."""
+    cluster.client.wait_for_workers(2, timeout=60)
+    return cluster.address
+
+
+def worker_pids(cluster: Cluster) -> set[int]:
+    return set(cluster.client.run(os.getpid).values())
+
+
+def gone(pid: int, within: float = 15) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def test_values_and_output_come_back_from_the_workers(
+    make_project: ProjectFactory, tmp_path: Path, address: str, cluster: Cluster
+) -> None:
+    config = make_project(
+        f"""
+        name: dasky
+        executor: {{type: dask, address: "{address}"}}
+        results: {{root: out}}
+        steps:
+          a: {{run: dsteps.pid}}
+          b: {{run: dsteps.pid, cache: false}}
+          both: {{run: dsteps.both, inputs: {{a: "${{steps.a}}", b: "${{steps.b}}"}}}}
+        """,
+        dsteps=STEPS,
+    )
+    events: list[Event] = []
+    run = pipeflow.load(config).run(subscribers=[events.append])
+    assert run.ok, run.outcomes
+    a, b = run.output("both")
+    assert {a, b} <= worker_pids(cluster)
+    assert os.getpid() not in (a, b)
+    lines = [(e.step, e.stream, e.text) for e in events if isinstance(e, StepOutput)]
+    assert ("a", "stdout", f"working in {a}") in lines
+    assert ("a", "log", "logged from a worker") in lines
+    assert ("b", "stdout", f"working in {b}") in lines
+    with open_history(tmp_path) as history:
+        [record] = history.runs(pipeline="dasky")
+        logged = [line.text for line in history.logs(record.id, step="a")]
+    assert f"working in {a}" in logged
+    # The workers stored the results: a second run takes `a` and `both` from the cache.
+    again = pipeflow.load(config).run()
+    assert again.state("a") is StepState.CACHED
+    assert again.output("both")[0] == a
+
+
+def test_a_worker_traceback_and_retries_are_shown(
+    make_project: ProjectFactory, tmp_path: Path, address: str
+) -> None:
+    config = make_project(
+        f"""
+        name: dasky
+        executor: {{type: dask, address: "{address}"}}
+        results: {{persist: false}}
+        steps:
+          boom: {{run: dsteps.boom}}
+          flaky:
+            run: dsteps.flaky
+            inputs: {{marker: "{tmp_path / "count"}"}}
+            retries: 1
+            retry_delay: 0s
+        """,
+        dsteps=STEPS,
+    )
+    events: list[Event] = []
+    run = pipeflow.load(config).run(subscribers=[events.append], keep_going=True)
+    outcome = run.outcomes["boom"]
+    assert outcome.state is StepState.FAILED
+    assert outcome.error == "KeyError: 'deep inside the worker'"
+    assert "dsteps.py" in (outcome.traceback or "")
+    assert 'raise KeyError("deep inside the worker")' in (outcome.traceback or "")
+    assert run.state("flaky") is StepState.DONE
+    assert run.outcomes["flaky"].attempts == 2
+    assert any(isinstance(e, StepRetrying) and e.step == "flaky" for e in events)
+
+
+def test_independent_steps_run_at_once(
+    make_project: ProjectFactory, tmp_path: Path, address: str
+) -> None:
+    config = make_project(
+        f"""
+        name: dasky
+        executor: {{type: dask, address: "{address}"}}
+        results: {{persist: false}}
+        steps:
+          one: {{run: dsteps.timed, inputs: {{seconds: 1, marker: "{tmp_path / "one"}"}}}}
+          two: {{run: dsteps.timed, inputs: {{seconds: 1, marker: "{tmp_path / "two"}"}}}}
+        """,
+        dsteps=STEPS,
+    )
+    events: list[Event] = []
+    run = pipeflow.load(config).run(subscribers=[events.append])
+    assert run.ok, run.outcomes
+    (start_one, end_one), (start_two, end_two) = run.output("one"), run.output("two")
+    assert max(start_one, start_two) < min(end_one, end_two)  # they overlapped
+    assert (tmp_path / "one").read_text() != (tmp_path / "two").read_text()  # two workers
+    [finished] = [e for e in events if isinstance(e, RunFinished)]
+    assert finished.duration < 1.8
+
+
+def test_an_address_without_a_scheduler_is_a_clear_error(make_project: ProjectFactory) -> None:
+    address = f"tcp://127.0.0.1:{closed_port()}"
+    config = make_project(
+        f"""
+        name: dasky
+        executor: {{type: dask, address: "{address}"}}
+        results: {{persist: false}}
+        steps:
+          a: {{run: dsteps.pid}}
+        """,
+        dsteps=STEPS,
+    )
+    started = time.monotonic()
+    with pytest.raises(pipeflow.PipeflowError) as raised:
+        pipeflow.load(config).run()
+    assert time.monotonic() - started < 10
+    message = str(raised.value)
+    assert f"no Dask scheduler answers at `{address}`" in message
+    assert "connection refused" in message
+    assert "`dask scheduler`" in message
+    assert "executor.address" in message
+    # The same from the command line, with the address given there.
+    other = f"tcp://127.0.0.1:{closed_port()}"
+    result = CliRunner().invoke(
+        cli, ["run", str(config), "--executor", "dask", "--address", other, "--log-format", "plain"]
+    )
+    assert result.exit_code == 1, result.output
+    assert f"no Dask scheduler answers at `{other}`" in result.stderr
+
+
+def test_an_address_needs_the_dask_executor(make_project: ProjectFactory) -> None:
+    config = make_project(
+        """
+        name: dasky
+        results: {persist: false}
+        steps:
+          a: {run: dsteps.pid}
+        """,
+        dsteps=STEPS,
+    )
+    result = CliRunner().invoke(cli, ["run", str(config), "--address", "tcp://127.0.0.1:8786"])
+    assert result.exit_code == 2, result.output
+    assert "an address is for the `dask` executor, not `sequential`" in result.stderr
+
+
+def test_a_killed_worker_fails_its_step_and_the_run_does_not_hang(
+    make_project: ProjectFactory, tmp_path: Path, address: str
+) -> None:
+    marker = tmp_path / "victim"
+    config = make_project(
+        f"""
+        name: dasky
+        executor: {{type: dask, address: "{address}"}}
+        results: {{persist: false}}
+        steps:
+          slow: {{run: dsteps.slow, inputs: {{seconds: 30, marker: "{marker}"}}}}
+        """,
+        dsteps=STEPS,
+    )
+    killed: list[int] = []
+
+    def kill_the_worker() -> None:
+        deadline = time.monotonic() + 60
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        killed.append(int(marker.read_text()))
+        os.kill(killed[0], signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_the_worker)
+    killer.start()
+    started = time.monotonic()
+    run = pipeflow.load(config).run()
+    killer.join()
+    assert time.monotonic() - started < 25
+    assert run.state("slow") is StepState.FAILED
+    error = run.outcomes["slow"].error or ""
+    assert "the Dask worker running `slow`" in error
+    assert "died" in error
+    # The scheduler starts a task again when its worker dies: the repeat does not run the step.
+    time.sleep(1)
+    assert int(marker.read_text()) == killed[0]
+
+
+def test_a_timeout_fails_the_step_at_once_and_the_worker_is_restarted(
+    make_project: ProjectFactory, tmp_path: Path, address: str
+) -> None:
+    marker = tmp_path / "slow"
+    config = make_project(
+        f"""
+        name: dasky
+        executor: {{type: dask, address: "{address}"}}
+        results: {{persist: false}}
+        steps:
+          slow: {{run: dsteps.slow, inputs: {{seconds: 3, marker: "{marker}"}}, timeout: 500ms}}
+        """,
+        dsteps=STEPS,
+    )
+    started = time.monotonic()
+    run = pipeflow.load(config).run()
+    assert time.monotonic() - started < 3
+    assert run.state("slow") is StepState.FAILED
+    error = run.outcomes["slow"].error or ""
+    assert "did not finish within its timeout of 0.50s" in error
+    assert "worker" in error
+    assert "restarted" in error
+    assert gone(int(marker.read_text()))  # the worker process that ran it was replaced
+    time.sleep(max(0.0, started + 3.5 - time.monotonic()))
+    assert not Path(str(marker) + ".finished").exists()  # stopped, not abandoned
+
+
+def test_a_worker_stuck_in_a_call_that_holds_the_gil_is_given_up_on(
+    make_project: ProjectFactory, tmp_path: Path, address: str
+) -> None:
+    marker = tmp_path / "spin"
+    config = make_project(
+        f"""
+        name: dasky
+        executor: {{type: dask, address: "{address}"}}
+        results: {{persist: false}}
+        steps:
+          spin: {{run: dsteps.spin, inputs: {{marker: "{marker}"}}, timeout: 300ms}}
+        """,
+        dsteps=STEPS,
+    )
+    failed_at: list[float] = []
+
+    def watch(event: Event) -> None:
+        if isinstance(event, StepFinished):
+            failed_at.append(time.monotonic())
+
+    started = time.monotonic()
+    run = pipeflow.load(config).run(subscribers=[watch])
+    assert run.state("spin") is StepState.FAILED
+    assert failed_at[0] - started < 7  # about 3 s after its timeout, not when the call ends
+    assert time.monotonic() - started < 20  # and the worker was restarted
+    error = run.outcomes["spin"].error or ""
+    assert "stopped answering" in error
+    assert gone(int(marker.read_text()))
+
+
+def test_ctrl_c_cancels_the_tasks_and_stops_their_work(
+    tmp_path: Path, address: str, cluster: Cluster
+) -> None:
+    from pipeflow.execute.executors import create_executor
+
+    (tmp_path / "dsteps.py").write_text(STEPS, encoding="utf-8")
+    marker = tmp_path / "slow"
+    executor = create_executor("dask", address=address)
+    task = Task(
+        run_id="ctrl-c",
+        step="slow",
+        function="dsteps.slow",
+        inputs={"seconds": 30, "marker": str(marker)},
+        project_dir=str(tmp_path),
+    )
+    future = executor.submit(task, lambda *_: None)
+    deadline = time.monotonic() + 30
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    started = time.monotonic()
+    executor.shutdown(cancel=True)
+    assert time.monotonic() - started < 15
+    assert future.result(timeout=0).error == "interrupted"
+    assert gone(int(marker.read_text()))
+
+
+def test_the_iris_example_gives_the_same_report_on_dask(iris_project: Path, address: str) -> None:
+    results = {}
+    for executor in ("sequential", "dask"):
+        run = pipeflow.load(iris_project / "pipeline.yaml").run(
+            executor=executor,
+            address=address if executor == "dask" else None,
+            no_cache=True,
+            history=False,
+        )
+        assert run.ok, (executor, run.outcomes)
+        results[executor] = run.output("report_accuracy")
+    assert results["dask"] == results["sequential"]
+
+
+def test_a_local_cluster_is_started_for_the_run_and_closed(
+    make_project: ProjectFactory,
+) -> None:
+    import psutil
+
+    config = make_project(
+        """
+        name: dasky
+        executor: {type: dask, workers: 1, threads_per_worker: 2}
+        results: {persist: false}
+        steps:
+          left: {run: dsteps.talk, inputs: {name: left, count: 8}}
+          right: {run: dsteps.talk, inputs: {name: right, count: 8}}
+          a: {run: dsteps.pid}
+        """,
+        dsteps=STEPS,
+    )
+    before = {child.pid for child in psutil.Process().children(recursive=True)}
+    events: list[Event] = []
+    run = pipeflow.load(config).run(subscribers=[events.append])
+    assert run.ok, run.outcomes
+    assert run.output("a") != os.getpid()
+    # Two steps printing at once on one worker's two threads: each line under its own step.
+    for name in ("left", "right"):
+        lines = [(e.stream, e.text) for e in events if isinstance(e, StepOutput) and e.step == name]
+        expected = [("stdout", f"{name} line {i}") for i in range(8)]
+        assert [line for line in lines if line[0] == "stdout"] == [
+            *expected,
+            ("stdout", f"{name} without a newline"),
+        ]
+        assert [text for stream, text in lines if stream == "log"] == [
+            f"{name} logged {i}" for i in range(8)
+        ]
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        left = {child.pid for child in psutil.Process().children(recursive=True)} - before
+        if not left:
+            break
+        time.sleep(0.2)
+    assert not left, "the run's own cluster is closed when the run ends"
