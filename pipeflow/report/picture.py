@@ -144,7 +144,7 @@ def png(
     image = Image.new("RGB", pixels, BACKGROUND)
     pen = _Pen(ImageDraw.Draw(image), scale)
     if title:
-        pen.text((scene.margin, TITLE_HEIGHT - 9), title, TITLE_SIZE, TEXT_COLOUR, bold=True)
+        pen.text((scene.margin, TITLE_HEIGHT - 9), title, TITLE_SIZE, TEXT_COLOUR)
     for state, x, y in scene.legend_items():
         colours = STATE_COLOURS.get(state, UNKNOWN_STATE)
         pen.box((x, y, 12, 12), 3, colours.fill, colours.stroke)
@@ -307,15 +307,15 @@ class _Pen:
     def __init__(self, draw: ImageDraw.ImageDraw, scale: float) -> None:
         self.draw = draw
         self.scale = scale
-        self.fonts: dict[tuple[int, bool], ImageFont.FreeTypeFont | ImageFont.ImageFont] = {}
+        self.fonts: dict[int, ImageFont.FreeTypeFont | ImageFont.ImageFont] = {}
 
     def _xy(self, point: tuple[float, float]) -> tuple[float, float]:
         return point[0] * self.scale, point[1] * self.scale
 
-    def font(self, size: int, bold: bool) -> Any:
+    def font(self, size: int) -> Any:
         from PIL import ImageFont
 
-        key = (size, bold)
+        key = size
         if key not in self.fonts:
             self.fonts[key] = ImageFont.load_default(size=size * self.scale)
         return self.fonts[key]
@@ -328,12 +328,10 @@ class _Pen:
         colour: str,
         *,
         anchor: str = "start",
-        bold: bool = False,
     ) -> None:
         # Baseline anchors as in SVG: "ls" left-baseline, "ms" middle-baseline.
         where = "ms" if anchor == "middle" else "ls"
-        font = self.font(size, bold)
-        stroke = max(1, round(self.scale * 0.4)) if bold else 0
+        font = self.font(size)
         try:
             self.draw.text(
                 self._xy(point),
@@ -341,8 +339,6 @@ class _Pen:
                 fill=colour,
                 font=font,
                 anchor=where,
-                stroke_width=stroke,
-                stroke_fill=colour,
             )
         except ValueError:  # a bitmap font (Pillow without FreeType) takes no anchor
             x, y = self._xy(point)
