@@ -159,7 +159,7 @@ def png(
         for text, size, x, y in _box_lines(box):
             pen.text((x, y + scene.top), text, size, colours.text, anchor="middle")
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
+    image.save(buffer, format="PNG")  # optimize=True: 3x slower for 3% smaller
     return buffer.getvalue()
 
 
