@@ -138,8 +138,13 @@ def run(
         "results": results,
     }
     if dry_run:
+        try:
+            decisions = pipeline.plan(**selection)
+        except ConfigError as error:
+            annotate(error, stream)
+            raise
         click.echo(f"plan for pipeline `{pipeline.name}` (nothing is run):")
-        click.echo(plan_table(pipeline.plan(**selection)), nl=False)
+        click.echo(plan_table(decisions), nl=False)
         return
     verbosity = QUIET if quiet else VERBOSE if verbose else NORMAL
     subscribers = [make_reporter(log_format, verbosity, stream)]

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -251,3 +253,84 @@ def test_escaping_follows_githubs_rules() -> None:
     assert annotation(Problem(message="no step `x`"), cwd=Path.cwd()) == (
         "::error title=pipeflow::no step `x`"
     )
+
+
+# -- runs that end early ----------------------------------------------------------------------
+
+SLOW_STEPS = """
+import time
+
+def nap(seconds: float) -> float:
+    print("napping", flush=True)
+    time.sleep(seconds)
+    return seconds
+"""
+
+SLOW_CONFIG = """
+name: slow
+results: {root: out}
+steps:
+  first: {run: slow.nap, inputs: {seconds: 0}}
+  nap: {run: slow.nap, inputs: {seconds: 60}, after: [first]}
+"""
+
+
+def test_an_interrupted_run_is_reported(make_project: ProjectFactory) -> None:
+    config = make_project(SLOW_CONFIG, slow=SLOW_STEPS)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeflow", "run", config.name, "--json", "r.json"],
+        cwd=config.parent,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith("nap | napping"):
+                break
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130
+    report = json.loads((config.parent / "r.json").read_text(encoding="utf-8"))
+    assert report["state"] == "interrupted"
+    assert report["steps"][0]["state"] == "done"
+    assert report["steps"][1]["state"] in ("failed", "not run")
+    assert report["duration"] < 30  # it stopped; it did not wait for the step
+
+
+def test_a_store_that_cannot_be_reached_is_reported(make_project: ProjectFactory) -> None:
+    config = make_project(CONFIG, mysteps=STEPS)
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env.update(
+        PYTHONPATH=str(REPO),
+        AWS_ACCESS_KEY_ID="test",
+        AWS_SECRET_ACCESS_KEY="test",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}",
+    )
+    arguments = ["run", config.name, "--results", "s3://b/x", "--json", "-"]
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeflow", *arguments],
+        cwd=config.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["state"], report["run_id"], report["steps"]) == ("error", None, [])
+    assert "cannot be reached" in report["message"]
