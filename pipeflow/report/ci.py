@@ -75,8 +75,8 @@ class RunReport:
             state = "interrupted"
         else:
             state = "succeeded" if finished.ok else "failed"
-        order = [d.step for d in started.plan]
-        order += [name for name in self._outcomes if name not in order]
+        planned = {d.step: None for d in started.plan}  # a dict keeps the order, a set would not
+        order = [*planned, *(name for name in self._outcomes if name not in planned)]
         steps = [_step_document(self._outcomes[name]) for name in order if name in self._outcomes]
         return _document(
             pipeline=started.pipeline,
