@@ -10,6 +10,8 @@ import signal
 import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -170,9 +172,21 @@ def expected_annotations(expected: str) -> list[str]:
 
 
 @pytest.fixture
-def on_github(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+def golden_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Undo what validating the golden configs does to the process: sys.path, step modules;
+    and keep the folder free of __pycache__."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    before = set(sys.modules)
+    yield
+    for name in set(sys.modules) - before:
+        if name == "validsteps" or name.startswith("validsteps."):
+            del sys.modules[name]
+
+
+@pytest.fixture
+def on_github(monkeypatch: pytest.MonkeyPatch, golden_state: None) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
 
 
 @pytest.mark.usefixtures("on_github")
@@ -225,10 +239,10 @@ def test_run_annotates_a_config_that_fails_validation(monkeypatch: pytest.Monkey
     assert result.stderr.count("::error file=several_mistakes.yaml,") == 6
 
 
+@pytest.mark.usefixtures("golden_state")
 def test_no_annotations_off_github(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(GOLDEN)
     monkeypatch.setenv("GITHUB_ACTIONS", "false")
-    monkeypatch.setattr(sys, "dont_write_bytecode", True)
     result = invoke("validate", "cycle.yaml")
     assert result.exit_code == 2
     assert result.stdout == ""
@@ -283,22 +297,24 @@ def test_an_interrupted_run_is_reported(make_project: ProjectFactory) -> None:
         cwd=config.parent,
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
     )
+    assert process.stdout is not None
+    deadline = time.monotonic() + 60
+    for line in process.stdout:
+        if line.startswith("nap | napping") or time.monotonic() > deadline:
+            break
+    time.sleep(0.5)  # let the engine get back to waiting for the step
+    os.killpg(process.pid, signal.SIGINT)
     try:
-        assert process.stdout is not None
-        for line in process.stdout:
-            if line.startswith("nap | napping"):
-                break
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    assert process.returncode == 130
+        output, _ = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        pytest.fail("pipeflow did not stop after Ctrl-C")
+    assert process.returncode == 130, output
     report = json.loads((config.parent / "r.json").read_text(encoding="utf-8"))
     assert report["state"] == "interrupted"
     assert report["steps"][0]["state"] == "done"
