@@ -14,6 +14,13 @@ REPO = Path(__file__).resolve().parents[1]
 ProjectFactory = Callable[..., Path]
 
 
+@pytest.fixture(autouse=True)
+def _not_on_github(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see the same output on GitHub Actions as elsewhere: no `::error` annotations
+    unless a test asks for them by setting GITHUB_ACTIONS itself."""
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+
+
 @pytest.fixture
 def make_project(tmp_path: Path) -> ProjectFactory:
     """Write a config and step modules into a fresh folder; returns the config's path."""

@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
 from pipeflow.cli.main import VERBOSITY_HELP, cli, config_argument, param_options
 from pipeflow.errors import StepFailed
 from pipeflow.model.run import ALL
+
+if TYPE_CHECKING:
+    from pipeflow.errors import ConfigError, PipeflowError
 
 
 def selection_options(function: Any) -> Any:
@@ -70,6 +73,14 @@ def selection_options(function: Any) -> Any:
     show_default=True,
     help="auto: live progress on a terminal, one plain line per event otherwise",
 )
+@click.option(
+    "--json",
+    "json_report",
+    metavar="FILE|-",
+    help="write a JSON report of the run to FILE at the end (`-`: stdout, and the progress "
+    "goes to stderr)",
+)
+@click.option("--junit", "junit_report", metavar="FILE", help="write a JUnit XML report to FILE")
 def run(
     config: Path,
     param_files: tuple[Path, ...],
@@ -90,18 +101,34 @@ def run(
     verbose: int,
     quiet: bool,
     log_format: str,
+    json_report: str | None,
+    junit_report: str | None,
 ) -> None:
     """Validate CONFIG, then run its steps (taking what is up to date from the cache)."""
     from pipeflow.api import load
+    from pipeflow.errors import ConfigError, PipeflowError, UsageError
     from pipeflow.report.console import NORMAL, QUIET, VERBOSE
     from pipeflow.report.drawing import plan_table
 
-    pipeline = load(
-        config,
-        param_files=param_files,
-        param_options=param_options,
-        allow_extra_params=allow_extra_params,
-    )
+    reports = Reports(str(config), json_report, junit_report)
+    if dry_run and reports.wanted:
+        raise UsageError(
+            "--json and --junit report a run; --dry-run runs nothing",
+            hint="for the plan as JSON, use `pipeflow status CONFIG --json`",
+        )
+    # With `--json -` stdout carries the report alone: progress and annotations go to stderr.
+    stream = sys.stderr if json_report == "-" else sys.stdout
+    try:
+        pipeline = load(
+            config,
+            param_files=param_files,
+            param_options=param_options,
+            allow_extra_params=allow_extra_params,
+        )
+    except ConfigError as error:
+        annotate(error, stream)
+        reports.not_run(None, error)
+        raise
     selection: dict[str, Any] = {
         "force": force,
         "no_cache": no_cache,
@@ -111,21 +138,36 @@ def run(
         "results": results,
     }
     if dry_run:
+        try:
+            decisions = pipeline.plan(**selection)
+        except ConfigError as error:
+            annotate(error, stream)
+            raise
         click.echo(f"plan for pipeline `{pipeline.name}` (nothing is run):")
-        click.echo(plan_table(pipeline.plan(**selection)), nl=False)
+        click.echo(plan_table(decisions), nl=False)
         return
     verbosity = QUIET if quiet else VERBOSE if verbose else NORMAL
-    reporter = make_reporter(log_format, verbosity)
-    result = pipeline.run(
-        executor=executor,
-        workers=workers,
-        address=address,
-        keep_going=keep_going,
-        frozen=frozen,
-        subscribers=[reporter],
-        trigger="ci" if os.environ.get("CI", "").lower() in ("1", "true", "yes") else "manual",
-        **selection,
-    )
+    subscribers = [make_reporter(log_format, verbosity, stream)]
+    if reports.collector is not None:
+        subscribers.append(reports.collector)
+    try:
+        result = pipeline.run(
+            executor=executor,
+            workers=workers,
+            address=address,
+            keep_going=keep_going,
+            frozen=frozen,
+            subscribers=subscribers,
+            trigger="ci" if os.environ.get("CI", "").lower() in ("1", "true", "yes") else "manual",
+            **selection,
+        )
+    except PipeflowError as error:
+        if isinstance(error, ConfigError):
+            annotate(error, stream)
+        reports.not_run(pipeline.name, error)
+        raise
+    finally:
+        reports.finish()  # also after Ctrl-C: the engine reported the interrupted run
     if not result.ok:
         failed = [n for n, o in result.outcomes.items() if o.state.value == "failed"]
         names = ", ".join(f"`{n}`" for n in failed)
@@ -163,6 +205,7 @@ def validate(
             allow_extra_params=allow_extra_params,
         )
     except ConfigError as error:
+        annotate(error, sys.stdout)
         if output_format == "json":
             problems = [problem.as_dict() for problem in error.problems]
             click.echo(json.dumps({"valid": False, "problems": problems}, indent=2))
@@ -177,16 +220,74 @@ def validate(
         click.echo(f"{config}: pipeline `{loaded.pipeline.name}` is valid ({steps} {noun})")
 
 
-def make_reporter(log_format: str, verbosity: int) -> Any:
+def make_reporter(log_format: str, verbosity: int, stream: TextIO | None = None) -> Any:
     """The subscriber that shows a run: live on a terminal, plain lines, or JSON lines."""
     from pipeflow.report.console import NORMAL, ConsoleReporter
 
+    stream = stream or sys.stdout
     if log_format == "json":
         from pipeflow.report.jsonlines import JsonLinesReporter
 
-        return JsonLinesReporter(sys.stdout)
-    if log_format == "auto" and verbosity == NORMAL and sys.stdout.isatty():
+        return JsonLinesReporter(stream)
+    if log_format == "auto" and verbosity == NORMAL and stream.isatty():
         from pipeflow.report.live import LiveReporter
 
-        return LiveReporter(sys.stdout)
-    return ConsoleReporter(sys.stdout, verbosity=verbosity)
+        return LiveReporter(stream)
+    return ConsoleReporter(stream, verbosity=verbosity)
+
+
+def annotate(error: ConfigError, stream: TextIO) -> None:
+    """On GitHub Actions, each problem also as an `::error` line GitHub pins to the file."""
+    from pipeflow.report.annotations import annotation_lines, running_on_github
+
+    if running_on_github():
+        for line in annotation_lines(error.problems):
+            click.echo(line, file=stream)
+
+
+class Reports:
+    """The `--json` and `--junit` reports of one `run` command."""
+
+    def __init__(self, config: str, json_target: str | None, junit_target: str | None) -> None:
+        self.config = config
+        self.json_target = json_target
+        self.junit_target = junit_target
+        self.wanted = json_target is not None or junit_target is not None
+        self.collector: Any = None
+        if self.wanted:
+            from pipeflow.report.ci import RunReport
+
+            self.collector = RunReport(config=config)
+
+    def finish(self) -> None:
+        if self.collector is not None and self.collector.finished:
+            self._write(self.collector.document(), self.collector.output)
+
+    def not_run(self, pipeline: str | None, error: PipeflowError) -> None:
+        """Report a run that never started: invalid (exit 2), stale (3), or error (1)."""
+        if not self.wanted or self.collector.finished:
+            return
+        from pipeflow.errors import ConfigError, StaleResults
+        from pipeflow.report.ci import not_run_document
+
+        problems = error.problems if isinstance(error, ConfigError) else ()
+        if isinstance(error, ConfigError):
+            state = "invalid"
+        else:
+            state = "stale" if isinstance(error, StaleResults) else "error"
+        document = not_run_document(
+            config=self.config,
+            pipeline=pipeline,
+            state=state,
+            message=error.format(),
+            problems=problems,
+        )
+        self._write(document, {})
+
+    def _write(self, document: dict[str, Any], output: Any) -> None:
+        from pipeflow.report.ci import json_text, junit_xml, write_text
+
+        if self.json_target is not None:
+            write_text(self.json_target, json_text(document), stdout=sys.stdout)
+        if self.junit_target is not None:
+            write_text(self.junit_target, junit_xml(document, output), stdout=sys.stdout)

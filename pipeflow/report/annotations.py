@@ -1,0 +1,64 @@
+"""GitHub Actions annotations: each config problem as an `::error` workflow command.
+
+GitHub shows such a line as an error on the file and line of the pull request's diff. The
+escaping follows GitHub's toolkit (`@actions/core`, `command.ts`): in the message `%`, CR and
+LF become `%25`, `%0D`, `%0A`; in a property value also `:` and `,` become `%3A` and `%2C`.
+File paths are made relative to the working directory, which on GitHub is the checkout.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from pipeflow.errors import Problem
+
+TITLE = "pipeflow"
+
+
+def running_on_github(environ: Mapping[str, str] | None = None) -> bool:
+    """GitHub sets GITHUB_ACTIONS=true in every step of a workflow."""
+    return (os.environ if environ is None else environ).get("GITHUB_ACTIONS") == "true"
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(problem: Problem, *, cwd: Path | None = None) -> str:
+    """One problem as `::error file=F,line=L,col=C,title=pipeflow::MESSAGE`."""
+    properties: list[tuple[str, str]] = []
+    if problem.file is not None:
+        properties.append(("file", relative_path(problem.file, cwd or Path.cwd())))
+        if problem.line is not None:
+            properties.append(("line", str(problem.line)))
+            if problem.column is not None:
+                properties.append(("col", str(problem.column)))
+    properties.append(("title", TITLE))
+    message = f"at `{problem.path}`: {problem.message}" if problem.path else problem.message
+    if problem.hint:
+        message += f"\nhint: {problem.hint}"
+    fields = ",".join(f"{name}={escape_property(value)}" for name, value in properties)
+    return f"::error {fields}::{escape_data(message)}"
+
+
+def annotation_lines(problems: Iterable[Problem], *, cwd: Path | None = None) -> list[str]:
+    return [annotation(problem, cwd=cwd) for problem in problems]
+
+
+def relative_path(file: str, cwd: Path) -> str:
+    """`file` relative to `cwd` with `/` separators, or as given when it is elsewhere."""
+    path = Path(file)
+    absolute = path if path.is_absolute() else cwd / path
+    try:
+        relative = os.path.relpath(os.path.normpath(absolute), os.path.normpath(cwd))
+    except ValueError:  # another drive on Windows
+        return path.as_posix()
+    if relative.startswith(".."):
+        return Path(os.path.normpath(absolute)).as_posix()
+    return Path(relative).as_posix()

@@ -1,0 +1,317 @@
+"""Reports for CI: the run as one JSON document (`--json`) and as JUnit XML (`--junit`).
+
+`RunReport` is an event subscriber that gathers a run into a plain document; the JUnit
+writer works from that same document (plus the steps' captured output), so both reports
+always agree. A run that never starts (an invalid config, `--frozen` finding stale steps)
+gets a document too, with no steps and the reason, so a CI job always has a report to
+upload. Params in the document are the ones the run announced, which the engine has already
+redacted (values that came from `${env.*}` are masked); storage options are never part of
+a run's events, so credentials cannot reach a report.
+
+The document's fields are described by `run-report.schema.json` beside this module.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from pipeflow._version import __version__
+from pipeflow.errors import Problem
+from pipeflow.model.events import Event, RunFinished, RunStarted, StepFinished, StepOutput
+from pipeflow.model.run import StepOutcome, StepState
+
+REPORT_VERSION = 1
+SCHEMA_FILE = Path(__file__).with_name("run-report.schema.json")
+MAX_OUTPUT = 100_000  # characters of a step's output kept in the JUnit system-out
+
+# XML 1.0 cannot carry most control characters (an ANSI colour escape, a stray NUL); they are
+# shown as \xNN instead, so a step that prints colours still yields a well-formed report.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+class RunReport:
+    """Gathers one run's events into the document `--json` writes and `--junit` formats."""
+
+    def __init__(self, *, config: str) -> None:
+        self.config = config
+        self._started: RunStarted | None = None
+        self._finished: RunFinished | None = None
+        self._outcomes: dict[str, StepOutcome] = {}
+        self._output: dict[str, list[str]] = {}
+        self._output_size: dict[str, int] = {}
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, RunStarted):
+            self._started = event
+        elif isinstance(event, StepFinished):
+            self._outcomes[event.outcome.step] = event.outcome
+        elif isinstance(event, StepOutput):
+            self._keep_output(event)
+        elif isinstance(event, RunFinished):
+            self._finished = event
+            self._outcomes.update((o.step, o) for o in event.outcomes)
+
+    @property
+    def finished(self) -> bool:
+        return self._started is not None and self._finished is not None
+
+    @property
+    def output(self) -> Mapping[str, list[str]]:
+        """What each step printed or logged, as captured (capped per step)."""
+        return self._output
+
+    def document(self) -> dict[str, Any]:
+        """The report of the finished run, as JSON-able data."""
+        started, finished = self._started, self._finished
+        if started is None or finished is None:
+            raise RuntimeError("the run has not finished: there is nothing to report yet")
+        if finished.interrupted:
+            state = "interrupted"
+        else:
+            state = "succeeded" if finished.ok else "failed"
+        planned = {d.step: None for d in started.plan}  # a dict keeps the order, a set would not
+        order = [*planned, *(name for name in self._outcomes if name not in planned)]
+        steps = [_step_document(self._outcomes[name]) for name in order if name in self._outcomes]
+        return _document(
+            pipeline=started.pipeline,
+            run_id=started.run_id,
+            config=self.config,
+            state=state,
+            started=started.started,
+            duration=finished.duration,
+            params=started.params,
+            steps=steps,
+        )
+
+    def _keep_output(self, event: StepOutput) -> None:
+        size = self._output_size.get(event.step, 0)
+        if size > MAX_OUTPUT:
+            return
+        lines = self._output.setdefault(event.step, [])
+        text = event.text if event.stream != "stderr" else f"[stderr] {event.text}"
+        size += len(text) + 1
+        self._output_size[event.step] = size
+        lines.append(text if size <= MAX_OUTPUT else "[... more output not kept in the report]")
+
+
+def not_run_document(
+    *,
+    config: str,
+    pipeline: str | None,
+    state: str,
+    message: str,
+    problems: Iterable[Problem] = (),
+) -> dict[str, Any]:
+    """The report of a run that never started: `invalid` (exit 2), `stale` (3) or `error` (1)."""
+    now = datetime.now().astimezone()
+    document = _document(
+        pipeline=pipeline,
+        run_id=None,
+        config=config,
+        state=state,
+        started=now,
+        duration=0.0,
+        params={},
+        steps=[],
+    )
+    document["message"] = message
+    document["problems"] = [problem.as_dict() for problem in problems]
+    return document
+
+
+def _document(
+    *,
+    pipeline: str | None,
+    run_id: str | None,
+    config: str,
+    state: str,
+    started: datetime,
+    duration: float,
+    params: Mapping[str, Any],
+    steps: list[dict[str, Any]],
+) -> dict[str, Any]:
+    started = started if started.tzinfo is not None else started.astimezone()
+    finished = started + timedelta(seconds=duration)
+    summary: dict[str, int] = {}
+    for step in steps:
+        summary[step["state"]] = summary.get(step["state"], 0) + 1
+    return {
+        "report_version": REPORT_VERSION,
+        "pipeflow_version": __version__,
+        "pipeline": pipeline,
+        "run_id": run_id,
+        "config": config,
+        "state": state,
+        "started": started.isoformat(),
+        "finished": finished.isoformat(),
+        "duration": round(duration, 6),
+        "params": _plain(params),
+        "summary": summary,
+        "steps": steps,
+        "message": None,
+        "problems": [],
+    }
+
+
+def _step_document(outcome: StepOutcome) -> dict[str, Any]:
+    error = None
+    if outcome.state is StepState.FAILED:
+        error = {"message": outcome.error or outcome.reason, "traceback": outcome.traceback}
+    return {
+        "name": outcome.step,
+        "state": outcome.state.value,
+        "reason": outcome.reason,
+        "duration": round(outcome.duration, 6),
+        "attempts": outcome.attempts,
+        "cached": outcome.state is StepState.CACHED,
+        "locations": list(outcome.locations),
+        "error": error,
+    }
+
+
+def _plain(value: Any) -> Any:
+    """Params as JSON can hold them: dates as ISO text, anything else unknown as its repr."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return repr(value)
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+
+def json_text(document: Mapping[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_text(target: str, text: str, *, stdout: TextIO) -> None:
+    """Write a report to a file (creating its folder), or to `stdout` when target is `-`."""
+    if target == "-":
+        stdout.write(text)
+        stdout.flush()
+        return
+    path = Path(target)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.partial")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+
+
+def junit_xml(document: Mapping[str, Any], output: Mapping[str, list[str]] | None = None) -> str:
+    """The document as JUnit XML: a test case per step (classname = pipeline, name = step).
+
+    A failed step is a `<failure>` (message = the error, text = the traceback); a skipped or
+    not-run step is `<skipped>` with the reason; a cached step passes and says so in its
+    system-out. A run that never started is one failing test case named after its state.
+    """
+    output = output or {}
+    pipeline = document["pipeline"] or Path(document["config"]).stem
+    steps: list[Mapping[str, Any]] = document["steps"]
+    failures = sum(1 for s in steps if s["state"] == StepState.FAILED.value)
+    skipped = sum(1 for s in steps if s["state"] in _SKIPPED)
+    tests = len(steps)
+    if not steps and document["state"] != "succeeded":
+        tests, failures = 1, 1
+    duration = _seconds(document["duration"])
+    counts = {"tests": str(tests), "failures": str(failures), "errors": "0"}
+    root = ElementTree.Element("testsuites", {"name": pipeline, **counts, "time": duration})
+    suite = ElementTree.SubElement(
+        root,
+        "testsuite",
+        {
+            "name": pipeline,
+            **counts,
+            "skipped": str(skipped),
+            "time": duration,
+            "timestamp": document["started"],
+            "id": document["run_id"] or "",
+        },
+    )
+    properties = ElementTree.SubElement(suite, "properties")
+    for name in ("run_id", "config", "state", "started", "finished", "pipeflow_version"):
+        value = document[name]
+        if value is not None:
+            _property(properties, f"pipeflow.{name}", str(value))
+    _property(properties, "pipeflow.params", json.dumps(document["params"], sort_keys=True))
+    for step in steps:
+        _testcase(suite, pipeline, step, output.get(step["name"], []))
+    if not steps and document["state"] != "succeeded":
+        _not_started(suite, pipeline, document)
+    ElementTree.indent(root)
+    body = ElementTree.tostring(root, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+
+
+_SKIPPED = (StepState.SKIPPED.value, StepState.NOT_RUN.value)
+
+
+def _testcase(
+    suite: ElementTree.Element, pipeline: str, step: Mapping[str, Any], lines: list[str]
+) -> None:
+    case = ElementTree.SubElement(
+        suite,
+        "testcase",
+        {"classname": pipeline, "name": step["name"], "time": _seconds(step["duration"])},
+    )
+    state = step["state"]
+    notes: list[str] = []
+    if state == StepState.FAILED.value:
+        error = step["error"] or {}
+        message = str(error.get("message") or step["reason"] or "failed")
+        failure = ElementTree.SubElement(
+            case, "failure", {"message": _clean(message), "type": _error_type(message)}
+        )
+        failure.text = _clean(error.get("traceback") or message)
+        if step["attempts"] > 1:
+            notes.append(f"failed after {step['attempts']} attempts")
+    elif state in _SKIPPED:
+        why = f"{state}: {step['reason']}" if step["reason"] else state
+        ElementTree.SubElement(case, "skipped", {"message": _clean(why)})
+    elif state == StepState.CACHED.value:
+        notes.append(f"cached: {step['reason']}" if step["reason"] else "cached")
+    else:
+        notes.append(f"{state} in {_seconds(step['duration'])} s ({step['reason']})")
+    notes += [f"stored: {location}" for location in step["locations"]]
+    text = "\n".join([*notes, *lines])
+    if text:
+        ElementTree.SubElement(case, "system-out").text = _clean(text)
+
+
+def _not_started(suite: ElementTree.Element, pipeline: str, document: Mapping[str, Any]) -> None:
+    state = document["state"]
+    case = ElementTree.SubElement(suite, "testcase", {"classname": pipeline, "name": state})
+    message = document.get("message") or f"the run did not start ({state})"
+    problems = [Problem(**p).format() for p in document.get("problems") or []]
+    failure = ElementTree.SubElement(
+        case, "failure", {"message": _clean(message.splitlines()[0]), "type": state}
+    )
+    failure.text = _clean("\n".join(problems) if problems else message)
+
+
+def _property(properties: ElementTree.Element, name: str, value: str) -> None:
+    ElementTree.SubElement(properties, "property", {"name": name, "value": _clean(value)})
+
+
+def _seconds(duration: float) -> str:
+    return f"{max(duration, 0.0):.3f}"
+
+
+def _error_type(message: str) -> str:
+    """`ValueError` from `ValueError: bad values`; `StepFailed` when the message has no type."""
+    head = message.split(":", 1)[0]
+    return head if head.isidentifier() else "StepFailed"
+
+
+def _clean(text: str) -> str:
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
