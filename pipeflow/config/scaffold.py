@@ -156,10 +156,10 @@ def add_step(
     entry = _Entry(name=name, run=f"{module}.{name}", inputs=tuple(inputs), after=tuple(after))
     config_text = _with_step(config, document, entry)
     # Everything is checked: write the module first, so the config never names a missing one.
+    module_file.parent.mkdir(parents=True, exist_ok=True)
     for package in _packages(folder, module):
         if not package.exists():
             package.write_text("", encoding="utf-8")
-    module_file.parent.mkdir(parents=True, exist_ok=True)
     module_file.write_text(module_text, encoding="utf-8")
     config.write_text(config_text, encoding="utf-8")
     return AddedStep(name=name, run=entry.run, config=config, module=module_file)

@@ -207,3 +207,13 @@ def test_completion_command_says_how_to_install_and_refuses_other_shells() -> No
     code = CliRunner().invoke(cli, ["completion", "powershell"])
     assert code.exit_code == 2
     assert "bash" in code.output
+
+
+def test_completion_never_imports_the_step_modules(tmp_path: Path) -> None:
+    (tmp_path / "loud.py").write_text(
+        "import pathlib\npathlib.Path('imported').write_text('yes')\n\ndef a():\n    return 1\n"
+    )
+    (tmp_path / "p.yaml").write_text("name: p\nsteps:\n  only_step: {run: loud.a}\n")
+    output = complete("bash", "pipeflow run p.yaml --only ", tmp_path)
+    assert bash_values(output) == ["only_step"]
+    assert not (tmp_path / "imported").exists()

@@ -325,3 +325,25 @@ def test_a_flow_style_steps_mapping_gets_the_text_to_paste(tmp_path: Path) -> No
 def _is_subsequence(short: list[str], long: list[str]) -> bool:
     remaining = iter(long)
     return all(any(line == other for other in remaining) for line in short)
+
+
+def test_step_options_without_step_are_refused(tmp_path: Path) -> None:
+    code, output = invoke("init", str(tmp_path), "--input", "scale")
+    assert code == 2
+    assert "--input only applies with --step" in output
+    assert not (tmp_path / "pipeline.yaml").exists()
+
+
+def test_a_config_without_a_project_module_gets_steps_pipeline(tmp_path: Path) -> None:
+    (tmp_path / "data.json").write_text("[1, 2]")
+    config = tmp_path / "p.yaml"
+    config.write_text(
+        "name: p\nsteps:\n  raw:\n    run: pipeflow.read\n    inputs: {path: data.json}\n"
+    )
+    code, output = invoke("init", str(tmp_path), "--step", "clean", "--config", str(config))
+    assert code == 0, output
+    assert (tmp_path / "steps" / "__init__.py").is_file()
+    assert "def clean() -> object:" in (tmp_path / "steps" / "pipeline.py").read_text()
+    assert read_document(config).data["steps"]["clean"] == {"run": "steps.pipeline.clean"}
+    done = pipeflow("run", "p.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
