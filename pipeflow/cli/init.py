@@ -17,7 +17,7 @@ from pipeflow.errors import UsageError
 @click.argument(
     "folder", default=".", type=click.Path(file_okay=True, path_type=Path), metavar="[DIR]"
 )
-@click.option("--name", help="the pipeline's name  [default: the folder's name]")
+@click.option("--name", metavar="NAME", help="the pipeline's name  [default: the folder's name]")
 @click.option(
     "--format",
     "config_format",
