@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from pipeflow.cli.completion import complete_step
 from pipeflow.cli.main import cli, config_argument, param_options
 from pipeflow.cli.running import selection_options
 
@@ -49,7 +50,7 @@ def status(
 
 @cli.command()
 @config_argument
-@click.argument("step")
+@click.argument("step", shell_complete=complete_step)
 @param_options
 @click.option("--results", metavar="URL", help="use this store instead of `results.root`")
 def accept(
@@ -78,7 +79,7 @@ def accept(
 
 @cli.command()
 @config_argument
-@click.argument("step")
+@click.argument("step", shell_complete=complete_step)
 @param_options
 @click.option("--part", metavar="PART", help="one named output of the step")
 @click.option("--show", is_flag=True, help="also print a preview of the value")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from pipeflow.cli.completion import complete_run_step
 from pipeflow.cli.main import cli
 from pipeflow.errors import UsageError
 from pipeflow.model.durations import format_duration
@@ -150,7 +151,12 @@ def prune(ctx: click.Context, keep: int, vacuum: bool, home: Path | None) -> Non
 
 @cli.command()
 @click.argument("run_id", metavar="ID")
-@click.option("--step", metavar="STEP", help="only what this step printed")
+@click.option(
+    "--step",
+    metavar="STEP",
+    shell_complete=complete_run_step,
+    help="only what this step printed",
+)
 @click.option("-f", "--follow", is_flag=True, help="keep printing new lines until the run ends")
 @home_option
 @click.pass_context

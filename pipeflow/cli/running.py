@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
+from pipeflow.cli.completion import complete_step
 from pipeflow.cli.main import VERBOSITY_HELP, cli, config_argument, param_options
 from pipeflow.errors import StepFailed
 from pipeflow.model.run import ALL
@@ -28,14 +29,30 @@ def selection_options(function: Any) -> Any:
                 is_flag=False,
                 flag_value=ALL,
                 metavar="[STEP]",
+                shell_complete=complete_step,
                 help="ignore the cache: for every step, or for STEP and all after it",
             ),
             click.option("--no-cache", is_flag=True, help="neither read nor write the cache"),
             click.option(
-                "--only", multiple=True, metavar="STEP", help="run only this step (repeatable)"
+                "--only",
+                multiple=True,
+                metavar="STEP",
+                shell_complete=complete_step,
+                help="run only this step (repeatable)",
             ),
-            click.option("--from", "start", metavar="STEP", help="run STEP and all after it"),
-            click.option("--until", metavar="STEP", help="run STEP and all it needs"),
+            click.option(
+                "--from",
+                "start",
+                metavar="STEP",
+                shell_complete=complete_step,
+                help="run STEP and all after it",
+            ),
+            click.option(
+                "--until",
+                metavar="STEP",
+                shell_complete=complete_step,
+                help="run STEP and all it needs",
+            ),
             click.option(
                 "--results", metavar="URL", help="use this store instead of `results.root`"
             ),

@@ -65,6 +65,8 @@ def loaded_by(*args: str) -> tuple[int, list[str]]:
         ["validate", "--help"],
         ["status", "--help"],
         ["graph", "--help"],
+        ["init", "--help"],
+        ["completion", "bash"],
     ],
 )
 def test_help_loads_only_the_cli(args: list[str]) -> None:

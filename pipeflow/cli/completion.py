@@ -1,0 +1,95 @@
+"""Shell completion: step names for the options that take one, and `pipeflow completion SHELL`.
+
+click does the protocol (`_PIPEFLOW_COMPLETE=bash_complete pipeflow ...`); the functions here
+supply the candidates click cannot know. A step name is read from the config's text with the
+config reader alone, never by importing step modules, and a run's steps from the history.
+Completion runs on every Tab press with a half-typed command line, so any problem (no config
+yet, a broken file, a locked database) means no candidates, never a traceback in the prompt.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from click.shell_completion import CompletionItem, get_completion_class
+
+from pipeflow.cli.main import cli
+
+SHELLS = ("bash", "zsh", "fish")
+COMPLETE_VARIABLE = "_PIPEFLOW_COMPLETE"
+# The configs `init --step` looks for in DIR (as pipeflow.config.scaffold does; not imported).
+CONFIG_NAMES = ("pipeline.yaml", "pipeline.yml", "pipeline.toml")
+_INSTALL = {
+    "bash": 'eval "$(pipeflow completion bash)"   # in ~/.bashrc',
+    "zsh": 'eval "$(pipeflow completion zsh)"    # in ~/.zshrc',
+    "fish": "pipeflow completion fish > ~/.config/fish/completions/pipeflow.fish",
+}
+
+
+def config_step_names(config: Path) -> list[str]:
+    """The names under `steps:` in `config`, in file order; [] when it cannot be read."""
+    try:
+        from pipeflow.config.reader import read_document
+
+        steps = read_document(config).data.get("steps")
+        return [str(name) for name in steps] if isinstance(steps, dict) else []
+    except Exception:
+        return []
+
+
+def complete_step(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Step names of the command's CONFIG (or of `init`'s --config / DIR) for a STEP value."""
+    config = ctx.params.get("config") if "folder" in ctx.params else _argument(ctx, "config")
+    if config is None and "folder" in ctx.params:  # `init DIR --step X --input <Tab>`
+        folder = Path(_argument(ctx, "folder") or ".")
+        config = next((folder / name for name in CONFIG_NAMES if (folder / name).is_file()), None)
+    if config is None:
+        return []
+    names = config_step_names(Path(config))
+    return [CompletionItem(name) for name in names if name.startswith(incomplete)]
+
+
+def complete_run_step(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Step names of the run ID that `pipeflow logs ID --step` names, from the history."""
+    run_id = _argument(ctx, "run_id")
+    if not run_id:
+        return []
+    try:
+        from pipeflow.history import open_history
+
+        with open_history(None, home=ctx.params.get("home")) as history:
+            names = [step.step for step in history.run(str(run_id)).steps]
+    except Exception:  # see config_step_names
+        return []
+    return [CompletionItem(name) for name in names if name.startswith(incomplete)]
+
+
+def _argument(ctx: click.Context, name: str) -> Any:
+    """The value of the command's argument `name`, also on a half-typed command line.
+
+    Completing `run pipeline.yaml --only <Tab>`, click's parser stops at the option that lacks
+    its value and leaves the positional words it had read in `ctx.args`, in order, unassigned.
+    """
+    arguments = [p.name for p in ctx.command.params if isinstance(p, click.Argument)]
+    if ctx.args and name in arguments and arguments.index(name) < len(ctx.args):
+        return ctx.args[arguments.index(name)]
+    return ctx.params.get(name)
+
+
+@cli.command()
+@click.argument("shell", type=click.Choice(SHELLS))
+def completion(shell: str) -> None:
+    """Print the completion script for SHELL (bash, zsh or fish).
+
+    \b
+    bash: eval "$(pipeflow completion bash)"   in ~/.bashrc
+    zsh:  eval "$(pipeflow completion zsh)"    in ~/.zshrc
+    fish: pipeflow completion fish > ~/.config/fish/completions/pipeflow.fish
+    """
+    complete_class = get_completion_class(shell)
+    assert complete_class is not None  # click ships all three shells
+    script = complete_class(cli, {}, "pipeflow", COMPLETE_VARIABLE).source()
+    click.echo(f"# pipeflow completion for {shell}; install: {_INSTALL[shell]}")
+    click.echo(script)

@@ -1,0 +1,362 @@
+"""`pipeflow init`: write a starter project, or add a step to an existing config.
+
+A step is added by inserting text, never by dumping the parsed config again, so the user's
+comments, quoting and layout stay as they were: in YAML the new entry goes right after the last
+line of the `steps:` block, with the indentation its siblings use; in TOML a `[steps.NAME]`
+table is appended. Before anything is written the new text is parsed and must read as the old
+config plus exactly the new step; when it does not (flow-style `steps: {...}`, an inline TOML
+table, a JSON config), nothing is written and the error carries the text to paste by hand.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import keyword
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeflow.config import starter
+from pipeflow.config.reader import Document, read_document, read_text
+from pipeflow.errors import ConfigError, Problem, UsageError, did_you_mean
+
+CONFIG_NAMES = ("pipeline.yaml", "pipeline.yml", "pipeline.toml")
+FORMATS = ("yaml", "toml")
+DEFAULT_MODULE = "steps.pipeline"
+_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+_NAME_HINT = "a pipeline name has letters, digits, '-' and '_' only, e.g. `sales-report`"
+
+
+# -- a new project ----------------------------------------------------------------------------
+
+
+def project_name(folder: Path) -> str:
+    """A valid pipeline name made from the folder's name (`my project` -> `my-project`)."""
+    name = re.sub(r"[^A-Za-z0-9_-]+", "-", folder.absolute().resolve().name).strip("-")
+    return name or "pipeline"
+
+
+def starter_files(name: str, config_format: str = "yaml") -> dict[str, str]:
+    """The starter project: relative path -> text."""
+    if config_format not in FORMATS:
+        raise UsageError(f"unknown config format `{config_format}`", hint="use yaml or toml")
+    if not _NAME.match(name):
+        raise UsageError(f"`{name}` cannot name a pipeline", hint=_NAME_HINT)
+    from pipeflow.config.schema import schema_text
+
+    config_name = f"pipeline.{config_format}"
+    config = starter.CONFIG_YAML if config_format == "yaml" else starter.CONFIG_TOML
+    files = {
+        config_name: config,
+        starter.SCHEMA_FILE: schema_text(),
+        "steps/__init__.py": starter.STEPS_INIT,
+        "steps/pipeline.py": starter.STEPS_MODULE,
+        "params/params.json": starter.PARAMS_JSON,
+        "tests/test_steps.py": starter.TESTS,
+        "pyproject.toml": starter.PYPROJECT,
+        "README.md": starter.README.replace("__CONFIG__", config_name),
+        ".gitignore": starter.GITIGNORE,
+    }
+    return {path: text.replace("__NAME__", name) for path, text in files.items()}
+
+
+def create_project(
+    folder: Path, *, name: str | None = None, config_format: str = "yaml", force: bool = False
+) -> list[Path]:
+    """Write the starter project into `folder` (made if missing); returns the files written.
+
+    Existing files are listed in a UsageError and left alone, unless `force`.
+    """
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(
+            f"`{folder}` is a file, not a folder",
+            hint="name a new or existing folder for the project, e.g. `pipeflow init myproject`",
+        )
+    files = starter_files(name or project_name(folder), config_format)
+    existing = sorted(path for path in files if (folder / path).exists())
+    if existing and not force:
+        raise UsageError(
+            f"{len(existing)} of the files `pipeflow init` writes already exist in `{folder}`: "
+            + ", ".join(existing),
+            hint="pass --force to overwrite them, or choose another folder",
+        )
+    written = []
+    for relative, text in files.items():
+        path = folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def find_config(folder: Path) -> Path:
+    """The config `init --step` adds to when none is named: pipeline.yaml (or .yml, .toml)."""
+    for name in CONFIG_NAMES:
+        if (folder / name).is_file():
+            return folder / name
+    raise UsageError(
+        f"no {', '.join(CONFIG_NAMES)} in `{folder}`",
+        hint="name the config with --config FILE, or create a project with `pipeflow init`",
+    )
+
+
+# -- adding a step ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AddedStep:
+    """What `add_step` wrote: the step's `run` path, the config and the module it changed."""
+
+    name: str
+    run: str
+    config: Path
+    module: Path
+
+
+def add_step(
+    config: Path, name: str, *, inputs: Sequence[str] = (), after: Sequence[str] = ()
+) -> AddedStep:
+    """Add step `name` to `config` and a function stub for it to the project's steps module.
+
+    `inputs` are steps whose values the new step takes (one argument each, named after the
+    step); `after` are steps it runs after without taking their values.
+    """
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise UsageError(
+            f"`{name}` cannot name a step function: it is not a Python identifier",
+            hint="use letters, digits and '_', not starting with a digit, e.g. `clean_data`",
+        )
+    document = read_document(config)
+    steps = document.data.get("steps")
+    if not isinstance(steps, dict):
+        raise ConfigError([document.problem(("steps",), "`steps` is not a mapping of steps")])
+    if name in steps:
+        raise ConfigError(
+            [
+                document.problem(
+                    ("steps", name),
+                    f"step `{name}` already exists",
+                    key=True,
+                    hint="choose another name, or edit this step",
+                )
+            ]
+        )
+    for upstream in [*inputs, *after]:
+        if upstream not in steps:
+            found = did_you_mean(upstream, steps) or "the steps: " + ", ".join(steps)
+            raise UsageError(f"no step `{upstream}` in `{config}`", hint=found)
+    folder = config.parent
+    module = _steps_module(steps, folder)
+    module_file = _module_file(folder, module)
+    module_text = _with_function(module_file, module, name, inputs)
+    entry = _Entry(name=name, run=f"{module}.{name}", inputs=tuple(inputs), after=tuple(after))
+    config_text = _with_step(config, document, entry)
+    # Everything is checked: write the module first, so the config never names a missing one.
+    module_file.parent.mkdir(parents=True, exist_ok=True)
+    for package in _packages(folder, module):
+        if not package.exists():
+            package.write_text("", encoding="utf-8")
+    module_file.write_text(module_text, encoding="utf-8")
+    config.write_text(config_text, encoding="utf-8")
+    return AddedStep(name=name, run=entry.run, config=config, module=module_file)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    name: str
+    run: str
+    inputs: tuple[str, ...]
+    after: tuple[str, ...]
+
+    def data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"run": self.run}
+        if self.inputs:
+            data["inputs"] = {_argument(step): f"${{steps.{step}}}" for step in self.inputs}
+        if self.after:
+            data["after"] = list(self.after)
+        return data
+
+    def yaml(self, indent: int, step: int) -> str:
+        pad, inner = " " * indent, " " * (indent + step)
+        lines = [f"{pad}{self.name}:", f"{inner}run: {self.run}"]
+        if self.inputs:
+            lines.append(f"{inner}inputs:")
+            lines += [f"{inner}{' ' * step}{k}: {v}" for k, v in self.data()["inputs"].items()]
+        if self.after:
+            lines.append(f"{inner}after: [{', '.join(self.after)}]")
+        return "\n".join(lines) + "\n"
+
+    def toml(self) -> str:
+        lines = [f"[steps.{self.name}]", f'run = "{self.run}"']
+        if self.inputs:
+            pairs = ", ".join(f'{k} = "{v}"' for k, v in self.data()["inputs"].items())
+            lines.append(f"inputs = {{ {pairs} }}")
+        if self.after:
+            lines.append("after = [" + ", ".join(f'"{step}"' for step in self.after) + "]")
+        return "\n".join(lines) + "\n"
+
+
+def _argument(step: str) -> str:
+    """The parameter name a step's value arrives under (`clean-data` -> `clean_data`)."""
+    return step.replace("-", "_")
+
+
+def _steps_module(steps: dict[str, Any], folder: Path) -> str:
+    """The project module most steps' `run` names (the new function joins its siblings)."""
+    modules: Counter[str] = Counter()
+    for step in steps.values():
+        run = step.get("run") if isinstance(step, dict) else None
+        if not isinstance(run, str):
+            continue
+        module = run.split(":", 1)[0] if ":" in run else run.rpartition(".")[0]
+        if module and _module_file(folder, module).is_file():
+            modules[module] += 1
+    return modules.most_common(1)[0][0] if modules else DEFAULT_MODULE
+
+
+def _module_file(folder: Path, module: str) -> Path:
+    base = folder.joinpath(*module.split("."))
+    package = base / "__init__.py"
+    return package if package.is_file() else base.with_suffix(".py")
+
+
+def _packages(folder: Path, module: str) -> list[Path]:
+    """The `__init__.py` files a new module under `folder` needs to be importable."""
+    parts = module.split(".")[:-1]
+    return [folder.joinpath(*parts[: index + 1], "__init__.py") for index in range(len(parts))]
+
+
+def _with_function(module_file: Path, module: str, name: str, inputs: Sequence[str]) -> str:
+    """The module's text with a stub for `name` appended; refuses a name already defined."""
+    if module_file.is_file():
+        source = module_file.read_text(encoding="utf-8")
+    else:
+        source = '"""Step functions of the pipeline, added by `pipeflow init --step`."""\n'
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as error:
+        problem = Problem(
+            message=f"cannot add `{name}`: the module does not parse ({error.msg})",
+            file=str(module_file),
+            line=error.lineno,
+            column=error.offset,
+            hint="fix the module first",
+        )
+        raise ConfigError([problem]) from None
+    for node in tree.body:
+        if name in _defined_names(node):
+            problem = Problem(
+                message=f"`{module}` already defines `{name}`",
+                file=str(module_file),
+                line=node.lineno,
+                column=node.col_offset + 1,
+                hint="choose another step name, or name this function in the config by hand",
+            )
+            raise ConfigError([problem])
+    arguments = ", ".join(f"{_argument(step)}: object" for step in inputs)
+    if not inputs:
+        result = "None"
+    elif len(inputs) == 1:
+        result = _argument(inputs[0])
+    else:
+        result = "{" + ", ".join(f'"{_argument(s)}": {_argument(s)}' for s in inputs) + "}"
+    stub = (
+        f"def {name}({arguments}) -> object:\n"
+        f'    """What `{name}` computes (a stub written by `pipeflow init --step`)."""\n'
+        f"    return {result}\n"
+    )
+    return source.rstrip("\n") + "\n\n\n" + stub
+
+
+def _defined_names(node: ast.stmt) -> set[str]:
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return {node.name}
+    if isinstance(node, ast.Assign | ast.AnnAssign):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return {target.id for target in targets if isinstance(target, ast.Name)}
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        return {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+    return set()
+
+
+def _with_step(config: Path, document: Document, entry: _Entry) -> str:
+    """The config's text with `entry` added; checked to parse as the old config plus it."""
+    text = config.read_text(encoding="utf-8")
+    new_text: str | None
+    if document.kind == "toml":
+        snippet = entry.toml()
+        new_text = text.rstrip("\n") + "\n\n" + snippet
+    else:
+        indent, step = _yaml_indents(document)
+        snippet = entry.yaml(indent, step)
+        new_text = _insert_yaml(text, document, snippet)
+    expected = copy.deepcopy(document.data)
+    expected["steps"][entry.name] = entry.data()
+    if new_text is None or not _reads_as(new_text, document, expected):
+        kind = "TOML" if document.kind == "toml" else "YAML"
+        raise UsageError(
+            f"cannot add step `{entry.name}` to `{config}` by appending text (its `steps` "
+            f"are not written as a block pipeflow can extend); add this {kind} by hand:\n\n"
+            + snippet,
+            hint="nothing was written",
+        )
+    return new_text
+
+
+def _reads_as(text: str, document: Document, expected: dict[str, Any]) -> bool:
+    try:
+        new = read_text(text, file=document.file, kind=document.kind)
+    except ConfigError:
+        return False
+    return not new.problems and bool(new.data == expected)
+
+
+def _yaml_indents(document: Document) -> tuple[int, int]:
+    """The column steps are written at, and how much deeper their keys go (default 2, 2)."""
+    indent, step = 2, 2
+    for path, position in document.key_positions.items():
+        if len(path) == 2 and path[0] == "steps":
+            indent = position.column - 1
+            children = [
+                child.column - position.column
+                for child_path, child in document.key_positions.items()
+                if child_path[:2] == path and len(child_path) == 3 and child.line > position.line
+            ]
+            if children and min(children) > 0:
+                step = min(children)
+            break
+    return indent, step
+
+
+def _insert_yaml(text: str, document: Document, snippet: str) -> str | None:
+    """`text` with `snippet` after the last line of the block-style `steps:` mapping, or None."""
+    key = document.key_positions.get(("steps",))
+    value = document.value_positions.get(("steps",))
+    if key is None or value is None or value.line == key.line:
+        return None  # `steps: {...}` on one line (or nested oddly): no block to extend
+    lines = text.splitlines(keepends=True)
+    steps_indent = key.column - 1
+    last = key.line - 1  # 0-based index of the last line that belongs to the steps block
+    for index in range(key.line, len(lines)):
+        stripped = lines[index].strip()
+        if not stripped or stripped.startswith("#"):
+            continue  # blank lines and comments may belong to what follows
+        if len(lines[index]) - len(lines[index].lstrip(" ")) <= steps_indent:
+            break  # the next key at the level of `steps:`, or a document marker
+        last = index
+    if last == key.line - 1:
+        return None
+    if not lines[last].endswith("\n"):
+        lines[last] += "\n"
+    # Keep the file's rhythm: a blank line before the new step when the last one has one.
+    previous_key = max(
+        position.line
+        for path, position in document.key_positions.items()
+        if len(path) == 2 and path[0] == "steps"
+    )
+    spacer = "\n" if previous_key >= 2 and not lines[previous_key - 2].strip() else ""
+    return "".join(lines[: last + 1]) + spacer + snippet + "".join(lines[last + 1 :])
