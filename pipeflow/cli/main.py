@@ -68,7 +68,7 @@ def param_options(function: Any) -> Any:
 
 
 # Importing these registers their commands on the group.
-from pipeflow.cli import cache, history, info, running, schedules, serve  # noqa: E402, F401
+from pipeflow.cli import cache, history, info, running, schedules, serve, ui  # noqa: E402, F401
 
 
 def main() -> None:
