@@ -31,7 +31,7 @@ from starlette.templating import Jinja2Templates
 from pipeflow.errors import ConfigError, PipeflowError
 from pipeflow.history import RUN_STATES, RunRecord, UnknownRun
 from pipeflow.model.durations import format_duration
-from pipeflow.ui.catalog import Catalog, KnownPipeline, load_pipeline
+from pipeflow.ui.catalog import Catalog, KnownPipeline, load_pipeline, problems_text
 from pipeflow.ui.forms import Field, attach, fields_for, overrides
 from pipeflow.ui.graph import draw_run
 from pipeflow.ui.guard import Guard, new_secret
@@ -200,7 +200,7 @@ def create_app(settings: Settings) -> Starlette:
         except ConfigError as error:
             return _form(request, entry, fields, attach(fields, error.problems), status=422)
         except PipeflowError as error:
-            return _form(request, entry, fields, [str(error)], status=422)
+            return _form(request, entry, fields, [str(error).removeprefix("error: ")], 422)
         assert entry.config is not None  # load_pipeline checked it
         try:
             run_id = start_run(entry.config, options, home=settings.home)
@@ -240,7 +240,9 @@ def create_app(settings: Settings) -> Starlette:
 
     async def not_found(request: Request, exc: Exception) -> Response:
         detail = getattr(exc, "detail", None)
-        return problem_page(request, 404, detail or f"Nothing is at {request.url.path}.")
+        if not detail or detail == "Not Found":  # the router's own words
+            detail = f"Nothing is at {request.url.path}."
+        return problem_page(request, 404, detail)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -248,7 +250,7 @@ def create_app(settings: Settings) -> Starlette:
 
     async def unknown_run(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, UnknownRun)
-        message = exc.message + (f". {exc.hint[0].upper()}{exc.hint[1:]}." if exc.hint else ".")
+        message = _sentence(exc.message) + (f" {_sentence(exc.hint)}" if exc.hint else "")
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": message}, status_code=404)
         return problem_page(request, 404, message)
@@ -322,8 +324,15 @@ def _schedules(schedules: Any) -> list[dict[str, Any]]:
 
 def _config_problem(entry: KnownPipeline, error: PipeflowError) -> str:
     if isinstance(error, ConfigError):
-        return f"The config of `{entry.name}` ({entry.config}) is not valid now:\n{error.format()}"
+        return f"The config of `{entry.name}` ({entry.config}) is not valid now:\n" + problems_text(
+            error
+        )
     return f"The config of `{entry.name}` cannot be loaded: {str(error).removeprefix('error: ')}"
+
+
+def _sentence(text: str) -> str:
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "?", "!")) else text + "."
 
 
 def _page_number(request: Request) -> int:

@@ -15,13 +15,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from pipeflow.errors import PipeflowError, UsageError
+from pipeflow.errors import ConfigError, PipeflowError
 from pipeflow.history import History, LogLine, RunRecord, UnknownRun, database_path
 
 if TYPE_CHECKING:
     from pipeflow.api import Pipeline
 
 T = TypeVar("T")
+
+
+class ConfigUnavailable(PipeflowError):
+    """A pipeline's config file is not known, or is gone."""
+
+    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -123,10 +129,15 @@ def load_pipeline(
     from pipeflow.api import load
 
     if config is None:
-        raise UsageError("its runs recorded no config file")
+        raise ConfigUnavailable("its runs recorded no config file")
     if not config.is_file():
-        raise UsageError(f"its config file {config} does not exist any more")
+        raise ConfigUnavailable(f"its config file {config} does not exist any more")
     return load(config, param_options=param_options, check_code=check_code)
+
+
+def problems_text(error: ConfigError) -> str:
+    """Every problem of a config, without the command line's closing summary."""
+    return "\n".join(problem.format() for problem in error.problems)
 
 
 def _first(

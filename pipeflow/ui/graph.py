@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pipeflow.errors import ConfigError, PipeflowError
 from pipeflow.history import RunRecord
-from pipeflow.ui.catalog import load_pipeline
+from pipeflow.ui.catalog import load_pipeline, problems_text
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ def draw_run(record: RunRecord) -> Drawing:
             None,
             f"The pipeline file {config} is not valid any more, so the graph cannot be drawn; "
             "the steps below are as the history recorded them.",
-            error.format(),
+            problems_text(error),
         )
     except PipeflowError as error:
         reason = str(error).removeprefix("error: ")
