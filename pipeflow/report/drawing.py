@@ -23,14 +23,14 @@ def draw(steps: Mapping[str, Step], graph: StepGraph, fmt: str, *, title: str = 
     raise ValueError(f"unknown graph format `{fmt}`; use one of {', '.join(GRAPH_FORMATS)}")
 
 
-def _edges(steps: Mapping[str, Step], graph: StepGraph) -> list[tuple[str, str, bool]]:
+def edges(steps: Mapping[str, Step], graph: StepGraph) -> list[tuple[str, str, bool]]:
     """(upstream, downstream, carries a value) for every edge, in run order."""
-    edges = []
+    found = []
     for name in graph.order():
         values = set(steps[name].value_upstream())
         for dep in graph.upstream[name]:
-            edges.append((dep, name, dep in values))
-    return edges
+            found.append((dep, name, dep in values))
+    return found
 
 
 def _node_id(name: str) -> str:
@@ -41,7 +41,7 @@ def mermaid(steps: Mapping[str, Step], graph: StepGraph) -> str:
     lines = ["flowchart TD"]
     for name in graph.order():
         lines.append(f'    {_node_id(name)}["{name}"]')
-    for source, target, carries in _edges(steps, graph):
+    for source, target, carries in edges(steps, graph):
         arrow = "-->" if carries else "-.->"
         lines.append(f"    {_node_id(source)} {arrow} {_node_id(target)}")
     return "\n".join(lines) + "\n"
@@ -51,7 +51,7 @@ def dot(steps: Mapping[str, Step], graph: StepGraph, *, title: str = "") -> str:
     lines = [f'digraph "{title or "pipeline"}" {{', "    rankdir=TB;", "    node [shape=box];"]
     for name in graph.order():
         lines.append(f'    "{name}";')
-    for source, target, carries in _edges(steps, graph):
+    for source, target, carries in edges(steps, graph):
         style = "" if carries else " [style=dashed]"
         lines.append(f'    "{source}" -> "{target}"{style};')
     lines.append("}")

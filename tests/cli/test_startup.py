@@ -18,6 +18,8 @@ HEAVY = (
     "pipeflow.api",
     "pipeflow.execute",
     "pipeflow.importing",
+    "pipeflow.report.picture",
+    "PIL",
     "yaml",
     "jsonschema",
     "fsspec",
