@@ -70,4 +70,4 @@ def ui(
     if home is not None:
         home = home.absolute()
     settings = Settings(configs=named, home=home, token=token, loopback_only=loopback and not token)
-    serve(settings, host=host, port=port, announce=lambda line: click.echo(line))
+    serve(settings, host=host, port=port, echo=click.echo)

@@ -9,6 +9,7 @@ stderr only.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -64,7 +65,7 @@ def create_app(settings: Settings) -> Starlette:
     )
     environment.filters["duration"] = _duration
     environment.filters["when"] = _when
-    environment.filters["css"] = lambda state: str(state).replace(" ", "-")
+    environment.filters["css"] = _token
     templates = Jinja2Templates(env=environment)
     csrf = new_secret()
 
@@ -328,6 +329,11 @@ def _config_problem(entry: KnownPipeline, error: PipeflowError) -> str:
             error
         )
     return f"The config of `{entry.name}` cannot be loaded: {str(error).removeprefix('error: ')}"
+
+
+def _token(state: str) -> str:
+    """A state as a class name, as the graph spells it: `not run` -> `not-run`."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", state.strip()) or "unknown"
 
 
 def _sentence(text: str) -> str:

@@ -94,6 +94,7 @@ def _read_events(
             if event.get("event") == "RunStarted":
                 found.put(str(event["run_id"]))
                 waiting = False
+    process.stdout.close()
     process.wait()
     if waiting:
         found.put(None)

@@ -39,9 +39,7 @@ def make_client(tmp_path: Path) -> Iterator[ClientFactory]:
         settings = Settings(
             configs=configs or {}, home=home, token=token, loopback_only=loopback_only
         )
-        client = TestClient(
-            create_app(settings), base_url=BASE, raise_server_exceptions=False
-        )
+        client = TestClient(create_app(settings), base_url=BASE, raise_server_exceptions=False)
         clients.append(client)
         return client
 
@@ -79,7 +77,7 @@ steps:
     inputs: {values: "${steps.prepare}"}
 """
 
-FAILING_STEPS = '''\
+FAILING_STEPS = """\
 def prepare(count):
     print("preparing", count, "values")
     return list(range(count))
@@ -87,7 +85,7 @@ def prepare(count):
 
 def explode(values):
     raise ValueError(f"cannot handle {len(values)} values")
-'''
+"""
 
 
 @pytest.fixture

@@ -41,9 +41,10 @@ def test_the_runs_page_lists_runs_newest_first_and_filters_them(
     assert ids_in(client.get("/runs?pipeline=etl&state=failed").text) == []
     assert "No runs match these filters" in text_of(client.get("/runs?state=interrupted").text)
     # The auto-refresh fetches the table alone, with the same filters.
-    assert 'data-refresh="/runs?pipeline=demo&amp;page=1&amp;partial=1"' in client.get(
-        "/runs?pipeline=demo"
-    ).text
+    assert (
+        'data-refresh="/runs?pipeline=demo&amp;page=1&amp;partial=1"'
+        in client.get("/runs?pipeline=demo").text
+    )
     partial = client.get("/runs?pipeline=demo&partial=1").text
     assert "<html" not in partial
     assert ids_in(partial) == [FAILED, "20260301-120000-aaaaaa"]
@@ -101,7 +102,8 @@ def test_a_damaged_history_is_a_friendly_page(make_client: ClientFactory, tmp_pa
     (tmp_path / "runs.db").write_bytes(b"this is not a database at all" * 100)
     page = make_client(home=tmp_path).get("/runs")
     assert page.status_code == 503
-    assert "cannot" in page.text and "runs.db" in page.text
+    assert "cannot" in page.text
+    assert "runs.db" in page.text
     assert "Traceback" not in page.text
 
 
@@ -115,8 +117,10 @@ def test_the_run_page_shows_steps_params_errors_and_logs(
     assert "failed" in text
     assert "ValueError: bad values" in text  # the error of the failed step
     assert "Traceback (most recent call last)" in page.text
-    assert "count" in text and "3" in text  # its params
-    assert "no stored result" in text and "cache hit" in text  # reasons, cache hits
+    assert "count" in text
+    assert "3" in text
+    assert "no stored result" in text
+    assert "cache hit" in text
     assert "500ms" in text  # a duration
     # No config was recorded with these runs: no graph, and a note saying why.
     assert "The graph cannot be drawn: its runs recorded no config file" in text
@@ -183,7 +187,8 @@ def test_a_run_whose_config_became_invalid_lists_its_steps(
     text = text_of(broken.text)
     assert "is not valid any more, so the graph cannot be drawn" in text
     assert "did you mean `run`" in text  # the problems, in a fold-out
-    assert 'data-step="prepare"' in broken.text and 'data-step="explode"' in broken.text
+    assert 'data-step="prepare"' in broken.text
+    assert 'data-step="explode"' in broken.text
     failing_project.unlink()
     gone = client.get(f"/runs/{result.id}")
     assert gone.status_code == 200
@@ -217,13 +222,14 @@ def test_pipelines_only_the_history_knows_are_listed(
 ) -> None:
     client = make_client(home=recorded)
     text = text_of(client.get("/pipelines").text)
-    assert "demo" in text and "etl" in text
+    assert "demo" in text
+    assert "etl" in text
     page = client.get("/pipelines/demo")
     assert page.status_code == 200
     assert "its runs recorded no config file" in text_of(page.text)
     form = client.get("/pipelines/demo/run")
     assert form.status_code == 409
-    assert "<form class=\"run-form\"" not in form.text
+    assert '<form class="run-form"' not in form.text
 
 
 def csrf_of(html: str) -> str:
@@ -253,9 +259,7 @@ def test_a_param_of_the_wrong_type_is_refused_beside_its_field(
         follow_redirects=False,
     )
     assert answer.status_code == 422
-    field = re.search(
-        r'<div class="field invalid">(.*?)</div>', answer.text, flags=re.DOTALL
-    )
+    field = re.search(r'<div class="field invalid">(.*?)</div>', answer.text, flags=re.DOTALL)
     assert field is not None, answer.text
     assert 'name="param:test_data_ratio" value="abc"' in field.group(1)  # kept as typed
     assert "is a number (0.2) in the defaults; got a string" in field.group(1)

@@ -11,8 +11,9 @@ function setState(element, state) {
   for (const name of [...element.classList]) {
     if (name.startsWith("state-")) element.classList.remove(name);
   }
-  element.classList.add("state-" + state.replace(/ /g, "-"));
-  element.dataset.state = state;
+  const token = state.replace(/[^A-Za-z0-9_-]+/g, "-");
+  element.classList.add("state-" + token);
+  element.dataset.state = token;
 }
 
 // The runs list: swap in a fresh table every few seconds.
