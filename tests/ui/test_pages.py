@@ -10,6 +10,7 @@ from pathlib import Path
 import pipeflow
 from pipeflow.history import Recorder, open_history
 from tests.history.synthetic import T0, record, run_events
+from tests.conftest import ProjectFactory
 from tests.ui.conftest import ClientFactory
 
 FAILED = "20260301-130000-bbbbbb"
@@ -349,3 +350,25 @@ def test_only_loopback_host_names_are_served_without_a_token(
     rebound = client.get("/runs", headers={"Host": "attacker.example:8080"})
     assert rebound.status_code == 400
     assert "127.0.0.1 and localhost only" in rebound.text
+
+
+def test_a_fifty_step_run_is_drawn_with_every_step_coloured(
+    make_client: ClientFactory, make_project: ProjectFactory
+) -> None:
+    steps = ["steps:", "  s00: {run: fifty.one, inputs: {x: 0}}"]
+    for index in range(1, 50):
+        upstream = f"s{(index - 1) // 3 * 3:02d}" if index % 3 else f"s{index - 1:02d}"
+        steps.append(f'  s{index:02d}: {{run: fifty.one, inputs: {{x: "${{steps.{upstream}}}"}}}}')
+    config = make_project(
+        "name: fifty\n" + "\n".join(steps) + "\n",
+        fifty="def one(x):\n    return x + 1\n",
+    )
+    result = pipeflow.load(config).run()
+    assert result.ok
+    page = make_client({"fifty": config}).get(f"/runs/{result.id}")
+    assert page.status_code == 200
+    nodes = re.findall(r'<g class="step state-done" data-step="(s\d\d)"', page.text)
+    assert sorted(nodes) == [f"s{index:02d}" for index in range(50)]
+    width = re.search(r'<svg[^>]* width="([\d.]+)"', page.text)
+    assert width is not None
+    assert float(width.group(1)) < 6000  # laid out in layers, not one endless row
