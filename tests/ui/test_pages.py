@@ -7,10 +7,12 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 import pipeflow
 from pipeflow.history import Recorder, open_history
-from tests.history.synthetic import T0, record, run_events
 from tests.conftest import ProjectFactory
+from tests.history.synthetic import T0, record, run_events
 from tests.ui.conftest import ClientFactory
 
 FAILED = "20260301-130000-bbbbbb"
@@ -372,3 +374,25 @@ def test_a_fifty_step_run_is_drawn_with_every_step_coloured(
     width = re.search(r'<svg[^>]* width="([\d.]+)"', page.text)
     assert width is not None
     assert float(width.group(1)) < 6000  # laid out in layers, not one endless row
+
+
+def test_a_param_from_the_environment_is_never_shown_in_the_form(
+    make_client: ClientFactory,
+    make_project: ProjectFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("UI_TEST_SECRET", "hunter2-value")
+    config = make_project(
+        """\
+        name: secretive
+        params: {password: "${env.UI_TEST_SECRET}", size: 2}
+        steps:
+          one: {run: secretive.one, inputs: {x: "${params.size}"}}
+        """,
+        secretive="def one(x):\n    return x\n",
+    )
+    form = make_client({"secretive": config}).get("/pipelines/secretive/run")
+    assert form.status_code == 200
+    assert "hunter2-value" not in form.text
+    assert 'name="param:password" value=""' in form.text
+    assert "from the environment (hidden)" in form.text
