@@ -120,6 +120,11 @@ class Pipeline:
         return dict(self._loaded.params)
 
     @property
+    def secret_params(self) -> frozenset[str]:
+        """Dotted names of the params whose values came from the environment: never show them."""
+        return self._loaded.secrets
+
+    @property
     def steps(self) -> list[str]:
         return self.graph.order()
 

@@ -77,6 +77,7 @@ from pipeflow.cli import (  # noqa: E402, F401
     running,
     schedules,
     serve,
+    ui,
 )
 
 

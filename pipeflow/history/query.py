@@ -147,34 +147,47 @@ class History:
         last: int | None = None,
         *,
         config: str | os.PathLike[str] | None = None,
+        offset: int = 0,
     ) -> list[RunRecord]:
-        """Recorded runs, newest first; `last` keeps the newest N.
+        """Recorded runs, newest first; `last` keeps the newest N after skipping `offset`.
 
         `config` keeps the runs of that config file (and runs recorded without a config path).
         """
         conn = self._conn
         if conn is None:
             return []
-        where: list[str] = []
-        args: list[Any] = []
-        if pipeline is not None:
-            where.append("r.pipeline = ?")
-            args.append(pipeline)
-        if state is not None:
-            where.append("r.state = ?")
-            args.append(state)
-        if config is not None:
-            where.append("(r.config_path = ? OR r.config_path IS NULL)")
-            args.append(str(Path(config).resolve()))
-        sql = f"SELECT {_RUN_COLUMNS} FROM runs r"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " " + _NEWEST_FIRST
-        if last is not None:
-            sql += " LIMIT ?"
-            args.append(max(0, last))
+        where, args = _run_filter(pipeline, state, config)
+        sql = f"SELECT {_RUN_COLUMNS} FROM runs r{where} {_NEWEST_FIRST}"
+        if last is not None or offset > 0:
+            sql += " LIMIT ? OFFSET ?"
+            args += [-1 if last is None else max(0, last), max(0, offset)]
         rows = self._guard(lambda: conn.execute(sql, args).fetchall())
         return [_run_record(row) for row in rows]
+
+    def count(self, pipeline: str | None = None, state: str | None = None) -> int:
+        """How many runs `runs()` would list with the same filters."""
+        conn = self._conn
+        if conn is None:
+            return 0
+        where, args = _run_filter(pipeline, state, None)
+        row = self._guard(
+            lambda: conn.execute(f"SELECT count(*) FROM runs r{where}", args).fetchone()
+        )
+        return int(row[0])
+
+    def pipelines(self) -> dict[str, str | None]:
+        """Each recorded pipeline's name and the config path of its newest run, by name."""
+        conn = self._conn
+        if conn is None:
+            return {}
+        # SQLite takes the bare column `config_path` from the row that holds the max().
+        rows = self._guard(
+            lambda: conn.execute(
+                "SELECT pipeline, config_path, max(started_at) FROM runs GROUP BY pipeline "
+                "ORDER BY pipeline"
+            ).fetchall()
+        )
+        return {str(name): path for name, path, _ in rows}
 
     def run(self, run_id: str) -> RunRecord:
         """One run with its steps (in plan order); `run_id` may be a unique prefix."""
@@ -356,6 +369,24 @@ class History:
             raise HistoryError(f"cannot read the history at {self.path}: {error}") from error
         except OSError as error:
             raise HistoryError(f"cannot open the history at {self.path}: {error}") from error
+
+
+def _run_filter(
+    pipeline: str | None, state: str | None, config: str | os.PathLike[str] | None
+) -> tuple[str, list[Any]]:
+    """The WHERE clause (with its leading space, or empty) and its arguments."""
+    where: list[str] = []
+    args: list[Any] = []
+    if pipeline is not None:
+        where.append("r.pipeline = ?")
+        args.append(pipeline)
+    if state is not None:
+        where.append("r.state = ?")
+        args.append(state)
+    if config is not None:
+        where.append("(r.config_path = ? OR r.config_path IS NULL)")
+        args.append(str(Path(config).resolve()))
+    return (" WHERE " + " AND ".join(where) if where else ""), args
 
 
 def _run_record(row: tuple[Any, ...]) -> RunRecord:

@@ -120,6 +120,25 @@ def test_runs_are_listed_newest_first_and_filtered(tmp_path: Path) -> None:
         assert history.runs()[0].steps == ()  # listing does not load the steps
 
 
+def test_runs_page_by_page_with_counts_and_pipelines(tmp_path: Path) -> None:
+    recorder = Recorder(home=tmp_path)
+    for index in range(7):
+        name = "etl" if index % 2 else "iris"
+        started = T0 + timedelta(minutes=index)
+        record(recorder, run_events(f"r{index}", pipeline=name, started=started, lines=0))
+    with open_history(home=tmp_path) as history:
+        assert [r.id for r in history.runs(last=3, offset=2)] == ["r4", "r3", "r2"]
+        assert [r.id for r in history.runs(offset=5)] == ["r1", "r0"]
+        assert [r.id for r in history.runs(pipeline="etl", last=2, offset=1)] == ["r3", "r1"]
+        assert history.count() == 7
+        assert history.count(pipeline="etl") == 3
+        assert history.count(pipeline="etl", state="failed") == 0
+        assert history.pipelines() == {"etl": None, "iris": None}
+    with open_history(home=tmp_path / "none") as missing:
+        assert missing.count() == 0
+        assert missing.pipelines() == {}
+
+
 def test_unknown_and_ambiguous_ids(tmp_path: Path) -> None:
     with open_history(home=tmp_path) as empty:
         assert empty.runs() == []

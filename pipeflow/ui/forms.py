@@ -1,0 +1,112 @@
+"""The Run form: one text field per param, read back as `--param KEY=VALUE` overrides.
+
+Each field shows the param's default the way `--param` would read it back (a YAML scalar, or
+JSON for lists); only fields the user changed become overrides, so an untouched form runs
+with the defaults. Nested params get one field per leaf (`a.b`). A param whose value came
+from the environment is never shown: its field stays empty and is only sent when filled in.
+Validation problems at `params.NAME` are shown beside field NAME; others above the form.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeflow.errors import Problem
+
+
+@dataclass
+class Field:
+    name: str  # dotted
+    value: str  # as shown (and as submitted)
+    default: str  # the default as shown; a submitted value equal to it is no override
+    kind: str  # the default's type, as a hint: string, number, integer, boolean, list, null
+    secret: bool = False
+    errors: list[str] = field(default_factory=list)
+
+
+def fields_for(params: Mapping[str, Any], secrets: Iterable[str] = ()) -> list[Field]:
+    hidden = set(secrets)
+    fields: list[Field] = []
+    for name, value in _leaves(params):
+        if name in hidden or any(name.startswith(secret + ".") for secret in hidden):
+            fields.append(Field(name, "", "", _kind(value), secret=True))
+        else:
+            shown = show(value)
+            fields.append(Field(name, shown, shown, _kind(value)))
+    return fields
+
+
+def overrides(fields: list[Field], submitted: Mapping[str, str]) -> list[str]:
+    """`KEY=VALUE` for each field whose submitted text differs from its default; sets values."""
+    options = []
+    for item in fields:
+        text = submitted.get(item.name)
+        if text is None:
+            continue
+        text = text.strip()
+        item.value = "" if item.secret else text
+        if (item.secret and text) or (not item.secret and text != item.default):
+            options.append(f"{item.name}={text}")
+    return options
+
+
+def attach(fields: list[Field], problems: Iterable[Problem]) -> list[str]:
+    """Put each problem beside its field; returns the messages that belong to no field."""
+    by_name = {item.name: item for item in fields}
+    general = []
+    for problem in problems:
+        text = problem.message + (f" ({problem.hint})" if problem.hint else "")
+        target = _field_of(problem.path, by_name)
+        if target is None:
+            general.append(problem.format().removeprefix("error: "))
+        else:
+            target.errors.append(text)
+    return general
+
+
+def show(value: Any) -> str:
+    """A value the way `--param KEY=VALUE` reads it back."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, default=str)
+
+
+def _field_of(path: str, by_name: Mapping[str, Field]) -> Field | None:
+    if not path.startswith("params."):
+        return None
+    name = path.removeprefix("params.")
+    while name:  # a problem deep inside a list or mapping goes to the field that holds it
+        if name in by_name:
+            return by_name[name]
+        name = name.rpartition(".")[0]
+    return None
+
+
+def _leaves(params: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    leaves: list[tuple[str, Any]] = []
+    for key, value in params.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            leaves += _leaves(value, name + ".")
+        else:
+            leaves.append((name, value))
+    return leaves
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if value is None:
+        return "null"
+    if isinstance(value, list | tuple):
+        return "list"
+    return "mapping"

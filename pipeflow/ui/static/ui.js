@@ -1,0 +1,69 @@
+// pipeflow ui: refresh the runs list, follow a running run, load a step's logs on demand.
+"use strict";
+
+async function getJSON(url) {
+  const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+  if (!response.ok) throw new Error(url + ": " + response.status);
+  return response.json();
+}
+
+function setState(element, state) {
+  for (const name of [...element.classList]) {
+    if (name.startsWith("state-")) element.classList.remove(name);
+  }
+  const token = state.replace(/[^A-Za-z0-9_-]+/g, "-");
+  element.classList.add("state-" + token);
+  element.dataset.state = token;
+}
+
+// The runs list: swap in a fresh table every few seconds.
+function refreshList(box) {
+  const every = Number(box.dataset.every || 5000);
+  setInterval(async () => {
+    if (document.hidden) return;
+    try {
+      const response = await fetch(box.dataset.refresh, { credentials: "same-origin" });
+      if (response.ok) box.innerHTML = await response.text();
+    } catch (error) { /* the server may be restarting: try again next time */ }
+  }, every);
+}
+
+// A run's page: poll its states every second while it runs; reload once it has finished.
+function followRun(page) {
+  const runId = page.dataset.run;
+  const timer = setInterval(async () => {
+    let run;
+    try { run = await getJSON("/api/runs/" + encodeURIComponent(runId)); } catch (error) { return; }
+    for (const step of run.steps) {
+      for (const element of document.querySelectorAll('[data-step="' + CSS.escape(step.step) + '"]')) {
+        if (element.matches("details")) continue;
+        setState(element, step.state);
+        const badge = element.querySelector('[data-role="state"]');
+        if (badge) { badge.textContent = step.state; setState(badge, step.state); }
+        const duration = element.querySelector('[data-role="duration"]');
+        if (duration) duration.textContent = step.duration;
+      }
+    }
+    if (run.state !== "running") { clearInterval(timer); window.location.reload(); }
+  }, 1000);
+}
+
+async function loadLogs(details) {
+  const pre = details.querySelector("pre.log-text");
+  try {
+    const data = await getJSON(details.dataset.src);
+    pre.textContent = data.lines.length ? data.lines.map((line) => line.text).join("\n") : "(nothing printed)";
+  } catch (error) {
+    pre.textContent = "Could not load the logs: " + error.message;
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const box = document.querySelector("[data-refresh]");
+  if (box) refreshList(box);
+  const page = document.getElementById("run");
+  if (page && page.dataset.state === "running") followRun(page);
+  for (const details of document.querySelectorAll("details.logs")) {
+    details.addEventListener("toggle", () => { if (details.open) loadLogs(details); });
+  }
+});
