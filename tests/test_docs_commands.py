@@ -390,3 +390,63 @@ def test_the_subcommand_check_can_fail() -> None:
     assert _subcommand("pipeflow --version") == ""
     assert _subcommand("ls data") is None
     assert isinstance(cli, click.Group)
+
+
+def _page_with(tmp_path: Path, markdown: str) -> tuple[Page, list[Block]]:
+    source = tmp_path / "page.md"
+    source.write_text(markdown, encoding="utf-8")
+    project = tmp_path / "project"
+    project.mkdir()
+    (tmp_path / "home").mkdir()
+    return Page(page=source, project=project, env=base_environment(tmp_path / "home")), bash_blocks(
+        source
+    )
+
+
+def test_a_failing_command_is_reported_with_its_page_line_and_output(tmp_path: Path) -> None:
+    page, [block] = _page_with(
+        tmp_path, "Text\n\n```bash\necho made > made.txt\necho out; echo err >&2; exit 4\n```\n"
+    )
+    with pytest.raises(pytest.fail.Exception) as failed:
+        page.run(block)
+    message = str(failed.value)
+    assert "page.md:5: exited 4, expected 0" in message
+    assert "command:   echo out; echo err >&2; exit 4" in message
+    assert "--- stdout ---\nout\n" in message
+    assert "--- stderr ---\nerr\n" in message
+    assert (page.project / "made.txt").read_text() == "made\n"  # run in the project folder
+
+
+def test_expect_exit_and_the_tested_pipeflow(tmp_path: Path) -> None:
+    page, [block, wrong] = _page_with(
+        tmp_path,
+        "```bash\n# expect-exit: 2\npipeflow validate missing.yaml\n```\n\n"
+        "```bash\n# expect-exit: 2\npipeflow --version\n```\n",
+    )
+    page.run(block)
+    with pytest.raises(pytest.fail.Exception, match="exited 0, expected 2"):
+        page.run(wrong)
+    [version] = sorted(page.outputs.glob("*.out"))[-1:]
+    assert pipeflow.__version__ in version.read_text()
+
+
+def test_a_background_command_that_stops_early_fails(tmp_path: Path) -> None:
+    page, [block] = _page_with(tmp_path, "```bash\n# background\nexit 0\n```\n")
+    with pytest.raises(pytest.fail.Exception, match="a background command exited within"):
+        page.run(block)
+
+
+def test_what_a_command_leaves_running_is_stopped_with_the_page(tmp_path: Path) -> None:
+    page, [block] = _page_with(tmp_path, "```bash\nsleep 300 & echo $! > pid\n```\n")
+    page.run(block)
+    pid = int((page.project / "pid").read_text())
+    os.kill(pid, 0)  # still running after its command returned
+    page.stop_everything()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    pytest.fail("the process left running by a docs command was not stopped")
