@@ -13,8 +13,21 @@ from pipeflow.errors import UsageError
 
 
 @cli.command()
-def schema() -> None:
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["json", "markdown"]),
+    default="json",
+    show_default=True,
+    help="json: the JSON Schema, for editors; markdown: the config reference (docs/reference.md)",
+)
+def schema(output_format: str) -> None:
     """Print the JSON Schema of the config format (for editors and CI)."""
+    if output_format == "markdown":
+        from pipeflow.config.reference import markdown
+
+        click.echo(markdown(), nl=False)
+        return
     from pipeflow.config.schema import schema_text
 
     click.echo(schema_text())
