@@ -45,6 +45,7 @@ class Signature:
 
     parameters: tuple[Parameter, ...]
     var_keyword: bool = False
+    var_positional: str | None = None  # the name of `*args`, which no input can reach
 
     def problems(self, given: Iterable[str]) -> list[tuple[str, str | None]]:
         """(message, hint) for each input that does not fit, and each required one missing."""
@@ -52,8 +53,26 @@ class Signature:
         names = [p.name for p in self.parameters if p.keyword]
         found: list[tuple[str, str | None]] = []
         suggested: set[str] = set()
+        positional_only = {p.name for p in self.parameters if not p.keyword}
         for name in given:
-            if name not in names and not self.var_keyword:
+            if name in names or self.var_keyword:
+                continue
+            if name == self.var_positional:
+                found.append(
+                    (
+                        f"unknown input `{name}`: `*{name}` cannot be given by name",
+                        f"inputs are passed by name: make it a plain parameter "
+                        f"(`def f({name}): ...`, given a list) or accept `**kwargs`",
+                    )
+                )
+            elif name in positional_only:
+                found.append(
+                    (
+                        f"unknown input `{name}`: `{name}` is positional-only",
+                        f"inputs are passed by name: remove the `/` after `{name}`",
+                    )
+                )
+            else:
                 unused = [n for n in names if n not in given]
                 close = get_close_matches(name, unused, n=1, cutoff=0.6)
                 suggested.update(close)
@@ -66,12 +85,12 @@ class Signature:
                 and parameter.name not in given
                 and parameter.name not in suggested
             ):
-                found.append(
-                    (
-                        f"missing input `{parameter.name}`: the function requires it",
-                        f"add `{parameter.name}: ...` under `inputs`",
-                    )
+                hint = (
+                    f"add `{parameter.name}: ...` under `inputs`"
+                    if parameter.keyword
+                    else f"inputs are passed by name: remove the `/` after `{parameter.name}`"
                 )
+                found.append((f"missing input `{parameter.name}`: the function requires it", hint))
         return found
 
 
@@ -339,7 +358,11 @@ def _signature_of_def(found: ast.FunctionDef | ast.AsyncFunctionDef) -> Signatur
         Parameter(name=argument.arg, required=default is None, keyword=True)
         for argument, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True)
     ]
-    return Signature(tuple(parameters), var_keyword=arguments.kwarg is not None)
+    return Signature(
+        tuple(parameters),
+        var_keyword=arguments.kwarg is not None,
+        var_positional=arguments.vararg.arg if arguments.vararg else None,
+    )
 
 
 def _bound_names(node: ast.stmt) -> list[str]:
@@ -363,10 +386,13 @@ def signature_from_callable(function: Callable[..., Any]) -> Signature:
         return Signature((), var_keyword=True)  # a builtin we cannot inspect: accept anything
     parameters: list[Parameter] = []
     var_keyword = False
+    var_positional = None
     for parameter in signature.parameters.values():
         if parameter.kind is parameter.VAR_KEYWORD:
             var_keyword = True
-        elif parameter.kind is not parameter.VAR_POSITIONAL:
+        elif parameter.kind is parameter.VAR_POSITIONAL:
+            var_positional = parameter.name
+        else:
             parameters.append(
                 Parameter(
                     name=parameter.name,
@@ -374,7 +400,7 @@ def signature_from_callable(function: Callable[..., Any]) -> Signature:
                     keyword=parameter.kind is not parameter.POSITIONAL_ONLY,
                 )
             )
-    return Signature(tuple(parameters), var_keyword=var_keyword)
+    return Signature(tuple(parameters), var_keyword=var_keyword, var_positional=var_positional)
 
 
 def load_callable(dotted: str) -> Callable[..., Any]:

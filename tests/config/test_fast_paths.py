@@ -275,3 +275,33 @@ def test_the_resolver_words_problems_as_the_plain_functions_do(tmp_path: Path) -
             except importing.ImportProblem as problem:
                 got = (problem.message, problem.hint)
             assert got == expected
+
+
+def test_an_input_named_after_star_args_says_inputs_go_by_name(
+    make_project: ProjectFactory,
+) -> None:
+    config = make_project(
+        """
+        name: star
+        steps:
+          a: {run: mod.f, inputs: {args: [1, 2]}}
+          b: {run: mod.g, inputs: {x: 1}}
+        """,
+        mod="def f(*args):\n    return args\n\ndef g(x, /):\n    return x\n",
+    )
+    with pytest.raises(ConfigError) as raised:
+        pipeflow.load(config)
+    found = [(p.path, p.message, p.hint) for p in raised.value.problems]
+    assert found == [
+        (
+            "steps.a.inputs.args",
+            "step `a` (mod.f): unknown input `args`: `*args` cannot be given by name",
+            "inputs are passed by name: make it a plain parameter (`def f(args): ...`, "
+            "given a list) or accept `**kwargs`",
+        ),
+        (
+            "steps.b.inputs.x",
+            "step `b` (mod.g): unknown input `x`: `x` is positional-only",
+            "inputs are passed by name: remove the `/` after `x`",
+        ),
+    ]
