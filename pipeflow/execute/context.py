@@ -109,7 +109,7 @@ class RunContext:
             persist=self._persist(step, key, item=item),
             key=key,
             consumed_params=self._consumed_params(step),
-            project_dir=self.pipeline.project_dir,
+            project_dir=self._project_dir(step),
             item=item[0] if item is not None else None,
         )
 
@@ -124,7 +124,7 @@ class RunContext:
             inputs={},
             stored=manifest,
             store=cache.store,
-            project_dir=self.pipeline.project_dir,
+            project_dir=self._project_dir(step),
             item=index,
         )
 
@@ -139,8 +139,15 @@ class RunContext:
             outputs=step.outputs,
             stored=self.planner.manifests[step.name],
             store=cache.store,
-            project_dir=self.pipeline.project_dir,
+            project_dir=self._project_dir(step),
         )
+
+    def _project_dir(self, step: Step) -> str:
+        """The folder a step's module imports from: its own config's (a sub-pipeline's, for
+        its steps), which a worker puts on its path."""
+        if step.origin is not None and step.origin.project_dir:
+            return step.origin.project_dir
+        return self.pipeline.project_dir
 
     def _absolute(self, value: Any) -> Any:
         """Relative paths that name files of the project, made absolute: steps may run

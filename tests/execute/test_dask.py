@@ -451,3 +451,16 @@ def test_a_local_cluster_is_started_for_the_run_and_closed(
             break
         time.sleep(0.2)
     assert not left, "the run's own cluster is closed when the run ends"
+
+
+def test_a_sub_pipeline_from_another_folder_imports_on_the_workers(
+    tmp_path: Path, address: str
+) -> None:
+    from tests.execute.test_processes import sibling_projects
+
+    config = sibling_projects(tmp_path, f'{{type: dask, address: "{address}"}}')
+    run = pipeflow.load(config).run(history=False)
+    assert run.ok, run.outcomes
+    total, pid = run.output("sub/total")
+    assert total == 10
+    assert pid != os.getpid()

@@ -54,7 +54,6 @@ from urllib.parse import urlsplit
 from pipeflow.errors import PipeflowError
 from pipeflow.execute.executors.processes import unpicklable, work
 from pipeflow.execute.task import Notify, Task, TaskResult
-from pipeflow.importing import use_project
 from pipeflow.model.durations import format_duration
 
 __all__ = ["DaskExecutor"]
@@ -477,9 +476,6 @@ def _with_error(result: TaskResult, error: str) -> TaskResult:
 
 # -- on the worker ------------------------------------------------------------------------
 
-_prepared: list[tuple[str, str]] = []  # the (run id, project folder) imported for, if any
-_prepare_lock = threading.Lock()
-
 
 def _run(task: Task, key: str, topic: str) -> TaskResult:
     """Run one task on a dask worker: `work`, plus reports the client needs to keep time."""
@@ -507,7 +503,6 @@ def _run(task: Task, key: str, topic: str) -> TaskResult:
                 "machine, or a shared file system)"
             ),
         )
-    _fresh_code(task)
     before = set(threading.enumerate())
     name = f"pipeflow-step-{task.step}"  # the thread `task.execute` calls a timed step on
 
@@ -550,14 +545,3 @@ def _run(task: Task, key: str, topic: str) -> TaskResult:
 async def _exit_now() -> None:
     """On a worker's event loop (`Client.run`): end the process now; its nanny restarts it."""
     os._exit(1)
-
-
-def _fresh_code(task: Task) -> None:
-    """Import the project's modules afresh once per run, as a new process would."""
-    if not task.project_dir:
-        return
-    marker = (task.run_id, task.project_dir)
-    with _prepare_lock:
-        if marker not in _prepared:  # a new run, or runs of two projects taking turns
-            use_project(task.project_dir)
-            _prepared[:] = [marker]

@@ -37,6 +37,7 @@ from typing import Any
 
 from pipeflow.execute.capture import OutputCapture
 from pipeflow.execute.task import Notify, Task, TaskResult, execute
+from pipeflow.importing import add_project, use_project
 
 
 class ProcessExecutor:
@@ -168,8 +169,7 @@ class _LogLines(logging.Handler):
 
 def work(task: Task) -> TaskResult:
     """Run one task in this worker process, collecting its output."""
-    if task.project_dir and task.project_dir not in sys.path:
-        sys.path.insert(0, task.project_dir)
+    enter_project(task)
     if threading.current_thread() is not threading.main_thread():
         return _work_on_a_thread(task)
     output: list[tuple[str, str]] = []
@@ -197,6 +197,31 @@ def work(task: Task) -> TaskResult:
         out.finish()
         err.finish()
     return _carrying(result, output, retries)
+
+
+_project_lock = threading.Lock()
+_projects: list[str] = []  # the run id, then the project folders its tasks imported from
+
+
+def enter_project(task: Task) -> None:
+    """Put the task's project folder on this worker's path, its modules imported afresh.
+
+    Once per run and folder: the first folder of a run comes first on the path, with the
+    modules of earlier runs forgotten (a long-lived worker runs the code the cache keys were
+    computed from); a sub-pipeline's folder comes after it, as in the client.
+    """
+    if not task.project_dir:
+        return
+    with _project_lock:
+        if not _projects or _projects[0] != task.run_id:
+            _projects[:] = [task.run_id]
+        if task.project_dir in _projects[1:]:
+            return
+        if len(_projects) == 1:
+            use_project(task.project_dir)
+        else:
+            add_project(task.project_dir)
+        _projects.append(task.project_dir)
 
 
 def _carrying(
