@@ -19,6 +19,7 @@ from pipeflow.model.pipeline import Step
 from pipeflow.model.refs import resolve
 from pipeflow.model.run import StepOutcome, StepState
 from pipeflow.plan.planner import Planner
+from pipeflow.storage import Manifest
 
 
 class NotAList(Exception):
@@ -41,15 +42,17 @@ class FanOut:
     duration: float = 0.0
     attempts: int = 0
     locations: list[str] = field(default_factory=list)
+    manifests: list[Manifest | None] = field(default_factory=list)  # what each item stored
 
     def __post_init__(self) -> None:
         self.values = [None] * len(self.items)
         self.versions = [None] * len(self.items)
+        self.manifests = [None] * len(self.items)
 
 
 def prepare(step: Step, context: RunContext, planner: Planner) -> tuple[FanOut, list[Task]]:
     """The fan-out of a step and a task per item: a run, or a read of its stored result."""
-    items = resolve(step.foreach, context.lookup)
+    items = resolve(step.foreach, context.concrete_lookup)
     if isinstance(items, tuple):
         items = list(items)
     if not isinstance(items, list):
@@ -88,6 +91,7 @@ def collect(fan: FanOut, task: Task, result: TaskResult, context: RunContext) ->
         fan.errors.append((index, result))
         return None
     fan.values[index] = result.value
+    fan.manifests[index] = result.manifest
     if task.stored is not None:
         fan.cached += 1
     else:
