@@ -52,9 +52,19 @@ class ProcessExecutor:
 
     def _new_pool(self) -> ProcessPoolExecutor:
         # forkserver: workers start from a clean process, not a fork of this threaded one.
-        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
-        context = multiprocessing.get_context(method)
-        return ProcessPoolExecutor(max_workers=self._workers, mp_context=context)
+        # The server imports pipeflow's worker side once (it lives as long as this process)
+        # and each worker is a fork of it: no worker imports pipeflow, fsspec and the rest
+        # again. Until the server has started, the preload list can still be set.
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            context: Any = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["__main__", __name__])
+        else:
+            context = multiprocessing.get_context()
+        pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=context)
+        # Start every worker now: they boot while the run is still being planned.
+        for _ in range(self._workers):
+            pool.submit(_ready)
+        return pool
 
     def submit(self, task: Task, notify: Notify) -> Future[TaskResult]:
         del notify  # retries are replayed from the result: a callback cannot cross processes
@@ -98,6 +108,10 @@ class ProcessExecutor:
             for process in list(getattr(pool, "_processes", {}).values()):
                 process.terminate()
         pool.shutdown(wait=True, cancel_futures=cancel)
+
+
+def _ready() -> None:
+    """A task that only makes the pool start a worker."""
 
 
 def _done(result: TaskResult) -> Future[TaskResult]:
