@@ -45,6 +45,8 @@ from pipeflow.storage import Manifest, ResultWarning
 
 __all__ = ["Engine", "ReferenceFailure", "RunResult", "RunSettings"]
 
+FAN_OUT_WINDOW = 1000  # items of one `foreach` step handed to the executor at most at once
+
 
 @dataclass
 class RunResult:
@@ -219,12 +221,28 @@ class Engine:
         if decision.action is Action.CACHED and not self._value_needed(name):
             self._finish(StepOutcome(name, StepState.CACHED, decision.reason))
             return
-        fan, tasks = fanout.prepare(step, self.context, self.planner)
+        fan = fanout.prepare(step, self.context, self.planner)
         self.emit(StepStarted(self.settings.run_id, name, 1))
         self._fans[name] = fan
-        for task in tasks:
-            self._submit(name, task)
+        self._feed(name)
         self._finish_fan_out(name)  # an empty list, or items that all ended at once
+
+    def _feed(self, name: str) -> None:
+        """Hand a `foreach` step's next items to the executor, up to FAN_OUT_WINDOW at once:
+        what is kept per item in flight (tasks, futures, the cluster's bookkeeping) stays
+        bounded however long the list is."""
+        fan = self._fans.get(name)
+        if fan is None or fan.feeding:
+            return
+        fan.feeding = True
+        try:
+            while fan.next < len(fan.items) and fan.running < FAN_OUT_WINDOW:
+                index = fan.next
+                fan.next += 1
+                fan.running += 1
+                self._submit(name, fanout.task_for(fan, index, self.context))
+        finally:
+            fan.feeding = False
 
     def _submit(self, name: str, task: Task) -> None:
         future = self.executor.submit(task, self._on_retry)
@@ -268,6 +286,7 @@ class Engine:
             if again is not None:
                 self._submit(name, again)
             elif name in self._fans:
+                self._feed(name)
                 self._finish_fan_out(name)
             return
         if result.manifest is not None:
