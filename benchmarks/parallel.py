@@ -122,6 +122,89 @@ def bench_overhead(
     return {"size": size, "run": whole, "one_step": single, "marginal": marginal}
 
 
+FOREACH_MODULE = '''\
+"""A list and a trivial step per item, for pipeflow's foreach memory benchmark."""
+
+
+def items(count):
+    return list(range(count))
+
+
+def square(item):
+    return item * item
+'''
+
+
+class PeakRss:
+    """The highest RSS of this process, sampled every 10 ms until `stop()` (needs psutil)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        import psutil
+
+        self._process = psutil.Process()
+        self.peak = self._process.memory_info().rss
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._done.wait(0.01):
+            self.peak = max(self.peak, self._process.memory_info().rss)
+
+    def stop(self) -> int:
+        self._done.set()
+        self._thread.join()
+        return self.peak
+
+
+def bench_foreach_memory(root: Path, sizes: list[int], workers: int | None) -> dict[str, Any]:
+    """Client RSS during a `foreach` of N trivial items on a local Dask cluster, for each N."""
+    import psutil
+
+    folder = root / "foreach"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "bench_foreach.py").write_text(FOREACH_MODULE, encoding="utf-8")
+    configs = {}
+    for size in [10, *sizes]:
+        config = folder / f"foreach_{size}.yaml"
+        config.write_text(
+            f"name: foreach_{size}\n"
+            "results: {persist: false}\n"
+            "steps:\n"
+            f"  items: {{run: bench_foreach.items, inputs: {{count: {size}}}}}\n"
+            '  each: {run: bench_foreach.square, foreach: "${steps.items}"}\n',
+            encoding="utf-8",
+        )
+        configs[size] = config
+    options: dict[str, Any] = {"executor": "dask", "workers": workers, "history": False}
+    pipeflow.load(configs[10]).run(**options)  # warm-up: imports, the first cluster
+    gc.collect()
+    base = psutil.Process().memory_info().rss
+    figures: dict[str, Any] = {"base_rss": base}
+    for size in sizes:
+        pipe = pipeflow.load(configs[size])
+        gc.collect()
+        peak = PeakRss()
+        started = time.perf_counter()
+        run = pipe.run(**options)
+        seconds = time.perf_counter() - started
+        highest = peak.stop()
+        if not run.ok:
+            raise SystemExit(f"foreach benchmark run of {size} items failed: {run.outcomes}")
+        del pipe, run
+        gc.collect()
+        after = psutil.Process().memory_info().rss
+        figures[str(size)] = {
+            "seconds": seconds,
+            "peak_rss": highest,
+            "growth": highest - base,
+            "rss_after": after,
+        }
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=1000, help="steps in the fan-out (N)")
@@ -129,6 +212,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="repetitions per figure")
     parser.add_argument("--executors", default=",".join(EXECUTORS), help="for the overhead")
     parser.add_argument("--workers", type=int, help="workers for the overhead runs")
+    parser.add_argument(
+        "--foreach-sizes",
+        default="1000,10000",
+        help="items of the dask foreach memory figures (empty: skip them)",
+    )
+    parser.add_argument("--only-foreach", action="store_true", help="only the foreach figures")
     parser.add_argument("--json", metavar="FILE", help="also write every figure to FILE")
     args = parser.parse_args(argv)
     executors = [name.strip() for name in args.executors.split(",") if name.strip()]
@@ -139,7 +228,28 @@ def main(argv: list[str] | None = None) -> int:
     print(machine())
     figures: dict[str, Any] = {"overhead": {}}
     root = Path(tempfile.mkdtemp(prefix="pipeflow-parallel-"))
+    sizes = [int(size) for size in args.foreach_sizes.split(",") if size.strip()]
     try:
+        if "dask" in executors and sizes:
+            found = bench_foreach_memory(root, sizes, args.workers)
+            figures["dask_foreach_memory"] = found
+            base = found["base_rss"]
+            print(f"\nforeach of N trivial items on dask: client RSS (after warm-up {_mib(base)})")
+            for size in sizes:
+                row = found[str(size)]
+                print(
+                    f"  N={size:<6} run {row['seconds']:.1f} s  peak RSS {_mib(row['peak_rss'])}"
+                    f" (+{_mib(row['growth'])})  after the run {_mib(row['rss_after'])}"
+                )
+            if len(sizes) >= 2:
+                small, large = found[str(sizes[0])], found[str(sizes[-1])]
+                print(
+                    f"  peak RSS at N={sizes[-1]} / at N={sizes[0]}: "
+                    f"{large['peak_rss'] / small['peak_rss']:.2f}x; growth "
+                    f"{_mib(large['growth'])} / {_mib(small['growth'])}"
+                )
+        if args.only_foreach:
+            executors = []
         print(f"\nPer-step overhead, fan-out, nothing persisted ({args.repeat} runs each)")
         for executor in executors:
             size = args.dask_size if executor == "dask" and args.dask_size else args.size
@@ -152,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
                 f", marginal per step {fmt_figures(result['marginal'])}"
             )
 
+        if args.only_foreach:
+            return 0
         naps = write_work_project(root / "naps", "naps", "nap", [0.5] * 8)
         sleeping = time_runs(naps, args.repeat, executor="threads", workers=8)
         figures["sleep_8x0.5s_threads"] = sleeping
@@ -182,6 +294,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(_plain(figures), indent=2) + "\n", encoding="utf-8")
     return 0
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:.0f} MiB"
 
 
 def _plain(value: Any) -> Any:

@@ -15,7 +15,7 @@ from pipeflow.config.loader import load as load_config
 from pipeflow.errors import ConfigError, Interrupted, PipeflowError, Problem, StaleResults
 from pipeflow.execute.context import ReferenceFailure, RunSettings, env_lookup
 from pipeflow.execute.engine import Engine, RunResult
-from pipeflow.execute.executors import ExecutorUnavailable, create_executor
+from pipeflow.execute.executors import Executor, ExecutorUnavailable, create_executor
 from pipeflow.model.events import Event
 from pipeflow.model.pipeline import SINGLE_PART, Step
 from pipeflow.model.refs import Ref, lookup_path, resolve
@@ -36,6 +36,13 @@ __all__ = ["ALL", "Pipeline", "Run", "load"]
 def new_run_id(started: datetime) -> str:
     """Sortable and unique: `20261122-014501-3fa2c1`."""
     return f"{started:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+def _executor(kind: str, options: Mapping[str, Any]) -> Executor:
+    try:
+        return create_executor(kind, **options)
+    except ExecutorUnavailable as error:
+        raise ConfigError([Problem(message=str(error), path="executor.type")]) from None
 
 
 class Run:
@@ -309,30 +316,6 @@ class Pipeline:
             )
         started = datetime.now().astimezone()
         context = _Context(new_run_id(started), started, self._loaded.params)
-        planner, hashes, decisions = self._prepare(
-            context,
-            force=force,
-            no_cache=no_cache,
-            only=only,
-            start=start,
-            until=until,
-            results=results,
-        )
-        hashes.save()
-        if frozen:
-            stale = [d for d in decisions if d.action is Action.RUN]
-            if stale:
-                raise StaleResults(
-                    f"--frozen: {len(stale)} step(s) of `{self.name}` would run:\n"
-                    + "\n".join(f"  {d.step}: {d.reason}" for d in stale)
-                )
-        settings = RunSettings(
-            run_id=context.run_id,
-            started=started,
-            params=context.params,
-            keep_going=keep_going,
-            secrets=self._loaded.secrets,
-        )
         kind = executor or self.definition.executor.type
         configured = self.definition.executor
         options: dict[str, Any] = {"workers": workers or configured.workers}
@@ -348,10 +331,41 @@ class Pipeline:
                     )
                 ]
             )
+        # A process pool starts its workers in the background: start it first, so they are
+        # ready when planning ends. A Dask cluster takes seconds to start and would hold
+        # back the report of a mistake found while planning: it starts after.
+        runner = _executor(kind, options) if kind != "dask" else None
         try:
-            runner = create_executor(kind, **options)
-        except ExecutorUnavailable as error:
-            raise ConfigError([Problem(message=str(error), path="executor.type")]) from None
+            planner, hashes, decisions = self._prepare(
+                context,
+                force=force,
+                no_cache=no_cache,
+                only=only,
+                start=start,
+                until=until,
+                results=results,
+            )
+            hashes.save()
+            if frozen:
+                stale = [d for d in decisions if d.action is Action.RUN]
+                if stale:
+                    raise StaleResults(
+                        f"--frozen: {len(stale)} step(s) of `{self.name}` would run:\n"
+                        + "\n".join(f"  {d.step}: {d.reason}" for d in stale)
+                    )
+        except BaseException:
+            if runner is not None:
+                runner.shutdown(cancel=True)
+            raise
+        settings = RunSettings(
+            run_id=context.run_id,
+            started=started,
+            params=context.params,
+            keep_going=keep_going,
+            secrets=self._loaded.secrets,
+        )
+        if runner is None:
+            runner = _executor(kind, options)
 
         listeners = list(subscribers)
         recorder = self._recorder(trigger) if history else None

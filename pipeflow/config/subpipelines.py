@@ -239,7 +239,12 @@ def _inline(name: str, child: Pipeline, params: Mapping[str, Any], parent_dir: P
         origin = (
             replace(step.origin, prefix=prefix + step.origin.prefix)
             if step.origin is not None
-            else Origin(pipeline=child.name, step=step.name, prefix=prefix)
+            else Origin(
+                pipeline=child.name,
+                step=step.name,
+                prefix=prefix,
+                project_dir=child.project_dir,
+            )
         )
         inlined.append(
             replace(

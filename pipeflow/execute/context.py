@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pipeflow.cache.keys import local_path
 from pipeflow.cache.results import LATEST
-from pipeflow.execute.task import Persist, Task
+from pipeflow.execute.task import Persist, Remote, Task, fill, pick, remotes_in
 from pipeflow.model.pipeline import SINGLE_PART, Pipeline, Step
 from pipeflow.model.refs import Ref, lookup_path, resolve
 from pipeflow.plan.planner import Planner
@@ -40,6 +40,9 @@ class RunContext:
         self.planner = planner
         self.settings = settings
         self.values: dict[str, Any] = {}
+        # Set by an executor that keeps values where they were made (dask): brings the
+        # values of these keys here.
+        self.fetch: Callable[[Sequence[str]], list[Any]] | None = None
 
     # -- references -----------------------------------------------------------------------
 
@@ -60,6 +63,8 @@ class RunContext:
         part = ref.part
         if part is None:
             return value
+        if isinstance(value, Remote):
+            return value.part(part)
         if self.pipeline.steps[ref.step].outputs:
             return value[part]
         if isinstance(value, Mapping) and part in value:
@@ -68,6 +73,28 @@ class RunContext:
             f"`{ref.text}`: step `{ref.step}` returned a {type(value).__name__} "
             f"with no key `{part}`"
         )
+
+    def concrete_lookup(self, ref: Ref) -> Any:
+        """What a reference stands for, as a value here (fetched if it stayed elsewhere)."""
+        return self.concrete(self.lookup(ref))
+
+    def concrete(self, value: Any) -> Any:
+        """The value with every Remote in it fetched."""
+        if self.fetch is None:
+            return value
+        remotes = remotes_in(value)
+        if not remotes:
+            return value
+        keys = list(dict.fromkeys(remote.key for remote in remotes))
+        try:
+            fetched = dict(zip(keys, self.fetch(keys), strict=True))
+            return fill(value, lambda remote: pick(fetched[remote.key], remote))
+        except Exception as error:
+            steps = ", ".join(sorted({f"`{remote.step}`" for remote in remotes}))
+            raise ReferenceFailure(
+                f"the value of {steps} could not be brought from where it was made "
+                f"({type(error).__name__}: {error})"
+            ) from None
 
     def value_of(self, name: str) -> Any:
         """A step's value, read from the cache if it was not needed until now."""
@@ -94,7 +121,8 @@ class RunContext:
     ) -> Task:
         """The task that runs a step, or one item of a `foreach` step."""
         inputs = {
-            name: self._absolute(resolve(value, self.lookup)) for name, value in step.inputs.items()
+            name: self._absolute(resolve(value, self.lookup, text_lookup=self.concrete_lookup))
+            for name, value in step.inputs.items()
         }
         if item is not None:
             inputs[step.item_name or "item"] = item[1]
@@ -109,7 +137,7 @@ class RunContext:
             persist=self._persist(step, key, item=item),
             key=key,
             consumed_params=self._consumed_params(step),
-            project_dir=self.pipeline.project_dir,
+            project_dir=self._project_dir(step),
             item=item[0] if item is not None else None,
         )
 
@@ -124,7 +152,7 @@ class RunContext:
             inputs={},
             stored=manifest,
             store=cache.store,
-            project_dir=self.pipeline.project_dir,
+            project_dir=self._project_dir(step),
             item=index,
         )
 
@@ -139,8 +167,15 @@ class RunContext:
             outputs=step.outputs,
             stored=self.planner.manifests[step.name],
             store=cache.store,
-            project_dir=self.pipeline.project_dir,
+            project_dir=self._project_dir(step),
         )
+
+    def _project_dir(self, step: Step) -> str:
+        """The folder a step's module imports from: its own config's (a sub-pipeline's, for
+        its steps), which a worker puts on its path."""
+        if step.origin is not None and step.origin.project_dir:
+            return step.origin.project_dir
+        return self.pipeline.project_dir
 
     def _absolute(self, value: Any) -> Any:
         """Relative paths that name files of the project, made absolute: steps may run

@@ -26,7 +26,7 @@ from pipeflow.execute import fanout
 from pipeflow.execute.capture import OutputCapture
 from pipeflow.execute.context import ReferenceFailure, RunContext, RunSettings, redact
 from pipeflow.execute.executors import Executor
-from pipeflow.execute.task import Task, TaskResult
+from pipeflow.execute.task import Remote, Task, TaskResult
 from pipeflow.model.events import (
     Event,
     RunFinished,
@@ -41,9 +41,11 @@ from pipeflow.model.refs import resolve
 from pipeflow.model.run import Action, Decision, StepOutcome, StepState
 from pipeflow.plan.graph import StepGraph
 from pipeflow.plan.planner import Planner, truthy
-from pipeflow.storage import ResultWarning
+from pipeflow.storage import Manifest, ResultWarning
 
 __all__ = ["Engine", "ReferenceFailure", "RunResult", "RunSettings"]
+
+FAN_OUT_WINDOW = 1000  # items of one `foreach` step handed to the executor at most at once
 
 
 @dataclass
@@ -91,6 +93,7 @@ class Engine:
         self.decisions = {d.step: d for d in decisions}
         self.settings = settings
         self.context = RunContext(pipeline, planner, settings)
+        self.context.fetch = getattr(executor, "fetch", None)
         self.executor = executor
         self._emit = emit
         self._lock = threading.Lock()
@@ -102,6 +105,8 @@ class Engine:
         self._ready: list[tuple[int, str]] = []
         self._running: dict[Future[TaskResult], tuple[str, Task]] = {}
         self._fans: dict[str, fanout.FanOut] = {}  # `foreach` steps whose items are running
+        self._item_manifests: dict[str, list[Manifest | None]] = {}  # see `_settle`
+        self._stored: set[str] = set()  # steps whose value this run has in the store
 
     def emit(self, event: Event) -> None:
         with self._lock:  # events come from worker threads too
@@ -139,12 +144,14 @@ class Engine:
                         self._collect(name, task, future.result())
         except KeyboardInterrupt:
             interrupted = True
+            self._settle(fetch=False)
             self.executor.shutdown(cancel=True)
             for name, _ in self._running.values():
                 self._finish(
                     StepOutcome(name, StepState.FAILED, "interrupted", error="interrupted")
                 )
         else:
+            self._settle(fetch=True)
             self.executor.shutdown()
         for name in order:
             if name not in self.outcomes:
@@ -183,7 +190,9 @@ class Engine:
             return
         step = self.pipeline.steps[name]
         try:
-            if step.when is not None and not truthy(resolve(step.when, self.context.lookup)):
+            if step.when is not None and not truthy(
+                resolve(step.when, self.context.concrete_lookup)
+            ):
                 self._finish(StepOutcome(name, StepState.SKIPPED, "`when` is false"))
                 return
             if step.foreach is not None:
@@ -212,12 +221,28 @@ class Engine:
         if decision.action is Action.CACHED and not self._value_needed(name):
             self._finish(StepOutcome(name, StepState.CACHED, decision.reason))
             return
-        fan, tasks = fanout.prepare(step, self.context, self.planner)
+        fan = fanout.prepare(step, self.context, self.planner)
         self.emit(StepStarted(self.settings.run_id, name, 1))
         self._fans[name] = fan
-        for task in tasks:
-            self._submit(name, task)
+        self._feed(name)
         self._finish_fan_out(name)  # an empty list, or items that all ended at once
+
+    def _feed(self, name: str) -> None:
+        """Hand a `foreach` step's next items to the executor, up to FAN_OUT_WINDOW at once:
+        what is kept per item in flight (tasks, futures, the cluster's bookkeeping) stays
+        bounded however long the list is."""
+        fan = self._fans.get(name)
+        if fan is None or fan.feeding:
+            return
+        fan.feeding = True
+        try:
+            while fan.next < len(fan.items) and fan.running < FAN_OUT_WINDOW:
+                index = fan.next
+                fan.next += 1
+                fan.running += 1
+                self._submit(name, fanout.task_for(fan, index, self.context))
+        finally:
+            fan.feeding = False
 
     def _submit(self, name: str, task: Task) -> None:
         future = self.executor.submit(task, self._on_retry)
@@ -261,8 +286,11 @@ class Engine:
             if again is not None:
                 self._submit(name, again)
             elif name in self._fans:
+                self._feed(name)
                 self._finish_fan_out(name)
             return
+        if result.manifest is not None:
+            self._stored.add(name)
         if task.stored is not None:
             self._collect_load(name, result)
             return
@@ -324,7 +352,37 @@ class Engine:
             self._stopping = True
         else:
             self.context.values[name] = fan.values
+            if self.context.fetch is not None:
+                self._item_manifests[name] = fan.manifests
         self._finish(outcome)
+
+    def _settle(self, *, fetch: bool) -> None:
+        """Before the executor closes: values that stayed on its workers are read from the
+        store when asked, if they were persisted, and are fetched now if not (unless the
+        run was interrupted)."""
+        if self.context.fetch is None:
+            return
+        values = self.context.values
+        for name, value in list(values.items()):
+            if isinstance(value, Remote):
+                stored = name in self._stored
+            elif isinstance(value, list) and any(isinstance(item, Remote) for item in value):
+                manifests = self._item_manifests.get(name, [])
+                stored = len(manifests) == len(value) and None not in manifests
+                if stored:
+                    self.planner.item_manifests[name] = [m for m in manifests if m is not None]
+            else:
+                continue
+            if stored or not fetch:
+                del values[name]
+                continue
+            try:
+                values[name] = self.context.concrete(value)
+            except ReferenceFailure as error:
+                del values[name]
+                warnings.warn(
+                    f"{error}; it is not available after the run", ResultWarning, stacklevel=2
+                )
 
     def _finish_cached(self, name: str) -> None:
         manifest = self.planner.manifests[name]

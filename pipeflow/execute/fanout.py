@@ -19,6 +19,7 @@ from pipeflow.model.pipeline import Step
 from pipeflow.model.refs import resolve
 from pipeflow.model.run import StepOutcome, StepState
 from pipeflow.plan.planner import Planner
+from pipeflow.storage import Manifest
 
 
 class NotAList(Exception):
@@ -41,15 +42,22 @@ class FanOut:
     duration: float = 0.0
     attempts: int = 0
     locations: list[str] = field(default_factory=list)
+    manifests: list[Manifest | None] = field(default_factory=list)  # what each item stored
+    found: list[Manifest | None] = field(default_factory=list)  # stored before the run
+    next: int = 0  # the next item to hand to the executor
+    running: int = 0  # items handed to the executor and not back yet
+    feeding: bool = False  # the engine is handing items over (a sequential executor
+    # finishes an item inside `submit`: it must not start handing over again from there)
 
     def __post_init__(self) -> None:
         self.values = [None] * len(self.items)
         self.versions = [None] * len(self.items)
+        self.manifests = [None] * len(self.items)
 
 
-def prepare(step: Step, context: RunContext, planner: Planner) -> tuple[FanOut, list[Task]]:
-    """The fan-out of a step and a task per item: a run, or a read of its stored result."""
-    items = resolve(step.foreach, context.lookup)
+def prepare(step: Step, context: RunContext, planner: Planner) -> FanOut:
+    """The fan-out of a step: its items, their keys, and which of them are stored already."""
+    items = resolve(step.foreach, context.concrete_lookup)
     if isinstance(items, tuple):
         items = list(items)
     if not isinstance(items, list):
@@ -62,15 +70,23 @@ def prepare(step: Step, context: RunContext, planner: Planner) -> tuple[FanOut, 
     fan = FanOut(step=step, items=items, keys=keys)
     cache = planner.caches.get(step.name)
     use_cache = planner.cacheable(step) is None and step.name not in planner.forced
-    tasks: list[Task] = []
-    for index, (item, key) in enumerate(zip(items, keys, strict=True)):
-        manifest = cache.find(step.name, key) if cache is not None and use_cache else None
-        if manifest is not None:
-            fan.versions[index] = data_version(manifest)
-            tasks.append(context.load_item_task(step, index, manifest))
-        else:
-            tasks.append(context.run_task(step, key, item=(index, item)))
-    return fan, tasks
+    fan.found = [None] * len(items)
+    if cache is not None and use_cache:
+        for index, key in enumerate(keys):
+            manifest = cache.find(step.name, key)
+            if manifest is not None:
+                fan.found[index] = manifest
+                fan.versions[index] = data_version(manifest)
+    return fan
+
+
+def task_for(fan: FanOut, index: int, context: RunContext) -> Task:
+    """The task of one item: a run, or a read of its stored result. Made when it is handed
+    to the executor, so a long list does not hold a task per item all at once."""
+    manifest = fan.found[index]
+    if manifest is not None:
+        return context.load_item_task(fan.step, index, manifest)
+    return context.run_task(fan.step, fan.keys[index], item=(index, fan.items[index]))
 
 
 def collect(fan: FanOut, task: Task, result: TaskResult, context: RunContext) -> Task | None:
@@ -81,6 +97,7 @@ def collect(fan: FanOut, task: Task, result: TaskResult, context: RunContext) ->
         # Its stored result could not be read back: run the item instead.
         return context.run_task(fan.step, fan.keys[index], item=(index, fan.items[index]))
     fan.done += 1
+    fan.running -= 1
     fan.duration += result.duration
     fan.attempts = max(fan.attempts, result.attempts)
     fan.locations += result.locations
@@ -88,6 +105,7 @@ def collect(fan: FanOut, task: Task, result: TaskResult, context: RunContext) ->
         fan.errors.append((index, result))
         return None
     fan.values[index] = result.value
+    fan.manifests[index] = result.manifest
     if task.stored is not None:
         fan.cached += 1
     else:

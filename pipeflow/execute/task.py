@@ -72,6 +72,66 @@ class Task:
 
 
 @dataclass(frozen=True)
+class Remote:
+    """A step's value that stayed where it was made (a Dask worker's memory): the executor's
+    key for it, and the path of the part a reference takes from it (`${steps.a.x}`).
+
+    It stands in the run's values and in a task's inputs like the value itself; the executor
+    hands the value to the worker that runs the task, and the run fetches it only when the
+    client needs it (`when`, `foreach`, a reference inside a text, `Run.output()`)."""
+
+    step: str
+    key: str
+    path: tuple[str, ...] = ()
+
+    def part(self, name: str) -> Remote:
+        return Remote(self.step, self.key, (*self.path, name))
+
+
+def pick(value: Any, remote: Remote) -> Any:
+    """The part of a step's value that a Remote names."""
+    for name in remote.path:
+        if not isinstance(value, Mapping) or name not in value:
+            raise StepError(
+                f"`${{steps.{remote.step}.{name}}}`: step `{remote.step}` returned a "
+                f"{type(value).__name__} with no key `{name}`"
+            )
+        value = value[name]
+    return value
+
+
+def remotes_in(value: Any) -> list[Remote]:
+    """The Remotes in a value, looking inside dicts, lists and tuples."""
+    found: list[Remote] = []
+
+    def walk(item: Any) -> None:
+        if isinstance(item, Remote):
+            found.append(item)
+        elif isinstance(item, Mapping):
+            for inner in item.values():
+                walk(inner)
+        elif isinstance(item, list | tuple):
+            for inner in item:
+                walk(inner)
+
+    walk(value)
+    return found
+
+
+def fill(value: Any, get: Callable[[Remote], Any]) -> Any:
+    """The value with each Remote replaced by what `get` gives for it."""
+    if isinstance(value, Remote):
+        return get(value)
+    if isinstance(value, dict):
+        return {key: fill(item, get) for key, item in value.items()}
+    if isinstance(value, list):
+        return [fill(item, get) for item in value]
+    if isinstance(value, tuple):
+        return tuple(fill(item, get) for item in value)
+    return value
+
+
+@dataclass(frozen=True)
 class TaskResult:
     step: str
     value: Any = None

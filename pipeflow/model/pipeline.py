@@ -55,6 +55,7 @@ class Origin:
     pipeline: str  # the sub-pipeline's name
     step: str  # the step's name in the sub-pipeline
     prefix: str  # what the running pipeline puts before the names of the sub-pipeline's steps
+    project_dir: str = ""  # the sub-pipeline's folder, where its step modules import from
 
     def local(self, name: str) -> str:
         """A step name of the running pipeline as the sub-pipeline calls it."""

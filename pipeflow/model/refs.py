@@ -156,18 +156,28 @@ def references(value: Any) -> Iterator[Ref]:
             yield from references(item)
 
 
-def resolve(value: Any, lookup: Callable[[Ref], Any]) -> Any:
-    """Replace every reference in a parsed value by what `lookup` gives for it."""
+def resolve(
+    value: Any,
+    lookup: Callable[[Ref], Any],
+    *,
+    text_lookup: Callable[[Ref], Any] | None = None,
+) -> Any:
+    """Replace every reference in a parsed value by what `lookup` gives for it.
+
+    `text_lookup`, if given, is asked instead for references inside a longer string, whose
+    values are written into the text (a whole-string reference may stand for a value that
+    is elsewhere; one inside a text needs the value itself)."""
     if isinstance(value, Ref):
         return lookup(value)
     if isinstance(value, Template):
+        text = text_lookup or lookup
         return "".join(
-            part if isinstance(part, str) else _as_text(lookup(part)) for part in value.parts
+            part if isinstance(part, str) else _as_text(text(part)) for part in value.parts
         )
     if isinstance(value, Mapping):
-        return {key: resolve(item, lookup) for key, item in value.items()}
+        return {key: resolve(item, lookup, text_lookup=text_lookup) for key, item in value.items()}
     if isinstance(value, list):
-        return [resolve(item, lookup) for item in value]
+        return [resolve(item, lookup, text_lookup=text_lookup) for item in value]
     return value
 
 

@@ -231,6 +231,131 @@ def test_independent_steps_run_at_once(
     assert finished.duration < 1.8
 
 
+def test_a_sub_pipeline_from_another_folder_imports_on_the_workers(
+    tmp_path: Path, address: str
+) -> None:
+    from tests.execute.test_processes import sibling_projects
+
+    config = sibling_projects(tmp_path, f'{{type: dask, address: "{address}"}}')
+    run = pipeflow.load(config).run(history=False)
+    assert run.ok, run.outcomes
+    total, pid = run.output("sub/total")
+    assert total == 10
+    assert pid != os.getpid()
+
+
+BIG_STEPS = """
+def big(size: int) -> bytes:
+    return b"x" * (size - 3) + b"end"
+
+
+def measure(data: bytes) -> list:
+    return [len(data), data[-3:].decode()]
+"""
+
+BIG = 200 * 2**20
+
+
+class PeakMemory:
+    """The client's highest RSS above where it started, sampled until `stop()`."""
+
+    def __init__(self) -> None:
+        import psutil
+
+        self._process = psutil.Process()
+        self._start = self._process.memory_info().rss
+        self.peak = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._done.wait(0.01):
+            self.peak = max(self.peak, self._process.memory_info().rss - self._start)
+
+    def stop(self) -> int:
+        if not self._done.is_set():
+            self._done.set()
+            self._thread.join()
+        return self.peak
+
+
+@pytest.mark.parametrize("persist", [True, False])
+def test_a_large_value_stays_on_the_cluster(
+    make_project: ProjectFactory, address: str, persist: bool
+) -> None:
+    results = "{root: out}" if persist else "{persist: false}"
+    config = make_project(
+        f"""
+        name: dasky
+        executor: {{type: dask, address: "{address}"}}
+        results: {results}
+        steps:
+          big: {{run: bigsteps.big, inputs: {{size: {BIG}}}}}
+          measure: {{run: bigsteps.measure, inputs: {{data: "${{steps.big}}"}}}}
+        """,
+        bigsteps=BIG_STEPS,
+    )
+    pipe = pipeflow.load(config)
+    memory = PeakMemory()
+
+    def watch(event: Event) -> None:
+        if isinstance(event, StepFinished) and event.outcome.step == "measure":
+            memory.stop()  # an unpersisted value is fetched when the run ends, for `output()`
+
+    run = pipe.run(subscribers=[watch], history=False)
+    grown = memory.stop()
+    assert run.ok, run.outcomes
+    assert run.output("measure") == [BIG, "end"]  # the value reached the downstream step
+    assert grown < BIG / 4, f"the client grew by {grown / 2**20:.0f} MiB"
+    value = run.output("big")  # on demand: from the store, or fetched when the run ended
+    assert len(value) == BIG
+    assert value[-3:] == b"end"
+
+
+PART_STEPS = """
+def make() -> dict:
+    return {"blob": b"y" * 200_000, "flag": True, "names": ["a", "bb", "ccc"]}
+
+
+def size(value) -> int:
+    return len(value)
+
+
+def label(text: str) -> str:
+    return text
+"""
+
+
+def test_parts_when_and_foreach_of_a_value_kept_on_the_cluster(
+    make_project: ProjectFactory, address: str
+) -> None:
+    config = make_project(
+        f"""
+        name: dasky
+        executor: {{type: dask, address: "{address}"}}
+        results: {{persist: false}}
+        steps:
+          make: {{run: partsteps.make}}
+          blob: {{run: partsteps.size, inputs: {{value: "${{steps.make.blob}}"}}}}
+          flagged: {{run: partsteps.size, inputs: {{value: [1]}}, when: "${{steps.make.flag}}"}}
+          each:
+            run: partsteps.size
+            foreach: "${{steps.make.names}}"
+            as: value
+          text: {{run: partsteps.label, inputs: {{text: "flag is ${{steps.make.flag}}"}}}}
+        """,
+        partsteps=PART_STEPS,
+    )
+    run = pipeflow.load(config).run(history=False)
+    assert run.ok, run.outcomes
+    assert run.output("blob") == 200_000
+    assert run.state("flagged") is StepState.DONE
+    assert run.output("each") == [1, 2, 3]
+    assert run.output("text") == "flag is True"
+    assert run.output("make")["flag"] is True
+
+
 def test_an_address_without_a_scheduler_is_a_clear_error(make_project: ProjectFactory) -> None:
     address = f"tcp://127.0.0.1:{closed_port()}"
     config = make_project(

@@ -158,3 +158,56 @@ def test_items_run_in_parallel_on_threads(tmp_path: Path) -> None:
     run = pipeflow.load(config).run()
     assert run.output("nap") == [1, 2, 3, 4]
     assert time.monotonic() - started < 1.3  # four 0.4 s items, not one after another
+
+
+def test_a_long_list_is_handed_to_the_executor_a_window_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeflow.execute import engine
+
+    monkeypatch.setattr(engine, "FAN_OUT_WINDOW", 3)
+    (tmp_path / "windowsteps.py").write_text(
+        textwrap.dedent(
+            """
+            import threading
+            import time
+
+            LOCK = threading.Lock()
+            NOW = [0]
+            MOST = [0]
+
+
+            def work(item):
+                with LOCK:
+                    NOW[0] += 1
+                    MOST[0] = max(MOST[0], NOW[0])
+                time.sleep(0.02)
+                with LOCK:
+                    NOW[0] -= 1
+                return item * 2
+
+
+            def most(values):
+                return MOST[0]
+            """
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "pipeline.yaml").write_text(
+        textwrap.dedent(
+            """
+            name: window
+            executor: {type: threads, workers: 8}
+            results: {persist: false}
+            params: {items: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]}
+            steps:
+              each: {run: windowsteps.work, foreach: "${params.items}"}
+              most: {run: windowsteps.most, inputs: {values: "${steps.each}"}}
+            """
+        ),
+        encoding="utf-8",
+    )
+    run = pipeflow.load(tmp_path / "pipeline.yaml").run(history=False)
+    assert run.ok, run.outcomes
+    assert run.output("each") == [2 * i for i in range(16)]
+    assert 2 <= run.output("most") <= 3

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
+
+import pytest
 
 import pipeflow
 from pipeflow.history import open_history
@@ -197,3 +200,60 @@ def test_a_value_that_cannot_cross_processes_fails_its_step_clearly(
     assert run.state("make") is StepState.FAILED  # its value cannot come back either
     error = run.outcomes["make"].error or ""
     assert "lock" in error.lower()
+
+
+SIBLING_STEPS = """
+import os
+
+
+def numbers(n):
+    return list(range(n))
+
+
+def total(values):
+    return [sum(values), os.getpid()]
+"""
+
+
+def sibling_projects(root: Path, executor: str) -> Path:
+    """A parent pipeline in `main/` whose sub-pipeline lives in the sibling folder `lib/`,
+    with a steps module (`siblingsteps`) that exists only there."""
+    (root / "lib").mkdir()
+    (root / "main").mkdir()
+    (root / "lib" / "siblingsteps.py").write_text(SIBLING_STEPS, encoding="utf-8")
+    (root / "lib" / "child.yaml").write_text(
+        "name: child\n"
+        "results: {persist: false}\n"
+        "steps:\n"
+        "  numbers: {run: siblingsteps.numbers, inputs: {n: 5}}\n"
+        '  total: {run: siblingsteps.total, inputs: {values: "${steps.numbers}"}}\n'
+        "outputs:\n"
+        "  total: ${steps.total}\n",
+        encoding="utf-8",
+    )
+    config = root / "main" / "pipeline.yaml"
+    config.write_text(
+        "name: parent\n"
+        f"executor: {executor}\n"
+        "results: {persist: false}\n"
+        "steps:\n"
+        "  sub: {pipeline: ../lib/child.yaml}\n",
+        encoding="utf-8",
+    )
+    return config
+
+
+def test_a_sub_pipeline_from_another_folder_imports_on_the_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = sibling_projects(tmp_path, "{type: processes, workers: 1}")
+    pipe = pipeflow.load(config)
+    # Workers start with the client's sys.path, where loading put `lib/`; a worker started
+    # elsewhere (or before the load) has no such luck: it must learn the folder from the task.
+    lib = str((tmp_path / "lib").resolve())
+    monkeypatch.setattr(sys, "path", [entry for entry in sys.path if entry != lib])
+    run = pipe.run(history=False)
+    assert run.ok, run.outcomes
+    total, pid = run.output("sub/total")
+    assert total == 10
+    assert pid != os.getpid()

@@ -45,16 +45,24 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from pipeflow.errors import PipeflowError
 from pipeflow.execute.executors.processes import unpicklable, work
-from pipeflow.execute.task import Notify, Task, TaskResult
-from pipeflow.importing import use_project
+from pipeflow.execute.task import (
+    Notify,
+    Remote,
+    StepError,
+    Task,
+    TaskResult,
+    fill,
+    pick,
+    remotes_in,
+)
 from pipeflow.model.durations import format_duration
 
 __all__ = ["DaskExecutor"]
@@ -66,7 +74,9 @@ WORKERS_TIMEOUT = 4.0  # seconds to wait for a scheduler without workers to get 
 GRACE = 3.0  # seconds past a step's timeout before a silent worker is given up on
 BEAT = 0.5  # seconds between a worker's reports on a step that has a timeout
 RESTART_TIMEOUT = 30.0
+NEWS_WAIT = 5.0  # seconds a finished task's news may lag behind its future, before it is fetched
 EXIT_WAIT = 3.0  # seconds for a worker told to exit to be gone, before its nanny kills it
+INLINE = 64 * 1024  # bytes: a value whose pickle is smaller comes back with its step's news
 CLAIMS = "pipeflow-claims"  # scheduler metadata: [CLAIMS, executor topic, key] -> worker
 
 
@@ -82,6 +92,7 @@ class _Running:
     started: float | None = None  # time.monotonic() when the client heard it started
     calling: bool = True  # the worker's last word: still in the step's function
     ended: bool = False  # the step has been given its result; ignore the rest
+    keep: bool = False  # its value stays on the cluster: keep the future for later tasks
 
 
 class DaskExecutor:
@@ -106,6 +117,7 @@ class DaskExecutor:
             ) from None
         self._lock = threading.Lock()
         self._tasks: dict[str, _Running] = {}
+        self._values: dict[str, Any] = {}  # key -> the dask future holding a step's value
         self._restarting: dict[str, threading.Event] = {}  # worker stopped -> set when gone
         self._closed = False
         self._topic = f"pipeflow-{uuid.uuid4().hex}"
@@ -144,16 +156,35 @@ class DaskExecutor:
             return _done(TaskResult(step=task.step, error=problem))
         key = f"{task.step}-{uuid.uuid4().hex}"
         running = _Running(task=task, outer=Future(), budget=_budget(task))
+        # Values of earlier steps that stayed on the cluster: dask hands them to the worker.
         with self._lock:
+            needed = {
+                remote.key: self._values.get(remote.key) for remote in remotes_in(task.inputs)
+            }
             self._tasks[key] = running
+        gone = [key for key, future in needed.items() if future is None]
+        if gone:
+            error = f"TaskLost: the value of `{gone[0]}` is no longer on the Dask cluster"
+            self._end(key, TaskResult(step=task.step, error=error))
+            return running.outer
         try:
-            future = self._client.submit(_run, task, key, self._topic, pure=False, key=key)
+            future = self._client.submit(_run, task, key, self._topic, needed, pure=False, key=key)
         except Exception as error:
             self._end(key, TaskResult(step=task.step, error=f"{type(error).__name__}: {error}"))
             return running.outer
-        running.future = future
+        with self._lock:
+            running.future = future
+            if running.keep:
+                self._values[key] = future
         future.add_done_callback(lambda finished: self._relay(key, finished))
         return running.outer
+
+    def fetch(self, keys: Sequence[str]) -> list[Any]:
+        """The values of these keys, brought from the workers that hold them."""
+        with self._lock:
+            futures = [self._values[key] for key in keys]
+        results: list[TaskResult] = self._client.gather(futures)
+        return [result.value for result in results]
 
     def _relay(self, key: str, finished: Any) -> None:
         """The dask future is done (on the client's callback thread): give the step its end."""
@@ -165,11 +196,11 @@ class DaskExecutor:
         step = running.task.step
         status = finished.status
         if status == "finished":
-            try:
-                result = finished.result()
-            except BaseException as error:  # lost on its way back
-                result = TaskResult(step=step, error=f"{type(error).__name__}: {error}")
-        elif status == "cancelled":
+            # Its news ("finished") comes ahead of the future's end, on the same stream from
+            # the scheduler; should it not, wait for it a moment before giving up on it.
+            self._act(self._without_news, key, finished)
+            return
+        if status == "cancelled":
             result = TaskResult(step=step, error=_lost(step))
         else:
             raised = finished.exception()
@@ -180,6 +211,29 @@ class DaskExecutor:
                 why += "; pipeflow and what the steps import must be installed on the workers"
             result = TaskResult(step=step, error=why)
         self._end(key, result)
+        self._forget(key)
+
+    def _without_news(self, key: str, finished: Any) -> None:
+        deadline = time.monotonic() + NEWS_WAIT
+        while time.monotonic() < deadline:
+            with self._lock:
+                running = self._tasks.get(key)
+                if running is None or running.ended:
+                    break
+            time.sleep(0.01)
+        else:
+            step = running.task.step if running is not None else key
+            try:
+                result = finished.result()
+                if not isinstance(result, TaskResult):
+                    raise StepError("its result was lost on its way back")
+                if result.ok and result.value is not None:
+                    result = _with_value(result, Remote(step, key))
+                    with self._lock:
+                        self._values[key] = finished
+            except Exception as error:
+                result = TaskResult(step=step, error=f"{type(error).__name__}: {error}")
+            self._end(key, result)
         self._forget(key)
 
     def _end(self, key: str, result: TaskResult, *then: tuple[Any, ...]) -> bool:
@@ -200,7 +254,8 @@ class DaskExecutor:
     def _forget(self, key: str) -> None:
         with self._lock:
             running = self._tasks.pop(key, None)
-        if running is not None and running.future is not None:
+            kept = key in self._values
+        if running is not None and running.future is not None and not kept:
             running.future.release()
 
     # -- what the cluster says ------------------------------------------------------------
@@ -213,7 +268,17 @@ class DaskExecutor:
             running = self._tasks.get(key)
         if running is None:
             return
-        if kind == "started":
+        if kind == "finished":
+            result = pickle.loads(message["result"])
+            if message.get("remote"):
+                # The value stayed in the worker's memory, as the dask future's result.
+                result = _with_value(result, Remote(running.task.step, key))
+                with self._lock:
+                    running.keep = True
+                    if running.future is not None:
+                        self._values[key] = running.future
+            self._end(key, result)
+        elif kind == "started":
             with self._lock:
                 running.worker = str(message["worker"])
                 running.started = time.monotonic()
@@ -224,7 +289,7 @@ class DaskExecutor:
         elif kind == "stuck":
             # The step's call outlived its timeout: the worker holds the task's thread until
             # it is restarted; the result comes this way meanwhile.
-            result: TaskResult = pickle.loads(message["result"])
+            result = pickle.loads(message["result"])
             worker = str(message["worker"])
             error = (result.error or "TimeoutError").replace("; it was abandoned", "")
             stopped = f"{error}; its Dask worker ({worker}) is restarted to stop it"
@@ -375,6 +440,8 @@ class DaskExecutor:
                     self._act(self._stop_worker, worker, None)
         self._actions.shutdown(wait=True)
         self._closed = True
+        with self._lock:
+            self._values.clear()
         self._watch.join()
         try:
             with contextlib.suppress(Exception):  # the run's claims (see `_run`); a None stays
@@ -470,19 +537,22 @@ def _lost(step: str) -> str:
 
 
 def _with_error(result: TaskResult, error: str) -> TaskResult:
-    from dataclasses import replace
-
     return replace(result, error=error)
+
+
+def _with_value(result: TaskResult, value: Any) -> TaskResult:
+    return replace(result, value=value)
 
 
 # -- on the worker ------------------------------------------------------------------------
 
-_prepared: list[tuple[str, str]] = []  # the (run id, project folder) imported for, if any
-_prepare_lock = threading.Lock()
 
+def _run(task: Task, key: str, topic: str, values: dict[str, Any]) -> TaskResult | None:
+    """Run one task on a dask worker: `work`, plus reports the client needs to keep time.
 
-def _run(task: Task, key: str, topic: str) -> TaskResult:
-    """Run one task on a dask worker: `work`, plus reports the client needs to keep time."""
+    `values` are the results (kept on the cluster) of the steps whose values the task takes;
+    dask brings them here. The client learns how the step ended from a "finished" report; the
+    value goes with it when it is small, and otherwise stays here as this task's result."""
     from distributed import get_client, get_worker
     from distributed.core import Status
 
@@ -499,7 +569,7 @@ def _run(task: Task, key: str, topic: str) -> TaskResult:
     # GIL would keep the worker's own event loop from sending it.
     client.log_event(topic, {"kind": "started", "key": key, "worker": worker.address})
     if task.project_dir and not os.path.isdir(task.project_dir):
-        return TaskResult(
+        missing = TaskResult(
             step=task.step,
             error=(
                 f"FileNotFoundError: the project folder {task.project_dir} does not exist on "
@@ -507,7 +577,7 @@ def _run(task: Task, key: str, topic: str) -> TaskResult:
                 "machine, or a shared file system)"
             ),
         )
-    _fresh_code(task)
+        return _report(missing, key, topic, client)
     before = set(threading.enumerate())
     name = f"pipeflow-step-{task.step}"  # the thread `task.execute` calls a timed step on
 
@@ -527,7 +597,9 @@ def _run(task: Task, key: str, topic: str) -> TaskResult:
 
         threading.Thread(target=beat, name=f"pipeflow-beat-{task.step}", daemon=True).start()
     try:
-        result = work(task)
+        result = _filled(task, values)
+        if result is None:
+            result = work(_with_inputs(task, values))
     finally:
         done.set()
     left = calls()
@@ -544,20 +616,85 @@ def _run(task: Task, key: str, topic: str) -> TaskResult:
         client.log_event(topic, message)
         while any(thread.is_alive() for thread in left) and worker.status in serving:
             time.sleep(0.1)
-    return result
+        return None
+    return _report(result, key, topic, client)
+
+
+def _filled(task: Task, values: dict[str, Any]) -> TaskResult | None:
+    """A failed result if a value the task takes was lost on the cluster, else None."""
+    for remote in remotes_in(task.inputs):
+        held = values.get(remote.key)
+        if not isinstance(held, TaskResult) or not held.ok:
+            return TaskResult(
+                step=task.step,
+                error=(
+                    f"TaskLost: the value of `{remote.step}` was lost with the Dask worker "
+                    "that held it; run the pipeline again"
+                ),
+            )
+    return None
+
+
+def _with_inputs(task: Task, values: dict[str, Any]) -> Task:
+    if not values:
+        return task
+    inputs = fill(dict(task.inputs), lambda remote: pick(values[remote.key].value, remote))
+    return replace(task, inputs=inputs)
+
+
+def _report(result: TaskResult, key: str, topic: str, client: Any) -> TaskResult | None:
+    """Tell the client how the step ended; the value too when it is small (else it stays)."""
+    remote = False
+    if result.ok and result.value is not None:
+        try:
+            remote = not _smaller_than(result.value, INLINE)
+        except Exception as error:
+            result = TaskResult(
+                step=result.step,
+                error=(
+                    f"ValueError: step `{result.step}` returned a {type(result.value).__name__}, "
+                    f"which cannot be sent from a Dask worker ({error}); return plain data"
+                ),
+                attempts=result.attempts,
+                duration=result.duration,
+                output=result.output,
+                retries=result.retries,
+            )
+    news = replace(result, value=None) if remote else result
+    client.log_event(
+        topic, {"kind": "finished", "key": key, "remote": remote, "result": pickle.dumps(news)}
+    )
+    return replace(result, output=(), retries=()) if remote else None
+
+
+class _TooBig(Exception):
+    pass
+
+
+class _Counter:
+    """A file that only counts what is written to it, up to a limit."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+
+    def write(self, data: Any) -> int:
+        size = memoryview(data).nbytes
+        self.size += size
+        if self.size > self.limit:
+            raise _TooBig
+        return size
+
+
+def _smaller_than(value: Any, limit: int) -> bool:
+    """Whether the value pickles to fewer than `limit` bytes (found without pickling it all)."""
+    try:
+        pickle.Pickler(_Counter(limit), protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    except _TooBig:
+        return False
+    return True
 
 
 async def _exit_now() -> None:
     """On a worker's event loop (`Client.run`): end the process now; its nanny restarts it."""
     os._exit(1)
-
-
-def _fresh_code(task: Task) -> None:
-    """Import the project's modules afresh once per run, as a new process would."""
-    if not task.project_dir:
-        return
-    marker = (task.run_id, task.project_dir)
-    with _prepare_lock:
-        if marker not in _prepared:  # a new run, or runs of two projects taking turns
-            use_project(task.project_dir)
-            _prepared[:] = [marker]

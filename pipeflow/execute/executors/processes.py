@@ -37,6 +37,7 @@ from typing import Any
 
 from pipeflow.execute.capture import OutputCapture
 from pipeflow.execute.task import Notify, Task, TaskResult, execute
+from pipeflow.importing import add_project, use_project
 
 
 class ProcessExecutor:
@@ -51,9 +52,19 @@ class ProcessExecutor:
 
     def _new_pool(self) -> ProcessPoolExecutor:
         # forkserver: workers start from a clean process, not a fork of this threaded one.
-        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
-        context = multiprocessing.get_context(method)
-        return ProcessPoolExecutor(max_workers=self._workers, mp_context=context)
+        # The server imports pipeflow's worker side once (it lives as long as this process)
+        # and each worker is a fork of it: no worker imports pipeflow, fsspec and the rest
+        # again. Until the server has started, the preload list can still be set.
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            context: Any = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["__main__", __name__])
+        else:
+            context = multiprocessing.get_context()
+        pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=context)
+        # Start every worker now: they boot while the run is still being planned.
+        for _ in range(self._workers):
+            pool.submit(_ready)
+        return pool
 
     def submit(self, task: Task, notify: Notify) -> Future[TaskResult]:
         del notify  # retries are replayed from the result: a callback cannot cross processes
@@ -97,6 +108,10 @@ class ProcessExecutor:
             for process in list(getattr(pool, "_processes", {}).values()):
                 process.terminate()
         pool.shutdown(wait=True, cancel_futures=cancel)
+
+
+def _ready() -> None:
+    """A task that only makes the pool start a worker."""
 
 
 def _done(result: TaskResult) -> Future[TaskResult]:
@@ -168,8 +183,7 @@ class _LogLines(logging.Handler):
 
 def work(task: Task) -> TaskResult:
     """Run one task in this worker process, collecting its output."""
-    if task.project_dir and task.project_dir not in sys.path:
-        sys.path.insert(0, task.project_dir)
+    enter_project(task)
     if threading.current_thread() is not threading.main_thread():
         return _work_on_a_thread(task)
     output: list[tuple[str, str]] = []
@@ -197,6 +211,31 @@ def work(task: Task) -> TaskResult:
         out.finish()
         err.finish()
     return _carrying(result, output, retries)
+
+
+_project_lock = threading.Lock()
+_projects: list[str] = []  # the run id, then the project folders its tasks imported from
+
+
+def enter_project(task: Task) -> None:
+    """Put the task's project folder on this worker's path, its modules imported afresh.
+
+    Once per run and folder: the first folder of a run comes first on the path, with the
+    modules of earlier runs forgotten (a long-lived worker runs the code the cache keys were
+    computed from); a sub-pipeline's folder comes after it, as in the client.
+    """
+    if not task.project_dir:
+        return
+    with _project_lock:
+        if not _projects or _projects[0] != task.run_id:
+            _projects[:] = [task.run_id]
+        if task.project_dir in _projects[1:]:
+            return
+        if len(_projects) == 1:
+            use_project(task.project_dir)
+        else:
+            add_project(task.project_dir)
+        _projects.append(task.project_dir)
 
 
 def _carrying(
