@@ -15,6 +15,9 @@ ending in `\\` continues on the next. The first lines of a block may be markers:
     # not-run: REASON    skipped; only for installing packages or real cloud credentials,
                          and listed by `test_not_run_blocks_are_few_and_justified`
 
+A marker may instead be an HTML comment on the line before the fence
+(`<!-- not-run: REASON -->`), which a rendered page does not show.
+
 Program output goes in ```text blocks, which are not run. Anything a command leaves running
 (`dask scheduler &`) is stopped when its page is done. HOME is a fresh folder, so a page may
 write to `~` without touching the developer's.
@@ -45,6 +48,9 @@ REPO = Path(__file__).resolve().parents[1]
 PAGES = [*sorted((REPO / "docs").glob("*.md")), REPO / "README.md"]
 FENCE = re.compile(r"^```(\w*)[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 MARKER = re.compile(r"#\s*(expect-exit|background|needs|not-run)\b:?\s*(.*?)\s*$")
+# The same markers in an HTML comment on the line before the fence, hidden when rendered (the
+# README's two commands at the top stay clean to copy).
+HIDDEN_MARKER = re.compile(r"<!--\s*(expect-exit|background|needs|not-run)\b:?\s*(.*?)\s*-->")
 ENV_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 COMMAND_TIMEOUT = 300.0  # seconds; generous, the machine is shared
@@ -86,6 +92,10 @@ def bash_blocks(page: Path) -> list[Block]:
             continue
         fence_line = text.count("\n", 0, match.start()) + 1
         block = Block(page=page, line=fence_line)
+        before = text[: match.start()].rstrip("\n").rsplit("\n", 1)[-1].strip()
+        hidden = HIDDEN_MARKER.fullmatch(before)
+        if hidden:
+            _apply_marker(block, hidden.group(1), hidden.group(2))
         in_markers = True
         pending: list[str] = []
         pending_line = 0
@@ -321,16 +331,19 @@ def test_the_harness_reads_markers_and_continuations(tmp_path: Path) -> None:
     page.write_text(
         "Intro\n\n```bash\n# needs: s3\n# expect-exit: 2\n# a comment\npipeflow run \\\n"
         "  pipeline.yaml\n\npipeflow status x\n```\n\n```text\nnot a command\n```\n\n"
-        "```bash\n# not-run: installs packages\npip install pipeflow\n```\n",
+        "```bash\n# not-run: installs packages\npip install pipeflow\n```\n\n"
+        "<!-- not-run: installs the tests -->\n```bash\npip install -e '.[dev]'\n```\n",
         encoding="utf-8",
     )
-    first, second = bash_blocks(page)
+    first, second, third = bash_blocks(page)
     assert (first.line, first.expect_exit, first.needs, first.not_run) == (3, 2, {"s3"}, None)
     assert first.commands == [
         Command(7, "pipeflow run pipeline.yaml"),
         Command(10, "pipeflow status x"),
     ]
     assert second.not_run == "installs packages"
+    assert third.not_run == "installs the tests"
+    assert third.commands == [Command(24, "pip install -e '.[dev]'")]
 
 
 def all_blocks() -> Iterator[Block]:
