@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from pipeflow.cli.completion import complete_step
-from pipeflow.cli.main import cli, config_argument, param_options
+from pipeflow.cli.main import cli, config_argument, load_with_params, param_options
 from pipeflow.cli.running import selection_options
 
 
@@ -28,15 +28,9 @@ def status(
     """Say which steps would run, which are cached, and why; runs nothing."""
     import json
 
-    from pipeflow.api import load
     from pipeflow.report.drawing import plan_table
 
-    pipeline = load(
-        config,
-        param_files=param_files,
-        param_options=param_options,
-        allow_extra_params=allow_extra_params,
-    )
+    pipeline = load_with_params(config, param_files, param_options, allow_extra_params)
     decisions = pipeline.status(**selection)
     if as_json:
         rows = [
@@ -62,14 +56,8 @@ def accept(
     results: str | None,
 ) -> None:
     """Count STEP's last stored result as current after a change you declare harmless."""
-    from pipeflow.api import load
 
-    pipeline = load(
-        config,
-        param_files=param_files,
-        param_options=param_options,
-        allow_extra_params=allow_extra_params,
-    )
+    pipeline = load_with_params(config, param_files, param_options, allow_extra_params)
     stamped = pipeline.accept(step, results=results)
     click.echo(
         f"accepted: the result of `{step}` stored by run {stamped.run_id} now counts for its "
@@ -95,16 +83,10 @@ def result(
     results: str | None,
 ) -> None:
     """Print where STEP's up-to-date stored result is (and, with --show, a preview)."""
-    from pipeflow.api import load
     from pipeflow.errors import UsageError
     from pipeflow.report.preview import preview
 
-    pipeline = load(
-        config,
-        param_files=param_files,
-        param_options=param_options,
-        allow_extra_params=allow_extra_params,
-    )
+    pipeline = load_with_params(config, param_files, param_options, allow_extra_params)
     stored = pipeline.result(step, results=results)
     if part is not None and part not in stored.locations:
         raise UsageError(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from pipeflow._version import __version__
 from pipeflow.errors import Interrupted, PipeflowError
+
+if TYPE_CHECKING:
+    from pipeflow.api import Pipeline
 
 VERBOSITY_HELP = "more detail (-v) or only failures and the summary (-q)"
 
@@ -65,6 +68,23 @@ def param_options(function: Any) -> Any:
         help="a JSON, YAML or TOML file of params; repeatable, later files win",
     )(function)
     return function
+
+
+def load_with_params(
+    config: Path,
+    param_files: tuple[Path, ...],
+    param_options: tuple[str, ...],
+    allow_extra_params: bool,
+) -> Pipeline:
+    """The `pipeflow.Pipeline` of CONFIG with the params that `param_options` collected."""
+    from pipeflow.api import load
+
+    return load(
+        config,
+        param_files=param_files,
+        param_options=param_options,
+        allow_extra_params=allow_extra_params,
+    )
 
 
 # Importing these registers their commands on the group.

@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING, Any, TextIO
 import click
 
 from pipeflow.cli.completion import complete_step
-from pipeflow.cli.main import VERBOSITY_HELP, cli, config_argument, param_options
+from pipeflow.cli.main import (
+    VERBOSITY_HELP,
+    cli,
+    config_argument,
+    load_with_params,
+    param_options,
+)
 from pipeflow.errors import StepFailed
 from pipeflow.model.run import ALL
 
@@ -122,7 +128,6 @@ def run(
     junit_report: str | None,
 ) -> None:
     """Validate CONFIG, then run its steps (taking what is up to date from the cache)."""
-    from pipeflow.api import load
     from pipeflow.errors import ConfigError, PipeflowError, UsageError
     from pipeflow.report.console import NORMAL, QUIET, VERBOSE
     from pipeflow.report.drawing import plan_table
@@ -136,12 +141,7 @@ def run(
     # With `--json -` stdout carries the report alone: progress and annotations go to stderr.
     stream = sys.stderr if json_report == "-" else sys.stdout
     try:
-        pipeline = load(
-            config,
-            param_files=param_files,
-            param_options=param_options,
-            allow_extra_params=allow_extra_params,
-        )
+        pipeline = load_with_params(config, param_files, param_options, allow_extra_params)
     except ConfigError as error:
         annotate(error, stream)
         reports.not_run(None, error)

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeflow.config.suggest import type_name
 from pipeflow.errors import Problem
 
 
@@ -97,16 +98,5 @@ def _leaves(params: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]
 
 
 def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if value is None:
-        return "null"
-    if isinstance(value, list | tuple):
-        return "list"
-    return "mapping"
+    """The value's kind beside its field: 'integer', 'string', 'list'..."""
+    return type_name(value).removeprefix("an ").removeprefix("a ")
