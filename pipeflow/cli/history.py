@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from pipeflow.history import History, RunRecord, StepRecord
 
 # The run states, spelled out here so that `pipeflow --help` does not import the history.
-RUN_STATES = ("running", "succeeded", "failed", "interrupted")
+RUN_STATES = ("running", "succeeded", "failed", "interrupted", "lost")
 HOME_HELP = (
     "the folder holding runs.db [default: $PIPEFLOW_HOME, else .pipeflow/ beside CONFIG or in "
     "the current folder]"

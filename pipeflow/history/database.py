@@ -9,6 +9,7 @@ thread that opened it only.
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import time
 from collections.abc import Callable
@@ -53,6 +54,45 @@ def database_path(
 ) -> Path:
     """Where the history database is (see `history_home`)."""
     return history_home(folder, home=home) / DB_NAME
+
+
+# -- owners ----------------------------------------------------------------------------------
+# A run is recorded by one process; if that process dies without a word (SIGKILL, a power cut,
+# the OOM killer), the run would read `running` for ever. Each run stores its owner: the host,
+# the process id and (on Linux) the process's start time, so a reused pid is not mistaken for
+# the recorder. Readers on the same host mark runs whose owner is gone as `lost`.
+
+
+def _start_time(pid: int) -> str:
+    """When the process started, in clock ticks since boot (Linux); "" where unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return ""
+    return fields[19] if len(fields) > 19 else ""
+
+
+def this_process() -> str:
+    """The owner string of the current process."""
+    pid = os.getpid()
+    return f"{socket.gethostname()} {pid} {_start_time(pid)}".rstrip()
+
+
+def owner_gone(owner: str) -> bool:
+    """True when `owner` ran on this host and is no longer running; False when unsure."""
+    parts = owner.split(" ")
+    if len(parts) < 2 or parts[0] != socket.gethostname() or not parts[1].isdigit():
+        return False  # another machine's run: nothing here can tell
+    pid = int(parts[1])
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # alive, but another user's (or not ours to ask)
+    started = parts[2] if len(parts) > 2 else ""
+    return bool(started) and started != _start_time(pid)  # the pid now belongs to another
 
 
 # -- migrations ------------------------------------------------------------------------------
@@ -119,7 +159,12 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX runs_pipeline ON runs (pipeline, started_at)")
 
 
-MIGRATIONS: list[Migration] = [_create_v1, _v1_to_v2]
+def _v2_to_v3(conn: sqlite3.Connection) -> None:
+    """Remember which process records each run, so a killed one can be told from a running one."""
+    conn.execute("ALTER TABLE runs ADD COLUMN owner TEXT")
+
+
+MIGRATIONS: list[Migration] = [_create_v1, _v1_to_v2, _v2_to_v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

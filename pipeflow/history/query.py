@@ -14,7 +14,13 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from pipeflow.errors import PipeflowError, did_you_mean
-from pipeflow.history.database import BUSY_TIMEOUT, HistoryError, connect, database_path
+from pipeflow.history.database import (
+    BUSY_TIMEOUT,
+    HistoryError,
+    connect,
+    database_path,
+    owner_gone,
+)
 
 T = TypeVar("T")
 
@@ -64,7 +70,7 @@ class RunRecord:
 
     id: str
     pipeline: str
-    state: str  # running, succeeded, failed or interrupted
+    state: str  # running, succeeded, failed, interrupted, skipped (a schedule's fire) or lost
     trigger: str  # manual, schedule or ci
     started: datetime
     finished: datetime | None
@@ -98,6 +104,10 @@ _RUN_COLUMNS = """
     (SELECT count(*) FROM steps s WHERE s.run_id = r.id AND s.state = 'failed')
 """
 _NEWEST_FIRST = "ORDER BY r.started_at DESC, r.rowid DESC"
+_LOST_STEP = (
+    "the run's process ended while this step ran (killed, or the machine stopped); "
+    "run the pipeline again: finished steps are taken from the cache"
+)
 
 
 def open_history(
@@ -156,6 +166,7 @@ class History:
         conn = self._conn
         if conn is None:
             return []
+        self._reap()
         where, args = _run_filter(pipeline, state, config)
         sql = f"SELECT {_RUN_COLUMNS} FROM runs r{where} {_NEWEST_FIRST}"
         if last is not None or offset > 0:
@@ -169,6 +180,7 @@ class History:
         conn = self._conn
         if conn is None:
             return 0
+        self._reap()
         where, args = _run_filter(pipeline, state, None)
         row = self._guard(
             lambda: conn.execute(f"SELECT count(*) FROM runs r{where}", args).fetchone()
@@ -194,6 +206,7 @@ class History:
         conn = self._conn
         full = self.resolve(run_id)
         assert conn is not None  # resolve() found the run
+        self._reap()
         row = self._guard(
             lambda: conn.execute(
                 f"SELECT {_RUN_COLUMNS} FROM runs r WHERE r.id = ?", (full,)
@@ -266,8 +279,8 @@ class History:
     ) -> Iterator[LogLine]:
         """Yield the run's lines, then new ones as they come, until the run has finished.
 
-        Stops after `timeout` seconds when given (a run whose process was killed stays
-        `running` for ever).
+        Stops after `timeout` seconds when given; stops when the run's process is found gone
+        (the run is then marked `lost`).
         """
         full = self.resolve(run_id)
         if step is not None:
@@ -287,6 +300,8 @@ class History:
                 yield line
             if row is None or row[0] != "running":
                 return
+            if self._reap(full):
+                continue  # read the state again: it is `lost` now, and the last lines with it
             if deadline is not None and time.monotonic() >= deadline:
                 return
             time.sleep(poll)
@@ -360,6 +375,45 @@ class History:
                 f"its steps: {', '.join(names)}" if names else None
             )
             raise UnknownStep(f"run {run_id} has no step `{step}`", hint)
+
+    def _reap(self, run_id: str | None = None) -> bool:
+        """Mark `running` runs whose recording process is gone as `lost`; True if any was.
+
+        The step that was running fails with a note, the pending ones are `not run`. Only runs
+        recorded on this host can be judged; a database that cannot be written stays as it is.
+        """
+        conn = self._conn
+        if conn is None:
+            return False
+        sql = "SELECT id, owner FROM runs WHERE state = 'running' AND owner IS NOT NULL"
+        args: tuple[str, ...] = ()
+        if run_id is not None:
+            sql, args = sql + " AND id = ?", (run_id,)
+        rows = self._guard(lambda: conn.execute(sql, args).fetchall())
+        gone = [str(found) for found, owner in rows if owner_gone(str(owner))]
+        if not gone:
+            return False
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for found in gone:
+                conn.execute(
+                    "UPDATE runs SET state = 'lost' WHERE id = ? AND state = 'running'", (found,)
+                )
+                conn.execute(
+                    "UPDATE steps SET state = 'failed', error = ? "
+                    "WHERE run_id = ? AND state = 'running'",
+                    (_LOST_STEP, found),
+                )
+                conn.execute(
+                    "UPDATE steps SET state = 'not run' WHERE run_id = ? AND state = 'pending'",
+                    (found,),
+                )
+            conn.execute("COMMIT")
+        except sqlite3.Error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            return False
+        return True
 
     def _guard(self, action: Callable[[], T]) -> T:
         """Run a query; a database error becomes a HistoryError that names the file."""

@@ -32,6 +32,7 @@ from pipeflow.history.database import (
     HistoryWarning,
     connect,
     database_path,
+    this_process,
 )
 from pipeflow.model.events import (
     Event,
@@ -45,7 +46,7 @@ from pipeflow.model.events import (
 from pipeflow.model.run import StepOutcome, StepState
 
 TRIGGERS = ("manual", "schedule", "ci")
-RUN_STATES = ("running", "succeeded", "failed", "interrupted", "skipped")
+RUN_STATES = ("running", "succeeded", "failed", "interrupted", "skipped", "lost")
 DEFAULT_MAX_OUTPUT = 1_000_000  # bytes stored per step and stream; the rest is only counted
 BATCH_ROWS = 500  # wake the writer once this many rows wait
 FLUSH_INTERVAL = 0.5  # seconds; the longest a line waits before `logs --follow` can see it
@@ -221,7 +222,8 @@ class _Session:
         ops: list[Op] = [
             (
                 "INSERT OR REPLACE INTO runs (id, pipeline, config_path, config_hash, params, "
-                "trigger, state, started, started_at) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)",
+                "trigger, state, started, started_at, owner) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)",
                 (
                     event.run_id,
                     event.pipeline,
@@ -231,6 +233,7 @@ class _Session:
                     recorder.trigger,
                     started.isoformat(),
                     started.timestamp(),
+                    this_process(),
                 ),
             )
         ]

@@ -6,12 +6,16 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sqlite3
+import subprocess
+import sys
 import time
 import warnings
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from pipeflow.cli import cli
 from pipeflow.history import HistoryError, HistoryWarning, Recorder, open_history
 from pipeflow.model.events import RunFinished, StepOutput
 from tests.conftest import ProjectFactory
@@ -233,3 +237,59 @@ def test_a_real_run_with_a_corrupt_history_succeeds_with_one_warning(
         run = pipeline.run()  # every run records itself beside its config
     assert run.ok
     assert len([w for w in caught if issubclass(w.category, HistoryWarning)]) == 1
+
+
+_HALF_A_RUN = """
+import sys, time
+from pipeflow.history import Recorder
+from tests.history.synthetic import run_events
+recorder = Recorder(home=sys.argv[1], flush_interval=0.05)
+for event in list(run_events("20260301-120000-dead01"))[:4]:  # started, `load` printing
+    recorder(event)
+assert recorder.flush(10)
+print("recorded", flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_run_whose_process_was_killed_reads_as_lost_not_running(tmp_path: Path) -> None:
+    """A SIGKILLed run cannot mark itself finished: readers see its process is gone."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", _HALF_A_RUN, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == "recorded"
+        with open_history(home=tmp_path) as history:
+            assert history.run("20260301-120000-dead01").state == "running"  # still alive
+        process.kill()
+        process.wait(10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+        if process.stdout is not None:
+            process.stdout.close()
+    with open_history(home=tmp_path) as history:
+        run = history.run("20260301-120000-dead01")
+        assert run.state == "lost"
+        assert {s.step: s.state for s in run.steps} == {
+            "load": "failed",  # it was running when its process died
+            "train": "not run",
+            "report": "not run",
+        }
+        load = run.steps[0]
+        assert "the run's process ended" in (load.error or "")
+        assert [r.id for r in history.runs(state="lost")] == ["20260301-120000-dead01"]
+        assert history.runs(state="running") == []
+        started = time.monotonic()
+        lines = [line.text for line in history.follow("20260301-120000-dead01")]
+        assert lines == ["loading 0", "loading 1"]  # what it printed, then no waiting
+        assert time.monotonic() - started < 5
+    result = CliRunner().invoke(cli, ["runs", "--home", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "lost" in result.output

@@ -3,6 +3,7 @@ and schema upgrades."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import tracemalloc
 from datetime import datetime, timedelta, timezone
@@ -301,7 +302,9 @@ def test_a_version_1_history_is_upgraded_in_place(tmp_path: Path) -> None:
         assert [(s.step, s.state) for s in run.steps] == [("load", "done")]
         assert [x.text for x in history.logs("old-1")] == ["hello"]
     conn = sqlite3.connect(path)
-    assert schema_version(conn) == SCHEMA_VERSION == 2
+    assert schema_version(conn) == SCHEMA_VERSION == 3
+    # Version 3 remembers each run's recording process; old runs have none and stay as they are.
+    assert conn.execute("SELECT owner FROM runs WHERE id = 'old-1'").fetchone() == (None,)
     started_at = conn.execute("SELECT started_at FROM runs WHERE id = 'old-1'").fetchone()[0]
     assert started_at == pytest.approx(
         datetime(2026, 3, 1, 8, 0, 0, 250000, tzinfo=timezone.utc).timestamp(), abs=1e-3
@@ -314,6 +317,10 @@ def test_a_version_1_history_is_upgraded_in_place(tmp_path: Path) -> None:
     record(Recorder(home=tmp_path), run_events("new-1", started=T0 + timedelta(days=1)))
     with open_history(home=tmp_path) as history:
         assert history.runs()[0].id == "new-1"
+    conn = sqlite3.connect(path)
+    owner = conn.execute("SELECT owner FROM runs WHERE id = 'new-1'").fetchone()[0]
+    conn.close()
+    assert owner.split(" ")[1] == str(os.getpid())
 
 
 def test_a_history_from_a_newer_pipeflow_is_left_alone(tmp_path: Path) -> None:
