@@ -133,20 +133,52 @@ def show(ctx: click.Context, run_id: str, tracebacks: bool, home: Path | None) -
 @click.option(
     "--keep",
     type=click.IntRange(min=0),
-    required=True,
     metavar="N",
-    help="how many of the newest runs to keep",
+    help="keep the newest N runs",
+)
+@click.option(
+    "--older-than",
+    metavar="AGE",
+    help="delete only runs that started more than AGE ago (30d, 12h, 90m)",
 )
 @click.option("--vacuum", is_flag=True, help="give the freed space back to the file system")
 @home_option
 @click.pass_context
-def prune(ctx: click.Context, keep: int, vacuum: bool, home: Path | None) -> None:
-    """Delete all but the newest N runs, with their steps and logs."""
+def prune(
+    ctx: click.Context, keep: int | None, older_than: str | None, vacuum: bool, home: Path | None
+) -> None:
+    """Delete old runs with their steps and logs: all but the newest N, or those older than AGE.
+
+    With both, a run goes only when it is neither among the newest N nor younger than AGE.
+    A run still going is never deleted.
+    """
+    from datetime import timedelta
+
+    from pipeflow.model.durations import parse_duration
+
+    if keep is None and older_than is None:
+        raise UsageError(
+            "say which runs to delete",
+            hint="give `--keep N` (keep the newest N), `--older-than AGE` (e.g. 30d), or both",
+        )
+    age = None
+    if older_than is not None:
+        try:
+            age = timedelta(seconds=parse_duration(older_than))
+        except ValueError as error:
+            raise UsageError(
+                f"--older-than: {error}", hint="write an age like `30d`, `12h` or `90m`"
+            ) from None
     with _open(ctx, home) as history:
-        deleted = history.prune(keep, vacuum=vacuum)
+        deleted = history.prune(keep, older_than=age, vacuum=vacuum)
         path = history.path
     noun = "run" if deleted == 1 else "runs"
-    click.echo(f"deleted {deleted} {noun} from {path}; kept the newest {keep}")
+    kept = []
+    if keep is not None:
+        kept.append(f"the newest {keep}")
+    if older_than is not None:
+        kept.append(f"none older than {older_than}")
+    click.echo(f"deleted {deleted} {noun} from {path}; kept {' and '.join(kept)}")
 
 
 @cli.command()

@@ -8,7 +8,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -306,21 +306,40 @@ class History:
                 return
             time.sleep(poll)
 
-    def prune(self, keep: int, *, vacuum: bool = False) -> int:
-        """Delete all but the newest `keep` runs, with their steps and logs; returns how many."""
-        if keep < 0:
+    def prune(
+        self,
+        keep: int | None = None,
+        *,
+        older_than: timedelta | None = None,
+        vacuum: bool = False,
+    ) -> int:
+        """Delete old runs with their steps and logs; returns how many.
+
+        A run goes when it is not among the newest `keep` and (if given) started more than
+        `older_than` ago. A run still going is never deleted: its process is still writing it.
+        """
+        if keep is None and older_than is None:
+            raise ValueError("say what to delete: keep or older_than")
+        if keep is not None and keep < 0:
             raise ValueError(f"keep must be 0 or more, got {keep}")
         conn = self._conn
         if conn is None:
             return 0
-        newest = f"SELECT r.id FROM runs r {_NEWEST_FIRST} LIMIT ?"
+        self._reap()  # a killed run is `lost` now, and may go
+        where = ["state != 'running'"]
+        args: list[Any] = []
+        if keep is not None:
+            where.append(f"id NOT IN (SELECT r.id FROM runs r {_NEWEST_FIRST} LIMIT ?)")
+            args.append(keep)
+        if older_than is not None:
+            where.append("started_at < ?")
+            args.append(time.time() - older_than.total_seconds())
+        sql = f"DELETE FROM runs WHERE {' AND '.join(where)}"
 
         def delete() -> int:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                count = conn.execute(
-                    f"DELETE FROM runs WHERE id NOT IN ({newest})", (keep,)
-                ).rowcount
+                count = conn.execute(sql, args).rowcount
                 conn.execute("DELETE FROM steps WHERE run_id NOT IN (SELECT id FROM runs)")
                 conn.execute("DELETE FROM logs WHERE run_id NOT IN (SELECT id FROM runs)")
                 conn.execute("COMMIT")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -222,3 +222,24 @@ def test_runs_help_shows_config_and_subcommands() -> None:
     assert "show" in output
     assert "prune" in output
     assert "PIPEFLOW_HOME" in output
+
+
+def test_runs_prune_older_than(tmp_path: Path) -> None:
+    recorder = Recorder(home=tmp_path)
+    now = datetime.now(timezone.utc)
+    record(recorder, run_events("old", started=now - timedelta(days=45)))
+    record(recorder, run_events("new", started=now - timedelta(minutes=5)))
+    code, output = invoke("runs", "prune", "--older-than", "30d", "--home", str(tmp_path))
+    assert code == 0, output
+    assert "deleted 1 run" in output
+    assert "older than 30d" in output
+    code, output = invoke("runs", "--home", str(tmp_path))
+    assert "new" in output
+    assert "old " not in output
+    code, output = invoke("runs", "prune", "--home", str(tmp_path))
+    assert code == 2
+    assert "--keep" in output
+    assert "--older-than" in output
+    code, output = invoke("runs", "prune", "--older-than", "soon", "--home", str(tmp_path))
+    assert code == 2
+    assert "soon" in output

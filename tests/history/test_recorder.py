@@ -348,3 +348,33 @@ def test_pipeflow_home_wins_over_the_folder(
 def test_a_bad_trigger_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="manual, schedule, ci"):
         Recorder(tmp_path, trigger="cron")
+
+
+def test_prune_never_deletes_a_run_still_going(tmp_path: Path) -> None:
+    recorder = Recorder(home=tmp_path)
+    record(recorder, run_events("done-1", started=T0))
+    going = list(run_events("going", started=T0 - timedelta(days=1)))  # oldest, yet running
+    record(recorder, going[:3])
+    assert recorder.flush(10)
+    with open_history(home=tmp_path) as history:
+        assert history.prune(0) == 1
+        assert [(r.id, r.state) for r in history.runs()] == [("going", "running")]
+    record(recorder, going[3:])  # and it goes on being recorded
+    with open_history(home=tmp_path) as history:
+        assert history.run("going").state == "succeeded"
+        assert len(history.logs("going")) == 4
+
+
+def test_prune_by_age(tmp_path: Path) -> None:
+    recorder = Recorder(home=tmp_path)
+    now = datetime.now(timezone.utc)
+    for index, age in enumerate([timedelta(days=40), timedelta(days=10), timedelta(hours=1)]):
+        record(recorder, run_events(f"r-{index}", started=now - age))
+    with open_history(home=tmp_path) as history:
+        assert history.prune(older_than=timedelta(days=30)) == 1
+        assert [r.id for r in history.runs()] == ["r-2", "r-1"]
+        # Both limits: the newest N are kept, and so is anything younger than the age.
+        assert history.prune(0, older_than=timedelta(days=1)) == 1
+        assert [r.id for r in history.runs()] == ["r-2"]
+        with pytest.raises(ValueError, match="keep or older_than"):
+            history.prune()
