@@ -22,6 +22,7 @@ from __future__ import annotations
 import posixpath
 import warnings
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -158,17 +159,7 @@ class ResultCache:
 
     def restamp(self, manifest: Manifest, key: str, components: dict[str, Any]) -> Manifest:
         """The same stored result, counted for a new key (`pipeflow accept`)."""
-        stamped = Manifest(
-            key=key,
-            pipeline=manifest.pipeline,
-            step=manifest.step,
-            run_id=manifest.run_id,
-            created=manifest.created,
-            params=manifest.params,
-            parts=manifest.parts,
-            version=MANIFEST_VERSION,
-            components=components,
-        )
+        stamped = replace(manifest, key=key, version=MANIFEST_VERSION, components=components)
         self.record(stamped)
         return stamped
 

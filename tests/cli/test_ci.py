@@ -21,31 +21,11 @@ from click.testing import CliRunner, Result
 from pipeflow.cli import cli
 from pipeflow.errors import Problem
 from pipeflow.report.annotations import annotation, escape_data, escape_property
+from tests.cli.test_cli import CONFIG, STEPS
 from tests.conftest import REPO, ProjectFactory
 
 GOLDEN = REPO / "tests" / "assets" / "invalid"
 XSD = REPO / "tests" / "assets" / "junit-10.xsd"
-
-STEPS = """
-def numbers(count: int) -> list:
-    print("making", count)
-    return list(range(count))
-
-def total(values: list) -> int:
-    return sum(values)
-
-def boom(values: list) -> int:
-    raise ValueError("bad values")
-"""
-
-CONFIG = """
-name: demo
-params: {count: 3}
-results: {root: out}
-steps:
-  numbers: {run: mysteps.numbers, inputs: {count: "${params.count}"}, result: {target: n.json}}
-  total: {run: mysteps.total, inputs: {values: "${steps.numbers}"}, result: {target: t.json}}
-"""
 
 BROKEN = '  broken: {run: mysteps.boom, inputs: {values: "${steps.numbers}"}}\n'
 

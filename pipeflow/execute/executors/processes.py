@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from pipeflow.execute.capture import OutputCapture
@@ -242,19 +243,7 @@ def _carrying(
     result: TaskResult, output: list[tuple[str, str]], retries: list[tuple[int, str, float]]
 ) -> TaskResult:
     """The result with what the step printed and logged, and its retries, to replay."""
-    return TaskResult(
-        step=result.step,
-        value=result.value,
-        error=result.error,
-        traceback=result.traceback,
-        attempts=result.attempts,
-        duration=result.duration,
-        records=result.records,
-        locations=result.locations,
-        manifest=result.manifest,
-        output=tuple(output),
-        retries=tuple(retries),
-    )
+    return replace(result, output=tuple(output), retries=tuple(retries))
 
 
 def _work_on_a_thread(task: Task) -> TaskResult:
