@@ -125,14 +125,20 @@ class Project:
         self.channels.add(f"UI {path}", answer.text)
         return answer.text
 
-    def every_file(self, *, skip: Callable[[Path], bool] = lambda path: False) -> None:
+    def every_file(
+        self,
+        *,
+        skip: Callable[[Path], bool] = lambda relative: False,
+        named_by_config: Callable[[Path], bool] = lambda relative: False,
+    ) -> None:
         """Every file under the project (results, manifests, history, reports) as bytes
-        decoded leniently, and every path below the project folder as a name."""
+        decoded leniently, and the name of every path the config did not name itself."""
         for path in sorted(self.folder.rglob("*")):
             relative = path.relative_to(self.folder)
             if path in self.written or "__pycache__" in path.parts:
                 continue
-            self.channels.add(f"name {relative}", relative.as_posix())
+            if not named_by_config(relative):
+                self.channels.add(f"name {relative}", relative.as_posix())
             if path.is_file() and not skip(relative):
                 data = path.read_bytes().decode("utf-8", errors="replace")
                 self.channels.add(f"file {relative}", data)
@@ -343,28 +349,24 @@ def test_result_locations_are_masked(project: Callable[..., Project], where: str
     with p.ui() as client:
         p.history_channels(client)
     if where == "results.root":
-        # The store's own folder is named by the secret: that is where the user put it.
-        root = next(p.folder.glob("out-*"))
-        p.every_file()
-        for name_ in [n for n in p.channels.texts if n.startswith("name out-")]:
-            del p.channels.texts[name_]
-        assert [path for path in root.rglob("*") if path.is_file()]  # checked above
+        # The store's folder is named by the secret, as the config says; what is inside it
+        # (results, manifests) is read byte by byte.
+        p.every_file(named_by_config=lambda relative: relative.parts[0].startswith("out-"))
     else:
-        # A target names the payload's file, and its manifest records that path (the store
-        # needs it to read the result back); nothing else under the root may hold the secret.
-        manifests = list((p.folder / "out" / ".pipeflow" / "manifests").rglob("*.json"))
+        # A target names the payload's file by the secret, and the manifest records that path
+        # (the store needs it to read the result back): only there may it appear.
+        manifests = sorted((p.folder / "out" / ".pipeflow" / "manifests").rglob("*.json"))
         assert manifests
         for manifest in manifests:
             document = json.loads(manifest.read_text(encoding="utf-8"))
             for part in document["parts"].values():
                 part["path"] = "(the target's path)"
-            p.channels.add(f"manifest {manifest.name} {manifest.parent.name}",
-                           json.dumps(document))  # fmt: skip
-        manifest_folder = ("out", ".pipeflow", "manifests")
-        p.every_file(skip=lambda relative: relative.parts[:3] == manifest_folder)
-        for name_ in [n for n in p.channels.texts if n.startswith("name out/")]:
-            if SECRET in p.channels.texts[name_]:
-                del p.channels.texts[name_]
+            relative = manifest.relative_to(p.folder)
+            p.channels.add(f"manifest {relative}", json.dumps(document))
+        p.every_file(
+            skip=lambda relative: relative.parts[:3] == ("out", ".pipeflow", "manifests"),
+            named_by_config=lambda relative: SECRET in relative.as_posix(),
+        )
     p.check(
         masked_in=[
             "r1.json",
@@ -533,7 +535,9 @@ def test_storage_credentials_are_masked(project: Callable[..., Project]) -> None
     p.file("--junit file", p.folder / "r.xml")
     with p.ui() as client:
         p.history_channels(client)
+        form = p.page(client, "/pipelines/secretive/run")
     p.every_file()
+    assert 'name="param:access" value=""' in form  # a credential's field is left empty
     assert "talk | key *** secret ***" in p.channels.texts["run (stdout)"]
     assert "talk | literal ***" in p.channels.texts["run (stdout)"]
     p.check(
@@ -579,3 +583,70 @@ def test_a_sub_pipelines_secrets_are_masked(project: Callable[..., Project]) -> 
     p.every_file()
     assert "child/talk | child says ***" in p.channels.texts["run (stdout)"]
     p.check(masked_in=["run (stdout)", "--json file", "--junit file", "history rows"])
+
+
+# -- the Python API ------------------------------------------------------------------------------
+
+
+def test_the_python_api_masks_errors_outcomes_plans_and_locations(
+    project: Callable[..., Project],
+) -> None:
+    import pipeflow
+
+    p = project(SCHEMA_CONFIG, **SIMPLE_STEPS)
+    with pytest.raises(pipeflow.ConfigError) as invalid:
+        pipeflow.load(p.config)
+    assert "***" in str(invalid.value)
+    shown = [str(invalid.value), *(problem.message for problem in invalid.value.problems)]
+
+    p.config.write_text(textwrap.dedent(PRINT_CONFIG.replace("EXECUTOR", "threads")))
+    rooted = p.config.read_text().replace("root: out", f'root: "out-${{env.{VARIABLE}}}"')
+    p.config.write_text(rooted)
+    (p.folder / "steps.py").write_text(textwrap.dedent(PRINT_STEPS["steps.py"]))
+    pipe = pipeflow.load(p.config)
+    run = pipe.run(keep_going=True, history=False)
+    leak, talk = run.outcomes["leak"], run.outcomes["talk"]
+    assert leak.error == "ValueError: cannot use token '***'"
+    shown += [repr(leak), repr(talk), *talk.locations]
+    assert talk.locations
+    assert all("out-***" in location for location in talk.locations)
+    shown += [*pipe.result("talk").locations.values(), pipe.mask(f"a {SECRET}")]
+    shown += [decision.reason for decision in pipe.plan(force=["talk"])]
+    with pytest.raises(pipeflow.ConfigError) as changed:
+        pipe.run(param_options=["token=5"])
+    assert "is a string (***) in the defaults" in str(changed.value)
+    shown.append(str(changed.value))
+    leaks = [text for text in shown for spelling in forms(SECRET) if spelling in text]
+    assert not leaks
+
+
+def test_a_changed_secret_changes_the_key_without_showing_either_value(
+    project: Callable[..., Project],
+) -> None:
+    p = project(
+        MAPPING_CONFIG.replace(
+            "connect:", "other: {run: steps.connect, inputs: {db: {host: x}}}\n  connect:"
+        ),
+        **MAPPING_STEPS,
+    )
+    p.process("run", "run", p.config.name, code=0)
+    p.process("status same", "status", p.config.name, "--json", code=0)
+    new_secret = "Nw8-another-s3cret"
+    p.env[VARIABLE] = new_secret
+    p.process("status changed", "status", p.config.name, "--json", code=0)
+    p.process("run changed", "run", p.config.name, code=0)
+    with p.ui() as client:
+        p.history_channels(client)
+    p.every_file()
+    same = json.loads(p.channels.texts["status same (stdout)"])
+    assert {row["step"]: row["action"] for row in same["steps"]} == {
+        "other": "cached",
+        "connect": "cached",
+    }
+    changed = {
+        row["step"]: row for row in json.loads(p.channels.texts["status changed (stdout)"])["steps"]
+    }
+    assert changed["other"]["action"] == "cached"
+    assert changed["connect"]["action"] == "run"
+    assert changed["connect"]["reason"] == "input db changed"
+    p.check(masked_in=["history rows"], secrets=(SECRET, new_secret))
