@@ -52,10 +52,15 @@ def find_secrets(
             values.add(password)
     names = frozenset(secret_params)
     for name in names:
+        path = tuple(name.split("."))
         try:
-            values |= secret_scalars(lookup_path(params, tuple(name.split("."))))
+            default, value = lookup_path(pipeline.params, path), lookup_path(params, path)
         except KeyError:
             continue
+        # The text of a value read from the environment (`42` for `042`); not a fallback's,
+        # which is written in the config.
+        if any(os.environ.get(ref.path[0]) for ref in references(default) if ref.scope == "env"):
+            values |= secret_scalars(value)
     return Secrets(values=frozenset(values), params=names)
 
 

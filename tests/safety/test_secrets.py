@@ -650,3 +650,20 @@ def test_a_changed_secret_changes_the_key_without_showing_either_value(
     assert changed["connect"]["action"] == "run"
     assert changed["connect"]["reason"] == "input db changed"
     p.check(masked_in=["history rows"], secrets=(SECRET, new_secret))
+
+
+def test_a_fallback_is_no_secret(project: Callable[..., Project]) -> None:
+    """`${env.NAME:-fallback}` with NAME unset: the fallback is in the config for all to read,
+    so text that happens to contain it is shown as it is (the param is still `***`)."""
+    p = project(
+        f"""\
+        name: secretive
+        params: {{mode: "${{env.{VARIABLE}_UNSET:-training}}"}}
+        results: {{root: out}}
+        steps:
+          one: {{run: steps.one, inputs: {{x: "${{params.mode}}"}}}}
+        """,
+        **{"steps.py": "def one(x):\n    print('mode is', x)\n    return x\n"},
+    )
+    output = p.process("run", "run", p.config.name, code=0)
+    assert "one | mode is training" in output
