@@ -46,12 +46,7 @@ def _masked_warnings() -> Iterator[None]:
     show = warnings.showwarning
 
     def masked(message: Warning | str, *args: Any, **kwargs: Any) -> None:
-        text = known().mask(str(message))
-        if isinstance(message, Warning) and text != str(message):
-            message = type(message)(text)
-        elif not isinstance(message, Warning):
-            message = text
-        show(message, *args, **kwargs)
+        show(known().mask(str(message)), *args, **kwargs)  # the category is passed apart
 
     warnings.showwarning = masked
     try:

@@ -667,3 +667,16 @@ def test_a_fallback_is_no_secret(project: Callable[..., Project]) -> None:
     )
     output = p.process("run", "run", p.config.name, code=0)
     assert "one | mode is training" in output
+
+
+def test_warnings_mask_the_locations_they_name(project: Callable[..., Project]) -> None:
+    p = project(ROOT_CONFIG, **SIMPLE_STEPS)
+    p.process("run", "run", p.config.name, code=0)
+    manifests = sorted(p.folder.glob("out-*/.pipeflow/manifests/secretive/two/*.json"))
+    assert manifests
+    for manifest in manifests:
+        manifest.write_text("{not json", encoding="utf-8")  # a broken manifest: a warning
+    p.process("status", "status", p.config.name, code=0)
+    p.process("run again", "run", p.config.name, code=0)
+    assert "ignoring the broken manifest at" in p.channels.texts["status (stderr)"]
+    p.check(masked_in=["status (stderr)", "run again (stderr)"])
