@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.config.loader import Loaded
@@ -29,8 +30,20 @@ if TYPE_CHECKING:
     from pipeflow.history import Recorder
 
 Subscriber = Callable[[Event], None]
+Method = TypeVar("Method", bound=Callable[..., Any])
 
 __all__ = ["ALL", "Pipeline", "Run", "load"]
+
+
+def _masked(method: Method) -> Method:
+    """A PipeflowError leaving the method has the pipeline's secrets masked in its message."""
+
+    @functools.wraps(method)
+    def masked(self: Pipeline, *args: Any, **kwargs: Any) -> Any:
+        with self._loaded.secrets.masking():
+            return method(self, *args, **kwargs)
+
+    return cast(Method, masked)
 
 
 def new_run_id(started: datetime) -> str:
@@ -96,7 +109,7 @@ class StoredResult:
 
     step: str
     manifest: Manifest
-    locations: Mapping[str, str]  # part -> URL or path
+    locations: Mapping[str, str]  # part -> URL or path, for people (secrets masked)
     planner: Planner
 
     def load(self, part: str | None = None) -> Any:
@@ -129,7 +142,12 @@ class Pipeline:
     @property
     def secret_params(self) -> frozenset[str]:
         """Dotted names of the params whose values came from the environment: never show them."""
-        return self._loaded.secrets
+        return self._loaded.secrets.params
+
+    def mask(self, text: str) -> str:
+        """`text` with every secret value this pipeline knows (from the environment, storage
+        credentials) replaced by `***`: for what a caller shows beyond pipeflow's own output."""
+        return self._loaded.secrets.mask(text)
 
     @property
     def steps(self) -> list[str]:
@@ -210,16 +228,18 @@ class Pipeline:
         if problems:
             raise ConfigError(problems)
 
+    @_masked
     def plan(self, **options: Any) -> list[Decision]:
         """What a run would do now, and why, without running anything (same options as run)."""
         started = datetime.now().astimezone()
         context = _Context(new_run_id(started), started, self._loaded.params)
         _, hashes, decisions = self._prepare(context, **options)
         hashes.save()
-        return decisions
+        return [self._loaded.secrets.decision(decision) for decision in decisions]
 
     status = plan
 
+    @_masked
     def accept(self, step: str, *, results: str | None = None) -> Manifest:
         """Count a step's last stored result as current after a change declared harmless."""
         self.step(step)
@@ -247,6 +267,7 @@ class Pipeline:
         hashes.save()
         return stamped
 
+    @_masked
     def result(self, step: str, *, results: str | None = None) -> StoredResult:
         """The up-to-date stored result of a step; PipeflowError when there is none."""
         self.step(step)
@@ -263,11 +284,15 @@ class Pipeline:
             )
         cache = planner.caches[step]
         assert cache is not None
-        locations = {name: cache.store.location(part.path) for name, part in manifest.parts.items()}
+        locations = {
+            name: self._loaded.secrets.mask(cache.store.location(part.path))
+            for name, part in manifest.parts.items()
+        }
         return StoredResult(step=step, manifest=manifest, locations=locations, planner=planner)
 
     # -- running ----------------------------------------------------------------------------
 
+    @_masked
     def run(
         self,
         params: Mapping[str, Any] | None = None,

@@ -99,4 +99,4 @@ def result(
             click.echo(f"{label}{location}")
     if show:
         value = stored.load(part)
-        click.echo(preview(value))
+        click.echo(pipeline.mask(preview(value)))

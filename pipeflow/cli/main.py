@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,17 +20,40 @@ VERBOSITY_HELP = "more detail (-v) or only failures and the summary (-q)"
 
 
 class PipeflowGroup(click.Group):
-    """Maps pipeflow's exceptions to their exit codes, in one place."""
+    """Maps pipeflow's exceptions to their exit codes, in one place; what it prints of
+    errors and warnings has every secret this process knows masked."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from pipeflow.model.secrets import known
+
         try:
-            return super().invoke(ctx)
+            with _masked_warnings():
+                return super().invoke(ctx)
         except PipeflowError as error:
-            click.echo(error.format(), err=True)
+            click.echo(known().mask(error.format()), err=True)
             ctx.exit(error.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(Interrupted.exit_code)
+
+
+@contextlib.contextmanager
+def _masked_warnings() -> Iterator[None]:
+    """Warnings (a result ignored, the history unavailable) may name a location built from
+    a secret: they are shown with it masked."""
+    from pipeflow.model.secrets import known
+
+    show = warnings.showwarning
+
+    def masked(message: Warning | str, *args: Any, **kwargs: Any) -> None:
+        show(known().mask(str(message)), *args, **kwargs)  # the category is passed apart
+
+    warnings.showwarning = masked
+    try:
+        yield
+    finally:
+        if warnings.showwarning is masked:
+            warnings.showwarning = show
 
 
 @click.group(cls=PipeflowGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -26,6 +26,7 @@ from pipeflow.model.pipeline import (
     Step,
 )
 from pipeflow.model.refs import Ref, Template, lookup_path
+from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.plan.graph import StepGraph
 from pipeflow.schedule.triggers import CRON_HINT, cron_problem, timezone_problem
 from pipeflow.storage import (
@@ -52,8 +53,10 @@ class Checker:
         check_code: bool = True,
         skip_steps: frozenset[str] = frozenset(),
         graph: StepGraph | None = None,
+        secrets: Secrets = NO_SECRETS,
     ) -> None:
         self.pipeline = pipeline
+        self.secrets = secrets  # masked in values that messages show
         self.document = document
         self.params = params
         self.check_code = check_code
@@ -153,7 +156,7 @@ class Checker:
                 parent = ".".join(level)
                 self.fail(
                     path,
-                    f"`{ref.text}`: param `{parent}` is {describe(siblings)}, "
+                    f"`{ref.text}`: param `{parent}` is {describe(siblings, self.secrets)}, "
                     f"so it has no `{name.split('.')[-1]}`",
                     f"use `${{params.{parent}}}`, or make `{parent}` a mapping",
                 )
@@ -247,7 +250,8 @@ class Checker:
         if not isinstance(value, list):
             self.fail(
                 path,
-                f"`foreach` must be a list (or a reference to one), got {describe(value)}",
+                "`foreach` must be a list (or a reference to one), "
+                f"got {describe(value, self.secrets)}",
                 "e.g. `foreach: [mae, mse]` or `foreach: ${params.metrics}`",
             )
         target = step.result.target

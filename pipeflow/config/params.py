@@ -20,6 +20,7 @@ from pipeflow.config.reader import Document, read_document
 from pipeflow.config.suggest import did_you_mean
 from pipeflow.errors import Problem, UsageError
 from pipeflow.model.refs import Ref, Template, references, resolve
+from pipeflow.model.secrets import MASK, NO_SECRETS, Secrets
 
 
 @dataclass(frozen=True)
@@ -136,8 +137,11 @@ def merge_params(
     sources: Sequence[ParamSource],
     *,
     allow_extra: bool = False,
+    secrets: Secrets = NO_SECRETS,
 ) -> tuple[dict[str, Any], list[Problem]]:
-    """Deep-merge each source over the defaults; every unknown key and type change is a problem."""
+    """Deep-merge each source over the defaults; every unknown key and type change is a problem.
+
+    Messages show no value of a param from the environment, nor any secret value."""
     merged: dict[str, Any] = _copy(defaults)
     problems: list[Problem] = []
     for source in sources:
@@ -151,7 +155,7 @@ def merge_params(
                 )
             )
             continue
-        _merge_into(merged, defaults, source.values, source, (), allow_extra, problems)
+        _merge_into(merged, defaults, source.values, source, (), allow_extra, problems, secrets)
     return merged, problems
 
 
@@ -163,6 +167,7 @@ def _merge_into(
     path: tuple[str, ...],
     allow_extra: bool,
     problems: list[Problem],
+    secrets: Secrets = NO_SECRETS,
 ) -> None:
     for name, value in overrides.items():
         here = (*path, str(name))
@@ -183,15 +188,16 @@ def _merge_into(
             if not isinstance(child, dict):
                 child = {}
                 target[name] = child
-            _merge_into(child, default, value, source, here, allow_extra, problems)
+            _merge_into(child, default, value, source, here, allow_extra, problems, secrets)
             continue
         checked = check_type(default, value)
         if checked is _MISMATCH:
+            hidden = secrets.hides(here)
             problems.append(
                 source.problem(
                     here,
-                    f"param `{dotted}` is {describe(default)} in the defaults; "
-                    f"got {describe(value)}",
+                    f"param `{dotted}` is {describe(default, secrets, hidden=hidden)} in the "
+                    f"defaults; got {describe(value, secrets, hidden=hidden)}",
                     f"give `{dotted}` a value of the same type as its default",
                 )
             )
@@ -233,10 +239,12 @@ _NAMES = {
 }
 
 
-def describe(value: Any) -> str:
-    """`an int (42)`, `a string ('abc')`: how messages show a value and its type."""
+def describe(value: Any, secrets: Secrets = NO_SECRETS, *, hidden: bool = False) -> str:
+    """`an int (42)`, `a string ('abc')`: how messages show a value and its type. A hidden
+    value is `***`, and secrets inside a value are masked before it is shortened (a
+    shortened secret would no longer be recognised)."""
     kind = _NAMES.get(type(value), f"a {type(value).__name__}")
-    shown = repr(value)
+    shown = MASK if hidden else secrets.mask(repr(value))
     if len(shown) > 40:
         shown = shown[:37] + "..."
     return f"{kind} ({shown})"

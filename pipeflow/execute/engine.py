@@ -24,7 +24,7 @@ from datetime import datetime
 
 from pipeflow.execute import fanout
 from pipeflow.execute.capture import OutputCapture
-from pipeflow.execute.context import ReferenceFailure, RunContext, RunSettings, redact
+from pipeflow.execute.context import ReferenceFailure, RunContext, RunSettings
 from pipeflow.execute.executors import Executor
 from pipeflow.execute.task import Remote, Task, TaskResult
 from pipeflow.model.events import (
@@ -109,6 +109,8 @@ class Engine:
         self._stored: set[str] = set()  # steps whose value this run has in the store
 
     def emit(self, event: Event) -> None:
+        """Every event passes here: what subscribers see has its secrets masked."""
+        event = self.settings.secrets.event(event)
         with self._lock:  # events come from worker threads too
             self._emit(event)
 
@@ -121,7 +123,7 @@ class Engine:
                 run_id=self.settings.run_id,
                 pipeline=self.pipeline.name,
                 started=self.settings.started,
-                params=redact(self.settings.params, self.settings.secrets),
+                params=self.settings.secrets.redact(self.settings.params),
                 plan=tuple(self.decisions.values()),
             )
         )
@@ -328,7 +330,10 @@ class Engine:
             return
         # The stored result cannot be read back (damaged, or gone since the plan): rebuild it.
         warnings.warn(
-            f"the stored result of `{name}` could not be read ({result.error}); running it again",
+            self.settings.secrets.mask(
+                f"the stored result of `{name}` could not be read ({result.error}); "
+                "running it again"
+            ),
             ResultWarning,
             stacklevel=2,
         )
@@ -381,7 +386,9 @@ class Engine:
             except ReferenceFailure as error:
                 del values[name]
                 warnings.warn(
-                    f"{error}; it is not available after the run", ResultWarning, stacklevel=2
+                    self.settings.secrets.mask(f"{error}; it is not available after the run"),
+                    ResultWarning,
+                    stacklevel=2,
                 )
 
     def _finish_cached(self, name: str) -> None:
@@ -399,6 +406,7 @@ class Engine:
         return "not reached"
 
     def _finish(self, outcome: StepOutcome) -> None:
+        outcome = self.settings.secrets.outcome(outcome)  # kept in the run's result, too
         self.outcomes[outcome.step] = outcome
         self.emit(StepFinished(self.settings.run_id, outcome))
         for name in self.graph.downstream[outcome.step]:

@@ -4,9 +4,9 @@
 writer works from that same document (plus the steps' captured output), so both reports
 always agree. A run that never starts (an invalid config, `--frozen` finding stale steps)
 gets a document too, with no steps and the reason, so a CI job always has a report to
-upload. Params in the document are the ones the run announced, which the engine has already
-redacted (values that came from `${env.*}` are masked); storage options are never part of
-a run's events, so credentials cannot reach a report.
+upload. Everything here comes from the run's events, which the engine has already masked
+(secret values and params from `${env.*}` are `***`), or from errors the API and the loader
+masked.
 
 The document's fields are described by `run-report.schema.json` beside this module.
 """

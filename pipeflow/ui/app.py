@@ -32,6 +32,7 @@ from starlette.templating import Jinja2Templates
 from pipeflow.errors import ConfigError, PipeflowError
 from pipeflow.history import RUN_STATES, RunRecord, UnknownRun
 from pipeflow.model.durations import format_duration
+from pipeflow.model.secrets import known
 from pipeflow.ui.catalog import Catalog, KnownPipeline, load_pipeline, problems_text
 from pipeflow.ui.forms import Field, attach, fields_for, overrides
 from pipeflow.ui.graph import draw_run
@@ -78,7 +79,7 @@ def create_app(settings: Settings) -> Starlette:
         titles = {400: "Bad request", 401: "Token needed", 403: "Refused", 404: "Not found"}
         heading = titles.get(status, "Something went wrong")
         return page(request, "error.html", status, title=heading, heading=heading,
-                    message=message, **extra)  # fmt: skip
+                    message=known().mask(message), **extra)  # fmt: skip
 
     async def refuse(request: Request, status: int, message: str) -> Response:
         return problem_page(request, status, message)
@@ -173,7 +174,8 @@ def create_app(settings: Settings) -> Starlette:
             loaded = load_pipeline(entry.config)
         except PipeflowError as error:
             return _form(request, entry, [], [_config_problem(entry, error)], status=409)
-        return _form(request, entry, fields_for(loaded.params, loaded.secret_params), [], 200)
+        fields = fields_for(loaded.params, loaded.secret_params, loaded.mask)
+        return _form(request, entry, fields, [], 200)
 
     async def start(request: Request) -> Response:
         form = await request.form()
@@ -194,7 +196,7 @@ def create_app(settings: Settings) -> Starlette:
             loaded = load_pipeline(entry.config)
         except PipeflowError as error:
             return _form(request, entry, [], [_config_problem(entry, error)], status=409)
-        fields = fields_for(loaded.params, loaded.secret_params)
+        fields = fields_for(loaded.params, loaded.secret_params, loaded.mask)
         options = overrides(fields, submitted)
         try:
             load_pipeline(entry.config, param_options=options, check_code=True)
@@ -226,7 +228,7 @@ def create_app(settings: Settings) -> Starlette:
             title=f"Run {entry.name} · pipeflow",
             entry=entry,
             fields=fields,
-            problems=problems,
+            problems=[known().mask(problem) for problem in problems],
             can_run=status != 409,
         )
 
