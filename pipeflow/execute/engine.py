@@ -246,9 +246,13 @@ class Engine:
 
     def _submit(self, name: str, task: Task) -> None:
         future = self.executor.submit(task, self._on_retry)
-        if future.done():  # the sequential executor has already run it
+        if getattr(self.executor, "inline", False):
+            # The sequential executor has run it: handle the result before starting another,
+            # so nothing new starts after a failure.
             self._collect(name, task, future.result())
         else:
+            # Even if it has ended already: every step that is ready starts before any
+            # result is handled (a fast failure must not keep a ready step from starting).
             self._running[future] = (name, task)
 
     def _value_needed(self, name: str) -> bool:

@@ -616,3 +616,27 @@ def test_a_timed_out_attempt_is_stopped_before_the_retry_starts(
         time.sleep(1)
         assert len(attempts_in(folder)) <= attempts
         assert not (folder / "overlap").exists()
+
+
+def test_steps_ready_at_the_start_all_start_though_one_fails_at_once(
+    make_project: ProjectFactory, tmp_path: Path, address: str
+) -> None:
+    from tests.execute.test_failure_policy import STEPS as FAILING
+
+    config = make_project(
+        f"""
+        name: ready
+        executor: {{type: dask, address: "{address}"}}
+        results: {{persist: false}}
+        steps:
+          boom: {{run: fsteps.fail}}
+          other: {{run: fsteps.mark, inputs: {{path: "{tmp_path / "other"}"}}}}
+          after: {{run: fsteps.mark, inputs: {{path: "{tmp_path / "after"}"}}, after: [boom]}}
+        """,
+        fsteps=FAILING,
+    )
+    run = pipeflow.load(config).run(history=False)
+    assert run.state("boom") is StepState.FAILED
+    assert run.state("other") is StepState.DONE, run.outcomes["other"]
+    assert run.state("after") is StepState.NOT_RUN
+    assert (tmp_path / "other").exists()

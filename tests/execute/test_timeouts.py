@@ -7,6 +7,7 @@ executor runs the same checks in tests/execute/test_dask.py.
 
 from __future__ import annotations
 
+import itertools
 import time
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def attempts_in(folder: Path) -> list[tuple[int, int]]:
     starts = sorted(int(p.name.split("-")[1]) for p in folder.glob("start-*"))
     ends = sorted(int(p.name.split("-")[1]) for p in folder.glob("end-*"))
     spans = list(zip(starts, ends, strict=False))
-    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(spans):
         assert start >= end, "an attempt started before the previous one ended"
     return spans
 
