@@ -18,6 +18,7 @@ from pipeflow.cli.main import (
     param_options,
 )
 from pipeflow.errors import StepFailed
+from pipeflow.model import jsontext
 from pipeflow.model.run import ALL
 
 if TYPE_CHECKING:
@@ -209,7 +210,6 @@ def validate(
     output_format: str,
 ) -> None:
     """Check CONFIG (and params) and report every problem at once; runs nothing."""
-    import json
 
     from pipeflow.config.loader import load
     from pipeflow.errors import ConfigError
@@ -225,13 +225,13 @@ def validate(
         annotate(error, sys.stdout)
         if output_format == "json":
             problems = [problem.as_dict() for problem in error.problems]
-            click.echo(json.dumps({"valid": False, "problems": problems}, indent=2))
+            click.echo(jsontext.dumps({"valid": False, "problems": problems}, indent=2))
             sys.exit(error.exit_code)
         raise
     steps = len(loaded.pipeline.steps)
     if output_format == "json":
         summary = {"valid": True, "pipeline": loaded.pipeline.name, "steps": steps, "problems": []}
-        click.echo(json.dumps(summary, indent=2))
+        click.echo(jsontext.dumps(summary, indent=2))
     else:
         noun = "step" if steps == 1 else "steps"
         click.echo(f"{config}: pipeline `{loaded.pipeline.name}` is valid ({steps} {noun})")

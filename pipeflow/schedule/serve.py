@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import IO
 
 from pipeflow.errors import PipeflowError
+from pipeflow.model import jsontext
 from pipeflow.model.pipeline import Schedule
 from pipeflow.schedule.triggers import Trigger, describe, next_at_or_after, trigger_for
 
@@ -223,7 +224,7 @@ class _State:
         state[str(index)] = when.isoformat()
         temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
         try:
-            temporary.write_text(json.dumps(state), encoding="utf-8")
+            temporary.write_text(jsontext.dumps(state), encoding="utf-8")
             os.replace(temporary, self.path)
         except OSError:
             pass  # only `catch_up` needs it; serving goes on

@@ -31,6 +31,7 @@ from starlette.templating import Jinja2Templates
 
 from pipeflow.errors import ConfigError, PipeflowError
 from pipeflow.history import RUN_STATES, RunRecord, UnknownRun
+from pipeflow.model import jsontext
 from pipeflow.model.durations import format_duration
 from pipeflow.ui.catalog import Catalog, KnownPipeline, load_pipeline, problems_text
 from pipeflow.ui.forms import Field, attach, fields_for, overrides
@@ -129,7 +130,7 @@ def create_app(settings: Settings) -> Starlette:
 
     def run_state(request: Request) -> Response:
         record = catalog.run(request.path_params["run_id"])
-        return JSONResponse(_run_json(record))
+        return JSONResponse(jsontext.finite(_run_json(record)))
 
     def run_logs(request: Request) -> Response:
         step = request.query_params.get("step") or None
