@@ -129,10 +129,13 @@ def run(
     junit_report: str | None,
 ) -> None:
     """Validate CONFIG, then run its steps (taking what is up to date from the cache)."""
+    from pipeflow.cli.outputs import check_output_file
     from pipeflow.errors import ConfigError, PipeflowError, UsageError
     from pipeflow.report.console import NORMAL, QUIET, VERBOSE
     from pipeflow.report.drawing import plan_table
 
+    check_output_file(json_report, "--json")
+    check_output_file(junit_report, "--junit")
     reports = Reports(str(config), json_report, junit_report)
     if dry_run and reports.wanted:
         raise UsageError(
