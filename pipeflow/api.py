@@ -459,8 +459,8 @@ class _Context:
 def load(
     config: str | Path,
     *,
-    param_files: Sequence[str | Path] = (),
-    param_options: Sequence[str] = (),
+    param_files: Sequence[str | PathLike[str]] | str | PathLike[str] = (),
+    param_options: Sequence[str] | str = (),
     params: Mapping[str, Any] | None = None,
     allow_extra_params: bool = False,
     check_code: bool = True,
@@ -476,7 +476,7 @@ def load(
     }
     loaded = load_config(
         config,
-        param_files=param_files,
+        param_files=[Path(file) for file in param_files],
         param_options=param_options,
         params=params,
         allow_extra_params=allow_extra_params,
