@@ -331,10 +331,9 @@ class Engine:
             self._finish_cached(name)
             return
         # The stored result cannot be read back (damaged, or gone since the plan): rebuild it.
-        warnings.warn(
+        self._warn(
+            name,
             f"the stored result of `{name}` could not be read ({result.error}); running it again",
-            ResultWarning,
-            stacklevel=2,
         )
         self.planner.manifests.pop(name, None)
         self.planner.versions.pop(name, None)
@@ -384,9 +383,7 @@ class Engine:
                 values[name] = self.context.concrete(value)
             except ReferenceFailure as error:
                 del values[name]
-                warnings.warn(
-                    f"{error}; it is not available after the run", ResultWarning, stacklevel=2
-                )
+                self._warn(name, f"{error}; it is not available after the run")
 
     def _finish_cached(self, name: str) -> None:
         manifest = self.planner.manifests[name]
@@ -409,6 +406,12 @@ class Engine:
             self._waiting_on[name] -= 1
             if not self._waiting_on[name]:
                 heapq.heappush(self._ready, (self._position[name], name))
+
+    def _warn(self, step: str, message: str) -> None:
+        """A Python warning (the CLI prints it as one line) that the run's events, and so its
+        history, also keep, as a log line of the step."""
+        self._on_output(step, "log", f"WARNING: {message}")
+        warnings.warn(message, ResultWarning, stacklevel=3)
 
     def _on_output(self, step: str, stream: str, text: str) -> None:
         self.emit(StepOutput(self.settings.run_id, step, stream, text))
