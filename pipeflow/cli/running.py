@@ -105,6 +105,12 @@ def selection_options(function: Any) -> Any:
     "goes to stderr)",
 )
 @click.option("--junit", "junit_report", metavar="FILE", help="write a JUnit XML report to FILE")
+@click.option(
+    "--trigger",
+    type=click.Choice(["manual", "schedule", "ci"]),
+    hidden=True,  # `serve` runs each scheduled run as `pipeflow run --trigger schedule`
+    help="what started the run, as the history records it",
+)
 def run(
     config: Path,
     param_files: tuple[Path, ...],
@@ -127,6 +133,7 @@ def run(
     log_format: str,
     json_report: str | None,
     junit_report: str | None,
+    trigger: str | None,
 ) -> None:
     """Validate CONFIG, then run its steps (taking what is up to date from the cache)."""
     from pipeflow.cli.outputs import check_output_file
@@ -179,7 +186,8 @@ def run(
             keep_going=keep_going,
             frozen=frozen,
             subscribers=subscribers,
-            trigger="ci" if os.environ.get("CI", "").lower() in ("1", "true", "yes") else "manual",
+            trigger=trigger
+            or ("ci" if os.environ.get("CI", "").lower() in ("1", "true", "yes") else "manual"),
             **selection,
         )
     except PipeflowError as error:

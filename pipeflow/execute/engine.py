@@ -107,6 +107,7 @@ class Engine:
         self._fans: dict[str, fanout.FanOut] = {}  # `foreach` steps whose items are running
         self._item_manifests: dict[str, list[Manifest | None]] = {}  # see `_settle`
         self._stored: set[str] = set()  # steps whose value this run has in the store
+        self._inline: str | None = None  # the step the sequential executor is running
 
     def emit(self, event: Event) -> None:
         with self._lock:  # events come from worker threads too
@@ -146,10 +147,14 @@ class Engine:
             interrupted = True
             self._settle(fetch=False)
             self.executor.shutdown(cancel=True)
-            for name, _ in self._running.values():
-                self._finish(
-                    StepOutcome(name, StepState.FAILED, "interrupted", error="interrupted")
-                )
+            stopped = [name for name, _ in self._running.values()]
+            if self._inline is not None and self._inline not in self.outcomes:
+                stopped.append(self._inline)
+            for name in dict.fromkeys(stopped):
+                if name not in self.outcomes:
+                    self._finish(
+                        StepOutcome(name, StepState.FAILED, "interrupted", error="interrupted")
+                    )
         else:
             self._settle(fetch=True)
             self.executor.shutdown()
@@ -245,8 +250,12 @@ class Engine:
             fan.feeding = False
 
     def _submit(self, name: str, task: Task) -> None:
+        inline = getattr(self.executor, "inline", False)
+        if inline:
+            self._inline = name  # runs now, on this thread: Ctrl-C lands in it
         future = self.executor.submit(task, self._on_retry)
-        if getattr(self.executor, "inline", False):
+        self._inline = None
+        if inline:
             # The sequential executor has run it: handle the result before starting another,
             # so nothing new starts after a failure.
             self._collect(name, task, future.result())

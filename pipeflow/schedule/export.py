@@ -82,6 +82,11 @@ def run_command(project: Project, params: Mapping[str, Any]) -> str:
     return " ".join(shlex.quote(word) for word in words)
 
 
+def param_options(params: Mapping[str, Any]) -> list[str]:
+    """The `KEY=VALUE` texts of `--param` that give these params (nested ones dotted)."""
+    return [f"{key}={_param_text(value)}" for key, value in _flat(params)]
+
+
 def _flat(params: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
     """Nested params as dotted keys (`--param model.depth=4`), as a schedule merges them."""
     for key, value in params.items():
