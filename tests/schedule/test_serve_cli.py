@@ -201,10 +201,16 @@ def test_a_second_signal_stops_a_hung_run_and_fails_its_step(
 
 def test_no_run_starts_once_serve_said_none_would(tmp_path: Path) -> None:
     config = project(tmp_path, 0.05, interval="1s")
-    for pause in (1.0, 1.5, 2.25):
+    for pause in (0.0, 0.5, 1.25):
         process = start(config)
+        assert process.stdout is not None
+        seen = ""
+        while "serving" not in seen:  # its signal handlers are in place from here on
+            line = process.stdout.readline()
+            assert line, seen
+            seen += line
         time.sleep(pause)
-        output = stop(process)
+        output = seen + stop(process)
         assert process.returncode == 0, output
         said = output.index("no new runs will start")
         assert "firing" not in output[said:], output
