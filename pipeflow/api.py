@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -17,6 +18,7 @@ from pipeflow.errors import ConfigError, Interrupted, PipeflowError, Problem, St
 from pipeflow.execute.context import ReferenceFailure, RunSettings, env_lookup
 from pipeflow.execute.engine import Engine, RunResult
 from pipeflow.execute.executors import Executor, ExecutorUnavailable, create_executor
+from pipeflow.model import options as run_options
 from pipeflow.model.events import Event
 from pipeflow.model.pipeline import SINGLE_PART, Step
 from pipeflow.model.refs import Ref, lookup_path, resolve
@@ -163,7 +165,7 @@ class Pipeline:
         self,
         params: Mapping[str, Any] | None = None,
         *,
-        param_files: Sequence[str | Path] = (),
+        param_files: Sequence[str | PathLike[str]] = (),
         param_options: Sequence[str] = (),
     ) -> Pipeline:
         """The same pipeline with more overrides on top of the ones it was loaded with."""
@@ -181,16 +183,20 @@ class Pipeline:
         self,
         context: _Context,
         *,
-        force: Iterable[str] = (),
+        force: Iterable[str] | str | bool | None = (),
         no_cache: bool = False,
-        only: Iterable[str] = (),
+        only: Iterable[str] | str | None = (),
         start: str | None = None,
         until: str | None = None,
-        results: str | None = None,
+        results: str | PathLike[str] | None = None,
     ) -> tuple[Planner, FileFingerprints, list[Decision]]:
-        selection = Selection(only=tuple(only), start=start, until=until)
-        names = [*selection.only, *(n for n in (start, until) if n is not None)]
-        names += [n for n in force if n != ALL]
+        chosen = run_options.selection(
+            force=force, no_cache=no_cache, only=only, start=start, until=until, results=results
+        )
+        forced: tuple[str, ...] = chosen["force"]
+        selection = Selection(only=chosen["only"], start=chosen["start"], until=chosen["until"])
+        names = [*selection.only, *(n for n in (selection.start, selection.until) if n)]
+        names += [n for n in forced if n != ALL]
         self._check_names(names)
         planner, hashes = prepare(
             self.definition,
@@ -198,8 +204,8 @@ class Pipeline:
             lookup=context.lookup,
             secrets=self._loaded.secrets,
             selection=selection,
-            policy=CachePolicy(use=not no_cache, force=tuple(force)),
-            results=results,
+            policy=CachePolicy(use=not chosen["no_cache"], force=forced),
+            results=chosen["results"],
         )
         decisions = planner.plan()
         if planner.missing:
@@ -297,16 +303,16 @@ class Pipeline:
         self,
         params: Mapping[str, Any] | None = None,
         *,
-        param_files: Sequence[str | Path] = (),
-        param_options: Sequence[str] = (),
+        param_files: Sequence[str | PathLike[str]] | str | PathLike[str] = (),
+        param_options: Sequence[str] | str = (),
         executor: str | None = None,
         workers: int | None = None,
         address: str | None = None,
-        results: str | None = None,
+        results: str | PathLike[str] | None = None,
         keep_going: bool = False,
-        force: Iterable[str] = (),
+        force: Iterable[str] | str | bool | None = (),
         no_cache: bool = False,
-        only: Iterable[str] = (),
+        only: Iterable[str] | str | None = (),
         start: str | None = None,
         until: str | None = None,
         frozen: bool = False,
@@ -316,11 +322,25 @@ class Pipeline:
     ) -> Run:
         """Run the pipeline; step failures show in `run.ok`, Ctrl-C raises Interrupted.
 
-        `force` names steps to run whatever the cache holds (and all after them); pass
-        `force=[pipeflow.api.ALL]` for every step. The run is recorded in the history beside
-        the config (or under $PIPEFLOW_HOME) unless `history=False`; `trigger` says what
-        started it: manual, schedule or ci.
+        The options are the CLI's, as natural keywords (`pipeflow.model.options` checks
+        them): `force=True` runs every step whatever the cache holds, `force="train"` (or a
+        list of names) those steps and all after them; `only`, likewise a name or a list;
+        `start`/`until` (the CLI's --from/--until) one name each; `param_files` and
+        `param_options` one item or a list. The run is recorded in the history beside the
+        config (or under $PIPEFLOW_HOME) unless `history=False`; `trigger` says what started
+        it: manual, schedule or ci.
         """
+        param_files = run_options.paths(param_files, "param_files")
+        param_options = run_options.assignments(param_options, "param_options")
+        executor = run_options.text(executor, "executor")
+        workers = run_options.count(workers, "workers")
+        address = run_options.text(address, "address")
+        keep_going = run_options.flag(keep_going, "keep_going")
+        frozen = run_options.flag(frozen, "frozen")
+        history = run_options.flag(history, "history")
+        run_options.selection(
+            force=force, no_cache=no_cache, only=only, start=start, until=until, results=results
+        )  # checked before the params are read; `_prepare` normalises them
         target = self.with_params(params, param_files=param_files, param_options=param_options)
         if target is not self:
             return target.run(
@@ -464,13 +484,15 @@ class _Context:
 def load(
     config: str | Path,
     *,
-    param_files: Sequence[str | Path] = (),
-    param_options: Sequence[str] = (),
+    param_files: Sequence[str | PathLike[str]] | str | PathLike[str] = (),
+    param_options: Sequence[str] | str = (),
     params: Mapping[str, Any] | None = None,
     allow_extra_params: bool = False,
     check_code: bool = True,
 ) -> Pipeline:
     """Read and validate a config; raises ConfigError listing every problem."""
+    param_files = run_options.paths(param_files, "param_files")
+    param_options = run_options.assignments(param_options, "param_options")
     options = {
         "param_files": list(param_files),
         "param_options": list(param_options),
@@ -479,7 +501,7 @@ def load(
     }
     loaded = load_config(
         config,
-        param_files=param_files,
+        param_files=[Path(file) for file in param_files],
         param_options=param_options,
         params=params,
         allow_extra_params=allow_extra_params,

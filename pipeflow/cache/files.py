@@ -16,6 +16,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from pipeflow.model import jsontext
+
 _CHUNK = 1024 * 1024
 
 
@@ -99,7 +101,7 @@ class FileFingerprints:
         try:
             self._cache_file.parent.mkdir(parents=True, exist_ok=True)
             temporary = self._cache_file.with_name(f".{self._cache_file.name}.{os.getpid()}")
-            temporary.write_text(json.dumps(self._hashes), encoding="utf-8")
+            temporary.write_text(jsontext.dumps(self._hashes), encoding="utf-8")
             os.replace(temporary, self._cache_file)
             self._dirty = False
         except OSError:

@@ -6,12 +6,12 @@ import contextlib
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
 from pipeflow._version import __version__
-from pipeflow.errors import Interrupted, PipeflowError
+from pipeflow.errors import Interrupted, PipeflowError, PipeflowWarning
 
 if TYPE_CHECKING:
     from pipeflow.api import Pipeline
@@ -27,7 +27,7 @@ class PipeflowGroup(click.Group):
         from pipeflow.model.secrets import known
 
         try:
-            with _masked_warnings():
+            with _clean_warnings():
                 return super().invoke(ctx)
         except PipeflowError as error:
             click.echo(known().mask(error.format()), err=True)
@@ -38,22 +38,32 @@ class PipeflowGroup(click.Group):
 
 
 @contextlib.contextmanager
-def _masked_warnings() -> Iterator[None]:
-    """Warnings (a result ignored, the history unavailable) may name a location built from
-    a secret: they are shown with it masked."""
-    from pipeflow.model.secrets import known
+def _clean_warnings() -> Iterator[None]:
+    """pipeflow's own warnings as one `warning: ...` line on stderr, each time they occur
+    (from any thread), instead of Python's file:line, category and source line. Warnings may
+    name a location built from a secret: every warning is shown with secrets masked."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", PipeflowWarning)
+        shown = warnings.showwarning
 
-    show = warnings.showwarning
+        def show(
+            message: Warning | str,
+            category: type[Warning],
+            filename: str,
+            lineno: int,
+            file: TextIO | None = None,
+            line: str | None = None,
+        ) -> None:
+            from pipeflow.model.secrets import known
 
-    def masked(message: Warning | str, *args: Any, **kwargs: Any) -> None:
-        show(known().mask(str(message)), *args, **kwargs)  # the category is passed apart
+            text = known().mask(str(message))
+            if issubclass(category, PipeflowWarning):
+                click.echo(f"warning: {text}", err=True)
+            else:
+                shown(text, category, filename, lineno, file, line)
 
-    warnings.showwarning = masked
-    try:
+        warnings.showwarning = show
         yield
-    finally:
-        if warnings.showwarning is masked:
-            warnings.showwarning = show
 
 
 @click.group(cls=PipeflowGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -18,6 +18,7 @@ from pipeflow.config.checks import Checker
 from pipeflow.config.params import (
     ParamSource,
     merge_params,
+    non_finite_problems,
     parse_assignment,
     read_param_file,
     resolve_defaults,
@@ -109,6 +110,10 @@ def _load(
     sources += step_params
     defaults, secret_params, env_found = resolve_defaults(pipeline.params, document)
     problems += env_found
+    problems += non_finite_problems(
+        defaults,
+        lambda path, message, hint: document.problem(["params", *path], message, hint=hint),
+    )
     merged, merge_found = merge_params(
         defaults,
         sources,

@@ -23,6 +23,7 @@ from jsonschema.exceptions import ValidationError
 from pipeflow.config.reader import Document
 from pipeflow.config.suggest import describe_value, did_you_mean, format_path
 from pipeflow.errors import Problem
+from pipeflow.model import jsontext
 
 DocumentPath = tuple[str | int, ...]
 
@@ -80,7 +81,7 @@ def load_schema() -> dict[str, Any]:
 
 def schema_text() -> str:
     """The schema as pretty JSON, for `pipeflow schema` and editors."""
-    return json.dumps(load_schema(), indent=2, ensure_ascii=False) + "\n"
+    return jsontext.dumps(load_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
 @lru_cache(maxsize=1)
@@ -234,7 +235,7 @@ def _explain(error: ValidationError, document: Document) -> list[Problem]:
         message = f"`{field}` must be {choices}, got {describe_value(instance)}"
         return [document.problem(path, message, hint=did_you_mean(str(instance), allowed))]
     if keyword == "const":
-        expected = json.dumps(rule)
+        expected = jsontext.dumps(rule)
         message = f"`{field}` must be {expected}, got {describe_value(instance)}"
         if path == ("pipeflow",):
             message = f"`pipeflow` (the format version) must be 1, got {describe_value(instance)}"
@@ -409,7 +410,7 @@ def _branch_words(branch: Any) -> str:
     if branch.get("title") == "duration":
         return _DURATION_WORDS
     if "const" in branch:
-        return f"`{json.dumps(branch['const'])}`"
+        return f"`{jsontext.dumps(branch['const'])}`"
     rule = branch.get("type", [])
     kinds: list[str] = [rule] if isinstance(rule, str) else rule
     return _either(_TYPE_WORDS.get(kind, kind) for kind in kinds) or "a value"

@@ -55,8 +55,8 @@ def spellings(value: str) -> set[str]:
     """The forms a value takes when a channel writes it out."""
     forms = {
         value,
-        json.dumps(value)[1:-1],
-        json.dumps(value, ensure_ascii=False)[1:-1],
+        json.dumps(value, allow_nan=False)[1:-1],
+        json.dumps(value, ensure_ascii=False, allow_nan=False)[1:-1],
         repr(value)[1:-1],
         html.escape(value),
         html.escape(value, quote=False),

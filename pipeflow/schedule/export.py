@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shlex
@@ -12,6 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pipeflow.model import jsontext
 from pipeflow.model.pipeline import Pipeline, Schedule
 from pipeflow.schedule.convert import cron_in_utc, interval_as_cron
 from pipeflow.schedule.interval import duration_text
@@ -82,6 +82,11 @@ def run_command(project: Project, params: Mapping[str, Any]) -> str:
     return " ".join(shlex.quote(word) for word in words)
 
 
+def param_options(params: Mapping[str, Any]) -> list[str]:
+    """The `KEY=VALUE` texts of `--param` that give these params (nested ones dotted)."""
+    return [f"{key}={_param_text(value)}" for key, value in _flat(params)]
+
+
 def _flat(params: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
     """Nested params as dotted keys (`--param model.depth=4`), as a schedule merges them."""
     for key, value in params.items():
@@ -95,7 +100,7 @@ def _param_text(value: Any) -> str:
     """A value `--param` reads back (as YAML) to the same value."""
     if isinstance(value, str) and _PLAIN.fullmatch(value) and value.lower() not in _YAML_WORDS:
         return value
-    return json.dumps(value)
+    return jsontext.dumps(value)
 
 
 def params_text(params: Mapping[str, Any]) -> str:
@@ -358,4 +363,4 @@ def _guard(job: _Job) -> list[str]:
 
 def _quote(text: str) -> str:
     """A YAML double-quoted scalar (JSON's string syntax is valid YAML)."""
-    return json.dumps(text)
+    return jsontext.dumps(text)

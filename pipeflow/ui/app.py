@@ -31,12 +31,14 @@ from starlette.templating import Jinja2Templates
 
 from pipeflow.errors import ConfigError, PipeflowError
 from pipeflow.history import RUN_STATES, RunRecord, UnknownRun
+from pipeflow.model import jsontext
 from pipeflow.model.durations import format_duration
 from pipeflow.model.secrets import known
 from pipeflow.ui.catalog import Catalog, KnownPipeline, load_pipeline, problems_text
 from pipeflow.ui.forms import Field, attach, fields_for, overrides
 from pipeflow.ui.graph import draw_run
 from pipeflow.ui.guard import Guard, new_secret
+from pipeflow.ui.headers import HEADERS, SecurityHeaders
 from pipeflow.ui.launch import start_run
 
 HERE = Path(__file__).parent
@@ -130,7 +132,7 @@ def create_app(settings: Settings) -> Starlette:
 
     def run_state(request: Request) -> Response:
         record = catalog.run(request.path_params["run_id"])
-        return JSONResponse(_run_json(record))
+        return JSONResponse(jsontext.finite(_run_json(record)))
 
     def run_logs(request: Request) -> Response:
         step = request.query_params.get("step") or None
@@ -263,9 +265,12 @@ def create_app(settings: Settings) -> Starlette:
 
     async def server_error(request: Request, exc: Exception) -> Response:
         log.error("error on %s %s", request.method, request.url.path, exc_info=exc)
-        return problem_page(
+        response = problem_page(
             request, 500, "The UI hit an unexpected error; its details are in the server's log."
         )
+        # Starlette answers a 500 outside every middleware: the headers are set here too.
+        response.headers.update(HEADERS)
+        return response
 
     routes = [
         Route("/", home),
@@ -282,7 +287,7 @@ def create_app(settings: Settings) -> Starlette:
     ]
     return Starlette(
         routes=routes,
-        middleware=[Middleware(BaseHTTPMiddleware, dispatch=guard)],
+        middleware=[Middleware(SecurityHeaders), Middleware(BaseHTTPMiddleware, dispatch=guard)],
         exception_handlers={
             404: not_found,
             HTTPException: http_error,

@@ -10,13 +10,13 @@ Validation problems at `params.NAME` are shown beside field NAME; others above t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pipeflow.config.suggest import type_name
 from pipeflow.errors import Problem
+from pipeflow.model import jsontext
 
 
 @dataclass
@@ -82,7 +82,7 @@ def show(value: Any) -> str:
     """A value the way `--param KEY=VALUE` reads it back."""
     if isinstance(value, str):
         return value
-    return json.dumps(value, default=str)
+    return jsontext.dumps(value, default=str)
 
 
 def _field_of(path: str, by_name: Mapping[str, Field]) -> Field | None:

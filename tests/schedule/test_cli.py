@@ -264,3 +264,17 @@ def test_github_actions_single_zone_without_dst(make_project: ProjectFactory) ->
     job = workflow["jobs"]["schedule-1"]
     assert "if" not in job  # one job: every entry is its own
     assert job["steps"][0]["uses"] == "actions/checkout@v4"  # one offset: no guard
+
+
+@pytest.mark.parametrize("count", ["10001", "100000000", "99999999999999999999"])
+def test_next_is_bounded(make_project: ProjectFactory, count: str) -> None:
+    config = make_project(CONFIG, mysteps=STEPS)
+    code, output = invoke("schedule", str(config), "--next", count)
+    assert code == 2, output
+    assert "10000" in output
+
+
+def test_next_takes_up_to_its_bound(make_project: ProjectFactory) -> None:
+    config = make_project(CONFIG, mysteps=STEPS)
+    code, output = invoke("schedule", str(config), "--next", "10000", "--after", "2026-01-01")
+    assert code == 0, output
