@@ -9,7 +9,8 @@ into located problems in plain words.
 from __future__ import annotations
 
 import json
-from collections.abc import Hashable, Iterator
+import re
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from datetime import date, time
 from functools import lru_cache
 from importlib import resources
@@ -41,6 +42,12 @@ def _validator() -> Draft202012Validator:
     # pipeline makes tens of thousands of them; the local refs are inlined once instead.
     schema = load_schema()
     return Draft202012Validator(_inline(schema, schema["$defs"], frozenset()))
+
+
+def inlined_schema() -> dict[str, Any]:
+    """The schema the validators check with: every local `$ref` replaced by its definition."""
+    schema: dict[str, Any] = _validator().schema  # type: ignore[assignment]
+    return schema
 
 
 def _inline(node: Any, definitions: dict[str, Any], inlining: frozenset[str]) -> Any:
@@ -148,3 +155,73 @@ def plain(value: Any) -> Any:
     if isinstance(value, date | time):  # datetime is a date
         return value.isoformat()
     return value
+
+
+# -- walking the schema (for the words of a problem) -------------------------------------------
+
+
+def schema_at(path: Sequence[str | int]) -> Any:
+    """The schema of the value at `path` (None when the path leaves what the schema allows)."""
+    node: Any = inlined_schema()
+    for part in path:
+        if isinstance(part, int):
+            node = next((s.get("items") for s in alternatives(node) if "items" in s), None)
+        else:
+            node = key_schema_in(object_forms(node), part)
+        if node is None:
+            return None
+    return node
+
+
+def alternatives(schema: Any) -> list[dict[str, Any]]:
+    """The schema and the branches of its `oneOf`/`anyOf`, each a schema a value may meet."""
+    if not isinstance(schema, dict):
+        return []
+    found = [schema]
+    for keyword in ("oneOf", "anyOf"):
+        for branch in schema.get(keyword, []):
+            found.extend(alternatives(branch))
+    return found
+
+
+def object_forms(schema: Any) -> list[dict[str, Any]]:
+    """The object forms a value of `schema` may take (mapping schemas only)."""
+    return [
+        option
+        for option in alternatives(schema)
+        if option.get("type") == "object" or "properties" in option
+    ]
+
+
+def is_list(schema: Any) -> bool:
+    return any(option.get("type") == "array" for option in alternatives(schema))
+
+
+def key_schema(schema: Mapping[str, Any], key: str) -> Any:
+    """The schema of `key`'s value in a mapping of `schema`; None when the key is not allowed."""
+    properties = schema.get("properties", {})
+    if key in properties:
+        return properties[key]
+    for pattern, value in schema.get("patternProperties", {}).items():
+        if re.search(pattern, key):
+            return value
+    names = schema.get("propertyNames")
+    if isinstance(names, dict) and not fits(names, key):
+        return None
+    extra = schema.get("additionalProperties", True)
+    if extra is False:
+        return None
+    return extra if isinstance(extra, dict) else {}
+
+
+def key_schema_in(schemas: list[dict[str, Any]], key: str) -> Any:
+    for schema in schemas:
+        found = key_schema(schema, key)
+        if found is not None:
+            return found
+    return None
+
+
+def fits(schema: Any, value: Any) -> bool:
+    """True when `value` meets `schema` (a part of the inlined schema)."""
+    return bool(Draft202012Validator(schema).is_valid(value))

@@ -16,8 +16,14 @@ from typing import Any
 
 from jsonschema.exceptions import ValidationError
 
+from pipeflow.config.placement import misplaced
 from pipeflow.config.reader import Document
-from pipeflow.config.schema import definitions, load_schema, plain, validation_errors
+from pipeflow.config.schema import (
+    definitions,
+    load_schema,
+    plain,
+    validation_errors,
+)
 from pipeflow.config.suggest import describe_value, did_you_mean, format_path
 from pipeflow.errors import Problem
 
@@ -67,9 +73,15 @@ _DURATION_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]+)\s*(?:,|and\b)?")
 def schema_problems(document: Document) -> list[Problem]:
     """Every schema violation in `document`, located and worded, sorted by line and column."""
     instance = plain(document.data)
+    errors = list(validation_errors(instance))
+    if not errors:
+        return []
     problems: list[Problem] = []
-    for error in validation_errors(instance):
+    for error in errors:
         problems.extend(_explain(error, document))
+    # A key written one level off is one problem, not the errors it causes.
+    moved = misplaced(document, instance, errors)
+    problems = [*moved.problems, *(p for p in problems if not moved.explains(p))]
     unique = list(dict.fromkeys(problems))  # a choice and its branch may word one mistake twice
     unique.sort(key=lambda problem: (problem.line or 0, problem.column or 0, problem.path))
     return unique
