@@ -168,12 +168,15 @@ class Pipeline:
         only: Iterable[str] = (),
         start: str | None = None,
         until: str | None = None,
+        tags: Iterable[str] = (),
         results: str | None = None,
     ) -> tuple[Planner, FileFingerprints, list[Decision]]:
-        selection = Selection(only=tuple(only), start=start, until=until)
+        wanted = (tags,) if isinstance(tags, str) else tuple(tags)
+        selection = Selection(only=tuple(only), start=start, until=until, tags=wanted)
         names = [*selection.only, *(n for n in (start, until) if n is not None)]
         names += [n for n in force if n != ALL]
         self._check_names(names)
+        self._check_tags(wanted)
         planner, hashes = prepare(
             self.definition,
             self.graph,
@@ -207,6 +210,23 @@ class Pipeline:
                         hint=did_you_mean(name, self.definition.steps),
                     )
                 )
+        if problems:
+            raise ConfigError(problems)
+
+    def _check_tags(self, tags: Iterable[str]) -> None:
+        from pipeflow.errors import did_you_mean
+
+        known = self.graph.tags()
+        listing = ", ".join(f"`{tag}`" for tag in known)
+        problems = [
+            Problem(
+                message=f"no step of pipeline `{self.name}` is tagged `{tag}`",
+                hint=did_you_mean(tag, known)
+                or (f"known tags: {listing}" if known else "no step has `tags:` yet"),
+            )
+            for tag in tags
+            if tag not in known
+        ]
         if problems:
             raise ConfigError(problems)
 
@@ -284,6 +304,7 @@ class Pipeline:
         only: Iterable[str] = (),
         start: str | None = None,
         until: str | None = None,
+        tags: Iterable[str] = (),
         frozen: bool = False,
         subscribers: Sequence[Subscriber] = (),
         trigger: str = "manual",
@@ -292,9 +313,11 @@ class Pipeline:
         """Run the pipeline; step failures show in `run.ok`, Ctrl-C raises Interrupted.
 
         `force` names steps to run whatever the cache holds (and all after them); pass
-        `force=[pipeflow.api.ALL]` for every step. The run is recorded in the history beside
-        the config (or under $PIPEFLOW_HOME) unless `history=False`; `trigger` says what
-        started it: manual, schedule or ci.
+        `force=[pipeflow.api.ALL]` for every step. `only`, `start`, `until` and `tags` (steps
+        with any of these tags) select steps as `--only`, `--from`, `--until` and `--tag` do,
+        each narrowing the others; what the selection needs comes from the cache. The run is
+        recorded in the history beside the config (or under $PIPEFLOW_HOME) unless
+        `history=False`; `trigger` says what started it: manual, schedule or ci.
         """
         target = self.with_params(params, param_files=param_files, param_options=param_options)
         if target is not self:
@@ -309,6 +332,7 @@ class Pipeline:
                 only=only,
                 start=start,
                 until=until,
+                tags=tags,
                 frozen=frozen,
                 subscribers=subscribers,
                 trigger=trigger,
@@ -343,6 +367,7 @@ class Pipeline:
                 only=only,
                 start=start,
                 until=until,
+                tags=tags,
                 results=results,
             )
             hashes.save()
