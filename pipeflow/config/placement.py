@@ -28,13 +28,14 @@ from jsonschema.exceptions import ValidationError
 
 from pipeflow.config.reader import Document
 from pipeflow.config.schema import (
-    alternatives,
     fits,
     is_list,
     key_schema,
     key_schema_in,
     object_forms,
+    property_names,
     schema_at,
+    sections_naming,
 )
 from pipeflow.config.suggest import format_path
 from pipeflow.errors import Problem, did_you_mean
@@ -168,13 +169,13 @@ class _Finder:
             inner = object_forms(key_schema_in(schemas, holder))
             named = any(key in schema.get("properties", {}) for schema in inner)
             child = key_schema_in(inner, key)
-            typo = did_you_mean(key, _names(schemas)) is not None
+            typo = did_you_mean(key, property_names(schemas)) is not None
             if child is not None and fits(child, value) and (named or (unknown and not typo)):
                 return (*parent, holder), True, True
         if not unknown:
             return None  # a key of this mapping whose value is wrong: reported as it is
         # 2. a setting that a sibling's schema names
-        siblings = _named_siblings(schemas, key)
+        siblings = sections_naming(schemas, key)
         for sibling in siblings:
             written = mapping.get(sibling, False)
             if sibling in mapping and (written is None or isinstance(written, dict | list)):
@@ -267,6 +268,12 @@ class _Finder:
                 else f"[{_table(destination)}]"
             )
             pronoun = "them" if len(move.keys) > 1 else "it"
+            if move.present and self._inline_table(destination):
+                name = destination[-1]
+                return (
+                    f"{_TOML_HINT}; `{name}` is an inline table (`{name} = {{ ... }}`): "
+                    f"write {pronoun} between its braces"
+                )
             if move.present:
                 return f"{_TOML_HINT}: move {pronoun} under the `{header}` header"
             return f"{_TOML_HINT}: add the `{header}` header above {pronoun}"
@@ -275,6 +282,12 @@ class _Finder:
             pronoun = "them" if len(move.keys) > 1 else "it"
             return f"write {pronoun} under `{name}:`, e.g. `{name}: {{{move.keys[0]}: ...}}`"
         return self._hint(move.deeper, move.parent, destination, len(move.keys))
+
+    def _inline_table(self, path: DocumentPath) -> bool:
+        """`result = { ... }` rather than a `[steps.a.result]` header (whose value is the line)."""
+        key = self.document.key_positions.get(path)
+        value = self.document.value_positions.get(path)
+        return key is not None and value is not None and value.column > key.column
 
     def _line(self, path: DocumentPath) -> str:
         position = self.document.position(path, key=True)
@@ -301,25 +314,7 @@ class _Finder:
         self.placement.problems.append(self.document.problem(path, message, hint=hint, key=True))
 
 
-# -- the schema, walked alongside the document ------------------------------------------------
-
-
-def _named_siblings(schemas: list[dict[str, Any]], key: str) -> list[str]:
-    """The keys of these mappings whose own settings name `key` (`result` for `target`)."""
-    found: list[str] = []
-    for schema in schemas:
-        for name, value in schema.get("properties", {}).items():
-            inner = value
-            if is_list(value):
-                inner = next((s.get("items") for s in alternatives(value) if "items" in s), {})
-            named = any(key in option.get("properties", {}) for option in object_forms(inner))
-            if named and name not in found:
-                found.append(name)
-    return found
-
-
-def _names(schemas: list[dict[str, Any]]) -> list[str]:
-    return [name for schema in schemas for name in schema.get("properties", {})]
+# -- errors, paths and values ------------------------------------------------------------------
 
 
 def _shape_mismatch(error: ValidationError) -> bool:

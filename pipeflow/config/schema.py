@@ -222,6 +222,24 @@ def key_schema_in(schemas: list[dict[str, Any]], key: str) -> Any:
     return None
 
 
+def sections_naming(schemas: list[dict[str, Any]], key: str) -> list[str]:
+    """The keys of these mappings whose own settings name `key` (`result` for `target`)."""
+    found: list[str] = []
+    for schema in schemas:
+        for name, value in schema.get("properties", {}).items():
+            inner = value
+            if is_list(value):
+                inner = next((s.get("items") for s in alternatives(value) if "items" in s), {})
+            named = any(key in option.get("properties", {}) for option in object_forms(inner))
+            if named and name not in found:
+                found.append(name)
+    return found
+
+
+def property_names(schemas: list[dict[str, Any]]) -> list[str]:
+    return [name for schema in schemas for name in schema.get("properties", {})]
+
+
 def fits(schema: Any, value: Any) -> bool:
     """True when `value` meets `schema` (a part of the inlined schema)."""
     return bool(Draft202012Validator(schema).is_valid(value))

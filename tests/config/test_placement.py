@@ -254,6 +254,22 @@ def test_toml_key_in_the_step_table_belongs_in_its_result_table() -> None:
     assert "indent" not in problem.message + problem.hint
 
 
+def test_toml_key_beside_an_inline_result_table() -> None:
+    text = (
+        'name = "test"\n\n[steps.a]\nrun = "x.y"\nresult = { format = "csv" }\ntarget = "a.csv"\n'
+    )
+
+    problem = only(problems_in(text, "toml"))
+
+    assert (
+        problem.message == "`target` is not a step key; it belongs in the `[steps.a.result]` table"
+    )
+    assert problem.hint == (
+        "TOML puts a key in the table whose header is above it; `result` is an inline table "
+        "(`result = { ... }`): write it between its braces"
+    )
+
+
 def test_toml_step_key_after_the_result_header() -> None:
     text = """\
 name = "test"
