@@ -188,16 +188,27 @@ class Pipeline:
         only: Iterable[str] | str | None = (),
         start: str | None = None,
         until: str | None = None,
+        tags: Iterable[str] | str | None = (),
         results: str | PathLike[str] | None = None,
     ) -> tuple[Planner, FileFingerprints, list[Decision]]:
         chosen = run_options.selection(
-            force=force, no_cache=no_cache, only=only, start=start, until=until, results=results
+            force=force,
+            no_cache=no_cache,
+            only=only,
+            start=start,
+            until=until,
+            tags=tags,
+            results=results,
         )
         forced: tuple[str, ...] = chosen["force"]
-        selection = Selection(only=chosen["only"], start=chosen["start"], until=chosen["until"])
+        wanted: tuple[str, ...] = chosen["tags"]
+        selection = Selection(
+            only=chosen["only"], start=chosen["start"], until=chosen["until"], tags=wanted
+        )
         names = [*selection.only, *(n for n in (selection.start, selection.until) if n)]
         names += [n for n in forced if n != ALL]
         self._check_names(names)
+        self._check_tags(wanted)
         planner, hashes = prepare(
             self.definition,
             self.graph,
@@ -231,6 +242,23 @@ class Pipeline:
                         hint=did_you_mean(name, self.definition.steps),
                     )
                 )
+        if problems:
+            raise ConfigError(problems)
+
+    def _check_tags(self, tags: Iterable[str]) -> None:
+        from pipeflow.errors import did_you_mean
+
+        known = self.graph.tags()
+        listing = ", ".join(f"`{tag}`" for tag in known)
+        problems = [
+            Problem(
+                message=f"no step of pipeline `{self.name}` is tagged `{tag}`",
+                hint=did_you_mean(tag, known)
+                or (f"known tags: {listing}" if known else "no step has `tags:` yet"),
+            )
+            for tag in tags
+            if tag not in known
+        ]
         if problems:
             raise ConfigError(problems)
 
@@ -315,6 +343,7 @@ class Pipeline:
         only: Iterable[str] | str | None = (),
         start: str | None = None,
         until: str | None = None,
+        tags: Iterable[str] | str | None = (),
         frozen: bool = False,
         subscribers: Sequence[Subscriber] = (),
         trigger: str = "manual",
@@ -324,11 +353,13 @@ class Pipeline:
 
         The options are the CLI's, as natural keywords (`pipeflow.model.options` checks
         them): `force=True` runs every step whatever the cache holds, `force="train"` (or a
-        list of names) those steps and all after them; `only`, likewise a name or a list;
-        `start`/`until` (the CLI's --from/--until) one name each; `param_files` and
-        `param_options` one item or a list. The run is recorded in the history beside the
-        config (or under $PIPEFLOW_HOME) unless `history=False`; `trigger` says what started
-        it: manual, schedule or ci.
+        list of names) those steps and all after them; `only`, `start`, `until` and `tags`
+        (steps with any of these tags) select steps as `--only`, `--from`, `--until` and
+        `--tag` do, each narrowing the others (`only` and `tags` a name or a list, `start` and
+        `until` one name each); what the selection needs comes from the cache.
+        `param_files` and `param_options` take one item or a list. The run is recorded in the
+        history beside the config (or under $PIPEFLOW_HOME) unless `history=False`; `trigger`
+        says what started it: manual, schedule or ci.
         """
         param_files = run_options.paths(param_files, "param_files")
         param_options = run_options.assignments(param_options, "param_options")
@@ -354,6 +385,7 @@ class Pipeline:
                 only=only,
                 start=start,
                 until=until,
+                tags=tags,
                 frozen=frozen,
                 subscribers=subscribers,
                 trigger=trigger,
@@ -388,6 +420,7 @@ class Pipeline:
                 only=only,
                 start=start,
                 until=until,
+                tags=tags,
                 results=results,
             )
             hashes.save()

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from pipeflow.cli.completion import complete_step
+from pipeflow.cli.completion import complete_step, complete_tag
 from pipeflow.cli.main import (
     VERBOSITY_HELP,
     cli,
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 
 def selection_options(function: Any) -> Any:
-    """--force, --no-cache, --only, --from, --until: shared by run, status."""
+    """--force, --no-cache, --only, --from, --until, --tag: shared by run, status."""
     for option in reversed(
         [
             click.option(
@@ -59,6 +59,15 @@ def selection_options(function: Any) -> Any:
                 metavar="STEP",
                 shell_complete=complete_step,
                 help="run STEP and all it needs",
+            ),
+            click.option(
+                "--tag",
+                "tags",
+                multiple=True,
+                metavar="TAG",
+                shell_complete=complete_tag,
+                help="run the steps that have this tag (repeatable: any of them); with "
+                "--only/--from/--until, the steps that all of them select",
             ),
             click.option(
                 "--results", metavar="URL", help="use this store instead of `results.root`"
@@ -121,6 +130,7 @@ def run(
     only: tuple[str, ...],
     start: str | None,
     until: str | None,
+    tags: tuple[str, ...],
     results: str | None,
     executor: str | None,
     workers: int | None,
@@ -163,6 +173,7 @@ def run(
         "only": only,
         "start": start,
         "until": until,
+        "tags": tags,
         "results": results,
     }
     if dry_run:

@@ -24,7 +24,7 @@ from pipeflow.config.params import (
     resolve_defaults,
 )
 from pipeflow.config.reader import Document, read_document
-from pipeflow.config.schema import schema_problems
+from pipeflow.config.schema_errors import schema_problems
 from pipeflow.config.secrets import environment_values, find_secrets
 from pipeflow.config.subpipelines import expand
 from pipeflow.errors import ConfigError, Problem

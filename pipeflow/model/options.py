@@ -116,6 +116,7 @@ def selection(
     only: Any = (),
     start: Any = None,
     until: Any = None,
+    tags: Any = (),
     results: Any = None,
 ) -> dict[str, Any]:
     """The options that choose what runs, normalised (shared by run, plan, status, ...)."""
@@ -125,5 +126,6 @@ def selection(
         "only": step_names(only, "only"),
         "start": one_step(start, "start"),
         "until": one_step(until, "until"),
+        "tags": step_names(tags, "tags"),
         "results": text(results, "results"),
     }
