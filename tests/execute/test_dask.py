@@ -93,6 +93,7 @@ def flaky(marker: str) -> int:
 class Cluster:
     address: str
     client: Any
+    local: Any
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +108,7 @@ def cluster() -> Iterator[Cluster]:
     )
     client = distributed.Client(local)
     try:
-        yield Cluster(local.scheduler_address, client)
+        yield Cluster(local.scheduler_address, client, local)
     finally:
         client.close()
         local.close()
@@ -116,7 +117,17 @@ def cluster() -> Iterator[Cluster]:
 @pytest.fixture
 def address(cluster: Cluster) -> str:
     """The shared cluster's address, once both its workers are up (a test may restart one)."""
-    cluster.client.wait_for_workers(2, timeout=60)
+    try:
+        cluster.client.wait_for_workers(2, timeout=30)
+    except TimeoutError:
+        # Under load, distributed sometimes closes the nanny of a worker an earlier test had
+        # restarted instead of starting a new worker: the next test gets a fresh pair.
+        local = cluster.local
+        for name, worker in list(local.workers.items()):
+            if worker.status.name in ("closing", "closed", "failed"):
+                local.worker_spec.pop(name, None)
+        local.scale(2)
+        cluster.client.wait_for_workers(2, timeout=60)
     return cluster.address
 
 
