@@ -126,6 +126,7 @@ def address(cluster: Cluster) -> str:
         for name, worker in list(local.workers.items()):
             if worker.status.name in ("closing", "closed", "failed"):
                 local.worker_spec.pop(name, None)
+                local.workers.pop(name, None)
         local.scale(2)
         cluster.client.wait_for_workers(2, timeout=60)
     return cluster.address
