@@ -36,11 +36,19 @@ import tempfile
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import replace
 from types import MappingProxyType
 from typing import IO, Any, BinaryIO, cast
 
 from pipeflow.errors import PipeflowError, StorageError
 from pipeflow.storage import failures
+from pipeflow.storage.boundaries import (
+    BoundaryError,
+    check_local,
+    check_relative,
+    check_root,
+    resolve_local,
+)
 from pipeflow.storage.checksums import digest
 from pipeflow.storage.failures import BUCKETED, redact
 from pipeflow.storage.filesystems import endpoint, object_stamp, open_filesystem, protocol_of
@@ -55,6 +63,7 @@ from pipeflow.storage.publish import (
     spooled,
     upload,
 )
+from pipeflow.storage.signing import KEY_ENV, sign, signature_problem, signing_key
 
 # How often a read starts again when the object is replaced while it is being read.
 _READ_ATTEMPTS = 4
@@ -72,6 +81,10 @@ class CorruptResult(StorageError):
             f"found {actual}), so it was not loaded. It was changed or damaged after it was "
             "written: re-run the step (`--force STEP`) to rebuild it."
         )
+
+
+class UntrustedResult(StorageError):
+    """A stored payload that would run code when loaded is not signed with this machine's key."""
 
 
 class ResultWarning(UserWarning):
@@ -118,23 +131,49 @@ class ResultStore:
         base = redact(self._url).rstrip("/")
         return f"{base}/{path}" if path else base
 
-    def write(self, path: str, value: Any, *, format: Format) -> PartRecord:
+    def write(self, path: str, value: Any, *, format: Format, internal: bool = False) -> PartRecord:
         """Store `value` at `path` in `format`, atomically; the record says what was written,
-        and on an object store carries the stamp (ETag, md5) the store gave the new object."""
+        and on an object store carries the stamp (ETag, md5) the store gave the new object.
+
+        A payload whose format runs code when loaded is signed (`signing.py`). Only pipeflow's
+        own layout passes `internal`, which lets a path start with the reserved `.pipeflow/`;
+        a target never can (`boundaries.py`)."""
         if not format.accepts(value):
             raise unsuitable_value_error(format, value)
+        key = signing_key(create=True) if format.executes_code else None
         write_path = getattr(format, "write_path", None)
         size, checksum, stamp = self._publish(
             path,
             lambda file: format.write(value, file),
             stamp=True,
+            internal=internal,
             # A native writer to a local path (pyarrow) beats streaming through Python.
             produce_path=(lambda target: write_path(value, target)) if write_path else None,
         )
         # The record keeps the normalised path, so equal results always have equal records.
         relative = self._relative(path)
-        return PartRecord(
+        record = PartRecord(
             path=relative, format=format.name, size=size, checksum=checksum, stamp=stamp
+        )
+        return record if key is None else replace(record, signature=sign(record, key))
+
+    def trust_problem(self, record: PartRecord) -> str | None:
+        """Why the payload of `record` must not be loaded even when its bytes match (a format
+        that runs code, without a valid signature), said after "it"; None when it may be."""
+        try:
+            format = get_format(record.format)
+        except ValueError:
+            return None  # `read` says the format is unknown
+        if not format.executes_code:
+            return None
+        problem = signature_problem(record)
+        if problem is None:
+            return None
+        return (
+            f"is a {format.name} payload, which runs code when loaded, and {problem}. pipeflow "
+            "loads one only when it was signed with this machine's key: if you trust whoever "
+            f"wrote it, set {KEY_ENV} to the key they used; otherwise re-run the step to "
+            "rebuild it"
         )
 
     def read(self, record: PartRecord) -> Any:
@@ -146,6 +185,11 @@ class ResultStore:
                 f"the result at {self.location(record.path)} is in a format this pipeflow does "
                 f"not know: {error}"
             ) from error
+        refused = self.trust_problem(record)
+        if refused is not None:
+            raise UntrustedResult(
+                f"refusing to load the result at {self.location(record.path)}: it {refused}."
+            )
         with self._verified(record) as file:
             try:
                 return format.read(cast(BinaryIO, file))
@@ -175,7 +219,7 @@ class ResultStore:
     def write_manifest(self, path: str, manifest: Manifest) -> None:
         """Store `manifest` at `path`, atomically; callers write it after every part."""
         data = manifest.to_json()
-        self._publish(path, lambda file: file.write(data))
+        self._publish(path, lambda file: file.write(data), internal=True)
 
     def read_manifest(self, path: str) -> Manifest | None:
         """The manifest at `path`; None when missing or broken (and then a ResultWarning)."""
@@ -215,7 +259,7 @@ class ResultStore:
     def delete(self, path: str) -> None:
         """Remove the file at `path`, or the folder and all under it; missing is not an error."""
         filesystem = self._open()
-        full = self._full(path)
+        full = self._full(path, action="delete")
         with self._errors("delete", path):
             try:
                 filesystem.rm(full, recursive=True)
@@ -308,9 +352,31 @@ class ResultStore:
                 f"invalid path in the results store {redact(self._url)}: {error}"
             ) from error
 
-    def _full(self, path: str, *, folder: bool = False) -> str:
+    def _full(self, path: str, *, folder: bool = False, action: str = "read") -> str:
+        """The filesystem's path of `path`; on the local disk, only where it really leads
+        (links resolved) is inside the real root, else StorageError."""
         self._open()
-        return f"{self._root}{self._relative(path, folder=folder)}"
+        relative = self._relative(path, folder=folder)
+        if self._local:
+            try:
+                resolve_local(self._root, relative, action=action)
+            except BoundaryError as error:
+                raise StorageError(f"refusing to {action} {self.location(path)}: {error}") from None
+        return f"{self._root}{relative}"
+
+    def _writable(self, path: str, *, internal: bool) -> str:
+        """`_full` for a write, which must also keep out of pipeflow's reserved areas."""
+        self._open()
+        relative = self._relative(path)
+        try:
+            if self._local:
+                check_local(self._root, relative, internal=internal)
+            else:
+                check_root(self._root)
+                check_relative(relative, internal=internal)
+        except BoundaryError as error:
+            raise StorageError(f"refusing to write {self.location(path)}: {error}") from None
+        return f"{self._root}{relative}"
 
     @contextmanager
     def _errors(self, action: str, path: str) -> Iterator[None]:
@@ -354,13 +420,13 @@ class ResultStore:
         produce: Produce,
         *,
         stamp: bool = False,
+        internal: bool = False,
         produce_path: Callable[[str], object] | None = None,
     ) -> tuple[int, str, str | None]:
         """Write what `produce` writes to `path`, all or nothing; its size and checksum, and
         with `stamp` on an object store the stamp the store gives the new object (else None).
         On a local disk `produce_path`, when given, writes the file by its path instead."""
-        self._open()
-        final = self._full(path)
+        final = self._writable(path, internal=internal)
         if self._local:
             try:
                 size, checksum = publish_local(final, produce, produce_path)
