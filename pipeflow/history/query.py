@@ -17,7 +17,7 @@ from pipeflow.errors import PipeflowError, did_you_mean
 from pipeflow.history.database import (
     BUSY_TIMEOUT,
     HistoryError,
-    connect,
+    connect_reader,
     database_path,
     owner_gone,
 )
@@ -130,7 +130,7 @@ class History:
         self.path = path
         self._conn: sqlite3.Connection | None = None
         if path.exists():
-            self._conn = self._guard(lambda: connect(path, timeout=timeout))
+            self._conn = self._guard(lambda: connect_reader(path, timeout=timeout))
 
     def close(self) -> None:
         if self._conn is not None:
