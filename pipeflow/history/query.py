@@ -20,6 +20,7 @@ from pipeflow.history.database import (
     connect_reader,
     database_path,
     owner_gone,
+    writable,
 )
 
 T = TypeVar("T")
@@ -325,6 +326,11 @@ class History:
         conn = self._conn
         if conn is None:
             return 0
+        if not writable(self.path):
+            raise HistoryError(
+                f"cannot prune the history at {self.path}: its folder is read-only; prune it "
+                "where it can be written"
+            )
         self._reap()  # a killed run is `lost` now, and may go
         where = ["state != 'running'"]
         args: list[Any] = []

@@ -137,3 +137,10 @@ def test_a_read_only_history_of_an_older_schema_says_what_to_do(home: Path) -> N
     assert listed.returncode == 1
     assert "read-only" in listed.stderr
     assert "Traceback" not in listed.stderr
+
+
+def test_pruning_a_read_only_history_says_why_it_cannot(home: Path) -> None:
+    pruned = pipeflow(home, "runs", "prune", "--keep", "0")
+    assert pruned.returncode == 1
+    assert "read-only" in pruned.stderr
+    assert "Traceback" not in pruned.stderr
