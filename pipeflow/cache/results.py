@@ -109,6 +109,19 @@ class ResultCache:
             warnings.simplefilter("ignore", ResultWarning)  # only used to explain a change
             return self.store.read_manifest(self.manifest_path(step, LATEST))
 
+    def latest_intact(self, step: str) -> Manifest | None:
+        """The newest result of `step` whatever its key, if it may still be loaded (for a
+        `cache: false` step, whose results are never up to date); else None, noting why."""
+        manifest = self.latest(step)
+        if manifest is None:
+            return None
+        broken = self.damaged_part(manifest)
+        if broken is not None:
+            self._ignored[stored_name(step)] = broken
+            self._warn(self.manifest_path(step, LATEST), broken)
+            return None
+        return manifest
+
     def damaged_part(self, manifest: Manifest) -> str | None:
         """Why a manifest's payloads cannot be taken (they no longer match it, or one would run
         code and is not signed with this machine's key), or None when they all can."""

@@ -241,3 +241,23 @@ def test_pickles_written_by_workers_are_signed_with_the_same_key(
     assert again.state("load") is StepState.CACHED
     assert again.output("load") == {"setosa", "versicolor"}
     assert calls(tmp_path) == []
+
+
+def test_the_latest_result_of_a_cache_false_step_is_refused_too(tmp_path: Path) -> None:
+    """`pipeflow result` shows a `cache: false` step's latest result: a forged one is refused."""
+    config = make_project(tmp_path, str(tmp_path / "out"), {}, "pickle")
+    config.write_text(
+        config.read_text().replace(
+            "run: victimsteps.load", "run: victimsteps.load\n    cache: false"
+        )
+    )
+    assert pipeflow.load(config).run().ok
+    marker = tmp_path / "marker"
+    forge(str(tmp_path / "out"), {}, marker, "pickle", "unsigned")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResultWarning)
+        shown = CliRunner().invoke(cli, ["result", str(config), "load", "--show"])
+    assert shown.exit_code == 1, shown.output
+    assert "the latest was ignored" in shown.output
+    assert "not signed" in shown.output
+    assert not marker.exists()
