@@ -26,7 +26,9 @@ from __future__ import annotations
 import os
 import unicodedata
 from collections.abc import Iterable
+from contextlib import suppress
 
+from pipeflow.errors import StorageError
 from pipeflow.storage.signing import key_path
 
 RESERVED = ".pipeflow"
@@ -109,7 +111,9 @@ def check_local(root: str, relative: str, *, internal: bool = False) -> str:
 def protected_files() -> list[tuple[str, str]]:
     """(path, what it is) of the files outside any store that no write may replace; a name
     also covers its companions (`runs.db-wal`, `signing.key.tmp-...`)."""
-    found = [(str(key_path()), "signing key (it vouches for stored pickles)")]
+    found: list[tuple[str, str]] = []
+    with suppress(StorageError):  # no home folder: then there is no key file to protect
+        found.append((str(key_path()), "signing key (it vouches for stored pickles)"))
     home = os.environ.get(HOME_ENV)
     if home:
         history = os.path.join(os.path.abspath(os.path.expanduser(home)), HISTORY_NAME)

@@ -49,9 +49,19 @@ class SigningKey:
 
 
 def key_path() -> Path:
-    """Where the key file is (whether or not it exists)."""
+    """Where the key file is (whether or not it exists); StorageError when this user has no
+    home folder and XDG_CONFIG_HOME is not set."""
     config_home = os.environ.get("XDG_CONFIG_HOME")
-    base = Path(config_home) if config_home else Path.home() / ".config"
+    if config_home:
+        base = Path(config_home)
+    else:
+        try:
+            base = Path.home() / ".config"
+        except RuntimeError as error:  # no HOME, and no entry in the password database
+            raise StorageError(
+                f"cannot tell where the signing key file goes ({error}): set {KEY_ENV}, or "
+                "XDG_CONFIG_HOME to a private folder of this user"
+            ) from None
     return base.absolute() / "pipeflow" / KEY_FILE
 
 
