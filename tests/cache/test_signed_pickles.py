@@ -29,7 +29,7 @@ from fsspec.core import url_to_fs
 import pipeflow
 from pipeflow.cli import cli
 from pipeflow.model.run import StepState
-from pipeflow.storage import Manifest, ResultWarning
+from pipeflow.storage import Manifest, ResultWarning, UntrustedResult
 from pipeflow.storage.signing import SigningKey, sign
 from tests.servers import ObjectStore, require_loopback
 
@@ -261,3 +261,20 @@ def test_the_latest_result_of_a_cache_false_step_is_refused_too(tmp_path: Path) 
     assert "the latest was ignored" in shown.output
     assert "not signed" in shown.output
     assert not marker.exists()
+
+
+def test_run_output_checks_the_signature_when_it_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`Run.output` reads a cached value only when asked: the signature is checked then too,
+    with the key the process has at that moment."""
+    config = make_project(tmp_path, str(tmp_path / "out"), {}, "pickle")
+    monkeypatch.setenv("PIPEFLOW_SIGNING_KEY", "a" * 40)
+    assert pipeflow.load(config).run().ok
+    run = pipeflow.load(config).run()
+    assert run.state("load") is StepState.CACHED  # `count` was cached too: `load` never read
+    monkeypatch.setenv("PIPEFLOW_SIGNING_KEY", "b" * 40)
+    with pytest.raises(UntrustedResult, match="signed with another key"):
+        run.output("load")
+    monkeypatch.setenv("PIPEFLOW_SIGNING_KEY", "a" * 40)
+    assert run.output("load") == {"setosa", "versicolor"}
