@@ -14,10 +14,11 @@ How it keeps SPEC section 5's promise that a half-written result never passes fo
    takes one version of the object: a manifest comes in one request; a payload comes in several
    that s3fs ties to one ETag, and the read starts again if the object is replaced meanwhile.
 5. Errors of the filesystem become StorageError naming the store and the path, and saying what
-   to do (`failures.py`): an unreachable endpoint, missing credentials, access denied, a missing
-   bucket and a missing file each have their own message. Unlike fsspec's `exists()`, nothing
-   here turns a credentials error into "file missing", nor a missing bucket into "no result":
-   the first "missing" answer of an object store is checked against its bucket (once per store).
+   to do (`access.py`, `failures.py`): an unreachable endpoint, missing credentials, access
+   denied, a missing bucket and a missing file each have their own message. Unlike fsspec's
+   `exists()`, nothing here turns a credentials error into "file missing", nor a missing bucket
+   into "no result": the first "missing" answer of an object store is checked against its
+   bucket (once per store).
 6. Object stores answer the same as a local folder: a missing prefix lists as empty, a missing
    key is "missing", and listings are never served from fsspec's listing cache; a dead endpoint
    fails in seconds (`filesystems.py`).
@@ -42,19 +43,12 @@ from typing import IO, Any, BinaryIO, cast
 
 from pipeflow.errors import PipeflowError, StorageError
 from pipeflow.storage import failures
-from pipeflow.storage.boundaries import (
-    BoundaryError,
-    check_local,
-    check_relative,
-    check_root,
-    resolve_local,
-)
+from pipeflow.storage.access import StoreAccess
 from pipeflow.storage.checksums import digest
-from pipeflow.storage.failures import BUCKETED, redact
-from pipeflow.storage.filesystems import endpoint, object_stamp, open_filesystem, protocol_of
+from pipeflow.storage.failures import redact
+from pipeflow.storage.filesystems import object_stamp
 from pipeflow.storage.formats import Format, get_format, unsuitable_value_error
 from pipeflow.storage.manifest import Manifest, PartRecord
-from pipeflow.storage.paths import relative_path
 from pipeflow.storage.publish import (
     SPOOL_IN_MEMORY,
     Produce,
@@ -97,10 +91,7 @@ class ResultStore:
     def __init__(self, url: str, storage_options: Mapping[str, Any] | None = None) -> None:
         self._url = url
         self._storage_options: dict[str, Any] = dict(storage_options or {})
-        self._filesystem: Any = None
-        self._root = ""  # the filesystem's form of the root, ending with "/"
-        self._local = False
-        self._bucket_seen = False  # the bucket was found to exist
+        self._access = StoreAccess(url, self._storage_options)
 
     @property
     def url(self) -> str:
@@ -121,15 +112,11 @@ class ResultStore:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._url = state["url"]
         self._storage_options = dict(state["storage_options"])
-        self._filesystem = None
-        self._root = ""
-        self._local = False
-        self._bucket_seen = False
+        self._access = StoreAccess(self._url, self._storage_options)
 
     def location(self, path: str) -> str:
         """The full URL or path of `path`, for people to read."""
-        base = redact(self._url).rstrip("/")
-        return f"{base}/{path}" if path else base
+        return self._access.location(path)
 
     def write(self, path: str, value: Any, *, format: Format, internal: bool = False) -> PartRecord:
         """Store `value` at `path` in `format`, atomically; the record says what was written,
@@ -151,7 +138,7 @@ class ResultStore:
             produce_path=(lambda target: write_path(value, target)) if write_path else None,
         )
         # The record keeps the normalised path, so equal results always have equal records.
-        relative = self._relative(path)
+        relative = self._access.relative(path)
         record = PartRecord(
             path=relative, format=format.name, size=size, checksum=checksum, stamp=stamp
         )
@@ -204,15 +191,15 @@ class ResultStore:
 
     def verify(self, record: PartRecord) -> bool:
         """Whether the payload exists with the recorded size and checksum."""
-        filesystem = self._open()
-        full = self._full(record.path)
-        with self._errors("check", record.path):
+        filesystem = self._access.open()
+        full = self._access.full(record.path)
+        with self._access.errors("check", record.path):
             try:
                 size, checksum = digest_once(
                     filesystem, full, limit=record.size, attempts=_READ_ATTEMPTS
                 )
             except FileNotFoundError:
-                self._check_bucket("check", record.path)
+                self._access.check_bucket("check", record.path)
                 return False
         return size == record.size and checksum == record.checksum
 
@@ -223,15 +210,15 @@ class ResultStore:
 
     def read_manifest(self, path: str) -> Manifest | None:
         """The manifest at `path`; None when missing or broken (and then a ResultWarning)."""
-        filesystem = self._open()
-        full = self._full(path)
-        with self._errors("read the manifest", path):
+        filesystem = self._access.open()
+        full = self._access.full(path)
+        with self._access.errors("read the manifest", path):
             try:
                 # One request for the whole file: one version of it, even while it is replaced.
                 # `start=0` keeps s3fs from asking for the size first (a second request).
                 data = filesystem.cat_file(full, start=0)
             except FileNotFoundError:
-                self._check_bucket("read the manifest", path)
+                self._access.check_bucket("read the manifest", path)
                 return None
         try:
             return Manifest.from_json(data)
@@ -246,37 +233,37 @@ class ResultStore:
 
     def exists(self, path: str) -> bool:
         """Whether a file or folder exists at `path`; errors other than "missing" are raised."""
-        filesystem = self._open()
-        full = self._full(path)
-        with self._errors("check", path):
+        filesystem = self._access.open()
+        full = self._access.full(path)
+        with self._access.errors("check", path):
             try:
                 filesystem.info(full)
             except FileNotFoundError:
-                self._check_bucket("check", path)
+                self._access.check_bucket("check", path)
                 return False
         return True
 
     def delete(self, path: str) -> None:
         """Remove the file at `path`, or the folder and all under it; missing is not an error."""
-        filesystem = self._open()
-        full = self._full(path, action="delete")
-        with self._errors("delete", path):
+        filesystem = self._access.open()
+        full = self._access.full(path, action="delete")
+        with self._access.errors("delete", path):
             try:
                 filesystem.rm(full, recursive=True)
             except FileNotFoundError:
-                self._check_bucket("delete", path)
+                self._access.check_bucket("delete", path)
 
     def list(self, prefix: str) -> list[str]:
         """Every file under the folder `prefix` ("" for all), sorted, relative to the root."""
-        filesystem = self._open()
-        full = self._full(prefix, folder=True)
-        with self._errors("list", prefix):
+        filesystem = self._access.open()
+        full = self._access.full(prefix, folder=True)
+        with self._access.errors("list", prefix):
             try:
                 found = filesystem.find(full)
             except FileNotFoundError:
-                self._check_bucket("list", prefix)
+                self._access.check_bucket("list", prefix)
                 return []
-        root = self._root
+        root = self._access.root
         return sorted(name[len(root) :] for name in found if name.startswith(root))
 
     def stamps(self, prefix: str = "") -> dict[str, tuple[int, str | None]]:
@@ -284,133 +271,24 @@ class ResultStore:
         (size, stamp), from one listing. The stamp is the object's ETag (S3), md5 (GCS) or
         modification time (local), so a replaced payload shows without being read; None where
         the filesystem gives none (memory://)."""
-        filesystem = self._open()
-        full = self._full(prefix, folder=True)
-        with self._errors("list", prefix):
+        filesystem = self._access.open()
+        full = self._access.full(prefix, folder=True)
+        with self._access.errors("list", prefix):
             try:
                 found = filesystem.find(full, detail=True)
             except FileNotFoundError:
-                self._check_bucket("list", prefix)
+                self._access.check_bucket("list", prefix)
                 return {}
-        root = self._root
+        root = self._access.root
         stamps: dict[str, tuple[int, str | None]] = {}
         for name, info in sorted(found.items()):
             if name.startswith(root) and info.get("type", "file") != "directory":
                 stamps[name[len(root) :]] = (int(info.get("size") or 0), object_stamp(info))
         return stamps
 
-    # -- the filesystem ------------------------------------------------------------------------
-
     def _open(self) -> Any:
         """The fsspec filesystem, opened on first use."""
-        if self._filesystem is not None:
-            return self._filesystem
-        opened = open_filesystem(self._url, self._storage_options)
-        self._root = opened.root
-        self._local = opened.local
-        # Set last: another thread that sees the filesystem also sees the root.
-        self._filesystem = opened.filesystem
-        return opened.filesystem
-
-    def _protocol(self) -> str:
-        return protocol_of(self._url)
-
-    def _endpoint(self) -> str:
-        return endpoint(self._storage_options, self._filesystem)
-
-    def _bucket(self) -> str | None:
-        """The bucket of an object store's root, else None."""
-        if self._protocol() not in BUCKETED:
-            return None
-        return self._root.split("/", 1)[0] or None
-
-    def _check_bucket(self, action: str, path: str) -> None:
-        """After an object store answered "missing": StorageError if its bucket is what is
-        missing. Asks at most once per store that finds its bucket; cannot tell -> no error."""
-        bucket = self._bucket()
-        if bucket is None or self._bucket_seen:
-            return
-        try:
-            self._filesystem.info(bucket)
-        except FileNotFoundError:
-            raise failures.missing_bucket(
-                self._url,
-                self._protocol(),
-                self._endpoint(),
-                what=f"{action} {self.location(path)}",
-                bucket=bucket,
-            ) from None
-        except Exception:
-            return  # no permission to look at the bucket itself, say: the path was missing
-        self._bucket_seen = True
-
-    def _relative(self, path: str, *, folder: bool = False) -> str:
-        try:
-            return relative_path(path, folder=folder)
-        except ValueError as error:
-            raise StorageError(
-                f"invalid path in the results store {redact(self._url)}: {error}"
-            ) from error
-
-    def _full(self, path: str, *, folder: bool = False, action: str = "read") -> str:
-        """The filesystem's path of `path`; on the local disk, only where it really leads
-        (links resolved) is inside the real root, else StorageError."""
-        self._open()
-        relative = self._relative(path, folder=folder)
-        if self._local:
-            try:
-                resolve_local(self._root, relative, action=action)
-            except BoundaryError as error:
-                raise StorageError(f"refusing to {action} {self.location(path)}: {error}") from None
-        return f"{self._root}{relative}"
-
-    def _writable(self, path: str, *, internal: bool) -> str:
-        """`_full` for a write, which must also keep out of pipeflow's reserved areas."""
-        self._open()
-        relative = self._relative(path)
-        try:
-            if self._local:
-                check_local(self._root, relative, internal=internal)
-            else:
-                check_root(self._root)
-                check_relative(relative, internal=internal)
-        except BoundaryError as error:
-            raise StorageError(f"refusing to write {self.location(path)}: {error}") from None
-        return f"{self._root}{relative}"
-
-    @contextmanager
-    def _errors(self, action: str, path: str) -> Iterator[None]:
-        """Filesystem and network failures as StorageError naming the store and the path."""
-        try:
-            yield
-        except PipeflowError:
-            raise
-        except Exception as error:
-            raise self._failure(action, path, error) from error
-
-    def _failure(self, action: str, path: str, error: Exception) -> StorageError:
-        where = self.location(path)
-        what = f"{action} {where}"
-        kind = failures.kind(error)
-        if kind == "unreachable":
-            return failures.unreachable(self._url, self._endpoint(), what, error)
-        if kind == "credentials":
-            return failures.no_credentials(self._url, self._protocol(), what, error)
-        if kind == "replaced":
-            return failures.replaced(what)
-        if isinstance(error, FileNotFoundError):
-            bucket = self._bucket()
-            if bucket is not None and not self._bucket_seen:
-                try:
-                    self._check_bucket(action, path)
-                except StorageError as missing:
-                    return missing
-            return failures.missing(what)
-        if kind == "denied":
-            return failures.denied(
-                self._url, self._protocol(), action=action, where=where, error=error
-            )
-        return failures.other(what, error)
+        return self._access.open()
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -426,12 +304,12 @@ class ResultStore:
         """Write what `produce` writes to `path`, all or nothing; its size and checksum, and
         with `stamp` on an object store the stamp the store gives the new object (else None).
         On a local disk `produce_path`, when given, writes the file by its path instead."""
-        final = self._writable(path, internal=internal)
-        if self._local:
+        final = self._access.writable(path, internal=internal)
+        if self._access.local:
             try:
                 size, checksum = publish_local(final, produce, produce_path)
             except OSError as error:
-                raise self._failure("write", path, error) from error
+                raise self._access.failure("write", path, error) from error
             return size, checksum, None
         size, checksum = self._publish_remote(path, final, produce)
         return size, checksum, self._stamp_written(final, size) if stamp else None
@@ -440,7 +318,7 @@ class ResultStore:
         """The stamp of the object just uploaded to `final`: one `info` call. None when it
         cannot be had, or the object there is not the one written (another writer's)."""
         try:
-            info = self._filesystem.info(final)
+            info = self._access.filesystem.info(final)
         except Exception:
             return None  # the payload is written; a stamp only saves work later
         if info.get("size") != size:
@@ -450,9 +328,9 @@ class ResultStore:
     def _publish_remote(self, path: str, final: str, produce: Produce) -> tuple[int, str]:
         try:
             with spooled(produce) as (spool, writer):
-                with self._errors("write", path):
+                with self._access.errors("write", path):
                     try:
-                        upload(self._filesystem, spool, final)
+                        upload(self._access.filesystem, spool, final)
                     except BaseException as error:
                         # Some filesystems commit a partial object when an upload breaks off;
                         # better no object than a wrong one (the manifest would refuse it
@@ -461,7 +339,7 @@ class ResultStore:
                         # the wait.
                         if failures.kind(error) is None:
                             with suppress(Exception):
-                                self._filesystem.rm_file(final)
+                                self._access.filesystem.rm_file(final)
                         raise
                 return writer.size, writer.checksum
         except OSError as error:
@@ -474,12 +352,12 @@ class ResultStore:
     @contextmanager
     def _verified(self, record: PartRecord) -> Iterator[IO[bytes]]:
         """The payload's bytes, from the start, once their size and checksum match `record`."""
-        filesystem = self._open()
-        full = self._full(record.path)
+        filesystem = self._access.open()
+        full = self._access.full(record.path)
         with ExitStack() as stack:
-            with self._errors("read", record.path):
+            with self._access.errors("read", record.path):
                 file: IO[bytes]
-                if self._local:
+                if self._access.local:
                     # Hash and load through one open file: a swap between the two cannot slip in.
                     file = stack.enter_context(filesystem.open(full, "rb"))
                     size, checksum = digest(file, limit=record.size)
