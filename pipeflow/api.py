@@ -107,12 +107,16 @@ class Run:
 
 @dataclass(frozen=True)
 class StoredResult:
-    """Where the current result of a step is, for `pipeflow result` and `pipeflow.read`."""
+    """Where the current result of a step is, for `pipeflow result` and `pipeflow.read`.
+
+    `current` is False for a `cache: false` step, which is never up to date: its result is the
+    latest one stored (`manifest.run_id` made it, at `manifest.created`)."""
 
     step: str
     manifest: Manifest
     locations: Mapping[str, str]  # part -> URL or path, for people (secrets masked)
     planner: Planner
+    current: bool = True
 
     def load(self, part: str | None = None) -> Any:
         cache = self.planner.caches[self.step]
@@ -310,19 +314,34 @@ class Pipeline:
         planner, hashes, decisions = self._prepare(context, results=results)
         hashes.save()
         decision = next(d for d in decisions if d.step == step)
+        cache = planner.caches[step]
+        if cache is None:
+            raise PipeflowError(
+                f"step `{step}` of pipeline `{self.name}` never stores its result "
+                "(`result: false`, or `results.persist: false`), so there is none to read"
+            )
         manifest = planner.manifests.get(step)
-        if decision.action is not Action.CACHED or manifest is None:
+        current = True
+        if not self.definition.steps[step].cache:
+            # Never up to date by design: its latest intact stored result is the one there is.
+            manifest, current = cache.latest_intact(step), False
+            if manifest is None:
+                raise PipeflowError(
+                    f"step `{step}` of pipeline `{self.name}` has `cache: false` and no stored "
+                    f"result yet{_ignored(cache.ignored(step))}; run the pipeline first"
+                )
+        elif decision.action is not Action.CACHED or manifest is None:
             raise PipeflowError(
                 f"step `{step}` of pipeline `{self.name}` has no up-to-date stored result "
                 f"({decision.reason}); run the pipeline first"
             )
-        cache = planner.caches[step]
-        assert cache is not None
         locations = {
             name: self._loaded.secrets.mask(cache.store.location(part.path))
             for name, part in manifest.parts.items()
         }
-        return StoredResult(step=step, manifest=manifest, locations=locations, planner=planner)
+        return StoredResult(
+            step=step, manifest=manifest, locations=locations, planner=planner, current=current
+        )
 
     # -- running ----------------------------------------------------------------------------
 
@@ -512,6 +531,10 @@ class _Context:
                     ]
                 ) from None
         return ref.text
+
+
+def _ignored(why: str | None) -> str:
+    return f" that may be read (the latest was ignored: {why})" if why else ""
 
 
 def load(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,19 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 ProjectFactory = Callable[..., Path]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_signing_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """pipeflow's per-user folders, the signing key file among them, live in a folder of the
+    test session, never in the real home: XDG_CONFIG_HOME points there, and no key comes from
+    the environment. Set in os.environ for the whole session, so that worker processes (the
+    process pool's server, Dask clusters shared by a module) find the same key file."""
+    config_home = tmp_path_factory.mktemp("xdg-config")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CONFIG_HOME", str(config_home))
+        patch.delenv("PIPEFLOW_SIGNING_KEY", raising=False)
+        yield config_home
 
 
 @pytest.fixture(autouse=True)

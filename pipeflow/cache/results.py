@@ -45,6 +45,7 @@ class ResultCache:
         self._hashes = hashes
         self._index: dict[str, set[str]] | None = None
         self._stamps: dict[str, tuple[int, str | None]] | None = None
+        self._ignored: dict[str, str] = {}  # stored step name -> why its manifest was ignored
 
     # -- paths ------------------------------------------------------------------------------
 
@@ -82,9 +83,14 @@ class ResultCache:
         broken = self.damaged_part(manifest)
         if broken is not None:
             if not self._replaced_by_later_run(manifest):
+                self._ignored[stored_name(step)] = broken
                 self._warn(path, broken)
             return None
         return manifest
+
+    def ignored(self, step: str) -> str | None:
+        """Why the stored result `find` last found for `step` was not taken, if it was not."""
+        return self._ignored.get(stored_name(step))
 
     def _replaced_by_later_run(self, manifest: Manifest) -> bool:
         """Whether a later run wrote other inputs' result to the same target: not damage."""
@@ -103,10 +109,24 @@ class ResultCache:
             warnings.simplefilter("ignore", ResultWarning)  # only used to explain a change
             return self.store.read_manifest(self.manifest_path(step, LATEST))
 
+    def latest_intact(self, step: str) -> Manifest | None:
+        """The newest result of `step` whatever its key, if it may still be loaded (for a
+        `cache: false` step, whose results are never up to date); else None, noting why."""
+        manifest = self.latest(step)
+        if manifest is None:
+            return None
+        broken = self.damaged_part(manifest)
+        if broken is not None:
+            self._ignored[stored_name(step)] = broken
+            self._warn(self.manifest_path(step, LATEST), broken)
+            return None
+        return manifest
+
     def damaged_part(self, manifest: Manifest) -> str | None:
-        """Why a manifest's payloads no longer match it, or None when they all do."""
+        """Why a manifest's payloads cannot be taken (they no longer match it, or one would run
+        code and is not signed with this machine's key), or None when they all can."""
         for name, part in manifest.parts.items():
-            problem = self._check(part)
+            problem = self.store.trust_problem(part) or self._check(part)
             if problem is not None:
                 return f"its part `{name}` ({part.path}) {problem}"
         return None

@@ -82,12 +82,21 @@ def result(
     show: bool,
     results: str | None,
 ) -> None:
-    """Print where STEP's up-to-date stored result is (and, with --show, a preview)."""
+    """Print where STEP's up-to-date stored result is (and, with --show, a preview).
+
+    For a step with `cache: false`, which is never up to date, its latest stored result."""
     from pipeflow.errors import UsageError
-    from pipeflow.report.preview import preview
+    from pipeflow.report.preview import preview, preview_parts
 
     pipeline = load_with_params(config, param_files, param_options, allow_extra_params)
     stored = pipeline.result(step, results=results)
+    if not stored.current:
+        click.echo(
+            f"the latest stored result of `{step}`, made by run {stored.manifest.run_id} at "
+            f"{stored.manifest.created}: the step has `cache: false`, so no result of it is "
+            "ever up to date",
+            err=True,
+        )
     if part is not None and part not in stored.locations:
         raise UsageError(
             f"step `{step}` has no output `{part}`",
@@ -99,4 +108,5 @@ def result(
             click.echo(f"{label}{location}")
     if show:
         value = stored.load(part)
-        click.echo(pipeline.mask(preview(value)))
+        several = part is None and list(stored.locations) != ["value"]
+        click.echo(pipeline.mask(preview_parts(value) if several else preview(value)))

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
 from pipeflow.config.params import describe
 from pipeflow.config.reader import Document
 from pipeflow.config.suggest import did_you_mean
+from pipeflow.config.targets import check_stores
 from pipeflow.errors import Problem
 from pipeflow.importing import ImportProblem, Resolver, split_path
 from pipeflow.model.durations import format_duration
@@ -91,6 +93,7 @@ class Checker:
         self.cycles()
         self.params_references()
         self.store()
+        check_stores(self.pipeline, self.params, self.trial_fields(), self.fail)
         self.schedules()
         self.executor()
         self.outputs()
@@ -334,20 +337,27 @@ class Checker:
                 + ", ".join(f".{f}" for f in FORMAT_NAMES)
                 + ", or set `format:`",
             )
-        trial = TargetFields(
+        # Every part: `{output}` may be what sends one of them somewhere it must not go.
+        for part in step.parts or (SINGLE_PART,):
+            trial = replace(self.trial_fields(), step=name, output=part)
+            try:
+                render_target(spec.target, trial)
+            except TemplateError as error:
+                self.fail([*path, "target"], str(error))
+                break
+
+    def trial_fields(self) -> TargetFields:
+        """Field values to render targets with before a run: the real params."""
+        return TargetFields(
             pipeline=self.pipeline.name,
-            step=name,
-            output=step.parts[0] if step.parts else SINGLE_PART,
+            step="",
+            output=SINGLE_PART,
             run_id="run",
             date=datetime.now(timezone.utc),
             params=self.params,
             key="0" * 8,
             ext="bin",
         )
-        try:
-            render_target(spec.target, trial)
-        except TemplateError as error:
-            self.fail([*path, "target"], str(error))
 
     # -- the rest ---------------------------------------------------------------------------
 

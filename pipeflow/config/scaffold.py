@@ -13,9 +13,10 @@ from __future__ import annotations
 import ast
 import copy
 import keyword
+import os
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,7 @@ def create_project(
             hint="name a new or existing folder for the project, e.g. `pipeflow init myproject`",
         )
     files = starter_files(name or project_name(folder), config_format)
+    _refuse_links(folder, files)
     existing = sorted(path for path in files if (folder / path).exists())
     if existing and not force:
         raise UsageError(
@@ -91,6 +93,32 @@ def create_project(
         path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
+
+
+def _refuse_links(folder: Path, relatives: Iterable[str]) -> None:
+    """UsageError, before anything is written, when a file to write is a symbolic link (even
+    a dangling one: writing would create its target wherever it points), or a folder to write
+    in is a link that leads out of the project folder."""
+    base = folder.resolve()
+    found: list[str] = []
+    for relative in relatives:
+        path = folder / relative
+        if path.is_symlink():
+            found.append(f"{relative} -> {os.readlink(path)}")
+            continue
+        for parent in list(Path(relative).parents)[:-1]:
+            place = folder / parent
+            if place.is_symlink() and not place.resolve().is_relative_to(base):
+                found.append(f"{parent.as_posix()}/ -> {os.readlink(place)}")
+                break
+    if found:
+        raise UsageError(
+            f"`pipeflow init` would write through a symbolic link in `{folder}`: "
+            + ", ".join(sorted(set(found)))
+            + "; nothing was written",
+            hint="remove the links (or init another folder): pipeflow never writes a file "
+            "through a link, nor into a linked folder outside the project",
+        )
 
 
 def find_config(folder: Path) -> Path:
@@ -155,6 +183,8 @@ def add_step(
     module_text = _with_function(module_file, module, name, inputs)
     entry = _Entry(name=name, run=f"{module}.{name}", inputs=tuple(inputs), after=tuple(after))
     config_text = _with_step(config, document, entry)
+    new_files = [p for p in (module_file, *_packages(folder, module)) if not p.exists()]
+    _refuse_links(folder, [str(p.relative_to(folder)) for p in new_files])
     # Everything is checked: write the module first, so the config never names a missing one.
     module_file.parent.mkdir(parents=True, exist_ok=True)
     for package in _packages(folder, module):

@@ -293,7 +293,9 @@ def _persist(task: Task, parts: Mapping[str, Any]) -> Manifest:
             path = render_target(persist.target, fields)
         else:
             path = f"{persist.default_prefix}/{name}.{chosen.extension}"
-        records[name] = persist.store.write(path, part, format=chosen)
+        # Only pipeflow's own layout may write in the store's reserved `.pipeflow/` area.
+        internal = persist.target is None
+        records[name] = persist.store.write(path, part, format=chosen, internal=internal)
     manifest = Manifest(
         key=task.key,
         pipeline=persist.fields.pipeline,

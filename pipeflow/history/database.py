@@ -4,6 +4,12 @@ One SQLite file, `runs.db`, in `.pipeflow/` beside the config or in `$PIPEFLOW_H
 lets readers (`pipeflow runs`, `pipeflow logs --follow`) read while a run writes; a busy timeout
 makes concurrent writers wait for each other instead of failing. A connection is used by the
 thread that opened it only.
+
+A history whose folder cannot be written (an archive, a read-only mount) is still read:
+`connect_reader` opens it read-only (`mode=ro`), without switching its journal or upgrading its
+schema. Where SQLite cannot read a WAL database read-only (no `-shm` file beside it, and none
+can be made), the file is opened as immutable: what the last writer left only in `runs.db-wal`
+is then not seen.
 """
 
 from __future__ import annotations
@@ -241,6 +247,46 @@ def _use_wal(conn: sqlite3.Connection, timeout: float) -> None:
             if time.monotonic() >= deadline:
                 raise
             time.sleep(0.05)
+
+
+def writable(path: Path) -> bool:
+    """Whether this process may write the database at `path` and the folder it is in (a
+    read-only mount says no, even to root)."""
+    folder = path.parent
+    return os.access(folder, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
+
+
+def connect_reader(path: Path, *, timeout: float = BUSY_TIMEOUT) -> sqlite3.Connection:
+    """A connection to read the history at `path`: `connect` when it can be written, else
+    read-only (see the module's docstring)."""
+    if writable(path):
+        return connect(path, timeout=timeout)
+    uri = path.absolute().as_uri() + "?mode=ro"
+    try:
+        return _open_read_only(uri, path, timeout)
+    except sqlite3.OperationalError:
+        # A WAL database needs its `-shm` file, and none can be made here.
+        return _open_read_only(uri + "&immutable=1", path, timeout)
+
+
+def _open_read_only(uri: str, path: Path, timeout: float) -> sqlite3.Connection:
+    conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {max(0, int(timeout * 1000))}")
+        found = schema_version(conn, path)
+        if found > SCHEMA_VERSION:
+            migrate(conn, path)  # raises: written by a newer pipeflow
+        elif found < SCHEMA_VERSION:
+            raise HistoryError(
+                f"the history at {path} was written by an older pipeflow (schema version "
+                f"{found}, this one reads {SCHEMA_VERSION}) and its folder is read-only, so it "
+                "cannot be upgraded: run `pipeflow runs` once where it can be written, or copy "
+                f"the folder somewhere writable and point --home (or {HOME_ENV}) at the copy"
+            )
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def connect(

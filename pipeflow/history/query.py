@@ -17,9 +17,10 @@ from pipeflow.errors import PipeflowError, did_you_mean
 from pipeflow.history.database import (
     BUSY_TIMEOUT,
     HistoryError,
-    connect,
+    connect_reader,
     database_path,
     owner_gone,
+    writable,
 )
 
 T = TypeVar("T")
@@ -130,7 +131,7 @@ class History:
         self.path = path
         self._conn: sqlite3.Connection | None = None
         if path.exists():
-            self._conn = self._guard(lambda: connect(path, timeout=timeout))
+            self._conn = self._guard(lambda: connect_reader(path, timeout=timeout))
 
     def close(self) -> None:
         if self._conn is not None:
@@ -325,6 +326,11 @@ class History:
         conn = self._conn
         if conn is None:
             return 0
+        if not writable(self.path):
+            raise HistoryError(
+                f"cannot prune the history at {self.path}: its folder is read-only; prune it "
+                "where it can be written"
+            )
         self._reap()  # a killed run is `lost` now, and may go
         where = ["state != 'running'"]
         args: list[Any] = []

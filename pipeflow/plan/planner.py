@@ -234,6 +234,9 @@ class Planner:
 
     def _why(self, name: str, upstream: Mapping[str, str]) -> str:
         cache = self.caches.get(name)
+        ignored = cache.ignored(name) if cache is not None else None
+        if ignored is not None:
+            return f"its stored result was ignored: {ignored}"
         before = cache.latest(name) if cache is not None else None
         if before is None:
             return "no stored result yet"

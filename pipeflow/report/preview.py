@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import pprint
+from collections.abc import Mapping
 from typing import Any
 
 ROWS = 10
 
 
+def preview_parts(parts: Mapping[str, Any]) -> str:
+    """Each named output of a step under its name; a dict inside one stays a nested dict."""
+    return "\n\n".join(f"[{name}]\n{preview(part)}" for name, part in parts.items())
+
+
 def preview(value: Any) -> str:
-    """The head of a table or array, or a truncated repr of anything else."""
-    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-        return "\n\n".join(f"[{name}]\n{preview(part)}" for name, part in value.items())
+    """The head of a table or array, or a truncated repr of anything else (nested as it is)."""
     head = getattr(value, "head", None)
     shape = getattr(value, "shape", None)
     if callable(head) and shape is not None:

@@ -10,7 +10,7 @@ from pipeflow.storage.formats import (
     get_format,
 )
 from pipeflow.storage.manifest import Manifest, PartRecord
-from pipeflow.storage.store import CorruptResult, ResultStore, ResultWarning
+from pipeflow.storage.store import CorruptResult, ResultStore, ResultWarning, UntrustedResult
 from pipeflow.storage.templates import (
     TargetFields,
     TemplateError,
@@ -29,6 +29,7 @@ __all__ = [
     "ResultWarning",
     "TargetFields",
     "TemplateError",
+    "UntrustedResult",
     "format_for_extension",
     "format_for_value",
     "get_format",

@@ -33,6 +33,9 @@ class PartRecord:
     # store), so that a later listing can tell whether the payload was replaced without reading
     # it. None where the store has no such stamp (a local path), and in manifests written before.
     stamp: str | None = None
+    # For a payload whose format runs code when loaded (pickle, joblib): an HMAC of the fields
+    # above made with the project's key (`signing.py`). Without a valid one it is never loaded.
+    signature: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,12 +117,18 @@ def _part(name: str, document: Any) -> PartRecord:
         raise ValueError(
             f"manifest part {name!r} `stamp` must be a str, got {type(stamp).__name__}"
         )
+    signature = document.get("signature")
+    if signature is not None and not isinstance(signature, str):
+        raise ValueError(
+            f"manifest part {name!r} `signature` must be a str, got {type(signature).__name__}"
+        )
     return PartRecord(
         path=_field(document, "path", str, where=f"part {name!r}"),
         format=_field(document, "format", str, where=f"part {name!r}"),
         size=size,
         checksum=checksum,
         stamp=stamp,
+        signature=signature,
     )
 
 
@@ -132,6 +141,8 @@ def _part_document(record: PartRecord) -> dict[str, Any]:
     }
     if record.stamp is not None:  # older pipeflows wrote none: absent rather than null
         document["stamp"] = record.stamp
+    if record.signature is not None:  # only payloads that run code when loaded have one
+        document["signature"] = record.signature
     return document
 
 

@@ -4,7 +4,8 @@ Templates use Python's format-field syntax, but fields are resolved here rather 
 `str.format`: only the names in TEMPLATE_FIELDS exist, only `params` takes a dotted name, and no
 attribute of any object is ever looked up, so a template cannot reach into Python internals
 (`{step.__class__}`). The rendered path is checked last, which catches a param value such as
-`../../x` as surely as a `..` written in the template itself.
+`../../x` as surely as a `..` written in the template itself, and a target that would land in
+pipeflow's reserved `.pipeflow/` area however it is spelled (`boundaries.py`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pipeflow.storage.boundaries import check_relative
 from pipeflow.storage.formats import suggestion
 from pipeflow.storage.paths import relative_path
 
@@ -70,9 +72,11 @@ def render_target(template: str, fields: TargetFields) -> str:
             ) from error
     rendered = "".join(pieces)
     try:
-        return relative_path(rendered)
+        path = relative_path(rendered)
+        check_relative(path)
     except ValueError as error:
         raise TemplateError(f"target template {template!r} is refused: {error}") from error
+    return path
 
 
 def template_fields(template: str) -> set[str]:

@@ -176,6 +176,50 @@ def test_a_bad_name_is_refused(tmp_path: Path) -> None:
     assert not (tmp_path / "pipeline.yaml").exists()
 
 
+@pytest.mark.parametrize(
+    "linked", ["pipeline.yaml", "README.md", "steps/pipeline.py", ".gitignore"]
+)
+@pytest.mark.parametrize("force", [False, True])
+def test_init_never_writes_through_a_dangling_link(
+    tmp_path: Path, linked: str, force: bool
+) -> None:
+    folder, outside = tmp_path / "proj", tmp_path / "outside"
+    (folder / linked).parent.mkdir(parents=True, exist_ok=True)
+    (folder / linked).symlink_to(outside / "planted.txt")
+    code, output = invoke("init", str(folder), *(["--force"] if force else []))
+    assert code == 2, output
+    assert "symbolic link" in output
+    assert linked in output
+    assert not outside.exists()
+    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")) == sorted(
+        {linked, *(str(parent) for parent in Path(linked).parents if str(parent) != ".")}
+    )
+
+
+def test_init_never_overwrites_a_file_elsewhere_through_a_link(tmp_path: Path) -> None:
+    folder, victim = tmp_path / "proj", tmp_path / "victim.md"
+    folder.mkdir()
+    victim.write_text("keep\n")
+    (folder / "README.md").symlink_to(victim)
+    code, output = invoke("init", str(folder), "--force")
+    assert code == 2, output
+    assert "symbolic link" in output
+    assert victim.read_text() == "keep\n"
+    assert sorted(p.name for p in folder.iterdir()) == ["README.md"]
+
+
+def test_init_never_writes_through_a_linked_folder_out_of_the_project(tmp_path: Path) -> None:
+    folder, outside = tmp_path / "proj", tmp_path / "outside"
+    folder.mkdir()
+    outside.mkdir()
+    (folder / "steps").symlink_to(outside, target_is_directory=True)
+    code, output = invoke("init", str(folder))
+    assert code == 2, output
+    assert "symbolic link" in output
+    assert list(outside.iterdir()) == []
+    assert sorted(p.name for p in folder.iterdir()) == ["steps"]
+
+
 # -- adding a step ----------------------------------------------------------------------------
 
 
@@ -347,3 +391,17 @@ def test_a_config_without_a_project_module_gets_steps_pipeline(tmp_path: Path) -
     assert read_document(config).data["steps"]["clean"] == {"run": "steps.pipeline.clean"}
     done = pipeflow("run", "p.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_adding_a_step_never_creates_a_module_through_a_dangling_link(tmp_path: Path) -> None:
+    (tmp_path / "data.json").write_text("[1, 2]")
+    config = tmp_path / "p.yaml"
+    before = "name: p\nsteps:\n  raw:\n    run: pipeflow.read\n    inputs: {path: data.json}\n"
+    config.write_text(before)
+    (tmp_path / "steps").mkdir()
+    (tmp_path / "steps" / "pipeline.py").symlink_to(tmp_path / "outside" / "planted.py")
+    code, output = invoke("init", str(tmp_path), "--step", "clean", "--config", str(config))
+    assert code == 2, output
+    assert "symbolic link" in output
+    assert not (tmp_path / "outside").exists()
+    assert config.read_text() == before

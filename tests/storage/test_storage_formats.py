@@ -224,3 +224,78 @@ def test_importing_storage_does_not_import_heavy_libraries() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+SAFE = tuple(name for name in FORMAT_NAMES if not get_format(name).executes_code)
+
+# Values of every shape a step commonly returns, the tricky ones included.
+SAMPLES: list[Any] = [
+    None,
+    True,
+    0,
+    2**80,
+    -1.5,
+    "",
+    "text ü",
+    [],
+    {},
+    [1, "a", None, [2, {"b": False}]],
+    {"nested": {"deeper": {"list": [1.5, None]}}},
+    {"accuracy": 0.97, "classes": ["setosa", "versicolor"]},
+    np.arange(6).reshape(2, 3),
+    np.array([True, False]),
+    np.zeros(0),
+    np.array([(1, 2.0)], dtype=[("a", "i4"), ("b", "f8")]),
+    pd.DataFrame({"a": [1, 2], "b": ["x", "y"]}),
+    pd.DataFrame({"t": pd.to_datetime(["2024-01-01"]).tz_localize("Europe/Berlin")}),
+    pd.DataFrame({"c": pd.Categorical(["a", "b", "a"])}, index=[3, 4, 5]),
+    pd.Series([1.0, 2.0], name="s"),
+]
+
+
+def _same(one: Any, other: Any) -> bool:
+    if isinstance(one, pd.DataFrame) or isinstance(other, pd.DataFrame):
+        if not isinstance(one, pd.DataFrame) or not isinstance(other, pd.DataFrame):
+            return False
+        try:
+            pd.testing.assert_frame_equal(one, other)
+        except AssertionError:
+            return False
+        return True
+    if isinstance(one, np.ndarray) or isinstance(other, np.ndarray):
+        return (
+            isinstance(one, np.ndarray)
+            and isinstance(other, np.ndarray)
+            and one.dtype == other.dtype
+            and np.array_equal(one, other)
+        )
+    return type(one) is type(other) and one == other
+
+
+def _faithful_safe_formats(value: Any) -> list[str]:
+    """The safe formats that give `value` back exactly, type included."""
+    found = []
+    for name in SAFE:
+        if not get_format(name).accepts(value):
+            continue
+        try:
+            if _same(round_trip(name, value), value):
+                found.append(name)
+        except Exception:
+            continue
+    return found
+
+
+@pytest.mark.parametrize("value", SAMPLES, ids=lambda value: type(value).__name__)
+def test_a_value_a_safe_format_holds_is_never_pickled(value: Any) -> None:
+    """SPEC section 10: values are persisted in formats that cannot execute code wherever one
+    fits. Whenever a safe format gives a value back exactly, the default choice is safe."""
+    chosen = format_for_value(value)
+    if _faithful_safe_formats(value):
+        assert not chosen.executes_code, f"{value!r} went to {chosen.name}"
+
+
+def test_the_samples_above_exercise_the_rule() -> None:
+    """All but the Series (parquet gives back a frame) have a safe format that holds them."""
+    held = [value for value in SAMPLES if _faithful_safe_formats(value)]
+    assert len(held) == len(SAMPLES) - 1

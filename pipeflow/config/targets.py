@@ -1,0 +1,111 @@
+"""Where results go, checked before anything runs: roots and targets against the store's bounds.
+
+`storage/boundaries.py` holds the rules (no write under a `.pipeflow/` folder, none on the
+history database or the signing key, none out of the root through a link); the store applies
+them to every write, and this module applies them to what a config says, so that a config that
+breaks them is refused with exit 2 and nothing written. A root is checked when it is known
+before the run: a literal, or made of params only (never of `${env.*}` values, which must not
+appear in messages). A target rendering into a `.pipeflow/` folder is refused by
+`render_target` itself; here, targets under a local root are also judged where they really
+lead (links resolved, pipeflow's own files).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
+from typing import Any
+
+from pipeflow.model.pipeline import Pipeline, Step
+from pipeflow.model.refs import Ref, Template, lookup_path, references, resolve
+from pipeflow.plan.prepare import store_url
+from pipeflow.storage import TargetFields, TemplateError, render_target
+from pipeflow.storage.boundaries import BoundaryError, check_local, check_root
+
+Fail = Callable[[list[str | int], str], None]
+_LOCAL = ("file://",)
+
+
+def check_stores(
+    pipeline: Pipeline, params: Mapping[str, Any], fields: TargetFields, fail: Fail
+) -> None:
+    """Report every root inside a `.pipeflow/` folder, and every target under a local root
+    that leads onto pipeflow's own files or out of the root."""
+    main_root = _static_root(pipeline, pipeline.results.root, params)
+    main_bad = _root_problem(main_root)
+    reported_main = False
+    for name, step in pipeline.steps.items():
+        if step.origin is not None or not step.result.persist:
+            continue  # a sub-pipeline's steps were checked with their own config
+        if step.result.root is not None:
+            root = _static_root(pipeline, step.result.root, params)
+            bad = _root_problem(root)
+            if bad is not None:
+                fail(["steps", name, "result", "root"], bad)
+                continue
+        elif not pipeline.results.persist:
+            continue
+        else:
+            root, bad = main_root, main_bad
+            if bad is not None:
+                if not reported_main:
+                    fail(["results", "root"], bad)
+                    reported_main = True
+                continue
+        if root is None or step.result.target is None or "://" in root:
+            continue
+        for target in _targets(step, fields):
+            try:
+                check_local(root, target)
+            except BoundaryError as error:
+                fail(["steps", name, "result", "target"], str(error))
+                break
+
+
+def _targets(step: Step, fields: TargetFields) -> Iterator[str]:
+    """The paths a step's target renders to, one per part (a bad template is reported
+    elsewhere)."""
+    assert step.result.target is not None
+    for part in step.parts or ("value",):
+        trial = replace(fields, step=step.name, output=part)
+        try:
+            yield render_target(step.result.target, trial)
+        except TemplateError:
+            return
+
+
+def _root_problem(root: str | None) -> str | None:
+    if root is None:
+        return None
+    local = "://" not in root or root.startswith(_LOCAL)
+    path = root[len("file://") :] if root.startswith("file://") else root
+    try:
+        check_root(os.path.realpath(path) if local else root)
+    except BoundaryError as error:
+        return str(error)
+    return None
+
+
+def _static_root(pipeline: Pipeline, value: Any, params: Mapping[str, Any]) -> str | None:
+    """The store URL a root names, when it is known before the run and safe to show."""
+    found = list(references(value)) if isinstance(value, Ref | Template) else []
+    for ref in found:
+        if ref.scope != "params" or _from_environment(pipeline.params, ref.path):
+            return None
+    try:
+        resolved = resolve(value, lambda ref: lookup_path(params, ref.path))
+    except (KeyError, TypeError, ValueError):
+        return None  # an unknown param: reported by the reference checks
+    if not isinstance(resolved, str | os.PathLike):
+        return None
+    return store_url(resolved, pipeline.project_dir)
+
+
+def _from_environment(defaults: Mapping[str, Any], path: tuple[str, ...]) -> bool:
+    """Whether a param's default is (or holds) an `${env.*}` value, which must stay unshown."""
+    try:
+        default = lookup_path(defaults, path)
+    except KeyError:
+        return False
+    return any(ref.scope == "env" for ref in references(default))

@@ -1,0 +1,140 @@
+"""Where a store may write: inside its root, outside pipeflow's reserved areas (SPEC section 10).
+
+A config names targets and results roots, so it must not be able to write what pipeflow itself
+trusts: forged manifests and pickles under a store's `.pipeflow/` (which `pipeflow.read` would
+load), the history database, the file-hashes cache, the signing key. The rules:
+
+1. The reserved area of a store is its `.pipeflow/` folder. Only pipeflow's own writes go there
+   (manifests, results without a target), naming it once, as their first folder. A target may
+   not name a `.pipeflow` folder at any depth: below the root may sit another store's root.
+2. A results root may not lie inside a `.pipeflow` folder (`results.root: .pipeflow` would put
+   `runs.db` in reach of a target).
+3. On the local disk, a path is judged where it really leads: symbolic links are resolved, a
+   location outside the real root is refused (a link inside the root is never followed out of
+   it, for writes and for reads), and the resolved location is judged again by rules 1 and 2,
+   and must not be the history database of `$PIPEFLOW_HOME` or the signing key file.
+
+Folder names are compared as a case-insensitive filesystem would (and a little more): Unicode
+NFKC, case-folded, trailing dots and spaces dropped (Windows drops them). So `.PIPEFLOW/` and
+`.pipeflow./` are refused on every system, even where they would be distinct folders: a config
+that works on Linux must not become an attack on a Mac. Windows 8.3 short names (`PIPEFL~1`) are
+not recognised; pipeflow is not supported on Windows.
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from collections.abc import Iterable
+from contextlib import suppress
+
+from pipeflow.errors import StorageError
+from pipeflow.storage.signing import key_path
+
+RESERVED = ".pipeflow"
+HOME_ENV = "PIPEFLOW_HOME"
+HISTORY_NAME = "runs.db"  # and its -wal, -shm and -journal companions
+
+
+class BoundaryError(ValueError):
+    """A path would write where a store must not; the message says where and what to do."""
+
+
+def fold(name: str) -> str:
+    """A folder or file name as a case-insensitive filesystem might compare it."""
+    return unicodedata.normalize("NFKC", name).casefold().rstrip(". ")
+
+
+def _is_reserved(segment: str) -> bool:
+    return fold(segment) == RESERVED
+
+
+def check_relative(path: str, *, internal: bool = False) -> None:
+    """Rule 1 for a clean relative path: BoundaryError when it names a reserved folder where it
+    may not. `internal` allows pipeflow's own writes, which start with `.pipeflow/`."""
+    segments = path.split("/")
+    if internal and segments[0] == RESERVED:
+        segments = segments[1:]
+    reserved = [segment for segment in segments if _is_reserved(segment)]
+    if reserved:
+        raise BoundaryError(
+            f"`{path}` lands in `.pipeflow/`{_spelled(reserved[0])}, the reserved area where "
+            "pipeflow keeps its manifests, cached results and history; a target may not write "
+            "there (names are compared without regard to case). Choose a target outside "
+            "`.pipeflow/`."
+        )
+
+
+def check_root(root: str) -> None:
+    """Rule 2: BoundaryError when a results root lies inside a `.pipeflow` folder."""
+    segments = root.replace("\\", "/").split("/")
+    inside = next((segment for segment in segments if _is_reserved(segment)), None)
+    if inside is not None:
+        raise BoundaryError(
+            f"the results root {root} lies inside `.pipeflow/`{_spelled(inside)}, the folder "
+            "where pipeflow keeps its manifests, caches and history. Point `results.root` "
+            "(or a step's `result.root`, or `--results`) at another folder."
+        )
+
+
+def _spelled(segment: str) -> str:
+    return "" if segment == RESERVED else f" (spelled `{segment}`)"
+
+
+def resolve_local(root: str, relative: str, *, action: str = "write") -> str:
+    """Where `relative` under the local folder `root` really leads, with every symbolic link
+    resolved; BoundaryError when that is outside the real root."""
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(os.path.join(root, relative)) if relative else real_root
+    if real != real_root and os.path.commonpath([real_root, real]) != real_root:
+        raise BoundaryError(
+            f"cannot {action} `{relative}`: it leads to {real}, outside the results store "
+            f"{real_root} (a symbolic link inside the store points out of it). pipeflow does "
+            "not follow links out of the results root: remove the link, or make the folder it "
+            "points to the results root."
+        )
+    return real
+
+
+def check_local(root: str, relative: str, *, internal: bool = False) -> str:
+    """Rules 1 to 3 for a write to `relative` under the local folder `root`; the real path to
+    write to, or BoundaryError."""
+    real = resolve_local(root, relative)
+    real_root = os.path.realpath(root)
+    check_root(real_root)
+    inside = os.path.relpath(real, real_root).replace(os.sep, "/")
+    check_relative(inside, internal=internal)
+    _check_protected(real, relative)
+    return real
+
+
+def protected_files() -> list[tuple[str, str]]:
+    """(path, what it is) of the files outside any store that no write may replace; a name
+    also covers its companions (`runs.db-wal`, `signing.key.tmp-...`)."""
+    found: list[tuple[str, str]] = []
+    with suppress(StorageError):  # no home folder: then there is no key file to protect
+        found.append((str(key_path()), "signing key (it vouches for stored pickles)"))
+    home = os.environ.get(HOME_ENV)
+    if home:
+        history = os.path.join(os.path.abspath(os.path.expanduser(home)), HISTORY_NAME)
+        found.append((history, "history database ($PIPEFLOW_HOME)"))
+    return found
+
+
+def _check_protected(real: str, relative: str) -> None:
+    for path, what in protected_files():
+        folder, name = os.path.split(path)
+        if _same_folder(os.path.dirname(real), folder) and fold(os.path.basename(real)).startswith(
+            fold(name)
+        ):
+            raise BoundaryError(
+                f"`{relative}` would overwrite pipeflow's {what} at {path}. Choose another "
+                "target or results root."
+            )
+
+
+def _same_folder(one: str, other: str) -> bool:
+    def parts(path: str) -> Iterable[str]:
+        return (fold(part) for part in os.path.realpath(path).split(os.sep))
+
+    return list(parts(one)) == list(parts(other))

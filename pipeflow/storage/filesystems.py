@@ -1,0 +1,135 @@
+"""Opening a store's fsspec filesystem: pipeflow's defaults per protocol, and object stamps.
+
+Object stores answer like a local folder only with a few defaults under the user's own options:
+listings are never served from fsspec's listing cache (another writer may have changed the store
+since), S3 gets short connect timeouts and few retries, and a GCS endpoint is first checked to
+accept connections, since gcsfs retries a refused connection for about 30 s and has no
+per-filesystem setting for it.
+"""
+
+from __future__ import annotations
+
+import copy
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from pipeflow.errors import StorageError
+from pipeflow.storage import failures
+from pipeflow.storage.failures import BUCKETED, GCS, S3, redact
+
+# Which extra provides the fsspec implementation of a protocol, for the install hint.
+_EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs"}
+
+# How long a GCS store waits for its endpoint to accept a connection before giving up.
+CONNECT_TIMEOUT = 5.0
+
+
+def _s3_config() -> dict[str, Any]:
+    """pipeflow's defaults under the user's `config_kwargs` of an S3 store (theirs win key by
+    key): botocore's own (60 s connect timeout, retries on top of s3fs's) take minutes to give
+    up on a dead endpoint. A new dict each time: botocore rewrites the `retries` it is given."""
+    return {"connect_timeout": 5, "retries": {"max_attempts": 2}}
+
+
+@dataclass(frozen=True)
+class Opened:
+    """An open filesystem, the filesystem's form of the root (ending with "/"), and whether it
+    is the local disk."""
+
+    filesystem: Any
+    root: str
+    local: bool
+
+
+def protocol_of(url: str) -> str:
+    return url.split("://", 1)[0].lower() if "://" in url else "file"
+
+
+def open_filesystem(url: str, storage_options: Mapping[str, Any]) -> Opened:
+    """The fsspec filesystem of `url`; StorageError with an install hint or what to check."""
+    import fsspec.core
+    from fsspec.implementations.local import LocalFileSystem
+
+    protocol = protocol_of(url)
+    try:
+        filesystem, root = fsspec.core.url_to_fs(url, **open_options(protocol, storage_options))
+    except ImportError as error:
+        extra = _EXTRAS.get(protocol)
+        install = f"pip install 'pipeflow[{extra}]'"
+        if not extra:
+            install = f"install the fsspec {protocol} package"
+        raise StorageError(
+            f"the results store {redact(url)} needs a package that is not installed "
+            f"({error}): {install}"
+        ) from error
+    except Exception as error:
+        raise StorageError(
+            f"cannot open the results store {redact(url)}: {type(error).__name__}: "
+            f"{error}. Check `results.root` and `results.storage_options`."
+        ) from error
+    root = root or filesystem.root_marker
+    root = root if root.endswith("/") or not root else f"{root}/"
+    if protocol in GCS:
+        _check_reachable(url, filesystem, storage_options)
+    return Opened(filesystem, root, isinstance(filesystem, LocalFileSystem))
+
+
+def open_options(protocol: str, storage_options: Mapping[str, Any]) -> dict[str, Any]:
+    """The storage options fsspec gets: the user's, over pipeflow's defaults for the
+    protocol. What a store pickles as stays the user's own options."""
+    options = dict(storage_options)
+    if protocol in BUCKETED:
+        # Another writer (a worker, a CI job) may change the store at any time: listings and
+        # `info` must ask the server, never a listing remembered from earlier.
+        options.setdefault("use_listings_cache", False)
+    if protocol in S3:
+        config = copy.deepcopy(dict(options.get("config_kwargs") or {}))
+        options["config_kwargs"] = {**_s3_config(), **config}
+    return options
+
+
+def endpoint(storage_options: Mapping[str, Any], filesystem: Any) -> str:
+    """The server a store talks to, for messages: `endpoint_url` or the service's own."""
+    client_kwargs = storage_options.get("client_kwargs") or {}
+    found = storage_options.get("endpoint_url") or client_kwargs.get("endpoint_url")
+    if not found:
+        found = getattr(filesystem, "_location", None)  # gcsfs
+    if isinstance(found, str) and found:
+        return redact(found)
+    return "its default endpoint"
+
+
+def _check_reachable(url: str, filesystem: Any, storage_options: Mapping[str, Any]) -> None:
+    """Fail in seconds when a GCS endpoint refuses connections (gcsfs would retry ~30 s)."""
+    location = getattr(filesystem, "_location", None)
+    if not isinstance(location, str) or storage_options.get("session_kwargs"):
+        return  # an unknown gcsfs, or a proxy or connector of the user's: let gcsfs try
+    parts = urlsplit(location)
+    if not parts.hostname:
+        return
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        socket.create_connection((parts.hostname, port), timeout=CONNECT_TIMEOUT).close()
+    except OSError as error:
+        raise failures.unreachable(
+            url, endpoint(storage_options, filesystem), f"open {redact(url)}", error
+        ) from error
+
+
+def object_stamp(info: Mapping[str, Any]) -> str | None:
+    """What tells one version of a file from another in fsspec's `info`: the ETag of S3, the
+    md5 (else crc32c, else etag) of GCS, or else the modification time; None if none."""
+    for key, label in (("ETag", "etag"), ("md5Hash", "md5"), ("crc32c", "crc32c")):
+        value = info.get(key)
+        if value:
+            return f"{label}:{str(value).strip(chr(34))}"
+    value = info.get("etag")
+    if value:
+        return f"etag:{str(value).strip(chr(34))}"
+    mtime = info.get("mtime_ns") or info.get("mtime")
+    if mtime is not None and mtime != "":
+        return f"mtime:{mtime}"
+    return None

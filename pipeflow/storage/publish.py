@@ -1,0 +1,108 @@
+"""Publishing bytes all or nothing: a temporary file and `os.replace` locally, one PUT elsewhere.
+
+- On the local filesystem the value streams into `<dir>/.<name>.tmp-<uuid>` and `os.replace`
+  moves it into place, which is atomic.
+- Anywhere else (object stores, where a move is a copy) the value is first serialised into a
+  local spool and then uploaded to the final key in one go. Streaming straight to the key would
+  leave a partial object when serialisation fails halfway (fsspec's memory filesystem commits at
+  open, and buffered files commit whatever they hold when closed), and would destroy the
+  previous result at that key for nothing; a single PUT of finished bytes does neither.
+
+Whatever fails, no temporary file stays behind, and the exception is re-raised as it was. Both
+measure the bytes on the way (size and sha256).
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from typing import IO, Any, BinaryIO, cast
+
+from pipeflow.storage.checksums import HashingWriter, digest
+from pipeflow.storage.failures import kind
+
+# Values up to this size are spooled in memory before an upload; larger ones go to a local file.
+SPOOL_IN_MEMORY = 32 * 1024 * 1024
+_CHUNK = 1024 * 1024  # for copying to an upload
+
+Produce = Callable[[BinaryIO], object]
+
+
+def publish_local(
+    final: str, produce: Produce, produce_path: Callable[[str], object] | None = None
+) -> tuple[int, str]:
+    """Write what `produce` writes (or, given, what `produce_path` writes to a path) to the
+    local file `final`, all or nothing; its size and checksum. OSError as it was raised."""
+    folder, name = posixpath.split(final)
+    temporary = f"{folder}/.{name}.tmp-{uuid.uuid4().hex}"
+    try:
+        os.makedirs(folder, exist_ok=True)
+        if produce_path is not None:
+            produce_path(temporary)
+            with open(temporary, "rb") as written:
+                size, checksum = digest(written, limit=os.path.getsize(temporary))
+        else:
+            with open(temporary, "wb") as handle:
+                writer = HashingWriter(handle)
+                produce(cast(BinaryIO, writer))
+            size, checksum = writer.size, writer.checksum
+        # No fsync: after a power cut a payload may be short or empty under its final name,
+        # but every read checks size and checksum against the manifest first, so it counts as
+        # missing and is rebuilt. Syncing each result would cost more than the serialisation
+        # itself on large values.
+        os.replace(temporary, final)
+    except BaseException:
+        # BaseException: a Ctrl-C halfway must not leave a temporary file behind either.
+        with suppress(OSError):
+            os.remove(temporary)
+        raise
+    return size, checksum
+
+
+@contextmanager
+def spooled(produce: Produce) -> Iterator[tuple[IO[bytes], HashingWriter]]:
+    """What `produce` writes, in a local spool rewound to its start, and the writer that
+    measured it. OSError from `produce` means the spool's disk is full or unwritable."""
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
+        writer = HashingWriter(spool)
+        produce(cast(BinaryIO, writer))
+        spool.seek(0)
+        yield cast(IO[bytes], spool), writer
+
+
+def upload(filesystem: Any, spool: IO[bytes], final: str) -> None:
+    """Copy the spool to `final` in one upload."""
+    try:
+        remote = filesystem.open(final, "wb")
+    except FileNotFoundError:
+        # Filesystems with real folders (sftp, smb) need the parent; object stores do not.
+        filesystem.makedirs(posixpath.dirname(final), exist_ok=True)
+        remote = filesystem.open(final, "wb")
+    with remote:
+        shutil.copyfileobj(spool, remote, _CHUNK)
+
+
+def digest_once(
+    filesystem: Any, full: str, *, limit: int, attempts: int, copy: IO[bytes] | None = None
+) -> tuple[int, str]:
+    """`digest` of the file at `full` (copied to `copy`), all from one version of it.
+
+    A file is read in several requests; s3fs notices when the object changed in between
+    (another writer replaced it) and refuses to go on, and then the read starts again, so a
+    result being replaced is read whole, old or new, or refused after a few tries."""
+    for attempt in range(1, attempts + 1):
+        if copy is not None:
+            copy.seek(0)
+            copy.truncate()
+        try:
+            with filesystem.open(full, "rb") as source:
+                return digest(source, limit=limit, copy=copy)
+        except OSError as error:
+            if attempt == attempts or kind(error) != "replaced":
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover

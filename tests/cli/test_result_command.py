@@ -1,0 +1,141 @@
+"""`pipeflow result CONFIG STEP [--show]` and `Pipeline.result()`: the stored result of a step,
+shown as it is (nested values nested), and the latest stored one of a `cache: false` step."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+import pipeflow
+from pipeflow.cli import cli
+
+STEPS = """
+from pathlib import Path
+
+COUNTER = Path(__file__).with_name("counter.txt")
+
+
+def fresh():
+    # A new value on every call: what a `cache: false` step is for (today's prices, ...).
+    count = int(COUNTER.read_text()) + 1 if COUNTER.exists() else 1
+    COUNTER.write_text(str(count))
+    return {"call": count}
+
+
+def nested():
+    return {"model": {"depth": 3, "layers": [1, 2]}, "score": 0.5}
+
+
+def parts():
+    return {"table": [1, 2, 3], "metrics": {"train": {"acc": 0.9}, "test": {"acc": 0.8}}}
+
+
+def quiet():
+    return 7
+"""
+
+CONFIG = """
+name: shown
+results: {root: out}
+steps:
+  fresh: {run: showsteps.fresh, cache: false}
+  nested: {run: showsteps.nested}
+  parts: {run: showsteps.parts, outputs: [table, metrics]}
+  quiet: {run: showsteps.quiet, result: false}
+"""
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    (tmp_path / "showsteps.py").write_text(textwrap.dedent(STEPS))
+    path = tmp_path / "pipeline.yaml"
+    path.write_text(textwrap.dedent(CONFIG))
+    return path
+
+
+def result(config: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["result", str(config), *args])
+
+
+def test_a_cache_false_step_shows_its_latest_stored_result(config: Path) -> None:
+    pipeflow.load(config).run()
+    second = pipeflow.load(config).run()
+    shown = result(config, "fresh", "--show")
+    assert shown.exit_code == 0, shown.output
+    assert "/out/.pipeflow/results/shown/fresh/" in shown.stdout
+    assert "{'call': 2}" in shown.stdout
+    assert "latest stored result" in shown.stderr
+    assert "cache: false" in shown.stderr
+    assert second.id in shown.stderr
+    stored = pipeflow.load(config).result("fresh")
+    assert stored.current is False
+    assert stored.load() == {"call": 2}
+
+
+def test_an_up_to_date_result_is_not_called_the_latest(config: Path) -> None:
+    pipeflow.load(config).run()
+    shown = result(config, "nested", "--show")
+    assert shown.exit_code == 0, shown.output
+    assert "latest stored" not in shown.output
+    assert pipeflow.load(config).result("nested").current is True
+
+
+def test_a_cache_false_step_that_never_ran_has_nothing_to_show(config: Path) -> None:
+    shown = result(config, "fresh", "--show")
+    assert shown.exit_code == 1
+    assert "no stored result yet" in shown.output
+    assert "Traceback" not in shown.output
+
+
+def test_a_step_that_is_never_stored_says_so(config: Path) -> None:
+    pipeflow.load(config).run()
+    shown = result(config, "quiet")
+    assert shown.exit_code == 1
+    assert "result: false" in shown.output
+
+
+def test_nested_dicts_are_shown_nested(config: Path) -> None:
+    pipeflow.load(config).run()
+    shown = result(config, "nested", "--show")
+    assert shown.exit_code == 0, shown.output
+    assert "{'model': {'depth': 3, 'layers': [1, 2]}, 'score': 0.5}" in shown.stdout
+    assert "[model]" not in shown.stdout
+    assert "[depth]" not in shown.stdout
+
+
+def test_the_parts_of_a_step_are_sections_and_a_dict_part_stays_nested(config: Path) -> None:
+    pipeflow.load(config).run()
+    shown = result(config, "parts", "--show")
+    assert shown.exit_code == 0, shown.output
+    assert "[table]\n[1, 2, 3]" in shown.stdout
+    assert "[metrics]\n{'test': {'acc': 0.8}, 'train': {'acc': 0.9}}" in shown.stdout
+    assert "[train]" not in shown.stdout
+    one = result(config, "parts", "--part", "metrics", "--show")
+    assert one.exit_code == 0, one.output
+    assert one.stdout.strip().splitlines()[-1] == "{'test': {'acc': 0.8}, 'train': {'acc': 0.9}}"
+
+
+def test_another_pipeline_reads_the_latest_result_of_a_cache_false_step(
+    config: Path, tmp_path: Path
+) -> None:
+    pipeflow.load(config).run()
+    reader = tmp_path / "reader.yaml"
+    reader.write_text(
+        textwrap.dedent(
+            f"""
+            name: reader
+            results: {{root: reader-out}}
+            steps:
+              copy:
+                run: pipeflow.read
+                inputs: {{config: {json.dumps(str(config))}, step: fresh}}
+            """
+        )
+    )
+    run = pipeflow.load(reader).run()
+    assert run.ok, run.outcomes
+    assert run.output("copy") == {"call": 1}
