@@ -20,6 +20,12 @@ from pipeflow import importing
 from pipeflow.config import schema
 from pipeflow.config.reader import read_document
 from pipeflow.errors import ConfigError
+from pipeflow.importing import resolve
+from pipeflow.importing.signatures import (
+    signature_from_callable,
+    signature_of_def,
+    signatures_from_source,
+)
 from tests.conftest import ProjectFactory
 
 STEP = {"run": "mod.f", "inputs": {"x": "${steps.a}"}}
@@ -155,7 +161,7 @@ path = os.path.join
 def test_one_parse_gives_each_top_level_signature(tmp_path: Path, name: str) -> None:
     source = tmp_path / "module.py"
     source.write_text(MODULE, encoding="utf-8")
-    signatures = importing._signatures_from_source(str(source))
+    signatures = signatures_from_source(str(source))
     assert signatures is not None
     found = signatures.get(name)
     tree = ast.parse(MODULE)
@@ -165,7 +171,7 @@ def test_one_parse_gives_each_top_level_signature(tmp_path: Path, name: str) -> 
         if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name
     ]
     if name in ("plain", "later", "redefined"):
-        assert found == importing._signature_of_def(defs[-1])
+        assert found == signature_of_def(defs[-1])
     else:
         assert found is None  # not a plain function: importing it tells
 
@@ -173,19 +179,19 @@ def test_one_parse_gives_each_top_level_signature(tmp_path: Path, name: str) -> 
 def test_signatures_match_the_live_functions(tmp_path: Path) -> None:
     source = tmp_path / "module.py"
     source.write_text(MODULE, encoding="utf-8")
-    signatures = importing._signatures_from_source(str(source))
+    signatures = signatures_from_source(str(source))
     assert signatures is not None
     namespace: dict[str, Any] = {}
     exec(compile(MODULE, str(source), "exec"), namespace)
     for name in ("plain", "later", "redefined"):
-        assert signatures[name] == importing.signature_from_callable(namespace[name])
+        assert signatures[name] == signature_from_callable(namespace[name])
 
 
 def test_an_unreadable_module_has_no_source_signatures(tmp_path: Path) -> None:
     broken = tmp_path / "broken.py"
     broken.write_text("def f(:\n", encoding="utf-8")
-    assert importing._signatures_from_source(str(broken)) is None
-    assert importing._signatures_from_source(str(tmp_path / "missing.py")) is None
+    assert signatures_from_source(str(broken)) is None
+    assert signatures_from_source(str(tmp_path / "missing.py")) is None
 
 
 MANY = """
@@ -206,7 +212,7 @@ def test_each_module_is_looked_up_and_parsed_once_per_load(
     )
     looked_up: list[str] = []
     parsed: list[str] = []
-    find_spec, signatures = importing._find_spec, importing._signatures_from_source
+    find_spec, signatures = resolve._find_spec, resolve.signatures_from_source
 
     def counting_find_spec(module: str) -> Any:
         looked_up.append(module)
@@ -216,8 +222,8 @@ def test_each_module_is_looked_up_and_parsed_once_per_load(
         parsed.append(Path(origin).name)
         return signatures(origin)
 
-    monkeypatch.setattr(importing, "_find_spec", counting_find_spec)
-    monkeypatch.setattr(importing, "_signatures_from_source", counting_signatures)
+    monkeypatch.setattr(resolve, "_find_spec", counting_find_spec)
+    monkeypatch.setattr(resolve, "signatures_from_source", counting_signatures)
     pipeflow.load(config)
     assert sorted(looked_up) == ["mod_a", "mod_b"]
     assert sorted(parsed) == ["mod_a.py", "mod_b.py"]
