@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeflow.importing import split_path
+from pipeflow.importing.locate import find_spec as find_spec_without_importing
 
 DIGEST_LENGTH = 16
 
@@ -134,10 +135,9 @@ class CodeFingerprinter:
             locations = list(spec.submodule_search_locations or [])
         if spec is not None:
             return spec
-        try:
-            return importlib.util.find_spec(name)
-        except (ImportError, ValueError):
-            return None
+        # Found without importing: not even a package above the module runs (a config that
+        # reached the run unvalidated may name one that must never be imported).
+        return find_spec_without_importing(name)
 
     def _imported(self, name: str) -> dict[str, str]:
         """Parts for a module used through an import: local source, or a package version."""

@@ -16,7 +16,7 @@ from pipeflow.config.params import describe
 from pipeflow.config.reader import Document
 from pipeflow.config.suggest import did_you_mean
 from pipeflow.errors import Problem
-from pipeflow.importing import ImportProblem, Resolver, split_path
+from pipeflow.importing import ImportProblem, Resolver
 from pipeflow.model.durations import format_duration
 from pipeflow.model.pipeline import (
     AVAILABLE_EXECUTORS,
@@ -67,7 +67,7 @@ class Checker:
     def resolver(self) -> Resolver:
         """Looks each module up once for the whole pipeline."""
         if self._resolver is None:
-            self._resolver = Resolver(self.pipeline.project_dir)
+            self._resolver = Resolver(self.pipeline.project_dir, self.pipeline.allow_imports)
         return self._resolver
 
     def fail(self, path: Path, message: str, hint: str | None = None, *, key: bool = False) -> None:
@@ -217,9 +217,7 @@ class Checker:
         if step.run is None or not self.check_code:
             return
         try:
-            module, _ = split_path(step.run)
-            spec = self.resolver.check_allowed(module, step.run, allow=self.pipeline.allow_imports)
-            signature = self.resolver.signature_of(step.run, spec)
+            signature = self.resolver.resolve(step.run).signature
         except ImportProblem as problem:
             self.fail([*path, "run"], problem.message, problem.hint)
             return

@@ -244,6 +244,7 @@ def _inline(name: str, child: Pipeline, params: Mapping[str, Any], parent_dir: P
                 step=step.name,
                 prefix=prefix,
                 project_dir=child.project_dir,
+                allow_imports=child.allow_imports,
             )
         )
         inlined.append(

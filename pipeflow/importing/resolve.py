@@ -1,212 +1,160 @@
-"""Resolving `run:` paths to callables, and the allow rule that decides which may be named."""
+"""Resolving `run:` paths at validation: the allow rule, the walk, and the callable's signature.
+
+For each path, in order: the allow rule decides from names and files alone (`allow.py`), so a
+refused module is never imported; the module's source decides the walk when it can
+(`definitions.py`); a plain top-level function's signature is read from source. Only when
+the source cannot tell (an assignment, a decorator, a class method) is the module imported —
+it is then a project module or one the config lists — and the live objects checked.
+
+A config of 10,000 steps names the same few modules over and over: a `Resolver` looks each
+module up, parses it and imports it at most once, and remembers every answer (problems
+included, worded the same each time). Make one per load: it does not notice files that
+change while it lives.
+"""
 
 from __future__ import annotations
 
-import importlib
+import importlib.machinery
 import importlib.util
-import sys
-from collections.abc import Callable, Iterable, Mapping
-from difflib import get_close_matches
-from pathlib import Path
+import types
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from pipeflow.importing.paths import ImportProblem, split_path
+from pipeflow.importing.allow import Grant, Rule, module_hint
+from pipeflow.importing.definitions import ModuleSource, decide_from_source, read_source
+from pipeflow.importing.loading import import_module
+from pipeflow.importing.locate import find_spec
+from pipeflow.importing.paths import ImportProblem
 from pipeflow.importing.signatures import (
     Signature,
     signature_from_callable,
     signatures_from_source,
 )
 
+Answer = tuple[str, str | None]  # a remembered ImportProblem: (message, hint)
 
-def _find_spec(module: str) -> importlib.machinery.ModuleSpec:
+
+@dataclass(frozen=True)
+class Resolved:
+    """A `run:` path the config may name, and what its callable accepts."""
+
+    grant: Grant
+    signature: Signature
+
+    @property
+    def project_module(self) -> str | None:
+        """The project module the path names, whose import validation checks."""
+        return self.grant.module if self.grant.kind == "project" else None
+
+
+class Resolver:
+    """Resolves the `run:` paths of one config."""
+
+    def __init__(self, project_dir: str, allow: Iterable[str] = ()) -> None:
+        self.rule = Rule(project_dir, allow)
+        self._resolved: dict[str, Resolved | Answer] = {}
+        self._origins: dict[str, str | Answer | None] = {}
+        self._sources: dict[str, ModuleSource | None] = {}
+        self._signatures: dict[str, dict[str, Signature | None] | None] = {}
+        self._imported: dict[str, types.ModuleType | Answer] = {}
+
+    def resolve(self, dotted: str) -> Resolved:
+        """The path's grant and signature; ImportProblem when it cannot be used."""
+        found = self._resolved.get(dotted)
+        if found is None:
+            try:
+                found = self._resolve(dotted)
+            except ImportProblem as problem:
+                found = (problem.message, problem.hint)
+            self._resolved[dotted] = found
+        if isinstance(found, tuple):
+            raise ImportProblem(*found)
+        return found
+
+    def _resolve(self, dotted: str) -> Resolved:
+        grant = self.rule.decide(dotted)
+        origin = grant.origin if grant.kind == "project" else self._origin(grant)
+        source = origin if origin and origin.endswith(".py") else None
+        if grant.kind == "builtin" or grant.kind == "exact":
+            verdict = "defined"  # the registry, or `allow_imports` naming this very path
+        elif source is None:
+            verdict = "unknown"
+        else:
+            verdict = decide_from_source(
+                self._source(source, grant.module),
+                grant,
+                may_name_module=self.rule.may_name_module,
+            )
+        if verdict == "defined" and len(grant.attributes) == 1 and source is not None:
+            signature = self._source_signature(source, grant.attributes[0])
+            if signature is not None:
+                return Resolved(grant, signature)
+        return Resolved(grant, signature_from_callable(self.load(grant)))
+
+    def load(self, grant: Grant) -> Callable[..., Any]:
+        """Import the granted path's module and walk to its callable, checking each step."""
+        return self.rule.walk(self.import_module(grant.module), grant)
+
+    def verify(self, dotted: str) -> None:
+        """Check a path against its imported module's live objects (ImportProblem if refused)."""
+        self.load(self.rule.decide(dotted))
+
+    def import_module(self, name: str) -> types.ModuleType:
+        """Import a module the rule allows, once; no bytecode is written into the project."""
+        found = self._imported.get(name)
+        if found is None:
+            try:
+                found = import_module(name, project_dir=self.rule.project_dir, write_bytecode=False)
+            except ImportProblem as problem:
+                found = (problem.message, problem.hint)
+            self._imported[name] = found
+        if isinstance(found, tuple):
+            raise ImportProblem(*found)
+        return found
+
+    def _origin(self, grant: Grant) -> str | None:
+        """The source file of a built-in step's or a listed module; a listed module may be
+        imported to find it (its packages run), never a refused one."""
+        if grant.module not in self._origins:
+            found: str | Answer | None
+            try:
+                if grant.kind == "builtin":
+                    spec = find_spec(grant.module)
+                    found = spec.origin if spec is not None else None
+                else:
+                    found = _find_listed_spec(grant.module).origin
+            except ImportProblem as problem:
+                found = (problem.message, problem.hint)
+            self._origins[grant.module] = found
+        found = self._origins[grant.module]
+        if isinstance(found, tuple):
+            raise ImportProblem(*found)
+        return found
+
+    def _source(self, origin: str, module: str) -> ModuleSource | None:
+        if origin not in self._sources:
+            self._sources[origin] = read_source(origin, module)
+        return self._sources[origin]
+
+    def _source_signature(self, origin: str, name: str) -> Signature | None:
+        if origin not in self._signatures:
+            self._signatures[origin] = signatures_from_source(origin)
+        signatures = self._signatures[origin]
+        return signatures.get(name) if signatures is not None else None
+
+
+def _find_listed_spec(module: str) -> importlib.machinery.ModuleSpec:
+    """The spec of a module `allow_imports` lists (its packages may be imported to find it)."""
     try:
         spec = importlib.util.find_spec(module)
     except (ImportError, ValueError) as error:
-        raise ImportProblem(f"cannot import `{module}`: {error}", _module_hint(module)) from None
+        raise ImportProblem(f"cannot import `{module}`: {error}", module_hint(module)) from None
     except Exception as error:  # a package __init__ that raises while being imported
         raise ImportProblem(
             f"importing `{module}` failed: {type(error).__name__}: {error}",
             "fix the error in that module, or check its dependencies are installed",
         ) from None
     if spec is None:
-        raise ImportProblem(f"no module named `{module}`", _module_hint(module))
+        raise ImportProblem(f"no module named `{module}`", module_hint(module))
     return spec
-
-
-def _module_hint(module: str) -> str:
-    return (
-        f"check the spelling; `{module}` must be importable from the config's folder "
-        "(a .py file or a package beside it) or installed"
-    )
-
-
-class Resolver:
-    """Resolves `run:` paths of one project, looking each module up only once.
-
-    A config of 10,000 steps names the same few modules over and over: their specs, whether
-    they are project files, and the signatures of their top-level functions (one `ast` parse
-    per module) are found once and remembered. Make one per load: it does not notice files
-    that change while it lives.
-    """
-
-    def __init__(self, project_dir: str) -> None:
-        self.project_dir = Path(project_dir).resolve()
-        self._specs: dict[str, importlib.machinery.ModuleSpec | tuple[str, str | None]] = {}
-        self._project_files: dict[str, bool] = {}
-        self._sources: dict[str, dict[str, Signature | None] | None] = {}
-        self._callables: dict[str, Signature | tuple[str, str | None]] = {}
-
-    def find_spec(self, module: str) -> importlib.machinery.ModuleSpec:
-        """The module's spec; ImportProblem (the same words every time) when there is none."""
-        found = self._specs.get(module)
-        if found is None:
-            try:
-                found = _find_spec(module)
-            except ImportProblem as problem:
-                found = (problem.message, problem.hint)
-            self._specs[module] = found
-        if isinstance(found, tuple):
-            raise ImportProblem(*found)
-        return found
-
-    def check_allowed(
-        self, module: str, dotted: str, *, allow: Iterable[str]
-    ) -> importlib.machinery.ModuleSpec | None:
-        """Refuse modules outside the project and pipeflow unless `allow_imports` lists them.
-
-        Returns the module's spec when it had to be looked up (None when the name alone
-        allowed it), so `signature_of` need not look it up again.
-        """
-        if module == "pipeflow" or module.startswith("pipeflow."):
-            return None
-        for entry in allow:
-            if dotted == entry or module == entry or module.startswith(entry + "."):
-                return None
-        spec = self.find_spec(module)
-        origin = spec.origin
-        if origin and origin not in ("built-in", "frozen") and self._is_project_file(origin):
-            return spec
-        top = module.split(".")[0]
-        raise ImportProblem(
-            f"`{dotted}` is outside the project: only modules under the config's folder and "
-            "pipeflow may be run by default",
-            f"if this is intended, add `{top}`"
-            + (f" (or `{module}`)" if module != top else "")
-            + " to `allow_imports:` in the config",
-        )
-
-    def _is_project_file(self, origin: str) -> bool:
-        found = self._project_files.get(origin)
-        if found is None:
-            found = _is_project_file(origin, self.project_dir)
-            self._project_files[origin] = found
-        return found
-
-    def signature_of(
-        self, dotted: str, spec: importlib.machinery.ModuleSpec | None = None
-    ) -> Signature:
-        """The signature of the callable a path names, importing its module only if needed.
-
-        `spec` is the module's spec when the caller has it (from `check_allowed`).
-        """
-        module, attributes = split_path(dotted)
-        if spec is None:
-            spec = self.find_spec(module)
-        if len(attributes) == 1 and spec.origin and spec.origin.endswith(".py"):
-            if spec.origin not in self._sources:
-                self._sources[spec.origin] = signatures_from_source(spec.origin)
-            signatures = self._sources[spec.origin]
-            found = signatures.get(attributes[0]) if signatures is not None else None
-            if found is not None:
-                return found
-        known = self._callables.get(dotted)
-        if known is None:
-            try:
-                known = signature_from_callable(_import_callable(module, attributes, dotted))
-            except ImportProblem as problem:
-                known = (problem.message, problem.hint)
-            self._callables[dotted] = known
-        if isinstance(known, tuple):
-            raise ImportProblem(*known)
-        return known
-
-
-def check_allowed(
-    module: str, dotted: str, *, project_dir: str, allow: Iterable[str]
-) -> importlib.machinery.ModuleSpec | None:
-    """Refuse modules outside the project and pipeflow unless `allow_imports` lists them.
-
-    For many paths, use one `Resolver` instead: it looks each module up once.
-    """
-    return Resolver(project_dir).check_allowed(module, dotted, allow=allow)
-
-
-def _is_project_file(origin: str, project_dir: Path) -> bool:
-    """Whether `origin` is under `project_dir` (already resolved), and not an installed file."""
-    path = Path(origin).resolve()
-    if "site-packages" in path.parts or "dist-packages" in path.parts:
-        return False
-    return path.is_relative_to(project_dir)
-
-
-def signature_of(dotted: str, spec: importlib.machinery.ModuleSpec | None = None) -> Signature:
-    """The signature of the callable a path names, importing its module only if needed."""
-    module, attributes = split_path(dotted)
-    if spec is None:
-        spec = _find_spec(module)
-    if len(attributes) == 1 and spec.origin and spec.origin.endswith(".py"):
-        signatures = signatures_from_source(spec.origin)
-        found = signatures.get(attributes[0]) if signatures is not None else None
-        if found is not None:
-            return found
-    return signature_from_callable(_import_callable(module, attributes, dotted))
-
-
-def load_callable(dotted: str) -> Callable[..., Any]:
-    """Import the module and walk to the attribute; it must be callable."""
-    module_name, attributes = split_path(dotted)
-    _find_spec(module_name)
-    return _import_callable(module_name, attributes, dotted)
-
-
-def _import_callable(
-    module_name: str, attributes: tuple[str, ...], dotted: str
-) -> Callable[..., Any]:
-    """`load_callable` once the module is known to exist."""
-    # Validation promises to write nothing: no __pycache__ in the user's project either.
-    writing_bytecode = sys.dont_write_bytecode
-    sys.dont_write_bytecode = True
-    try:
-        target: Any = importlib.import_module(module_name)
-    except Exception as error:
-        raise ImportProblem(
-            f"importing `{module_name}` failed: {type(error).__name__}: {error}",
-            "fix the error in that module, or install what it imports",
-        ) from None
-    finally:
-        sys.dont_write_bytecode = writing_bytecode
-    walked = [module_name]
-    for attribute in attributes:
-        if not hasattr(target, attribute):
-            names = [n for n in dir(target) if not n.startswith("_")]
-            close = get_close_matches(attribute, names, n=1, cutoff=0.6)
-            where = ".".join(walked)
-            raise ImportProblem(
-                f"`{where}` has no attribute `{attribute}`",
-                f"did you mean `{where}.{close[0]}`?" if close else None,
-            )
-        target = getattr(target, attribute)
-        walked.append(attribute)
-    if not callable(target):
-        kind = type(target).__name__
-        article = "an" if kind[:1].lower() in "aeiou" else "a"
-        raise ImportProblem(
-            f"`{dotted}` is {article} {kind}, not a function",
-            "`run:` must name a function or another callable",
-        )
-    return target  # type: ignore[no-any-return]
-
-
-def call_with(function: Callable[..., Any], inputs: Mapping[str, Any]) -> Any:
-    """Call a step's function with its resolved inputs as keywords."""
-    return function(**inputs)

@@ -20,7 +20,7 @@ from pipeflow import importing
 from pipeflow.config import schema
 from pipeflow.config.reader import read_document
 from pipeflow.errors import ConfigError
-from pipeflow.importing import resolve
+from pipeflow.importing import allow, resolve
 from pipeflow.importing.signatures import (
     signature_from_callable,
     signature_of_def,
@@ -205,24 +205,24 @@ def test_each_module_is_looked_up_and_parsed_once_per_load(
     make_project: ProjectFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     steps = "\n".join(
-        f"  s{i}: {{run: {'mod_a' if i % 2 else 'mod_b'}.f, inputs: {{x: {i}}}}}" for i in range(40)
+        f"  s{i}: {{run: {'mod_a' if i % 2 else 'mod_b'}.f{i % 4}, inputs: {{x: {i}}}}}"
+        for i in range(40)
     )
-    config = make_project(
-        MANY.format(steps=steps), mod_a="def f(x):\n    return x\n", mod_b="def f(x): return x\n"
-    )
+    functions = "".join(f"def f{i}(x):\n    return x\n" for i in range(4))
+    config = make_project(MANY.format(steps=steps), mod_a=functions, mod_b=functions)
     looked_up: list[str] = []
     parsed: list[str] = []
-    find_spec, signatures = resolve._find_spec, resolve.signatures_from_source
+    top_level_spec, signatures = allow.top_level_spec, resolve.signatures_from_source
 
-    def counting_find_spec(module: str) -> Any:
+    def counting_top_level_spec(module: str) -> Any:
         looked_up.append(module)
-        return find_spec(module)
+        return top_level_spec(module)
 
     def counting_signatures(origin: str) -> Any:
         parsed.append(Path(origin).name)
         return signatures(origin)
 
-    monkeypatch.setattr(resolve, "_find_spec", counting_find_spec)
+    monkeypatch.setattr(allow, "top_level_spec", counting_top_level_spec)
     monkeypatch.setattr(resolve, "signatures_from_source", counting_signatures)
     pipeflow.load(config)
     assert sorted(looked_up) == ["mod_a", "mod_b"]
@@ -264,23 +264,19 @@ def test_every_step_of_a_bad_module_gets_its_own_report(make_project: ProjectFac
     ]
 
 
-def test_the_resolver_words_problems_as_the_plain_functions_do(tmp_path: Path) -> None:
+def test_the_resolver_words_a_remembered_problem_as_it_did_the_first_time(
+    tmp_path: Path,
+) -> None:
     (tmp_path / "local.py").write_text("def f(x):\n    return x\n", encoding="utf-8")
     resolver = importing.Resolver(str(tmp_path))
-    cases = [("json", "json.dumps"), ("nosuch.deep", "nosuch.deep.f"), ("local", "local.f")]
-    for module, dotted in cases:
-        for _ in range(2):  # the second answer comes from what the resolver remembers
+    for dotted in ("json.dumps", "nosuch.deep.f", "local.g", "local:f.__code__", "local.f"):
+        answers = []
+        for each in (resolver, resolver, importing.Resolver(str(tmp_path))):
             try:
-                expected: Any = importing.check_allowed(
-                    module, dotted, project_dir=str(tmp_path), allow=()
-                )
+                answers.append(each.resolve(dotted).signature)
             except importing.ImportProblem as problem:
-                expected = (problem.message, problem.hint)
-            try:
-                got: Any = resolver.check_allowed(module, dotted, allow=())
-            except importing.ImportProblem as problem:
-                got = (problem.message, problem.hint)
-            assert got == expected
+                answers.append((problem.message, problem.hint))
+        assert answers[0] == answers[1] == answers[2]
 
 
 def test_an_input_named_after_star_args_says_inputs_go_by_name(

@@ -576,3 +576,38 @@ def test_a_local_cluster_is_started_for_the_run_and_closed(
             break
         time.sleep(0.2)
     assert not left, "the run's own cluster is closed when the run ends"
+
+
+ATTACK = """
+import os
+from os import system
+
+run_cmd = os.system
+"""
+
+
+def test_the_workers_refuse_a_path_that_walks_out_of_the_project(
+    make_project: ProjectFactory, tmp_path: Path, address: str
+) -> None:
+    """Defence in depth: a config that reached the run unvalidated (`check_code=False`) gets
+    its steps refused on the worker, which calls nothing."""
+    marker = tmp_path / "MARKER"
+    touch = f'{{command: "touch {marker}"}}'
+    config = make_project(
+        f"""
+        name: dasky
+        executor: {{type: dask, address: "{address}"}}
+        results: {{persist: false}}
+        steps:
+          a: {{run: "attack:os.system", inputs: {touch}}}
+          b: {{run: attack.system, inputs: {touch}}}
+          c: {{run: attack.run_cmd, inputs: {touch}}}
+          d: {{run: "pipeflow.importing.projects:os.system", inputs: {touch}}}
+        """,
+        attack=ATTACK,
+    )
+    run = pipeflow.load(config, check_code=False).run(keep_going=True)
+    for step in "abcd":
+        assert run.state(step) is StepState.FAILED
+        assert "ImportProblem" in (run.outcomes[step].error or ""), run.outcomes[step].error
+    assert not marker.exists()
