@@ -32,6 +32,7 @@ from pathlib import Path
 
 from pipeflow.importing import split_path
 from pipeflow.importing.locate import find_spec as find_spec_without_importing
+from pipeflow.importing.locate import spec_file
 
 DIGEST_LENGTH = 16
 
@@ -66,8 +67,13 @@ class _Module:
 class CodeFingerprinter:
     """Fingerprints callables of one project; parsed modules are shared across steps."""
 
-    def __init__(self, project_dir: str) -> None:
+    def __init__(self, project_dir: str, *, package_versions: bool = True) -> None:
+        """`package_versions=False`: a third-party package counts by the size and time of its
+        installed `__init__` file rather than its version, which is much faster to find (the
+        distribution of `sklearn` is only found by scanning every installed one); for
+        fingerprints kept on this machine only, never for cache keys."""
         self.project_dir = Path(project_dir).resolve()
+        self._package_versions = package_versions
         self._modules: dict[str, _Module | None] = {}
         self._module_digests: dict[str, dict[str, str]] = {}
         self._stdlib = _stdlib_prefixes()  # computed once per process
@@ -98,6 +104,21 @@ class CodeFingerprinter:
                     parts.update(self._imported(module.imports[used]))
             for imported in found.local_imports:
                 parts.update(self._imported(imported))
+        return CodeFingerprint(parts)
+
+    def module_fingerprint(self, name: str) -> CodeFingerprint | None:
+        """What importing a project module runs: its source and its packages' `__init__`
+        files, the project modules they import (transitively), and the versions of the
+        packages they import. None when its source cannot be read."""
+        module = self._module(name)
+        if module is None:
+            return None
+        parts = dict(self._whole(module))
+        parts_of_name = name.split(".")
+        for index in range(1, len(parts_of_name)):
+            package = self._module(".".join(parts_of_name[:index]))
+            if package is not None:
+                parts.update(self._whole(package))
         return CodeFingerprint(parts)
 
     # -- modules --------------------------------------------------------------------------
@@ -146,6 +167,8 @@ class CodeFingerprinter:
         if kind == "stdlib":
             return {}
         if kind == "third-party":
+            if not self._package_versions:
+                return {f"package:{top}": self._installed(top)}
             return {f"package:{_distribution(top)}": _version(top)}
         # A project module: `from pkg import name` may name a submodule or an attribute.
         module = self._module(name)
@@ -182,6 +205,18 @@ class CodeFingerprinter:
         if path.is_relative_to(self.project_dir):
             return "project"
         return "third-party"
+
+    def _installed(self, top: str) -> str:
+        """Where a package is installed, and the size and time of its file there."""
+        spec = self._find_spec(top)
+        where = spec_file(spec) if spec is not None else None
+        try:
+            status = os.stat(where) if where is not None else None
+        except OSError:
+            status = None
+        if status is None:
+            return "missing"
+        return f"{where}:{status.st_size}:{status.st_mtime_ns}"
 
     def _opaque(self, module: str) -> str:
         top = module.split(".")[0]

@@ -100,6 +100,10 @@ class Resolver:
         """Check a path against its imported module's live objects (ImportProblem if refused)."""
         self.load(self.rule.decide(dotted))
 
+    def imported(self, name: str) -> bool:
+        """Whether this resolver imported the module (and it imported cleanly)."""
+        return isinstance(self._imported.get(name), types.ModuleType)
+
     def import_module(self, name: str) -> types.ModuleType:
         """Import a module the rule allows, once; no bytecode is written into the project."""
         found = self._imported.get(name)
