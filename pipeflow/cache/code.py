@@ -87,7 +87,7 @@ class CodeFingerprinter:
         if node is None:
             return CodeFingerprint({dotted: self._opaque(module_name), **self._whole(module)})
         parts: dict[str, str] = {}
-        relative = self._relative(module.path)
+        relative = self._relative(module)
         seen: set[str] = set()
         todo: list[tuple[str, ast.AST]] = [(".".join(attributes), node)]
         while todo:
@@ -180,7 +180,7 @@ class CodeFingerprinter:
         """A project module whole, and the project modules it imports, transitively."""
         if module.name in self._module_digests:
             return self._module_digests[module.name]
-        parts: dict[str, str] = {self._relative(module.path): _module_digest(module)}
+        parts: dict[str, str] = {self._relative(module): _module_digest(module)}
         self._module_digests[module.name] = parts  # before recursing: import cycles end here
         for imported in sorted(set(module.imports.values())):
             if imported != module.name:
@@ -224,11 +224,16 @@ class CodeFingerprinter:
             return f"{module} {_version(top)}"
         return module
 
-    def _relative(self, path: Path) -> str:
-        resolved = path.resolve()
+    def _relative(self, module: _Module) -> str:
+        """The module's file as a key part: relative to the project folder, or for a module
+        outside it (pipeflow's own steps, an installed package), relative to the folder it
+        was installed in, from its name (`pipeflow/__init__.py`): never where it lies on this
+        machine, so a laptop and a CI job sharing a bucket share the key."""
+        resolved = module.path.resolve()
         if resolved.is_relative_to(self.project_dir):
             return resolved.relative_to(self.project_dir).as_posix()
-        return resolved.as_posix()
+        inside = module.name.replace(".", "/")
+        return f"{inside}/__init__.py" if module.path.name == "__init__.py" else f"{inside}.py"
 
 
 # -- source analysis ----------------------------------------------------------------------
