@@ -444,3 +444,44 @@ def test_every_executor_fails_such_steps_without_running_them(
         assert run.state(f"s{index}") is StepState.FAILED
         assert "ImportProblem" in (run.outcomes[f"s{index}"].error or "")
     assert not marker.exists(), marker.read_text()
+
+
+# -- sub-pipelines: each config's own `allow_imports` --------------------------------------
+
+
+@pytest.mark.parametrize("executor", ["sequential", "processes"])
+def test_a_sub_pipelines_steps_obey_its_own_allow_imports(tmp_path: Path, executor: str) -> None:
+    """The child lists `json`, the parent lists nothing: the child's step validates and runs,
+    on the worker too (which checks it against the child's list, not the parent's)."""
+    (tmp_path / "child").mkdir()
+    (tmp_path / "child" / "pipeline.yaml").write_text(
+        "name: child\nallow_imports: [json]\n"
+        "steps:\n  dump: {run: json.dumps, inputs: {obj: [1, 2]}}\n",
+        encoding="utf-8",
+    )
+    parent = tmp_path / "pipeline.yaml"
+    parent.write_text(
+        "name: parent\nsteps:\n  child: {pipeline: child/pipeline.yaml}\n", encoding="utf-8"
+    )
+    run = pipeflow.load(parent).run(executor=executor, results=str(tmp_path / "out"))
+    assert run.ok, run.outcomes
+    assert run.output("child/dump") == "[1, 2]"
+
+
+def test_a_parents_allow_imports_does_not_extend_to_its_sub_pipelines(tmp_path: Path) -> None:
+    (tmp_path / "child").mkdir()
+    (tmp_path / "child" / "pipeline.yaml").write_text(
+        "name: child\nsteps:\n  dump: {run: json.dumps, inputs: {obj: [1, 2]}}\n",
+        encoding="utf-8",
+    )
+    parent = tmp_path / "pipeline.yaml"
+    parent.write_text(
+        "name: parent\nallow_imports: [json]\nsteps:\n  child: {pipeline: child/pipeline.yaml}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as raised:
+        pipeflow.load(parent)
+    [problem] = raised.value.problems
+    assert problem.file is not None
+    assert problem.file.endswith("child/pipeline.yaml")
+    assert says(problem.message, OUTSIDE), problem.message
