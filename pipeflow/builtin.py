@@ -1,4 +1,8 @@
-"""Built-in steps that configs can name: `pipeflow.read` reads a stored result or a file."""
+"""Built-in steps that configs can name: `pipeflow.read` reads a stored result or a file.
+
+A config may name these and nothing else of pipeflow: each one is listed, with every module
+that defines it, in the registry `pipeflow/importing/builtins.py`.
+"""
 
 from __future__ import annotations
 

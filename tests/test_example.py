@@ -71,7 +71,12 @@ def test_params_schema_refuses_a_bad_ratio(iris_project: Path) -> None:
     assert not (iris_project / "data" / "processed").exists()
 
 
-def test_validate_does_not_import_pandas_or_sklearn(iris_project: Path) -> None:
+def test_validate_does_not_import_pandas_or_sklearn_when_nothing_changed(
+    iris_project: Path,
+) -> None:
+    """The first `validate` imports the step module to check it imports cleanly (and so pandas
+    and scikit-learn); it remembers that under `.pipeflow/`, and later ones import nothing
+    heavy until the code changes."""
     code = (
         "import sys; from pipeflow.cli import cli\n"
         "try:\n    cli(['validate', 'pipeline.yaml'])\n"
@@ -79,11 +84,25 @@ def test_validate_does_not_import_pandas_or_sklearn(iris_project: Path) -> None:
         "heavy = [m for m in ('pandas', 'sklearn', 'numpy', 'pyarrow') if m in sys.modules]\n"
         "print('heavy:', heavy)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=iris_project, capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    assert "heavy: []" in done.stdout
+
+    def validate() -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=iris_project,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert "'pandas'" in validate()
+    assert "heavy: []" in validate()
+    assert "heavy: []" in validate()
+    steps = iris_project / "steps" / "iris.py"
+    steps.write_text(steps.read_text(encoding="utf-8") + "\nCHANGED = True\n", encoding="utf-8")
+    assert "'pandas'" in validate()
+    assert "heavy: []" in validate()
 
 
 def test_help_does_not_import_the_engine() -> None:

@@ -13,12 +13,13 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
+from pipeflow.config.imports import ImportChecks
 from pipeflow.config.params import describe
 from pipeflow.config.reader import Document
 from pipeflow.config.suggest import did_you_mean
 from pipeflow.config.targets import check_stores
 from pipeflow.errors import Problem
-from pipeflow.importing import ImportProblem, Resolver, split_path
+from pipeflow.importing import ImportProblem, Resolver
 from pipeflow.model.durations import format_duration
 from pipeflow.model.pipeline import (
     AVAILABLE_EXECUTORS,
@@ -68,12 +69,13 @@ class Checker:
         self.graph = graph if graph is not None else StepGraph(pipeline.steps)
         self._resolver: Resolver | None = None  # made when the first `run:` is checked
         self._declared: set[str] | None = None
+        self._imports: dict[str, list[str]] = {}  # project module -> the steps that name it
 
     @property
     def resolver(self) -> Resolver:
         """Looks each module up once for the whole pipeline."""
         if self._resolver is None:
-            self._resolver = Resolver(self.pipeline.project_dir)
+            self._resolver = Resolver(self.pipeline.project_dir, self.pipeline.allow_imports)
         return self._resolver
 
     def fail(self, path: Path, message: str, hint: str | None = None, *, key: bool = False) -> None:
@@ -90,6 +92,7 @@ class Checker:
             self.result(name, step)
             if name not in self.skip_steps:
                 self.code(name, step)
+        self.imports()
         self.cycles()
         self.params_references()
         self.store()
@@ -224,12 +227,13 @@ class Checker:
         if step.run is None or not self.check_code:
             return
         try:
-            module, _ = split_path(step.run)
-            spec = self.resolver.check_allowed(module, step.run, allow=self.pipeline.allow_imports)
-            signature = self.resolver.signature_of(step.run, spec)
+            resolved = self.resolver.resolve(step.run)
         except ImportProblem as problem:
             self.fail([*path, "run"], problem.message, problem.hint)
             return
+        signature = resolved.signature
+        if resolved.project_module is not None:
+            self._imports.setdefault(resolved.project_module, []).append(name)
         given = list(step.inputs)
         if step.foreach is not None:
             given.append(step.item_name or "item")
@@ -239,6 +243,27 @@ class Checker:
                 if f"`{input_name}`" in message:
                     where = [*path, "inputs", input_name]
             self.fail(where, f"step `{name}` ({step.run}): {message}", hint, key=True)
+
+    def imports(self) -> None:
+        """The project modules `run:` names import cleanly (`imports.py`: only those whose
+        code changed since they last did are imported), and where one was imported, its
+        live objects keep to the allow rule (the source may not show what importing binds)."""
+        if not self._imports:
+            return
+        checks = ImportChecks(self.pipeline.project_dir, self.resolver.import_module)
+        for module, names in self._imports.items():
+            problem = checks.check(module)
+            for name in names:
+                where: Path = ["steps", name, "run"]
+                run = self.pipeline.steps[name].run
+                if problem is not None:
+                    self.fail(where, problem.message, problem.hint)
+                elif run is not None and self.resolver.imported(module):
+                    try:
+                        self.resolver.verify(run)
+                    except ImportProblem as refused:
+                        self.fail(where, refused.message, refused.hint)
+        checks.save()
 
     def foreach(self, name: str, step: Step) -> None:
         """A `foreach` known now must be a list; each item's result needs its own target."""

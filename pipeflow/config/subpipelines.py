@@ -253,6 +253,7 @@ def _inline(
                 step=step.name,
                 prefix=prefix,
                 project_dir=child.project_dir,
+                allow_imports=child.allow_imports,
             )
         )
         inlined.append(

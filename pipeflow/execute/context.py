@@ -137,6 +137,7 @@ class RunContext:
             key=key,
             consumed_params=self._consumed_params(step),
             project_dir=self._project_dir(step),
+            allow_imports=self._allow_imports(step),
             item=item[0] if item is not None else None,
         )
 
@@ -175,6 +176,12 @@ class RunContext:
         if step.origin is not None and step.origin.project_dir:
             return step.origin.project_dir
         return self.pipeline.project_dir
+
+    def _allow_imports(self, step: Step) -> tuple[str, ...]:
+        """The `allow_imports` of the config a step came from, which the worker applies."""
+        if step.origin is not None:
+            return step.origin.allow_imports
+        return self.pipeline.allow_imports
 
     def _absolute(self, value: Any) -> Any:
         """Relative paths that name files of the project, made absolute: steps may run

@@ -8,6 +8,8 @@ are written where they were made.
 
 from __future__ import annotations
 
+import importlib
+import os
 import random
 import time
 import traceback
@@ -18,7 +20,7 @@ from typing import Any
 
 from pipeflow.execute import timeouts
 from pipeflow.execute.capture import working_for
-from pipeflow.importing import load_callable
+from pipeflow.importing import ImportProblem, load_callable
 from pipeflow.model.pipeline import SINGLE_PART, RetryPolicy
 from pipeflow.storage import (
     Manifest,
@@ -67,6 +69,7 @@ class Task:
     stored: Manifest | None = None
     store: ResultStore | None = None
     project_dir: str = ""  # put on sys.path in a worker process, so `function` imports
+    allow_imports: tuple[str, ...] = ()  # the config's: the worker checks `function` again
     item: int | None = None  # the index of the item, for one item of a `foreach` step
 
 
@@ -228,7 +231,9 @@ def _failure(task: Task, error: Exception, attempt: int, started: float) -> Task
 
 
 def _call(task: Task, attempt: int, *, in_place: bool) -> Any:
-    function = load_callable(task.function)
+    function = load_callable(
+        task.function, project_dir=task.project_dir, allow_imports=task.allow_imports
+    )
     if task.timeout is None:
         return function(**task.inputs)
     return timeouts.call(
@@ -317,9 +322,35 @@ def _describe(error: BaseException) -> str:
 
 
 def compact_traceback(error: BaseException) -> str:
-    """The traceback from the step's own code on, without pipeflow's frames above it."""
+    """The traceback from the step's own code on, without pipeflow's frames above it.
+
+    A step module that fails to import shows where it failed in the user's file: the
+    traceback of the error the import raised, then the ImportProblem that names the module.
+    """
+    if isinstance(error, ImportProblem) and error.__cause__ is not None:
+        cause = error.__cause__
+        frames = [
+            frame
+            for frame in traceback.extract_tb(cause.__traceback__)
+            if not _pipeflow_or_import_machinery(frame.filename)
+        ]
+        lines = traceback.format_list(frames)
+        lines += traceback.format_exception_only(type(cause), cause)
+        lines += traceback.format_exception_only(type(error), error)
+        return "".join(lines).rstrip()
     frames = traceback.extract_tb(error.__traceback__)
     own = [f for f in frames if "/pipeflow/execute/" not in f.filename.replace("\\", "/")]
     lines = traceback.format_list(own or frames)
     lines += traceback.format_exception_only(type(error), error)
     return "".join(lines).rstrip()
+
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # pipeflow's folder
+_IMPORTLIB = os.path.dirname(os.path.abspath(importlib.__file__ or ""))
+
+
+def _pipeflow_or_import_machinery(filename: str) -> bool:
+    if filename.startswith("<frozen "):
+        return True
+    path = os.path.abspath(filename)
+    return path.startswith((_PACKAGE + os.sep, _IMPORTLIB + os.sep))

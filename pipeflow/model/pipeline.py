@@ -56,6 +56,7 @@ class Origin:
     step: str  # the step's name in the sub-pipeline
     prefix: str  # what the running pipeline puts before the names of the sub-pipeline's steps
     project_dir: str = ""  # the sub-pipeline's folder, where its step modules import from
+    allow_imports: tuple[str, ...] = ()  # the sub-pipeline's, which its `run:` paths obey
 
     def local(self, name: str) -> str:
         """A step name of the running pipeline as the sub-pipeline calls it."""

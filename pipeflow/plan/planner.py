@@ -23,6 +23,7 @@ from typing import Any
 from pipeflow.cache.keys import Fingerprint, digest, explain, fan_out_version
 from pipeflow.cache.keys import data_version as stored_version
 from pipeflow.cache.results import ResultCache
+from pipeflow.importing import READS_OTHER_RESULTS  # the built-in steps' registry
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, references, resolve
 from pipeflow.model.run import ALL, Action, Decision
@@ -38,8 +39,6 @@ __all__ = [
     "static_when",
     "truthy",
 ]
-
-READS_OTHER_RESULTS = ("pipeflow.read", "pipeflow:read", "pipeflow.builtin.read")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pipeflow.cache import code, keys
+from pipeflow.cache import code, keys, source
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.cache.keys import Fingerprinter, StepValue, canonical_json, digest
 from pipeflow.model.pipeline import Pipeline, Step
@@ -98,7 +98,7 @@ def g(x):
 
 def test_a_definition_and_its_rebinding_have_their_own_digests(tmp_path: Path) -> None:
     (tmp_path / "wrapped.py").write_text(textwrap.dedent(WRAPPED), encoding="utf-8")
-    code._ANALYSED.clear()
+    source.ANALYSED.clear()
     g_alone = code.CodeFingerprinter(str(tmp_path)).fingerprint("wrapped.g").parts
     fingerprinter = code.CodeFingerprinter(str(tmp_path))
     f_first = fingerprinter.fingerprint("wrapped.f").parts

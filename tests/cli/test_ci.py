@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -154,14 +155,17 @@ def expected_annotations(expected: str) -> list[str]:
 @pytest.fixture
 def golden_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Undo what validating the golden configs does to the process: sys.path, step modules;
-    and keep the folder free of __pycache__."""
+    and keep the folder free of __pycache__ and of validation's `.pipeflow/` cache."""
     monkeypatch.setattr(sys, "path", list(sys.path))
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
     before = set(sys.modules)
+    had_cache = (GOLDEN / ".pipeflow").exists()
     yield
     for name in set(sys.modules) - before:
         if name == "validsteps" or name.startswith("validsteps."):
             del sys.modules[name]
+    if not had_cache:
+        shutil.rmtree(GOLDEN / ".pipeflow", ignore_errors=True)
 
 
 @pytest.fixture

@@ -21,6 +21,12 @@ from pipeflow.config import schema
 from pipeflow.config.reader import read_document
 from pipeflow.config.schema_errors import schema_problems
 from pipeflow.errors import ConfigError
+from pipeflow.importing import allow, resolve
+from pipeflow.importing.signatures import (
+    signature_from_callable,
+    signature_of_def,
+    signatures_from_source,
+)
 from tests.conftest import ProjectFactory
 
 STEP = {"run": "mod.f", "inputs": {"x": "${steps.a}"}}
@@ -156,7 +162,7 @@ path = os.path.join
 def test_one_parse_gives_each_top_level_signature(tmp_path: Path, name: str) -> None:
     source = tmp_path / "module.py"
     source.write_text(MODULE, encoding="utf-8")
-    signatures = importing._signatures_from_source(str(source))
+    signatures = signatures_from_source(str(source))
     assert signatures is not None
     found = signatures.get(name)
     tree = ast.parse(MODULE)
@@ -166,7 +172,7 @@ def test_one_parse_gives_each_top_level_signature(tmp_path: Path, name: str) -> 
         if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name
     ]
     if name in ("plain", "later", "redefined"):
-        assert found == importing._signature_of_def(defs[-1])
+        assert found == signature_of_def(defs[-1])
     else:
         assert found is None  # not a plain function: importing it tells
 
@@ -174,19 +180,19 @@ def test_one_parse_gives_each_top_level_signature(tmp_path: Path, name: str) -> 
 def test_signatures_match_the_live_functions(tmp_path: Path) -> None:
     source = tmp_path / "module.py"
     source.write_text(MODULE, encoding="utf-8")
-    signatures = importing._signatures_from_source(str(source))
+    signatures = signatures_from_source(str(source))
     assert signatures is not None
     namespace: dict[str, Any] = {}
     exec(compile(MODULE, str(source), "exec"), namespace)
     for name in ("plain", "later", "redefined"):
-        assert signatures[name] == importing.signature_from_callable(namespace[name])
+        assert signatures[name] == signature_from_callable(namespace[name])
 
 
 def test_an_unreadable_module_has_no_source_signatures(tmp_path: Path) -> None:
     broken = tmp_path / "broken.py"
     broken.write_text("def f(:\n", encoding="utf-8")
-    assert importing._signatures_from_source(str(broken)) is None
-    assert importing._signatures_from_source(str(tmp_path / "missing.py")) is None
+    assert signatures_from_source(str(broken)) is None
+    assert signatures_from_source(str(tmp_path / "missing.py")) is None
 
 
 MANY = """
@@ -200,25 +206,25 @@ def test_each_module_is_looked_up_and_parsed_once_per_load(
     make_project: ProjectFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     steps = "\n".join(
-        f"  s{i}: {{run: {'mod_a' if i % 2 else 'mod_b'}.f, inputs: {{x: {i}}}}}" for i in range(40)
+        f"  s{i}: {{run: {'mod_a' if i % 2 else 'mod_b'}.f{i % 4}, inputs: {{x: {i}}}}}"
+        for i in range(40)
     )
-    config = make_project(
-        MANY.format(steps=steps), mod_a="def f(x):\n    return x\n", mod_b="def f(x): return x\n"
-    )
+    functions = "".join(f"def f{i}(x):\n    return x\n" for i in range(4))
+    config = make_project(MANY.format(steps=steps), mod_a=functions, mod_b=functions)
     looked_up: list[str] = []
     parsed: list[str] = []
-    find_spec, signatures = importing._find_spec, importing._signatures_from_source
+    top_level_spec, signatures = allow.top_level_spec, resolve.signatures_from_source
 
-    def counting_find_spec(module: str) -> Any:
+    def counting_top_level_spec(module: str) -> Any:
         looked_up.append(module)
-        return find_spec(module)
+        return top_level_spec(module)
 
     def counting_signatures(origin: str) -> Any:
         parsed.append(Path(origin).name)
         return signatures(origin)
 
-    monkeypatch.setattr(importing, "_find_spec", counting_find_spec)
-    monkeypatch.setattr(importing, "_signatures_from_source", counting_signatures)
+    monkeypatch.setattr(allow, "top_level_spec", counting_top_level_spec)
+    monkeypatch.setattr(resolve, "signatures_from_source", counting_signatures)
     pipeflow.load(config)
     assert sorted(looked_up) == ["mod_a", "mod_b"]
     assert sorted(parsed) == ["mod_a.py", "mod_b.py"]
@@ -259,23 +265,19 @@ def test_every_step_of_a_bad_module_gets_its_own_report(make_project: ProjectFac
     ]
 
 
-def test_the_resolver_words_problems_as_the_plain_functions_do(tmp_path: Path) -> None:
+def test_the_resolver_words_a_remembered_problem_as_it_did_the_first_time(
+    tmp_path: Path,
+) -> None:
     (tmp_path / "local.py").write_text("def f(x):\n    return x\n", encoding="utf-8")
     resolver = importing.Resolver(str(tmp_path))
-    cases = [("json", "json.dumps"), ("nosuch.deep", "nosuch.deep.f"), ("local", "local.f")]
-    for module, dotted in cases:
-        for _ in range(2):  # the second answer comes from what the resolver remembers
+    for dotted in ("json.dumps", "nosuch.deep.f", "local.g", "local:f.__code__", "local.f"):
+        answers = []
+        for each in (resolver, resolver, importing.Resolver(str(tmp_path))):
             try:
-                expected: Any = importing.check_allowed(
-                    module, dotted, project_dir=str(tmp_path), allow=()
-                )
+                answers.append(each.resolve(dotted).signature)
             except importing.ImportProblem as problem:
-                expected = (problem.message, problem.hint)
-            try:
-                got: Any = resolver.check_allowed(module, dotted, allow=())
-            except importing.ImportProblem as problem:
-                got = (problem.message, problem.hint)
-            assert got == expected
+                answers.append((problem.message, problem.hint))
+        assert answers[0] == answers[1] == answers[2]
 
 
 def test_an_input_named_after_star_args_says_inputs_go_by_name(

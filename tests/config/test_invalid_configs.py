@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import os
 import shutil
 import sys
@@ -107,9 +108,12 @@ def project_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-def in_golden_folder(monkeypatch: pytest.MonkeyPatch, project_state: None) -> None:
-    monkeypatch.chdir(FOLDER)
-    # Keep the repository clean of __pycache__; test_validation_writes_nothing checks the default.
+def in_golden_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, project_state: None) -> None:
+    """A copy of the golden folder as the working directory: validation remembers which step
+    modules imported cleanly under `.pipeflow/`, which must not land in the repository."""
+    copy = tmp_path / "invalid"
+    shutil.copytree(FOLDER, copy, ignore=shutil.ignore_patterns("__pycache__", ".pipeflow"))
+    monkeypatch.chdir(copy)
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
 
 
@@ -129,8 +133,8 @@ def test_report_of_invalid_params_and_paths(config: str, extra: list[str], expec
     check_golden([config, *extra], FOLDER / expected)
 
 
-def test_an_empty_params_file_overrides_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(FOLDER)
+@pytest.mark.usefixtures("in_golden_folder")
+def test_an_empty_params_file_overrides_nothing() -> None:
     result = CliRunner().invoke(
         cli, ["validate", "params_base.yaml", "--param-file", "params_empty.params.yaml"]
     )
@@ -173,13 +177,15 @@ def golden_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, project_state: 
     """A fresh copy of the golden folder as the working directory, bytecode writing on (as for
     a user who has not set PYTHONDONTWRITEBYTECODE)."""
     copy = tmp_path / "invalid"
-    shutil.copytree(FOLDER, copy, ignore=shutil.ignore_patterns("__pycache__", MARKER))
+    shutil.copytree(FOLDER, copy, ignore=shutil.ignore_patterns("__pycache__", ".pipeflow", MARKER))
     monkeypatch.chdir(copy)
     monkeypatch.setattr(sys, "dont_write_bytecode", False)
     return copy
 
 
-def test_validation_writes_nothing(golden_copy: Path) -> None:
+def test_validation_writes_nothing_but_its_own_cache(golden_copy: Path) -> None:
+    """Nothing in the user's project, no __pycache__ either; only pipeflow's own cache of
+    which step modules imported cleanly, under `.pipeflow/`."""
     before = snapshot(golden_copy)
     runs = [[config] for config in golden_configs()]
     runs += [[config, *extra] for config, extra, _ in CLI_CASES]
@@ -188,8 +194,11 @@ def test_validation_writes_nothing(golden_copy: Path) -> None:
         result = invoke(*args)
         assert not crash_report(result), crash_report(result)
     after = snapshot(golden_copy)
-    assert {name: after[name] for name in after.keys() - before.keys()} == {}, "files were created"
+    created = sorted(after.keys() - before.keys())
+    assert created == [".pipeflow", ".pipeflow/import-checks.json"], "files were created"
     assert {name for name in before if before[name] != after.get(name)} == set(), "files changed"
+    remembered = json.loads((golden_copy / ".pipeflow" / "import-checks.json").read_text())
+    assert list(remembered["modules"]) == ["validsteps"]
 
 
 def test_validate_never_calls_the_step_functions(golden_copy: Path) -> None:

@@ -652,3 +652,70 @@ def test_steps_ready_at_the_start_all_start_though_one_fails_at_once(
     assert run.state("other") is StepState.DONE, run.outcomes["other"]
     assert run.state("after") is StepState.NOT_RUN
     assert (tmp_path / "other").exists()
+
+
+ATTACK = """
+import os
+from os import system
+
+run_cmd = os.system
+"""
+
+
+def test_the_workers_refuse_a_path_that_walks_out_of_the_project(
+    make_project: ProjectFactory, tmp_path: Path, address: str
+) -> None:
+    """Defence in depth: a config that reached the run unvalidated (`check_code=False`) gets
+    its steps refused on the worker, which calls nothing."""
+    marker = tmp_path / "MARKER"
+    touch = f'{{command: "touch {marker}"}}'
+    config = make_project(
+        f"""
+        name: dasky
+        executor: {{type: dask, address: "{address}"}}
+        results: {{persist: false}}
+        steps:
+          a: {{run: "attack:os.system", inputs: {touch}}}
+          b: {{run: attack.system, inputs: {touch}}}
+          c: {{run: attack.run_cmd, inputs: {touch}}}
+          d: {{run: "pipeflow.importing.projects:os.system", inputs: {touch}}}
+        """,
+        attack=ATTACK,
+    )
+    run = pipeflow.load(config, check_code=False).run(keep_going=True)
+    for step in "abcd":
+        assert run.state(step) is StepState.FAILED
+        assert "ImportProblem" in (run.outcomes[step].error or ""), run.outcomes[step].error
+    assert not marker.exists()
+
+
+DOWN = """
+from pathlib import Path
+if (Path(__file__).parent / "DOWN").exists():
+    raise RuntimeError("the service this module connects to is down")
+
+def f() -> int:
+    return 1
+"""
+
+
+def test_a_step_module_that_fails_to_import_on_a_worker_shows_the_users_line(
+    make_project: ProjectFactory, tmp_path: Path, address: str
+) -> None:
+    config = make_project(
+        f"""
+        name: dasky
+        executor: {{type: dask, address: "{address}"}}
+        results: {{persist: false}}
+        steps:
+          first: {{run: down.f}}
+        """,
+        down=DOWN,
+    )
+    pipeline = pipeflow.load(config)  # imports cleanly here
+    (tmp_path / "DOWN").write_text("", encoding="utf-8")
+    run = pipeline.run()
+    outcome = run.outcomes["first"]
+    assert outcome.state is StepState.FAILED
+    assert (outcome.error or "").endswith("(at down.py:4)"), outcome.error
+    assert f'File "{tmp_path / "down.py"}", line 4' in (outcome.traceback or "")

@@ -171,7 +171,9 @@ def test_a_failed_run_shows_its_error_and_a_wrong_param_is_refused_in_place(
         expect(field.locator("input")).to_have_value("many")
         expect(field.locator(".field-error")).to_contain_text("is an int (3) in the defaults")
         assert "/pipelines/breaks/run" in page.url
-        assert not (failing_project.parent / ".pipeflow").exists()  # no run started
+        # No run started: no history. (Validating the params may remember, under
+        # `.pipeflow/`, that the step module imported cleanly.)
+        assert not (failing_project.parent / ".pipeflow" / "runs.db").exists()
         save(page, tmp_path, "wrong-param")
 
         page.fill('input[name="param:count"]', "4")

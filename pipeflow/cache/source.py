@@ -1,0 +1,222 @@
+"""Source analysis for code fingerprints: each file parsed once per version, what its top level
+defines and imports, and the digest of a definition without its docstrings.
+
+Analysed definitions are kept per (file, (mtime_ns, size), module name, where the definition
+starts) for the life of the process: copying, dumping and walking ASTs is the costly part of a
+fingerprint, and a long-lived process (tests, a scheduler, a 10-step run) fingerprints the same
+unchanged functions run after run.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import functools
+import hashlib
+import os
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+DIGEST_LENGTH = 16
+
+
+def hash_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:DIGEST_LENGTH]
+
+
+@dataclass
+class SourceModule:
+    """One parsed source module, and what its top level defines and imports."""
+
+    name: str
+    path: Path
+    stamp: tuple[int, int]  # (mtime_ns, size) of the source that was parsed
+    tree: ast.Module
+    definitions: dict[str, ast.stmt]  # name -> the statement that defines it
+    imports: dict[str, str]  # bound name -> module it refers to
+
+
+@functools.lru_cache(maxsize=512)
+def _parse_cached(path: str, stamp: tuple[int, int]) -> ast.Module | None:
+    del stamp  # in the cache key only: an edited file is parsed again
+    try:
+        return ast.parse(Path(path).read_bytes(), filename=path)
+    except (OSError, SyntaxError, ValueError):
+        return None
+
+
+def parse(path: str) -> tuple[ast.Module, tuple[int, int]] | None:
+    """The module's AST and the (mtime_ns, size) it was parsed at; None if it cannot be read."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    stamp = (status.st_mtime_ns, status.st_size)
+    tree = _parse_cached(path, stamp)
+    return None if tree is None else (tree, stamp)
+
+
+@functools.lru_cache(maxsize=512)
+def top_level_cached(
+    path: str, stamp: tuple[int, int], module: str, is_package: bool
+) -> tuple[dict[str, ast.stmt], dict[str, str]]:
+    """`_top_level` of the cached tree of `path` at `stamp`; callers must not change it."""
+    tree = _parse_cached(path, stamp)
+    if tree is None:  # cannot happen for a stamp `parse` returned, unless the file vanished
+        return {}, {}
+    return _top_level(tree, module, is_package=is_package)
+
+
+@dataclass(frozen=True)
+class _Definition:
+    """What a fingerprint needs of one definition: its digest, and what it uses."""
+
+    digest: str
+    names_used: tuple[str, ...]  # sorted
+    local_imports: tuple[str, ...]  # modules imported inside it
+
+
+# Analysed definitions per (file, (mtime_ns, size), module name, where the definition starts),
+# kept for the life of the process: copying, dumping and walking ASTs is the costly part of a
+# fingerprint, and a long-lived process (tests, a scheduler, a 10-step run) fingerprints the
+# same unchanged functions run after run. The position, not the name, tells definitions
+# apart: `def f` and a later `f = wrap(f)` differ. The module's own digest has position -1.
+_Key = tuple[str, tuple[int, int], str, str, int, int]
+ANALYSED: dict[_Key, _Definition] = {}
+_MODULE_DIGESTS: dict[_Key, str] = {}
+_CACHE_LIMIT = 8192
+_CACHE_LOCK = threading.Lock()
+
+
+def _key(module: SourceModule, node: ast.AST) -> _Key:
+    return (
+        str(module.path),
+        module.stamp,
+        module.name,
+        type(node).__name__,
+        getattr(node, "lineno", -1),
+        getattr(node, "col_offset", -1),
+    )
+
+
+def analysed(module: SourceModule, node: ast.AST) -> _Definition:
+    """One top-level statement or nested definition of a parsed module, analysed once."""
+    key = _key(module, node)
+    found = ANALYSED.get(key)
+    if found is None:
+        found = _Definition(
+            digest=hash_text(_dump(node)),
+            names_used=tuple(sorted(_names_used(node))),
+            local_imports=tuple(_local_imports(node, module.name)),
+        )
+        with _CACHE_LOCK:
+            if len(ANALYSED) >= _CACHE_LIMIT:
+                ANALYSED.clear()
+            ANALYSED[key] = found
+    return found
+
+
+def module_digest(module: SourceModule) -> str:
+    """The digest of a whole module, computed once per version of its file."""
+    key = _key(module, module.tree)
+    found = _MODULE_DIGESTS.get(key)
+    if found is None:
+        found = hash_text(_dump(module.tree))
+        with _CACHE_LOCK:
+            if len(_MODULE_DIGESTS) >= _CACHE_LIMIT:
+                _MODULE_DIGESTS.clear()
+            _MODULE_DIGESTS[key] = found
+    return found
+
+
+def _top_level(
+    tree: ast.Module, module: str, *, is_package: bool
+) -> tuple[dict[str, ast.stmt], dict[str, str]]:
+    definitions: dict[str, ast.stmt] = {}
+    imports: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            definitions[node.name] = node
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for name in ast.walk(target):
+                    if isinstance(name, ast.Name):
+                        definitions[name.id] = node
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            imports.update(_bindings(node, module, is_package=is_package))
+    return definitions, imports
+
+
+def _bindings(
+    node: ast.Import | ast.ImportFrom, module: str, *, is_package: bool
+) -> dict[str, str]:
+    """Bound name -> the module (or `module.attribute`) it refers to."""
+    found: dict[str, str] = {}
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.asname:
+                found[alias.asname] = alias.name
+            else:
+                top = alias.name.split(".")[0]
+                found[top] = alias.name  # `import a.b` binds `a` but uses `a.b`
+        return found
+    base = _absolute(node.module, node.level, module, is_package=is_package)
+    for alias in node.names:
+        if alias.name != "*":
+            found[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+    return found
+
+
+def _absolute(name: str | None, level: int, module: str, *, is_package: bool) -> str:
+    if level == 0:
+        return name or ""
+    package = module if is_package else module.rpartition(".")[0]
+    for _ in range(level - 1):
+        package = package.rpartition(".")[0]
+    return f"{package}.{name}" if name else package
+
+
+def _local_imports(node: ast.AST, module: str) -> Iterable[str]:
+    """Modules imported inside a function body."""
+    for child in ast.walk(node):
+        if isinstance(child, ast.Import | ast.ImportFrom):
+            yield from _bindings(child, module, is_package=False).values()
+
+
+def _names_used(node: ast.AST) -> set[str]:
+    return {child.id for child in ast.walk(node) if isinstance(child, ast.Name)}
+
+
+def find_definition(body: list[ast.stmt], attributes: tuple[str, ...]) -> ast.AST | None:
+    found: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | None = None
+    for name in attributes:
+        found = None
+        for node in body:
+            if (
+                isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+                and node.name == name
+            ):
+                found = node
+        if found is None:
+            return None
+        body = found.body
+    return found
+
+
+def _dump(node: ast.AST) -> str:
+    """The AST as text, without docstrings: editing documentation re-runs nothing."""
+    node = copy.deepcopy(node)
+    for child in ast.walk(node):
+        if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Module):
+            body = child.body
+            if (
+                body
+                and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)
+            ):
+                child.body = body[1:] or [ast.Pass()]
+    return ast.dump(node, annotate_fields=False, include_attributes=False)

@@ -1,0 +1,110 @@
+"""Importing a step's module and loading its callable, on the worker and at validation.
+
+An error raised while a step module is imported (a module-level `raise`, an `import` of a
+missing package, a NameError) is reported with the user's file and line, and chained, so a
+traceback shows the user's code rather than pipeflow's. `load_callable` applies the allow rule
+again before it returns anything: the worker never calls what validation would refuse, even
+when a config reaches it without validation.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import traceback
+import types
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pipeflow.importing.allow import Rule
+from pipeflow.importing.paths import ImportProblem
+
+
+def load_callable(
+    dotted: str, *, project_dir: str, allow_imports: tuple[str, ...] = ()
+) -> Callable[..., Any]:
+    """The callable a `run:` path names, if the allow rule lets the config name it."""
+    rule = Rule(project_dir, allow_imports)
+    grant = rule.decide(dotted)  # refuses before importing anything refused
+    module = import_module(grant.module, project_dir=rule.project_dir)
+    return rule.walk(module, grant)
+
+
+def import_module(
+    name: str, *, project_dir: Path | None, write_bytecode: bool = True
+) -> types.ModuleType:
+    """Import a module; an error while importing it becomes an ImportProblem that names the
+    file and line where it happened (the user's, when the traceback passes through the
+    project), chained to the original error."""
+    writing_bytecode = sys.dont_write_bytecode
+    if not write_bytecode:
+        sys.dont_write_bytecode = True
+    try:
+        return importlib.import_module(name)
+    except (Exception, SystemExit) as error:  # a module may even call sys.exit()
+        where = _where(error, project_dir)
+        raise ImportProblem(
+            f"importing `{name}` failed: {_describe(error)}" + (f" (at {where})" if where else ""),
+            _hint(error, where),
+        ) from error
+    finally:
+        sys.dont_write_bytecode = writing_bytecode
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, SyntaxError) and error.msg:
+        return f"{type(error).__name__}: {error.msg}"
+    return f"{type(error).__name__}: {error}"
+
+
+def _hint(error: BaseException, where: str | None) -> str:
+    at = f" at {where}" if where else ""
+    if isinstance(error, ModuleNotFoundError) and error.name:
+        return f"install the package that provides `{error.name}`, or fix the import{at}"
+    return f"fix the error{at}" if at else "fix the error in that module"
+
+
+def _where(error: BaseException, project_dir: Path | None) -> str | None:
+    """`file:line` where an import failed: the innermost frame in the project, else the
+    innermost frame outside the import machinery."""
+    if isinstance(error, SyntaxError) and error.filename and error.lineno:
+        return f"{_shown(error.filename, project_dir)}:{error.lineno}"
+    frames = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if not _machinery(frame.filename)
+    ]
+    if project_dir is not None:
+        own = [f for f in frames if _under(f.filename, project_dir)]
+        frames = own or frames
+    if not frames:
+        return None
+    frame = frames[-1]
+    return f"{_shown(frame.filename, project_dir)}:{frame.lineno}"
+
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_IMPORTLIB = os.path.dirname(os.path.abspath(importlib.__file__ or ""))
+
+
+def _machinery(filename: str) -> bool:
+    return filename.startswith("<frozen ") or os.path.dirname(os.path.abspath(filename)) in (
+        _HERE,
+        _IMPORTLIB,
+    )
+
+
+def _under(filename: str, folder: Path) -> bool:
+    try:
+        return Path(filename).resolve().is_relative_to(folder)
+    except OSError:
+        return False
+
+
+def _shown(filename: str, project_dir: Path | None) -> str:
+    """A file as the user knows it: relative to the project folder when inside it."""
+    if project_dir is not None and _under(filename, project_dir):
+        return Path(filename).resolve().relative_to(project_dir).as_posix()
+    return filename

@@ -1,0 +1,169 @@
+"""What a step's callable accepts: read from source with `ast`, or from the live callable.
+
+Signatures of plain top-level functions come from one parse of the module's source, so
+`pipeflow validate` does not import a step module that imports pandas or scikit-learn just
+to check a step's inputs against its parameters.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    required: bool
+    keyword: bool  # can be passed by keyword
+
+
+@dataclass(frozen=True)
+class Signature:
+    """What a callable accepts, enough to check a step's inputs against it."""
+
+    parameters: tuple[Parameter, ...]
+    var_keyword: bool = False
+    var_positional: str | None = None  # the name of `*args`, which no input can reach
+
+    def problems(self, given: Iterable[str]) -> list[tuple[str, str | None]]:
+        """(message, hint) for each input that does not fit, and each required one missing."""
+        given = list(given)
+        names = [p.name for p in self.parameters if p.keyword]
+        found: list[tuple[str, str | None]] = []
+        suggested: set[str] = set()
+        positional_only = {p.name for p in self.parameters if not p.keyword}
+        for name in given:
+            if name in names or self.var_keyword:
+                continue
+            if name == self.var_positional:
+                found.append(
+                    (
+                        f"unknown input `{name}`: `*{name}` cannot be given by name",
+                        f"inputs are passed by name: make it a plain parameter "
+                        f"(`def f({name}): ...`, given a list) or accept `**kwargs`",
+                    )
+                )
+            elif name in positional_only:
+                found.append(
+                    (
+                        f"unknown input `{name}`: `{name}` is positional-only",
+                        f"inputs are passed by name: remove the `/` after `{name}`",
+                    )
+                )
+            else:
+                unused = [n for n in names if n not in given]
+                close = get_close_matches(name, unused, n=1, cutoff=0.6)
+                suggested.update(close)
+                hint = f"did you mean `{close[0]}`?" if close else _accepted(names)
+                found.append((f"unknown input `{name}`: the function takes no such argument", hint))
+        for parameter in self.parameters:
+            # A typo is one mistake: `row` for `rows` is not also "missing `rows`".
+            if (
+                parameter.required
+                and parameter.name not in given
+                and parameter.name not in suggested
+            ):
+                hint = (
+                    f"add `{parameter.name}: ...` under `inputs`"
+                    if parameter.keyword
+                    else f"inputs are passed by name: remove the `/` after `{parameter.name}`"
+                )
+                found.append((f"missing input `{parameter.name}`: the function requires it", hint))
+        return found
+
+
+def _accepted(names: list[str]) -> str:
+    if not names:
+        return "the function takes no arguments"
+    return "it accepts " + ", ".join(f"`{n}`" for n in names)
+
+
+def signatures_from_source(origin: str) -> dict[str, Signature | None] | None:
+    """Every top-level name's signature, from one parse of the module's source.
+
+    A name maps to None when its last binding is not a plain, undecorated `def` (a class,
+    an assignment, an import, a decorated function): importing it will tell. None for the
+    whole module when its source cannot be read or parsed (importing will report why).
+    """
+    try:
+        tree = ast.parse(Path(origin).read_bytes(), filename=origin)
+    except (OSError, SyntaxError, ValueError):
+        return None
+    last: dict[str, ast.FunctionDef | ast.AsyncFunctionDef | None] = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            last[node.name] = node
+        else:
+            for name in _bound_names(node):
+                last[name] = None  # rebound later in the module: let the import decide
+    return {
+        name: None if node is None or node.decorator_list else signature_of_def(node)
+        for name, node in last.items()
+    }
+
+
+def signature_of_def(found: ast.FunctionDef | ast.AsyncFunctionDef) -> Signature:
+    arguments = found.args
+    positional = [*arguments.posonlyargs, *arguments.args]
+    first_default = len(positional) - len(arguments.defaults)
+    parameters = [
+        Parameter(
+            name=argument.arg,
+            required=index < first_default,
+            keyword=index >= len(arguments.posonlyargs),
+        )
+        for index, argument in enumerate(positional)
+    ]
+    parameters += [
+        Parameter(name=argument.arg, required=default is None, keyword=True)
+        for argument, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True)
+    ]
+    return Signature(
+        tuple(parameters),
+        var_keyword=arguments.kwarg is not None,
+        var_positional=arguments.vararg.arg if arguments.vararg else None,
+    )
+
+
+def _bound_names(node: ast.stmt) -> list[str]:
+    """The top-level names a statement (other than a `def`) rebinds, as far as we follow."""
+    if isinstance(node, ast.Assign):
+        return [t.id for t in node.targets if isinstance(t, ast.Name)]
+    if isinstance(node, ast.AnnAssign | ast.AugAssign):
+        return [node.target.id] if isinstance(node.target, ast.Name) else []
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        return [alias.asname or alias.name for alias in node.names]
+    if isinstance(node, ast.ClassDef):
+        return [node.name]
+    return []
+
+
+def signature_from_callable(function: Callable[..., Any]) -> Signature:
+    """The signature of a live callable."""
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return Signature((), var_keyword=True)  # a builtin we cannot inspect: accept anything
+    parameters: list[Parameter] = []
+    var_keyword = False
+    var_positional = None
+    for parameter in signature.parameters.values():
+        if parameter.kind is parameter.VAR_KEYWORD:
+            var_keyword = True
+        elif parameter.kind is parameter.VAR_POSITIONAL:
+            var_positional = parameter.name
+        else:
+            parameters.append(
+                Parameter(
+                    name=parameter.name,
+                    required=parameter.default is parameter.empty,
+                    keyword=parameter.kind is not parameter.POSITIONAL_ONLY,
+                )
+            )
+    return Signature(tuple(parameters), var_keyword=var_keyword, var_positional=var_positional)
