@@ -327,7 +327,7 @@ class ResultStore:
         except ImportError as error:
             extra = _EXTRAS.get(protocol)
             install = (
-                f"pip install 'pipeflow[{extra}]'"
+                f"pip install 'pipeflow-runner[{extra}]'"
                 if extra
                 else f"install the fsspec {protocol} package"
             )
