@@ -43,6 +43,7 @@ SKIPPED_FOLDERS = {
     ".pytest_cache",
     ".pipeflow",
     "data",
+    "mutants",
 }
 TEXT_SUFFIXES = {
     ".md", ".py", ".toml", ".yml", ".yaml", ".txt", ".cfg", ".ini", ".sh", ".html", ".j2",
@@ -65,6 +66,8 @@ OLD_INSTALL = re.compile(
 def project_files() -> Iterator[Path]:
     """Every text file of the project: docs, README, the package, examples, tests, CI."""
     for folder, folders, files in os.walk(REPO):
+        if Path(folder) == REPO / "benchmarks":
+            folders[:] = [name for name in folders if name != "out"]  # copies, results
         folders[:] = [
             name
             for name in folders
