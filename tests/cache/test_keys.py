@@ -23,7 +23,7 @@ from pipeflow.cache.keys import (
     explain,
     fan_out_version,
 )
-from pipeflow.model.pipeline import Origin, Pipeline, ResultSpec, Step
+from pipeflow.model.pipeline import Origin, Pipeline, ResultsConfig, ResultSpec, Step
 from pipeflow.model.refs import Ref, parse_value
 from pipeflow.storage import Manifest, PartRecord
 
@@ -447,4 +447,107 @@ def test_explain_lists_three_reasons_and_counts_the_rest() -> None:
     three = made(code={"m.py::f": "2"}, values={"inputs.x": "2"}, settings="t")
     assert explain(three.components({}), manifest(before), {}) == (
         "code of m.py changed (`f`); input x changed; its result settings changed"
+    )
+
+
+# -- mutants that survived the first round of the tests above (benchmarks/mutation.py) ---------
+
+
+def test_a_sub_pipeline_steps_part_reference_keys_on_its_own_names(tmp_path: Path) -> None:
+    origin = Origin(pipeline="child", step="b", prefix="data/")
+    inside = Step(name="data/b", run="m.f", inputs=parse_value({"x": "${steps.data/a.part}"}))
+    alone = Step(name="b", run="m.f", inputs=parse_value({"x": "${steps.a.part}"}))
+    inlined = fingerprint(tmp_path, replace(inside, origin=origin))
+    assert inlined.values == fingerprint(tmp_path, alone).values
+
+
+def test_a_foreach_over_a_param_keys_on_the_params_value(tmp_path: Path) -> None:
+    step = Step(name="a", run="m.f", foreach=parse_value("${params.n}"), code_version="1")
+    found = fingerprint(tmp_path, step)
+    assert found.values["foreach"] == digest(canonical_json(3))
+
+
+def test_a_sub_pipeline_steps_params_and_file_are_in_its_key(tmp_path: Path) -> None:
+    base = Step(name="s", pipeline="child.yaml", params=parse_value({"n": "${params.n}"}))
+    found = fingerprint(tmp_path, base)
+    assert found.code == {"pipeline": "child.yaml"}
+    assert found.values["params"] == digest(canonical_json({"n": 3}))
+    other_params = fingerprint(tmp_path, replace(base, params=parse_value({"n": 4})))
+    other_file = fingerprint(tmp_path, replace(base, pipeline="other.yaml"))
+    assert len({found.key({}), other_params.key({}), other_file.key({})}) == 3
+
+
+def test_a_code_version_change_is_named_as_such(tmp_path: Path) -> None:
+    before = fingerprint(tmp_path, Step(name="a", run="m.f", code_version="v1"))
+    now = fingerprint(tmp_path, Step(name="a", run="m.f", code_version="v2"))
+    assert explain(now.components({}), manifest(before), {}) == (
+        "code_version changed ('v1' -> 'v2')"
+    )
+
+
+@pytest.mark.parametrize("nested", [["data.csv"], ("x", "data.csv"), {"deep": {"f": "data.csv"}}])
+def test_files_named_inside_lists_and_mappings_count(tmp_path: Path, nested: Any) -> None:
+    (tmp_path / "data.csv").write_text("1\n", encoding="utf-8")
+    step = Step(name="a", run="m.f", inputs={"x": nested})
+    assert list(fingerprint(tmp_path, step).files) == ["data.csv"]
+
+
+def test_a_remote_input_keys_on_the_objects_fingerprint(tmp_path: Path) -> None:
+    """An input URL on the results store's protocol: its size and stamp enter the key, read
+    with the store's options (a root that names a param resolves it first)."""
+    import fsspec
+
+    memory = fsspec.filesystem("memory")
+    url = f"memory://pipeflow-keys-{tmp_path.name}/raw.csv"
+    memory.pipe(url, b"1,2\n")
+    step = Step(name="a", run="m.f", inputs=parse_value({"src": url}), code_version="1")
+    with_root = replace(
+        pipeline(tmp_path, a=step),
+        results=ResultsConfig(root=parse_value("memory://store-${params.n}")),
+    )
+
+    def keyed() -> keys.Fingerprint:
+        found = Fingerprinter(with_root, FileFingerprints(None))
+        return found.fingerprint(step, lambda ref: {"n": 3}[ref.path[0]])
+
+    try:
+        before = keyed()
+        assert list(before.files) == [url]
+        assert before.files[url].startswith("4:")
+        memory.pipe(url, b"1,2,3\n")
+        after = keyed()
+        assert after.files[url].startswith("6:")
+        assert after.key({}) != before.key({})
+    finally:
+        memory.rm(url)
+    assert list(keyed().files) == []  # a URL naming nothing is not a file input
+
+
+@pytest.mark.parametrize("name", ["a\nb.csv", "a\\b"])
+def test_odd_file_names(tmp_path: Path, name: str) -> None:
+    """A name with a newline is never a path (it is text); a backslash counts as a separator."""
+    (tmp_path / name).write_text("1\n", encoding="utf-8")
+    assert (keys.local_path(name, str(tmp_path)) is None) is ("\n" in name)
+
+
+def test_a_nul_byte_is_never_a_path(tmp_path: Path) -> None:
+    assert keys.local_path("a\0b.csv", str(tmp_path)) is None
+
+
+@pytest.mark.parametrize("missing", ["code", "values", "files", "upstream", "settings"])
+def test_explain_reads_manifests_that_lack_a_part(missing: str) -> None:
+    """A manifest written by an older pipeflow may lack a part; so may the current one."""
+    found = made()
+    stored = manifest(found, {"a": "1"})
+    partial = {k: v for k, v in stored.components.items() if k != missing}
+    old = replace(stored, components=partial)
+    now = found.components({"a": "1"})
+    assert isinstance(explain(now, old, {}), str)
+    assert isinstance(explain({k: v for k, v in now.items() if k != missing}, stored, {}), str)
+
+
+def test_explain_with_four_reasons_counts_one_more() -> None:
+    now = made(code={"m.py::f": "2"}, values={"inputs.x": "2"}, files={"a.csv": "1"}, settings="t")
+    assert explain(now.components({}), manifest(made()), {}) == (
+        "code of m.py changed (`f`); input x changed; input file a.csv changed (and 1 more)"
     )

@@ -474,3 +474,22 @@ def test_foreach_items_are_found_by_their_upstream_too(tmp_path: Path) -> None:
     planner.ran("a", project.store_result("a", {}, value="changed"))
     again = planner.decide("f", planner.upstream_versions(project.steps["f"]))
     assert again == Decision("f", Action.RUN, "3 of 3 items have no stored result", "")
+
+
+@pytest.mark.parametrize(
+    ("selection", "selected"),
+    [
+        (Selection(start="b"), {"b", "c"}),
+        (Selection(until="b"), {"a", "b"}),
+        (Selection(start="b", until="b"), {"b"}),
+        (Selection(only=("a", "c")), {"a", "c"}),
+    ],
+)
+def test_from_and_until_select_part_of_the_chain(
+    tmp_path: Path, selection: Selection, selected: set[str]
+) -> None:
+    project = Project(tmp_path, step("a"), step("b", "a"), step("c", "b"))
+    planner = project.planner(selection=selection)
+    assert planner.selected == selected
+    unselected = {s for s, (_, reason) in decided(planner).items() if reason == "not selected"}
+    assert unselected == {"a", "b", "c"} - selected
