@@ -177,7 +177,14 @@ def test_extras_that_name_the_project_name_it_by_its_distribution() -> None:
 
 
 def test_the_installed_version_is_the_package_version() -> None:
-    assert importlib.metadata.version(DISTRIBUTION) == pipeflow.__version__
+    try:
+        installed = importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        pytest.fail(
+            f"{DISTRIBUTION} is not installed in this venv (an install from before the rename?): "
+            "`pip uninstall -y pipeflow && pip install -e '.[dev]'`"
+        )
+    assert installed == pipeflow.__version__
 
 
 def test_a_step_importing_pipeflow_keys_on_its_installed_version(tmp_path: Path) -> None:
@@ -269,7 +276,10 @@ def test_the_install_puts_no_folder_of_the_checkout_on_the_path(tmp_path: Path) 
     done = venv_python("import json, sys; print(json.dumps(sys.path))", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     paths = {Path(entry).resolve() for entry in json.loads(done.stdout) if entry}
-    assert REPO not in paths, "the repository root is importable: its `steps` shadows users'"
+    assert REPO not in paths, (
+        "the repository root is importable: its `steps` shadows users' (an editable install "
+        "from before the rename? `pip uninstall -y pipeflow && pip install -e '.[dev]'`)"
+    )
 
 
 @pytest.mark.parametrize("module", ["steps", "steps.iris", "tests", "benchmarks", "examples"])
