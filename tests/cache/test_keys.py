@@ -513,6 +513,12 @@ def test_a_remote_input_keys_on_the_objects_fingerprint(tmp_path: Path) -> None:
     try:
         before = keyed()
         assert list(before.files) == [url]
+        both = replace(step, inputs=parse_value({"src": [url, "local.csv"]}))
+        (tmp_path / "local.csv").write_text("1\n", encoding="utf-8")
+        found = Fingerprinter(with_root, FileFingerprints(None)).fingerprint(
+            both, lambda ref: {"n": 3}[ref.path[0]]
+        )
+        assert list(found.files) == [url, "local.csv"]  # a URL does not end the list
         assert before.files[url].startswith("4:")
         memory.pipe(url, b"1,2,3\n")
         after = keyed()
