@@ -42,6 +42,7 @@ import pytest
 
 import pipeflow
 from pipeflow.cli import cli
+from tests import system
 from tests.servers import moto_s3
 
 REPO = Path(__file__).resolve().parents[1]
@@ -169,7 +170,7 @@ class Page:
         # would hold a pipe open. Its own session: everything it starts can be stopped.
         with open(stdout, "wb") as out, open(stderr, "wb") as err:
             process = subprocess.Popen(
-                ["bash", "-c", command.text],
+                [system.program("bash"), "-c", command.text],
                 cwd=self.project,
                 env=self.environment(block),
                 stdin=subprocess.DEVNULL,
@@ -331,7 +332,7 @@ def test_the_harness_reads_markers_and_continuations(tmp_path: Path) -> None:
     page.write_text(
         "Intro\n\n```bash\n# needs: s3\n# expect-exit: 2\n# a comment\npipeflow run \\\n"
         "  pipeline.yaml\n\npipeflow status x\n```\n\n```text\nnot a command\n```\n\n"
-        "```bash\n# not-run: installs packages\npip install pipeflow\n```\n\n"
+        "```bash\n# not-run: installs packages\npip install pipeflow-runner\n```\n\n"
         "<!-- not-run: installs the tests -->\n```bash\npip install -e '.[dev]'\n```\n",
         encoding="utf-8",
     )

@@ -4,7 +4,7 @@
 
 Starts `moto_server` on 127.0.0.1 (a free port), seeds a bucket with a generated CSV of
 monsters, runs the pipeline twice (the second run is all cached), prints the aggregated table
-read back from the bucket, and stops the server. Needs `pip install 'pipeflow[s3,examples]'
+read back from the bucket, and stops the server. Needs `pip install 'pipeflow-runner[s3,examples]'
 'moto[server]'`; no AWS account and no network beyond loopback.
 """
 

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeflow._version import DISTRIBUTION
 from pipeflow.cache.source import (
     SourceModule,
     analysed,
@@ -247,6 +248,10 @@ def _distribution(top: str) -> str:
     """The distribution that provides an import name (`sklearn` -> `scikit-learn`)."""
     import importlib.metadata
 
+    if top == "pipeflow":
+        # By name: an editable install's files are not in its record, and `pipeflow` on the
+        # package index is another project.
+        return DISTRIBUTION
     try:
         importlib.metadata.distribution(top)
     except importlib.metadata.PackageNotFoundError:

@@ -44,7 +44,7 @@ def ui(
     except ImportError as error:
         raise UsageError(
             f"`pipeflow ui` needs the ui extra ({error.name} is not installed)",
-            hint="pip install 'pipeflow[ui]'",
+            hint="pip install 'pipeflow-runner[ui]'",
         ) from None
     from pipeflow.config.loader import load
     from pipeflow.ui.app import Settings

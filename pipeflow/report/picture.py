@@ -128,7 +128,7 @@ def png(
     title: str = "",
     scale: float = 1.0,
 ) -> bytes:
-    """The same picture as `svg()` as PNG bytes, drawn with Pillow (`pipeflow[png]`).
+    """The same picture as `svg()` as PNG bytes, drawn with Pillow (`pipeflow-runner[png]`).
 
     `scale` 2 gives a picture twice as large in each direction, for high-density screens.
     """
@@ -137,7 +137,7 @@ def png(
     except ImportError:
         raise UsageError(
             "drawing PNG pictures needs Pillow, which is not installed",
-            "pip install 'pipeflow[png]' (or use --format svg, which needs nothing)",
+            "pip install 'pipeflow-runner[png]' (or use --format svg, which needs nothing)",
         ) from None
     scene = _Scene.build(steps, graph, states=states, details=details, title=title)
     pixels = (max(1, round(scene.width * scale)), max(1, round(scene.height * scale)))

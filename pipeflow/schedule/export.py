@@ -46,7 +46,7 @@ class Project:
         root = _up(directory, (".git",)) or directory
         found = _up(directory, ("pyproject.toml", "setup.py", "requirements.txt"), stop=root)
         if found is None:
-            install = "pip install pipeflow"
+            install = "pip install pipeflow-runner"
         elif (found / "requirements.txt").exists() and not (
             (found / "pyproject.toml").exists() or (found / "setup.py").exists()
         ):

@@ -58,7 +58,7 @@ def open_filesystem(url: str, storage_options: Mapping[str, Any]) -> Opened:
         filesystem, root = fsspec.core.url_to_fs(url, **open_options(protocol, storage_options))
     except ImportError as error:
         extra = _EXTRAS.get(protocol)
-        install = f"pip install 'pipeflow[{extra}]'"
+        install = f"pip install 'pipeflow-runner[{extra}]'"
         if not extra:
             install = f"install the fsspec {protocol} package"
         raise StorageError(

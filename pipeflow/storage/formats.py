@@ -162,7 +162,7 @@ class _Parquet(_Builtin):
 
     def write(self, value: Any, file: BinaryIO) -> None:
         self._check(value)
-        _require("pyarrow", action="writing parquet", install="'pipeflow[parquet]'")
+        _require("pyarrow", action="writing parquet", install="'pipeflow-runner[parquet]'")
         import pandas
 
         frame = value.to_frame() if isinstance(value, pandas.Series) else value
@@ -176,7 +176,7 @@ class _Parquet(_Builtin):
     def write_path(self, value: Any, path: str) -> None:
         """The same as `write`, to a local file by path: pyarrow's native writer is faster."""
         self._check(value)
-        _require("pyarrow", action="writing parquet", install="'pipeflow[parquet]'")
+        _require("pyarrow", action="writing parquet", install="'pipeflow-runner[parquet]'")
         import pandas
 
         frame = value.to_frame() if isinstance(value, pandas.Series) else value
@@ -186,8 +186,8 @@ class _Parquet(_Builtin):
             raise self._failed(value, error) from error
 
     def read(self, file: BinaryIO) -> Any:
-        _require("pandas", action="reading parquet", install="'pipeflow[parquet]'")
-        _require("pyarrow", action="reading parquet", install="'pipeflow[parquet]'")
+        _require("pandas", action="reading parquet", install="'pipeflow-runner[parquet]'")
+        _require("pyarrow", action="reading parquet", install="'pipeflow-runner[parquet]'")
         import pandas
 
         return pandas.read_parquet(file, engine="pyarrow")

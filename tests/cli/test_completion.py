@@ -4,7 +4,6 @@ loaded by real bash, zsh and fish: step names of the Iris config come back where
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeflow.cli import cli
+from tests import system
 from tests.conftest import REPO
 
 IRIS_STEPS = [
@@ -145,7 +145,7 @@ def test_the_bash_script_loads_and_completes_step_names(iris_project: Path) -> N
         ' pipeline.yaml && printf "%s\\n" "${COMPREPLY[@]}"'
     )
     done = subprocess.run(
-        ["bash", "-c", test, "bash", str(path)],
+        [system.program("bash"), "-c", test, "bash", str(path)],
         env=environment(),
         cwd=iris_project,
         capture_output=True,
@@ -160,8 +160,7 @@ def test_the_bash_script_loads_and_completes_step_names(iris_project: Path) -> N
 
 
 def test_the_zsh_script_registers_its_completion(tmp_path: Path) -> None:
-    zsh = shutil.which("zsh")
-    assert zsh is not None, "zsh is needed for this test (apt-get install -y zsh)"
+    zsh = system.program("zsh")
     path = tmp_path / "pipeflow.zsh"
     path.write_text(script("zsh"))
     test = 'autoload -Uz compinit && compinit -u -d "$2" && source "$1" && print $_comps[pipeflow]'
@@ -178,8 +177,7 @@ def test_the_zsh_script_registers_its_completion(tmp_path: Path) -> None:
 
 
 def test_the_fish_script_completes_step_names(iris_project: Path) -> None:
-    fish = shutil.which("fish")
-    assert fish is not None, "fish is needed for this test (apt-get install -y fish)"
+    fish = system.program("fish")
     path = iris_project / "pipeflow.fish"
     path.write_text(script("fish"))
     done = subprocess.run(

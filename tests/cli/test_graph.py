@@ -253,6 +253,6 @@ def test_png_without_pillow_says_what_to_install(
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     assert done.returncode == 2, done.stderr
-    assert "pip install 'pipeflow[png]'" in done.stderr
+    assert "pip install 'pipeflow-runner[png]'" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "g.png").exists()

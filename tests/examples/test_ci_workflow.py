@@ -15,6 +15,7 @@ from typing import Any
 import xmlschema
 import yaml
 
+from tests import system
 from tests.servers import moto_s3
 
 REPO = Path(__file__).resolve().parents[2]
@@ -93,7 +94,7 @@ def test_the_workflow_commands_run_against_a_shared_s3_cache(iris_project: Path)
             reports = iris_project / "reports"
             shutil.rmtree(reports, ignore_errors=True)
             done = subprocess.run(
-                ["bash", "-e", "-c", step["run"]],
+                [system.program("bash"), "-e", "-c", step["run"]],
                 cwd=iris_project,
                 env=env,
                 capture_output=True,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import yaml
 from click.testing import CliRunner
 
 from pipeflow.cli import cli
+from tests import system
 from tests.conftest import ProjectFactory
 
 STEPS = """
@@ -174,7 +174,7 @@ def test_github_actions_export_parses_with_utc_entries(make_project: ProjectFact
         assert "actions/checkout@v4" in uses
         assert "actions/setup-python@v5" in uses
         runs = [step.get("run", "") for step in job["steps"]]
-        assert "pip install pipeflow" in runs  # the project has no pyproject.toml
+        assert "pip install pipeflow-runner" in runs  # the project has no pyproject.toml
 
     berlin = jobs["schedule-1"]
     assert "github.event.schedule == '0 4 * * 1-5'" in berlin["if"]
@@ -202,9 +202,8 @@ def test_github_actions_guard_matches_the_offsets(
     make_project: ProjectFactory, tmp_path: Path
 ) -> None:
     """Run the generated guard script in bash for both entries and by hand."""
-    bash, date = shutil.which("bash"), shutil.which("date")
-    if bash is None or date is None:
-        pytest.skip("needs bash and date")
+    bash, date = system.program("bash"), system.program("date")
+    system.zone_data("Europe/Berlin")
     _, workflow = github(make_project)
     script = workflow["jobs"]["schedule-1"]["steps"][0]["run"]
     # GNU date honours TZ; faking "now" is not portable, so compare with the real offset.
@@ -215,8 +214,7 @@ def test_github_actions_guard_matches_the_offsets(
         text=True,
         check=False,
     ).stdout.strip()
-    if real not in {"+0100", "+0200"}:
-        pytest.skip("no Europe/Berlin zone data for date")
+    assert real in {"+0100", "+0200"}, real
     decided = {}
     output = tmp_path / "github-output"
     for entry in ("0 4 * * 1-5", "0 5 * * 1-5", ""):

@@ -484,7 +484,7 @@ def test_a_missing_filesystem_package_says_what_to_install(
     monkeypatch.setitem(sys.modules, "s3fs", None)
     registry = importlib.import_module("fsspec.registry")  # `fsspec.registry` is a mapping
     monkeypatch.delitem(registry._registry, "s3", raising=False)
-    with pytest.raises(StorageError, match=r"pip install 'pipeflow\[s3\]'"):
+    with pytest.raises(StorageError, match=r"pip install 'pipeflow-runner\[s3\]'"):
         ResultStore("s3://bucket/prefix").read_manifest("manifest.json")
 
 

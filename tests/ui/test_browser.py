@@ -1,8 +1,9 @@
 """`pipeflow ui` as a real process, driven in the system's headless Chromium by Playwright.
 
 Chromium comes from the system (`apt-get install chromium`; `.ci/run` installs it), never from
-`playwright install`. Screenshots are saved under the test's tmp_path, and also into
-$PIPEFLOW_UI_SCREENSHOTS when that is set, and checked not to be blank.
+`playwright install`; without it these tests skip outside CI and fail in CI (tests/system.py).
+Screenshots are saved under the test's tmp_path, and also into $PIPEFLOW_UI_SCREENSHOTS when
+that is set, and checked not to be blank.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tests import system
 from tests.conftest import REPO
 
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -44,13 +45,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: install it with `apt-get install -y chromium` "
-            "(.ci/run does); the UI's browser tests need it"
-        )
+    chromium = system.program("chromium")  # skips outside CI when missing; fails in CI
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 

@@ -52,7 +52,7 @@ def test_without_the_ui_extra_the_error_names_it() -> None:
     )
     done = run_child(code)
     assert done.returncode == 2, done.stderr
-    assert "pip install 'pipeflow[ui]'" in done.stderr + done.stdout
+    assert "pip install 'pipeflow-runner[ui]'" in done.stderr + done.stdout
     assert "Traceback" not in done.stderr
 
 

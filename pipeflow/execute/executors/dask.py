@@ -115,7 +115,7 @@ class DaskExecutor:
 
             raise ExecutorUnavailable(
                 "executor `dask` needs the `distributed` package: "
-                "pip install 'pipeflow[dask]' (or 'dask[distributed]')"
+                "pip install 'pipeflow-runner[dask]' (or 'dask[distributed]')"
             ) from None
         self._lock = threading.Lock()
         self._tasks: dict[str, _Running] = {}
