@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from pipeflow.execute.capture import working_for
+from pipeflow.execute.isolation import isolated_inputs
 from pipeflow.importing import load_callable
 from pipeflow.model.durations import format_duration
 from pipeflow.model.pipeline import SINGLE_PART, RetryPolicy
@@ -69,6 +70,9 @@ class Task:
     store: ResultStore | None = None
     project_dir: str = ""  # put on sys.path in a worker process, so `function` imports
     item: int | None = None  # the index of the item, for one item of a `foreach` step
+    # Copy the inputs before each call (`isolation.py`): they may be objects other steps take
+    # too. False once the task was pickled to a worker process: its inputs are its own there.
+    isolate: bool = True
 
 
 @dataclass(frozen=True)
@@ -225,12 +229,14 @@ def _failure(task: Task, error: Exception, attempt: int, started: float) -> Task
 
 def _call(task: Task) -> Any:
     function = load_callable(task.function)
+    # Each attempt gets fresh copies: a failed attempt may have changed its inputs.
+    inputs = isolated_inputs(task.inputs) if task.isolate else task.inputs
     if task.timeout is None:
-        return function(**task.inputs)
-    return _call_with_timeout(task, function)
+        return function(**inputs)
+    return _call_with_timeout(task, function, inputs)
 
 
-def _call_with_timeout(task: Task, function: Callable[..., Any]) -> Any:
+def _call_with_timeout(task: Task, function: Callable[..., Any], inputs: Mapping[str, Any]) -> Any:
     """Run in a daemon thread and stop waiting after `timeout`.
 
     Python cannot stop a thread from outside: the abandoned thread keeps running until the
@@ -242,7 +248,7 @@ def _call_with_timeout(task: Task, function: Callable[..., Any]) -> Any:
     def target() -> None:
         with working_for(task.run_id, task.step):
             try:
-                box["value"] = function(**task.inputs)
+                box["value"] = function(**inputs)
             except BaseException as error:
                 box["error"] = error
 
