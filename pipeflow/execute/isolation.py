@@ -109,15 +109,20 @@ def _isolated(value: Any, memo: dict[int, Any]) -> Any:
     if key in memo:
         return memo[key]
     if kind is list:
-        items: list[Any] = []
+        items = list(value)  # copied in C; then only the items that are not immutable
         memo[key] = items  # before the items: a list may hold itself
-        items.extend(_isolated(item, memo) for item in value)
+        if not _IMMUTABLE.issuperset(map(type, items)):
+            for index, item in enumerate(items):
+                if type(item) not in _IMMUTABLE:
+                    items[index] = _isolated(item, memo)
         return items
     if kind is dict:
-        mapping: dict[Any, Any] = {}
+        mapping = dict(value)
         memo[key] = mapping
-        for name, item in value.items():
-            mapping[name] = _isolated(item, memo)
+        if not _IMMUTABLE.issuperset(map(type, mapping.values())):
+            for name, item in mapping.items():
+                if type(item) not in _IMMUTABLE:
+                    mapping[name] = _isolated(item, memo)
         return mapping
     if kind in (tuple, frozenset):
         inner = [_isolated(item, memo) for item in value]
