@@ -27,6 +27,7 @@ from pipeflow.cache.code import CodeFingerprinter
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, resolve
+from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.storage import Manifest
 from pipeflow.storage.remote import fingerprint_url
 
@@ -83,7 +84,7 @@ class Fingerprint:
     code: Mapping[str, str]
     values: Mapping[str, str]  # "inputs.x", "foreach", ... -> hash of the resolved value
     params: Mapping[str, Any]  # consumed param -> value as shown (secrets masked)
-    files: Mapping[str, str]  # path as written -> content fingerprint
+    files: Mapping[str, str]  # path as written (secrets masked) -> content fingerprint
     settings: str
     # For a step inlined from a sub-pipeline: upstream step names as the sub-pipeline calls
     # them, so its key is the same whether the sub-pipeline runs alone or inside another.
@@ -122,7 +123,7 @@ class Fingerprinter:
 
     pipeline: Pipeline
     files: FileFingerprints
-    secrets: frozenset[str] = frozenset()
+    secrets: Secrets = NO_SECRETS  # never part of a manifest: what is shown of a key's parts
     code: CodeFingerprinter = field(init=False)
 
     def __post_init__(self) -> None:
@@ -143,22 +144,19 @@ class Fingerprinter:
             return StepValue(ref.text)
 
         values: dict[str, str] = {}
-        files: dict[str, str] = {}
+        paths: dict[str, str] = {}
         for name, value in step.inputs.items():
             resolved = resolve(value, consumed)
             values[f"inputs.{name}"] = digest(canonical_json(resolved))
-            files.update(self._files(resolved, lookup))
+            paths.update(self._files(resolved, lookup))
         if step.foreach is not None:
             values["foreach"] = digest(canonical_json(resolve(step.foreach, consumed)))
             values["as"] = step.item_name or "item"
         if step.params:
             values["params"] = digest(canonical_json(resolve(dict(step.params), consumed)))
-        params: dict[str, Any] = {}
-        for ref in step.references():
-            if ref.scope == "params":
-                name = ".".join(ref.path)
-                secret = any(name == s or name.startswith(s + ".") for s in self.secrets)
-                params[name] = "***" if secret else lookup(ref)
+        params = self.secrets.redact(
+            {".".join(ref.path): lookup(ref) for ref in step.references() if ref.scope == "params"}
+        )
         settings = digest(
             canonical_json(
                 {
@@ -172,12 +170,22 @@ class Fingerprinter:
             code=self._code(step),
             values=values,
             params=params,
-            files=files,
+            files=self._shown(paths),
             settings=settings,
             upstream_names={name: origin.local(name) for name in step.value_upstream()}
             if origin is not None
             else {},
         )
+
+    def _shown(self, paths: Mapping[str, str]) -> dict[str, str]:
+        """File fingerprints by path with secrets masked (they are stored in the manifest).
+        Paths that only differ in a secret share one entry, which fingerprints them all:
+        the key still changes when any of the files does."""
+        files: dict[str, str] = {}
+        for path, fingerprint in sorted(paths.items()):
+            shown = self.secrets.mask(path)
+            files[shown] = fingerprint if shown not in files else digest(files[shown], fingerprint)
+        return files
 
     def _code(self, step: Step) -> Mapping[str, str]:
         if step.code_version is not None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from pipeflow.model import jsontext
+
 MANIFEST_VERSION = 1
 
 _CHECKSUM = re.compile(r"^sha256:[0-9a-f]{64}$")
@@ -61,7 +63,9 @@ class Manifest:
             "components": dict(self.components),
             "parts": {name: _part_document(record) for name, record in self.parts.items()},
         }
-        text = json.dumps(document, indent=2, sort_keys=True, default=_plain, ensure_ascii=False)
+        text = jsontext.dumps(
+            document, indent=2, sort_keys=True, default=_plain, ensure_ascii=False
+        )
         return text.encode("utf-8") + b"\n"
 
     @classmethod
