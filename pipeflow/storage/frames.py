@@ -41,9 +41,9 @@ def write_parquet(value: Any, where: str | BinaryIO) -> None:
     table = pyarrow.Table.from_pandas(frame, preserve_index=None)
     metadata = dict(table.schema.metadata or {})
     if frame.attrs:
-        metadata[PANDAS_ATTRS] = json.dumps(frame.attrs).encode()
+        metadata[PANDAS_ATTRS] = json.dumps(frame.attrs, allow_nan=False).encode()
     if note:
-        metadata[PIPEFLOW_METADATA] = json.dumps(note).encode()
+        metadata[PIPEFLOW_METADATA] = json.dumps(note, allow_nan=False).encode()
     table = table.replace_schema_metadata(metadata)
     pyarrow.parquet.write_table(table, where, compression="snappy")
 
