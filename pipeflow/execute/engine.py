@@ -418,6 +418,25 @@ class Engine:
             self._waiting_on[name] -= 1
             if not self._waiting_on[name]:
                 heapq.heappush(self._ready, (self._position[name], name))
+        self._release(outcome.step)
+
+    def _release(self, finished: str) -> None:
+        """Drop the stored values that no step still to finish takes: a pipeline of large
+        values holds only what is still needed. `Run.output()` reads them back from the store,
+        equal to what was made (storage/fidelity.py). Unstored values and `foreach` lists
+        (stored item by item) stay."""
+        for name in self.pipeline.steps[finished].value_upstream():
+            if name not in self._stored or self.pipeline.steps[name].foreach is not None:
+                continue
+            if self.planner.manifests.get(name) is None:
+                continue
+            consumers = self.graph.downstream[name]
+            if all(
+                consumer in self.outcomes
+                for consumer in consumers
+                if name in self.pipeline.steps[consumer].value_upstream()
+            ):
+                self.context.values.pop(name, None)
 
     def _warn(self, step: str, message: str) -> None:
         """A Python warning (the CLI prints it as one line) that the run's events, and so its

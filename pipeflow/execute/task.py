@@ -20,6 +20,7 @@ from typing import Any
 
 from pipeflow.execute import timeouts
 from pipeflow.execute.capture import working_for
+from pipeflow.execute.isolation import isolated_inputs
 from pipeflow.importing import ImportProblem, load_callable
 from pipeflow.model.pipeline import SINGLE_PART, RetryPolicy
 from pipeflow.storage import (
@@ -71,6 +72,9 @@ class Task:
     project_dir: str = ""  # put on sys.path in a worker process, so `function` imports
     allow_imports: tuple[str, ...] = ()  # the config's: the worker checks `function` again
     item: int | None = None  # the index of the item, for one item of a `foreach` step
+    # Copy the inputs before each call (`isolation.py`): they may be objects other steps take
+    # too. False once the task was pickled to a worker process: its inputs are its own there.
+    isolate: bool = True
 
 
 @dataclass(frozen=True)
@@ -234,11 +238,13 @@ def _call(task: Task, attempt: int, *, in_place: bool) -> Any:
     function = load_callable(
         task.function, project_dir=task.project_dir, allow_imports=task.allow_imports
     )
+    # Each attempt gets fresh copies: a failed attempt may have changed its inputs.
+    inputs = isolated_inputs(task.inputs) if task.isolate else task.inputs
     if task.timeout is None:
-        return function(**task.inputs)
+        return function(**inputs)
     return timeouts.call(
         function,
-        task.inputs,
+        inputs,
         timeout=task.timeout,
         step=task.step,
         run_id=task.run_id,

@@ -9,16 +9,17 @@ library has been imported already.
 from __future__ import annotations
 
 import importlib.util
-import io
 import json
-import math
 import pickle
 import posixpath
 import sys
+import warnings
 from collections.abc import Iterable
 from typing import Any, BinaryIO, Protocol, runtime_checkable
 
 from pipeflow.errors import StorageError, did_you_mean
+from pipeflow.storage import fidelity, frames
+from pipeflow.storage.fidelity import type_name
 
 
 @runtime_checkable
@@ -30,7 +31,7 @@ class Format(Protocol):
     executes_code: bool  # reading it may run code (pickle, joblib): load only verified bytes
 
     def accepts(self, value: Any) -> bool:
-        """Whether this format can hold `value` faithfully."""
+        """Whether this format gives `value` back exactly, types included."""
         ...
 
     def write(self, value: Any, file: BinaryIO) -> None:
@@ -42,8 +43,9 @@ class Format(Protocol):
         ...
 
 
-def unsuitable_value_error(format: Format, value: Any) -> StorageError:
-    """The error for a value `format` cannot hold, naming the formats that would fit."""
+def unsuitable_value_error(format: Format, value: Any, problem: str | None = None) -> StorageError:
+    """The error for a value `format` cannot hold exactly, saying why (`problem`, or what the
+    format finds) and naming the formats that would fit."""
     fitting = sorted(
         (candidate for candidate in _FORMATS.values() if candidate.accepts(value)),
         # Safe formats first: SPEC section 10 prefers them wherever one fits.
@@ -51,23 +53,16 @@ def unsuitable_value_error(format: Format, value: Any) -> StorageError:
     )
     names = ", ".join(candidate.name for candidate in fitting if candidate is not format)
     hint = f"; formats that fit: {names}" if names else ""
+    if problem is None and isinstance(format, _Builtin) and format.fits(value):
+        problem = format.problem(value)
+    if problem is None:
+        what = f"a value of type {type_name(value)}"
+    else:
+        what = f"this {type_name(value)} exactly: {problem}"
     return StorageError(
-        f"the {format.name} format cannot hold a value of type {type_name(value)}{hint}. "
+        f"the {format.name} format cannot hold {what}{hint}. "
         "Change the target's extension or set `format:` on the step's `result`."
     )
-
-
-def type_name(value: Any) -> str:
-    """`dict`, `pandas.DataFrame`, `sklearn.tree.DecisionTreeClassifier`: for messages."""
-    kind = type(value)
-    module = kind.__module__
-    if module == "builtins":
-        return kind.__qualname__
-    # pandas and numpy define their public classes in private modules (`pandas.core.frame`).
-    top = module.split(".")[0]
-    if top in ("pandas", "numpy"):
-        return f"{top}.{kind.__qualname__}"
-    return f"{module}.{kind.__qualname__}"
 
 
 def _require(package: str, *, action: str, install: str) -> None:
@@ -81,60 +76,24 @@ def _is_pandas(value: Any) -> bool:
     return pandas is not None and isinstance(value, (pandas.DataFrame, pandas.Series))
 
 
-def _is_plain_array(value: Any) -> bool:
-    numpy = sys.modules.get("numpy")
-    # Object arrays hold Python objects, which .npy can only store by pickling them.
-    return numpy is not None and isinstance(value, numpy.ndarray) and not value.dtype.hasobject
-
-
-def _numpy_scalar(value: Any) -> Any:
-    """The Python number for a numpy bool, integer or finite float scalar; else TypeError."""
-    numpy = sys.modules.get("numpy")
-    if numpy is not None and isinstance(value, numpy.generic) and value.dtype.kind in "biuf":
-        number = value.item()
-        if isinstance(number, float) and not math.isfinite(number):
-            raise TypeError(f"{number} has no JSON form")
-        return number
-    raise TypeError(f"{type_name(value)} has no JSON form")
-
-
-def _is_json(value: Any, *, exact: bool) -> bool:
-    """Whether `value` is made of JSON types only; `exact` also refuses tuples (they read back
-    as lists), so a value chosen for JSON without a target comes back exactly as it went in."""
-    try:
-        return _check_json(value, exact=exact)
-    except RecursionError:
-        return False  # a self-referencing list or dict; pickle can hold it
-
-
-def _check_json(value: Any, *, exact: bool) -> bool:
-    if value is None or isinstance(value, (str, bool, int)):
-        return True
-    if isinstance(value, float):
-        # NaN and infinity are not JSON; other tools reading the file would reject it.
-        return math.isfinite(value)
-    if isinstance(value, dict):
-        return all(
-            isinstance(key, str) and _check_json(item, exact=exact) for key, item in value.items()
-        )
-    if isinstance(value, list) or (isinstance(value, tuple) and not exact):
-        return all(_check_json(item, exact=exact) for item in value)
-    try:
-        _numpy_scalar(value)
-    except TypeError:
-        return False
-    return True
-
-
 class _Builtin:
-    """Shared behaviour of the built-in formats: refuse a value before writing a byte of it."""
+    """Shared behaviour of the built-in formats: refuse a value before writing a byte of it.
+
+    `fits` is the kind of value the format takes (a DataFrame, a str, ...); `problem` what it
+    would change in such a value (fidelity.py), None when it gives the value back exactly."""
 
     name = ""
     extension = ""
     executes_code = False
 
+    def fits(self, value: Any) -> bool:
+        return True
+
+    def problem(self, value: Any) -> str | None:
+        return None
+
     def accepts(self, value: Any) -> bool:
-        raise NotImplementedError
+        return self.fits(value) and self.problem(value) is None
 
     def write(self, value: Any, file: BinaryIO) -> None:
         raise NotImplementedError
@@ -157,89 +116,69 @@ class _Parquet(_Builtin):
     name = "parquet"
     extension = "parquet"
 
-    def accepts(self, value: Any) -> bool:
+    def fits(self, value: Any) -> bool:
         return _is_pandas(value)
 
+    def problem(self, value: Any) -> str | None:
+        return fidelity.parquet_problem(value)
+
     def write(self, value: Any, file: BinaryIO) -> None:
-        self._check(value)
-        _require("pyarrow", action="writing parquet", install="'pipeflow-runner[parquet]'")
-        import pandas
+        self.write_path(value, file)
 
-        frame = value.to_frame() if isinstance(value, pandas.Series) else value
-        try:
-            # The index is stored too (as pandas metadata), so it comes back as it went in.
-            frame.to_parquet(file, engine="pyarrow")
-        except (ValueError, TypeError, NotImplementedError) as error:
-            # pyarrow's ArrowInvalid and friends derive from these: a column it cannot type.
-            raise self._failed(value, error) from error
-
-    def write_path(self, value: Any, path: str) -> None:
+    def write_path(self, value: Any, path: str | BinaryIO) -> None:
         """The same as `write`, to a local file by path: pyarrow's native writer is faster."""
         self._check(value)
         _require("pyarrow", action="writing parquet", install="'pipeflow-runner[parquet]'")
-        import pandas
-
-        frame = value.to_frame() if isinstance(value, pandas.Series) else value
         try:
-            frame.to_parquet(path, engine="pyarrow")
+            # The index, attrs and a Series' name are stored too, so they come back.
+            frames.write_parquet(value, path)
         except (ValueError, TypeError, NotImplementedError) as error:
+            # pyarrow's ArrowInvalid and friends derive from these: a column it cannot type.
             raise self._failed(value, error) from error
 
     def read(self, file: BinaryIO) -> Any:
         _require("pandas", action="reading parquet", install="'pipeflow-runner[parquet]'")
         _require("pyarrow", action="reading parquet", install="'pipeflow-runner[parquet]'")
-        import pandas
-
-        return pandas.read_parquet(file, engine="pyarrow")
+        return frames.read_parquet(file)
 
 
 class _Csv(_Builtin):
     name = "csv"
     extension = "csv"
 
-    def accepts(self, value: Any) -> bool:
+    def fits(self, value: Any) -> bool:
         return _is_pandas(value)
+
+    def problem(self, value: Any) -> str | None:
+        # The shape of the frame; its column types are checked as it is written.
+        return fidelity.csv_problem(value)
 
     def write(self, value: Any, file: BinaryIO) -> None:
         self._check(value)
-        import pandas
-
-        frame = value.to_frame() if isinstance(value, pandas.Series) else value
-        index = frame.index
-        # A default 0..n-1 index carries no information; anything else is data worth keeping.
-        meaningful = not (
-            isinstance(index, pandas.RangeIndex)
-            and index.start == 0
-            and index.step == 1
-            and index.name is None
-        )
-        text = io.TextIOWrapper(file, encoding="utf-8", newline="")
-        try:
-            frame.to_csv(text, index=meaningful)
-            text.flush()
-        finally:
-            # Detach so that the wrapper, when collected, does not close the caller's file.
-            text.detach()
+        problem = frames.write_csv(value, file)
+        if problem is not None:
+            raise unsuitable_value_error(self, value, problem)
 
     def read(self, file: BinaryIO) -> Any:
         _require("pandas", action="reading csv", install="pandas")
-        import pandas
-
-        return pandas.read_csv(file, encoding="utf-8")
+        return frames.read_csv(file)
 
 
 class _Json(_Builtin):
     name = "json"
     extension = "json"
 
-    def accepts(self, value: Any) -> bool:
-        return _is_json(value, exact=False)
+    def fits(self, value: Any) -> bool:
+        numpy = sys.modules.get("numpy")
+        plain = (type(None), bool, int, float, str, list, dict, tuple)
+        return isinstance(value, plain) or (numpy is not None and isinstance(value, numpy.generic))
+
+    def problem(self, value: Any) -> str | None:
+        return fidelity.json_problem(value)
 
     def write(self, value: Any, file: BinaryIO) -> None:
         self._check(value)
-        text = json.dumps(
-            value, default=_numpy_scalar, allow_nan=False, ensure_ascii=False, indent=2
-        )
+        text = json.dumps(value, allow_nan=False, ensure_ascii=False, indent=2)
         file.write(text.encode("utf-8") + b"\n")
 
     def read(self, file: BinaryIO) -> Any:
@@ -251,8 +190,7 @@ class _Pickle(_Builtin):
     extension = "pkl"
     executes_code = True
 
-    def accepts(self, value: Any) -> bool:
-        return True  # whether it really pickles is only known by trying
+    # `accepts` everything: whether it really pickles is only known by trying.
 
     def write(self, value: Any, file: BinaryIO) -> None:
         try:
@@ -268,9 +206,6 @@ class _Joblib(_Builtin):
     name = "joblib"
     extension = "joblib"
     executes_code = True
-
-    def accepts(self, value: Any) -> bool:
-        return True
 
     def write(self, value: Any, file: BinaryIO) -> None:
         _require("joblib", action="writing joblib", install="joblib")
@@ -292,14 +227,21 @@ class _Npy(_Builtin):
     name = "npy"
     extension = "npy"
 
-    def accepts(self, value: Any) -> bool:
-        return _is_plain_array(value)
+    def fits(self, value: Any) -> bool:
+        numpy = sys.modules.get("numpy")
+        return numpy is not None and isinstance(value, numpy.ndarray)
+
+    def problem(self, value: Any) -> str | None:
+        return fidelity.npy_problem(value)
 
     def write(self, value: Any, file: BinaryIO) -> None:
         self._check(value)
         import numpy
 
-        numpy.save(file, value, allow_pickle=False)
+        with warnings.catch_warnings():
+            # Field names beyond latin-1 need the .npy format 3.0 (numpy 1.17+), said as a warning.
+            warnings.filterwarnings("ignore", "Stored array in format 3.0", UserWarning)
+            numpy.save(file, value, allow_pickle=False)
 
     def read(self, file: BinaryIO) -> Any:
         _require("numpy", action="reading npy", install="numpy")
@@ -312,8 +254,11 @@ class _Text(_Builtin):
     name = "txt"
     extension = "txt"
 
-    def accepts(self, value: Any) -> bool:
+    def fits(self, value: Any) -> bool:
         return isinstance(value, str)
+
+    def problem(self, value: Any) -> str | None:
+        return fidelity.text_problem(value)
 
     def write(self, value: Any, file: BinaryIO) -> None:
         self._check(value)
@@ -362,15 +307,14 @@ def format_for_extension(path: str) -> Format | None:
 def format_for_value(value: Any) -> Format:
     """The format for a value stored without a target: the safest one that holds it exactly.
 
-    pandas objects go to parquet, plain numpy arrays to npy, JSON values to json, anything else
-    to pickle (SPEC sections 2 and 10).
+    pandas objects go to parquet, plain numpy arrays to npy, JSON values to json, when they
+    give the value back exactly (fidelity.py); anything else goes to pickle (SPEC sections 2,
+    10 and 12).
     """
-    if _is_pandas(value):
-        return _FORMATS["parquet"]
-    if _is_plain_array(value):
-        return _FORMATS["npy"]
-    if _is_json(value, exact=True):
-        return _FORMATS["json"]
+    for name in ("parquet", "npy", "json"):
+        candidate = _FORMATS[name]
+        if candidate.accepts(value):
+            return candidate
     return _FORMATS["pickle"]
 
 

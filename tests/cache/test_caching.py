@@ -12,7 +12,7 @@ import pipeflow
 from pipeflow.api import ALL
 from pipeflow.errors import StaleResults
 from pipeflow.model.run import Action, StepState
-from pipeflow.storage import ResultWarning
+from pipeflow.storage import PartRecord, ResultStore, ResultWarning
 
 STEPS = '''
 """Steps that note every call in calls.log, so tests can see what really ran."""
@@ -107,15 +107,25 @@ def test_a_rerun_with_nothing_changed_runs_nothing(project: Path) -> None:
     assert reasons(project)["total"].startswith("stored by run ")
 
 
-def test_cached_values_are_read_only_when_a_running_step_needs_them(project: Path) -> None:
+def test_cached_values_are_read_only_when_a_running_step_needs_them(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pipeflow.load(project / "pipeline.yaml").run()
     calls(project)
     edit(project / "mysteps.py", "return sum(values)\n", "return sum(values) + 0\n")
+    read = ResultStore.read
+    loaded: list[str] = []
+
+    def noting(store: ResultStore, record: PartRecord) -> object:
+        loaded.append(record.path.split("/")[3])  # .pipeflow/results/PIPELINE/STEP/...
+        return read(store, record)
+
+    monkeypatch.setattr(ResultStore, "read", noting)
     run = pipeflow.load(project / "pipeline.yaml").run()
     assert calls(project) == ["total"]
-    loaded = set(run.result.context.values)
-    assert "double" in loaded  # total runs and needs it
-    assert "read" not in loaded  # cached, and no step that runs needs it
+    assert loaded == ["double"]  # total runs and needs it; `read` is cached and not needed
+    # Once `total` has finished, no step needs `double` in memory: it was let go.
+    assert set(run.result.context.values) == {"total"}
 
 
 def test_changing_a_function_reruns_it_and_what_follows(project: Path) -> None:

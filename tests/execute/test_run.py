@@ -385,3 +385,37 @@ def test_two_runs_at_once_keep_their_output_apart(make_project: ProjectFactory) 
     import sys
 
     assert type(sys.stdout).__name__ != "_Router"  # put back once both runs ended
+
+
+@pytest.mark.parametrize("persist", [True, False])
+def test_a_stored_value_no_step_still_needs_leaves_memory(
+    make_project: ProjectFactory, persist: bool
+) -> None:
+    """A long pipeline of large values holds only what is still needed: once every step
+    that takes a stored value has finished, the run drops it and `output()` reads it back."""
+    results = "{root: out}" if persist else "{persist: false}"
+    config = make_project(
+        f"""
+        name: demo
+        results: {results}
+        steps:
+          numbers: {{run: mysteps.numbers, inputs: {{count: 4}}}}
+          halves: {{run: mysteps.halves, inputs: {{values: "${{steps.numbers}}"}}}}
+          total: {{run: mysteps.total, inputs: {{values: "${{steps.halves.high}}"}}}}
+          checked:
+            run: mysteps.total
+            inputs: {{values: [1]}}
+            when: "${{steps.total}}"
+        """,
+        mysteps=STEPS,
+    )
+    run = pipeflow.load(config).run(history=False)
+    assert run.ok
+    held = set(run.result.context.values)
+    if persist:
+        assert held == {"checked"}  # the last step's value stays; the others are stored
+    else:
+        assert held == {"numbers", "halves", "total", "checked"}  # nowhere else to read them
+    assert run.output("numbers") == [0, 1, 2, 3]
+    assert run.output("halves") == {"low": [0, 1], "high": [2, 3]}
+    assert run.output("total") == 5

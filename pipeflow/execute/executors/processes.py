@@ -75,7 +75,8 @@ class ProcessExecutor:
             pool = self._pool
         outer: Future[TaskResult] = Future()
         try:
-            inner = pool.submit(work, task)
+            # Pickled to the worker: its inputs are its own there, no copy is needed.
+            inner = pool.submit(work, replace(task, isolate=False))
         except BrokenProcessPool:
             self._replace(pool)
             return _done(TaskResult(step=task.step, error=_died(task.step)))
