@@ -7,6 +7,7 @@ result targets, schedules (cron, time zones), the executor, and the pipeline's o
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
@@ -203,10 +204,16 @@ class Checker:
             cycle = list(reversed(found))
             start = cycle.index(min(cycle[:-1]))
             cycle = [*cycle[start:-1], *cycle[:start], cycle[start]]
+            steps = self.pipeline.steps
+            by_files = any(
+                before not in steps[after].upstream() for before, after in itertools.pairwise(cycle)
+            )
             self.fail(
                 ["steps", cycle[0]],
                 "the steps depend on each other in a cycle: " + " -> ".join(cycle),
-                "remove one of these references or `after` entries",
+                "remove one of these references, `after` entries or `reads`/`writes` paths"
+                if by_files
+                else "remove one of these references or `after` entries",
                 key=True,
             )
 

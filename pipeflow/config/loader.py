@@ -15,6 +15,7 @@ import jsonschema
 
 from pipeflow.config.build import Builder
 from pipeflow.config.checks import Checker
+from pipeflow.config.file_checks import check_files
 from pipeflow.config.params import (
     ParamSource,
     merge_params,
@@ -29,6 +30,7 @@ from pipeflow.errors import ConfigError, Problem
 from pipeflow.importing import add_project, use_project
 from pipeflow.model.pipeline import Pipeline
 from pipeflow.model.refs import unparse
+from pipeflow.plan.files import file_upstream, pipeline_files
 from pipeflow.plan.graph import StepGraph
 
 
@@ -130,10 +132,12 @@ def _load(
         for problem in schema_found
         if problem.path.startswith("steps.") and problem.path.count(".") >= 2
     )
-    graph = StepGraph(pipeline.steps)
+    files = pipeline_files(pipeline, merged)
+    graph = StepGraph(pipeline.steps, files=file_upstream(files))
     checker = Checker(
         pipeline, document, params=merged, check_code=check_code, skip_steps=skip, graph=graph
     )
+    check_files(checker, files)
     problems += checker.run()
     problems = _without_repeats(problems, schema_found)
     if problems:

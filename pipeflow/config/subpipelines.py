@@ -254,6 +254,8 @@ def _inline(name: str, child: Pipeline, params: Mapping[str, Any], parent_dir: P
                 foreach=localize(step.foreach),
                 when=localize(step.when),
                 after=tuple(prefix + other for other in step.after),
+                reads=tuple(localize(list(step.reads))),
+                writes=tuple(localize(list(step.writes))),
                 result=result,
                 origin=origin,
             )

@@ -143,6 +143,8 @@ STEP_KEYS = [
     "code_version",
     "description",
     "tags",
+    "reads",
+    "writes",
 ]
 
 
