@@ -6,9 +6,11 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from pipeflow.cache.keys import local_path
+from pipeflow.model.locations import Location, item_lookup, locate, path_texts
 from pipeflow.cache.results import LATEST
 from pipeflow.execute.task import Persist, Remote, Task, fill, pick, remotes_in
 from pipeflow.model.pipeline import SINGLE_PART, Pipeline, Step
@@ -120,12 +122,20 @@ class RunContext:
         item: tuple[int, Any] | None = None,
     ) -> Task:
         """The task that runs a step, or one item of a `foreach` step."""
+        writes = self.writes(step, item[1] if item is not None else None)
         inputs = {
-            name: self._absolute(resolve(value, self.lookup, text_lookup=self.concrete_lookup))
+            name: self._absolute(
+                resolve(value, self.lookup, text_lookup=self.concrete_lookup),
+                writes,
+                self.pipeline.folder_of(step),
+            )
             for name, value in step.inputs.items()
         }
         if item is not None:
-            inputs[step.item_name or "item"] = item[1]
+            # An item naming a file of the project is a path input like any other.
+            inputs[step.item_name or "item"] = self._absolute(
+                item[1], writes, self.pipeline.folder_of(step)
+            )
         return Task(
             run_id=self.settings.run_id,
             step=step.name,
@@ -177,12 +187,26 @@ class RunContext:
             return step.origin.project_dir
         return self.pipeline.project_dir
 
-    def _absolute(self, value: Any) -> Any:
-        """Relative paths that name files of the project, made absolute: steps may run
-        from another folder (or on another worker) than the one the config is in."""
-        if isinstance(value, str):
-            path = local_path(value, self.pipeline.project_dir)
-            return str(path) if path is not None and not os.path.isabs(value) else value
+    def writes(self, step: Step, item: Any = None) -> list[Location]:
+        """Where a step (or one item of it) writes, as resolved now."""
+        if not step.writes:
+            return []
+        lookup = item_lookup(self.concrete_lookup, item, True)
+        folder = self.pipeline.folder_of(step)
+        return [locate(text, folder) for text in path_texts(step.writes, lookup)]
+
+    def _absolute(self, value: Any, writes: Sequence[Location] = (), folder: str = "") -> Any:
+        """Relative paths that name files of the project, or what the step writes, made
+        absolute: steps may run from another folder (or on another worker) than the one the
+        config is in."""
+        if not isinstance(value, str) or os.path.isabs(value) or "://" in value:
+            return value
+        path = local_path(value, self.pipeline.project_dir)
+        if path is not None:
+            return str(path)
+        for write in writes:
+            if not write.remote and locate(value, folder).inside(write):
+                return str(Path(folder) / value)
         return value
 
     def _persist(

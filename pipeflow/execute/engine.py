@@ -195,6 +195,7 @@ class Engine:
             ):
                 self._finish(StepOutcome(name, StepState.SKIPPED, "`when` is false"))
                 return
+            self.planner.settle(name)  # all it waited for has finished: its files are final
             if step.foreach is not None:
                 self._start_fan_out(name, step, decision)
                 return

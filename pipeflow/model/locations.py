@@ -14,8 +14,12 @@ from __future__ import annotations
 import fnmatch
 import os
 import posixpath
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from pipeflow.model.refs import ITEM, Ref, lookup_path, references, resolve
 
 _WILDCARDS = ("*", "?", "[")
 
@@ -105,3 +109,51 @@ def _may_be_inside(inner: Location, outer: Location) -> bool:
         )
     left, right = inner.prefix, outer.prefix
     return left.startswith(right) or right.startswith(left)
+
+
+UNKNOWN = "*"  # what a value only known during the run stands as in a path
+
+
+def has_item(value: Any) -> bool:
+    """Whether a parsed `reads:`/`writes:` entry names the `foreach` item."""
+    return any(ref.scope == ITEM for ref in references(value))
+
+
+def item_lookup(lookup: Callable[[Ref], Any], item: Any, known: bool) -> Callable[[Ref], Any]:
+    """`lookup`, answering `${item}` references with the item (or UNKNOWN when not known)."""
+
+    def find(ref: Ref) -> Any:
+        if ref.scope != ITEM:
+            return lookup(ref)
+        if not known:
+            return UNKNOWN
+        try:
+            return lookup_path(item, ref.path[1:])
+        except KeyError as missing:
+            raise KeyError(f"the `foreach` item has no `{missing.args[0]}`") from None
+
+    return find
+
+
+def path_texts(values: Iterable[Any], lookup: Callable[[Ref], Any]) -> list[str]:
+    """`reads:`/`writes:` entries as texts; a whole reference may stand for a list of them."""
+    found: list[str] = []
+    for value in values:
+        resolved = resolve(value, lookup)
+        if isinstance(resolved, list | tuple):
+            found += [str(entry) for entry in resolved]
+        elif resolved is not None:
+            found.append(str(resolved))
+    return found
+
+
+def strings_in(value: Any) -> Iterator[str]:
+    """The strings inside a value (dicts, lists and tuples walked)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from strings_in(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from strings_in(item)

@@ -184,3 +184,9 @@ class Pipeline:
     allow_imports: tuple[str, ...] = ()
     outputs: Mapping[str, Any] = field(default_factory=dict)
     config_hash: str = ""
+
+    def folder_of(self, step: Step) -> str:
+        """The folder a step's relative paths resolve against: its own config's."""
+        if step.origin is not None and step.origin.project_dir:
+            return step.origin.project_dir
+        return self.project_dir

@@ -15,15 +15,21 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeflow.model.locations import Location, locate, looks_like_path
+from pipeflow.model.locations import (
+    UNKNOWN,
+    Location,
+    item_lookup,
+    locate,
+    looks_like_path,
+    path_texts,
+    strings_in,
+)
 from pipeflow.model.pipeline import Pipeline, Step
-from pipeflow.model.refs import ITEM, Ref, lookup_path, resolve
-
-UNKNOWN = "*"  # what a value only known during the run stands as in a path
+from pipeflow.model.refs import Ref, lookup_path, resolve
 
 
 class Unknown(Exception):
@@ -42,49 +48,7 @@ class StepFiles:
 
 def base_dir(pipeline: Pipeline, step: Step) -> str:
     """The folder a step's relative paths resolve against: its own config's."""
-    if step.origin is not None and step.origin.project_dir:
-        return step.origin.project_dir
-    return pipeline.project_dir
-
-
-def item_lookup(lookup: Callable[[Ref], Any], item: Any, known: bool) -> Callable[[Ref], Any]:
-    """`lookup`, answering `${item}` references with the item (or UNKNOWN when not known)."""
-
-    def find(ref: Ref) -> Any:
-        if ref.scope != ITEM:
-            return lookup(ref)
-        if not known:
-            return UNKNOWN
-        try:
-            return lookup_path(item, ref.path[1:])
-        except KeyError as missing:
-            raise KeyError(f"the `foreach` item has no `{missing.args[0]}`") from None
-
-    return find
-
-
-def path_texts(values: Iterable[Any], lookup: Callable[[Ref], Any]) -> list[str]:
-    """`reads:`/`writes:` entries as texts; a whole reference may stand for a list of them."""
-    found: list[str] = []
-    for value in values:
-        resolved = resolve(value, lookup)
-        if isinstance(resolved, list | tuple):
-            found += [str(entry) for entry in resolved]
-        elif resolved is not None:
-            found.append(str(resolved))
-    return found
-
-
-def strings_in(value: Any) -> Iterator[str]:
-    """The strings inside a value (dicts, lists and tuples walked)."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from strings_in(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from strings_in(item)
+    return pipeline.folder_of(step)
 
 
 def load_time_lookup(params: Mapping[str, Any]) -> Callable[[Ref], Any]:

@@ -20,13 +20,15 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pipeflow.cache.keys import Fingerprint, digest, explain, fan_out_version
+from pipeflow.cache.explain import explain
+from pipeflow.cache.keys import Fingerprint, digest, fan_out_version
 from pipeflow.cache.keys import data_version as stored_version
 from pipeflow.cache.results import ResultCache
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, references, resolve
 from pipeflow.model.run import ALL, Action, Decision
 from pipeflow.plan.graph import StepGraph
+from pipeflow.plan.timing import FileTiming, Refingerprint
 from pipeflow.storage import Manifest
 
 __all__ = [
@@ -90,13 +92,16 @@ class Planner:
         caches: Mapping[str, ResultCache | None],
         selection: Selection | None = None,
         policy: CachePolicy | None = None,
+        refingerprint: Refingerprint | None = None,
     ) -> None:
+        """`refingerprint` computes a step's fingerprint again (its files as they are now, or
+        as restores of its upstream steps will leave them)."""
         selection = selection or Selection()
         policy = policy or CachePolicy()
         self.pipeline = pipeline
         self.graph = graph
         self.lookup = lookup
-        self.fingerprints = fingerprints
+        self.fingerprints = dict(fingerprints)
         self.caches = caches  # per step: where its results live (None: never stored)
         self.policy = policy
         self.selected = graph.select(
@@ -108,6 +113,8 @@ class Planner:
         self.manifests: dict[str, Manifest] = {}
         self.item_manifests: dict[str, list[Manifest]] = {}  # `foreach` steps found cached
         self.missing: list[tuple[str, str]] = []  # (step, the selected step that needs it)
+        self.timing = FileTiming(graph, refingerprint)
+        self.decisions: dict[str, Decision] = {}  # made before the run
 
     def _forced(self, force: Iterable[str]) -> set[str]:
         names = list(force)
@@ -116,7 +123,7 @@ class Planner:
         return set(names) | self.graph.descendants(names)
 
     def plan(self) -> list[Decision]:
-        decisions: dict[str, Decision] = {}
+        decisions = self.decisions
         needed = self.graph.ancestors(self.selected) - self.selected
         for name in self.graph.order():
             step = self.pipeline.steps[name]
@@ -178,17 +185,25 @@ class Planner:
     def decide(self, name: str, upstream: Mapping[str, str] | None) -> Decision:
         """Run or cached, with the reason; `upstream` None when some upstream result is pending."""
         step = self.pipeline.steps[name]
-        if upstream is not None:
+        pending = (
+            next((d for d in step.value_upstream() if d not in self.versions), None)
+            if upstream is None
+            else None
+        )
+        waiting = self.timing.waiting(name, pending, self.decisions)
+        if waiting is None:
+            waiting = self.timing.predict(name, self.decisions, self.fingerprints)
+        if waiting is None and upstream is not None:
             self.keys[name] = self.fingerprints[name].key(upstream)
-        key = self.keys.get(name, "")
+        # A key computed before an upstream step ran would not be this step's: none yet.
+        key = self.keys.get(name, "") if waiting is None else ""
         if name in self.forced:
             return Decision(name, Action.RUN, "forced", key)
         not_cacheable = self.cacheable(step)
         if not_cacheable is not None:
             return Decision(name, Action.RUN, not_cacheable, key)
-        if upstream is None:
-            pending = next(d for d in step.value_upstream() if d not in self.versions)
-            return Decision(name, Action.RUN, f"`{pending}` runs first", "")
+        if waiting is not None or upstream is None:
+            return Decision(name, Action.RUN, waiting or "an upstream step runs first", "")
         if step.foreach is not None:
             return self._decide_fan_out(name, upstream)
         found = self._find(name, upstream)
@@ -238,6 +253,11 @@ class Planner:
             return "no stored result yet"
         fingerprint = self.fingerprints[name]
         return explain(fingerprint.components(upstream), before, fingerprint.params)
+
+    def settle(self, name: str) -> None:
+        """Called when every upstream step of `name` has finished, before it is decided again
+        or started: its files are fingerprinted afresh if they were taken too early."""
+        self.timing.settle(name, self.fingerprints)
 
     def ran(self, name: str, manifest: Manifest | None) -> None:
         """Note a step's result from this run, so the steps after it can be decided."""

@@ -52,6 +52,9 @@ def prepare(
         caches=caches,
         selection=selection or Selection(),
         policy=policy or CachePolicy(),
+        refingerprint=lambda name, overrides: fingerprinter.fingerprint(
+            pipeline.steps[name], lookup, overrides=overrides
+        ),
     )
     return planner, hashes
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from pipeflow.storage.written import WrittenFiles, files_document, files_from_document
+
 MANIFEST_VERSION = 1
 
 _CHECKSUM = re.compile(r"^sha256:[0-9a-f]{64}$")
@@ -31,6 +33,9 @@ class PartRecord:
     # store), so that a later listing can tell whether the payload was replaced without reading
     # it. None where the store has no such stamp (a local path), and in manifests written before.
     stamp: str | None = None
+    # A copy of the payload kept by its checksum (`.pipeflow/files/sha256/...`), for a payload
+    # at a `target`, which a run with other inputs overwrites: the blob restores it.
+    blob: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,8 @@ class Manifest:
     # What the cache key was made of (code, values, files, upstream versions), so that a later
     # run can say what changed. Opaque to the store.
     components: Mapping[str, Any] = field(default_factory=dict)
+    # What the step's `writes:` held when it finished (see `written.py`); empty without any.
+    files: Mapping[str, WrittenFiles] = field(default_factory=dict)
 
     def to_json(self) -> bytes:
         document = {
@@ -61,6 +68,8 @@ class Manifest:
             "components": dict(self.components),
             "parts": {name: _part_document(record) for name, record in self.parts.items()},
         }
+        if self.files:  # absent rather than empty: manifests without writes stay as they were
+            document["files"] = files_document(self.files)
         text = json.dumps(document, indent=2, sort_keys=True, default=_plain, ensure_ascii=False)
         return text.encode("utf-8") + b"\n"
 
@@ -93,6 +102,7 @@ class Manifest:
             parts=parts,
             version=version,
             components=_optional(document, "components", dict),
+            files=files_from_document(document["files"]) if "files" in document else {},
         )
 
 
@@ -110,12 +120,16 @@ def _part(name: str, document: Any) -> PartRecord:
         raise ValueError(
             f"manifest part {name!r} `stamp` must be a str, got {type(stamp).__name__}"
         )
+    blob = document.get("blob")
+    if blob is not None and not isinstance(blob, str):
+        raise ValueError(f"manifest part {name!r} `blob` must be a str, got {type(blob).__name__}")
     return PartRecord(
         path=_field(document, "path", str, where=f"part {name!r}"),
         format=_field(document, "format", str, where=f"part {name!r}"),
         size=size,
         checksum=checksum,
         stamp=stamp,
+        blob=blob,
     )
 
 
@@ -128,6 +142,8 @@ def _part_document(record: PartRecord) -> dict[str, Any]:
     }
     if record.stamp is not None:  # older pipeflows wrote none: absent rather than null
         document["stamp"] = record.stamp
+    if record.blob is not None:
+        document["blob"] = record.blob
     return document
 
 

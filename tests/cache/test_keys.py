@@ -59,13 +59,13 @@ def test_a_step_reference_is_never_taken_for_a_file(
     (tmp_path / "${steps.a}").write_text("a file of that very name", encoding="utf-8")
     (tmp_path / "data.csv").write_text("1,2\n", encoding="utf-8")
     asked: list[str] = []
-    local_path = keys.local_path
+    could_be_path = keys._could_be_path
 
-    def spying(text: str, project_dir: str) -> Path | None:
+    def spying(text: str) -> bool:
         asked.append(text)
-        return local_path(text, project_dir)
+        return could_be_path(text)
 
-    monkeypatch.setattr(keys, "local_path", spying)
+    monkeypatch.setattr(keys, "_could_be_path", spying)
     step = Step(
         name="b",
         run="m.f",
