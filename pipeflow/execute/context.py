@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeflow.cache.keys import local_path
-from pipeflow.model.locations import Location, item_lookup, locate, path_texts
 from pipeflow.cache.results import LATEST
 from pipeflow.execute.task import Persist, Remote, Task, fill, pick, remotes_in
+from pipeflow.model.locations import Location, item_lookup, locate, path_texts
 from pipeflow.model.pipeline import SINGLE_PART, Pipeline, Step
 from pipeflow.model.refs import Ref, lookup_path, resolve
 from pipeflow.plan.planner import Planner

@@ -124,9 +124,7 @@ def run(config: Path, executor: str = "sequential", **params: object) -> pipeflo
     return result
 
 
-WRITER = (
-    'write: {run: mysteps.write, inputs: {text: "${params.text}", out: data/out.txt}%s}\n'
-)
+WRITER = 'write: {run: mysteps.write, inputs: {text: "${params.text}", out: data/out.txt}%s}\n'
 READERS = {
     # the issue's own pattern: the path as an input, ordered by `after:` only
     "after": WRITER % "" + "count: {run: mysteps.count, inputs: {path: data/out.txt}, "
