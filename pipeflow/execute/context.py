@@ -17,6 +17,7 @@ from pipeflow.model.pipeline import SINGLE_PART, Pipeline, Step
 from pipeflow.model.refs import Ref, lookup_path, resolve
 from pipeflow.plan.planner import Planner
 from pipeflow.storage import Manifest, TargetFields
+from pipeflow.storage.blobs import WriteSpec
 
 REDACTED = "***"
 
@@ -149,6 +150,7 @@ class RunContext:
             consumed_params=self._consumed_params(step),
             project_dir=self._project_dir(step),
             item=item[0] if item is not None else None,
+            writes=tuple(self.write_specs(step, writes)),
         )
 
     def load_item_task(self, step: Step, index: int, manifest: Manifest) -> Task:
@@ -194,6 +196,29 @@ class RunContext:
         lookup = item_lookup(self.concrete_lookup, item, True)
         folder = self.pipeline.folder_of(step)
         return [locate(text, folder) for text in path_texts(step.writes, lookup)]
+
+    def write_specs(self, step: Step, writes: Sequence[Location]) -> list[WriteSpec]:
+        """What a worker checks and stores of a step's writes: plain data."""
+        return [
+            WriteSpec(
+                label=write.text,
+                location=write.key,
+                folder=write.folder,
+                storage_options=self.storage_options(step, write.key) if write.remote else None,
+            )
+            for write in writes
+        ]
+
+    def storage_options(self, step: Step, url: str) -> Mapping[str, Any]:
+        """The options that reach a URL a step writes: its results store's (a write URL is
+        under a results root)."""
+        cache = self.planner.caches.get(step.name)
+        if cache is not None and cache.store.url.split("://")[0] == url.split("://")[0]:
+            return dict(cache.store.storage_options)
+        options: Mapping[str, Any] = resolve(
+            dict(self.pipeline.results.storage_options), self.concrete_lookup
+        )
+        return options
 
     def _absolute(self, value: Any, writes: Sequence[Location] = (), folder: str = "") -> Any:
         """Relative paths that name files of the project, or what the step writes, made

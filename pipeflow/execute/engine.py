@@ -281,6 +281,7 @@ class Engine:
             self.emit(StepRetrying(self.settings.run_id, name, attempt, error, delay))
         for stream, text in result.output:
             self._on_output(name, stream, text)
+        self.planner.remember(result.hashes)
         if task.item is not None:
             fan = self._fans[name]
             again = fanout.collect(fan, task, result, self.context)

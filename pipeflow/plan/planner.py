@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeflow.cache.explain import explain
+from pipeflow.cache.files import FileFingerprints
 from pipeflow.cache.keys import Fingerprint, digest, fan_out_version
 from pipeflow.cache.keys import data_version as stored_version
 from pipeflow.cache.results import ResultCache
@@ -93,6 +94,7 @@ class Planner:
         selection: Selection | None = None,
         policy: CachePolicy | None = None,
         refingerprint: Refingerprint | None = None,
+        hashes: FileFingerprints | None = None,
     ) -> None:
         """`refingerprint` computes a step's fingerprint again (its files as they are now, or
         as restores of its upstream steps will leave them)."""
@@ -114,6 +116,7 @@ class Planner:
         self.item_manifests: dict[str, list[Manifest]] = {}  # `foreach` steps found cached
         self.missing: list[tuple[str, str]] = []  # (step, the selected step that needs it)
         self.timing = FileTiming(graph, refingerprint)
+        self.hashes = hashes  # the file hashes this run remembers
         self.decisions: dict[str, Decision] = {}  # made before the run
 
     def _forced(self, force: Iterable[str]) -> set[str]:
@@ -258,6 +261,12 @@ class Planner:
         """Called when every upstream step of `name` has finished, before it is decided again
         or started: its files are fingerprinted afresh if they were taken too early."""
         self.timing.settle(name, self.fingerprints)
+
+    def remember(self, hashes: Iterable[tuple[str, int, int, str]]) -> None:
+        """Hashes of files a step wrote or restored, taken on the worker."""
+        if self.hashes is not None:
+            for path, size, mtime_ns, sha256 in hashes:
+                self.hashes.remember(path, size, mtime_ns, sha256)
 
     def ran(self, name: str, manifest: Manifest | None) -> None:
         """Note a step's result from this run, so the steps after it can be decided."""

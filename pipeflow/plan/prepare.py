@@ -55,6 +55,7 @@ def prepare(
         refingerprint=lambda name, overrides: fingerprinter.fingerprint(
             pipeline.steps[name], lookup, overrides=overrides
         ),
+        hashes=hashes,
     )
     return planner, hashes
 
