@@ -256,7 +256,11 @@ class Pipeline:
         hashes.save()
         decision = next(d for d in decisions if d.step == step)
         manifest = planner.manifests.get(step)
-        if decision.action is not Action.CACHED or manifest is None:
+        restoration = planner.restorations.get(step)
+        usable = decision.action is Action.CACHED or (
+            decision.action is Action.RESTORE and restoration is not None and not restoration.parts
+        )
+        if not usable or manifest is None:
             raise PipeflowError(
                 f"step `{step}` of pipeline `{self.name}` has no up-to-date stored result "
                 f"({decision.reason}); run the pipeline first"

@@ -157,7 +157,7 @@ class Fingerprinter:
         (Unpredictable when a read cannot be computed before the restore)."""
 
         origin = step.origin
-        workspace = Workspace(self.files, lambda url: self._options_for(url, lookup))
+        workspace = Workspace(self.files, lambda url: self.options_for(url, lookup))
         folder = self.pipeline.folder_of(step)
         static_writes = [value for value in step.writes if not has_item(value)]
         item_writes = [value for value in step.writes if has_item(value)]
@@ -302,7 +302,7 @@ class Fingerprinter:
                 found[text] = fingerprint
         return found
 
-    def _options_for(self, url: str, lookup: Callable[[Ref], Any]) -> dict[str, Any]:
+    def options_for(self, url: str, lookup: Callable[[Ref], Any]) -> dict[str, Any]:
         """The results store's options serve input URLs of the same protocol."""
         root = str(resolve(self.pipeline.results.root, lookup))
         if root.split("://")[0] != url.split("://")[0]:

@@ -70,6 +70,17 @@ class ResultCache:
 
     def find(self, step: str, key: str) -> Manifest | None:
         """The committed, intact result of `step` for `key`, or None."""
+        manifest = self.find_manifest(step, key)
+        if manifest is None:
+            return None
+        broken = self.damaged_part(manifest)
+        if broken is not None:
+            self.warn_damaged(manifest, broken)
+            return None
+        return manifest
+
+    def find_manifest(self, step: str, key: str) -> Manifest | None:
+        """The committed manifest of `step` for `key`, or None; its payloads unchecked."""
         if key not in self.index().get(stored_name(step), ()):
             return None
         path = self.manifest_path(step, key)
@@ -79,12 +90,13 @@ class ResultCache:
         if manifest.key != key or stored_name(manifest.step) != stored_name(step):
             self._warn(path, "it belongs to another step or key")
             return None
-        broken = self.damaged_part(manifest)
-        if broken is not None:
-            if not self._replaced_by_later_run(manifest):
-                self._warn(path, broken)
-            return None
         return manifest
+
+    def warn_damaged(self, manifest: Manifest, broken: str) -> None:
+        """Say a result is ignored because a payload is broken (not when a later run with
+        other inputs overwrote its target: that is no damage)."""
+        if not self._replaced_by_later_run(manifest):
+            self._warn(self.manifest_path(manifest.step, manifest.key), broken)
 
     def _replaced_by_later_run(self, manifest: Manifest) -> bool:
         """Whether a later run wrote other inputs' result to the same target: not damage."""
@@ -110,6 +122,10 @@ class ResultCache:
             if problem is not None:
                 return f"its part `{name}` ({part.path}) {problem}"
         return None
+
+    def check_part(self, part: PartRecord) -> str | None:
+        """What is wrong with a stored payload ("is missing", ...), or None when it is whole."""
+        return self._check(part)
 
     def _check(self, part: PartRecord) -> str | None:
         local = self._local_path(part.path)

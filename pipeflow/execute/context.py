@@ -17,7 +17,7 @@ from pipeflow.model.pipeline import SINGLE_PART, Pipeline, Step
 from pipeflow.model.refs import Ref, lookup_path, resolve
 from pipeflow.plan.planner import Planner
 from pipeflow.storage import Manifest, TargetFields
-from pipeflow.storage.blobs import WriteSpec
+from pipeflow.storage.blobs import Restoration, WriteSpec
 
 REDACTED = "***"
 
@@ -153,8 +153,10 @@ class RunContext:
             writes=tuple(self.write_specs(step, writes)),
         )
 
-    def load_item_task(self, step: Step, index: int, manifest: Manifest) -> Task:
-        """The task that reads one stored item of a `foreach` step."""
+    def load_item_task(
+        self, step: Step, index: int, manifest: Manifest, restore: Restoration | None = None
+    ) -> Task:
+        """The task that reads one stored item of a `foreach` step (restoring it first)."""
         cache = self.planner.caches[step.name]
         assert cache is not None
         return Task(
@@ -166,9 +168,13 @@ class RunContext:
             store=cache.store,
             project_dir=self._project_dir(step),
             item=index,
+            restore=restore,
         )
 
-    def load_task(self, step: Step) -> Task:
+    def load_task(
+        self, step: Step, *, restore: Restoration | None = None, load: bool = True
+    ) -> Task:
+        """The task that reads a cached step's value, or restores its files, or both."""
         cache = self.planner.caches[step.name]
         assert cache is not None
         return Task(
@@ -180,6 +186,8 @@ class RunContext:
             stored=self.planner.manifests[step.name],
             store=cache.store,
             project_dir=self._project_dir(step),
+            restore=restore,
+            load=load,
         )
 
     def _project_dir(self, step: Step) -> str:

@@ -80,6 +80,11 @@ class FileTiming:
             return f"`{restored[0]}` is restored first"
         return None
 
+    def reopen(self, name: str) -> None:
+        """`name` is decided again during the run: fingerprint its files afresh then."""
+        self.settled.discard(name)
+        self.stale.add(name)
+
     def settle(self, name: str, fingerprints: MutableMapping[str, Fingerprint]) -> None:
         """Every upstream step of `name` has finished: take its files again if needed."""
         if name in self.settled:

@@ -279,10 +279,10 @@ def restore(store: ResultStore, restoration: Restoration) -> list[tuple[str, int
     """Put a result's files back: blobs copied (and checked) to their places, stale files of
     restored folders removed, target payloads rewritten. The (path, size, mtime_ns, sha256)
     of each local file written, for the caller to remember."""
-    for folder in restoration.folders:
-        os.makedirs(folder, exist_ok=True)
     for stale in restoration.removals:
         _remove(stale)
+    for folder in restoration.folders:
+        os.makedirs(folder, exist_ok=True)
     with ThreadPoolExecutor(_PARALLEL) as pool:
         written = list(pool.map(lambda copy: _copy(store, copy), restoration.copies))
     for part in restoration.parts:

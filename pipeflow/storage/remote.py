@@ -71,6 +71,26 @@ def glob_url(pattern: str, storage_options: Mapping[str, Any] | None = None) -> 
     return sorted(f"{protocol}://{name}" for name in found)
 
 
+def list_url(
+    url: str, storage_options: Mapping[str, Any] | None = None
+) -> dict[str, tuple[int, str]] | None:
+    """What a URL holds now: {"": (size, stamp)} for an object, {relative name: (size,
+    stamp)} for a folder (a prefix); None when nothing is there."""
+    filesystem, path = open_url(url, storage_options)
+    try:
+        info = filesystem.info(path)
+    except FileNotFoundError:
+        return None
+    if info.get("type") != "directory":
+        return {"": (int(info.get("size") or 0), url_stamp(info))}
+    root = path.rstrip("/") + "/"
+    return {
+        name[len(root) :]: (int(entry.get("size") or 0), url_stamp(entry))
+        for name, entry in filesystem.find(path, detail=True).items()
+        if name.startswith(root) and entry.get("type", "file") != "directory"
+    }
+
+
 def url_stamp(info: Mapping[str, Any]) -> str:
     """What tells one version of an object from another in fsspec's `info`: its ETag or
     checksum, else its modification time."""
