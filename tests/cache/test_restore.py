@@ -101,8 +101,8 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return found
 
 
-def run(config: Path, **params: object) -> pipeflow.api.Run:
-    result = pipeflow.load(config, params=params or None).run()
+def run(config: Path, executor: str = "sequential", **params: object) -> pipeflow.api.Run:
+    result = pipeflow.load(config, params=params or None).run(executor=executor)
     assert result.ok, {n: (o.state, o.error) for n, o in result.outcomes.items()}
     return result
 
@@ -153,11 +153,12 @@ def test_a_file_edited_by_hand_and_a_stray_file_are_put_back(config: Path) -> No
     assert snapshot(project) == before
 
 
-def test_switching_a_param_back_restores_the_earlier_version(config: Path) -> None:
+@pytest.mark.parametrize("executor", ["sequential", "threads", "processes"])
+def test_switching_a_param_back_restores_the_earlier_version(config: Path, executor: str) -> None:
     project = config.parent
-    run(config, count=3)
+    run(config, executor, count=3)
     first = snapshot(project)
-    run(config, count=5)
+    run(config, executor, count=5)
     assert calls(project) == ["prepare", "prepare", "score", "score", "train", "train"]
     second = snapshot(project)
     assert second != first
@@ -172,12 +173,12 @@ def test_switching_a_param_back_restores_the_earlier_version(config: Path) -> No
     assert "metrics/train.json differs" in decisions["train"][1]
     assert decisions["score"][0] is Action.CACHED
 
-    back = run(config, count=3)
+    back = run(config, executor, count=3)
     assert calls(project) == []
     assert snapshot(project) == first
     assert back.output("train") == {"parts": 3}
     assert back.output("score") == len("model of 3 parts")
-    run(config, count=5)
+    run(config, executor, count=5)
     assert calls(project) == []
     assert snapshot(project) == second
 
