@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -258,12 +259,20 @@ class Checker:
                 "e.g. `foreach: [mae, mse]` or `foreach: ${params.metrics}`",
             )
         target = step.result.target
-        if target is not None and "{key}" not in target.replace(" ", ""):
-            self.fail(
-                ["steps", name, "result", "target"],
-                "a `foreach` step stores one result per item: its target needs `{key}`",
-                "e.g. `target: metrics/{step}-{key}.json`",
-            )
+        if target is not None:
+            try:
+                used = template_fields(target)
+            except TemplateError:
+                return  # reported by the result checks
+            by_item = {"key", "item", step.item_name or "item"}
+            if not used & by_item:
+                self.fail(
+                    ["steps", name, "result", "target"],
+                    "a `foreach` step stores one result per item: its target needs `{key}`, "
+                    f"or the item: `{{{step.item_name or 'item'}}}`",
+                    f"e.g. `target: counts/{{{step.item_name or 'item'}}}.json` or "
+                    "`target: metrics/{step}-{key}.json`",
+                )
 
     def fan_out(self, name: str, step: Step) -> None:
         if step.params and step.pipeline is None:
@@ -345,11 +354,30 @@ class Checker:
             params=self.params,
             key="0" * 8,
             ext="bin",
+            item_name=(step.item_name or "item") if step.foreach is not None else None,
         )
-        try:
-            render_target(spec.target, trial)
-        except TemplateError as error:
-            self.fail([*path, "target"], str(error))
+        # Each item known now is tried (an item such as `../x` is refused here); items
+        # known only during the run are tried when they are stored.
+        items: list[Any] = [None]
+        if step.foreach is not None and fields & {"item", step.item_name or "item"}:
+            known = self._static_items(step)
+            items = known[:1000] if known is not None else []
+        for item in items:
+            try:
+                render_target(spec.target, replace(trial, item=item))
+            except TemplateError as error:
+                self.fail([*path, "target"], str(error))
+                return
+
+    def _static_items(self, step: Step) -> list[Any] | None:
+        """A `foreach` list known before the run (literal, or a param), else None."""
+        value = step.foreach
+        if isinstance(value, Ref) and value.scope == "params":
+            try:
+                value = lookup_path(self.params, value.path)
+            except KeyError:
+                return None
+        return value if isinstance(value, list) else None
 
     # -- the rest ---------------------------------------------------------------------------
 

@@ -273,6 +273,8 @@ class RunContext:
                 params=self.settings.params,
                 key=key,
                 ext="",
+                item=item[1] if item is not None else None,
+                item_name=(step.item_name or "item") if item is not None else None,
             ),
             components=components,
         )

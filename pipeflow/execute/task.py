@@ -325,6 +325,8 @@ def _persist(task: Task, parts: Mapping[str, Any], files: Mapping[str, WrittenFi
                 params=persist.fields.params,
                 key=persist.fields.key,
                 ext=chosen.extension,
+                item=persist.fields.item,
+                item_name=persist.fields.item_name,
             )
             path = render_target(persist.target, fields)
         else:
