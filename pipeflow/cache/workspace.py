@@ -80,3 +80,19 @@ class Workspace:
         for match, fingerprint in found:
             hasher.update(f"{match.removeprefix(base)}\0{fingerprint}\n".encode())
         return f"glob:{len(found)}:{hasher.hexdigest()[:32]}"
+
+
+def missing_read(location: Location, options: Mapping[str, Any]) -> str | None:
+    """Why a declared read is not there when its step starts (a glob that matches nothing,
+    a path that does not exist), or None."""
+    if location.pattern:
+        if location.remote:
+            found = bool(glob_url(location.key, options))
+        else:
+            found = bool(glob.glob(location.key, recursive=True))
+        return None if found else f"`reads` names {location.text}, which matches nothing"
+    if location.remote:
+        present = fingerprint_url(location.key, options) is not None
+    else:
+        present = Path(location.key).exists()
+    return None if present else f"`reads` names {location.text}, which does not exist"

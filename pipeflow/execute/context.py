@@ -11,6 +11,7 @@ from typing import Any
 
 from pipeflow.cache.keys import local_path
 from pipeflow.cache.results import LATEST
+from pipeflow.cache.workspace import missing_read
 from pipeflow.execute.task import Persist, Remote, Task, fill, pick, remotes_in
 from pipeflow.model.locations import Location, item_lookup, locate, path_texts
 from pipeflow.model.pipeline import SINGLE_PART, Pipeline, Step
@@ -123,6 +124,8 @@ class RunContext:
         item: tuple[int, Any] | None = None,
     ) -> Task:
         """The task that runs a step, or one item of a `foreach` step."""
+        if item is None:  # a `foreach` step's items are checked before the first starts
+            self.check_reads(step, None)
         writes = self.writes(step, item[1] if item is not None else None)
         inputs = {
             name: self._absolute(
@@ -204,6 +207,19 @@ class RunContext:
         lookup = item_lookup(self.concrete_lookup, item, True)
         folder = self.pipeline.folder_of(step)
         return [locate(text, folder) for text in path_texts(step.writes, lookup)]
+
+    def check_reads(self, step: Step, item: Any) -> None:
+        """ReferenceFailure when a declared read is not there as the step starts."""
+        if not step.reads:
+            return
+        lookup = item_lookup(self.concrete_lookup, item, True)
+        folder = self.pipeline.folder_of(step)
+        for text in path_texts(step.reads, lookup):
+            location = locate(text, folder)
+            options = self.storage_options(step, location.key) if location.remote else {}
+            problem = missing_read(location, options)
+            if problem is not None:
+                raise ReferenceFailure(f"{problem}; the step needs it to run")
 
     def write_specs(self, step: Step, writes: Sequence[Location]) -> list[WriteSpec]:
         """What a worker checks and stores of a step's writes: plain data."""

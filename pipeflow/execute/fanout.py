@@ -81,6 +81,9 @@ def prepare(step: Step, context: RunContext, planner: Planner) -> FanOut:
                 fan.found[index] = manifest
                 fan.versions[index] = data_version(manifest)
                 fan.restorations[index] = assessment.restoration or None
+    for index, item in enumerate(items):
+        if fan.found[index] is None:
+            context.check_reads(step, item)
     return fan
 
 

@@ -56,6 +56,11 @@ def upload(url, text, options):
 """
 
 
+@pytest.fixture(autouse=True)
+def _in_the_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # a step writing a relative path it does not declare
+
+
 def make(tmp_path: Path, steps: str, *, root: str = "out", options: str = "{}") -> Path:
     (tmp_path / "mysteps.py").write_text(textwrap.dedent(STEPS))
     config = tmp_path / "pipeline.yaml"
@@ -178,3 +183,54 @@ def test_writes_to_s3_are_kept_in_the_bucket(tmp_path: Path, s3_server: ObjectSt
     assert entry["checksum"] == sha(b"hello")
     assert entry["stamp"]  # the object's ETag
     assert store.exists(blob_path(entry["checksum"]))
+
+
+@pytest.mark.parametrize(
+    ("reads", "expected"),
+    [
+        ('["data/*.csv"]', "`reads` names data/*.csv, which matches nothing"),
+        ("[data/absent.txt]", "`reads` names data/absent.txt, which does not exist"),
+    ],
+)
+def test_a_read_that_is_not_there_fails_the_step_and_loses_nothing(
+    tmp_path: Path, reads: str, expected: str
+) -> None:
+    config = make(
+        tmp_path,
+        f"""
+        one: {{run: mysteps.write, inputs: {{text: "${{params.text}}", out: data/one.txt}},
+               writes: [data/one.txt]}}
+        reader: {{run: mysteps.forget, inputs: {{out: x}}, reads: {reads}, after: [one]}}
+        """,
+    )
+    first = pipeflow.load(config).run()
+    assert first.outcomes["one"].state is StepState.DONE
+    outcome = first.outcomes["reader"]
+    assert outcome.state is StepState.FAILED
+    assert expected in (outcome.error or "")
+    stored = sorted(p.relative_to(tmp_path) for p in (tmp_path / "out").rglob("*"))
+    # Another param: `one` runs and fails nothing; its first result stays stored.
+    pipeflow.load(config, params={"text": "other"}).run()
+    again = pipeflow.load(config).run()
+    assert again.outcomes["one"].state is StepState.CACHED
+    assert set(stored) <= {p.relative_to(tmp_path) for p in (tmp_path / "out").rglob("*")}
+
+
+def test_an_item_read_that_is_not_there_fails_before_any_item_runs(tmp_path: Path) -> None:
+    config = make(
+        tmp_path,
+        """
+        each:
+          run: mysteps.write
+          foreach: [a, b]
+          as: out
+          inputs: {text: x}
+          reads: ["sources/${out}.txt"]
+        """,
+    )
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "sources" / "a.txt").write_text("a")
+    outcome = pipeflow.load(config).run().outcomes["each"]
+    assert outcome.state is StepState.FAILED
+    assert "`reads` names sources/b.txt, which does not exist" in (outcome.error or "")
+    assert not (tmp_path / "a").exists()
