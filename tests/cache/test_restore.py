@@ -245,3 +245,17 @@ def test_status_json_and_dry_run_say_restore(config: Path) -> None:
     assert "models/model.txt is missing" in dry.output
     assert not (project / "models" / "model.txt").exists()
     assert calls(project) == []
+
+
+def test_a_deleted_payload_is_reported_missing_not_changed(config: Path) -> None:
+    project = config.parent
+    run(config)
+    calls(project)
+    [payload] = (project / "out" / ".pipeflow" / "results" / "restored" / "score").rglob("*.json")
+    payload.unlink()
+    with pytest.warns(ResultWarning, match="score"):
+        decisions = plan(config)
+    assert decisions["score"] == (Action.RUN, f"stored result missing ({payload})")
+    with pytest.warns(ResultWarning):
+        assert run(config).output("score") == len("model of 3 parts")
+    assert calls(project) == ["score"]
