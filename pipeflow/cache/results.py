@@ -5,6 +5,15 @@ Layout under the store's root, per pipeline and step:
     .pipeflow/manifests/PIPELINE/STEP/KEY.json     one manifest per cache key
     .pipeflow/manifests/PIPELINE/STEP/latest.json  a copy of the newest, to explain changes
     .pipeflow/results/PIPELINE/STEP/KEY/PART.EXT   payloads of steps without a `target`
+    .pipeflow/files/sha256/HH/REST                 blobs: one copy per content (`blobs.py`)
+
+A manifest names every object it needs, and nothing else does (what `pipeflow gc` keeps):
+each part's `path` (under `results/`, or at a target) and, for a target, its `blob`; and in
+its optional `files` field, per declared write (`{"data/features": {"kind": "folder",
+"entries": {"a.csv": {"size": N, "checksum": "sha256:HEX"}}}}`), each entry's blob, at
+`.pipeflow/files/sha256/` + HEX[:2] + "/" + HEX[2:]. Blobs are shared between manifests (the
+same content written twice is stored once), so a blob may go only when no kept manifest
+names it; a manifest under `KEY.json` and its `latest.json` copy name the same objects.
 
 Deciding whether a step is cached costs one listing shared by every step of the pipeline
 (which keys exist) and one manifest read per cached step. A manifest only counts when its

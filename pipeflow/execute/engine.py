@@ -401,7 +401,7 @@ class Engine:
         decision = self.decisions[name]
         reason = decision.reason
         if decision.action is Action.RESTORE:
-            reason = f"restored ({reason})"
+            reason = f"restored: {reason}"
         self._finish(StepOutcome(name, StepState.CACHED, reason, locations=locations))
 
     def _why_not_run(self) -> str:

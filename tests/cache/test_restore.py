@@ -129,7 +129,7 @@ def test_a_deleted_folder_is_restored_not_re_made(config: Path) -> None:
     assert calls(project) == []
     assert snapshot(project) == before
     assert again.outcomes["prepare"].state is StepState.CACHED
-    assert again.outcomes["prepare"].reason == "restored (data/prepared/ is missing)"
+    assert again.outcomes["prepare"].reason == "restored: data/prepared/ is missing"
     assert {d[0] for d in plan(config).values()} == {Action.CACHED}
 
 

@@ -311,3 +311,17 @@ def test_toml_configs_take_reads_and_writes_too(tmp_path: Path) -> None:
     loaded = pipeflow.load(config)
     assert loaded.graph.upstream["reader"] == ("write",)
     assert loaded.step("write").writes == ("data/out.txt",)
+
+
+def test_the_graph_shows_which_dependencies_come_from_files(tmp_path: Path) -> None:
+    config = project(
+        tmp_path,
+        """
+        write: {run: mysteps.write, inputs: {text: a, out: data/out.txt}, writes: data/out.txt}
+        first: {run: mysteps.nothing}
+        count: {run: mysteps.count, inputs: {path: data/out.txt}, after: [first]}
+        """,
+    )
+    result = CliRunner().invoke(cli, ["graph", str(config), "--format", "ascii"])
+    assert result.exit_code == 0, result.output
+    assert "count  <- first (after), write (files)" in result.output
