@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.config.loader import Loaded
@@ -16,6 +18,7 @@ from pipeflow.errors import ConfigError, Interrupted, PipeflowError, Problem, St
 from pipeflow.execute.context import ReferenceFailure, RunSettings, env_lookup
 from pipeflow.execute.engine import Engine, RunResult
 from pipeflow.execute.executors import Executor, ExecutorUnavailable, create_executor
+from pipeflow.model import options as run_options
 from pipeflow.model.events import Event
 from pipeflow.model.pipeline import SINGLE_PART, Step
 from pipeflow.model.refs import Ref, lookup_path, resolve
@@ -29,8 +32,20 @@ if TYPE_CHECKING:
     from pipeflow.history import Recorder
 
 Subscriber = Callable[[Event], None]
+Method = TypeVar("Method", bound=Callable[..., Any])
 
 __all__ = ["ALL", "Pipeline", "Run", "load"]
+
+
+def _masked(method: Method) -> Method:
+    """A PipeflowError leaving the method has the pipeline's secrets masked in its message."""
+
+    @functools.wraps(method)
+    def masked(self: Pipeline, *args: Any, **kwargs: Any) -> Any:
+        with self._loaded.secrets.masking():
+            return method(self, *args, **kwargs)
+
+    return cast(Method, masked)
 
 
 def new_run_id(started: datetime) -> str:
@@ -96,7 +111,7 @@ class StoredResult:
 
     step: str
     manifest: Manifest
-    locations: Mapping[str, str]  # part -> URL or path
+    locations: Mapping[str, str]  # part -> URL or path, for people (secrets masked)
     planner: Planner
 
     def load(self, part: str | None = None) -> Any:
@@ -129,7 +144,12 @@ class Pipeline:
     @property
     def secret_params(self) -> frozenset[str]:
         """Dotted names of the params whose values came from the environment: never show them."""
-        return self._loaded.secrets
+        return self._loaded.secrets.params
+
+    def mask(self, text: str) -> str:
+        """`text` with every secret value this pipeline knows (from the environment, storage
+        credentials) replaced by `***`: for what a caller shows beyond pipeflow's own output."""
+        return self._loaded.secrets.mask(text)
 
     @property
     def steps(self) -> list[str]:
@@ -145,7 +165,7 @@ class Pipeline:
         self,
         params: Mapping[str, Any] | None = None,
         *,
-        param_files: Sequence[str | Path] = (),
+        param_files: Sequence[str | PathLike[str]] = (),
         param_options: Sequence[str] = (),
     ) -> Pipeline:
         """The same pipeline with more overrides on top of the ones it was loaded with."""
@@ -163,25 +183,40 @@ class Pipeline:
         self,
         context: _Context,
         *,
-        force: Iterable[str] = (),
+        force: Iterable[str] | str | bool | None = (),
         no_cache: bool = False,
-        only: Iterable[str] = (),
+        only: Iterable[str] | str | None = (),
         start: str | None = None,
         until: str | None = None,
-        results: str | None = None,
+        tags: Iterable[str] | str | None = (),
+        results: str | PathLike[str] | None = None,
     ) -> tuple[Planner, FileFingerprints, list[Decision]]:
-        selection = Selection(only=tuple(only), start=start, until=until)
-        names = [*selection.only, *(n for n in (start, until) if n is not None)]
-        names += [n for n in force if n != ALL]
+        chosen = run_options.selection(
+            force=force,
+            no_cache=no_cache,
+            only=only,
+            start=start,
+            until=until,
+            tags=tags,
+            results=results,
+        )
+        forced: tuple[str, ...] = chosen["force"]
+        wanted: tuple[str, ...] = chosen["tags"]
+        selection = Selection(
+            only=chosen["only"], start=chosen["start"], until=chosen["until"], tags=wanted
+        )
+        names = [*selection.only, *(n for n in (selection.start, selection.until) if n)]
+        names += [n for n in forced if n != ALL]
         self._check_names(names)
+        self._check_tags(wanted)
         planner, hashes = prepare(
             self.definition,
             self.graph,
             lookup=context.lookup,
             secrets=self._loaded.secrets,
             selection=selection,
-            policy=CachePolicy(use=not no_cache, force=tuple(force)),
-            results=results,
+            policy=CachePolicy(use=not chosen["no_cache"], force=forced),
+            results=chosen["results"],
         )
         decisions = planner.plan()
         if planner.missing:
@@ -210,16 +245,35 @@ class Pipeline:
         if problems:
             raise ConfigError(problems)
 
+    def _check_tags(self, tags: Iterable[str]) -> None:
+        from pipeflow.errors import did_you_mean
+
+        known = self.graph.tags()
+        listing = ", ".join(f"`{tag}`" for tag in known)
+        problems = [
+            Problem(
+                message=f"no step of pipeline `{self.name}` is tagged `{tag}`",
+                hint=did_you_mean(tag, known)
+                or (f"known tags: {listing}" if known else "no step has `tags:` yet"),
+            )
+            for tag in tags
+            if tag not in known
+        ]
+        if problems:
+            raise ConfigError(problems)
+
+    @_masked
     def plan(self, **options: Any) -> list[Decision]:
         """What a run would do now, and why, without running anything (same options as run)."""
         started = datetime.now().astimezone()
         context = _Context(new_run_id(started), started, self._loaded.params)
         _, hashes, decisions = self._prepare(context, **options)
         hashes.save()
-        return decisions
+        return [self._loaded.secrets.decision(decision) for decision in decisions]
 
     status = plan
 
+    @_masked
     def accept(self, step: str, *, results: str | None = None) -> Manifest:
         """Count a step's last stored result as current after a change declared harmless."""
         self.step(step)
@@ -247,6 +301,7 @@ class Pipeline:
         hashes.save()
         return stamped
 
+    @_masked
     def result(self, step: str, *, results: str | None = None) -> StoredResult:
         """The up-to-date stored result of a step; PipeflowError when there is none."""
         self.step(step)
@@ -267,27 +322,32 @@ class Pipeline:
             )
         cache = planner.caches[step]
         assert cache is not None
-        locations = {name: cache.store.location(part.path) for name, part in manifest.parts.items()}
+        locations = {
+            name: self._loaded.secrets.mask(cache.store.location(part.path))
+            for name, part in manifest.parts.items()
+        }
         return StoredResult(step=step, manifest=manifest, locations=locations, planner=planner)
 
     # -- running ----------------------------------------------------------------------------
 
+    @_masked
     def run(
         self,
         params: Mapping[str, Any] | None = None,
         *,
-        param_files: Sequence[str | Path] = (),
-        param_options: Sequence[str] = (),
+        param_files: Sequence[str | PathLike[str]] | str | PathLike[str] = (),
+        param_options: Sequence[str] | str = (),
         executor: str | None = None,
         workers: int | None = None,
         address: str | None = None,
-        results: str | None = None,
+        results: str | PathLike[str] | None = None,
         keep_going: bool = False,
-        force: Iterable[str] = (),
+        force: Iterable[str] | str | bool | None = (),
         no_cache: bool = False,
-        only: Iterable[str] = (),
+        only: Iterable[str] | str | None = (),
         start: str | None = None,
         until: str | None = None,
+        tags: Iterable[str] | str | None = (),
         frozen: bool = False,
         subscribers: Sequence[Subscriber] = (),
         trigger: str = "manual",
@@ -295,11 +355,27 @@ class Pipeline:
     ) -> Run:
         """Run the pipeline; step failures show in `run.ok`, Ctrl-C raises Interrupted.
 
-        `force` names steps to run whatever the cache holds (and all after them); pass
-        `force=[pipeflow.api.ALL]` for every step. The run is recorded in the history beside
-        the config (or under $PIPEFLOW_HOME) unless `history=False`; `trigger` says what
-        started it: manual, schedule or ci.
+        The options are the CLI's, as natural keywords (`pipeflow.model.options` checks
+        them): `force=True` runs every step whatever the cache holds, `force="train"` (or a
+        list of names) those steps and all after them; `only`, `start`, `until` and `tags`
+        (steps with any of these tags) select steps as `--only`, `--from`, `--until` and
+        `--tag` do, each narrowing the others (`only` and `tags` a name or a list, `start` and
+        `until` one name each); what the selection needs comes from the cache.
+        `param_files` and `param_options` take one item or a list. The run is recorded in the
+        history beside the config (or under $PIPEFLOW_HOME) unless `history=False`; `trigger`
+        says what started it: manual, schedule or ci.
         """
+        param_files = run_options.paths(param_files, "param_files")
+        param_options = run_options.assignments(param_options, "param_options")
+        executor = run_options.text(executor, "executor")
+        workers = run_options.count(workers, "workers")
+        address = run_options.text(address, "address")
+        keep_going = run_options.flag(keep_going, "keep_going")
+        frozen = run_options.flag(frozen, "frozen")
+        history = run_options.flag(history, "history")
+        run_options.selection(
+            force=force, no_cache=no_cache, only=only, start=start, until=until, results=results
+        )  # checked before the params are read; `_prepare` normalises them
         target = self.with_params(params, param_files=param_files, param_options=param_options)
         if target is not self:
             return target.run(
@@ -313,6 +389,7 @@ class Pipeline:
                 only=only,
                 start=start,
                 until=until,
+                tags=tags,
                 frozen=frozen,
                 subscribers=subscribers,
                 trigger=trigger,
@@ -347,6 +424,7 @@ class Pipeline:
                 only=only,
                 start=start,
                 until=until,
+                tags=tags,
                 results=results,
             )
             hashes.save()
@@ -443,13 +521,15 @@ class _Context:
 def load(
     config: str | Path,
     *,
-    param_files: Sequence[str | Path] = (),
-    param_options: Sequence[str] = (),
+    param_files: Sequence[str | PathLike[str]] | str | PathLike[str] = (),
+    param_options: Sequence[str] | str = (),
     params: Mapping[str, Any] | None = None,
     allow_extra_params: bool = False,
     check_code: bool = True,
 ) -> Pipeline:
     """Read and validate a config; raises ConfigError listing every problem."""
+    param_files = run_options.paths(param_files, "param_files")
+    param_options = run_options.assignments(param_options, "param_options")
     options = {
         "param_files": list(param_files),
         "param_options": list(param_options),
@@ -458,7 +538,7 @@ def load(
     }
     loaded = load_config(
         config,
-        param_files=param_files,
+        param_files=[Path(file) for file in param_files],
         param_options=param_options,
         params=params,
         allow_extra_params=allow_extra_params,

@@ -61,6 +61,11 @@ class Problem:
         }
 
 
+class PipeflowWarning(UserWarning):
+    """The base of pipeflow's own warnings: something was skipped or rebuilt, and work goes
+    on. The CLI prints each as one `warning: ...` line on stderr."""
+
+
 class PipeflowError(Exception):
     """The root of every error pipeflow raises on purpose."""
 

@@ -2,9 +2,9 @@
 
 A path input counts by its content, not its timestamp: size and sha256 of a file, or of every
 file under a folder. Hashing a large file is slow, so each hash is remembered in
-`.pipeflow/file-hashes.json` beside the config, keyed by path, size and modification time; an
-unchanged 1 GB file is hashed once. A touched file whose bytes did not change is hashed again
-but yields the same fingerprint, so nothing re-runs.
+`.pipeflow/file-hashes.json` beside the config, keyed by (a hash of) the path, size and
+modification time; an unchanged 1 GB file is hashed once. A touched file whose bytes did not
+change is hashed again but yields the same fingerprint, so nothing re-runs.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import os
 import threading
 from pathlib import Path
 from typing import Any
+
+from pipeflow.model import jsontext
 
 _CHUNK = 1024 * 1024
 
@@ -74,7 +76,9 @@ class FileFingerprints:
         return f"folder:{count}:{hasher.hexdigest()[:32]}"
 
     def _hash(self, path: Path, status: os.stat_result) -> str:
-        key = str(path.resolve())
+        # Remembered by a hash of the path: a path may hold a secret (a folder named by
+        # `${env.*}`), and this file is never where pipeflow writes one.
+        key = hashlib.sha256(str(path.resolve()).encode("utf-8")).hexdigest()[:32]
         stamp = [status.st_size, status.st_mtime_ns]
         with self._lock:
             known = self._hashes.get(key)
@@ -105,7 +109,7 @@ class FileFingerprints:
         try:
             self._cache_file.parent.mkdir(parents=True, exist_ok=True)
             temporary = self._cache_file.with_name(f".{self._cache_file.name}.{os.getpid()}")
-            temporary.write_text(json.dumps(self._hashes), encoding="utf-8")
+            temporary.write_text(jsontext.dumps(self._hashes), encoding="utf-8")
             os.replace(temporary, self._cache_file)
             self._dirty = False
         except OSError:

@@ -29,6 +29,7 @@ from pipeflow.cache.workspace import Override, Workspace
 from pipeflow.model.locations import Location, has_item, item_lookup, locate, path_texts, strings_in
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, resolve
+from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.storage import Manifest
 
 # One item of a `foreach` step -> (the files it adds to the key, the values it adds).
@@ -91,7 +92,7 @@ class Fingerprint:
     code: Mapping[str, str]
     values: Mapping[str, str]  # "inputs.x", "foreach", ... -> hash of the resolved value
     params: Mapping[str, Any]  # consumed param -> value as shown (secrets masked)
-    files: Mapping[str, str]  # path as written -> content fingerprint
+    files: Mapping[str, str]  # path as written (secrets masked) -> content fingerprint
     settings: str
     # For a step inlined from a sub-pipeline: upstream step names as the sub-pipeline calls
     # them, so its key is the same whether the sub-pipeline runs alone or inside another.
@@ -137,7 +138,7 @@ class Fingerprinter:
 
     pipeline: Pipeline
     files: FileFingerprints
-    secrets: frozenset[str] = frozenset()
+    secrets: Secrets = NO_SECRETS  # never part of a manifest: what is shown of a key's parts
     code: CodeFingerprinter = field(init=False)
 
     def __post_init__(self) -> None:
@@ -175,15 +176,15 @@ class Fingerprinter:
             return StepValue(ref.text)
 
         values: dict[str, str] = {}
-        files: dict[str, str] = {}
+        paths: dict[str, str] = {}
         for name, value in step.inputs.items():
             resolved = resolve(value, consumed)
             values[f"inputs.{name}"] = digest(canonical_json(resolved))
-            files.update(self._files(resolved, workspace, own, overrides))
+            paths.update(self._files(resolved, workspace, own, overrides))
         if step.reads or step.writes:
             static_reads = [value for value in step.reads if not has_item(value)]
             reads = self._locations(static_reads, lookup, folder)
-            files.update(self._read_files(reads, workspace, overrides))
+            paths.update(self._read_files(reads, workspace, overrides))
             values["reads"] = digest(canonical_json([read.text for read in reads]))
             values["writes"] = digest(canonical_json([write.text for write in writes]))
         item_part = None
@@ -194,12 +195,9 @@ class Fingerprinter:
             values["as"] = step.item_name or "item"
         if step.params:
             values["params"] = digest(canonical_json(resolve(dict(step.params), consumed)))
-        params: dict[str, Any] = {}
-        for ref in step.references():
-            if ref.scope == "params":
-                name = ".".join(ref.path)
-                secret = any(name == s or name.startswith(s + ".") for s in self.secrets)
-                params[name] = "***" if secret else lookup(ref)
+        params = self.secrets.redact(
+            {".".join(ref.path): lookup(ref) for ref in step.references() if ref.scope == "params"}
+        )
         settings = digest(
             canonical_json(
                 {
@@ -213,7 +211,7 @@ class Fingerprinter:
             code=self._code(step),
             values=values,
             params=params,
-            files=files,
+            files=self._shown(paths),
             settings=settings,
             upstream_names={name: origin.local(name) for name in step.value_upstream()}
             if origin is not None
@@ -238,15 +236,15 @@ class Fingerprinter:
         def part(item: Any) -> tuple[dict[str, str], dict[str, str]]:
             find = item_lookup(lookup, item, True)
             writes = self._locations(item_writes, find, folder)
-            files = self._files(item, workspace, [*own, *writes], overrides)
+            paths = self._files(item, workspace, [*own, *writes], overrides)
             values: dict[str, str] = {}
             if item_reads:
                 reads = self._locations(item_reads, find, folder)
-                files.update(self._read_files(reads, workspace, overrides))
+                paths.update(self._read_files(reads, workspace, overrides))
                 values["reads.item"] = digest(canonical_json([read.text for read in reads]))
             if item_writes:
                 values["writes.item"] = digest(canonical_json([write.text for write in writes]))
-            return files, values
+            return self._shown(paths), values
 
         return part
 
@@ -264,6 +262,16 @@ class Fingerprinter:
             if fingerprint is not None:
                 found[read.text] = fingerprint
         return found
+
+    def _shown(self, paths: Mapping[str, str]) -> dict[str, str]:
+        """File fingerprints by path with secrets masked (they are stored in the manifest).
+        Paths that only differ in a secret share one entry, which fingerprints them all:
+        the key still changes when any of the files does."""
+        files: dict[str, str] = {}
+        for path, fingerprint in sorted(paths.items()):
+            shown = self.secrets.mask(path)
+            files[shown] = fingerprint if shown not in files else digest(files[shown], fingerprint)
+        return files
 
     def _code(self, step: Step) -> Mapping[str, str]:
         if step.code_version is not None:

@@ -10,6 +10,7 @@ import click
 from pipeflow.cli.completion import complete_step
 from pipeflow.cli.main import cli, config_argument, load_with_params, param_options
 from pipeflow.cli.running import selection_options
+from pipeflow.model import jsontext
 
 
 @cli.command()
@@ -26,7 +27,6 @@ def status(
     **selection: Any,
 ) -> None:
     """Say which steps would run, which are cached, and why; runs nothing."""
-    import json
 
     from pipeflow.report.drawing import plan_table
 
@@ -37,7 +37,7 @@ def status(
             {"step": d.step, "action": str(d.action), "reason": d.reason, "key": d.key}
             for d in decisions
         ]
-        click.echo(json.dumps({"pipeline": pipeline.name, "steps": rows}, indent=2))
+        click.echo(jsontext.dumps({"pipeline": pipeline.name, "steps": rows}, indent=2))
     else:
         click.echo(plan_table(decisions), nl=False)
 
@@ -99,4 +99,4 @@ def result(
             click.echo(f"{label}{location}")
     if show:
         value = stored.load(part)
-        click.echo(preview(value))
+        click.echo(pipeline.mask(preview(value)))

@@ -1,8 +1,9 @@
-"""Shell completion: step names for the options that take one, and `pipeflow completion SHELL`.
+"""Shell completion: step and tag names for the options that take one; `pipeflow completion`.
 
 click does the protocol (`_PIPEFLOW_COMPLETE=bash_complete pipeflow ...`); the functions here
-supply the candidates click cannot know. A step name is read from the config's text with the
-config reader alone, never by importing step modules, and a run's steps from the history.
+supply the candidates click cannot know. Step and tag names are read from the config's text
+with the config reader alone, never by importing step modules, and a run's steps from the
+history.
 Completion runs on every Tab press with a half-typed command line, so any problem (no config
 yet, a broken file, a locked database) means no candidates, never a traceback in the prompt.
 """
@@ -37,6 +38,41 @@ def config_step_names(config: Path) -> list[str]:
         return [str(name) for name in steps] if isinstance(steps, dict) else []
     except Exception:
         return []
+
+
+def config_tag_names(config: Path) -> list[str]:
+    """The tags of `config`'s steps, and of the sub-pipelines they run, in file order."""
+    found: dict[str, None] = {}
+    todo, seen = [config], set()
+    while todo:
+        path = todo.pop(0)
+        if path.resolve() in seen:
+            continue
+        seen.add(path.resolve())
+        try:
+            from pipeflow.config.reader import read_document
+
+            steps = read_document(path).data.get("steps")
+        except Exception:  # see config_step_names
+            continue
+        for step in steps.values() if isinstance(steps, dict) else ():
+            if not isinstance(step, dict):
+                continue
+            tags = step.get("tags")
+            if isinstance(tags, list):
+                found.update((str(tag), None) for tag in tags)
+            if isinstance(step.get("pipeline"), str):
+                todo.append(path.parent / step["pipeline"])
+    return list(found)
+
+
+def complete_tag(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Tag names of the command's CONFIG for a `--tag` value."""
+    config = _argument(ctx, "config")
+    if config is None:
+        return []
+    names = config_tag_names(Path(config))
+    return [CompletionItem(name) for name in names if name.startswith(incomplete)]
 
 
 def complete_step(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:

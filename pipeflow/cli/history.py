@@ -6,7 +6,6 @@ The database is `--home DIR`, else `$PIPEFLOW_HOME`, else `.pipeflow/` beside CO
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +15,7 @@ import click
 from pipeflow.cli.completion import complete_run_step
 from pipeflow.cli.main import cli
 from pipeflow.errors import UsageError
+from pipeflow.model import jsontext
 from pipeflow.model.durations import format_duration
 
 if TYPE_CHECKING:
@@ -276,7 +276,7 @@ def run_details(record: RunRecord, *, tracebacks: bool = False) -> str:
     lines = [f"{name.ljust(width)}  {value}" for name, value in fields]
     lines.append("params" + ("" if record.params else "  (none)"))
     for key, value in sorted(record.params.items()):
-        lines.append(f"  {key}: {json.dumps(value, default=str)}")
+        lines.append(f"  {key}: {jsontext.dumps(value, default=str)}")
     lines.append("steps" + ("" if record.steps else "  (none)"))
     rows = [_step_row(step) for step in record.steps]
     table = _table(rows).splitlines() if rows else []

@@ -68,6 +68,9 @@ def graph(
             f"--run colours a picture; the {output_format} format has no colours",
             "add --format svg or --format png",
         )
+    from pipeflow.cli.outputs import check_output_file
+
+    check_output_file(output, "-o")
     binary = output_format == "png"
     if binary and output is None and sys.stdout.isatty():
         raise UsageError(

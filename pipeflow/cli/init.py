@@ -73,6 +73,9 @@ def init_command(
         for option, given in step_only.items():
             if given:
                 raise UsageError(f"{option} only applies with --step NAME")
+        from pipeflow.cli.outputs import check_output_folder
+
+        check_output_folder(folder, "")
         written = scaffold.create_project(
             folder, name=name, config_format=config_format or "yaml", force=force
         )

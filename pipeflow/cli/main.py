@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
 from pipeflow._version import __version__
-from pipeflow.errors import Interrupted, PipeflowError
+from pipeflow.errors import Interrupted, PipeflowError, PipeflowWarning
 
 if TYPE_CHECKING:
     from pipeflow.api import Pipeline
@@ -17,17 +20,50 @@ VERBOSITY_HELP = "more detail (-v) or only failures and the summary (-q)"
 
 
 class PipeflowGroup(click.Group):
-    """Maps pipeflow's exceptions to their exit codes, in one place."""
+    """Maps pipeflow's exceptions to their exit codes, in one place; what it prints of
+    errors and warnings has every secret this process knows masked."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from pipeflow.model.secrets import known
+
         try:
-            return super().invoke(ctx)
+            with _clean_warnings():
+                return super().invoke(ctx)
         except PipeflowError as error:
-            click.echo(error.format(), err=True)
+            click.echo(known().mask(error.format()), err=True)
             ctx.exit(error.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(Interrupted.exit_code)
+
+
+@contextlib.contextmanager
+def _clean_warnings() -> Iterator[None]:
+    """pipeflow's own warnings as one `warning: ...` line on stderr, each time they occur
+    (from any thread), instead of Python's file:line, category and source line. Warnings may
+    name a location built from a secret: every warning is shown with secrets masked."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", PipeflowWarning)
+        shown = warnings.showwarning
+
+        def show(
+            message: Warning | str,
+            category: type[Warning],
+            filename: str,
+            lineno: int,
+            file: TextIO | None = None,
+            line: str | None = None,
+        ) -> None:
+            from pipeflow.model.secrets import known
+
+            text = known().mask(str(message))
+            if issubclass(category, PipeflowWarning):
+                click.echo(f"warning: {text}", err=True)
+            else:
+                shown(text, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        yield
 
 
 @click.group(cls=PipeflowGroup, context_settings={"help_option_names": ["-h", "--help"]})

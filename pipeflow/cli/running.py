@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from pipeflow.cli.completion import complete_step
+from pipeflow.cli.completion import complete_step, complete_tag
 from pipeflow.cli.main import (
     VERBOSITY_HELP,
     cli,
@@ -18,6 +18,7 @@ from pipeflow.cli.main import (
     param_options,
 )
 from pipeflow.errors import StepFailed
+from pipeflow.model import jsontext
 from pipeflow.model.run import ALL
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 
 def selection_options(function: Any) -> Any:
-    """--force, --no-cache, --only, --from, --until: shared by run, status."""
+    """--force, --no-cache, --only, --from, --until, --tag: shared by run, status."""
     for option in reversed(
         [
             click.option(
@@ -58,6 +59,15 @@ def selection_options(function: Any) -> Any:
                 metavar="STEP",
                 shell_complete=complete_step,
                 help="run STEP and all it needs",
+            ),
+            click.option(
+                "--tag",
+                "tags",
+                multiple=True,
+                metavar="TAG",
+                shell_complete=complete_tag,
+                help="run the steps that have this tag (repeatable: any of them); with "
+                "--only/--from/--until, the steps that all of them select",
             ),
             click.option(
                 "--results", metavar="URL", help="use this store instead of `results.root`"
@@ -104,6 +114,12 @@ def selection_options(function: Any) -> Any:
     "goes to stderr)",
 )
 @click.option("--junit", "junit_report", metavar="FILE", help="write a JUnit XML report to FILE")
+@click.option(
+    "--trigger",
+    type=click.Choice(["manual", "schedule", "ci"]),
+    hidden=True,  # `serve` runs each scheduled run as `pipeflow run --trigger schedule`
+    help="what started the run, as the history records it",
+)
 def run(
     config: Path,
     param_files: tuple[Path, ...],
@@ -114,6 +130,7 @@ def run(
     only: tuple[str, ...],
     start: str | None,
     until: str | None,
+    tags: tuple[str, ...],
     results: str | None,
     executor: str | None,
     workers: int | None,
@@ -126,12 +143,16 @@ def run(
     log_format: str,
     json_report: str | None,
     junit_report: str | None,
+    trigger: str | None,
 ) -> None:
     """Validate CONFIG, then run its steps (taking what is up to date from the cache)."""
+    from pipeflow.cli.outputs import check_output_file
     from pipeflow.errors import ConfigError, PipeflowError, UsageError
     from pipeflow.report.console import NORMAL, QUIET, VERBOSE
     from pipeflow.report.drawing import plan_table
 
+    check_output_file(json_report, "--json")
+    check_output_file(junit_report, "--junit")
     reports = Reports(str(config), json_report, junit_report)
     if dry_run and reports.wanted:
         raise UsageError(
@@ -152,6 +173,7 @@ def run(
         "only": only,
         "start": start,
         "until": until,
+        "tags": tags,
         "results": results,
     }
     if dry_run:
@@ -175,7 +197,8 @@ def run(
             keep_going=keep_going,
             frozen=frozen,
             subscribers=subscribers,
-            trigger="ci" if os.environ.get("CI", "").lower() in ("1", "true", "yes") else "manual",
+            trigger=trigger
+            or ("ci" if os.environ.get("CI", "").lower() in ("1", "true", "yes") else "manual"),
             **selection,
         )
     except PipeflowError as error:
@@ -209,7 +232,6 @@ def validate(
     output_format: str,
 ) -> None:
     """Check CONFIG (and params) and report every problem at once; runs nothing."""
-    import json
 
     from pipeflow.config.loader import load
     from pipeflow.errors import ConfigError
@@ -225,13 +247,13 @@ def validate(
         annotate(error, sys.stdout)
         if output_format == "json":
             problems = [problem.as_dict() for problem in error.problems]
-            click.echo(json.dumps({"valid": False, "problems": problems}, indent=2))
+            click.echo(jsontext.dumps({"valid": False, "problems": problems}, indent=2))
             sys.exit(error.exit_code)
         raise
     steps = len(loaded.pipeline.steps)
     if output_format == "json":
         summary = {"valid": True, "pipeline": loaded.pipeline.name, "steps": steps, "problems": []}
-        click.echo(json.dumps(summary, indent=2))
+        click.echo(jsontext.dumps(summary, indent=2))
     else:
         noun = "step" if steps == 1 else "steps"
         click.echo(f"{config}: pipeline `{loaded.pipeline.name}` is valid ({steps} {noun})")

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from pipeflow.model.pipeline import Schedule
 
 DEFAULT_COUNT = 5
+MAX_COUNT = 10_000  # fire times are listed whole: a bound keeps memory and output sane
 
 
 @cli.command()
@@ -21,9 +22,10 @@ DEFAULT_COUNT = 5
 @click.option(
     "--next",
     "count",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_COUNT),
     metavar="N",
-    help=f"how many fire times to list per schedule (default {DEFAULT_COUNT})",
+    help=f"how many fire times to list per schedule (default {DEFAULT_COUNT}, "
+    f"at most {MAX_COUNT:,})",
 )
 @click.option(
     "--export",
@@ -55,6 +57,9 @@ def schedule(
         raise click.UsageError("--next lists fire times; it does not go with --export")
     if export is None and output is not None:
         raise click.UsageError("-o/--output writes an export: add --export crontab|github-actions")
+    from pipeflow.cli.outputs import check_output_file
+
+    check_output_file(output, "-o")
     moment = _moment(after)
     pipeline = load(config, check_code=False).pipeline
     if not pipeline.schedules:

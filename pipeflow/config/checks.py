@@ -28,8 +28,10 @@ from pipeflow.model.pipeline import (
     Step,
 )
 from pipeflow.model.refs import Ref, Template, lookup_path
+from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.plan.graph import StepGraph
-from pipeflow.schedule.triggers import CRON_HINT, cron_problem, timezone_problem
+from pipeflow.schedule.triggers import cron_problem, timezone_problem, window_problem
+from pipeflow.schedule.zones import parse_moment, zone_for
 from pipeflow.storage import (
     FORMAT_NAMES,
     TargetFields,
@@ -54,8 +56,10 @@ class Checker:
         check_code: bool = True,
         skip_steps: frozenset[str] = frozenset(),
         graph: StepGraph | None = None,
+        secrets: Secrets = NO_SECRETS,
     ) -> None:
         self.pipeline = pipeline
+        self.secrets = secrets  # masked in values that messages show
         self.document = document
         self.params = params
         self.check_code = check_code
@@ -155,7 +159,7 @@ class Checker:
                 parent = ".".join(level)
                 self.fail(
                     path,
-                    f"`{ref.text}`: param `{parent}` is {describe(siblings)}, "
+                    f"`{ref.text}`: param `{parent}` is {describe(siblings, self.secrets)}, "
                     f"so it has no `{name.split('.')[-1]}`",
                     f"use `${{params.{parent}}}`, or make `{parent}` a mapping",
                 )
@@ -255,7 +259,8 @@ class Checker:
         if not isinstance(value, list):
             self.fail(
                 path,
-                f"`foreach` must be a list (or a reference to one), got {describe(value)}",
+                "`foreach` must be a list (or a reference to one), "
+                f"got {describe(value, self.secrets)}",
                 "e.g. `foreach: [mae, mse]` or `foreach: ${params.metrics}`",
             )
         target = step.result.target
@@ -404,13 +409,15 @@ class Checker:
         for index, schedule in enumerate(self.pipeline.schedules):
             path: Path = ["schedules", index]
             if schedule.cron is not None:
-                problem = cron_problem(schedule.cron)
-                if problem:
-                    self.fail([*path, "cron"], problem, CRON_HINT)
+                cron_found = cron_problem(schedule.cron)
+                if cron_found:
+                    self.fail([*path, "cron"], *cron_found)
+            zone = None
             if schedule.timezone is not None:
                 zone_problem = timezone_problem(schedule.timezone)
                 if zone_problem:
                     self.fail([*path, "timezone"], *zone_problem)
+                zone = None if zone_problem else schedule.timezone
             if schedule.interval is not None and schedule.interval <= 0:
                 self.fail([*path, "interval"], "an interval must be longer than zero")
             moments = {}
@@ -418,8 +425,8 @@ class Checker:
                 text = getattr(schedule, field)
                 if text is None:
                     continue
-                try:
-                    moments[field] = datetime.fromisoformat(text)
+                try:  # a time without an offset is read in the schedule's zone
+                    moments[field] = parse_moment(text, zone_for(zone))
                 except ValueError:
                     self.fail(
                         [*path, field],
@@ -427,9 +434,9 @@ class Checker:
                         "e.g. `2026-01-01` or `2026-01-01T06:00:00+01:00`",
                     )
             if "start" in moments and "end" in moments:
-                start, end = moments["start"], moments["end"]
-                if (start.tzinfo is None) == (end.tzinfo is None) and end <= start:
-                    self.fail([*path, "end"], "`end` comes before `start`")
+                window = window_problem(moments["start"], moments["end"])
+                if window:
+                    self.fail([*path, "end"], window)
             for name in schedule.params:
                 if name not in self.pipeline.params:
                     self.fail(

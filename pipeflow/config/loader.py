@@ -19,17 +19,20 @@ from pipeflow.config.file_checks import check_files
 from pipeflow.config.params import (
     ParamSource,
     merge_params,
+    non_finite_problems,
     parse_assignment,
     read_param_file,
     resolve_defaults,
 )
 from pipeflow.config.reader import Document, read_document
-from pipeflow.config.schema import schema_problems
+from pipeflow.config.schema_errors import schema_problems
+from pipeflow.config.secrets import environment_values, find_secrets
 from pipeflow.config.subpipelines import expand
 from pipeflow.errors import ConfigError, Problem
 from pipeflow.importing import add_project, use_project
 from pipeflow.model.pipeline import Pipeline
 from pipeflow.model.refs import unparse
+from pipeflow.model.secrets import NO_SECRETS, Secrets, remember
 from pipeflow.plan.files import file_upstream, pipeline_files
 from pipeflow.plan.graph import StepGraph
 
@@ -41,7 +44,9 @@ class Loaded:
     pipeline: Pipeline
     document: Document
     params: dict[str, Any]  # merged; `${run.*}` defaults still to be filled by the run
-    secrets: frozenset[str] = frozenset()  # params whose values came from the environment
+    # Values never to show (from the environment, storage credentials), and the params
+    # whose values came from the environment.
+    secrets: Secrets = NO_SECRETS
     graph: StepGraph | None = None  # the step graph the checks built, for the run to reuse
 
 
@@ -105,11 +110,21 @@ def _load(
     if params:
         sources.append(ParamSource(values=params, label="the params passed to run()"))
     sources += step_params
-    defaults, secrets, env_found = resolve_defaults(pipeline.params, document)
+    defaults, secret_params, env_found = resolve_defaults(pipeline.params, document)
     problems += env_found
-    merged, merge_found = merge_params(defaults, sources, allow_extra=allow_extra_params)
+    problems += non_finite_problems(
+        defaults,
+        lambda path, message, hint: document.problem(["params", *path], message, hint=hint),
+    )
+    merged, merge_found = merge_params(
+        defaults,
+        sources,
+        allow_extra=allow_extra_params,
+        secrets=Secrets(values=environment_values(document), params=frozenset(secret_params)),
+    )
     problems += merge_found
-    problems += _params_schema_problems(pipeline, document, merged, sources)
+    secrets = find_secrets(document, pipeline, merged, secret_params)
+    problems += _params_schema_problems(pipeline, document, merged, sources, secrets)
 
     if check_code and chain:
         add_project(pipeline.project_dir)  # after the main project's folder
@@ -120,7 +135,9 @@ def _load(
     def load_child(
         file: Path, sources: Sequence[ParamSource], files: tuple[str, ...]
     ) -> tuple[Pipeline, Mapping[str, Any]]:
+        nonlocal secrets
         child = _load(file, check_code=check_code, step_params=sources, chain=files)
+        secrets |= Secrets(values=child.secrets.values)  # its params are not named as ours
         return child.pipeline, child.params
 
     pipeline, expand_found = expand(
@@ -135,18 +152,25 @@ def _load(
     files = pipeline_files(pipeline, merged)
     graph = StepGraph(pipeline.steps, files=file_upstream(files))
     checker = Checker(
-        pipeline, document, params=merged, check_code=check_code, skip_steps=skip, graph=graph
+        pipeline,
+        document,
+        params=merged,
+        check_code=check_code,
+        skip_steps=skip,
+        graph=graph,
+        secrets=secrets,
     )
     check_files(checker, files)
     problems += checker.run()
     problems = _without_repeats(problems, schema_found)
+    remember(secrets)
     if problems:
-        raise ConfigError(_sorted(problems))
+        raise ConfigError(_sorted([secrets.problem(problem) for problem in problems]))
     return Loaded(
         pipeline=pipeline,
         document=document,
         params=merged,
-        secrets=frozenset(secrets),
+        secrets=secrets,
         graph=graph,
     )
 
@@ -156,6 +180,7 @@ def _params_schema_problems(
     document: Document,
     merged: Mapping[str, Any],
     sources: Sequence[ParamSource],
+    secrets: Secrets,
 ) -> list[Problem]:
     if not pipeline.params_schema:
         return []
@@ -171,7 +196,12 @@ def _params_schema_problems(
     for error in errors:
         path = [str(p) for p in error.absolute_path]
         dotted = ".".join(path) or "params"
-        message = f"param `{dotted}` = {error.instance!r} fails params_schema: {error.message}"
+        if secrets.hides(path):
+            # jsonschema's message shows the value: say which rule failed instead.
+            rule = f"{error.validator}: {error.validator_value!r}"
+            message = f"param `{dotted}` = *** (from the environment) fails params_schema ({rule})"
+        else:
+            message = f"param `{dotted}` = {error.instance!r} fails params_schema: {error.message}"
         origin = _origin(path, sources)
         if origin is not None:
             problems.append(origin.problem(path, message))

@@ -9,17 +9,27 @@ where the default is a float and becomes a float.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from pipeflow.config.limits import (
+    MAX_DEPTH,
+    NON_FINITE_HINT,
+    TOO_DEEP_HINT,
+    non_finite,
+    non_finite_message,
+    too_deep,
+    too_deep_message,
+)
 from pipeflow.config.reader import Document, read_document
 from pipeflow.config.suggest import did_you_mean
-from pipeflow.errors import Problem, UsageError
+from pipeflow.errors import ConfigError, Problem, UsageError
 from pipeflow.model.refs import Ref, Template, references, resolve
+from pipeflow.model.secrets import MASK, NO_SECRETS, Secrets
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,8 @@ class ParamSource:
 def read_param_file(path: str | Path) -> ParamSource:
     """A JSON, YAML or TOML params file (by extension); raises ConfigError when unreadable."""
     document = read_document(path, purpose="params")
+    if document.problems:  # values the reader could not take as written
+        raise ConfigError(list(document.problems))
     return ParamSource(values=document.data, label=str(path), document=document)
 
 
@@ -54,23 +66,44 @@ def parse_assignment(text: str) -> ParamSource:
             f"`--param {text}` needs the form KEY=VALUE",
             hint="e.g. `--param test_data_ratio=0.3`; `--param model.depth=4` sets a nested param",
         )
-    value = _scalar(raw)
     names = key.split(".")
     if not all(names):
         raise UsageError(f"`--param {text}`: the key `{key}` has an empty part")
+    if len(names) > MAX_DEPTH:
+        raise UsageError(
+            f"`--param {_short(text)}`: the key nests {len(names)} levels deep; "
+            f"at most {MAX_DEPTH} are allowed",
+            hint=TOO_DEEP_HINT,
+        )
+    value = _scalar(raw, f"--param {_short(text)}")
     nested: Any = value
     for name in reversed(names):
         nested = {name: nested}
     return ParamSource(values=nested, label=f"--param {text}")
 
 
-def _scalar(raw: str) -> Any:
+def _scalar(raw: str, label: str) -> Any:
     if raw == "":
         return ""
     try:
-        return yaml.safe_load(raw)
+        value = yaml.safe_load(raw)
     except yaml.YAMLError:
         return raw  # not valid YAML: take the text as it is
+    except RecursionError:
+        value = None
+        deep: tuple[str | int, ...] | None = ()
+    else:
+        deep = too_deep(value)
+    if deep is not None:
+        raise UsageError(
+            f"`{label}`: the value nests more than {MAX_DEPTH} levels deep",
+            hint=TOO_DEEP_HINT,
+        )
+    return value
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def resolve_defaults(
@@ -109,7 +142,7 @@ def resolve_defaults(
         if missing:
             return None
         if isinstance(value, Ref):
-            return _scalar(str(_environment(value)))
+            return _scalar(str(_environment(value)), f"${{env.{value.path[0]}}}")
         if any(ref.scope == "run" for ref in refs):
             # Fill in the environment now and keep `${run.*}` for the run.
             return Template(
@@ -136,8 +169,11 @@ def merge_params(
     sources: Sequence[ParamSource],
     *,
     allow_extra: bool = False,
+    secrets: Secrets = NO_SECRETS,
 ) -> tuple[dict[str, Any], list[Problem]]:
-    """Deep-merge each source over the defaults; every unknown key and type change is a problem."""
+    """Deep-merge each source over the defaults; every unknown key and type change is a problem.
+
+    Messages show no value of a param from the environment, nor any secret value."""
     merged: dict[str, Any] = _copy(defaults)
     problems: list[Problem] = []
     for source in sources:
@@ -151,8 +187,35 @@ def merge_params(
                 )
             )
             continue
-        _merge_into(merged, defaults, source.values, source, (), allow_extra, problems)
+        deep = too_deep(source.values)
+        if deep is not None:
+            message = too_deep_message(deep, f"the params from {_short(source.label)}")
+            problems.append(source.problem([], message, TOO_DEEP_HINT))
+            continue
+        found = non_finite_problems(source.values, source.problem)
+        if found:
+            problems += found
+            continue
+        _merge_into(merged, defaults, source.values, source, (), allow_extra, problems, secrets)
     return merged, problems
+
+
+def non_finite_problems(
+    values: Mapping[str, Any], problem: Callable[..., Problem]
+) -> list[Problem]:
+    """A problem for each NaN or infinity among params: `problem(path, message, hint)`."""
+    problems = []
+    for path in non_finite(values):
+        parts = [str(part) for part in path]
+        value = _at(values, path)
+        problems.append(problem(parts, non_finite_message(".".join(parts), value), NON_FINITE_HINT))
+    return problems
+
+
+def _at(value: Any, path: Sequence[str | int]) -> Any:
+    for part in path:
+        value = value[part]
+    return value
 
 
 def _merge_into(
@@ -163,6 +226,7 @@ def _merge_into(
     path: tuple[str, ...],
     allow_extra: bool,
     problems: list[Problem],
+    secrets: Secrets = NO_SECRETS,
 ) -> None:
     for name, value in overrides.items():
         here = (*path, str(name))
@@ -183,15 +247,16 @@ def _merge_into(
             if not isinstance(child, dict):
                 child = {}
                 target[name] = child
-            _merge_into(child, default, value, source, here, allow_extra, problems)
+            _merge_into(child, default, value, source, here, allow_extra, problems, secrets)
             continue
         checked = check_type(default, value)
         if checked is _MISMATCH:
+            hidden = secrets.hides(here)
             problems.append(
                 source.problem(
                     here,
-                    f"param `{dotted}` is {describe(default)} in the defaults; "
-                    f"got {describe(value)}",
+                    f"param `{dotted}` is {describe(default, secrets, hidden=hidden)} in the "
+                    f"defaults; got {describe(value, secrets, hidden=hidden)}",
                     f"give `{dotted}` a value of the same type as its default",
                 )
             )
@@ -233,10 +298,12 @@ _NAMES = {
 }
 
 
-def describe(value: Any) -> str:
-    """`an int (42)`, `a string ('abc')`: how messages show a value and its type."""
+def describe(value: Any, secrets: Secrets = NO_SECRETS, *, hidden: bool = False) -> str:
+    """`an int (42)`, `a string ('abc')`: how messages show a value and its type. A hidden
+    value is `***`, and secrets inside a value are masked before it is shortened (a
+    shortened secret would no longer be recognised)."""
     kind = _NAMES.get(type(value), f"a {type(value).__name__}")
-    shown = repr(value)
+    shown = MASK if hidden else secrets.mask(repr(value))
     if len(shown) > 40:
         shown = shown[:37] + "..."
     return f"{kind} ({shown})"

@@ -13,11 +13,12 @@ params file (`purpose="params"`) simply overrides nothing.
 from __future__ import annotations
 
 import ast
+import functools
 import gc
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -164,13 +165,15 @@ def read_text(text: str, *, file: str, kind: str, purpose: str = "config") -> Do
     `purpose` is "config" or "params", as for `read_document`.
     """
     # The readers import Document and Position from here, so they are imported when needed.
+    from pipeflow.config.limits import TOO_DEEP_HINT, too_deep, too_deep_message
     from pipeflow.config.yaml_reader import read_yaml
 
     if purpose not in _PURPOSES:
         raise ValueError(f"unknown purpose {purpose!r}; expected 'config' or 'params'")
     normalized = kind.lower().lstrip(".")
+    read: Callable[[str, str], Document | None]
     if normalized in ("yaml", "yml", "json"):
-        read = read_yaml
+        read = functools.partial(read_yaml, json=normalized == "json")
     elif normalized == "toml":
         read = _read_toml
     else:
@@ -182,12 +185,16 @@ def read_text(text: str, *, file: str, kind: str, purpose: str = "config") -> Do
     try:
         document = read(text, file)
     except RecursionError:
-        hint = "a pipeline config nests a few levels deep; look for runaway brackets"
-        problem = Problem("the file nests too deeply to read", file, hint=hint)
+        problem = Problem("the file nests too deeply to read", file, hint=TOO_DEEP_HINT)
         raise ConfigError([problem]) from None
     finally:
         if collecting:
             gc.enable()
+    if document is not None:
+        deep = too_deep(document.data)
+        if deep is not None:
+            message = too_deep_message(deep, "the file")
+            raise ConfigError([document.problem(list(deep), message, hint=TOO_DEEP_HINT)])
     if document is None:  # nothing but blank lines and comments
         if purpose == "params":  # overrides nothing
             empty = Document(data={}, file=file, kind="toml" if normalized == "toml" else "yaml")

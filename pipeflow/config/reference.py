@@ -11,13 +11,13 @@ Sections are found by walking the schema, so a new object in it gets its own tab
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipeflow.config.schema import load_schema
+from pipeflow.model import jsontext
 
 HEADER = """\
 # Config reference
@@ -187,7 +187,7 @@ def _default(node: dict[str, Any]) -> str:
 
 
 def _json(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
+    return value if isinstance(value, str) else jsontext.dumps(value)
 
 
 def _cell(text: str) -> str:

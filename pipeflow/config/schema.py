@@ -1,17 +1,16 @@
-"""The JSON Schema of a pipeline config, and its errors as located problems in plain words.
+"""The JSON Schema of a pipeline config (shipped as package data), and fast checking against it.
 
-jsonschema reports "is not valid under any of the given schemas" for a `oneOf`, and "Additional
-properties are not allowed" for a typo. Each error is translated here by the keyword that failed:
-an unknown key points at the key and suggests the closest allowed one, a wrong type points at the
-value and says what was expected, and a `oneOf`/`anyOf` is reduced to the branch the user was
-evidently writing (the one whose type matches), so the message is about the real mistake.
+jsonschema spends more time resolving `$ref`s than checking values, and a big pipeline repeats
+a few step shapes thousands of times: the local references are inlined once, and each step
+shape found clean is not checked again. `config.schema_errors` turns the errors found here
+into located problems in plain words.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Hashable, Iterable, Iterator, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from datetime import date, time
 from functools import lru_cache
 from importlib import resources
@@ -20,51 +19,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from pipeflow.config.reader import Document
-from pipeflow.config.suggest import describe_value, did_you_mean, format_path
-from pipeflow.errors import Problem
-
-DocumentPath = tuple[str | int, ...]
-
-_TYPE_WORDS = {
-    "string": "a string",
-    "number": "a number",
-    "integer": "a whole number",
-    "boolean": "true or false",
-    "object": "a mapping",
-    "array": "a list",
-    "null": "null",
-}
-# What the required keys of an "exactly one of" choice hold, for "needs `run` (...) or ...".
-_CHOICE_WORDS = {
-    "run": "a dotted path to a function",
-    "pipeline": "a path to another config",
-    "cron": 'a cron expression such as "0 6 * * 1-5"',
-    "interval": "a duration such as `1h`",
-}
-_CHOICE_EXAMPLES = {
-    "run": "e.g. `run: steps.iris.load_data`",
-    "cron": 'e.g. `cron: "0 6 * * 1-5"` or `interval: 1h`',
-}
-_DURATION_WORDS = "a duration such as `30s`, `15m`, `1h30m` or a number of seconds"
-_DURATION_HINT = "write a number and a unit (ms, s, m, h, d), e.g. `500ms`, `30s`, `15m`, `1h30m`"
-_UNITS = {
-    "ms": "ms",
-    "millisecond": "ms",
-    "msec": "ms",
-    "s": "s",
-    "sec": "s",
-    "second": "s",
-    "m": "m",
-    "min": "m",
-    "minute": "m",
-    "h": "h",
-    "hr": "h",
-    "hour": "h",
-    "d": "d",
-    "day": "d",
-}
-_DURATION_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]+)\s*(?:,|and\b)?")
+from pipeflow.model import jsontext
 
 
 @lru_cache(maxsize=1)
@@ -80,7 +35,7 @@ def load_schema() -> dict[str, Any]:
 
 def schema_text() -> str:
     """The schema as pretty JSON, for `pipeflow schema` and editors."""
-    return json.dumps(load_schema(), indent=2, ensure_ascii=False) + "\n"
+    return jsontext.dumps(load_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
 @lru_cache(maxsize=1)
@@ -89,6 +44,12 @@ def _validator() -> Draft202012Validator:
     # pipeline makes tens of thousands of them; the local refs are inlined once instead.
     schema = load_schema()
     return Draft202012Validator(_inline(schema, schema["$defs"], frozenset()))
+
+
+def inlined_schema() -> dict[str, Any]:
+    """The schema the validators check with: every local `$ref` replaced by its definition."""
+    schema: dict[str, Any] = _validator().schema  # type: ignore[assignment]
+    return schema
 
 
 def _inline(node: Any, definitions: dict[str, Any], inlining: frozenset[str]) -> Any:
@@ -127,23 +88,12 @@ def _split_validators() -> tuple[Draft202012Validator, Draft202012Validator]:
 
 
 @lru_cache(maxsize=1)
-def _definitions() -> dict[str, Any]:
+def definitions() -> dict[str, Any]:
     definitions: dict[str, Any] = load_schema()["$defs"]
     return definitions
 
 
-def schema_problems(document: Document) -> list[Problem]:
-    """Every schema violation in `document`, located and worded, sorted by line and column."""
-    instance = _plain(document.data)
-    problems: list[Problem] = []
-    for error in _errors(instance):
-        problems.extend(_explain(error, document))
-    unique = list(dict.fromkeys(problems))  # a choice and its branch may word one mistake twice
-    unique.sort(key=lambda problem: (problem.line or 0, problem.column or 0, problem.path))
-    return unique
-
-
-def _errors(instance: Any) -> Iterator[ValidationError]:
+def validation_errors(instance: Any) -> Iterator[ValidationError]:
     """The errors `_validator().iter_errors(instance)` finds, in the same order, found faster.
 
     The document is checked with `steps` kept as a mapping (its type, size and key names are
@@ -196,337 +146,102 @@ def _frozen(value: Any) -> Hashable:
     return (type(value), value)
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """A copy jsonschema can check: YAML/TOML dates as ISO text, every mapping key as text."""
     if isinstance(value, dict):
         return {
-            key if isinstance(key, str) else str(key): _plain(item) for key, item in value.items()
+            key if isinstance(key, str) else str(key): plain(item) for key, item in value.items()
         }
     if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
+        return [plain(item) for item in value]
     if isinstance(value, date | time):  # datetime is a date
         return value.isoformat()
     return value
 
 
-def _explain(error: ValidationError, document: Document) -> list[Problem]:
-    path: DocumentPath = tuple(error.absolute_path)
-    keyword = error.validator
-    instance = error.instance
-    rule: Any = error.validator_value
-    if "propertyNames" in error.relative_schema_path:
-        return [_bad_key_name(error, path, document)]
-    if keyword in ("oneOf", "anyOf"):
-        return _explain_choice(error, path, document)
-    if keyword == "additionalProperties":
-        return _unknown_keys(error, path, document)
-    if keyword == "required":
-        return _missing_keys(error, path, document)
-    if keyword == "type":
-        return [_wrong_type(error, path, document)]
-    if keyword == "pattern":
-        message, hint = _pattern_words(error, path)
-        return [document.problem(path, message, hint=hint)]
-    field = _field(path)
-    if keyword == "enum":
-        allowed = [str(choice) for choice in rule]
-        choices = _either(f"`{choice}`" for choice in allowed)
-        message = f"`{field}` must be {choices}, got {describe_value(instance)}"
-        return [document.problem(path, message, hint=did_you_mean(str(instance), allowed))]
-    if keyword == "const":
-        expected = json.dumps(rule)
-        message = f"`{field}` must be {expected}, got {describe_value(instance)}"
-        if path == ("pipeflow",):
-            message = f"`pipeflow` (the format version) must be 1, got {describe_value(instance)}"
-            hint = "this pipeflow reads format 1; remove the key or write `pipeflow: 1`"
-            return [document.problem(path, message, hint=hint)]
-        return [document.problem(path, message)]
-    if keyword in ("minimum", "exclusiveMinimum"):
-        relation = "at least" if keyword == "minimum" else "more than"
-        limit = rule
-        message = f"`{field}` must be {relation} {limit}, got {describe_value(instance)}"
-        return [document.problem(path, message)]
-    if keyword in ("minLength", "minProperties"):
-        if path == ("steps",):
-            hint = "add a step, e.g. `load_data: {run: steps.iris.load_data}`"
-            return [document.problem(path, "the pipeline has no steps", hint=hint, key=True)]
-        return [document.problem(path, f"`{field}` must not be empty")]
-    if keyword == "uniqueItems":
-        return [_repeated_item(path, instance, document)]
-    return [document.problem(path, error.message)]
+# -- walking the schema (for the words of a problem) -------------------------------------------
 
 
-def _bad_key_name(error: ValidationError, path: DocumentPath, document: Document) -> Problem:
-    """A key that breaks its mapping's `propertyNames` rule, e.g. a step named `load data`."""
-    key = str(error.instance)
-    if error.validator == "pattern":
-        message, hint = _pattern_words(error, path)
-    else:
-        message, hint = f"the key `{key}` is not allowed {_where(path)}: {error.message}", None
-    return document.problem((*path, key), message, hint=hint, key=True)
-
-
-def _field(path: DocumentPath) -> str:
-    """The name a message uses for `path`: its last key, with any list indexes after it."""
-    for position in range(len(path) - 1, -1, -1):
-        if isinstance(path[position], str):
-            return format_path(path[position:])
-    return format_path(path) or "the config"
-
-
-def _where(path: DocumentPath) -> str:
-    if not path:
-        return "at the top level"
-    if path[0] == "steps" and len(path) >= 2:
-        if len(path) == 2:
-            return f"in step `{path[1]}`"
-        return f"in `{format_path(path[2:])}` of step `{path[1]}`"
-    return f"in `{format_path(path)}`"
-
-
-def _subject(path: DocumentPath) -> str:
-    if len(path) == 2 and path[0] == "steps":
-        return f"step `{path[1]}`"
-    return f"`{format_path(path)}`" if path else "the pipeline"
-
-
-def _either(words: Iterable[str]) -> str:
-    items = list(words)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " or " + items[-1]
-
-
-def _unknown_keys(error: ValidationError, path: DocumentPath, document: Document) -> list[Problem]:
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    allowed = list(schema.get("properties", {}))
-    patterns = list(schema.get("patternProperties", {}))
-    instance = error.instance if isinstance(error.instance, dict) else {}
-    step_keys = _definitions()["step"]["properties"]
-    default_keys = load_schema()["properties"]["defaults"]["properties"]
-    problems = []
-    for key in instance:
-        if key in allowed or any(re.search(pattern, key) for pattern in patterns):
-            continue
-        hint = did_you_mean(key, allowed)
-        value = instance[key]
-        if hint is None and not path and isinstance(value, dict) and "run" in value:
-            hint = f"is `{key}` a step? indent it under `steps:`"
-        elif hint is None and not path and key in step_keys:
-            place = "under `defaults:` or in a step" if key in default_keys else "in a step"
-            hint = f"`{key}` is a step setting: put it {place}"
-        if hint is None:
-            hint = "allowed keys: " + ", ".join(f"`{name}`" for name in allowed)
-        message = f"unknown key `{key}` {_where(path)}"
-        problems.append(document.problem((*path, key), message, hint=hint, key=True))
-    return problems
-
-
-def _missing_keys(error: ValidationError, path: DocumentPath, document: Document) -> list[Problem]:
-    instance = error.instance if isinstance(error.instance, dict) else {}
-    rule: Any = error.validator_value
-    required: list[str] = list(rule)
-    problems = []
-    for key in required:
-        if key in instance:
-            continue
-        hint: str | None
-        if not path and key == "name":
-            message = "the pipeline needs a `name`"
-            hint = "add e.g. `name: iris` (letters, digits, '-' and '_')"
-        elif not path and key == "steps":
-            message = "the pipeline has no `steps`"
-            hint = "add a `steps:` mapping, e.g. `load_data: {run: steps.iris.load_data}`"
+def schema_at(path: Sequence[str | int]) -> Any:
+    """The schema of the value at `path` (None when the path leaves what the schema allows)."""
+    node: Any = inlined_schema()
+    for part in path:
+        if isinstance(part, int):
+            node = next((s.get("items") for s in alternatives(node) if "items" in s), None)
         else:
-            message = f"{_subject(path)} needs `{key}`"
-            hint = did_you_mean(key, instance)
-        problems.append(document.problem(path, message, hint=hint, key=True))
-    return problems
+            node = key_schema_in(object_forms(node), part)
+        if node is None:
+            return None
+    return node
 
 
-def _explain_choice(
-    error: ValidationError, path: DocumentPath, document: Document
-) -> list[Problem]:
-    rule: Any = error.validator_value
-    branches: list[Any] = list(rule)
-    instance = error.instance
-    required = [
-        branch["required"][0]
-        for branch in branches
-        if isinstance(branch, dict) and set(branch) == {"required"} and len(branch["required"]) == 1
+def alternatives(schema: Any) -> list[dict[str, Any]]:
+    """The schema and the branches of its `oneOf`/`anyOf`, each a schema a value may meet."""
+    if not isinstance(schema, dict):
+        return []
+    found = [schema]
+    for keyword in ("oneOf", "anyOf"):
+        for branch in schema.get(keyword, []):
+            found.extend(alternatives(branch))
+    return found
+
+
+def object_forms(schema: Any) -> list[dict[str, Any]]:
+    """The object forms a value of `schema` may take (mapping schemas only)."""
+    return [
+        option
+        for option in alternatives(schema)
+        if option.get("type") == "object" or "properties" in option
     ]
-    if len(required) == len(branches):  # "exactly one of these keys"
-        if not isinstance(instance, dict):
-            return []  # the type error already says what is wrong
-        present = [key for key in required if key in instance]
-        if len(present) > 1:
-            names = _either(f"`{key}`" for key in present).replace(" or ", " and ")
-            message = f"{_subject(path)} has both {names}; give only one"
-            return [document.problem(path, message, key=True)]
-        wanted = _either(f"`{key}` ({_CHOICE_WORDS.get(key, 'a value')})" for key in required)
-        hint = next(
-            (
-                suggestion
-                for key in instance
-                if (suggestion := did_you_mean(key, required)) is not None
-            ),
-            _CHOICE_EXAMPLES.get(required[0]),
-        )
-        return [document.problem(path, f"{_subject(path)} needs {wanted}", hint=hint, key=True)]
-    by_branch: dict[int, list[ValidationError]] = {index: [] for index in range(len(branches))}
-    for child in error.context or []:
-        by_branch[int(child.relative_schema_path[0])].append(child)
-    # The branch the user meant is the one whose type fits; its errors are the real mistakes.
-    fitting = [
-        index
-        for index, errors in by_branch.items()
-        if errors and not any(_is_shape_error(child) for child in errors)
-    ]
-    if len(fitting) == 1:
-        problems: list[Problem] = []
-        for child in by_branch[fitting[0]]:
-            problems.extend(_explain(child, document))
-        return problems
-    expected = _either(_branch_words(branch) for branch in branches)
-    message = f"expected {expected} for `{_field(path)}`, got {describe_value(instance)}"
-    hint = None
-    if path[-1:] == ("result",) and instance is True:
-        hint = "results are stored by default; `result: false` turns that off"
-    return [document.problem(path, message, hint=hint)]
 
 
-def _is_shape_error(error: ValidationError) -> bool:
-    """True when the error says the value is of another kind, not that its content is wrong."""
-    return not error.relative_path and error.validator in ("type", "const", "enum")
+def is_list(schema: Any) -> bool:
+    return any(option.get("type") == "array" for option in alternatives(schema))
 
 
-def _branch_words(branch: Any) -> str:
-    if not isinstance(branch, dict):
-        return "a value"
-    reference = branch.get("$ref", "")
-    if reference.startswith("#/$defs/"):
-        branch = _definitions().get(reference.removeprefix("#/$defs/"), {})
-    if branch.get("title") == "duration":
-        return _DURATION_WORDS
-    if "const" in branch:
-        return f"`{json.dumps(branch['const'])}`"
-    rule = branch.get("type", [])
-    kinds: list[str] = [rule] if isinstance(rule, str) else rule
-    return _either(_TYPE_WORDS.get(kind, kind) for kind in kinds) or "a value"
+def key_schema(schema: Mapping[str, Any], key: str) -> Any:
+    """The schema of `key`'s value in a mapping of `schema`; None when the key is not allowed."""
+    properties = schema.get("properties", {})
+    if key in properties:
+        return properties[key]
+    for pattern, value in schema.get("patternProperties", {}).items():
+        if re.search(pattern, key):
+            return value
+    names = schema.get("propertyNames")
+    if isinstance(names, dict) and not fits(names, key):
+        return None
+    extra = schema.get("additionalProperties", True)
+    if extra is False:
+        return None
+    return extra if isinstance(extra, dict) else {}
 
 
-def _wrong_type(error: ValidationError, path: DocumentPath, document: Document) -> Problem:
-    instance = error.instance
-    rule: Any = error.validator_value
-    kinds: list[str] = [rule] if isinstance(rule, str) else list(rule)
-    field = _field(path)
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    if schema.get("title") == "duration":
-        expected = _DURATION_WORDS
-    else:
-        expected = _either(_TYPE_WORDS.get(kind, kind) for kind in kinds)
-    got = describe_value(instance)
-    if len(path) == 2 and path[0] == "steps" and "object" in kinds:
-        message = f"step `{path[1]}` must be a mapping with `run:` or `pipeline:`, got {got}"
-        hint = f"e.g. `{path[1]}: {{run: package.module.function}}`"
-        return document.problem(path, message, hint=hint, key=instance is None)
-    message = f"expected {expected} for `{field}`, got {got}"
-    return document.problem(path, message, hint=_type_hint(kinds, instance, path))
-
-
-def _type_hint(kinds: Sequence[str], instance: Any, path: DocumentPath) -> str | None:
-    name = str(path[-1]) if path else "key"
-    if "string" in kinds and isinstance(instance, int | float):
-        return f'put the value in quotes to make it text: `{name}: "{_yaml_scalar(instance)}"`'
-    if isinstance(instance, str):
-        text = instance.strip()
-        if {"number", "integer"} & set(kinds) and re.fullmatch(r"[+-]?\d+(\.\d+)?", text):
-            return "remove the quotes to make it a number"
-        if "boolean" in kinds and text.lower() in ("true", "false", "yes", "no", "on", "off"):
-            return "write `true` or `false`, without quotes"
-        if "array" in kinds:
-            return f"write a list: `{name}: [{instance}]`"
-    if "object" in kinds and isinstance(instance, list):
-        return "write `key: value` entries here, not `- item` entries"
-    if "object" in kinds and instance is None:
-        return f"indent `key: value` entries under `{name}:`, or remove it"
+def key_schema_in(schemas: list[dict[str, Any]], key: str) -> Any:
+    for schema in schemas:
+        found = key_schema(schema, key)
+        if found is not None:
+            return found
     return None
 
 
-def _yaml_scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+def sections_naming(schemas: list[dict[str, Any]], key: str) -> list[str]:
+    """The keys of these mappings whose own settings name `key` (`result` for `target`)."""
+    found: list[str] = []
+    for schema in schemas:
+        for name, value in schema.get("properties", {}).items():
+            inner = value
+            if is_list(value):
+                inner = next((s.get("items") for s in alternatives(value) if "items" in s), {})
+            named = any(key in option.get("properties", {}) for option in object_forms(inner))
+            if named and name not in found:
+                found.append(name)
+    return found
 
 
-def _pattern_words(error: ValidationError, path: DocumentPath) -> tuple[str, str | None]:
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    title = schema.get("title")
-    value = str(error.instance)
-    field = _field(path)
-    if title == "duration":
-        return f"{value!r} is not a duration", _duration_suggestion(value) or _DURATION_HINT
-    if title == "pipeline name":
-        suggestion = re.sub(r"[^A-Za-z0-9_-]+", "_", value).strip("_") or "my_pipeline"
-        message = f"the pipeline name {value!r} may only use letters, digits, `-` and `_`"
-        return message, f"e.g. `name: {suggestion}`"
-    if title == "step name":
-        suggestion = _identifier(value, allow_dash=True)
-        message = (
-            f"{value!r} is not a valid step name: use letters, digits, `_` and `-`, "
-            "starting with a letter or `_`"
-        )
-        return message, f"e.g. `{suggestion}`"
-    if title == "identifier":
-        suggestion = _identifier(value, allow_dash=False)
-        message = (
-            f"{value!r} is not a valid name for `{field}`: use letters, digits and `_`, "
-            "not starting with a digit"
-        )
-        return message, f"e.g. `{suggestion}`"
-    if title == "reference":
-        message = f"{value!r} is not a reference: `{field}` takes one `${{...}}` reference"
-        if "${" not in value and re.fullmatch(r"[\w.:-]+", value):
-            return message, f"did you mean `${{{value}}}`?"
-        return message, "e.g. `${steps.train_model}` or `${steps.split_data.train_x}`"
-    if title == "module name":
-        return f"{value!r} is not a module name", "write a dotted module name, e.g. `sklearn.svm`"
-    return (
-        f"{value!r} does not have the form `{field}` needs (pattern {schema.get('pattern')})",
-        None,
-    )
+def property_names(schemas: list[dict[str, Any]]) -> list[str]:
+    return [name for schema in schemas for name in schema.get("properties", {})]
 
 
-def _identifier(value: str, *, allow_dash: bool) -> str:
-    allowed = r"[^A-Za-z0-9_-]+" if allow_dash else r"[^A-Za-z0-9_]+"
-    cleaned = re.sub(allowed, "_", value).strip("_") or "name"
-    return f"_{cleaned}" if cleaned[0].isdigit() or cleaned[0] == "-" else cleaned
-
-
-def _duration_suggestion(value: str) -> str | None:
-    """'did you mean `10m`?' for '10 minutes', '1 hour 30 mins', '2 secs'."""
-    parts = []
-    position = 0
-    text = value.strip()
-    while position < len(text):
-        found = _DURATION_PART.match(text, position)
-        if found is None or found.end() == position:
-            return None
-        word = found.group(2).lower()
-        unit = _UNITS.get(word) or _UNITS.get(word.removesuffix("s"))
-        if unit is None:
-            return None
-        parts.append(found.group(1) + unit)
-        position = found.end()
-    return f"did you mean `{''.join(parts)}`?" if parts else None
-
-
-def _repeated_item(path: DocumentPath, instance: Any, document: Document) -> Problem:
-    items = instance if isinstance(instance, list) else []
-    seen: list[Any] = []
-    for index, item in enumerate(items):
-        if item in seen:
-            message = f"`{_field(path)}` lists {describe_value(item)} more than once"
-            return document.problem((*path, index), message, hint="remove the repeated item")
-        seen.append(item)
-    return document.problem(path, f"`{_field(path)}` lists an item more than once")
+def fits(schema: Any, value: Any) -> bool:
+    """True when `value` meets `schema` (a part of the inlined schema)."""
+    return bool(Draft202012Validator(schema).is_valid(value))

@@ -75,7 +75,7 @@ def expand(
             steps[name] = step  # kept, so references to it are not reported again
             continue
         child, child_params = loaded
-        inlined = _inline(name, child, child_params, Path(pipeline.project_dir))
+        inlined = _inline(name, child, child_params, Path(pipeline.project_dir), step.tags)
         steps.update((s.name, s) for s in inlined)
         localize = _Localizer(child_params, f"{name}/", None)
         children[name] = _Child(
@@ -208,8 +208,17 @@ def _parent_params(
     return value
 
 
-def _inline(name: str, child: Pipeline, params: Mapping[str, Any], parent_dir: Path) -> list[Step]:
-    """The child's steps as steps of the parent: renamed, params filled in, stored as before."""
+def _inline(
+    name: str,
+    child: Pipeline,
+    params: Mapping[str, Any],
+    parent_dir: Path,
+    tags: tuple[str, ...] = (),
+) -> list[Step]:
+    """The child's steps as steps of the parent: renamed, params filled in, stored as before.
+
+    Each keeps its own tags and gets the `tags` of the step that runs the sub-pipeline.
+    """
     prefix = f"{name}/"
     elsewhere = Path(child.project_dir) != parent_dir
     localize = _Localizer(params, prefix, child.project_dir if elsewhere else None)
@@ -258,6 +267,7 @@ def _inline(name: str, child: Pipeline, params: Mapping[str, Any], parent_dir: P
                 writes=tuple(localize(list(step.writes))),
                 result=result,
                 origin=origin,
+                tags=tuple(dict.fromkeys((*step.tags, *tags))),
             )
         )
     return inlined

@@ -50,7 +50,7 @@ _INDENT_HINT = (
 )
 
 
-def read_yaml(text: str, file: str) -> Document | None:
+def read_yaml(text: str, file: str, *, json: bool = False) -> Document | None:
     """The document in YAML text, or None when it holds none (empty, comments, a bare `---`).
 
     The top-level value may be anything; the caller decides what a non-mapping means. Raises
@@ -71,6 +71,7 @@ def read_yaml(text: str, file: str) -> Document | None:
         return None
     document = Document(data=None, file=file, kind="yaml")
     builder = _YamlBuilder(document)
+    builder.json = json
     document.data = builder.build(root, ())
     expanded = _expanded_size(root) if builder.aliased and isinstance(root, MappingNode) else 0
     if expanded > _MAX_EXPANDED_VALUES:
@@ -104,6 +105,10 @@ def _short_tag(tag: str) -> str:
     return "!!" + tag[len(_YAML_TAG) :] if tag.startswith(_YAML_TAG) else tag
 
 
+_JSON_NON_FINITE = frozenset({"NaN", "Infinity", "-Infinity", "+Infinity"})
+_NON_FINITE_HINT = "give a finite number, or `null` for 'no value'"
+
+
 class _YamlBuilder:
     """Builds plain values from a composed node tree, recording positions and problems."""
 
@@ -117,11 +122,16 @@ class _YamlBuilder:
         self.reported: set[tuple[int, str]] = set()  # an aliased node's problem is told once
         self.alias_budget = _ALIAS_POSITION_BUDGET
         self.aliased = False
+        self.json = False  # a .json file: JSON's spellings of NaN and infinity are refused
 
     def build(self, node: Node, path: DocumentPath) -> Any:
         self.value_positions[path] = _position(node)
         if isinstance(node, ScalarNode):
             if node.tag == _STRING_TAG:  # most values: skip the constructor's dispatch
+                if self.json and not node.style and node.value in _JSON_NON_FINITE:
+                    # Python's json module reads these as numbers; YAML as text: neither fits.
+                    message = f"`{node.value}` is not a finite number (nor valid JSON)"
+                    self.report(node, path, message, _NON_FINITE_HINT)
                 return node.value
             return self.scalar(node, path)
         identity = id(node)

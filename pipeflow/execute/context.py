@@ -16,11 +16,10 @@ from pipeflow.execute.task import Persist, Remote, Task, fill, pick, remotes_in
 from pipeflow.model.locations import Location, item_lookup, locate, path_texts
 from pipeflow.model.pipeline import SINGLE_PART, Pipeline, Step
 from pipeflow.model.refs import Ref, lookup_path, resolve
+from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.plan.planner import Planner
 from pipeflow.storage import Manifest, TargetFields
 from pipeflow.storage.blobs import Restoration, WriteSpec
-
-REDACTED = "***"
 
 
 class ReferenceFailure(Exception):
@@ -33,7 +32,7 @@ class RunSettings:
     started: datetime
     params: Mapping[str, Any]
     keep_going: bool = False
-    secrets: frozenset[str] = frozenset()  # params from the environment: never stored or shown
+    secrets: Secrets = NO_SECRETS  # never stored or shown: events and manifests are masked
 
 
 class RunContext:
@@ -300,7 +299,7 @@ class RunContext:
         for ref in step.references():
             if ref.scope == "params":
                 consumed[".".join(ref.path)] = lookup_path(self.settings.params, ref.path)
-        return redact(consumed, self.settings.secrets)
+        return self.settings.secrets.redact(consumed)
 
 
 def env_lookup(ref: Ref) -> str:
@@ -311,19 +310,3 @@ def env_lookup(ref: Ref) -> str:
             raise ReferenceFailure(f"environment variable `{name}` is not set")
         return ref.default
     return value
-
-
-def redact(params: Mapping[str, Any], secrets: frozenset[str]) -> dict[str, Any]:
-    """Params as they may be stored or shown: values from the environment are masked."""
-    if not secrets:
-        return dict(params)
-
-    def walk(value: Any, path: str) -> Any:
-        if path in secrets or any(path.startswith(s + ".") for s in secrets):
-            return REDACTED
-        if isinstance(value, Mapping):
-            return {k: walk(v, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
-        return value
-
-    masked: dict[str, Any] = walk(params, "")
-    return masked

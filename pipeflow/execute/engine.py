@@ -24,7 +24,7 @@ from datetime import datetime
 
 from pipeflow.execute import fanout
 from pipeflow.execute.capture import OutputCapture
-from pipeflow.execute.context import ReferenceFailure, RunContext, RunSettings, redact
+from pipeflow.execute.context import ReferenceFailure, RunContext, RunSettings
 from pipeflow.execute.executors import Executor
 from pipeflow.execute.task import Remote, Task, TaskResult
 from pipeflow.model.events import (
@@ -107,8 +107,11 @@ class Engine:
         self._fans: dict[str, fanout.FanOut] = {}  # `foreach` steps whose items are running
         self._item_manifests: dict[str, list[Manifest | None]] = {}  # see `_settle`
         self._stored: set[str] = set()  # steps whose value this run has in the store
+        self._inline: str | None = None  # the step the sequential executor is running
 
     def emit(self, event: Event) -> None:
+        """Every event passes here: what subscribers see has its secrets masked."""
+        event = self.settings.secrets.event(event)
         with self._lock:  # events come from worker threads too
             self._emit(event)
 
@@ -121,7 +124,7 @@ class Engine:
                 run_id=self.settings.run_id,
                 pipeline=self.pipeline.name,
                 started=self.settings.started,
-                params=redact(self.settings.params, self.settings.secrets),
+                params=self.settings.secrets.redact(self.settings.params),
                 plan=tuple(self.decisions.values()),
             )
         )
@@ -146,10 +149,14 @@ class Engine:
             interrupted = True
             self._settle(fetch=False)
             self.executor.shutdown(cancel=True)
-            for name, _ in self._running.values():
-                self._finish(
-                    StepOutcome(name, StepState.FAILED, "interrupted", error="interrupted")
-                )
+            stopped = [name for name, _ in self._running.values()]
+            if self._inline is not None and self._inline not in self.outcomes:
+                stopped.append(self._inline)
+            for name in dict.fromkeys(stopped):
+                if name not in self.outcomes:
+                    self._finish(
+                        StepOutcome(name, StepState.FAILED, "interrupted", error="interrupted")
+                    )
         else:
             self._settle(fetch=True)
             self.executor.shutdown()
@@ -249,10 +256,18 @@ class Engine:
             fan.feeding = False
 
     def _submit(self, name: str, task: Task) -> None:
+        inline = getattr(self.executor, "inline", False)
+        if inline:
+            self._inline = name  # runs now, on this thread: Ctrl-C lands in it
         future = self.executor.submit(task, self._on_retry)
-        if future.done():  # the sequential executor has already run it
+        self._inline = None
+        if inline:
+            # The sequential executor has run it: handle the result before starting another,
+            # so nothing new starts after a failure.
             self._collect(name, task, future.result())
         else:
+            # Even if it has ended already: every step that is ready starts before any
+            # result is handled (a fast failure must not keep a ready step from starting).
             self._running[future] = (name, task)
 
     def _value_needed(self, name: str) -> bool:
@@ -335,10 +350,9 @@ class Engine:
         # The stored result cannot be read back or restored (damaged, or gone since the
         # plan): rebuild it, and decide again what was decided from it.
         what = "restored" if task.restore else "read"
-        warnings.warn(
+        self._warn(
+            name,
             f"the stored result of `{name}` could not be {what} ({result.error}); running it again",
-            ResultWarning,
-            stacklevel=2,
         )
         self.planner.manifests.pop(name, None)
         self.planner.versions.pop(name, None)
@@ -390,9 +404,7 @@ class Engine:
                 values[name] = self.context.concrete(value)
             except ReferenceFailure as error:
                 del values[name]
-                warnings.warn(
-                    f"{error}; it is not available after the run", ResultWarning, stacklevel=2
-                )
+                self._warn(name, f"{error}; it is not available after the run")
 
     def _finish_cached(self, name: str) -> None:
         manifest = self.planner.manifests[name]
@@ -411,12 +423,20 @@ class Engine:
         return "not reached"
 
     def _finish(self, outcome: StepOutcome) -> None:
+        outcome = self.settings.secrets.outcome(outcome)  # kept in the run's result, too
         self.outcomes[outcome.step] = outcome
         self.emit(StepFinished(self.settings.run_id, outcome))
         for name in self.graph.downstream[outcome.step]:
             self._waiting_on[name] -= 1
             if not self._waiting_on[name]:
                 heapq.heappush(self._ready, (self._position[name], name))
+
+    def _warn(self, step: str, message: str) -> None:
+        """A Python warning (the CLI prints it as one line) that the run's events, and so its
+        history, also keep, as a log line of the step."""
+        message = self.settings.secrets.mask(message)
+        self._on_output(step, "log", f"WARNING: {message}")
+        warnings.warn(message, ResultWarning, stacklevel=3)
 
     def _on_output(self, step: str, stream: str, text: str) -> None:
         self.emit(StepOutput(self.settings.run_id, step, stream, text))

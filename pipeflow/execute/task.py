@@ -9,7 +9,6 @@ are written where they were made.
 from __future__ import annotations
 
 import random
-import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping
@@ -17,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from pipeflow.execute import timeouts
 from pipeflow.execute.capture import working_for
 from pipeflow.importing import load_callable
-from pipeflow.model.durations import format_duration
 from pipeflow.model.pipeline import SINGLE_PART, RetryPolicy
 from pipeflow.storage import (
     Manifest,
@@ -161,8 +160,11 @@ class TaskResult:
         return self.error is None
 
 
-def execute(task: Task, notify: Notify | None = None) -> TaskResult:
-    """Run one step to the end: call with retries, split, persist. Never raises a step's error."""
+def execute(task: Task, notify: Notify | None = None, *, in_place: bool = False) -> TaskResult:
+    """Run one step to the end: call with retries, split, persist. Never raises a step's error.
+
+    Attempts never overlap (see `timeouts`); `in_place`: on a worker process's main thread,
+    where a timer can interrupt the call itself."""
     started = time.perf_counter()
     if task.stored is not None:
         return _load(task, started)
@@ -171,8 +173,10 @@ def execute(task: Task, notify: Notify | None = None) -> TaskResult:
         while True:
             attempt += 1
             try:
-                value = _call(task)
+                value = _call(task, attempt, in_place=in_place)
                 break
+            except timeouts.StillRunning as error:
+                return _failure(task, error, attempt, started)
             except Exception as error:
                 if attempt > task.retry.retries:
                     return _failure(task, error, attempt, started)
@@ -242,40 +246,19 @@ def _failure(task: Task, error: Exception, attempt: int, started: float) -> Task
     )
 
 
-def _call(task: Task) -> Any:
+def _call(task: Task, attempt: int, *, in_place: bool) -> Any:
     function = load_callable(task.function)
     if task.timeout is None:
         return function(**task.inputs)
-    return _call_with_timeout(task, function)
-
-
-def _call_with_timeout(task: Task, function: Callable[..., Any]) -> Any:
-    """Run in a daemon thread and stop waiting after `timeout`.
-
-    Python cannot stop a thread from outside: the abandoned thread keeps running until the
-    function returns (its value is then dropped) or the process exits. The step fails at
-    once, and nothing it returns late is persisted.
-    """
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        with working_for(task.run_id, task.step):
-            try:
-                box["value"] = function(**task.inputs)
-            except BaseException as error:
-                box["error"] = error
-
-    thread = threading.Thread(target=target, name=f"pipeflow-step-{task.step}", daemon=True)
-    thread.start()
-    thread.join(task.timeout)
-    if thread.is_alive():
-        raise TimeoutError(
-            f"step `{task.step}` did not finish within its timeout of "
-            f"{format_duration(task.timeout or 0)}; it was abandoned"
-        )
-    if "error" in box:
-        raise box["error"]
-    return box.get("value")
+    return timeouts.call(
+        function,
+        task.inputs,
+        timeout=task.timeout,
+        step=task.step,
+        run_id=task.run_id,
+        in_place=in_place,
+        last=attempt > task.retry.retries,
+    )
 
 
 def split_parts(value: Any, outputs: tuple[str, ...], step: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeflow.errors import PipeflowError
+from pipeflow.errors import PipeflowError, PipeflowWarning
 
 DB_NAME = "runs.db"
 HOME_ENV = "PIPEFLOW_HOME"
@@ -23,7 +23,7 @@ BUSY_TIMEOUT = 30.0  # seconds a writer waits for another one before giving up
 APPLICATION = "pipeflow"
 
 
-class HistoryWarning(UserWarning):
+class HistoryWarning(PipeflowWarning):
     """The history could not record a run; the run itself goes on."""
 
 

@@ -13,7 +13,6 @@ of that run and is reported once, as a HistoryWarning, from the thread that driv
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import secrets
 import sqlite3
@@ -34,6 +33,7 @@ from pipeflow.history.database import (
     database_path,
     this_process,
 )
+from pipeflow.model import jsontext
 from pipeflow.model.events import (
     Event,
     RunFinished,
@@ -339,7 +339,7 @@ class _Session:
                 int(outcome.state is StepState.CACHED),
                 outcome.error,
                 outcome.traceback,
-                json.dumps(list(outcome.locations)),
+                jsontext.dumps(list(outcome.locations)),
             ),
         )
 
@@ -494,9 +494,9 @@ class Recorder:
 
 def _to_json(params: Mapping[str, Any]) -> str:
     try:
-        return json.dumps(dict(params), default=str, sort_keys=True)
+        return jsontext.dumps(dict(params), default=str, sort_keys=True)
     except (TypeError, ValueError):
-        return json.dumps({key: repr(value) for key, value in params.items()}, sort_keys=True)
+        return jsontext.dumps({key: repr(value) for key, value in params.items()}, sort_keys=True)
 
 
 def record_skipped_fire(

@@ -32,6 +32,7 @@ class StepGraph:
             )
             for name, step in steps.items()
         }
+        self.labels: dict[str, tuple[str, ...]] = {name: step.tags for name, step in steps.items()}
         self.downstream: dict[str, list[str]] = {name: [] for name in steps}
         for name, deps in self.upstream.items():
             for dep in deps:
@@ -103,18 +104,30 @@ class StepGraph:
                     todo.append(neighbour)
         return seen - start
 
+    def tags(self) -> list[str]:
+        """Every tag of the steps, once each, in the order of first use."""
+        return list(dict.fromkeys(tag for labels in self.labels.values() for tag in labels))
+
     def select(
         self,
         *,
         only: Iterable[str] = (),
         start: str | None = None,
         until: str | None = None,
+        tags: Iterable[str] = (),
     ) -> set[str]:
-        """The steps that `--only`, `--from` and `--until` ask to run (all when none is given)."""
+        """The steps that `--only`, `--from`, `--until` and `--tag` ask to run (all by default).
+
+        Each option narrows the selection (an intersection); within one option, the names or
+        tags it repeats add up: `--tag a --tag b` is every step tagged `a` or `b`.
+        """
         selected = set(self.upstream)
         only = list(only)
         if only:
             selected &= set(only)
+        wanted = set(tags)
+        if wanted:
+            selected &= {name for name, labels in self.labels.items() if wanted & set(labels)}
         if start is not None:
             selected &= {start} | self.descendants([start])
         if until is not None:

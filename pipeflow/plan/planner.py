@@ -2,7 +2,7 @@
 
 For every step, in order (each rule only when the ones above it did not decide):
 
-1. outside `--only/--from/--until`: cached if a stored result fits, else skipped — unless a
+1. outside `--only/--from/--until/--tag`: cached if a stored result fits, else skipped — unless a
    selected step needs its value, which is reported as missing;
 2. a false `when` known before the run, or a value it needs from a skipped step: skipped;
 3. `--force`: runs ("forced");
@@ -56,6 +56,7 @@ class Selection:
     only: tuple[str, ...] = ()
     start: str | None = None
     until: str | None = None
+    tags: tuple[str, ...] = ()  # steps with any of these tags
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ class Planner:
         self.caches = caches  # per step: where its results live (None: never stored)
         self.policy = policy
         self.selected = graph.select(
-            only=selection.only, start=selection.start, until=selection.until
+            only=selection.only, start=selection.start, until=selection.until, tags=selection.tags
         )
         self.forced = self._forced(policy.force)
         self.versions: dict[str, str] = {}  # data versions known so far

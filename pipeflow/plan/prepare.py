@@ -13,6 +13,7 @@ from pipeflow.cache.restore import Assessor
 from pipeflow.cache.results import ResultCache
 from pipeflow.model.pipeline import Pipeline
 from pipeflow.model.refs import Ref, resolve
+from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.plan.graph import StepGraph
 from pipeflow.plan.planner import CachePolicy, Planner, Selection
 from pipeflow.storage import ResultStore
@@ -33,7 +34,7 @@ def prepare(
     graph: StepGraph,
     *,
     lookup: Callable[[Ref], Any],
-    secrets: frozenset[str] = frozenset(),
+    secrets: Secrets = NO_SECRETS,
     selection: Selection | None = None,
     policy: CachePolicy | None = None,
     results: str | None = None,

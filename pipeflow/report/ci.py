@@ -4,16 +4,15 @@
 writer works from that same document (plus the steps' captured output), so both reports
 always agree. A run that never starts (an invalid config, `--frozen` finding stale steps)
 gets a document too, with no steps and the reason, so a CI job always has a report to
-upload. Params in the document are the ones the run announced, which the engine has already
-redacted (values that came from `${env.*}` are masked); storage options are never part of
-a run's events, so credentials cannot reach a report.
+upload. Everything here comes from the run's events, which the engine has already masked
+(secret values and params from `${env.*}` are `***`), or from errors the API and the loader
+masked.
 
 The document's fields are described by `run-report.schema.json` beside this module.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable, Mapping
@@ -23,6 +22,7 @@ from typing import Any, TextIO
 
 from pipeflow._version import __version__
 from pipeflow.errors import Problem
+from pipeflow.model import jsontext
 from pipeflow.model.events import Event, RunFinished, RunStarted, StepFinished, StepOutput
 from pipeflow.model.run import StepOutcome, StepState
 
@@ -192,7 +192,7 @@ def _plain(value: Any) -> Any:
 
 
 def json_text(document: Mapping[str, Any]) -> str:
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return jsontext.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def write_text(target: str, text: str, *, stdout: TextIO) -> None:
@@ -243,7 +243,7 @@ def junit_xml(document: Mapping[str, Any], output: Mapping[str, list[str]] | Non
         value = document[name]
         if value is not None:
             _property(properties, f"pipeflow.{name}", str(value))
-    _property(properties, "pipeflow.params", json.dumps(document["params"], sort_keys=True))
+    _property(properties, "pipeflow.params", jsontext.dumps(document["params"], sort_keys=True))
     for step in steps:
         _testcase(suite, pipeline, step, output.get(step["name"], []))
     if not steps and document["state"] != "succeeded":

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import asdict, is_dataclass
 from enum import Enum
 from typing import Any, TextIO
 
+from pipeflow.model import jsontext
 from pipeflow.model.events import Event
 
 
@@ -19,7 +19,7 @@ class JsonLinesReporter:
 
     def __call__(self, event: Event) -> None:
         document = {"event": type(event).__name__, **_plain(event)}
-        self.stream.write(json.dumps(document, default=_default) + "\n")
+        self.stream.write(jsontext.dumps(document, default=_default) + "\n")
         self.stream.flush()
 
 

@@ -1,4 +1,14 @@
-"""Cron triggers: a 5-field expression read on the wall clock of a time zone."""
+"""Cron expressions: their checks, nicknames (`@daily`), and the trigger read on a zone's clock.
+
+An expression is 5 fields (minute hour day-of-month month day-of-week) or one of the
+nicknames most crons know; `cron_fields` turns a nickname into its 5 fields, and everything
+that evaluates or exports a cron goes through it. `@reboot` has no fire time and is refused.
+`cron_problem` also refuses an expression that can never fire, such as `0 0 31 2 *`: when
+day-of-week is `*`, only the day-of-month decides, and no chosen month has that day. (When
+both are restricted, cron fires when EITHER matches, so `0 0 31 2 1` fires on Mondays in
+February.) This is decided from the expanded fields, before croniter is asked for a date:
+croniter searches for years and then gives up on such an expression.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from pipeflow.errors import did_you_mean
 from pipeflow.schedule.zones import aware, local_instant
 
 # Wall-clock candidates that map to an instant at or before the moment asked about (the
@@ -13,6 +24,147 @@ from pipeflow.schedule.zones import aware, local_instant
 # over; this bounds that loop far above the 60 or so a per-minute expression can produce.
 _MAX_CANDIDATES = 10_000
 _TICK = timedelta(microseconds=1)
+
+CRON_HINT = (
+    "5 fields: minute (0-59), hour (0-23), day of month (1-31), month (1-12), "
+    "day of week (0-6, Sunday is 0), e.g. `0 6 * * 1-5`, or a nickname such as `@daily`"
+)
+NICKNAMES = {
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+    "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@hourly": "0 * * * *",
+}
+_NICKNAME_LIST = ", ".join(f"`{name}`" for name in NICKNAMES)
+_FIELDS = (
+    ("minute", 0, 59),
+    ("hour", 0, 23),
+    ("day-of-month", 1, 31),
+    ("month", 1, 12),
+    ("day-of-week", 0, 7),
+)
+_NAMES = {
+    3: ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+    4: ("sun", "mon", "tue", "wed", "thu", "fri", "sat"),
+}
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_LONGEST = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # days, leap years counted
+
+
+def cron_fields(expression: str) -> str:
+    """The expression as 5 space-separated fields: a nickname (`@daily`) expanded."""
+    text = " ".join(expression.split())
+    return NICKNAMES.get(text.lower(), text)
+
+
+def cron_problem(expression: str) -> tuple[str, str] | None:
+    """(message, hint) when a cron expression is invalid or never fires, else None."""
+    from croniter import croniter  # imported only when a config has a cron schedule
+
+    text = " ".join(expression.split())
+    if text.startswith("@"):
+        return _nickname_problem(text)
+    fields = text.split()
+    if len(fields) != 5:
+        return (
+            f"`{expression}` has {len(fields)} fields; a cron expression has 5: "
+            "minute hour day-of-month month day-of-week, e.g. `0 6 * * 1-5`",
+            CRON_HINT,
+        )
+    for index, field_text in enumerate(fields):
+        field_problem = _field_problem(index, field_text)
+        if field_problem:
+            return f"`{expression}` is not a valid cron expression: {field_problem}", CRON_HINT
+    if not croniter.is_valid(text):
+        return f"`{expression}` is not a valid cron expression", CRON_HINT
+    never = _never_fires(text)
+    if never:
+        return (
+            f"`{expression}` never fires: {never}",
+            "with day-of-week `*` the day-of-month alone decides: pick a day the chosen "
+            "months have (1-28 are in every month), or add a day-of-week (cron then fires "
+            "when either matches)",
+        )
+    return None
+
+
+def _nickname_problem(text: str) -> tuple[str, str] | None:
+    name = text.lower()
+    if name in NICKNAMES:
+        return None
+    if name == "@reboot":
+        return (
+            f"`{name}` has no fire time: pipeflow schedules fire at times of day, and "
+            "`pipeflow serve` is not started by a reboot",
+            "write a time such as `@daily` or `0 6 * * *`; to run at boot, start "
+            "`pipeflow run` (or `serve`) from your system's init (systemd, crontab `@reboot`)",
+        )
+    suggestion = did_you_mean(name, NICKNAMES)
+    known = f"the nicknames are {_NICKNAME_LIST}"
+    return f"unknown cron nickname `{text}`", f"{suggestion} ({known})" if suggestion else known
+
+
+def _field_problem(index: int, text: str) -> str | None:
+    """A value out of its field's range, said in words (croniter only says "out of range")."""
+    name, low, high = _FIELDS[index]
+    names = _NAMES.get(index, ())
+    for item in text.replace("/", ",").replace("-", ",").split(","):
+        if item in ("*", "?", "") or item.lower() in names:
+            continue
+        if not item.isdigit():
+            return f"the {name} field `{text}` is not a number, a range or `*`"
+        if not low <= int(item) <= high:
+            shown = high if index != 4 else 6
+            return f"the {name} field `{text}` is out of range ({low}-{shown})"
+    return None
+
+
+def _never_fires(expression: str) -> str | None:
+    """Why a valid 5-field expression has no fire time at all, or None when it has one."""
+    from croniter import croniter
+
+    expanded, _ = croniter.expand(expression)
+    days, months, weekdays = expanded[2], expanded[3], expanded[4]
+    if weekdays != ["*"] or days == ["*"]:
+        return None  # a restricted day-of-week fires every week; `*` days exist in every month
+    chosen = range(1, 13) if months == ["*"] else [int(month) for month in months]
+    first = min(int(day) for day in days)
+    if any(first <= _LONGEST[month - 1] for month in chosen):
+        return None
+    listed = sorted({int(day) for day in days})
+    day_text = (
+        f"day {listed[0]} does not"
+        if len(listed) == 1
+        else f"days {', '.join(map(str, listed[:-1]))} and {listed[-1]} do not"
+    )
+    by_length: dict[int, list[str]] = {}
+    for month in chosen:
+        by_length.setdefault(_LONGEST[month - 1], []).append(_MONTHS[month - 1])
+    groups = [
+        f"{_or(names)} ({length} days{' at most' if length == 29 else ''})"
+        for length, names in by_length.items()  # in month order
+    ]
+    return f"{day_text} exist in {_or(groups)}"
+
+
+def _or(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
 @dataclass(frozen=True)
@@ -25,7 +177,7 @@ class CronTrigger:
     02:00, 02:15, ... with `*/15`) fall on the same instant and fire once.
     """
 
-    expression: str
+    expression: str  # 5 fields (see `cron_fields`)
     zone: ZoneInfo
     start: datetime | None = None  # aware; the first instant a fire may happen at
     end: datetime | None = None  # aware; the last instant a fire may happen at
@@ -42,7 +194,7 @@ class CronTrigger:
         for _ in range(_MAX_CANDIDATES):
             try:
                 candidate_wall = walker.get_next(datetime)
-            except CroniterBadDateError:  # e.g. `0 0 30 2 *`: no such day
+            except CroniterBadDateError:  # never fires; validation refuses such expressions
                 return None
             candidate = local_instant(candidate_wall, self.zone)
             if candidate <= after:

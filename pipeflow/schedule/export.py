@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shlex
@@ -12,8 +11,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pipeflow.model import jsontext
 from pipeflow.model.pipeline import Pipeline, Schedule
 from pipeflow.schedule.convert import cron_in_utc, interval_as_cron
+from pipeflow.schedule.cron import cron_fields
 from pipeflow.schedule.interval import duration_text
 from pipeflow.schedule.triggers import describe
 from pipeflow.schedule.zones import (
@@ -82,6 +83,11 @@ def run_command(project: Project, params: Mapping[str, Any]) -> str:
     return " ".join(shlex.quote(word) for word in words)
 
 
+def param_options(params: Mapping[str, Any]) -> list[str]:
+    """The `KEY=VALUE` texts of `--param` that give these params (nested ones dotted)."""
+    return [f"{key}={_param_text(value)}" for key, value in _flat(params)]
+
+
 def _flat(params: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
     """Nested params as dotted keys (`--param model.depth=4`), as a schedule merges them."""
     for key, value in params.items():
@@ -95,7 +101,7 @@ def _param_text(value: Any) -> str:
     """A value `--param` reads back (as YAML) to the same value."""
     if isinstance(value, str) and _PLAIN.fullmatch(value) and value.lower() not in _YAML_WORDS:
         return value
-    return json.dumps(value)
+    return jsontext.dumps(value)
 
 
 def params_text(params: Mapping[str, Any]) -> str:
@@ -125,7 +131,7 @@ def crontab(pipeline: Pipeline, project: Project | None = None) -> str:
             zone = schedule.timezone or "UTC"
             if not schedule.timezone:
                 lines.append("# (no `timezone`: pipeflow reads this cron in UTC)")
-            expression = " ".join(schedule.cron.split())
+            expression = cron_fields(schedule.cron)  # not every cron knows `@daily`
         else:
             zone = "UTC"
             found = _interval_cron(schedule)
@@ -256,7 +262,7 @@ def _job(index: int, schedule: Schedule, now: datetime) -> _Job:
     offsets = list(dict.fromkeys(period.offset for period in periods))
     notes: dict[str, str] = {}
     for offset in offsets:
-        entries = cron_in_utc(schedule.cron, offset)
+        entries = cron_in_utc(cron_fields(schedule.cron), offset)  # GitHub has no `@daily`
         if entries is None:
             job.problem = (
                 f"`{schedule.cron}` has no exact UTC form at UTC{offset_text(offset)} "
@@ -358,4 +364,4 @@ def _guard(job: _Job) -> list[str]:
 
 def _quote(text: str) -> str:
     """A YAML double-quoted scalar (JSON's string syntax is valid YAML)."""
-    return json.dumps(text)
+    return jsontext.dumps(text)

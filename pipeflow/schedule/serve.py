@@ -11,7 +11,12 @@ imports the engine. Rules, from SPEC section 7:
 3. No catch-up burst: fires missed while `serve` was not running (or while a run overran) are
    dropped. A schedule with `catch_up: true` runs once at start if it missed any fire since
    the last one this machine recorded (in `.pipeflow/serve-state.json` beside the config).
-4. `stop` (SIGTERM, SIGINT) ends the loop; runs in progress finish before `serve` returns.
+4. `request_stop` (the first SIGTERM or SIGINT) ends the loop: it logs that no new runs will
+   start and, under the same lock as every fire, sets `stop`, so no run starts after that
+   line. Runs in progress finish before `serve` returns, unless `abort` is set (a second
+   signal): then each run in progress is stopped with `interrupt` (the CLI sends its process
+   SIGINT, which fails its running step, and kills it if it does not end) and `serve` returns
+   True.
 5. A lock file per pipeline (`.pipeflow/serve-PIPELINE.lock`, flock) keeps a second `serve` on
    the same machine from firing the same pipeline twice; the OS drops it if `serve` is killed.
 """
@@ -30,6 +35,7 @@ from pathlib import Path
 from typing import IO
 
 from pipeflow.errors import PipeflowError
+from pipeflow.model import jsontext
 from pipeflow.model.pipeline import Schedule
 from pipeflow.schedule.triggers import Trigger, describe, next_at_or_after, trigger_for
 
@@ -82,16 +88,27 @@ class Server:
     on_skip: OnSkip
     log: Callable[[str], None]
     clock: Callable[[], datetime] = _now
+    interrupt: Callable[[str], None] | None = None  # stop the run in progress of a pipeline
     _running: dict[str, threading.Thread] = field(default_factory=dict)
     _locks: list[IO[str]] = field(default_factory=list)
+    _gate: threading.Lock = field(default_factory=threading.Lock)  # a fire, or the stop
 
-    def serve(self, stop: threading.Event) -> None:
-        """Fire schedules until `stop` is set, then wait for the runs in progress."""
+    def request_stop(self, stop: threading.Event, why: str) -> None:
+        """Stop firing: say so, and set `stop`, between two fires (never from a signal
+        handler: it takes a lock the interrupted thread may hold)."""
+        with self._gate:
+            if not stop.is_set():
+                self.log(f"{why}; no new runs will start")
+                stop.set()
+
+    def serve(self, stop: threading.Event, abort: threading.Event | None = None) -> bool:
+        """Fire schedules until `stop` is set, then wait for the runs in progress (or, once
+        `abort` is set, stop them). True when runs in progress were stopped."""
         with self._locked():
             jobs = self._jobs()
             if not jobs:
                 self.log("nothing to serve: no pipeline has a schedule")
-                return
+                return False
             for job in jobs:
                 self.log(f"serving {job.label}; next at {_show(job.next_fire)}")
             while not stop.is_set():
@@ -105,15 +122,35 @@ class Server:
                 now = self.clock()
                 for job in jobs:
                     if job.next_fire is not None and job.next_fire <= now:
-                        self._fire(job, job.next_fire)
+                        with self._gate:
+                            if stop.is_set():
+                                break
+                            self._fire(job, job.next_fire)
                         # The next fire after now, not after the last one: no burst of missed fires.
                         job.next_fire = job.trigger.next_after(now)
-            running = [thread for thread in self._running.values() if thread.is_alive()]
-            if running:
-                self.log(f"stopping: waiting for {len(running)} run(s) in progress to finish")
-            for thread in running:
-                thread.join()
+            aborted = self._finish(abort)
             self.log("stopped")
+            return aborted
+
+    def _finish(self, abort: threading.Event | None) -> bool:
+        """Wait for the runs in progress; stop them once `abort` is set."""
+        running = {name: t for name, t in self._running.items() if t.is_alive()}
+        if not running:
+            return False
+        again = " (signal again to stop them)" if abort is not None else ""
+        self.log(f"stopping: waiting for {len(running)} run(s) in progress to finish{again}")
+        while any(thread.is_alive() for thread in running.values()):
+            if abort is not None and abort.is_set():
+                for name, thread in running.items():
+                    if thread.is_alive() and self.interrupt is not None:
+                        self.log(f"{name}: stopping the run in progress")
+                        self.interrupt(name)
+                for thread in running.values():
+                    thread.join()
+                return True
+            for thread in running.values():
+                thread.join(0.2)
+        return False
 
     # -- jobs -------------------------------------------------------------------------------
 
@@ -223,7 +260,7 @@ class _State:
         state[str(index)] = when.isoformat()
         temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
         try:
-            temporary.write_text(json.dumps(state), encoding="utf-8")
+            temporary.write_text(jsontext.dumps(state), encoding="utf-8")
             os.replace(temporary, self.path)
         except OSError:
             pass  # only `catch_up` needs it; serving goes on

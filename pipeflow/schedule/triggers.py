@@ -5,7 +5,7 @@
 passed). Cron expressions are read on the wall clock of the schedule's `timezone` (UTC by
 default) under the daylight-saving rules of `zones.py`; intervals count elapsed time from
 `start`, or from an anchor the caller passes. Also here: the checks `config` runs on a
-schedule's cron expression and time zone.
+schedule's time zone and `start`/`end` (the cron checks live in `cron.py`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from difflib import get_close_matches
 from typing import Protocol
 
 from pipeflow.model.pipeline import Schedule
-from pipeflow.schedule.cron import CronTrigger
+from pipeflow.schedule.cron import CRON_HINT, CronTrigger, cron_fields, cron_problem
 from pipeflow.schedule.interval import IntervalTrigger, duration_text
 from pipeflow.schedule.zones import aware, parse_moment, zone_for
 
@@ -26,12 +26,14 @@ __all__ = [
     "CronTrigger",
     "IntervalTrigger",
     "Trigger",
+    "cron_fields",
     "cron_problem",
     "describe",
     "next_at_or_after",
     "next_times",
     "timezone_problem",
     "trigger_for",
+    "window_problem",
 ]
 
 
@@ -59,11 +61,15 @@ def trigger_for(schedule: Schedule, *, anchor: datetime | None = None) -> Trigge
     zone = zone_for(schedule.timezone)
     start = parse_moment(schedule.start, zone) if schedule.start else None
     end = parse_moment(schedule.end, zone) if schedule.end else None
-    if schedule.cron is not None:
-        problem = cron_problem(schedule.cron)
+    if start is not None and end is not None:
+        problem = window_problem(start, end)
         if problem:
             raise ValueError(problem)
-        return CronTrigger(" ".join(schedule.cron.split()), zone, start=start, end=end)
+    if schedule.cron is not None:
+        found = cron_problem(schedule.cron)
+        if found:
+            raise ValueError(found[0])
+        return CronTrigger(cron_fields(schedule.cron), zone, start=start, end=end)
     if schedule.interval is None:
         raise ValueError("a schedule needs `cron` or `interval`")
     if start is None:
@@ -107,56 +113,16 @@ def describe(schedule: Schedule) -> str:
     return text
 
 
-CRON_HINT = (
-    "5 fields: minute (0-59), hour (0-23), day of month (1-31), month (1-12), "
-    "day of week (0-6, Sunday is 0), e.g. `0 6 * * 1-5`"
-)
-
-_FIELDS = (
-    ("minute", 0, 59),
-    ("hour", 0, 23),
-    ("day-of-month", 1, 31),
-    ("month", 1, 12),
-    ("day-of-week", 0, 7),
-)
-_NAMES = {
-    3: ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
-    4: ("sun", "mon", "tue", "wed", "thu", "fri", "sat"),
-}
-
-
-def cron_problem(expression: str) -> str | None:
-    """Why a 5-field cron expression is invalid, or None when it is valid."""
-    from croniter import croniter  # imported only when a config has a cron schedule
-
-    fields = expression.split()
-    if len(fields) != 5:
-        return (
-            f"`{expression}` has {len(fields)} fields; a cron expression has 5: "
-            "minute hour day-of-month month day-of-week, e.g. `0 6 * * 1-5`"
-        )
-    for index, text in enumerate(fields):
-        field_problem = _field_problem(index, text)
-        if field_problem:
-            return f"`{expression}` is not a valid cron expression: {field_problem}"
-    if not croniter.is_valid(expression):
-        return f"`{expression}` is not a valid cron expression"
-    return None
-
-
-def _field_problem(index: int, text: str) -> str | None:
-    """A value out of its field's range, said in words (croniter only says "out of range")."""
-    name, low, high = _FIELDS[index]
-    names = _NAMES.get(index, ())
-    for item in text.replace("/", ",").replace("-", ",").split(","):
-        if item in ("*", "?", "") or item.lower() in names:
-            continue
-        if not item.isdigit():
-            return f"the {name} field `{text}` is not a number, a range or `*`"
-        if not low <= int(item) <= high:
-            shown = high if index != 4 else 6
-            return f"the {name} field `{text}` is out of range ({low}-{shown})"
-    return None
+def window_problem(start: datetime, end: datetime) -> str | None:
+    """Why `end` cannot close a schedule opened at `start` (both aware), or None."""
+    if end > start:
+        return None
+    if end == start:
+        return f"`end` must come after `start`: it is the same moment, {end.isoformat()}"
+    return (
+        f"`end` must come after `start`: it comes before it (end {end.isoformat()}, "
+        f"start {start.isoformat()})"
+    )
 
 
 def timezone_problem(name: str) -> tuple[str, str | None] | None:

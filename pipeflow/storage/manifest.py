@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from pipeflow.model import jsontext
 from pipeflow.storage.written import WrittenFiles, files_document, files_from_document
 
 MANIFEST_VERSION = 1
@@ -70,7 +71,9 @@ class Manifest:
         }
         if self.files:  # absent rather than empty: manifests without writes stay as they were
             document["files"] = files_document(self.files)
-        text = json.dumps(document, indent=2, sort_keys=True, default=_plain, ensure_ascii=False)
+        text = jsontext.dumps(
+            document, indent=2, sort_keys=True, default=_plain, ensure_ascii=False
+        )
         return text.encode("utf-8") + b"\n"
 
     @classmethod

@@ -55,7 +55,7 @@ from types import MappingProxyType
 from typing import IO, Any, BinaryIO, cast
 from urllib.parse import urlsplit, urlunsplit
 
-from pipeflow.errors import PipeflowError, StorageError
+from pipeflow.errors import PipeflowError, PipeflowWarning, StorageError
 from pipeflow.storage.checksums import HashingWriter, digest
 from pipeflow.storage.formats import Format, get_format, unsuitable_value_error
 from pipeflow.storage.manifest import Manifest, PartRecord
@@ -124,7 +124,7 @@ class CorruptResult(StorageError):
         )
 
 
-class ResultWarning(UserWarning):
+class ResultWarning(PipeflowWarning):
     """A stored result was ignored (for instance its manifest is broken) and will be rebuilt."""
 
 

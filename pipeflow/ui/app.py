@@ -31,11 +31,14 @@ from starlette.templating import Jinja2Templates
 
 from pipeflow.errors import ConfigError, PipeflowError
 from pipeflow.history import RUN_STATES, RunRecord, UnknownRun
+from pipeflow.model import jsontext
 from pipeflow.model.durations import format_duration
+from pipeflow.model.secrets import known
 from pipeflow.ui.catalog import Catalog, KnownPipeline, load_pipeline, problems_text
 from pipeflow.ui.forms import Field, attach, fields_for, overrides
 from pipeflow.ui.graph import draw_run
 from pipeflow.ui.guard import Guard, new_secret
+from pipeflow.ui.headers import HEADERS, SecurityHeaders
 from pipeflow.ui.launch import start_run
 
 HERE = Path(__file__).parent
@@ -78,7 +81,7 @@ def create_app(settings: Settings) -> Starlette:
         titles = {400: "Bad request", 401: "Token needed", 403: "Refused", 404: "Not found"}
         heading = titles.get(status, "Something went wrong")
         return page(request, "error.html", status, title=heading, heading=heading,
-                    message=message, **extra)  # fmt: skip
+                    message=known().mask(message), **extra)  # fmt: skip
 
     async def refuse(request: Request, status: int, message: str) -> Response:
         return problem_page(request, status, message)
@@ -129,7 +132,7 @@ def create_app(settings: Settings) -> Starlette:
 
     def run_state(request: Request) -> Response:
         record = catalog.run(request.path_params["run_id"])
-        return JSONResponse(_run_json(record))
+        return JSONResponse(jsontext.finite(_run_json(record)))
 
     def run_logs(request: Request) -> Response:
         step = request.query_params.get("step") or None
@@ -173,7 +176,8 @@ def create_app(settings: Settings) -> Starlette:
             loaded = load_pipeline(entry.config)
         except PipeflowError as error:
             return _form(request, entry, [], [_config_problem(entry, error)], status=409)
-        return _form(request, entry, fields_for(loaded.params, loaded.secret_params), [], 200)
+        fields = fields_for(loaded.params, loaded.secret_params, loaded.mask)
+        return _form(request, entry, fields, [], 200)
 
     async def start(request: Request) -> Response:
         form = await request.form()
@@ -194,7 +198,7 @@ def create_app(settings: Settings) -> Starlette:
             loaded = load_pipeline(entry.config)
         except PipeflowError as error:
             return _form(request, entry, [], [_config_problem(entry, error)], status=409)
-        fields = fields_for(loaded.params, loaded.secret_params)
+        fields = fields_for(loaded.params, loaded.secret_params, loaded.mask)
         options = overrides(fields, submitted)
         try:
             load_pipeline(entry.config, param_options=options, check_code=True)
@@ -226,7 +230,7 @@ def create_app(settings: Settings) -> Starlette:
             title=f"Run {entry.name} · pipeflow",
             entry=entry,
             fields=fields,
-            problems=problems,
+            problems=[known().mask(problem) for problem in problems],
             can_run=status != 409,
         )
 
@@ -261,9 +265,12 @@ def create_app(settings: Settings) -> Starlette:
 
     async def server_error(request: Request, exc: Exception) -> Response:
         log.error("error on %s %s", request.method, request.url.path, exc_info=exc)
-        return problem_page(
+        response = problem_page(
             request, 500, "The UI hit an unexpected error; its details are in the server's log."
         )
+        # Starlette answers a 500 outside every middleware: the headers are set here too.
+        response.headers.update(HEADERS)
+        return response
 
     routes = [
         Route("/", home),
@@ -280,7 +287,7 @@ def create_app(settings: Settings) -> Starlette:
     ]
     return Starlette(
         routes=routes,
-        middleware=[Middleware(BaseHTTPMiddleware, dispatch=guard)],
+        middleware=[Middleware(SecurityHeaders), Middleware(BaseHTTPMiddleware, dispatch=guard)],
         exception_handlers={
             404: not_found,
             HTTPException: http_error,

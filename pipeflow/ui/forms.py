@@ -3,19 +3,20 @@
 Each field shows the param's default the way `--param` would read it back (a YAML scalar, or
 JSON for lists); only fields the user changed become overrides, so an untouched form runs
 with the defaults. Nested params get one field per leaf (`a.b`). A param whose value came
-from the environment is never shown: its field stays empty and is only sent when filled in.
+from the environment, or holds a secret (a storage credential), is never shown: its field
+stays empty and is only sent when filled in.
 Validation problems at `params.NAME` are shown beside field NAME; others above the form.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pipeflow.config.suggest import type_name
 from pipeflow.errors import Problem
+from pipeflow.model import jsontext
 
 
 @dataclass
@@ -28,14 +29,23 @@ class Field:
     errors: list[str] = field(default_factory=list)
 
 
-def fields_for(params: Mapping[str, Any], secrets: Iterable[str] = ()) -> list[Field]:
+def fields_for(
+    params: Mapping[str, Any],
+    secrets: Iterable[str] = (),
+    mask: Callable[[str], str] | None = None,
+) -> list[Field]:
+    """`secrets`: the params from the environment; `mask` masks secret values in a text."""
     hidden = set(secrets)
     fields: list[Field] = []
     for name, value in _leaves(params):
-        if name in hidden or any(name.startswith(secret + ".") for secret in hidden):
+        shown = show(value)
+        if (
+            name in hidden
+            or any(name.startswith(secret + ".") for secret in hidden)
+            or (mask is not None and mask(shown) != shown)
+        ):
             fields.append(Field(name, "", "", _kind(value), secret=True))
         else:
-            shown = show(value)
             fields.append(Field(name, shown, shown, _kind(value)))
     return fields
 
@@ -72,7 +82,7 @@ def show(value: Any) -> str:
     """A value the way `--param KEY=VALUE` reads it back."""
     if isinstance(value, str):
         return value
-    return json.dumps(value, default=str)
+    return jsontext.dumps(value, default=str)
 
 
 def _field_of(path: str, by_name: Mapping[str, Field]) -> Field | None:

@@ -19,6 +19,7 @@ import pipeflow
 from pipeflow import importing
 from pipeflow.config import schema
 from pipeflow.config.reader import read_document
+from pipeflow.config.schema_errors import schema_problems
 from pipeflow.errors import ConfigError
 from tests.conftest import ProjectFactory
 
@@ -30,7 +31,7 @@ def the_long_way(instance: Any) -> list[tuple[list[Any], list[Any], str]]:
 
 
 def the_short_way(instance: Any) -> list[tuple[list[Any], list[Any], str]]:
-    return _described(schema._errors(instance))
+    return _described(schema.validation_errors(instance))
 
 
 def _described(errors: Iterator[ValidationError]) -> list[tuple[list[Any], list[Any], str]]:
@@ -87,7 +88,7 @@ def test_steps_of_one_shape_are_checked_once(monkeypatch: pytest.MonkeyPatch) ->
     }
     steps["t0"] = {"run": "m.f", "retries": -1}  # an error: every step of this shape is checked
     steps["t1"] = {"run": "m.f", "retries": -1}
-    errors = list(schema._errors(document(steps)))
+    errors = list(schema.validation_errors(document(steps)))
     assert len(checked) == 3
     assert [list(error.absolute_path) for error in errors] == [
         ["steps", "t0", "retries"],
@@ -114,7 +115,7 @@ def test_a_big_config_reports_each_bad_step_at_its_line(tmp_path: Path) -> None:
     lines[180] = "  s178: {run: m.f, retries: -1}"
     path = tmp_path / "pipeline.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    problems = schema.schema_problems(read_document(path))
+    problems = schema_problems(read_document(path))
     assert [(p.line, p.path, p.message) for p in problems] == [
         (151, "steps.s148.retries", "`retries` must be at least 0, got -1 (int)"),
         (181, "steps.s178.retries", "`retries` must be at least 0, got -1 (int)"),

@@ -11,7 +11,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from pipeflow.config.reader import read_document, read_text
-from pipeflow.config.schema import load_schema, schema_problems, schema_text
+from pipeflow.config.schema import load_schema, schema_text
+from pipeflow.config.schema_errors import schema_problems
 from pipeflow.config.suggest import describe_value, did_you_mean, format_path
 from pipeflow.errors import Problem
 

@@ -576,3 +576,67 @@ def test_a_local_cluster_is_started_for_the_run_and_closed(
             break
         time.sleep(0.2)
     assert not left, "the run's own cluster is closed when the run ends"
+
+
+def test_a_timed_out_attempt_is_stopped_before_the_retry_starts(
+    make_project: ProjectFactory, tmp_path: Path, address: str
+) -> None:
+    from tests.execute.test_timeouts import STEPS as GUARDED
+    from tests.execute.test_timeouts import attempts_in
+
+    for blocking, attempts in ((False, 3), (True, 1)):
+        folder = tmp_path / f"marks-{blocking}"
+        folder.mkdir()
+        config = make_project(
+            f"""
+            name: dasky
+            executor: {{type: dask, address: "{address}"}}
+            results: {{persist: false}}
+            steps:
+              slow:
+                run: tsteps.guarded
+                inputs: {{folder: "{folder}", seconds: 6, blocking: {str(blocking).lower()}}}
+                retries: 2
+                retry_delay: 0s
+                timeout: 1s
+            """,
+            tsteps=GUARDED,
+        )
+        run = pipeflow.load(config).run()
+        outcome = run.outcomes["slow"]
+        assert outcome.state is StepState.FAILED
+        assert outcome.attempts == attempts, outcome
+        error = outcome.error or ""
+        assert "did not finish within its timeout" in error
+        if blocking:
+            # Not retried beside the running call; the worker is restarted to stop it.
+            assert "not retried" in error
+            assert "restarted" in error
+            assert "use one of them" not in error
+        time.sleep(1)
+        assert len(attempts_in(folder)) <= attempts
+        assert not (folder / "overlap").exists()
+
+
+def test_steps_ready_at_the_start_all_start_though_one_fails_at_once(
+    make_project: ProjectFactory, tmp_path: Path, address: str
+) -> None:
+    from tests.execute.test_failure_policy import STEPS as FAILING
+
+    config = make_project(
+        f"""
+        name: ready
+        executor: {{type: dask, address: "{address}"}}
+        results: {{persist: false}}
+        steps:
+          boom: {{run: fsteps.fail}}
+          other: {{run: fsteps.mark, inputs: {{path: "{tmp_path / "other"}"}}}}
+          after: {{run: fsteps.mark, inputs: {{path: "{tmp_path / "after"}"}}, after: [boom]}}
+        """,
+        fsteps=FAILING,
+    )
+    run = pipeflow.load(config).run(history=False)
+    assert run.state("boom") is StepState.FAILED
+    assert run.state("other") is StepState.DONE, run.outcomes["other"]
+    assert run.state("after") is StepState.NOT_RUN
+    assert (tmp_path / "other").exists()

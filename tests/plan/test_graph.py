@@ -61,3 +61,27 @@ def test_selection() -> None:
     assert graph.select(only=["d"]) == {"d"}
     assert graph.descendants(["a"]) == {"b", "c", "d"}
     assert graph.ancestors(["c"]) == {"a", "b"}
+
+
+def test_selection_by_tags_is_any_tag_intersected_with_the_rest() -> None:
+    definition = steps(a=[], b=["a"], c=["b"], d=["a"])
+    tagged = {
+        "a": ("io",),
+        "b": ("train", "slow"),
+        "c": ("report",),
+        "d": ("train",),
+    }
+    graph = StepGraph(
+        {
+            name: Step(name=name, run="m.f", inputs=step.inputs, tags=tagged[name])
+            for name, step in definition.items()
+        }
+    )
+    assert graph.select(tags=["train"]) == {"b", "d"}
+    assert graph.select(tags=["train", "report"]) == {"b", "c", "d"}  # any of the tags
+    assert graph.select(tags=["slow", "train"]) == {"b", "d"}
+    assert graph.select(tags=["train"], only=["b", "c"]) == {"b"}  # intersection
+    assert graph.select(tags=["train"], start="b") == {"b"}
+    assert graph.select(tags=["train", "io"], until="b") == {"a", "b"}
+    assert graph.select(tags=["nothing"]) == set()
+    assert graph.tags() == ["io", "train", "slow", "report"]

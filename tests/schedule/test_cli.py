@@ -264,3 +264,156 @@ def test_github_actions_single_zone_without_dst(make_project: ProjectFactory) ->
     job = workflow["jobs"]["schedule-1"]
     assert "if" not in job  # one job: every entry is its own
     assert job["steps"][0]["uses"] == "actions/checkout@v4"  # one offset: no guard
+
+
+@pytest.mark.parametrize("count", ["10001", "100000000", "99999999999999999999"])
+def test_next_is_bounded(make_project: ProjectFactory, count: str) -> None:
+    config = make_project(CONFIG, mysteps=STEPS)
+    code, output = invoke("schedule", str(config), "--next", count)
+    assert code == 2, output
+    assert "10000" in output
+
+
+def test_next_takes_up_to_its_bound(make_project: ProjectFactory) -> None:
+    config = make_project(CONFIG, mysteps=STEPS)
+    code, output = invoke("schedule", str(config), "--next", "10000", "--after", "2026-01-01")
+    assert code == 0, output
+
+
+# -- nicknames, crons that never fire, empty windows ------------------------------------------
+
+NICKNAME_YAML = """
+name: greet
+params: {name: world}
+steps:
+  hello: {run: mysteps.hello, inputs: {name: "${params.name}"}}
+schedules:
+  - cron: "@daily"
+    timezone: Europe/Berlin
+  - cron: "@hourly"
+  - cron: "@weekly"
+    timezone: America/New_York
+"""
+
+NICKNAME_TOML = """
+name = "greet"
+params = {name = "world"}
+
+[steps.hello]
+run = "mysteps.hello"
+inputs = {name = "${params.name}"}
+
+[[schedules]]
+cron = "@daily"
+timezone = "Europe/Berlin"
+
+[[schedules]]
+cron = "@hourly"
+
+[[schedules]]
+cron = "@weekly"
+timezone = "America/New_York"
+"""
+
+
+@pytest.fixture(params=["yaml", "toml"])
+def nickname_config(request: pytest.FixtureRequest, make_project: ProjectFactory) -> Path:
+    text = NICKNAME_YAML if request.param == "yaml" else NICKNAME_TOML
+    return make_project(text, name=f"pipeline.{request.param}", mysteps=STEPS)
+
+
+def test_nicknames_validate(nickname_config: Path) -> None:
+    code, output = invoke("validate", str(nickname_config))
+    assert code == 0, output
+
+
+def test_next_fire_times_of_nicknames(nickname_config: Path) -> None:
+    code, output = invoke(
+        "schedule", str(nickname_config), "--next", "2", "--after", "2026-03-07T12:00Z"
+    )
+    assert code == 0, output
+    assert "schedule 1: cron `@daily` in Europe/Berlin" in output
+    assert "  2026-03-08T00:00:00+01:00  = 2026-03-07T23:00:00+00:00" in output
+    assert "  2026-03-07T13:00:00+00:00  = 2026-03-07T13:00:00+00:00" in output
+    # Sunday 8 March is New York's spring-forward day; midnight is before the gap.
+    assert "  2026-03-08T00:00:00-05:00  = 2026-03-08T05:00:00+00:00" in output
+
+
+def test_crontab_export_writes_nicknames_as_five_fields(nickname_config: Path) -> None:
+    code, output = invoke("schedule", str(nickname_config), "--export", "crontab")
+    assert code == 0, output
+    commands = [line.split(" cd ")[0] for line in output.splitlines() if " cd " in line]
+    assert commands == ["0 0 * * *", "0 * * * *", "0 0 * * 0"]
+    assert "# schedule 1: cron `@daily` in Europe/Berlin" in output
+
+
+def test_github_actions_export_converts_nicknames(nickname_config: Path) -> None:
+    out = nickname_config.parent / "workflow.yml"
+    code, output = invoke(
+        "schedule",
+        str(nickname_config),
+        "--export",
+        "github-actions",
+        "-o",
+        str(out),
+        "--after",
+        "2026-05-11T00:00:00Z",
+    )
+    assert code == 0, output
+    workflow = yaml.safe_load(out.read_text(encoding="utf-8"))
+    crons = [entry["cron"] for entry in workflow["on"]["schedule"]]
+    # Berlin midnight: 22:00 UTC (summer), 23:00 UTC (winter), the day before; New York's
+    # Sunday midnight is Sunday 04:00 or 05:00 UTC.
+    assert crons == ["0 22 * * *", "0 23 * * *", "0 * * * *", "0 4 * * 0", "0 5 * * 0"]
+    assert all("@" not in cron for cron in crons)
+
+
+@pytest.mark.parametrize("kind", ["yaml", "toml"])
+@pytest.mark.parametrize(
+    ("cron", "words"),
+    [
+        ("@reboot", "`@reboot` has no fire time"),
+        ("0 0 31 2 *", "`0 0 31 2 *` never fires: day 31 does not exist in February"),
+        ("0 0 30 2 *", "`0 0 30 2 *` never fires: day 30 does not exist in February"),
+        ("0 0 31 4,6,9,11 *", "never fires: day 31 does not exist in April, June, September"),
+    ],
+)
+def test_a_cron_without_fire_times_is_invalid_everywhere(
+    make_project: ProjectFactory, kind: str, cron: str, words: str
+) -> None:
+    if kind == "yaml":
+        text = NICKNAME_YAML.replace('"@hourly"', f'"{cron}"')
+    else:
+        text = NICKNAME_TOML.replace('"@hourly"', f'"{cron}"')
+    path = make_project(text, name=f"pipeline.{kind}", mysteps=STEPS)
+    for command in (["validate"], ["schedule"], ["schedule", "--export", "crontab"], ["run"]):
+        code, output = invoke(command[0], str(path), *command[1:])
+        assert code == 2, (command, output)
+        assert words in output
+        assert "schedules[1].cron" in output
+        assert "Traceback" not in output
+
+
+@pytest.mark.parametrize("kind", ["yaml", "toml"])
+@pytest.mark.parametrize(
+    ("start", "end", "words"),
+    [
+        ("2026-05-01", "2026-05-01", "it is the same moment"),
+        ("2026-05-01T06:00:00+02:00", "2026-05-01T04:00:00+00:00", "it is the same moment"),
+        ("2026-05-01", "2026-04-30T23:00:00+00:00", "it comes before"),
+        ("2026-05-02T00:00:00", "2026-05-01", "it comes before"),
+    ],
+)
+def test_an_end_not_after_start_is_invalid(
+    make_project: ProjectFactory, kind: str, start: str, end: str, words: str
+) -> None:
+    if kind == "yaml":
+        text = NICKNAME_YAML + f"  - interval: 1h\n    start: {start}\n    end: {end}\n"
+    else:
+        text = NICKNAME_TOML + f'\n[[schedules]]\ninterval = "1h"\nstart = {start}\nend = {end}\n'
+    path = make_project(text, name=f"pipeline.{kind}", mysteps=STEPS)
+    code, output = invoke("validate", str(path))
+    assert code == 2, output
+    assert "schedules[3].end" in output
+    assert "`end` must come after `start`" in output
+    assert words in output

@@ -149,3 +149,33 @@ def test_nothing_to_serve(tmp_path: Path) -> None:
     server = Server([target(tmp_path)], recorder.run, recorder.skip, recorder.lines.append)
     server.serve(threading.Event())
     assert recorder.lines == ["nothing to serve: no pipeline has a schedule"]
+
+
+@pytest.mark.parametrize(
+    ("cron", "first"),
+    [
+        ("@daily", "2026-03-08T00:00:00+01:00"),
+        ("@midnight", "2026-03-08T00:00:00+01:00"),
+        ("@hourly", "2026-03-07T14:00:00+01:00"),
+        ("@weekly", "2026-03-08T00:00:00+01:00"),
+        ("@monthly", "2026-04-01T00:00:00+02:00"),
+        ("@yearly", "2027-01-01T00:00:00+01:00"),
+        ("@annually", "2027-01-01T00:00:00+01:00"),
+    ],
+)
+def test_serve_fires_nicknames_at_their_times(tmp_path: Path, cron: str, first: str) -> None:
+    recorder = Recorder()
+    schedule = Schedule(cron=cron, timezone="Europe/Berlin")
+    stop = threading.Event()
+    stop.set()  # serve plans its jobs, logs them and returns at once
+    Server(
+        [target(tmp_path, schedule)],
+        recorder.run,
+        recorder.skip,
+        recorder.lines.append,
+        clock=lambda: datetime(2026, 3, 7, 12, 30, tzinfo=timezone.utc),
+    ).serve(stop)
+    assert recorder.lines[0] == (
+        f"serving demo schedule 1 (cron `{cron}` in Europe/Berlin); next at {first}"
+    )
+    assert recorder.runs == []

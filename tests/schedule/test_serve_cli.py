@@ -10,6 +10,8 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from pipeflow.history import open_history
 
 STEPS = """
@@ -61,7 +63,7 @@ def stop(process: subprocess.Popen[str], sig: signal.Signals = signal.SIGTERM) -
 def test_serve_records_each_scheduled_run_and_stops_cleanly(tmp_path: Path) -> None:
     config = project(tmp_path, 0.1)
     process = start(config)
-    time.sleep(4.5)
+    time.sleep(5.5)
     output = stop(process)
     assert process.returncode == 0, output
     assert "firing" in output
@@ -69,9 +71,12 @@ def test_serve_records_each_scheduled_run_and_stops_cleanly(tmp_path: Path) -> N
     assert output.rstrip().endswith("stopped")
     with open_history(tmp_path) as history:
         runs = history.runs(pipeline="served")
-    assert 2 <= len(runs) <= 6, output
+    # Each run is a process of its own, which takes a second or so to start on a busy
+    # machine: a fire during it is skipped (and recorded so).
+    done = [run for run in runs if run.state != "skipped"]
+    assert 2 <= len(done) <= 7, output
     assert {run.trigger for run in runs} == {"schedule"}
-    assert {run.state for run in runs} == {"succeeded"}
+    assert {run.state for run in done} == {"succeeded"}
     assert len({run.id for run in runs}) == len(runs)
 
 
@@ -113,3 +118,99 @@ def test_a_second_serve_refuses_and_a_killed_one_restarts_without_a_burst(
         runs = history.runs(pipeline="served")
     # One run at each start (an interval without `start` fires when serve starts), no burst.
     assert len(runs) == 2, output
+
+
+HANG = """
+import os
+import time
+from pathlib import Path
+
+def hang(marker: str) -> None:
+    Path(marker).write_text(str(os.getpid()))
+    while True:  # a step that never ends by itself
+        time.sleep(0.5)
+"""
+
+
+def hung_project(folder: Path) -> Path:
+    (folder / "hangsteps.py").write_text(textwrap.dedent(HANG))
+    config = folder / "pipeline.yaml"
+    config.write_text(
+        textwrap.dedent(
+            f"""
+            name: hung
+            results: {{persist: false}}
+            steps:
+              hang: {{run: hangsteps.hang, inputs: {{marker: "{folder / "pid"}"}}}}
+            schedules:
+              - interval: 1h
+            """
+        )
+    )
+    return config
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (signal.SIGTERM, signal.SIGTERM),
+        (signal.SIGINT, signal.SIGINT),
+        (signal.SIGTERM, signal.SIGINT),
+    ],
+)
+def test_a_second_signal_stops_a_hung_run_and_fails_its_step(
+    tmp_path: Path, first: signal.Signals, second: signal.Signals
+) -> None:
+    config = hung_project(tmp_path)
+    process = start(config)
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "pid").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        step_pid = int((tmp_path / "pid").read_text())
+        os.killpg(process.pid, first)
+        time.sleep(1.5)
+        assert process.poll() is None  # the first signal lets the run in progress finish
+        os.killpg(process.pid, second)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+    assert process.returncode == 130, output
+    assert "no new runs will start" in output
+    assert "Traceback" not in output
+    deadline = time.monotonic() + 10
+    while alive(step_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(step_pid), "the hung step still runs"
+    with open_history(tmp_path) as history:
+        [run] = history.runs(pipeline="hung")
+        assert run.state in ("failed", "interrupted"), run
+        [step] = [s for s in history.run(run.id).steps if s.step == "hang"]
+    assert step.state == "failed"
+
+
+def test_no_run_starts_once_serve_said_none_would(tmp_path: Path) -> None:
+    config = project(tmp_path, 0.05, interval="1s")
+    for pause in (0.0, 0.5, 1.25):
+        process = start(config)
+        assert process.stdout is not None
+        seen = ""
+        while "serving" not in seen:  # its signal handlers are in place from here on
+            line = process.stdout.readline()
+            assert line, seen
+            seen += line
+        time.sleep(pause)
+        output = seen + stop(process)
+        assert process.returncode == 0, output
+        said = output.index("no new runs will start")
+        assert "firing" not in output[said:], output

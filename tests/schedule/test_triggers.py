@@ -12,6 +12,8 @@ from pipeflow.model.pipeline import Schedule
 from pipeflow.schedule.triggers import (
     CronTrigger,
     IntervalTrigger,
+    cron_fields,
+    cron_problem,
     describe,
     next_at_or_after,
     next_times,
@@ -133,9 +135,127 @@ def test_cron_start_and_end() -> None:
     assert trigger.next_after(utc(2026, 6, 1)) is None
 
 
-def test_cron_that_never_matches_has_no_fire_times() -> None:
-    trigger = trigger_for(Schedule(cron="0 0 30 2 *"))
+def test_a_cron_trigger_that_never_matches_has_no_fire_times() -> None:
+    # Validation refuses such an expression (below); the trigger itself still ends cleanly.
+    trigger = CronTrigger("0 0 30 2 *", ZoneInfo("UTC"))
     assert next_times(trigger, utc(2026, 1, 1), 3) == []
+
+
+# -- nicknames and crons that never fire -------------------------------------------------------
+
+NICKNAMES = {
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+    "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@hourly": "0 * * * *",
+}
+
+
+@pytest.mark.parametrize(("nickname", "fields"), NICKNAMES.items())
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "America/New_York"])
+def test_a_nickname_fires_as_its_five_fields(nickname: str, fields: str, zone: str) -> None:
+    assert cron_problem(nickname) is None
+    assert cron_fields(nickname) == fields
+    assert cron_fields(f"  {nickname.upper()} ") == fields
+    after = utc(2026, 3, 1, 12, 34)  # across Europe's and America's spring-forward days
+    assert next_times(trigger_for(Schedule(cron=nickname, timezone=zone)), after, 40) == (
+        next_times(trigger_for(Schedule(cron=fields, timezone=zone)), after, 40)
+    )
+
+
+def test_a_nickname_keeps_its_spelling_in_descriptions() -> None:
+    assert describe(Schedule(cron="@daily", timezone="Europe/Berlin")) == (
+        "cron `@daily` in Europe/Berlin"
+    )
+
+
+@pytest.mark.parametrize("reboot", ["@reboot", "@REBOOT", " @reboot "])
+def test_reboot_is_refused_because_it_has_no_fire_time(reboot: str) -> None:
+    found = cron_problem(reboot)
+    assert found is not None
+    message, hint = found
+    assert "`@reboot` has no fire time" in message
+    assert "@daily" in hint
+    with pytest.raises(ValueError, match="no fire time"):
+        trigger_for(Schedule(cron=reboot))
+
+
+def test_an_unknown_nickname_suggests_one() -> None:
+    found = cron_problem("@dayly")
+    assert found is not None
+    assert found[0] == "unknown cron nickname `@dayly`"
+    assert found[1].startswith("did you mean `@daily`?")
+    found = cron_problem("@fortnightly")
+    assert found is not None
+    assert "@yearly" in found[1]
+    assert "@hourly" in found[1]
+
+
+@pytest.mark.parametrize(
+    ("expression", "reason"),
+    [
+        ("0 0 31 2 *", "day 31 does not exist in February (29 days at most)"),
+        ("0 0 30 2 *", "day 30 does not exist in February (29 days at most)"),
+        ("0 0 30,31 2 *", "days 30 and 31 do not exist in February (29 days at most)"),
+        ("0 0 31 feb *", "day 31 does not exist in February (29 days at most)"),
+        ("15 6 31 2 ?", "day 31 does not exist in February (29 days at most)"),
+        (
+            "0 0 31 4,6,9,11 *",
+            "day 31 does not exist in April, June, September or November (30 days)",
+        ),
+        (
+            "*/5 * 31 2,apr *",
+            "day 31 does not exist in February (29 days at most) or April (30 days)",
+        ),
+    ],
+)
+def test_a_cron_that_never_fires_is_refused_with_the_reason(expression: str, reason: str) -> None:
+    found = cron_problem(expression)
+    assert found is not None
+    message, hint = found
+    assert message == f"`{expression}` never fires: {reason}"
+    assert "day-of-week" in hint
+    with pytest.raises(ValueError, match="never fires"):
+        trigger_for(Schedule(cron=expression, timezone="Europe/Berlin"))
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "0 0 31 2 1",  # day-of-month OR day-of-week: every Monday in February
+        "0 0 31 2 0-6",
+        "0 0 30 2 mon-fri",
+        "0 0 29 2 *",  # leap years
+        "0 0 31 * *",
+        "0 0 31 1-2 *",
+        "0 0 31 */2 *",
+        "0 0 30 2,3 *",
+    ],
+)
+def test_a_cron_that_fires_rarely_or_by_weekday_is_valid(expression: str) -> None:
+    assert cron_problem(expression) is None
+    assert next_times(trigger_for(Schedule(cron=expression)), utc(2026, 1, 1), 2)
+
+
+def test_never_fires_agrees_with_croniter() -> None:
+    """Every day/month combination: refused exactly when croniter finds no date at all."""
+    from croniter import CroniterBadDateError, croniter
+
+    rng = random.Random(11)
+    for _ in range(300):
+        days = sorted(rng.sample(range(26, 32), rng.randint(1, 3)))
+        months = sorted(rng.sample(range(1, 13), rng.randint(1, 4)))
+        weekday = rng.choice(["*", "*", "?", "1", "0-6"])
+        expression = f"0 0 {','.join(map(str, days))} {','.join(map(str, months))} {weekday}"
+        try:
+            croniter(expression, datetime(2026, 1, 1)).get_next(datetime)
+            fires = True
+        except CroniterBadDateError:
+            fires = False
+        assert (cron_problem(expression) is None) == fires, expression
 
 
 def test_moments_must_be_aware() -> None:
@@ -149,6 +269,24 @@ def test_invalid_schedules_are_refused() -> None:
         trigger_for(Schedule(cron="0 6 * *"))
     with pytest.raises(ValueError, match="time zone"):
         trigger_for(Schedule(cron="0 6 * * *", timezone="Europe/Berlinn"))
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("2026-05-01", "2026-05-01"),
+        ("2026-05-01T00:00:00+02:00", "2026-05-01"),  # the same instant in Berlin
+        ("2026-05-01T06:00:00Z", "2026-05-01T08:00:00+02:00"),
+        ("2026-05-02", "2026-05-01T21:00:00+00:00"),  # Berlin midnight is 22:00 UTC
+    ],
+)
+def test_an_end_not_after_start_is_refused(start: str, end: str) -> None:
+    for schedule in (
+        Schedule(cron="0 6 * * *", timezone="Europe/Berlin", start=start, end=end),
+        Schedule(interval=3600, timezone="Europe/Berlin", start=start, end=end),
+    ):
+        with pytest.raises(ValueError, match="`end` must come after `start`"):
+            trigger_for(schedule)
 
 
 # -- interval --------------------------------------------------------------------------------

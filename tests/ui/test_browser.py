@@ -7,6 +7,7 @@ $PIPEFLOW_UI_SCREENSHOTS when that is set, and checked not to be blank.
 
 from __future__ import annotations
 
+import functools
 import http.client
 import os
 import re
@@ -14,9 +15,11 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -206,3 +209,41 @@ def test_a_cross_origin_request_to_start_a_run_is_refused(
         assert "another origin" in body
         time.sleep(1)
         assert not (failing_project.parent / ".pipeflow").exists()  # nothing started
+
+
+def test_a_page_of_another_site_cannot_frame_the_ui(
+    page: Page, failing_project: Path, tmp_path: Path
+) -> None:
+    """Click-jacking: a page of another origin puts the Run form in a frame; Chromium must
+    refuse to render it (X-Frame-Options and CSP frame-ancestors)."""
+    with pipeflow_ui(failing_project, cwd=failing_project.parent) as url:
+        form = f"{url}/pipelines/breaks/run"
+        # Another origin on this machine (another port): a page of a public site would be
+        # blocked by Chromium's private network rules before the headers are even read.
+        (tmp_path / "prize.html").write_text(
+            "<html><body><h1>Win a prize</h1>"
+            f'<iframe src="{form}" width="800" height="600"></iframe></body></html>'
+        )
+        handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        evil = f"http://127.0.0.1:{server.server_address[1]}/prize.html"
+        try:
+            page.goto(evil)
+            page.wait_for_timeout(1500)
+        finally:
+            server.shutdown()
+            server.server_close()
+        frames = [frame for frame in page.frames if frame is not page.main_frame]
+        assert len(frames) == 1
+        shown = frames[0]
+        rendered = ""
+        try:
+            rendered = shown.evaluate("document.body ? document.body.innerText : ''")
+        except Exception:  # an error page Playwright cannot read counts as not rendered
+            rendered = ""
+        assert "breaks" not in rendered
+        assert shown.locator("form.run-form").count() == 0
+        # The UI itself still renders the form when opened directly.
+        page.goto(form)
+        expect(page.locator("form.run-form")).to_be_visible()

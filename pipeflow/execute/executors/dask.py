@@ -22,14 +22,15 @@ once without running the step, so a step never runs twice. A task the scheduler 
 cancels fails its step.
 
 Timeouts. Tasks run on worker threads, where no timer can interrupt them: when a step's
-`timeout` expires, the worker stops waiting for the call (as on the threads executor), the step
-fails at once, and the client restarts that worker (through its nanny), which stops the call;
-until the restart the worker keeps the task's thread busy, so no other task starts beside the
-abandoned call. If the worker stops answering altogether (a C call that holds the GIL), the
-client fails the step a few seconds after its timeout (all attempts and retry delays included)
-and restarts the worker. Other steps running on a worker restarted this way (only possible with
-`threads_per_worker` above 1) are started again elsewhere, from the beginning. A worker without
-a nanny cannot be restarted: it is retired (closed) instead.
+`timeout` expires, the worker asks the call's thread to stop (as on the threads executor, see
+`pipeflow.execute.timeouts`), which ends pure-Python code; a call that does not stop fails the
+step at once, without further attempts, and the client restarts that worker (through its nanny),
+which stops the call; until the restart the worker keeps the task's thread busy, so no other
+task starts beside the call. If the worker stops answering altogether (a C call that holds the
+GIL), the client fails the step a few seconds after its timeout (all attempts and retry delays
+included) and restarts the worker. Other steps running on a worker restarted this way (only
+possible with `threads_per_worker` above 1) are started again elsewhere, from the beginning. A
+worker without a nanny cannot be restarted: it is retired (closed) instead.
 
 Ctrl-C (`shutdown(cancel=True)`) cancels every task; a local cluster is closed (its worker
 processes end), and on a remote cluster the workers running this run's steps are restarted.
@@ -63,6 +64,7 @@ from pipeflow.execute.task import (
     pick,
     remotes_in,
 )
+from pipeflow.execute.timeouts import CANNOT_STOP_HINT, STOP_GRACE
 from pipeflow.model.durations import format_duration
 
 __all__ = ["DaskExecutor"]
@@ -291,7 +293,7 @@ class DaskExecutor:
             # it is restarted; the result comes this way meanwhile.
             result = pickle.loads(message["result"])
             worker = str(message["worker"])
-            error = (result.error or "TimeoutError").replace("; it was abandoned", "")
+            error = (result.error or "TimeoutError").replace(CANNOT_STOP_HINT, "")
             stopped = f"{error}; its Dask worker ({worker}) is restarted to stop it"
             result = _with_error(result, stopped)
             self._end(key, result, (self._cancel, key), (self._stop_worker, worker, key))
@@ -512,7 +514,8 @@ def _budget(task: Task) -> float | None:
         return None
     attempts = task.retry.retries + 1
     delays = sum(task.retry.delay_before(attempt) for attempt in range(2, attempts + 1))
-    return attempts * task.timeout + delays
+    # Before each retry the worker waits up to STOP_GRACE for the stopped attempt to end.
+    return attempts * task.timeout + delays + (attempts - 1) * STOP_GRACE
 
 
 def _done(result: TaskResult) -> Future[TaskResult]:

@@ -12,6 +12,7 @@ class SequentialExecutor:
     """Runs each task at once on the calling thread; nothing runs concurrently."""
 
     name = "sequential"
+    inline = True  # `submit` returns a finished future: the engine handles it at once
 
     def __init__(self, workers: int | None = None) -> None:
         del workers  # one at a time, whatever is asked

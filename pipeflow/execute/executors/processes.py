@@ -5,15 +5,16 @@ the worker imports the function, runs it, persists the result itself and sends b
 with what the step printed and logged, which the engine replays as events. A task whose inputs
 cannot be pickled fails at once with the input's name and type.
 
-A `timeout` is enforced inside the worker with an interval timer: the step's Python code is
-interrupted (TimeoutError) and the worker stays usable. Code stuck in a C call that does not
-return to the interpreter is only stopped when that call returns. A worker that dies (killed,
+A `timeout` is enforced inside the worker with an interval timer, for each attempt: the step's
+call is interrupted (even in `time.sleep` or blocking I/O) and the worker stays usable, so an
+attempt has ended before the next one starts. Code stuck in a C call that does not return to
+the interpreter is only stopped when that call returns. A worker that dies (killed,
 out of memory, a crash in C) fails the step it was running with a message saying so; the pool
 is rebuilt for the steps that follow.
 
 `work` also runs tasks for the dask executor, whose workers run tasks on threads other than the
 main one. There an interval timer cannot be used and stdout cannot be swapped for the whole
-process: off the main thread `work` keeps the task's timeout (the step's thread is abandoned
+process: off the main thread `work` keeps the task's timeout (the step's thread is asked to stop
 when it expires, as on the threads executor) and collects output per thread, with the routers of
 `pipeflow.execute.capture` installed once in the worker process while any task runs.
 """
@@ -25,10 +26,8 @@ import logging
 import multiprocessing
 import os
 import pickle
-import signal
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -198,13 +197,12 @@ def work(task: Task) -> TaskResult:
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = out, err
     try:
-        with _deadline(task.timeout):
-            result = execute(
-                _without_timeout(task),
-                lambda step, attempt, error, delay: retries.append((attempt + 1, error, delay)),
-            )
-    except TimeoutError as error:
-        result = TaskResult(step=task.step, error=f"TimeoutError: {error}")
+        # Each attempt's timeout interrupts the call itself (SIGALRM, on this main thread).
+        result = execute(
+            task,
+            lambda step, attempt, error, delay: retries.append((attempt + 1, error, delay)),
+            in_place=True,
+        )
     finally:
         sys.stdout, sys.stderr = saved
         root.removeHandler(handler)
@@ -249,7 +247,8 @@ def _carrying(
 def _work_on_a_thread(task: Task) -> TaskResult:
     """`work` on a thread that is not the main one (a dask worker's): other tasks may run at
     once in this process, so output is collected per thread, and the timeout is the task's
-    own (its thread is abandoned when it expires; the dask executor then stops the work)."""
+    own (its thread is asked to stop when it expires; if it does not, the dask executor
+    stops the work by restarting the worker)."""
     output: list[tuple[str, str]] = []
     retries: list[tuple[int, str, float]] = []
     with _collecting(task, output):
@@ -308,36 +307,3 @@ def _file(run_id: str, step: str, stream: str, text: str) -> None:
         # tasks of one step at once) the latest task of that step.
         into = own if own is not None and any(own is sink for sink in sinks) else sinks[-1]
         into.append((stream, text))
-
-
-def _without_timeout(task: Task) -> Task:
-    """The task with its timeout left to the worker's timer (which can stop the work)."""
-    from dataclasses import replace
-
-    return replace(task, timeout=None) if task.timeout is not None else task
-
-
-class _deadline:
-    """Interrupt the worker's main thread with TimeoutError after `seconds`."""
-
-    def __init__(self, seconds: float | None) -> None:
-        self.seconds = seconds
-
-    def __enter__(self) -> None:
-        if self.seconds is None:
-            return
-        self.started = time.monotonic()
-
-        def expire(signum: int, frame: Any) -> None:
-            raise TimeoutError(
-                f"the step did not finish within its timeout of {self.seconds:g}s; it was stopped"
-            )
-
-        self.previous = signal.signal(signal.SIGALRM, expire)
-        signal.setitimer(signal.ITIMER_REAL, self.seconds)
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self.seconds is None:
-            return
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, self.previous)

@@ -1,0 +1,83 @@
+"""Bounds on what configs and params may hold: how deep values nest, and finite numbers only.
+
+A config, a params file, a `--param` value or params passed to the API that nest deeper than
+MAX_DEPTH are refused with a located problem before anything walks them recursively (the
+schema check, merging, cache keys), so no input ends in a RecursionError. NaN and infinities
+are refused in params: JSON cannot hold them, and a bound such as `exclusiveMinimum` lets NaN
+through, since every comparison with it is false.
+
+Both walks are iterative, so they never recurse however deep the value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+MAX_DEPTH = 64  # levels of mappings and lists; a real config nests fewer than ten
+
+Path = tuple[str | int, ...]
+
+
+def _walk(value: Any, limit: int) -> Iterator[tuple[Any, Path]]:
+    """Every value inside `value` with its path, not going below `limit` levels."""
+    stack: list[tuple[Any, Path]] = [(value, ())]
+    while stack:
+        item, path = stack.pop()
+        yield item, path
+        if len(path) > limit:
+            continue
+        if isinstance(item, Mapping):
+            stack.extend((inner, (*path, key)) for key, inner in reversed(list(item.items())))
+        elif isinstance(item, list | tuple):
+            stack.extend(
+                (inner, (*path, index)) for index, inner in reversed(list(enumerate(item)))
+            )
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> Path | None:
+    """The path of the first value nested deeper than `limit` levels, or None."""
+    for _, path in _walk(value, limit):
+        if len(path) > limit:
+            return path
+    return None
+
+
+def non_finite(value: Any) -> list[Path]:
+    """The paths of NaN and infinite numbers inside `value` (which must not be too deep)."""
+    return [
+        path
+        for item, path in _walk(value, MAX_DEPTH)
+        if isinstance(item, float) and not math.isfinite(item)
+    ]
+
+
+def show_path(path: Path) -> str:
+    """A path for a message, shortened in the middle when long: `a.b.c...y.z`."""
+    parts = [str(part) for part in path]
+    if len(parts) > 6:
+        parts = [*parts[:3], "...", *parts[-2:]]
+    return ".".join(parts)
+
+
+def too_deep_message(path: Path, what: str) -> str:
+    return (
+        f"{what} nests more than {MAX_DEPTH} levels deep "
+        f"(at `{show_path(path[: MAX_DEPTH + 1])}`); "
+        "refusing to read it"
+    )
+
+
+TOO_DEEP_HINT = (
+    "configs and params nest a few levels; look for runaway nesting (dotted keys, brackets, "
+    "indentation)"
+)
+NON_FINITE_HINT = (
+    "NaN and infinities cannot be stored or compared reliably; give a finite number, or `null` "
+    "for 'no value'"
+)
+
+
+def non_finite_message(name: str, value: float) -> str:
+    return f"param `{name}` is {value!r}, not a finite number"

@@ -1,0 +1,172 @@
+"""Timeouts: calling a step's function with a time limit, and stopping it when time is up.
+
+The one promise: no two attempts of a step ever run at once. How a call is stopped depends
+on where it runs:
+
+1. On a worker process's main thread (the processes executor), an interval timer (SIGALRM)
+   interrupts the call in place, even inside `time.sleep` or blocking I/O.
+2. Anywhere else (the sequential and threads executors, a Dask worker's thread), the call
+   runs on a thread of its own. When time is up that thread is asked to stop with an
+   asynchronous exception (`PyThreadState_SetAsyncExc`), which Python raises in it at its
+   next bytecode: pure-Python code stops at once, but a call blocked in C (`time.sleep`,
+   a socket read, a long NumPy operation) only when that call returns.
+
+Before a retry, the caller waits up to STOP_GRACE seconds for a stopped call to end. If it
+still runs, the step fails without further attempts (`StillRunning`) and says why: another
+attempt would run beside it. After the last attempt nothing waits: the step fails at once
+and whatever the call returns later is dropped, never stored.
+
+The exception used to stop a call, `Stop`, derives from BaseException so that step code's
+`except Exception:` does not swallow it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import signal
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from pipeflow.execute.capture import working_for
+from pipeflow.model.durations import format_duration
+
+STOP_GRACE = 2.0  # seconds a stopped call may take to end before a retry is given up on
+CANNOT_STOP_HINT = (
+    "; the `processes` and `dask` executors stop such work, so use one of them for "
+    "steps with a timeout that block in such calls"
+)
+
+
+class Stop(BaseException):
+    """Raised inside a step's call to stop it."""
+
+
+class StillRunning(TimeoutError):
+    """An attempt ran out of time and did not stop when asked: no further attempt may start."""
+
+
+def call(
+    function: Callable[..., Any],
+    inputs: Mapping[str, Any],
+    *,
+    timeout: float,
+    step: str,
+    run_id: str,
+    in_place: bool,
+    last: bool,
+) -> Any:
+    """`function(**inputs)` within `timeout` seconds.
+
+    `in_place`: interrupt this thread with a timer (only on a process's main thread);
+    `last`: no retry follows, so a call that does not stop is not waited for.
+    """
+    if in_place and threading.current_thread() is threading.main_thread():
+        try:
+            with _alarm(timeout):
+                return function(**inputs)
+        except Stop:
+            raise TimeoutError(_late(step, timeout) + "; it was stopped") from None
+    return _on_a_thread(function, inputs, timeout=timeout, step=step, run_id=run_id, last=last)
+
+
+def _late(step: str, timeout: float) -> str:
+    return f"step `{step}` did not finish within its timeout of {format_duration(timeout)}"
+
+
+@contextmanager
+def _alarm(seconds: float) -> Iterator[None]:
+    def expire(signum: int, frame: Any) -> None:
+        raise Stop
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+class _Call:
+    """The state shared by a step's thread and the thread that may stop it.
+
+    A stop is only sent while the call has not finished, under the lock; the step's thread
+    marks itself finished under the same lock and clears any stop still pending, so no stop
+    can land outside the call (in threading's own code, or in a later thread with a reused id).
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.finished = False
+
+    def stop(self, ident: int | None) -> None:
+        with self.lock:
+            if not self.finished and ident is not None:
+                _raise_in(ident, Stop)
+
+    def finish(self) -> None:
+        while True:
+            try:
+                with self.lock:
+                    self.finished = True
+                    _raise_in(threading.get_ident(), None)  # clear a pending stop
+                return
+            except Stop:  # a stop delivered just before it was cleared
+                continue
+
+
+def _raise_in(ident: int, exception: type[BaseException] | None) -> None:
+    argument = ctypes.py_object(exception) if exception is not None else None
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), argument)
+
+
+def _on_a_thread(
+    function: Callable[..., Any],
+    inputs: Mapping[str, Any],
+    *,
+    timeout: float,
+    step: str,
+    run_id: str,
+    last: bool,
+) -> Any:
+    box: dict[str, Any] = {}
+    state = _Call()
+
+    def target() -> None:
+        try:
+            try:
+                with working_for(run_id, step):
+                    box["value"] = function(**inputs)
+            except Stop:
+                box["stopped"] = True
+            except BaseException as error:
+                box["error"] = error
+            finally:
+                state.finish()
+        except Stop:
+            box["stopped"] = True
+
+    thread = threading.Thread(target=target, name=f"pipeflow-step-{step}", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        state.stop(thread.ident)
+        if last:
+            raise TimeoutError(
+                _late(step, timeout) + "; it was asked to stop, and what it returns from now "
+                "on is dropped"
+            )
+        thread.join(STOP_GRACE)
+        if thread.is_alive():
+            raise StillRunning(
+                _late(step, timeout)
+                + f" and was still running {STOP_GRACE:g}s after it was asked to stop (it is "
+                "in a call Python cannot interrupt on a thread: sleep, I/O or compiled code), "
+                "so it is not retried: another attempt would run beside it" + CANNOT_STOP_HINT
+            )
+        raise TimeoutError(_late(step, timeout) + "; it was stopped")
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")

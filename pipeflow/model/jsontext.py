@@ -1,0 +1,31 @@
+"""JSON as pipeflow writes it: strict, so no file, report or response ever holds a bare NaN.
+
+Python's json module writes NaN and infinities as `NaN`, `Infinity` and `-Infinity`, which are
+not JSON: strict parsers (browsers, jq, Go, Rust) refuse the whole document. Every JSON text
+pipeflow writes goes through `dumps`, which writes such numbers as the strings "NaN",
+"Infinity" and "-Infinity" instead (params never hold them: they are refused on input; a
+step's non-finite value is stored in a format that holds it, never in a JSON payload).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+
+def finite(value: Any) -> Any:
+    """The value with each NaN or infinite float replaced by its name as a string."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, Mapping):
+        return {key: finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(item) for item in value]
+    return value
+
+
+def dumps(value: Any, **options: Any) -> str:
+    """`json.dumps` that never writes a bare NaN or infinity (see the module's docstring)."""
+    return json.dumps(finite(value), allow_nan=False, **options)

@@ -1,0 +1,131 @@
+"""The options of a run, as the Python API takes them: the CLI's options as natural keywords.
+
+`pipe.run(force=True)`, `force="train"`, `force=["train", "test"]`, `only="train"`: each option
+takes what a Python user would write for it, and every value is normalised here, in one place,
+to what the planner and the engine use. Nonsense (`only=3`, `keep_going="yes"`) is a TypeError
+that names the option and what it takes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from pipeflow.model.run import ALL
+
+
+def _kind(value: Any) -> str:
+    return f"{type(value).__name__} {value!r}" if len(repr(value)) <= 40 else type(value).__name__
+
+
+def step_names(value: Any, option: str) -> tuple[str, ...]:
+    """A step name, or an iterable of them (None: none)."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, Iterable) and not isinstance(value, bytes | dict):
+        names = tuple(value)
+        if all(isinstance(name, str) for name in names):
+            return names
+    raise TypeError(f"`{option}` takes a step name or a list of step names, got {_kind(value)}")
+
+
+def forced(value: Any) -> tuple[str, ...]:
+    """`force`: True (every step), False or None (none), a step name or a list of them."""
+    if value is True:
+        return (ALL,)
+    if value is False:
+        return ()
+    try:
+        return step_names(value, "force")
+    except TypeError:
+        raise TypeError(
+            "`force` takes True (every step), a step name or a list of step names, got "
+            + _kind(value)
+        ) from None
+
+
+def one_step(value: Any, option: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise TypeError(f"`{option}` takes one step name, got {_kind(value)}")
+
+
+def flag(value: Any, option: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise TypeError(f"`{option}` takes True or False, got {_kind(value)}")
+
+
+def text(value: Any, option: str) -> str | None:
+    """A string, or a path (made a string); None stays None."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, os.PathLike):
+        path: str = os.fspath(value)
+        return path
+    raise TypeError(f"`{option}` takes a string, got {_kind(value)}")
+
+
+def count(value: Any, option: str) -> int | None:
+    """A whole number of at least 1, or None."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"`{option}` takes a whole number, got {_kind(value)}")
+    if value < 1:
+        raise ValueError(f"`{option}` must be at least 1, got {value}")
+    return value
+
+
+def paths(value: Any, option: str) -> list[str | os.PathLike[str]]:
+    """A path, or an iterable of paths."""
+    if value is None:
+        return []
+    if isinstance(value, str | os.PathLike):
+        return [value]
+    if isinstance(value, Iterable) and not isinstance(value, bytes | dict):
+        items = list(value)
+        if all(isinstance(item, str | os.PathLike) for item in items):
+            return items
+    raise TypeError(f"`{option}` takes a path or a list of paths, got {_kind(value)}")
+
+
+def assignments(value: Any, option: str) -> list[str]:
+    """`KEY=VALUE` text, or an iterable of them."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Iterable) and not isinstance(value, bytes | dict):
+        items = list(value)
+        if all(isinstance(item, str) for item in items):
+            return items
+    raise TypeError(
+        f"`{option}` takes `KEY=VALUE` text or a list of them, got {_kind(value)}; "
+        "pass a mapping as `params=`"
+    )
+
+
+def selection(
+    *,
+    force: Any = (),
+    no_cache: Any = False,
+    only: Any = (),
+    start: Any = None,
+    until: Any = None,
+    tags: Any = (),
+    results: Any = None,
+) -> dict[str, Any]:
+    """The options that choose what runs, normalised (shared by run, plan, status, ...)."""
+    return {
+        "force": forced(force),
+        "no_cache": flag(no_cache, "no_cache"),
+        "only": step_names(only, "only"),
+        "start": one_step(start, "start"),
+        "until": one_step(until, "until"),
+        "tags": step_names(tags, "tags"),
+        "results": text(results, "results"),
+    }

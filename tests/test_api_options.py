@@ -1,0 +1,121 @@
+"""The Python API takes the CLI's options as natural keywords, normalised in one place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import pipeflow
+from pipeflow.model.run import Action, StepState
+from tests.conftest import ProjectFactory
+
+CONFIG = """
+name: abc
+params: {n: 1}
+results: {root: out}
+steps:
+  a: {run: chain.step, inputs: {value: "${params.n}"}}
+  b: {run: chain.step, inputs: {value: "${steps.a}"}}
+  c: {run: chain.step, inputs: {value: "${steps.b}"}}
+"""
+
+CHAIN = """
+def step(value: int) -> int:
+    return value + 1
+"""
+
+
+@pytest.fixture
+def pipe(make_project: ProjectFactory) -> Any:
+    config = make_project(CONFIG, chain=CHAIN)
+    loaded = pipeflow.load(config)
+    assert loaded.run(history=False).ok  # everything cached from here on
+    return loaded
+
+
+def ran(run: Any) -> list[str]:
+    return [name for name, outcome in run.outcomes.items() if outcome.state is StepState.DONE]
+
+
+@pytest.mark.parametrize(
+    ("force", "expected"),
+    [
+        (True, ["a", "b", "c"]),
+        (False, []),
+        (None, []),
+        ("b", ["b", "c"]),
+        (["b"], ["b", "c"]),
+        (("c",), ["c"]),
+        ({"b"}, ["b", "c"]),
+    ],
+)
+def test_force_takes_true_a_name_or_names(pipe: Any, force: object, expected: list[str]) -> None:
+    assert ran(pipe.run(force=force, history=False)) == expected
+    planned = [d.step for d in pipe.plan(force=force) if d.action is Action.RUN]
+    assert planned == expected
+    assert [d.step for d in pipe.status(force=force) if d.action is Action.RUN] == expected
+
+
+@pytest.mark.parametrize("only", ["b", ["b"], ("b",)])
+def test_only_takes_a_name_or_names(pipe: Any, only: object) -> None:
+    run = pipe.run(only=only, force=True, history=False)
+    assert ran(run) == ["b"]
+
+
+def test_start_until_and_paths_take_natural_values(
+    pipe: Any, tmp_path: Path, make_project: ProjectFactory
+) -> None:
+    assert ran(pipe.run(start="b", until="b", force=True, history=False)) == ["b"]
+    (tmp_path / "p.yaml").write_text("n: 5\n")
+    run = pipe.run(param_files=tmp_path / "p.yaml", history=False)
+    assert run.output("c") == 8
+    run = pipe.run(param_files=str(tmp_path / "p.yaml"), param_options="n=2", history=False)
+    assert run.output("c") == 5
+    assert pipe.run(results=tmp_path / "elsewhere", history=False).ok
+    assert (tmp_path / "elsewhere").is_dir()
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        ({"force": 3}, "force"),
+        ({"force": [1]}, "force"),
+        ({"only": 5}, "only"),
+        ({"only": [None]}, "only"),
+        ({"only": {"b": 1}}, "only"),
+        ({"start": ["a"]}, "start"),
+        ({"until": 2}, "until"),
+        ({"keep_going": "yes"}, "keep_going"),
+        ({"no_cache": 1}, "no_cache"),
+        ({"frozen": "no"}, "frozen"),
+        ({"workers": "2"}, "workers"),
+        ({"workers": True}, "workers"),
+        ({"executor": 1}, "executor"),
+        ({"param_files": 3}, "param_files"),
+        ({"param_options": {"n": 2}}, "param_options"),
+        ({"results": 1.5}, "results"),
+        ({"history": "yes"}, "history"),
+    ],
+)
+def test_nonsense_is_a_clear_type_error(pipe: Any, options: dict[str, Any], named: str) -> None:
+    with pytest.raises(TypeError, match=f"`{named}`"):
+        pipe.run(**{"history": False, **options})
+
+
+@pytest.mark.parametrize(
+    "options", [{"force": 3}, {"only": 5}, {"start": 1}, {"no_cache": "x"}, {"results": 2}]
+)
+def test_plan_and_status_check_their_options_the_same_way(
+    pipe: Any, options: dict[str, Any]
+) -> None:
+    with pytest.raises(TypeError):
+        pipe.plan(**options)
+    with pytest.raises(TypeError):
+        pipe.status(**options)
+
+
+def test_workers_below_one_is_a_value_error(pipe: Any) -> None:
+    with pytest.raises(ValueError, match="`workers`"):
+        pipe.run(workers=0, history=False)
