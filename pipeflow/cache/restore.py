@@ -63,7 +63,12 @@ class Assessor:
             shown = cache.store.location(part.path)
             if part.blob is None or not cache.store.exists(part.blob):
                 cache.warn_damaged(manifest, f"its payload {shown} {problem}")
-                lost = "missing" if problem == "is missing" else f"damaged: it {problem}"
+                if problem == "is missing":
+                    lost = "missing"
+                elif cache.replaced_by_later_run(manifest):
+                    lost = "overwritten by a later run"
+                else:
+                    lost = f"damaged: it {problem}"
                 return Assessment(lost=f"stored result {lost} ({shown})")
             parts.append(part)
             reasons.append(f"{part.path} {_described(problem)}")

@@ -104,10 +104,10 @@ class ResultCache:
     def warn_damaged(self, manifest: Manifest, broken: str) -> None:
         """Say a result is ignored because a payload is broken (not when a later run with
         other inputs overwrote its target: that is no damage)."""
-        if not self._replaced_by_later_run(manifest):
+        if not self.replaced_by_later_run(manifest):
             self._warn(self.manifest_path(manifest.step, manifest.key), broken)
 
-    def _replaced_by_later_run(self, manifest: Manifest) -> bool:
+    def replaced_by_later_run(self, manifest: Manifest) -> bool:
         """Whether a later run wrote other inputs' result to the same target: not damage."""
         latest = self.latest(manifest.step)
         if latest is None or latest.key == manifest.key:

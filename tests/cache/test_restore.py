@@ -259,3 +259,23 @@ def test_a_deleted_payload_is_reported_missing_not_changed(config: Path) -> None
     with pytest.warns(ResultWarning):
         assert run(config).output("score") == len("model of 3 parts")
     assert calls(project) == ["score"]
+
+
+def test_a_target_overwritten_with_no_stored_copy_says_so(config: Path) -> None:
+    project = config.parent
+    run(config, count=3)
+    run(config, count=5)
+    calls(project)
+    # The first version's copy is gone, as in a store written before copies were kept.
+    manifests = project / "out" / ".pipeflow" / "manifests" / "restored" / "train"
+    latest = json.loads((manifests / "latest.json").read_text())
+    for path in manifests.glob("*.json"):
+        part = json.loads(path.read_text())["parts"]["value"]
+        if part["checksum"] != latest["parts"]["value"]["checksum"]:
+            (project / "out" / part["blob"]).unlink()
+    decisions = plan(config, count=3)
+    location = project / "out" / "metrics" / "train.json"
+    assert decisions["train"] == (
+        Action.RUN,
+        f"stored result overwritten by a later run ({location})",
+    )
