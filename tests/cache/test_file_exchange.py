@@ -313,3 +313,38 @@ def test_a_reader_forced_after_its_writer_is_cached_on_the_next_run(tmp_path: Pa
     assert calls(tmp_path) == ["count", "write"]
     run(config, text="other")
     assert calls(tmp_path) == []
+
+
+def test_a_sub_pipeline_writes_in_its_own_folder_and_its_readers_follow(tmp_path: Path) -> None:
+    child = tmp_path / "child"
+    child.mkdir()
+    (child / "childsteps.py").write_text(textwrap.dedent(STEPS))
+    (child / "pipeline.yaml").write_text(
+        textwrap.dedent(
+            """
+            name: child
+            params: {text: hello}
+            results: {root: out}
+            steps:
+              write:
+                run: childsteps.write
+                inputs: {text: "${params.text}", out: data/out.txt}
+                writes: [data/out.txt]
+            """
+        )
+    )
+    config = make(
+        tmp_path,
+        """
+        produce: {pipeline: child/pipeline.yaml, params: {text: "${params.text}"}}
+        count: {run: mysteps.count, inputs: {path: child/data/out.txt}}
+        """,
+    )
+    assert pipeflow.load(config).graph.upstream["count"] == ("produce/write",)
+    assert run(config).output("count") == 5
+    assert (child / "data" / "out.txt").read_text() == "hello"
+    assert run(config, text="hello world").output("count") == 11
+    assert calls(tmp_path) == ["count", "count"]
+    assert calls(child) == ["write", "write"]
+    assert run(config, text="hello world").output("count") == 11
+    assert calls(tmp_path) == calls(child) == []
