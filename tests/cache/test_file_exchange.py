@@ -348,3 +348,32 @@ def test_a_sub_pipeline_writes_in_its_own_folder_and_its_readers_follow(tmp_path
     assert calls(child) == ["write", "write"]
     assert run(config, text="hello world").output("count") == 11
     assert calls(tmp_path) == calls(child) == []
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+def test_a_reader_given_the_path_as_a_value_follows_the_files_written(
+    tmp_path: Path, executor: str
+) -> None:
+    """The writer returns the same path each time; what changes is the file it wrote. The
+    reader takes the path as the writer's value (from memory when it ran, from the store when
+    it is cached), so only the stored checksums of the writes can tell it to run again."""
+    config = make(
+        tmp_path,
+        """
+        write:
+          run: mysteps.write_and_name
+          inputs: {text: "${params.text}", out: data/out.txt}
+          writes: [data/out.txt]
+        count: {run: mysteps.count, inputs: {path: "${steps.write}"}}
+        """,
+    )
+    module = tmp_path / "mysteps.py"
+    module.write_text(
+        module.read_text()
+        + "\n\ndef write_and_name(text, out):\n    write(text, out)\n    return out\n"
+    )
+    assert run(config, executor).output("count") == 5
+    assert run(config, executor, text="hello world").output("count") == 11
+    assert calls(tmp_path) == ["count", "count", "write", "write"]
+    assert run(config, executor, text="hello world").output("count") == 11
+    assert calls(tmp_path) == []
