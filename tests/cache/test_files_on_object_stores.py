@@ -1,4 +1,5 @@
-"""Files exchanged through URLs on a real S3 server (moto): read, written, cached, restored.
+"""Files exchanged through URLs on real object stores (moto's S3, the GCS emulator): read,
+written, cached, restored.
 
 The results root and the files the steps exchange live in one bucket. A reader of an
 `s3://` object its writer wrote re-runs on the new content, an unchanged re-run runs nothing,
@@ -59,11 +60,13 @@ def listing(prefix, options):
 """
 
 
-@pytest.fixture
-def bucket(tmp_path: Path, s3_server: ObjectStore) -> tuple[str, str]:
-    """(the results root URL, the storage options as JSON) of a fresh prefix."""
+@pytest.fixture(params=["s3_server", "gcs_server"])
+def bucket(tmp_path: Path, request: pytest.FixtureRequest) -> tuple[str, str]:
+    """(the results root URL, the storage options as JSON) of a fresh prefix, on S3 (moto)
+    and on GCS (the emulator)."""
+    server: ObjectStore = request.getfixturevalue(request.param)
     (tmp_path / "mysteps.py").write_text(textwrap.dedent(STEPS))
-    return s3_server.unique_url("files"), json.dumps(dict(s3_server.storage_options))
+    return server.unique_url("files"), json.dumps(dict(server.storage_options))
 
 
 def make(tmp_path: Path, root: str, options: str, steps: str) -> Path:
@@ -117,7 +120,7 @@ def test_a_reader_of_an_object_follows_its_writer(tmp_path: Path, bucket: tuple[
     assert calls(tmp_path) == ["count", "save_csv"]
 
     # The object is deleted: it is put back, byte for byte, and nothing runs.
-    filesystem = fsspec.filesystem("s3", **json.loads(options))
+    filesystem = fsspec.filesystem(root.split(":")[0], **json.loads(options))
     before = filesystem.cat_file(url)
     filesystem.rm_file(url)
     status = pipeflow.load(config, params={"table": [[1], [2], [3]]}).status()
@@ -158,8 +161,8 @@ def test_a_written_prefix_is_kept_and_restored(tmp_path: Path, bucket: tuple[str
     assert run(config).output("listing") == 2
     assert run(config, parts=3).output("listing") == 3
     assert calls(tmp_path) == ["export", "export", "listing", "listing"]
-    filesystem = fsspec.filesystem("s3", **json.loads(options))
-    filesystem.rm(prefix.removeprefix("s3://"), recursive=True)
+    filesystem = fsspec.filesystem(root.split(":")[0], **json.loads(options))
+    filesystem.rm(prefix.split("://")[1], recursive=True)
     assert run(config, parts=3).output("listing") == 3
     assert calls(tmp_path) == []
     filesystem.invalidate_cache()
