@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,7 +55,6 @@ def base_dir(pipeline: Pipeline, step: Step) -> str:
 def load_time_lookup(params: Mapping[str, Any]) -> Callable[[Ref], Any]:
     """Resolves what is known before a run: params, and environment variables (else UNKNOWN);
     a step's value raises Unknown."""
-    import os
 
     def lookup(ref: Ref) -> Any:
         if ref.scope == "params":
