@@ -321,6 +321,10 @@ class Pipeline:
                 "(`result: false`, or `results.persist: false`), so there is none to read"
             )
         manifest = planner.manifests.get(step)
+        restoration = planner.restorations.get(step)
+        usable = decision.action is Action.CACHED or (
+            decision.action is Action.RESTORE and restoration is not None and not restoration.parts
+        )
         current = True
         if not self.definition.steps[step].cache:
             # Never up to date by design: its latest intact stored result is the one there is.
@@ -330,7 +334,7 @@ class Pipeline:
                     f"step `{step}` of pipeline `{self.name}` has `cache: false` and no stored "
                     f"result yet{_ignored(cache.ignored(step))}; run the pipeline first"
                 )
-        elif decision.action is not Action.CACHED or manifest is None:
+        elif not usable or manifest is None:
             raise PipeflowError(
                 f"step `{step}` of pipeline `{self.name}` has no up-to-date stored result "
                 f"({decision.reason}); run the pipeline first"

@@ -94,6 +94,14 @@ class FileFingerprints:
             self._dirty = True
         return digest
 
+    def remember(self, path: str, size: int, mtime_ns: int, sha256: str) -> None:
+        """A hash taken elsewhere (a worker that stored or restored the file), so it is not
+        taken again while the file keeps that size and modification time."""
+        key = str(Path(path).resolve())
+        with self._lock:
+            self._hashes[key] = [size, mtime_ns, sha256]
+            self._dirty = True
+
     def save(self) -> None:
         """Write the remembered hashes back; failing to is never an error (it only costs time)."""
         if self._cache_file is None or not self._dirty:

@@ -18,18 +18,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pipeflow.cache.code import CodeFingerprinter
 from pipeflow.cache.files import FileFingerprints
+from pipeflow.cache.workspace import Override, Workspace
+from pipeflow.model.locations import Location, has_item, item_lookup, locate, path_texts, strings_in
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, resolve
 from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.storage import Manifest
-from pipeflow.storage.remote import fingerprint_url
+
+# One item of a `foreach` step -> (the files it adds to the key, the values it adds).
+ItemPart = Callable[[Any], tuple[dict[str, str], dict[str, str]]]
 
 KEY_LENGTH = 24  # hex digits of sha256 kept: collisions stay negligible, paths stay short
 
@@ -73,8 +77,12 @@ def _fallback(value: Any) -> Any:
 
 
 def data_version(manifest: Manifest) -> str:
-    """What downstream keys see of a stored result: the checksums of its parts."""
-    return digest(*(f"{name}={part.checksum}" for name, part in sorted(manifest.parts.items())))
+    """What downstream keys see of a stored result: the checksums of its parts, and of the
+    files it wrote (so a step taking its value sees a change in its files too)."""
+    parts = [f"{name}={part.checksum}" for name, part in sorted(manifest.parts.items())]
+    for label, written in sorted(manifest.files.items()):
+        parts += [f"{label}:{name}={e.checksum}" for name, e in sorted(written.entries.items())]
+    return digest(*parts)
 
 
 @dataclass(frozen=True)
@@ -89,6 +97,8 @@ class Fingerprint:
     # For a step inlined from a sub-pipeline: upstream step names as the sub-pipeline calls
     # them, so its key is the same whether the sub-pipeline runs alone or inside another.
     upstream_names: Mapping[str, str] = field(default_factory=dict)
+    # For a `foreach` step: what one item adds (its files, and its reads and writes).
+    item_part: ItemPart | None = field(default=None, compare=False, repr=False)
 
     def key(self, upstream: Mapping[str, str]) -> str:
         """The cache key, given the data version of each step this one takes values from."""
@@ -102,6 +112,11 @@ class Fingerprint:
         components = self.components(upstream)
         components["values"] = {k: v for k, v in self.values.items() if k != "foreach"}
         components["item"] = digest(canonical_json(item))
+        if self.item_part is not None:
+            files, values = self.item_part(item)
+            if files:
+                components["files"] = {**components["files"], **files}
+            components["values"].update(values)
         return components
 
     def components(self, upstream: Mapping[str, str]) -> dict[str, Any]:
@@ -130,10 +145,27 @@ class Fingerprinter:
         self.code = CodeFingerprinter(self.pipeline.project_dir)
         self._codes: dict[str, Mapping[str, str]] = {}
 
-    def fingerprint(self, step: Step, lookup: Callable[[Ref], Any]) -> Fingerprint:
-        """`lookup` resolves params, env and run references; step references stay as text."""
+    def fingerprint(
+        self,
+        step: Step,
+        lookup: Callable[[Ref], Any],
+        *,
+        overrides: tuple[Override, ...] = (),
+    ) -> Fingerprint:
+        """`lookup` resolves params, env and run references; step references stay as text.
+
+        `overrides`: writes of upstream steps about to be restored, read as they will be
+        (Unpredictable when a read cannot be computed before the restore)."""
 
         origin = step.origin
+        workspace = Workspace(self.files, lambda url: self.options_for(url, lookup))
+        folder = self.pipeline.folder_of(step)
+        static_writes = [value for value in step.writes if not has_item(value)]
+        item_writes = [value for value in step.writes if has_item(value)]
+        writes = self._locations(static_writes, lookup, folder)
+        # What the step writes is its output: never fingerprinted as what it reads, and an
+        # input folder holding one of its writes neither (an item's writes: any item's).
+        own = writes + self._locations(item_writes, item_lookup(lookup, None, False), folder)
 
         def consumed(ref: Ref) -> Any:
             # A step's value enters the key through its data version, not here.
@@ -148,7 +180,16 @@ class Fingerprinter:
         for name, value in step.inputs.items():
             resolved = resolve(value, consumed)
             values[f"inputs.{name}"] = digest(canonical_json(resolved))
-            paths.update(self._files(resolved, lookup))
+            paths.update(self._files(resolved, workspace, own, overrides))
+        if step.reads or step.writes:
+            static_reads = [value for value in step.reads if not has_item(value)]
+            reads = self._locations(static_reads, lookup, folder)
+            paths.update(self._read_files(reads, workspace, overrides))
+            values["reads"] = digest(canonical_json([read.text for read in reads]))
+            values["writes"] = digest(canonical_json([write.text for write in writes]))
+        item_part = None
+        if step.foreach is not None:
+            item_part = self._item_part(step, lookup, workspace, own, overrides)
         if step.foreach is not None:
             values["foreach"] = digest(canonical_json(resolve(step.foreach, consumed)))
             values["as"] = step.item_name or "item"
@@ -175,7 +216,52 @@ class Fingerprinter:
             upstream_names={name: origin.local(name) for name in step.value_upstream()}
             if origin is not None
             else {},
+            item_part=item_part,
         )
+
+    def _item_part(
+        self,
+        step: Step,
+        lookup: Callable[[Ref], Any],
+        workspace: Workspace,
+        own: list[Location],
+        overrides: tuple[Override, ...],
+    ) -> ItemPart:
+        """What one item of a `foreach` step adds to its key: the files the item names (a
+        path item is read like a path input), and the reads and writes naming the item."""
+        folder = self.pipeline.folder_of(step)
+        item_reads = [value for value in step.reads if has_item(value)]
+        item_writes = [value for value in step.writes if has_item(value)]
+
+        def part(item: Any) -> tuple[dict[str, str], dict[str, str]]:
+            find = item_lookup(lookup, item, True)
+            writes = self._locations(item_writes, find, folder)
+            paths = self._files(item, workspace, [*own, *writes], overrides)
+            values: dict[str, str] = {}
+            if item_reads:
+                reads = self._locations(item_reads, find, folder)
+                paths.update(self._read_files(reads, workspace, overrides))
+                values["reads.item"] = digest(canonical_json([read.text for read in reads]))
+            if item_writes:
+                values["writes.item"] = digest(canonical_json([write.text for write in writes]))
+            return self._shown(paths), values
+
+        return part
+
+    @staticmethod
+    def _locations(values: list[Any], lookup: Callable[[Ref], Any], folder: str) -> list[Location]:
+        return [locate(text, folder) for text in path_texts(values, lookup)]
+
+    @staticmethod
+    def _read_files(
+        reads: list[Location], workspace: Workspace, overrides: tuple[Override, ...]
+    ) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for read in reads:
+            fingerprint = workspace.fingerprint(read, overrides)
+            if fingerprint is not None:
+                found[read.text] = fingerprint
+        return found
 
     def _shown(self, paths: Mapping[str, str]) -> dict[str, str]:
         """File fingerprints by path with secrets masked (they are stored in the manifest).
@@ -196,22 +282,35 @@ class Fingerprinter:
             self._codes[step.run] = self.code.fingerprint(step.run).parts
         return self._codes[step.run]
 
-    def _files(self, value: Any, lookup: Callable[[Ref], Any]) -> dict[str, str]:
+    def _files(
+        self,
+        value: Any,
+        workspace: Workspace,
+        own: list[Location],
+        overrides: tuple[Override, ...],
+    ) -> dict[str, str]:
+        """Fingerprints of the files and folders the strings in an input value name."""
         found: dict[str, str] = {}
-        for text in _strings(value):
+        for text in strings_in(value):
             if "://" in text:
-                remote = fingerprint_url(text, self._options_for(text, lookup))
-                if remote is not None:
-                    found[text] = remote
+                location = locate(text, "/")
+            elif _could_be_path(text):
+                location = locate(text, self.pipeline.project_dir)
+            else:
                 continue
-            path = local_path(text, self.pipeline.project_dir)
-            if path is not None:
-                fingerprint = self.files.fingerprint(path)
-                if fingerprint is not None:
-                    found[text] = fingerprint
+            if any(location.overlaps(write) for write in own):
+                continue  # the step's own output
+            if location.pattern and not location.remote:
+                # Not a glob here: an input string is taken as it is.
+                path = local_path(text, self.pipeline.project_dir)
+                fingerprint = self.files.fingerprint(path) if path is not None else None
+            else:
+                fingerprint = workspace.fingerprint(location, overrides)
+            if fingerprint is not None:
+                found[text] = fingerprint
         return found
 
-    def _options_for(self, url: str, lookup: Callable[[Ref], Any]) -> dict[str, Any]:
+    def options_for(self, url: str, lookup: Callable[[Ref], Any]) -> dict[str, Any]:
         """The results store's options serve input URLs of the same protocol."""
         root = str(resolve(self.pipeline.results.root, lookup))
         if root.split("://")[0] != url.split("://")[0]:
@@ -220,15 +319,21 @@ class Fingerprinter:
         return options
 
 
+def _could_be_path(text: str) -> bool:
+    """Only strings that look like paths count (a separator, or a name with an extension), so
+    a label such as `data` is not taken for the folder of that name."""
+    if not text or len(text) > 4096 or "\n" in text or "\0" in text or text in (".", ".."):
+        return False
+    return "/" in text or "\\" in text or bool(Path(text).suffix)
+
+
 def local_path(text: str, project_dir: str) -> Path | None:
     """The existing file or folder a string names, relative paths against the project.
 
     Only strings that look like paths count (a separator, or a name with an extension), so
     a label such as `data` is not taken for the folder of that name.
     """
-    if not text or len(text) > 4096 or "\n" in text or "\0" in text or text in (".", ".."):
-        return None
-    if "/" not in text and "\\" not in text and not Path(text).suffix:
+    if not _could_be_path(text):
         return None
     candidate = Path(text)
     if not candidate.is_absolute():
@@ -237,83 +342,6 @@ def local_path(text: str, project_dir: str) -> Path | None:
         return candidate if candidate.exists() else None
     except OSError:
         return None
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _strings(item)
-
-
-def explain(
-    now: Mapping[str, Any],
-    before: Manifest,
-    params_now: Mapping[str, Any],
-) -> str:
-    """Why a step must run again, compared with its last stored result."""
-    then = before.components
-    reasons: list[str] = []
-    code_now, code_then = now.get("code", {}), then.get("code", {})
-    changed = sorted(
-        {name for name in {*code_now, *code_then} if code_now.get(name) != code_then.get(name)}
-    )
-    for name in changed:
-        reasons.append(_describe_code(name, code_now, code_then))
-    for name, value in params_now.items():
-        if name not in before.params:
-            reasons.append(f"param {name} is new")
-        elif before.params[name] != value:
-            if value == "***":
-                reasons.append(f"param {name} changed")
-            else:
-                reasons.append(f"param {name} changed ({before.params[name]!r} -> {value!r})")
-    values_now, values_then = now.get("values", {}), then.get("values", {})
-    for name in sorted({*values_now, *values_then}):
-        if values_now.get(name) != values_then.get(name) and not _is_param_change(name, reasons):
-            reasons.append(f"{name.replace('inputs.', 'input ')} changed")
-    files_now, files_then = now.get("files", {}), then.get("files", {})
-    for name in sorted({*files_now, *files_then}):
-        if files_now.get(name) != files_then.get(name):
-            reasons.append(f"input file {name} changed")
-    upstream_now, upstream_then = now.get("upstream", {}), then.get("upstream", {})
-    for name in sorted({*upstream_now, *upstream_then}):
-        if upstream_now.get(name) != upstream_then.get(name):
-            reasons.append(f"the result of `{name}` changed")
-    if now.get("settings") != then.get("settings"):
-        reasons.append("its result settings changed")
-    if not reasons:
-        return "no stored result for its current inputs"
-    shown = "; ".join(reasons[:3])
-    return shown + (f" (and {len(reasons) - 3} more)" if len(reasons) > 3 else "")
-
-
-def _describe_code(name: str, now: Mapping[str, str], then: Mapping[str, str]) -> str:
-    if name == "code_version":
-        return f"code_version changed ({then.get(name)!r} -> {now.get(name)!r})"
-    if name.startswith("package:"):
-        package = name.removeprefix("package:")
-        if name not in then:
-            return f"it now uses package {package}"
-        if name not in now:
-            return f"it no longer uses package {package}"
-        return f"package {package} changed ({then[name]} -> {now[name]})"
-    where = name.split("::")[0]
-    if "::" in name:
-        function = name.split("::")[1]
-        if name not in then:
-            return f"it now uses `{function}` of {where}"
-        return f"code of {where} changed (`{function}`)"
-    return f"code of {where} changed"
-
-
-def _is_param_change(name: str, reasons: list[str]) -> bool:
-    """Whether a changed value is already explained by a param change."""
-    return any(reason.startswith("param ") for reason in reasons) and name.startswith("inputs.")
 
 
 def fan_out_version(item_versions: list[str]) -> str:

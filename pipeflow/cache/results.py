@@ -5,6 +5,15 @@ Layout under the store's root, per pipeline and step:
     .pipeflow/manifests/PIPELINE/STEP/KEY.json     one manifest per cache key
     .pipeflow/manifests/PIPELINE/STEP/latest.json  a copy of the newest, to explain changes
     .pipeflow/results/PIPELINE/STEP/KEY/PART.EXT   payloads of steps without a `target`
+    .pipeflow/files/sha256/HH/REST                 blobs: one copy per content (`blobs.py`)
+
+A manifest names every object it needs, and nothing else does (what `pipeflow gc` keeps):
+each part's `path` (under `results/`, or at a target) and, for a target, its `blob`; and in
+its optional `files` field, per declared write (`{"data/features": {"kind": "folder",
+"entries": {"a.csv": {"size": N, "checksum": "sha256:HEX"}}}}`), each entry's blob, at
+`.pipeflow/files/sha256/` + HEX[:2] + "/" + HEX[2:]. Blobs are shared between manifests (the
+same content written twice is stored once), so a blob may go only when no kept manifest
+names it; a manifest under `KEY.json` and its `latest.json` copy name the same objects.
 
 Deciding whether a step is cached costs one listing shared by every step of the pipeline
 (which keys exist) and one manifest read per cached step. A manifest only counts when its
@@ -71,6 +80,17 @@ class ResultCache:
 
     def find(self, step: str, key: str) -> Manifest | None:
         """The committed, intact result of `step` for `key`, or None."""
+        manifest = self.find_manifest(step, key)
+        if manifest is None:
+            return None
+        broken = self.damaged_part(manifest)
+        if broken is not None:
+            self.warn_damaged(manifest, broken)
+            return None
+        return manifest
+
+    def find_manifest(self, step: str, key: str) -> Manifest | None:
+        """The committed manifest of `step` for `key`, or None; its payloads unchecked."""
         if key not in self.index().get(stored_name(step), ()):
             return None
         path = self.manifest_path(step, key)
@@ -80,19 +100,20 @@ class ResultCache:
         if manifest.key != key or stored_name(manifest.step) != stored_name(step):
             self._warn(path, "it belongs to another step or key")
             return None
-        broken = self.damaged_part(manifest)
-        if broken is not None:
-            if not self._replaced_by_later_run(manifest):
-                self._ignored[stored_name(step)] = broken
-                self._warn(path, broken)
-            return None
         return manifest
 
     def ignored(self, step: str) -> str | None:
         """Why the stored result `find` last found for `step` was not taken, if it was not."""
         return self._ignored.get(stored_name(step))
 
-    def _replaced_by_later_run(self, manifest: Manifest) -> bool:
+    def warn_damaged(self, manifest: Manifest, broken: str) -> None:
+        """Say a result is ignored because a payload is broken (not when a later run with
+        other inputs overwrote its target: that is no damage)."""
+        if not self.replaced_by_later_run(manifest):
+            self._ignored[stored_name(manifest.step)] = broken
+            self._warn(self.manifest_path(manifest.step, manifest.key), broken)
+
+    def replaced_by_later_run(self, manifest: Manifest) -> bool:
         """Whether a later run wrote other inputs' result to the same target: not damage."""
         latest = self.latest(manifest.step)
         if latest is None or latest.key == manifest.key:
@@ -130,6 +151,10 @@ class ResultCache:
             if problem is not None:
                 return f"its part `{name}` ({part.path}) {problem}"
         return None
+
+    def check_part(self, part: PartRecord) -> str | None:
+        """What is wrong with a stored payload ("is missing", ...), or None when it is whole."""
+        return self._check(part)
 
     def _check(self, part: PartRecord) -> str | None:
         local = self._local_path(part.path)

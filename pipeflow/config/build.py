@@ -46,6 +46,21 @@ class Builder:
                 return None
         return value
 
+    def paths(self, path: list[str | int], value: Any, item: str | None) -> tuple[Any, ...]:
+        """`reads:`/`writes:`: one string or a list of them, parsed; `${ITEM}` names the
+        `foreach` item when the step has one. Strings only (the schema reports the rest)."""
+        listed = [value] if isinstance(value, str) else _list(value)
+        parsed: list[Any] = []
+        for index, text in enumerate(listed):
+            if not isinstance(text, str):
+                continue
+            where = path if isinstance(value, str) else [*path, index]
+            try:
+                parsed.append(parse_string(text, item=item))
+            except ReferenceSyntaxError as error:
+                self.fail(where, str(error), error.hint)
+        return tuple(parsed)
+
     def duration(self, path: list[str | int], value: Any, default: float | None) -> float | None:
         if value is None:
             return default
@@ -129,6 +144,7 @@ class Builder:
                     [*path, "result", "storage_options"], _mapping(result.get("storage_options"))
                 ),
             )
+        item = (_text(raw.get("as")) or "item") if "foreach" in raw else None
         retry = RetryPolicy(
             retries=_int(raw.get("retries"), default_retry.retries),
             delay=self.duration([*path, "retry_delay"], raw.get("retry_delay"), default_retry.delay)
@@ -158,6 +174,8 @@ class Builder:
             code_version=_text(raw.get("code_version")),
             description=_text(raw.get("description")),
             tags=tuple(str(x) for x in _list(raw.get("tags"))),
+            reads=self.paths([*path, "reads"], raw.get("reads"), item),
+            writes=self.paths([*path, "writes"], raw.get("writes"), item),
         )
 
     def schedules(self, raw: Any) -> list[Schedule]:

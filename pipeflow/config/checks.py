@@ -7,6 +7,7 @@ result targets, schedules (cron, time zones), the executor, and the pipeline's o
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
@@ -213,10 +214,16 @@ class Checker:
             cycle = list(reversed(found))
             start = cycle.index(min(cycle[:-1]))
             cycle = [*cycle[start:-1], *cycle[:start], cycle[start]]
+            steps = self.pipeline.steps
+            by_files = any(
+                before not in steps[after].upstream() for before, after in itertools.pairwise(cycle)
+            )
             self.fail(
                 ["steps", cycle[0]],
                 "the steps depend on each other in a cycle: " + " -> ".join(cycle),
-                "remove one of these references or `after` entries",
+                "remove one of these references, `after` entries or `reads`/`writes` paths"
+                if by_files
+                else "remove one of these references or `after` entries",
                 key=True,
             )
 
@@ -284,12 +291,20 @@ class Checker:
                 "e.g. `foreach: [mae, mse]` or `foreach: ${params.metrics}`",
             )
         target = step.result.target
-        if target is not None and "{key}" not in target.replace(" ", ""):
-            self.fail(
-                ["steps", name, "result", "target"],
-                "a `foreach` step stores one result per item: its target needs `{key}`",
-                "e.g. `target: metrics/{step}-{key}.json`",
-            )
+        if target is not None:
+            try:
+                used = template_fields(target)
+            except TemplateError:
+                return  # reported by the result checks
+            by_item = {"key", "item", step.item_name or "item"}
+            if not used & by_item:
+                self.fail(
+                    ["steps", name, "result", "target"],
+                    "a `foreach` step stores one result per item: its target needs `{key}`, "
+                    f"or the item: `{{{step.item_name or 'item'}}}`",
+                    f"e.g. `target: counts/{{{step.item_name or 'item'}}}.json` or "
+                    "`target: metrics/{step}-{key}.json`",
+                )
 
     def fan_out(self, name: str, step: Step) -> None:
         if step.params and step.pipeline is None:
@@ -362,14 +377,22 @@ class Checker:
                 + ", ".join(f".{f}" for f in FORMAT_NAMES)
                 + ", or set `format:`",
             )
+        item_name = (step.item_name or "item") if step.foreach is not None else None
+        # Each item known now is tried (an item such as `../x` is refused here); items
+        # known only during the run are tried when they are stored.
+        items: list[Any] = [None]
+        if step.foreach is not None and fields & {"item", step.item_name or "item"}:
+            known = self._static_items(step)
+            items = known[:1000] if known is not None else []
         # Every part: `{output}` may be what sends one of them somewhere it must not go.
         for part in step.parts or (SINGLE_PART,):
-            trial = replace(self.trial_fields(), step=name, output=part)
-            try:
-                render_target(spec.target, trial)
-            except TemplateError as error:
-                self.fail([*path, "target"], str(error))
-                break
+            trial = replace(self.trial_fields(), step=name, output=part, item_name=item_name)
+            for item in items:
+                try:
+                    render_target(spec.target, replace(trial, item=item))
+                except TemplateError as error:
+                    self.fail([*path, "target"], str(error))
+                    return
 
     def trial_fields(self) -> TargetFields:
         """Field values to render targets with before a run: the real params."""
@@ -383,6 +406,16 @@ class Checker:
             key="0" * 8,
             ext="bin",
         )
+
+    def _static_items(self, step: Step) -> list[Any] | None:
+        """A `foreach` list known before the run (literal, or a param), else None."""
+        value = step.foreach
+        if isinstance(value, Ref) and value.scope == "params":
+            try:
+                value = lookup_path(self.params, value.path)
+            except KeyError:
+                return None
+        return value if isinstance(value, list) else None
 
     # -- the rest ---------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from types import ModuleType
 
 from pipeflow.cache.code import CodeFingerprinter
 from pipeflow.importing import ImportProblem
+from pipeflow.model import jsontext
 
 CHECKS_FILE = ".pipeflow/import-checks.json"
 _VERSION = 1
@@ -65,7 +66,7 @@ class ImportChecks:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
             document = {"version": _VERSION, "modules": dict(sorted(self._verdicts.items()))}
-            temporary.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+            temporary.write_text(jsontext.dumps(document, indent=1) + "\n", encoding="utf-8")
             os.replace(temporary, self.path)
             self._changed = False
         except OSError:

@@ -15,6 +15,7 @@ import jsonschema
 
 from pipeflow.config.build import Builder
 from pipeflow.config.checks import Checker
+from pipeflow.config.file_checks import check_files
 from pipeflow.config.params import (
     ParamSource,
     merge_params,
@@ -32,6 +33,7 @@ from pipeflow.importing import add_project, use_project
 from pipeflow.model.pipeline import Pipeline
 from pipeflow.model.refs import unparse
 from pipeflow.model.secrets import NO_SECRETS, Secrets, remember
+from pipeflow.plan.files import file_upstream, pipeline_files
 from pipeflow.plan.graph import StepGraph
 
 
@@ -147,7 +149,8 @@ def _load(
         for problem in schema_found
         if problem.path.startswith("steps.") and problem.path.count(".") >= 2
     )
-    graph = StepGraph(pipeline.steps)
+    files = pipeline_files(pipeline, merged)
+    graph = StepGraph(pipeline.steps, files=file_upstream(files))
     checker = Checker(
         pipeline,
         document,
@@ -157,6 +160,7 @@ def _load(
         graph=graph,
         secrets=secrets,
     )
+    check_files(checker, files)
     problems += checker.run()
     problems = _without_repeats(problems, schema_found)
     remember(secrets)

@@ -264,6 +264,8 @@ def _inline(
                 foreach=localize(step.foreach),
                 when=localize(step.when),
                 after=tuple(prefix + other for other in step.after),
+                reads=tuple(localize(list(step.reads))),
+                writes=tuple(localize(list(step.writes))),
                 result=result,
                 origin=origin,
                 tags=tuple(dict.fromkeys((*step.tags, *tags))),

@@ -6,16 +6,20 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from pipeflow.cache.keys import local_path
 from pipeflow.cache.results import LATEST
+from pipeflow.cache.workspace import missing_read
 from pipeflow.execute.task import Persist, Remote, Task, fill, pick, remotes_in
+from pipeflow.model.locations import Location, item_lookup, locate, path_texts
 from pipeflow.model.pipeline import SINGLE_PART, Pipeline, Step
 from pipeflow.model.refs import Ref, lookup_path, resolve
 from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.plan.planner import Planner
 from pipeflow.storage import Manifest, TargetFields
+from pipeflow.storage.blobs import Restoration, WriteSpec
 
 
 class ReferenceFailure(Exception):
@@ -119,12 +123,22 @@ class RunContext:
         item: tuple[int, Any] | None = None,
     ) -> Task:
         """The task that runs a step, or one item of a `foreach` step."""
+        if item is None:  # a `foreach` step's items are checked before the first starts
+            self.check_reads(step, None)
+        writes = self.writes(step, item[1] if item is not None else None)
         inputs = {
-            name: self._absolute(resolve(value, self.lookup, text_lookup=self.concrete_lookup))
+            name: self._absolute(
+                resolve(value, self.lookup, text_lookup=self.concrete_lookup),
+                writes,
+                self.pipeline.folder_of(step),
+            )
             for name, value in step.inputs.items()
         }
         if item is not None:
-            inputs[step.item_name or "item"] = item[1]
+            # An item naming a file of the project is a path input like any other.
+            inputs[step.item_name or "item"] = self._absolute(
+                item[1], writes, self.pipeline.folder_of(step)
+            )
         return Task(
             run_id=self.settings.run_id,
             step=step.name,
@@ -139,10 +153,13 @@ class RunContext:
             project_dir=self._project_dir(step),
             allow_imports=self._allow_imports(step),
             item=item[0] if item is not None else None,
+            writes=tuple(self.write_specs(step, writes)),
         )
 
-    def load_item_task(self, step: Step, index: int, manifest: Manifest) -> Task:
-        """The task that reads one stored item of a `foreach` step."""
+    def load_item_task(
+        self, step: Step, index: int, manifest: Manifest, restore: Restoration | None = None
+    ) -> Task:
+        """The task that reads one stored item of a `foreach` step (restoring it first)."""
         cache = self.planner.caches[step.name]
         assert cache is not None
         return Task(
@@ -154,9 +171,13 @@ class RunContext:
             store=cache.store,
             project_dir=self._project_dir(step),
             item=index,
+            restore=restore,
         )
 
-    def load_task(self, step: Step) -> Task:
+    def load_task(
+        self, step: Step, *, restore: Restoration | None = None, load: bool = True
+    ) -> Task:
+        """The task that reads a cached step's value, or restores its files, or both."""
         cache = self.planner.caches[step.name]
         assert cache is not None
         return Task(
@@ -168,6 +189,8 @@ class RunContext:
             stored=self.planner.manifests[step.name],
             store=cache.store,
             project_dir=self._project_dir(step),
+            restore=restore,
+            load=load,
         )
 
     def _project_dir(self, step: Step) -> str:
@@ -183,12 +206,62 @@ class RunContext:
             return step.origin.allow_imports
         return self.pipeline.allow_imports
 
-    def _absolute(self, value: Any) -> Any:
-        """Relative paths that name files of the project, made absolute: steps may run
-        from another folder (or on another worker) than the one the config is in."""
-        if isinstance(value, str):
-            path = local_path(value, self.pipeline.project_dir)
-            return str(path) if path is not None and not os.path.isabs(value) else value
+    def writes(self, step: Step, item: Any = None) -> list[Location]:
+        """Where a step (or one item of it) writes, as resolved now."""
+        if not step.writes:
+            return []
+        lookup = item_lookup(self.concrete_lookup, item, True)
+        folder = self.pipeline.folder_of(step)
+        return [locate(text, folder) for text in path_texts(step.writes, lookup)]
+
+    def check_reads(self, step: Step, item: Any) -> None:
+        """ReferenceFailure when a declared read is not there as the step starts."""
+        if not step.reads:
+            return
+        lookup = item_lookup(self.concrete_lookup, item, True)
+        folder = self.pipeline.folder_of(step)
+        for text in path_texts(step.reads, lookup):
+            location = locate(text, folder)
+            options = self.storage_options(step, location.key) if location.remote else {}
+            problem = missing_read(location, options)
+            if problem is not None:
+                raise ReferenceFailure(f"{problem}; the step needs it to run")
+
+    def write_specs(self, step: Step, writes: Sequence[Location]) -> list[WriteSpec]:
+        """What a worker checks and stores of a step's writes: plain data."""
+        return [
+            WriteSpec(
+                label=write.text,
+                location=write.key,
+                folder=write.folder,
+                storage_options=self.storage_options(step, write.key) if write.remote else None,
+            )
+            for write in writes
+        ]
+
+    def storage_options(self, step: Step, url: str) -> Mapping[str, Any]:
+        """The options that reach a URL a step writes: its results store's (a write URL is
+        under a results root)."""
+        cache = self.planner.caches.get(step.name)
+        if cache is not None and cache.store.url.split("://")[0] == url.split("://")[0]:
+            return dict(cache.store.storage_options)
+        options: Mapping[str, Any] = resolve(
+            dict(self.pipeline.results.storage_options), self.concrete_lookup
+        )
+        return options
+
+    def _absolute(self, value: Any, writes: Sequence[Location] = (), folder: str = "") -> Any:
+        """Relative paths that name files of the project, or what the step writes, made
+        absolute: steps may run from another folder (or on another worker) than the one the
+        config is in."""
+        if not isinstance(value, str) or os.path.isabs(value) or "://" in value:
+            return value
+        path = local_path(value, self.pipeline.project_dir)
+        if path is not None:
+            return str(path)
+        for write in writes:
+            if not write.remote and locate(value, folder).inside(write):
+                return str(Path(folder) / value)
         return value
 
     def _persist(
@@ -222,6 +295,8 @@ class RunContext:
                 params=self.settings.params,
                 key=key,
                 ext="",
+                item=item[1] if item is not None else None,
+                item_name=(step.item_name or "item") if item is not None else None,
             ),
             components=components,
         )

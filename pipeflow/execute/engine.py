@@ -202,6 +202,7 @@ class Engine:
             ):
                 self._finish(StepOutcome(name, StepState.SKIPPED, "`when` is false"))
                 return
+            self.planner.settle(name)  # all it waited for has finished: its files are final
             if step.foreach is not None:
                 self._start_fan_out(name, step, decision)
                 return
@@ -210,9 +211,12 @@ class Engine:
                 upstream = self.planner.upstream_versions(step)
                 decision = self.planner.decide(name, upstream)
                 self.decisions[name] = decision
-            if decision.action is Action.CACHED:
-                if self._value_needed(name):
-                    self._submit(name, self.context.load_task(step))
+            if decision.action in (Action.CACHED, Action.RESTORE):
+                restoration = self.planner.restorations.get(name)
+                needed = self._value_needed(name)
+                if needed or restoration:
+                    task = self.context.load_task(step, restore=restoration, load=needed)
+                    self._submit(name, task)
                 else:
                     self._finish_cached(name)
                 return
@@ -295,6 +299,7 @@ class Engine:
             self.emit(StepRetrying(self.settings.run_id, name, attempt, error, delay))
         for stream, text in result.output:
             self._on_output(name, stream, text)
+        self.planner.remember(result.hashes)
         if task.item is not None:
             fan = self._fans[name]
             again = fanout.collect(fan, task, result, self.context)
@@ -307,7 +312,7 @@ class Engine:
         if result.manifest is not None:
             self._stored.add(name)
         if task.stored is not None:
-            self._collect_load(name, result)
+            self._collect_load(name, task, result)
             return
         if result.ok:
             self.context.values[name] = result.value
@@ -336,21 +341,26 @@ class Engine:
             )
         )
 
-    def _collect_load(self, name: str, result: TaskResult) -> None:
+    def _collect_load(self, name: str, task: Task, result: TaskResult) -> None:
         if result.ok:
-            self.context.values[name] = result.value
+            if task.load:
+                self.context.values[name] = result.value
             self._finish_cached(name)
             return
-        # The stored result cannot be read back (damaged, or gone since the plan): rebuild it.
+        # The stored result cannot be read back or restored (damaged, or gone since the
+        # plan): rebuild it, and decide again what was decided from it.
+        what = "restored" if task.restore else "read"
         self._warn(
             name,
-            f"the stored result of `{name}` could not be read ({result.error}); running it again",
+            f"the stored result of `{name}` could not be {what} ({result.error}); running it again",
         )
         self.planner.manifests.pop(name, None)
         self.planner.versions.pop(name, None)
+        for later in self.planner.reopen(name, self.outcomes):
+            self.decisions[later] = Decision(later, Action.RUN, f"`{name}` runs first", "")
         step = self.pipeline.steps[name]
         key = self.planner.keys.get(name, "")
-        reason = "its stored result could not be read"
+        reason = f"its stored result could not be {what}"
         self.decisions[name] = Decision(name, Action.RUN, reason, key)
         self.emit(StepStarted(self.settings.run_id, name, 1))
         self._submit(name, self.context.run_task(step, key))
@@ -400,9 +410,11 @@ class Engine:
         manifest = self.planner.manifests[name]
         cache = self.planner.caches[name]
         locations = cache.locations(manifest) if cache is not None else ()
-        self._finish(
-            StepOutcome(name, StepState.CACHED, self.decisions[name].reason, locations=locations)
-        )
+        decision = self.decisions[name]
+        reason = decision.reason
+        if decision.action is Action.RESTORE:
+            reason = f"restored: {reason}"
+        self._finish(StepOutcome(name, StepState.CACHED, reason, locations=locations))
 
     def _why_not_run(self) -> str:
         failed = [n for n, o in self.outcomes.items() if o.state is StepState.FAILED]

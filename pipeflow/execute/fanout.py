@@ -20,6 +20,7 @@ from pipeflow.model.refs import resolve
 from pipeflow.model.run import StepOutcome, StepState
 from pipeflow.plan.planner import Planner
 from pipeflow.storage import Manifest
+from pipeflow.storage.blobs import Restoration
 
 
 class NotAList(Exception):
@@ -44,6 +45,7 @@ class FanOut:
     locations: list[str] = field(default_factory=list)
     manifests: list[Manifest | None] = field(default_factory=list)  # what each item stored
     found: list[Manifest | None] = field(default_factory=list)  # stored before the run
+    restorations: list[Restoration | None] = field(default_factory=list)  # to put back first
     next: int = 0  # the next item to hand to the executor
     running: int = 0  # items handed to the executor and not back yet
     feeding: bool = False  # the engine is handing items over (a sequential executor
@@ -71,12 +73,17 @@ def prepare(step: Step, context: RunContext, planner: Planner) -> FanOut:
     cache = planner.caches.get(step.name)
     use_cache = planner.cacheable(step) is None and step.name not in planner.forced
     fan.found = [None] * len(items)
+    fan.restorations = [None] * len(items)
     if cache is not None and use_cache:
         for index, key in enumerate(keys):
-            manifest = cache.find(step.name, key)
+            manifest, assessment = planner.stored(step.name, key)
             if manifest is not None:
                 fan.found[index] = manifest
                 fan.versions[index] = data_version(manifest)
+                fan.restorations[index] = assessment.restoration or None
+    for index, item in enumerate(items):
+        if fan.found[index] is None:
+            context.check_reads(step, item)
     return fan
 
 
@@ -85,7 +92,7 @@ def task_for(fan: FanOut, index: int, context: RunContext) -> Task:
     to the executor, so a long list does not hold a task per item all at once."""
     manifest = fan.found[index]
     if manifest is not None:
-        return context.load_item_task(fan.step, index, manifest)
+        return context.load_item_task(fan.step, index, manifest, fan.restorations[index])
     return context.run_task(fan.step, fan.keys[index], item=(index, fan.items[index]))
 
 

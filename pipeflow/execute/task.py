@@ -33,6 +33,8 @@ from pipeflow.storage import (
     get_format,
     render_target,
 )
+from pipeflow.storage.blobs import Restoration, WriteSpec, keep_payload, restore, snapshot
+from pipeflow.storage.written import WrittenFiles
 
 Notify = Callable[[str, int, str, float], None]  # (step, attempt, error, delay) before a retry
 
@@ -75,6 +77,10 @@ class Task:
     # Copy the inputs before each call (`isolation.py`): they may be objects other steps take
     # too. False once the task was pickled to a worker process: its inputs are its own there.
     isolate: bool = True
+    writes: tuple[WriteSpec, ...] = ()  # checked, and stored with the result, after the call
+    # For a cached step whose files or target payloads must be put back first.
+    restore: Restoration | None = None
+    load: bool = True  # with `stored`: read the value too (a step that runs needs it)
 
 
 @dataclass(frozen=True)
@@ -152,6 +158,9 @@ class TaskResult:
     # the engine as events (in-process executors emit them as they happen).
     output: tuple[tuple[str, str], ...] = ()
     retries: tuple[tuple[int, str, float], ...] = ()
+    # (path, size, mtime_ns, sha256) of local files written or restored and hashed on the
+    # way: remembered by the client, which then does not hash them again.
+    hashes: tuple[tuple[str, int, int, str], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -185,7 +194,9 @@ def execute(task: Task, notify: Notify | None = None, *, in_place: bool = False)
         # Splitting and storing are not retried: calling the function again would not help.
         try:
             parts = split_parts(value, task.outputs, task.step)
-            manifest = _persist(task, parts) if task.persist else None
+            store = task.persist.store if task.persist is not None else None
+            files, hashes = snapshot(task.writes, store) if task.writes else ({}, [])
+            manifest = _persist(task, parts, files) if task.persist else None
         except Exception as error:
             return _failure(task, error, attempt, started)
     locations: tuple[str, ...] = ()
@@ -201,16 +212,23 @@ def execute(task: Task, notify: Notify | None = None, *, in_place: bool = False)
         records=manifest.parts if manifest is not None else {},
         locations=locations,
         manifest=manifest,
+        hashes=tuple(hashes),
     )
 
 
 def _load(task: Task, started: float) -> TaskResult:
-    """A cached step's stored value, read and checked against its manifest."""
+    """A cached step's stored value, read and checked against its manifest; its files and
+    target payloads put back first when it is to be restored."""
     manifest, store = task.stored, task.store
     assert manifest is not None
     assert store is not None
+    hashes: list[tuple[str, int, int, str]] = []
     try:
-        values = {name: store.read(part) for name, part in manifest.parts.items()}
+        if task.restore:
+            hashes = restore(store, task.restore)
+        values = (
+            {name: store.read(part) for name, part in manifest.parts.items()} if task.load else {}
+        )
     except Exception as error:
         return _failure(task, error, 1, started)
     value = values if task.outputs else values.get(SINGLE_PART)
@@ -221,6 +239,7 @@ def _load(task: Task, started: float) -> TaskResult:
         records=manifest.parts,
         locations=tuple(store.location(part.path) for part in manifest.parts.values()),
         manifest=manifest,
+        hashes=tuple(hashes),
     )
 
 
@@ -279,7 +298,7 @@ def split_parts(value: Any, outputs: tuple[str, ...], step: str) -> dict[str, An
     )
 
 
-def _persist(task: Task, parts: Mapping[str, Any]) -> Manifest:
+def _persist(task: Task, parts: Mapping[str, Any], files: Mapping[str, WrittenFiles]) -> Manifest:
     persist = task.persist
     assert persist is not None
     records: dict[str, PartRecord] = {}
@@ -300,13 +319,17 @@ def _persist(task: Task, parts: Mapping[str, Any]) -> Manifest:
                 params=persist.fields.params,
                 key=persist.fields.key,
                 ext=chosen.extension,
+                item=persist.fields.item,
+                item_name=persist.fields.item_name,
             )
             path = render_target(persist.target, fields)
         else:
             path = f"{persist.default_prefix}/{name}.{chosen.extension}"
         # Only pipeflow's own layout may write in the store's reserved `.pipeflow/` area.
         internal = persist.target is None
-        records[name] = persist.store.write(path, part, format=chosen, internal=internal)
+        record = persist.store.write(path, part, format=chosen, internal=internal)
+        # A target is overwritten by the next run with other inputs: keep this version too.
+        records[name] = keep_payload(persist.store, record) if persist.target else record
     manifest = Manifest(
         key=task.key,
         pipeline=persist.fields.pipeline,
@@ -316,6 +339,7 @@ def _persist(task: Task, parts: Mapping[str, Any]) -> Manifest:
         params=dict(task.consumed_params),
         parts=records,
         components=dict(persist.components),
+        files=dict(files),
     )
     # The manifest goes last: until it exists, the payloads above do not count as a result.
     for path in persist.manifest_paths:

@@ -85,6 +85,10 @@ class Step:
     description: str | None = None
     tags: tuple[str, ...] = ()
     origin: Origin | None = None  # set on the steps inlined from a sub-pipeline
+    # Files and folders (paths or URLs) the step reads and writes: parsed, so they may hold
+    # references, and `${item}` (scope ITEM) on a `foreach` step.
+    reads: tuple[Any, ...] = ()
+    writes: tuple[Any, ...] = ()
 
     # What a step references never changes (a Step is frozen and its values are not changed
     # after it is built), yet the graph, the checks, the keys, the planner and the engine all
@@ -98,6 +102,8 @@ class Step:
             *references(self.foreach),
             *references(self.when),
             *references(dict(self.params)),
+            *references(list(self.reads)),
+            *references(list(self.writes)),
         )
 
     @cached_property
@@ -179,3 +185,9 @@ class Pipeline:
     allow_imports: tuple[str, ...] = ()
     outputs: Mapping[str, Any] = field(default_factory=dict)
     config_hash: str = ""
+
+    def folder_of(self, step: Step) -> str:
+        """The folder a step's relative paths resolve against: its own config's."""
+        if step.origin is not None and step.origin.project_dir:
+            return step.origin.project_dir
+        return self.project_dir

@@ -8,6 +8,9 @@ from typing import Any
 
 SCOPES = ("params", "steps", "env", "run")
 RUN_FIELDS = ("id", "date")
+# The scope of a `foreach` item named in `reads:`/`writes:` (`${item}`, or the `as:` name):
+# its path starts with that name, so `Ref("item", ("book",))` is written `${book}`.
+ITEM = "item"
 
 
 class ReferenceSyntaxError(ValueError):
@@ -30,7 +33,8 @@ class Ref:
     @property
     def text(self) -> str:
         default = f":-{self.default}" if self.default is not None else ""
-        return "${" + ".".join((self.scope, *self.path)) + default + "}"
+        names = self.path if self.scope == ITEM else (self.scope, *self.path)
+        return "${" + ".".join(names) + default + "}"
 
     @property
     def step(self) -> str:
@@ -50,8 +54,11 @@ class Template:
     parts: tuple[str | Ref, ...]
 
 
-def parse_string(text: str) -> str | Ref | Template:
-    """Parse one string: plain text, exactly one reference (keeps its type), or a template."""
+def parse_string(text: str, *, item: str | None = None) -> str | Ref | Template:
+    """Parse one string: plain text, exactly one reference (keeps its type), or a template.
+
+    `item`: the name a `foreach` item goes by (`item`, or `as:`), which `${NAME}` and
+    `${NAME.KEY}` then reference (scope ITEM); only paths in `reads:`/`writes:` allow it."""
     if "$" not in text:
         return text
     parts: list[str | Ref] = []
@@ -73,7 +80,7 @@ def parse_string(text: str) -> str | Ref | Template:
             if literal:
                 parts.append("".join(literal))
                 literal = []
-            parts.append(parse_reference(text[index + 2 : end], offset=index))
+            parts.append(parse_reference(text[index + 2 : end], offset=index, item=item))
             index = end + 1
             continue
         literal.append(text[index])
@@ -86,18 +93,23 @@ def parse_string(text: str) -> str | Ref | Template:
     return Template(tuple(parts))
 
 
-def parse_reference(body: str, *, offset: int = 0) -> Ref:
+def parse_reference(body: str, *, offset: int = 0, item: str | None = None) -> Ref:
     """Parse what stands between `${` and `}`."""
     default: str | None = None
     if ":-" in body:
         body, default = body.split(":-", 1)
     names = body.strip().split(".")
     scope = names[0]
+    named_item = item is not None and scope == item and scope not in SCOPES
+    if named_item and default is None and all(name.strip() for name in names):
+        return Ref(ITEM, tuple(name.strip() for name in names))
     if scope not in SCOPES:
         raise ReferenceSyntaxError(
             f"unknown reference `${{{body}}}`",
             offset=offset,
-            hint="a reference starts with " + ", ".join(f"`{s}.`" for s in SCOPES),
+            hint="a reference starts with "
+            + ", ".join(f"`{s}.`" for s in SCOPES)
+            + (f", or is `${{{item}}}`, the `foreach` item" if item is not None else ""),
         )
     path = tuple(names[1:])
     if not path or any(not name.strip() for name in path):

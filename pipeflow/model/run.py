@@ -28,6 +28,7 @@ class Action(str, enum.Enum):
 
     RUN = "run"
     CACHED = "cached"
+    RESTORE = "restore"  # cached, with files or payloads to put back from the store first
     SKIPPED = "skipped"
 
     def __str__(self) -> str:

@@ -1,4 +1,4 @@
-"""StepGraph: dependencies from references and `after`, topological order, cycles, selection."""
+"""StepGraph: dependencies (references, `after`, files), topological order, cycles, selection."""
 
 from __future__ import annotations
 
@@ -19,9 +19,17 @@ class CycleError(ValueError):
 class StepGraph:
     """Which step needs which; built once per pipeline, read by planner, engine and reports."""
 
-    def __init__(self, steps: Mapping[str, Step]) -> None:
+    def __init__(
+        self, steps: Mapping[str, Step], files: Mapping[str, Iterable[str]] | None = None
+    ) -> None:
+        """`files`: per step, the steps that write files it reads (`plan/files.py`)."""
+        files = files or {}
         self.upstream: dict[str, tuple[str, ...]] = {
-            name: tuple(dep for dep in step.upstream() if dep in steps)
+            name: tuple(
+                dep
+                for dep in dict.fromkeys((*step.upstream(), *files.get(name, ())))
+                if dep in steps
+            )
             for name, step in steps.items()
         }
         self.labels: dict[str, tuple[str, ...]] = {name: step.tags for name, step in steps.items()}

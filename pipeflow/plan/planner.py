@@ -16,19 +16,26 @@ For every step, in order (each rule only when the ones above it did not decide):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pipeflow.cache.keys import Fingerprint, digest, explain, fan_out_version
+from pipeflow.cache.explain import explain
+from pipeflow.cache.files import FileFingerprints
+from pipeflow.cache.keys import Fingerprint, digest, fan_out_version
 from pipeflow.cache.keys import data_version as stored_version
+from pipeflow.cache.restore import Assessment, Assessor
 from pipeflow.cache.results import ResultCache
+from pipeflow.cache.workspace import Override
 from pipeflow.importing import READS_OTHER_RESULTS  # the built-in steps' registry
+from pipeflow.model.locations import locate
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, references, resolve
 from pipeflow.model.run import ALL, Action, Decision
 from pipeflow.plan.graph import StepGraph
+from pipeflow.plan.timing import FileTiming, Refingerprint
 from pipeflow.storage import Manifest
+from pipeflow.storage.blobs import Restoration
 
 __all__ = [
     "ALL",
@@ -90,13 +97,18 @@ class Planner:
         caches: Mapping[str, ResultCache | None],
         selection: Selection | None = None,
         policy: CachePolicy | None = None,
+        refingerprint: Refingerprint | None = None,
+        hashes: FileFingerprints | None = None,
+        assessor: Assessor | None = None,
     ) -> None:
+        """`refingerprint` computes a step's fingerprint again (its files as they are now, or
+        as restores of its upstream steps will leave them)."""
         selection = selection or Selection()
         policy = policy or CachePolicy()
         self.pipeline = pipeline
         self.graph = graph
         self.lookup = lookup
-        self.fingerprints = fingerprints
+        self.fingerprints = dict(fingerprints)
         self.caches = caches  # per step: where its results live (None: never stored)
         self.policy = policy
         self.selected = graph.select(
@@ -108,6 +120,12 @@ class Planner:
         self.manifests: dict[str, Manifest] = {}
         self.item_manifests: dict[str, list[Manifest]] = {}  # `foreach` steps found cached
         self.missing: list[tuple[str, str]] = []  # (step, the selected step that needs it)
+        self.timing = FileTiming(graph, refingerprint)
+        self.hashes = hashes  # the file hashes this run remembers
+        self.assessor = assessor  # compares stored results with the workspace
+        self.restorations: dict[str, Restoration] = {}  # what steps decided `restore` put back
+        self.lost: dict[str, str] = {}  # why a step's stored result for its key is unusable
+        self.decisions: dict[str, Decision] = {}  # made before the run
 
     def _forced(self, force: Iterable[str]) -> set[str]:
         names = list(force)
@@ -116,7 +134,7 @@ class Planner:
         return set(names) | self.graph.descendants(names)
 
     def plan(self) -> list[Decision]:
-        decisions: dict[str, Decision] = {}
+        decisions = self.decisions
         needed = self.graph.ancestors(self.selected) - self.selected
         for name in self.graph.order():
             step = self.pipeline.steps[name]
@@ -146,6 +164,11 @@ class Planner:
     ) -> Decision:
         if upstream is not None and self.cacheable(self.pipeline.steps[name]) is None:
             found = self._find(name, upstream)
+            if found is not None and found.action is Action.RESTORE and name not in needed:
+                # Its files are put back only for a step that is selected and needs them.
+                self.restorations.pop(name, None)
+                stored_by = f"stored by run {self.manifests[name].run_id}"
+                return Decision(name, Action.CACHED, f"{stored_by} (not restored)", found.key)
             if found is not None:
                 return found
         if name in needed:
@@ -178,17 +201,25 @@ class Planner:
     def decide(self, name: str, upstream: Mapping[str, str] | None) -> Decision:
         """Run or cached, with the reason; `upstream` None when some upstream result is pending."""
         step = self.pipeline.steps[name]
-        if upstream is not None:
+        pending = (
+            next((d for d in step.value_upstream() if d not in self.versions), None)
+            if upstream is None
+            else None
+        )
+        waiting = self.timing.waiting(name, pending, self.decisions)
+        if waiting is None:
+            waiting = self.timing.predict(name, self.decisions, self.fingerprints)
+        if waiting is None and upstream is not None:
             self.keys[name] = self.fingerprints[name].key(upstream)
-        key = self.keys.get(name, "")
+        # A key computed before an upstream step ran would not be this step's: none yet.
+        key = self.keys.get(name, "") if waiting is None else ""
         if name in self.forced:
             return Decision(name, Action.RUN, "forced", key)
         not_cacheable = self.cacheable(step)
         if not_cacheable is not None:
             return Decision(name, Action.RUN, not_cacheable, key)
-        if upstream is None:
-            pending = next(d for d in step.value_upstream() if d not in self.versions)
-            return Decision(name, Action.RUN, f"`{pending}` runs first", "")
+        if waiting is not None or upstream is None:
+            return Decision(name, Action.RUN, waiting or "an upstream step runs first", "")
         if step.foreach is not None:
             return self._decide_fan_out(name, upstream)
         found = self._find(name, upstream)
@@ -207,31 +238,71 @@ class Planner:
         if cache is None or not isinstance(items, list):
             return Decision(name, Action.RUN, "runs once per item; each item is cached", "")
         fingerprint = self.fingerprints[name]
-        manifests = [cache.find(name, fingerprint.item_key(upstream, item)) for item in items]
-        missing = sum(manifest is None for manifest in manifests)
+        stored = [self.stored(name, fingerprint.item_key(upstream, item)) for item in items]
+        missing = sum(manifest is None for manifest, _ in stored)
         if missing:
             return Decision(
                 name, Action.RUN, f"{missing} of {len(items)} items have no stored result", ""
             )
-        found = [m for m in manifests if m is not None]
+        found = [m for m, _ in stored if m is not None]
         self.item_manifests[name] = found
         self.versions[name] = fan_out_version([stored_version(m) for m in found])
+        restoring = [assessment.reason for _, assessment in stored if assessment.restoration]
+        if restoring:
+            folder = self.pipeline.folder_of(step)
+            self.timing.restored[name] = tuple(
+                Override(locate(label, folder), written)
+                for manifest in found
+                for label, written in manifest.files.items()
+            )
+            return Decision(
+                name,
+                Action.RESTORE,
+                f"{len(restoring)} of {len(items)} items to restore: {restoring[0]}",
+                "",
+            )
         return Decision(name, Action.CACHED, f"all {len(items)} items are stored", "")
 
     def _find(self, name: str, upstream: Mapping[str, str]) -> Decision | None:
-        cache = self.caches.get(name)
-        if cache is None:
-            return None
         key = self.fingerprints[name].key(upstream)
         self.keys[name] = key
-        manifest = cache.find(name, key)
+        manifest, assessment = self.stored(name, key)
         if manifest is None:
+            if assessment.lost is not None:
+                self.lost[name] = assessment.lost
             return None
         self.manifests[name] = manifest
         self.versions[name] = stored_version(manifest)
+        if assessment.restoration:
+            self.restorations[name] = assessment.restoration
+            folder = self.pipeline.folder_of(self.pipeline.steps[name])
+            self.timing.restored[name] = tuple(
+                Override(locate(label, folder), written)
+                for label, written in manifest.files.items()
+            )
+            return Decision(name, Action.RESTORE, assessment.reason, key)
         return Decision(name, Action.CACHED, f"stored by run {manifest.run_id}", key)
 
+    def stored(self, name: str, key: str) -> tuple[Manifest | None, Assessment]:
+        """The stored result of `name` for `key` that can be used, and what it takes to put
+        its files and payloads back; (None, why) when there is none."""
+        cache = self.caches.get(name)
+        if cache is None:
+            return None, Assessment()
+        manifest = cache.find_manifest(name, key)
+        if manifest is None:
+            return None, Assessment()
+        if self.assessor is None:
+            return cache.find(name, key), Assessment()
+        step = self.pipeline.steps[name]
+        assessment = self.assessor.assess(cache, manifest, self.pipeline.folder_of(step))
+        if assessment.lost is not None:
+            return None, assessment
+        return manifest, assessment
+
     def _why(self, name: str, upstream: Mapping[str, str]) -> str:
+        if name in self.lost:
+            return self.lost[name]
         cache = self.caches.get(name)
         ignored = cache.ignored(name) if cache is not None else None
         if ignored is not None:
@@ -241,6 +312,33 @@ class Planner:
             return "no stored result yet"
         fingerprint = self.fingerprints[name]
         return explain(fingerprint.components(upstream), before, fingerprint.params)
+
+    def settle(self, name: str) -> None:
+        """Called when every upstream step of `name` has finished, before it is decided again
+        or started: its files are fingerprinted afresh if they were taken too early."""
+        self.timing.settle(name, self.fingerprints)
+
+    def reopen(self, name: str, finished: Container[str]) -> list[str]:
+        """A step decided cached runs after all (its stored result could not be read or
+        restored): the steps after it that were decided from its stored result are decided
+        again once it has run. Returns them."""
+        reopened = []
+        for later in self.graph.descendants([name]):
+            decision = self.decisions.get(later)
+            if later in finished or decision is None or decision.action is Action.SKIPPED:
+                continue
+            for found in (self.versions, self.manifests, self.restorations, self.keys):
+                found.pop(later, None)
+            self.item_manifests.pop(later, None)
+            self.timing.reopen(later)
+            reopened.append(later)
+        return reopened
+
+    def remember(self, hashes: Iterable[tuple[str, int, int, str]]) -> None:
+        """Hashes of files a step wrote or restored, taken on the worker."""
+        if self.hashes is not None:
+            for path, size, mtime_ns, sha256 in hashes:
+                self.hashes.remember(path, size, mtime_ns, sha256)
 
     def ran(self, name: str, manifest: Manifest | None) -> None:
         """Note a step's result from this run, so the steps after it can be decided."""

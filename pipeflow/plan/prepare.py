@@ -9,6 +9,7 @@ from typing import Any
 
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.cache.keys import Fingerprinter
+from pipeflow.cache.restore import Assessor
 from pipeflow.cache.results import ResultCache
 from pipeflow.model.pipeline import Pipeline
 from pipeflow.model.refs import Ref, resolve
@@ -53,6 +54,11 @@ def prepare(
         caches=caches,
         selection=selection or Selection(),
         policy=policy or CachePolicy(),
+        refingerprint=lambda name, overrides: fingerprinter.fingerprint(
+            pipeline.steps[name], lookup, overrides=overrides
+        ),
+        hashes=hashes,
+        assessor=Assessor(hashes, lambda url: fingerprinter.options_for(url, lookup)),
     )
     return planner, hashes
 

@@ -97,7 +97,12 @@ class ConsoleReporter:
 def _count(actions: object) -> str:
     counts: dict[str, int] = {}
     for action in actions:  # type: ignore[attr-defined]
-        label = {Action.RUN: "to run", Action.CACHED: "cached", Action.SKIPPED: "skipped"}[action]
+        label = {
+            Action.RUN: "to run",
+            Action.CACHED: "cached",
+            Action.RESTORE: "to restore",
+            Action.SKIPPED: "skipped",
+        }[action]
         counts[label] = counts.get(label, 0) + 1
     total = sum(counts.values())
     return f"{total} steps (" + ", ".join(f"{n} {label}" for label, n in counts.items()) + ")"

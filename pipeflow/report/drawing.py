@@ -68,7 +68,10 @@ def ascii_tree(steps: Mapping[str, Step], graph: StepGraph) -> str:
     for name in sorted(depth, key=lambda n: (depth[n], graph.order().index(n))):
         needs = graph.upstream[name]
         values = set(steps[name].value_upstream())
-        shown = ", ".join(d if d in values else f"{d} (after)" for d in needs)
+        after = set(steps[name].after)
+        shown = ", ".join(
+            d if d in values else f"{d} (after)" if d in after else f"{d} (files)" for d in needs
+        )
         arrow = f"  <- {shown}" if needs else ""
         lines.append(f"{'  ' * depth[name]}{name.ljust(width)}{arrow}".rstrip())
     return "\n".join(lines) + "\n"

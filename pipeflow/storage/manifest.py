@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from pipeflow.model import jsontext
+from pipeflow.storage.written import WrittenFiles, files_document, files_from_document
 
 MANIFEST_VERSION = 1
 
@@ -36,6 +37,9 @@ class PartRecord:
     # For a payload whose format runs code when loaded (pickle, joblib): an HMAC of the fields
     # above made with the project's key (`signing.py`). Without a valid one it is never loaded.
     signature: str | None = None
+    # A copy of the payload kept by its checksum (`.pipeflow/files/sha256/...`), for a payload
+    # at a `target`, which a run with other inputs overwrites: the blob restores it.
+    blob: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,8 @@ class Manifest:
     # What the cache key was made of (code, values, files, upstream versions), so that a later
     # run can say what changed. Opaque to the store.
     components: Mapping[str, Any] = field(default_factory=dict)
+    # What the step's `writes:` held when it finished (see `written.py`); empty without any.
+    files: Mapping[str, WrittenFiles] = field(default_factory=dict)
 
     def to_json(self) -> bytes:
         document = {
@@ -66,6 +72,8 @@ class Manifest:
             "components": dict(self.components),
             "parts": {name: _part_document(record) for name, record in self.parts.items()},
         }
+        if self.files:  # absent rather than empty: manifests without writes stay as they were
+            document["files"] = files_document(self.files)
         text = jsontext.dumps(
             document, indent=2, sort_keys=True, default=_plain, ensure_ascii=False
         )
@@ -100,6 +108,7 @@ class Manifest:
             parts=parts,
             version=version,
             components=_optional(document, "components", dict),
+            files=files_from_document(document["files"]) if "files" in document else {},
         )
 
 
@@ -122,6 +131,9 @@ def _part(name: str, document: Any) -> PartRecord:
         raise ValueError(
             f"manifest part {name!r} `signature` must be a str, got {type(signature).__name__}"
         )
+    blob = document.get("blob")
+    if blob is not None and not isinstance(blob, str):
+        raise ValueError(f"manifest part {name!r} `blob` must be a str, got {type(blob).__name__}")
     return PartRecord(
         path=_field(document, "path", str, where=f"part {name!r}"),
         format=_field(document, "format", str, where=f"part {name!r}"),
@@ -129,6 +141,7 @@ def _part(name: str, document: Any) -> PartRecord:
         checksum=checksum,
         stamp=stamp,
         signature=signature,
+        blob=blob,
     )
 
 
@@ -143,6 +156,8 @@ def _part_document(record: PartRecord) -> dict[str, Any]:
         document["stamp"] = record.stamp
     if record.signature is not None:  # only payloads that run code when loaded have one
         document["signature"] = record.signature
+    if record.blob is not None:
+        document["blob"] = record.blob
     return document
 
 

@@ -189,6 +189,13 @@ class ResultStore:
                     "moved or renamed), re-run the step to rebuild it."
                 ) from error
 
+    @contextmanager
+    def open_verified(self, record: PartRecord) -> Iterator[IO[bytes]]:
+        """The payload's bytes as a file, from the start, once they match `record`
+        (CorruptResult otherwise): to copy a stored file somewhere as it is."""
+        with self._verified(record) as file:
+            yield file
+
     def verify(self, record: PartRecord) -> bool:
         """Whether the payload exists with the recorded size and checksum."""
         filesystem = self._access.open()

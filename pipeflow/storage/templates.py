@@ -29,6 +29,7 @@ TEMPLATE_FIELDS: tuple[str, ...] = (
     "params",
     "key",
     "ext",
+    "item",
 )
 
 
@@ -48,6 +49,9 @@ class TargetFields:
     params: Mapping[str, Any]
     key: str  # the step's cache key
     ext: str  # the format's extension, without the dot
+    # One item of a `foreach` step, as `{item}` and as its `as:` name (`{book}`).
+    item: Any = None
+    item_name: str | None = None
 
 
 def render_target(template: str, fields: TargetFields) -> str:
@@ -147,6 +151,15 @@ class _PathDate:
 
 def _resolve(template: str, name: str, fields: TargetFields) -> Any:
     head, *rest = _split(template, name)
+    if head == fields.item_name and head not in TEMPLATE_FIELDS:
+        head = "item"
+    if head == "item":
+        if fields.item_name is None:
+            raise TemplateError(
+                f"target template {template!r}: {{item}} names the item of a `foreach` step; "
+                "this step has no `foreach`"
+            )
+        return _walk(template, name, fields.item, rest, "item")
     if head not in TEMPLATE_FIELDS:
         known = ", ".join(f"{{{field}}}" for field in TEMPLATE_FIELDS)
         raise TemplateError(
@@ -165,20 +178,26 @@ def _resolve(template: str, name: str, fields: TargetFields) -> Any:
         raise TemplateError(
             f"target template {template!r}: {{params}} needs a param name, e.g. {{params.seed}}"
         )
-    value: Any = fields.params
+    return _walk(template, name, fields.params, rest, "params")
+
+
+def _walk(template: str, name: str, value: Any, rest: list[str], head: str) -> Any:
+    """`{params.a.b}`, `{item.name}`: a value inside nested mappings, never a mapping."""
+    what = "param" if head == "params" else "key of the item"
     for depth, part in enumerate(rest):
         if not isinstance(value, Mapping) or part not in value:
-            where = ".".join(["params", *rest[:depth]])
+            where = ".".join([head, *rest[:depth]])
             known_names = sorted(str(key) for key in value) if isinstance(value, Mapping) else []
             listing = f"; known under {where}: {', '.join(known_names)}" if known_names else ""
             raise TemplateError(
-                f"target template {template!r}: unknown param {{{name}}}"
+                f"target template {template!r}: unknown {what} {{{name}}}"
                 f"{suggestion(part, known_names)}{listing}"
             )
         value = value[part]
     if isinstance(value, Mapping):
+        group = "a group of params" if head == "params" else "a mapping"
         raise TemplateError(
-            f"target template {template!r}: {{{name}}} is a group of params; name one of them, "
+            f"target template {template!r}: {{{name}}} is {group}; name one of its keys, "
             f"e.g. {{{name}.{next(iter(value), 'NAME')}}}"
         )
     return value

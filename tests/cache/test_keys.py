@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from pipeflow.cache import code, keys, source
+from pipeflow.cache.explain import explain
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.cache.keys import (
     Fingerprinter,
@@ -20,7 +21,6 @@ from pipeflow.cache.keys import (
     canonical_json,
     data_version,
     digest,
-    explain,
     fan_out_version,
 )
 from pipeflow.model.pipeline import Origin, Pipeline, ResultsConfig, ResultSpec, Step
@@ -72,13 +72,13 @@ def test_a_step_reference_is_never_taken_for_a_file(
     (tmp_path / "${steps.a}").write_text("a file of that very name", encoding="utf-8")
     (tmp_path / "data.csv").write_text("1,2\n", encoding="utf-8")
     asked: list[str] = []
-    local_path = keys.local_path
+    could_be_path = keys._could_be_path
 
-    def spying(text: str, project_dir: str) -> Path | None:
+    def spying(text: str) -> bool:
         asked.append(text)
-        return local_path(text, project_dir)
+        return could_be_path(text)
 
-    monkeypatch.setattr(keys, "local_path", spying)
+    monkeypatch.setattr(keys, "_could_be_path", spying)
     step = Step(
         name="b",
         run="m.f",

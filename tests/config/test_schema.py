@@ -144,6 +144,8 @@ STEP_KEYS = [
     "code_version",
     "description",
     "tags",
+    "reads",
+    "writes",
 ]
 
 

@@ -240,6 +240,7 @@ def test_an_unchanged_upstream_result_keeps_the_rest_cached(tmp_path: Path) -> N
     assert planner.versions["a"] == data_version(stored["a"])
     upstream = planner.upstream_versions(project.steps["b"])
     assert upstream == {"a": data_version(again)}
+    planner.settle("b")  # as the engine does once every upstream step has finished
     assert planner.decide("b", upstream) == Decision(
         "b", Action.CACHED, "stored by run run-2", stored["b"].key
     )
@@ -253,6 +254,7 @@ def test_a_changed_upstream_result_runs_what_follows_saying_why(tmp_path: Path) 
     planner.plan()
     planner.ran("a", project.store_result("a", {}, value="another value"))
     upstream = planner.upstream_versions(project.steps["b"])
+    planner.settle("b")
     decision = planner.decide("b", upstream)
     assert decision.action is Action.RUN
     assert decision.reason == "the result of `a` changed"
@@ -480,6 +482,7 @@ def test_foreach_items_are_found_by_their_upstream_too(tmp_path: Path) -> None:
     planner = project.planner()
     planner.plan()
     planner.ran("a", project.store_result("a", {}, value="changed"))
+    planner.settle("f")
     again = planner.decide("f", planner.upstream_versions(project.steps["f"]))
     assert again == Decision("f", Action.RUN, "3 of 3 items have no stored result", "")
 

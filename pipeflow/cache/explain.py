@@ -1,0 +1,79 @@
+"""Why a step must run again: the difference between its key's parts now and its last result's.
+
+Every part of a key is kept by name in the manifest (`keys.py`), so a change can be named:
+"param test_data_ratio changed (0.2 -> 0.3)", "code of steps/iris.py changed (`split`)",
+"input file data/raw/iris.csv changed", rather than "the key changed".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pipeflow.storage import Manifest
+
+
+def explain(
+    now: Mapping[str, Any],
+    before: Manifest,
+    params_now: Mapping[str, Any],
+) -> str:
+    """Why a step must run again, compared with its last stored result."""
+    then = before.components
+    reasons: list[str] = []
+    code_now, code_then = now.get("code", {}), then.get("code", {})
+    changed = sorted(
+        {name for name in {*code_now, *code_then} if code_now.get(name) != code_then.get(name)}
+    )
+    for name in changed:
+        reasons.append(_describe_code(name, code_now, code_then))
+    for name, value in params_now.items():
+        if name not in before.params:
+            reasons.append(f"param {name} is new")
+        elif before.params[name] != value:
+            if value == "***":
+                reasons.append(f"param {name} changed")
+            else:
+                reasons.append(f"param {name} changed ({before.params[name]!r} -> {value!r})")
+    values_now, values_then = now.get("values", {}), then.get("values", {})
+    for name in sorted({*values_now, *values_then}):
+        if values_now.get(name) != values_then.get(name) and not _is_param_change(name, reasons):
+            reasons.append(f"{name.replace('inputs.', 'input ')} changed")
+    files_now, files_then = now.get("files", {}), then.get("files", {})
+    for name in sorted({*files_now, *files_then}):
+        if files_now.get(name) != files_then.get(name):
+            reasons.append(f"input file {name} changed")
+    upstream_now, upstream_then = now.get("upstream", {}), then.get("upstream", {})
+    for name in sorted({*upstream_now, *upstream_then}):
+        if upstream_now.get(name) != upstream_then.get(name):
+            reasons.append(f"the result of `{name}` changed")
+    if now.get("settings") != then.get("settings"):
+        reasons.append("its result settings changed")
+    if not reasons:
+        return "no stored result for its current inputs"
+    shown = "; ".join(reasons[:3])
+    return shown + (f" (and {len(reasons) - 3} more)" if len(reasons) > 3 else "")
+
+
+def _describe_code(name: str, now: Mapping[str, str], then: Mapping[str, str]) -> str:
+    if name == "code_version":
+        return f"code_version changed ({then.get(name)!r} -> {now.get(name)!r})"
+    if name.startswith("package:"):
+        package = name.removeprefix("package:")
+        if name not in then:
+            return f"it now uses package {package}"
+        if name not in now:
+            return f"it no longer uses package {package}"
+        return f"package {package} changed ({then[name]} -> {now[name]})"
+    where = name.split("::")[0]
+    if "::" in name:
+        function = name.split("::")[1]
+        if name not in then:
+            return f"it now uses `{function}` of {where}"
+        return f"code of {where} changed (`{function}`)"
+    return f"code of {where} changed"
+
+
+def _is_param_change(name: str, reasons: list[str]) -> bool:
+    """Whether a changed value is already explained by a param change."""
+    return any(reason.startswith("param ") for reason in reasons) and name.startswith("inputs.")

@@ -1,0 +1,177 @@
+"""Restore instead of re-run: compare a stored result with the workspace, and plan putting it back.
+
+A result whose key matches is only as good as what it stands for being there. For each one
+the planner finds, in order:
+
+1. each payload must match its manifest; a target payload that does not (deleted, or
+   overwritten by a run with other inputs) is put back from its blob;
+2. each declared write (`files` of the manifest) must hold, in the workspace, exactly the
+   files listed: a missing or changed file is copied back from its blob, a file of a
+   written folder that its version did not have is removed, a folder is made again;
+3. what must be put back needs its blobs in the store. When one is gone the result cannot
+   be restored and counts as missing, with a reason that says so: "stored result missing
+   (PATH)".
+
+Local files are compared by size and sha256 (remembered by size and mtime, so an unchanged
+file is not read again); objects of a URL by size and ETag, from one listing per write.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeflow.cache.files import FileFingerprints
+from pipeflow.cache.results import ResultCache
+from pipeflow.errors import StorageError
+from pipeflow.model.locations import Location, locate
+from pipeflow.storage import Manifest, PartRecord
+from pipeflow.storage.blobs import FileCopy, Restoration, blob_path, missing_blobs
+from pipeflow.storage.remote import list_url
+from pipeflow.storage.written import FILE, FileEntry, WrittenFiles
+
+OptionsFor = Callable[[str], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """How a stored result stands against the workspace."""
+
+    restoration: Restoration = field(default_factory=Restoration)
+    reason: str = ""  # why it must be restored ("data/out.txt is missing")
+    lost: str | None = None  # why it cannot be used at all ("stored result missing (PATH)")
+
+
+class Assessor:
+    """Compares stored results with the workspace; one per run."""
+
+    def __init__(self, hashes: FileFingerprints, options_for: OptionsFor) -> None:
+        self.hashes = hashes
+        self.options_for = options_for
+
+    def assess(self, cache: ResultCache, manifest: Manifest, folder: str) -> Assessment:
+        """`folder`: where the step's relative paths resolve (its config's folder)."""
+        parts: list[PartRecord] = []
+        reasons: list[str] = []
+        for name, part in manifest.parts.items():
+            untrusted = cache.store.trust_problem(part)
+            if untrusted is not None:  # a pickle not signed with this machine's key
+                broken = f"its part `{name}` ({part.path}) {untrusted}"
+                cache.warn_damaged(manifest, broken)
+                return Assessment(lost=f"its stored result was ignored: {broken}")
+            problem = cache.check_part(part)
+            if problem is None:
+                continue
+            shown = cache.store.location(part.path)
+            if part.blob is None or not cache.store.exists(part.blob):
+                cache.warn_damaged(manifest, f"its payload {shown} {problem}")
+                if problem == "is missing":
+                    lost = "missing"
+                elif cache.replaced_by_later_run(manifest):
+                    lost = "overwritten by a later run"
+                else:
+                    lost = f"damaged: it {problem}"
+                return Assessment(lost=f"stored result {lost} ({shown})")
+            parts.append(part)
+            reasons.append(f"{part.path} {_described(problem)}")
+        copies: list[FileCopy] = []
+        removals: list[FileCopy] = []
+        folders: list[str] = []
+        for label, written in manifest.files.items():
+            location = locate(label, folder)
+            options = self.options_for(location.key) if location.remote else None
+            change = self._compare(location, written, options)
+            if change is None:
+                continue
+            wanted, stale, why = change
+            copies += [FileCopy(entry, destination, options) for destination, entry in wanted]
+            removals += [FileCopy(entry, destination, options) for destination, entry in stale]
+            if written.kind != FILE and not location.remote and not written.entries:
+                folders.append(location.key)
+            reasons.append(f"{label} {why}")
+        gone = list(missing_blobs(cache.store, {copy.entry for copy in copies}))
+        if gone:
+            where = cache.store.location(blob_path(gone[0].checksum))
+            return Assessment(lost=f"stored copy of its files missing ({where})")
+        restoration = Restoration(
+            copies=tuple(copies),
+            removals=tuple(removals),
+            folders=tuple(folders),
+            parts=tuple(parts),
+        )
+        return Assessment(restoration=restoration, reason="; ".join(reasons))
+
+    def _compare(
+        self, location: Location, written: WrittenFiles, options: Mapping[str, Any] | None
+    ) -> tuple[list[tuple[str, FileEntry]], list[tuple[str, FileEntry]], str] | None:
+        """(files to copy, files to remove, why) when the workspace differs, else None."""
+        base = location.key.rstrip("/")
+        on_disk = self._listing(location, written.kind == FILE, options)
+        if on_disk is None:
+            wanted = [(_join(base, name), entry) for name, entry in written.entries.items()]
+            if not location.remote and written.kind != FILE and os.path.isfile(base):
+                # A file where the folder was: it goes first.
+                return wanted, [(base, FileEntry(0, ""))], "differs from the stored version"
+            return wanted, [], "is missing"
+        wanted = []
+        for name, entry in written.entries.items():
+            found = on_disk.get(name)
+            if found is None or not _same(found, entry, remote=location.remote):
+                wanted.append((_join(base, name), entry))
+        stale = [
+            (_join(base, name), entry)
+            for name, entry in on_disk.items()
+            if name not in written.entries
+        ]
+        if not wanted and not stale:
+            return None
+        return wanted, stale, "differs from the stored version"
+
+    def _listing(
+        self, location: Location, file: bool, options: Mapping[str, Any] | None
+    ) -> dict[str, FileEntry] | None:
+        """What is at a location now: relative name -> entry (sha256 locally, ETag remotely);
+        None when nothing is there, or not the kind (file or folder) that was written."""
+        if location.remote:
+            try:
+                found = list_url(location.key, options)
+            except FileNotFoundError:
+                return None
+            except Exception as error:
+                raise StorageError(f"cannot compare {location.text}: {error}") from error
+            if found is None or (file and list(found) != [""]) or (not file and "" in found):
+                return None
+            return {name: FileEntry(size, "", stamp) for name, (size, stamp) in found.items()}
+        path = Path(location.key)
+        if file:
+            status = self.hashes.checksum(path)
+            return None if status is None else {"": FileEntry(status[0], status[1])}
+        if not path.is_dir():
+            return None
+        listing: dict[str, FileEntry] = {}
+        for root, _, names in os.walk(path):
+            for name in names:
+                file_path = Path(root) / name
+                status = self.hashes.checksum(file_path)
+                if status is not None:
+                    listing[file_path.relative_to(path).as_posix()] = FileEntry(*status)
+        return listing
+
+
+def _same(found: FileEntry, stored: FileEntry, *, remote: bool) -> bool:
+    if found.size != stored.size:
+        return False
+    if remote:
+        return stored.stamp is None or found.stamp == stored.stamp
+    return found.checksum == stored.checksum
+
+
+def _join(base: str, name: str) -> str:
+    return f"{base}/{name}" if name else base
+
+
+def _described(problem: str) -> str:
+    return "is missing" if problem == "is missing" else "differs from the stored version"

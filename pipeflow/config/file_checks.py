@@ -1,0 +1,196 @@
+"""Checks of `reads:` and `writes:`: what a step may write, and that each file has one writer.
+
+A write is where pipeflow will later restore a stored version, so it must be a place the
+project owns: under the config's folder or under a local results root, or, for a URL, under
+a results root URL. It may not be, or hold, the config itself, a results store, or a
+`.pipeflow/` folder; it names a file or a folder, not a pattern. Two steps (or two items of
+one `foreach` step) may not write the same file or one inside the other's folder. Paths are
+known before the run here (params, literal lists): what depends on a step's value is not.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from pipeflow.config.checks import Checker
+from pipeflow.model.locations import Location, locate
+from pipeflow.model.pipeline import Step
+from pipeflow.model.refs import Ref, Template, resolve
+from pipeflow.plan.files import StepFiles, WriteIndex, base_dir, load_time_lookup
+from pipeflow.plan.prepare import store_url
+
+DocPath = list[str | int]
+FIELDS = ("reads", "writes")
+RESERVED = ".pipeflow"
+
+
+def check_files(checker: Checker, files: Mapping[str, StepFiles]) -> None:
+    """Add every problem of the pipeline's `reads:`/`writes:` to `checker.problems`."""
+    pipeline = checker.pipeline
+    roots = _roots(checker)
+    for name, step in pipeline.steps.items():
+        if step.origin is not None:
+            continue  # checked when its own config was loaded
+        _references(checker, name, step)
+        found = files.get(name)
+        if found is None:
+            continue
+        own_roots = roots.get(name, ())
+        for location, index in zip(found.writes, found.write_entries, strict=True):
+            path = entry_path(checker, name, "writes", index)
+            problem = _write_problem(location, base_dir(pipeline, step), own_roots, checker)
+            if problem is not None:
+                checker.fail(path, *problem)
+    _overlaps(checker, files)
+
+
+def entry_path(checker: Checker, step: str, field: str, index: int) -> DocPath:
+    """Where entry `index` of a step's `reads`/`writes` is in the document."""
+    data = checker.document.data
+    raw: Any = None
+    if isinstance(data, Mapping) and isinstance(data.get("steps"), Mapping):
+        entry = data["steps"].get(step)
+        raw = entry.get(field) if isinstance(entry, Mapping) else None
+    return ["steps", step, field] if isinstance(raw, str) else ["steps", step, field, index]
+
+
+def _references(checker: Checker, name: str, step: Step) -> None:
+    for field in FIELDS:
+        for index, value in enumerate(getattr(step, field)):
+            path = entry_path(checker, name, field, index)
+            for ref in _refs(value):
+                if ref.scope == "params":
+                    checker.param_reference(path, ref)
+                elif ref.scope == "env":
+                    checker.env_reference(path, ref)
+                elif ref.scope == "steps":
+                    checker.fail(
+                        path,
+                        f"`{field}` cannot use a step's value (`{ref.text}`): the paths a step "
+                        "reads and writes must be known before the run",
+                        f"pass the path as an input (`${{steps.{ref.step}}}`) and add "
+                        f"`after: [{ref.step}]` where it is read",
+                    )
+
+
+def _refs(value: Any) -> list[Ref]:
+    if isinstance(value, Ref):
+        return [value]
+    if isinstance(value, Template):
+        return [part for part in value.parts if isinstance(part, Ref)]
+    return []
+
+
+def _roots(checker: Checker) -> dict[str, tuple[Location, ...]]:
+    """Per step, the results roots its writes may be under: the pipeline's and its own."""
+    pipeline = checker.pipeline
+    lookup = load_time_lookup(checker.params)
+    found: dict[str, tuple[Location, ...]] = {}
+    main = _root(pipeline.results.root, pipeline.project_dir, lookup)
+    for name, step in pipeline.steps.items():
+        roots = [main] if main is not None else []
+        if step.result.root is not None:
+            own = _root(step.result.root, pipeline.project_dir, lookup)
+            roots += [own] if own is not None else []
+        found[name] = tuple(roots)
+    return found
+
+
+def _root(value: Any, folder: str, lookup: Any) -> Location | None:
+    """A results root as a location, labelled as the config writes it; None if unknown."""
+    try:
+        text = str(resolve(value, lookup))
+    except Exception:
+        return None  # an unknown param: reported where it is
+    return replace(locate(store_url(text, folder), "/"), text=text)
+
+
+def _write_problem(
+    location: Location, folder: str, roots: tuple[Location, ...], checker: Checker
+) -> tuple[str, str] | None:
+    """(message, hint) when a step may not write `location`."""
+    text = location.text
+    if location.pattern:
+        return (
+            f"`writes` names files or folders, not a pattern: {text}",
+            "list each path, or the folder that holds them",
+        )
+    project = locate(folder, "/")
+    config = locate(checker.pipeline.source, "/")
+    reserved = [locate(os.path.join(project.key, RESERVED), "/")]
+    reserved += [locate(f"{root.key}/{RESERVED}", "/") for root in roots]
+    if any(location.inside(place) for place in reserved):
+        return (
+            f"`writes` names {text}, inside pipeflow's own `.pipeflow/` folder",
+            "write somewhere else in the project",
+        )
+    if config.inside(location):
+        return (
+            f"`writes` names {text}, which holds the config itself",
+            "name the file or folder the step writes, e.g. `data/features`",
+        )
+    for root in roots:
+        if root.inside(location):
+            return (
+                f"`writes` names {text}, which holds the results store {root.text}",
+                "name the file or folder the step writes, outside the results root",
+            )
+    allowed = [project, *roots]
+    if not any(location.inside(place) and location.key != place.key for place in allowed):
+        places = [f"the results root ({root.text})" for root in roots if root.remote]
+        if not location.remote:
+            places = ["the config's folder"] + [
+                f"the results root ({root.text})" for root in roots if not root.remote
+            ]
+        where = " or ".join(places) or "the config's folder"
+        return (
+            f"`writes` names {text}, outside the project folder and the results root",
+            f"a step may only write under {where}: pipeflow restores what it writes there",
+        )
+    return None
+
+
+def _overlaps(checker: Checker, files: Mapping[str, StepFiles]) -> None:
+    """Two steps, or two items of one step, writing the same file or one inside the other."""
+    steps = checker.pipeline.steps
+    index = WriteIndex(files)
+    order = {name: position for position, name in enumerate(steps)}
+    reported: set[tuple[str, str]] = set()
+    for name, found in files.items():
+        seen: set[str] = set()
+        for location, entry in zip(found.writes, found.write_entries, strict=True):
+            if location.pattern:
+                continue
+            if location.key in seen:
+                if steps[name].foreach is not None and steps[name].origin is None:
+                    checker.fail(
+                        entry_path(checker, name, "writes", entry),
+                        f"every item of `{name}` writes {location.text}",
+                        "name each item's files by the item, e.g. `counts/${item}.json`",
+                    )
+                continue
+            seen.add(location.key)
+            for other, written in index.writers(location):
+                pair = tuple(sorted((name, other), key=lambda n: order.get(n, 0)))
+                if other == name or written.pattern or pair in reported:
+                    continue
+                # Reported at the later step of the pair that this config defines.
+                own = [n for n in pair if steps[n].origin is None]
+                if not own or own[-1] != name:
+                    continue
+                reported.add((pair[0], pair[1]))
+                checker.fail(
+                    entry_path(checker, name, "writes", entry),
+                    f"steps `{pair[0]}` and `{pair[1]}` both write {_shown(location, written)}",
+                    "each file or folder has one writer: give each step its own path",
+                )
+
+
+def _shown(one: Location, other: Location) -> str:
+    if one.key == other.key:
+        return one.text
+    inner, outer = (one, other) if one.inside(other) else (other, one)
+    return f"{inner.text} (inside {outer.text})"

@@ -1,0 +1,159 @@
+"""Where a path of a config points: one normalised form for local paths and URLs, and matching.
+
+The graph, the fingerprints and the checks all ask "is this the file that step writes?" of
+paths that may not exist yet (the writer has not run), so the answer is syntactic: a local
+path becomes absolute and normalised against the folder of the config it came from; a URL
+keeps its text with the scheme lowercased and no trailing `/`. One location is *inside*
+another when it is equal to it or under it as a folder. A pattern (a glob in `reads:`, or a
+`foreach` item only known during the run, written `*`) matches by `fnmatch`, and is compared
+with a folder by the literal part before its first wildcard.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import posixpath
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeflow.model.refs import ITEM, Ref, lookup_path, references, resolve
+
+_WILDCARDS = ("*", "?", "[")
+
+
+@dataclass(frozen=True)
+class Location:
+    """A file or folder a step reads or writes."""
+
+    text: str  # as the config gives it, references filled in: a label for people and manifests
+    key: str  # absolute normalised local path (POSIX separators) or normalised URL
+    folder: bool = False  # written with a trailing `/`: it must be a folder
+
+    @property
+    def remote(self) -> bool:
+        return "://" in self.key
+
+    @property
+    def pattern(self) -> bool:
+        return is_pattern(self.key)
+
+    @property
+    def prefix(self) -> str:
+        """The literal part of a pattern before its first wildcard (the whole key otherwise)."""
+        cut = min((i for i in (self.key.find(w) for w in _WILDCARDS) if i >= 0), default=-1)
+        return self.key if cut < 0 else self.key[:cut]
+
+    def inside(self, other: Location) -> bool:
+        """Whether this location is `other` or lies under it (a pattern: may lie under it)."""
+        if self.pattern or other.pattern:
+            return _may_be_inside(self, other)
+        return self.key == other.key or self.key.startswith(other.key.rstrip("/") + "/")
+
+    def overlaps(self, other: Location) -> bool:
+        """Whether the two may name some of the same files."""
+        return self.inside(other) or other.inside(self)
+
+    def local_path(self) -> Path:
+        return Path(self.key)
+
+
+def is_pattern(text: str) -> bool:
+    return any(wildcard in text for wildcard in _WILDCARDS)
+
+
+def looks_like_path(text: str) -> bool:
+    """Whether an input string names a file: a separator, a URL, or a name with an extension.
+
+    A label such as `data` or `mean` is not taken for the file of that name; a path that does
+    not exist yet (`data/out.txt`, written by another step) still counts.
+    """
+    if not text or len(text) > 4096 or "\n" in text or "\0" in text or text in (".", ".."):
+        return False
+    if "://" in text:
+        scheme = text.split("://", 1)[0]
+        return scheme.isidentifier()
+    if "/" in text or "\\" in text:
+        return True
+    suffix = Path(text).suffix
+    return bool(suffix) and not suffix[1:].isdigit() and " " not in text
+
+
+def locate(text: str, base_dir: str) -> Location:
+    """The location a path or URL of a config names; relative paths against `base_dir`."""
+    folder = text.endswith("/") and len(text) > 1
+    if "://" in text:
+        scheme, rest = text.split("://", 1)
+        if scheme.lower() == "file":
+            return locate(rest or "/", base_dir)
+        rest = posixpath.normpath(rest).lstrip("/") if rest.strip("/") else ""
+        return Location(text=text, key=f"{scheme.lower()}://{rest}", folder=folder)
+    expanded = os.path.expanduser(text)
+    if not os.path.isabs(expanded):
+        expanded = os.path.join(base_dir, expanded)
+    key = Path(os.path.normpath(expanded)).as_posix()
+    return Location(text=text, key=key, folder=folder)
+
+
+def _may_be_inside(inner: Location, outer: Location) -> bool:
+    if not outer.pattern:
+        prefix = inner.prefix
+        base = outer.key.rstrip("/") + "/"
+        # `data/*.csv` inside `data`; `data/*` may be `data/x/y`, inside `data/x`.
+        return prefix.startswith(base) or base.startswith(prefix)
+    if not inner.pattern:
+        return fnmatch.fnmatchcase(inner.key, outer.key) or fnmatch.fnmatchcase(
+            inner.key, outer.key + "/*"
+        )
+    left, right = inner.prefix, outer.prefix
+    return left.startswith(right) or right.startswith(left)
+
+
+UNKNOWN = "*"  # what a value only known during the run stands as in a path
+
+
+def has_item(value: Any) -> bool:
+    """Whether a parsed `reads:`/`writes:` entry names the `foreach` item."""
+    return any(ref.scope == ITEM for ref in references(value))
+
+
+def item_lookup(lookup: Callable[[Ref], Any], item: Any, known: bool) -> Callable[[Ref], Any]:
+    """`lookup`, answering `${item}` references with the item (or UNKNOWN when not known)."""
+
+    def find(ref: Ref) -> Any:
+        if ref.scope != ITEM:
+            return lookup(ref)
+        if not known:
+            return UNKNOWN
+        try:
+            return lookup_path(item, ref.path[1:])
+        except KeyError as missing:
+            raise KeyError(f"the `foreach` item has no `{missing.args[0]}`") from None
+
+    return find
+
+
+def path_texts(values: Iterable[Any], lookup: Callable[[Ref], Any]) -> list[str]:
+    """`reads:`/`writes:` entries as texts; a whole reference may stand for a list of them."""
+    found: list[str] = []
+    for value in values:
+        resolved = resolve(value, lookup)
+        if isinstance(resolved, list | tuple):
+            found += [str(entry) for entry in resolved]
+        elif resolved is not None:
+            found.append(str(resolved))
+    return found
+
+
+def strings_in(value: Any) -> Iterator[str]:
+    """The strings inside a value (dicts, lists and tuples walked)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from strings_in(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from strings_in(item)

@@ -1,0 +1,185 @@
+"""Files between steps: the paths each step reads and writes, and the dependencies they make.
+
+A step that reads a path (a path among its inputs, a `foreach` item that is a path, or an
+entry of `reads:`) that another step `writes` (the same path, or one inside the other)
+depends on that writer, as if it listed it in `after:`. Paths are matched by their text
+(see `model/locations.py`): the file may not exist before the writer runs.
+
+What is known before the run counts: literal paths, params, environment variables, and the
+items of a `foreach` list given in the config or by a param. A path made from a step's value
+is only known during the run: such a reader needs `after:`. An item known only during the
+run stands as `*` in a path (`counts/${item}.json` -> `counts/*.json`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import os
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeflow.model.locations import (
+    UNKNOWN,
+    Location,
+    item_lookup,
+    locate,
+    looks_like_path,
+    path_texts,
+    strings_in,
+)
+from pipeflow.model.pipeline import Pipeline, Step
+from pipeflow.model.refs import Ref, lookup_path, resolve
+
+
+class Unknown(Exception):
+    """A reference whose value is not known yet."""
+
+
+@dataclass(frozen=True)
+class StepFiles:
+    """The locations one step reads and writes, as far as they are known before the run."""
+
+    reads: tuple[Location, ...] = ()  # `reads:`, path inputs and path items, minus own writes
+    writes: tuple[Location, ...] = ()
+    # Per written location, the `writes:` entry it came from (its index), for messages.
+    write_entries: tuple[int, ...] = field(default=(), compare=False)
+
+
+def base_dir(pipeline: Pipeline, step: Step) -> str:
+    """The folder a step's relative paths resolve against: its own config's."""
+    return pipeline.folder_of(step)
+
+
+def load_time_lookup(params: Mapping[str, Any]) -> Callable[[Ref], Any]:
+    """Resolves what is known before a run: params, and environment variables (else UNKNOWN);
+    a step's value raises Unknown."""
+
+    def lookup(ref: Ref) -> Any:
+        if ref.scope == "params":
+            try:
+                return lookup_path(params, ref.path)
+            except KeyError:
+                raise Unknown(ref.text) from None
+        if ref.scope == "env":
+            return os.environ.get(ref.path[0], ref.default if ref.default is not None else "")
+        if ref.scope == "run":
+            return UNKNOWN
+        raise Unknown(ref.text)
+
+    return lookup
+
+
+def step_files(
+    pipeline: Pipeline, step: Step, lookup: Callable[[Ref], Any], *, items: Any = None
+) -> StepFiles:
+    """What `step` reads and writes; `items`: its `foreach` list when known (else None)."""
+    folder = base_dir(pipeline, step)
+    item_values: list[tuple[Any, bool]] = (
+        [(item, True) for item in items] if isinstance(items, list) else [(None, False)]
+    )
+    if step.foreach is None:
+        item_values = [(None, False)]
+    writes: list[Location] = []
+    entries: list[int] = []
+    reads: list[Location] = []
+    for item, known in item_values:
+        find = item_lookup(lookup, item, known)
+        for index, value in enumerate(step.writes):
+            try:
+                texts = path_texts([value], find)
+            except (Unknown, KeyError):
+                continue
+            for text in texts:
+                writes.append(locate(text, folder))
+                entries.append(index)
+        with contextlib.suppress(Unknown, KeyError):
+            reads += [locate(text, folder) for text in path_texts(step.reads, find)]
+        if known:
+            reads += [locate(t, folder) for t in strings_in(item) if looks_like_path(t)]
+    for value in step.inputs.values():
+        try:
+            resolved = resolve(value, lookup)
+        except (Unknown, KeyError):
+            continue
+        reads += [locate(t, folder) for t in strings_in(resolved) if looks_like_path(t)]
+    # A path the step writes is its output, never its input (`save(df, path)`).
+    reads = [r for r in reads if not any(r.inside(w) for w in writes)]
+    return StepFiles(
+        reads=tuple(dict.fromkeys(reads)),
+        writes=tuple(writes),
+        write_entries=tuple(entries),
+    )
+
+
+def pipeline_files(pipeline: Pipeline, params: Mapping[str, Any]) -> dict[str, StepFiles]:
+    """What every step reads and writes, as known before the run."""
+    lookup = load_time_lookup(params)
+    found: dict[str, StepFiles] = {}
+    for name, step in pipeline.steps.items():
+        items = None
+        if step.foreach is not None:
+            try:
+                items = resolve(step.foreach, lookup)
+            except (Unknown, KeyError):
+                items = None
+        found[name] = step_files(pipeline, step, lookup, items=items)
+    return found
+
+
+class WriteIndex:
+    """Who writes where, for finding the writers of a read location without a scan per pair."""
+
+    def __init__(self, files: Mapping[str, StepFiles]) -> None:
+        self.exact: dict[str, list[tuple[str, Location]]] = {}
+        self.patterns: list[tuple[str, Location]] = []
+        for name, step in files.items():
+            for location in step.writes:
+                if location.pattern:
+                    self.patterns.append((name, location))
+                else:
+                    self.exact.setdefault(location.key.rstrip("/"), []).append((name, location))
+        self.keys = sorted(self.exact)
+
+    def writers(self, read: Location) -> Iterator[tuple[str, Location]]:
+        """The (step, location) written that overlaps `read`."""
+        if read.pattern:
+            for key in self.keys:
+                for entry in self.exact[key]:
+                    if entry[1].overlaps(read):
+                        yield entry
+        else:
+            key = read.key.rstrip("/")
+            # The read itself, or a folder it is in.
+            parent = key
+            while True:
+                yield from self.exact.get(parent, ())
+                cut = parent.rfind("/")
+                if cut <= 0 or parent.endswith("://"):
+                    break
+                parent = parent[:cut]
+            # Locations inside the read folder.
+            start = bisect.bisect_left(self.keys, key + "/")
+            for other in self.keys[start:]:
+                if not other.startswith(key + "/"):
+                    break
+                yield from self.exact[other]
+        for entry in self.patterns:
+            if entry[1].overlaps(read):
+                yield entry
+
+
+def file_upstream(files: Mapping[str, StepFiles]) -> dict[str, tuple[str, ...]]:
+    """Per step, the steps that write what it reads (itself left out)."""
+    index = WriteIndex(files)
+    upstream: dict[str, tuple[str, ...]] = {}
+    for name, step in files.items():
+        writers: dict[str, None] = {}
+        for read in step.reads:
+            for writer, _ in index.writers(read):
+                if writer != name:
+                    writers[writer] = None
+        if writers:
+            upstream[name] = tuple(writers)
+    return upstream

@@ -1,0 +1,368 @@
+"""Content-addressed copies of what steps wrote, kept in the results store: every version stays.
+
+Layout, under the results store's root (local, S3, GCS alike):
+
+    .pipeflow/files/sha256/<first 2 hex digits>/<other 62 hex digits>
+
+One object per distinct content: a file written twice, by two steps or two runs, is stored
+once (a blob already there is not written again). A blob is written like any payload
+(`ResultStore.write`: a temporary file and a rename locally, one PUT on an object store), so
+it is whole or absent, and it is only ever read through its checksum (`open_verified`).
+Manifests name the blobs they need: each entry of their `files` (see `written.py`) by its
+checksum, and each target payload by its `blob` path. `pipeflow gc` may delete a blob that
+no kept manifest names.
+
+`snapshot` runs on the worker right after a step: every declared write must exist (a folder
+if declared with a trailing `/`), each file is hashed and its blob stored. `restore` puts
+blobs back where a manifest says they were: into the workspace (files and folders, local or
+URLs) or into the store (a target payload a later run overwrote).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import IO, Any, BinaryIO
+
+from pipeflow.errors import StorageError
+from pipeflow.storage.manifest import PartRecord
+from pipeflow.storage.remote import open_url, url_stamp
+from pipeflow.storage.store import ResultStore
+from pipeflow.storage.written import FILE, FOLDER, FileEntry, WrittenFiles
+
+BLOBS = ".pipeflow/files/sha256"
+_CHUNK = 1024 * 1024
+_PARALLEL = 8  # files hashed, stored or restored at once
+
+
+class WriteError(Exception):
+    """A declared write is missing after its step ran, or is not what was declared."""
+
+
+@dataclass(frozen=True)
+class WriteSpec:
+    """One declared write of a task, as plain data that crosses to a worker."""
+
+    label: str  # as the config names it, references filled in: the manifest's key
+    location: str  # an absolute local path, or a URL
+    folder: bool = False  # declared with a trailing `/`: must be a folder
+    storage_options: Mapping[str, Any] | None = None  # for a URL
+
+
+@dataclass(frozen=True)
+class FileCopy:
+    """A blob to put at a place of the workspace."""
+
+    entry: FileEntry
+    destination: str  # an absolute local path, or a URL
+    storage_options: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Restoration:
+    """What restoring one step's result takes: blobs to copy, stale files to remove."""
+
+    copies: tuple[FileCopy, ...] = ()
+    removals: tuple[FileCopy, ...] = ()  # files of a restored folder its version lacks
+    folders: tuple[str, ...] = ()  # local folders to create (a restored empty folder)
+    parts: tuple[PartRecord, ...] = ()  # target payloads to put back from their blobs
+
+    def __bool__(self) -> bool:
+        return bool(self.copies or self.removals or self.folders or self.parts)
+
+
+def blob_path(checksum: str) -> str:
+    """Where the blob of a `sha256:<hex>` checksum lives in the store."""
+    hex_digits = checksum.removeprefix("sha256:")
+    return f"{BLOBS}/{hex_digits[:2]}/{hex_digits[2:]}"
+
+
+def blob_record(entry: FileEntry) -> PartRecord:
+    return PartRecord(
+        path=blob_path(entry.checksum), format=RAW.name, size=entry.size, checksum=entry.checksum
+    )
+
+
+# -- storing --------------------------------------------------------------------------------
+
+
+def snapshot(
+    writes: Sequence[WriteSpec], store: ResultStore | None
+) -> tuple[dict[str, WrittenFiles], list[tuple[str, int, int, str]]]:
+    """What each declared write holds, its blobs stored in `store` (None: only checked);
+    with the (path, size, mtime_ns, sha256) of each local file hashed, for the caller to
+    remember. WriteError for a write that is missing or of the wrong kind."""
+    found: dict[str, WrittenFiles] = {}
+    hashes: list[tuple[str, int, int, str]] = []
+    for write in writes:
+        if "://" in write.location:
+            found[write.label] = _snapshot_url(write, store)
+        else:
+            written, seen = _snapshot_local(write, store)
+            found[write.label] = written
+            hashes += seen
+    return found, hashes
+
+
+def _snapshot_local(
+    write: WriteSpec, store: ResultStore | None
+) -> tuple[WrittenFiles, list[tuple[str, int, int, str]]]:
+    path = Path(write.location)
+    if not path.exists():
+        raise WriteError(
+            f"declared write {write.label} was not written (nothing at {path}); the step "
+            "must create every path its `writes:` lists"
+        )
+    if write.folder and not path.is_dir():
+        raise WriteError(f"declared write {write.label} is a file, not a folder")
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file())
+        names = [p.relative_to(path).as_posix() for p in files]
+        kind = FOLDER
+    else:
+        files, names, kind = [path], [""], FILE
+    with ThreadPoolExecutor(_PARALLEL) as pool:
+        measured = list(pool.map(lambda file: _store_local(file, store), files))
+    entries = {name: entry for name, (entry, _) in zip(names, measured, strict=True)}
+    seen = [
+        (str(file), entry.size, mtime, entry.hex)
+        for file, (entry, mtime) in zip(files, measured, strict=True)
+    ]
+    return WrittenFiles(kind, entries), seen
+
+
+def _store_local(file: Path, store: ResultStore | None) -> tuple[FileEntry, int]:
+    status = file.stat()
+    with file.open("rb") as handle:
+        size, checksum = _hash(handle)
+    entry = FileEntry(size, checksum)
+    if store is not None:
+        _put(store, entry, _LocalSource(str(file)), str(file))
+    return entry, status.st_mtime_ns
+
+
+def _snapshot_url(write: WriteSpec, store: ResultStore | None) -> WrittenFiles:
+    try:
+        filesystem, path = open_url(write.location, write.storage_options)
+        info = filesystem.info(path)
+        if info.get("type") == "directory":
+            listing = filesystem.find(path, detail=True)
+        elif write.folder:
+            raise WriteError(f"declared write {write.label} is a file, not a folder")
+    except FileNotFoundError:
+        raise WriteError(
+            f"declared write {write.label} was not written (nothing at {write.location}); the "
+            "step must create every path its `writes:` lists"
+        ) from None
+    except (WriteError, StorageError):
+        raise
+    except Exception as error:
+        raise StorageError(
+            f"cannot read the declared write {write.location}: {type(error).__name__}: {error}"
+        ) from error
+    if info.get("type") != "directory":
+        return WrittenFiles(FILE, {"": _store_object(filesystem, path, info, store)})
+    root = path.rstrip("/") + "/"
+    objects = [
+        (name[len(root) :], name, details)
+        for name, details in sorted(listing.items())
+        if name.startswith(root) and details.get("type", "file") != "directory"
+    ]
+    with ThreadPoolExecutor(_PARALLEL) as pool:
+        entries = list(pool.map(lambda o: _store_object(filesystem, o[1], o[2], store), objects))
+    return WrittenFiles(FOLDER, {o[0]: e for o, e in zip(objects, entries, strict=True)})
+
+
+def _store_object(
+    filesystem: Any, path: str, info: Mapping[str, Any], store: ResultStore | None
+) -> FileEntry:
+    """Hash an object while downloading it once to a local spool, and store its blob."""
+    with tempfile.TemporaryDirectory(prefix="pipeflow-write-") as folder:
+        local = os.path.join(folder, "object")
+        with filesystem.open(path, "rb") as source, open(local, "wb") as spool:
+            hasher = hashlib.sha256()
+            size = 0
+            while chunk := source.read(_CHUNK):
+                hasher.update(chunk)
+                spool.write(chunk)
+                size += len(chunk)
+        entry = FileEntry(size, f"sha256:{hasher.hexdigest()}", url_stamp(info))
+        if store is not None:
+            _put(store, entry, _LocalSource(local), path)
+    return entry
+
+
+def _put(store: ResultStore, entry: FileEntry, source: _LocalSource, shown: str) -> None:
+    """Store one blob, unless the store has it already."""
+    path = blob_path(entry.checksum)
+    if store.exists(path):
+        return
+    record = store.write(path, source, format=RAW, internal=True)
+    if record.checksum != entry.checksum:
+        store.delete(path)
+        raise WriteError(f"{shown} changed while pipeflow was storing it; run the step again")
+
+
+def _hash(handle: IO[bytes]) -> tuple[int, str]:
+    hasher = hashlib.sha256()
+    size = 0
+    while chunk := handle.read(_CHUNK):
+        hasher.update(chunk)
+        size += len(chunk)
+    return size, f"sha256:{hasher.hexdigest()}"
+
+
+@dataclass(frozen=True)
+class _LocalSource:
+    path: str
+
+
+class _Raw:
+    """The bytes of a file, as they are: the `Format` a blob is written in."""
+
+    name = "raw"
+    extension = ""
+    executes_code = False
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, _LocalSource)
+
+    def write(self, value: Any, file: BinaryIO) -> None:
+        with open(value.path, "rb") as source:
+            shutil.copyfileobj(source, file, _CHUNK)
+
+    def write_path(self, value: Any, path: str) -> None:
+        shutil.copyfile(value.path, path)
+
+    def read(self, file: BinaryIO) -> Any:
+        return file.read()
+
+
+RAW = _Raw()
+
+
+def keep_payload(store: ResultStore, record: PartRecord) -> PartRecord:
+    """A copy of a payload at a target as a blob (a later run may overwrite the target):
+    the record, naming its blob."""
+    path = blob_path(record.checksum)
+    if not store.exists(path):
+        with tempfile.TemporaryDirectory(prefix="pipeflow-keep-") as folder:
+            local = os.path.join(folder, "payload")
+            with store.open_verified(record) as source, open(local, "wb") as copy:
+                shutil.copyfileobj(source, copy, _CHUNK)
+            written = store.write(path, _LocalSource(local), format=RAW, internal=True)
+        if written.checksum != record.checksum:
+            store.delete(path)
+            raise StorageError(f"{store.location(record.path)} changed while it was kept")
+    return replace(record, blob=path)  # its signature, if any, stays valid
+
+
+# -- restoring ------------------------------------------------------------------------------
+
+
+def restore(store: ResultStore, restoration: Restoration) -> list[tuple[str, int, int, str]]:
+    """Put a result's files back: blobs copied (and checked) to their places, stale files of
+    restored folders removed, target payloads rewritten. The (path, size, mtime_ns, sha256)
+    of each local file written, for the caller to remember."""
+    for stale in restoration.removals:
+        _remove(stale)
+    for folder in restoration.folders:
+        os.makedirs(folder, exist_ok=True)
+    with ThreadPoolExecutor(_PARALLEL) as pool:
+        written = list(pool.map(lambda copy: _copy(store, copy), restoration.copies))
+    for part in restoration.parts:
+        _restore_payload(store, part)
+    return [entry for entry in written if entry is not None]
+
+
+def _copy(store: ResultStore, copy: FileCopy) -> tuple[str, int, int, str] | None:
+    record = blob_record(copy.entry)
+    if "://" in copy.destination:
+        filesystem, path = open_url(copy.destination, copy.storage_options)
+        with store.open_verified(record) as source, filesystem.open(path, "wb") as target:
+            shutil.copyfileobj(source, target, _CHUNK)
+        return None
+    destination = Path(copy.destination)
+    if destination.is_dir():
+        shutil.rmtree(destination)  # a folder where the version had a file
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    temporary = destination.with_name(f".{destination.name}.tmp-{uuid.uuid4().hex}")
+    try:
+        local = _local_blob(store, record)
+        if local is not None:
+            size, checksum = _copy_hashing(local, temporary)
+            if (size, checksum) != (record.size, record.checksum):
+                raise StorageError(
+                    f"the stored copy {store.location(record.path)} is damaged (it does not "
+                    f"match its checksum); {copy.destination} cannot be restored from it"
+                )
+        else:
+            with store.open_verified(record) as source, open(temporary, "wb") as target:
+                shutil.copyfileobj(source, target, _CHUNK)
+        os.replace(temporary, destination)
+    except BaseException:
+        with suppress(OSError):
+            os.remove(temporary)
+        raise
+    return str(destination), record.size, destination.stat().st_mtime_ns, copy.entry.hex
+
+
+def _copy_hashing(source: Path, target: Path) -> tuple[int, str]:
+    """Copy a local file, hashing it on the way: one read of the blob."""
+    hasher = hashlib.sha256()
+    size = 0
+    with source.open("rb") as reader, target.open("wb") as writer:
+        while chunk := reader.read(_CHUNK):
+            hasher.update(chunk)
+            writer.write(chunk)
+            size += len(chunk)
+    return size, f"sha256:{hasher.hexdigest()}"
+
+
+def _local_blob(store: ResultStore, record: PartRecord) -> Path | None:
+    root = local_root(store)
+    return Path(root, record.path) if root is not None else None
+
+
+def local_root(store: ResultStore) -> str | None:
+    """The folder of a store on this machine's disk, or None for any other store."""
+    url = store.url
+    if url.startswith("file://"):
+        return url[len("file://") :]
+    return None if "://" in url else url
+
+
+def _remove(stale: FileCopy) -> None:
+    if "://" in stale.destination:
+        filesystem, path = open_url(stale.destination, stale.storage_options)
+        with suppress(FileNotFoundError):
+            filesystem.rm_file(path)
+        return
+    with suppress(FileNotFoundError):
+        os.remove(stale.destination)
+
+
+def _restore_payload(store: ResultStore, part: PartRecord) -> None:
+    """Rewrite a target payload from its blob (same bytes: its record stays valid)."""
+    assert part.blob is not None
+    blob = PartRecord(path=part.blob, format=RAW.name, size=part.size, checksum=part.checksum)
+    with tempfile.TemporaryDirectory(prefix="pipeflow-restore-") as folder:
+        local = os.path.join(folder, "payload")
+        with store.open_verified(blob) as source, open(local, "wb") as copy:
+            shutil.copyfileobj(source, copy, _CHUNK)
+        store.write(part.path, _LocalSource(local), format=RAW)
+
+
+def missing_blobs(store: ResultStore, entries: Iterable[FileEntry]) -> Iterator[FileEntry]:
+    """The entries whose blob is not in the store."""
+    for entry in entries:
+        if not store.exists(blob_path(entry.checksum)):
+            yield entry
