@@ -1,0 +1,157 @@
+"""Scale: validating and planning a very large config, and a `foreach` of very many items.
+
+What it measures (issue 13's scale goals), each in a fresh child process, median of
+`--repeat` runs with [min .. max], wall time and the child's peak RSS (`ru_maxrss`):
+
+1. `pipeflow validate` and `pipeflow run --dry-run` (validate + plan) of a chain of N steps
+   (default 10,000 and 100,000; the chain is the worst shape for reference checks and
+   planning). Goal at 100,000 steps: validate + plan <= 8 s and <= 1 GiB peak.
+2. `pipeflow.load(config).run()` of one `foreach` step over K small items (ints) on the
+   `threads` executor, results not stored (default K = 100,000 and 1,000,000). Goal: peak RSS
+   at 1,000,000 items <= 2x the peak at 100,000 (memory grows with the items' own size only).
+
+How to run (the venv that has pipeflow installed):
+
+    python benchmarks/scale.py                     # everything (half an hour on 2 CPUs)
+    python benchmarks/scale.py --steps 10000 --items 100000 --repeat 1
+
+Only the standard library and pipeflow (as a subprocess) are used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import Figures, fmt_figures, machine, write_project
+
+GIB = 1024**3
+
+FOREACH = """\
+name: many_items
+results: {{persist: false}}
+executor: {{type: threads, workers: 2}}
+steps:
+  numbers: {{run: items_steps.numbers, inputs: {{count: {count}}}}}
+  each: {{run: items_steps.double, foreach: "${{steps.numbers}}", as: x}}
+"""
+
+ITEM_STEPS = """\
+def numbers(count: int) -> list:
+    return list(range(count))
+
+
+def double(x: int) -> int:
+    return 2 * x
+"""
+
+RUN_FOREACH = """\
+import sys
+import pipeflow
+
+run = pipeflow.load(sys.argv[1]).run(history=False)
+assert run.ok, run.outcomes
+"""
+
+
+def measure(command: list[str], cwd: Path) -> tuple[float, int]:
+    """(wall seconds, peak RSS bytes) of one child process; raises when it fails."""
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    _, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    error = child.stderr.read() if child.stderr else ""
+    if child.returncode != 0:
+        raise RuntimeError(f"`{' '.join(command)}` exited with {child.returncode}:\n{error}")
+    return elapsed, usage.ru_maxrss * 1024  # kilobytes on Linux
+
+
+def repeated(command: list[str], cwd: Path, repeat: int) -> tuple[Figures, Figures]:
+    walls, peaks = [], []
+    for _ in range(repeat):
+        wall, peak = measure(command, cwd)
+        walls.append(wall)
+        peaks.append(float(peak))
+    return Figures(walls), Figures(peaks)
+
+
+def mib(figures: Figures) -> str:
+    return (
+        f"{figures.median / 2**20:.0f} MiB [{figures.min / 2**20:.0f} .. {figures.max / 2**20:.0f}]"
+    )
+
+
+def plan_figures(sizes: list[int], repeat: int, work: Path) -> None:
+    pipeflow = str(Path(sys.executable).with_name("pipeflow"))
+    for size in sizes:
+        config = write_project(work / f"chain-{size}", "chain", size)
+        # The first validation notes that the step module imports cleanly: not timed.
+        measure([pipeflow, "validate", str(config)], config.parent)
+        for label, command in (
+            ("validate", [pipeflow, "validate", str(config)]),
+            ("validate + plan (run --dry-run)", [pipeflow, "run", "--dry-run", str(config)]),
+        ):
+            wall, peak = repeated(command, config.parent, repeat)
+            verdict = ""
+            if size == 100_000 and "plan" in label:
+                met = wall.median <= 8 and peak.max <= GIB
+                verdict = f"  goal <= 8 s and <= 1 GiB: {'met' if met else 'NOT met'}"
+            print(f"{size:>9,} steps  {label:<32} {fmt_figures(wall)}  peak {mib(peak)}{verdict}")
+
+
+def foreach_figures(counts: list[int], repeat: int, work: Path) -> None:
+    folder = work / "items"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "items_steps.py").write_text(ITEM_STEPS, encoding="utf-8")
+    (folder / "run_items.py").write_text(RUN_FOREACH, encoding="utf-8")
+    peaks: dict[int, Figures] = {}
+    for count in counts:
+        config = folder / f"items-{count}.yaml"
+        config.write_text(FOREACH.format(count=count), encoding="utf-8")
+        command = [sys.executable, str(folder / "run_items.py"), str(config)]
+        wall, peak = repeated(command, folder, repeat)
+        peaks[count] = peak
+        print(
+            f"{count:>9,} items  {'foreach on threads':<32} {fmt_figures(wall)}  peak {mib(peak)}"
+        )
+    if 100_000 in peaks and 1_000_000 in peaks:
+        ratio = peaks[1_000_000].median / peaks[100_000].median
+        verdict = "met" if ratio <= 2 else "NOT met"
+        print(f"peak RSS 1,000,000 items / 100,000 items: {ratio:.2f}x (goal <= 2x: {verdict})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--steps", type=int, nargs="*", default=[10_000, 100_000])
+    parser.add_argument("--items", type=int, nargs="*", default=[100_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    arguments = parser.parse_args()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "compileall",
+            "-q",
+            str(Path(__file__).resolve().parents[1] / "pipeflow"),
+        ],
+        check=True,
+    )
+    print(machine())
+    with tempfile.TemporaryDirectory(prefix="pipeflow-scale-") as folder:
+        work = Path(folder)
+        plan_figures(arguments.steps, arguments.repeat, work)
+        foreach_figures(arguments.items, arguments.repeat, work)
+
+
+if __name__ == "__main__":
+    main()
