@@ -9,20 +9,27 @@ next `status` and `run` restore it, and reads every channel whole: stdout and st
 history (`runs show`, `logs`, its raw rows), the UI's pages and API, and every file pipeflow
 made under the project, manifests included (a results store may be a shared bucket). Only the
 written files themselves may be named by the secret, as the config asks. And the restore must
-still find them: the file is back after the run.
+still find them: the file is back after the run. The UI, which echoes what it is asked for on
+its pages and its API, and logs an unexpected error, masks those texts too.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.testclient import TestClient
 
+from pipeflow.ui.app import Settings, create_app
 from tests.conftest import REPO
-from tests.safety.test_secrets import SECRET, VARIABLE, Project
+from tests.safety.test_secrets import SECRET, UI_BASE, VARIABLE, Project
 
 STEPS = {
     "steps.py": """\
@@ -152,3 +159,36 @@ def test_a_secret_in_a_file_path_is_masked_everywhere_and_restore_finds_the_file
     # The files the config asked for are named by the secret; nothing else may be.
     p.every_file(named_by_config=lambda relative: relative.parts[:2] == ("data", SECRET))
     p.check(masked_in=["status (stdout)", "status json (stdout)", "restoring run (stdout)"])
+
+
+def test_the_ui_masks_a_secret_it_echoes_on_its_pages_and_its_api(
+    secret_project: Callable[..., Project],
+) -> None:
+    p = secret_project(CONFIGS["env-in-writes-and-a-path-input"])
+    p.process("run", "run", p.config.name, code=0)
+    asked = quote(SECRET, safe="")
+    with p.ui() as client:
+        p.page(client, "/pipelines/secretive")  # the UI loads the config: it knows the secret
+        p.page(client, f"/runs/{asked}", status=404)
+        p.page(client, f"/api/runs/{asked}", status=404)
+        p.page(client, f"/api/runs/{asked}/logs", status=404)
+    p.check(masked_in=[f"UI /runs/{asked}", f"UI /api/runs/{asked}", f"UI /api/runs/{asked}/logs"])
+
+
+def test_the_ui_server_log_masks_an_unexpected_error(
+    secret_project: Callable[..., Project], caplog: pytest.LogCaptureFixture
+) -> None:
+    p = secret_project(CONFIGS["env-in-writes-and-a-path-input"])
+    app = create_app(Settings(configs={"secretive": p.config}))
+
+    async def broken(request: Request) -> Response:
+        raise RuntimeError(f"cannot open data/{SECRET}/out.txt")
+
+    app.add_route("/broken", broken)
+    with TestClient(app, base_url=UI_BASE, raise_server_exceptions=False) as client:
+        p.page(client, "/pipelines/secretive")  # the UI loads the config: it knows the secret
+        with caplog.at_level(logging.ERROR):
+            p.page(client, "/broken", status=500)
+    assert "RuntimeError" in caplog.text
+    p.channels.add("server log", caplog.text)
+    p.check(masked_in=["server log"])
