@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import functools
-import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -15,17 +12,18 @@ from pipeflow.cache.files import FileFingerprints
 from pipeflow.config.loader import Loaded
 from pipeflow.config.loader import load as load_config
 from pipeflow.errors import ConfigError, Interrupted, PipeflowError, Problem, StaleResults
-from pipeflow.execute.context import ReferenceFailure, RunSettings, env_lookup
-from pipeflow.execute.engine import Engine, RunResult
-from pipeflow.execute.executors import Executor, ExecutorUnavailable, create_executor
+from pipeflow.execute.context import RunSettings
+from pipeflow.execute.engine import Engine
+from pipeflow.execute.outcome import Run, StoredResult
+from pipeflow.execute.starting import RunStart, executor_options, open_executor
 from pipeflow.model import options as run_options
 from pipeflow.model.events import Event
-from pipeflow.model.pipeline import SINGLE_PART, Step
-from pipeflow.model.refs import Ref, lookup_path, resolve
-from pipeflow.model.run import Action, Decision, StepOutcome, StepState
+from pipeflow.model.pipeline import Step
+from pipeflow.model.run import Action, Decision
 from pipeflow.plan.graph import StepGraph
-from pipeflow.plan.planner import ALL, CachePolicy, Planner, Selection
+from pipeflow.plan.planner import ALL, Planner
 from pipeflow.plan.prepare import prepare
+from pipeflow.plan.selecting import checked_selection
 from pipeflow.storage import Manifest
 
 if TYPE_CHECKING:
@@ -34,7 +32,7 @@ if TYPE_CHECKING:
 Subscriber = Callable[[Event], None]
 Method = TypeVar("Method", bound=Callable[..., Any])
 
-__all__ = ["ALL", "Pipeline", "Run", "load"]
+__all__ = ["ALL", "Pipeline", "Run", "StoredResult", "load"]
 
 
 def _masked(method: Method) -> Method:
@@ -46,83 +44,6 @@ def _masked(method: Method) -> Method:
             return method(self, *args, **kwargs)
 
     return cast(Method, masked)
-
-
-def new_run_id(started: datetime) -> str:
-    """Sortable and unique: `20261122-014501-3fa2c1`."""
-    return f"{started:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
-
-
-def _executor(kind: str, options: Mapping[str, Any]) -> Executor:
-    try:
-        return create_executor(kind, **options)
-    except ExecutorUnavailable as error:
-        raise ConfigError([Problem(message=str(error), path="executor.type")]) from None
-
-
-class Run:
-    """A finished run: `ok`, each step's state, and each step's value."""
-
-    def __init__(self, pipeline: Pipeline, result: RunResult, params: Mapping[str, Any]) -> None:
-        self.pipeline = pipeline
-        self.result = result
-        self.params = dict(params)
-
-    @property
-    def id(self) -> str:
-        return self.result.run_id
-
-    @property
-    def ok(self) -> bool:
-        return self.result.ok
-
-    @property
-    def outcomes(self) -> dict[str, StepOutcome]:
-        return dict(self.result.outcomes)
-
-    def state(self, step: str) -> StepState:
-        self.pipeline.step(step)
-        return self.result.outcomes[step].state
-
-    def output(self, step: str, part: str | None = None) -> Any:
-        """The value a step returned (read from the store if it was cached), or one part."""
-        definition = self.pipeline.step(step)
-        state = self.result.outcomes[step].state
-        if state not in (StepState.DONE, StepState.CACHED):
-            raise KeyError(f"step `{step}` has no value in this run (it is {state})")
-        try:
-            value = self.result.context.value_of(step)
-        except ReferenceFailure as error:
-            raise KeyError(str(error)) from None
-        if part is None or (part == SINGLE_PART and not definition.outputs):
-            return value
-        if definition.outputs and part not in definition.outputs:
-            raise KeyError(f"step `{step}` has no output `{part}`; it has {definition.outputs}")
-        return value[part]
-
-    def __repr__(self) -> str:
-        verdict = "ok" if self.ok else "failed"
-        return f"<Run {self.id} of {self.pipeline.name}: {verdict}>"
-
-
-@dataclass(frozen=True)
-class StoredResult:
-    """Where the current result of a step is, for `pipeflow result` and `pipeflow.read`.
-
-    `current` is False for a `cache: false` step, which is never up to date: its result is the
-    latest one stored (`manifest.run_id` made it, at `manifest.created`)."""
-
-    step: str
-    manifest: Manifest
-    locations: Mapping[str, str]  # part -> URL or path, for people (secrets masked)
-    planner: Planner
-    current: bool = True
-
-    def load(self, part: str | None = None) -> Any:
-        cache = self.planner.caches[self.step]
-        assert cache is not None
-        value = cache.load(self.manifest)
-        return value if part is None or part == SINGLE_PART else value[part]
 
 
 class Pipeline:
@@ -185,7 +106,7 @@ class Pipeline:
 
     def _prepare(
         self,
-        context: _Context,
+        context: RunStart,
         *,
         force: Iterable[str] | str | bool | None = (),
         no_cache: bool = False,
@@ -204,22 +125,14 @@ class Pipeline:
             tags=tags,
             results=results,
         )
-        forced: tuple[str, ...] = chosen["force"]
-        wanted: tuple[str, ...] = chosen["tags"]
-        selection = Selection(
-            only=chosen["only"], start=chosen["start"], until=chosen["until"], tags=wanted
-        )
-        names = [*selection.only, *(n for n in (selection.start, selection.until) if n)]
-        names += [n for n in forced if n != ALL]
-        self._check_names(names)
-        self._check_tags(wanted)
+        selection, policy = checked_selection(self.definition, self.graph, chosen)
         planner, hashes = prepare(
             self.definition,
             self.graph,
             lookup=context.lookup,
             secrets=self._loaded.secrets,
             selection=selection,
-            policy=CachePolicy(use=not chosen["no_cache"], force=forced),
+            policy=policy,
             results=chosen["results"],
         )
         decisions = planner.plan()
@@ -234,43 +147,10 @@ class Pipeline:
             )
         return planner, hashes, decisions
 
-    def _check_names(self, names: Iterable[str]) -> None:
-        problems = []
-        for name in names:
-            if name not in self.definition.steps:
-                from pipeflow.errors import did_you_mean
-
-                problems.append(
-                    Problem(
-                        message=f"pipeline `{self.name}` has no step `{name}`",
-                        hint=did_you_mean(name, self.definition.steps),
-                    )
-                )
-        if problems:
-            raise ConfigError(problems)
-
-    def _check_tags(self, tags: Iterable[str]) -> None:
-        from pipeflow.errors import did_you_mean
-
-        known = self.graph.tags()
-        listing = ", ".join(f"`{tag}`" for tag in known)
-        problems = [
-            Problem(
-                message=f"no step of pipeline `{self.name}` is tagged `{tag}`",
-                hint=did_you_mean(tag, known)
-                or (f"known tags: {listing}" if known else "no step has `tags:` yet"),
-            )
-            for tag in tags
-            if tag not in known
-        ]
-        if problems:
-            raise ConfigError(problems)
-
     @_masked
     def plan(self, **options: Any) -> list[Decision]:
         """What a run would do now, and why, without running anything (same options as run)."""
-        started = datetime.now().astimezone()
-        context = _Context(new_run_id(started), started, self._loaded.params)
+        context = RunStart.now(self._loaded.params)
         _, hashes, decisions = self._prepare(context, **options)
         hashes.save()
         return [self._loaded.secrets.decision(decision) for decision in decisions]
@@ -281,8 +161,7 @@ class Pipeline:
     def accept(self, step: str, *, results: str | None = None) -> Manifest:
         """Count a step's last stored result as current after a change declared harmless."""
         self.step(step)
-        started = datetime.now().astimezone()
-        context = _Context(new_run_id(started), started, self._loaded.params)
+        context = RunStart.now(self._loaded.params)
         planner, hashes, _ = self._prepare(context, results=results)
         cache = planner.caches[step]
         if cache is None:
@@ -309,8 +188,7 @@ class Pipeline:
     def result(self, step: str, *, results: str | None = None) -> StoredResult:
         """The up-to-date stored result of a step; PipeflowError when there is none."""
         self.step(step)
-        started = datetime.now().astimezone()
-        context = _Context(new_run_id(started), started, self._loaded.params)
+        context = RunStart.now(self._loaded.params)
         planner, hashes, decisions = self._prepare(context, results=results)
         hashes.save()
         decision = next(d for d in decisions if d.step == step)
@@ -414,27 +292,14 @@ class Pipeline:
                 trigger=trigger,
                 history=history,
             )
-        started = datetime.now().astimezone()
-        context = _Context(new_run_id(started), started, self._loaded.params)
+        context = RunStart.now(self._loaded.params)
         kind = executor or self.definition.executor.type
         configured = self.definition.executor
-        options: dict[str, Any] = {"workers": workers or configured.workers}
-        if kind == "dask":
-            options["address"] = address or configured.address
-            options["threads_per_worker"] = configured.threads_per_worker
-        elif address:
-            raise ConfigError(
-                [
-                    Problem(
-                        message=f"an address is for the `dask` executor, not `{kind}`",
-                        hint="add `--executor dask` (or set `executor.type: dask`)",
-                    )
-                ]
-            )
+        options = executor_options(kind, configured, workers=workers, address=address)
         # A process pool starts its workers in the background: start it first, so they are
         # ready when planning ends. A Dask cluster takes seconds to start and would hold
         # back the report of a mistake found while planning: it starts after.
-        runner = _executor(kind, options) if kind != "dask" else None
+        runner = open_executor(kind, options) if kind != "dask" else None
         try:
             planner, hashes, decisions = self._prepare(
                 context,
@@ -460,13 +325,13 @@ class Pipeline:
             raise
         settings = RunSettings(
             run_id=context.run_id,
-            started=started,
+            started=context.started,
             params=context.params,
             keep_going=keep_going,
             secrets=self._loaded.secrets,
         )
         if runner is None:
-            runner = _executor(kind, options)
+            runner = open_executor(kind, options)
 
         listeners = list(subscribers)
         recorder = self._recorder(trigger) if history else None
@@ -505,36 +370,6 @@ class Pipeline:
             config_path=self.definition.source,
             config_hash=self.definition.config_hash,
         )
-
-
-class _Context:
-    """Resolves `${params.*}`, `${env.*}` and `${run.*}` before the run starts."""
-
-    def __init__(self, run_id: str, started: datetime, params: Mapping[str, Any]) -> None:
-        self.run_id = run_id
-        self.started = started
-        self.params: dict[str, Any] = {}
-        # The loader filled `${env.*}` in param defaults; `${run.*}` is filled here.
-        self.params = resolve(dict(params), self.lookup)
-
-    def lookup(self, ref: Ref) -> Any:
-        if ref.scope == "params":
-            return lookup_path(self.params, ref.path)
-        if ref.scope == "run":
-            return self.run_id if ref.path[0] == "id" else self.started
-        if ref.scope == "env":
-            try:
-                return env_lookup(ref)
-            except ReferenceFailure as error:
-                raise ConfigError(
-                    [
-                        Problem(
-                            message=str(error),
-                            hint=f"set it, or give a default: `${{env.{ref.path[0]}:-VALUE}}`",
-                        )
-                    ]
-                ) from None
-        return ref.text
 
 
 def _ignored(why: str | None) -> str:

@@ -76,9 +76,7 @@ class FileFingerprints:
         return f"folder:{count}:{hasher.hexdigest()[:32]}"
 
     def _hash(self, path: Path, status: os.stat_result) -> str:
-        # Remembered by a hash of the path: a path may hold a secret (a folder named by
-        # `${env.*}`), and this file is never where pipeflow writes one.
-        key = hashlib.sha256(str(path.resolve()).encode("utf-8")).hexdigest()[:32]
+        key = _key(path)
         stamp = [status.st_size, status.st_mtime_ns]
         with self._lock:
             known = self._hashes.get(key)
@@ -97,7 +95,7 @@ class FileFingerprints:
     def remember(self, path: str, size: int, mtime_ns: int, sha256: str) -> None:
         """A hash taken elsewhere (a worker that stored or restored the file), so it is not
         taken again while the file keeps that size and modification time."""
-        key = str(Path(path).resolve())
+        key = _key(Path(path))
         with self._lock:
             self._hashes[key] = [size, mtime_ns, sha256]
             self._dirty = True
@@ -114,3 +112,9 @@ class FileFingerprints:
             self._dirty = False
         except OSError:
             pass
+
+
+def _key(path: Path) -> str:
+    """Where a file's hash is remembered: a hash of its path. A path may hold a secret (a
+    folder named by `${env.*}`), and this file is never where pipeflow writes one."""
+    return hashlib.sha256(str(path.resolve()).encode("utf-8")).hexdigest()[:32]

@@ -5,8 +5,9 @@ the planner finds, in order:
 
 1. each payload must match its manifest; a target payload that does not (deleted, or
    overwritten by a run with other inputs) is put back from its blob;
-2. each declared write (`files` of the manifest) must hold, in the workspace, exactly the
-   files listed: a missing or changed file is copied back from its blob, a file of a
+2. each declared write (`files` of the manifest, named with secrets masked and found again
+   among the step's writes as resolved now) must hold, in the workspace, exactly the files
+   listed: a missing or changed file is copied back from its blob, a file of a
    written folder that its version did not have is removed, a folder is made again;
 3. what must be put back needs its blobs in the store. When one is gone the result cannot
    be restored and counts as missing, with a reason that says so: "stored result missing
@@ -19,7 +20,7 @@ file is not read again); objects of a URL by size and ETag, from one listing per
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from pipeflow.cache.files import FileFingerprints
 from pipeflow.cache.results import ResultCache
 from pipeflow.errors import StorageError
 from pipeflow.model.locations import Location, locate
+from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.storage import Manifest, PartRecord
 from pipeflow.storage.blobs import FileCopy, Restoration, blob_path, missing_blobs
 from pipeflow.storage.remote import list_url
@@ -43,17 +45,40 @@ class Assessment:
     restoration: Restoration = field(default_factory=Restoration)
     reason: str = ""  # why it must be restored ("data/out.txt is missing")
     lost: str | None = None  # why it cannot be used at all ("stored result missing (PATH)")
+    locations: Mapping[str, Location] = field(default_factory=dict)  # label -> where it is
 
 
 class Assessor:
     """Compares stored results with the workspace; one per run."""
 
-    def __init__(self, hashes: FileFingerprints, options_for: OptionsFor) -> None:
+    def __init__(
+        self, hashes: FileFingerprints, options_for: OptionsFor, secrets: Secrets = NO_SECRETS
+    ) -> None:
         self.hashes = hashes
         self.options_for = options_for
+        self.secrets = secrets
 
-    def assess(self, cache: ResultCache, manifest: Manifest, folder: str) -> Assessment:
-        """`folder`: where the step's relative paths resolve (its config's folder)."""
+    def locations(
+        self, manifest: Manifest, writes: Sequence[Location], folder: str
+    ) -> dict[str, Location]:
+        """Where each write the manifest lists is. A manifest names them with secrets masked
+        (`data/***/out.txt`: it may sit in a shared bucket), so each label is matched with
+        the step's writes as resolved now, named the same way; the key covers those writes,
+        so a manifest found for it lists these very ones. A label none matches (a manifest
+        written before labels were masked) is read as the path it is."""
+        named = dict(zip(self.secrets.labels([w.text for w in writes]), writes, strict=True))
+        return {label: named.get(label) or locate(label, folder) for label in manifest.files}
+
+    def assess(
+        self,
+        cache: ResultCache,
+        manifest: Manifest,
+        folder: str,
+        writes: Sequence[Location] = (),
+    ) -> Assessment:
+        """`folder`: where the step's relative paths resolve (its config's folder); `writes`:
+        the step's (or item's) writes as resolved now."""
+        places = self.locations(manifest, writes, folder)
         parts: list[PartRecord] = []
         reasons: list[str] = []
         for name, part in manifest.parts.items():
@@ -81,7 +106,7 @@ class Assessor:
         removals: list[FileCopy] = []
         folders: list[str] = []
         for label, written in manifest.files.items():
-            location = locate(label, folder)
+            location = places[label]
             options = self.options_for(location.key) if location.remote else None
             change = self._compare(location, written, options)
             if change is None:
@@ -102,7 +127,7 @@ class Assessor:
             folders=tuple(folders),
             parts=tuple(parts),
         )
-        return Assessment(restoration=restoration, reason="; ".join(reasons))
+        return Assessment(restoration=restoration, reason="; ".join(reasons), locations=places)
 
     def _compare(
         self, location: Location, written: WrittenFiles, options: Mapping[str, Any] | None

@@ -1,8 +1,10 @@
 """Semantic checks: what a schema cannot see, each reported where it is in the file.
 
 In order: references (unknown steps, params, parts; a step using itself), `after`, cycles,
-`run` paths (allowed, importable, callable, inputs fitting the signature), foreach/as,
-result targets, schedules (cron, time zones), the executor, and the pipeline's outputs.
+`run` paths (allowed, importable, callable, inputs fitting the signature), foreach/as and
+result targets (`result_checks.py`), results roots (`targets.py`), schedules and the executor
+(`schedule_checks.py`), and the pipeline's outputs. `Checker` holds what they share: the
+document, the params, the secrets to mask in values, and the problems found.
 """
 
 from __future__ import annotations
@@ -10,38 +12,22 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
-from datetime import datetime, timezone
 from typing import Any
 
 from pipeflow.config.imports import ImportChecks
 from pipeflow.config.params import describe
 from pipeflow.config.reader import Document
-from pipeflow.config.suggest import did_you_mean
+from pipeflow.config.result_checks import check_foreach, check_result, trial_fields
+from pipeflow.config.schedule_checks import check_executor, check_schedules
+from pipeflow.config.suggest import did_you_mean, listing
 from pipeflow.config.targets import check_stores
 from pipeflow.errors import Problem
 from pipeflow.importing import ImportProblem, Resolver
 from pipeflow.model.durations import format_duration
-from pipeflow.model.pipeline import (
-    AVAILABLE_EXECUTORS,
-    EXECUTOR_TYPES,
-    SINGLE_PART,
-    Pipeline,
-    Step,
-)
+from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, Template, lookup_path
 from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.plan.graph import StepGraph
-from pipeflow.schedule.triggers import cron_problem, timezone_problem, window_problem
-from pipeflow.schedule.zones import parse_moment, zone_for
-from pipeflow.storage import (
-    FORMAT_NAMES,
-    TargetFields,
-    TemplateError,
-    format_for_extension,
-    render_target,
-    template_fields,
-)
 
 Path = list[str | int]
 
@@ -83,6 +69,7 @@ class Checker:
         self.problems.append(self.document.problem(path, message, hint=hint, key=key))
 
     def run(self) -> list[Problem]:
+        fields = trial_fields(self.pipeline, self.params)
         for name, step in self.pipeline.steps.items():
             if step.origin is not None:
                 continue  # inlined from a sub-pipeline, checked when that config was loaded
@@ -90,16 +77,16 @@ class Checker:
             self.after(name, step)
             self.fan_out(name, step)
             self.limits(name, step)
-            self.result(name, step)
+            check_result(name, step, fields=fields, params=self.params, fail=self.fail)
             if name not in self.skip_steps:
                 self.code(name, step)
         self.imports()
         self.cycles()
         self.params_references()
         self.store()
-        check_stores(self.pipeline, self.params, self.trial_fields(), self.fail)
-        self.schedules()
-        self.executor()
+        check_stores(self.pipeline, self.params, fields, self.fail)
+        check_schedules(self.pipeline, self.fail)
+        check_executor(self.pipeline, self.fail)
         self.outputs()
         return self.problems
 
@@ -132,7 +119,7 @@ class Checker:
             self.fail(
                 path,
                 f"`{ref.text}` names no step `{ref.step}`",
-                did_you_mean(ref.step, steps) or _listing("steps", steps),
+                did_you_mean(ref.step, steps) or listing("steps", steps),
             )
             return
         if ref.step == user:
@@ -147,7 +134,7 @@ class Checker:
             self.fail(
                 path,
                 f"`{ref.text}`: step `{ref.step}` has no output `{ref.part}`",
-                did_you_mean(ref.part, target.outputs) or _listing("outputs", target.outputs),
+                did_you_mean(ref.part, target.outputs) or listing("outputs", target.outputs),
             )
 
     def param_reference(self, path: Path, ref: Ref) -> None:
@@ -201,7 +188,7 @@ class Checker:
                     ["steps", name, "after", index],
                     f"`after` names no step `{other}`",
                     did_you_mean(other, self.pipeline.steps)
-                    or _listing("steps", self.pipeline.steps),
+                    or listing("steps", self.pipeline.steps),
                 )
             elif other == name:
                 self.fail(["steps", name, "after", index], f"step `{name}` cannot run after itself")
@@ -272,40 +259,6 @@ class Checker:
                         self.fail(where, refused.message, refused.hint)
         checks.save()
 
-    def foreach(self, name: str, step: Step) -> None:
-        """A `foreach` known now must be a list; each item's result needs its own target."""
-        path: Path = ["steps", name, "foreach"]
-        value = step.foreach
-        if isinstance(value, Ref) and value.scope == "params":
-            try:
-                value = lookup_path(self.params, value.path)
-            except KeyError:
-                return  # reported as an unknown param
-        elif isinstance(value, Ref | Template):
-            return  # a step's value or an environment variable: checked when the step runs
-        if not isinstance(value, list):
-            self.fail(
-                path,
-                "`foreach` must be a list (or a reference to one), "
-                f"got {describe(value, self.secrets)}",
-                "e.g. `foreach: [mae, mse]` or `foreach: ${params.metrics}`",
-            )
-        target = step.result.target
-        if target is not None:
-            try:
-                used = template_fields(target)
-            except TemplateError:
-                return  # reported by the result checks
-            by_item = {"key", "item", step.item_name or "item"}
-            if not used & by_item:
-                self.fail(
-                    ["steps", name, "result", "target"],
-                    "a `foreach` step stores one result per item: its target needs `{key}`, "
-                    f"or the item: `{{{step.item_name or 'item'}}}`",
-                    f"e.g. `target: counts/{{{step.item_name or 'item'}}}.json` or "
-                    "`target: metrics/{step}-{key}.json`",
-                )
-
     def fan_out(self, name: str, step: Step) -> None:
         if step.params and step.pipeline is None:
             self.fail(
@@ -317,7 +270,7 @@ class Checker:
         if step.item_name and step.foreach is None:
             self.fail(["steps", name, "as"], "`as` is only used together with `foreach`")
         if step.foreach is not None:
-            self.foreach(name, step)
+            check_foreach(name, step, params=self.params, secrets=self.secrets, fail=self.fail)
         if isinstance(step.when, str) and not isinstance(step.when, Ref | Template):
             self.fail(
                 ["steps", name, "when"],
@@ -343,80 +296,6 @@ class Checker:
                 "`timeout` or lower `retry_delay`",
             )
 
-    def result(self, name: str, step: Step) -> None:
-        spec = step.result
-        path: Path = ["steps", name, "result"]
-        if spec.format is not None and spec.format not in FORMAT_NAMES:
-            self.fail(
-                [*path, "format"],
-                f"unknown format `{spec.format}`",
-                did_you_mean(spec.format, FORMAT_NAMES) or _listing("formats", FORMAT_NAMES),
-            )
-        if spec.target is None:
-            return
-        try:
-            fields = template_fields(spec.target)
-        except TemplateError as error:
-            self.fail([*path, "target"], str(error))
-            return
-        if len(step.parts) > 1 and "output" not in fields:
-            self.fail(
-                [*path, "target"],
-                f"step `{name}` has {len(step.parts)} outputs but its target has no `{{output}}`",
-                "add `{output}` to the target so each output gets its own file",
-            )
-        if (
-            spec.format is None
-            and "ext" not in fields
-            and format_for_extension(spec.target) is None
-        ):
-            self.fail(
-                [*path, "target"],
-                f"cannot tell the format of `{spec.target}` from its extension",
-                "end it with one of "
-                + ", ".join(f".{f}" for f in FORMAT_NAMES)
-                + ", or set `format:`",
-            )
-        item_name = (step.item_name or "item") if step.foreach is not None else None
-        # Each item known now is tried (an item such as `../x` is refused here); items
-        # known only during the run are tried when they are stored.
-        items: list[Any] = [None]
-        if step.foreach is not None and fields & {"item", step.item_name or "item"}:
-            known = self._static_items(step)
-            items = known[:1000] if known is not None else []
-        # Every part: `{output}` may be what sends one of them somewhere it must not go.
-        for part in step.parts or (SINGLE_PART,):
-            trial = replace(self.trial_fields(), step=name, output=part, item_name=item_name)
-            for item in items:
-                try:
-                    render_target(spec.target, replace(trial, item=item))
-                except TemplateError as error:
-                    self.fail([*path, "target"], str(error))
-                    return
-
-    def trial_fields(self) -> TargetFields:
-        """Field values to render targets with before a run: the real params."""
-        return TargetFields(
-            pipeline=self.pipeline.name,
-            step="",
-            output=SINGLE_PART,
-            run_id="run",
-            date=datetime.now(timezone.utc),
-            params=self.params,
-            key="0" * 8,
-            ext="bin",
-        )
-
-    def _static_items(self, step: Step) -> list[Any] | None:
-        """A `foreach` list known before the run (literal, or a param), else None."""
-        value = step.foreach
-        if isinstance(value, Ref) and value.scope == "params":
-            try:
-                value = lookup_path(self.params, value.path)
-            except KeyError:
-                return None
-        return value if isinstance(value, list) else None
-
     # -- the rest ---------------------------------------------------------------------------
 
     def store(self) -> None:
@@ -438,75 +317,11 @@ class Checker:
             elif ref.scope == "env":
                 self.env_reference(path, ref)
 
-    def schedules(self) -> None:
-        for index, schedule in enumerate(self.pipeline.schedules):
-            path: Path = ["schedules", index]
-            if schedule.cron is not None:
-                cron_found = cron_problem(schedule.cron)
-                if cron_found:
-                    self.fail([*path, "cron"], *cron_found)
-            zone = None
-            if schedule.timezone is not None:
-                zone_problem = timezone_problem(schedule.timezone)
-                if zone_problem:
-                    self.fail([*path, "timezone"], *zone_problem)
-                zone = None if zone_problem else schedule.timezone
-            if schedule.interval is not None and schedule.interval <= 0:
-                self.fail([*path, "interval"], "an interval must be longer than zero")
-            moments = {}
-            for field in ("start", "end"):
-                text = getattr(schedule, field)
-                if text is None:
-                    continue
-                try:  # a time without an offset is read in the schedule's zone
-                    moments[field] = parse_moment(text, zone_for(zone))
-                except ValueError:
-                    self.fail(
-                        [*path, field],
-                        f"`{field}` must be an ISO 8601 date or time, got {text!r}",
-                        "e.g. `2026-01-01` or `2026-01-01T06:00:00+01:00`",
-                    )
-            if "start" in moments and "end" in moments:
-                window = window_problem(moments["start"], moments["end"])
-                if window:
-                    self.fail([*path, "end"], window)
-            for name in schedule.params:
-                if name not in self.pipeline.params:
-                    self.fail(
-                        [*path, "params", name],
-                        f"unknown param `{name}`",
-                        did_you_mean(name, self.pipeline.params),
-                        key=True,
-                    )
-
-    def executor(self) -> None:
-        kind = self.pipeline.executor.type
-        if kind not in EXECUTOR_TYPES:
-            self.fail(
-                ["executor", "type"],
-                f"unknown executor `{kind}`",
-                did_you_mean(kind, EXECUTOR_TYPES) or _listing("executors", EXECUTOR_TYPES),
-            )
-        elif kind not in AVAILABLE_EXECUTORS:
-            self.fail(
-                ["executor", "type"],
-                f"executor `{kind}` is not available in this version of pipeflow",
-                "use " + ", ".join(f"`{name}`" for name in AVAILABLE_EXECUTORS),
-            )
-
     def outputs(self) -> None:
         for name, value in self.pipeline.outputs.items():
             for path, ref in _walk(value, ["outputs", name]):
                 if ref.scope == "steps":
                     self.step_reference(path, ref, None)
-
-
-def _listing(what: str, names: Any) -> str:
-    names = list(names)
-    if not names:
-        return f"there are no {what}"
-    shown = ", ".join(f"`{n}`" for n in names[:8])
-    return f"known {what}: {shown}" + (", ..." if len(names) > 8 else "")
 
 
 def _step_references(step: Step) -> Iterator[tuple[Path, Ref]]:

@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pipeflow.config.suggest import did_you_mean, format_path, type_name
 from pipeflow.errors import ConfigError, Problem
@@ -50,6 +50,14 @@ class Position:
 
     line: int
     column: int
+
+
+class Fail(Protocol):
+    """Records one problem at a path in a document (as `Checker.fail` does)."""
+
+    def __call__(
+        self, path: list[str | int], message: str, hint: str | None = None, *, key: bool = False
+    ) -> None: ...
 
 
 @dataclass

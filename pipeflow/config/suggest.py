@@ -9,11 +9,20 @@ from typing import Any
 
 from pipeflow.errors import did_you_mean
 
-__all__ = ["describe_value", "did_you_mean", "format_path", "type_name"]
+__all__ = ["describe_value", "did_you_mean", "format_path", "listing", "type_name"]
 
 # Keys that read well after a dot; others go in brackets so the path stays unambiguous.
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _SHORT_TEXT = 40
+
+
+def listing(what: str, names: Any) -> str:
+    """`known steps: `a`, `b`` (the first eight), for a hint when no name is close."""
+    names = list(names)
+    if not names:
+        return f"there are no {what}"
+    shown = ", ".join(f"`{n}`" for n in names[:8])
+    return f"known {what}: {shown}" + (", ..." if len(names) > 8 else "")
 
 
 def format_path(parts: Sequence[str | int]) -> str:

@@ -229,14 +229,17 @@ class RunContext:
 
     def write_specs(self, step: Step, writes: Sequence[Location]) -> list[WriteSpec]:
         """What a worker checks and stores of a step's writes: plain data."""
+        # Named in the manifest with secrets masked: restore finds them again from the
+        # step's writes as resolved then (`cache/restore.py`).
+        labels = self.settings.secrets.labels([write.text for write in writes])
         return [
             WriteSpec(
-                label=write.text,
+                label=label,
                 location=write.key,
                 folder=write.folder,
                 storage_options=self.storage_options(step, write.key) if write.remote else None,
             )
-            for write in writes
+            for label, write in zip(labels, writes, strict=True)
         ]
 
     def storage_options(self, step: Step, url: str) -> Mapping[str, Any]:

@@ -6,6 +6,9 @@ what a false `when` rules out, and applies the failure policy: after a failure, 
 nothing new (or, with keep_going, everything that does not need the failed step), let
 running steps finish, and mark the rest as not run.
 
+Which values the run keeps in memory, and when they are dropped or fetched from the
+executor's workers, is `keeping.py`'s; a `foreach` step's items are `fanout.py`'s.
+
 Decisions come from the planner before the run; a step whose inputs come from a step that
 ran is decided again when that result exists, so an unchanged result keeps what follows it
 cached.
@@ -19,14 +22,14 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from dataclasses import dataclass, field
-from datetime import datetime
 
 from pipeflow.execute import fanout
 from pipeflow.execute.capture import OutputCapture
 from pipeflow.execute.context import ReferenceFailure, RunContext, RunSettings
 from pipeflow.execute.executors import Executor
-from pipeflow.execute.task import Remote, Task, TaskResult
+from pipeflow.execute.keeping import Keeper
+from pipeflow.execute.outcome import RunResult
+from pipeflow.execute.task import Task, TaskResult
 from pipeflow.model.events import (
     Event,
     RunFinished,
@@ -41,36 +44,11 @@ from pipeflow.model.refs import resolve
 from pipeflow.model.run import Action, Decision, StepOutcome, StepState
 from pipeflow.plan.graph import StepGraph
 from pipeflow.plan.planner import Planner, truthy
-from pipeflow.storage import Manifest, ResultWarning
+from pipeflow.storage import ResultWarning
 
 __all__ = ["Engine", "ReferenceFailure", "RunResult", "RunSettings"]
 
 FAN_OUT_WINDOW = 1000  # items of one `foreach` step handed to the executor at most at once
-
-
-@dataclass
-class RunResult:
-    """What a run ended with: every step's outcome and the values kept in memory."""
-
-    run_id: str
-    pipeline: str
-    started: datetime
-    duration: float
-    outcomes: dict[str, StepOutcome]
-    context: RunContext
-    interrupted: bool = False
-    decisions: dict[str, Decision] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return not self.interrupted and all(
-            o.state in (StepState.DONE, StepState.CACHED, StepState.SKIPPED)
-            for o in self.outcomes.values()
-        )
-
-    @property
-    def failed(self) -> list[str]:
-        return [n for n, o in self.outcomes.items() if o.state is StepState.FAILED]
 
 
 class Engine:
@@ -105,8 +83,7 @@ class Engine:
         self._ready: list[tuple[int, str]] = []
         self._running: dict[Future[TaskResult], tuple[str, Task]] = {}
         self._fans: dict[str, fanout.FanOut] = {}  # `foreach` steps whose items are running
-        self._item_manifests: dict[str, list[Manifest | None]] = {}  # see `_settle`
-        self._stored: set[str] = set()  # steps whose value this run has in the store
+        self._kept = Keeper(pipeline, graph, planner, self.context, warn=self._warn)
         self._inline: str | None = None  # the step the sequential executor is running
 
     def emit(self, event: Event) -> None:
@@ -147,7 +124,7 @@ class Engine:
                         self._collect(name, task, future.result())
         except KeyboardInterrupt:
             interrupted = True
-            self._settle(fetch=False)
+            self._kept.settle(fetch=False)
             self.executor.shutdown(cancel=True)
             stopped = [name for name, _ in self._running.values()]
             if self._inline is not None and self._inline not in self.outcomes:
@@ -158,7 +135,7 @@ class Engine:
                         StepOutcome(name, StepState.FAILED, "interrupted", error="interrupted")
                     )
         else:
-            self._settle(fetch=True)
+            self._kept.settle(fetch=True)
             self.executor.shutdown()
         for name in order:
             if name not in self.outcomes:
@@ -310,7 +287,7 @@ class Engine:
                 self._finish_fan_out(name)
             return
         if result.manifest is not None:
-            self._stored.add(name)
+            self._kept.stored.add(name)
         if task.stored is not None:
             self._collect_load(name, task, result)
             return
@@ -377,34 +354,8 @@ class Engine:
         else:
             self.context.values[name] = fan.values
             if self.context.fetch is not None:
-                self._item_manifests[name] = fan.manifests
+                self._kept.item_manifests[name] = fan.manifests
         self._finish(outcome)
-
-    def _settle(self, *, fetch: bool) -> None:
-        """Before the executor closes: values that stayed on its workers are read from the
-        store when asked, if they were persisted, and are fetched now if not (unless the
-        run was interrupted)."""
-        if self.context.fetch is None:
-            return
-        values = self.context.values
-        for name, value in list(values.items()):
-            if isinstance(value, Remote):
-                stored = name in self._stored
-            elif isinstance(value, list) and any(isinstance(item, Remote) for item in value):
-                manifests = self._item_manifests.get(name, [])
-                stored = len(manifests) == len(value) and None not in manifests
-                if stored:
-                    self.planner.item_manifests[name] = [m for m in manifests if m is not None]
-            else:
-                continue
-            if stored or not fetch:
-                del values[name]
-                continue
-            try:
-                values[name] = self.context.concrete(value)
-            except ReferenceFailure as error:
-                del values[name]
-                self._warn(name, f"{error}; it is not available after the run")
 
     def _finish_cached(self, name: str) -> None:
         manifest = self.planner.manifests[name]
@@ -430,25 +381,7 @@ class Engine:
             self._waiting_on[name] -= 1
             if not self._waiting_on[name]:
                 heapq.heappush(self._ready, (self._position[name], name))
-        self._release(outcome.step)
-
-    def _release(self, finished: str) -> None:
-        """Drop the stored values that no step still to finish takes: a pipeline of large
-        values holds only what is still needed. `Run.output()` reads them back from the store,
-        equal to what was made (storage/fidelity.py). Unstored values and `foreach` lists
-        (stored item by item) stay."""
-        for name in self.pipeline.steps[finished].value_upstream():
-            if name not in self._stored or self.pipeline.steps[name].foreach is not None:
-                continue
-            if self.planner.manifests.get(name) is None:
-                continue
-            consumers = self.graph.downstream[name]
-            if all(
-                consumer in self.outcomes
-                for consumer in consumers
-                if name in self.pipeline.steps[consumer].value_upstream()
-            ):
-                self.context.values.pop(name, None)
+        self._kept.release(outcome.step, self.outcomes)
 
     def _warn(self, step: str, message: str) -> None:
         """A Python warning (the CLI prints it as one line) that the run's events, and so its

@@ -76,7 +76,7 @@ def prepare(step: Step, context: RunContext, planner: Planner) -> FanOut:
     fan.restorations = [None] * len(items)
     if cache is not None and use_cache:
         for index, key in enumerate(keys):
-            manifest, assessment = planner.stored(step.name, key)
+            manifest, assessment = planner.stored(step.name, key, item=items[index])
             if manifest is not None:
                 fan.found[index] = manifest
                 fan.versions[index] = data_version(manifest)

@@ -36,9 +36,9 @@ from pipeflow.history.recorder import (
     RUN_STATES,
     TRIGGERS,
     Recorder,
-    record_skipped_fire,
     truncation_marker,
 )
+from pipeflow.history.skipped import record_skipped_fire
 
 __all__ = [
     "BUSY_TIMEOUT",

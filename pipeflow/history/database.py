@@ -101,6 +101,39 @@ def owner_gone(owner: str) -> bool:
     return bool(started) and started != _start_time(pid)  # the pid now belongs to another
 
 
+_LOST_STEP = (
+    "the run's process ended while this step ran (killed, or the machine stopped); "
+    "run the pipeline again: finished steps are taken from the cache"
+)
+
+
+def mark_lost(conn: sqlite3.Connection, runs: list[str]) -> bool:
+    """Mark these `running` runs `lost` (their owner is gone): the step that was running
+    fails with a note, the pending ones are `not run`. False when the database cannot be
+    written (it then stays as it is)."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        for found in runs:
+            conn.execute(
+                "UPDATE runs SET state = 'lost' WHERE id = ? AND state = 'running'", (found,)
+            )
+            conn.execute(
+                "UPDATE steps SET state = 'failed', error = ? "
+                "WHERE run_id = ? AND state = 'running'",
+                (_LOST_STEP, found),
+            )
+            conn.execute(
+                "UPDATE steps SET state = 'not run' WHERE run_id = ? AND state = 'pending'",
+                (found,),
+            )
+        conn.execute("COMMIT")
+    except sqlite3.Error:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        return False
+    return True
+
+
 # -- migrations ------------------------------------------------------------------------------
 # MIGRATIONS[n] upgrades a database from schema version n to n + 1 (version 0: an empty file).
 # Each runs inside the one transaction that also records the new version, so a database is

@@ -1,100 +1,52 @@
-"""Reading the history: runs, one run with its steps, what steps printed, and pruning."""
+"""Reading the history: runs, one run with its steps, what steps printed, and pruning.
+
+The records it returns, and the errors for an unknown run or step, are `records.py`'s.
+"""
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
-from pipeflow.errors import PipeflowError, did_you_mean
+from pipeflow.errors import did_you_mean
 from pipeflow.history.database import (
     BUSY_TIMEOUT,
     HistoryError,
     connect_reader,
     database_path,
+    mark_lost,
     owner_gone,
     writable,
 )
+from pipeflow.history.records import (
+    LogLine,
+    RunRecord,
+    StepRecord,
+    UnknownRun,
+    UnknownStep,
+    log_line,
+    run_record,
+    step_record,
+)
+
+__all__ = [
+    "History",
+    "LogLine",
+    "RunRecord",
+    "StepRecord",
+    "UnknownRun",
+    "UnknownStep",
+    "open_history",
+]
 
 T = TypeVar("T")
-
-
-class UnknownRun(PipeflowError, KeyError):
-    """No run has this id (or the prefix given matches several)."""
-
-    exit_code = 2
-
-    def __init__(self, message: str, hint: str | None = None) -> None:
-        self.message = message
-        self.hint = hint
-        super().__init__(message)
-
-    def __str__(self) -> str:  # KeyError would show the repr of its argument
-        return self.format()
-
-    def format(self) -> str:
-        text = f"error: {self.message}"
-        if self.hint:
-            text += f"\n    hint: {self.hint}"
-        return text
-
-
-class UnknownStep(UnknownRun):
-    """The run has no step of this name."""
-
-
-@dataclass(frozen=True)
-class StepRecord:
-    """One step of a recorded run."""
-
-    step: str
-    state: str  # a StepState value: pending, running, done, cached, skipped, failed, not run
-    reason: str
-    attempts: int
-    duration: float | None
-    cached: bool
-    error: str | None
-    traceback: str | None
-    locations: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """One recorded run; `steps` is filled by `History.run()` only."""
-
-    id: str
-    pipeline: str
-    state: str  # running, succeeded, failed, interrupted, skipped (a schedule's fire) or lost
-    trigger: str  # manual, schedule or ci
-    started: datetime
-    finished: datetime | None
-    duration: float | None
-    config_path: str | None
-    config_hash: str | None
-    params: dict[str, Any]
-    done: int = 0
-    cached: int = 0
-    failed: int = 0
-    steps: tuple[StepRecord, ...] = field(default_factory=tuple)
-
-
-@dataclass(frozen=True)
-class LogLine:
-    """One line a step printed (stream stdout or stderr) or logged (stream log)."""
-
-    run_id: str
-    step: str
-    stream: str
-    line: int  # 1, 2, ... within the step, all streams together
-    time: datetime
-    text: str
 
 
 _RUN_COLUMNS = """
@@ -105,10 +57,6 @@ _RUN_COLUMNS = """
     (SELECT count(*) FROM steps s WHERE s.run_id = r.id AND s.state = 'failed')
 """
 _NEWEST_FIRST = "ORDER BY r.started_at DESC, r.rowid DESC"
-_LOST_STEP = (
-    "the run's process ended while this step ran (killed, or the machine stopped); "
-    "run the pipeline again: finished steps are taken from the cache"
-)
 
 
 def open_history(
@@ -174,7 +122,7 @@ class History:
             sql += " LIMIT ? OFFSET ?"
             args += [-1 if last is None else max(0, last), max(0, offset)]
         rows = self._guard(lambda: conn.execute(sql, args).fetchall())
-        return [_run_record(row) for row in rows]
+        return [run_record(row) for row in rows]
 
     def count(self, pipeline: str | None = None, state: str | None = None) -> int:
         """How many runs `runs()` would list with the same filters."""
@@ -222,7 +170,7 @@ class History:
                 (full,),
             ).fetchall()
         )
-        return replace(_run_record(row), steps=tuple(_step_record(step) for step in steps))
+        return replace(run_record(row), steps=tuple(step_record(step) for step in steps))
 
     def resolve(self, run_id: str) -> str:
         """The full id of a run from its id or a unique prefix of it; UnknownRun otherwise."""
@@ -371,18 +319,8 @@ class History:
             sql += " AND step = ?"
             args.append(step)
         rows = self._guard(lambda: conn.execute(sql + " ORDER BY id", args).fetchall())
-        for line_id, name, stream, line, when, text in rows:
-            yield (
-                int(line_id),
-                LogLine(
-                    run_id,
-                    str(name),
-                    str(stream),
-                    int(line),
-                    datetime.fromtimestamp(float(when), timezone.utc).astimezone(),
-                    str(text),
-                ),
-            )
+        for row in rows:
+            yield int(row[0]), log_line(run_id, row[1:])
 
     def _check_step(self, run_id: str, step: str) -> None:
         conn = self._conn
@@ -416,29 +354,7 @@ class History:
             sql, args = sql + " AND id = ?", (run_id,)
         rows = self._guard(lambda: conn.execute(sql, args).fetchall())
         gone = [str(found) for found, owner in rows if owner_gone(str(owner))]
-        if not gone:
-            return False
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            for found in gone:
-                conn.execute(
-                    "UPDATE runs SET state = 'lost' WHERE id = ? AND state = 'running'", (found,)
-                )
-                conn.execute(
-                    "UPDATE steps SET state = 'failed', error = ? "
-                    "WHERE run_id = ? AND state = 'running'",
-                    (_LOST_STEP, found),
-                )
-                conn.execute(
-                    "UPDATE steps SET state = 'not run' WHERE run_id = ? AND state = 'pending'",
-                    (found,),
-                )
-            conn.execute("COMMIT")
-        except sqlite3.Error:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            return False
-        return True
+        return bool(gone) and mark_lost(conn, gone)
 
     def _guard(self, action: Callable[[], T]) -> T:
         """Run a query; a database error becomes a HistoryError that names the file."""
@@ -466,59 +382,3 @@ def _run_filter(
         where.append("(r.config_path = ? OR r.config_path IS NULL)")
         args.append(str(Path(config).resolve()))
     return (" WHERE " + " AND ".join(where) if where else ""), args
-
-
-def _run_record(row: tuple[Any, ...]) -> RunRecord:
-    (
-        run_id,
-        pipeline,
-        state,
-        trigger,
-        started,
-        finished,
-        duration,
-        config_path,
-        config_hash,
-        params,
-        done,
-        cached,
-        failed,
-    ) = row
-    try:
-        loaded = json.loads(params) if params else {}
-    except ValueError:
-        loaded = {}
-    return RunRecord(
-        id=str(run_id),
-        pipeline=str(pipeline),
-        state=str(state),
-        trigger=str(trigger),
-        started=datetime.fromisoformat(str(started)),
-        finished=datetime.fromisoformat(str(finished)) if finished else None,
-        duration=float(duration) if duration is not None else None,
-        config_path=config_path,
-        config_hash=config_hash,
-        params=loaded if isinstance(loaded, dict) else {},
-        done=int(done),
-        cached=int(cached),
-        failed=int(failed),
-    )
-
-
-def _step_record(row: tuple[Any, ...]) -> StepRecord:
-    step, state, reason, attempts, duration, cached, error, traceback, locations = row
-    try:
-        places = json.loads(locations) if locations else []
-    except ValueError:
-        places = []
-    return StepRecord(
-        step=str(step),
-        state=str(state),
-        reason=str(reason or ""),
-        attempts=int(attempts or 0),
-        duration=float(duration) if duration is not None else None,
-        cached=bool(cached),
-        error=error,
-        traceback=traceback,
-        locations=tuple(str(place) for place in places),
-    )

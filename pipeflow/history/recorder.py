@@ -3,7 +3,8 @@
 The subscriber itself only turns events into rows and appends them to a list, which is cheap;
 a writer thread owns the connection and commits the rows in batches (every half second, when a
 batch is full, when a step finishes, and when the run finishes, which waits for the last write).
-So a slow or locked database never slows the run; only the end of the run waits for it.
+So a slow or locked database never slows the run; only the end of the run waits for it. The
+writer thread is `writer.py`'s.
 
 History is never a reason for a run to fail: whatever goes wrong with the database (locked for
 longer than the busy timeout, a damaged or foreign file, a read-only folder) stops the recording
@@ -12,10 +13,7 @@ of that run and is reported once, as a HistoryWarning, from the thread that driv
 
 from __future__ import annotations
 
-import contextlib
 import os
-import secrets
-import sqlite3
 import threading
 import time
 import warnings
@@ -27,12 +25,11 @@ from typing import Any
 
 from pipeflow.history.database import (
     BUSY_TIMEOUT,
-    HistoryError,
     HistoryWarning,
-    connect,
     database_path,
     this_process,
 )
+from pipeflow.history.writer import Op, Writer
 from pipeflow.model import jsontext
 from pipeflow.model.events import (
     Event,
@@ -48,7 +45,6 @@ from pipeflow.model.run import StepOutcome, StepState
 TRIGGERS = ("manual", "schedule", "ci")
 RUN_STATES = ("running", "succeeded", "failed", "interrupted", "skipped", "lost")
 DEFAULT_MAX_OUTPUT = 1_000_000  # bytes stored per step and stream; the rest is only counted
-BATCH_ROWS = 500  # wake the writer once this many rows wait
 FLUSH_INTERVAL = 0.5  # seconds; the longest a line waits before `logs --follow` can see it
 
 _INSERT_LOG = "INSERT INTO logs (run_id, step, stream, line, time, text) VALUES (?, ?, ?, ?, ?, ?)"
@@ -67,132 +63,10 @@ _STEP_RUNNING = """
 """
 _FINISH_RUN = "UPDATE runs SET state = ?, finished = ?, duration = ? WHERE id = ?"
 
-Op = tuple[str, tuple[Any, ...]] | threading.Event  # a statement, or a flush() waiting for it
-
 
 def truncation_marker(dropped: int) -> str:
     """The one line stored in place of output past the limit."""
     return f"[... output truncated: {dropped} more bytes not recorded ...]"
-
-
-class _Writer(threading.Thread):
-    """Owns the connection; commits what the subscriber queued, in order, in batches."""
-
-    def __init__(self, path: Path, timeout: float, interval: float) -> None:
-        super().__init__(name="pipeflow-history", daemon=True)
-        self.path = path
-        self.timeout = timeout
-        self.interval = interval
-        self.error: str | None = None
-        self._ops: list[Op] = []
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._closing = False
-
-    def add(self, op: Op, *, urgent: bool = False) -> None:
-        with self._lock:
-            if self.error is not None or self._closing:
-                if isinstance(op, threading.Event):
-                    op.set()
-                return
-            self._ops.append(op)
-            full = len(self._ops) >= BATCH_ROWS
-        if urgent or full:
-            self._wake.set()
-
-    def add_many(self, ops: list[Op]) -> None:
-        """Queue several rows at once, without waking the writer."""
-        with self._lock:
-            if self.error is None and not self._closing:
-                self._ops.extend(ops)
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def abandon(self, reason: str) -> None:
-        """Stop recording: drop what is queued; the thread ends at its next wake-up."""
-        with self._lock:
-            if self.error is None:
-                self.error = reason
-        self._release()
-        self._wake.set()
-
-    def close(self) -> None:
-        """Write what is queued, then stop; returns once the thread has ended."""
-        with self._lock:
-            self._closing = True
-        self._wake.set()
-        if self.is_alive():
-            self.join()
-
-    def run(self) -> None:
-        conn: sqlite3.Connection | None = None
-        try:
-            conn = connect(self.path, timeout=self.timeout)
-            while True:
-                self._wake.wait(self.interval)
-                self._wake.clear()
-                with self._lock:
-                    ops, self._ops = self._ops, []
-                    closing = self._closing
-                if ops:
-                    self._write(conn, ops)
-                if closing:
-                    return
-        except Exception as error:  # history never fails a run: remember it, warn once
-            self._fail(error)
-        finally:
-            if conn is not None:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.close()
-            self._release()
-
-    def _write(self, conn: sqlite3.Connection, ops: list[Op]) -> None:
-        waiting: list[threading.Event] = []
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            sql: str | None = None
-            rows: list[tuple[Any, ...]] = []
-            for op in ops:
-                if isinstance(op, threading.Event):
-                    waiting.append(op)
-                    continue
-                if op[0] != sql:  # consecutive rows of one statement go in one call
-                    if sql is not None:
-                        conn.executemany(sql, rows)
-                    sql, rows = op[0], []
-                rows.append(op[1])
-            if sql is not None:
-                conn.executemany(sql, rows)
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-            raise
-        finally:
-            for event in waiting:
-                event.set()
-
-    def _fail(self, error: BaseException) -> None:
-        if isinstance(error, HistoryError):
-            reason = str(error)
-        elif isinstance(error, sqlite3.Error | OSError):
-            reason = f"{error} ({self.path})"
-        else:
-            reason = f"{type(error).__name__}: {error} ({self.path})"
-        with self._lock:
-            self.error = reason
-        self._release()
-
-    def _release(self) -> None:
-        """Drop what is still queued; wake everyone waiting in flush()."""
-        with self._lock:
-            ops, self._ops = self._ops, []
-            self._closing = True
-        for op in ops:
-            if isinstance(op, threading.Event):
-                op.set()
 
 
 @dataclass
@@ -214,7 +88,7 @@ class _Session:
         started = event.started if event.started.tzinfo else event.started.astimezone()
         self.clock = time.monotonic()
         self.thread = threading.get_ident()  # the thread that drives the run
-        self.writer = _Writer(recorder.path, recorder.timeout, recorder.flush_interval)
+        self.writer = Writer(recorder.path, recorder.timeout, recorder.flush_interval)
         self.warned = False
         self.budgets: dict[tuple[str, str], _Budget] = {}
         self.lines: dict[str, int] = {}
@@ -229,7 +103,7 @@ class _Session:
                     event.pipeline,
                     recorder.config_path,
                     recorder.config_hash,
-                    _to_json(event.params),
+                    params_json(event.params),
                     recorder.trigger,
                     started.isoformat(),
                     started.timestamp(),
@@ -492,56 +366,9 @@ class Recorder:
         session.warn()
 
 
-def _to_json(params: Mapping[str, Any]) -> str:
+def params_json(params: Mapping[str, Any]) -> str:
+    """The params as stored in `runs.params`; a value JSON cannot hold is kept as its repr."""
     try:
         return jsontext.dumps(dict(params), default=str, sort_keys=True)
     except (TypeError, ValueError):
         return jsontext.dumps({key: repr(value) for key, value in params.items()}, sort_keys=True)
-
-
-def record_skipped_fire(
-    folder: str | os.PathLike[str] | None,
-    *,
-    pipeline: str,
-    when: datetime,
-    reason: str,
-    config_path: str | os.PathLike[str] | None = None,
-    home: str | os.PathLike[str] | None = None,
-) -> str | None:
-    """Record a scheduled fire that did not start a run; its id, or None if not recorded.
-
-    Like every history write, a failure is one HistoryWarning, never an error.
-    """
-    path = database_path(folder, home=home)
-    run_id = f"{when:%Y%m%d-%H%M%S}-skipped-{secrets.token_hex(2)}"
-    params = _to_json({"skipped": reason})
-    config = str(Path(config_path).resolve()) if config_path is not None else None
-    try:
-        conn = connect(path)
-        try:
-            with conn:
-                conn.execute(
-                    "INSERT INTO runs (id, pipeline, config_path, config_hash, params, trigger, "
-                    "state, started, started_at, finished, duration) "
-                    "VALUES (?, ?, ?, NULL, ?, 'schedule', 'skipped', ?, ?, ?, 0)",
-                    (
-                        run_id,
-                        pipeline,
-                        config,
-                        params,
-                        when.isoformat(),
-                        when.timestamp(),
-                        when.isoformat(),
-                    ),
-                )
-        finally:
-            conn.close()
-    except (sqlite3.Error, OSError, HistoryError) as error:
-        warnings.warn(
-            f"could not record the skipped fire of `{pipeline}` in {path}: {error}; "
-            "serving continues",
-            HistoryWarning,
-            stacklevel=2,
-        )
-        return None
-    return run_id

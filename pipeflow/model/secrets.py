@@ -112,6 +112,20 @@ class Secrets:
             return text
         return self._pattern.sub(MASK, text)
 
+    def labels(self, texts: Sequence[str]) -> list[str]:
+        """Names for paths that may be shown and stored (a manifest's `files`): each masked,
+        and made distinct where two differ only in a secret (`data/***/a.txt`, then
+        `data/***/a.txt (2)`), so the same paths in the same order always get the same names."""
+        found: list[str] = []
+        for text in texts:
+            label = candidate = self.mask(text)
+            count = 1
+            while candidate in found:
+                count += 1
+                candidate = f"{label} ({count})"
+            found.append(candidate)
+        return found
+
     def mask_optional(self, text: str | None) -> str | None:
         return None if text is None else self.mask(text)
 

@@ -28,7 +28,7 @@ from pipeflow.cache.restore import Assessment, Assessor
 from pipeflow.cache.results import ResultCache
 from pipeflow.cache.workspace import Override
 from pipeflow.importing import READS_OTHER_RESULTS  # the built-in steps' registry
-from pipeflow.model.locations import locate
+from pipeflow.model.locations import item_lookup, locate, path_texts
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, references, resolve
 from pipeflow.model.run import ALL, Action, Decision
@@ -238,7 +238,9 @@ class Planner:
         if cache is None or not isinstance(items, list):
             return Decision(name, Action.RUN, "runs once per item; each item is cached", "")
         fingerprint = self.fingerprints[name]
-        stored = [self.stored(name, fingerprint.item_key(upstream, item)) for item in items]
+        stored = [
+            self.stored(name, fingerprint.item_key(upstream, item), item=item) for item in items
+        ]
         missing = sum(manifest is None for manifest, _ in stored)
         if missing:
             return Decision(
@@ -249,10 +251,10 @@ class Planner:
         self.versions[name] = fan_out_version([stored_version(m) for m in found])
         restoring = [assessment.reason for _, assessment in stored if assessment.restoration]
         if restoring:
-            folder = self.pipeline.folder_of(step)
             self.timing.restored[name] = tuple(
-                Override(locate(label, folder), written)
-                for manifest in found
+                Override(assessment.locations[label], written)
+                for manifest, assessment in stored
+                if manifest is not None
                 for label, written in manifest.files.items()
             )
             return Decision(
@@ -275,17 +277,19 @@ class Planner:
         self.versions[name] = stored_version(manifest)
         if assessment.restoration:
             self.restorations[name] = assessment.restoration
-            folder = self.pipeline.folder_of(self.pipeline.steps[name])
             self.timing.restored[name] = tuple(
-                Override(locate(label, folder), written)
+                Override(assessment.locations[label], written)
                 for label, written in manifest.files.items()
             )
             return Decision(name, Action.RESTORE, assessment.reason, key)
         return Decision(name, Action.CACHED, f"stored by run {manifest.run_id}", key)
 
-    def stored(self, name: str, key: str) -> tuple[Manifest | None, Assessment]:
-        """The stored result of `name` for `key` that can be used, and what it takes to put
-        its files and payloads back; (None, why) when there is none."""
+    def stored(
+        self, name: str, key: str, *, item: Any = None
+    ) -> tuple[Manifest | None, Assessment]:
+        """The stored result of `name` (of one `item` of a `foreach` step) for `key` that can
+        be used, and what it takes to put its files and payloads back; (None, why) when there
+        is none."""
         cache = self.caches.get(name)
         if cache is None:
             return None, Assessment()
@@ -295,7 +299,12 @@ class Planner:
         if self.assessor is None:
             return cache.find(name, key), Assessment()
         step = self.pipeline.steps[name]
-        assessment = self.assessor.assess(cache, manifest, self.pipeline.folder_of(step))
+        folder = self.pipeline.folder_of(step)
+        writes = [
+            locate(text, folder)
+            for text in path_texts(step.writes, item_lookup(self.lookup, item, True))
+        ]
+        assessment = self.assessor.assess(cache, manifest, folder, writes)
         if assessment.lost is not None:
             return None, assessment
         return manifest, assessment

@@ -58,7 +58,7 @@ def prepare(
             pipeline.steps[name], lookup, overrides=overrides
         ),
         hashes=hashes,
-        assessor=Assessor(hashes, lambda url: fingerprinter.options_for(url, lookup)),
+        assessor=Assessor(hashes, lambda url: fingerprinter.options_for(url, lookup), secrets),
     )
     return planner, hashes
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import traceback
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -256,6 +257,7 @@ def create_app(settings: Settings) -> Starlette:
     async def unknown_run(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, UnknownRun)
         message = _sentence(exc.message) + (f" {_sentence(exc.hint)}" if exc.hint else "")
+        message = known().mask(message)  # it echoes what was asked for
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": message}, status_code=404)
         return problem_page(request, 404, message)
@@ -264,7 +266,10 @@ def create_app(settings: Settings) -> Starlette:
         return problem_page(request, 503, str(exc).removeprefix("error: "))
 
     async def server_error(request: Request, exc: Exception) -> Response:
-        log.error("error on %s %s", request.method, request.url.path, exc_info=exc)
+        # The traceback goes through the masker like every text pipeflow shows.
+        details = "".join(traceback.format_exception(exc))
+        text = known().mask(f"{request.url.path}\n{details}")
+        log.error("error on %s %s", request.method, text)
         response = problem_page(
             request, 500, "The UI hit an unexpected error; its details are in the server's log."
         )

@@ -557,3 +557,24 @@ def test_explain_with_four_reasons_counts_one_more() -> None:
     assert explain(now.components({}), manifest(made()), {}) == (
         "code of m.py changed (`f`); input x changed; input file a.csv changed (and 1 more)"
     )
+
+
+# -- remembered file hashes ---------------------------------------------------------------------
+
+
+def test_a_hash_taken_elsewhere_is_used_and_stored_under_a_hash_of_the_path(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "s3cret-tenant"
+    folder.mkdir()
+    file = folder / "out.txt"
+    file.write_text("made\n")
+    status = file.stat()
+    remembered = "0" * 64  # not the file's real hash: proves the file was not read again
+    cache_file = tmp_path / "file-hashes.json"
+    hashes = FileFingerprints(cache_file)
+    hashes.remember(str(file), status.st_size, status.st_mtime_ns, remembered)
+    assert hashes.checksum(file) == (status.st_size, f"sha256:{remembered}")
+    hashes.save()
+    assert "s3cret-tenant" not in cache_file.read_text()
+    assert FileFingerprints(cache_file).checksum(file) == (status.st_size, f"sha256:{remembered}")

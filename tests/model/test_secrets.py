@@ -211,3 +211,12 @@ def test_what_the_process_knows_grows_with_each_load() -> None:
     assert known().mask(value) == value
     remember(Secrets(values=frozenset({value}), params=frozenset({"ignored"})))
     assert known().mask(f"x {value}") == f"x {MASK}"
+
+
+def test_path_labels_are_masked_and_stay_distinct() -> None:
+    secrets = Secrets(values=frozenset({"tenant-a", "tenant-b"}))
+    texts = ["data/tenant-a/out.txt", "data/tenant-b/out.txt", "data/plain/out.txt"]
+    labels = secrets.labels(texts)
+    assert labels == ["data/***/out.txt", "data/***/out.txt (2)", "data/plain/out.txt"]
+    assert secrets.labels(texts) == labels  # the same paths in the same order: the same names
+    assert Secrets().labels(texts) == texts

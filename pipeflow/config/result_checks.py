@@ -1,0 +1,140 @@
+"""Checks of a step's stored result and its fan-out: `format`, `target` and `foreach`/`as`.
+
+A target is rendered before the run with the real params and, for a `foreach` step whose
+items are known now, each item (so an item such as `../x` is refused here); items known only
+during the run are tried when they are stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime, timezone
+from typing import Any
+
+from pipeflow.config.params import describe
+from pipeflow.config.reader import Fail
+from pipeflow.config.suggest import did_you_mean, listing
+from pipeflow.model.pipeline import SINGLE_PART, Pipeline, Step
+from pipeflow.model.refs import Ref, Template, lookup_path
+from pipeflow.model.secrets import Secrets
+from pipeflow.storage import (
+    FORMAT_NAMES,
+    TargetFields,
+    TemplateError,
+    format_for_extension,
+    render_target,
+    template_fields,
+)
+
+DocPath = list[str | int]
+
+
+def trial_fields(pipeline: Pipeline, params: Mapping[str, Any]) -> TargetFields:
+    """Field values to render targets with before a run: the real params."""
+    return TargetFields(
+        pipeline=pipeline.name,
+        step="",
+        output=SINGLE_PART,
+        run_id="run",
+        date=datetime.now(timezone.utc),
+        params=params,
+        key="0" * 8,
+        ext="bin",
+    )
+
+
+def check_result(
+    name: str, step: Step, *, fields: TargetFields, params: Mapping[str, Any], fail: Fail
+) -> None:
+    """A known format; a target that parses, names each output and each item, and stays in."""
+    spec = step.result
+    path: DocPath = ["steps", name, "result"]
+    if spec.format is not None and spec.format not in FORMAT_NAMES:
+        fail(
+            [*path, "format"],
+            f"unknown format `{spec.format}`",
+            did_you_mean(spec.format, FORMAT_NAMES) or listing("formats", FORMAT_NAMES),
+        )
+    if spec.target is None:
+        return
+    try:
+        used = template_fields(spec.target)
+    except TemplateError as error:
+        fail([*path, "target"], str(error))
+        return
+    if len(step.parts) > 1 and "output" not in used:
+        fail(
+            [*path, "target"],
+            f"step `{name}` has {len(step.parts)} outputs but its target has no `{{output}}`",
+            "add `{output}` to the target so each output gets its own file",
+        )
+    if spec.format is None and "ext" not in used and format_for_extension(spec.target) is None:
+        fail(
+            [*path, "target"],
+            f"cannot tell the format of `{spec.target}` from its extension",
+            "end it with one of " + ", ".join(f".{f}" for f in FORMAT_NAMES) + ", or set `format:`",
+        )
+    item_name = (step.item_name or "item") if step.foreach is not None else None
+    # Each item known now is tried (an item such as `../x` is refused here); items
+    # known only during the run are tried when they are stored.
+    items: list[Any] = [None]
+    if step.foreach is not None and used & {"item", step.item_name or "item"}:
+        known = static_items(step, params)
+        items = known[:1000] if known is not None else []
+    # Every part: `{output}` may be what sends one of them somewhere it must not go.
+    for part in step.parts or (SINGLE_PART,):
+        trial = replace(fields, step=name, output=part, item_name=item_name)
+        for item in items:
+            try:
+                render_target(spec.target, replace(trial, item=item))
+            except TemplateError as error:
+                fail([*path, "target"], str(error))
+                return
+
+
+def check_foreach(
+    name: str, step: Step, *, params: Mapping[str, Any], secrets: Secrets, fail: Fail
+) -> None:
+    """A `foreach` known now must be a list; each item's result needs its own target."""
+    path: DocPath = ["steps", name, "foreach"]
+    value = step.foreach
+    if isinstance(value, Ref) and value.scope == "params":
+        try:
+            value = lookup_path(params, value.path)
+        except KeyError:
+            return  # reported as an unknown param
+    elif isinstance(value, Ref | Template):
+        return  # a step's value or an environment variable: checked when the step runs
+    if not isinstance(value, list):
+        fail(
+            path,
+            f"`foreach` must be a list (or a reference to one), got {describe(value, secrets)}",
+            "e.g. `foreach: [mae, mse]` or `foreach: ${params.metrics}`",
+        )
+    target = step.result.target
+    if target is not None:
+        try:
+            used = template_fields(target)
+        except TemplateError:
+            return  # reported by the result checks
+        by_item = {"key", "item", step.item_name or "item"}
+        if not used & by_item:
+            fail(
+                ["steps", name, "result", "target"],
+                "a `foreach` step stores one result per item: its target needs `{key}`, "
+                f"or the item: `{{{step.item_name or 'item'}}}`",
+                f"e.g. `target: counts/{{{step.item_name or 'item'}}}.json` or "
+                "`target: metrics/{step}-{key}.json`",
+            )
+
+
+def static_items(step: Step, params: Mapping[str, Any]) -> list[Any] | None:
+    """A `foreach` list known before the run (literal, or a param), else None."""
+    value = step.foreach
+    if isinstance(value, Ref) and value.scope == "params":
+        try:
+            value = lookup_path(params, value.path)
+        except KeyError:
+            return None
+    return value if isinstance(value, list) else None

@@ -1,0 +1,76 @@
+"""Checks of when and where a pipeline runs: its `schedules:` and its `executor:`.
+
+Cron expressions, time zones, intervals and `start`/`end` windows are judged by the
+`schedule` package's own rules (so `validate` and `serve` agree); a schedule's params must
+be the pipeline's.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pipeflow.config.reader import Fail
+from pipeflow.config.suggest import did_you_mean, listing
+from pipeflow.model.pipeline import AVAILABLE_EXECUTORS, EXECUTOR_TYPES, Pipeline
+from pipeflow.schedule.triggers import cron_problem, timezone_problem, window_problem
+from pipeflow.schedule.zones import parse_moment, zone_for
+
+
+def check_schedules(pipeline: Pipeline, fail: Fail) -> None:
+    """Every schedule fires (cron, interval), in a known zone, in a window that is open."""
+    for index, schedule in enumerate(pipeline.schedules):
+        path: list[str | int] = ["schedules", index]
+        if schedule.cron is not None:
+            cron_found = cron_problem(schedule.cron)
+            if cron_found:
+                fail([*path, "cron"], *cron_found)
+        zone = None
+        if schedule.timezone is not None:
+            zone_problem = timezone_problem(schedule.timezone)
+            if zone_problem:
+                fail([*path, "timezone"], *zone_problem)
+            zone = None if zone_problem else schedule.timezone
+        if schedule.interval is not None and schedule.interval <= 0:
+            fail([*path, "interval"], "an interval must be longer than zero")
+        moments: dict[str, datetime] = {}
+        for field in ("start", "end"):
+            text = getattr(schedule, field)
+            if text is None:
+                continue
+            try:  # a time without an offset is read in the schedule's zone
+                moments[field] = parse_moment(text, zone_for(zone))
+            except ValueError:
+                fail(
+                    [*path, field],
+                    f"`{field}` must be an ISO 8601 date or time, got {text!r}",
+                    "e.g. `2026-01-01` or `2026-01-01T06:00:00+01:00`",
+                )
+        if "start" in moments and "end" in moments:
+            window = window_problem(moments["start"], moments["end"])
+            if window:
+                fail([*path, "end"], window)
+        for name in schedule.params:
+            if name not in pipeline.params:
+                fail(
+                    [*path, "params", name],
+                    f"unknown param `{name}`",
+                    did_you_mean(name, pipeline.params),
+                    key=True,
+                )
+
+
+def check_executor(pipeline: Pipeline, fail: Fail) -> None:
+    """The executor is one pipeflow knows and this version ships."""
+    kind = pipeline.executor.type
+    if kind not in EXECUTOR_TYPES:
+        fail(
+            ["executor", "type"],
+            f"unknown executor `{kind}`",
+            did_you_mean(kind, EXECUTOR_TYPES) or listing("executors", EXECUTOR_TYPES),
+        )
+    elif kind not in AVAILABLE_EXECUTORS:
+        fail(
+            ["executor", "type"],
+            f"executor `{kind}` is not available in this version of pipeflow",
+            "use " + ", ".join(f"`{name}`" for name in AVAILABLE_EXECUTORS),
+        )

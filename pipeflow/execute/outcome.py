@@ -1,0 +1,120 @@
+"""What a run ended with, and where a step's stored result is.
+
+`RunResult` is the engine's: every step's outcome and the values kept in memory. `Run` is the
+API's view of it (`ok`, `state(step)`, `output(step, part)`, reading a cached value from the
+store on demand); `StoredResult` is what `Pipeline.result()` found for one step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from pipeflow.execute.context import ReferenceFailure, RunContext
+from pipeflow.model.pipeline import SINGLE_PART, Step
+from pipeflow.model.run import Decision, StepOutcome, StepState
+from pipeflow.plan.planner import Planner
+from pipeflow.storage import Manifest
+
+
+class Steps(Protocol):
+    """The pipeline a `Run` belongs to (the API's `Pipeline`): its name and its steps."""
+
+    @property
+    def name(self) -> str: ...
+
+    def step(self, name: str) -> Step:
+        """The step of this name; KeyError naming the pipeline otherwise."""
+        ...
+
+
+@dataclass
+class RunResult:
+    """What a run ended with: every step's outcome and the values kept in memory."""
+
+    run_id: str
+    pipeline: str
+    started: datetime
+    duration: float
+    outcomes: dict[str, StepOutcome]
+    context: RunContext
+    interrupted: bool = False
+    decisions: dict[str, Decision] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.interrupted and all(
+            o.state in (StepState.DONE, StepState.CACHED, StepState.SKIPPED)
+            for o in self.outcomes.values()
+        )
+
+    @property
+    def failed(self) -> list[str]:
+        return [n for n, o in self.outcomes.items() if o.state is StepState.FAILED]
+
+
+class Run:
+    """A finished run: `ok`, each step's state, and each step's value."""
+
+    def __init__(self, pipeline: Steps, result: RunResult, params: Mapping[str, Any]) -> None:
+        self.pipeline = pipeline
+        self.result = result
+        self.params = dict(params)
+
+    @property
+    def id(self) -> str:
+        return self.result.run_id
+
+    @property
+    def ok(self) -> bool:
+        return self.result.ok
+
+    @property
+    def outcomes(self) -> dict[str, StepOutcome]:
+        return dict(self.result.outcomes)
+
+    def state(self, step: str) -> StepState:
+        self.pipeline.step(step)
+        return self.result.outcomes[step].state
+
+    def output(self, step: str, part: str | None = None) -> Any:
+        """The value a step returned (read from the store if it was cached), or one part."""
+        definition = self.pipeline.step(step)
+        state = self.result.outcomes[step].state
+        if state not in (StepState.DONE, StepState.CACHED):
+            raise KeyError(f"step `{step}` has no value in this run (it is {state})")
+        try:
+            value = self.result.context.value_of(step)
+        except ReferenceFailure as error:
+            raise KeyError(str(error)) from None
+        if part is None or (part == SINGLE_PART and not definition.outputs):
+            return value
+        if definition.outputs and part not in definition.outputs:
+            raise KeyError(f"step `{step}` has no output `{part}`; it has {definition.outputs}")
+        return value[part]
+
+    def __repr__(self) -> str:
+        verdict = "ok" if self.ok else "failed"
+        return f"<Run {self.id} of {self.pipeline.name}: {verdict}>"
+
+
+@dataclass(frozen=True)
+class StoredResult:
+    """Where the current result of a step is, for `pipeflow result` and `pipeflow.read`.
+
+    `current` is False for a `cache: false` step, which is never up to date: its result is the
+    latest one stored (`manifest.run_id` made it, at `manifest.created`)."""
+
+    step: str
+    manifest: Manifest
+    locations: Mapping[str, str]  # part -> URL or path, for people (secrets masked)
+    planner: Planner
+    current: bool = True
+
+    def load(self, part: str | None = None) -> Any:
+        cache = self.planner.caches[self.step]
+        assert cache is not None
+        value = cache.load(self.manifest)
+        return value if part is None or part == SINGLE_PART else value[part]

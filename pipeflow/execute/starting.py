@@ -1,0 +1,88 @@
+"""What a run needs before it starts: its id, its params resolved, and its executor.
+
+`${run.*}` is filled here and a missing `${env.*}` is a config error (exit 2) rather than a
+failed step; an executor that cannot be made (a missing extra) is a config error too, as is an
+address given to an executor that takes none.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from pipeflow.errors import ConfigError, Problem
+from pipeflow.execute.context import ReferenceFailure, env_lookup
+from pipeflow.execute.executors import Executor, ExecutorUnavailable, create_executor
+from pipeflow.model.pipeline import ExecutorConfig
+from pipeflow.model.refs import Ref, lookup_path, resolve
+
+
+def new_run_id(started: datetime) -> str:
+    """Sortable and unique: `20261122-014501-3fa2c1`."""
+    return f"{started:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+class RunStart:
+    """Resolves `${params.*}`, `${env.*}` and `${run.*}` before the run starts."""
+
+    def __init__(self, run_id: str, started: datetime, params: Mapping[str, Any]) -> None:
+        self.run_id = run_id
+        self.started = started
+        self.params: dict[str, Any] = {}
+        # The loader filled `${env.*}` in param defaults; `${run.*}` is filled here.
+        self.params = resolve(dict(params), self.lookup)
+
+    @classmethod
+    def now(cls, params: Mapping[str, Any]) -> RunStart:
+        """A start at this moment, with a new run id."""
+        started = datetime.now().astimezone()
+        return cls(new_run_id(started), started, params)
+
+    def lookup(self, ref: Ref) -> Any:
+        if ref.scope == "params":
+            return lookup_path(self.params, ref.path)
+        if ref.scope == "run":
+            return self.run_id if ref.path[0] == "id" else self.started
+        if ref.scope == "env":
+            try:
+                return env_lookup(ref)
+            except ReferenceFailure as error:
+                raise ConfigError(
+                    [
+                        Problem(
+                            message=str(error),
+                            hint=f"set it, or give a default: `${{env.{ref.path[0]}:-VALUE}}`",
+                        )
+                    ]
+                ) from None
+        return ref.text
+
+
+def executor_options(
+    kind: str, configured: ExecutorConfig, *, workers: int | None, address: str | None
+) -> dict[str, Any]:
+    """The options to make a `kind` executor with: the run's, else the config's."""
+    options: dict[str, Any] = {"workers": workers or configured.workers}
+    if kind == "dask":
+        options["address"] = address or configured.address
+        options["threads_per_worker"] = configured.threads_per_worker
+    elif address:
+        raise ConfigError(
+            [
+                Problem(
+                    message=f"an address is for the `dask` executor, not `{kind}`",
+                    hint="add `--executor dask` (or set `executor.type: dask`)",
+                )
+            ]
+        )
+    return options
+
+
+def open_executor(kind: str, options: Mapping[str, Any]) -> Executor:
+    """The executor, or a config error saying what to install."""
+    try:
+        return create_executor(kind, **options)
+    except ExecutorUnavailable as error:
+        raise ConfigError([Problem(message=str(error), path="executor.type")]) from None

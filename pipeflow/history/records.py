@@ -1,0 +1,152 @@
+"""What the history holds, as read back: `RunRecord`, `StepRecord`, `LogLine`, and the
+errors for a run or step it does not have; rows of the database turned into records (a
+damaged JSON column reads as empty rather than failing the listing)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from pipeflow.errors import PipeflowError
+
+
+class UnknownRun(PipeflowError, KeyError):
+    """No run has this id (or the prefix given matches several)."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(message)
+
+    def __str__(self) -> str:  # KeyError would show the repr of its argument
+        return self.format()
+
+    def format(self) -> str:
+        text = f"error: {self.message}"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+
+class UnknownStep(UnknownRun):
+    """The run has no step of this name."""
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One step of a recorded run."""
+
+    step: str
+    state: str  # a StepState value: pending, running, done, cached, skipped, failed, not run
+    reason: str
+    attempts: int
+    duration: float | None
+    cached: bool
+    error: str | None
+    traceback: str | None
+    locations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One recorded run; `steps` is filled by `History.run()` only."""
+
+    id: str
+    pipeline: str
+    state: str  # running, succeeded, failed, interrupted, skipped (a schedule's fire) or lost
+    trigger: str  # manual, schedule or ci
+    started: datetime
+    finished: datetime | None
+    duration: float | None
+    config_path: str | None
+    config_hash: str | None
+    params: dict[str, Any]
+    done: int = 0
+    cached: int = 0
+    failed: int = 0
+    steps: tuple[StepRecord, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One line a step printed (stream stdout or stderr) or logged (stream log)."""
+
+    run_id: str
+    step: str
+    stream: str
+    line: int  # 1, 2, ... within the step, all streams together
+    time: datetime
+    text: str
+
+
+def run_record(row: tuple[Any, ...]) -> RunRecord:
+    (
+        run_id,
+        pipeline,
+        state,
+        trigger,
+        started,
+        finished,
+        duration,
+        config_path,
+        config_hash,
+        params,
+        done,
+        cached,
+        failed,
+    ) = row
+    try:
+        loaded = json.loads(params) if params else {}
+    except ValueError:
+        loaded = {}
+    return RunRecord(
+        id=str(run_id),
+        pipeline=str(pipeline),
+        state=str(state),
+        trigger=str(trigger),
+        started=datetime.fromisoformat(str(started)),
+        finished=datetime.fromisoformat(str(finished)) if finished else None,
+        duration=float(duration) if duration is not None else None,
+        config_path=config_path,
+        config_hash=config_hash,
+        params=loaded if isinstance(loaded, dict) else {},
+        done=int(done),
+        cached=int(cached),
+        failed=int(failed),
+    )
+
+
+def step_record(row: tuple[Any, ...]) -> StepRecord:
+    step, state, reason, attempts, duration, cached, error, traceback, locations = row
+    try:
+        places = json.loads(locations) if locations else []
+    except ValueError:
+        places = []
+    return StepRecord(
+        step=str(step),
+        state=str(state),
+        reason=str(reason or ""),
+        attempts=int(attempts or 0),
+        duration=float(duration) if duration is not None else None,
+        cached=bool(cached),
+        error=error,
+        traceback=traceback,
+        locations=tuple(str(place) for place in places),
+    )
+
+
+def log_line(run_id: str, row: tuple[Any, ...]) -> LogLine:
+    """A `logs` row (step, stream, line, time as a timestamp, text) as a LogLine."""
+    name, stream, line, when, text = row
+    return LogLine(
+        run_id,
+        str(name),
+        str(stream),
+        int(line),
+        datetime.fromtimestamp(float(when), timezone.utc).astimezone(),
+        str(text),
+    )

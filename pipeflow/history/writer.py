@@ -1,0 +1,142 @@
+"""The history's writer thread: it owns the connection and commits queued rows in batches.
+
+The recorder (the event subscriber) only appends rows here, which is cheap; the thread
+commits them every `interval` seconds, when a batch is full, or when woken (a step or the
+run finished). Any database failure stops the recording: `error` says why, queued rows are
+dropped and everyone waiting in a flush is released, so the run never waits on a broken
+database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+from pipeflow.history.database import HistoryError, connect
+
+BATCH_ROWS = 500  # wake the writer once this many rows wait
+
+Op = tuple[str, tuple[Any, ...]] | threading.Event  # a statement, or a flush() waiting for it
+
+
+class Writer(threading.Thread):
+    """Owns the connection; commits what the subscriber queued, in order, in batches."""
+
+    def __init__(self, path: Path, timeout: float, interval: float) -> None:
+        super().__init__(name="pipeflow-history", daemon=True)
+        self.path = path
+        self.timeout = timeout
+        self.interval = interval
+        self.error: str | None = None
+        self._ops: list[Op] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._closing = False
+
+    def add(self, op: Op, *, urgent: bool = False) -> None:
+        with self._lock:
+            if self.error is not None or self._closing:
+                if isinstance(op, threading.Event):
+                    op.set()
+                return
+            self._ops.append(op)
+            full = len(self._ops) >= BATCH_ROWS
+        if urgent or full:
+            self._wake.set()
+
+    def add_many(self, ops: list[Op]) -> None:
+        """Queue several rows at once, without waking the writer."""
+        with self._lock:
+            if self.error is None and not self._closing:
+                self._ops.extend(ops)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def abandon(self, reason: str) -> None:
+        """Stop recording: drop what is queued; the thread ends at its next wake-up."""
+        with self._lock:
+            if self.error is None:
+                self.error = reason
+        self._release()
+        self._wake.set()
+
+    def close(self) -> None:
+        """Write what is queued, then stop; returns once the thread has ended."""
+        with self._lock:
+            self._closing = True
+        self._wake.set()
+        if self.is_alive():
+            self.join()
+
+    def run(self) -> None:
+        conn: sqlite3.Connection | None = None
+        try:
+            conn = connect(self.path, timeout=self.timeout)
+            while True:
+                self._wake.wait(self.interval)
+                self._wake.clear()
+                with self._lock:
+                    ops, self._ops = self._ops, []
+                    closing = self._closing
+                if ops:
+                    self._write(conn, ops)
+                if closing:
+                    return
+        except Exception as error:  # history never fails a run: remember it, warn once
+            self._fail(error)
+        finally:
+            if conn is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
+            self._release()
+
+    def _write(self, conn: sqlite3.Connection, ops: list[Op]) -> None:
+        waiting: list[threading.Event] = []
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            sql: str | None = None
+            rows: list[tuple[Any, ...]] = []
+            for op in ops:
+                if isinstance(op, threading.Event):
+                    waiting.append(op)
+                    continue
+                if op[0] != sql:  # consecutive rows of one statement go in one call
+                    if sql is not None:
+                        conn.executemany(sql, rows)
+                    sql, rows = op[0], []
+                rows.append(op[1])
+            if sql is not None:
+                conn.executemany(sql, rows)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            raise
+        finally:
+            for event in waiting:
+                event.set()
+
+    def _fail(self, error: BaseException) -> None:
+        if isinstance(error, HistoryError):
+            reason = str(error)
+        elif isinstance(error, sqlite3.Error | OSError):
+            reason = f"{error} ({self.path})"
+        else:
+            reason = f"{type(error).__name__}: {error} ({self.path})"
+        with self._lock:
+            self.error = reason
+        self._release()
+
+    def _release(self) -> None:
+        """Drop what is still queued; wake everyone waiting in flush()."""
+        with self._lock:
+            ops, self._ops = self._ops, []
+            self._closing = True
+        for op in ops:
+            if isinstance(op, threading.Event):
+                op.set()

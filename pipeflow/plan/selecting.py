@@ -1,0 +1,61 @@
+"""The steps a run, plan or status was asked for, checked against the pipeline.
+
+The options (`--only`, `--from`, `--until`, `--tag`, `--force`) arrive normalised
+(`model/options.py`); every step name they give must be one of the pipeline's and every tag
+one that a step carries, all reported at once as a config error with a did-you-mean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pipeflow.errors import ConfigError, Problem, did_you_mean
+from pipeflow.model.pipeline import Pipeline
+from pipeflow.plan.graph import StepGraph
+from pipeflow.plan.planner import ALL, CachePolicy, Selection
+
+
+def checked_selection(
+    pipeline: Pipeline, graph: StepGraph, chosen: Mapping[str, Any]
+) -> tuple[Selection, CachePolicy]:
+    """The selection and cache policy of normalised options; ConfigError on unknown names."""
+    forced: tuple[str, ...] = chosen["force"]
+    wanted: tuple[str, ...] = chosen["tags"]
+    selection = Selection(
+        only=chosen["only"], start=chosen["start"], until=chosen["until"], tags=wanted
+    )
+    names = [*selection.only, *(n for n in (selection.start, selection.until) if n)]
+    names += [n for n in forced if n != ALL]
+    _check_names(pipeline, names)
+    _check_tags(pipeline, graph, wanted)
+    return selection, CachePolicy(use=not chosen["no_cache"], force=forced)
+
+
+def _check_names(pipeline: Pipeline, names: Iterable[str]) -> None:
+    problems = [
+        Problem(
+            message=f"pipeline `{pipeline.name}` has no step `{name}`",
+            hint=did_you_mean(name, pipeline.steps),
+        )
+        for name in names
+        if name not in pipeline.steps
+    ]
+    if problems:
+        raise ConfigError(problems)
+
+
+def _check_tags(pipeline: Pipeline, graph: StepGraph, tags: Iterable[str]) -> None:
+    known = graph.tags()
+    listing = ", ".join(f"`{tag}`" for tag in known)
+    problems = [
+        Problem(
+            message=f"no step of pipeline `{pipeline.name}` is tagged `{tag}`",
+            hint=did_you_mean(tag, known)
+            or (f"known tags: {listing}" if known else "no step has `tags:` yet"),
+        )
+        for tag in tags
+        if tag not in known
+    ]
+    if problems:
+        raise ConfigError(problems)
