@@ -1,4 +1,4 @@
-"""The dask executor: steps on a `distributed` cluster, or on a local one started for the run.
+"""The dask executor, client side: steps on a `distributed` cluster, or a local one for the run.
 
 With `address` (`tcp://host:8786`) the client connects to that scheduler (a clear error within
 a few seconds if nothing answers there, or if it has no workers); without it a LocalCluster of
@@ -42,7 +42,6 @@ import contextlib
 import logging
 import os
 import pickle
-import socket
 import threading
 import time
 import uuid
@@ -50,18 +49,17 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import urlsplit
 
-from pipeflow.errors import PipeflowError
-from pipeflow.execute.executors.processes import unpicklable, work
+from pipeflow.execute.executors.dask.connect import connect
+from pipeflow.execute.executors.dask.protocol import CLAIMS, died, lost
+from pipeflow.execute.executors.dask.worker import exit_now, run_task
+from pipeflow.execute.executors.processes import unpicklable
 from pipeflow.execute.task import (
     Notify,
     Remote,
     StepError,
     Task,
     TaskResult,
-    fill,
-    pick,
     remotes_in,
 )
 from pipeflow.execute.timeouts import CANNOT_STOP_HINT, STOP_GRACE
@@ -71,15 +69,10 @@ __all__ = ["DaskExecutor"]
 
 logger = logging.getLogger(__name__)
 
-CONNECT_TIMEOUT = 5.0  # seconds to reach a scheduler at `address`
-WORKERS_TIMEOUT = 4.0  # seconds to wait for a scheduler without workers to get one
 GRACE = 3.0  # seconds past a step's timeout before a silent worker is given up on
-BEAT = 0.5  # seconds between a worker's reports on a step that has a timeout
 RESTART_TIMEOUT = 30.0
 NEWS_WAIT = 5.0  # seconds a finished task's news may lag behind its future, before it is fetched
 EXIT_WAIT = 3.0  # seconds for a worker told to exit to be gone, before its nanny kills it
-INLINE = 64 * 1024  # bytes: a value whose pickle is smaller comes back with its step's news
-CLAIMS = "pipeflow-claims"  # scheduler metadata: [CLAIMS, executor topic, key] -> worker
 
 
 @dataclass
@@ -125,7 +118,7 @@ class DaskExecutor:
         self._topic = f"pipeflow-{uuid.uuid4().hex}"
         self._cluster: Any = None
         if address:
-            self._client = _connect(distributed, address)
+            self._client = connect(distributed, address)
         else:
             self._cluster = distributed.LocalCluster(  # type: ignore[no-untyped-call]
                 n_workers=workers or os.cpu_count() or 1,
@@ -170,7 +163,9 @@ class DaskExecutor:
             self._end(key, TaskResult(step=task.step, error=error))
             return running.outer
         try:
-            future = self._client.submit(_run, task, key, self._topic, needed, pure=False, key=key)
+            future = self._client.submit(
+                run_task, task, key, self._topic, needed, pure=False, key=key
+            )
         except Exception as error:
             self._end(key, TaskResult(step=task.step, error=f"{type(error).__name__}: {error}"))
             return running.outer
@@ -203,12 +198,12 @@ class DaskExecutor:
             self._act(self._without_news, key, finished)
             return
         if status == "cancelled":
-            result = TaskResult(step=step, error=_lost(step))
+            result = TaskResult(step=step, error=lost(step))
         else:
             raised = finished.exception()
             why = f"{type(raised).__name__}: {raised}"
             if type(raised).__name__ == "KilledWorker":
-                why = _died(step, running.worker)
+                why = died(step, running.worker)
             elif isinstance(raised, ImportError):  # the task itself could not be read there
                 why += "; pipeflow and what the steps import must be installed on the workers"
             result = TaskResult(step=step, error=why)
@@ -329,7 +324,7 @@ class DaskExecutor:
 
     def _fail_lost_worker(self, key: str, running: _Running, worker: str) -> None:
         step = running.task.step
-        self._end(key, TaskResult(step=step, error=_died(step, worker)), (self._cancel, key))
+        self._end(key, TaskResult(step=step, error=died(step, worker)), (self._cancel, key))
 
     # -- timeouts -------------------------------------------------------------------------
 
@@ -401,7 +396,7 @@ class DaskExecutor:
         if answers:
             threading.Thread(
                 target=self._client.run,
-                args=(_exit_now,),
+                args=(exit_now,),
                 kwargs={"workers": [worker], "wait": False, "on_error": "ignore"},
                 name="pipeflow-dask-exit",
                 daemon=True,
@@ -446,7 +441,7 @@ class DaskExecutor:
             self._values.clear()
         self._watch.join()
         try:
-            with contextlib.suppress(Exception):  # the run's claims (see `_run`); a None stays
+            with contextlib.suppress(Exception):  # the claims (`worker.run_task`); a None stays
                 self._client.set_metadata([CLAIMS, self._topic], None)
             # Unsubscribe first: the scheduler would report this client's own leaving to it.
             for topic in (self._topic, "all"):
@@ -456,56 +451,6 @@ class DaskExecutor:
         finally:
             if self._cluster is not None:
                 self._cluster.close(timeout=10)
-
-
-def _connect(distributed: Any, address: str) -> Any:
-    """A client of the scheduler at `address`, or a PipeflowError saying what to do."""
-    what_to_do = (
-        "start a scheduler and workers there (`dask scheduler`, then `dask worker ADDRESS`), "
-        "correct `executor.address` (or `--address`), or leave the address out to start a "
-        "local cluster for the run"
-    )
-    refused = _refused(address)
-    if refused is not None:
-        raise PipeflowError(f"no Dask scheduler answers at `{address}` ({refused}); {what_to_do}")
-    try:
-        client = distributed.Client(address, timeout=CONNECT_TIMEOUT)
-    except (OSError, TimeoutError, ValueError) as error:
-        raise PipeflowError(
-            f"could not connect to a Dask scheduler at `{address}` within "
-            f"{CONNECT_TIMEOUT:g}s ({type(error).__name__}: {error}); {what_to_do}"
-        ) from None
-    try:
-        client.wait_for_workers(1, timeout=WORKERS_TIMEOUT)
-    except (OSError, TimeoutError) as error:
-        client.close()
-        raise PipeflowError(
-            f"the Dask scheduler at `{address}` has no workers ({error}); start some "
-            f"(`dask worker {address}`)"
-        ) from None
-    return client
-
-
-def _refused(address: str) -> str | None:
-    """Why nothing can listen at a `tcp://host:port` address (refused, no such host), or None."""
-    parts = urlsplit(address if "://" in address else f"tcp://{address}")
-    if parts.scheme != "tcp":
-        return None
-    try:
-        host, port = parts.hostname, parts.port
-    except ValueError as error:
-        return str(error)
-    if not host or port is None:
-        return None
-    try:
-        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT):
-            return None
-    except ConnectionRefusedError:
-        return "connection refused"
-    except socket.gaierror as error:
-        return f"unknown host `{host}`: {error}"
-    except OSError:
-        return None  # a timeout, say: let the client try and report
 
 
 def _budget(task: Task) -> float | None:
@@ -524,180 +469,9 @@ def _done(result: TaskResult) -> Future[TaskResult]:
     return future
 
 
-def _died(step: str, worker: str | None) -> str:
-    where = f" ({worker})" if worker else ""
-    return (
-        f"WorkerDied: the Dask worker running `{step}`{where} died (killed, out of memory, or "
-        "a crash in compiled code); see that worker's log"
-    )
-
-
-def _lost(step: str) -> str:
-    return (
-        f"TaskLost: the Dask scheduler lost or cancelled the task running `{step}` (the "
-        "connection to the scheduler broke, or the scheduler went away)"
-    )
-
-
 def _with_error(result: TaskResult, error: str) -> TaskResult:
     return replace(result, error=error)
 
 
 def _with_value(result: TaskResult, value: Any) -> TaskResult:
     return replace(result, value=value)
-
-
-# -- on the worker ------------------------------------------------------------------------
-
-
-def _run(task: Task, key: str, topic: str, values: dict[str, Any]) -> TaskResult | None:
-    """Run one task on a dask worker: `work`, plus reports the client needs to keep time.
-
-    `values` are the results (kept on the cluster) of the steps whose values the task takes;
-    dask brings them here. The client learns how the step ended from a "finished" report; the
-    value goes with it when it is small, and otherwise stays here as this task's result."""
-    from distributed import get_client, get_worker
-    from distributed.core import Status
-
-    serving = (Status.running, Status.paused)
-    worker = get_worker()
-    claim = [CLAIMS, topic, key]
-    client: Any = get_client()  # the worker's own client
-    first = client.get_metadata(claim, default=None)
-    if first is not None:
-        # The scheduler starts a task again when its worker dies; the step has failed already.
-        return TaskResult(step=task.step, error=_died(task.step, str(first)))
-    client.set_metadata(claim, worker.address)
-    # Through the client, which waits until the scheduler has it: a step that then holds the
-    # GIL would keep the worker's own event loop from sending it.
-    client.log_event(topic, {"kind": "started", "key": key, "worker": worker.address})
-    if task.project_dir and not os.path.isdir(task.project_dir):
-        missing = TaskResult(
-            step=task.step,
-            error=(
-                f"FileNotFoundError: the project folder {task.project_dir} does not exist on "
-                f"the Dask worker {worker.address}; workers must see it at the same path (one "
-                "machine, or a shared file system)"
-            ),
-        )
-        return _report(missing, key, topic, client)
-    before = set(threading.enumerate())
-    name = f"pipeflow-step-{task.step}"  # the thread `task.execute` calls a timed step on
-
-    def calls() -> list[threading.Thread]:
-        return [
-            thread
-            for thread in threading.enumerate()
-            if thread.name == name and thread not in before and thread.is_alive()
-        ]
-
-    done = threading.Event()
-    if task.timeout is not None and task.stored is None:
-
-        def beat() -> None:
-            while not done.wait(BEAT):
-                worker.log_event(topic, {"kind": "beat", "key": key, "calling": bool(calls())})
-
-        threading.Thread(target=beat, name=f"pipeflow-beat-{task.step}", daemon=True).start()
-    try:
-        result = _filled(task, values)
-        if result is None:
-            result = work(_with_inputs(task, values))
-    finally:
-        done.set()
-    left = calls()
-    if left:
-        # The call outlived its timeout and still runs: send the result ahead and keep this
-        # thread (so no other task starts here) until the client restarts the worker, or
-        # the call ends by itself.
-        message = {
-            "kind": "stuck",
-            "key": key,
-            "worker": worker.address,
-            "result": pickle.dumps(result),
-        }
-        client.log_event(topic, message)
-        while any(thread.is_alive() for thread in left) and worker.status in serving:
-            time.sleep(0.1)
-        return None
-    return _report(result, key, topic, client)
-
-
-def _filled(task: Task, values: dict[str, Any]) -> TaskResult | None:
-    """A failed result if a value the task takes was lost on the cluster, else None."""
-    for remote in remotes_in(task.inputs):
-        held = values.get(remote.key)
-        if not isinstance(held, TaskResult) or not held.ok:
-            return TaskResult(
-                step=task.step,
-                error=(
-                    f"TaskLost: the value of `{remote.step}` was lost with the Dask worker "
-                    "that held it; run the pipeline again"
-                ),
-            )
-    return None
-
-
-def _with_inputs(task: Task, values: dict[str, Any]) -> Task:
-    if not values:
-        return task
-    inputs = fill(dict(task.inputs), lambda remote: pick(values[remote.key].value, remote))
-    return replace(task, inputs=inputs)
-
-
-def _report(result: TaskResult, key: str, topic: str, client: Any) -> TaskResult | None:
-    """Tell the client how the step ended; the value too when it is small (else it stays)."""
-    remote = False
-    if result.ok and result.value is not None:
-        try:
-            remote = not _smaller_than(result.value, INLINE)
-        except Exception as error:
-            result = TaskResult(
-                step=result.step,
-                error=(
-                    f"ValueError: step `{result.step}` returned a {type(result.value).__name__}, "
-                    f"which cannot be sent from a Dask worker ({error}); return plain data"
-                ),
-                attempts=result.attempts,
-                duration=result.duration,
-                output=result.output,
-                retries=result.retries,
-            )
-    news = replace(result, value=None) if remote else result
-    client.log_event(
-        topic, {"kind": "finished", "key": key, "remote": remote, "result": pickle.dumps(news)}
-    )
-    return replace(result, output=(), retries=()) if remote else None
-
-
-class _TooBig(Exception):
-    pass
-
-
-class _Counter:
-    """A file that only counts what is written to it, up to a limit."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.size = 0
-
-    def write(self, data: Any) -> int:
-        size = memoryview(data).nbytes
-        self.size += size
-        if self.size > self.limit:
-            raise _TooBig
-        return size
-
-
-def _smaller_than(value: Any, limit: int) -> bool:
-    """Whether the value pickles to fewer than `limit` bytes (found without pickling it all)."""
-    try:
-        pickle.Pickler(_Counter(limit), protocol=pickle.HIGHEST_PROTOCOL).dump(value)
-    except _TooBig:
-        return False
-    return True
-
-
-async def _exit_now() -> None:
-    """On a worker's event loop (`Client.run`): end the process now; its nanny restarts it."""
-    os._exit(1)
