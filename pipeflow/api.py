@@ -14,13 +14,16 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.config.loader import Loaded
 from pipeflow.config.loader import load as load_config
+from pipeflow.config.targets import is_local, unreachable_root
 from pipeflow.errors import ConfigError, Interrupted, PipeflowError, Problem, StaleResults
 from pipeflow.execute.context import ReferenceFailure, RunSettings, env_lookup
 from pipeflow.execute.engine import Engine, RunResult
 from pipeflow.execute.executors import Executor, ExecutorUnavailable, create_executor
+from pipeflow.execute.shipping import Project
 from pipeflow.model import options as run_options
 from pipeflow.model.events import Event
 from pipeflow.model.pipeline import SINGLE_PART, Step
+from pipeflow.model.pipeline import Pipeline as PipelineModel
 from pipeflow.model.refs import Ref, lookup_path, resolve
 from pipeflow.model.run import Action, Decision, StepOutcome, StepState
 from pipeflow.plan.graph import StepGraph
@@ -51,6 +54,22 @@ def _masked(method: Method) -> Method:
 def new_run_id(started: datetime) -> str:
     """Sortable and unique: `20261122-014501-3fa2c1`."""
     return f"{started:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+def _cluster_project(definition: PipelineModel, planner: Planner, address: str) -> Project:
+    """What a Dask cluster at `address` needs of this machine: every results store must be
+    one its workers reach (a local folder is refused, exit 2), and the first carries the
+    run's code and files."""
+    stores = [cache.store for cache in planner.caches.values() if cache is not None]
+    local = sorted({store.url for store in stores if is_local(store.url)})
+    if local:
+        raise ConfigError(
+            [Problem(message=unreachable_root(url, address), path="results.root") for url in local]
+        )
+    steps = tuple(
+        (step.run or "", definition.folder_of(step)) for step in definition.steps.values()
+    )
+    return Project(store=stores[0] if stores else None, steps=steps)
 
 
 def _executor(kind: str, options: Mapping[str, Any]) -> Executor:
@@ -466,6 +485,8 @@ class Pipeline:
             secrets=self._loaded.secrets,
         )
         if runner is None:
+            if kind == "dask" and options["address"] and not configured.shared_filesystem:
+                options["project"] = _cluster_project(self.definition, planner, options["address"])
             runner = _executor(kind, options)
 
         listeners = list(subscribers)

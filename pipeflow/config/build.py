@@ -110,6 +110,7 @@ class Builder:
                 workers=_optional_int(executor.get("workers")),
                 address=_text(executor.get("address")),
                 threads_per_worker=_optional_int(executor.get("threads_per_worker")),
+                shared_filesystem=executor.get("shared_filesystem") is True,
             ),
             schedules=tuple(self.schedules(data.get("schedules"))),
             allow_imports=tuple(str(x) for x in _list(data.get("allow_imports"))),

@@ -18,7 +18,7 @@ from pipeflow.config.imports import ImportChecks
 from pipeflow.config.params import describe
 from pipeflow.config.reader import Document
 from pipeflow.config.suggest import did_you_mean
-from pipeflow.config.targets import check_stores
+from pipeflow.config.targets import check_reachable, check_stores
 from pipeflow.errors import Problem
 from pipeflow.importing import ImportProblem, Resolver
 from pipeflow.model.durations import format_duration
@@ -98,6 +98,7 @@ class Checker:
         self.params_references()
         self.store()
         check_stores(self.pipeline, self.params, self.trial_fields(), self.fail)
+        check_reachable(self.pipeline, self.params, self.fail)
         self.schedules()
         self.executor()
         self.outputs()

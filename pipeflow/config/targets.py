@@ -63,6 +63,38 @@ def check_stores(
                 break
 
 
+def check_reachable(pipeline: Pipeline, params: Mapping[str, Any], fail: Fail) -> None:
+    """With a Dask cluster at an address, every results root must be one its workers reach:
+    a local folder is refused unless `executor.shared_filesystem` says they see it."""
+    executor = pipeline.executor
+    if executor.type != "dask" or not executor.address or executor.shared_filesystem:
+        return
+    roots: list[tuple[list[str | int], Any]] = []
+    if pipeline.results.persist:
+        roots.append((["results", "root"], pipeline.results.root))
+    for name, step in pipeline.steps.items():
+        if step.origin is None and step.result.persist and step.result.root is not None:
+            roots.append((["steps", name, "result", "root"], step.result.root))
+    for path, value in roots:
+        root = _static_root(pipeline, value, params)
+        if root is not None and is_local(root):
+            fail(path, unreachable_root(root, executor.address))
+
+
+def is_local(url: str) -> bool:
+    """Whether a store URL is a folder on this machine."""
+    return "://" not in url or url.startswith(_LOCAL)
+
+
+def unreachable_root(root: str, address: str) -> str:
+    return (
+        f"the results root {root} is a folder on this machine, which the Dask workers at "
+        f"`{address}` cannot reach; put results on a store they reach (`s3://...`, "
+        "`gs://...`), or set `executor.shared_filesystem: true` if they see this folder at "
+        "the same path"
+    )
+
+
 def _targets(step: Step, fields: TargetFields) -> Iterator[str]:
     """The paths a step's target renders to, one per part (a bad template is reported
     elsewhere)."""

@@ -153,6 +153,8 @@ class ExecutorConfig:
     workers: int | None = None
     address: str | None = None
     threads_per_worker: int | None = None
+    # With `address`: the workers see this machine's files at the same paths.
+    shared_filesystem: bool = False
 
 
 @dataclass(frozen=True)

@@ -50,10 +50,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
+from pipeflow.execute.executors.dask.compatibility import check_workers
 from pipeflow.execute.executors.dask.connect import connect
 from pipeflow.execute.executors.dask.protocol import CLAIMS, died, lost
 from pipeflow.execute.executors.dask.worker import exit_now, run_task
 from pipeflow.execute.executors.processes import unpicklable
+from pipeflow.execute.shipping import Packer, Project
 from pipeflow.execute.task import (
     Notify,
     Remote,
@@ -100,7 +102,11 @@ class DaskExecutor:
         workers: int | None = None,
         address: str | None = None,
         threads_per_worker: int | None = None,
+        shared_filesystem: bool = False,
+        project: Project | None = None,
     ) -> None:
+        """`project`: the run's code, sent to a cluster at `address` through the results
+        store unless `shared_filesystem` says its workers see this machine's files."""
         try:
             import distributed
         except ImportError:
@@ -117,8 +123,15 @@ class DaskExecutor:
         self._closed = False
         self._topic = f"pipeflow-{uuid.uuid4().hex}"
         self._cluster: Any = None
+        self._packer: Packer | None = None
         if address:
             self._client = connect(distributed, address)
+            if project is not None and not shared_filesystem:
+                try:
+                    self._packer = _ship(self._client, project, address)
+                except BaseException:
+                    self._client.close()
+                    raise
         else:
             self._cluster = distributed.LocalCluster(  # type: ignore[no-untyped-call]
                 n_workers=workers or os.cpu_count() or 1,
@@ -163,8 +176,9 @@ class DaskExecutor:
             self._end(key, TaskResult(step=task.step, error=error))
             return running.outer
         try:
+            shipment = self._packer.shipment(task) if self._packer is not None else None
             future = self._client.submit(
-                run_task, task, key, self._topic, needed, pure=False, key=key
+                run_task, task, key, self._topic, needed, shipment, pure=False, key=key
             )
         except Exception as error:
             self._end(key, TaskResult(step=task.step, error=f"{type(error).__name__}: {error}"))
@@ -451,6 +465,14 @@ class DaskExecutor:
         finally:
             if self._cluster is not None:
                 self._cluster.close(timeout=10)
+
+
+def _ship(client: Any, project: Project, address: str) -> Packer:
+    """The run's code checked against the workers' versions, then sent (what is new)."""
+    packer = Packer(project)
+    check_workers(client, packer.versions, address)
+    packer.send_code()
+    return packer
 
 
 def _budget(task: Task) -> float | None:

@@ -7,14 +7,18 @@ import pickle
 import threading
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from pipeflow.execute.executors.dask.protocol import BEAT, CLAIMS, INLINE, died
 from pipeflow.execute.executors.processes import work
+from pipeflow.execute.shipping import Shipment, unpack
 from pipeflow.execute.task import Task, TaskResult, fill, pick, remotes_in
 
 
-def run_task(task: Task, key: str, topic: str, values: dict[str, Any]) -> TaskResult | None:
+def run_task(
+    task: Task, key: str, topic: str, values: dict[str, Any], shipment: Shipment | None = None
+) -> TaskResult | None:
     """Run one task on a dask worker: `work`, plus reports the client needs to keep time.
 
     `values` are the results (kept on the cluster) of the steps whose values the task takes;
@@ -35,13 +39,26 @@ def run_task(task: Task, key: str, topic: str, values: dict[str, Any]) -> TaskRe
     # Through the client, which waits until the scheduler has it: a step that then holds the
     # GIL would keep the worker's own event loop from sending it.
     client.log_event(topic, {"kind": "started", "key": key, "worker": worker.address})
+    if shipment is not None:
+        try:
+            task = unpack(task, shipment, Path(worker.local_directory) / "pipeflow")
+        except Exception as error:
+            unshipped = TaskResult(
+                step=task.step,
+                error=(
+                    f"{type(error).__name__}: the Dask worker {worker.address} could not get "
+                    f"the project's code or files from the results store: {error}"
+                ),
+            )
+            return _report(unshipped, key, topic, client)
     if task.project_dir and not os.path.isdir(task.project_dir):
         missing = TaskResult(
             step=task.step,
             error=(
                 f"FileNotFoundError: the project folder {task.project_dir} does not exist on "
-                f"the Dask worker {worker.address}; workers must see it at the same path (one "
-                "machine, or a shared file system)"
+                f"the Dask worker {worker.address}, though `executor.shared_filesystem: true` "
+                "says the workers see it at the same path; leave `shared_filesystem` out to "
+                "send the project's code with the run (through a results store the workers reach)"
             ),
         )
         return _report(missing, key, topic, client)
