@@ -15,11 +15,14 @@ and logged, which the engine replays as events. Output is collected per thread, 
 Values come back to the client (and go out again to the steps that take them).
 
 Failures on the cluster's side never hang a run. A worker that dies while it runs a step (killed,
-out of memory, a crash in C) fails the step with a message naming it and the worker, as soon as
-the scheduler notices. The scheduler would start such a task again elsewhere: each task claims
-itself on the scheduler when it starts (`set_metadata`), and a repeat finds the claim and ends at
-once without running the step, so a step never runs twice. A task the scheduler loses or
-cancels fails its step.
+out of memory, its machine gone) is not the step's failure: the scheduler starts the task again
+on another worker, where the step runs from its first attempt (its `retries` untouched), and the
+client takes that run's result. Each task claims itself on the scheduler when it starts
+(`set_metadata`): a repeat runs only if the claim names a worker that is gone, so a step never
+runs twice at once, and a task whose worker the client stopped (below) never starts again.
+After `distributed.scheduler.allowed-failures` deaths the scheduler gives up on the task
+(KilledWorker), which fails the step with a message naming the worker. A task the scheduler
+loses or cancels fails its step.
 
 Timeouts. Tasks run on worker threads, where no timer can interrupt them: when a step's
 `timeout` expires, the worker asks the call's thread to stop (as on the threads executor, see
@@ -52,7 +55,7 @@ from typing import Any
 
 from pipeflow.execute.executors.dask.compatibility import check_workers
 from pipeflow.execute.executors.dask.connect import connect
-from pipeflow.execute.executors.dask.protocol import CLAIMS, died, lost
+from pipeflow.execute.executors.dask.protocol import CLAIMS, STOPPED, died, lost
 from pipeflow.execute.executors.dask.worker import exit_now, run_task
 from pipeflow.execute.executors.processes import unpicklable
 from pipeflow.execute.shipping import Packer, Project
@@ -318,27 +321,33 @@ class DaskExecutor:
             if worker in self._restarting:
                 self._restarting[worker].set()
             hit = [
-                (key, running)
+                running
                 for key, running in self._tasks.items()
                 if key in processing and running.worker == worker and not running.ended
             ]
-        for key, running in hit:
+        for running in hit:
             if worker in self._restarting:
                 # Restarted by this executor to stop another step: the scheduler starts this
                 # one again elsewhere (its claim was withdrawn), which is not a loss.
                 with self._lock:
                     running.worker = running.started = None
             else:
-                # Started there and not finished: it died with the worker. (Tasks only
-                # queued there start elsewhere.)
-                self._fail_lost_worker(key, running, str(worker))
+                # Started there and not finished: the worker died under it (killed, out of
+                # memory, its machine gone). Not the step's failure: the scheduler starts the
+                # task again on another worker, from its first attempt (its claim names a
+                # worker that is gone), and the step gets the result of that run. After
+                # `distributed.scheduler.allowed-failures` such deaths, it fails (KilledWorker).
+                with self._lock:
+                    running.worker = running.started = None
+                logger.warning(
+                    "the Dask worker running `%s` (%s) died; the step starts again on another "
+                    "worker",
+                    running.task.step,
+                    worker,
+                )
 
     def _claim(self, key: str) -> list[str]:
         return [CLAIMS, self._topic, key]
-
-    def _fail_lost_worker(self, key: str, running: _Running, worker: str) -> None:
-        step = running.task.step
-        self._end(key, TaskResult(step=step, error=died(step, worker)), (self._cancel, key))
 
     # -- timeouts -------------------------------------------------------------------------
 
@@ -403,6 +412,9 @@ class DaskExecutor:
         for other in spared:
             with contextlib.suppress(Exception):
                 self._client.set_metadata(self._claim(other), None)
+        if key is not None:  # its step has its result: the task must not start again
+            with contextlib.suppress(Exception):
+                self._client.set_metadata(self._claim(key), STOPPED)
         # The worker's event loop ends its process at once. (The nanny's own restart asks the
         # worker to close first, which waits for the running task and can race with the
         # scheduler into closing the nanny too.) In a thread: a worker whose GIL is held by

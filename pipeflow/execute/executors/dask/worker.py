@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from pipeflow.execute.executors.dask.protocol import BEAT, CLAIMS, INLINE, died
+from pipeflow.execute.executors.dask.protocol import BEAT, CLAIMS, INLINE, STOPPED, died
 from pipeflow.execute.executors.processes import work
 from pipeflow.execute.shipping import Shipment, unpack
 from pipeflow.execute.task import Task, TaskResult, fill, pick, remotes_in
@@ -32,8 +32,10 @@ def run_task(
     claim = [CLAIMS, topic, key]
     client: Any = get_client()  # the worker's own client
     first = client.get_metadata(claim, default=None)
-    if first is not None:
-        # The scheduler starts a task again when its worker dies; the step has failed already.
+    if first is not None and (first == STOPPED or first in client.scheduler_info()["workers"]):
+        # Started already, and still running there, or stopped by the client (its step has
+        # its result): never twice at once. A claim by a worker that died does not count:
+        # the scheduler starts the task again, and the step runs again here.
         return TaskResult(step=task.step, error=died(task.step, str(first)))
     client.set_metadata(claim, worker.address)
     # Through the client, which waits until the scheduler has it: a step that then holds the
