@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.config.loader import Loaded
 from pipeflow.config.loader import load as load_config
-from pipeflow.config.targets import is_local, unreachable_root
+from pipeflow.config.targets import is_local, unreachable_root, workers_of
 from pipeflow.errors import ConfigError, Interrupted, PipeflowError, Problem, StaleResults
 from pipeflow.execute.context import ReferenceFailure, RunSettings, env_lookup
 from pipeflow.execute.engine import Engine, RunResult
@@ -56,15 +56,15 @@ def new_run_id(started: datetime) -> str:
     return f"{started:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
 
 
-def _cluster_project(definition: PipelineModel, planner: Planner, address: str) -> Project:
-    """What a Dask cluster at `address` needs of this machine: every results store must be
+def _cluster_project(definition: PipelineModel, planner: Planner, workers: str) -> Project:
+    """What a Dask cluster's `workers` need of this machine: every results store must be
     one its workers reach (a local folder is refused, exit 2), and the first carries the
     run's code and files."""
     stores = [cache.store for cache in planner.caches.values() if cache is not None]
     local = sorted({store.url for store in stores if is_local(store.url)})
     if local:
         raise ConfigError(
-            [Problem(message=unreachable_root(url, address), path="results.root") for url in local]
+            [Problem(message=unreachable_root(url, workers), path="results.root") for url in local]
         )
     steps = tuple(
         (step.run or "", definition.folder_of(step)) for step in definition.steps.values()
@@ -440,6 +440,8 @@ class Pipeline:
         options: dict[str, Any] = {"workers": workers or configured.workers}
         if kind == "dask":
             options["address"] = address or configured.address
+            # An address given for the run wins over a cluster the config would start.
+            options["cluster"] = None if address else configured.cluster
             options["threads_per_worker"] = configured.threads_per_worker
         elif address:
             raise ConfigError(
@@ -485,8 +487,10 @@ class Pipeline:
             secrets=self._loaded.secrets,
         )
         if runner is None:
-            if kind == "dask" and options["address"] and not configured.shared_filesystem:
-                options["project"] = _cluster_project(self.definition, planner, options["address"])
+            remote = options.get("address") or options.get("cluster")
+            if kind == "dask" and remote and not configured.shared_filesystem:
+                named = workers_of(options["address"], options["cluster"])
+                options["project"] = _cluster_project(self.definition, planner, named)
             runner = _executor(kind, options)
 
         listeners = list(subscribers)

@@ -24,6 +24,7 @@ from pipeflow.importing import ImportProblem, Resolver
 from pipeflow.model.durations import format_duration
 from pipeflow.model.pipeline import (
     AVAILABLE_EXECUTORS,
+    CLUSTER_MODULES,
     EXECUTOR_TYPES,
     SINGLE_PART,
     Pipeline,
@@ -493,6 +494,33 @@ class Checker:
                 ["executor", "type"],
                 f"executor `{kind}` is not available in this version of pipeflow",
                 "use " + ", ".join(f"`{name}`" for name in AVAILABLE_EXECUTORS),
+            )
+
+        self.cluster()
+
+    def cluster(self) -> None:
+        executor = self.pipeline.executor
+        cluster = executor.cluster
+        if cluster is None:
+            return
+        if executor.type != "dask":
+            self.fail(["executor", "cluster"], "a cluster is for the `dask` executor")
+        if executor.address:
+            self.fail(
+                ["executor", "cluster"],
+                "`address` connects to a running cluster and `cluster` starts one: give one",
+            )
+        path = cluster.class_path
+        allowed = path.split(".")[0] in CLUSTER_MODULES or any(
+            path == entry or path.startswith(entry + ".") for entry in self.pipeline.allow_imports
+        )
+        if not allowed:
+            self.fail(
+                ["executor", "cluster", "class"],
+                f"`{path}` is not a cluster class pipeflow starts without being told to",
+                "use a class of "
+                + ", ".join(f"`{name}`" for name in sorted(CLUSTER_MODULES))
+                + f", or list `{path}` in `allow_imports`",
             )
 
     def outputs(self) -> None:

@@ -463,3 +463,50 @@ def test_version_mismatches_are_named_before_anything_runs(
     assert "1.0 here, 2.0 on tcp://" in ran.stderr
     assert "Python differs" not in ran.stderr
     assert not marker.exists()
+
+
+VICTIM = """
+import os
+import time
+from pathlib import Path
+
+
+def slow(marker: str, seconds: float) -> str:
+    Path(marker).write_text(str(os.getpid()))
+    time.sleep(seconds)
+    return "finished"
+"""
+
+
+def test_a_worker_killed_mid_step_does_not_fail_the_run(remote: Remote, tmp_path: Path) -> None:
+    import threading
+
+    marker = tmp_path / "victim"  # outside the hidden folder: the test reads it
+    folder = remote.project("victim")
+    (folder / "victim.py").write_text(VICTIM)
+    config = folder / "pipeline.yaml"
+    config.write_text(
+        f"name: victim\n{remote.results()}\n"
+        f'executor: {{type: dask, address: "{remote.address}"}}\n'
+        "steps:\n"
+        f'  slow: {{run: victim.slow, inputs: {{marker: "{marker}", seconds: 3}}}}\n'
+    )
+    killed: list[int] = []
+
+    def kill_the_worker() -> None:
+        deadline = time.monotonic() + 60
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        killed.append(int(marker.read_text()))
+        os.kill(killed[0], signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_the_worker)
+    killer.start()
+    run = pipeflow.load(config).run(history=False)
+    killer.join()
+    assert run.ok, run.outcomes
+    assert run.output("slow") == "finished"
+    assert int(marker.read_text()) != killed[0]  # it ran again, in another worker process
+    assert run.outcomes["slow"].attempts == 1
+    # The killed worker's nanny starts a new one: the cluster has two workers again.
+    remote.client.wait_for_workers(2, timeout=START_TIMEOUT)

@@ -37,8 +37,9 @@ def versions(distributions: Sequence[str]) -> dict[str, str]:
     return found
 
 
-def check_workers(client: Any, packages: Mapping[str, str], address: str) -> None:
-    """ConfigError naming every version on a worker that differs from this machine's."""
+def check_workers(client: Any, packages: Mapping[str, str], workers: str) -> None:
+    """ConfigError naming every version on a worker that differs from this machine's;
+    `workers` names them in messages ("the Dask workers at `tcp://...`")."""
     names = sorted(set(packages) - {PYTHON, PIPEFLOW, DISTRIBUTION})
     here = versions(names)
     here.update({name: version for name, version in packages.items() if name in names})
@@ -56,8 +57,7 @@ def check_workers(client: Any, packages: Mapping[str, str], address: str) -> Non
         problems.append(
             Problem(
                 message=(
-                    f"{what} differs between this machine and the Dask workers at "
-                    f"`{address}`: {here[what]} here, {on}"
+                    f"{what} differs between this machine and {workers}: {here[what]} here, {on}"
                 ),
                 path="executor.address",
                 hint=f"install {what} {here[what]} on the workers (or the workers' version here)",

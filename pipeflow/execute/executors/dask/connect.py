@@ -1,4 +1,5 @@
-"""Reaching a Dask scheduler at an address: a client, or a clear error within seconds."""
+"""Reaching a Dask scheduler at an address (a client, or a clear error within seconds), or
+starting a cluster from its class (`executor.cluster`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pipeflow.errors import PipeflowError
+from pipeflow.model.pipeline import CLUSTER_MODULES, ClusterConfig
 
 CONNECT_TIMEOUT = 5.0  # seconds to reach a scheduler at `address`
 WORKERS_TIMEOUT = 4.0  # seconds to wait for a scheduler without workers to get one
@@ -60,3 +62,41 @@ def _refused(address: str) -> str | None:
         return f"unknown host `{host}`: {error}"
     except OSError:
         return None  # a timeout, say: let the client try and report
+
+
+def start_cluster(cluster: ClusterConfig) -> Any:
+    """A cluster of the configured class, started and scaled, or a PipeflowError.
+
+    Validation has checked the class's package (`CLUSTER_MODULES` or `allow_imports`); the
+    module is imported only here, so `validate` needs no dask-jobqueue."""
+    import importlib
+
+    module_name, _, class_name = cluster.class_path.rpartition(".")
+    top = module_name.split(".")[0]
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        hint = f"pip install {top.replace('_', '-')}" if top in CLUSTER_MODULES else "install it"
+        raise PipeflowError(
+            f"executor.cluster: cannot import `{module_name}` ({error}); {hint} on this machine"
+        ) from None
+    factory = getattr(module, class_name, None)
+    if not isinstance(factory, type):
+        raise PipeflowError(f"executor.cluster: `{cluster.class_path}` is not a class")
+    try:
+        started = factory(**dict(cluster.options))
+    except Exception as error:
+        raise PipeflowError(
+            f"executor.cluster: starting `{cluster.class_path}` failed: "
+            f"{type(error).__name__}: {error}"
+        ) from None
+    if cluster.scale is not None:
+        try:
+            started.scale(cluster.scale)
+        except Exception as error:
+            started.close()
+            raise PipeflowError(
+                f"executor.cluster: scaling `{cluster.class_path}` to {cluster.scale} workers "
+                f"failed: {type(error).__name__}: {error}"
+            ) from None
+    return started

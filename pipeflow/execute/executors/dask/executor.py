@@ -54,7 +54,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from pipeflow.execute.executors.dask.compatibility import check_workers
-from pipeflow.execute.executors.dask.connect import connect
+from pipeflow.execute.executors.dask.connect import connect, start_cluster
 from pipeflow.execute.executors.dask.protocol import CLAIMS, STOPPED, died, lost
 from pipeflow.execute.executors.dask.worker import exit_now, run_task
 from pipeflow.execute.executors.processes import unpicklable
@@ -69,6 +69,7 @@ from pipeflow.execute.task import (
 )
 from pipeflow.execute.timeouts import CANNOT_STOP_HINT, STOP_GRACE
 from pipeflow.model.durations import format_duration
+from pipeflow.model.pipeline import ClusterConfig
 
 __all__ = ["DaskExecutor"]
 
@@ -107,9 +108,12 @@ class DaskExecutor:
         threads_per_worker: int | None = None,
         shared_filesystem: bool = False,
         project: Project | None = None,
+        cluster: ClusterConfig | None = None,
     ) -> None:
-        """`project`: the run's code, sent to a cluster at `address` through the results
-        store unless `shared_filesystem` says its workers see this machine's files."""
+        """`cluster`: a cluster class to start for the run (and close after it) instead of a
+        local cluster; `project`: the run's code, sent to a cluster at `address` (or started
+        from `cluster`) through the results store unless `shared_filesystem` says its workers
+        see this machine's files."""
         try:
             import distributed
         except ImportError:
@@ -127,13 +131,29 @@ class DaskExecutor:
         self._topic = f"pipeflow-{uuid.uuid4().hex}"
         self._cluster: Any = None
         self._packer: Packer | None = None
-        if address:
-            self._client = connect(distributed, address)
-            if project is not None and not shared_filesystem:
+        if address or cluster is not None:
+            if address:
+                self._client = connect(distributed, address)
+            else:
+                assert cluster is not None
+                self._cluster = start_cluster(cluster)
                 try:
-                    self._packer = _ship(self._client, project, address)
+                    self._client = distributed.Client(self._cluster)  # type: ignore[no-untyped-call]
+                except BaseException:
+                    self._cluster.close()
+                    raise
+            if project is not None and not shared_filesystem:
+                where = (
+                    f"the Dask workers at `{address}`"
+                    if address
+                    else f"the Dask workers of `{cluster.class_path if cluster else ''}`"
+                )
+                try:
+                    self._packer = _ship(self._client, project, where)
                 except BaseException:
                     self._client.close()
+                    if self._cluster is not None:
+                        self._cluster.close()
                     raise
         else:
             self._cluster = distributed.LocalCluster(  # type: ignore[no-untyped-call]
@@ -479,10 +499,10 @@ class DaskExecutor:
                 self._cluster.close(timeout=10)
 
 
-def _ship(client: Any, project: Project, address: str) -> Packer:
+def _ship(client: Any, project: Project, workers: str) -> Packer:
     """The run's code checked against the workers' versions, then sent (what is new)."""
     packer = Packer(project)
-    check_workers(client, packer.versions, address)
+    check_workers(client, packer.versions, workers)
     packer.send_code()
     return packer
 
