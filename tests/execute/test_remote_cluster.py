@@ -201,6 +201,23 @@ def test_the_iris_example_runs_unchanged_on_the_remote_cluster(remote: Remote) -
     assert {outcome.state.value for outcome in run.outcomes.values()} == {"cached"}
 
 
+def test_the_model_evaluation_example_runs_on_the_remote_cluster(remote: Remote) -> None:
+    folder = remote.project("evaluation")
+    for name in ("pipeline.yaml", "evaluation.py"):
+        shutil.copy(REPO / "examples" / "model_evaluation" / name, folder / name)
+    config = folder / "pipeline.yaml"
+    text = config.read_text()
+    assert "results:\n  root: data/processed\n" in text
+    config.write_text(text.replace("results:\n  root: data/processed\n", remote.results() + "\n"))
+    result = CliRunner().invoke(
+        cli, ["run", str(config), "--address", remote.address, "--param", "count=300"]
+    )
+    assert result.exit_code == 0, result.output + result.stderr
+    run = pipeflow.load(config, params={"count": 300}).run(executor="sequential", history=False)
+    assert run.ok
+    assert {outcome.state.value for outcome in run.outcomes.values()} == {"cached"}
+
+
 STEPS_V1 = """
 from pkg.helpers import scale
 
