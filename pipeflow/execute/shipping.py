@@ -117,9 +117,12 @@ class Packer:
     def shipment(self, task: Task) -> Shipment:
         """The packages and files a task needs on a worker (its local files sent now)."""
         files: dict[str, FileEntry] = {}
+        written = [write.location.rstrip("/") for write in task.writes]
 
         def note(text: str) -> str:
-            if os.path.isabs(text) and os.path.isfile(text):
+            # A path the step writes is its output, not a file to hand it a copy of.
+            outside = not any(text == place or text.startswith(place + "/") for place in written)
+            if os.path.isabs(text) and os.path.isfile(text) and outside:
                 files[text] = self._file(text)
             return text
 
@@ -194,5 +197,8 @@ def _code_folder(store: ResultStore, entry: FileEntry, base: Path) -> Path:
 
 
 def _local_file(store: ResultStore, entry: FileEntry, base: Path, name: str) -> Path:
+    """The worker's copy of a file, read-only: every task given it shares it."""
     digest = entry.checksum.removeprefix("sha256:")
-    return receive(store, entry, base / "files" / digest / name)
+    copy = receive(store, entry, base / "files" / digest / name)
+    copy.chmod(0o444)
+    return copy
