@@ -11,13 +11,16 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.config.loader import Loaded
 from pipeflow.config.loader import load as load_config
+from pipeflow.config.targets import is_local, unreachable_root, workers_of
 from pipeflow.errors import ConfigError, Interrupted, PipeflowError, Problem, StaleResults
 from pipeflow.execute.context import RunSettings
 from pipeflow.execute.engine import Engine
 from pipeflow.execute.outcome import Run, StoredResult
+from pipeflow.execute.shipping import Project
 from pipeflow.execute.starting import RunStart, executor_options, open_executor
 from pipeflow.model import options as run_options
 from pipeflow.model.events import Event
+from pipeflow.model.pipeline import Pipeline as PipelineModel
 from pipeflow.model.pipeline import Step
 from pipeflow.model.run import Action, Decision
 from pipeflow.plan.graph import StepGraph
@@ -44,6 +47,22 @@ def _masked(method: Method) -> Method:
             return method(self, *args, **kwargs)
 
     return cast(Method, masked)
+
+
+def _cluster_project(definition: PipelineModel, planner: Planner, workers: str) -> Project:
+    """What a Dask cluster's `workers` need of this machine: every results store must be
+    one its workers reach (a local folder is refused, exit 2), and the first carries the
+    run's code and files."""
+    stores = [cache.store for cache in planner.caches.values() if cache is not None]
+    local = sorted({store.url for store in stores if is_local(store.url)})
+    if local:
+        raise ConfigError(
+            [Problem(message=unreachable_root(url, workers), path="results.root") for url in local]
+        )
+    steps = tuple(
+        (step.run or "", definition.folder_of(step)) for step in definition.steps.values()
+    )
+    return Project(store=stores[0] if stores else None, steps=steps)
 
 
 class Pipeline:
@@ -331,6 +350,10 @@ class Pipeline:
             secrets=self._loaded.secrets,
         )
         if runner is None:
+            remote = options.get("address") or options.get("cluster")
+            if kind == "dask" and remote and not configured.shared_filesystem:
+                named = workers_of(options["address"], options["cluster"])
+                options["project"] = _cluster_project(self.definition, planner, named)
             runner = open_executor(kind, options)
 
         listeners = list(subscribers)

@@ -23,6 +23,8 @@ PROGRAMS = {
     "fish": ("fish", "loading the fish completion script"),
     "bash": ("bash", "loading the bash completion script and running exported shell code"),
     "date": ("coreutils", "the GitHub Actions export's time-zone guard (GNU date)"),
+    "unshare": ("util-linux", "Dask workers that cannot see the project folder"),
+    "mount": ("mount", "Dask workers that cannot see the project folder (a tmpfs over it)"),
 }
 APT_PACKAGES = sorted({package for package, _ in PROGRAMS.values()})
 

@@ -150,7 +150,7 @@ def test_the_scan_reads_the_places_users_copy_from() -> None:
         "docs/ui.md",
         "pipeflow/schedule/export.py",
         "pipeflow/storage/store.py",
-        "pipeflow/execute/executors/dask.py",
+        "pipeflow/execute/executors/dask/executor.py",
         "pipeflow/cli/ui.py",
         "examples/ci/github-workflow.yml",
         ".ci/run",

@@ -56,8 +56,9 @@ def test_a_present_program_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def optional_packages() -> set[str]:
-    """The apt packages a Debian base system may lack (bash, coreutils are always there)."""
-    return set(system.APT_PACKAGES) - {"bash", "coreutils"}
+    """The apt packages a Debian base system may lack (bash, coreutils, util-linux and mount
+    are essential: always there)."""
+    return set(system.APT_PACKAGES) - {"bash", "coreutils", "util-linux", "mount"}
 
 
 def test_ci_installs_every_program_the_tests_need() -> None:

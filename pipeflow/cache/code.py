@@ -95,6 +95,43 @@ class CodeFingerprinter:
                 parts.update(self._imported(imported))
         return CodeFingerprint(parts)
 
+    def project_files(self, dotted: str) -> list[Path]:
+        """The project's source files a step's code is made of, as its fingerprint counts
+        them (its module and the project modules it imports, transitively), with the
+        `__init__.py` of each package above them: what a worker without the project folder
+        needs to import it. A module that is not in the project folder is not listed."""
+        found: set[Path] = set()
+        for part in self._imported_with(dotted):
+            if part.startswith("package:"):
+                continue
+            file = (self.project_dir / part.split("::")[0]).resolve()
+            if not file.is_file() or not file.is_relative_to(self.project_dir):
+                continue
+            found.add(file)
+            folder = file.parent
+            while folder != self.project_dir and folder.is_relative_to(self.project_dir):
+                init = folder / "__init__.py"
+                if init.is_file():
+                    found.add(init)
+                folder = folder.parent
+        return sorted(found)
+
+    def package_versions(self, dotted: str) -> dict[str, str]:
+        """The third-party distributions a step's module imports, with their versions here."""
+        return {
+            part.removeprefix("package:"): version
+            for part, version in self._imported_with(dotted).items()
+            if part.startswith("package:")
+        }
+
+    def _imported_with(self, dotted: str) -> dict[str, str]:
+        """The fingerprint's parts, and those of the whole module: importing it runs it all."""
+        parts = dict(self.fingerprint(dotted).parts)
+        module = self._module(split_path(dotted)[0])
+        if module is not None:
+            parts.update(self._whole(module))
+        return parts
+
     def module_fingerprint(self, name: str) -> CodeFingerprint | None:
         """What importing a project module runs: its source and its packages' `__init__`
         files, the project modules they import (transitively), and the versions of the

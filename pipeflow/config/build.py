@@ -11,6 +11,7 @@ from pipeflow.config.reader import Document
 from pipeflow.errors import Problem
 from pipeflow.model.durations import parse_duration
 from pipeflow.model.pipeline import (
+    ClusterConfig,
     ExecutorConfig,
     Pipeline,
     ResultsConfig,
@@ -110,6 +111,8 @@ class Builder:
                 workers=_optional_int(executor.get("workers")),
                 address=_text(executor.get("address")),
                 threads_per_worker=_optional_int(executor.get("threads_per_worker")),
+                shared_filesystem=executor.get("shared_filesystem") is True,
+                cluster=_cluster(executor.get("cluster")),
             ),
             schedules=tuple(self.schedules(data.get("schedules"))),
             allow_imports=tuple(str(x) for x in _list(data.get("allow_imports"))),
@@ -228,3 +231,14 @@ def _number(value: Any, default: float) -> float:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     return default
+
+
+def _cluster(value: Any) -> ClusterConfig | None:
+    """`executor.cluster`, when it has a class (the schema reports the rest)."""
+    if not isinstance(value, dict) or not isinstance(value.get("class"), str):
+        return None
+    return ClusterConfig(
+        class_path=value["class"],
+        options=_mapping(value.get("options")),
+        scale=_optional_int(value.get("scale")),
+    )

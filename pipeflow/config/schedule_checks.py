@@ -11,7 +11,7 @@ from datetime import datetime
 
 from pipeflow.config.reader import Fail
 from pipeflow.config.suggest import did_you_mean, listing
-from pipeflow.model.pipeline import AVAILABLE_EXECUTORS, EXECUTOR_TYPES, Pipeline
+from pipeflow.model.pipeline import AVAILABLE_EXECUTORS, CLUSTER_MODULES, EXECUTOR_TYPES, Pipeline
 from pipeflow.schedule.triggers import cron_problem, timezone_problem, window_problem
 from pipeflow.schedule.zones import parse_moment, zone_for
 
@@ -73,4 +73,32 @@ def check_executor(pipeline: Pipeline, fail: Fail) -> None:
             ["executor", "type"],
             f"executor `{kind}` is not available in this version of pipeflow",
             "use " + ", ".join(f"`{name}`" for name in AVAILABLE_EXECUTORS),
+        )
+    check_cluster(pipeline, fail)
+
+
+def check_cluster(pipeline: Pipeline, fail: Fail) -> None:
+    """`executor.cluster`: only for dask, not beside an address, and a class pipeflow may start."""
+    executor = pipeline.executor
+    cluster = executor.cluster
+    if cluster is None:
+        return
+    if executor.type != "dask":
+        fail(["executor", "cluster"], "a cluster is for the `dask` executor")
+    if executor.address:
+        fail(
+            ["executor", "cluster"],
+            "`address` connects to a running cluster and `cluster` starts one: give one",
+        )
+    path = cluster.class_path
+    allowed = path.split(".")[0] in CLUSTER_MODULES or any(
+        path == entry or path.startswith(entry + ".") for entry in pipeline.allow_imports
+    )
+    if not allowed:
+        fail(
+            ["executor", "cluster", "class"],
+            f"`{path}` is not a cluster class pipeflow starts without being told to",
+            "use a class of "
+            + ", ".join(f"`{name}`" for name in sorted(CLUSTER_MODULES))
+            + f", or list `{path}` in `allow_imports`",
         )

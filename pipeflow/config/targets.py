@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from pipeflow.model.pipeline import Pipeline, Step
+from pipeflow.model.pipeline import ClusterConfig, Pipeline, Step
 from pipeflow.model.refs import Ref, Template, lookup_path, references, resolve
 from pipeflow.plan.prepare import store_url
 from pipeflow.storage import TargetFields, TemplateError, render_target
@@ -61,6 +61,46 @@ def check_stores(
             except BoundaryError as error:
                 fail(["steps", name, "result", "target"], str(error))
                 break
+
+
+def check_reachable(pipeline: Pipeline, params: Mapping[str, Any], fail: Fail) -> None:
+    """With a Dask cluster at an address, every results root must be one its workers reach:
+    a local folder is refused unless `executor.shared_filesystem` says they see it."""
+    executor = pipeline.executor
+    remote = executor.address or executor.cluster
+    if executor.type != "dask" or not remote or executor.shared_filesystem:
+        return
+    workers = workers_of(executor.address, executor.cluster)
+    roots: list[tuple[list[str | int], Any]] = []
+    if pipeline.results.persist:
+        roots.append((["results", "root"], pipeline.results.root))
+    for name, step in pipeline.steps.items():
+        if step.origin is None and step.result.persist and step.result.root is not None:
+            roots.append((["steps", name, "result", "root"], step.result.root))
+    for path, value in roots:
+        root = _static_root(pipeline, value, params)
+        if root is not None and is_local(root):
+            fail(path, unreachable_root(root, workers))
+
+
+def is_local(url: str) -> bool:
+    """Whether a store URL is a folder on this machine."""
+    return "://" not in url or url.startswith(_LOCAL)
+
+
+def workers_of(address: str | None, cluster: ClusterConfig | None) -> str:
+    """The Dask workers a run goes to, as messages name them."""
+    if address:
+        return f"the Dask workers at `{address}`"
+    return f"the Dask workers of `{cluster.class_path if cluster else 'the cluster'}`"
+
+
+def unreachable_root(root: str, workers: str) -> str:
+    return (
+        f"the results root {root} is a folder on this machine, which {workers} cannot reach; "
+        "put results on a store they reach (`s3://...`, `gs://...`), or set "
+        "`executor.shared_filesystem: true` if they see this folder at the same path"
+    )
 
 
 def _targets(step: Step, fields: TargetFields) -> Iterator[str]:

@@ -67,6 +67,8 @@ def executor_options(
     options: dict[str, Any] = {"workers": workers or configured.workers}
     if kind == "dask":
         options["address"] = address or configured.address
+        # An address given for the run wins over a cluster the config would start.
+        options["cluster"] = None if address else configured.cluster
         options["threads_per_worker"] = configured.threads_per_worker
     elif address:
         raise ConfigError(

@@ -143,6 +143,20 @@ def fill(value: Any, get: Callable[[Remote], Any]) -> Any:
     return value
 
 
+def fill_strings(value: Any, change: Callable[[str], str]) -> Any:
+    """The value with each string in it (inside dicts, lists and tuples) replaced by what
+    `change` gives for it."""
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, dict):
+        return {key: fill_strings(item, change) for key, item in value.items()}
+    if isinstance(value, list):
+        return [fill_strings(item, change) for item in value]
+    if isinstance(value, tuple) and not hasattr(value, "_fields"):
+        return tuple(fill_strings(item, change) for item in value)
+    return value
+
+
 @dataclass(frozen=True)
 class TaskResult:
     step: str

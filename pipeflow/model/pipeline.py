@@ -12,6 +12,10 @@ from pipeflow.model.refs import Ref, references
 SINGLE_PART = "value"  # the part name of a step that returns one value
 EXECUTOR_TYPES = ("sequential", "threads", "processes", "dask")
 AVAILABLE_EXECUTORS = ("sequential", "threads", "processes", "dask")
+# Packages whose cluster classes `executor.cluster` may name without `allow_imports`.
+CLUSTER_MODULES = frozenset(
+    {"distributed", "dask_jobqueue", "dask_kubernetes", "dask_cloudprovider", "dask_gateway"}
+)
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,15 @@ class ResultsConfig:
 
 
 @dataclass(frozen=True)
+class ClusterConfig:
+    """A Dask cluster started for the run: its class by dotted path, its options, its size."""
+
+    class_path: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+    scale: int | None = None
+
+
+@dataclass(frozen=True)
 class ExecutorConfig:
     """Which executor runs the steps, and with how many workers."""
 
@@ -153,6 +166,9 @@ class ExecutorConfig:
     workers: int | None = None
     address: str | None = None
     threads_per_worker: int | None = None
+    # With `address` or `cluster`: the workers see this machine's files at the same paths.
+    shared_filesystem: bool = False
+    cluster: ClusterConfig | None = None
 
 
 @dataclass(frozen=True)

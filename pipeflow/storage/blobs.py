@@ -145,7 +145,7 @@ def _store_local(file: Path, store: ResultStore | None) -> tuple[FileEntry, int]
         size, checksum = _hash(handle)
     entry = FileEntry(size, checksum)
     if store is not None:
-        _put(store, entry, _LocalSource(str(file)), str(file))
+        _put(store, entry, LocalSource(str(file)), str(file))
     return entry, status.st_mtime_ns
 
 
@@ -196,11 +196,11 @@ def _store_object(
                 size += len(chunk)
         entry = FileEntry(size, f"sha256:{hasher.hexdigest()}", url_stamp(info))
         if store is not None:
-            _put(store, entry, _LocalSource(local), path)
+            _put(store, entry, LocalSource(local), path)
     return entry
 
 
-def _put(store: ResultStore, entry: FileEntry, source: _LocalSource, shown: str) -> None:
+def _put(store: ResultStore, entry: FileEntry, source: LocalSource, shown: str) -> None:
     """Store one blob, unless the store has it already."""
     path = blob_path(entry.checksum)
     if store.exists(path):
@@ -221,7 +221,7 @@ def _hash(handle: IO[bytes]) -> tuple[int, str]:
 
 
 @dataclass(frozen=True)
-class _LocalSource:
+class LocalSource:
     path: str
 
 
@@ -233,7 +233,7 @@ class _Raw:
     executes_code = False
 
     def accepts(self, value: Any) -> bool:
-        return isinstance(value, _LocalSource)
+        return isinstance(value, LocalSource)
 
     def write(self, value: Any, file: BinaryIO) -> None:
         with open(value.path, "rb") as source:
@@ -258,7 +258,7 @@ def keep_payload(store: ResultStore, record: PartRecord) -> PartRecord:
             local = os.path.join(folder, "payload")
             with store.open_verified(record) as source, open(local, "wb") as copy:
                 shutil.copyfileobj(source, copy, _CHUNK)
-            written = store.write(path, _LocalSource(local), format=RAW, internal=True)
+            written = store.write(path, LocalSource(local), format=RAW, internal=True)
         if written.checksum != record.checksum:
             store.delete(path)
             raise StorageError(f"{store.location(record.path)} changed while it was kept")
@@ -358,7 +358,7 @@ def _restore_payload(store: ResultStore, part: PartRecord) -> None:
         local = os.path.join(folder, "payload")
         with store.open_verified(blob) as source, open(local, "wb") as copy:
             shutil.copyfileobj(source, copy, _CHUNK)
-        store.write(part.path, _LocalSource(local), format=RAW)
+        store.write(part.path, LocalSource(local), format=RAW)
 
 
 def missing_blobs(store: ResultStore, entries: Iterable[FileEntry]) -> Iterator[FileEntry]:

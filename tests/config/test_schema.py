@@ -233,6 +233,8 @@ def test_nested_sections_have_their_keys() -> None:
     assert sorted(properties["results"]["properties"]) == ["persist", "root", "storage_options"]
     assert sorted(properties["executor"]["properties"]) == [
         "address",
+        "cluster",
+        "shared_filesystem",
         "threads_per_worker",
         "type",
         "workers",

@@ -55,6 +55,7 @@ CONFIG = """
 name: dasky
 params: {count: 3}
 results: {root: out}
+executor: {shared_filesystem: true}  # the local cluster's workers see this folder
 steps:
   prepare:
     run: mysteps.prepare

@@ -272,7 +272,7 @@ def cluster() -> Iterator[str]:
 def executor_config(name: str, request: pytest.FixtureRequest) -> str:
     if name == "dask":
         address = request.getfixturevalue("cluster")
-        return f'{{type: dask, address: "{address}"}}'
+        return f'{{type: dask, address: "{address}", shared_filesystem: true}}'
     return f"{{type: {name}}}"
 
 

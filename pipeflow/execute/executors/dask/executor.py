@@ -1,4 +1,4 @@
-"""The dask executor: steps on a `distributed` cluster, or on a local one started for the run.
+"""The dask executor, client side: steps on a `distributed` cluster, or a local one for the run.
 
 With `address` (`tcp://host:8786`) the client connects to that scheduler (a clear error within
 a few seconds if nothing answers there, or if it has no workers); without it a LocalCluster of
@@ -15,11 +15,14 @@ and logged, which the engine replays as events. Output is collected per thread, 
 Values come back to the client (and go out again to the steps that take them).
 
 Failures on the cluster's side never hang a run. A worker that dies while it runs a step (killed,
-out of memory, a crash in C) fails the step with a message naming it and the worker, as soon as
-the scheduler notices. The scheduler would start such a task again elsewhere: each task claims
-itself on the scheduler when it starts (`set_metadata`), and a repeat finds the claim and ends at
-once without running the step, so a step never runs twice. A task the scheduler loses or
-cancels fails its step.
+out of memory, its machine gone) is not the step's failure: the scheduler starts the task again
+on another worker, where the step runs from its first attempt (its `retries` untouched), and the
+client takes that run's result. Each task claims itself on the scheduler when it starts
+(`set_metadata`): a repeat runs only if the claim names a worker that is gone, so a step never
+runs twice at once, and a task whose worker the client stopped (below) never starts again.
+After `distributed.scheduler.allowed-failures` deaths the scheduler gives up on the task
+(KilledWorker), which fails the step with a message naming the worker. A task the scheduler
+loses or cancels fails its step.
 
 Timeouts. Tasks run on worker threads, where no timer can interrupt them: when a step's
 `timeout` expires, the worker asks the call's thread to stop (as on the threads executor, see
@@ -42,7 +45,6 @@ import contextlib
 import logging
 import os
 import pickle
-import socket
 import threading
 import time
 import uuid
@@ -50,36 +52,33 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import urlsplit
 
-from pipeflow.errors import PipeflowError
-from pipeflow.execute.executors.processes import unpicklable, work
+from pipeflow.execute.executors.dask.compatibility import check_workers
+from pipeflow.execute.executors.dask.connect import connect, start_cluster
+from pipeflow.execute.executors.dask.protocol import CLAIMS, STOPPED, died, lost
+from pipeflow.execute.executors.dask.worker import exit_now, run_task
+from pipeflow.execute.executors.processes import unpicklable
+from pipeflow.execute.shipping import Packer, Project
 from pipeflow.execute.task import (
     Notify,
     Remote,
     StepError,
     Task,
     TaskResult,
-    fill,
-    pick,
     remotes_in,
 )
 from pipeflow.execute.timeouts import CANNOT_STOP_HINT, STOP_GRACE
 from pipeflow.model.durations import format_duration
+from pipeflow.model.pipeline import ClusterConfig
 
 __all__ = ["DaskExecutor"]
 
 logger = logging.getLogger(__name__)
 
-CONNECT_TIMEOUT = 5.0  # seconds to reach a scheduler at `address`
-WORKERS_TIMEOUT = 4.0  # seconds to wait for a scheduler without workers to get one
 GRACE = 3.0  # seconds past a step's timeout before a silent worker is given up on
-BEAT = 0.5  # seconds between a worker's reports on a step that has a timeout
 RESTART_TIMEOUT = 30.0
 NEWS_WAIT = 5.0  # seconds a finished task's news may lag behind its future, before it is fetched
 EXIT_WAIT = 3.0  # seconds for a worker told to exit to be gone, before its nanny kills it
-INLINE = 64 * 1024  # bytes: a value whose pickle is smaller comes back with its step's news
-CLAIMS = "pipeflow-claims"  # scheduler metadata: [CLAIMS, executor topic, key] -> worker
 
 
 @dataclass
@@ -107,7 +106,14 @@ class DaskExecutor:
         workers: int | None = None,
         address: str | None = None,
         threads_per_worker: int | None = None,
+        shared_filesystem: bool = False,
+        project: Project | None = None,
+        cluster: ClusterConfig | None = None,
     ) -> None:
+        """`cluster`: a cluster class to start for the run (and close after it) instead of a
+        local cluster; `project`: the run's code, sent to a cluster at `address` (or started
+        from `cluster`) through the results store unless `shared_filesystem` says its workers
+        see this machine's files."""
         try:
             import distributed
         except ImportError:
@@ -124,8 +130,31 @@ class DaskExecutor:
         self._closed = False
         self._topic = f"pipeflow-{uuid.uuid4().hex}"
         self._cluster: Any = None
-        if address:
-            self._client = _connect(distributed, address)
+        self._packer: Packer | None = None
+        if address or cluster is not None:
+            if address:
+                self._client = connect(distributed, address)
+            else:
+                assert cluster is not None
+                self._cluster = start_cluster(cluster)
+                try:
+                    self._client = distributed.Client(self._cluster)  # type: ignore[no-untyped-call]
+                except BaseException:
+                    self._cluster.close()
+                    raise
+            if project is not None and not shared_filesystem:
+                where = (
+                    f"the Dask workers at `{address}`"
+                    if address
+                    else f"the Dask workers of `{cluster.class_path if cluster else ''}`"
+                )
+                try:
+                    self._packer = _ship(self._client, project, where)
+                except BaseException:
+                    self._client.close()
+                    if self._cluster is not None:
+                        self._cluster.close()
+                    raise
         else:
             self._cluster = distributed.LocalCluster(  # type: ignore[no-untyped-call]
                 n_workers=workers or os.cpu_count() or 1,
@@ -170,7 +199,10 @@ class DaskExecutor:
             self._end(key, TaskResult(step=task.step, error=error))
             return running.outer
         try:
-            future = self._client.submit(_run, task, key, self._topic, needed, pure=False, key=key)
+            shipment = self._packer.shipment(task) if self._packer is not None else None
+            future = self._client.submit(
+                run_task, task, key, self._topic, needed, shipment, pure=False, key=key
+            )
         except Exception as error:
             self._end(key, TaskResult(step=task.step, error=f"{type(error).__name__}: {error}"))
             return running.outer
@@ -203,12 +235,12 @@ class DaskExecutor:
             self._act(self._without_news, key, finished)
             return
         if status == "cancelled":
-            result = TaskResult(step=step, error=_lost(step))
+            result = TaskResult(step=step, error=lost(step))
         else:
             raised = finished.exception()
             why = f"{type(raised).__name__}: {raised}"
             if type(raised).__name__ == "KilledWorker":
-                why = _died(step, running.worker)
+                why = died(step, running.worker)
             elif isinstance(raised, ImportError):  # the task itself could not be read there
                 why += "; pipeflow and what the steps import must be installed on the workers"
             result = TaskResult(step=step, error=why)
@@ -309,27 +341,33 @@ class DaskExecutor:
             if worker in self._restarting:
                 self._restarting[worker].set()
             hit = [
-                (key, running)
+                running
                 for key, running in self._tasks.items()
                 if key in processing and running.worker == worker and not running.ended
             ]
-        for key, running in hit:
+        for running in hit:
             if worker in self._restarting:
                 # Restarted by this executor to stop another step: the scheduler starts this
                 # one again elsewhere (its claim was withdrawn), which is not a loss.
                 with self._lock:
                     running.worker = running.started = None
             else:
-                # Started there and not finished: it died with the worker. (Tasks only
-                # queued there start elsewhere.)
-                self._fail_lost_worker(key, running, str(worker))
+                # Started there and not finished: the worker died under it (killed, out of
+                # memory, its machine gone). Not the step's failure: the scheduler starts the
+                # task again on another worker, from its first attempt (its claim names a
+                # worker that is gone), and the step gets the result of that run. After
+                # `distributed.scheduler.allowed-failures` such deaths, it fails (KilledWorker).
+                with self._lock:
+                    running.worker = running.started = None
+                logger.warning(
+                    "the Dask worker running `%s` (%s) died; the step starts again on another "
+                    "worker",
+                    running.task.step,
+                    worker,
+                )
 
     def _claim(self, key: str) -> list[str]:
         return [CLAIMS, self._topic, key]
-
-    def _fail_lost_worker(self, key: str, running: _Running, worker: str) -> None:
-        step = running.task.step
-        self._end(key, TaskResult(step=step, error=_died(step, worker)), (self._cancel, key))
 
     # -- timeouts -------------------------------------------------------------------------
 
@@ -394,6 +432,9 @@ class DaskExecutor:
         for other in spared:
             with contextlib.suppress(Exception):
                 self._client.set_metadata(self._claim(other), None)
+        if key is not None:  # its step has its result: the task must not start again
+            with contextlib.suppress(Exception):
+                self._client.set_metadata(self._claim(key), STOPPED)
         # The worker's event loop ends its process at once. (The nanny's own restart asks the
         # worker to close first, which waits for the running task and can race with the
         # scheduler into closing the nanny too.) In a thread: a worker whose GIL is held by
@@ -401,7 +442,7 @@ class DaskExecutor:
         if answers:
             threading.Thread(
                 target=self._client.run,
-                args=(_exit_now,),
+                args=(exit_now,),
                 kwargs={"workers": [worker], "wait": False, "on_error": "ignore"},
                 name="pipeflow-dask-exit",
                 daemon=True,
@@ -410,7 +451,7 @@ class DaskExecutor:
             return
         # It does not answer: its nanny kills the process (after a few seconds).
         try:
-            self._client.restart_workers([worker], timeout=RESTART_TIMEOUT, raise_for_error=False)
+            self._restart(worker)
         except ValueError:  # no nanny: close it instead
             try:
                 self._client.retire_workers([worker], close_workers=True)
@@ -419,6 +460,23 @@ class DaskExecutor:
         except Exception as error:
             if not self._closed:
                 logger.warning("could not restart Dask worker %s: %s", worker, error)
+
+    def _restart(self, worker: str) -> None:
+        """Have a worker's nanny kill its process and start a new one. Only the kill is
+        waited for: the run goes on (and ends) without waiting for the new worker to join,
+        which on a loaded machine can take longer than the run has left."""
+        client = self._client
+        found = client.sync(client.scheduler.identity, n_workers=-1)["workers"].get(worker)
+        if found is not None and found.get("nanny") is None:
+            raise ValueError(f"Dask worker {worker} has no nanny")
+        client.sync(
+            client.scheduler.restart_workers,
+            workers=[worker],
+            timeout=RESTART_TIMEOUT,
+            wait_for_workers=False,
+            on_error="return",
+            stimulus_id=f"pipeflow-restart-{time.time()}",
+        )
 
     # -- the end --------------------------------------------------------------------------
 
@@ -446,7 +504,7 @@ class DaskExecutor:
             self._values.clear()
         self._watch.join()
         try:
-            with contextlib.suppress(Exception):  # the run's claims (see `_run`); a None stays
+            with contextlib.suppress(Exception):  # the claims (`worker.run_task`); a None stays
                 self._client.set_metadata([CLAIMS, self._topic], None)
             # Unsubscribe first: the scheduler would report this client's own leaving to it.
             for topic in (self._topic, "all"):
@@ -458,54 +516,12 @@ class DaskExecutor:
                 self._cluster.close(timeout=10)
 
 
-def _connect(distributed: Any, address: str) -> Any:
-    """A client of the scheduler at `address`, or a PipeflowError saying what to do."""
-    what_to_do = (
-        "start a scheduler and workers there (`dask scheduler`, then `dask worker ADDRESS`), "
-        "correct `executor.address` (or `--address`), or leave the address out to start a "
-        "local cluster for the run"
-    )
-    refused = _refused(address)
-    if refused is not None:
-        raise PipeflowError(f"no Dask scheduler answers at `{address}` ({refused}); {what_to_do}")
-    try:
-        client = distributed.Client(address, timeout=CONNECT_TIMEOUT)
-    except (OSError, TimeoutError, ValueError) as error:
-        raise PipeflowError(
-            f"could not connect to a Dask scheduler at `{address}` within "
-            f"{CONNECT_TIMEOUT:g}s ({type(error).__name__}: {error}); {what_to_do}"
-        ) from None
-    try:
-        client.wait_for_workers(1, timeout=WORKERS_TIMEOUT)
-    except (OSError, TimeoutError) as error:
-        client.close()
-        raise PipeflowError(
-            f"the Dask scheduler at `{address}` has no workers ({error}); start some "
-            f"(`dask worker {address}`)"
-        ) from None
-    return client
-
-
-def _refused(address: str) -> str | None:
-    """Why nothing can listen at a `tcp://host:port` address (refused, no such host), or None."""
-    parts = urlsplit(address if "://" in address else f"tcp://{address}")
-    if parts.scheme != "tcp":
-        return None
-    try:
-        host, port = parts.hostname, parts.port
-    except ValueError as error:
-        return str(error)
-    if not host or port is None:
-        return None
-    try:
-        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT):
-            return None
-    except ConnectionRefusedError:
-        return "connection refused"
-    except socket.gaierror as error:
-        return f"unknown host `{host}`: {error}"
-    except OSError:
-        return None  # a timeout, say: let the client try and report
+def _ship(client: Any, project: Project, workers: str) -> Packer:
+    """The run's code checked against the workers' versions, then sent (what is new)."""
+    packer = Packer(project)
+    check_workers(client, packer.versions, workers)
+    packer.send_code()
+    return packer
 
 
 def _budget(task: Task) -> float | None:
@@ -524,180 +540,9 @@ def _done(result: TaskResult) -> Future[TaskResult]:
     return future
 
 
-def _died(step: str, worker: str | None) -> str:
-    where = f" ({worker})" if worker else ""
-    return (
-        f"WorkerDied: the Dask worker running `{step}`{where} died (killed, out of memory, or "
-        "a crash in compiled code); see that worker's log"
-    )
-
-
-def _lost(step: str) -> str:
-    return (
-        f"TaskLost: the Dask scheduler lost or cancelled the task running `{step}` (the "
-        "connection to the scheduler broke, or the scheduler went away)"
-    )
-
-
 def _with_error(result: TaskResult, error: str) -> TaskResult:
     return replace(result, error=error)
 
 
 def _with_value(result: TaskResult, value: Any) -> TaskResult:
     return replace(result, value=value)
-
-
-# -- on the worker ------------------------------------------------------------------------
-
-
-def _run(task: Task, key: str, topic: str, values: dict[str, Any]) -> TaskResult | None:
-    """Run one task on a dask worker: `work`, plus reports the client needs to keep time.
-
-    `values` are the results (kept on the cluster) of the steps whose values the task takes;
-    dask brings them here. The client learns how the step ended from a "finished" report; the
-    value goes with it when it is small, and otherwise stays here as this task's result."""
-    from distributed import get_client, get_worker
-    from distributed.core import Status
-
-    serving = (Status.running, Status.paused)
-    worker = get_worker()
-    claim = [CLAIMS, topic, key]
-    client: Any = get_client()  # the worker's own client
-    first = client.get_metadata(claim, default=None)
-    if first is not None:
-        # The scheduler starts a task again when its worker dies; the step has failed already.
-        return TaskResult(step=task.step, error=_died(task.step, str(first)))
-    client.set_metadata(claim, worker.address)
-    # Through the client, which waits until the scheduler has it: a step that then holds the
-    # GIL would keep the worker's own event loop from sending it.
-    client.log_event(topic, {"kind": "started", "key": key, "worker": worker.address})
-    if task.project_dir and not os.path.isdir(task.project_dir):
-        missing = TaskResult(
-            step=task.step,
-            error=(
-                f"FileNotFoundError: the project folder {task.project_dir} does not exist on "
-                f"the Dask worker {worker.address}; workers must see it at the same path (one "
-                "machine, or a shared file system)"
-            ),
-        )
-        return _report(missing, key, topic, client)
-    before = set(threading.enumerate())
-    name = f"pipeflow-step-{task.step}"  # the thread `task.execute` calls a timed step on
-
-    def calls() -> list[threading.Thread]:
-        return [
-            thread
-            for thread in threading.enumerate()
-            if thread.name == name and thread not in before and thread.is_alive()
-        ]
-
-    done = threading.Event()
-    if task.timeout is not None and task.stored is None:
-
-        def beat() -> None:
-            while not done.wait(BEAT):
-                worker.log_event(topic, {"kind": "beat", "key": key, "calling": bool(calls())})
-
-        threading.Thread(target=beat, name=f"pipeflow-beat-{task.step}", daemon=True).start()
-    try:
-        result = _filled(task, values)
-        if result is None:
-            result = work(_with_inputs(task, values))
-    finally:
-        done.set()
-    left = calls()
-    if left:
-        # The call outlived its timeout and still runs: send the result ahead and keep this
-        # thread (so no other task starts here) until the client restarts the worker, or
-        # the call ends by itself.
-        message = {
-            "kind": "stuck",
-            "key": key,
-            "worker": worker.address,
-            "result": pickle.dumps(result),
-        }
-        client.log_event(topic, message)
-        while any(thread.is_alive() for thread in left) and worker.status in serving:
-            time.sleep(0.1)
-        return None
-    return _report(result, key, topic, client)
-
-
-def _filled(task: Task, values: dict[str, Any]) -> TaskResult | None:
-    """A failed result if a value the task takes was lost on the cluster, else None."""
-    for remote in remotes_in(task.inputs):
-        held = values.get(remote.key)
-        if not isinstance(held, TaskResult) or not held.ok:
-            return TaskResult(
-                step=task.step,
-                error=(
-                    f"TaskLost: the value of `{remote.step}` was lost with the Dask worker "
-                    "that held it; run the pipeline again"
-                ),
-            )
-    return None
-
-
-def _with_inputs(task: Task, values: dict[str, Any]) -> Task:
-    if not values:
-        return task
-    inputs = fill(dict(task.inputs), lambda remote: pick(values[remote.key].value, remote))
-    return replace(task, inputs=inputs)
-
-
-def _report(result: TaskResult, key: str, topic: str, client: Any) -> TaskResult | None:
-    """Tell the client how the step ended; the value too when it is small (else it stays)."""
-    remote = False
-    if result.ok and result.value is not None:
-        try:
-            remote = not _smaller_than(result.value, INLINE)
-        except Exception as error:
-            result = TaskResult(
-                step=result.step,
-                error=(
-                    f"ValueError: step `{result.step}` returned a {type(result.value).__name__}, "
-                    f"which cannot be sent from a Dask worker ({error}); return plain data"
-                ),
-                attempts=result.attempts,
-                duration=result.duration,
-                output=result.output,
-                retries=result.retries,
-            )
-    news = replace(result, value=None) if remote else result
-    client.log_event(
-        topic, {"kind": "finished", "key": key, "remote": remote, "result": pickle.dumps(news)}
-    )
-    return replace(result, output=(), retries=()) if remote else None
-
-
-class _TooBig(Exception):
-    pass
-
-
-class _Counter:
-    """A file that only counts what is written to it, up to a limit."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.size = 0
-
-    def write(self, data: Any) -> int:
-        size = memoryview(data).nbytes
-        self.size += size
-        if self.size > self.limit:
-            raise _TooBig
-        return size
-
-
-def _smaller_than(value: Any, limit: int) -> bool:
-    """Whether the value pickles to fewer than `limit` bytes (found without pickling it all)."""
-    try:
-        pickle.Pickler(_Counter(limit), protocol=pickle.HIGHEST_PROTOCOL).dump(value)
-    except _TooBig:
-        return False
-    return True
-
-
-async def _exit_now() -> None:
-    """On a worker's event loop (`Client.run`): end the process now; its nanny restarts it."""
-    os._exit(1)

@@ -1,0 +1,186 @@
+"""What runs on a Dask worker for each task: `work`, plus the reports the client needs."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from pipeflow.execute.executors.dask.protocol import BEAT, CLAIMS, INLINE, STOPPED, died
+from pipeflow.execute.executors.processes import work
+from pipeflow.execute.shipping import Shipment, unpack
+from pipeflow.execute.task import Task, TaskResult, fill, pick, remotes_in
+
+
+def run_task(
+    task: Task, key: str, topic: str, values: dict[str, Any], shipment: Shipment | None = None
+) -> TaskResult | None:
+    """Run one task on a dask worker: `work`, plus reports the client needs to keep time.
+
+    `values` are the results (kept on the cluster) of the steps whose values the task takes;
+    dask brings them here. The client learns how the step ended from a "finished" report; the
+    value goes with it when it is small, and otherwise stays here as this task's result."""
+    from distributed import get_client, get_worker
+    from distributed.core import Status
+
+    serving = (Status.running, Status.paused)
+    worker = get_worker()
+    claim = [CLAIMS, topic, key]
+    client: Any = get_client()  # the worker's own client
+    first = client.get_metadata(claim, default=None)
+    if first is not None and (first == STOPPED or first in client.scheduler_info()["workers"]):
+        # Started already, and still running there, or stopped by the client (its step has
+        # its result): never twice at once. A claim by a worker that died does not count:
+        # the scheduler starts the task again, and the step runs again here.
+        return TaskResult(step=task.step, error=died(task.step, str(first)))
+    client.set_metadata(claim, worker.address)
+    # Through the client, which waits until the scheduler has it: a step that then holds the
+    # GIL would keep the worker's own event loop from sending it.
+    client.log_event(topic, {"kind": "started", "key": key, "worker": worker.address})
+    if shipment is not None:
+        try:
+            task = unpack(task, shipment, Path(worker.local_directory) / "pipeflow")
+        except Exception as error:
+            unshipped = TaskResult(
+                step=task.step,
+                error=(
+                    f"{type(error).__name__}: the Dask worker {worker.address} could not get "
+                    f"the project's code or files from the results store: {error}"
+                ),
+            )
+            return _report(unshipped, key, topic, client)
+    if task.project_dir and not os.path.isdir(task.project_dir):
+        missing = TaskResult(
+            step=task.step,
+            error=(
+                f"FileNotFoundError: the project folder {task.project_dir} does not exist on "
+                f"the Dask worker {worker.address}, though `executor.shared_filesystem: true` "
+                "says the workers see it at the same path; leave `shared_filesystem` out to "
+                "send the project's code with the run (through a results store the workers reach)"
+            ),
+        )
+        return _report(missing, key, topic, client)
+    before = set(threading.enumerate())
+    name = f"pipeflow-step-{task.step}"  # the thread `task.execute` calls a timed step on
+
+    def calls() -> list[threading.Thread]:
+        return [
+            thread
+            for thread in threading.enumerate()
+            if thread.name == name and thread not in before and thread.is_alive()
+        ]
+
+    done = threading.Event()
+    if task.timeout is not None and task.stored is None:
+
+        def beat() -> None:
+            while not done.wait(BEAT):
+                worker.log_event(topic, {"kind": "beat", "key": key, "calling": bool(calls())})
+
+        threading.Thread(target=beat, name=f"pipeflow-beat-{task.step}", daemon=True).start()
+    try:
+        result = _filled(task, values)
+        if result is None:
+            result = work(_with_inputs(task, values))
+    finally:
+        done.set()
+    left = calls()
+    if left:
+        # The call outlived its timeout and still runs: send the result ahead and keep this
+        # thread (so no other task starts here) until the client restarts the worker, or
+        # the call ends by itself.
+        message = {
+            "kind": "stuck",
+            "key": key,
+            "worker": worker.address,
+            "result": pickle.dumps(result),
+        }
+        client.log_event(topic, message)
+        while any(thread.is_alive() for thread in left) and worker.status in serving:
+            time.sleep(0.1)
+        return None
+    return _report(result, key, topic, client)
+
+
+def _filled(task: Task, values: dict[str, Any]) -> TaskResult | None:
+    """A failed result if a value the task takes was lost on the cluster, else None."""
+    for remote in remotes_in(task.inputs):
+        held = values.get(remote.key)
+        if not isinstance(held, TaskResult) or not held.ok:
+            return TaskResult(
+                step=task.step,
+                error=(
+                    f"TaskLost: the value of `{remote.step}` was lost with the Dask worker "
+                    "that held it; run the pipeline again"
+                ),
+            )
+    return None
+
+
+def _with_inputs(task: Task, values: dict[str, Any]) -> Task:
+    if not values:
+        return task
+    inputs = fill(dict(task.inputs), lambda remote: pick(values[remote.key].value, remote))
+    return replace(task, inputs=inputs)
+
+
+def _report(result: TaskResult, key: str, topic: str, client: Any) -> TaskResult | None:
+    """Tell the client how the step ended; the value too when it is small (else it stays)."""
+    remote = False
+    if result.ok and result.value is not None:
+        try:
+            remote = not _smaller_than(result.value, INLINE)
+        except Exception as error:
+            result = TaskResult(
+                step=result.step,
+                error=(
+                    f"ValueError: step `{result.step}` returned a {type(result.value).__name__}, "
+                    f"which cannot be sent from a Dask worker ({error}); return plain data"
+                ),
+                attempts=result.attempts,
+                duration=result.duration,
+                output=result.output,
+                retries=result.retries,
+            )
+    news = replace(result, value=None) if remote else result
+    client.log_event(
+        topic, {"kind": "finished", "key": key, "remote": remote, "result": pickle.dumps(news)}
+    )
+    return replace(result, output=(), retries=()) if remote else None
+
+
+class _TooBig(Exception):
+    pass
+
+
+class _Counter:
+    """A file that only counts what is written to it, up to a limit."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+
+    def write(self, data: Any) -> int:
+        size = memoryview(data).nbytes
+        self.size += size
+        if self.size > self.limit:
+            raise _TooBig
+        return size
+
+
+def _smaller_than(value: Any, limit: int) -> bool:
+    """Whether the value pickles to fewer than `limit` bytes (found without pickling it all)."""
+    try:
+        pickle.Pickler(_Counter(limit), protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    except _TooBig:
+        return False
+    return True
+
+
+async def exit_now() -> None:
+    """On a worker's event loop (`Client.run`): end the process now; its nanny restarts it."""
+    os._exit(1)

@@ -1,0 +1,65 @@
+"""Local files sent to workers that share no filesystem with the client, through the store.
+
+A file goes into the store's blob area (`.pipeflow/files/sha256/...`, see `blobs.py`) under
+its checksum, once: a blob the store has already is not sent again, so an unchanged file (a
+data file, a code package) costs one existence check per run. A worker copies it out again to
+a local folder named by that checksum, read only through the checksum, written atomically.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from pipeflow.storage.blobs import RAW, LocalSource, blob_path, blob_record
+from pipeflow.storage.store import ResultStore
+from pipeflow.storage.written import FileEntry
+
+_CHUNK = 1024 * 1024
+
+
+def file_entry(path: str | Path) -> FileEntry:
+    """The size and checksum of a local file."""
+    hasher = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            hasher.update(chunk)
+            size += len(chunk)
+    return FileEntry(size, f"sha256:{hasher.hexdigest()}")
+
+
+def send(
+    store: ResultStore, path: str | Path, entry: FileEntry | None = None
+) -> tuple[FileEntry, int]:
+    """Put a local file in the store's blobs unless it is there; (its entry, bytes sent)."""
+    entry = entry or file_entry(path)
+    where = blob_path(entry.checksum)
+    if store.exists(where):
+        return entry, 0
+    record = store.write(where, LocalSource(str(path)), format=RAW, internal=True)
+    if record.checksum != entry.checksum:
+        store.delete(where)
+        raise OSError(f"{path} changed while pipeflow was sending it; run again")
+    return entry, entry.size
+
+
+def receive(store: ResultStore, entry: FileEntry, target: Path) -> Path:
+    """The blob of `entry` copied to `target` (left alone when it is there already)."""
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".receiving-")
+    try:
+        with os.fdopen(handle, "wb") as out, store.open_verified(blob_record(entry)) as source:
+            while chunk := source.read(_CHUNK):
+                out.write(chunk)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    return target

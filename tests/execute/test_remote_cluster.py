@@ -1,0 +1,529 @@
+"""A Dask cluster whose workers share nothing with the client (SPEC section 14).
+
+A real `dask scheduler` and two `dask worker` processes, each worker in its own mount
+namespace where the folder holding the test projects is hidden under a tmpfs (`unshare -m`,
+which needs root: CI runs as root), started from another working directory; results on moto's
+S3 server. A worker there fails `import steps...` unless the code travels with the run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import pipeflow
+from pipeflow.cli import cli
+from tests import system
+from tests.conftest import REPO
+from tests.servers import LOOPBACK, ObjectStore, free_port
+
+distributed = pytest.importorskip("distributed")
+
+START_TIMEOUT = 90.0  # seconds for the scheduler and workers to come up on a busy machine
+
+
+@dataclass
+class Remote:
+    address: str
+    client: Any
+    hidden: Path  # where the test projects live: the workers cannot see it
+    store: ObjectStore
+
+    def project(self, label: str) -> Path:
+        folder = self.hidden / f"{label}-{uuid.uuid4().hex[:8]}"
+        folder.mkdir()
+        return folder
+
+    def results(self) -> str:
+        """A `results:` block on the S3 server, fresh for each project."""
+        endpoint = self.store.storage_options["client_kwargs"]["endpoint_url"]
+        url = self.store.unique_url("remote")
+        options = f'{{client_kwargs: {{endpoint_url: "{endpoint}"}}}}'
+        return f'results: {{root: "{url}", storage_options: {options}}}'
+
+
+def _require_root() -> None:
+    if os.geteuid() != 0:
+        system.missing("root, for `unshare -m` (workers that cannot see the project)", "sudo")
+
+
+def _dask() -> str:
+    return str(Path(sys.executable).with_name("dask"))
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+@dataclass
+class Processes:
+    started: list[subprocess.Popen[bytes]]
+    logs: Path
+
+    def scheduler(self, port: int) -> str:
+        self._start(
+            [_dask(), "scheduler", "--host", LOOPBACK, "--port", str(port), "--no-dashboard"],
+            "scheduler",
+        )
+        return f"tcp://{LOOPBACK}:{port}"
+
+    def worker(self, address: str, hidden: Path, *, env: dict[str, str] | None = None) -> None:
+        """A worker in its own mount namespace, with a tmpfs over `hidden`."""
+        mount, bash, unshare = (system.program(p) for p in ("mount", "bash", "unshare"))
+        script = (
+            f'{mount} -t tmpfs none "{hidden}" && exec "{_dask()}" worker {address} '
+            "--nworkers 1 --nthreads 2 --no-dashboard"
+        )
+        self._start([unshare, "-m", bash, "-c", script], "worker", env=env)
+
+    def _start(self, command: list[str], name: str, env: dict[str, str] | None = None) -> None:
+        with (self.logs / f"{name}-{len(self.started)}.log").open("wb") as log:
+            self.started.append(
+                subprocess.Popen(
+                    command,
+                    cwd=self.logs,  # not the project's folder
+                    env=env or dict(os.environ),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+
+    def tails(self) -> str:
+        return "\n".join(
+            f"--- {log.name}\n{log.read_text(errors='replace')[-2000:]}"
+            for log in sorted(self.logs.glob("*.log"))
+        )
+
+
+@pytest.fixture(scope="module")
+def processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Processes]:
+    _require_root()
+    started = Processes([], tmp_path_factory.mktemp("cluster-logs"))
+    try:
+        yield started
+    finally:
+        for process in reversed(started.started):
+            _stop(process)
+
+
+def _client(address: str, workers: int, processes: Processes) -> Any:
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        try:
+            client = distributed.Client(address, timeout=5)
+            break
+        except (OSError, TimeoutError):
+            if time.monotonic() > deadline:
+                pytest.fail(f"the scheduler did not start:\n{processes.tails()}")
+            time.sleep(0.5)
+    try:
+        client.wait_for_workers(workers, timeout=START_TIMEOUT)
+    except TimeoutError:
+        client.close()
+        pytest.fail(f"the workers did not start:\n{processes.tails()}")
+    return client
+
+
+@pytest.fixture(scope="module")
+def remote(
+    processes: Processes, s3_server: ObjectStore, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Remote]:
+    hidden = tmp_path_factory.mktemp("laptop")
+    address = processes.scheduler(free_port())
+    for _ in range(2):
+        processes.worker(address, hidden)
+    client = _client(address, 2, processes)
+    try:
+        yield Remote(address, client, hidden, s3_server)
+    finally:
+        client.close()
+
+
+def _iris(remote: Remote) -> Path:
+    folder = remote.project("iris")
+    shutil.copy(REPO / "pipeline.yaml", folder / "pipeline.yaml")
+    for name in ("steps", "params"):
+        shutil.copytree(REPO / name, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "data" / "raw").mkdir(parents=True)
+    shutil.copy(REPO / "data" / "raw" / "iris.csv", folder / "data" / "raw" / "iris.csv")
+    config = folder / "pipeline.yaml"
+    text = config.read_text()
+    for old in ("  root: data/processed\n", "  storage_options: {}\n", "  persist: true\n"):
+        text = text.replace(old, "")
+    text = text.replace("results:\n", remote.results() + "\n")
+    config.write_text(text)
+    return config
+
+
+def test_the_workers_cannot_see_the_projects(remote: Remote) -> None:
+    """The control: what the other tests run could not import from the project folder."""
+    folder = remote.project("seen")
+    (folder / "marker.txt").write_text("here")
+    seen = remote.client.run(os.path.exists, str(folder / "marker.txt"))
+    assert len(seen) == 2
+    assert set(seen.values()) == {False}
+
+
+def test_the_iris_example_runs_unchanged_on_the_remote_cluster(remote: Remote) -> None:
+    config = _iris(remote)
+    result = CliRunner().invoke(
+        cli, ["run", str(config), "--executor", "dask", "--address", remote.address]
+    )
+    assert result.exit_code == 0, result.output + result.stderr
+    run = pipeflow.load(config).run(executor="sequential", history=False)
+    assert run.ok
+    assert 80 < run.output("report_accuracy") <= 100
+    # Everything came from the store: the remote run left it complete and current.
+    assert {outcome.state.value for outcome in run.outcomes.values()} == {"cached"}
+
+
+def test_the_model_evaluation_example_runs_on_the_remote_cluster(remote: Remote) -> None:
+    folder = remote.project("evaluation")
+    for name in ("pipeline.yaml", "evaluation.py"):
+        shutil.copy(REPO / "examples" / "model_evaluation" / name, folder / name)
+    config = folder / "pipeline.yaml"
+    text = config.read_text()
+    assert "results:\n  root: data/processed\n" in text
+    config.write_text(text.replace("results:\n  root: data/processed\n", remote.results() + "\n"))
+    result = CliRunner().invoke(
+        cli, ["run", str(config), "--address", remote.address, "--param", "count=300"]
+    )
+    assert result.exit_code == 0, result.output + result.stderr
+    run = pipeflow.load(config, params={"count": 300}).run(executor="sequential", history=False)
+    assert run.ok
+    assert {outcome.state.value for outcome in run.outcomes.values()} == {"cached"}
+
+
+STEPS_V1 = """
+from pkg.helpers import scale
+
+
+def value(path: str) -> int:
+    with open(path) as handle:
+        return scale(int(handle.read()))
+"""
+
+HELPERS = """
+FACTOR = {factor}
+
+
+def scale(number: int) -> int:
+    return number * FACTOR
+"""
+
+
+def _edited_project(remote: Remote, factor: int) -> Path:
+    folder = remote.project("edited")
+    (folder / "pkg").mkdir()
+    (folder / "pkg" / "__init__.py").write_text("")
+    (folder / "pkg" / "steps.py").write_text(STEPS_V1)
+    (folder / "pkg" / "helpers.py").write_text(HELPERS.format(factor=factor))
+    (folder / "data").mkdir()
+    (folder / "data" / "number.txt").write_text("7")
+    config = folder / "pipeline.yaml"
+    config.write_text(
+        textwrap.dedent(
+            f"""\
+            name: edited
+            {remote.results()}
+            executor: {{type: dask, address: "{remote.address}"}}
+            steps:
+              value: {{run: pkg.steps.value, inputs: {{path: data/number.txt}}}}
+            """
+        )
+    )
+    return config
+
+
+def _sent(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == "pipeflow.execute.shipping" and "code package" in record.getMessage()
+    ]
+
+
+def test_an_edited_step_runs_its_new_code_and_unchanged_code_is_not_sent_again(
+    remote: Remote, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="pipeflow.execute.shipping")
+    config = _edited_project(remote, factor=2)
+
+    first = pipeflow.load(config).run(history=False)
+    assert first.ok, first.outcomes
+    assert first.output("value") == 14  # a helper module and a data file, both travelled
+    assert [message.endswith("bytes)") for message in _sent(caplog)] == [True]
+
+    caplog.clear()
+    again = pipeflow.load(config).run(no_cache=True, history=False)
+    assert again.ok, again.outcomes
+    assert again.output("value") == 14
+    assert [message.endswith("not sent") for message in _sent(caplog)] == [True]
+
+    # The same long-lived workers, a helper edited: its new code runs there.
+    (config.parent / "pkg" / "helpers.py").write_text(HELPERS.format(factor=3))
+    caplog.clear()
+    edited = pipeflow.load(config).run(history=False)
+    assert edited.ok, edited.outcomes
+    assert edited.output("value") == 21
+    assert [message.endswith("bytes)") for message in _sent(caplog)] == [True]
+
+
+def test_two_projects_with_one_module_name_do_not_clash(remote: Remote) -> None:
+    """Two versions of `pkg` (two projects) alternate on the same workers."""
+    one, other = _edited_project(remote, factor=2), _edited_project(remote, factor=5)
+    for _ in range(2):
+        assert pipeflow.load(one).run(no_cache=True, history=False).output("value") == 14
+        assert pipeflow.load(other).run(no_cache=True, history=False).output("value") == 35
+
+
+def test_a_sub_pipeline_from_another_folder_travels_too(remote: Remote) -> None:
+    root = remote.project("sub")
+    (root / "lib").mkdir()
+    (root / "main").mkdir()
+    (root / "lib" / "libsteps.py").write_text("def double(n: int) -> int:\n    return 2 * n\n")
+    (root / "lib" / "child.yaml").write_text(
+        f"name: child\n{remote.results()}\n"
+        "steps:\n  double: {run: libsteps.double, inputs: {n: 21}}\n"
+        "outputs:\n  double: ${steps.double}\n"
+    )
+    (root / "main" / "mainsteps.py").write_text("def plus(n: int) -> int:\n    return n + 1\n")
+    config = root / "main" / "pipeline.yaml"
+    config.write_text(
+        f"name: parent\n{remote.results()}\n"
+        f'executor: {{type: dask, address: "{remote.address}"}}\n'
+        "steps:\n"
+        "  sub: {pipeline: ../lib/child.yaml}\n"
+        '  plus: {run: mainsteps.plus, inputs: {n: "${steps.sub.double}"}}\n'
+    )
+    run = pipeflow.load(config).run(history=False)
+    assert run.ok, run.outcomes
+    assert run.output("plus") == 43
+
+
+def test_a_shared_filesystem_declared_wrongly_names_the_missing_folder(remote: Remote) -> None:
+    """What happens without the code travelling: the worker cannot import the project."""
+    config = _edited_project(remote, factor=2)
+    config.write_text(
+        config.read_text().replace(
+            f'address: "{remote.address}"}}',
+            f'address: "{remote.address}", shared_filesystem: true}}',
+        )
+    )
+    run = pipeflow.load(config).run(history=False)
+    assert not run.ok
+    error = run.outcomes["value"].error or ""
+    assert f"the project folder {config.parent}" in error
+    assert "does not exist on the Dask worker" in error
+
+
+# -- refused before anything runs -----------------------------------------------------------
+
+
+LOCAL_ROOT = """\
+name: local
+results: {root: out}
+executor: {type: dask, address: "tcp://127.0.0.1:8786"%s}
+steps:
+  touch: {run: touching.touch, inputs: {marker: "%s"}}
+"""
+
+TOUCHING = "def touch(marker: str) -> None:\n    open(marker, 'w').close()\n"
+
+
+@pytest.mark.parametrize(
+    ("config_root", "options"),
+    [
+        ("results: {root: out}", []),
+        ("results: {root: file://%s/out}", []),
+        ("results: {root: s3://never/used}", ["--results", "out"]),
+    ],
+    ids=["relative-folder", "file-url", "results-option"],
+)
+def test_a_local_results_root_with_a_remote_address_is_refused(
+    tmp_path: Path, config_root: str, options: list[str]
+) -> None:
+    marker = tmp_path / "ran"
+    (tmp_path / "touching.py").write_text(TOUCHING)
+    config = tmp_path / "pipeline.yaml"
+    text = LOCAL_ROOT % ("", marker)
+    config.write_text(
+        text.replace("results: {root: out}", config_root.replace("%s", str(tmp_path)))
+    )
+    runner = CliRunner()
+    if not options:  # a root in the config is refused by `validate` already
+        validated = runner.invoke(cli, ["validate", str(config)])
+        assert validated.exit_code == 2, validated.output
+        assert "cannot reach" in validated.stderr
+        assert "executor.shared_filesystem: true" in validated.stderr
+    ran = runner.invoke(cli, ["run", str(config), *options])
+    assert ran.exit_code == 2, ran.output
+    assert "is a folder on this machine, which the Dask workers at `tcp://127.0.0.1:8786`" in (
+        ran.stderr
+    )
+    assert not marker.exists()
+
+
+def test_the_address_option_with_a_local_root_is_refused_before_connecting(
+    tmp_path: Path,
+) -> None:
+    marker = tmp_path / "ran"
+    (tmp_path / "touching.py").write_text(TOUCHING)
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(
+        "name: local\nresults: {root: out}\nsteps:\n"
+        f'  touch: {{run: touching.touch, inputs: {{marker: "{marker}"}}}}\n'
+    )
+    unused = f"tcp://127.0.0.1:{free_port()}"  # nothing answers: refused before connecting
+    ran = CliRunner().invoke(cli, ["run", str(config), "--executor", "dask", "--address", unused])
+    assert ran.exit_code == 2, ran.output
+    assert f"which the Dask workers at `{unused}` cannot reach" in ran.stderr
+    assert not marker.exists()
+
+
+def test_a_shared_filesystem_allows_a_local_root(tmp_path: Path) -> None:
+    (tmp_path / "touching.py").write_text(TOUCHING)
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(LOCAL_ROOT % (", shared_filesystem: true", tmp_path / "ran"))
+    validated = CliRunner().invoke(cli, ["validate", str(config)])
+    assert validated.exit_code == 0, validated.output + validated.stderr
+
+
+# -- versions --------------------------------------------------------------------------------
+
+
+def _distribution(site: Path, name: str, version: str) -> None:
+    """A real (tiny) installed distribution: its package and its metadata."""
+    (site / name).mkdir(parents=True)
+    (site / name / "__init__.py").write_text(f"VERSION = {version!r}\n")
+    info = site / f"{name}-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    (info / "top_level.txt").write_text(f"{name}\n")
+
+
+def test_version_mismatches_are_named_before_anything_runs(
+    processes: Processes,
+    s3_server: ObjectStore,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker that runs another pipeflow (a real copy whose version says 0.0.9) and another
+    version of a package a step imports (installed on its PYTHONPATH)."""
+    hidden = tmp_path_factory.mktemp("laptop-versions")
+    worker_site = tmp_path_factory.mktemp("worker-site")
+    shutil.copytree(
+        REPO / "pipeflow", worker_site / "pipeflow", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    version_file = worker_site / "pipeflow" / "_version.py"
+    version_file.write_text(
+        version_file.read_text().replace(
+            f'__version__ = "{pipeflow.__version__}"', '__version__ = "0.0.9"'
+        )
+    )
+    _distribution(worker_site, "pfprobe", "2.0")
+    client_site = tmp_path_factory.mktemp("client-site")
+    _distribution(client_site, "pfprobe", "1.0")
+    monkeypatch.syspath_prepend(str(client_site))
+
+    address = processes.scheduler(free_port())
+    processes.worker(address, hidden, env={**os.environ, "PYTHONPATH": str(worker_site)})
+    _client(address, 1, processes).close()
+
+    project = hidden / "versions"
+    project.mkdir()
+    marker = project / "ran"
+    (project / "probing.py").write_text(
+        "import pfprobe\n\n\ndef probe(marker: str) -> str:\n"
+        "    open(marker, 'w').close()\n    return pfprobe.VERSION\n"
+    )
+    endpoint = s3_server.storage_options["client_kwargs"]["endpoint_url"]
+    config = project / "pipeline.yaml"
+    config.write_text(
+        "name: versions\n"
+        f'results: {{root: "{s3_server.unique_url("versions")}", '
+        f'storage_options: {{client_kwargs: {{endpoint_url: "{endpoint}"}}}}}}\n'
+        f'executor: {{type: dask, address: "{address}"}}\n'
+        f'steps:\n  probe: {{run: probing.probe, inputs: {{marker: "{marker}"}}}}\n'
+    )
+    ran = CliRunner().invoke(cli, ["run", str(config)])
+    assert ran.exit_code == 2, ran.output + ran.stderr
+    assert f"pipeflow differs between this machine and the Dask workers at `{address}`" in (
+        ran.stderr
+    )
+    assert f"{pipeflow.__version__} here, 0.0.9 on tcp://" in ran.stderr
+    assert "pfprobe differs between this machine" in ran.stderr
+    assert "1.0 here, 2.0 on tcp://" in ran.stderr
+    assert "Python differs" not in ran.stderr
+    assert not marker.exists()
+
+
+VICTIM = """
+import os
+import time
+from pathlib import Path
+
+
+def slow(marker: str, seconds: float) -> str:
+    Path(marker).write_text(str(os.getpid()))
+    time.sleep(seconds)
+    return "finished"
+"""
+
+
+def test_a_worker_killed_mid_step_does_not_fail_the_run(remote: Remote, tmp_path: Path) -> None:
+    import threading
+
+    marker = tmp_path / "victim"  # outside the hidden folder: the test reads it
+    folder = remote.project("victim")
+    (folder / "victim.py").write_text(VICTIM)
+    config = folder / "pipeline.yaml"
+    config.write_text(
+        f"name: victim\n{remote.results()}\n"
+        f'executor: {{type: dask, address: "{remote.address}"}}\n'
+        "steps:\n"
+        f'  slow: {{run: victim.slow, inputs: {{marker: "{marker}", seconds: 3}}}}\n'
+    )
+    killed: list[int] = []
+
+    def kill_the_worker() -> None:
+        deadline = time.monotonic() + 60
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        killed.append(int(marker.read_text()))
+        os.kill(killed[0], signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_the_worker)
+    killer.start()
+    run = pipeflow.load(config).run(history=False)
+    killer.join()
+    assert run.ok, run.outcomes
+    assert run.output("slow") == "finished"
+    assert int(marker.read_text()) != killed[0]  # it ran again, in another worker process
+    assert run.outcomes["slow"].attempts == 1
+    # The killed worker's nanny starts a new one: the cluster has two workers again.
+    remote.client.wait_for_workers(2, timeout=START_TIMEOUT)
