@@ -255,9 +255,11 @@ def _judge(
             assert manifest is not None
             reason = (
                 LATEST_COPY
-                if _name(item) == LATEST or manifest.key in latest
+                if _name(item) == LATEST
                 else CURRENT
                 if manifest.key in keys
+                else LATEST_COPY
+                if manifest.key in latest
                 else UNKNOWN_KEYS
                 if (pipeline, step) in keep_all
                 else RECENT_RUNS

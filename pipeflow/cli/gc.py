@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,7 @@ _KINDS = ("manifest", "payload", "blob")
 @click.option(
     "--older-than",
     metavar="AGE",
+    callback=lambda _context, parameter, value: _age(parameter, value),
     help="delete only results older than AGE (7d, 12h, 90m); newer ones are kept",
 )
 @click.option(
@@ -38,6 +40,7 @@ _KINDS = ("manifest", "payload", "blob")
     metavar="AGE",
     default="1h",
     show_default=True,
+    callback=lambda _context, parameter, value: _age(parameter, value),
     help="never delete anything written in the last AGE (a run in progress writes objects "
     "before its manifest); 0s when no run can be going on",
 )
@@ -51,8 +54,8 @@ def gc(
     param_options: tuple[str, ...],
     allow_extra_params: bool,
     keep_last: int,
-    older_than: str | None,
-    grace: str,
+    older_than: timedelta | None,
+    grace: timedelta,
     dry_run: bool,
     results: str | None,
     as_json: bool,
@@ -83,6 +86,13 @@ def gc(
                 where = found.store.location(removal.path)
                 click.echo(pipeline.mask(f"{removal.kind:<8} {_size(removal.size):>9}  {where}"))
     click.echo(pipeline.mask(summary(report)))
+
+
+def _age(parameter: click.Parameter, value: str | None) -> timedelta | None:
+    """An AGE option's value, checked before the config is read."""
+    from pipeflow.cache.collect import age
+
+    return age(value, parameter.opts[0])
 
 
 def summary(report: Report) -> str:
