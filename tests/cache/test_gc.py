@@ -21,9 +21,10 @@ import pytest
 
 import pipeflow
 from pipeflow.errors import ConfigError
-from pipeflow.model.run import Action
+from pipeflow.model.run import Action, StepState
 from pipeflow.storage import ResultStore
 from pipeflow.storage.blobs import RAW, _LocalSource, blob_path
+from tests.conftest import ProjectFactory
 from tests.servers import ObjectStore
 
 STEPS = """
@@ -272,3 +273,38 @@ def test_an_unreadable_manifest_stops_gc_before_it_deletes_anything(tmp_path: Pa
     with pytest.raises(pipeflow.errors.StorageError, match=r"ffff\.json"):
         pipeflow.load(project.config).gc(keep_last=0, grace=0)
     assert project.listing() == before
+
+
+def test_a_foreach_over_a_step_value_keeps_every_item(make_project: ProjectFactory) -> None:
+    """Its current items are only known once the step before it ran: gc cannot tell which
+    item results are current, so it keeps them all (but still collects the other steps)."""
+    config = make_project(
+        """
+        name: fan
+        params: {n: 2}
+        results: {root: out}
+        steps:
+          items:
+            run: fansteps.items
+            inputs: {n: "${params.n}"}
+          each:
+            run: fansteps.double
+            foreach: "${steps.items}"
+        """,
+        fansteps="""
+        def items(n):
+            return list(range(n))
+
+        def double(item):
+            return item * 2
+        """,
+    )
+    for n in (4, 3, 2):
+        result = pipeflow.load(config, params={"n": n}).run()
+        assert result.ok
+    report = pipeflow.load(config).gc(keep_last=0, grace=0)
+    assert {r.path.split("/")[3] for r in report.removals if r.kind == "manifest"} == {"items"}
+    assert report.kept["keys unknown before a run"] >= 4  # items 0..3 of `each`
+    again = pipeflow.load(config, params={"n": 4}).run()  # `items` of n=4 went: it runs,
+    assert again.state("items") is StepState.DONE
+    assert again.state("each") is StepState.CACHED  # ... and every item is still stored

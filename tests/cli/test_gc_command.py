@@ -263,3 +263,18 @@ def test_a_run_in_progress_keeps_its_results(
             process.wait(10)
     code, output = invoke("run", str(project), "--param", "n=7", "--frozen")
     assert code == 0, output  # every step of the run gc met midway is cached
+
+
+def test_results_option_collects_that_store(project: Path, tmp_path: Path) -> None:
+    other = tmp_path / "elsewhere"
+    for n in (2, 3, 1):
+        code, output = invoke("run", str(project), "--param", f"n={n}", "--results", str(other))
+        assert code == 0, output
+    assert not (project.parent / "out").exists()
+    code, output = invoke(
+        "gc", str(project), "--keep-last", "0", "--grace", "0s", "--results", str(other)
+    )
+    assert code == 0, output
+    assert output.startswith("gc: deleted 16 objects (8 manifests, 8 payloads, 0 blobs)")
+    code, output = invoke("run", str(project), "--results", str(other), "--frozen")
+    assert code == 0, output
