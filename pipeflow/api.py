@@ -384,7 +384,7 @@ class Pipeline:
             keep_last=keep_last,
             older_than=age(older_than, "older_than"),
             grace=age(grace, "grace") or timedelta(0),
-            now=now or datetime.now(timezone.utc),
+            now=(now or datetime.now()).astimezone(timezone.utc),  # naive: local time
         )
         started = datetime.now().astimezone()
         context = _Context(new_run_id(started), started, self._loaded.params)

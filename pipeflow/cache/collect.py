@@ -142,12 +142,13 @@ def age(value: object, option: str) -> timedelta | None:
         return value
     if not isinstance(value, str | int | float):
         raise UsageError(f"{option}: expected an age such as `7d`, got {type(value).__name__}")
+    hint = "write an age like `7d`, `12h` or `90m`"
     try:
         return timedelta(seconds=parse_duration(value))
     except ValueError as error:
-        raise UsageError(
-            f"{option}: {error}", hint="write an age like `7d`, `12h` or `90m`"
-        ) from None
+        raise UsageError(f"{option}: {error}", hint=hint) from None
+    except OverflowError:
+        raise UsageError(f"{option}: `{value}` is too long an age", hint=hint) from None
 
 
 @dataclass

@@ -253,6 +253,8 @@ def test_other_pipelines_in_the_same_store_are_left_alone(tmp_path: Path) -> Non
         {"grace": "1 fortnight"},
         {"older_than": timedelta(hours=-1)},
         {"grace": [1]},
+        {"grace": float("inf")},
+        {"older_than": "99999999999d"},
     ],
 )
 def test_bad_options_are_usage_errors(tmp_path: Path, options: dict[str, object]) -> None:
