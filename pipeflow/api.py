@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta, timezone
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -12,7 +13,14 @@ from pipeflow.cache.files import FileFingerprints
 from pipeflow.config.loader import Loaded
 from pipeflow.config.loader import load as load_config
 from pipeflow.config.targets import is_local, unreachable_root, workers_of
-from pipeflow.errors import ConfigError, Interrupted, PipeflowError, Problem, StaleResults
+from pipeflow.errors import (
+    ConfigError,
+    Interrupted,
+    PipeflowError,
+    Problem,
+    StaleResults,
+    UsageError,
+)
 from pipeflow.execute.context import RunSettings
 from pipeflow.execute.engine import Engine
 from pipeflow.execute.outcome import Run, StoredResult
@@ -30,12 +38,17 @@ from pipeflow.plan.selecting import checked_selection
 from pipeflow.storage import Manifest
 
 if TYPE_CHECKING:
+    from pipeflow.cache.collect import Report as GcReport
     from pipeflow.history import Recorder
 
 Subscriber = Callable[[Event], None]
 Method = TypeVar("Method", bound=Callable[..., Any])
 
 __all__ = ["ALL", "Pipeline", "Run", "StoredResult", "load"]
+
+
+class RunInProgress(PipeflowError):
+    """`pipeflow gc` was refused: a run of the pipeline is going on."""
 
 
 def _masked(method: Method) -> Method:
@@ -243,6 +256,66 @@ class Pipeline:
         return StoredResult(
             step=step, manifest=manifest, locations=locations, planner=planner, current=current
         )
+
+    @_masked
+    def gc(
+        self,
+        *,
+        keep_last: int = 3,
+        older_than: str | float | timedelta | None = None,
+        grace: str | float | timedelta = "1h",
+        dry_run: bool = False,
+        results: str | None = None,
+        now: datetime | None = None,
+    ) -> GcReport:
+        """Delete stored results that neither the current keys (with this pipeline's params)
+        nor the last `keep_last` runs of each step need, nor younger than `older_than`;
+        nothing written in the last `grace` (a run in progress writes objects before its
+        manifest). Refuses while the history shows a run of this pipeline going on. Returns
+        what was deleted (`dry_run`: what would be). `now` stands for the current time."""
+        from pipeflow.cache.collect import Report, Retention, age, survey, sweep
+        from pipeflow.plan.current import current_keys
+
+        if isinstance(keep_last, bool) or not isinstance(keep_last, int) or keep_last < 0:
+            raise UsageError(f"keep_last: expected a whole number of 0 or more, got {keep_last!r}")
+        retention = Retention(
+            keep_last=keep_last,
+            older_than=age(older_than, "older_than"),
+            grace=age(grace, "grace") or timedelta(0),
+            now=(now or datetime.now()).astimezone(timezone.utc),  # naive: local time
+        )
+        context = RunStart.now(self._loaded.params)
+        planner, hashes, _ = self._prepare(context, results=results)
+        hashes.save()
+        stores = current_keys(planner)
+        names = {pipeline for found in stores for pipeline in found.current}
+        self._refuse_running(names)
+        report = Report(
+            tuple(
+                survey(found.store, found.current, retention, keep_all=found.keep_all)
+                for found in stores
+            ),
+            dry_run=dry_run,
+        )
+        if not dry_run:
+            self._refuse_running(names)  # again: one may have started while gc looked
+            for collection in report.collections:
+                sweep(collection)
+        return report
+
+    def _refuse_running(self, pipelines: set[str]) -> None:
+        """RunInProgress when this project's history shows a run of one of `pipelines` going."""
+        from pipeflow.history import open_history
+
+        with open_history(self.definition.project_dir) as history:
+            going = [run for run in history.runs(state="running") if run.pipeline in pipelines]
+        if going:
+            run = going[0]
+            raise RunInProgress(
+                f"gc refused: run {run.id} of pipeline `{run.pipeline}` is in progress (started "
+                f"{run.started:%Y-%m-%d %H:%M:%S %z}) and may need stored results gc would "
+                "delete. Run gc again once it has finished (`pipeflow runs` shows it)."
+            )
 
     # -- running ----------------------------------------------------------------------------
 

@@ -127,6 +127,7 @@ def load_with_params(
 from pipeflow.cli import (  # noqa: E402, F401
     cache,
     completion,
+    gc,
     history,
     info,
     init,

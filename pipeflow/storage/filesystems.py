@@ -13,6 +13,7 @@ import copy
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -132,4 +133,22 @@ def object_stamp(info: Mapping[str, Any]) -> str | None:
     mtime = info.get("mtime_ns") or info.get("mtime")
     if mtime is not None and mtime != "":
         return f"mtime:{mtime}"
+    return None
+
+
+def object_modified(info: Mapping[str, Any]) -> datetime | None:
+    """When an object was last written, from fsspec's `info`: S3's LastModified, GCS's
+    `mtime`, a local file's mtime, memory's `created`; None when the filesystem gives none."""
+    for key in ("LastModified", "mtime", "last_modified", "created"):
+        value = info.get(key)
+        if isinstance(value, datetime):
+            return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return datetime.fromtimestamp(value, timezone.utc)
+        if isinstance(value, str) and value:
+            try:
+                found = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            return found if found.tzinfo is not None else found.replace(tzinfo=timezone.utc)
     return None

@@ -35,9 +35,11 @@ from __future__ import annotations
 
 import tempfile
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import replace
+from datetime import datetime
 from types import MappingProxyType
 from typing import IO, Any, BinaryIO, cast
 
@@ -46,7 +48,7 @@ from pipeflow.storage import failures
 from pipeflow.storage.access import StoreAccess
 from pipeflow.storage.checksums import digest
 from pipeflow.storage.failures import redact
-from pipeflow.storage.filesystems import object_stamp
+from pipeflow.storage.filesystems import object_modified, object_stamp
 from pipeflow.storage.formats import Format, get_format, unsuitable_value_error
 from pipeflow.storage.manifest import Manifest, PartRecord
 from pipeflow.storage.publish import (
@@ -61,6 +63,7 @@ from pipeflow.storage.signing import KEY_ENV, sign, signature_problem, signing_k
 
 # How often a read starts again when the object is replaced while it is being read.
 _READ_ATTEMPTS = 4
+_PARALLEL_DELETES = 8  # objects deleted at once by `delete_files`
 
 
 class CorruptResult(StorageError):
@@ -278,6 +281,16 @@ class ResultStore:
         (size, stamp), from one listing. The stamp is the object's ETag (S3), md5 (GCS) or
         modification time (local), so a replaced payload shows without being read; None where
         the filesystem gives none (memory://)."""
+        found = self._details(prefix)
+        return {path: (int(info.get("size") or 0), object_stamp(info)) for path, info in found}
+
+    def modified(self, prefix: str = "") -> dict[str, tuple[int, datetime | None]]:
+        """Every file under the folder `prefix`: its path -> (size, when it was last written,
+        None where the filesystem does not say), from one listing (`pipeflow gc`)."""
+        found = self._details(prefix)
+        return {path: (int(info.get("size") or 0), object_modified(info)) for path, info in found}
+
+    def _details(self, prefix: str) -> Sequence[tuple[str, Mapping[str, Any]]]:
         filesystem = self._access.open()
         full = self._access.full(prefix, folder=True)
         with self._access.errors("list", prefix):
@@ -285,13 +298,25 @@ class ResultStore:
                 found = filesystem.find(full, detail=True)
             except FileNotFoundError:
                 self._access.check_bucket("list", prefix)
-                return {}
+                return []
         root = self._access.root
-        stamps: dict[str, tuple[int, str | None]] = {}
-        for name, info in sorted(found.items()):
-            if name.startswith(root) and info.get("type", "file") != "directory":
-                stamps[name[len(root) :]] = (int(info.get("size") or 0), object_stamp(info))
-        return stamps
+        return [
+            (name[len(root) :], info)
+            for name, info in sorted(found.items())
+            if name.startswith(root) and info.get("type", "file") != "directory"
+        ]
+
+    def delete_files(self, paths: Iterable[str]) -> None:
+        """Remove each file of `paths` (several at once); one already gone is not an error."""
+        filesystem = self._access.open()
+
+        def remove(path: str) -> None:
+            full = self._access.full(path, action="delete")
+            with self._access.errors("delete", path), suppress(FileNotFoundError):
+                filesystem.rm_file(full)
+
+        with ThreadPoolExecutor(_PARALLEL_DELETES) as pool:
+            list(pool.map(remove, paths))
 
     def _open(self) -> Any:
         """The fsspec filesystem, opened on first use."""

@@ -1,0 +1,337 @@
+"""`pipeflow gc`: which stored objects of a store are still needed, and deleting the others.
+
+gc only ever deletes under the store's own areas (`results.py` has the layout):
+`.pipeflow/manifests/`, `.pipeflow/results/` and `.pipeflow/files/sha256/`. A target payload
+at a user's path and the files of the workspace are never touched, even when no kept manifest
+names them any more: they are the user's outputs. Their blobs go once nothing kept names them.
+
+What is kept, in order:
+
+1. every manifest of a pipeline gc was not asked about (its results are not ours to judge),
+   and every `latest.json` with the manifest of its key;
+2. the manifests of the current keys (`current`), and every manifest of a step whose current
+   keys cannot be known before it runs (`keep_all`: a `foreach` over a step's value);
+3. per step, every manifest made by its last `keep_last` runs (a run of a `foreach` step makes
+   one manifest per item: all of them count);
+4. anything written (or, for a manifest, created) less than `max(older_than, grace)` ago:
+   the grace period protects a run in progress on any machine, which writes payloads and
+   blobs before the manifest that names them;
+5. every object a kept manifest names (`results.py`'s docstring lists them): its parts, their
+   blobs, the blobs of its `files`; blobs are shared, so one goes only when no kept manifest,
+   of any pipeline in the store, names it.
+
+Everything else under those areas goes, orphans included (objects no manifest names: what a
+crashed run left), once older than the grace period. Manifests are deleted first: a crash of
+gc then leaves orphans for the next gc, never a manifest naming a deleted object.
+
+A manifest that cannot be read stops gc before anything is deleted: what it names is unknown,
+so no blob could be said to be unused.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import warnings
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from pipeflow.cache.results import LATEST, MANIFESTS, RESULTS
+from pipeflow.errors import StorageError, UsageError
+from pipeflow.model.durations import parse_duration
+from pipeflow.storage import Manifest, ResultStore, ResultWarning
+from pipeflow.storage.blobs import BLOBS, blob_path, local_root
+
+MANIFEST = "manifest"
+PAYLOAD = "payload"
+BLOB = "blob"
+_PARALLEL_READS = 8
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+# Why a manifest is kept, as the report counts them.
+CURRENT = "current"
+RECENT_RUNS = "last runs"
+YOUNG = "recent"
+LATEST_COPY = "latest"
+UNKNOWN_KEYS = "keys unknown before a run"
+
+
+@dataclass(frozen=True)
+class Retention:
+    """What gc keeps besides current results (see the module's docstring)."""
+
+    keep_last: int = 3
+    older_than: timedelta | None = None
+    grace: timedelta = timedelta(hours=1)
+    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    @property
+    def cutoff(self) -> datetime:
+        """Anything written after this instant is kept."""
+        age = max(self.grace, self.older_than or timedelta(0))
+        return self.now - age
+
+    def young(self, written: datetime | None) -> bool:
+        """Whether an object written at `written` (None: unknown) is kept for its age."""
+        if written is None:
+            return self.cutoff < self.now  # unknown age: kept, unless no age protects anything
+        return written > self.cutoff
+
+
+@dataclass(frozen=True)
+class Removal:
+    """One object gc deletes (or would, in a dry run)."""
+
+    kind: str  # manifest, payload or blob
+    path: str  # relative to the store's root
+    size: int
+
+
+@dataclass(frozen=True)
+class Collection:
+    """What gc found in one store: what goes, and how many manifests stay and why."""
+
+    store: ResultStore
+    removals: tuple[Removal, ...]
+    kept: Mapping[str, int]  # reason -> manifests of the pipelines asked about kept for it
+
+    def count(self, kind: str) -> int:
+        return sum(removal.kind == kind for removal in self.removals)
+
+    @property
+    def size(self) -> int:
+        return sum(removal.size for removal in self.removals)
+
+
+@dataclass(frozen=True)
+class Report:
+    """What one `pipeflow gc` deleted (or, in a dry run, would delete), store by store."""
+
+    collections: tuple[Collection, ...]
+    dry_run: bool = False
+
+    @property
+    def removals(self) -> tuple[Removal, ...]:
+        return tuple(removal for found in self.collections for removal in found.removals)
+
+    def count(self, kind: str) -> int:
+        return sum(found.count(kind) for found in self.collections)
+
+    @property
+    def size(self) -> int:
+        return sum(found.size for found in self.collections)
+
+    @property
+    def kept(self) -> dict[str, int]:
+        """Manifests kept, per reason, over every store."""
+        total: dict[str, int] = {}
+        for found in self.collections:
+            for reason, count in found.kept.items():
+                total[reason] = total.get(reason, 0) + count
+        return total
+
+
+def age(value: object, option: str) -> timedelta | None:
+    """An age given as `7d`, `12h30m`, a number of seconds or a timedelta; None stays None.
+    UsageError (exit 2) for anything else."""
+    if value is None or isinstance(value, timedelta):
+        if isinstance(value, timedelta) and value < timedelta(0):
+            raise UsageError(f"{option}: an age cannot be negative, got {value}")
+        return value
+    if not isinstance(value, str | int | float):
+        raise UsageError(f"{option}: expected an age such as `7d`, got {type(value).__name__}")
+    hint = "write an age like `7d`, `12h` or `90m`"
+    try:
+        return timedelta(seconds=parse_duration(value))
+    except ValueError as error:
+        raise UsageError(f"{option}: {error}", hint=hint) from None
+    except OverflowError:
+        raise UsageError(f"{option}: `{value}` is too long an age", hint=hint) from None
+
+
+@dataclass
+class _Found:
+    """A manifest as listed: where, when written, and its content (None when unreadable)."""
+
+    path: str
+    size: int
+    written: datetime | None
+    manifest: Manifest | None
+
+
+def survey(
+    store: ResultStore,
+    current: Mapping[str, Mapping[str, Iterable[str]]],
+    retention: Retention,
+    *,
+    keep_all: Iterable[tuple[str, str]] = (),
+) -> Collection:
+    """What gc would delete from `store`. `current`: pipeline -> stored step name -> its
+    current keys, for every pipeline whose results gc judges here (others are kept whole);
+    `keep_all`: (pipeline, step) pairs whose results are all kept."""
+    objects = {
+        path: entry
+        for prefix in (MANIFESTS, RESULTS, BLOBS)
+        for path, entry in store.modified(prefix).items()
+    }
+    found = _read_manifests(store, objects)
+    unreadable = [item.path for item in found if item.manifest is None]
+    if unreadable:
+        listing = "\n".join(f"  {store.location(path)}" for path in unreadable)
+        raise StorageError(
+            f"gc cannot read {len(unreadable)} manifest(s), so it cannot tell which stored "
+            f"objects they need, and deletes nothing:\n{listing}\nDelete those files if they "
+            "are broken, or run gc with the pipeflow version that wrote them."
+        )
+    kept, deleted, reasons = _judge(found, current, set(keep_all), retention)
+    named = {path for item in kept for path in _named(item)}
+    removals = [Removal(MANIFEST, item.path, item.size) for item in deleted]
+    ours = tuple(f"{RESULTS}/{pipeline}/" for pipeline in current)
+    for path, (size, written) in objects.items():
+        if path in named or retention.young(written):
+            continue
+        if path.startswith(ours):
+            removals.append(Removal(PAYLOAD, path, size))
+        elif path.startswith(f"{BLOBS}/"):
+            removals.append(Removal(BLOB, path, size))
+    return Collection(store, tuple(removals), reasons)
+
+
+def sweep(collection: Collection) -> None:
+    """Delete what `survey` found: manifests first, then what they named."""
+    store = collection.store
+    manifests = [r.path for r in collection.removals if r.kind == MANIFEST]
+    others = [r.path for r in collection.removals if r.kind != MANIFEST]
+    store.delete_files(manifests)
+    store.delete_files(others)
+    _remove_empty_folders(store, [r.path for r in collection.removals if r.kind == PAYLOAD])
+
+
+def _read_manifests(
+    store: ResultStore, objects: Mapping[str, tuple[int, datetime | None]]
+) -> list[_Found]:
+    listed = [
+        _Found(path, size, written, None)
+        for path, (size, written) in objects.items()
+        if path.startswith(f"{MANIFESTS}/") and path.endswith(".json")
+    ]
+
+    def read(item: _Found) -> _Found | None:
+        item.manifest = store.read_manifest(item.path)
+        if item.manifest is None and not store.exists(item.path):
+            return None  # deleted since the listing (another gc): nothing to judge
+        return item
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResultWarning)  # gc says it once, for all of them
+        with ThreadPoolExecutor(_PARALLEL_READS) as pool:
+            return [item for item in pool.map(read, listed) if item is not None]
+
+
+def _judge(
+    found: list[_Found],
+    current: Mapping[str, Mapping[str, Iterable[str]]],
+    keep_all: set[tuple[str, str]],
+    retention: Retention,
+) -> tuple[list[_Found], list[_Found], dict[str, int]]:
+    """(kept, deleted, manifests kept per reason) among every manifest found."""
+    kept: list[_Found] = []
+    steps: dict[tuple[str, str], list[_Found]] = {}
+    for item in found:
+        parts = item.path[len(MANIFESTS) + 1 :].split("/")
+        if len(parts) != 3 or parts[0] not in current:
+            kept.append(item)  # another pipeline's, or not pipeflow's layout
+        else:
+            steps.setdefault((parts[0], parts[1]), []).append(item)
+    reasons: dict[str, int] = {}
+    deleted: list[_Found] = []
+    for (pipeline, step), items in steps.items():
+        keys = set(current[pipeline].get(step, ()))
+        latest = {i.manifest.key for i in items if _name(i) == LATEST and i.manifest is not None}
+        runs = _newest_runs(items, retention.keep_last)
+        for item in items:
+            manifest = item.manifest
+            assert manifest is not None
+            reason = (
+                LATEST_COPY
+                if _name(item) == LATEST
+                else CURRENT
+                if manifest.key in keys
+                else LATEST_COPY
+                if manifest.key in latest
+                else UNKNOWN_KEYS
+                if (pipeline, step) in keep_all
+                else RECENT_RUNS
+                if manifest.run_id in runs
+                else YOUNG
+                if retention.young(item.written) or retention.young(_created(manifest))
+                else None
+            )
+            if reason is None:
+                deleted.append(item)
+            else:
+                kept.append(item)
+                reasons[reason] = reasons.get(reason, 0) + 1
+    return kept, deleted, reasons
+
+
+def _newest_runs(items: list[_Found], count: int) -> set[str]:
+    """The ids of the `count` newest runs that made a manifest among `items`: by when their
+    manifests were created (to the second), then written (finer, where the store says)."""
+    newest: dict[str, tuple[datetime, datetime]] = {}
+    for item in items:
+        manifest = item.manifest
+        if manifest is not None and _name(item) != LATEST:
+            moment = (_created(manifest) or _EPOCH, item.written or _EPOCH)
+            newest[manifest.run_id] = max(newest.get(manifest.run_id, moment), moment)
+    ordered = sorted(newest, key=lambda run: (newest[run], run), reverse=True)
+    return set(ordered[:count])
+
+
+def _named(item: _Found) -> Iterable[str]:
+    """Every object a kept manifest needs: itself, its parts and their blobs, its files."""
+    yield item.path
+    manifest = item.manifest
+    if manifest is None:
+        return
+    for part in manifest.parts.values():
+        yield part.path
+        if part.blob is not None:
+            yield part.blob
+    for written in manifest.files.values():
+        for entry in written.entries.values():
+            yield blob_path(entry.checksum)
+
+
+def _name(item: _Found) -> str:
+    return posixpath.basename(item.path)[: -len(".json")]
+
+
+def _created(manifest: Manifest) -> datetime | None:
+    try:
+        return _instant(manifest.created)
+    except ValueError:
+        return None
+
+
+def _instant(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def _remove_empty_folders(store: ResultStore, payloads: list[str]) -> None:
+    """On a local store, the folders of deleted payloads that are left empty (object stores
+    have no folders). Never the layout's own top folders."""
+    root = local_root(store)
+    if root is None:
+        return
+    folders = {posixpath.dirname(path) for path in payloads}
+    for folder in sorted(folders, key=lambda name: -name.count("/")):
+        while folder.count("/") > RESULTS.count("/") + 1:  # down to results/PIPELINE
+            try:
+                os.rmdir(os.path.join(root, folder))
+            except OSError:
+                break  # not empty (or already gone): so are its parents
+            folder = posixpath.dirname(folder)
