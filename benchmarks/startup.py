@@ -13,7 +13,15 @@ What it measures
     and, after it, lists which of pandas, numpy, sklearn, pyarrow, fsspec, joblib, scipy
     ended up in `sys.modules`, and the slowest imports (cumulative) of that command.
 
-    Targets: `pipeflow --help` under 0.15 s, `pipeflow validate pipeline.yaml` under 0.5 s.
+    - `python -c "import yaml, fsspec"`   the libraries `validate` cannot do without;
+    - `pipeflow run CONFIG -q`              a generated 10-step chain (nothing persisted).
+
+    The commands run interleaved (one of each per repetition), after bytecode is compiled
+    (this machine sets PYTHONDONTWRITEBYTECODE=1) and one untimed warm-up each.
+
+    Targets: `pipeflow --help` under 0.15 s, `pipeflow validate pipeline.yaml` under 0.5 s;
+    issue 13's ratios, per repetition: `--help` <= 1.3x `import click`, `validate` <= 1.3x
+    `import yaml, fsspec`, the 10-step run <= 1.2x `import yaml, fsspec` (0.12 s vs 0.10 s).
 
 How to run (from anywhere, with the venv that has pipeflow installed)
     python benchmarks/startup.py
@@ -25,21 +33,30 @@ Only the standard library and pipeflow (as a subprocess) are used.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import Figures, fmt, fmt_figures, machine, time_command_cpu
+from _common import Figures, fmt, fmt_figures, machine, time_command_cpu, write_project
 
 REPO = Path(__file__).resolve().parent.parent
 HEAVY = ("pandas", "numpy", "sklearn", "pyarrow", "fsspec", "joblib", "scipy")
 TARGETS = {"pipeflow --help": 0.15, "pipeflow validate pipeline.yaml": 0.5}
+# Issue 13: (command, baseline, goal for the wall-time ratio), measured in the same sitting.
+RATIO_GOALS = (
+    ("pipeflow --help", "python -c 'import click'", 1.3),
+    ("pipeflow validate pipeline.yaml", "python -c 'import yaml, fsspec'", 1.3),
+    ("pipeflow run (10 steps) -q", "python -c 'import yaml, fsspec'", 1.2),
+)
 
 # Runs the CLI in-process in a child, then reports what it imported.
 CHILD = textwrap.dedent(
@@ -115,25 +132,57 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     pipeflow = pipeflow_command()
+    compileall.compile_dir(str(REPO / "pipeflow"), quiet=1)  # PYTHONDONTWRITEBYTECODE=1 here
+    compileall.compile_dir(str(REPO / "steps"), quiet=1)
+    temporary = tempfile.TemporaryDirectory(prefix="pipeflow-startup-", dir=REPO / "benchmarks")
+    ten = write_project(Path(temporary.name) / "ten", "chain", 10)
+    compileall.compile_dir(str(ten.parent), quiet=1)
     commands = {
         "python -c pass": [sys.executable, "-c", "pass"],
         "python -c 'import click'": [sys.executable, "-c", "import click"],
+        "python -c 'import yaml, fsspec'": [sys.executable, "-c", "import yaml, fsspec"],
         "pipeflow --help": [*pipeflow, "--help"],
         "pipeflow validate pipeline.yaml": [*pipeflow, "validate", "pipeline.yaml"],
+        "pipeflow run (10 steps) -q": [*pipeflow, "run", str(ten), "-q"],
     }
     print(f"machine: {machine()}")
-    print(f"pipeflow: {' '.join(pipeflow)}; cwd {REPO}; {args.repeat} runs each")
+    print(f"pipeflow: {' '.join(pipeflow)}; cwd {REPO}; {args.repeat} runs each, interleaved")
     print("figures: median [min .. max]\n")
     print(f"{'command':<34}{'wall':>30}{'CPU (user+sys)':>30}   target")
     report: dict[str, Any] = {"machine": machine(), "repeat": args.repeat, "commands": {}}
-    for label, command in commands.items():
-        wall, cpu = measure(command, args.repeat)
+    for command in commands.values():
+        time_command_cpu(command, cwd=str(REPO))  # warm-up: file cache
+    walls: dict[str, list[float]] = {label: [] for label in commands}
+    cpus: dict[str, list[float]] = {label: [] for label in commands}
+    for _ in range(args.repeat):
+        for label, command in commands.items():
+            wall_s, cpu_s = time_command_cpu(command, cwd=str(REPO))
+            walls[label].append(wall_s)
+            cpus[label].append(cpu_s)
+    temporary.cleanup()
+    for label in commands:
+        wall, cpu = Figures(walls[label]), Figures(cpus[label])
         target = TARGETS.get(label)
         verdict = ""
         if target is not None:
             verdict = f"< {fmt(target)}: {'met' if wall.median < target else 'NOT met'}"
         print(f"{label:<34}{fmt_figures(wall):>30}{fmt_figures(cpu):>30}   {verdict}", flush=True)
         report["commands"][label] = {"wall": wall.as_dict(), "cpu": cpu.as_dict(), "target": target}
+    print("\nratios, per interleaved repetition (median [min .. max]), wall and CPU:")
+    report["ratios"] = {}
+    for label, baseline, goal in RATIO_GOALS:
+        line = []
+        for name, samples in (("wall", walls), ("CPU", cpus)):
+            ratios = Figures(
+                [a / b for a, b in zip(samples[label], samples[baseline], strict=True)]
+            )
+            line.append(f"{name} {ratios.median:.2f}x [{ratios.min:.2f} .. {ratios.max:.2f}]")
+            report["ratios"][f"{label} / {baseline} ({name})"] = ratios.as_dict()
+        wall_ratio = statistics.median(
+            a / b for a, b in zip(walls[label], walls[baseline], strict=True)
+        )
+        verdict = "met" if wall_ratio <= goal else "NOT met"
+        print(f"  {label} / {baseline}: {'; '.join(line)} (goal <= {goal}x): {verdict}")
 
     print("\nimports of `pipeflow validate pipeline.yaml` (child run with -X importtime):")
     info = import_report(["validate", "pipeline.yaml"], args.top)

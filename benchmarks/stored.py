@@ -1,0 +1,230 @@
+"""Stored-path benchmark: a chain of N trivial steps with every result stored, against the same
+chain with nothing stored, measured in the same sitting.
+
+What it measures
+    Two generated projects, identical but for `results: {persist: ...}`: a chain `s0 -> s1 ->
+    ... -> s(N-1)` of `inc(x) = x + 1` (N = 1,000 by default), sequential executor. Each
+    repetition runs, interleaved, in fresh child processes:
+
+    - `memory`: `pipeflow.load(config)` then `pipe.run()` with `persist: false`;
+    - `stored`: the same with `persist: true` (the default) on an empty store: each step's value
+      written as JSON under `.pipeflow/results/`, its manifest and its `latest` copy written
+      after it, every payload's size and sha256 recorded, all of it published atomically;
+    - `stored-cli`: `pipeflow run CONFIG -q` on an empty store, the first run as a user starts
+      it (interpreter start-up, imports, validation and planning included).
+
+    For `memory` and `stored` the figure is the time of `pipe.run()` alone, measured inside the
+    child (the load, the same in both, is left out). Printed: medians over `--repeat`
+    repetitions with [min .. max], and the ratio stored / memory per repetition (median and
+    range), which is the goal's figure: <= 1.5x, and the CLI's first run <= 0.8 s.
+
+    Bytecode is compiled first (this machine sets PYTHONDONTWRITEBYTECODE=1, which would make
+    every child compile pipeflow from source) and each mode runs once untimed before the
+    repetitions. After each `stored` run the child checks that every step has its manifest and
+    that the store holds N payloads: a benchmark of writes that did not happen would be no
+    benchmark.
+
+    Where the projects go matters: on the 2-CPU VM of the figures in README.md, creating a
+    file or a folder under /tmp cost 300-600 us of CPU, under /work (the same ext4 disk)
+    25-30 us, so the default is a temporary folder under `benchmarks/out/` (`--folder`).
+
+How to run (from the repository root, with the venv that has pipeflow installed)
+    python benchmarks/stored.py                 # about 1 minute on 2 CPUs
+    python benchmarks/stored.py --steps 1000 --repeat 9 --json stored.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import fmt, machine, write_project
+
+import pipeflow
+
+RATIO_GOAL = 1.5
+FIRST_RUN_GOAL = 0.8  # seconds, the CLI's first run of the stored chain
+MODES = ("memory", "stored", "stored-cli")
+ENV = dict(os.environ)  # PIPEFLOW_HOME (the run history) goes to the temporary folder
+
+# With --source DIR, children import pipeflow from DIR (an export of another commit, for an
+# A/B in one sitting) instead of the installed one (an editable install's finder comes first).
+SOURCE = textwrap.dedent(
+    """
+    import os, sys
+    if os.environ.get("PIPEFLOW_SOURCE"):
+        sys.meta_path = [f for f in sys.meta_path if "editable" not in repr(f)]
+        sys.path.insert(0, os.environ["PIPEFLOW_SOURCE"])
+    """
+)
+CLI = SOURCE + "from pipeflow.cli.main import cli\ncli(prog_name='pipeflow')\n"
+CHILD = SOURCE + textwrap.dedent(
+    """
+    import json, pathlib, sys, time
+    import pipeflow
+    config, stored = sys.argv[1], sys.argv[2] == "stored"
+    pipe = pipeflow.load(config)
+    started, cpu = time.perf_counter(), time.process_time()
+    result = pipe.run()
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    assert result.ok, result.failed
+    written = 0
+    if stored:
+        store = pathlib.Path(config).parent / "data" / "processed"
+        manifests = list(store.glob(".pipeflow/manifests/*/*/*.json"))
+        written = len(list(store.glob(".pipeflow/results/*/*/*/value.json")))
+        steps = {path.parent.name for path in manifests if path.name != "latest.json"}
+        assert len(steps) == int(sys.argv[3]) and written == int(sys.argv[3]), (len(steps), written)
+    print(json.dumps({"run": elapsed, "cpu": cpu, "written": written}))
+    """
+)
+
+
+def fresh_store(project: Path) -> None:
+    """Remove what earlier runs stored and their history, so each run is a first run."""
+    for name in ("data", ".pipeflow"):
+        shutil.rmtree(project / name, ignore_errors=True)
+
+
+def run_api(project: Path, stored: bool, steps: int) -> tuple[float, float]:
+    fresh_store(project)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CHILD,
+            str(project / "pipeline.yaml"),
+            "stored" if stored else "memory",
+            str(steps),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=project,
+        env=ENV,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(done.stdout[-2000:] + done.stderr[-3000:])
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return float(figures["run"]), float(figures["cpu"])
+
+
+def run_cli(project: Path) -> float:
+    fresh_store(project)
+    command = [sys.executable, "-c", CLI, "run", "pipeline.yaml", "-q"]
+    started = time.perf_counter()
+    done = subprocess.run(
+        command, capture_output=True, text=True, check=False, cwd=project, env=ENV
+    )
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(done.stdout[-2000:] + done.stderr[-3000:])
+    return elapsed
+
+
+def figures(samples: list[float]) -> str:
+    return f"{fmt(statistics.median(samples))} [{fmt(min(samples))} .. {fmt(max(samples))}]"
+
+
+def ratios(samples: list[float]) -> str:
+    return f"{statistics.median(samples):.2f}x [{min(samples):.2f} .. {max(samples):.2f}]"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--steps", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--json", type=Path, help="save the figures to this file")
+    parser.add_argument(
+        "--folder",
+        type=Path,
+        default=Path(__file__).resolve().parent / "out",
+        help="where the temporary projects go (default: benchmarks/out; see the docstring)",
+    )
+    parser.add_argument(
+        "--source",
+        type=Path,
+        help="import pipeflow from this folder (e.g. `git archive COMMIT pipeflow | tar -x -C D`)",
+    )
+    args = parser.parse_args()
+
+    print(f"machine: {machine()}")
+    print(f"pipeflow {pipeflow.__version__}; chain of {args.steps} steps, {args.repeat} runs each")
+    args.folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="pipeflow-stored-", dir=args.folder) as temporary:
+        base = Path(temporary)
+        ENV["PIPEFLOW_HOME"] = str(base / "home")
+        if args.source is not None:
+            ENV["PIPEFLOW_SOURCE"] = str(args.source.resolve())
+            compileall.compile_dir(str(args.source / "pipeflow"), quiet=1)
+        projects = {}
+        for mode, persist in (("memory", "false"), ("stored", "true")):
+            config = write_project(base / mode, "chain", args.steps)
+            text = config.read_text(encoding="utf-8")
+            config.write_text(
+                text.replace("results: {persist: false}", f"results: {{persist: {persist}}}"),
+                encoding="utf-8",
+            )
+            projects[mode] = config.parent
+        compileall.compile_dir(str(Path(pipeflow.__file__).parent), quiet=1)
+        for project in projects.values():
+            compileall.compile_dir(str(project), quiet=1)
+
+        def once(mode: str) -> tuple[float, float]:
+            if mode == "stored-cli":
+                return run_cli(projects["stored"]), float("nan")
+            return run_api(projects[mode], mode == "stored", args.steps)
+
+        for mode in MODES:
+            once(mode)  # warm-up: file cache, the step module's bytecode
+        samples: dict[str, list[float]] = {mode: [] for mode in MODES}
+        cpu: dict[str, list[float]] = {mode: [] for mode in MODES}
+        for _ in range(args.repeat):
+            for mode in MODES:
+                wall, used = once(mode)
+                samples[mode].append(wall)
+                cpu[mode].append(used)
+
+    per_run = [s / m for s, m in zip(samples["stored"], samples["memory"], strict=True)]
+    per_run_cpu = [s / m for s, m in zip(cpu["stored"], cpu["memory"], strict=True)]
+    print()
+    for mode in MODES:
+        line = f"{mode:<11} wall {figures(samples[mode])}"
+        if mode != "stored-cli":
+            line += f"; CPU (all threads) {figures(cpu[mode])}"
+        print(line)
+    ratio = statistics.median(per_run)
+    first = statistics.median(samples["stored-cli"])
+    print(
+        f"\nstored / memory, pipe.run() wall time: {ratios(per_run)} (goal <= {RATIO_GOAL}x): "
+        + ("met" if ratio <= RATIO_GOAL else "NOT met")
+    )
+    print(f"stored / memory, pipe.run() CPU time: {ratios(per_run_cpu)}")
+    print(
+        f"first stored run through the CLI: {fmt(first)} (goal <= {FIRST_RUN_GOAL} s): "
+        + ("met" if first <= FIRST_RUN_GOAL else "NOT met")
+    )
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {"wall": samples, "cpu": cpu, "ratios": per_run, "steps": args.steps}, indent=2
+            ),
+            encoding="utf-8",
+        )
+
+
+if __name__ == "__main__":
+    main()
