@@ -214,9 +214,9 @@ def test_the_example_runs_caches_and_restores_on_local_disk(tmp_path: Path) -> N
 
 
 def test_the_example_with_its_store_and_metrics_on_s3(
-    tmp_path: Path, s3_server: ObjectStore
+    tmp_path: Path, s3_store: ObjectStore
 ) -> None:
-    root = s3_server.unique_url("get-started")
+    root = s3_store.unique_url("get-started")
     project = Project(tmp_path / "get_started", store=root)
     check_the_lifecycle(project, tmp_path / "clean")
     assert not (project.folder / "results").exists()
@@ -245,15 +245,15 @@ def test_validate_and_graph_show_the_file_dependencies(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def s3_for_commands(s3_server: ObjectStore) -> dict[str, str]:
+def s3_for_commands(s3_store: ObjectStore) -> dict[str, str]:
     """The environment of a docs page's commands that need S3 (`# needs: s3`): the session's
     moto server, with the docs' bucket."""
     filesystem = fsspec.filesystem("s3")
     if not filesystem.exists(S3_BUCKET):
         filesystem.mkdir(S3_BUCKET)
     return {
-        **{name: value for name, value in s3_server.env.items() if value is not None},
-        "S3_ENDPOINT": s3_server.endpoint,
+        **{name: value for name, value in s3_store.env.items() if value is not None},
+        "S3_ENDPOINT": s3_store.endpoint,
     }
 
 
