@@ -157,6 +157,10 @@ class Pipeline:
             tags=tags,
             results=results,
         )
+        if chosen["results"] is not None and chosen["results"] != self._options.get("results"):
+            # Another store than the one the config was checked with: steps may write under
+            # it, and not inside its `.pipeflow/`; the config is checked again for it.
+            load(self._source, **{**self._options, "results": chosen["results"]}, check_code=False)
         selection, policy = checked_selection(self.definition, self.graph, chosen)
         planner, hashes = prepare(
             self.definition,
@@ -480,15 +484,20 @@ def load(
     params: Mapping[str, Any] | None = None,
     allow_extra_params: bool = False,
     check_code: bool = True,
+    results: str | PathLike[str] | None = None,
 ) -> Pipeline:
-    """Read and validate a config; raises ConfigError listing every problem."""
+    """Read and validate a config; raises ConfigError listing every problem. `results`: the
+    store the runs will use instead of `results.root` (as `--results`): steps may write
+    under it too."""
     param_files = run_options.paths(param_files, "param_files")
     param_options = run_options.assignments(param_options, "param_options")
+    store = run_options.text(results, "results")
     options = {
         "param_files": list(param_files),
         "param_options": list(param_options),
         "params": dict(params or {}),
         "allow_extra_params": allow_extra_params,
+        "results": store,
     }
     loaded = load_config(
         config,
@@ -497,5 +506,6 @@ def load(
         params=params,
         allow_extra_params=allow_extra_params,
         check_code=check_code,
+        results=store,
     )
     return Pipeline(loaded, source=config, options=options)

@@ -30,7 +30,9 @@ def status(
 
     from pipeflow.report.drawing import plan_table
 
-    pipeline = load_with_params(config, param_files, param_options, allow_extra_params)
+    pipeline = load_with_params(
+        config, param_files, param_options, allow_extra_params, selection.get("results")
+    )
     decisions = pipeline.status(**selection)
     if as_json:
         rows = [
@@ -57,7 +59,7 @@ def accept(
 ) -> None:
     """Count STEP's last stored result as current after a change you declare harmless."""
 
-    pipeline = load_with_params(config, param_files, param_options, allow_extra_params)
+    pipeline = load_with_params(config, param_files, param_options, allow_extra_params, results)
     stamped = pipeline.accept(step, results=results)
     click.echo(
         f"accepted: the result of `{step}` stored by run {stamped.run_id} now counts for its "
@@ -88,7 +90,7 @@ def result(
     from pipeflow.errors import UsageError
     from pipeflow.report.preview import preview, preview_parts
 
-    pipeline = load_with_params(config, param_files, param_options, allow_extra_params)
+    pipeline = load_with_params(config, param_files, param_options, allow_extra_params, results)
     stored = pipeline.result(step, results=results)
     if not stored.current:
         click.echo(

@@ -111,8 +111,10 @@ def load_with_params(
     param_files: tuple[Path, ...],
     param_options: tuple[str, ...],
     allow_extra_params: bool,
+    results: str | None = None,
 ) -> Pipeline:
-    """The `pipeflow.Pipeline` of CONFIG with the params that `param_options` collected."""
+    """The `pipeflow.Pipeline` of CONFIG with the params that `param_options` collected,
+    checked for the store `--results` names (if given)."""
     from pipeflow.api import load
 
     return load(
@@ -120,6 +122,7 @@ def load_with_params(
         param_files=param_files,
         param_options=param_options,
         allow_extra_params=allow_extra_params,
+        results=results,
     )
 
 

@@ -162,7 +162,7 @@ def run(
     # With `--json -` stdout carries the report alone: progress and annotations go to stderr.
     stream = sys.stderr if json_report == "-" else sys.stdout
     try:
-        pipeline = load_with_params(config, param_files, param_options, allow_extra_params)
+        pipeline = load_with_params(config, param_files, param_options, allow_extra_params, results)
     except ConfigError as error:
         annotate(error, stream)
         reports.not_run(None, error)

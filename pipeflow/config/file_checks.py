@@ -2,10 +2,11 @@
 
 A write is where pipeflow will later restore a stored version, so it must be a place the
 project owns: under the config's folder or under a local results root, or, for a URL, under
-a results root URL. It may not be, or hold, the config itself, a results store, or a
-`.pipeflow/` folder; it names a file or a folder, not a pattern. Two steps (or two items of
-one `foreach` step) may not write the same file or one inside the other's folder. Paths are
-known before the run here (params, literal lists): what depends on a step's value is not.
+a results root URL (the config's, or the one a run is given with `--results`). It may not
+be, or hold, the config itself, a results store, or a `.pipeflow/` folder; it names a file
+or a folder, not a pattern. Two steps (or two items of one `foreach` step) may not write the
+same file or one inside the other's folder. Paths are known before the run here (params,
+literal lists): what depends on a step's value is not.
 """
 
 from __future__ import annotations
@@ -27,10 +28,13 @@ FIELDS = ("reads", "writes")
 RESERVED = ".pipeflow"
 
 
-def check_files(checker: Checker, files: Mapping[str, StepFiles]) -> None:
-    """Add every problem of the pipeline's `reads:`/`writes:` to `checker.problems`."""
+def check_files(
+    checker: Checker, files: Mapping[str, StepFiles], *, results: str | None = None
+) -> None:
+    """Add every problem of the pipeline's `reads:`/`writes:` to `checker.problems`;
+    `results` is the store a run uses besides `results.root` (`--results`)."""
     pipeline = checker.pipeline
-    roots = _roots(checker)
+    roots = _roots(checker, results)
     for name, step in pipeline.steps.items():
         if step.origin is not None:
             continue  # checked when its own config was loaded
@@ -84,14 +88,17 @@ def _refs(value: Any) -> list[Ref]:
     return []
 
 
-def _roots(checker: Checker) -> dict[str, tuple[Location, ...]]:
-    """Per step, the results roots its writes may be under: the pipeline's and its own."""
+def _roots(checker: Checker, results: str | None) -> dict[str, tuple[Location, ...]]:
+    """Per step, the results roots its writes may be under: the pipeline's (and the one a run
+    uses instead, `--results`, relative to the current directory) and its own."""
     pipeline = checker.pipeline
     lookup = load_time_lookup(checker.params)
     found: dict[str, tuple[Location, ...]] = {}
-    main = _root(pipeline.results.root, pipeline.project_dir, lookup)
+    main = [_root(pipeline.results.root, pipeline.project_dir, lookup)]
+    if results is not None:
+        main.append(_root(results, os.getcwd(), lookup))
     for name, step in pipeline.steps.items():
-        roots = [main] if main is not None else []
+        roots = [root for root in main if root is not None]
         if step.result.root is not None:
             own = _root(step.result.root, pipeline.project_dir, lookup)
             roots += [own] if own is not None else []

@@ -59,8 +59,12 @@ def load(
     schedule_params: Mapping[str, Any] | None = None,
     allow_extra_params: bool = False,
     check_code: bool = True,
+    results: str | None = None,
 ) -> Loaded:
-    """Read and check a config with its params; raises ConfigError listing every problem."""
+    """Read and check a config with its params; raises ConfigError listing every problem.
+
+    `results`: the store a run will use instead of `results.root` (`--results`, relative to
+    the current directory); steps may write under it as under `results.root`."""
     return _load(
         path,
         param_files=param_files,
@@ -69,6 +73,7 @@ def load(
         schedule_params=schedule_params,
         allow_extra_params=allow_extra_params,
         check_code=check_code,
+        results=results,
     )
 
 
@@ -83,6 +88,7 @@ def _load(
     check_code: bool = True,
     step_params: Sequence[ParamSource] = (),
     chain: tuple[str, ...] = (),
+    results: str | None = None,
 ) -> Loaded:
     """`chain`: the files of the pipelines running this one as a sub-pipeline, outermost
     first (empty for the main config); `step_params`: the `params:` of the step that does."""
@@ -160,7 +166,7 @@ def _load(
         graph=graph,
         secrets=secrets,
     )
-    check_files(checker, files)
+    check_files(checker, files, results=results)
     problems += checker.run()
     problems = _without_repeats(problems, schema_found)
     remember(secrets)
