@@ -33,7 +33,8 @@ from pipeflow.storage import (
     get_format,
     render_target,
 )
-from pipeflow.storage.blobs import Restoration, WriteSpec, keep_payload, restore, snapshot
+from pipeflow.storage.blobs import Restoration, WriteSpec, keep_payload, snapshot
+from pipeflow.storage.restoring import restore
 from pipeflow.storage.written import WrittenFiles
 
 Notify = Callable[[str, int, str, float], None]  # (step, attempt, error, delay) before a retry
