@@ -33,7 +33,7 @@ from pipeflow.storage import (
     get_format,
     render_target,
 )
-from pipeflow.storage.blobs import Restoration, WriteSpec, keep_payload, snapshot
+from pipeflow.storage.blobs import FileHash, Restoration, WriteSpec, keep_payload, snapshot
 from pipeflow.storage.restoring import restore
 from pipeflow.storage.written import WrittenFiles
 
@@ -161,7 +161,7 @@ class TaskResult:
     retries: tuple[tuple[int, str, float], ...] = ()
     # (path, size, mtime_ns, sha256) of local files written or restored and hashed on the
     # way: remembered by the client, which then does not hash them again.
-    hashes: tuple[tuple[str, int, int, str], ...] = ()
+    hashes: tuple[FileHash, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -223,7 +223,7 @@ def _load(task: Task, started: float) -> TaskResult:
     manifest, store = task.stored, task.store
     assert manifest is not None
     assert store is not None
-    hashes: list[tuple[str, int, int, str]] = []
+    hashes: list[FileHash] = []
     try:
         if task.restore:
             hashes = restore(store, task.restore)

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, Any, BinaryIO, NamedTuple
 
 from pipeflow.errors import StorageError
 from pipeflow.storage.manifest import PartRecord
@@ -54,6 +54,22 @@ class WriteSpec:
     storage_options: Mapping[str, Any] | None = None  # for a URL
 
 
+class FileHash(NamedTuple):
+    """A local file's sha256 taken on a worker, for the client to remember (so it is not
+    taken again while the file keeps its size and modification time)."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str  # hex digits
+    # Set for a blob whose bytes were just checked: its ctime then. Any write, rename or
+    # `utime` through the filesystem changes a file's ctime, and nothing can set it back.
+    ctime_ns: int | None = None
+
+
+Checked = tuple[int, int, int]  # a blob's (size, mtime_ns, ctime_ns) when last found whole
+
+
 @dataclass(frozen=True)
 class FileCopy:
     """A blob to put at a place of the workspace."""
@@ -61,6 +77,9 @@ class FileCopy:
     entry: FileEntry
     destination: str  # an absolute local path, or a URL
     storage_options: Mapping[str, Any] | None = None
+    # The blob as this machine last found it matching its checksum (local stores only): if
+    # it is still so, it is copied without being read again.
+    checked: Checked | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +101,14 @@ def blob_path(checksum: str) -> str:
     return f"{BLOBS}/{hex_digits[:2]}/{hex_digits[2:]}"
 
 
+def local_root(store: ResultStore) -> str | None:
+    """The folder of a store on this machine's disk, or None for any other store."""
+    url = store.url
+    if url.startswith("file://"):
+        return url[len("file://") :]
+    return None if "://" in url else url
+
+
 def blob_record(entry: FileEntry) -> PartRecord:
     return PartRecord(
         path=blob_path(entry.checksum), format=RAW.name, size=entry.size, checksum=entry.checksum
@@ -93,12 +120,12 @@ def blob_record(entry: FileEntry) -> PartRecord:
 
 def snapshot(
     writes: Sequence[WriteSpec], store: ResultStore | None
-) -> tuple[dict[str, WrittenFiles], list[tuple[str, int, int, str]]]:
+) -> tuple[dict[str, WrittenFiles], list[FileHash]]:
     """What each declared write holds, its blobs stored in `store` (None: only checked);
     with the (path, size, mtime_ns, sha256) of each local file hashed, for the caller to
     remember. WriteError for a write that is missing or of the wrong kind."""
     found: dict[str, WrittenFiles] = {}
-    hashes: list[tuple[str, int, int, str]] = []
+    hashes: list[FileHash] = []
     for write in writes:
         if "://" in write.location:
             found[write.label] = _snapshot_url(write, store)
@@ -111,7 +138,7 @@ def snapshot(
 
 def _snapshot_local(
     write: WriteSpec, store: ResultStore | None
-) -> tuple[WrittenFiles, list[tuple[str, int, int, str]]]:
+) -> tuple[WrittenFiles, list[FileHash]]:
     path = Path(write.location)
     if not path.exists():
         raise WriteError(
@@ -130,7 +157,7 @@ def _snapshot_local(
         measured = list(pool.map(lambda file: _store_local(file, store), files))
     entries = {name: entry for name, (entry, _) in zip(names, measured, strict=True)}
     seen = [
-        (str(file), entry.size, mtime, entry.hex)
+        FileHash(str(file), entry.size, mtime, entry.hex)
         for file, (entry, mtime) in zip(files, measured, strict=True)
     ]
     return WrittenFiles(kind, entries), seen
