@@ -33,6 +33,7 @@ class FileFingerprints:
         self._lock = threading.Lock()
         self._hashes: dict[str, list[Any]] = {}
         self._keys: dict[str, str] = {}  # path as given -> its key in `_hashes`
+        self._folders: dict[str, str] = {}  # folder -> where it really is
         self._dirty = False
         if cache_file is not None:
             try:
@@ -84,10 +85,21 @@ class FileFingerprints:
         # Remembered by a hash of the path: a path may hold a secret (a folder named by
         # `${env.*}`), and this file is never where pipeflow writes one. Resolving a path
         # costs a system call per folder in it: once per path and run.
+        # Files of one folder share the resolution of the folder (a link as the file's own
+        # name is still followed).
         given = str(path)
         key = self._keys.get(given)
         if key is None:
-            key = hashlib.sha256(str(path.resolve()).encode("utf-8")).hexdigest()[:32]
+            absolute = os.path.abspath(given)
+            if os.path.islink(absolute):
+                real = os.path.realpath(absolute)
+            else:
+                folder, name = os.path.split(absolute)
+                real_folder = self._folders.get(folder)
+                if real_folder is None:
+                    real_folder = self._folders[folder] = os.path.realpath(folder)
+                real = os.path.join(real_folder, name)
+            key = hashlib.sha256(real.encode("utf-8")).hexdigest()[:32]
             self._keys[given] = key
         return key
 

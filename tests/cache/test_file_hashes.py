@@ -73,3 +73,19 @@ def test_a_blob_is_checked_only_with_its_ctime_and_checksum(tmp_path: Path, file
     assert hashes.checked(str(file), PRETEND) == stamp
     assert hashes.checked(str(file), "cd" * 32) is None  # another content
     assert hashes.checked(os.path.join(str(file.parent), "other"), PRETEND) is None
+
+
+def test_a_file_reached_through_a_link_of_its_own_name_is_the_file(
+    tmp_path: Path, file: Path
+) -> None:
+    hashes = FileFingerprints(None)
+    hashes.remember(remembered(file))
+    link = tmp_path / "data" / "alias.txt"
+    link.symlink_to(file)
+    assert hashes.checksum(link) == (len("content"), f"sha256:{PRETEND}")
+    other = tmp_path / "data" / "other.txt"
+    other.write_text("content")  # same size, another file: its own hash
+    assert hashes.checksum(other) == (
+        len("content"),
+        f"sha256:{hashlib.sha256(b'content').hexdigest()}",
+    )
