@@ -5,6 +5,9 @@ file under a folder. Hashing a large file is slow, so each hash is remembered in
 `.pipeflow/file-hashes.json` beside the config, keyed by (a hash of) the path, size and
 modification time; an unchanged 1 GB file is hashed once. A touched file whose bytes did not
 change is hashed again but yields the same fingerprint, so nothing re-runs.
+
+The same file remembers which blobs of a local store this machine found whole, with their
+ctime then (`checked`), so that restoring does not read them again (`storage/restoring.py`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeflow.model import jsontext
+from pipeflow.storage.blobs import Checked, FileHash
 
 _CHUNK = 1024 * 1024
 
@@ -28,6 +32,8 @@ class FileFingerprints:
         self._cache_file = cache_file
         self._lock = threading.Lock()
         self._hashes: dict[str, list[Any]] = {}
+        self._keys: dict[str, str] = {}  # path as given -> its key in `_hashes`
+        self._folders: dict[str, str] = {}  # folder -> where it really is
         self._dirty = False
         if cache_file is not None:
             try:
@@ -75,8 +81,30 @@ class FileFingerprints:
                 count += 1
         return f"folder:{count}:{hasher.hexdigest()[:32]}"
 
+    def _key(self, path: Path) -> str:
+        # Remembered by a hash of the path: a path may hold a secret (a folder named by
+        # `${env.*}`), and this file is never where pipeflow writes one. Resolving a path
+        # costs a system call per folder in it: once per path and run.
+        # Files of one folder share the resolution of the folder (a link as the file's own
+        # name is still followed).
+        given = str(path)
+        key = self._keys.get(given)
+        if key is None:
+            absolute = os.path.abspath(given)
+            if os.path.islink(absolute):
+                real = os.path.realpath(absolute)
+            else:
+                folder, name = os.path.split(absolute)
+                real_folder = self._folders.get(folder)
+                if real_folder is None:
+                    real_folder = self._folders[folder] = os.path.realpath(folder)
+                real = os.path.join(real_folder, name)
+            key = hashlib.sha256(real.encode("utf-8")).hexdigest()[:32]
+            self._keys[given] = key
+        return key
+
     def _hash(self, path: Path, status: os.stat_result) -> str:
-        key = _key(path)
+        key = self._key(path)
         stamp = [status.st_size, status.st_mtime_ns]
         with self._lock:
             known = self._hashes.get(key)
@@ -92,13 +120,26 @@ class FileFingerprints:
             self._dirty = True
         return digest
 
-    def remember(self, path: str, size: int, mtime_ns: int, sha256: str) -> None:
+    def remember(self, found: FileHash) -> None:
         """A hash taken elsewhere (a worker that stored or restored the file), so it is not
-        taken again while the file keeps that size and modification time."""
-        key = _key(Path(path))
+        taken again while the file keeps that size and modification time; with its ctime,
+        a blob found whole (see `checked`)."""
+        record: list[Any] = [found.size, found.mtime_ns, found.sha256]
+        if found.ctime_ns is not None:
+            record.append(found.ctime_ns)
+        key = self._key(Path(found.path))
         with self._lock:
-            self._hashes[key] = [size, mtime_ns, sha256]
+            self._hashes[key] = record
             self._dirty = True
+
+    def checked(self, path: str, sha256: str) -> Checked | None:
+        """(size, mtime_ns, ctime_ns) of the blob at `path` when this machine last read it
+        and found its sha256 (hex) to be `sha256`; None when it never did."""
+        with self._lock:
+            known = self._hashes.get(self._key(Path(path)))
+        if known is None or len(known) < 4 or known[2] != sha256:
+            return None
+        return int(known[0]), int(known[1]), int(known[3])
 
     def save(self) -> None:
         """Write the remembered hashes back; failing to is never an error (it only costs time)."""
@@ -112,9 +153,3 @@ class FileFingerprints:
             self._dirty = False
         except OSError:
             pass
-
-
-def _key(path: Path) -> str:
-    """Where a file's hash is remembered: a hash of its path. A path may hold a secret (a
-    folder named by `${env.*}`), and this file is never where pipeflow writes one."""
-    return hashlib.sha256(str(path.resolve()).encode("utf-8")).hexdigest()[:32]

@@ -14,14 +14,16 @@ the planner finds, in order:
    (PATH)".
 
 Local files are compared by size and sha256 (remembered by size and mtime, so an unchanged
-file is not read again); objects of a URL by size and ETag, from one listing per write.
+file is not read again); objects of a URL by size and ETag, from one listing per write. Each
+blob of a local store to copy carries what this machine knows of it (`FileCopy.checked`), so
+that one found whole before and unchanged since is copied without being read again.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +33,14 @@ from pipeflow.errors import StorageError
 from pipeflow.model.locations import Location, locate
 from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.storage import Manifest, PartRecord
-from pipeflow.storage.blobs import FileCopy, Restoration, blob_path, missing_blobs
+from pipeflow.storage.blobs import (
+    Checked,
+    FileCopy,
+    Restoration,
+    blob_path,
+    local_root,
+    missing_blobs,
+)
 from pipeflow.storage.remote import list_url
 from pipeflow.storage.written import FILE, FileEntry, WrittenFiles
 
@@ -121,6 +130,9 @@ class Assessor:
         if gone:
             where = cache.store.location(blob_path(gone[0].checksum))
             return Assessment(lost=f"stored copy of its files missing ({where})")
+        root = local_root(cache.store)
+        if root is not None:  # blobs this machine found whole need not be read again
+            copies = [replace(copy, checked=self._checked(root, copy.entry)) for copy in copies]
         restoration = Restoration(
             copies=tuple(copies),
             removals=tuple(removals),
@@ -128,6 +140,9 @@ class Assessor:
             parts=tuple(parts),
         )
         return Assessment(restoration=restoration, reason="; ".join(reasons), locations=places)
+
+    def _checked(self, root: str, entry: FileEntry) -> Checked | None:
+        return self.hashes.checked(os.path.join(root, blob_path(entry.checksum)), entry.hex)
 
     def _compare(
         self, location: Location, written: WrittenFiles, options: Mapping[str, Any] | None

@@ -33,7 +33,8 @@ from pipeflow.storage import (
     get_format,
     render_target,
 )
-from pipeflow.storage.blobs import Restoration, WriteSpec, keep_payload, restore, snapshot
+from pipeflow.storage.blobs import FileHash, Restoration, WriteSpec, keep_payload, snapshot
+from pipeflow.storage.restoring import restore
 from pipeflow.storage.written import WrittenFiles
 
 Notify = Callable[[str, int, str, float], None]  # (step, attempt, error, delay) before a retry
@@ -174,7 +175,7 @@ class TaskResult:
     retries: tuple[tuple[int, str, float], ...] = ()
     # (path, size, mtime_ns, sha256) of local files written or restored and hashed on the
     # way: remembered by the client, which then does not hash them again.
-    hashes: tuple[tuple[str, int, int, str], ...] = ()
+    hashes: tuple[FileHash, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -236,7 +237,7 @@ def _load(task: Task, started: float) -> TaskResult:
     manifest, store = task.stored, task.store
     assert manifest is not None
     assert store is not None
-    hashes: list[tuple[str, int, int, str]] = []
+    hashes: list[FileHash] = []
     try:
         if task.restore:
             hashes = restore(store, task.restore)

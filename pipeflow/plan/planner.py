@@ -35,7 +35,7 @@ from pipeflow.model.run import ALL, Action, Decision
 from pipeflow.plan.graph import StepGraph
 from pipeflow.plan.timing import FileTiming, Refingerprint
 from pipeflow.storage import Manifest
-from pipeflow.storage.blobs import Restoration
+from pipeflow.storage.blobs import FileHash, Restoration
 
 __all__ = [
     "ALL",
@@ -343,11 +343,12 @@ class Planner:
             reopened.append(later)
         return reopened
 
-    def remember(self, hashes: Iterable[tuple[str, int, int, str]]) -> None:
-        """Hashes of files a step wrote or restored, taken on the worker."""
+    def remember(self, hashes: Iterable[FileHash]) -> None:
+        """Hashes of files a step wrote or restored, and of blobs it checked, taken on the
+        worker."""
         if self.hashes is not None:
-            for path, size, mtime_ns, sha256 in hashes:
-                self.hashes.remember(path, size, mtime_ns, sha256)
+            for found in hashes:
+                self.hashes.remember(found)
 
     def ran(self, name: str, manifest: Manifest | None) -> None:
         """Note a step's result from this run, so the steps after it can be decided."""

@@ -13,9 +13,8 @@ checksum, and each target payload by its `blob` path. `pipeflow gc` may delete a
 no kept manifest names.
 
 `snapshot` runs on the worker right after a step: every declared write must exist (a folder
-if declared with a trailing `/`), each file is hashed and its blob stored. `restore` puts
-blobs back where a manifest says they were: into the workspace (files and folders, local or
-URLs) or into the store (a target payload a later run overwrote).
+if declared with a trailing `/`), each file is hashed and its blob stored. `restoring.py`
+puts blobs back where a manifest says they were.
 """
 
 from __future__ import annotations
@@ -24,13 +23,11 @@ import hashlib
 import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, Any, BinaryIO, NamedTuple
 
 from pipeflow.errors import StorageError
 from pipeflow.storage.manifest import PartRecord
@@ -57,6 +54,22 @@ class WriteSpec:
     storage_options: Mapping[str, Any] | None = None  # for a URL
 
 
+class FileHash(NamedTuple):
+    """A local file's sha256 taken on a worker, for the client to remember (so it is not
+    taken again while the file keeps its size and modification time)."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str  # hex digits
+    # Set for a blob whose bytes were just checked: its ctime then. Any write, rename or
+    # `utime` through the filesystem changes a file's ctime, and nothing can set it back.
+    ctime_ns: int | None = None
+
+
+Checked = tuple[int, int, int]  # a blob's (size, mtime_ns, ctime_ns) when last found whole
+
+
 @dataclass(frozen=True)
 class FileCopy:
     """A blob to put at a place of the workspace."""
@@ -64,6 +77,9 @@ class FileCopy:
     entry: FileEntry
     destination: str  # an absolute local path, or a URL
     storage_options: Mapping[str, Any] | None = None
+    # The blob as this machine last found it matching its checksum (local stores only): if
+    # it is still so, it is copied without being read again.
+    checked: Checked | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +101,14 @@ def blob_path(checksum: str) -> str:
     return f"{BLOBS}/{hex_digits[:2]}/{hex_digits[2:]}"
 
 
+def local_root(store: ResultStore) -> str | None:
+    """The folder of a store on this machine's disk, or None for any other store."""
+    url = store.url
+    if url.startswith("file://"):
+        return url[len("file://") :]
+    return None if "://" in url else url
+
+
 def blob_record(entry: FileEntry) -> PartRecord:
     return PartRecord(
         path=blob_path(entry.checksum), format=RAW.name, size=entry.size, checksum=entry.checksum
@@ -96,12 +120,12 @@ def blob_record(entry: FileEntry) -> PartRecord:
 
 def snapshot(
     writes: Sequence[WriteSpec], store: ResultStore | None
-) -> tuple[dict[str, WrittenFiles], list[tuple[str, int, int, str]]]:
+) -> tuple[dict[str, WrittenFiles], list[FileHash]]:
     """What each declared write holds, its blobs stored in `store` (None: only checked);
     with the (path, size, mtime_ns, sha256) of each local file hashed, for the caller to
     remember. WriteError for a write that is missing or of the wrong kind."""
     found: dict[str, WrittenFiles] = {}
-    hashes: list[tuple[str, int, int, str]] = []
+    hashes: list[FileHash] = []
     for write in writes:
         if "://" in write.location:
             found[write.label] = _snapshot_url(write, store)
@@ -114,7 +138,7 @@ def snapshot(
 
 def _snapshot_local(
     write: WriteSpec, store: ResultStore | None
-) -> tuple[WrittenFiles, list[tuple[str, int, int, str]]]:
+) -> tuple[WrittenFiles, list[FileHash]]:
     path = Path(write.location)
     if not path.exists():
         raise WriteError(
@@ -133,7 +157,7 @@ def _snapshot_local(
         measured = list(pool.map(lambda file: _store_local(file, store), files))
     entries = {name: entry for name, (entry, _) in zip(names, measured, strict=True)}
     seen = [
-        (str(file), entry.size, mtime, entry.hex)
+        FileHash(str(file), entry.size, mtime, entry.hex)
         for file, (entry, mtime) in zip(files, measured, strict=True)
     ]
     return WrittenFiles(kind, entries), seen
@@ -145,7 +169,7 @@ def _store_local(file: Path, store: ResultStore | None) -> tuple[FileEntry, int]
         size, checksum = _hash(handle)
     entry = FileEntry(size, checksum)
     if store is not None:
-        _put(store, entry, LocalSource(str(file)), str(file))
+        _put(store, entry, LocalFile(str(file)), str(file))
     return entry, status.st_mtime_ns
 
 
@@ -196,11 +220,11 @@ def _store_object(
                 size += len(chunk)
         entry = FileEntry(size, f"sha256:{hasher.hexdigest()}", url_stamp(info))
         if store is not None:
-            _put(store, entry, LocalSource(local), path)
+            _put(store, entry, LocalFile(local), path)
     return entry
 
 
-def _put(store: ResultStore, entry: FileEntry, source: LocalSource, shown: str) -> None:
+def _put(store: ResultStore, entry: FileEntry, source: LocalFile, shown: str) -> None:
     """Store one blob, unless the store has it already."""
     path = blob_path(entry.checksum)
     if store.exists(path):
@@ -221,7 +245,9 @@ def _hash(handle: IO[bytes]) -> tuple[int, str]:
 
 
 @dataclass(frozen=True)
-class LocalSource:
+class LocalFile:
+    """A local file whose bytes are a blob's content (the value `RAW` writes)."""
+
     path: str
 
 
@@ -233,7 +259,7 @@ class _Raw:
     executes_code = False
 
     def accepts(self, value: Any) -> bool:
-        return isinstance(value, LocalSource)
+        return isinstance(value, LocalFile)
 
     def write(self, value: Any, file: BinaryIO) -> None:
         with open(value.path, "rb") as source:
@@ -258,107 +284,11 @@ def keep_payload(store: ResultStore, record: PartRecord) -> PartRecord:
             local = os.path.join(folder, "payload")
             with store.open_verified(record) as source, open(local, "wb") as copy:
                 shutil.copyfileobj(source, copy, _CHUNK)
-            written = store.write(path, LocalSource(local), format=RAW, internal=True)
+            written = store.write(path, LocalFile(local), format=RAW, internal=True)
         if written.checksum != record.checksum:
             store.delete(path)
             raise StorageError(f"{store.location(record.path)} changed while it was kept")
     return replace(record, blob=path)  # its signature, if any, stays valid
-
-
-# -- restoring ------------------------------------------------------------------------------
-
-
-def restore(store: ResultStore, restoration: Restoration) -> list[tuple[str, int, int, str]]:
-    """Put a result's files back: blobs copied (and checked) to their places, stale files of
-    restored folders removed, target payloads rewritten. The (path, size, mtime_ns, sha256)
-    of each local file written, for the caller to remember."""
-    for stale in restoration.removals:
-        _remove(stale)
-    for folder in restoration.folders:
-        os.makedirs(folder, exist_ok=True)
-    with ThreadPoolExecutor(_PARALLEL) as pool:
-        written = list(pool.map(lambda copy: _copy(store, copy), restoration.copies))
-    for part in restoration.parts:
-        _restore_payload(store, part)
-    return [entry for entry in written if entry is not None]
-
-
-def _copy(store: ResultStore, copy: FileCopy) -> tuple[str, int, int, str] | None:
-    record = blob_record(copy.entry)
-    if "://" in copy.destination:
-        filesystem, path = open_url(copy.destination, copy.storage_options)
-        with store.open_verified(record) as source, filesystem.open(path, "wb") as target:
-            shutil.copyfileobj(source, target, _CHUNK)
-        return None
-    destination = Path(copy.destination)
-    if destination.is_dir():
-        shutil.rmtree(destination)  # a folder where the version had a file
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    temporary = destination.with_name(f".{destination.name}.tmp-{uuid.uuid4().hex}")
-    try:
-        local = _local_blob(store, record)
-        if local is not None:
-            size, checksum = _copy_hashing(local, temporary)
-            if (size, checksum) != (record.size, record.checksum):
-                raise StorageError(
-                    f"the stored copy {store.location(record.path)} is damaged (it does not "
-                    f"match its checksum); {copy.destination} cannot be restored from it"
-                )
-        else:
-            with store.open_verified(record) as source, open(temporary, "wb") as target:
-                shutil.copyfileobj(source, target, _CHUNK)
-        os.replace(temporary, destination)
-    except BaseException:
-        with suppress(OSError):
-            os.remove(temporary)
-        raise
-    return str(destination), record.size, destination.stat().st_mtime_ns, copy.entry.hex
-
-
-def _copy_hashing(source: Path, target: Path) -> tuple[int, str]:
-    """Copy a local file, hashing it on the way: one read of the blob."""
-    hasher = hashlib.sha256()
-    size = 0
-    with source.open("rb") as reader, target.open("wb") as writer:
-        while chunk := reader.read(_CHUNK):
-            hasher.update(chunk)
-            writer.write(chunk)
-            size += len(chunk)
-    return size, f"sha256:{hasher.hexdigest()}"
-
-
-def _local_blob(store: ResultStore, record: PartRecord) -> Path | None:
-    root = local_root(store)
-    return Path(root, record.path) if root is not None else None
-
-
-def local_root(store: ResultStore) -> str | None:
-    """The folder of a store on this machine's disk, or None for any other store."""
-    url = store.url
-    if url.startswith("file://"):
-        return url[len("file://") :]
-    return None if "://" in url else url
-
-
-def _remove(stale: FileCopy) -> None:
-    if "://" in stale.destination:
-        filesystem, path = open_url(stale.destination, stale.storage_options)
-        with suppress(FileNotFoundError):
-            filesystem.rm_file(path)
-        return
-    with suppress(FileNotFoundError):
-        os.remove(stale.destination)
-
-
-def _restore_payload(store: ResultStore, part: PartRecord) -> None:
-    """Rewrite a target payload from its blob (same bytes: its record stays valid)."""
-    assert part.blob is not None
-    blob = PartRecord(path=part.blob, format=RAW.name, size=part.size, checksum=part.checksum)
-    with tempfile.TemporaryDirectory(prefix="pipeflow-restore-") as folder:
-        local = os.path.join(folder, "payload")
-        with store.open_verified(blob) as source, open(local, "wb") as copy:
-            shutil.copyfileobj(source, copy, _CHUNK)
-        store.write(part.path, LocalSource(local), format=RAW)
 
 
 def missing_blobs(store: ResultStore, entries: Iterable[FileEntry]) -> Iterator[FileEntry]:

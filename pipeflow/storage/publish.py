@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import IO, Any, BinaryIO, cast
 
-from pipeflow.storage.checksums import HashingWriter, digest
+from pipeflow.storage.checksums import Follower, HashingWriter, digest
 from pipeflow.storage.failures import kind
 
 # Values up to this size are spooled in memory before an upload; larger ones go to a local file.
@@ -37,18 +37,26 @@ def publish_local(
     final: str, produce: Produce, produce_path: Callable[[str], object] | None = None
 ) -> tuple[int, str]:
     """Write what `produce` writes (or, given, what `produce_path` writes to a path) to the
-    local file `final`, all or nothing; its size and checksum. OSError as it was raised."""
+    local file `final`, all or nothing; its size and checksum, taken while it is written (on
+    another thread, so that hashing runs beside the serialisation instead of after it).
+    OSError as it was raised."""
     folder, name = posixpath.split(final)
     temporary = f"{folder}/.{name}.tmp-{uuid.uuid4().hex}"
     try:
         os.makedirs(folder, exist_ok=True)
         if produce_path is not None:
-            produce_path(temporary)
-            with open(temporary, "rb") as written:
-                size, checksum = digest(written, limit=os.path.getsize(temporary))
+            with open(temporary, "wb"):
+                pass  # there, for the follower to open
+            follower = Follower(temporary)
+            try:
+                produce_path(temporary)
+            finally:
+                size, checksum = follower.finish()
+            if size != os.path.getsize(temporary):  # the writer went back: hash it again
+                with open(temporary, "rb") as written:
+                    size, checksum = digest(written, limit=os.path.getsize(temporary))
         else:
-            with open(temporary, "wb") as handle:
-                writer = HashingWriter(handle)
+            with open(temporary, "wb") as handle, HashingWriter(handle) as writer:
                 produce(cast(BinaryIO, writer))
             size, checksum = writer.size, writer.checksum
         # No fsync: after a power cut a payload may be short or empty under its final name,
@@ -69,8 +77,8 @@ def spooled(produce: Produce) -> Iterator[tuple[IO[bytes], HashingWriter]]:
     """What `produce` writes, in a local spool rewound to its start, and the writer that
     measured it. OSError from `produce` means the spool's disk is full or unwritable."""
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
-        writer = HashingWriter(spool)
-        produce(cast(BinaryIO, writer))
+        with HashingWriter(spool) as writer:
+            produce(cast(BinaryIO, writer))
         spool.seek(0)
         yield cast(IO[bytes], spool), writer
 

@@ -14,7 +14,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from pipeflow.storage.blobs import RAW, LocalSource, blob_path, blob_record
+from pipeflow.storage.blobs import RAW, LocalFile, blob_path, blob_record
 from pipeflow.storage.store import ResultStore
 from pipeflow.storage.written import FileEntry
 
@@ -40,7 +40,7 @@ def send(
     where = blob_path(entry.checksum)
     if store.exists(where):
         return entry, 0
-    record = store.write(where, LocalSource(str(path)), format=RAW, internal=True)
+    record = store.write(where, LocalFile(str(path)), format=RAW, internal=True)
     if record.checksum != entry.checksum:
         store.delete(where)
         raise OSError(f"{path} changed while pipeflow was sending it; run again")

@@ -23,7 +23,7 @@ import pipeflow
 from pipeflow.errors import ConfigError
 from pipeflow.model.run import Action, StepState
 from pipeflow.storage import ResultStore
-from pipeflow.storage.blobs import RAW, LocalSource, blob_path
+from pipeflow.storage.blobs import RAW, LocalFile, blob_path
 from tests.conftest import ProjectFactory
 from tests.servers import ObjectStore
 
@@ -218,7 +218,7 @@ def test_orphans_go_only_after_the_grace_period(project: Project) -> None:
         blob_path("sha256:" + hashlib.sha256(b"left by a crashed run").hexdigest()),
     ]
     for path in orphans:
-        project.store.write(path, LocalSource(str(source)), format=RAW, internal=True)
+        project.store.write(path, LocalFile(str(source)), format=RAW, internal=True)
     pipe = pipeflow.load(project.config)
     assert pipe.gc(grace="1h").removals == ()  # just written: a run may be about to name them
     report = pipe.gc(grace="1h", now=datetime.now(timezone.utc) + PAST)

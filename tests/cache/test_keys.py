@@ -27,6 +27,7 @@ from pipeflow.model.pipeline import Origin, Pipeline, ResultsConfig, ResultSpec,
 from pipeflow.model.refs import Ref, parse_value
 from pipeflow.model.secrets import Secrets
 from pipeflow.storage import Manifest, PartRecord
+from pipeflow.storage.blobs import FileHash
 
 
 def pipeline(tmp_path: Path, **steps: Step) -> Pipeline:
@@ -573,7 +574,7 @@ def test_a_hash_taken_elsewhere_is_used_and_stored_under_a_hash_of_the_path(
     remembered = "0" * 64  # not the file's real hash: proves the file was not read again
     cache_file = tmp_path / "file-hashes.json"
     hashes = FileFingerprints(cache_file)
-    hashes.remember(str(file), status.st_size, status.st_mtime_ns, remembered)
+    hashes.remember(FileHash(str(file), status.st_size, status.st_mtime_ns, remembered))
     assert hashes.checksum(file) == (status.st_size, f"sha256:{remembered}")
     hashes.save()
     assert "s3cret-tenant" not in cache_file.read_text()

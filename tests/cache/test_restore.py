@@ -10,8 +10,11 @@ missing (PATH)") and runs; `--frozen` counts a restore as current.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import textwrap
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,6 +26,8 @@ from pipeflow.storage.blobs import BLOBS
 
 STEPS = """
 import json
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 LOG = Path(__file__).with_name("calls.log")
@@ -279,3 +284,65 @@ def test_a_target_overwritten_with_no_stored_copy_says_so(config: Path) -> None:
         Action.RUN,
         f"stored result overwritten by a later run ({location})",
     )
+
+
+def _blob_of(project: Path, name: str) -> Path:
+    """The stored blob of `data/prepared/NAME`."""
+    manifests = project / "out" / ".pipeflow" / "manifests" / "restored" / "prepare"
+    manifest = json.loads((manifests / "latest.json").read_text())
+    checksum = manifest["files"]["data/prepared/"]["entries"][name]["checksum"]
+    digits = checksum.removeprefix("sha256:")
+    return project / "out" / BLOBS / digits[:2] / digits[2:]
+
+
+def _damage_in_place(blob: Path) -> None:
+    """Other bytes of the same size, its modification time set back: only ctime tells."""
+    status = blob.stat()
+    blob.write_bytes(bytes(255 - b for b in blob.read_bytes()))
+    os.utime(blob, ns=(status.st_atime_ns, status.st_mtime_ns))
+
+
+def _damage_by_replacing(blob: Path) -> None:
+    """Another file moved over the blob: same size and modification time, a new inode."""
+    status = blob.stat()
+    other = blob.with_name("other")
+    other.write_bytes(b"x" * status.st_size)
+    os.utime(other, ns=(status.st_atime_ns, status.st_mtime_ns))
+    os.replace(other, blob)
+
+
+def _damage_by_truncating(blob: Path) -> None:
+    status = blob.stat()
+    blob.write_bytes(blob.read_bytes()[:-1])
+    os.utime(blob, ns=(status.st_atime_ns, status.st_mtime_ns))
+
+
+@pytest.mark.parametrize("restored_before", [False, True], ids=["first-restore", "after-a-restore"])
+@pytest.mark.parametrize("damage", [_damage_in_place, _damage_by_replacing, _damage_by_truncating])
+@pytest.mark.parametrize("executor", ["sequential", "processes"])
+def test_a_damaged_blob_is_never_restored(
+    config: Path, executor: str, damage: Callable[[Path], None], restored_before: bool
+) -> None:
+    # Restoring skips re-reading a blob this machine checked and that is unchanged since: a
+    # blob changed on disk, however its times were set back, must still be caught.
+    project = config.parent
+    run(config, executor)
+    before = snapshot(project)
+    blob = _blob_of(project, "part-1.txt")
+    if restored_before:
+        # A blob is remembered as whole once its ctime is 2 s old (restoring.py).
+        time.sleep(max(0.0, 2.2 - (time.time() - blob.stat().st_ctime)))
+        shutil.rmtree(project / "data" / "prepared")
+        run(config, executor)
+        remembered = json.loads((project / ".pipeflow" / "file-hashes.json").read_text())
+        written = [path for path in (project / "data" / "prepared").rglob("*") if path.is_file()]
+        assert sum(len(record) == 4 for record in remembered.values()) == len(written)
+    calls(project)
+    damage(blob)
+    shutil.rmtree(project / "data" / "prepared")
+
+    with pytest.warns(ResultWarning, match="damaged"):
+        again = run(config, executor)
+    assert calls(project) == ["prepare"]  # made again, never restored from the damaged copy
+    assert snapshot(project) == before
+    assert again.outcomes["prepare"].state is StepState.DONE

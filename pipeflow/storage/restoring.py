@@ -1,0 +1,180 @@
+"""Putting a stored result's files back: blobs copied, checked, to where a manifest says they were.
+
+Into the workspace (files and folders, local or URLs) or into the store (a target payload a
+later run overwrote). What lands in the workspace is the content the manifest recorded, or the
+restore fails (and the step runs again):
+
+1. A blob of a local store is copied and hashed in the same pass (one read), and the copy is
+   kept only when size and sha256 match; on other stores `open_verified` checks it.
+2. Hashing is most of a local restore's cost, so a blob this machine already found whole is
+   not read again while its size, modification time and ctime are unchanged (`FileCopy.checked`,
+   remembered by the client): any write, rename or `utime` through the filesystem sets a
+   file's ctime to the present, and nothing can set it back. It is then copied by the kernel
+   (`copy_file_range`, a reflink where the filesystem has them), and its stamp is read again
+   after the copy: a blob changed meanwhile is copied again, hashing. A stamp is only
+   remembered once it is a few seconds old, so a change within the timestamps' granularity of
+   the check cannot pass for the checked bytes.
+3. Files are restored 8 at a time: hashing and copying release the GIL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+from pathlib import Path
+from typing import IO
+
+from pipeflow.errors import StorageError
+from pipeflow.storage.blobs import (
+    RAW,
+    Checked,
+    FileCopy,
+    FileHash,
+    LocalFile,
+    Restoration,
+    blob_record,
+    local_root,
+)
+from pipeflow.storage.manifest import PartRecord
+from pipeflow.storage.remote import open_url
+from pipeflow.storage.store import ResultStore
+
+_CHUNK = 1024 * 1024
+_BUFFER = 4 * 1024 * 1024  # per file copied and hashed
+_PARALLEL = 8  # files restored at once
+_SETTLED_NS = 2_000_000_000  # how old a checked blob's ctime must be to be remembered
+
+
+def restore(store: ResultStore, restoration: Restoration) -> list[FileHash]:
+    """Put a result's files back: blobs copied (and checked) to their places, stale files of
+    restored folders removed, target payloads rewritten. The hash of each local file written,
+    and of each blob checked on the way, for the caller to remember."""
+    for stale in restoration.removals:
+        _remove(stale)
+    for folder in restoration.folders:
+        os.makedirs(folder, exist_ok=True)
+    root = local_root(store)
+    with ThreadPoolExecutor(_PARALLEL) as pool:
+        written = list(pool.map(lambda copy: _copy(store, root, copy), restoration.copies))
+    for part in restoration.parts:
+        _restore_payload(store, part)
+    return [found for hashes in written for found in hashes]
+
+
+def _copy(store: ResultStore, root: str | None, copy: FileCopy) -> list[FileHash]:
+    record = blob_record(copy.entry)
+    if "://" in copy.destination:
+        filesystem, path = open_url(copy.destination, copy.storage_options)
+        with store.open_verified(record) as source, filesystem.open(path, "wb") as target:
+            shutil.copyfileobj(source, target, _CHUNK)
+        return []
+    destination = Path(copy.destination)
+    if destination.is_dir():
+        shutil.rmtree(destination)  # a folder where the version had a file
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    temporary = destination.with_name(f".{destination.name}.tmp-{uuid.uuid4().hex}")
+    hashes: list[FileHash] = []
+    try:
+        if root is not None:
+            blob = os.path.join(root, record.path)
+            whole, checked = _copy_checked(blob, str(temporary), record, copy.checked)
+            if not whole:
+                raise StorageError(
+                    f"the stored copy {store.location(record.path)} is damaged (it does not "
+                    f"match its checksum); {copy.destination} cannot be restored from it"
+                )
+            if checked is not None:
+                hashes.append(checked)
+        else:
+            with store.open_verified(record) as source, open(temporary, "wb") as target:
+                shutil.copyfileobj(source, target, _CHUNK)
+        os.replace(temporary, destination)
+    except BaseException:
+        with suppress(OSError):
+            os.remove(temporary)
+        raise
+    status = destination.stat()
+    hashes.append(FileHash(str(destination), status.st_size, status.st_mtime_ns, copy.entry.hex))
+    return hashes
+
+
+def _copy_checked(
+    blob: str, target: str, record: PartRecord, checked: Checked | None
+) -> tuple[bool, FileHash | None]:
+    """Copy a local blob to `target`, its bytes checked against `record`: whether they
+    match, and the blob's hash with its stamp when it was read and is to be remembered."""
+    with open(blob, "rb", buffering=0) as reader, open(target, "wb", buffering=0) as writer:
+        before = _stamp(os.fstat(reader.fileno()))
+        if checked is not None and before == checked:
+            _copy_range(reader, writer)
+            if _stamp(os.fstat(reader.fileno())) == checked:
+                return True, None
+            reader.seek(0)  # changed while it was copied: copy it again, reading it
+            writer.seek(0)
+            writer.truncate()
+        size, checksum = _copy_hashing(reader, writer)
+        status = os.fstat(reader.fileno())
+    if (size, checksum) != (record.size, record.checksum):
+        return False, None
+    settled = time.time_ns() - status.st_ctime_ns > _SETTLED_NS
+    if _stamp(status) != before or not settled:
+        return True, None  # whole, but not to be remembered as such
+    hex_digits = checksum.removeprefix("sha256:")
+    return True, FileHash(blob, size, status.st_mtime_ns, hex_digits, status.st_ctime_ns)
+
+
+def _stamp(status: os.stat_result) -> Checked:
+    return status.st_size, status.st_mtime_ns, status.st_ctime_ns
+
+
+def _copy_range(reader: IO[bytes], writer: IO[bytes]) -> None:
+    """Copy in the kernel (a reflink where the filesystem can), else through a buffer."""
+    source, target = reader.fileno(), writer.fileno()
+    try:
+        while os.copy_file_range(source, target, _BUFFER * 16):
+            pass
+    except (AttributeError, OSError):  # no copy_file_range here, or not across these files
+        reader.seek(0)
+        writer.seek(0)
+        writer.truncate()
+        shutil.copyfileobj(reader, writer, _BUFFER)
+
+
+def _copy_hashing(reader: IO[bytes], writer: IO[bytes]) -> tuple[int, str]:
+    """Copy a local file, hashing it on the way: one read of the blob."""
+    hasher = hashlib.sha256()
+    buffer = bytearray(_BUFFER)
+    view = memoryview(buffer)
+    size = 0
+    while count := reader.readinto(buffer):  # type: ignore[attr-defined]
+        hasher.update(view[:count])
+        writer.write(view[:count])
+        size += count
+    return size, f"sha256:{hasher.hexdigest()}"
+
+
+def _remove(stale: FileCopy) -> None:
+    if "://" in stale.destination:
+        filesystem, path = open_url(stale.destination, stale.storage_options)
+        with suppress(FileNotFoundError):
+            filesystem.rm_file(path)
+        return
+    with suppress(FileNotFoundError):
+        os.remove(stale.destination)
+
+
+def _restore_payload(store: ResultStore, part: PartRecord) -> None:
+    """Rewrite a target payload from its blob (same bytes: its record stays valid)."""
+    assert part.blob is not None
+    blob = PartRecord(path=part.blob, format=RAW.name, size=part.size, checksum=part.checksum)
+    with tempfile.TemporaryDirectory(prefix="pipeflow-restore-") as folder:
+        local = os.path.join(folder, "payload")
+        with store.open_verified(blob) as source, open(local, "wb") as copy:
+            shutil.copyfileobj(source, copy, _CHUNK)
+        store.write(part.path, LocalFile(local), format=RAW)
