@@ -50,30 +50,14 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import machine
+from cache import DATA_STEPS
 
 import pipeflow
 
 MODES = ("pandas", "pandas+read", "pipeflow", "pipeflow-shared")
 GOAL = 1.1  # pipeflow / bare pandas, wall time and peak RSS
 
-STEPS = """
-import numpy as np
-import pandas as pd
-
-
-def make(rows: int, columns: int) -> pd.DataFrame:
-    generator = np.random.default_rng(0)
-    names = [f"c{i}" for i in range(columns)]
-    return pd.DataFrame(generator.random((rows, columns)), columns=names)
-
-
-def scale(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame * 2.0
-
-
-def centre(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame - frame.mean()
-"""
+STEPS = DATA_STEPS  # the three steps of `cache.py`
 
 CONFIG = """
 name: data

@@ -1,7 +1,25 @@
-"""Fixtures of the execution tests: a real S3 server per session (the remote cluster's store)."""
+"""Fixtures of the execution tests: a real S3 server per session (the remote cluster's store),
+and the two-worker local Dask cluster the dask tests share per module."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.servers import s3_server
 
-__all__ = ["s3_server"]
+__all__ = ["local_cluster", "s3_server"]
+
+
+def local_cluster() -> Any:
+    """A `distributed.LocalCluster` of two single-threaded worker processes, no dashboard,
+    errors-only logs: reached by its address, as a remote cluster would be."""
+    import distributed
+
+    return distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+        silence_logs=40,  # errors only
+    )

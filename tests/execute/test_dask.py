@@ -26,6 +26,7 @@ from pipeflow.history import open_history
 from pipeflow.model.events import Event, RunFinished, StepFinished, StepOutput, StepRetrying
 from pipeflow.model.run import StepState
 from tests.conftest import ProjectFactory
+from tests.execute.conftest import local_cluster
 
 distributed = pytest.importorskip("distributed")
 
@@ -98,14 +99,7 @@ class Cluster:
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Cluster]:
-    local = distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
-        silence_logs=40,  # errors only
-    )
+    local = local_cluster()
     client = distributed.Client(local)
     try:
         yield Cluster(local.scheduler_address, client, local)

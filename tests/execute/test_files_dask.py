@@ -15,6 +15,7 @@ import pytest
 
 import pipeflow
 from pipeflow.model.run import StepState
+from tests.execute.conftest import local_cluster
 
 distributed = pytest.importorskip("distributed")
 
@@ -73,14 +74,7 @@ steps:
 
 @pytest.fixture(scope="module")
 def address() -> Iterator[str]:
-    cluster = distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
-        silence_logs=40,
-    )
+    cluster = local_cluster()
     try:
         yield cluster.scheduler_address
     finally:

@@ -23,6 +23,7 @@ import pipeflow
 from pipeflow.execute.isolation import isolated, isolated_inputs
 from pipeflow.model.run import StepState
 from tests.conftest import ProjectFactory
+from tests.execute.conftest import local_cluster
 
 distributed = pytest.importorskip("distributed")
 
@@ -253,14 +254,7 @@ CONSUMERS += ["append_part", "add_key_part", "observe_parts"]
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[str]:
-    local = distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
-        silence_logs=40,
-    )
+    local = local_cluster()
     client = distributed.Client(local)
     try:
         yield local.scheduler_address
