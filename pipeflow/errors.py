@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 
@@ -61,9 +61,25 @@ class Problem:
         }
 
 
+_warning_masks: list[Callable[[str], str]] = []
+
+
+def mask_warnings_with(mask: Callable[[str], str]) -> None:
+    """Have every pipeflow warning's text pass through `mask` when it is made (the secrets
+    masker registers itself here: this module sits below it and cannot import it)."""
+    _warning_masks.append(mask)
+
+
 class PipeflowWarning(UserWarning):
     """The base of pipeflow's own warnings: something was skipped or rebuilt, and work goes
-    on. The CLI prints each as one `warning: ...` line on stderr."""
+    on. The CLI prints each as one `warning: ...` line on stderr. Its text is masked as it is
+    made, so a warning shown or recorded by any channel (the CLI, the Python API, a logging
+    handler) never carries a secret it names, such as a location built from one."""
+
+    def __init__(self, *args: object) -> None:
+        for mask in _warning_masks:
+            args = tuple(mask(arg) if isinstance(arg, str) else arg for arg in args)
+        super().__init__(*args)
 
 
 class PipeflowError(Exception):

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 from urllib.parse import quote, quote_plus
 
-from pipeflow.errors import ConfigError, PipeflowError, Problem
+from pipeflow.errors import ConfigError, PipeflowError, Problem, mask_warnings_with
 from pipeflow.model.events import (
     Event,
     RunFinished,
@@ -279,3 +279,6 @@ def remember(secrets: Secrets) -> None:
 def known() -> Secrets:
     """Every secret value a load in this process has found."""
     return _known
+
+
+mask_warnings_with(lambda text: known().mask(text))

@@ -680,3 +680,25 @@ def test_warnings_mask_the_locations_they_name(project: Callable[..., Project]) 
     p.process("run again", "run", p.config.name, code=0)
     assert "ignoring the broken manifest at" in p.channels.texts["status (stderr)"]
     p.check(masked_in=["status (stderr)", "run again (stderr)"])
+
+
+def test_warnings_through_the_python_api_are_masked_too(project: Callable[..., Project]) -> None:
+    """`pipeflow.load(...).run()` and `.status()` raise Python warnings, not CLI lines: their
+    text is masked as well, whoever shows or records them."""
+    import warnings
+
+    import pipeflow
+
+    p = project(ROOT_CONFIG, **SIMPLE_STEPS)
+    p.process("run", "run", p.config.name, code=0)
+    for manifest in p.folder.glob("out-*/.pipeflow/manifests/secretive/two/*.json"):
+        manifest.write_text("{not json", encoding="utf-8")
+    for call in ("status", "run"):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            getattr(pipeflow.load(p.config), call)()
+        texts = [str(warning.message) for warning in caught]
+        assert any("ignoring the broken manifest at" in text for text in texts), texts
+        p.channels.add(f"API {call} warnings", "\n".join(texts))
+        p.channels.add(f"API {call} warning args", repr([w.message.args for w in caught]))
+    p.check(masked_in=["API status warnings", "API run warnings"])
