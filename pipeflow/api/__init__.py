@@ -4,31 +4,29 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from pipeflow.api.cluster import cluster_project
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.config.loader import Loaded
 from pipeflow.config.loader import load as load_config
-from pipeflow.config.targets import is_local, unreachable_root, workers_of
+from pipeflow.config.targets import workers_of
 from pipeflow.errors import (
     ConfigError,
     Interrupted,
     PipeflowError,
     Problem,
     StaleResults,
-    UsageError,
 )
 from pipeflow.execute.context import RunSettings
 from pipeflow.execute.engine import Engine
 from pipeflow.execute.outcome import Run, StoredResult
-from pipeflow.execute.shipping import Project
 from pipeflow.execute.starting import RunStart, executor_options, open_executor
 from pipeflow.model import options as run_options
 from pipeflow.model.events import Event
-from pipeflow.model.pipeline import Pipeline as PipelineModel
 from pipeflow.model.pipeline import Step
 from pipeflow.model.run import Action, Decision
 from pipeflow.plan.graph import StepGraph
@@ -47,10 +45,6 @@ Method = TypeVar("Method", bound=Callable[..., Any])
 __all__ = ["ALL", "Pipeline", "Run", "StoredResult", "load"]
 
 
-class RunInProgress(PipeflowError):
-    """`pipeflow gc` was refused: a run of the pipeline is going on."""
-
-
 def _masked(method: Method) -> Method:
     """A PipeflowError leaving the method has the pipeline's secrets masked in its message."""
 
@@ -60,22 +54,6 @@ def _masked(method: Method) -> Method:
             return method(self, *args, **kwargs)
 
     return cast(Method, masked)
-
-
-def _cluster_project(definition: PipelineModel, planner: Planner, workers: str) -> Project:
-    """What a Dask cluster's `workers` need of this machine: every results store must be
-    one its workers reach (a local folder is refused, exit 2), and the first carries the
-    run's code and files."""
-    stores = [cache.store for cache in planner.caches.values() if cache is not None]
-    local = sorted({store.url for store in stores if is_local(store.url)})
-    if local:
-        raise ConfigError(
-            [Problem(message=unreachable_root(url, workers), path="results.root") for url in local]
-        )
-    steps = tuple(
-        (step.run or "", definition.folder_of(step)) for step in definition.steps.values()
-    )
-    return Project(store=stores[0] if stores else None, steps=steps)
 
 
 class Pipeline:
@@ -277,49 +255,12 @@ class Pipeline:
         nothing written in the last `grace` (a run in progress writes objects before its
         manifest). Refuses while the history shows a run of this pipeline going on. Returns
         what was deleted (`dry_run`: what would be). `now` stands for the current time."""
-        from pipeflow.cache.collect import Report, Retention, age, survey, sweep
-        from pipeflow.plan.current import current_keys
+        from pipeflow.api.collecting import collect, retention
 
-        if isinstance(keep_last, bool) or not isinstance(keep_last, int) or keep_last < 0:
-            raise UsageError(f"keep_last: expected a whole number of 0 or more, got {keep_last!r}")
-        retention = Retention(
-            keep_last=keep_last,
-            older_than=age(older_than, "older_than"),
-            grace=age(grace, "grace") or timedelta(0),
-            now=(now or datetime.now()).astimezone(timezone.utc),  # naive: local time
-        )
-        context = RunStart.now(self._loaded.params)
-        planner, hashes, _ = self._prepare(context, results=results)
+        kept = retention(keep_last=keep_last, older_than=older_than, grace=grace, now=now)
+        planner, hashes, _ = self._prepare(RunStart.now(self._loaded.params), results=results)
         hashes.save()
-        stores = current_keys(planner)
-        names = {pipeline for found in stores for pipeline in found.current}
-        self._refuse_running(names)
-        report = Report(
-            tuple(
-                survey(found.store, found.current, retention, keep_all=found.keep_all)
-                for found in stores
-            ),
-            dry_run=dry_run,
-        )
-        if not dry_run:
-            self._refuse_running(names)  # again: one may have started while gc looked
-            for collection in report.collections:
-                sweep(collection)
-        return report
-
-    def _refuse_running(self, pipelines: set[str]) -> None:
-        """RunInProgress when this project's history shows a run of one of `pipelines` going."""
-        from pipeflow.history import open_history
-
-        with open_history(self.definition.project_dir) as history:
-            going = [run for run in history.runs(state="running") if run.pipeline in pipelines]
-        if going:
-            run = going[0]
-            raise RunInProgress(
-                f"gc refused: run {run.id} of pipeline `{run.pipeline}` is in progress (started "
-                f"{run.started:%Y-%m-%d %H:%M:%S %z}) and may need stored results gc would "
-                "delete. Run gc again once it has finished (`pipeflow runs` shows it)."
-            )
+        return collect(planner, kept, project_dir=self.definition.project_dir, dry_run=dry_run)
 
     # -- running ----------------------------------------------------------------------------
 
@@ -430,7 +371,7 @@ class Pipeline:
             remote = options.get("address") or options.get("cluster")
             if kind == "dask" and remote and not configured.shared_filesystem:
                 named = workers_of(options["address"], options["cluster"])
-                options["project"] = _cluster_project(self.definition, planner, named)
+                options["project"] = cluster_project(self.definition, planner, named)
             runner = open_executor(kind, options)
 
         listeners = list(subscribers)
