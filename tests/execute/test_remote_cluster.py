@@ -195,6 +195,7 @@ def test_the_iris_example_runs_unchanged_on_the_remote_cluster(remote: Remote) -
         cli, ["run", str(config), "--executor", "dask", "--address", remote.address]
     )
     assert result.exit_code == 0, result.output + result.stderr
+    assert "dashboard" not in result.output.lower()  # its scheduler has none
     run = pipeflow.load(config).run(executor="sequential", history=False)
     assert run.ok
     assert 80 < run.output("report_accuracy") <= 100

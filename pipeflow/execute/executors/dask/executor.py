@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import pickle
 import threading
 import time
@@ -53,12 +52,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
-from pipeflow.execute.executors.dask.compatibility import check_workers
-from pipeflow.execute.executors.dask.connect import connect, start_cluster
+from pipeflow.execute.executors.dask.connect import dashboard_link, open_cluster
 from pipeflow.execute.executors.dask.protocol import CLAIMS, STOPPED, died, lost
 from pipeflow.execute.executors.dask.worker import exit_now, run_task
 from pipeflow.execute.executors.processes import unpicklable
-from pipeflow.execute.shipping import Packer, Project, bring_back
+from pipeflow.execute.shipping import Project, bring_back
 from pipeflow.execute.task import (
     Notify,
     Remote,
@@ -116,59 +114,22 @@ class DaskExecutor:
         local cluster; `project`: the run's code, sent to a cluster at `address` (or started
         from `cluster`) through the results store unless `shared_filesystem` says its workers
         see this machine's files."""
-        try:
-            import distributed
-        except ImportError:
-            from pipeflow.execute.executors import ExecutorUnavailable
-
-            raise ExecutorUnavailable(
-                "executor `dask` needs the `distributed` package: "
-                "pip install 'pipeflow-runner[dask]' (or 'dask[distributed]')"
-            ) from None
         self._lock = threading.Lock()
         self._tasks: dict[str, _Running] = {}
         self._values: dict[str, Any] = {}  # key -> the dask future holding a step's value
         self._restarting: dict[str, threading.Event] = {}  # worker stopped -> set when gone
         self._closed = False
         self._topic = f"pipeflow-{uuid.uuid4().hex}"
-        self._cluster: Any = None
-        self._packer: Packer | None = None
-        if address or cluster is not None:
-            if address:
-                self._client = connect(distributed, address)
-            else:
-                assert cluster is not None
-                self._cluster = start_cluster(cluster)
-                try:
-                    self._client = distributed.Client(self._cluster)  # type: ignore[no-untyped-call]
-                except BaseException:
-                    self._cluster.close()
-                    raise
-            if project is not None and not shared_filesystem:
-                where = (
-                    f"the Dask workers at `{address}`"
-                    if address
-                    else f"the Dask workers of `{cluster.class_path if cluster else ''}`"
-                )
-                try:
-                    self._packer = _ship(self._client, project, where)
-                except BaseException:
-                    self._client.close()
-                    if self._cluster is not None:
-                        self._cluster.close()
-                    raise
-        else:
-            self._cluster = distributed.LocalCluster(  # type: ignore[no-untyped-call]
-                n_workers=workers or os.cpu_count() or 1,
-                threads_per_worker=threads_per_worker or 1,
-                processes=True,
-                dashboard_address=None,
-                # Without this the scheduler's HTTP server (metrics) wants port 8787, and
-                # warns when another cluster has it.
-                scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
-                silence_logs=logging.ERROR,  # not a warning per cancelled task or restart
-            )
-            self._client = distributed.Client(self._cluster)  # type: ignore[no-untyped-call]
+        opened = open_cluster(
+            workers=workers,
+            address=address,
+            threads_per_worker=threads_per_worker,
+            shared_filesystem=shared_filesystem,
+            project=project,
+            cluster=cluster,
+        )
+        self._client, self._cluster, self._packer = opened.client, opened.cluster, opened.packer
+        self.dashboard = dashboard_link(self._client)  # where people watch the cluster, if set
         # Blocking calls (cancel, restart) never run on the client's event loop, where the
         # event handlers are called: they go to these threads.
         self._actions = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pipeflow-dask")
@@ -540,14 +501,6 @@ class DaskExecutor:
         finally:
             if self._cluster is not None:
                 self._cluster.close(timeout=10)
-
-
-def _ship(client: Any, project: Project, workers: str) -> Packer:
-    """The run's code checked against the workers' versions, then sent (what is new)."""
-    packer = Packer(project)
-    check_workers(client, packer.versions, workers)
-    packer.send_code()
-    return packer
 
 
 def _budget(task: Task) -> float | None:
