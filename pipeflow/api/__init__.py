@@ -286,6 +286,7 @@ class Pipeline:
         subscribers: Sequence[Subscriber] = (),
         trigger: str = "manual",
         history: bool = True,
+        on_dashboard: Callable[[str], None] | None = None,
     ) -> Run:
         """Run the pipeline; step failures show in `run.ok`, Ctrl-C raises Interrupted.
 
@@ -297,7 +298,9 @@ class Pipeline:
         `until` one name each); what the selection needs comes from the cache.
         `param_files` and `param_options` take one item or a list. The run is recorded in the
         history beside the config (or under $PIPEFLOW_HOME) unless `history=False`; `trigger`
-        says what started it: manual, schedule or ci.
+        says what started it: manual, schedule or ci. `on_dashboard` is called with the link
+        to the Dask cluster's dashboard, when the executor is `dask` and it has one, before
+        the first step starts.
         """
         param_files = run_options.paths(param_files, "param_files")
         param_options = run_options.assignments(param_options, "param_options")
@@ -328,6 +331,7 @@ class Pipeline:
                 subscribers=subscribers,
                 trigger=trigger,
                 history=history,
+                on_dashboard=on_dashboard,
             )
         context = RunStart.now(self._loaded.params)
         kind = executor or self.definition.executor.type
@@ -373,6 +377,9 @@ class Pipeline:
                 named = workers_of(options["address"], options["cluster"])
                 options["project"] = cluster_project(self.definition, planner, named)
             runner = open_executor(kind, options)
+        link = getattr(runner, "dashboard", None)
+        if on_dashboard is not None and link:
+            on_dashboard(str(link))
 
         listeners = list(subscribers)
         recorder = self._recorder(trigger) if history else None

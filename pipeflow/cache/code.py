@@ -65,6 +65,7 @@ class CodeFingerprinter:
         self._package_versions = package_versions
         self._modules: dict[str, SourceModule | None] = {}
         self._module_digests: dict[str, dict[str, str]] = {}
+        self._kinds: dict[str, str] = {}  # top-level module name -> what `_classify` found
         self._stdlib = _stdlib_prefixes()  # computed once per process
 
     def fingerprint(self, dotted: str) -> CodeFingerprint:
@@ -176,8 +177,14 @@ class CodeFingerprinter:
         locations: list[str] = [str(self.project_dir)]
         spec = None
         for index in range(len(parts)):
+            package = spec
             spec = importlib.machinery.PathFinder.find_spec(".".join(parts[: index + 1]), locations)
             if spec is None:
+                if package is not None and package.origin is not None:
+                    # A regular package of the project: what it lacks is nowhere else (an
+                    # attribute, `from pkg.mod import name`). A namespace package may have
+                    # portions elsewhere: looked for below.
+                    return None
                 break
             locations = list(spec.submodule_search_locations or [])
         if spec is not None:
@@ -214,6 +221,13 @@ class CodeFingerprinter:
         return parts
 
     def _classify(self, top: str) -> str:
+        """stdlib, third-party or project: found once per top-level name."""
+        kind = self._kinds.get(top)
+        if kind is None:
+            kind = self._kinds[top] = self._find_kind(top)
+        return kind
+
+    def _find_kind(self, top: str) -> str:
         if top in sys.builtin_module_names or top in sys.stdlib_module_names:
             return "stdlib"
         spec = self._find_spec(top)

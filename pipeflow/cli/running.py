@@ -187,6 +187,13 @@ def run(
         return
     verbosity = QUIET if quiet else VERBOSE if verbose else NORMAL
     subscribers = [make_reporter(log_format, verbosity, stream)]
+    # Not among JSON lines: those are events, one per line, for programs.
+    shown = sys.stderr if log_format == "json" else stream
+
+    def dashboard(link: str) -> None:
+        if not quiet:
+            click.echo(pipeline.mask(f"Dask dashboard: {link}"), file=shown)
+
     if reports.collector is not None:
         subscribers.append(reports.collector)
     try:
@@ -199,6 +206,7 @@ def run(
             subscribers=subscribers,
             trigger=trigger
             or ("ci" if os.environ.get("CI", "").lower() in ("1", "true", "yes") else "manual"),
+            on_dashboard=dashboard,
             **selection,
         )
     except PipeflowError as error:

@@ -154,6 +154,7 @@ class RunContext:
             allow_imports=self._allow_imports(step),
             item=item[0] if item is not None else None,
             writes=tuple(self.write_specs(step, writes)),
+            reads=self.local_reads(step, item[1] if item is not None else None),
         )
 
     def load_item_task(
@@ -226,6 +227,15 @@ class RunContext:
             problem = missing_read(location, options)
             if problem is not None:
                 raise ReferenceFailure(f"{problem}; the step needs it to run")
+
+    def local_reads(self, step: Step, item: Any = None) -> tuple[str, ...]:
+        """The local paths (or globs) a step's `reads:` names, absolute, as resolved now."""
+        if not step.reads:
+            return ()
+        lookup = item_lookup(self.concrete_lookup, item, True)
+        folder = self.pipeline.folder_of(step)
+        found = (locate(text, folder) for text in path_texts(step.reads, lookup))
+        return tuple(location.key for location in found if not location.remote)
 
     def write_specs(self, step: Step, writes: Sequence[Location]) -> list[WriteSpec]:
         """What a worker checks and stores of a step's writes: plain data."""

@@ -8,36 +8,40 @@ On the client (`Packer`):
    packed into a zip that depends on their names and bytes only (sorted, fixed times), and
    sent to the results store's blobs under the zip's sha256. A blob the store has is not sent
    again: a second run of unchanged code sends nothing.
-2. Files: every absolute path to a local file in a task's inputs (the context made the path
-   inputs that name project files absolute) is sent the same way, once per content.
+2. Files: every absolute path to a local file or folder in a task's inputs (the context made
+   the path inputs that name project files absolute), and every local file or folder its
+   `reads:` names (globs expanded), is sent the same way, each file once per content (a file
+   is hashed again only when its size or modification time changed). What the task writes is
+   never sent: it is the step's output.
+3. Back: the files a step wrote on a worker come back as blobs of the store, listed in its
+   result (`TaskResult.written`); `bring_back` copies them into the client's workspace where
+   the step declared them (`writes:`), as a restore does, before the step counts as finished,
+   so what reads them next (fingerprints, the next step's shipment) finds them here.
 
-On the worker (`unpack`): each package is copied out to `<worker folder>/pipeflow/code/<sha256>`
-(extracted beside it and renamed into place, so a folder there is whole), and the task then
-imports from that folder instead of the client's project folder: two versions of a project,
-or two projects, have two folders, and `use_project` forgets the modules of the one used
-before. Each file is copied out to `<worker folder>/pipeflow/files/<sha256>/<its name>` and
-the input rewritten to that path.
+The worker's side is `landing.py`.
 """
 
 from __future__ import annotations
 
+import glob
 import io
 import logging
 import os
-import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from pipeflow.cache.code import CodeFingerprinter
 from pipeflow.errors import ConfigError, Problem
-from pipeflow.execute.task import Task, fill_strings
-from pipeflow.storage.shipped import file_entry, receive, send
+from pipeflow.execute.task import Task, TaskResult, fill_strings
+from pipeflow.model.locations import is_pattern
+from pipeflow.storage.blobs import FileCopy, Restoration
+from pipeflow.storage.restoring import restore
+from pipeflow.storage.shipped import file_entry, send
 from pipeflow.storage.store import ResultStore
-from pipeflow.storage.written import FileEntry
+from pipeflow.storage.written import FILE, FOLDER, FileEntry, WrittenFiles
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +63,8 @@ class Shipment:
 
     store: ResultStore
     packages: Mapping[str, FileEntry] = field(default_factory=dict)  # project folder -> zip
-    files: Mapping[str, FileEntry] = field(default_factory=dict)  # client path -> its content
+    # client path of a file or folder -> its content (a file: one entry named "")
+    files: Mapping[str, WrittenFiles] = field(default_factory=dict)
 
 
 class Packer:
@@ -116,18 +121,39 @@ class Packer:
 
     def shipment(self, task: Task) -> Shipment:
         """The packages and files a task needs on a worker (its local files sent now)."""
-        files: dict[str, FileEntry] = {}
-        written = [write.location.rstrip("/") for write in task.writes]
+        files: dict[str, WrittenFiles] = {}
+        written = [
+            write.location.rstrip("/") for write in task.writes if "://" not in write.location
+        ]
 
         def note(text: str) -> str:
             # A path the step writes is its output, not a file to hand it a copy of.
-            outside = not any(text == place or text.startswith(place + "/") for place in written)
-            if os.path.isabs(text) and os.path.isfile(text) and outside:
-                files[text] = self._file(text)
+            if os.path.isabs(text) and not _inside(text, written) and text not in files:
+                found = self._path(text.rstrip("/") or "/", written)
+                if found is not None:
+                    files[text.rstrip("/") or "/"] = found
             return text
 
         fill_strings(dict(task.inputs), note)
+        for read in task.reads:
+            for path in sorted(glob.glob(read, recursive=True)) if is_pattern(read) else [read]:
+                note(path)
         return Shipment(store=self.store, packages=self.packages, files=files)
+
+    def _path(self, path: str, written: list[str]) -> WrittenFiles | None:
+        """A local file's or folder's content, its files sent; None for anything else."""
+        if os.path.isfile(path):
+            return WrittenFiles(FILE, {"": self._file(path)})
+        if not os.path.isdir(path):
+            return None
+        entries: dict[str, FileEntry] = {}
+        for root, folders, names in os.walk(path):
+            folders[:] = [f for f in folders if not _inside(os.path.join(root, f), written)]
+            for name in names:
+                file = os.path.join(root, name)
+                if not _inside(file, written) and os.path.isfile(file):
+                    entries[os.path.relpath(file, path).replace(os.sep, "/")] = self._file(file)
+        return WrittenFiles(FOLDER, dict(sorted(entries.items())))
 
     def _file(self, path: str) -> FileEntry:
         status = os.stat(path)
@@ -141,6 +167,50 @@ class Packer:
         return entry
 
 
+def _inside(path: str, places: list[str]) -> bool:
+    return any(path == place or path.startswith(place + "/") for place in places)
+
+
+def bring_back(task: Task, result: TaskResult, store: ResultStore) -> TaskResult:
+    """The files a step wrote on a worker (`result.written`), copied from their blobs to where
+    the step declared them on this machine, checked as a restore checks them; the result with
+    the hashes of what was copied (the run remembers them) and nothing left to bring."""
+    if not result.written:
+        return result
+    places = {write.label: write.location for write in task.writes}
+    copies: list[FileCopy] = []
+    removals: list[FileCopy] = []
+    folders: list[str] = []
+    for label, files in result.written.items():
+        base = places[label].rstrip("/")
+        if files.kind == FILE:
+            copies.append(FileCopy(files.entries[""], base))
+            continue
+        if os.path.isfile(base):  # a file where the step now writes a folder
+            removals.append(FileCopy(FileEntry(0, ""), base))
+        elif os.path.isdir(base):  # files the new version of the folder does not have
+            for root, _, names in os.walk(base):
+                for name in names:
+                    file = os.path.join(root, name)
+                    if os.path.relpath(file, base).replace(os.sep, "/") not in files.entries:
+                        removals.append(FileCopy(FileEntry(0, ""), file))
+        copies += [FileCopy(entry, f"{base}/{name}") for name, entry in files.entries.items()]
+        folders.append(base)
+    try:
+        hashes = restore(store, Restoration(tuple(copies), tuple(removals), tuple(folders)))
+    except Exception as error:
+        return replace(
+            result,
+            value=None,
+            written={},
+            error=(
+                f"{type(error).__name__}: what step `{task.step}` wrote on the Dask worker "
+                f"could not be copied back from the results store: {error}"
+            ),
+        )
+    return replace(result, hashes=tuple(hashes), written={})
+
+
 def pack(folder: Path, files: Iterable[Path]) -> bytes:
     """A zip of the files, by their paths relative to `folder`: the same bytes for the same
     names and contents, whenever and wherever it is made."""
@@ -152,53 +222,3 @@ def pack(folder: Path, files: Iterable[Path]) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, file.read_bytes())
     return buffer.getvalue()
-
-
-# -- on the worker ----------------------------------------------------------------------------
-
-
-def unpack(task: Task, shipment: Shipment, base: Path) -> Task:
-    """The task as it runs here: importing from its unpacked package, its files local."""
-    package = shipment.packages.get(task.project_dir)
-    changes: dict[str, Any] = {}
-    if package is not None:
-        changes["project_dir"] = str(_code_folder(shipment.store, package, base))
-    if shipment.files:
-        local = {
-            path: str(_local_file(shipment.store, entry, base, Path(path).name))
-            for path, entry in shipment.files.items()
-        }
-        changes["inputs"] = fill_strings(dict(task.inputs), lambda text: local.get(text, text))
-    return replace(task, **changes) if changes else task
-
-
-def _code_folder(store: ResultStore, entry: FileEntry, base: Path) -> Path:
-    digest = entry.checksum.removeprefix("sha256:")
-    folder = base / "code" / digest
-    if folder.is_dir():
-        return folder
-    archive = receive(store, entry, base / "code" / f"{digest}.zip")
-    staging = Path(tempfile.mkdtemp(prefix=f".{digest[:12]}-", dir=folder.parent))
-    try:
-        with zipfile.ZipFile(archive) as opened:
-            for name in opened.namelist():
-                if name.startswith("/") or ".." in Path(name).parts:
-                    raise ValueError(f"the code package {digest} holds a path out of it: {name}")
-            opened.extractall(staging)
-        try:
-            os.rename(staging, folder)
-        except OSError:  # another task unpacked it first
-            if not folder.is_dir():
-                raise
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-    return folder
-
-
-def _local_file(store: ResultStore, entry: FileEntry, base: Path, name: str) -> Path:
-    """The worker's copy of a file, read-only: every task given it shares it."""
-    digest = entry.checksum.removeprefix("sha256:")
-    copy = receive(store, entry, base / "files" / digest / name)
-    copy.chmod(0o444)
-    return copy

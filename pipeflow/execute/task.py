@@ -79,6 +79,9 @@ class Task:
     # too. False once the task was pickled to a worker process: its inputs are its own there.
     isolate: bool = True
     writes: tuple[WriteSpec, ...] = ()  # checked, and stored with the result, after the call
+    # Local files and folders (absolute paths or globs) its `reads:` names, besides the path
+    # inputs: what a worker that shares no filesystem with the client gets sent.
+    reads: tuple[str, ...] = ()
     # For a cached step whose files or target payloads must be put back first.
     restore: Restoration | None = None
     load: bool = True  # with `stored`: read the value too (a step that runs needs it)
@@ -176,6 +179,10 @@ class TaskResult:
     # (path, size, mtime_ns, sha256) of local files written or restored and hashed on the
     # way: remembered by the client, which then does not hash them again.
     hashes: tuple[FileHash, ...] = ()
+    # What the step wrote on a worker that shares no filesystem with the client (declared
+    # write label -> its files, each a blob in the results store), for the client to copy
+    # back into its workspace.
+    written: Mapping[str, WrittenFiles] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

@@ -8,6 +8,7 @@ S3 server. A worker there fails `import steps...` unless the code travels with t
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -194,6 +195,7 @@ def test_the_iris_example_runs_unchanged_on_the_remote_cluster(remote: Remote) -
         cli, ["run", str(config), "--executor", "dask", "--address", remote.address]
     )
     assert result.exit_code == 0, result.output + result.stderr
+    assert "dashboard" not in result.output.lower()  # its scheduler has none
     run = pipeflow.load(config).run(executor="sequential", history=False)
     assert run.ok
     assert 80 < run.output("report_accuracy") <= 100
@@ -216,6 +218,140 @@ def test_the_model_evaluation_example_runs_on_the_remote_cluster(remote: Remote)
     run = pipeflow.load(config, params={"count": 300}).run(executor="sequential", history=False)
     assert run.ok
     assert {outcome.state.value for outcome in run.outcomes.values()} == {"cached"}
+
+
+# What a run of examples/get_started leaves behind, never copied from the repository.
+MADE = ("results", "eval", "model.pkl", "prepared", "features", ".pipeflow", "__pycache__")
+GET_STARTED_WRITES = [
+    "data/prepared/test.tsv",
+    "data/prepared/train.tsv",
+    "data/features/test.pkl",
+    "data/features/train.pkl",
+    "model.pkl",
+    "eval/metrics.json",
+]
+
+
+def _get_started(remote: Remote) -> tuple[Path, list[str]]:
+    """A clean copy of examples/get_started in the hidden folder, its store on S3; the
+    command line that runs it on the remote cluster."""
+    folder = remote.project("get-started")
+    shutil.copytree(
+        REPO / "examples" / "get_started",
+        folder,
+        ignore=shutil.ignore_patterns(*MADE),
+        dirs_exist_ok=True,
+    )
+    config = folder / "pipeline.yaml"
+    text = config.read_text()
+    assert "results:\n  root: ${params.store}\n" in text
+    config.write_text(text.replace("results:\n  root: ${params.store}\n", remote.results() + "\n"))
+    command = ["run", str(config), "--param-file", str(folder / "params.yaml")]
+    return folder, [*command, "--executor", "dask", "--address", remote.address]
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {name: (folder / name).read_bytes() for name in GET_STARTED_WRITES}
+
+
+def _states(folder: Path) -> dict[str, str]:
+    """How each step stands for a run on this machine (run, cached, restore): planned only."""
+    pipeline = pipeflow.load(folder / "pipeline.yaml", param_files=[folder / "params.yaml"])
+    return {d.step: d.action.value for d in pipeline.status()}
+
+
+def test_the_get_started_example_exchanges_files_on_the_remote_cluster(remote: Remote) -> None:
+    """Steps that hand each other files (`writes:`, folder path inputs) on workers that see
+    none of them: what each writes comes back to this machine, the next one gets it from
+    the store; a re-run runs nothing; a deleted output is restored here; a param change
+    re-runs what it reaches, on the files as they are now."""
+    folder, command = _get_started(remote)
+    runner = CliRunner()
+
+    first = runner.invoke(cli, command)
+    assert first.exit_code == 0, first.output + first.stderr
+    for name in GET_STARTED_WRITES:
+        assert (folder / name).is_file(), f"{name} did not come back from the workers"
+    metrics = json.loads((folder / "eval" / "metrics.json").read_text())
+    assert 0.8 < metrics["roc_auc"] <= 1
+    written = _files(folder)
+    # What came back is what the store holds: this machine finds everything current.
+    assert set(_states(folder).values()) == {"cached"}
+
+    again = runner.invoke(cli, command)
+    assert again.exit_code == 0, again.output + again.stderr
+    assert "4 cached" in again.output
+    assert _files(folder) == written
+
+    # A deleted output is put back on this machine, from the store, without a step running.
+    (folder / "model.pkl").unlink()
+    assert _states(folder)["train"] == "restore"
+    restored = runner.invoke(cli, command)
+    assert restored.exit_code == 0, restored.output + restored.stderr
+    assert (folder / "model.pkl").read_bytes() == written["model.pkl"]
+    assert set(_states(folder).values()) == {"cached"}
+
+    # A featurize param: featurize rewrites data/features/ on a worker; train and evaluate
+    # run on the new files, sent from here.
+    params = folder / "params.yaml"
+    params.write_text(params.read_text().replace("max_features: 100", "max_features: 20"))
+    changed = runner.invoke(cli, command)
+    assert changed.exit_code == 0, changed.output + changed.stderr
+    now = _files(folder)
+    assert now["data/prepared/train.tsv"] == written["data/prepared/train.tsv"]
+    assert now["data/features/train.pkl"] != written["data/features/train.pkl"]
+    assert now["model.pkl"] != written["model.pkl"]
+    assert set(_states(folder).values()) == {"cached"}
+    # The same files as this machine makes by itself from a clean copy with that param.
+    local = remote.hidden.parent / f"local-{uuid.uuid4().hex[:8]}"
+    shutil.copytree(REPO / "examples" / "get_started", local, ignore=shutil.ignore_patterns(*MADE))
+    shutil.copy(params, local / "params.yaml")
+    clean = pipeflow.load(
+        local / "pipeline.yaml", param_files=[local / "params.yaml"], param_options=["store=out"]
+    ).run(history=False)
+    assert clean.ok, clean.outcomes
+    # The model's pickle may differ in its bytes between two processes (memoised objects),
+    # not in what it predicts: the metrics computed from it are the same.
+    mine = _files(local)
+    assert {n: b for n, b in mine.items() if n != "model.pkl"} == {
+        n: b for n, b in now.items() if n != "model.pkl"
+    }
+
+
+READER = """
+from pathlib import Path
+
+
+def combine(src: str, out: str) -> str:
+    sibling = Path(src).parent / "deep" / "b.csv"  # not an input: `reads:` names its folder
+    Path(out).write_text(Path(src).read_text() + sibling.read_text())
+    return "combined"
+"""
+
+
+@pytest.mark.parametrize("no_cache", [False, True], ids=["stored", "no-cache"])
+def test_what_reads_names_travels_and_what_a_step_writes_comes_back(
+    remote: Remote, no_cache: bool
+) -> None:
+    folder = remote.project("reads")
+    (folder / "reader.py").write_text(READER)
+    (folder / "data" / "raw" / "deep").mkdir(parents=True)
+    (folder / "data" / "raw" / "a.csv").write_text("a")
+    (folder / "data" / "raw" / "deep" / "b.csv").write_text("b")
+    config = folder / "pipeline.yaml"
+    config.write_text(
+        f"name: reads\n{remote.results()}\n"
+        f'executor: {{type: dask, address: "{remote.address}"}}\n'
+        "steps:\n"
+        "  combine:\n"
+        "    run: reader.combine\n"
+        "    inputs: {src: data/raw/a.csv, out: out/both.txt}\n"
+        "    reads: [data/raw]\n"
+        "    writes: [out/both.txt]\n"
+    )
+    run = pipeflow.load(config).run(history=False, no_cache=no_cache)
+    assert run.ok, run.outcomes
+    assert (folder / "out" / "both.txt").read_text() == "ab"
 
 
 STEPS_V1 = """

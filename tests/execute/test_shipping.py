@@ -6,10 +6,12 @@ from __future__ import annotations
 import os
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from pipeflow.execute.shipping import Packer, Project, Shipment, pack, unpack
+from pipeflow.execute.landing import unpack
+from pipeflow.execute.shipping import Packer, Project, Shipment, pack
 from pipeflow.execute.task import Task
 from pipeflow.storage.blobs import WriteSpec
 from pipeflow.storage.shipped import send
@@ -72,7 +74,8 @@ def test_a_worker_imports_from_its_own_copy_and_gets_local_files(tmp_path: Path)
     assert names == {"pkg/__init__.py", "pkg/steps.py", "pkg/helpers.py"}
     copy = Path(local.inputs["path"])
     assert copy.read_text() == "21"
-    assert copy.is_relative_to(tmp_path / "worker" / "files")
+    assert copy.is_relative_to(tmp_path / "worker" / "work")
+    assert copy.as_posix().endswith(str(folder / "number.txt"))
     # A second task needs nothing sent again.
     sent = packer.sent
     packer.shipment(task)
@@ -117,3 +120,113 @@ def test_pack_names_files_relative_to_the_folder(tmp_path: Path) -> None:
     archive.write_bytes(data)
     with zipfile.ZipFile(archive) as opened:
         assert opened.namelist() == ["pkg/steps.py"]
+
+
+def _data(folder: Path) -> None:
+    (folder / "data" / "raw" / "deep").mkdir(parents=True)
+    (folder / "data" / "raw" / "a.csv").write_text("a")
+    (folder / "data" / "raw" / "deep" / "b.csv").write_text("b")
+    (folder / "data" / "raw" / "empty").mkdir()
+    (folder / "params").mkdir()
+    (folder / "params" / "train.yaml").write_text("seed: 1\n")
+    (folder / "params" / "other.yaml").write_text("seed: 2\n")
+
+
+@pytest.mark.parametrize(
+    ("inputs", "reads"),
+    [
+        (lambda f: {"src": str(f / "data" / "raw")}, lambda f: ()),
+        (lambda f: {"src": str(f / "data" / "raw") + "/"}, lambda f: ()),
+        (lambda f: {"src": str(f / "data" / "raw" / "a.csv")}, lambda f: (str(f / "data/raw"),)),
+        (lambda f: {"src": [str(f / "data" / "raw")]}, lambda f: ()),
+    ],
+    ids=["folder-input", "folder-input-slash", "file-in-a-read-folder", "folder-in-a-list"],
+)
+def test_folders_and_reads_arrive_in_the_tasks_workspace_at_their_client_paths(
+    tmp_path: Path, inputs: Any, reads: Any
+) -> None:
+    folder = project(tmp_path / "p")
+    _data(folder)
+    store = ResultStore(str(tmp_path / "store"))
+    packer = Packer(Project(store, ()))
+    task = Task(
+        run_id="r",
+        step="s",
+        function="",
+        inputs=inputs(folder),
+        project_dir=str(folder),
+        reads=(*reads(folder), str(folder / "params" / "t*.yaml")),
+    )
+    shipment = packer.shipment(task)
+    workspace = tmp_path / "worker" / "work" / "task-1"
+    local = unpack(task, shipment, tmp_path / "worker", workspace)
+    raw = workspace / str(folder / "data" / "raw").lstrip("/")
+    assert (raw / "a.csv").read_text() == "a"
+    assert (raw / "deep" / "b.csv").read_text() == "b"
+    # A read glob brings what it matches, and nothing else.
+    assert (workspace / str(folder / "params" / "train.yaml").lstrip("/")).exists()
+    assert not (workspace / str(folder / "params" / "other.yaml").lstrip("/")).exists()
+
+    # Every input naming a sent path names its copy; the copy is the task's own.
+    def paths(value: Any) -> list[str]:
+        return [value] if isinstance(value, str) else [p for v in value for p in paths(v)]
+
+    given = paths(list(local.inputs.values()))
+    assert given
+    assert all(path.startswith(str(workspace) + str(folder)) for path in given)
+    first = Path(given[0])
+    (first / "a.csv" if first.is_dir() else first).write_text("changed by the step")
+    other = tmp_path / "worker" / "work" / "task-2"
+    unpack(task, shipment, tmp_path / "worker", other)
+    assert (other / str(folder / "data" / "raw" / "a.csv").lstrip("/")).read_text() == "a"
+
+
+def test_files_inside_what_the_step_writes_are_not_sent_and_its_writes_come_back(
+    tmp_path: Path,
+) -> None:
+    from pipeflow.execute.landing import collect
+    from pipeflow.execute.shipping import bring_back
+    from pipeflow.execute.task import TaskResult
+    from pipeflow.storage.written import FILE, FOLDER
+
+    folder = project(tmp_path / "p")
+    _data(folder)
+    (folder / "data" / "out").mkdir()
+    (folder / "data" / "out" / "stale.txt").write_text("from an earlier run")
+    store = ResultStore(str(tmp_path / "store"))
+    packer = Packer(Project(store, ()))
+    out, model = folder / "data" / "out", folder / "model.pkl"
+    task = Task(
+        run_id="r",
+        step="s",
+        function="",
+        inputs={"data": str(folder / "data"), "out": str(out), "model": str(model)},
+        project_dir=str(folder),
+        writes=(
+            WriteSpec(label="data/out/", location=str(out) + "/", folder=True),
+            WriteSpec(label="model.pkl", location=str(model)),
+        ),
+    )
+    shipment = packer.shipment(task)
+    assert set(shipment.files) == {str(folder / "data")}
+    assert "out/stale.txt" not in shipment.files[str(folder / "data")].entries
+    workspace = tmp_path / "worker" / "work" / "t"
+    local = unpack(task, shipment, tmp_path / "worker", workspace)
+    assert local.writes[0].location == str(workspace) + str(out) + "/"
+    assert local.inputs["model"] == str(workspace) + str(model)
+    # The step, on the worker: writes its folder and its file where it is told.
+    Path(local.inputs["out"]).mkdir()
+    (Path(local.inputs["out"]) / "part.csv").write_text("new")
+    Path(local.inputs["model"]).write_bytes(b"model")
+    result = collect(task, local, TaskResult(step="s", value=1), store, workspace)
+    assert not workspace.exists()
+    assert result.written["data/out/"].kind == FOLDER
+    assert result.written["model.pkl"].kind == FILE
+    # Back on the client: the files as the step wrote them, the stale one gone.
+    back = bring_back(task, result, store)
+    assert back.ok
+    assert not back.written
+    assert (out / "part.csv").read_text() == "new"
+    assert not (out / "stale.txt").exists()
+    assert model.read_bytes() == b"model"
+    assert {found.path for found in back.hashes} == {str(out / "part.csv"), str(model)}

@@ -1,13 +1,19 @@
-"""Reaching a Dask scheduler at an address (a client, or a clear error within seconds), or
-starting a cluster from its class (`executor.cluster`)."""
+"""The dask executor's cluster and client: a scheduler at an address (a client, or a clear
+error within seconds), a cluster started from its class (`executor.cluster`), or a local one;
+and, for workers that share no filesystem with this machine, the run's code sent to them."""
 
 from __future__ import annotations
 
+import logging
+import os
 import socket
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from pipeflow.errors import PipeflowError
+from pipeflow.execute.executors.dask.compatibility import check_workers
+from pipeflow.execute.shipping import Packer, Project
 from pipeflow.model.pipeline import CLUSTER_MODULES, ClusterConfig
 
 CONNECT_TIMEOUT = 5.0  # seconds to reach a scheduler at `address`
@@ -100,3 +106,107 @@ def start_cluster(cluster: ClusterConfig) -> Any:
                 f"failed: {type(error).__name__}: {error}"
             ) from None
     return started
+
+
+@dataclass
+class Opened:
+    client: Any
+    cluster: Any  # started for the run (closed after it), or None for one at an address
+    packer: Packer | None  # what sends the run's code and files, for workers apart
+
+
+def open_cluster(
+    *,
+    workers: int | None,
+    address: str | None,
+    threads_per_worker: int | None,
+    shared_filesystem: bool,
+    project: Project | None,
+    cluster: ClusterConfig | None,
+) -> Opened:
+    """The client of the run's cluster: at `address`, started from `cluster`, or a local
+    cluster of `workers` processes; with the run's code sent (`project`) to a cluster at an
+    address or of a class, unless `shared_filesystem`."""
+    try:
+        import distributed
+    except ImportError:
+        from pipeflow.execute.executors import ExecutorUnavailable
+
+        raise ExecutorUnavailable(
+            "executor `dask` needs the `distributed` package: "
+            "pip install 'pipeflow-runner[dask]' (or 'dask[distributed]')"
+        ) from None
+    started: Any = None
+    packer: Packer | None = None
+    if address or cluster is not None:
+        if address:
+            client = connect(distributed, address)
+        else:
+            assert cluster is not None
+            started = start_cluster(cluster)
+            try:
+                client = distributed.Client(started)  # type: ignore[no-untyped-call]
+            except BaseException:
+                started.close()
+                raise
+        if project is not None and not shared_filesystem:
+            where = (
+                f"the Dask workers at `{address}`"
+                if address
+                else f"the Dask workers of `{cluster.class_path if cluster else ''}`"
+            )
+            try:
+                packer = _ship(client, project, where)
+            except BaseException:
+                client.close()
+                if started is not None:
+                    started.close()
+                raise
+    else:
+        started = distributed.LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=workers or os.cpu_count() or 1,
+            threads_per_worker=threads_per_worker or 1,
+            processes=True,
+            dashboard_address=None,
+            # Without this the scheduler's HTTP server (metrics) wants port 8787, and
+            # warns when another cluster has it.
+            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+            silence_logs=logging.ERROR,  # not a warning per cancelled task or restart
+        )
+        client = distributed.Client(started)  # type: ignore[no-untyped-call]
+    return Opened(client, started, packer)
+
+
+def dashboard_link(client: Any) -> str | None:
+    """The link to the scheduler's dashboard, or None when it has none (`--no-dashboard`, a
+    local cluster of pipeflow's, no bokeh where the scheduler runs).
+
+    A scheduler always runs an HTTP server (metrics, health), which its services list as
+    "dashboard": whether the dashboard itself (bokeh's) is served is asked of the scheduler;
+    one that cannot tell (no pipeflow there) is taken at its word."""
+    try:
+        if "dashboard" not in client.scheduler_info().get("services", {}):
+            return None
+        link = client.dashboard_link
+    except Exception:  # no answer: no link, the run goes on
+        return None
+    try:
+        served = bool(client.run_on_scheduler(_serves_dashboard))
+    except Exception:
+        served = True
+    return str(link) if link and served else None
+
+
+def _serves_dashboard(dask_scheduler: Any) -> bool:
+    """On the scheduler (`Client.run_on_scheduler`): whether its HTTP server has the bokeh
+    dashboard application (`distributed.dashboard.scheduler.connect` adds it)."""
+    application = getattr(dask_scheduler, "http_application", None)
+    return bool(getattr(application, "applications", None))
+
+
+def _ship(client: Any, project: Project, workers: str) -> Packer:
+    """The run's code checked against the workers' versions, then sent (what is new)."""
+    packer = Packer(project)
+    check_workers(client, packer.versions, workers)
+    packer.send_code()
+    return packer

@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import pickle
 import threading
 import time
@@ -53,18 +52,18 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
-from pipeflow.execute.executors.dask.compatibility import check_workers
-from pipeflow.execute.executors.dask.connect import connect, start_cluster
+from pipeflow.execute.executors.dask.connect import dashboard_link, open_cluster
 from pipeflow.execute.executors.dask.protocol import CLAIMS, STOPPED, died, lost
 from pipeflow.execute.executors.dask.worker import exit_now, run_task
 from pipeflow.execute.executors.processes import unpicklable
-from pipeflow.execute.shipping import Packer, Project
+from pipeflow.execute.shipping import Project, bring_back
 from pipeflow.execute.task import (
     Notify,
     Remote,
     StepError,
     Task,
     TaskResult,
+    execute,
     remotes_in,
 )
 from pipeflow.execute.timeouts import CANNOT_STOP_HINT, STOP_GRACE
@@ -94,6 +93,7 @@ class _Running:
     calling: bool = True  # the worker's last word: still in the step's function
     ended: bool = False  # the step has been given its result; ignore the rest
     keep: bool = False  # its value stays on the cluster: keep the future for later tasks
+    heard: bool = False  # its "finished" news came (its result may still be on its way)
 
 
 class DaskExecutor:
@@ -114,62 +114,27 @@ class DaskExecutor:
         local cluster; `project`: the run's code, sent to a cluster at `address` (or started
         from `cluster`) through the results store unless `shared_filesystem` says its workers
         see this machine's files."""
-        try:
-            import distributed
-        except ImportError:
-            from pipeflow.execute.executors import ExecutorUnavailable
-
-            raise ExecutorUnavailable(
-                "executor `dask` needs the `distributed` package: "
-                "pip install 'pipeflow-runner[dask]' (or 'dask[distributed]')"
-            ) from None
         self._lock = threading.Lock()
         self._tasks: dict[str, _Running] = {}
         self._values: dict[str, Any] = {}  # key -> the dask future holding a step's value
         self._restarting: dict[str, threading.Event] = {}  # worker stopped -> set when gone
         self._closed = False
         self._topic = f"pipeflow-{uuid.uuid4().hex}"
-        self._cluster: Any = None
-        self._packer: Packer | None = None
-        if address or cluster is not None:
-            if address:
-                self._client = connect(distributed, address)
-            else:
-                assert cluster is not None
-                self._cluster = start_cluster(cluster)
-                try:
-                    self._client = distributed.Client(self._cluster)  # type: ignore[no-untyped-call]
-                except BaseException:
-                    self._cluster.close()
-                    raise
-            if project is not None and not shared_filesystem:
-                where = (
-                    f"the Dask workers at `{address}`"
-                    if address
-                    else f"the Dask workers of `{cluster.class_path if cluster else ''}`"
-                )
-                try:
-                    self._packer = _ship(self._client, project, where)
-                except BaseException:
-                    self._client.close()
-                    if self._cluster is not None:
-                        self._cluster.close()
-                    raise
-        else:
-            self._cluster = distributed.LocalCluster(  # type: ignore[no-untyped-call]
-                n_workers=workers or os.cpu_count() or 1,
-                threads_per_worker=threads_per_worker or 1,
-                processes=True,
-                dashboard_address=None,
-                # Without this the scheduler's HTTP server (metrics) wants port 8787, and
-                # warns when another cluster has it.
-                scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
-                silence_logs=logging.ERROR,  # not a warning per cancelled task or restart
-            )
-            self._client = distributed.Client(self._cluster)  # type: ignore[no-untyped-call]
+        opened = open_cluster(
+            workers=workers,
+            address=address,
+            threads_per_worker=threads_per_worker,
+            shared_filesystem=shared_filesystem,
+            project=project,
+            cluster=cluster,
+        )
+        self._client, self._cluster, self._packer = opened.client, opened.cluster, opened.packer
+        self.dashboard = dashboard_link(self._client)  # where people watch the cluster, if set
         # Blocking calls (cancel, restart) never run on the client's event loop, where the
         # event handlers are called: they go to these threads.
         self._actions = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pipeflow-dask")
+        # Restores of cached steps' files, which belong on this machine (with `_packer`).
+        self._here = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pipeflow-restore")
         self._client.subscribe_topic(self._topic, self._on_worker_event)
         self._client.subscribe_topic("all", self._on_cluster_event)
         self._stop = threading.Event()
@@ -182,6 +147,9 @@ class DaskExecutor:
 
     def submit(self, task: Task, notify: Notify) -> Future[TaskResult]:
         del notify  # retries are replayed from the result: a callback cannot cross processes
+        if self._packer is not None and task.restore:
+            # Files to put back in this machine's workspace: restored here, not on a worker.
+            return self._here.submit(execute, task)
         problem = unpicklable(task)
         if problem is not None:
             return _done(TaskResult(step=task.step, error=problem))
@@ -252,7 +220,7 @@ class DaskExecutor:
         while time.monotonic() < deadline:
             with self._lock:
                 running = self._tasks.get(key)
-                if running is None or running.ended:
+                if running is None or running.ended or running.heard:
                     break
             time.sleep(0.01)
         else:
@@ -267,8 +235,22 @@ class DaskExecutor:
                         self._values[key] = finished
             except Exception as error:
                 result = TaskResult(step=step, error=f"{type(error).__name__}: {error}")
-            self._end(key, result)
+            if running is not None and result.written:
+                self._end_back(running, result)
+            else:
+                self._end(key, result)
         self._forget(key)
+
+    def _end_back(self, running: _Running, result: TaskResult) -> None:
+        """Copy what the step wrote on its worker back here, then give it its result (once:
+        the executor may have forgotten its key meanwhile)."""
+        assert self._packer is not None
+        result = bring_back(running.task, result, self._packer.store)
+        with self._lock:
+            if running.ended:
+                return
+            running.ended = True
+        running.outer.set_result(result)
 
     def _end(self, key: str, result: TaskResult, *then: tuple[Any, ...]) -> bool:
         """Give a step its result, once; False if it had one already.
@@ -303,6 +285,7 @@ class DaskExecutor:
         if running is None:
             return
         if kind == "finished":
+            running.heard = True
             result = pickle.loads(message["result"])
             if message.get("remote"):
                 # The value stayed in the worker's memory, as the dask future's result.
@@ -311,7 +294,10 @@ class DaskExecutor:
                     running.keep = True
                     if running.future is not None:
                         self._values[key] = running.future
-            self._end(key, result)
+            if result.written:  # files to copy back first: not on the event loop
+                self._act(self._end_back, running, result)
+            else:
+                self._end(key, result)
         elif kind == "started":
             with self._lock:
                 running.worker = str(message["worker"])
@@ -499,6 +485,7 @@ class DaskExecutor:
                 for worker in {r.worker for _, r in running if r.worker is not None}:
                     self._act(self._stop_worker, worker, None)
         self._actions.shutdown(wait=True)
+        self._here.shutdown(wait=True)
         self._closed = True
         with self._lock:
             self._values.clear()
@@ -514,14 +501,6 @@ class DaskExecutor:
         finally:
             if self._cluster is not None:
                 self._cluster.close(timeout=10)
-
-
-def _ship(client: Any, project: Project, workers: str) -> Packer:
-    """The run's code checked against the workers' versions, then sent (what is new)."""
-    packer = Packer(project)
-    check_workers(client, packer.versions, workers)
-    packer.send_code()
-    return packer
 
 
 def _budget(task: Task) -> float | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import shutil
 import threading
 import time
 from dataclasses import replace
@@ -12,7 +13,8 @@ from typing import Any
 
 from pipeflow.execute.executors.dask.protocol import BEAT, CLAIMS, INLINE, STOPPED, died
 from pipeflow.execute.executors.processes import work
-from pipeflow.execute.shipping import Shipment, unpack
+from pipeflow.execute.landing import collect, unpack
+from pipeflow.execute.shipping import Shipment
 from pipeflow.execute.task import Task, TaskResult, fill, pick, remotes_in
 
 
@@ -41,10 +43,14 @@ def run_task(
     # Through the client, which waits until the scheduler has it: a step that then holds the
     # GIL would keep the worker's own event loop from sending it.
     client.log_event(topic, {"kind": "started", "key": key, "worker": worker.address})
+    original, workspace = task, None
     if shipment is not None:
+        base = Path(worker.local_directory) / "pipeflow"
+        workspace = base / "work" / key
         try:
-            task = unpack(task, shipment, Path(worker.local_directory) / "pipeflow")
+            task = unpack(task, shipment, base, workspace)
         except Exception as error:
+            shutil.rmtree(workspace, ignore_errors=True)
             unshipped = TaskResult(
                 step=task.step,
                 error=(
@@ -88,6 +94,8 @@ def run_task(
             result = work(_with_inputs(task, values))
     finally:
         done.set()
+    if shipment is not None and workspace is not None:
+        result = collect(original, task, result, shipment.store, workspace)
     left = calls()
     if left:
         # The call outlived its timeout and still runs: send the result ahead and keep this

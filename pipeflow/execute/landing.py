@@ -1,0 +1,145 @@
+"""A task arriving on a worker that shares no filesystem with the client (see `shipping.py`).
+
+`unpack` gives the task as it runs here:
+
+- Code: each package is copied out to `<base>/code/<sha256>` (extracted beside it and renamed
+  into place, so a folder there is whole), and the task imports from that folder instead of
+  the client's project folder: two versions of a project, or two projects, have two folders,
+  and `use_project` forgets the modules of the one used before.
+- Files: the task gets a workspace of its own, `<base>/work/<task>/`, in which every file
+  and folder sent with it (path inputs, `reads:`) is copied at its client path (a file the
+  client has at `/home/me/project/data/raw.csv` is at `<workspace>/home/me/project/data/
+  raw.csv`), so paths inside a folder, and files next to each other, keep their relations.
+  Each file is fetched from the store once per worker (`<base>/files/<sha256>`, read only)
+  and copied from there for each task: a step that changes its input changes its own copy.
+- Writes: each local path the step declares in `writes:` is moved into the workspace too
+  (its parent folder made), and every path input naming a file sent, or a place written, is
+  rewritten to its place in the workspace.
+
+After the step, `collect` lists what it wrote (from its manifest, whose files are blobs of
+the store already; or stored now when the result is not kept), for the client to copy back
+(`shipping.bring_back`), and removes the workspace.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from pipeflow.execute.shipping import Shipment
+from pipeflow.execute.task import Task, TaskResult, fill_strings
+from pipeflow.storage.blobs import WriteSpec, snapshot
+from pipeflow.storage.shipped import receive
+from pipeflow.storage.store import ResultStore
+from pipeflow.storage.written import FILE, FileEntry
+
+
+def unpack(task: Task, shipment: Shipment, base: Path, workspace: Path | None = None) -> Task:
+    """The task as it runs here: importing from its unpacked package, its files local (in
+    `workspace`, by default a new folder under `base/work`)."""
+    package = shipment.packages.get(task.project_dir)
+    changes: dict[str, Any] = {}
+    if package is not None:
+        changes["project_dir"] = str(_code_folder(shipment.store, package, base))
+    local_writes = [w for w in task.writes if "://" not in w.location]
+    if not shipment.files and not local_writes:
+        return replace(task, **changes) if changes else task
+    if workspace is None:
+        (base / "work").mkdir(parents=True, exist_ok=True)
+        workspace = Path(tempfile.mkdtemp(prefix="task-", dir=base / "work"))
+    workspace.mkdir(parents=True, exist_ok=True)
+    for path, content in shipment.files.items():
+        place = here(workspace, path)
+        if content.kind == FILE:
+            _copy(shipment.store, content.entries[""], base, place)
+            continue
+        place.mkdir(parents=True, exist_ok=True)
+        for name, entry in content.entries.items():
+            _copy(shipment.store, entry, base, place / name)
+    writes = []
+    for write in task.writes:
+        if "://" not in write.location:
+            place = here(workspace, write.location.rstrip("/"))
+            place.parent.mkdir(parents=True, exist_ok=True)
+            slash = "/" if write.location.endswith("/") else ""
+            write = replace(write, location=f"{place}{slash}")
+        writes.append(write)
+    roots = sorted(
+        {*shipment.files, *(w.location.rstrip("/") for w in local_writes)}, key=len, reverse=True
+    )
+
+    def moved(text: str) -> str:
+        if os.path.isabs(text) and any(text == r or text.startswith(r + "/") for r in roots):
+            return str(workspace) + text
+        return text
+
+    changes["inputs"] = fill_strings(dict(task.inputs), moved)
+    changes["writes"] = tuple(writes)
+    return replace(task, **changes)
+
+
+def here(workspace: Path, path: str) -> Path:
+    """Where a client path is in a task's workspace."""
+    return Path(str(workspace) + "/" + path.lstrip("/"))
+
+
+def collect(
+    original: Task, landed: Task, result: TaskResult, store: ResultStore, workspace: Path
+) -> TaskResult:
+    """The result with what the step wrote locally (as blobs of `store`, for the client to
+    bring back), and without the hashes of this worker's files; the workspace removed."""
+    try:
+        if not result.ok:
+            return replace(result, hashes=())
+        labels = {w.label for w in original.writes if "://" not in w.location}
+        if not labels:
+            return replace(result, hashes=())
+        if result.manifest is not None:
+            files = dict(result.manifest.files)
+        else:  # not kept: its files are stored all the same, to travel back
+            local: list[WriteSpec] = [w for w in landed.writes if w.label in labels]
+            try:
+                files, _ = snapshot(local, store)
+            except Exception as error:
+                return replace(result, value=None, error=f"{type(error).__name__}: {error}")
+        written = {label: found for label, found in files.items() if label in labels}
+        return replace(result, hashes=(), written=written)
+    finally:
+        shutil.rmtree(workspace, ignore_errors=True)
+
+
+def _copy(store: ResultStore, entry: FileEntry, base: Path, place: Path) -> None:
+    """A task's own copy of a file, from the worker's copy of its blob (fetched once)."""
+    cached = receive(store, entry, base / "files" / entry.hex)
+    cached.chmod(0o444)
+    place.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(cached, place)
+
+
+def _code_folder(store: ResultStore, entry: FileEntry, base: Path) -> Path:
+    digest = entry.checksum.removeprefix("sha256:")
+    folder = base / "code" / digest
+    if folder.is_dir():
+        return folder
+    archive = receive(store, entry, base / "code" / f"{digest}.zip")
+    staging = Path(tempfile.mkdtemp(prefix=f".{digest[:12]}-", dir=folder.parent))
+    try:
+        with zipfile.ZipFile(archive) as opened:
+            for name in opened.namelist():
+                if name.startswith("/") or ".." in Path(name).parts:
+                    raise ValueError(f"the code package {digest} holds a path out of it: {name}")
+            opened.extractall(staging)
+        try:
+            os.rename(staging, folder)
+        except OSError:  # another task unpacked it first
+            if not folder.is_dir():
+                raise
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return folder
