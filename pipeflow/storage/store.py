@@ -43,7 +43,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import IO, Any, BinaryIO, cast
 
-from pipeflow.errors import PipeflowError, PipeflowWarning, StorageError
+from pipeflow.errors import PipeflowError, StorageError
 from pipeflow.storage import failures
 from pipeflow.storage.access import StoreAccess
 from pipeflow.storage.checksums import digest
@@ -59,33 +59,12 @@ from pipeflow.storage.publish import (
     spooled,
     upload,
 )
+from pipeflow.storage.refusals import CorruptResult, ResultWarning, UntrustedResult
 from pipeflow.storage.signing import KEY_ENV, sign, signature_problem, signing_key
 
 # How often a read starts again when the object is replaced while it is being read.
 _READ_ATTEMPTS = 4
 _PARALLEL_DELETES = 8  # objects deleted at once by `delete_files`
-
-
-class CorruptResult(StorageError):
-    """A stored payload's bytes differ from what its manifest recorded; it was not loaded."""
-
-    def __init__(self, location: str, *, expected: str, actual: str) -> None:
-        self.location = location
-        self.expected = expected
-        self.actual = actual
-        super().__init__(
-            f"the result at {location} does not match its manifest (expected {expected}, "
-            f"found {actual}), so it was not loaded. It was changed or damaged after it was "
-            "written: re-run the step (`--force STEP`) to rebuild it."
-        )
-
-
-class UntrustedResult(StorageError):
-    """A stored payload that would run code when loaded is not signed with this machine's key."""
-
-
-class ResultWarning(PipeflowWarning):
-    """A stored result was ignored (for instance its manifest is broken) and will be rebuilt."""
 
 
 class ResultStore:
