@@ -55,6 +55,7 @@ from pipeflow.storage.publish import (
     SPOOL_IN_MEMORY,
     Produce,
     digest_once,
+    link_local,
     publish_local,
     spooled,
     upload,
@@ -192,10 +193,22 @@ class ResultStore:
                 return False
         return size == record.size and checksum == record.checksum
 
-    def write_manifest(self, path: str, manifest: Manifest) -> None:
-        """Store `manifest` at `path`, atomically; callers write it after every part."""
+    def write_manifest(self, path: str, manifest: Manifest, *, copies: Sequence[str] = ()) -> None:
+        """Store `manifest` at `path`, then at each of `copies` (the `latest` copy), each
+        atomically; callers write it after every part. On a local disk a copy is another name
+        of the file at `path` (a hard link, made and swapped in one step): no second file."""
         data = manifest.to_json()
-        self._publish(path, lambda file: file.write(data), internal=True)
+        source = self._access.writable(path, internal=True)
+        self._publish(path, lambda file: file.write(data), internal=True, final=source)
+        for copy in copies:
+            if self._access.local:
+                final = self._access.writable(copy, internal=True)
+                try:
+                    if link_local(source, final):
+                        continue
+                except OSError as error:
+                    raise self._access.failure("write", copy, error) from error
+            self._publish(copy, lambda file: file.write(data), internal=True)
 
     def read_manifest(self, path: str) -> Manifest | None:
         """The manifest at `path`; None when missing or broken (and then a ResultWarning)."""
@@ -311,11 +324,14 @@ class ResultStore:
         stamp: bool = False,
         internal: bool = False,
         produce_path: Callable[[str], object] | None = None,
+        final: str | None = None,
     ) -> tuple[int, str, str | None]:
         """Write what `produce` writes to `path`, all or nothing; its size and checksum, and
         with `stamp` on an object store the stamp the store gives the new object (else None).
-        On a local disk `produce_path`, when given, writes the file by its path instead."""
-        final = self._access.writable(path, internal=internal)
+        On a local disk `produce_path`, when given, writes the file by its path instead.
+        `final`: what `writable` just said of `path`, when the caller asked it."""
+        if final is None:
+            final = self._access.writable(path, internal=internal)
         if self._access.local:
             try:
                 size, checksum = publish_local(final, produce, produce_path)
