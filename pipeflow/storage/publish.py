@@ -84,6 +84,13 @@ def link_local(source: str, final: str) -> bool:
     """Make the local file `final` another name of the complete file `source` (a hard link),
     replacing what was at `final` in one step; False, with nothing changed, where the
     filesystem has no hard links (then the caller writes a copy)."""
+    try:
+        os.link(source, final)  # nothing there yet (a step's first result): one call
+        return True
+    except (FileExistsError, FileNotFoundError):
+        pass  # something to replace, or a folder to make: below
+    except OSError:
+        return False  # EPERM, EXDEV, ENOTSUP...: no hard links here
     folder, name = posixpath.split(final)
     temporary = f"{folder}/.{name}.tmp-{uuid.uuid4().hex}"
     try:
