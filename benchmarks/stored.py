@@ -83,10 +83,17 @@ CHILD = SOURCE + textwrap.dedent(
     assert result.ok, result.failed
     written = 0
     if stored:
+        # Every step has its manifest, and every payload a manifest names is on disk whole.
         store = pathlib.Path(config).parent / "data" / "processed"
-        manifests = list(store.glob(".pipeflow/manifests/*/*/*.json"))
-        written = len(list(store.glob(".pipeflow/results/*/*/*/value.json")))
-        steps = {path.parent.name for path in manifests if path.name != "latest.json"}
+        manifests = [
+            path for path in store.glob(".pipeflow/manifests/*/*/*.json")
+            if path.name != "latest.json"
+        ]
+        steps = {path.parent.name for path in manifests}
+        for path in manifests:
+            for part in json.loads(path.read_bytes())["parts"].values():
+                assert (store / part["path"]).stat().st_size == part["size"], part
+                written += 1
         assert len(steps) == int(sys.argv[3]) and written == int(sys.argv[3]), (len(steps), written)
     print(json.dumps({"run": elapsed, "cpu": cpu, "written": written}))
     """

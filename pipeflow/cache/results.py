@@ -4,8 +4,15 @@ Layout under the store's root, per pipeline and step:
 
     .pipeflow/manifests/PIPELINE/STEP/KEY.json     one manifest per cache key
     .pipeflow/manifests/PIPELINE/STEP/latest.json  a copy of the newest, to explain changes
-    .pipeflow/results/PIPELINE/STEP/KEY/PART.EXT   payloads of steps without a `target`
+    .pipeflow/results/PIPELINE/STEP/KEY.PART.EXT   payloads of steps without a `target`
     .pipeflow/files/sha256/HH/REST                 blobs: one copy per content (`blobs.py`)
+
+Storing a result costs the filesystem little beyond the files themselves: the payloads of a
+step share its folder (earlier pipeflows made a folder per result, `KEY/PART.EXT`: read as
+they are, since a manifest names its payloads' paths), and on a local disk `latest.json` is
+another name of the manifest just written (a hard link, swapped in atomically), not a second
+file. pipeflow never changes a manifest file in place (every write is a new file renamed over
+the old), so a newer result replaces `latest.json` without touching the older manifest.
 
 A manifest names every object it needs, and nothing else does (what `pipeflow gc` keeps):
 each part's `path` (under `results/`, or at a target) and, for a target, its `blob`; and in
@@ -61,7 +68,12 @@ class ResultCache:
     def manifest_path(self, step: str, key: str) -> str:
         return f"{MANIFESTS}/{self.pipeline}/{stored_name(step)}/{key}.json"
 
+    def manifest_paths(self, step: str, key: str) -> tuple[str, tuple[str, ...]]:
+        """Where a result's manifest goes: under its key, then the `latest` copy."""
+        return self.manifest_path(step, key), (self.manifest_path(step, LATEST),)
+
     def payload_prefix(self, step: str, key: str) -> str:
+        """Where the payloads of a result without a target go: PREFIX.PART.EXT."""
         return f"{RESULTS}/{self.pipeline}/{stored_name(step)}/{key}"
 
     # -- finding ----------------------------------------------------------------------------
@@ -197,8 +209,8 @@ class ResultCache:
 
     def record(self, manifest: Manifest) -> None:
         """Commit a result: its manifest under its key, then the `latest` copy."""
-        self.store.write_manifest(self.manifest_path(manifest.step, manifest.key), manifest)
-        self.store.write_manifest(self.manifest_path(manifest.step, LATEST), manifest)
+        path, copies = self.manifest_paths(manifest.step, manifest.key)
+        self.store.write_manifest(path, manifest, copies=copies)
         if self._index is not None:
             self._index.setdefault(stored_name(manifest.step), set()).update({manifest.key, LATEST})
 

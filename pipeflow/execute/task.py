@@ -51,7 +51,7 @@ class Persist:
     store: ResultStore
     manifest_paths: tuple[str, ...]  # the manifest under its key, then the `latest` copy
     target: str | None  # a template, or None for the content-addressed default
-    default_prefix: str  # where parts go without a target
+    default_prefix: str  # where parts go without a target: PREFIX.PART.EXT
     format: str | None
     fields: TargetFields
     components: Mapping[str, Any] = field(default_factory=dict)  # what the key is made of
@@ -346,7 +346,9 @@ def _persist(task: Task, parts: Mapping[str, Any], files: Mapping[str, WrittenFi
             )
             path = render_target(persist.target, fields)
         else:
-            path = f"{persist.default_prefix}/{name}.{chosen.extension}"
+            # Beside the other results of the step, not in a folder of their own: a folder
+            # per result would cost the filesystem as much again as the file.
+            path = f"{persist.default_prefix}.{name}.{chosen.extension}"
         # Only pipeflow's own layout may write in the store's reserved `.pipeflow/` area.
         internal = persist.target is None
         record = persist.store.write(path, part, format=chosen, internal=internal)
@@ -364,8 +366,8 @@ def _persist(task: Task, parts: Mapping[str, Any], files: Mapping[str, WrittenFi
         files=dict(files),
     )
     # The manifest goes last: until it exists, the payloads above do not count as a result.
-    for path in persist.manifest_paths:
-        persist.store.write_manifest(path, manifest)
+    first, *copies = persist.manifest_paths
+    persist.store.write_manifest(first, manifest, copies=copies)
     return manifest
 
 

@@ -10,7 +10,8 @@ from pipeflow.storage.formats import (
     get_format,
 )
 from pipeflow.storage.manifest import Manifest, PartRecord
-from pipeflow.storage.store import CorruptResult, ResultStore, ResultWarning, UntrustedResult
+from pipeflow.storage.refusals import CorruptResult, ResultWarning, UntrustedResult
+from pipeflow.storage.store import ResultStore
 from pipeflow.storage.templates import (
     TargetFields,
     TemplateError,

@@ -8,6 +8,7 @@ turns a credentials error into "file missing", nor a missing bucket into "no res
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -36,6 +37,7 @@ class StoreAccess:
         self.root = ""  # the filesystem's form of the root, ending with "/"
         self.local = False
         self._bucket_seen = False  # the bucket was found to exist
+        self._real_root: str | None = None  # a local root with its links resolved, once
 
     def location(self, path: str) -> str:
         """The full URL or path of `path`, for people to read."""
@@ -100,7 +102,7 @@ class StoreAccess:
         relative = self.relative(path, folder=folder)
         if self.local:
             try:
-                resolve_local(self.root, relative, action=action)
+                resolve_local(self.root, relative, action=action, real_root=self.real_root())
             except BoundaryError as error:
                 raise StorageError(f"refusing to {action} {self.location(path)}: {error}") from None
         return f"{self.root}{relative}"
@@ -111,13 +113,20 @@ class StoreAccess:
         relative = self.relative(path)
         try:
             if self.local:
-                check_local(self.root, relative, internal=internal)
+                check_local(self.root, relative, internal=internal, real_root=self.real_root())
             else:
                 check_root(self.root)
                 check_relative(relative, internal=internal)
         except BoundaryError as error:
             raise StorageError(f"refusing to write {self.location(path)}: {error}") from None
         return f"{self.root}{relative}"
+
+    def real_root(self) -> str:
+        """A local root with its links resolved, asked of the filesystem once per store: only
+        what lies below it is resolved on each read and write (`boundaries.py`)."""
+        if self._real_root is None:
+            self._real_root = os.path.realpath(self.root)
+        return self._real_root
 
     @contextmanager
     def errors(self, action: str, path: str) -> Iterator[None]:

@@ -24,12 +24,13 @@ not recognised; pipeflow is not supported on Windows.
 from __future__ import annotations
 
 import os
+import stat
 import unicodedata
 from collections.abc import Iterable
 from contextlib import suppress
 
 from pipeflow.errors import StorageError
-from pipeflow.storage.signing import key_path
+from pipeflow.storage.signing import KEY_FILE, key_path
 
 RESERVED = ".pipeflow"
 HOME_ENV = "PIPEFLOW_HOME"
@@ -81,11 +82,17 @@ def _spelled(segment: str) -> str:
     return "" if segment == RESERVED else f" (spelled `{segment}`)"
 
 
-def resolve_local(root: str, relative: str, *, action: str = "write") -> str:
+def resolve_local(
+    root: str, relative: str, *, action: str = "write", real_root: str | None = None
+) -> str:
     """Where `relative` under the local folder `root` really leads, with every symbolic link
-    resolved; BoundaryError when that is outside the real root."""
-    real_root = os.path.realpath(root)
-    real = os.path.realpath(os.path.join(root, relative)) if relative else real_root
+    resolved; BoundaryError when that is outside the real root. `real_root`, when the caller
+    knows it, is `root` resolved."""
+    return _resolve_in(real_root or os.path.realpath(root), relative, action)
+
+
+def _resolve_in(real_root: str, relative: str, action: str) -> str:
+    real = _resolve_below(real_root, relative) if relative else real_root
     if real != real_root and os.path.commonpath([real_root, real]) != real_root:
         raise BoundaryError(
             f"cannot {action} `{relative}`: it leads to {real}, outside the results store "
@@ -96,11 +103,36 @@ def resolve_local(root: str, relative: str, *, action: str = "write") -> str:
     return real
 
 
-def check_local(root: str, relative: str, *, internal: bool = False) -> str:
+def _resolve_below(real_root: str, relative: str) -> str:
+    """`os.path.realpath(real_root + "/" + relative)` for a clean relative path under a root
+    that is already real, asking only about the components below the root (one `lstat` each,
+    where realpath asks about every component from `/` again); any link found hands the whole
+    path to realpath."""
+    parts = relative.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return os.path.realpath(os.path.join(real_root, relative))
+    current = real_root
+    for index, part in enumerate(parts):
+        current = os.path.join(current, part)
+        try:
+            mode = os.lstat(current).st_mode
+        except OSError:
+            # Missing (as realpath, the rest is taken as written): nothing below can be a link.
+            return os.path.join(current, *parts[index + 1 :])
+        if stat.S_ISLNK(mode):
+            return os.path.realpath(os.path.join(current, *parts[index + 1 :]))
+    return current
+
+
+def check_local(
+    root: str, relative: str, *, internal: bool = False, real_root: str | None = None
+) -> str:
     """Rules 1 to 3 for a write to `relative` under the local folder `root`; the real path to
-    write to, or BoundaryError."""
-    real = resolve_local(root, relative)
-    real_root = os.path.realpath(root)
+    write to, or BoundaryError. `real_root`, when the caller knows it, is `root` resolved: the
+    write must then go to the path returned, which was judged from it."""
+    if real_root is None:
+        real_root = os.path.realpath(root)
+    real = _resolve_in(real_root, relative, "write")
     check_root(real_root)
     inside = os.path.relpath(real, real_root).replace(os.sep, "/")
     check_relative(inside, internal=internal)
@@ -121,12 +153,19 @@ def protected_files() -> list[tuple[str, str]]:
     return found
 
 
+# The names `protected_files` gives, as `fold` spells them: a write whose name starts with
+# neither cannot replace a protected file, and is let through without finding where they are.
+_PROTECTED_NAMES = (fold(KEY_FILE), fold(HISTORY_NAME))
+
+
 def _check_protected(real: str, relative: str) -> None:
+    written = fold(os.path.basename(real))
+    if not written.startswith(_PROTECTED_NAMES):
+        return
     for path, what in protected_files():
         folder, name = os.path.split(path)
-        if _same_folder(os.path.dirname(real), folder) and fold(os.path.basename(real)).startswith(
-            fold(name)
-        ):
+        # The name first: it rules out nearly every write without asking the filesystem.
+        if written.startswith(fold(name)) and _same_folder(os.path.dirname(real), folder):
             raise BoundaryError(
                 f"`{relative}` would overwrite pipeflow's {what} at {path}. Choose another "
                 "target or results root."

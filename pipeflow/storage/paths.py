@@ -6,6 +6,7 @@ import re
 
 # `s3:`, `file:`, `C:`: a leading scheme or drive letter would point outside the results root.
 _SCHEME_OR_DRIVE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+_CONTROL = re.compile("[\x00-\x1f]")
 
 
 def relative_path(path: str, *, folder: bool = False) -> str:
@@ -17,7 +18,7 @@ def relative_path(path: str, *, folder: bool = False) -> str:
     """
     if "\\" in path:
         raise ValueError(f"{path!r} contains a backslash; use `/` to separate folders")
-    if any(ord(character) < 32 for character in path):
+    if _CONTROL.search(path):
         raise ValueError(f"{path!r} contains a control character")
     if path.startswith("/"):
         raise ValueError(f"{path!r} is absolute; results paths are relative to the results root")

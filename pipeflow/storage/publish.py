@@ -43,10 +43,8 @@ def publish_local(
     folder, name = posixpath.split(final)
     temporary = f"{folder}/.{name}.tmp-{uuid.uuid4().hex}"
     try:
-        os.makedirs(folder, exist_ok=True)
         if produce_path is not None:
-            with open(temporary, "wb"):
-                pass  # there, for the follower to open
+            _create(temporary).close()  # there, for the follower to open
             follower = Follower(temporary)
             try:
                 produce_path(temporary)
@@ -56,7 +54,7 @@ def publish_local(
                 with open(temporary, "rb") as written:
                     size, checksum = digest(written, limit=os.path.getsize(temporary))
         else:
-            with open(temporary, "wb") as handle, HashingWriter(handle) as writer:
+            with _create(temporary) as handle, HashingWriter(handle) as writer:
                 produce(cast(BinaryIO, writer))
             size, checksum = writer.size, writer.checksum
         # No fsync: after a power cut a payload may be short or empty under its final name,
@@ -70,6 +68,50 @@ def publish_local(
             os.remove(temporary)
         raise
     return size, checksum
+
+
+def _create(path: str) -> BinaryIO:
+    """A new file at `path`, opened for writing; its folders are made only when missing (a
+    results store's folders mostly exist: trying first saves a call per write)."""
+    try:
+        return open(path, "wb")
+    except FileNotFoundError:
+        os.makedirs(posixpath.dirname(path), exist_ok=True)
+        return open(path, "wb")
+
+
+def link_local(source: str, final: str) -> bool:
+    """Make the local file `final` another name of the complete file `source` (a hard link),
+    replacing what was at `final` in one step; False, with nothing changed, where the
+    filesystem has no hard links (then the caller writes a copy)."""
+    try:
+        os.link(source, final)  # nothing there yet (a step's first result): one call
+        return True
+    except (FileExistsError, FileNotFoundError):
+        pass  # something to replace, or a folder to make: below
+    except OSError:
+        return False  # EPERM, EXDEV, ENOTSUP...: no hard links here
+    folder, name = posixpath.split(final)
+    temporary = f"{folder}/.{name}.tmp-{uuid.uuid4().hex}"
+    try:
+        try:
+            os.link(source, temporary)
+        except FileNotFoundError:
+            if not os.path.exists(source):
+                raise
+            os.makedirs(folder, exist_ok=True)
+            os.link(source, temporary)
+    except FileNotFoundError:
+        raise
+    except OSError:
+        return False  # EPERM, EXDEV, ENOTSUP...: no hard links here
+    try:
+        os.replace(temporary, final)
+    except BaseException:
+        with suppress(OSError):
+            os.remove(temporary)
+        raise
+    return True
 
 
 @contextmanager

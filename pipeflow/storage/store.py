@@ -43,7 +43,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import IO, Any, BinaryIO, cast
 
-from pipeflow.errors import PipeflowError, PipeflowWarning, StorageError
+from pipeflow.errors import PipeflowError, StorageError
 from pipeflow.storage import failures
 from pipeflow.storage.access import StoreAccess
 from pipeflow.storage.checksums import digest
@@ -55,37 +55,17 @@ from pipeflow.storage.publish import (
     SPOOL_IN_MEMORY,
     Produce,
     digest_once,
+    link_local,
     publish_local,
     spooled,
     upload,
 )
+from pipeflow.storage.refusals import CorruptResult, ResultWarning, UntrustedResult
 from pipeflow.storage.signing import KEY_ENV, sign, signature_problem, signing_key
 
 # How often a read starts again when the object is replaced while it is being read.
 _READ_ATTEMPTS = 4
 _PARALLEL_DELETES = 8  # objects deleted at once by `delete_files`
-
-
-class CorruptResult(StorageError):
-    """A stored payload's bytes differ from what its manifest recorded; it was not loaded."""
-
-    def __init__(self, location: str, *, expected: str, actual: str) -> None:
-        self.location = location
-        self.expected = expected
-        self.actual = actual
-        super().__init__(
-            f"the result at {location} does not match its manifest (expected {expected}, "
-            f"found {actual}), so it was not loaded. It was changed or damaged after it was "
-            "written: re-run the step (`--force STEP`) to rebuild it."
-        )
-
-
-class UntrustedResult(StorageError):
-    """A stored payload that would run code when loaded is not signed with this machine's key."""
-
-
-class ResultWarning(PipeflowWarning):
-    """A stored result was ignored (for instance its manifest is broken) and will be rebuilt."""
 
 
 class ResultStore:
@@ -213,10 +193,22 @@ class ResultStore:
                 return False
         return size == record.size and checksum == record.checksum
 
-    def write_manifest(self, path: str, manifest: Manifest) -> None:
-        """Store `manifest` at `path`, atomically; callers write it after every part."""
+    def write_manifest(self, path: str, manifest: Manifest, *, copies: Sequence[str] = ()) -> None:
+        """Store `manifest` at `path`, then at each of `copies` (the `latest` copy), each
+        atomically; callers write it after every part. On a local disk a copy is another name
+        of the file at `path` (a hard link, made and swapped in one step): no second file."""
         data = manifest.to_json()
-        self._publish(path, lambda file: file.write(data), internal=True)
+        source = self._access.writable(path, internal=True)
+        self._publish(path, lambda file: file.write(data), internal=True, final=source)
+        for copy in copies:
+            if self._access.local:
+                final = self._access.writable(copy, internal=True)
+                try:
+                    if link_local(source, final):
+                        continue
+                except OSError as error:
+                    raise self._access.failure("write", copy, error) from error
+            self._publish(copy, lambda file: file.write(data), internal=True)
 
     def read_manifest(self, path: str) -> Manifest | None:
         """The manifest at `path`; None when missing or broken (and then a ResultWarning)."""
@@ -332,11 +324,14 @@ class ResultStore:
         stamp: bool = False,
         internal: bool = False,
         produce_path: Callable[[str], object] | None = None,
+        final: str | None = None,
     ) -> tuple[int, str, str | None]:
         """Write what `produce` writes to `path`, all or nothing; its size and checksum, and
         with `stamp` on an object store the stamp the store gives the new object (else None).
-        On a local disk `produce_path`, when given, writes the file by its path instead."""
-        final = self._access.writable(path, internal=internal)
+        On a local disk `produce_path`, when given, writes the file by its path instead.
+        `final`: what `writable` just said of `path`, when the caller asked it."""
+        if final is None:
+            final = self._access.writable(path, internal=internal)
         if self._access.local:
             try:
                 size, checksum = publish_local(final, produce, produce_path)
