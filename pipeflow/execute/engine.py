@@ -140,6 +140,8 @@ class Engine:
         for name in order:
             if name not in self.outcomes:
                 self._finish(StepOutcome(name, StepState.NOT_RUN, self._why_not_run()))
+        for cache in {id(c): c for c in self.planner.caches.values() if c is not None}.values():
+            cache.publish_index()
         result = RunResult(
             run_id=self.settings.run_id,
             pipeline=self.pipeline.name,
@@ -277,6 +279,9 @@ class Engine:
         for stream, text in result.output:
             self._on_output(name, stream, text)
         self.planner.remember(result.hashes)
+        cache = self.planner.caches.get(name)
+        if result.manifest is not None and task.stored is None and cache is not None:
+            cache.published(result.manifest)  # for the manifest index of the store
         if task.item is not None:
             fan = self._fans[name]
             again = fanout.collect(fan, task, result, self.context)

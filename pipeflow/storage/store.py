@@ -35,7 +35,8 @@ from __future__ import annotations
 
 import tempfile
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import replace
 from types import MappingProxyType
@@ -62,6 +63,7 @@ from pipeflow.storage.signing import KEY_ENV, sign, signature_problem, signing_k
 
 # How often a read starts again when the object is replaced while it is being read.
 _READ_ATTEMPTS = 4
+_PARALLEL_READS = 32  # small files read at once by `read_many`
 
 
 class CorruptResult(StorageError):
@@ -213,21 +215,15 @@ class ResultStore(StoreListing):
 
     def write_manifest(self, path: str, manifest: Manifest) -> None:
         """Store `manifest` at `path`, atomically; callers write it after every part."""
-        data = manifest.to_json()
-        self._publish(path, lambda file: file.write(data), internal=True)
+        self.write_bytes(path, manifest.to_json(), internal=True)
 
     def read_manifest(self, path: str) -> Manifest | None:
         """The manifest at `path`; None when missing or broken (and then a ResultWarning)."""
-        filesystem = self._access.open()
-        full = self._access.full(path)
-        with self._access.errors("read the manifest", path):
-            try:
-                # One request for the whole file: one version of it, even while it is replaced.
-                # `start=0` keeps s3fs from asking for the size first (a second request).
-                data = filesystem.cat_file(full, start=0)
-            except FileNotFoundError:
-                self._access.check_bucket("read the manifest", path)
-                return None
+        data = self.read_bytes(path, action="read the manifest")
+        return None if data is None else self.parse_manifest(path, data)
+
+    def parse_manifest(self, path: str, data: bytes) -> Manifest | None:
+        """The manifest in `data`, read from `path`; None when broken (and a ResultWarning)."""
         try:
             return Manifest.from_json(data)
         except ValueError as error:
@@ -235,9 +231,35 @@ class ResultStore(StoreListing):
                 f"ignoring the broken manifest at {self.location(path)}: {error}. "
                 "Its result counts as missing and will be rebuilt.",
                 ResultWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
             return None
+
+    def write_bytes(self, path: str, data: bytes, *, internal: bool = False) -> None:
+        """Store the small file `data` at `path`, atomically (pipeflow's own files)."""
+        self._publish(path, lambda file: file.write(data), internal=internal)
+
+    def read_bytes(self, path: str, *, action: str = "read") -> bytes | None:
+        """The whole small file at `path`, of one version, in one request; None when missing."""
+        filesystem = self._access.open()
+        full = self._access.full(path)
+        with self._access.errors(action, path):
+            try:
+                # One request for the whole file: one version of it, even while it is replaced.
+                # `start=0` keeps s3fs from asking for the size first (a second request).
+                return bytes(filesystem.cat_file(full, start=0))
+            except FileNotFoundError:
+                self._access.check_bucket(action, path)
+                return None
+
+    def read_many(self, paths: Iterable[str]) -> dict[str, bytes | None]:
+        """`read_bytes` of each of `paths`, several requests at once: path -> bytes (None when
+        missing)."""
+        wanted = list(dict.fromkeys(paths))
+        if len(wanted) < 2 or self._access.local:
+            return {path: self.read_bytes(path) for path in wanted}
+        with ThreadPoolExecutor(min(_PARALLEL_READS, len(wanted))) as pool:
+            return dict(zip(wanted, pool.map(self.read_bytes, wanted), strict=True))
 
     def _open(self) -> Any:
         """The fsspec filesystem, opened on first use."""
