@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import posixpath
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
@@ -48,6 +49,7 @@ from pipeflow.storage.manifest import MANIFEST_VERSION
 MANIFESTS = ".pipeflow/manifests"
 RESULTS = ".pipeflow/results"
 LATEST = "latest"
+PARALLEL_LOADS = 16  # stored values read at once from an object store
 
 
 class ResultCache:
@@ -276,6 +278,14 @@ class ResultCache:
         if list(manifest.parts) == ["value"] and names == ["value"]:
             return self.store.read(manifest.parts["value"])
         return {name: self.store.read(manifest.parts[name]) for name in names}
+
+    def load_all(self, manifests: Sequence[Manifest]) -> list[Any]:
+        """The stored values of `manifests` (the items of a `foreach` step), in order; on an
+        object store several are read at once."""
+        if self._manifests is None or len(manifests) < 2:
+            return [self.load(manifest) for manifest in manifests]
+        with ThreadPoolExecutor(min(PARALLEL_LOADS, len(manifests))) as pool:
+            return list(pool.map(self.load, manifests))
 
     def locations(self, manifest: Manifest) -> tuple[str, ...]:
         return tuple(self.store.location(part.path) for part in manifest.parts.values())

@@ -12,7 +12,7 @@ import json
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -63,18 +63,34 @@ def chain(folder: Path, root: str, options: dict[str, Any], steps: int = STEPS) 
     return config
 
 
+class Sent(list[str]):
+    """Requests sent, one name each, and the most that were in flight at once."""
+
+    flying = 0
+    most = 0
+
+    async def through(self, name: str, request: Awaitable[Any]) -> Any:
+        self.append(name)
+        self.flying += 1
+        self.most = max(self.most, self.flying)
+        try:
+            return await request
+        finally:
+            self.flying -= 1
+
+
 @contextmanager
-def counted(kind: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The requests the client sends to the store while inside, one name each."""
-    sent: list[str] = []
+def counted(kind: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sent]:
+    """The requests the client sends to the store while inside."""
+    sent = Sent()
     if kind == "s3":
         import s3fs
 
         original = s3fs.S3FileSystem._call_s3
 
         async def call_s3(self: Any, method: Any, *args: Any, **kwargs: Any) -> Any:
-            sent.append(str(getattr(method, "__name__", method)))
-            return await original(self, method, *args, **kwargs)
+            name = str(getattr(method, "__name__", method))
+            return await sent.through(name, original(self, method, *args, **kwargs))
 
         monkeypatch.setattr(s3fs.S3FileSystem, "_call_s3", call_s3)
     else:
@@ -83,8 +99,9 @@ def counted(kind: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         original = gcsfs.GCSFileSystem._call
 
         async def call(self: Any, method: str, path: str, *args: Any, **kwargs: Any) -> Any:
-            sent.append(f"{method} {path}")
-            return await original(self, method, path, *args, **kwargs)
+            return await sent.through(
+                f"{method} {path}", original(self, method, path, *args, **kwargs)
+            )
 
         monkeypatch.setattr(gcsfs.GCSFileSystem, "_call", call)
     try:
@@ -196,7 +213,8 @@ def test_a_tampered_index_is_not_believed_and_is_rebuilt(
     assert decisions["s7"].reason == f"stored by run {first.id}"
     assert run(config).output("s7") == 7
     rebuilt = segments(server, root)
-    assert name not in rebuilt and len(rebuilt) == 1
+    assert name not in rebuilt
+    assert len(rebuilt) == 1
     assert "forged" not in json.dumps(rebuilt)
     with counted(server.kind, monkeypatch) as sent:
         assert states(run(config)) == {"cached": STEPS}
@@ -289,11 +307,58 @@ def test_gc_removes_the_entries_of_what_it_collects(tmp_path: Path, server: Obje
     before = {path for manifests in segments(server, root).values() for path in manifests}
     report = pipeflow.load(config, params={"base": 2}).gc(keep_last=1, grace=0)
     collected = {removal.path for removal in report.removals if removal.kind == "manifest"}
-    assert collected and collected <= before
+    assert collected
+    assert collected <= before
     after = {path for manifests in segments(server, root).values() for path in manifests}
-    assert after and not after & collected
+    assert after
+    assert not after & collected
     assert states(run(config, base=2)) == {"cached": 4}
     assert states(run(config, base=1)) == {"done": 4}
+
+
+FAN_IN = """
+def part(index: int) -> list[int]:
+    return [index] * 100
+
+
+def total(scale: int, **parts: list[int]) -> int:
+    return scale * sum(sum(values) for values in parts.values())
+
+
+def grand(scale: int, many: list[list[int]]) -> int:
+    return scale * sum(sum(values) for values in many)
+"""
+
+
+def test_stored_values_a_step_needs_are_read_at_once(
+    tmp_path: Path, server: ObjectStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A step that runs after many cached steps reads their values together, not in turn;
+    and so does a step after a cached `foreach`."""
+    root = server.unique_url("index")
+    (tmp_path / "fanin.py").write_text(textwrap.dedent(FAN_IN))
+    parts = ", ".join(f'p{i}: "${{steps.p{i}}}"' for i in range(12))
+    lines = [
+        "name: fanin",
+        "params: {scale: 1}",
+        f"results: {{root: {json.dumps(root)}, storage_options: "
+        f"{json.dumps(dict(server.storage_options))}}}",
+        "steps:",
+        *(f"  p{i}: {{run: fanin.part, inputs: {{index: {i}}}}}" for i in range(12)),
+        f'  total: {{run: fanin.total, inputs: {{scale: "${{params.scale}}", {parts}}}}}',
+        "  items: {run: fanin.part, foreach: [1, 2, 3, 4, 5, 6, 7, 8], as: index}",
+        '  again: {run: fanin.grand, inputs: {scale: "${params.scale}", many: "${steps.items}"}}',
+    ]
+    config = tmp_path / "pipeline.yaml"
+    config.write_text("\n".join(lines) + "\n")
+    run(config)
+    with counted(server.kind, monkeypatch) as sent:
+        result = run(config, scale=2)
+    assert result.output("total") == 2 * 100 * sum(range(12))
+    assert result.output("again") == 2 * 100 * sum(range(1, 9))
+    assert {result.outcomes[f"p{i}"].state.value for i in range(12)} == {"cached"}
+    assert result.outcomes["items"].state.value == "cached"
+    assert sent.most > 1, sent
 
 
 def test_a_local_store_keeps_no_index(tmp_path: Path) -> None:
