@@ -195,6 +195,7 @@ class Pipeline:
             raise PipeflowError(f"step `{step}` has no intact stored result to accept; run it")
         fingerprint = planner.fingerprints[step]
         stamped = cache.restamp(latest, fingerprint.key(upstream), fingerprint.components(upstream))
+        cache.publish_index()
         hashes.save()
         return stamped
 

@@ -22,7 +22,8 @@ What is kept, in order:
 
 Everything else under those areas goes, orphans included (objects no manifest names: what a
 crashed run left), once older than the grace period. Manifests are deleted first: a crash of
-gc then leaves orphans for the next gc, never a manifest naming a deleted object.
+gc then leaves orphans for the next gc, never a manifest naming a deleted object. Then the
+manifest index of each pipeline concerned (`index.py`) is published again without them.
 
 A manifest that cannot be read stops gc before anything is deleted: what it names is unknown,
 so no blob could be said to be unused.
@@ -35,9 +36,11 @@ import posixpath
 import warnings
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from pipeflow.cache.index import ManifestIndex
 from pipeflow.cache.results import LATEST, MANIFESTS, RESULTS
 from pipeflow.errors import StorageError, UsageError
 from pipeflow.model.durations import parse_duration
@@ -205,8 +208,24 @@ def sweep(collection: Collection) -> None:
     manifests = [r.path for r in collection.removals if r.kind == MANIFEST]
     others = [r.path for r in collection.removals if r.kind != MANIFEST]
     store.delete_files(manifests)
+    _prune_indexes(store, manifests)
     store.delete_files(others)
     _remove_empty_folders(store, [r.path for r in collection.removals if r.kind == PAYLOAD])
+
+
+def _prune_indexes(store: ResultStore, removed: list[str]) -> None:
+    """The manifest index of each pipeline whose manifests gc removed stops naming them
+    (`index.py`). A store that refuses loses nothing: an entry no listing shows is not believed."""
+    by_pipeline: dict[str, list[str]] = {}
+    for path in removed:
+        by_pipeline.setdefault(path[len(MANIFESTS) + 1 :].split("/")[0], []).append(path)
+    for pipeline, paths in by_pipeline.items():
+        index = ManifestIndex(store, pipeline)
+        with suppress(StorageError):
+            index.load()
+            index.check(store.stamps(f"{MANIFESTS}/{pipeline}"))
+            index.forget(paths)
+            index.publish()
 
 
 def _read_manifests(

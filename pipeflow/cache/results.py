@@ -23,10 +23,13 @@ same content written twice is stored once), so a blob may go only when no kept m
 names it; a manifest under `KEY.json` and its `latest.json` copy name the same objects.
 
 Deciding whether a step is cached costs one listing shared by every step of the pipeline
-(which keys exist) and one manifest read per cached step. A manifest only counts when its
-payloads are still the bytes it recorded: on a local store each payload's hash is checked,
-remembered by size and mtime so an unchanged file is not read again; on an object store each
-payload's size and ETag are compared with one listing of the store.
+(which keys exist) and, on a local store, one manifest read per cached step; on an object store
+the manifests come from the pipeline's manifest index (`index.py`: a few objects, each entry
+checked against the same listing), and those it does not vouch for are read all at once.
+A manifest only counts when its payloads are still the bytes it recorded: on a local store
+each payload's hash is checked, remembered by size and mtime so an unchanged file is not read
+again; on an object store each payload's size and ETag are compared with one listing of the
+store.
 
 A step inlined from a sub-pipeline (`data/load_data`) is stored as the sub-pipeline's step
 (`load_data`, in a cache opened with the sub-pipeline's name): a `/` never appears in a step
@@ -37,12 +40,15 @@ from __future__ import annotations
 
 import posixpath
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from pipeflow.cache.files import FileFingerprints
+from pipeflow.cache.index import ManifestIndex, listed_as
 from pipeflow.errors import StorageError
 from pipeflow.storage import Manifest, PartRecord, ResultStore, ResultWarning
 from pipeflow.storage.manifest import MANIFEST_VERSION
@@ -50,6 +56,7 @@ from pipeflow.storage.manifest import MANIFEST_VERSION
 MANIFESTS = ".pipeflow/manifests"
 RESULTS = ".pipeflow/results"
 LATEST = "latest"
+PARALLEL_LOADS = 16  # stored values read at once from an object store
 
 
 class ResultCache:
@@ -62,6 +69,10 @@ class ResultCache:
         self._index: dict[str, set[str]] | None = None
         self._stamps: dict[str, tuple[int, str | None]] | None = None
         self._ignored: dict[str, str] = {}  # stored step name -> why its manifest was ignored
+        # On an object store, the manifests in a few objects instead of one request each.
+        remote = _local_root(store.url) is None
+        self._manifests = ManifestIndex(store, pipeline) if remote else None
+        self._fetched: dict[str, bytes | None] | None = None  # manifests read at once
 
     # -- paths ------------------------------------------------------------------------------
 
@@ -83,7 +94,14 @@ class ResultCache:
         if self._index is None:
             index: dict[str, set[str]] = {}
             prefix = f"{MANIFESTS}/{self.pipeline}"
-            for path in self.store.list(prefix):
+            if self._manifests is not None:
+                self._manifests.load()  # before the listing that checks it (`index.py`)
+                listing = self._remote_stamps()
+                self._manifests.check(listing)
+                paths = [path for path in listing if path.startswith(f"{prefix}/")]
+            else:
+                paths = self.store.list(prefix)
+            for path in paths:
                 step, name = posixpath.split(path[len(prefix) + 1 :])
                 if name.endswith(".json") and "/" not in step:
                     index.setdefault(step, set()).add(name[: -len(".json")])
@@ -106,7 +124,7 @@ class ResultCache:
         if key not in self.index().get(stored_name(step), ()):
             return None
         path = self.manifest_path(step, key)
-        manifest = self.store.read_manifest(path)
+        manifest = self._read_manifest(path, together=True)
         if manifest is None:
             return None
         if manifest.key != key or stored_name(manifest.step) != stored_name(step):
@@ -140,7 +158,39 @@ class ResultCache:
             return None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ResultWarning)  # only used to explain a change
-            return self.store.read_manifest(self.manifest_path(step, LATEST))
+            return self._read_manifest(self.manifest_path(step, LATEST))
+
+    def _read_manifest(self, path: str, *, together: bool = False) -> Manifest | None:
+        """The manifest at `path`: from the manifest index when it vouches for it; otherwise
+        read, and with `together` read with every other manifest the index lacks, at once."""
+        if self._manifests is None:
+            return self.store.read_manifest(path)
+        data = self._manifests.get(path)
+        if data is None and together:
+            if self._fetched is None:
+                self._fetched = self.store.read_many(self._unindexed())
+            data = self._fetched.pop(path, None)
+        if data is None:
+            data = self.store.read_bytes(path, action="read the manifest")
+            if data is None:
+                return None
+        manifest = self.store.parse_manifest(path, data)
+        if manifest is not None and listed_as(self._remote_stamps().get(path), data):
+            self._manifests.learn(path, data)  # for the next run, as the listing shows it
+        return manifest
+
+    def _unindexed(self) -> list[str]:
+        """The manifests under their keys that the listing shows and the index lacks."""
+        prefix = f"{MANIFESTS}/{self.pipeline}/"
+        assert self._manifests is not None
+        return [
+            path
+            for path in self._remote_stamps()
+            if path.startswith(prefix)
+            and path.endswith(".json")
+            and not path.endswith(f"/{LATEST}.json")
+            and self._manifests.get(path) is None
+        ]
 
     def latest_intact(self, step: str) -> Manifest | None:
         """The newest result of `step` whatever its key, if it may still be loaded (for a
@@ -193,12 +243,8 @@ class ResultCache:
         return None
 
     def _local_path(self, path: str) -> Path | None:
-        url = self.store.url
-        if url.startswith("file://"):
-            url = url[len("file://") :]
-        elif "://" in url:
-            return None
-        return Path(url) / path
+        root = _local_root(self.store.url)
+        return None if root is None else Path(root) / path
 
     def _remote_stamps(self) -> dict[str, tuple[int, str | None]]:
         if self._stamps is None:
@@ -213,6 +259,22 @@ class ResultCache:
         self.store.write_manifest(path, manifest, copies=copies)
         if self._index is not None:
             self._index.setdefault(stored_name(manifest.step), set()).update({manifest.key, LATEST})
+        self.published(manifest)
+
+    def published(self, manifest: Manifest) -> None:
+        """This run stored `manifest` under its key and as `latest`: the manifest index learns
+        it, to be published by `publish_index`."""
+        if self._manifests is not None:
+            data = manifest.to_json()  # as the store holds it, or the next run will not believe it
+            for name in (manifest.key, LATEST):
+                self._manifests.learn(self.manifest_path(manifest.step, name), data)
+
+    def publish_index(self) -> None:
+        """Publish what the manifest index learned in this run (at its end). A store that
+        refuses it loses nothing but speed: the next run reads the manifests themselves."""
+        if self._manifests is not None:
+            with suppress(StorageError):
+                self._manifests.publish()
 
     def restamp(self, manifest: Manifest, key: str, components: dict[str, Any]) -> Manifest:
         """The same stored result, counted for a new key (`pipeflow accept`)."""
@@ -229,6 +291,14 @@ class ResultCache:
             return self.store.read(manifest.parts["value"])
         return {name: self.store.read(manifest.parts[name]) for name in names}
 
+    def load_all(self, manifests: Sequence[Manifest]) -> list[Any]:
+        """The stored values of `manifests` (the items of a `foreach` step), in order; on an
+        object store several are read at once."""
+        if self._manifests is None or len(manifests) < 2:
+            return [self.load(manifest) for manifest in manifests]
+        with ThreadPoolExecutor(min(PARALLEL_LOADS, len(manifests))) as pool:
+            return list(pool.map(self.load, manifests))
+
     def locations(self, manifest: Manifest) -> tuple[str, ...]:
         return tuple(self.store.location(part.path) for part in manifest.parts.values())
 
@@ -239,6 +309,13 @@ class ResultCache:
             ResultWarning,
             stacklevel=3,
         )
+
+
+def _local_root(url: str) -> str | None:
+    """The folder of a local store's URL; None for any other filesystem."""
+    if url.startswith("file://"):
+        return url[len("file://") :]
+    return None if "://" in url else url
 
 
 def stored_name(step: str) -> str:

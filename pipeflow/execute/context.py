@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pipeflow.cache.keys import local_path
-from pipeflow.cache.results import LATEST
+from pipeflow.cache.results import LATEST, PARALLEL_LOADS
 from pipeflow.cache.workspace import missing_read
 from pipeflow.execute.task import Persist, Remote, Task, fill, pick, remotes_in
 from pipeflow.model.locations import Location, item_lookup, locate, path_texts
@@ -106,12 +108,27 @@ class RunContext:
             items = self.planner.item_manifests.get(name)
             cache = self.planner.caches.get(name)
             if cache is not None and items is not None:
-                self.values[name] = [cache.load(item) for item in items]
+                self.values[name] = cache.load_all(items)
             elif manifest is None or cache is None:
                 raise ReferenceFailure(f"the value of `{name}` is not available")
             else:
                 self.values[name] = cache.load(manifest)
         return self.values[name]
+
+    def _read_stored(self, step: Step) -> None:
+        """The stored values `step` needs that were not needed until now (of cached steps),
+        read at once rather than one after the other; a value that cannot be read is left
+        for `value_of` to say so when the step's inputs are resolved."""
+        wanted = [name for name in step.value_upstream() if name not in self.values]
+        if len(wanted) < 2:
+            return
+
+        def read(name: str) -> None:
+            with suppress(Exception):
+                self.value_of(name)
+
+        with ThreadPoolExecutor(min(PARALLEL_LOADS, len(wanted))) as pool:
+            list(pool.map(read, wanted))
 
     # -- tasks ----------------------------------------------------------------------------
 
@@ -125,6 +142,7 @@ class RunContext:
         """The task that runs a step, or one item of a `foreach` step."""
         if item is None:  # a `foreach` step's items are checked before the first starts
             self.check_reads(step, None)
+        self._read_stored(step)
         writes = self.writes(step, item[1] if item is not None else None)
         inputs = {
             name: self._absolute(

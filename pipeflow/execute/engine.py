@@ -29,6 +29,7 @@ from pipeflow.execute.context import ReferenceFailure, RunContext, RunSettings
 from pipeflow.execute.executors import Executor
 from pipeflow.execute.keeping import Keeper
 from pipeflow.execute.outcome import RunResult
+from pipeflow.execute.reading import StoredReads
 from pipeflow.execute.task import Task, TaskResult
 from pipeflow.model.events import (
     Event,
@@ -73,6 +74,7 @@ class Engine:
         self.context = RunContext(pipeline, planner, settings)
         self.context.fetch = getattr(executor, "fetch", None)
         self.executor = executor
+        self._reads = StoredReads()  # stored values read at once beside an inline executor
         self._emit = emit
         self._lock = threading.Lock()
         self.outcomes: dict[str, StepOutcome] = {}
@@ -126,6 +128,7 @@ class Engine:
             interrupted = True
             self._kept.settle(fetch=False)
             self.executor.shutdown(cancel=True)
+            self._reads.shutdown(cancel=True)
             stopped = [name for name, _ in self._running.values()]
             if self._inline is not None and self._inline not in self.outcomes:
                 stopped.append(self._inline)
@@ -137,9 +140,12 @@ class Engine:
         else:
             self._kept.settle(fetch=True)
             self.executor.shutdown()
+            self._reads.shutdown()
         for name in order:
             if name not in self.outcomes:
                 self._finish(StepOutcome(name, StepState.NOT_RUN, self._why_not_run()))
+        for cache in {id(c): c for c in self.planner.caches.values() if c is not None}.values():
+            cache.publish_index()
         result = RunResult(
             run_id=self.settings.run_id,
             pipeline=self.pipeline.name,
@@ -234,6 +240,9 @@ class Engine:
 
     def _submit(self, name: str, task: Task) -> None:
         inline = getattr(self.executor, "inline", False)
+        if inline and self._reads.accepts(task):  # several at once, collected as they end
+            self._running[self._reads.submit(task, self._on_retry)] = (name, task)
+            return
         if inline:
             self._inline = name  # runs now, on this thread: Ctrl-C lands in it
         future = self.executor.submit(task, self._on_retry)
@@ -277,6 +286,9 @@ class Engine:
         for stream, text in result.output:
             self._on_output(name, stream, text)
         self.planner.remember(result.hashes)
+        cache = self.planner.caches.get(name)
+        if result.manifest is not None and task.stored is None and cache is not None:
+            cache.published(result.manifest)  # for the manifest index of the store
         if task.item is not None:
             fan = self._fans[name]
             again = fanout.collect(fan, task, result, self.context)

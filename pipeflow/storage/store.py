@@ -39,7 +39,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import replace
-from datetime import datetime
 from types import MappingProxyType
 from typing import IO, Any, BinaryIO, cast
 
@@ -48,8 +47,9 @@ from pipeflow.storage import failures
 from pipeflow.storage.access import StoreAccess
 from pipeflow.storage.checksums import digest
 from pipeflow.storage.failures import redact
-from pipeflow.storage.filesystems import object_modified, object_stamp
+from pipeflow.storage.filesystems import object_stamp
 from pipeflow.storage.formats import Format, get_format, unsuitable_value_error
+from pipeflow.storage.listing import StoreListing
 from pipeflow.storage.manifest import Manifest, PartRecord
 from pipeflow.storage.publish import (
     SPOOL_IN_MEMORY,
@@ -65,10 +65,10 @@ from pipeflow.storage.signing import KEY_ENV, sign, signature_problem, signing_k
 
 # How often a read starts again when the object is replaced while it is being read.
 _READ_ATTEMPTS = 4
-_PARALLEL_DELETES = 8  # objects deleted at once by `delete_files`
+_PARALLEL_READS = 32  # small files read at once by `read_many`
 
 
-class ResultStore:
+class ResultStore(StoreListing):
     """Stored results under one root: a local path or any fsspec URL (s3://, gs://, memory://)."""
 
     def __init__(self, url: str, storage_options: Mapping[str, Any] | None = None) -> None:
@@ -212,16 +212,11 @@ class ResultStore:
 
     def read_manifest(self, path: str) -> Manifest | None:
         """The manifest at `path`; None when missing or broken (and then a ResultWarning)."""
-        filesystem = self._access.open()
-        full = self._access.full(path)
-        with self._access.errors("read the manifest", path):
-            try:
-                # One request for the whole file: one version of it, even while it is replaced.
-                # `start=0` keeps s3fs from asking for the size first (a second request).
-                data = filesystem.cat_file(full, start=0)
-            except FileNotFoundError:
-                self._access.check_bucket("read the manifest", path)
-                return None
+        data = self.read_bytes(path, action="read the manifest")
+        return None if data is None else self.parse_manifest(path, data)
+
+    def parse_manifest(self, path: str, data: bytes) -> Manifest | None:
+        """The manifest in `data`, read from `path`; None when broken (and a ResultWarning)."""
         try:
             return Manifest.from_json(data)
         except ValueError as error:
@@ -229,86 +224,35 @@ class ResultStore:
                 f"ignoring the broken manifest at {self.location(path)}: {error}. "
                 "Its result counts as missing and will be rebuilt.",
                 ResultWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
             return None
 
-    def exists(self, path: str) -> bool:
-        """Whether a file or folder exists at `path`; errors other than "missing" are raised."""
+    def write_bytes(self, path: str, data: bytes, *, internal: bool = False) -> None:
+        """Store the small file `data` at `path`, atomically (pipeflow's own files)."""
+        self._publish(path, lambda file: file.write(data), internal=internal)
+
+    def read_bytes(self, path: str, *, action: str = "read") -> bytes | None:
+        """The whole small file at `path`, of one version, in one request; None when missing."""
         filesystem = self._access.open()
         full = self._access.full(path)
-        with self._access.errors("check", path):
+        with self._access.errors(action, path):
             try:
-                filesystem.info(full)
+                # One request for the whole file: one version of it, even while it is replaced.
+                # `start=0` keeps s3fs from asking for the size first (a second request).
+                return bytes(filesystem.cat_file(full, start=0))
             except FileNotFoundError:
-                self._access.check_bucket("check", path)
-                return False
-        return True
+                self._access.check_bucket(action, path)
+                return None
 
-    def delete(self, path: str) -> None:
-        """Remove the file at `path`, or the folder and all under it; missing is not an error."""
-        filesystem = self._access.open()
-        full = self._access.full(path, action="delete")
-        with self._access.errors("delete", path):
-            try:
-                filesystem.rm(full, recursive=True)
-            except FileNotFoundError:
-                self._access.check_bucket("delete", path)
-
-    def list(self, prefix: str) -> list[str]:
-        """Every file under the folder `prefix` ("" for all), sorted, relative to the root."""
-        filesystem = self._access.open()
-        full = self._access.full(prefix, folder=True)
-        with self._access.errors("list", prefix):
-            try:
-                found = filesystem.find(full)
-            except FileNotFoundError:
-                self._access.check_bucket("list", prefix)
-                return []
-        root = self._access.root
-        return sorted(name[len(root) :] for name in found if name.startswith(root))
-
-    def stamps(self, prefix: str = "") -> dict[str, tuple[int, str | None]]:
-        """Every file under the folder `prefix` ("" for all): its path relative to the root ->
-        (size, stamp), from one listing. The stamp is the object's ETag (S3), md5 (GCS) or
-        modification time (local), so a replaced payload shows without being read; None where
-        the filesystem gives none (memory://)."""
-        found = self._details(prefix)
-        return {path: (int(info.get("size") or 0), object_stamp(info)) for path, info in found}
-
-    def modified(self, prefix: str = "") -> dict[str, tuple[int, datetime | None]]:
-        """Every file under the folder `prefix`: its path -> (size, when it was last written,
-        None where the filesystem does not say), from one listing (`pipeflow gc`)."""
-        found = self._details(prefix)
-        return {path: (int(info.get("size") or 0), object_modified(info)) for path, info in found}
-
-    def _details(self, prefix: str) -> Sequence[tuple[str, Mapping[str, Any]]]:
-        filesystem = self._access.open()
-        full = self._access.full(prefix, folder=True)
-        with self._access.errors("list", prefix):
-            try:
-                found = filesystem.find(full, detail=True)
-            except FileNotFoundError:
-                self._access.check_bucket("list", prefix)
-                return []
-        root = self._access.root
-        return [
-            (name[len(root) :], info)
-            for name, info in sorted(found.items())
-            if name.startswith(root) and info.get("type", "file") != "directory"
-        ]
-
-    def delete_files(self, paths: Iterable[str]) -> None:
-        """Remove each file of `paths` (several at once); one already gone is not an error."""
-        filesystem = self._access.open()
-
-        def remove(path: str) -> None:
-            full = self._access.full(path, action="delete")
-            with self._access.errors("delete", path), suppress(FileNotFoundError):
-                filesystem.rm_file(full)
-
-        with ThreadPoolExecutor(_PARALLEL_DELETES) as pool:
-            list(pool.map(remove, paths))
+    def read_many(self, paths: Iterable[str]) -> dict[str, bytes | None]:
+        """`read_bytes` of each of `paths`, several requests at once: path -> bytes (None when
+        missing)."""
+        wanted = list(dict.fromkeys(paths))
+        if len(wanted) < 2 or self._access.local:
+            return {path: self.read_bytes(path) for path in wanted}
+        with ThreadPoolExecutor(min(_PARALLEL_READS, len(wanted))) as pool:
+            return dict(zip(wanted, pool.map(self.read_bytes, wanted), strict=True))
 
     def _open(self) -> Any:
         """The fsspec filesystem, opened on first use."""
