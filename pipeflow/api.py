@@ -24,7 +24,6 @@ from pipeflow.errors import (
 from pipeflow.execute.context import RunSettings
 from pipeflow.execute.engine import Engine
 from pipeflow.execute.outcome import Run, StoredResult
-from pipeflow.execute.shipping import Project
 from pipeflow.execute.starting import RunStart, executor_options, open_executor
 from pipeflow.model import options as run_options
 from pipeflow.model.events import Event
@@ -39,6 +38,7 @@ from pipeflow.storage import Manifest
 
 if TYPE_CHECKING:
     from pipeflow.cache.collect import Report as GcReport
+    from pipeflow.execute.shipping import Project
     from pipeflow.history import Recorder
 
 Subscriber = Callable[[Event], None]
@@ -66,6 +66,8 @@ def _cluster_project(definition: PipelineModel, planner: Planner, workers: str) 
     """What a Dask cluster's `workers` need of this machine: every results store must be
     one its workers reach (a local folder is refused, exit 2), and the first carries the
     run's code and files."""
+    from pipeflow.execute.shipping import Project  # a cluster's runs only (zip, tempfile)
+
     stores = [cache.store for cache in planner.caches.values() if cache is not None]
     local = sorted({store.url for store in stores if is_local(store.url)})
     if local:

@@ -24,12 +24,12 @@ class PipeflowGroup(click.Group):
     errors and warnings has every secret this process knows masked."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from pipeflow.model.secrets import known
-
         try:
             with _clean_warnings():
                 return super().invoke(ctx)
         except PipeflowError as error:
+            from pipeflow.model.secrets import known  # not before: `CMD --help` need not load it
+
             click.echo(known().mask(error.format()), err=True)
             ctx.exit(error.exit_code)
         except KeyboardInterrupt:

@@ -12,12 +12,16 @@ from datetime import datetime
 from pipeflow.config.reader import Fail
 from pipeflow.config.suggest import did_you_mean, listing
 from pipeflow.model.pipeline import AVAILABLE_EXECUTORS, CLUSTER_MODULES, EXECUTOR_TYPES, Pipeline
-from pipeflow.schedule.triggers import cron_problem, timezone_problem, window_problem
-from pipeflow.schedule.zones import parse_moment, zone_for
 
 
 def check_schedules(pipeline: Pipeline, fail: Fail) -> None:
     """Every schedule fires (cron, interval), in a known zone, in a window that is open."""
+    if not pipeline.schedules:
+        return
+    # The schedule package (zoneinfo, and croniter for a cron) only for a config with schedules.
+    from pipeflow.schedule.triggers import cron_problem, timezone_problem, window_problem
+    from pipeflow.schedule.zones import parse_moment, zone_for
+
     for index, schedule in enumerate(pipeline.schedules):
         path: list[str | int] = ["schedules", index]
         if schedule.cron is not None:

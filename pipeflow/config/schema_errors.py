@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from pipeflow.config.placement import misplaced
 from pipeflow.config.reader import Document
 from pipeflow.config.schema import (
     compiled_valid,
@@ -83,6 +82,8 @@ def schema_problems(document: Document) -> list[Problem]:
     errors = list(validation_errors(instance))
     if not errors:
         return []
+    from pipeflow.config.placement import misplaced  # only a config with problems needs it
+
     problems: list[Problem] = []
     for error in errors:
         problems.extend(_explain(error, document))

@@ -26,7 +26,6 @@ import logging
 import os
 import shutil
 import tempfile
-import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -144,6 +143,8 @@ class Packer:
 def pack(folder: Path, files: Iterable[Path]) -> bytes:
     """A zip of the files, by their paths relative to `folder`: the same bytes for the same
     names and contents, whenever and wherever it is made."""
+    import zipfile  # code is shipped to a cluster's workers only: not on every run's path
+
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for file in sorted({Path(f).resolve() for f in files}):
@@ -178,6 +179,8 @@ def _code_folder(store: ResultStore, entry: FileEntry, base: Path) -> Path:
     if folder.is_dir():
         return folder
     archive = receive(store, entry, base / "code" / f"{digest}.zip")
+    import zipfile
+
     staging = Path(tempfile.mkdtemp(prefix=f".{digest[:12]}-", dir=folder.parent))
     try:
         with zipfile.ZipFile(archive) as opened:

@@ -19,7 +19,6 @@ its length or type.
 from __future__ import annotations
 
 import contextlib
-import html
 import json
 import re
 import threading
@@ -53,6 +52,8 @@ T = TypeVar("T")
 
 def spellings(value: str) -> set[str]:
     """The forms a value takes when a channel writes it out."""
+    import html  # only once there is a secret: most runs have none
+
     forms = {
         value,
         json.dumps(value, allow_nan=False)[1:-1],

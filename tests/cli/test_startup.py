@@ -36,10 +36,16 @@ HEAVY = (
     "gcsfs",
     "aiohttp",
     "botocore",
+    "difflib",
+    "tomllib",
+    "zoneinfo",
+    "pipeflow.model.run",
+    "pipeflow.schedule",
 )
 # What `validate` of a valid config loads only to explain a problem or run a step.
 NOT_FOR_A_VALID_CONFIG = (
     "jsonschema",
+    "croniter",  # the Iris config's `0 6 * * 1-5` is checked without it
     "referencing",
     "fastjsonschema",
     "pandas",
