@@ -108,6 +108,39 @@ def test_help_loads_only_the_cli(args: list[str]) -> None:
     assert loaded == []
 
 
+def test_the_command_table_names_each_command_and_its_module() -> None:
+    """`pipeflow CMD` imports only CMD's module, found in `main.COMMANDS`: the table must
+    name every command, each in the module that defines it."""
+    from pipeflow.cli.main import COMMANDS, cli, load_commands
+
+    load_commands()
+    defined = {name: command.callback.__module__ for name, command in cli.commands.items()}
+    assert defined == {name: f"pipeflow.cli.{module}" for name, module in COMMANDS.items()}
+
+
+@pytest.mark.parametrize(
+    ("args", "module"),
+    [
+        (["validate", "--help"], "pipeflow.cli.running"),
+        (["schema"], "pipeflow.cli.info"),
+        (["runs", "--help"], "pipeflow.cli.history"),
+    ],
+)
+def test_a_command_loads_only_its_own_module(args: list[str], module: str) -> None:
+    others = tuple(f"pipeflow.cli.{name}" for name in ("serve", "gc", "ui", "schedules", "init"))
+    code, loaded = loaded_by(*args, heavy=(module, *others))
+    assert code == 0
+    assert loaded == [module]
+
+
+def test_an_unknown_command_is_told_the_closest_one() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeflow", "valdate", "x"], capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert "No such command 'valdate'. Did you mean 'validate'?" in done.stderr
+
+
 @pytest.mark.parametrize("config", ["pipeline.yaml", "pipeline.toml"])
 def test_validating_a_valid_config_loads_no_schema_library(config: str) -> None:
     """jsonschema (~150 ms to import) is only for wording problems; a valid config's schema
