@@ -15,10 +15,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING
 
 from pipeflow.errors import did_you_mean
-from pipeflow.schedule.zones import aware, local_instant
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 # Wall-clock candidates that map to an instant at or before the moment asked about (the
 # repeated hour after clocks go back, the skipped hour before clocks go forward) are passed
@@ -216,6 +218,8 @@ class CronTrigger:
     def next_after(self, moment: datetime) -> datetime | None:
         """The first fire strictly after `moment` (aware, in `zone`), or None after `end`."""
         from croniter import CroniterBadDateError, croniter
+
+        from pipeflow.schedule.zones import aware, local_instant
 
         after = aware(moment)
         if self.start is not None and self.start - _TICK > after:
