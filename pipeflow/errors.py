@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -10,6 +9,8 @@ from dataclasses import dataclass
 def did_you_mean(word: str, candidates: Iterable[str], *, cutoff: float = 0.6) -> str | None:
     """'did you mean `inputs`?' for the candidate closest to `word`, or None when none is close."""
     choices = sorted({str(candidate) for candidate in candidates})
+    import difflib  # imported when a suggestion is needed: it is not free at start-up
+
     matches = difflib.get_close_matches(str(word), choices, n=1, cutoff=cutoff)
     if not matches:
         # Case slips ("Steps", "RUN") score low with difflib, yet are the most common typo of all.

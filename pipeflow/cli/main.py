@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,19 +18,51 @@ if TYPE_CHECKING:
     from pipeflow.api import Pipeline
 
 VERBOSITY_HELP = "more detail (-v) or only failures and the summary (-q)"
+# The module (under pipeflow.cli) that defines each command. A command's module is imported
+# when the command is looked up, so `pipeflow run` does not import the other commands'
+# modules; `--help` and completion list them all (tests/cli/test_startup.py checks the table).
+COMMANDS = {
+    "accept": "cache",
+    "completion": "completion",
+    "gc": "gc",
+    "graph": "info",
+    "init": "init",
+    "logs": "history",
+    "result": "cache",
+    "run": "running",
+    "runs": "history",
+    "schedule": "schedules",
+    "schema": "info",
+    "serve": "serve",
+    "status": "cache",
+    "ui": "ui",
+    "validate": "running",
+}
 
 
 class PipeflowGroup(click.Group):
     """Maps pipeflow's exceptions to their exit codes, in one place; what it prints of
     errors and warnings has every secret this process knows masked."""
 
-    def invoke(self, ctx: click.Context) -> Any:
-        from pipeflow.model.secrets import known
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMANDS.get(cmd_name)
+        if module is None:
+            load_commands()  # an unknown name: click suggests the closest of all commands
+        elif cmd_name not in self.commands:
+            importlib.import_module(f"pipeflow.cli.{module}")  # registers its commands
+        return super().get_command(ctx, cmd_name)
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        load_commands()
+        return super().list_commands(ctx)
+
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             with _clean_warnings():
                 return super().invoke(ctx)
         except PipeflowError as error:
+            from pipeflow.model.secrets import known  # not before: `CMD --help` need not load it
+
             click.echo(known().mask(error.format()), err=True)
             ctx.exit(error.exit_code)
         except KeyboardInterrupt:
@@ -126,19 +159,10 @@ def load_with_params(
     )
 
 
-# Importing these registers their commands on the group.
-from pipeflow.cli import (  # noqa: E402, F401
-    cache,
-    completion,
-    gc,
-    history,
-    info,
-    init,
-    running,
-    schedules,
-    serve,
-    ui,
-)
+def load_commands() -> None:
+    """Import every command's module (each registers its commands on the group)."""
+    for module in sorted(set(COMMANDS.values())):
+        importlib.import_module(f"pipeflow.cli.{module}")
 
 
 def main() -> None:

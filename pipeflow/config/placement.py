@@ -22,9 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
-
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from pipeflow.config.reader import Document
 from pipeflow.config.schema import (
@@ -39,6 +37,9 @@ from pipeflow.config.schema import (
 )
 from pipeflow.config.suggest import format_path
 from pipeflow.errors import Problem, did_you_mean
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 DocumentPath = tuple[str | int, ...]
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")

@@ -21,15 +21,16 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pipeflow.config.suggest import did_you_mean, format_path, type_name
 from pipeflow.errors import ConfigError, Problem
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+if TYPE_CHECKING:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
 
 DocumentPath = tuple[str | int, ...]
 
@@ -287,6 +288,12 @@ _REDEFINED = ("cannot overwrite", "cannot declare", "cannot mutate", "duplicate 
 
 def _read_toml(text: str, file: str) -> Document | None:
     from pipeflow.config.toml_positions import scan_positions
+
+    # Imported for TOML configs only: a YAML config's start-up need not pay for it.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
 
     try:
         data = tomllib.loads(text)

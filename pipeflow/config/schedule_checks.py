@@ -12,12 +12,16 @@ from datetime import datetime
 from pipeflow.config.reader import Fail
 from pipeflow.config.suggest import did_you_mean, listing
 from pipeflow.model.pipeline import AVAILABLE_EXECUTORS, CLUSTER_MODULES, EXECUTOR_TYPES, Pipeline
-from pipeflow.schedule.triggers import cron_problem, timezone_problem, window_problem
-from pipeflow.schedule.zones import parse_moment, zone_for
 
 
 def check_schedules(pipeline: Pipeline, fail: Fail) -> None:
     """Every schedule fires (cron, interval), in a known zone, in a window that is open."""
+    if not pipeline.schedules:
+        return
+    # The schedule package only for a config with schedules, and of it only what each needs:
+    # a cron alone needs no time zone (zoneinfo), a plain one not even croniter.
+    from pipeflow.schedule.cron import cron_problem
+
     for index, schedule in enumerate(pipeline.schedules):
         path: list[str | int] = ["schedules", index]
         if schedule.cron is not None:
@@ -26,6 +30,8 @@ def check_schedules(pipeline: Pipeline, fail: Fail) -> None:
                 fail([*path, "cron"], *cron_found)
         zone = None
         if schedule.timezone is not None:
+            from pipeflow.schedule.triggers import timezone_problem
+
             zone_problem = timezone_problem(schedule.timezone)
             if zone_problem:
                 fail([*path, "timezone"], *zone_problem)
@@ -37,6 +43,8 @@ def check_schedules(pipeline: Pipeline, fail: Fail) -> None:
             text = getattr(schedule, field)
             if text is None:
                 continue
+            from pipeflow.schedule.zones import parse_moment, zone_for
+
             try:  # a time without an offset is read in the schedule's zone
                 moments[field] = parse_moment(text, zone_for(zone))
             except ValueError:
@@ -46,6 +54,8 @@ def check_schedules(pipeline: Pipeline, fail: Fail) -> None:
                     "e.g. `2026-01-01` or `2026-01-01T06:00:00+01:00`",
                 )
         if "start" in moments and "end" in moments:
+            from pipeflow.schedule.triggers import window_problem
+
             window = window_problem(moments["start"], moments["end"])
             if window:
                 fail([*path, "end"], window)

@@ -8,23 +8,26 @@ into located problems in plain words.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from datetime import date, time
 from functools import lru_cache
-from importlib import resources
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pipeflow.model import jsontext
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 
 @lru_cache(maxsize=1)
 def _raw_schema() -> str:
-    return resources.files("pipeflow.config").joinpath("schema.json").read_text(encoding="utf-8")
+    # Beside this module, read as a file: importlib.resources alone costs ~8 ms to import.
+    return Path(__file__).with_name("schema.json").read_text(encoding="utf-8")
 
 
 def load_schema() -> dict[str, Any]:
@@ -38,8 +41,34 @@ def schema_text() -> str:
     return jsontext.dumps(load_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
+def compiled_valid(instance: Any) -> bool:
+    """True when `instance` (see `plain`) meets the schema, by the compiled check alone.
+
+    False means "ask jsonschema" (`validation_errors`): the compiled check may reject more
+    than jsonschema does, never less (`config.schema_compile`), and it is not used when it
+    was compiled from another schema.json than the one shipped beside it.
+    """
+    from pipeflow.config import schema_check
+
+    if _schema_digest() != schema_check.SCHEMA_SHA256:
+        return False
+    check: Callable[[Any], object] = schema_check.validate
+    try:
+        check(instance)
+    except Exception:  # its own exception, or a value of a type it does not expect
+        return False
+    return True
+
+
+@lru_cache(maxsize=1)
+def _schema_digest() -> str:
+    return hashlib.sha256(_raw_schema().encode("utf-8")).hexdigest()
+
+
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     # Resolving a `$ref` costs jsonschema more than checking the value it points to, and a big
     # pipeline makes tens of thousands of them; the local refs are inlined once instead.
     schema = load_schema()
@@ -80,6 +109,8 @@ def _split_validators() -> tuple[Draft202012Validator, Draft202012Validator]:
     thousands of times. Checking the document without its steps' contents, then each step on
     its own, lets a step shape that was found clean once count as clean for every step.
     """
+    from jsonschema import Draft202012Validator
+
     whole: dict[str, Any] = _validator().schema  # type: ignore[assignment]
     steps = dict(whole["properties"]["steps"])
     step_schema = steps.pop("additionalProperties")
@@ -244,4 +275,6 @@ def property_names(schemas: list[dict[str, Any]]) -> list[str]:
 
 def fits(schema: Any, value: Any) -> bool:
     """True when `value` meets `schema` (a part of the inlined schema)."""
+    from jsonschema import Draft202012Validator
+
     return bool(Draft202012Validator(schema).is_valid(value))

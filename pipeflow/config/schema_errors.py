@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema.exceptions import ValidationError
-
-from pipeflow.config.placement import misplaced
 from pipeflow.config.reader import Document
 from pipeflow.config.schema import (
+    compiled_valid,
     definitions,
     load_schema,
     plain,
@@ -26,6 +24,9 @@ from pipeflow.config.schema import (
 from pipeflow.config.suggest import describe_value, did_you_mean, format_path
 from pipeflow.errors import Problem
 from pipeflow.model import jsontext
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 DocumentPath = tuple[str | int, ...]
 
@@ -71,11 +72,18 @@ _DURATION_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]+)\s*(?:,|and\b)?")
 
 
 def schema_problems(document: Document) -> list[Problem]:
-    """Every schema violation in `document`, located and worded, sorted by line and column."""
+    """Every schema violation in `document`, located and worded, sorted by line and column.
+
+    A config the compiled check passes has none; jsonschema (imported only then) finds and
+    explains the errors of the others."""
     instance = plain(document.data)
+    if compiled_valid(instance):
+        return []
     errors = list(validation_errors(instance))
     if not errors:
         return []
+    from pipeflow.config.placement import misplaced  # only a config with problems needs it
+
     problems: list[Problem] = []
     for error in errors:
         problems.extend(_explain(error, document))

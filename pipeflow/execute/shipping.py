@@ -28,7 +28,6 @@ import io
 import logging
 import os
 import tempfile
-import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -214,6 +213,8 @@ def bring_back(task: Task, result: TaskResult, store: ResultStore) -> TaskResult
 def pack(folder: Path, files: Iterable[Path]) -> bytes:
     """A zip of the files, by their paths relative to `folder`: the same bytes for the same
     names and contents, whenever and wherever it is made."""
+    import zipfile  # code is shipped to a cluster's workers only: not on every run's path
+
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for file in sorted({Path(f).resolve() for f in files}):

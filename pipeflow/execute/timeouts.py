@@ -22,7 +22,6 @@ The exception used to stop a call, `Stop`, derives from BaseException so that st
 
 from __future__ import annotations
 
-import ctypes
 import signal
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -118,6 +117,8 @@ class _Call:
 
 
 def _raise_in(ident: int, exception: type[BaseException] | None) -> None:
+    import ctypes  # here: a run without time-outs need not load it
+
     argument = ctypes.py_object(exception) if exception is not None else None
     ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), argument)
 

@@ -29,7 +29,6 @@ import sys
 import types
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, Literal
 
@@ -153,6 +152,8 @@ class Rule:
         return any(self.is_project_path(str(location)) for location in locations)
 
     def _internal(self, dotted: str) -> ImportProblem:
+        from difflib import get_close_matches
+
         names = builtin_names()
         close = get_close_matches(dotted, names, n=1, cutoff=0.6)
         return ImportProblem(
@@ -186,6 +187,8 @@ class Rule:
         for index, attribute in enumerate(grant.attributes):
             where = ".".join(walked)
             if not hasattr(target, attribute):
+                from difflib import get_close_matches
+
                 names = [n for n in dir(target) if not n.startswith("_")]
                 close = get_close_matches(attribute, names, n=1, cutoff=0.6)
                 raise ImportProblem(

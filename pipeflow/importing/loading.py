@@ -9,6 +9,7 @@ when a config reaches it without validation.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import sys
@@ -26,10 +27,19 @@ def load_callable(
     dotted: str, *, project_dir: str, allow_imports: tuple[str, ...] = ()
 ) -> Callable[..., Any]:
     """The callable a `run:` path names, if the allow rule lets the config name it."""
-    rule = Rule(project_dir, allow_imports)
+    rule = _rule(project_dir, tuple(allow_imports))
     grant = rule.decide(dotted)  # refuses before importing anything refused
     module = import_module(grant.module, project_dir=rule.project_dir)
     return rule.walk(module, grant)
+
+
+@functools.lru_cache(maxsize=32)
+def _rule(project_dir: str, allow_imports: tuple[str, ...]) -> Rule:
+    """One Rule per project and allow list in a process: the rule itself is applied on every
+    call, but which modules are project modules (found on disk, ~1 ms a step) is looked up
+    once. Each run's worker is a fresh process or the run's own (`serve` and the UI start
+    runs as processes), and the config was validated against the same files first."""
+    return Rule(project_dir, allow_imports)
 
 
 def import_module(

@@ -9,7 +9,6 @@ step's non-finite value is stored in a format that holds it, never in a JSON pay
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -28,4 +27,6 @@ def finite(value: Any) -> Any:
 
 def dumps(value: Any, **options: Any) -> str:
     """`json.dumps` that never writes a bare NaN or infinity (see the module's docstring)."""
+    import json  # here, so that `pipeflow --help` does not import it (the CLI imports this)
+
     return json.dumps(finite(value), allow_nan=False, **options)

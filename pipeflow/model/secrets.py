@@ -19,25 +19,19 @@ its length or type.
 from __future__ import annotations
 
 import contextlib
-import html
 import json
 import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, quote_plus
 
 from pipeflow.errors import ConfigError, PipeflowError, Problem, mask_warnings_with
-from pipeflow.model.events import (
-    Event,
-    RunFinished,
-    RunStarted,
-    StepFinished,
-    StepOutput,
-    StepRetrying,
-)
-from pipeflow.model.run import Decision, StepOutcome
+
+if TYPE_CHECKING:  # imported where used: validation masks problems, never events
+    from pipeflow.model.events import Event
+    from pipeflow.model.run import Decision, StepOutcome
 
 MASK = "***"
 MIN_LENGTH = 4  # shorter values are masked by param name only, never in free text
@@ -53,6 +47,8 @@ T = TypeVar("T")
 
 def spellings(value: str) -> set[str]:
     """The forms a value takes when a channel writes it out."""
+    import html  # only once there is a secret: most runs have none
+
     forms = {
         value,
         json.dumps(value, allow_nan=False)[1:-1],
@@ -189,6 +185,14 @@ class Secrets:
         they come from the config and key every record."""
         if not self:
             return event
+        from pipeflow.model.events import (
+            RunFinished,
+            RunStarted,
+            StepFinished,
+            StepOutput,
+            StepRetrying,
+        )
+
         if isinstance(event, StepOutput):
             return replace(event, text=self.mask(event.text))
         if isinstance(event, StepRetrying):

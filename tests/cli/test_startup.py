@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+REPO = Path(__file__).resolve().parents[2]
 
 # Modules `--help` must not load: each of them (and what it imports) costs start-up time.
 HEAVY = (
@@ -25,6 +28,34 @@ HEAVY = (
     "fsspec",
     "importlib.metadata",
     "sysconfig",
+    # Made lazy for start-up time (issue 13): each is imported only where it is used.
+    "croniter",
+    "fastjsonschema",
+    "decimal",
+    "s3fs",
+    "gcsfs",
+    "aiohttp",
+    "botocore",
+    "difflib",
+    "tomllib",
+    "zoneinfo",
+    "pipeflow.model.run",
+    "pipeflow.schedule",
+)
+# What `validate` of a valid config loads only to explain a problem or run a step.
+NOT_FOR_A_VALID_CONFIG = (
+    "jsonschema",
+    "croniter",  # the Iris config's `0 6 * * 1-5` is checked without it
+    "pipeflow.model.events",  # the secrets masker imports them to mask a run's events
+    "referencing",
+    "fastjsonschema",
+    "pandas",
+    "sklearn",
+    "dask",
+    "distributed",
+    "s3fs",
+    "gcsfs",
+    "aiohttp",
 )
 
 CHILD = """
@@ -42,13 +73,16 @@ print("@@" + json.dumps({"code": code, "loaded": loaded}))
 """
 
 
-def loaded_by(*args: str) -> tuple[int, list[str]]:
+def loaded_by(
+    *args: str, heavy: tuple[str, ...] = HEAVY, cwd: Path | None = None
+) -> tuple[int, list[str]]:
     """(exit code, heavy modules in sys.modules) after `pipeflow ARGS` in a fresh interpreter."""
     done = subprocess.run(
-        [sys.executable, "-c", CHILD % (HEAVY,), *args],
+        [sys.executable, "-c", CHILD % (heavy,), *args],
         capture_output=True,
         text=True,
         check=False,
+        cwd=cwd,
     )
     marker = [line for line in done.stdout.splitlines() if line.startswith("@@")]
     assert marker, done.stdout + done.stderr
@@ -73,6 +107,58 @@ def test_help_loads_only_the_cli(args: list[str]) -> None:
     code, loaded = loaded_by(*args)
     assert code == 0
     assert loaded == []
+
+
+def test_the_command_table_names_each_command_and_its_module() -> None:
+    """`pipeflow CMD` imports only CMD's module, found in `main.COMMANDS`: the table must
+    name every command, each in the module that defines it."""
+    from pipeflow.cli.main import COMMANDS, cli, load_commands
+
+    load_commands()
+    defined = {name: command.callback.__module__ for name, command in cli.commands.items()}
+    assert defined == {name: f"pipeflow.cli.{module}" for name, module in COMMANDS.items()}
+
+
+@pytest.mark.parametrize(
+    ("args", "module"),
+    [
+        (["validate", "--help"], "pipeflow.cli.running"),
+        (["schema"], "pipeflow.cli.info"),
+        (["runs", "--help"], "pipeflow.cli.history"),
+    ],
+)
+def test_a_command_loads_only_its_own_module(args: list[str], module: str) -> None:
+    others = tuple(f"pipeflow.cli.{name}" for name in ("serve", "gc", "ui", "schedules", "init"))
+    code, loaded = loaded_by(*args, heavy=(module, *others))
+    assert code == 0
+    assert loaded == [module]
+
+
+def test_an_unknown_command_is_told_the_closest_one() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeflow", "valdate", "x"], capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert "No such command 'valdate'. Did you mean 'validate'?" in done.stderr
+
+
+@pytest.mark.parametrize("config", ["pipeline.yaml", "pipeline.toml"])
+def test_validating_a_valid_config_loads_no_schema_library(config: str) -> None:
+    """jsonschema (~150 ms to import) is only for wording problems; a valid config's schema
+    and params_schema are checked without it (config/schema_check.py, params_check.py)."""
+    validate = ["validate", config, "--param-file", "params/params.json"]
+    loaded_by(*validate, heavy=(), cwd=REPO)  # the first validate imports the step modules once
+    code, loaded = loaded_by(*validate, heavy=NOT_FOR_A_VALID_CONFIG, cwd=REPO)
+    assert code == 0
+    assert loaded == []
+
+
+def test_an_invalid_config_is_still_explained_by_jsonschema(tmp_path: Path) -> None:
+    config = tmp_path / "pipeline.yaml"
+    config.write_text("name: demo\nsteps:\n  a: {run: m.f, retries: -1}\n", encoding="utf-8")
+    code, loaded = loaded_by("validate", str(config), heavy=("jsonschema",))
+    assert code == 2
+    assert "jsonschema" in loaded
 
 
 def test_force_without_a_step_means_every_step_everywhere() -> None:

@@ -1,0 +1,118 @@
+"""What `pipeflow serve` needs once it runs: scheduled runs as processes, and its signals.
+
+Apart from `cli/serve.py` (the command) so that the CLI's start-up does not import
+subprocess and signal handling.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipeflow.schedule.serve import Target
+
+OUTCOMES = {0: "succeeded", 1: "failed", 130: "was interrupted"}
+STOP_WAIT = 10.0  # seconds a run told to stop (SIGINT) has to end before it is killed
+
+
+class Runs:
+    """Each scheduled run is `pipeflow run CONFIG --trigger schedule` in its own process and
+    session: a step that hangs or holds the GIL cannot stop `serve` from stopping, and a
+    second signal can stop the run (SIGINT, as Ctrl-C would) and, failing that, kill it."""
+
+    def __init__(self, *, quiet: bool) -> None:
+        self.quiet = quiet
+        self._lock = threading.Lock()
+        self._processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    def run(self, target: Target, schedule: Any) -> int:
+        from pipeflow.schedule.export import param_options
+
+        command = [sys.executable, "-m", "pipeflow", "run", str(Path(target.config).resolve())]
+        command += ["--trigger", "schedule", "--log-format", "plain"]
+        command += ["-q"] if self.quiet else []
+        command += [f"--param={option}" for option in param_options(schedule.params)]
+        sys.stdout.flush()
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
+        with self._lock:
+            self._processes[target.name] = process
+        try:
+            return process.wait()
+        finally:
+            with self._lock:
+                self._processes.pop(target.name, None)
+
+    def interrupt(self, name: str) -> None:
+        with self._lock:
+            process = self._processes.get(name)
+        if process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(STOP_WAIT)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@contextlib.contextmanager
+def signals(
+    server: Any, stop: threading.Event, abort: threading.Event, log: Callable[[str], None]
+) -> Iterator[None]:
+    """SIGTERM and SIGINT: the first stops new runs, the second stops the runs in progress.
+
+    The handlers only note the signal: a Python signal handler runs on the main thread between
+    two instructions, and taking a lock there (to log, or to set an Event) can deadlock with
+    the code it interrupted. The signal wakes a watcher thread through the wakeup fd, and the
+    watcher does the rest.
+    """
+    reader, writer = os.pipe()
+    os.set_blocking(writer, False)
+    closing = threading.Event()
+
+    def note(signum: int, frame: object) -> None:
+        del signum, frame  # the wakeup fd carries the signal's number to the watcher
+
+    def watch() -> None:
+        while True:
+            try:
+                data = os.read(reader, 64)
+            except OSError:
+                return
+            if closing.is_set() or not data:
+                return
+            for number in data:
+                if number not in (signal.SIGTERM, signal.SIGINT):
+                    continue
+                name = signal.Signals(number).name
+                if not stop.is_set():
+                    server.request_stop(stop, f"received {name}")
+                elif not abort.is_set():
+                    log(f"received {name} again; stopping the runs in progress")
+                    abort.set()
+
+    previous = {sig: signal.signal(sig, note) for sig in (signal.SIGTERM, signal.SIGINT)}
+    previous_fd = signal.set_wakeup_fd(writer, warn_on_full_buffer=False)
+    watcher = threading.Thread(target=watch, name="pipeflow-serve-signals", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        signal.set_wakeup_fd(previous_fd)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        closing.set()
+        os.write(writer, b"\0")
+        watcher.join(5)
+        os.close(writer)
+        os.close(reader)
