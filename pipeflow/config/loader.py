@@ -122,14 +122,15 @@ def _load(
         defaults,
         lambda path, message, hint: document.problem(["params", *path], message, hint=hint),
     )
+    environment = environment_values(document)
     merged, merge_found = merge_params(
         defaults,
         sources,
         allow_extra=allow_extra_params,
-        secrets=Secrets(values=environment_values(document), params=frozenset(secret_params)),
+        secrets=Secrets(values=environment, params=frozenset(secret_params)),
     )
     problems += merge_found
-    secrets = find_secrets(document, pipeline, merged, secret_params)
+    secrets = find_secrets(document, pipeline, merged, secret_params, environment=environment)
     problems += _params_schema_problems(pipeline, document, merged, sources, secrets)
 
     if check_code and chain:
