@@ -166,6 +166,7 @@ class Fingerprinter:
     def __post_init__(self) -> None:
         self.code = CodeFingerprinter(self.pipeline.project_dir)
         self._codes: dict[str, Mapping[str, str]] = {}
+        self._settings: dict[tuple[Any, ...], str] = {}
 
     def fingerprint(
         self,
@@ -220,15 +221,19 @@ class Fingerprinter:
         params = self.secrets.redact(
             {".".join(ref.path): lookup(ref) for ref in step.references() if ref.scope == "params"}
         )
-        settings = digest(
-            canonical_json(
-                {
-                    "outputs": list(step.outputs),
-                    "format": step.result.format,
-                    "target": step.result.target,
-                }
+        shape = (step.outputs, step.result.format, step.result.target)
+        settings = self._settings.get(shape)
+        if settings is None:  # most steps share one: written once
+            settings = digest(
+                canonical_json(
+                    {
+                        "outputs": list(step.outputs),
+                        "format": step.result.format,
+                        "target": step.result.target,
+                    }
+                )
             )
-        )
+            self._settings[shape] = settings
         return Fingerprint(
             code=self._code(step),
             values=values,

@@ -15,6 +15,7 @@ import jsonschema
 
 from pipeflow.config.build import Builder
 from pipeflow.config.checks import Checker
+from pipeflow.config.collecting import collector_paused
 from pipeflow.config.file_checks import check_files
 from pipeflow.config.params import (
     ParamSource,
@@ -65,16 +66,17 @@ def load(
 
     `results`: the store a run will use instead of `results.root` (`--results`, relative to
     the current directory); steps may write under it as under `results.root`."""
-    return _load(
-        path,
-        param_files=param_files,
-        param_options=param_options,
-        params=params,
-        schedule_params=schedule_params,
-        allow_extra_params=allow_extra_params,
-        check_code=check_code,
-        results=results,
-    )
+    with collector_paused():
+        return _load(
+            path,
+            param_files=param_files,
+            param_options=param_options,
+            params=params,
+            schedule_params=schedule_params,
+            allow_extra_params=allow_extra_params,
+            check_code=check_code,
+            results=results,
+        )
 
 
 def _load(
