@@ -9,6 +9,12 @@ What it measures (issue 13's scale goals), each in a fresh child process, median
 2. `pipeflow.load(config).run()` of one `foreach` step over K small items (ints) on the
    `threads` executor, results not stored (default K = 100,000 and 1,000,000). Goal: peak RSS
    at 1,000,000 items <= 2x the peak at 100,000 (memory grows with the items' own size only).
+   Its baseline, measured in the same run: `bare`, a script that imports pipeflow and holds
+   the same input list and the same list of results (`[2 * x for x in items]`), nothing else:
+   the memory of the items themselves. pipeflow's own share is its peak minus the bare one's.
+
+CPU time (user + system) of each child is printed too: on a shared machine it is steadier
+than wall time.
 
 How to run (the venv that has pipeflow installed):
 
@@ -52,6 +58,14 @@ def double(x: int) -> int:
     return 2 * x
 """
 
+BARE_FOREACH = """\
+import sys
+import pipeflow.execute.engine
+
+items = list(range(int(sys.argv[1])))
+values = [2 * x for x in items]
+"""
+
 RUN_FOREACH = """\
 import sys
 import pipeflow
@@ -61,8 +75,8 @@ assert run.ok, run.outcomes
 """
 
 
-def measure(command: list[str], cwd: Path) -> tuple[float, int]:
-    """(wall seconds, peak RSS bytes) of one child process; raises when it fails."""
+def measure(command: list[str], cwd: Path) -> tuple[float, int, float]:
+    """(wall seconds, peak RSS bytes, CPU seconds) of one child process; raises when it fails."""
     started = time.perf_counter()
     child = subprocess.Popen(
         command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
@@ -73,16 +87,18 @@ def measure(command: list[str], cwd: Path) -> tuple[float, int]:
     error = child.stderr.read() if child.stderr else ""
     if child.returncode != 0:
         raise RuntimeError(f"`{' '.join(command)}` exited with {child.returncode}:\n{error}")
-    return elapsed, usage.ru_maxrss * 1024  # kilobytes on Linux
+    cpu = usage.ru_utime + usage.ru_stime
+    return elapsed, usage.ru_maxrss * 1024, cpu  # kilobytes on Linux
 
 
-def repeated(command: list[str], cwd: Path, repeat: int) -> tuple[Figures, Figures]:
-    walls, peaks = [], []
+def repeated(command: list[str], cwd: Path, repeat: int) -> tuple[Figures, Figures, Figures]:
+    walls, peaks, cpus = [], [], []
     for _ in range(repeat):
-        wall, peak = measure(command, cwd)
+        wall, peak, cpu = measure(command, cwd)
         walls.append(wall)
         peaks.append(float(peak))
-    return Figures(walls), Figures(peaks)
+        cpus.append(cpu)
+    return Figures(walls), Figures(peaks), Figures(cpus)
 
 
 def mib(figures: Figures) -> str:
@@ -101,12 +117,15 @@ def plan_figures(sizes: list[int], repeat: int, work: Path) -> None:
             ("validate", [pipeflow, "validate", str(config)]),
             ("validate + plan (run --dry-run)", [pipeflow, "run", "--dry-run", str(config)]),
         ):
-            wall, peak = repeated(command, config.parent, repeat)
+            wall, peak, cpu = repeated(command, config.parent, repeat)
             verdict = ""
             if size == 100_000 and "plan" in label:
                 met = wall.median <= 8 and peak.max <= GIB
                 verdict = f"  goal <= 8 s and <= 1 GiB: {'met' if met else 'NOT met'}"
-            print(f"{size:>9,} steps  {label:<32} {fmt_figures(wall)}  peak {mib(peak)}{verdict}")
+            print(
+                f"{size:>9,} steps  {label:<32} {fmt_figures(wall)}  cpu {fmt_figures(cpu)}"
+                f"  peak {mib(peak)}{verdict}"
+            )
 
 
 def foreach_figures(counts: list[int], repeat: int, work: Path) -> None:
@@ -114,20 +133,35 @@ def foreach_figures(counts: list[int], repeat: int, work: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "items_steps.py").write_text(ITEM_STEPS, encoding="utf-8")
     (folder / "run_items.py").write_text(RUN_FOREACH, encoding="utf-8")
+    (folder / "bare_items.py").write_text(BARE_FOREACH, encoding="utf-8")
     peaks: dict[int, Figures] = {}
+    bare: dict[int, Figures] = {}
     for count in counts:
         config = folder / f"items-{count}.yaml"
         config.write_text(FOREACH.format(count=count), encoding="utf-8")
         command = [sys.executable, str(folder / "run_items.py"), str(config)]
-        wall, peak = repeated(command, folder, repeat)
-        peaks[count] = peak
+        baseline = [sys.executable, str(folder / "bare_items.py"), str(count)]
+        walls, cpus, own, alone = [], [], [], []
+        for _ in range(repeat):  # interleaved: pipeflow, then the bare script
+            wall, peak, cpu = measure(command, folder)
+            _, bare_peak, _ = measure(baseline, folder)
+            walls.append(wall)
+            cpus.append(cpu)
+            own.append(float(peak))
+            alone.append(float(bare_peak))
+        peaks[count], bare[count] = Figures(own), Figures(alone)
+        extra = Figures([p - b for p, b in zip(own, alone, strict=True)])
         print(
-            f"{count:>9,} items  {'foreach on threads':<32} {fmt_figures(wall)}  peak {mib(peak)}"
+            f"{count:>9,} items  {'foreach on threads':<32} {fmt_figures(Figures(walls))}"
+            f"  cpu {fmt_figures(Figures(cpus))}  peak {mib(peaks[count])}"
+            f"  (bare {mib(bare[count])}; pipeflow's own {mib(extra)})"
         )
     if 100_000 in peaks and 1_000_000 in peaks:
         ratio = peaks[1_000_000].median / peaks[100_000].median
         verdict = "met" if ratio <= 2 else "NOT met"
         print(f"peak RSS 1,000,000 items / 100,000 items: {ratio:.2f}x (goal <= 2x: {verdict})")
+        floor = bare[1_000_000].median / bare[100_000].median
+        print(f"the same ratio for the bare script (the items themselves): {floor:.2f}x")
 
 
 def main() -> None:

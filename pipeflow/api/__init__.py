@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from pipeflow.api.cluster import cluster_project
 from pipeflow.cache.files import FileFingerprints
+from pipeflow.config.collecting import collector_paused
 from pipeflow.config.loader import Loaded
 from pipeflow.config.loader import load as load_config
 from pipeflow.config.targets import workers_of
@@ -140,16 +141,17 @@ class Pipeline:
             # it, and not inside its `.pipeflow/`; the config is checked again for it.
             load(self._source, **{**self._options, "results": chosen["results"]}, check_code=False)
         selection, policy = checked_selection(self.definition, self.graph, chosen)
-        planner, hashes = prepare(
-            self.definition,
-            self.graph,
-            lookup=context.lookup,
-            secrets=self._loaded.secrets,
-            selection=selection,
-            policy=policy,
-            results=chosen["results"],
-        )
-        decisions = planner.plan()
+        with collector_paused():  # many small objects that stay: keys, fingerprints, decisions
+            planner, hashes = prepare(
+                self.definition,
+                self.graph,
+                lookup=context.lookup,
+                secrets=self._loaded.secrets,
+                selection=selection,
+                policy=policy,
+                results=chosen["results"],
+            )
+            decisions = planner.plan()
         if planner.missing:
             raise ConfigError(
                 Problem(

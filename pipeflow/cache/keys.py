@@ -16,6 +16,7 @@ can say "param test_data_ratio changed (0.2 -> 0.3)" rather than "the key change
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Mapping
@@ -85,6 +86,9 @@ def data_version(manifest: Manifest) -> str:
     return digest(*parts)
 
 
+_ITEM_MARK = "\0item\0"  # stands for an item's digest (hex digits) while keys are written
+
+
 @dataclass(frozen=True)
 class Fingerprint:
     """The half of a step's key that does not depend on other steps, part by part."""
@@ -107,6 +111,24 @@ class Fingerprint:
     def item_key(self, upstream: Mapping[str, str], item: Any) -> str:
         """The key of one item of a `foreach` step: the other items do not count."""
         return digest(canonical_json(self.item_components(upstream, item)))
+
+    def item_keys(self, upstream: Mapping[str, str]) -> Callable[[Any], str]:
+        """`item_key` for many items of one step: what they share is written once, and each
+        key is the same as `item_key` gives."""
+        if self.item_part is not None:
+            return functools.partial(self.item_key, upstream)
+        components = self.item_components(upstream, None)
+        components["item"] = _ITEM_MARK
+        text = canonical_json(components)
+        mark = canonical_json(_ITEM_MARK)
+        if text.count(mark) != 1:
+            return functools.partial(self.item_key, upstream)
+        before, after = text.split(mark)
+
+        def item_key(item: Any) -> str:
+            return digest(f'{before}"{digest(canonical_json(item))}"{after}')
+
+        return item_key
 
     def item_components(self, upstream: Mapping[str, str], item: Any) -> dict[str, Any]:
         components = self.components(upstream)
@@ -144,6 +166,7 @@ class Fingerprinter:
     def __post_init__(self) -> None:
         self.code = CodeFingerprinter(self.pipeline.project_dir)
         self._codes: dict[str, Mapping[str, str]] = {}
+        self._settings: dict[tuple[Any, ...], str] = {}
 
     def fingerprint(
         self,
@@ -198,15 +221,19 @@ class Fingerprinter:
         params = self.secrets.redact(
             {".".join(ref.path): lookup(ref) for ref in step.references() if ref.scope == "params"}
         )
-        settings = digest(
-            canonical_json(
-                {
-                    "outputs": list(step.outputs),
-                    "format": step.result.format,
-                    "target": step.result.target,
-                }
+        shape = (step.outputs, step.result.format, step.result.target)
+        settings = self._settings.get(shape)
+        if settings is None:  # most steps share one: written once
+            settings = digest(
+                canonical_json(
+                    {
+                        "outputs": list(step.outputs),
+                        "format": step.result.format,
+                        "target": step.result.target,
+                    }
+                )
             )
-        )
+            self._settings[shape] = settings
         return Fingerprint(
             code=self._code(step),
             values=values,
@@ -347,3 +374,18 @@ def local_path(text: str, project_dir: str) -> Path | None:
 def fan_out_version(item_versions: list[str]) -> str:
     """The data version of a `foreach` step: its items' versions, in order."""
     return digest("foreach", *item_versions)
+
+
+class FanOutHasher:
+    """`fan_out_version` taken one item version at a time, in order: `hexdigest()[:KEY_LENGTH]`
+    of it is `fan_out_version` of the versions given to `update`."""
+
+    def __init__(self) -> None:
+        self._hasher = hashlib.sha256(b"foreach\0")
+
+    def update(self, version: str) -> None:
+        self._hasher.update(version.encode("utf-8"))
+        self._hasher.update(b"\0")
+
+    def hexdigest(self) -> str:
+        return self._hasher.hexdigest()

@@ -35,10 +35,17 @@ class Builder:
 
     def parsed(self, path: list[str | int], value: Any) -> Any:
         """Parse references in a value, reporting each syntax error where it is."""
+        try:
+            return _parsed(value)  # most values: no paths to build on the way
+        except ReferenceSyntaxError:
+            return self.located(path, value)
+
+    def located(self, path: list[str | int], value: Any) -> Any:
+        """`parsed`, keeping the path of every value to report each syntax error where it is."""
         if isinstance(value, Mapping):
-            return {k: self.parsed([*path, k], v) for k, v in value.items()}
+            return {k: self.located([*path, k], v) for k, v in value.items()}
         if isinstance(value, list):
-            return [self.parsed([*path, i], v) for i, v in enumerate(value)]
+            return [self.located([*path, i], v) for i, v in enumerate(value)]
         if isinstance(value, str):
             try:
                 return parse_string(value)
@@ -201,6 +208,22 @@ class Builder:
                 )
             )
         return found
+
+
+def _parsed(value: Any) -> Any:
+    """References in a value parsed; raises ReferenceSyntaxError at the first bad one."""
+    kind = type(value)
+    if kind is str:
+        return parse_string(value) if "$" in value else value
+    if value is None or kind is int or kind is float or kind is bool:
+        return value
+    if kind is dict or isinstance(value, Mapping):
+        return {k: _parsed(v) for k, v in value.items()}
+    if kind is list or isinstance(value, list):
+        return [_parsed(v) for v in value]
+    if isinstance(value, str):
+        return parse_string(value)
+    return value
 
 
 def _mapping(value: Any) -> dict[str, Any]:

@@ -38,10 +38,35 @@ def _walk(value: Any, limit: int) -> Iterator[tuple[Any, Path]]:
 
 def too_deep(value: Any, limit: int = MAX_DEPTH) -> Path | None:
     """The path of the first value nested deeper than `limit` levels, or None."""
+    if _depth_within(value, limit):  # most values: no paths to build
+        return None
     for _, path in _walk(value, limit):
         if len(path) > limit:
             return path
     return None
+
+
+def _depth_within(value: Any, limit: int) -> bool:
+    """Whether nothing inside `value` is nested deeper than `limit` levels (as `_walk` counts)."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        item, depth = pop()
+        if type(item) is str:
+            continue
+        if isinstance(item, Mapping):
+            children: Any = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        if not children:
+            continue
+        if depth >= limit:
+            return False  # a child would sit at depth limit + 1
+        for child in children:
+            push((child, depth + 1))
+    return True
 
 
 def non_finite(value: Any) -> list[Path]:

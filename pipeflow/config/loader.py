@@ -13,6 +13,7 @@ from typing import Any
 
 from pipeflow.config.build import Builder
 from pipeflow.config.checks import Checker
+from pipeflow.config.collecting import collector_paused
 from pipeflow.config.file_checks import check_files
 from pipeflow.config.params import (
     ParamSource,
@@ -64,16 +65,17 @@ def load(
 
     `results`: the store a run will use instead of `results.root` (`--results`, relative to
     the current directory); steps may write under it as under `results.root`."""
-    return _load(
-        path,
-        param_files=param_files,
-        param_options=param_options,
-        params=params,
-        schedule_params=schedule_params,
-        allow_extra_params=allow_extra_params,
-        check_code=check_code,
-        results=results,
-    )
+    with collector_paused():
+        return _load(
+            path,
+            param_files=param_files,
+            param_options=param_options,
+            params=params,
+            schedule_params=schedule_params,
+            allow_extra_params=allow_extra_params,
+            check_code=check_code,
+            results=results,
+        )
 
 
 def _load(
@@ -121,14 +123,15 @@ def _load(
         defaults,
         lambda path, message, hint: document.problem(["params", *path], message, hint=hint),
     )
+    environment = environment_values(document)
     merged, merge_found = merge_params(
         defaults,
         sources,
         allow_extra=allow_extra_params,
-        secrets=Secrets(values=environment_values(document), params=frozenset(secret_params)),
+        secrets=Secrets(values=environment, params=frozenset(secret_params)),
     )
     problems += merge_found
-    secrets = find_secrets(document, pipeline, merged, secret_params)
+    secrets = find_secrets(document, pipeline, merged, secret_params, environment=environment)
     problems += _params_schema_problems(pipeline, document, merged, sources, secrets)
 
     if check_code and chain:

@@ -63,14 +63,37 @@ class Fail(Protocol):
 
 @dataclass
 class Document:
-    """A parsed config file: its data, where each part of it is written, and reading problems."""
+    """A parsed config file: its data, where each part of it is written, and reading problems.
+
+    Where things are written is worked out when first asked for (`locate`): a config without
+    problems never asks, and a big one is read much faster without it."""
 
     data: Any
     file: str
     kind: str
-    value_positions: dict[DocumentPath, Position] = field(default_factory=dict)
-    key_positions: dict[DocumentPath, Position] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # Fills in the positions, once, when they are first asked for; None when they are known.
+    locate: Callable[[Document], None] | None = field(default=None, repr=False, compare=False)
+    _values: dict[DocumentPath, Position] = field(default_factory=dict, repr=False)
+    _keys: dict[DocumentPath, Position] = field(default_factory=dict, repr=False)
+
+    @property
+    def value_positions(self) -> dict[DocumentPath, Position]:
+        """Where each value starts, by its path."""
+        self._find_positions()
+        return self._values
+
+    @property
+    def key_positions(self) -> dict[DocumentPath, Position]:
+        """Where each key starts, by the path of its value."""
+        self._find_positions()
+        return self._keys
+
+    def _find_positions(self) -> None:
+        locate = self.locate
+        if locate is not None:
+            self.locate = None
+            locate(self)
 
     def position(self, path: Sequence[str | int], *, key: bool = False) -> Position | None:
         """Where `path`'s key (key=True) or value is written, else where its nearest ancestor is."""
@@ -191,19 +214,22 @@ def read_text(text: str, *, file: str, kind: str, purpose: str = "config") -> Do
     # garbage collector would rescan them again and again for nothing: pausing it halves the time.
     collecting = gc.isenabled()
     gc.disable()
+    deep = None
     try:
         document = read(text, file)
+        deep = too_deep(document.data) if document is not None else None
+        if document is not None and deep is not None:
+            # Its positions are needed now: finding them may nest too deeply, as reading may.
+            document.value_positions  # noqa: B018
     except RecursionError:
         problem = Problem("the file nests too deeply to read", file, hint=TOO_DEEP_HINT)
         raise ConfigError([problem]) from None
     finally:
         if collecting:
             gc.enable()
-    if document is not None:
-        deep = too_deep(document.data)
-        if deep is not None:
-            message = too_deep_message(deep, "the file")
-            raise ConfigError([document.problem(list(deep), message, hint=TOO_DEEP_HINT)])
+    if document is not None and deep is not None:
+        message = too_deep_message(deep, "the file")
+        raise ConfigError([document.problem(list(deep), message, hint=TOO_DEEP_HINT)])
     if document is None:  # nothing but blank lines and comments
         if purpose == "params":  # overrides nothing
             empty = Document(data={}, file=file, kind="toml" if normalized == "toml" else "yaml")
@@ -287,8 +313,6 @@ _REDEFINED = ("cannot overwrite", "cannot declare", "cannot mutate", "duplicate 
 
 
 def _read_toml(text: str, file: str) -> Document | None:
-    from pipeflow.config.toml_positions import scan_positions
-
     # Imported for TOML configs only: a YAML config's start-up need not pay for it.
     if sys.version_info >= (3, 11):
         import tomllib
@@ -302,8 +326,14 @@ def _read_toml(text: str, file: str) -> Document | None:
     if not data:
         return None
     document = Document(data=data, file=file, kind="toml")
-    scan_positions(text, document)
+    document.locate = functools.partial(_scan_toml, text)
     return document
+
+
+def _scan_toml(text: str, document: Document) -> None:
+    from pipeflow.config.toml_positions import scan_positions
+
+    scan_positions(text, document)
 
 
 def _toml_syntax_problem(error: tomllib.TOMLDecodeError, text: str, file: str) -> Problem:

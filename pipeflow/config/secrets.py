@@ -31,9 +31,13 @@ def find_secrets(
     pipeline: Pipeline,
     params: Mapping[str, Any],
     secret_params: Iterable[str],
+    *,
+    environment: frozenset[str] | None = None,
 ) -> Secrets:
-    """What a loaded config must never show; robust to a config with problems."""
-    values = set(environment_values(document))
+    """What a loaded config must never show; robust to a config with problems.
+
+    `environment`: `environment_values(document)`, when the caller has it already."""
+    values = set(environment_values(document) if environment is None else environment)
 
     def lookup(ref: Ref) -> Any:
         if ref.scope == "params":
@@ -44,7 +48,11 @@ def find_secrets(
         return ref.text  # `${run.*}` is not known yet, and is no secret
 
     stores = [(pipeline.results.root, pipeline.results.storage_options)]
-    stores += [(step.result.root, step.result.storage_options) for step in pipeline.steps.values()]
+    stores += [
+        (step.result.root, step.result.storage_options)
+        for step in pipeline.steps.values()
+        if step.result.root is not None or step.result.storage_options
+    ]  # a step with neither has no store of its own
     for root, options in stores:
         values |= storage_credentials(_resolved(options, lookup))
         password = _password(_resolved(root, lookup))
@@ -76,18 +84,22 @@ def environment_values(document: Document) -> frozenset[str]:
 
 
 def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _strings(item)
+    """Every string inside `value` that holds a `${`, depth first, in order."""
+    stack = [value]
+    pop, push = stack.pop, stack.extend
+    while stack:
+        item = pop()
+        if isinstance(item, str):
+            if "${" in item:
+                yield item
+        elif isinstance(item, Mapping):
+            push(reversed(list(item.values())))
+        elif isinstance(item, list | tuple):
+            push(reversed(item))
 
 
 def _env_references(text: str) -> list[Ref]:
-    if "${" not in text:
+    if "${" not in text or "env" not in text:  # every `${env.NAME}` (spaced or not) has both
         return []
     try:
         parsed = parse_string(text)

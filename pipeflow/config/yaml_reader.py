@@ -12,6 +12,9 @@ top-level value that is not a mapping means for the file at hand (a config or a 
 
 from __future__ import annotations
 
+import functools
+import gc
+import itertools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +25,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pipeflow.config.reader import Document, DocumentPath, Position
 from pipeflow.config.suggest import format_path, type_name
+from pipeflow.config.yaml_quick import UNUSUAL, Quick
 from pipeflow.errors import ConfigError, Problem
 
 # libyaml makes reading a big config about five times faster; its marks carry the same positions.
@@ -43,7 +47,8 @@ _ALIAS_POSITION_BUDGET = 100_000
 # libyaml composes nested flow collections recursively in C: some tens of thousands of levels
 # crash the interpreter, far beyond anything a config needs.
 _DEEPEST_FLOW = 1_000
-_BRACKETS = re.compile(r"[\[\]{}]")
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_NESTING = {"[": 1, "{": 1, "]": -1, "}": -1}
 _INDENT_HINT = (
     "YAML nests by indentation: keys of one mapping start in the same column, "
     "and a nested block is indented further than its key (use spaces, not tabs)"
@@ -70,6 +75,12 @@ def read_yaml(text: str, file: str, *, json: bool = False) -> Document | None:
     if root is None or (isinstance(root, ScalarNode) and root.value == "" and not root.style):
         return None
     document = Document(data=None, file=file, kind="yaml")
+    data = Quick(json=json).value(root)
+    if data is not UNUSUAL:
+        # Nothing to report: positions are found only if a later check needs one.
+        document.data = data
+        document.locate = functools.partial(_locate, text, json)
+        return document
     builder = _YamlBuilder(document)
     builder.json = json
     document.data = builder.build(root, ())
@@ -81,14 +92,30 @@ def read_yaml(text: str, file: str, *, json: bool = False) -> Document | None:
     return document
 
 
+def _locate(text: str, json: bool, document: Document) -> None:
+    """Record where each key and value of the text is, for a document read by `_Quick`."""
+    collecting = gc.isenabled()
+    gc.disable()  # as while reading: many small objects that all stay
+    try:
+        found = Document(data=None, file=document.file, kind="yaml")
+        builder = _YamlBuilder(found)
+        builder.json = json
+        root = yaml.compose(text, Loader=_loader_for(text))
+        if root is not None:
+            builder.build(root, ())
+    finally:
+        if collecting:
+            gc.enable()
+    document.value_positions.update(found.value_positions)
+    document.key_positions.update(found.key_positions)
+
+
 def _loader_for(text: str) -> Any:
     """libyaml, unless brackets nest so deep that its recursive composer could crash Python."""
     if text.count("[") + text.count("{") < _DEEPEST_FLOW:
         return _LOADER
-    depth = deepest = 0
-    for found in _BRACKETS.finditer(text):
-        depth += 1 if found.group() in "[{" else -1
-        deepest = max(deepest, depth)
+    brackets = _NOT_BRACKETS.sub("", text)
+    deepest = max(itertools.accumulate(map(_NESTING.__getitem__, brackets)), default=0)
     # Brackets inside strings make this an estimate; a wrong one only costs speed, since the
     # pure-Python loader stops at Python's recursion limit instead of overflowing the C stack.
     return _LOADER if deepest < _DEEPEST_FLOW else yaml.SafeLoader

@@ -17,11 +17,12 @@ cached.
 from __future__ import annotations
 
 import heapq
+import queue
 import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import Future
 
 from pipeflow.execute import fanout
 from pipeflow.execute.capture import OutputCapture
@@ -84,6 +85,9 @@ class Engine:
         self._waiting_on: dict[str, int] = {}
         self._ready: list[tuple[int, str]] = []
         self._running: dict[Future[TaskResult], tuple[str, Task]] = {}
+        # Futures in the order they end: waiting on all running ones at each turn would cost
+        # a turn per item times the items in flight (a `foreach` keeps up to a window of them).
+        self._ended: queue.SimpleQueue[Future[TaskResult]] = queue.SimpleQueue()
         self._fans: dict[str, fanout.FanOut] = {}  # `foreach` steps whose items are running
         self._kept = Keeper(pipeline, graph, planner, self.context, warn=self._warn)
         self._inline: str | None = None  # the step the sequential executor is running
@@ -120,8 +124,7 @@ class Engine:
                         self._start(heapq.heappop(self._ready)[1])
                     if not self._running:
                         break
-                    done, _ = wait(list(self._running), return_when=FIRST_COMPLETED)
-                    for future in done:
+                    for future in self._all_ended():
                         name, task = self._running.pop(future)
                         self._collect(name, task, future.result())
         except KeyboardInterrupt:
@@ -167,6 +170,13 @@ class Engine:
             )
         )
         return result
+
+    def _all_ended(self) -> list[Future[TaskResult]]:
+        """The futures that have ended since the last call, waiting for one if none has."""
+        ended = [self._ended.get()]
+        while not self._ended.empty():
+            ended.append(self._ended.get())
+        return ended
 
     def _start(self, name: str) -> None:
         """Start a step whose dependencies have all finished, or finish it without running."""
@@ -255,6 +265,7 @@ class Engine:
             # Even if it has ended already: every step that is ready starts before any
             # result is handled (a fast failure must not keep a ready step from starting).
             self._running[future] = (name, task)
+            future.add_done_callback(self._ended.put)
 
     def _value_needed(self, name: str) -> bool:
         """Whether a step that still has to run takes this cached step's value."""
@@ -366,7 +377,7 @@ class Engine:
         else:
             self.context.values[name] = fan.values
             if self.context.fetch is not None:
-                self._kept.item_manifests[name] = fan.manifests
+                self._kept.item_manifests[name] = fan.item_manifests()
         self._finish(outcome)
 
     def _finish_cached(self, name: str) -> None:

@@ -9,10 +9,11 @@ item failed, the step failed (the items that succeeded stay stored).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeflow.cache.keys import data_version, digest, fan_out_version
+from pipeflow.cache.keys import KEY_LENGTH, FanOutHasher, data_version, digest
 from pipeflow.execute.context import RunContext
 from pipeflow.execute.task import Task, TaskResult
 from pipeflow.model.pipeline import Step
@@ -29,13 +30,17 @@ class NotAList(Exception):
 
 @dataclass
 class FanOut:
-    """The items of one `foreach` step in this run."""
+    """The items of one `foreach` step in this run.
+
+    Per item it keeps only the item and its value: keys are worked out when an item is handed
+    over, what was stored before the run is kept for the items that have it, and the items'
+    versions go into the step's version as soon as every item before them has ended, so the
+    bookkeeping of a million items is that of the items in flight."""
 
     step: Step
     items: list[Any]
-    keys: list[str]
+    key_of: Callable[[Any], str]  # an item's cache key
     values: list[Any] = field(default_factory=list)
-    versions: list[str | None] = field(default_factory=list)
     errors: list[tuple[int, TaskResult]] = field(default_factory=list)
     ran: int = 0
     cached: int = 0
@@ -43,9 +48,12 @@ class FanOut:
     duration: float = 0.0
     attempts: int = 0
     locations: list[str] = field(default_factory=list)
-    manifests: list[Manifest | None] = field(default_factory=list)  # what each item stored
-    found: list[Manifest | None] = field(default_factory=list)  # stored before the run
-    restorations: list[Restoration | None] = field(default_factory=list)  # to put back first
+    manifests: dict[int, Manifest] = field(default_factory=dict)  # what each item stored
+    found: dict[int, Manifest] = field(default_factory=dict)  # stored before the run
+    restorations: dict[int, Restoration] = field(default_factory=dict)  # to put back first
+    version: FanOutHasher = field(default_factory=FanOutHasher)  # the items' versions, in order
+    versioned: int = 0  # items whose version is in `version`
+    ended: dict[int, str] = field(default_factory=dict)  # versions of items ended early
     next: int = 0  # the next item to hand to the executor
     running: int = 0  # items handed to the executor and not back yet
     feeding: bool = False  # the engine is handing items over (a sequential executor
@@ -53,8 +61,20 @@ class FanOut:
 
     def __post_init__(self) -> None:
         self.values = [None] * len(self.items)
-        self.versions = [None] * len(self.items)
-        self.manifests = [None] * len(self.items)
+
+    def key(self, index: int) -> str:
+        return self.key_of(self.items[index])
+
+    def add_version(self, index: int, version: str) -> None:
+        """Note an item's version; those of the items from `versioned` on that have ended
+        go into the step's version, in item order."""
+        self.ended[index] = version
+        while self.versioned in self.ended:
+            self.version.update(self.ended.pop(self.versioned))
+            self.versioned += 1
+
+    def item_manifests(self) -> list[Manifest | None]:
+        return [self.manifests.get(index) for index in range(len(self.items))]
 
 
 def prepare(step: Step, context: RunContext, planner: Planner) -> FanOut:
@@ -68,21 +88,18 @@ def prepare(step: Step, context: RunContext, planner: Planner) -> FanOut:
         )
     upstream = planner.upstream_versions(step) or {}
     fingerprint = planner.fingerprints[step.name]
-    keys = [fingerprint.item_key(upstream, item) for item in items]
-    fan = FanOut(step=step, items=items, keys=keys)
+    fan = FanOut(step=step, items=items, key_of=fingerprint.item_keys(upstream))
     cache = planner.caches.get(step.name)
     use_cache = planner.cacheable(step) is None and step.name not in planner.forced
-    fan.found = [None] * len(items)
-    fan.restorations = [None] * len(items)
     if cache is not None and use_cache:
-        for index, key in enumerate(keys):
-            manifest, assessment = planner.stored(step.name, key, item=items[index])
+        for index, item in enumerate(items):
+            manifest, assessment = planner.stored(step.name, fan.key(index), item=item)
             if manifest is not None:
                 fan.found[index] = manifest
-                fan.versions[index] = data_version(manifest)
-                fan.restorations[index] = assessment.restoration or None
+                if assessment.restoration:
+                    fan.restorations[index] = assessment.restoration
     for index, item in enumerate(items):
-        if fan.found[index] is None:
+        if index not in fan.found:
             context.check_reads(step, item)
     return fan
 
@@ -90,10 +107,10 @@ def prepare(step: Step, context: RunContext, planner: Planner) -> FanOut:
 def task_for(fan: FanOut, index: int, context: RunContext) -> Task:
     """The task of one item: a run, or a read of its stored result. Made when it is handed
     to the executor, so a long list does not hold a task per item all at once."""
-    manifest = fan.found[index]
+    manifest = fan.found.get(index)
     if manifest is not None:
-        return context.load_item_task(fan.step, index, manifest, fan.restorations[index])
-    return context.run_task(fan.step, fan.keys[index], item=(index, fan.items[index]))
+        return context.load_item_task(fan.step, index, manifest, fan.restorations.get(index))
+    return context.run_task(fan.step, fan.key(index), item=(index, fan.items[index]))
 
 
 def collect(fan: FanOut, task: Task, result: TaskResult, context: RunContext) -> Task | None:
@@ -102,7 +119,8 @@ def collect(fan: FanOut, task: Task, result: TaskResult, context: RunContext) ->
     assert index is not None
     if task.stored is not None and not result.ok:
         # Its stored result could not be read back: run the item instead.
-        return context.run_task(fan.step, fan.keys[index], item=(index, fan.items[index]))
+        fan.found.pop(index, None)
+        return context.run_task(fan.step, fan.key(index), item=(index, fan.items[index]))
     fan.done += 1
     fan.running -= 1
     fan.duration += result.duration
@@ -110,16 +128,20 @@ def collect(fan: FanOut, task: Task, result: TaskResult, context: RunContext) ->
     fan.locations += result.locations
     if not result.ok:
         fan.errors.append((index, result))
+        fan.add_version(index, "")
         return None
     fan.values[index] = result.value
-    fan.manifests[index] = result.manifest
+    if result.manifest is not None:
+        fan.manifests[index] = result.manifest
     if task.stored is not None:
         fan.cached += 1
+        fan.add_version(index, data_version(task.stored))
     else:
         fan.ran += 1
         manifest = result.manifest
-        fan.versions[index] = (
-            data_version(manifest) if manifest is not None else digest("unstored", fan.keys[index])
+        fan.add_version(
+            index,
+            data_version(manifest) if manifest is not None else digest("unstored", task.key),
         )
     return None
 
@@ -144,7 +166,7 @@ def outcome(fan: FanOut, planner: Planner) -> StepOutcome:
             error=f"item {index + 1} of {count} ({fan.items[index]!r}){others}: {first.error}",
             traceback=first.traceback,
         )
-    planner.versions[name] = fan_out_version([v or "" for v in fan.versions])
+    planner.versions[name] = fan.version.hexdigest()[:KEY_LENGTH]
     state = StepState.CACHED if fan.ran == 0 and count else StepState.DONE
     reason = f"{count} items: {fan.ran} ran, {fan.cached} from the cache"
     return StepOutcome(

@@ -4,7 +4,9 @@ An error raised while a step module is imported (a module-level `raise`, an `imp
 missing package, a NameError) is reported with the user's file and line, and chained, so a
 traceback shows the user's code rather than pipeflow's. `load_callable` applies the allow rule
 again before it returns anything: the worker never calls what validation would refuse, even
-when a config reaches it without validation.
+when a config reaches it without validation. What it loaded is remembered per path, project
+and allow list, and given again only while the module in `sys.modules` and every object on the
+way to the callable are the very ones checked (a `foreach` of a million items loads once).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sys
 import traceback
 import types
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +26,54 @@ from pipeflow.importing.allow import Rule
 from pipeflow.importing.paths import ImportProblem
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """A callable the rule let through, and what it was reached through."""
+
+    module: str
+    attributes: tuple[str, ...]
+    chain: tuple[Any, ...]  # the module object, then each object the walk reached
+
+
+_CHECKED: dict[tuple[str, str, tuple[str, ...]], _Checked] = {}
+
+
 def load_callable(
     dotted: str, *, project_dir: str, allow_imports: tuple[str, ...] = ()
 ) -> Callable[..., Any]:
     """The callable a `run:` path names, if the allow rule lets the config name it."""
+    memo = (dotted, project_dir, tuple(allow_imports))
+    checked = _CHECKED.get(memo)
+    if checked is not None and _unchanged(checked):
+        function: Callable[..., Any] = checked.chain[-1]
+        return function
     rule = _rule(project_dir, tuple(allow_imports))
     grant = rule.decide(dotted)  # refuses before importing anything refused
     module = import_module(grant.module, project_dir=rule.project_dir)
-    return rule.walk(module, grant)
+    function = rule.walk(module, grant)
+    chain = _chain(module, grant.attributes)
+    if chain is not None and chain[-1] is function and sys.modules.get(grant.module) is module:
+        _CHECKED[memo] = _Checked(grant.module, grant.attributes, chain)
+    return function
+
+
+def _chain(module: types.ModuleType, attributes: tuple[str, ...]) -> tuple[Any, ...] | None:
+    """The module and each object its attributes lead to; None when one is missing."""
+    objects: list[Any] = [module]
+    for attribute in attributes:
+        try:
+            objects.append(getattr(objects[-1], attribute))
+        except AttributeError:
+            return None
+    return tuple(objects)
+
+
+def _unchanged(checked: _Checked) -> bool:
+    module = sys.modules.get(checked.module)
+    if module is not checked.chain[0]:
+        return False
+    now = _chain(module, checked.attributes)
+    return now is not None and all(a is b for a, b in zip(now, checked.chain, strict=True))
 
 
 @functools.lru_cache(maxsize=32)

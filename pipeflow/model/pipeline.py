@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from pipeflow.model.refs import Ref, references
+from pipeflow.model.refs import Ref, references_in
 
 SINGLE_PART = "value"  # the part name of a step that returns one value
 EXECUTOR_TYPES = ("sequential", "threads", "processes", "dask")
@@ -101,13 +101,13 @@ class Step:
 
     @cached_property
     def _references(self) -> tuple[Ref, ...]:
-        return (
-            *references(dict(self.inputs)),
-            *references(self.foreach),
-            *references(self.when),
-            *references(dict(self.params)),
-            *references(list(self.reads)),
-            *references(list(self.writes)),
+        return references_in(
+            dict(self.inputs),
+            self.foreach,
+            self.when,
+            dict(self.params),
+            list(self.reads),
+            list(self.writes),
         )
 
     @cached_property

@@ -154,18 +154,40 @@ def parse_value(value: Any) -> Any:
 
 def references(value: Any) -> Iterator[Ref]:
     """Every reference inside a parsed value."""
-    if isinstance(value, Ref):
-        yield value
-    elif isinstance(value, Template):
-        for part in value.parts:
-            if isinstance(part, Ref):
-                yield part
-    elif isinstance(value, Mapping):
+    found: list[Ref] = []
+    _collect(value, found)
+    return iter(found)
+
+
+def references_in(*values: Any) -> tuple[Ref, ...]:
+    """Every reference inside each of the parsed values, in order."""
+    found: list[Ref] = []
+    for value in values:
+        _collect(value, found)
+    return tuple(found)
+
+
+def _collect(value: Any, found: list[Ref]) -> None:
+    kind = type(value)
+    if kind is str:
+        return
+    if kind is Ref:
+        found.append(value)
+    elif kind is Template:
+        found.extend(part for part in value.parts if type(part) is Ref)
+    elif kind is dict or isinstance(value, Mapping):
         for item in value.values():
-            yield from references(item)
+            _collect(item, found)
+    elif kind is list:
+        for item in value:
+            _collect(item, found)
+    elif isinstance(value, Ref):
+        found.append(value)
+    elif isinstance(value, Template):
+        found.extend(part for part in value.parts if isinstance(part, Ref))
     elif isinstance(value, list):
         for item in value:
-            yield from references(item)
+            _collect(item, found)
 
 
 def resolve(

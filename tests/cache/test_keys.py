@@ -24,7 +24,7 @@ from pipeflow.cache.keys import (
     fan_out_version,
 )
 from pipeflow.model.pipeline import Origin, Pipeline, ResultsConfig, ResultSpec, Step
-from pipeflow.model.refs import Ref, parse_value
+from pipeflow.model.refs import Ref, parse_string, parse_value
 from pipeflow.model.secrets import Secrets
 from pipeflow.storage import Manifest, PartRecord
 from pipeflow.storage.blobs import FileHash
@@ -305,6 +305,50 @@ def test_a_foreach_items_key_counts_its_item_not_the_others(tmp_path: Path) -> N
     assert "foreach" not in components["values"]
     assert components["values"]["as"] == "item"
     assert components["item"] == digest(canonical_json(1))
+
+
+ITEMS = [
+    0,
+    -7,
+    10**30,
+    2.5,
+    True,
+    None,
+    "",
+    "plain",
+    'with "quotes" and \\ and é and \u2603',
+    "\0item\0",  # what item_keys writes in place of an item's digest
+    [1, [2, "x"]],
+    {"b": 1, "a": [None, {"z": "\0item\0"}]},
+    datetime(2024, 1, 31, tzinfo=timezone.utc),
+]
+
+
+@pytest.mark.parametrize(
+    "upstream", [{}, {"u": "v"}, {"a": "1", "b": "\0item\0"}], ids=["none", "one", "marked"]
+)
+def test_item_keys_gives_each_item_the_key_item_key_gives(
+    tmp_path: Path, upstream: dict[str, str]
+) -> None:
+    plain = Step(
+        name="a", run="m.f", foreach=parse_value([1]), inputs=parse_value({"k": "\0item\0"})
+    )
+    with_files = replace(plain, name="b", reads=(parse_string("data/${item}.csv", item="item"),))
+    # Items that name files go through item_key itself: the same key by construction.
+    for step, items in ((plain, ITEMS), (with_files, [0, "plain", 2.5])):
+        found = fingerprint(tmp_path, step)
+        key_of = found.item_keys(upstream)
+        assert [key_of(item) for item in items] == [
+            found.item_key(upstream, item) for item in items
+        ]
+
+
+def test_fan_out_hasher_gives_fan_out_version() -> None:
+    for versions in ([], [""], ["a", "b", ""], [digest(str(i)) for i in range(50)]):
+        hasher = keys.FanOutHasher()
+        for version in versions:
+            hasher.update(version)
+        assert hasher.hexdigest()[: keys.KEY_LENGTH] == fan_out_version(versions)
 
 
 def test_fan_out_version_follows_its_items_in_order() -> None:

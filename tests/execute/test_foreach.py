@@ -211,3 +211,48 @@ def test_a_long_list_is_handed_to_the_executor_a_window_at_a_time(
     assert run.ok, run.outcomes
     assert run.output("each") == [2 * i for i in range(16)]
     assert 2 <= run.output("most") <= 3
+
+
+@pytest.mark.parametrize("executor", ["threads", "sequential"])
+def test_items_ending_out_of_order_give_the_step_the_version_of_its_items_in_order(
+    tmp_path: Path, executor: str
+) -> None:
+    """The step's version is taken while items end; the items that end first are the last
+    ones here, and what follows must still find it the same as the stored items give it."""
+    (tmp_path / "ordersteps.py").write_text(
+        textwrap.dedent(
+            """
+            import time
+
+
+            def late_first(item):
+                time.sleep(0.05 * (5 - item))
+                return item * 10
+
+
+            def total(values):
+                return sum(values)
+            """
+        ),
+        encoding="utf-8",
+    )
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(
+        textwrap.dedent(
+            f"""
+            name: order
+            executor: {{type: {executor}, workers: 5}}
+            results: {{root: out}}
+            steps:
+              each: {{run: ordersteps.late_first, foreach: [0, 1, 2, 3, 4]}}
+              total: {{run: ordersteps.total, inputs: {{values: "${{steps.each}}"}}}}
+            """
+        ),
+        encoding="utf-8",
+    )
+    first = pipeflow.load(config).run(history=False)
+    assert first.ok, first.outcomes
+    assert first.output("each") == [0, 10, 20, 30, 40]
+    again = pipeflow.load(config).run(history=False)
+    assert again.state("each") is StepState.CACHED
+    assert again.state("total") is StepState.CACHED, again.outcomes["total"].reason

@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import types
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ import pipeflow
 from pipeflow.errors import ConfigError
 from pipeflow.execute.task import Task, execute
 from pipeflow.importing import use_project
+from pipeflow.importing.loading import import_module, load_callable
+from pipeflow.importing.paths import ImportProblem
 from pipeflow.model.run import StepState
 
 # What each class of refusal says (any one of the fragments).
@@ -485,3 +488,32 @@ def test_a_parents_allow_imports_does_not_extend_to_its_sub_pipelines(tmp_path: 
     assert problem.file is not None
     assert problem.file.endswith("child/pipeline.yaml")
     assert says(problem.message, OUTSIDE), problem.message
+
+
+@pytest.mark.parametrize("path", ["steps.helpers.fine", "steps.helpers:Tools.fine"])
+def test_a_callable_loaded_before_is_checked_again_once_what_it_names_changes(
+    project: Path, path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker remembers what it loaded (a `foreach` loads once for all its items), but
+    gives it again only while the module and every object on the way are the ones checked."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    use_project(str(project))
+    loaded = load_callable(path, project_dir=str(project))
+    assert loaded() == "fine"
+    assert load_callable(path, project_dir=str(project)) is loaded
+    helpers = import_module("steps.helpers", project_dir=project)
+    holder = helpers.Tools if ":" in path else helpers
+    monkeypatch.setattr(holder, "fine", os.system)
+    with pytest.raises(ImportProblem) as refused:
+        load_callable(path, project_dir=str(project))
+    assert says(str(refused.value), NOT_DEFINED), refused.value
+    monkeypatch.undo()
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    # Another module object under the same name (a reload) is checked as well.
+    fresh = types.ModuleType("steps.helpers")
+    fresh.fine = os.system  # type: ignore[attr-defined]
+    fresh.Tools = types.SimpleNamespace(fine=os.system)  # type: ignore[attr-defined]
+    fresh.__file__ = helpers.__file__
+    monkeypatch.setitem(sys.modules, "steps.helpers", fresh)
+    with pytest.raises(ImportProblem):
+        load_callable(path, project_dir=str(project))
