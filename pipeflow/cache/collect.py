@@ -298,7 +298,8 @@ def _judge(
 
 def _newest_runs(items: list[_Found], count: int) -> set[str]:
     """The ids of the `count` newest runs that made a manifest among `items`: by when their
-    manifests were created (to the second), then written (finer, where the store says)."""
+    manifests were created (to the microsecond; to the second before 2026-12), then written
+    (where the store says), then by id."""
     newest: dict[str, tuple[datetime, datetime]] = {}
     for item in items:
         manifest = item.manifest

@@ -95,8 +95,8 @@ def result(
     if not stored.current:
         click.echo(
             f"the latest stored result of `{step}`, made by run {stored.manifest.run_id} at "
-            f"{stored.manifest.created}: the step has `cache: false`, so no result of it is "
-            "ever up to date",
+            f"{stored.manifest.created[:19].replace('T', ' ')} UTC: the step has `cache: false`, "
+            "so no result of it is ever up to date",
             err=True,
         )
     if part is not None and part not in stored.locations:

@@ -225,6 +225,7 @@ class _YamlBuilder:
                 for source in self.merge_sources(value_node, path):
                     merged.update(self.merge_value(source, path))
         explicit: dict[Any, Any] = {}
+        firsts: dict[Any, Node] = {}  # each key's first node: `1` and `true` are one key read
         key_positions = self.key_positions
         for key_node, value_node in pairs:
             if key_node.tag == _STRING_TAG and isinstance(key_node, ScalarNode):
@@ -237,19 +238,30 @@ class _YamlBuilder:
                     continue
                 name = key if isinstance(key, str) else str(key)
             child = (*path, name)
-            if key in explicit:
-                line = key_positions[child].line
-                message = (
-                    f"duplicate key `{name}` (first defined at line {line}); "
-                    "YAML would silently keep the last one"
-                )
-                self.report(key_node, child, message, "remove or rename one of the two")
+            first = firsts.setdefault(key, key_node)
+            if first is not key_node:
+                self.report_duplicate(first, key_node, child)
             key_positions[child] = _position(key_node)
             explicit[key] = self.build(value_node, child)
         if not merged:
             return explicit
         merged.update(explicit)  # keys written out win over merged ones, as in YAML
         return merged
+
+    def report_duplicate(self, first: Node, again: Node, path: DocumentPath) -> None:
+        line = _position(first).line
+        if first.value == again.value:
+            message = (
+                f"duplicate key `{again.value}` (first defined at line {line}); "
+                "YAML would silently keep the last one"
+            )
+            self.report(again, path, message, "remove or rename one of the two")
+            return
+        message = (
+            f"duplicate key `{again.value}`: it reads as the same key as `{first.value}` "
+            f"(line {line}), so one of the two values would be lost"
+        )
+        self.report(again, path, message, "quote the keys to keep both as text, or remove one")
 
     def sequence(self, node: SequenceNode, path: DocumentPath) -> list[Any]:
         if node.tag != _SEQUENCE_TAG:

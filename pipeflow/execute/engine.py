@@ -251,7 +251,9 @@ class Engine:
     def _submit(self, name: str, task: Task) -> None:
         inline = getattr(self.executor, "inline", False)
         if inline and self._reads.accepts(task):  # several at once, collected as they end
-            self._running[self._reads.submit(task, self._on_retry)] = (name, task)
+            read = self._reads.submit(task, self._on_retry)
+            self._running[read] = (name, task)
+            read.add_done_callback(self._ended.put)
             return
         if inline:
             self._inline = name  # runs now, on this thread: Ctrl-C lands in it

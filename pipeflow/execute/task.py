@@ -359,7 +359,7 @@ def _persist(task: Task, parts: Mapping[str, Any], files: Mapping[str, WrittenFi
         pipeline=persist.fields.pipeline,
         step=task.step,
         run_id=task.run_id,
-        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        created=datetime.now(timezone.utc).isoformat(timespec="microseconds"),  # orders runs (gc)
         params=dict(task.consumed_params),
         parts=records,
         components=dict(persist.components),

@@ -833,3 +833,27 @@ def test_an_unknown_purpose_is_a_programming_error(tmp_path: Path) -> None:
         read_document(tmp_path / "p.yaml", purpose="schedule")
     with pytest.raises(ValueError, match="purpose"):
         read_text("a: 1\n", file="p.yaml", kind="yaml", purpose="schedule")
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("1", "true"), ("true", "1"), ("1.0", "1"), ("0", "false"), ("1", "1.0"), ("0x1", "1")],
+)
+@pytest.mark.parametrize("nested", [False, True])
+def test_keys_python_reads_as_equal_are_a_duplicate_not_a_crash(
+    first: str, second: str, nested: bool
+) -> None:
+    """`1:` and `true:` are different YAML keys, but equal once read (1 == True == 1.0): one
+    value would be lost. A located problem, never a traceback."""
+    indent = "    " if nested else "  "
+    head = "params:\n  inner:\n" if nested else "params:\n"
+    text = f"name: a\n{head}{indent}{first}: x\n{indent}{second}: y\nsteps: {{}}\n"
+    document = read_text(text, file="p.yaml", kind="yaml")
+    [problem] = document.problems
+    line = 4 if nested else 3
+    assert (problem.line, problem.column) == (line + 1, len(indent) + 1)
+    assert problem.message == (
+        f"duplicate key `{second}`: it reads as the same key as `{first}` "
+        f"(line {line}), so one of the two values would be lost"
+    )
+    assert problem.hint == "quote the keys to keep both as text, or remove one"
