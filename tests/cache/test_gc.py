@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import textwrap
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -144,7 +143,7 @@ def project(tmp_path: Path, request: pytest.FixtureRequest) -> Project:
 def test_gc_keeps_current_latest_and_last_runs_and_deletes_the_rest(project: Project) -> None:
     for n in (1, 2, 3, 4):
         assert project.run(n) == ["files", "table", "words"]
-        time.sleep(1.1)  # runs apart by more than a manifest's `created` (and S3's clock) tells
+        # No pause: runs within one second are told apart (`created` to the microsecond).
     assert project.run(1) == []  # back to the config's value: restored, nothing runs
     before = project.listing()
     pipe = pipeflow.load(project.config)
@@ -314,3 +313,33 @@ def test_a_foreach_over_a_step_value_keeps_every_item(make_project: ProjectFacto
     again = pipeflow.load(config, params={"n": 4}).run()  # `items` of n=4 went: it runs,
     assert again.state("items") is StepState.DONE
     assert again.state("each") is StepState.CACHED  # ... and every item is still stored
+
+
+def test_runs_within_one_second_are_ordered_by_when_they_made_their_manifests(
+    tmp_path: Path,
+) -> None:
+    """A store that gives no write time (or the same one) leaves `created` to tell runs
+    apart: two runs in one second must not be ordered by their ids' random part."""
+    from pipeflow.cache.collect import _Found, _newest_runs
+    from pipeflow.storage.manifest import Manifest
+
+    def found(run_id: str, created: str) -> _Found:
+        manifest = Manifest(
+            key=run_id, pipeline="p", step="s", run_id=run_id, created=created, params={},
+            parts={},
+        )  # fmt: skip
+        return _Found(path=f"p/s/{run_id}.json", size=1, written=None, manifest=manifest)
+
+    earlier = found("20261204-150000-ffffff", "2026-12-04T15:00:00.100000+00:00")
+    later = found("20261204-150000-000000", "2026-12-04T15:00:00.900000+00:00")
+    assert _newest_runs([earlier, later], 1) == {"20261204-150000-000000"}
+    assert _newest_runs([later, earlier], 1) == {"20261204-150000-000000"}
+
+    # ... and a run records when it made a manifest finer than the second.
+    (tmp_path / "steps.py").write_text("def one():\n    return 1\n")
+    config = tmp_path / "pipeline.yaml"
+    config.write_text("name: p\nresults: {root: out}\nsteps:\n  one: {run: steps.one}\n")
+    assert pipeflow.load(config).run().ok
+    [manifest_file] = (tmp_path / "out").rglob("*/one/latest.json")
+    created = json.loads(manifest_file.read_text())["created"]
+    assert "." in created, created  # fractions of a second: 2026-12-04T15:00:00.123456+00:00
