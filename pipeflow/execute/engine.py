@@ -251,23 +251,21 @@ class Engine:
     def _submit(self, name: str, task: Task) -> None:
         inline = getattr(self.executor, "inline", False)
         if inline and self._reads.accepts(task):  # several at once, collected as they end
-            read = self._reads.submit(task, self._on_retry)
-            self._running[read] = (name, task)
-            read.add_done_callback(self._ended.put)
-            return
-        if inline:
-            self._inline = name  # runs now, on this thread: Ctrl-C lands in it
-        future = self.executor.submit(task, self._on_retry)
-        self._inline = None
-        if inline:
-            # The sequential executor has run it: handle the result before starting another,
-            # so nothing new starts after a failure.
-            self._collect(name, task, future.result())
+            future = self._reads.submit(task, self._on_retry)
         else:
-            # Even if it has ended already: every step that is ready starts before any
-            # result is handled (a fast failure must not keep a ready step from starting).
-            self._running[future] = (name, task)
-            future.add_done_callback(self._ended.put)
+            if inline:
+                self._inline = name  # runs now, on this thread: Ctrl-C lands in it
+            future = self.executor.submit(task, self._on_retry)
+            self._inline = None
+            if inline:
+                # The sequential executor has run it: handle the result before starting
+                # another, so nothing new starts after a failure.
+                self._collect(name, task, future.result())
+                return
+        # Even if it has ended already: every step that is ready starts before any result is
+        # handled (a fast failure must not keep a ready step from starting).
+        self._running[future] = (name, task)
+        future.add_done_callback(self._ended.put)
 
     def _value_needed(self, name: str) -> bool:
         """Whether a step that still has to run takes this cached step's value."""
