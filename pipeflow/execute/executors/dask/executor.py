@@ -1,43 +1,5 @@
-"""The dask executor, client side: steps on a `distributed` cluster, or a local one for the run.
-
-With `address` (`tcp://host:8786`) the client connects to that scheduler (a clear error within
-a few seconds if nothing answers there, or if it has no workers); without it a LocalCluster of
-`workers` processes (default: one per CPU) with `threads_per_worker` threads each (default 1)
-is started for the run and closed at its end. pipeflow must be installed on the workers, and the
-project folder and a local results root must be at the same paths there (a shared file system),
-as the tasks name them.
-
-What is sent is the processes executor's `work` with the plain-data Task; the worker imports the
-function (afresh for each run: a long-lived worker runs the code the cache keys were computed
-from), runs it, persists the result itself and sends back the value with what the step printed
-and logged, which the engine replays as events. Output is collected per thread, so
-`threads_per_worker` above 1 is safe; what threads a step starts itself print is not collected.
-Values come back to the client (and go out again to the steps that take them).
-
-Failures on the cluster's side never hang a run. A worker that dies while it runs a step (killed,
-out of memory, its machine gone) is not the step's failure: the scheduler starts the task again
-on another worker, where the step runs from its first attempt (its `retries` untouched), and the
-client takes that run's result. Each task claims itself on the scheduler when it starts
-(`set_metadata`): a repeat runs only if the claim names a worker that is gone, so a step never
-runs twice at once, and a task whose worker the client stopped (below) never starts again.
-After `distributed.scheduler.allowed-failures` deaths the scheduler gives up on the task
-(KilledWorker), which fails the step with a message naming the worker. A task the scheduler
-loses or cancels fails its step.
-
-Timeouts. Tasks run on worker threads, where no timer can interrupt them: when a step's
-`timeout` expires, the worker asks the call's thread to stop (as on the threads executor, see
-`pipeflow.execute.timeouts`), which ends pure-Python code; a call that does not stop fails the
-step at once, without further attempts, and the client restarts that worker (through its nanny),
-which stops the call; until the restart the worker keeps the task's thread busy, so no other
-task starts beside the call. If the worker stops answering altogether (a C call that holds the
-GIL), the client fails the step a few seconds after its timeout (all attempts and retry delays
-included) and restarts the worker. Other steps running on a worker restarted this way (only
-possible with `threads_per_worker` above 1) are started again elsewhere, from the beginning. A
-worker without a nanny cannot be restarted: it is retired (closed) instead.
-
-Ctrl-C (`shutdown(cancel=True)`) cancels every task; a local cluster is closed (its worker
-processes end), and on a remote cluster the workers running this run's steps are restarted.
-"""
+"""The dask executor, client side: submitting, relaying what the workers report, timeouts,
+lost workers, shutting down. What it promises is in the package's docstring."""
 
 from __future__ import annotations
 
@@ -49,12 +11,21 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
 from typing import Any
 
 from pipeflow.execute.executors.dask.connect import dashboard_link, open_cluster
 from pipeflow.execute.executors.dask.protocol import CLAIMS, STOPPED, died, lost
-from pipeflow.execute.executors.dask.worker import exit_now, run_task
+from pipeflow.execute.executors.dask.running import (
+    Running,
+    budget,
+    done,
+    late,
+    silent_timeout,
+    with_error,
+    with_value,
+)
+from pipeflow.execute.executors.dask.stopping import ask_to_exit, kill
+from pipeflow.execute.executors.dask.worker import run_task
 from pipeflow.execute.executors.processes import unpicklable
 from pipeflow.execute.shipping import Project, bring_back
 from pipeflow.execute.task import (
@@ -66,34 +37,15 @@ from pipeflow.execute.task import (
     execute,
     remotes_in,
 )
-from pipeflow.execute.timeouts import CANNOT_STOP_HINT, STOP_GRACE
-from pipeflow.model.durations import format_duration
+from pipeflow.execute.timeouts import CANNOT_STOP_HINT
 from pipeflow.model.pipeline import ClusterConfig
 
 __all__ = ["DaskExecutor"]
 
 logger = logging.getLogger(__name__)
 
-GRACE = 3.0  # seconds past a step's timeout before a silent worker is given up on
-RESTART_TIMEOUT = 30.0
 NEWS_WAIT = 5.0  # seconds a finished task's news may lag behind its future, before it is fetched
 EXIT_WAIT = 3.0  # seconds for a worker told to exit to be gone, before its nanny kills it
-
-
-@dataclass
-class _Running:
-    """A task on the cluster, as the client sees it."""
-
-    task: Task
-    outer: Future[TaskResult]
-    budget: float | None  # seconds the step may take, all attempts and delays included
-    future: Any = None  # the dask future
-    worker: str | None = None  # where it started
-    started: float | None = None  # time.monotonic() when the client heard it started
-    calling: bool = True  # the worker's last word: still in the step's function
-    ended: bool = False  # the step has been given its result; ignore the rest
-    keep: bool = False  # its value stays on the cluster: keep the future for later tasks
-    heard: bool = False  # its "finished" news came (its result may still be on its way)
 
 
 class DaskExecutor:
@@ -115,7 +67,7 @@ class DaskExecutor:
         from `cluster`) through the results store unless `shared_filesystem` says its workers
         see this machine's files."""
         self._lock = threading.Lock()
-        self._tasks: dict[str, _Running] = {}
+        self._tasks: dict[str, Running] = {}
         self._values: dict[str, Any] = {}  # key -> the dask future holding a step's value
         self._restarting: dict[str, threading.Event] = {}  # worker stopped -> set when gone
         self._closed = False
@@ -152,9 +104,9 @@ class DaskExecutor:
             return self._here.submit(execute, task)
         problem = unpicklable(task)
         if problem is not None:
-            return _done(TaskResult(step=task.step, error=problem))
+            return done(TaskResult(step=task.step, error=problem))
         key = f"{task.step}-{uuid.uuid4().hex}"
-        running = _Running(task=task, outer=Future(), budget=_budget(task))
+        running = Running(task=task, outer=Future(), budget=budget(task))
         # Values of earlier steps that stayed on the cluster: dask hands them to the worker.
         with self._lock:
             needed = {
@@ -230,7 +182,7 @@ class DaskExecutor:
                 if not isinstance(result, TaskResult):
                     raise StepError("its result was lost on its way back")
                 if result.ok and result.value is not None:
-                    result = _with_value(result, Remote(step, key))
+                    result = with_value(result, Remote(step, key))
                     with self._lock:
                         self._values[key] = finished
             except Exception as error:
@@ -241,7 +193,7 @@ class DaskExecutor:
                 self._end(key, result)
         self._forget(key)
 
-    def _end_back(self, running: _Running, result: TaskResult) -> None:
+    def _end_back(self, running: Running, result: TaskResult) -> None:
         """Copy what the step wrote on its worker back here, then give it its result (once:
         the executor may have forgotten its key meanwhile)."""
         assert self._packer is not None
@@ -289,7 +241,7 @@ class DaskExecutor:
             result = pickle.loads(message["result"])
             if message.get("remote"):
                 # The value stayed in the worker's memory, as the dask future's result.
-                result = _with_value(result, Remote(running.task.step, key))
+                result = with_value(result, Remote(running.task.step, key))
                 with self._lock:
                     running.keep = True
                     if running.future is not None:
@@ -313,7 +265,7 @@ class DaskExecutor:
             worker = str(message["worker"])
             error = (result.error or "TimeoutError").replace(CANNOT_STOP_HINT, "")
             stopped = f"{error}; its Dask worker ({worker}) is restarted to stop it"
-            result = _with_error(result, stopped)
+            result = with_error(result, stopped)
             self._end(key, result, (self._cancel, key), (self._stop_worker, worker, key))
 
     def _on_cluster_event(self, event: tuple[float, Any]) -> None:
@@ -360,29 +312,14 @@ class DaskExecutor:
     def _watchdog(self) -> None:
         """Fail a step whose worker has gone silent past its timeout, and restart the worker."""
         while not self._stop.wait(0.2):
-            now = time.monotonic()
             with self._lock:
-                late = [
-                    (key, running)
-                    for key, running in self._tasks.items()
-                    if running.budget is not None
-                    and running.started is not None
-                    and running.calling
-                    and not running.ended
-                    and now > running.started + running.budget + GRACE
-                ]
-            for key, running in late:
-                task = running.task
-                timeout = format_duration(task.timeout or 0)
-                error = (
-                    f"TimeoutError: step `{task.step}` did not finish within its timeout of "
-                    f"{timeout} and its Dask worker ({running.worker}) stopped answering; the "
-                    "worker is restarted to stop it"
-                )
+                silent = late(self._tasks.items(), time.monotonic())
+            for key, running in silent:
                 then: list[tuple[Any, ...]] = [(self._cancel, key)]
                 if running.worker is not None:
                     then.append((self._stop_worker, running.worker, key, False))
-                self._end(key, TaskResult(step=task.step, error=error), *then)
+                error = silent_timeout(running)
+                self._end(key, TaskResult(step=running.task.step, error=error), *then)
 
     # -- actions (never on the event loop) ------------------------------------------------
 
@@ -421,48 +358,12 @@ class DaskExecutor:
         if key is not None:  # its step has its result: the task must not start again
             with contextlib.suppress(Exception):
                 self._client.set_metadata(self._claim(key), STOPPED)
-        # The worker's event loop ends its process at once. (The nanny's own restart asks the
-        # worker to close first, which waits for the running task and can race with the
-        # scheduler into closing the nanny too.) In a thread: a worker whose GIL is held by
-        # a C call never answers.
-        if answers:
-            threading.Thread(
-                target=self._client.run,
-                args=(exit_now,),
-                kwargs={"workers": [worker], "wait": False, "on_error": "ignore"},
-                name="pipeflow-dask-exit",
-                daemon=True,
-            ).start()
-        if answers and removed.wait(EXIT_WAIT):
-            return
+        if answers:  # its event loop ends the process at once (see `stopping`)
+            ask_to_exit(self._client, worker)
+            if removed.wait(EXIT_WAIT):
+                return
         # It does not answer: its nanny kills the process (after a few seconds).
-        try:
-            self._restart(worker)
-        except ValueError:  # no nanny: close it instead
-            try:
-                self._client.retire_workers([worker], close_workers=True)
-            except Exception as error:
-                logger.warning("could not stop Dask worker %s: %s", worker, error)
-        except Exception as error:
-            if not self._closed:
-                logger.warning("could not restart Dask worker %s: %s", worker, error)
-
-    def _restart(self, worker: str) -> None:
-        """Have a worker's nanny kill its process and start a new one. Only the kill is
-        waited for: the run goes on (and ends) without waiting for the new worker to join,
-        which on a loaded machine can take longer than the run has left."""
-        client = self._client
-        found = client.sync(client.scheduler.identity, n_workers=-1)["workers"].get(worker)
-        if found is not None and found.get("nanny") is None:
-            raise ValueError(f"Dask worker {worker} has no nanny")
-        client.sync(
-            client.scheduler.restart_workers,
-            workers=[worker],
-            timeout=RESTART_TIMEOUT,
-            wait_for_workers=False,
-            on_error="return",
-            stimulus_id=f"pipeflow-restart-{time.time()}",
-        )
+        kill(self._client, worker, quiet=self._closed)
 
     # -- the end --------------------------------------------------------------------------
 
@@ -501,27 +402,3 @@ class DaskExecutor:
         finally:
             if self._cluster is not None:
                 self._cluster.close(timeout=10)
-
-
-def _budget(task: Task) -> float | None:
-    """Seconds a step with a timeout may take: every attempt and the delays between them."""
-    if task.timeout is None or task.stored is not None:
-        return None
-    attempts = task.retry.retries + 1
-    delays = sum(task.retry.delay_before(attempt) for attempt in range(2, attempts + 1))
-    # Before each retry the worker waits up to STOP_GRACE for the stopped attempt to end.
-    return attempts * task.timeout + delays + (attempts - 1) * STOP_GRACE
-
-
-def _done(result: TaskResult) -> Future[TaskResult]:
-    future: Future[TaskResult] = Future()
-    future.set_result(result)
-    return future
-
-
-def _with_error(result: TaskResult, error: str) -> TaskResult:
-    return replace(result, error=error)
-
-
-def _with_value(result: TaskResult, value: Any) -> TaskResult:
-    return replace(result, value=value)

@@ -1,0 +1,80 @@
+"""A task on the cluster as the client sees it, and what the client decides from that alone:
+how long a step may take on a worker, and which steps have outlived it on a silent worker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
+from typing import Any
+
+from pipeflow.execute.task import Task, TaskResult
+from pipeflow.execute.timeouts import STOP_GRACE
+from pipeflow.model.durations import format_duration
+
+GRACE = 3.0  # seconds past a step's timeout before a silent worker is given up on
+
+
+@dataclass
+class Running:
+    """A task on the cluster, as the client sees it."""
+
+    task: Task
+    outer: Future[TaskResult]
+    budget: float | None  # seconds the step may take, all attempts and delays included
+    future: Any = None  # the dask future
+    worker: str | None = None  # where it started
+    started: float | None = None  # time.monotonic() when the client heard it started
+    calling: bool = True  # the worker's last word: still in the step's function
+    ended: bool = False  # the step has been given its result; ignore the rest
+    keep: bool = False  # its value stays on the cluster: keep the future for later tasks
+    heard: bool = False  # its "finished" news came (its result may still be on its way)
+
+
+def budget(task: Task) -> float | None:
+    """Seconds a step with a timeout may take: every attempt and the delays between them."""
+    if task.timeout is None or task.stored is not None:
+        return None
+    attempts = task.retry.retries + 1
+    delays = sum(task.retry.delay_before(attempt) for attempt in range(2, attempts + 1))
+    # Before each retry the worker waits up to STOP_GRACE for the stopped attempt to end.
+    return attempts * task.timeout + delays + (attempts - 1) * STOP_GRACE
+
+
+def late(tasks: Iterable[tuple[str, Running]], now: float) -> list[tuple[str, Running]]:
+    """The tasks still in their step's function on a worker past their budget (and a grace):
+    that worker has stopped answering."""
+    return [
+        (key, running)
+        for key, running in tasks
+        if running.budget is not None
+        and running.started is not None
+        and running.calling
+        and not running.ended
+        and now > running.started + running.budget + GRACE
+    ]
+
+
+def silent_timeout(running: Running) -> str:
+    """The error of a step whose worker went silent past its timeout."""
+    task = running.task
+    timeout = format_duration(task.timeout or 0)
+    return (
+        f"TimeoutError: step `{task.step}` did not finish within its timeout of "
+        f"{timeout} and its Dask worker ({running.worker}) stopped answering; the "
+        "worker is restarted to stop it"
+    )
+
+
+def done(result: TaskResult) -> Future[TaskResult]:
+    future: Future[TaskResult] = Future()
+    future.set_result(result)
+    return future
+
+
+def with_error(result: TaskResult, error: str) -> TaskResult:
+    return replace(result, error=error)
+
+
+def with_value(result: TaskResult, value: Any) -> TaskResult:
+    return replace(result, value=value)

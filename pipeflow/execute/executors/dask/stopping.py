@@ -1,0 +1,62 @@
+"""Ending a worker's process to stop a step it cannot stop itself (a timeout, Ctrl-C).
+
+The worker's event loop is asked to exit at once (the nanny's own restart asks the worker to
+close first, which waits for the running task and can race with the scheduler into closing the
+nanny too). A worker that does not answer (a C call holding its GIL) is restarted by its nanny,
+which kills the process; a worker without a nanny is retired (closed) instead."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from pipeflow.execute.executors.dask.worker import exit_now
+
+logger = logging.getLogger(__name__)
+
+RESTART_TIMEOUT = 30.0
+
+
+def ask_to_exit(client: Any, worker: str) -> None:
+    """Tell the worker to end its process, without waiting: in a thread, since a worker whose
+    GIL is held by a C call never answers."""
+    threading.Thread(
+        target=client.run,
+        args=(exit_now,),
+        kwargs={"workers": [worker], "wait": False, "on_error": "ignore"},
+        name="pipeflow-dask-exit",
+        daemon=True,
+    ).start()
+
+
+def kill(client: Any, worker: str, *, quiet: bool = False) -> None:
+    """Have the worker's nanny kill its process (and start a new one), or retire a worker
+    without a nanny. Failures are logged (not when `quiet`: the client is closing)."""
+    try:
+        _restart(client, worker)
+    except ValueError:  # no nanny: close it instead
+        try:
+            client.retire_workers([worker], close_workers=True)
+        except Exception as error:
+            logger.warning("could not stop Dask worker %s: %s", worker, error)
+    except Exception as error:
+        if not quiet:
+            logger.warning("could not restart Dask worker %s: %s", worker, error)
+
+
+def _restart(client: Any, worker: str) -> None:
+    """Only the kill is waited for: the run goes on (and ends) without waiting for the new
+    worker to join, which on a loaded machine can take longer than the run has left."""
+    found = client.sync(client.scheduler.identity, n_workers=-1)["workers"].get(worker)
+    if found is not None and found.get("nanny") is None:
+        raise ValueError(f"Dask worker {worker} has no nanny")
+    client.sync(
+        client.scheduler.restart_workers,
+        workers=[worker],
+        timeout=RESTART_TIMEOUT,
+        wait_for_workers=False,
+        on_error="return",
+        stimulus_id=f"pipeflow-restart-{time.time()}",
+    )
