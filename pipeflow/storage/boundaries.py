@@ -78,14 +78,19 @@ def check_relative(path: str, *, internal: bool = False) -> None:
 
 def check_root(root: str) -> None:
     """Rule 2: BoundaryError when a results root lies inside a `.pipeflow` folder."""
-    segments = root.replace("\\", "/").split("/")
-    inside = next((segment for segment in segments if _is_reserved(segment)), None)
+    inside = _reserved_segment(root)
     if inside is not None:
         raise BoundaryError(
             f"the results root {root} lies inside `.pipeflow/`{_spelled(inside)}, the folder "
             "where pipeflow keeps its manifests, caches and history. Point `results.root` "
             "(or a step's `result.root`, or `--results`) at another folder."
         )
+
+
+@lru_cache(maxsize=64)  # a store's root is checked at every write: the same few roots
+def _reserved_segment(root: str) -> str | None:
+    segments = root.replace("\\", "/").split("/")
+    return next((segment for segment in segments if _is_reserved(segment)), None)
 
 
 def _spelled(segment: str) -> str:
@@ -135,7 +140,8 @@ def _resolve_below(real_root: str, relative: str, known: set[str] | None = None)
     start, current = _known_folder(real_root, relative, known)
     last = len(parts) - 1
     for index in range(start, len(parts)):
-        current = os.path.join(current, parts[index])
+        # `os.path.join` of a folder without a trailing "/" (only "/" itself has one).
+        current = f"{current.rstrip('/')}/{parts[index]}"
         try:
             mode = os.lstat(current).st_mode
         except OSError:
