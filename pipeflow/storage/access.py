@@ -16,6 +16,7 @@ from typing import Any
 from pipeflow.errors import PipeflowError, StorageError
 from pipeflow.storage import failures
 from pipeflow.storage.boundaries import (
+    RESERVED,
     BoundaryError,
     check_local,
     check_relative,
@@ -37,11 +38,16 @@ class StoreAccess:
         self.root = ""  # the filesystem's form of the root, ending with "/"
         self.local = False
         self._bucket_seen = False  # the bucket was found to exist
+        self._base: str | None = None  # the URL as messages show it
         self._real_root: str | None = None  # a local root with its links resolved, once
+        # Folders of the local reserved area found to be real folders (`boundaries.py`).
+        self._known: set[str] = set()
 
     def location(self, path: str) -> str:
         """The full URL or path of `path`, for people to read."""
-        base = redact(self.url).rstrip("/")
+        base = self._base
+        if base is None:  # redacted once: every stored step's locations are shown
+            base = self._base = redact(self.url).rstrip("/")
         return f"{base}/{path}" if path else base
 
     def open(self) -> Any:
@@ -102,7 +108,13 @@ class StoreAccess:
         relative = self.relative(path, folder=folder)
         if self.local:
             try:
-                resolve_local(self.root, relative, action=action, real_root=self.real_root())
+                resolve_local(
+                    self.root,
+                    relative,
+                    action=action,
+                    real_root=self.real_root(),
+                    known=self._known_for(relative),
+                )
             except BoundaryError as error:
                 raise StorageError(f"refusing to {action} {self.location(path)}: {error}") from None
         return f"{self.root}{relative}"
@@ -113,13 +125,24 @@ class StoreAccess:
         relative = self.relative(path)
         try:
             if self.local:
-                check_local(self.root, relative, internal=internal, real_root=self.real_root())
+                check_local(
+                    self.root,
+                    relative,
+                    internal=internal,
+                    real_root=self.real_root(),
+                    known=self._known_for(relative) if internal else None,
+                )
             else:
                 check_root(self.root)
                 check_relative(relative, internal=internal)
         except BoundaryError as error:
             raise StorageError(f"refusing to write {self.location(path)}: {error}") from None
         return f"{self.root}{relative}"
+
+    def _known_for(self, relative: str) -> set[str] | None:
+        """The folders found real so far, for a path in the reserved area (where only pipeflow
+        writes); None for any other path, which is judged anew every time."""
+        return self._known if relative.startswith(f"{RESERVED}/") else None
 
     def real_root(self) -> str:
         """A local root with its links resolved, asked of the filesystem once per store: only

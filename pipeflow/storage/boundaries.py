@@ -13,6 +13,11 @@ load), the history database, the file-hashes cache, the signing key. The rules:
    location outside the real root is refused (a link inside the root is never followed out of
    it, for writes and for reads), and the resolved location is judged again by rules 1 and 2,
    and must not be the history database of `$PIPEFLOW_HOME` or the signing key file.
+   A store asks about the folders of its own reserved area once (`known`): one found to be a
+   real folder, not a link, is not asked about again by the same store, only what lies below
+   it (a result's own name is asked about at every write and read). Only pipeflow writes there,
+   so nothing a config names can turn such a folder into a link; any other path is judged
+   component by component at every write and read.
 
 Folder names are compared as a case-insensitive filesystem would (and a little more): Unicode
 NFKC, case-folded, trailing dots and spaces dropped (Windows drops them). So `.PIPEFLOW/` and
@@ -28,6 +33,7 @@ import stat
 import unicodedata
 from collections.abc import Iterable
 from contextlib import suppress
+from functools import lru_cache
 
 from pipeflow.errors import StorageError
 from pipeflow.storage.signing import KEY_FILE, key_path
@@ -41,6 +47,7 @@ class BoundaryError(ValueError):
     """A path would write where a store must not; the message says where and what to do."""
 
 
+@lru_cache(maxsize=4096)  # the same few folder names, over and over
 def fold(name: str) -> str:
     """A folder or file name as a case-insensitive filesystem might compare it."""
     return unicodedata.normalize("NFKC", name).casefold().rstrip(". ")
@@ -56,6 +63,9 @@ def check_relative(path: str, *, internal: bool = False) -> None:
     segments = path.split("/")
     if internal and segments[0] == RESERVED:
         segments = segments[1:]
+    rest = "/".join(segments)
+    if rest.isascii() and "pipeflow" not in rest.lower():
+        return  # for ASCII, `fold` is `lower` and drops only dots and spaces: none can be
     reserved = [segment for segment in segments if _is_reserved(segment)]
     if reserved:
         raise BoundaryError(
@@ -68,8 +78,7 @@ def check_relative(path: str, *, internal: bool = False) -> None:
 
 def check_root(root: str) -> None:
     """Rule 2: BoundaryError when a results root lies inside a `.pipeflow` folder."""
-    segments = root.replace("\\", "/").split("/")
-    inside = next((segment for segment in segments if _is_reserved(segment)), None)
+    inside = _reserved_segment(root)
     if inside is not None:
         raise BoundaryError(
             f"the results root {root} lies inside `.pipeflow/`{_spelled(inside)}, the folder "
@@ -78,21 +87,37 @@ def check_root(root: str) -> None:
         )
 
 
+@lru_cache(maxsize=64)  # a store's root is checked at every write: the same few roots
+def _reserved_segment(root: str) -> str | None:
+    segments = root.replace("\\", "/").split("/")
+    return next((segment for segment in segments if _is_reserved(segment)), None)
+
+
 def _spelled(segment: str) -> str:
     return "" if segment == RESERVED else f" (spelled `{segment}`)"
 
 
 def resolve_local(
-    root: str, relative: str, *, action: str = "write", real_root: str | None = None
+    root: str,
+    relative: str,
+    *,
+    action: str = "write",
+    real_root: str | None = None,
+    known: set[str] | None = None,
 ) -> str:
     """Where `relative` under the local folder `root` really leads, with every symbolic link
     resolved; BoundaryError when that is outside the real root. `real_root`, when the caller
-    knows it, is `root` resolved."""
-    return _resolve_in(real_root or os.path.realpath(root), relative, action)
+    knows it, is `root` resolved; `known`, the folders below it already found to be real
+    folders (rule 3), added to as more are found."""
+    return _resolve_in(real_root or os.path.realpath(root), relative, action, known)
 
 
-def _resolve_in(real_root: str, relative: str, action: str) -> str:
-    real = _resolve_below(real_root, relative) if relative else real_root
+def _resolve_in(real_root: str, relative: str, action: str, known: set[str] | None) -> str:
+    if not relative:
+        return real_root
+    real = _resolve_below(real_root, relative, known)
+    if real == os.path.join(real_root, relative):
+        return real  # no link on the way: inside
     if real != real_root and os.path.commonpath([real_root, real]) != real_root:
         raise BoundaryError(
             f"cannot {action} `{relative}`: it leads to {real}, outside the results store "
@@ -103,17 +128,20 @@ def _resolve_in(real_root: str, relative: str, action: str) -> str:
     return real
 
 
-def _resolve_below(real_root: str, relative: str) -> str:
+def _resolve_below(real_root: str, relative: str, known: set[str] | None = None) -> str:
     """`os.path.realpath(real_root + "/" + relative)` for a clean relative path under a root
     that is already real, asking only about the components below the root (one `lstat` each,
-    where realpath asks about every component from `/` again); any link found hands the whole
-    path to realpath."""
+    where realpath asks about every component from `/` again), and below the deepest of its
+    folders in `known` (real folders found before; those found now are added); any link found
+    hands the whole path to realpath."""
     parts = relative.split("/")
     if any(part in ("", ".", "..") for part in parts):
         return os.path.realpath(os.path.join(real_root, relative))
-    current = real_root
-    for index, part in enumerate(parts):
-        current = os.path.join(current, part)
+    start, current = _known_folder(real_root, relative, known)
+    last = len(parts) - 1
+    for index in range(start, len(parts)):
+        # `os.path.join` of a folder without a trailing "/" (only "/" itself has one).
+        current = f"{current.rstrip('/')}/{parts[index]}"
         try:
             mode = os.lstat(current).st_mode
         except OSError:
@@ -121,20 +149,43 @@ def _resolve_below(real_root: str, relative: str) -> str:
             return os.path.join(current, *parts[index + 1 :])
         if stat.S_ISLNK(mode):
             return os.path.realpath(os.path.join(current, *parts[index + 1 :]))
+        if known is not None and index < last and stat.S_ISDIR(mode):
+            known.add("/".join(parts[: index + 1]))
     return current
 
 
+def _known_folder(real_root: str, relative: str, known: set[str] | None) -> tuple[int, str]:
+    """How many components of `relative` lie in its deepest folder in `known`, and that
+    folder's real path (0 and the root when none is known)."""
+    if known:
+        folder = relative
+        while (cut := folder.rfind("/")) > 0:
+            folder = folder[:cut]
+            if folder in known:
+                return folder.count("/") + 1, os.path.join(real_root, folder)
+    return 0, real_root
+
+
 def check_local(
-    root: str, relative: str, *, internal: bool = False, real_root: str | None = None
+    root: str,
+    relative: str,
+    *,
+    internal: bool = False,
+    real_root: str | None = None,
+    known: set[str] | None = None,
 ) -> str:
     """Rules 1 to 3 for a write to `relative` under the local folder `root`; the real path to
     write to, or BoundaryError. `real_root`, when the caller knows it, is `root` resolved: the
-    write must then go to the path returned, which was judged from it."""
+    write must then go to the path returned, which was judged from it. `known`: as for
+    `resolve_local`."""
     if real_root is None:
         real_root = os.path.realpath(root)
-    real = _resolve_in(real_root, relative, "write")
+    real = _resolve_in(real_root, relative, "write", known)
     check_root(real_root)
-    inside = os.path.relpath(real, real_root).replace(os.sep, "/")
+    if real == os.path.join(real_root, relative):
+        inside = relative  # no link on the way
+    else:
+        inside = os.path.relpath(real, real_root).replace(os.sep, "/")
     check_relative(inside, internal=internal)
     _check_protected(real, relative)
     return real

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from pipeflow.errors import StorageError
 from pipeflow.storage import failures
 from pipeflow.storage.failures import BUCKETED, GCS, S3, redact
+from pipeflow.storage.localfiles import LocalFiles, is_plain_local, local_path
 
 # Which extra provides the fsspec implementation of a protocol, for the install hint.
 _EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs"}
@@ -50,7 +51,12 @@ def protocol_of(url: str) -> str:
 
 
 def open_filesystem(url: str, storage_options: Mapping[str, Any]) -> Opened:
-    """The fsspec filesystem of `url`; StorageError with an install hint or what to check."""
+    """The fsspec filesystem of `url`; StorageError with an install hint or what to check.
+    A plain local path without storage options gets `LocalFiles` instead, which answers as
+    fsspec's local filesystem would without importing fsspec (`localfiles.py`)."""
+    if not storage_options and is_plain_local(url):
+        root = local_path(url)
+        return Opened(LocalFiles(), root if root.endswith("/") else f"{root}/", True)
     import fsspec.core
     from fsspec.implementations.local import LocalFileSystem
 

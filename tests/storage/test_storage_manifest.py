@@ -107,3 +107,12 @@ def test_a_part_without_a_stamp_writes_none_and_old_manifests_still_load() -> No
     old = json.loads(plain.to_json())
     old["parts"]["train_x"]["stamp"] = None  # an explicit null is accepted too
     assert Manifest.from_json(json.dumps(old).encode()) == plain
+
+
+@pytest.mark.parametrize("indent", [None, 2, 4])
+def test_manifests_written_indented_or_not_read_the_same(indent: int | None) -> None:
+    # Earlier pipeflows wrote manifests indented; this one writes them on one line.
+    written = json.loads(manifest().to_json())
+    again = json.dumps(written, indent=indent, sort_keys=True).encode("utf-8") + b"\n"
+    assert Manifest.from_json(again) == manifest()
+    assert Manifest.from_json(manifest().to_json()) == manifest()
