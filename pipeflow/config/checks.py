@@ -57,6 +57,9 @@ class Checker:
         self._resolver: Resolver | None = None  # made when the first `run:` is checked
         self._declared: set[str] | None = None
         self._imports: dict[str, list[str]] = {}  # project module -> the steps that name it
+        # Per callable and the names given to it: what its signature says (steps that share a
+        # callable and their input names get the same answer; each gets its own problem).
+        self._fits: dict[tuple[str, tuple[str, ...]], list[tuple[str, str | None]]] = {}
 
     @property
     def resolver(self) -> Resolver:
@@ -226,13 +229,17 @@ class Checker:
         except ImportProblem as problem:
             self.fail([*path, "run"], problem.message, problem.hint)
             return
-        signature = resolved.signature
         if resolved.project_module is not None:
             self._imports.setdefault(resolved.project_module, []).append(name)
-        given = list(step.inputs)
-        if step.foreach is not None:
-            given.append(step.item_name or "item")
-        for message, hint in signature.problems(given):
+        given = (
+            (*step.inputs, step.item_name or "item")
+            if step.foreach is not None
+            else (*step.inputs,)
+        )
+        fits = self._fits.get((step.run, given))
+        if fits is None:
+            fits = self._fits[step.run, given] = resolved.signature.problems(given)
+        for message, hint in fits:
             where: Path = [*path, "inputs"]
             for input_name in step.inputs:
                 if f"`{input_name}`" in message:
@@ -246,6 +253,7 @@ class Checker:
         if not self._imports:
             return
         checks = ImportChecks(self.pipeline.project_dir, self.resolver.import_module)
+        verdicts: dict[str, ImportProblem | None] = {}  # per `run:` path: checked once
         for module, names in self._imports.items():
             problem = checks.check(module)
             for name in names:
@@ -254,11 +262,20 @@ class Checker:
                 if problem is not None:
                     self.fail(where, problem.message, problem.hint)
                 elif run is not None and self.resolver.imported(module):
-                    try:
-                        self.resolver.verify(run)
-                    except ImportProblem as refused:
+                    if run not in verdicts:
+                        verdicts[run] = self._verified(run)
+                    refused = verdicts[run]
+                    if refused is not None:
                         self.fail(where, refused.message, refused.hint)
         checks.save()
+
+    def _verified(self, run: str) -> ImportProblem | None:
+        """Why the imported module's live objects refuse a `run:` path, or None."""
+        try:
+            self.resolver.verify(run)
+        except ImportProblem as refused:
+            return refused
+        return None
 
     def fan_out(self, name: str, step: Step) -> None:
         if step.params and step.pipeline is None:
