@@ -344,10 +344,16 @@ class Checker:
 
 def _step_references(step: Step) -> Iterator[tuple[Path, Ref]]:
     for name, value in step.inputs.items():
-        yield from _walk(value, ["inputs", name])
-    yield from _walk(step.foreach, ["foreach"])
-    yield from _walk(step.when, ["when"])
-    yield from _walk(dict(step.params), ["params"])
+        if type(value) is Ref:  # the most common input: one whole reference
+            yield ["inputs", name], value
+        elif type(value) is not str:
+            yield from _walk(value, ["inputs", name])
+    if step.foreach is not None:
+        yield from _walk(step.foreach, ["foreach"])
+    if step.when is not None:
+        yield from _walk(step.when, ["when"])
+    if step.params:
+        yield from _walk(dict(step.params), ["params"])
 
 
 def _walk(value: Any, path: Path) -> Iterator[tuple[Path, Ref]]:
