@@ -27,7 +27,7 @@ from pipeflow.model.durations import format_duration
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, Template, lookup_path
 from pipeflow.model.secrets import NO_SECRETS, Secrets
-from pipeflow.plan.graph import StepGraph
+from pipeflow.plan.graph import CycleError, StepGraph
 
 Path = list[str | int]
 
@@ -199,6 +199,11 @@ class Checker:
 
     def cycles(self) -> None:
         # A step naming itself is reported by the reference checks already.
+        try:
+            self.graph.order()  # kept for the plan; found in one pass when there is no cycle
+            return
+        except CycleError:
+            pass
         found = self.graph.find_cycle(ignore_self=True)
         if found:
             # find_cycle walks from a step to what it needs; show it the way data flows.
@@ -323,6 +328,8 @@ class Checker:
             *_walk(dict(results.storage_options), ["results", "storage_options"]),
         ]
         for name, step in self.pipeline.steps.items():
+            if step.result.root is None and not step.result.storage_options:
+                continue  # stored where the pipeline stores: nothing of its own to check
             found += _walk(step.result.root, ["steps", name, "result", "root"])
             found += _walk(
                 dict(step.result.storage_options), ["steps", name, "result", "storage_options"]
