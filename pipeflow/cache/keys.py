@@ -50,7 +50,8 @@ def digest(*parts: str) -> str:
 
 def canonical_json(value: Any) -> str:
     """A value as JSON with sorted keys; what JSON cannot hold is written by its repr."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_fallback)
+    # One encoder for every call (what json.dumps with these options would make each time).
+    return _ENCODER.encode(value)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,9 @@ def _fallback(value: Any) -> Any:
     if isinstance(value, set | frozenset):
         return sorted(map(repr, value))
     return repr(value)
+
+
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=_fallback)
 
 
 def data_version(manifest: Manifest) -> str:
@@ -183,12 +187,15 @@ class Fingerprinter:
         origin = step.origin
         workspace = Workspace(self.files, lambda url: self.options_for(url, lookup))
         folder = self.pipeline.folder_of(step)
-        static_writes = [value for value in step.writes if not has_item(value)]
-        item_writes = [value for value in step.writes if has_item(value)]
-        writes = self._locations(static_writes, lookup, folder)
-        # What the step writes is its output: never fingerprinted as what it reads, and an
-        # input folder holding one of its writes neither (an item's writes: any item's).
-        own = writes + self._locations(item_writes, item_lookup(lookup, None, False), folder)
+        writes: list[Location] = []
+        own: list[Location] = []
+        if step.writes:
+            static_writes = [value for value in step.writes if not has_item(value)]
+            item_writes = [value for value in step.writes if has_item(value)]
+            writes = self._locations(static_writes, lookup, folder)
+            # What the step writes is its output: never fingerprinted as what it reads, and an
+            # input folder holding one of its writes neither (an item's writes: any item's).
+            own = writes + self._locations(item_writes, item_lookup(lookup, None, False), folder)
 
         def consumed(ref: Ref) -> Any:
             # A step's value enters the key through its data version, not here.
@@ -202,6 +209,9 @@ class Fingerprinter:
         paths: dict[str, str] = {}
         for name, value in step.inputs.items():
             resolved = resolve(value, consumed)
+            if type(resolved) is StepValue:  # the JSON of its text; it names no file
+                values[f"inputs.{name}"] = digest(canonical_json(resolved.text))
+                continue
             values[f"inputs.{name}"] = digest(canonical_json(resolved))
             paths.update(self._files(resolved, workspace, own, overrides))
         if step.reads or step.writes:
@@ -218,9 +228,10 @@ class Fingerprinter:
             values["as"] = step.item_name or "item"
         if step.params:
             values["params"] = digest(canonical_json(resolve(dict(step.params), consumed)))
-        params = self.secrets.redact(
-            {".".join(ref.path): lookup(ref) for ref in step.references() if ref.scope == "params"}
-        )
+        consumed_params = {
+            ".".join(ref.path): lookup(ref) for ref in step.references() if ref.scope == "params"
+        }
+        params = self.secrets.redact(consumed_params) if consumed_params else {}
         shape = (step.outputs, step.result.format, step.result.target)
         settings = self._settings.get(shape)
         if settings is None:  # most steps share one: written once
@@ -238,7 +249,7 @@ class Fingerprinter:
             code=self._code(step),
             values=values,
             params=params,
-            files=self._shown(paths),
+            files=self._shown(paths) if paths else {},
             settings=settings,
             upstream_names={name: origin.local(name) for name in step.value_upstream()}
             if origin is not None

@@ -29,6 +29,8 @@ class Builder:
     def __init__(self, document: Document) -> None:
         self.document = document
         self.problems: list[Problem] = []
+        # The result spec of a step without `result:` (set while the steps are built).
+        self._plain_result: ResultSpec | None = None
 
     def fail(self, path: list[str | int], message: str, hint: str | None = None) -> None:
         self.problems.append(self.document.problem(path, message, hint=hint))
@@ -141,6 +143,8 @@ class Builder:
         result = raw.get("result")
         if result is False:
             spec = ResultSpec(persist=False)
+        elif result is None and self._plain_result is not None:
+            spec = self._plain_result  # most steps: one frozen spec shared, nothing to parse
         else:
             result = _mapping(result)
             spec = ResultSpec(
@@ -154,38 +158,50 @@ class Builder:
                     [*path, "result", "storage_options"], _mapping(result.get("storage_options"))
                 ),
             )
+            if raw.get("result") is None:
+                self._plain_result = spec
         item = (_text(raw.get("as")) or "item") if "foreach" in raw else None
-        retry = RetryPolicy(
-            retries=_int(raw.get("retries"), default_retry.retries),
-            delay=self.duration([*path, "retry_delay"], raw.get("retry_delay"), default_retry.delay)
-            or 0.0,
-            backoff=_number(raw.get("retry_backoff"), default_retry.backoff),
-        )
+        if "retries" in raw or "retry_delay" in raw or "retry_backoff" in raw:
+            retry = RetryPolicy(
+                retries=_int(raw.get("retries"), default_retry.retries),
+                delay=self.duration(
+                    [*path, "retry_delay"], raw.get("retry_delay"), default_retry.delay
+                )
+                or 0.0,
+                backoff=_number(raw.get("retry_backoff"), default_retry.backoff),
+            )
+        else:
+            retry = default_retry  # frozen: every step without its own retry settings shares it
         timeout = (
             self.duration([*path, "timeout"], raw["timeout"], None)
             if "timeout" in raw
             else default_timeout
         )
+        # Absent values are skipped rather than built and parsed (most steps have few keys).
+        get = raw.get
+        inputs, foreach, when, params = (
+            get(key) for key in ("inputs", "foreach", "when", "params")
+        )
         return Step(
             name=name,
-            run=_text(raw.get("run")),
-            pipeline=_text(raw.get("pipeline")),
-            inputs=self.parsed([*path, "inputs"], _mapping(raw.get("inputs"))),
-            after=tuple(str(x) for x in _list(raw.get("after"))),
-            outputs=tuple(str(x) for x in _list(raw.get("outputs"))),
+            run=_text(get("run")),
+            pipeline=_text(get("pipeline")),
+            inputs=self.parsed([*path, "inputs"], _mapping(inputs)) if inputs else {},
+            after=tuple(str(x) for x in _list(get("after"))) if "after" in raw else (),
+            outputs=tuple(str(x) for x in _list(get("outputs"))) if "outputs" in raw else (),
             result=spec,
-            cache=raw.get("cache", default_cache) is not False,
+            cache=get("cache", default_cache) is not False,
             retry=retry,
             timeout=timeout,
-            foreach=self.parsed([*path, "foreach"], raw.get("foreach")),
-            item_name=_text(raw.get("as")),
-            when=self.parsed([*path, "when"], raw.get("when")),
-            params=self.parsed([*path, "params"], _mapping(raw.get("params"))),
-            code_version=_text(raw.get("code_version")),
-            description=_text(raw.get("description")),
-            tags=tuple(str(x) for x in _list(raw.get("tags"))),
-            reads=self.paths([*path, "reads"], raw.get("reads"), item),
-            writes=self.paths([*path, "writes"], raw.get("writes"), item),
+            foreach=self.parsed([*path, "foreach"], foreach) if foreach is not None else None,
+            item_name=_text(get("as")),
+            when=self.parsed([*path, "when"], when) if when is not None else None,
+            params=self.parsed([*path, "params"], _mapping(params)) if params else {},
+            code_version=_text(get("code_version")),
+            description=_text(get("description")),
+            tags=tuple(str(x) for x in _list(get("tags"))) if "tags" in raw else (),
+            reads=self.paths([*path, "reads"], get("reads"), item) if "reads" in raw else (),
+            writes=self.paths([*path, "writes"], get("writes"), item) if "writes" in raw else (),
         )
 
     def schedules(self, raw: Any) -> list[Schedule]:

@@ -27,7 +27,7 @@ from pipeflow.model.durations import format_duration
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, Template, lookup_path
 from pipeflow.model.secrets import NO_SECRETS, Secrets
-from pipeflow.plan.graph import StepGraph
+from pipeflow.plan.graph import CycleError, StepGraph
 
 Path = list[str | int]
 
@@ -57,6 +57,9 @@ class Checker:
         self._resolver: Resolver | None = None  # made when the first `run:` is checked
         self._declared: set[str] | None = None
         self._imports: dict[str, list[str]] = {}  # project module -> the steps that name it
+        # Per callable and the names given to it: what its signature says (steps that share a
+        # callable and their input names get the same answer; each gets its own problem).
+        self._fits: dict[tuple[str, tuple[str, ...]], list[tuple[str, str | None]]] = {}
 
     @property
     def resolver(self) -> Resolver:
@@ -196,6 +199,11 @@ class Checker:
 
     def cycles(self) -> None:
         # A step naming itself is reported by the reference checks already.
+        try:
+            self.graph.order()  # kept for the plan; found in one pass when there is no cycle
+            return
+        except CycleError:
+            pass
         found = self.graph.find_cycle(ignore_self=True)
         if found:
             # find_cycle walks from a step to what it needs; show it the way data flows.
@@ -226,13 +234,17 @@ class Checker:
         except ImportProblem as problem:
             self.fail([*path, "run"], problem.message, problem.hint)
             return
-        signature = resolved.signature
         if resolved.project_module is not None:
             self._imports.setdefault(resolved.project_module, []).append(name)
-        given = list(step.inputs)
-        if step.foreach is not None:
-            given.append(step.item_name or "item")
-        for message, hint in signature.problems(given):
+        given = (
+            (*step.inputs, step.item_name or "item")
+            if step.foreach is not None
+            else (*step.inputs,)
+        )
+        fits = self._fits.get((step.run, given))
+        if fits is None:
+            fits = self._fits[step.run, given] = resolved.signature.problems(given)
+        for message, hint in fits:
             where: Path = [*path, "inputs"]
             for input_name in step.inputs:
                 if f"`{input_name}`" in message:
@@ -246,6 +258,7 @@ class Checker:
         if not self._imports:
             return
         checks = ImportChecks(self.pipeline.project_dir, self.resolver.import_module)
+        verdicts: dict[str, ImportProblem | None] = {}  # per `run:` path: checked once
         for module, names in self._imports.items():
             problem = checks.check(module)
             for name in names:
@@ -254,11 +267,20 @@ class Checker:
                 if problem is not None:
                     self.fail(where, problem.message, problem.hint)
                 elif run is not None and self.resolver.imported(module):
-                    try:
-                        self.resolver.verify(run)
-                    except ImportProblem as refused:
+                    if run not in verdicts:
+                        verdicts[run] = self._verified(run)
+                    refused = verdicts[run]
+                    if refused is not None:
                         self.fail(where, refused.message, refused.hint)
         checks.save()
+
+    def _verified(self, run: str) -> ImportProblem | None:
+        """Why the imported module's live objects refuse a `run:` path, or None."""
+        try:
+            self.resolver.verify(run)
+        except ImportProblem as refused:
+            return refused
+        return None
 
     def fan_out(self, name: str, step: Step) -> None:
         if step.params and step.pipeline is None:
@@ -306,6 +328,8 @@ class Checker:
             *_walk(dict(results.storage_options), ["results", "storage_options"]),
         ]
         for name, step in self.pipeline.steps.items():
+            if step.result.root is None and not step.result.storage_options:
+                continue  # stored where the pipeline stores: nothing of its own to check
             found += _walk(step.result.root, ["steps", name, "result", "root"])
             found += _walk(
                 dict(step.result.storage_options), ["steps", name, "result", "storage_options"]
@@ -327,10 +351,16 @@ class Checker:
 
 def _step_references(step: Step) -> Iterator[tuple[Path, Ref]]:
     for name, value in step.inputs.items():
-        yield from _walk(value, ["inputs", name])
-    yield from _walk(step.foreach, ["foreach"])
-    yield from _walk(step.when, ["when"])
-    yield from _walk(dict(step.params), ["params"])
+        if type(value) is Ref:  # the most common input: one whole reference
+            yield ["inputs", name], value
+        elif type(value) is not str:
+            yield from _walk(value, ["inputs", name])
+    if step.foreach is not None:
+        yield from _walk(step.foreach, ["foreach"])
+    if step.when is not None:
+        yield from _walk(step.when, ["when"])
+    if step.params:
+        yield from _walk(dict(step.params), ["params"])
 
 
 def _walk(value: Any, path: Path) -> Iterator[tuple[Path, Ref]]:

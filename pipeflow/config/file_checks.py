@@ -38,9 +38,10 @@ def check_files(
     for name, step in pipeline.steps.items():
         if step.origin is not None:
             continue  # checked when its own config was loaded
-        _references(checker, name, step)
+        if step.reads or step.writes:
+            _references(checker, name, step)
         found = files.get(name)
-        if found is None:
+        if found is None or not found.writes:
             continue
         own_roots = roots.get(name, ())
         for location, index in zip(found.writes, found.write_entries, strict=True):

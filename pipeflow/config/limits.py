@@ -48,24 +48,26 @@ def too_deep(value: Any, limit: int = MAX_DEPTH) -> Path | None:
 
 def _depth_within(value: Any, limit: int) -> bool:
     """Whether nothing inside `value` is nested deeper than `limit` levels (as `_walk` counts)."""
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    pop, push = stack.pop, stack.append
-    while stack:
-        item, depth = pop()
-        if type(item) is str:
-            continue
-        if isinstance(item, Mapping):
-            children: Any = item.values()
-        elif isinstance(item, list | tuple):
-            children = item
-        else:
-            continue
-        if not children:
-            continue
-        if depth >= limit:
-            return False  # a child would sit at depth limit + 1
-        for child in children:
-            push((child, depth + 1))
+    level = [value]  # the values at one depth, a level at a time (no pair per value)
+    for depth in range(limit + 1):
+        nested: list[Any] = []
+        for item in level:
+            kind = type(item)
+            if kind is str:
+                continue
+            if kind is dict or isinstance(item, Mapping):
+                children: Any = item.values()
+            elif kind is list or isinstance(item, list | tuple):
+                children = item
+            else:
+                continue
+            if children:
+                if depth >= limit:
+                    return False  # a child would sit at depth limit + 1
+                nested.extend(children)
+        if not nested:
+            return True
+        level = nested
     return True
 
 

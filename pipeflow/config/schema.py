@@ -180,8 +180,9 @@ def _frozen(value: Any) -> Hashable:
 def plain(value: Any) -> Any:
     """A copy jsonschema can check: YAML/TOML dates as ISO text, every mapping key as text."""
     if isinstance(value, dict):
-        return {
-            key if isinstance(key, str) else str(key): plain(item) for key, item in value.items()
+        return {  # a text value is itself: no call for it
+            key if isinstance(key, str) else str(key): item if type(item) is str else plain(item)
+            for key, item in value.items()
         }
     if isinstance(value, list | tuple):
         return [plain(item) for item in value]

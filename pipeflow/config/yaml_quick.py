@@ -62,13 +62,17 @@ class Quick:
         self.seen.add(identity)
         if kind is MappingNode and node.tag == _MAP_TAG:
             built: dict[Any, Any] = {}
+            json = self.json
             for key_node, value_node in node.value:
                 if type(key_node) is not ScalarNode or key_node.tag != _STRING_TAG:
                     raise _Unusual  # a merge key, a key that is not text
                 key = key_node.value
                 if key in built:
                     raise _Unusual  # a duplicate key, to report
-                built[key] = self.build(value_node)
+                if type(value_node) is ScalarNode and value_node.tag == _STRING_TAG and not json:
+                    built[key] = value_node.value  # the most common value: text, built here
+                else:
+                    built[key] = self.build(value_node)
             return built
         if kind is SequenceNode and node.tag == _SEQUENCE_TAG:
             return [self.build(item) for item in node.value]

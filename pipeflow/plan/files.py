@@ -47,6 +47,9 @@ class StepFiles:
     write_entries: tuple[int, ...] = field(default=(), compare=False)
 
 
+_NO_FILES = StepFiles()  # frozen: shared by every step that names no file
+
+
 def base_dir(pipeline: Pipeline, step: Step) -> str:
     """The folder a step's relative paths resolve against: its own config's."""
     return pipeline.folder_of(step)
@@ -80,7 +83,8 @@ def step_files(
         [(item, True) for item in items] if isinstance(items, list) else [(None, False)]
     )
     if step.foreach is None:
-        item_values = [(None, False)]
+        # Without `reads:`, `writes:` or items there is nothing to walk per item.
+        item_values = [(None, False)] if step.reads or step.writes else []
     writes: list[Location] = []
     entries: list[int] = []
     reads: list[Location] = []
@@ -99,11 +103,15 @@ def step_files(
         if known:
             reads += [locate(t, folder) for t in strings_in(item) if looks_like_path(t)]
     for value in step.inputs.values():
+        if type(value) is Ref and value.scope == "steps":
+            continue  # a step's value: not known before the run (`lookup` raises Unknown)
         try:
             resolved = resolve(value, lookup)
         except (Unknown, KeyError):
             continue
         reads += [locate(t, folder) for t in strings_in(resolved) if looks_like_path(t)]
+    if not reads and not writes:
+        return _NO_FILES
     # A path the step writes is its output, never its input (`save(df, path)`).
     reads = [r for r in reads if not any(r.inside(w) for w in writes)]
     return StepFiles(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import graphlib
 from collections.abc import Iterable, Mapping
 
 from pipeflow.model.pipeline import Step
@@ -24,14 +23,17 @@ class StepGraph:
     ) -> None:
         """`files`: per step, the steps that write files it reads (`plan/files.py`)."""
         files = files or {}
-        self.upstream: dict[str, tuple[str, ...]] = {
-            name: tuple(
-                dep
-                for dep in dict.fromkeys((*step.upstream(), *files.get(name, ())))
-                if dep in steps
-            )
-            for name, step in steps.items()
-        }
+        self.upstream: dict[str, tuple[str, ...]] = {}
+        for name, step in steps.items():
+            deps = step.upstream()  # each named once already
+            extra = files.get(name)
+            if extra:
+                deps = tuple(dict.fromkeys((*deps, *extra)))
+            for dep in deps:
+                if dep not in steps:  # reported by the checks; not part of the graph
+                    deps = tuple(dep for dep in deps if dep in steps)
+                    break
+            self.upstream[name] = deps
         self.labels: dict[str, tuple[str, ...]] = {name: step.tags for name, step in steps.items()}
         self.downstream: dict[str, list[str]] = {name: [] for name in steps}
         for name, deps in self.upstream.items():
@@ -45,12 +47,34 @@ class StepGraph:
     def order(self) -> list[str]:
         """Steps in an order where each comes after all it needs (file order breaks ties)."""
         if self._order is None:
-            sorter = graphlib.TopologicalSorter(self.upstream)
-            try:
-                self._order = list(sorter.static_order())
-            except graphlib.CycleError:
-                raise CycleError(self.find_cycle() or []) from None
+            self._order = self._sorted()
         return self._order
+
+    def _sorted(self) -> list[str]:
+        """The order `graphlib.TopologicalSorter(self.upstream).static_order()` gives, found
+        the same way (steps in rounds: those whose needs are all met, in the order graphlib
+        meets them), without graphlib's object per step and its separate search for cycles."""
+        waiting: dict[str, int] = {}  # step -> how many of its needs are not in the order yet
+        for name, deps in self.upstream.items():  # graphlib meets a step, then what it needs
+            waiting[name] = waiting.get(name, 0) + len(deps)
+            for dep in deps:
+                if dep not in waiting:
+                    waiting[dep] = 0
+        ready = [name for name, count in waiting.items() if count == 0]
+        found: list[str] = []
+        downstream = self.downstream
+        while ready:
+            found += ready
+            later: list[str] = []
+            for name in ready:
+                for user in downstream[name]:
+                    waiting[user] -= 1
+                    if not waiting[user]:
+                        later.append(user)
+            ready = later
+        if len(found) < len(waiting):
+            raise CycleError(self.find_cycle() or [])
+        return found
 
     def find_cycle(self, *, ignore_self: bool = False) -> list[str] | None:
         """One cycle as `[a, b, a]`, or None; `ignore_self`: a step needing itself is none."""

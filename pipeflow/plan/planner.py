@@ -135,7 +135,11 @@ class Planner:
 
     def plan(self) -> list[Decision]:
         decisions = self.decisions
-        needed = self.graph.ancestors(self.selected) - self.selected
+        needed = (
+            self.graph.ancestors(self.selected) - self.selected
+            if len(self.selected) < len(self.graph.upstream)
+            else set()  # every step is selected: none is needed from outside (no graph walk)
+        )
         for name in self.graph.order():
             step = self.pipeline.steps[name]
             upstream = self.upstream_versions(step)

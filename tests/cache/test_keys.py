@@ -273,6 +273,32 @@ def test_canonical_json_sorts_keys_and_writes_what_json_cannot_hold() -> None:
     assert canonical_json(Path("x")) == canonical_json(repr(Path("x")))
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"b": 1, "a": [1, 2.5, None, True, False]},
+        {"é": "naïve ✓", "z": {"y": {"x": [[], {}]}}},
+        [float("nan"), float("inf"), -float("inf"), 10**30, -0.0, 1e-300],
+        ("a", ("b",)),
+        {"x": StepValue("${steps.a}"), "y": [StepValue("${steps.b.p}"), "t"]},
+        {2: "int keys", 1: "sorted as text"},
+        datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc),
+        {"set": {3, 1, 2}, "path": Path("x/y.csv")},
+        'plain text with "quotes" and \n new lines',
+        "",
+        0,
+    ],
+)
+def test_canonical_json_is_what_json_dumps_wrote_so_stored_keys_stay_valid(value: Any) -> None:
+    """Keys of results stored by earlier versions were written with json.dumps and these
+    options: the encoder kept for every call writes the very same text."""
+    import json
+
+    written = json.dumps(value, sort_keys=True, separators=(",", ":"), default=keys._fallback)
+    assert canonical_json(value) == written
+    assert canonical_json(value) == written  # the same again from the same encoder
+
+
 def part(checksum: str, path: str = "p") -> PartRecord:
     return PartRecord(path=path, format="json", size=1, checksum=checksum)
 

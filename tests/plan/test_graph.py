@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from pipeflow.model.pipeline import Step
@@ -85,3 +87,60 @@ def test_selection_by_tags_is_any_tag_intersected_with_the_rest() -> None:
     assert graph.select(tags=["train", "io"], until="b") == {"a", "b"}
     assert graph.select(tags=["nothing"]) == set()
     assert graph.tags() == ["io", "train", "slow", "report"]
+
+
+def _graphlib_order(upstream: dict[str, tuple[str, ...]]) -> list[str]:
+    import graphlib
+
+    return list(graphlib.TopologicalSorter(upstream).static_order())
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_order_is_the_one_graphlib_gives(seed: int) -> None:
+    """Random graphs, with steps named before or after the steps that need them, several
+    roots, `after` and shared dependencies: the same order as graphlib's static_order."""
+    import random
+
+    chance = random.Random(seed)
+    names = [f"s{i}" for i in range(chance.randint(1, 40))]
+    rank = {name: index for index, name in enumerate(names)}  # edges go to lower ranks only
+    chance.shuffle(names)  # the file order is not the dependency order
+    definition: dict[str, Step] = {}
+    for name in names:
+        lower = [other for other in names if rank[other] < rank[name]]
+        values = chance.sample(lower, k=min(len(lower), chance.randint(0, 3)))
+        after = tuple(chance.sample(lower, k=min(len(lower), chance.randint(0, 1))))
+        definition[name] = Step(
+            name=name,
+            run="m.f",
+            inputs=parse_value({f"x{i}": f"${{steps.{d}}}" for i, d in enumerate(values)}),
+            after=after,
+        )
+    graph = StepGraph(definition)
+    assert graph.order() == _graphlib_order(graph.upstream)
+    with_files = StepGraph(definition, files={names[-1]: [names[0]]} if len(names) > 1 else {})
+    if rank.get(names[0], 0) < rank[names[-1]]:
+        assert with_files.order() == _graphlib_order(with_files.upstream)
+
+
+@pytest.mark.parametrize(
+    "edges",
+    [
+        {"a": ["a"]},
+        {"a": ["b"], "b": ["a"], "c": []},
+        {"r": [], "a": ["r", "c"], "b": ["a"], "c": ["b"], "d": ["r"]},
+    ],
+)
+def test_a_cycle_stops_the_order_and_names_the_cycle(edges: dict[str, list[str]]) -> None:
+    graph = StepGraph(steps(**edges))
+    with pytest.raises(CycleError) as raised:
+        graph.order()
+    cycle = raised.value.cycle
+    assert cycle[0] == cycle[-1]
+    assert all(after in graph.upstream[before] for before, after in itertools.pairwise(cycle))
+
+
+def test_steps_named_only_as_needs_are_left_out() -> None:
+    graph = StepGraph(steps(b=["a", "missing"], c=["b", "b"]), files={"c": ["a", "gone"]})
+    assert graph.upstream == {"b": (), "c": ("b",)}
+    assert graph.order() == ["b", "c"]
