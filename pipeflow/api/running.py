@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable, Sequence
 from os import PathLike
 from typing import TYPE_CHECKING
 
-from pipeflow.api.cluster import cluster_project
 from pipeflow.api.preparing import prepared
 from pipeflow.config.targets import workers_of
 from pipeflow.errors import Interrupted, StaleResults
@@ -90,6 +89,8 @@ def execute(
     if runner is None:
         remote = options.get("address") or options.get("cluster")
         if kind == "dask" and remote and not configured.shared_filesystem:
+            from pipeflow.api.cluster import cluster_project  # a remote cluster's runs only
+
             named = workers_of(options["address"], options["cluster"])
             options["project"] = cluster_project(definition, planner, named)
         runner = open_executor(kind, options)
