@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import importlib
 import warnings
 from collections.abc import Iterator
@@ -50,8 +49,7 @@ class PipeflowGroup(click.Group):
         if module is None:
             load_commands()  # an unknown name: click suggests the closest of all commands
         elif cmd_name not in self.commands:
-            with collector_paused():
-                importlib.import_module(f"pipeflow.cli.{module}")  # registers its commands
+            importlib.import_module(f"pipeflow.cli.{module}")  # registers its commands
         return super().get_command(ctx, cmd_name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -150,33 +148,15 @@ def load_with_params(
 ) -> Pipeline:
     """The `pipeflow.Pipeline` of CONFIG with the params that `param_options` collected,
     checked for the store `--results` names (if given)."""
-    with collector_paused():
-        from pipeflow.api import load
+    from pipeflow.api import load
 
-        return load(
-            config,
-            param_files=param_files,
-            param_options=param_options,
-            allow_extra_params=allow_extra_params,
-            results=results,
-        )
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused while a command imports pipeflow's modules
-    and loads its config: the thousands of objects made then (classes, functions, the
-    document, the steps) all stay, and the collections the allocations trigger only scan
-    them again (about a sixth of the start-up's CPU time). It runs again afterwards, before
-    any step runs. (`pipeflow.config.collecting` does the same for loading and planning; it is
-    not imported here, so that `--help` does not import the config package.)"""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
+    return load(
+        config,
+        param_files=param_files,
+        param_options=param_options,
+        allow_extra_params=allow_extra_params,
+        results=results,
+    )
 
 
 def load_commands() -> None:

@@ -13,7 +13,6 @@ from pipeflow.cli.completion import complete_step, complete_tag
 from pipeflow.cli.main import (
     VERBOSITY_HELP,
     cli,
-    collector_paused,
     config_argument,
     load_with_params,
     param_options,
@@ -240,18 +239,17 @@ def validate(
     output_format: str,
 ) -> None:
     """Check CONFIG (and params) and report every problem at once; runs nothing."""
+
+    from pipeflow.config.loader import load
     from pipeflow.errors import ConfigError
 
     try:
-        with collector_paused():
-            from pipeflow.config.loader import load
-
-            loaded = load(
-                config,
-                param_files=param_files,
-                param_options=param_options,
-                allow_extra_params=allow_extra_params,
-            )
+        loaded = load(
+            config,
+            param_files=param_files,
+            param_options=param_options,
+            allow_extra_params=allow_extra_params,
+        )
     except ConfigError as error:
         annotate(error, sys.stdout)
         if output_format == "json":

@@ -216,39 +216,3 @@ def test_a_run_records_itself_without_loading_the_history_queries(
     with open_history(tmp_path) as history:
         (run,) = history.runs()
         assert [step.step for step in history.run(run.id).steps] == ["a", "b"]
-
-
-@pytest.mark.parametrize("command", ["run", "validate"])
-def test_the_cli_loads_a_config_with_the_collector_paused_and_restores_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
-) -> None:
-    """The cyclic collector only rescans what importing and loading make (all of it stays):
-    paused then, running again before any step runs and after a failed load."""
-    import gc
-
-    from click.testing import CliRunner
-
-    import pipeflow.api
-    import pipeflow.config.loader
-    from pipeflow.cli import cli
-    from pipeflow.errors import ConfigError
-
-    seen: list[bool] = []
-
-    def loading(*args: object, **kwargs: object) -> None:
-        seen.append(gc.isenabled())
-        raise ConfigError("stop here")
-
-    module = pipeflow.api if command == "run" else pipeflow.config.loader
-    monkeypatch.setattr(module, "load", loading)
-    config = tmp_path / "pipeline.yaml"
-    config.write_text("name: demo\nsteps: {}\n", encoding="utf-8")
-    was = gc.isenabled()
-    gc.enable()
-    try:
-        done = CliRunner().invoke(cli, [command, str(config)])
-        assert gc.isenabled()
-    finally:
-        (gc.enable if was else gc.disable)()
-    assert done.exit_code == 2, done.output
-    assert seen == [False]
