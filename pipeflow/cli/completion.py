@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from click.shell_completion import CompletionItem, get_completion_class
 
 from pipeflow.cli.main import cli
 
@@ -72,6 +71,8 @@ def complete_tag(ctx: click.Context, param: click.Parameter, incomplete: str) ->
     if config is None:
         return []
     names = config_tag_names(Path(config))
+    from click.shell_completion import CompletionItem  # only when completing
+
     return [CompletionItem(name) for name in names if name.startswith(incomplete)]
 
 
@@ -84,6 +85,8 @@ def complete_step(ctx: click.Context, param: click.Parameter, incomplete: str) -
     if config is None:
         return []
     names = config_step_names(Path(config))
+    from click.shell_completion import CompletionItem  # only when completing
+
     return [CompletionItem(name) for name in names if name.startswith(incomplete)]
 
 
@@ -99,6 +102,8 @@ def complete_run_step(ctx: click.Context, param: click.Parameter, incomplete: st
             names = [step.step for step in history.run(str(run_id)).steps]
     except Exception:  # see config_step_names
         return []
+    from click.shell_completion import CompletionItem  # only when completing
+
     return [CompletionItem(name) for name in names if name.startswith(incomplete)]
 
 
@@ -124,6 +129,8 @@ def completion(shell: str) -> None:
     zsh:  eval "$(pipeflow completion zsh)"    in ~/.zshrc
     fish: pipeflow completion fish > ~/.config/fish/completions/pipeflow.fish
     """
+    from click.shell_completion import get_completion_class
+
     complete_class = get_completion_class(shell)
     assert complete_class is not None  # click ships all three shells
     script = complete_class(cli, {}, "pipeflow", COMPLETE_VARIABLE).source()

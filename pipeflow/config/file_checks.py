@@ -21,7 +21,7 @@ from pipeflow.model.locations import Location, locate
 from pipeflow.model.pipeline import Step
 from pipeflow.model.refs import Ref, Template, resolve
 from pipeflow.plan.files import StepFiles, WriteIndex, base_dir, load_time_lookup
-from pipeflow.plan.prepare import store_url
+from pipeflow.plan.roots import store_url
 
 DocPath = list[str | int]
 FIELDS = ("reads", "writes")

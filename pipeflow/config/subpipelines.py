@@ -22,7 +22,7 @@ from pipeflow.config.suggest import did_you_mean
 from pipeflow.errors import ConfigError, Problem
 from pipeflow.model.pipeline import Origin, Pipeline, ResultSpec, Step
 from pipeflow.model.refs import Ref, Template, lookup_path
-from pipeflow.plan.prepare import store_url
+from pipeflow.plan.roots import store_url
 
 DocPath = list[str | int]
 # Loads a child config: (file, the step's params, the chain of files) -> pipeline and params.

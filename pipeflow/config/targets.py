@@ -19,7 +19,7 @@ from typing import Any
 
 from pipeflow.model.pipeline import ClusterConfig, Pipeline, Step
 from pipeflow.model.refs import Ref, Template, lookup_path, references, resolve
-from pipeflow.plan.prepare import store_url
+from pipeflow.plan.roots import store_url
 from pipeflow.storage import TargetFields, TemplateError, render_target
 from pipeflow.storage.boundaries import BoundaryError, check_local, check_root
 

@@ -8,37 +8,69 @@ a `HistoryWarning`, and the run goes on unrecorded.
 
 from __future__ import annotations
 
-from pipeflow.history.database import (
-    BUSY_TIMEOUT,
-    DB_NAME,
-    HOME_ENV,
-    MIGRATIONS,
-    SCHEMA_VERSION,
-    HistoryError,
-    HistoryWarning,
-    connect,
-    database_path,
-    history_home,
-    migrate,
-    schema_version,
-)
-from pipeflow.history.query import (
-    History,
-    LogLine,
-    RunRecord,
-    StepRecord,
-    UnknownRun,
-    UnknownStep,
-    open_history,
-)
-from pipeflow.history.recorder import (
-    DEFAULT_MAX_OUTPUT,
-    RUN_STATES,
-    TRIGGERS,
-    Recorder,
-    truncation_marker,
-)
-from pipeflow.history.skipped import record_skipped_fire
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipeflow.history.database import (
+        BUSY_TIMEOUT,
+        DB_NAME,
+        HOME_ENV,
+        MIGRATIONS,
+        SCHEMA_VERSION,
+        HistoryError,
+        HistoryWarning,
+        connect,
+        database_path,
+        history_home,
+        migrate,
+        schema_version,
+    )
+    from pipeflow.history.query import (
+        History,
+        LogLine,
+        RunRecord,
+        StepRecord,
+        UnknownRun,
+        UnknownStep,
+        open_history,
+    )
+    from pipeflow.history.recorder import (
+        DEFAULT_MAX_OUTPUT,
+        RUN_STATES,
+        TRIGGERS,
+        Recorder,
+        truncation_marker,
+    )
+    from pipeflow.history.skipped import record_skipped_fire
+
+_HOMES = {
+    "BUSY_TIMEOUT": "database",
+    "DB_NAME": "database",
+    "HOME_ENV": "database",
+    "MIGRATIONS": "database",
+    "SCHEMA_VERSION": "database",
+    "HistoryError": "database",
+    "HistoryWarning": "database",
+    "connect": "database",
+    "database_path": "database",
+    "history_home": "database",
+    "migrate": "database",
+    "schema_version": "database",
+    "History": "query",
+    "LogLine": "query",
+    "RunRecord": "query",
+    "StepRecord": "query",
+    "UnknownRun": "query",
+    "UnknownStep": "query",
+    "open_history": "query",
+    "DEFAULT_MAX_OUTPUT": "recorder",
+    "RUN_STATES": "recorder",
+    "TRIGGERS": "recorder",
+    "Recorder": "recorder",
+    "truncation_marker": "recorder",
+    "record_skipped_fire": "skipped",
+}
 
 __all__ = [
     "BUSY_TIMEOUT",
@@ -67,3 +99,17 @@ __all__ = [
     "schema_version",
     "truncation_marker",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use (PEP 562): a run needs the recorder, not the queries.
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

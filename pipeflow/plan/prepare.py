@@ -16,17 +16,10 @@ from pipeflow.model.refs import Ref, resolve
 from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.plan.graph import StepGraph
 from pipeflow.plan.planner import CachePolicy, Planner, Selection
+from pipeflow.plan.roots import store_url
 from pipeflow.storage import ResultStore
 
 HASHES_FILE = ".pipeflow/file-hashes.json"
-
-
-def store_url(root: Any, base_dir: str) -> str:
-    """A results root as a store URL: relative local paths resolve against `base_dir`."""
-    text = str(root)
-    if "://" in text or os.path.isabs(text):
-        return text
-    return os.path.normpath(os.path.join(base_dir, text))
 
 
 def prepare(

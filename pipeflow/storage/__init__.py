@@ -1,24 +1,52 @@
-"""Where step results live: formats, target templates, manifests and the fsspec ResultStore."""
+"""Where step results live: formats, target templates, manifests and the fsspec ResultStore.
+
+The names below are imported from their module on first use (PEP 562), so that importing one
+light module of this package (templates, formats, boundaries: what `pipeflow validate` needs)
+does not import the store, its filesystems and the blobs.
+"""
 
 from __future__ import annotations
 
-from pipeflow.storage.formats import (
-    FORMAT_NAMES,
-    Format,
-    format_for_extension,
-    format_for_value,
-    get_format,
-)
-from pipeflow.storage.manifest import Manifest, PartRecord
-from pipeflow.storage.refusals import CorruptResult, ResultWarning, UntrustedResult
-from pipeflow.storage.store import ResultStore
-from pipeflow.storage.templates import (
-    TargetFields,
-    TemplateError,
-    render_target,
-    template_fields,
-    template_params,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipeflow.storage.formats import (
+        FORMAT_NAMES,
+        Format,
+        format_for_extension,
+        format_for_value,
+        get_format,
+    )
+    from pipeflow.storage.manifest import Manifest, PartRecord
+    from pipeflow.storage.refusals import CorruptResult, ResultWarning, UntrustedResult
+    from pipeflow.storage.store import ResultStore
+    from pipeflow.storage.templates import (
+        TargetFields,
+        TemplateError,
+        render_target,
+        template_fields,
+        template_params,
+    )
+
+_HOMES = {
+    "FORMAT_NAMES": "formats",
+    "Format": "formats",
+    "format_for_extension": "formats",
+    "format_for_value": "formats",
+    "get_format": "formats",
+    "Manifest": "manifest",
+    "PartRecord": "manifest",
+    "CorruptResult": "refusals",
+    "ResultWarning": "refusals",
+    "UntrustedResult": "refusals",
+    "ResultStore": "store",
+    "TargetFields": "templates",
+    "TemplateError": "templates",
+    "render_target": "templates",
+    "template_fields": "templates",
+    "template_params": "templates",
+}
 
 __all__ = [
     "FORMAT_NAMES",
@@ -38,3 +66,16 @@ __all__ = [
     "template_fields",
     "template_params",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -56,6 +56,30 @@ NOT_FOR_A_VALID_CONFIG = (
     "s3fs",
     "gcsfs",
     "aiohttp",
+    # Made lazy for start-up time (issue 13, second round): validate checks targets and
+    # boundaries with the light storage modules; the store, its filesystems, the blobs and the
+    # planner's preparation (cache keys, restore) are a run's, the history's queries the CLI's.
+    "pipeflow.storage.store",
+    "pipeflow.storage.access",
+    "pipeflow.storage.filesystems",
+    "pipeflow.storage.blobs",
+    "pipeflow.plan.prepare",
+    "pipeflow.cache.files",
+    "pipeflow.cache.keys",
+    "pipeflow.cache.restore",
+    "pipeflow.history",
+    "click.shell_completion",
+    "fsspec",
+)
+# What a run of a valid config loads only for other commands: the history's queries (a run
+# records through the recorder alone) and shell completion.
+NOT_FOR_A_RUN = (
+    "pipeflow.history.query",
+    "pipeflow.history.skipped",
+    "pipeflow.api.cluster",
+    "click.shell_completion",
+    "pandas",
+    "jsonschema",
 )
 
 CHILD = """
@@ -169,3 +193,26 @@ def test_force_without_a_step_means_every_step_everywhere() -> None:
 
     force = next(p for p in run.params if p.name == "force")
     assert ALL == api_all == planner_all == force.flag_value == "*"
+
+
+@pytest.mark.parametrize("quiet", [["-q"], []])
+def test_a_run_records_itself_without_loading_the_history_queries(
+    tmp_path: Path, quiet: list[str]
+) -> None:
+    (tmp_path / "steps.py").write_text(
+        "def one():\n    return 1\n\n\ndef two(x):\n    return x + 1\n", encoding="utf-8"
+    )
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(
+        "name: demo\nsteps:\n  a: {run: steps.one}\n"
+        "  b: {run: steps.two, inputs: {x: '${steps.a}'}}\n",
+        encoding="utf-8",
+    )
+    code, loaded = loaded_by("run", str(config), *quiet, heavy=NOT_FOR_A_RUN, cwd=tmp_path)
+    assert code == 0
+    assert loaded == []
+    from pipeflow.history import open_history
+
+    with open_history(tmp_path) as history:
+        (run,) = history.runs()
+        assert [step.step for step in history.run(run.id).steps] == ["a", "b"]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import pipeflow
-from pipeflow import api
+from pipeflow.api import preparing
 from pipeflow.config import loader
 from pipeflow.config.collecting import collector_paused
 
@@ -55,7 +55,7 @@ def test_loading_and_planning_pause_the_collector_and_restore_it(
     config: Path, collecting: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     loading = spy(monkeypatch, loader, "_load")
-    planning = spy(monkeypatch, api, "prepare")
+    planning = spy(monkeypatch, preparing, "prepare")
     pipe = pipeflow.load(config)
     assert gc.isenabled() is collecting
     decisions = pipe.plan()

@@ -1,0 +1,351 @@
+"""`Pipeline`, a loaded and validated config, and `load`, which makes one."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from pipeflow.api.preparing import prepared
+from pipeflow.api.running import Subscriber, execute
+from pipeflow.cache.files import FileFingerprints
+from pipeflow.config.loader import Loaded
+from pipeflow.config.loader import load as load_config
+from pipeflow.errors import PipeflowError
+from pipeflow.execute.outcome import Run, StoredResult
+from pipeflow.execute.starting import RunStart
+from pipeflow.model import options as run_options
+from pipeflow.model.pipeline import Step
+from pipeflow.model.run import Action, Decision
+from pipeflow.plan.graph import StepGraph
+from pipeflow.plan.planner import Planner
+from pipeflow.storage import Manifest
+
+if TYPE_CHECKING:
+    from pipeflow.cache.collect import Report as GcReport
+
+Method = TypeVar("Method", bound=Callable[..., Any])
+
+
+def _masked(method: Method) -> Method:
+    """A PipeflowError leaving the method has the pipeline's secrets masked in its message."""
+
+    @functools.wraps(method)
+    def masked(self: Pipeline, *args: Any, **kwargs: Any) -> Any:
+        with self._loaded.secrets.masking():
+            return method(self, *args, **kwargs)
+
+    return cast(Method, masked)
+
+
+class Pipeline:
+    """A loaded, validated pipeline, ready to plan and run."""
+
+    def __init__(self, loaded: Loaded, *, source: str | Path, options: Mapping[str, Any]) -> None:
+        self._loaded = loaded
+        self._source = source
+        self._options = dict(options)
+        self.definition = loaded.pipeline
+        # The loader's checks built the graph already; a hand-made Loaded may lack it.
+        self.graph = loaded.graph if loaded.graph is not None else StepGraph(self.definition.steps)
+
+    @property
+    def name(self) -> str:
+        return self.definition.name
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The merged params this pipeline was loaded with."""
+        return dict(self._loaded.params)
+
+    @property
+    def secret_params(self) -> frozenset[str]:
+        """Dotted names of the params whose values came from the environment: never show them."""
+        return self._loaded.secrets.params
+
+    def mask(self, text: str) -> str:
+        """`text` with every secret value this pipeline knows (from the environment, storage
+        credentials) replaced by `***`: for what a caller shows beyond pipeflow's own output."""
+        return self._loaded.secrets.mask(text)
+
+    @property
+    def steps(self) -> list[str]:
+        return self.graph.order()
+
+    def step(self, name: str) -> Step:
+        try:
+            return self.definition.steps[name]
+        except KeyError:
+            raise KeyError(f"pipeline `{self.name}` has no step `{name}`") from None
+
+    def with_params(
+        self,
+        params: Mapping[str, Any] | None = None,
+        *,
+        param_files: Sequence[str | PathLike[str]] = (),
+        param_options: Sequence[str] = (),
+    ) -> Pipeline:
+        """The same pipeline with more overrides on top of the ones it was loaded with."""
+        if not (params or param_files or param_options):
+            return self
+        options = dict(self._options)
+        options["param_files"] = [*options.get("param_files", ()), *param_files]
+        options["param_options"] = [*options.get("param_options", ()), *param_options]
+        options["params"] = {**(options.get("params") or {}), **(params or {})}
+        return load(self._source, **options, check_code=False)
+
+    # -- planning ---------------------------------------------------------------------------
+
+    @property
+    def loaded(self) -> Loaded:
+        """What the config loader gave: the model, the params, the secrets."""
+        return self._loaded
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The options this pipeline was loaded with (those of `load`)."""
+        return dict(self._options)
+
+    def reloaded(self, **options: Any) -> Pipeline:
+        """The config loaded again with these options changed (the code is not checked again)."""
+        return load(self._source, **{**self._options, **options}, check_code=False)
+
+    def _prepare(
+        self, context: RunStart, **options: Any
+    ) -> tuple[Planner, FileFingerprints, list[Decision]]:
+        return prepared(self, context, **options)
+
+    @_masked
+    def plan(self, **options: Any) -> list[Decision]:
+        """What a run would do now, and why, without running anything (same options as run)."""
+        context = RunStart.now(self._loaded.params)
+        _, hashes, decisions = self._prepare(context, **options)
+        hashes.save()
+        return [self._loaded.secrets.decision(decision) for decision in decisions]
+
+    status = plan
+
+    @_masked
+    def accept(self, step: str, *, results: str | None = None) -> Manifest:
+        """Count a step's last stored result as current after a change declared harmless."""
+        self.step(step)
+        context = RunStart.now(self._loaded.params)
+        planner, hashes, _ = self._prepare(context, results=results)
+        cache = planner.caches[step]
+        if cache is None:
+            raise PipeflowError(
+                f"step `{step}` stores no result (`result: false`): nothing to accept"
+            )
+        upstream = planner.upstream_versions(self.step(step))
+        if upstream is None:
+            pending = [d for d in self.step(step).value_upstream() if d not in planner.versions]
+            raise PipeflowError(
+                f"cannot accept `{step}`: the results it takes from "
+                + ", ".join(f"`{p}`" for p in pending)
+                + " are not up to date; run or accept those first"
+            )
+        latest = cache.latest(step)
+        if latest is None or cache.damaged_part(latest) is not None:
+            raise PipeflowError(f"step `{step}` has no intact stored result to accept; run it")
+        fingerprint = planner.fingerprints[step]
+        stamped = cache.restamp(latest, fingerprint.key(upstream), fingerprint.components(upstream))
+        cache.publish_index()
+        hashes.save()
+        return stamped
+
+    @_masked
+    def result(self, step: str, *, results: str | None = None) -> StoredResult:
+        """The up-to-date stored result of a step; PipeflowError when there is none."""
+        self.step(step)
+        context = RunStart.now(self._loaded.params)
+        planner, hashes, decisions = self._prepare(context, results=results)
+        hashes.save()
+        decision = next(d for d in decisions if d.step == step)
+        cache = planner.caches[step]
+        if cache is None:
+            raise PipeflowError(
+                f"step `{step}` of pipeline `{self.name}` never stores its result "
+                "(`result: false`, or `results.persist: false`), so there is none to read"
+            )
+        manifest = planner.manifests.get(step)
+        restoration = planner.restorations.get(step)
+        usable = decision.action is Action.CACHED or (
+            decision.action is Action.RESTORE and restoration is not None and not restoration.parts
+        )
+        current = True
+        if not self.definition.steps[step].cache:
+            # Never up to date by design: its latest intact stored result is the one there is.
+            manifest, current = cache.latest_intact(step), False
+            if manifest is None:
+                raise PipeflowError(
+                    f"step `{step}` of pipeline `{self.name}` has `cache: false` and no stored "
+                    f"result yet{_ignored(cache.ignored(step))}; run the pipeline first"
+                )
+        elif not usable or manifest is None:
+            raise PipeflowError(
+                f"step `{step}` of pipeline `{self.name}` has no up-to-date stored result "
+                f"({decision.reason}); run the pipeline first"
+            )
+        locations = {
+            name: self._loaded.secrets.mask(cache.store.location(part.path))
+            for name, part in manifest.parts.items()
+        }
+        return StoredResult(
+            step=step, manifest=manifest, locations=locations, planner=planner, current=current
+        )
+
+    @_masked
+    def gc(
+        self,
+        *,
+        keep_last: int = 3,
+        older_than: str | float | timedelta | None = None,
+        grace: str | float | timedelta = "1h",
+        dry_run: bool = False,
+        results: str | None = None,
+        now: datetime | None = None,
+    ) -> GcReport:
+        """Delete stored results that neither the current keys (with this pipeline's params)
+        nor the last `keep_last` runs of each step need, nor younger than `older_than`;
+        nothing written in the last `grace` (a run in progress writes objects before its
+        manifest). Refuses while the history shows a run of this pipeline going on. Returns
+        what was deleted (`dry_run`: what would be). `now` stands for the current time."""
+        from pipeflow.api.collecting import collect, retention
+
+        kept = retention(keep_last=keep_last, older_than=older_than, grace=grace, now=now)
+        planner, hashes, _ = self._prepare(RunStart.now(self._loaded.params), results=results)
+        hashes.save()
+        return collect(planner, kept, project_dir=self.definition.project_dir, dry_run=dry_run)
+
+    # -- running ----------------------------------------------------------------------------
+
+    @_masked
+    def run(
+        self,
+        params: Mapping[str, Any] | None = None,
+        *,
+        param_files: Sequence[str | PathLike[str]] | str | PathLike[str] = (),
+        param_options: Sequence[str] | str = (),
+        executor: str | None = None,
+        workers: int | None = None,
+        address: str | None = None,
+        results: str | PathLike[str] | None = None,
+        keep_going: bool = False,
+        force: Iterable[str] | str | bool | None = (),
+        no_cache: bool = False,
+        only: Iterable[str] | str | None = (),
+        start: str | None = None,
+        until: str | None = None,
+        tags: Iterable[str] | str | None = (),
+        frozen: bool = False,
+        subscribers: Sequence[Subscriber] = (),
+        trigger: str = "manual",
+        history: bool = True,
+        on_dashboard: Callable[[str], None] | None = None,
+    ) -> Run:
+        """Run the pipeline; step failures show in `run.ok`, Ctrl-C raises Interrupted.
+
+        The options are the CLI's, as natural keywords (`pipeflow.model.options` checks
+        them): `force=True` runs every step whatever the cache holds, `force="train"` (or a
+        list of names) those steps and all after them; `only`, `start`, `until` and `tags`
+        (steps with any of these tags) select steps as `--only`, `--from`, `--until` and
+        `--tag` do, each narrowing the others (`only` and `tags` a name or a list, `start` and
+        `until` one name each); what the selection needs comes from the cache.
+        `param_files` and `param_options` take one item or a list. The run is recorded in the
+        history beside the config (or under $PIPEFLOW_HOME) unless `history=False`; `trigger`
+        says what started it: manual, schedule or ci. `on_dashboard` is called with the link
+        to the Dask cluster's dashboard, when the executor is `dask` and it has one, before
+        the first step starts.
+        """
+        param_files = run_options.paths(param_files, "param_files")
+        param_options = run_options.assignments(param_options, "param_options")
+        executor = run_options.text(executor, "executor")
+        workers = run_options.count(workers, "workers")
+        address = run_options.text(address, "address")
+        keep_going = run_options.flag(keep_going, "keep_going")
+        frozen = run_options.flag(frozen, "frozen")
+        history = run_options.flag(history, "history")
+        run_options.selection(
+            force=force, no_cache=no_cache, only=only, start=start, until=until, results=results
+        )  # checked before the params are read; `_prepare` normalises them
+        target = self.with_params(params, param_files=param_files, param_options=param_options)
+        if target is not self:
+            return target.run(
+                executor=executor,
+                workers=workers,
+                address=address,
+                results=results,
+                keep_going=keep_going,
+                force=force,
+                no_cache=no_cache,
+                only=only,
+                start=start,
+                until=until,
+                tags=tags,
+                frozen=frozen,
+                subscribers=subscribers,
+                trigger=trigger,
+                history=history,
+                on_dashboard=on_dashboard,
+            )
+        return execute(
+            self,
+            executor=executor,
+            workers=workers,
+            address=address,
+            results=results,
+            keep_going=keep_going,
+            force=force,
+            no_cache=no_cache,
+            only=only,
+            start=start,
+            until=until,
+            tags=tags,
+            frozen=frozen,
+            subscribers=subscribers,
+            trigger=trigger,
+            history=history,
+            on_dashboard=on_dashboard,
+        )
+
+
+def _ignored(why: str | None) -> str:
+    return f" that may be read (the latest was ignored: {why})" if why else ""
+
+
+def load(
+    config: str | Path,
+    *,
+    param_files: Sequence[str | PathLike[str]] | str | PathLike[str] = (),
+    param_options: Sequence[str] | str = (),
+    params: Mapping[str, Any] | None = None,
+    allow_extra_params: bool = False,
+    check_code: bool = True,
+    results: str | PathLike[str] | None = None,
+) -> Pipeline:
+    """Read and validate a config; raises ConfigError listing every problem. `results`: the
+    store the runs will use instead of `results.root` (as `--results`): steps may write
+    under it too."""
+    param_files = run_options.paths(param_files, "param_files")
+    param_options = run_options.assignments(param_options, "param_options")
+    store = run_options.text(results, "results")
+    options = {
+        "param_files": list(param_files),
+        "param_options": list(param_options),
+        "params": dict(params or {}),
+        "allow_extra_params": allow_extra_params,
+        "results": store,
+    }
+    loaded = load_config(
+        config,
+        param_files=[Path(file) for file in param_files],
+        param_options=param_options,
+        params=params,
+        allow_extra_params=allow_extra_params,
+        check_code=check_code,
+        results=store,
+    )
+    return Pipeline(loaded, source=config, options=options)

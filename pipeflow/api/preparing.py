@@ -1,0 +1,72 @@
+"""Planning a loaded pipeline: the run options' selection checked, every step prepared and
+decided (`Pipeline.plan`, `run`, `accept`, `result` and `gc` all start here)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from os import PathLike
+from typing import TYPE_CHECKING
+
+from pipeflow.cache.files import FileFingerprints
+from pipeflow.config.collecting import collector_paused
+from pipeflow.errors import ConfigError, Problem
+from pipeflow.execute.starting import RunStart
+from pipeflow.model import options as run_options
+from pipeflow.model.run import Decision
+from pipeflow.plan.planner import Planner
+from pipeflow.plan.prepare import prepare
+from pipeflow.plan.selecting import checked_selection
+
+if TYPE_CHECKING:
+    from pipeflow.api.pipeline import Pipeline
+
+
+def prepared(
+    pipeline: Pipeline,
+    context: RunStart,
+    *,
+    force: Iterable[str] | str | bool | None = (),
+    no_cache: bool = False,
+    only: Iterable[str] | str | None = (),
+    start: str | None = None,
+    until: str | None = None,
+    tags: Iterable[str] | str | None = (),
+    results: str | PathLike[str] | None = None,
+) -> tuple[Planner, FileFingerprints, list[Decision]]:
+    """The planner, the file hashes it used (saved by the caller) and its decisions."""
+    chosen = run_options.selection(
+        force=force,
+        no_cache=no_cache,
+        only=only,
+        start=start,
+        until=until,
+        tags=tags,
+        results=results,
+    )
+    if chosen["results"] is not None and chosen["results"] != pipeline.options.get("results"):
+        # Another store than the one the config was checked with: steps may write under
+        # it, and not inside its `.pipeflow/`; the config is checked again for it.
+        pipeline.reloaded(results=chosen["results"])
+    definition = pipeline.definition
+    selection, policy = checked_selection(definition, pipeline.graph, chosen)
+    with collector_paused():  # many small objects that stay: keys, fingerprints, decisions
+        planner, hashes = prepare(
+            definition,
+            pipeline.graph,
+            lookup=context.lookup,
+            secrets=pipeline.loaded.secrets,
+            selection=selection,
+            policy=policy,
+            results=chosen["results"],
+        )
+        decisions = planner.plan()
+    if planner.missing:
+        raise ConfigError(
+            Problem(
+                message=f"`{user}` needs the result of `{step}`, which is not selected and "
+                "has no up-to-date stored result",
+                hint=f"run `{step}` first, or add it to the selection (e.g. --only {step})",
+            )
+            for step, user in planner.missing
+        )
+    return planner, hashes, decisions

@@ -1,0 +1,139 @@
+"""Running a loaded pipeline once its options are checked: the executor opened, the steps
+planned, the engine run with the subscribers and the history recorder listening."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from os import PathLike
+from typing import TYPE_CHECKING
+
+from pipeflow.api.preparing import prepared
+from pipeflow.config.targets import workers_of
+from pipeflow.errors import Interrupted, StaleResults
+from pipeflow.execute.context import RunSettings
+from pipeflow.execute.engine import Engine
+from pipeflow.execute.outcome import Run
+from pipeflow.execute.starting import RunStart, executor_options, open_executor
+from pipeflow.model.events import Event
+from pipeflow.model.run import Action
+
+if TYPE_CHECKING:
+    from pipeflow.api.pipeline import Pipeline
+    from pipeflow.history import Recorder
+
+Subscriber = Callable[[Event], None]
+
+
+def execute(
+    pipeline: Pipeline,
+    *,
+    executor: str | None,
+    workers: int | None,
+    address: str | None,
+    results: str | PathLike[str] | None,
+    keep_going: bool,
+    force: Iterable[str] | str | bool | None,
+    no_cache: bool,
+    only: Iterable[str] | str | None,
+    start: str | None,
+    until: str | None,
+    tags: Iterable[str] | str | None,
+    frozen: bool,
+    subscribers: Sequence[Subscriber],
+    trigger: str,
+    history: bool,
+    on_dashboard: Callable[[str], None] | None,
+) -> Run:
+    """`Pipeline.run` with its options checked and its params already applied."""
+    definition = pipeline.definition
+    secrets = pipeline.loaded.secrets
+    context = RunStart.now(pipeline.loaded.params)
+    kind = executor or definition.executor.type
+    configured = definition.executor
+    options = executor_options(kind, configured, workers=workers, address=address)
+    # A process pool starts its workers in the background: start it first, so they are
+    # ready when planning ends. A Dask cluster takes seconds to start and would hold
+    # back the report of a mistake found while planning: it starts after.
+    runner = open_executor(kind, options) if kind != "dask" else None
+    try:
+        planner, hashes, decisions = prepared(
+            pipeline,
+            context,
+            force=force,
+            no_cache=no_cache,
+            only=only,
+            start=start,
+            until=until,
+            tags=tags,
+            results=results,
+        )
+        hashes.save()
+        if frozen:
+            stale = [d for d in decisions if d.action is Action.RUN]
+            if stale:
+                raise StaleResults(
+                    f"--frozen: {len(stale)} step(s) of `{pipeline.name}` would run:\n"
+                    + "\n".join(f"  {d.step}: {d.reason}" for d in stale)
+                )
+    except BaseException:
+        if runner is not None:
+            runner.shutdown(cancel=True)
+        raise
+    settings = RunSettings(
+        run_id=context.run_id,
+        started=context.started,
+        params=context.params,
+        keep_going=keep_going,
+        secrets=secrets,
+    )
+    if runner is None:
+        remote = options.get("address") or options.get("cluster")
+        if kind == "dask" and remote and not configured.shared_filesystem:
+            from pipeflow.api.cluster import cluster_project  # a remote cluster's runs only
+
+            named = workers_of(options["address"], options["cluster"])
+            options["project"] = cluster_project(definition, planner, named)
+        runner = open_executor(kind, options)
+    link = getattr(runner, "dashboard", None)
+    if on_dashboard is not None and link:
+        on_dashboard(str(link))
+
+    listeners = list(subscribers)
+    recorder = _recorder(pipeline, trigger) if history else None
+    if recorder is not None:
+        listeners.append(recorder)
+
+    def emit(event: Event) -> None:
+        for subscriber in listeners:
+            subscriber(event)
+
+    engine = Engine(
+        definition,
+        pipeline.graph,
+        planner,
+        decisions,
+        settings,
+        executor=runner,
+        emit=emit,
+    )
+    try:
+        result = engine.run()
+    finally:
+        if recorder is not None:
+            recorder.close()
+    hashes.save()
+    if result.interrupted:
+        raise Interrupted(f"run {result.run_id} was interrupted; re-run to resume")
+    return Run(pipeline, result, context.params)
+
+
+def _recorder(pipeline: Pipeline, trigger: str) -> Recorder:
+    from pipeflow.history import Recorder
+
+    definition = pipeline.definition
+    return Recorder(
+        definition.project_dir,
+        trigger=trigger,
+        config_path=definition.source,
+        config_hash=definition.config_hash,
+    )
