@@ -24,6 +24,7 @@ from typing import Any
 
 PAGE = 1000  # keys in a page of an S3 listing (S3's own most)
 PARALLEL_RANGES = 16  # ranges listed at once
+MOST_RANGES = 1000  # more splits than this are thinned out: a listing is never many requests
 
 
 def ranged(
@@ -40,6 +41,7 @@ def ranged(
 
     bucket, _, prefix = full.partition("/")
     keys = sorted({split.partition("/")[2] for split in splits if split.startswith(full)})
+    keys = keys[:: -(-len(keys) // MOST_RANGES) or 1]
     bounds: list[str | None] = [None, *keys, None]
     ranges = list(pairwise(bounds))
 

@@ -12,7 +12,7 @@ from typing import Any
 import fsspec
 import pytest
 
-from pipeflow.storage import ResultStore
+from pipeflow.storage import ResultStore, ranges
 from pipeflow.storage.filesystems import object_stamp
 from pipeflow.storage.ranges import ranged
 from tests.servers import ObjectStore
@@ -99,6 +99,21 @@ def test_ranges_are_listed_at_once(s3_server: ObjectStore, monkeypatch: pytest.M
     assert sorted(found) == paths
     assert sent.count("list_objects_v2") == 6  # one per range: none waits for another's pages
     assert sent.most > 1
+
+
+def test_splits_by_the_thousand_are_thinned_out(
+    s3_server: ObjectStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """However many splits a (tampered) index names, a listing is at most MOST_RANGES ranges."""
+    root = s3_server.unique_url("ranges")
+    paths = [f"p/{i:03d}" for i in range(30)]
+    fill(s3_server, root, paths)
+    store = ResultStore(root, s3_server.storage_options)
+    monkeypatch.setattr(ranges, "MOST_RANGES", 10)
+    sent = spy(monkeypatch)
+    found = store.stamps("", splits=[f"p/{i:05d}" for i in range(5000)])
+    assert sorted(found) == paths
+    assert 2 <= sent.count("list_objects_v2") <= 11
 
 
 def test_a_writer_meanwhile_neither_loses_nor_doubles_a_key(
