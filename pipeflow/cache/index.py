@@ -27,6 +27,12 @@ A segment holds manifests as the exact text stored at their paths. How it stays 
 4. Missing or stale entries are rebuilt as a side effect: a manifest the listing shows but the
    index does not vouch for is read (all of them at once, on the first such step) and goes
    into the run's segment.
+5. A segment may also hold `"splits"`: every 1,000th path of the store as its publisher saw it
+   (its listing, and what it stored since). The next run's listing of the store is cut at
+   those paths into ranges listed at once (`storage/ranges.py`). They are a hint: whatever
+   they say, the listing is the same, only slower where they are out of date; a run whose
+   listing shows them out of date (a range of more than a page, or many more ranges than
+   pages) publishes a segment with new ones.
 """
 
 from __future__ import annotations
@@ -35,11 +41,12 @@ import base64
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Mapping
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 
 from pipeflow.model import jsontext
-from pipeflow.storage import ResultStore
+from pipeflow.storage import ResultStore, ranges
 
 INDEX = ".pipeflow/index"
 INDEX_VERSION = 1
@@ -74,6 +81,9 @@ class ManifestIndex:
         self._believed: dict[str, bytes] = {}  # path -> the stored text, checked by a listing
         self._learned: dict[str, bytes] = {}  # path -> text stored or read by this run
         self._doubtful = False  # an entry or segment was not believed: publish without it
+        self._splits: set[str] = set()  # where the segments read cut the store's listing
+        self._paths: set[str] = set()  # paths of the store this run listed or stored
+        self._resplit = False  # the splits read are out of date: publish new ones
 
     def load(self) -> None:
         """Read every segment (before the store is listed: rule 2)."""
@@ -82,7 +92,9 @@ class ManifestIndex:
             if data is None:
                 continue  # removed meanwhile by another run, which published its entries
             self._segments.append(name)
-            manifests = _manifests(data, self._pipeline)
+            document = _document(data)
+            self._splits.update(_splits(document))
+            manifests = _manifests(document, self._pipeline)
             if manifests is None:
                 self._doubtful = True
                 continue
@@ -100,6 +112,21 @@ class ManifestIndex:
                 self._doubtful |= len(texts) > 1
         self._offered = {}
 
+    def splits(self) -> list[str]:
+        """Where to cut the listing of the store into ranges listed at once (rule 5)."""
+        return sorted(self._splits)
+
+    def observe(self, listing: Listing) -> None:
+        """The listing of the whole store: its paths are where the next run's splits come
+        from, and new splits are published when the ones read no longer fit it (rule 5)."""
+        paths = sorted(listing)
+        self._paths.update(paths)
+        self._resplit = not fits(self.splits(), paths)
+
+    def stored(self, paths: Iterable[str]) -> None:
+        """This run stored files at `paths`: the next run's listing will show them."""
+        self._paths.update(paths)
+
     def get(self, path: str) -> bytes | None:
         """The stored text of the manifest at `path`, when the index vouches for it."""
         return self._believed.get(path)
@@ -112,6 +139,7 @@ class ManifestIndex:
             return
         if self._believed.get(path) != text:
             self._learned[path] = text
+        self._paths.add(path)
 
     def forget(self, paths: Iterable[str]) -> None:
         """These manifests are gone (`pipeflow gc`): no entry names them any more."""
@@ -124,31 +152,66 @@ class ManifestIndex:
     def publish(self) -> None:
         """One new segment with every entry believed or learned, then the segments read are
         removed (rule 3). Nothing is written when the index is already whole and true."""
-        if not self._learned and not self._doubtful and len(self._segments) <= 1:
+        whole = not self._doubtful and len(self._segments) <= 1
+        if not self._learned and whole and not self._resplit:
             return
         manifests = {**self._believed, **self._learned}
+        moment = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+        name = f"{self._prefix}/{moment}-{uuid.uuid4().hex}.json"
+        splits = self.splits()
+        if self._paths:  # as the next run will list the store: this segment in, those read out
+            paths = (self._paths - set(self._segments)) | ({name} if manifests else set())
+            splits = sample(sorted(paths))
         if manifests:
             document = {
                 "version": INDEX_VERSION,
                 "pipeline": self._pipeline,
                 "manifests": {path: manifests[path].decode("utf-8") for path in sorted(manifests)},
+                "splits": splits,
             }
-            moment = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-            name = f"{self._prefix}/{moment}-{uuid.uuid4().hex}.json"
             data = jsontext.dumps(document, ensure_ascii=False).encode("utf-8")
             self._store.write_bytes(name, data, internal=True)
         self._store.delete_files(self._segments)
         self._segments, self._believed, self._learned = [], manifests, {}
-        self._doubtful = False
+        self._splits, self._doubtful, self._resplit = set(splits), False, False
 
 
-def _manifests(data: bytes, pipeline: str) -> dict[str, bytes] | None:
-    """The entries of a segment: manifest path -> text; None when it is not a segment of this
-    pipeline's index (broken, another version, tampered with)."""
+def sample(paths: Sequence[str]) -> list[str]:
+    """Splits for a listing of these sorted paths: one every page, so that each range is one
+    page, the last one's end left out (its range would hold nothing)."""
+    page = ranges.PAGE
+    return list(paths[page - 1 : -1 : page])
+
+
+def fits(splits: Sequence[str], paths: Sequence[str]) -> bool:
+    """Whether cutting a listing of these sorted paths at `splits` (sorted) makes ranges of
+    at most a page each, and not many more ranges than pages."""
+    page = ranges.PAGE
+    ends = [bisect_right(paths, split) for split in splits]
+    sizes = [after - before for before, after in zip([0, *ends], [*ends, len(paths)], strict=True)]
+    pages = -(-len(paths) // page)
+    return max(sizes) <= page and len(sizes) <= 2 * pages + 1
+
+
+def _document(data: bytes) -> object:
+    """A segment's JSON document; None when it is not JSON."""
     try:
-        document = json.loads(data)
+        return json.loads(data)
     except ValueError:
         return None
+
+
+def _splits(document: object) -> list[str]:
+    """The splits a segment holds; none when it holds none or they are not a list of text."""
+    found = document.get("splits") if isinstance(document, dict) else None
+    if not isinstance(found, list) or not all(isinstance(split, str) for split in found):
+        return []
+    return found
+
+
+def _manifests(document: object, pipeline: str) -> dict[str, bytes] | None:
+    """The entries of a segment: manifest path -> text; None when it is not a segment of this
+    pipeline's index (broken, another version, tampered with)."""
     if (
         not isinstance(document, dict)
         or document.get("version") != INDEX_VERSION

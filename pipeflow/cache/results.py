@@ -25,7 +25,8 @@ names it; a manifest under `KEY.json` and its `latest.json` copy name the same o
 Deciding whether a step is cached costs one listing shared by every step of the pipeline
 (which keys exist) and, on a local store, one manifest read per cached step; on an object store
 the manifests come from the pipeline's manifest index (`index.py`: a few objects, each entry
-checked against the same listing), and those it does not vouch for are read all at once.
+checked against the same listing), and those it does not vouch for are read all at once; the
+listing itself is cut into ranges listed at once where the index says where (S3).
 A manifest only counts when its payloads are still the bytes it recorded: on a local store
 each payload's hash is checked, remembered by size and mtime so an unchanged file is not read
 again; on an object store each payload's size and ETag are compared with one listing of the
@@ -98,6 +99,7 @@ class ResultCache:
                 self._manifests.load()  # before the listing that checks it (`index.py`)
                 listing = self._remote_stamps()
                 self._manifests.check(listing)
+                self._manifests.observe(listing)
                 paths = [path for path in listing if path.startswith(f"{prefix}/")]
             else:
                 paths = self.store.list(prefix)
@@ -248,7 +250,8 @@ class ResultCache:
 
     def _remote_stamps(self) -> dict[str, tuple[int, str | None]]:
         if self._stamps is None:
-            self._stamps = self.store.stamps("")
+            splits = self._manifests.splits() if self._manifests is not None else []
+            self._stamps = self.store.stamps("", splits=splits)
         return self._stamps
 
     # -- recording --------------------------------------------------------------------------
@@ -268,6 +271,7 @@ class ResultCache:
             data = manifest.to_json()  # as the store holds it, or the next run will not believe it
             for name in (manifest.key, LATEST):
                 self._manifests.learn(self.manifest_path(manifest.step, name), data)
+            self._manifests.stored(part.path for part in manifest.parts.values())
 
     def publish_index(self) -> None:
         """Publish what the manifest index learned in this run (at its end). A store that
