@@ -16,6 +16,7 @@ import math
 import sys
 from typing import Any, BinaryIO
 
+from pipeflow.storage.encodings import dictionary_columns
 from pipeflow.storage.fidelity import needs_reading_back, type_name
 
 PIPEFLOW_METADATA = b"pipeflow"
@@ -45,7 +46,9 @@ def write_parquet(value: Any, where: str | BinaryIO) -> None:
     if note:
         metadata[PIPEFLOW_METADATA] = json.dumps(note, allow_nan=False).encode()
     table = table.replace_schema_metadata(metadata)
-    pyarrow.parquet.write_table(table, where, compression="snappy")
+    pyarrow.parquet.write_table(
+        table, where, compression="snappy", use_dictionary=dictionary_columns(table)
+    )
 
 
 def read_parquet(file: BinaryIO) -> Any:
