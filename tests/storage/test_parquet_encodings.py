@@ -1,5 +1,6 @@
-"""Parquet columns whose values hardly repeat are written plain, without a dictionary attempt
-(storage/encodings.py), and every frame still reads back exactly as it went in.
+"""Parquet columns whose values hardly repeat are written plain, without a dictionary attempt,
+and uncompressed when snappy would save next to nothing on them (storage/encodings.py); every
+frame still reads back exactly as it went in.
 
 The encodings are read from the file's own metadata (pyarrow's `ColumnChunkMetaData`), the
 values compared with the oracle of test_fidelity.py.
@@ -18,7 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeflow.storage import format_for_value, get_format
-from pipeflow.storage.encodings import SAMPLE, dictionary_columns
+from pipeflow.storage.encodings import SAMPLE, write_options
 from tests.storage.test_fidelity import assert_same
 
 ROWS = 3 * SAMPLE + 7  # large enough to be sampled, not a multiple of anything
@@ -42,6 +43,17 @@ def dictionaries(data: bytes) -> dict[str, bool]:
         group.column(i).path_in_schema: group.column(i).has_dictionary_page
         for i in range(group.num_columns)
     }
+
+
+def compressed(data: bytes) -> dict[str, bool]:
+    """Whether each parquet column of the file's first row group is compressed (snappy)."""
+    group = pq.ParquetFile(io.BytesIO(data)).metadata.row_group(0)
+    found = {
+        group.column(i).path_in_schema: group.column(i).compression
+        for i in range(group.num_columns)
+    }
+    assert set(found.values()) <= {"SNAPPY", "UNCOMPRESSED"}, found
+    return {path: codec == "SNAPPY" for path, codec in found.items()}
 
 
 def round_trip(value: Any) -> bytes:
@@ -77,20 +89,22 @@ REPEATING = {
 @pytest.mark.parametrize("kind", DISTINCT)
 def test_a_column_whose_values_hardly_repeat_is_written_without_a_dictionary(kind: str) -> None:
     frame = pd.DataFrame({"values": DISTINCT[kind](), "flag": RANDOM.integers(0, 3, ROWS)})
-    found = dictionaries(round_trip(frame))
-    assert found == {"values": False, "flag": True}
+    data = round_trip(frame)
+    assert dictionaries(data) == {"values": False, "flag": True}
+    # Random floats are the only ones here on which snappy saves nothing: left uncompressed.
+    assert compressed(data) == {"values": not kind.startswith("random"), "flag": True}
 
 
 @pytest.mark.parametrize("kind", REPEATING)
 def test_a_column_whose_values_repeat_keeps_its_dictionary(kind: str) -> None:
     frame = pd.DataFrame({"values": REPEATING[kind](), "noise": RANDOM.random(ROWS)})
-    found = dictionaries(round_trip(frame))
-    assert found["noise"] is False
+    data = round_trip(frame)
     # pyarrow never writes a dictionary for booleans; the point is that it was left to decide.
-    assert found["values"] is (kind != "booleans")
+    assert dictionaries(data) == {"values": kind != "booleans", "noise": False}
+    assert compressed(data) == {"values": True, "noise": False}
 
 
-def test_the_plain_file_is_no_larger_than_pyarrows_default() -> None:
+def test_the_plain_uncompressed_file_is_no_larger_than_pyarrows_default() -> None:
     frame = pd.DataFrame(RANDOM.random((ROWS, 4)), columns=list("abcd"))
     default = io.BytesIO()
     frame.to_parquet(default)
@@ -146,8 +160,12 @@ def test_a_large_frame_of_every_kind_comes_back_the_same(index: str) -> None:
     frame.loc[frame.index[::17], "noise"] = np.nan
     frame.columns.name = "fields"
     frame.attrs["source"] = "api"
-    found = dictionaries(round_trip(frame))
-    assert found == {
+    data = round_trip(frame)
+    assert compressed(data) == dict.fromkeys(dictionaries(data), True) | {
+        "noise": False,
+        "dotted.name": False,
+    }
+    assert dictionaries(data) == {
         "noise": False,  # a NaN in every 17th row: the other values are all distinct
         "ints": False,
         "rating": True,  # a categorical: pyarrow writes its codes and categories
@@ -165,9 +183,9 @@ def test_a_large_frame_of_every_kind_comes_back_the_same(index: str) -> None:
 
 
 def test_a_series_comes_back_the_same() -> None:
-    assert dictionaries(round_trip(pd.Series(RANDOM.random(ROWS), name="price"))) == {
-        "price": False
-    }
+    data = round_trip(pd.Series(RANDOM.random(ROWS), name="price"))
+    assert dictionaries(data) == {"price": False}
+    assert compressed(data) == {"price": False}
 
 
 def test_nested_columns_keep_their_dictionary_under_their_parquet_paths() -> None:
@@ -181,10 +199,26 @@ def test_nested_columns_keep_their_dictionary_under_their_parquet_paths() -> Non
             "a.b": RANDOM.random(ROWS),
         }
     )
-    chosen = dictionary_columns(table)
-    assert chosen == ["tags.list.element", "point.x", "point.y"]
+    chosen = write_options(table)
+    assert chosen == {
+        "use_dictionary": ["tags.list.element", "point.x", "point.y"],
+        "compression": {
+            "tags.list.element": "snappy",
+            "point.x": "snappy",
+            "point.y": "snappy",
+            "noise": "none",
+            "a.b": "none",
+        },
+    }
     sink = io.BytesIO()
-    pq.write_table(table, sink, use_dictionary=chosen)
+    pq.write_table(table, sink, **chosen)
+    assert compressed(sink.getvalue()) == {
+        "tags.list.element": True,
+        "point.x": True,
+        "point.y": True,
+        "noise": False,
+        "a.b": False,
+    }
     assert dictionaries(sink.getvalue()) == {
         "tags.list.element": True,
         "point.x": True,
@@ -197,9 +231,11 @@ def test_nested_columns_keep_their_dictionary_under_their_parquet_paths() -> Non
 @pytest.mark.parametrize("rows", [0, 1, SAMPLE - 1])
 def test_a_frame_smaller_than_the_sample_is_written_as_pyarrow_would(rows: int) -> None:
     frame = pd.DataFrame({"noise": RANDOM.random(rows), "ids": [f"i{i}" for i in range(rows)]})
-    assert dictionary_columns(pa.Table.from_pandas(frame)) is True
+    chosen = write_options(pa.Table.from_pandas(frame))
+    assert chosen == {"use_dictionary": True, "compression": "snappy"}
     data = round_trip(frame)
     if rows:
         assert dictionaries(data) == {"noise": True, "ids": True}
+        assert compressed(data) == {"noise": True, "ids": True}
     empty = pd.DataFrame()
     assert_same(empty, read_back(written(empty)))
