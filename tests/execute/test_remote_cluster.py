@@ -625,7 +625,8 @@ from pathlib import Path
 
 
 def slow(marker: str, seconds: float) -> str:
-    Path(marker).write_text(str(os.getpid()))
+    Path(marker + ".part").write_text(str(os.getpid()))  # renamed whole: never read empty
+    os.replace(marker + ".part", marker)
     time.sleep(seconds)
     return "finished"
 """

@@ -126,7 +126,8 @@ import time
 from pathlib import Path
 
 def hang(marker: str) -> None:
-    Path(marker).write_text(str(os.getpid()))
+    Path(marker + ".part").write_text(str(os.getpid()))  # renamed whole: never read empty
+    os.replace(marker + ".part", marker)
     while True:  # a step that never ends by itself
         time.sleep(0.5)
 """
