@@ -15,7 +15,7 @@ is then not seen.
 from __future__ import annotations
 
 import os
-import socket
+import platform
 import sqlite3
 import time
 from collections.abc import Callable
@@ -79,16 +79,22 @@ def _start_time(pid: int) -> str:
     return fields[19] if len(fields) > 19 else ""
 
 
+def _host() -> str:
+    """This machine's name, as `socket.gethostname()` gives it (uname's node name), without
+    importing socket on every run."""
+    return platform.node()
+
+
 def this_process() -> str:
     """The owner string of the current process."""
     pid = os.getpid()
-    return f"{socket.gethostname()} {pid} {_start_time(pid)}".rstrip()
+    return f"{_host()} {pid} {_start_time(pid)}".rstrip()
 
 
 def owner_gone(owner: str) -> bool:
     """True when `owner` ran on this host and is no longer running; False when unsure."""
     parts = owner.split(" ")
-    if len(parts) < 2 or parts[0] != socket.gethostname() or not parts[1].isdigit():
+    if len(parts) < 2 or parts[0] != _host() or not parts[1].isdigit():
         return False  # another machine's run: nothing here can tell
     pid = int(parts[1])
     try:

@@ -10,7 +10,6 @@ per-filesystem setting for it.
 from __future__ import annotations
 
 import copy
-import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -119,6 +118,8 @@ def _check_reachable(url: str, filesystem: Any, storage_options: Mapping[str, An
         return
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
+        import socket  # only to probe an endpoint
+
         socket.create_connection((parts.hostname, port), timeout=CONNECT_TIMEOUT).close()
     except OSError as error:
         raise failures.unreachable(

@@ -17,7 +17,6 @@ filesystem, or a version-aware s3fs, lists as before (`ranged` answers None).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from itertools import pairwise
 from typing import Any
@@ -37,6 +36,8 @@ def ranged(
     call = getattr(filesystem, "_call_s3", None)
     if call is None or getattr(filesystem, "version_aware", True) or not splits:
         return None
+    import asyncio  # here: a local store never lists in ranges, and asyncio costs 14 ms
+
     from fsspec.asyn import sync
 
     bucket, _, prefix = full.partition("/")

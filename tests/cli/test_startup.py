@@ -72,7 +72,8 @@ NOT_FOR_A_VALID_CONFIG = (
     "fsspec",
 )
 # What a run of a valid config loads only for other commands: the history's queries (a run
-# records through the recorder alone) and shell completion.
+# records through the recorder alone) and shell completion; and, on a local results store,
+# what only object stores need (fsspec, asyncio for listings in ranges, socket for probes).
 NOT_FOR_A_RUN = (
     "pipeflow.history.query",
     "pipeflow.history.skipped",
@@ -80,6 +81,9 @@ NOT_FOR_A_RUN = (
     "click.shell_completion",
     "pandas",
     "jsonschema",
+    "fsspec",
+    "asyncio",
+    "socket",
 )
 
 CHILD = """
