@@ -232,7 +232,7 @@ def validate_https___example_invalid_pipeflow_schema_pipeline_1_json(data, custo
                 for data__steps_key in data__steps_keys:
                     if data__steps_key not in []:
                         data__steps_value = data__steps.get(data__steps_key)
-                        validate_https___example_invalid_pipeflow_schema_pipeline_1_json___defs_step(data__steps_value, custom_formats, (name_prefix or "data") + ".steps.{data__steps_key}".format(**locals()))
+                        validate_https___example_invalid_pipeflow_schema_pipeline_1_json___defs_step(data__steps_value, custom_formats, (name_prefix or "data") + f".steps.{data__steps_key}")
                 if data__steps_len != 0:
                     data__steps_property_names = True
                     for data__steps_key in data__steps:
@@ -251,7 +251,7 @@ def validate_https___example_invalid_pipeflow_schema_pipeline_1_json(data, custo
             if data__schedules_is_list:
                 data__schedules_len = len(data__schedules)
                 for data__schedules_x, data__schedules_item in enumerate(data__schedules):
-                    validate_https___example_invalid_pipeflow_schema_pipeline_1_json___defs_schedule(data__schedules_item, custom_formats, (name_prefix or "data") + ".schedules[{data__schedules_x}]".format(**locals()))
+                    validate_https___example_invalid_pipeflow_schema_pipeline_1_json___defs_schedule(data__schedules_item, custom_formats, (name_prefix or "data") + f".schedules[{data__schedules_x}]")
         if "allow_imports" in data_keys:
             data_keys.remove("allow_imports")
             data__allowimports = data["allow_imports"]
@@ -265,10 +265,10 @@ def validate_https___example_invalid_pipeflow_schema_pipeline_1_json(data, custo
                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".allow_imports must contain unique items", value=data__allowimports, name="" + (name_prefix or "data") + ".allow_imports", definition={'type': 'array', 'uniqueItems': True, 'items': {'type': 'string', 'pattern': '^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$'}}, rule='uniqueItems')
                 for data__allowimports_x, data__allowimports_item in enumerate(data__allowimports):
                     if not isinstance(data__allowimports_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".allow_imports[{data__allowimports_x}]".format(**locals()) + " must be string", value=data__allowimports_item, name="" + (name_prefix or "data") + ".allow_imports[{data__allowimports_x}]".format(**locals()) + "", definition={'type': 'string', 'pattern': '^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$'}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + f".allow_imports[{data__allowimports_x}]" + " must be string", value=data__allowimports_item, name="" + (name_prefix or "data") + f".allow_imports[{data__allowimports_x}]" + "", definition={'type': 'string', 'pattern': '^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$'}, rule='type')
                     if isinstance(data__allowimports_item, str):
                         if not REGEX_PATTERNS['^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$'].search(data__allowimports_item):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".allow_imports[{data__allowimports_x}]".format(**locals()) + " must match pattern ^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$", value=data__allowimports_item, name="" + (name_prefix or "data") + ".allow_imports[{data__allowimports_x}]".format(**locals()) + "", definition={'type': 'string', 'pattern': '^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$'}, rule='pattern')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + f".allow_imports[{data__allowimports_x}]" + " must match pattern ^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$", value=data__allowimports_item, name="" + (name_prefix or "data") + f".allow_imports[{data__allowimports_x}]" + "", definition={'type': 'string', 'pattern': '^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$'}, rule='pattern')
         if "outputs" in data_keys:
             data_keys.remove("outputs")
             data__outputs = data["outputs"]
@@ -280,7 +280,7 @@ def validate_https___example_invalid_pipeflow_schema_pipeline_1_json(data, custo
                 for data__outputs_key in data__outputs_keys:
                     if data__outputs_key not in []:
                         data__outputs_value = data__outputs.get(data__outputs_key)
-                        validate_https___example_invalid_pipeflow_schema_pipeline_1_json___defs_reference(data__outputs_value, custom_formats, (name_prefix or "data") + ".outputs.{data__outputs_key}".format(**locals()))
+                        validate_https___example_invalid_pipeflow_schema_pipeline_1_json___defs_reference(data__outputs_value, custom_formats, (name_prefix or "data") + f".outputs.{data__outputs_key}")
                 data__outputs_len = len(data__outputs)
                 if data__outputs_len != 0:
                     data__outputs_property_names = True
@@ -463,7 +463,7 @@ def validate_https___example_invalid_pipeflow_schema_pipeline_1_json___defs_step
                 if data__after_len > len(set(fn(data__after_x) for data__after_x in data__after)):
                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".after must contain unique items", value=data__after, name="" + (name_prefix or "data") + ".after", definition={'type': 'array', 'uniqueItems': True, 'items': {'type': 'string', 'pattern': '^[A-Za-z_][A-Za-z0-9_-]*$'}}, rule='uniqueItems')
                 for data__after_x, data__after_item in enumerate(data__after):
-                    validate_https___example_invalid_pipeflow_schema_pipeline_1_json___defs_step_name(data__after_item, custom_formats, (name_prefix or "data") + ".after[{data__after_x}]".format(**locals()))
+                    validate_https___example_invalid_pipeflow_schema_pipeline_1_json___defs_step_name(data__after_item, custom_formats, (name_prefix or "data") + f".after[{data__after_x}]")
         if "reads" in data_keys:
             data_keys.remove("reads")
             data__reads = data["reads"]
@@ -484,7 +484,7 @@ def validate_https___example_invalid_pipeflow_schema_pipeline_1_json___defs_step
                         if data__reads_len > len(set(fn(data__reads_x) for data__reads_x in data__reads)):
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".reads must contain unique items", value=data__reads, name="" + (name_prefix or "data") + ".reads", definition={'type': 'array', 'uniqueItems': True, 'items': {'type': 'string', 'minLength': 1}}, rule='uniqueItems')
                         for data__reads_x, data__reads_item in enumerate(data__reads):
-                            validate_https___example_invalid_pipeflow_schema_pipeline_1_json___defs_file_path(data__reads_item, custom_formats, (name_prefix or "data") + ".reads[{data__reads_x}]".format(**locals()))
+                            validate_https___example_invalid_pipeflow_schema_pipeline_1_json___defs_file_path(data__reads_item, custom_formats, (name_prefix or "data") + f".reads[{data__reads_x}]")
                     data__reads_any_of_count3 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
             if not data__reads_any_of_count3:
@@ -509,7 +509,7 @@ def validate_https___example_invalid_pipeflow_schema_pipeline_1_json___defs_step
                         if data__writes_len > len(set(fn(data__writes_x) for data__writes_x in data__writes)):
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".writes must contain unique items", value=data__writes, name="" + (name_prefix or "data") + ".writes", definition={'type': 'array', 'uniqueItems': True, 'items': {'type': 'string', 'minLength': 1}}, rule='uniqueItems')
                         for data__writes_x, data__writes_item in enumerate(data__writes):
-                            validate_https___example_invalid_pipeflow_schema_pipeline_1_json___defs_file_path(data__writes_item, custom_formats, (name_prefix or "data") + ".writes[{data__writes_x}]".format(**locals()))
+                            validate_https___example_invalid_pipeflow_schema_pipeline_1_json___defs_file_path(data__writes_item, custom_formats, (name_prefix or "data") + f".writes[{data__writes_x}]")
                     data__writes_any_of_count4 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
             if not data__writes_any_of_count4:
@@ -526,7 +526,7 @@ def validate_https___example_invalid_pipeflow_schema_pipeline_1_json___defs_step
                 if data__outputs_len > len(set(fn(data__outputs_x) for data__outputs_x in data__outputs)):
                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs must contain unique items", value=data__outputs, name="" + (name_prefix or "data") + ".outputs", definition={'type': 'array', 'uniqueItems': True, 'items': {'type': 'string', 'pattern': '^[A-Za-z_][A-Za-z0-9_]*$'}}, rule='uniqueItems')
                 for data__outputs_x, data__outputs_item in enumerate(data__outputs):
-                    validate_https___example_invalid_pipeflow_schema_pipeline_1_json___defs_identifier(data__outputs_item, custom_formats, (name_prefix or "data") + ".outputs[{data__outputs_x}]".format(**locals()))
+                    validate_https___example_invalid_pipeflow_schema_pipeline_1_json___defs_identifier(data__outputs_item, custom_formats, (name_prefix or "data") + f".outputs[{data__outputs_x}]")
         if "result" in data_keys:
             data_keys.remove("result")
             data__result = data["result"]
@@ -610,7 +610,7 @@ def validate_https___example_invalid_pipeflow_schema_pipeline_1_json___defs_step
                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".tags must contain unique items", value=data__tags, name="" + (name_prefix or "data") + ".tags", definition={'type': 'array', 'uniqueItems': True, 'items': {'type': 'string'}}, rule='uniqueItems')
                 for data__tags_x, data__tags_item in enumerate(data__tags):
                     if not isinstance(data__tags_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".tags[{data__tags_x}]".format(**locals()) + " must be string", value=data__tags_item, name="" + (name_prefix or "data") + ".tags[{data__tags_x}]".format(**locals()) + "", definition={'type': 'string'}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + f".tags[{data__tags_x}]" + " must be string", value=data__tags_item, name="" + (name_prefix or "data") + f".tags[{data__tags_x}]" + "", definition={'type': 'string'}, rule='type')
         if data_keys:
             raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties", value=data, name="" + (name_prefix or "data") + "", definition={'type': 'object', 'additionalProperties': False, 'oneOf': [{'required': ['run']}, {'required': ['pipeline']}], 'properties': {'run': {'type': 'string', 'minLength': 1}, 'pipeline': {'type': 'string', 'minLength': 1}, 'params': {'type': 'object'}, 'inputs': {'type': 'object', 'propertyNames': {'type': 'string', 'pattern': '^[A-Za-z_][A-Za-z0-9_]*$'}}, 'after': {'type': 'array', 'uniqueItems': True, 'items': {'type': 'string', 'pattern': '^[A-Za-z_][A-Za-z0-9_-]*$'}}, 'reads': {'anyOf': [{'type': 'string', 'minLength': 1}, {'type': 'array', 'uniqueItems': True, 'items': {'type': 'string', 'minLength': 1}}]}, 'writes': {'anyOf': [{'type': 'string', 'minLength': 1}, {'type': 'array', 'uniqueItems': True, 'items': {'type': 'string', 'minLength': 1}}]}, 'outputs': {'type': 'array', 'uniqueItems': True, 'items': {'type': 'string', 'pattern': '^[A-Za-z_][A-Za-z0-9_]*$'}}, 'result': {'anyOf': [{'allOf': [{'const': False}, {'type': ['boolean']}]}, {'type': 'object', 'additionalProperties': False, 'properties': {'target': {'type': 'string'}, 'format': {'allOf': [{'enum': ['parquet', 'csv', 'json', 'pickle', 'joblib', 'npy', 'txt']}, {'type': ['string']}]}, 'root': {'type': 'string'}, 'storage_options': {'type': 'object'}}}]}, 'cache': {'type': 'boolean'}, 'retries': {'type': 'integer', 'minimum': 0}, 'retry_delay': {'type': ['string', 'number'], 'pattern': '^([0-9]+(\\.[0-9]+)?(ms|s|m|h|d))+$', 'minimum': 0}, 'retry_backoff': {'type': 'number', 'minimum': 1}, 'timeout': {'anyOf': [{'type': 'null'}, {'$ref': '#/$defs/duration'}]}, 'foreach': {}, 'as': {'type': 'string', 'pattern': '^[A-Za-z_][A-Za-z0-9_]*$'}, 'when': {'type': ['boolean', 'string']}, 'code_version': {'type': 'string'}, 'description': {'type': 'string'}, 'tags': {'type': 'array', 'uniqueItems': True, 'items': {'type': 'string'}}}}, rule='additionalProperties')
     return data

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,14 @@ _IMPORT = "from fastjsonschema import JsonSchemaValueException, JsonSchemaValues
 _DECIMAL = "from decimal import Decimal\n"
 _NO_DECIMAL = (
     "Decimal = float  # configs hold no Decimal (a Decimal fails the check: jsonschema decides)\n"
+)
+
+
+# fastjsonschema names each nested value's place as `"data.steps.{data__steps_key}".format(
+# **locals())`, eagerly, for messages it shows only on failure: a `locals()` dict per value
+# (~5 % of validating a 100,000-step config). The same text as an f-string costs next to nothing.
+_FORMAT_LOCALS = re.compile(
+    r'"((?:[^"\\{}]|\\.|\{[A-Za-z_][A-Za-z0-9_]*\})*)"\.format\(\*\*locals\(\)\)'
 )
 
 
@@ -96,6 +105,7 @@ def generate(text: str) -> str:
     if _IMPORT not in code or _DECIMAL not in code:
         raise RuntimeError("fastjsonschema's generated code changed: update schema_compile.py")
     code = code.replace(_IMPORT, "").replace(_DECIMAL, _NO_DECIMAL)
+    code = _FORMAT_LOCALS.sub(r'f"\1"', code)
     header = _HEADER.format(version=fastjsonschema.VERSION, digest=schema_digest(text))
     entry = code.split("def ", 1)[1].split("(", 1)[0]
     return f"{header}\n{code.rstrip()}\n\n\nvalidate = {entry}\n"
