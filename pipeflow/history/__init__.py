@@ -8,8 +8,9 @@ a `HistoryWarning`, and the run goes on unrecorded.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from pipeflow.model.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from pipeflow.history.database import (
@@ -100,16 +101,5 @@ __all__ = [
     "truncation_marker",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    # Imported on first use (PEP 562): a run needs the recorder, not the queries.
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+# Imported on first use: a run needs the recorder, not the queries.
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES)
