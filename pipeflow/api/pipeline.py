@@ -271,28 +271,10 @@ class Pipeline:
         run_options.selection(
             force=force, no_cache=no_cache, only=only, start=start, until=until, results=results
         )  # checked before the params are read; `_prepare` normalises them
+        # With more params, the pipeline loaded with them runs (the options are checked).
         target = self.with_params(params, param_files=param_files, param_options=param_options)
-        if target is not self:
-            return target.run(
-                executor=executor,
-                workers=workers,
-                address=address,
-                results=results,
-                keep_going=keep_going,
-                force=force,
-                no_cache=no_cache,
-                only=only,
-                start=start,
-                until=until,
-                tags=tags,
-                frozen=frozen,
-                subscribers=subscribers,
-                trigger=trigger,
-                history=history,
-                on_dashboard=on_dashboard,
-            )
         return execute(
-            self,
+            target,
             executor=executor,
             workers=workers,
             address=address,
