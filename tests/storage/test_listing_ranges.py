@@ -6,7 +6,6 @@ that was there all along."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Awaitable
 from typing import Any
 
 import fsspec
@@ -15,6 +14,7 @@ import pytest
 from pipeflow.storage import ResultStore, ranges
 from pipeflow.storage.filesystems import object_stamp
 from pipeflow.storage.ranges import ranged
+from tests.cache.test_manifest_index import Sent
 from tests.servers import ObjectStore
 
 
@@ -159,22 +159,6 @@ def test_other_filesystems_list_as_before(tmp_path: Any) -> None:
     store = ResultStore(str(tmp_path), {})
     assert store.stamps("", splits=["a", "b/c"]) == store.stamps("")
     assert ranged(fsspec.filesystem("file"), str(tmp_path) + "/", ["a"]) is None
-
-
-class Sent(list[str]):
-    """Requests sent, one name each, and the most that were in flight at once."""
-
-    flying = 0
-    most = 0
-
-    async def through(self, name: str, request: Awaitable[Any]) -> Any:
-        self.append(name)
-        self.flying += 1
-        self.most = max(self.most, self.flying)
-        try:
-            return await request
-        finally:
-            self.flying -= 1
 
 
 def spy(monkeypatch: pytest.MonkeyPatch) -> Sent:
