@@ -147,8 +147,14 @@ def load_with_params(
     results: str | None = None,
 ) -> Pipeline:
     """The `pipeflow.Pipeline` of CONFIG with the params that `param_options` collected,
-    checked for the store `--results` names (if given)."""
+    checked for the store `--results` names (if given).
+
+    For a command that loads one config and exits: what loading leaves alive is frozen for
+    the cyclic garbage collector (`config.collecting`)."""
     from pipeflow.api import load
+    from pipeflow.config.collecting import freeze_what_stays
+
+    freeze_what_stays()
 
     return load(
         config,

@@ -240,9 +240,11 @@ def validate(
 ) -> None:
     """Check CONFIG (and params) and report every problem at once; runs nothing."""
 
+    from pipeflow.config.collecting import freeze_what_stays
     from pipeflow.config.loader import load
     from pipeflow.errors import ConfigError
 
+    freeze_what_stays()  # one config loaded, then the process exits
     try:
         loaded = load(
             config,

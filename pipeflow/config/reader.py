@@ -72,6 +72,8 @@ class Document:
     file: str
     kind: str
     problems: list[Problem] = field(default_factory=list)
+    # Whether `data` holds JSON values only (text keys, no dates): the schema checks it as it is.
+    plain: bool = False
     # Fills in the positions, once, when they are first asked for; None when they are known.
     locate: Callable[[Document], None] | None = field(default=None, repr=False, compare=False)
     _values: dict[DocumentPath, Position] = field(default_factory=dict, repr=False)

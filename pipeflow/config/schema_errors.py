@@ -76,7 +76,7 @@ def schema_problems(document: Document) -> list[Problem]:
 
     A config the compiled check passes has none; jsonschema (imported only then) finds and
     explains the errors of the others."""
-    instance = plain(document.data)
+    instance = document.data if document.plain else plain(document.data)
     if compiled_valid(instance):
         return []
     errors = list(validation_errors(instance))

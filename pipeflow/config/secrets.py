@@ -89,7 +89,17 @@ def _strings(value: Any) -> Iterator[str]:
     pop, push = stack.pop, stack.extend
     while stack:
         item = pop()
-        if isinstance(item, str):
+        kind = type(item)  # the plain types first: isinstance of an ABC is slow
+        if kind is str:
+            if "${" in item:
+                yield item
+        elif kind is dict:
+            push(reversed(list(item.values())))
+        elif kind is list:
+            push(reversed(item))
+        elif item is None or kind is int or kind is float or kind is bool:
+            continue
+        elif isinstance(item, str):
             if "${" in item:
                 yield item
         elif isinstance(item, Mapping):

@@ -17,6 +17,7 @@ _YAML_TAG = "tag:yaml.org,2002:"
 _MAP_TAG = _YAML_TAG + "map"
 _SEQUENCE_TAG = _YAML_TAG + "seq"
 _STRING_TAG = _YAML_TAG + "str"
+_TIMESTAMP_TAG = _YAML_TAG + "timestamp"
 _SCALAR_TAGS = frozenset(
     _YAML_TAG + name for name in ("null", "bool", "int", "float", "str", "timestamp", "binary")
 )
@@ -35,6 +36,7 @@ class Quick:
         self.json = json
         self.constructor = SafeConstructor()
         self.seen: set[int] = set()  # collections met: meeting one again is an alias
+        self.dated = False  # whether a value is a date or a time (not a JSON value)
 
     def value(self, root: Node) -> Any:
         try:
@@ -52,6 +54,8 @@ class Quick:
                 return node.value
             if tag not in _SCALAR_TAGS:
                 raise _Unusual
+            if tag == _TIMESTAMP_TAG:
+                self.dated = True
             try:
                 return SafeConstructor.yaml_constructors[tag](self.constructor, node)
             except (ConstructorError, ValueError, TypeError, KeyError, AttributeError):

@@ -75,10 +75,12 @@ def read_yaml(text: str, file: str, *, json: bool = False) -> Document | None:
     if root is None or (isinstance(root, ScalarNode) and root.value == "" and not root.style):
         return None
     document = Document(data=None, file=file, kind="yaml")
-    data = Quick(json=json).value(root)
+    quick = Quick(json=json)
+    data = quick.value(root)
     if data is not UNUSUAL:
         # Nothing to report: positions are found only if a later check needs one.
         document.data = data
+        document.plain = not quick.dated  # text keys, and no date: JSON values already
         document.locate = functools.partial(_locate, text, json)
         return document
     builder = _YamlBuilder(document)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
+from pipeflow.model.once import computed_once
 from pipeflow.model.refs import Ref, references_in
 
 SINGLE_PART = "value"  # the part name of a step that returns one value
@@ -96,10 +96,10 @@ class Step:
 
     # What a step references never changes (a Step is frozen and its values are not changed
     # after it is built), yet the graph, the checks, the keys, the planner and the engine all
-    # ask: each is worked out once per Step. cached_property writes to the instance's
+    # ask: each is worked out once per Step. computed_once writes to the instance's
     # __dict__ directly, so it works on a frozen dataclass; it takes no part in ==, hash, repr.
 
-    @cached_property
+    @computed_once
     def _references(self) -> tuple[Ref, ...]:
         return references_in(
             dict(self.inputs),
@@ -110,7 +110,7 @@ class Step:
             list(self.writes),
         )
 
-    @cached_property
+    @computed_once
     def _value_upstream(self) -> tuple[str, ...]:
         names: dict[str, None] = {}
         for ref in self._references:
@@ -118,7 +118,7 @@ class Step:
                 names[ref.step] = None
         return tuple(names)
 
-    @cached_property
+    @computed_once
     def _upstream(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys((*self._value_upstream, *self.after)))
 

@@ -167,9 +167,12 @@ def references_in(*values: Any) -> tuple[Ref, ...]:
     return tuple(found)
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # no reference inside
+
+
 def _collect(value: Any, found: list[Ref]) -> None:
     kind = type(value)
-    if kind is str:
+    if kind in _PLAIN:
         return
     if kind is Ref:
         found.append(value)

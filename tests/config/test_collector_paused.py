@@ -93,3 +93,82 @@ def test_a_config_with_problems_leaves_the_collector_as_it_was(
     with pytest.raises(pipeflow.ConfigError):
         pipeflow.load(path)
     assert gc.isenabled() is collecting
+
+
+# -- freezing what stays, for a command that loads one config and exits ---------------------
+
+FREEZE_COUNT = """\
+import gc, sys
+from pipeflow.cli.main import cli
+try:
+    cli(sys.argv[1:], prog_name="pipeflow", standalone_mode=False)
+finally:
+    print("frozen", gc.get_freeze_count(), "collecting", gc.isenabled())
+"""
+
+
+def frozen_after(command: list[str], cwd: Path) -> tuple[int, bool]:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", FREEZE_COUNT, *command],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    words = done.stdout.strip().splitlines()[-1].split()
+    assert words[0] == "frozen", done.stdout
+    assert words[2] == "collecting", done.stdout
+    return int(words[1]), words[3] == "True"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["validate", "pipeline.yaml"],
+        ["run", "pipeline.yaml", "-q"],
+        ["run", "pipeline.yaml", "--dry-run"],
+        ["status", "pipeline.yaml"],
+    ],
+    ids=lambda command: " ".join(command[::2]),
+)
+def test_a_command_that_loads_one_config_freezes_what_loading_leaves(
+    config: Path, command: list[str]
+) -> None:
+    """What loading leaves alive is never scanned again, and the collector runs after."""
+    frozen, collecting = frozen_after(command, config.parent)
+    assert frozen > 1000  # the loaded config's objects, at the least
+    assert collecting
+
+
+def test_the_api_freezes_nothing(config: Path, collecting: bool) -> None:
+    """A process may load many configs: what the API leaves stays the collector's to scan."""
+    before = gc.get_freeze_count()
+    pipe = pipeflow.load(config)
+    pipe.plan()
+    assert pipe.run(history=False).ok
+    assert gc.get_freeze_count() == before
+    assert gc.isenabled() is collecting
+
+
+def test_a_frozen_pause_freezes_what_it_leaves_and_restores_the_collector(
+    collecting: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeflow.config import collecting as module
+
+    monkeypatch.setattr(module, "_freezing", False)
+    module.freeze_what_stays()
+    assert module._freezing is True
+    before = gc.get_freeze_count()
+    try:
+        with collector_paused():
+            kept = [[n] for n in range(1000)]
+        assert gc.isenabled() is collecting
+        if collecting:  # a pause that found the collector off is inside another: it ends it
+            assert gc.get_freeze_count() >= before + len(kept)
+        else:
+            assert gc.get_freeze_count() == before
+    finally:
+        gc.unfreeze()

@@ -522,6 +522,36 @@ def test_yaml_dates_are_checked_as_text() -> None:
     assert problems_in(text) == []
 
 
+@pytest.mark.parametrize(
+    "steps",
+    [
+        "  a: {run: x.y, tags: [2024-01-01]}\n",  # a date where text is expected
+        "  a: {run: x.y, tags: [nightly, 2024-06-01 10:00:00+02:00]}\n",  # a time, later on
+        "  a: {run: x.y}\n  b: {run: x.y, tags: [[2024-01-01]]}\n",  # text expected, a list
+    ],
+)
+def test_a_date_anywhere_is_checked_as_its_text_and_only_there(steps: str) -> None:
+    """A file read quickly (nothing to report) is checked as it is read unless a value is a
+    date: then as text, as jsonschema sees it; a date inside a list is still a list."""
+    document = read_text(with_steps(steps), file="pipeline.yaml", kind="yaml")
+    assert document.plain is False
+
+    problems = schema_problems(document)
+
+    if "[[" in steps:
+        assert [problem.path for problem in problems] == ["steps.b.tags[0]"]
+    else:
+        assert problems == []
+
+
+def test_a_file_without_dates_is_checked_as_read() -> None:
+    document = read_text(with_steps("  a: {run: x.y, tags: [t1]}\n"), file="p.yaml", kind="yaml")
+    assert document.plain is True
+    assert schema_problems(document) == []
+    document.data["steps"]["a"]["tags"] = [1]  # what it holds is what is checked
+    assert [problem.path for problem in schema_problems(document)] == ["steps.a.tags[0]"]
+
+
 def test_several_mistakes_are_all_reported_in_file_order() -> None:
     text = """\
 name: iris
