@@ -237,7 +237,8 @@ def _compile_init(cls: type[Any], *, frozen: bool) -> Callable[..., None]:
         body.append("    __record_self__.__post_init__()")
     signature = ", ".join(["__record_self__", *arguments])
     source = f"def __init__({signature}):\n" + ("\n".join(body) or "    pass")
-    exec(source, names)
+    # The text is made of field names, as dataclass makes it; named for tracebacks.
+    exec(compile(source, f"<record {cls.__qualname__}.__init__>", "exec"), names)
     init: Callable[..., None] = names["__init__"]
     init.__annotations__ = {field.name: field.type for field in fields if field.init}
     init.__annotations__["return"] = None
