@@ -14,7 +14,9 @@ the same class: `dataclasses.dataclass` still collects the fields (so `fields`, 
 - `__init__` is compiled as dataclass compiles it (positional or keyword arguments, defaults,
   `default_factory`, `init=False` fields, `__post_init__`), on the class's first instance
   rather than at import, and replaces itself on the class: records a run never makes cost
-  nothing. Pickles need no `__init__` (their state is restored into `__dict__`).
+  nothing. Pickles need no `__init__` (their state is restored into `__dict__`). Until then
+  `inspect.signature` of the class shows `(*args, **kwargs)`; type checkers see the fields
+  (`dataclass_transform`).
 
 A method the class body defines itself is kept, as dataclass keeps it. Not supported (a
 `TypeError` at class creation): `kw_only`, `InitVar`, `slots`, `order`. Inheritance works
