@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+
+from pipeflow.records import record
 
 
 def did_you_mean(word: str, candidates: Iterable[str], *, cutoff: float = 0.6) -> str | None:
@@ -20,7 +21,7 @@ def did_you_mean(word: str, candidates: Iterable[str], *, cutoff: float = 0.6) -
     return f"did you mean `{matches[0]}`?"
 
 
-@dataclass(frozen=True)
+@record
 class Problem:
     """One mistake found in a config, a params file or on the command line."""
 

@@ -24,7 +24,7 @@ import importlib.util
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from pipeflow._version import DISTRIBUTION
@@ -40,9 +40,10 @@ from pipeflow.cache.source import (
 from pipeflow.importing import split_path
 from pipeflow.importing.locate import find_spec as find_spec_without_importing
 from pipeflow.importing.locate import spec_file
+from pipeflow.records import record
 
 
-@dataclass(frozen=True)
+@record
 class CodeFingerprint:
     """The parts of a step's code, each hashed; `digest` combines them."""
 

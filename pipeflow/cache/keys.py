@@ -20,7 +20,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from pipeflow.model.locations import Location, has_item, item_lookup, locate, pa
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, resolve
 from pipeflow.model.secrets import NO_SECRETS, Secrets
+from pipeflow.records import record
 from pipeflow.storage import Manifest
 
 # One item of a `foreach` step -> (the files it adds to the key, the values it adds).
@@ -54,7 +55,7 @@ def canonical_json(value: Any) -> str:
     return _ENCODER.encode(value)
 
 
-@dataclass(frozen=True)
+@record
 class StepValue:
     """Stands for another step's value in a fingerprint: that value enters the key through the
     step's data version, so here only its reference counts, written as its text.
@@ -93,7 +94,7 @@ def data_version(manifest: Manifest) -> str:
 _ITEM_MARK = "\0item\0"  # stands for an item's digest (hex digits) while keys are written
 
 
-@dataclass(frozen=True)
+@record
 class Fingerprint:
     """The half of a step's key that does not depend on other steps, part by part."""
 
@@ -158,7 +159,7 @@ class Fingerprint:
         }
 
 
-@dataclass
+@record(frozen=False)
 class Fingerprinter:
     """Computes the fingerprints of a pipeline's steps; shares parsed code and file hashes."""
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from pipeflow.cache.results import ResultCache
 from pipeflow.errors import StorageError
 from pipeflow.model.locations import Location, locate
 from pipeflow.model.secrets import NO_SECRETS, Secrets
+from pipeflow.records import record
 from pipeflow.storage import Manifest, PartRecord
 from pipeflow.storage.blobs import (
     Checked,
@@ -47,7 +48,7 @@ from pipeflow.storage.written import FILE, FileEntry, WrittenFiles
 OptionsFor = Callable[[str], Mapping[str, Any]]
 
 
-@dataclass(frozen=True)
+@record
 class Assessment:
     """How a stored result stands against the workspace."""
 

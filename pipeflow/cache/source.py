@@ -16,8 +16,9 @@ import hashlib
 import os
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+
+from pipeflow.records import record
 
 DIGEST_LENGTH = 16
 
@@ -26,7 +27,7 @@ def hash_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:DIGEST_LENGTH]
 
 
-@dataclass
+@record(frozen=False)
 class SourceModule:
     """One parsed source module, and what its top level defines and imports."""
 
@@ -69,7 +70,7 @@ def top_level_cached(
     return _top_level(tree, module, is_package=is_package)
 
 
-@dataclass(frozen=True)
+@record
 class _Definition:
     """What a fingerprint needs of one definition: its digest, and what it uses."""
 

@@ -15,12 +15,12 @@ from __future__ import annotations
 import glob
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.model.locations import Location
+from pipeflow.records import record
 from pipeflow.storage.remote import fingerprint_url, glob_url
 from pipeflow.storage.written import WrittenFiles
 
@@ -31,7 +31,7 @@ class Unpredictable(Exception):
     """A read holds a write that is about to be restored: fingerprint it after the restore."""
 
 
-@dataclass(frozen=True)
+@record
 class Override:
     """A write about to be restored, and the files it will hold."""
 

@@ -147,22 +147,17 @@ def load_with_params(
     results: str | None = None,
 ) -> Pipeline:
     """The `pipeflow.Pipeline` of CONFIG with the params that `param_options` collected,
-    checked for the store `--results` names (if given).
+    checked for the store `--results` names (if given)."""
+    with starting():
+        from pipeflow.api import load
 
-    For a command that loads one config and exits: what loading leaves alive is frozen for
-    the cyclic garbage collector (`config.collecting`)."""
-    from pipeflow.api import load
-    from pipeflow.config.collecting import freeze_what_stays
-
-    freeze_what_stays()
-
-    return load(
-        config,
-        param_files=param_files,
-        param_options=param_options,
-        allow_extra_params=allow_extra_params,
-        results=results,
-    )
+        return load(
+            config,
+            param_files=param_files,
+            param_options=param_options,
+            allow_extra_params=allow_extra_params,
+            results=results,
+        )
 
 
 def load_commands() -> None:
@@ -171,6 +166,33 @@ def load_commands() -> None:
         importlib.import_module(f"pipeflow.cli.{module}")
 
 
+_FREEZING = False  # True in the `pipeflow` process itself (main), not where cli() is called
+
+
+@contextlib.contextmanager
+def starting() -> Iterator[None]:
+    """Pause the cyclic collector while a command imports the engine and loads its config.
+
+    Start-up allocates a few hundred thousand objects that live as long as the process
+    (modules, classes, functions, the config, the pipeline) and makes no cyclic garbage worth
+    collecting early. A command that loads one config and exits uses this; in the `pipeflow`
+    process, what each pause of the collector leaves alive from then on (start-up and the
+    config here, the plan later) is frozen (`gc.freeze`: the collector never scans it again,
+    neither while the steps run nor at exit) and the collector resumes before any step runs:
+    about 7 % of a 10-step run's instructions went to scanning them, and 0.3 s of a
+    100,000-step plan (issue 13). Where another program calls `cli(...)`, and in commands
+    that load configs again and again (the scheduler, the UI), nothing is frozen.
+    """
+    from pipeflow.config.collecting import collector_paused, freeze_what_stays
+
+    if _FREEZING:
+        freeze_what_stays()
+    with collector_paused():
+        yield
+
+
 def main() -> None:
     """The console script."""
+    global _FREEZING
+    _FREEZING = True
     cli(prog_name="pipeflow")

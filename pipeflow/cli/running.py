@@ -16,6 +16,7 @@ from pipeflow.cli.main import (
     config_argument,
     load_with_params,
     param_options,
+    starting,
 )
 from pipeflow.errors import StepFailed
 from pipeflow.model import jsontext
@@ -240,18 +241,18 @@ def validate(
 ) -> None:
     """Check CONFIG (and params) and report every problem at once; runs nothing."""
 
-    from pipeflow.config.collecting import freeze_what_stays
-    from pipeflow.config.loader import load
     from pipeflow.errors import ConfigError
 
-    freeze_what_stays()  # one config loaded, then the process exits
     try:
-        loaded = load(
-            config,
-            param_files=param_files,
-            param_options=param_options,
-            allow_extra_params=allow_extra_params,
-        )
+        with starting():
+            from pipeflow.config.loader import load
+
+            loaded = load(
+                config,
+                param_files=param_files,
+                param_options=param_options,
+                allow_extra_params=allow_extra_params,
+            )
     except ConfigError as error:
         annotate(error, sys.stdout)
         if output_format == "json":

@@ -7,12 +7,13 @@ made meanwhile is cyclic garbage worth collecting early; the collector runs agai
 
 Even paused, the collector meets those objects again when it resumes: they are all in its
 youngest generation, and it scans each of them once per generation they climb through (about
-0.3 s at 100,000 steps). A command that loads one config and exits (`pipeflow run`,
-`validate`, `status`) calls `freeze_what_stays()`: each pause then ends with `gc.freeze()`,
-which moves what is alive into the collector's permanent generation, never scanned again.
-Reference counting still frees what is dropped later; only a reference cycle among the frozen
-objects would stay until the process ends, which for such a command is soon. A process that
-loads configs again and again (the scheduler, the UI, a notebook) does not freeze.
+0.3 s at 100,000 steps). In the `pipeflow` process, a command that loads one config and
+exits (`run`, `validate`, `status`, ...: `cli.main.starting`) calls `freeze_what_stays()`: each
+pause then ends with `gc.freeze()`, which moves what is alive into the collector's permanent
+generation, never scanned again. Reference counting still frees what is dropped later; only a
+reference cycle among the frozen objects would stay until the process ends, which for such a
+command is soon. A process that loads configs again and again (the scheduler, the UI, a
+notebook, a program calling `cli()`) does not freeze.
 """
 
 from __future__ import annotations

@@ -7,7 +7,6 @@ all; the ConfigError is raised once, at the end, sorted by position in the file.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +34,10 @@ from pipeflow.model.refs import unparse
 from pipeflow.model.secrets import NO_SECRETS, Secrets, remember
 from pipeflow.plan.files import file_upstream, pipeline_files
 from pipeflow.plan.graph import StepGraph
+from pipeflow.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Loaded:
     """A validated pipeline and the params merged for one run."""
 

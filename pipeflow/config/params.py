@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +29,10 @@ from pipeflow.config.suggest import did_you_mean
 from pipeflow.errors import ConfigError, Problem, UsageError
 from pipeflow.model.refs import Ref, Template, references, resolve
 from pipeflow.model.secrets import MASK, NO_SECRETS, Secrets
+from pipeflow.records import record
 
 
-@dataclass(frozen=True)
+@record
 class ParamSource:
     """One layer of overrides, and where it came from (for messages)."""
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pipeflow.config.suggest import did_you_mean, format_path, type_name
 from pipeflow.errors import ConfigError, Problem
+from pipeflow.records import record
 
 if TYPE_CHECKING:
     if sys.version_info >= (3, 11):
@@ -61,7 +62,7 @@ class Fail(Protocol):
     ) -> None: ...
 
 
-@dataclass
+@record(frozen=False)
 class Document:
     """A parsed config file: its data, where each part of it is written, and reading problems.
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from pipeflow.errors import ConfigError, Problem
 from pipeflow.model.pipeline import Origin, Pipeline, ResultSpec, Step
 from pipeflow.model.refs import Ref, Template, lookup_path
 from pipeflow.plan.roots import store_url
+from pipeflow.records import record
 
 DocPath = list[str | int]
 # Loads a child config: (file, the step's params, the chain of files) -> pipeline and params.
@@ -31,7 +32,7 @@ LoadChild = Callable[
 ]
 
 
-@dataclass(frozen=True)
+@record
 class StepParams(ParamSource):
     """A sub-pipeline step's `params:`, its problems located under the step in the parent."""
 
@@ -46,7 +47,7 @@ class StepParams(ParamSource):
         return self.document.problem([*self.prefix, *path], message, hint=hint, key=key)
 
 
-@dataclass(frozen=True)
+@record
 class _Child:
     names: tuple[str, ...]  # the inlined steps
     outputs: Mapping[str, Any]  # output name -> reference to an inlined step

@@ -6,7 +6,6 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from pipeflow.model.pipeline import SINGLE_PART, Pipeline, Step
 from pipeflow.model.refs import Ref, lookup_path, resolve
 from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.plan.planner import Planner
+from pipeflow.records import record
 from pipeflow.storage import Manifest, TargetFields
 from pipeflow.storage.blobs import Restoration, WriteSpec
 
@@ -28,7 +28,7 @@ class ReferenceFailure(Exception):
     """A reference that cannot be resolved while the run is going on."""
 
 
-@dataclass(frozen=True)
+@record
 class RunSettings:
     run_id: str
     started: datetime

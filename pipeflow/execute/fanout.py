@@ -10,7 +10,7 @@ item failed, the step failed (the items that succeeded stay stored).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from pipeflow.cache.keys import KEY_LENGTH, FanOutHasher, data_version, digest
@@ -20,6 +20,7 @@ from pipeflow.model.pipeline import Step
 from pipeflow.model.refs import resolve
 from pipeflow.model.run import StepOutcome, StepState
 from pipeflow.plan.planner import Planner
+from pipeflow.records import record
 from pipeflow.storage import Manifest
 from pipeflow.storage.blobs import Restoration
 
@@ -28,7 +29,7 @@ class NotAList(Exception):
     """A `foreach` value that is not a list."""
 
 
-@dataclass
+@record(frozen=False)
 class FanOut:
     """The items of one `foreach` step in this run.
 

@@ -8,7 +8,7 @@ store on demand); `StoredResult` is what `Pipeline.result()` found for one step.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -16,6 +16,7 @@ from pipeflow.execute.context import ReferenceFailure, RunContext
 from pipeflow.model.pipeline import SINGLE_PART, Step
 from pipeflow.model.run import Decision, StepOutcome, StepState
 from pipeflow.plan.planner import Planner
+from pipeflow.records import record
 from pipeflow.storage import Manifest
 
 
@@ -30,7 +31,7 @@ class Steps(Protocol):
         ...
 
 
-@dataclass
+@record(frozen=False)
 class RunResult:
     """What a run ended with: every step's outcome and the values kept in memory."""
 
@@ -100,7 +101,7 @@ class Run:
         return f"<Run {self.id} of {self.pipeline.name}: {verdict}>"
 
 
-@dataclass(frozen=True)
+@record
 class StoredResult:
     """Where the current result of a step is, for `pipeflow result` and `pipeflow.read`.
 

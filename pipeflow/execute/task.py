@@ -14,7 +14,7 @@ import random
 import time
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -23,6 +23,7 @@ from pipeflow.execute.capture import working_for
 from pipeflow.execute.isolation import isolated_inputs
 from pipeflow.importing import ImportProblem, load_callable
 from pipeflow.model.pipeline import SINGLE_PART, RetryPolicy
+from pipeflow.records import record
 from pipeflow.storage import (
     Manifest,
     PartRecord,
@@ -44,7 +45,7 @@ class StepError(Exception):
     """A step's value does not fit what the config says about it."""
 
 
-@dataclass(frozen=True)
+@record
 class Persist:
     """Where and how a step's parts are stored; rendered on the worker once the value exists."""
 
@@ -57,7 +58,7 @@ class Persist:
     components: Mapping[str, Any] = field(default_factory=dict)  # what the key is made of
 
 
-@dataclass(frozen=True)
+@record
 class Task:
     run_id: str
     step: str
@@ -87,7 +88,7 @@ class Task:
     load: bool = True  # with `stored`: read the value too (a step that runs needs it)
 
 
-@dataclass(frozen=True)
+@record
 class Remote:
     """A step's value that stayed where it was made (a Dask worker's memory): the executor's
     key for it, and the path of the part a reference takes from it (`${steps.a.x}`).
@@ -161,7 +162,7 @@ def fill_strings(value: Any, change: Callable[[str], str]) -> Any:
     return value
 
 
-@dataclass(frozen=True)
+@record
 class TaskResult:
     step: str
     value: Any = None

@@ -18,7 +18,6 @@ import threading
 import time
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -41,6 +40,7 @@ from pipeflow.model.events import (
     StepStarted,
 )
 from pipeflow.model.run import StepOutcome, StepState
+from pipeflow.records import record
 
 TRIGGERS = ("manual", "schedule", "ci")
 RUN_STATES = ("running", "succeeded", "failed", "interrupted", "skipped", "lost")
@@ -69,7 +69,7 @@ def truncation_marker(dropped: int) -> str:
     return f"[... output truncated: {dropped} more bytes not recorded ...]"
 
 
-@dataclass
+@record(frozen=False)
 class _Budget:
     """What one step wrote to one stream: bytes stored, and bytes and lines only counted."""
 

@@ -28,18 +28,18 @@ from __future__ import annotations
 import sys
 import types
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from pipeflow.importing.builtins import builtin_names, builtin_step, defines_builtin_step
 from pipeflow.importing.locate import find_spec, is_project_file, spec_file, top_level_spec
 from pipeflow.importing.paths import ImportProblem, split_path
+from pipeflow.records import record
 
 Kind = Literal["builtin", "exact", "allowed", "project"]
 
 
-@dataclass(frozen=True)
+@record
 class Grant:
     """Why a `run:` path may be named; the walk to its callable must then keep to the rule."""
 

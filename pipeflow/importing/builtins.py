@@ -3,10 +3,10 @@ worker and the planner read. The rest of the `pipeflow` package is never a step.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pipeflow.records import record
 
 
-@dataclass(frozen=True)
+@record
 class BuiltinStep:
     """A documented step: its name in the docs, and where its callables are defined."""
 

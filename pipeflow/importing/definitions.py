@@ -16,13 +16,14 @@ import ast
 import functools
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Literal
 
 from pipeflow.importing.allow import Grant, through_module
 from pipeflow.importing.builtins import defines_builtin_step
 from pipeflow.importing.paths import ImportProblem
+from pipeflow.records import record
 
 Verdict = Literal["defined", "unknown"]
 
@@ -31,7 +32,7 @@ _DYNAMIC = frozenset({"globals", "vars", "locals", "exec", "eval"})
 _PLAIN_DECORATORS = frozenset({"staticmethod", "classmethod"})
 
 
-@dataclass(frozen=True)
+@record
 class Binding:
     """The last top-level binding of a name."""
 
@@ -40,7 +41,7 @@ class Binding:
     imported: str = ""  # "module" and "from": the module, or `module.name`, it binds
 
 
-@dataclass(frozen=True)
+@record
 class ModuleSource:
     """The top-level bindings of one module's source, and whether its names may be rebound."""
 

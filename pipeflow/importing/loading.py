@@ -18,15 +18,15 @@ import sys
 import traceback
 import types
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipeflow.importing.allow import Rule
 from pipeflow.importing.paths import ImportProblem
+from pipeflow.records import record
 
 
-@dataclass(frozen=True)
+@record
 class _Checked:
     """A callable the rule let through, and what it was reached through."""
 

@@ -18,7 +18,6 @@ import importlib.machinery
 import importlib.util
 import types
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from pipeflow.importing.allow import Grant, Rule, module_hint
@@ -31,11 +30,12 @@ from pipeflow.importing.signatures import (
     signature_from_callable,
     signatures_from_source,
 )
+from pipeflow.records import record
 
 Answer = tuple[str, str | None]  # a remembered ImportProblem: (message, hint)
 
 
-@dataclass(frozen=True)
+@record
 class Resolved:
     """A `run:` path the config may name, and what its callable accepts."""
 

@@ -10,20 +10,21 @@ from __future__ import annotations
 import ast
 import inspect
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
+from pipeflow.records import record
 
-@dataclass(frozen=True)
+
+@record
 class Parameter:
     name: str
     required: bool
     keyword: bool  # can be passed by keyword
 
 
-@dataclass(frozen=True)
+@record
 class Signature:
     """What a callable accepts, enough to check a step's inputs against it."""
 

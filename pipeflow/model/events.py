@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
 from pipeflow.model.run import Decision, StepOutcome
+from pipeflow.records import record
 
 
-@dataclass(frozen=True)
+@record
 class RunStarted:
     run_id: str
     pipeline: str
@@ -19,14 +20,14 @@ class RunStarted:
     plan: tuple[Decision, ...]
 
 
-@dataclass(frozen=True)
+@record
 class StepStarted:
     run_id: str
     step: str
     attempt: int
 
 
-@dataclass(frozen=True)
+@record
 class StepRetrying:
     run_id: str
     step: str
@@ -35,13 +36,13 @@ class StepRetrying:
     delay: float
 
 
-@dataclass(frozen=True)
+@record
 class StepFinished:
     run_id: str
     outcome: StepOutcome
 
 
-@dataclass(frozen=True)
+@record
 class StepOutput:
     """A line a step printed or logged."""
 
@@ -51,7 +52,7 @@ class StepOutput:
     text: str
 
 
-@dataclass(frozen=True)
+@record
 class RunFinished:
     run_id: str
     pipeline: str

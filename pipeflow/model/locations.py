@@ -15,16 +15,16 @@ import fnmatch
 import os
 import posixpath
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipeflow.model.refs import ITEM, Ref, lookup_path, references, resolve
+from pipeflow.records import record
 
 _WILDCARDS = ("*", "?", "[")
 
 
-@dataclass(frozen=True)
+@record
 class Location:
     """A file or folder a step reads or writes."""
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from pipeflow.model.once import computed_once
 from pipeflow.model.refs import Ref, references_in
+from pipeflow.records import record
 
 SINGLE_PART = "value"  # the part name of a step that returns one value
 EXECUTOR_TYPES = ("sequential", "threads", "processes", "dask")
@@ -18,7 +19,7 @@ CLUSTER_MODULES = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@record
 class ResultSpec:
     """Where and how a step's value is persisted."""
 
@@ -29,7 +30,7 @@ class ResultSpec:
     storage_options: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record
 class RetryPolicy:
     """How often, and after how long, a failed step is tried again."""
 
@@ -47,7 +48,7 @@ class RetryPolicy:
         return base * (1 + 0.1 * jitter)
 
 
-@dataclass(frozen=True)
+@record
 class Origin:
     """Where an inlined sub-pipeline step comes from: its own pipeline and name there.
 
@@ -67,7 +68,7 @@ class Origin:
         return name[len(self.prefix) :] if name.startswith(self.prefix) else name
 
 
-@dataclass(frozen=True)
+@record
 class Step:
     """One node of the pipeline; its values are parsed (strings hold Ref or Template)."""
 
@@ -140,7 +141,7 @@ class Step:
         return self.outputs or (SINGLE_PART,)
 
 
-@dataclass(frozen=True)
+@record
 class ResultsConfig:
     """The store for persisted results."""
 
@@ -149,7 +150,7 @@ class ResultsConfig:
     persist: bool = True
 
 
-@dataclass(frozen=True)
+@record
 class ClusterConfig:
     """A Dask cluster started for the run: its class by dotted path, its options, its size."""
 
@@ -158,7 +159,7 @@ class ClusterConfig:
     scale: int | None = None
 
 
-@dataclass(frozen=True)
+@record
 class ExecutorConfig:
     """Which executor runs the steps, and with how many workers."""
 
@@ -171,7 +172,7 @@ class ExecutorConfig:
     cluster: ClusterConfig | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Schedule:
     """One trigger: a cron expression in a zone, or a fixed interval."""
 
@@ -184,7 +185,7 @@ class Schedule:
     catch_up: bool = False  # after downtime, run once for missed fires (never a burst)
 
 
-@dataclass(frozen=True)
+@record
 class Pipeline:
     """A validated pipeline definition; `params` are the defaults from the file."""
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from pipeflow.records import record
 
 SCOPES = ("params", "steps", "env", "run")
 RUN_FIELDS = ("id", "date")
@@ -22,7 +23,7 @@ class ReferenceSyntaxError(ValueError):
         self.hint = hint
 
 
-@dataclass(frozen=True)
+@record
 class Ref:
     """One reference: `${scope.path}`, with an optional `:-default` for `env`."""
 
@@ -47,7 +48,7 @@ class Ref:
         return self.path[1] if len(self.path) > 1 else None
 
 
-@dataclass(frozen=True)
+@record
 class Template:
     """A string with references inside it; resolved by formatting each value into the text."""
 

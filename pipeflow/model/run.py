@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from pipeflow.records import record
 
 ALL = "*"  # `--force` without a step name: every step (the CLI, the planner and the API share it)
 
@@ -35,7 +37,7 @@ class Action(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
+@record
 class Decision:
     """The planner's verdict on one step, and why."""
 
@@ -45,7 +47,7 @@ class Decision:
     key: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class StepOutcome:
     """How one step ended."""
 

@@ -23,11 +23,12 @@ import json
 import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, quote_plus
 
 from pipeflow.errors import ConfigError, PipeflowError, Problem, mask_warnings_with
+from pipeflow.records import record
 
 if TYPE_CHECKING:  # imported where used: validation masks problems, never events
     from pipeflow.model.events import Event
@@ -65,7 +66,7 @@ def spellings(value: str) -> set[str]:
     return {form for form in forms if len(form) >= MIN_LENGTH}
 
 
-@dataclass(frozen=True)
+@record
 class Secrets:
     """What must never be shown: secret values, and the params whose values are secret."""
 

@@ -17,7 +17,7 @@ import bisect
 import contextlib
 import os
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from pipeflow.model.locations import (
@@ -31,13 +31,14 @@ from pipeflow.model.locations import (
 )
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, lookup_path, resolve
+from pipeflow.records import record
 
 
 class Unknown(Exception):
     """A reference whose value is not known yet."""
 
 
-@dataclass(frozen=True)
+@record
 class StepFiles:
     """The locations one step reads and writes, as far as they are known before the run."""
 

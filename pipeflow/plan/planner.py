@@ -17,7 +17,6 @@ For every step, in order (each rule only when the ones above it did not decide):
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from pipeflow.cache.explain import explain
@@ -34,6 +33,7 @@ from pipeflow.model.refs import Ref, references, resolve
 from pipeflow.model.run import ALL, Action, Decision
 from pipeflow.plan.graph import StepGraph
 from pipeflow.plan.timing import FileTiming, Refingerprint
+from pipeflow.records import record
 from pipeflow.storage import Manifest
 from pipeflow.storage.blobs import FileHash, Restoration
 
@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@record
 class Selection:
     """What the user asked to run."""
 
@@ -58,7 +58,7 @@ class Selection:
     tags: tuple[str, ...] = ()  # steps with any of these tags
 
 
-@dataclass(frozen=True)
+@record
 class CachePolicy:
     """How this run uses the cache."""
 

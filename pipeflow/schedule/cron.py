@@ -13,11 +13,11 @@ croniter searches for years and then gives up on such an expression.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from pipeflow.errors import did_you_mean
+from pipeflow.records import record
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -200,7 +200,7 @@ def _or(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
-@dataclass(frozen=True)
+@record
 class CronTrigger:
     """Fires at the wall-clock times a cron expression names in `zone`, within start..end.
 

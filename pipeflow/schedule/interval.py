@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from pipeflow.records import record
 from pipeflow.schedule.zones import UTC, aware
 
 
-@dataclass(frozen=True)
+@record
 class IntervalTrigger:
     """Fires at `anchor + k * seconds` for k = 0, 1, 2, ... and never after `end`.
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 import zoneinfo
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
+
+from pipeflow.records import record
 
 UTC = timezone.utc
 
@@ -75,7 +76,7 @@ def parse_moment(text: str, zone: tzinfo) -> datetime:
     return moment
 
 
-@dataclass(frozen=True)
+@record
 class OffsetPeriod:
     """A stretch of time during which a zone keeps one UTC offset."""
 

@@ -25,11 +25,12 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any, BinaryIO, NamedTuple
 
 from pipeflow.errors import StorageError
+from pipeflow.records import record
 from pipeflow.storage.manifest import PartRecord
 from pipeflow.storage.remote import open_url, url_stamp
 from pipeflow.storage.store import ResultStore
@@ -44,7 +45,7 @@ class WriteError(Exception):
     """A declared write is missing after its step ran, or is not what was declared."""
 
 
-@dataclass(frozen=True)
+@record
 class WriteSpec:
     """One declared write of a task, as plain data that crosses to a worker."""
 
@@ -70,7 +71,7 @@ class FileHash(NamedTuple):
 Checked = tuple[int, int, int]  # a blob's (size, mtime_ns, ctime_ns) when last found whole
 
 
-@dataclass(frozen=True)
+@record
 class FileCopy:
     """A blob to put at a place of the workspace."""
 
@@ -82,7 +83,7 @@ class FileCopy:
     checked: Checked | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Restoration:
     """What restoring one step's result takes: blobs to copy, stale files to remove."""
 
@@ -244,7 +245,7 @@ def _hash(handle: IO[bytes]) -> tuple[int, str]:
     return size, f"sha256:{hasher.hexdigest()}"
 
 
-@dataclass(frozen=True)
+@record
 class LocalFile:
     """A local file whose bytes are a blob's content (the value `RAW` writes)."""
 

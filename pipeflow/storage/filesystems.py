@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
 from pipeflow.errors import StorageError
+from pipeflow.records import record
 from pipeflow.storage import failures
 from pipeflow.storage.failures import BUCKETED, GCS, S3, redact
 from pipeflow.storage.localfiles import LocalFiles, is_plain_local, local_path
@@ -35,7 +35,7 @@ def _s3_config() -> dict[str, Any]:
     return {"connect_timeout": 5, "retries": {"max_attempts": 2}}
 
 
-@dataclass(frozen=True)
+@record
 class Opened:
     """An open filesystem, the filesystem's form of the root (ending with "/"), and whether it
     is the local disk."""

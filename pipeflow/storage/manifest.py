@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime
 from typing import Any
 
 from pipeflow.model import jsontext
+from pipeflow.records import record
 from pipeflow.storage.written import WrittenFiles, files_document, files_from_document
 
 MANIFEST_VERSION = 1
@@ -22,7 +23,7 @@ MANIFEST_VERSION = 1
 _CHECKSUM = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
-@dataclass(frozen=True)
+@record
 class PartRecord:
     """One stored payload: where it is, how it is encoded, and the bytes it must have."""
 
@@ -42,7 +43,7 @@ class PartRecord:
     blob: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Manifest:
     """Everything about one stored step result; written after all of its parts are complete."""
 

@@ -27,10 +27,10 @@ import secrets
 import stat
 import threading
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 from pipeflow.errors import StorageError
+from pipeflow.records import record
 from pipeflow.storage.manifest import PartRecord
 
 KEY_ENV = "PIPEFLOW_SIGNING_KEY"
@@ -41,7 +41,7 @@ _MESSAGE_VERSION = "pipeflow-signature-1"
 _GENERATE = "python -c 'import secrets; print(secrets.token_hex(32))'"
 
 
-@dataclass(frozen=True)
+@record
 class SigningKey:
     secret: bytes
     id: str  # a hash of the key, safe to write down

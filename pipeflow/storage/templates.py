@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pipeflow.records import record
 from pipeflow.storage.boundaries import check_relative
 from pipeflow.storage.formats import suggestion
 from pipeflow.storage.paths import relative_path
@@ -37,7 +37,7 @@ class TemplateError(ValueError):
     """A target template uses an unknown field, is malformed, or renders to an unsafe path."""
 
 
-@dataclass(frozen=True)
+@record
 class TargetFields:
     """The values a target template can use."""
 

@@ -18,8 +18,9 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from pipeflow.records import record
 
 FILE = "file"
 FOLDER = "folder"
@@ -27,7 +28,7 @@ FOLDER = "folder"
 _CHECKSUM = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
-@dataclass(frozen=True)
+@record
 class FileEntry:
     """One written file: its size and checksum (and, on an object store, its ETag)."""
 
@@ -40,7 +41,7 @@ class FileEntry:
         return self.checksum.removeprefix("sha256:")
 
 
-@dataclass(frozen=True)
+@record
 class WrittenFiles:
     """One declared write: a file (one entry, named "") or a folder (its files)."""
 

@@ -220,3 +220,121 @@ def test_a_run_records_itself_without_loading_the_history_queries(
     with open_history(tmp_path) as history:
         (run,) = history.runs()
         assert [step.step for step in history.run(run.id).steps] == ["a", "b"]
+
+
+def _ten_steps(folder: Path, step_body: str = "return x + 1") -> Path:
+    (folder / "steps.py").write_text(
+        f"import gc, json\n\n\ndef one():\n    return 1\n\n\ndef inc(x):\n    {step_body}\n",
+        encoding="utf-8",
+    )
+    lines = ["name: ten", "results: {persist: false}", "steps:", "  s0: {run: steps.one}"]
+    lines += [
+        f"  s{i}: {{run: steps.inc, inputs: {{x: '${{steps.s{i - 1}}}'}}}}" for i in range(1, 10)
+    ]
+    config = folder / "pipeline.yaml"
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return config
+
+
+# Made by exec in dataclasses (a `<string>` code object) rather than by `@record`: allowed only
+# for these (a slotted record of many instances, which `@record` does not support).
+DATACLASS_BY_EXEC = {"pipeflow.config.reader.Position"}
+
+CLASSES_CHILD = """
+import json, sys
+from pipeflow.cli import cli
+try:
+    cli(sys.argv[1:], prog_name="pipeflow")
+except SystemExit:
+    pass
+made = []
+for name, module in list(sys.modules.items()):
+    if not name.startswith("pipeflow"):
+        continue
+    for value in list(vars(module).values()):
+        if not isinstance(value, type) or value.__module__ != name:
+            continue
+        for method in ("__init__", "__repr__", "__eq__", "__setattr__"):
+            code = getattr(vars(value).get(method), "__code__", None)
+            if code is not None and code.co_filename == "<string>":  # dataclass's exec
+                made.append(f"{name}.{value.__qualname__}")
+print("@@" + json.dumps(sorted(set(made))))
+"""
+
+
+@pytest.mark.parametrize("command", [["run", "-q"], ["validate"]])
+def test_the_records_a_run_imports_are_not_compiled_by_dataclass(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """dataclass compiles six methods per class with exec (0.5-1 ms each class at import); the
+    modules a run or `validate` imports declare their records with `@record` instead, whose
+    methods are closures (issue 13). A new `@dataclass` there fails this test."""
+    config = _ten_steps(tmp_path)
+    args = [command[0], str(config), *command[1:]]
+    done = subprocess.run(
+        [sys.executable, "-c", CLASSES_CHILD, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    marker = [line for line in done.stdout.splitlines() if line.startswith("@@")]
+    assert marker, done.stdout + done.stderr
+    assert set(json.loads(marker[-1][2:])) <= DATACLASS_BY_EXEC
+
+
+def test_steps_run_with_the_collector_on_and_start_up_frozen(tmp_path: Path) -> None:
+    """The `pipeflow` command pauses the cyclic collector while it imports and loads, then
+    freezes what that made and resumes it: every step runs with the collector on."""
+    config = _ten_steps(
+        tmp_path,
+        "open(f'seen-{x}.json', 'w').write(json.dumps([gc.isenabled(), gc.get_freeze_count()]))"
+        "\n    return x + 1",
+    )
+    for entry in (
+        [sys.executable, "-m", "pipeflow"],
+        [str(Path(sys.executable).parent / "pipeflow")],
+    ):
+        for seen in tmp_path.glob("seen-*.json"):
+            seen.unlink()
+        done = subprocess.run(
+            [*entry, "run", str(config), "-q"], capture_output=True, text=True, cwd=tmp_path
+        )
+        assert done.returncode == 0, done.stderr
+        seen = [json.loads(path.read_text()) for path in sorted(tmp_path.glob("seen-*.json"))]
+        assert len(seen) == 9
+        for enabled, frozen in seen:
+            assert enabled is True
+            assert frozen > 10_000  # the modules, the config and the pipeline
+
+
+GC_CHILD = """
+import gc, json, sys
+enabled_before = sys.argv[1] == "on"
+if not enabled_before:
+    gc.disable()
+from pipeflow.cli import cli
+try:
+    cli(sys.argv[2:], prog_name="pipeflow")
+except SystemExit:
+    pass
+print("@@" + json.dumps([gc.isenabled(), gc.get_freeze_count()]))
+"""
+
+
+@pytest.mark.parametrize("collector", ["on", "off"])
+@pytest.mark.parametrize("command", [["run", "-q"], ["validate"]])
+def test_cli_called_from_a_program_leaves_its_collector_as_it_was(
+    tmp_path: Path, collector: str, command: list[str]
+) -> None:
+    config = _ten_steps(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", GC_CHILD, collector, command[0], str(config), *command[1:]],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    marker = [line for line in done.stdout.splitlines() if line.startswith("@@")]
+    assert marker, done.stdout + done.stderr
+    assert json.loads(marker[-1][2:]) == [collector == "on", 0]

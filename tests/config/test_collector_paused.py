@@ -99,9 +99,12 @@ def test_a_config_with_problems_leaves_the_collector_as_it_was(
 
 FREEZE_COUNT = """\
 import gc, sys
-from pipeflow.cli.main import cli
+from pipeflow.cli.main import main
+sys.argv[0] = "pipeflow"
 try:
-    cli(sys.argv[1:], prog_name="pipeflow", standalone_mode=False)
+    main()  # the `pipeflow` command
+except SystemExit as exit:
+    assert not exit.code, exit.code
 finally:
     print("frozen", gc.get_freeze_count(), "collecting", gc.isenabled())
 """
