@@ -93,6 +93,7 @@ class _Session:
         self.budgets: dict[tuple[str, str], _Budget] = {}
         self.lines: dict[str, int] = {}
         self.positions: dict[str, int] = {d.step: i for i, d in enumerate(event.plan)}
+        self.finished: dict[str, StepOutcome] = {}  # the outcome each step's row was written for
         ops: list[Op] = [
             (
                 "INSERT OR REPLACE INTO runs (id, pipeline, config_path, config_hash, params, "
@@ -147,6 +148,7 @@ class _Session:
             )
         elif isinstance(event, StepFinished):
             self.markers(event.outcome.step)
+            self.finished[event.outcome.step] = event.outcome
             self.writer.add(self.step_row(event.outcome), urgent=True)
 
     def output(self, event: StepOutput) -> None:
@@ -225,8 +227,10 @@ class _Session:
             if event is None:  # closed without a RunFinished: the run was cut short
                 state, duration = "interrupted", time.monotonic() - self.clock
             else:
-                for outcome in event.outcomes:
-                    self.writer.add(self.step_row(outcome))
+                for outcome in event.outcomes:  # those not written as they finished
+                    written = self.finished.get(outcome.step)
+                    if written is not outcome and written != outcome:
+                        self.writer.add(self.step_row(outcome))
                 if event.interrupted:
                     state = "interrupted"
                 else:

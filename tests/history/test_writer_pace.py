@@ -105,3 +105,41 @@ def test_a_finished_step_shows_within_the_rest(
         time.sleep(0.05)
     assert states[0] == "done"
     record(recorder, events[6:])
+
+
+def test_the_end_of_a_run_writes_only_the_outcomes_not_written_as_they_finished(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from pipeflow.history import recorder as module
+    from pipeflow.model.events import RunFinished
+    from pipeflow.model.run import StepOutcome, StepState
+
+    run_id = "20260101-000000-pace03"
+    *events, finished = list(run_events(run_id))
+    assert isinstance(finished, RunFinished)
+    load, train, report = finished.outcomes
+    changed = replace(report, reason="told otherwise at the end")
+    never = StepOutcome("extra", StepState.SKIPPED, "`when` is false")
+    finished = replace(finished, outcomes=(load, replace(train), changed, never))
+    upserts: list[str] = []
+    original = writer.Writer.add
+
+    def noted(self: writer.Writer, op: writer.Op, *, urgent: bool = False) -> None:
+        if isinstance(op, tuple) and op[0] == module._UPSERT_STEP:
+            upserts.append(op[1][1])
+        original(self, op, urgent=urgent)
+
+    monkeypatch.setattr(writer.Writer, "add", noted)
+    recorder = Recorder(home=tmp_path)
+    record(recorder, events)
+    assert upserts == ["load", "train", "report"]  # as each finished
+    record(recorder, [finished])
+    assert upserts[3:] == ["report", "extra"]  # `train` is equal, not the same object: kept
+    with open_history(home=tmp_path) as history:
+        steps = {step.step: step for step in history.run(run_id).steps}
+    assert steps["report"].reason == "told otherwise at the end"
+    assert steps["extra"].state == "skipped"
+    assert steps["load"].state == "done"
+    assert steps["train"].state == "cached"
