@@ -23,13 +23,21 @@ def journals(root: Path, pipeline: str) -> list[Path]:
 def found(root: Path, pipeline: str, step: str) -> tuple[Path, Record, Manifest]:
     """The newest record of `step` in the journals of `pipeline` under the store `root`."""
     candidates = [
-        (path, record, Manifest.from_json(record.manifest))
+        (path, record, manifest)
         for path in journals(root, pipeline)
         for record in records(path.read_bytes())
+        if (manifest := _parsed(record)) is not None
     ]
     mine = [item for item in candidates if item[2].step == step]
     assert mine, f"no record of {step} in {journals(root, pipeline)}"
     return max(mine, key=lambda item: item[2].created)
+
+
+def _parsed(record: Record) -> Manifest | None:
+    try:
+        return Manifest.from_json(record.manifest)
+    except ValueError:
+        return None  # made broken on purpose by an earlier change
 
 
 def part(root: Path, pipeline: str, step: str, name: str = "value") -> tuple[Path, PartRecord]:

@@ -6,6 +6,15 @@ Layout under the store's root, per pipeline and step:
     .pipeflow/manifests/PIPELINE/STEP/latest.json  a copy of the newest, to explain changes
     .pipeflow/results/PIPELINE/STEP/KEY.PART.EXT   payloads of steps without a `target`
     .pipeflow/files/sha256/HH/REST                 blobs: one copy per content (`blobs.py`)
+    .pipeflow/journal/PIPELINE/RUN_ID-PID.log      on a local store, small results (below)
+
+On a local store, a result without a `target` and without recorded writes whose every part
+encodes to at most 64 KiB is one record of its run's journal instead (`storage/journal.py`:
+manifest and payload in one append; the manifest's parts name the journal and an `offset`).
+`index`, `find_manifest` and `latest` read the pipeline's journals once (`journal.py` here)
+beside the manifest files: a key stored both ways is the newer (the file on a tie: `accept`
+restamps into a file, keeping the time of the result), and `latest` is the newest of the two.
+A key that has a manifest file keeps being stored as a file, so a new result replaces it.
 
 Storing a result costs the filesystem little beyond the files themselves: the payloads of a
 step share its folder (earlier pipeflows made a folder per result, `KEY/PART.EXT`: read as
