@@ -20,6 +20,11 @@ What is kept, in order:
    blobs, the blobs of its `files`; blobs are shared, so one goes only when no kept manifest,
    of any pipeline in the store, names it.
 
+A run's journal (`storage/journal.py`) holds the manifests and payloads of small results: its
+records are judged like manifests; it goes whole once none is kept, and is rewritten without
+the others when some are (not while it was appended to within the grace period, nor while a
+kept manifest file points into it: `accept` writes one).
+
 Everything else under those areas goes, orphans included (objects no manifest names: what a
 crashed run left), once older than the grace period. Manifests are deleted first: a crash of
 gc then leaves orphans for the next gc, never a manifest naming a deleted object. Then the
@@ -41,7 +46,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from pipeflow.cache.index import ManifestIndex
-from pipeflow.cache.journal import journal_manifests, moment
+from pipeflow.cache.journal import compact, journal_manifests, moment
 from pipeflow.cache.results import LATEST, MANIFESTS, RESULTS, stored_name
 from pipeflow.errors import StorageError, UsageError
 from pipeflow.model.durations import parse_duration
@@ -53,6 +58,7 @@ MANIFEST = "manifest"
 PAYLOAD = "payload"
 BLOB = "blob"
 JOURNAL_FILE = "journal"
+RECORD = "record"  # a result in a journal that stays: the journal is rewritten without it
 _PARALLEL_READS = 8
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -102,6 +108,8 @@ class Collection:
     store: ResultStore
     removals: tuple[Removal, ...]
     kept: Mapping[str, int]  # reason -> manifests of the pipelines asked about kept for it
+    # Journals rewritten with only these of their records (the others are RECORD removals).
+    rewrites: Mapping[str, tuple[Manifest, ...]] = field(default_factory=dict)
 
     def count(self, kind: str) -> int:
         return sum(removal.kind == kind for removal in self.removals)
@@ -193,9 +201,9 @@ def survey(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResultWarning)  # a broken record is no result: no loss
         found += [
-            _Found(path, 0, written, manifest, journaled=True)
+            _Found(path, size, written, manifest, journaled=True)
             for path, (_, written) in journals.items()
-            for manifest in journal_manifests(store, path)
+            for manifest, size in journal_manifests(store, path)
         ]
     unreadable = [item.path for item in found if item.manifest is None]
     if unreadable:
@@ -208,6 +216,8 @@ def survey(
     kept, deleted, reasons = _judge(found, current, set(keep_all), retention)
     named = {path for item in kept for path in _named(item)}
     removals = [Removal(MANIFEST, item.path, item.size) for item in deleted if not item.journaled]
+    rewrites = _rewrites(kept, deleted, journals, retention)
+    removals += [Removal(RECORD, i.path, i.size) for i in deleted if i.path in rewrites]
     ours = tuple(f"{RESULTS}/{pipeline}/" for pipeline in current)
     for path, (size, written) in objects.items():
         if path in named or retention.young(written):
@@ -220,18 +230,42 @@ def survey(
             removals.append(Removal(PAYLOAD, path, size))
         elif path.startswith(f"{BLOBS}/"):
             removals.append(Removal(BLOB, path, size))
-    return Collection(store, tuple(removals), reasons)
+    return Collection(store, tuple(removals), reasons, rewrites)
 
 
 def sweep(collection: Collection) -> None:
     """Delete what `survey` found: manifests first, then what they named."""
     store = collection.store
     manifests = [r.path for r in collection.removals if r.kind == MANIFEST]
-    others = [r.path for r in collection.removals if r.kind != MANIFEST]
+    others = [r.path for r in collection.removals if r.kind not in (MANIFEST, RECORD)]
     store.delete_files(manifests)
     _prune_indexes(store, manifests)
+    for path, keep in collection.rewrites.items():
+        compact(store, path, keep)
     store.delete_files(others)
     _remove_empty_folders(store, [r.path for r in collection.removals if r.kind == PAYLOAD])
+
+
+def _rewrites(
+    kept: list[_Found],
+    deleted: list[_Found],
+    journals: Mapping[str, tuple[int, datetime | None]],
+    retention: Retention,
+) -> dict[str, tuple[Manifest, ...]]:
+    """The journals to rewrite without their deleted records: those with both kept and deleted
+    records, not written to within the grace period (a run may be appending), and named by no
+    kept manifest file (`accept` writes one whose payloads point into a journal)."""
+    by_files = {path for item in kept if not item.journaled for path in _named(item)}
+    dead = {item.path for item in deleted if item.journaled}
+    keep: dict[str, list[Manifest]] = {}
+    for item in kept:
+        if item.journaled and item.manifest is not None and item.path in dead:
+            keep.setdefault(item.path, []).append(item.manifest)
+    return {
+        path: tuple(manifests)
+        for path, manifests in keep.items()
+        if path not in by_files and not retention.young(journals[path][1])
+    }
 
 
 def _prune_indexes(store: ResultStore, removed: list[str]) -> None:

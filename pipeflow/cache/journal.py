@@ -10,11 +10,12 @@ on the way, so a cached step costs no read of its own.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from pipeflow.storage import Manifest, PartRecord, ResultStore
-from pipeflow.storage.journal import EXTENSION, journal_folder, records
+from pipeflow.storage.journal import EXTENSION, HEADER, MAGIC, journal_folder, records
 
 
 class JournalIndex:
@@ -96,14 +97,50 @@ class JournalIndex:
                 self._latest[step] = manifest
 
 
-def journal_manifests(store: ResultStore, path: str) -> list[Manifest]:
-    """The manifests of the complete records of the journal at `path` (for `pipeflow gc`);
-    a record whose manifest does not parse is no result, and is left out."""
+def journal_manifests(store: ResultStore, path: str) -> list[tuple[Manifest, int]]:
+    """The manifests of the complete records of the journal at `path`, each with the bytes its
+    record takes (for `pipeflow gc`); a record whose manifest does not parse is no result, and
+    is left out."""
     data = store.read_bytes(path, action="read the journal")
     if data is None:
         return []  # removed since the listing
-    found = (store.parse_manifest(path, record.manifest) for record in records(data))
-    return [manifest for manifest in found if manifest is not None]
+    found = []
+    for record in records(data):
+        manifest = store.parse_manifest(path, record.manifest)
+        if manifest is not None:
+            size = HEADER.size + record.end - record.start + len(record.manifest)
+            found.append((manifest, size))
+    return found
+
+
+def compact(store: ResultStore, path: str, keep: Iterable[Manifest]) -> None:
+    """Rewrite the journal at `path` with only the records of `keep` (`pipeflow gc`), in one
+    atomic replace: the same path (pickle signatures name it), each kept payload's `offset`
+    moved with it. A reader that read the journal before sees its offsets' bytes no longer
+    match their checksums: it runs the step again, never takes other bytes."""
+    data = store.read_bytes(path, action="read the journal")
+    if data is None:
+        return
+    wanted = {(m.step, m.key, m.run_id, m.created) for m in keep}
+    kept = bytearray()
+    for record in records(data):
+        try:
+            manifest = Manifest.from_json(record.manifest)
+        except ValueError:
+            continue  # no result: nothing to keep
+        if (manifest.step, manifest.key, manifest.run_id, manifest.created) not in wanted:
+            continue
+        shift = len(kept) + HEADER.size - record.start
+        parts = {
+            name: replace(part, offset=part.offset + shift)
+            if part.path == path and part.offset is not None
+            else part
+            for name, part in manifest.parts.items()
+        }
+        document = replace(manifest, parts=parts).to_json()
+        payload = data[record.start : record.end]
+        kept += HEADER.pack(MAGIC, len(payload), len(document)) + payload + document
+    store.write_bytes(path, bytes(kept), internal=True)
 
 
 def moment(manifest: Manifest) -> datetime:

@@ -311,6 +311,7 @@ class ResultCache:
         self.store.write_manifest(path, manifest, copies=copies)
         if self._index is not None:
             self._index.setdefault(stored_name(manifest.step), set()).update({manifest.key, LATEST})
+            self._files.setdefault(stored_name(manifest.step), set()).update({manifest.key, LATEST})
         self.published(manifest)
 
     def published(self, manifest: Manifest) -> None:

@@ -322,17 +322,45 @@ def test_gc_removes_unreferenced_journals_and_keeps_referenced_and_young_ones(
     assert pipeflow.load(config, params={"factor": 4}).gc(keep_last=0).removals == ()
 
     report = pipeflow.load(config, params={"factor": 4}).gc(keep_last=0, grace=0)
-    # The first journal holds current results (s0..s4): kept whole; the second only a result
-    # nothing needs any more; the third the current `last`.
-    assert [r.path for r in report.removals] == [str(second.relative_to(tmp_path / "out"))]
-    assert report.count("journal") == 1
+    # The first journal holds current results (s0..s4) and `last` of factor 2, which nothing
+    # needs: it is rewritten without it. The second holds only `last` of factor 3: it goes.
+    # The third holds the current `last`.
+    out = tmp_path / "out"
+    assert sorted((r.kind, r.path) for r in report.removals) == [
+        ("journal", str(second.relative_to(out))),
+        ("record", str(first.relative_to(out))),
+    ]
+    assert sorted(journaled(first)) == ["s0", "s1", "s2", "s3", "s4"]
     assert journals(tmp_path) == [first, third]
     calls(tmp_path)
     assert pipeflow.load(config, params={"factor": 4}).run().output("last") == 20
-    assert pipeflow.load(config).run().output("last") == 10
-    assert calls(tmp_path) == []
+    assert calls(tmp_path) == []  # every kept payload found at its new offset, whole
     assert pipeflow.load(config, params={"factor": 3}).run().output("last") == 15
     assert calls(tmp_path) == ["last"]
+    assert pipeflow.load(config).run().output("last") == 10
+    assert calls(tmp_path) == ["last"]
+
+
+def test_gc_keeps_a_journal_whole_while_an_accepted_result_points_into_it(
+    tmp_path: Path,
+) -> None:
+    extra = LAST
+    config = chain(tmp_path, extra=extra)
+    pipeflow.load(config).run()
+    pipeflow.load(config, params={"factor": 3}).run()
+    [first, _] = journals(tmp_path)
+    steps = tmp_path / "jsteps.py"
+    steps.write_text(
+        steps.read_text() + "\n\ndef inc2(x, name):\n    note(name)\n    return x + 1\n"
+    )
+    config.write_text(config.read_text().replace("s4: {run: jsteps.inc,", "s4: {run: jsteps.inc2,"))
+    pipeflow.load(config, params={"factor": 3}).accept("s4")  # a manifest file into `first`
+    report = pipeflow.load(config, params={"factor": 3}).gc(keep_last=0, grace=0)
+    assert report.count("record") == 0  # `last` of factor 2 stays: the journal is not moved
+    assert first.exists()
+    calls(tmp_path)
+    assert pipeflow.load(config, params={"factor": 3}).run().output("last") == 15
+    assert calls(tmp_path) == []
 
 
 def test_gc_keeps_a_journal_still_being_written(tmp_path: Path) -> None:
@@ -346,7 +374,10 @@ def test_gc_keeps_a_journal_still_being_written(tmp_path: Path) -> None:
     later = datetime.now(timezone.utc) + timedelta(days=30)
     os.utime(second, (later.timestamp(), later.timestamp()))
     pipe = pipeflow.load(config, params={"factor": 4})
-    assert pipe.gc(keep_last=0, grace="1h", now=later).removals == ()
+    report = pipe.gc(keep_last=0, grace="1h", now=later)
+    # Only the first journal is touched (rewritten without `last` of factor 2).
+    assert {r.path for r in report.removals} == {str(first.relative_to(tmp_path / "out"))}
+    assert second.exists()
     report = pipe.gc(keep_last=0, grace=0, now=later)
     assert [r.path for r in report.removals] == [str(second.relative_to(tmp_path / "out"))]
     assert journals(tmp_path) == [first, third]

@@ -97,7 +97,8 @@ def test_dry_run_lists_and_deletes_nothing_then_gc_deletes_it(project: Path) -> 
     lines = output.splitlines()
     # The small results of n=2 and n=3 (3 items and `total` each) are their runs' journals.
     assert lines[-1].startswith(
-        "gc (dry run): would delete 2 objects (0 manifests, 0 payloads, 0 blobs, 2 journals)"
+        "gc (dry run): would delete 2 objects "
+        "(0 manifests, 0 payloads, 0 blobs, 2 journals, 0 records)"
     )
     assert "would free" in lines[-1]
     assert "bytes)" in lines[-1]
@@ -108,14 +109,14 @@ def test_dry_run_lists_and_deletes_nothing_then_gc_deletes_it(project: Path) -> 
     code, output = invoke("gc", str(project), "--keep-last", "0", "--grace", "0s")
     assert code == 0, output
     assert output.startswith(
-        "gc: deleted 2 objects (0 manifests, 0 payloads, 0 blobs, 2 journals), freed "
+        "gc: deleted 2 objects (0 manifests, 0 payloads, 0 blobs, 2 journals, 0 records), freed "
     )
     assert len(output.splitlines()) == 1  # the list only with -v or --dry-run
     assert len(before) - len(stored(project)) == 2
     code, output = invoke("gc", str(project), "--keep-last", "0", "--grace", "0s", "-v")
     assert code == 0, output
     assert output.startswith(
-        "gc: deleted 0 objects (0 manifests, 0 payloads, 0 blobs, 0 journals), freed 0 B"
+        "gc: deleted 0 objects (0 manifests, 0 payloads, 0 blobs, 0 journals, 0 records), freed 0 B"
     )
 
 
@@ -127,7 +128,13 @@ def test_json_report(project: Path) -> None:
     document = json.loads(output)
     assert document["pipeline"] == "gccli"
     assert document["dry_run"] is False
-    assert document["deleted"] == {"manifests": 0, "payloads": 0, "blobs": 0, "journals": 1}
+    assert document["deleted"] == {
+        "manifests": 0,
+        "payloads": 0,
+        "blobs": 0,
+        "journals": 1,
+        "records": 0,
+    }
     objects = document["stores"][0]["objects"]
     assert document["bytes"] == sum(item["size"] for item in objects) > 0
     assert {item["kind"] for item in objects} == {"journal"}  # n=2's run: its 4 small results
@@ -142,7 +149,9 @@ def test_keep_last_and_param_keep_another_param_set(project: Path) -> None:
     assert code == 0, output
     # n=2 (--param) is current, n=1 the last run: n=3 goes, its 3 items and `total` (its run's
     # journal).
-    assert output.startswith("gc: deleted 1 object (0 manifests, 0 payloads, 0 blobs, 1 journal)")
+    assert output.startswith(
+        "gc: deleted 1 object (0 manifests, 0 payloads, 0 blobs, 1 journal, 0 records)"
+    )
     code, output = invoke("status", str(project), "--param", "n=3")
     assert code == 0, output
     assert output.count(" run ") == 2  # n=3 went: neither current, nor n=2, nor the last run
@@ -284,6 +293,8 @@ def test_results_option_collects_that_store(project: Path, tmp_path: Path) -> No
         "gc", str(project), "--keep-last", "0", "--grace", "0s", "--results", str(other)
     )
     assert code == 0, output
-    assert output.startswith("gc: deleted 2 objects (0 manifests, 0 payloads, 0 blobs, 2 journals)")
+    assert output.startswith(
+        "gc: deleted 2 objects (0 manifests, 0 payloads, 0 blobs, 2 journals, 0 records)"
+    )
     code, output = invoke("run", str(project), "--results", str(other), "--frozen")
     assert code == 0, output
