@@ -8,8 +8,10 @@ What it measures
 
     - `memory`: `pipeflow.load(config)` then `pipe.run()` with `persist: false`;
     - `stored`: the same with `persist: true` (the default) on an empty store: each step's value
-      written as JSON under `.pipeflow/results/`, its manifest and its `latest` copy written
-      after it, every payload's size and sha256 recorded, all of it published atomically;
+      written as JSON with its manifest after it, every payload's size and sha256 recorded, all
+      of it published atomically (since 2026-12-04 a small value is one record of the run's
+      journal, `.pipeflow/journal/`, manifest and payload in one append; before, a payload
+      file under `.pipeflow/results/`, a manifest file and its `latest` link);
     - `stored-cli`: `pipeflow run CONFIG -q` on an empty store, the first run as a user starts
       it (interpreter start-up, imports, validation and planning included).
 
@@ -21,8 +23,8 @@ What it measures
     Bytecode is compiled first (this machine sets PYTHONDONTWRITEBYTECODE=1, which would make
     every child compile pipeflow from source) and each mode runs once untimed before the
     repetitions. After each `stored` run the child checks that every step has its manifest and
-    that the store holds N payloads: a benchmark of writes that did not happen would be no
-    benchmark.
+    that the store holds N payloads whole (a file of the recorded size, or a journal slice of the
+    recorded sha256): a benchmark of writes that did not happen would be no benchmark.
 
     Where the projects go matters: on the 2-CPU VM of the figures in README.md, creating a
     file or a folder under /tmp cost 300-600 us of CPU, under /work (the same ext4 disk)
@@ -73,7 +75,7 @@ SOURCE = textwrap.dedent(
 CLI = SOURCE + "from pipeflow.cli.main import cli\ncli(prog_name='pipeflow')\n"
 CHILD = SOURCE + textwrap.dedent(
     """
-    import json, pathlib, sys, time
+    import hashlib, json, pathlib, struct, sys, time
     import pipeflow
     config, stored = sys.argv[1], sys.argv[2] == "stored"
     pipe = pipeflow.load(config)
@@ -83,16 +85,33 @@ CHILD = SOURCE + textwrap.dedent(
     assert result.ok, result.failed
     written = 0
     if stored:
-        # Every step has its manifest, and every payload a manifest names is on disk whole.
+        # Every step has its manifest, and every payload a manifest names is there whole: a
+        # file of its own, or (on a local store, a small value) a record of the run's journal,
+        # read here without pipeflow (a --source export may have no journals).
         store = pathlib.Path(config).parent / "data" / "processed"
         manifests = [
-            path for path in store.glob(".pipeflow/manifests/*/*/*.json")
+            json.loads(path.read_bytes())
+            for path in store.glob(".pipeflow/manifests/*/*/*.json")
             if path.name != "latest.json"
         ]
-        steps = {path.parent.name for path in manifests}
-        for path in manifests:
-            for part in json.loads(path.read_bytes())["parts"].values():
-                assert (store / part["path"]).stat().st_size == part["size"], part
+        journals = {}
+        for path in store.glob(".pipeflow/journal/*/*.log"):
+            data = journals[str(path.relative_to(store))] = path.read_bytes()
+            position = 0
+            while position < len(data):
+                magic, payload, size = struct.unpack_from(">4sII", data, position)
+                assert magic == b"PFJ1", (path, position)
+                end = position + 12 + payload
+                manifests.append(json.loads(data[end : end + size]))
+                position = end + size
+        steps = {manifest["step"] for manifest in manifests}
+        for manifest in manifests:
+            for part in manifest["parts"].values():
+                if "offset" in part:
+                    data = journals[part["path"]][part["offset"] : part["offset"] + part["size"]]
+                    assert "sha256:" + hashlib.sha256(data).hexdigest() == part["checksum"], part
+                else:
+                    assert (store / part["path"]).stat().st_size == part["size"], part
                 written += 1
         assert len(steps) == int(sys.argv[3]) and written == int(sys.argv[3]), (len(steps), written)
     print(json.dumps({"run": elapsed, "cpu": cpu, "written": written}))

@@ -26,6 +26,7 @@ from pipeflow.storage import Manifest
 
 if TYPE_CHECKING:
     from pipeflow.cache.collect import Report as GcReport
+    from pipeflow.storage import PartRecord
 
 Method = TypeVar("Method", bound=Callable[..., Any])
 
@@ -190,7 +191,7 @@ class Pipeline:
                 f"({decision.reason}); run the pipeline first"
             )
         locations = {
-            name: self._loaded.secrets.mask(cache.store.location(part.path))
+            name: self._loaded.secrets.mask(cache.store.location(part.path) + _within(part))
             for name, part in manifest.parts.items()
         }
         return StoredResult(
@@ -292,6 +293,13 @@ class Pipeline:
             history=history,
             on_dashboard=on_dashboard,
         )
+
+
+def _within(part: PartRecord) -> str:
+    """Where in its file a payload is, for one inside a run's journal (`storage/journal.py`)."""
+    if part.offset is None:
+        return ""
+    return f" (bytes {part.offset} to {part.offset + part.size} of the run's journal)"
 
 
 def _ignored(why: str | None) -> str:

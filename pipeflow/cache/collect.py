@@ -20,6 +20,11 @@ What is kept, in order:
    blobs, the blobs of its `files`; blobs are shared, so one goes only when no kept manifest,
    of any pipeline in the store, names it.
 
+A run's journal (`storage/journal.py`) holds the manifests and payloads of small results: its
+records are judged like manifests; it goes whole once none is kept, and is rewritten without
+the others when some are (not while it was appended to within the grace period, nor while a
+kept manifest file points into it: `accept` writes one).
+
 Everything else under those areas goes, orphans included (objects no manifest names: what a
 crashed run left), once older than the grace period. Manifests are deleted first: a crash of
 gc then leaves orphans for the next gc, never a manifest naming a deleted object. Then the
@@ -41,15 +46,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from pipeflow.cache.index import ManifestIndex
-from pipeflow.cache.results import LATEST, MANIFESTS, RESULTS
+from pipeflow.cache.journal import compact, journal_manifests, moment
+from pipeflow.cache.results import LATEST, MANIFESTS, RESULTS, stored_name
 from pipeflow.errors import StorageError, UsageError
 from pipeflow.model.durations import parse_duration
 from pipeflow.storage import Manifest, ResultStore, ResultWarning
 from pipeflow.storage.blobs import BLOBS, blob_path, local_root
+from pipeflow.storage.journal import JOURNAL, is_journal
 
 MANIFEST = "manifest"
 PAYLOAD = "payload"
 BLOB = "blob"
+JOURNAL_FILE = "journal"
+RECORD = "record"  # a result in a journal that stays: the journal is rewritten without it
 _PARALLEL_READS = 8
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -99,6 +108,8 @@ class Collection:
     store: ResultStore
     removals: tuple[Removal, ...]
     kept: Mapping[str, int]  # reason -> manifests of the pipelines asked about kept for it
+    # Journals rewritten with only these of their records (the others are RECORD removals).
+    rewrites: Mapping[str, tuple[Manifest, ...]] = field(default_factory=dict)
 
     def count(self, kind: str) -> int:
         return sum(removal.kind == kind for removal in self.removals)
@@ -156,12 +167,14 @@ def age(value: object, option: str) -> timedelta | None:
 
 @dataclass
 class _Found:
-    """A manifest as listed: where, when written, and its content (None when unreadable)."""
+    """A manifest as listed: where, when written, and its content (None when unreadable); for
+    a record of a run's journal, the journal's path and when it was last appended to."""
 
     path: str
     size: int
     written: datetime | None
     manifest: Manifest | None
+    journaled: bool = False
 
 
 def survey(
@@ -176,10 +189,22 @@ def survey(
     `keep_all`: (pipeline, step) pairs whose results are all kept."""
     objects = {
         path: entry
-        for prefix in (MANIFESTS, RESULTS, BLOBS)
+        for prefix in (MANIFESTS, RESULTS, BLOBS, JOURNAL)
         for path, entry in store.modified(prefix).items()
     }
     found = _read_manifests(store, objects)
+    journals = {
+        path: entry
+        for path, entry in objects.items()
+        if is_journal(path) and path.split("/")[2] in current
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResultWarning)  # a broken record is no result: no loss
+        found += [
+            _Found(path, size, written, manifest, journaled=True)
+            for path, (_, written) in journals.items()
+            for manifest, size in journal_manifests(store, path)
+        ]
     unreadable = [item.path for item in found if item.manifest is None]
     if unreadable:
         listing = "\n".join(f"  {store.location(path)}" for path in unreadable)
@@ -190,27 +215,57 @@ def survey(
         )
     kept, deleted, reasons = _judge(found, current, set(keep_all), retention)
     named = {path for item in kept for path in _named(item)}
-    removals = [Removal(MANIFEST, item.path, item.size) for item in deleted]
+    removals = [Removal(MANIFEST, item.path, item.size) for item in deleted if not item.journaled]
+    rewrites = _rewrites(kept, deleted, journals, retention)
+    removals += [Removal(RECORD, i.path, i.size) for i in deleted if i.path in rewrites]
     ours = tuple(f"{RESULTS}/{pipeline}/" for pipeline in current)
     for path, (size, written) in objects.items():
         if path in named or retention.young(written):
             continue
-        if path.startswith(ours):
+        if path in journals:
+            # None of its records is kept, nor named by a kept manifest (`accept`): it goes
+            # whole. One with any kept record stays whole (it is not rewritten without the rest).
+            removals.append(Removal(JOURNAL_FILE, path, size))
+        elif path.startswith(ours):
             removals.append(Removal(PAYLOAD, path, size))
         elif path.startswith(f"{BLOBS}/"):
             removals.append(Removal(BLOB, path, size))
-    return Collection(store, tuple(removals), reasons)
+    return Collection(store, tuple(removals), reasons, rewrites)
 
 
 def sweep(collection: Collection) -> None:
     """Delete what `survey` found: manifests first, then what they named."""
     store = collection.store
     manifests = [r.path for r in collection.removals if r.kind == MANIFEST]
-    others = [r.path for r in collection.removals if r.kind != MANIFEST]
+    others = [r.path for r in collection.removals if r.kind not in (MANIFEST, RECORD)]
     store.delete_files(manifests)
     _prune_indexes(store, manifests)
+    for path, keep in collection.rewrites.items():
+        compact(store, path, keep)
     store.delete_files(others)
     _remove_empty_folders(store, [r.path for r in collection.removals if r.kind == PAYLOAD])
+
+
+def _rewrites(
+    kept: list[_Found],
+    deleted: list[_Found],
+    journals: Mapping[str, tuple[int, datetime | None]],
+    retention: Retention,
+) -> dict[str, tuple[Manifest, ...]]:
+    """The journals to rewrite without their deleted records: those with both kept and deleted
+    records, not written to within the grace period (a run may be appending), and named by no
+    kept manifest file (`accept` writes one whose payloads point into a journal)."""
+    by_files = {path for item in kept if not item.journaled for path in _named(item)}
+    dead = {item.path for item in deleted if item.journaled}
+    keep: dict[str, list[Manifest]] = {}
+    for item in kept:
+        if item.journaled and item.manifest is not None and item.path in dead:
+            keep.setdefault(item.path, []).append(item.manifest)
+    return {
+        path: tuple(manifests)
+        for path, manifests in keep.items()
+        if path not in by_files and not retention.young(journals[path][1])
+    }
 
 
 def _prune_indexes(store: ResultStore, removed: list[str]) -> None:
@@ -260,6 +315,9 @@ def _judge(
     steps: dict[tuple[str, str], list[_Found]] = {}
     for item in found:
         parts = item.path[len(MANIFESTS) + 1 :].split("/")
+        if item.journaled and item.manifest is not None:
+            # A journal's record: its step and key are in its manifest, never `latest`.
+            parts = [item.path.split("/")[2], stored_name(item.manifest.step), "record"]
         if len(parts) != 3 or parts[0] not in current:
             kept.append(item)  # another pipeline's, or not pipeflow's layout
         else:
@@ -269,6 +327,10 @@ def _judge(
     for (pipeline, step), items in steps.items():
         keys = set(current[pipeline].get(step, ()))
         latest = {i.manifest.key for i in items if _name(i) == LATEST and i.manifest is not None}
+        # The newest record in a journal is the step's latest as much as `latest.json` is.
+        records = [i.manifest for i in items if i.journaled and i.manifest is not None]
+        if records:
+            latest.add(max(records, key=moment).key)
         runs = _newest_runs(items, retention.keep_last)
         for item in items:
             manifest = item.manifest
@@ -326,6 +388,8 @@ def _named(item: _Found) -> Iterable[str]:
 
 
 def _name(item: _Found) -> str:
+    if item.journaled:
+        return "record"
     return posixpath.basename(item.path)[: -len(".json")]
 
 

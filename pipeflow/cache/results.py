@@ -6,6 +6,15 @@ Layout under the store's root, per pipeline and step:
     .pipeflow/manifests/PIPELINE/STEP/latest.json  a copy of the newest, to explain changes
     .pipeflow/results/PIPELINE/STEP/KEY.PART.EXT   payloads of steps without a `target`
     .pipeflow/files/sha256/HH/REST                 blobs: one copy per content (`blobs.py`)
+    .pipeflow/journal/PIPELINE/RUN_ID-PID.log      on a local store, small results (below)
+
+On a local store, a result without a `target` and without recorded writes whose every part
+encodes to at most 64 KiB is one record of its run's journal instead (`storage/journal.py`:
+manifest and payload in one append; the manifest's parts name the journal and an `offset`).
+`index`, `find_manifest` and `latest` read the pipeline's journals once (`journal.py` here)
+beside the manifest files: a key stored both ways is the newer (the file on a tie: `accept`
+restamps into a file, keeping the time of the result), and `latest` is the newest of the two.
+A key that has a manifest file keeps being stored as a file, so a new result replaces it.
 
 Storing a result costs the filesystem little beyond the files themselves: the payloads of a
 step share its folder (earlier pipeflows made a folder per result, `KEY/PART.EXT`: read as
@@ -50,8 +59,10 @@ from typing import Any
 
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.cache.index import ManifestIndex, listed_as
+from pipeflow.cache.journal import JournalIndex, moment
 from pipeflow.errors import StorageError
 from pipeflow.storage import Manifest, PartRecord, ResultStore, ResultWarning
+from pipeflow.storage.journal import journal_folder
 from pipeflow.storage.manifest import MANIFEST_VERSION
 
 MANIFESTS = ".pipeflow/manifests"
@@ -74,6 +85,10 @@ class ResultCache:
         remote = _local_root(store.url) is None
         self._manifests = ManifestIndex(store, pipeline) if remote else None
         self._fetched: dict[str, bytes | None] | None = None  # manifests read at once
+        # On a local store, small results are records of the runs' journals (`journal.py`).
+        self._journal = JournalIndex(store, pipeline, stored_name)
+        self._journaled = not remote
+        self._files: dict[str, set[str]] = {}  # the keys with a manifest file, per step
 
     # -- paths ------------------------------------------------------------------------------
 
@@ -87,6 +102,18 @@ class ResultCache:
     def payload_prefix(self, step: str, key: str) -> str:
         """Where the payloads of a result without a target go: PREFIX.PART.EXT."""
         return f"{RESULTS}/{self.pipeline}/{stored_name(step)}/{key}"
+
+    def journal_folder(self, step: str, key: str) -> str | None:
+        """Where this pipeline's runs journal a small result of `step` for `key`; None on an
+        object store, which keeps one object per result (and the manifest index), and for a
+        key with a manifest file already (damaged, or it would not run): the new result
+        replaces that file, which would otherwise be read, and warned about, on every run."""
+        if not self._journaled:
+            return None
+        self.index()  # which keys have a manifest file (read once, if planning did not)
+        if key in self._files.get(stored_name(step), ()):
+            return None
+        return journal_folder(self.pipeline)
 
     # -- finding ----------------------------------------------------------------------------
 
@@ -107,6 +134,10 @@ class ResultCache:
                 step, name = posixpath.split(path[len(prefix) + 1 :])
                 if name.endswith(".json") and "/" not in step:
                     index.setdefault(step, set()).add(name[: -len(".json")])
+            self._files = {step: set(keys) for step, keys in index.items()}
+            if self._journaled:
+                for step, keys in self._journal.keys().items():
+                    index.setdefault(step, set()).update({*keys, LATEST})
             self._index = index
         return self._index
 
@@ -125,14 +156,17 @@ class ResultCache:
         """The committed manifest of `step` for `key`, or None; its payloads unchecked."""
         if key not in self.index().get(stored_name(step), ()):
             return None
+        journaled = self._journal.get(step, key) if self._journaled else None
+        if key not in self._files.get(stored_name(step), ()):
+            return journaled
         path = self.manifest_path(step, key)
         manifest = self._read_manifest(path, together=True)
         if manifest is None:
-            return None
+            return journaled
         if manifest.key != key or stored_name(manifest.step) != stored_name(step):
-            self._warn(path, "it belongs to another step or key")
-            return None
-        return manifest
+            self._warn(path, why="it belongs to another step or key")
+            return journaled
+        return newest(manifest, journaled)
 
     def ignored(self, step: str) -> str | None:
         """Why the stored result `find` last found for `step` was not taken, if it was not."""
@@ -143,24 +177,37 @@ class ResultCache:
         other inputs overwrote its target: that is no damage)."""
         if not self.replaced_by_later_run(manifest):
             self._ignored[stored_name(manifest.step)] = broken
-            self._warn(self.manifest_path(manifest.step, manifest.key), broken)
+            self._warn(*self._place(manifest, manifest.key), why=broken)
 
     def replaced_by_later_run(self, manifest: Manifest) -> bool:
         """Whether a later run wrote other inputs' result to the same target: not damage."""
         latest = self.latest(manifest.step)
         if latest is None or latest.key == manifest.key:
             return False
-        paths = {part.path for part in latest.parts.values()}
-        overlapping = any(part.path in paths for part in manifest.parts.values())
+        # A journal holds many results: a payload is a place in it, not the file.
+        places = {(part.path, part.offset) for part in latest.parts.values()}
+        overlapping = any((part.path, part.offset) in places for part in manifest.parts.values())
         return overlapping and self.damaged_part(latest) is None
 
     def latest(self, step: str) -> Manifest | None:
         """The newest result of `step` whatever its key, to explain what changed since."""
         if LATEST not in self.index().get(stored_name(step), ()):
             return None
+        journaled = self._journal.latest(step) if self._journaled else None
+        if LATEST not in self._files.get(stored_name(step), ()):
+            return journaled
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ResultWarning)  # only used to explain a change
-            return self._read_manifest(self.manifest_path(step, LATEST))
+            return newest(self._read_manifest(self.manifest_path(step, LATEST)), journaled)
+
+    def _place(self, manifest: Manifest, name: str) -> tuple[str, str]:
+        """Where a result's manifest is, to name it in a warning: its file, or its record in a
+        journal, said with its step (the journal's path does not name it)."""
+        journaled = self._journaled and self._journal.get(manifest.step, manifest.key)
+        if journaled is manifest and manifest.parts:
+            path = next(iter(manifest.parts.values())).path
+            return path, f" (the record of `{manifest.step}` for key {manifest.key})"
+        return self.manifest_path(manifest.step, name), ""
 
     def _read_manifest(self, path: str, *, together: bool = False) -> Manifest | None:
         """The manifest at `path`: from the manifest index when it vouches for it; otherwise
@@ -203,7 +250,7 @@ class ResultCache:
         broken = self.damaged_part(manifest)
         if broken is not None:
             self._ignored[stored_name(step)] = broken
-            self._warn(self.manifest_path(step, LATEST), broken)
+            self._warn(*self._place(manifest, LATEST), why=broken)
             return None
         return manifest
 
@@ -221,6 +268,8 @@ class ResultCache:
         return self._check(part)
 
     def _check(self, part: PartRecord) -> str | None:
+        if part.offset is not None:
+            return self._journal.check(part)
         local = self._local_path(part.path)
         if local is not None:
             status = self._hashes.checksum(local)
@@ -262,6 +311,7 @@ class ResultCache:
         self.store.write_manifest(path, manifest, copies=copies)
         if self._index is not None:
             self._index.setdefault(stored_name(manifest.step), set()).update({manifest.key, LATEST})
+            self._files.setdefault(stored_name(manifest.step), set()).update({manifest.key, LATEST})
         self.published(manifest)
 
     def published(self, manifest: Manifest) -> None:
@@ -306,13 +356,21 @@ class ResultCache:
     def locations(self, manifest: Manifest) -> tuple[str, ...]:
         return tuple(self.store.location(part.path) for part in manifest.parts.values())
 
-    def _warn(self, path: str, why: str) -> None:
+    def _warn(self, path: str, record: str = "", *, why: str) -> None:
         warnings.warn(
-            f"ignoring the stored result at {self.store.location(path)}: {why}; "
+            f"ignoring the stored result at {self.store.location(path)}{record}: {why}; "
             "the step will run again",
             ResultWarning,
             stacklevel=3,
         )
+
+
+def newest(manifest: Manifest | None, journaled: Manifest | None) -> Manifest | None:
+    """The newer of a manifest file's and a journal record's manifest (the file on a tie: a
+    restamped manifest, `accept`, keeps the time of the result it counts again)."""
+    if manifest is None or journaled is None:
+        return manifest or journaled
+    return journaled if moment(journaled) > moment(manifest) else manifest
 
 
 def _local_root(url: str) -> str | None:

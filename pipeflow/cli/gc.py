@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from pipeflow.api import Pipeline
     from pipeflow.cache.collect import Report
 
-_KINDS = ("manifest", "payload", "blob")
+_KINDS = ("manifest", "payload", "blob", "journal", "record")
 
 
 @cli.command()

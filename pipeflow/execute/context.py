@@ -330,6 +330,8 @@ class RunContext:
                 item_name=(step.item_name or "item") if item is not None else None,
             ),
             components=components,
+            # A step's declared writes are recorded in its manifest, beside files: not journaled.
+            journal=cache.journal_folder(step.name, key) if not step.writes else None,
         )
 
     def _consumed_params(self, step: Step) -> dict[str, Any]:

@@ -47,6 +47,7 @@ from pipeflow.model.run import Action, Decision, StepOutcome, StepState
 from pipeflow.plan.graph import StepGraph
 from pipeflow.plan.planner import Planner, truthy
 from pipeflow.storage import ResultWarning
+from pipeflow.storage.journal import close_run
 
 __all__ = ["Engine", "ReferenceFailure", "RunResult", "RunSettings"]
 
@@ -149,6 +150,7 @@ class Engine:
                 self._finish(StepOutcome(name, StepState.NOT_RUN, self._why_not_run()))
         for cache in {id(c): c for c in self.planner.caches.values() if c is not None}.values():
             cache.publish_index()
+        close_run(self.settings.run_id)  # this process's journals of the run (`journal.py`)
         result = RunResult(
             run_id=self.settings.run_id,
             pipeline=self.pipeline.name,

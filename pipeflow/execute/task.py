@@ -25,6 +25,7 @@ from pipeflow.importing import ImportProblem, load_callable
 from pipeflow.model.pipeline import SINGLE_PART, RetryPolicy
 from pipeflow.records import record
 from pipeflow.storage import (
+    Format,
     Manifest,
     PartRecord,
     ResultStore,
@@ -56,6 +57,9 @@ class Persist:
     format: str | None
     fields: TargetFields
     components: Mapping[str, Any] = field(default_factory=dict)  # what the key is made of
+    # Where the run's journal of small results goes (`storage/journal.py`): on a local store,
+    # for a result without a target; None to store every part as a file.
+    journal: str | None = None
 
 
 @record
@@ -324,14 +328,14 @@ def split_parts(value: Any, outputs: tuple[str, ...], step: str) -> dict[str, An
 def _persist(task: Task, parts: Mapping[str, Any], files: Mapping[str, WrittenFiles]) -> Manifest:
     persist = task.persist
     assert persist is not None
+    formats = {name: _format(persist, part) for name, part in parts.items()}
+    if persist.journal is not None and persist.target is None and not files:
+        journaled = _journal(task, persist, parts, formats)
+        if journaled is not None:
+            return journaled
     records: dict[str, PartRecord] = {}
     for name, part in parts.items():
-        if persist.format is not None:
-            chosen = get_format(persist.format)
-        elif persist.target is not None:
-            chosen = format_for_extension(persist.target) or format_for_value(part)
-        else:
-            chosen = format_for_value(part)
+        chosen = formats[name]
         if persist.target is not None:
             fields = TargetFields(
                 pipeline=persist.fields.pipeline,
@@ -355,21 +359,61 @@ def _persist(task: Task, parts: Mapping[str, Any], files: Mapping[str, WrittenFi
         record = persist.store.write(path, part, format=chosen, internal=internal)
         # A target is overwritten by the next run with other inputs: keep this version too.
         records[name] = keep_payload(persist.store, record) if persist.target else record
-    manifest = Manifest(
+    manifest = _manifest(task, persist, records, files)
+    # The manifest goes last: until it exists, the payloads above do not count as a result.
+    first, *copies = persist.manifest_paths
+    persist.store.write_manifest(first, manifest, copies=copies)
+    return manifest
+
+
+def _format(persist: Persist, part: Any) -> Format:
+    if persist.format is not None:
+        return get_format(persist.format)
+    if persist.target is not None:
+        return format_for_extension(persist.target) or format_for_value(part)
+    return format_for_value(part)
+
+
+def _journal(
+    task: Task, persist: Persist, parts: Mapping[str, Any], formats: Mapping[str, Format]
+) -> Manifest | None:
+    """Store a small result as one record of the run's journal, manifest and payload in one
+    write; None, with nothing written, when a part is too large for it (it is then a file)."""
+    from pipeflow.storage import journal  # the run path only: not for `pipeflow --help`
+
+    assert persist.journal is not None
+    encoded: dict[str, tuple[Format, bytes]] = {}
+    for name, part in parts.items():
+        data = journal.encode(part, formats[name])
+        if data is None:
+            return None
+        encoded[name] = formats[name], data
+    return journal.append(
+        persist.store,
+        persist.journal,
+        task.run_id,
+        encoded,
+        lambda records: _manifest(task, persist, records, {}),
+    )
+
+
+def _manifest(
+    task: Task,
+    persist: Persist,
+    records: Mapping[str, PartRecord],
+    files: Mapping[str, WrittenFiles],
+) -> Manifest:
+    return Manifest(
         key=task.key,
         pipeline=persist.fields.pipeline,
         step=task.step,
         run_id=task.run_id,
         created=datetime.now(timezone.utc).isoformat(timespec="microseconds"),  # orders runs (gc)
         params=dict(task.consumed_params),
-        parts=records,
+        parts=dict(records),
         components=dict(persist.components),
         files=dict(files),
     )
-    # The manifest goes last: until it exists, the payloads above do not count as a result.
-    first, *copies = persist.manifest_paths
-    persist.store.write_manifest(first, manifest, copies=copies)
-    return manifest
 
 
 def _describe(error: BaseException) -> str:

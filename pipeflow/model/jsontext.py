@@ -29,4 +29,9 @@ def dumps(value: Any, **options: Any) -> str:
     """`json.dumps` that never writes a bare NaN or infinity (see the module's docstring)."""
     import json  # here, so that `pipeflow --help` does not import it (the CLI imports this)
 
-    return json.dumps(finite(value), allow_nan=False, **options)
+    try:
+        # Most documents hold no such number: written as they are, without a copy first (a
+        # manifest is written for every stored step).
+        return json.dumps(value, allow_nan=False, **options)
+    except ValueError:
+        return json.dumps(finite(value), allow_nan=False, **options)

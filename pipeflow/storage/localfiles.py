@@ -101,12 +101,12 @@ class LocalFiles:
         for below in folders:
             self._walk(below, found)
 
-    def cat_file(self, path: str, start: int | None = None) -> bytes:
-        """The whole file (from `start`)."""
+    def cat_file(self, path: str, start: int | None = None, end: int | None = None) -> bytes:
+        """The whole file (from `start`, up to `end`)."""
         with open(_clean(path), "rb") as file:
             if start:
                 file.seek(start)
-            return file.read()
+            return file.read() if end is None else file.read(max(0, end - (start or 0)))
 
     def open(self, path: str, mode: str = "rb") -> IO[bytes]:
         if mode not in ("rb", "wb"):

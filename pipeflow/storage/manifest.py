@@ -41,6 +41,9 @@ class PartRecord:
     # A copy of the payload kept by its checksum (`.pipeflow/files/sha256/...`), for a payload
     # at a `target`, which a run with other inputs overwrites: the blob restores it.
     blob: str | None = None
+    # For a small payload kept in a run's journal (`journal.py`): where its bytes start in
+    # the file at `path` (they are `size` bytes long). None for a payload that is a file.
+    offset: int | None = None
 
 
 @record
@@ -136,6 +139,11 @@ def _part(name: str, document: Any) -> PartRecord:
     blob = document.get("blob")
     if blob is not None and not isinstance(blob, str):
         raise ValueError(f"manifest part {name!r} `blob` must be a str, got {type(blob).__name__}")
+    offset = document.get("offset")
+    if offset is not None and (
+        not isinstance(offset, int) or isinstance(offset, bool) or offset < 0
+    ):
+        raise ValueError(f"manifest part {name!r} `offset` must be a non-negative int")
     return PartRecord(
         path=_field(document, "path", str, where=f"part {name!r}"),
         format=_field(document, "format", str, where=f"part {name!r}"),
@@ -144,6 +152,7 @@ def _part(name: str, document: Any) -> PartRecord:
         stamp=stamp,
         signature=signature,
         blob=blob,
+        offset=offset,
     )
 
 
@@ -160,6 +169,8 @@ def _part_document(record: PartRecord) -> dict[str, Any]:
         document["signature"] = record.signature
     if record.blob is not None:
         document["blob"] = record.blob
+    if record.offset is not None:  # a payload in a journal; files have none
+        document["offset"] = record.offset
     return document
 
 

@@ -33,6 +33,8 @@ so it can be sent to worker processes, which open their own connection.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import tempfile
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -181,6 +183,9 @@ class ResultStore(StoreListing):
 
     def verify(self, record: PartRecord) -> bool:
         """Whether the payload exists with the recorded size and checksum."""
+        if record.offset is not None:
+            data = self.read_range(record.path, record.offset, record.size)
+            return data is not None and bytes_match(data, record)
         filesystem = self._access.open()
         full = self._access.full(record.path)
         with self._access.errors("check", record.path):
@@ -244,6 +249,26 @@ class ResultStore(StoreListing):
             except FileNotFoundError:
                 self._access.check_bucket(action, path)
                 return None
+
+    def read_range(self, path: str, offset: int, size: int) -> bytes | None:
+        """At most `size` bytes of the file at `path` from `offset` (a payload in a journal,
+        `journal.py`); None when the file is missing."""
+        filesystem = self._access.open()
+        full = self._access.full(path)
+        with self._access.errors("read", path):
+            try:
+                return bytes(filesystem.cat_file(full, start=offset, end=offset + size))
+            except FileNotFoundError:
+                self._access.check_bucket("read", path)
+                return None
+
+    def writable_path(self, path: str) -> str:
+        """Where on this machine pipeflow may create its own file `path` (in the reserved
+        area), checked against the store's boundaries: for a local store only."""
+        full = self._access.writable(path, internal=True)  # opens the filesystem first
+        if not self._access.local:
+            raise StorageError(f"{self.location(path)} is not on this machine's disk")
+        return full
 
     def read_many(self, paths: Iterable[str]) -> dict[str, bytes | None]:
         """`read_bytes` of each of `paths`, several requests at once: path -> bytes (None when
@@ -323,6 +348,21 @@ class ResultStore(StoreListing):
     @contextmanager
     def _verified(self, record: PartRecord) -> Iterator[IO[bytes]]:
         """The payload's bytes, from the start, once their size and checksum match `record`."""
+        if record.offset is not None:
+            # A small payload inside a journal: its bytes, read at once, checked, then loaded.
+            data = self.read_range(record.path, record.offset, record.size)
+            if data is None:
+                raise StorageError(f"the result at {self.location(record.path)} is missing")
+            location = self.location(record.path)
+            if len(data) != record.size:
+                raise CorruptResult(
+                    location, expected=f"{record.size} bytes", actual=f"{len(data)} bytes"
+                )
+            checksum = f"sha256:{hashlib.sha256(data).hexdigest()}"
+            if checksum != record.checksum:
+                raise CorruptResult(location, expected=record.checksum, actual=checksum)
+            yield io.BytesIO(data)
+            return
         filesystem = self._access.open()
         full = self._access.full(record.path)
         with ExitStack() as stack:
@@ -348,3 +388,10 @@ class ResultStore(StoreListing):
             if checksum != record.checksum:
                 raise CorruptResult(location, expected=record.checksum, actual=checksum)
             yield file
+
+
+def bytes_match(data: bytes, record: PartRecord) -> bool:
+    """Whether `data` are the bytes `record` describes (size and sha256)."""
+    return len(data) == record.size and record.checksum == (
+        f"sha256:{hashlib.sha256(data).hexdigest()}"
+    )

@@ -13,6 +13,7 @@ from pipeflow.api import ALL
 from pipeflow.errors import StaleResults
 from pipeflow.model.run import Action, StepState
 from pipeflow.storage import PartRecord, ResultStore, ResultWarning
+from tests import journals
 
 STEPS = '''
 """Steps that note every call in calls.log, so tests can see what really ran."""
@@ -115,9 +116,15 @@ def test_cached_values_are_read_only_when_a_running_step_needs_them(
     edit(project / "mysteps.py", "return sum(values)\n", "return sum(values) + 0\n")
     read = ResultStore.read
     loaded: list[str] = []
+    # Which step each stored payload is of: they are records of the run's journal.
+    steps = {
+        (part.path, part.offset): step
+        for step in ("read", "double", "total", "parity")
+        for part in [journals.part(project / "out", "cached", step)[1]]
+    }
 
     def noting(store: ResultStore, record: PartRecord) -> object:
-        loaded.append(record.path.split("/")[3])  # .pipeflow/results/PIPELINE/STEP/...
+        loaded.append(steps[record.path, record.offset])
         return read(store, record)
 
     monkeypatch.setattr(ResultStore, "read", noting)
@@ -266,8 +273,7 @@ def test_accept_restamps_a_result_after_a_harmless_change(project: Path) -> None
 def test_a_tampered_payload_is_ignored_and_rebuilt(project: Path) -> None:
     pipeflow.load(project / "pipeline.yaml").run()
     calls(project)
-    [payload] = (project / "out" / ".pipeflow" / "results" / "cached" / "total").rglob("*.json")
-    payload.write_text("13\n")  # the same size, other bytes
+    journals.rewrite_payload(project / "out", "cached", "total", b"13\n")  # same size, other bytes
     with pytest.warns(ResultWarning, match="no longer matches its checksum"):
         run = pipeflow.load(project / "pipeline.yaml").run()
     assert calls(project) == ["total"]
@@ -277,9 +283,7 @@ def test_a_tampered_payload_is_ignored_and_rebuilt(project: Path) -> None:
 def test_a_broken_manifest_is_ignored_and_rebuilt(project: Path) -> None:
     pipeflow.load(project / "pipeline.yaml").run()
     calls(project)
-    folder = project / "out" / ".pipeflow" / "manifests" / "cached" / "parity"
-    for manifest in folder.glob("*.json"):
-        manifest.write_text("{not json")
+    journals.break_manifest(project / "out", "cached", "parity")
     with pytest.warns(ResultWarning, match="broken manifest"):
         pipeflow.load(project / "pipeline.yaml").run()
     assert calls(project) == ["parity"]
@@ -295,7 +299,7 @@ def test_a_tampered_pickle_is_never_unpickled(tmp_path: Path) -> None:
                     self.value = value
 
             def make():
-                return Box(1)
+                return Box("x" * 200)  # its pickle is longer than Evil's
 
             def use(box):
                 return box.value
@@ -322,7 +326,6 @@ def test_a_tampered_pickle_is_never_unpickled(tmp_path: Path) -> None:
         )
     )
     pipeflow.load(tmp_path / "pipeline.yaml").run()
-    [payload] = (tmp_path / "out" / ".pipeflow" / "results").rglob("*.pkl")
     import pickle
     import sys
 
@@ -330,7 +333,8 @@ def test_a_tampered_pickle_is_never_unpickled(tmp_path: Path) -> None:
     try:
         import objs
 
-        payload.write_bytes(pickle.dumps(objs.Evil()))
+        # In place of the payload in the journal (pickle ignores the padding after its end).
+        journals.rewrite_payload(tmp_path / "out", "pickles", "make", pickle.dumps(objs.Evil()))
     finally:
         sys.path.remove(str(tmp_path))
     with pytest.warns(ResultWarning):
@@ -364,7 +368,7 @@ def test_status_json_and_dry_run_through_the_cli(project: Path) -> None:
     result = CliRunner().invoke(cli, ["result", config, "total", "--show"])
     assert result.exit_code == 0, result.output
     assert result.output.strip().splitlines()[-1] == "12"
-    assert "/out/.pipeflow/results/cached/total/" in result.output
+    assert "/out/.pipeflow/journal/cached/" in result.output  # a small result: in the journal
     result = CliRunner().invoke(cli, ["accept", config, "total"])
     assert result.exit_code == 0, result.output
     assert "accepted" in result.output

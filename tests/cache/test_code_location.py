@@ -10,6 +10,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+from tests import journals
 from tests.conftest import REPO
 
 CONFIG = """
@@ -66,11 +67,7 @@ def run_on(library: Path, project: Path) -> tuple[dict[str, str], dict[str, dict
     )
     assert Path(lines["pipeflow"]).is_relative_to(library), "ran the copy of pipeflow"
     manifests = {
-        step: json.loads(
-            (
-                project / "out" / ".pipeflow" / "manifests" / "shared" / step / "latest.json"
-            ).read_text(encoding="utf-8")
-        )
+        step: journals.latest_document(project / "out", "shared", step)
         for step in ("table", "count")
     }
     return json.loads(lines["parts"]), manifests

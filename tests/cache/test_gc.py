@@ -24,6 +24,7 @@ from pipeflow.errors import ConfigError
 from pipeflow.model.run import Action, StepState
 from pipeflow.storage import ResultStore
 from pipeflow.storage.blobs import RAW, LocalFile, blob_path
+from tests import journals
 from tests.conftest import ProjectFactory
 from tests.servers import ObjectStore
 
@@ -71,6 +72,9 @@ class Project:
         self.folder = folder
         self.config = folder / "pipeline.yaml"
         self.store = ResultStore(root if "://" in root else str(folder / root), options)
+        # On a local store `words` (a small value, no target, no writes) is a record of its
+        # run's journal: gc deletes a journal whole, once none of its records is kept.
+        self.journaled = int("://" not in root)
         # No trailing `/` on a URL: on GCS (the emulator) a write declared `.../files/` lists
         # its files as `/n.txt` and its manifest is refused (a bug of the files feature).
         out = f"{root}/exports/files" if "://" in root else "data/files/"
@@ -157,10 +161,13 @@ def test_gc_keeps_current_latest_and_last_runs_and_deletes_the_rest(project: Pro
 
     # n=1: current; n=4: the latest and the last run; n=3: the run before. n=2 goes:
     # its three manifests, the values of `words` and `files` (None) under .pipeflow/results/,
-    # and the blobs of its files and of its target payload.
-    assert report.count("manifest") == 3
+    # and the blobs of its files and of its target payload; on a local store, `words` of n=2
+    # is its run's journal instead of a manifest and a payload.
+    journaled = project.journaled
+    assert report.count("manifest") == 3 - journaled
+    assert report.count("journal") == journaled
     assert report.count("blob") == 2  # `version 2` and the target payload of n=2
-    assert report.count("payload") == 2
+    assert report.count("payload") == 2 - journaled
     after = project.listing()
     assert report.size == sum(before.values()) - sum(after.values()) > 0
     assert {r.path for r in report.removals} == set(before) - set(after)
@@ -178,7 +185,9 @@ def test_gc_keeps_current_latest_and_last_runs_and_deletes_the_rest(project: Pro
     assert project.run(3) == []  # restored from its blobs, not run
 
     again = pipeflow.load(project.config).gc(keep_last=2, grace=0, dry_run=True)
-    assert again.count("manifest") == 3  # n=2 ran last, then n=4: n=3 goes now
+    # n=2 ran last, then n=4: n=3 goes now (on a local store, `words` as its journal)
+    assert again.count("manifest") == 3 - project.journaled
+    assert again.count("journal") == project.journaled
 
 
 def test_keep_last_zero_keeps_only_the_current_and_the_latest(project: Project) -> None:
@@ -186,7 +195,9 @@ def test_keep_last_zero_keeps_only_the_current_and_the_latest(project: Project) 
         project.run(n)
     project.run(2)  # restores n=2: the latest manifest stays n=1's
     report = pipeflow.load(project.config, params={"n": 3}).gc(keep_last=0, grace=0)
-    assert report.count("manifest") == 3  # n=2's; n=3 is current (--param), n=1 the latest
+    # n=2's; n=3 is current (--param), n=1 the latest. `words` of n=2: its journal, locally.
+    assert report.count("manifest") == 3 - project.journaled
+    assert report.count("journal") == project.journaled
     assert kept(project.actions(3))
     assert kept(project.actions(1))
     assert project.actions(2)["words"] is Action.RUN
@@ -202,10 +213,12 @@ def test_older_than_keeps_what_is_younger(project: Project) -> None:
     assert young.removals == ()
     for spelled in ("1h", 3600, timedelta(minutes=90)):
         found = pipe.gc(keep_last=0, older_than=spelled, grace=0, now=later, dry_run=True)
-        assert found.count("manifest") == 3, spelled  # n=2's; n=3 is the latest
+        # n=2's; n=3 is the latest (`words`: a journal on a local store)
+        assert found.count("manifest") + found.count("journal") == 3, spelled
+        assert found.count("journal") == project.journaled
     assert pipe.gc(keep_last=0, grace="1d", now=later, dry_run=True).removals == ()
     report = pipe.gc(keep_last=0, older_than="1h", now=later)
-    assert report.count("manifest") == 3
+    assert report.count("manifest") + report.count("journal") == 3
     assert project.actions(2)["words"] is Action.RUN
     assert kept(project.actions(3))
 
@@ -272,7 +285,7 @@ def test_an_unreadable_manifest_stops_gc_before_it_deletes_anything(tmp_path: Pa
     project = Project(tmp_path, "out", {})
     for n in (1, 2):
         project.run(n)
-    broken = tmp_path / "out/.pipeflow/manifests/gcdemo/words/ffff.json"
+    broken = tmp_path / "out/.pipeflow/manifests/gcdemo/files/ffff.json"
     broken.write_text("{not json")
     before = project.listing()
     with pytest.raises(pipeflow.errors.StorageError, match=r"ffff\.json"):
@@ -280,21 +293,25 @@ def test_an_unreadable_manifest_stops_gc_before_it_deletes_anything(tmp_path: Pa
     assert project.listing() == before
 
 
-def test_a_foreach_over_a_step_value_keeps_every_item(make_project: ProjectFactory) -> None:
+@pytest.mark.parametrize("root", ["memory", "out"])
+def test_a_foreach_over_a_step_value_keeps_every_item(
+    make_project: ProjectFactory, root: str, tmp_path: Path
+) -> None:
     """Its current items are only known once the step before it ran: gc cannot tell which
     item results are current, so it keeps them all (but still collects the other steps)."""
+    url = f"memory://fan-{tmp_path.name}" if root == "memory" else root
     config = make_project(
-        """
+        f"""
         name: fan
-        params: {n: 2}
-        results: {root: out}
+        params: {{n: 2}}
+        results: {{root: {url}}}
         steps:
           items:
             run: fansteps.items
-            inputs: {n: "${params.n}"}
+            inputs: {{n: "${{params.n}}"}}
           each:
             run: fansteps.double
-            foreach: "${steps.items}"
+            foreach: "${{steps.items}}"
         """,
         fansteps="""
         def items(n):
@@ -308,8 +325,16 @@ def test_a_foreach_over_a_step_value_keeps_every_item(make_project: ProjectFacto
         result = pipeflow.load(config, params={"n": n}).run()
         assert result.ok
     report = pipeflow.load(config).gc(keep_last=0, grace=0)
-    assert {r.path.split("/")[3] for r in report.removals if r.kind == "manifest"} == {"items"}
     assert report.kept["keys unknown before a run"] >= 4  # items 0..3 of `each`
+    if root == "out":
+        # On a local store every result here is a record of its run's journal; the runs of
+        # n=4 and n=3 journaled items of `each` (kept) beside `items`: both journals are
+        # rewritten without their `items`.
+        assert {r.kind for r in report.removals} == {"record"}
+        assert report.count("record") == 2
+    else:
+        gone = {r.path.split("/")[3] for r in report.removals if r.kind == "manifest"}
+        assert gone == {"items"}
     again = pipeflow.load(config, params={"n": 4}).run()  # `items` of n=4 went: it runs,
     assert again.state("items") is StepState.DONE
     assert again.state("each") is StepState.CACHED  # ... and every item is still stored
@@ -340,6 +365,5 @@ def test_runs_within_one_second_are_ordered_by_when_they_made_their_manifests(
     config = tmp_path / "pipeline.yaml"
     config.write_text("name: p\nresults: {root: out}\nsteps:\n  one: {run: steps.one}\n")
     assert pipeflow.load(config).run().ok
-    [manifest_file] = (tmp_path / "out").rglob("*/one/latest.json")
-    created = json.loads(manifest_file.read_text())["created"]
+    created = journals.latest_document(tmp_path / "out", "p", "one")["created"]
     assert "." in created, created  # fractions of a second: 2026-12-04T15:00:00.123456+00:00

@@ -23,6 +23,7 @@ import pipeflow
 from pipeflow.model.run import Action, StepState
 from pipeflow.storage import ResultWarning
 from pipeflow.storage.blobs import BLOBS
+from tests import journals
 
 STEPS = """
 import json
@@ -256,6 +257,8 @@ def test_a_deleted_payload_is_reported_missing_not_changed(config: Path) -> None
     project = config.parent
     run(config)
     calls(project)
+    # A payload of its own (a large value's, or one stored before journals), then deleted.
+    journals.to_files(project / "out", "restored", "score")
     [payload] = (project / "out" / ".pipeflow" / "results" / "restored" / "score").rglob("*.json")
     payload.unlink()
     with pytest.warns(ResultWarning, match="score"):

@@ -31,6 +31,7 @@ from pipeflow.cli import cli
 from pipeflow.model.run import StepState
 from pipeflow.storage import Manifest, ResultWarning, UntrustedResult
 from pipeflow.storage.signing import SigningKey, sign
+from tests import journals
 from tests.servers import ObjectStore, require_loopback
 
 STEPS = """
@@ -95,13 +96,20 @@ def forge(root: str, options: dict[str, Any], marker: Path, format_name: str, ho
     filesystem, base = url_to_fs(root, **options)
     base = base.rstrip("/")
     folder = f"{base}/.pipeflow/manifests/victim/load"
-    manifests = [name for name in filesystem.ls(folder, detail=False) if name.endswith(".json")]
     buffer = io.BytesIO()
     if format_name == "pickle":
         pickle.dump(Booby(marker), buffer)
     else:
         joblib.dump(Booby(marker), buffer)
     data = buffer.getvalue()
+    other = SigningKey(b"k" * 40, "feed", "x")
+    if "://" not in root:
+        # A local store keeps this small result in its run's journal: a newer record of the
+        # same key, appended by whoever can write the store, is the one a run would take.
+        signer = (lambda record: sign(record, other)) if how == "other key" else None
+        journals.append_forged(Path(root), "victim", "load", data, signer=signer)
+        return
+    manifests = [name for name in filesystem.ls(folder, detail=False) if name.endswith(".json")]
     for name in manifests:
         manifest = Manifest.from_json(filesystem.cat_file(name))
         record = manifest.parts["value"]
@@ -114,7 +122,7 @@ def forge(root: str, options: dict[str, Any], marker: Path, format_name: str, ho
             signature=None,
         )
         if how == "other key":
-            forged = replace(forged, signature=sign(forged, SigningKey(b"k" * 40, "feed", "x")))
+            forged = replace(forged, signature=sign(forged, other))
         filesystem.pipe_file(name, replace(manifest, parts={"value": forged}).to_json())
 
 

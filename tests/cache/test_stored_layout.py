@@ -26,6 +26,7 @@ import pytest
 import pipeflow
 from pipeflow.model.run import Action
 from pipeflow.storage import Manifest, ResultStore, ResultWarning, get_format
+from tests import journals
 from tests.servers import ObjectStore
 
 STEPS = """
@@ -55,6 +56,9 @@ def total(values):
 """
 
 STORES = ["local", "s3_server", "gcs_server"]
+# On a local store, a small result is a record of its run's journal (tests/cache/test_journal.py);
+# a large one keeps the layout below. A count this large makes `start` and `double` large.
+LARGE = 20_000
 
 
 def project(folder: Path, root: str, options: dict[str, object]) -> Path:
@@ -84,9 +88,14 @@ def calls(folder: Path) -> list[str]:
 
 
 def make(store: str, request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, ResultStore]:
-    """A project storing its results in `store` ("local", or a server fixture's name)."""
+    """A project storing its results in `store` ("local", or a server fixture's name); on a
+    local store its results are run once and then stored as files (`journals.all_to_files`),
+    as a large value is, and as any value was before journals."""
     if store == "local":
-        return local(tmp_path)
+        config, store_ = local(tmp_path)
+        pipeflow.load(config).run()
+        journals.all_to_files(tmp_path / "out", "layout")
+        return config, store_
     server: ObjectStore = request.getfixturevalue(store)
     root, options = server.unique_url("layout"), dict(server.storage_options)
     return project(tmp_path, root, options), ResultStore(root, options)
@@ -113,7 +122,7 @@ def keyed(store: ResultStore, step: str) -> Manifest:
     return manifest
 
 
-@pytest.mark.parametrize("where", STORES)
+@pytest.mark.parametrize("where", ["s3_server", "gcs_server"])
 def test_a_value_is_one_file_beside_the_other_results_of_its_step(
     where: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
@@ -132,16 +141,36 @@ def test_a_value_is_one_file_beside_the_other_results_of_its_step(
     assert again.output("total") == 12  # read back from the store
 
 
+def test_a_large_value_is_one_file_beside_the_other_results_of_its_step_on_a_local_disk(
+    tmp_path: Path,
+) -> None:
+    config, store = local(tmp_path)
+    assert pipeflow.load(config, params={"count": LARGE}).run().ok
+    for step in ("start", "double"):
+        manifest = keyed(store, step)
+        part = manifest.parts["value"]
+        assert part.path == f".pipeflow/results/layout/{step}/{manifest.key}.value.json"
+        assert part.offset is None
+        assert store.list(f".pipeflow/results/layout/{step}") == [part.path]
+        assert store.verify(part)
+        assert manifests(store, step)["latest.json"] == manifest
+    assert store.list(".pipeflow/manifests/layout/total") == []  # small: in the journal
+    calls(tmp_path)
+    again = pipeflow.load(config, params={"count": LARGE}).run()
+    assert calls(tmp_path) == []
+    assert again.output("total") == LARGE * (LARGE - 1)
+
+
 def test_latest_is_another_name_of_the_manifest_on_a_local_disk(tmp_path: Path) -> None:
     config, store = local(tmp_path)
-    pipeflow.load(config).run()
-    folder = tmp_path / "out" / ".pipeflow" / "manifests" / "layout" / "total"
+    pipeflow.load(config, params={"count": LARGE}).run()
+    folder = tmp_path / "out" / ".pipeflow" / "manifests" / "layout" / "double"
     [manifest] = [path for path in folder.iterdir() if path.name != "latest.json"]
     assert os.path.samefile(manifest, folder / "latest.json")
     assert not [path for path in folder.iterdir() if ".tmp-" in path.name]
 
     # A new result (another param) moves `latest` to its own manifest; the old one stays whole.
-    pipeflow.load(config, params={"count": 5}).run()
+    pipeflow.load(config, params={"count": LARGE + 1}).run()
     newer = [path for path in folder.iterdir() if path.name not in ("latest.json", manifest.name)]
     assert len(newer) == 1
     assert os.path.samefile(newer[0], folder / "latest.json")
@@ -158,13 +187,14 @@ def test_latest_is_a_copy_where_the_disk_has_no_hard_links(
 
     monkeypatch.setattr(os, "link", refuse)  # as on a filesystem without hard links
     config, _ = local(tmp_path)
-    assert pipeflow.load(config).run().output("total") == 12
-    folder = tmp_path / "out" / ".pipeflow" / "manifests" / "layout" / "total"
+    total = LARGE * (LARGE - 1)
+    assert pipeflow.load(config, params={"count": LARGE}).run().output("total") == total
+    folder = tmp_path / "out" / ".pipeflow" / "manifests" / "layout" / "double"
     [manifest] = [path for path in folder.iterdir() if path.name != "latest.json"]
     assert not os.path.samefile(manifest, folder / "latest.json")
     assert manifest.read_bytes() == (folder / "latest.json").read_bytes()
     calls(tmp_path)
-    assert pipeflow.load(config).run().output("total") == 12
+    assert pipeflow.load(config, params={"count": LARGE}).run().output("total") == total
     assert calls(tmp_path) == []
 
 
@@ -256,7 +286,7 @@ def test_a_tampered_payload_or_manifest_is_not_taken_as_cached(
     assert calls(tmp_path) == []
 
 
-@pytest.mark.parametrize("where", STORES)
+@pytest.mark.parametrize("where", ["s3_server", "gcs_server"])  # local: test_journal.py
 def test_gc_collects_results_in_the_new_layout(
     where: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:

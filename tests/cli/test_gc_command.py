@@ -83,7 +83,8 @@ def stored(config: Path) -> set[str]:
 
 
 def manifests(config: Path) -> set[str]:
-    return {path for path in stored(config) if path.startswith("manifests/")}
+    """The manifests, and the run journals that hold the small results with theirs."""
+    return {path for path in stored(config) if path.startswith(("manifests/", "journal/"))}
 
 
 def test_dry_run_lists_and_deletes_nothing_then_gc_deletes_it(project: Path) -> None:
@@ -94,21 +95,29 @@ def test_dry_run_lists_and_deletes_nothing_then_gc_deletes_it(project: Path) -> 
     assert code == 0, output
     assert stored(project) == before
     lines = output.splitlines()
-    assert lines[-1].startswith("gc (dry run): would delete 16 objects (8 manifests, ")
+    # The small results of n=2 and n=3 (3 items and `total` each) are their runs' journals.
+    assert lines[-1].startswith(
+        "gc (dry run): would delete 2 objects "
+        "(0 manifests, 0 payloads, 0 blobs, 2 journals, 0 records)"
+    )
     assert "would free" in lines[-1]
     assert "bytes)" in lines[-1]
-    listed = [line for line in lines if line.startswith(("manifest", "payload", "blob"))]
-    assert len(listed) == 16
-    assert all(str(project.parent / "out") in line for line in listed)
+    listed = [line for line in lines if line.startswith(("manifest", "payload", "blob", "journal"))]
+    assert len(listed) == 2
+    assert all(str(project.parent / "out" / ".pipeflow" / "journal") in line for line in listed)
 
     code, output = invoke("gc", str(project), "--keep-last", "0", "--grace", "0s")
     assert code == 0, output
-    assert output.startswith("gc: deleted 16 objects (8 manifests, 8 payloads, 0 blobs), freed ")
+    assert output.startswith(
+        "gc: deleted 2 objects (0 manifests, 0 payloads, 0 blobs, 2 journals, 0 records), freed "
+    )
     assert len(output.splitlines()) == 1  # the list only with -v or --dry-run
-    assert len(before) - len(stored(project)) == 16
+    assert len(before) - len(stored(project)) == 2
     code, output = invoke("gc", str(project), "--keep-last", "0", "--grace", "0s", "-v")
     assert code == 0, output
-    assert output.startswith("gc: deleted 0 objects (0 manifests, 0 payloads, 0 blobs), freed 0 B")
+    assert output.startswith(
+        "gc: deleted 0 objects (0 manifests, 0 payloads, 0 blobs, 0 journals, 0 records), freed 0 B"
+    )
 
 
 def test_json_report(project: Path) -> None:
@@ -119,11 +128,17 @@ def test_json_report(project: Path) -> None:
     document = json.loads(output)
     assert document["pipeline"] == "gccli"
     assert document["dry_run"] is False
-    assert document["deleted"] == {"manifests": 4, "payloads": 4, "blobs": 0}
+    assert document["deleted"] == {
+        "manifests": 0,
+        "payloads": 0,
+        "blobs": 0,
+        "journals": 1,
+        "records": 0,
+    }
     objects = document["stores"][0]["objects"]
     assert document["bytes"] == sum(item["size"] for item in objects) > 0
-    assert {item["kind"] for item in objects} == {"manifest", "payload"}
-    assert document["kept_manifests"] == {"current": 4, "latest": 2}  # the latest.json files
+    assert {item["kind"] for item in objects} == {"journal"}  # n=2's run: its 4 small results
+    assert document["kept_manifests"] == {"current": 4}  # n=1's records (no latest.json)
 
 
 def test_keep_last_and_param_keep_another_param_set(project: Path) -> None:
@@ -132,8 +147,11 @@ def test_keep_last_and_param_keep_another_param_set(project: Path) -> None:
         # No pause: runs within one second are told apart (`created` to the microsecond).
     code, output = invoke("gc", str(project), "--keep-last", "1", "--grace", "0s", "--param", "n=2")
     assert code == 0, output
-    # n=2 (--param) is current, n=1 the last run: n=3 goes, its 3 items and `total`.
-    assert output.startswith("gc: deleted 8 objects (4 manifests, 4 payloads, 0 blobs)")
+    # n=2 (--param) is current, n=1 the last run: n=3 goes, its 3 items and `total` (its run's
+    # journal).
+    assert output.startswith(
+        "gc: deleted 1 object (0 manifests, 0 payloads, 0 blobs, 1 journal, 0 records)"
+    )
     code, output = invoke("status", str(project), "--param", "n=3")
     assert code == 0, output
     assert output.count(" run ") == 2  # n=3 went: neither current, nor n=2, nor the last run
@@ -275,6 +293,8 @@ def test_results_option_collects_that_store(project: Path, tmp_path: Path) -> No
         "gc", str(project), "--keep-last", "0", "--grace", "0s", "--results", str(other)
     )
     assert code == 0, output
-    assert output.startswith("gc: deleted 16 objects (8 manifests, 8 payloads, 0 blobs)")
+    assert output.startswith(
+        "gc: deleted 2 objects (0 manifests, 0 payloads, 0 blobs, 2 journals, 0 records)"
+    )
     code, output = invoke("run", str(project), "--results", str(other), "--frozen")
     assert code == 0, output

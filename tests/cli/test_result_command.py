@@ -66,7 +66,9 @@ def test_a_cache_false_step_shows_its_latest_stored_result(config: Path) -> None
     second = pipeflow.load(config).run()
     shown = result(config, "fresh", "--show")
     assert shown.exit_code == 0, shown.output
-    assert "/out/.pipeflow/results/shown/fresh/" in shown.stdout
+    # A small value: a record of the second run's journal (tests/cache/test_journal.py).
+    assert f"/out/.pipeflow/journal/shown/{second.id}-" in shown.stdout
+    assert "of the run's journal)" in shown.stdout
     assert "{'call': 2}" in shown.stdout
     assert "latest stored result" in shown.stderr
     assert "cache: false" in shown.stderr

@@ -10,6 +10,9 @@ import pytest
 import pipeflow
 from pipeflow.model.events import Event, StepOutput
 from pipeflow.model.run import StepState
+from pipeflow.storage import Manifest
+from pipeflow.storage.journal import records
+from tests import journals
 from tests.conftest import ProjectFactory
 
 STEPS = """
@@ -262,7 +265,17 @@ def test_results_are_persisted_with_a_manifest(
     assert json.loads((out / "halves" / "high.json").read_text()) == [2, 3]
     manifests = sorted((out / ".pipeflow" / "manifests" / "demo").rglob("*.json"))
     keyed = [m for m in manifests if m.name != "latest.json"]
-    assert [m.parent.name for m in keyed] == ["halves", "numbers"]
+    assert [m.parent.name for m in keyed] == ["halves"]  # a target: beside a manifest file
+    # A small value without a target: one record of the run's journal, with its manifest.
+    _, _, numbers = journals.found(out, "demo", "numbers")
+    assert numbers.run_id == run.id
+    assert numbers.parts["value"].offset is not None
+    recorded = [
+        Manifest.from_json(record.manifest).step
+        for path in journals.journals(out, "demo")
+        for record in records(path.read_bytes())
+    ]
+    assert recorded == ["numbers"]  # `total` has `result: false`
     [halves] = [m for m in keyed if m.parent.name == "halves"]
     manifest = json.loads(halves.read_text())
     assert set(manifest["parts"]) == {"low", "high"}

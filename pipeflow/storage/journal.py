@@ -1,0 +1,253 @@
+"""The run journal: small stored results appended to one file per run and process.
+
+On a local store, a result without a `target` and without recorded writes, whose every part
+encodes to at most SMALL bytes, is not two new files (its payload and its manifest) but one
+append to `.pipeflow/journal/PIPELINE/RUN_ID-PID.log`: creating a file costs the kernel far
+more than appending to one (benchmarks/README.md, "Stored path"), and a chain of small steps
+otherwise spends most of its time creating files.
+
+A record is written with one `os.write`:
+
+    header    b"PFJ1", the payload's length, the manifest's length (big-endian, 32 bits each)
+    payload   the parts' encoded bytes, one after the other
+    manifest  the manifest's JSON exactly as a manifest file holds it; each part's `path` is
+              the journal's store path and its `offset` where its bytes start in that file
+
+so a manifest is never there without its payload before it (SPEC section 5's atomic publish).
+A record counts only when it is complete and its manifest parses; its payload counts, as any
+payload, only when its bytes hash to the manifest's checksums (checked by whoever reads it). A
+record cut short by a crash can only be the last of its file (one process of one run appends
+to a file, which is never changed otherwise) and is ignored, like a temporary file. No fsync,
+as for files (`publish.py`): the page cache outlives a killed process.
+
+A journal is opened once per run and process (created exclusively: a name already taken gets a
+suffix) and kept open until the run ends (`close_run`); a lock per file orders the records of
+threads, so that each record's offsets are known before it is written. A forked worker forgets
+its parent's journals and opens its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import posixpath
+import struct
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import suppress
+from dataclasses import field, replace
+from typing import Any
+
+from pipeflow.errors import StorageError
+from pipeflow.records import record
+from pipeflow.storage.formats import Format, unsuitable_value_error
+from pipeflow.storage.manifest import Manifest, PartRecord
+from pipeflow.storage.signing import sign, signing_key
+from pipeflow.storage.store import ResultStore
+
+JOURNAL = ".pipeflow/journal"
+SMALL = 64 * 1024  # the largest part (encoded) a journal takes; larger ones are files
+EXTENSION = ".log"
+MAGIC = b"PFJ1"
+HEADER = struct.Struct(">4sII")  # magic, payload length, manifest length
+_OPEN_LIMIT = 32  # journals a process keeps open at most (a long-lived worker's many runs)
+
+
+def journal_folder(pipeline: str) -> str:
+    """Where the journals of a pipeline's runs go, relative to the store's root."""
+    return f"{JOURNAL}/{pipeline}"
+
+
+class _TooLarge(Exception):
+    """Raised inside a format's writer once a part outgrows SMALL: it is written as a file."""
+
+
+class _Bounded(io.BytesIO):
+    def write(self, data: Any, /) -> int:
+        if self.tell() + memoryview(data).nbytes > SMALL:
+            raise _TooLarge
+        return super().write(data)
+
+
+def encode(value: Any, format: Format) -> bytes | None:
+    """`value` in `format` when that takes at most SMALL bytes; None when it takes more (the
+    writer stops at the limit, so a large value costs little here), or when the format writes
+    files natively (parquet: such values are rarely small)."""
+    if getattr(format, "write_path", None) is not None:
+        return None
+    if not format.accepts(value):
+        raise unsuitable_value_error(format, value)
+    buffer = _Bounded()
+    try:
+        format.write(value, buffer)
+    except _TooLarge:
+        return None
+    return buffer.getvalue()
+
+
+@record(frozen=False, eq=False)
+class _Journal:
+    path: str  # relative to the store's root
+    run_id: str
+    descriptor: int
+    size: int
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    closed: bool = False
+
+
+_journals: dict[tuple[str, str, str], _Journal] = {}  # (store URL, folder, run id) -> open
+_registry = threading.Lock()
+
+
+def append(
+    store: ResultStore,
+    folder: str,
+    run_id: str,
+    parts: Mapping[str, tuple[Format, bytes]],
+    build: Callable[[dict[str, PartRecord]], Manifest],
+) -> Manifest:
+    """Store encoded `parts` and the manifest `build` makes of their records in one record of
+    this run's journal in `folder`; the manifest."""
+    checksums = {
+        name: "sha256:" + hashlib.sha256(data).hexdigest() for name, (_, data) in parts.items()
+    }
+    payload = b"".join(data for _, data in parts.values())
+    key = signing_key(create=True) if any(f.executes_code for f, _ in parts.values()) else None
+    while True:
+        journal = _open(store, folder, run_id)
+        records: dict[str, PartRecord] = {}
+        for name, (format, data) in parts.items():
+            record = PartRecord(
+                path=journal.path, format=format.name, size=len(data), checksum=checksums[name]
+            )
+            # The signature covers what a file's does (path, format, size, checksum): the
+            # checksum ties it to the bytes wherever they start.
+            records[name] = record if key is None else replace(record, signature=sign(record, key))
+        with journal.lock:
+            if journal.closed:
+                continue  # closed by another thread meanwhile: a new one is opened
+            offset = journal.size + HEADER.size
+            for name, (_, data) in parts.items():
+                records[name] = replace(records[name], offset=offset)
+                offset += len(data)
+            manifest = build(records)
+            document = manifest.to_json()
+            frame = HEADER.pack(MAGIC, len(payload), len(document)) + payload + document
+            _write(store, journal, frame)
+            return manifest
+
+
+def _write(store: ResultStore, journal: _Journal, frame: bytes) -> None:
+    """Append `frame` whole, or give the journal up (a torn record stays its last)."""
+    try:
+        written = os.write(journal.descriptor, frame)
+        if written != len(frame):
+            raise OSError(f"only {written} of {len(frame)} bytes were written (is the disk full?)")
+    except OSError as error:
+        _close(journal)
+        raise StorageError(f"cannot write {store.location(journal.path)}: {error}") from error
+    journal.size += written
+
+
+def _open(store: ResultStore, folder: str, run_id: str) -> _Journal:
+    """This run's journal in `folder` in this process, opened (and created) on first use."""
+    wanted = (store.url, folder, run_id)
+    with _registry:
+        journal = _journals.get(wanted)
+        if journal is not None and not journal.closed:
+            return journal
+        for gone in [wanted for wanted, known in _journals.items() if known.closed]:
+            del _journals[gone]
+        while len(_journals) >= _OPEN_LIMIT:
+            oldest = next(iter(_journals))
+            with _journals[oldest].lock:
+                _close(_journals.pop(oldest))
+        base = f"{folder}/{run_id}-{os.getpid()}"
+        for attempt in range(1, 1000):
+            path = f"{base}{EXTENSION}" if attempt == 1 else f"{base}-{attempt}{EXTENSION}"
+            # The store's boundary checks, once per file rather than once per record.
+            full = store.writable_path(path)
+            try:
+                descriptor = _create(full)
+            except FileExistsError:
+                continue  # another process of the same id (a reused pid): a name of its own
+            except OSError as error:
+                raise StorageError(f"cannot create {store.location(path)}: {error}") from error
+            journal = _Journal(path=path, run_id=run_id, descriptor=descriptor, size=0)
+            _journals[wanted] = journal
+            return journal
+        raise StorageError(f"cannot create a journal at {store.location(base)}: all names taken")
+
+
+def _create(full: str) -> int:
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    try:
+        return os.open(full, flags, 0o666)
+    except FileNotFoundError:
+        os.makedirs(posixpath.dirname(full), exist_ok=True)
+        return os.open(full, flags, 0o666)
+
+
+def _close(journal: _Journal) -> None:
+    """Close `journal`, its lock held by the caller (the registry forgets it when it next
+    looks: its lock comes first)."""
+    if not journal.closed:
+        journal.closed = True
+        with suppress(OSError):  # already gone: nothing more to write to it anyway
+            os.close(journal.descriptor)
+
+
+def close_run(run_id: str) -> None:
+    """Close this process's journals of run `run_id` (at the end of the run)."""
+    with _registry:
+        for wanted in [wanted for wanted, known in _journals.items() if known.run_id == run_id]:
+            journal = _journals.pop(wanted)
+            with journal.lock:
+                _close(journal)
+
+
+def _forget_after_fork() -> None:
+    """In a forked child: the parent's journals are the parent's to write."""
+    global _registry
+    _registry = threading.Lock()
+    for journal in list(_journals.values()):
+        journal.closed = True
+        with suppress(OSError):
+            os.close(journal.descriptor)
+    _journals.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+@record
+class Record:
+    """One complete record of a journal: where its payload lies, and its manifest's bytes."""
+
+    start: int  # of the payload, in the file
+    end: int
+    manifest: bytes
+
+
+def records(data: bytes) -> Iterator[Record]:
+    """The complete records in a journal's bytes, in order; a torn or foreign tail ends them."""
+    position = 0
+    while position + HEADER.size <= len(data):
+        magic, payload, manifest = HEADER.unpack_from(data, position)
+        if magic != MAGIC:
+            return
+        start = position + HEADER.size
+        end = start + payload
+        if end + manifest > len(data):
+            return  # cut short by a crash: the file's last record
+        yield Record(start, end, data[end : end + manifest])
+        position = end + manifest
+
+
+def is_journal(path: str) -> bool:
+    return path.startswith(f"{JOURNAL}/") and path.endswith(EXTENSION)
