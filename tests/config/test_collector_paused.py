@@ -156,22 +156,45 @@ def test_the_api_freezes_nothing(config: Path, collecting: bool) -> None:
     assert gc.isenabled() is collecting
 
 
-def test_a_frozen_pause_freezes_what_it_leaves_and_restores_the_collector(
-    collecting: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from pipeflow.config import collecting as module
+PAUSES = """\
+import gc, sys
+from pipeflow.config import collecting
+from pipeflow.config.collecting import collector_paused
 
-    monkeypatch.setattr(module, "_freezing", False)
-    module.freeze_what_stays()
-    assert module._freezing is True
-    before = gc.get_freeze_count()
-    try:
-        with collector_paused():
-            kept = [[n] for n in range(1000)]
-        assert gc.isenabled() is collecting
-        if collecting:  # a pause that found the collector off is inside another: it ends it
-            assert gc.get_freeze_count() >= before + len(kept)
-        else:
-            assert gc.get_freeze_count() == before
-    finally:
-        gc.unfreeze()
+if sys.argv[1] == "off":
+    gc.disable()
+with collector_paused():  # not frozen: nobody asked
+    first = [[n] for n in range(1000)]
+print(gc.get_freeze_count(), gc.isenabled())
+collecting.freeze_what_stays()
+before = gc.get_freeze_count()
+with collector_paused():
+    with collector_paused():  # inside another: it ends nothing
+        kept = [[n] for n in range(1000)]
+    print(gc.get_freeze_count() - before, gc.isenabled())
+print(gc.get_freeze_count() - before, gc.isenabled())
+"""
+
+
+@pytest.mark.parametrize("state", ["on", "off"])
+def test_a_frozen_pause_freezes_what_it_leaves_and_restores_the_collector(state: str) -> None:
+    """In a process of its own: freezing is for the whole process, and moving frozen objects
+    back (`gc.unfreeze`) would hand the collector a test's leftovers at a random moment."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", PAUSES, state], capture_output=True, text=True, check=True
+    )
+    (unasked, on_after), (inner, on_inside), (outer, on_end) = (
+        line.split() for line in done.stdout.strip().splitlines()
+    )
+    assert unasked == "0"
+    assert on_inside == "False"
+    assert int(inner) == 0  # the inner pause froze nothing
+    if state == "on":
+        assert on_after == on_end == "True"
+        assert int(outer) >= 2000  # the lists made inside, and their items
+    else:  # a pause that found the collector off is inside another: it freezes nothing
+        assert on_after == on_end == "False"
+        assert int(outer) == 0
