@@ -15,11 +15,16 @@ def local_cluster() -> Any:
     errors-only logs: reached by its address, as a remote cluster would be."""
     import distributed
 
-    return distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
-        silence_logs=40,  # errors only
+    from pipeflow.execute.executors.dask.stopping import tolerate_unknown_removals
+
+    # As pipeflow's own clusters: a worker a test restarted must not fail the cluster's close.
+    return tolerate_unknown_removals(
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+            silence_logs=40,  # errors only
+        )
     )

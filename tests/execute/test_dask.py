@@ -725,3 +725,30 @@ def test_a_step_module_that_fails_to_import_on_a_worker_shows_the_users_line(
     assert outcome.state is StepState.FAILED
     assert (outcome.error or "").endswith("(at down.py:4)"), outcome.error
     assert f'File "{tmp_path / "down.py"}", line 4' in (outcome.traceback or "")
+
+
+def test_a_cluster_pipeflow_starts_survives_the_removal_of_a_worker_it_never_saw() -> None:
+    """distributed issue 5407: a worker removed before the cluster heard of it (restarted by
+    a timeout, under load) made the cluster's watcher, then its `close()`, raise KeyError."""
+    from pipeflow.execute.executors.dask.stopping import tolerate_unknown_removals
+
+    local = tolerate_unknown_removals(
+        distributed.LocalCluster(
+            n_workers=1, processes=False, dashboard_address=None, silence_logs=40
+        )
+    )
+    try:
+        known = dict(local.scheduler_info["workers"])
+        assert len(known) == 1
+        local._update_worker_status("remove", "tcp://127.0.0.1:1")  # never added
+        assert local.scheduler_info["workers"] == known
+        (address,) = known
+
+        async def remove_known() -> None:  # in the cluster's loop, as its watcher runs
+            local._update_worker_status("remove", address)
+
+        local.sync(remove_known)  # a known one goes through as before
+        assert address not in local.scheduler_info["workers"]
+    finally:
+        local.close()
+    assert local.status.name == "closed"

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from pipeflow.errors import PipeflowError
 from pipeflow.execute.executors.dask.compatibility import check_workers
+from pipeflow.execute.executors.dask.stopping import tolerate_unknown_removals
 from pipeflow.execute.shipping import Packer, Project
 from pipeflow.model.pipeline import CLUSTER_MODULES, ClusterConfig
 
@@ -90,7 +91,7 @@ def start_cluster(cluster: ClusterConfig) -> Any:
     if not isinstance(factory, type):
         raise PipeflowError(f"executor.cluster: `{cluster.class_path}` is not a class")
     try:
-        started = factory(**dict(cluster.options))
+        started = tolerate_unknown_removals(factory(**dict(cluster.options)))
     except Exception as error:
         raise PipeflowError(
             f"executor.cluster: starting `{cluster.class_path}` failed: "
@@ -163,15 +164,17 @@ def open_cluster(
                     started.close()
                 raise
     else:
-        started = distributed.LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=workers or os.cpu_count() or 1,
-            threads_per_worker=threads_per_worker or 1,
-            processes=True,
-            dashboard_address=None,
-            # Without this the scheduler's HTTP server (metrics) wants port 8787, and
-            # warns when another cluster has it.
-            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
-            silence_logs=logging.ERROR,  # not a warning per cancelled task or restart
+        started = tolerate_unknown_removals(
+            distributed.LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=workers or os.cpu_count() or 1,
+                threads_per_worker=threads_per_worker or 1,
+                processes=True,
+                dashboard_address=None,
+                # Without this the scheduler's HTTP server (metrics) wants port 8787, and
+                # warns when another cluster has it.
+                scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+                silence_logs=logging.ERROR,  # not a warning per cancelled task or restart
+            )
         )
         client = distributed.Client(started)  # type: ignore[no-untyped-call]
     return Opened(client, started, packer)

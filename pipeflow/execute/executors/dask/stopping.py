@@ -60,3 +60,28 @@ def _restart(client: Any, worker: str) -> None:
         on_error="return",
         stimulus_id=f"pipeflow-restart-{time.time()}",
     )
+
+
+def tolerate_unknown_removals(cluster: Any) -> Any:
+    """`cluster`, whose watcher no longer fails on the removal of a worker it never saw added.
+
+    distributed's clusters (`Cluster`, `SpecCluster`) look a removed worker up in what the
+    scheduler reported before (`scheduler_info["workers"][address]`): a worker that died or was
+    restarted before that report (a step stopped by its timeout, under load) raises KeyError in
+    the watcher, and then in the cluster's `close()` at the end of the run (distributed issue
+    5407). Such a removal changes nothing the cluster knows, so it is passed over; every other
+    report goes through as before. A cluster without that watcher is returned as it is.
+    """
+    update = getattr(cluster, "_update_worker_status", None)
+    info = getattr(cluster, "scheduler_info", None)
+    if update is None or not isinstance(info, dict):
+        return cluster
+
+    def tolerant(op: str, msg: Any) -> Any:
+        known = cluster.scheduler_info.get("workers", {})
+        if op == "remove" and msg not in known:
+            return None
+        return update(op, msg)
+
+    cluster._update_worker_status = tolerant
+    return cluster
