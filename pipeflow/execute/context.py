@@ -13,7 +13,8 @@ from typing import Any
 from pipeflow.cache.keys import local_path
 from pipeflow.cache.results import LATEST, PARALLEL_LOADS
 from pipeflow.cache.workspace import missing_read
-from pipeflow.execute.task import Persist, Remote, Task, fill, pick, remotes_in
+from pipeflow.execute.persisting import Persist
+from pipeflow.execute.task import Remote, Task, fill, pick, remotes_in
 from pipeflow.model.locations import Location, item_lookup, locate, path_texts
 from pipeflow.model.pipeline import SINGLE_PART, Pipeline, Step
 from pipeflow.model.refs import Ref, lookup_path, resolve

@@ -15,27 +15,21 @@ import time
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import field
-from datetime import datetime, timezone
 from typing import Any
 
 from pipeflow.execute import timeouts
 from pipeflow.execute.capture import working_for
 from pipeflow.execute.isolation import isolated_inputs
+from pipeflow.execute.persisting import Persist, persist_parts
 from pipeflow.importing import ImportProblem, load_callable
 from pipeflow.model.pipeline import SINGLE_PART, RetryPolicy
 from pipeflow.records import record
 from pipeflow.storage import (
-    Format,
     Manifest,
     PartRecord,
     ResultStore,
-    TargetFields,
-    format_for_extension,
-    format_for_value,
-    get_format,
-    render_target,
 )
-from pipeflow.storage.blobs import FileHash, Restoration, WriteSpec, keep_payload, snapshot
+from pipeflow.storage.blobs import FileHash, Restoration, WriteSpec, snapshot
 from pipeflow.storage.restoring import restore
 from pipeflow.storage.written import WrittenFiles
 
@@ -44,22 +38,6 @@ Notify = Callable[[str, int, str, float], None]  # (step, attempt, error, delay)
 
 class StepError(Exception):
     """A step's value does not fit what the config says about it."""
-
-
-@record
-class Persist:
-    """Where and how a step's parts are stored; rendered on the worker once the value exists."""
-
-    store: ResultStore
-    manifest_paths: tuple[str, ...]  # the manifest under its key, then the `latest` copy
-    target: str | None  # a template, or None for the content-addressed default
-    default_prefix: str  # where parts go without a target: PREFIX.PART.EXT
-    format: str | None
-    fields: TargetFields
-    components: Mapping[str, Any] = field(default_factory=dict)  # what the key is made of
-    # Where the run's journal of small results goes (`storage/journal.py`): on a local store,
-    # for a result without a target; None to store every part as a file.
-    journal: str | None = None
 
 
 @record
@@ -223,7 +201,7 @@ def execute(task: Task, notify: Notify | None = None, *, in_place: bool = False)
             parts = split_parts(value, task.outputs, task.step)
             store = task.persist.store if task.persist is not None else None
             files, hashes = snapshot(task.writes, store) if task.writes else ({}, [])
-            manifest = _persist(task, parts, files) if task.persist else None
+            manifest = persist_parts(task, parts, files) if task.persist else None
         except Exception as error:
             return _failure(task, error, attempt, started)
     locations: tuple[str, ...] = ()
@@ -322,97 +300,6 @@ def split_parts(value: Any, outputs: tuple[str, ...], step: str) -> dict[str, An
     raise StepError(
         f"step `{step}` declares `outputs:` but returned a {type(value).__name__}; "
         "return a dict (or a tuple) with those parts"
-    )
-
-
-def _persist(task: Task, parts: Mapping[str, Any], files: Mapping[str, WrittenFiles]) -> Manifest:
-    persist = task.persist
-    assert persist is not None
-    formats = {name: _format(persist, part) for name, part in parts.items()}
-    if persist.journal is not None and persist.target is None and not files:
-        journaled = _journal(task, persist, parts, formats)
-        if journaled is not None:
-            return journaled
-    records: dict[str, PartRecord] = {}
-    for name, part in parts.items():
-        chosen = formats[name]
-        if persist.target is not None:
-            fields = TargetFields(
-                pipeline=persist.fields.pipeline,
-                step=persist.fields.step,
-                output=name,
-                run_id=persist.fields.run_id,
-                date=persist.fields.date,
-                params=persist.fields.params,
-                key=persist.fields.key,
-                ext=chosen.extension,
-                item=persist.fields.item,
-                item_name=persist.fields.item_name,
-            )
-            path = render_target(persist.target, fields)
-        else:
-            # Beside the other results of the step, not in a folder of their own: a folder
-            # per result would cost the filesystem as much again as the file.
-            path = f"{persist.default_prefix}.{name}.{chosen.extension}"
-        # Only pipeflow's own layout may write in the store's reserved `.pipeflow/` area.
-        internal = persist.target is None
-        record = persist.store.write(path, part, format=chosen, internal=internal)
-        # A target is overwritten by the next run with other inputs: keep this version too.
-        records[name] = keep_payload(persist.store, record) if persist.target else record
-    manifest = _manifest(task, persist, records, files)
-    # The manifest goes last: until it exists, the payloads above do not count as a result.
-    first, *copies = persist.manifest_paths
-    persist.store.write_manifest(first, manifest, copies=copies)
-    return manifest
-
-
-def _format(persist: Persist, part: Any) -> Format:
-    if persist.format is not None:
-        return get_format(persist.format)
-    if persist.target is not None:
-        return format_for_extension(persist.target) or format_for_value(part)
-    return format_for_value(part)
-
-
-def _journal(
-    task: Task, persist: Persist, parts: Mapping[str, Any], formats: Mapping[str, Format]
-) -> Manifest | None:
-    """Store a small result as one record of the run's journal, manifest and payload in one
-    write; None, with nothing written, when a part is too large for it (it is then a file)."""
-    from pipeflow.storage import journal  # the run path only: not for `pipeflow --help`
-
-    assert persist.journal is not None
-    encoded: dict[str, tuple[Format, bytes]] = {}
-    for name, part in parts.items():
-        data = journal.encode(part, formats[name])
-        if data is None:
-            return None
-        encoded[name] = formats[name], data
-    return journal.append(
-        persist.store,
-        persist.journal,
-        task.run_id,
-        encoded,
-        lambda records: _manifest(task, persist, records, {}),
-    )
-
-
-def _manifest(
-    task: Task,
-    persist: Persist,
-    records: Mapping[str, PartRecord],
-    files: Mapping[str, WrittenFiles],
-) -> Manifest:
-    return Manifest(
-        key=task.key,
-        pipeline=persist.fields.pipeline,
-        step=task.step,
-        run_id=task.run_id,
-        created=datetime.now(timezone.utc).isoformat(timespec="microseconds"),  # orders runs (gc)
-        params=dict(task.consumed_params),
-        parts=dict(records),
-        components=dict(persist.components),
-        files=dict(files),
     )
 
 
