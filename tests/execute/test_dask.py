@@ -752,3 +752,24 @@ def test_a_cluster_pipeflow_starts_survives_the_removal_of_a_worker_it_never_saw
     finally:
         local.close()
     assert local.status.name == "closed"
+
+
+def test_small_results_stored_by_dask_workers_are_journaled_and_cached(
+    tmp_path: Path, address: str
+) -> None:
+    """Workers sharing the client's disk append to their own journals (one per process), and
+    a re-run finds every result in them: nothing runs again."""
+    from tests.cache.test_journal import calls, chain, journaled, journals
+
+    config = chain(tmp_path, 4, executor=f'dask, address: "{address}", shared_filesystem: true')
+    run = pipeflow.load(config).run()
+    assert run.ok
+    found = journals(tmp_path)
+    assert found
+    assert all(path.name.startswith(f"{run.id}-") for path in found)
+    assert str(os.getpid()) not in {path.name[len(run.id) + 1 :].split(".")[0] for path in found}
+    assert sorted(step for path in found for step in journaled(path)) == ["s0", "s1", "s2", "s3"]
+    assert calls(tmp_path) == ["s0", "s1", "s2", "s3"]
+    again = pipeflow.load(config).run()
+    assert calls(tmp_path) == []
+    assert again.output("s3") == run.output("s3")
