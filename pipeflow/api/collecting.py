@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from pipeflow.cache.collect import Report, Retention, age, survey, sweep
+from pipeflow.cache.collect import survey, sweep
+from pipeflow.cache.retention import Report, Retention, age
 from pipeflow.errors import PipeflowError, UsageError
 from pipeflow.plan.current import current_keys
 from pipeflow.plan.planner import Planner

@@ -25,7 +25,7 @@ from pipeflow.plan.planner import Planner
 from pipeflow.storage import Manifest
 
 if TYPE_CHECKING:
-    from pipeflow.cache.collect import Report as GcReport
+    from pipeflow.cache.retention import Report as GcReport
     from pipeflow.storage import PartRecord
 
 Method = TypeVar("Method", bound=Callable[..., Any])

@@ -60,14 +60,12 @@ from typing import Any
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.cache.index import ManifestIndex, listed_as
 from pipeflow.cache.journal import JournalIndex, moment
+from pipeflow.cache.layout import LATEST, MANIFESTS, RESULTS, local_root, stored_name
 from pipeflow.errors import StorageError
 from pipeflow.storage import Manifest, PartRecord, ResultStore, ResultWarning
 from pipeflow.storage.journal import journal_folder
 from pipeflow.storage.manifest import MANIFEST_VERSION
 
-MANIFESTS = ".pipeflow/manifests"
-RESULTS = ".pipeflow/results"
-LATEST = "latest"
 PARALLEL_LOADS = 16  # stored values read at once from an object store
 
 
@@ -82,7 +80,7 @@ class ResultCache:
         self._stamps: dict[str, tuple[int, str | None]] | None = None
         self._ignored: dict[str, str] = {}  # stored step name -> why its manifest was ignored
         # On an object store, the manifests in a few objects instead of one request each.
-        remote = _local_root(store.url) is None
+        remote = local_root(store.url) is None
         self._manifests = ManifestIndex(store, pipeline) if remote else None
         self._fetched: dict[str, bytes | None] | None = None  # manifests read at once
         # On a local store, small results are records of the runs' journals (`journal.py`).
@@ -294,7 +292,7 @@ class ResultCache:
         return None
 
     def _local_path(self, path: str) -> Path | None:
-        root = _local_root(self.store.url)
+        root = local_root(self.store.url)
         return None if root is None else Path(root) / path
 
     def _remote_stamps(self) -> dict[str, tuple[int, str | None]]:
@@ -371,19 +369,3 @@ def newest(manifest: Manifest | None, journaled: Manifest | None) -> Manifest | 
     if manifest is None or journaled is None:
         return manifest or journaled
     return journaled if moment(journaled) > moment(manifest) else manifest
-
-
-def _local_root(url: str) -> str | None:
-    """The folder of a local store's URL; None for any other filesystem."""
-    if url.startswith("file://"):
-        return url[len("file://") :]
-    return None if "://" in url else url
-
-
-def stored_name(step: str) -> str:
-    """The name a step's results are stored under: a sub-pipeline step's own name."""
-    return step.rsplit("/", 1)[-1]
-
-
-def cache_error(step: str, error: StorageError) -> str:
-    return f"cannot read the stored result of `{step}`: {error}"

@@ -13,7 +13,7 @@ from pipeflow.model import jsontext
 
 if TYPE_CHECKING:
     from pipeflow.api import Pipeline
-    from pipeflow.cache.collect import Report
+    from pipeflow.cache.retention import Report
 
 _KINDS = ("manifest", "payload", "blob", "journal", "record")
 
@@ -90,7 +90,7 @@ def gc(
 
 def _age(parameter: click.Parameter, value: str | None) -> timedelta | None:
     """An AGE option's value, checked before the config is read."""
-    from pipeflow.cache.collect import age
+    from pipeflow.cache.retention import age
 
     return age(value, parameter.opts[0])
 

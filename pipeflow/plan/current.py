@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeflow.cache.results import stored_name
+from pipeflow.cache.layout import stored_name
 from pipeflow.model.refs import resolve
 from pipeflow.plan.planner import Planner
 from pipeflow.storage import ResultStore
