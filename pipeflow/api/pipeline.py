@@ -296,7 +296,10 @@ class Pipeline:
 
 
 def _within(part: PartRecord) -> str:
-    """Where in its file a payload is, for one inside a run's journal (`storage/journal.py`)."""
+    """Where in its file a payload is, for one inside a run's journal (`storage/journal.py`)
+    or inside its manifest (`storage/inline.py`)."""
+    if part.inline is not None:
+        return " (inside the manifest)"
     if part.offset is None:
         return ""
     return f" (bytes {part.offset} to {part.offset + part.size} of the run's journal)"

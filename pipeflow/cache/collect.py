@@ -8,7 +8,8 @@ names them any more: they are the user's outputs. Their blobs go once nothing ke
 What is kept, in order:
 
 1. every manifest of a pipeline gc was not asked about (its results are not ours to judge),
-   and every `latest.json` with the manifest of its key;
+   and every `latest.json` with the manifest of its key; on an object store, which keeps no
+   `latest.json`, the newest manifest of each step (by `created`);
 2. the manifests of the current keys (`current`), and every manifest of a step whose current
    keys cannot be known before it runs (`keep_all`: a `foreach` over a step's value);
 3. per step, every manifest made by its last `keep_last` runs (a run of a `foreach` step makes
@@ -236,6 +237,12 @@ def _judge(
         records = [i.manifest for i in items if i.journaled and i.manifest is not None]
         if records:
             latest.add(max(records, key=moment).key)
+        # An object store keeps no `latest.json`: its newest manifest is the step's latest
+        # (one newer than a `latest.json` an earlier pipeflow left is, too).
+        files = [i.manifest for i in items if _name(i) not in (LATEST, "record") and i.manifest]
+        copies = [i.manifest for i in items if _name(i) == LATEST and i.manifest is not None]
+        if files and all(moment(m) < moment(max(files, key=moment)) for m in copies):
+            latest.add(max(files, key=moment).key)
         runs = _newest_runs(items, retention.keep_last)
         for item in items:
             manifest = item.manifest

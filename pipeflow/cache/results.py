@@ -3,43 +3,40 @@
 Layout under the store's root, per pipeline and step:
 
     .pipeflow/manifests/PIPELINE/STEP/KEY.json     one manifest per cache key
-    .pipeflow/manifests/PIPELINE/STEP/latest.json  a copy of the newest, to explain changes
+    .pipeflow/manifests/PIPELINE/STEP/latest.json  on a local store, the newest (a hard link)
     .pipeflow/results/PIPELINE/STEP/KEY.PART.EXT   payloads of steps without a `target`
     .pipeflow/files/sha256/HH/REST                 blobs: one copy per content (`blobs.py`)
     .pipeflow/journal/PIPELINE/RUN_ID-PID.log      on a local store, small results (below)
 
-On a local store, a result without a `target` and without recorded writes whose every part
-encodes to at most 64 KiB is one record of its run's journal instead (`storage/journal.py`:
-manifest and payload in one append; the manifest's parts name the journal and an `offset`).
+A result without a `target` and without recorded writes whose every part encodes to at most
+64 KiB is stored in one write with its manifest. On a local store it is one record of its
+run's journal (`storage/journal.py`: the manifest's parts name the journal and an `offset`);
 `index`, `find_manifest` and `latest` read the pipeline's journals once (`journal.py` here)
 beside the manifest files: a key stored both ways is the newer (the file on a tie: `accept`
 restamps into a file, keeping the time of the result), and `latest` is the newest of the two.
-A key that has a manifest file keeps being stored as a file, so a new result replaces it.
+A key that has a manifest file keeps being stored as a file, so a new result replaces it. On
+an object store it is its manifest alone, each part's bytes inside it (`storage/inline.py`).
 
-Storing a result costs the filesystem little beyond the files themselves: the payloads of a
-step share its folder (earlier pipeflows made a folder per result, `KEY/PART.EXT`: read as
-they are, since a manifest names its payloads' paths), and on a local disk `latest.json` is
-another name of the manifest just written (a hard link, swapped in atomically), not a second
-file. pipeflow never changes a manifest file in place (every write is a new file renamed over
-the old), so a newer result replaces `latest.json` without touching the older manifest.
+On a local disk `latest.json` is another name of the manifest just written (a hard link,
+swapped in atomically); pipeflow never changes a manifest file in place. An object store keeps
+none (a third of a re-run's listing): a step's newest is its manifest with the newest `created`
+(from the manifest index); a `latest.json` an earlier pipeflow wrote still counts if newest.
+Payloads of a step share its folder (earlier pipeflows' `KEY/PART.EXT` are read as they are).
 
 A manifest names every object it needs, and nothing else does (what `pipeflow gc` keeps):
-each part's `path` (under `results/`, or at a target) and, for a target, its `blob`; and in
-its optional `files` field, per declared write (`{"data/features": {"kind": "folder",
-"entries": {"a.csv": {"size": N, "checksum": "sha256:HEX"}}}}`), each entry's blob, at
-`.pipeflow/files/sha256/` + HEX[:2] + "/" + HEX[2:]. Blobs are shared between manifests (the
-same content written twice is stored once), so a blob may go only when no kept manifest
-names it; a manifest under `KEY.json` and its `latest.json` copy name the same objects.
+each part's `path` (under `results/`, at a target, or the manifest itself) and, for a target,
+its `blob`; in its optional `files` field, per declared write (`{"data/features": {"kind":
+"folder", "entries": {"a.csv": {"size": N, "checksum": "sha256:HEX"}}}}`), each entry's blob,
+`.pipeflow/files/sha256/` + HEX[:2] + "/" + HEX[2:]. Blobs are shared between manifests, so
+one goes only when no kept manifest names it.
 
 Deciding whether a step is cached costs one listing shared by every step of the pipeline
-(which keys exist) and, on a local store, one manifest read per cached step; on an object store
-the manifests come from the pipeline's manifest index (`index.py`: a few objects, each entry
-checked against the same listing), and those it does not vouch for are read all at once; the
-listing itself is cut into ranges listed at once where the index says where (S3).
-A manifest only counts when its payloads are still the bytes it recorded: on a local store
-each payload's hash is checked, remembered by size and mtime so an unchanged file is not read
-again; on an object store each payload's size and ETag are compared with one listing of the
-store.
+and, on a local store, one manifest read per cached step; on an object store the manifests
+come from the manifest index (`index.py`, checked against the same listing, which it cuts into
+ranges listed at once), and those it does not vouch for are read all at once. A manifest only
+counts when its payloads are still the bytes it recorded: a local payload's hash is checked
+(remembered by size and mtime), an object's size and ETag are compared with the listing, and
+the bytes inside a manifest are hashed.
 
 A step inlined from a sub-pipeline (`data/load_data`) is stored as the sub-pipeline's step
 (`load_data`, in a cache opened with the sub-pipeline's name): a `/` never appears in a step
@@ -63,6 +60,7 @@ from pipeflow.cache.journal import JournalIndex, moment
 from pipeflow.cache.layout import LATEST, MANIFESTS, RESULTS, local_root, stored_name
 from pipeflow.errors import StorageError
 from pipeflow.storage import Manifest, PartRecord, ResultStore, ResultWarning
+from pipeflow.storage.inline import inline_problem
 from pipeflow.storage.journal import journal_folder
 from pipeflow.storage.manifest import MANIFEST_VERSION
 
@@ -87,6 +85,7 @@ class ResultCache:
         self._journal = JournalIndex(store, pipeline, stored_name)
         self._journaled = not remote
         self._files: dict[str, set[str]] = {}  # the keys with a manifest file, per step
+        self._newest: dict[str, Manifest | None] = {}  # per step, on an object store
 
     # -- paths ------------------------------------------------------------------------------
 
@@ -94,8 +93,16 @@ class ResultCache:
         return f"{MANIFESTS}/{self.pipeline}/{stored_name(step)}/{key}.json"
 
     def manifest_paths(self, step: str, key: str) -> tuple[str, tuple[str, ...]]:
-        """Where a result's manifest goes: under its key, then the `latest` copy."""
-        return self.manifest_path(step, key), (self.manifest_path(step, LATEST),)
+        """Where a result's manifest goes: under its key, then on a local store the `latest`
+        copy (an object store keeps none: the newest is found from the listing)."""
+        copies = () if self._manifests is not None else (self.manifest_path(step, LATEST),)
+        return self.manifest_path(step, key), copies
+
+    @property
+    def inlines(self) -> bool:
+        """Whether small results go inside their manifest (`storage/inline.py`): on an object
+        store, which keeps one object per result."""
+        return self._manifests is not None
 
     def payload_prefix(self, step: str, key: str) -> str:
         """Where the payloads of a result without a target go: PREFIX.PART.EXT."""
@@ -189,6 +196,8 @@ class ResultCache:
 
     def latest(self, step: str) -> Manifest | None:
         """The newest result of `step` whatever its key, to explain what changed since."""
+        if self._manifests is not None:
+            return self._newest_listed(step)
         if LATEST not in self.index().get(stored_name(step), ()):
             return None
         journaled = self._journal.latest(step) if self._journaled else None
@@ -197,6 +206,26 @@ class ResultCache:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ResultWarning)  # only used to explain a change
             return newest(self._read_manifest(self.manifest_path(step, LATEST)), journaled)
+
+    def _newest_listed(self, step: str) -> Manifest | None:
+        """On an object store, the newest (by `created`) of the step's manifests the listing
+        shows, from the index where it vouches for them; a `latest.json` an earlier pipeflow
+        wrote counts too, and wins a tie (it was written last)."""
+        name = stored_name(step)
+        if name not in self._newest:
+            keys = self.index().get(name, set())
+            found: Manifest | None = None
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ResultWarning)  # only used to explain a change
+                for key in sorted(keys, key=lambda key: key != LATEST):
+                    path = self.manifest_path(step, key)
+                    manifest = self._read_manifest(path, together=key != LATEST)
+                    if manifest is None or key not in (LATEST, manifest.key):
+                        continue
+                    if found is None or moment(manifest) > moment(found):
+                        found = manifest
+            self._newest[name] = found
+        return self._newest[name]
 
     def _place(self, manifest: Manifest, name: str) -> tuple[str, str]:
         """Where a result's manifest is, to name it in a warning: its file, or its record in a
@@ -248,7 +277,8 @@ class ResultCache:
         broken = self.damaged_part(manifest)
         if broken is not None:
             self._ignored[stored_name(step)] = broken
-            self._warn(*self._place(manifest, LATEST), why=broken)
+            name = LATEST if self._manifests is None else manifest.key  # no copy remotely
+            self._warn(*self._place(manifest, name), why=broken)
             return None
         return manifest
 
@@ -266,6 +296,8 @@ class ResultCache:
         return self._check(part)
 
     def _check(self, part: PartRecord) -> str | None:
+        if part.inline is not None:
+            return inline_problem(part)
         if part.offset is not None:
             return self._journal.check(part)
         local = self._local_path(part.path)
@@ -304,21 +336,25 @@ class ResultCache:
     # -- recording --------------------------------------------------------------------------
 
     def record(self, manifest: Manifest) -> None:
-        """Commit a result: its manifest under its key, then the `latest` copy."""
+        """Commit a result: its manifest under its key, then the `latest` copy (locally)."""
         path, copies = self.manifest_paths(manifest.step, manifest.key)
         self.store.write_manifest(path, manifest, copies=copies)
+        name = stored_name(manifest.step)
         if self._index is not None:
-            self._index.setdefault(stored_name(manifest.step), set()).update({manifest.key, LATEST})
-            self._files.setdefault(stored_name(manifest.step), set()).update({manifest.key, LATEST})
+            names = {manifest.key, LATEST} if copies else {manifest.key}
+            self._index.setdefault(name, set()).update(names)
+            self._files.setdefault(name, set()).update(names)
+        if self._fetched is not None:
+            self._fetched[path] = manifest.to_json()  # not read again to find the newest
+        self._newest.pop(name, None)
         self.published(manifest)
 
     def published(self, manifest: Manifest) -> None:
-        """This run stored `manifest` under its key and as `latest`: the manifest index learns
-        it, to be published by `publish_index`."""
+        """This run stored `manifest` under its key: the manifest index learns it, to be
+        published by `publish_index`."""
         if self._manifests is not None:
             data = manifest.to_json()  # as the store holds it, or the next run will not believe it
-            for name in (manifest.key, LATEST):
-                self._manifests.learn(self.manifest_path(manifest.step, name), data)
+            self._manifests.learn(self.manifest_path(manifest.step, manifest.key), data)
             self._manifests.stored(part.path for part in manifest.parts.values())
 
     def publish_index(self) -> None:

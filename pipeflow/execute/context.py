@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeflow.cache.keys import local_path
-from pipeflow.cache.results import LATEST, PARALLEL_LOADS
+from pipeflow.cache.results import PARALLEL_LOADS
 from pipeflow.cache.workspace import missing_read
 from pipeflow.execute.persisting import Persist
 from pipeflow.execute.task import Remote, Task, fill, pick, remotes_in
@@ -309,12 +309,10 @@ class RunContext:
             if item is not None
             else fingerprint.components(upstream)
         )
+        manifest, copies = cache.manifest_paths(step.name, key)
         return Persist(
             store=cache.store,
-            manifest_paths=(
-                cache.manifest_path(step.name, key),
-                cache.manifest_path(step.name, LATEST),
-            ),
+            manifest_paths=(manifest, *copies),
             target=step.result.target,
             default_prefix=cache.payload_prefix(step.name, key),
             format=step.result.format,
@@ -333,6 +331,7 @@ class RunContext:
             components=components,
             # A step's declared writes are recorded in its manifest, beside files: not journaled.
             journal=cache.journal_folder(step.name, key) if not step.writes else None,
+            inline=cache.inlines and not step.writes,
         )
 
     def _consumed_params(self, step: Step) -> dict[str, Any]:

@@ -2,8 +2,9 @@
 
 A part is written where its `target` says, or beside the step's other results under the
 store's `.pipeflow/`; on a local store a small result without a target is one record of the
-run's journal instead (`storage/journal.py`: payload and manifest in one write). Whichever
-way, the manifest comes last: until it exists, the payloads do not count as a result.
+run's journal instead (`storage/journal.py`: payload and manifest in one write), and on an
+object store its manifest holds it (`storage/inline.py`: one object). Whichever way, the
+manifest comes last: until it exists, the payloads do not count as a result.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class Persist:
     """Where and how a step's parts are stored; rendered on the worker once the value exists."""
 
     store: ResultStore
-    manifest_paths: tuple[str, ...]  # the manifest under its key, then the `latest` copy
+    manifest_paths: tuple[str, ...]  # the manifest under its key, then any `latest` copy
     target: str | None  # a template, or None for the content-addressed default
     default_prefix: str  # where parts go without a target: PREFIX.PART.EXT
     format: str | None
@@ -46,6 +47,9 @@ class Persist:
     # Where the run's journal of small results goes (`storage/journal.py`): on a local store,
     # for a result without a target; None to store every part as a file.
     journal: str | None = None
+    # On an object store: a small result without a target goes inside its manifest
+    # (`storage/inline.py`), one object instead of two.
+    inline: bool = False
 
 
 def persist_parts(
@@ -59,6 +63,10 @@ def persist_parts(
         journaled = _journal(task, persist, parts, formats)
         if journaled is not None:
             return journaled
+    elif persist.inline and persist.target is None and not files:
+        inlined = _inline(task, persist, parts, formats)
+        if inlined is not None:
+            return inlined
     records: dict[str, PartRecord] = {}
     for name, part in parts.items():
         chosen = formats[name]
@@ -118,6 +126,27 @@ def _journal(
         persist.store,
         persist.journal,
         task.run_id,
+        encoded,
+        lambda records: _manifest(task, persist, records, {}),
+    )
+
+
+def _inline(
+    task: Task, persist: Persist, parts: Mapping[str, Any], formats: Mapping[str, Format]
+) -> Manifest | None:
+    """Store a small result inside its manifest, in one write; None, with nothing written,
+    when a part is too large for it (it is then an object of its own)."""
+    from pipeflow.storage import inline, journal  # the run path only: not for `pipeflow --help`
+
+    encoded: dict[str, tuple[Format, bytes]] = {}
+    for name, part in parts.items():
+        data = journal.encode(part, formats[name])
+        if data is None:
+            return None
+        encoded[name] = formats[name], data
+    return inline.store_inline(
+        persist.store,
+        persist.manifest_paths[0],
         encoded,
         lambda records: _manifest(task, persist, records, {}),
     )

@@ -44,6 +44,9 @@ class PartRecord:
     # For a small payload kept in a run's journal (`journal.py`): where its bytes start in
     # the file at `path` (they are `size` bytes long). None for a payload that is a file.
     offset: int | None = None
+    # For a small payload kept inside its own manifest on an object store (`inline.py`): its
+    # bytes, base64-encoded; `path` is then the manifest's own path. None for any other.
+    inline: str | None = None
 
 
 @record
@@ -144,6 +147,9 @@ def _part(name: str, document: Any) -> PartRecord:
         not isinstance(offset, int) or isinstance(offset, bool) or offset < 0
     ):
         raise ValueError(f"manifest part {name!r} `offset` must be a non-negative int")
+    inline = document.get("inline")
+    if inline is not None and not isinstance(inline, str):
+        raise ValueError(f"manifest part {name!r} `inline` must be a str (base64)")
     return PartRecord(
         path=_field(document, "path", str, where=f"part {name!r}"),
         format=_field(document, "format", str, where=f"part {name!r}"),
@@ -153,6 +159,7 @@ def _part(name: str, document: Any) -> PartRecord:
         signature=signature,
         blob=blob,
         offset=offset,
+        inline=inline,
     )
 
 
@@ -171,6 +178,8 @@ def _part_document(record: PartRecord) -> dict[str, Any]:
         document["blob"] = record.blob
     if record.offset is not None:  # a payload in a journal; files have none
         document["offset"] = record.offset
+    if record.inline is not None:  # a payload inside its manifest (object stores)
+        document["inline"] = record.inline
     return document
 
 

@@ -51,6 +51,7 @@ from pipeflow.storage.checksums import digest
 from pipeflow.storage.failures import redact
 from pipeflow.storage.filesystems import object_stamp
 from pipeflow.storage.formats import Format, get_format, unsuitable_value_error
+from pipeflow.storage.inline import inline_bytes
 from pipeflow.storage.listing import StoreListing
 from pipeflow.storage.manifest import Manifest, PartRecord
 from pipeflow.storage.publish import (
@@ -183,8 +184,8 @@ class ResultStore(StoreListing):
 
     def verify(self, record: PartRecord) -> bool:
         """Whether the payload exists with the recorded size and checksum."""
-        if record.offset is not None:
-            data = self.read_range(record.path, record.offset, record.size)
+        if record.offset is not None or record.inline is not None:
+            data = self._small_payload(record)
             return data is not None and bytes_match(data, record)
         filesystem = self._access.open()
         full = self._access.full(record.path)
@@ -261,6 +262,13 @@ class ResultStore(StoreListing):
             except FileNotFoundError:
                 self._access.check_bucket("read", path)
                 return None
+
+    def _small_payload(self, record: PartRecord) -> bytes | None:
+        """The bytes of a payload inside a journal (read) or its manifest (decoded)."""
+        if record.inline is not None:
+            return inline_bytes(record)
+        assert record.offset is not None
+        return self.read_range(record.path, record.offset, record.size)
 
     def writable_path(self, path: str) -> str:
         """Where on this machine pipeflow may create its own file `path` (in the reserved
@@ -348,12 +356,14 @@ class ResultStore(StoreListing):
     @contextmanager
     def _verified(self, record: PartRecord) -> Iterator[IO[bytes]]:
         """The payload's bytes, from the start, once their size and checksum match `record`."""
-        if record.offset is not None:
-            # A small payload inside a journal: its bytes, read at once, checked, then loaded.
-            data = self.read_range(record.path, record.offset, record.size)
-            if data is None:
-                raise StorageError(f"the result at {self.location(record.path)} is missing")
+        if record.offset is not None or record.inline is not None:
+            # A small payload inside a journal or its manifest: its bytes, checked, then loaded.
+            data = self._small_payload(record)
             location = self.location(record.path)
+            if data is None and record.inline is not None:
+                raise CorruptResult(location, expected=record.checksum, actual="no base64")
+            if data is None:
+                raise StorageError(f"the result at {location} is missing")
             if len(data) != record.size:
                 raise CorruptResult(
                     location, expected=f"{record.size} bytes", actual=f"{len(data)} bytes"

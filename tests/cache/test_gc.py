@@ -75,6 +75,8 @@ class Project:
         # On a local store `words` (a small value, no target, no writes) is a record of its
         # run's journal: gc deletes a journal whole, once none of its records is kept.
         self.journaled = int("://" not in root)
+        # On an object store it is its manifest alone, its bytes inside (`storage/inline.py`).
+        self.inlined = int("://" in root)
         # No trailing `/` on a URL: on GCS (the emulator) a write declared `.../files/` lists
         # its files as `/n.txt` and its manifest is refused (a bug of the files feature).
         out = f"{root}/exports/files" if "://" in root else "data/files/"
@@ -162,12 +164,13 @@ def test_gc_keeps_current_latest_and_last_runs_and_deletes_the_rest(project: Pro
     # n=1: current; n=4: the latest and the last run; n=3: the run before. n=2 goes:
     # its three manifests, the values of `words` and `files` (None) under .pipeflow/results/,
     # and the blobs of its files and of its target payload; on a local store, `words` of n=2
-    # is its run's journal instead of a manifest and a payload.
+    # is its run's journal instead of a manifest and a payload, on an object store a manifest
+    # holding its payload.
     journaled = project.journaled
     assert report.count("manifest") == 3 - journaled
     assert report.count("journal") == journaled
     assert report.count("blob") == 2  # `version 2` and the target payload of n=2
-    assert report.count("payload") == 2 - journaled
+    assert report.count("payload") == 2 - journaled - project.inlined
     after = project.listing()
     assert report.size == sum(before.values()) - sum(after.values()) > 0
     assert {r.path for r in report.removals} == set(before) - set(after)

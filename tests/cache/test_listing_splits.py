@@ -1,6 +1,6 @@
 """The manifest index says where to cut the store's listing (`index.py`, rule 5): on S3 a no-op
 re-run lists the store in ranges at once, and splits out of date or tampered with cost time,
-never a result. A page is made 20 keys here (S3's is 1,000) so that a 60-step chain spans
+never a result. A page is made 10 keys here (S3's is 1,000) so that a 60-step chain spans
 several."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pipeflow.storage import ranges
 from tests.cache.test_manifest_index import STEPS, chain, counted, filesystem, run, states
 from tests.servers import ObjectStore
 
-PAGE = 20
+PAGE = 10
 
 
 @pytest.fixture(autouse=True)

@@ -38,6 +38,11 @@ def step(previous: int) -> int:
     return previous + 1
 """
 
+LARGE = """
+def large(previous: int) -> list[int]:
+    return [previous] * 30_000  # more than 64 KiB as JSON: not inside its manifest
+"""
+
 
 @pytest.fixture(params=["s3_server", "gcs_server"])
 def server(request: pytest.FixtureRequest) -> ObjectStore:
@@ -170,22 +175,27 @@ def test_a_deleted_payload_or_manifest_is_not_taken_from_the_index(
     found.rm_file(manifest_of(server, root, "s9"))
     decisions = {d.step: d for d in pipeflow.load(config).status()}
     assert decisions["s9"].action is Action.RUN
-    assert decisions["s9"].reason == "no stored result for its current inputs"
+    assert decisions["s9"].reason == "no stored result yet"  # and no `latest.json` left
     assert {decisions[f"s{i}"].action for i in range(9)} == {Action.CACHED}
     assert run(config).outcomes["s9"].state.value == "done"
 
-    payload = next(iter(found.find(f"{root}/.pipeflow/results/chain/s5")))
+    # A value larger than a manifest holds is an object of its own: `big`'s, after s5.
+    (tmp_path / "chainsteps.py").write_text(textwrap.dedent(CHAIN + LARGE))
+    with config.open("a") as lines:
+        lines.write('  big: {run: chainsteps.large, inputs: {previous: "${steps.s5}"}}\n')
+    assert states(run(config)) == {"cached": STEPS, "done": 1}
+    payload = next(iter(found.find(f"{root}/.pipeflow/results/chain/big")))
     found.rm_file(payload)
     with pytest.warns(ResultWarning, match="value.json is missing"):
         decisions = {d.step: d for d in pipeflow.load(config).status()}
-    assert decisions["s5"].action is Action.RUN
-    assert decisions["s5"].reason.startswith("stored result missing (")
-    assert payload.split("/", 1)[1] in decisions["s5"].reason
-    assert decisions["s4"].action is Action.CACHED
+    assert decisions["big"].action is Action.RUN
+    assert decisions["big"].reason.startswith("stored result missing (")
+    assert payload.split("/", 1)[1] in decisions["big"].reason
+    assert decisions["s5"].action is Action.CACHED
     with pytest.warns(ResultWarning, match="value.json is missing"):
         result = run(config)
-    assert result.outcomes["s5"].state.value == "done"
-    assert states(run(config)) == {"cached": STEPS}
+    assert result.outcomes["big"].state.value == "done"
+    assert states(run(config)) == {"cached": STEPS + 1}
 
 
 def test_a_tampered_index_is_not_believed_and_is_rebuilt(
@@ -202,7 +212,8 @@ def test_a_tampered_index_is_not_believed_and_is_rebuilt(
     # The entry for s7 now says another run made it, and points at s3's payload.
     document = json.loads(manifests[relative])
     document["run_id"] = "forged"
-    s3_part = json.loads(manifests[".pipeflow/manifests/chain/s3/latest.json"])["parts"]["value"]
+    s3_path = manifest_of(server, root, "s3")[len(root.split("://", 1)[1]) + 1 :]
+    s3_part = json.loads(manifests[s3_path])["parts"]["value"]
     document["parts"]["value"] = s3_part
     manifests[relative] = json.dumps(document, indent=2, sort_keys=True) + "\n"
     found.pipe_file(
@@ -318,7 +329,7 @@ def test_gc_removes_the_entries_of_what_it_collects(tmp_path: Path, server: Obje
 
 FAN_IN = """
 def part(index: int) -> list[int]:
-    return [index] * 100
+    return [index] * 30_000  # more than 64 KiB as JSON: an object of its own, not inline
 
 
 def total(scale: int, **parts: list[int]) -> int:
@@ -354,8 +365,8 @@ def test_stored_values_a_step_needs_are_read_at_once(
     run(config)
     with counted(server.kind, monkeypatch) as sent:
         result = run(config, scale=2)
-    assert result.output("total") == 2 * 100 * sum(range(12))
-    assert result.output("again") == 2 * 100 * sum(range(1, 9))
+    assert result.output("total") == 2 * 30_000 * sum(range(12))
+    assert result.output("again") == 2 * 30_000 * sum(range(1, 9))
     assert {result.outcomes[f"p{i}"].state.value for i in range(12)} == {"cached"}
     assert result.outcomes["items"].state.value == "cached"
     assert sent.most > 1, sent

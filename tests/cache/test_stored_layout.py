@@ -26,7 +26,7 @@ import pytest
 import pipeflow
 from pipeflow.model.run import Action
 from pipeflow.storage import Manifest, ResultStore, ResultWarning, get_format
-from tests import journals
+from tests import inlined, journals
 from tests.servers import ObjectStore
 
 STEPS = """
@@ -88,15 +88,25 @@ def calls(folder: Path) -> list[str]:
 
 
 def make(store: str, request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, ResultStore]:
-    """A project storing its results in `store` ("local", or a server fixture's name); on a
-    local store its results are run once and then stored as files (`journals.all_to_files`),
-    as a large value is, and as any value was before journals."""
+    """A project storing its results in `store` ("local", or a server fixture's name), run
+    once, its results then stored as files: on a local store out of its journal
+    (`journals.all_to_files`), on an object store out of their manifests (`inlined.to_objects`,
+    with `latest.json` copies): as a large value is, and as any value was before."""
     if store == "local":
         config, store_ = local(tmp_path)
         pipeflow.load(config).run()
         journals.all_to_files(tmp_path / "out", "layout")
         return config, store_
-    server: ObjectStore = request.getfixturevalue(store)
+    config, store_ = remote(store, request, tmp_path)
+    pipeflow.load(config).run()
+    inlined.to_objects(store_, "layout")
+    return config, store_
+
+
+def remote(where: str, request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, ResultStore]:
+    """A project storing its results on the server fixture `where`, as this pipeflow does: a
+    small value inside its manifest (`storage/inline.py`)."""
+    server: ObjectStore = request.getfixturevalue(where)
     root, options = server.unique_url("layout"), dict(server.storage_options)
     return project(tmp_path, root, options), ResultStore(root, options)
 
@@ -126,19 +136,29 @@ def keyed(store: ResultStore, step: str) -> Manifest:
 def test_a_value_is_one_file_beside_the_other_results_of_its_step(
     where: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    config, store = make(where, request, tmp_path)
-    assert pipeflow.load(config).run().output("total") == 12
-    for step in ("start", "double", "total"):
+    config, store = remote(where, request, tmp_path)
+    total = LARGE * (LARGE - 1)
+    assert pipeflow.load(config, params={"count": LARGE}).run().output("total") == total
+    for step in ("start", "double"):
         manifest = keyed(store, step)
         part = manifest.parts["value"]
         assert part.path == f".pipeflow/results/layout/{step}/{manifest.key}.value.json"
+        assert part.inline is None
         assert store.list(f".pipeflow/results/layout/{step}") == [part.path]
         assert store.verify(part)
-        assert manifests(store, step)["latest.json"] == manifest
+        assert list(manifests(store, step)) == [f"{manifest.key}.json"]  # no `latest.json`
+    # A small value is its manifest alone: its bytes inside, no payload object.
+    manifest = keyed(store, "total")
+    part = manifest.parts["value"]
+    assert part.path == f".pipeflow/manifests/layout/total/{manifest.key}.json"
+    assert part.inline is not None
+    assert store.list(".pipeflow/results/layout/total") == []
+    assert list(manifests(store, "total")) == [f"{manifest.key}.json"]
+    assert store.verify(part)
     assert calls(tmp_path) == ["double", "start", "total"]
-    again = pipeflow.load(config).run()
+    again = pipeflow.load(config, params={"count": LARGE}).run()
     assert calls(tmp_path) == []
-    assert again.output("total") == 12  # read back from the store
+    assert again.output("total") == total  # read back from the store
 
 
 def test_a_large_value_is_one_file_beside_the_other_results_of_its_step_on_a_local_disk(
@@ -290,22 +310,21 @@ def test_a_tampered_payload_or_manifest_is_not_taken_as_cached(
 def test_gc_collects_results_in_the_new_layout(
     where: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    config, store = make(where, request, tmp_path)
+    config, store = remote(where, request, tmp_path)
     pipeflow.load(config, params={"count": 2}).run()
     pipeflow.load(config, params={"count": 3}).run()
     pipeflow.load(config).run()  # count 4: current, and the latest
-    before = store.list(".pipeflow/results/layout")
-    assert len(before) == 9
+    before = store.list(".pipeflow/manifests/layout")
+    assert len(before) == 9  # no `latest.json`, and every value inside its manifest
+    assert store.list(".pipeflow/results/layout") == []
     report = pipeflow.load(config).gc(keep_last=0, grace=0)
     assert report.count("manifest") == 6  # counts 2 and 3, three steps each
-    assert report.count("payload") == 6
-    after = store.list(".pipeflow/results/layout")
-    assert sorted(set(before) - set(after)) == sorted(
-        r.path for r in report.removals if r.kind == "payload"
-    )
-    assert after == [
+    assert report.count("payload") == 0
+    after = store.list(".pipeflow/manifests/layout")
+    assert sorted(set(before) - set(after)) == sorted(r.path for r in report.removals)
+    assert after == sorted(
         keyed(store, step).parts["value"].path for step in ("double", "start", "total")
-    ]
+    )
     calls(tmp_path)
     assert pipeflow.load(config).run().output("total") == 12
     assert calls(tmp_path) == []

@@ -77,7 +77,11 @@ def sha(data: bytes) -> str:
 
 
 def manifest_of(store: ResultStore, step: str) -> dict[str, Any]:
-    manifest = store.read_manifest(f".pipeflow/manifests/kept/{step}/latest.json")
+    """The newest manifest of `step`: its `latest.json` (a local store), or the newest of its
+    manifests (an object store keeps no `latest.json`)."""
+    folder = f".pipeflow/manifests/kept/{step}"
+    found = [store.read_manifest(path) for path in store.list(folder)]
+    manifest = max((m for m in found if m is not None), key=lambda m: m.created, default=None)
     assert manifest is not None
     data: dict[str, Any] = json.loads(manifest.to_json())
     return data

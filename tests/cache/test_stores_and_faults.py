@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
@@ -16,6 +17,7 @@ import pytest
 import pipeflow
 from pipeflow.errors import StorageError
 from pipeflow.storage import ResultStore, ResultWarning, get_format
+from tests import inlined
 from tests.servers import ObjectStore, closed_port
 
 STEPS = """
@@ -80,8 +82,27 @@ def test_a_pipeline_caches_in_an_object_store(
     assert again.output("total") == 6  # read back from the bucket
     assert again.outcomes["total"].locations[0].startswith(root)
 
-    # Replace the stored total with other bytes of the same size: the listing's ETag changes.
+    # The stored total is its manifest alone, its bytes inside (`storage/inline.py`). Other
+    # bytes of the same size inside it ("7" for "6"), the checksum kept: not taken.
     remote = ResultStore(root, store.storage_options)
+    assert remote.list(".pipeflow/results/remote/total") == []
+    [path] = remote.list(".pipeflow/manifests/remote/total")
+    data = remote.read_bytes(path)
+    assert data is not None
+    document = json.loads(data)
+    value = base64.b64decode(document["parts"]["value"]["inline"])
+    document["parts"]["value"]["inline"] = base64.b64encode(value.replace(b"6", b"7")).decode()
+    remote.write_bytes(path, json.dumps(document).encode(), internal=True)
+    with pytest.warns(ResultWarning, match="total.*no longer matches its checksum"):
+        rerun = pipeflow.load(config).run()
+    assert calls(tmp_path) == ["total"]
+    assert rerun.output("total") == 6
+
+    # Stored as an earlier pipeflow did (a payload object, `latest.json`): still cached.
+    inlined.to_objects(remote, "remote")
+    assert pipeflow.load(config).run().output("total") == 6
+    assert calls(tmp_path) == []
+    # Replace the stored total with other bytes of the same size: the listing's ETag changes.
     [payload] = [p for p in remote.list(".pipeflow/results/remote/total") if p.endswith(".json")]
     remote.write(payload, 7, format=get_format("json"), internal=True)  # "7" has the size of "6"
     with pytest.warns(ResultWarning, match="total"):
