@@ -239,10 +239,12 @@ def _judge(
             latest.add(max(records, key=moment).key)
         # An object store keeps no `latest.json`: its newest manifest is the step's latest
         # (one newer than a `latest.json` an earlier pipeflow left is, too).
+        # Of two alike (`accept` restamps keeping `created`), the current one.
         files = [i.manifest for i in items if _name(i) not in (LATEST, "record") and i.manifest]
         copies = [i.manifest for i in items if _name(i) == LATEST and i.manifest is not None]
-        if files and all(moment(m) < moment(max(files, key=moment)) for m in copies):
-            latest.add(max(files, key=moment).key)
+        newest = max(files, key=lambda m: (moment(m), m.key in keys), default=None)
+        if newest is not None and all(moment(m) < moment(newest) for m in copies):
+            latest.add(newest.key)
         runs = _newest_runs(items, retention.keep_last)
         for item in items:
             manifest = item.manifest

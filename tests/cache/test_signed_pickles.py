@@ -11,6 +11,7 @@ pipeflow itself wrote, with worker processes and Dask workers too, stay cached.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -29,9 +30,9 @@ from fsspec.core import url_to_fs
 import pipeflow
 from pipeflow.cli import cli
 from pipeflow.model.run import StepState
-from pipeflow.storage import Manifest, ResultWarning, UntrustedResult
+from pipeflow.storage import Manifest, ResultStore, ResultWarning, UntrustedResult
 from pipeflow.storage.signing import SigningKey, sign
-from tests import journals
+from tests import inlined, journals
 from tests.servers import ObjectStore, require_loopback
 
 STEPS = """
@@ -113,7 +114,6 @@ def forge(root: str, options: dict[str, Any], marker: Path, format_name: str, ho
     for name in manifests:
         manifest = Manifest.from_json(filesystem.cat_file(name))
         record = manifest.parts["value"]
-        filesystem.pipe_file(f"{base}/{record.path}", data)
         forged = replace(
             record,
             size=len(data),
@@ -121,18 +121,24 @@ def forge(root: str, options: dict[str, Any], marker: Path, format_name: str, ho
             stamp=None,
             signature=None,
         )
+        if record.inline is not None:  # a small result inside its manifest (`inline.py`)
+            forged = replace(forged, inline=base64.b64encode(data).decode("ascii"))
+        else:  # a payload object, as earlier pipeflows stored any result
+            filesystem.pipe_file(f"{base}/{record.path}", data)
         if how == "other key":
             forged = replace(forged, signature=sign(forged, other))
         filesystem.pipe_file(name, replace(manifest, parts={"value": forged}).to_json())
 
 
-@pytest.fixture(params=["local", "s3"])
+@pytest.fixture(params=["local", "s3", "s3 objects"])
 def where(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, dict[str, Any]]:
+    """Where the victim stores its results: a local folder, or S3 (its small results inside
+    their manifests, or, "s3 objects", as payload objects as earlier pipeflows stored them)."""
     if request.param == "local":
         return str(tmp_path / "out"), {}
     server: ObjectStore = request.getfixturevalue("s3_server")
     require_loopback(server.storage_options)
-    return server.unique_url("victim"), server.options()
+    return server.unique_url(request.param.replace(" ", "-")), server.options()
 
 
 @pytest.fixture(params=["pickle", "joblib"])
@@ -154,6 +160,9 @@ def forged(
     assert first.ok
     assert first.output("count") == 2
     calls(tmp_path)
+    if "/s3-objects-" in root:
+        inlined.to_objects(ResultStore(root, options), "victim")
+        assert pipeflow.load(config).run().state("load") is StepState.CACHED
     marker = tmp_path / "marker"
     forge(root, options, marker, format_name, request.param)
     return config, marker
