@@ -8,14 +8,15 @@ Layout under the store's root, per pipeline and step:
     .pipeflow/files/sha256/HH/REST                 blobs: one copy per content (`blobs.py`)
     .pipeflow/journal/PIPELINE/RUN_ID-PID.log      on a local store, small results (below)
 
-A result without a `target` and without recorded writes whose every part encodes to at most
-64 KiB is stored in one write with its manifest. On a local store it is one record of its
-run's journal (`storage/journal.py`: the manifest's parts name the journal and an `offset`);
+A small result without a `target` and without recorded writes is stored in one write with its
+manifest. On a local store (every part at most 64 KiB) it is one record of its run's journal
+(`storage/journal.py`: the manifest's parts name the journal and an `offset`);
 `index`, `find_manifest` and `latest` read the pipeline's journals once (`journal.py` here)
 beside the manifest files: a key stored both ways is the newer (the file on a tie: `accept`
 restamps into a file, keeping the time of the result), and `latest` is the newest of the two.
 A key that has a manifest file keeps being stored as a file, so a new result replaces it. On
-an object store it is its manifest alone, each part's bytes inside it (`storage/inline.py`).
+an object store (at most 4 KiB in all) it is its manifest alone, the bytes inside
+(`storage/inline.py`).
 
 On a local disk `latest.json` is another name of the manifest just written (a hard link,
 swapped in atomically); pipeflow never changes a manifest file in place. An object store keeps

@@ -139,11 +139,13 @@ def _inline(
     from pipeflow.storage import inline, journal  # the run path only: not for `pipeflow --help`
 
     encoded: dict[str, tuple[Format, bytes]] = {}
+    room = inline.LIMIT
     for name, part in parts.items():
-        data = journal.encode(part, formats[name])
+        data = journal.encode(part, formats[name], limit=room)
         if data is None:
             return None
         encoded[name] = formats[name], data
+        room -= len(data)
     return inline.store_inline(
         persist.store,
         persist.manifest_paths[0],

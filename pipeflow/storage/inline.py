@@ -1,14 +1,19 @@
 """Small results inside their manifest, on an object store: one object per result.
 
-On an object store, a result without a `target` and without recorded writes whose every part
-encodes to at most `journal.SMALL` bytes is not a payload object beside a manifest object but
-the manifest alone: each part's record carries its bytes, base64-encoded, in `inline`, with
+On an object store, a result without a `target` and without recorded writes whose parts
+encode to at most LIMIT bytes in all is not a payload object beside a manifest object but the
+manifest alone: each part's record carries its bytes, base64-encoded, in `inline`, with
 their `size` and `checksum` as for any payload, and its `path` is the manifest's own path
 (what a pickle's signature names). One PUT publishes the result whole (SPEC section 5's
 atomic publish), the manifest index (`cache/index.py`) holds the bytes with the manifest's
 text, and the store's listing has one key per result. The bytes count, as any payload's, only
 when they hash to the recorded checksum; a pickle's only with a valid signature.
 (On a local store such results go to the run's journal instead: `journal.py`.)
+
+LIMIT is well below the journal's 64 KiB: every run reads the manifest index whole, and a
+manifest's text is in it (a manifest without inline bytes is under 1 KiB), so values of tens of
+KiB inside manifests would make a no-op re-run download every one of them, where a payload
+object costs it only a line of the listing.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from typing import TYPE_CHECKING
 from pipeflow.storage.formats import Format
 from pipeflow.storage.manifest import Manifest, PartRecord
 from pipeflow.storage.signing import sign, signing_key
+
+LIMIT = 4 * 1024  # the most bytes (encoded, all parts) a result keeps inside its manifest
 
 if TYPE_CHECKING:
     from pipeflow.storage.store import ResultStore

@@ -64,21 +64,25 @@ class _TooLarge(Exception):
 
 
 class _Bounded(io.BytesIO):
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
     def write(self, data: Any, /) -> int:
-        if self.tell() + memoryview(data).nbytes > SMALL:
+        if self.tell() + memoryview(data).nbytes > self.limit:
             raise _TooLarge
         return super().write(data)
 
 
-def encode(value: Any, format: Format) -> bytes | None:
-    """`value` in `format` when that takes at most SMALL bytes; None when it takes more (the
+def encode(value: Any, format: Format, limit: int = SMALL) -> bytes | None:
+    """`value` in `format` when that takes at most `limit` bytes; None when it takes more (the
     writer stops at the limit, so a large value costs little here), or when the format writes
     files natively (parquet: such values are rarely small)."""
     if getattr(format, "write_path", None) is not None:
         return None
     if not format.accepts(value):
         raise unsuitable_value_error(format, value)
-    buffer = _Bounded()
+    buffer = _Bounded(limit)
     try:
         format.write(value, buffer)
     except _TooLarge:

@@ -1,13 +1,13 @@
 """Small stored results on an object store: each one object, its manifest with the bytes inside
 (`pipeflow/storage/inline.py`), and no `latest.json` copy (issue 13, object stores).
 
-A result without a target and without recorded writes whose parts each encode to at most
-64 KiB is its manifest alone; the newest result of a step is the manifest with the newest
-`created`. Every reader (status and its explanations, `pipeflow result`, `pipeflow.read`,
-accept, gc) finds such a result as it finds a payload object; bytes inside a manifest that no
-longer match its checksum are ignored with a ResultWarning and rebuilt; and a store written by
-an earlier pipeflow (payload objects, `latest.json`) keeps being read, its stale `latest.json`
-losing to a newer manifest.
+A result without a target and without recorded writes whose parts encode to at most 4 KiB in
+all (`inline.LIMIT`: every run reads the manifest index whole) is its manifest alone; the
+newest result of a step is the manifest with the newest `created`. Every reader (status and
+its explanations, `pipeflow result`, `pipeflow.read`, accept, gc) finds such a result as it
+finds a payload object; bytes inside a manifest that no longer match its checksum are ignored
+with a ResultWarning and rebuilt; and a store written by an earlier pipeflow (payload objects,
+`latest.json`) keeps being read, its stale `latest.json` losing to a newer manifest.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import pipeflow
 from pipeflow.cli.main import cli
 from pipeflow.model.run import Action
 from pipeflow.storage import Manifest, ResultStore, ResultWarning
-from pipeflow.storage.journal import SMALL
+from pipeflow.storage.inline import LIMIT
 from tests import inlined
 from tests.servers import ObjectStore
 
@@ -65,14 +65,15 @@ def server(request: pytest.FixtureRequest) -> ObjectStore:
 
 class Project:
     """A chain s0 -> s1 -> last (`last` scales by the param `factor`) and `big`, a value too
-    large to be inside its manifest, storing its results on an object store."""
+    large to be inside its manifest (8 KiB: a local store would journal it), storing its
+    results on an object store."""
 
     def __init__(self, folder: Path, server: ObjectStore) -> None:
         self.folder = folder
         self.root = server.unique_url("inline")
         self.options = dict(server.storage_options)
         self.store = ResultStore(self.root, self.options)
-        (folder / "isteps.py").write_text(textwrap.dedent(STEPS).replace("SIZE", str(SMALL)))
+        (folder / "isteps.py").write_text(textwrap.dedent(STEPS).replace("SIZE", str(LIMIT)))
         options = json.dumps(self.options)
         self.config = folder / "pipeline.yaml"
         self.config.write_text(
