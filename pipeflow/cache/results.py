@@ -243,7 +243,9 @@ class ResultCache:
         if self._manifests is None:
             return self.store.read_manifest(path)
         data = self._manifests.get(path)
-        if data is None and together:
+        if data is not None:  # checked against the listing already: nothing to learn
+            return self.store.parse_manifest(path, data)
+        if together:
             if self._fetched is None:
                 self._fetched = self.store.read_many(self._unindexed())
             data = self._fetched.pop(path, None)
