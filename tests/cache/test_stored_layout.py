@@ -4,10 +4,10 @@ A value is one payload file beside the other results of its step
 (`.pipeflow/results/PIPELINE/STEP/KEY.PART.EXT`, no folder per result), its manifest
 `.pipeflow/manifests/PIPELINE/STEP/KEY.json`, and on a local disk the `latest.json` copy,
 another name of that same file (a hard link); on an object store a small value is inside its
-manifest, and there is no `latest.json` (tests/cache/test_inline.py). Results stored in the previous layout (a folder
-per result: `.../STEP/KEY/PART.EXT`, `latest.json` a separate copy) are still taken as cached;
-tampered results are not; a run killed at any moment resumes from every step it reported
-finished; `pipeflow gc` collects the new layout.
+manifest, and there is no `latest.json` (tests/cache/test_inline.py). Results stored in the
+previous layout (a folder per result: `.../STEP/KEY/PART.EXT`, `latest.json` a separate copy)
+are still taken as cached; tampered results are not; a run killed at any moment resumes from
+every step it reported finished; `pipeflow gc` collects the new layout.
 """
 
 from __future__ import annotations
