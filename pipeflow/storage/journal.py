@@ -76,6 +76,10 @@ def encode(value: Any, format: Format) -> bytes | None:
     files natively (parquet: such values are rarely small)."""
     if getattr(format, "write_path", None) is not None:
         return None
+    to_bytes = getattr(format, "to_bytes", None)
+    if to_bytes is not None:  # a format that makes its bytes in memory anyway (json)
+        data: bytes = to_bytes(value)  # refuses what the format does not hold, as `write` does
+        return data if len(data) <= SMALL else None
     if not format.accepts(value):
         raise unsuitable_value_error(format, value)
     buffer = _Bounded()
