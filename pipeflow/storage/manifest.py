@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import field
 from datetime import date, datetime
@@ -124,6 +125,22 @@ class Manifest:
             components=_optional(document, "components", dict),
             files=files_from_document(document["files"]) if "files" in document else {},
         )
+
+
+_second: tuple[int, str] = (-1, "")  # the last second `created_now` wrote, and its text
+
+
+def created_now() -> str:
+    """The current time as a manifest's `created` holds it, UTC to the microsecond:
+    `datetime.now(timezone.utc).isoformat(timespec="microseconds")`'s text, the date and time
+    of day written once per second rather than for every stored step."""
+    global _second
+    seconds, nanoseconds = divmod(time.time_ns(), 1_000_000_000)
+    second, text = _second
+    if second != seconds:
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+        _second = (seconds, text)
+    return f"{text}.{nanoseconds // 1000:06d}+00:00"
 
 
 def _text(manifest: Manifest) -> str | None:

@@ -236,3 +236,18 @@ def test_a_params_value_that_contains_itself_fails_as_the_generic_way_fails() ->
     for write in (written.reference_json, written.to_json):
         with pytest.raises(RecursionError):  # jsontext's NaN fallback walks it for ever
             write()
+
+
+def test_created_now_is_written_as_datetime_writes_it() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from pipeflow.storage.manifest import created_now
+
+    for _ in range(3):
+        before = datetime.now(timezone.utc)
+        written = created_now()
+        after = datetime.now(timezone.utc)
+        moment = datetime.fromisoformat(written)
+        assert before - timedelta(microseconds=1) <= moment <= after
+        assert written == moment.isoformat(timespec="microseconds")
+        assert written.endswith("+00:00")
