@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import field
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from pipeflow.records import record
@@ -27,6 +26,7 @@ from pipeflow.storage import (
     render_target,
 )
 from pipeflow.storage.blobs import keep_payload
+from pipeflow.storage.manifest import created_now
 from pipeflow.storage.written import WrittenFiles
 
 if TYPE_CHECKING:
@@ -165,7 +165,7 @@ def _manifest(
         pipeline=persist.fields.pipeline,
         step=task.step,
         run_id=task.run_id,
-        created=datetime.now(timezone.utc).isoformat(timespec="microseconds"),  # orders runs (gc)
+        created=created_now(),  # orders runs (gc)
         params=dict(task.consumed_params),
         parts=dict(records),
         components=dict(persist.components),

@@ -226,7 +226,7 @@ class Planner:
             return Decision(name, Action.RUN, waiting or "an upstream step runs first", "")
         if step.foreach is not None:
             return self._decide_fan_out(name, upstream)
-        found = self._find(name, upstream)
+        found = self._find(name, upstream, key)  # the key just computed, not hashed again
         if found is not None:
             return found
         return Decision(name, Action.RUN, self._why(name, upstream), key)
@@ -269,8 +269,13 @@ class Planner:
             )
         return Decision(name, Action.CACHED, f"all {len(items)} items are stored", "")
 
-    def _find(self, name: str, upstream: Mapping[str, str]) -> Decision | None:
-        key = self.fingerprints[name].key(upstream)
+    def _find(
+        self, name: str, upstream: Mapping[str, str], key: str | None = None
+    ) -> Decision | None:
+        """The cached decision for the stored result of `name` for its key (`key`, when the
+        caller has just computed it from `upstream`), or None when there is none."""
+        if key is None:
+            key = self.fingerprints[name].key(upstream)
         self.keys[name] = key
         manifest, assessment = self.stored(name, key)
         if manifest is None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 import pickle
 import posixpath
 import sys
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO, Protocol, runtime_checkable
 
 from pipeflow.errors import StorageError, did_you_mean
@@ -177,12 +178,35 @@ class _Json(_Builtin):
         return fidelity.json_problem(value)
 
     def write(self, value: Any, file: BinaryIO) -> None:
-        self._check(value)
+        file.write(self.to_bytes(value))
+
+    def to_bytes(self, value: Any) -> bytes:
+        """What `write` writes: the value indented by 2, as json.dumps writes it."""
+        kind = type(value)
+        scalar = _SCALARS.get(kind)
+        if scalar is None or (kind is float and not math.isfinite(value)):
+            self._check(value)  # what a scalar's check says is the line above
+        if scalar is not None:
+            # Indenting changes nothing in a number, a str, true, false or null: written as
+            # json writes them (json's encoder for `indent` is written in Python, and a
+            # journaled step's int is the most common payload there is).
+            return scalar(value).encode("utf-8") + b"\n"
         text = json.dumps(value, allow_nan=False, ensure_ascii=False, indent=2)
-        file.write(text.encode("utf-8") + b"\n")
+        return text.encode("utf-8") + b"\n"
 
     def read(self, file: BinaryIO) -> Any:
         return json.loads(file.read())
+
+
+# How json writes each of these (a float here is finite: `_check` refused the others), which
+# `indent` does not change.
+_SCALARS: dict[type, Callable[[Any], str]] = {
+    str: json.encoder.encode_basestring,  # ensure_ascii=False
+    int: int.__repr__,
+    float: float.__repr__,
+    bool: lambda value: "true" if value else "false",
+    type(None): lambda value: "null",
+}
 
 
 class _Pickle(_Builtin):
@@ -311,6 +335,9 @@ def format_for_value(value: Any) -> Format:
     give the value back exactly (fidelity.py); anything else goes to pickle (SPEC sections 2,
     10 and 12).
     """
+    kind = type(value)
+    if kind in _SCALARS and (kind is not float or math.isfinite(value)):
+        return _FORMATS["json"]  # what the loop below finds for it, without asking three
     for name in ("parquet", "npy", "json"):
         candidate = _FORMATS[name]
         if candidate.accepts(value):

@@ -80,6 +80,10 @@ def encode(value: Any, format: Format, limit: int = SMALL) -> bytes | None:
     files natively (parquet: such values are rarely small)."""
     if getattr(format, "write_path", None) is not None:
         return None
+    to_bytes = getattr(format, "to_bytes", None)
+    if to_bytes is not None:  # a format that makes its bytes in memory anyway (json)
+        data: bytes = to_bytes(value)  # refuses what the format does not hold, as `write` does
+        return data if len(data) <= SMALL else None
     if not format.accepts(value):
         raise unsuitable_value_error(format, value)
     buffer = _Bounded(limit)
@@ -120,21 +124,20 @@ def append(
     key = signing_key(create=True) if any(f.executes_code for f, _ in parts.values()) else None
     while True:
         journal = _open(store, folder, run_id)
-        records: dict[str, PartRecord] = {}
-        for name, (format, data) in parts.items():
-            record = PartRecord(
-                path=journal.path, format=format.name, size=len(data), checksum=checksums[name]
-            )
-            # The signature covers what a file's does (path, format, size, checksum): the
-            # checksum ties it to the bytes wherever they start.
-            records[name] = record if key is None else replace(record, signature=sign(record, key))
         with journal.lock:
             if journal.closed:
                 continue  # closed by another thread meanwhile: a new one is opened
             offset = journal.size + HEADER.size
-            for name, (_, data) in parts.items():
-                records[name] = replace(records[name], offset=offset)
-                offset += len(data)
+            records: dict[str, PartRecord] = {}
+            for name, (format, data) in parts.items():
+                path, size = journal.path, len(data)
+                record = PartRecord(path, format.name, size, checksums[name], offset=offset)
+                if key is not None:
+                    # The signature covers what a file's does (path, format, size, checksum,
+                    # not the offset): the checksum ties it to the bytes wherever they start.
+                    record = replace(record, signature=sign(record, key))
+                records[name] = record
+                offset += size
             manifest = build(records)
             document = manifest.to_json()
             frame = HEADER.pack(MAGIC, len(payload), len(document)) + payload + document

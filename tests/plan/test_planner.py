@@ -210,6 +210,36 @@ def test_stored_results_are_taken_with_their_key_and_version(tmp_path: Path) -> 
     assert planner.versions == {name: data_version(m) for name, m in stored.items()}
 
 
+@pytest.mark.parametrize("stored", [True, False])
+def test_each_decided_key_is_hashed_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stored: bool
+) -> None:
+    """Deciding a stored step hashes its key once (a run decides every step of a chain of
+    stored steps again as it goes: issue 13's stored path), found or not."""
+    project = Project(tmp_path, step("a"), step("b", "a"), step("c"))
+    if stored:
+        project.store_chain("a", "b")
+    hashed: list[str] = []
+    key = Fingerprint.key
+
+    def counted(self: Fingerprint, upstream: Mapping[str, str]) -> str:
+        hashed.append(str(self.values["name"]))
+        return key(self, upstream)
+
+    monkeypatch.setattr(Fingerprint, "key", counted)
+    planner = project.planner()
+    planner.plan()
+    if stored:
+        assert sorted(hashed) == ["a", "b", "c"]
+        return
+    assert sorted(hashed) == ["a", "c"]  # `b` waits for `a`, which runs
+    planner.ran("a", project.store_result("a", {}))
+    planner.settle("b")
+    hashed.clear()
+    assert planner.decide("b", planner.upstream_versions(project.steps["b"])).key
+    assert hashed == ["b"]
+
+
 def test_a_changed_step_runs_and_what_follows_waits_for_it(tmp_path: Path) -> None:
     project = Project(tmp_path, step("a"), step("b", "a"), step("c", "b"))
     project.store_chain("a", "b", "c")

@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
-from pipeflow.storage import get_format
-from pipeflow.storage.journal import HEADER, MAGIC, SMALL, encode, records
+import hashlib
+from pathlib import Path
+
+from pipeflow.storage import Manifest, PartRecord, ResultStore, format_for_value, get_format
+from pipeflow.storage.journal import (
+    HEADER,
+    MAGIC,
+    SMALL,
+    append,
+    close_run,
+    encode,
+    journal_folder,
+    records,
+)
+from pipeflow.storage.signing import signature_problem
 
 
 def frame(payload: bytes, manifest: bytes) -> bytes:
@@ -33,3 +46,47 @@ def test_a_part_is_journaled_up_to_64_kib_encoded_and_not_beyond() -> None:
     assert encode(b"x" * (10 * SMALL), pickle) is None  # stopped at the limit
     assert encode(5, get_format("json")) == b"5\n"
     assert encode(5, get_format("parquet")) is None  # written by path: always a file
+
+
+def test_a_record_of_several_parts_points_at_each_and_a_pickle_is_signed(tmp_path: Path) -> None:
+    """Each part's record is made once, with its offset (and, for a format that runs code when
+    loaded, its signature, which the offset is not part of): the manifest after the payload
+    names every part's bytes, and is the JSON `to_json` gives."""
+    store = ResultStore(str(tmp_path / "store"))
+    values = {"a": {"x": [1, 2]}, "b": 7, "c": {1, 2}}
+    parts = {}
+    for name, value in values.items():
+        format = format_for_value(value)
+        data = encode(value, format)
+        assert data is not None
+        parts[name] = (format, data)
+
+    def build(found: dict[str, PartRecord]) -> Manifest:
+        return Manifest("k", "p", "s", "run", "2024-03-01T06:30:00+00:00", {}, found)
+
+    try:
+        manifest = append(store, journal_folder("p"), "run", parts, build)
+    finally:
+        close_run("run")
+    data = (tmp_path / "store" / next(iter(manifest.parts.values())).path).read_bytes()
+    (found,) = records(data)
+    assert found.manifest == manifest.to_json()
+    assert Manifest.from_json(found.manifest) == manifest
+    for name, part in manifest.parts.items():
+        assert part.offset is not None
+        assert data[part.offset : part.offset + part.size] == parts[name][1]
+        assert part.checksum == "sha256:" + hashlib.sha256(parts[name][1]).hexdigest()
+    assert [manifest.parts[name].offset for name in values] == sorted(
+        part.offset for part in manifest.parts.values() if part.offset is not None
+    )
+    assert manifest.parts["c"].format == "pickle"
+    # A record holding a pickle has every part signed (as it always had).
+    assert [signature_problem(part) for part in manifest.parts.values()] == [None] * 3
+    assert store.read(manifest.parts["c"]) == {1, 2}
+    assert store.read(manifest.parts["a"]) == {"x": [1, 2]}
+
+
+def test_a_json_part_past_the_limit_is_not_journaled() -> None:
+    json = get_format("json")
+    assert encode(["a" * SMALL], json) is None
+    assert encode(["a" * (SMALL // 2)], json) is not None

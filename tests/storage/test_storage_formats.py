@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import sys
 from typing import Any
@@ -306,3 +307,52 @@ def test_the_samples_above_exercise_the_rule() -> None:
     """All but the Series (parquet gives back a frame) have a safe format that holds them."""
     held = [value for value in SAMPLES if _faithful_safe_formats(value)]
     assert len(held) == len(SAMPLES) - 1
+
+
+JSON_VALUES: list[Any] = [
+    None,
+    True,
+    False,
+    0,
+    -7,
+    2**80,
+    1.5,
+    -0.0,
+    1e-300,
+    1e300,
+    "",
+    "déjà vu ✓ 𝄞",
+    'quote " backslash \\ tab \t nul \x00 \u2028',
+    [],
+    {},
+    [1, "a", None, [2, {"b": False}]],
+    {"nested": {"deeper": {"list": [1.5, None]}}, "é": []},
+]
+
+
+@pytest.mark.parametrize("value", JSON_VALUES, ids=repr)
+def test_json_payloads_are_the_bytes_they_always_were(value: Any) -> None:
+    """A payload's checksum is what the keys of the steps after it see of it (SPEC 5, the
+    cache key), so a json payload is written as it always was (indented by 2, a newline
+    after), scalars written without json's Python encoder included: a step that runs again
+    after an upgrade and gives the same value keeps the steps after it cached."""
+    buffer = io.BytesIO()
+    get_format("json").write(value, buffer)
+    expected = json.dumps(value, allow_nan=False, ensure_ascii=False, indent=2) + "\n"
+    assert buffer.getvalue() == expected.encode("utf-8")
+    assert round_trip("json", value) == value
+
+
+@pytest.mark.parametrize("value", [*JSON_VALUES, float("nan"), float("inf"), np.float64(1)])
+def test_a_scalar_gets_the_format_the_safe_formats_are_asked_for(value: Any) -> None:
+    asked = next(
+        (name for name in ("parquet", "npy", "json") if get_format(name).accepts(value)),
+        "pickle",
+    )
+    assert format_for_value(value).name == asked
+
+
+def test_json_refuses_a_float_it_cannot_hold_however_it_is_written() -> None:
+    for value in (float("nan"), float("inf"), [float("-inf")]):
+        with pytest.raises(StorageError, match="JSON cannot hold"):
+            get_format("json").write(value, io.BytesIO())

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from pipeflow.storage import Manifest, PartRecord
+from pipeflow.storage.written import FileEntry, WrittenFiles
 
 CHECKSUM = "sha256:" + "ab" * 32
 
@@ -116,3 +117,137 @@ def test_manifests_written_indented_or_not_read_the_same(indent: int | None) -> 
     again = json.dumps(written, indent=indent, sort_keys=True).encode("utf-8") + b"\n"
     assert Manifest.from_json(again) == manifest()
     assert Manifest.from_json(manifest().to_json()) == manifest()
+
+
+# `to_json` writes the text field by field (one is written for every stored step);
+# `reference_json` builds the whole document and hands it to json. They must agree byte for
+# byte: a stored manifest is compared as bytes (the manifest index of an object store) and read
+# by earlier pipeflows, and one written differently would be a different manifest.
+
+PART_OPTIONS = [
+    {},
+    {"stamp": 'etag:"0123abcd"'},
+    {"signature": "hmac-sha256:abcdef012345:" + "0" * 64},
+    {"blob": ".pipeflow/files/sha256/ab/" + "ab" * 31},
+    {"offset": 0},
+    {"offset": 123_456_789_012},
+    {
+        "stamp": "md5:x",
+        "signature": "hmac-sha256:k:m",
+        "blob": ".pipeflow/files/b",
+        "offset": 12,
+    },
+]
+
+PARAMS: list[dict[str, Any]] = [
+    {},
+    {"ratio": 0.2, "n": 3, "flag": True, "none": None},
+    {"nested": {"b": [1, {"z": "é", "a": [2.5, None]}], "a": 'x\n\t"\\\u2028\x01'}},
+    {"ünï": "cödé ✓ 𝄞", "z": [], "a": {}},
+    {"day": date(2024, 1, 2), "tags": {"b", "a"}},  # json cannot write them: `_plain`'s forms
+    {"nan": float("nan"), "inf": [float("inf"), float("-inf")]},  # jsontext's fallback
+    {"big": 2**80, "neg": -0.0, "tiny": 1e-300},
+]
+
+COMPONENTS: list[dict[str, Any]] = [
+    {},
+    {
+        "code": {"steps.py::inc": "49352cda1bf20e11"},
+        "files": {"data/ä b.csv": "size:1:sha256:ab"},
+        "settings": "d41ee4106dfaa32629c01b82",
+        "upstream": {"s0": "1ef3573c0612b161960223ca", "a/b": "2"},
+        "values": {"inputs.x": "820d2b8bc7665b20073777ab", "foreach": "1"},
+        "item": "abc",
+    },
+    {"code": {"code_version": "v3"}, "values": {"params": float("inf")}},
+]
+
+
+def combinations() -> list[Manifest]:
+    files = {
+        "out/ü": WrittenFiles(
+            "folder", {"a.txt": FileEntry(3, CHECKSUM), "b/ç": FileEntry(0, CHECKSUM)}
+        ),
+        "s3://b/a.txt": WrittenFiles("file", {"": FileEntry(5, CHECKSUM, stamp='"etag"')}),
+    }
+    found = []
+    for index, options in enumerate(PART_OPTIONS):
+        for params in PARAMS:
+            for components in COMPONENTS:
+                parts = {"value": PartRecord("p/value.json", "json", 2, CHECKSUM, **options)}
+                if index % 2:  # several parts, in no order, one of them not ASCII
+                    parts = {
+                        "zeta": PartRecord(".pipeflow/journal/p/r-1.log", "pickle", 0, CHECKSUM),
+                        "ärger": PartRecord("x/ärger.csv", "csv", 7, CHECKSUM, **options),
+                        **parts,
+                    }
+                found.append(
+                    Manifest(
+                        key="408a983497c0dc7c5792c99a",
+                        pipeline="pipé",
+                        step="sub/s1" if index % 3 else 'quo"te',
+                        run_id="20261204-223535-9a51b9",
+                        created="2026-12-04T22:35:35.957438+00:00",
+                        params=params,
+                        parts=parts,
+                        components=components,
+                        files=files if index % 2 == 0 else {},
+                    )
+                )
+    return found
+
+
+@pytest.mark.parametrize("written", combinations())
+def test_the_direct_text_is_the_generic_json(written: Manifest) -> None:
+    assert written.to_json() == written.reference_json()
+    assert Manifest.from_json(written.to_json()).parts == written.parts
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"parts": {"value": PartRecord("p", "json", True, CHECKSUM)}},  # a bool for a size
+        {"parts": {"value": PartRecord("p", "json", 2, CHECKSUM, offset=1.0)}},  # type: ignore[arg-type]
+        {"parts": {1: PartRecord("p", "json", 2, CHECKSUM)}},  # a part named by an int
+        {"version": 1.0},
+        {"params": {2: "a", 1: "b"}},  # json writes the keys as strings
+        {"params": {"tuple": (1, 2), "bytes": b"x"}},  # `_plain`'s repr
+    ],
+)
+def test_fields_of_unexpected_types_are_written_the_generic_way(odd: dict[str, Any]) -> None:
+    fields: dict[str, Any] = {
+        "key": "k",
+        "pipeline": "p",
+        "step": "s",
+        "run_id": "r",
+        "created": "2024-03-01T06:30:00+00:00",
+        "params": {},
+        "parts": {},
+        **odd,
+    }
+    written = Manifest(**fields)
+    assert written.to_json() == written.reference_json()
+
+
+def test_a_params_value_that_contains_itself_fails_as_the_generic_way_fails() -> None:
+    loop: list[Any] = []
+    loop.append(loop)
+    written = Manifest("k", "p", "s", "r", "2024-03-01T06:30:00+00:00", {"loop": loop}, {})
+    for write in (written.reference_json, written.to_json):
+        with pytest.raises(RecursionError):  # jsontext's NaN fallback walks it for ever
+            write()
+
+
+def test_created_now_is_written_as_datetime_writes_it() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from pipeflow.storage.manifest import created_now
+
+    for _ in range(3):
+        before = datetime.now(timezone.utc)
+        written = created_now()
+        after = datetime.now(timezone.utc)
+        moment = datetime.fromisoformat(written)
+        assert before - timedelta(microseconds=1) <= moment <= after
+        assert written == moment.isoformat(timespec="microseconds")
+        assert written.endswith("+00:00")
