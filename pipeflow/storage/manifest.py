@@ -196,6 +196,10 @@ def _part_text(record: PartRecord) -> str | None:
             return None
         text = f'"blob": {_string(blob)}, '
     text += f'"checksum": {_string(checksum)}, "format": {_string(format)}, '
+    if record.inline is not None:  # a payload inside its manifest (object stores)
+        if type(record.inline) is not str:
+            return None
+        text += f'"inline": {_string(record.inline)}, '
     if offset is not None:
         if type(offset) is not int:
             return None

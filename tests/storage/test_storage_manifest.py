@@ -137,6 +137,8 @@ PART_OPTIONS = [
         "blob": ".pipeflow/files/b",
         "offset": 12,
     },
+    {"inline": "MTIzCg=="},  # bytes inside the manifest (object stores, `inline.py`)
+    {"inline": "", "signature": "hmac-sha256:k:m"},
 ]
 
 PARAMS: list[dict[str, Any]] = [
