@@ -60,7 +60,7 @@ def journal_folder(pipeline: str) -> str:
 
 
 class _TooLarge(Exception):
-    """Raised inside a format's writer once a part outgrows SMALL: it is written as a file."""
+    """Raised inside a format's writer once a part outgrows its limit: it is written as a file."""
 
 
 class _Bounded(io.BytesIO):
@@ -83,7 +83,7 @@ def encode(value: Any, format: Format, limit: int = SMALL) -> bytes | None:
     to_bytes = getattr(format, "to_bytes", None)
     if to_bytes is not None:  # a format that makes its bytes in memory anyway (json)
         data: bytes = to_bytes(value)  # refuses what the format does not hold, as `write` does
-        return data if len(data) <= SMALL else None
+        return data if len(data) <= limit else None
     if not format.accepts(value):
         raise unsuitable_value_error(format, value)
     buffer = _Bounded(limit)
