@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import MISSING, fields
 from datetime import date
 from typing import Any
 
@@ -136,6 +137,7 @@ PART_OPTIONS = [
         "signature": "hmac-sha256:k:m",
         "blob": ".pipeflow/files/b",
         "offset": 12,
+        "inline": "eyJhIjogMX0=",
     },
     {"inline": "MTIzCg=="},  # bytes inside the manifest (object stores, `inline.py`)
     {"inline": "", "signature": "hmac-sha256:k:m"},
@@ -197,6 +199,13 @@ def combinations() -> list[Manifest]:
                     )
                 )
     return found
+
+
+def test_the_combinations_set_every_optional_field_of_a_part() -> None:
+    # A field added to PartRecord must be written by the direct text too: this fails until
+    # an option above sets it with all the others, and then the comparisons below check it.
+    optional = {f.name for f in fields(PartRecord) if f.default is not MISSING}
+    assert any(set(options) == optional for options in PART_OPTIONS)
 
 
 @pytest.mark.parametrize("written", combinations())
