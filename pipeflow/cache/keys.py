@@ -17,8 +17,6 @@ can say "param test_data_ratio changed (0.2 -> 0.3)" rather than "the key change
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import field
 from pathlib import Path
@@ -26,70 +24,16 @@ from typing import Any
 
 from pipeflow.cache.code import CodeFingerprinter
 from pipeflow.cache.files import FileFingerprints
+from pipeflow.cache.versions import StepValue, canonical_json, digest
 from pipeflow.cache.workspace import Override, Workspace
 from pipeflow.model.locations import Location, has_item, item_lookup, locate, path_texts, strings_in
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, resolve
 from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.records import record
-from pipeflow.storage import Manifest
 
 # One item of a `foreach` step -> (the files it adds to the key, the values it adds).
 ItemPart = Callable[[Any], tuple[dict[str, str], dict[str, str]]]
-
-KEY_LENGTH = 24  # hex digits of sha256 kept: collisions stay negligible, paths stay short
-
-
-def digest(*parts: str) -> str:
-    """A short, stable hash of some strings."""
-    hasher = hashlib.sha256()
-    for part in parts:
-        hasher.update(part.encode("utf-8"))
-        hasher.update(b"\0")
-    return hasher.hexdigest()[:KEY_LENGTH]
-
-
-def canonical_json(value: Any) -> str:
-    """A value as JSON with sorted keys; what JSON cannot hold is written by its repr."""
-    # One encoder for every call (what json.dumps with these options would make each time).
-    return _ENCODER.encode(value)
-
-
-@record
-class StepValue:
-    """Stands for another step's value in a fingerprint: that value enters the key through the
-    step's data version, so here only its reference counts, written as its text.
-
-    Not a string, so it is never taken for a file name (`${steps.x}` "has an extension").
-    """
-
-    text: str  # `${steps.NAME}` or `${steps.NAME.PART}`
-
-    def __str__(self) -> str:  # inside a template: the reference's text, as before
-        return self.text
-
-
-def _fallback(value: Any) -> Any:
-    if isinstance(value, StepValue):
-        return value.text  # the JSON is the same as when the reference was the text itself
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, set | frozenset):
-        return sorted(map(repr, value))
-    return repr(value)
-
-
-_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=_fallback)
-
-
-def data_version(manifest: Manifest) -> str:
-    """What downstream keys see of a stored result: the checksums of its parts, and of the
-    files it wrote (so a step taking its value sees a change in its files too)."""
-    parts = [f"{name}={part.checksum}" for name, part in sorted(manifest.parts.items())]
-    for label, written in sorted(manifest.files.items()):
-        parts += [f"{label}:{name}={e.checksum}" for name, e in sorted(written.entries.items())]
-    return digest(*parts)
-
 
 _ITEM_MARK = "\0item\0"  # stands for an item's digest (hex digits) while keys are written
 
@@ -381,23 +325,3 @@ def local_path(text: str, project_dir: str) -> Path | None:
         return candidate if candidate.exists() else None
     except OSError:
         return None
-
-
-def fan_out_version(item_versions: list[str]) -> str:
-    """The data version of a `foreach` step: its items' versions, in order."""
-    return digest("foreach", *item_versions)
-
-
-class FanOutHasher:
-    """`fan_out_version` taken one item version at a time, in order: `hexdigest()[:KEY_LENGTH]`
-    of it is `fan_out_version` of the versions given to `update`."""
-
-    def __init__(self) -> None:
-        self._hasher = hashlib.sha256(b"foreach\0")
-
-    def update(self, version: str) -> None:
-        self._hasher.update(version.encode("utf-8"))
-        self._hasher.update(b"\0")
-
-    def hexdigest(self) -> str:
-        return self._hasher.hexdigest()

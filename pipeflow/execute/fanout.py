@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import field
 from typing import Any
 
-from pipeflow.cache.keys import KEY_LENGTH, FanOutHasher, data_version, digest
+from pipeflow.cache.versions import KEY_LENGTH, FanOutHasher, data_version, digest
 from pipeflow.execute.context import RunContext
 from pipeflow.execute.task import Task, TaskResult
 from pipeflow.model.pipeline import Step

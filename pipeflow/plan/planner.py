@@ -21,10 +21,11 @@ from typing import Any
 
 from pipeflow.cache.explain import explain
 from pipeflow.cache.files import FileFingerprints
-from pipeflow.cache.keys import Fingerprint, digest, fan_out_version
-from pipeflow.cache.keys import data_version as stored_version
+from pipeflow.cache.keys import Fingerprint
 from pipeflow.cache.restore import Assessment, Assessor
 from pipeflow.cache.results import ResultCache
+from pipeflow.cache.versions import data_version as stored_version
+from pipeflow.cache.versions import digest, fan_out_version
 from pipeflow.cache.workspace import Override
 from pipeflow.importing import READS_OTHER_RESULTS  # the built-in steps' registry
 from pipeflow.model.locations import item_lookup, locate, path_texts

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from pipeflow.cache import code, keys, source
+from pipeflow.cache import code, keys, source, versions
 from pipeflow.cache.explain import explain
 from pipeflow.cache.files import FileFingerprints
-from pipeflow.cache.keys import (
-    Fingerprinter,
+from pipeflow.cache.keys import Fingerprinter
+from pipeflow.cache.versions import (
     StepValue,
     canonical_json,
     data_version,
@@ -259,7 +259,7 @@ def test_a_sub_pipeline_step_keys_on_its_own_step_names(tmp_path: Path) -> None:
 def test_digest_keeps_its_parts_apart() -> None:
     assert digest("ab", "c") != digest("a", "bc")
     assert digest("a") != digest("a", "")
-    assert len(digest("x")) == keys.KEY_LENGTH == 24
+    assert len(digest("x")) == versions.KEY_LENGTH == 24
     assert digest("x") == digest("x")
 
 
@@ -294,7 +294,7 @@ def test_canonical_json_is_what_json_dumps_wrote_so_stored_keys_stay_valid(value
     options: the encoder kept for every call writes the very same text."""
     import json
 
-    written = json.dumps(value, sort_keys=True, separators=(",", ":"), default=keys._fallback)
+    written = json.dumps(value, sort_keys=True, separators=(",", ":"), default=versions._fallback)
     assert canonical_json(value) == written
     assert canonical_json(value) == written  # the same again from the same encoder
 
@@ -370,11 +370,11 @@ def test_item_keys_gives_each_item_the_key_item_key_gives(
 
 
 def test_fan_out_hasher_gives_fan_out_version() -> None:
-    for versions in ([], [""], ["a", "b", ""], [digest(str(i)) for i in range(50)]):
-        hasher = keys.FanOutHasher()
-        for version in versions:
+    for item_versions in ([], [""], ["a", "b", ""], [digest(str(i)) for i in range(50)]):
+        hasher = versions.FanOutHasher()
+        for version in item_versions:
             hasher.update(version)
-        assert hasher.hexdigest()[: keys.KEY_LENGTH] == fan_out_version(versions)
+        assert hasher.hexdigest()[: versions.KEY_LENGTH] == fan_out_version(item_versions)
 
 
 def test_fan_out_version_follows_its_items_in_order() -> None:

@@ -66,6 +66,7 @@ NOT_FOR_A_VALID_CONFIG = (
     "pipeflow.plan.prepare",
     "pipeflow.cache.files",
     "pipeflow.cache.keys",
+    "pipeflow.cache.versions",
     "pipeflow.cache.restore",
     "pipeflow.history",
     "click.shell_completion",

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from pipeflow.cache.files import FileFingerprints
-from pipeflow.cache.keys import Fingerprint, data_version, fan_out_version
+from pipeflow.cache.keys import Fingerprint
 from pipeflow.cache.results import ResultCache
+from pipeflow.cache.versions import data_version, fan_out_version
 from pipeflow.model.pipeline import Pipeline, ResultSpec, Step
 from pipeflow.model.refs import Ref, parse_value
 from pipeflow.model.run import ALL, Action, Decision

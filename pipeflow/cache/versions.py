@@ -1,0 +1,89 @@
+"""Digests and data versions: the hashing vocabulary of cache keys (see `keys.py`).
+
+A step's key hashes its fingerprint with the data versions of the steps it takes values from.
+This module holds the pieces both sides use: the short digest of some strings, the canonical
+JSON a value enters a key as, and the data version of a stored result (one value, or a
+`foreach` step's items in order).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from pipeflow.records import record
+from pipeflow.storage import Manifest
+
+KEY_LENGTH = 24  # hex digits of sha256 kept: collisions stay negligible, paths stay short
+
+
+def digest(*parts: str) -> str:
+    """A short, stable hash of some strings."""
+    hasher = hashlib.sha256()
+    for part in parts:
+        hasher.update(part.encode("utf-8"))
+        hasher.update(b"\0")
+    return hasher.hexdigest()[:KEY_LENGTH]
+
+
+def canonical_json(value: Any) -> str:
+    """A value as JSON with sorted keys; what JSON cannot hold is written by its repr."""
+    # One encoder for every call (what json.dumps with these options would make each time).
+    return _ENCODER.encode(value)
+
+
+@record
+class StepValue:
+    """Stands for another step's value in a fingerprint: that value enters the key through the
+    step's data version, so here only its reference counts, written as its text.
+
+    Not a string, so it is never taken for a file name (`${steps.x}` "has an extension").
+    """
+
+    text: str  # `${steps.NAME}` or `${steps.NAME.PART}`
+
+    def __str__(self) -> str:  # inside a template: the reference's text, as before
+        return self.text
+
+
+def _fallback(value: Any) -> Any:
+    if isinstance(value, StepValue):
+        return value.text  # the JSON is the same as when the reference was the text itself
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, set | frozenset):
+        return sorted(map(repr, value))
+    return repr(value)
+
+
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=_fallback)
+
+
+def data_version(manifest: Manifest) -> str:
+    """What downstream keys see of a stored result: the checksums of its parts, and of the
+    files it wrote (so a step taking its value sees a change in its files too)."""
+    parts = [f"{name}={part.checksum}" for name, part in sorted(manifest.parts.items())]
+    for label, written in sorted(manifest.files.items()):
+        parts += [f"{label}:{name}={e.checksum}" for name, e in sorted(written.entries.items())]
+    return digest(*parts)
+
+
+def fan_out_version(item_versions: list[str]) -> str:
+    """The data version of a `foreach` step: its items' versions, in order."""
+    return digest("foreach", *item_versions)
+
+
+class FanOutHasher:
+    """`fan_out_version` taken one item version at a time, in order: `hexdigest()[:KEY_LENGTH]`
+    of it is `fan_out_version` of the versions given to `update`."""
+
+    def __init__(self) -> None:
+        self._hasher = hashlib.sha256(b"foreach\0")
+
+    def update(self, version: str) -> None:
+        self._hasher.update(version.encode("utf-8"))
+        self._hasher.update(b"\0")
+
+    def hexdigest(self) -> str:
+        return self._hasher.hexdigest()
