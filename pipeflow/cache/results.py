@@ -35,7 +35,7 @@ Deciding whether a step is cached costs one listing shared by every step of the 
 and, on a local store, one manifest read per cached step; on an object store the manifests
 come from the manifest index (`index.py`, checked against the same listing, which it cuts into
 ranges listed at once), and those it does not vouch for are read all at once. A manifest only
-counts when its payloads are still the bytes it recorded: a local payload's hash is checked
+counts when its payloads are still the bytes it recorded (`payloads.py`): a local payload's hash is checked
 (remembered by size and mtime), an object's size and ETag are compared with the listing, and
 the bytes inside a manifest are hashed.
 
@@ -52,16 +52,15 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.cache.index import ManifestIndex, listed_as
 from pipeflow.cache.journal import JournalIndex, moment
 from pipeflow.cache.layout import LATEST, MANIFESTS, RESULTS, local_root, stored_name
+from pipeflow.cache.payloads import payload_problem
 from pipeflow.errors import StorageError
 from pipeflow.storage import Manifest, PartRecord, ResultStore, ResultWarning
-from pipeflow.storage.inline import inline_problem
 from pipeflow.storage.journal import journal_folder
 from pipeflow.storage.manifest import MANIFEST_VERSION
 
@@ -79,7 +78,8 @@ class ResultCache:
         self._stamps: dict[str, tuple[int, str | None]] | None = None
         self._ignored: dict[str, str] = {}  # stored step name -> why its manifest was ignored
         # On an object store, the manifests in a few objects instead of one request each.
-        remote = local_root(store.url) is None
+        self._root = local_root(store.url)  # None on an object store
+        remote = self._root is None
         self._manifests = ManifestIndex(store, pipeline) if remote else None
         self._fetched: dict[str, bytes | None] | None = None  # manifests read at once
         # On a local store, small results are records of the runs' journals (`journal.py`).
@@ -299,36 +299,13 @@ class ResultCache:
         return self._check(part)
 
     def _check(self, part: PartRecord) -> str | None:
-        if part.inline is not None:
-            return inline_problem(part)
-        if part.offset is not None:
-            return self._journal.check(part)
-        local = self._local_path(part.path)
-        if local is not None:
-            status = self._hashes.checksum(local)
-            if status is None:
-                return "is missing"
-            size, checksum = status
-            if size != part.size:
-                return f"has {size} bytes instead of {part.size}"
-            if checksum != part.checksum:
-                return "no longer matches its checksum"
-            return None
-        stamps = self._remote_stamps()
-        found = stamps.get(part.path)
-        if found is None:
-            return "is missing"
-        size, stamp = found
-        if size != part.size:
-            return f"has {size} bytes instead of {part.size}"
-        recorded = getattr(part, "stamp", None)
-        if recorded is not None and stamp is not None and recorded != stamp:
-            return "was replaced after it was written"
-        return None
-
-    def _local_path(self, path: str) -> Path | None:
-        root = local_root(self.store.url)
-        return None if root is None else Path(root) / path
+        return payload_problem(
+            part,
+            root=self._root,
+            hashes=self._hashes,
+            journal=self._journal,
+            stamps=self._remote_stamps,
+        )
 
     def _remote_stamps(self) -> dict[str, tuple[int, str | None]]:
         if self._stamps is None:
