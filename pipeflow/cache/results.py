@@ -35,9 +35,9 @@ Deciding whether a step is cached costs one listing shared by every step of the 
 and, on a local store, one manifest read per cached step; on an object store the manifests
 come from the manifest index (`index.py`, checked against the same listing, which it cuts into
 ranges listed at once), and those it does not vouch for are read all at once. A manifest only
-counts when its payloads are still the bytes it recorded (`payloads.py`): a local payload's hash is checked
-(remembered by size and mtime), an object's size and ETag are compared with the listing, and
-the bytes inside a manifest are hashed.
+counts when its payloads are still the bytes it recorded (`payloads.py`): a local payload's
+hash is checked (remembered by size and mtime), an object's size and ETag are compared with
+the listing, and the bytes inside a manifest are hashed.
 
 A step inlined from a sub-pipeline (`data/load_data`) is stored as the sub-pipeline's step
 (`load_data`, in a cache opened with the sub-pipeline's name): a `/` never appears in a step
