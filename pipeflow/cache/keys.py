@@ -57,6 +57,11 @@ class Fingerprint:
         """The cache key, given the data version of each step this one takes values from."""
         return digest(canonical_json(self.components(upstream)))
 
+    def key_and_components(self, upstream: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
+        """`key` and the `components` it hashes, made once."""
+        components = self.components(upstream)
+        return digest(canonical_json(components)), components
+
     def item_key(self, upstream: Mapping[str, str], item: Any) -> str:
         """The key of one item of a `foreach` step: the other items do not count."""
         return digest(canonical_json(self.item_components(upstream, item)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from pipeflow.errors import StorageError
 
 MANIFESTS = ".pipeflow/manifests"
@@ -16,6 +18,7 @@ def local_root(url: str) -> str | None:
     return None if "://" in url else url
 
 
+@functools.cache  # asked several times per step a run stores
 def stored_name(step: str) -> str:
     """The name a step's results are stored under: a sub-pipeline step's own name."""
     return step.rsplit("/", 1)[-1]

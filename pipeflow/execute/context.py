@@ -302,21 +302,28 @@ class RunContext:
         cache = self.planner.caches.get(step.name)
         if cache is None or not self.planner.policy.use:
             return None
-        upstream = self.planner.upstream_versions(step) or {}
-        fingerprint = self.planner.fingerprints[step.name]
-        components = (
-            fingerprint.item_components(upstream, item[1])
-            if item is not None
-            else fingerprint.components(upstream)
-        )
+        components = self.planner.components(step.name, key) if item is None else None
+        if components is None:
+            upstream = self.planner.upstream_versions(step) or {}
+            fingerprint = self.planner.fingerprints[step.name]
+            components = (
+                fingerprint.item_components(upstream, item[1])
+                if item is not None
+                else fingerprint.components(upstream)
+            )
         manifest, copies = cache.manifest_paths(step.name, key)
+        target = step.result.target
         return Persist(
             store=cache.store,
             manifest_paths=(manifest, *copies),
-            target=step.result.target,
+            pipeline=self.pipeline.name,
+            target=target,
             default_prefix=cache.payload_prefix(step.name, key),
             format=step.result.format,
-            fields=TargetFields(
+            # Only a target's template names them: not made for every other result.
+            fields=None
+            if target is None
+            else TargetFields(
                 pipeline=self.pipeline.name,
                 step=step.name,
                 output=SINGLE_PART,

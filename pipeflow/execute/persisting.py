@@ -10,7 +10,7 @@ manifest comes last: until it exists, the payloads do not count as a result.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import field
+from dataclasses import field, replace
 from typing import TYPE_CHECKING, Any
 
 from pipeflow.records import record
@@ -39,10 +39,11 @@ class Persist:
 
     store: ResultStore
     manifest_paths: tuple[str, ...]  # the manifest under its key, then any `latest` copy
+    pipeline: str
     target: str | None  # a template, or None for the content-addressed default
     default_prefix: str  # where parts go without a target: PREFIX.PART.EXT
     format: str | None
-    fields: TargetFields
+    fields: TargetFields | None  # what the target's template may name; None without a target
     components: Mapping[str, Any] = field(default_factory=dict)  # what the key is made of
     # Where the run's journal of small results goes (`storage/journal.py`): on a local store,
     # for a result without a target; None to store every part as a file.
@@ -71,18 +72,8 @@ def persist_parts(
     for name, part in parts.items():
         chosen = formats[name]
         if persist.target is not None:
-            fields = TargetFields(
-                pipeline=persist.fields.pipeline,
-                step=persist.fields.step,
-                output=name,
-                run_id=persist.fields.run_id,
-                date=persist.fields.date,
-                params=persist.fields.params,
-                key=persist.fields.key,
-                ext=chosen.extension,
-                item=persist.fields.item,
-                item_name=persist.fields.item_name,
-            )
+            assert persist.fields is not None
+            fields = replace(persist.fields, output=name, ext=chosen.extension)
             path = render_target(persist.target, fields)
         else:
             # Beside the other results of the step, not in a folder of their own: a folder
@@ -162,7 +153,7 @@ def _manifest(
 ) -> Manifest:
     return Manifest(
         key=task.key,
-        pipeline=persist.fields.pipeline,
+        pipeline=persist.pipeline,
         step=task.step,
         run_id=task.run_id,
         created=created_now(),  # orders runs (gc)

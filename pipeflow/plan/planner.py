@@ -48,6 +48,8 @@ __all__ = [
     "truthy",
 ]
 
+NOTHING_STORED = Assessment()  # for a step with no stored result to assess (frozen: shared)
+
 
 @record
 class Selection:
@@ -127,6 +129,9 @@ class Planner:
         self.restorations: dict[str, Restoration] = {}  # what steps decided `restore` put back
         self.lost: dict[str, str] = {}  # why a step's stored result for its key is unusable
         self.decisions: dict[str, Decision] = {}  # made before the run
+        # What the key just computed for a stored step is made of, for its manifest: taken
+        # (once) when the step runs, so the run does not build it again.
+        self._components: dict[str, tuple[str, dict[str, Any]]] = {}
 
     def _forced(self, force: Iterable[str]) -> set[str]:
         names = list(force)
@@ -214,15 +219,16 @@ class Planner:
         waiting = self.timing.waiting(name, pending, self.decisions)
         if waiting is None:
             waiting = self.timing.predict(name, self.decisions, self.fingerprints)
+        components: dict[str, Any] | None = None
         if waiting is None and upstream is not None:
-            self.keys[name] = self.fingerprints[name].key(upstream)
+            self.keys[name], components = self.fingerprints[name].key_and_components(upstream)
         # A key computed before an upstream step ran would not be this step's: none yet.
         key = self.keys.get(name, "") if waiting is None else ""
         if name in self.forced:
-            return Decision(name, Action.RUN, "forced", key)
+            return self._runs(Decision(name, Action.RUN, "forced", key), components)
         not_cacheable = self.cacheable(step)
         if not_cacheable is not None:
-            return Decision(name, Action.RUN, not_cacheable, key)
+            return self._runs(Decision(name, Action.RUN, not_cacheable, key), components)
         if waiting is not None or upstream is None:
             return Decision(name, Action.RUN, waiting or "an upstream step runs first", "")
         if step.foreach is not None:
@@ -230,7 +236,15 @@ class Planner:
         found = self._find(name, upstream, key)  # the key just computed, not hashed again
         if found is not None:
             return found
-        return Decision(name, Action.RUN, self._why(name, upstream), key)
+        return self._runs(Decision(name, Action.RUN, self._why(name, upstream), key), components)
+
+    def _runs(self, decision: Decision, components: dict[str, Any] | None) -> Decision:
+        """`decision` (to run), keeping what its key is made of for the manifest of a step
+        whose result is stored (`components`)."""
+        name = decision.step
+        if components is not None and self.caches.get(name) is not None and self.policy.use:
+            self._components[name] = decision.key, components
+        return decision
 
     def _decide_fan_out(self, name: str, upstream: Mapping[str, str]) -> Decision:
         """A `foreach` step is cached when every item is; the engine decides item by item."""
@@ -302,12 +316,12 @@ class Planner:
         is none."""
         cache = self.caches.get(name)
         if cache is None:
-            return None, Assessment()
+            return None, NOTHING_STORED
         manifest = cache.find_manifest(name, key)
         if manifest is None:
-            return None, Assessment()
+            return None, NOTHING_STORED
         if self.assessor is None:
-            return cache.find(name, key), Assessment()
+            return cache.find(name, key), NOTHING_STORED
         step = self.pipeline.steps[name]
         folder = self.pipeline.folder_of(step)
         writes = [
@@ -331,6 +345,12 @@ class Planner:
             return "no stored result yet"
         fingerprint = self.fingerprints[name]
         return explain(fingerprint.components(upstream), before, fingerprint.params)
+
+    def components(self, name: str, key: str) -> dict[str, Any] | None:
+        """What `key`, the last key decided for `name`, is made of; None if not kept (then
+        the fingerprint makes them again). Given once: the manifest keeps them after."""
+        kept = self._components.pop(name, None)
+        return kept[1] if kept is not None and kept[0] == key else None
 
     def settle(self, name: str) -> None:
         """Called when every upstream step of `name` has finished, before it is decided again

@@ -10,6 +10,7 @@ import pytest
 
 import pipeflow
 from pipeflow.api import ALL
+from pipeflow.cache.versions import canonical_json, digest
 from pipeflow.errors import StaleResults
 from pipeflow.model.run import Action, StepState
 from pipeflow.storage import PartRecord, ResultStore, ResultWarning
@@ -372,3 +373,35 @@ def test_status_json_and_dry_run_through_the_cli(project: Path) -> None:
     result = CliRunner().invoke(cli, ["accept", config, "total"])
     assert result.exit_code == 0, result.output
     assert "accepted" in result.output
+
+
+@pytest.mark.parametrize("executor", ["sequential", "threads"])
+def test_every_stored_manifest_holds_the_components_its_key_hashes(
+    project: Path, executor: str
+) -> None:
+    """The components a manifest keeps (what `status` explains a change with) are those its
+    key was hashed from, whether the key was decided before the run, during it (after an
+    upstream step ran) or for a forced step; a key decided by an earlier status is not taken."""
+    config = project / "pipeline.yaml"
+    edit(config, "results: {root: out}", f"results: {{root: out}}\nexecutor: {{type: {executor}}}")
+
+    def check() -> None:
+        for step in ("read", "double", "total", "parity"):
+            _, _, manifest = journals.found(project / "out", "cached", step)
+            assert digest(canonical_json(manifest.components)) == manifest.key, step
+
+    pipe = pipeflow.load(config)
+    pipe.status()
+    pipe.run()
+    assert sorted(calls(project)) == ["double", "parity", "read", "total"]
+    check()
+    edit(config, "factor: 2", "factor: 3")
+    pipe = pipeflow.load(config)
+    pipe.status()
+    pipe.run()
+    assert sorted(calls(project)) == ["double", "total"]
+    check()
+    pipeflow.load(config).run(force=["double"])
+    assert sorted(calls(project)) == ["double", "total"]
+    check()
+    assert reasons(project)["total"].startswith("stored by run ")

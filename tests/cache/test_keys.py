@@ -316,6 +316,10 @@ def test_the_data_version_is_the_checksums_of_the_parts_by_name() -> None:
     assert one != data_version(stored(a=part("sha256:2"), b=part("sha256:1")))
     assert one != data_version(stored(a=part("sha256:1"), c=part("sha256:2")))
     assert one != data_version(stored(a=part("sha256:1")))
+    # One part and no files (most results) is taken a shorter way: the same digest.
+    assert data_version(stored(value=part("sha256:1"))) == digest("value=sha256:1")
+    assert data_version(stored(a=part("sha256:1"))) == digest("a=sha256:1")
+    assert data_version(stored(a=part("sha256:1"))) != data_version(stored(b=part("sha256:1")))
 
 
 def test_a_foreach_items_key_counts_its_item_not_the_others(tmp_path: Path) -> None:

@@ -221,13 +221,18 @@ def test_each_decided_key_is_hashed_once(
     if stored:
         project.store_chain("a", "b")
     hashed: list[str] = []
-    key = Fingerprint.key
+    key, key_and_components = Fingerprint.key, Fingerprint.key_and_components
 
     def counted(self: Fingerprint, upstream: Mapping[str, str]) -> str:
         hashed.append(str(self.values["name"]))
         return key(self, upstream)
 
+    def counted_too(self: Fingerprint, upstream: Mapping[str, str]) -> tuple[str, Any]:
+        hashed.append(str(self.values["name"]))
+        return key_and_components(self, upstream)
+
     monkeypatch.setattr(Fingerprint, "key", counted)
+    monkeypatch.setattr(Fingerprint, "key_and_components", counted_too)
     planner = project.planner()
     planner.plan()
     if stored:
