@@ -51,8 +51,6 @@ from pipeflow.storage.journal import close_run
 
 __all__ = ["Engine", "ReferenceFailure", "RunResult", "RunSettings"]
 
-FAN_OUT_WINDOW = 1000  # items of one `foreach` step handed to the executor at most at once
-
 
 class Engine:
     """Runs one plan of one pipeline on one executor."""
@@ -234,21 +232,9 @@ class Engine:
         self._finish_fan_out(name)  # an empty list, or items that all ended at once
 
     def _feed(self, name: str) -> None:
-        """Hand a `foreach` step's next items to the executor, up to FAN_OUT_WINDOW at once:
-        what is kept per item in flight (tasks, futures, the cluster's bookkeeping) stays
-        bounded however long the list is."""
         fan = self._fans.get(name)
-        if fan is None or fan.feeding:
-            return
-        fan.feeding = True
-        try:
-            while fan.next < len(fan.items) and fan.running < FAN_OUT_WINDOW:
-                index = fan.next
-                fan.next += 1
-                fan.running += 1
-                self._submit(name, fanout.task_for(fan, index, self.context))
-        finally:
-            fan.feeding = False
+        if fan is not None:
+            fanout.feed(fan, self.context, lambda task: self._submit(name, task))
 
     def _submit(self, name: str, task: Task) -> None:
         inline = getattr(self.executor, "inline", False)

@@ -24,6 +24,8 @@ from pipeflow.records import record
 from pipeflow.storage import Manifest
 from pipeflow.storage.blobs import Restoration
 
+WINDOW = 1000  # items of one `foreach` step handed to the executor at most at once
+
 
 class NotAList(Exception):
     """A `foreach` value that is not a list."""
@@ -103,6 +105,23 @@ def prepare(step: Step, context: RunContext, planner: Planner) -> FanOut:
         if index not in fan.found:
             context.check_reads(step, item)
     return fan
+
+
+def feed(fan: FanOut, context: RunContext, submit: Callable[[Task], None]) -> None:
+    """Hand a `foreach` step's next items to `submit`, up to WINDOW at once: what is kept per
+    item in flight (tasks, futures, the cluster's bookkeeping) stays bounded however long the
+    list is."""
+    if fan.feeding:
+        return
+    fan.feeding = True
+    try:
+        while fan.next < len(fan.items) and fan.running < WINDOW:
+            index = fan.next
+            fan.next += 1
+            fan.running += 1
+            submit(task_for(fan, index, context))
+    finally:
+        fan.feeding = False
 
 
 def task_for(fan: FanOut, index: int, context: RunContext) -> Task:

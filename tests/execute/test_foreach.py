@@ -163,9 +163,9 @@ def test_items_run_in_parallel_on_threads(tmp_path: Path) -> None:
 def test_a_long_list_is_handed_to_the_executor_a_window_at_a_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pipeflow.execute import engine
+    from pipeflow.execute import fanout
 
-    monkeypatch.setattr(engine, "FAN_OUT_WINDOW", 3)
+    monkeypatch.setattr(fanout, "WINDOW", 3)
     (tmp_path / "windowsteps.py").write_text(
         textwrap.dedent(
             """
