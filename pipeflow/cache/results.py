@@ -87,17 +87,30 @@ class ResultCache:
         self._journaled = not remote
         self._files: dict[str, set[str]] = {}  # the keys with a manifest file, per step
         self._newest: dict[str, Manifest | None] = {}  # per step, on an object store
+        self._step_folders: dict[str, tuple[str, tuple[str, ...], str]] = {}  # `_folders`
 
     # -- paths ------------------------------------------------------------------------------
 
     def manifest_path(self, step: str, key: str) -> str:
-        return f"{MANIFESTS}/{self.pipeline}/{stored_name(step)}/{key}.json"
+        return f"{self._folders(step)[0]}/{key}.json"
 
     def manifest_paths(self, step: str, key: str) -> tuple[str, tuple[str, ...]]:
         """Where a result's manifest goes: under its key, then on a local store the `latest`
         copy (an object store keeps none: the newest is found from the listing)."""
-        copies = () if self._manifests is not None else (self.manifest_path(step, LATEST),)
-        return self.manifest_path(step, key), copies
+        manifests, latest, _ = self._folders(step)
+        return f"{manifests}/{key}.json", latest
+
+    def _folders(self, step: str) -> tuple[str, tuple[str, ...], str]:
+        """The folder of a step's manifests, its `latest` copies, and its payloads' folder:
+        asked for every result stored, made once per step."""
+        found = self._step_folders.get(step)
+        if found is None:
+            name = stored_name(step)
+            manifests = f"{MANIFESTS}/{self.pipeline}/{name}"
+            latest = () if self._manifests is not None else (f"{manifests}/{LATEST}.json",)
+            found = manifests, latest, f"{RESULTS}/{self.pipeline}/{name}"
+            self._step_folders[step] = found
+        return found
 
     @property
     def inlines(self) -> bool:
@@ -107,7 +120,7 @@ class ResultCache:
 
     def payload_prefix(self, step: str, key: str) -> str:
         """Where the payloads of a result without a target go: PREFIX.PART.EXT."""
-        return f"{RESULTS}/{self.pipeline}/{stored_name(step)}/{key}"
+        return f"{self._folders(step)[2]}/{key}"
 
     def journal_folder(self, step: str, key: str) -> str | None:
         """Where this pipeline's runs journal a small result of `step` for `key`; None on an

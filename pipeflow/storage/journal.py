@@ -120,8 +120,13 @@ def append(
     checksums = {
         name: "sha256:" + hashlib.sha256(data).hexdigest() for name, (_, data) in parts.items()
     }
-    payload = b"".join(data for _, data in parts.values())
-    key = signing_key(create=True) if any(f.executes_code for f, _ in parts.values()) else None
+    if len(parts) == 1:  # most results: one value, its bytes the payload as they are
+        ((format, payload),) = parts.values()
+        signed = format.executes_code
+    else:
+        payload = b"".join(data for _, data in parts.values())
+        signed = any(format.executes_code for format, _ in parts.values())
+    key = signing_key(create=True) if signed else None
     while True:
         journal = _open(store, folder, run_id)
         with journal.lock:
@@ -160,6 +165,9 @@ def _write(store: ResultStore, journal: _Journal, frame: bytes) -> None:
 def _open(store: ResultStore, folder: str, run_id: str) -> _Journal:
     """This run's journal in `folder` in this process, opened (and created) on first use."""
     wanted = (store.url, folder, run_id)
+    last = _journals.get(wanted)  # the journal of every record a run appends, but the first
+    if last is not None and not last.closed:
+        return last
     with _registry:
         journal = _journals.get(wanted)
         if journal is not None and not journal.closed:
