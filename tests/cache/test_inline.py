@@ -29,32 +29,7 @@ from pipeflow.storage import Manifest, ResultStore, ResultWarning
 from pipeflow.storage.inline import LIMIT
 from tests import inlined
 from tests.servers import ObjectStore
-
-STEPS = """
-from pathlib import Path
-
-LOG = Path(__file__).with_name("calls.log")
-
-
-def note(name):
-    with LOG.open("a") as log:
-        log.write(name + "\\n")
-
-
-def inc(x, name):
-    note(name)
-    return x + 1
-
-
-def big(x, name):
-    note(name)
-    return "b" * (2 * SIZE) + str(x)
-
-
-def scaled(x, factor, name):
-    note(name)
-    return x * factor
-"""
+from tests.small_steps import calls, write_steps
 
 
 @pytest.fixture(params=["s3_server", "gcs_server"])
@@ -73,7 +48,7 @@ class Project:
         self.root = server.unique_url("inline")
         self.options = dict(server.storage_options)
         self.store = ResultStore(self.root, self.options)
-        (folder / "isteps.py").write_text(textwrap.dedent(STEPS).replace("SIZE", str(LIMIT)))
+        write_steps(folder / "isteps.py", LIMIT)
         options = json.dumps(self.options)
         self.config = folder / "pipeline.yaml"
         self.config.write_text(
@@ -99,10 +74,7 @@ class Project:
         return result
 
     def calls(self) -> list[str]:
-        log = self.folder / "calls.log"
-        found = log.read_text().split() if log.exists() else []
-        log.unlink(missing_ok=True)
-        return sorted(found)
+        return calls(self.folder)
 
     def decisions(self, **params: Any) -> dict[str, Any]:
         pipe = pipeflow.load(self.config, params=params or None)
