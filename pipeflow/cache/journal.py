@@ -9,12 +9,12 @@ on the way, so a cached step costs no read of its own.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timezone
 
 from pipeflow.storage import Manifest, PartRecord, ResultStore
+from pipeflow.storage.checksums import content_checksum
 from pipeflow.storage.journal import EXTENSION, HEADER, MAGIC, journal_folder, records
 
 
@@ -57,7 +57,7 @@ class JournalIndex:
                 return "is missing"
             if len(data) != part.size:
                 return f"has {len(data)} bytes instead of {part.size}"
-            checksum = self._hashes[wanted] = _sha256(data)
+            checksum = self._hashes[wanted] = content_checksum(data)
         return None if checksum == part.checksum else "no longer matches its checksum"
 
     def _load(self) -> dict[tuple[str, str], Manifest]:
@@ -87,7 +87,7 @@ class JournalIndex:
                     and at is not None
                     and record.start <= at <= record.end - part.size
                 ):
-                    self._hashes[path, at, part.size] = _sha256(data[at : at + part.size])
+                    self._hashes[path, at, part.size] = content_checksum(data[at : at + part.size])
             step = self._stored_name(manifest.step)
             known = self._manifests.get((step, manifest.key))
             if known is None or moment(manifest) >= moment(known):
@@ -147,7 +147,3 @@ def moment(manifest: Manifest) -> datetime:
     """When a manifest was created, to order results (its `created` was checked on reading)."""
     created = datetime.fromisoformat(manifest.created)
     return created if created.tzinfo is not None else created.replace(tzinfo=timezone.utc)
-
-
-def _sha256(data: bytes) -> str:
-    return f"sha256:{hashlib.sha256(data).hexdigest()}"

@@ -14,6 +14,11 @@ if TYPE_CHECKING:
 _CHUNK = 1024 * 1024
 
 
+def content_checksum(data: bytes) -> str:
+    """The checksum a manifest records for `data`: "sha256:<hex>"."""
+    return f"sha256:{hashlib.sha256(data).hexdigest()}"
+
+
 class HashingWriter(io.RawIOBase):
     """Passes bytes through to a file while counting them and computing their sha256.
 

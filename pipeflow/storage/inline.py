@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from pipeflow.storage.checksums import content_checksum
 from pipeflow.storage.formats import Format
 from pipeflow.storage.manifest import Manifest, PartRecord
 from pipeflow.storage.signing import sign, signing_key
@@ -50,7 +50,7 @@ def store_inline(
             path=path,
             format=format.name,
             size=len(data),
-            checksum=checksum(data),
+            checksum=content_checksum(data),
             inline=base64.b64encode(data).decode("ascii"),
         )
         # The signature covers what a file's does (path, format, size, checksum).
@@ -76,10 +76,6 @@ def inline_problem(record: PartRecord) -> str | None:
         return "holds bytes that are not base64"
     if len(data) != record.size:
         return f"has {len(data)} bytes instead of {record.size}"
-    if checksum(data) != record.checksum:
+    if content_checksum(data) != record.checksum:
         return "no longer matches its checksum"
     return None
-
-
-def checksum(data: bytes) -> str:
-    return f"sha256:{hashlib.sha256(data).hexdigest()}"

@@ -28,7 +28,6 @@ its parent's journals and opens its own.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import posixpath
@@ -41,6 +40,7 @@ from typing import Any
 
 from pipeflow.errors import StorageError
 from pipeflow.records import record
+from pipeflow.storage.checksums import content_checksum
 from pipeflow.storage.formats import Format, unsuitable_value_error
 from pipeflow.storage.manifest import Manifest, PartRecord
 from pipeflow.storage.signing import sign, signing_key
@@ -117,9 +117,7 @@ def append(
 ) -> Manifest:
     """Store encoded `parts` and the manifest `build` makes of their records in one record of
     this run's journal in `folder`; the manifest."""
-    checksums = {
-        name: "sha256:" + hashlib.sha256(data).hexdigest() for name, (_, data) in parts.items()
-    }
+    checksums = {name: content_checksum(data) for name, (_, data) in parts.items()}
     if len(parts) == 1:  # most results: one value, its bytes the payload as they are
         ((format, payload),) = parts.values()
         signed = format.executes_code

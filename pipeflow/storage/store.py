@@ -33,7 +33,6 @@ so it can be sent to worker processes, which open their own connection.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import tempfile
 import warnings
@@ -47,7 +46,7 @@ from typing import IO, Any, BinaryIO, cast
 from pipeflow.errors import PipeflowError, StorageError
 from pipeflow.storage import failures
 from pipeflow.storage.access import StoreAccess
-from pipeflow.storage.checksums import digest
+from pipeflow.storage.checksums import content_checksum, digest
 from pipeflow.storage.failures import redact
 from pipeflow.storage.filesystems import object_stamp
 from pipeflow.storage.formats import Format, get_format, unsuitable_value_error
@@ -368,7 +367,7 @@ class ResultStore(StoreListing):
                 raise CorruptResult(
                     location, expected=f"{record.size} bytes", actual=f"{len(data)} bytes"
                 )
-            checksum = f"sha256:{hashlib.sha256(data).hexdigest()}"
+            checksum = content_checksum(data)
             if checksum != record.checksum:
                 raise CorruptResult(location, expected=record.checksum, actual=checksum)
             yield io.BytesIO(data)
@@ -402,6 +401,4 @@ class ResultStore(StoreListing):
 
 def bytes_match(data: bytes, record: PartRecord) -> bool:
     """Whether `data` are the bytes `record` describes (size and sha256)."""
-    return len(data) == record.size and record.checksum == (
-        f"sha256:{hashlib.sha256(data).hexdigest()}"
-    )
+    return len(data) == record.size and record.checksum == content_checksum(data)

@@ -2,7 +2,8 @@
 (`pipeflow/storage/inline.py`), and no `latest.json` copy (issue 13, object stores).
 
 A result without a target and without recorded writes whose parts encode to at most 4 KiB in
-all (`inline.LIMIT`: every run reads the manifest index whole) is its manifest alone; the
+all (`inline.LIMIT`: every run reads the manifest index whole) is its manifest alone,
+whichever executor stored it (threads, worker processes, a Dask cluster's workers); the
 newest result of a step is the manifest with the newest `created`. Every reader (status and
 its explanations, `pipeflow result`, `pipeflow.read`, accept, gc) finds such a result as it
 finds a payload object; bytes inside a manifest that no longer match its checksum are ignored
@@ -16,6 +17,7 @@ import base64
 import json
 import textwrap
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,37 +26,13 @@ from click.testing import CliRunner
 
 import pipeflow
 from pipeflow.cli.main import cli
-from pipeflow.model.run import Action
+from pipeflow.model.run import Action, StepState
 from pipeflow.storage import Manifest, ResultStore, ResultWarning
 from pipeflow.storage.inline import LIMIT
 from tests import inlined
+from tests.execute.conftest import local_cluster
 from tests.servers import ObjectStore
-
-STEPS = """
-from pathlib import Path
-
-LOG = Path(__file__).with_name("calls.log")
-
-
-def note(name):
-    with LOG.open("a") as log:
-        log.write(name + "\\n")
-
-
-def inc(x, name):
-    note(name)
-    return x + 1
-
-
-def big(x, name):
-    note(name)
-    return "b" * (2 * SIZE) + str(x)
-
-
-def scaled(x, factor, name):
-    note(name)
-    return x * factor
-"""
+from tests.small_steps import calls, write_steps
 
 
 @pytest.fixture(params=["s3_server", "gcs_server"])
@@ -66,14 +44,14 @@ def server(request: pytest.FixtureRequest) -> ObjectStore:
 class Project:
     """A chain s0 -> s1 -> last (`last` scales by the param `factor`) and `big`, a value too
     large to be inside its manifest (8 KiB: a local store would journal it), storing its
-    results on an object store."""
+    results on an object store; run by `executor` (its YAML mapping), else the default."""
 
-    def __init__(self, folder: Path, server: ObjectStore) -> None:
+    def __init__(self, folder: Path, server: ObjectStore, executor: str | None = None) -> None:
         self.folder = folder
         self.root = server.unique_url("inline")
         self.options = dict(server.storage_options)
         self.store = ResultStore(self.root, self.options)
-        (folder / "isteps.py").write_text(textwrap.dedent(STEPS).replace("SIZE", str(LIMIT)))
+        write_steps(folder / "isteps.py", LIMIT)
         options = json.dumps(self.options)
         self.config = folder / "pipeline.yaml"
         self.config.write_text(
@@ -81,6 +59,7 @@ class Project:
                 f"""
                 name: inl
                 params: {{factor: 2}}
+                {f"executor: {executor}" if executor else ""}
                 results: {{root: {json.dumps(self.root)}, storage_options: {options}}}
                 steps:
                   s0: {{run: isteps.inc, inputs: {{x: 0, name: s0}}}}
@@ -99,10 +78,7 @@ class Project:
         return result
 
     def calls(self) -> list[str]:
-        log = self.folder / "calls.log"
-        found = log.read_text().split() if log.exists() else []
-        log.unlink(missing_ok=True)
-        return sorted(found)
+        return calls(self.folder)
 
     def decisions(self, **params: Any) -> dict[str, Any]:
         pipe = pipeflow.load(self.config, params=params or None)
@@ -147,6 +123,46 @@ def test_a_small_result_is_its_manifest_alone(tmp_path: Path, server: ObjectStor
     assert project.calls() == []
     assert again.output("last") == 4
     assert again.outcomes["last"].locations[0].startswith(project.root)
+
+
+@pytest.fixture(scope="module")
+def dask_address(s3_server: ObjectStore) -> Iterator[str]:
+    """A local Dask cluster of two worker processes, started once S3's environment is set (its
+    workers inherit it), as the dask tests start theirs."""
+    cluster = local_cluster()
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
+
+
+@pytest.mark.parametrize(
+    "executor", ["threads", "processes", pytest.param("dask", marks=pytest.mark.slow)]
+)
+def test_every_executor_stores_a_small_result_inside_its_manifest(
+    tmp_path: Path, s3_server: ObjectStore, executor: str, request: pytest.FixtureRequest
+) -> None:
+    if executor == "dask":
+        address = request.getfixturevalue("dask_address")
+        # The workers share this machine's disk: they import the steps from the project.
+        mapping = f'{{type: dask, address: "{address}", shared_filesystem: true}}'
+    else:
+        mapping = f"{{type: {executor}}}"
+    project = Project(tmp_path, s3_server, mapping)
+    first = project.run()
+    assert project.calls() == ["big", "last", "s0", "s1"]
+    assert first.output("last") == 4
+    for step in ("s0", "s1", "last"):
+        path, manifest = project.manifest(step)
+        assert manifest.parts["value"].inline is not None, (step, manifest.parts)
+        assert manifest.parts["value"].path == path
+        assert project.store.list(f".pipeflow/results/inl/{step}") == []  # no payload object
+    again = project.run()
+    assert project.calls() == []
+    assert {o.state for o in again.outcomes.values()} == {StepState.CACHED}
+    assert again.output("last") == 4
+    assert again.output("s1") == 2
+    assert pipeflow.load(project.config).result("last").load() == 4
 
 
 def test_status_explains_a_change_from_the_newest_manifest(

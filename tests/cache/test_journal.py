@@ -26,38 +26,7 @@ from pipeflow.cli.main import cli
 from pipeflow.model.run import Action
 from pipeflow.storage import Manifest, ResultStore, ResultWarning
 from pipeflow.storage.journal import SMALL, records
-
-STEPS = """
-from pathlib import Path
-
-LOG = Path(__file__).with_name("calls.log")
-
-
-def note(name):
-    with LOG.open("a") as log:
-        log.write(name + "\\n")
-
-
-def inc(x, name):
-    note(name)
-    return x + 1
-
-
-def big(x, name):
-    note(name)
-    return "b" * (2 * SIZE) + str(x)
-
-
-def pair(x, name):
-    note(name)
-    return {"low": x - 1, "high": x + 1}
-
-
-def scaled(x, factor, name):
-    note(name)
-    return x * factor
-"""
-
+from tests.small_steps import calls, write_steps
 
 LAST = (
     "last: {run: jsteps.scaled, "
@@ -74,7 +43,7 @@ def chain(
     params: str = "{factor: 2}",
 ) -> Path:
     """A project `journaled` of `count` steps s0 -> s1 -> ..., and `extra` lines of steps."""
-    (folder / "jsteps.py").write_text(textwrap.dedent(STEPS).replace("SIZE", str(SMALL)))
+    write_steps(folder / "jsteps.py", SMALL)
     steps = ["s0: {run: jsteps.inc, inputs: {x: 0, name: s0}}"]
     steps += [
         f's{i}: {{run: jsteps.inc, inputs: {{x: "${{steps.s{i - 1}}}", name: s{i}}}}}'
@@ -89,13 +58,6 @@ def chain(
         + textwrap.indent(extra, "  ")
     )
     return config
-
-
-def calls(folder: Path) -> list[str]:
-    log = folder / "calls.log"
-    found = log.read_text().split() if log.exists() else []
-    log.unlink(missing_ok=True)
-    return sorted(found)
 
 
 def files(folder: Path) -> list[str]:
