@@ -202,7 +202,7 @@ class Engine:
             if decision.action is Action.RUN and not decision.key:
                 # Its inputs came from steps that ran: decide now that their results exist.
                 upstream = self.planner.upstream_versions(step)
-                decision = self.planner.decide(name, upstream)
+                decision = self.planner.decide(name, upstream, starting=True)
                 self.decisions[name] = decision
             if decision.action in (Action.CACHED, Action.RESTORE):
                 restoration = self.planner.restorations.get(name)

@@ -129,8 +129,8 @@ class Planner:
         self.restorations: dict[str, Restoration] = {}  # what steps decided `restore` put back
         self.lost: dict[str, str] = {}  # why a step's stored result for its key is unusable
         self.decisions: dict[str, Decision] = {}  # made before the run
-        # What the key just computed for a stored step is made of, for its manifest: taken
-        # (once) when the step runs, so the run does not build it again.
+        # What the key just computed for a step the run starts now is made of, for its
+        # manifest: taken (once) when the step runs, so the run does not build it again.
         self._components: dict[str, tuple[str, dict[str, Any]]] = {}
 
     def _forced(self, force: Iterable[str]) -> set[str]:
@@ -208,8 +208,13 @@ class Planner:
             versions[dep] = self.versions[dep]
         return versions
 
-    def decide(self, name: str, upstream: Mapping[str, str] | None) -> Decision:
-        """Run or cached, with the reason; `upstream` None when some upstream result is pending."""
+    def decide(
+        self, name: str, upstream: Mapping[str, str] | None, *, starting: bool = False
+    ) -> Decision:
+        """Run or cached, with the reason; `upstream` None when some upstream result is pending.
+
+        `starting`: the run starts the step now if it runs, so what its key is made of is kept
+        for its manifest (not for every step a plan decides: that would hold them all)."""
         step = self.pipeline.steps[name]
         pending = (
             next((d for d in step.value_upstream() if d not in self.versions), None)
@@ -222,6 +227,8 @@ class Planner:
         components: dict[str, Any] | None = None
         if waiting is None and upstream is not None:
             self.keys[name], components = self.fingerprints[name].key_and_components(upstream)
+            if not starting:
+                components = None
         # A key computed before an upstream step ran would not be this step's: none yet.
         key = self.keys.get(name, "") if waiting is None else ""
         if name in self.forced:

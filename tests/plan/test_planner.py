@@ -16,7 +16,7 @@ import pytest
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.cache.keys import Fingerprint
 from pipeflow.cache.results import ResultCache
-from pipeflow.cache.versions import data_version, fan_out_version
+from pipeflow.cache.versions import canonical_json, data_version, digest, fan_out_version
 from pipeflow.model.pipeline import Pipeline, ResultSpec, Step
 from pipeflow.model.refs import Ref, parse_value
 from pipeflow.model.run import ALL, Action, Decision
@@ -244,6 +244,30 @@ def test_each_decided_key_is_hashed_once(
     hashed.clear()
     assert planner.decide("b", planner.upstream_versions(project.steps["b"])).key
     assert hashed == ["b"]
+
+
+def test_the_components_of_a_key_are_kept_only_for_a_step_the_run_starts(tmp_path: Path) -> None:
+    """What a key is made of goes to the manifest of the step the run starts now, once, and
+    matches the key; a plan keeps none (it would hold them for every step it decides)."""
+    project = Project(tmp_path, step("a"), step("b", "a"), step("c"))
+    planner = project.planner()
+    plan = {decision.step: decision for decision in planner.plan()}
+    assert plan["a"].key  # decided with their keys, and not started
+    assert plan["c"].key
+    assert planner.components("a", plan["a"].key) is None
+    assert planner.components("c", plan["c"].key) is None
+    planner.ran("a", project.store_result("a", {}))
+    planner.settle("b")
+    upstream = planner.upstream_versions(project.steps["b"])
+    assert upstream is not None
+    decision = planner.decide("b", upstream, starting=True)
+    assert decision.action is Action.RUN
+    components = planner.components("b", decision.key)
+    assert components == planner.fingerprints["b"].components(upstream)
+    assert digest(canonical_json(components)) == decision.key
+    assert planner.components("b", decision.key) is None  # given once
+    planner.decide("b", upstream, starting=True)
+    assert planner.components("b", "another key") is None  # not for another key
 
 
 def test_a_changed_step_runs_and_what_follows_waits_for_it(tmp_path: Path) -> None:
