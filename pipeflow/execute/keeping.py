@@ -39,22 +39,26 @@ class Keeper:
         self._warn = warn
         self.stored: set[str] = set()  # steps whose value this run has in the store
         self.item_manifests: dict[str, list[Manifest | None]] = {}  # see `settle`
+        self._takers: dict[str, int] = {}  # per step, the steps taking its value not finished
 
     def release(self, finished: str, outcomes: Mapping[str, StepOutcome]) -> None:
         """Drop the stored values that no step still to finish takes, now that `finished`
-        has."""
+        has (`outcomes`: the steps finished so far, `finished` among them)."""
         steps = self.pipeline.steps
         for name in steps[finished].value_upstream():
-            if name not in self.stored or steps[name].foreach is not None:
+            left = self._takers.get(name)
+            if left is None:  # counted when the first step that takes it finishes
+                left = sum(
+                    consumer not in outcomes
+                    for consumer in self.graph.downstream[name]
+                    if name in steps[consumer].value_upstream()
+                )
+            else:
+                left -= 1
+            self._takers[name] = left
+            if left or name not in self.stored or steps[name].foreach is not None:
                 continue
-            if self.planner.manifests.get(name) is None:
-                continue
-            consumers = self.graph.downstream[name]
-            if all(
-                consumer in outcomes
-                for consumer in consumers
-                if name in steps[consumer].value_upstream()
-            ):
+            if self.planner.manifests.get(name) is not None:
                 self.context.values.pop(name, None)
 
     def settle(self, *, fetch: bool) -> None:

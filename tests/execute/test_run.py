@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import pipeflow
 from pipeflow.model.events import Event, StepOutput
 from pipeflow.model.run import StepState
-from pipeflow.storage import Manifest
+from pipeflow.storage import Manifest, PartRecord, ResultStore
 from pipeflow.storage.journal import records
 from tests import journals
 from tests.conftest import ProjectFactory
@@ -402,10 +403,11 @@ def test_two_runs_at_once_keep_their_output_apart(make_project: ProjectFactory) 
 
 @pytest.mark.parametrize("persist", [True, False])
 def test_a_stored_value_no_step_still_needs_leaves_memory(
-    make_project: ProjectFactory, persist: bool
+    make_project: ProjectFactory, persist: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A long pipeline of large values holds only what is still needed: once every step
-    that takes a stored value has finished, the run drops it and `output()` reads it back."""
+    that takes a stored value has finished, the run drops it and `output()` reads it back;
+    not before (a step would read it back from the store: none does)."""
     results = "{root: out}" if persist else "{persist: false}"
     config = make_project(
         f"""
@@ -415,6 +417,7 @@ def test_a_stored_value_no_step_still_needs_leaves_memory(
           numbers: {{run: mysteps.numbers, inputs: {{count: 4}}}}
           halves: {{run: mysteps.halves, inputs: {{values: "${{steps.numbers}}"}}}}
           total: {{run: mysteps.total, inputs: {{values: "${{steps.halves.high}}"}}}}
+          sum: {{run: mysteps.total, inputs: {{values: "${{steps.numbers}}"}}}}
           checked:
             run: mysteps.total
             inputs: {{values: [1]}}
@@ -422,13 +425,23 @@ def test_a_stored_value_no_step_still_needs_leaves_memory(
         """,
         mysteps=STEPS,
     )
+    read = ResultStore.read
+    reads: list[str] = []
+
+    def reading(store: ResultStore, record: PartRecord) -> Any:
+        reads.append(record.path)
+        return read(store, record)
+
+    monkeypatch.setattr(ResultStore, "read", reading)
     run = pipeflow.load(config).run(history=False)
     assert run.ok
+    assert reads == []
     held = set(run.result.context.values)
     if persist:
-        assert held == {"checked"}  # the last step's value stays; the others are stored
+        assert held == {"sum", "checked"}  # the last steps' values stay; the others are stored
     else:
-        assert held == {"numbers", "halves", "total", "checked"}  # nowhere else to read them
+        assert held == {"numbers", "halves", "total", "sum", "checked"}  # nowhere else
     assert run.output("numbers") == [0, 1, 2, 3]
     assert run.output("halves") == {"low": [0, 1], "high": [2, 3]}
     assert run.output("total") == 5
+    assert run.output("sum") == 6
