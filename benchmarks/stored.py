@@ -33,6 +33,7 @@ What it measures
 How to run (from the repository root, with the venv that has pipeflow installed)
     python benchmarks/stored.py                 # about 1 minute on 2 CPUs
     python benchmarks/stored.py --steps 1000 --repeat 9 --json stored.json
+    python benchmarks/stored.py --repeat 20 --source BEFORE --versus AFTER   # A/B, alternating
 """
 
 from __future__ import annotations
@@ -185,7 +186,16 @@ def main() -> None:
         type=Path,
         help="import pipeflow from this folder (e.g. `git archive COMMIT pipeflow | tar -x -C D`)",
     )
+    parser.add_argument(
+        "--versus",
+        type=Path,
+        help="an A/B in one sitting: also run pipeflow from this folder (an export of another "
+        "commit), alternating with the first in every repetition, and print both",
+    )
     args = parser.parse_args()
+    if args.versus is not None:
+        versus(args)
+        return
 
     print(f"machine: {machine()}")
     print(f"pipeflow {pipeflow.__version__}; chain of {args.steps} steps, {args.repeat} runs each")
@@ -250,6 +260,55 @@ def main() -> None:
             ),
             encoding="utf-8",
         )
+
+
+def versus(args: argparse.Namespace) -> None:
+    """The API modes of two pipeflows alternating in every repetition (memory then stored,
+    one pipeflow then the other): both see the same moments of a shared machine."""
+    sources = {"A": args.source, "B": args.versus}
+    print(f"machine: {machine()}")
+    for label, source in sources.items():
+        print(f"{label}: {source.resolve() if source is not None else 'the installed pipeflow'}")
+    print(f"chain of {args.steps} steps, {args.repeat} repetitions, A and B alternating")
+    args.folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="pipeflow-stored-", dir=args.folder) as temporary:
+        base = Path(temporary)
+        ENV["PIPEFLOW_HOME"] = str(base / "home")
+        projects = {}
+        for mode, persist in (("memory", "false"), ("stored", "true")):
+            config = write_project(base / mode, "chain", args.steps)
+            text = config.read_text(encoding="utf-8")
+            config.write_text(
+                text.replace("results: {persist: false}", f"results: {{persist: {persist}}}"),
+                encoding="utf-8",
+            )
+            projects[mode] = config.parent
+            compileall.compile_dir(str(config.parent), quiet=1)
+        compileall.compile_dir(str(Path(pipeflow.__file__).parent), quiet=1)
+        for source in sources.values():
+            if source is not None:
+                compileall.compile_dir(str(source / "pipeflow"), quiet=1)
+        samples = {label: {"memory": [], "stored": [], "cpu": []} for label in sources}
+        for repetition in range(args.repeat + 1):  # the first is a warm-up
+            for label, source in sources.items():
+                ENV.pop("PIPEFLOW_SOURCE", None)
+                if source is not None:
+                    ENV["PIPEFLOW_SOURCE"] = str(source.resolve())
+                memory = run_api(projects["memory"], False, args.steps)
+                stored = run_api(projects["stored"], True, args.steps)
+                if repetition:
+                    samples[label]["memory"].append(memory[0])
+                    samples[label]["stored"].append(stored[0])
+                    samples[label]["cpu"].append(stored[1] / memory[1])
+    print()
+    for label, found in samples.items():
+        per_run = [s / m for s, m in zip(found["stored"], found["memory"], strict=True)]
+        print(
+            f"{label}: memory {figures(found['memory'])}; stored {figures(found['stored'])}; "
+            f"stored / memory wall {ratios(per_run)}, CPU {ratios(found['cpu'])}"
+        )
+    change = statistics.median(samples["B"]["stored"]) / statistics.median(samples["A"]["stored"])
+    print(f"\nB's stored run / A's (medians): {change:.2f}x")
 
 
 if __name__ == "__main__":
