@@ -61,6 +61,10 @@ def gen():
 
 def takes(value) -> int:
     return 1
+
+
+def environment(names: list) -> dict:
+    return {name: os.environ.get(name) for name in names}
 """
 
 
@@ -91,6 +95,33 @@ def test_steps_run_in_worker_processes_and_their_output_comes_back(
         [record] = history.runs(pipeline="procs")
         logged = [line.text for line in history.logs(record.id, step="a")]
     assert f"working in {a}" in logged
+
+
+def test_workers_see_the_environment_of_the_process_as_each_run_starts(
+    make_project: ProjectFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers are forks of a server started with the first pool of this process: each run's
+    workers still see the environment as it is when the run starts (a variable set, changed or
+    removed since, such as the credentials of a store), as a worker forked from here would."""
+    config = make_project(
+        """
+        name: procs
+        executor: {type: processes, workers: 2}
+        results: {persist: false}
+        steps:
+          env: {run: psteps.environment, inputs: {names: [PF_SET, PF_CHANGED, PF_REMOVED]}}
+        """,
+        psteps=STEPS,
+    )
+    monkeypatch.setenv("PF_CHANGED", "before")
+    monkeypatch.setenv("PF_REMOVED", "before")
+    first = pipeflow.load(config).run(history=False)  # starts the server, if not yet started
+    assert first.output("env") == {"PF_SET": None, "PF_CHANGED": "before", "PF_REMOVED": "before"}
+    monkeypatch.setenv("PF_SET", "set")
+    monkeypatch.setenv("PF_CHANGED", "after")
+    monkeypatch.delenv("PF_REMOVED")
+    second = pipeflow.load(config).run(history=False)
+    assert second.output("env") == {"PF_SET": "set", "PF_CHANGED": "after", "PF_REMOVED": None}
 
 
 def test_a_worker_traceback_and_retries_are_shown(

@@ -10,7 +10,8 @@ call is interrupted (even in `time.sleep` or blocking I/O) and the worker stays 
 attempt has ended before the next one starts. Code stuck in a C call that does not return to
 the interpreter is only stopped when that call returns. A worker that dies (killed,
 out of memory, a crash in C) fails the step it was running with a message saying so; the pool
-is rebuilt for the steps that follow.
+is rebuilt for the steps that follow. Workers see the environment of the process that runs the
+pipeline as it was when the run's pool started (not the forkserver's, from its own start).
 
 `work` also runs tasks for the dask executor, whose workers run tasks on threads other than the
 main one. There an interval timer cannot be used and stdout cannot be swapped for the whole
@@ -60,7 +61,15 @@ class ProcessExecutor:
             context.set_forkserver_preload(["__main__", __name__])
         else:
             context = multiprocessing.get_context()
-        pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=context)
+        # A worker is a fork of the server, which has the environment of the moment it
+        # started: each pool's workers take this process's as it is now (credentials of a
+        # store set since, a variable removed), as a fork of this process would.
+        pool = ProcessPoolExecutor(
+            max_workers=self._workers,
+            mp_context=context,
+            initializer=_take_environment,
+            initargs=(dict(os.environ),),
+        )
         # Start every worker now: they boot while the run is still being planned.
         for _ in range(self._workers):
             pool.submit(_ready)
@@ -113,6 +122,13 @@ class ProcessExecutor:
 
 def _ready() -> None:
     """A task that only makes the pool start a worker."""
+
+
+def _take_environment(environment: dict[str, str]) -> None:
+    """In a new worker: the environment of the process that made its pool, as it was then."""
+    for name in set(os.environ) - set(environment):
+        del os.environ[name]
+    os.environ.update(environment)
 
 
 def _done(result: TaskResult) -> Future[TaskResult]:
