@@ -126,6 +126,23 @@ def fresh_store(project: Path) -> None:
         shutil.rmtree(project / name, ignore_errors=True)
 
 
+def make_projects(base: Path, steps: int) -> dict[str, Path]:
+    """The chain's two projects, `memory` and `stored`, identical but for `persist`, their
+    bytecode and the installed pipeflow's compiled."""
+    projects = {}
+    for mode, persist in (("memory", "false"), ("stored", "true")):
+        config = write_project(base / mode, "chain", steps)
+        text = config.read_text(encoding="utf-8")
+        config.write_text(
+            text.replace("results: {persist: false}", f"results: {{persist: {persist}}}"),
+            encoding="utf-8",
+        )
+        projects[mode] = config.parent
+        compileall.compile_dir(str(config.parent), quiet=1)
+    compileall.compile_dir(str(Path(pipeflow.__file__).parent), quiet=1)
+    return projects
+
+
 def run_api(project: Path, stored: bool, steps: int) -> tuple[float, float]:
     fresh_store(project)
     done = subprocess.run(
@@ -206,18 +223,7 @@ def main() -> None:
         if args.source is not None:
             ENV["PIPEFLOW_SOURCE"] = str(args.source.resolve())
             compileall.compile_dir(str(args.source / "pipeflow"), quiet=1)
-        projects = {}
-        for mode, persist in (("memory", "false"), ("stored", "true")):
-            config = write_project(base / mode, "chain", args.steps)
-            text = config.read_text(encoding="utf-8")
-            config.write_text(
-                text.replace("results: {persist: false}", f"results: {{persist: {persist}}}"),
-                encoding="utf-8",
-            )
-            projects[mode] = config.parent
-        compileall.compile_dir(str(Path(pipeflow.__file__).parent), quiet=1)
-        for project in projects.values():
-            compileall.compile_dir(str(project), quiet=1)
+        projects = make_projects(base, args.steps)
 
         def once(mode: str) -> tuple[float, float]:
             if mode == "stored-cli":
@@ -274,17 +280,7 @@ def versus(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="pipeflow-stored-", dir=args.folder) as temporary:
         base = Path(temporary)
         ENV["PIPEFLOW_HOME"] = str(base / "home")
-        projects = {}
-        for mode, persist in (("memory", "false"), ("stored", "true")):
-            config = write_project(base / mode, "chain", args.steps)
-            text = config.read_text(encoding="utf-8")
-            config.write_text(
-                text.replace("results: {persist: false}", f"results: {{persist: {persist}}}"),
-                encoding="utf-8",
-            )
-            projects[mode] = config.parent
-            compileall.compile_dir(str(config.parent), quiet=1)
-        compileall.compile_dir(str(Path(pipeflow.__file__).parent), quiet=1)
+        projects = make_projects(base, args.steps)
         for source in sources.values():
             if source is not None:
                 compileall.compile_dir(str(source / "pipeflow"), quiet=1)
