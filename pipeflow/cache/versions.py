@@ -63,10 +63,9 @@ _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=_fall
 def data_version(manifest: Manifest) -> str:
     """What downstream keys see of a stored result: the checksums of its parts, and of the
     files it wrote (so a step taking its value sees a change in its files too)."""
-    if len(manifest.parts) == 1 and not manifest.files:  # most results: `digest` of one
+    if len(manifest.parts) == 1 and not manifest.files:  # most results: nothing to sort
         ((name, part),) = manifest.parts.items()
-        text = f"{name}={part.checksum}\0"
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:KEY_LENGTH]
+        return digest(f"{name}={part.checksum}")
     parts = [f"{name}={part.checksum}" for name, part in sorted(manifest.parts.items())]
     for label, written in sorted(manifest.files.items()):
         parts += [f"{label}:{name}={e.checksum}" for name, e in sorted(written.entries.items())]
