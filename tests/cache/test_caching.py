@@ -375,7 +375,7 @@ def test_status_json_and_dry_run_through_the_cli(project: Path) -> None:
     assert "accepted" in result.output
 
 
-@pytest.mark.parametrize("executor", ["sequential", "threads"])
+@pytest.mark.parametrize("executor", ["sequential", "threads", "processes"])
 def test_every_stored_manifest_holds_the_components_its_key_hashes(
     project: Path, executor: str
 ) -> None:
