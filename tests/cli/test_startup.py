@@ -67,6 +67,7 @@ NOT_FOR_A_VALID_CONFIG = (
     "pipeflow.cache.files",
     "pipeflow.cache.keys",
     "pipeflow.cache.versions",
+    "pipeflow.cache.payloads",
     "pipeflow.cache.restore",
     "pipeflow.history",
     "click.shell_completion",
