@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from pipeflow.config import readings
 from pipeflow.config.suggest import did_you_mean, format_path, type_name
 from pipeflow.errors import ConfigError, Problem
 from pipeflow.records import record
@@ -191,13 +192,22 @@ def read_document(path: str | os.PathLike[str], *, purpose: str = "config") -> D
                 )
             ]
         ) from None
-    return read_text(text, file=file, kind=kind, purpose=purpose)
+    remembered = location if purpose == "config" else None
+    return read_text(text, file=file, kind=kind, purpose=purpose, remembered=remembered)
 
 
-def read_text(text: str, *, file: str, kind: str, purpose: str = "config") -> Document:
+def read_text(
+    text: str,
+    *,
+    file: str,
+    kind: str,
+    purpose: str = "config",
+    remembered: Path | None = None,
+) -> Document:
     """Parse text of `kind` ("yaml", "toml", or "json", read as YAML); raises ConfigError.
 
-    `purpose` is "config" or "params", as for `read_document`.
+    `purpose` is "config" or "params", as for `read_document`. `remembered`: the config file
+    whose big texts' readings are kept beside it (`readings.py`).
     """
     # The readers import Document and Position from here, so they are imported when needed.
     from pipeflow.config.limits import TOO_DEEP_HINT, too_deep, too_deep_message
@@ -219,7 +229,10 @@ def read_text(text: str, *, file: str, kind: str, purpose: str = "config") -> Do
     gc.disable()
     deep = None
     try:
-        document = read(text, file)
+        document = _recalled(text, file, normalized, remembered) if remembered else None
+        fresh = document is None
+        if fresh:
+            document = read(text, file)
         deep = too_deep(document.data) if document is not None else None
         if document is not None and deep is not None:
             # Its positions are needed now: finding them may nest too deeply, as reading may.
@@ -241,7 +254,33 @@ def read_text(text: str, *, file: str, kind: str, purpose: str = "config") -> Do
         raise ConfigError([Problem(_ONLY_COMMENTS if "#" in text else _EMPTY, file, 1, 1)])
     if not isinstance(document.data, dict):
         raise ConfigError([*document.problems, _not_a_mapping(document, purpose)])
+    if fresh and remembered is not None:
+        _remember(text, normalized, remembered, document)
     return document
+
+
+def _recalled(text: str, file: str, kind: str, config: Path) -> Document | None:
+    """The document of a big config read as its text was last time (`readings.py`)."""
+    data = readings.recall(text, kind, config)
+    if data is None:
+        return None
+    if kind == "toml":
+        return Document(
+            data=data, file=file, kind="toml", locate=functools.partial(_scan_toml, text)
+        )
+    from pipeflow.config.yaml_reader import locator
+
+    # Only plainly read YAML is remembered: JSON values, found where written when first asked.
+    return Document(data=data, file=file, kind="yaml", plain=True, locate=locator(text, kind))
+
+
+def _remember(text: str, kind: str, config: Path, document: Document) -> None:
+    """Keep a big config's reading when it had nothing to report (the quick reading)."""
+    if document.problems or document.locate is None:
+        return  # positions were needed (a problem), or the full reader read it
+    if kind != "toml" and not document.plain:
+        return
+    readings.remember(text, kind, config, document.data)
 
 
 def _not_a_mapping(document: Document, purpose: str) -> Problem:

@@ -94,6 +94,11 @@ def read_yaml(text: str, file: str, *, json: bool = False) -> Document | None:
     return document
 
 
+def locator(text: str, kind: str) -> Callable[[Document], None]:
+    """What finds the positions of a plainly read YAML (or JSON) text when first asked."""
+    return functools.partial(_locate, text, kind == "json")
+
+
 def _locate(text: str, json: bool, document: Document) -> None:
     """Record where each key and value of the text is, for a document read by `_Quick`."""
     collecting = gc.isenabled()

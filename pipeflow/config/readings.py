@@ -1,0 +1,102 @@
+"""Big configs read once: what a config's text reads as, remembered beside it until it changes.
+
+Reading YAML costs about 45 us per step of a config on a slow machine (libyaml, then the node
+tree PyYAML builds in Python and the values built from it): 4.5 s of a 100,000-step
+`validate`, the largest single part of it. What a text reads as depends on nothing but the
+text and the reader, so a config of at least `SMALLEST` bytes is remembered in
+`.pipeflow/readings/NAME.json` beside it (NAME: the config's file name), as JSON, with:
+
+- `key`: the sha256 of the text and of everything that decides what it reads as (the reader's
+  own source files, pipeflow's, PyYAML's and Python's versions, the kind of file). Any other
+  text, or another reader, gives another key: the file is not used, and is written again;
+- `data`: the plain values the text reads as. Only a reading with nothing to report and only
+  JSON values (text keys, finite numbers, no dates) is remembered: JSON gives it back exactly.
+
+The next read of the same text loads that JSON (about 20 times faster than composing the
+YAML again). Where each key and value is written is still found from the text itself, when a
+later check reports a problem. The file only saves time: a missing, damaged or stale one is
+read as YAML again, and failing to write one is not an error. A forged one reads as the config
+it claims to be, and whoever can write beside a config can write the config (and its steps)
+itself: it is trusted as the config is, like `.pipeflow/import-checks.json`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+FOLDER = ".pipeflow/readings"
+SMALLEST = 256 * 1024  # bytes of text below which reading is fast enough (about 4,000 steps)
+_VERSION = 1
+# The modules whose code decides what a text reads as (beside this one).
+_READERS = ("reader.py", "yaml_reader.py", "yaml_quick.py", "readings.py")
+
+
+def place(config: str | os.PathLike[str]) -> Path:
+    """Where the reading of the config at `config` is remembered."""
+    path = Path(config)
+    return path.parent / FOLDER / f"{path.name}.json"
+
+
+def recall(text: str, kind: str, config: str | os.PathLike[str]) -> Any | None:
+    """The data `text` read as when it was last remembered for `config`; None when it was
+    not (a small text, no file, another text or reader, a damaged file)."""
+    if len(text) < SMALLEST:
+        return None
+    try:
+        document = json.loads(place(config).read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(document, dict) or document.get("key") != _key(text, kind):
+        return None
+    data = document.get("data")
+    return data if isinstance(data, dict) else None
+
+
+def remember(text: str, kind: str, config: str | os.PathLike[str], data: Any) -> None:
+    """Keep what `text` reads as beside `config`, when it is big enough to be worth it and
+    JSON holds it exactly; failing to is not an error (it only costs time)."""
+    if len(text) < SMALLEST or not isinstance(data, dict):
+        return
+    try:
+        # Finite numbers only; a value JSON has no form for (a date) refuses the whole reading.
+        body = json.dumps({"key": _key(text, kind), "data": data}, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return
+    target = place(config)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(body, encoding="utf-8")
+        os.replace(temporary, target)  # whole or not at all, for a reader at the same time
+    except OSError:
+        with contextlib.suppress(OSError):  # no folder to hold it either
+            temporary.unlink()
+
+
+def _key(text: str, kind: str) -> str:
+    hasher = hashlib.sha256(_reader().encode("utf-8"))
+    hasher.update(f"\0{kind}\0".encode())
+    hasher.update(text.encode("utf-8", "surrogatepass"))
+    return hasher.hexdigest()
+
+
+@functools.cache
+def _reader() -> str:
+    """What decides how a text reads, besides the text: the reader's code and versions."""
+    import yaml
+
+    from pipeflow._version import __version__
+
+    here = Path(__file__).parent
+    hasher = hashlib.sha256(f"{_VERSION}\0{__version__}\0{sys.version}\0".encode())
+    hasher.update(f"{yaml.__version__}\0{getattr(yaml, '__with_libyaml__', False)}\0".encode())
+    for name in _READERS:
+        hasher.update((here / name).read_bytes())
+    return hasher.hexdigest()
