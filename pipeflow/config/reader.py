@@ -76,6 +76,8 @@ class Document:
     problems: list[Problem] = field(default_factory=list)
     # Whether `data` holds JSON values only (text keys, no dates): the schema checks it as it is.
     plain: bool = False
+    # Whether `data` is known to meet the config's schema (a big config's kept reading says so).
+    fits_schema: bool = False
     # Fills in the positions, once, when they are first asked for; None when they are known.
     locate: Callable[[Document], None] | None = field(default=None, repr=False, compare=False)
     _values: dict[DocumentPath, Position] = field(default_factory=dict, repr=False)
@@ -261,26 +263,35 @@ def read_text(
 
 def _recalled(text: str, file: str, kind: str, config: Path) -> Document | None:
     """The document of a big config read as its text was last time (`readings.py`)."""
-    data = readings.recall(text, kind, config)
-    if data is None:
+    reading = readings.recall(text, kind, config)
+    if reading is None:
         return None
+    locate: Callable[[Document], None]
     if kind == "toml":
-        return Document(
-            data=data, file=file, kind="toml", locate=functools.partial(_scan_toml, text)
-        )
-    from pipeflow.config.yaml_reader import locator
+        locate = functools.partial(_scan_toml, text)
+        document = Document(data=reading.data, file=file, kind="toml", locate=locate)
+    else:
+        from pipeflow.config.yaml_reader import locator
 
-    # Only plainly read YAML is remembered: JSON values, found where written when first asked.
-    return Document(data=data, file=file, kind="yaml", plain=True, locate=locator(text, kind))
+        # Only plainly read YAML is remembered: JSON values, found where written when asked.
+        locate = locator(text, kind)
+        document = Document(data=reading.data, file=file, kind="yaml", plain=True, locate=locate)
+    document.fits_schema = reading.fits
+    return document
 
 
 def _remember(text: str, kind: str, config: Path, document: Document) -> None:
-    """Keep a big config's reading when it had nothing to report (the quick reading)."""
-    if document.problems or document.locate is None:
-        return  # positions were needed (a problem), or the full reader read it
+    """Keep a big config's reading when it had nothing to report (the quick reading), with
+    whether it meets the schema (checked here, once: the loader then need not)."""
+    if len(text) < readings.SMALLEST or document.problems or document.locate is None:
+        return  # small, or positions were needed (a problem), or the full reader read it
     if kind != "toml" and not document.plain:
         return
-    readings.remember(text, kind, config, document.data)
+    from pipeflow.config.schema import compiled_valid, plain
+
+    data = document.data
+    document.fits_schema = compiled_valid(data if document.plain else plain(data))
+    readings.remember(text, kind, config, readings.Reading(data, document.fits_schema))
 
 
 def _not_a_mapping(document: Document, purpose: str) -> Problem:

@@ -10,7 +10,10 @@ text and the reader, so a config of at least `SMALLEST` bytes is remembered in
   own source files, pipeflow's, PyYAML's and Python's versions, the kind of file). Any other
   text, or another reader, gives another key: the file is not used, and is written again;
 - `data`: the plain values the text reads as. Only a reading with nothing to report and only
-  JSON values (text keys, finite numbers, no dates) is remembered: JSON gives it back exactly.
+  JSON values (text keys, finite numbers, no dates) is remembered: JSON gives it back exactly;
+- `fits`: whether those values met the config's schema (the compiled check of `schema.py`, a
+  function of the values and the schema alone: its files are part of the key too), so that
+  the next validation of the same text need not check them again.
 
 The next read of the same text loads that JSON (about 20 times faster than composing the
 YAML again). Where each key and value is written is still found from the text itself, when a
@@ -31,11 +34,29 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pipeflow.records import record
+
 FOLDER = ".pipeflow/readings"
 SMALLEST = 256 * 1024  # bytes of text below which reading is fast enough (about 4,000 steps)
 _VERSION = 1
-# The modules whose code decides what a text reads as (beside this one).
-_READERS = ("reader.py", "yaml_reader.py", "yaml_quick.py", "readings.py")
+# The files that decide what a text reads as (beside this one), and whether it fits the schema.
+_DECIDING = (
+    "reader.py",
+    "yaml_reader.py",
+    "yaml_quick.py",
+    "readings.py",
+    "schema.json",
+    "schema.py",
+    "schema_check.py",
+)
+
+
+@record
+class Reading:
+    """What a config's text read as, and whether that met the schema."""
+
+    data: dict[str, Any]
+    fits: bool
 
 
 def place(config: str | os.PathLike[str]) -> Path:
@@ -44,9 +65,9 @@ def place(config: str | os.PathLike[str]) -> Path:
     return path.parent / FOLDER / f"{path.name}.json"
 
 
-def recall(text: str, kind: str, config: str | os.PathLike[str]) -> Any | None:
-    """The data `text` read as when it was last remembered for `config`; None when it was
-    not (a small text, no file, another text or reader, a damaged file)."""
+def recall(text: str, kind: str, config: str | os.PathLike[str]) -> Reading | None:
+    """What `text` read as when it was last remembered for `config`; None when it was not (a
+    small text, no file, another text or reader, a damaged file)."""
     if len(text) < SMALLEST:
         return None
     try:
@@ -56,17 +77,20 @@ def recall(text: str, kind: str, config: str | os.PathLike[str]) -> Any | None:
     if not isinstance(document, dict) or document.get("key") != _key(text, kind):
         return None
     data = document.get("data")
-    return data if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        return None
+    return Reading(data=data, fits=document.get("fits") is True)
 
 
-def remember(text: str, kind: str, config: str | os.PathLike[str], data: Any) -> None:
+def remember(text: str, kind: str, config: str | os.PathLike[str], reading: Reading) -> None:
     """Keep what `text` reads as beside `config`, when it is big enough to be worth it and
     JSON holds it exactly; failing to is not an error (it only costs time)."""
-    if len(text) < SMALLEST or not isinstance(data, dict):
+    if len(text) < SMALLEST:
         return
+    document = {"key": _key(text, kind), "fits": reading.fits, "data": reading.data}
     try:
         # Finite numbers only; a value JSON has no form for (a date) refuses the whole reading.
-        body = json.dumps({"key": _key(text, kind), "data": data}, allow_nan=False)
+        body = json.dumps(document, allow_nan=False)
     except (TypeError, ValueError, RecursionError):
         return
     target = place(config)
@@ -89,7 +113,8 @@ def _key(text: str, kind: str) -> str:
 
 @functools.cache
 def _reader() -> str:
-    """What decides how a text reads, besides the text: the reader's code and versions."""
+    """What decides how a text reads and whether it fits, besides the text: the reader's and
+    the schema's files, and versions."""
     import yaml
 
     from pipeflow._version import __version__
@@ -97,6 +122,6 @@ def _reader() -> str:
     here = Path(__file__).parent
     hasher = hashlib.sha256(f"{_VERSION}\0{__version__}\0{sys.version}\0".encode())
     hasher.update(f"{yaml.__version__}\0{getattr(yaml, '__with_libyaml__', False)}\0".encode())
-    for name in _READERS:
+    for name in _DECIDING:
         hasher.update((here / name).read_bytes())
     return hasher.hexdigest()

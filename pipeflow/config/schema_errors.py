@@ -76,6 +76,8 @@ def schema_problems(document: Document) -> list[Problem]:
 
     A config the compiled check passes has none; jsonschema (imported only then) finds and
     explains the errors of the others."""
+    if document.fits_schema:  # checked when its reading was kept (`readings.py`)
+        return []
     instance = document.data if document.plain else plain(document.data)
     if compiled_valid(instance):
         return []

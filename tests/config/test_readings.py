@@ -216,9 +216,8 @@ def config_files() -> list[Path]:
 
 
 @pytest.fixture
-def padded_copies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Copies of the golden invalid configs and the examples, each made big enough to be
-    remembered by a comment at its end."""
+def copies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Copies of the golden invalid configs and of the examples."""
     monkeypatch.setattr(sys, "path", list(sys.path))
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
     modules = set(sys.modules)
@@ -228,34 +227,57 @@ def padded_copies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
         tmp_path / "examples",
         ignore=shutil.ignore_patterns("__pycache__", ".pipeflow", "data"),
     )
-    for path in [
-        *tmp_path.glob("*/*.yaml"),
-        *tmp_path.glob("*/*.toml"),
-        *tmp_path.glob("*/*/*.yaml"),
-    ]:
-        path.write_text(path.read_text(encoding="utf-8") + PADDING, encoding="utf-8")
     yield tmp_path
     for name in set(sys.modules) - modules:
         if str(getattr(sys.modules[name], "__file__", None) or "").startswith(str(tmp_path)):
             del sys.modules[name]  # the copies' step modules, not the libraries they imported
 
 
+# Configs whose report a comment at their end changes (it is no longer empty).
+CHANGED_BY_PADDING = {"empty.yaml", "only_comments.yaml", "params_empty.params.yaml"}
+
+
 def test_every_config_validates_the_same_from_its_remembered_reading(
-    padded_copies: Path, monkeypatch: pytest.MonkeyPatch
+    copies: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The whole report of `pipeflow validate` (problems, lines, columns, hints, exit code) of
-    every golden invalid config and every example, read from its text and then from its
-    remembered reading."""
+    every golden invalid config and every example: as written, then made big enough to be
+    remembered by a comment at its end (read from its text), then again (from its reading)."""
     remembered = 0
     for original in config_files():
         folder = "invalid" if original.is_relative_to(ASSETS) else "examples"
         base = ASSETS if folder == "invalid" else EXAMPLES
-        config = padded_copies / folder / original.relative_to(base)
+        config = copies / folder / original.relative_to(base)
         monkeypatch.chdir(config.parent)
+        written = CliRunner().invoke(cli, ["validate", config.name])
+        config.write_text(config.read_text(encoding="utf-8") + PADDING, encoding="utf-8")
         first = CliRunner().invoke(cli, ["validate", config.name])
         remembered += readings.place(config).is_file()
         second = CliRunner().invoke(cli, ["validate", config.name])
-        assert (second.exit_code, second.output) == (first.exit_code, first.output), config
+        reference = first if config.name in CHANGED_BY_PADDING else written
+        assert (first.exit_code, first.output) == (reference.exit_code, reference.output), config
+        assert (second.exit_code, second.output) == (reference.exit_code, reference.output), config
         assert second.exception is None or isinstance(second.exception, SystemExit), config
     # Most of them read plainly (their problems come later): the comparison is not empty.
     assert remembered >= len(config_files()) // 2, remembered
+
+
+def test_whether_it_meets_the_schema_is_kept_with_it(project: Path) -> None:
+    load(project)
+    assert json.loads(readings.place(project).read_text(encoding="utf-8"))["fits"] is True
+    assert read_document(project).fits_schema
+    misspelt = big_chain(6000).replace(
+        "s7: {run: bigsteps.inc,", "s7: {run: bigsteps.inc, cahce: 1,"
+    )
+    project.write_text(misspelt, encoding="utf-8")
+    for _ in range(2):  # from the text, then from its kept reading: the same schema problem
+        with pytest.raises(ConfigError, match="unknown key `cahce`"):
+            load(project)
+    assert json.loads(readings.place(project).read_text(encoding="utf-8"))["fits"] is False
+    assert not read_document(project).fits_schema
+
+
+def test_the_files_that_decide_a_reading_exist() -> None:
+    """Each is part of the kept reading's key (a missing one would fail every big config)."""
+    folder = Path(readings.__file__).parent
+    assert all((folder / name).is_file() for name in readings._DECIDING)
