@@ -19,7 +19,6 @@ puts blobs back where a manifest says they were.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -27,10 +26,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import IO, Any, BinaryIO, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from pipeflow.errors import StorageError
 from pipeflow.records import record
+from pipeflow.storage.checksums import digest
 from pipeflow.storage.manifest import PartRecord
 from pipeflow.storage.remote import open_url, url_stamp
 from pipeflow.storage.store import ResultStore
@@ -167,7 +167,7 @@ def _snapshot_local(
 def _store_local(file: Path, store: ResultStore | None) -> tuple[FileEntry, int]:
     status = file.stat()
     with file.open("rb") as handle:
-        size, checksum = _hash(handle)
+        size, checksum = digest(handle)
     entry = FileEntry(size, checksum)
     if store is not None:
         _put(store, entry, LocalFile(str(file)), str(file))
@@ -213,13 +213,8 @@ def _store_object(
     with tempfile.TemporaryDirectory(prefix="pipeflow-write-") as folder:
         local = os.path.join(folder, "object")
         with filesystem.open(path, "rb") as source, open(local, "wb") as spool:
-            hasher = hashlib.sha256()
-            size = 0
-            while chunk := source.read(_CHUNK):
-                hasher.update(chunk)
-                spool.write(chunk)
-                size += len(chunk)
-        entry = FileEntry(size, f"sha256:{hasher.hexdigest()}", url_stamp(info))
+            size, checksum = digest(source, copy=spool)
+        entry = FileEntry(size, checksum, url_stamp(info))
         if store is not None:
             _put(store, entry, LocalFile(local), path)
     return entry
@@ -234,15 +229,6 @@ def _put(store: ResultStore, entry: FileEntry, source: LocalFile, shown: str) ->
     if record.checksum != entry.checksum:
         store.delete(path)
         raise WriteError(f"{shown} changed while pipeflow was storing it; run the step again")
-
-
-def _hash(handle: IO[bytes]) -> tuple[int, str]:
-    hasher = hashlib.sha256()
-    size = 0
-    while chunk := handle.read(_CHUNK):
-        hasher.update(chunk)
-        size += len(chunk)
-    return size, f"sha256:{hasher.hexdigest()}"
 
 
 @record

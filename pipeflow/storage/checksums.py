@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import queue
+import sys
 import threading
 from typing import IO, TYPE_CHECKING, Any
 
@@ -151,13 +152,17 @@ class Follower:
             self._error = error
 
 
-def digest(source: IO[bytes], *, limit: int, copy: IO[bytes] | None = None) -> tuple[int, str]:
-    """Size and sha256 of `source`, read to its end but never more than `limit + 1` bytes,
-    so a payload grown out of all proportion is not downloaded in full just to be refused."""
+def digest(
+    source: IO[bytes], *, limit: int | None = None, copy: IO[bytes] | None = None
+) -> tuple[int, str]:
+    """Size and sha256 of `source`, read to its end but never more than `limit + 1` bytes (a
+    payload grown out of all proportion is not downloaded in full just to be refused), each
+    chunk also written to `copy` when given."""
     hasher = hashlib.sha256()
     size = 0
-    while size <= limit:
-        chunk = source.read(min(_CHUNK, limit + 1 - size))
+    most = sys.maxsize if limit is None else limit
+    while size <= most:
+        chunk = source.read(min(_CHUNK, most + 1 - size))
         if not chunk:
             break
         hasher.update(chunk)

@@ -9,12 +9,12 @@ a local folder named by that checksum, read only through the checksum, written a
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import tempfile
 from pathlib import Path
 
 from pipeflow.storage.blobs import RAW, LocalFile, blob_path, blob_record
+from pipeflow.storage.checksums import digest
 from pipeflow.storage.store import ResultStore
 from pipeflow.storage.written import FileEntry
 
@@ -23,13 +23,8 @@ _CHUNK = 1024 * 1024
 
 def file_entry(path: str | Path) -> FileEntry:
     """The size and checksum of a local file."""
-    hasher = hashlib.sha256()
-    size = 0
     with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            hasher.update(chunk)
-            size += len(chunk)
-    return FileEntry(size, f"sha256:{hasher.hexdigest()}")
+        return FileEntry(*digest(handle))
 
 
 def send(

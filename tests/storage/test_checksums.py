@@ -15,7 +15,7 @@ import pytest
 
 from pipeflow.storage import ResultStore
 from pipeflow.storage.blobs import RAW, LocalFile
-from pipeflow.storage.checksums import HashingWriter
+from pipeflow.storage.checksums import HashingWriter, digest
 from pipeflow.storage.formats import get_format
 from pipeflow.storage.publish import publish_local
 
@@ -77,3 +77,17 @@ def test_a_write_that_fails_midway_leaves_no_file_and_no_thread(
         publish_local(str(tmp_path / "out" / "x"), produce, produce_path if by_path else None)
     assert os.listdir(tmp_path / "out") == []
     assert threading.active_count() == threads
+
+
+@pytest.mark.parametrize("size", [0, 1, 1024 * 1024, 3 * 1024 * 1024 + 7])
+def test_a_stream_is_measured_to_its_end_or_to_one_byte_past_its_limit(size: int) -> None:
+    data = os.urandom(size)
+    copy = io.BytesIO()
+    assert digest(io.BytesIO(data), copy=copy) == (
+        size,
+        f"sha256:{hashlib.sha256(data).hexdigest()}",
+    )
+    assert copy.getvalue() == data
+    limit = size // 2
+    measured, _ = digest(io.BytesIO(data), limit=limit)
+    assert measured == min(size, limit + 1)  # never read further than that
