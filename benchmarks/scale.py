@@ -8,6 +8,8 @@ What it measures (issue 13's scale goals), each in a fresh child process, median
    planning). Goal at 100,000 steps: validate + plan <= 8 s and <= 1 GiB peak. Timed as a user
    re-runs an unchanged config (the reading of its text remembered, `config/readings.py`), and
    right after an edit of the config (a comment appended before each run: read as YAML again).
+   The 8 s is judged as written, and at this machine's speed (`_common.Yardstick`: the CPU
+   time of `import yaml, fsspec` here against the 0.10 s of the machine the goal was set on).
 2. `pipeflow.load(config).run()` of one `foreach` step over K small items (ints) on the
    `threads` executor, results not stored (default K = 100,000 and 1,000,000). Goal: peak RSS
    at 1,000,000 items <= 2x the peak at 100,000 (memory grows with the items' own size only).
@@ -40,7 +42,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import Figures, fmt_figures, machine, write_project
+from _common import Figures, fmt_figures, machine, write_project, yardstick
 
 GIB = 1024**3
 
@@ -128,6 +130,7 @@ def editor(config: Path) -> Callable[[], None]:
 
 def plan_figures(sizes: list[int], repeat: int, work: Path) -> None:
     pipeflow = str(Path(sys.executable).with_name("pipeflow"))
+    machine_speed = yardstick()
     for size in sizes:
         config = write_project(work / f"chain-{size}", "chain", size)
         # The first validation notes that the step module imports cleanly, and remembers what
@@ -142,8 +145,9 @@ def plan_figures(sizes: list[int], repeat: int, work: Path) -> None:
             wall, peak, cpu = repeated(command, config.parent, repeat, before)
             verdict = ""
             if size == 100_000 and command is dry_run:
-                met = wall.median <= 8 and peak.max <= GIB
-                verdict = f"  goal <= 8 s and <= 1 GiB: {'met' if met else 'NOT met'}"
+                memory = "met" if peak.max <= GIB else "NOT met"
+                time = machine_speed.verdict(wall.median, 8.0)
+                verdict = f"  goal <= 1 GiB: {memory}; <= 8 s: {time}"
             print(
                 f"{size:>9,} steps  {label:<32} {fmt_figures(wall)}  cpu {fmt_figures(cpu)}"
                 f"  peak {mib(peak)}{verdict}"
