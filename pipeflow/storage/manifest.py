@@ -101,6 +101,12 @@ class Manifest:
     def from_json(cls, data: bytes) -> Manifest:
         """The manifest in `data`; ValueError naming the first thing that is wrong."""
         document = json.loads(data)  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        quick = _quick(document)  # read for every stored step a plan finds: most are quick
+        return quick if quick is not None else cls.from_document(document)
+
+    @classmethod
+    def from_document(cls, document: Any) -> Manifest:
+        """The manifest of a parsed JSON document, every field checked one by one."""
         if not isinstance(document, dict):
             raise ValueError("a manifest must be a JSON object")
         version = _field(document, "version", int)
@@ -215,6 +221,62 @@ def _part_text(record: PartRecord) -> str | None:
             return None
         text += f', "stamp": {_string(stamp)}'
     return "{" + text + "}"
+
+
+def _quick(document: Any) -> Manifest | None:
+    """`Manifest.from_document(document)` for a manifest as this pipeflow writes it (no
+    `files`), its fields checked all at once; None for anything else (missing, of another
+    type or out of range, `files`): the field-by-field way then reads it, or says what is
+    wrong. It takes nothing that way refuses (tests/storage/test_manifest_quick.py)."""
+    get = document.get if type(document) is dict else None
+    if get is None or "files" in document:
+        return None
+    key, pipeline, step, run_id = get("key"), get("pipeline"), get("step"), get("run_id")
+    created, version, params, parts = get("created"), get("version"), get("params"), get("parts")
+    components = get("components")
+    if not (
+        type(key) is str
+        and type(pipeline) is str
+        and type(step) is str
+        and type(run_id) is str
+        and type(created) is str
+        and type(version) is int
+        and version == MANIFEST_VERSION
+        and type(params) is dict
+        and type(components) is dict
+        and type(parts) is dict
+    ):
+        return None
+    try:
+        datetime.fromisoformat(created)
+    except ValueError:
+        return None
+    records = {}
+    for name, part in parts.items():
+        if type(part) is not dict:
+            return None
+        get = part.get
+        path, format, size, checksum = get("path"), get("format"), get("size"), get("checksum")
+        stamp, signature, blob = get("stamp"), get("signature"), get("blob")
+        offset, inline = get("offset"), get("inline")
+        if not (
+            type(path) is str
+            and type(format) is str
+            and type(size) is int
+            and size >= 0
+            and type(checksum) is str
+            and _CHECKSUM.match(checksum)
+            and (stamp is None or type(stamp) is str)
+            and (signature is None or type(signature) is str)
+            and (blob is None or type(blob) is str)
+            and (offset is None or (type(offset) is int and offset >= 0))
+            and (inline is None or type(inline) is str)
+        ):
+            return None
+        records[name] = PartRecord(
+            path, format, size, checksum, stamp, signature, blob, offset, inline
+        )
+    return Manifest(key, pipeline, step, run_id, created, params, records, version, components, {})
 
 
 def _part(name: str, document: Any) -> PartRecord:
