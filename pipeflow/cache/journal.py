@@ -29,6 +29,8 @@ class JournalIndex:
         self._stored_name = stored_name
         self._manifests: dict[tuple[str, str], Manifest] | None = None  # (step, key) ->
         self._latest: dict[str, Manifest] = {}  # stored step name -> its newest
+        # `moment` of those above, read once per manifest when a record is compared with one.
+        self._moments: dict[tuple[str, str] | str, datetime] = {}
         # (journal path, offset, size) -> the sha256 of those bytes, as read.
         self._hashes: dict[tuple[str, int, int], str] = {}
 
@@ -89,12 +91,26 @@ class JournalIndex:
                 ):
                     self._hashes[path, at, part.size] = content_checksum(data[at : at + part.size])
             step = self._stored_name(manifest.step)
-            known = self._manifests.get((step, manifest.key))
-            if known is None or moment(manifest) >= moment(known):
-                self._manifests[step, manifest.key] = manifest
+            pair = (step, manifest.key)
+            known = self._manifests.get(pair)
             newest = self._latest.get(step)
-            if newest is None or moment(manifest) >= moment(newest):
+            if known is None and newest is None:  # the step's first record (most steps)
+                self._manifests[pair] = self._latest[step] = manifest
+                continue
+            created = moment(manifest)
+            if known is None or created >= self._moment(pair, known):
+                self._manifests[pair] = manifest
+                self._moments[pair] = created
+            if newest is None or created >= self._moment(step, newest):
                 self._latest[step] = manifest
+                self._moments[step] = created
+
+    def _moment(self, held: tuple[str, str] | str, manifest: Manifest) -> datetime:
+        """`moment(manifest)` of the manifest the index holds for `held`, read once."""
+        found = self._moments.get(held)
+        if found is None:
+            found = self._moments[held] = moment(manifest)
+        return found
 
 
 def journal_manifests(store: ResultStore, path: str) -> list[tuple[Manifest, int]]:
