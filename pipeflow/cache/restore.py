@@ -58,6 +58,9 @@ class Assessment:
     locations: Mapping[str, Location] = field(default_factory=dict)  # label -> where it is
 
 
+INTACT = Assessment()  # a stored result with nothing to restore (frozen: shared)
+
+
 class Assessor:
     """Compares stored results with the workspace; one per run."""
 
@@ -87,7 +90,30 @@ class Assessor:
         writes: Sequence[Location] = (),
     ) -> Assessment:
         """`folder`: where the step's relative paths resolve (its config's folder); `writes`:
-        the step's (or item's) writes as resolved now."""
+        the step's (or item's) writes as resolved now.
+
+        A result without declared writes whose payloads are all whole (every cached step of
+        most pipelines) has nothing to restore: that is said without the rest of the work
+        (`assess_in_full`, which says why otherwise)."""
+        if not manifest.files:
+            for part in manifest.parts.values():
+                if (
+                    cache.store.trust_problem(part) is not None
+                    or cache.check_part(part) is not None
+                ):
+                    break
+            else:
+                return INTACT
+        return self.assess_in_full(cache, manifest, folder, writes)
+
+    def assess_in_full(
+        self,
+        cache: ResultCache,
+        manifest: Manifest,
+        folder: str,
+        writes: Sequence[Location] = (),
+    ) -> Assessment:
+        """`assess`, every payload and declared write compared."""
         places = self.locations(manifest, writes, folder)
         parts: list[PartRecord] = []
         reasons: list[str] = []
