@@ -53,10 +53,12 @@ class Writer(threading.Thread):
                 return
             self._ops.append(op)
             full = len(self._ops) >= BATCH_ROWS
-        if urgent or full:
+        # Not set again while set (only the writer clears them, before it takes the rows or
+        # once its rest ends): a run of cached steps queues a row each, faster than it writes.
+        if (urgent or full) and not self._wake.is_set():
             self._wake.set()
-        if full or isinstance(op, threading.Event):  # a batch to write, or a flush waiting
-            self._now.set()
+        if (full or isinstance(op, threading.Event)) and not self._now.is_set():
+            self._now.set()  # a batch to write, or a flush waiting: the rest ends
 
     def add_many(self, ops: list[Op]) -> None:
         """Queue several rows at once, without waking the writer."""
