@@ -94,6 +94,9 @@ class _Session:
         self.lines: dict[str, int] = {}
         self.positions: dict[str, int] = {d.step: i for i, d in enumerate(event.plan)}
         self.finished: dict[str, StepOutcome] = {}  # the outcome each step's row was written for
+        # The last step row's locations and their JSON: most steps of a run share them (the
+        # run's journal), so most rows are written without encoding them again.
+        self.locations: tuple[tuple[str, ...] | None, str] = (None, "[]")
         ops: list[Op] = [
             (
                 "INSERT OR REPLACE INTO runs (id, pipeline, config_path, config_hash, params, "
@@ -202,6 +205,10 @@ class _Session:
         return self.positions[step]
 
     def step_row(self, outcome: StepOutcome) -> Op:
+        last, text = self.locations
+        if outcome.locations != last:
+            text = jsontext.dumps(list(outcome.locations))
+            self.locations = (tuple(outcome.locations), text)
         return (
             _UPSERT_STEP,
             (
@@ -215,7 +222,7 @@ class _Session:
                 int(outcome.state is StepState.CACHED),
                 outcome.error,
                 outcome.traceback,
-                jsontext.dumps(list(outcome.locations)),
+                text,
             ),
         )
 

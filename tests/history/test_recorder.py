@@ -378,3 +378,22 @@ def test_prune_by_age(tmp_path: Path) -> None:
         assert [r.id for r in history.runs()] == ["r-2"]
         with pytest.raises(ValueError, match="keep or older_than"):
             history.prune()
+
+
+def test_each_step_row_keeps_its_own_locations(tmp_path: Path) -> None:
+    # The recorder encodes a row's locations only when they differ from the row before (most
+    # steps of a run share its journal): each row must still hold its own.
+    wanted = [("j.log",), ("j.log",), ("b/x.json", "b/y.json"), (), ("j.log",), ("j.log",)]
+    names = [f"s{index}" for index in range(len(wanted))]
+    plan = tuple(Decision(name, Action.CACHED, "up to date") for name in names)
+    outcomes = tuple(
+        StepOutcome(name, StepState.CACHED, "up to date", locations=locations)
+        for name, locations in zip(names, wanted, strict=True)
+    )
+    recorder = Recorder(home=tmp_path)
+    recorder(RunStarted(RUN, "demo", T0, {}, plan))
+    for outcome in outcomes:
+        recorder(StepFinished(RUN, outcome))
+    recorder(RunFinished(RUN, "demo", True, 1.0, outcomes))
+    with open_history(home=tmp_path) as history:
+        assert [step.locations for step in history.run(RUN).steps] == wanted
