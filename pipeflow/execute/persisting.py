@@ -26,7 +26,7 @@ from pipeflow.storage import (
     render_target,
 )
 from pipeflow.storage.blobs import keep_payload
-from pipeflow.storage.manifest import created_now
+from pipeflow.storage.manifest_text import created_now
 from pipeflow.storage.written import WrittenFiles
 
 if TYPE_CHECKING:

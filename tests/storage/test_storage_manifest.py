@@ -284,7 +284,7 @@ def test_a_params_value_that_contains_itself_fails_as_the_generic_way_fails() ->
 def test_created_now_is_written_as_datetime_writes_it() -> None:
     from datetime import datetime, timedelta, timezone
 
-    from pipeflow.storage.manifest import created_now
+    from pipeflow.storage.manifest_text import created_now
 
     for _ in range(3):
         before = datetime.now(timezone.utc)
