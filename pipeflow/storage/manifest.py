@@ -100,7 +100,7 @@ class Manifest:
     @classmethod
     def from_json(cls, data: bytes) -> Manifest:
         """The manifest in `data`; ValueError naming the first thing that is wrong."""
-        document = json.loads(data)  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        document = _parsed(data)  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         quick = _quick(document)  # read for every stored step a plan finds: most are quick
         return quick if quick is not None else cls.from_document(document)
 
@@ -134,6 +134,25 @@ class Manifest:
             components=_optional(document, "components", dict),
             files=files_from_document(document["files"]) if "files" in document else {},
         )
+
+
+def _parsed(data: bytes) -> Any:
+    """`json.loads(data)`, without its look for the encoding of a text that starts with `{`
+    and a byte other than zero (it says UTF-8 then), and without its second look for spaces
+    before the text; anything else, and every error, is `json.loads`'s own."""
+    if data[:1] != b"{" or data[1:2] == b"\0":
+        return json.loads(data)
+    try:
+        text = data.decode("utf-8", "surrogatepass")  # as json.loads decodes it
+        document, end = _RAW_DECODE(text)
+    except ValueError:
+        return json.loads(data)  # fails the same way, saying why
+    if end != len(text) and text[end:].strip(" \t\n\r"):  # json's spaces
+        return json.loads(data)  # "Extra data"
+    return document
+
+
+_RAW_DECODE = json.JSONDecoder().raw_decode  # json.loads's decoder (no option given)
 
 
 def _quick(document: Any) -> Manifest | None:

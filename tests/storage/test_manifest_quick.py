@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from pipeflow.storage import Manifest
-from pipeflow.storage.manifest import _quick
+from pipeflow.storage.manifest import _parsed, _quick
 from tests.storage.test_storage_manifest import combinations
 
 CHECKSUM = "sha256:" + "ab" * 32
@@ -109,3 +109,47 @@ def test_a_manifest_as_this_pipeflow_writes_it_is_read_the_quick_way() -> None:
     ]
     assert readable
     assert all(_quick(document) is not None for document in readable)
+
+
+TEXTS = [
+    b"",
+    b"{",
+    b"{}",
+    b"{}\n",
+    b"{} \t\r\n ",
+    b"{}x",
+    b"{} {}",
+    b"{}\x0b",  # not a space json skips
+    b"{}\xa0",
+    b" {}",
+    b"[]",
+    b"null",
+    b'{"a": 1}',
+    b'{"a": "\xc3\xa9"}',
+    b'{"a": "\xff"}',  # not UTF-8
+    b'{"a": "\xed\xa0\x80"}',  # a lone surrogate, as json reads it (surrogatepass)
+    b'{"a": "\\ud800"}',
+    b'{"a": NaN, "b": -Infinity}',
+    b'{"a": 1,}',
+    b'{"a": 1} \n garbage',
+    "\ufeff{}".encode(),
+    "{}".encode("utf-16-le"),
+    "{}".encode("utf-16"),
+    '{"a": 1}'.encode("utf-16-le"),
+    '{"a": 1}'.encode("utf-32-le"),
+    b"{\x00",
+    *(written.to_json() for written in combinations()[:20]),
+    json.dumps(JOURNALED, indent=2).encode(),
+]
+
+
+def loaded(load: Any, data: bytes) -> str:
+    try:
+        return repr(load(data))
+    except ValueError as error:
+        return f"{type(error).__name__}: {error}"
+
+
+@pytest.mark.parametrize("data", TEXTS)
+def test_a_manifest_text_is_parsed_as_json_loads_parses_it(data: bytes) -> None:
+    assert loaded(_parsed, data) == loaded(json.loads, data)
