@@ -209,18 +209,21 @@ def test_every_executor_journals_its_results(tmp_path: Path, executor: str) -> N
     assert [again.output(f"f{i}") for i in range(8)] == [2] * 8
 
 
+# Steps whose results are not journaled (too large, a target) or have several parts.
+NOT_ONE_RECORD = textwrap.dedent(
+    """
+    large: {run: jsteps.big, inputs: {x: "${steps.s1}", name: large}}
+    targeted:
+      run: jsteps.inc
+      inputs: {x: "${steps.s1}", name: targeted}
+      result: {target: "targets/{step}.json"}
+    parts: {run: jsteps.pair, inputs: {x: "${steps.s1}", name: parts}, outputs: [low, high]}
+    """
+)
+
+
 def test_large_values_targets_and_writes_keep_their_own_files(tmp_path: Path) -> None:
-    extra = textwrap.dedent(
-        """
-        large: {run: jsteps.big, inputs: {x: "${steps.s1}", name: large}}
-        targeted:
-          run: jsteps.inc
-          inputs: {x: "${steps.s1}", name: targeted}
-          result: {target: "targets/{step}.json"}
-        parts: {run: jsteps.pair, inputs: {x: "${steps.s1}", name: parts}, outputs: [low, high]}
-        """
-    )
-    config = chain(tmp_path, 2, extra=extra)
+    config = chain(tmp_path, 2, extra=NOT_ONE_RECORD)
     pipeflow.load(config).run()
     [journal] = journals(tmp_path)
     assert sorted(journaled(journal)) == ["parts", "s0", "s1"]

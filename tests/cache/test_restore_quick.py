@@ -16,7 +16,7 @@ import pipeflow
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.cache.restore import INTACT, Assessor
 from pipeflow.storage import ResultWarning
-from tests.cache.test_journal import cache, chain, journals
+from tests.cache.test_journal import NOT_ONE_RECORD, cache, chain, journals
 
 STEPS = ["s0", "s1", "large", "targeted", "parts", "pickled", "wrote"]
 
@@ -35,14 +35,8 @@ def write(x, path):
 
 
 def project(folder: Path) -> Path:
-    extra = textwrap.dedent(
+    extra = NOT_ONE_RECORD + textwrap.dedent(
         """
-        large: {run: jsteps.big, inputs: {x: "${steps.s1}", name: large}}
-        targeted:
-          run: jsteps.inc
-          inputs: {x: "${steps.s1}", name: targeted}
-          result: {target: "targets/{step}.json"}
-        parts: {run: jsteps.pair, inputs: {x: "${steps.s1}", name: parts}, outputs: [low, high]}
         pickled: {run: psteps.one_set, inputs: {x: "${steps.s1}"}}
         wrote: {run: psteps.write, inputs: {x: "${steps.s1}", path: w.txt}, writes: [w.txt]}
         """
