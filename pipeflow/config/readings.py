@@ -31,6 +31,7 @@ import hashlib
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -94,14 +95,19 @@ def remember(text: str, kind: str, config: str | os.PathLike[str], reading: Read
     except (TypeError, ValueError, RecursionError):
         return
     target = place(config)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(body, encoding="utf-8")
+        # A name of its own: two loads at once (threads of one process too) each write whole.
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    except OSError:
+        return  # no folder to hold it
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(body)
         os.replace(temporary, target)  # whole or not at all, for a reader at the same time
     except OSError:
-        with contextlib.suppress(OSError):  # no folder to hold it either
-            temporary.unlink()
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
 
 
 def _key(text: str, kind: str) -> str:

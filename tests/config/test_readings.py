@@ -281,3 +281,11 @@ def test_the_files_that_decide_a_reading_exist() -> None:
     """Each is part of the kept reading's key (a missing one would fail every big config)."""
     folder = Path(readings.__file__).parent
     assert all((folder / name).is_file() for name in readings._DECIDING)
+
+
+def test_a_reading_that_cannot_be_put_in_place_leaves_nothing_behind(project: Path) -> None:
+    readings.place(project).mkdir(parents=True)  # a folder where the file would go
+    assert read_document(project).data["name"] == "big"
+    assert [path.name for path in readings.place(project).parent.iterdir()] == [
+        "pipeline.yaml.json"
+    ]
