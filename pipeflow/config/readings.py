@@ -75,7 +75,8 @@ def recall(text: str, kind: str, config: str | os.PathLike[str]) -> Reading | No
         document = json.loads(place(config).read_bytes())
     except (OSError, ValueError, RecursionError):
         return None
-    if not isinstance(document, dict) or document.get("key") != _key(text, kind):
+    key = _key(text, kind)
+    if key is None or not isinstance(document, dict) or document.get("key") != key:
         return None
     data = document.get("data")
     if not isinstance(data, dict):
@@ -88,7 +89,10 @@ def remember(text: str, kind: str, config: str | os.PathLike[str], reading: Read
     JSON holds it exactly; failing to is not an error (it only costs time)."""
     if len(text) < SMALLEST:
         return
-    document = {"key": _key(text, kind), "fits": reading.fits, "data": reading.data}
+    key = _key(text, kind)
+    if key is None:
+        return
+    document = {"key": key, "fits": reading.fits, "data": reading.data}
     try:
         # Finite numbers only; a value JSON has no form for (a date) refuses the whole reading.
         body = json.dumps(document, allow_nan=False)
@@ -110,15 +114,20 @@ def remember(text: str, kind: str, config: str | os.PathLike[str], reading: Read
             os.unlink(temporary)
 
 
-def _key(text: str, kind: str) -> str:
-    hasher = hashlib.sha256(_reader().encode("utf-8"))
+def _key(text: str, kind: str) -> str | None:
+    """The key of a reading of `text`; None where the reader's own files cannot be read (an
+    installation without them): nothing is kept or read back there."""
+    reader = _reader()
+    if reader is None:
+        return None
+    hasher = hashlib.sha256(reader.encode("utf-8"))
     hasher.update(f"\0{kind}\0".encode())
     hasher.update(text.encode("utf-8", "surrogatepass"))
     return hasher.hexdigest()
 
 
 @functools.cache
-def _reader() -> str:
+def _reader() -> str | None:
     """What decides how a text reads and whether it fits, besides the text: the reader's and
     the schema's files, and versions."""
     import yaml
@@ -128,6 +137,9 @@ def _reader() -> str:
     here = Path(__file__).parent
     hasher = hashlib.sha256(f"{_VERSION}\0{__version__}\0{sys.version}\0".encode())
     hasher.update(f"{yaml.__version__}\0{getattr(yaml, '__with_libyaml__', False)}\0".encode())
-    for name in _DECIDING:
-        hasher.update((here / name).read_bytes())
+    try:
+        for name in _DECIDING:
+            hasher.update((here / name).read_bytes())
+    except OSError:
+        return None
     return hasher.hexdigest()

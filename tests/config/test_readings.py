@@ -289,3 +289,17 @@ def test_a_reading_that_cannot_be_put_in_place_leaves_nothing_behind(project: Pa
     assert [path.name for path in readings.place(project).parent.iterdir()] == [
         "pipeline.yaml.json"
     ]
+
+
+def test_without_the_readers_own_files_nothing_is_kept(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An installation missing one of the files that make the key reads every text afresh."""
+    monkeypatch.setattr(readings, "_DECIDING", (*readings._DECIDING, "no_such_file.py"))
+    readings._reader.cache_clear()
+    try:
+        assert read_document(project).data["name"] == "big"
+        assert read_document(project).data["name"] == "big"
+        assert not readings.place(project).exists()
+    finally:
+        readings._reader.cache_clear()
