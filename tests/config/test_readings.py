@@ -303,3 +303,24 @@ def test_without_the_readers_own_files_nothing_is_kept(
         assert not readings.place(project).exists()
     finally:
         readings._reader.cache_clear()
+
+
+def test_a_json_config_is_remembered_as_json_reads(tmp_path: Path) -> None:
+    """A `.json` config is read as YAML with JSON's rules (`NaN` is text there): its reading
+    is kept under its own kind, and gives back the same values and positions."""
+    config = tmp_path / "pipeline.json"
+    steps = {f"s{i}": {"run": "m.f", "inputs": {"x": i, "y": 0.5, "z": "NaN"}} for i in range(9)}
+    body = json.dumps({"name": "j", "steps": steps}, indent=1)
+    config.write_text(body + " " * readings.SMALLEST + "\n", encoding="utf-8")
+    first = read_document(config)
+    assert readings.place(config).is_file()
+    second = read_document(config)
+    assert exact(second.data) == exact(first.data)
+    assert second.data["steps"]["s3"]["inputs"]["z"] == "NaN"
+    assert second.value_positions == first.value_positions
+    # The same text as a .yaml file is another kind: its own key, not the JSON one's.
+    as_yaml = tmp_path / "pipeline.json.yaml"
+    as_yaml.write_text(config.read_text(encoding="utf-8"), encoding="utf-8")
+    kept = json.loads(readings.place(config).read_text(encoding="utf-8"))["key"]
+    read_document(as_yaml)
+    assert json.loads(readings.place(as_yaml).read_text(encoding="utf-8"))["key"] != kept
