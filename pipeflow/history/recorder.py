@@ -146,13 +146,15 @@ class _Session:
         if isinstance(event, StepOutput):
             self.output(event)
         elif isinstance(event, StepStarted | StepRetrying):
-            self.writer.add(
-                (_STEP_RUNNING, (self.run_id, event.step, self.position(event.step), event.attempt))
-            )
+            row = (self.run_id, event.step, self.position(event.step), event.attempt)
+            self.writer.add((_STEP_RUNNING, row), about=event.step)
         elif isinstance(event, StepFinished):
             self.markers(event.outcome.step)
             self.finished[event.outcome.step] = event.outcome
-            self.writer.add(self.step_row(event.outcome), urgent=True)
+            # Says all a `running` row says: one still queued is not written.
+            self.writer.add(
+                self.step_row(event.outcome), urgent=True, about=event.outcome.step, replaces=True
+            )
 
     def output(self, event: StepOutput) -> None:
         limit = self.recorder.max_output

@@ -12,6 +12,10 @@ Without the rest it woke for every finished step, and each time the run's thread
 the interpreter (a stored result's write), the writer took it for its own small commit: about
 70 us per stored step of a chain of short steps (issue 13). A finished step still shows in
 the history within PACE.
+
+A row queued `about` something (a step's `running` row) is not written when a row that says
+all it says (the step's final row) is queued about the same thing before the commit: a chain
+of short steps then writes one row a step, not two, and the history ends the same.
 """
 
 from __future__ import annotations
@@ -39,18 +43,31 @@ class Writer(threading.Thread):
         self.timeout = timeout
         self.interval = interval
         self.error: str | None = None
-        self._ops: list[Op] = []
+        self._ops: list[Op | None] = []  # None: a row a later one replaced before its commit
+        # Where a row that a later one may replace waits in `_ops`, by what it is about.
+        self._replaceable: dict[Any, int] = {}
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._now = threading.Event()  # cuts the rest after a commit short
         self._closing = False
 
-    def add(self, op: Op, *, urgent: bool = False) -> None:
+    def add(
+        self, op: Op, *, urgent: bool = False, about: Any = None, replaces: bool = False
+    ) -> None:
+        """Queue `op`. A row `about` something may be replaced by a later row about the same
+        thing that says all it says (`replaces`): while the first waits for its commit, only
+        the second is written (a step's `running` row, by its final row)."""
         with self._lock:
             if self.error is not None or self._closing:
                 if isinstance(op, threading.Event):
                     op.set()
                 return
+            if about is not None:
+                earlier = self._replaceable.pop(about, None)
+                if replaces and earlier is not None:
+                    self._ops[earlier] = None
+                else:
+                    self._replaceable[about] = len(self._ops)
             self._ops.append(op)
             full = len(self._ops) >= BATCH_ROWS
         # Not set again while set (only the writer clears them, before it takes the rows or
@@ -96,6 +113,7 @@ class Writer(threading.Thread):
                 self._wake.clear()
                 with self._lock:
                     ops, self._ops = self._ops, []
+                    self._replaceable.clear()
                     closing = self._closing
                 if ops:
                     self._write(conn, ops)
@@ -112,13 +130,15 @@ class Writer(threading.Thread):
                     conn.close()
             self._release()
 
-    def _write(self, conn: sqlite3.Connection, ops: list[Op]) -> None:
+    def _write(self, conn: sqlite3.Connection, ops: list[Op | None]) -> None:
         waiting: list[threading.Event] = []
         conn.execute("BEGIN IMMEDIATE")
         try:
             sql: str | None = None
             rows: list[tuple[Any, ...]] = []
             for op in ops:
+                if op is None:
+                    continue  # replaced by a later row
                 if isinstance(op, threading.Event):
                     waiting.append(op)
                     continue
@@ -154,6 +174,7 @@ class Writer(threading.Thread):
         """Drop what is still queued; wake everyone waiting in flush()."""
         with self._lock:
             ops, self._ops = self._ops, []
+            self._replaceable.clear()
             self._closing = True
         for op in ops:
             if isinstance(op, threading.Event):

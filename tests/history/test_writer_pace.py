@@ -126,10 +126,10 @@ def test_the_end_of_a_run_writes_only_the_outcomes_not_written_as_they_finished(
     upserts: list[str] = []
     original = writer.Writer.add
 
-    def noted(self: writer.Writer, op: writer.Op, *, urgent: bool = False) -> None:
+    def noted(self: writer.Writer, op: writer.Op, *, urgent: bool = False, **more: Any) -> None:
         if isinstance(op, tuple) and op[0] == module._UPSERT_STEP:
             upserts.append(op[1][1])
-        original(self, op, urgent=urgent)
+        original(self, op, urgent=urgent, **more)
 
     monkeypatch.setattr(writer.Writer, "add", noted)
     recorder = Recorder(home=tmp_path)
