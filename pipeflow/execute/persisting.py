@@ -23,6 +23,8 @@ from pipeflow.storage import (
     format_for_extension,
     format_for_value,
     get_format,
+    inline,
+    journal,
     render_target,
 )
 from pipeflow.storage.blobs import keep_payload
@@ -104,8 +106,6 @@ def _journal(
 ) -> Manifest | None:
     """Store a small result as one record of the run's journal, manifest and payload in one
     write; None, with nothing written, when a part is too large for it (it is then a file)."""
-    from pipeflow.storage import journal  # the run path only: not for `pipeflow --help`
-
     assert persist.journal is not None
     encoded: dict[str, tuple[Format, bytes]] = {}
     for name, part in parts.items():
@@ -127,8 +127,6 @@ def _inline(
 ) -> Manifest | None:
     """Store a small result inside its manifest, in one write; None, with nothing written,
     when a part is too large for it (it is then an object of its own)."""
-    from pipeflow.storage import inline, journal  # the run path only: not for `pipeflow --help`
-
     encoded: dict[str, tuple[Format, bytes]] = {}
     room = inline.LIMIT
     for name, part in parts.items():
@@ -151,6 +149,8 @@ def _manifest(
     records: Mapping[str, PartRecord],
     files: Mapping[str, WrittenFiles],
 ) -> Manifest:
+    """The manifest of a step's stored parts. `records` and `files` are made for it alone, by
+    the callers here: kept as they are; the task's and the plan's own mappings are copied."""
     return Manifest(
         key=task.key,
         pipeline=persist.pipeline,
@@ -158,7 +158,7 @@ def _manifest(
         run_id=task.run_id,
         created=created_now(),  # orders runs (gc)
         params=dict(task.consumed_params),
-        parts=dict(records),
+        parts=records,
         components=dict(persist.components),
-        files=dict(files),
+        files=files,
     )

@@ -117,11 +117,12 @@ def append(
 ) -> Manifest:
     """Store encoded `parts` and the manifest `build` makes of their records in one record of
     this run's journal in `folder`; the manifest."""
-    checksums = {name: content_checksum(data) for name, (_, data) in parts.items()}
     if len(parts) == 1:  # most results: one value, its bytes the payload as they are
-        ((format, payload),) = parts.values()
+        ((name, (format, payload)),) = parts.items()
+        checksums = {name: content_checksum(payload)}
         signed = format.executes_code
     else:
+        checksums = {name: content_checksum(data) for name, (_, data) in parts.items()}
         payload = b"".join(data for _, data in parts.values())
         signed = any(format.executes_code for format, _ in parts.values())
     key = signing_key(create=True) if signed else None
