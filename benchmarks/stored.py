@@ -18,7 +18,9 @@ What it measures
     For `memory` and `stored` the figure is the time of `pipe.run()` alone, measured inside the
     child (the load, the same in both, is left out). Printed: medians over `--repeat`
     repetitions with [min .. max], and the ratio stored / memory per repetition (median and
-    range), which is the goal's figure: <= 1.5x, and the CLI's first run <= 0.8 s (judged as
+    range), which is the goal's figure: <= 1.5x (beside it, as context, the ratio of the
+    fastest run of each: a shared host's delays, added to both runs of a repetition, pull their
+    ratio towards 1), and the CLI's first run <= 0.8 s (judged as
     written, and at this machine's speed: scaled by the CPU time of `import yaml, fsspec`
     against the 0.10 s of the machine issue 13 set its times on, `_common.Yardstick`).
 
@@ -257,6 +259,11 @@ def main() -> None:
         + ("met" if ratio <= RATIO_GOAL else "NOT met")
     )
     print(f"stored / memory, pipe.run() CPU time: {ratios(per_run_cpu)}")
+    # A shared host adds its delays to both runs of a repetition, which pulls their ratio
+    # towards 1 as well as spreading it: the ratio of the fastest runs is shown beside it, as
+    # context (the verdict above stays the median's).
+    fastest = min(samples["stored"]) / min(samples["memory"])
+    print(f"stored / memory, the fastest run of each (context, not the verdict): {fastest:.2f}x")
     print(
         f"first stored run through the CLI: {fmt(first)} (goal <= {FIRST_RUN_GOAL} s): "
         + yardstick().verdict(first, FIRST_RUN_GOAL)
@@ -305,6 +312,9 @@ def versus(args: argparse.Namespace) -> None:
             f"{label}: memory {figures(found['memory'])}; stored {figures(found['stored'])}; "
             f"stored / memory wall {ratios(per_run)}, CPU {ratios(found['cpu'])}"
         )
+    for label, found in samples.items():
+        fastest = min(found["stored"]) / min(found["memory"])
+        print(f"{label}: stored / memory, the fastest run of each: {fastest:.2f}x")
     change = statistics.median(samples["B"]["stored"]) / statistics.median(samples["A"]["stored"])
     print(f"\nB's stored run / A's (medians): {change:.2f}x")
 
