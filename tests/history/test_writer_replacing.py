@@ -49,6 +49,13 @@ def written(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     return rows
 
 
+@pytest.fixture
+def recorder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Recorder:
+    """A recorder whose writer commits only when flushed and at the end of a run."""
+    monkeypatch.setattr(writer, "PACE", 30.0)  # a rest no test could wait out
+    return Recorder(home=tmp_path, flush_interval=60.0)
+
+
 def _without_replacing(monkeypatch: pytest.MonkeyPatch) -> None:
     original = writer.Writer.add
 
@@ -82,10 +89,8 @@ def test_the_history_ends_the_same_with_or_without_replacing(
 
 
 def test_a_running_row_still_queued_is_not_written(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, written: list[tuple[str, str]]
+    tmp_path: Path, recorder: Recorder, written: list[tuple[str, str]]
 ) -> None:
-    monkeypatch.setattr(writer, "PACE", 30.0)
-    recorder = Recorder(home=tmp_path, flush_interval=60.0)
     events = list(run_events("20260101-000000-repl02"))
     record(recorder, events[:1])  # RunStarted: the pending rows, committed at once
     assert recorder.flush(10)
@@ -105,10 +110,8 @@ def test_a_running_row_still_queued_is_not_written(
 
 
 def test_a_step_still_running_at_a_commit_shows_as_running(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, written: list[tuple[str, str]]
+    tmp_path: Path, recorder: Recorder, written: list[tuple[str, str]]
 ) -> None:
-    monkeypatch.setattr(writer, "PACE", 30.0)
-    recorder = Recorder(home=tmp_path, flush_interval=60.0)
     run_id = "20260101-000000-repl03"
     events: list[Event] = list(run_events(run_id))
     started = next(i for i, e in enumerate(events) if isinstance(e, StepStarted))
@@ -123,11 +126,10 @@ def test_a_step_still_running_at_a_commit_shows_as_running(
 
 
 def test_only_a_row_about_the_same_step_is_replaced(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, written: list[tuple[str, str]]
+    tmp_path: Path, recorder: Recorder, written: list[tuple[str, str]]
 ) -> None:
-    """`load` finishing replaces nothing of `report`; a retry's row replaces nothing."""
-    monkeypatch.setattr(writer, "PACE", 30.0)
-    recorder = Recorder(home=tmp_path, flush_interval=60.0)
+    """`load` finishing replaces nothing of `report`; a retry's `running` row does not
+    replace the first one (only a final row replaces)."""
     run_id = "20260101-000000-repl04"
     events = list(run_events(run_id))
     record(recorder, events[:1])
