@@ -146,15 +146,15 @@ class _Session:
         if isinstance(event, StepOutput):
             self.output(event)
         elif isinstance(event, StepStarted | StepRetrying):
+            # A retry's row says all the first attempt's row says: one still queued is not
+            # written; the step's final row may replace this one in turn.
             row = (self.run_id, event.step, self.position(event.step), event.attempt)
-            self.writer.add((_STEP_RUNNING, row), about=event.step)
+            self.writer.add((_STEP_RUNNING, row), replaces=event.step, replaceable=event.step)
         elif isinstance(event, StepFinished):
             self.markers(event.outcome.step)
             self.finished[event.outcome.step] = event.outcome
             # Says all a `running` row says: one still queued is not written.
-            self.writer.add(
-                self.step_row(event.outcome), urgent=True, about=event.outcome.step, replaces=True
-            )
+            self.writer.add(self.step_row(event.outcome), urgent=True, replaces=event.outcome.step)
 
     def output(self, event: StepOutput) -> None:
         limit = self.recorder.max_output

@@ -13,9 +13,10 @@ the interpreter (a stored result's write), the writer took it for its own small 
 70 us per stored step of a chain of short steps (issue 13). A finished step still shows in
 the history within PACE.
 
-A row queued `about` something (a step's `running` row) is not written when a row that says
-all it says (the step's final row) is queued about the same thing before the commit: a chain
-of short steps then writes one row a step, not two, and the history ends the same.
+A row queued as replaceable (a step's `running` row) is not written when a row that says all
+it says (the step's next `running` row, after a retry, or its final row) replaces it before
+the commit: a chain of short steps then writes one row a step, not two, and the history ends
+the same.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ class Writer(threading.Thread):
         self.interval = interval
         self.error: str | None = None
         self._ops: list[Op | None] = []  # None: a row a later one replaced before its commit
-        # Where a row that a later one may replace waits in `_ops`, by what it is about.
+        # Where a row that a later one may replace waits in `_ops`, by the name it was given.
         self._replaceable: dict[Any, int] = {}
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -52,22 +53,23 @@ class Writer(threading.Thread):
         self._closing = False
 
     def add(
-        self, op: Op, *, urgent: bool = False, about: Any = None, replaces: bool = False
+        self, op: Op, *, urgent: bool = False, replaces: Any = None, replaceable: Any = None
     ) -> None:
-        """Queue `op`. A row `about` something may be replaced by a later row about the same
-        thing that says all it says (`replaces`): while the first waits for its commit, only
-        the second is written (a step's `running` row, by its final row)."""
+        """Queue `op`. It `replaces` the row queued as `replaceable` under the same name, if that
+        one still waits for its commit (only this one is written then: it says all the other
+        says); `replaceable`: a later row may replace this one so (a step's `running` row, by
+        the step's next `running` row or its final row)."""
         with self._lock:
             if self.error is not None or self._closing:
                 if isinstance(op, threading.Event):
                     op.set()
                 return
-            if about is not None:
-                earlier = self._replaceable.pop(about, None)
-                if replaces and earlier is not None:
+            if replaces is not None:
+                earlier = self._replaceable.pop(replaces, None)
+                if earlier is not None:
                     self._ops[earlier] = None
-                else:
-                    self._replaceable[about] = len(self._ops)
+            if replaceable is not None:
+                self._replaceable[replaceable] = len(self._ops)
             self._ops.append(op)
             full = len(self._ops) >= BATCH_ROWS
         # Not set again while set (only the writer clears them, before it takes the rows or

@@ -13,6 +13,7 @@ import pytest
 from pipeflow.history import Recorder, open_history, writer
 from pipeflow.history import recorder as module
 from pipeflow.model.events import Event, StepFinished, StepRetrying, StepStarted
+from tests.conftest import ProjectFactory
 from tests.history.synthetic import db_path, record, run_events
 
 
@@ -97,12 +98,12 @@ def test_a_running_row_still_queued_is_not_written(
     assert written == [("row", "load"), ("row", "train"), ("row", "report")]
     del written[:]
     record(recorder, events[1:])  # the rest of the run, committed at its end
-    # `report` started, retried and finished: its second `running` row (the retry) is
-    # replaced by the final one; the first was about the same step but came before it.
+    # `report` started, retried and finished: the retry's `running` row replaced the first
+    # attempt's, and the final row replaced the retry's.
     assert ("row", "load") in written
     assert ("row", "report") in written
     assert ("running", "load") not in written
-    assert written.count(("running", "report")) == 1
+    assert ("running", "report") not in written
     with open_history(home=tmp_path) as history:
         steps = {step.step: step for step in history.run("20260101-000000-repl02").steps}
     assert steps["load"].state == "done"
@@ -128,8 +129,8 @@ def test_a_step_still_running_at_a_commit_shows_as_running(
 def test_only_a_row_about_the_same_step_is_replaced(
     tmp_path: Path, recorder: Recorder, written: list[tuple[str, str]]
 ) -> None:
-    """`load` finishing replaces nothing of `report`; a retry's `running` row does not
-    replace the first one (only a final row replaces)."""
+    """`load` finishing replaces nothing of `report`, and `report`'s rows replace nothing of
+    `load`'s: only rows about the same step replace one another."""
     run_id = "20260101-000000-repl04"
     events = list(run_events(run_id))
     record(recorder, events[:1])
@@ -138,11 +139,105 @@ def test_only_a_row_about_the_same_step_is_replaced(
     ordered = [e for e in events[1:] if isinstance(e, StepStarted | StepRetrying)]
     ordered += [e for e in events[1:] if not isinstance(e, StepStarted | StepRetrying)]
     # Every start and retry first, then the rest: `load` finishes after `report` started.
-    record(recorder, ordered)
-    finished = [e.outcome.step for e in ordered if isinstance(e, StepFinished)]
-    assert finished == ["load", "train", "report"]
-    assert written.count(("running", "load")) == 0
-    assert written.count(("running", "report")) == 1  # the first; the retry's was replaced
+    load_done = next(
+        i for i, e in enumerate(ordered) if isinstance(e, StepFinished) and e.outcome.step == "load"
+    )
+    record(recorder, ordered[: load_done + 1])
+    assert recorder.flush(10)
     with open_history(home=tmp_path) as history:
         states = {step.step: step.state for step in history.run(run_id).steps}
+    # `load`'s final row replaced its own `running` row, not `report`'s.
+    assert states == {"load": "done", "train": "pending", "report": "running"}
+    assert written.count(("running", "report")) == 1  # the retry's; it replaced the first's
+    assert ("running", "load") not in written
+    record(recorder, ordered[load_done + 1 :])
+    with open_history(home=tmp_path) as history:
+        states = {step.step: step.state for step in history.run(run_id).steps}
+        attempts = {step.step: step.attempts for step in history.run(run_id).steps}
     assert states == {"load": "done", "train": "cached", "report": "done"}
+    assert attempts["report"] == 2
+
+
+FAN_STEPS = """
+import time
+from pathlib import Path
+
+
+def source():
+    time.sleep(0.3)  # the run's first commit is made meanwhile
+    return 1
+
+
+def add(x, n):
+    return x + n
+
+
+def flaky(x, marker):
+    tries = Path(marker)
+    tries.write_text(tries.read_text() + "x" if tries.exists() else "x")
+    if len(tries.read_text()) == 1:
+        raise RuntimeError("first attempt fails")
+    return x
+"""
+
+
+@pytest.mark.parametrize("executor", ["sequential", "threads", "processes"])
+def test_a_real_run_writes_no_running_row_its_final_row_replaced(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    make_project: ProjectFactory,
+    executor: str,
+) -> None:
+    """Every executor: steps that start while the writer rests show only their final rows, and
+    the history ends as the run did (states, attempts, order)."""
+    import pipeflow
+
+    monkeypatch.setattr(writer, "PACE", 30.0)  # after the run's first commit, only its end
+    monkeypatch.setenv("PIPEFLOW_HOME", str(tmp_path / "home"))
+    commits: list[list[tuple[str, str]]] = []
+    original = writer.Writer._write
+
+    def noted(self: writer.Writer, conn: Any, ops: list[Any]) -> None:
+        statements = (module._STEP_RUNNING, module._UPSERT_STEP)
+        rows = [op for op in ops if isinstance(op, tuple) and op[0] in statements]
+        commits.append(
+            [("running" if op[0] == module._STEP_RUNNING else "row", op[1][1]) for op in rows]
+        )
+        original(self, conn, ops)
+
+    monkeypatch.setattr(writer.Writer, "_write", noted)
+    adds = "\n".join(
+        f'  add{i}: {{run: fansteps.add, inputs: {{x: "${{steps.source}}", n: {i}}}}}'
+        for i in range(6)
+    )
+    config = make_project(
+        f"""
+name: fan
+executor: {{type: {executor}, workers: 2}}
+results: {{persist: false}}
+steps:
+  source: {{run: fansteps.source}}
+{adds}
+  flaky:
+    run: fansteps.flaky
+    inputs: {{x: "${{steps.add0}}", marker: "{tmp_path / "tries"}"}}
+    retries: 1
+    retry_delay: 0s
+""",
+        fansteps=FAN_STEPS,
+    )
+    run = pipeflow.load(config).run()
+    assert run.ok
+    later = commits[1:]
+    # The first commit is made while `source` runs; every other step starts after it, so its
+    # `running` row waited for the end of the run with its final row, and was replaced.
+    assert [row for commit in later for row in commit if row[0] == "running"] == []
+    finished = {step for commit in later for kind, step in commit if kind == "row"}
+    assert finished >= {"flaky", *(f"add{i}" for i in range(6))}
+    with open_history(home=tmp_path / "home") as history:
+        steps = history.run(run.id).steps
+    assert {step.step: step.state for step in steps} == dict.fromkeys(
+        ["source", "flaky", *(f"add{i}" for i in range(6))], "done"
+    )
+    assert [step.step for step in steps][:2] == ["source", "add0"]  # the plan's order kept
+    assert {step.step: step.attempts for step in steps}["flaky"] == 2
