@@ -16,7 +16,10 @@ the same class: `dataclasses.dataclass` still collects the fields (so `fields`, 
   rather than at import, and replaces itself on the class: records a run never makes cost
   nothing. Pickles need no `__init__` (their state is restored into `__dict__`). Until then
   `inspect.signature` of the class shows `(*args, **kwargs)`; type checkers see the fields
-  (`dataclass_transform`).
+  (`dataclass_transform`). A frozen record's `__init__` puts its fields in the instance's
+  `__dict__` itself, where dataclass calls `object.__setattr__` for each (three times the
+  time: records are made for every step), unless a base class has a property or slot of a
+  field's name: then it sets the fields as dataclass does.
 
 A method the class body defines itself is kept, as dataclass keeps it. Not supported (a
 `TypeError` at class creation): `kw_only`, `InitVar`, `slots`, `order`. Inheritance works
@@ -213,6 +216,14 @@ def _compile_init(cls: type[Any], *, frozen: bool) -> Callable[..., None]:
     arguments: list[str] = []
     body: list[str] = []
     fields = dataclasses.fields(cls)
+    # A frozen record's fields go straight into its `__dict__` (a third of the time of
+    # `object.__setattr__` per field; records are made for every step), unless the class has
+    # no `__dict__` or something of the class stands for the field (a property, a slot).
+    direct = (
+        frozen and cls.__dictoffset__ != 0 and not any(_descriptor(cls, f.name) for f in fields)
+    )
+    if direct:
+        body.append("    __record_dict__ = __record_self__.__dict__")
     for field in fields:
         if field.default_factory is not dataclasses.MISSING:
             factory = f"__factory_{field.name}__"
@@ -231,12 +242,16 @@ def _compile_init(cls: type[Any], *, frozen: bool) -> Callable[..., None]:
             value = field.name
         else:
             continue  # init=False with a plain default (or none): the class attribute stands
-        if frozen:
+        if direct:
+            body.append(f"    __record_dict__[{field.name!r}] = {value}")
+        elif frozen:
             body.append(f"    __object_setattr__(__record_self__, {field.name!r}, {value})")
         else:
             body.append(f"    __record_self__.{field.name} = {value}")
     if hasattr(cls, "__post_init__"):
         body.append("    __record_self__.__post_init__()")
+    if body == ["    __record_dict__ = __record_self__.__dict__"]:
+        body = []
     signature = ", ".join(["__record_self__", *arguments])
     source = f"def __init__({signature}):\n" + ("\n".join(body) or "    pass")
     # The text is made of field names, as dataclass makes it; named for tracebacks.
@@ -245,3 +260,13 @@ def _compile_init(cls: type[Any], *, frozen: bool) -> Callable[..., None]:
     init.__annotations__ = {field.name: field.type for field in fields if field.init}
     init.__annotations__["return"] = None
     return init
+
+
+def _descriptor(cls: type[Any], name: str) -> bool:
+    """Whether setting `name` on an instance of `cls` goes through something of the class (a
+    data descriptor: a property with a setter, a slot) rather than into its `__dict__`."""
+    for base in cls.__mro__:
+        if name in base.__dict__:
+            found = base.__dict__[name]
+            return hasattr(type(found), "__set__") or hasattr(type(found), "__delete__")
+    return False

@@ -95,6 +95,24 @@ class Own:
         return hash(self.name.lower())
 
 
+class _Guarded:
+    """A base whose property stands for a field: setting the field must go through it."""
+
+    @property
+    def name(self) -> str:
+        return str(self.__dict__["_name"])
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self.__dict__["_name"] = value.upper()
+
+
+@both()
+class Through(_Guarded):
+    name: str
+    size: int = 0
+
+
 EXAMPLES: list[tuple[tuple[type[Any], type[Any]], tuple[Any, ...], dict[str, Any]]] = [
     (Plain, ("a",), {}),
     (Plain, ("a", 2), {"tags": ("x", "y"), "note": "n"}),
@@ -104,6 +122,7 @@ EXAMPLES: list[tuple[tuple[type[Any], type[Any]], tuple[Any, ...], dict[str, Any
     (Empty, (), {}),
     (Mutable, ("m",), {"parts": ["p"]}),
     (Own, ("Aa",), {}),
+    (Through, ("a",), {"size": 1}),
 ]
 IDS = [f"{pair[0].__name__}-{index}" for index, (pair, _, _) in enumerate(EXAMPLES)]
 
