@@ -62,6 +62,15 @@ def parse_string(text: str, *, item: str | None = None) -> str | Ref | Template:
     `${NAME.KEY}` then reference (scope ITEM); only paths in `reads:`/`writes:` allow it."""
     if "$" not in text:
         return text
+    if text.startswith("${") and text.find("}", 2) == len(text) - 1:
+        # The whole text is one reference (`${steps.load}`: most of a config's): what the
+        # walk below finds for it, without walking.
+        return parse_reference(text[2:-1], offset=0, item=item)
+    return _walked(text, item)
+
+
+def _walked(text: str, item: str | None) -> str | Ref | Template:
+    """`parse_string`, character by character."""
     parts: list[str | Ref] = []
     literal: list[str] = []
     index = 0

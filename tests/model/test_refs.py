@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from pipeflow.model import refs
 from pipeflow.model.refs import (
     Ref,
     ReferenceSyntaxError,
@@ -72,3 +73,45 @@ def test_parse_value_walks_containers() -> None:
     found = list(references(value))
     assert [r.scope for r in found] == ["params", "steps"]
     assert resolve(value, lambda r: r.scope) == {"a": ["params", {"b": "steps"}], "c": 3}
+
+
+_SPELLINGS = [
+    "${steps.load}",
+    "${steps.load.part}",
+    "${ steps.load }",
+    "${params.a.b}",
+    "${env.HOME:-/tmp}",
+    "${env.HOME:-a}b}",
+    "${run.id}",
+    "${item}",
+    "${item.key}",
+    "${}",
+    "${params.}",
+    "${oops.x}",
+    "${params.x}}",
+    "${params.x}${params.y}",
+    "${params.x} ",
+    " ${params.x}",
+    "${params.x$}",
+    "${params.$${x}",
+    "$${params.x}",
+    "${params.x",
+    "${{params.x}",
+    "${",
+    "$",
+]
+
+
+@pytest.mark.parametrize("text", _SPELLINGS)
+@pytest.mark.parametrize("item", [None, "item"])
+def test_a_whole_text_reference_parses_as_the_walk_parses_it(text: str, item: str | None) -> None:
+    """parse_string's shortcut for a text that is one reference gives what its character walk
+    gives for every spelling: the same value, or the same error at the same offset."""
+
+    def outcome(parse: object) -> object:
+        try:
+            return parse(text, item)  # type: ignore[operator]
+        except ReferenceSyntaxError as error:
+            return ("error", str(error), error.offset, error.hint)
+
+    assert outcome(lambda text, item: parse_string(text, item=item)) == outcome(refs._walked)
