@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,6 +26,44 @@ def _isolated_signing_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         patch.setenv("XDG_CONFIG_HOME", str(config_home))
         patch.delenv("PIPEFLOW_SIGNING_KEY", raising=False)
         yield config_home
+
+
+# The suite's processes take Ctrl-C as a terminal's foreground job does, even when the suite
+# is started in the background (`pytest &`, `nohup`), where the shell ignores SIGINT: an ignored
+# SIGINT is inherited by every process a test starts, and the tests of Ctrl-C send it to them.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _signal_state() -> tuple[object, bool, str]:
+    """How this process takes Ctrl-C: SIGINT's handler, whether the main thread blocks it, and
+    (on Linux) the kernel's own masks, which also see a handler set outside Python's module."""
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii").splitlines()
+        kernel = " ".join(line for line in status if line.startswith(("SigIgn", "SigBlk")))
+    except OSError:
+        kernel = ""
+    return (
+        signal.getsignal(signal.SIGINT),
+        signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, []),
+        kernel,
+    )
+
+
+@pytest.fixture(autouse=True)
+def _ctrl_c_left_as_it_was() -> Iterator[None]:
+    """A test leaves Ctrl-C as it found it. An ignored or blocked SIGINT is inherited by every
+    process a later test starts on the same worker, whose Ctrl-C would then do nothing."""
+    before = _signal_state()
+    yield
+    after = _signal_state()
+    if after != before:
+        signal.signal(signal.SIGINT, before[0])  # type: ignore[arg-type]
+        if before[1] != after[1]:
+            signal.pthread_sigmask(
+                signal.SIG_BLOCK if before[1] else signal.SIG_UNBLOCK, [signal.SIGINT]
+            )
+        pytest.fail(f"the test changed how SIGINT is taken: {before} -> {after}")
 
 
 @pytest.fixture(autouse=True)
