@@ -126,9 +126,7 @@ class Builder:
             schedules=tuple(self.schedules(data.get("schedules"))),
             allow_imports=tuple(str(x) for x in _list(data.get("allow_imports"))),
             outputs=self.parsed(["outputs"], _mapping(data.get("outputs"))),
-            config_hash=hashlib.sha256(source.read_bytes()).hexdigest()[:16]
-            if source.is_file()
-            else "",
+            config_hash=config_hash(source),
         )
 
     def step(
@@ -224,6 +222,11 @@ class Builder:
                 )
             )
         return found
+
+
+def config_hash(source: Path) -> str:
+    """What a pipeline's `config_hash` is for the config file at `source`: "" for none."""
+    return hashlib.sha256(source.read_bytes()).hexdigest()[:16] if source.is_file() else ""
 
 
 def _parsed(value: Any) -> Any:

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pipeflow.config.build import Builder
+from pipeflow.config.build import Builder, config_hash
 from pipeflow.config.checks import Checker
 from pipeflow.config.collecting import collector_paused
 from pipeflow.config.file_checks import check_files
@@ -98,7 +98,7 @@ def _load(
     schema_found = schema_problems(document)
     problems += schema_found
     builder = Builder(document)
-    pipeline = builder.build()
+    pipeline = _built(builder, document)
     problems += builder.problems
 
     sources: list[ParamSource] = []
@@ -181,6 +181,23 @@ def _load(
         secrets=secrets,
         graph=graph,
     )
+
+
+def _built(builder: Builder, document: Document) -> Pipeline:
+    """The pipeline model of `document`: the one kept for a big config's kept reading when its
+    bytes and the builder are the same (`builds.py`), else built (and kept, when it can be)."""
+    if document.reading is None or document.problems:
+        return builder.build()
+    from pipeflow.config import builds
+
+    source = Path(document.file).resolve()
+    kept = builds.recall(source, document.reading, config_hash(source))
+    if kept is not None:
+        return kept
+    pipeline = builder.build()
+    if not builder.problems:
+        builds.remember(source, document.reading, pipeline)
+    return pipeline
 
 
 def _params_schema_problems(

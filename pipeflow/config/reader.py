@@ -78,6 +78,8 @@ class Document:
     plain: bool = False
     # Whether `data` is known to meet the config's schema (a big config's kept reading says so).
     fits_schema: bool = False
+    # The key of the reading kept of a big config's text (`readings.py`), when one is kept.
+    reading: str | None = None
     # Fills in the positions, once, when they are first asked for; None when they are known.
     locate: Callable[[Document], None] | None = field(default=None, repr=False, compare=False)
     _values: dict[DocumentPath, Position] = field(default_factory=dict, repr=False)
@@ -277,6 +279,7 @@ def _recalled(text: str, file: str, kind: str, config: Path) -> Document | None:
         locate = locator(text, kind)
         document = Document(data=reading.data, file=file, kind="yaml", plain=True, locate=locate)
     document.fits_schema = reading.fits
+    document.reading = reading.key or None
     return document
 
 
@@ -291,7 +294,9 @@ def _remember(text: str, kind: str, config: Path, document: Document) -> None:
 
     data = document.data
     document.fits_schema = compiled_valid(data if document.plain else plain(data))
-    readings.remember(text, kind, config, readings.Reading(data, document.fits_schema))
+    document.reading = readings.remember(
+        text, kind, config, readings.Reading(data, document.fits_schema)
+    )
 
 
 def _not_a_mapping(document: Document, purpose: str) -> Problem:

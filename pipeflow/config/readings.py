@@ -58,6 +58,7 @@ class Reading:
 
     data: dict[str, Any]
     fits: bool
+    key: str = ""  # what the text and the reader hash to (`_key`): "" until it is known
 
 
 def place(config: str | os.PathLike[str]) -> Path:
@@ -81,37 +82,45 @@ def recall(text: str, kind: str, config: str | os.PathLike[str]) -> Reading | No
     data = document.get("data")
     if not isinstance(data, dict):
         return None
-    return Reading(data=data, fits=document.get("fits") is True)
+    return Reading(data=data, fits=document.get("fits") is True, key=key)
 
 
-def remember(text: str, kind: str, config: str | os.PathLike[str], reading: Reading) -> None:
+def remember(text: str, kind: str, config: str | os.PathLike[str], reading: Reading) -> str | None:
     """Keep what `text` reads as beside `config`, when it is big enough to be worth it and
-    JSON holds it exactly; failing to is not an error (it only costs time)."""
+    JSON holds it exactly; the reading's key when it was kept, else None (failing to keep it
+    is not an error: it only costs time)."""
     if len(text) < SMALLEST:
-        return
+        return None
     key = _key(text, kind)
     if key is None:
-        return
+        return None
     document = {"key": key, "fits": reading.fits, "data": reading.data}
     try:
         # Finite numbers only; a value JSON has no form for (a date) refuses the whole reading.
         body = json.dumps(document, allow_nan=False)
     except (TypeError, ValueError, RecursionError):
-        return
-    target = place(config)
+        return None
+    return key if write_whole(place(config), body.encode("utf-8")) else None
+
+
+def write_whole(target: Path, body: bytes) -> bool:
+    """Write `body` to `target` whole or not at all (for a reader at the same time); whether
+    it was written."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         # A name of its own: two loads at once (threads of one process too) each write whole.
         handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     except OSError:
-        return  # no folder to hold it
+        return False  # no folder to hold it
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
+        with os.fdopen(handle, "wb") as file:
             file.write(body)
-        os.replace(temporary, target)  # whole or not at all, for a reader at the same time
+        os.replace(temporary, target)
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        return False
+    return True
 
 
 def _key(text: str, kind: str) -> str | None:
