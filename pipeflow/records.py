@@ -222,8 +222,6 @@ def _compile_init(cls: type[Any], *, frozen: bool) -> Callable[..., None]:
     direct = (
         frozen and cls.__dictoffset__ != 0 and not any(_descriptor(cls, f.name) for f in fields)
     )
-    if direct:
-        body.append("    __record_dict__ = __record_self__.__dict__")
     for field in fields:
         if field.default_factory is not dataclasses.MISSING:
             factory = f"__factory_{field.name}__"
@@ -248,10 +246,10 @@ def _compile_init(cls: type[Any], *, frozen: bool) -> Callable[..., None]:
             body.append(f"    __object_setattr__(__record_self__, {field.name!r}, {value})")
         else:
             body.append(f"    __record_self__.{field.name} = {value}")
+    if direct and body:
+        body.insert(0, "    __record_dict__ = __record_self__.__dict__")
     if hasattr(cls, "__post_init__"):
         body.append("    __record_self__.__post_init__()")
-    if body == ["    __record_dict__ = __record_self__.__dict__"]:
-        body = []
     signature = ", ".join(["__record_self__", *arguments])
     source = f"def __init__({signature}):\n" + ("\n".join(body) or "    pass")
     # The text is made of field names, as dataclass makes it; named for tracebacks.
