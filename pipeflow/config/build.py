@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pipeflow.config.reader import Document
+from pipeflow.config.reader import Document, file_hash
 from pipeflow.errors import Problem
 from pipeflow.model.durations import parse_duration
 from pipeflow.model.pipeline import (
@@ -126,8 +125,15 @@ class Builder:
             schedules=tuple(self.schedules(data.get("schedules"))),
             allow_imports=tuple(str(x) for x in _list(data.get("allow_imports"))),
             outputs=self.parsed(["outputs"], _mapping(data.get("outputs"))),
-            config_hash=config_hash(source),
+            config_hash=self._config_hash(source),
         )
+
+    def _config_hash(self, source: Path) -> str:
+        """The hash of the bytes the document was read from; for a document read from a text,
+        of its file as it is now ("" for none)."""
+        if self.document.file_hash is not None:
+            return self.document.file_hash
+        return file_hash(source.read_bytes()) if source.is_file() else ""
 
     def step(
         self,
@@ -222,11 +228,6 @@ class Builder:
                 )
             )
         return found
-
-
-def config_hash(source: Path) -> str:
-    """What a pipeline's `config_hash` is for the config file at `source`: "" for none."""
-    return hashlib.sha256(source.read_bytes()).hexdigest()[:16] if source.is_file() else ""
 
 
 def _parsed(value: Any) -> Any:

@@ -13,7 +13,8 @@ reading (`.pipeflow/readings/NAME.json`) the model it built is kept too, in
                step with what it references worked out (the step graph's next question)
 
 What it depends on: the reading's key (the text, its kind, the reader's code), the config's
-resolved path (the model names it, and its folder) and the sha256 of its bytes (`config_hash`),
+resolved path (the model names it, and its folder) and the hash of its bytes as read
+(`config_hash`),
 the code of `config/` and `model/` and `records.py`, and the versions of pipeflow, Python and
 pickle. Any other of these builds the model again, and keeps it in place of the old one.
 

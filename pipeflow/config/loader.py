@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pipeflow.config.build import Builder, config_hash
+from pipeflow.config.build import Builder
 from pipeflow.config.checks import Checker
 from pipeflow.config.collecting import collector_paused
 from pipeflow.config.file_checks import check_files
@@ -186,12 +186,12 @@ def _load(
 def _built(builder: Builder, document: Document) -> Pipeline:
     """The pipeline model of `document`: the one kept for a big config's kept reading when its
     bytes and the builder are the same (`builds.py`), else built (and kept, when it can be)."""
-    if document.reading is None or document.problems:
+    if document.reading is None or document.file_hash is None or document.problems:
         return builder.build()
     from pipeflow.config import builds
 
     source = Path(document.file).resolve()
-    kept = builds.recall(source, document.reading, config_hash(source))
+    kept = builds.recall(source, document.reading, document.file_hash)
     if kept is not None:
         return kept
     pipeline = builder.build()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import functools
 import gc
+import hashlib
 import os
 import re
 import sys
@@ -80,6 +81,8 @@ class Document:
     fits_schema: bool = False
     # The key of the reading kept of a big config's text (`readings.py`), when one is kept.
     reading: str | None = None
+    # A config file's bytes as read, hashed (the pipeline's `config_hash`); None for a text.
+    file_hash: str | None = None
     # Fills in the positions, once, when they are first asked for; None when they are known.
     locate: Callable[[Document], None] | None = field(default=None, repr=False, compare=False)
     _values: dict[DocumentPath, Position] = field(default_factory=dict, repr=False)
@@ -197,7 +200,15 @@ def read_document(path: str | os.PathLike[str], *, purpose: str = "config") -> D
             ]
         ) from None
     remembered = location if purpose == "config" else None
-    return read_text(text, file=file, kind=kind, purpose=purpose, remembered=remembered)
+    document = read_text(text, file=file, kind=kind, purpose=purpose, remembered=remembered)
+    if purpose == "config":
+        document.file_hash = file_hash(raw)
+    return document
+
+
+def file_hash(raw: bytes) -> str:
+    """A config file's `config_hash`: its bytes' sha256, 16 hex digits."""
+    return hashlib.sha256(raw).hexdigest()[:16]
 
 
 def read_text(

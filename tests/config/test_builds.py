@@ -8,6 +8,7 @@ is never unpickled; damage, a missing key or a build with problems keep nothing 
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 import shutil
 import sys
@@ -61,6 +62,7 @@ def test_a_big_configs_model_is_kept_and_loaded_instead_of_built(
     project: Path, built: Builds
 ) -> None:
     first = load(project).pipeline
+    assert first.config_hash == hashlib.sha256(project.read_bytes()).hexdigest()[:16]
     kept = builds.model_place(project)
     assert kept == project.parent / ".pipeflow" / "readings" / "pipeline.yaml.model"
     assert kept.is_file()
@@ -87,7 +89,8 @@ def test_a_small_config_keeps_no_model(tmp_path: Path, built: Builds) -> None:
     config.write_text(big_chain(20), encoding="utf-8")
     sys.path.insert(0, str(tmp_path))
     try:
-        load(config)
+        hashed = hashlib.sha256(config.read_bytes()).hexdigest()[:16]
+        assert load(config).pipeline.config_hash == hashed
         load(config)
     finally:
         sys.path.remove(str(tmp_path))
@@ -198,6 +201,7 @@ def test_the_same_text_in_other_bytes_is_built_again(project: Path, built: Build
     project.write_bytes(b"\xef\xbb\xbf" + project.read_bytes())
     after = load(project).pipeline.config_hash
     assert after != before
+    assert after == hashlib.sha256(project.read_bytes()).hexdigest()[:16]
     assert built.count == 2
 
 
