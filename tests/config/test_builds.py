@@ -266,3 +266,20 @@ def test_failing_to_keep_a_model_is_no_error(project: Path, built: Builds) -> No
         "pipeline.yaml.json",
         "pipeline.yaml.model",
     ]
+
+
+def test_a_model_planted_where_no_signing_key_exists_is_never_unpickled(
+    project: Path, built: Builds, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A project copied to a machine (or user) with no key yet: its model file is not loaded,
+    and reading it does not make a key either."""
+    load(project)
+    marker = tmp_path / "marker"
+    forged(project, bytes(32) + pickle.dumps(Planted(marker)))
+    empty = tmp_path / "no-key-here"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(empty))
+    assert builds._signing(create=False) is None
+    assert builds.recall(project.resolve(), "any reading", "any hash") is None
+    assert load(project).pipeline.name == "big"
+    assert not marker.exists()
+    assert built.count == 2
