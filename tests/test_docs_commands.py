@@ -7,8 +7,9 @@ all blocks of the page share, with the tested `pipeflow` on PATH, and must exit 
 ending in `\\` continues on the next. The first lines of a block may be markers:
 
     # expect-exit: N     each command of the block must exit with N
-    # background         each command is started in its own session, must still be alive
-                         after a few seconds, gets SIGTERM and must then exit 0
+    # background         each command is started in its own session, must print its first
+                         line (its start: a log line, an address), then still be alive a few
+                         seconds later, gets SIGTERM and must then exit 0
     # needs: s3          runs with a moto S3 server (started once per page): S3_ENDPOINT,
                          AWS_ACCESS_KEY_ID=test, AWS_SECRET_ACCESS_KEY=test, bucket
                          `pipeflow-cache`
@@ -55,7 +56,8 @@ HIDDEN_MARKER = re.compile(r"<!--\s*(expect-exit|background|needs|not-run)\b:?\s
 ENV_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 COMMAND_TIMEOUT = 300.0  # seconds; generous, the machine is shared
-ALIVE_AFTER = 3.0  # a background command must still run after this many seconds
+READY_TIMEOUT = 120.0  # a background command must print its first line within this ...
+ALIVE_AFTER = 3.0  # ... and still run this many seconds after it
 STOP_TIMEOUT = 15.0  # ... and exit 0 within this many seconds of SIGTERM
 OUTPUT_SHOWN = 4000  # characters of stdout/stderr shown when a command fails
 S3_BUCKET = "pipeflow-cache"
@@ -222,21 +224,13 @@ class Page:
 
     def run_background(self, block: Block) -> None:
         started = [(command, *self.start(command, block)) for command in block.commands]
-        deadline = time.monotonic() + ALIVE_AFTER
-        while time.monotonic() < deadline:
-            for command, process, stdout, stderr in started:
-                if process.poll() is not None:
-                    pytest.fail(
-                        self.failure(
-                            command,
-                            f"a background command exited within {ALIVE_AFTER:.0f} s",
-                            stdout,
-                            stderr,
-                            process.returncode,
-                        ),
-                        pytrace=False,
-                    )
-            time.sleep(0.2)
+        # Started means printed: on a loaded machine the interpreter and the config's load can
+        # take longer than ALIVE_AFTER, and a SIGTERM before the command's handlers are in
+        # place would test nothing but the start-up's speed.
+        for command, process, stdout, stderr in started:
+            self.watch_alive(command, process, stdout, stderr, READY_TIMEOUT, printed=True)
+        for command, process, stdout, stderr in started:
+            self.watch_alive(command, process, stdout, stderr, ALIVE_AFTER, printed=False)
         for command, process, stdout, stderr in reversed(started):
             process.send_signal(signal.SIGTERM)
             try:
@@ -258,6 +252,51 @@ class Page:
                     self.failure(command, "exited non-zero after SIGTERM", stdout, stderr, code),
                     pytrace=False,
                 )
+
+    def watch_alive(
+        self,
+        command: Command,
+        process: subprocess.Popen[bytes],
+        stdout: Path,
+        stderr: Path,
+        seconds: float,
+        *,
+        printed: bool,
+    ) -> None:
+        """Fail if the command exits within `seconds`; with `printed`, return once it prints."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(
+                    self.failure(
+                        command,
+                        "a background command exited"
+                        + (
+                            " before it printed anything"
+                            if printed
+                            else f" within {seconds:.0f} s of its first line"
+                        ),
+                        stdout,
+                        stderr,
+                        process.returncode,
+                    ),
+                    pytrace=False,
+                )
+            if printed and (stdout.stat().st_size or stderr.stat().st_size):
+                return
+            time.sleep(0.2)
+        if printed:
+            _stop_group(process.pid)
+            pytest.fail(
+                self.failure(
+                    command,
+                    f"a background command printed nothing within {seconds:.0f} s",
+                    stdout,
+                    stderr,
+                    None,
+                ),
+                pytrace=False,
+            )
 
     def stop_everything(self) -> None:
         for group in reversed(self.groups):

@@ -734,7 +734,12 @@ def test_a_cluster_pipeflow_starts_survives_the_removal_of_a_worker_it_never_saw
 
     local = tolerate_unknown_removals(
         distributed.LocalCluster(
-            n_workers=1, processes=False, dashboard_address=None, silence_logs=40
+            n_workers=1,
+            processes=False,
+            dashboard_address=None,
+            # Without this the scheduler's HTTP server wants :8787, which a parallel test may hold.
+            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+            silence_logs=40,
         )
     )
     try:
