@@ -1,10 +1,11 @@
 """Semantic checks: what a schema cannot see, each reported where it is in the file.
 
-In order: references (unknown steps, params, parts; a step using itself), `after`, cycles,
-`run` paths (allowed, importable, callable, inputs fitting the signature), foreach/as and
-result targets (`result_checks.py`), results roots (`targets.py`), schedules and the executor
-(`schedule_checks.py`), and the pipeline's outputs. `Checker` holds what they share: the
-document, the params, the secrets to mask in values, and the problems found.
+In order: references (unknown steps, params, parts, parts of a value that has none in
+`part_checks.py`; a step using itself), `after`, cycles, `run` paths (allowed, importable,
+callable, inputs fitting the signature), foreach/as and result targets (`result_checks.py`),
+results roots (`targets.py`), schedules and the executor (`schedule_checks.py`), and the
+pipeline's outputs. `Checker` holds what they share: the document, the params, the secrets to
+mask in values, and the problems found.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from typing import Any
 
 from pipeflow.config.imports import ImportChecks
 from pipeflow.config.params import describe
+from pipeflow.config.part_checks import no_parts
 from pipeflow.config.reader import Document
 from pipeflow.config.result_checks import check_foreach, check_result, trial_fields
 from pipeflow.config.schedule_checks import check_executor, check_schedules
 from pipeflow.config.suggest import did_you_mean, listing
 from pipeflow.config.targets import check_reachable, check_stores
 from pipeflow.errors import Problem
-from pipeflow.importing import ImportProblem, Resolver
+from pipeflow.importing import ImportProblem, Resolver, Signature
 from pipeflow.model.durations import format_duration
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, Template, lookup_path
@@ -134,12 +136,22 @@ class Checker:
             )
             return
         target = steps[ref.step]
-        if ref.part is not None and target.outputs and ref.part not in target.outputs:
+        if ref.part is None:
+            return
+        if target.outputs and ref.part not in target.outputs:
             self.fail(
                 path,
                 f"`{ref.text}`: step `{ref.step}` has no output `{ref.part}`",
                 did_you_mean(ref.part, target.outputs) or listing("outputs", target.outputs),
             )
+            return
+        checked = self.check_code and ref.step not in self.skip_steps
+        found = no_parts(ref, target, self._signature if checked else None)
+        if found is not None:
+            self.fail(path, *found)
+
+    def _signature(self, run: str) -> Signature:
+        return self.resolver.resolve(run).signature
 
     def param_reference(self, path: Path, ref: Ref) -> None:
         try:

@@ -14,6 +14,7 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
+from pipeflow.importing.returns import no_parts_in_source, no_parts_of_callable, typing_names
 from pipeflow.records import record
 
 
@@ -31,6 +32,9 @@ class Signature:
     parameters: tuple[Parameter, ...]
     var_keyword: bool = False
     var_positional: str | None = None  # the name of `*args`, which no input can reach
+    # The return annotation's text when it says the value is no mapping (`returns.py`): then
+    # `${steps.NAME.PART}` of the step can only fail.
+    no_parts: str | None = None
 
     def problems(self, given: Iterable[str]) -> list[tuple[str, str | None]]:
         """(message, hint) for each input that does not fit, and each required one missing."""
@@ -103,13 +107,18 @@ def signatures_from_source(origin: str) -> dict[str, Signature | None] | None:
         else:
             for name in _bound_names(node):
                 last[name] = None  # rebound later in the module: let the import decide
+    aliases = typing_names(tree)
     return {
-        name: None if node is None or node.decorator_list else signature_of_def(node)
+        name: None
+        if node is None or node.decorator_list
+        else signature_of_def(node, no_parts_in_source(node.returns, aliases, last))
         for name, node in last.items()
     }
 
 
-def signature_of_def(found: ast.FunctionDef | ast.AsyncFunctionDef) -> Signature:
+def signature_of_def(
+    found: ast.FunctionDef | ast.AsyncFunctionDef, no_parts: str | None = None
+) -> Signature:
     arguments = found.args
     positional = [*arguments.posonlyargs, *arguments.args]
     first_default = len(positional) - len(arguments.defaults)
@@ -129,6 +138,7 @@ def signature_of_def(found: ast.FunctionDef | ast.AsyncFunctionDef) -> Signature
         tuple(parameters),
         var_keyword=arguments.kwarg is not None,
         var_positional=arguments.vararg.arg if arguments.vararg else None,
+        no_parts=no_parts,
     )
 
 
@@ -167,4 +177,9 @@ def signature_from_callable(function: Callable[..., Any]) -> Signature:
                     keyword=parameter.kind is not parameter.POSITIONAL_ONLY,
                 )
             )
-    return Signature(tuple(parameters), var_keyword=var_keyword, var_positional=var_positional)
+    return Signature(
+        tuple(parameters),
+        var_keyword=var_keyword,
+        var_positional=var_positional,
+        no_parts=no_parts_of_callable(function),
+    )
