@@ -121,12 +121,14 @@ def test_foreach_over_a_step_value_and_over_something_else(tmp_path: Path) -> No
         steps:
           names: {run: fsteps.names, inputs: {count: 3}}
           metric: {run: fsteps.metric, foreach: "${steps.names}", as: name}
-          wrong: {run: fsteps.metric, foreach: "${steps.metric.0}", as: name}
+          table: {run: fsteps.table, inputs: {rows: "${steps.metric}"}}
+          wrong: {run: fsteps.metric, foreach: "${steps.table}", as: name}
         """,
     )
     run = pipeflow.load(config).run(keep_going=True)
     assert [row["metric"] for row in run.output("metric")] == ["m0", "m1", "m2"]
-    assert run.state("wrong") is StepState.FAILED
+    assert run.state("wrong") is StepState.FAILED  # a dict, known only when `table` ran
+    assert "must be a list, got dict" in (run.outcomes["wrong"].error or "")
 
 
 def test_a_value_that_is_not_a_list_is_refused_at_validation(tmp_path: Path) -> None:
