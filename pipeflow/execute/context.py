@@ -69,10 +69,13 @@ class RunContext:
         part = ref.part
         if part is None:
             return value
+        step = self.pipeline.steps[ref.step]
+        if step.outputs and step.foreach is not None:  # a list of the items' parts
+            return [_declared_part(item, part) for item in value]
+        if step.outputs:
+            return _declared_part(value, part)
         if isinstance(value, Remote):
             return value.part(part)
-        if self.pipeline.steps[ref.step].outputs:
-            return value[part]
         if isinstance(value, Mapping) and part in value:
             return value[part]
         raise ReferenceFailure(
@@ -187,6 +190,7 @@ class RunContext:
             step=step.name,
             function=step.run or "",
             inputs={},
+            outputs=step.outputs,  # read back as its named parts, as it was returned
             stored=manifest,
             store=cache.store,
             project_dir=self._project_dir(step),
@@ -357,3 +361,8 @@ def env_lookup(ref: Ref) -> str:
             raise ReferenceFailure(f"environment variable `{name}` is not set")
         return ref.default
     return value
+
+
+def _declared_part(value: Any, part: str) -> Any:
+    """One of a step's declared `outputs` in its value (kept as a dict of its parts)."""
+    return value.part(part) if isinstance(value, Remote) else value[part]

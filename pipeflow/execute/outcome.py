@@ -94,6 +94,8 @@ class Run:
             return value
         if definition.outputs and part not in definition.outputs:
             raise KeyError(f"step `{step}` has no output `{part}`; it has {definition.outputs}")
+        if definition.outputs and definition.foreach is not None:
+            return [item[part] for item in value]  # each item's part
         return value[part]
 
     def __repr__(self) -> str:
