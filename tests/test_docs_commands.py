@@ -26,6 +26,7 @@ write to `~` without touching the developer's.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
@@ -266,27 +267,31 @@ class Page:
         """Fail if the command exits within `seconds`; with `printed`, return once it prints."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            if process.poll() is not None:
+            exited = process.poll() is not None
+            started = bool(stdout.stat().st_size or stderr.stat().st_size)  # after the poll
+            if exited:
+                when = (
+                    f"within {ALIVE_AFTER:.0f} s of its first line"
+                    if started
+                    else ("before it printed anything")
+                )
                 pytest.fail(
                     self.failure(
                         command,
-                        "a background command exited"
-                        + (
-                            " before it printed anything"
-                            if printed
-                            else f" within {seconds:.0f} s of its first line"
-                        ),
+                        f"a background command exited {when}",
                         stdout,
                         stderr,
                         process.returncode,
                     ),
                     pytrace=False,
                 )
-            if printed and (stdout.stat().st_size or stderr.stat().st_size):
+            if printed and started:
                 return
             time.sleep(0.2)
         if printed:
-            _stop_group(process.pid)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
             pytest.fail(
                 self.failure(
                     command,
@@ -483,10 +488,34 @@ def test_expect_exit_and_the_tested_pipeflow(tmp_path: Path) -> None:
     assert pipeflow.__version__ in version.read_text()
 
 
-def test_a_background_command_that_stops_early_fails(tmp_path: Path) -> None:
-    page, [block] = _page_with(tmp_path, "```bash\n# background\nexit 0\n```\n")
-    with pytest.raises(pytest.fail.Exception, match="a background command exited within"):
-        page.run(block)
+@pytest.mark.parametrize(
+    ("command", "problem"),
+    [
+        ("exit 0", "a background command exited before it printed anything"),
+        ("echo started; exit 0", "a background command exited within 3 s of its first line"),
+        ("echo started; sleep 1; exit 0", "a background command exited within 3 s of its first"),
+        ("sleep 300", "a background command printed nothing within 1 s"),
+    ],
+)
+def test_a_background_command_that_stops_early_or_never_starts_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, problem: str
+) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "READY_TIMEOUT", 1.0)
+    page, [block] = _page_with(tmp_path, f"```bash\n# background\n{command}\n```\n")
+    try:
+        with pytest.raises(pytest.fail.Exception, match=problem):
+            page.run(block)
+    finally:
+        page.stop_everything()
+
+
+def test_a_background_command_is_stopped_only_once_it_printed(tmp_path: Path) -> None:
+    """A command slow to start (a loaded machine) still gets its SIGTERM after it printed."""
+    script = "trap 'exit 0' TERM; sleep 4; echo started; while true; do sleep 0.1; done"
+    page, [block] = _page_with(tmp_path, f"```bash\n# background\n{script}\n```\n")
+    page.run(block)
+    [out] = sorted(page.outputs.glob("*.out"))
+    assert out.read_text() == "started\n"
 
 
 def test_what_a_command_leaves_running_is_stopped_with_the_page(tmp_path: Path) -> None:
