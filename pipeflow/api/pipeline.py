@@ -19,6 +19,7 @@ from pipeflow.execute.outcome import Run, StoredResult
 from pipeflow.execute.starting import RunStart
 from pipeflow.model import options as run_options
 from pipeflow.model.pipeline import Step
+from pipeflow.model.refs import references
 from pipeflow.model.run import Action, Decision
 from pipeflow.plan.graph import StepGraph
 from pipeflow.plan.planner import Planner
@@ -176,6 +177,8 @@ class Pipeline:
         usable = decision.action is Action.CACHED or (
             decision.action is Action.RESTORE and restoration is not None and not restoration.parts
         )
+        if self.definition.steps[step].foreach is not None:
+            return self._items_result(step, decision, planner)
         current = True
         if not self.definition.steps[step].cache:
             # Never up to date by design: its latest intact stored result is the one there is.
@@ -197,6 +200,39 @@ class Pipeline:
         return StoredResult(
             step=step, manifest=manifest, locations=locations, planner=planner, current=current
         )
+
+    def _items_result(self, step: str, decision: Decision, planner: Planner) -> StoredResult:
+        """The stored items of a `foreach` step, when every one of them is up to date."""
+        cache = planner.caches[step]
+        assert cache is not None
+        definition = self.definition.steps[step]
+        items = planner.item_manifests.get(step)
+        if decision.action is Action.CACHED and items is not None and definition.cache:
+            mask = self._loaded.secrets.mask
+            return StoredResult(
+                step=step,
+                manifest=None,
+                locations={},
+                planner=planner,
+                items=tuple(items),
+                item_locations=tuple(
+                    {
+                        name: mask(cache.store.location(part.path) + _within(part))
+                        for name, part in item.parts.items()
+                    }
+                    for item in items
+                ),
+            )
+        if not definition.cache:
+            why = "has `cache: false`, so none of its stored items is ever up to date"
+        elif any(ref.scope == "steps" for ref in references(definition.foreach)):
+            why = (
+                "runs once per item of another step's value, so which of its stored items are "
+                "up to date is known only during a run; read them in a step of the pipeline"
+            )
+        else:
+            why = f"has no up-to-date stored result ({decision.reason}); run the pipeline first"
+        raise PipeflowError(f"step `{step}` of pipeline `{self.name}` {why}")
 
     @_masked
     def gc(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -11,6 +11,9 @@ from pipeflow.cli.completion import complete_step
 from pipeflow.cli.main import cli, config_argument, load_with_params, param_options
 from pipeflow.cli.running import selection_options
 from pipeflow.model import jsontext
+
+if TYPE_CHECKING:
+    from pipeflow.api import Pipeline, StoredResult
 
 
 @cli.command()
@@ -92,6 +95,9 @@ def result(
 
     pipeline = load_with_params(config, param_files, param_options, allow_extra_params, results)
     stored = pipeline.result(step, results=results)
+    if stored.manifest is None:  # a `foreach` step: its items
+        _show_items(pipeline, stored, part, show)
+        return
     if not stored.current:
         click.echo(
             f"the latest stored result of `{step}`, made by run {stored.manifest.run_id} at "
@@ -112,3 +118,24 @@ def result(
         value = stored.load(part)
         several = part is None and list(stored.locations) != ["value"]
         click.echo(pipeline.mask(preview_parts(value) if several else preview(value)))
+
+
+def _show_items(pipeline: Pipeline, stored: StoredResult, part: str | None, show: bool) -> None:
+    """`result` of a `foreach` step: where each item's result is; with --show, their list."""
+    from pipeflow.errors import UsageError
+    from pipeflow.report.preview import preview
+
+    names = list(stored.item_locations[0]) if stored.item_locations else []
+    if part is not None and part not in names:
+        raise UsageError(
+            f"step `{stored.step}` has no output `{part}`",
+            hint="its outputs: " + ", ".join(f"`{name}`" for name in names),
+        )
+    count = len(stored.item_locations)
+    for index, locations in enumerate(stored.item_locations, 1):
+        for name, location in locations.items():
+            if part is None or name == part:
+                label = "" if name == "value" else f" {name}"
+                click.echo(f"item {index} of {count}{label}: {location}")
+    if show:
+        click.echo(pipeline.mask(preview(stored.load(part))))

@@ -108,16 +108,24 @@ class StoredResult:
     """Where the current result of a step is, for `pipeflow result` and `pipeflow.read`.
 
     `current` is False for a `cache: false` step, which is never up to date: its result is the
-    latest one stored (`manifest.run_id` made it, at `manifest.created`)."""
+    latest one stored (`manifest.run_id` made it, at `manifest.created`). A `foreach` step's
+    result is its items' (`items`, in item order, and `item_locations`); `manifest` is None."""
 
     step: str
-    manifest: Manifest
+    manifest: Manifest | None
     locations: Mapping[str, str]  # part -> URL or path, for people (secrets masked)
     planner: Planner
     current: bool = True
+    items: tuple[Manifest, ...] = ()
+    item_locations: tuple[Mapping[str, str], ...] = ()  # per item, as `locations`
 
     def load(self, part: str | None = None) -> Any:
+        """The value (a `foreach` step's: the list of its items' values), or one part of it
+        (of each item's)."""
         cache = self.planner.caches[self.step]
         assert cache is not None
+        if self.manifest is None:
+            values = cache.load_all(self.items)
+            return values if part is None or part == SINGLE_PART else [v[part] for v in values]
         value = cache.load(self.manifest)
         return value if part is None or part == SINGLE_PART else value[part]

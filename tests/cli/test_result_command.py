@@ -141,3 +141,113 @@ def test_another_pipeline_reads_the_latest_result_of_a_cache_false_step(
     run = pipeflow.load(reader).run()
     assert run.ok, run.outcomes
     assert run.output("copy") == {"call": 1}
+
+
+ITEM_STEPS = """
+def square(x: int) -> int:
+    return x * x
+
+
+def two(x: int) -> dict:
+    return {"a": x, "b": 10 * x}
+
+
+def listed() -> list:
+    return [1, 2]
+"""
+
+ITEM_CONFIG = """
+name: items
+results: {root: out}
+params:
+  xs: [1, 2, 3]
+steps:
+  sq: {run: itemsteps.square, foreach: "${params.xs}", as: x}
+  parted: {run: itemsteps.two, foreach: "${params.xs}", as: x, outputs: [a, b]}
+  listed: {run: itemsteps.listed}
+  late: {run: itemsteps.square, foreach: "${steps.listed}", as: x}
+  fresh: {run: itemsteps.square, foreach: [1, 2], as: x, cache: false}
+"""
+
+
+@pytest.fixture
+def items_config(tmp_path: Path) -> Path:
+    (tmp_path / "itemsteps.py").write_text(textwrap.dedent(ITEM_STEPS))
+    path = tmp_path / "items.yaml"
+    path.write_text(textwrap.dedent(ITEM_CONFIG))
+    assert pipeflow.load(path).run().ok
+    return path
+
+
+def test_a_foreach_steps_result_is_its_items(items_config: Path) -> None:
+    shown = result(items_config, "sq", "--show")
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.strip().splitlines()
+    assert [line.split(": ")[0] for line in lines[:3]] == [
+        "item 1 of 3",
+        "item 2 of 3",
+        "item 3 of 3",
+    ]
+    assert all("/out/.pipeflow/journal/items/" in line for line in lines[:3])
+    assert lines[3] == "[1, 4, 9]"
+    assert pipeflow.load(items_config).result("sq").load() == [1, 4, 9]
+
+
+def test_a_part_of_a_foreach_step_with_outputs_is_each_items_part(items_config: Path) -> None:
+    shown = result(items_config, "parted", "--part", "b", "--show")
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.strip().splitlines()
+    assert [line.split(": ")[0] for line in lines[:3]] == [
+        "item 1 of 3 b",
+        "item 2 of 3 b",
+        "item 3 of 3 b",
+    ]
+    assert lines[3] == "[10, 20, 30]"
+    whole = pipeflow.load(items_config).result("parted")
+    assert whole.load() == [{"a": 1, "b": 10}, {"a": 2, "b": 20}, {"a": 3, "b": 30}]
+    assert whole.load("a") == [1, 2, 3]
+    wrong = result(items_config, "parted", "--part", "c")
+    assert wrong.exit_code == 2
+    assert "step `parted` has no output `c`" in wrong.stderr
+    assert "`a`, `b`" in wrong.stderr
+
+
+def test_a_foreach_step_with_an_item_not_stored_has_no_result(items_config: Path) -> None:
+    shown = result(items_config, "sq", "--param", "xs=[1, 2, 3, 4]")
+    assert shown.exit_code == 1
+    assert "1 of 4 items have no stored result" in shown.stderr
+    assert "run the pipeline first" in shown.stderr
+
+
+def test_a_foreach_over_a_step_value_says_why_it_has_no_result(items_config: Path) -> None:
+    shown = result(items_config, "late")
+    assert shown.exit_code == 1
+    assert "known only during a run" in shown.stderr
+    assert "Traceback" not in shown.output
+
+
+def test_a_cache_false_foreach_step_says_none_of_its_items_is_current(
+    items_config: Path,
+) -> None:
+    shown = result(items_config, "fresh")
+    assert shown.exit_code == 1
+    assert "`cache: false`" in shown.stderr
+
+
+def test_another_pipeline_reads_a_foreach_steps_items(items_config: Path, tmp_path: Path) -> None:
+    reader = tmp_path / "reader.yaml"
+    reader.write_text(
+        textwrap.dedent(
+            f"""
+            name: reader
+            results: {{root: reader-out}}
+            steps:
+              copy:
+                run: pipeflow.read
+                inputs: {{config: {json.dumps(str(items_config))}, step: parted, part: b}}
+            """
+        )
+    )
+    run = pipeflow.load(reader).run()
+    assert run.ok, run.outcomes
+    assert run.output("copy") == [10, 20, 30]
