@@ -7,8 +7,10 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 import pipeflow
+from pipeflow.cli import cli
 from pipeflow.model.run import StepState
 
 STEPS = """
@@ -258,3 +260,21 @@ def test_items_ending_out_of_order_give_the_step_the_version_of_its_items_in_ord
     again = pipeflow.load(config).run(history=False)
     assert again.state("each") is StepState.CACHED
     assert again.state("total") is StepState.CACHED, again.outcomes["total"].reason
+
+
+def test_a_cached_foreach_step_read_back_for_the_next_step_is_not_said_to_start(
+    tmp_path: Path,
+) -> None:
+    config = project(tmp_path, CONFIG)
+    first = CliRunner().invoke(cli, ["run", str(config)])
+    assert first.exit_code == 0, first.output
+    assert "metric: started" in first.stdout
+    # `table` runs again (its code changed), so the stored items are read back for it.
+    (tmp_path / "fsteps.py").write_text(
+        (tmp_path / "fsteps.py").read_text() + "\n\ndef table(rows):\n    return len(rows)\n"
+    )
+    again = CliRunner().invoke(cli, ["run", str(config)])
+    assert again.exit_code == 0, again.output
+    assert "metric: cached (3 items: 0 ran, 3 from the cache)" in again.stdout
+    assert "metric: started" not in again.stdout
+    assert "table: started" in again.stdout
