@@ -4,7 +4,8 @@ For every step, in order (each rule only when the ones above it did not decide):
 
 1. outside `--only/--from/--until/--tag`: cached if a stored result fits, else skipped — unless a
    selected step needs its value, which is reported as missing;
-2. a false `when` known before the run, or a value it needs from a skipped step: skipped;
+2. a false `when` known before the run (from params, or from the stored values of cached
+   steps: `when.py`), or a value it needs from a skipped step: skipped;
 3. `--force`: runs ("forced");
 4. caching off (`--no-cache`, `cache: false`, a result that is never stored): runs;
 5. a step it takes values from will run: runs for now ("`x` runs first"); the engine decides
@@ -30,10 +31,11 @@ from pipeflow.cache.workspace import Override
 from pipeflow.importing import READS_OTHER_RESULTS  # the built-in steps' registry
 from pipeflow.model.locations import item_lookup, locate, path_texts
 from pipeflow.model.pipeline import Pipeline, Step
-from pipeflow.model.refs import Ref, references, resolve
+from pipeflow.model.refs import Ref, resolve
 from pipeflow.model.run import ALL, Action, Decision
 from pipeflow.plan.graph import StepGraph
 from pipeflow.plan.timing import FileTiming, Refingerprint
+from pipeflow.plan.when import static_when, stored_when, truthy
 from pipeflow.records import record
 from pipeflow.storage import Manifest
 from pipeflow.storage.blobs import FileHash, Restoration
@@ -67,24 +69,6 @@ class CachePolicy:
 
     use: bool = True  # False: --no-cache
     force: tuple[str, ...] = ()  # step names, or ALL
-
-
-def static_when(when: Any, lookup: Callable[[Ref], Any]) -> bool | None:
-    """The value of a `when:` known before the run, or None when it needs a step's value."""
-    if when is None:
-        return True
-    if isinstance(when, bool):
-        return when
-    if any(ref.scope == "steps" for ref in references(when)):
-        return None
-    return truthy(resolve(when, lookup))
-
-
-def truthy(value: Any) -> bool:
-    """How a `when:` value reads: strings such as 'false', 'no', '0' and '' are false."""
-    if isinstance(value, str):
-        return value.strip().lower() not in ("", "false", "no", "off", "0", "none", "null")
-    return bool(value)
 
 
 class Planner:
@@ -159,12 +143,26 @@ class Planner:
                 decision = Decision(
                     name, Action.SKIPPED, f"needs `{skipped_dep}`, which is skipped"
                 )
-            elif static_when(step.when, self.lookup) is False:
+            elif self._when(step) is False:
                 decision = Decision(name, Action.SKIPPED, "`when` is false")
             else:
                 decision = self.decide(name, upstream)
             decisions[name] = decision
         return list(decisions.values())
+
+    def _when(self, step: Step) -> bool | None:
+        """A step's `when:` when it is known before the run (`when.py`), else None."""
+        known = static_when(step.when, self.lookup)
+        if known is None:
+            known = stored_when(step.when, self.lookup, self.pipeline.steps, self._cached)
+        return known
+
+    def _cached(self, name: str) -> tuple[Manifest, ResultCache] | None:
+        """The stored result of a step taken from the cache, and its cache."""
+        decision, manifest, cache = self.decisions.get(name), self.manifests.get(name), None
+        if decision is not None and decision.action is Action.CACHED and manifest is not None:
+            cache = self.caches.get(name)
+        return (manifest, cache) if cache is not None and manifest is not None else None
 
     def _unselected(
         self,
