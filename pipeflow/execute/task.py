@@ -324,7 +324,13 @@ def compact_traceback(error: BaseException) -> str:
         lines += traceback.format_exception_only(type(cause), cause)
         lines += traceback.format_exception_only(type(error), error)
         return "".join(lines).rstrip()
-    frames = traceback.extract_tb(error.__traceback__)
+    stopped_at = getattr(error, "stopped_at", None)  # a step stopped on a thread (timeouts.py)
+    if stopped_at:
+        # The thread's whole stack: the step's own frames are those after pipeflow's last.
+        last = max((i for i, f in enumerate(stopped_at) if _in_pipeflow(f.filename)), default=-1)
+        frames = list(stopped_at)[last + 1 :]
+    else:
+        frames = traceback.extract_tb(error.__traceback__)
     own = [f for f in frames if "/pipeflow/execute/" not in f.filename.replace("\\", "/")]
     lines = traceback.format_list(own or frames)
     lines += traceback.format_exception_only(type(error), error)
@@ -340,3 +346,7 @@ def _pipeflow_or_import_machinery(filename: str) -> bool:
         return True
     path = os.path.abspath(filename)
     return path.startswith((_PACKAGE + os.sep, _IMPORTLIB + os.sep))
+
+
+def _in_pipeflow(filename: str) -> bool:
+    return os.path.abspath(filename).startswith(_PACKAGE + os.sep)

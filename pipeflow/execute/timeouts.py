@@ -23,7 +23,9 @@ The exception used to stop a call, `Stop`, derives from BaseException so that st
 from __future__ import annotations
 
 import signal
+import sys
 import threading
+import traceback
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -65,8 +67,9 @@ def call(
         try:
             with _alarm(timeout):
                 return function(**inputs)
-        except Stop:
-            raise TimeoutError(_late(step, timeout) + "; it was stopped") from None
+        except Stop as stop:  # its traceback shows where the step was when it was stopped
+            late = TimeoutError(_late(step, timeout) + "; it was stopped")
+            raise late.with_traceback(stop.__traceback__) from None
     return _on_a_thread(function, inputs, timeout=timeout, step=step, run_id=run_id, last=last)
 
 
@@ -153,21 +156,41 @@ def _on_a_thread(
     thread.start()
     thread.join(timeout)
     if thread.is_alive():
+        where = _stack_of(thread.ident)  # before the stop moves it
         state.stop(thread.ident)
         if last:
-            raise TimeoutError(
-                _late(step, timeout) + "; it was asked to stop, and what it returns from now "
-                "on is dropped"
+            raise _stopped_at(
+                TimeoutError(
+                    _late(step, timeout) + "; it was asked to stop, and what it returns from "
+                    "now on is dropped"
+                ),
+                where,
             )
         thread.join(STOP_GRACE)
         if thread.is_alive():
-            raise StillRunning(
-                _late(step, timeout)
-                + f" and was still running {STOP_GRACE:g}s after it was asked to stop (it is "
-                "in a call Python cannot interrupt on a thread: sleep, I/O or compiled code), "
-                "so it is not retried: another attempt would run beside it" + CANNOT_STOP_HINT
+            raise _stopped_at(
+                StillRunning(
+                    _late(step, timeout)
+                    + f" and was still running {STOP_GRACE:g}s after it was asked to stop (it "
+                    "is in a call Python cannot interrupt on a thread: sleep, I/O or compiled "
+                    "code), so it is not retried: another attempt would run beside it"
+                    + CANNOT_STOP_HINT
+                ),
+                where,
             )
-        raise TimeoutError(_late(step, timeout) + "; it was stopped")
+        raise _stopped_at(TimeoutError(_late(step, timeout) + "; it was stopped"), where)
     if "error" in box:
         raise box["error"]
     return box.get("value")
+
+
+def _stack_of(ident: int | None) -> traceback.StackSummary | None:
+    """Where a thread is now: its frames, outermost first."""
+    frame = sys._current_frames().get(ident) if ident is not None else None
+    return traceback.extract_stack(frame) if frame is not None else None
+
+
+def _stopped_at(error: TimeoutError, where: traceback.StackSummary | None) -> TimeoutError:
+    """`error`, carrying the frames its step was in (`task.compact_traceback` shows them)."""
+    error.stopped_at = where  # type: ignore[attr-defined]
+    return error
