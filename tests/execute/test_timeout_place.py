@@ -1,18 +1,20 @@
 """A step stopped by its `timeout` says where it was stopped: the traceback of its failure
 shows the step's own frames at that moment (the function it was in and the line), not
 pipeflow's, on every local executor: on a process's main thread (sequential, processes) the
-timer interrupts the call where it is; on a thread (threads) the place is read off the thread
-before it is asked to stop, also when it cannot be stopped."""
+timer interrupts the call where it is; on a thread (threads, and a Dask worker's) the place is
+read off the thread before it is asked to stop, also when it cannot be stopped."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 
 import pytest
 
 import pipeflow
 from pipeflow.model.run import StepState
 from tests.conftest import ProjectFactory
+from tests.execute.conftest import local_cluster
 
 STEPS = """
 import time
@@ -72,3 +74,32 @@ def test_a_timed_out_step_shows_where_it_was_stopped(
     else:
         assert "time.sleep(seconds)" in shown, shown
     assert shown.splitlines()[-1].startswith("TimeoutError: step `late` did not finish"), shown
+
+
+@pytest.fixture(scope="module")
+def dask_address() -> Iterator[str]:
+    cluster = local_cluster()
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
+
+
+@pytest.mark.slow
+def test_on_a_dask_worker_too(make_project: ProjectFactory, dask_address: str) -> None:
+    config = make_project(
+        f"""
+        name: timed
+        executor: {{type: dask, address: "{dask_address}", shared_filesystem: true}}
+        results: {{persist: false}}
+        steps:
+          late: {{run: tsteps.slow, inputs: {{seconds: 3}}, timeout: 0.5s}}
+        """,
+        tsteps=STEPS,
+    )
+    outcome = pipeflow.load(config).run(history=False).outcomes["late"]
+    assert outcome.state is StepState.FAILED
+    shown = outcome.traceback or ""
+    assert "/pipeflow/" not in shown, shown
+    assert "in wait_here\n" in shown, shown
+    assert "time.sleep(0.01)" in shown, shown
