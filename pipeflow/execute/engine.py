@@ -226,7 +226,8 @@ class Engine:
             self._finish(StepOutcome(name, StepState.CACHED, decision.reason))
             return
         fan = fanout.prepare(step, self.context, self.planner)
-        if decision.action is not Action.CACHED:  # read back, like any cached step: no start
+        fan.planned_cached = decision.action is Action.CACHED
+        if not fan.planned_cached:  # read back, like any cached step: no start
             self.emit(StepStarted(self.settings.run_id, name, 1))
         self._fans[name] = fan
         self._feed(name)

@@ -61,6 +61,7 @@ class FanOut:
     running: int = 0  # items handed to the executor and not back yet
     feeding: bool = False  # the engine is handing items over (a sequential executor
     # finishes an item inside `submit`: it must not start handing over again from there)
+    planned_cached: bool = False  # the plan took the step from the cache (an empty list too)
 
     def __post_init__(self) -> None:
         self.values = [None] * len(self.items)
@@ -187,7 +188,7 @@ def outcome(fan: FanOut, planner: Planner) -> StepOutcome:
             traceback=first.traceback,
         )
     planner.versions[name] = fan.version.hexdigest()[:KEY_LENGTH]
-    state = StepState.CACHED if fan.ran == 0 and count else StepState.DONE
+    state = StepState.CACHED if fan.ran == 0 and (count or fan.planned_cached) else StepState.DONE
     reason = f"{count} items: {fan.ran} ran, {fan.cached} from the cache"
     return StepOutcome(
         name,

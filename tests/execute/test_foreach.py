@@ -278,3 +278,25 @@ def test_a_cached_foreach_step_read_back_for_the_next_step_is_not_said_to_start(
     assert "metric: cached (3 items: 0 ran, 3 from the cache)" in again.stdout
     assert "metric: started" not in again.stdout
     assert "table: started" in again.stdout
+
+
+@pytest.mark.parametrize(("persist", "state"), [(True, "cached"), (False, "done")])
+def test_an_empty_foreach_ends_as_the_plan_said(tmp_path: Path, persist: bool, state: str) -> None:
+    config = project(
+        tmp_path,
+        f"""
+        name: fan
+        results: {{root: out, persist: {str(persist).lower()}}}
+        steps:
+          metric: {{run: fsteps.metric, foreach: [], as: name}}
+          table: {{run: fsteps.table, inputs: {{rows: "${{steps.metric}}"}}}}
+        """,
+    )
+    shown = CliRunner().invoke(cli, ["run", str(config)])
+    assert shown.exit_code == 0, shown.output
+    planned = "1 cached" if persist else "2 to run"
+    assert planned in shown.stdout.splitlines()[0], shown.stdout
+    assert f"metric: {state}" in shown.stdout
+    assert ("metric: started" in shown.stdout) is not persist
+    run = pipeflow.load(config).run()
+    assert run.output("table") == {}
