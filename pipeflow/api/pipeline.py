@@ -172,13 +172,13 @@ class Pipeline:
                 f"step `{step}` of pipeline `{self.name}` never stores its result "
                 "(`result: false`, or `results.persist: false`), so there is none to read"
             )
+        if self.definition.steps[step].foreach is not None:
+            return self._items_result(step, decision, planner)
         manifest = planner.manifests.get(step)
         restoration = planner.restorations.get(step)
         usable = decision.action is Action.CACHED or (
             decision.action is Action.RESTORE and restoration is not None and not restoration.parts
         )
-        if self.definition.steps[step].foreach is not None:
-            return self._items_result(step, decision, planner)
         current = True
         if not self.definition.steps[step].cache:
             # Never up to date by design: its latest intact stored result is the one there is.
