@@ -3,11 +3,14 @@ and the two-worker local Dask cluster the dask tests share per module."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
+
+import pytest
 
 from tests.servers import s3_server
 
-__all__ = ["local_cluster", "s3_server"]
+__all__ = ["dask_address", "local_cluster", "s3_server"]
 
 
 def local_cluster() -> Any:
@@ -28,3 +31,13 @@ def local_cluster() -> Any:
             silence_logs=40,  # errors only
         )
     )
+
+
+@pytest.fixture(scope="module")
+def dask_address() -> Iterator[str]:
+    """The address of a `local_cluster()` shared by the tests of one module."""
+    cluster = local_cluster()
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()

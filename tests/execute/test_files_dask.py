@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import shutil
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import pipeflow
 from pipeflow.model.run import StepState
-from tests.execute.conftest import local_cluster
 
 distributed = pytest.importorskip("distributed")
 
@@ -72,15 +70,6 @@ steps:
 """
 
 
-@pytest.fixture(scope="module")
-def address() -> Iterator[str]:
-    cluster = local_cluster()
-    try:
-        yield cluster.scheduler_address
-    finally:
-        cluster.close()
-
-
 def calls(folder: Path) -> list[str]:
     log = folder / "calls.log"
     found = log.read_text().split() if log.exists() else []
@@ -88,13 +77,15 @@ def calls(folder: Path) -> list[str]:
     return sorted(found)
 
 
-def test_files_exchanged_and_restored_on_dask(tmp_path: Path, address: str) -> None:
+def test_files_exchanged_and_restored_on_dask(tmp_path: Path, dask_address: str) -> None:
     (tmp_path / "mysteps.py").write_text(textwrap.dedent(STEPS))
     config = tmp_path / "pipeline.yaml"
     config.write_text(textwrap.dedent(CONFIG))
 
     def run(**params: object) -> pipeflow.api.Run:
-        result = pipeflow.load(config, params=params or None).run(executor="dask", address=address)
+        result = pipeflow.load(config, params=params or None).run(
+            executor="dask", address=dask_address
+        )
         assert result.ok, {n: (o.state, o.error) for n, o in result.outcomes.items()}
         return result
 

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import pipeflow
-from tests.execute.conftest import local_cluster
 
 STEPS = """
 def two(x: int) -> dict:
@@ -127,15 +125,6 @@ def test_a_foreach_steps_parts_are_lists_of_the_items_parts(
     tmp_path: Path, executor: str, persist: bool
 ) -> None:
     _check_runs(_project(tmp_path, executor, persist), persist)
-
-
-@pytest.fixture(scope="module")
-def dask_address() -> Iterator[str]:
-    cluster = local_cluster()
-    try:
-        yield cluster.scheduler_address
-    finally:
-        cluster.close()
 
 
 @pytest.mark.slow

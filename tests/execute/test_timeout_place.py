@@ -7,14 +7,12 @@ read off the thread before it is asked to stop, also when it cannot be stopped."
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 
 import pytest
 
 import pipeflow
 from pipeflow.model.run import StepState
 from tests.conftest import ProjectFactory
-from tests.execute.conftest import local_cluster
 
 STEPS = """
 import time
@@ -74,15 +72,6 @@ def test_a_timed_out_step_shows_where_it_was_stopped(
     else:
         assert "time.sleep(seconds)" in shown, shown
     assert shown.splitlines()[-1].startswith("TimeoutError: step `late` did not finish"), shown
-
-
-@pytest.fixture(scope="module")
-def dask_address() -> Iterator[str]:
-    cluster = local_cluster()
-    try:
-        yield cluster.scheduler_address
-    finally:
-        cluster.close()
 
 
 @pytest.mark.slow
