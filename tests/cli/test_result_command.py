@@ -125,22 +125,26 @@ def test_another_pipeline_reads_the_latest_result_of_a_cache_false_step(
     config: Path, tmp_path: Path
 ) -> None:
     pipeflow.load(config).run()
-    reader = tmp_path / "reader.yaml"
+    assert read_by_another(tmp_path, config, step="fresh") == {"call": 1}
+
+
+def read_by_another(folder: Path, config: Path, **inputs: str) -> object:
+    """What a `pipeflow.read` step of another pipeline reads of `config`'s results."""
+    reader = folder / "reader.yaml"
     reader.write_text(
-        textwrap.dedent(
-            f"""
-            name: reader
-            results: {{root: reader-out}}
-            steps:
-              copy:
-                run: pipeflow.read
-                inputs: {{config: {json.dumps(str(config))}, step: fresh}}
-            """
+        json.dumps(
+            {
+                "name": "reader",
+                "results": {"root": "reader-out"},
+                "steps": {
+                    "copy": {"run": "pipeflow.read", "inputs": {"config": str(config), **inputs}}
+                },
+            }
         )
     )
     run = pipeflow.load(reader).run()
     assert run.ok, run.outcomes
-    assert run.output("copy") == {"call": 1}
+    return run.output("copy")
 
 
 ITEM_STEPS = """
@@ -235,19 +239,5 @@ def test_a_cache_false_foreach_step_says_none_of_its_items_is_current(
 
 
 def test_another_pipeline_reads_a_foreach_steps_items(items_config: Path, tmp_path: Path) -> None:
-    reader = tmp_path / "reader.yaml"
-    reader.write_text(
-        textwrap.dedent(
-            f"""
-            name: reader
-            results: {{root: reader-out}}
-            steps:
-              copy:
-                run: pipeflow.read
-                inputs: {{config: {json.dumps(str(items_config))}, step: parted, part: b}}
-            """
-        )
-    )
-    run = pipeflow.load(reader).run()
-    assert run.ok, run.outcomes
-    assert run.output("copy") == [10, 20, 30]
+    assert read_by_another(tmp_path, items_config, step="parted", part="b") == [10, 20, 30]
+    assert read_by_another(tmp_path, items_config, step="sq") == [1, 4, 9]
