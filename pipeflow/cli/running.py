@@ -219,7 +219,9 @@ def run(
     if not result.ok:
         failed = [n for n, o in result.outcomes.items() if o.state.value == "failed"]
         names = ", ".join(f"`{n}`" for n in failed)
-        raise StepFailed(failed, f"pipeline `{pipeline.name}` failed: step {names} raised")
+        # Raised, timed out, given inputs it could not take, lost its worker: each said above.
+        steps = "step" if len(failed) == 1 else "steps"
+        raise StepFailed(failed, f"pipeline `{pipeline.name}` failed: {steps} {names} failed")
 
 
 @cli.command()

@@ -85,7 +85,7 @@ def test_failed_run_writes_both_reports_and_exits_1(
     json_file, junit_file = tmp_path / "reports" / "run.json", tmp_path / "reports" / "junit.xml"
     result = invoke("run", str(config), "--json", str(json_file), "--junit", str(junit_file))
     assert result.exit_code == 1, result.output
-    assert "step `broken` raised" in result.stderr
+    assert "step `broken` failed" in result.stderr
     report = json.loads(json_file.read_text(encoding="utf-8"))
     assert report["state"] == "failed"
     broken = next(step for step in report["steps"] if step["name"] == "broken")

@@ -77,7 +77,25 @@ def test_failed_step_exits_1_naming_it(make_project: ProjectFactory) -> None:
     assert code == 1
     assert "broken: FAILED: ValueError: bad values" in output
     assert 'raise ValueError("bad values")' in output  # the compact traceback
-    assert "step `broken` raised" in output
+    assert "step `broken` failed" in output
+
+
+def test_every_failed_step_is_named_however_it_failed(make_project: ProjectFactory) -> None:
+    """Raised, or given a part its upstream value does not have: each is a failed step."""
+    config = make_project(
+        CONFIG
+        + '  broken: {run: mysteps.boom, inputs: {values: "${steps.numbers}"}}\n'
+        + '  unfed: {run: mysteps.boom, inputs: {values: "${steps.numbers_dict.nope}"}}\n'
+        + "  numbers_dict: {run: mysteps.as_dict}\n",
+        mysteps=STEPS + "\n\ndef as_dict():\n    return {'a': 1}\n",
+    )
+    code, output = invoke("run", str(config), "--keep-going")
+    assert code == 1
+    assert "returned a dict with no key `nope`" in output
+    assert "failed: steps `broken`, `unfed` failed" in output or (
+        "failed: steps `unfed`, `broken` failed" in output
+    )
+    assert "raised" not in output.splitlines()[-1]
 
 
 def test_invalid_config_exits_2_and_writes_nothing(make_project: ProjectFactory) -> None:
