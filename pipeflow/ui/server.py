@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import signal
 import socket
@@ -11,6 +12,7 @@ from contextlib import contextmanager
 
 import uvicorn
 
+from pipeflow.errors import UsageError
 from pipeflow.ui.app import Settings, create_app
 
 
@@ -85,4 +87,35 @@ def serve(settings: Settings, *, host: str, port: int, echo: Callable[[str], Non
         server_header=False,
         timeout_graceful_shutdown=5,
     )
-    _Server(config, announce).run()
+    listening = _listen(host, port)  # before uvicorn, which would exit 3 with its own words
+    try:
+        _Server(config, announce).run(sockets=[listening])
+    finally:
+        listening.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket listening on `host`:`port`; UsageError, saying why, when there can be none."""
+    shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    try:
+        family, _, _, _, address = socket.getaddrinfo(
+            host.strip("[]"), port, type=socket.SOCK_STREAM
+        )[0]
+    except (OSError, IndexError) as error:
+        raise UsageError(
+            f"cannot listen on {shown}: no address found for `{host}` ({error})",
+            hint="give --host an address or name of this machine (default 127.0.0.1)",
+        ) from None
+    try:
+        return socket.create_server(address, family=family)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise UsageError(
+                f"cannot listen on {shown}: the port is in use (another `pipeflow ui`?)",
+                hint="choose another with --port N, or --port 0 for any free one",
+            ) from None
+        raise UsageError(
+            f"cannot listen on {shown}: {error.strerror or error}",
+            hint="give --host an address of this machine, and --port one you may use "
+            "(ports below 1024 need root)",
+        ) from None

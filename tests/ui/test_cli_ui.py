@@ -72,3 +72,24 @@ def test_ui_help_imports_no_web_stack() -> None:
     assert "--token TOKEN" in done.stdout
     marker = next(line for line in done.stdout.splitlines() if line.startswith("@@"))
     assert json.loads(marker[2:]) == []
+
+
+def test_a_port_in_use_is_refused_with_what_to_do() -> None:
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["ui", "--port", str(port)])
+    assert result.exit_code == 2, result.output
+    assert f"cannot listen on 127.0.0.1:{port}: the port is in use" in result.stderr
+    assert "--port 0" in result.stderr
+    assert "Traceback" not in result.output
+    assert "ERROR" not in result.output  # uvicorn's own words: it never started
+
+
+def test_an_address_not_of_this_machine_is_refused() -> None:
+    # 192.0.2.1 is TEST-NET-1 (RFC 5737): never an address of this machine.
+    result = CliRunner().invoke(cli, ["ui", "--host", "192.0.2.1", "--token", "t" * 32])
+    assert result.exit_code == 2, result.output
+    assert "cannot listen on 192.0.2.1:8080" in result.stderr
+    assert "give --host an address of this machine" in result.stderr
