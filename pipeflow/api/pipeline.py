@@ -23,6 +23,7 @@ from pipeflow.model.refs import references
 from pipeflow.model.run import Action, Decision
 from pipeflow.plan.graph import StepGraph
 from pipeflow.plan.planner import Planner
+from pipeflow.plan.selecting import check_steps
 from pipeflow.storage import Manifest
 
 if TYPE_CHECKING:
@@ -133,7 +134,7 @@ class Pipeline:
     @_masked
     def accept(self, step: str, *, results: str | None = None) -> Manifest:
         """Count a step's last stored result as current after a change declared harmless."""
-        self.step(step)
+        check_steps(self.definition, [step])
         context = RunStart.now(self._loaded.params)
         planner, hashes, _ = self._prepare(context, results=results)
         cache = planner.caches[step]
@@ -161,7 +162,7 @@ class Pipeline:
     @_masked
     def result(self, step: str, *, results: str | None = None) -> StoredResult:
         """The up-to-date stored result of a step; PipeflowError when there is none."""
-        self.step(step)
+        check_steps(self.definition, [step])
         context = RunStart.now(self._loaded.params)
         planner, hashes, decisions = self._prepare(context, results=results)
         hashes.save()

@@ -27,22 +27,31 @@ def checked_selection(
     )
     names = [*selection.only, *(n for n in (selection.start, selection.until) if n)]
     names += [n for n in forced if n != ALL]
-    _check_names(pipeline, names)
+    check_steps(pipeline, names)
     _check_tags(pipeline, graph, wanted)
     return selection, CachePolicy(use=not chosen["no_cache"], force=forced)
 
 
-def _check_names(pipeline: Pipeline, names: Iterable[str]) -> None:
+def check_steps(pipeline: Pipeline, names: Iterable[str]) -> None:
+    """ConfigError naming every one of `names` that is no step of `pipeline`."""
     problems = [
         Problem(
             message=f"pipeline `{pipeline.name}` has no step `{name}`",
-            hint=did_you_mean(name, pipeline.steps),
+            hint=_inner_steps(pipeline, name) or did_you_mean(name, pipeline.steps),
         )
         for name in names
         if name not in pipeline.steps
     ]
     if problems:
         raise ConfigError(problems)
+
+
+def _inner_steps(pipeline: Pipeline, name: str) -> str | None:
+    """For the name of a sub-pipeline step: the names its steps have here."""
+    inner = [step for step in pipeline.steps if step.startswith(f"{name}/")]
+    if not inner:
+        return None
+    return f"`{name}` is a sub-pipeline; its steps are " + ", ".join(f"`{s}`" for s in inner)
 
 
 def _check_tags(pipeline: Pipeline, graph: StepGraph, tags: Iterable[str]) -> None:

@@ -241,3 +241,31 @@ def test_a_cache_false_foreach_step_says_none_of_its_items_is_current(
 def test_another_pipeline_reads_a_foreach_steps_items(items_config: Path, tmp_path: Path) -> None:
     assert read_by_another(tmp_path, items_config, step="parted", part="b") == [10, 20, 30]
     assert read_by_another(tmp_path, items_config, step="sq") == [1, 4, 9]
+
+
+@pytest.mark.parametrize("command", ["result", "accept"])
+def test_an_unknown_step_is_refused_with_a_suggestion(config: Path, command: str) -> None:
+    shown = CliRunner().invoke(cli, [command, str(config), "nestd"])
+    assert shown.exit_code == 2, shown.output
+    assert "pipeline `shown` has no step `nestd`" in shown.stderr
+    assert "did you mean `nested`?" in shown.stderr
+    assert "Traceback" not in shown.output
+    with pytest.raises(pipeflow.ConfigError, match="has no step `nestd`"):
+        getattr(pipeflow.load(config), command)("nestd")
+
+
+@pytest.mark.parametrize("command", ["result", "accept", "status --only"])
+def test_a_sub_pipeline_step_names_the_steps_it_has(tmp_path: Path, command: str) -> None:
+    (tmp_path / "child").mkdir()
+    (tmp_path / "child" / "childsteps.py").write_text("def one() -> int:\n    return 1\n")
+    (tmp_path / "child" / "pipeline.yaml").write_text(
+        "name: child\nsteps:\n  one: {run: childsteps.one}\noutputs: {one: '${steps.one}'}\n"
+    )
+    parent = tmp_path / "pipeline.yaml"
+    parent.write_text("name: parent\nsteps:\n  prep: {pipeline: child/pipeline.yaml}\n")
+    shown = CliRunner().invoke(
+        cli, [*command.split(" ", 1)[:1], str(parent), *command.split()[1:], "prep"]
+    )
+    assert shown.exit_code == 2, shown.output
+    assert "pipeline `parent` has no step `prep`" in shown.stderr
+    assert "`prep` is a sub-pipeline; its steps are `prep/one`" in shown.stderr
