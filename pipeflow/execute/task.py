@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import field
 from typing import Any
 
+from pipeflow.errors import PipeflowError
 from pipeflow.execute import timeouts
 from pipeflow.execute.capture import working_for
 from pipeflow.execute.isolation import isolated_inputs
@@ -252,7 +253,7 @@ def _failure(task: Task, error: Exception, attempt: int, started: float) -> Task
     return TaskResult(
         step=task.step,
         error=_describe(error),
-        traceback=compact_traceback(error),
+        traceback=compact_traceback(error) or None,
         attempts=attempt,
         duration=time.perf_counter() - started,
     )
@@ -332,6 +333,12 @@ def compact_traceback(error: BaseException) -> str:
     else:
         frames = traceback.extract_tb(error.__traceback__)
     own = [f for f in frames if "/pipeflow/execute/" not in f.filename.replace("\\", "/")]
+    if isinstance(error, PipeflowError | StepError | ImportProblem):
+        # pipeflow's own words (a store it cannot write, a value `outputs:` cannot split): its
+        # frames say nothing more, and with none of the step's the message is all there is.
+        own = [f for f in own if not _in_pipeflow(f.filename)]
+        if not own:
+            return ""
     lines = traceback.format_list(own or frames)
     lines += traceback.format_exception_only(type(error), error)
     return "".join(lines).rstrip()
