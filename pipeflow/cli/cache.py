@@ -108,7 +108,7 @@ def result(
     if part is not None and part not in stored.locations:
         raise UsageError(
             f"step `{step}` has no output `{part}`",
-            hint="its outputs: " + ", ".join(f"`{name}`" for name in stored.locations),
+            hint=_outputs_hint(list(stored.locations)),
         )
     for name, location in stored.locations.items():
         if part is None or name == part:
@@ -129,7 +129,7 @@ def _show_items(pipeline: Pipeline, stored: StoredResult, part: str | None, show
     if part is not None and part not in names:
         raise UsageError(
             f"step `{stored.step}` has no output `{part}`",
-            hint="its outputs: " + ", ".join(f"`{name}`" for name in names),
+            hint=_outputs_hint(names),
         )
     count = len(stored.item_locations)
     for index, locations in enumerate(stored.item_locations, 1):
@@ -139,3 +139,9 @@ def _show_items(pipeline: Pipeline, stored: StoredResult, part: str | None, show
                 click.echo(f"item {index} of {count}{label}: {location}")
     if show:
         click.echo(pipeline.mask(preview(stored.load(part))))
+
+
+def _outputs_hint(names: list[str]) -> str:
+    if names == ["value"]:
+        return "it declares no `outputs:`: leave --part out"
+    return "its outputs: " + ", ".join(f"`{name}`" for name in names)

@@ -214,6 +214,9 @@ def test_a_part_of_a_foreach_step_with_outputs_is_each_items_part(items_config: 
     assert wrong.exit_code == 2
     assert "step `parted` has no output `c`" in wrong.stderr
     assert "`a`, `b`" in wrong.stderr
+    plain = result(items_config, "sq", "--part", "a")
+    assert plain.exit_code == 2
+    assert "it declares no `outputs:`: leave --part out" in plain.stderr
 
 
 def test_a_foreach_step_with_an_item_not_stored_has_no_result(items_config: Path) -> None:
