@@ -69,12 +69,12 @@ def stored_when(
             raise _Unknown
         try:
             read = cache.load(manifest, names)
+            if ref.part is None:
+                return read
+            if outputs:
+                return read[ref.part] if isinstance(read, Mapping) else read  # `outputs: [value]`
         except Exception as error:  # damaged, unsigned, gone: the run reports it
             raise _Unknown from error
-        if ref.part is None:
-            return read
-        if outputs:
-            return read[ref.part]
         if isinstance(read, Mapping) and ref.part in read:
             return read[ref.part]
         raise _Unknown  # the run says the key is missing

@@ -40,6 +40,10 @@ def big(x: int) -> dict:
     return {"ok": x > 10, "pad": "x" * 100_000}
 
 
+def single(x: int) -> dict:
+    return {"value": x > 10}
+
+
 def word(x: int) -> str:
     return "yes" if x > 10 else "no"
 
@@ -66,12 +70,14 @@ steps:
   by_part: {run: wsteps.echo, inputs: {x: 2}, when: "${steps.split.flag}"}
   by_key: {run: wsteps.echo, inputs: {x: 3}, when: "${steps.check.ok}"}
   word: {run: wsteps.word, inputs: {x: "${params.n}"}}
+  single: {run: wsteps.single, inputs: {x: "${params.n}"}, outputs: [value]}
+  by_single: {run: wsteps.echo, inputs: {x: 7}, when: "${steps.single.value}"}
   by_text: {run: wsteps.echo, inputs: {x: 4}, when: "${steps.word}"}
   by_big: {run: wsteps.echo, inputs: {x: 5}, when: "${steps.big.ok}"}
   by_items: {run: wsteps.echo, inputs: {x: 6}, when: "${steps.items}"}
   after_skip: {run: wsteps.echo, inputs: {x: "${steps.by_gate}"}}
 """
-KNOWN = ("by_gate", "by_part", "by_key", "by_text")  # worked out from the store when cached
+KNOWN = ("by_gate", "by_part", "by_key", "by_text", "by_single")  # worked out from the store when cached
 
 
 @pytest.fixture(autouse=True)
