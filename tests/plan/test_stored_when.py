@@ -77,7 +77,13 @@ steps:
   by_items: {run: wsteps.echo, inputs: {x: 6}, when: "${steps.items}"}
   after_skip: {run: wsteps.echo, inputs: {x: "${steps.by_gate}"}}
 """
-KNOWN = ("by_gate", "by_part", "by_key", "by_text", "by_single")  # worked out from the store when cached
+KNOWN = (
+    "by_gate",
+    "by_part",
+    "by_key",
+    "by_text",
+    "by_single",
+)  # worked out from the store when cached
 
 
 @pytest.fixture(autouse=True)
