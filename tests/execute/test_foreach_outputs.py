@@ -10,6 +10,7 @@ items run, read from the cache, and known only during the run.
 
 from __future__ import annotations
 
+import json
 import sys
 import textwrap
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 import pytest
 
 import pipeflow
+from tests.servers import ObjectStore
 
 STEPS = """
 def two(x: int) -> dict:
@@ -39,7 +41,7 @@ def take(x):
 CONFIG = """
 name: fe
 executor: EXECUTOR
-results: {root: out, persist: PERSIST}
+results: RESULTS
 params:
   items: [1, 2, 3]
 steps:
@@ -85,11 +87,12 @@ def _fresh_step_modules(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delitem(sys.modules, "fe_steps", raising=False)
 
 
-def _project(tmp_path: Path, executor: str, persist: bool) -> Path:
+def _project(tmp_path: Path, executor: str, persist: bool, results: str = "") -> Path:
+    """The project; `results`: the YAML mapping of `results:` (default: a folder)."""
     (tmp_path / "fe_steps.py").write_text(textwrap.dedent(STEPS), encoding="utf-8")
     config = tmp_path / "pipeline.yaml"
-    text = CONFIG.replace("EXECUTOR", executor).replace("PERSIST", str(persist).lower())
-    config.write_text(text, encoding="utf-8")
+    results = results or f"{{root: out, persist: {str(persist).lower()}}}"
+    config.write_text(CONFIG.replace("EXECUTOR", executor).replace("RESULTS", results))
     return config
 
 
@@ -131,3 +134,16 @@ def test_a_foreach_steps_parts_are_lists_of_the_items_parts(
 def test_on_a_dask_cluster_too(tmp_path: Path, dask_address: str) -> None:
     executor = f"{{type: dask, address: '{dask_address}', shared_filesystem: true}}"
     _check_runs(_project(tmp_path, executor, True), True)
+
+
+@pytest.mark.parametrize("server", ["s3_server", "gcs_server"])
+def test_on_an_object_store_too(
+    tmp_path: Path, server: str, request: pytest.FixtureRequest
+) -> None:
+    """Each item is then its manifest, its parts inside it: read back from the store."""
+    store: ObjectStore = request.getfixturevalue(server)
+    results = (
+        f"{{root: {json.dumps(store.unique_url('fe'))}, "
+        f"storage_options: {json.dumps(dict(store.storage_options))}}}"
+    )
+    _check_runs(_project(tmp_path, "{type: threads, workers: 2}", True, results), True)
