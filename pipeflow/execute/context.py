@@ -70,10 +70,8 @@ class RunContext:
         if part is None:
             return value
         step = self.pipeline.steps[ref.step]
-        if step.outputs and step.foreach is not None:  # a list of the items' parts
-            return [_declared_part(item, part) for item in value]
         if step.outputs:
-            return _declared_part(value, part)
+            return declared_part(step, value, part)
         if isinstance(value, Remote):
             return value.part(part)
         if isinstance(value, Mapping) and part in value:
@@ -363,6 +361,9 @@ def env_lookup(ref: Ref) -> str:
     return value
 
 
-def _declared_part(value: Any, part: str) -> Any:
-    """One of a step's declared `outputs` in its value (kept as a dict of its parts)."""
+def declared_part(step: Step, value: Any, part: str) -> Any:
+    """One of a step's declared `outputs` in its value, which is kept as the dict of its parts;
+    a `foreach` step's, the list of each item's part."""
+    if step.foreach is not None:
+        return [item.part(part) if isinstance(item, Remote) else item[part] for item in value]
     return value.part(part) if isinstance(value, Remote) else value[part]

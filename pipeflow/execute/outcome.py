@@ -12,7 +12,7 @@ from dataclasses import field
 from datetime import datetime
 from typing import Any, Protocol
 
-from pipeflow.execute.context import ReferenceFailure, RunContext
+from pipeflow.execute.context import ReferenceFailure, RunContext, declared_part
 from pipeflow.model.pipeline import SINGLE_PART, Step
 from pipeflow.model.run import Decision, StepOutcome, StepState
 from pipeflow.plan.planner import Planner
@@ -94,9 +94,7 @@ class Run:
             return value
         if definition.outputs and part not in definition.outputs:
             raise KeyError(f"step `{step}` has no output `{part}`; it has {definition.outputs}")
-        if definition.outputs and definition.foreach is not None:
-            return [item[part] for item in value]  # each item's part
-        return value[part]
+        return declared_part(definition, value, part) if definition.outputs else value[part]
 
     def __repr__(self) -> str:
         verdict = "ok" if self.ok else "failed"
@@ -124,8 +122,7 @@ class StoredResult:
         (of each item's)."""
         cache = self.planner.caches[self.step]
         assert cache is not None
-        if self.manifest is None:
-            values = cache.load_all(self.items)
-            return values if part is None or part == SINGLE_PART else [v[part] for v in values]
-        value = cache.load(self.manifest)
-        return value if part is None or part == SINGLE_PART else value[part]
+        value = cache.load(self.manifest) if self.manifest else cache.load_all(self.items)
+        if part is None or part == SINGLE_PART:
+            return value
+        return declared_part(self.planner.pipeline.steps[self.step], value, part)
