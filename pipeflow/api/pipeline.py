@@ -28,7 +28,6 @@ from pipeflow.storage import Manifest
 
 if TYPE_CHECKING:
     from pipeflow.cache.retention import Report as GcReport
-    from pipeflow.storage import PartRecord
 
 Method = TypeVar("Method", bound=Callable[..., Any])
 
@@ -195,7 +194,7 @@ class Pipeline:
                 f"({decision.reason}); run the pipeline first"
             )
         locations = {
-            name: self._loaded.secrets.mask(cache.store.location(part.path) + _within(part))
+            name: self._loaded.secrets.mask(cache.place(manifest, part))
             for name, part in manifest.parts.items()
         }
         return StoredResult(
@@ -217,10 +216,7 @@ class Pipeline:
                 planner=planner,
                 items=tuple(items),
                 item_locations=tuple(
-                    {
-                        name: mask(cache.store.location(part.path) + _within(part))
-                        for name, part in item.parts.items()
-                    }
+                    {name: mask(cache.place(item, part)) for name, part in item.parts.items()}
                     for item in items
                 ),
             )
@@ -330,16 +326,6 @@ class Pipeline:
             history=history,
             on_dashboard=on_dashboard,
         )
-
-
-def _within(part: PartRecord) -> str:
-    """Where in its file a payload is, for one inside a run's journal (`storage/journal.py`)
-    or inside its manifest (`storage/inline.py`)."""
-    if part.inline is not None:
-        return " (inside the manifest)"
-    if part.offset is None:
-        return ""
-    return f" (bytes {part.offset} to {part.offset + part.size} of the run's journal)"
 
 
 def _ignored(why: str | None) -> str:

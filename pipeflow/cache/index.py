@@ -131,6 +131,10 @@ class ManifestIndex:
         """The stored text of the manifest at `path`, when the index vouches for it."""
         return self._believed.get(path)
 
+    def entries(self) -> dict[str, bytes]:
+        """Every manifest the index would publish now: path -> its text as stored."""
+        return {**self._believed, **self._learned}
+
     def learn(self, path: str, text: bytes) -> None:
         """The manifest at `path` is `text` (this run stored or read it): for the next run."""
         try:

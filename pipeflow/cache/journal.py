@@ -17,17 +17,27 @@ from pipeflow.storage import Manifest, PartRecord, ResultStore
 from pipeflow.storage.checksums import content_checksum
 from pipeflow.storage.journal import EXTENSION, HEADER, MAGIC, journal_folder, records
 
+_READ_AT_ONCE = 8  # journals read at once
+
 
 class JournalIndex:
     """The newest manifest per step and key in the journals of one pipeline of one store."""
 
     def __init__(
-        self, store: ResultStore, pipeline: str, stored_name: Callable[[str], str]
+        self,
+        store: ResultStore,
+        pipeline: str,
+        stored_name: Callable[[str], str],
+        *,
+        listed: Callable[[], Iterable[str]] | None = None,
     ) -> None:
         self.store = store
         self.pipeline = pipeline
         self._stored_name = stored_name
+        # The store's paths, when a listing of it is made anyway (an object store's).
+        self._listed = listed
         self._manifests: dict[tuple[str, str], Manifest] | None = None  # (step, key) ->
+        self._sources: dict[tuple[str, str], str] = {}  # (step, key) -> its journal's path
         self._latest: dict[str, Manifest] = {}  # stored step name -> its newest
         # `moment` of those above, read once per manifest when a record is compared with one.
         self._moments: dict[tuple[str, str] | str, datetime] = {}
@@ -48,6 +58,11 @@ class JournalIndex:
         self._load()
         return self._latest.get(self._stored_name(step))
 
+    def where(self, step: str, key: str) -> str | None:
+        """The path of the journal that holds the record `get` gives, if any."""
+        self._load()
+        return self._sources.get((self._stored_name(step), key))
+
     def check(self, part: PartRecord) -> str | None:
         """What is wrong with a payload inside a journal ("is missing", ...), or None."""
         assert part.offset is not None
@@ -66,15 +81,24 @@ class JournalIndex:
         if self._manifests is None:
             self._manifests = {}
             folder = journal_folder(self.pipeline)
-            for path in self.store.list(folder):
-                if path.endswith(EXTENSION) and path.count("/") == folder.count("/") + 1:
-                    self._read(path)
+            listed = self._listed() if self._listed is not None else self.store.list(folder)
+            depth = folder.count("/") + 1
+            paths = sorted(
+                path
+                for path in listed
+                if path.startswith(f"{folder}/")
+                and path.endswith(EXTENSION)
+                and path.count("/") == depth
+            )
+            # A few at once (an object store's requests overlap), never all in memory.
+            for start in range(0, len(paths), _READ_AT_ONCE):
+                batch = paths[start : start + _READ_AT_ONCE]
+                for path, data in self.store.read_many(batch).items():
+                    if data is not None:  # else removed since the listing (gc)
+                        self._read(path, data)
         return self._manifests
 
-    def _read(self, path: str) -> None:
-        data = self.store.read_bytes(path, action="read the journal")
-        if data is None:
-            return  # removed since the listing (gc)
+    def _read(self, path: str, data: bytes) -> None:
         assert self._manifests is not None
         for record in records(data):
             # A record whose manifest does not parse is no result (a ResultWarning says so),
@@ -96,11 +120,13 @@ class JournalIndex:
             newest = self._latest.get(step)
             if known is None and newest is None:  # the step's first record (most steps)
                 self._manifests[pair] = self._latest[step] = manifest
+                self._sources[pair] = path
                 continue
             created = moment(manifest)
             if known is None or created >= self._moment(pair, known):
                 self._manifests[pair] = manifest
                 self._moments[pair] = created
+                self._sources[pair] = path
             if newest is None or created >= self._moment(step, newest):
                 self._latest[step] = manifest
                 self._moments[step] = created

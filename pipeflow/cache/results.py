@@ -7,6 +7,7 @@ Layout under the store's root, per pipeline and step:
     .pipeflow/results/PIPELINE/STEP/KEY.PART.EXT   payloads of steps without a `target`
     .pipeflow/files/sha256/HH/REST                 blobs: one copy per content (`blobs.py`)
     .pipeflow/journal/PIPELINE/RUN_ID-PID.log      on a local store, small results (below)
+    .pipeflow/journal/PIPELINE/pack-MOMENT-ID.log  on an object store, small results packed
 
 A small result without a `target` and without recorded writes is stored in one write with its
 manifest. On a local store (every part at most 64 KiB) it is one record of its run's journal
@@ -16,7 +17,8 @@ beside the manifest files: a key stored both ways is the newer (the file on a ti
 restamps into a file, keeping the time of the result), and `latest` is the newest of the two.
 A key that has a manifest file keeps being stored as a file, so a new result replaces it. On
 an object store (at most 4 KiB in all) it is its manifest alone, the bytes inside
-(`storage/inline.py`).
+(`storage/inline.py`), until a run packs many such manifests into one journal object
+(`packing.py`), read like a local store's journals.
 
 On a local disk `latest.json` is another name of the manifest just written (a hard link,
 swapped in atomically); pipeflow never changes a manifest file in place. An object store keeps
@@ -58,6 +60,7 @@ from pipeflow.cache.files import FileFingerprints
 from pipeflow.cache.index import ManifestIndex, listed_as
 from pipeflow.cache.journal import JournalIndex, moment
 from pipeflow.cache.layout import LATEST, MANIFESTS, RESULTS, local_root, stored_name
+from pipeflow.cache.packing import pack
 from pipeflow.cache.payloads import payload_problem
 from pipeflow.errors import StorageError
 from pipeflow.storage import Manifest, PartRecord, ResultStore, ResultWarning
@@ -82,9 +85,11 @@ class ResultCache:
         remote = self._root is None
         self._manifests = ManifestIndex(store, pipeline) if remote else None
         self._fetched: dict[str, bytes | None] | None = None  # manifests read at once
-        # On a local store, small results are records of the runs' journals (`journal.py`).
-        self._journal = JournalIndex(store, pipeline, stored_name)
-        self._journaled = not remote
+        # Small results are records of journals (`journal.py`): on a local store those the
+        # runs append to, on an object store the packs of `packing.py`, found in its listing.
+        listed = self._remote_stamps if remote else None
+        self._journal = JournalIndex(store, pipeline, stored_name, listed=listed)
+        self._appends = not remote  # whether a run journals its small results as it goes
         self._files: dict[str, set[str]] = {}  # the keys with a manifest file, per step
         self._newest: dict[str, Manifest | None] = {}  # per step, on an object store
         self._step_folders: dict[str, tuple[str, tuple[str, ...], str]] = {}  # `_folders`
@@ -127,7 +132,7 @@ class ResultCache:
         object store, which keeps one object per result (and the manifest index), and for a
         key with a manifest file already (damaged, or it would not run): the new result
         replaces that file, which would otherwise be read, and warned about, on every run."""
-        if not self._journaled:
+        if not self._appends:
             return None
         self.index()  # which keys have a manifest file (read once, if planning did not)
         if key in self._files.get(stored_name(step), ()):
@@ -154,9 +159,9 @@ class ResultCache:
                 if name.endswith(".json") and "/" not in step:
                     index.setdefault(step, set()).add(name[: -len(".json")])
             self._files = {step: set(keys) for step, keys in index.items()}
-            if self._journaled:
-                for step, keys in self._journal.keys().items():
-                    index.setdefault(step, set()).update({*keys, LATEST})
+            latest = {LATEST} if self._appends else set()  # remotely: the newest is found
+            for step, keys in self._journal.keys().items():
+                index.setdefault(step, set()).update({*keys, *latest})
             self._index = index
         return self._index
 
@@ -175,7 +180,7 @@ class ResultCache:
         """The committed manifest of `step` for `key`, or None; its payloads unchecked."""
         if key not in self.index().get(stored_name(step), ()):
             return None
-        journaled = self._journal.get(step, key) if self._journaled else None
+        journaled = self._journal.get(step, key)
         if key not in self._files.get(stored_name(step), ()):
             return journaled
         path = self.manifest_path(step, key)
@@ -214,7 +219,7 @@ class ResultCache:
             return self._newest_listed(step)
         if LATEST not in self.index().get(stored_name(step), ()):
             return None
-        journaled = self._journal.latest(step) if self._journaled else None
+        journaled = self._journal.latest(step)
         if LATEST not in self._files.get(stored_name(step), ()):
             return journaled
         with warnings.catch_warnings():
@@ -223,11 +228,12 @@ class ResultCache:
 
     def _newest_listed(self, step: str) -> Manifest | None:
         """On an object store, the newest (by `created`) of the step's manifests the listing
-        shows, from the index where it vouches for them; a `latest.json` an earlier pipeflow
-        wrote counts too, and wins a tie (it was written last)."""
+        shows, from the index where it vouches for them, and of its records in packs; a
+        `latest.json` an earlier pipeflow wrote counts too, and wins a tie (written last)."""
         name = stored_name(step)
         if name not in self._newest:
-            keys = self.index().get(name, set())
+            self.index()
+            keys = self._files.get(name, set())
             found: Manifest | None = None
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ResultWarning)  # only used to explain a change
@@ -238,15 +244,15 @@ class ResultCache:
                         continue
                     if found is None or moment(manifest) > moment(found):
                         found = manifest
-            self._newest[name] = found
+            self._newest[name] = newest(found, self._journal.latest(step))
         return self._newest[name]
 
     def _place(self, manifest: Manifest, name: str) -> tuple[str, str]:
         """Where a result's manifest is, to name it in a warning: its file, or its record in a
         journal, said with its step (the journal's path does not name it)."""
-        journaled = self._journaled and self._journal.get(manifest.step, manifest.key)
-        if journaled is manifest and manifest.parts:
-            path = next(iter(manifest.parts.values())).path
+        if self._journal.get(manifest.step, manifest.key) is manifest and manifest.parts:
+            path = self._journal.where(manifest.step, manifest.key)
+            assert path is not None
             return path, f" (the record of `{manifest.step}` for key {manifest.key})"
         return self.manifest_path(manifest.step, name), ""
 
@@ -351,11 +357,25 @@ class ResultCache:
             self._manifests.stored(part.path for part in manifest.parts.values())
 
     def publish_index(self) -> None:
-        """Publish what the manifest index learned in this run (at its end). A store that
-        refuses it loses nothing but speed: the next run reads the manifests themselves."""
-        if self._manifests is not None:
-            with suppress(StorageError):
-                self._manifests.publish()
+        """Publish what the manifest index learned in this run (at its end), after packing the
+        small results in hand when they are many (`packing.py`). A store that refuses either
+        loses nothing but speed: the next run reads the manifests themselves."""
+        if self._manifests is None:
+            return
+        packed: list[str] = []
+        with suppress(StorageError):
+            packed = pack(self.store, self.pipeline, self._manifests.entries())
+        self._manifests.forget(packed)  # the pack holds them: the index need not
+        with suppress(StorageError):
+            self._manifests.publish()
+        if packed:
+            with suppress(StorageError):  # left: each is in the pack too, and counts as one
+                self.store.delete_files(packed)
+            # What this cache found is out of date: found again if it is asked again.
+            self._index, self._stamps, self._fetched, self._newest = None, None, None, {}
+            self._journal = JournalIndex(
+                self.store, self.pipeline, stored_name, listed=self._remote_stamps
+            )
 
     def restamp(self, manifest: Manifest, key: str, components: dict[str, Any]) -> Manifest:
         """The same stored result, counted for a new key (`pipeflow accept`)."""
@@ -381,7 +401,28 @@ class ResultCache:
             return list(pool.map(self.load, manifests))
 
     def locations(self, manifest: Manifest) -> tuple[str, ...]:
-        return tuple(self.store.location(part.path) for part in manifest.parts.values())
+        """The location of the object that holds each part."""
+        return tuple(
+            self.store.location(self._holder(manifest, part)) for part in manifest.parts.values()
+        )
+
+    def place(self, manifest: Manifest, part: PartRecord) -> str:
+        """Where a stored part is, said for a person: the object that holds it, and where in
+        it for a record of a journal or bytes inside a manifest."""
+        holder = self.store.location(self._holder(manifest, part))
+        if part.inline is not None:
+            inside = "the manifest" if holder.endswith(".json") else "its record in a pack"
+            return f"{holder} (inside {inside})"
+        if part.offset is not None:
+            end = part.offset + part.size
+            return f"{holder} (bytes {part.offset} to {end} of the run's journal)"
+        return holder
+
+    def _holder(self, manifest: Manifest, part: PartRecord) -> str:
+        """The path of the object that holds a part: a packed record's pack (`packing.py`)."""
+        if part.inline is not None and self._journal.get(manifest.step, manifest.key) is manifest:
+            return self._journal.where(manifest.step, manifest.key) or part.path
+        return part.path
 
     def _warn(self, path: str, record: str = "", *, why: str) -> None:
         warnings.warn(

@@ -33,7 +33,7 @@ import os
 import posixpath
 import struct
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import field, replace
 from typing import Any
@@ -261,6 +261,13 @@ def records(data: bytes) -> Iterator[Record]:
             return  # cut short by a crash: the file's last record
         yield Record(start, end, data[end : end + manifest])
         position = end + manifest
+
+
+def packed(manifests: Iterable[bytes]) -> bytes:
+    """A whole journal of records without payload, one per manifest text, each manifest
+    carrying its bytes inside it (`inline.py`): an object store's pack of small results,
+    written in one go (`cache/packing.py`)."""
+    return b"".join(HEADER.pack(MAGIC, 0, len(text)) + text for text in manifests)
 
 
 def is_journal(path: str) -> bool:

@@ -1,0 +1,290 @@
+"""Packs of small results on real object stores (moto's S3, the GCS emulator): once a run has
+many small results in hand, each its manifest alone, it packs them into one journal object at
+its end and deletes their manifests, so that later runs list a few keys instead of one per
+result (`pipeflow/cache/packing.py`; issue 13, object stores).
+
+PACK_AT is lowered for these tests (a page of the listing, 1,000, in use): the rule is the
+same at any threshold. Everything else is as a user runs it, in this process.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import textwrap
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import pipeflow
+from pipeflow.cache import packing
+from pipeflow.cache.index import INDEX
+from pipeflow.model.run import Action
+from pipeflow.storage import Manifest, ResultWarning
+from pipeflow.storage.journal import packed, records
+from tests.cache.test_manifest_index import counted, filesystem, run, states
+from tests.servers import ObjectStore
+
+STEPS = 30
+PACK_AT = 20
+BOUND = 12  # requests of a no-op re-run: a handful, whatever the number of steps
+
+STEP_CODE = """
+def first(base: int) -> int:
+    return base
+
+
+def step(previous: int) -> int:
+    return previous + 1
+
+
+def labels(previous: int) -> set[str]:
+    return {"setosa", str(previous)}  # a set: no safe format holds it, so a signed pickle
+"""
+
+
+@pytest.fixture(params=["s3_server", "gcs_server"])
+def server(request: pytest.FixtureRequest) -> ObjectStore:
+    found: ObjectStore = request.getfixturevalue(request.param)
+    return found
+
+
+@pytest.fixture(autouse=True)
+def pack_at(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(packing, "PACK_AT", PACK_AT)
+
+
+class Project:
+    """A chain s0 -> ... -> s29 from the param `base`, and `labels` (a pickled set) after s4,
+    storing on an object store."""
+
+    def __init__(self, folder: Path, server: ObjectStore) -> None:
+        self.server = server
+        self.root = server.unique_url("packs")
+        self.bucket_root = self.root.split("://", 1)[1]
+        (folder / "packsteps.py").write_text(textwrap.dedent(STEP_CODE))
+        options = json.dumps(dict(server.storage_options))
+        lines = [
+            "name: chain",
+            "params: {base: 0}",
+            f"results: {{root: {json.dumps(self.root)}, storage_options: {options}}}",
+            "steps:",
+            '  s0: {run: packsteps.first, inputs: {base: "${params.base}"}}',
+            *(
+                f'  s{i}: {{run: packsteps.step, inputs: {{previous: "${{steps.s{i - 1}}}"}}}}'
+                for i in range(1, STEPS)
+            ),
+            '  labels: {run: packsteps.labels, inputs: {previous: "${steps.s4}"}}',
+        ]
+        self.config = folder / "pipeline.yaml"
+        self.config.write_text("\n".join(lines) + "\n")
+
+    def run(self, **params: Any) -> pipeflow.api.Run:
+        return run(self.config, **params)
+
+    def files(self, under: str) -> list[str]:
+        found = filesystem(self.server)
+        prefix = f"{self.bucket_root}/.pipeflow/{under}"
+        return sorted(found.find(prefix)) if found.exists(prefix) else []
+
+    def manifests(self) -> list[str]:
+        return self.files("manifests/chain")
+
+    def packs(self) -> list[str]:
+        return self.files("journal/chain")
+
+    def decisions(self, **params: Any) -> dict[str, Any]:
+        pipe = pipeflow.load(self.config, params=params or None)
+        return {decision.step: decision for decision in pipe.status()}
+
+
+def test_many_small_results_become_one_pack_and_stay_cached(
+    tmp_path: Path, server: ObjectStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = Project(tmp_path, server)
+    first = project.run()
+    assert states(first) == {"done": STEPS + 1}
+    assert project.manifests() == []  # every result is in the pack now
+    (pack,) = project.packs()
+    assert pack.endswith(".log")
+    assert "/journal/chain/pack-" in pack
+    in_pack = [Manifest.from_json(record.manifest) for record in records(_cat(server, pack))]
+    assert sorted(manifest.step for manifest in in_pack) == sorted(
+        [f"s{i}" for i in range(STEPS)] + ["labels"]
+    )
+    # The index no longer holds them: the pack does.
+    found = filesystem(server)
+    for name in found.find(f"{project.bucket_root}/{INDEX}/chain"):
+        assert json.loads(found.cat_file(name))["manifests"] == {}
+
+    for _ in range(2):
+        with counted(server.kind, monkeypatch) as sent:
+            again = project.run()
+        assert states(again) == {"cached": STEPS + 1}
+        assert len(sent) <= BOUND, sent
+    assert again.output(f"s{STEPS - 1}") == STEPS - 1
+    assert again.output("labels") == {"setosa", "4"}  # a signed pickle, trusted from the pack
+    assert project.packs() == [pack]  # nothing to pack again
+
+    # Every reader finds them: status, `pipeflow result` (naming the pack), `pipeflow.read`.
+    decisions = project.decisions()
+    assert {d.action for d in decisions.values()} == {Action.CACHED}
+    assert decisions["s7"].reason == f"stored by run {first.id}"
+    stored = pipeflow.load(project.config).result("s7")
+    assert stored.load() == 7
+    where = pack.split("/.pipeflow/", 1)[1]
+    assert stored.locations["value"] == (
+        f"{project.root}/.pipeflow/{where} (inside its record in a pack)"
+    )
+
+
+def test_results_of_earlier_runs_are_packed_once_there_are_enough(
+    tmp_path: Path, server: ObjectStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = Project(tmp_path, server)
+    monkeypatch.setattr(packing, "PACK_AT", STEPS * 4)
+    project.run()
+    assert len(project.manifests()) == STEPS + 1  # too few: one object each, as before
+    assert project.packs() == []
+    monkeypatch.setattr(packing, "PACK_AT", PACK_AT)
+    assert states(project.run()) == {"cached": STEPS + 1}  # a no-op run packs what it found
+    assert project.manifests() == []
+    assert len(project.packs()) == 1
+
+    # Another base: a new result for every step, packed too; both bases stay cached.
+    assert states(project.run(base=1)) == {"done": STEPS + 1}
+    assert project.manifests() == []
+    assert len(project.packs()) == 2
+    assert states(project.run(base=0)) == {"cached": STEPS + 1}
+    assert project.run(base=1).output("s3") == 4
+    # The newest result of a step (what a change is explained against) is found in a pack.
+    (project.config.parent / "packsteps.py").write_text(
+        textwrap.dedent(STEP_CODE).replace("return previous + 1", "return previous + 2")
+    )
+    decisions = project.decisions(base=1)
+    assert decisions["s1"].action is Action.RUN
+    assert decisions["s1"].reason == "code of packsteps.py changed (`step`)"
+
+
+def test_a_tampered_record_of_a_pack_is_not_taken(tmp_path: Path, server: ObjectStore) -> None:
+    project = Project(tmp_path, server)
+    project.run()
+    (pack,) = project.packs()
+    texts = [record.manifest for record in records(_cat(server, pack))]
+    # s12's bytes say 13 now (as long as 12: only the checksum tells), and the pickle of
+    # `labels` has lost its signature.
+    for index, text in enumerate(texts):
+        document = json.loads(text)
+        part = document["parts"]["value"]
+        if document["step"] == "s12":
+            assert base64.b64decode(part["inline"]) == b"12\n"
+            part["inline"] = base64.b64encode(b"13\n").decode()
+        elif document["step"] == "labels":
+            del part["signature"]
+        else:
+            continue
+        texts[index] = json.dumps(document).encode() + b"\n"
+    filesystem(server).pipe_file(pack, packed(texts))
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = project.run()
+    said = "\n".join(str(w.message) for w in caught if issubclass(w.category, ResultWarning))
+    assert "`s12`" in said
+    assert "no longer matches its checksum" in said
+    assert "`labels`" in said
+    assert "pack-" in said  # the warning names the pack that held them
+    assert result.outcomes["s12"].state.value == "done"
+    assert result.outcomes["labels"].state.value == "done"
+    assert result.output("labels") == {"setosa", "4"}
+    assert states(result) == {"cached": STEPS - 1, "done": 2}
+    assert states(project.run()) == {"cached": STEPS + 1}
+
+
+def test_a_pack_and_the_manifests_it_holds_both_left_by_a_crash_are_one_result(
+    tmp_path: Path, server: ObjectStore
+) -> None:
+    """A run stopped after publishing its pack, before deleting the manifests it holds."""
+    project = Project(tmp_path, server)
+    project.run()
+    (pack,) = project.packs()
+    found = filesystem(server)
+    for record in records(_cat(server, pack)):
+        manifest = Manifest.from_json(record.manifest)
+        path = f"{project.bucket_root}/.pipeflow/manifests/chain/{manifest.step}/{manifest.key}"
+        found.pipe_file(f"{path}.json", record.manifest)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ResultWarning)
+        assert states(project.run()) == {"cached": STEPS + 1}
+        assert project.run().output("labels") == {"setosa", "4"}
+
+
+def test_gc_judges_the_records_of_packs(tmp_path: Path, server: ObjectStore) -> None:
+    project = Project(tmp_path, server)
+    project.run(base=1)
+    project.run(base=2)
+    assert len(project.packs()) == 2
+    report = pipeflow.load(project.config, params={"base": 2}).gc(keep_last=1, grace=0)
+    assert {removal.kind for removal in report.removals} == {"journal"}, report.removals
+    assert len(project.packs()) == 1
+    assert states(project.run(base=2)) == {"cached": STEPS + 1}
+    assert states(project.run(base=1)) == {"done": STEPS + 1}
+
+
+FAN_OUT = """
+def square(x: int) -> dict:
+    return {"sq": x * x, "x": x}
+
+
+def total(values: list) -> int:
+    return sum(values)
+"""
+
+
+def test_the_items_of_a_foreach_step_are_packed_and_read_back(
+    tmp_path: Path, server: ObjectStore
+) -> None:
+    root = server.unique_url("packs")
+    (tmp_path / "fansteps.py").write_text(textwrap.dedent(FAN_OUT))
+    options = json.dumps(dict(server.storage_options))
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(
+        textwrap.dedent(
+            f"""
+            name: fan
+            params: {{items: {list(range(PACK_AT + 5))}}}
+            results: {{root: {json.dumps(root)}, storage_options: {options}}}
+            steps:
+              squares:
+                run: fansteps.square
+                foreach: "${{params.items}}"
+                as: x
+                outputs: [sq, x]
+              total: {{run: fansteps.total, inputs: {{values: "${{steps.squares.sq}}"}}}}
+            """
+        )
+    )
+    assert run(config).output("total") == sum(i * i for i in range(PACK_AT + 5))
+    found = filesystem(server)
+    bucket_root = root.split("://", 1)[1]
+    assert not found.exists(f"{bucket_root}/.pipeflow/manifests/fan/squares")
+    (pack,) = found.find(f"{bucket_root}/.pipeflow/journal/fan")
+    again = run(config)
+    assert states(again) == {"cached": 2}
+    assert again.output("squares")[3] == {"sq": 9, "x": 3}
+    stored = pipeflow.load(config).result("squares")
+    assert len(stored.item_locations) == PACK_AT + 5
+    for locations in stored.item_locations:
+        assert locations["sq"].endswith(" (inside its record in a pack)")
+        assert pack.split("/.pipeflow/", 1)[1] in locations["sq"]
+    # One item more: it alone runs, and stays a manifest of its own (too few to pack).
+    more = run(config, items=list(range(PACK_AT + 6)))
+    assert more.outcomes["squares"].state.value == "done"
+    assert more.output("total") == sum(i * i for i in range(PACK_AT + 6))
+    assert len(found.find(f"{bucket_root}/.pipeflow/manifests/fan/squares")) == 1
+
+
+def _cat(server: ObjectStore, path: str) -> bytes:
+    return bytes(filesystem(server).cat_file(path))
