@@ -52,17 +52,14 @@ import posixpath
 import warnings
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import suppress
 from dataclasses import replace
 from typing import Any
 
 from pipeflow.cache.files import FileFingerprints
-from pipeflow.cache.index import ManifestIndex, listed_as
 from pipeflow.cache.journal import JournalIndex, moment
 from pipeflow.cache.layout import LATEST, MANIFESTS, RESULTS, local_root, stored_name
-from pipeflow.cache.packing import pack
 from pipeflow.cache.payloads import payload_problem
-from pipeflow.errors import StorageError
+from pipeflow.cache.remote import RemoteManifests
 from pipeflow.storage import Manifest, PartRecord, ResultStore, ResultWarning
 from pipeflow.storage.journal import journal_folder
 from pipeflow.storage.manifest import MANIFEST_VERSION
@@ -78,18 +75,12 @@ class ResultCache:
         self.pipeline = pipeline
         self._hashes = hashes
         self._index: dict[str, set[str]] | None = None
-        self._stamps: dict[str, tuple[int, str | None]] | None = None
         self._ignored: dict[str, str] = {}  # stored step name -> why its manifest was ignored
-        # On an object store, the manifests in a few objects instead of one request each.
         self._root = local_root(store.url)  # None on an object store
-        remote = self._root is None
-        self._manifests = ManifestIndex(store, pipeline) if remote else None
-        self._fetched: dict[str, bytes | None] | None = None  # manifests read at once
-        # Small results are records of journals (`journal.py`): on a local store those the
-        # runs append to, on an object store the packs of `packing.py`, found in its listing.
-        listed = self._remote_stamps if remote else None
-        self._journal = JournalIndex(store, pipeline, stored_name, listed=listed)
-        self._appends = not remote  # whether a run journals its small results as it goes
+        # On an object store, one listing, and the manifests in a few objects (`remote.py`).
+        self._remote = RemoteManifests(store, pipeline) if self._root is None else None
+        self._journal = self._journals()
+        self._appends = self._remote is None  # whether runs journal small results as they go
         self._files: dict[str, set[str]] = {}  # the keys with a manifest file, per step
         self._newest: dict[str, Manifest | None] = {}  # per step, on an object store
         self._step_folders: dict[str, tuple[str, tuple[str, ...], str]] = {}  # `_folders`
@@ -112,7 +103,7 @@ class ResultCache:
         if found is None:
             name = stored_name(step)
             manifests = f"{MANIFESTS}/{self.pipeline}/{name}"
-            latest = () if self._manifests is not None else (f"{manifests}/{LATEST}.json",)
+            latest = () if self._remote is not None else (f"{manifests}/{LATEST}.json",)
             found = manifests, latest, f"{RESULTS}/{self.pipeline}/{name}"
             self._step_folders[step] = found
         return found
@@ -121,7 +112,7 @@ class ResultCache:
     def inlines(self) -> bool:
         """Whether small results go inside their manifest (`storage/inline.py`): on an object
         store, which keeps one object per result."""
-        return self._manifests is not None
+        return self._remote is not None
 
     def payload_prefix(self, step: str, key: str) -> str:
         """Where the payloads of a result without a target go: PREFIX.PART.EXT."""
@@ -146,12 +137,8 @@ class ResultCache:
         if self._index is None:
             index: dict[str, set[str]] = {}
             prefix = f"{MANIFESTS}/{self.pipeline}"
-            if self._manifests is not None:
-                self._manifests.load()  # before the listing that checks it (`index.py`)
-                listing = self._remote_stamps()
-                self._manifests.check(listing)
-                self._manifests.observe(listing)
-                paths = [path for path in listing if path.startswith(f"{prefix}/")]
+            if self._remote is not None:
+                paths = self._remote.listed(prefix)
             else:
                 paths = self.store.list(prefix)
             for path in paths:
@@ -215,7 +202,7 @@ class ResultCache:
 
     def latest(self, step: str) -> Manifest | None:
         """The newest result of `step` whatever its key, to explain what changed since."""
-        if self._manifests is not None:
+        if self._remote is not None:
             return self._newest_listed(step)
         if LATEST not in self.index().get(stored_name(step), ()):
             return None
@@ -257,38 +244,11 @@ class ResultCache:
         return self.manifest_path(manifest.step, name), ""
 
     def _read_manifest(self, path: str, *, together: bool = False) -> Manifest | None:
-        """The manifest at `path`: from the manifest index when it vouches for it; otherwise
-        read, and with `together` read with every other manifest the index lacks, at once."""
-        if self._manifests is None:
+        """The manifest at `path` (on an object store, from the index when it vouches for it,
+        and with `together` read at once with every other one it lacks: `remote.py`)."""
+        if self._remote is None:
             return self.store.read_manifest(path)
-        data = self._manifests.get(path)
-        if data is not None:  # checked against the listing already: nothing to learn
-            return self.store.parse_manifest(path, data)
-        if together:
-            if self._fetched is None:
-                self._fetched = self.store.read_many(self._unindexed())
-            data = self._fetched.pop(path, None)
-        if data is None:
-            data = self.store.read_bytes(path, action="read the manifest")
-            if data is None:
-                return None
-        manifest = self.store.parse_manifest(path, data)
-        if manifest is not None and listed_as(self._remote_stamps().get(path), data):
-            self._manifests.learn(path, data)  # for the next run, as the listing shows it
-        return manifest
-
-    def _unindexed(self) -> list[str]:
-        """The manifests under their keys that the listing shows and the index lacks."""
-        prefix = f"{MANIFESTS}/{self.pipeline}/"
-        assert self._manifests is not None
-        return [
-            path
-            for path in self._remote_stamps()
-            if path.startswith(prefix)
-            and path.endswith(".json")
-            and not path.endswith(f"/{LATEST}.json")
-            and self._manifests.get(path) is None
-        ]
+        return self._remote.read(path, together=together)
 
     def latest_intact(self, step: str) -> Manifest | None:
         """The newest result of `step` whatever its key, if it may still be loaded (for a
@@ -299,7 +259,7 @@ class ResultCache:
         broken = self.damaged_part(manifest)
         if broken is not None:
             self._ignored[stored_name(step)] = broken
-            name = LATEST if self._manifests is None else manifest.key  # no copy remotely
+            name = LATEST if self._remote is None else manifest.key  # no copy remotely
             self._warn(*self._place(manifest, name), why=broken)
             return None
         return manifest
@@ -310,7 +270,7 @@ class ResultCache:
         for name, part in manifest.parts.items():
             problem = self.store.trust_problem(part) or self._check(part)
             if problem is not None:
-                return f"its part `{name}` ({part.path}) {problem}"
+                return f"its part `{name}` ({self._holder(manifest, part)}) {problem}"
         return None
 
     def check_part(self, part: PartRecord) -> str | None:
@@ -323,14 +283,14 @@ class ResultCache:
             root=self._root,
             hashes=self._hashes,
             journal=self._journal,
-            stamps=self._remote_stamps,
+            stamps=self._remote.stamps if self._remote is not None else dict,
         )
 
-    def _remote_stamps(self) -> dict[str, tuple[int, str | None]]:
-        if self._stamps is None:
-            splits = self._manifests.splits() if self._manifests is not None else []
-            self._stamps = self.store.stamps("", splits=splits)
-        return self._stamps
+    def _journals(self) -> JournalIndex:
+        """What the journals hold (`journal.py`): on a local store those the runs append to,
+        on an object store the packs (`packing.py`), found in its one listing."""
+        listed = self._remote.stamps if self._remote is not None else None
+        return JournalIndex(self.store, self.pipeline, stored_name, listed=listed)
 
     # -- recording --------------------------------------------------------------------------
 
@@ -343,39 +303,23 @@ class ResultCache:
             names = {manifest.key, LATEST} if copies else {manifest.key}
             self._index.setdefault(name, set()).update(names)
             self._files.setdefault(name, set()).update(names)
-        if self._fetched is not None:
-            self._fetched[path] = manifest.to_json()  # not read again to find the newest
         self._newest.pop(name, None)
-        self.published(manifest)
+        if self._remote is not None:
+            self._remote.recorded(path, manifest)
 
     def published(self, manifest: Manifest) -> None:
         """This run stored `manifest` under its key: the manifest index learns it, to be
         published by `publish_index`."""
-        if self._manifests is not None:
-            data = manifest.to_json()  # as the store holds it, or the next run will not believe it
-            self._manifests.learn(self.manifest_path(manifest.step, manifest.key), data)
-            self._manifests.stored(part.path for part in manifest.parts.values())
+        if self._remote is not None:
+            path = self.manifest_path(manifest.step, manifest.key)
+            self._remote.published(path, manifest)
 
     def publish_index(self) -> None:
-        """Publish what the manifest index learned in this run (at its end), after packing the
-        small results in hand when they are many (`packing.py`). A store that refuses either
-        loses nothing but speed: the next run reads the manifests themselves."""
-        if self._manifests is None:
-            return
-        packed: list[str] = []
-        with suppress(StorageError):
-            packed = pack(self.store, self.pipeline, self._manifests.entries())
-        self._manifests.forget(packed)  # the pack holds them: the index need not
-        with suppress(StorageError):
-            self._manifests.publish()
-        if packed:
-            with suppress(StorageError):  # left: each is in the pack too, and counts as one
-                self.store.delete_files(packed)
+        """At the end of a run, on an object store: the pack of small results and what the
+        manifest index learned (`remote.py`)."""
+        if self._remote is not None and self._remote.publish():
             # What this cache found is out of date: found again if it is asked again.
-            self._index, self._stamps, self._fetched, self._newest = None, None, None, {}
-            self._journal = JournalIndex(
-                self.store, self.pipeline, stored_name, listed=self._remote_stamps
-            )
+            self._index, self._newest, self._journal = None, {}, self._journals()
 
     def restamp(self, manifest: Manifest, key: str, components: dict[str, Any]) -> Manifest:
         """The same stored result, counted for a new key (`pipeflow accept`)."""
@@ -395,7 +339,7 @@ class ResultCache:
     def load_all(self, manifests: Sequence[Manifest]) -> list[Any]:
         """The stored values of `manifests` (the items of a `foreach` step), in order; on an
         object store several are read at once."""
-        if self._manifests is None or len(manifests) < 2:
+        if self._remote is None or len(manifests) < 2:
             return [self.load(manifest) for manifest in manifests]
         with ThreadPoolExecutor(min(PARALLEL_LOADS, len(manifests))) as pool:
             return list(pool.map(self.load, manifests))
