@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import subprocess
+import sys
 import textwrap
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -288,3 +292,82 @@ def test_the_items_of_a_foreach_step_are_packed_and_read_back(
 
 def _cat(server: ObjectStore, path: str) -> bytes:
     return bytes(filesystem(server).cat_file(path))
+
+
+GATED = """
+import os
+import time
+from pathlib import Path
+
+
+def gate(previous: int) -> int:
+    folder = os.environ["GATE_FOLDER"]  # not an input: a folder input would be fingerprinted
+    Path(folder, "waiting").touch()
+    deadline = time.monotonic() + 120
+    while not Path(folder, "go").exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError("never told to go on")
+        time.sleep(0.05)
+    return previous
+
+
+def both(gated: int, early: int) -> int:
+    return gated * 1000 + early
+"""
+
+LAUNCHER = """
+import sys
+
+from pipeflow.cache import packing
+from pipeflow.cli.main import cli
+
+packing.PACK_AT = int(sys.argv.pop(1))
+cli()
+"""
+
+
+def test_a_run_going_on_while_another_packs_keeps_its_results(
+    tmp_path: Path, server: ObjectStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run B reads the index, then waits inside a step while run A packs the same results and
+    deletes their manifests; B then reads one of them, finishes, and packs again what it had
+    in hand: nothing is lost, every value is right, and the next run takes all from the cache."""
+    project = Project(tmp_path, server)
+    monkeypatch.setattr(packing, "PACK_AT", 1000)
+    project.run()  # one manifest per result, as for a small store
+    assert len(project.manifests()) == STEPS + 1
+    (tmp_path / "gatesteps.py").write_text(textwrap.dedent(GATED))
+    (tmp_path / "launch.py").write_text(textwrap.dedent(LAUNCHER))
+    gated = tmp_path / "gated.yaml"
+    gated.write_text(
+        project.config.read_text()
+        + '  gate: {run: gatesteps.gate, inputs: {previous: "${steps.s29}"}}\n'
+        + '  both: {run: gatesteps.both, inputs: {gated: "${steps.gate}", early: "${steps.s10}"}}\n'
+    )
+    other = subprocess.Popen(
+        [sys.executable, str(tmp_path / "launch.py"), str(PACK_AT), "run", str(gated), "-q"],
+        cwd=tmp_path,
+        env={**os.environ, "GATE_FOLDER": str(tmp_path)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not (tmp_path / "waiting").exists():
+            assert other.poll() is None, other.communicate()[0].decode(errors="replace")
+            assert time.monotonic() < deadline, "the other run never reached its gate"
+            time.sleep(0.05)
+        monkeypatch.setattr(packing, "PACK_AT", PACK_AT)
+        assert states(project.run()) == {"cached": STEPS + 1}  # packs, deletes the manifests
+        assert project.manifests() == []
+        (tmp_path / "go").touch()
+        output, _ = other.communicate(timeout=300)
+    finally:
+        if other.poll() is None:
+            other.kill()
+    assert other.returncode == 0, output.decode(errors="replace")
+    again = run(gated)
+    assert states(again) == {"cached": STEPS + 3}
+    assert again.output("both") == 29 * 1000 + 10
+    assert states(project.run()) == {"cached": STEPS + 1}
+    assert project.manifests() == []
