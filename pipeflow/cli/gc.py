@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,9 +14,10 @@ from pipeflow.model import jsontext
 
 if TYPE_CHECKING:
     from pipeflow.api import Pipeline
-    from pipeflow.cache.retention import Report
+    from pipeflow.cache.retention import Removal, Report
 
 _KINDS = ("manifest", "payload", "blob", "journal", "record")
+_RECORD = "record"  # a result a journal is rewritten without (`cache/collect.py`)
 
 
 @cli.command()
@@ -82,10 +84,28 @@ def gc(
         return
     if verbose or dry_run:
         for found in report.collections:
-            for removal in found.removals:
-                where = found.store.location(removal.path)
-                click.echo(pipeline.mask(f"{removal.kind:<8} {_size(removal.size):>9}  {where}"))
+            for kind, path, size, records in _lines(found.removals):
+                where = found.store.location(path)
+                many = f" ({records:,} records)" if records > 1 else ""
+                click.echo(pipeline.mask(f"{kind:<8} {_size(size):>9}  {where}{many}"))
     click.echo(pipeline.mask(summary(report)))
+
+
+def _lines(removals: Iterable[Removal]) -> list[tuple[str, str, int, int]]:
+    """One line per removal, but one per journal for the records it is rewritten without (a
+    pack of 10,000 small results is one line, not 10,000): kind, path, size, records."""
+    lines: list[tuple[str, str, int, int]] = []
+    journals: dict[str, int] = {}  # journal path -> its line
+    for removal in removals:
+        at = journals.get(removal.path) if removal.kind == _RECORD else None
+        if at is None:
+            if removal.kind == _RECORD:
+                journals[removal.path] = len(lines)
+            lines.append((removal.kind, removal.path, removal.size, 1))
+        else:
+            kind, path, size, records = lines[at]
+            lines[at] = (kind, path, size + removal.size, records + 1)
+    return lines
 
 
 def _age(parameter: click.Parameter, value: str | None) -> timedelta | None:

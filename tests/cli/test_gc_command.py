@@ -298,3 +298,38 @@ def test_results_option_collects_that_store(project: Path, tmp_path: Path) -> No
     )
     code, output = invoke("run", str(project), "--results", str(other), "--frozen")
     assert code == 0, output
+
+
+def test_the_records_a_journal_is_rewritten_without_are_one_line(tmp_path: Path) -> None:
+    """A pack of 10,000 small results (or a local run's journal) is rewritten without the
+    records gc deletes: one line for the journal, with how many, not a line per record."""
+    (tmp_path / "recsteps.py").write_text(
+        "def same():\n    return 1\n\n\ndef add(p):\n    return p + 1\n"
+    )
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(
+        textwrap.dedent(
+            """
+            name: recs
+            params: {p: 1}
+            results: {root: out}
+            steps:
+              a: {run: recsteps.same}
+              b: {run: recsteps.add, inputs: {p: "${params.p}"}}
+              c: {run: recsteps.add, inputs: {p: "${params.p}"}}
+            """
+        )
+    )
+    for p in (1, 2):  # p=1's journal holds a, b and c; p=2's b and c
+        code, output = invoke("run", str(config), "--param", f"p={p}")
+        assert code == 0, output
+    code, output = invoke(
+        "gc", str(config), "--param", "p=2", "--keep-last", "0", "--grace", "0s", "--dry-run"
+    )
+    assert code == 0, output
+    lines = output.splitlines()
+    (record,) = [line for line in lines if line.startswith("record")]
+    assert "/.pipeflow/journal/recs/" in record
+    assert record.endswith(".log (2 records)")
+    assert lines[-1].startswith("gc (dry run): would delete 2 objects ")
+    assert "0 journals, 2 records" in lines[-1]
