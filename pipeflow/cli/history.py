@@ -198,8 +198,14 @@ def logs(
     """Print what the steps of run ID printed and logged, each line after its step's name."""
     with _open(ctx, home) as history:
         lines = history.follow(run_id, step) if follow else iter(history.logs(run_id, step))
+        printed = False
         for line in lines:
             click.echo(f"{line.step} | {line.text}")
+            printed = True
+    if not printed:  # an empty output would leave the reader wondering whether it worked
+        whose = f"step `{step}`" if step is not None else "no step"
+        said = "printed or logged nothing" if step is not None else "printed or logged anything"
+        click.echo(f"run {run_id}: {whose} {said}", err=True)
 
 
 # -- helpers ---------------------------------------------------------------------------------

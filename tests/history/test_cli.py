@@ -171,6 +171,13 @@ def test_logs(home: Path) -> None:
     assert code == 2
 
 
+def test_logs_of_a_step_or_run_that_printed_nothing_says_so(home: Path) -> None:
+    result = CliRunner().invoke(cli, ["logs", OK, "--step", "train", "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""  # nothing to pipe on
+    assert result.stderr == f"run {OK}: step `train` printed or logged nothing\n"
+
+
 def test_logs_follow_a_run_until_it_finishes(tmp_path: Path) -> None:
     recorder = Recorder(home=tmp_path, flush_interval=0.05)
     events = list(run_events(OK, lines=5))
@@ -243,3 +250,18 @@ def test_runs_prune_older_than(tmp_path: Path) -> None:
     code, output = invoke("runs", "prune", "--older-than", "soon", "--home", str(tmp_path))
     assert code == 2
     assert "soon" in output
+
+
+def test_logs_of_a_run_whose_steps_printed_nothing_says_so(tmp_path: Path) -> None:
+    (tmp_path / "quietsteps.py").write_text("def one():\n    return 1\n")
+    config = tmp_path / "pipeline.yaml"
+    config.write_text("name: quiet\nsteps:\n  one: {run: quietsteps.one}\n")
+    home = tmp_path / "home"
+    code, output = invoke("run", str(config), "-q", env={"PIPEFLOW_HOME": str(home)})
+    assert code == 0, output
+    with open_history(home=home) as history:
+        (record,) = history.runs()
+    result = CliRunner().invoke(cli, ["logs", record.id, "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert result.stderr == f"run {record.id}: no step printed or logged anything\n"
