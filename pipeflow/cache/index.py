@@ -146,8 +146,10 @@ class ManifestIndex:
         self._paths.add(path)
 
     def forget(self, paths: Iterable[str]) -> None:
-        """These manifests are gone (`pipeflow gc`): no entry names them any more."""
+        """These manifests are gone (`pipeflow gc`, a pack): no entry names them any more,
+        nor does a split (rule 5: the next listing will not show them)."""
         for path in paths:
+            self._paths.discard(path)
             believed = self._believed.pop(path, None)
             learned = self._learned.pop(path, None)
             if believed is not None or learned is not None:

@@ -26,7 +26,7 @@ import pipeflow
 from pipeflow.cache import packing
 from pipeflow.cache.index import INDEX
 from pipeflow.model.run import Action
-from pipeflow.storage import Manifest, ResultWarning
+from pipeflow.storage import Manifest, ResultWarning, ranges
 from pipeflow.storage.journal import packed, records
 from tests.cache.test_manifest_index import counted, filesystem, run, states
 from tests.servers import ObjectStore
@@ -376,3 +376,33 @@ def test_a_run_going_on_while_another_packs_keeps_its_results(
     assert again.output("both") == 29 * 1000 + 10
     assert states(project.run()) == {"cached": STEPS + 1}
     assert project.manifests() == []
+
+
+LARGE = """
+def large(previous: int) -> list[int]:
+    return [previous] * 3_000  # more than 4 KiB as JSON: an object of its own, not packed
+"""
+
+
+def test_the_index_after_a_pack_cuts_the_listing_only_at_paths_that_are_there(
+    tmp_path: Path, s3_server: ObjectStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index keeps the manifest of a large value (not packed) and where to cut the next
+    listing of the store into pages (`index.py`, rule 5): after a pack, never at a manifest it
+    deleted, so the next no-op run lists the few keys left in one page, not in empty ranges."""
+    monkeypatch.setattr(ranges, "PAGE", 10)
+    project = Project(tmp_path, s3_server)
+    (tmp_path / "packsteps.py").write_text(textwrap.dedent(STEP_CODE + LARGE))
+    with project.config.open("a") as lines:
+        lines.write('  big: {run: packsteps.large, inputs: {previous: "${steps.s3}"}}\n')
+    assert states(project.run()) == {"done": STEPS + 2}
+    found = filesystem(s3_server)
+    there = set(found.find(project.bucket_root))
+    (segment,) = found.find(f"{project.bucket_root}/{INDEX}/chain")
+    document = json.loads(found.cat_file(segment))
+    assert [path.split("/")[-2] for path in document["manifests"]] == ["big"]
+    assert all(f"{project.bucket_root}/{split}" in there for split in document["splits"])
+    monkeypatch.setattr(ranges, "PAGE", 10)  # `counted` undoes every patch when done
+    with counted("s3", monkeypatch) as sent:
+        assert states(project.run()) == {"cached": STEPS + 2}
+    assert sent.count("list_objects_v2") <= 3, sent  # the index's folder, the store's pages
