@@ -136,9 +136,10 @@ class Fingerprinter:
 
         origin = step.origin
         workspace = Workspace(self.files, lambda url: self.options_for(url, lookup))
-        folder = self.pipeline.folder_of(step)
         writes: list[Location] = []
         own: list[Location] = []
+        if step.writes or step.reads:
+            folder = self.pipeline.folder_of(step)
         if step.writes:
             static_writes = [value for value in step.writes if not has_item(value)]
             item_writes = [value for value in step.writes if has_item(value)]
@@ -158,6 +159,11 @@ class Fingerprinter:
         values: dict[str, str] = {}
         paths: dict[str, str] = {}
         for name, value in step.inputs.items():
+            if type(value) is Ref and value.scope == "steps" and origin is None:
+                # Another step's whole value (most inputs of a chain): the JSON of its text,
+                # as `consumed` makes it below; it names no file.
+                values[f"inputs.{name}"] = digest(canonical_json(value.text))
+                continue
             resolved = resolve(value, consumed)
             if type(resolved) is StepValue:  # the JSON of its text; it names no file
                 values[f"inputs.{name}"] = digest(canonical_json(resolved.text))

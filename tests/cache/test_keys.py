@@ -56,6 +56,14 @@ def test_a_step_reference_keeps_the_key_it_had_as_text(tmp_path: Path) -> None:
         "inputs.x": digest(canonical_json("${steps.a}")),
         "inputs.n": digest(canonical_json(3)),
     }
+    # As every earlier pipeflow computed it: stored results keep their keys.
+    assert found.values["inputs.x"] == "fecd1d4d29a32de6aaa686d3"
+    # A part, and a reference inside a list, enter the key the same way.
+    step = Step(name="b", run="m.f", inputs=parse_value({"x": "${steps.a.p}", "y": ["${steps.a}"]}))
+    assert fingerprint(tmp_path, step).values == {
+        "inputs.x": digest(canonical_json("${steps.a.p}")),
+        "inputs.y": digest(canonical_json(["${steps.a}"])),
+    }
 
 
 def test_the_key_changes_with_the_name_of_the_step_referenced(tmp_path: Path) -> None:
