@@ -83,6 +83,9 @@ class Document:
     reading: str | None = None
     # A config file's bytes as read, hashed (the pipeline's `config_hash`); None for a text.
     file_hash: str | None = None
+    # False when the file's bytes cannot hold a `${env.*}`: no `env` in them, nor an escape
+    # that could spell one. Its values are then not searched for environment references.
+    mentions_env: bool = True
     # Fills in the positions, once, when they are first asked for; None when they are known.
     locate: Callable[[Document], None] | None = field(default=None, repr=False, compare=False)
     _values: dict[DocumentPath, Position] = field(default_factory=dict, repr=False)
@@ -203,6 +206,7 @@ def read_document(path: str | os.PathLike[str], *, purpose: str = "config") -> D
     document = read_text(text, file=file, kind=kind, purpose=purpose, remembered=remembered)
     if purpose == "config":
         document.file_hash = file_hash(raw)
+    document.mentions_env = b"env" in raw or b"\\" in raw
     return document
 
 

@@ -74,6 +74,8 @@ def find_secrets(
 
 def environment_values(document: Document) -> frozenset[str]:
     """The value of every environment variable a `${env.*}` in the document reads."""
+    if not document.mentions_env:
+        return frozenset()  # a big config's values are not walked for nothing
     values: set[str] = set()
     for text in _strings(document.data):
         for ref in _env_references(text):
