@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from contextlib import suppress
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
@@ -159,3 +160,37 @@ def object_modified(info: Mapping[str, Any]) -> datetime | None:
                 continue
             return found if found.tzinfo is not None else found.replace(tzinfo=timezone.utc)
     return None
+
+
+S3_DELETES = 1000  # keys S3 deletes in one request at most
+
+
+def delete_many(filesystem: Any, protocol: str, fulls: list[str]) -> None:
+    """Delete the objects at `fulls` (bucket/key), many a request; a key already gone is no
+    error. On S3 each answer is read for the keys it refused (a refusal comes inside a
+    successful answer, which s3fs's own bulk delete passes over): the first raises
+    (PermissionError for a denied one). On GCS gcsfs raises whatever is not "not found"."""
+    if protocol not in S3:
+        with suppress(FileNotFoundError):  # every one was gone already
+            filesystem.rm(fulls)
+        return
+    by_bucket: dict[str, list[str]] = {}
+    for full in fulls:
+        bucket, _, key = full.partition("/")
+        by_bucket.setdefault(bucket, []).append(key)
+    for bucket, keys in by_bucket.items():
+        for start in range(0, len(keys), S3_DELETES):
+            chunk = keys[start : start + S3_DELETES]
+            objects = [{"Key": key} for key in chunk]
+            answer = filesystem.call_s3(
+                "delete_objects", Bucket=bucket, Delete={"Objects": objects, "Quiet": True}
+            )
+            for refused in answer.get("Errors", []):
+                code, message = refused.get("Code", ""), refused.get("Message", "")
+                if code == "NoSuchKey":
+                    continue
+                where = f"{bucket}/{refused.get('Key', '')}"
+                if code == "AccessDenied":
+                    raise PermissionError(f"{where}: {code}: {message}")
+                raise OSError(f"{where}: {code}: {message}")
+            filesystem.invalidate_cache(bucket)

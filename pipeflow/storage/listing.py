@@ -16,7 +16,7 @@ from typing import Any
 
 from pipeflow.storage.access import StoreAccess
 from pipeflow.storage.failures import GCS, S3
-from pipeflow.storage.filesystems import object_modified, object_stamp
+from pipeflow.storage.filesystems import delete_many, object_modified, object_stamp
 from pipeflow.storage.ranges import ranged
 
 _PARALLEL_DELETES = 8  # objects deleted at once by `delete_files`
@@ -110,8 +110,8 @@ class StoreListing:
         if len(wanted) > 1 and self._access.protocol() in _BULK:
             fulls = [self._access.full(path, action="delete") for path in wanted]
             if not any(_GLOB & set(full) for full in fulls):  # fsspec would expand those
-                with self._access.errors("delete", wanted[0]), suppress(FileNotFoundError):
-                    filesystem.rm(fulls)
+                with self._access.errors("delete", wanted[0]):
+                    delete_many(filesystem, self._access.protocol(), fulls)
                 return
 
         def remove(path: str) -> None:

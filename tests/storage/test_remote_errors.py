@@ -195,3 +195,14 @@ def test_a_denied_write_says_which_permission_is_missing(
     assert "s3:PutObject" in message
     assert took < FAST
     assert store.list("w") == []
+
+
+def test_a_denied_delete_of_many_objects_says_so(s3_auth_server: AuthenticatedS3) -> None:
+    """S3 deletes many keys in one request, and answers a key it may not delete inside a
+    successful answer: that is an error all the same, never objects said deleted that stay."""
+    server = s3_auth_server.store
+    store = ResultStore(server.url, server.options(**s3_auth_server.reader))
+    error, took = failure(lambda: store.delete_files([s3_auth_server.seeded, "seed/other.txt"]))
+    assert f"cannot delete {server.url}/{s3_auth_server.seeded}: access denied" in str(error)
+    assert took < FAST
+    assert store.list("seed") == [s3_auth_server.seeded]
