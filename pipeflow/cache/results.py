@@ -353,9 +353,10 @@ class ResultCache:
     def place(self, manifest: Manifest, part: PartRecord) -> str:
         """Where a stored part is, said for a person: the object that holds it, and where in
         it for a record of a journal or bytes inside a manifest."""
-        holder = self.store.location(self._holder(manifest, part))
+        path = self._holder(manifest, part)
+        holder = self.store.location(path)
         if part.inline is not None:
-            inside = "the manifest" if holder.endswith(".json") else "its record in a pack"
+            inside = "the manifest" if path == part.path else "its record in a pack"
             return f"{holder} (inside {inside})"
         if part.offset is not None:
             end = part.offset + part.size
