@@ -406,3 +406,21 @@ def test_the_index_after_a_pack_cuts_the_listing_only_at_paths_that_are_there(
     with counted("s3", monkeypatch) as sent:
         assert states(project.run()) == {"cached": STEPS + 2}
     assert sent.count("list_objects_v2") <= 3, sent  # the index's folder, the store's pages
+
+
+@pytest.mark.parametrize("executor", ["threads", "processes"])
+def test_results_stored_by_workers_are_packed_too(
+    tmp_path: Path, s3_server: ObjectStore, executor: str
+) -> None:
+    """Workers (threads, processes) store each result; the client packs them at the end."""
+    project = Project(tmp_path, s3_server)
+    text = project.config.read_text()
+    project.config.write_text(
+        text.replace("steps:\n", f"executor: {{type: {executor}}}\nsteps:\n", 1)
+    )
+    assert states(project.run()) == {"done": STEPS + 1}
+    assert project.manifests() == []
+    assert len(project.packs()) == 1
+    again = project.run()
+    assert states(again) == {"cached": STEPS + 1}
+    assert again.output("labels") == {"setosa", "4"}
