@@ -28,6 +28,7 @@ from dataclasses import field
 from pathlib import Path
 
 from pipeflow._version import DISTRIBUTION
+from pipeflow.cache.distributions import providing
 from pipeflow.cache.source import (
     SourceModule,
     analysed,
@@ -288,17 +289,10 @@ def _stdlib_prefixes() -> tuple[str, ...]:
     )
 
 
-@functools.lru_cache(maxsize=1)
-def _packages() -> Mapping[str, list[str]]:
-    import importlib.metadata  # imported when needed: it is slow to import (email, zipfile)
-
-    return importlib.metadata.packages_distributions()
-
-
 @functools.lru_cache(maxsize=256)
 def _distribution(top: str) -> str:
     """The distribution that provides an import name (`sklearn` -> `scikit-learn`)."""
-    import importlib.metadata
+    import importlib.metadata  # imported when needed: it is slow to import (email, zipfile)
 
     if top == "pipeflow":
         # By name: an editable install's files are not in its record, and `pipeflow` on the
@@ -307,9 +301,7 @@ def _distribution(top: str) -> str:
     try:
         importlib.metadata.distribution(top)
     except importlib.metadata.PackageNotFoundError:
-        # Scanning every installed distribution is slow: only when the names differ.
-        names = _packages().get(top)
-        return names[0] if names else top
+        return providing(top) or top  # only when the names differ
     return top
 
 
