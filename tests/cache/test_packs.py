@@ -424,3 +424,38 @@ def test_results_stored_by_workers_are_packed_too(
     again = project.run()
     assert states(again) == {"cached": STEPS + 1}
     assert again.output("labels") == {"setosa", "4"}
+
+
+def test_a_memory_store_packs_and_reads_back_as_an_object_store_does(tmp_path: Path) -> None:
+    """fsspec's memory:// (a notebook's scratch store) is an object store to pipeflow too: its
+    small results are packed, read back from the pack, and judged by gc."""
+    memory = ObjectStore(
+        kind="memory",
+        endpoint="",
+        bucket="packs",
+        url=f"memory://pipeflow-packs-{tmp_path.name}",
+        storage_options={},
+    )
+    project = Project(tmp_path, memory)
+    try:
+        assert states(project.run()) == {"done": STEPS + 1}
+        assert project.manifests() == []
+        (pack,) = project.packs()
+        assert "/journal/chain/pack-" in pack
+        again = project.run()
+        assert states(again) == {"cached": STEPS + 1}
+        assert again.output(f"s{STEPS - 1}") == STEPS - 1
+        assert again.output("labels") == {"setosa", "4"}
+        stored = pipeflow.load(project.config).result("s7")
+        assert stored.load() == 7
+        assert stored.locations["value"].endswith(".log (inside its record in a pack)")
+
+        project.run(base=1)
+        assert len(project.packs()) == 2
+        report = pipeflow.load(project.config, params={"base": 1}).gc(keep_last=1, grace=0)
+        assert {removal.kind for removal in report.removals} == {"journal"}, report.removals
+        assert len(project.packs()) == 1
+        assert states(project.run(base=1)) == {"cached": STEPS + 1}
+        assert states(project.run()) == {"done": STEPS + 1}
+    finally:
+        filesystem(memory).rm(project.bucket_root, recursive=True)
