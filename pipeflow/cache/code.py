@@ -39,8 +39,8 @@ from pipeflow.cache.source import (
     top_level_cached,
 )
 from pipeflow.importing import split_path
+from pipeflow.importing.locate import find_in, spec_file
 from pipeflow.importing.locate import find_spec as find_spec_without_importing
-from pipeflow.importing.locate import spec_file
 from pipeflow.records import record
 
 
@@ -180,7 +180,7 @@ class CodeFingerprinter:
         spec = None
         for index in range(len(parts)):
             package = spec
-            spec = importlib.machinery.PathFinder.find_spec(".".join(parts[: index + 1]), locations)
+            spec = find_in(".".join(parts[: index + 1]), locations)
             if spec is None:
                 if package is not None and package.origin is not None:
                     # A regular package of the project: what it lacks is nowhere else (an

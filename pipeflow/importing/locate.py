@@ -48,8 +48,28 @@ def find_spec(
         locations = [str(place) for place in spec.submodule_search_locations or [] if keep(place)]
         if not locations:
             return None  # not a package: it has no submodules
-        spec = importlib.machinery.PathFinder.find_spec(".".join(parts[: index + 1]), locations)
+        spec = find_in(".".join(parts[: index + 1]), locations)
     return spec
+
+
+def find_in(name: str, locations: list[str]) -> ModuleSpec | None:
+    """The spec of the dotted `name` among a package's `locations`, as `PathFinder` finds it.
+
+    For a namespace package (a folder without `__init__.py`) inside another one, `PathFinder`
+    asks `sys.modules` for the package above, which is not there when nothing was imported
+    (`steps/sub/mod.py`, `google.cloud`): its portions are then the folders of that name,
+    which is what `PathFinder` would have listed.
+    """
+    try:
+        return importlib.machinery.PathFinder.find_spec(name, locations)
+    except KeyError:
+        last = name.rpartition(".")[2]
+        portions = [str(Path(place, last)) for place in locations if Path(place, last).is_dir()]
+        if not portions:
+            return None
+        spec = ModuleSpec(name, None, is_package=True)
+        spec.submodule_search_locations = portions
+        return spec
 
 
 def spec_file(spec: ModuleSpec) -> str | None:
