@@ -28,7 +28,7 @@ from dataclasses import field
 from pathlib import Path
 
 from pipeflow._version import DISTRIBUTION
-from pipeflow.cache.distributions import providing
+from pipeflow.cache.distributions import owning, providing
 from pipeflow.cache.source import (
     SourceModule,
     analysed,
@@ -204,7 +204,8 @@ class CodeFingerprinter:
         if kind == "third-party":
             if not self._package_versions:
                 return {f"package:{top}": self._installed(top)}
-            return {f"package:{_distribution(top)}": _version(top)}
+            distribution = self._owner(name)
+            return {f"package:{distribution}": _version_of(distribution)}
         # A project module: `from pkg import name` may name a submodule or an attribute.
         module = self._module(name)
         if module is None and "." in name:
@@ -263,8 +264,31 @@ class CodeFingerprinter:
     def _opaque(self, module: str) -> str:
         top = module.split(".")[0]
         if self._classify(top) == "third-party":
-            return f"{module} {_version(top)}"
+            return f"{module} {_version_of(self._owner(module))}"
         return module
+
+    def _owner(self, name: str) -> str:
+        """The distribution a third-party import comes from: the one that provides its
+        top-level name, or, when that is a namespace package several distributions share
+        (`google`), the one whose files hold the first regular package or module on the way
+        down (`google.cloud.storage` -> google-cloud-storage)."""
+        parts = name.split(".")
+        top = self._find_spec(parts[0])
+        if top is None or top.origin is not None or len(parts) == 1:
+            return _distribution(parts[0])
+        for depth in range(2, len(parts) + 1):
+            spec = self._find_spec(".".join(parts[:depth]))
+            if spec is None:
+                break
+            if spec.origin is not None and spec.origin not in ("built-in", "frozen"):
+                above = (
+                    parts[:depth]
+                    if spec.submodule_search_locations is not None
+                    else parts[: depth - 1]
+                )
+                relative = "/".join([*above, Path(spec.origin).name])  # as a wheel's RECORD has it
+                return owning(relative) or _distribution(parts[0])
+        return _distribution(parts[0])
 
     def _relative(self, module: SourceModule) -> str:
         """The module's file as a key part: relative to the project folder, or for a module
@@ -306,10 +330,10 @@ def _distribution(top: str) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _version(top: str) -> str:
+def _version_of(distribution: str) -> str:
     import importlib.metadata
 
     try:
-        return importlib.metadata.version(_distribution(top))
+        return importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:
         return "unknown"

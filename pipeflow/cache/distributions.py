@@ -63,3 +63,18 @@ def _inferred_names() -> Callable[[Distribution], Iterable[str]] | None:
         return lambda distribution: ()  # its map reads `top_level.txt` only
     found = getattr(importlib.metadata, "_top_level_inferred", None)
     return found if callable(found) else None
+
+
+@functools.lru_cache(maxsize=256)
+def owning(relative: str) -> str | None:
+    """The first distribution whose files include `relative`, a path as a wheel's RECORD lists
+    it (`google/cloud/storage/__init__.py`), or None."""
+    import importlib.metadata
+
+    for distribution in importlib.metadata.distributions():
+        if not _lists(distribution, relative):
+            continue  # its lists do not even hold the text
+        if any(file.as_posix() == relative for file in distribution.files or ()):
+            name: str = distribution.metadata["Name"]
+            return name
+    return None

@@ -5,10 +5,16 @@ A namespace package inside another one is not found by `PathFinder` until the on
 imported (it asks `sys.modules` for it): `validate`, `run` and `status` of `steps/sub/mod.py`
 without `__init__.py` files ended in a KeyError traceback. Each case here uses module names of
 its own, never imported before the commands run.
+
+Installed namespace packages shared by several distributions (`google.cloud.storage`) count in
+a code fingerprint by the distribution whose files hold the module a step imports, not the
+first one that shares the top-level name.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
+import shutil
 import sys
 import textwrap
 from pathlib import Path
@@ -16,6 +22,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from pipeflow.cache.code import CodeFingerprinter
 from pipeflow.cli import cli
 
 # (folders of the package, from the top; which of them have an `__init__.py`)
@@ -81,3 +88,73 @@ def test_a_step_in_namespace_packages_is_validated_run_and_fingerprinted(
     finally:
         for name in [name for name in sys.modules if name.split(".")[0] == top]:
             del sys.modules[name]
+
+
+def test_an_installed_namespace_package_counts_by_the_distribution_that_holds_the_module(
+    tmp_path: Path,
+) -> None:
+    """`google` is shared by nine distributions here; `google.cloud.storage` is one's."""
+    sharing = importlib.metadata.packages_distributions()["google"]
+    assert len(sharing) > 1
+    assert sharing[0] != "google-cloud-storage"  # what the first one would have named
+    (tmp_path / "gcs_step.py").write_text(
+        textwrap.dedent(
+            """
+            import google
+            from google.cloud import storage
+            from google.cloud.storage import Blob
+
+
+            def upload(x):
+                return storage.Client, Blob, x
+
+
+            def bare():
+                return google
+            """
+        )
+    )
+    fingerprinter = CodeFingerprinter(str(tmp_path))
+    parts = fingerprinter.fingerprint("gcs_step.upload").parts
+    packages = {name: version for name, version in parts.items() if name.startswith("package:")}
+    assert packages == {
+        "package:google-cloud-storage": importlib.metadata.version("google-cloud-storage")
+    }
+    # The namespace itself names no module of its own: the first distribution, as before.
+    bare = fingerprinter.fingerprint("gcs_step.bare").parts
+    assert f"package:{sharing[0]}" in bare
+
+
+def test_a_new_version_of_one_distribution_in_a_shared_namespace_changes_the_key(
+    tmp_path: Path,
+) -> None:
+    """Two made-up distributions share the namespace `pfshared`; a step importing the second
+    one's module gets its version, and an upgrade of it (not of the first) shows."""
+    site = tmp_path / "site-packages"
+    for name, module, version in (("pf-alpha", "alpha", "1.0"), ("pf-beta", "beta", "2.0")):
+        (site / "pfshared" / module).mkdir(parents=True)
+        (site / "pfshared" / module / "__init__.py").write_text("VALUE = 1\n")
+        info = site / f"{name.replace('-', '_')}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+        (info / "RECORD").write_text(f"pfshared/{module}/__init__.py,,\n")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "beta_step.py").write_text(
+        "from pfshared.beta import VALUE\n\n\ndef f(x):\n    return x + VALUE\n"
+    )
+    sys.path.insert(0, str(site))
+    try:
+        parts = CodeFingerprinter(str(project)).fingerprint("beta_step.f").parts
+        assert parts.get("package:pf-beta") == "2.0", parts
+        info = site / "pf_beta-2.0.dist-info"
+        (info / "METADATA").write_text("Metadata-Version: 2.1\nName: pf-beta\nVersion: 2.1\n")
+        from pipeflow.cache import code, distributions
+
+        code._version_of.cache_clear()
+        distributions.owning.cache_clear()
+        again = CodeFingerprinter(str(project)).fingerprint("beta_step.f").parts
+        assert again.get("package:pf-beta") == "2.1", again
+    finally:
+        sys.path.remove(str(site))
+        shutil.rmtree(site)
