@@ -112,19 +112,26 @@ def cluster() -> Iterator[Cluster]:
 
 @pytest.fixture
 def address(cluster: Cluster) -> str:
-    """The shared cluster's address, once both its workers are up (a test may restart one)."""
-    try:
-        cluster.client.wait_for_workers(2, timeout=30)
-    except TimeoutError:
-        # Under load, distributed sometimes closes the nanny of a worker an earlier test had
-        # restarted instead of starting a new worker: the next test gets a fresh pair.
-        local = cluster.local
-        for name, worker in list(local.workers.items()):
-            if worker.status.name in ("closing", "closed", "failed"):
-                local.worker_spec.pop(name, None)
-                local.workers.pop(name, None)
-        local.scale(2)
-        cluster.client.wait_for_workers(2, timeout=60)
+    """The shared cluster's address, once both its workers are up (a test may restart one).
+
+    Under load, distributed sometimes closes the nanny of a worker an earlier test had
+    restarted instead of starting a new worker: a closed nanny never comes back, so once one
+    is seen (or after 30 s without two workers), the next test gets a fresh pair.
+    """
+    local = cluster.local
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if len(cluster.client.scheduler_info()["workers"]) >= 2:
+            return cluster.address
+        if any(worker.status.name in ("closed", "failed") for worker in local.workers.values()):
+            break
+        time.sleep(0.25)
+    for name, worker in list(local.workers.items()):
+        if worker.status.name in ("closing", "closed", "failed"):
+            local.worker_spec.pop(name, None)
+            local.workers.pop(name, None)
+    local.scale(2)
+    cluster.client.wait_for_workers(2, timeout=60)
     return cluster.address
 
 
