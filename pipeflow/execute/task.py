@@ -19,6 +19,7 @@ from typing import Any
 
 from pipeflow.errors import PipeflowError
 from pipeflow.execute import timeouts
+from pipeflow.execute.awaiting import finished, synchronous
 from pipeflow.execute.capture import working_for
 from pipeflow.execute.isolation import isolated_inputs
 from pipeflow.execute.persisting import Persist, persist_parts
@@ -186,7 +187,7 @@ def execute(task: Task, notify: Notify | None = None, *, in_place: bool = False)
         while True:
             attempt += 1
             try:
-                value = _call(task, attempt, in_place=in_place)
+                value = finished(_call(task, attempt, in_place=in_place))
                 break
             except timeouts.StillRunning as error:
                 return _failure(task, error, attempt, started)
@@ -260,8 +261,8 @@ def _failure(task: Task, error: Exception, attempt: int, started: float) -> Task
 
 
 def _call(task: Task, attempt: int, *, in_place: bool) -> Any:
-    function = load_callable(
-        task.function, project_dir=task.project_dir, allow_imports=task.allow_imports
+    function = synchronous(
+        load_callable(task.function, project_dir=task.project_dir, allow_imports=task.allow_imports)
     )
     # Each attempt gets fresh copies: a failed attempt may have changed its inputs.
     inputs = isolated_inputs(task.inputs) if task.isolate else task.inputs

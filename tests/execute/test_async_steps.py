@@ -1,0 +1,171 @@
+"""A step may be an `async def` function (as Prefect's tasks may): its coroutine is run to its
+end, on every executor, within its timeout, with its retries, and from inside a running event
+loop (a notebook's). A plain function that returns a coroutine has it run too. Before, the
+coroutine was never awaited: the step failed with "the pickle format could not hold this
+coroutine" and a RuntimeWarning."""
+
+from __future__ import annotations
+
+import asyncio
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+import pipeflow
+from tests.conftest import ProjectFactory
+
+STEPS = """
+import asyncio
+from pathlib import Path
+
+
+async def fetch(x: int) -> int:
+    await asyncio.sleep(0.01)
+    return x + 1
+
+
+async def combine(a: int, b: int) -> dict:
+    await asyncio.sleep(0)
+    return {"total": a + b, "loop": type(asyncio.get_running_loop()).__name__}
+
+
+def deferred(x: int):
+    return fetch(x * 10)  # a plain function that returns a coroutine
+
+
+async def flaky(marker: str) -> str:
+    path = Path(marker)
+    if not path.exists():
+        path.write_text("tried")
+        raise RuntimeError("the first attempt fails")
+    return "second attempt"
+
+
+async def slow(seconds: float, marker: str) -> str:
+    try:
+        await asyncio.sleep(seconds)
+    finally:
+        with open(marker, "a") as file:
+            file.write("cleaned up\\n")
+    return "late"
+
+
+class Client:
+    async def __call__(self, x: int) -> int:
+        return x * 3
+
+
+client = Client()
+"""
+
+CONFIG = """
+name: async_steps
+executor: {{type: {executor}}}
+steps:
+  a: {{run: asyncsteps.fetch, inputs: {{x: 1}}}}
+  b: {{run: asyncsteps.fetch, inputs: {{x: "${{steps.a}}"}}}}
+  both: {{run: asyncsteps.combine, inputs: {{a: "${{steps.a}}", b: "${{steps.b}}"}}}}
+  later: {{run: asyncsteps.deferred, inputs: {{x: 2}}}}
+  called: {{run: asyncsteps.client, inputs: {{x: 4}}}}
+  again: {{run: asyncsteps.flaky, inputs: {{marker: "{marker}"}}, retries: 1}}
+"""
+
+
+@pytest.mark.parametrize("executor", ["sequential", "threads", "processes", "dask"])
+def test_async_steps_run_to_their_end_on_every_executor(
+    make_project: ProjectFactory, tmp_path: Path, executor: str
+) -> None:
+    config = make_project(
+        CONFIG.format(executor=executor, marker=(tmp_path / "marker").as_posix()),
+        asyncsteps=STEPS,
+    )
+    run = pipeflow.load(config).run()  # a coroutine never awaited warns: an error here
+    assert run.ok, {name: outcome.error for name, outcome in run.outcomes.items()}
+    assert run.output("a") == 2
+    assert run.output("b") == 3
+    assert run.output("both")["total"] == 5
+    assert run.output("later") == 21
+    assert run.output("called") == 12
+    assert run.output("again") == "second attempt"
+    assert run.outcomes["again"].attempts == 2
+    # Stored as values, read back as values: cached on the next run.
+    again = pipeflow.load(config).run()
+    cached = {name for name, outcome in again.outcomes.items() if outcome.state.value == "cached"}
+    assert cached == {"a", "b", "both", "later", "called"}  # `again` reads the marker it wrote
+    assert again.output("both")["total"] == 5
+
+
+def test_an_async_step_is_stopped_at_its_timeout(
+    make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    """Stopped, not waited for: the retry starts (a call that cannot be stopped is not
+    retried), and the coroutine is cancelled, so its `finally` runs."""
+    marker = tmp_path / "cleanups.txt"
+    config = make_project(
+        f"""
+        name: async_timeout
+        steps:
+          slow:
+            run: asyncsteps.slow
+            inputs: {{seconds: 60, marker: "{marker.as_posix()}"}}
+            timeout: 0.5s
+            retries: 1
+            retry_delay: 0.1s
+        """,
+        asyncsteps=STEPS,
+    )
+    run = pipeflow.load(config).run()
+    assert not run.ok
+    outcome = run.outcomes["slow"]
+    assert "did not finish within its timeout of 0.50s" in (outcome.error or ""), outcome.error
+    assert outcome.attempts == 2  # the first attempt was stopped: the retry could start
+    assert outcome.duration < 30
+    deadline = time.monotonic() + 10
+    while _cleanups(marker) < 2:
+        assert time.monotonic() < deadline, "the cancelled coroutines' `finally` did not run"
+        time.sleep(0.05)
+
+
+def _cleanups(marker: Path) -> int:
+    return marker.read_text().count("cleaned up") if marker.exists() else 0
+
+
+def test_an_async_step_runs_from_inside_a_running_event_loop(
+    make_project: ProjectFactory,
+) -> None:
+    """A notebook runs its cells inside an event loop: the step gets a loop of its own."""
+    config = make_project(
+        """
+        name: async_in_loop
+        steps:
+          a: {run: asyncsteps.fetch, inputs: {x: 1}}
+          both: {run: asyncsteps.combine, inputs: {a: "${steps.a}", b: 1}}
+        """,
+        asyncsteps=STEPS,
+    )
+
+    async def cell() -> pipeflow.api.Run:
+        return pipeflow.load(config).run(no_cache=True)
+
+    run = asyncio.run(cell())
+    assert run.ok, {name: outcome.error for name, outcome in run.outcomes.items()}
+    assert run.output("both")["total"] == 3
+
+
+def test_an_async_step_s_code_counts_in_its_key(make_project: ProjectFactory) -> None:
+    config = make_project(
+        """
+        name: async_key
+        steps:
+          a: {run: asyncsteps.fetch, inputs: {x: 1}}
+        """,
+        asyncsteps=STEPS,
+    )
+    assert pipeflow.load(config).run().output("a") == 2
+    module = config.parent / "asyncsteps.py"
+    module.write_text(textwrap.dedent(STEPS).replace("return x + 1", "return x + 2"))
+    (decision,) = pipeflow.load(config).status()
+    assert decision.reason == "code of asyncsteps.py changed (`fetch`)"
+    assert pipeflow.load(config).run().output("a") == 3
