@@ -1,33 +1,43 @@
-"""Steps written as `async def`: their coroutine is run to its end where the step runs.
+"""Steps whose call gives a coroutine or a generator: run to their end where the step runs.
 
-A coroutine function called as a step returns a coroutine, which nothing would run: the step
-is called through `synchronous`, which runs it with `asyncio.run` on the step's own thread (so
-its timeout and retries hold as for any step). Where that thread already runs an event loop (a
-notebook's cell calling `pipe.run()` on the sequential executor), the coroutine gets a loop of
-its own on a thread of its own. A plain function that returns a coroutine has it run by
-`finished` after the call.
+Calling an `async def` step gives a coroutine, which nothing would run; calling a generator
+function gives a generator, which no store can hold and which only its first reader could
+read. A step is called through `synchronous`, which gives its value instead:
+
+- a coroutine's result, run with `asyncio.run` on the step's own thread (so its timeout and
+  retries hold as for any step); where that thread already runs an event loop (a notebook's
+  cell calling `pipe.run()` on the sequential executor), on a loop and a thread of its own;
+- the list of what a generator yields (an async generator's too), in order.
+
+A plain function that returns a coroutine or a generator has it run by `finished` after the
+call.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 _WAKE = 0.1  # seconds
 
 
-def is_async(function: Callable[..., Any]) -> bool:
-    """Whether calling `function` gives a coroutine: an `async def`, or an object whose
-    `__call__` is one."""
-    if inspect.iscoroutinefunction(function):
-        return True
-    return not inspect.isroutine(function) and inspect.iscoroutinefunction(type(function).__call__)
+def gives_later(function: Callable[..., Any]) -> bool:
+    """Whether calling `function` gives a coroutine or a generator rather than its value: an
+    `async def`, a generator function, or an object whose `__call__` is one."""
+    if not inspect.isroutine(function) and callable(function):
+        function = type(function).__call__
+    return (
+        inspect.iscoroutinefunction(function)
+        or inspect.isgeneratorfunction(function)
+        or inspect.isasyncgenfunction(function)
+    )
 
 
 def synchronous(function: Callable[..., Any]) -> Callable[..., Any]:
-    """`function` as it is, or for a coroutine function, one that runs its coroutine."""
-    if not is_async(function):
+    """`function` as it is, or, when its call gives a coroutine or a generator, one that
+    returns what they come to."""
+    if not gives_later(function):
         return function
 
     def run_to_its_end(**inputs: Any) -> Any:
@@ -37,19 +47,31 @@ def synchronous(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def finished(value: Any) -> Any:
-    """A coroutine's result, once it has run to its end; any other value as it is."""
-    if not inspect.iscoroutine(value):
-        return value
+    """A coroutine's result, or the list a generator yields; any other value as it is."""
+    if inspect.isgenerator(value):
+        return list(value)
+    if inspect.iscoroutine(value):
+        return _run(value)
+    if inspect.isasyncgen(value):
+        return _run(_collected(value))
+    return value
+
+
+def _run(coroutine: Coroutine[Any, Any, Any]) -> Any:
     import asyncio  # only for async steps: not on every run's path
 
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(_awake(value))
+        return asyncio.run(_awake(coroutine))
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1, thread_name_prefix="pipeflow-async-step") as pool:
-        return pool.submit(asyncio.run, _awake(value)).result()
+        return pool.submit(asyncio.run, _awake(coroutine)).result()
+
+
+async def _collected(generator: AsyncIterator[Any]) -> list[Any]:
+    return [item async for item in generator]
 
 
 async def _awake(coroutine: Coroutine[Any, Any, Any]) -> Any:

@@ -1,8 +1,9 @@
 """A step may be an `async def` function (as Prefect's tasks may): its coroutine is run to its
 end, on every executor, within its timeout, with its retries, and from inside a running event
-loop (a notebook's). A plain function that returns a coroutine has it run too. Before, the
-coroutine was never awaited: the step failed with "the pickle format could not hold this
-coroutine" and a RuntimeWarning."""
+loop (a notebook's). A step may be a generator function: its value is the list it yields. A
+plain function that returns a coroutine or a generator has it run too. Before, the coroutine
+was never awaited and a stored generator failed to pickle ("the pickle format could not hold
+this coroutine"), and an unstored generator was read whole by its first reader only."""
 
 from __future__ import annotations
 
@@ -169,3 +170,71 @@ def test_an_async_step_s_code_counts_in_its_key(make_project: ProjectFactory) ->
     (decision,) = pipeflow.load(config).status()
     assert decision.reason == "code of asyncsteps.py changed (`fetch`)"
     assert pipeflow.load(config).run().output("a") == 3
+
+
+GENERATORS = """
+import asyncio
+
+
+def numbers(n: int):
+    for i in range(n):
+        yield i * i
+
+
+async def later_numbers(n: int):
+    for i in range(n):
+        await asyncio.sleep(0)
+        yield i + 100
+
+
+def squares(n: int):
+    return (i * i for i in range(n))  # a plain function that returns a generator
+
+
+def total(values: list) -> int:
+    return sum(values)
+
+
+def count(values: list) -> int:
+    return len(values)
+
+
+def double(x: int) -> int:
+    return 2 * x
+"""
+
+
+@pytest.mark.parametrize("persist", [True, False])
+@pytest.mark.parametrize("executor", ["sequential", "processes"])
+def test_a_generator_step_s_value_is_the_list_it_yields(
+    make_project: ProjectFactory, executor: str, persist: bool
+) -> None:
+    """Every reader gets the whole list (a generator would be read by its first reader only,
+    and no store could hold it), stored or not, and a `foreach` can go over it."""
+    config = make_project(
+        f"""
+        name: generators
+        results: {{persist: {str(persist).lower()}}}
+        executor: {{type: {executor}}}
+        steps:
+          numbers: {{run: gensteps.numbers, inputs: {{n: 4}}}}
+          total: {{run: gensteps.total, inputs: {{values: "${{steps.numbers}}"}}}}
+          count: {{run: gensteps.count, inputs: {{values: "${{steps.numbers}}"}}}}
+          doubled: {{run: gensteps.double, foreach: "${{steps.numbers}}", as: x}}
+          later: {{run: gensteps.later_numbers, inputs: {{n: 2}}}}
+          squares: {{run: gensteps.squares, inputs: {{n: 3}}}}
+        """,
+        gensteps=GENERATORS,
+    )
+    run = pipeflow.load(config).run()
+    assert run.ok, {name: outcome.error for name, outcome in run.outcomes.items()}
+    assert run.output("numbers") == [0, 1, 4, 9]
+    assert run.output("total") == 14
+    assert run.output("count") == 4
+    assert run.output("doubled") == [0, 2, 8, 18]
+    assert run.output("later") == [100, 101]
+    assert run.output("squares") == [0, 1, 4]
+    if persist:
+        again = pipeflow.load(config).run()
+        assert {outcome.state.value for outcome in again.outcomes.values()} == {"cached"}
+        assert again.output("numbers") == [0, 1, 4, 9]
