@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 import random
+import sys
 import time
 import traceback
 from collections.abc import Callable, Mapping
@@ -333,6 +334,7 @@ def compact_traceback(error: BaseException) -> str:
         frames = list(stopped_at)[last + 1 :]
     else:
         frames = traceback.extract_tb(error.__traceback__)
+    frames = [f for f in frames if not _event_loop(f.filename)]
     own = [f for f in frames if "/pipeflow/execute/" not in f.filename.replace("\\", "/")]
     if isinstance(error, PipeflowError | StepError | ImportProblem):
         # pipeflow's own words (a store it cannot write, a value `outputs:` cannot split): its
@@ -340,6 +342,8 @@ def compact_traceback(error: BaseException) -> str:
         own = [f for f in own if not _in_pipeflow(f.filename)]
         if not own:
             return ""
+    if not own and isinstance(error, TimeoutError):
+        return "".join(traceback.format_exception_only(type(error), error)).rstrip()  # stopped
     lines = traceback.format_list(own or frames)
     lines += traceback.format_exception_only(type(error), error)
     return "".join(lines).rstrip()
@@ -358,3 +362,19 @@ def _pipeflow_or_import_machinery(filename: str) -> bool:
 
 def _in_pipeflow(filename: str) -> bool:
     return os.path.abspath(filename).startswith(_PACKAGE + os.sep)
+
+
+def _event_loop(filename: str) -> bool:
+    """A frame of asyncio's loop (or its selectors) that ran an `async def` step: not the
+    step's own code, whatever the step awaited when it failed or was stopped."""
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is None or not filename.endswith(".py"):
+        return False
+    path = os.path.abspath(filename)
+    loop = os.path.dirname(os.path.abspath(asyncio.__file__ or ""))
+    return path.startswith(loop + os.sep) or path == os.path.abspath(_selectors_file())
+
+
+def _selectors_file() -> str:
+    selectors = sys.modules.get("selectors")
+    return getattr(selectors, "__file__", None) or "<no selectors>"

@@ -98,8 +98,9 @@ def test_async_steps_run_to_their_end_on_every_executor(
     assert again.output("both")["total"] == 5
 
 
+@pytest.mark.parametrize("executor", ["sequential", "processes"])
 def test_an_async_step_is_stopped_at_its_timeout(
-    make_project: ProjectFactory, tmp_path: Path
+    make_project: ProjectFactory, tmp_path: Path, executor: str
 ) -> None:
     """Stopped, not waited for: the retry starts (a call that cannot be stopped is not
     retried), and the coroutine is cancelled, so its `finally` runs."""
@@ -107,6 +108,7 @@ def test_an_async_step_is_stopped_at_its_timeout(
     config = make_project(
         f"""
         name: async_timeout
+        executor: {{type: {executor}}}
         steps:
           slow:
             run: asyncsteps.slow
@@ -123,6 +125,11 @@ def test_an_async_step_is_stopped_at_its_timeout(
     assert "did not finish within its timeout of 0.50s" in (outcome.error or ""), outcome.error
     assert outcome.attempts == 2  # the first attempt was stopped: the retry could start
     assert outcome.duration < 30
+    # Neither the event loop's frames nor pipeflow's: where the loop waited says nothing.
+    shown = outcome.traceback or ""
+    assert "asyncio" not in shown, shown
+    assert "selectors" not in shown, shown
+    assert "pipeflow/execute" not in shown, shown
     deadline = time.monotonic() + 10
     while _cleanups(marker) < 2:
         assert time.monotonic() < deadline, "the cancelled coroutines' `finally` did not run"
