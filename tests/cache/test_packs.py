@@ -234,12 +234,18 @@ def test_gc_judges_the_records_of_packs(tmp_path: Path, server: ObjectStore) -> 
     project = Project(tmp_path, server)
     project.run(base=1)
     project.run(base=2)
+    _gc_keeps_the_last_pack(project, kept=2, dropped=1)
+
+
+def _gc_keeps_the_last_pack(project: Project, *, kept: int, dropped: int) -> None:
+    """Of two packs, one for each base, gc with `keep_last=1` (run with base `kept`) deletes
+    the other: base `kept` stays cached, base `dropped` runs again."""
     assert len(project.packs()) == 2
-    report = pipeflow.load(project.config, params={"base": 2}).gc(keep_last=1, grace=0)
+    report = pipeflow.load(project.config, params={"base": kept}).gc(keep_last=1, grace=0)
     assert {removal.kind for removal in report.removals} == {"journal"}, report.removals
     assert len(project.packs()) == 1
-    assert states(project.run(base=2)) == {"cached": STEPS + 1}
-    assert states(project.run(base=1)) == {"done": STEPS + 1}
+    assert states(project.run(base=kept)) == {"cached": STEPS + 1}
+    assert states(project.run(base=dropped)) == {"done": STEPS + 1}
 
 
 FAN_OUT = """
@@ -451,11 +457,6 @@ def test_a_memory_store_packs_and_reads_back_as_an_object_store_does(tmp_path: P
         assert stored.locations["value"].endswith(".log (inside its record in a pack)")
 
         project.run(base=1)
-        assert len(project.packs()) == 2
-        report = pipeflow.load(project.config, params={"base": 1}).gc(keep_last=1, grace=0)
-        assert {removal.kind for removal in report.removals} == {"journal"}, report.removals
-        assert len(project.packs()) == 1
-        assert states(project.run(base=1)) == {"cached": STEPS + 1}
-        assert states(project.run()) == {"done": STEPS + 1}
+        _gc_keeps_the_last_pack(project, kept=1, dropped=0)
     finally:
         filesystem(memory).rm(project.bucket_root, recursive=True)
