@@ -68,6 +68,7 @@ class CodeFingerprinter:
         self._modules: dict[str, SourceModule | None] = {}
         self._module_digests: dict[str, dict[str, str]] = {}
         self._kinds: dict[str, str] = {}  # top-level module name -> what `_classify` found
+        self._owners: dict[str, str] = {}  # third-party import name -> its distribution
         self._stdlib = _stdlib_prefixes()  # computed once per process
 
     def fingerprint(self, dotted: str) -> CodeFingerprint:
@@ -272,6 +273,12 @@ class CodeFingerprinter:
         top-level name, or, when that is a namespace package several distributions share
         (`google`), the one whose files hold the first regular package or module on the way
         down (`google.cloud.storage` -> google-cloud-storage)."""
+        owner = self._owners.get(name)
+        if owner is None:
+            owner = self._owners[name] = self._find_owner(name)
+        return owner
+
+    def _find_owner(self, name: str) -> str:
         parts = name.split(".")
         top = self._find_spec(parts[0])
         if top is None or top.origin is not None or len(parts) == 1:
