@@ -96,7 +96,7 @@ def test_an_installed_namespace_package_counts_by_the_distribution_that_holds_th
     """`google` is shared by nine distributions here; `google.cloud.storage` is one's."""
     sharing = importlib.metadata.packages_distributions()["google"]
     assert len(sharing) > 1
-    assert sharing[0] != "google-cloud-storage"  # what the first one would have named
+    assert "google-cloud-storage" in sharing
     (tmp_path / "gcs_step.py").write_text(
         textwrap.dedent(
             """
@@ -128,26 +128,34 @@ def test_an_installed_namespace_package_counts_by_the_distribution_that_holds_th
 def test_a_new_version_of_one_distribution_in_a_shared_namespace_changes_the_key(
     tmp_path: Path,
 ) -> None:
-    """Two made-up distributions share the namespace `pfshared`; a step importing the second
-    one's module gets its version, and an upgrade of it (not of the first) shows."""
-    site = tmp_path / "site-packages"
+    """Two made-up distributions share the namespace `pfshared`, each in a folder of its own on
+    sys.path, pf-alpha's first (so it is the first that shares the name: what a key counted
+    before); a step importing pf-beta's module gets pf-beta's version, and its upgrade shows."""
+    sites = []
     for name, module, version in (("pf-alpha", "alpha", "1.0"), ("pf-beta", "beta", "2.0")):
+        site = tmp_path / f"site-{module}" / "site-packages"
         (site / "pfshared" / module).mkdir(parents=True)
         (site / "pfshared" / module / "__init__.py").write_text("VALUE = 1\n")
         info = site / f"{name.replace('-', '_')}-{version}.dist-info"
         info.mkdir()
         (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
         (info / "RECORD").write_text(f"pfshared/{module}/__init__.py,,\n")
+        sites.append(str(site))
     project = tmp_path / "project"
     project.mkdir()
     (project / "beta_step.py").write_text(
         "from pfshared.beta import VALUE\n\n\ndef f(x):\n    return x + VALUE\n"
     )
-    sys.path.insert(0, str(site))
+    sys.path[0:0] = sites
     try:
+        assert importlib.metadata.packages_distributions()["pfshared"][:2] == [
+            "pf-alpha",
+            "pf-beta",
+        ]
         parts = CodeFingerprinter(str(project)).fingerprint("beta_step.f").parts
         assert parts.get("package:pf-beta") == "2.0", parts
-        info = site / "pf_beta-2.0.dist-info"
+        assert "package:pf-alpha" not in parts
+        info = Path(sites[1]) / "pf_beta-2.0.dist-info"
         (info / "METADATA").write_text("Metadata-Version: 2.1\nName: pf-beta\nVersion: 2.1\n")
         from pipeflow.cache import code, distributions
 
@@ -156,5 +164,7 @@ def test_a_new_version_of_one_distribution_in_a_shared_namespace_changes_the_key
         again = CodeFingerprinter(str(project)).fingerprint("beta_step.f").parts
         assert again.get("package:pf-beta") == "2.1", again
     finally:
-        sys.path.remove(str(site))
-        shutil.rmtree(site)
+        for site in sites:
+            sys.path.remove(site)
+        shutil.rmtree(tmp_path / "site-alpha")
+        shutil.rmtree(tmp_path / "site-beta")
