@@ -342,8 +342,8 @@ def compact_traceback(error: BaseException) -> str:
         own = [f for f in own if not _in_pipeflow(f.filename)]
         if not own:
             return ""
-    if not own and isinstance(error, TimeoutError):
-        return "".join(traceback.format_exception_only(type(error), error)).rstrip()  # stopped
+    if not own and hasattr(error, "stopped_at"):  # stopped where only the loop's frames were
+        return "".join(traceback.format_exception_only(type(error), error)).rstrip()
     lines = traceback.format_list(own or frames)
     lines += traceback.format_exception_only(type(error), error)
     return "".join(lines).rstrip()

@@ -69,7 +69,7 @@ def call(
                 return function(**inputs)
         except Stop as stop:  # its traceback shows where the step was when it was stopped
             late = TimeoutError(_late(step, timeout) + "; it was stopped")
-            raise late.with_traceback(stop.__traceback__) from None
+            raise _stopped_at(late, None).with_traceback(stop.__traceback__) from None
     return _on_a_thread(function, inputs, timeout=timeout, step=step, run_id=run_id, last=last)
 
 
@@ -191,6 +191,7 @@ def _stack_of(ident: int | None) -> traceback.StackSummary | None:
 
 
 def _stopped_at(error: TimeoutError, where: traceback.StackSummary | None) -> TimeoutError:
-    """`error`, carrying the frames its step was in (`task.compact_traceback` shows them)."""
+    """`error`, carrying the frames its step was in (`task.compact_traceback` shows them), or
+    None where its traceback holds them (stopped in place): marked as a stop either way."""
     error.stopped_at = where  # type: ignore[attr-defined]
     return error
