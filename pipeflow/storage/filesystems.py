@@ -185,6 +185,7 @@ def delete_many(filesystem: Any, protocol: str, fulls: list[str]) -> None:
             answer = filesystem.call_s3(
                 "delete_objects", Bucket=bucket, Delete={"Objects": objects, "Quiet": True}
             )
+            filesystem.invalidate_cache(bucket)  # some were deleted, even if others were refused
             for refused in answer.get("Errors", []):
                 code, message = refused.get("Code", ""), refused.get("Message", "")
                 if code == "NoSuchKey":
@@ -193,4 +194,3 @@ def delete_many(filesystem: Any, protocol: str, fulls: list[str]) -> None:
                 if code == "AccessDenied":
                     raise PermissionError(f"{where}: {code}: {message}")
                 raise OSError(f"{where}: {code}: {message}")
-            filesystem.invalidate_cache(bucket)
