@@ -212,7 +212,7 @@ def double(x: int) -> int:
 
 
 @pytest.mark.parametrize("persist", [True, False])
-@pytest.mark.parametrize("executor", ["sequential", "processes"])
+@pytest.mark.parametrize("executor", ["sequential", "threads", "processes"])
 def test_a_generator_step_s_value_is_the_list_it_yields(
     make_project: ProjectFactory, executor: str, persist: bool
 ) -> None:
