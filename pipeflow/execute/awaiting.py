@@ -9,8 +9,8 @@ read. A step is called through `synchronous`, which gives its value instead:
   cell calling `pipe.run()` on the sequential executor), on a loop and a thread of its own;
 - the list of what a generator yields (an async generator's too), in order.
 
-A plain function that returns a coroutine or a generator has it run by `finished` after the
-call.
+A plain function that returns a coroutine or a generator has it run the same way, within the
+same call: a step's timeout counts what it returns as well as its call.
 """
 
 from __future__ import annotations
@@ -22,23 +22,9 @@ from typing import Any
 _WAKE = 0.1  # seconds
 
 
-def gives_later(function: Callable[..., Any]) -> bool:
-    """Whether calling `function` gives a coroutine or a generator rather than its value: an
-    `async def`, a generator function, or an object whose `__call__` is one."""
-    if not inspect.isroutine(function) and callable(function):
-        function = type(function).__call__
-    return (
-        inspect.iscoroutinefunction(function)
-        or inspect.isgeneratorfunction(function)
-        or inspect.isasyncgenfunction(function)
-    )
-
-
 def synchronous(function: Callable[..., Any]) -> Callable[..., Any]:
-    """`function` as it is, or, when its call gives a coroutine or a generator, one that
-    returns what they come to."""
-    if not gives_later(function):
-        return function
+    """`function`, wrapped so that a call gives the step's value: what a coroutine or a
+    generator that it returns comes to, or else what it returns."""
 
     def run_to_its_end(**inputs: Any) -> Any:
         return finished(function(**inputs))

@@ -20,7 +20,7 @@ from typing import Any
 
 from pipeflow.errors import PipeflowError
 from pipeflow.execute import timeouts
-from pipeflow.execute.awaiting import finished, synchronous
+from pipeflow.execute.awaiting import synchronous
 from pipeflow.execute.capture import working_for
 from pipeflow.execute.isolation import isolated_inputs
 from pipeflow.execute.persisting import Persist, persist_parts
@@ -188,7 +188,7 @@ def execute(task: Task, notify: Notify | None = None, *, in_place: bool = False)
         while True:
             attempt += 1
             try:
-                value = finished(_call(task, attempt, in_place=in_place))
+                value = _call(task, attempt, in_place=in_place)
                 break
             except timeouts.StillRunning as error:
                 return _failure(task, error, attempt, started)

@@ -53,6 +53,27 @@ async def slow(seconds: float, marker: str) -> str:
     return "late"
 
 
+def slow_later(seconds: float, marker: str):
+    return slow(seconds, marker)  # a plain function that returns a coroutine
+
+
+def slow_items(seconds: float, marker: str):
+    return _ticks(seconds, marker)  # a plain function that returns a generator
+
+
+def _ticks(seconds: float, marker: str):
+    import time
+
+    try:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            time.sleep(0.02)
+            yield 1
+    finally:
+        with open(marker, "a") as file:
+            file.write("cleaned up\\n")
+
+
 class Client:
     async def __call__(self, x: int) -> int:
         return x * 3
@@ -99,11 +120,14 @@ def test_async_steps_run_to_their_end_on_every_executor(
 
 
 @pytest.mark.parametrize("executor", ["sequential", "processes"])
+@pytest.mark.parametrize("function", ["slow", "slow_later", "slow_items"])
 def test_an_async_step_is_stopped_at_its_timeout(
-    make_project: ProjectFactory, tmp_path: Path, executor: str
+    make_project: ProjectFactory, tmp_path: Path, executor: str, function: str
 ) -> None:
     """Stopped, not waited for: the retry starts (a call that cannot be stopped is not
-    retried), and the coroutine is cancelled, so its `finally` runs."""
+    retried), and the coroutine is cancelled, so its `finally` runs. The same for a plain
+    function that returns a coroutine or a generator: what it returns runs within the
+    timeout too, not after it."""
     marker = tmp_path / "cleanups.txt"
     config = make_project(
         f"""
@@ -111,7 +135,7 @@ def test_an_async_step_is_stopped_at_its_timeout(
         executor: {{type: {executor}}}
         steps:
           slow:
-            run: asyncsteps.slow
+            run: asyncsteps.{function}
             inputs: {{seconds: 60, marker: "{marker.as_posix()}"}}
             timeout: 0.5s
             retries: 1
