@@ -16,10 +16,16 @@ same call: a step's timeout counts what it returns as well as its call.
 from __future__ import annotations
 
 import inspect
+import threading
 from collections.abc import AsyncIterator, Callable, Coroutine
+from types import FrameType
 from typing import Any
 
 _WAKE = 0.1  # seconds
+_AWAITED_LIMIT = 200  # frames followed down a chain of awaits
+
+# thread id -> the coroutine or async generator that thread runs to its end
+_RUNNING: dict[int, Any] = {}
 
 
 def synchronous(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -37,23 +43,56 @@ def finished(value: Any) -> Any:
     if inspect.isgenerator(value):
         return list(value)
     if inspect.iscoroutine(value):
-        return _run(value)
+        return _run(value, value)
     if inspect.isasyncgen(value):
-        return _run(_collected(value))
+        return _run(_collected(value), value)
     return value
 
 
-def _run(coroutine: Coroutine[Any, Any, Any]) -> Any:
+def suspended_in(ident: int | None) -> list[tuple[FrameType, int]]:
+    """Where the coroutine (or async generator) that thread `ident` runs to its end waits:
+    its frame and those of the coroutines it awaits, outermost first, each with its line.
+    A suspended coroutine is on no thread's stack, so a step stopped at its timeout would
+    otherwise show only the event loop's frames. Empty when the thread runs none."""
+    found: list[tuple[FrameType, int]] = []
+    awaited = _RUNNING.get(ident) if ident is not None else None
+    while awaited is not None and len(found) < _AWAITED_LIMIT:
+        if hasattr(awaited, "get_coro"):  # an asyncio Task: where its coroutine is
+            awaited = awaited.get_coro()
+        frame = _first(awaited, "cr_frame", "ag_frame", "gi_frame")
+        if frame is None:  # finished, or a future: nothing of the step's own below
+            break
+        found.append((frame, frame.f_lineno))
+        awaited = _first(awaited, "cr_await", "ag_await", "gi_yieldfrom")
+    return found
+
+
+def _first(value: Any, *names: str) -> Any:
+    for name in names:
+        found = getattr(value, name, None)
+        if found is not None:
+            return found
+    return None
+
+
+def _run(coroutine: Coroutine[Any, Any, Any], shown: Any) -> Any:
+    """`coroutine`'s result; `shown` (the step's coroutine or async generator) is where
+    `suspended_in` looks while it runs."""
     import asyncio  # only for async steps: not on every run's path
 
+    ident = threading.get_ident()  # the step's thread, which a timeout stops
+    _RUNNING[ident] = shown
     try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(_awake(coroutine))
-    from concurrent.futures import ThreadPoolExecutor
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(_awake(coroutine))
+        from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(1, thread_name_prefix="pipeflow-async-step") as pool:
-        return pool.submit(asyncio.run, _awake(coroutine)).result()
+        with ThreadPoolExecutor(1, thread_name_prefix="pipeflow-async-step") as pool:
+            return pool.submit(asyncio.run, _awake(coroutine)).result()
+    finally:
+        _RUNNING.pop(ident, None)
 
 
 async def _collected(generator: AsyncIterator[Any]) -> list[Any]:

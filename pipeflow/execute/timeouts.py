@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from pipeflow.execute.awaiting import suspended_in
 from pipeflow.execute.capture import working_for
 from pipeflow.model.durations import format_duration
 
@@ -67,9 +68,10 @@ def call(
         try:
             with _alarm(timeout):
                 return function(**inputs)
-        except Stop as stop:  # its traceback shows where the step was when it was stopped
+        except Stop as stop:  # it carries where the step was when it was stopped
             late = TimeoutError(_late(step, timeout) + "; it was stopped")
-            raise _stopped_at(late, None).with_traceback(stop.__traceback__) from None
+            where = stop.args[0] if stop.args else None
+            raise _stopped_at(late, where).with_traceback(stop.__traceback__) from None
     return _on_a_thread(function, inputs, timeout=timeout, step=step, run_id=run_id, last=last)
 
 
@@ -80,7 +82,7 @@ def _late(step: str, timeout: float) -> str:
 @contextmanager
 def _alarm(seconds: float) -> Iterator[None]:
     def expire(signum: int, frame: Any) -> None:
-        raise Stop
+        raise Stop(_stack_of(threading.get_ident(), frame))
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -184,14 +186,20 @@ def _on_a_thread(
     return box.get("value")
 
 
-def _stack_of(ident: int | None) -> traceback.StackSummary | None:
-    """Where a thread is now: its frames, outermost first."""
-    frame = sys._current_frames().get(ident) if ident is not None else None
-    return traceback.extract_stack(frame) if frame is not None else None
+def _stack_of(ident: int | None, frame: Any = None) -> traceback.StackSummary | None:
+    """Where a thread is now (or was, in `frame`): its frames, outermost first, then those
+    of the coroutine it runs to its end (`awaiting`), which wait on no thread's stack."""
+    if frame is None and ident is not None:
+        frame = sys._current_frames().get(ident)
+    if frame is None:
+        return None
+    stack = traceback.extract_stack(frame)
+    stack.extend(traceback.StackSummary.extract(suspended_in(ident)))
+    return stack
 
 
 def _stopped_at(error: TimeoutError, where: traceback.StackSummary | None) -> TimeoutError:
     """`error`, carrying the frames its step was in (`task.compact_traceback` shows them), or
-    None where its traceback holds them (stopped in place): marked as a stop either way."""
+    None where its traceback holds them: marked as a stop either way."""
     error.stopped_at = where  # type: ignore[attr-defined]
     return error

@@ -149,10 +149,15 @@ def test_an_async_step_is_stopped_at_its_timeout(
     assert "did not finish within its timeout of 0.50s" in (outcome.error or ""), outcome.error
     assert outcome.attempts == 2  # the first attempt was stopped: the retry could start
     assert outcome.duration < 30
-    # Neither the event loop's frames nor pipeflow's: where the loop waited says nothing.
+    # Where the step was when it was stopped: for a coroutine, the line it awaited, in its
+    # own frames (a suspended coroutine is on no thread's stack). Neither the event loop's
+    # frames nor pipeflow's: where the loop waited says nothing.
     shown = outcome.traceback or ""
-    assert "asyncio" not in shown, shown
-    assert "selectors" not in shown, shown
+    waited = "time.sleep(0.02)" if function == "slow_items" else "await asyncio.sleep(seconds)"
+    assert waited in shown, shown
+    assert shown.count('File "') == 1, shown  # what `slow_later` returned runs after it
+    assert "/asyncio/" not in shown, shown
+    assert "selectors.py" not in shown, shown
     assert "pipeflow/execute" not in shown, shown
     deadline = time.monotonic() + 10
     while _cleanups(marker) < 2:
