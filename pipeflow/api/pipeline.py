@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from pipeflow.api.preparing import prepared
 from pipeflow.api.running import Subscriber, execute
+from pipeflow.cache.accepting import acceptable
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.config.loader import Loaded
 from pipeflow.config.loader import load as load_config
@@ -132,7 +133,8 @@ class Pipeline:
 
     @_masked
     def accept(self, step: str, *, results: str | None = None) -> Manifest:
-        """Count a step's last stored result as current after a change declared harmless."""
+        """Count a step's stored result for its current params and inputs as current after a
+        change of its code declared harmless (`cache/accepting.py`)."""
         check_steps(self.definition, [step])
         context = RunStart.now(self._loaded.params)
         planner, hashes, _ = self._prepare(context, results=results)
@@ -140,6 +142,12 @@ class Pipeline:
         if cache is None:
             raise PipeflowError(
                 f"step `{step}` stores no result (`result: false`): nothing to accept"
+            )
+        if self.step(step).foreach is not None:
+            raise PipeflowError(
+                f"cannot accept `{step}`: it runs once per item (`foreach`), each item with a "
+                "result of its own, and `accept` re-stamps one result; run it (items whose "
+                "result is current are not run again)"
             )
         upstream = planner.upstream_versions(self.step(step))
         if upstream is None:
@@ -149,11 +157,10 @@ class Pipeline:
                 + ", ".join(f"`{p}`" for p in pending)
                 + " are not up to date; run or accept those first"
             )
-        latest = cache.latest(step)
-        if latest is None or cache.damaged_part(latest) is not None:
-            raise PipeflowError(f"step `{step}` has no intact stored result to accept; run it")
         fingerprint = planner.fingerprints[step]
-        stamped = cache.restamp(latest, fingerprint.key(upstream), fingerprint.components(upstream))
+        components = fingerprint.components(upstream)
+        taken = acceptable(cache, step, components, fingerprint.params)
+        stamped = cache.restamp(taken, fingerprint.key(upstream), components)
         cache.publish_index()
         hashes.save()
         return stamped

@@ -213,6 +213,15 @@ class ResultCache:
             warnings.simplefilter("ignore", ResultWarning)  # only used to explain a change
             return newest(self._read_manifest(self.manifest_path(step, LATEST)), journaled)
 
+    def versions(self, step: str) -> list[Manifest]:
+        """Every committed result of `step`, whatever its key, newest first; their payloads
+        unchecked. Each manifest is read: for `pipeflow accept`, not on a run's path."""
+        keys = sorted(self.index().get(stored_name(step), set()) - {LATEST})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResultWarning)  # a broken one is not a version
+            found = [self.find_manifest(step, key) for key in keys]
+        return sorted((m for m in found if m is not None), key=moment, reverse=True)
+
     def _newest_listed(self, step: str) -> Manifest | None:
         """On an object store, the newest (by `created`) of the step's manifests the listing
         shows, from the index where it vouches for them, and of its records in packs; a

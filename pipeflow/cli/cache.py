@@ -60,13 +60,16 @@ def accept(
     allow_extra_params: bool,
     results: str | None,
 ) -> None:
-    """Count STEP's last stored result as current after a change you declare harmless."""
+    """Count STEP's stored result as current after a change of its code you declare harmless.
+
+    The result taken is one computed from the step's current params, inputs and upstream
+    results; if none is stored, nothing is stamped and the step must run."""
 
     pipeline = load_with_params(config, param_files, param_options, allow_extra_params, results)
     stamped = pipeline.accept(step, results=results)
     click.echo(
-        f"accepted: the result of `{step}` stored by run {stamped.run_id} now counts for its "
-        "current code, params and inputs"
+        f"accepted: the result of `{step}` stored by run {stamped.run_id}, from the same "
+        "params and inputs, now counts for its current code"
     )
 
 

@@ -69,12 +69,17 @@ steps:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "numbers.txt").write_text("1\n2\n3\n")
-    (tmp_path / "mysteps.py").write_text(textwrap.dedent(STEPS))
-    (tmp_path / "helpers.py").write_text(textwrap.dedent(HELPERS))
-    (tmp_path / "pipeline.yaml").write_text(textwrap.dedent(CONFIG))
-    return tmp_path
+    return make_project(tmp_path)
+
+
+def make_project(folder: Path) -> Path:
+    """The project of these tests, in `folder`: `read` -> `double` -> `total`, and `parity`."""
+    (folder / "data").mkdir()
+    (folder / "data" / "numbers.txt").write_text("1\n2\n3\n")
+    (folder / "mysteps.py").write_text(textwrap.dedent(STEPS))
+    (folder / "helpers.py").write_text(textwrap.dedent(HELPERS))
+    (folder / "pipeline.yaml").write_text(textwrap.dedent(CONFIG))
+    return folder
 
 
 def calls(project: Path) -> list[str]:
