@@ -107,10 +107,23 @@ class _Builtin:
             raise unsuitable_value_error(self, value)
 
     def _failed(self, value: Any, error: Exception) -> StorageError:
-        return StorageError(
-            f"the {self.name} format could not hold this {type_name(value)}: {error}. "
-            "Set another `format:` on the step's `result` (pickle holds any importable object)."
+        advice = (
+            UNPICKLABLE_ADVICE
+            if self.executes_code  # pickle and joblib: no other format holds more
+            else "Set another `format:` on the step's `result` (pickle holds any importable "
+            "object)."
         )
+        return StorageError(
+            f"the {self.name} format could not hold this {type_name(value)}: {error}. {advice}"
+        )
+
+
+UNPICKLABLE_ADVICE = (
+    "Pickle stores data, and classes and functions it can import again by name; not a lambda, "
+    "a function defined inside another, a lock or an open file. Return data instead, or define "
+    "it at the top level of a module; or set `result: false` on the step to pass it in memory "
+    "only (on the sequential and threads executors)."
+)
 
 
 class _Parquet(_Builtin):

@@ -97,9 +97,7 @@ class ProcessExecutor:
                 self._replace(pool)
                 outer.set_result(TaskResult(step=task.step, error=_died(task.step)))
             except BaseException as error:  # a result that could not be sent back, say
-                outer.set_result(
-                    TaskResult(step=task.step, error=f"{type(error).__name__}: {error}")
-                )
+                outer.set_result(TaskResult(step=task.step, error=_not_back(task.step, error)))
 
         inner.add_done_callback(relay)
         return outer
@@ -142,6 +140,21 @@ def _died(step: str) -> str:
         f"WorkerDied: the worker process running `{step}` died (killed, out of memory, or a "
         "crash in compiled code); see the system log"
     )
+
+
+def _not_back(step: str, error: BaseException) -> str:
+    """Why a step's result did not come back from its worker: most often, pickle could not
+    hold its value (the worker's pickling error is what the pool gives)."""
+    said = f"{type(error).__name__}: {error}"
+    if isinstance(error, pickle.PicklingError | TypeError | AttributeError) and (
+        "pickle" in str(error).lower()
+    ):
+        return (
+            f"ValueError: step `{step}` returned a value that cannot be sent back from its "
+            f"worker process ({said}); use the threads executor for this pipeline, or return "
+            "plain data"
+        )
+    return said
 
 
 def unpicklable(task: Task) -> str | None:
