@@ -17,6 +17,8 @@ can say "param test_data_ratio changed (0.2 -> 0.3)" rather than "the key change
 from __future__ import annotations
 
 import functools
+import glob
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import field
 from pathlib import Path
@@ -26,7 +28,15 @@ from pipeflow.cache.code import CodeFingerprinter
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.cache.versions import StepValue, canonical_json, digest
 from pipeflow.cache.workspace import Override, Workspace
-from pipeflow.model.locations import Location, has_item, item_lookup, locate, path_texts, strings_in
+from pipeflow.model.locations import (
+    Location,
+    has_item,
+    is_pattern,
+    item_lookup,
+    locate,
+    path_texts,
+    strings_in,
+)
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, resolve
 from pipeflow.model.secrets import NO_SECRETS, Secrets
@@ -294,11 +304,10 @@ class Fingerprinter:
                 continue
             if any(location.overlaps(write) for write in own):
                 continue  # the step's own output
-            if location.pattern and not location.remote:
-                # Not a glob here: an input string is taken as it is.
-                path = local_path(text, self.pipeline.project_dir)
-                fingerprint = self.files.fingerprint(path) if path is not None else None
-            else:
+            path = local_path(text, self.pipeline.project_dir) if location.pattern else None
+            if path is not None:  # a file whose own name holds `*`, `?` or `[`: itself
+                fingerprint = self.files.fingerprint(path)
+            else:  # a glob counts by its matches, as in `reads:`
                 fingerprint = workspace.fingerprint(location, overrides)
             if fingerprint is not None:
                 found[text] = fingerprint
@@ -319,6 +328,15 @@ def _could_be_path(text: str) -> bool:
     if not text or len(text) > 4096 or "\n" in text or "\0" in text or text in (".", ".."):
         return False
     return "/" in text or "\\" in text or bool(Path(text).suffix)
+
+
+def local_glob(text: str, project_dir: str) -> str | None:
+    """A relative glob (`data/*.csv`) anchored in the project when it matches a file or
+    folder there, so that the step finds what its key counted; else None."""
+    if not is_pattern(text) or not _could_be_path(text) or os.path.isabs(text):
+        return None
+    anchored = os.path.join(project_dir, text)
+    return anchored if next(glob.iglob(anchored, recursive=True), None) is not None else None
 
 
 def local_path(text: str, project_dir: str) -> Path | None:

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pipeflow.cache.keys import local_path
+from pipeflow.cache.keys import local_glob, local_path
 from pipeflow.cache.results import PARALLEL_LOADS
 from pipeflow.cache.workspace import missing_read
 from pipeflow.execute.persisting import Persist
@@ -285,14 +285,17 @@ class RunContext:
         return options
 
     def _absolute(self, value: Any, writes: Sequence[Location] = (), folder: str = "") -> Any:
-        """Relative paths that name files of the project, or what the step writes, made
-        absolute: steps may run from another folder (or on another worker) than the one the
-        config is in."""
+        """Relative paths (and globs) that name files of the project, or what the step
+        writes, made absolute: steps may run from another folder (or on another worker) than
+        the one the config is in."""
         if not isinstance(value, str) or os.path.isabs(value) or "://" in value:
             return value
         path = local_path(value, self.pipeline.project_dir)
         if path is not None:
             return str(path)
+        pattern = local_glob(value, self.pipeline.project_dir)
+        if pattern is not None:
+            return pattern
         for write in writes:
             if not write.remote and locate(value, folder).inside(write):
                 return str(Path(folder) / value)

@@ -14,7 +14,7 @@
   and copied from there for each task: a step that changes its input changes its own copy.
 - Writes: each local path the step declares in `writes:` is moved into the workspace too
   (its parent folder made), and every path input naming a file sent, or a place written, is
-  rewritten to its place in the workspace.
+  rewritten to its place in the workspace (a glob whose matches were sent, too).
 
 After the step, `collect` lists what it wrote (from its manifest, whose files are blobs of
 the store already; or stored now when the result is not kept), for the client to copy back
@@ -33,6 +33,7 @@ from typing import Any
 
 from pipeflow.execute.shipping import Shipment
 from pipeflow.execute.task import Task, TaskResult, fill_strings
+from pipeflow.model.locations import Location, is_pattern
 from pipeflow.storage.blobs import WriteSpec, snapshot
 from pipeflow.storage.shipped import receive
 from pipeflow.storage.store import ResultStore
@@ -74,8 +75,14 @@ def unpack(task: Task, shipment: Shipment, base: Path, workspace: Path | None = 
     )
 
     def moved(text: str) -> str:
-        if os.path.isabs(text) and any(text == r or text.startswith(r + "/") for r in roots):
+        if not os.path.isabs(text):
+            return text
+        if any(text == r or text.startswith(r + "/") for r in roots):
             return str(workspace) + text
+        if is_pattern(text):  # a glob whose matches were sent: it matches their copies
+            base = Location(text=text, key=text).prefix.rsplit("/", 1)[0] + "/"
+            if any(root.startswith(base) for root in roots):
+                return str(workspace) + text
         return text
 
     changes["inputs"] = fill_strings(dict(task.inputs), moved)

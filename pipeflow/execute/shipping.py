@@ -9,8 +9,9 @@ On the client (`Packer`):
    sent to the results store's blobs under the zip's sha256. A blob the store has is not sent
    again: a second run of unchanged code sends nothing.
 2. Files: every absolute path to a local file or folder in a task's inputs (the context made
-   the path inputs that name project files absolute), and every local file or folder its
-   `reads:` names (globs expanded), is sent the same way, each file once per content (a file
+   the path inputs that name project files absolute, globs too), what an absolute glob among
+   them matches, and every local file or folder its `reads:` names (globs expanded), is sent
+   the same way, each file once per content (a file
    is hashed again only when its size or modification time changed). What the task writes is
    never sent: it is the step's output.
 3. Back: the files a step wrote on a worker come back as blobs of the store, listed in its
@@ -131,6 +132,9 @@ class Packer:
                 found = self._path(text.rstrip("/") or "/", written)
                 if found is not None:
                     files[text.rstrip("/") or "/"] = found
+                elif is_pattern(text):  # a glob input: what it matches travels
+                    for path in sorted(glob.glob(text, recursive=True)):
+                        note(path)
             return text
 
         fill_strings(dict(task.inputs), note)

@@ -3,6 +3,7 @@ against a results store in a local folder: packing, sending once, unpacking on a
 
 from __future__ import annotations
 
+import glob
 import os
 import zipfile
 from pathlib import Path
@@ -179,6 +180,31 @@ def test_folders_and_reads_arrive_in_the_tasks_workspace_at_their_client_paths(
     other = tmp_path / "worker" / "work" / "task-2"
     unpack(task, shipment, tmp_path / "worker", other)
     assert (other / str(folder / "data" / "raw" / "a.csv").lstrip("/")).read_text() == "a"
+
+
+def test_a_glob_input_brings_its_matches_and_names_them_in_the_workspace(tmp_path: Path) -> None:
+    """A path input may be a glob (the context anchors a project glob): its matches travel,
+    and the step gets the glob rewritten to the workspace, where it matches the same files."""
+    folder = project(tmp_path / "p")
+    _data(folder)
+    packer = Packer(Project(ResultStore(str(tmp_path / "store")), ()))
+    pattern = str(folder / "data" / "raw" / "**" / "*.csv")
+    task = Task(
+        run_id="r",
+        step="s",
+        function="",
+        inputs={"pattern": pattern, "also": [str(folder / "params" / "t*.yaml")]},
+        project_dir=str(folder),
+    )
+    shipment = packer.shipment(task)
+    sent = ("data/raw/a.csv", "data/raw/deep/b.csv", "params/train.yaml")
+    assert sorted(shipment.files) == sorted(str(folder / name) for name in sent)
+    workspace = tmp_path / "worker" / "work" / "task-1"
+    local = unpack(task, shipment, tmp_path / "worker", workspace)
+    assert local.inputs["pattern"] == str(workspace) + pattern
+    found = sorted(Path(p).read_text() for p in glob.glob(local.inputs["pattern"], recursive=True))
+    assert found == ["a", "b"]
+    assert [Path(p).name for p in glob.glob(local.inputs["also"][0])] == ["train.yaml"]
 
 
 def test_files_inside_what_the_step_writes_are_not_sent_and_its_writes_come_back(

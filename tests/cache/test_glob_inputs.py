@@ -1,0 +1,127 @@
+"""A path input with wildcards (`data/parts/*.csv`) counts in the key by what it matches, as a
+glob in `reads:` does: a file added, removed or edited runs the step again, and a step that
+globs what another step writes is never served a result from the writer's earlier files.
+Before, such an input was taken as a literal name, which no file had, so nothing of the files
+counted: adding a file left the step cached with a stale result. A file whose own name holds
+a wildcard character counts as itself."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import pipeflow
+from pipeflow.model.run import Action
+
+STEPS = """
+import glob
+from pathlib import Path
+
+
+def write(out, n):
+    Path(out).mkdir(parents=True, exist_ok=True)
+    for old in Path(out).glob("*.csv"):
+        old.unlink()
+    for i in range(n):
+        Path(out, f"part{i}.csv").write_text(str(i))
+
+
+def combine(pattern):
+    return sorted(Path(f).read_text() for f in glob.glob(pattern, recursive=True))
+
+
+def literal(path):
+    return Path(path).read_text()
+"""
+
+
+def project(tmp_path: Path, config: str) -> Path:
+    (tmp_path / "globsteps.py").write_text(textwrap.dedent(STEPS))
+    (tmp_path / "pipeline.yaml").write_text(textwrap.dedent(config))
+    return tmp_path / "pipeline.yaml"
+
+
+def actions(config: Path, **params: object) -> dict[str, tuple[Action, str]]:
+    pipe = pipeflow.load(config, params=params or None)
+    return {decision.step: (decision.action, decision.reason) for decision in pipe.status()}
+
+
+@pytest.mark.parametrize("pattern", ["data/*.csv", "data/**/*.csv", "data/part?.csv"])
+def test_a_file_added_removed_or_edited_among_the_matches_runs_the_step(
+    tmp_path: Path, pattern: str
+) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "part1.csv").write_text("1")
+    config = project(
+        tmp_path,
+        f"""
+        name: globbed
+        steps:
+          combine: {{run: globsteps.combine, inputs: {{pattern: "{pattern}"}}}}
+        """,
+    )
+    assert pipeflow.load(config).run().output("combine") == ["1"]
+    assert actions(config)["combine"][0] is Action.CACHED
+
+    (tmp_path / "data" / "part2.csv").write_text("2")
+    action, reason = actions(config)["combine"]
+    assert action is Action.RUN
+    assert reason == f"input file {pattern} changed"
+    assert pipeflow.load(config).run().output("combine") == ["1", "2"]
+
+    (tmp_path / "data" / "part2.csv").write_text("3")
+    assert actions(config)["combine"][0] is Action.RUN
+    assert pipeflow.load(config).run().output("combine") == ["1", "3"]
+
+    (tmp_path / "data" / "part1.csv").unlink()
+    assert actions(config)["combine"][0] is Action.RUN
+    assert pipeflow.load(config).run().output("combine") == ["3"]
+    assert actions(config)["combine"][0] is Action.CACHED
+
+
+def test_a_glob_over_what_another_step_writes_follows_the_writer(tmp_path: Path) -> None:
+    config = project(
+        tmp_path,
+        """
+        name: parts
+        params: {n: 2}
+        steps:
+          write:
+            run: globsteps.write
+            inputs: {out: data/parts, n: "${params.n}"}
+            writes: [data/parts]
+          combine: {run: globsteps.combine, inputs: {pattern: "data/parts/*.csv"}}
+        """,
+    )
+    assert pipeflow.load(config).run().output("combine") == ["0", "1"]
+    run = pipeflow.load(config, params={"n": 3}).run()
+    assert run.outcomes["combine"].state.value == "done"
+    assert run.output("combine") == ["0", "1", "2"]
+    back = pipeflow.load(config).run()  # both results of n=2 are stored: nothing runs
+    assert {outcome.state.value for outcome in back.outcomes.values()} == {"cached"}
+    assert back.output("combine") == ["0", "1"]
+
+
+def test_a_file_whose_name_holds_a_wildcard_counts_as_itself(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    named = tmp_path / "data" / "report[1].txt"
+    named.write_text("first")
+    (tmp_path / "data" / "report1.txt").write_text("a file the pattern would match")
+    config = project(
+        tmp_path,
+        """
+        name: literal
+        steps:
+          literal: {run: globsteps.literal, inputs: {path: "data/report[1].txt"}}
+        """,
+    )
+    assert pipeflow.load(config).run().output("literal") == "first"
+    (tmp_path / "data" / "report1.txt").write_text("edited: not the file named")
+    assert actions(config)["literal"][0] is Action.CACHED
+    named.write_text("second")
+    assert actions(config)["literal"] == (
+        Action.RUN,
+        "input file data/report[1].txt changed",
+    )
