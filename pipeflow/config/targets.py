@@ -13,6 +13,7 @@ lead (links resolved, pipeflow's own files).
 from __future__ import annotations
 
 import os
+import posixpath
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
@@ -60,6 +61,45 @@ def check_stores(
                 check_local(root, target)
             except BoundaryError as error:
                 fail(["steps", name, "result", "target"], str(error))
+                break
+
+
+def check_collisions(
+    pipeline: Pipeline, params: Mapping[str, Any], fields: TargetFields, fail: Fail
+) -> None:
+    """Report two steps whose targets lead to the same place of one store (reported at the
+    later one): each run would overwrite one's result with the other's. Fields are rendered as
+    one run renders them (its date and id, the params), with a key and, where no `format:`
+    says it, an extension of each step's own; `foreach` steps (their items unknown) and
+    roots known only at run time are left out. Sub-pipelines' steps count too: two
+    instances of one store at the same place unless their targets differ by key or param."""
+    main_root = _static_root(pipeline, pipeline.results.root, params)
+    claimed: dict[tuple[str, str], str] = {}
+    for name, step in pipeline.steps.items():
+        spec = step.result
+        if not spec.persist or spec.target is None:
+            continue
+        if step.foreach is not None or (spec.root is None and not pipeline.results.persist):
+            continue
+        root = main_root if spec.root is None else _static_root(pipeline, spec.root, params)
+        if root is None:
+            continue
+        own = replace(fields, key=f"key-of-{name}", ext=spec.format or f"ext-of-{name}")
+        for target in _targets(step, own):
+            place = (root.rstrip("/"), posixpath.normpath(target))
+            other = claimed.setdefault(place, name)
+            if other != name:
+                # A sub-pipeline's step: at the step that runs it (`{step}` is its own name
+                # there, the same in two instances of it).
+                inlined = step.origin is not None
+                fail(
+                    ["steps", name.split("/")[0], "pipeline"]
+                    if inlined
+                    else ["steps", name, "result", "target"],
+                    f"steps `{other}` and `{name}` both store their result at {place[1]}: "
+                    "each run would overwrite one with the other; give each its own target "
+                    + ("(with `{key}` in it, for one)" if inlined else "(with `{step}` in it)"),
+                )
                 break
 
 

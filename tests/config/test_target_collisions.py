@@ -1,0 +1,151 @@
+"""Two steps whose targets lead to the same file are refused before anything runs (exit 2),
+however the targets spell it: each run would overwrite one step's result with the other's,
+and every later run would find one of them changed, restore it over the other, and fail to
+read it back. Before, such a config validated, and `Run.output()` of the overwritten step
+raised CorruptResult."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeflow.cli import cli
+
+STEPS = """
+def one():
+    return {"v": 1}
+
+
+def two():
+    return {"v": 2}
+
+
+def pair():
+    return {"model": {"m": 1}, "metrics": {"auc": 0.5}}
+"""
+
+
+def validate(folder: Path, config: str) -> tuple[int, str]:
+    (folder / "tsteps.py").write_text(textwrap.dedent(STEPS))
+    (folder / "pipeline.yaml").write_text(textwrap.dedent(config))
+    result = CliRunner().invoke(cli, ["validate", str(folder / "pipeline.yaml")])
+    return result.exit_code, result.output
+
+
+def config(first: str, second: str, *, params: str = "{a: x, b: x}") -> str:
+    return f"""
+    name: clash
+    params: {params}
+    results: {{root: out}}
+    steps:
+      first: {{run: tsteps.one, result: {first}}}
+      second: {{run: tsteps.two, result: {second}}}
+    """
+
+
+CLASHES = {
+    "the same path": ('{target: "m/model.json"}', '{target: "m/model.json"}'),
+    "spelled two ways": ('{target: "m/model.json"}', '{target: "./m//model.json"}'),
+    "through equal params": (
+        '{target: "m/{params.a}.json"}',
+        '{target: "m/{params.b}.json"}',
+    ),
+    "the run's date and id": (
+        '{target: "{date:%Y}/{run_id}.json"}',
+        '{target: "{date:%Y}/{run_id}.json"}',
+    ),
+    "one format's extension": (
+        '{target: "m/model.{ext}", format: json}',
+        '{target: "m/model.{ext}", format: json}',
+    ),
+    "the same root spelled two ways": (
+        '{target: "model.json", root: shared}',
+        '{target: "model.json", root: ./shared/}',
+    ),
+}
+
+
+@pytest.mark.parametrize(("first", "second"), CLASHES.values(), ids=CLASHES.keys())
+def test_two_steps_storing_at_one_place_are_refused(
+    tmp_path: Path, first: str, second: str
+) -> None:
+    code, output = validate(tmp_path, config(first, second))
+    assert code == 2, output
+    assert "error at `steps.second.result.target`" in output, output
+    assert "steps `first` and `second` both store their result at " in output, output
+    assert "give each its own target" in output, output
+    assert not (tmp_path / "out").exists()
+
+
+APART = {
+    "by step": ('{target: "m/{step}.json"}', '{target: "m/{step}.json"}'),
+    "by key": ('{target: "m/{key}.json"}', '{target: "m/{key}.json"}'),
+    "by params": ('{target: "m/{params.a}.json"}', '{target: "m/{params.b}.json"}'),
+    "by format": (
+        '{target: "m/model.{ext}", format: json}',
+        '{target: "m/model.{ext}", format: pickle}',
+    ),
+    "by root": ('{target: "model.json", root: one}', '{target: "model.json", root: two}'),
+    "a target and none": ('{target: "m/model.json"}', "{format: json}"),
+}
+
+
+@pytest.mark.parametrize(("first", "second"), APART.values(), ids=APART.keys())
+def test_targets_that_differ_are_accepted(tmp_path: Path, first: str, second: str) -> None:
+    code, output = validate(tmp_path, config(first, second, params="{a: x, b: y}"))
+    assert code == 0, output
+
+
+def test_a_named_output_of_one_step_and_another_step_s_target(tmp_path: Path) -> None:
+    code, output = validate(
+        tmp_path,
+        """
+        name: clash
+        results: {root: out}
+        steps:
+          train:
+            run: tsteps.pair
+            outputs: [model, metrics]
+            result: {target: "m/{output}.json"}
+          other: {run: tsteps.one, result: {target: "m/metrics.json"}}
+        """,
+    )
+    assert code == 2, output
+    assert "steps `train` and `other` both store their result at m/metrics.json" in output
+
+
+CHILD = """
+name: child
+params: {factor: 1}
+steps:
+  train: {run: tsteps.one, result: {target: "models/TARGET"}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("target", "clash"), [("model.json", True), ("{step}.json", True), ("{key}.json", False)]
+)
+def test_two_instances_of_one_sub_pipeline_storing_at_one_place_are_refused(
+    tmp_path: Path, target: str, clash: bool
+) -> None:
+    """`{pipeline}` and `{step}` are the sub-pipeline's own names, the same in both."""
+    (tmp_path / "child.yaml").write_text(textwrap.dedent(CHILD).replace("TARGET", target))
+    code, output = validate(
+        tmp_path,
+        """
+        name: parent
+        steps:
+          one: {pipeline: child.yaml, params: {factor: 2}}
+          two: {pipeline: child.yaml, params: {factor: 3}}
+        """,
+    )
+    if not clash:
+        assert code == 0, output
+        return
+    assert code == 2, output
+    assert "error at `steps.two.pipeline`" in output, output
+    assert "steps `one/train` and `two/train` both store their result at models/" in output
+    assert "(with `{key}` in it, for one)" in output, output
