@@ -24,6 +24,7 @@ from pipeflow.model.pipeline import Origin, Pipeline, ResultSpec, Step
 from pipeflow.model.refs import Ref, Template, lookup_path
 from pipeflow.plan.roots import store_url
 from pipeflow.records import record
+from pipeflow.storage.templates import TemplateError, with_params
 
 DocPath = list[str | int]
 # Loads a child config: (file, the step's params, the chain of files) -> pipeline and params.
@@ -238,6 +239,7 @@ def _inline(
             target = result.target
             if target is not None and step.origin is None:  # a nested one was done already
                 target = target.replace("{pipeline}", child.name).replace("{step}", step.name)
+                target = _own_params(target, params)
             result = replace(
                 result,
                 target=target,
@@ -273,6 +275,18 @@ def _inline(
             )
         )
     return inlined
+
+
+def _own_params(target: str, params: Mapping[str, Any]) -> str:
+    """A child's target with its `{params.*}` filled in from the child's params: the run
+    renders targets with the running pipeline's params, which need not have them. A template
+    that cannot be filled in stays as it is: the child's own checks report it."""
+    if "{params" not in target.replace("{{", ""):
+        return target
+    try:
+        return with_params(target, params)
+    except TemplateError:
+        return target
 
 
 class _Localizer:

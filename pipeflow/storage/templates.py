@@ -62,18 +62,7 @@ def render_target(template: str, fields: TargetFields) -> str:
         if name is None:
             continue
         value = _resolve(template, name, fields)
-        if conversion == "r":
-            value = repr(value)
-        elif conversion == "a":
-            value = ascii(value)
-        elif conversion == "s":
-            value = str(value)
-        try:
-            pieces.append(format(value, spec))
-        except (ValueError, TypeError) as error:
-            raise TemplateError(
-                f"target template {template!r}: cannot format {{{name}}} with `:{spec}`: {error}"
-            ) from error
+        pieces.append(_formatted(template, name, value, spec, conversion))
     rendered = "".join(pieces)
     try:
         path = relative_path(rendered)
@@ -81,6 +70,48 @@ def render_target(template: str, fields: TargetFields) -> str:
     except ValueError as error:
         raise TemplateError(f"target template {template!r} is refused: {error}") from error
     return path
+
+
+def with_params(template: str, params: Mapping[str, Any]) -> str:
+    """`template` with its `{params.*}` fields filled in from `params`, and every other field
+    (and literal brace) kept as written: a sub-pipeline's target in the pipeline that runs
+    it, whose run renders the rest. TemplateError as `render_target` gives it."""
+    pieces: list[str] = []
+    for literal, name, spec, conversion in _parse(template):
+        pieces.append(_escaped(literal))
+        if name is None:
+            continue
+        head, *rest = _split(template, name)
+        if head != "params":
+            kept = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            pieces.append("{" + kept + "}")
+            continue
+        if not rest:
+            raise TemplateError(
+                f"target template {template!r}: {{params}} needs a param name, e.g. {{params.seed}}"
+            )
+        value = _walk(template, name, params, rest, "params")
+        pieces.append(_escaped(_formatted(template, name, value, spec, conversion)))
+    return "".join(pieces)
+
+
+def _formatted(template: str, name: str, value: Any, spec: str, conversion: str | None) -> str:
+    if conversion == "r":
+        value = repr(value)
+    elif conversion == "a":
+        value = ascii(value)
+    elif conversion == "s":
+        value = str(value)
+    try:
+        return format(value, spec)
+    except (ValueError, TypeError) as error:
+        raise TemplateError(
+            f"target template {template!r}: cannot format {{{name}}} with `:{spec}`: {error}"
+        ) from error
+
+
+def _escaped(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def template_fields(template: str) -> set[str]:

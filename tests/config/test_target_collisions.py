@@ -149,3 +149,40 @@ def test_two_instances_of_one_sub_pipeline_storing_at_one_place_are_refused(
     assert "error at `steps.two.pipeline`" in output, output
     assert "steps `one/train` and `two/train` both store their result at models/" in output
     assert "(with `{key}` in it, for one)" in output, output
+
+
+PARAM_CHILD = """
+name: child
+params: {factor: 1, tag: {name: base}}
+steps:
+  train:
+    run: tsteps.one
+    result: {target: "models/{params.factor:03d}-{params.tag.name}-{{literal}}-{step}.json"}
+"""
+
+
+def test_a_sub_pipeline_s_target_takes_its_own_params_in_each_instance(tmp_path: Path) -> None:
+    """The child's `{params.*}` are its params as the step running it sets them, not the
+    parent's (which need not have them). Before, the run failed ("unknown param
+    {params.factor}") after `validate` had passed."""
+    import pipeflow
+
+    (tmp_path / "child.yaml").write_text(textwrap.dedent(PARAM_CHILD))
+    code, output = validate(
+        tmp_path,
+        """
+        name: parent
+        params: {factor: 9}
+        steps:
+          one: {pipeline: child.yaml, params: {factor: 2}}
+          two: {pipeline: child.yaml, params: {factor: 3, tag: {name: other}}}
+        """,
+    )
+    assert code == 0, output
+    run = pipeflow.load(tmp_path / "pipeline.yaml").run()
+    assert run.ok, {name: outcome.error for name, outcome in run.outcomes.items()}
+    models = tmp_path / "data" / "processed" / "models"
+    assert sorted(path.name for path in models.iterdir()) == [
+        "002-base-{literal}-train.json",
+        "003-other-{literal}-train.json",
+    ]
