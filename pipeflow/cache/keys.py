@@ -38,7 +38,7 @@ from pipeflow.model.locations import (
     strings_in,
 )
 from pipeflow.model.pipeline import Pipeline, Step
-from pipeflow.model.refs import Ref, resolve
+from pipeflow.model.refs import Ref, references, resolve
 from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.records import record
 
@@ -62,6 +62,10 @@ class Fingerprint:
     upstream_names: Mapping[str, str] = field(default_factory=dict)
     # For a `foreach` step: what one item adds (its files, and its reads and writes).
     item_part: ItemPart | None = field(default=None, compare=False, repr=False)
+    # For a `foreach` step: the upstream steps it takes only its list of items from. An item
+    # that is plain JSON data is all of that list its result depends on: their data versions
+    # leave its key, so a list that grows by one runs one item (`item_components`).
+    items_from: frozenset[str] = frozenset()
 
     def key(self, upstream: Mapping[str, str]) -> str:
         """The cache key, given the data version of each step this one takes values from."""
@@ -81,6 +85,14 @@ class Fingerprint:
         key is the same as `item_key` gives."""
         if self.item_part is not None:
             return functools.partial(self.item_key, upstream)
+        if self.items_from:
+            fast = self._item_keys(upstream)
+            slow = functools.partial(self.item_key, upstream)
+            return lambda item: fast(item) if plain_data(item) else slow(item)
+        return self._item_keys(upstream)
+
+    def _item_keys(self, upstream: Mapping[str, str]) -> Callable[[Any], str]:
+        """`item_keys` for items that are plain data (or any item, without `items_from`)."""
         components = self.item_components(upstream, None)
         components["item"] = _ITEM_MARK
         text = canonical_json(components)
@@ -95,6 +107,8 @@ class Fingerprint:
         return item_key
 
     def item_components(self, upstream: Mapping[str, str], item: Any) -> dict[str, Any]:
+        if self.items_from and plain_data(item):
+            upstream = {k: v for k, v in upstream.items() if k not in self.items_from}
         components = self.components(upstream)
         components["values"] = {k: v for k, v in self.values.items() if k != "foreach"}
         components["item"] = digest(canonical_json(item))
@@ -221,6 +235,7 @@ class Fingerprinter:
             if origin is not None
             else {},
             item_part=item_part,
+            items_from=_items_only_from(step),
         )
 
     def _item_part(
@@ -320,6 +335,30 @@ class Fingerprinter:
             return {}
         options: dict[str, Any] = resolve(dict(self.pipeline.results.storage_options), lookup)
         return options
+
+
+def _items_only_from(step: Step) -> frozenset[str]:
+    """The steps a `foreach` step takes its list of items from and nothing else."""
+    if step.foreach is None:
+        return frozenset()
+    listed = {ref.step for ref in references(step.foreach) if ref.scope == "steps"}
+    used = {ref.step for ref in references(dict(step.inputs)) if ref.scope == "steps"}
+    return frozenset(listed - used)
+
+
+def plain_data(value: Any, depth: int = 0) -> bool:
+    """Whether a value is plain JSON data (str, int, float, bool, None, and lists and dicts
+    with string keys of them), which its canonical JSON names exactly: not a tuple (written as
+    a list), a set, a date, or an object written by its `repr` (a DataFrame's is cut short)."""
+    if value is None or type(value) in (str, int, float, bool):
+        return True
+    if depth > 100:
+        return False
+    if type(value) is list:
+        return all(plain_data(part, depth + 1) for part in value)
+    if type(value) is dict:
+        return all(type(key) is str and plain_data(part, depth + 1) for key, part in value.items())
+    return False
 
 
 def _could_be_path(text: str) -> bool:

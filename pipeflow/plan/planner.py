@@ -31,11 +31,11 @@ from pipeflow.cache.workspace import Override
 from pipeflow.importing import READS_OTHER_RESULTS  # the built-in steps' registry
 from pipeflow.model.locations import item_lookup, locate, path_texts
 from pipeflow.model.pipeline import Pipeline, Step
-from pipeflow.model.refs import Ref, resolve
+from pipeflow.model.refs import Ref, references, resolve
 from pipeflow.model.run import ALL, Action, Decision
 from pipeflow.plan.graph import StepGraph
 from pipeflow.plan.timing import FileTiming, Refingerprint
-from pipeflow.plan.when import static_when, stored_when, truthy
+from pipeflow.plan.when import static_when, stored_items, stored_when, truthy
 from pipeflow.records import record
 from pipeflow.storage import Manifest
 from pipeflow.storage.blobs import FileHash, Restoration
@@ -154,7 +154,9 @@ class Planner:
         """A step's `when:` when it is known before the run (`when.py`), else None."""
         known = static_when(step.when, self.lookup)
         if known is None:
-            known = stored_when(step.when, self.lookup, self.pipeline.steps, self._cached)
+            known = stored_when(
+                step.when, self.lookup, self.pipeline.steps, self._cached, self._cached_items
+            )
         return known
 
     def _cached(self, name: str) -> tuple[Manifest, ResultCache] | None:
@@ -164,6 +166,14 @@ class Planner:
             cache = self.caches.get(name)
         return (manifest, cache) if cache is not None and manifest is not None else None
 
+    def _cached_items(self, name: str) -> tuple[list[Manifest], ResultCache] | None:
+        """The stored results of a `foreach` step's items, taken from the cache, and its cache."""
+        decision, items = self.decisions.get(name), self.item_manifests.get(name)
+        cache = self.caches.get(name)
+        if decision is None or decision.action is not Action.CACHED or cache is None:
+            return None
+        return (list(items), cache) if items is not None else None
+
     def _unselected(
         self,
         name: str,
@@ -171,7 +181,11 @@ class Planner:
         needed: set[str],
     ) -> Decision:
         if upstream is not None and self.cacheable(self.pipeline.steps[name]) is None:
-            found = self._find(name, upstream)
+            if self.pipeline.steps[name].foreach is not None:
+                fanned = self._decide_fan_out(name, upstream)
+                found = fanned if fanned.action is Action.CACHED else None
+            else:
+                found = self._find(name, upstream)
             if found is not None and found.action is Action.RESTORE and name not in needed:
                 # Its files are put back only for a step that is selected and needs them.
                 self.restorations.pop(name, None)
@@ -255,16 +269,20 @@ class Planner:
         """A `foreach` step is cached when every item is; the engine decides item by item."""
         step = self.pipeline.steps[name]
         cache = self.caches.get(name)
-        try:
-            items = resolve(step.foreach, self.lookup)
-        except Exception:
-            items = None  # needs a step's value: known during the run
+        if any(ref.scope == "steps" for ref in references(step.foreach)):
+            # A step's value: its stored one, if that step is cached and its value read.
+            items = stored_items(
+                step.foreach, self.lookup, self.pipeline.steps, self._cached, self._cached_items
+            )
+        else:
+            try:
+                items = resolve(step.foreach, self.lookup)
+            except Exception:
+                items = None  # reported by the run
         if cache is None or not isinstance(items, list):
             return Decision(name, Action.RUN, "runs once per item; each item is cached", "")
-        fingerprint = self.fingerprints[name]
-        stored = [
-            self.stored(name, fingerprint.item_key(upstream, item), item=item) for item in items
-        ]
+        key_of = self.fingerprints[name].item_keys(upstream)
+        stored = [self.stored(name, key_of(item), item=item) for item in items]
         missing = sum(manifest is None for manifest, _ in stored)
         if missing:
             return Decision(

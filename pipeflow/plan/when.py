@@ -4,8 +4,13 @@ cached steps.
 A `when:` that names a step's value is known before the run when that step is taken from the
 cache and the value is small (`SMALL`): it is read from the store, as the run would read it, so
 that `status` and `run --dry-run` say "`when` is false" for a step the run will skip, rather
-than "run". Anything else (a step that runs, a large or unreadable value, a `foreach` step's
-items) is left to the run, which decides when the value exists.
+than "run". Anything else (a step that runs, a large or unreadable value) is left to the run,
+which decides when the value exists.
+
+A `foreach:` that names a cached step's value is worked out the same way (`stored_items`), so
+that its items' stored results are found before the run: `status` says it is cached, `run
+--frozen` passes, `--only` a step after it takes it from the cache. A cached `foreach` step's
+own value is the list of its items' stored results, in order.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from pipeflow.model.refs import Ref, references, resolve
 from pipeflow.storage import Manifest
 
 SMALL = 64 * 1024  # bytes stored, at most, of the values a `when:` is worked out from
+ITEMS = 16 * 1024 * 1024  # and of those a `foreach:` is (its items' keys need the list whole)
 
 
 class _Unknown(Exception):
@@ -44,19 +50,58 @@ def truthy(value: Any) -> bool:
     return bool(value)
 
 
+Stored = Callable[[str], tuple[Manifest, ResultCache] | None]
+StoredItems = Callable[[str], tuple[list[Manifest], ResultCache] | None]
+
+
 def stored_when(
     when: Any,
     lookup: Callable[[Ref], Any],
     steps: Mapping[str, Step],
-    stored: Callable[[str], tuple[Manifest, ResultCache] | None],
+    stored: Stored,
+    stored_items: StoredItems = lambda name: None,
 ) -> bool | None:
     """The value of a `when:` that names steps' values, read from their stored results; None
     when one of them is not known before the run. `stored(name)`: the manifest and cache of a
-    step taken from the cache, or None."""
+    step taken from the cache, or None; `stored_items(name)`: the same for a `foreach` step,
+    its items' manifests in order."""
+    value = _stored_lookup(lookup, steps, stored, stored_items, SMALL)
+    with suppress(_Unknown):
+        return truthy(resolve(when, value))
+    return None
+
+
+def stored_items(
+    foreach: Any,
+    lookup: Callable[[Ref], Any],
+    steps: Mapping[str, Step],
+    stored: Stored,
+    stored_items: StoredItems,
+) -> Any:
+    """What a `foreach:` that names steps' values comes to, read from their stored results
+    (each at most ITEMS bytes, as the run would read them); None when one of them is not
+    known before the run."""
+    value = _stored_lookup(lookup, steps, stored, stored_items, ITEMS)
+    with suppress(_Unknown):
+        return resolve(foreach, value)
+    return None
+
+
+def _stored_lookup(
+    lookup: Callable[[Ref], Any],
+    steps: Mapping[str, Step],
+    stored: Stored,
+    stored_items: StoredItems,
+    limit: int,
+) -> Callable[[Ref], Any]:
+    """A lookup that reads steps' values from their stored results, up to `limit` bytes
+    each, and raises _Unknown for one it cannot."""
 
     def value(ref: Ref) -> Any:
         if ref.scope != "steps":
             return lookup(ref)
+        if steps[ref.step].foreach is not None:
+            return _items(ref, steps[ref.step], stored_items, limit)
         found = stored(ref.step)
         if found is None:
             raise _Unknown
@@ -65,7 +110,7 @@ def stored_when(
         names = [ref.part] if ref.part is not None and outputs else list(manifest.parts)
         if any(name not in manifest.parts for name in names):
             raise _Unknown
-        if sum(manifest.parts[name].size for name in names) > SMALL:
+        if sum(manifest.parts[name].size for name in names) > limit:
             raise _Unknown
         try:
             read = cache.load(manifest, names)
@@ -79,6 +124,19 @@ def stored_when(
             return read[ref.part]
         raise _Unknown  # the run says the key is missing
 
-    with suppress(_Unknown):
-        return truthy(resolve(when, value))
-    return None
+    return value
+
+
+def _items(ref: Ref, step: Step, stored_items: StoredItems, limit: int) -> list[Any]:
+    """A cached `foreach` step's value, the list of its items' results (without `outputs:`,
+    whose parts are another shape: left to the run)."""
+    found = stored_items(ref.step)
+    if found is None or ref.part is not None or step.outputs:
+        raise _Unknown
+    manifests, cache = found
+    if sum(part.size for manifest in manifests for part in manifest.parts.values()) > limit:
+        raise _Unknown
+    try:
+        return [cache.load(manifest) for manifest in manifests]
+    except Exception as error:  # damaged, unsigned, gone: the run reports it
+        raise _Unknown from error

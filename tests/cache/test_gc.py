@@ -328,13 +328,14 @@ def test_a_foreach_over_a_step_value_keeps_every_item(
         result = pipeflow.load(config, params={"n": n}).run()
         assert result.ok
     report = pipeflow.load(config).gc(keep_last=0, grace=0)
-    assert report.kept["keys unknown before a run"] >= 4  # items 0..3 of `each`
+    # Items 0..3 of `each` (one result each: the runs of n=3 and n=2 found theirs cached),
+    # but the newest, kept as the step's latest.
+    assert report.kept["keys unknown before a run"] >= 3
     if root == "out":
-        # On a local store every result here is a record of its run's journal; the runs of
-        # n=4 and n=3 journaled items of `each` (kept) beside `items`: both journals are
-        # rewritten without their `items`.
-        assert {r.kind for r in report.removals} == {"record"}
-        assert report.count("record") == 2
+        # On a local store every result here is a record of its run's journal. The run of
+        # n=4 journaled items of `each` (kept) beside `items`: its journal is rewritten
+        # without `items`. The run of n=3 journaled `items` alone: its journal goes whole.
+        assert sorted(r.kind for r in report.removals) == ["journal", "record"]
     else:
         gone = {r.path.split("/")[3] for r in report.removals if r.kind == "manifest"}
         assert gone == {"items"}

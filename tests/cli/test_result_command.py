@@ -226,7 +226,19 @@ def test_a_foreach_step_with_an_item_not_stored_has_no_result(items_config: Path
     assert "run the pipeline first" in shown.stderr
 
 
-def test_a_foreach_over_a_step_value_says_why_it_has_no_result(items_config: Path) -> None:
+def test_a_foreach_over_a_cached_step_value_has_its_items_read_from_the_store(
+    items_config: Path,
+) -> None:
+    shown = result(items_config, "late", "--show")
+    assert shown.exit_code == 0, shown.output
+    assert shown.stdout.strip().splitlines()[-1] == "[1, 4]"
+
+
+def test_a_foreach_over_a_step_value_not_current_says_why_it_has_no_result(
+    items_config: Path,
+) -> None:
+    steps = items_config.parent / "itemsteps.py"
+    steps.write_text(steps.read_text().replace("return [1, 2]", "return [1, 2, 3]"))
     shown = result(items_config, "late")
     assert shown.exit_code == 1
     assert "known only during a run" in shown.stderr

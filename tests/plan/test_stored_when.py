@@ -3,8 +3,9 @@ value, so `status`, `run --dry-run` and the run's plan say "`when` is false" for
 will skip, rather than "run" (SPEC section 5: status lists each step with its reason).
 
 Only values small enough to read at once count (a part of a step with `outputs:` counts alone);
-a step that runs, a large value, a `foreach` step's items and a damaged result leave `when:` to
-the run, which decides it once the value exists.
+a step that runs, a large value and a damaged result leave `when:` to the run, which decides it
+once the value exists. A cached `foreach` step's value is the list of its items' stored results
+(`foreach: []` is cached before any run: its value is `[]`, which is false).
 """
 
 from __future__ import annotations
@@ -106,8 +107,9 @@ def _status(config: Path, *args: str) -> dict[str, Any]:
 
 def test_before_the_first_run_nothing_is_known(config: Path) -> None:
     rows = _status(config)
-    for name in (*KNOWN, "by_big", "by_items"):
+    for name in (*KNOWN, "by_big"):
         assert rows[name][0] == "run", name
+    assert rows["by_items"] == ("skipped", "`when` is false")  # no item: `[]`, known
 
 
 def test_a_false_when_read_from_the_store_skips_before_the_run(config: Path) -> None:
@@ -116,12 +118,11 @@ def test_a_false_when_read_from_the_store_skips_before_the_run(config: Path) -> 
     for name in (*KNOWN, "by_big", "by_items", "after_skip"):
         assert first.state(name) is StepState.SKIPPED, name
     rows = _status(config)
-    for name in KNOWN:
+    for name in (*KNOWN, "by_items"):
         assert rows[name] == ("skipped", "`when` is false"), name
     assert rows["after_skip"] == ("skipped", "needs `by_gate`, which is skipped")
-    # Too large to read before the run, and a foreach step's items: left to the run.
+    # Too large to read before the run: left to the run.
     assert rows["by_big"] == ("run", "no stored result yet")
-    assert rows["by_items"] == ("run", "no stored result yet")
     dry = CliRunner().invoke(cli, ["run", str(config), "--dry-run"])
     assert dry.exit_code == 0, dry.output
     assert "`when` is false" in dry.stdout
@@ -140,7 +141,7 @@ def test_a_true_when_read_from_the_store_decides_as_usual(config: Path) -> None:
     rows = _status(config, "--param", "n=20")
     for name in (*KNOWN, "by_big", "after_skip"):
         assert rows[name][0] == "cached", (name, rows[name])
-    assert rows["by_items"][0] == "run"  # an empty list is false: skipped when it runs
+    assert rows["by_items"] == ("skipped", "`when` is false")  # an empty list is false
 
 
 def test_a_step_that_runs_leaves_when_to_the_run(config: Path) -> None:
