@@ -364,10 +364,20 @@ class Planner:
         if ignored is not None:
             return f"its stored result was ignored: {ignored}"
         before = cache.latest(name) if cache is not None else None
-        if before is None:
+        if before is None or cache is None:
             return "no stored result yet"
         fingerprint = self.fingerprints[name]
-        return explain(fingerprint.components(upstream), before, fingerprint.params)
+        now = fingerprint.components(upstream)
+        values = now["values"]
+        if (
+            self.pipeline.steps[name].origin is not None
+            and before.components.get("values") != values
+        ):
+            # Instances of one sub-pipeline store under its step names: the newest result
+            # may be another instance's. This one's is the newest with its values.
+            own = (m for m in cache.versions(name) if m.components.get("values") == values)
+            before = next(own, before)
+        return explain(now, before, fingerprint.params)
 
     def components(self, name: str, key: str) -> dict[str, Any] | None:
         """What `key`, the last key decided for `name`, is made of; None if not kept (then

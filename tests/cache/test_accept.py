@@ -183,3 +183,25 @@ def test_accept_of_a_foreach_step_says_it_does_not_apply(tmp_path: Path) -> None
     assert refused.exit_code == 1, refused.output
     assert "cannot accept `sq`: it runs once per item (`foreach`)" in refused.output
     assert "Traceback" not in refused.output
+
+
+def test_status_explains_an_instance_of_a_sub_pipeline_by_its_own_last_result(
+    tmp_path: Path,
+) -> None:
+    """Both instances store under the child's names: compared with the newest result of
+    `child/scaled`, which is `two`'s, `one/scaled` would read "input factor changed" though
+    nothing of `one` changed but the code."""
+    (tmp_path / "childsteps.py").write_text(textwrap.dedent(CHILD_STEPS))
+    (tmp_path / "child.yaml").write_text(textwrap.dedent(CHILD))
+    (tmp_path / "parent.yaml").write_text(textwrap.dedent(PARENT))
+    assert pipeflow.load(tmp_path / "parent.yaml").run().ok
+    edit(
+        tmp_path / "childsteps.py",
+        "return [v * factor for v in values]",
+        "return [factor * v for v in values]",
+    )
+
+    reasons = {d.step: d.reason for d in pipeflow.load(tmp_path / "parent.yaml").status()}
+
+    assert reasons["one/scaled"] == "code of childsteps.py changed (`scale`)"
+    assert reasons["two/scaled"] == "code of childsteps.py changed (`scale`)"
