@@ -183,6 +183,8 @@ class Planner:
         if upstream is not None and self.cacheable(self.pipeline.steps[name]) is None:
             if self.pipeline.steps[name].foreach is not None:
                 fanned = self._decide_fan_out(name, upstream)
+                if fanned.action is Action.RESTORE:  # not selected: nothing is put back
+                    self.timing.restored.pop(name, None)
                 found = fanned if fanned.action is Action.CACHED else None
             else:
                 found = self._find(name, upstream)
