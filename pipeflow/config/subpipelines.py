@@ -281,8 +281,6 @@ def _own_params(target: str, params: Mapping[str, Any]) -> str:
     """A child's target with its `{params.*}` filled in from the child's params: the run
     renders targets with the running pipeline's params, which need not have them. A template
     that cannot be filled in stays as it is: the child's own checks report it."""
-    if "{params" not in target.replace("{{", ""):
-        return target
     try:
         return with_params(target, params)
     except TemplateError:

@@ -86,11 +86,7 @@ def with_params(template: str, params: Mapping[str, Any]) -> str:
             kept = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
             pieces.append("{" + kept + "}")
             continue
-        if not rest:
-            raise TemplateError(
-                f"target template {template!r}: {{params}} needs a param name, e.g. {{params.seed}}"
-            )
-        value = _walk(template, name, params, rest, "params")
+        value = _param(template, name, params, rest)
         pieces.append(_escaped(_formatted(template, name, value, spec, conversion)))
     return "".join(pieces)
 
@@ -205,11 +201,16 @@ def _resolve(template: str, name: str, fields: TargetFields) -> Any:
             )
         field = getattr(fields, head)
         return _PathDate(field) if head == "date" else field
+    return _param(template, name, fields.params, rest)
+
+
+def _param(template: str, name: str, params: Mapping[str, Any], rest: list[str]) -> Any:
+    """`{params.a.b}`: one param's value (`rest` is `["a", "b"]`)."""
     if not rest:
         raise TemplateError(
             f"target template {template!r}: {{params}} needs a param name, e.g. {{params.seed}}"
         )
-    return _walk(template, name, fields.params, rest, "params")
+    return _walk(template, name, params, rest, "params")
 
 
 def _walk(template: str, name: str, value: Any, rest: list[str], head: str) -> Any:
