@@ -27,7 +27,7 @@ from pipeflow.cache.restore import Assessment, Assessor
 from pipeflow.cache.results import ResultCache
 from pipeflow.cache.versions import data_version as stored_version
 from pipeflow.cache.versions import digest, fan_out_version
-from pipeflow.cache.workspace import Override
+from pipeflow.cache.workspace import Override, Unpredictable
 from pipeflow.importing import READS_OTHER_RESULTS  # the built-in steps' registry
 from pipeflow.model.locations import item_lookup, locate, path_texts
 from pipeflow.model.pipeline import Pipeline, Step
@@ -284,7 +284,10 @@ class Planner:
         if cache is None or not isinstance(items, list):
             return Decision(name, Action.RUN, "runs once per item; each item is cached", "")
         key_of = self.fingerprints[name].item_keys(upstream)
-        stored = [self.stored(name, key_of(item), item=item) for item in items]
+        try:
+            stored = [self.stored(name, key_of(item), item=item) for item in items]
+        except Unpredictable:  # an item names files a restore before it puts back
+            return Decision(name, Action.RUN, self.timing.unpredictable(name, self.decisions), "")
         missing = sum(manifest is None for manifest, _ in stored)
         if missing:
             return Decision(

@@ -65,20 +65,30 @@ class FileTiming:
         must wait instead when that cannot be known now, else None."""
         if name in self.settled or self.refingerprint is None:
             return None
-        restored = [
-            dep
-            for dep in self.graph.upstream[name]
-            if dep in decisions and decisions[dep].action is Action.RESTORE
-        ]
+        restored = self._restored_before(name, decisions)
         overrides = tuple(o for dep in restored for o in self.restored.get(dep, ()))
         if not overrides:
             return None
         try:
             fingerprints[name] = self.refingerprint(name, overrides)
         except Unpredictable:
-            self.stale.add(name)
-            return f"`{restored[0]}` is restored first"
+            return self.unpredictable(name, decisions)
         return None
+
+    def unpredictable(self, name: str, decisions: Mapping[str, Decision]) -> str:
+        """`name`'s files cannot be known before the restores before it (a `foreach` item's
+        are found when its items are keyed): fingerprinted again once they are done; the
+        reason it waits."""
+        self.stale.add(name)
+        restored = self._restored_before(name, decisions)
+        return f"`{restored[0]}` is restored first" if restored else "an upstream step runs first"
+
+    def _restored_before(self, name: str, decisions: Mapping[str, Decision]) -> list[str]:
+        return [
+            dep
+            for dep in self.graph.upstream[name]
+            if dep in decisions and decisions[dep].action is Action.RESTORE
+        ]
 
     def reopen(self, name: str) -> None:
         """`name` is decided again during the run: fingerprint its files afresh then."""

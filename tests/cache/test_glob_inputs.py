@@ -34,6 +34,10 @@ def combine(pattern):
 
 def literal(path):
     return Path(path).read_text()
+
+
+def listing(folder):
+    return sorted(path.read_text() for path in Path(folder).rglob("*.csv"))
 """
 
 
@@ -81,27 +85,52 @@ def test_a_file_added_removed_or_edited_among_the_matches_runs_the_step(
     assert actions(config)["combine"][0] is Action.CACHED
 
 
-def test_a_glob_over_what_another_step_writes_follows_the_writer(tmp_path: Path) -> None:
+@pytest.mark.parametrize("executor", ["sequential", "threads", "processes"])
+@pytest.mark.parametrize("spelling", ["literal", "param", "item", "item-folder"])
+def test_a_glob_over_what_another_step_writes_follows_the_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, executor: str, spelling: str
+) -> None:
+    """Whether the glob is written out, comes from a param or is a `foreach` item (or the item
+    is a folder above what is written), and on every local executor; run from another folder
+    than the project's."""
+    combine = {
+        "literal": '{run: globsteps.combine, inputs: {pattern: "data/parts/*.csv"}}',
+        "param": '{run: globsteps.combine, inputs: {pattern: "${params.pattern}"}}',
+        "item": '{run: globsteps.combine, foreach: ["data/parts/*.csv"], as: pattern}',
+        # A folder above what `write` writes: not a glob, and known only once `write` is done
+        # (or restored) too. Before, a restore of `write` made the plan fail (Unpredictable).
+        "item-folder": "{run: globsteps.listing, foreach: [data/], as: folder}",
+    }[spelling]
     config = project(
         tmp_path,
-        """
+        f"""
         name: parts
-        params: {n: 2}
+        executor: {{type: {executor}}}
+        results: {{root: store}}
+        params: {{n: 2, pattern: data/parts/*.csv}}
         steps:
           write:
             run: globsteps.write
-            inputs: {out: data/parts, n: "${params.n}"}
+            inputs: {{out: data/parts, n: "${{params.n}}"}}
             writes: [data/parts]
-          combine: {run: globsteps.combine, inputs: {pattern: "data/parts/*.csv"}}
+          combine: {combine}
         """,
     )
-    assert pipeflow.load(config).run().output("combine") == ["0", "1"]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+
+    def combined(run: pipeflow.api.Run) -> list[str]:
+        value = run.output("combine")
+        return value[0] if spelling.startswith("item") else value
+
+    assert combined(pipeflow.load(config).run()) == ["0", "1"]
     run = pipeflow.load(config, params={"n": 3}).run()
     assert run.outcomes["combine"].state.value == "done"
-    assert run.output("combine") == ["0", "1", "2"]
+    assert combined(run) == ["0", "1", "2"]
     back = pipeflow.load(config).run()  # both results of n=2 are stored: nothing runs
     assert {outcome.state.value for outcome in back.outcomes.values()} == {"cached"}
-    assert back.output("combine") == ["0", "1"]
+    assert combined(back) == ["0", "1"]
 
 
 def test_a_file_whose_name_holds_a_wildcard_counts_as_itself(tmp_path: Path) -> None:
