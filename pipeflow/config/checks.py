@@ -29,6 +29,7 @@ from pipeflow.model.durations import format_duration
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, Template, lookup_path
 from pipeflow.model.secrets import NO_SECRETS, Secrets
+from pipeflow.plan.files import WriteIndex
 from pipeflow.plan.graph import CycleError, StepGraph
 
 Path = list[str | int]
@@ -47,6 +48,7 @@ class Checker:
         skip_steps: frozenset[str] = frozenset(),
         graph: StepGraph | None = None,
         secrets: Secrets = NO_SECRETS,
+        writes: WriteIndex | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.secrets = secrets  # masked in values that messages show
@@ -56,6 +58,7 @@ class Checker:
         self.skip_steps = skip_steps  # steps whose schema errors would make more checks noise
         self.problems: list[Problem] = []
         self.graph = graph if graph is not None else StepGraph(pipeline.steps)
+        self.writes = writes  # who writes which files (`writes:`), for checking targets
         self._resolver: Resolver | None = None  # made when the first `run:` is checked
         self._declared: set[str] | None = None
         self._imports: dict[str, list[str]] = {}  # project module -> the steps that name it
@@ -90,7 +93,7 @@ class Checker:
         self.params_references()
         self.store()
         check_stores(self.pipeline, self.params, fields, self.fail)
-        check_collisions(self.pipeline, self.params, fields, self.fail)
+        check_collisions(self.pipeline, self.params, fields, self.fail, self.writes)
         check_reachable(self.pipeline, self.params, self.fail)
         check_schedules(self.pipeline, self.fail)
         check_executor(self.pipeline, self.fail)

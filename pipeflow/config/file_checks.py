@@ -164,7 +164,7 @@ def _write_problem(
 def _overlaps(checker: Checker, files: Mapping[str, StepFiles]) -> None:
     """Two steps, or two items of one step, writing the same file or one inside the other."""
     steps = checker.pipeline.steps
-    index = WriteIndex(files)
+    index = checker.writes if checker.writes is not None else WriteIndex(files)
     order = {name: position for position, name in enumerate(steps)}
     reported: set[tuple[str, str]] = set()
     for name, found in files.items():

@@ -32,7 +32,7 @@ from pipeflow.importing import add_project, use_project
 from pipeflow.model.pipeline import Pipeline
 from pipeflow.model.refs import unparse
 from pipeflow.model.secrets import NO_SECRETS, Secrets, remember
-from pipeflow.plan.files import file_upstream, pipeline_files
+from pipeflow.plan.files import WriteIndex, file_upstream, pipeline_files
 from pipeflow.plan.graph import StepGraph
 from pipeflow.records import record
 
@@ -167,6 +167,7 @@ def _load(
         skip_steps=skip,
         graph=graph,
         secrets=secrets,
+        writes=WriteIndex(files),
     )
     check_files(checker, files, results=results)
     problems += checker.run()

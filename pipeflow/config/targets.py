@@ -18,8 +18,10 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
+from pipeflow.model.locations import Location, locate
 from pipeflow.model.pipeline import ClusterConfig, Pipeline, Step
 from pipeflow.model.refs import Ref, Template, lookup_path, references, resolve
+from pipeflow.plan.files import WriteIndex
 from pipeflow.plan.roots import store_url
 from pipeflow.storage import TargetFields, TemplateError, render_target
 from pipeflow.storage.boundaries import BoundaryError, check_local, check_root
@@ -65,14 +67,20 @@ def check_stores(
 
 
 def check_collisions(
-    pipeline: Pipeline, params: Mapping[str, Any], fields: TargetFields, fail: Fail
+    pipeline: Pipeline,
+    params: Mapping[str, Any],
+    fields: TargetFields,
+    fail: Fail,
+    writes: WriteIndex | None = None,
 ) -> None:
     """Report two steps whose targets lead to the same place of one store (reported at the
     later one): each run would overwrite one's result with the other's. Fields are rendered as
     one run renders them (its date and id, the params), with a key and, where no `format:`
     says it, an extension of each step's own; `foreach` steps (their items unknown) and
     roots known only at run time are left out. Sub-pipelines' steps count too: two
-    instances of one store at the same place unless their targets differ by key or param."""
+    instances of one store at the same place unless their targets differ by key or param.
+    A target that a step's `writes:` names (the file, or a folder holding it) is reported as
+    well: the writer and the publish overwrite each other, and so do their restores."""
     main_root = _static_root(pipeline, pipeline.results.root, params)
     claimed: dict[tuple[str, str], str] = {}
     for name, step in pipeline.steps.items():
@@ -85,22 +93,48 @@ def check_collisions(
         if root is None:
             continue
         own = replace(fields, key=f"key-of-{name}", ext=spec.format or f"ext-of-{name}")
+        # A sub-pipeline's step: reported at the step that runs it (`{step}` is its own
+        # name there, the same in two instances of it).
+        inlined = step.origin is not None
+        where: list[str | int] = (
+            ["steps", name.split("/")[0], "pipeline"]
+            if inlined
+            else ["steps", name, "result", "target"]
+        )
         for target in _targets(step, own):
             place = (root.rstrip("/"), posixpath.normpath(target))
+            written = _written(writes, place)
+            if written is not None:
+                writer, location = written
+                whose = "it writes" if writer == name else f"step `{writer}` writes"
+                fail(
+                    where,
+                    f"step `{name}` stores its result at {place[1]}, which {whose} "
+                    f"({location.text}): each run would overwrite one with the "
+                    "other; give the result a target outside what steps write",
+                )
+                break
             other = claimed.setdefault(place, name)
             if other != name:
-                # A sub-pipeline's step: at the step that runs it (`{step}` is its own name
-                # there, the same in two instances of it).
-                inlined = step.origin is not None
                 fail(
-                    ["steps", name.split("/")[0], "pipeline"]
-                    if inlined
-                    else ["steps", name, "result", "target"],
+                    where,
                     f"steps `{other}` and `{name}` both store their result at {place[1]}: "
                     "each run would overwrite one with the other; give each its own target "
                     + ("(with `{key}` in it, for one)" if inlined else "(with `{step}` in it)"),
                 )
                 break
+
+
+def _written(writes: WriteIndex | None, place: tuple[str, str]) -> tuple[str, Location] | None:
+    """The (step, location) of a `writes:` entry that is the target at `place` or a folder
+    holding it (a pattern only may: left out)."""
+    if writes is None:
+        return None
+    target = locate(f"{place[0]}/{place[1]}", "/")
+    for writer, location in writes.writers(target):
+        if not location.pattern and target.inside(location):
+            return writer, location
+    return None
 
 
 def check_reachable(pipeline: Pipeline, params: Mapping[str, Any], fail: Fail) -> None:

@@ -186,3 +186,103 @@ def test_a_sub_pipeline_s_target_takes_its_own_params_in_each_instance(tmp_path:
         "002-base-{literal}-train.json",
         "003-other-{literal}-train.json",
     ]
+
+
+WRITER = """
+import os
+
+
+def write(out):
+    os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
+    open(out, "w").write("{}")
+"""
+
+
+def writes_config(writes: str, target: str, *, root: str = "out", own: bool = False) -> str:
+    """A step `write` that writes `writes`, and a step (`write` itself when `own`) whose
+    target is `target` under the results root `root`."""
+    step_root = ""
+    if root.startswith("own:"):  # the step's own `result.root`
+        root, step_root = "out", f", root: {root[4:]}"
+    model = f'model: {{run: tsteps.one, result: {{target: "{target}"{step_root}}}}}'
+    model = "" if own else model
+    own_result = f', result: {{target: "{target}"}}' if own else ""
+    return f"""
+    name: clash
+    params: {{dir: out/m, file: out/m/model.json}}
+    results: {{root: {root}}}
+    steps:
+      write: {{run: wsteps.write, inputs: {{out: x.json}}, writes: ["{writes}"]{own_result}}}
+      {model}
+    """
+
+
+ONTO_WRITES = {
+    "the same file": ("out/m/model.json", "m/model.json", "out"),
+    "a folder holding it": ("out/m", "m/model.json", "out"),
+    "a folder spelled two ways": ("./out//m/", "m/model.json", "out"),
+    "the root spelled two ways": ("out/m", "m/model.json", "./out/"),
+    "a param naming the file": ("${params.file}", "m/model.json", "out"),
+    "a param naming the folder": ("${params.dir}", "m/{step}.json", "out"),
+    "a step's own root": ("shared/m", "m/model.json", "own:shared"),
+}
+
+
+@pytest.mark.parametrize(("writes", "target", "root"), ONTO_WRITES.values(), ids=ONTO_WRITES)
+def test_a_target_where_another_step_writes_is_refused(
+    tmp_path: Path, writes: str, target: str, root: str
+) -> None:
+    """A step's `writes:` and another's target are one file: the writer's run and the
+    other's publish overwrite each other, and each restore puts one back over the other.
+    Before, such a config validated and a second run served `result` a changed file."""
+    (tmp_path / "wsteps.py").write_text(textwrap.dedent(WRITER))
+    code, output = validate(tmp_path, writes_config(writes, target, root=root))
+    assert code == 2, output
+    assert "error at `steps.model.result.target`" in output, output
+    assert "step `model` stores its result at " in output, output
+    assert "which step `write` writes (" in output, output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_target_inside_what_its_own_step_writes_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "wsteps.py").write_text(textwrap.dedent(WRITER))
+    code, output = validate(tmp_path, writes_config("out/m", "m/model.json", own=True))
+    assert code == 2, output
+    assert "error at `steps.write.result.target`" in output, output
+    assert "step `write` stores its result at m/model.json, which it writes (out/m)" in output
+
+
+APART_FROM_WRITES = {
+    "a sibling folder": ("out/other", "m/model.json", "out"),
+    "a same-named folder outside the root": ("m", "m/model.json", "out"),
+    "a file beside it": ("out/m/model.csv", "m/model.json", "out"),
+}
+
+
+@pytest.mark.parametrize(
+    ("writes", "target", "root"), APART_FROM_WRITES.values(), ids=APART_FROM_WRITES
+)
+def test_a_target_apart_from_what_steps_write_is_accepted(
+    tmp_path: Path, writes: str, target: str, root: str
+) -> None:
+    (tmp_path / "wsteps.py").write_text(textwrap.dedent(WRITER))
+    code, output = validate(tmp_path, writes_config(writes, target, root=root))
+    assert code == 0, output
+
+
+def test_a_sub_pipeline_s_target_where_the_parent_writes_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "wsteps.py").write_text(textwrap.dedent(WRITER))
+    (tmp_path / "child.yaml").write_text(textwrap.dedent(CHILD).replace("TARGET", "{key}.json"))
+    code, output = validate(
+        tmp_path,
+        """
+        name: parent
+        steps:
+          write: {run: wsteps.write, inputs: {out: x.json}, writes: [data/processed/models]}
+          one: {pipeline: child.yaml}
+        """,
+    )
+    assert code == 2, output
+    assert "error at `steps.one.pipeline`" in output, output
+    assert "step `one/train` stores its result at models/" in output, output
+    assert "which step `write` writes (data/processed/models)" in output, output
