@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pipeflow.cache.layout import stored_name
-from pipeflow.model.refs import resolve
 from pipeflow.plan.planner import Planner
 from pipeflow.storage import ResultStore
 
@@ -13,7 +12,8 @@ from pipeflow.storage import ResultStore
 @dataclass
 class StoreKeys:
     """One store's current keys: pipeline -> stored step name -> keys, and the steps whose
-    keys cannot be known before they run (a `foreach` over a step's value)."""
+    keys cannot be known before they run (a `foreach` over the value of a step that would
+    run)."""
 
     store: ResultStore
     current: dict[str, dict[str, set[str]]] = field(default_factory=dict)
@@ -37,10 +37,7 @@ def current_keys(planner: Planner) -> list[StoreKeys]:
                 keys.add(planner.keys[name])
             continue
         upstream = planner.upstream_versions(step)
-        try:
-            items = resolve(step.foreach, planner.lookup)
-        except Exception:
-            items = None  # made of a step's value: only known during a run
+        items = planner.items_of(name)  # None: made of a value only known during a run
         if not isinstance(items, list):
             found.keep_all.add((cache.pipeline, stored_name(name)))
         elif upstream is not None:

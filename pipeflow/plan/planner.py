@@ -267,20 +267,24 @@ class Planner:
             self._components[name] = decision.key, components
         return decision
 
-    def _decide_fan_out(self, name: str, upstream: Mapping[str, str]) -> Decision:
-        """A `foreach` step is cached when every item is; the engine decides item by item."""
+    def items_of(self, name: str) -> Any:
+        """What a `foreach` step's `foreach:` comes to before the run (a list, or something
+        the run refuses), or None where it is not known: made of a step's value, it is that
+        step's stored one if the step is cached and its value small enough to read."""
         step = self.pipeline.steps[name]
-        cache = self.caches.get(name)
         if any(ref.scope == "steps" for ref in references(step.foreach)):
-            # A step's value: its stored one, if that step is cached and its value read.
-            items = stored_items(
+            return stored_items(
                 step.foreach, self.lookup, self.pipeline.steps, self._cached, self._cached_items
             )
-        else:
-            try:
-                items = resolve(step.foreach, self.lookup)
-            except Exception:
-                items = None  # reported by the run
+        try:
+            return resolve(step.foreach, self.lookup)
+        except Exception:
+            return None  # reported by the run
+
+    def _decide_fan_out(self, name: str, upstream: Mapping[str, str]) -> Decision:
+        """A `foreach` step is cached when every item is; the engine decides item by item."""
+        cache = self.caches.get(name)
+        items = self.items_of(name)
         if cache is None or not isinstance(items, list):
             return Decision(name, Action.RUN, "runs once per item; each item is cached", "")
         key_of = self.fingerprints[name].item_keys(upstream)

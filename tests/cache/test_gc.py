@@ -296,45 +296,84 @@ def test_an_unreadable_manifest_stops_gc_before_it_deletes_anything(tmp_path: Pa
     assert project.listing() == before
 
 
+FAN = """
+name: fan
+params: {n: 2}
+results: {root: URL}
+steps:
+  items:
+    run: fansteps.items
+    inputs: {n: "${params.n}"}
+  each:
+    run: fansteps.double
+    foreach: "${steps.items}"
+"""
+
+FAN_STEPS = """
+from pathlib import Path
+
+LOG = Path(__file__).with_name("calls.log")
+
+
+def items(n):
+    return list(range(n))
+
+
+def double(item):
+    with LOG.open("a") as log:
+        log.write(f"{item}\\n")
+    return item * 2
+"""
+
+
+def fan_project(make_project: ProjectFactory, root: str, tmp_path: Path) -> Path:
+    """Runs with n = 4, 3, 2 (the default last): items 0..3 of `each` have one result each
+    (plain items are keyed by their own value, so later runs found theirs cached)."""
+    url = f"memory://fan-{tmp_path.name}" if root == "memory" else root
+    config = make_project(FAN.replace("URL", url), fansteps=FAN_STEPS)
+    for n in (4, 3, 2):
+        assert pipeflow.load(config, params={"n": n}).run().ok
+    assert sorted((config.parent / "calls.log").read_text().split()) == ["0", "1", "2", "3"]
+    (config.parent / "calls.log").unlink()
+    return config
+
+
 @pytest.mark.parametrize("root", ["memory", "out"])
-def test_a_foreach_over_a_step_value_keeps_every_item(
+def test_a_foreach_over_a_cached_step_value_keeps_the_items_it_reads(
     make_project: ProjectFactory, root: str, tmp_path: Path
 ) -> None:
-    """Its current items are only known once the step before it ran: gc cannot tell which
-    item results are current, so it keeps them all (but still collects the other steps)."""
-    url = f"memory://fan-{tmp_path.name}" if root == "memory" else root
-    config = make_project(
-        f"""
-        name: fan
-        params: {{n: 2}}
-        results: {{root: {url}}}
-        steps:
-          items:
-            run: fansteps.items
-            inputs: {{n: "${{params.n}}"}}
-          each:
-            run: fansteps.double
-            foreach: "${{steps.items}}"
-        """,
-        fansteps="""
-        def items(n):
-            return list(range(n))
-
-        def double(item):
-            return item * 2
-        """,
-    )
-    for n in (4, 3, 2):
-        result = pipeflow.load(config, params={"n": n}).run()
-        assert result.ok
+    """The step before it is cached: its stored list says which items are current, as it
+    does for `status`. Before, gc kept every item's result ("keys unknown before a run")."""
+    config = fan_project(make_project, root, tmp_path)
     report = pipeflow.load(config).gc(keep_last=0, grace=0)
-    # Items 0..3 of `each` (one result each: the runs of n=3 and n=2 found theirs cached),
-    # but the newest, kept as the step's latest.
+    assert "keys unknown before a run" not in report.kept, report.kept
+    calls = config.parent / "calls.log"
+    current = pipeflow.load(config).run()  # n=2: items 0 and 1 were kept
+    assert current.state("each") is StepState.CACHED
+    assert not calls.exists()
+    # Item 2 went; item 3, the newest result of `each`, stays as its latest.
+    wider = pipeflow.load(config, params={"n": 4}).run()
+    assert wider.ok
+    assert calls.read_text().split() == ["2"]
+    assert wider.output("each") == [0, 2, 4, 6]
+
+
+@pytest.mark.parametrize("root", ["memory", "out"])
+def test_a_foreach_over_a_step_that_would_run_keeps_every_item(
+    make_project: ProjectFactory, root: str, tmp_path: Path
+) -> None:
+    """With n=5 the step before it would run: its items are only known then, so gc cannot
+    tell which item results are current and keeps them all (but still collects the other
+    steps)."""
+    config = fan_project(make_project, root, tmp_path)
+    report = pipeflow.load(config, params={"n": 5}).gc(keep_last=0, grace=0)
+    # Items 0..3 of `each` but the newest, kept as the step's latest.
     assert report.kept["keys unknown before a run"] >= 3
     if root == "out":
         # On a local store every result here is a record of its run's journal. The run of
         # n=4 journaled items of `each` (kept) beside `items`: its journal is rewritten
-        # without `items`. The run of n=3 journaled `items` alone: its journal goes whole.
+        # without `items`. The run of n=3 journaled `items` alone: its journal goes whole;
+        # the run of n=2 journaled nothing (every item was cached).
         assert sorted(r.kind for r in report.removals) == ["journal", "record"]
     else:
         gone = {r.path.split("/")[3] for r in report.removals if r.kind == "manifest"}
@@ -342,6 +381,7 @@ def test_a_foreach_over_a_step_value_keeps_every_item(
     again = pipeflow.load(config, params={"n": 4}).run()  # `items` of n=4 went: it runs,
     assert again.state("items") is StepState.DONE
     assert again.state("each") is StepState.CACHED  # ... and every item is still stored
+    assert not (config.parent / "calls.log").exists()
 
 
 def test_runs_within_one_second_are_ordered_by_when_they_made_their_manifests(
