@@ -9,9 +9,10 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from pipeflow.api.accepting import accepted
 from pipeflow.api.preparing import prepared
 from pipeflow.api.running import Subscriber, execute
-from pipeflow.cache.accepting import acceptable
+from pipeflow.cache.accepting import Acceptance
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.config.loader import Loaded
 from pipeflow.config.loader import load as load_config
@@ -25,7 +26,6 @@ from pipeflow.model.run import Action, Decision
 from pipeflow.plan.graph import StepGraph
 from pipeflow.plan.planner import Planner
 from pipeflow.plan.selecting import check_steps
-from pipeflow.storage import Manifest
 
 if TYPE_CHECKING:
     from pipeflow.cache.retention import Report as GcReport
@@ -132,38 +132,14 @@ class Pipeline:
     status = plan
 
     @_masked
-    def accept(self, step: str, *, results: str | None = None) -> Manifest:
-        """Count a step's stored result for its current params and inputs as current after a
-        change of its code declared harmless (`cache/accepting.py`)."""
+    def accept(self, step: str, *, results: str | None = None) -> Acceptance:
+        """Count a step's stored result (each item's, for a `foreach` step) for its current
+        params and inputs as current after a change of its code declared harmless."""
         check_steps(self.definition, [step])
-        context = RunStart.now(self._loaded.params)
-        planner, hashes, _ = self._prepare(context, results=results)
-        cache = planner.caches[step]
-        if cache is None:
-            raise PipeflowError(
-                f"step `{step}` stores no result (`result: false`): nothing to accept"
-            )
-        if self.step(step).foreach is not None:
-            raise PipeflowError(
-                f"cannot accept `{step}`: it runs once per item (`foreach`), each item with a "
-                "result of its own, and `accept` re-stamps one result; run it (items whose "
-                "result is current are not run again)"
-            )
-        upstream = planner.upstream_versions(self.step(step))
-        if upstream is None:
-            pending = [d for d in self.step(step).value_upstream() if d not in planner.versions]
-            raise PipeflowError(
-                f"cannot accept `{step}`: the results it takes from "
-                + ", ".join(f"`{p}`" for p in pending)
-                + " are not up to date; run or accept those first"
-            )
-        fingerprint = planner.fingerprints[step]
-        components = fingerprint.components(upstream)
-        taken = acceptable(cache, step, components, fingerprint.params)
-        stamped = cache.restamp(taken, fingerprint.key(upstream), components)
-        cache.publish_index()
+        planner, hashes, _ = self._prepare(RunStart.now(self._loaded.params), results=results)
+        acceptance = accepted(planner, step)
         hashes.save()
-        return stamped
+        return acceptance
 
     @_masked
     def result(self, step: str, *, results: str | None = None) -> StoredResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,11 +67,30 @@ def accept(
     results; if none is stored, nothing is stamped and the step must run."""
 
     pipeline = load_with_params(config, param_files, param_options, allow_extra_params, results)
-    stamped = pipeline.accept(step, results=results)
+    acceptance = pipeline.accept(step, results=results)
+    stamped, unmatched = acceptance.stamped, acceptance.unmatched
+    if pipeline.step(step).foreach is None:
+        click.echo(
+            f"accepted: the result of `{step}` stored by run {stamped[0].run_id}, from the "
+            "same params and inputs, now counts for its current code"
+        )
+        return
+    count = len(stamped) + len(unmatched)
+    which = f"{len(stamped)} of the {count}" if unmatched else f"the {count}"
     click.echo(
-        f"accepted: the result of `{step}` stored by run {stamped.run_id}, from the same "
-        "params and inputs, now counts for its current code"
+        f"accepted: the results of {which} items of `{step}`, each from the same params "
+        "and inputs, now count for its current code"
     )
+    if unmatched:
+        shown = ", ".join(reprlib.repr(item) for item in unmatched[:5])
+        more = f" and {len(unmatched) - 5} more" if len(unmatched) > 5 else ""
+        has = "item has" if len(unmatched) == 1 else "items have"
+        click.echo(
+            pipeline.mask(
+                f"{len(unmatched)} {has} no result computed from its current inputs and "
+                f"runs: {shown}{more}"
+            )
+        )
 
 
 @cli.command()

@@ -47,7 +47,7 @@ def test_accept_takes_the_result_of_today_s_params_not_the_newest(
     edit(project / "mysteps.py", *HARMLESS)
     assert actions(project)["double"] is Action.RUN
 
-    stamped = pipeflow.load(project / "pipeline.yaml").accept("double")
+    (stamped,) = pipeflow.load(project / "pipeline.yaml").accept("double").stamped
 
     assert stamped.params == {"factor": 2}
     assert actions(project) == dict.fromkeys(["read", "double", "total", "parity"], Action.CACHED)
@@ -173,20 +173,121 @@ def test_accept_in_one_instance_of_a_sub_pipeline_takes_that_instance_s_result(
     assert (again.output("one/total"), again.output("two/total")) == (12, 18)
 
 
-def test_accept_of_a_foreach_step_says_it_does_not_apply(tmp_path: Path) -> None:
-    """Each item has a result of its own. Before, `accept` stamped the newest item's result
-    with the whole step's key, said "accepted", and every item ran again."""
-    (tmp_path / "fansteps.py").write_text("def square(x):\n    return x * x\n")
-    (tmp_path / "fan.yaml").write_text(
-        "name: fan\nsteps:\n  sq: {run: fansteps.square, foreach: [1, 2, 3], as: x}\n"
-    )
-    pipeflow.load(tmp_path / "fan.yaml").run()
-    edit(tmp_path / "fansteps.py", "return x * x", "return x**2")
+FAN = """
+name: fan
+params: {xs: [0, 1, 2], n: 3}
+results: {root: ROOT}
+steps:
+  items: {run: fansteps.items, inputs: {n: "${params.n}"}}
+  sq: {run: fansteps.square, FOREACH, as: x}
+  total: {run: fansteps.total, inputs: {values: "${steps.sq}"}}
+"""
 
-    refused = CliRunner().invoke(cli, ["accept", str(tmp_path / "fan.yaml"), "sq"])
+FAN_STEPS = """
+from pathlib import Path
+
+LOG = Path(__file__).with_name("calls.log")
+
+
+def items(n):
+    return list(range(n))
+
+
+def square(x):
+    with LOG.open("a") as log:
+        log.write(f"{x}\\n")
+    return x * x
+
+
+def total(values):
+    return sum(values)
+"""
+
+FOREACH = {
+    "a literal list": "foreach: [0, 1, 2]",
+    "a param": 'foreach: "${params.xs}"',
+    "a step's value": 'foreach: "${steps.items}"',
+}
+
+
+def fan_project(folder: Path, foreach: str, root: str = "out") -> Path:
+    """`sq` squares three items (0, 1, 2), run once; then its code changes harmlessly."""
+    (folder / "fansteps.py").write_text(textwrap.dedent(FAN_STEPS))
+    config = folder / "fan.yaml"
+    config.write_text(textwrap.dedent(FAN).replace("FOREACH", foreach).replace("ROOT", root))
+    assert pipeflow.load(config).run().ok
+    (folder / "calls.log").unlink()
+    edit(folder / "fansteps.py", "return x * x", "return x**2")
+    return config
+
+
+@pytest.mark.parametrize("store", ["folder", "object store"])
+@pytest.mark.parametrize("foreach", FOREACH.values(), ids=FOREACH)
+def test_accept_of_a_foreach_step_stamps_each_item_s_result(
+    tmp_path: Path, foreach: str, store: str
+) -> None:
+    """Each item has a result of its own, and each is taken as for a step: one computed from
+    the item's current inputs. Before, `accept` refused a `foreach` step (and before that,
+    stamped the newest item's result with the whole step's key, so every item ran again)."""
+    root = "out" if store == "folder" else f"memory://fan-{tmp_path.name}"
+    config = fan_project(tmp_path, foreach, root)
+    assert {d.step: d.action for d in pipeflow.load(config).status()}["sq"] is Action.RUN
+
+    accepted = CliRunner().invoke(cli, ["accept", str(config), "sq"])
+
+    assert accepted.exit_code == 0, accepted.output
+    assert "accepted: the results of the 3 items of `sq`" in accepted.output
+    assert {d.action for d in pipeflow.load(config).status()} == {Action.CACHED}
+    run = pipeflow.load(config).run()
+    assert not (tmp_path / "calls.log").exists()
+    assert (run.output("sq"), run.output("total")) == ([0, 1, 4], 5)
+
+
+def test_accept_of_a_foreach_step_stamps_the_items_it_can_and_names_the_others(
+    tmp_path: Path,
+) -> None:
+    """An item with no result from its current inputs (the list grew) runs; the others are
+    stamped."""
+    config = fan_project(tmp_path, FOREACH["a param"])
+    grown = {"xs": [0, 1, 2, 7]}
+
+    pipe = pipeflow.load(config, params=grown)
+    acceptance = pipe.accept("sq")
+    assert len(acceptance.stamped) == 3
+    assert acceptance.unmatched == (7,)
+    accepted = CliRunner().invoke(cli, ["accept", str(config), "sq", "--param", "xs=[0, 1, 2, 7]"])
+    assert accepted.exit_code == 0, accepted.output
+    assert "the results of 3 of the 4 items of `sq`" in accepted.output
+    assert "1 item has no result computed from its current inputs and runs: 7" in accepted.output
+    run = pipeflow.load(config, params=grown).run()
+    assert (tmp_path / "calls.log").read_text().split() == ["7"]
+    assert run.output("sq") == [0, 1, 4, 49]
+
+
+def test_accept_of_a_foreach_step_with_no_item_to_take_stamps_nothing(tmp_path: Path) -> None:
+    config = fan_project(tmp_path, FOREACH["a param"])
+
+    refused = CliRunner().invoke(cli, ["accept", str(config), "sq", "--param", "xs=[5, 6]"])
 
     assert refused.exit_code == 1, refused.output
-    assert "cannot accept `sq`: it runs once per item (`foreach`)" in refused.output
+    assert "cannot accept `sq`: none of its 2 items has a stored result computed from" in (
+        refused.output
+    )
+    assert "Traceback" not in refused.output
+    assert {d.step: d.action for d in pipeflow.load(config).status()}["sq"] is Action.RUN
+
+
+def test_accept_of_a_foreach_over_a_step_that_would_run_is_refused(tmp_path: Path) -> None:
+    """With n=4, `items` has no result: the items `sq` would get are only known once it ran."""
+    config = fan_project(tmp_path, FOREACH["a step's value"])
+    edit(tmp_path / "fansteps.py", "return list(range(n))", "return list(range(0, n))")
+
+    refused = CliRunner().invoke(cli, ["accept", str(config), "sq"])
+
+    assert refused.exit_code == 1, refused.output
+    assert "cannot accept `sq`: the results it takes from `items` are not up to date" in (
+        refused.output
+    )
     assert "Traceback" not in refused.output
 
 

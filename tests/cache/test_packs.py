@@ -171,7 +171,7 @@ def test_results_of_earlier_runs_are_packed_once_there_are_enough(
     assert decisions["s1"].action is Action.RUN
     assert decisions["s1"].reason == "code of packsteps.py changed (`step`)"
     # `accept` counts the packed result for the new key: a manifest of its own, cached.
-    accepted = pipeflow.load(project.config, params={"base": 1}).accept("s1")
+    (accepted,) = pipeflow.load(project.config, params={"base": 1}).accept("s1").stamped
     assert accepted.parts["value"].inline is not None
     assert project.decisions(base=1)["s1"].action is Action.CACHED
     assert project.run(base=1).output("s1") == 2  # its stored value, not re-made

@@ -1,0 +1,55 @@
+"""`Pipeline.accept`: today's keys of a step (or of each of its items) put on the stored results
+that a change of its code alone separates from them (`cache/accepting.py` picks those)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeflow.cache.accepting import Acceptance, acceptable, acceptable_items
+from pipeflow.errors import PipeflowError
+from pipeflow.plan.planner import Planner
+from pipeflow.storage import Manifest
+
+
+def accepted(planner: Planner, step: str) -> Acceptance:
+    """Re-stamp `step`'s results with the keys `planner` computed for it; PipeflowError (and
+    nothing stamped) when it stores nothing, when what it takes from other steps is not up to
+    date, or when no result of it (none of its items) can be taken."""
+    cache = planner.caches[step]
+    if cache is None:
+        raise PipeflowError(f"step `{step}` stores no result (`result: false`): nothing to accept")
+    definition = planner.pipeline.steps[step]
+    upstream = planner.upstream_versions(definition)
+    if upstream is None:
+        pending = [name for name in definition.value_upstream() if name not in planner.versions]
+        raise PipeflowError(
+            f"cannot accept `{step}`: the results it takes from "
+            + ", ".join(f"`{name}`" for name in pending)
+            + " are not up to date; run or accept those first"
+        )
+    fingerprint = planner.fingerprints[step]
+    if definition.foreach is None:
+        components = fingerprint.components(upstream)
+        taken = acceptable(cache, step, components, fingerprint.params)
+        stamped = cache.restamp(taken, fingerprint.key(upstream), components)
+        cache.publish_index()
+        return Acceptance((stamped,))
+    items = planner.items_of(step)
+    if not isinstance(items, list):
+        raise PipeflowError(
+            f"cannot accept `{step}`: its items (`foreach`) are not known before it runs "
+            "(the value they come from is too large to read, or not a list); run it"
+        )
+    key_of = fingerprint.item_keys(upstream)
+    wanted = [(key_of(item), fingerprint.item_components(upstream, item)) for item in items]
+    found = acceptable_items(cache, step, [components for _, components in wanted])
+    done: dict[str, Manifest] = {}  # by key: an item twice in the list is stamped once
+    unmatched: list[Any] = []
+    for item, manifest, (key, components) in zip(items, found, wanted, strict=True):
+        if manifest is None:
+            unmatched.append(item)
+        elif key not in done:
+            current = manifest.key == key  # already counted for today's key
+            done[key] = manifest if current else cache.restamp(manifest, key, components)
+    cache.publish_index()
+    return Acceptance(tuple(done.values()), tuple(unmatched))
