@@ -12,6 +12,8 @@ from typing import Any
 
 from pipeflow.storage import Manifest
 
+NOTHING_CHANGED = "no stored result for its current inputs"  # that a key's parts show
+
 
 def explain(
     now: Mapping[str, Any],
@@ -50,7 +52,7 @@ def explain(
     if now.get("settings") != then.get("settings"):
         reasons.append("its result settings changed")
     if not reasons:
-        return "no stored result for its current inputs"
+        return NOTHING_CHANGED
     shown = "; ".join(reasons[:3])
     return shown + (f" (and {len(reasons) - 3} more)" if len(reasons) > 3 else "")
 

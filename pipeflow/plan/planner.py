@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Container, Iterable, Mapping
 from typing import Any
 
-from pipeflow.cache.explain import explain
+from pipeflow.cache.explain import NOTHING_CHANGED, explain
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.cache.keys import Fingerprint
 from pipeflow.cache.restore import Assessment, Assessor
@@ -292,10 +292,15 @@ class Planner:
             stored = [self.stored(name, key_of(item), item=item) for item in items]
         except Unpredictable:  # an item names files a restore before it puts back
             return Decision(name, Action.RUN, self.timing.unpredictable(name, self.decisions), "")
-        missing = sum(manifest is None for manifest, _ in stored)
+        missing = [item for item, (found, _) in zip(items, stored, strict=True) if found is None]
         if missing:
+            why = self._item_why(name, upstream, missing[0])
             return Decision(
-                name, Action.RUN, f"{missing} of {len(items)} items have no stored result", ""
+                name,
+                Action.RUN,
+                f"{len(missing)} of {len(items)} items have no stored result"
+                + (f" ({why})" if why is not None else ""),
+                "",
             )
         found = [m for m, _ in stored if m is not None]
         self.item_manifests[name] = found
@@ -387,6 +392,17 @@ class Planner:
             own = (m for m in cache.versions(name) if m.components.get("values") == values)
             before = next(own, before)
         return explain(now, before, fingerprint.params)
+
+    def _item_why(self, name: str, upstream: Mapping[str, str], item: Any) -> str | None:
+        """What changed for an item without a result since the step's newest (another item's,
+        whose item does not count), if anything but the item."""
+        cache = self.caches.get(name)
+        before = cache.latest(name) if cache is not None else None
+        if before is None:
+            return None
+        fingerprint = self.fingerprints[name]
+        why = explain(fingerprint.item_components(upstream, item), before, fingerprint.params)
+        return None if why == NOTHING_CHANGED else why
 
     def components(self, name: str, key: str) -> dict[str, Any] | None:
         """What `key`, the last key decided for `name`, is made of; None if not kept (then

@@ -163,3 +163,64 @@ def test_items_that_are_not_plain_data_keep_their_list_in_their_key(tmp_path: Pa
     assert pipeflow.load(path).run().output("sums") == [1]
     assert pipeflow.load(path, params={"k": 2}).run().output("sums") == [2]
     assert pipeflow.load(path).run().output("sums") == [1]
+
+
+WHY = """
+name: why
+params: {xs: [1, 2, 3], offset: 1, n: 1}
+steps:
+  base: {run: wsteps.base, inputs: {n: "${params.n}"}}
+  shifted:
+    run: wsteps.shift
+    foreach: "${params.xs}"
+    as: x
+    inputs: {offset: "${params.offset}", base: "${steps.base}", path: data.txt}
+"""
+
+WHY_STEPS = """
+def base(n):
+    return 10 * n
+
+
+def shift(x, offset, base, path):
+    return x + offset + base
+"""
+
+CHANGES = {
+    "its code": ({}, ("x + offset + base", "base + x + offset"), None),
+    "a param": ({"offset": 2}, None, None),
+    "an upstream result": ({"n": 2}, None, None),  # `base` of n=2 run alone first
+    "an input file": ({}, None, "changed"),
+    "its items": ({"xs": [1, 2, 3, 4]}, None, None),
+}
+REASONS = {
+    "its code": "3 of 3 items have no stored result (code of wsteps.py changed (`shift`))",
+    "a param": "3 of 3 items have no stored result (param offset changed (1 -> 2))",
+    "an upstream result": "3 of 3 items have no stored result (the result of `base` changed)",
+    "an input file": "3 of 3 items have no stored result (input file data.txt changed)",
+    "its items": "1 of 4 items have no stored result (param xs changed ([1, 2, 3] -> [1, 2, 3, "
+    "4]))",
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_foreach_step_that_runs_says_what_changed(tmp_path: Path, change: str) -> None:
+    """As for any step: compared with its newest stored result (an item's). Before, it said
+    only "3 of 3 items have no stored result"."""
+    (tmp_path / "wsteps.py").write_text(textwrap.dedent(WHY_STEPS))
+    (tmp_path / "data.txt").write_text("first")
+    (tmp_path / "pipeline.yaml").write_text(textwrap.dedent(WHY))
+    assert pipeflow.load(tmp_path / "pipeline.yaml").run().ok
+    params, code, data = CHANGES[change]
+    if code is not None:
+        source = tmp_path / "wsteps.py"
+        source.write_text(source.read_text().replace(*code))
+    if data is not None:
+        (tmp_path / "data.txt").write_text(data)
+    if "n" in params:
+        assert pipeflow.load(tmp_path / "pipeline.yaml", params=params).run(only="base").ok
+
+    pipe = pipeflow.load(tmp_path / "pipeline.yaml", params=params or None)
+    reasons = {decision.step: decision.reason for decision in pipe.status()}
+
+    assert reasons["shifted"] == REASONS[change], reasons

@@ -544,7 +544,9 @@ def test_foreach_items_are_found_by_their_upstream_too(tmp_path: Path) -> None:
     planner.ran("a", project.store_result("a", {}, value="changed"))
     planner.settle("f")
     again = planner.decide("f", planner.upstream_versions(project.steps["f"]))
-    assert again == Decision("f", Action.RUN, "3 of 3 items have no stored result", "")
+    assert again == Decision(
+        "f", Action.RUN, "3 of 3 items have no stored result (the result of `a` changed)", ""
+    )
 
 
 @pytest.mark.parametrize(
