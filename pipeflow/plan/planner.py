@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Callable, Container, Iterable, Mapping
 from typing import Any
 
-from pipeflow.cache.explain import NOTHING_CHANGED, explain
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.cache.keys import Fingerprint
 from pipeflow.cache.restore import Assessment, Assessor
@@ -34,6 +33,7 @@ from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, references, resolve
 from pipeflow.model.run import ALL, Action, Decision
 from pipeflow.plan.graph import StepGraph
+from pipeflow.plan.reasons import why_items_run, why_runs
 from pipeflow.plan.timing import FileTiming, Refingerprint
 from pipeflow.plan.when import static_when, stored_items, stored_when, truthy
 from pipeflow.records import record
@@ -257,7 +257,9 @@ class Planner:
         found = self._find(name, upstream, key)  # the key just computed, not hashed again
         if found is not None:
             return found
-        return self._runs(Decision(name, Action.RUN, self._why(name, upstream), key), components)
+        cache = self.caches.get(name)
+        why = self.lost.get(name) or why_runs(cache, step, self.fingerprints[name], upstream)
+        return self._runs(Decision(name, Action.RUN, why, key), components)
 
     def _runs(self, decision: Decision, components: dict[str, Any] | None) -> Decision:
         """`decision` (to run), keeping what its key is made of for the manifest of a step
@@ -294,7 +296,7 @@ class Planner:
             return Decision(name, Action.RUN, self.timing.unpredictable(name, self.decisions), "")
         missing = [item for item, (found, _) in zip(items, stored, strict=True) if found is None]
         if missing:
-            why = self._item_why(name, upstream, missing[0])
+            why = why_items_run(cache, name, self.fingerprints[name], upstream, missing[0])
             return Decision(
                 name,
                 Action.RUN,
@@ -369,40 +371,6 @@ class Planner:
         if assessment.lost is not None:
             return None, assessment
         return manifest, assessment
-
-    def _why(self, name: str, upstream: Mapping[str, str]) -> str:
-        if name in self.lost:
-            return self.lost[name]
-        cache = self.caches.get(name)
-        ignored = cache.ignored(name) if cache is not None else None
-        if ignored is not None:
-            return f"its stored result was ignored: {ignored}"
-        before = cache.latest(name) if cache is not None else None
-        if before is None or cache is None:
-            return "no stored result yet"
-        fingerprint = self.fingerprints[name]
-        now = fingerprint.components(upstream)
-        values = now["values"]
-        if (
-            self.pipeline.steps[name].origin is not None
-            and before.components.get("values") != values
-        ):
-            # Instances of one sub-pipeline store under its step names: the newest result
-            # may be another instance's. This one's is the newest with its values.
-            own = (m for m in cache.versions(name) if m.components.get("values") == values)
-            before = next(own, before)
-        return explain(now, before, fingerprint.params)
-
-    def _item_why(self, name: str, upstream: Mapping[str, str], item: Any) -> str | None:
-        """What changed for an item without a result since the step's newest (another item's,
-        whose item does not count), if anything but the item."""
-        cache = self.caches.get(name)
-        before = cache.latest(name) if cache is not None else None
-        if before is None:
-            return None
-        fingerprint = self.fingerprints[name]
-        why = explain(fingerprint.item_components(upstream, item), before, fingerprint.params)
-        return None if why == NOTHING_CHANGED else why
 
     def components(self, name: str, key: str) -> dict[str, Any] | None:
         """What `key`, the last key decided for `name`, is made of; None if not kept (then

@@ -1,0 +1,52 @@
+"""Why a step runs, said by what changed since its stored results (`cache/explain.py` names
+the change): "param test_data_ratio changed (0.2 -> 0.3)", or, for a `foreach` step, what
+changed for its first item without a result."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pipeflow.cache.explain import NOTHING_CHANGED, explain
+from pipeflow.cache.keys import Fingerprint
+from pipeflow.cache.results import ResultCache
+from pipeflow.model.pipeline import Step
+
+
+def why_runs(
+    cache: ResultCache | None, step: Step, fingerprint: Fingerprint, upstream: Mapping[str, str]
+) -> str:
+    """Why `step`, with no usable stored result for its key, runs: compared with its newest
+    result (an instance of a sub-pipeline: its own newest)."""
+    if cache is None:
+        return "no stored result yet"
+    ignored = cache.ignored(step.name)
+    if ignored is not None:
+        return f"its stored result was ignored: {ignored}"
+    before = cache.latest(step.name)
+    if before is None:
+        return "no stored result yet"
+    now = fingerprint.components(upstream)
+    values = now["values"]
+    if step.origin is not None and before.components.get("values") != values:
+        # Instances of one sub-pipeline store under its step names: the newest result may be
+        # another instance's. This one's is the newest with its values.
+        own = (m for m in cache.versions(step.name) if m.components.get("values") == values)
+        before = next(own, before)
+    return explain(now, before, fingerprint.params)
+
+
+def why_items_run(
+    cache: ResultCache | None,
+    name: str,
+    fingerprint: Fingerprint,
+    upstream: Mapping[str, str],
+    item: Any,
+) -> str | None:
+    """What changed for an item of a `foreach` step without a result since the step's newest
+    (another item's, whose item does not count), if anything but the item."""
+    before = cache.latest(name) if cache is not None else None
+    if before is None:
+        return None
+    why = explain(fingerprint.item_components(upstream, item), before, fingerprint.params)
+    return None if why == NOTHING_CHANGED else why
