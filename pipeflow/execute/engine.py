@@ -145,7 +145,7 @@ class Engine:
             self._reads.shutdown()
         for name in order:
             if name not in self.outcomes:
-                self._finish(StepOutcome(name, StepState.NOT_RUN, self._why_not_run()))
+                self._finish(StepOutcome(name, StepState.NOT_RUN, self._why_not_run(interrupted)))
         for cache in {id(c): c for c in self.planner.caches.values() if c is not None}.values():
             cache.publish_index()
         close_run(self.settings.run_id)  # this process's journals of the run (`journal.py`)
@@ -380,7 +380,9 @@ class Engine:
             reason = f"restored: {reason}"
         self._finish(StepOutcome(name, StepState.CACHED, reason, locations=locations))
 
-    def _why_not_run(self) -> str:
+    def _why_not_run(self, interrupted: bool) -> str:
+        if interrupted:
+            return "the run was interrupted"
         failed = [n for n, o in self.outcomes.items() if o.state is StepState.FAILED]
         if failed:
             return f"the run stopped after `{failed[0]}` failed"
