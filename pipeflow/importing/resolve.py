@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib.machinery
 import importlib.util
+import inspect
 import types
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -90,7 +91,9 @@ class Resolver:
             signature = self._source_signature(source, grant.attributes[0])
             if signature is not None:
                 return Resolved(grant, signature)
-        return Resolved(grant, signature_from_callable(self.load(grant)))
+        module = self.import_module(grant.module)
+        function = self.rule.walk(module, grant)
+        return Resolved(grant, signature_from_callable(function, _method(module, function, grant)))
 
     def load(self, grant: Grant) -> Callable[..., Any]:
         """Import the granted path's module and walk to its callable, checking each step."""
@@ -162,3 +165,19 @@ def _find_listed_spec(module: str) -> importlib.machinery.ModuleSpec:
     if spec is None:
         raise ImportProblem(f"no module named `{module}`", module_hint(module))
     return spec
+
+
+def _method(module: types.ModuleType, function: Callable[..., Any], grant: Grant) -> str | None:
+    """`Class.name` when the path names a plain method through its class (not a static or
+    class method, not a bound one): the function then wants an instance first."""
+    if len(grant.attributes) < 2:
+        return None
+    owner: Any = module
+    for attribute in grant.attributes[:-1]:
+        owner = getattr(owner, attribute, None)
+    if not isinstance(owner, type):
+        return None
+    found = inspect.getattr_static(owner, grant.attributes[-1], None)
+    if not inspect.isfunction(found) or found is not function:
+        return None
+    return f"{grant.attributes[-2]}.{grant.attributes[-1]}"

@@ -35,6 +35,9 @@ class Signature:
     # The return annotation's text when it says the value is no mapping (`returns.py`): then
     # `${steps.NAME.PART}` of the step can only fail.
     no_parts: str | None = None
+    # A plain method named through its class (`Model.fit`): its first parameter is the
+    # instance, which no input usually gives.
+    method: str | None = None
 
     def problems(self, given: Iterable[str]) -> list[tuple[str, str | None]]:
         """(message, hint) for each input that does not fit, and each required one missing."""
@@ -74,6 +77,9 @@ class Signature:
                 and parameter.name not in given
                 and parameter.name not in suggested
             ):
+                if self.method is not None and parameter is self.parameters[0]:
+                    found.append(self._unbound(parameter.name))
+                    continue
                 hint = (
                     f"add `{parameter.name}: ...` under `inputs`"
                     if parameter.keyword
@@ -81,6 +87,16 @@ class Signature:
                 )
                 found.append((f"missing input `{parameter.name}`: the function requires it", hint))
         return found
+
+    def _unbound(self, name: str) -> tuple[str, str]:
+        assert self.method is not None
+        owner, method = self.method.rsplit(".", 1)
+        return (
+            f"missing input `{name}`: `{self.method}` is a method: it needs an instance of "
+            f"`{owner}` as `{name}`, which a step does not make",
+            f"make it a `@staticmethod` (or a `@classmethod`), name a function that makes the "
+            f"`{owner}` and calls its `{method}`, or give an instance as the input `{name}`",
+        )
 
 
 def _accepted(names: list[str]) -> str:
@@ -155,8 +171,9 @@ def _bound_names(node: ast.stmt) -> list[str]:
     return []
 
 
-def signature_from_callable(function: Callable[..., Any]) -> Signature:
-    """The signature of a live callable."""
+def signature_from_callable(function: Callable[..., Any], method: str | None = None) -> Signature:
+    """The signature of a live callable; `method`: its `Class.name` when it is a plain method
+    named through its class."""
     try:
         signature = inspect.signature(function)
     except (TypeError, ValueError):
@@ -182,4 +199,5 @@ def signature_from_callable(function: Callable[..., Any]) -> Signature:
         var_keyword=var_keyword,
         var_positional=var_positional,
         no_parts=no_parts_of_callable(function),
+        method=method if parameters and parameters[0].keyword else None,
     )
