@@ -3,7 +3,8 @@
 A fingerprint is a mapping of parts to hashes, kept part by part so `status` can say which
 part changed:
 
-1. the function itself, as its AST without docstrings (comments and layout never count);
+1. the function itself, as its AST without docstrings (comments and layout never count); a
+   method or any member of a class, the whole top-level class that holds it;
 2. the module-level functions, classes and constants of the same module that it uses,
    transitively (editing a helper it calls re-runs it; editing an unrelated function does not);
 3. project-local modules it uses through imports, whole and transitively, since what a module
@@ -79,6 +80,12 @@ class CodeFingerprinter:
         node = find_definition(module.tree.body, attributes)
         if node is None:
             return CodeFingerprint({dotted: self._opaque(module_name), **self._whole(module)})
+        if len(attributes) > 1:
+            # A member of a class reaches all of it through `cls` or `self`: the top-level
+            # class counts whole, with its bases and what they use.
+            top = find_definition(module.tree.body, attributes[:1])
+            assert top is not None  # the path went through it
+            attributes, node = attributes[:1], top
         parts: dict[str, str] = {}
         relative = self._relative(module)
         seen: set[str] = set()
