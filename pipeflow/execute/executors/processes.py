@@ -37,6 +37,7 @@ from dataclasses import replace
 from typing import Any
 
 from pipeflow.execute.capture import OutputCapture
+from pipeflow.execute.descriptors import descriptors_captured
 from pipeflow.execute.task import Notify, Task, TaskResult, execute
 from pipeflow.importing import add_project, use_project
 
@@ -226,19 +227,22 @@ def work(task: Task) -> TaskResult:
     root.addHandler(handler)
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = out, err
+    written: list[tuple[str, str]] = []  # below sys.stdout: children, os.write, C code
     try:
         # Each attempt's timeout interrupts the call itself (SIGALRM, on this main thread).
-        result = execute(
-            task,
-            lambda step, attempt, error, delay: retries.append((attempt + 1, error, delay)),
-            in_place=True,
-        )
+        with descriptors_captured(written):
+            result = execute(
+                task,
+                lambda step, attempt, error, delay: retries.append((attempt + 1, error, delay)),
+                in_place=True,
+            )
     finally:
         sys.stdout, sys.stderr = saved
         root.removeHandler(handler)
         root.setLevel(level)
         out.finish()
         err.finish()
+        output.extend(written)
     return _carrying(result, output, retries)
 
 
