@@ -16,6 +16,7 @@ from pipeflow.cache.accepting import Acceptance
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.config.loader import Loaded
 from pipeflow.config.loader import load as load_config
+from pipeflow.config.params import nested_overrides
 from pipeflow.errors import PipeflowError
 from pipeflow.execute.outcome import Run, StoredResult
 from pipeflow.execute.starting import RunStart
@@ -97,7 +98,7 @@ class Pipeline:
         options = dict(self._options)
         options["param_files"] = [*options.get("param_files", ()), *param_files]
         options["param_options"] = [*options.get("param_options", ()), *param_options]
-        options["params"] = {**(options.get("params") or {}), **(params or {})}
+        options["params"] = nested_overrides(options.get("params"), params)
         return load(self._source, **options, check_code=False)
 
     # -- planning ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from pipeflow.config.file_checks import check_files
 from pipeflow.config.params import (
     ParamSource,
     merge_params,
+    nested_overrides,
     non_finite_problems,
     parse_assignment,
     read_param_file,
@@ -115,7 +116,8 @@ def _load(
         except ConfigError as error:
             problems += error.problems
     if params:
-        sources.append(ParamSource(values=params, label="the params passed to run()"))
+        values = nested_overrides(params)
+        sources.append(ParamSource(values=values, label="the params passed to run()"))
     sources += step_params
     defaults, secret_params, env_found = resolve_defaults(pipeline.params, document)
     problems += env_found

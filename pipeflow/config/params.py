@@ -82,6 +82,34 @@ def parse_assignment(text: str) -> ParamSource:
     return ParamSource(values=nested, label=f"--param {text}")
 
 
+def nested_overrides(*layers: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Overrides given in Python, read as `--param` reads its keys: a dotted key nests
+    (`{"model.depth": 4}` is `{"model": {"depth": 4}}`), and each later layer's (or key's)
+    mapping merges into what came before it key by key, its other values winning."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        for key, value in (layer or {}).items():
+            names = key.split(".") if isinstance(key, str) else [key]
+            path = names if all(names) else [key]  # `a..b`: an unknown param as it is
+            *above, last = path
+            into = merged
+            for name in above:
+                if not isinstance(into.get(name), dict):
+                    into[name] = {}
+                into = into[name]
+            into[last] = _layered(into.get(last), value)
+    return merged
+
+
+def _layered(below: Any, value: Any) -> Any:
+    if not (isinstance(below, dict) and isinstance(value, Mapping)):
+        return value
+    merged = dict(below)
+    for key, item in value.items():
+        merged[key] = _layered(merged.get(key), item)
+    return merged
+
+
 def _scalar(raw: str, label: str) -> Any:
     if raw == "":
         return ""

@@ -1,0 +1,86 @@
+"""Params given in Python (`pipeflow.load(params=...)`, `run(params=...)`, `with_params`) are
+overrides as `--param` gives them (SPEC 4, 11): a dotted key nests, and each later layer's
+mappings merge into the earlier ones key by key. Before, `run(params={"cfg": {"b": ...}})`
+replaced the whole `cfg` given to `load`, dropping its other keys, and `{"cfg.b.d": 30}` was
+refused as an unknown param `cfg.b.d` with the hint "did you mean `cfg`?"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import pipeflow
+from pipeflow.cli import cli
+from pipeflow.errors import ConfigError
+from tests.conftest import ProjectFactory
+
+CONFIG = """
+name: layers
+params: {cfg: {a: 0, b: {c: 2, d: 3}}, n: 1}
+steps:
+  show: {run: layersteps.show, inputs: {cfg: "${params.cfg}", n: "${params.n}"}}
+"""
+STEPS = """
+def show(cfg, n):
+    return {"cfg": cfg, "n": n}
+"""
+
+
+@pytest.fixture
+def config(make_project: ProjectFactory) -> Path:
+    return make_project(CONFIG, layersteps=STEPS)
+
+
+WAYS = {
+    "a dotted key to load": lambda path: pipeflow.load(path, params={"cfg.b.d": 30}).run(),
+    "a dotted key to run": lambda path: pipeflow.load(path).run(params={"cfg.b.d": 30}),
+    "a mapping to load": lambda path: pipeflow.load(path, params={"cfg": {"b": {"d": 30}}}).run(),
+    "a mapping to run": lambda path: pipeflow.load(path).run(params={"cfg": {"b": {"d": 30}}}),
+    "with_params": lambda path: pipeflow.load(path).with_params({"cfg.b.d": 30}).run(),
+}
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_a_nested_param_set_in_python_is_what_the_cli_sets(config: Path, way: str) -> None:
+    cli_run = CliRunner().invoke(cli, ["run", str(config), "-q", "--param", "cfg.b.d=30"])
+    assert cli_run.exit_code == 0, cli_run.output
+    run = WAYS[way](config)
+    assert run.output("show") == {"cfg": {"a": 0, "b": {"c": 2, "d": 30}}, "n": 1}
+
+
+LAYERED = {
+    "load then run": lambda path: pipeflow.load(path, params={"cfg": {"a": 1}}).run(
+        params={"cfg": {"b": {"c": 5}}}
+    ),
+    "load then with_params": lambda path: (
+        pipeflow.load(path, params={"cfg.a": 1}).with_params({"cfg": {"b": {"c": 5}}}).run()
+    ),
+    "one mapping with both spellings": lambda path: pipeflow.load(
+        path, params={"cfg": {"a": 1}, "cfg.b.c": 5}
+    ).run(),
+}
+
+
+@pytest.mark.parametrize("way", LAYERED)
+def test_layers_of_params_in_python_merge_key_by_key(config: Path, way: str) -> None:
+    run = LAYERED[way](config)
+    assert run.output("show") == {"cfg": {"a": 1, "b": {"c": 5, "d": 3}}, "n": 1}
+
+
+def test_a_later_layer_wins_over_an_earlier_one(config: Path) -> None:
+    run = pipeflow.load(config, params={"cfg.b.d": 30, "n": 2}).run(params={"cfg": {"b": {"d": 4}}})
+    assert run.output("show") == {"cfg": {"a": 0, "b": {"c": 2, "d": 4}}, "n": 2}
+
+
+@pytest.mark.parametrize(
+    ("params", "unknown"), [({"cfg.z": 1}, "cfg.z"), ({"cfg.b.zz": 1}, "cfg.b.zz")]
+)
+def test_an_unknown_dotted_param_is_named_as_the_cli_names_it(
+    config: Path, params: dict[str, Any], unknown: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        pipeflow.load(config, params=params)
+    assert f"unknown param `{unknown}`" in str(raised.value.format())
