@@ -246,6 +246,16 @@ def _at(value: Any, path: Sequence[str | int]) -> Any:
     return value
 
 
+def nesting_hint(name: str, defaults: Mapping[str, Any] | None) -> str | None:
+    """For a dotted key in a file (`cfg.b.d: 40`) whose first part is a mapping param: a key
+    there names one param, so say how to write it nested."""
+    first, _, rest = name.partition(".")
+    if not rest or defaults is None or not isinstance(defaults.get(first), Mapping):
+        return None
+    nested = "".join(f"{{{part}: " for part in rest.split("."))
+    return f"a dotted key does not nest here: write `{first}: {nested}...{'}' * rest.count('.')}}}`"
+
+
 def _merge_into(
     target: dict[str, Any],
     defaults: Mapping[str, Any] | None,
@@ -262,8 +272,10 @@ def _merge_into(
         if defaults is None or name not in defaults:
             if not allow_extra:
                 known = list(defaults or ())
-                hint = did_you_mean(str(name), known) or (
-                    "declare it under `params:` in the config, or pass --allow-extra-params"
+                hint = (
+                    nesting_hint(str(name), defaults)
+                    or did_you_mean(str(name), known)
+                    or "declare it under `params:` in the config, or pass --allow-extra-params"
                 )
                 problems.append(source.problem(here, f"unknown param `{dotted}`", hint, key=True))
                 continue

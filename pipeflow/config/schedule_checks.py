@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pipeflow.config.params import nesting_hint
 from pipeflow.config.reader import Fail
 from pipeflow.config.suggest import did_you_mean, listing
 from pipeflow.model.pipeline import AVAILABLE_EXECUTORS, CLUSTER_MODULES, EXECUTOR_TYPES, Pipeline
@@ -64,7 +65,7 @@ def check_schedules(pipeline: Pipeline, fail: Fail) -> None:
                 fail(
                     [*path, "params", name],
                     f"unknown param `{name}`",
-                    did_you_mean(name, pipeline.params),
+                    nesting_hint(name, pipeline.params) or did_you_mean(name, pipeline.params),
                     key=True,
                 )
 

@@ -84,3 +84,32 @@ def test_an_unknown_dotted_param_is_named_as_the_cli_names_it(
     with pytest.raises(ConfigError) as raised:
         pipeflow.load(config, params=params)
     assert f"unknown param `{unknown}`" in str(raised.value.format())
+
+
+PARENT = """
+name: parent
+params: {cfg: {a: 0}}
+steps:
+  one: {pipeline: pipeline.yaml, params: {cfg.b.d: 40}}
+schedules:
+  - interval: 1h
+    params: {cfg.a: 7}
+"""
+
+
+def test_a_dotted_key_in_a_file_is_refused_saying_how_to_nest_it(
+    config: Path, tmp_path: Path
+) -> None:
+    """In a config or a params file a key names one param: the hint shows it nested."""
+    (tmp_path / "parent.yaml").write_text(PARENT)
+    (tmp_path / "over.json").write_text('{"cfg.b": {"c": 1}}')
+    parent = CliRunner().invoke(cli, ["validate", str(tmp_path / "parent.yaml")])
+    from_file = CliRunner().invoke(
+        cli, ["validate", str(config), "--param-file", str(tmp_path / "over.json")]
+    )
+    assert parent.exit_code == 2, parent.output
+    hint = "\n    hint: a dotted key does not nest here: write "
+    assert "unknown param `cfg.b.d`" + hint + "`cfg: {b: {d: ...}}`" in parent.output
+    assert "unknown param `cfg.a`" + hint + "`cfg: {a: ...}`" in parent.output
+    assert from_file.exit_code == 2, from_file.output
+    assert "write `cfg: {b: ...}`" in from_file.output, from_file.output
