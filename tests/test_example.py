@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from tests.conftest import ProjectFactory
+from tests.interrupting import interrupted
 
 
 def pipeflow(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -137,26 +135,12 @@ def test_ctrl_c_exits_130_and_leaves_no_half_result(make_project: ProjectFactory
             return 1
         """,
     )
-    process = subprocess.Popen(
+    code, output = interrupted(
         [sys.executable, "-m", "pipeflow", "run", str(config)],
         cwd=config.parent,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
+        marker="sleeping",
     )
-    assert process.stdout is not None
-    deadline = time.monotonic() + 60
-    for line in process.stdout:
-        if "sleeping" in line or time.monotonic() > deadline:
-            break
-    os.killpg(process.pid, signal.SIGINT)
-    try:
-        output, _ = process.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        pytest.fail("pipeflow did not stop after Ctrl-C")
-    assert process.returncode == 130, output
+    assert code == 130, output
     assert "interrupted" in output
     out = config.parent / "out"
     assert (out / "first.json").exists()

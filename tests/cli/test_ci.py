@@ -7,11 +7,9 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from pipeflow.errors import Problem
 from pipeflow.report.annotations import annotation, escape_data, escape_property
 from tests.cli.test_cli import CONFIG, STEPS
 from tests.conftest import REPO, ProjectFactory
+from tests.interrupting import interrupted
 
 GOLDEN = REPO / "tests" / "assets" / "invalid"
 XSD = REPO / "tests" / "assets" / "junit-10.xsd"
@@ -276,29 +275,14 @@ steps:
 def test_an_interrupted_run_is_reported(make_project: ProjectFactory) -> None:
     config = make_project(SLOW_CONFIG, slow=SLOW_STEPS)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    process = subprocess.Popen(
+    code, output = interrupted(
         [sys.executable, "-m", "pipeflow", "run", config.name, "--json", "r.json"],
         cwd=config.parent,
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
+        marker="nap | napping",
+        settle=0.5,  # let the engine get back to waiting for the step
     )
-    assert process.stdout is not None
-    deadline = time.monotonic() + 60
-    for line in process.stdout:
-        if line.startswith("nap | napping") or time.monotonic() > deadline:
-            break
-    time.sleep(0.5)  # let the engine get back to waiting for the step
-    os.killpg(process.pid, signal.SIGINT)
-    try:
-        output, _ = process.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
-        pytest.fail("pipeflow did not stop after Ctrl-C")
-    assert process.returncode == 130, output
+    assert code == 130, output
     report = json.loads((config.parent / "r.json").read_text(encoding="utf-8"))
     assert report["state"] == "interrupted"
     assert report["steps"][0]["state"] == "done"

@@ -27,6 +27,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import signal
 import sys
 import threading
 from collections.abc import Iterator
@@ -68,7 +69,7 @@ class ProcessExecutor:
         pool = ProcessPoolExecutor(
             max_workers=self._workers,
             mp_context=context,
-            initializer=_take_environment,
+            initializer=_start_worker,
             initargs=(dict(os.environ),),
         )
         # Start every worker now: they boot while the run is still being planned.
@@ -123,11 +124,21 @@ def _ready() -> None:
     """A task that only makes the pool start a worker."""
 
 
-def _take_environment(environment: dict[str, str]) -> None:
-    """In a new worker: the environment of the process that made its pool, as it was then."""
+def _start_worker(environment: dict[str, str]) -> None:
+    """In a new worker: the environment of the process that made its pool, as it was then,
+    and Ctrl-C left to that process. A terminal sends SIGINT to every process of its
+    foreground group, workers too; the run stops them itself (`shutdown(cancel=True)`), and a
+    worker taking it as KeyboardInterrupt would print a traceback beside the run's report.
+    A handler that does nothing, not SIG_IGN: a program a step starts gets the default back
+    when it starts (an ignored signal would stay ignored), so Ctrl-C still stops it."""
+    signal.signal(signal.SIGINT, _left_to_the_run)
     for name in set(os.environ) - set(environment):
         del os.environ[name]
     os.environ.update(environment)
+
+
+def _left_to_the_run(signum: int, frame: Any) -> None:
+    del signum, frame
 
 
 def _done(result: TaskResult) -> Future[TaskResult]:
