@@ -173,7 +173,7 @@ def _load(
     )
     check_files(checker, files, results=results)
     problems += checker.run()
-    problems = _without_repeats(problems, schema_found)
+    problems = _without_repeats(problems, document.problems, schema_found)
     remember(secrets)
     if problems:
         raise ConfigError(_sorted([secrets.problem(problem) for problem in problems]))
@@ -255,13 +255,21 @@ def _origin(path: list[str], sources: Sequence[ParamSource]) -> ParamSource | No
     return None
 
 
-def _without_repeats(problems: list[Problem], schema_found: list[Problem]) -> list[Problem]:
-    """Drop later reports about a value the schema already reported: one mistake, one message."""
-    reported = {(p.file, p.path) for p in schema_found if p.path}
+def _without_repeats(
+    problems: list[Problem], read_found: list[Problem], schema_found: list[Problem]
+) -> list[Problem]:
+    """One mistake, one message: what reading the file found about a value (a key YAML reads
+    as a boolean) comes first, then what the schema found; later reports about the same
+    value are dropped."""
+    first = {(p.file, p.path) for p in read_found if p.path}
+    schema = [p for p in schema_found if (p.file, p.path) not in first]
+    reported = first | {(p.file, p.path) for p in schema if p.path}
     return [
         problem
         for problem in problems
-        if problem in schema_found or (problem.file, problem.path) not in reported
+        if problem in read_found
+        or problem in schema
+        or (problem not in schema_found and (problem.file, problem.path) not in reported)
     ]
 
 

@@ -246,10 +246,10 @@ def _at(value: Any, path: Sequence[str | int]) -> Any:
     return value
 
 
-def nesting_hint(name: str, defaults: Mapping[str, Any] | None) -> str | None:
+def nesting_hint(name: Any, defaults: Mapping[str, Any] | None) -> str | None:
     """For a dotted key in a file (`cfg.b.d: 40`) whose first part is a mapping param: a key
     there names one param, so say how to write it nested."""
-    first, _, rest = name.partition(".")
+    first, _, rest = str(name).partition(".")
     if not rest or defaults is None or not isinstance(defaults.get(first), Mapping):
         return None
     nested = "".join(f"{{{part}: " for part in rest.split("."))

@@ -243,6 +243,9 @@ class _YamlBuilder:
                 key = self.key(key_node, path)
                 if key is _NO_KEY:
                     continue
+                if key is None or isinstance(key, bool):
+                    # YAML 1.1's `on: ...`: reported, and kept as the text it was meant to be.
+                    key = self.text_key(key_node, key, path)
                 name = key if isinstance(key, str) else str(key)
             child = (*path, name)
             first = firsts.setdefault(key, key_node)
@@ -288,6 +291,17 @@ class _YamlBuilder:
             self.report(node, path, "this key cannot be used as a mapping key")
             return _NO_KEY
         return key
+
+    def text_key(self, node: Node, key: bool | None, path: DocumentPath) -> str:
+        """A key YAML reads as a boolean or null (`on`, `no`, `~`): reported, and kept as the
+        text it was written as, so that the checks after read it as the user meant it."""
+        text = str(node.value)
+        reads = "null" if key is None else str(key).lower()
+        message = f"the key `{text}` reads as {reads} in YAML, not as text"
+        if reads != "null" and text.lower() not in ("true", "false"):
+            message += " (YAML 1.1 reads yes, no, on and off as booleans)"
+        self.report(node, (*path, text), message, f'quote it to keep it as text: `"{text}": ...`')
+        return text
 
     def merge_sources(self, node: Node, path: DocumentPath) -> list[MappingNode]:
         """The mappings `<<` merges, in the order they apply (later ones win)."""
