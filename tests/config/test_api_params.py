@@ -113,3 +113,18 @@ def test_a_dotted_key_in_a_file_is_refused_saying_how_to_nest_it(
     assert "unknown param `cfg.a`" + hint + "`cfg: {a: ...}`" in parent.output
     assert from_file.exit_code == 2, from_file.output
     assert "write `cfg: {b: ...}`" in from_file.output, from_file.output
+
+
+@pytest.mark.parametrize("key", ["3", "1.5", "cfg.b.d"])
+def test_a_schedule_param_of_any_key_is_reported_not_a_crash(
+    config: Path, tmp_path: Path, key: str
+) -> None:
+    (tmp_path / "sched.yaml").write_text(
+        f"name: sched\nparams: {{cfg: {{b: {{d: 1}}}}}}\nsteps:\n"
+        f"  s: {{run: layersteps.show, inputs: {{cfg: 1, n: 1}}}}\n"
+        f"schedules:\n  - {{interval: 1h, params: {{{key}: 1}}}}\n"
+    )
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path / "sched.yaml")])
+    assert result.exit_code == 2, result.output
+    assert f"unknown param `{key}`" in result.output, result.output
+    assert "Traceback" not in result.output
