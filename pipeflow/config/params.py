@@ -29,6 +29,7 @@ from pipeflow.config.suggest import did_you_mean
 from pipeflow.errors import ConfigError, Problem, UsageError
 from pipeflow.model.refs import Ref, Template, references, resolve
 from pipeflow.model.secrets import MASK, NO_SECRETS, Secrets
+from pipeflow.model.words import a_kind
 from pipeflow.records import record
 
 
@@ -210,7 +211,7 @@ def merge_params(
                 source.problem(
                     [],
                     f"a params file must hold a mapping of names to values, "
-                    f"got a {type(source.values).__name__}",
+                    f"got {a_kind(type(source.values).__name__)}",
                     'write e.g. {"test_data_ratio": 0.3}',
                 )
             )

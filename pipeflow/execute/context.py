@@ -19,6 +19,7 @@ from pipeflow.model.locations import Location, item_lookup, locate, path_texts
 from pipeflow.model.pipeline import SINGLE_PART, Pipeline, Step
 from pipeflow.model.refs import Ref, lookup_path, resolve
 from pipeflow.model.secrets import NO_SECRETS, Secrets
+from pipeflow.model.words import a_kind
 from pipeflow.plan.planner import Planner
 from pipeflow.records import record
 from pipeflow.storage import Manifest, TargetFields
@@ -77,7 +78,7 @@ class RunContext:
         if isinstance(value, Mapping) and part in value:
             return value[part]
         raise ReferenceFailure(
-            f"`{ref.text}`: step `{ref.step}` returned a {type(value).__name__} "
+            f"`{ref.text}`: step `{ref.step}` returned {a_kind(type(value).__name__)} "
             f"with no key `{part}`"
         )
 

@@ -26,6 +26,7 @@ from pipeflow.execute.isolation import isolated_inputs
 from pipeflow.execute.persisting import Persist, persist_parts
 from pipeflow.importing import ImportProblem, load_callable
 from pipeflow.model.pipeline import SINGLE_PART, RetryPolicy
+from pipeflow.model.words import a_kind
 from pipeflow.records import record
 from pipeflow.storage import (
     Manifest,
@@ -301,7 +302,7 @@ def split_parts(value: Any, outputs: tuple[str, ...], step: str) -> dict[str, An
             )
         return dict(zip(outputs, value, strict=True))
     raise StepError(
-        f"step `{step}` declares `outputs:` but returned a {type(value).__name__}; "
+        f"step `{step}` declares `outputs:` but returned {a_kind(type(value).__name__)}; "
         "return a dict (or a tuple) with those parts"
     )
 

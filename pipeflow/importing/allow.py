@@ -34,6 +34,7 @@ from typing import Any, Literal
 from pipeflow.importing.builtins import builtin_names, builtin_step, defines_builtin_step
 from pipeflow.importing.locate import find_spec, is_project_file, spec_file, top_level_spec
 from pipeflow.importing.paths import ImportProblem, split_path
+from pipeflow.model.words import a_kind
 from pipeflow.records import record
 
 Kind = Literal["builtin", "exact", "allowed", "project"]
@@ -198,7 +199,7 @@ class Rule:
             target = getattr(target, attribute)
             if index == len(grant.attributes) - 1 and not callable(target):
                 raise ImportProblem(
-                    f"`{grant.dotted}` is {_a(type(target).__name__)}, not a function",
+                    f"`{grant.dotted}` is {a_kind(type(target).__name__)}, not a function",
                     "`run:` must name a function or another callable",
                 )
             self._check(target, grant, where, grant.attributes[index + 1 :])
@@ -246,19 +247,15 @@ def not_defined(dotted: str, module: str, where: str, target: Any) -> ImportProb
         what = f"`{direct}`"
         hint += f", or list `{direct}` under `allow_imports:` and write `run: {direct}`"
     elif isinstance(defined, str):
-        what = f"{_a(type(target).__name__)} from `{defined}`"
+        what = f"{a_kind(type(target).__name__)} from `{defined}`"
     else:
-        what = _a(type(target).__name__)
+        what = a_kind(type(target).__name__)
     return ImportProblem(
         f"`{dotted}` is {what}, which `{where}` did not define (it imported or assigned it): "
         "a `run:` path may only name what the project, or a module listed under "
         "`allow_imports:`, defines",
         hint,
     )
-
-
-def _a(kind: str) -> str:
-    return f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind}"
 
 
 def module_hint(module: str) -> str:

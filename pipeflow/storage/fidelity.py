@@ -37,6 +37,8 @@ import math
 import sys
 from typing import Any
 
+from pipeflow.model.words import a_kind
+
 # Column dtypes that CSV gives back as they are (float64 with the round-trip float parser).
 _CSV_PLAIN = frozenset({"int64", "float64", "bool"})
 _PARQUET_UNITS = frozenset({"ms", "us", "ns"})  # parquet has no timestamps in seconds
@@ -95,8 +97,8 @@ def _json_problem(value: Any, path: str) -> str | None:
         return f"{where} is a tuple, which JSON gives back as a list"
     back = _json_equivalent(value)
     if back is not None:
-        return f"{where} is a {type_name(value)}, which JSON gives back as {back}"
-    return f"{where} is a {type_name(value)}, which JSON cannot hold"
+        return f"{where} is {a_kind(type_name(value))}, which JSON gives back as {back}"
+    return f"{where} is {a_kind(type_name(value))}, which JSON cannot hold"
 
 
 def _json_equivalent(value: Any) -> str | None:

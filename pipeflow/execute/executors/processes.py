@@ -41,6 +41,7 @@ from pipeflow.execute.capture import OutputCapture
 from pipeflow.execute.descriptors import descriptors_captured
 from pipeflow.execute.task import Notify, Task, TaskResult, execute
 from pipeflow.importing import add_project, use_project
+from pipeflow.model.words import a_kind
 
 
 class ProcessExecutor:
@@ -182,8 +183,9 @@ def unpicklable(task: Task) -> str | None:
             pickle.dumps(value)
         except Exception as error:
             return (
-                f"ValueError: step `{task.step}`: input `{name}` is a {type(value).__name__}, "
-                f"which cannot be sent to a worker process ({error}); use the threads "
+                f"ValueError: step `{task.step}`: input `{name}` is "
+                f"{a_kind(type(value).__name__)}, which cannot be sent to a worker process "
+                f"({error}); use the threads "
                 "executor for this pipeline, or pass plain data"
             )
     return f"ValueError: step `{task.step}` cannot be sent to a worker process"

@@ -16,6 +16,7 @@ from pipeflow.execute.executors.processes import work
 from pipeflow.execute.landing import collect, unpack
 from pipeflow.execute.shipping import Shipment
 from pipeflow.execute.task import Task, TaskResult, fill, pick, remotes_in
+from pipeflow.model.words import a_kind
 
 
 def run_task(
@@ -146,8 +147,9 @@ def _report(result: TaskResult, key: str, topic: str, client: Any) -> TaskResult
             result = TaskResult(
                 step=result.step,
                 error=(
-                    f"ValueError: step `{result.step}` returned a {type(result.value).__name__}, "
-                    f"which cannot be sent from a Dask worker ({error}); return plain data"
+                    f"ValueError: step `{result.step}` returned "
+                    f"{a_kind(type(result.value).__name__)}, which cannot be sent from a Dask "
+                    f"worker ({error}); return plain data"
                 ),
                 attempts=result.attempts,
                 duration=result.duration,
