@@ -185,15 +185,23 @@ def _overlaps(checker: Checker, files: Mapping[str, StepFiles]) -> None:
                 pair = tuple(sorted((name, other), key=lambda n: order.get(n, 0)))
                 if other == name or written.pattern or pair in reported:
                     continue
-                # Reported at the later step of the pair that this config defines.
+                # Reported at the later step of the pair that this config defines; two
+                # steps of sub-pipelines, at the later step running one (two instances of
+                # one child: its own config saw one step).
                 own = [n for n in pair if steps[n].origin is None]
-                if not own or own[-1] != name:
+                tops = [n.split("/")[0] for n in pair]
+                if own and own[-1] != name:
                     continue
+                if not own and (tops[0] == tops[1] or name != pair[-1]):
+                    continue  # within one instance: reported when its config was loaded
                 reported.add((pair[0], pair[1]))
                 checker.fail(
-                    entry_path(checker, name, "writes", entry),
+                    entry_path(checker, name, "writes", entry)
+                    if own
+                    else ["steps", tops[-1], "pipeline"],
                     f"steps `{pair[0]}` and `{pair[1]}` both write {_shown(location, written)}",
-                    "each file or folder has one writer: give each step its own path",
+                    "each file or folder has one writer: give each step its own path"
+                    + ("" if own else " (a param that sets the instances apart)"),
                 )
 
 

@@ -225,6 +225,62 @@ def test_two_steps_writing_the_same_or_nested_paths_are_refused(tmp_path: Path) 
     assert "steps `c` and `d` both write models/m.joblib (inside models)" in found
 
 
+CHILD = """
+name: child
+params: {tag: a}
+steps:
+  prep:
+    run: mysteps.write
+    inputs: {text: x, out: "data/${params.tag}/out.txt"}
+    writes: ["data/${params.tag}/out.txt"]
+"""
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "clash"),
+    [
+        ("{tag: same}", "{tag: same}", "data/same/out.txt"),
+        ("{}", "{tag: a}", "data/a/out.txt"),  # the default, and the default given
+        ("{tag: one}", "{tag: two}", None),
+    ],
+)
+def test_two_instances_of_a_sub_pipeline_writing_one_file_are_refused(
+    tmp_path: Path, first: str, second: str, clash: str | None
+) -> None:
+    """Each instance's writes were checked with the child's own config, where they are one
+    step's: two instances writing one file passed, and each run overwrote one with the other
+    (and restored one over the other)."""
+    (tmp_path / "child.yaml").write_text(CHILD)
+    config = project(
+        tmp_path,
+        f"""
+        one: {{pipeline: child.yaml, params: {first}}}
+        two: {{pipeline: child.yaml, params: {second}}}
+        """,
+    )
+    if clash is None:
+        pipeflow.load(config)
+        return
+    found = problems(config)
+    assert "error at `steps.two.pipeline`" in found, found
+    assert f"steps `one/prep` and `two/prep` both write {clash}" in found, found
+
+
+def test_a_sub_pipeline_writing_what_a_step_of_its_parent_writes_is_refused(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "child.yaml").write_text(CHILD)
+    config = project(
+        tmp_path,
+        """
+        one: {pipeline: child.yaml, params: {tag: same}}
+        own: {run: mysteps.nothing, writes: [data/same]}
+        """,
+    )
+    found = problems(config)
+    assert "steps `one/prep` and `own` both write data/same/out.txt (inside data/same)" in found
+
+
 def test_every_item_of_a_foreach_step_writing_one_file_is_refused(tmp_path: Path) -> None:
     config = project(
         tmp_path,
