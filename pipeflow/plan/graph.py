@@ -146,14 +146,27 @@ class StepGraph:
         tags it repeats add up: `--tag a --tag b` is every step tagged `a` or `b`.
         """
         selected = set(self.upstream)
-        only = list(only)
+        only = self.members(only)
         if only:
             selected &= set(only)
         wanted = set(tags)
         if wanted:
             selected &= {name for name, labels in self.labels.items() if wanted & set(labels)}
         if start is not None:
-            selected &= {start} | self.descendants([start])
+            first = self.members([start])
+            selected &= set(first) | self.descendants(first)
         if until is not None:
-            selected &= {until} | self.ancestors([until])
+            last = self.members([until])
+            selected &= set(last) | self.ancestors(last)
         return selected
+
+    def members(self, names: Iterable[str]) -> list[str]:
+        """The steps `names` stand for: a step itself, and the name of a step that runs a
+        sub-pipeline every step of it (`one` is `one/prep`, `one/read`), as in `after:`."""
+        found: list[str] = []
+        for name in names:
+            if name in self.upstream:
+                found.append(name)
+            else:
+                found += [step for step in self.upstream if step.startswith(f"{name}/")]
+        return found

@@ -121,7 +121,8 @@ class Planner:
         names = list(force)
         if ALL in names:
             return set(self.graph.upstream)
-        return set(names) | self.graph.descendants(names)
+        steps = self.graph.members(names)
+        return set(steps) | self.graph.descendants(steps)
 
     def plan(self) -> list[Decision]:
         decisions = self.decisions
