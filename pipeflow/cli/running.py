@@ -45,7 +45,7 @@ def selection_options(function: Any) -> Any:
                 multiple=True,
                 metavar="STEP",
                 shell_complete=complete_step,
-                help="run only this step (repeatable)",
+                help="run only this step (repeatable; a sub-pipeline's name: all its steps)",
             ),
             click.option(
                 "--from",

@@ -269,8 +269,10 @@ def test_an_unknown_step_is_refused_with_a_suggestion(config: Path, command: str
         getattr(pipeflow.load(config), command)("nestd")
 
 
-@pytest.mark.parametrize("command", ["result", "accept", "status --only"])
+@pytest.mark.parametrize("command", ["result", "accept"])
 def test_a_sub_pipeline_step_names_the_steps_it_has(tmp_path: Path, command: str) -> None:
+    """The commands of one step want one of its steps (`--only prep` takes all of them:
+    tests/plan/test_select_sub_pipelines.py)."""
     (tmp_path / "child").mkdir()
     (tmp_path / "child" / "childsteps.py").write_text("def one() -> int:\n    return 1\n")
     (tmp_path / "child" / "pipeline.yaml").write_text(
