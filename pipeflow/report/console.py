@@ -105,7 +105,8 @@ def _count(actions: object) -> str:
         }[action]
         counts[label] = counts.get(label, 0) + 1
     total = sum(counts.values())
-    return f"{total} steps (" + ", ".join(f"{n} {label}" for label, n in counts.items()) + ")"
+    noun = "step" if total == 1 else "steps"
+    return f"{total} {noun} (" + ", ".join(f"{n} {label}" for label, n in counts.items()) + ")"
 
 
 def _indent(text: str) -> str:

@@ -57,3 +57,20 @@ def test_json_lines_for_machines(make_project: ProjectFactory) -> None:
     assert {f["step"]: f["state"] for f in finished} == {"make": "done", "boom": "failed"}
     output = [e for e in events if e["event"] == "StepOutput"]
     assert output[0]["text"] == "making 3"
+
+
+def test_the_plan_line_counts_one_step_as_one_step(make_project: ProjectFactory) -> None:
+    from click.testing import CliRunner
+
+    from pipeflow.cli import cli
+
+    one = make_project(
+        "name: one\nresults: {persist: false}\nsteps:\n  make: {run: mysteps.make, "
+        "inputs: {count: 1}}\n",
+        mysteps=STEPS,
+    )
+    shown = CliRunner().invoke(cli, ["run", str(one)])
+    assert ": 1 step (1 to run)\n" in shown.output, shown.output
+    two = make_project(CONFIG, name="two.yaml", mysteps=STEPS)
+    shown = CliRunner().invoke(cli, ["run", str(two)])
+    assert ": 2 steps (2 to run)\n" in shown.output, shown.output
