@@ -19,6 +19,7 @@ package version stand in for their code.
 from __future__ import annotations
 
 import ast
+import builtins
 import functools
 import importlib.machinery
 import importlib.util
@@ -37,12 +38,15 @@ from pipeflow.cache.source import (
     hash_text,
     module_digest,
     parse,
+    star_imports,
     top_level_cached,
 )
 from pipeflow.importing import split_path
 from pipeflow.importing.locate import find_in, spec_file
 from pipeflow.importing.locate import find_spec as find_spec_without_importing
 from pipeflow.records import record
+
+_BUILTINS = frozenset(dir(builtins))
 
 
 @record
@@ -97,14 +101,37 @@ class CodeFingerprinter:
             seen.add(name)
             found = analysed(module, definition)
             parts[f"{relative}::{name}"] = found.digest
+            unbound = []  # names no statement of the module binds (or local variables)
             for used in found.names_used:
-                if used in module.definitions and used not in seen:
-                    todo.append((used, module.definitions[used]))
+                if used in module.definitions:
+                    if used not in seen:
+                        todo.append((used, module.definitions[used]))
                 elif used in module.imports:
                     parts.update(self._imported(module.imports[used]))
+                elif used not in _BUILTINS:
+                    unbound.append(used)
+            for imported in star_imports(module.imports) if unbound else ():
+                # `from helpers import *`: counts as an explicit import of what it may bind.
+                if any(self._may_bind(imported, used, set()) for used in unbound):
+                    parts.update(self._imported(imported))
             for imported in found.local_imports:
                 parts.update(self._imported(imported))
         return CodeFingerprint(parts)
+
+    def _may_bind(self, name: str, used: str, seen: set[str]) -> bool:
+        """Whether `from NAME import *` may bind `used`: a project module binds its top-level
+        names (and what it star-imports in turn); any other module may bind anything."""
+        module = self._module(name)
+        if module is None:  # the standard library then adds nothing, a package its version
+            return True
+        if used in module.definitions or used in module.imports:
+            return True
+        seen.add(name)
+        return any(
+            self._may_bind(inner, used, seen)
+            for inner in star_imports(module.imports)
+            if inner not in seen
+        )
 
     def project_files(self, dotted: str) -> list[Path]:
         """The project's source files a step's code is made of, as its fingerprint counts

@@ -168,7 +168,17 @@ def _bindings(
     for alias in node.names:
         if alias.name != "*":
             found[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+        elif base:
+            found[STAR + base] = base  # no name can be this key: `star_imports` finds it
     return found
+
+
+STAR = "*"  # `imports` keys `*MODULE` for `from MODULE import *`, which binds unknown names
+
+
+def star_imports(imports: dict[str, str]) -> list[str]:
+    """The modules a module takes every public name of (`from helpers import *`)."""
+    return [module for name, module in imports.items() if name.startswith(STAR)]
 
 
 def _absolute(name: str | None, level: int, module: str, *, is_package: bool) -> str:
