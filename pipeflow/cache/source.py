@@ -148,7 +148,46 @@ def _top_level(
                         definitions[name.id] = node
         elif isinstance(node, ast.Import | ast.ImportFrom):
             imports.update(_bindings(node, module, is_package=is_package))
+        elif isinstance(node, _COMPOUND):
+            # `try: from fast import scale / except ImportError: def scale`, `if ...: def`:
+            # each name it binds stands for the whole statement (both branches, and what it
+            # imports, which counts as the imports inside a function do).
+            for bound in _bound_in(node):
+                definitions[bound] = node
     return definitions, imports
+
+
+# `try`/`except*` (3.11) by name: Python 3.10 has no `ast.TryStar`.
+_COMPOUND: tuple[type[ast.AST], ...] = tuple(
+    getattr(ast, name)
+    for name in ("If", "Try", "TryStar", "With", "AsyncWith", "For", "AsyncFor", "While", "Match")
+    if hasattr(ast, name)
+)
+
+
+def _bound_in(node: ast.AST) -> set[str]:
+    """The module-level names a compound statement binds, at any depth of its blocks (not
+    inside the functions and classes it defines, whose own names it binds)."""
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current is not node and isinstance(
+            current, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+        ):
+            found.add(current.name)
+            continue
+        if isinstance(current, ast.Import | ast.ImportFrom):
+            for alias in current.names:
+                if alias.name != "*":
+                    found.add(alias.asname or alias.name.split(".")[0])
+            continue
+        if isinstance(current, ast.Name) and isinstance(current.ctx, ast.Store):
+            found.add(current.id)
+        elif isinstance(current, ast.ExceptHandler) and current.name:
+            found.add(current.name)
+        stack.extend(ast.iter_child_nodes(current))
+    return found
 
 
 def _bindings(
