@@ -216,8 +216,9 @@ class ResultCache:
     def versions(self, step: str) -> list[Manifest]:
         """Every committed result of `step`, whatever its key, newest first; their payloads
         unchecked. Each manifest is read (on an object store, those the index lacks at once):
-        for `pipeflow accept`, and for a sub-pipeline step's reason when its newest result
-        is another instance's, never for a step whose result is current."""
+        for `pipeflow accept`, and for the reason of a step that runs when its newest result
+        was made from other values (`plan/reasons.py`), never for a step whose result is
+        current."""
         keys = sorted(self.index().get(stored_name(step), set()) - {LATEST})
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ResultWarning)  # a broken one is not a version

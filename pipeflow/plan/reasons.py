@@ -17,7 +17,9 @@ def why_runs(
     cache: ResultCache | None, step: Step, fingerprint: Fingerprint, upstream: Mapping[str, str]
 ) -> str:
     """Why `step`, with no usable stored result for its key, runs: compared with its newest
-    result (an instance of a sub-pipeline: its own newest)."""
+    result with the same values (params, literals) when there is one, else its newest. After
+    runs with two values of a param, the newest is as often as not the other value's; and the
+    instances of one sub-pipeline store under its step names."""
     if cache is None:
         return "no stored result yet"
     ignored = cache.ignored(step.name)
@@ -28,11 +30,9 @@ def why_runs(
         return "no stored result yet"
     now = fingerprint.components(upstream)
     values = now["values"]
-    if step.origin is not None and before.components.get("values") != values:
-        # Instances of one sub-pipeline store under its step names: the newest result may be
-        # another instance's. This one's is the newest with its values.
-        own = (m for m in cache.versions(step.name) if m.components.get("values") == values)
-        before = next(own, before)
+    if before.components.get("values") != values:
+        same = (m for m in cache.versions(step.name) if m.components.get("values") == values)
+        before = next(same, before)
     return explain(now, before, fingerprint.params)
 
 

@@ -195,6 +195,26 @@ def test_a_param_change_reruns_what_uses_it(project: Path) -> None:
     assert calls(project) == []
 
 
+@pytest.mark.parametrize("store", ["folder", "object store"])
+def test_a_reason_compares_with_the_newest_result_of_the_same_inputs(
+    project: Path, store: str
+) -> None:
+    """After runs with factor 2 and then 5, a code edit: with factor 2, only the code changed
+    since factor 2's result. Before, the reason was read off the newest result (factor 5's)
+    and said "param factor changed (5 -> 2)" besides."""
+    if store == "object store":
+        edit(project / "pipeline.yaml", "root: out", f"root: memory://why-{project.name}")
+    pipeflow.load(project / "pipeline.yaml").run()
+    pipeflow.load(project / "pipeline.yaml", params={"factor": 5}).run()
+    edit(project / "mysteps.py", "return [scale(v, factor) for v in values]",
+         "return [scale(w, factor) for w in values]")  # fmt: skip
+    assert reasons(project)["double"] == "code of mysteps.py changed (`double`)"
+    # With a value never run, the newest result is the one to compare with.
+    pipe = pipeflow.load(project / "pipeline.yaml", params={"factor": 7})
+    why = {d.step: d.reason for d in pipe.status()}
+    assert why["double"] == ("code of mysteps.py changed (`double`); param factor changed (5 -> 7)")
+
+
 def test_the_content_of_an_input_file_counts_not_its_time(project: Path) -> None:
     pipeflow.load(project / "pipeline.yaml").run()
     calls(project)
