@@ -93,19 +93,27 @@ class CodeFingerprinter:
         parts: dict[str, str] = {}
         relative = self._relative(module)
         seen: set[str] = set()
-        todo: list[tuple[str, ast.AST]] = [(".".join(attributes), node)]
+        # The step's own name, if the module rebinds it (`f = lru_cache(f)`), is what runs.
+        first = module.definitions.get(attributes[0], [])
+        start: list[ast.AST] = list(first) if node in first else [node]
+        todo: list[tuple[str, list[ast.AST]]] = [(".".join(attributes), start)]
         while todo:
-            name, definition = todo.pop()
+            name, statements = todo.pop()
             if name in seen:
                 continue
             seen.add(name)
-            found = analysed(module, definition)
-            parts[f"{relative}::{name}"] = found.digest
+            analyses = [analysed(module, statement) for statement in statements]
+            digests = [found.digest for found in analyses]
+            # One statement: its digest as it always was; several: each counts.
+            parts[f"{relative}::{name}"] = (
+                digests[0] if len(digests) == 1 else hash_text("\n".join(digests))
+            )
+            names_used = sorted({used for found in analyses for used in found.names_used})
             unbound = []  # names no statement of the module binds (or local variables)
-            for used in found.names_used:
+            for used in names_used:
                 if used in module.definitions:
                     if used not in seen:
-                        todo.append((used, module.definitions[used]))
+                        todo.append((used, list(module.definitions[used])))
                 elif used in module.imports:
                     parts.update(self._imported(module.imports[used]))
                 elif used not in _BUILTINS:
@@ -114,7 +122,7 @@ class CodeFingerprinter:
                 # `from helpers import *`: counts as an explicit import of what it may bind.
                 if any(self._may_bind(imported, used, set()) for used in unbound):
                     parts.update(self._imported(imported))
-            for imported in found.local_imports:
+            for imported in (i for found in analyses for i in found.local_imports):
                 parts.update(self._imported(imported))
         return CodeFingerprint(parts)
 

@@ -35,7 +35,7 @@ class SourceModule:
     path: Path
     stamp: tuple[int, int]  # (mtime_ns, size) of the source that was parsed
     tree: ast.Module
-    definitions: dict[str, ast.stmt]  # name -> the statement that defines it
+    definitions: dict[str, list[ast.stmt]]  # name -> the statements that bind it, in order
     imports: dict[str, str]  # bound name -> module it refers to
 
 
@@ -62,7 +62,7 @@ def parse(path: str) -> tuple[ast.Module, tuple[int, int]] | None:
 @functools.lru_cache(maxsize=512)
 def top_level_cached(
     path: str, stamp: tuple[int, int], module: str, is_package: bool
-) -> tuple[dict[str, ast.stmt], dict[str, str]]:
+) -> tuple[dict[str, list[ast.stmt]], dict[str, str]]:
     """`_top_level` of the cached tree of `path` at `stamp`; callers must not change it."""
     tree = _parse_cached(path, stamp)
     if tree is None:  # cannot happen for a stamp `parse` returned, unless the file vanished
@@ -134,18 +134,26 @@ def module_digest(module: SourceModule) -> str:
 
 def _top_level(
     tree: ast.Module, module: str, *, is_package: bool
-) -> tuple[dict[str, ast.stmt], dict[str, str]]:
-    definitions: dict[str, ast.stmt] = {}
+) -> tuple[dict[str, list[ast.stmt]], dict[str, str]]:
+    definitions: dict[str, list[ast.stmt]] = {}
     imports: dict[str, str] = {}
+
+    def bind(name: str, node: ast.stmt) -> None:
+        # Every statement that binds it: `def helper` and `helper = lru_cache(helper)`,
+        # `FACTOR = 2` and `FACTOR += 1` all make what the name is.
+        found = definitions.setdefault(name, [])
+        if not found or found[-1] is not node:
+            found.append(node)
+
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            definitions[node.name] = node
-        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            bind(node.name, node)
+        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
                 for name in ast.walk(target):
                     if isinstance(name, ast.Name):
-                        definitions[name.id] = node
+                        bind(name.id, node)
         elif isinstance(node, ast.Import | ast.ImportFrom):
             imports.update(_bindings(node, module, is_package=is_package))
         elif isinstance(node, _COMPOUND):
@@ -153,7 +161,7 @@ def _top_level(
             # each name it binds stands for the whole statement (both branches, and what it
             # imports, which counts as the imports inside a function do).
             for bound in _bound_in(node):
-                definitions[bound] = node
+                bind(bound, node)
     return definitions, imports
 
 

@@ -1,0 +1,81 @@
+"""A name bound by several top-level statements: `def helper` then `helper = lru_cache(helper)`,
+`FACTOR = 2` then `FACTOR += 1`. Every one of them counts in the key of a step using the name
+(the step itself too, when it is rebound). Before, only the last counted: an edit of
+`helper`'s body, or of `FACTOR = 2`, left the step cached, serving its old value."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import pipeflow
+from pipeflow.model.run import Action
+
+STEPS = """
+import functools
+
+FACTOR = 2
+FACTOR += 1
+
+
+def helper(x):
+    return x * 2
+
+
+helper = functools.lru_cache(helper)
+
+
+def step(x):
+    return helper(x) + FACTOR
+
+
+def wrapped(x):
+    return x
+
+
+wrapped = functools.lru_cache(wrapped)
+
+
+def plain(x):
+    return x
+"""
+
+CONFIG = """
+name: rebound
+steps:
+  step: {run: st.step, inputs: {x: 3}}
+  wrapped: {run: st.wrapped, inputs: {x: 3}}
+  plain: {run: st.plain, inputs: {x: 3}}
+"""
+
+EDITS = {
+    "the def of a rebound helper": ("    return x * 2", "    return x * 5", {"step"}),
+    "the rebinding of a helper": ("lru_cache(helper)", "lru_cache(maxsize=4)(helper)", {"step"}),
+    "a constant's first binding": ("FACTOR = 2", "FACTOR = 4", {"step"}),
+    "a constant's augmented assignment": ("FACTOR += 1", "FACTOR += 7", {"step"}),
+    "the rebinding of the step itself": (
+        "lru_cache(wrapped)",
+        "lru_cache(maxsize=2)(wrapped)",
+        {"wrapped"},
+    ),
+}
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_every_binding_of_a_name_counts(tmp_path: Path, edit: str) -> None:
+    (tmp_path / "st.py").write_text(textwrap.dedent(STEPS))
+    (tmp_path / "pipeline.yaml").write_text(textwrap.dedent(CONFIG))
+    assert pipeflow.load(tmp_path / "pipeline.yaml").run().ok
+    old, new, changed = EDITS[edit]
+    source = tmp_path / "st.py"
+    assert old in source.read_text()
+    source.write_text(source.read_text().replace(old, new))
+    decisions = {d.step: d for d in pipeflow.load(tmp_path / "pipeline.yaml").status()}
+    ran = {name for name, decision in decisions.items() if decision.action is Action.RUN}
+    assert ran == changed, {name: d.reason for name, d in decisions.items()}
+    run = pipeflow.load(tmp_path / "pipeline.yaml").run()
+    fresh = pipeflow.load(tmp_path / "pipeline.yaml").run(no_cache=True)
+    for name in ("step", "wrapped", "plain"):
+        assert run.output(name) == fresh.output(name), name  # no stale value served
