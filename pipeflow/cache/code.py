@@ -108,7 +108,11 @@ class CodeFingerprinter:
             parts[f"{relative}::{name}"] = (
                 digests[0] if len(digests) == 1 else hash_text("\n".join(digests))
             )
-            names_used = sorted({used for found in analyses for used in found.names_used})
+            names_used = (
+                analyses[0].names_used
+                if len(analyses) == 1
+                else sorted({used for found in analyses for used in found.names_used})
+            )
             unbound = []  # names no statement of the module binds (or local variables)
             for used in names_used:
                 if used in module.definitions:
