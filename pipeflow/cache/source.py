@@ -156,6 +156,12 @@ def _top_level(
                         bind(name.id, node)
         elif isinstance(node, ast.Import | ast.ImportFrom):
             imports.update(_bindings(node, module, is_package=is_package))
+        elif isinstance(node, ast.Expr):
+            # `CONFIG.update(b=2)`, `ITEMS.append(5)`, `register(f)`: a call may change what
+            # a name bound before it holds.
+            for used in {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}:
+                if used in definitions:
+                    bind(used, node)
         elif isinstance(node, _COMPOUND):
             # `try: from fast import scale / except ImportError: def scale`, `if ...: def`:
             # each name it binds stands for the whole statement (both branches, and what it

@@ -1,7 +1,8 @@
-"""A name bound by several top-level statements: `def helper` then `helper = lru_cache(helper)`,
-`FACTOR = 2` then `FACTOR += 1`. Every one of them counts in the key of a step using the name
-(the step itself too, when it is rebound). Before, only the last counted: an edit of
-`helper`'s body, or of `FACTOR = 2`, left the step cached, serving its old value."""
+"""A name bound by several top-level statements (`def helper` then `helper =
+lru_cache(helper)`, `FACTOR = 2` then `FACTOR += 1`) or changed by one (`CONFIG.update(b=2)`,
+`ITEMS.append(5)`): every one of them counts in the key of a step using the name (the step
+itself too, when it is rebound). Before, only the last binding counted: an edit of `helper`'s
+body, of `FACTOR = 2` or of the `update` left the step cached, serving its old value."""
 
 from __future__ import annotations
 
@@ -18,6 +19,11 @@ import functools
 
 FACTOR = 2
 FACTOR += 1
+CONFIG = {"a": 1}
+CONFIG.update(b=2)
+ITEMS = []
+ITEMS.append(5)
+print("imported")
 
 
 def helper(x):
@@ -40,6 +46,10 @@ wrapped = functools.lru_cache(wrapped)
 
 def plain(x):
     return x
+
+
+def settings():
+    return CONFIG["b"] + sum(ITEMS)
 """
 
 CONFIG = """
@@ -48,6 +58,7 @@ steps:
   step: {run: st.step, inputs: {x: 3}}
   wrapped: {run: st.wrapped, inputs: {x: 3}}
   plain: {run: st.plain, inputs: {x: 3}}
+  settings: {run: st.settings}
 """
 
 EDITS = {
@@ -55,6 +66,9 @@ EDITS = {
     "the rebinding of a helper": ("lru_cache(helper)", "lru_cache(maxsize=4)(helper)", {"step"}),
     "a constant's first binding": ("FACTOR = 2", "FACTOR = 4", {"step"}),
     "a constant's augmented assignment": ("FACTOR += 1", "FACTOR += 7", {"step"}),
+    "a call that updates a mapping": ("CONFIG.update(b=2)", "CONFIG.update(b=3)", {"settings"}),
+    "a call that appends to a list": ("ITEMS.append(5)", "ITEMS.append(6)", {"settings"}),
+    "a call of a builtin": ('print("imported")', 'print("loaded")', set()),
     "the rebinding of the step itself": (
         "lru_cache(wrapped)",
         "lru_cache(maxsize=2)(wrapped)",
@@ -77,5 +91,5 @@ def test_every_binding_of_a_name_counts(tmp_path: Path, edit: str) -> None:
     assert ran == changed, {name: d.reason for name, d in decisions.items()}
     run = pipeflow.load(tmp_path / "pipeline.yaml").run()
     fresh = pipeflow.load(tmp_path / "pipeline.yaml").run(no_cache=True)
-    for name in ("step", "wrapped", "plain"):
+    for name in ("step", "wrapped", "plain", "settings"):
         assert run.output(name) == fresh.output(name), name  # no stale value served
