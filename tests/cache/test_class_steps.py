@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import pipeflow
-from pipeflow.model.run import Action
+from tests.cache.editing import assert_nothing_stale, rerun_after
 
 MODELS = """
 def helper(x):
@@ -83,19 +83,10 @@ def test_an_edit_a_class_step_can_reach_reruns_it(tmp_path: Path, edit: str) -> 
     first = pipeflow.load(tmp_path / "pipeline.yaml").run()
     assert first.ok, {name: outcome.error for name, outcome in first.outcomes.items()}
     old, new, changed = EDITS[edit]
-    source = tmp_path / "models.py"
-    assert old in source.read_text()
-    source.write_text(source.read_text().replace(old, new))
-
-    decisions = {d.step: d for d in pipeflow.load(tmp_path / "pipeline.yaml").status()}
-
-    ran = {name for name, decision in decisions.items() if decision.action is Action.RUN}
+    config = tmp_path / "pipeline.yaml"
+    ran, reasons = rerun_after(config, tmp_path / "models.py", old, new)
     # `fitted` takes `built`'s value: it runs after `built` ran, whatever the edit.
-    assert ran - {"fitted"} == changed, {n: d.reason for n, d in decisions.items()}
+    assert ran - {"fitted"} == changed, reasons
     for name in changed:
-        assert decisions[name].reason.startswith("code of models.py changed"), decisions[name]
-    again = pipeflow.load(tmp_path / "pipeline.yaml").run()
-    assert again.ok
-    fresh = pipeflow.load(tmp_path / "pipeline.yaml").run(no_cache=True)
-    for name in ("made", "checked", "fitted"):
-        assert again.output(name) == fresh.output(name), name  # no stale value served
+        assert f"{name}: code of models.py changed" in reasons, reasons
+    assert_nothing_stale(config, ("made", "checked", "fitted"))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import pipeflow
-from pipeflow.model.run import Action
+from tests.cache.editing import assert_nothing_stale, rerun_after
 
 STEPS = """
 import contextlib
@@ -87,13 +87,6 @@ def test_an_edit_of_a_name_bound_in_a_compound_statement_reruns_its_users(
     file, old, new, changed = EDITS[edit]
     if new is None:  # (old, new) are the text itself, in st.py
         file, old, new = "st.py", file, old
-    source = project / file
-    assert old in source.read_text()
-    source.write_text(source.read_text().replace(old, new))
-    decisions = {d.step: d for d in pipeflow.load(project / "pipeline.yaml").status()}
-    ran = {name for name, decision in decisions.items() if decision.action is Action.RUN}
-    assert ran == changed, {name: d.reason for name, d in decisions.items()}
-    run = pipeflow.load(project / "pipeline.yaml").run()
-    fresh = pipeflow.load(project / "pipeline.yaml").run(no_cache=True)
-    for name in ("f", "g", "h", "plain"):
-        assert run.output(name) == fresh.output(name), name  # no stale value served
+    ran, reasons = rerun_after(project / "pipeline.yaml", project / file, old, new)
+    assert ran == changed, reasons
+    assert_nothing_stale(project / "pipeline.yaml", ("f", "g", "h", "plain"))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import pipeflow
-from pipeflow.model.run import Action
+from tests.cache.editing import assert_nothing_stale, rerun_after
 
 STEPS = """
 import functools
@@ -83,13 +83,6 @@ def test_every_binding_of_a_name_counts(tmp_path: Path, edit: str) -> None:
     (tmp_path / "pipeline.yaml").write_text(textwrap.dedent(CONFIG))
     assert pipeflow.load(tmp_path / "pipeline.yaml").run().ok
     old, new, changed = EDITS[edit]
-    source = tmp_path / "st.py"
-    assert old in source.read_text()
-    source.write_text(source.read_text().replace(old, new))
-    decisions = {d.step: d for d in pipeflow.load(tmp_path / "pipeline.yaml").status()}
-    ran = {name for name, decision in decisions.items() if decision.action is Action.RUN}
-    assert ran == changed, {name: d.reason for name, d in decisions.items()}
-    run = pipeflow.load(tmp_path / "pipeline.yaml").run()
-    fresh = pipeflow.load(tmp_path / "pipeline.yaml").run(no_cache=True)
-    for name in ("step", "wrapped", "plain", "settings"):
-        assert run.output(name) == fresh.output(name), name  # no stale value served
+    ran, reasons = rerun_after(tmp_path / "pipeline.yaml", tmp_path / "st.py", old, new)
+    assert ran == changed, reasons
+    assert_nothing_stale(tmp_path / "pipeline.yaml", ("step", "wrapped", "plain", "settings"))

@@ -11,7 +11,7 @@ import pytest
 
 import pipeflow
 from pipeflow.cache.code import CodeFingerprinter
-from pipeflow.model.run import Action
+from tests.cache.editing import assert_nothing_stale, rerun_after
 
 FILES = {
     "helpers.py": "def scale(x):\n    return x * 2\n",
@@ -67,15 +67,9 @@ def test_an_edit_of_a_star_imported_module_reruns_the_steps_using_it(
     project: Path, edit: str
 ) -> None:
     file, old, new, changed = EDITS[edit]
-    source = project / file
-    source.write_text(source.read_text().replace(old, new))
-    decisions = {d.step: d for d in pipeflow.load(project / "pipeline.yaml").status()}
-    ran = {name for name, decision in decisions.items() if decision.action is Action.RUN}
-    assert ran == changed, {name: d.reason for name, d in decisions.items()}
-    run = pipeflow.load(project / "pipeline.yaml").run()
-    fresh = pipeflow.load(project / "pipeline.yaml").run(no_cache=True)
-    for name in ("f", "g", "root"):
-        assert run.output(name) == fresh.output(name), name  # no stale value served
+    ran, reasons = rerun_after(project / "pipeline.yaml", project / file, old, new)
+    assert ran == changed, reasons
+    assert_nothing_stale(project / "pipeline.yaml", ("f", "g", "root"))
 
 
 def test_a_star_import_of_the_standard_library_adds_nothing(project: Path) -> None:
