@@ -259,7 +259,9 @@ class Planner:
         if found is not None:
             return found
         cache = self.caches.get(name)
-        why = self.lost.get(name) or why_runs(cache, step, self.fingerprints[name], upstream)
+        why = self.lost.get(name) or why_runs(
+            cache, step, self.fingerprints[name], upstream, closest=not starting
+        )
         return self._runs(Decision(name, Action.RUN, why, key), components)
 
     def _runs(self, decision: Decision, components: dict[str, Any] | None) -> Decision:

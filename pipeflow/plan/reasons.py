@@ -14,12 +14,21 @@ from pipeflow.model.pipeline import Step
 
 
 def why_runs(
-    cache: ResultCache | None, step: Step, fingerprint: Fingerprint, upstream: Mapping[str, str]
+    cache: ResultCache | None,
+    step: Step,
+    fingerprint: Fingerprint,
+    upstream: Mapping[str, str],
+    *,
+    closest: bool = True,
 ) -> str:
     """Why `step`, with no usable stored result for its key, runs: compared with its newest
     result with the same values (params, literals) when there is one, else its newest. After
     runs with two values of a param, the newest is as often as not the other value's; and the
-    instances of one sub-pipeline store under its step names."""
+    instances of one sub-pipeline store under its step names.
+
+    Finding that one reads every stored version of the step: `closest=False` (a step the run
+    is starting, decided again after its upstream ran) compares with the newest alone, so a
+    run after many param values does not read them all for each step it runs."""
     if cache is None:
         return "no stored result yet"
     ignored = cache.ignored(step.name)
@@ -30,7 +39,7 @@ def why_runs(
         return "no stored result yet"
     now = fingerprint.components(upstream)
     values = now["values"]
-    if before.components.get("values") != values:
+    if closest and before.components.get("values") != values:
         same = (m for m in cache.versions(step.name) if m.components.get("values") == values)
         before = next(same, before)
     return explain(now, before, fingerprint.params)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -213,6 +214,36 @@ def test_a_reason_compares_with_the_newest_result_of_the_same_inputs(
     pipe = pipeflow.load(project / "pipeline.yaml", params={"factor": 7})
     why = {d.step: d.reason for d in pipe.status()}
     assert why["double"] == ("code of mysteps.py changed (`double`); param factor changed (5 -> 7)")
+
+
+def test_a_run_reads_the_versions_of_a_step_only_to_explain_its_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Steps decided again as the run starts them (their upstream ran) are explained against
+    their newest result alone: a run after many param values does not read every stored
+    version of each step it runs. The plan, decided before, still finds the closest."""
+    from pipeflow.cache.results import ResultCache
+
+    (tmp_path / "chain.py").write_text("def inc(x, p):\n    return x + p\n")
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(
+        "name: chain\nparams: {p: 1}\nresults: {root: out}\nsteps:\n"
+        '  a: {run: chain.inc, inputs: {x: 0, p: "${params.p}"}}\n'
+        '  b: {run: chain.inc, inputs: {x: "${steps.a}", p: "${params.p}"}}\n'
+        '  c: {run: chain.inc, inputs: {x: "${steps.b}", p: "${params.p}"}}\n'
+    )
+    for p in (1, 2):
+        assert pipeflow.load(config, params={"p": p}).run().ok
+    read: list[str] = []
+    versions = ResultCache.versions
+
+    def counted(self: ResultCache, step: str) -> list[Any]:
+        read.append(step)
+        return versions(self, step)
+
+    monkeypatch.setattr(ResultCache, "versions", counted)
+    assert pipeflow.load(config, params={"p": 3}).run().ok
+    assert read == ["a"]  # the plan's reason for `a`; `b` and `c` ran after their upstream
 
 
 def test_the_content_of_an_input_file_counts_not_its_time(project: Path) -> None:
