@@ -77,10 +77,7 @@ def parse_assignment(text: str) -> ParamSource:
             hint=TOO_DEEP_HINT,
         )
     value = _scalar(raw, f"--param {_short(text)}")
-    nested: Any = value
-    for name in reversed(names):
-        nested = {name: nested}
-    return ParamSource(values=nested, label=f"--param {text}")
+    return ParamSource(values=nested_overrides({key: value}), label=f"--param {text}")
 
 
 def nested_overrides(*layers: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -27,15 +27,14 @@ def checked_selection(
     )
     names = [*selection.only, *(n for n in (selection.start, selection.until) if n)]
     names += [n for n in forced if n != ALL]
-    check_steps(pipeline, names, sub_pipelines=True)
+    # A step that runs a sub-pipeline stands for its steps (`StepGraph.members`).
+    check_steps(pipeline, [name for name in names if not graph.members([name])])
     _check_tags(pipeline, graph, wanted)
     return selection, CachePolicy(use=not chosen["no_cache"], force=forced)
 
 
-def check_steps(pipeline: Pipeline, names: Iterable[str], *, sub_pipelines: bool = False) -> None:
-    """ConfigError naming every one of `names` that is no step of `pipeline` (nor, with
-    `sub_pipelines`, a step that runs a sub-pipeline: the options that select steps take it
-    as all of its steps)."""
+def check_steps(pipeline: Pipeline, names: Iterable[str]) -> None:
+    """ConfigError naming every one of `names` that is no step of `pipeline`."""
     problems = [
         Problem(
             message=f"pipeline `{pipeline.name}` has no step `{name}`",
@@ -43,7 +42,6 @@ def check_steps(pipeline: Pipeline, names: Iterable[str], *, sub_pipelines: bool
         )
         for name in names
         if name not in pipeline.steps
-        and not (sub_pipelines and any(s.startswith(f"{name}/") for s in pipeline.steps))
     ]
     if problems:
         raise ConfigError(problems)

@@ -75,3 +75,30 @@ def test_a_key_that_yaml_reads_as_a_boolean_or_null_is_refused(
 def test_number_keys_in_a_literal_value_are_data(tmp_path: Path) -> None:
     code, output = validate(tmp_path, "", "inputs: {n: 1, labels: {0: setosa, 1.5: b}}")
     assert code == 0, output
+
+
+def test_a_boolean_key_in_a_params_file_or_a_sub_pipeline_is_refused_there(
+    tmp_path: Path,
+) -> None:
+    """Every YAML file pipeflow reads takes the same rule: a `--param-file`, and the config of
+    a sub-pipeline (reported at its own lines)."""
+    (tmp_path / "ksteps.py").write_text(textwrap.dedent(STEPS))
+    (tmp_path / "child.yaml").write_text(
+        "name: child\nparams: {n: 1}\nsteps:\n  show: {run: ksteps.show, inputs: {n: 1, on: 2}}\n"
+    )
+    (tmp_path / "pipeline.yaml").write_text(
+        "name: keys\nparams: {cfg: {a: 1}}\nsteps:\n  sub: {pipeline: child.yaml}\n"
+    )
+    (tmp_path / "over.yaml").write_text("cfg: {yes: 2}\n")
+    result = CliRunner().invoke(
+        cli,
+        ["validate", str(tmp_path / "pipeline.yaml"), "--param-file", str(tmp_path / "over.yaml")],
+    )
+    assert result.exit_code == 2, result.output
+    assert "over.yaml:1:7: error at `cfg.yes`: the key `yes` reads as true in YAML" in (
+        result.output
+    )
+    assert "child.yaml:4:43: error at `steps.show.inputs.on`: the key `on` reads as true" in (
+        result.output
+    )
+    assert "Traceback" not in result.output
