@@ -15,40 +15,57 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import contextmanager, suppress
 from typing import BinaryIO
 
 LIMIT = 4 * 1024 * 1024  # bytes per stream and step
+
+
+# Per process (a forked worker makes its own): the spool files and the descriptors 1 and 2
+# point at otherwise, made on a process's first step and emptied for each one after: making
+# files for every step cost as much as a small step.
+_spools: dict[int, list[tuple[str, int, int, BinaryIO]]] = {}
 
 
 @contextmanager
 def descriptors_captured(into: list[tuple[str, str]]) -> Iterator[None]:
     """Point descriptors 1 and 2 at spool files for the block; then add what was written to
     `into` as (stream, line), stdout's lines before stderr's."""
-    with ExitStack() as stack:
-        spools: list[tuple[str, int, int, BinaryIO]] = []
+    spools = _spools.get(os.getpid())
+    if spools is None:
         try:
-            for stream, descriptor in (("stdout", 1), ("stderr", 2)):
-                spool: BinaryIO = stack.enter_context(tempfile.TemporaryFile())
-                saved = os.dup(descriptor)
-                spools.append((stream, descriptor, saved, spool))
+            spools = _spools[os.getpid()] = _made()
         except OSError:  # no spool (a full or read-only temp folder): left as they are
-            for _, _, saved, _ in spools:
-                os.close(saved)
             yield
             return
-        for python_stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
-            _flush(python_stream)
-        for _, descriptor, _, file in spools:
-            os.dup2(file.fileno(), descriptor)
-        try:
-            yield
-        finally:
-            for _, descriptor, saved, _ in spools:
-                os.dup2(saved, descriptor)
-                os.close(saved)
-            for name, _, _, file in spools:
-                into.extend((name, line) for line in _lines(file))
+    for python_stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        _flush(python_stream)
+    for _, descriptor, _, file in spools:
+        file.seek(0)
+        file.truncate()
+        os.dup2(file.fileno(), descriptor)
+    try:
+        yield
+    finally:
+        for _, descriptor, saved, _ in spools:
+            os.dup2(saved, descriptor)
+        for name, _, _, file in spools:
+            into.extend((name, line) for line in _lines(file))
+
+
+def _made() -> list[tuple[str, int, int, BinaryIO]]:
+    """(stream, its descriptor, a copy of what it points at, its spool file), for both."""
+    made: list[tuple[str, int, int, BinaryIO]] = []
+    try:
+        for stream, descriptor in (("stdout", 1), ("stderr", 2)):
+            spool: BinaryIO = tempfile.TemporaryFile()  # noqa: SIM115 (kept for the process)
+            made.append((stream, descriptor, os.dup(descriptor), spool))
+    except OSError:
+        for _, _, saved, spool in made:
+            os.close(saved)
+            spool.close()
+        raise
+    return made
 
 
 def _lines(spool: BinaryIO) -> list[str]:
