@@ -14,8 +14,9 @@ from pipeflow.execute.context import RunSettings
 from pipeflow.execute.engine import Engine
 from pipeflow.execute.outcome import Run
 from pipeflow.execute.starting import RunStart, executor_options, open_executor
-from pipeflow.model.events import Event
+from pipeflow.model.events import Event, StepFinished
 from pipeflow.model.run import Action
+from pipeflow.storage.journal import settle
 
 if TYPE_CHECKING:
     from pipeflow.api.pipeline import Pipeline
@@ -103,7 +104,14 @@ def execute(
     if recorder is not None:
         listeners.append(recorder)
 
+    # A step's small result may still be held in memory when it finishes (`storage/journal.py`):
+    # it is written before a subscriber learns of it, unless every subscriber writes it itself
+    # before it tells anyone (`settles_results`: the reporters and the history do).
+    settling = any(not getattr(s, "settles_results", False) for s in listeners)
+
     def emit(event: Event) -> None:
+        if settling and isinstance(event, StepFinished):
+            settle()
         for subscriber in listeners:
             subscriber(event)
 

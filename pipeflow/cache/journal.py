@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 from pipeflow.storage import Manifest, PartRecord, ResultStore
 from pipeflow.storage.checksums import content_checksum
-from pipeflow.storage.journal import EXTENSION, HEADER, MAGIC, journal_folder, records
+from pipeflow.storage.journal import EXTENSION, HEADER, MAGIC, journal_folder, records, settle
 
 _READ_AT_ONCE = 8  # journals read at once
 
@@ -69,6 +69,7 @@ class JournalIndex:
         wanted = (part.path, part.offset, part.size)
         checksum = self._hashes.get(wanted)
         if checksum is None:
+            settle()  # a record this process still holds is written first
             data = self.store.read_range(part.path, part.offset, part.size)
             if data is None:
                 return "is missing"
@@ -80,6 +81,7 @@ class JournalIndex:
     def _load(self) -> dict[tuple[str, str], Manifest]:
         if self._manifests is None:
             self._manifests = {}
+            settle()  # the records this process still holds are written first
             folder = journal_folder(self.pipeline)
             listed = self._listed() if self._listed is not None else self.store.list(folder)
             depth = folder.count("/") + 1

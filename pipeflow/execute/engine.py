@@ -26,6 +26,7 @@ from concurrent.futures import Future
 
 from pipeflow.execute import fanout
 from pipeflow.execute.capture import OutputCapture
+from pipeflow.execute.closing import close_stores
 from pipeflow.execute.context import ReferenceFailure, RunContext, RunSettings
 from pipeflow.execute.executors import Executor
 from pipeflow.execute.keeping import Keeper
@@ -47,7 +48,7 @@ from pipeflow.model.run import Action, Decision, StepOutcome, StepState
 from pipeflow.plan.graph import StepGraph
 from pipeflow.plan.planner import Planner, truthy
 from pipeflow.storage import ResultWarning
-from pipeflow.storage.journal import close_run
+from pipeflow.storage.journal import hold
 
 __all__ = ["Engine", "ReferenceFailure", "RunResult", "RunSettings"]
 
@@ -116,6 +117,8 @@ class Engine:
         self._ready = [(self._position[n], n) for n in order if not self._waiting_on[n]]
         heapq.heapify(self._ready)
         interrupted = False
+        if getattr(self.executor, "in_process", False):
+            hold(self.settings.run_id)  # small results written in batches (`journal.py`)
         try:
             with self._capture:
                 while True:
@@ -146,9 +149,8 @@ class Engine:
         for name in order:
             if name not in self.outcomes:
                 self._finish(StepOutcome(name, StepState.NOT_RUN, self._why_not_run(interrupted)))
-        for cache in {id(c): c for c in self.planner.caches.values() if c is not None}.values():
-            cache.publish_index()
-        close_run(self.settings.run_id)  # this process's journals of the run (`journal.py`)
+        for failed in close_stores(self.planner, self.settings.run_id, self.outcomes):
+            self.emit(StepFinished(self.settings.run_id, failed))  # its result was not stored
         result = RunResult(
             run_id=self.settings.run_id,
             pipeline=self.pipeline.name,

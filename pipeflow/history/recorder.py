@@ -279,6 +279,8 @@ class Recorder:
     One recorder records one run at a time; it may be reused for the next run.
     """
 
+    settles_results = True  # its writer does, before each commit (see `pipeflow.api.running`)
+
     def __init__(
         self,
         folder: str | os.PathLike[str] | None = None,

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeflow.history.database import HistoryError, connect
+from pipeflow.storage.journal import settle
 
 BATCH_ROWS = 500  # wake the writer once this many rows wait
 PACE = 0.05  # seconds the writer rests after a commit, unless someone waits on it
@@ -134,6 +135,9 @@ class Writer(threading.Thread):
 
     def _write(self, conn: sqlite3.Connection, ops: list[Op | None]) -> None:
         waiting: list[threading.Event] = []
+        # A step the history shows finished has its stored result written: the records this
+        # process still holds go first (`storage/journal.py`).
+        settle()
         conn.execute("BEGIN IMMEDIATE")
         try:
             sql: str | None = None

@@ -38,6 +38,8 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 class RunReport:
     """Gathers one run's events into the document `--json` writes and `--junit` formats."""
 
+    settles_results = True  # tells nobody before the run ends (see `pipeflow.api.running`)
+
     def __init__(self, *, config: str) -> None:
         self.config = config
         self._started: RunStarted | None = None

@@ -16,6 +16,7 @@ from pipeflow.model.events import (
     StepStarted,
 )
 from pipeflow.model.run import Action, StepOutcome, StepState
+from pipeflow.storage.journal import settle
 
 QUIET, NORMAL, VERBOSE = 0, 1, 2
 
@@ -31,6 +32,8 @@ _MARKS = {
 class ConsoleReporter:
     """Writes a run's events as lines a person or a CI log can follow."""
 
+    settles_results = True  # see `pipeflow.api.running`
+
     def __init__(self, stream: TextIO | None = None, *, verbosity: int = NORMAL) -> None:
         # Bound now: while a run is active sys.stdout is the step-output router.
         self.stream = stream or sys.stdout
@@ -39,6 +42,8 @@ class ConsoleReporter:
     def __call__(self, event: Event) -> None:
         line = self.render(event)
         if line is not None:
+            if isinstance(event, StepFinished):
+                settle()  # a step shown finished has its result written (`journal.py`)
             self.stream.write(line + "\n")
             self.stream.flush()
 

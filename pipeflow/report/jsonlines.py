@@ -8,7 +8,8 @@ from enum import Enum
 from typing import Any, TextIO
 
 from pipeflow.model import jsontext
-from pipeflow.model.events import Event
+from pipeflow.model.events import Event, StepFinished
+from pipeflow.storage.journal import settle
 
 
 class JsonLinesReporter:
@@ -17,7 +18,11 @@ class JsonLinesReporter:
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
 
+    settles_results = True  # see `pipeflow.api.running`
+
     def __call__(self, event: Event) -> None:
+        if isinstance(event, StepFinished):
+            settle()  # a step shown finished has its result written (`journal.py`)
         document = {"event": type(event).__name__, **_plain(event)}
         self.stream.write(jsontext.dumps(document, default=_default) + "\n")
         self.stream.flush()

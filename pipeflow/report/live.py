@@ -20,6 +20,7 @@ from pipeflow.model.events import (
     StepStarted,
 )
 from pipeflow.model.run import StepState
+from pipeflow.storage.journal import settle
 
 _STYLES = {
     "waiting": ("·", "dim"),
@@ -34,6 +35,8 @@ _STYLES = {
 
 class LiveReporter:
     """A rich Live display for one run at a time; use as a subscriber."""
+
+    settles_results = True  # see `pipeflow.api.running`
 
     def __init__(self, stream: TextIO, *, force_terminal: bool | None = None) -> None:
         from rich.console import Console
@@ -61,6 +64,7 @@ class LiveReporter:
         elif isinstance(event, StepOutput):
             self.console.print(f"[dim]{event.step} |[/] {_escape(event.text)}")
         elif isinstance(event, StepFinished):
+            settle()  # a step shown finished has its result written (`journal.py`)
             outcome = event.outcome
             self._states[outcome.step] = outcome.state.value
             self._reasons[outcome.step] = outcome.reason

@@ -24,19 +24,33 @@ A journal is opened once per run and process (created exclusively: a name alread
 suffix) and kept open until the run ends (`close_run`); a lock per file orders the records of
 threads, so that each record's offsets are known before it is written. A forked worker forgets
 its parent's journals and opens its own.
+
+**Held records.** For a run whose steps run in this process (`hold`: the sequential and threads
+executors), a record waits to be written with the next ones: a chain of short steps then makes
+one write per batch instead of one per step (a write cost about as much as the rest of a stored
+step's bookkeeping: benchmarks/README.md, "Stored path"). A record waits at most HOLD_FOR
+seconds (a thread writes what waits), and no longer than until someone could learn that its
+step finished or read it: `settle()` writes every held record of the process, and is called
+before a journal is read in this process, before the console, JSON lines and user subscribers
+are told that a step finished, and before the history commits rows. So a step reported finished
+has its result on disk, as before, and a run killed at any moment loses at most the records of
+its last HOLD_FOR seconds that nobody was told of. A held write that fails loses the records it
+carried: `close_run` names their steps, and the run marks them failed.
 """
 
 from __future__ import annotations
 
+import atexit
 import io
 import os
 import posixpath
 import struct
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeflow.errors import StorageError
 from pipeflow.records import record
@@ -44,7 +58,9 @@ from pipeflow.storage.checksums import content_checksum
 from pipeflow.storage.formats import Format, unsuitable_value_error
 from pipeflow.storage.manifest import Manifest, PartRecord
 from pipeflow.storage.signing import sign, signing_key
-from pipeflow.storage.store import ResultStore
+
+if TYPE_CHECKING:
+    from pipeflow.storage.store import ResultStore
 
 JOURNAL = ".pipeflow/journal"
 SMALL = 64 * 1024  # the largest part (encoded) a journal takes; larger ones are files
@@ -52,6 +68,8 @@ EXTENSION = ".log"
 MAGIC = b"PFJ1"
 HEADER = struct.Struct(">4sII")  # magic, payload length, manifest length
 _OPEN_LIMIT = 32  # journals a process keeps open at most (a long-lived worker's many runs)
+HOLD_FOR = 0.05  # seconds a held record waits at most before it is written
+HOLD_BYTES = 1 << 20  # held bytes of one journal written at once, without waiting
 
 
 def journal_folder(pipeline: str) -> str:
@@ -97,15 +115,29 @@ def encode(value: Any, format: Format, limit: int = SMALL) -> bytes | None:
 @record(frozen=False, eq=False)
 class _Journal:
     path: str  # relative to the store's root
+    where: str  # the file's location, as messages name it
     run_id: str
     descriptor: int
-    size: int
+    size: int  # with the held records
     lock: threading.Lock = field(default_factory=threading.Lock)
     closed: bool = False
+    held: list[tuple[bytes, str]] = field(default_factory=list)  # (record, its step) to write
+    held_size: int = 0
 
 
 _journals: dict[tuple[str, str, str], _Journal] = {}  # (store URL, folder, run id) -> open
 _registry = threading.Lock()
+_held_runs: set[str] = set()  # runs whose records this process holds (`hold`)
+_lost: dict[str, list[tuple[str, str]]] = {}  # run id -> (step, why) of records not written
+_due = threading.Event()  # set when a record is held: the flusher writes it within HOLD_FOR
+_flusher: threading.Thread | None = None
+_starting = threading.Lock()
+
+
+def hold(run_id: str) -> None:
+    """Let this process's records of run `run_id` wait to be written together (see the
+    module's docstring); `close_run` writes what waits and ends it."""
+    _held_runs.add(run_id)
 
 
 def append(
@@ -145,20 +177,81 @@ def append(
             manifest = build(records)
             document = manifest.to_json()
             frame = HEADER.pack(MAGIC, len(payload), len(document)) + payload + document
-            _write(store, journal, frame)
+            if run_id not in _held_runs:
+                _write(journal, frame)
+                return manifest
+            journal.held.append((frame, manifest.step))
+            journal.size += len(frame)
+            journal.held_size += len(frame)
+            if journal.held_size >= HOLD_BYTES:
+                _flush(journal)
+            elif len(journal.held) == 1:
+                _wake_flusher()
             return manifest
 
 
-def _write(store: ResultStore, journal: _Journal, frame: bytes) -> None:
+def _write(journal: _Journal, frame: bytes) -> None:
     """Append `frame` whole, or give the journal up (a torn record stays its last)."""
     try:
         written = os.write(journal.descriptor, frame)
         if written != len(frame):
             raise OSError(f"only {written} of {len(frame)} bytes were written (is the disk full?)")
     except OSError as error:
-        _close(journal)
-        raise StorageError(f"cannot write {store.location(journal.path)}: {error}") from error
+        _give_up(journal)
+        raise StorageError(f"cannot write {journal.where}: {error}") from error
     journal.size += written
+
+
+def _flush(journal: _Journal) -> None:
+    """Write `journal`'s held records in one go, its lock held by the caller. A failure gives
+    the journal up and is kept for `close_run`, naming the steps whose records did not land
+    whole (those before them did: a record counts when it is complete)."""
+    if not journal.held:
+        return
+    held, journal.held, journal.held_size = journal.held, [], 0
+    data = b"".join(frame for frame, _ in held)
+    written = 0
+    try:
+        written = os.write(journal.descriptor, data)
+        if written != len(data):
+            raise OSError(f"only {written} of {len(data)} bytes were written (is the disk full?)")
+    except OSError as error:
+        _give_up(journal)
+        landed, lost = 0, _lost.setdefault(journal.run_id, [])
+        for frame, step in held:
+            landed += len(frame)
+            if landed > written:
+                lost.append((step, f"cannot write {journal.where}: {error}"))
+
+
+def settle() -> None:
+    """Write every held record of this process now: before a journal is read here, and before
+    anyone is told that a step finished (see the module's docstring)."""
+    for journal in list(_journals.values()):
+        if journal.held:
+            with journal.lock:
+                _flush(journal)
+
+
+def _wake_flusher() -> None:
+    global _flusher
+    if _flusher is None:
+        with _starting:  # not the registry: this runs under a journal's lock
+            if _flusher is None:
+                _flusher = threading.Thread(
+                    target=_flush_held, name="pipeflow-journal", daemon=True
+                )
+                _flusher.start()
+    _due.set()
+
+
+def _flush_held() -> None:
+    """The flusher thread: what is held is written at most HOLD_FOR seconds after it was."""
+    while True:
+        _due.wait()
+        time.sleep(HOLD_FOR)
+        _due.clear()  # before settling: a record held meanwhile sets it again, or is written
+        settle()
 
 
 def _open(store: ResultStore, folder: str, run_id: str) -> _Journal:
@@ -188,7 +281,13 @@ def _open(store: ResultStore, folder: str, run_id: str) -> _Journal:
                 continue  # another process of the same id (a reused pid): a name of its own
             except OSError as error:
                 raise StorageError(f"cannot create {store.location(path)}: {error}") from error
-            journal = _Journal(path=path, run_id=run_id, descriptor=descriptor, size=0)
+            journal = _Journal(
+                path=path,
+                where=store.location(path),
+                run_id=run_id,
+                descriptor=descriptor,
+                size=0,
+            )
             _journals[wanted] = journal
             return journal
         raise StorageError(f"cannot create a journal at {store.location(base)}: all names taken")
@@ -204,36 +303,48 @@ def _create(full: str) -> int:
 
 
 def _close(journal: _Journal) -> None:
-    """Close `journal`, its lock held by the caller (the registry forgets it when it next
-    looks: its lock comes first)."""
+    """Write what `journal` holds and close it, its lock held by the caller (the registry
+    forgets it when it next looks: its lock comes first)."""
+    _flush(journal)
+    _give_up(journal)
+
+
+def _give_up(journal: _Journal) -> None:
     if not journal.closed:
         journal.closed = True
         with suppress(OSError):  # already gone: nothing more to write to it anyway
             os.close(journal.descriptor)
 
 
-def close_run(run_id: str) -> None:
-    """Close this process's journals of run `run_id` (at the end of the run)."""
+def close_run(run_id: str) -> list[tuple[str, str]]:
+    """Write what this process holds of run `run_id` and close its journals (at the end of
+    the run); the steps whose records could not be written since `hold`, and why."""
     with _registry:
         for wanted in [wanted for wanted, known in _journals.items() if known.run_id == run_id]:
             journal = _journals.pop(wanted)
             with journal.lock:
                 _close(journal)
+        _held_runs.discard(run_id)
+        return _lost.pop(run_id, [])
 
 
 def _forget_after_fork() -> None:
-    """In a forked child: the parent's journals are the parent's to write."""
-    global _registry
-    _registry = threading.Lock()
+    """In a forked child: the parent's journals, and what it holds, are the parent's to
+    write (the flusher thread stayed in the parent)."""
+    global _registry, _due, _flusher, _starting
+    _registry, _starting = threading.Lock(), threading.Lock()
+    _due, _flusher = threading.Event(), None
     for journal in list(_journals.values()):
-        journal.closed = True
-        with suppress(OSError):
-            os.close(journal.descriptor)
+        journal.held.clear()
+        _give_up(journal)
     _journals.clear()
+    _held_runs.clear()
+    _lost.clear()
 
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_after_fork)
+atexit.register(settle)  # what a run still held when the interpreter ends (an API script)
 
 
 # -- reading ----------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ from pipeflow.storage.failures import redact
 from pipeflow.storage.filesystems import object_stamp
 from pipeflow.storage.formats import Format, get_format, unsuitable_value_error
 from pipeflow.storage.inline import inline_bytes
+from pipeflow.storage.journal import settle
 from pipeflow.storage.listing import StoreListing
 from pipeflow.storage.manifest import Manifest, PartRecord
 from pipeflow.storage.publish import (
@@ -267,6 +268,7 @@ class ResultStore(StoreListing):
         if record.inline is not None:
             return inline_bytes(record)
         assert record.offset is not None
+        settle()  # a record this process still holds is written first (`journal.py`)
         return self.read_range(record.path, record.offset, record.size)
 
     def writable_path(self, path: str) -> str:

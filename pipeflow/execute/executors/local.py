@@ -13,6 +13,7 @@ class SequentialExecutor:
 
     name = "sequential"
     inline = True  # `submit` returns a finished future: the engine handles it at once
+    in_process = True  # steps run in the engine's process (its journals hold records)
 
     def __init__(self, workers: int | None = None) -> None:
         del workers  # one at a time, whatever is asked
@@ -35,6 +36,7 @@ class ThreadExecutor:
     """Runs tasks on a pool of threads; good for steps that wait on I/O or release the GIL."""
 
     name = "threads"
+    in_process = True
 
     def __init__(self, workers: int | None = None) -> None:
         self._pool = ThreadPoolExecutor(
