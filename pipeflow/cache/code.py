@@ -209,10 +209,10 @@ class CodeFingerprinter:
             parsed = parse(str(path))
             if parsed is not None:
                 tree, stamp = parsed
-                definitions, imports = top_level_cached(
+                definitions, imports, inner = top_level_cached(
                     str(path), stamp, name, path.name == "__init__.py"
                 )
-                found = SourceModule(name, path, stamp, tree, definitions, imports)
+                found = SourceModule(name, path, stamp, tree, definitions, imports, inner)
         self._modules[name] = found
         return found
 
@@ -265,7 +265,7 @@ class CodeFingerprinter:
             return self._module_digests[module.name]
         parts: dict[str, str] = {self._relative(module): module_digest(module)}
         self._module_digests[module.name] = parts  # before recursing: import cycles end here
-        for imported in sorted(set(module.imports.values())):
+        for imported in sorted({*module.imports.values(), *module.inner_imports}):
             if imported != module.name:
                 parts.update(self._imported(imported))
         return parts

@@ -37,6 +37,10 @@ class SourceModule:
     tree: ast.Module
     definitions: dict[str, list[ast.stmt]]  # name -> the statements that bind it, in order
     imports: dict[str, str]  # bound name -> module it refers to
+    # Modules imported below the top level (in a function, a method, a `try`), or by a
+    # constant name through `importlib.import_module` or `__import__` anywhere: with the
+    # module whole, they count too (`CodeFingerprinter._whole`).
+    inner_imports: tuple[str, ...] = ()
 
 
 @functools.lru_cache(maxsize=512)
@@ -62,12 +66,21 @@ def parse(path: str) -> tuple[ast.Module, tuple[int, int]] | None:
 @functools.lru_cache(maxsize=512)
 def top_level_cached(
     path: str, stamp: tuple[int, int], module: str, is_package: bool
-) -> tuple[dict[str, list[ast.stmt]], dict[str, str]]:
-    """`_top_level` of the cached tree of `path` at `stamp`; callers must not change it."""
+) -> tuple[dict[str, list[ast.stmt]], dict[str, str], tuple[str, ...]]:
+    """`_top_level` of the cached tree of `path` at `stamp`, and its `inner_imports`; callers
+    must not change them."""
     tree = _parse_cached(path, stamp)
     if tree is None:  # cannot happen for a stamp `parse` returned, unless the file vanished
-        return {}, {}
-    return _top_level(tree, module, is_package=is_package)
+        return {}, {}, ()
+    definitions, imports = _top_level(tree, module, is_package=is_package)
+    top = set(imports.values())
+    inner = (
+        found
+        for node in tree.body
+        for found in _local_imports(node, module, is_package=is_package)
+        if found not in top
+    )
+    return definitions, imports, tuple(dict.fromkeys(inner))
 
 
 @record
@@ -110,7 +123,9 @@ def analysed(module: SourceModule, node: ast.AST) -> _Definition:
         found = _Definition(
             digest=hash_text(_dump(node)),
             names_used=tuple(sorted(_names_used(node))),
-            local_imports=tuple(_local_imports(node, module.name)),
+            local_imports=tuple(
+                _local_imports(node, module.name, is_package=module.path.name == "__init__.py")
+            ),
         )
         with _CACHE_LOCK:
             if len(ANALYSED) >= _CACHE_LIMIT:
@@ -243,11 +258,52 @@ def _absolute(name: str | None, level: int, module: str, *, is_package: bool) ->
     return f"{package}.{name}" if name else package
 
 
-def _local_imports(node: ast.AST, module: str) -> Iterable[str]:
-    """Modules imported inside a function body."""
+def _local_imports(node: ast.AST, module: str, *, is_package: bool) -> Iterable[str]:
+    """Modules imported inside a statement (a function's body, a `try`), by an import
+    statement or by a constant name through `importlib.import_module` or `__import__`."""
     for child in ast.walk(node):
         if isinstance(child, ast.Import | ast.ImportFrom):
-            yield from _bindings(child, module, is_package=False).values()
+            yield from _bindings(child, module, is_package=is_package).values()
+        elif isinstance(child, ast.Call):
+            dynamic = _dynamic_import(child, module, is_package=is_package)
+            if dynamic is not None:
+                yield dynamic
+
+
+def _dynamic_import(call: ast.Call, module: str, *, is_package: bool) -> str | None:
+    """The module `importlib.import_module("NAME")`, `import_module(".NAME", package=...)`
+    (the package a constant, `__package__` or `__name__`) or `__import__("NAME")` names;
+    None for another call, or a name computed at run time."""
+    function = call.func
+    called = (
+        function.id
+        if isinstance(function, ast.Name)
+        else function.attr
+        if isinstance(function, ast.Attribute)
+        else None
+    )
+    if called not in ("import_module", "__import__") or not call.args:
+        return None
+    first = call.args[0]
+    if not isinstance(first, ast.Constant) or not isinstance(first.value, str):
+        return None
+    name = first.value
+    if not name.startswith("."):
+        return name or None
+    if called != "import_module":
+        return None  # `__import__` takes its level as a number: rare, not followed
+    given = call.args[1] if len(call.args) > 1 else None
+    for keyword in call.keywords:
+        if keyword.arg == "package":
+            given = keyword.value
+    if isinstance(given, ast.Constant) and isinstance(given.value, str):
+        module, is_package = given.value, True
+    elif not (isinstance(given, ast.Name) and given.id in ("__package__", "__name__")):
+        return None
+    elif given.id == "__name__":
+        is_package = True  # relative to the module itself, as a package
+    level = len(name) - len(name.lstrip("."))
+    return _absolute(name[level:] or None, level, module, is_package=is_package)
 
 
 def _names_used(node: ast.AST) -> set[str]:
