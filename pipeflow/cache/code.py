@@ -119,7 +119,8 @@ class CodeFingerprinter:
                     if used not in seen:
                         todo.append((used, list(module.definitions[used])))
                 elif used in module.imports:
-                    parts.update(self._imported(module.imports[used]))
+                    for reached in module.reached(used):
+                        parts.update(self._imported(reached))
                 elif used not in _BUILTINS:
                     unbound.append(used)
             for imported in star_imports(module.imports) if unbound else ():
@@ -209,10 +210,10 @@ class CodeFingerprinter:
             parsed = parse(str(path))
             if parsed is not None:
                 tree, stamp = parsed
-                definitions, imports, inner = top_level_cached(
+                definitions, imports, imported = top_level_cached(
                     str(path), stamp, name, path.name == "__init__.py"
                 )
-                found = SourceModule(name, path, stamp, tree, definitions, imports, inner)
+                found = SourceModule(name, path, stamp, tree, definitions, imports, imported)
         self._modules[name] = found
         return found
 
@@ -265,7 +266,7 @@ class CodeFingerprinter:
             return self._module_digests[module.name]
         parts: dict[str, str] = {self._relative(module): module_digest(module)}
         self._module_digests[module.name] = parts  # before recursing: import cycles end here
-        for imported in sorted({*module.imports.values(), *module.inner_imports}):
+        for imported in sorted({*module.imports.values(), *module.imported}):
             if imported != module.name:
                 parts.update(self._imported(imported))
         return parts

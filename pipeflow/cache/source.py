@@ -37,10 +37,24 @@ class SourceModule:
     tree: ast.Module
     definitions: dict[str, list[ast.stmt]]  # name -> the statements that bind it, in order
     imports: dict[str, str]  # bound name -> module it refers to
-    # Modules imported below the top level (in a function, a method, a `try`), or by a
-    # constant name through `importlib.import_module` or `__import__` anywhere: with the
-    # module whole, they count too (`CodeFingerprinter._whole`).
-    inner_imports: tuple[str, ...] = ()
+    # Every module the file imports, anywhere: at the top level (a name bound twice, `import
+    # lib.consts` then `import lib`, keeps both), below it (in a function, a method, a `try`),
+    # or by a constant name through `importlib.import_module` or `__import__`. With the module
+    # whole, they count too (`CodeFingerprinter._whole`); a used name counts those it reaches
+    # (`reached`).
+    imported: tuple[str, ...] = ()
+
+    def reached(self, name: str) -> list[str]:
+        """The modules a use of `name`, bound by an import, may reach: what it is bound to, and
+        the submodules of that module the file imports anywhere (importing `lib.consts` makes
+        it an attribute of `lib`, so `lib.consts.FACTOR` reaches it through `import lib`). A
+        plain `import a.b` binds `a`, whose `__init__` it runs: `a` counts too."""
+        bound = self.imports[name]
+        root = name if bound.split(".")[0] == name and "." in bound else bound
+        found = [bound] if root == bound else [bound, root]
+        prefix = root + "."
+        found += [other for other in self.imported if other.startswith(prefix) and other != bound]
+        return found
 
 
 @functools.lru_cache(maxsize=512)
@@ -67,20 +81,14 @@ def parse(path: str) -> tuple[ast.Module, tuple[int, int]] | None:
 def top_level_cached(
     path: str, stamp: tuple[int, int], module: str, is_package: bool
 ) -> tuple[dict[str, list[ast.stmt]], dict[str, str], tuple[str, ...]]:
-    """`_top_level` of the cached tree of `path` at `stamp`, and its `inner_imports`; callers
-    must not change them."""
+    """`_top_level` of the cached tree of `path` at `stamp`, and every module it imports
+    (`SourceModule.imported`); callers must not change them."""
     tree = _parse_cached(path, stamp)
     if tree is None:  # cannot happen for a stamp `parse` returned, unless the file vanished
         return {}, {}, ()
     definitions, imports = _top_level(tree, module, is_package=is_package)
-    top = set(imports.values())
-    inner = (
-        found
-        for node in tree.body
-        for found in _local_imports(node, module, is_package=is_package)
-        if found not in top
-    )
-    return definitions, imports, tuple(dict.fromkeys(inner))
+    every = _local_imports(tree, module, is_package=is_package)
+    return definitions, imports, tuple(dict.fromkeys(every))
 
 
 @record

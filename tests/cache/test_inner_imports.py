@@ -191,3 +191,75 @@ def test_the_files_shipped_with_a_step_include_what_it_imports_below_the_top_lev
     assert "plugins/dyn.py" in {path.relative_to(project).as_posix() for path in shipped}
     shipped = CodeFingerprinter(str(project)).project_files("st.local_from")
     assert "plugins/fast.py" in {path.relative_to(project).as_posix() for path in shipped}
+
+
+# A submodule reached as an attribute of its package: `import lib.consts` (or `from .sub import
+# util`) makes it one, and a later `import lib` (`from . import sub`) binds the package again.
+# Before, the later binding alone counted: an edit of `lib/consts.py` left the step cached.
+SUBMODULE_FILES = {
+    "lib/__init__.py": "",
+    "lib/consts.py": "FACTOR = 2\n",
+    "lib2/__init__.py": "",
+    "lib2/consts.py": "FACTOR = 2\n",
+    "lib3/__init__.py": "",
+    "lib3/consts.py": "FACTOR = 2\n",
+    "pkg/__init__.py": "",
+    "pkg/sub/__init__.py": "",
+    "pkg/sub/util.py": "K = 2\n",
+    "pkg/m.py": (
+        "from .sub import util\nfrom . import sub\n\n\ndef add(x):\n    return x + sub.util.K\n"
+    ),
+    "st.py": textwrap.dedent(
+        """
+        import lib.consts
+        import lib
+        import lib2
+        import lib2.consts
+        import lib3
+
+
+        def shadowed(x):
+            return x * lib.consts.FACTOR
+
+
+        def isort_order(x):
+            return x * lib2.consts.FACTOR
+
+
+        def inside(x):
+            import lib3.consts
+            return x * lib3.consts.FACTOR
+
+
+        def plain(x):
+            return x
+        """
+    ),
+}
+
+SUBMODULE_EDITS = {
+    "`import lib.consts` then `import lib`": ("lib/consts.py", "shadowed"),
+    "`import lib2` then `import lib2.consts`": ("lib2/consts.py", "isort_order"),
+    "`import lib3` at the top, `import lib3.consts` inside": ("lib3/consts.py", "inside"),
+    "`from .sub import util` then `from . import sub`": ("pkg/sub/util.py", "add"),
+}
+
+
+@pytest.mark.parametrize("edit", SUBMODULE_EDITS)
+def test_an_edit_of_a_submodule_reached_through_its_package_reruns_the_step(
+    tmp_path: Path, edit: str
+) -> None:
+    for name, text in SUBMODULE_FILES.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    steps = ["shadowed", "isort_order", "inside", "plain"]
+    lines = [f"  {step}: {{run: st.{step}, inputs: {{x: 3}}}}" for step in steps]
+    lines.append("  add: {run: pkg.m.add, inputs: {x: 3}}")
+    config = tmp_path / "pipeline.yaml"
+    config.write_text("name: submodules\nsteps:\n" + "\n".join(lines) + "\n")
+    assert pipeflow.load(config).run().ok
+    file, step = SUBMODULE_EDITS[edit]
+    old = "K = 2" if file.endswith("util.py") else "FACTOR = 2"
+    ran, reasons = rerun_after(config, tmp_path / file, old, old.replace("2", "5"))
+    assert ran == {step}, reasons
+    assert_nothing_stale(config, [*steps, "add"])
