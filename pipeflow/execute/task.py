@@ -193,7 +193,7 @@ def execute(task: Task, notify: Notify | None = None, *, in_place: bool = False)
                 break
             except timeouts.StillRunning as error:
                 return _failure(task, error, attempt, started)
-            except Exception as error:
+            except (Exception, SystemExit) as error:  # `sys.exit()` in a step: its failure
                 if attempt > task.retry.retries:
                     return _failure(task, error, attempt, started)
                 delay = task.retry.delay_before(attempt + 1, jitter=random.random())
@@ -252,7 +252,7 @@ def _load(task: Task, started: float) -> TaskResult:
     )
 
 
-def _failure(task: Task, error: Exception, attempt: int, started: float) -> TaskResult:
+def _failure(task: Task, error: BaseException, attempt: int, started: float) -> TaskResult:
     return TaskResult(
         step=task.step,
         error=_describe(error),
@@ -308,7 +308,14 @@ def split_parts(value: Any, outputs: tuple[str, ...], step: str) -> dict[str, An
 
 
 def _describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"
+    """`Type: message`, as Python shows an error; the type alone without a message."""
+    try:
+        text = str(error)
+    except Exception:  # the error's own `__str__` failed: Python's words for it
+        text = "<exception str() failed>"
+    if isinstance(error, SystemExit):
+        return f"SystemExit: {error.code} (the step called `sys.exit()`; a step ends by returning)"
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def compact_traceback(error: BaseException) -> str:
