@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import IO, Any, BinaryIO, cast
 
 from pipeflow.records import record
 from pipeflow.storage import Manifest
@@ -70,6 +71,36 @@ def data_version(manifest: Manifest) -> str:
     for label, written in sorted(manifest.files.items()):
         parts += [f"{label}:{name}={e.checksum}" for name, e in sorted(written.entries.items())]
     return digest(*parts)
+
+
+def value_version(parts: Mapping[str, Any]) -> str | None:
+    """What the steps after a step whose result is not stored see of its value: the sha256
+    of each part as it would be stored (in the format `format_for_value` picks), as a stored
+    result's `data_version` is made of its checksums. Taken where the step ran, as the value
+    is made; None when a part has no format that holds it (a connection, a lock): such a value
+    counts by its step's key."""
+    from pipeflow.storage.checksums import HashingWriter
+    from pipeflow.storage.formats import format_for_value
+
+    checksums = []
+    for name, part in sorted(parts.items()):
+        try:
+            with HashingWriter(cast(IO[bytes], _Discard())) as sink:
+                format_for_value(part).write(part, cast(BinaryIO, sink))
+        except Exception:  # pickle cannot hold it, or a writer refused: no bytes to compare
+            return None
+        checksums.append(f"{name}={sink.checksum}")
+    return digest("value", *checksums)
+
+
+class _Discard:
+    """A file that keeps nothing: `value_version` wants the bytes' hash alone."""
+
+    def write(self, data: Any) -> int:
+        return memoryview(data).nbytes
+
+    def flush(self) -> None:
+        pass
 
 
 def fan_out_version(item_versions: list[str]) -> str:

@@ -176,6 +176,7 @@ class RunContext:
             item=item[0] if item is not None else None,
             writes=tuple(self.write_specs(step, writes)),
             reads=self.local_reads(step, item[1] if item is not None else None),
+            fingerprint=self._fingerprints_value(step),
         )
 
     def load_item_task(
@@ -345,6 +346,16 @@ class RunContext:
             # A step's declared writes are recorded in its manifest, beside files: not journaled.
             journal=cache.journal_folder(step.name, key) if not step.writes else None,
             inline=cache.inlines and not step.writes,
+        )
+
+    def _fingerprints_value(self, step: Step) -> bool:
+        """Whether a step's value is hashed where it is made (`value_version`): its result is
+        not stored, and a step after it may come from the cache, keyed by that value."""
+        if self.planner.caches.get(step.name) is not None and self.planner.policy.use:
+            return False  # stored: its checksums stand for it
+        return self.planner.policy.use and any(
+            self.planner.caches.get(later) is not None
+            for later in self.planner.graph.downstream[step.name]
         )
 
     def _consumed_params(self, step: Step) -> dict[str, Any]:

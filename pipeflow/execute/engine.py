@@ -308,7 +308,7 @@ class Engine:
             return
         if result.ok:
             self.context.values[name] = result.value
-            self.planner.ran(name, result.manifest)
+            self.planner.ran(name, result.manifest, result.version)
             self._finish(
                 StepOutcome(
                     name,

@@ -162,7 +162,9 @@ def collect(fan: FanOut, task: Task, result: TaskResult, context: RunContext) ->
         manifest = result.manifest
         fan.add_version(
             index,
-            data_version(manifest) if manifest is not None else digest("unstored", task.key),
+            data_version(manifest)
+            if manifest is not None
+            else result.version or digest("unstored", task.key),
         )
     return None
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import field
 from typing import Any
 
+from pipeflow.cache.versions import value_version
 from pipeflow.errors import PipeflowError
 from pipeflow.execute import timeouts
 from pipeflow.execute.awaiting import synchronous
@@ -72,6 +73,9 @@ class Task:
     # For a cached step whose files or target payloads must be put back first.
     restore: Restoration | None = None
     load: bool = True  # with `stored`: read the value too (a step that runs needs it)
+    # Its result is not stored, and a step after it may be cached: hash its value where it
+    # is made (`TaskResult.version`), since no stored checksum will stand for it.
+    fingerprint: bool = False
 
 
 @record
@@ -159,6 +163,7 @@ class TaskResult:
     records: Mapping[str, PartRecord] = field(default_factory=dict)
     locations: tuple[str, ...] = ()
     manifest: Manifest | None = None  # the manifest written for this result
+    version: str | None = None  # an unstored value's `value_version`, with `Task.fingerprint`
     # From another process: what the step printed and logged, and its retries, replayed by
     # the engine as events (in-process executors emit them as they happen).
     output: tuple[tuple[str, str], ...] = ()
@@ -208,6 +213,7 @@ def execute(task: Task, notify: Notify | None = None, *, in_place: bool = False)
             manifest = persist_parts(task, parts, files) if task.persist else None
         except Exception as error:
             return _failure(task, error, attempt, started)
+        version = value_version(parts) if task.fingerprint and manifest is None else None
     locations: tuple[str, ...] = ()
     if manifest is not None and task.persist is not None:
         store = task.persist.store
@@ -222,6 +228,7 @@ def execute(task: Task, notify: Notify | None = None, *, in_place: bool = False)
         locations=locations,
         manifest=manifest,
         hashes=tuple(hashes),
+        version=version,
     )
 
 

@@ -409,11 +409,15 @@ class Planner:
             for found in hashes:
                 self.hashes.remember(found)
 
-    def ran(self, name: str, manifest: Manifest | None) -> None:
-        """Note a step's result from this run, so the steps after it can be decided."""
+    def ran(self, name: str, manifest: Manifest | None, version: str | None = None) -> None:
+        """Note a step's result from this run, so the steps after it can be decided: its
+        stored checksums, or an unstored value's hash (`value_version`) taken where it ran."""
         if manifest is not None:
             self.manifests[name] = manifest
             self.versions[name] = stored_version(manifest)
+        elif version is not None:
+            self.versions[name] = version
         else:
-            # A value that is never stored counts by its key: the same inputs, the same value.
+            # A value no format holds (a connection), or one no later step is keyed by,
+            # counts by its key: the same inputs, the same value.
             self.versions[name] = digest("unstored", self.keys.get(name, name))
