@@ -78,4 +78,6 @@ def _describe_code(name: str, now: Mapping[str, str], then: Mapping[str, str]) -
 
 def _is_param_change(name: str, reasons: list[str]) -> bool:
     """Whether a changed value is already explained by a param change."""
-    return any(reason.startswith("param ") for reason in reasons) and name.startswith("inputs.")
+    return any(reason.startswith("param ") for reason in reasons) and (
+        name.startswith("inputs.") or name == "target.params"
+    )

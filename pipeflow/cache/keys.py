@@ -41,6 +41,7 @@ from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, references, resolve
 from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.records import record
+from pipeflow.storage.templates import template_params
 
 # One item of a `foreach` step -> (the files it adds to the key, the values it adds).
 ItemPart = Callable[[Any], tuple[dict[str, str], dict[str, str]]]
@@ -132,6 +133,20 @@ class Fingerprint:
         }
 
 
+def consumed_param_refs(step: Step) -> list[Ref]:
+    """The params a step consumes: those its inputs, `foreach` and `when` name, and those
+    its result's `target` is rendered with (`{params.version}`), each once."""
+    refs = [ref for ref in step.references() if ref.scope == "params"]
+    return refs + [ref for ref in _target_params(step) if ref not in refs]
+
+
+def _target_params(step: Step) -> list[Ref]:
+    target = step.result.target
+    if not target or "{" not in target:
+        return []
+    return [Ref("params", tuple(name.split("."))) for name in sorted(template_params(target))]
+
+
 @record(frozen=False)
 class Fingerprinter:
     """Computes the fingerprints of a pipeline's steps; shares parsed code and file hashes."""
@@ -208,9 +223,12 @@ class Fingerprinter:
             values["as"] = step.item_name or "item"
         if step.params:
             values["params"] = digest(canonical_json(resolve(dict(step.params), consumed)))
-        consumed_params = {
-            ".".join(ref.path): lookup(ref) for ref in step.references() if ref.scope == "params"
-        }
+        target_params = _target_params(step)
+        if target_params:  # where its result goes: another place is another result
+            values["target.params"] = digest(
+                canonical_json({".".join(ref.path): lookup(ref) for ref in target_params})
+            )
+        consumed_params = {".".join(ref.path): lookup(ref) for ref in consumed_param_refs(step)}
         params = self.secrets.redact(consumed_params) if consumed_params else {}
         shape = (step.outputs, step.result.format, step.result.target)
         settings = self._settings.get(shape)

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pipeflow.cache.keys import local_glob, local_path
+from pipeflow.cache.keys import consumed_param_refs, local_glob, local_path
 from pipeflow.cache.results import PARALLEL_LOADS
 from pipeflow.cache.workspace import missing_read
 from pipeflow.execute.persisting import Persist
@@ -360,9 +360,8 @@ class RunContext:
 
     def _consumed_params(self, step: Step) -> dict[str, Any]:
         consumed: dict[str, Any] = {}
-        for ref in step.references():
-            if ref.scope == "params":
-                consumed[".".join(ref.path)] = lookup_path(self.settings.params, ref.path)
+        for ref in consumed_param_refs(step):
+            consumed[".".join(ref.path)] = lookup_path(self.settings.params, ref.path)
         return self.settings.secrets.redact(consumed)
 
 
