@@ -28,6 +28,7 @@ from pipeflow.storage import (
     render_target,
 )
 from pipeflow.storage.blobs import keep_payload
+from pipeflow.storage.formats import unsuitable_value_error
 from pipeflow.storage.manifest_text import created_now
 from pipeflow.storage.written import WrittenFiles
 
@@ -62,6 +63,10 @@ def persist_parts(
     persist = task.persist
     assert persist is not None
     formats = {name: _format(persist, part) for name, part in parts.items()}
+    if len(parts) > 1:  # every part's format is checked before a byte of any is written
+        for name, part in parts.items():
+            if not formats[name].accepts(part):
+                raise unsuitable_value_error(formats[name], part)
     if persist.journal is not None and persist.target is None and not files:
         journaled = _journal(task, persist, parts, formats)
         if journaled is not None:
