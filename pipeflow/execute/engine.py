@@ -32,7 +32,7 @@ from pipeflow.execute.executors import Executor
 from pipeflow.execute.keeping import Keeper
 from pipeflow.execute.outcome import RunResult
 from pipeflow.execute.reading import StoredReads
-from pipeflow.execute.task import Task, TaskResult
+from pipeflow.execute.task import Task, TaskResult, interrupt
 from pipeflow.model.events import (
     Event,
     RunFinished,
@@ -131,6 +131,7 @@ class Engine:
                         self._collect(name, task, future.result())
         except KeyboardInterrupt:
             interrupted = True
+            interrupt(self.settings.run_id)  # a step left running on a thread stores nothing
             self._kept.settle(fetch=False)
             self.executor.shutdown(cancel=True)
             self._reads.shutdown(cancel=True)

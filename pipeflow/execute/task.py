@@ -181,6 +181,16 @@ class TaskResult:
         return self.error is None
 
 
+_interrupted: set[str] = set()  # runs Ctrl-C stopped in this process (`interrupt`)
+
+
+def interrupt(run_id: str) -> None:
+    """Ctrl-C stopped run `run_id`: a step of it still running on a thread of this process
+    (the threads executor leaves it to end) stores nothing when its call returns, since the
+    run reports it interrupted."""
+    _interrupted.add(run_id)
+
+
 def execute(task: Task, notify: Notify | None = None, *, in_place: bool = False) -> TaskResult:
     """Run one step to the end: call with retries, split, persist. Never raises a step's error.
 
@@ -205,6 +215,8 @@ def execute(task: Task, notify: Notify | None = None, *, in_place: bool = False)
                 if notify is not None:
                     notify(task.step, attempt, _describe(error), delay)
                 time.sleep(delay)
+        if task.run_id in _interrupted:  # what it returned after Ctrl-C is dropped
+            return _failure(task, KeyboardInterrupt("interrupted"), attempt, started)
         # Splitting and storing are not retried: calling the function again would not help.
         try:
             parts = split_parts(value, task.outputs, task.step)

@@ -74,6 +74,9 @@ def test_an_interrupted_run_says_so_and_resumes(
     again = pipeflow.load(config).run()
     assert again.ok
     assert again.state("first").value == "cached"
+    # The run said `slow` was interrupted: what its call returned after Ctrl-C was dropped,
+    # never stored, so the store and the history agree, and it runs again.
+    assert again.state("slow").value == "done", again.outcomes
     assert again.output("last") == 1
 
 
