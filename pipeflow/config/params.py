@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -295,7 +296,7 @@ def _merge_into(
                     here,
                     f"param `{dotted}` is {describe(default, secrets, hidden=hidden)} in the "
                     f"defaults; got {describe(value, secrets, hidden=hidden)}",
-                    f"give `{dotted}` a value of the same type as its default",
+                    _same_type_hint(dotted, default, value),
                 )
             )
             continue
@@ -303,6 +304,18 @@ def _merge_into(
 
 
 _MISMATCH = object()
+
+
+def _same_type_hint(dotted: str, default: Any, value: Any) -> str:
+    """What to do about a value of another type than its param's default: for a text param
+    given what YAML read as a date, a number or a boolean, quote it."""
+    if isinstance(default, str) and isinstance(value, int | float | date):  # bool is an int
+        text = value.isoformat() if isinstance(value, date) else str(value).lower()
+        return (
+            f'quote it to keep it text, as its default is: `"{text}"` '
+            f"(on the command line, --param '{dotted}=\"{text}\"')"
+        )
+    return f"give `{dotted}` a value of the same type as its default"
 
 
 def check_type(default: Any, value: Any) -> Any:

@@ -206,6 +206,8 @@ class Planner:
         if not self.policy.use:
             return "--no-cache"
         if self.caches.get(step.name) is None:
+            if not self.pipeline.results.persist:
+                return "nothing is stored (`results: {persist: false}`)"
             return "its result is never stored (`result: false`)"
         if not step.cache:
             return "caching is off for it (`cache: false`)"

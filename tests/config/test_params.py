@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,26 @@ def test_type_changes_are_refused(default: object, value: object) -> None:
     from pipeflow.config.params import _MISMATCH
 
     assert check_type(default, value) is _MISMATCH
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(date(2024, 2, 1), "2024-02-01"), (7, "7"), (0.5, "0.5"), (True, "true")],
+)
+def test_a_text_param_given_what_yaml_read_as_another_type_is_told_to_quote_it(
+    value: object, text: str
+) -> None:
+    """`--param day=2024-02-01` for a text default: the user typed text, YAML read a date."""
+    _, problems = merge_params({"day": "2024-01-01"}, [source({"day": value})])
+    assert len(problems) == 1
+    assert problems[0].hint is not None
+    assert problems[0].hint.startswith(f'quote it to keep it text, as its default is: `"{text}"`')
+    assert f"--param 'day=\"{text}\"'" in problems[0].hint
+
+
+def test_another_type_for_a_number_param_says_to_match_its_default() -> None:
+    _, problems = merge_params({"n": 3}, [source({"n": "x"})])
+    assert problems[0].hint == "give `n` a value of the same type as its default"
 
 
 def test_unknown_param_has_a_suggestion() -> None:

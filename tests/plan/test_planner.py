@@ -7,6 +7,7 @@ stored for real (a payload, then its manifest) so the planner finds them as a ru
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -510,6 +511,15 @@ def test_a_foreach_over_a_step_value_is_decided_item_by_item(tmp_path: Path) -> 
     assert planner.plan()[1] == Decision(
         "f", Action.RUN, "runs once per item; each item is cached", ""
     )
+
+
+def test_a_pipeline_that_stores_nothing_says_so_not_result_false(tmp_path: Path) -> None:
+    project = Project(tmp_path, step("a"))
+    project.pipeline = replace(
+        project.pipeline, results=replace(project.pipeline.results, persist=False)
+    )
+    decision = project.planner(unstored=("a",)).plan()[0]
+    assert decision.reason == "nothing is stored (`results: {persist: false}`)"
 
 
 def test_a_foreach_step_never_stored_runs_item_by_item(tmp_path: Path) -> None:
