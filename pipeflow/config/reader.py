@@ -210,6 +210,28 @@ def read_document(path: str | os.PathLike[str], *, purpose: str = "config") -> D
     return document
 
 
+def _check_json(text: str, file: str) -> None:
+    """A .json file is read as YAML (which holds JSON, with positions for every value), but
+    it must be JSON: YAML would take a trailing comma or single quotes a JSON reader refuses."""
+    import json
+
+    try:
+        json.loads(text, object_pairs_hook=lambda pairs: None)  # duplicates: the YAML reader
+    except json.JSONDecodeError as error:
+        hint = (
+            "JSON wants double quotes around keys and strings and no comma after the last "
+            "item (or name the file .yaml, which takes those)"
+        )
+        problem = Problem(
+            message=f"not valid JSON: {error.msg}",
+            file=file,
+            line=error.lineno,
+            column=error.colno,
+            hint=hint,
+        )
+        raise ConfigError([problem]) from None
+
+
 def file_hash(raw: bytes) -> str:
     """A config file's `config_hash`: its bytes' sha256, 16 hex digits."""
     return hashlib.sha256(raw).hexdigest()[:16]
@@ -235,6 +257,8 @@ def read_text(
     if purpose not in _PURPOSES:
         raise ValueError(f"unknown purpose {purpose!r}; expected 'config' or 'params'")
     normalized = kind.lower().lstrip(".")
+    if normalized == "json" and text.strip():  # an empty params file overrides nothing
+        _check_json(text, file)
     read: Callable[[str, str], Document | None]
     if normalized in ("yaml", "yml", "json"):
         read = functools.partial(read_yaml, json=normalized == "json")

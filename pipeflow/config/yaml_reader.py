@@ -263,7 +263,7 @@ class _YamlBuilder:
         if first.value == again.value:
             message = (
                 f"duplicate key `{again.value}` (first defined at line {line}); "
-                "YAML would silently keep the last one"
+                f"{'JSON readers' if self.json else 'YAML'} would silently keep the last one"
             )
             self.report(again, path, message, "remove or rename one of the two")
             return

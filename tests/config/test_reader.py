@@ -871,3 +871,37 @@ def test_a_boolean_key_beside_its_number_is_one_problem_about_the_boolean(
     boolean, number = (first, second) if first in ("true", "false") else (second, first)
     assert problem.message == f"the key `{boolean}` reads as {boolean} in YAML, not as text"
     assert set(document.data["params"]) == {boolean, int(number)}  # both kept, apart
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column"),
+    [
+        ('{"n": 3,}', 1, 9),  # a trailing comma
+        ("{'n': 4}", 1, 2),  # single quotes
+        ('{"n": 4, name: "bar"}', 1, 10),  # a key without quotes
+        ('{\n  "n": 4\n  "m": 5\n}', 3, 3),  # a missing comma
+        ('{"n": 4} # a comment', 1, 10),
+    ],
+)
+def test_a_json_file_must_be_json(text: str, line: int, column: int) -> None:
+    """A .json file is read as YAML, which would take what JSON refuses: it is checked first."""
+    with pytest.raises(ConfigError) as caught:
+        read_text(text, file="params.json", kind="json", purpose="params")
+    (problem,) = caught.value.problems
+    assert problem.message.startswith("not valid JSON: "), problem.message
+    assert (problem.line, problem.column) == (line, column)
+    assert problem.hint is not None
+    assert "double quotes" in problem.hint
+
+
+def test_a_duplicate_key_in_a_json_file_names_json() -> None:
+    document = read_text('{"n": 1, "n": 2}', file="params.json", kind="json", purpose="params")
+    (problem,) = document.problems
+    assert problem.message == (
+        "duplicate key `n` (first defined at line 1); JSON readers would silently keep the last one"
+    )
+
+
+def test_a_json_file_that_is_json_reads_with_positions() -> None:
+    document = read_text('{"n": 3, "m": {"a": [1, 2]}}', file="p.json", kind="json")
+    assert document.data == {"n": 3, "m": {"a": [1, 2]}}
