@@ -42,12 +42,26 @@ def explain(
         if values_now.get(name) != values_then.get(name) and not _is_param_change(name, reasons):
             reasons.append(f"{name.replace('inputs.', 'input ')} changed")
     files_now, files_then = now.get("files", {}), then.get("files", {})
+    # A file read or no longer read because a param now names another: the param says it.
+    renamed = any(reason.startswith("param ") for reason in reasons)
     for name in sorted({*files_now, *files_then}):
-        if files_now.get(name) != files_then.get(name):
+        if files_now.get(name) == files_then.get(name):
+            continue
+        if name not in files_then:
+            if not renamed:
+                reasons.append(f"it now reads {name}")
+        elif name not in files_now:
+            if not renamed:
+                reasons.append(f"it no longer reads {name}")
+        else:
             reasons.append(f"input file {name} changed")
     upstream_now, upstream_then = now.get("upstream", {}), then.get("upstream", {})
     for name in sorted({*upstream_now, *upstream_then}):
-        if upstream_now.get(name) != upstream_then.get(name):
+        if name not in upstream_then:
+            reasons.append(f"it now takes the result of `{name}`")
+        elif name not in upstream_now:
+            reasons.append(f"it no longer takes the result of `{name}`")
+        elif upstream_now[name] != upstream_then[name]:
             reasons.append(f"the result of `{name}` changed")
     if now.get("settings") != then.get("settings"):
         reasons.append("its result settings changed")
@@ -72,7 +86,13 @@ def _describe_code(name: str, now: Mapping[str, str], then: Mapping[str, str]) -
         function = name.split("::")[1]
         if name not in then:
             return f"it now uses `{function}` of {where}"
+        if name not in now:
+            return f"it no longer uses `{function}` of {where}"
         return f"code of {where} changed (`{function}`)"
+    if name not in then:  # a module it now imports (or one its modules import)
+        return f"it now uses {where}"
+    if name not in now:
+        return f"it no longer uses {where}"
     return f"code of {where} changed"
 
 

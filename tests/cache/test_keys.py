@@ -471,7 +471,14 @@ def made(**fields: Any) -> keys.Fingerprint:
         (made(), made(), "no stored result for its current inputs"),
         (made(), made(code={"m.py::f": "2"}), "code of m.py changed (`f`)"),
         (made(), made(code={"m.py::f": "1", "m.py::g": "1"}), "it now uses `g` of m.py"),
-        (made(), made(code={"m.py::f": "1", "h.py": "1"}), "code of h.py changed"),
+        (made(), made(code={"m.py::f": "1", "h.py": "1"}), "it now uses h.py"),
+        (made(code={"m.py::f": "1", "h.py": "1"}), made(), "it no longer uses h.py"),
+        (
+            made(code={"m.py::f": "1", "h.py": "1"}),
+            made(code={"m.py::f": "1", "h.py": "2"}),
+            "code of h.py changed",
+        ),
+        (made(code={"m.py::f": "1", "m.py::g": "1"}), made(), "it no longer uses `g` of m.py"),
         (
             made(code={"code_version": "v1"}),
             made(code={"code_version": "v2"}),
@@ -494,8 +501,18 @@ def made(**fields: Any) -> keys.Fingerprint:
         ),
         (made(), made(values={"inputs.x": "2"}), "input x changed"),
         (made(), made(values={"inputs.x": "1", "foreach": "2"}), "foreach changed"),
-        (made(), made(files={"data.csv": "2"}), "input file data.csv changed"),
-        (made(files={"data.csv": "1"}), made(), "input file data.csv changed"),
+        (
+            made(files={"data.csv": "1"}),
+            made(files={"data.csv": "2"}),
+            "input file data.csv changed",
+        ),
+        (made(), made(files={"data.csv": "2"}), "it now reads data.csv"),
+        (made(files={"data.csv": "1"}), made(), "it no longer reads data.csv"),
+        (
+            made(params={"data": "a.csv"}, values={"inputs.x": "1"}, files={"a.csv": "1"}),
+            made(params={"data": "b.csv"}, values={"inputs.x": "2"}, files={"b.csv": "1"}),
+            "param data changed ('a.csv' -> 'b.csv')",
+        ),
         (made(), made(settings="t"), "its result settings changed"),
         (
             made(params={"ratio": 0.2}, values={"inputs.x": "1"}),
@@ -521,7 +538,9 @@ def test_explain_names_a_changed_upstream_result() -> None:
     reason = explain(found.components({"a": "2"}), manifest(found, {"a": "1"}), {})
     assert reason == "the result of `a` changed"
     new = explain(found.components({"a": "1", "b": "1"}), manifest(found, {"a": "1"}), {})
-    assert new == "the result of `b` changed"
+    assert new == "it now takes the result of `b`"
+    gone = explain(found.components({}), manifest(found, {"a": "1"}), {})
+    assert gone == "it no longer takes the result of `a`"
 
 
 def test_explain_lists_three_reasons_and_counts_the_rest() -> None:
@@ -533,7 +552,7 @@ def test_explain_lists_three_reasons_and_counts_the_rest() -> None:
         settings="t",
     )
     assert explain(now.components({}), manifest(before), {}) == (
-        "code of m.py changed (`f`); input x changed; input file a.csv changed (and 2 more)"
+        "code of m.py changed (`f`); input x changed; it now reads a.csv (and 2 more)"
     )
     three = made(code={"m.py::f": "2"}, values={"inputs.x": "2"}, settings="t")
     assert explain(three.components({}), manifest(before), {}) == (
@@ -646,7 +665,7 @@ def test_explain_reads_manifests_that_lack_a_part(missing: str) -> None:
 def test_explain_with_four_reasons_counts_one_more() -> None:
     now = made(code={"m.py::f": "2"}, values={"inputs.x": "2"}, files={"a.csv": "1"}, settings="t")
     assert explain(now.components({}), manifest(made()), {}) == (
-        "code of m.py changed (`f`); input x changed; input file a.csv changed (and 1 more)"
+        "code of m.py changed (`f`); input x changed; it now reads a.csv (and 1 more)"
     )
 
 

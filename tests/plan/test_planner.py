@@ -95,9 +95,11 @@ class Project:
     def store_result(self, name: str, upstream: Mapping[str, str], value: Any = 1) -> Manifest:
         """Store `value` as the step's result for its key given `upstream` versions."""
         key = self.fingerprint(name).key(upstream)
-        return self.store_under(name, key, value)
+        return self.store_under(name, key, value, upstream)
 
-    def store_under(self, name: str, key: str, value: Any) -> Manifest:
+    def store_under(
+        self, name: str, key: str, value: Any, upstream: Mapping[str, str] | None = None
+    ) -> Manifest:
         self.runs += 1
         cache = self.cache()
         part = self.store.write(
@@ -114,7 +116,7 @@ class Project:
             created=datetime.now(timezone.utc).isoformat(),
             params={},
             parts={"value": part},
-            components=self.fingerprint(name).components(upstream={}),
+            components=self.fingerprint(name).components(upstream=upstream or {}),
         )
         cache.record(manifest)
         return manifest
@@ -545,7 +547,7 @@ def test_foreach_items_are_found_by_their_upstream_too(tmp_path: Path) -> None:
     upstream = {"a": data_version(stored_a)}
     fingerprint = project.fingerprint("f")
     for item in PARAMS["items"]:
-        project.store_under("f", fingerprint.item_key(upstream, item), value=item)
+        project.store_under("f", fingerprint.item_key(upstream, item), item, upstream)
     assert decided(project.planner())["f"] == (Action.CACHED, "all 3 items are stored")
     project.store_result("a", {}, value="changed")  # a's newest result differs now
     project.codes["a"] = "v2"
