@@ -21,8 +21,9 @@ from pipeflow.model.durations import format_duration
 if TYPE_CHECKING:
     from pipeflow.history import History, RunRecord, StepRecord
 
-# The run states, spelled out here so that `pipeflow --help` does not import the history.
-RUN_STATES = ("running", "succeeded", "failed", "interrupted", "lost")
+# The run states, spelled out here so that `pipeflow --help` does not import the history; the
+# same as `pipeflow.history.recorder.RUN_STATES` (a test checks).
+RUN_STATES = ("running", "succeeded", "failed", "interrupted", "skipped", "lost")
 HOME_HELP = (
     "the folder holding runs.db [default: $PIPEFLOW_HOME, else .pipeflow/ beside CONFIG or in "
     "the current folder]"

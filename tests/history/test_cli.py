@@ -12,7 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from pipeflow.cli import cli
-from pipeflow.history import Recorder, open_history
+from pipeflow.history import RUN_STATES, Recorder, open_history
+from pipeflow.history.skipped import record_skipped_fire
 from tests.history.synthetic import T0, record, run_events
 
 OK = "20260301-120000-aaaaaa"
@@ -80,6 +81,22 @@ def test_runs_filters(home: Path) -> None:
     code, output = invoke("runs", "--home", str(home), "--state", "sleeping")
     assert code == 2
     assert "sleeping" in output
+
+
+def test_every_state_the_listing_shows_is_a_state_to_filter_by(home: Path) -> None:
+    # An overlapping fire of `pipeflow serve` is recorded as a `skipped` run, as serve does it.
+    skipped = record_skipped_fire(
+        None, pipeline="demo", when=T0 + timedelta(hours=2), reason="overlap", home=home
+    )
+    code, output = invoke("runs", "--home", str(home))
+    assert code == 0, output
+    assert re.search(rf"^{skipped}\s+demo\s+skipped\s+schedule", output, re.MULTILINE)
+    code, output = invoke("runs", "--home", str(home), "--state", "skipped")
+    assert code == 0, output
+    assert [line.split()[0] for line in output.splitlines()[1:]] == [skipped]
+    for state in RUN_STATES:  # every state a run is recorded in
+        code, output = invoke("runs", "--home", str(home), "--state", state)
+        assert code == 0, output
 
 
 def test_runs_of_a_config_use_its_folder(tmp_path: Path) -> None:
