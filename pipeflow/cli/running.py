@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -147,6 +148,7 @@ def run(
 ) -> None:
     """Validate CONFIG, then run its steps (taking what is up to date from the cache)."""
     from pipeflow.cli.outputs import check_output_file
+    from pipeflow.cli.stdout import kept_stdout
     from pipeflow.errors import ConfigError, PipeflowError, UsageError
     from pipeflow.report.console import NORMAL, QUIET, VERBOSE
     from pipeflow.report.drawing import plan_table
@@ -159,69 +161,76 @@ def run(
             "--json and --junit report a run; --dry-run runs nothing",
             hint="for the plan as JSON, use `pipeflow status CONFIG --json`",
         )
-    # With `--json -` stdout carries the report alone: progress and annotations go to stderr.
-    stream = sys.stderr if json_report == "-" else sys.stdout
-    try:
-        pipeline = load_with_params(config, param_files, param_options, allow_extra_params, results)
-    except ConfigError as error:
-        annotate(error, stream)
-        reports.not_run(None, error)
-        raise
-    selection: dict[str, Any] = {
-        "force": force,
-        "no_cache": no_cache,
-        "only": only,
-        "start": start,
-        "until": until,
-        "tags": tags,
-        "results": results,
-    }
-    if dry_run:
+    # A document on stdout (the JSON report, or JSON lines) stays alone there: while the run
+    # goes, descriptor 1 points at stderr, for what steps write below `sys.stdout`.
+    machine = json_report == "-" or log_format == "json"
+    with kept_stdout() if machine else nullcontext(sys.stdout) as stdout:
+        reports.stdout = stdout
+        # With `--json -` stdout carries the report alone: progress and annotations on stderr.
+        stream = sys.stderr if json_report == "-" else stdout
         try:
-            decisions = pipeline.plan(**selection)
+            pipeline = load_with_params(
+                config, param_files, param_options, allow_extra_params, results
+            )
         except ConfigError as error:
             annotate(error, stream)
+            reports.not_run(None, error)
             raise
-        click.echo(f"plan for pipeline `{pipeline.name}` (nothing is run):")
-        click.echo(plan_table(decisions), nl=False)
-        return
-    verbosity = QUIET if quiet else VERBOSE if verbose else NORMAL
-    subscribers = [make_reporter(log_format, verbosity, stream)]
-    # Not among JSON lines: those are events, one per line, for programs.
-    shown = sys.stderr if log_format == "json" else stream
+        selection: dict[str, Any] = {
+            "force": force,
+            "no_cache": no_cache,
+            "only": only,
+            "start": start,
+            "until": until,
+            "tags": tags,
+            "results": results,
+        }
+        if dry_run:
+            try:
+                decisions = pipeline.plan(**selection)
+            except ConfigError as error:
+                annotate(error, stream)
+                raise
+            click.echo(f"plan for pipeline `{pipeline.name}` (nothing is run):", file=stdout)
+            click.echo(plan_table(decisions), nl=False, file=stdout)
+            return
+        verbosity = QUIET if quiet else VERBOSE if verbose else NORMAL
+        subscribers = [make_reporter(log_format, verbosity, stream)]
+        # Not among JSON lines: those are events, one per line, for programs.
+        shown = sys.stderr if log_format == "json" else stream
 
-    def dashboard(link: str) -> None:
-        if not quiet:
-            click.echo(pipeline.mask(f"Dask dashboard: {link}"), file=shown)
+        def dashboard(link: str) -> None:
+            if not quiet:
+                click.echo(pipeline.mask(f"Dask dashboard: {link}"), file=shown)
 
-    if reports.collector is not None:
-        subscribers.append(reports.collector)
-    try:
-        result = pipeline.run(
-            executor=executor,
-            workers=workers,
-            address=address,
-            keep_going=keep_going,
-            frozen=frozen,
-            subscribers=subscribers,
-            trigger=trigger
-            or ("ci" if os.environ.get("CI", "").lower() in ("1", "true", "yes") else "manual"),
-            on_dashboard=dashboard,
-            **selection,
-        )
-    except PipeflowError as error:
-        if isinstance(error, ConfigError):
-            annotate(error, stream)
-        reports.not_run(pipeline.name, error)
-        raise
-    finally:
-        reports.finish()  # also after Ctrl-C: the engine reported the interrupted run
-    if not result.ok:
-        failed = [n for n, o in result.outcomes.items() if o.state.value == "failed"]
-        names = ", ".join(f"`{n}`" for n in failed)
-        # Raised, timed out, given inputs it could not take, lost its worker: each said above.
-        steps = "step" if len(failed) == 1 else "steps"
-        raise StepFailed(failed, f"pipeline `{pipeline.name}` failed: {steps} {names} failed")
+        if reports.collector is not None:
+            subscribers.append(reports.collector)
+        try:
+            result = pipeline.run(
+                executor=executor,
+                workers=workers,
+                address=address,
+                keep_going=keep_going,
+                frozen=frozen,
+                subscribers=subscribers,
+                trigger=trigger
+                or ("ci" if os.environ.get("CI", "").lower() in ("1", "true", "yes") else "manual"),
+                on_dashboard=dashboard,
+                **selection,
+            )
+        except PipeflowError as error:
+            if isinstance(error, ConfigError):
+                annotate(error, stream)
+            reports.not_run(pipeline.name, error)
+            raise
+        finally:
+            reports.finish()  # also after Ctrl-C: the engine reported the interrupted run
+        if not result.ok:
+            failed = [n for n, o in result.outcomes.items() if o.state.value == "failed"]
+            names = ", ".join(f"`{n}`" for n in failed)
+            # Raised, timed out, given inputs it could not take, lost its worker: each said above.
+            steps = "step" if len(failed) == 1 else "steps"
+            raise StepFailed(failed, f"pipeline `{pipeline.name}` failed: {steps} {names} failed")
 
 
 @cli.command()
@@ -305,6 +314,7 @@ class Reports:
         self.junit_target = junit_target
         self.wanted = json_target is not None or junit_target is not None
         self.collector: Any = None
+        self.stdout: TextIO = sys.stdout  # where `-` writes
         if self.wanted:
             from pipeflow.report.ci import RunReport
 
@@ -339,6 +349,6 @@ class Reports:
         from pipeflow.report.ci import json_text, junit_xml, write_text
 
         if self.json_target is not None:
-            write_text(self.json_target, json_text(document), stdout=sys.stdout)
+            write_text(self.json_target, json_text(document), stdout=self.stdout)
         if self.junit_target is not None:
-            write_text(self.junit_target, junit_xml(document, output), stdout=sys.stdout)
+            write_text(self.junit_target, junit_xml(document, output), stdout=self.stdout)

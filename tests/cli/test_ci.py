@@ -68,6 +68,61 @@ def test_json_to_stdout_carries_only_the_report(make_project: ProjectFactory) ->
     assert report["run_id"] in shown.stdout
 
 
+# A step that writes below `sys.stdout`: a child process, and a raw write to descriptor 1.
+LOUD_STEPS = """
+import os
+import subprocess
+
+def loud() -> int:
+    subprocess.run(["echo", "from child process"], check=True)
+    os.write(1, b"raw\\n")
+    print("from python")
+    return 1
+"""
+LOUD_CONFIG = """
+name: loud
+steps:
+  loud: {run: loudsteps.loud}
+"""
+EXECUTORS = [
+    "sequential",
+    "threads",
+    "processes",
+    pytest.param("dask", marks=pytest.mark.slow),
+]
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+def test_json_to_stdout_stays_alone_when_a_step_writes_below_sys_stdout(
+    make_project: ProjectFactory, executor: str
+) -> None:
+    config = make_project(LOUD_CONFIG, loudsteps=LOUD_STEPS)
+    arguments = ["run", config.name, "--json", "-", "--executor", executor, "--workers", "1"]
+    done = pipeflow_process(*arguments, cwd=config.parent)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)  # the child's and the raw lines are not on stdout
+    assert report["state"] == "succeeded"
+    assert "from child process" in done.stderr
+    assert "raw" in done.stderr.splitlines() or "loud | raw" in done.stderr
+    assert "loud | from python" in done.stderr
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+def test_json_lines_on_stdout_stay_alone_when_a_step_writes_below_sys_stdout(
+    make_project: ProjectFactory, executor: str
+) -> None:
+    config = make_project(LOUD_CONFIG, loudsteps=LOUD_STEPS)
+    arguments = ["run", config.name, "--log-format", "json", "--executor", executor]
+    done = pipeflow_process(*arguments, "--workers", "1", cwd=config.parent)
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines()]  # every line an event
+    assert events[0]["event"] == "RunStarted"
+    assert events[-1]["event"] == "RunFinished"
+    assert "from child process" in done.stderr or any(
+        event.get("text") == "from child process" for event in events
+    )
+
+
 def test_json_to_stdout_with_json_lines_progress(make_project: ProjectFactory) -> None:
     config = make_project(CONFIG, mysteps=STEPS)
     result = invoke("run", str(config), "--json", "-", "--log-format", "json")
