@@ -289,6 +289,9 @@ def run_details(record: RunRecord, *, tracebacks: bool = False) -> str:
     table = _table(rows).splitlines() if rows else []
     for step, row in zip(record.steps, table, strict=True):
         lines.append("  " + row)
+        for failed in step.failed_attempts:
+            said = f"attempt {failed.attempt} failed: {failed.error}"
+            lines.extend("      " + text for text in said.splitlines())
         for location in step.locations:
             lines.append(f"      stored {location}")
         if step.error:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         schema_version,
     )
     from pipeflow.history.query import (
+        FailedAttempt,
         History,
         LogLine,
         RunRecord,
@@ -58,6 +59,7 @@ _HOMES = {
     "history_home": "database",
     "migrate": "database",
     "schema_version": "database",
+    "FailedAttempt": "query",
     "History": "query",
     "LogLine": "query",
     "RunRecord": "query",
@@ -82,6 +84,7 @@ __all__ = [
     "RUN_STATES",
     "SCHEMA_VERSION",
     "TRIGGERS",
+    "FailedAttempt",
     "History",
     "HistoryError",
     "HistoryWarning",

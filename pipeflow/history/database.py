@@ -209,7 +209,22 @@ def _v2_to_v3(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE runs ADD COLUMN owner TEXT")
 
 
-MIGRATIONS: list[Migration] = [_create_v1, _v1_to_v2, _v2_to_v3]
+def _v3_to_v4(conn: sqlite3.Connection) -> None:
+    """Keep the error of each attempt that was retried (the last one's is the step's own)."""
+    conn.execute(
+        """CREATE TABLE attempts (
+            id INTEGER PRIMARY KEY,
+            run_id TEXT NOT NULL,
+            step TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            error TEXT NOT NULL,
+            time REAL NOT NULL
+        )"""
+    )
+    conn.execute("CREATE INDEX attempts_run_step ON attempts (run_id, step)")
+
+
+MIGRATIONS: list[Migration] = [_create_v1, _v1_to_v2, _v2_to_v3, _v3_to_v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

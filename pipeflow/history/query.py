@@ -26,6 +26,7 @@ from pipeflow.history.database import (
     writable,
 )
 from pipeflow.history.records import (
+    FailedAttempt,
     LogLine,
     RunRecord,
     StepRecord,
@@ -37,6 +38,7 @@ from pipeflow.history.records import (
 )
 
 __all__ = [
+    "FailedAttempt",
     "History",
     "LogLine",
     "RunRecord",
@@ -170,7 +172,15 @@ class History:
                 (full,),
             ).fetchall()
         )
-        return replace(run_record(row), steps=tuple(step_record(step) for step in steps))
+        failed: dict[str, list[FailedAttempt]] = {}
+        for name, attempt, error in self._guard(
+            lambda: conn.execute(
+                "SELECT step, attempt, error FROM attempts WHERE run_id = ? ORDER BY id", (full,)
+            ).fetchall()
+        ):
+            failed.setdefault(str(name), []).append(FailedAttempt(int(attempt), str(error)))
+        records = (step_record(step, tuple(failed.get(str(step[0]), ()))) for step in steps)
+        return replace(run_record(row), steps=tuple(records))
 
     def resolve(self, run_id: str) -> str:
         """The full id of a run from its id or a unique prefix of it; UnknownRun otherwise."""
@@ -296,6 +306,7 @@ class History:
                 count = conn.execute(sql, args).rowcount
                 conn.execute("DELETE FROM steps WHERE run_id NOT IN (SELECT id FROM runs)")
                 conn.execute("DELETE FROM logs WHERE run_id NOT IN (SELECT id FROM runs)")
+                conn.execute("DELETE FROM attempts WHERE run_id NOT IN (SELECT id FROM runs)")
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:

@@ -48,6 +48,7 @@ DEFAULT_MAX_OUTPUT = 1_000_000  # bytes stored per step and stream; the rest is 
 FLUSH_INTERVAL = 0.5  # seconds; the longest a line waits before `logs --follow` can see it
 
 _INSERT_LOG = "INSERT INTO logs (run_id, step, stream, line, time, text) VALUES (?, ?, ?, ?, ?, ?)"
+_INSERT_ATTEMPT = "INSERT INTO attempts (run_id, step, attempt, error, time) VALUES (?, ?, ?, ?, ?)"
 _UPSERT_STEP = """
     INSERT INTO steps (run_id, step, position, state, reason, attempts, duration, cached, error,
                        traceback, locations)
@@ -146,6 +147,9 @@ class _Session:
         if isinstance(event, StepOutput):
             self.output(event)
         elif isinstance(event, StepStarted | StepRetrying):
+            if isinstance(event, StepRetrying):  # the error of the attempt before this one
+                failed = (self.run_id, event.step, event.attempt - 1, event.error, time.time())
+                self.writer.add((_INSERT_ATTEMPT, failed))
             # A retry's row says all the first attempt's row says: one still queued is not
             # written; the step's final row may replace this one in turn.
             row = (self.run_id, event.step, self.position(event.step), event.attempt)

@@ -37,6 +37,14 @@ class UnknownStep(UnknownRun):
 
 
 @dataclass(frozen=True)
+class FailedAttempt:
+    """An attempt of a step that failed and was retried: its number (1, 2, ...) and error."""
+
+    attempt: int
+    error: str
+
+
+@dataclass(frozen=True)
 class StepRecord:
     """One step of a recorded run."""
 
@@ -49,6 +57,9 @@ class StepRecord:
     error: str | None
     traceback: str | None
     locations: tuple[str, ...]
+    # The attempts before the last, when they failed (the last one's error is `error`); empty
+    # for a run recorded before pipeflow kept them.
+    failed_attempts: tuple[FailedAttempt, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,7 +131,9 @@ def run_record(row: tuple[Any, ...]) -> RunRecord:
     )
 
 
-def step_record(row: tuple[Any, ...]) -> StepRecord:
+def step_record(
+    row: tuple[Any, ...], failed_attempts: tuple[FailedAttempt, ...] = ()
+) -> StepRecord:
     step, state, reason, attempts, duration, cached, error, traceback, locations = row
     try:
         places = json.loads(locations) if locations else []
@@ -136,6 +149,7 @@ def step_record(row: tuple[Any, ...]) -> StepRecord:
         error=error,
         traceback=traceback,
         locations=tuple(str(place) for place in places),
+        failed_attempts=failed_attempts,
     )
 
 

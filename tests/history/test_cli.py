@@ -282,3 +282,62 @@ def test_logs_of_a_run_whose_steps_printed_nothing_says_so(tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     assert result.stderr == f"run {record.id}: no step printed or logged anything\n"
+
+
+# Each call counts itself in a file, so a retry in another process counts on.
+FLAKY_STEPS = """
+from pathlib import Path
+
+def flaky(counter: str, succeed_on: int, label: str) -> int:
+    path = Path(counter)
+    attempt = int(path.read_text()) + 1 if path.exists() else 1
+    path.write_text(str(attempt))
+    if attempt < succeed_on:
+        raise RuntimeError(f"{label} fail {attempt}")
+    return attempt
+"""
+
+
+@pytest.mark.parametrize(
+    "executor", ["sequential", "threads", "processes", pytest.param("dask", marks=pytest.mark.slow)]
+)
+def test_runs_show_lists_each_attempt_with_its_error(tmp_path: Path, executor: str) -> None:
+    (tmp_path / "flakysteps.py").write_text(FLAKY_STEPS)
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(
+        f"""name: retrying
+defaults: {{retry_delay: 0s}}
+steps:
+  flaky:
+    run: flakysteps.flaky
+    retries: 2
+    inputs: {{counter: "{tmp_path / "flaky.count"}", succeed_on: 3, label: flaky}}
+  broken:
+    run: flakysteps.flaky
+    retries: 1
+    inputs: {{counter: "{tmp_path / "broken.count"}", succeed_on: 9, label: broken}}
+"""
+    )
+    home = tmp_path / "home"
+    arguments = ["run", str(config), "--executor", executor, "--workers", "1", "--keep-going"]
+    code, output = invoke(*arguments, env={"PIPEFLOW_HOME": str(home)})
+    assert code == 1, output
+    with open_history(home=home) as history:
+        (run,) = history.runs()
+    code, output = invoke("runs", "show", run.id, "--home", str(home))
+    assert code == 0, output
+    lines = [line.strip() for line in output.splitlines()]
+    # Succeeded on its third attempt: the two that failed, one line each.
+    flaky = lines.index(next(line for line in lines if line.startswith("flaky ")))
+    assert re.match(r"flaky\s+done\s+\S+\s+3 attempts", lines[flaky])
+    assert lines[flaky + 1 : flaky + 3] == [
+        "attempt 1 failed: RuntimeError: flaky fail 1",
+        "attempt 2 failed: RuntimeError: flaky fail 2",
+    ]
+    # Failed twice: the first attempt's error, then the last one's, as before.
+    broken = lines.index(next(line for line in lines if line.startswith("broken ")))
+    assert re.match(r"broken\s+failed\s+\S+\s+2 attempts", lines[broken])
+    assert lines[broken + 1 : broken + 3] == [
+        "attempt 1 failed: RuntimeError: broken fail 1",
+        "error: RuntimeError: broken fail 2",
+    ]

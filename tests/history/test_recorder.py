@@ -302,7 +302,7 @@ def test_a_version_1_history_is_upgraded_in_place(tmp_path: Path) -> None:
         assert [(s.step, s.state) for s in run.steps] == [("load", "done")]
         assert [x.text for x in history.logs("old-1")] == ["hello"]
     conn = sqlite3.connect(path)
-    assert schema_version(conn) == SCHEMA_VERSION == 3
+    assert schema_version(conn) == SCHEMA_VERSION == 4
     # Version 3 remembers each run's recording process; old runs have none and stay as they are.
     assert conn.execute("SELECT owner FROM runs WHERE id = 'old-1'").fetchone() == (None,)
     started_at = conn.execute("SELECT started_at FROM runs WHERE id = 'old-1'").fetchone()[0]
@@ -321,6 +321,45 @@ def test_a_version_1_history_is_upgraded_in_place(tmp_path: Path) -> None:
     owner = conn.execute("SELECT owner FROM runs WHERE id = 'new-1'").fetchone()[0]
     conn.close()
     assert owner.split(" ")[1] == str(os.getpid())
+
+
+def test_a_version_3_history_is_upgraded_to_keep_the_error_of_each_attempt(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "runs.db"
+    old = connect(path, target=3)  # before each attempt's error was kept
+    old.execute(
+        "INSERT INTO runs (id, pipeline, trigger, state, started, started_at) "
+        "VALUES ('old-1', 'demo', 'manual', 'failed', '2026-03-01T10:00:00+00:00', 0)"
+    )
+    old.execute(
+        "INSERT INTO steps (run_id, step, state, attempts, error) "
+        "VALUES ('old-1', 'report', 'failed', 2, 'ValueError: bad values')"
+    )
+    old.close()
+    with open_history(home=tmp_path) as history:  # opening upgrades it
+        (step,) = history.run("old-1").steps
+        assert (step.attempts, step.error, step.failed_attempts) == (
+            2,
+            "ValueError: bad values",
+            (),  # not recorded then
+        )
+    conn = sqlite3.connect(path)
+    assert schema_version(conn) == SCHEMA_VERSION == 4
+    conn.close()
+
+    # The upgraded file keeps the error of each attempt that was retried.
+    record(Recorder(home=tmp_path), run_events("new-1", fail=True))
+    with open_history(home=tmp_path) as history:
+        steps = {step.step: step for step in history.run("new-1").steps}
+        assert [(a.attempt, a.error) for a in steps["report"].failed_attempts] == [
+            (1, "ConnectionError: timed out")
+        ]
+        assert steps["load"].failed_attempts == ()
+        assert history.prune(0) == 2
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT count(*) FROM attempts").fetchone() == (0,)  # pruned too
+    conn.close()
 
 
 def test_a_history_from_a_newer_pipeflow_is_left_alone(tmp_path: Path) -> None:
