@@ -288,7 +288,6 @@ def versus(args: argparse.Namespace) -> None:
     args.folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="pipeflow-stored-", dir=args.folder) as temporary:
         base = Path(temporary)
-        ENV["PIPEFLOW_HOME"] = str(base / "home")
         projects = make_projects(base, args.steps)
         for source in sources.values():
             if source is not None:
@@ -296,6 +295,9 @@ def versus(args: argparse.Namespace) -> None:
         samples = {label: {"memory": [], "stored": [], "cpu": []} for label in sources}
         for repetition in range(args.repeat + 1):  # the first is a warm-up
             for label, source in sources.items():
+                # A history of its own: a newer pipeflow's history is one an older one cannot
+                # write (it would then run without recording, and look faster).
+                ENV["PIPEFLOW_HOME"] = str(base / f"home-{label}")
                 ENV.pop("PIPEFLOW_SOURCE", None)
                 if source is not None:
                     ENV["PIPEFLOW_SOURCE"] = str(source.resolve())
