@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeflow.execute.executors.dask.protocol import BEAT, CLAIMS, INLINE, STOPPED, died
-from pipeflow.execute.executors.processes import work
+from pipeflow.execute.executors.working import work
 from pipeflow.execute.landing import collect, unpack
 from pipeflow.execute.shipping import Shipment
 from pipeflow.execute.task import Task, TaskResult, fill, pick, remotes_in

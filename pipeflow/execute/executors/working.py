@@ -1,0 +1,189 @@
+"""What a worker process runs for each task: `work`, which runs a task and collects what its
+step printed and logged, for the processes executor and the dask executor's workers.
+
+On a process's main thread (a `processes` worker, which runs one step at a time) stdout,
+stderr and the descriptors below them are the step's for the whole process, and a `timeout`
+interrupts the call in place. Off the main thread (a dask worker, whose tasks run on threads)
+an interval timer cannot be used and stdout cannot be swapped for the whole process: there
+`work` keeps the task's timeout (the step's thread is asked to stop when it expires, as on
+the threads executor) and collects output per thread, with the routers of
+`pipeflow.execute.capture` installed once in the worker process while any task runs.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+
+from pipeflow.execute.capture import OutputCapture
+from pipeflow.execute.descriptors import descriptors_captured
+from pipeflow.execute.task import Task, TaskResult, execute
+from pipeflow.importing import add_project, use_project
+
+
+class _Lines(io.TextIOBase):
+    """Collects what is written, line by line, for one stream."""
+
+    def __init__(self, stream: str, into: list[tuple[str, str]]) -> None:
+        self._stream = stream
+        self._into = into
+        self._partial = ""
+
+    def write(self, text: str) -> int:
+        *lines, self._partial = (self._partial + text).split("\n")
+        self._into.extend((self._stream, line) for line in lines)
+        return len(text)
+
+    def finish(self) -> None:
+        if self._partial:
+            self._into.append((self._stream, self._partial))
+            self._partial = ""
+
+
+class _LogLines(logging.Handler):
+    def __init__(self, into: list[tuple[str, str]]) -> None:
+        super().__init__(level=logging.INFO)
+        self._into = into
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if record.levelno != logging.INFO:
+            text = f"{record.levelname}: {text}"
+        self._into.append(("log", text))
+
+
+def work(task: Task) -> TaskResult:
+    """Run one task in this worker process, collecting its output."""
+    enter_project(task)
+    if threading.current_thread() is not threading.main_thread():
+        return _work_on_a_thread(task)
+    output: list[tuple[str, str]] = []
+    retries: list[tuple[int, str, float]] = []
+    out, err = _Lines("stdout", output), _Lines("stderr", output)
+    handler = _LogLines(output)
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(min(level, logging.INFO) if level else logging.INFO)
+    root.addHandler(handler)
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = out, err
+    written: list[tuple[str, str]] = []  # below sys.stdout: children, os.write, C code
+    try:
+        # Each attempt's timeout interrupts the call itself (SIGALRM, on this main thread).
+        with descriptors_captured(written):
+            result = execute(
+                task,
+                lambda step, attempt, error, delay: retries.append((attempt + 1, error, delay)),
+                in_place=True,
+            )
+    finally:
+        sys.stdout, sys.stderr = saved
+        root.removeHandler(handler)
+        root.setLevel(level)
+        out.finish()
+        err.finish()
+        output.extend(written)
+    return _carrying(result, output, retries)
+
+
+_project_lock = threading.Lock()
+_projects: list[str] = []  # the run id, then the project folders its tasks imported from
+
+
+def enter_project(task: Task) -> None:
+    """Put the task's project folder on this worker's path, its modules imported afresh.
+
+    Once per run and folder: the first folder of a run comes first on the path, with the
+    modules of earlier runs forgotten (a long-lived worker runs the code the cache keys were
+    computed from); a sub-pipeline's folder comes after it, as in the client.
+    """
+    if not task.project_dir:
+        return
+    with _project_lock:
+        if not _projects or _projects[0] != task.run_id:
+            _projects[:] = [task.run_id]
+        if task.project_dir in _projects[1:]:
+            return
+        if len(_projects) == 1:
+            use_project(task.project_dir)
+        else:
+            add_project(task.project_dir)
+        _projects.append(task.project_dir)
+
+
+def _carrying(
+    result: TaskResult, output: list[tuple[str, str]], retries: list[tuple[int, str, float]]
+) -> TaskResult:
+    """The result with what the step printed and logged, and its retries, to replay."""
+    return replace(result, output=tuple(output), retries=tuple(retries))
+
+
+def _work_on_a_thread(task: Task) -> TaskResult:
+    """`work` on a thread that is not the main one (a dask worker's): other tasks may run at
+    once in this process, so output is collected per thread, and the timeout is the task's
+    own (its thread is asked to stop when it expires; if it does not, the dask executor
+    stops the work by restarting the worker)."""
+    output: list[tuple[str, str]] = []
+    retries: list[tuple[int, str, float]] = []
+    with _collecting(task, output):
+        result = execute(
+            task, lambda step, attempt, error, delay: retries.append((attempt + 1, error, delay))
+        )
+    return _carrying(result, output, retries)
+
+
+# Output collection off the main thread. The routers of `capture` (installed once while any
+# run is active in this process) hand a step thread's lines to the emitter of its run; here
+# that emitter files them under (run id, step) into the list of the task collecting them.
+_collect_lock = threading.Lock()
+_captures: dict[str, list[Any]] = {}  # run id -> [its OutputCapture, tasks collecting]
+_sinks: dict[tuple[str, str], list[list[tuple[str, str]]]] = {}  # (run id, step) -> lists
+_own_sink = threading.local()
+
+
+@contextmanager
+def _collecting(task: Task, into: list[tuple[str, str]]) -> Iterator[None]:
+    """Collect what the task's threads print and log into `into` while the block runs."""
+    slot = (task.run_id, task.step)
+    with _collect_lock:
+        _sinks.setdefault(slot, []).append(into)
+        entry = _captures.get(task.run_id)
+        if entry is None:
+            capture = OutputCapture(task.run_id, lambda *line: _file(task.run_id, *line))
+            capture.__enter__()
+            entry = _captures[task.run_id] = [capture, 0]
+        entry[1] += 1
+    _own_sink.into = into
+    try:
+        yield
+    finally:
+        _own_sink.into = None
+        entry[0].end_step(task.step)  # a last line without a newline
+        with _collect_lock:
+            remaining = [sink for sink in _sinks[slot] if sink is not into]
+            if remaining:
+                _sinks[slot] = remaining
+            else:
+                del _sinks[slot]
+            entry[1] -= 1
+            if not entry[1]:
+                del _captures[task.run_id]
+                entry[0].__exit__(None, None, None)
+
+
+def _file(run_id: str, step: str, stream: str, text: str) -> None:
+    with _collect_lock:
+        sinks = _sinks.get((run_id, step))
+        if not sinks:
+            return
+        own: list[tuple[str, str]] | None = getattr(_own_sink, "into", None)
+        # The task's own thread, or (for the thread that calls a step with a timeout, or two
+        # tasks of one step at once) the latest task of that step.
+        into = own if own is not None and any(own is sink for sink in sinks) else sinks[-1]
+        into.append((stream, text))
