@@ -9,19 +9,25 @@ A `timeout` is enforced inside the worker with an interval timer, for each attem
 call is interrupted (even in `time.sleep` or blocking I/O) and the worker stays usable, so an
 attempt has ended before the next one starts. Code stuck in a C call that does not return to
 the interpreter is only stopped when that call returns. A worker that dies (killed,
-out of memory, a crash in C) fails the step it was running with a message saying so; the pool
-is rebuilt for the steps that follow. Workers see the environment of the process that runs the
-pipeline as it was when the run's pool started (not the forkserver's, from its own start).
+out of memory, a crash in C) fails the step it was running with a message saying so: each
+worker says in shared memory which task it starts, so the pool (which fails every task it
+holds when one of its workers dies) is not taken at its word. The other tasks it held are
+sent again, from their start, to a new pool, once the workers that ran them have ended.
+Workers see the environment of the process that runs the pipeline as it was when the run's
+pool started (not the forkserver's, from its own start).
 What a worker runs for each task is `working.work`.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import multiprocessing
 import os
 import pickle
 import signal
 import threading
+from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
@@ -30,6 +36,10 @@ from typing import Any
 from pipeflow.execute.executors.working import work
 from pipeflow.execute.task import Notify, Task, TaskResult
 from pipeflow.model.words import a_kind
+from pipeflow.records import record
+
+MOST_RESTARTS = 3  # times a task is sent again after other workers' deaths broke its pool
+ENDING = 2.0  # seconds a worker ended with SIGTERM may take before SIGKILL
 
 
 class ProcessExecutor:
@@ -40,9 +50,102 @@ class ProcessExecutor:
     def __init__(self, workers: int | None = None) -> None:
         self._workers = workers or os.cpu_count() or 1
         self._lock = threading.Lock()
-        self._pool = self._new_pool()
+        self._numbers = itertools.count(1)  # each task sent to a pool, sent again or not
+        self._closed = False
+        self._pool = _Pool(self._workers)
 
-    def _new_pool(self) -> ProcessPoolExecutor:
+    def submit(self, task: Task, notify: Notify) -> Future[TaskResult]:
+        del notify  # retries are replayed from the result: a callback cannot cross processes
+        problem = unpicklable(task)
+        if problem is not None:
+            return _done(TaskResult(step=task.step, error=problem))
+        # Pickled to the worker: its inputs are its own there, no copy is needed.
+        flight = _Flight(replace(task, isolate=False), Future())
+        self._send(flight)
+        return flight.outer
+
+    def _send(self, flight: _Flight) -> None:
+        while True:
+            with self._lock:
+                pool, number, closed = self._pool, next(self._numbers), self._closed
+            if closed:
+                flight.outer.set_result(_failed(flight, _died(flight.task, None)))
+                return
+            try:
+                inner = pool.executor.submit(_run, flight.task, number)
+            except BrokenProcessPool:  # a death the pool has not reported yet: never sent
+                self._replace(pool)
+                if self._again(flight):
+                    continue
+                flight.outer.set_result(_failed(flight, _deaths(flight)))
+                return
+            inner.add_done_callback(functools.partial(self._relay, flight, pool, number))
+            return
+
+    def _relay(
+        self, flight: _Flight, pool: _Pool, number: int, finished: Future[TaskResult]
+    ) -> None:
+        try:
+            result = finished.result()
+        except BrokenProcessPool:
+            # A worker died, and the pool failed every task it held. Only the task that
+            # worker ran fails; the others (running in a worker the pool then ends, or
+            # waiting for one) start again on a new pool, not as an attempt of their own.
+            exitcode = pool.deaths().get(number)
+            self._replace(pool)
+            if exitcode is None and self._again(flight):
+                self._send(flight)
+                return
+            error = _died(flight.task, exitcode) if exitcode is not None else _deaths(flight)
+            result = _failed(flight, error)
+        except BaseException as error:  # a result that could not be sent back, say
+            result = _failed(flight, _not_back(flight.task.step, error))
+        flight.outer.set_result(result)
+
+    def _again(self, flight: _Flight) -> bool:
+        """Whether a task a pool failed under it may be sent again (counted)."""
+        with self._lock:
+            if self._closed or flight.restarts >= MOST_RESTARTS:
+                return False
+        flight.restarts += 1
+        return True
+
+    def _replace(self, broken: _Pool) -> None:
+        with self._lock:
+            if self._pool is broken and not self._closed:
+                self._pool = _Pool(self._workers)
+        broken.executor.shutdown(wait=False, cancel_futures=True)
+
+    def shutdown(self, *, cancel: bool = False) -> None:
+        with self._lock:
+            self._closed = True
+            pool = self._pool
+        if cancel:
+            # Ctrl-C: stop the steps that are running too, not only the queued ones.
+            for process in list(pool.processes.values()):
+                process.terminate()
+        pool.executor.shutdown(wait=True, cancel_futures=cancel)
+
+
+@record(frozen=False, eq=False)
+class _Flight:
+    """A task on its way through the pools: sent again, with the same future, when a pool
+    breaks under it for another worker's death."""
+
+    task: Task
+    outer: Future[TaskResult]
+    restarts: int = 0
+
+
+class _Pool:
+    """A process pool, and what each of its workers said it runs.
+
+    Each worker has two numbers in shared memory: its pid and the number of the task it last
+    started. When a worker dies the pool fails every task it holds (and ends its other
+    workers): these numbers tell which task the dead worker ran, and its exit code why.
+    """
+
+    def __init__(self, workers: int) -> None:
         # forkserver: workers start from a clean process, not a fork of this threaded one.
         # The server imports pipeflow's worker side once (it lives as long as this process)
         # and each worker is a fork of it: no worker imports pipeflow, fsspec and the rest
@@ -52,78 +155,93 @@ class ProcessExecutor:
             context.set_forkserver_preload(["__main__", __name__])
         else:
             context = multiprocessing.get_context()
+        self.slots: Any = context.RawArray("q", 2 * workers)  # (pid, task number) per worker
         # A worker is a fork of the server, which has the environment of the moment it
         # started: each pool's workers take this process's as it is now (credentials of a
         # store set since, a variable removed), as a fork of this process would.
-        pool = ProcessPoolExecutor(
-            max_workers=self._workers,
+        self.executor = ProcessPoolExecutor(
+            max_workers=workers,
             mp_context=context,
             initializer=_start_worker,
-            initargs=(dict(os.environ),),
+            initargs=(dict(os.environ), self.slots, context.Lock()),
         )
+        # The pool's own map of pid -> process, kept: the pool drops it when shut down.
+        processes = getattr(self.executor, "_processes", None)  # (empty yet: not `or {}`)
+        self.processes: dict[int, Any] = processes if processes is not None else {}
+        self._lock = threading.Lock()
+        self._deaths: dict[int, int] | None = None
         # Start every worker now: they boot while the run is still being planned.
-        for _ in range(self._workers):
-            pool.submit(_ready)
-        return pool
+        for _ in range(workers):
+            self.executor.submit(_ready)
 
-    def submit(self, task: Task, notify: Notify) -> Future[TaskResult]:
-        del notify  # retries are replayed from the result: a callback cannot cross processes
-        problem = unpicklable(task)
-        if problem is not None:
-            return _done(TaskResult(step=task.step, error=problem))
+    def deaths(self) -> dict[int, int]:
+        """The number of the task each dead worker ran -> the worker's exit code; the other
+        workers are ended first, so that a task sent again never runs beside itself.
+
+        Asked first as the broken pool fails its first task, before the pool ends the
+        workers that live on: a worker that has ended then is one that died by itself."""
         with self._lock:
-            pool = self._pool
-        outer: Future[TaskResult] = Future()
-        try:
-            # Pickled to the worker: its inputs are its own there, no copy is needed.
-            inner = pool.submit(work, replace(task, isolate=False))
-        except BrokenProcessPool:
-            self._replace(pool)
-            return _done(TaskResult(step=task.step, error=_died(task.step)))
+            if self._deaths is None:
+                processes = list(self.processes.values())
+                ended = {p.pid: p.exitcode for p in processes if p.exitcode is not None}
+                pids, numbers = self.slots[0::2], self.slots[1::2]
+                self._deaths = {
+                    number: ended[pid]
+                    for pid, number in zip(pids, numbers, strict=True)
+                    if number and pid in ended
+                }
+                _end(process for process in processes if process.pid not in ended)
+            return self._deaths
 
-        def relay(finished: Future[TaskResult]) -> None:
-            try:
-                outer.set_result(finished.result())
-            except BrokenProcessPool:
-                self._replace(pool)
-                outer.set_result(TaskResult(step=task.step, error=_died(task.step)))
-            except BaseException as error:  # a result that could not be sent back, say
-                outer.set_result(TaskResult(step=task.step, error=_not_back(task.step, error)))
 
-        inner.add_done_callback(relay)
-        return outer
-
-    def _replace(self, broken: ProcessPoolExecutor) -> None:
-        with self._lock:
-            if self._pool is broken:
-                self._pool = self._new_pool()
-        broken.shutdown(wait=False, cancel_futures=True)
-
-    def shutdown(self, *, cancel: bool = False) -> None:
-        with self._lock:
-            pool = self._pool
-        if cancel:
-            # Ctrl-C: stop the steps that are running too, not only the queued ones.
-            for process in list(getattr(pool, "_processes", {}).values()):
-                process.terminate()
-        pool.shutdown(wait=True, cancel_futures=cancel)
+def _end(processes: Iterable[Any]) -> None:
+    """Stop these processes and wait until they have ended."""
+    alive = list(processes)
+    for process in alive:
+        process.terminate()
+    for process in alive:
+        process.join(ENDING)
+        if process.exitcode is None:  # it handles SIGTERM, and has not ended
+            process.kill()
+            process.join()
 
 
 def _ready() -> None:
     """A task that only makes the pool start a worker."""
 
 
-def _start_worker(environment: dict[str, str]) -> None:
+_slot: tuple[Any, int] | None = None  # in a worker: its pool's slots, and where its task's is
+
+
+def _start_worker(environment: dict[str, str], slots: Any, claiming: Any) -> None:
     """In a new worker: the environment of the process that made its pool, as it was then,
-    and Ctrl-C left to that process. A terminal sends SIGINT to every process of its
-    foreground group, workers too; the run stops them itself (`shutdown(cancel=True)`), and a
-    worker taking it as KeyboardInterrupt would print a traceback beside the run's report.
-    A handler that does nothing, not SIG_IGN: a program a step starts gets the default back
-    when it starts (an ignored signal would stay ignored), so Ctrl-C still stops it."""
+    a slot to say which task it runs, and Ctrl-C left to that process. A terminal sends
+    SIGINT to every process of its foreground group, workers too; the run stops them itself
+    (`shutdown(cancel=True)`), and a worker taking it as KeyboardInterrupt would print a
+    traceback beside the run's report. A handler that does nothing, not SIG_IGN: a program a
+    step starts gets the default back when it starts (an ignored signal would stay ignored),
+    so Ctrl-C still stops it."""
+    global _slot
     signal.signal(signal.SIGINT, _left_to_the_run)
     for name in set(os.environ) - set(environment):
         del os.environ[name]
     os.environ.update(environment)
+    if claiming.acquire(timeout=10):  # held for an instant, unless a worker died holding it
+        try:
+            free = [index for index in range(0, len(slots), 2) if not slots[index]]
+            if free:
+                slots[free[0]] = os.getpid()
+                _slot = (slots, free[0] + 1)
+        finally:
+            claiming.release()
+
+
+def _run(task: Task, number: int) -> TaskResult:
+    """`work`, once this worker's slot says it runs the task `number`."""
+    if _slot is not None:
+        slots, index = _slot
+        slots[index] = number
+    return work(task)
 
 
 def _left_to_the_run(signum: int, frame: Any) -> None:
@@ -136,10 +254,44 @@ def _done(result: TaskResult) -> Future[TaskResult]:
     return future
 
 
-def _died(step: str) -> str:
+def _failed(flight: _Flight, error: str) -> TaskResult:
+    return TaskResult(step=flight.task.step, error=error)
+
+
+# Why a signal most often ends a worker.
+_SIGNALS = {
+    signal.SIGKILL: "killed, or out of memory",
+    signal.SIGSEGV: "a crash in compiled code",
+    signal.SIGBUS: "a crash in compiled code",
+    signal.SIGABRT: "a crash in compiled code",
+    signal.SIGFPE: "a crash in compiled code",
+    signal.SIGILL: "a crash in compiled code",
+}
+
+
+def _died(task: Task, exitcode: int | None) -> str:
+    """The error of a step whose worker died with this exit code (negative: a signal)."""
+    said = f"WorkerDied: the worker process running `{task.step}` died"
+    if exitcode is None:
+        return f"{said} (killed, out of memory, or a crash in compiled code); see the system log"
+    if exitcode >= 0:
+        return (
+            f"{said}: it exited with code {exitcode} (the step, or code it calls, ended its "
+            f"process: `os._exit({exitcode})`, say)"
+        )
+    try:
+        number = signal.Signals(-exitcode)
+    except ValueError:
+        return f"{said} of signal {-exitcode}; see the system log"
+    why = _SIGNALS.get(number, "killed")
+    return f"{said} of {number.name} ({why}); see the system log"
+
+
+def _deaths(flight: _Flight) -> str:
     return (
-        f"WorkerDied: the worker process running `{step}` died (killed, out of memory, or a "
-        "crash in compiled code); see the system log"
+        f"WorkerDied: worker processes died {flight.restarts + 1} times while `"
+        f"{flight.task.step}` ran or waited for one (killed, out of memory, or a crash in "
+        "compiled code); see the system log"
     )
 
 
