@@ -4,7 +4,11 @@ The one promise: no two attempts of a step ever run at once. How a call is stopp
 on where it runs:
 
 1. On a worker process's main thread (the processes executor), an interval timer (SIGALRM)
-   interrupts the call in place, even inside `time.sleep` or blocking I/O.
+   interrupts the call in place, even inside `time.sleep` or blocking I/O. A call that
+   catches the interruption and returns anyway fails all the same (what it returns is
+   dropped); one that has not ended STOP_GRACE seconds later ends its process (the pool
+   reports the worker's death, `executors/processes.py`, and the step fails without further
+   attempts).
 2. Anywhere else (the sequential and threads executors, a Dask worker's thread), the call
    runs on a thread of its own. When time is up that thread is asked to stop with an
    asynchronous exception (`PyThreadState_SetAsyncExc`), which Python raises in it at its
@@ -65,32 +69,75 @@ def call(
     `last`: no retry follows, so a call that does not stop is not waited for.
     """
     if in_place and threading.current_thread() is threading.main_thread():
-        try:
-            with _alarm(timeout):
-                return function(**inputs)
-        except Stop as stop:  # it carries where the step was when it was stopped
-            late = TimeoutError(_late(step, timeout) + "; it was stopped")
-            where = stop.args[0] if stop.args else None
-            raise _stopped_at(late, where).with_traceback(stop.__traceback__) from None
+        return _in_place(function, inputs, timeout=timeout, step=step)
     return _on_a_thread(function, inputs, timeout=timeout, step=step, run_id=run_id, last=last)
+
+
+def ended_with_its_process(step: str, timeout: float) -> str:
+    """The error of a step whose process a timer ended (1. above)."""
+    return (
+        f"TimeoutError: {_late(step, timeout)} and was still running {STOP_GRACE:g}s after it "
+        "was interrupted (it catches the interruption, or takes that long to clean up), so "
+        "its worker process was ended; it is not retried"
+    )
 
 
 def _late(step: str, timeout: float) -> str:
     return f"step `{step}` did not finish within its timeout of {format_duration(timeout)}"
 
 
+def _in_place(
+    function: Callable[..., Any], inputs: Mapping[str, Any], *, timeout: float, step: str
+) -> Any:
+    """The call on this main thread, a timer interrupting it in place (1. above)."""
+    try:
+        with _alarm(timeout) as expired:
+            value = function(**inputs)
+    except BaseException as error:
+        if not expired:
+            raise
+        # Stopped (or failing some other way once interrupted): it carries where it was.
+        where = error.args[0] if isinstance(error, Stop) and error.args else expired[0]
+        late = TimeoutError(_late(step, timeout) + "; it was stopped")
+        raise _stopped_at(late, where).with_traceback(error.__traceback__) from None
+    if expired:  # it caught the interruption and went on: an attempt too long all the same
+        raise _stopped_at(
+            TimeoutError(
+                _late(step, timeout) + "; it went on after it was interrupted, and what it "
+                "returned then is dropped"
+            ),
+            expired[0],
+        )
+    return value
+
+
 @contextmanager
-def _alarm(seconds: float) -> Iterator[None]:
+def _alarm(seconds: float) -> Iterator[list[traceback.StackSummary | None]]:
+    """SIGALRM on this main thread after `seconds`: `Stop` raised where the call is, and
+    where that was added to the list given. Should the call go on for STOP_GRACE seconds
+    more (it catches `Stop`), the next SIGALRM ends the process: the signal's default
+    action, which no Python code can catch, and which a processes worker's pool reports."""
+    expired: list[traceback.StackSummary | None] = []
+
     def expire(signum: int, frame: Any) -> None:
-        raise Stop(_stack_of(threading.get_ident(), frame))
+        where = _stack_of(threading.get_ident(), frame)
+        expired.append(where)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        signal.setitimer(signal.ITIMER_REAL, STOP_GRACE)
+        raise Stop(where)
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        yield
+        yield expired
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        while True:
+            try:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+                break
+            except Stop:  # time ran out as the call ended: `expired` says so
+                continue
 
 
 class _Call:

@@ -7,15 +7,20 @@ cannot be pickled fails at once with the input's name and type.
 
 A `timeout` is enforced inside the worker with an interval timer, for each attempt: the step's
 call is interrupted (even in `time.sleep` or blocking I/O) and the worker stays usable, so an
-attempt has ended before the next one starts. Code stuck in a C call that does not return to
-the interpreter is only stopped when that call returns. A worker that dies (killed,
-out of memory, a crash in C) fails the step it was running with a message saying so: each
-worker says in shared memory which task it starts, so the pool (which fails every task it
-holds when one of its workers dies) is not taken at its word. The other tasks it held are
-sent again, from their start, to a new pool, once the workers that ran them have ended.
+attempt has ended before the next one starts. A call that catches the interruption and goes
+on is ended with its worker (`timeouts._alarm`), which the step's error then says. Code
+stuck in a C call that does not return to the interpreter is only stopped when that call
+returns.
+
+A worker that dies (killed, out of memory, a crash in C) fails the step it was running with a
+message saying so: each worker says in shared memory which task it starts, so the pool (which
+fails every task it holds when one of its workers dies) is not taken at its word. The other
+tasks it held are sent again, from their start, to a new pool, once the workers that ran
+them have ended.
+
 Workers see the environment of the process that runs the pipeline as it was when the run's
-pool started (not the forkserver's, from its own start).
-What a worker runs for each task is `working.work`.
+pool started (not the forkserver's, from its own start). What a worker runs for each task is
+`working.work`.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from typing import Any
 
 from pipeflow.execute.executors.working import work
 from pipeflow.execute.task import Notify, Task, TaskResult
+from pipeflow.execute.timeouts import ended_with_its_process
 from pipeflow.model.words import a_kind
 from pipeflow.records import record
 
@@ -271,6 +277,8 @@ _SIGNALS = {
 
 def _died(task: Task, exitcode: int | None) -> str:
     """The error of a step whose worker died with this exit code (negative: a signal)."""
+    if exitcode == -signal.SIGALRM and task.timeout is not None:
+        return ended_with_its_process(task.step, task.timeout)  # `timeouts._alarm`
     said = f"WorkerDied: the worker process running `{task.step}` died"
     if exitcode is None:
         return f"{said} (killed, out of memory, or a crash in compiled code); see the system log"

@@ -1,0 +1,102 @@
+"""`timeout` on `processes` when the step catches the interruption: the attempt fails all
+the same, what it returns late is dropped, and a step that goes on is ended with its worker."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pipeflow
+from pipeflow.model.events import Event, StepRetrying
+from pipeflow.model.run import StepState
+from tests.conftest import ProjectFactory
+
+STEPS = """
+import time
+from pathlib import Path
+
+
+def late_once(marker: str) -> str:
+    path = Path(marker)
+    first = not path.exists()
+    path.write_text("called")
+    if not first:
+        return "in time"
+    try:
+        time.sleep(5)
+    except BaseException:  # the timeout's interruption, swallowed: it returns late
+        time.sleep(0.5)
+    return "late"
+
+
+def stubborn(marker: str) -> str:
+    try:
+        time.sleep(6)
+    except BaseException:  # every interruption swallowed
+        time.sleep(6)
+    Path(marker).write_text("finished")
+    return "survived"
+
+
+def quick() -> int:
+    return 1
+"""
+
+
+def test_a_value_returned_after_the_timeout_is_dropped_and_the_step_retried(
+    make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    config = make_project(
+        f"""
+        name: t
+        executor: {{type: processes, workers: 1}}
+        results: {{root: out}}
+        steps:
+          s:
+            run: tsteps.late_once
+            inputs: {{marker: "{tmp_path / "called"}"}}
+            timeout: 500ms
+            retries: 1
+            retry_delay: 0s
+        """,
+        tsteps=STEPS,
+    )
+    events: list[Event] = []
+    run = pipeflow.load(config).run(subscribers=[events.append])
+    assert run.state("s") is StepState.DONE, run.outcomes["s"]
+    assert run.outcomes["s"].attempts == 2
+    assert run.output("s") == "in time"
+    [retrying] = [event for event in events if isinstance(event, StepRetrying)]
+    assert "timeout" in retrying.error
+
+
+def test_a_step_that_goes_on_after_its_timeout_is_ended_with_its_worker(
+    make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    marker = tmp_path / "finished"
+    config = make_project(
+        f"""
+        name: t
+        executor: {{type: processes, workers: 1}}
+        results: {{root: out}}
+        steps:
+          s:
+            run: tsteps.stubborn
+            inputs: {{marker: "{marker}"}}
+            timeout: 500ms
+            retries: 1
+            retry_delay: 0s
+          after: {{run: tsteps.quick}}
+        """,
+        tsteps=STEPS,
+    )
+    began = time.monotonic()
+    run = pipeflow.load(config).run(keep_going=True)
+    assert time.monotonic() - began < 6
+    assert run.state("s") is StepState.FAILED
+    error = run.outcomes["s"].error or ""
+    assert error.startswith("TimeoutError: step `s` did not finish within its timeout")
+    assert "worker process was ended" in error
+    assert run.state("after") is StepState.DONE  # on a new worker
+    assert not marker.exists()
+    assert [d.action.value for d in pipeflow.load(config).plan() if d.step == "s"] == ["run"]
