@@ -50,6 +50,7 @@ class RunContext:
         # Set by an executor that keeps values where they were made (dask): brings the
         # values of these keys here.
         self.fetch: Callable[[Sequence[str]], list[Any]] | None = None
+        self._fingerprinted: dict[str, bool] = {}  # `_fingerprints_value`, once per step
 
     # -- references -----------------------------------------------------------------------
 
@@ -351,12 +352,15 @@ class RunContext:
     def _fingerprints_value(self, step: Step) -> bool:
         """Whether a step's value is hashed where it is made (`value_version`): its result is
         not stored, and a step after it may come from the cache, keyed by that value."""
-        if self.planner.caches.get(step.name) is not None and self.planner.policy.use:
-            return False  # stored: its checksums stand for it
-        return self.planner.policy.use and any(
-            self.planner.caches.get(later) is not None
-            for later in self.planner.graph.downstream[step.name]
-        )
+        found = self._fingerprinted.get(step.name)
+        if found is None:
+            caches, later = self.planner.caches, self.planner.graph.downstream[step.name]
+            found = self._fingerprinted[step.name] = (
+                self.planner.policy.use
+                and caches.get(step.name) is None  # stored: its checksums stand for it
+                and any(caches.get(name) is not None for name in later)
+            )
+        return found
 
     def _consumed_params(self, step: Step) -> dict[str, Any]:
         consumed: dict[str, Any] = {}

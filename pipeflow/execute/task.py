@@ -8,24 +8,20 @@ are written where they were made.
 
 from __future__ import annotations
 
-import importlib
-import os
 import random
-import sys
 import time
-import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import field
 from typing import Any
 
 from pipeflow.cache.versions import value_version
-from pipeflow.errors import PipeflowError
 from pipeflow.execute import timeouts
 from pipeflow.execute.awaiting import synchronous
 from pipeflow.execute.capture import working_for
+from pipeflow.execute.failures import StepError, compact_traceback, describe
 from pipeflow.execute.isolation import isolated_inputs
 from pipeflow.execute.persisting import Persist, persist_parts
-from pipeflow.importing import ImportProblem, load_callable
+from pipeflow.importing import load_callable
 from pipeflow.model.pipeline import SINGLE_PART, RetryPolicy
 from pipeflow.model.words import a_kind
 from pipeflow.records import record
@@ -39,10 +35,6 @@ from pipeflow.storage.restoring import restore
 from pipeflow.storage.written import WrittenFiles
 
 Notify = Callable[[str, int, str, float], None]  # (step, attempt, error, delay) before a retry
-
-
-class StepError(Exception):
-    """A step's value does not fit what the config says about it."""
 
 
 @record
@@ -213,7 +205,7 @@ def execute(task: Task, notify: Notify | None = None, *, in_place: bool = False)
                     return _failure(task, error, attempt, started)
                 delay = task.retry.delay_before(attempt + 1, jitter=random.random())
                 if notify is not None:
-                    notify(task.step, attempt, _describe(error), delay)
+                    notify(task.step, attempt, describe(error), delay)
                 time.sleep(delay)
         if task.run_id in _interrupted:  # what it returned after Ctrl-C is dropped
             return _failure(task, KeyboardInterrupt("interrupted"), attempt, started)
@@ -274,7 +266,7 @@ def _load(task: Task, started: float) -> TaskResult:
 def _failure(task: Task, error: BaseException, attempt: int, started: float) -> TaskResult:
     return TaskResult(
         step=task.step,
-        error=_describe(error),
+        error=describe(error),
         traceback=compact_traceback(error) or None,
         attempts=attempt,
         duration=time.perf_counter() - started,
@@ -324,84 +316,3 @@ def split_parts(value: Any, outputs: tuple[str, ...], step: str) -> dict[str, An
         f"step `{step}` declares `outputs:` but returned {a_kind(type(value).__name__)}; "
         "return a dict (or a tuple) with those parts"
     )
-
-
-def _describe(error: BaseException) -> str:
-    """`Type: message`, as Python shows an error; the type alone without a message."""
-    try:
-        text = str(error)
-    except Exception:  # the error's own `__str__` failed: Python's words for it
-        text = "<exception str() failed>"
-    if isinstance(error, SystemExit):
-        return f"SystemExit: {error.code} (the step called `sys.exit()`; a step ends by returning)"
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
-
-
-def compact_traceback(error: BaseException) -> str:
-    """The traceback from the step's own code on, without pipeflow's frames above it.
-
-    A step module that fails to import shows where it failed in the user's file: the
-    traceback of the error the import raised, then the ImportProblem that names the module.
-    """
-    if isinstance(error, ImportProblem) and error.__cause__ is not None:
-        cause = error.__cause__
-        frames = [
-            frame
-            for frame in traceback.extract_tb(cause.__traceback__)
-            if not _pipeflow_or_import_machinery(frame.filename)
-        ]
-        lines = traceback.format_list(frames)
-        lines += traceback.format_exception_only(type(cause), cause)
-        lines += traceback.format_exception_only(type(error), error)
-        return "".join(lines).rstrip()
-    stopped_at = getattr(error, "stopped_at", None)  # a step stopped on a thread (timeouts.py)
-    if stopped_at:
-        # The thread's whole stack: the step's own frames are those after pipeflow's last.
-        last = max((i for i, f in enumerate(stopped_at) if _in_pipeflow(f.filename)), default=-1)
-        frames = list(stopped_at)[last + 1 :]
-    else:
-        frames = traceback.extract_tb(error.__traceback__)
-    frames = [f for f in frames if not _event_loop(f.filename)]
-    own = [f for f in frames if "/pipeflow/execute/" not in f.filename.replace("\\", "/")]
-    if isinstance(error, PipeflowError | StepError | ImportProblem):
-        # pipeflow's own words (a store it cannot write, a value `outputs:` cannot split): its
-        # frames say nothing more, and with none of the step's the message is all there is.
-        own = [f for f in own if not _in_pipeflow(f.filename)]
-        if not own:
-            return ""
-    if not own and hasattr(error, "stopped_at"):  # stopped where only the loop's frames were
-        return "".join(traceback.format_exception_only(type(error), error)).rstrip()
-    lines = traceback.format_list(own or frames)
-    lines += traceback.format_exception_only(type(error), error)
-    return "".join(lines).rstrip()
-
-
-_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # pipeflow's folder
-_IMPORTLIB = os.path.dirname(os.path.abspath(importlib.__file__ or ""))
-
-
-def _pipeflow_or_import_machinery(filename: str) -> bool:
-    if filename.startswith("<frozen "):
-        return True
-    path = os.path.abspath(filename)
-    return path.startswith((_PACKAGE + os.sep, _IMPORTLIB + os.sep))
-
-
-def _in_pipeflow(filename: str) -> bool:
-    return os.path.abspath(filename).startswith(_PACKAGE + os.sep)
-
-
-def _event_loop(filename: str) -> bool:
-    """A frame of asyncio's loop (or its selectors) that ran an `async def` step: not the
-    step's own code, whatever the step awaited when it failed or was stopped."""
-    asyncio = sys.modules.get("asyncio")
-    if asyncio is None or not filename.endswith(".py"):
-        return False
-    path = os.path.abspath(filename)
-    loop = os.path.dirname(os.path.abspath(asyncio.__file__ or ""))
-    return path.startswith(loop + os.sep) or path == os.path.abspath(_selectors_file())
-
-
-def _selectors_file() -> str:
-    selectors = sys.modules.get("selectors")
-    return getattr(selectors, "__file__", None) or "<no selectors>"

@@ -246,7 +246,7 @@ def _stack_of(ident: int | None, frame: Any = None) -> traceback.StackSummary | 
 
 
 def _stopped_at(error: TimeoutError, where: traceback.StackSummary | None) -> TimeoutError:
-    """`error`, carrying the frames its step was in (`task.compact_traceback` shows them), or
+    """`error`, carrying the frames its step was in (`failures.compact_traceback` shows them), or
     None where its traceback holds them: marked as a stop either way."""
     error.stopped_at = where  # type: ignore[attr-defined]
     return error

@@ -27,11 +27,11 @@ from pipeflow.execute.executors.dask.running import (
 from pipeflow.execute.executors.dask.stopping import ask_to_exit, kill
 from pipeflow.execute.executors.dask.worker import run_task
 from pipeflow.execute.executors.processes import unpicklable
+from pipeflow.execute.failures import StepError
 from pipeflow.execute.shipping import Project, bring_back
 from pipeflow.execute.task import (
     Notify,
     Remote,
-    StepError,
     Task,
     TaskResult,
     execute,
