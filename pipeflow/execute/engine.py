@@ -22,7 +22,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 
 from pipeflow.execute import fanout
 from pipeflow.execute.capture import OutputCapture
@@ -132,6 +132,7 @@ class Engine:
         except KeyboardInterrupt:
             interrupted = True
             interrupt(self.settings.run_id)  # a step left running on a thread stores nothing
+            self._collect_committed()
             self._kept.settle(fetch=False)
             self.executor.shutdown(cancel=True)
             self._reads.shutdown(cancel=True)
@@ -173,6 +174,17 @@ class Engine:
             )
         )
         return result
+
+    def _collect_committed(self) -> None:
+        """After Ctrl-C: a step that stored its result as the run stopped is done, as the
+        store says (its future ends at once; one still computing stores nothing)."""
+        running = [f for f, (_, task) in self._running.items() if task.item is None]
+        for future in wait(running, timeout=0.1).done if running else ():
+            name, task = self._running[future]
+            result = future.result()
+            if result.ok:
+                del self._running[future]
+                self._collect(name, task, result)
 
     def _all_ended(self) -> list[Future[TaskResult]]:
         """The futures that have ended since the last call, waiting for one if none has."""

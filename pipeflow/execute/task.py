@@ -9,6 +9,7 @@ are written where they were made.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import field
@@ -173,14 +174,38 @@ class TaskResult:
         return self.error is None
 
 
-_interrupted: set[str] = set()  # runs Ctrl-C stopped in this process (`interrupt`)
+# Ctrl-C and a step on a thread of this process (the threads executor leaves it to end):
+# a step stores its result only if the run was not interrupted when it came to, and the run,
+# interrupted, waits for the steps that did to finish storing (`interrupt`).
+_commits = threading.Condition()
+_interrupted: set[str] = set()  # runs Ctrl-C stopped in this process
+_committing: dict[str, int] = {}  # run id -> its steps storing their results now
 
 
-def interrupt(run_id: str) -> None:
-    """Ctrl-C stopped run `run_id`: a step of it still running on a thread of this process
-    (the threads executor leaves it to end) stores nothing when its call returns, since the
-    run reports it interrupted."""
-    _interrupted.add(run_id)
+def interrupt(run_id: str, wait: float = 30.0) -> None:
+    """Ctrl-C stopped run `run_id`: a step of it still running on a thread stores nothing
+    when its call returns (the run reports it interrupted). Returns once the steps that were
+    already storing their results have (their futures then end as done)."""
+    with _commits:
+        _interrupted.add(run_id)
+        _commits.wait_for(lambda: not _committing.get(run_id), timeout=wait)
+
+
+def _begin_commit(run_id: str) -> bool:
+    with _commits:
+        if run_id in _interrupted:
+            return False
+        _committing[run_id] = _committing.get(run_id, 0) + 1
+        return True
+
+
+def _end_commit(run_id: str) -> None:
+    with _commits:
+        left = _committing.pop(run_id) - 1
+        if left:
+            _committing[run_id] = left
+        else:
+            _commits.notify_all()
 
 
 def execute(task: Task, notify: Notify | None = None, *, in_place: bool = False) -> TaskResult:
@@ -207,7 +232,7 @@ def execute(task: Task, notify: Notify | None = None, *, in_place: bool = False)
                 if notify is not None:
                     notify(task.step, attempt, describe(error), delay)
                 time.sleep(delay)
-        if task.run_id in _interrupted:  # what it returned after Ctrl-C is dropped
+        if not _begin_commit(task.run_id):  # what it returned after Ctrl-C is dropped
             return _failure(task, KeyboardInterrupt("interrupted"), attempt, started)
         # Splitting and storing are not retried: calling the function again would not help.
         try:
@@ -217,6 +242,8 @@ def execute(task: Task, notify: Notify | None = None, *, in_place: bool = False)
             manifest = persist_parts(task, parts, files) if task.persist else None
         except Exception as error:
             return _failure(task, error, attempt, started)
+        finally:
+            _end_commit(task.run_id)
         version = value_version(parts) if task.fingerprint and manifest is None else None
     locations: tuple[str, ...] = ()
     if manifest is not None and task.persist is not None:
