@@ -193,13 +193,9 @@ def append(
 def _write(journal: _Journal, frame: bytes) -> None:
     """Append `frame` whole, or give the journal up (a torn record stays its last)."""
     try:
-        written = os.write(journal.descriptor, frame)
-        if written != len(frame):
-            raise OSError(f"only {written} of {len(frame)} bytes were written (is the disk full?)")
+        _append(journal, frame)
     except OSError as error:
-        _give_up(journal)
         raise StorageError(f"cannot write {journal.where}: {error}") from error
-    journal.size += written
 
 
 def _flush(journal: _Journal) -> None:
@@ -209,19 +205,36 @@ def _flush(journal: _Journal) -> None:
     if not journal.held:
         return
     held, journal.held, journal.held_size = journal.held, [], 0
-    data = b"".join(frame for frame, _ in held)
-    written = 0
+    journal.size -= sum(len(frame) for frame, _ in held)  # counted again as they land
     try:
-        written = os.write(journal.descriptor, data)
-        if written != len(data):
-            raise OSError(f"only {written} of {len(data)} bytes were written (is the disk full?)")
+        _append(journal, b"".join(frame for frame, _ in held))
     except OSError as error:
-        _give_up(journal)
         landed, lost = 0, _lost.setdefault(journal.run_id, [])
         for frame, step in held:
             landed += len(frame)
-            if landed > written:
+            if landed > getattr(error, "written", 0):
                 lost.append((step, f"cannot write {journal.where}: {error}"))
+
+
+class _ShortWrite(OSError):
+    """Fewer bytes landed than were given (a full disk, a file size limit)."""
+
+    def __init__(self, written: int, given: int) -> None:
+        super().__init__(f"only {written} of {given} bytes were written (is the disk full?)")
+        self.written = written
+
+
+def _append(journal: _Journal, data: bytes) -> None:
+    """Write `data` at the journal's end in one call. An error, or fewer bytes than given,
+    gives the journal up (what landed stays its torn tail) and raises."""
+    try:
+        written = os.write(journal.descriptor, data)
+        if written != len(data):
+            raise _ShortWrite(written, len(data))
+    except OSError:
+        _give_up(journal)
+        raise
+    journal.size += written
 
 
 def settle() -> None:
