@@ -354,11 +354,16 @@ class RunContext:
         not stored, and a step after it may come from the cache, keyed by that value."""
         found = self._fingerprinted.get(step.name)
         if found is None:
-            caches, later = self.planner.caches, self.planner.graph.downstream[step.name]
+            caches, steps = self.planner.caches, self.pipeline.steps
             found = self._fingerprinted[step.name] = (
                 self.planner.policy.use
                 and caches.get(step.name) is None  # stored: its checksums stand for it
-                and any(caches.get(name) is not None for name in later)
+                and any(
+                    caches.get(name) is not None
+                    and steps[name].cache
+                    and step.name in steps[name].value_upstream()  # not `after:` alone
+                    for name in self.planner.graph.downstream[step.name]
+                )
             )
         return found
 
