@@ -100,7 +100,7 @@ def _moment(text: str | None) -> datetime:
 
 def _listing(name: str, schedules: tuple[Schedule, ...], moment: datetime, count: int) -> str:
     from pipeflow.schedule.export import params_text
-    from pipeflow.schedule.triggers import describe, next_times, trigger_for
+    from pipeflow.schedule.triggers import describe, next_times, shown_moment, trigger_for
 
     plural = "s" if len(schedules) != 1 else ""
     lines = [f"{name}: {len(schedules)} schedule{plural}, times after {_iso(moment)}"]
@@ -117,7 +117,8 @@ def _listing(name: str, schedules: tuple[Schedule, ...], moment: datetime, count
         for fire in times:
             lines.append(f"  {_iso(fire)}  = {_iso(fire.astimezone(timezone.utc))}")
         if len(times) < count:
-            ended = f" (`end` is {schedule.end})" if schedule.end else ""
+            end = shown_moment(schedule.end, schedule.timezone) if schedule.end else ""
+            ended = f" (`end` is {end})" if end else ""
             lines.append(f"  no {'more ' if times else ''}fire times{ended}")
     return "\n".join(lines)
 

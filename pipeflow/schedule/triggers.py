@@ -107,10 +107,19 @@ def describe(schedule: Schedule) -> str:
         if schedule.timezone:
             text += f" ({schedule.timezone})"
     if schedule.start:
-        text += f", from {schedule.start}"
+        text += f", from {shown_moment(schedule.start, schedule.timezone)}"
     if schedule.end:
-        text += f", until {schedule.end}"
+        text += f", until {shown_moment(schedule.end, schedule.timezone)}"
     return text
+
+
+def shown_moment(written: str, timezone: str | None) -> str:
+    """A schedule's `start` or `end` as SPEC 7 prints times: ISO 8601 with its offset (in the
+    schedule's zone when written without one); as written if it does not read as a time."""
+    try:
+        return parse_moment(written, zone_for(timezone)).isoformat()
+    except ValueError:
+        return written
 
 
 def window_problem(start: datetime, end: datetime) -> str | None:

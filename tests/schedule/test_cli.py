@@ -59,7 +59,9 @@ def test_next_lists_times_in_the_zone_and_in_utc(make_project: ProjectFactory) -
     # `end` (10 March, midnight) leaves two fire times of the three asked for.
     assert "  2026-03-08T03:00:00-04:00  = 2026-03-08T07:00:00+00:00" in output
     assert "  2026-03-09T02:30:00-04:00  = 2026-03-09T06:30:00+00:00" in output
-    assert "no more fire times (`end` is 2026-03-10)" in output
+    # Times are printed as ISO 8601 with their offset (SPEC 7), `start` and `end` too.
+    assert "no more fire times (`end` is 2026-03-10T00:00:00-04:00)" in output
+    assert "until 2026-03-10T00:00:00-04:00" in output
     assert output.count("+00:00") >= 9
 
 

@@ -369,7 +369,17 @@ def test_describe() -> None:
     assert describe(Schedule(cron="0 6 * * 1-5", timezone="Europe/Berlin")) == (
         "cron `0 6 * * 1-5` in Europe/Berlin"
     )
-    assert describe(Schedule(interval=5400, end="2027-01-01")) == "every 1h30m, until 2027-01-01"
+    assert describe(Schedule(interval=5400, end="2027-01-01")) == (
+        "every 1h30m, until 2027-01-01T00:00:00+00:00"
+    )
+    # `start` and `end` as SPEC 7 prints times: ISO 8601 with the offset of the schedule's zone.
+    assert describe(
+        Schedule(
+            interval=3600, timezone="Europe/Berlin", start="2026-10-25", end="2026-10-26T06:00"
+        )
+    ) == (
+        "every 1h (Europe/Berlin), from 2026-10-25T00:00:00+02:00, until 2026-10-26T06:00:00+01:00"
+    )
 
 
 def test_cron_trigger_matches_croniter_in_utc() -> None:
