@@ -29,6 +29,7 @@ from pipeflow.execute.capture import OutputCapture
 from pipeflow.execute.closing import close_stores
 from pipeflow.execute.context import ReferenceFailure, RunContext, RunSettings
 from pipeflow.execute.executors import Executor
+from pipeflow.execute.failures import failure_reason
 from pipeflow.execute.keeping import Keeper
 from pipeflow.execute.outcome import RunResult
 from pipeflow.execute.reading import StoredReads
@@ -338,7 +339,7 @@ class Engine:
             StepOutcome(
                 name,
                 StepState.FAILED,
-                "raised an error",
+                failure_reason(result.error),
                 duration=result.duration,
                 attempts=result.attempts,
                 error=result.error,

@@ -17,6 +17,19 @@ class StepError(Exception):
     """A step's value does not fit what the config says about it."""
 
 
+def failure_reason(error: str | None) -> str:
+    """The reason a failed step's outcome gives (the history's and `runs show`'s), from its
+    error as `describe` wrote it."""
+    kind = (error or "").split(":", 1)[0]
+    if kind in ("TimeoutError", "StillRunning"):
+        return "timed out"
+    if kind == "WorkerDied":
+        return "its worker died"
+    if kind == "SystemExit":
+        return "called sys.exit()"
+    return "raised an error"
+
+
 def describe(error: BaseException) -> str:
     """`Type: message`, as Python shows an error; the type alone without a message."""
     try:

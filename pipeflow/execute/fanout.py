@@ -15,6 +15,7 @@ from typing import Any
 
 from pipeflow.cache.versions import KEY_LENGTH, FanOutHasher, data_version, digest
 from pipeflow.execute.context import RunContext
+from pipeflow.execute.failures import failure_reason
 from pipeflow.execute.task import Task, TaskResult
 from pipeflow.model.pipeline import Step
 from pipeflow.model.refs import resolve
@@ -183,7 +184,7 @@ def outcome(fan: FanOut, planner: Planner) -> StepOutcome:
         return StepOutcome(
             name,
             StepState.FAILED,
-            "raised an error",
+            failure_reason(first.error),
             duration=fan.duration,
             attempts=fan.attempts,
             error=f"item {index + 1} of {count} ({fan.items[index]!r}){others}: {first.error}",

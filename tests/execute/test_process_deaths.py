@@ -69,6 +69,7 @@ def test_a_dead_worker_fails_its_own_step_only_and_the_others_run_again(
     error = run.outcomes["s"].error or ""
     assert "the worker process running `s` died" in error
     assert "SIGKILL" in error
+    assert run.outcomes["s"].reason == "its worker died"
     assert run.output("w") == 2
     assert not [event for event in events if isinstance(event, StepRetrying)]
 

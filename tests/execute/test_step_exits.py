@@ -125,3 +125,13 @@ def test_a_step_that_exits_or_cannot_show_its_error_fails_as_any_step(
         timeout=60,
     )
     assert " failed " in runs.stdout, runs.stdout + runs.stderr
+    shown = subprocess.run(
+        [sys.executable, "-m", "pipeflow", "runs", "show", report["run_id"]],
+        cwd=tmp_path,
+        env={**os.environ, "PIPEFLOW_HOME": str(tmp_path / "home")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    reason = "called sys.exit()" if "exit" in step else "raised an error"
+    assert reason in shown.stdout, shown.stdout + shown.stderr

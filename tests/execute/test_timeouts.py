@@ -89,6 +89,7 @@ def test_a_timed_out_attempt_is_stopped_before_the_retry_starts(
     assert outcome.state is StepState.FAILED
     assert outcome.attempts == 3
     assert "TimeoutError: step `slow` did not finish within its timeout" in (outcome.error or "")
+    assert outcome.reason == "timed out"  # not "raised an error", in the history too
     time.sleep(0.5)  # had an attempt been left running, it would still hold the lock
     assert len(attempts_in(folder)) == 3
     assert not (folder / "lock").exists()
@@ -109,6 +110,7 @@ def test_an_attempt_that_cannot_be_stopped_is_not_retried(
     error = outcome.error or ""
     assert "not retried" in error
     assert "`processes`" in error
+    assert outcome.reason == "timed out"
     assert time.monotonic() - started < 5.5  # given up on after a short grace
     time.sleep(max(0.0, started + 6.5 - time.monotonic()))
     assert len(attempts_in(folder)) == 1  # one attempt only, which ended by itself
