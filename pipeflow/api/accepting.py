@@ -31,7 +31,10 @@ def accepted(planner: Planner, step: str) -> Acceptance:
     if definition.foreach is None:
         components = fingerprint.components(upstream)
         taken = acceptable(cache, step, components, fingerprint.params)
-        stamped = cache.restamp(taken, fingerprint.key(upstream), components)
+        key = fingerprint.key(upstream)
+        if taken.key == key:  # already today's: nothing to write
+            return Acceptance((taken,), current=1)
+        stamped = cache.restamp(taken, key, components)
         cache.publish_index()
         return Acceptance((stamped,))
     items = planner.items_of(step)
@@ -45,11 +48,14 @@ def accepted(planner: Planner, step: str) -> Acceptance:
     found = acceptable_items(cache, step, [components for _, components in wanted])
     done: dict[str, Manifest] = {}  # by key: an item twice in the list is stamped once
     unmatched: list[Any] = []
+    already: set[str] = set()  # keys whose result already counted for them
     for item, manifest, (key, components) in zip(items, found, wanted, strict=True):
         if manifest is None:
             unmatched.append(item)
         elif key not in done:
             current = manifest.key == key  # already counted for today's key
+            if current:
+                already.add(key)
             done[key] = manifest if current else cache.restamp(manifest, key, components)
     cache.publish_index()
-    return Acceptance(tuple(done.values()), tuple(unmatched))
+    return Acceptance(tuple(done.values()), tuple(unmatched), len(already))

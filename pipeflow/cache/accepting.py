@@ -31,6 +31,7 @@ class Acceptance:
 
     stamped: tuple[Manifest, ...]
     unmatched: tuple[Any, ...] = ()
+    current: int = 0  # of `stamped`, those that already counted for today's key (not written)
 
 
 def acceptable(

@@ -70,6 +70,12 @@ def accept(
     acceptance = pipeline.accept(step, results=results)
     stamped, unmatched = acceptance.stamped, acceptance.unmatched
     if pipeline.step(step).foreach is None:
+        if acceptance.current:
+            click.echo(
+                f"`{step}` is up to date: its result stored by run {stamped[0].run_id} already "
+                "counts for its current code; nothing was stamped"
+            )
+            return
         click.echo(
             f"accepted: the result of `{step}` stored by run {stamped[0].run_id}, from the "
             "same params and inputs, now counts for its current code"

@@ -121,6 +121,25 @@ def test_accept_on_the_command_line_says_what_it_took_and_why_it_refuses(project
     assert "accepted: the result of `double` stored by run" in taken.output
     assert "now counts for its current code" in taken.output
 
+    # Accepted once, it is current: a second accept says so and writes nothing.
+    before = _stored_files(project)
+    again = CliRunner().invoke(cli, ["accept", config, "double"])
+    assert again.exit_code == 0, again.output
+    assert "`double` is up to date: its result stored by run" in again.output
+    assert "nothing was stamped" in again.output
+    assert pipeflow.load(config).accept("double").current == 1
+    assert _stored_files(project) == before
+
+
+def _stored_files(project: Path) -> dict[str, tuple[int, int]]:
+    """Every file of the results stores' `.pipeflow/` folders: (size, mtime)."""
+    found = {}
+    for path in project.rglob("*"):
+        if path.is_file() and ".pipeflow" in path.parts and "runs.db" not in path.name:
+            found[str(path)] = (path.stat().st_size, path.stat().st_mtime_ns)
+    assert found
+    return found
+
 
 CHILD_STEPS = """
 def make(n):
