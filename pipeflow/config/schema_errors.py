@@ -134,10 +134,13 @@ def _explain(error: ValidationError, document: Document) -> list[Problem]:
         limit = rule
         message = f"`{field}` must be {relation} {limit}, got {describe_value(instance)}"
         return [document.problem(path, message)]
-    if keyword in ("minLength", "minProperties"):
+    if keyword in ("minLength", "minProperties", "minItems"):
         if path == ("steps",):
             hint = "add a step, e.g. `load_data: {run: steps.iris.load_data}`"
             return [document.problem(path, "the pipeline has no steps", hint=hint, key=True)]
+        if path[-1:] == ("outputs",) and path[:1] == ("steps",):
+            hint = "list the names of the parts the step returns, or remove `outputs:`"
+            return [document.problem(path, "`outputs` must not be empty", hint=hint)]
         return [document.problem(path, f"`{field}` must not be empty")]
     if keyword == "uniqueItems":
         return [_repeated_item(path, instance, document)]

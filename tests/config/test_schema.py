@@ -608,3 +608,18 @@ def test_describe_value() -> None:
     assert describe_value(None) == "null"
     assert describe_value([1]) == "a list"
     assert describe_value({}) == "a mapping"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("name: p\nsteps:\n  a: {run: x.y, outputs: []}\n", "yaml"),
+        ('name = "p"\n[steps.a]\nrun = "x.y"\noutputs = []\n', "toml"),
+    ],
+)
+def test_empty_outputs_are_refused_with_what_to_do(text: str, kind: str) -> None:
+    """`outputs: []` split nothing and acted as no `outputs:` at all."""
+    (problem,) = problems_in(text, kind)
+    assert problem.path == "steps.a.outputs"
+    assert problem.message == "`outputs` must not be empty"
+    assert problem.hint == "list the names of the parts the step returns, or remove `outputs:`"
