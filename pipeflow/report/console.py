@@ -73,7 +73,7 @@ class ConsoleReporter:
         state = outcome.state
         if state is StepState.FAILED:
             attempts = f" after {outcome.attempts} attempts" if outcome.attempts > 1 else ""
-            line = f"{outcome.step}: FAILED{attempts}: {outcome.error}"
+            line = f"{outcome.step}: FAILED{attempts}: {_shortened(outcome.error or '')}"
             if outcome.traceback and outcome.reason != "interrupted":
                 line += "\n" + _indent(outcome.traceback)
             return line
@@ -97,6 +97,19 @@ class ConsoleReporter:
         else:
             verdict = "succeeded" if event.ok else "failed"
         return f"run {event.run_id} {verdict} in {format_duration(event.duration)}: {detail}"
+
+
+LONGEST_ERROR = 2000  # characters of a failure's message on its FAILED line
+
+
+def _shortened(error: str) -> str:
+    """A failure's message for its FAILED line: a very long one (a whole response body, a
+    frame's repr) is cut, and what is left out is said; the traceback under it, the history
+    and the reports keep all of it."""
+    if len(error) <= LONGEST_ERROR:
+        return error
+    left = len(error) - LONGEST_ERROR
+    return f"{error[:LONGEST_ERROR]} [... {left:,} more characters: `pipeflow runs show`]"
 
 
 def _count(actions: object) -> str:

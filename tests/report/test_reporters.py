@@ -74,3 +74,26 @@ def test_the_plan_line_counts_one_step_as_one_step(make_project: ProjectFactory)
     two = make_project(CONFIG, name="two.yaml", mysteps=STEPS)
     shown = CliRunner().invoke(cli, ["run", str(two)])
     assert ": 2 steps (2 to run)\n" in shown.output, shown.output
+
+
+HUGE_STEPS = """
+def huge():
+    raise ValueError("x" * 200_000)
+"""
+
+
+def test_a_huge_failure_message_is_cut_on_its_failed_line_and_kept_whole_elsewhere(
+    make_project: ProjectFactory,
+) -> None:
+    from pipeflow.report.console import ConsoleReporter
+
+    config = make_project(
+        "name: huge\nresults: {persist: false}\nsteps:\n  s: {run: hsteps.huge}\n",
+        hsteps=HUGE_STEPS,
+    )
+    screen = io.StringIO()
+    run = pipeflow.load(config).run(subscribers=[ConsoleReporter(screen)], history=False)
+    (line,) = [line for line in screen.getvalue().splitlines() if line.startswith("s: FAILED")]
+    assert line.endswith("[... 198,012 more characters: `pipeflow runs show`]"), line[-80:]
+    assert len(line) < 2_100
+    assert len(run.outcomes["s"].error or "") == len("ValueError: ") + 200_000  # kept whole
