@@ -137,12 +137,15 @@ def consumed_param_refs(step: Step) -> list[Ref]:
     """The params a step consumes: those its inputs, `foreach` and `when` name, and those
     its result's `target` is rendered with (`{params.version}`), each once."""
     refs = [ref for ref in step.references() if ref.scope == "params"]
-    return refs + [ref for ref in _target_params(step) if ref not in refs]
+    target = step.result.target
+    if target and "{params." in target:
+        refs += [ref for ref in _target_params(step) if ref not in refs]
+    return refs
 
 
 def _target_params(step: Step) -> list[Ref]:
     target = step.result.target
-    if not target or "{" not in target:
+    if not target or "{params." not in target:
         return []
     return [Ref("params", tuple(name.split("."))) for name in sorted(template_params(target))]
 

@@ -51,6 +51,7 @@ class RunContext:
         # values of these keys here.
         self.fetch: Callable[[Sequence[str]], list[Any]] | None = None
         self._fingerprinted: dict[str, bool] = {}  # `_fingerprints_value`, once per step
+        self._any_cache = planner.policy.use and any(c is not None for c in planner.caches.values())
 
     # -- references -----------------------------------------------------------------------
 
@@ -352,6 +353,8 @@ class RunContext:
     def _fingerprints_value(self, step: Step) -> bool:
         """Whether a step's value is hashed where it is made (`value_version`): its result is
         not stored, and a step after it may come from the cache, keyed by that value."""
+        if not self._any_cache:
+            return False  # nothing is stored: no step after it comes from the cache
         found = self._fingerprinted.get(step.name)
         if found is None:
             caches, steps = self.planner.caches, self.pipeline.steps

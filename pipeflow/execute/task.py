@@ -177,7 +177,7 @@ class TaskResult:
 # Ctrl-C and a step on a thread of this process (the threads executor leaves it to end):
 # a step stores its result only if the run was not interrupted when it came to, and the run,
 # interrupted, waits for the steps that did to finish storing (`interrupt`).
-_commits = threading.Condition()
+_commits = threading.Lock()
 _interrupted: set[str] = set()  # runs Ctrl-C stopped in this process
 _committing: dict[str, int] = {}  # run id -> its steps storing their results now
 
@@ -188,7 +188,9 @@ def interrupt(run_id: str, wait: float = 30.0) -> None:
     already storing their results have (their futures then end as done)."""
     with _commits:
         _interrupted.add(run_id)
-        _commits.wait_for(lambda: not _committing.get(run_id), timeout=wait)
+    deadline = time.monotonic() + wait
+    while _committing.get(run_id) and time.monotonic() < deadline:
+        time.sleep(0.005)  # rare (Ctrl-C) and short: a poll, not a condition for every step
 
 
 def _begin_commit(run_id: str) -> bool:
@@ -204,8 +206,6 @@ def _end_commit(run_id: str) -> None:
         left = _committing.pop(run_id) - 1
         if left:
             _committing[run_id] = left
-        else:
-            _commits.notify_all()
 
 
 def execute(task: Task, notify: Notify | None = None, *, in_place: bool = False) -> TaskResult:
