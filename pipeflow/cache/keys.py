@@ -133,14 +133,13 @@ class Fingerprint:
         }
 
 
-def consumed_param_refs(step: Step) -> list[Ref]:
+def consumed_param_refs(step: Step, targets: list[Ref] | None = None) -> list[Ref]:
     """The params a step consumes: those its inputs, `foreach` and `when` name, and those
-    its result's `target` is rendered with (`{params.version}`), each once."""
+    its result's `target` is rendered with (`{params.version}`; `targets` when the caller has
+    them already), each once."""
     refs = [ref for ref in step.references() if ref.scope == "params"]
-    target = step.result.target
-    if target and "{params." in target:
-        refs += [ref for ref in _target_params(step) if ref not in refs]
-    return refs
+    targets = _target_params(step) if targets is None else targets
+    return refs + [ref for ref in targets if ref not in refs] if targets else refs
 
 
 def _target_params(step: Step) -> list[Ref]:
@@ -231,7 +230,9 @@ class Fingerprinter:
             values["target.params"] = digest(
                 canonical_json({".".join(ref.path): lookup(ref) for ref in target_params})
             )
-        consumed_params = {".".join(ref.path): lookup(ref) for ref in consumed_param_refs(step)}
+        consumed_params = {
+            ".".join(ref.path): lookup(ref) for ref in consumed_param_refs(step, target_params)
+        }
         params = self.secrets.redact(consumed_params) if consumed_params else {}
         shape = (step.outputs, step.result.format, step.result.target)
         settings = self._settings.get(shape)
