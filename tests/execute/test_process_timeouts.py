@@ -43,24 +43,23 @@ def quick() -> int:
 """
 
 
+def _project(make_project: ProjectFactory, function: str, marker: Path, more: str = "") -> Path:
+    """One worker; step `s` runs `function` with a 500 ms timeout and one retry."""
+    return make_project(
+        "name: t\n"
+        "executor: {type: processes, workers: 1}\n"
+        "results: {root: out}\n"
+        "steps:\n"
+        f'  s: {{run: tsteps.{function}, inputs: {{marker: "{marker}"}}, timeout: 500ms, '
+        "retries: 1, retry_delay: 0s}\n" + more,
+        tsteps=STEPS,
+    )
+
+
 def test_a_value_returned_after_the_timeout_is_dropped_and_the_step_retried(
     make_project: ProjectFactory, tmp_path: Path
 ) -> None:
-    config = make_project(
-        f"""
-        name: t
-        executor: {{type: processes, workers: 1}}
-        results: {{root: out}}
-        steps:
-          s:
-            run: tsteps.late_once
-            inputs: {{marker: "{tmp_path / "called"}"}}
-            timeout: 500ms
-            retries: 1
-            retry_delay: 0s
-        """,
-        tsteps=STEPS,
-    )
+    config = _project(make_project, "late_once", tmp_path / "called")
     events: list[Event] = []
     run = pipeflow.load(config).run(subscribers=[events.append])
     assert run.state("s") is StepState.DONE, run.outcomes["s"]
@@ -74,22 +73,7 @@ def test_a_step_that_goes_on_after_its_timeout_is_ended_with_its_worker(
     make_project: ProjectFactory, tmp_path: Path
 ) -> None:
     marker = tmp_path / "finished"
-    config = make_project(
-        f"""
-        name: t
-        executor: {{type: processes, workers: 1}}
-        results: {{root: out}}
-        steps:
-          s:
-            run: tsteps.stubborn
-            inputs: {{marker: "{marker}"}}
-            timeout: 500ms
-            retries: 1
-            retry_delay: 0s
-          after: {{run: tsteps.quick}}
-        """,
-        tsteps=STEPS,
-    )
+    config = _project(make_project, "stubborn", marker, "  after: {run: tsteps.quick}\n")
     began = time.monotonic()
     run = pipeflow.load(config).run(keep_going=True)
     assert time.monotonic() - began < 6
