@@ -7,15 +7,13 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from pipeflow.cache.keys import consumed_param_refs, local_glob, local_path
+from pipeflow.cache.keys import consumed_param_refs
 from pipeflow.cache.results import PARALLEL_LOADS
-from pipeflow.cache.workspace import missing_read
 from pipeflow.execute.persisting import Persist
+from pipeflow.execute.step_files import ReferenceFailure, StepFiles
 from pipeflow.execute.task import Remote, Task, fill, pick, remotes_in
-from pipeflow.model.locations import Location, item_lookup, locate, path_texts
 from pipeflow.model.pipeline import SINGLE_PART, Pipeline, Step
 from pipeflow.model.refs import Ref, lookup_path, resolve
 from pipeflow.model.secrets import NO_SECRETS, Secrets
@@ -23,11 +21,7 @@ from pipeflow.model.words import a_kind
 from pipeflow.plan.planner import Planner
 from pipeflow.records import record
 from pipeflow.storage import Manifest, TargetFields
-from pipeflow.storage.blobs import Restoration, WriteSpec
-
-
-class ReferenceFailure(Exception):
-    """A reference that cannot be resolved while the run is going on."""
+from pipeflow.storage.blobs import Restoration
 
 
 @record
@@ -52,6 +46,7 @@ class RunContext:
         self.fetch: Callable[[Sequence[str]], list[Any]] | None = None
         self._fingerprinted: dict[str, bool] = {}  # `_fingerprints_value`, once per step
         self._any_cache = planner.policy.use and any(c is not None for c in planner.caches.values())
+        self.files = StepFiles(pipeline, planner, settings.secrets, self.concrete_lookup)
 
     # -- references -----------------------------------------------------------------------
 
@@ -146,11 +141,11 @@ class RunContext:
     ) -> Task:
         """The task that runs a step, or one item of a `foreach` step."""
         if item is None:  # a `foreach` step's items are checked before the first starts
-            self.check_reads(step, None)
+            self.files.check_reads(step, None)
         self._read_stored(step)
-        writes = self.writes(step, item[1] if item is not None else None)
+        writes = self.files.writes(step, item[1] if item is not None else None)
         inputs = {
-            name: self._absolute(
+            name: self.files.absolute(
                 resolve(value, self.lookup, text_lookup=self.concrete_lookup),
                 writes,
                 self.pipeline.folder_of(step),
@@ -159,7 +154,7 @@ class RunContext:
         }
         if item is not None:
             # An item naming a file of the project is a path input like any other.
-            inputs[step.item_name or "item"] = self._absolute(
+            inputs[step.item_name or "item"] = self.files.absolute(
                 item[1], writes, self.pipeline.folder_of(step)
             )
         return Task(
@@ -176,8 +171,8 @@ class RunContext:
             project_dir=self._project_dir(step),
             allow_imports=self._allow_imports(step),
             item=item[0] if item is not None else None,
-            writes=tuple(self.write_specs(step, writes)),
-            reads=self.local_reads(step, item[1] if item is not None else None),
+            writes=tuple(self.files.write_specs(step, writes)),
+            reads=self.files.local_reads(step, item[1] if item is not None else None),
             fingerprint=self._fingerprints_value(step),
         )
 
@@ -231,79 +226,6 @@ class RunContext:
         if step.origin is not None:
             return step.origin.allow_imports
         return self.pipeline.allow_imports
-
-    def writes(self, step: Step, item: Any = None) -> list[Location]:
-        """Where a step (or one item of it) writes, as resolved now."""
-        if not step.writes:
-            return []
-        lookup = item_lookup(self.concrete_lookup, item, True)
-        folder = self.pipeline.folder_of(step)
-        return [locate(text, folder) for text in path_texts(step.writes, lookup)]
-
-    def check_reads(self, step: Step, item: Any) -> None:
-        """ReferenceFailure when a declared read is not there as the step starts."""
-        if not step.reads:
-            return
-        lookup = item_lookup(self.concrete_lookup, item, True)
-        folder = self.pipeline.folder_of(step)
-        for text in path_texts(step.reads, lookup):
-            location = locate(text, folder)
-            options = self.storage_options(step, location.key) if location.remote else {}
-            problem = missing_read(location, options)
-            if problem is not None:
-                raise ReferenceFailure(f"{problem}; the step needs it to run")
-
-    def local_reads(self, step: Step, item: Any = None) -> tuple[str, ...]:
-        """The local paths (or globs) a step's `reads:` names, absolute, as resolved now."""
-        if not step.reads:
-            return ()
-        lookup = item_lookup(self.concrete_lookup, item, True)
-        folder = self.pipeline.folder_of(step)
-        found = (locate(text, folder) for text in path_texts(step.reads, lookup))
-        return tuple(location.key for location in found if not location.remote)
-
-    def write_specs(self, step: Step, writes: Sequence[Location]) -> list[WriteSpec]:
-        """What a worker checks and stores of a step's writes: plain data."""
-        # Named in the manifest with secrets masked: restore finds them again from the
-        # step's writes as resolved then (`cache/restore.py`).
-        labels = self.settings.secrets.labels([write.text for write in writes])
-        return [
-            WriteSpec(
-                label=label,
-                location=write.key,
-                folder=write.folder,
-                storage_options=self.storage_options(step, write.key) if write.remote else None,
-            )
-            for label, write in zip(labels, writes, strict=True)
-        ]
-
-    def storage_options(self, step: Step, url: str) -> Mapping[str, Any]:
-        """The options that reach a URL a step writes: its results store's (a write URL is
-        under a results root)."""
-        cache = self.planner.caches.get(step.name)
-        if cache is not None and cache.store.url.split("://")[0] == url.split("://")[0]:
-            return dict(cache.store.storage_options)
-        options: Mapping[str, Any] = resolve(
-            dict(self.pipeline.results.storage_options), self.concrete_lookup
-        )
-        return options
-
-    def _absolute(self, value: Any, writes: Sequence[Location] = (), folder: str = "") -> Any:
-        """Relative paths (and globs) that name files of the project, or what the step
-        writes, made absolute: steps may run from another folder (or on another worker) than
-        the one the config is in."""
-        if not isinstance(value, str) or os.path.isabs(value) or "://" in value:
-            return value
-        path = local_path(value, self.pipeline.project_dir)
-        if path is not None:
-            return str(path)
-        pattern = local_glob(value, self.pipeline.project_dir)
-        if pattern is not None:
-            return pattern
-        for write in writes:
-            if not write.remote and locate(value, folder).inside(write):
-                return str(Path(folder) / value)
-        return value
 
     def _persist(
         self, step: Step, key: str, *, item: tuple[int, Any] | None = None

@@ -27,12 +27,13 @@ from concurrent.futures import Future, wait
 from pipeflow.execute import fanout
 from pipeflow.execute.capture import OutputCapture
 from pipeflow.execute.closing import close_stores
-from pipeflow.execute.context import ReferenceFailure, RunContext, RunSettings
+from pipeflow.execute.context import RunContext, RunSettings
 from pipeflow.execute.executors import Executor
 from pipeflow.execute.failures import failure_reason
 from pipeflow.execute.keeping import Keeper
 from pipeflow.execute.outcome import RunResult
 from pipeflow.execute.reading import StoredReads
+from pipeflow.execute.step_files import ReferenceFailure
 from pipeflow.execute.task import Task, TaskResult, interrupt
 from pipeflow.model.events import (
     Event,

@@ -105,7 +105,7 @@ def prepare(step: Step, context: RunContext, planner: Planner) -> FanOut:
                     fan.restorations[index] = assessment.restoration
     for index, item in enumerate(items):
         if index not in fan.found:
-            context.check_reads(step, item)
+            context.files.check_reads(step, item)
     return fan
 
 

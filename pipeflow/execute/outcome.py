@@ -12,7 +12,8 @@ from dataclasses import field
 from datetime import datetime
 from typing import Any, Protocol
 
-from pipeflow.execute.context import ReferenceFailure, RunContext, declared_part
+from pipeflow.execute.context import RunContext, declared_part
+from pipeflow.execute.step_files import ReferenceFailure
 from pipeflow.model.pipeline import SINGLE_PART, Step
 from pipeflow.model.run import Decision, StepOutcome, StepState
 from pipeflow.plan.planner import Planner

@@ -13,8 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from pipeflow.errors import ConfigError, Problem
-from pipeflow.execute.context import ReferenceFailure, env_lookup
+from pipeflow.execute.context import env_lookup
 from pipeflow.execute.executors import Executor, ExecutorUnavailable, create_executor
+from pipeflow.execute.step_files import ReferenceFailure
 from pipeflow.model.pipeline import ExecutorConfig
 from pipeflow.model.refs import Ref, lookup_path, resolve
 

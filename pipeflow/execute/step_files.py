@@ -1,0 +1,111 @@
+"""A step's files as a run resolves them: where it writes, what it reads, the storage options
+of its URLs, and its path inputs made absolute (`RunContext.files`)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pipeflow.cache.keys import local_glob, local_path
+from pipeflow.cache.workspace import missing_read
+from pipeflow.model.locations import Location, item_lookup, locate, path_texts
+from pipeflow.model.pipeline import Pipeline, Step
+from pipeflow.model.refs import Ref, resolve
+from pipeflow.model.secrets import Secrets
+from pipeflow.plan.planner import Planner
+from pipeflow.storage.blobs import WriteSpec
+
+
+class ReferenceFailure(Exception):
+    """A reference that cannot be resolved while the run is going on."""
+
+
+class StepFiles:
+    """The files of a run's steps, resolved with the run's values (`lookup`)."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        planner: Planner,
+        secrets: Secrets,
+        lookup: Callable[[Ref], Any],
+    ) -> None:
+        self.pipeline = pipeline
+        self.planner = planner
+        self.secrets = secrets
+        self.lookup = lookup
+
+    def writes(self, step: Step, item: Any = None) -> list[Location]:
+        """Where a step (or one item of it) writes, as resolved now."""
+        if not step.writes:
+            return []
+        lookup = item_lookup(self.lookup, item, True)
+        folder = self.pipeline.folder_of(step)
+        return [locate(text, folder) for text in path_texts(step.writes, lookup)]
+
+    def check_reads(self, step: Step, item: Any) -> None:
+        """ReferenceFailure when a declared read is not there as the step starts."""
+        if not step.reads:
+            return
+        lookup = item_lookup(self.lookup, item, True)
+        folder = self.pipeline.folder_of(step)
+        for text in path_texts(step.reads, lookup):
+            location = locate(text, folder)
+            options = self.storage_options(step, location.key) if location.remote else {}
+            problem = missing_read(location, options)
+            if problem is not None:
+                raise ReferenceFailure(f"{problem}; the step needs it to run")
+
+    def local_reads(self, step: Step, item: Any = None) -> tuple[str, ...]:
+        """The local paths (or globs) a step's `reads:` names, absolute, as resolved now."""
+        if not step.reads:
+            return ()
+        lookup = item_lookup(self.lookup, item, True)
+        folder = self.pipeline.folder_of(step)
+        found = (locate(text, folder) for text in path_texts(step.reads, lookup))
+        return tuple(location.key for location in found if not location.remote)
+
+    def write_specs(self, step: Step, writes: Sequence[Location]) -> list[WriteSpec]:
+        """What a worker checks and stores of a step's writes: plain data."""
+        # Named in the manifest with secrets masked: restore finds them again from the
+        # step's writes as resolved then (`cache/restore.py`).
+        labels = self.secrets.labels([write.text for write in writes])
+        return [
+            WriteSpec(
+                label=label,
+                location=write.key,
+                folder=write.folder,
+                storage_options=self.storage_options(step, write.key) if write.remote else None,
+            )
+            for label, write in zip(labels, writes, strict=True)
+        ]
+
+    def storage_options(self, step: Step, url: str) -> Mapping[str, Any]:
+        """The options that reach a URL a step writes: its results store's (a write URL is
+        under a results root)."""
+        cache = self.planner.caches.get(step.name)
+        if cache is not None and cache.store.url.split("://")[0] == url.split("://")[0]:
+            return dict(cache.store.storage_options)
+        options: Mapping[str, Any] = resolve(
+            dict(self.pipeline.results.storage_options), self.lookup
+        )
+        return options
+
+    def absolute(self, value: Any, writes: Sequence[Location] = (), folder: str = "") -> Any:
+        """Relative paths (and globs) that name files of the project, or what the step
+        writes, made absolute: steps may run from another folder (or on another worker) than
+        the one the config is in."""
+        if not isinstance(value, str) or os.path.isabs(value) or "://" in value:
+            return value
+        path = local_path(value, self.pipeline.project_dir)
+        if path is not None:
+            return str(path)
+        pattern = local_glob(value, self.pipeline.project_dir)
+        if pattern is not None:
+            return pattern
+        for write in writes:
+            if not write.remote and locate(value, folder).inside(write):
+                return str(Path(folder) / value)
+        return value
