@@ -157,7 +157,7 @@ class RunContext:
             inputs[step.item_name or "item"] = self.files.absolute(
                 item[1], writes, self.pipeline.folder_of(step)
             )
-        return Task(
+        task = Task(
             run_id=self.settings.run_id,
             step=step.name,
             function=step.run or "",
@@ -175,6 +175,10 @@ class RunContext:
             reads=self.files.local_reads(step, item[1] if item is not None else None),
             fingerprint=self._fingerprints_value(step),
         )
+        if writes:  # what earlier versions left there goes: the step's output starts afresh
+            store = task.persist.store if task.persist is not None else None
+            self.files.prepare(step, item[1] if item is not None else None, writes, inputs, store)
+        return task
 
     def load_item_task(
         self, step: Step, index: int, manifest: Manifest, restore: Restoration | None = None

@@ -4,18 +4,20 @@ of its URLs, and its path inputs made absolute (`RunContext.files`)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from pipeflow.cache.keys import local_glob, local_path
 from pipeflow.cache.workspace import missing_read
+from pipeflow.execute.clearing import prepare_writes
 from pipeflow.model.locations import Location, item_lookup, locate, path_texts
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, resolve
 from pipeflow.model.secrets import Secrets
 from pipeflow.plan.planner import Planner
 from pipeflow.storage.blobs import WriteSpec
+from pipeflow.storage.store import ResultStore
 
 
 class ReferenceFailure(Exception):
@@ -109,3 +111,49 @@ class StepFiles:
             if not write.remote and locate(value, folder).inside(write):
                 return str(Path(folder) / value)
         return value
+
+    def prepare(
+        self,
+        step: Step,
+        item: Any,
+        writes: Sequence[Location],
+        inputs: Mapping[str, Any],
+        store: ResultStore | None,
+    ) -> None:
+        """Before a step (or an item of it) runs: the folders its writes go into made, what
+        earlier versions left in them and `store` holds removed (`clearing.py`)."""
+        prepare_writes(
+            writes,
+            store,
+            self.planner.hashes,
+            self._read_inside(step, item, writes, inputs),
+            lambda url: self.storage_options(step, url),
+        )
+
+    def _read_inside(
+        self, step: Step, item: Any, writes: Sequence[Location], inputs: Mapping[str, Any]
+    ) -> list[str]:
+        """What a step reads inside the places it writes, which it never loses: its `reads:`,
+        and each path input that lies below (not at) one of its writes."""
+        folder = self.pipeline.folder_of(step)
+        found = []
+        if step.reads:
+            lookup = item_lookup(self.lookup, item, True)
+            found += [locate(text, folder).key for text in path_texts(step.reads, lookup)]
+        for text in _texts(inputs.values()):
+            if os.path.isabs(text) or "://" in text:
+                location = locate(text, folder)
+                if any(location.inside(w) and location.key != w.key for w in writes):
+                    found.append(location.key)
+        return found
+
+
+def _texts(values: Iterable[Any]) -> Iterator[str]:
+    """The strings in `values`, and in the lists, tuples and dicts among them."""
+    for value in values:
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, list | tuple):
+            yield from _texts(value)
+        elif isinstance(value, dict):
+            yield from _texts(value.values())

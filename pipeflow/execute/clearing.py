@@ -1,0 +1,139 @@
+"""Before a step runs, what earlier versions of it left in its declared writes is removed.
+
+A step's declared writes are its output (SPEC 12): whatever they hold once it has run is
+stored as its new version and is what their readers see. A file an earlier run left there (a
+model named by the param's other value, a part the input no longer makes, the lines a step
+appending to its log wrote last time) would be stored with the new version and read as if
+this run had written it. DVC and Snakemake remove a stage's outputs before it runs; here what
+is removed is only what the results store holds a copy of, so nothing is lost (an earlier
+version comes back from the store, restored, when its inputs do):
+
+- each file of a local declared write (the file itself, or every file under the folder) whose
+  content is a blob of the step's store is removed, and the empty folders that leaves below
+  the declared one; under a URL, each object whose content is (it is read to be hashed);
+- a file no stored version holds (put there by hand, or written by a step that stores
+  nothing) stays, and is stored with the new version as before;
+- so does any file the step is given as a path input inside a declared folder (`base:
+  models/base.txt` beside `writes: [models/]`) or names in `reads:`: it is read, not written;
+- the folder each local declared write goes into is made, as Snakemake does.
+
+It runs in the engine's process as a task is made (the files are final then: every step the
+step waits for has finished), for each item of a `foreach` with the item's own writes.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+from pipeflow.cache.files import FileFingerprints
+from pipeflow.model.locations import Location
+from pipeflow.storage.blobs import blob_path
+from pipeflow.storage.checksums import digest
+from pipeflow.storage.remote import open_url
+from pipeflow.storage.store import ResultStore
+
+_PARALLEL = 8  # objects hashed at once
+
+
+def prepare_writes(
+    writes: Sequence[Location],
+    store: ResultStore | None,
+    hashes: FileFingerprints | None,
+    kept: Iterable[str],
+    options: Callable[[str], Mapping[str, Any]],
+) -> None:
+    """Make the folders `writes` go into, and remove what of them `store` holds (see the
+    module's docstring); `kept`: paths, URLs and globs (absolute) never removed; `options`:
+    the storage options of a URL."""
+    keep = [text.rstrip("/") for text in kept]
+    for write in writes:
+        if write.remote:
+            if store is not None:
+                _clear_url(write, store, keep, options(write.key))
+            continue
+        Path(write.key).parent.mkdir(parents=True, exist_ok=True)
+        if store is not None:
+            _clear_local(write, store, hashes, keep)
+
+
+def _kept(path: str, keep: Sequence[str]) -> bool:
+    for text in keep:
+        if any(wildcard in text for wildcard in "*?["):
+            if fnmatch.fnmatch(path, text):
+                return True
+        elif path == text or path.startswith(text + "/"):
+            return True
+    return False
+
+
+def _clear_local(
+    write: Location, store: ResultStore, hashes: FileFingerprints | None, keep: Sequence[str]
+) -> None:
+    root = Path(write.key)
+    if root.is_file():
+        _remove_if_stored(root, store, hashes, keep)
+        return
+    if not root.is_dir():
+        return
+    for folder, folders, names in os.walk(root, topdown=False):
+        for name in names:
+            _remove_if_stored(Path(folder, name), store, hashes, keep)
+        for name in folders:
+            inner = Path(folder, name)
+            if not inner.is_symlink() and not _kept(inner.as_posix(), keep):
+                with suppress(OSError):
+                    inner.rmdir()  # only when it is empty now
+
+
+def _remove_if_stored(
+    path: Path, store: ResultStore, hashes: FileFingerprints | None, keep: Sequence[str]
+) -> None:
+    if _kept(path.as_posix(), keep) or not path.is_file():
+        return
+    if hashes is not None:
+        found = hashes.checksum(path)
+        if found is None:
+            return
+        checksum = found[1]
+    else:
+        with path.open("rb") as handle:
+            checksum = digest(handle)[1]
+    if store.exists(blob_path(checksum)):
+        path.unlink(missing_ok=True)
+
+
+def _clear_url(
+    write: Location, store: ResultStore, keep: Sequence[str], options: Mapping[str, Any]
+) -> None:
+    filesystem, path = open_url(write.key, options)
+    try:
+        info = filesystem.info(path)
+    except FileNotFoundError:
+        return
+    if info.get("type") == "directory":
+        root = path.rstrip("/") + "/"
+        names = [
+            name
+            for name, details in filesystem.find(path, detail=True).items()
+            if name.startswith(root) and details.get("type", "file") != "directory"
+        ]
+    else:
+        names = [path]
+    scheme = write.key.split("://", 1)[0] + "://"
+
+    def clear(name: str) -> None:
+        if _kept(scheme + name.lstrip("/"), keep):
+            return
+        with filesystem.open(name, "rb") as handle:
+            checksum = digest(handle)[1]
+        if store.exists(blob_path(checksum)):
+            filesystem.rm(name)
+
+    with ThreadPoolExecutor(_PARALLEL) as pool:
+        list(pool.map(clear, names))
