@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from pipeflow.config.localizing import Localizer, as_text
 from pipeflow.config.params import ParamSource
 from pipeflow.config.reader import Document
 from pipeflow.config.suggest import did_you_mean
@@ -79,7 +80,7 @@ def expand(
         child, child_params = loaded
         inlined = _inline(name, child, child_params, Path(pipeline.project_dir), step.tags)
         steps.update((s.name, s) for s in inlined)
-        localize = _Localizer(child_params, f"{name}/", None)
+        localize = Localizer(child_params, f"{name}/", None)
         children[name] = _Child(
             names=tuple(s.name for s in inlined),
             outputs={key: localize(value) for key, value in child.outputs.items()},
@@ -202,7 +203,7 @@ def _parent_params(
     if isinstance(value, Ref):
         return lookup(value)
     if isinstance(value, Template):
-        return "".join(p if isinstance(p, str) else _text(lookup(p)) for p in value.parts)
+        return "".join(p if isinstance(p, str) else as_text(lookup(p)) for p in value.parts)
     if isinstance(value, Mapping):
         return {k: _parent_params(v, [*path, k], params, doc, problems) for k, v in value.items()}
     if isinstance(value, list):
@@ -223,7 +224,7 @@ def _inline(
     """
     prefix = f"{name}/"
     elsewhere = Path(child.project_dir) != parent_dir
-    localize = _Localizer(params, prefix, child.project_dir if elsewhere else None)
+    localize = Localizer(params, prefix, child.project_dir if elsewhere else None)
     root = localize(child.results.root)
     root = store_url(root, child.project_dir) if isinstance(root, str) else root
     options = localize(dict(child.results.storage_options))
@@ -285,66 +286,6 @@ def _own_params(target: str, params: Mapping[str, Any]) -> str:
         return with_params(target, params)
     except TemplateError:
         return target
-
-
-class _Localizer:
-    """Fills a child's `${params.*}` in, renames its `${steps.*}`; `${env.*}`/`${run.*}` stay."""
-
-    def __init__(self, params: Mapping[str, Any], prefix: str, folder: str | None) -> None:
-        self.params = params
-        self.prefix = prefix
-        self.folder = folder  # the child's folder when it is not the parent's
-
-    def __call__(self, value: Any) -> Any:
-        if isinstance(value, Ref):
-            return self.ref(value)
-        if isinstance(value, Template):
-            parts: list[str | Ref] = []
-            for part in value.parts:
-                found = self.ref(part) if isinstance(part, Ref) else part
-                if isinstance(found, Ref):
-                    parts.append(found)
-                elif isinstance(found, Template):
-                    parts.extend(found.parts)
-                else:
-                    text = found if isinstance(part, str) else _text(found)
-                    if parts and isinstance(parts[-1], str):
-                        parts[-1] += text
-                    else:
-                        parts.append(text)
-            if all(isinstance(part, str) for part in parts):
-                return "".join(str(part) for part in parts)
-            return Template(tuple(parts))
-        if isinstance(value, Mapping):
-            return {key: self(item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [self(item) for item in value]
-        if isinstance(value, str) and self.folder is not None:
-            return _absolute(value, self.folder)
-        return value
-
-    def ref(self, ref: Ref) -> Any:
-        if ref.scope == "steps":
-            return Ref("steps", (self.prefix + ref.step, *ref.path[1:]))
-        if ref.scope == "params":
-            value = lookup_path(self.params, ref.path)  # the child's load checked it
-            return self(value)
-        return ref
-
-
-def _absolute(text: str, folder: str) -> str:
-    """A relative path naming a file of the child's folder, made absolute: the parent's
-    steps resolve relative paths against the parent's folder."""
-    if not text or "://" in text or os.path.isabs(text) or "\n" in text:
-        return text
-    path = Path(folder) / text
-    return str(path) if path.exists() else text
-
-
-def _text(value: Any) -> str:
-    if hasattr(value, "isoformat"):
-        return str(value.isoformat())
-    return str(value)
 
 
 class _Rewriter:
