@@ -16,11 +16,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from pipeflow.config.localizing import Localizer, as_text
+from pipeflow.config.localizing import Localizer, as_text, literal_writes
 from pipeflow.config.params import ParamSource
 from pipeflow.config.reader import Document
 from pipeflow.config.suggest import did_you_mean
 from pipeflow.errors import ConfigError, Problem
+from pipeflow.model.locations import Location
 from pipeflow.model.pipeline import Origin, Pipeline, ResultSpec, Step
 from pipeflow.model.refs import Ref, Template, lookup_path
 from pipeflow.plan.roots import store_url
@@ -69,6 +70,7 @@ def expand(
     problems: list[Problem] = []
     steps: dict[str, Step] = {}
     children: dict[str, _Child] = {}
+    parent_writes = literal_writes(pipeline.steps.values(), pipeline.project_dir)
     for name, step in pipeline.steps.items():
         if step.pipeline is None:
             steps[name] = step
@@ -78,7 +80,9 @@ def expand(
             steps[name] = step  # kept, so references to it are not reported again
             continue
         child, child_params = loaded
-        inlined = _inline(name, child, child_params, Path(pipeline.project_dir), step.tags)
+        inlined = _inline(
+            name, child, child_params, Path(pipeline.project_dir), step.tags, parent_writes
+        )
         steps.update((s.name, s) for s in inlined)
         localize = Localizer(child_params, f"{name}/", None)
         children[name] = _Child(
@@ -217,6 +221,7 @@ def _inline(
     params: Mapping[str, Any],
     parent_dir: Path,
     tags: tuple[str, ...] = (),
+    parent_writes: Sequence[Location] = (),
 ) -> list[Step]:
     """The child's steps as steps of the parent: renamed, params filled in, stored as before.
 
@@ -224,7 +229,12 @@ def _inline(
     """
     prefix = f"{name}/"
     elsewhere = Path(child.project_dir) != parent_dir
-    localize = Localizer(params, prefix, child.project_dir if elsewhere else None)
+    written: list[Location] = []
+    if elsewhere:  # what its steps and the parent's write, which may not exist yet
+        filled = Localizer(params, prefix, None)
+        writers = [replace(s, writes=tuple(filled(list(s.writes)))) for s in child.steps.values()]
+        written = [*literal_writes(writers, child.project_dir), *parent_writes]
+    localize = Localizer(params, prefix, child.project_dir if elsewhere else None, written)
     root = localize(child.results.root)
     root = store_url(root, child.project_dir) if isinstance(root, str) else root
     options = localize(dict(child.results.storage_options))
