@@ -144,19 +144,14 @@ class RunContext:
             self.files.check_reads(step, None)
         self._read_stored(step)
         writes = self.files.writes(step, item[1] if item is not None else None)
+        folder = self.pipeline.folder_of(step)
         inputs = {
-            name: self.files.absolute(
-                resolve(value, self.lookup, text_lookup=self.concrete_lookup),
-                writes,
-                self.pipeline.folder_of(step),
-            )
+            name: self.files.input_value(value, self._resolved, writes, folder)
             for name, value in step.inputs.items()
         }
         if item is not None:
             # An item naming a file of the project is a path input like any other.
-            inputs[step.item_name or "item"] = self.files.absolute(
-                item[1], writes, self.pipeline.folder_of(step)
-            )
+            inputs[step.item_name or "item"] = self.files.absolute_within(item[1], writes, folder)
         task = Task(
             run_id=self.settings.run_id,
             step=step.name,
@@ -179,6 +174,9 @@ class RunContext:
             store = task.persist.store if task.persist is not None else None
             self.files.prepare(step, item[1] if item is not None else None, writes, inputs, store)
         return task
+
+    def _resolved(self, value: Any) -> Any:
+        return resolve(value, self.lookup, text_lookup=self.concrete_lookup)
 
     def load_item_task(
         self, step: Step, index: int, manifest: Manifest, restore: Restoration | None = None

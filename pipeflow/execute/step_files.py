@@ -13,7 +13,7 @@ from pipeflow.cache.workspace import missing_read
 from pipeflow.execute.clearing import prepare_writes
 from pipeflow.model.locations import Location, item_lookup, locate, path_texts
 from pipeflow.model.pipeline import Pipeline, Step
-from pipeflow.model.refs import Ref, resolve
+from pipeflow.model.refs import Ref, Template, resolve
 from pipeflow.model.secrets import Secrets
 from pipeflow.plan.planner import Planner
 from pipeflow.storage.blobs import WriteSpec
@@ -94,6 +94,45 @@ class StepFiles:
             dict(self.pipeline.results.storage_options), self.lookup
         )
         return options
+
+    def input_value(
+        self,
+        value: Any,
+        resolved: Callable[[Any], Any],
+        writes: Sequence[Location],
+        folder: str,
+    ) -> Any:
+        """A step's input as its task takes it: its references `resolved`, and each path in
+        it that the step's key counts made absolute (`absolute`), at any depth of a list or
+        mapping, of the config's or of a param's value; another step's value as it was made
+        (only a text one is a path), since a step's value is passed as its producer returned
+        it."""
+        if type(value) is Ref:
+            found = resolved(value)
+            if value.scope == "steps":
+                return self.absolute(found, writes, folder)
+            return self.absolute_within(found, writes, folder)
+        if isinstance(value, Mapping):
+            return {
+                key: self.input_value(item, resolved, writes, folder) for key, item in value.items()
+            }
+        if isinstance(value, list):
+            return [self.input_value(item, resolved, writes, folder) for item in value]
+        if isinstance(value, Template):
+            return self.absolute(resolved(value), writes, folder)
+        return self.absolute(value, writes, folder)
+
+    def absolute_within(self, value: Any, writes: Sequence[Location], folder: str) -> Any:
+        """`absolute` for every string in a value, inside its lists, tuples and dicts."""
+        if isinstance(value, str):
+            return self.absolute(value, writes, folder)
+        if type(value) is list:
+            return [self.absolute_within(item, writes, folder) for item in value]
+        if type(value) is tuple:
+            return tuple(self.absolute_within(item, writes, folder) for item in value)
+        if type(value) is dict:
+            return {key: self.absolute_within(item, writes, folder) for key, item in value.items()}
+        return value
 
     def absolute(self, value: Any, writes: Sequence[Location] = (), folder: str = "") -> Any:
         """Relative paths (and globs) that name files of the project, or what the step

@@ -86,6 +86,15 @@ def words(book):
 def total(counts):
     note("total")
     return sum(counts)
+
+
+def read_all(paths, named, listed):
+    note("read_all")
+    texts = [
+        Path(path).read_text()
+        for path in [*paths, named["first"], named["second"]["nested"], *listed]
+    ]
+    return texts + [str(Path(paths[0]).is_absolute())]
 '''
 
 EXECUTORS = ["sequential", "threads", "processes"]
@@ -303,6 +312,37 @@ def test_a_file_named_by_a_param_is_fingerprinted_like_a_literal_one(tmp_path: P
     (tmp_path / "data" / "in.txt").write_text("abcd")
     assert run(config).output("count") == 4
     assert calls(tmp_path) == ["count", "count"]
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+def test_paths_inside_lists_and_mappings_name_the_project_files(
+    tmp_path: Path, executor: str
+) -> None:
+    """The step is given the files its key counted, wherever pipeflow runs from: a path in a
+    list, in a mapping, in a param's list, each made absolute like a path on its own."""
+    config = make(
+        tmp_path,
+        """
+        read:
+          run: mysteps.read_all
+          inputs:
+            paths: [data/a.txt]
+            named: {first: data/a.txt, second: {nested: data/b.txt}}
+            listed: "${params.files}"
+        """,
+        params="{files: [data/b.txt]}",
+    )
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "a.txt").write_text("a")
+    (tmp_path / "data" / "b.txt").write_text("b")
+    decoy = Path.cwd() / "data"  # the folder pipeflow runs from has files of the same names
+    decoy.mkdir()
+    (decoy / "a.txt").write_text("decoy")
+    (decoy / "b.txt").write_text("decoy")
+    assert run(config, executor).output("read") == ["a", "a", "b", "b", "True"]
+    (tmp_path / "data" / "b.txt").write_text("B")
+    assert run(config, executor).output("read") == ["a", "a", "B", "B", "True"]
+    assert calls(tmp_path) == ["read_all", "read_all"]
 
 
 def test_a_reader_forced_after_its_writer_is_cached_on_the_next_run(tmp_path: Path) -> None:
