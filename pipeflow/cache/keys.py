@@ -34,6 +34,8 @@ from pipeflow.model.locations import (
     is_pattern,
     item_lookup,
     locate,
+    looks_like_path,
+    names_place,
     path_texts,
     strings_in,
 )
@@ -335,7 +337,7 @@ class Fingerprinter:
         for text in strings_in(value):
             if "://" in text:
                 location = locate(text, "/")
-            elif _could_be_path(text):
+            elif names_place(text, self.pipeline.project_dir, self.pipeline.places):
                 location = locate(text, self.pipeline.project_dir)
             else:
                 continue
@@ -383,18 +385,10 @@ def plain_data(value: Any, depth: int = 0) -> bool:
     return False
 
 
-def _could_be_path(text: str) -> bool:
-    """Only strings that look like paths count (a separator, or a name with an extension), so
-    a label such as `data` is not taken for the folder of that name."""
-    if not text or len(text) > 4096 or "\n" in text or "\0" in text or text in (".", ".."):
-        return False
-    return "/" in text or "\\" in text or bool(Path(text).suffix)
-
-
 def local_glob(text: str, project_dir: str) -> str | None:
     """A relative glob (`data/*.csv`) anchored in the project when it matches a file or
     folder there, so that the step finds what its key counted; else None."""
-    if not is_pattern(text) or not _could_be_path(text) or os.path.isabs(text):
+    if not is_pattern(text) or not looks_like_path(text) or os.path.isabs(text):
         return None
     anchored = os.path.join(project_dir, text)
     return anchored if next(glob.iglob(anchored, recursive=True), None) is not None else None
@@ -406,7 +400,7 @@ def local_path(text: str, project_dir: str) -> Path | None:
     Only strings that look like paths count (a separator, or a name with an extension), so
     a label such as `data` is not taken for the folder of that name.
     """
-    if not _could_be_path(text):
+    if not looks_like_path(text):
         return None
     candidate = Path(text)
     if not candidate.is_absolute():

@@ -7,6 +7,7 @@ all; the ConfigError is raised once, at the end, sorted by position in the file.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ from pipeflow.importing import add_project, use_project
 from pipeflow.model.pipeline import Pipeline
 from pipeflow.model.refs import unparse
 from pipeflow.model.secrets import NO_SECRETS, Secrets, remember
-from pipeflow.plan.files import WriteIndex, file_upstream, pipeline_files
+from pipeflow.plan.files import WriteIndex, file_upstream, pipeline_files, pipeline_places
 from pipeflow.plan.graph import StepGraph
 from pipeflow.records import record
 
@@ -159,6 +160,7 @@ def _load(
         for problem in schema_found
         if problem.path.startswith("steps.") and problem.path.count(".") >= 2
     )
+    pipeline = replace(pipeline, places=pipeline_places(pipeline, merged))
     files = pipeline_files(pipeline, merged)
     graph = StepGraph(pipeline.steps, files=file_upstream(files))
     checker = Checker(

@@ -149,6 +149,8 @@ class StepFiles:
         for write in writes:
             if not write.remote and locate(value, folder).inside(write):
                 return str(Path(folder) / value)
+        if self.pipeline.places and locate(value, folder).key in self.pipeline.places:
+            return str(Path(folder) / value)  # a place another step writes or reads
         return value
 
     def prepare(

@@ -65,10 +65,12 @@ def is_pattern(text: str) -> bool:
 
 
 def looks_like_path(text: str) -> bool:
-    """Whether an input string names a file: a separator, a URL, or a name with an extension.
+    """Whether an input string names a file by its looks: a separator, a URL, or a name with
+    an extension (`my data.csv`; not `1.5`, not the sentence `Done. Next`).
 
-    A label such as `data` or `mean` is not taken for the file of that name; a path that does
-    not exist yet (`data/out.txt`, written by another step) still counts.
+    A label such as `data` or `mean` is not taken for the file of that name (unless a step
+    declares it, `names_place`); a path that does not exist yet (`data/out.txt`, written by
+    another step) still counts.
     """
     if not text or len(text) > 4096 or "\n" in text or "\0" in text or text in (".", ".."):
         return False
@@ -78,7 +80,27 @@ def looks_like_path(text: str) -> bool:
     if "/" in text or "\\" in text:
         return True
     suffix = Path(text).suffix
-    return bool(suffix) and not suffix[1:].isdigit() and " " not in text
+    return bool(suffix) and not suffix[1:].isdigit() and " " not in suffix
+
+
+def names_place(text: str, folder: str, places: frozenset[str]) -> bool:
+    """Whether an input string names a file: it looks like a path, or it is a bare name
+    (`models`) that a step of the pipeline declares in `writes:` or `reads:` (`places`: their
+    keys, without a trailing `/`)."""
+    if looks_like_path(text):
+        return True
+    if not places or not text or len(text) > 4096 or "\n" in text or "\0" in text:
+        return False
+    return text not in (".", "..") and locate(text, folder).key in places
+
+
+def declared_keys(locations: Iterable[Location]) -> frozenset[str]:
+    """The keys of local places steps declare (`Pipeline.places`), patterns left out."""
+    return frozenset(
+        location.key.rstrip("/")
+        for location in locations
+        if not location.remote and not location.pattern
+    )
 
 
 def locate(text: str, base_dir: str) -> Location:

@@ -202,6 +202,9 @@ class Pipeline:
     allow_imports: tuple[str, ...] = ()
     outputs: Mapping[str, Any] = field(default_factory=dict)
     config_hash: str = ""
+    # The local places its steps declare in `writes:` and `reads:` (their keys, no trailing
+    # `/`), as loaded: a bare name such as `models` in an input is a path when it names one.
+    places: frozenset[str] = frozenset()
 
     def folder_of(self, step: Step) -> str:
         """The folder a step's relative paths resolve against: its own config's."""

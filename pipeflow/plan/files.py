@@ -23,9 +23,10 @@ from typing import Any
 from pipeflow.model.locations import (
     UNKNOWN,
     Location,
+    declared_keys,
     item_lookup,
     locate,
-    looks_like_path,
+    names_place,
     path_texts,
     strings_in,
 )
@@ -76,10 +77,17 @@ def load_time_lookup(params: Mapping[str, Any]) -> Callable[[Ref], Any]:
 
 
 def step_files(
-    pipeline: Pipeline, step: Step, lookup: Callable[[Ref], Any], *, items: Any = None
+    pipeline: Pipeline,
+    step: Step,
+    lookup: Callable[[Ref], Any],
+    *,
+    items: Any = None,
+    declared_only: bool = False,
 ) -> StepFiles:
-    """What `step` reads and writes; `items`: its `foreach` list when known (else None)."""
+    """What `step` reads and writes; `items`: its `foreach` list when known (else None);
+    `declared_only`: what its `reads:` and `writes:` name, its inputs and items left out."""
     folder = base_dir(pipeline, step)
+    places = pipeline.places
     item_values: list[tuple[Any, bool]] = (
         [(item, True) for item in items] if isinstance(items, list) else [(None, False)]
     )
@@ -101,16 +109,16 @@ def step_files(
                 entries.append(index)
         with contextlib.suppress(Unknown, KeyError):
             reads += [locate(text, folder) for text in path_texts(step.reads, find)]
-        if known:
-            reads += [locate(t, folder) for t in strings_in(item) if looks_like_path(t)]
-    for value in step.inputs.values():
+        if known and not declared_only:
+            reads += [locate(t, folder) for t in strings_in(item) if names_place(t, folder, places)]
+    for value in () if declared_only else step.inputs.values():
         if type(value) is Ref and value.scope == "steps":
             continue  # a step's value: not known before the run (`lookup` raises Unknown)
         try:
             resolved = resolve(value, lookup)
         except (Unknown, KeyError):
             continue
-        reads += [locate(t, folder) for t in strings_in(resolved) if looks_like_path(t)]
+        reads += [locate(t, folder) for t in strings_in(resolved) if names_place(t, folder, places)]
     if not reads and not writes:
         return _NO_FILES
     # A path the step writes is its output, never its input (`save(df, path)`).
@@ -123,18 +131,37 @@ def step_files(
 
 
 def pipeline_files(pipeline: Pipeline, params: Mapping[str, Any]) -> dict[str, StepFiles]:
-    """What every step reads and writes, as known before the run."""
+    """What every step reads and writes, as known before the run (a bare name counts as a
+    path where `pipeline.places` has it: see `pipeline_places`)."""
     lookup = load_time_lookup(params)
-    found: dict[str, StepFiles] = {}
-    for name, step in pipeline.steps.items():
-        items = None
-        if step.foreach is not None:
-            try:
-                items = resolve(step.foreach, lookup)
-            except (Unknown, KeyError):
-                items = None
-        found[name] = step_files(pipeline, step, lookup, items=items)
-    return found
+    return {
+        name: step_files(pipeline, step, lookup, items=_items(step, lookup))
+        for name, step in pipeline.steps.items()
+    }
+
+
+def pipeline_places(pipeline: Pipeline, params: Mapping[str, Any]) -> frozenset[str]:
+    """The local places the steps declare in `writes:` and `reads:`, as known before the
+    run, for `Pipeline.places`."""
+    lookup = load_time_lookup(params)
+    declared: list[Location] = []
+    for step in pipeline.steps.values():
+        if step.writes or step.reads:
+            found = step_files(
+                pipeline, step, lookup, items=_items(step, lookup), declared_only=True
+            )
+            declared += [*found.writes, *found.reads]
+    return declared_keys(declared)
+
+
+def _items(step: Step, lookup: Callable[[Ref], Any]) -> Any:
+    """A `foreach` step's list when it is known before the run, else None."""
+    if step.foreach is None:
+        return None
+    try:
+        return resolve(step.foreach, lookup)
+    except (Unknown, KeyError):
+        return None
 
 
 class WriteIndex:

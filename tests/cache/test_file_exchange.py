@@ -88,6 +88,17 @@ def total(counts):
     return sum(counts)
 
 
+def folder_writer(text, out):
+    note("folder_writer")
+    Path(out).mkdir(parents=True, exist_ok=True)
+    Path(out, "part.txt").write_text(text)
+
+
+def folder_reader(src):
+    note("folder_reader")
+    return [str(Path(src).is_absolute()), Path(src, "part.txt").read_text()]
+
+
 def read_all(paths, named, listed):
     note("read_all")
     texts = [
@@ -343,6 +354,65 @@ def test_paths_inside_lists_and_mappings_name_the_project_files(
     (tmp_path / "data" / "b.txt").write_text("B")
     assert run(config, executor).output("read") == ["a", "a", "B", "B", "True"]
     assert calls(tmp_path) == ["read_all", "read_all"]
+
+
+BARE = """
+reader:
+  run: mysteps.folder_reader
+  inputs: {src: models}
+writer:
+  run: mysteps.folder_writer
+  inputs: {text: "${params.text}", out: models}
+  writes: [%s]
+"""
+
+
+@pytest.mark.parametrize("declared", ["models", "models/"])
+def test_a_bare_name_another_step_writes_is_a_path(tmp_path: Path, declared: str) -> None:
+    """`models` names no file by its looks (no separator, no extension), but a step declares
+    it in `writes:`: its reader runs after the writer, gets the path, and follows what the
+    writer wrote."""
+    config = make(tmp_path, BARE % declared)
+    assert run(config).output("reader") == ["True", "hello"]
+    assert run(config, text="other").output("reader") == ["True", "other"]
+    assert calls(tmp_path) == ["folder_reader", "folder_reader", "folder_writer", "folder_writer"]
+    assert run(config, text="other").output("reader") == ["True", "other"]
+    assert calls(tmp_path) == []
+
+
+def test_a_bare_name_in_reads_is_a_path(tmp_path: Path) -> None:
+    config = make(
+        tmp_path,
+        """
+        reader:
+          run: mysteps.folder_reader
+          inputs: {src: inbox}
+          reads: [inbox]
+        """,
+    )
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox" / "part.txt").write_text("one")
+    assert run(config).output("reader") == ["True", "one"]
+    (tmp_path / "inbox" / "part.txt").write_text("two")
+    assert run(config).output("reader") == ["True", "two"]
+
+
+@pytest.mark.parametrize("name", ["my data.csv", "data/my data.csv"])
+def test_a_file_name_with_a_space_is_a_path(tmp_path: Path, name: str) -> None:
+    """Read as a path (a name with an extension) by the key, the run and the order alike."""
+    config = make(
+        tmp_path,
+        f"""
+        count: {{run: mysteps.count, inputs: {{path: "{name}"}}}}
+        write:
+          run: mysteps.write
+          inputs: {{text: "${{params.text}}", out: "{name}"}}
+          writes: ["{name}"]
+        """,
+    )
+    assert run(config).output("count") == 5
+    assert run(config, text="longer").output("count") == 6
+    assert calls(tmp_path) == ["count", "count", "write", "write"]
 
 
 def test_a_reader_forced_after_its_writer_is_cached_on_the_next_run(tmp_path: Path) -> None:

@@ -81,13 +81,13 @@ def test_a_step_reference_is_never_taken_for_a_file(
     (tmp_path / "${steps.a}").write_text("a file of that very name", encoding="utf-8")
     (tmp_path / "data.csv").write_text("1,2\n", encoding="utf-8")
     asked: list[str] = []
-    could_be_path = keys._could_be_path
+    names_place = keys.names_place
 
-    def spying(text: str) -> bool:
+    def spying(text: str, folder: str, places: frozenset[str]) -> bool:
         asked.append(text)
-        return could_be_path(text)
+        return names_place(text, folder, places)
 
-    monkeypatch.setattr(keys, "_could_be_path", spying)
+    monkeypatch.setattr(keys, "names_place", spying)
     step = Step(
         name="b",
         run="m.f",
