@@ -104,11 +104,19 @@ class FileFingerprints:
         return key
 
     def _hash(self, path: Path, status: os.stat_result) -> str:
+        """The file's sha256 (hex), remembered while its size, modification time and ctime
+        stay: a file replaced by one of the same size and time (`cp -p`, `rsync -t`, `tar x`)
+        has another ctime, which no program can set back."""
         key = self._key(path)
-        stamp = [status.st_size, status.st_mtime_ns]
         with self._lock:
             known = self._hashes.get(key)
-            if known is not None and known[:2] == stamp:
+            if (
+                known is not None
+                and len(known) >= 4
+                and known[0] == status.st_size
+                and known[1] == status.st_mtime_ns
+                and known[3] == status.st_ctime_ns
+            ):
                 return str(known[2])
         hasher = hashlib.sha256()
         with path.open("rb") as handle:
@@ -116,7 +124,7 @@ class FileFingerprints:
                 hasher.update(chunk)
         digest = hasher.hexdigest()
         with self._lock:
-            self._hashes[key] = [*stamp, digest]
+            self._hashes[key] = [status.st_size, status.st_mtime_ns, digest, status.st_ctime_ns]
             self._dirty = True
         return digest
 

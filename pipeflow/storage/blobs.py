@@ -63,8 +63,8 @@ class FileHash(NamedTuple):
     size: int
     mtime_ns: int
     sha256: str  # hex digits
-    # Set for a blob whose bytes were just checked: its ctime then. Any write, rename or
-    # `utime` through the filesystem changes a file's ctime, and nothing can set it back.
+    # Its ctime when it was read: any write, rename or `utime` through the filesystem changes
+    # a file's ctime, and nothing can set it back. A hash without one is taken again.
     ctime_ns: int | None = None
 
 
@@ -156,22 +156,23 @@ def _snapshot_local(
         files, names, kind = [path], [""], FILE
     with ThreadPoolExecutor(_PARALLEL) as pool:
         measured = list(pool.map(lambda file: _store_local(file, store), files))
-    entries = {name: entry for name, (entry, _) in zip(names, measured, strict=True)}
+    entries = {name: entry for name, (entry, _, _) in zip(names, measured, strict=True)}
     seen = [
-        FileHash(str(file), entry.size, mtime, entry.hex)
-        for file, (entry, mtime) in zip(files, measured, strict=True)
+        FileHash(str(file), entry.size, mtime, entry.hex, ctime)
+        for file, (entry, mtime, ctime) in zip(files, measured, strict=True)
     ]
     return WrittenFiles(kind, entries), seen
 
 
-def _store_local(file: Path, store: ResultStore | None) -> tuple[FileEntry, int]:
+def _store_local(file: Path, store: ResultStore | None) -> tuple[FileEntry, int, int]:
+    """The file's entry, stored as a blob, with its mtime and ctime as it was read."""
     status = file.stat()
     with file.open("rb") as handle:
         size, checksum = digest(handle)
     entry = FileEntry(size, checksum)
     if store is not None:
         _put(store, entry, LocalFile(str(file)), str(file))
-    return entry, status.st_mtime_ns
+    return entry, status.st_mtime_ns, status.st_ctime_ns
 
 
 def _snapshot_url(write: WriteSpec, store: ResultStore | None) -> WrittenFiles:

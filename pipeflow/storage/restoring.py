@@ -100,7 +100,15 @@ def _copy(store: ResultStore, root: str | None, copy: FileCopy) -> list[FileHash
             os.remove(temporary)
         raise
     status = destination.stat()
-    hashes.append(FileHash(str(destination), status.st_size, status.st_mtime_ns, copy.entry.hex))
+    hashes.append(
+        FileHash(
+            str(destination),
+            status.st_size,
+            status.st_mtime_ns,
+            copy.entry.hex,
+            status.st_ctime_ns,
+        )
+    )
     return hashes
 
 

@@ -9,6 +9,7 @@ unchanged re-run runs nothing.
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from pipeflow.model.run import Action
 STEPS = '''
 """Steps that note every call in calls.log, so tests can see what really ran."""
 import json
+import os
 from pathlib import Path
 
 LOG = Path(__file__).with_name("calls.log")
@@ -413,6 +415,25 @@ def test_a_file_name_with_a_space_is_a_path(tmp_path: Path, name: str) -> None:
     assert run(config).output("count") == 5
     assert run(config, text="longer").output("count") == 6
     assert calls(tmp_path) == ["count", "count", "write", "write"]
+
+
+def test_a_file_replaced_with_its_size_and_time_re_runs_its_reader(tmp_path: Path) -> None:
+    """As `cp -p` or `rsync -t` leave it: the same size and modification time, other bytes."""
+    config = make(
+        tmp_path,
+        "load: {run: mysteps.read_all, inputs: {paths: [data/in.csv], "
+        "named: {first: data/in.csv, second: {nested: data/in.csv}}, listed: []}}",
+    )
+    (tmp_path / "data").mkdir()
+    source = tmp_path / "data" / "in.csv"
+    source.write_text("1,2")
+    assert run(config).output("load")[0] == "1,2"
+    before = source.stat()
+    incoming = tmp_path / "incoming.csv"
+    incoming.write_text("3,4")
+    os.replace(incoming, source)
+    os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert run(config).output("load")[0] == "3,4"
 
 
 def test_a_reader_forced_after_its_writer_is_cached_on_the_next_run(tmp_path: Path) -> None:

@@ -38,7 +38,7 @@ def test_a_hash_taken_elsewhere_is_not_taken_again(
     tmp_path: Path, file: Path, spelling: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hashes = FileFingerprints(tmp_path / "hashes.json")
-    hashes.remember(remembered(file))
+    hashes.remember(remembered(file, ctime=True))
     if spelling == "relative":
         monkeypatch.chdir(tmp_path)
         asked = Path("data/out.txt")
@@ -63,6 +63,37 @@ def test_a_changed_file_is_hashed_again(tmp_path: Path, file: Path) -> None:
     assert hashes.checksum(file) == (len("changed"), f"sha256:{actual}")
 
 
+@pytest.mark.parametrize("how", ["rewritten in place", "renamed over it"])
+@pytest.mark.parametrize("saved", [False, True])
+def test_a_file_replaced_with_its_size_and_modification_time_is_hashed_again(
+    tmp_path: Path, file: Path, how: str, saved: bool
+) -> None:
+    """`cp -p`, `rsync -t`, `tar x`, `touch -r`: same size, same mtime, other bytes. Any such
+    change sets the file's ctime, which nothing can set back."""
+    hashes = FileFingerprints(tmp_path / "hashes.json")
+    assert hashes.checksum(file) == (7, "sha256:" + hashlib.sha256(b"content").hexdigest())
+    if saved:
+        hashes.save()
+        hashes = FileFingerprints(tmp_path / "hashes.json")
+    before = file.stat()
+    if how == "rewritten in place":
+        file.write_text("CONTENT")
+    else:
+        other = tmp_path / "incoming.txt"
+        other.write_text("CONTENT")
+        os.replace(other, file)
+    os.utime(file, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = file.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert hashes.checksum(file) == (7, "sha256:" + hashlib.sha256(b"CONTENT").hexdigest())
+
+
+def test_a_hash_remembered_without_its_ctime_is_taken_again(tmp_path: Path, file: Path) -> None:
+    hashes = FileFingerprints(None)
+    hashes.remember(remembered(file))
+    assert hashes.checksum(file) == (7, "sha256:" + hashlib.sha256(b"content").hexdigest())
+
+
 def test_a_blob_is_checked_only_with_its_ctime_and_checksum(tmp_path: Path, file: Path) -> None:
     hashes = FileFingerprints(None)
     hashes.remember(remembered(file))
@@ -79,7 +110,7 @@ def test_a_file_reached_through_a_link_of_its_own_name_is_the_file(
     tmp_path: Path, file: Path
 ) -> None:
     hashes = FileFingerprints(None)
-    hashes.remember(remembered(file))
+    hashes.remember(remembered(file, ctime=True))
     link = tmp_path / "data" / "alias.txt"
     link.symlink_to(file)
     assert hashes.checksum(link) == (len("content"), f"sha256:{PRETEND}")

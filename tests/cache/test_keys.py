@@ -683,7 +683,9 @@ def test_a_hash_taken_elsewhere_is_used_and_stored_under_a_hash_of_the_path(
     remembered = "0" * 64  # not the file's real hash: proves the file was not read again
     cache_file = tmp_path / "file-hashes.json"
     hashes = FileFingerprints(cache_file)
-    hashes.remember(FileHash(str(file), status.st_size, status.st_mtime_ns, remembered))
+    hashes.remember(
+        FileHash(str(file), status.st_size, status.st_mtime_ns, remembered, status.st_ctime_ns)
+    )
     assert hashes.checksum(file) == (status.st_size, f"sha256:{remembered}")
     hashes.save()
     assert "s3cret-tenant" not in cache_file.read_text()
