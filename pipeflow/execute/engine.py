@@ -35,6 +35,7 @@ from pipeflow.execute.outcome import RunResult
 from pipeflow.execute.reading import StoredReads
 from pipeflow.execute.step_files import ReferenceFailure
 from pipeflow.execute.task import Task, TaskResult, interrupt
+from pipeflow.model import escaping
 from pipeflow.model.events import (
     Event,
     RunFinished,
@@ -95,8 +96,9 @@ class Engine:
         self._inline: str | None = None  # the step the sequential executor is running
 
     def emit(self, event: Event) -> None:
-        """Every event passes here: what subscribers see has its secrets masked."""
-        event = self.settings.secrets.event(event)
+        """Every event passes here: what subscribers see has its secrets masked, and what no
+        UTF-8 writer takes (a lone surrogate from a file name) escaped (`escaping.py`)."""
+        event = escaping.event(self.settings.secrets.event(event))
         with self._lock:  # events come from worker threads too
             self._emit(event)
 

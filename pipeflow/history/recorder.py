@@ -29,7 +29,7 @@ from pipeflow.history.database import (
     this_process,
 )
 from pipeflow.history.writer import Op, Writer
-from pipeflow.model import jsontext
+from pipeflow.model import escaping, jsontext
 from pipeflow.model.events import (
     Event,
     RunFinished,
@@ -303,7 +303,12 @@ class Recorder:
             raise ValueError(f"max_output cannot be negative, got {max_output}")
         self.path = database_path(folder, home=home)
         self.trigger = trigger
-        self.config_path = str(Path(config_path).resolve()) if config_path is not None else None
+        # A folder whose name is not UTF-8 is stored as its escape (`model/escaping.py`).
+        self.config_path = (
+            escaping.printable(str(Path(config_path).resolve()))
+            if config_path is not None
+            else None
+        )
         self.config_hash = config_hash
         self.max_output = max_output
         self.timeout = timeout
@@ -314,7 +319,9 @@ class Recorder:
 
     def __call__(self, event: Event) -> None:
         try:
-            self._handle(event)
+            # A run's events come escaped already; events from elsewhere may hold what
+            # SQLite's UTF-8 cannot take (a lone surrogate): stored as its escape instead.
+            self._handle(escaping.event(event))
         except Exception as error:  # a bug here must not fail the run either
             self._broken(error)
 

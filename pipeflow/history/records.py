@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from pipeflow.errors import PipeflowError
+from pipeflow.model import escaping
 
 
 class UnknownRun(PipeflowError, KeyError):
@@ -114,6 +115,8 @@ def run_record(row: tuple[Any, ...]) -> RunRecord:
         loaded = json.loads(params) if params else {}
     except ValueError:
         loaded = {}
+    if isinstance(loaded, dict):  # a history written before params were escaped
+        loaded = escaping.printable_data(loaded)
     return RunRecord(
         id=str(run_id),
         pipeline=str(pipeline),

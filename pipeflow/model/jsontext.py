@@ -35,3 +35,16 @@ def dumps(value: Any, **options: Any) -> str:
         return json.dumps(value, allow_nan=False, **options)
     except ValueError:
         return json.dumps(finite(value), allow_nan=False, **options)
+
+
+def utf8(text: str) -> bytes:
+    """A JSON text's UTF-8 bytes; a lone surrogate in it (a file name that is not UTF-8, as
+    Python decodes it) written as its `\\udcXX` escape, which json reads back as the same
+    character (UTF-8 has no bytes for it). Only inside strings can a JSON text hold one."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        import re
+
+        escaped = re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", text)
+        return escaped.encode("utf-8")

@@ -23,6 +23,7 @@ from typing import Any, TextIO
 from pipeflow._version import __version__
 from pipeflow.errors import Problem
 from pipeflow.model import jsontext
+from pipeflow.model.escaping import printable, printable_data
 from pipeflow.model.events import Event, RunFinished, RunStarted, StepFinished, StepOutput
 from pipeflow.model.run import StepOutcome, StepState
 
@@ -194,7 +195,9 @@ def _plain(value: Any) -> Any:
 
 
 def json_text(document: Mapping[str, Any]) -> str:
-    return jsontext.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    # A lone surrogate (a file name that is not UTF-8, in an error the loader raised) written
+    # as the text of its escape, as the run's events have it: UTF-8 has no bytes for it.
+    return jsontext.dumps(printable_data(document), indent=2, ensure_ascii=False) + "\n"
 
 
 def write_text(target: str, text: str, *, stdout: TextIO) -> None:
@@ -316,4 +319,4 @@ def _error_type(message: str) -> str:
 
 
 def _clean(text: str) -> str:
-    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", printable(text))

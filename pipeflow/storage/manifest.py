@@ -74,7 +74,7 @@ class Manifest:
         text = direct_text(self)
         if text is None:  # a value the direct writing does not take as it is: the generic way
             return self.reference_json()
-        return text.encode("utf-8") + b"\n"
+        return jsontext.utf8(text) + b"\n"
 
     def reference_json(self) -> bytes:
         """The manifest's JSON from its whole document, which `to_json` writes the same."""
@@ -95,7 +95,7 @@ class Manifest:
         # encoder, and a manifest is written for every stored step (manifests written indented
         # by earlier pipeflows read the same).
         text = jsontext.dumps(document, sort_keys=True, default=stand_in, ensure_ascii=False)
-        return text.encode("utf-8") + b"\n"
+        return jsontext.utf8(text) + b"\n"
 
     @classmethod
     def from_json(cls, data: bytes) -> Manifest:

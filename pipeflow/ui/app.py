@@ -14,7 +14,7 @@ import time
 import traceback
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import jinja2
@@ -34,6 +34,7 @@ from pipeflow.errors import ConfigError, PipeflowError
 from pipeflow.history import RUN_STATES, RunRecord, UnknownRun
 from pipeflow.model import jsontext
 from pipeflow.model.durations import format_duration
+from pipeflow.model.escaping import printable
 from pipeflow.model.secrets import known
 from pipeflow.ui.catalog import Catalog, KnownPipeline, load_pipeline, problems_text
 from pipeflow.ui.forms import Field, attach, fields_for, overrides
@@ -66,6 +67,7 @@ def create_app(settings: Settings) -> Starlette:
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        finalize=_printable,  # a config's folder whose name is not UTF-8 (`escaping.py`)
     )
     environment.filters["duration"] = _duration
     environment.filters["when"] = _when
@@ -368,6 +370,16 @@ def _query(**values: str | None) -> str:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _printable(value: Any) -> Any:
+    """What a page shows, with what UTF-8 cannot encode escaped (a config path's surrogate)."""
+    if isinstance(value, PurePath):
+        value = str(value)
+    if not isinstance(value, str):
+        return value
+    text = printable(value)
+    return value if text is value else Markup(text) if isinstance(value, Markup) else text
 
 
 def _duration(seconds: float | None) -> str:

@@ -153,3 +153,16 @@ def loaded(load: Any, data: bytes) -> str:
 @pytest.mark.parametrize("data", TEXTS)
 def test_a_manifest_text_is_parsed_as_json_loads_parses_it(data: bytes) -> None:
     assert loaded(_parsed, data) == loaded(json.loads, data)
+
+
+def test_a_param_holding_a_lone_surrogate_is_written_as_its_json_escape() -> None:
+    """A param from a file name that is not UTF-8 (`caf\\udce9.csv`): UTF-8 has no bytes for
+    it, so both ways of writing use its JSON escape, which reads back as the same text."""
+    document = copy.deepcopy(JOURNALED)
+    document["params"] = {"file": "caf\udce9.csv", "caf\udce9": ["\ud800"]}
+    manifest = Manifest.from_document(document)
+    written = manifest.to_json()
+    assert written == manifest.reference_json()
+    assert b'"caf\\udce9.csv"' in written
+    written.decode("utf-8")
+    assert Manifest.from_json(written) == manifest

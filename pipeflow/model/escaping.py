@@ -1,0 +1,102 @@
+"""Text that any channel can write: lone surrogates shown as `\\udcff`-style escapes.
+
+A step's text may hold characters no encoder takes: a lone surrogate, which is how Python
+decodes a file name that is not UTF-8 (`os.listdir` on a Latin-1 name gives `caf\\udce9.csv`).
+Written as is, it fails every UTF-8 writer: the history's database, the `--json` and `--junit`
+reports, the console on a strict terminal, the UI's JSON. The engine passes every event
+through `event()` (after masking its secrets), so every subscriber, pipeflow's and the user's,
+sees such a character as the six characters of its escape; the history and the reports escape
+what they write again, for text that did not come through the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+if TYPE_CHECKING:
+    from pipeflow.model.events import Event
+    from pipeflow.model.run import Decision, StepOutcome
+
+T = TypeVar("T")
+
+
+def printable(text: str) -> str:
+    """`text` with each character UTF-8 cannot encode (a lone surrogate) as its escape."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
+def printable_optional(text: str | None) -> str | None:
+    return None if text is None else printable(text)
+
+
+def printable_data(value: T) -> T:
+    """Every string inside plain data (mappings, lists, tuples), keys included, printable."""
+    return cast(T, _data(value))
+
+
+def _data(value: Any) -> Any:
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, Mapping):
+        return {_data(key): _data(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_data(item) for item in value]
+    if type(value) is tuple:
+        return tuple(_data(item) for item in value)
+    return value
+
+
+def outcome(outcome: StepOutcome) -> StepOutcome:
+    texts = (outcome.reason, outcome.error, outcome.traceback, *outcome.locations)
+    if all(text is None or text.isascii() for text in texts):
+        return outcome
+    return replace(
+        outcome,
+        reason=printable(outcome.reason),
+        error=printable_optional(outcome.error),
+        traceback=printable_optional(outcome.traceback),
+        locations=tuple(printable(location) for location in outcome.locations),
+    )
+
+
+def decision(decision: Decision) -> Decision:
+    if decision.reason.isascii():
+        return decision
+    return replace(decision, reason=printable(decision.reason))
+
+
+def event(event: Event) -> Event:
+    """The event with every text in it printable (names are ASCII: the config's schema says
+    so). Returns the same event when nothing changes, as most do."""
+    from pipeflow.model.events import (
+        RunFinished,
+        RunStarted,
+        StepFinished,
+        StepOutput,
+        StepRetrying,
+    )
+
+    if isinstance(event, StepOutput):
+        text = printable(event.text)
+        return event if text is event.text else replace(event, text=text)
+    if isinstance(event, StepFinished):
+        escaped = outcome(event.outcome)
+        return event if escaped is event.outcome else replace(event, outcome=escaped)
+    if isinstance(event, StepRetrying):
+        error = printable(event.error)
+        return event if error is event.error else replace(event, error=error)
+    if isinstance(event, RunStarted):
+        plan = tuple(decision(d) for d in event.plan)
+        return replace(event, params=printable_data(event.params), plan=plan)
+    if isinstance(event, RunFinished):
+        outcomes = tuple(outcome(o) for o in event.outcomes)
+        return replace(event, outcomes=outcomes)
+    return event
