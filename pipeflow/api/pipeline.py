@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from pipeflow.api.accepting import accepted
+from pipeflow.api.listeners import Subscriber
 from pipeflow.api.preparing import prepared
-from pipeflow.api.running import Subscriber, execute
+from pipeflow.api.running import execute
 from pipeflow.cache.accepting import Acceptance
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.config.loader import Loaded

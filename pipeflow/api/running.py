@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from os import PathLike
 from typing import TYPE_CHECKING
 
+from pipeflow.api.listeners import Listeners, Subscriber
 from pipeflow.api.preparing import prepared
 from pipeflow.config.targets import workers_of
 from pipeflow.errors import Interrupted, StaleResults
@@ -14,15 +15,11 @@ from pipeflow.execute.context import RunSettings
 from pipeflow.execute.engine import Engine
 from pipeflow.execute.outcome import Run
 from pipeflow.execute.starting import RunStart, executor_options, open_executor
-from pipeflow.model.events import Event, StepFinished
 from pipeflow.model.run import Action
-from pipeflow.storage.journal import settle
 
 if TYPE_CHECKING:
     from pipeflow.api.pipeline import Pipeline
     from pipeflow.history import Recorder
-
-Subscriber = Callable[[Event], None]
 
 
 def execute(
@@ -108,12 +105,8 @@ def execute(
     # it is written before a subscriber learns of it, unless every subscriber writes it itself
     # before it tells anyone (`settles_results`: the reporters and the history do).
     settling = any(not getattr(s, "settles_results", False) for s in listeners)
-
-    def emit(event: Event) -> None:
-        if settling and isinstance(event, StepFinished):
-            settle()
-        for subscriber in listeners:
-            subscriber(event)
+    # A subscriber that raises is reported and the run goes on (`listeners.py`).
+    emit = Listeners(listeners, settling=settling)
 
     engine = Engine(
         definition,
@@ -129,6 +122,7 @@ def execute(
     finally:
         if recorder is not None:
             recorder.close()
+        emit.close(context.run_id)
     hashes.save()
     if result.interrupted:
         raise Interrupted(f"run {result.run_id} was interrupted; re-run to resume")
