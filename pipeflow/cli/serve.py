@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 def serve(configs: tuple[Path, ...], quiet: bool) -> None:
     """Fire the schedules of each CONFIG until stopped (SIGTERM or Ctrl-C).
 
-    A pipeline never runs twice at once: a fire while its previous run is going is skipped
-    and recorded as skipped. Fires missed while not serving are dropped (a schedule with
+    A pipeline never runs twice at once: a fire while the same schedule's previous run is
+    going is skipped and recorded as skipped; a fire while another schedule's run is going
+    waits for it to end. Fires missed while not serving are dropped (a schedule with
     `catch_up: true` runs once at start instead). The first SIGTERM or SIGINT lets the runs in
     progress finish (exit 0); a second one stops them, failing their running steps (exit 130).
     Each scheduled run is a normal run in its own process (`pipeflow run`), recorded in the

@@ -6,8 +6,10 @@ imports the engine. Rules, from SPEC section 7:
 
 1. Each schedule fires at its trigger's next time after the previous fire. An interval with no
    `start` fires first when `serve` starts.
-2. Never two runs of one pipeline at once: a fire while the pipeline's previous run is still
-   going is skipped, logged and reported to `on_skip`.
+2. Never two runs of one pipeline at once, and overlap is judged per schedule: a fire while
+   the same schedule's previous run is still going (or its previous fire still waits) is
+   skipped, logged and reported to `on_skip`; a fire while another schedule's run of the
+   pipeline is going waits, and runs when that run ends (in the order they fired).
 3. No catch-up burst: fires missed while `serve` was not running (or while a run overran) are
    dropped. A schedule with `catch_up: true` runs once at start if it missed any fire since
    the last one this machine recorded (in `.pipeflow/serve-state.json` beside the config).
@@ -59,6 +61,15 @@ class Target:
 
 
 @dataclass
+class _Lane:
+    """One pipeline's runs: the fire whose run is going, and the fires waiting for it."""
+
+    running: _Job | None = None
+    thread: threading.Thread | None = None
+    waiting: list[tuple[_Job, datetime]] = field(default_factory=list)
+
+
+@dataclass
 class _Job:
     target: Target
     index: int
@@ -89,7 +100,7 @@ class Server:
     log: Callable[[str], None]
     clock: Callable[[], datetime] = _now
     interrupt: Callable[[str], None] | None = None  # stop the run in progress of a pipeline
-    _running: dict[str, threading.Thread] = field(default_factory=dict)
+    _lanes: dict[str, _Lane] = field(default_factory=dict)  # by pipeline
     _locks: list[IO[str]] = field(default_factory=list)
     _gate: threading.Lock = field(default_factory=threading.Lock)  # a fire, or the stop
 
@@ -125,7 +136,7 @@ class Server:
                         with self._gate:
                             if stop.is_set():
                                 break
-                            self._fire(job, job.next_fire)
+                            self._fire(job, job.next_fire, stop)
                         # The next fire after now, not after the last one: no burst of missed fires.
                         job.next_fire = job.trigger.next_after(now)
             aborted = self._finish(abort)
@@ -134,7 +145,11 @@ class Server:
 
     def _finish(self, abort: threading.Event | None) -> bool:
         """Wait for the runs in progress; stop them once `abort` is set."""
-        running = {name: t for name, t in self._running.items() if t.is_alive()}
+        running = {
+            name: lane.thread
+            for name, lane in self._lanes.items()
+            if lane.thread is not None and lane.thread.is_alive()
+        }
         if not running:
             return False
         again = " (signal again to stop them)" if abort is not None else ""
@@ -174,23 +189,65 @@ class Server:
                 jobs.append(job)
         return jobs
 
-    def _fire(self, job: _Job, when: datetime) -> None:
+    def _fire(self, job: _Job, when: datetime, stop: threading.Event) -> None:
+        """Start the run of a fire, queue it behind another schedule's run, or skip it."""
         name = job.target.name
-        previous = self._running.get(name)
+        lane = self._lanes.setdefault(name, _Lane())
         _State(job.target).record(job.index, when)
-        if previous is not None and previous.is_alive():
-            reason = "the previous run of this pipeline is still going"
-            self.log(f"{job.label}: skipped the fire at {_show(when)}: {reason}")
-            self.on_skip(job.target, job.schedule, when, reason)
+        going = lane.running  # a fire waits only while a run is going
+        if going is not None:
+            reason = None
+            if going.index == job.index:
+                reason = "the previous run of this schedule is still going"
+            elif any(queued.index == job.index for queued, _ in lane.waiting):
+                reason = (
+                    "the previous fire of this schedule is still waiting for the run of "
+                    f"schedule {going.index + 1}"
+                )
+            if reason is not None:
+                self.log(f"{job.label}: skipped the fire at {_show(when)}: {reason}")
+                self.on_skip(job.target, job.schedule, when, reason)
+                return
+            lane.waiting.append((job, when))
+            self.log(
+                f"{job.label}: the fire at {_show(when)} waits for the run in progress "
+                f"(schedule {going.index + 1}) to end"
+            )
             return
         self.log(f"{job.label}: firing ({_show(when)})")
-        thread = threading.Thread(
-            target=self._run_one,
-            args=(job, when),
+        lane.running = job
+        lane.thread = threading.Thread(
+            target=self._run_lane,
+            args=(lane, job, when, stop),
             name=f"pipeflow-serve-{name}",
         )
-        self._running[name] = thread
-        thread.start()
+        lane.thread.start()
+
+    def _run_lane(self, lane: _Lane, job: _Job, when: datetime, stop: threading.Event) -> None:
+        """Run a fire, then each fire that waited for it, until none waits or serve stops."""
+        while True:
+            self._run_one(job, when)
+            with self._gate:
+                if not lane.waiting:
+                    lane.running = None
+                    return
+                if stop.is_set():
+                    self._drop_waiting(lane, job)
+                    lane.running = None
+                    return
+                job, when = lane.waiting.pop(0)
+                lane.running = job
+                self.log(f"{job.label}: firing ({_show(when)}), after the run it waited for")
+
+    def _drop_waiting(self, lane: _Lane, ended: _Job) -> None:
+        reason = (
+            "serve stopped before the run could start "
+            f"(it waited for the run of schedule {ended.index + 1})"
+        )
+        for job, when in lane.waiting:
+            self.log(f"{job.label}: the fire at {_show(when)} did not run: {reason}")
+            self.on_skip(job.target, job.schedule, when, reason)
+        lane.waiting.clear()
 
     def _run_one(self, job: _Job, when: datetime) -> None:
         try:

@@ -18,6 +18,7 @@ class Recorder:
     def __init__(self, seconds: float = 0.05) -> None:
         self.seconds = seconds
         self.runs: list[datetime] = []
+        self.ran: list[tuple[int, datetime]] = []  # (schedule's interval or 0, fire time)
         self.skips: list[str] = []
         self.active = 0
         self.most_at_once = 0
@@ -29,6 +30,7 @@ class Recorder:
             self.active += 1
             self.most_at_once = max(self.most_at_once, self.active)
             self.runs.append(when)
+            self.ran.append((schedule.params.get("n", 0), when))
         time.sleep(self.seconds)
         with self.lock:
             self.active -= 1
@@ -79,7 +81,7 @@ def test_an_overlapping_fire_is_skipped_never_run_twice_at_once(tmp_path: Path) 
     serve_for(server, 3.2)
     assert recorder.most_at_once == 1
     assert recorder.skips
-    assert recorder.skips[0] == "the previous run of this pipeline is still going"
+    assert recorder.skips[0] == "the previous run of this schedule is still going"
     assert any("skipped the fire" in line for line in recorder.lines)
 
 
@@ -179,3 +181,109 @@ def test_serve_fires_nicknames_at_their_times(tmp_path: Path, cron: str, first: 
         f"serving demo schedule 1 (cron `{cron}` in Europe/Berlin); next at {first}"
     )
     assert recorder.runs == []
+
+
+def _run_lines(recorder: Recorder) -> str:
+    return "\n".join(recorder.lines)
+
+
+def test_two_schedules_firing_at_once_both_run_one_after_the_other(tmp_path: Path) -> None:
+    # Same start, 1s and 2s: every second fire of the first is also a fire of the second.
+    start = (datetime.now(timezone.utc) - timedelta(minutes=1)).replace(microsecond=0)
+    recorder = Recorder(seconds=0.2)
+    server = Server(
+        [
+            target(
+                tmp_path,
+                Schedule(interval=1.0, start=start.isoformat(), params={"n": 1}),
+                Schedule(interval=2.0, start=start.isoformat(), params={"n": 2}),
+            )
+        ],
+        recorder.run,
+        recorder.skip,
+        recorder.lines.append,
+    )
+    serve_for(server, 4.5)
+    second = [when for n, when in recorder.ran if n == 2]
+    first = [when for n, when in recorder.ran if n == 1]
+    assert len(second) >= 2, _run_lines(recorder)
+    assert len(first) >= 4, _run_lines(recorder)
+    assert set(second) <= set(first)  # they did fire at the same moments ...
+    assert recorder.most_at_once == 1  # ... and never ran at once
+    assert recorder.skips == [], _run_lines(recorder)
+    assert any("waits for the run in progress" in line for line in recorder.lines)
+
+
+def test_two_cron_schedules_firing_at_once_both_run(tmp_path: Path) -> None:
+    # `* * * * *` and `*/2 * * * *` both fire at an even minute: the clock runs at the real
+    # pace, shifted to 1.5 seconds before one.
+    now = datetime.now(timezone.utc)
+    minute = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    if minute.minute % 2:
+        minute += timedelta(minutes=1)
+    shift = minute - timedelta(seconds=1.5) - now
+    recorder = Recorder(seconds=0.2)
+    server = Server(
+        [
+            target(
+                tmp_path,
+                Schedule(cron="* * * * *", params={"n": 1}),
+                Schedule(cron="*/2 * * * *", params={"n": 2}),
+            )
+        ],
+        recorder.run,
+        recorder.skip,
+        recorder.lines.append,
+        clock=lambda: datetime.now(timezone.utc) + shift,
+    )
+    serve_for(server, 3.0)
+    assert sorted(n for n, _ in recorder.ran) == [1, 2], _run_lines(recorder)
+    assert {when for _, when in recorder.ran} == {minute}
+    assert recorder.most_at_once == 1
+    assert recorder.skips == []
+
+
+def test_a_schedules_own_waiting_fire_is_not_queued_twice(tmp_path: Path) -> None:
+    # The first schedule's run takes 1.4 s; the second (every 1 s) waits for it once, and
+    # its fire while that one waits is skipped: no burst when the long run ends.
+    recorder = Recorder(seconds=1.4)
+    server = Server(
+        [
+            target(
+                tmp_path,
+                Schedule(interval=3600.0, params={"n": 1}),
+                Schedule(interval=1.0, params={"n": 2}),
+            )
+        ],
+        recorder.run,
+        recorder.skip,
+        recorder.lines.append,
+    )
+    serve_for(server, 1.8)
+    assert [n for n, _ in recorder.ran] == [1, 2], _run_lines(recorder)
+    assert recorder.most_at_once == 1
+    assert recorder.skips == [
+        "the previous fire of this schedule is still waiting for the run of schedule 1"
+    ], _run_lines(recorder)
+
+
+def test_a_waiting_fire_does_not_start_once_serve_stops(tmp_path: Path) -> None:
+    recorder = Recorder(seconds=1.5)
+    server = Server(
+        [
+            target(
+                tmp_path,
+                Schedule(interval=3600.0, params={"n": 1}),
+                Schedule(interval=3600.0, params={"n": 2}),
+            )
+        ],
+        recorder.run,
+        recorder.skip,
+        recorder.lines.append,
+    )
+    serve_for(server, 0.5)
+    assert [n for n, _ in recorder.ran] == [1], _run_lines(recorder)
+    assert recorder.skips == [
+        "serve stopped before the run could start (it waited for the run of schedule 1)"
+    ]
+    assert recorder.lines[-1] == "stopped"

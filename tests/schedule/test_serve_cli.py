@@ -215,3 +215,46 @@ def test_no_run_starts_once_serve_said_none_would(tmp_path: Path) -> None:
         assert process.returncode == 0, output
         said = output.index("no new runs will start")
         assert "firing" not in output[said:], output
+
+
+KINDS = """
+def report(kind: str) -> str:
+    print("report kind:", kind)
+    return kind
+"""
+
+
+def test_two_schedules_that_fire_at_once_both_run(tmp_path: Path) -> None:
+    (tmp_path / "kindsteps.py").write_text(textwrap.dedent(KINDS))
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(
+        textwrap.dedent(
+            """
+            name: kinds
+            params: {kind: quick}
+            results: {persist: false}
+            steps:
+              report: {run: kindsteps.report, inputs: {kind: "${params.kind}"}, cache: false}
+            schedules:
+              - interval: 2s
+                start: "2026-01-01T00:00:00Z"
+              - interval: 4s
+                start: "2026-01-01T00:00:00Z"
+                params: {kind: full}
+            """
+        )
+    )
+    process = start(config)
+    time.sleep(8.5)  # fires together at least twice
+    output = stop(process)
+    assert process.returncode == 0, output
+    with open_history(tmp_path) as history:
+        runs = history.runs(pipeline="kinds")
+    done = [run for run in runs if run.state != "skipped"]
+    assert {run.state for run in done} == {"succeeded"}, output
+    assert {run.params["kind"] for run in done} == {"quick", "full"}, output
+    # A fire is skipped only for its own schedule's run, never for the other one's.
+    for run in runs:
+        if run.state == "skipped":
+            assert run.params["skipped"] != "the previous run of this pipeline is still going"
+    assert "report kind: full" in output
