@@ -326,25 +326,30 @@ def load(
     allow_extra_params: bool = False,
     check_code: bool = True,
     results: str | PathLike[str] | None = None,
+    schedule: int | None = None,
 ) -> Pipeline:
     """Read and validate a config; raises ConfigError listing every problem. `results`: the
     store the runs will use instead of `results.root` (as `--results`): steps may write
-    under it too."""
+    under it too. `schedule`: the number (from 1) of the config's schedule whose `params`
+    come first over the defaults, as `pipeflow serve` runs it."""
     param_files = run_options.paths(param_files, "param_files")
     param_options = run_options.assignments(param_options, "param_options")
     store = run_options.text(results, "results")
+    schedule = run_options.count(schedule, "schedule")
     options = {
         "param_files": list(param_files),
         "param_options": list(param_options),
         "params": dict(params or {}),
         "allow_extra_params": allow_extra_params,
         "results": store,
+        "schedule": schedule,
     }
     loaded = load_config(
         config,
         param_files=[Path(file) for file in param_files],
         param_options=param_options,
         params=params,
+        schedule=schedule,
         allow_extra_params=allow_extra_params,
         check_code=check_code,
         results=store,

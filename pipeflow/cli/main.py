@@ -145,9 +145,11 @@ def load_with_params(
     param_options: tuple[str, ...],
     allow_extra_params: bool,
     results: str | None = None,
+    schedule: int | None = None,
 ) -> Pipeline:
-    """The `pipeflow.Pipeline` of CONFIG with the params that `param_options` collected,
-    checked for the store `--results` names (if given)."""
+    """The `pipeflow.Pipeline` of CONFIG with the params that `param_options` collected (over
+    schedule number `schedule`'s, for `serve`), checked for the store `--results` names (if
+    given)."""
     with starting():
         from pipeflow.api import load
 
@@ -157,6 +159,7 @@ def load_with_params(
             param_options=param_options,
             allow_extra_params=allow_extra_params,
             results=results,
+            schedule=schedule,
         )
 
 

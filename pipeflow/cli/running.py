@@ -121,6 +121,13 @@ def selection_options(function: Any) -> Any:
     hidden=True,  # `serve` runs each scheduled run as `pipeflow run --trigger schedule`
     help="what started the run, as the history records it",
 )
+@click.option(
+    "--schedule",
+    "schedule",
+    type=click.IntRange(min=1),
+    hidden=True,  # ... and `--schedule N`: the params of the config's schedule N come first
+    help="take the params of the config's schedule N (from 1) over the defaults",
+)
 def run(
     config: Path,
     param_files: tuple[Path, ...],
@@ -145,6 +152,7 @@ def run(
     json_report: str | None,
     junit_report: str | None,
     trigger: str | None,
+    schedule: int | None,
 ) -> None:
     """Validate CONFIG, then run its steps (taking what is up to date from the cache)."""
     from pipeflow.cli.outputs import check_output_file
@@ -170,7 +178,7 @@ def run(
         stream = sys.stderr if json_report == "-" else stdout
         try:
             pipeline = load_with_params(
-                config, param_files, param_options, allow_extra_params, results
+                config, param_files, param_options, allow_extra_params, results, schedule
             )
         except ConfigError as error:
             annotate(error, stream)

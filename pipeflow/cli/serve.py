@@ -32,10 +32,11 @@ def serve(configs: tuple[Path, ...], quiet: bool) -> None:
     Each scheduled run is a normal run in its own process (`pipeflow run`), recorded in the
     history with trigger `schedule`.
     """
-    from pipeflow.cli.serving import OUTCOMES, Runs, signals
+    from pipeflow.cli.serving import NOT_STARTED, OUTCOMES, Runs, signals
     from pipeflow.config.loader import load as load_config
-    from pipeflow.history import record_skipped_fire
+    from pipeflow.history import record_failed_fire, record_skipped_fire
     from pipeflow.schedule.serve import Server, Target
+    from pipeflow.schedule.triggers import describe
 
     targets: list[Target] = []
     for config in configs:
@@ -69,9 +70,24 @@ def serve(configs: tuple[Path, ...], quiet: bool) -> None:
     runs = Runs(quiet=quiet)
 
     def run(target: Target, schedule: Any, when: datetime) -> object:
-        code = runs.run(target, schedule)
-        outcome = OUTCOMES.get(code, f"could not start (exit code {code})")
-        log(f"{target.name}: run {outcome}")
+        number = target.schedules.index(schedule) + 1
+        label = f"schedule {number} ({describe(schedule)})"
+        code = runs.run(target, number)
+        if code == NOT_STARTED:
+            reason = (
+                f"{label}: the run could not start: the config or its params have problems "
+                f"(exit code {code}; the run's output lists them)"
+            )
+            log(f"{target.name} {reason}; recorded as failed")
+            record_failed_fire(
+                target.project_dir,
+                pipeline=target.name,
+                when=when,
+                reason=reason,
+                config_path=target.config,
+            )
+        else:
+            log(f"{target.name} {label}: run {OUTCOMES.get(code, f'ended with exit code {code}')}")
         return code
 
     def skipped(target: Target, schedule: Any, when: datetime, reason: str) -> None:

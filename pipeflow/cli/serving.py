@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from pipeflow.schedule.serve import Target
 
 OUTCOMES = {0: "succeeded", 1: "failed", 130: "was interrupted"}
+NOT_STARTED = 2  # `pipeflow run` found problems in the config or its params: no step ran
 STOP_WAIT = 10.0  # seconds a run told to stop (SIGINT) has to end before it is killed
 
 
@@ -33,13 +34,12 @@ class Runs:
         self._lock = threading.Lock()
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
 
-    def run(self, target: Target, schedule: Any) -> int:
-        from pipeflow.schedule.export import param_options
-
+    def run(self, target: Target, number: int) -> int:
+        """Run the pipeline as its schedule `number` (from 1) does: the run reads that
+        schedule's params from the config, so a problem with them is shown there."""
         command = [sys.executable, "-m", "pipeflow", "run", str(Path(target.config).resolve())]
-        command += ["--trigger", "schedule", "--log-format", "plain"]
+        command += ["--trigger", "schedule", "--schedule", str(number), "--log-format", "plain"]
         command += ["-q"] if self.quiet else []
-        command += [f"--param={option}" for option in param_options(schedule.params)]
         sys.stdout.flush()
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
         with self._lock:

@@ -29,6 +29,7 @@ from pipeflow.config.reader import Document, read_document
 from pipeflow.config.schema_errors import schema_problems
 from pipeflow.config.secrets import environment_values, find_secrets
 from pipeflow.config.subpipelines import expand
+from pipeflow.config.suggest import format_path
 from pipeflow.errors import ConfigError, Problem
 from pipeflow.importing import add_project, use_project
 from pipeflow.model.pipeline import Pipeline
@@ -58,22 +59,24 @@ def load(
     param_files: Sequence[str | Path] = (),
     param_options: Sequence[str] = (),
     params: Mapping[str, Any] | None = None,
-    schedule_params: Mapping[str, Any] | None = None,
+    schedule: int | None = None,
     allow_extra_params: bool = False,
     check_code: bool = True,
     results: str | None = None,
 ) -> Loaded:
     """Read and check a config with its params; raises ConfigError listing every problem.
 
-    `results`: the store a run will use instead of `results.root` (`--results`, relative to
-    the current directory); steps may write under it as under `results.root`."""
+    `schedule`: the number (from 1) of the config's schedule whose `params` come first over
+    the defaults, as `pipeflow serve` runs it. `results`: the store a run will use instead
+    of `results.root` (`--results`, relative to the current directory); steps may write
+    under it as under `results.root`."""
     with collector_paused():
         return _load(
             path,
             param_files=param_files,
             param_options=param_options,
             params=params,
-            schedule_params=schedule_params,
+            schedule=schedule,
             allow_extra_params=allow_extra_params,
             check_code=check_code,
             results=results,
@@ -86,7 +89,7 @@ def _load(
     param_files: Sequence[str | Path] = (),
     param_options: Sequence[str] = (),
     params: Mapping[str, Any] | None = None,
-    schedule_params: Mapping[str, Any] | None = None,
+    schedule: int | None = None,
     allow_extra_params: bool = False,
     check_code: bool = True,
     step_params: Sequence[ParamSource] = (),
@@ -104,8 +107,12 @@ def _load(
     problems += builder.problems
 
     sources: list[ParamSource] = []
-    if schedule_params:
-        sources.append(ParamSource(values=schedule_params, label="the schedule's params"))
+    scheduled = _schedule_sources(document)
+    if schedule is not None:
+        if 1 <= schedule <= len(scheduled):
+            sources.append(scheduled[schedule - 1])
+        else:
+            problems.append(_no_such_schedule(document, schedule, len(scheduled)))
     for file in param_files:
         try:
             sources.append(read_param_file(file))
@@ -136,6 +143,8 @@ def _load(
     problems += merge_found
     secrets = find_secrets(document, pipeline, merged, secret_params, environment=environment)
     problems += _params_schema_problems(pipeline, document, merged, sources, secrets)
+    for source in scheduled:
+        problems += _schedule_params_problems(pipeline, document, defaults, source, secrets)
 
     if check_code and chain:
         add_project(pipeline.project_dir)  # after the main project's folder
@@ -242,6 +251,59 @@ def _params_schema_problems(
         else:
             problems.append(document.problem(["params", *path], message))
     return problems
+
+
+def _schedule_sources(document: Document) -> list[ParamSource]:
+    """Each schedule's `params` (read from the document, so each keeps its index)."""
+    raw = document.data.get("schedules") if isinstance(document.data, Mapping) else None
+    if not isinstance(raw, list):
+        return []
+    return [
+        ParamSource(
+            values=_params_of(item),
+            label=f"schedule {index + 1}",
+            document=document,
+            at=("schedules", index, "params"),
+            unknown_hint="declare it under `params:` in the config",
+        )
+        for index, item in enumerate(raw)
+    ]
+
+
+def _params_of(schedule: Any) -> Mapping[str, Any]:
+    params = schedule.get("params") if isinstance(schedule, Mapping) else None
+    return params if isinstance(params, Mapping) else {}  # the schema check words the rest
+
+
+def _schedule_params_problems(
+    pipeline: Pipeline,
+    document: Document,
+    defaults: Mapping[str, Any],
+    source: ParamSource,
+    secrets: Secrets,
+) -> list[Problem]:
+    """A schedule's params as the runs it starts get them, over the defaults: unknown names,
+    types other than the defaults', and `params_schema` (for the values the schedule sets;
+    the defaults' own problems are reported at `params:`)."""
+    if not source.values:
+        return []
+    merged, found = merge_params(defaults, [source], secrets=secrets)
+    if found:
+        return found
+    return [
+        problem
+        for problem in _params_schema_problems(pipeline, document, merged, [source], secrets)
+        if problem.path.startswith(format_path(source.at))
+    ]
+
+
+def _no_such_schedule(document: Document, number: int, count: int) -> Problem:
+    has = f"it has {count}" if count else "it has none"
+    return Problem(
+        message=f"the config has no schedule {number} ({has})",
+        file=document.file,
+        hint="it may have changed since `pipeflow serve` started: restart `pipeflow serve`",
+    )
 
 
 def _origin(path: list[str], sources: Sequence[ParamSource]) -> ParamSource | None:

@@ -33,6 +33,8 @@ from pipeflow.model.secrets import MASK, NO_SECRETS, Secrets
 from pipeflow.model.words import a_kind
 from pipeflow.records import record
 
+EXTRA_HINT = "declare it under `params:` in the config, or pass --allow-extra-params"
+
 
 @record
 class ParamSource:
@@ -41,13 +43,15 @@ class ParamSource:
     values: Mapping[str, Any]
     label: str  # "params/params.json", "--param seed=3", "schedule 2"
     document: Document | None = None
+    at: tuple[str | int, ...] = ()  # where `values` are in `document` (a schedule's params)
+    unknown_hint: str = EXTRA_HINT  # what to do about an unknown param, when nothing is like it
 
     def problem(
         self, path: Sequence[str], message: str, hint: str | None = None, *, key: bool = False
     ) -> Problem:
         dotted = ".".join(path)
         if self.document is not None:
-            return self.document.problem(list(path), message, hint=hint, key=key)
+            return self.document.problem([*self.at, *path], message, hint=hint, key=key)
         return Problem(message=f"{message} (from {self.label})", path=f"params.{dotted}", hint=hint)
 
 
@@ -274,7 +278,7 @@ def _merge_into(
                 hint = (
                     nesting_hint(str(name), defaults)
                     or did_you_mean(str(name), known)
-                    or "declare it under `params:` in the config, or pass --allow-extra-params"
+                    or source.unknown_hint
                 )
                 problems.append(source.problem(here, f"unknown param `{dotted}`", hint, key=True))
                 continue

@@ -1,15 +1,14 @@
 """Checks of when and where a pipeline runs: its `schedules:` and its `executor:`.
 
 Cron expressions, time zones, intervals and `start`/`end` windows are judged by the
-`schedule` package's own rules (so `validate` and `serve` agree); a schedule's params must
-be the pipeline's.
+`schedule` package's own rules (so `validate` and `serve` agree). A schedule's params are
+checked where params are merged (`loader.py`), as the runs it starts get them.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from pipeflow.config.params import nesting_hint
 from pipeflow.config.reader import Fail
 from pipeflow.config.suggest import did_you_mean, listing
 from pipeflow.model.pipeline import AVAILABLE_EXECUTORS, CLUSTER_MODULES, EXECUTOR_TYPES, Pipeline
@@ -60,14 +59,6 @@ def check_schedules(pipeline: Pipeline, fail: Fail) -> None:
             window = window_problem(moments["start"], moments["end"])
             if window:
                 fail([*path, "end"], window)
-        for name in schedule.params:
-            if name not in pipeline.params:
-                fail(
-                    [*path, "params", name],
-                    f"unknown param `{name}`",
-                    nesting_hint(name, pipeline.params) or did_you_mean(name, pipeline.params),
-                    key=True,
-                )
 
 
 def check_executor(pipeline: Pipeline, fail: Fail) -> None:

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
         Recorder,
         truncation_marker,
     )
-    from pipeflow.history.skipped import record_skipped_fire
+    from pipeflow.history.skipped import record_failed_fire, record_skipped_fire
 
 _HOMES = {
     "BUSY_TIMEOUT": "database",
@@ -72,6 +72,7 @@ _HOMES = {
     "TRIGGERS": "recorder",
     "Recorder": "recorder",
     "truncation_marker": "recorder",
+    "record_failed_fire": "skipped",
     "record_skipped_fire": "skipped",
 }
 
@@ -99,6 +100,7 @@ __all__ = [
     "history_home",
     "migrate",
     "open_history",
+    "record_failed_fire",
     "record_skipped_fire",
     "schema_version",
     "truncation_marker",

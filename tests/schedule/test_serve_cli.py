@@ -258,3 +258,51 @@ def test_two_schedules_that_fire_at_once_both_run(tmp_path: Path) -> None:
         if run.state == "skipped":
             assert run.params["skipped"] != "the previous run of this pipeline is still going"
     assert "report kind: full" in output
+
+
+RATIO = """
+name: ratios
+params: {{ratio: 0.2}}
+params_schema: {{properties: {{ratio: {{type: number, exclusiveMaximum: 1}}}}}}
+results: {{persist: false}}
+steps:
+  show: {{run: kindsteps.report, inputs: {{kind: "${{params.ratio}}"}}, cache: false}}
+schedules:
+  - interval: 1h
+  - interval: 1s
+    params: {{ratio: {ratio}}}
+"""
+
+
+def test_a_fire_that_cannot_start_names_its_schedule_and_is_recorded(tmp_path: Path) -> None:
+    (tmp_path / "kindsteps.py").write_text(textwrap.dedent(KINDS))
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(RATIO.format(ratio=0.5))
+    process = start(config)
+    assert process.stdout is not None
+    seen = ""
+    while "serving ratios schedule 2" not in seen:
+        line = process.stdout.readline()
+        assert line, seen
+        seen += line
+    # The config changes while serve runs: the schedule's params no longer fit the schema.
+    config.write_text(RATIO.format(ratio=1.5))
+    time.sleep(4.5)
+    output = seen + stop(process)
+    assert process.returncode == 0, output
+    problem = "pipeline.yaml:11:21: error at `schedules[1].params.ratio`: param `ratio` = 1.5"
+    assert problem in output, output
+    assert "--param" not in output
+    assert "ratios schedule 2 (every 1s): the run could not start" in output, output
+    with open_history(tmp_path) as history:
+        runs = history.runs(pipeline="ratios")
+    failed = [run for run in runs if run.state == "failed"]
+    assert failed, output
+    reasons = set()
+    for run in failed:
+        assert run.trigger == "schedule"
+        assert "the run could not start" in run.params["not started"]
+        reasons.add(run.params["not started"].split(":")[0])
+    # Any run reads the whole config: schedule 1's (if it fired after the change) fails too.
+    assert "schedule 2 (every 1s)" in reasons
+    assert reasons <= {"schedule 1 (every 1h)", "schedule 2 (every 1s)"}
