@@ -25,14 +25,16 @@ pool started (not the forkserver's, from its own start). What a worker runs for 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import multiprocessing
 import os
 import pickle
 import signal
+import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
@@ -158,7 +160,7 @@ class _Pool:
         # again. Until the server has started, the preload list can still be set.
         if "forkserver" in multiprocessing.get_all_start_methods():
             context: Any = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["__main__", __name__])
+            context.set_forkserver_preload([__name__])
         else:
             context = multiprocessing.get_context()
         self.slots: Any = context.RawArray("q", 2 * workers)  # (pid, task number) per worker
@@ -176,9 +178,11 @@ class _Pool:
         self.processes: dict[int, Any] = processes if processes is not None else {}
         self._lock = threading.Lock()
         self._deaths: dict[int, int] | None = None
-        # Start every worker now: they boot while the run is still being planned.
-        for _ in range(workers):
-            self.executor.submit(_ready)
+        # Start every worker now: they boot while the run is still being planned (the pool
+        # starts no other: a dead worker breaks it, and a new pool is made).
+        with _main_unseen():
+            for _ in range(workers):
+                self.executor.submit(_ready)
 
     def deaths(self) -> dict[int, int]:
         """The number of the task each dead worker ran -> the worker's exit code; the other
@@ -210,6 +214,34 @@ def _end(processes: Iterable[Any]) -> None:
         if process.exitcode is None:  # it handles SIGTERM, and has not ended
             process.kill()
             process.join()
+
+
+_MAIN_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _main_unseen() -> Iterator[None]:
+    """Workers (and the forkserver) started meanwhile do not import this process's main
+    module. A new process imports it to find what the parent defined there, which runs a
+    script's top level again: a script calling `run(executor="processes")` without `if
+    __name__ == "__main__":` ran the run again in each worker, which died in it. pipeflow's
+    workers need nothing of it: a task names its step's module, and its values are plain data.
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    with _MAIN_LOCK:
+        namespace: dict[str, Any] = vars(main)
+        spec, had_file = namespace.get("__spec__"), "__file__" in namespace
+        file = namespace.pop("__file__", None)
+        namespace["__spec__"] = None  # `python -m`: imported by its name otherwise
+        try:
+            yield
+        finally:
+            namespace["__spec__"] = spec
+            if had_file:
+                namespace["__file__"] = file
 
 
 def _ready() -> None:
