@@ -15,9 +15,9 @@ from pipeflow.api.preparing import prepared
 from pipeflow.api.running import execute
 from pipeflow.cache.accepting import Acceptance
 from pipeflow.cache.files import FileFingerprints
-from pipeflow.config.loader import Loaded
+from pipeflow.config.loader import Loaded, ParamLayer
 from pipeflow.config.loader import load as load_config
-from pipeflow.config.params import nested_overrides
+from pipeflow.config.params import copied, nested_overrides
 from pipeflow.errors import PipeflowError
 from pipeflow.execute.outcome import Run, StoredResult
 from pipeflow.execute.starting import RunStart
@@ -49,10 +49,19 @@ def _masked(method: Method) -> Method:
 class Pipeline:
     """A loaded, validated pipeline, ready to plan and run."""
 
-    def __init__(self, loaded: Loaded, *, source: str | Path, options: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        loaded: Loaded,
+        *,
+        source: str | Path,
+        options: Mapping[str, Any],
+        layers: Sequence[ParamLayer] = (),
+    ) -> None:
         self._loaded = loaded
         self._source = source
-        self._options = dict(options)
+        self._options = dict(copied(options))
+        # The overrides of `with_params` (and so of `run`) after those of `load`, in order.
+        self._layers = tuple(layers)
         self.definition = loaded.pipeline
         # The loader's checks built the graph already; a hand-made Loaded may lack it.
         self.graph = loaded.graph if loaded.graph is not None else StepGraph(self.definition.steps)
@@ -63,8 +72,9 @@ class Pipeline:
 
     @property
     def params(self) -> dict[str, Any]:
-        """The merged params this pipeline was loaded with."""
-        return dict(self._loaded.params)
+        """The merged params this pipeline was loaded with (a copy: changing it changes
+        nothing)."""
+        return dict(copied(self._loaded.params))
 
     @property
     def secret_params(self) -> frozenset[str]:
@@ -93,14 +103,27 @@ class Pipeline:
         param_files: Sequence[str | PathLike[str]] = (),
         param_options: Sequence[str] = (),
     ) -> Pipeline:
-        """The same pipeline with more overrides on top of the ones it was loaded with."""
+        """The same pipeline with one more layer of overrides on top of the ones it has:
+        `param_files` in order, then `param_options`, then `params`, each winning over what
+        came before (this pipeline is not changed)."""
+        return self._with_layer(params, param_files, param_options, "with_params()")
+
+    def _with_layer(
+        self,
+        params: Mapping[str, Any] | None,
+        param_files: Sequence[str | PathLike[str]],
+        param_options: Sequence[str],
+        called: str,
+    ) -> Pipeline:
         if not (params or param_files or param_options):
             return self
-        options = dict(self._options)
-        options["param_files"] = [*options.get("param_files", ()), *param_files]
-        options["param_options"] = [*options.get("param_options", ()), *param_options]
-        options["params"] = nested_overrides(options.get("params"), params)
-        return load(self._source, **options, check_code=False)
+        layer = ParamLayer(
+            files=tuple(Path(file) for file in param_files),
+            options=tuple(param_options),
+            params=nested_overrides(params),
+            label=f"the params passed to {called}",
+        )
+        return _loaded(self._source, self._options, (*self._layers, layer), check_code=False)
 
     # -- planning ---------------------------------------------------------------------------
 
@@ -111,12 +134,14 @@ class Pipeline:
 
     @property
     def options(self) -> dict[str, Any]:
-        """The options this pipeline was loaded with (those of `load`)."""
-        return dict(self._options)
+        """The options this pipeline was loaded with (those of `load`; a copy)."""
+        return dict(copied(self._options))
 
     def reloaded(self, **options: Any) -> Pipeline:
-        """The config loaded again with these options changed (the code is not checked again)."""
-        return load(self._source, **{**self._options, **options}, check_code=False)
+        """The config loaded again with these options of `load` changed, the layers of
+        `with_params` kept on top (the code is not checked again)."""
+        changed = {**self._options, **options}
+        return _loaded(self._source, changed, self._layers, check_code=False)
 
     def _prepare(
         self, context: RunStart, **options: Any
@@ -291,7 +316,7 @@ class Pipeline:
             force=force, no_cache=no_cache, only=only, start=start, until=until, results=results
         )  # checked before the params are read; `_prepare` normalises them
         # With more params, the pipeline loaded with them runs (the options are checked).
-        target = self.with_params(params, param_files=param_files, param_options=param_options)
+        target = self._with_layer(params, param_files, param_options, "run()")
         return execute(
             target,
             executor=executor,
@@ -332,26 +357,35 @@ def load(
     store the runs will use instead of `results.root` (as `--results`): steps may write
     under it too. `schedule`: the number (from 1) of the config's schedule whose `params`
     come first over the defaults, as `pipeflow serve` runs it."""
-    param_files = run_options.paths(param_files, "param_files")
-    param_options = run_options.assignments(param_options, "param_options")
-    store = run_options.text(results, "results")
-    schedule = run_options.count(schedule, "schedule")
     options = {
-        "param_files": list(param_files),
-        "param_options": list(param_options),
-        "params": dict(params or {}),
+        "param_files": list(run_options.paths(param_files, "param_files")),
+        "param_options": list(run_options.assignments(param_options, "param_options")),
+        "params": nested_overrides(params),
         "allow_extra_params": allow_extra_params,
-        "results": store,
-        "schedule": schedule,
+        "results": run_options.text(results, "results"),
+        "schedule": run_options.count(schedule, "schedule"),
     }
+    return _loaded(config, options, (), check_code=check_code)
+
+
+def _loaded(
+    config: str | Path,
+    options: Mapping[str, Any],
+    layers: Sequence[ParamLayer],
+    *,
+    check_code: bool,
+) -> Pipeline:
+    """The `Pipeline` of `config` loaded with `options` (those of `load`, checked) and then
+    the overrides of `layers`."""
     loaded = load_config(
         config,
-        param_files=[Path(file) for file in param_files],
-        param_options=param_options,
-        params=params,
-        schedule=schedule,
-        allow_extra_params=allow_extra_params,
+        param_files=[Path(file) for file in options["param_files"]],
+        param_options=options["param_options"],
+        params=options["params"],
+        schedule=options.get("schedule"),
+        layers=layers,
+        allow_extra_params=options["allow_extra_params"],
         check_code=check_code,
-        results=store,
+        results=options["results"],
     )
-    return Pipeline(loaded, source=config, options=options)
+    return Pipeline(loaded, source=config, options=options, layers=layers)

@@ -53,6 +53,17 @@ class Loaded:
     graph: StepGraph | None = None  # the step graph the checks built, for the run to reuse
 
 
+@record
+class ParamLayer:
+    """The overrides one call gives (`load`, `with_params`, `run`): its params files in
+    order, then its `--param` options, then its params given in Python (`label` names them)."""
+
+    files: tuple[str | Path, ...] = ()
+    options: tuple[str, ...] = ()
+    params: Mapping[str, Any] | None = None
+    label: str = "the params passed to run()"
+
+
 def load(
     path: str | Path,
     *,
@@ -60,14 +71,16 @@ def load(
     param_options: Sequence[str] = (),
     params: Mapping[str, Any] | None = None,
     schedule: int | None = None,
+    layers: Sequence[ParamLayer] = (),
     allow_extra_params: bool = False,
     check_code: bool = True,
     results: str | None = None,
 ) -> Loaded:
     """Read and check a config with its params; raises ConfigError listing every problem.
 
-    `schedule`: the number (from 1) of the config's schedule whose `params` come first over
-    the defaults, as `pipeflow serve` runs it. `results`: the store a run will use instead
+    The overrides, lowest first: the params of schedule number `schedule` (from 1, as
+    `pipeflow serve` runs it), `param_files`, `param_options`, `params`, then each of
+    `layers` in order (the API's later calls). `results`: the store a run will use instead
     of `results.root` (`--results`, relative to the current directory); steps may write
     under it as under `results.root`."""
     with collector_paused():
@@ -77,6 +90,7 @@ def load(
             param_options=param_options,
             params=params,
             schedule=schedule,
+            layers=layers,
             allow_extra_params=allow_extra_params,
             check_code=check_code,
             results=results,
@@ -90,6 +104,7 @@ def _load(
     param_options: Sequence[str] = (),
     params: Mapping[str, Any] | None = None,
     schedule: int | None = None,
+    layers: Sequence[ParamLayer] = (),
     allow_extra_params: bool = False,
     check_code: bool = True,
     step_params: Sequence[ParamSource] = (),
@@ -113,19 +128,11 @@ def _load(
             sources.append(scheduled[schedule - 1])
         else:
             problems.append(_no_such_schedule(document, schedule, len(scheduled)))
-    for file in param_files:
-        try:
-            sources.append(read_param_file(file))
-        except ConfigError as error:
-            problems += error.problems
-    for option in param_options:
-        try:
-            sources.append(parse_assignment(option))
-        except ConfigError as error:
-            problems += error.problems
-    if params:
-        values = nested_overrides(params)
-        sources.append(ParamSource(values=values, label="the params passed to run()"))
+    first = ParamLayer(
+        tuple(param_files), tuple(param_options), params, "the params passed to load()"
+    )
+    for layer in (first, *layers):
+        sources += _layer_sources(layer, problems)
     sources += step_params
     defaults, secret_params, env_found = resolve_defaults(pipeline.params, document)
     problems += env_found
@@ -195,6 +202,24 @@ def _load(
         secrets=secrets,
         graph=graph,
     )
+
+
+def _layer_sources(layer: ParamLayer, problems: list[Problem]) -> list[ParamSource]:
+    """The sources of one layer, lowest first; what cannot be read goes to `problems`."""
+    sources: list[ParamSource] = []
+    for file in layer.files:
+        try:
+            sources.append(read_param_file(file))
+        except ConfigError as error:
+            problems += error.problems
+    for option in layer.options:
+        try:
+            sources.append(parse_assignment(option))
+        except ConfigError as error:
+            problems += error.problems
+    if layer.params:
+        sources.append(ParamSource(values=nested_overrides(layer.params), label=layer.label))
+    return sources
 
 
 def _built(builder: Builder, document: Document) -> Pipeline:

@@ -88,7 +88,8 @@ def parse_assignment(text: str) -> ParamSource:
 def nested_overrides(*layers: Mapping[str, Any] | None) -> dict[str, Any]:
     """Overrides given in Python, read as `--param` reads its keys: a dotted key nests
     (`{"model.depth": 4}` is `{"model": {"depth": 4}}`), and each later layer's (or key's)
-    mapping merges into what came before it key by key, its other values winning."""
+    mapping merges into what came before it key by key, its other values winning. The result
+    shares no mapping or list with the layers: merging never changes what a caller passed."""
     merged: dict[str, Any] = {}
     for layer in layers:
         for key, value in (layer or {}).items():
@@ -105,9 +106,10 @@ def nested_overrides(*layers: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def _layered(below: Any, value: Any) -> Any:
-    if not (isinstance(below, dict) and isinstance(value, Mapping)):
-        return value
-    merged = dict(below)
+    """`value` over `below` (a mapping merged key by key), as a copy of both."""
+    if not isinstance(value, Mapping):
+        return copied(value)
+    merged = copied(below) if isinstance(below, dict) else {}
     for key, item in value.items():
         merged[key] = _layered(merged.get(key), item)
     return merged
@@ -205,7 +207,7 @@ def merge_params(
     """Deep-merge each source over the defaults; every unknown key and type change is a problem.
 
     Messages show no value of a param from the environment, nor any secret value."""
-    merged: dict[str, Any] = _copy(defaults)
+    merged: dict[str, Any] = copied(defaults)
     problems: list[Problem] = []
     for source in sources:
         if not isinstance(source.values, Mapping):
@@ -282,7 +284,7 @@ def _merge_into(
                 )
                 problems.append(source.problem(here, f"unknown param `{dotted}`", hint, key=True))
                 continue
-            target[name] = _copy(value)
+            target[name] = copied(value)
             continue
         default = defaults[name]
         if isinstance(default, Mapping) and isinstance(value, Mapping):
@@ -304,7 +306,7 @@ def _merge_into(
                 )
             )
             continue
-        target[name] = _copy(checked)
+        target[name] = copied(checked)
 
 
 _MISMATCH = object()
@@ -364,9 +366,10 @@ def describe(value: Any, secrets: Secrets = NO_SECRETS, *, hidden: bool = False)
     return f"{kind} ({shown})"
 
 
-def _copy(value: Any) -> Any:
+def copied(value: Any) -> Any:
+    """`value` with each of its mappings and lists copied (what they hold is shared)."""
     if isinstance(value, Mapping):
-        return {key: _copy(item) for key, item in value.items()}
+        return {key: copied(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_copy(item) for item in value]
+        return [copied(item) for item in value]
     return value
