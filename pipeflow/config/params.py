@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from pipeflow.config import yaml_loading
 from pipeflow.config.limits import (
     MAX_DEPTH,
     NON_FINITE_HINT,
@@ -119,7 +120,7 @@ def _scalar(raw: str, label: str) -> Any:
     if raw == "":
         return ""
     try:
-        value = yaml.safe_load(raw)
+        value = yaml_loading.load(raw)
     except yaml.YAMLError:
         return raw  # not valid YAML: take the text as it is
     except RecursionError:

@@ -210,13 +210,15 @@ def read_document(path: str | os.PathLike[str], *, purpose: str = "config") -> D
     return document
 
 
-def _check_json(text: str, file: str) -> None:
-    """A .json file is read as YAML (which holds JSON, with positions for every value), but
-    it must be JSON: YAML would take a trailing comma or single quotes a JSON reader refuses."""
+def _read_json(text: str, file: str) -> Any:
+    """The values of a .json file as JSON reads them (its numbers, its escapes: a surrogate
+    pair is one character). It is read as YAML too, which holds JSON, for the positions of its
+    values and what it reports (a duplicate key, NaN); but it must be JSON: YAML would take a
+    trailing comma or single quotes a JSON reader refuses."""
     import json
 
     try:
-        json.loads(text, object_pairs_hook=lambda pairs: None)  # duplicates: the YAML reader
+        return json.loads(text)
     except json.JSONDecodeError as error:
         hint = (
             "JSON wants double quotes around keys and strings and no comma after the last "
@@ -252,13 +254,12 @@ def read_text(
     """
     # The readers import Document and Position from here, so they are imported when needed.
     from pipeflow.config.limits import TOO_DEEP_HINT, too_deep, too_deep_message
+    from pipeflow.config.yaml_loading import json_as_yaml
     from pipeflow.config.yaml_reader import read_yaml
 
     if purpose not in _PURPOSES:
         raise ValueError(f"unknown purpose {purpose!r}; expected 'config' or 'params'")
     normalized = kind.lower().lstrip(".")
-    if normalized == "json" and text.strip():  # an empty params file overrides nothing
-        _check_json(text, file)
     read: Callable[[str, str], Document | None]
     if normalized in ("yaml", "yml", "json"):
         read = functools.partial(read_yaml, json=normalized == "json")
@@ -274,8 +275,13 @@ def read_text(
     try:
         document = _recalled(text, file, normalized, remembered) if remembered else None
         fresh = document is None
+        json_data = None
+        if fresh and normalized == "json" and text.strip():  # empty: overrides nothing
+            json_data = _read_json(text, file)
         if fresh:
-            document = read(text, file)
+            document = read(text if json_data is None else json_as_yaml(text), file)
+        if json_data is not None and document is not None:
+            document.data = json_data
         deep = too_deep(document.data) if document is not None else None
         if document is not None and deep is not None:
             # Its positions are needed now: finding them may nest too deeply, as reading may.

@@ -45,6 +45,7 @@ _DECIDING = (
     "reader.py",
     "yaml_reader.py",
     "yaml_quick.py",
+    "yaml_loading.py",
     "readings.py",
     "schema.json",
     "schema.py",

@@ -4,7 +4,8 @@ The text is composed into a node tree with PyYAML's safe loader (libyaml when pr
 here, so that every key and value keeps its position, duplicate keys are reported instead of
 silently overwritten, and an unknown tag such as `!!python/object/apply:os.system` becomes a
 problem rather than a call. Scalars are built by PyYAML's SafeConstructor, so `1`, `0.2`, `true`,
-`null` and `2024-01-31` mean what they mean to `yaml.safe_load`.
+`null` and `2024-01-31` mean what they mean to `yaml.safe_load` (and `1e-5` is a float, as in
+YAML 1.2: `yaml_loading.py`).
 
 Use `pipeflow.config.reader.read_text` / `read_document`: they decide what an empty file or a
 top-level value that is not a mapping means for the file at hand (a config or a params file).
@@ -25,11 +26,12 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pipeflow.config.reader import Document, DocumentPath, Position
 from pipeflow.config.suggest import format_path, type_name
+from pipeflow.config.yaml_loading import FAST, SAFE
 from pipeflow.config.yaml_quick import UNUSUAL, Quick
 from pipeflow.errors import ConfigError, Problem
 
 # libyaml makes reading a big config about five times faster; its marks carry the same positions.
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_LOADER: Any = FAST
 
 _YAML_TAG = "tag:yaml.org,2002:"
 _MAP_TAG = _YAML_TAG + "map"
@@ -125,7 +127,7 @@ def _loader_for(text: str) -> Any:
     deepest = max(itertools.accumulate(map(_NESTING.__getitem__, brackets)), default=0)
     # Brackets inside strings make this an estimate; a wrong one only costs speed, since the
     # pure-Python loader stops at Python's recursion limit instead of overflowing the C stack.
-    return _LOADER if deepest < _DEEPEST_FLOW else yaml.SafeLoader
+    return _LOADER if deepest < _DEEPEST_FLOW else SAFE
 
 
 def _position(node: Node) -> Position:

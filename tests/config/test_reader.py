@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeflow.config import reader, toml_positions, yaml_reader
+from pipeflow.config import reader, toml_positions, yaml_loading, yaml_reader
 from pipeflow.config.reader import Document, Position, read_document, read_text
 from pipeflow.errors import ConfigError, Problem
 
@@ -103,7 +103,7 @@ def test_yaml_positions_inside_flow_collections_and_lists() -> None:
 
 def test_yaml_positions_match_the_pure_python_loader(monkeypatch: pytest.MonkeyPatch) -> None:
     fast = read_text(PIPELINE_YAML, file="pipeline.yaml", kind="yaml")
-    monkeypatch.setattr(yaml_reader, "_LOADER", yaml.SafeLoader)
+    monkeypatch.setattr(yaml_reader, "_LOADER", yaml_loading.SAFE)
     slow = read_text(PIPELINE_YAML, file="pipeline.yaml", kind="yaml")
 
     assert fast.data == slow.data
@@ -334,7 +334,8 @@ def test_runaway_nesting_is_an_error_not_a_crash(
 
 def test_deep_brackets_keep_away_from_libyaml_recursive_composer() -> None:
     # libyaml overflows the C stack somewhere past 20,000 nested brackets, killing the process.
-    assert yaml_reader._loader_for("a: " + "[" * 100_000) is yaml.SafeLoader
+    assert yaml_reader._loader_for("a: " + "[" * 100_000) is yaml_loading.SAFE
+    assert issubclass(yaml_loading.SAFE, yaml.SafeLoader)
     assert yaml_reader._loader_for("a: [[1], {b: [2]}]\n" * 1_000) is yaml_reader._LOADER
 
 

@@ -1,0 +1,68 @@
+"""The YAML loaders every YAML text is read with: configs, params files, `--param` values,
+`${env.*}` defaults (and JSON files' positions).
+
+PyYAML's safe loaders (libyaml's when present, `FAST`; the pure-Python one, `SAFE`, where
+libyaml could crash), which follow YAML 1.1, plus one rule of YAML 1.2: a number in exponent
+form, `1e-5`, `1E3`, `2.5e3`, `.5e-3`, is the float it is in YAML 1.2, TOML and JSON. YAML 1.1
+reads it as text unless it has a dot and a signed exponent (`1.0e-5`), so the same default
+gave a step a float from a TOML config and a string from a YAML one. Only texts YAML 1.1 read
+as strings change: `1.2.3`, `1e`, `e5` and `1e5x` stay text, `0x1F` an int, dates dates.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+# YAML 1.2's core schema float, where it has an exponent (the other forms 1.1 reads already).
+_EXPONENT = re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$")
+_FIRST = list("-+.0123456789")
+
+
+class SafeLoader(yaml.SafeLoader):
+    """PyYAML's pure-Python safe loader, reading `1e-5` as a float."""
+
+
+SafeLoader.add_implicit_resolver(_FLOAT_TAG, _EXPONENT, _FIRST)
+
+SAFE: Any = SafeLoader
+FAST: Any = SafeLoader
+
+if hasattr(yaml, "CSafeLoader"):
+
+    class CSafeLoader(yaml.CSafeLoader):
+        """libyaml's safe loader (about five times faster), reading `1e-5` as a float."""
+
+    CSafeLoader.add_implicit_resolver(_FLOAT_TAG, _EXPONENT, _FIRST)
+    FAST = CSafeLoader
+
+
+def load(text: str) -> Any:
+    """The value of a short YAML text (a `--param` value), as `yaml.safe_load` builds it
+    (with the rule above): the pure-Python loader, where runaway nesting is a RecursionError
+    (libyaml could crash, or call an unclosed `[[[...` a syntax error and make it text)."""
+    return yaml.load(text, Loader=SAFE)  # SAFE is a safe loader
+
+
+# An escaped backslash (kept as it is), or a JSON escape of a character beyond U+FFFF: the
+# pair of its UTF-16 surrogates, which YAML refuses ("invalid Unicode character escape code").
+_JSON_ESCAPES = re.compile(r"\\\\|\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})")
+
+
+def json_as_yaml(text: str) -> str:
+    """JSON text that YAML reads as JSON does, for the positions of its values: each escaped
+    surrogate pair (`\\ud83d\\ude00`, as `json.dump` writes an emoji) is the YAML escape of
+    its one character (`\\U0001F600`, two columns shorter)."""
+    if "\\u" not in text:
+        return text
+    return _JSON_ESCAPES.sub(_one_escape, text)
+
+
+def _one_escape(found: re.Match[str]) -> str:
+    if found.group(1) is None:
+        return found.group(0)
+    high, low = int(found.group(1), 16), int(found.group(2), 16)
+    return f"\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08X}"
