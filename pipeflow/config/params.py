@@ -46,6 +46,14 @@ class ParamSource:
     document: Document | None = None
     at: tuple[str | int, ...] = ()  # where `values` are in `document` (a schedule's params)
     unknown_hint: str = EXTRA_HINT  # what to do about an unknown param, when nothing is like it
+    # How values that are no text are spelt, by path, where no document says (`--param`).
+    spelt: Mapping[tuple[str, ...], str] | None = None
+
+    def written(self, path: Sequence[str]) -> str | None:
+        """How the value at `path` was written, when it is no text (`off` for False)."""
+        if self.document is not None:
+            return self.document.written([*self.at, *path])
+        return (self.spelt or {}).get(tuple(path))
 
     def problem(
         self, path: Sequence[str], message: str, hint: str | None = None, *, key: bool = False
@@ -82,8 +90,12 @@ def parse_assignment(text: str) -> ParamSource:
             f"at most {MAX_DEPTH} are allowed",
             hint=TOO_DEEP_HINT,
         )
-    value = _scalar(raw, f"--param {_short(text)}")
-    return ParamSource(values=nested_overrides({key: value}), label=f"--param {text}")
+    value, spelt = _scalar_written(raw, f"--param {_short(text)}")
+    return ParamSource(
+        values=nested_overrides({key: value}),
+        label=f"--param {text}",
+        spelt={(*names, *path): written for path, written in spelt.items()},
+    )
 
 
 def nested_overrides(*layers: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -117,14 +129,19 @@ def _layered(below: Any, value: Any) -> Any:
 
 
 def _scalar(raw: str, label: str) -> Any:
+    return _scalar_written(raw, label)[0]
+
+
+def _scalar_written(raw: str, label: str) -> tuple[Any, dict[tuple[str, ...], str]]:
+    """A `--param` value read as YAML, and how its values that are no text are spelt."""
     if raw == "":
-        return ""
+        return "", {}
     try:
-        value = yaml_loading.load(raw)
+        value, spelt = yaml_loading.load_written(raw)
     except yaml.YAMLError:
-        return raw  # not valid YAML: take the text as it is
+        return raw, {}  # not valid YAML: take the text as it is
     except RecursionError:
-        value = None
+        value, spelt = None, {}
         deep: tuple[str | int, ...] | None = ()
     else:
         deep = too_deep(value)
@@ -133,7 +150,7 @@ def _scalar(raw: str, label: str) -> Any:
             f"`{label}`: the value nests more than {MAX_DEPTH} levels deep",
             hint=TOO_DEEP_HINT,
         )
-    return value
+    return value, spelt
 
 
 def _short(text: str) -> str:
@@ -303,7 +320,7 @@ def _merge_into(
                     here,
                     f"param `{dotted}` is {describe(default, secrets, hidden=hidden)} in the "
                     f"defaults; got {describe(value, secrets, hidden=hidden)}",
-                    _same_type_hint(dotted, default, value),
+                    _same_type_hint(dotted, default, value, source.written(here)),
                 )
             )
             continue
@@ -313,11 +330,14 @@ def _merge_into(
 _MISMATCH = object()
 
 
-def _same_type_hint(dotted: str, default: Any, value: Any) -> str:
+def _same_type_hint(dotted: str, default: Any, value: Any, written: str | None) -> str:
     """What to do about a value of another type than its param's default: for a text param
-    given what YAML read as a date, a number or a boolean, quote it."""
+    given what YAML read as a date, a number or a boolean, quote it as it was `written`
+    (`off`, not the `false` YAML made of it); spelt from the value where that is unknown."""
     if isinstance(default, str) and isinstance(value, int | float | date):  # bool is an int
-        text = value.isoformat() if isinstance(value, date) else str(value).lower()
+        text = written
+        if text is None:
+            text = value.isoformat() if isinstance(value, date) else str(value).lower()
         return (
             f'quote it to keep it text, as its default is: `"{text}"` '
             f"(on the command line, --param '{dotted}=\"{text}\"')"

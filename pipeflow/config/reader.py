@@ -90,6 +90,7 @@ class Document:
     locate: Callable[[Document], None] | None = field(default=None, repr=False, compare=False)
     _values: dict[DocumentPath, Position] = field(default_factory=dict, repr=False)
     _keys: dict[DocumentPath, Position] = field(default_factory=dict, repr=False)
+    _written: dict[DocumentPath, str] = field(default_factory=dict, repr=False)
 
     @property
     def value_positions(self) -> dict[DocumentPath, Position]:
@@ -102,6 +103,17 @@ class Document:
         """Where each key starts, by the path of its value."""
         self._find_positions()
         return self._keys
+
+    @property
+    def written_values(self) -> dict[DocumentPath, str]:
+        """How each value that is no text (a number, a boolean, a date, null) is spelt in the
+        file, by its path: `off` for what YAML reads as false."""
+        self._find_positions()
+        return self._written
+
+    def written(self, path: Sequence[str | int]) -> str | None:
+        """How the value at `path` is spelt, when it is no text; None when unknown."""
+        return self.written_values.get(tuple(path))
 
     def _find_positions(self) -> None:
         locate = self.locate

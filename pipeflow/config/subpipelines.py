@@ -49,6 +49,10 @@ class StepParams(ParamSource):
             hint = "the sub-pipeline does not declare it under its `params:`"
         return self.document.problem([*self.prefix, *path], message, hint=hint, key=key)
 
+    def written(self, path: Sequence[str]) -> str | None:
+        assert self.document is not None
+        return self.document.written([*self.prefix, *path])
+
 
 @record
 class _Child:

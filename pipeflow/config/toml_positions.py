@@ -184,6 +184,8 @@ class _TomlScanner:
         simple = _SIMPLE_VALUE.match(self.text, at)
         if simple is not None:
             self.index = simple.end()
+            if simple.group()[0] not in "\"'":  # a number, boolean or date, as spelt
+                self.document.written_values[path] = simple.group().strip()
             return
         character = self.text[at]
         if character == "[":
@@ -206,6 +208,8 @@ class _TomlScanner:
         if found is None or found.end() == at:
             raise _ScanFailed(f"no value at {at}")
         self.index = found.end()
+        if pattern is _PLAIN_VALUE:
+            self.document.written_values[path] = found.group().strip()
 
     def array(self, path: DocumentPath) -> None:
         self.index += 1

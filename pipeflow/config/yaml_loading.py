@@ -15,8 +15,10 @@ import re
 from typing import Any
 
 import yaml
+from yaml.nodes import MappingNode, ScalarNode
 
 _FLOAT_TAG = "tag:yaml.org,2002:float"
+_STRING_TAG = "tag:yaml.org,2002:str"
 # YAML 1.2's core schema float, where it has an exponent (the other forms 1.1 reads already).
 _EXPONENT = re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$")
 _FIRST = list("-+.0123456789")
@@ -66,3 +68,27 @@ def _one_escape(found: re.Match[str]) -> str:
         return found.group(0)
     high, low = int(found.group(1), 16), int(found.group(2), 16)
     return f"\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08X}"
+
+
+def load_written(text: str) -> tuple[Any, dict[tuple[str, ...], str]]:
+    """`load(text)`, and how each value in it that is no text (`off`, `0x1F`, a date) is
+    spelt, by its path through mappings: what to quote to keep it text."""
+    loader = SAFE(text)
+    try:
+        node = loader.get_single_node()
+        value = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    written: dict[tuple[str, ...], str] = {}
+    nodes: list[tuple[tuple[str, ...], Any]] = [((), node)] if node is not None else []
+    while nodes:
+        path, here = nodes.pop()
+        if isinstance(here, ScalarNode) and here.tag != _STRING_TAG:
+            written[path] = here.value
+        elif isinstance(here, MappingNode):
+            nodes += [
+                ((*path, key.value), item)
+                for key, item in here.value
+                if isinstance(key, ScalarNode)
+            ]
+    return value, written

@@ -117,6 +117,7 @@ def _locate(text: str, json: bool, document: Document) -> None:
             gc.enable()
     document.value_positions.update(found.value_positions)
     document.key_positions.update(found.key_positions)
+    document.written_values.update(found.written_values)
 
 
 def _loader_for(text: str) -> Any:
@@ -152,6 +153,7 @@ class _YamlBuilder:
         self.document = document
         self.value_positions = document.value_positions
         self.key_positions = document.key_positions
+        self.written = document.written_values
         self.constructor = SafeConstructor()
         self.built: dict[int, Any] = {}  # id(collection node) -> value, so aliases share it
         self.building: set[int] = set()  # collections being built: meeting one again is a loop
@@ -169,6 +171,7 @@ class _YamlBuilder:
                     message = f"`{node.value}` is not a finite number (nor valid JSON)"
                     self.report(node, path, message, _NON_FINITE_HINT)
                 return node.value
+            self.written[path] = node.value  # `off`, where the value is False
             return self.scalar(node, path)
         identity = id(node)
         if identity in self.built:
