@@ -1,9 +1,10 @@
 """Config and params files -> plain data plus the line and column of every key and value.
 
-YAML (and JSON, read as YAML) is read by `pipeflow.config.yaml_reader`, which keeps the position of
-every node, reports duplicate keys and refuses tags that would build Python objects. TOML is parsed
-by tomllib, which keeps no positions; `pipeflow.config.toml_positions` then walks the accepted text
-to find where each key and value starts.
+YAML is read by `pipeflow.config.yaml_reader`, which keeps the position of every node, reports
+duplicate keys and refuses tags that would build Python objects; a JSON file's values are
+`json.loads`'s, its positions and problems the YAML reader's. TOML is parsed by tomllib
+(`pipeflow.config.toml_reader`), which keeps no positions; `pipeflow.config.toml_positions`
+then walks the accepted text to find where each key and value starts.
 
 This module reads the file and decides what the result means for the file at hand: a pipeline
 config (`purpose="config"`) must hold a mapping with at least `name` and `steps`, while an empty
@@ -12,12 +13,10 @@ params file (`purpose="params"`) simply overrides nothing.
 
 from __future__ import annotations
 
-import ast
 import functools
 import gc
 import hashlib
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,9 +30,9 @@ from pipeflow.records import record
 
 if TYPE_CHECKING:
     if sys.version_info >= (3, 11):
-        import tomllib
+        pass
     else:  # pragma: no cover - exercised on Python 3.10 only
-        import tomli as tomllib
+        pass
 
 DocumentPath = tuple[str | int, ...]
 
@@ -276,7 +275,9 @@ def read_text(
     if normalized in ("yaml", "yml", "json"):
         read = functools.partial(read_yaml, json=normalized == "json")
     elif normalized == "toml":
-        read = _read_toml
+        from pipeflow.config import toml_reader
+
+        read = toml_reader.read_toml
     else:
         raise ValueError(f"unknown config kind {kind!r}; expected 'yaml', 'toml' or 'json'")
     # Reading allocates a few hundred thousand small objects that all stay alive, and the cyclic
@@ -327,7 +328,9 @@ def _recalled(text: str, file: str, kind: str, config: Path) -> Document | None:
         return None
     locate: Callable[[Document], None]
     if kind == "toml":
-        locate = functools.partial(_scan_toml, text)
+        from pipeflow.config.toml_reader import scan_toml
+
+        locate = functools.partial(scan_toml, text)
         document = Document(data=reading.data, file=file, kind="toml", locate=locate)
     else:
         from pipeflow.config.yaml_reader import locator
@@ -403,118 +406,3 @@ def _is_directory(location: Path, file: str, *, params: bool) -> Problem:
         file=file,
         hint=hint,
     )
-
-
-# --- TOML ------------------------------------------------------------------------------------
-
-_TOML_LOCATION = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$")
-_TOML_HINTS = {
-    "cannot overwrite": "TOML allows each key and table once; merge the two definitions",
-    "cannot declare": "TOML allows each table once; merge the two definitions",
-    "cannot mutate": "TOML allows each key and table once; merge the two definitions",
-    "invalid value": 'text needs quotes (`name = "iris"`); booleans are `true` or `false`',
-    "unclosed array": "close the list with `]`",
-    "unclosed inline table": "close the inline table with `}` (it must end on the same line)",
-    "unterminated string": "close the string with the quote it opened with",
-    "illegal character '\\n'": 'close the string on its line, or use """ for text over lines',
-    "expected '='": "write `key = value`; quote keys that contain spaces or other symbols",
-    "invalid statement": "each line is `key = value`, a `[table]` header or a `# comment`",
-}
-
-
-# A Python tuple in a tomllib message, such as `('steps', 'load')`.
-_TUPLE = re.compile(r"""\((?:'[^'\\]*'|"[^"\\]*")(?:, (?:'[^'\\]*'|"[^"\\]*"))*,?\)""")
-_REDEFINED = ("cannot overwrite", "cannot declare", "cannot mutate", "duplicate inline table key")
-
-
-def _read_toml(text: str, file: str) -> Document | None:
-    # Imported for TOML configs only: a YAML config's start-up need not pay for it.
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on Python 3.10 only
-        import tomli as tomllib
-
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError([_toml_syntax_problem(error, text, file)]) from None
-    if not data:
-        return None
-    document = Document(data=data, file=file, kind="toml")
-    document.locate = functools.partial(_scan_toml, text)
-    return document
-
-
-def _scan_toml(text: str, document: Document) -> None:
-    from pipeflow.config.toml_positions import scan_positions
-
-    scan_positions(text, document)
-
-
-def _toml_syntax_problem(error: tomllib.TOMLDecodeError, text: str, file: str) -> Problem:
-    raw: str = getattr(error, "msg", None) or str(error)
-    line: int | None = getattr(error, "lineno", None)
-    column: int | None = getattr(error, "colno", None)
-    found = _TOML_LOCATION.search(raw)
-    if found is not None:
-        raw = raw[: found.start()]
-        if line is None:
-            if found.group(1):
-                line, column = int(found.group(1)), int(found.group(2))
-            else:
-                line, column = _line_and_column(text, len(text))
-    message = raw[:1].lower() + raw[1:]
-    lowered = message.lower()
-    if line is not None and any(words in lowered for words in _REDEFINED):
-        redefined = _redefinition_problem(text, file, line, column or 1)
-        if redefined is not None:
-            return redefined
-        # tomllib points past the repeated definition; its first character is where to look.
-        lines = text.splitlines()
-        if 0 < line <= len(lines):
-            column = len(lines[line - 1]) - len(lines[line - 1].lstrip()) + 1
-    message = _TUPLE.sub(_dotted, message)  # `('steps', 'load')` reads as `steps.load`
-    hint = next((advice for words, advice in _TOML_HINTS.items() if words in lowered), None)
-    return Problem(f"TOML syntax error: {message}", file, line, column, hint=hint)
-
-
-def _redefinition_problem(text: str, file: str, line: int, column: int) -> Problem | None:
-    """A key or table defined twice, told like a duplicate YAML key; None if it cannot be found."""
-    from pipeflow.config.toml_positions import find_redefinition
-
-    found = find_redefinition(text, line, column)
-    if found is None:
-        return None
-    shown = format_path(found.path)
-    first = found.earlier_position.line
-    if found.earlier != found.path:  # `a = {b = 1}` then `a.c = 2`
-        message = f"`{format_path(found.earlier)}` is already set at line {first}, "
-        message += f"so `{shown}` cannot be added to it"
-        hint = "TOML allows each key and table once; merge the two definitions"
-    elif found.kind == "key":
-        message = f"duplicate key `{found.path[-1]}` (first defined at line {first})"
-        if found.earlier_kind in ("table", "array", "implied"):  # `[a.b]`, then `a = 1`
-            message = f"duplicate key `{found.path[-1]}`: `{shown}` is already a table "
-            message += f"(declared at line {first})"
-        hint = "remove or rename one of the two"
-    elif found.earlier_kind == "key":  # `b = 1`, then `[b]`
-        message = f"table `{shown}` clashes with the key `{found.path[-1]}` defined at line {first}"
-        hint = "remove or rename one of the two"
-    else:
-        message = f"table `{shown}` is declared twice (first at line {first})"
-        hint = "TOML allows each table once; merge the two definitions"
-    at = found.position
-    return Problem(message, file, at.line, at.column, path=shown, hint=hint)
-
-
-def _dotted(found: re.Match[str]) -> str:
-    try:
-        parts = ast.literal_eval(found.group())
-    except (ValueError, SyntaxError):
-        return found.group()
-    return f"`{format_path(parts)}`"
-
-
-def _line_and_column(text: str, index: int) -> tuple[int, int]:
-    line = text.count("\n", 0, index) + 1
-    return line, index - (text.rfind("\n", 0, index) + 1) + 1

@@ -46,6 +46,7 @@ _DECIDING = (
     "yaml_reader.py",
     "yaml_quick.py",
     "yaml_loading.py",
+    "toml_reader.py",
     "readings.py",
     "schema.json",
     "schema.py",

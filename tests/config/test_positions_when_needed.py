@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from pipeflow.config import loader, reader, yaml_quick
+from pipeflow.config import loader, reader, toml_reader, yaml_quick
 from pipeflow.config.reader import Document, read_text
 from pipeflow.errors import ConfigError
 
@@ -196,7 +196,7 @@ def test_every_kind_of_mistake_is_reported_where_it_is_as_before(
         full_reader(patched)
         eager = Document._find_positions
         # TOML: scan at once, as before; YAML: the full reader records positions as it reads.
-        patched.setattr(reader, "_read_toml", _eager(reader._read_toml, eager))
+        patched.setattr(toml_reader, "read_toml", _eager(toml_reader.read_toml, eager))
         full = reported(config)
     assert quick == full
     assert len(quick) >= 6, quick

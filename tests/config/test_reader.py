@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeflow.config import reader, toml_positions, yaml_loading, yaml_reader
+from pipeflow.config import toml_positions, toml_reader, yaml_loading, yaml_reader
 from pipeflow.config.reader import Document, Position, read_document, read_text
 from pipeflow.errors import ConfigError, Problem
 
@@ -622,7 +622,7 @@ def test_toml_errors_with_position_attributes_are_located() -> None:
     error.lineno = 3  # type: ignore[attr-defined]
     error.colno = 7  # type: ignore[attr-defined]
 
-    problem = reader._toml_syntax_problem(error, "a = 1\n", "p.toml")
+    problem = toml_reader._toml_syntax_problem(error, "a = 1\n", "p.toml")
 
     assert (problem.line, problem.column) == (3, 7)
     assert problem.message == "TOML syntax error: invalid value"
@@ -737,7 +737,7 @@ def test_a_redefinition_the_scanner_cannot_place_names_no_python_tuple() -> None
     error.lineno = 9  # type: ignore[attr-defined]
     error.colno = 1  # type: ignore[attr-defined]
 
-    problem = reader._toml_syntax_problem(error, "a = 1\n", "p.toml")
+    problem = toml_reader._toml_syntax_problem(error, "a = 1\n", "p.toml")
 
     assert problem.message == "TOML syntax error: cannot declare `steps.load` twice"
     assert problem.hint == "TOML allows each table once; merge the two definitions"
