@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import glob
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import field
 from pathlib import Path
 from typing import Any
@@ -291,6 +291,32 @@ class Fingerprinter:
 
         return part
 
+    def value_files(
+        self,
+        step: Step,
+        lookup: Callable[[Ref], Any],
+        paths_of: Callable[[Ref], Sequence[str]],
+    ) -> dict[str, str]:
+        """Fingerprints of the files named by the values of other steps that `step` takes
+        whole, in an input or a list or mapping of one (a step that returns `data/x.txt`):
+        `paths_of` gives the paths of a step's value (`value_paths`), LookupError where they
+        are not known (such a value is left out)."""
+        found: list[str] = []
+        for input_value in step.inputs.values():
+            for ref in _whole_step_refs(input_value):
+                try:
+                    found += paths_of(ref)
+                except LookupError:
+                    continue
+        if not found:
+            return {}
+        workspace = Workspace(self.files, lambda url: self.options_for(url, lookup))
+        folder = self.pipeline.folder_of(step)
+        static_writes = [text for text in step.writes if not has_item(text)]
+        own = self._locations(static_writes, lookup, folder) if step.writes else []
+        paths = self._files(found, workspace, own, ())
+        return self._shown(paths) if paths else {}
+
     @staticmethod
     def _locations(values: list[Any], lookup: Callable[[Ref], Any], folder: str) -> list[Location]:
         return [locate(text, folder) for text in path_texts(values, lookup)]
@@ -359,6 +385,20 @@ class Fingerprinter:
             return {}
         options: dict[str, Any] = resolve(dict(self.pipeline.results.storage_options), lookup)
         return options
+
+
+def _whole_step_refs(value: Any) -> Iterator[Ref]:
+    """The references to steps' values that stand for a whole value in an input: the input
+    itself, or an item of a list or mapping (not a part of a text)."""
+    if type(value) is Ref:
+        if value.scope == "steps":
+            yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _whole_step_refs(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _whole_step_refs(item)
 
 
 def _items_only_from(step: Step) -> frozenset[str]:

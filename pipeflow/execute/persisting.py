@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import field, replace
 from typing import TYPE_CHECKING, Any
 
+from pipeflow.model.locations import value_paths
 from pipeflow.records import record
 from pipeflow.storage import (
     Format,
@@ -63,16 +64,17 @@ def persist_parts(
     persist = task.persist
     assert persist is not None
     formats = {name: _format(persist, part) for name, part in parts.items()}
+    paths = {name: found for name, part in parts.items() if (found := value_paths(part))}
     if len(parts) > 1:  # every part's format is checked before a byte of any is written
         for name, part in parts.items():
             if not formats[name].accepts(part):
                 raise unsuitable_value_error(formats[name], part)
     if persist.journal is not None and persist.target is None and not files:
-        journaled = _journal(task, persist, parts, formats)
+        journaled = _journal(task, persist, parts, formats, paths)
         if journaled is not None:
             return journaled
     elif persist.inline and persist.target is None and not files:
-        inlined = _inline(task, persist, parts, formats)
+        inlined = _inline(task, persist, parts, formats, paths)
         if inlined is not None:
             return inlined
     records: dict[str, PartRecord] = {}
@@ -91,7 +93,7 @@ def persist_parts(
         record = persist.store.write(path, part, format=chosen, internal=internal)
         # A target is overwritten by the next run with other inputs: keep this version too.
         records[name] = keep_payload(persist.store, record) if persist.target else record
-    manifest = _manifest(task, persist, records, files)
+    manifest = _manifest(task, persist, records, files, paths)
     # The manifest goes last: until it exists, the payloads above do not count as a result.
     first, *copies = persist.manifest_paths
     persist.store.write_manifest(first, manifest, copies=copies)
@@ -107,7 +109,11 @@ def _format(persist: Persist, part: Any) -> Format:
 
 
 def _journal(
-    task: Task, persist: Persist, parts: Mapping[str, Any], formats: Mapping[str, Format]
+    task: Task,
+    persist: Persist,
+    parts: Mapping[str, Any],
+    formats: Mapping[str, Format],
+    paths: Mapping[str, tuple[str, ...]],
 ) -> Manifest | None:
     """Store a small result as one record of the run's journal, manifest and payload in one
     write; None, with nothing written, when a part is too large for it (it is then a file)."""
@@ -123,12 +129,16 @@ def _journal(
         persist.journal,
         task.run_id,
         encoded,
-        lambda records: _manifest(task, persist, records, {}),
+        lambda records: _manifest(task, persist, records, {}, paths),
     )
 
 
 def _inline(
-    task: Task, persist: Persist, parts: Mapping[str, Any], formats: Mapping[str, Format]
+    task: Task,
+    persist: Persist,
+    parts: Mapping[str, Any],
+    formats: Mapping[str, Format],
+    paths: Mapping[str, tuple[str, ...]],
 ) -> Manifest | None:
     """Store a small result inside its manifest, in one write; None, with nothing written,
     when a part is too large for it (it is then an object of its own)."""
@@ -144,7 +154,7 @@ def _inline(
         persist.store,
         persist.manifest_paths[0],
         encoded,
-        lambda records: _manifest(task, persist, records, {}),
+        lambda records: _manifest(task, persist, records, {}, paths),
     )
 
 
@@ -153,6 +163,7 @@ def _manifest(
     persist: Persist,
     records: Mapping[str, PartRecord],
     files: Mapping[str, WrittenFiles],
+    paths: Mapping[str, tuple[str, ...]],
 ) -> Manifest:
     """The manifest of a step's stored parts. `records` and `files` are made for it alone, by
     the callers here: kept as they are; the task's and the plan's own mappings are copied."""
@@ -166,4 +177,5 @@ def _manifest(
         parts=records,
         components=dict(persist.components),
         files=files,
+        paths=paths,
     )

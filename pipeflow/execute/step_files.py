@@ -11,7 +11,13 @@ from typing import Any
 from pipeflow.cache.keys import local_glob, local_path
 from pipeflow.cache.workspace import missing_read
 from pipeflow.execute.clearing import prepare_writes
-from pipeflow.model.locations import Location, item_lookup, locate, path_texts
+from pipeflow.model.locations import (
+    MOST_VALUE_STRINGS,
+    Location,
+    item_lookup,
+    locate,
+    path_texts,
+)
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, Template, resolve
 from pipeflow.model.secrets import Secrets
@@ -104,13 +110,12 @@ class StepFiles:
     ) -> Any:
         """A step's input as its task takes it: its references `resolved`, and each path in
         it that the step's key counts made absolute (`absolute`), at any depth of a list or
-        mapping, of the config's or of a param's value; another step's value as it was made
-        (only a text one is a path), since a step's value is passed as its producer returned
-        it."""
+        mapping, of the config's, of a param's value, or of another step's small value (its
+        paths are in the key too: `Fingerprinter.value_files`)."""
         if type(value) is Ref:
             found = resolved(value)
-            if value.scope == "steps":
-                return self.absolute(found, writes, folder)
+            if value.scope == "steps" and not _small(found):
+                return found  # a large value (a frame, a long list): as it was made
             return self.absolute_within(found, writes, folder)
         if isinstance(value, Mapping):
             return {
@@ -198,3 +203,11 @@ def _texts(values: Iterable[Any]) -> Iterator[str]:
             yield from _texts(value)
         elif isinstance(value, dict):
             yield from _texts(value.values())
+
+
+def _small(value: Any) -> bool:
+    """A text, or a list, tuple or dict of at most MOST_VALUE_STRINGS items: a step's value
+    whose paths count (the rest is passed as it was made, not walked)."""
+    if isinstance(value, list | tuple | dict):
+        return len(value) <= MOST_VALUE_STRINGS
+    return isinstance(value, str)

@@ -12,6 +12,7 @@ with a folder by the literal part before its first wildcard.
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import os
 import posixpath
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -92,6 +93,22 @@ def names_place(text: str, folder: str, places: frozenset[str]) -> bool:
     if not places or not text or len(text) > 4096 or "\n" in text or "\0" in text:
         return False
     return text not in (".", "..") and locate(text, folder).key in places
+
+
+MOST_VALUE_STRINGS = 1000  # strings of a step's value looked at for paths
+
+
+def value_paths(value: Any) -> tuple[str, ...]:
+    """The strings of a step's value that look like paths (`data/x.txt`), for the steps
+    that take it to count the files they name: of a text, or of a list, tuple or dict of at
+    most MOST_VALUE_STRINGS items (its first MOST_VALUE_STRINGS strings); a larger value, or
+    another kind, names none."""
+    if isinstance(value, str):
+        return (value,) if looks_like_path(value) else ()
+    if not isinstance(value, list | tuple | dict) or len(value) > MOST_VALUE_STRINGS:
+        return ()
+    strings = itertools.islice(strings_in(value), MOST_VALUE_STRINGS)
+    return tuple(dict.fromkeys(text for text in strings if looks_like_path(text)))
 
 
 def declared_keys(locations: Iterable[Location]) -> frozenset[str]:

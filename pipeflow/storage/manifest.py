@@ -67,6 +67,9 @@ class Manifest:
     components: Mapping[str, Any] = field(default_factory=dict)
     # What the step's `writes:` held when it finished (see `written.py`); empty without any.
     files: Mapping[str, WrittenFiles] = field(default_factory=dict)
+    # Per part, the strings of its value that look like paths (`locations.value_paths`):
+    # a step that takes the value counts the files they name. Empty for most values.
+    paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def to_json(self) -> bytes:
         """The manifest's JSON as stored, one line: the same bytes as `reference_json`, written
@@ -91,6 +94,8 @@ class Manifest:
         }
         if self.files:  # absent rather than empty: manifests without writes stay as they were
             document["files"] = files_document(self.files)
+        if self.paths:  # absent rather than empty, as `files`
+            document["paths"] = {name: list(found) for name, found in self.paths.items()}
         # One line: without `indent` json encodes in C, several times faster than its Python
         # encoder, and a manifest is written for every stored step (manifests written indented
         # by earlier pipeflows read the same).
@@ -133,6 +138,7 @@ class Manifest:
             version=version,
             components=_optional(document, "components", dict),
             files=files_from_document(document["files"]) if "files" in document else {},
+            paths=_paths(document["paths"]) if "paths" in document else {},
         )
 
 
@@ -161,7 +167,7 @@ def _quick(document: Any) -> Manifest | None:
     type or out of range, `files`): the field-by-field way then reads it, or says what is
     wrong. It takes nothing that way refuses (tests/storage/test_manifest_quick.py)."""
     get = document.get if type(document) is dict else None
-    if get is None or "files" in document:
+    if get is None or "files" in document or "paths" in document:
         return None
     key, pipeline, step, run_id = get("key"), get("pipeline"), get("step"), get("run_id")
     created, version, params, parts = get("created"), get("version"), get("params"), get("parts")
@@ -209,6 +215,16 @@ def _quick(document: Any) -> Manifest | None:
             path, format, size, checksum, stamp, signature, blob, offset, inline
         )
     return Manifest(key, pipeline, step, run_id, created, params, records, version, components, {})
+
+
+def _paths(document: Any) -> dict[str, tuple[str, ...]]:
+    """A manifest's `paths`: part name -> the path-like strings of its value."""
+    if not isinstance(document, dict) or not all(
+        isinstance(found, list) and all(isinstance(text, str) for text in found)
+        for found in document.values()
+    ):
+        raise ValueError("manifest `paths` must map each part to a list of strings")
+    return {str(name): tuple(found) for name, found in document.items()}
 
 
 def _part(name: str, document: Any) -> PartRecord:

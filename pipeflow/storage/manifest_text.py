@@ -57,12 +57,17 @@ def direct_text(manifest: Manifest) -> str | None:
         components = _nested(dict(manifest.components))
         params = _nested(dict(manifest.params)) if manifest.params else "{}"
         files = f'"files": {_nested(files_document(manifest.files))}, ' if manifest.files else ""
+        paths = (
+            f'"paths": {_nested({name: list(found) for name, found in manifest.paths.items()})}, '
+            if manifest.paths
+            else ""
+        )
     except (ValueError, RecursionError):  # NaN or infinity; a value that contains itself
         return None
     return (
         f'{{"components": {components}, "created": {_string(created)}, {files}'
         f'"key": {_string(key)}, "params": {params}, '
-        f'"parts": {{{", ".join(parts)}}}, '
+        f'"parts": {{{", ".join(parts)}}}, {paths}'
         f'"pipeline": {_string(pipeline)}, "run_id": {_string(run_id)}, '
         f'"step": {_string(step)}, "version": {version!r}}}'
     )

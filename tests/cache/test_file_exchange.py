@@ -101,6 +101,26 @@ def folder_reader(src):
     return [str(Path(src).is_absolute()), Path(src, "part.txt").read_text()]
 
 
+def locate_one():
+    note("locate_one")
+    return "data/x.txt"
+
+
+def locate_many():
+    note("locate_many")
+    return {"files": ["data/x.txt", "data/y.txt"], "count": 2}
+
+
+def read_text(path):
+    note("read_text")
+    return Path(path).read_text()
+
+
+def read_texts(paths):
+    note("read_texts")
+    return [Path(path).read_text() for path in paths]
+
+
 def read_all(paths, named, listed):
     note("read_all")
     texts = [
@@ -434,6 +454,43 @@ def test_a_file_replaced_with_its_size_and_time_re_runs_its_reader(tmp_path: Pat
     os.replace(incoming, source)
     os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert run(config).output("load")[0] == "3,4"
+
+
+VALUE_PATHS = """
+locate_one: {run: mysteps.locate_one}
+locate_many: {run: mysteps.locate_many, outputs: [files, count]}
+one: {run: mysteps.read_text, inputs: {path: "${steps.locate_one}"}}
+many: {run: mysteps.read_texts, inputs: {paths: "${steps.locate_many.files}"}}
+nested: {run: mysteps.read_texts, inputs: {paths: ["${steps.locate_one}"]}}
+"""
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+def test_a_path_another_step_returns_is_fingerprinted(tmp_path: Path, executor: str) -> None:
+    """SPEC 12: paths that reach a step through any reference count like literal ones; here
+    through another step's value (a path, a part holding a list of paths, a list)."""
+    config = make(tmp_path, VALUE_PATHS)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "x.txt").write_text("x1")
+    (tmp_path / "data" / "y.txt").write_text("y1")
+    first = run(config, executor)
+    assert first.output("one") == "x1"
+    assert first.output("many") == ["x1", "y1"]
+    calls(tmp_path)
+    assert {o.state.value for o in run(config, executor).outcomes.values()} == {"cached"}
+    assert calls(tmp_path) == []  # the keys before and during the run agree
+    (tmp_path / "data" / "x.txt").write_text("x2")
+    status = {decision.step: decision for decision in pipeflow.load(config).status()}
+    assert status["one"].action is Action.RUN
+    assert "data/x.txt" in status["one"].reason, status["one"].reason
+    again = run(config, executor)
+    assert again.output("one") == "x2"
+    assert again.output("many") == ["x2", "y1"]
+    assert again.output("nested") == ["x2"]
+    assert calls(tmp_path) == ["read_text", "read_texts", "read_texts"]
+    (tmp_path / "data" / "y.txt").write_text("y2")
+    assert run(config, executor).output("many") == ["x2", "y2"]
+    assert calls(tmp_path) == ["read_texts"]
 
 
 def test_a_reader_forced_after_its_writer_is_cached_on_the_next_run(tmp_path: Path) -> None:

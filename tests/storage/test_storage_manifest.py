@@ -170,6 +170,8 @@ COMPONENTS = {
     "item": "abc",
 }
 
+PATHS = {"value": ("data/x.txt", 'data/ä "q".csv'), "ärger": ("s3://b/k.csv",)}
+
 MANIFEST_OPTIONS: list[dict[str, Any]] = [
     {},
     {"files": FILES},
@@ -180,7 +182,9 @@ MANIFEST_OPTIONS: list[dict[str, Any]] = [
         "version": MANIFEST_VERSION + 1,
         "components": COMPONENTS,
         "files": FILES,
+        "paths": PATHS,
     },
+    {"paths": PATHS},
 ]
 
 
