@@ -22,7 +22,7 @@ from dataclasses import replace
 from typing import Any
 
 from pipeflow.cache.files import FileFingerprints
-from pipeflow.cache.keys import Fingerprint
+from pipeflow.cache.fingerprint import Fingerprint
 from pipeflow.cache.restore import Assessment, Assessor
 from pipeflow.cache.results import ResultCache
 from pipeflow.cache.versions import data_version as stored_version

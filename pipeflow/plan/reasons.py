@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pipeflow.cache.explain import NOTHING_CHANGED, explain
-from pipeflow.cache.keys import Fingerprint
+from pipeflow.cache.fingerprint import Fingerprint
 from pipeflow.cache.results import ResultCache
 from pipeflow.model.pipeline import Step
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, MutableMapping
 
-from pipeflow.cache.keys import Fingerprint
+from pipeflow.cache.fingerprint import Fingerprint
 from pipeflow.cache.workspace import Override, Unpredictable
 from pipeflow.model.run import Action, Decision
 from pipeflow.plan.graph import StepGraph

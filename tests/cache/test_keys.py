@@ -15,6 +15,7 @@ import pytest
 from pipeflow.cache import code, keys, source, versions
 from pipeflow.cache.explain import explain
 from pipeflow.cache.files import FileFingerprints
+from pipeflow.cache.fingerprint import Fingerprint
 from pipeflow.cache.keys import Fingerprinter
 from pipeflow.cache.versions import (
     StepValue,
@@ -36,7 +37,7 @@ def pipeline(tmp_path: Path, **steps: Step) -> Pipeline:
     )
 
 
-def fingerprint(tmp_path: Path, step: Step) -> keys.Fingerprint:
+def fingerprint(tmp_path: Path, step: Step) -> Fingerprint:
     def lookup(ref: Ref) -> Any:
         return {"n": 3}[ref.path[0]]
 
@@ -440,7 +441,7 @@ def test_an_absolute_path_is_taken_as_it_is(tmp_path: Path) -> None:
 # -- explain: what changed, in words ------------------------------------------------------------
 
 
-def manifest(found: keys.Fingerprint, upstream: dict[str, str] | None = None) -> Manifest:
+def manifest(found: Fingerprint, upstream: dict[str, str] | None = None) -> Manifest:
     return Manifest(
         key=found.key(upstream or {}),
         pipeline="p",
@@ -453,7 +454,7 @@ def manifest(found: keys.Fingerprint, upstream: dict[str, str] | None = None) ->
     )
 
 
-def made(**fields: Any) -> keys.Fingerprint:
+def made(**fields: Any) -> Fingerprint:
     base: dict[str, Any] = {
         "code": {"m.py::f": "1"},
         "values": {"inputs.x": "1"},
@@ -462,7 +463,7 @@ def made(**fields: Any) -> keys.Fingerprint:
         "settings": "s",
     }
     base.update(fields)
-    return keys.Fingerprint(**base)
+    return Fingerprint(**base)
 
 
 @pytest.mark.parametrize(
@@ -522,9 +523,7 @@ def made(**fields: Any) -> keys.Fingerprint:
         (made(), made(params={"ratio": 0.3}), "param ratio is new"),
     ],
 )
-def test_explain_names_what_changed(
-    before: keys.Fingerprint, now: keys.Fingerprint, reason: str
-) -> None:
+def test_explain_names_what_changed(before: Fingerprint, now: Fingerprint, reason: str) -> None:
     assert explain(now.components({}), manifest(before), now.params) == reason
 
 
@@ -616,7 +615,7 @@ def test_a_remote_input_keys_on_the_objects_fingerprint(tmp_path: Path) -> None:
         results=ResultsConfig(root=parse_value("memory://store-${params.n}")),
     )
 
-    def keyed() -> keys.Fingerprint:
+    def keyed() -> Fingerprint:
         found = Fingerprinter(with_root, FileFingerprints(None))
         return found.fingerprint(step, lambda ref: {"n": 3}[ref.path[0]])
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from pipeflow.cache.files import FileFingerprints
-from pipeflow.cache.keys import Fingerprint
+from pipeflow.cache.fingerprint import Fingerprint
 from pipeflow.cache.results import ResultCache
 from pipeflow.cache.versions import canonical_json, data_version, digest, fan_out_version
 from pipeflow.model.pipeline import Pipeline, ResultSpec, Step
