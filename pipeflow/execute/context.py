@@ -41,7 +41,7 @@ class RunContext:
         self.planner = planner
         self.settings = settings
         self.values: dict[str, Any] = {}
-        planner.run_values = self.values  # the files they name count in keys (`planner.py`)
+        planner.values.run_values = self.values  # the files they name count in keys
         # Set by an executor that keeps values where they were made (dask): brings the
         # values of these keys here.
         self.fetch: Callable[[Sequence[str]], list[Any]] | None = None

@@ -17,8 +17,7 @@ For every step, in order (each rule only when the ones above it did not decide):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Iterable, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Container, Iterable, Mapping
 from typing import Any
 
 from pipeflow.cache.files import FileFingerprints
@@ -29,13 +28,14 @@ from pipeflow.cache.versions import data_version as stored_version
 from pipeflow.cache.versions import digest, fan_out_version
 from pipeflow.cache.workspace import Override, Unpredictable
 from pipeflow.importing import READS_OTHER_RESULTS  # the built-in steps' registry
-from pipeflow.model.locations import item_lookup, locate, path_texts, value_paths
+from pipeflow.model.locations import item_lookup, locate, path_texts
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, references, resolve
 from pipeflow.model.run import ALL, Action, Decision
 from pipeflow.plan.graph import StepGraph
 from pipeflow.plan.reasons import why_items_run, why_runs
 from pipeflow.plan.timing import FileTiming, Refingerprint
+from pipeflow.plan.values import ValueFiles
 from pipeflow.plan.when import static_when, stored_items, stored_when, truthy
 from pipeflow.records import record
 from pipeflow.storage import Manifest
@@ -52,10 +52,6 @@ __all__ = [
 ]
 
 NOTHING_STORED = Assessment()  # for a step with no stored result to assess (frozen: shared)
-
-
-# (step, the paths of a step's value) -> the files those values name: see `value_files`.
-ValueFiles = Callable[[Step, Callable[[Ref], Sequence[str]]], dict[str, str]]
 
 
 @record
@@ -121,11 +117,8 @@ class Planner:
         # What the key just computed for a step the run starts now is made of, for its
         # manifest: taken (once) when the step runs, so the run does not build it again.
         self._components: dict[str, tuple[str, dict[str, Any]]] = {}
-        # The files other steps' values name (`Fingerprinter.value_files`), set up by
-        # `prepare`; the values the run has made so far, set by the engine.
-        self.value_files: ValueFiles | None = None
-        self.run_values: Mapping[str, Any] = {}
-        self._valued: dict[str, Fingerprint] = {}  # fingerprints with their value files
+        # The files other steps' values name, added to fingerprints (`values.py`).
+        self.values = ValueFiles(pipeline, self.manifests, caches)
 
     def _forced(self, force: Iterable[str]) -> set[str]:
         names = list(force)
@@ -253,7 +246,7 @@ class Planner:
             waiting = self.timing.predict(name, self.decisions, self.fingerprints)
         components: dict[str, Any] | None = None
         if waiting is None and upstream is not None:
-            self._add_value_files(name, step)
+            self.values.add(name, step, self.fingerprints)
             self.keys[name], components = self.fingerprints[name].key_and_components(upstream)
             if not starting:
                 components = None
@@ -276,41 +269,6 @@ class Planner:
             cache, step, self.fingerprints[name], upstream, closest=not starting
         )
         return self._runs(Decision(name, Action.RUN, why, key), components)
-
-    def _add_value_files(self, name: str, step: Step) -> None:
-        """Once the values `step` takes are known: the files they name (a step returning
-        `data/x.txt`) join its fingerprint, so that an edit of such a file re-runs it, as it
-        would a path written in the config (SPEC 12)."""
-        fingerprint = self.fingerprints[name]
-        if self.value_files is None or self._valued.get(name) is fingerprint:
-            return
-        if step.value_upstream():
-            files = self.value_files(step, self._value_paths)
-            if files:
-                fingerprint = replace(fingerprint, files={**fingerprint.files, **files})
-                self.fingerprints[name] = fingerprint
-        self._valued[name] = fingerprint
-
-    def _value_paths(self, ref: Ref) -> Sequence[str]:
-        """The paths a step's value names (`value_paths`), the same before the run and during
-        it: from its manifest when it is stored, from the value the run made when it is not
-        (such a step always runs, so the steps after it are only decided during the run);
-        LookupError when they are not known."""
-        if self.pipeline.steps[ref.step].foreach is not None:
-            return ()  # a list of items' results: its items' paths are not looked at
-        manifest = self.manifests.get(ref.step)
-        if manifest is not None:
-            if ref.part is not None:
-                return manifest.paths.get(ref.part, ())
-            return [path for part in manifest.parts for path in manifest.paths.get(part, ())]
-        if ref.step not in self.run_values or self.caches.get(ref.step) is not None:
-            raise LookupError(ref.text)
-        value = self.run_values[ref.step]
-        if ref.part is not None:
-            if not isinstance(value, Mapping) or ref.part not in value:
-                raise LookupError(ref.text)
-            value = value[ref.part]
-        return value_paths(value)
 
     def _runs(self, decision: Decision, components: dict[str, Any] | None) -> Decision:
         """`decision` (to run), keeping what its key is made of for the manifest of a step

@@ -53,7 +53,7 @@ def prepare(
         hashes=hashes,
         assessor=Assessor(hashes, lambda url: fingerprinter.options_for(url, lookup), secrets),
     )
-    planner.value_files = lambda step, paths: fingerprinter.value_files(step, lookup, paths)
+    planner.values.files_of = lambda step, paths: fingerprinter.value_files(step, lookup, paths)
     return planner, hashes
 
 
