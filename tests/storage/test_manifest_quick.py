@@ -105,7 +105,8 @@ def test_a_manifest_as_this_pipeflow_writes_it_is_read_the_quick_way() -> None:
     readable = [
         json.loads(written.to_json())
         for written in combinations()
-        if written.version == 1 and not written.files
+        # `files` and `paths` (a step's writes, a value naming files) are read field by field.
+        if written.version == 1 and not written.files and not written.paths
     ]
     assert readable
     assert all(_quick(document) is not None for document in readable)
