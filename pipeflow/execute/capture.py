@@ -5,14 +5,25 @@ may share a process (`pipeflow serve`, the UI). While any run is active, stdout 
 replaced, once, by routers that look up which run and step the writing thread works for and
 pass the text to that run's emitter; writes from any other thread go to the original stream
 untouched. A logging handler on the root logger does the same for log records.
+
+A step's work is the step's own thread and what it hands on: a thread it starts (and the
+threads those start) works for it while the step runs, and so does a function it submits to a
+`concurrent.futures.ThreadPoolExecutor`, even one made before the step (a module-level pool:
+its threads belong to no step, the call does). While a run is active, `Thread.start` and
+`ThreadPoolExecutor.submit` are wrapped to carry the caller's step along. Nothing else is
+guessed: a thread that no step started, or one still going after its step ended, writes to
+the original streams, and a log record none of the logging handlers takes is shown as Python
+shows it with no handler set up (`logging.lastResort`, on stderr).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TextIO
 
@@ -23,23 +34,70 @@ _emitters: dict[str, Emit] = {}  # run id -> where its steps' output goes
 _lock = threading.Lock()
 _installed: list[Any] = []  # [stdout router, stderr router, log handler, saved level] while active
 _users = 0
+_running: dict[tuple[str, str], int] = {}  # (run id, step) -> its threads inside working_for
+_INHERITED = "_pipeflow_work"  # on a Thread a step's work started: the (run id, step)
+_thread_start = threading.Thread.start
+_pool_submit = ThreadPoolExecutor.submit
 
 
 def current() -> tuple[str, str] | None:
-    """(run id, step) the calling thread works for, or None."""
-    found: tuple[str, str] | None = getattr(_current, "work", None)
-    return found
+    """(run id, step) the calling thread works for, or None: its own step, else the step
+    that submitted the pool call it runs or started it, while that step runs."""
+    own: tuple[str, str] | None = getattr(_current, "work", None)
+    if own is not None:
+        return own
+    handed: tuple[str, str] | None = getattr(_current, "lent", None)
+    if handed is None:
+        handed = getattr(threading.current_thread(), _INHERITED, None)
+    if handed is not None and _running.get(handed):
+        return handed
+    return None
 
 
 @contextmanager
 def working_for(run_id: str, step: str) -> Iterator[None]:
     """Mark the calling thread as working for a step of a run while the block runs."""
-    previous = current()
-    _current.work = (run_id, step)
+    previous: tuple[str, str] | None = getattr(_current, "work", None)
+    work = (run_id, step)
+    with _lock:
+        _running[work] = _running.get(work, 0) + 1
+    _current.work = work
     try:
         yield
     finally:
         _current.work = previous
+        with _lock:
+            left = _running.pop(work) - 1
+            if left:
+                _running[work] = left
+
+
+def _start(self: threading.Thread) -> None:
+    """`Thread.start` while a run is active: the new thread works for the starter's step."""
+    work = current()
+    if work is not None:
+        setattr(self, _INHERITED, work)
+    _thread_start(self)
+
+
+def _submit(
+    self: ThreadPoolExecutor, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
+) -> Future[Any]:
+    """`ThreadPoolExecutor.submit` while a run is active: the call works for the caller's
+    step, whichever thread of the pool runs it."""
+    work = current()
+    if work is not None:
+        fn = functools.partial(_lent, work, fn)
+    return _pool_submit(self, fn, *args, **kwargs)
+
+
+def _lent(work: tuple[str, str], fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    previous = getattr(_current, "lent", None)
+    _current.lent = work
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        _current.lent = previous
 
 
 def _emit(stream: str, text: str) -> bool:
@@ -51,6 +109,13 @@ def _emit(stream: str, text: str) -> bool:
         return False
     emit(work[1], stream, text)
     return True
+
+
+# (class, method, the original, its wrapper while a run is active)
+_WRAPPED: tuple[tuple[type, str, object, object], ...] = (
+    (threading.Thread, "start", _thread_start, _start),
+    (ThreadPoolExecutor, "submit", _pool_submit, _submit),
+)
 
 
 class _Router:
@@ -99,13 +164,34 @@ class _LogRouter(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         if current() is None:
+            self._unclaimed(record)
             return
         text = record.getMessage()
         if record.levelno != logging.INFO:
             text = f"{record.levelname}: {text}"
         if record.exc_info:
             text += "\n" + logging.Formatter().formatException(record.exc_info)
-        _emit("log", text)
+        if not _emit("log", text):
+            self._unclaimed(record)
+
+    def _unclaimed(self, record: logging.LogRecord) -> None:
+        """A record of no step's: what logging does with it when this handler is not there."""
+        root = logging.getLogger()
+        logger = root if record.name == "root" else logging.getLogger(record.name)
+        node: logging.Logger | None = logger
+        while node is not None:
+            if any(h is not self and record.levelno >= h.level for h in node.handlers):
+                return  # another handler shows it
+            node = node.parent if node.propagate else None
+        node = logger
+        while node is not None and node is not root and node.level == logging.NOTSET:
+            node = node.parent
+        saved: int | None = _installed[3] if _installed else None
+        if node is root and saved is not None and record.levelno < saved:
+            return  # the level `_install` lowered the root logger from drops it
+        last = logging.lastResort
+        if last is not None and record.levelno >= last.level:
+            last.handle(record)
 
 
 class OutputCapture:
@@ -149,6 +235,8 @@ def _install() -> None:
         root.setLevel(logging.INFO)
     root.addHandler(handler)
     sys.stdout, sys.stderr = out, err
+    for owner, name, _, wrapper in _WRAPPED:
+        setattr(owner, name, wrapper)
     _installed[:] = [out, err, handler, saved]
 
 
@@ -161,6 +249,9 @@ def _uninstall() -> None:
         sys.stdout = out.original
     if sys.stderr is err:
         sys.stderr = err.original
+    for owner, name, original, wrapper in _WRAPPED:
+        if getattr(owner, name) is wrapper:  # as for the streams: only our own replacement
+            setattr(owner, name, original)
     root = logging.getLogger()
     root.removeHandler(handler)
     if saved is not None:
