@@ -24,7 +24,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, wait
 
-from pipeflow.execute import fanout
+from pipeflow.execute import ctrl_c, fanout
 from pipeflow.execute.capture import OutputCapture
 from pipeflow.execute.closing import close_stores
 from pipeflow.execute.context import RunContext, RunSettings
@@ -124,7 +124,7 @@ class Engine:
         if getattr(self.executor, "in_process", False):
             hold(self.settings.run_id)  # small results written in batches (`journal.py`)
         try:
-            with self._capture:
+            with ctrl_c.noting(), self._capture:
                 while True:
                     while self._ready and (not self._stopping or self.settings.keep_going):
                         self._start(heapq.heappop(self._ready)[1])

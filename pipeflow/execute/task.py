@@ -19,6 +19,7 @@ from pipeflow.cache.versions import value_version
 from pipeflow.execute import timeouts
 from pipeflow.execute.awaiting import synchronous
 from pipeflow.execute.capture import working_for
+from pipeflow.execute.ctrl_c import by_signal
 from pipeflow.execute.failures import StepError, compact_traceback, describe
 from pipeflow.execute.isolation import isolated_inputs
 from pipeflow.execute.persisting import Persist, persist_parts
@@ -225,7 +226,10 @@ def execute(task: Task, notify: Notify | None = None, *, in_place: bool = False)
                 break
             except timeouts.StillRunning as error:
                 return _failure(task, error, attempt, started)
-            except (Exception, SystemExit) as error:  # `sys.exit()` in a step: its failure
+            # `sys.exit()` in a step, or a KeyboardInterrupt it raises itself: its failure.
+            except (Exception, SystemExit, KeyboardInterrupt) as error:
+                if isinstance(error, KeyboardInterrupt) and by_signal():
+                    raise  # Ctrl-C: the run stops (the engine)
                 if attempt > task.retry.retries:
                     return _failure(task, error, attempt, started)
                 delay = task.retry.delay_before(attempt + 1, jitter=random.random())
