@@ -150,6 +150,8 @@ def _scalar_written(raw: str, label: str) -> tuple[Any, dict[tuple[str, ...], st
             f"`{label}`: the value nests more than {MAX_DEPTH} levels deep",
             hint=TOO_DEEP_HINT,
         )
+    if "#" in raw and (value is None or isinstance(value, str)) and value != raw:
+        return raw, {}  # YAML took a `#` for a comment (`color=#ff0000`): the text as given
     return value, spelt
 
 

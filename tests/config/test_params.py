@@ -131,3 +131,22 @@ def test_a_param_file_problem_points_into_that_file(tmp_path: Path) -> None:
 def test_missing_param_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         read_param_file(tmp_path / "missing.json")
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("color=#ff0000", "#ff0000"),  # YAML reads a comment: nothing
+        ("note=take #2", "take #2"),  # YAML reads `take`
+        ("tag=#", "#"),
+        ("note=a#b", "a#b"),  # no comment in YAML: as it was
+        ("count=3", 3),
+        ("empty=", ""),
+        ("nothing=null", None),
+        ("nothing=~", None),
+    ],
+)
+def test_a_param_value_holding_a_hash_is_taken_as_written(given: str, expected: object) -> None:
+    """`--param color=#ff0000` was None: YAML took `#ff0000` for a comment."""
+    key = given.split("=", 1)[0]
+    assert parse_assignment(given).values == {key: expected}
