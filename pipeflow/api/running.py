@@ -3,7 +3,7 @@ planned, the engine run with the subscribers and the history recorder listening.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from os import PathLike
 from typing import TYPE_CHECKING
 
@@ -67,12 +67,9 @@ def execute(
         )
         hashes.save()
         if frozen:
-            stale = [d for d in decisions if d.action is Action.RUN]
+            stale = {d.step: d.reason for d in decisions if d.action is Action.RUN}
             if stale:
-                raise StaleResults(
-                    f"--frozen: {len(stale)} step(s) of `{pipeline.name}` would run:\n"
-                    + "\n".join(f"  {d.step}: {d.reason}" for d in stale)
-                )
+                raise _stale(pipeline.name, stale)
     except BaseException:
         if runner is not None:
             runner.shutdown(cancel=True)
@@ -83,6 +80,7 @@ def execute(
         params=context.params,
         keep_going=keep_going,
         secrets=secrets,
+        frozen=frozen,
     )
     if runner is None:
         remote = options.get("address") or options.get("cluster")
@@ -126,7 +124,17 @@ def execute(
     hashes.save()
     if result.interrupted:
         raise Interrupted(f"run {result.run_id} was interrupted; re-run to resume")
+    if engine.stale:  # found as it ran: a stored result that could not be restored or read
+        raise _stale(pipeline.name, engine.stale)
     return Run(pipeline, result, context.params)
+
+
+def _stale(pipeline: str, reasons: Mapping[str, str]) -> StaleResults:
+    """`--frozen`'s error: the steps that would run, each with why."""
+    return StaleResults(
+        f"--frozen: {len(reasons)} step(s) of `{pipeline}` would run:\n"
+        + "\n".join(f"  {step}: {reason}" for step, reason in reasons.items())
+    )
 
 
 def _recorder(pipeline: Pipeline, trigger: str) -> Recorder:

@@ -31,6 +31,9 @@ class RunSettings:
     params: Mapping[str, Any]
     keep_going: bool = False
     secrets: Secrets = NO_SECRETS  # never stored or shown: events and manifests are masked
+    # `--frozen`: a step found at run time to need running (its stored result could not be
+    # restored or read) fails instead of running (`Engine.stale` names it and why).
+    frozen: bool = False
 
 
 class RunContext:

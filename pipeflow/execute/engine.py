@@ -29,7 +29,7 @@ from pipeflow.execute.capture import OutputCapture
 from pipeflow.execute.closing import close_stores
 from pipeflow.execute.context import RunContext, RunSettings
 from pipeflow.execute.executors import Executor
-from pipeflow.execute.failures import failure_reason
+from pipeflow.execute.failures import FROZEN, failure_reason
 from pipeflow.execute.keeping import Keeper
 from pipeflow.execute.outcome import RunResult
 from pipeflow.execute.reading import StoredReads
@@ -94,6 +94,7 @@ class Engine:
         self._fans: dict[str, fanout.FanOut] = {}  # `foreach` steps whose items are running
         self._kept = Keeper(pipeline, graph, planner, self.context, warn=self._warn)
         self._inline: str | None = None  # the step the sequential executor is running
+        self.stale: dict[str, str] = {}  # `--frozen`: steps that would have run, and why
 
     def emit(self, event: Event) -> None:
         """Every event passes here: what subscribers see has its secrets masked, and what no
@@ -258,6 +259,9 @@ class Engine:
             fanout.feed(fan, self.context, lambda task: self._submit(name, task))
 
     def _submit(self, name: str, task: Task) -> None:
+        if self.settings.frozen and task.stored is None:
+            self._refuse(name, task, self.decisions[name].reason)
+            return
         inline = getattr(self.executor, "inline", False)
         if inline and self._reads.accepts(task):  # several at once, collected as they end
             future = self._reads.submit(task, self._on_retry)
@@ -312,7 +316,10 @@ class Engine:
         if task.item is not None:
             fan = self._fans[name]
             again = fanout.collect(fan, task, result, self.context)
-            if again is not None:
+            if again is not None and self.settings.frozen:
+                why = f"its stored result could not be read ({result.error})"
+                self._refuse(name, again, why)
+            elif again is not None:
                 self._submit(name, again)
             elif name in self._fans:
                 self._feed(name)
@@ -359,6 +366,9 @@ class Engine:
         # The stored result cannot be read back or restored (damaged, or gone since the
         # plan): rebuild it, and decide again what was decided from it.
         what = "restored" if task.restore else "read"
+        if self.settings.frozen:
+            self._refuse(name, None, f"its stored result could not be {what} ({result.error})")
+            return
         self._warn(
             name,
             f"the stored result of `{name}` could not be {what} ({result.error}); running it again",
@@ -373,6 +383,20 @@ class Engine:
         self.decisions[name] = Decision(name, Action.RUN, reason, key)
         self.emit(StepStarted(self.settings.run_id, name, 1))
         self._submit(name, self.context.run_task(step, key))
+
+    def _refuse(self, name: str, task: Task | None, reason: str) -> None:
+        """`--frozen`: fail a step (or an item's `task`) that turned out to need running,
+        without running it; `stale` keeps why, for the run's error (exit 3)."""
+        if task is not None and task.item is not None:
+            items = self._fans[name].items
+            reason = f"item {task.item + 1} of {len(items)} ({items[task.item]!r}): {reason}"
+        self.stale.setdefault(name, reason)
+        error = f"{FROZEN}: `{name}` would run: {reason}"
+        if task is not None and task.item is not None:
+            self._collect(name, task, TaskResult(step=name, error=error))  # the fan-out's end
+            return
+        self._stopping = True
+        self._finish(StepOutcome(name, StepState.FAILED, failure_reason(error), error=error))
 
     def _finish_fan_out(self, name: str) -> None:
         """End a `foreach` step once all its items have (items may end while being submitted)."""

@@ -17,6 +17,9 @@ class StepError(Exception):
     """A step's value does not fit what the config says about it."""
 
 
+FROZEN = "--frozen"  # how the error of a step `--frozen` kept from running starts (engine.py)
+
+
 def failure_reason(error: str | None) -> str:
     """The reason a failed step's outcome gives (the history's and `runs show`'s), from its
     error as `describe` wrote it."""
@@ -27,6 +30,8 @@ def failure_reason(error: str | None) -> str:
         return "its worker died"
     if kind == "SystemExit":
         return "called sys.exit()"
+    if kind == FROZEN:
+        return "would run (--frozen)"
     return "raised an error"
 
 

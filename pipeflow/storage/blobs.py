@@ -8,6 +8,9 @@ One object per distinct content: a file written twice, by two steps or two runs,
 once (a blob already there is not written again). A blob is written like any payload
 (`ResultStore.write`: a temporary file and a rename locally, one PUT on an object store), so
 it is whole or absent, and it is only ever read through its checksum (`open_verified`).
+A blob that does not match its checksum when read (damaged in the store: its name says what
+it must hold, so it is useless to every manifest) is removed by the reader that found it
+(`discard_damaged`), so the step that runs again in its place stores it anew.
 Manifests name the blobs they need: each entry of their `files` (see `written.py`) by its
 checksum, and each target payload by its `blob` path. `pipeflow gc` may delete a blob that
 no kept manifest names.
@@ -24,6 +27,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
@@ -32,6 +36,7 @@ from pipeflow.errors import StorageError
 from pipeflow.records import record
 from pipeflow.storage.checksums import digest
 from pipeflow.storage.manifest import PartRecord
+from pipeflow.storage.refusals import CorruptResult
 from pipeflow.storage.remote import open_url, url_stamp
 from pipeflow.storage.store import ResultStore
 from pipeflow.storage.written import FILE, FOLDER, FileEntry, WrittenFiles
@@ -277,6 +282,25 @@ def keep_payload(store: ResultStore, record: PartRecord) -> PartRecord:
             store.delete(path)
             raise StorageError(f"{store.location(record.path)} changed while it was kept")
     return replace(record, blob=path)  # its signature, if any, stays valid
+
+
+def discard_damaged(store: ResultStore, path: str) -> None:
+    """Remove a blob found not to match its checksum. No manifest can use it (its name is the
+    checksum of what it must hold), and while it stays, storing that content again would
+    skip it; removed, the step run again in its place writes it whole."""
+    with suppress(StorageError):  # the error that found it damaged is what the user sees
+        store.delete(path)
+
+
+@contextmanager
+def discarding(store: ResultStore, blob: PartRecord) -> Iterator[None]:
+    """Around a read of a blob through its checksum: one found damaged is removed
+    (`discard_damaged`) before the error goes on."""
+    try:
+        yield
+    except CorruptResult:
+        discard_damaged(store, blob.path)
+        raise
 
 
 def missing_blobs(store: ResultStore, entries: Iterable[FileEntry]) -> Iterator[FileEntry]:

@@ -14,7 +14,9 @@ restore fails (and the step runs again):
    after the copy: a blob changed meanwhile is copied again, hashing. A stamp is only
    remembered once it is a few seconds old, so a change within the timestamps' granularity of
    the check cannot pass for the checked bytes.
-3. Files are restored 8 at a time: hashing and copying release the GIL.
+3. A blob that does not match its checksum is removed as it is found (it can serve no
+   manifest), so the step that runs again instead stores it whole and the next run restores.
+4. Files are restored 8 at a time: hashing and copying release the GIL.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ from pipeflow.storage.blobs import (
     LocalFile,
     Restoration,
     blob_record,
+    discard_damaged,
+    discarding,
     local_root,
 )
 from pipeflow.storage.manifest import PartRecord
@@ -71,7 +75,11 @@ def _copy(store: ResultStore, root: str | None, copy: FileCopy) -> list[FileHash
     record = blob_record(copy.entry)
     if "://" in copy.destination:
         filesystem, path = open_url(copy.destination, copy.storage_options)
-        with store.open_verified(record) as source, filesystem.open(path, "wb") as target:
+        with (
+            discarding(store, record),
+            store.open_verified(record) as source,
+            filesystem.open(path, "wb") as target,
+        ):
             shutil.copyfileobj(source, target, _CHUNK)
         return []
     destination = Path(copy.destination)
@@ -85,6 +93,7 @@ def _copy(store: ResultStore, root: str | None, copy: FileCopy) -> list[FileHash
             blob = os.path.join(root, record.path)
             whole, checked = _copy_checked(blob, str(temporary), record, copy.checked)
             if not whole:
+                discard_damaged(store, record.path)
                 raise StorageError(
                     f"the stored copy {store.location(record.path)} is damaged (it does not "
                     f"match its checksum); {copy.destination} cannot be restored from it"
@@ -92,7 +101,11 @@ def _copy(store: ResultStore, root: str | None, copy: FileCopy) -> list[FileHash
             if checked is not None:
                 hashes.append(checked)
         else:
-            with store.open_verified(record) as source, open(temporary, "wb") as target:
+            with (
+                discarding(store, record),
+                store.open_verified(record) as source,
+                open(temporary, "wb") as target,
+            ):
                 shutil.copyfileobj(source, target, _CHUNK)
         os.replace(temporary, destination)
     except BaseException:
@@ -183,6 +196,10 @@ def _restore_payload(store: ResultStore, part: PartRecord) -> None:
     blob = PartRecord(path=part.blob, format=RAW.name, size=part.size, checksum=part.checksum)
     with tempfile.TemporaryDirectory(prefix="pipeflow-restore-") as folder:
         local = os.path.join(folder, "payload")
-        with store.open_verified(blob) as source, open(local, "wb") as copy:
+        with (
+            discarding(store, blob),
+            store.open_verified(blob) as source,
+            open(local, "wb") as copy,
+        ):
             shutil.copyfileobj(source, copy, _CHUNK)
         store.write(part.path, LocalFile(local), format=RAW)
