@@ -18,13 +18,16 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
+from pipeflow.cache.versions import canonical_json
+from pipeflow.config.result_checks import static_items
 from pipeflow.model.locations import Location, locate
-from pipeflow.model.pipeline import ClusterConfig, Pipeline, Step
+from pipeflow.model.pipeline import SINGLE_PART, ClusterConfig, Pipeline, Step
 from pipeflow.model.refs import Ref, Template, lookup_path, references, resolve
 from pipeflow.plan.files import WriteIndex
 from pipeflow.plan.roots import store_url
 from pipeflow.storage import TargetFields, TemplateError, render_target
 from pipeflow.storage.boundaries import BoundaryError, check_local, check_root
+from pipeflow.storage.clashes import clash_message, item_clash
 
 Fail = Callable[[list[str | int], str], None]
 _LOCAL = ("file://",)
@@ -76,9 +79,11 @@ def check_collisions(
     """Report two steps whose targets lead to the same place of one store (reported at the
     later one): each run would overwrite one's result with the other's. Fields are rendered as
     one run renders them (its date and id, the params), with a key and, where no `format:`
-    says it, an extension of each step's own; `foreach` steps (their items unknown) and
-    roots known only at run time are left out. Sub-pipelines' steps count too: two
-    instances of one store at the same place unless their targets differ by key or param.
+    says it, an extension of each step's own; roots known only at run time are left out. A
+    `foreach` step whose items are known now has two items that lead to one place reported
+    (`storage/clashes.py`; items known only during the run are checked then). Sub-pipelines'
+    steps count too: two instances of one store at the same place unless their targets
+    differ by key or param.
     A target that a step's `writes:` names (the file, or a folder holding it) is reported as
     well: the writer and the publish overwrite each other, and so do their restores."""
     main_root = _static_root(pipeline, pipeline.results.root, params)
@@ -87,7 +92,10 @@ def check_collisions(
         spec = step.result
         if not spec.persist or spec.target is None:
             continue
-        if step.foreach is not None or (spec.root is None and not pipeline.results.persist):
+        if spec.root is None and not pipeline.results.persist:
+            continue
+        if step.foreach is not None:
+            _check_items(name, step, params, fields, fail)
             continue
         root = main_root if spec.root is None else _static_root(pipeline, spec.root, params)
         if root is None:
@@ -123,6 +131,35 @@ def check_collisions(
                     + ("(with `{key}` in it, for one)" if inlined else "(with `{step}` in it)"),
                 )
                 break
+
+
+def _check_items(
+    name: str, step: Step, params: Mapping[str, Any], fields: TargetFields, fail: Fail
+) -> None:
+    """Report two items of a `foreach` step known now whose targets lead to one place. Items
+    with the same key store the same result; a key is told from the item's JSON here."""
+    items = static_items(step, params)
+    target = step.result.target
+    if not items or target is None:
+        return
+    item_name = step.item_name or "item"
+    own = replace(
+        fields, step=name, key="", ext=step.result.format or f"ext-of-{name}", item_name=item_name
+    )
+    clash = item_clash(
+        target,
+        own,
+        items,
+        key_of=lambda index: f"key-of-{canonical_json(items[index])}",
+        parts=step.parts or (SINGLE_PART,),
+    )
+    if clash is not None:
+        where: list[str | int] = (
+            ["steps", name.split("/")[0], "pipeline"]
+            if step.origin is not None
+            else ["steps", name, "result", "target"]
+        )
+        fail(where, clash_message(name, items, clash, item_name))
 
 
 def _written(writes: WriteIndex | None, place: tuple[str, str]) -> tuple[str, Location] | None:

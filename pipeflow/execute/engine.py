@@ -234,7 +234,7 @@ class Engine:
                     self._finish_cached(name)
                 return
             task = self.context.run_task(step, decision.key)
-        except (ReferenceFailure, KeyError, fanout.NotAList) as error:
+        except (ReferenceFailure, KeyError, fanout.NotAList, fanout.SharedTarget) as error:
             self._stopping = True
             self._finish(StepOutcome(name, StepState.FAILED, "inputs", error=str(error)))
             return

@@ -4,7 +4,8 @@ The engine hands a `foreach` step to a FanOut once everything it needs has finis
 item gets its own cache key (the step's key without the list, plus the item), so adding an
 item, or re-running after one item failed, runs only the items without a stored result. The
 step ends when every item has: its value is the list of item values in item order; if any
-item failed, the step failed (the items that succeeded stay stored).
+item failed, the step failed (the items that succeeded stay stored). Two items whose
+targets lead to one place fail the step before any item is handed over (`storage/clashes.py`).
 """
 
 from __future__ import annotations
@@ -17,19 +18,25 @@ from pipeflow.cache.versions import KEY_LENGTH, FanOutHasher, data_version, dige
 from pipeflow.execute.context import RunContext
 from pipeflow.execute.failures import failure_reason
 from pipeflow.execute.task import Task, TaskResult
-from pipeflow.model.pipeline import Step
+from pipeflow.model.pipeline import SINGLE_PART, Step
 from pipeflow.model.refs import resolve
 from pipeflow.model.run import StepOutcome, StepState
 from pipeflow.plan.planner import Planner
 from pipeflow.records import record
 from pipeflow.storage import Manifest
 from pipeflow.storage.blobs import Restoration
+from pipeflow.storage.clashes import clash_message, item_clash
+from pipeflow.storage.templates import TargetFields
 
 WINDOW = 1000  # items of one `foreach` step handed to the executor at most at once
 
 
 class NotAList(Exception):
     """A `foreach` value that is not a list."""
+
+
+class SharedTarget(Exception):
+    """Two items of a `foreach` step whose targets lead to one place (`storage/clashes.py`)."""
 
 
 @record(frozen=False)
@@ -95,6 +102,8 @@ def prepare(step: Step, context: RunContext, planner: Planner) -> FanOut:
     fingerprint = planner.fingerprints[step.name]
     fan = FanOut(step=step, items=items, key_of=fingerprint.item_keys(upstream))
     cache = planner.caches.get(step.name)
+    if cache is not None and planner.policy.use and step.result.target is not None:
+        _check_targets(fan, context)
     use_cache = planner.cacheable(step) is None and step.name not in planner.forced
     if cache is not None and use_cache:
         for index, item in enumerate(items):
@@ -107,6 +116,30 @@ def prepare(step: Step, context: RunContext, planner: Planner) -> FanOut:
         if index not in fan.found:
             context.files.check_reads(step, item)
     return fan
+
+
+def _check_targets(fan: FanOut, context: RunContext) -> None:
+    """SharedTarget when two items would store their results at one place: raised before
+    any item is handed over, so nothing is written (a list known before the run was checked
+    by `validate` already; this is the one that comes from a step's value)."""
+    step, settings = fan.step, context.settings
+    assert step.result.target is not None
+    item_name = step.item_name or "item"
+    fields = TargetFields(
+        pipeline=context.pipeline.name,
+        step=step.name,
+        output=SINGLE_PART,
+        run_id=settings.run_id,
+        date=settings.started,
+        params=settings.params,
+        key="",
+        ext=step.result.format or "ext",
+        item_name=item_name,
+    )
+    parts = step.parts or (SINGLE_PART,)
+    clash = item_clash(step.result.target, fields, fan.items, key_of=fan.key, parts=parts)
+    if clash is not None:
+        raise SharedTarget(clash_message(step.name, fan.items, clash, item_name))
 
 
 def feed(fan: FanOut, context: RunContext, submit: Callable[[Task], None]) -> None:
