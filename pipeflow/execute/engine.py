@@ -24,7 +24,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, wait
 
-from pipeflow.execute import ctrl_c, fanout
+from pipeflow.execute import ctrl_c, fanout, readiness
 from pipeflow.execute.capture import OutputCapture
 from pipeflow.execute.closing import close_stores
 from pipeflow.execute.context import RunContext, RunSettings
@@ -32,6 +32,7 @@ from pipeflow.execute.executors import Executor
 from pipeflow.execute.failures import FROZEN, failure_reason
 from pipeflow.execute.keeping import Keeper
 from pipeflow.execute.outcome import RunResult
+from pipeflow.execute.readiness import why_not_run
 from pipeflow.execute.reading import StoredReads
 from pipeflow.execute.step_files import ReferenceFailure
 from pipeflow.execute.task import Task, TaskResult, interrupt
@@ -153,9 +154,10 @@ class Engine:
             self._kept.settle(fetch=True)
             self.executor.shutdown()
             self._reads.shutdown()
+        reason = why_not_run(self.outcomes, interrupted=interrupted)
         for name in order:
             if name not in self.outcomes:
-                self._finish(StepOutcome(name, StepState.NOT_RUN, self._why_not_run(interrupted)))
+                self._finish(StepOutcome(name, StepState.NOT_RUN, reason))
         for failed in close_stores(self.planner, self.settings.run_id, self.outcomes):
             self.emit(StepFinished(self.settings.run_id, failed))  # its result was not stored
         result = RunResult(
@@ -204,7 +206,7 @@ class Engine:
         if decision.action is Action.SKIPPED:
             self._finish(StepOutcome(name, StepState.SKIPPED, decision.reason))
             return
-        blocker = self._blocker(name)
+        blocker = readiness.blocker(name, self.pipeline, self.graph, self.outcomes)
         if blocker is not None:
             self._finish(StepOutcome(name, *blocker))
             return
@@ -281,26 +283,9 @@ class Engine:
         future.add_done_callback(self._ended.put)
 
     def _value_needed(self, name: str) -> bool:
-        """Whether a step that still has to run takes this cached step's value."""
-        for consumer in self.graph.downstream[name]:
-            if consumer in self.outcomes:
-                continue
-            if name not in self.pipeline.steps[consumer].value_upstream():
-                continue
-            if self.decisions[consumer].action is Action.RUN:
-                return True
-        return False
-
-    def _blocker(self, name: str) -> tuple[StepState, str] | None:
-        """Why a step whose dependencies have finished will not run, or None."""
-        value_deps = set(self.pipeline.steps[name].value_upstream())
-        for dep in self.graph.upstream[name]:
-            state = self.outcomes[dep].state
-            if state is StepState.SKIPPED and dep in value_deps:
-                return StepState.SKIPPED, f"needs `{dep}`, which was skipped"
-            if state in (StepState.FAILED, StepState.NOT_RUN):
-                return StepState.NOT_RUN, f"`{dep}` did not succeed"
-        return None
+        return readiness.value_needed(
+            name, self.pipeline, self.graph, self.outcomes, self.decisions
+        )
 
     def _collect(self, name: str, task: Task, result: TaskResult) -> None:
         self._capture.end_step(name)
@@ -422,14 +407,6 @@ class Engine:
         if decision.action is Action.RESTORE:
             reason = f"restored: {reason}"
         self._finish(StepOutcome(name, StepState.CACHED, reason, locations=locations))
-
-    def _why_not_run(self, interrupted: bool) -> str:
-        if interrupted:
-            return "the run was interrupted"
-        failed = [n for n, o in self.outcomes.items() if o.state is StepState.FAILED]
-        if failed:
-            return f"the run stopped after `{failed[0]}` failed"
-        return "not reached"
 
     def _finish(self, outcome: StepOutcome) -> None:
         outcome = self.settings.secrets.outcome(outcome)  # kept in the run's result, too
