@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from pipeflow.cache.versions import canonical_json
 from pipeflow.config.result_checks import static_items
+from pipeflow.model import jsontext
 from pipeflow.model.locations import Location, locate
 from pipeflow.model.pipeline import SINGLE_PART, ClusterConfig, Pipeline, Step
 from pipeflow.model.refs import Ref, Template, lookup_path, references, resolve
@@ -150,7 +150,7 @@ def _check_items(
         target,
         own,
         items,
-        key_of=lambda index: f"key-of-{canonical_json(items[index])}",
+        key_of=lambda index: jsontext.dumps(items[index], sort_keys=True, default=repr),
         parts=step.parts or (SINGLE_PART,),
     )
     if clash is not None:
