@@ -3,7 +3,8 @@
 A file goes into the store's blob area (`.pipeflow/files/sha256/...`, see `blobs.py`) under
 its checksum, once: a blob the store has already is not sent again, so an unchanged file (a
 data file, a code package) costs one existence check per run. A worker copies it out again to
-a local folder named by that checksum, read only through the checksum, written atomically.
+a local folder named by that checksum, read only through the checksum, written atomically;
+a blob found damaged then is removed (`blobs.discarding`), so the next run sends it again.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from pipeflow.storage.blobs import RAW, LocalFile, blob_path, blob_record
+from pipeflow.storage.blobs import RAW, LocalFile, blob_path, blob_record, discarding
 from pipeflow.storage.checksums import digest
 from pipeflow.storage.store import ResultStore
 from pipeflow.storage.written import FileEntry
@@ -49,7 +50,12 @@ def receive(store: ResultStore, entry: FileEntry, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".receiving-")
     try:
-        with os.fdopen(handle, "wb") as out, store.open_verified(blob_record(entry)) as source:
+        record = blob_record(entry)
+        with (
+            os.fdopen(handle, "wb") as out,
+            discarding(store, record),  # a damaged blob is sent again by the next run
+            store.open_verified(record) as source,
+        ):
             while chunk := source.read(_CHUNK):
                 out.write(chunk)
         os.replace(temporary, target)
