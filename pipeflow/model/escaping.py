@@ -12,12 +12,10 @@ what they write again, for text that did not come through the engine.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 if TYPE_CHECKING:
     from pipeflow.model.events import Event
-    from pipeflow.model.run import Decision, StepOutcome
 
 T = TypeVar("T")
 
@@ -54,49 +52,9 @@ def _data(value: Any) -> Any:
     return value
 
 
-def outcome(outcome: StepOutcome) -> StepOutcome:
-    texts = (outcome.reason, outcome.error, outcome.traceback, *outcome.locations)
-    if all(text is None or text.isascii() for text in texts):
-        return outcome
-    return replace(
-        outcome,
-        reason=printable(outcome.reason),
-        error=printable_optional(outcome.error),
-        traceback=printable_optional(outcome.traceback),
-        locations=tuple(printable(location) for location in outcome.locations),
-    )
-
-
-def decision(decision: Decision) -> Decision:
-    if decision.reason.isascii():
-        return decision
-    return replace(decision, reason=printable(decision.reason))
-
-
 def event(event: Event) -> Event:
     """The event with every text in it printable (names are ASCII: the config's schema says
     so). Returns the same event when nothing changes, as most do."""
-    from pipeflow.model.events import (
-        RunFinished,
-        RunStarted,
-        StepFinished,
-        StepOutput,
-        StepRetrying,
-    )
+    from pipeflow.model.events import event_texts
 
-    if isinstance(event, StepOutput):
-        text = printable(event.text)
-        return event if text is event.text else replace(event, text=text)
-    if isinstance(event, StepFinished):
-        escaped = outcome(event.outcome)
-        return event if escaped is event.outcome else replace(event, outcome=escaped)
-    if isinstance(event, StepRetrying):
-        error = printable(event.error)
-        return event if error is event.error else replace(event, error=error)
-    if isinstance(event, RunStarted):
-        plan = tuple(decision(d) for d in event.plan)
-        return replace(event, params=printable_data(event.params), plan=plan)
-    if isinstance(event, RunFinished):
-        outcomes = tuple(outcome(o) for o in event.outcomes)
-        return replace(event, outcomes=outcomes)
-    return event
+    return event_texts(event, printable, printable_data)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import field
+from dataclasses import field, replace
 from datetime import datetime
 from typing import Any
 
@@ -64,3 +64,53 @@ class RunFinished:
 
 Event = RunStarted | StepStarted | StepRetrying | StepFinished | StepOutput | RunFinished
 Subscriber = Callable[[Event], None]
+
+
+def outcome_texts(outcome: StepOutcome, text: Callable[[str], str]) -> StepOutcome:
+    """The outcome with `text` applied to each of its texts (reason, error, traceback,
+    locations); the same outcome when `text` changed none (it returns the same str)."""
+    reason = text(outcome.reason)
+    error = None if outcome.error is None else text(outcome.error)
+    traceback = None if outcome.traceback is None else text(outcome.traceback)
+    locations = tuple(text(location) for location in outcome.locations)
+    if (
+        reason is outcome.reason
+        and error is outcome.error
+        and traceback is outcome.traceback
+        and all(a is b for a, b in zip(locations, outcome.locations, strict=True))
+    ):
+        return outcome
+    return replace(outcome, reason=reason, error=error, traceback=traceback, locations=locations)
+
+
+def decision_texts(decision: Decision, text: Callable[[str], str]) -> Decision:
+    """The decision with `text` applied to its reason (the same decision when unchanged)."""
+    reason = text(decision.reason)
+    return decision if reason is decision.reason else replace(decision, reason=reason)
+
+
+def event_texts(
+    event: Event,
+    text: Callable[[str], str],
+    params: Callable[[Mapping[str, Any]], Mapping[str, Any]],
+) -> Event:
+    """The event with `text` applied to every text a step or the plan put in it (what a step
+    printed, errors, tracebacks, reasons) and `params` to a run's params; names (run,
+    pipeline, step) are the config's and stay. The same event when nothing changed: masking
+    secrets and escaping what no UTF-8 writer takes go through here."""
+    if isinstance(event, StepOutput):
+        changed = text(event.text)
+        return event if changed is event.text else replace(event, text=changed)
+    if isinstance(event, StepFinished):
+        outcome = outcome_texts(event.outcome, text)
+        return event if outcome is event.outcome else replace(event, outcome=outcome)
+    if isinstance(event, StepRetrying):
+        error = text(event.error)
+        return event if error is event.error else replace(event, error=error)
+    if isinstance(event, RunStarted):
+        plan = tuple(decision_texts(decision, text) for decision in event.plan)
+        return replace(event, params=params(event.params), plan=plan)
+    if isinstance(event, RunFinished):
+        outcomes = tuple(outcome_texts(outcome, text) for outcome in event.outcomes)
+        return replace(event, outcomes=outcomes)
+    return event

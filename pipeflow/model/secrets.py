@@ -161,18 +161,16 @@ class Secrets:
     def outcome(self, outcome: StepOutcome) -> StepOutcome:
         if self._pattern is None:
             return outcome
-        return replace(
-            outcome,
-            reason=self.mask(outcome.reason),
-            error=self.mask_optional(outcome.error),
-            traceback=self.mask_optional(outcome.traceback),
-            locations=tuple(self.mask(location) for location in outcome.locations),
-        )
+        from pipeflow.model.events import outcome_texts
+
+        return outcome_texts(outcome, self.mask)
 
     def decision(self, decision: Decision) -> Decision:
         if self._pattern is None:
             return decision
-        return replace(decision, reason=self.mask(decision.reason))
+        from pipeflow.model.events import decision_texts
+
+        return decision_texts(decision, self.mask)
 
     def problem(self, problem: Problem) -> Problem:
         if self._pattern is None:
@@ -186,26 +184,9 @@ class Secrets:
         they come from the config and key every record."""
         if not self:
             return event
-        from pipeflow.model.events import (
-            RunFinished,
-            RunStarted,
-            StepFinished,
-            StepOutput,
-            StepRetrying,
-        )
+        from pipeflow.model.events import event_texts
 
-        if isinstance(event, StepOutput):
-            return replace(event, text=self.mask(event.text))
-        if isinstance(event, StepRetrying):
-            return replace(event, error=self.mask(event.error))
-        if isinstance(event, StepFinished):
-            return replace(event, outcome=self.outcome(event.outcome))
-        if isinstance(event, RunStarted):
-            plan = tuple(self.decision(decision) for decision in event.plan)
-            return replace(event, params=self.redact(event.params), plan=plan)
-        if isinstance(event, RunFinished):
-            return replace(event, outcomes=tuple(self.outcome(o) for o in event.outcomes))
-        return event
+        return event_texts(event, self.mask, self.redact)
 
     def error(self, error: PipeflowError) -> PipeflowError:
         """Mask an error's message (a ConfigError's every problem) in place; returns it."""
