@@ -14,8 +14,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from pipeflow.model.events import RunFinished, StepFinished, StepStarted, event_texts
+
 if TYPE_CHECKING:
     from pipeflow.model.events import Event
+    from pipeflow.model.run import StepOutcome
 
 T = TypeVar("T")
 
@@ -54,7 +57,21 @@ def _data(value: Any) -> Any:
 
 def event(event: Event) -> Event:
     """The event with every text in it printable (names are ASCII: the config's schema says
-    so). Returns the same event when nothing changes, as most do."""
-    from pipeflow.model.events import event_texts
-
+    so). Returns the same event when nothing changes, as most do: every event passes here, and
+    a step's that holds only ASCII is let through after a look at its texts."""
+    if type(event) is StepStarted:
+        return event
+    if type(event) is StepFinished and _ascii(event.outcome):
+        return event
+    if type(event) is RunFinished and all(_ascii(outcome) for outcome in event.outcomes):
+        return event
     return event_texts(event, printable, printable_data)
+
+
+def _ascii(outcome: StepOutcome) -> bool:
+    return (
+        outcome.reason.isascii()
+        and (outcome.error is None or outcome.error.isascii())
+        and (outcome.traceback is None or outcome.traceback.isascii())
+        and all(location.isascii() for location in outcome.locations)
+    )

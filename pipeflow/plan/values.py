@@ -47,12 +47,26 @@ class ValueFiles:
         fingerprint = fingerprints[name]
         if self.files_of is None or self._done.get(name) is fingerprint:
             return
-        if step.value_upstream():
+        if step.value_upstream() and not self._none_named(step):
             files = self.files_of(step, self.paths)
             if files:
                 fingerprint = replace(fingerprint, files={**fingerprint.files, **files})
                 fingerprints[name] = fingerprint
         self._done[name] = fingerprint
+
+    def _none_named(self, step: Step) -> bool:
+        """Whether no value `step` takes names a path, as is known at once for most: a stored
+        one whose manifest lists none, or one the run made that holds no text."""
+        for name in step.value_upstream():
+            manifest = self.manifests.get(name)
+            if manifest is not None:
+                if manifest.paths:
+                    return False
+                continue
+            value = self.run_values.get(name, self)  # `self`: not made (yet)
+            if value is self or isinstance(value, str | list | tuple | dict):
+                return False
+        return True
 
     def paths(self, ref: Ref) -> Sequence[str]:
         """The paths a step's value names (`value_paths`); LookupError when not known."""
