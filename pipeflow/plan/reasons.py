@@ -5,6 +5,7 @@ changed for its first item without a result."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from pipeflow.cache.explain import NOTHING_CHANGED, explain
@@ -53,9 +54,26 @@ def why_items_run(
     item: Any,
 ) -> str | None:
     """What changed for an item of a `foreach` step without a result since the step's newest
-    (another item's, whose item does not count), if anything but the item."""
+    result, if anything but the item. When that is another item's, what is the item's own
+    (the files it names, its `reads:`/`writes:`) is left out on both sides: another item's
+    files are not files this one no longer reads."""
     before = cache.latest(name) if cache is not None else None
     if before is None:
         return None
-    why = explain(fingerprint.item_components(upstream, item), before, fingerprint.params)
+    now = fingerprint.item_components(upstream, item)
+    if before.components.get("item") != now.get("item"):
+        static = set(fingerprint.files)
+        now = _step_wide(now, static)
+        before = replace(before, components=_step_wide(before.components, static))
+    why = explain(now, before, fingerprint.params)
     return None if why == NOTHING_CHANGED else why
+
+
+def _step_wide(components: Mapping[str, Any], static: set[str]) -> dict[str, Any]:
+    """A `foreach` result's key components without what is its item's own."""
+    found = dict(components)
+    found["files"] = {k: v for k, v in components.get("files", {}).items() if k in static}
+    found["values"] = {
+        k: v for k, v in components.get("values", {}).items() if not k.endswith(".item")
+    }
+    return found

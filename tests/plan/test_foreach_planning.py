@@ -224,3 +224,28 @@ def test_a_foreach_step_that_runs_says_what_changed(tmp_path: Path, change: str)
     reasons = {decision.step: decision.reason for decision in pipe.status()}
 
     assert reasons["shifted"] == REASONS[change], reasons
+
+
+@pytest.mark.parametrize("declared", [False, True])
+def test_an_item_without_a_result_is_not_compared_with_another_items_files(
+    tmp_path: Path, declared: bool
+) -> None:
+    """Only `books/b.txt` is edited. Its item was compared with the newest result, another
+    item's: "it now reads books/b.txt; it no longer reads books/c.txt", and with `reads:` on
+    the item, "reads.item changed". The item's own files are not the step's."""
+    books = tmp_path / "books"
+    books.mkdir()
+    for name in "abc":
+        (books / f"{name}.txt").write_text(name)
+    (tmp_path / "bsteps.py").write_text("def count(book):\n    return len(book)\n")
+    reads = ', reads: ["${book}"]' if declared else ""
+    (tmp_path / "pipeline.yaml").write_text(
+        "name: books\nsteps:\n  words: {run: bsteps.count, "
+        f"foreach: [books/a.txt, books/b.txt, books/c.txt], as: book{reads}}}\n"
+    )
+    assert pipeflow.load(tmp_path / "pipeline.yaml").run().ok
+    (books / "b.txt").write_text("bee")
+    reasons = {d.step: d.reason for d in pipeflow.load(tmp_path / "pipeline.yaml").status()}
+    assert reasons["words"].startswith("1 of 3 items have no stored result"), reasons
+    for false in ("c.txt", "a.txt", "no longer", "reads.item", "writes.item"):
+        assert false not in reasons["words"], reasons
