@@ -26,6 +26,7 @@ from pipeflow.errors import StaleResults
 from pipeflow.model.run import Action, StepState
 from pipeflow.storage import ResultWarning
 from tests.servers import ObjectStore
+from tests.small_steps import calls
 
 STEPS = """
 from pathlib import Path
@@ -79,13 +80,6 @@ def make(tmp_path: Path, root: tuple[str, dict[str, Any]], steps: str) -> Path:
         f"storage_options: {json.dumps(options)}}}\nsteps:\n  {steps}\n"
     )
     return config
-
-
-def calls(folder: Path) -> list[str]:
-    log = folder / "calls.log"
-    found = log.read_text().split() if log.exists() else []
-    log.unlink(missing_ok=True)
-    return sorted(found)
 
 
 def blobs(root: tuple[str, dict[str, Any]]) -> tuple[Any, dict[str, bytes]]:
