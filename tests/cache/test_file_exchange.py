@@ -493,6 +493,28 @@ def test_a_path_another_step_returns_is_fingerprinted(tmp_path: Path, executor: 
     assert calls(tmp_path) == ["read_texts"]
 
 
+@pytest.mark.parametrize("executor", EXECUTORS)
+def test_a_path_an_unstored_step_returns_is_fingerprinted(tmp_path: Path, executor: str) -> None:
+    """The same through a value no store holds (`result: false`): its paths come from the
+    value the run made, and the reader, stored, follows the file."""
+    config = make(
+        tmp_path,
+        """
+        locate_one: {run: mysteps.locate_one, result: false}
+        one: {run: mysteps.read_text, inputs: {path: "${steps.locate_one}"}}
+        """,
+    )
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "x.txt").write_text("x1")
+    assert run(config, executor).output("one") == "x1"
+    calls(tmp_path)
+    assert run(config, executor).output("one") == "x1"
+    assert calls(tmp_path) == ["locate_one"]  # the unstored step runs; its reader is cached
+    (tmp_path / "data" / "x.txt").write_text("x2")
+    assert run(config, executor).output("one") == "x2"
+    assert calls(tmp_path) == ["locate_one", "read_text"]
+
+
 def test_a_reader_forced_after_its_writer_is_cached_on_the_next_run(tmp_path: Path) -> None:
     config = make(tmp_path, READERS["writes"])
     run(config)

@@ -107,3 +107,43 @@ def test_files_exchanged_and_restored_on_dask(tmp_path: Path, dask_address: str)
         "part-1.txt",
         "part-2.txt",
     ]
+
+
+VALUE_STEPS = """
+from pathlib import Path
+
+
+def locate():
+    return "data/x.txt"
+
+
+def read(path):
+    return Path(path).read_text()
+"""
+
+
+def test_a_path_another_step_returns_is_fingerprinted_on_dask(
+    tmp_path: Path, dask_address: str
+) -> None:
+    """SPEC 12 on Dask: the paths of a stored value come from its manifest, written on the
+    worker. (An unstored value stays on its worker and is not looked into: documented.)"""
+    (tmp_path / "vsteps.py").write_text(textwrap.dedent(VALUE_STEPS))
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "x.txt").write_text("x1")
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(
+        "name: values\nresults: {root: out}\nexecutor: {shared_filesystem: true}\nsteps:\n"
+        "  locate: {run: vsteps.locate}\n"
+        '  read: {run: vsteps.read, inputs: {path: "${steps.locate}"}}\n'
+    )
+
+    def run() -> pipeflow.api.Run:
+        done = pipeflow.load(config).run(executor="dask", address=dask_address)
+        assert done.ok, {n: (o.state, o.error) for n, o in done.outcomes.items()}
+        return done
+
+    assert run().output("read") == "x1"
+    assert run().outcomes["read"].state.value == "cached"
+    (tmp_path / "data" / "x.txt").write_text("x2")
+    assert run().output("read") == "x2"
+    assert run().outcomes["read"].state.value == "cached"
