@@ -22,10 +22,12 @@ def why_runs(
     *,
     closest: bool = True,
 ) -> str:
-    """Why `step`, with no usable stored result for its key, runs: compared with its newest
-    result with the same values (params, literals) when there is one, else its newest. After
-    runs with two values of a param, the newest is as often as not the other value's; and the
-    instances of one sub-pipeline store under its step names.
+    """Why `step`, with no usable stored result for its key, runs: compared with its closest
+    stored result, the newest of those with the same values (params, literals) when there is
+    one, and of those the ones that differ from today in the fewest other parts (upstream
+    results, files, settings, code). After runs with two values of a param, the newest is as
+    often as not the other value's; and the instances of one sub-pipeline store under its step
+    names, so a step taking only upstream values has "the same values" in both.
 
     Finding that one reads every stored version of the step: `closest=False` (a step the run
     is starting, decided again after its upstream ran) compares with the newest alone, so a
@@ -39,11 +41,17 @@ def why_runs(
     if before is None:
         return "no stored result yet"
     now = fingerprint.components(upstream)
-    values = now["values"]
-    if closest and before.components.get("values") != values:
-        same = (m for m in cache.versions(step.name) if m.components.get("values") == values)
-        before = next(same, before)
+    if closest and _distance(before.components, now) != (0, 0):
+        before = min(cache.versions(step.name), key=lambda m: _distance(m.components, now))
     return explain(now, before, fingerprint.params)
+
+
+def _distance(then: Mapping[str, Any], now: Mapping[str, Any]) -> tuple[int, int]:
+    """How far a stored result's key parts are from today's: whether its values differ, then
+    how many other parts do (the code, being what is edited, does not count). `min` keeps the
+    first of equals, and versions come newest first."""
+    others = sum(then.get(part) != now[part] for part in ("upstream", "files", "settings"))
+    return (then.get("values") != now["values"], others)
 
 
 def why_items_run(

@@ -330,3 +330,26 @@ def test_status_explains_an_instance_of_a_sub_pipeline_by_its_own_last_result(
 
     assert reasons["one/scaled"] == "code of childsteps.py changed (`scale`)"
     assert reasons["two/scaled"] == "code of childsteps.py changed (`scale`)"
+
+
+def test_status_explains_a_sub_pipeline_step_taking_only_upstream_values_by_its_own_result(
+    tmp_path: Path,
+) -> None:
+    """`total` has no params or literals of its own, so both instances' results have "the
+    same values": the one to compare with is the one whose upstream results are this
+    instance's, else `one/total` read "the result of `scaled` changed" (it had not)."""
+    (tmp_path / "childsteps.py").write_text(textwrap.dedent(CHILD_STEPS))
+    (tmp_path / "child.yaml").write_text(textwrap.dedent(CHILD))
+    (tmp_path / "parent.yaml").write_text(textwrap.dedent(PARENT))
+    assert pipeflow.load(tmp_path / "parent.yaml").run().ok
+    edit(tmp_path / "childsteps.py", "return sum(values)", "return sum(v for v in values)")
+
+    reasons = {d.step: d.reason for d in pipeflow.load(tmp_path / "parent.yaml").status()}
+
+    assert reasons["one/total"] == "code of childsteps.py changed (`total`)"
+    assert reasons["two/total"] == "code of childsteps.py changed (`total`)"
+    # A real change upstream is still said: `one` now scales by 4, a factor no result has.
+    edit(tmp_path / "parent.yaml", "factor: 2}", "factor: 4}")
+    reasons = {d.step: d.reason for d in pipeflow.load(tmp_path / "parent.yaml").status()}
+    assert reasons["one/scaled"].startswith("input factor changed")
+    assert reasons["one/total"] == "`one/scaled` runs first"
