@@ -17,23 +17,21 @@ cached.
 from __future__ import annotations
 
 import heapq
-import queue
 import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, wait
 
 from pipeflow.execute import ctrl_c, fanout, readiness
 from pipeflow.execute.capture import OutputCapture
 from pipeflow.execute.closing import close_stores
 from pipeflow.execute.context import RunContext, RunSettings
+from pipeflow.execute.dispatching import Dispatcher
 from pipeflow.execute.executors import Executor
 from pipeflow.execute.failures import FROZEN, failure_reason
 from pipeflow.execute.keeping import Keeper
 from pipeflow.execute.outcome import RunResult
 from pipeflow.execute.readiness import why_not_run
-from pipeflow.execute.reading import StoredReads
 from pipeflow.execute.step_files import ReferenceFailure
 from pipeflow.execute.task import Task, TaskResult, interrupt
 from pipeflow.model import escaping
@@ -79,7 +77,7 @@ class Engine:
         self.context = RunContext(pipeline, planner, settings)
         self.context.fetch = getattr(executor, "fetch", None)
         self.executor = executor
-        self._reads = StoredReads()  # stored values read at once beside an inline executor
+        self._dispatch = Dispatcher(executor, self._on_retry)
         self._emit = emit
         self._lock = threading.Lock()
         self.outcomes: dict[str, StepOutcome] = {}
@@ -88,13 +86,8 @@ class Engine:
         self._position: dict[str, int] = {}
         self._waiting_on: dict[str, int] = {}
         self._ready: list[tuple[int, str]] = []
-        self._running: dict[Future[TaskResult], tuple[str, Task]] = {}
-        # Futures in the order they end: waiting on all running ones at each turn would cost
-        # a turn per item times the items in flight (a `foreach` keeps up to a window of them).
-        self._ended: queue.SimpleQueue[Future[TaskResult]] = queue.SimpleQueue()
         self._fans: dict[str, fanout.FanOut] = {}  # `foreach` steps whose items are running
         self._kept = Keeper(pipeline, graph, planner, self.context, warn=self._warn)
-        self._inline: str | None = None  # the step the sequential executor is running
         self.stale: dict[str, str] = {}  # `--frozen`: steps that would have run, and why
 
     def emit(self, event: Event) -> None:
@@ -130,30 +123,25 @@ class Engine:
                 while True:
                     while self._ready and (not self._stopping or self.settings.keep_going):
                         self._start(heapq.heappop(self._ready)[1])
-                    if not self._running:
+                    if not self._dispatch.running:
                         break
-                    for future in self._all_ended():
-                        name, task = self._running.pop(future)
-                        self._collect(name, task, future.result())
+                    for name, task, ended in self._dispatch.ended():
+                        self._collect(name, task, ended)
         except KeyboardInterrupt:
             interrupted = True
             interrupt(self.settings.run_id)  # a step left running on a thread stores nothing
-            self._collect_committed()
+            for name, task, ended in self._dispatch.committed():
+                self._collect(name, task, ended)  # its result was stored as the run stopped
             self._kept.settle(fetch=False)
-            self.executor.shutdown(cancel=True)
-            self._reads.shutdown(cancel=True)
-            stopped = [name for name, _ in self._running.values()]
-            if self._inline is not None and self._inline not in self.outcomes:
-                stopped.append(self._inline)
-            for name in dict.fromkeys(stopped):
+            self._dispatch.shutdown(cancel=True)
+            for name in self._dispatch.stopped():
                 if name not in self.outcomes:
                     self._finish(
                         StepOutcome(name, StepState.FAILED, "interrupted", error="interrupted")
                     )
         else:
             self._kept.settle(fetch=True)
-            self.executor.shutdown()
-            self._reads.shutdown()
+            self._dispatch.shutdown()
         reason = why_not_run(self.outcomes, interrupted=interrupted)
         for name in order:
             if name not in self.outcomes:
@@ -181,24 +169,6 @@ class Engine:
             )
         )
         return result
-
-    def _collect_committed(self) -> None:
-        """After Ctrl-C: a step that stored its result as the run stopped is done, as the
-        store says (its future ends at once; one still computing stores nothing)."""
-        running = [f for f, (_, task) in self._running.items() if task.item is None]
-        for future in wait(running, timeout=0.1).done if running else ():
-            name, task = self._running[future]
-            result = future.result()
-            if result.ok:
-                del self._running[future]
-                self._collect(name, task, result)
-
-    def _all_ended(self) -> list[Future[TaskResult]]:
-        """The futures that have ended since the last call, waiting for one if none has."""
-        ended = [self._ended.get()]
-        while not self._ended.empty():
-            ended.append(self._ended.get())
-        return ended
 
     def _start(self, name: str) -> None:
         """Start a step whose dependencies have all finished, or finish it without running."""
@@ -264,23 +234,9 @@ class Engine:
         if self.settings.frozen and task.stored is None:
             self._refuse(name, task, self.decisions[name].reason)
             return
-        inline = getattr(self.executor, "inline", False)
-        if inline and self._reads.accepts(task):  # several at once, collected as they end
-            future = self._reads.submit(task, self._on_retry)
-        else:
-            if inline:
-                self._inline = name  # runs now, on this thread: Ctrl-C lands in it
-            future = self.executor.submit(task, self._on_retry)
-            self._inline = None
-            if inline:
-                # The sequential executor has run it: handle the result before starting
-                # another, so nothing new starts after a failure.
-                self._collect(name, task, future.result())
-                return
-        # Even if it has ended already: every step that is ready starts before any result is
-        # handled (a fast failure must not keep a ready step from starting).
-        self._running[future] = (name, task)
-        future.add_done_callback(self._ended.put)
+        result = self._dispatch.submit(name, task)
+        if result is not None:  # the sequential executor has run it: handled before the next
+            self._collect(name, task, result)
 
     def _value_needed(self, name: str) -> bool:
         return readiness.value_needed(

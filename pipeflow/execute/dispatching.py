@@ -1,0 +1,94 @@
+"""Handing a run's tasks to the executor, and taking them back as they end.
+
+The engine decides what runs; this module is where its tasks go: to the executor, or, for a
+stored value read beside the sequential executor, to a pool of reads (`reading.py`). Futures
+come back in the order they end, so the engine's loop handles each once, whatever is in
+flight (a `foreach` keeps a window of items going).
+"""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Callable
+from concurrent.futures import Future, wait
+
+from pipeflow.execute.executors import Executor
+from pipeflow.execute.reading import StoredReads
+from pipeflow.execute.task import Notify, Task, TaskResult
+
+# (step name, task, its result) of a task that has ended
+Ended = tuple[str, Task, TaskResult]
+
+
+class Dispatcher:
+    """The tasks of one run in flight, on one executor."""
+
+    def __init__(self, executor: Executor, notify: Notify) -> None:
+        self.executor = executor
+        self.inline = getattr(executor, "inline", False)  # runs each task as it is submitted
+        self._notify = notify
+        self._reads = StoredReads()  # stored values read at once beside an inline executor
+        self.running: dict[Future[TaskResult], tuple[str, Task]] = {}
+        self.inline_step: str | None = None  # the step the inline executor is running now
+        self._ended: queue.SimpleQueue[Future[TaskResult]] = queue.SimpleQueue()
+
+    def submit(
+        self, name: str, task: Task, started: Callable[[], None] | None = None
+    ) -> TaskResult | None:
+        """Start `task` (of step `name`), calling `started` as it is handed over. The inline
+        executor runs it now: its result is returned, to be handled before anything else
+        starts (nothing new starts after a failure); otherwise None, and it ends later."""
+        if self.inline and self._reads.accepts(task):  # several at once, collected as they end
+            self._track(name, task, self._reads.submit(task, self._notify))
+            return None
+        if started is not None:
+            started()
+        if not self.inline:
+            self._track(name, task, self.executor.submit(task, self._notify))
+            return None
+        self.inline_step = name  # runs now, on this thread: Ctrl-C lands in it (and stays)
+        future = self.executor.submit(task, self._notify)
+        self.inline_step = None
+        return future.result()
+
+    def _track(self, name: str, task: Task, future: Future[TaskResult]) -> None:
+        # Even if it has ended already: every step that is ready starts before any result is
+        # handled (a fast failure must not keep a ready step from starting).
+        self.running[future] = (name, task)
+        future.add_done_callback(self._ended.put)
+
+    def ended(self) -> list[Ended]:
+        """The tasks that have ended since the last call, waiting for one if none has."""
+        futures = [self._ended.get()]
+        while not self._ended.empty():
+            futures.append(self._ended.get())
+        found = []
+        for future in futures:
+            name, task = self.running.pop(future)
+            found.append((name, task, future.result()))
+        return found
+
+    def committed(self) -> list[Ended]:
+        """After Ctrl-C: the steps (not `foreach` items) whose tasks have ended with their
+        result stored as the run stopped (their futures end at once; one still computing
+        stores nothing)."""
+        steps = [f for f, (_, task) in self.running.items() if task.item is None]
+        found = []
+        for future in wait(steps, timeout=0.1).done if steps else ():
+            name, task = self.running[future]
+            result = future.result()
+            if result.ok:
+                del self.running[future]
+                found.append((name, task, result))
+        return found
+
+    def stopped(self) -> list[str]:
+        """After Ctrl-C: the steps that were running (each once)."""
+        names = [name for name, _ in self.running.values()]
+        if self.inline_step is not None:
+            names.append(self.inline_step)
+        return list(dict.fromkeys(names))
+
+    def shutdown(self, *, cancel: bool = False) -> None:
+        self.executor.shutdown(cancel=cancel)
+        self._reads.shutdown(cancel=cancel)
