@@ -4,11 +4,17 @@ The engine decides what runs; this module is where its tasks go: to the executor
 stored value read beside the sequential executor, to a pool of reads (`reading.py`). Futures
 come back in the order they end, so the engine's loop handles each once, whatever is in
 flight (a `foreach` keeps a window of items going).
+
+No more tasks are handed to a pool than it has workers (`workers` of the threads and
+processes executors): the others wait here, in the order they became ready, so that a step
+is announced started when a worker begins it, not while it waits for one in the pool's
+queue. A Dask cluster takes them all: its scheduler places them.
 """
 
 from __future__ import annotations
 
 import queue
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, wait
 
@@ -31,6 +37,9 @@ class Dispatcher:
         self.running: dict[Future[TaskResult], tuple[str, Task]] = {}
         self.inline_step: str | None = None  # the step the inline executor is running now
         self._ended: queue.SimpleQueue[Future[TaskResult]] = queue.SimpleQueue()
+        self._workers: int | None = getattr(executor, "workers", None)  # None: no limit
+        self._busy: set[Future[TaskResult]] = set()  # handed to the executor, not yet back
+        self._waiting: deque[tuple[str, Task, Callable[[], None] | None]] = deque()
 
     def submit(
         self, name: str, task: Task, started: Callable[[], None] | None = None
@@ -41,15 +50,25 @@ class Dispatcher:
         if self.inline and self._reads.accepts(task):  # several at once, collected as they end
             self._track(name, task, self._reads.submit(task, self._notify))
             return None
+        if not self.inline:
+            if self._waiting or (self._workers is not None and len(self._busy) >= self._workers):
+                self._waiting.append((name, task, started))
+            else:
+                self._hand(name, task, started)
+            return None
         if started is not None:
             started()
-        if not self.inline:
-            self._track(name, task, self.executor.submit(task, self._notify))
-            return None
         self.inline_step = name  # runs now, on this thread: Ctrl-C lands in it (and stays)
         future = self.executor.submit(task, self._notify)
         self.inline_step = None
         return future.result()
+
+    def _hand(self, name: str, task: Task, started: Callable[[], None] | None) -> None:
+        if started is not None:
+            started()
+        future = self.executor.submit(task, self._notify)
+        self._busy.add(future)
+        self._track(name, task, future)
 
     def _track(self, name: str, task: Task, future: Future[TaskResult]) -> None:
         # Even if it has ended already: every step that is ready starts before any result is
@@ -65,8 +84,16 @@ class Dispatcher:
         found = []
         for future in futures:
             name, task = self.running.pop(future)
+            self._busy.discard(future)
             found.append((name, task, future.result()))
         return found
+
+    def refill(self) -> None:
+        """Hand the tasks waiting for a worker to the workers that are free: called once the
+        tasks that ended are handled, so that a step is said finished before the next one on
+        its worker is said started."""
+        while self._waiting and len(self._busy) < (self._workers or 0):
+            self._hand(*self._waiting.popleft())
 
     def committed(self) -> list[Ended]:
         """After Ctrl-C: the steps (not `foreach` items) whose tasks have ended with their

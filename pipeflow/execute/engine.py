@@ -16,6 +16,7 @@ cached.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import threading
 import time
@@ -127,6 +128,7 @@ class Engine:
                         break
                     for name, task, ended in self._dispatch.ended():
                         self._collect(name, task, ended)
+                    self._dispatch.refill()
         except KeyboardInterrupt:
             interrupted = True
             interrupt(self.settings.run_id)  # a step left running on a thread stores nothing
@@ -210,8 +212,7 @@ class Engine:
             self._stopping = True
             self._finish(StepOutcome(name, StepState.FAILED, "inputs", error=str(error)))
             return
-        self.emit(StepStarted(self.settings.run_id, name, 1))
-        self._submit(name, task)
+        self._submit(name, task, announce=True)
 
     def _start_fan_out(self, name: str, step: Step, decision: Decision) -> None:
         if decision.action is Action.CACHED and not self._value_needed(name):
@@ -230,11 +231,15 @@ class Engine:
         if fan is not None:
             fanout.feed(fan, self.context, lambda task: self._submit(name, task))
 
-    def _submit(self, name: str, task: Task) -> None:
+    def _submit(self, name: str, task: Task, *, announce: bool = False) -> None:
+        """Hand `task` over; `announce`: the step is said started as a worker takes it."""
         if self.settings.frozen and task.stored is None:
             self._refuse(name, task, self.decisions[name].reason)
             return
-        result = self._dispatch.submit(name, task)
+        started = None
+        if announce:
+            started = functools.partial(self.emit, StepStarted(self.settings.run_id, name, 1))
+        result = self._dispatch.submit(name, task, started)
         if result is not None:  # the sequential executor has run it: handled before the next
             self._collect(name, task, result)
 
@@ -322,8 +327,7 @@ class Engine:
         key = self.planner.keys.get(name, "")
         reason = f"its stored result could not be {what}"
         self.decisions[name] = Decision(name, Action.RUN, reason, key)
-        self.emit(StepStarted(self.settings.run_id, name, 1))
-        self._submit(name, self.context.run_task(step, key))
+        self._submit(name, self.context.run_task(step, key), announce=True)
 
     def _refuse(self, name: str, task: Task | None, reason: str) -> None:
         """`--frozen`: fail a step (or an item's `task`) that turned out to need running,

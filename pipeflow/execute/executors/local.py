@@ -39,10 +39,8 @@ class ThreadExecutor:
     in_process = True
 
     def __init__(self, workers: int | None = None) -> None:
-        self._pool = ThreadPoolExecutor(
-            max_workers=workers or min(32, (os.cpu_count() or 1) + 4),
-            thread_name_prefix="pipeflow",
-        )
+        self.workers = workers or min(32, (os.cpu_count() or 1) + 4)
+        self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="pipeflow")
 
     def submit(self, task: Task, notify: Notify) -> Future[TaskResult]:
         return self._pool.submit(execute, task, notify)

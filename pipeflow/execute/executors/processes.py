@@ -56,11 +56,11 @@ class ProcessExecutor:
     name = "processes"
 
     def __init__(self, workers: int | None = None) -> None:
-        self._workers = workers or os.cpu_count() or 1
+        self.workers = workers or os.cpu_count() or 1
         self._lock = threading.Lock()
         self._numbers = itertools.count(1)  # each task sent to a pool, sent again or not
         self._closed = False
-        self._pool = _Pool(self._workers)
+        self._pool = _Pool(self.workers)
 
     def submit(self, task: Task, notify: Notify) -> Future[TaskResult]:
         del notify  # retries are replayed from the result: a callback cannot cross processes
@@ -121,7 +121,7 @@ class ProcessExecutor:
     def _replace(self, broken: _Pool) -> None:
         with self._lock:
             if self._pool is broken and not self._closed:
-                self._pool = _Pool(self._workers)
+                self._pool = _Pool(self.workers)
         broken.executor.shutdown(wait=False, cancel_futures=True)
 
     def shutdown(self, *, cancel: bool = False) -> None:
