@@ -125,6 +125,8 @@ def test_the_run_page_shows_steps_params_errors_and_logs(
     assert "no stored result" in text
     assert "cache hit" in text
     assert "500ms" in text  # a duration
+    # The attempts before the last, with their errors (as `pipeflow runs show` lists them).
+    assert "attempt 1 failed: ConnectionError: timed out" in text
     # No config was recorded with these runs: no graph, and a note saying why.
     assert "The graph cannot be drawn: its runs recorded no config file" in text
     assert 'data-step="report"' in page.text
