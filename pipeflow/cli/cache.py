@@ -38,14 +38,21 @@ def status(
         config, param_files, param_options, allow_extra_params, selection.get("results")
     )
     decisions = pipeline.status(**selection)
+    steps = pipeline.definition.steps
     if as_json:
         rows = [
-            {"step": d.step, "action": str(d.action), "reason": d.reason, "key": d.key}
+            {
+                "step": d.step,
+                "action": str(d.action),
+                "reason": d.reason,
+                "key": d.key,
+                "description": steps[d.step].description if d.step in steps else None,
+            }
             for d in decisions
         ]
         click.echo(jsontext.dumps({"pipeline": pipeline.name, "steps": rows}, indent=2))
     else:
-        click.echo(plan_table(decisions), nl=False)
+        click.echo(plan_table(decisions, steps), nl=False)
 
 
 @cli.command()

@@ -6,7 +6,7 @@ see that module. `config.schema.compiled_valid` uses it only while SCHEMA_SHA256
 # ruff: noqa
 # mypy: ignore-errors
 
-SCHEMA_SHA256 = "24cc7f0d4d3b548b65ca6ec45cfe67532d6b61e6afc658b41e122d0d201daf1b"
+SCHEMA_SHA256 = "4e454909229e244cf10323426604e7591568298f7984da87c4ca0b2318de71c9"
 
 
 class JsonSchemaValueException(ValueError):

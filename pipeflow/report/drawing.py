@@ -1,4 +1,10 @@
-"""Drawing the step graph as Mermaid, Graphviz dot or plain text, and printing a plan."""
+"""Drawing the step graph as Mermaid, Graphviz dot or plain text, and printing a plan.
+
+A step's `description` is shown in each: a second label line (Mermaid), a second label line
+and a tooltip (dot), a `# comment` after the step (ascii), a line under the step (`status`).
+A one-line form of it (`one_line`) goes where a newline or a control character would break
+the line or reach a terminal; each format's own escaping then applies.
+"""
 
 from __future__ import annotations
 
@@ -37,10 +43,45 @@ def _node_id(name: str) -> str:
     return re.sub(r"\W", "_", name)
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def one_line(text: str) -> str:
+    """`text` on one line: each run of whitespace (newlines too) as one space, and any other
+    control character (a terminal escape) as U+FFFD."""
+    return _CONTROL.sub("\ufffd", " ".join(text.split()))
+
+
+def text_lines(text: str) -> list[str]:
+    """The non-blank lines of `text`, each as `one_line` makes it: for a tooltip."""
+    return [one_line(line) for line in text.splitlines() if line.strip()]
+
+
+def description(step: Step | None) -> str:
+    """The step's description on one line; "" when it has none."""
+    return one_line(step.description) if step is not None and step.description else ""
+
+
+# Mermaid reads `#NUMBER;` as a character, and `"` would end the label, `<` open HTML.
+_MERMAID_SPECIAL = frozenset('"#&<>`')
+
+
+def _mermaid_text(text: str) -> str:
+    return "".join(f"#{ord(char)};" if char in _MERMAID_SPECIAL else char for char in text)
+
+
+def _dot_text(text: str) -> str:
+    """A dot quoted string's content: backslash and quote escaped, `&` as its entity
+    (Graphviz reads `&amp;`-style entities in every string)."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("&", "&amp;")
+
+
 def mermaid(steps: Mapping[str, Step], graph: StepGraph) -> str:
     lines = ["flowchart TD"]
     for name in graph.order():
-        lines.append(f'    {_node_id(name)}["{name}"]')
+        about = description(steps[name])
+        label = f"{name}<br/>{_mermaid_text(about)}" if about else name
+        lines.append(f'    {_node_id(name)}["{label}"]')
     for source, target, carries in edges(steps, graph):
         arrow = "-->" if carries else "-.->"
         lines.append(f"    {_node_id(source)} {arrow} {_node_id(target)}")
@@ -50,7 +91,14 @@ def mermaid(steps: Mapping[str, Step], graph: StepGraph) -> str:
 def dot(steps: Mapping[str, Step], graph: StepGraph, *, title: str = "") -> str:
     lines = [f'digraph "{title or "pipeline"}" {{', "    rankdir=TB;", "    node [shape=box];"]
     for name in graph.order():
-        lines.append(f'    "{name}";')
+        about = description(steps[name])
+        if about:
+            label = f"{name}\\n{_dot_text(about)}"  # `\n`: dot's centred line break
+            written = text_lines(steps[name].description or "")
+            tooltip = "\\n".join(_dot_text(line) for line in written)
+            lines.append(f'    "{name}" [label="{label}", tooltip="{tooltip}"];')
+        else:
+            lines.append(f'    "{name}";')
     for source, target, carries in edges(steps, graph):
         style = "" if carries else " [style=dashed]"
         lines.append(f'    "{source}" -> "{target}"{style};')
@@ -73,12 +121,20 @@ def ascii_tree(steps: Mapping[str, Step], graph: StepGraph) -> str:
             d if d in values else f"{d} (after)" if d in after else f"{d} (files)" for d in needs
         )
         arrow = f"  <- {shown}" if needs else ""
-        lines.append(f"{'  ' * depth[name]}{name.ljust(width)}{arrow}".rstrip())
+        about = description(steps[name])
+        comment = f"  # {about}" if about else ""
+        lines.append(f"{'  ' * depth[name]}{name.ljust(width)}{arrow}".rstrip() + comment)
     return "\n".join(lines) + "\n"
 
 
-def plan_table(decisions: Sequence[Decision]) -> str:
-    """One line per step: what will happen and why."""
+def plan_table(decisions: Sequence[Decision], steps: Mapping[str, Step] | None = None) -> str:
+    """One line per step: what will happen and why; with `steps`, each step's description
+    on a line of its own under it, indented."""
     width = max((len(d.step) for d in decisions), default=0)
-    lines = [f"{d.step.ljust(width)}  {str(d.action).ljust(7)}  {d.reason}" for d in decisions]
+    lines = []
+    for d in decisions:
+        lines.append(f"{d.step.ljust(width)}  {str(d.action).ljust(7)}  {d.reason}")
+        about = description(steps.get(d.step)) if steps is not None else ""
+        if about:
+            lines.append(f"  {about}")
     return "\n".join(lines) + "\n"

@@ -3,7 +3,9 @@
 Both draw the one layout of `report/layout.py`. The SVG is self-contained (colours are
 presentation attributes, so a page embedding it may restyle `.state-done rect` with CSS);
 each step is `<g class="step state-STATE" data-step="NAME" data-state="STATE">` with a
-`<rect>`, its `<text>` and a `<title>` tooltip, for the web UI to hook into.
+`<rect>`, its `<text>` and a `<title>` tooltip, for the web UI to hook into. A step's
+`description` is in its tooltip, whole; without `details`, its box's second line shows it too,
+on one line and shortened.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from itertools import pairwise
 from pipeflow.errors import UsageError
 from pipeflow.model.pipeline import Step
 from pipeflow.plan.graph import StepGraph
+from pipeflow.report.drawing import description, text_lines
 from pipeflow.report.layout import DETAIL_SIZE, NAME_SIZE, Box, Layout, Route, layout, text_width
 from pipeflow.report.pen import Pen
 
@@ -62,7 +65,8 @@ def svg(
     """The graph as a standalone SVG document.
 
     `states` maps step names to StepState values (a step it leaves out is `pending`), and
-    adds a legend; `details` maps step names to a short second line ("1.2 s", "cached").
+    adds a legend; `details` maps step names to a short second line ("1.2 s", "cached"); without
+    it, the second line is the step's description.
     """
     scene = _Scene.build(steps, graph, states=states, details=details, title=title)
     width, height = scene.width, scene.height
@@ -167,6 +171,8 @@ def png(
 class _Scene:
     layout: Layout
     states: Mapping[str, str] | None
+    descriptions: Mapping[str, str]  # each described step's tooltip lines, joined
+    described_in_box: bool  # the second line of a box is its description
     legend: tuple[str, ...]
     top: float  # height of the title and legend above the graph
     width: float
@@ -183,6 +189,14 @@ class _Scene:
         details: Mapping[str, str] | None,
         title: str,
     ) -> _Scene:
+        descriptions = {
+            name: "\n".join(text_lines(step.description))
+            for name, step in steps.items()
+            if step.description and description(step)
+        }
+        in_box = details is None
+        if details is None:
+            details = {name: description(step) for name, step in steps.items()}
         placed = layout(steps, graph, details=details)
         legend: tuple[str, ...] = ()
         if states is not None:
@@ -197,7 +211,7 @@ class _Scene:
             32 + text_width(title, TITLE_SIZE),
             32 + sum(_legend_width(state) for state in legend),
         )
-        return cls(placed, states, legend, top, width, placed.height + top)
+        return cls(placed, states, descriptions, in_box, legend, top, width, placed.height + top)
 
     def state(self, name: str) -> str | None:
         return None if self.states is None else self.states.get(name, "pending")
@@ -239,8 +253,12 @@ def _step_svg(box: Box, scene: _Scene) -> str:
     else:
         token = _token(state)
         head = f'<g class="step state-{token}" data-step="{_attr(box.name)}" data-state="{token}">'
-    tooltip = box.name + (f"\n{state}" if state is not None else "")
-    if box.detail:
+    tooltip = box.name
+    if box.name in scene.descriptions:
+        tooltip += f"\n{scene.descriptions[box.name]}"
+    if state is not None:
+        tooltip += f"\n{state}"
+    if box.detail and not scene.described_in_box:
         tooltip += f"\n{box.detail}"
     parts = [
         head,

@@ -3,12 +3,14 @@
 The graph comes from the config file the run recorded. When that file is gone or no longer
 valid, there is no graph: the page lists the steps the history recorded, with a note saying
 why. When the config's steps differ from the run's (it changed since), the graph is drawn
-and the note says so.
+and the note says so. Each step's `description`, from the same config, is in the graph's
+tooltips and under the step's name in the page's table of steps.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeflow.errors import ConfigError, PipeflowError
@@ -21,6 +23,7 @@ class Drawing:
     svg: str | None  # an SVG element, or None when no graph can be drawn
     note: str | None  # why there is no graph, or what to keep in mind about it
     details: str | None = None  # the config's problems, for a fold-out
+    descriptions: Mapping[str, str] = field(default_factory=dict)  # step -> its description
 
 
 def draw_run(record: RunRecord) -> Drawing:
@@ -53,7 +56,10 @@ def draw_run(record: RunRecord) -> Drawing:
             f"The steps of {config} have changed since this run; the graph shows them as they "
             "are now, coloured by the states this run recorded."
         )
-    return Drawing(_inline(picture), note)
+    descriptions = {
+        name: step.description for name, step in definition.steps.items() if step.description
+    }
+    return Drawing(_inline(picture), note, descriptions=descriptions)
 
 
 def _detail(state: str, duration: float | None) -> str:
