@@ -45,7 +45,13 @@ def collect(
     refuse_running(project_dir, names)
     report = Report(
         tuple(
-            survey(found.store, found.current, retention, keep_all=found.keep_all)
+            survey(
+                found.store,
+                found.current,
+                retention,
+                keep_all=found.keep_all,
+                owner=planner.pipeline.name,
+            )
             for found in stores
         ),
         dry_run=dry_run,

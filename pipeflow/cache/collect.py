@@ -8,16 +8,20 @@ names them any more: they are the user's outputs. Their blobs go once nothing ke
 What is kept, in order:
 
 1. every manifest of a pipeline gc was not asked about (its results are not ours to judge),
-   and every `latest.json` with the manifest of its key; on an object store, which keeps no
-   `latest.json`, the newest manifest of each step (by `created`);
-2. the manifests of the current keys (`current`), and every manifest of a step whose current
+   and every result a run of another config stored (its manifest's `pipeline` is not the
+   `owner`'s): a sub-pipeline's steps store under the child's names whether the child runs
+   alone or inlined in any parent, and gc knows only its own config's current keys;
+2. every `latest.json` with the manifest of its key, the newest record of each instance of a
+   step (`one/train`, `two/train`) and, on an object store, which keeps no `latest.json`, its
+   newest manifest (by `created`);
+3. the manifests of the current keys (`current`), and every manifest of a step whose current
    keys cannot be known before it runs (`keep_all`: a `foreach` over a step's value);
-3. per step, every manifest made by its last `keep_last` runs (a run of a `foreach` step makes
+4. per step, every manifest made by its last `keep_last` runs (a run of a `foreach` step makes
    one manifest per item: all of them count);
-4. anything written (or, for a manifest, created) less than `max(older_than, grace)` ago:
+5. anything written (or, for a manifest, created) less than `max(older_than, grace)` ago:
    the grace period protects a run in progress on any machine, which writes payloads and
    blobs before the manifest that names them;
-5. every object a kept manifest names (`results.py`'s docstring lists them): its parts, their
+6. every object a kept manifest names (`results.py`'s docstring lists them): its parts, their
    blobs, the blobs of its `files`; blobs are shared, so one goes only when no kept manifest,
    of any pipeline in the store, names it.
 
@@ -69,6 +73,7 @@ RECENT_RUNS = "last runs"
 YOUNG = "recent"
 LATEST_COPY = "latest"
 UNKNOWN_KEYS = "keys unknown before a run"
+OTHER_CONFIGS = "stored by other configs"
 
 
 @dataclass
@@ -89,10 +94,12 @@ def survey(
     retention: Retention,
     *,
     keep_all: Iterable[tuple[str, str]] = (),
+    owner: str | None = None,
 ) -> Collection:
     """What gc would delete from `store`. `current`: pipeline -> stored step name -> its
     current keys, for every pipeline whose results gc judges here (others are kept whole);
-    `keep_all`: (pipeline, step) pairs whose results are all kept."""
+    `keep_all`: (pipeline, step) pairs whose results are all kept; `owner`: the pipeline of
+    the config gc was given (results stored by another's runs are kept; None: judge all)."""
     objects = {
         path: entry
         for prefix in (MANIFESTS, RESULTS, BLOBS, JOURNAL)
@@ -119,7 +126,7 @@ def survey(
             f"objects they need, and deletes nothing:\n{listing}\nDelete those files if they "
             "are broken, or run gc with the pipeflow version that wrote them."
         )
-    kept, deleted, reasons = _judge(found, current, set(keep_all), retention)
+    kept, deleted, reasons = _judge(found, current, set(keep_all), retention, owner)
     named = {path for item in kept for path in _named(item)}
     removals = [Removal(MANIFEST, item.path, item.size) for item in deleted if not item.journaled]
     rewrites = _rewrites(kept, deleted, journals, retention)
@@ -215,10 +222,12 @@ def _judge(
     current: Mapping[str, Mapping[str, Iterable[str]]],
     keep_all: set[tuple[str, str]],
     retention: Retention,
+    owner: str | None = None,
 ) -> tuple[list[_Found], list[_Found], dict[str, int]]:
     """(kept, deleted, manifests kept per reason) among every manifest found."""
     kept: list[_Found] = []
     steps: dict[tuple[str, str], list[_Found]] = {}
+    reasons: dict[str, int] = {}
     for item in found:
         parts = item.path[len(MANIFESTS) + 1 :].split("/")
         if item.journaled and item.manifest is not None:
@@ -226,25 +235,15 @@ def _judge(
             parts = [item.path.split("/")[2], stored_name(item.manifest.step), "record"]
         if len(parts) != 3 or parts[0] not in current:
             kept.append(item)  # another pipeline's, or not pipeflow's layout
+        elif _made_by_another(item, owner):
+            kept.append(item)  # under a sub-pipeline's name gc judges, but not its config's
+            reasons[OTHER_CONFIGS] = reasons.get(OTHER_CONFIGS, 0) + 1
         else:
             steps.setdefault((parts[0], parts[1]), []).append(item)
-    reasons: dict[str, int] = {}
     deleted: list[_Found] = []
     for (pipeline, step), items in steps.items():
         keys = set(current[pipeline].get(step, ()))
-        latest = {i.manifest.key for i in items if _name(i) == LATEST and i.manifest is not None}
-        # The newest record in a journal is the step's latest as much as `latest.json` is.
-        records = [i.manifest for i in items if i.journaled and i.manifest is not None]
-        if records:
-            latest.add(max(records, key=moment).key)
-        # An object store keeps no `latest.json`: its newest manifest is the step's latest
-        # (one newer than a `latest.json` an earlier pipeflow left is, too).
-        # Of two alike (`accept` restamps keeping `created`), the current one.
-        files = [i.manifest for i in items if _name(i) not in (LATEST, "record") and i.manifest]
-        copies = [i.manifest for i in items if _name(i) == LATEST and i.manifest is not None]
-        newest = max(files, key=lambda m: (moment(m), m.key in keys), default=None)
-        if newest is not None and all(moment(m) < moment(newest) for m in copies):
-            latest.add(newest.key)
+        latest = _latest_keys(items, keys)
         runs = _newest_runs(items, retention.keep_last)
         for item in items:
             manifest = item.manifest
@@ -270,6 +269,43 @@ def _judge(
                 kept.append(item)
                 reasons[reason] = reasons.get(reason, 0) + 1
     return kept, deleted, reasons
+
+
+def _made_by_another(item: _Found, owner: str | None) -> bool:
+    """Whether a result was stored by a run of another config than the one gc was given
+    (`owner`): a sub-pipeline's steps store under the child's names whether the child runs
+    alone or inlined, and its manifest names the pipeline of the run that stored it."""
+    manifest = item.manifest
+    if owner is None or manifest is None or _name(item) == LATEST:
+        return False
+    return manifest.pipeline != owner
+
+
+def _latest_keys(items: list[_Found], keys: set[str]) -> set[str]:
+    """The keys of one stored step's latest results: `latest.json`'s, the newest record of a
+    journal, and (an object store keeps no `latest.json`) its newest manifest; each per
+    instance (`one/train`, `two/train`: one sub-pipeline inlined twice stores under one name)."""
+    latest = {i.manifest.key for i in items if _name(i) == LATEST and i.manifest is not None}
+    copies = [i.manifest for i in items if _name(i) == LATEST and i.manifest is not None]
+    instances: dict[str, list[_Found]] = {}
+    for item in items:
+        if item.manifest is not None and _name(item) != LATEST:
+            instances.setdefault(item.manifest.step, []).append(item)
+    for found in instances.values():
+        # The newest record in a journal is the step's latest as much as `latest.json` is.
+        records = [i.manifest for i in found if i.journaled and i.manifest is not None]
+        if records:
+            latest.add(max(records, key=moment).key)
+        # An object store keeps no `latest.json`: its newest manifest is the step's latest
+        # (one newer than a `latest.json` an earlier pipeflow left is, too).
+        # Of two alike (`accept` restamps keeping `created`), the current one.
+        files = [i.manifest for i in found if _name(i) != "record" and i.manifest]
+        newest = max(files, key=lambda m: (moment(m), m.key in keys), default=None)
+        if newest is not None and all(
+            moment(m) < moment(newest) for m in copies if m.step == newest.step
+        ):
+            latest.add(newest.key)
+    return latest
 
 
 def _newest_runs(items: list[_Found], count: int) -> set[str]:
