@@ -51,6 +51,7 @@ def collect(
                 retention,
                 keep_all=found.keep_all,
                 owner=planner.pipeline.name,
+                latest_items=found.latest_items,
             )
             for found in stores
         ),

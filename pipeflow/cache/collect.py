@@ -13,7 +13,8 @@ What is kept, in order:
    alone or inlined in any parent, and gc knows only its own config's current keys;
 2. every `latest.json` with the manifest of its key, the newest record of each instance of a
    step (`one/train`, `two/train`) and, on an object store, which keeps no `latest.json`, its
-   newest manifest (by `created`);
+   newest manifest (by `created`); for a `foreach` step, also the newest result of each item
+   of its latest list (`latest_items`: what the upstream's latest result holds);
 3. the manifests of the current keys (`current`), and every manifest of a step whose current
    keys cannot be known before it runs (`keep_all`: a `foreach` over a step's value);
 4. per step, every manifest made by its last `keep_last` runs (a run of a `foreach` step makes
@@ -95,11 +96,13 @@ def survey(
     *,
     keep_all: Iterable[tuple[str, str]] = (),
     owner: str | None = None,
+    latest_items: Mapping[tuple[str, str], Iterable[str]] | None = None,
 ) -> Collection:
     """What gc would delete from `store`. `current`: pipeline -> stored step name -> its
     current keys, for every pipeline whose results gc judges here (others are kept whole);
     `keep_all`: (pipeline, step) pairs whose results are all kept; `owner`: the pipeline of
-    the config gc was given (results stored by another's runs are kept; None: judge all)."""
+    the config gc was given (results stored by another's runs are kept; None: judge all);
+    `latest_items`: (pipeline, step) -> the digests of a `foreach` step's latest items."""
     objects = {
         path: entry
         for prefix in (MANIFESTS, RESULTS, BLOBS, JOURNAL)
@@ -126,7 +129,7 @@ def survey(
             f"objects they need, and deletes nothing:\n{listing}\nDelete those files if they "
             "are broken, or run gc with the pipeflow version that wrote them."
         )
-    kept, deleted, reasons = _judge(found, current, set(keep_all), retention, owner)
+    kept, deleted, reasons = _judge(found, current, set(keep_all), retention, owner, latest_items)
     named = {path for item in kept for path in _named(item)}
     removals = [Removal(MANIFEST, item.path, item.size) for item in deleted if not item.journaled]
     rewrites = _rewrites(kept, deleted, journals, retention)
@@ -223,6 +226,7 @@ def _judge(
     keep_all: set[tuple[str, str]],
     retention: Retention,
     owner: str | None = None,
+    latest_items: Mapping[tuple[str, str], Iterable[str]] | None = None,
 ) -> tuple[list[_Found], list[_Found], dict[str, int]]:
     """(kept, deleted, manifests kept per reason) among every manifest found."""
     kept: list[_Found] = []
@@ -244,6 +248,7 @@ def _judge(
     for (pipeline, step), items in steps.items():
         keys = set(current[pipeline].get(step, ()))
         latest = _latest_keys(items, keys)
+        latest |= _latest_of_items(items, (latest_items or {}).get((pipeline, step), ()))
         runs = _newest_runs(items, retention.keep_last)
         for item in items:
             manifest = item.manifest
@@ -306,6 +311,21 @@ def _latest_keys(items: list[_Found], keys: set[str]) -> set[str]:
         ):
             latest.add(newest.key)
     return latest
+
+
+def _latest_of_items(items: list[_Found], digests: Iterable[str]) -> set[str]:
+    """For a `foreach` step, the keys of the newest result of each item of its latest list
+    (`digests`: each item's digest, as its manifest's `item` component holds it)."""
+    wanted = set(digests)
+    newest: dict[str, Manifest] = {}
+    for item in items:
+        manifest = item.manifest
+        if manifest is None or _name(item) == LATEST:
+            continue
+        digest = manifest.components.get("item")
+        if digest in wanted and (digest not in newest or moment(newest[digest]) < moment(manifest)):
+            newest[digest] = manifest
+    return {manifest.key for manifest in newest.values()}
 
 
 def _newest_runs(items: list[_Found], count: int) -> set[str]:

@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from pipeflow.cache.layout import stored_name
+from pipeflow.cache.results import ResultCache
+from pipeflow.cache.versions import canonical_json, digest
+from pipeflow.model.pipeline import Step
+from pipeflow.model.refs import references
 from pipeflow.plan.planner import Planner
-from pipeflow.storage import ResultStore
+from pipeflow.plan.when import stored_items
+from pipeflow.storage import Manifest, ResultStore
 
 
 @dataclass
 class StoreKeys:
     """One store's current keys: pipeline -> stored step name -> keys, and the steps whose
     keys cannot be known before they run (a `foreach` over the value of a step that would
-    run)."""
+    run), and per `foreach` step over steps' values the digests of the items its upstream's
+    latest results hold (its latest list, each item's newest result kept)."""
 
     store: ResultStore
     current: dict[str, dict[str, set[str]]] = field(default_factory=dict)
     keep_all: set[tuple[str, str]] = field(default_factory=set)
+    latest_items: dict[tuple[str, str], set[str]] = field(default_factory=dict)
 
 
 def current_keys(planner: Planner) -> list[StoreKeys]:
@@ -36,6 +44,10 @@ def current_keys(planner: Planner) -> list[StoreKeys]:
             if planner.keys.get(name):
                 keys.add(planner.keys[name])
             continue
+        latest = _latest_items(planner, step)
+        if latest is not None:
+            where = (cache.pipeline, stored_name(name))
+            found.latest_items.setdefault(where, set()).update(latest)
         upstream = planner.upstream_versions(step)
         items = planner.items_of(name)  # None: made of a value only known during a run
         if not isinstance(items, list):
@@ -44,3 +56,28 @@ def current_keys(planner: Planner) -> list[StoreKeys]:
             fingerprint = planner.fingerprints[name]
             keys.update(fingerprint.item_key(upstream, item) for item in items)
     return list(stores.values())
+
+
+def _latest_items(planner: Planner, step: Step) -> set[str] | None:
+    """The digests of the items a `foreach` over steps' values would have with each of those
+    steps' latest result this config stored (None when one is not known: none, too large,
+    or a `foreach` step's value, which has no single latest). Latest per instance: `one/make`
+    and `two/make` store under one name, and the config's runs alone are gc's to judge."""
+    if not any(ref.scope == "steps" for ref in references(step.foreach)):
+        return None  # made of params and literals: its current items are its items
+    owner = planner.pipeline.name
+
+    def latest(name: str) -> tuple[Manifest, ResultCache] | None:
+        cache = planner.caches.get(name)
+        if cache is None:
+            return None
+        own = (m for m in cache.versions(name) if m.step == name and m.pipeline == owner)
+        manifest = next(own, None)  # versions come newest first
+        return (manifest, cache) if manifest is not None else None
+
+    items: Any = stored_items(
+        step.foreach, planner.lookup, planner.pipeline.steps, latest, lambda _name: None
+    )
+    if not isinstance(items, list):
+        return None
+    return {digest(canonical_json(item)) for item in items}

@@ -1,7 +1,8 @@
 """`Pipeline.gc` where results are shared or come in parts (SPEC section 12, caching.md's gc
 section): a sub-pipeline's steps store under the child's pipeline and step names whether the
 child runs alone or inlined in one or more parents, so gc of one of those configs must leave
-the others' results alone."""
+the others' results alone; and a `foreach` step's latest result is every item of the list
+its upstream's latest result holds, not only the items the last run computed."""
 
 from __future__ import annotations
 
@@ -18,6 +19,14 @@ from tests.servers import ObjectStore
 STEPS = """
 def make(n):
     return list(range(n))
+
+
+def square(x):
+    return x * x
+
+
+def parts(n):
+    return {"values": list(range(n)), "n": n}
 """
 
 CHILD = """
@@ -45,6 +54,33 @@ params: {n: 7}
 results: {root: ROOT, storage_options: OPTIONS}
 steps:
   sub: {pipeline: child.yaml, params: {k: "${params.n}"}}
+"""
+
+FAN = """
+name: fe
+params: {n: 3}
+results: {root: ROOT, storage_options: OPTIONS}
+steps:
+  make: {run: gcshared.make, inputs: {n: "${params.n}"}}
+  each: {run: gcshared.square, foreach: "${steps.make}", as: x}
+"""
+
+FAN_CHILD = """
+name: fanchild
+params: {n: 3}
+results: {root: ROOT, storage_options: OPTIONS}
+steps:
+  make: {run: gcshared.make, inputs: {n: "${params.n}"}}
+  each: {run: gcshared.square, foreach: "${steps.make}", as: x}
+"""
+
+FAN_PARENT = """
+name: fanparent
+params: {p: 3, q: 6}
+results: {root: ROOT, storage_options: OPTIONS}
+steps:
+  one: {pipeline: fanchild.yaml, params: {n: "${params.p}"}}
+  two: {pipeline: fanchild.yaml, params: {n: "${params.q}"}}
 """
 
 
@@ -151,3 +187,51 @@ def test_gc_keeps_the_latest_result_of_each_instance_of_a_sub_pipeline(
 
     assert cached(parent, n=8), actions(parent, n=8)  # each instance's latest
     assert actions(parent, n=5)["sub/cmake"] is Action.RUN
+
+
+@pytest.mark.parametrize("spelling", ["whole value", "part"])
+@pytest.mark.parametrize("root", ["out", "memory", "s3"])
+def test_gc_keeps_every_item_of_a_foreach_steps_latest_result(
+    make_project: ProjectFactory,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    root: str,
+    spelling: str,
+) -> None:
+    """Runs with n=3, 4, 5, then 6 (which computes item 5 alone: items 0..4 are cached),
+    then the config's n=3. `make`'s latest result is n=6's list: every item of it stays,
+    not only item 5 (the one its run computed), nor only the items of n=3. The same for a
+    `foreach` over a part of a step's value."""
+    text = FAN
+    if spelling == "part":
+        text = text.replace("gcshared.make,", "gcshared.parts,").replace(
+            '"${steps.make}"', '"${steps.make.values}"'
+        )
+    config = _write(make_project, text, "pipeline.yaml", _store(request, root, tmp_path))
+    for n in (3, 4, 5, 6, 3):
+        assert pipeflow.load(config, params={"n": n}).run().ok
+
+    pipeflow.load(config).gc(keep_last=0, grace=0)
+
+    assert cached(config)
+    assert cached(config, n=6), actions(config, n=6)
+    assert actions(config, n=5)["make"] is Action.RUN  # not the latest: it went
+
+
+@pytest.mark.parametrize("root", ["out", "memory"])
+def test_gc_keeps_every_item_of_each_instances_latest_foreach_result(
+    make_project: ProjectFactory, tmp_path: Path, request: pytest.FixtureRequest, root: str
+) -> None:
+    """`one/each` and `two/each` store under `fanchild/each`. The run with p=4 stored only
+    `one/make` (q=6 was cached): the newest list under the shared name is `one`'s (0..3),
+    but `two`'s latest list is 0..5, and its items 4 and 5 stay too."""
+    where = _store(request, root, tmp_path)
+    _write(make_project, FAN_CHILD, "fanchild.yaml", where)
+    parent = _write(make_project, FAN_PARENT, "parent.yaml", where)
+    for p in (3, 4):
+        assert pipeflow.load(parent, params={"p": p}).run().ok
+
+    # Both lists of n=3 are stored: the items of each are known, 0..2 are current.
+    pipeflow.load(parent, params={"p": 3, "q": 3}).gc(keep_last=0, grace=0)
+
+    assert cached(parent, p=4), actions(parent, p=4)
