@@ -16,7 +16,8 @@ cheapest copy that is exact for each type:
    dicts) get those cells copied too: pandas copies never copy the Python objects in cells.
 3. numpy arrays are copied. A read-only view would be free, but a step that writes to its input
    would then fail here and work under `processes`, where its input is a private copy.
-4. dicts, lists, tuples and sets: new containers, their items isolated in turn. An object that
+4. dicts, lists, tuples and sets: new containers, their items isolated in turn (at any depth:
+   past DEEPEST levels with a stack of its own, not Python's). An object that
    appears twice in a value appears twice in its copy (cycles included), as pickle would do.
 5. Anything else: `copy.deepcopy`, else a pickle round trip. A value that allows neither (a lock,
    an open connection or file, a generator) is a handle on something outside the run, not data:
@@ -38,6 +39,8 @@ import sys
 import uuid
 from collections.abc import Mapping
 from typing import Any
+
+from pipeflow.model.nesting import DEEPEST
 
 __all__ = ["isolated", "isolated_inputs"]
 
@@ -101,20 +104,23 @@ def isolated(value: Any) -> Any:
     return _isolated(value, {})
 
 
-def _isolated(value: Any, memo: dict[int, Any]) -> Any:
+def _isolated(value: Any, memo: dict[int, Any], depth: int = 0) -> Any:
     kind = type(value)
     if kind in _IMMUTABLE:
         return value
     key = id(value)
     if key in memo:
         return memo[key]
+    if depth >= DEEPEST and kind in _CONTAINERS:
+        return _isolated_deep(value, memo)  # deeper than recursion may go: see there
+    depth += 1
     if kind is list:
         items = list(value)  # copied in C; then only the items that are not immutable
         memo[key] = items  # before the items: a list may hold itself
         if not _IMMUTABLE.issuperset(map(type, items)):
             for index, item in enumerate(items):
                 if type(item) not in _IMMUTABLE:
-                    items[index] = _isolated(item, memo)
+                    items[index] = _isolated(item, memo, depth)
         return items
     if kind is dict:
         mapping = dict(value)
@@ -122,19 +128,59 @@ def _isolated(value: Any, memo: dict[int, Any]) -> Any:
         if not _IMMUTABLE.issuperset(map(type, mapping.values())):
             for name, item in mapping.items():
                 if type(item) not in _IMMUTABLE:
-                    mapping[name] = _isolated(item, memo)
+                    mapping[name] = _isolated(item, memo, depth)
         return mapping
     if kind in (tuple, frozenset):
-        inner = [_isolated(item, memo) for item in value]
+        inner = [_isolated(item, memo, depth) for item in value]
         # An immutable container of immutable items is itself immutable: keep it.
         same = all(new is old for new, old in zip(inner, value, strict=True))
         result = value if same else kind(inner)
     elif kind is set:
-        result = {_isolated(item, memo) for item in value}
+        result = {_isolated(item, memo, depth) for item in value}
     else:
         result = _library_copy(value, memo)
     memo[key] = result
     return result
+
+
+_CONTAINERS = frozenset({list, dict, tuple, frozenset, set})
+
+
+def _isolated_deep(value: Any, memo: dict[int, Any]) -> Any:
+    """`_isolated` for the containers of a value nested DEEPEST levels deep and more (a step
+    may return a list in a list thousands of levels deep), walked with a stack of its own
+    rather than Python's: the same copies, in the same memo. Lists and dicts are made before
+    their items are copied (a list may hold itself); tuples, frozensets and sets after."""
+    pending: list[tuple[Any, bool]] = [(value, False)]
+    while pending:
+        node, filled = pending.pop()
+        kind = type(node)
+        key = id(node)
+        if kind in _IMMUTABLE or (key in memo and not filled):
+            continue
+        if kind not in _CONTAINERS:
+            memo[key] = _isolated(node, memo)  # a leaf: a frame, an array, an object
+            continue
+        items = list(node.values()) if kind is dict else list(node)
+        if not filled:
+            if kind is list:
+                memo[key] = []
+            elif kind is dict:
+                memo[key] = {}
+            pending.append((node, True))
+            pending.extend((item, False) for item in reversed(items))
+            continue
+        copies = [item if type(item) in _IMMUTABLE else memo[id(item)] for item in items]
+        if kind is list:
+            memo[key].extend(copies)
+        elif kind is dict:
+            memo[key].update(zip(node.keys(), copies, strict=True))
+        elif kind is set:
+            memo[key] = set(copies)
+        else:  # tuple, frozenset: kept when every item is its own copy, as `_isolated` does
+            same = all(new is old for new, old in zip(copies, items, strict=True))
+            memo[key] = node if same else kind(copies)
+    return value if type(value) in _IMMUTABLE else memo[id(value)]
 
 
 def _library_copy(value: Any, memo: dict[int, Any]) -> Any:

@@ -18,6 +18,7 @@ from pipeflow.model.locations import (
     locate,
     path_texts,
 )
+from pipeflow.model.nesting import DEEPEST
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, Template, resolve
 from pipeflow.model.secrets import Secrets
@@ -127,16 +128,25 @@ class StepFiles:
             return self.absolute(resolved(value), writes, folder)
         return self.absolute(value, writes, folder)
 
-    def absolute_within(self, value: Any, writes: Sequence[Location], folder: str) -> Any:
-        """`absolute` for every string in a value, inside its lists, tuples and dicts."""
+    def absolute_within(
+        self, value: Any, writes: Sequence[Location], folder: str, depth: int = 0
+    ) -> Any:
+        """`absolute` for every string in a value, inside its lists, tuples and dicts (DEEPEST
+        levels at most, as `strings_in` finds the paths the key counts: see `nesting`)."""
         if isinstance(value, str):
             return self.absolute(value, writes, folder)
+        if depth >= DEEPEST:
+            return value
+        inner = depth + 1
         if type(value) is list:
-            return [self.absolute_within(item, writes, folder) for item in value]
+            return [self.absolute_within(item, writes, folder, inner) for item in value]
         if type(value) is tuple:
-            return tuple(self.absolute_within(item, writes, folder) for item in value)
+            return tuple(self.absolute_within(item, writes, folder, inner) for item in value)
         if type(value) is dict:
-            return {key: self.absolute_within(item, writes, folder) for key, item in value.items()}
+            return {
+                key: self.absolute_within(item, writes, folder, inner)
+                for key, item in value.items()
+            }
         return value
 
     def absolute(self, value: Any, writes: Sequence[Location] = (), folder: str = "") -> Any:
@@ -194,15 +204,18 @@ class StepFiles:
         return found
 
 
-def _texts(values: Iterable[Any]) -> Iterator[str]:
-    """The strings in `values`, and in the lists, tuples and dicts among them."""
+def _texts(values: Iterable[Any], depth: int = 0) -> Iterator[str]:
+    """The strings in `values`, and in the lists, tuples and dicts among them (DEEPEST
+    levels at most: see `nesting`)."""
     for value in values:
         if isinstance(value, str):
             yield value
+        elif depth >= DEEPEST:
+            continue
         elif isinstance(value, list | tuple):
-            yield from _texts(value)
+            yield from _texts(value, depth + 1)
         elif isinstance(value, dict):
-            yield from _texts(value.values())
+            yield from _texts(value.values(), depth + 1)
 
 
 def _small(value: Any) -> bool:

@@ -24,6 +24,7 @@ from pipeflow.execute.failures import StepError, compact_traceback, describe
 from pipeflow.execute.isolation import isolated_inputs
 from pipeflow.execute.persisting import Persist, persist_parts
 from pipeflow.importing import load_callable
+from pipeflow.model.nesting import DEEPEST
 from pipeflow.model.pipeline import SINGLE_PART, RetryPolicy
 from pipeflow.model.words import a_kind
 from pipeflow.records import record
@@ -102,47 +103,58 @@ def pick(value: Any, remote: Remote) -> Any:
 
 
 def remotes_in(value: Any) -> list[Remote]:
-    """The Remotes in a value, looking inside dicts, lists and tuples."""
+    """The Remotes in a value, looking inside dicts, lists and tuples (DEEPEST levels at
+    most: the engine puts Remotes where the config's references are, never deeper)."""
     found: list[Remote] = []
 
-    def walk(item: Any) -> None:
+    def walk(item: Any, depth: int) -> None:
         if isinstance(item, Remote):
             found.append(item)
+        elif depth >= DEEPEST:
+            return
         elif isinstance(item, Mapping):
             for inner in item.values():
-                walk(inner)
+                walk(inner, depth + 1)
         elif isinstance(item, list | tuple):
             for inner in item:
-                walk(inner)
+                walk(inner, depth + 1)
 
-    walk(value)
+    walk(value, 0)
     return found
 
 
-def fill(value: Any, get: Callable[[Remote], Any]) -> Any:
-    """The value with each Remote replaced by what `get` gives for it."""
+def fill(value: Any, get: Callable[[Remote], Any], depth: int = 0) -> Any:
+    """The value with each Remote replaced by what `get` gives for it (as `remotes_in`
+    finds them)."""
     if isinstance(value, Remote):
         return get(value)
+    if depth >= DEEPEST:
+        return value
+    depth += 1
     if isinstance(value, dict):
-        return {key: fill(item, get) for key, item in value.items()}
+        return {key: fill(item, get, depth) for key, item in value.items()}
     if isinstance(value, list):
-        return [fill(item, get) for item in value]
+        return [fill(item, get, depth) for item in value]
     if isinstance(value, tuple):
-        return tuple(fill(item, get) for item in value)
+        return tuple(fill(item, get, depth) for item in value)
     return value
 
 
-def fill_strings(value: Any, change: Callable[[str], str]) -> Any:
-    """The value with each string in it (inside dicts, lists and tuples) replaced by what
-    `change` gives for it."""
+def fill_strings(value: Any, change: Callable[[str], str], depth: int = 0) -> Any:
+    """The value with each string in it (inside dicts, lists and tuples, DEEPEST levels at
+    most, as `StepFiles.absolute_within` made them absolute) replaced by what `change` gives
+    for it."""
     if isinstance(value, str):
         return change(value)
+    if depth >= DEEPEST:
+        return value
+    depth += 1
     if isinstance(value, dict):
-        return {key: fill_strings(item, change) for key, item in value.items()}
+        return {key: fill_strings(item, change, depth) for key, item in value.items()}
     if isinstance(value, list):
-        return [fill_strings(item, change) for item in value]
+        return [fill_strings(item, change, depth) for item in value]
     if isinstance(value, tuple) and not hasattr(value, "_fields"):
-        return tuple(fill_strings(item, change) for item in value)
+        return tuple(fill_strings(item, change, depth) for item in value)
     return value
 
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from pipeflow.model.nesting import DEEPEST
 from pipeflow.model.refs import ITEM, Ref, lookup_path, references, resolve
 from pipeflow.records import record
 
@@ -186,13 +187,16 @@ def path_texts(values: Iterable[Any], lookup: Callable[[Ref], Any]) -> list[str]
     return found
 
 
-def strings_in(value: Any) -> Iterator[str]:
-    """The strings inside a value (dicts, lists and tuples walked)."""
+def strings_in(value: Any, depth: int = 0) -> Iterator[str]:
+    """The strings inside a value (dicts, lists and tuples walked, DEEPEST levels at most:
+    see `nesting`)."""
     if isinstance(value, str):
         yield value
+    elif depth >= DEEPEST:
+        return
     elif isinstance(value, Mapping):
         for item in value.values():
-            yield from strings_in(item)
+            yield from strings_in(item, depth + 1)
     elif isinstance(value, list | tuple):
         for item in value:
-            yield from strings_in(item)
+            yield from strings_in(item, depth + 1)

@@ -66,7 +66,7 @@ def json_problem(value: Any) -> str | None:
     try:
         return _json_problem(value, "")
     except RecursionError:
-        return "the value refers to itself"
+        return "the value refers to itself, or nests too deep for JSON (hundreds of levels)"
 
 
 def _json_problem(value: Any, path: str) -> str | None:

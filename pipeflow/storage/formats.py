@@ -108,7 +108,9 @@ class _Builtin:
 
     def _failed(self, value: Any, error: Exception) -> StorageError:
         advice = (
-            UNPICKLABLE_ADVICE
+            TOO_DEEP_ADVICE
+            if isinstance(error, RecursionError)
+            else UNPICKLABLE_ADVICE
             if self.executes_code  # pickle and joblib: no other format holds more
             else "Set another `format:` on the step's `result` (pickle holds any importable "
             "object)."
@@ -117,6 +119,12 @@ class _Builtin:
             f"the {self.name} format could not hold this {type_name(value)}: {error}. {advice}"
         )
 
+
+TOO_DEEP_ADVICE = (
+    "It nests too deep for the format's writer (lists or dicts inside each other, some "
+    "hundreds of levels). Return flatter data, or set `result: false` on the step to pass it "
+    "in memory only (on the sequential and threads executors)."
+)
 
 UNPICKLABLE_ADVICE = (
     "Pickle stores data, and classes and functions it can import again by name; not a lambda, "
@@ -232,7 +240,7 @@ class _Pickle(_Builtin):
     def write(self, value: Any, file: BinaryIO) -> None:
         try:
             pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
-        except (pickle.PicklingError, TypeError, AttributeError) as error:
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as error:
             raise self._failed(value, error) from error
 
     def read(self, file: BinaryIO) -> Any:
@@ -250,7 +258,7 @@ class _Joblib(_Builtin):
 
         try:
             joblib.dump(value, file)
-        except (pickle.PicklingError, TypeError, AttributeError) as error:
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as error:
             raise self._failed(value, error) from error
 
     def read(self, file: BinaryIO) -> Any:

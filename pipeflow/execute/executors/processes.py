@@ -339,6 +339,12 @@ def _not_back(step: str, error: BaseException) -> str:
     """Why a step's result did not come back from its worker: most often, pickle could not
     hold its value (the worker's pickling error is what the pool gives)."""
     said = f"{type(error).__name__}: {error}"
+    if isinstance(error, RecursionError):
+        return (
+            f"ValueError: step `{step}` returned a value nested too deep to be sent back from "
+            f"its worker process ({said}); return flatter data, or use the threads executor "
+            "for this pipeline"
+        )
     if isinstance(error, pickle.PicklingError | TypeError | AttributeError) and (
         "pickle" in str(error).lower()
     ):
