@@ -23,6 +23,7 @@ from typing import Any
 
 from pipeflow.config import starter
 from pipeflow.config.reader import Document, read_document, read_text
+from pipeflow.config.yaml_loading import scalar
 from pipeflow.errors import ConfigError, Problem, UsageError, did_you_mean
 
 CONFIG_NAMES = ("pipeline.yaml", "pipeline.yml", "pipeline.toml")
@@ -62,7 +63,11 @@ def starter_files(name: str, config_format: str = "yaml") -> dict[str, str]:
         "README.md": starter.README.replace("__CONFIG__", config_name),
         ".gitignore": starter.GITIGNORE,
     }
-    return {path: text.replace("__NAME__", name) for path, text in files.items()}
+    files = {path: text.replace("__NAME__", name) for path, text in files.items()}
+    if config_format == "yaml":  # `name: 123` would be a number: quoted where YAML asks
+        files[config_name] = config.replace("name: __NAME__", f"name: {scalar(name)}", 1)
+        files[config_name] = files[config_name].replace("__NAME__", name)
+    return files
 
 
 def create_project(
@@ -212,12 +217,13 @@ class _Entry:
 
     def yaml(self, indent: int, step: int) -> str:
         pad, inner = " " * indent, " " * (indent + step)
-        lines = [f"{pad}{self.name}:", f"{inner}run: {self.run}"]
+        lines = [f"{pad}{scalar(self.name)}:", f"{inner}run: {self.run}"]
         if self.inputs:
             lines.append(f"{inner}inputs:")
-            lines += [f"{inner}{' ' * step}{k}: {v}" for k, v in self.data()["inputs"].items()]
+            inputs = self.data()["inputs"].items()
+            lines += [f"{inner}{' ' * step}{scalar(k)}: {v}" for k, v in inputs]
         if self.after:
-            lines.append(f"{inner}after: [{', '.join(self.after)}]")
+            lines.append(f"{inner}after: [{', '.join(map(scalar, self.after))}]")
         return "\n".join(lines) + "\n"
 
     def toml(self) -> str:

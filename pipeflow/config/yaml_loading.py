@@ -17,6 +17,8 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, ScalarNode
 
+from pipeflow.model import jsontext
+
 _FLOAT_TAG = "tag:yaml.org,2002:float"
 _STRING_TAG = "tag:yaml.org,2002:str"
 # YAML 1.2's core schema float, where it has an exponent (the other forms 1.1 reads already).
@@ -92,3 +94,16 @@ def load_written(text: str) -> tuple[Any, dict[tuple[str, ...], str]]:
                 if isinstance(key, ScalarNode)
             ]
     return value, written
+
+
+def scalar(text: str) -> str:
+    """`text` as YAML writes it so that these loaders read it back as the same string, as a
+    value, a mapping's key or an item of a `[...]` list: as it is when they do (`sales`), else
+    double-quoted (`"123"`, `"yes"`, `"null"`, `"0x1f"`, `"1_000"`, `"a: b"`), as JSON quotes
+    it (a YAML string too)."""
+    try:
+        if load(f"{text}: {text}") == {text: text} and load(f"[{text}]") == [text]:
+            return text
+    except yaml.YAMLError:
+        pass
+    return jsontext.dumps(text, ensure_ascii=False)
