@@ -37,7 +37,7 @@ from pipeflow.model.durations import format_duration
 from pipeflow.model.escaping import printable
 from pipeflow.model.secrets import known
 from pipeflow.ui.catalog import Catalog, KnownPipeline, load_pipeline, problems_text
-from pipeflow.ui.forms import Field, attach, fields_for, overrides
+from pipeflow.ui.forms import Field, attach, fields_for, json_text, overrides
 from pipeflow.ui.graph import draw_run
 from pipeflow.ui.guard import Guard, new_secret
 from pipeflow.ui.headers import HEADERS, SecurityHeaders
@@ -72,6 +72,7 @@ def create_app(settings: Settings) -> Starlette:
     environment.filters["duration"] = _duration
     environment.filters["when"] = _when
     environment.filters["css"] = _token
+    environment.filters["json"] = json_text
     templates = Jinja2Templates(env=environment)
     csrf = new_secret()
 

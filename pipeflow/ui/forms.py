@@ -78,6 +78,14 @@ def attach(fields: list[Field], problems: Iterable[Problem]) -> list[str]:
     return general
 
 
+def json_text(value: Any) -> str:
+    """A value as JSON text, as `runs show` prints it (`"<b>x</b> & y"`), for a page: the
+    template escapes it as any text. Jinja's `tojson` writes `<`, `>`, `&` and `'` as
+    `\u003c`-style escapes (safe inside a `<script>`, where no value of ours goes), which a
+    reader saw instead of the characters."""
+    return jsontext.dumps(value, ensure_ascii=False, default=str)
+
+
 def show(value: Any) -> str:
     """A value the way `--param KEY=VALUE` reads it back."""
     if isinstance(value, str):

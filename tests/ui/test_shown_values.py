@@ -1,0 +1,65 @@
+"""The UI shows a run's params, a schedule's params and a step's error as a reader reads them
+in `runs show`: `"<b>x</b> & y"`, escaped by the page (so no `<b>` of a value is ever markup).
+Before, param values went through Jinja's `tojson`, and a page showed
+`"\\u003cb\\u003ex\\u003c/b\\u003e \\u0026 y"`."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pipeflow
+from tests.conftest import ProjectFactory
+from tests.ui.conftest import ClientFactory
+
+MARKUP = "<b>x</b> & y 'q' é"
+
+CONFIG = """\
+name: shown
+params:
+  p: "<b>x</b> & y 'q' é"
+  nested: {tags: ["<i>", "a&b"], "<k>": 1}
+schedules:
+  - interval: 1h
+    params: {p: "<s>sched</s> & 'z'"}
+steps:
+  a: {run: shown_steps.f, inputs: {p: "${params.p}"}}
+"""
+
+STEPS = """\
+def f(p):
+    raise ValueError(f"bad <u>value</u> & {p}")
+"""
+
+
+def _cells(page: str, css_class: str) -> list[str]:
+    """The text a reader sees in each `<code>` of the element with this class."""
+    block = re.search(rf'class="{css_class}">(.*?)</(table|p)>', page, re.S)
+    assert block is not None, page
+    return [html.unescape(code) for code in re.findall(r"<code>(.*?)</code>", block.group(1))]
+
+
+def test_values_are_shown_as_text_escaped_by_the_page(
+    make_project: ProjectFactory, make_client: ClientFactory
+) -> None:
+    config = make_project(CONFIG, shown_steps=STEPS)
+    result = pipeflow.load(config).run()
+    assert not result.ok
+    client = make_client({"shown": config}, home=config.parent / ".pipeflow")
+    page = client.get(f"/runs/{result.id}").text
+    for raw in ("<b>", "<i>", "<k>", "<u>", "\\u003c", "\\u0026", "\\u0027", "\\u00e9"):
+        assert raw not in page, raw
+    assert _cells(page, "params") == [
+        '{"<k>": 1, "tags": ["<i>", "a&b"]}',
+        f'"{MARKUP}"',
+    ]
+    error = re.search(r"<pre>(ValueError.*?)</pre>", page, re.S)
+    assert error is not None, page
+    assert html.unescape(error.group(1)) == f"ValueError: bad <u>value</u> & {MARKUP}"
+
+    schedules = client.get("/pipelines/shown").text
+    assert "<s>" not in schedules
+    assert "\\u003c" not in schedules
+    found = re.search(r"params: <code>(.*?)</code>", schedules)
+    assert found is not None, schedules
+    assert html.unescape(found.group(1)) == '{"p": "<s>sched</s> & \'z\'"}'
