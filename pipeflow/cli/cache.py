@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from pipeflow.cli.completion import complete_step
+from pipeflow.cli.completion import complete_result_step
 from pipeflow.cli.main import cli, config_argument, load_with_params, param_options
 from pipeflow.cli.running import selection_options
 from pipeflow.model import jsontext
@@ -57,7 +57,7 @@ def status(
 
 @cli.command()
 @config_argument
-@click.argument("step", shell_complete=complete_step)
+@click.argument("step", shell_complete=complete_result_step)
 @param_options
 @click.option("--results", metavar="URL", help="use this store instead of `results.root`")
 def accept(
@@ -108,7 +108,7 @@ def accept(
 
 @cli.command()
 @config_argument
-@click.argument("step", shell_complete=complete_step)
+@click.argument("step", shell_complete=complete_result_step)
 @param_options
 @click.option("--part", metavar="PART", help="one named output of the step")
 @click.option("--show", is_flag=True, help="also print a preview of the value")

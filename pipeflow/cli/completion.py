@@ -39,6 +39,32 @@ def config_step_names(config: Path) -> list[str]:
         return []
 
 
+def config_result_names(
+    config: Path, prefix: str = "", outer: frozenset[Path] = frozenset()
+) -> list[str]:
+    """The steps of `config` that have a result of their own, in file order: a step that
+    runs a sub-pipeline stands for its steps (`sub/x`, and `sub/inner/y` one level deeper),
+    which `result` and `accept` take; [] when the config cannot be read."""
+    try:
+        from pipeflow.config.reader import read_document
+
+        steps = read_document(config).data.get("steps")
+    except Exception:  # see config_step_names
+        return []
+    found: list[str] = []
+    here = outer | {config.resolve()}
+    for name, step in steps.items() if isinstance(steps, dict) else ():
+        if not _runs_pipeline(step):
+            found.append(f"{prefix}{name}")
+        elif (config.parent / step["pipeline"]).resolve() not in here:  # a cycle adds nothing
+            found += config_result_names(config.parent / step["pipeline"], f"{prefix}{name}/", here)
+    return found
+
+
+def _runs_pipeline(step: Any) -> bool:
+    return isinstance(step, dict) and isinstance(step.get("pipeline"), str)
+
+
 def config_tag_names(config: Path) -> list[str]:
     """The tags of `config`'s steps, and of the sub-pipelines they run, in file order."""
     found: dict[str, None] = {}
@@ -85,6 +111,18 @@ def complete_step(ctx: click.Context, param: click.Parameter, incomplete: str) -
     if config is None:
         return []
     names = config_step_names(Path(config))
+    from click.shell_completion import CompletionItem  # only when completing
+
+    return [CompletionItem(name) for name in names if name.startswith(incomplete)]
+
+
+def complete_result_step(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """The steps with a result of the command's CONFIG, for `result` and `accept`: those of
+    its sub-pipelines (`sub/x`), not the step that runs one (it has no result of its own)."""
+    config = _argument(ctx, "config")
+    if config is None:
+        return []
+    names = config_result_names(Path(config))
     from click.shell_completion import CompletionItem  # only when completing
 
     return [CompletionItem(name) for name in names if name.startswith(incomplete)]

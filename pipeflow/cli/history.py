@@ -14,7 +14,7 @@ import click
 
 from pipeflow.cli.completion import complete_run_step
 from pipeflow.cli.main import cli
-from pipeflow.errors import UsageError
+from pipeflow.errors import UsageError, did_you_mean
 from pipeflow.model import jsontext
 from pipeflow.model.durations import format_duration
 
@@ -110,7 +110,7 @@ def runs(
             config=config if config is not None and config.is_file() else None,
         )
         if not records:
-            click.echo(f"no runs recorded in {history.path}")
+            click.echo(_none_found(history, pipeline, state))
             return
         click.echo(runs_table(records), nl=False)
 
@@ -210,6 +210,25 @@ def logs(
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+
+def _none_found(history: History, pipeline: str | None, state: str | None) -> str:
+    """Why `runs` lists nothing: no run at all, or none of `pipeline` (naming the pipelines
+    that have runs, the closest first), or none in `state`."""
+    where = f"recorded in {history.path}"
+    if pipeline is None:
+        return f"no run in state `{state}` is {where}" if state else f"no runs {where}"
+    known = history.pipelines()
+    if pipeline in known or not known:
+        in_state = f" in state `{state}`" if state else ""
+        return f"no run of pipeline `{pipeline}`{in_state} is {where}"
+    suggestion = did_you_mean(pipeline, known)
+    return (
+        f"no run of pipeline `{pipeline}` is {where}; "
+        + (f"{suggestion} " if suggestion else "")
+        + "pipelines with runs: "
+        + ", ".join(f"`{name}`" for name in known)
+    )
 
 
 def _open(ctx: click.Context, home: Path | None) -> History:

@@ -77,7 +77,7 @@ def test_runs_filters(home: Path) -> None:
     assert [line.split()[0] for line in output.splitlines()[1:]] == [BAD]
     code, output = invoke("runs", "--home", str(home), "--pipeline", "nope")
     assert code == 0
-    assert "no runs recorded in" in output
+    assert "no run of pipeline `nope` is recorded in" in output
     code, output = invoke("runs", "--home", str(home), "--state", "sleeping")
     assert code == 2
     assert "sleeping" in output
