@@ -5,6 +5,7 @@ from __future__ import annotations
 import compileall
 import shutil
 import signal
+import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -79,6 +80,20 @@ def _ctrl_c_left_as_it_was() -> Iterator[None]:
                 signal.SIG_BLOCK if before[1] else signal.SIG_UNBLOCK, [signal.SIGINT]
             )
         pytest.fail(f"the test changed how SIGINT is taken: {before} -> {after}")
+
+
+@pytest.fixture(autouse=True)
+def _our_test_modules_kept() -> Iterator[None]:
+    """A test that loads a project in this process leaves the suite's own modules in place.
+    Loading a project forgets the modules named like its top-level files and folders, to
+    import them afresh (`importing/projects.py`): the starter project `pipeflow init` writes
+    has a `tests` folder, and loading it dropped `tests.*`, so a later test on the same worker
+    pickled a class or function of the suite's that was no longer the one its module held."""
+    ours = {n: m for n, m in sys.modules.items() if n == "tests" or n.startswith("tests.")}
+    yield
+    for name, module in ours.items():
+        if sys.modules.get(name) is not module:
+            sys.modules[name] = module
 
 
 @pytest.fixture(autouse=True)
