@@ -15,7 +15,8 @@ version comes back from the store, restored, when its inputs do):
   nothing) stays, and is stored with the new version as before;
 - so does any file the step is given as a path input inside a declared folder (`base:
   models/base.txt` beside `writes: [models/]`) or names in `reads:`: it is read, not written;
-- the folder each local declared write goes into is made, as Snakemake does.
+- the folder each local declared write goes into is made, as Snakemake does (and removed
+  at the end of the run if it is still empty: the step failed before writing there).
 
 It runs in the engine's process as a task is made (the files are final then: every step the
 step waits for has finished), for each item of a `foreach` with the item's own writes.
@@ -47,19 +48,34 @@ def prepare_writes(
     hashes: FileFingerprints | None,
     kept: Iterable[str],
     options: Callable[[str], Mapping[str, Any]],
-) -> None:
+) -> list[Path]:
     """Make the folders `writes` go into, and remove what of them `store` holds (see the
     module's docstring); `kept`: paths, URLs and globs (absolute) never removed; `options`:
-    the storage options of a URL."""
+    the storage options of a URL. The folders made, deepest first (`remove_empty`)."""
     keep = [text.rstrip("/") for text in kept]
+    made: list[Path] = []
     for write in writes:
         if write.remote:
             if store is not None:
                 _clear_url(write, store, keep, options(write.key))
             continue
-        Path(write.key).parent.mkdir(parents=True, exist_ok=True)
+        parent = Path(write.key).parent
+        missing = [parent, *parent.parents]
+        missing = missing[: next(i for i, p in enumerate(missing) if p.exists())]
+        parent.mkdir(parents=True, exist_ok=True)
+        made += missing
         if store is not None:
             _clear_local(write, store, hashes, keep)
+    return made
+
+
+def remove_empty(made: Iterable[Path]) -> None:
+    """Remove the folders `prepare_writes` made that are still empty once the run is over
+    (its step failed before writing, or ran where the files are not: a Dask worker that
+    shares no filesystem with this machine), deepest first."""
+    for folder in sorted(set(made), key=lambda path: len(path.parts), reverse=True):
+        with suppress(OSError):
+            folder.rmdir()  # only when it is empty
 
 
 def _kept(path: str, keep: Sequence[str]) -> bool:

@@ -144,6 +144,7 @@ class Engine:
         else:
             self._kept.settle(fetch=True)
             self._dispatch.shutdown()
+            self.context.files.remove_made()  # nothing runs now: no step writes there
         reason = why_not_run(self.outcomes, interrupted=interrupted)
         for name in order:
             if name not in self.outcomes:

@@ -10,12 +10,13 @@ from typing import Any
 
 from pipeflow.cache.keys import local_glob, local_path
 from pipeflow.cache.workspace import missing_read
-from pipeflow.execute.clearing import prepare_writes
+from pipeflow.execute.clearing import prepare_writes, remove_empty
 from pipeflow.model.locations import (
     MOST_VALUE_STRINGS,
     Location,
     item_lookup,
     locate,
+    looks_like_path,
     path_texts,
 )
 from pipeflow.model.nesting import DEEPEST
@@ -45,6 +46,12 @@ class StepFiles:
         self.planner = planner
         self.secrets = secrets
         self.lookup = lookup
+        self.made: list[Path] = []  # folders made for the writes (`prepare`) during the run
+
+    def remove_made(self) -> None:
+        """The run is over: the folders made for its writes that are still empty go."""
+        remove_empty(self.made)
+        self.made = []
 
     def writes(self, step: Step, item: Any = None) -> list[Location]:
         """Where a step (or one item of it) writes, as resolved now."""
@@ -161,10 +168,16 @@ class StepFiles:
         pattern = local_glob(value, self.pipeline.project_dir)
         if pattern is not None:
             return pattern
+        location = locate(value, folder)
         for write in writes:
-            if not write.remote and locate(value, folder).inside(write):
+            if write.remote:
+                continue
+            # What it writes, or a folder it writes into (made before it runs, if need be).
+            if location.inside(write) or (
+                looks_like_path(value) and not location.pattern and write.inside(location)
+            ):
                 return str(Path(folder) / value)
-        if self.pipeline.places and locate(value, folder).key in self.pipeline.places:
+        if self.pipeline.places and location.key in self.pipeline.places:
             return str(Path(folder) / value)  # a place another step writes or reads
         return value
 
@@ -178,7 +191,7 @@ class StepFiles:
     ) -> None:
         """Before a step (or an item of it) runs: the folders its writes go into made, what
         earlier versions left in them and `store` holds removed (`clearing.py`)."""
-        prepare_writes(
+        self.made += prepare_writes(
             writes,
             store,
             self.planner.hashes,
