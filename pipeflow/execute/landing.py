@@ -14,7 +14,12 @@
   and copied from there for each task: a step that changes its input changes its own copy.
 - Writes: each local path the step declares in `writes:` is moved into the workspace too
   (its parent folder made), and every path input naming a file sent, or a place written, is
-  rewritten to its place in the workspace (a glob whose matches were sent, too).
+  rewritten to its place in the workspace (a glob whose matches were sent, too; a `file://`
+  URL as a URL of its copy; a folder a declared write goes into, whether the client has it
+  or not).
+- Back: a path into the workspace that the step returns (`task.client_paths`) is the
+  client's path again before the value is stored or sent: what a reader, here or on the
+  client, is given is the path the client knows (and ships again to the next worker).
 
 After the step, `collect` lists what it wrote (from its manifest, whose files are blobs of
 the store already; or stored now when the result is not kept), for the client to copy back
@@ -73,11 +78,21 @@ def unpack(task: Task, shipment: Shipment, base: Path, workspace: Path | None = 
     roots = sorted(
         {*shipment.files, *(w.location.rstrip("/") for w in local_writes)}, key=len, reverse=True
     )
+    # A folder a declared write goes into is the step's to make here, though the client
+    # does not have it (`outdir: data/out` beside `writes: [data/out/a.txt]`).
+    written = [w.location.rstrip("/") for w in local_writes]
 
     def moved(text: str) -> str:
+        if text.startswith("file:///"):  # a local file too, as a URL: its copy's URL
+            path = text.removeprefix("file://")
+            place = moved(path)
+            return text if place == path else f"file://{place}"
         if not os.path.isabs(text):
             return text
-        if any(text == r or text.startswith(r + "/") for r in roots):
+        path = text.rstrip("/") or "/"
+        if any(path == r or path.startswith(r + "/") for r in roots) or (
+            path != "/" and any(w.startswith(path + "/") for w in written)
+        ):
             return str(workspace) + text
         if is_pattern(text):  # a glob whose matches were sent: it matches their copies
             base = Location(text=text, key=text).prefix.rsplit("/", 1)[0] + "/"
@@ -87,6 +102,7 @@ def unpack(task: Task, shipment: Shipment, base: Path, workspace: Path | None = 
 
     changes["inputs"] = fill_strings(dict(task.inputs), moved)
     changes["writes"] = tuple(writes)
+    changes["workspace"] = str(workspace)
     return replace(task, **changes)
 
 

@@ -9,7 +9,8 @@ On the client (`Packer`):
    sent to the results store's blobs under the zip's sha256. A blob the store has is not sent
    again: a second run of unchanged code sends nothing.
 2. Files: every absolute path to a local file or folder in a task's inputs (the context made
-   the path inputs that name project files absolute, globs too), what an absolute glob among
+   the path inputs that name project files absolute, globs too; a `file://` URL counts as
+   its path), what an absolute glob among
    them matches, and every local file or folder its `reads:` names (globs expanded), is sent
    the same way, each file once per content (a file
    is hashed again only when its size or modification time changed). What the task writes is
@@ -127,8 +128,10 @@ class Packer:
         ]
 
         def note(text: str) -> str:
+            if text.startswith("file:///"):  # a local file as a URL travels as its path does
+                note(text.removeprefix("file://"))
             # A path the step writes is its output, not a file to hand it a copy of.
-            if os.path.isabs(text) and not _inside(text, written) and text not in files:
+            elif os.path.isabs(text) and not _inside(text, written) and text not in files:
                 found = self._path(text.rstrip("/") or "/", written)
                 if found is not None:
                     files[text.rstrip("/") or "/"] = found

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import field
+from pathlib import PurePath
 from typing import Any
 
 from pipeflow.cache.versions import value_version
@@ -71,6 +72,10 @@ class Task:
     # Its result is not stored, and a step after it may be cached: hash its value where it
     # is made (`TaskResult.version`), since no stored checksum will stand for it.
     fingerprint: bool = False
+    # On a worker that shares no filesystem with the client: the folder its files were copied
+    # into (`landing.py`). A path into it in the returned value is the client's path again
+    # before the value is stored or sent back (`client_paths`).
+    workspace: str = ""
 
 
 @record
@@ -158,6 +163,41 @@ def fill_strings(value: Any, change: Callable[[str], str], depth: int = 0) -> An
     return value
 
 
+def client_paths(value: Any, workspace: str) -> Any:
+    """The value with each path into `workspace` (a text, a `pathlib` path or a `file://`
+    URL, inside dicts, lists and tuples) given back as the client path it stands for
+    (`landing.here` the other way); the value itself when it names none."""
+    if not workspace:
+        return value
+    inside = workspace.rstrip("/") + "/"
+
+    def back(text: str) -> str:
+        if text.startswith(inside):
+            return text[len(inside) - 1 :]
+        if text.startswith("file://" + inside):
+            return "file://" + text[len("file://") + len(inside) - 1 :]
+        return text
+
+    def walk(item: Any) -> Any:
+        if isinstance(item, str):
+            return back(item)
+        if isinstance(item, PurePath):
+            text = str(item)
+            moved = back(text)
+            return item if moved == text else type(item)(moved)
+        if type(item) is dict:
+            found = {key: walk(inner) for key, inner in item.items()}
+            changed = any(found[key] is not inner for key, inner in item.items())
+            return found if changed else item  # nothing changed: the very value, not a copy
+        if type(item) in (list, tuple):
+            items = [walk(inner) for inner in item]
+            changed = any(new is not old for new, old in zip(items, item, strict=True))
+            return type(item)(items) if changed else item
+        return item
+
+    return walk(value)
+
+
 @record
 class TaskResult:
     step: str
@@ -234,7 +274,7 @@ def execute(task: Task, notify: Notify | None = None, *, in_place: bool = False)
         while True:
             attempt += 1
             try:
-                value = _call(task, attempt, in_place=in_place)
+                value = client_paths(_call(task, attempt, in_place=in_place), task.workspace)
                 break
             except timeouts.StillRunning as error:
                 return _failure(task, error, attempt, started)
