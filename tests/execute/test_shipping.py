@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import glob
 import os
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -256,3 +257,69 @@ def test_files_inside_what_the_step_writes_are_not_sent_and_its_writes_come_back
     assert not (out / "stale.txt").exists()
     assert model.read_bytes() == b"model"
     assert {found.path for found in back.hashes} == {str(out / "part.csv"), str(model)}
+
+
+WRITER = """
+import os
+from pathlib import Path
+
+
+def write(out, folder, url):
+    os.makedirs(folder, exist_ok=True)
+    Path(out).write_text("w")
+    return {
+        "text": out,
+        "list": [out, folder],
+        "tuple": (url,),
+        "path": Path(out),
+        "other": "/elsewhere/x.txt",
+        "number": 3,
+    }
+"""
+
+
+def test_a_folder_a_write_goes_into_is_the_workspaces_and_returned_paths_are_the_clients(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On the worker, a folder a declared write goes into is in the workspace even though the
+    client does not have it (in every spelling); what the step returns names the client's
+    paths again, whatever the shape of the value."""
+    from pipeflow.execute.task import execute
+
+    folder = tmp_path / "p"
+    folder.mkdir()
+    (folder / "shipped_writer.py").write_text(WRITER)
+    store = ResultStore(str(tmp_path / "store"))
+    packer = Packer(Project(store, (("shipped_writer.write", str(folder)),)))
+    packer.send_code()
+    out_dir = folder / "data" / "out"  # not on the client
+    out = out_dir / "a.txt"
+    task = Task(
+        run_id="r",
+        step="s",
+        function="shipped_writer.write",
+        inputs={"out": str(out), "folder": f"{out_dir}/", "url": f"file://{folder}/data"},
+        project_dir=str(folder),
+        writes=(WriteSpec(label="data/out/a.txt", location=str(out)),),
+    )
+    landed = unpack(task, packer.shipment(task), tmp_path / "worker")
+    workspace = Path(landed.workspace)
+    assert landed.inputs == {
+        "out": f"{workspace}{out}",
+        "folder": f"{workspace}{out_dir}/",
+        "url": f"file://{workspace}{folder}/data",
+    }
+    monkeypatch.syspath_prepend(landed.project_dir)  # as the worker does (`enter_project`)
+    monkeypatch.delitem(sys.modules, "shipped_writer", raising=False)
+    result = execute(landed)
+    assert result.ok, result.error
+    assert (Path(f"{workspace}{out}")).read_text() == "w"
+    assert result.value == {
+        "text": str(out),
+        "list": [str(out), f"{out_dir}/"],
+        "tuple": (f"file://{folder}/data",),
+        "path": out,
+        "other": "/elsewhere/x.txt",
+        "number": 3,
+    }
+    assert not (folder / "data").exists()  # nothing made on the client's side
