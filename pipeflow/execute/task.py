@@ -165,8 +165,8 @@ def fill_strings(value: Any, change: Callable[[str], str], depth: int = 0) -> An
 
 def client_paths(value: Any, workspace: str) -> Any:
     """The value with each path into `workspace` (a text, a `pathlib` path or a `file://`
-    URL, inside dicts, lists and tuples) given back as the client path it stands for
-    (`landing.here` the other way); the value itself when it names none."""
+    URL, inside dicts, lists and tuples, DEEPEST levels at most) given back as the client
+    path it stands for (`landing.here` the other way); the value itself when it names none."""
     if not workspace:
         return value
     inside = workspace.rstrip("/") + "/"
@@ -178,24 +178,26 @@ def client_paths(value: Any, workspace: str) -> Any:
             return "file://" + text[len("file://") + len(inside) - 1 :]
         return text
 
-    def walk(item: Any) -> Any:
+    def walk(item: Any, depth: int) -> Any:
         if isinstance(item, str):
             return back(item)
         if isinstance(item, PurePath):
             text = str(item)
             moved = back(text)
             return item if moved == text else type(item)(moved)
+        if depth >= DEEPEST:  # as deep as the paths in a value are looked for (`nesting`)
+            return item
         if type(item) is dict:
-            found = {key: walk(inner) for key, inner in item.items()}
+            found = {key: walk(inner, depth + 1) for key, inner in item.items()}
             changed = any(found[key] is not inner for key, inner in item.items())
             return found if changed else item  # nothing changed: the very value, not a copy
         if type(item) in (list, tuple):
-            items = [walk(inner) for inner in item]
+            items = [walk(inner, depth + 1) for inner in item]
             changed = any(new is not old for new, old in zip(items, item, strict=True))
             return type(item)(items) if changed else item
         return item
 
-    return walk(value)
+    return walk(value, 0)
 
 
 @record

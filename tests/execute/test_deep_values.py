@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from pipeflow.execute.isolation import isolated_inputs
+from pipeflow.execute.task import client_paths
 from tests.conftest import ProjectFactory
 
 STEPS = """
@@ -123,3 +124,16 @@ def test_a_deep_value_is_isolated_whole_shared_parts_and_cycles_kept() -> None:
     deepest[2].add(6)
     assert shared == {"n": [1]}
     assert inner[2] == {3, 4}
+
+
+def test_paths_are_given_back_from_a_worker_s_workspace_in_a_deep_value() -> None:
+    """On a cluster sharing no filesystem, a returned value's workspace paths are the
+    client's again (`client_paths`): as deep as paths are looked for, and no crash deeper."""
+    workspace = "/var/tmp/pipeflow/work/w-1"
+    deep: Any = f"{workspace}/data/deep.txt"
+    for _ in range(3000):
+        deep = [deep]
+    shallow = {"model": [f"{workspace}/models/m.pkl", "plain text"]}
+
+    assert client_paths(deep, workspace) is deep  # past the depth walked: as it was made
+    assert client_paths(shallow, workspace) == {"model": ["/models/m.pkl", "plain text"]}
