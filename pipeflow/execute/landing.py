@@ -32,6 +32,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -45,13 +46,24 @@ from pipeflow.storage.store import ResultStore
 from pipeflow.storage.written import FILE, FileEntry
 
 
-def unpack(task: Task, shipment: Shipment, base: Path, workspace: Path | None = None) -> Task:
+def unpack(
+    task: Task,
+    shipment: Shipment,
+    base: Path,
+    workspace: Path | None = None,
+    arrived: Callable[[Task], Task] | None = None,
+) -> Task:
     """The task as it runs here: importing from its unpacked package, its files local (in
-    `workspace`, by default a new folder under `base/work`)."""
+    `workspace`, by default a new folder under `base/work`). `arrived` is given the task
+    once it imports from its package, before its path inputs are rewritten (the dask worker
+    opens its inputs there, which may need the project's classes)."""
     package = shipment.packages.get(task.project_dir)
     changes: dict[str, Any] = {}
     if package is not None:
         changes["project_dir"] = str(_code_folder(shipment.store, package, base))
+    if arrived is not None:
+        task = arrived(replace(task, **changes))
+        changes = {}
     local_writes = [w for w in task.writes if "://" not in w.location]
     if not shipment.files and not local_writes:
         return replace(task, **changes) if changes else task

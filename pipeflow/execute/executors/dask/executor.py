@@ -24,6 +24,7 @@ from pipeflow.execute.executors.dask.running import (
     with_error,
     with_value,
 )
+from pipeflow.execute.executors.dask.sealing import opened, sealed
 from pipeflow.execute.executors.dask.stopping import ask_to_exit, kill
 from pipeflow.execute.executors.dask.worker import run_task
 from pipeflow.execute.executors.processes import unpicklable
@@ -120,8 +121,8 @@ class DaskExecutor:
             return running.outer
         try:
             shipment = self._packer.shipment(task) if self._packer is not None else None
-            future = self._client.submit(
-                run_task, task, key, self._topic, needed, shipment, pure=False, key=key
+            future = self._client.submit(  # inputs sealed: the scheduler reads the task
+                run_task, sealed(task), key, self._topic, needed, shipment, pure=False, key=key
             )
         except Exception as error:
             self._end(key, TaskResult(step=task.step, error=f"{type(error).__name__}: {error}"))
@@ -138,7 +139,7 @@ class DaskExecutor:
         with self._lock:
             futures = [self._values[key] for key in keys]
         results: list[TaskResult] = self._client.gather(futures)
-        return [result.value for result in results]
+        return [opened(result.value) for result in results]
 
     def _relay(self, key: str, finished: Any) -> None:
         """The dask future is done (on the client's callback thread): give the step its end."""

@@ -12,10 +12,18 @@ from pathlib import Path
 from typing import Any
 
 from pipeflow.execute.executors.dask.protocol import BEAT, CLAIMS, INLINE, STOPPED, died
-from pipeflow.execute.executors.working import work
+from pipeflow.execute.executors.dask.sealing import (
+    Unreadable,
+    Untravelled,
+    cannot_travel,
+    opened,
+    opened_task,
+    seal,
+)
+from pipeflow.execute.executors.working import enter_project, work
 from pipeflow.execute.landing import collect, unpack
 from pipeflow.execute.shipping import Shipment
-from pipeflow.execute.task import Task, TaskResult, fill, pick, remotes_in
+from pipeflow.execute.task import Remote, Task, TaskResult, fill, pick, remotes_in
 from pipeflow.model.words import a_kind
 
 
@@ -49,7 +57,13 @@ def run_task(
         base = Path(worker.local_directory) / "pipeflow"
         workspace = base / "work" / key
         try:
-            task = unpack(task, shipment, base, workspace)
+            task = unpack(task, shipment, base, workspace, _arrived)
+        except Untravelled as untravelled:
+            shutil.rmtree(workspace, ignore_errors=True)
+            failed = TaskResult(
+                step=task.step, error=cannot_travel(task.step, worker.address, untravelled)
+            )
+            return _report(failed, key, topic, client)
         except Exception as error:
             shutil.rmtree(workspace, ignore_errors=True)
             unshipped = TaskResult(
@@ -71,6 +85,17 @@ def run_task(
             ),
         )
         return _report(missing, key, topic, client)
+    try:
+        if shipment is None:
+            task = _arrived(task)
+        filled = _filled(task, values) or _with_inputs(task, values)
+    except Untravelled as untravelled:
+        failed = TaskResult(
+            step=task.step, error=cannot_travel(task.step, worker.address, untravelled)
+        )
+        if workspace is not None:
+            shutil.rmtree(workspace, ignore_errors=True)
+        return _report(failed, key, topic, client)
     before = set(threading.enumerate())
     name = f"pipeflow-step-{task.step}"  # the thread `task.execute` calls a timed step on
 
@@ -90,9 +115,7 @@ def run_task(
 
         threading.Thread(target=beat, name=f"pipeflow-beat-{task.step}", daemon=True).start()
     try:
-        result = _filled(task, values)
-        if result is None:
-            result = work(_with_inputs(task, values))
+        result = filled if isinstance(filled, TaskResult) else work(filled)
     finally:
         done.set()
     if shipment is not None and workspace is not None:
@@ -130,11 +153,27 @@ def _filled(task: Task, values: dict[str, Any]) -> TaskResult | None:
     return None
 
 
+def _arrived(task: Task) -> Task:
+    """The task with its inputs opened (`sealing`), its project's code on the path first."""
+    enter_project(task)
+    return opened_task(task)
+
+
 def _with_inputs(task: Task, values: dict[str, Any]) -> Task:
+    """The task with the values kept on the cluster that it takes, opened."""
     if not values:
         return task
-    inputs = fill(dict(task.inputs), lambda remote: pick(values[remote.key].value, remote))
-    return replace(task, inputs=inputs)
+    opened_values: dict[str, Any] = {}
+
+    def value(remote: Remote) -> Any:
+        if remote.key not in opened_values:
+            try:
+                opened_values[remote.key] = opened(values[remote.key].value)
+            except Unreadable as error:
+                raise Untravelled(f"the value of `{remote.step}`", error) from None
+        return pick(opened_values[remote.key], remote)
+
+    return replace(task, inputs=fill(dict(task.inputs), value))
 
 
 def _report(result: TaskResult, key: str, topic: str, client: Any) -> TaskResult | None:
@@ -160,7 +199,8 @@ def _report(result: TaskResult, key: str, topic: str, client: Any) -> TaskResult
     client.log_event(
         topic, {"kind": "finished", "key": key, "remote": remote, "result": pickle.dumps(news)}
     )
-    return replace(result, output=(), retries=()) if remote else None
+    # Kept here for later tasks and the client: sealed, as its class may be the project's.
+    return replace(result, value=seal(result.value), output=(), retries=()) if remote else None
 
 
 class _TooBig(Exception):
