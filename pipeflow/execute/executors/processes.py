@@ -25,21 +25,20 @@ pool started (not the forkserver's, from its own start). What a worker runs for 
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import itertools
 import multiprocessing
 import os
 import pickle
 import signal
-import sys
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from typing import Any
 
+from pipeflow.execute.executors.main_module import main_unseen
 from pipeflow.execute.executors.working import work
 from pipeflow.execute.task import Notify, Task, TaskResult
 from pipeflow.execute.timeouts import ended_with_its_process
@@ -180,7 +179,7 @@ class _Pool:
         self._deaths: dict[int, int] | None = None
         # Start every worker now: they boot while the run is still being planned (the pool
         # starts no other: a dead worker breaks it, and a new pool is made).
-        with _main_unseen():
+        with main_unseen():
             for _ in range(workers):
                 self.executor.submit(_ready)
 
@@ -214,34 +213,6 @@ def _end(processes: Iterable[Any]) -> None:
         if process.exitcode is None:  # it handles SIGTERM, and has not ended
             process.kill()
             process.join()
-
-
-_MAIN_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def _main_unseen() -> Iterator[None]:
-    """Workers (and the forkserver) started meanwhile do not import this process's main
-    module. A new process imports it to find what the parent defined there, which runs a
-    script's top level again: a script calling `run(executor="processes")` without `if
-    __name__ == "__main__":` ran the run again in each worker, which died in it. pipeflow's
-    workers need nothing of it: a task names its step's module, and its values are plain data.
-    """
-    main = sys.modules.get("__main__")
-    if main is None:
-        yield
-        return
-    with _MAIN_LOCK:
-        namespace: dict[str, Any] = vars(main)
-        spec, had_file = namespace.get("__spec__"), "__file__" in namespace
-        file = namespace.pop("__file__", None)
-        namespace["__spec__"] = None  # `python -m`: imported by its name otherwise
-        try:
-            yield
-        finally:
-            namespace["__spec__"] = spec
-            if had_file:
-                namespace["__file__"] = file
 
 
 def _ready() -> None:
