@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -291,33 +290,3 @@ def test_a_sub_pipeline_from_another_folder_imports_on_the_workers(
     total, pid = run.output("sub/total")
     assert total == 10
     assert pid != os.getpid()
-
-
-SCRIPT = """
-import os
-import pipeflow
-
-print("script body ran in", os.getpid())  # a worker that imports the script says so
-run = pipeflow.load("pipeline.yaml").run(executor="processes", force=True)
-print("ok:", run.ok, run.output("pid") != os.getpid())
-"""
-
-
-@pytest.mark.parametrize("how", ["script", "module"])
-def test_a_script_without_a_main_guard_runs_on_processes(
-    make_project: ProjectFactory, how: str
-) -> None:
-    """The README's Python example as a plain script, no `if __name__ == "__main__":`: a
-    process pool's workers import the main module (to find what it defines), and so ran the
-    run again inside each worker, which failed as dead workers. pipeflow's workers need
-    nothing from it: they never import it."""
-    project = make_project("name: p\nsteps:\n  pid: {run: mysteps.pid}\n", mysteps=STEPS).parent
-    (project / "go.py").write_text(SCRIPT)
-    command = [sys.executable, "go.py"] if how == "script" else [sys.executable, "-m", "go"]
-    done = subprocess.run(
-        command, cwd=project, capture_output=True, text=True, timeout=120, check=False
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.count("script body ran in") == 1, done.stdout
-    assert "ok: True True" in done.stdout, (done.stdout, done.stderr[-3000:])
-    assert "RuntimeError" not in done.stderr

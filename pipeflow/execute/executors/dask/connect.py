@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from pipeflow.errors import PipeflowError
 from pipeflow.execute.executors.dask.compatibility import check_workers
 from pipeflow.execute.executors.dask.stopping import tolerate_unknown_removals
+from pipeflow.execute.executors.main_module import main_unseen
 from pipeflow.execute.shipping import Packer, Project
 from pipeflow.model.pipeline import CLUSTER_MODULES, ClusterConfig
 
@@ -91,7 +92,8 @@ def start_cluster(cluster: ClusterConfig) -> Any:
     if not isinstance(factory, type):
         raise PipeflowError(f"executor.cluster: `{cluster.class_path}` is not a class")
     try:
-        started = tolerate_unknown_removals(factory(**dict(cluster.options)))
+        with main_unseen():  # a class that spawns local processes (LocalCluster) too
+            started = tolerate_unknown_removals(factory(**dict(cluster.options)))
     except Exception as error:
         raise PipeflowError(
             f"executor.cluster: starting `{cluster.class_path}` failed: "
@@ -164,8 +166,10 @@ def open_cluster(
                     started.close()
                 raise
     else:
-        started = tolerate_unknown_removals(
-            distributed.LocalCluster(  # type: ignore[no-untyped-call]
+        # Its worker processes are started (spawned) before it returns: they must not run
+        # the script that started the run again (`main_module`).
+        with main_unseen():
+            local = distributed.LocalCluster(  # type: ignore[no-untyped-call]
                 n_workers=workers or os.cpu_count() or 1,
                 threads_per_worker=threads_per_worker or 1,
                 processes=True,
@@ -175,7 +179,7 @@ def open_cluster(
                 scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
                 silence_logs=logging.ERROR,  # not a warning per cancelled task or restart
             )
-        )
+        started = tolerate_unknown_removals(local)
         client = distributed.Client(started)  # type: ignore[no-untyped-call]
     return Opened(client, started, packer)
 
