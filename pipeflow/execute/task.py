@@ -263,11 +263,14 @@ def _end_commit(run_id: str) -> None:
             _committing[run_id] = left
 
 
-def execute(task: Task, notify: Notify | None = None, *, in_place: bool = False) -> TaskResult:
+def execute(
+    task: Task, notify: Notify | None = None, *, in_place: bool = False, ends_worker: bool = False
+) -> TaskResult:
     """Run one step to the end: call with retries, split, persist. Never raises a step's error.
 
     Attempts never overlap (see `timeouts`); `in_place`: on a worker process's main thread,
-    where a timer can interrupt the call itself."""
+    where a timer can interrupt the call itself; `ends_worker`: on a Dask worker, whose
+    process the executor ends to stop a call that does not stop."""
     started = time.perf_counter()
     if task.stored is not None:
         return _load(task, started)
@@ -276,7 +279,8 @@ def execute(task: Task, notify: Notify | None = None, *, in_place: bool = False)
         while True:
             attempt += 1
             try:
-                value = client_paths(_call(task, attempt, in_place=in_place), task.workspace)
+                value = _call(task, attempt, in_place=in_place, ends_worker=ends_worker)
+                value = client_paths(value, task.workspace)
                 break
             except timeouts.StillRunning as error:
                 return _failure(task, error, attempt, started)
@@ -358,7 +362,7 @@ def _failure(task: Task, error: BaseException, attempt: int, started: float) -> 
     )
 
 
-def _call(task: Task, attempt: int, *, in_place: bool) -> Any:
+def _call(task: Task, attempt: int, *, in_place: bool, ends_worker: bool) -> Any:
     function = synchronous(
         load_callable(task.function, project_dir=task.project_dir, allow_imports=task.allow_imports)
     )
@@ -374,6 +378,7 @@ def _call(task: Task, attempt: int, *, in_place: bool) -> Any:
         run_id=task.run_id,
         in_place=in_place,
         last=attempt > task.retry.retries,
+        ends_worker=ends_worker,
     )
 
 

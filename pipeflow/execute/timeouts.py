@@ -39,6 +39,8 @@ from pipeflow.execute.capture import working_for
 from pipeflow.model.durations import format_duration
 
 STOP_GRACE = 2.0  # seconds a stopped call may take to end before a retry is given up on
+# Advice for a call that does not stop on the sequential or threads executor only: on a Dask
+# worker, the executor restarts the worker to stop it (`ends_worker`).
 CANNOT_STOP_HINT = (
     "; the `processes` and `dask` executors stop such work, so use one of them for "
     "steps with a timeout that block in such calls"
@@ -62,15 +64,21 @@ def call(
     run_id: str,
     in_place: bool,
     last: bool,
+    ends_worker: bool = False,
 ) -> Any:
     """`function(**inputs)` within `timeout` seconds.
 
     `in_place`: interrupt this thread with a timer (only on a process's main thread);
-    `last`: no retry follows, so a call that does not stop is not waited for.
+    `last`: no retry follows, so a call that does not stop is not waited for;
+    `ends_worker`: the executor ends this worker process to stop a call that does not stop
+    (a Dask worker), so its error gives no advice to change executors.
     """
     if in_place and threading.current_thread() is threading.main_thread():
         return _in_place(function, inputs, timeout=timeout, step=step)
-    return _on_a_thread(function, inputs, timeout=timeout, step=step, run_id=run_id, last=last)
+    hint = "" if ends_worker else CANNOT_STOP_HINT
+    return _on_a_thread(
+        function, inputs, timeout=timeout, step=step, run_id=run_id, last=last, hint=hint
+    )
 
 
 def ended_with_its_process(step: str, timeout: float) -> str:
@@ -183,6 +191,7 @@ def _on_a_thread(
     step: str,
     run_id: str,
     last: bool,
+    hint: str,
 ) -> Any:
     box: dict[str, Any] = {}
     state = _Call()
@@ -222,8 +231,7 @@ def _on_a_thread(
                     _late(step, timeout)
                     + f" and was still running {STOP_GRACE:g}s after it was asked to stop (it "
                     "is in a call Python cannot interrupt on a thread: sleep, I/O or compiled "
-                    "code), so it is not retried: another attempt would run beside it"
-                    + CANNOT_STOP_HINT
+                    "code), so it is not retried: another attempt would run beside it" + hint
                 ),
                 where,
             )

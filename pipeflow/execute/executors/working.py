@@ -133,7 +133,9 @@ def _work_on_a_thread(task: Task) -> TaskResult:
     retries: list[tuple[int, str, float]] = []
     with _collecting(task, output):
         result = execute(
-            task, lambda step, attempt, error, delay: retries.append((attempt + 1, error, delay))
+            task,
+            lambda step, attempt, error, delay: retries.append((attempt + 1, error, delay)),
+            ends_worker=True,
         )
     return _carrying(result, output, retries)
 

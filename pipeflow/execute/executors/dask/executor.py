@@ -38,7 +38,6 @@ from pipeflow.execute.task import (
     execute,
     remotes_in,
 )
-from pipeflow.execute.timeouts import CANNOT_STOP_HINT
 from pipeflow.model.pipeline import ClusterConfig
 
 __all__ = ["DaskExecutor"]
@@ -264,7 +263,7 @@ class DaskExecutor:
             # it is restarted; the result comes this way meanwhile.
             result = pickle.loads(message["result"])
             worker = str(message["worker"])
-            error = (result.error or "TimeoutError").replace(CANNOT_STOP_HINT, "")
+            error = result.error or "TimeoutError"
             stopped = f"{error}; its Dask worker ({worker}) is restarted to stop it"
             result = with_error(result, stopped)
             self._end(key, result, (self._cancel, key), (self._stop_worker, worker, key))
