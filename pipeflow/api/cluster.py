@@ -1,10 +1,20 @@
-"""What a run on a remote Dask cluster needs of this machine (SPEC 14)."""
+"""What a run's executor needs of the results stores: no store in this process's memory for
+workers in other processes, and for a remote Dask cluster (SPEC 14), stores its workers reach
+and the code and files to ship."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from pipeflow.config.targets import is_local, unreachable_root
+from pipeflow.config.targets import (
+    OUT_OF_PROCESS,
+    executor_workers,
+    in_memory_root,
+    is_local,
+    is_memory,
+    unreachable_root,
+)
 from pipeflow.errors import ConfigError, Problem
 from pipeflow.model.pipeline import Pipeline
 from pipeflow.plan.planner import Planner
@@ -29,3 +39,36 @@ def cluster_project(definition: Pipeline, planner: Planner, workers: str) -> Pro
         (step.run or "", definition.folder_of(step)) for step in definition.steps.values()
     )
     return Project(store=stores[0] if stores else None, steps=steps)
+
+
+def refuse_memory_stores(
+    definition: Pipeline,
+    planner: Planner,
+    kind: str,
+    options: Mapping[str, Any],
+    *,
+    results: object,
+) -> None:
+    """A config error (exit 2) for each `memory://` store the run's steps would write to when
+    they run in other processes (`kind` `processes` or `dask`): that memory is this process's.
+    `results`: the store given for the run (`--results`, `run(results=...)`), if any."""
+    if kind not in OUT_OF_PROCESS:
+        return
+    workers = executor_workers(kind, options.get("address"), options.get("cluster"))
+    found: dict[str, str] = {}  # where it is named -> the root
+    for name, cache in planner.caches.items():
+        if cache is None or not is_memory(cache.store.url):
+            continue
+        step = definition.steps[name]
+        if step.result.root is not None:
+            where = f"steps.{name.split('/')[0]}.result.root"
+        else:
+            where = "--results" if results is not None else "results.root"
+        found.setdefault(where, cache.store.url)
+    if found:
+        raise ConfigError(
+            [
+                Problem(message=in_memory_root(root, workers), path=where)
+                for where, root in found.items()
+            ]
+        )

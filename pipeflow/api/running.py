@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from os import PathLike
 from typing import TYPE_CHECKING
 
+from pipeflow.api.cluster import refuse_memory_stores
 from pipeflow.api.listeners import Listeners, Subscriber
 from pipeflow.api.preparing import prepared
 from pipeflow.config.targets import workers_of
@@ -65,6 +66,7 @@ def execute(
             tags=tags,
             results=results,
         )
+        refuse_memory_stores(definition, planner, kind, options, results=results)
         hashes.save()
         if frozen:
             stale = {d.step: d.reason for d in decisions if d.action is Action.RUN}

@@ -22,7 +22,12 @@ from pipeflow.config.reader import Document
 from pipeflow.config.result_checks import check_foreach, check_result, trial_fields
 from pipeflow.config.schedule_checks import check_executor, check_schedules
 from pipeflow.config.suggest import did_you_mean, listing
-from pipeflow.config.targets import check_collisions, check_reachable, check_stores
+from pipeflow.config.targets import (
+    check_collisions,
+    check_in_memory,
+    check_reachable,
+    check_stores,
+)
 from pipeflow.errors import Problem
 from pipeflow.importing import ImportProblem, Resolver, Signature
 from pipeflow.model.durations import format_duration
@@ -95,6 +100,7 @@ class Checker:
         check_stores(self.pipeline, self.params, fields, self.fail)
         check_collisions(self.pipeline, self.params, fields, self.fail, self.writes)
         check_reachable(self.pipeline, self.params, self.fail)
+        check_in_memory(self.pipeline, self.params, self.fail)
         check_schedules(self.pipeline, self.fail)
         check_executor(self.pipeline, self.fail)
         self.outputs()

@@ -31,6 +31,7 @@ from pipeflow.storage.clashes import clash_message, item_clash
 
 Fail = Callable[[list[str | int], str], None]
 _LOCAL = ("file://",)
+OUT_OF_PROCESS = ("processes", "dask")  # executors whose steps run in other processes
 
 
 def check_stores(
@@ -182,21 +183,63 @@ def check_reachable(pipeline: Pipeline, params: Mapping[str, Any], fail: Fail) -
     if executor.type != "dask" or not remote or executor.shared_filesystem:
         return
     workers = workers_of(executor.address, executor.cluster)
+    for path, value in _declared_roots(pipeline):
+        root = _static_root(pipeline, value, params)
+        if root is not None and is_local(root):
+            fail(path, unreachable_root(root, workers))
+
+
+def check_in_memory(pipeline: Pipeline, params: Mapping[str, Any], fail: Fail) -> None:
+    """With an executor whose steps run in other processes (`processes`, `dask`), no results
+    root may be `memory://`: that memory is this process's, and what the workers store there
+    is lost with them (never cached)."""
+    executor = pipeline.executor
+    if executor.type not in OUT_OF_PROCESS:
+        return
+    workers = executor_workers(executor.type, executor.address, executor.cluster)
+    for path, value in _declared_roots(pipeline):
+        root = _static_root(pipeline, value, params)
+        if root is not None and is_memory(root):
+            fail(path, in_memory_root(root, workers))
+
+
+def _declared_roots(pipeline: Pipeline) -> list[tuple[list[str | int], Any]]:
+    """Where the config names the roots results are stored under, and what it says there."""
     roots: list[tuple[list[str | int], Any]] = []
     if pipeline.results.persist:
         roots.append((["results", "root"], pipeline.results.root))
     for name, step in pipeline.steps.items():
         if step.origin is None and step.result.persist and step.result.root is not None:
             roots.append((["steps", name, "result", "root"], step.result.root))
-    for path, value in roots:
-        root = _static_root(pipeline, value, params)
-        if root is not None and is_local(root):
-            fail(path, unreachable_root(root, workers))
+    return roots
 
 
 def is_local(url: str) -> bool:
     """Whether a store URL is a folder on this machine."""
     return "://" not in url or url.startswith(_LOCAL)
+
+
+def is_memory(url: str) -> bool:
+    """Whether a store URL is fsspec's memory filesystem (of one process), chained or not."""
+    return any(link.partition("://")[0] == "memory" for link in url.split("::"))
+
+
+def executor_workers(kind: str, address: str | None, cluster: ClusterConfig | None) -> str:
+    """The processes an out-of-process executor runs steps in, as messages name them."""
+    if kind == "processes":
+        return "the worker processes of the `processes` executor"
+    if address or cluster is not None:
+        return workers_of(address, cluster)
+    return "the worker processes of the local Dask cluster started for the run"
+
+
+def in_memory_root(root: str, workers: str) -> str:
+    return (
+        f"the results root {root} is the memory of this pipeflow process, which {workers} "
+        "do not share: what they store there is lost, and nothing is ever cached; run on the "
+        "`sequential` or `threads` executor, or put results in a folder or on an object "
+        "store (`s3://...`, `gs://...`)"
+    )
 
 
 def workers_of(address: str | None, cluster: ClusterConfig | None) -> str:
