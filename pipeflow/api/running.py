@@ -7,10 +7,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from os import PathLike
 from typing import TYPE_CHECKING
 
-from pipeflow.api.cluster import refuse_memory_stores
 from pipeflow.api.listeners import Listeners, Subscriber
 from pipeflow.api.preparing import prepared
-from pipeflow.config.targets import workers_of
+from pipeflow.config.targets import OUT_OF_PROCESS, workers_of
 from pipeflow.errors import Interrupted, StaleResults
 from pipeflow.execute.context import RunSettings
 from pipeflow.execute.engine import Engine
@@ -66,7 +65,10 @@ def execute(
             tags=tags,
             results=results,
         )
-        refuse_memory_stores(definition, planner, kind, options, results=results)
+        if kind in OUT_OF_PROCESS:  # their runs only: a sequential run does not load it
+            from pipeflow.api.cluster import refuse_memory_stores
+
+            refuse_memory_stores(definition, planner, kind, options, results=results)
         hashes.save()
         if frozen:
             stale = {d.step: d.reason for d in decisions if d.action is Action.RUN}
