@@ -51,7 +51,8 @@ def execute(
     options = executor_options(kind, configured, workers=workers, address=address)
     # A process pool starts its workers in the background: start it first, so they are
     # ready when planning ends. A Dask cluster takes seconds to start and would hold
-    # back the report of a mistake found while planning: it starts after.
+    # back the report of a mistake found while planning: it starts after, and only if a
+    # step is to run or a task needs a worker.
     runner = open_executor(kind, options) if kind != "dask" else None
     try:
         planner, hashes, decisions = prepared(
@@ -93,10 +94,17 @@ def execute(
 
             named = workers_of(options["address"], options["cluster"])
             options["project"] = cluster_project(definition, planner, named)
+        options["on_dashboard"] = on_dashboard
         runner = open_executor(kind, options)
-    link = getattr(runner, "dashboard", None)
-    if on_dashboard is not None and link:
-        on_dashboard(str(link))
+        opening = getattr(runner, "open", None)
+        if opening is not None and any(d.action is Action.RUN for d in decisions):
+            # A step is to run: a cluster nobody answers at stops the run before it starts.
+            # With nothing to run it is reached only if a task needs it (`dask/deferred.py`).
+            try:
+                opening()
+            except BaseException:
+                runner.shutdown(cancel=True)
+                raise
 
     listeners = list(subscribers)
     recorder = _recorder(pipeline, trigger) if history else None

@@ -16,7 +16,7 @@ _MODULES = {
     "sequential": ("pipeflow.execute.executors.local", "SequentialExecutor"),
     "threads": ("pipeflow.execute.executors.local", "ThreadExecutor"),
     "processes": ("pipeflow.execute.executors.processes", "ProcessExecutor"),
-    "dask": ("pipeflow.execute.executors.dask", "DaskExecutor"),
+    "dask": ("pipeflow.execute.executors.dask", "DeferredDaskExecutor"),
 }
 
 

@@ -1,9 +1,11 @@
 """The dask executor: steps on a `distributed` cluster, or on a local one started for the run.
 
-`executor.py` is the client's side (submitting, relaying what the workers report, timeouts,
-lost workers, shutting down), `connect.py` reaching a scheduler at an address, `worker.py` what
-runs on a worker for each task, `running.py` a task as the client sees it, `stopping.py` ending
-a worker's process, and `protocol.py` what both sides agree on.
+`deferred.py` is what the engine holds: the cluster reached (or started) only when a task must
+go to it, and restores run in this process; `executor.py` is the client's side (submitting,
+relaying what the workers report, timeouts, lost workers, shutting down), `connect.py` reaching
+a scheduler at an address, `worker.py` what runs on a worker for each task, `running.py` a task
+as the client sees it, `stopping.py` ending a worker's process, and `protocol.py` what both
+sides agree on.
 
 With `address` (`tcp://host:8786`) the client connects to that scheduler (a clear error within
 a few seconds if nothing answers there, or if it has no workers); without it a LocalCluster of
@@ -46,6 +48,7 @@ processes end), and on a remote cluster the workers running this run's steps are
 
 from __future__ import annotations
 
+from pipeflow.execute.executors.dask.deferred import DeferredDaskExecutor
 from pipeflow.execute.executors.dask.executor import DaskExecutor
 
-__all__ = ["DaskExecutor"]
+__all__ = ["DaskExecutor", "DeferredDaskExecutor"]

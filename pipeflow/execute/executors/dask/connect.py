@@ -18,6 +18,10 @@ from pipeflow.execute.executors.main_module import main_unseen
 from pipeflow.execute.shipping import Packer, Project
 from pipeflow.model.pipeline import CLUSTER_MODULES, ClusterConfig
 
+MISSING = (
+    "executor `dask` needs the `distributed` package: "
+    "pip install 'pipeflow-runner[dask]' (or 'dask[distributed]')"
+)
 CONNECT_TIMEOUT = 5.0  # seconds to reach a scheduler at `address`
 WORKERS_TIMEOUT = 4.0  # seconds to wait for a scheduler without workers to get one
 
@@ -135,10 +139,7 @@ def open_cluster(
     except ImportError:
         from pipeflow.execute.executors import ExecutorUnavailable
 
-        raise ExecutorUnavailable(
-            "executor `dask` needs the `distributed` package: "
-            "pip install 'pipeflow-runner[dask]' (or 'dask[distributed]')"
-        ) from None
+        raise ExecutorUnavailable(MISSING) from None
     started: Any = None
     packer: Packer | None = None
     if address or cluster is not None:

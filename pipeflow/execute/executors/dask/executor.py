@@ -35,7 +35,6 @@ from pipeflow.execute.task import (
     Remote,
     Task,
     TaskResult,
-    execute,
     remotes_in,
 )
 from pipeflow.model.pipeline import ClusterConfig
@@ -85,8 +84,6 @@ class DaskExecutor:
         # Blocking calls (cancel, restart) never run on the client's event loop, where the
         # event handlers are called: they go to these threads.
         self._actions = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pipeflow-dask")
-        # Restores of cached steps' files, which belong on this machine (with `_packer`).
-        self._here = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pipeflow-restore")
         self._client.subscribe_topic(self._topic, self._on_worker_event)
         self._client.subscribe_topic("all", self._on_cluster_event)
         self._stop = threading.Event()
@@ -99,9 +96,6 @@ class DaskExecutor:
 
     def submit(self, task: Task, notify: Notify) -> Future[TaskResult]:
         del notify  # retries are replayed from the result: a callback cannot cross processes
-        if self._packer is not None and task.restore:
-            # Files to put back in this machine's workspace: restored here, not on a worker.
-            return self._here.submit(execute, task)
         problem = unpicklable(task)
         if problem is not None:
             return done(TaskResult(step=task.step, error=problem))
@@ -386,7 +380,6 @@ class DaskExecutor:
                 for worker in {r.worker for _, r in running if r.worker is not None}:
                     self._act(self._stop_worker, worker, None)
         self._actions.shutdown(wait=True)
-        self._here.shutdown(wait=True)
         self._closed = True
         with self._lock:
             self._values.clear()
