@@ -65,14 +65,7 @@ steps:
   each: {run: gcshared.square, foreach: "${steps.make}", as: x}
 """
 
-FAN_CHILD = """
-name: fanchild
-params: {n: 3}
-results: {root: ROOT, storage_options: OPTIONS}
-steps:
-  make: {run: gcshared.make, inputs: {n: "${params.n}"}}
-  each: {run: gcshared.square, foreach: "${steps.make}", as: x}
-"""
+FAN_CHILD = FAN.replace("name: fe\n", "name: fanchild\n")
 
 FAN_PARENT = """
 name: fanparent
