@@ -5,14 +5,18 @@ stored value read beside the sequential executor, to a pool of reads (`reading.p
 come back in the order they end, so the engine's loop handles each once, whatever is in
 flight (a `foreach` keeps a window of items going).
 
-No more tasks are handed to a pool than it has workers (`workers` of the threads and
-processes executors): the others wait here, in the order they became ready, so that a step
-is announced started when a worker begins it, not while it waits for one in the pool's
-queue. A Dask cluster takes them all: its scheduler places them.
+A step is announced started when a worker of a threads or processes pool (`workers`) takes
+it, not while it waits for one. The pool is handed one task beyond each busy worker, so that a
+worker that ends a task finds the next at once; it takes them in the order handed, so the
+tasks running are the first `workers` of those handed and not yet handled, and each is
+announced once it is among them: a task is said finished before the one taking its worker is
+said started. The other tasks wait here, in the order they became ready. A Dask cluster takes
+them all as they come: its scheduler places them.
 """
 
 from __future__ import annotations
 
+import itertools
 import queue
 from collections import deque
 from collections.abc import Callable
@@ -22,8 +26,9 @@ from pipeflow.execute.executors import Executor
 from pipeflow.execute.reading import StoredReads
 from pipeflow.execute.task import Notify, Task, TaskResult
 
-# (step name, task, its result) of a task that has ended
-Ended = tuple[str, Task, TaskResult]
+# (step name, task, its result, its future) of a task that has ended
+Ended = tuple[str, Task, TaskResult, Future[TaskResult]]
+Started = Callable[[], None] | None  # says a step started, when a worker takes its task
 
 
 class Dispatcher:
@@ -38,8 +43,10 @@ class Dispatcher:
         self.inline_step: str | None = None  # the step the inline executor is running now
         self._ended: queue.SimpleQueue[Future[TaskResult]] = queue.SimpleQueue()
         self._workers: int | None = getattr(executor, "workers", None)  # None: no limit
-        self._busy: set[Future[TaskResult]] = set()  # handed to the executor, not yet back
-        self._waiting: deque[tuple[str, Task, Callable[[], None] | None]] = deque()
+        # Handed to the pool and not yet handled, in the order handed, each with what says
+        # it started (None once said, or when nothing is to be said).
+        self._handed: dict[Future[TaskResult], Started] = {}
+        self._waiting: deque[tuple[str, Task, Started]] = deque()
 
     def submit(
         self, name: str, task: Task, started: Callable[[], None] | None = None
@@ -51,7 +58,11 @@ class Dispatcher:
             self._track(name, task, self._reads.submit(task, self._notify))
             return None
         if not self.inline:
-            if self._waiting or (self._workers is not None and len(self._busy) >= self._workers):
+            if self._workers is None:  # Dask: its scheduler places every task at once
+                if started is not None:
+                    started()
+                self._track(name, task, self.executor.submit(task, self._notify))
+            elif self._waiting or len(self._handed) >= 2 * self._workers:
                 self._waiting.append((name, task, started))
             else:
                 self._hand(name, task, started)
@@ -63,12 +74,18 @@ class Dispatcher:
         self.inline_step = None
         return future.result()
 
-    def _hand(self, name: str, task: Task, started: Callable[[], None] | None) -> None:
-        if started is not None:
-            started()
+    def _hand(self, name: str, task: Task, started: Started) -> None:
         future = self.executor.submit(task, self._notify)
-        self._busy.add(future)
+        self._handed[future] = started
         self._track(name, task, future)
+        self._announce()
+
+    def _announce(self) -> None:
+        """Say started the tasks among the first `workers` handed and not yet handled."""
+        for future, started in list(itertools.islice(self._handed.items(), self._workers)):
+            if started is not None:
+                self._handed[future] = None
+                started()
 
     def _track(self, name: str, task: Task, future: Future[TaskResult]) -> None:
         # Even if it has ended already: every step that is ready starts before any result is
@@ -84,15 +101,17 @@ class Dispatcher:
         found = []
         for future in futures:
             name, task = self.running.pop(future)
-            self._busy.discard(future)
-            found.append((name, task, future.result()))
+            found.append((name, task, future.result(), future))
         return found
 
-    def refill(self) -> None:
-        """Hand the tasks waiting for a worker to the workers that are free: called once the
-        tasks that ended are handled, so that a step is said finished before the next one on
-        its worker is said started."""
-        while self._waiting and len(self._busy) < (self._workers or 0):
+    def handled(self, future: Future[TaskResult]) -> None:
+        """The engine has handled the end of this task (said it finished): its worker's next
+        task is said started, and a waiting one handed over."""
+        if future not in self._handed:
+            return
+        del self._handed[future]
+        self._announce()
+        while self._waiting and len(self._handed) < 2 * (self._workers or 0):
             self._hand(*self._waiting.popleft())
 
     def committed(self) -> list[Ended]:
@@ -106,7 +125,7 @@ class Dispatcher:
             result = future.result()
             if result.ok:
                 del self.running[future]
-                found.append((name, task, result))
+                found.append((name, task, result, future))
         return found
 
     def stopped(self) -> list[str]:

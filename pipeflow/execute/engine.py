@@ -126,13 +126,13 @@ class Engine:
                         self._start(heapq.heappop(self._ready)[1])
                     if not self._dispatch.running:
                         break
-                    for name, task, ended in self._dispatch.ended():
+                    for name, task, ended, future in self._dispatch.ended():
                         self._collect(name, task, ended)
-                    self._dispatch.refill()
+                        self._dispatch.handled(future)
         except KeyboardInterrupt:
             interrupted = True
             interrupt(self.settings.run_id)  # a step left running on a thread stores nothing
-            for name, task, ended in self._dispatch.committed():
+            for name, task, ended, _ in self._dispatch.committed():
                 self._collect(name, task, ended)  # its result was stored as the run stopped
             self._kept.settle(fetch=False)
             self._dispatch.shutdown(cancel=True)
