@@ -125,12 +125,13 @@ class _Router:
         self.original = original
         self._stream = stream
         self._partial: dict[tuple[str, str], str] = {}
+        self._held: dict[int, str] = {}  # thread -> what it wrote of no step's after its last line
         self._lock = threading.Lock()
 
     def write(self, text: str) -> int:
         work = current()
         if work is None or work[0] not in _emitters:
-            return self.original.write(text)
+            return self._passed(text)
         with self._lock:
             buffered = self._partial.pop(work, "") + text
             *lines, rest = buffered.split("\n")
@@ -148,7 +149,34 @@ class _Router:
             if emit is not None:
                 emit(step, self._stream, rest)
 
+    def _passed(self, text: str) -> int:
+        """A write of no step's, to the original stream a line at a time: `print` writes a
+        line's text and its end apart, and a line the run shows meanwhile (from the engine's
+        thread) would land between them. The rest of a line waits for the same thread's next
+        write or flush, or the end of the runs."""
+        thread = threading.get_ident()
+        with self._lock:
+            held = self._held.pop(thread, "")
+            whole = held + text
+            cut = whole.rfind("\n") + 1
+            if cut < len(whole):
+                self._held[thread] = whole[cut:]
+        if cut:
+            self.original.write(whole[:cut])
+        return len(text)
+
+    def release(self) -> None:
+        """The runs are over: what any thread wrote after its last line goes out."""
+        with self._lock:
+            held, self._held = "".join(self._held.values()), {}
+        if held:
+            self.original.write(held)
+
     def flush(self) -> None:
+        with self._lock:
+            held = self._held.pop(threading.get_ident(), "")
+        if held:
+            self.original.write(held)
         self.original.flush()
 
     def isatty(self) -> bool:
@@ -244,6 +272,8 @@ def _uninstall() -> None:
     out: _Router = _installed[0]
     err: _Router = _installed[1]
     handler, saved = _installed[2], _installed[3]
+    out.release()
+    err.release()
     # Only undo our own replacement: someone may have replaced the streams since.
     if sys.stdout is out:
         sys.stdout = out.original

@@ -11,11 +11,13 @@ the root logger took them and dropped them, so Python's last-resort handler neve
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -170,3 +172,36 @@ def test_what_a_step_s_threads_print_and_log_is_the_step_s_output(
     ]
     assert sorted(output) == sorted(expected), output
     assert LATE[1] in events.stderr.splitlines(), events.stderr
+
+
+def test_a_line_of_no_step_s_is_passed_on_whole_though_another_thread_writes_between() -> None:
+    """`print` writes a line's text and its end apart: a thread still going after its step
+    ended printed "a print after its step ended", the run showed "shared: done" from the
+    engine's thread in between, and the console read "a print after its step endedshared:
+    done in 0.01s" (seen on the threads executor under load)."""
+    from pipeflow.execute.capture import _Router
+
+    original = io.StringIO()
+    router = _Router(original, "stdout")
+    between, ended = threading.Event(), threading.Event()
+
+    def late() -> None:
+        router.write("a print after its step ended")
+        between.set()
+        ended.wait(10)
+        router.write("\n")
+        router.write("and one it flushed")
+        router.flush()  # a thread's own flush passes on what it wrote
+        router.write("and one it left")
+
+    thread = threading.Thread(target=late)
+    thread.start()
+    between.wait(10)
+    router.write("shared: done in 0.01s\n")  # the engine's thread, between the two writes
+    ended.set()
+    thread.join()
+    router.release()  # the end of the runs: what a thread left goes too
+
+    assert original.getvalue() == (
+        "shared: done in 0.01s\na print after its step ended\nand one it flushedand one it left"
+    )
