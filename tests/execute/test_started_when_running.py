@@ -5,6 +5,7 @@ console, the live view, the JSON lines and the history."""
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -75,3 +76,24 @@ def test_the_console_says_started_as_a_worker_begins_the_step(
     lines = [line for line in printed.output.splitlines() if line.startswith("s")]
     assert len(lines) == 8, printed.output
     assert most_at_once(lines) == 1, printed.output
+
+
+@pytest.mark.parametrize("executor", ["threads", "processes"])
+def test_the_json_lines_say_started_as_a_worker_begins_the_step(
+    tmp_path: Path, executor: str
+) -> None:
+    config = project(tmp_path, executor, 1)
+
+    printed = CliRunner().invoke(cli, ["run", str(config), "--log-format", "json"])
+
+    assert printed.exit_code == 0, printed.output
+    said = [json.loads(line) for line in printed.output.splitlines() if line.startswith("{")]
+    lines = [
+        f"{event['step']}: started"
+        if event["event"] == "StepStarted"
+        else f"{event['outcome']['step']}: done in"
+        for event in said
+        if event["event"] in ("StepStarted", "StepFinished")
+    ]
+    assert len(lines) == 8, printed.output
+    assert most_at_once(lines) == 1
