@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeflow.cache.code import CodeFingerprinter
+from pipeflow.cache.consumed import shown_params, target_param_refs
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.cache.fingerprint import Fingerprint, ItemPart
 from pipeflow.cache.versions import StepValue, canonical_json, digest
@@ -43,23 +44,6 @@ from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, references, resolve
 from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.records import record
-from pipeflow.storage.templates import template_params
-
-
-def consumed_param_refs(step: Step, targets: list[Ref] | None = None) -> list[Ref]:
-    """The params a step consumes: those its inputs, `foreach` and `when` name, and those
-    its result's `target` is rendered with (`{params.version}`; `targets` when the caller has
-    them already), each once."""
-    refs = [ref for ref in step.references() if ref.scope == "params"]
-    targets = _target_params(step) if targets is None else targets
-    return refs + [ref for ref in targets if ref not in refs] if targets else refs
-
-
-def _target_params(step: Step) -> list[Ref]:
-    target = step.result.target
-    if not target or "{params." not in target:
-        return []
-    return [Ref("params", tuple(name.split("."))) for name in sorted(template_params(target))]
 
 
 @record(frozen=False)
@@ -138,15 +122,12 @@ class Fingerprinter:
             values["as"] = step.item_name or "item"
         if step.params:
             values["params"] = digest(canonical_json(resolve(dict(step.params), consumed)))
-        target_params = _target_params(step)
+        target_params = target_param_refs(step)
         if target_params:  # where its result goes: another place is another result
             values["target.params"] = digest(
                 canonical_json({".".join(ref.path): lookup(ref) for ref in target_params})
             )
-        consumed_params = {
-            ".".join(ref.path): lookup(ref) for ref in consumed_param_refs(step, target_params)
-        }
-        params = self.secrets.redact(consumed_params) if consumed_params else {}
+        params = shown_params(step, lookup, self.secrets, target_params)
         shape = (step.outputs, step.result.format, step.result.target)
         settings = self._settings.get(shape)
         if settings is None:  # most steps share one: written once

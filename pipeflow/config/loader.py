@@ -28,7 +28,7 @@ from pipeflow.config.params_check import plainly_valid
 from pipeflow.config.reader import Document, read_document
 from pipeflow.config.schema_errors import schema_problems
 from pipeflow.config.secrets import environment_values, find_secrets
-from pipeflow.config.subpipelines import expand
+from pipeflow.config.subpipelines import StepParams, expand
 from pipeflow.config.suggest import format_path
 from pipeflow.errors import ConfigError, Problem
 from pipeflow.importing import add_project, use_project
@@ -135,6 +135,9 @@ def _load(
         sources += _layer_sources(layer, problems)
     sources += step_params
     defaults, secret_params, env_found = resolve_defaults(pipeline.params, document)
+    for source in step_params:  # a sub-pipeline's: what the parent's environment gave
+        if isinstance(source, StepParams):
+            secret_params |= source.secret
     problems += env_found
     problems += non_finite_problems(
         defaults,
@@ -161,14 +164,19 @@ def _load(
 
     def load_child(
         file: Path, sources: Sequence[ParamSource], files: tuple[str, ...]
-    ) -> tuple[Pipeline, Mapping[str, Any]]:
+    ) -> tuple[Pipeline, Mapping[str, Any], Secrets]:
         nonlocal secrets
         child = _load(file, check_code=check_code, step_params=sources, chain=files)
         secrets |= Secrets(values=child.secrets.values)  # its params are not named as ours
-        return child.pipeline, child.params
+        return child.pipeline, child.params, child.secrets
 
     pipeline, expand_found = expand(
-        pipeline, document, merged, load_child=load_child, chain=chain or (here,)
+        pipeline,
+        document,
+        merged,
+        load_child=load_child,
+        chain=chain or (here,),
+        secrets=secrets,
     )
     problems += expand_found
     skip = frozenset(

@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from pipeflow.cache.consumed import consumed_param_refs
 from pipeflow.config.localizing import Localizer, as_text, literal_writes
 from pipeflow.config.params import ParamSource
 from pipeflow.config.reader import Document
@@ -23,15 +24,17 @@ from pipeflow.config.suggest import did_you_mean
 from pipeflow.errors import ConfigError, Problem
 from pipeflow.model.locations import Location
 from pipeflow.model.pipeline import Origin, Pipeline, ResultSpec, Step
-from pipeflow.model.refs import Ref, Template, lookup_path
+from pipeflow.model.refs import Ref, Template, lookup_path, references_in
+from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.plan.roots import store_url
 from pipeflow.records import record
 from pipeflow.storage.templates import TemplateError, with_params
 
 DocPath = list[str | int]
-# Loads a child config: (file, the step's params, the chain of files) -> pipeline and params.
+# Loads a child config: (file, the step's params, the chain of files) -> pipeline, params and
+# its secrets.
 LoadChild = Callable[
-    [Path, Sequence[ParamSource], tuple[str, ...]], tuple[Pipeline, Mapping[str, Any]]
+    [Path, Sequence[ParamSource], tuple[str, ...]], tuple[Pipeline, Mapping[str, Any], Secrets]
 ]
 
 
@@ -40,6 +43,8 @@ class StepParams(ParamSource):
     """A sub-pipeline step's `params:`, its problems located under the step in the parent."""
 
     prefix: tuple[str, ...] = ()
+    # The child's params given a value the parent's environment gave: secret in the child too.
+    secret: frozenset[str] = frozenset()
 
     def problem(
         self, path: Sequence[str], message: str, hint: str | None = None, *, key: bool = False
@@ -67,6 +72,7 @@ def expand(
     *,
     load_child: LoadChild,
     chain: tuple[str, ...],
+    secrets: Secrets,
 ) -> tuple[Pipeline, list[Problem]]:
     """The pipeline with every sub-pipeline step replaced by its steps, and the problems."""
     if not any(step.pipeline is not None for step in pipeline.steps.values()):
@@ -79,13 +85,19 @@ def expand(
         if step.pipeline is None:
             steps[name] = step
             continue
-        loaded = _load(name, step, pipeline, document, params, load_child, chain, problems)
+        loaded = _load(name, step, pipeline, document, params, load_child, chain, problems, secrets)
         if loaded is None:
             steps[name] = step  # kept, so references to it are not reported again
             continue
-        child, child_params = loaded
+        child, child_params, child_secrets = loaded
         inlined = _inline(
-            name, child, child_params, Path(pipeline.project_dir), step.tags, parent_writes
+            name,
+            child,
+            child_params,
+            Path(pipeline.project_dir),
+            step.tags,
+            parent_writes,
+            child_secrets,
         )
         steps.update((s.name, s) for s in inlined)
         localize = Localizer(child_params, f"{name}/", None)
@@ -122,7 +134,8 @@ def _load(
     load_child: LoadChild,
     chain: tuple[str, ...],
     problems: list[Problem],
-) -> tuple[Pipeline, Mapping[str, Any]] | None:
+    secrets: Secrets,
+) -> tuple[Pipeline, Mapping[str, Any], Secrets] | None:
     path: DocPath = ["steps", name]
     before = len(problems)
     for key, value in (
@@ -170,6 +183,13 @@ def _load(
         label=f"the params of step `{name}`",
         document=document,
         prefix=("steps", name, "params"),
+        secret=frozenset(
+            key
+            for key, value in step.params.items()
+            if any(
+                ref.scope == "params" and secrets.hides(ref.path) for ref in references_in(value)
+            )
+        ),
     )
     try:
         return load_child(file, [source], (*chain, str(file)))
@@ -226,6 +246,7 @@ def _inline(
     parent_dir: Path,
     tags: tuple[str, ...] = (),
     parent_writes: Sequence[Location] = (),
+    secrets: Secrets = NO_SECRETS,
 ) -> list[Step]:
     """The child's steps as steps of the parent: renamed, params filled in, stored as before.
 
@@ -272,6 +293,7 @@ def _inline(
                 prefix=prefix,
                 project_dir=child.project_dir,
                 allow_imports=child.allow_imports,
+                params=_consumed(step, params, secrets),
             )
         )
         inlined.append(
@@ -290,6 +312,17 @@ def _inline(
             )
         )
     return inlined
+
+
+def _consumed(step: Step, params: Mapping[str, Any], secrets: Secrets) -> dict[str, Any]:
+    """The child's params `step` consumes, as the child shows them (see `Origin.params`)."""
+    found: dict[str, Any] = {}
+    for ref in consumed_param_refs(step):
+        try:
+            found[".".join(ref.path)] = lookup_path(params, ref.path)
+        except KeyError:
+            continue  # the child's own checks report it
+    return secrets.redact(found) if found else found
 
 
 def _own_params(target: str, params: Mapping[str, Any]) -> str:

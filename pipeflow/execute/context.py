@@ -9,7 +9,7 @@ from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
-from pipeflow.cache.keys import consumed_param_refs
+from pipeflow.cache.consumed import shown_params
 from pipeflow.cache.results import PARALLEL_LOADS
 from pipeflow.execute.persisting import Persist
 from pipeflow.execute.step_files import ReferenceFailure, StepFiles
@@ -299,10 +299,8 @@ class RunContext:
         return found
 
     def _consumed_params(self, step: Step) -> dict[str, Any]:
-        consumed: dict[str, Any] = {}
-        for ref in consumed_param_refs(step):
-            consumed[".".join(ref.path)] = lookup_path(self.settings.params, ref.path)
-        return self.settings.secrets.redact(consumed)
+        params = self.settings.params
+        return shown_params(step, lambda ref: lookup_path(params, ref.path), self.settings.secrets)
 
 
 def env_lookup(ref: Ref) -> str:

@@ -62,6 +62,10 @@ class Origin:
     prefix: str  # what the running pipeline puts before the names of the sub-pipeline's steps
     project_dir: str = ""  # the sub-pipeline's folder, where its step modules import from
     allow_imports: tuple[str, ...] = ()  # the sub-pipeline's, which its `run:` paths obey
+    # The sub-pipeline's params the step consumed (filled in when it was inlined), as the
+    # sub-pipeline shows them (from the environment: `***`): what its manifests record and
+    # its reasons name ("param factor changed (2 -> 4)"), as when it runs alone.
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     def local(self, name: str) -> str:
         """A step name of the running pipeline as the sub-pipeline calls it."""

@@ -12,6 +12,7 @@ from pipeflow.cache.explain import NOTHING_CHANGED, explain
 from pipeflow.cache.fingerprint import Fingerprint
 from pipeflow.cache.results import ResultCache
 from pipeflow.model.pipeline import Step
+from pipeflow.storage import Manifest
 
 
 def why_runs(
@@ -41,17 +42,19 @@ def why_runs(
     if before is None:
         return "no stored result yet"
     now = fingerprint.components(upstream)
-    if closest and _distance(before.components, now) != (0, 0):
-        before = min(cache.versions(step.name), key=lambda m: _distance(m.components, now))
+    if closest and _distance(before, now, step.name) != (0, 0, 0):
+        before = min(cache.versions(step.name), key=lambda m: _distance(m, now, step.name))
     return explain(now, before, fingerprint.params)
 
 
-def _distance(then: Mapping[str, Any], now: Mapping[str, Any]) -> tuple[int, int]:
+def _distance(then: Manifest, now: Mapping[str, Any], name: str) -> tuple[int, int, int]:
     """How far a stored result's key parts are from today's: whether its values differ, then
-    how many other parts do (the code, being what is edited, does not count). `min` keeps the
-    first of equals, and versions come newest first."""
-    others = sum(then.get(part) != now[part] for part in ("upstream", "files", "settings"))
-    return (then.get("values") != now["values"], others)
+    how many other parts do (the code, being what is edited, does not count), then whether
+    another instance of its sub-pipeline stored it. `min` keeps the first of equals, and
+    versions come newest first."""
+    parts = then.components
+    others = sum(parts.get(part) != now[part] for part in ("upstream", "files", "settings"))
+    return (parts.get("values") != now["values"], others, then.step != name)
 
 
 def why_items_run(

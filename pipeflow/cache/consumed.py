@@ -1,0 +1,44 @@
+"""The params a step consumes, and how its manifest records them and its reasons name them.
+
+Light on purpose: loading a config (`config/subpipelines.py`) records what a sub-pipeline's
+steps consume, and `validate` must not import the cache keys' machinery to do it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pipeflow.model.pipeline import Step
+from pipeflow.model.refs import Ref
+from pipeflow.model.secrets import Secrets
+from pipeflow.storage.templates import template_params
+
+
+def consumed_param_refs(step: Step, targets: list[Ref] | None = None) -> list[Ref]:
+    """The params a step consumes: those its inputs, `foreach` and `when` name, and those
+    its result's `target` is rendered with (`{params.version}`; `targets` when the caller has
+    them already), each once."""
+    refs = [ref for ref in step.references() if ref.scope == "params"]
+    targets = target_param_refs(step) if targets is None else targets
+    return refs + [ref for ref in targets if ref not in refs] if targets else refs
+
+
+def shown_params(
+    step: Step, lookup: Callable[[Ref], Any], secrets: Secrets, targets: list[Ref] | None = None
+) -> dict[str, Any]:
+    """The params a step consumes, as its manifest records them and its reasons name them
+    (from the environment: `***`); a sub-pipeline's step's own were filled in at load and
+    kept beside it (`Origin.params`)."""
+    consumed = {".".join(ref.path): lookup(ref) for ref in consumed_param_refs(step, targets)}
+    params = secrets.redact(consumed) if consumed else {}
+    if step.origin is not None and step.origin.params:
+        params = {**step.origin.params, **params}
+    return params
+
+
+def target_param_refs(step: Step) -> list[Ref]:
+    target = step.result.target
+    if not target or "{params." not in target:
+        return []
+    return [Ref("params", tuple(name.split("."))) for name in sorted(template_params(target))]
