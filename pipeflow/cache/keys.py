@@ -123,12 +123,17 @@ class Fingerprinter:
         if step.params:
             values["params"] = digest(canonical_json(resolve(dict(step.params), consumed)))
         target_params = target_param_refs(step)
+        target = step.result.target
         if target_params:  # where its result goes: another place is another result
             values["target.params"] = digest(
                 canonical_json({".".join(ref.path): lookup(ref) for ref in target_params})
             )
+        elif origin is not None and origin.target is not None:  # filled in when inlined
+            target = origin.target  # as the sub-pipeline writes it: its key when run alone
+            if origin.target_values:
+                values["target.params"] = digest(canonical_json(origin.target_values))
         params = shown_params(step, lookup, self.secrets, target_params)
-        shape = (step.outputs, step.result.format, step.result.target)
+        shape = (step.outputs, step.result.format, target)
         settings = self._settings.get(shape)
         if settings is None:  # most steps share one: written once
             settings = digest(
@@ -136,7 +141,7 @@ class Fingerprinter:
                     {
                         "outputs": list(step.outputs),
                         "format": step.result.format,
-                        "target": step.result.target,
+                        "target": target,
                     }
                 )
             )

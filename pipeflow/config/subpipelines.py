@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from pipeflow.cache.consumed import consumed_param_refs
+from pipeflow.cache.consumed import consumed_param_refs, target_param_refs
 from pipeflow.config.localizing import Localizer, as_text, literal_writes
 from pipeflow.config.params import ParamSource
 from pipeflow.config.reader import Document
@@ -294,6 +294,8 @@ def _inline(
                 project_dir=child.project_dir,
                 allow_imports=child.allow_imports,
                 params=_consumed(step, params, secrets),
+                target=step.result.target,
+                target_values=_target_values(step, params),
             )
         )
         inlined.append(
@@ -323,6 +325,17 @@ def _consumed(step: Step, params: Mapping[str, Any], secrets: Secrets) -> dict[s
         except KeyError:
             continue  # the child's own checks report it
     return secrets.redact(found) if found else found
+
+
+def _target_values(step: Step, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The child's params its step's `target` is rendered with (`{params.version}`)."""
+    found: dict[str, Any] = {}
+    for ref in target_param_refs(step):
+        try:
+            found[".".join(ref.path)] = lookup_path(params, ref.path)
+        except KeyError:
+            continue  # the child's own checks report it
+    return found
 
 
 def _own_params(target: str, params: Mapping[str, Any]) -> str:

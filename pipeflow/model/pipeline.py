@@ -66,6 +66,10 @@ class Origin:
     # sub-pipeline shows them (from the environment: `***`): what its manifests record and
     # its reasons name ("param factor changed (2 -> 4)"), as when it runs alone.
     params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    # Its result's `target` as the sub-pipeline writes it (filled in when inlined), and the
+    # sub-pipeline's params it is rendered with: its key has them as when it runs alone.
+    target: str | None = None
+    target_values: Mapping[str, Any] = field(default_factory=dict, hash=False, repr=False)
 
     def local(self, name: str) -> str:
         """A step name of the running pipeline as the sub-pipeline calls it."""

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 import pipeflow
 from pipeflow.cli import cli
+from pipeflow.model.run import Action
 from tests.cache.test_caching import edit
 
 STEPS = """
@@ -58,6 +59,11 @@ def write(tmp_path: Path, parent: str, child: str = CHILD) -> Path:
     config = tmp_path / "parent.yaml"
     config.write_text("name: parent\n" + parent)
     return config
+
+
+def actions(config: Path, **params: object) -> dict[str, Action]:
+    pipe = pipeflow.load(config, params=params or None)
+    return {decision.step: decision.action for decision in pipe.status()}
 
 
 def reasons(config: Path, **params: object) -> dict[str, str]:
@@ -129,10 +135,30 @@ def test_a_target_param_of_a_child_is_said_too(tmp_path: Path) -> None:
     assert pipeflow.load(config).run().ok
     edit(config, "version: v1}", "version: v2}")
 
-    # Its target is filled in at load too, so its result settings read as changed as well.
-    assert reasons(config)["one/scaled"].startswith("param version changed ('v1' -> 'v2')")
+    assert reasons(config)["one/scaled"] == "param version changed ('v1' -> 'v2')"
 
 
+@pytest.mark.parametrize("target", ["scaled-{params.version}.json", "{pipeline}/{step}.json"])
+def test_a_child_step_with_a_target_shares_its_results_with_the_child_alone(
+    tmp_path: Path, target: str
+) -> None:
+    """Its target is filled in when it is inlined; its key is still the one the child's step
+    has when the child runs alone, and the other way round."""
+    child = CHILD.replace(
+        '"${params.factor}"}}', f'"${{params.factor}}"}}, result: {{target: "{target}"}}}}'
+    ).replace("params: {factor: 1}", "params: {factor: 1, version: v1}")
+    parent = "steps:\n  one: {pipeline: child.yaml, params: {version: v2}}\n"
+    config = write(tmp_path, parent, child)
+    assert pipeflow.load(tmp_path / "child.yaml").run().ok
+    edit(config, "version: v2}", "version: v1}")
+
+    assert actions(config) == dict.fromkeys(["one/data", "one/scaled", "one/total"], CACHED)
+    edit(config, "version: v1}", "version: v3}")
+    assert pipeflow.load(config).run().ok
+    assert actions(tmp_path / "child.yaml", version="v3")["scaled"] is CACHED
+
+
+CACHED = Action.CACHED
 SECRET = "424242"  # what the environment gives; never in a manifest, never shown
 
 
