@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from pipeflow.records import record
 
@@ -17,8 +17,23 @@ def did_you_mean(word: str, candidates: Iterable[str], *, cutoff: float = 0.6) -
         # Case slips ("Steps", "RUN") score low with difflib, yet are the most common typo of all.
         lowered = {choice.lower(): choice for choice in choices}
         match = lowered.get(str(word).lower())
+        if match is None:
+            match = _part_of_one(str(word).lower(), lowered)
         return f"did you mean `{match}`?" if match is not None else None
     return f"did you mean `{matches[0]}`?"
+
+
+def _part_of_one(word: str, lowered: Mapping[str, str]) -> str | None:
+    """The one candidate that `word` is a whole part of (`encode` of
+    `encode_categorical_columns`, which difflib finds too far), when only one is."""
+    if len(word) < 3:
+        return None
+    found = [
+        choice
+        for low, choice in lowered.items()
+        if word in low.replace("-", "_").split("_") or low.startswith(word)
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 @record

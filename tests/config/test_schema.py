@@ -593,6 +593,33 @@ def test_did_you_mean() -> None:
     assert did_you_mean("zzz", ["run", "inputs"]) is None
 
 
+@pytest.mark.parametrize(
+    ("word", "meant"),
+    [
+        ("encode", "encode_categorical_columns"),  # the start of a long name
+        ("Encode", "encode_categorical_columns"),
+        ("categorical", "encode_categorical_columns"),  # a whole part of it
+        ("train", "train_model"),
+    ],
+)
+def test_did_you_mean_a_name_of_which_the_word_is_a_part(word: str, meant: str) -> None:
+    steps = ["load_data", "encode_categorical_columns", "split_data", "train_model"]
+    assert did_you_mean(word, steps) == f"did you mean `{meant}`?"
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "cat",  # a part of two names: no guess
+        "en",  # too short to be a part worth naming
+        "xyz",
+    ],
+)
+def test_no_guess_when_the_word_is_a_part_of_none_or_of_several(word: str) -> None:
+    steps = ["encode_cat_columns_first", "drop_cat_rows_everywhere"]
+    assert did_you_mean(word, steps) is None
+
+
 def test_format_path() -> None:
     assert format_path(["steps", "split_data", "inputs", "data"]) == "steps.split_data.inputs.data"
     assert format_path(["schedules", 0, "cron"]) == "schedules[0].cron"
