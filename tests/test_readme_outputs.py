@@ -49,3 +49,25 @@ def test_the_validation_section_shows_what_validate_prints(
 
     assert done.exit_code == 2
     assert done.output == shown_after("Validation")
+
+
+def test_params_page_status_example_is_what_status_prints(
+    iris_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/params.md: after a run, `status` with another params file says which steps run
+    and why. Run ids differ from run to run; the rest is as shown."""
+    page = (README.parent / "docs" / "params.md").read_text(encoding="utf-8")
+    command = "pipeflow status pipeline.yaml --param-file params/params.toml\n```\n\n```text\n"
+    shown = page[page.index(command) + len(command) :].split("```", 1)[0]
+    monkeypatch.chdir(iris_project)
+    assert CliRunner().invoke(cli, ["run", "pipeline.yaml", "-q"]).exit_code == 0
+
+    done = CliRunner().invoke(
+        cli, ["status", "pipeline.yaml", "--param-file", "params/params.toml"]
+    )
+
+    def without_run_ids(text: str) -> str:
+        return re.sub(r"run \d{8}-\d{6}-[0-9a-f]{6}", "run ID", text)
+
+    assert done.exit_code == 0, done.output
+    assert without_run_ids(done.output) == without_run_ids(shown)

@@ -29,14 +29,7 @@ def explain(
     )
     for name in changed:
         reasons.append(_describe_code(name, code_now, code_then))
-    for name, value in params_now.items():
-        if name not in before.params:
-            reasons.append(f"param {name} is new")
-        elif before.params[name] != value:
-            if value == "***":
-                reasons.append(f"param {name} changed")
-            else:
-                reasons.append(f"param {name} changed ({before.params[name]!r} -> {value!r})")
+    reasons += param_changes(params_now, before)
     values_now, values_then = now.get("values", {}), then.get("values", {})
     for name in sorted({*values_now, *values_then}):
         if values_now.get(name) != values_then.get(name) and not _is_param_change(name, reasons):
@@ -69,6 +62,21 @@ def explain(
         return NOTHING_CHANGED
     shown = "; ".join(reasons[:3])
     return shown + (f" (and {len(reasons) - 3} more)" if len(reasons) > 3 else "")
+
+
+def param_changes(params_now: Mapping[str, Any], before: Manifest) -> list[str]:
+    """ "param seed changed (42 -> 2024)" for each param a step consumes that differs from
+    what its stored result `before` was made with."""
+    found: list[str] = []
+    for name, value in params_now.items():
+        if name not in before.params:
+            found.append(f"param {name} is new")
+        elif before.params[name] != value:
+            if value == "***":
+                found.append(f"param {name} changed")
+            else:
+                found.append(f"param {name} changed ({before.params[name]!r} -> {value!r})")
+    return found
 
 
 def _describe_code(name: str, now: Mapping[str, str], then: Mapping[str, str]) -> str:

@@ -33,7 +33,7 @@ from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, references, resolve
 from pipeflow.model.run import ALL, Action, Decision
 from pipeflow.plan.graph import StepGraph
-from pipeflow.plan.reasons import why_items_run, why_runs
+from pipeflow.plan.reasons import why_items_run, why_runs, why_waits
 from pipeflow.plan.timing import FileTiming, Refingerprint
 from pipeflow.plan.values import ValueFiles
 from pipeflow.plan.when import static_when, stored_items, stored_when, truthy
@@ -258,7 +258,8 @@ class Planner:
         if not_cacheable is not None:
             return self._runs(Decision(name, Action.RUN, not_cacheable, key), components)
         if waiting is not None or upstream is None:
-            return Decision(name, Action.RUN, waiting or "an upstream step runs first", "")
+            own = why_waits(self.caches.get(name), step, self.fingerprints[name])
+            return Decision(name, Action.RUN, own or waiting or "an upstream step runs first", "")
         if step.foreach is not None:
             return self._decide_fan_out(name, upstream)
         found = self._find(name, upstream, key)  # the key just computed, not hashed again

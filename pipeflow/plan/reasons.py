@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from pipeflow.cache.explain import NOTHING_CHANGED, explain
+from pipeflow.cache.explain import NOTHING_CHANGED, explain, param_changes
 from pipeflow.cache.fingerprint import Fingerprint
 from pipeflow.cache.results import ResultCache
 from pipeflow.model.pipeline import Step
@@ -45,6 +45,17 @@ def why_runs(
     if closest and _distance(before, now, step.name) != (0, 0, 0):
         before = min(cache.versions(step.name), key=lambda m: _distance(m, now, step.name))
     return explain(now, before, fingerprint.params)
+
+
+def why_waits(cache: ResultCache | None, step: Step, fingerprint: Fingerprint) -> str | None:
+    """A step that runs after a step it takes values from runs, and that would run whatever
+    that step's result: the params it consumes changed since its newest result ("param seed
+    changed (42 -> 2024)"); None when they did not (or it has none, or no result yet)."""
+    if not fingerprint.params or cache is None or cache.ignored(step.name) is not None:
+        return None
+    before = cache.latest(step.name)
+    changes = param_changes(fingerprint.params, before) if before is not None else []
+    return "; ".join(changes) if changes else None
 
 
 def _distance(then: Manifest, now: Mapping[str, Any], name: str) -> tuple[int, int, int]:
