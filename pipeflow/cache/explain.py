@@ -7,7 +7,7 @@ Every part of a key is kept by name in the manifest (`keys.py`), so a change can
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pipeflow.storage import Manifest
@@ -19,8 +19,11 @@ def explain(
     now: Mapping[str, Any],
     before: Manifest,
     params_now: Mapping[str, Any],
+    missing: Callable[[str], bool] = lambda file: False,
 ) -> str:
-    """Why a step must run again, compared with its last stored result."""
+    """Why a step must run again, compared with its last stored result. `missing`: whether
+    a file its result was made from, named as the manifest names it, is gone (its config
+    still names it, but it is no file to fingerprint)."""
     then = before.components
     reasons: list[str] = []
     code_now, code_then = now.get("code", {}), then.get("code", {})
@@ -44,7 +47,9 @@ def explain(
             if not renamed:
                 reasons.append(f"it now reads {name}")
         elif name not in files_now:
-            if not renamed:
+            if missing(name):
+                reasons.append(f"input file {name} is missing")
+            elif not renamed:
                 reasons.append(f"it no longer reads {name}")
         else:
             reasons.append(f"input file {name} changed")

@@ -267,7 +267,12 @@ class Planner:
             return found
         cache = self.caches.get(name)
         why = self.lost.get(name) or why_runs(
-            cache, step, self.fingerprints[name], upstream, closest=not starting
+            cache,
+            step,
+            self.fingerprints[name],
+            upstream,
+            closest=not starting,
+            project_dir=self.pipeline.project_dir,
         )
         return self._runs(Decision(name, Action.RUN, why, key), components)
 

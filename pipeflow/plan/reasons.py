@@ -4,7 +4,8 @@ changed for its first item without a result."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -12,6 +13,7 @@ from pipeflow.cache.explain import NOTHING_CHANGED, explain, param_changes
 from pipeflow.cache.fingerprint import Fingerprint
 from pipeflow.cache.results import ResultCache
 from pipeflow.model.pipeline import Step
+from pipeflow.model.secrets import MASK
 from pipeflow.storage import Manifest
 
 
@@ -22,6 +24,7 @@ def why_runs(
     upstream: Mapping[str, str],
     *,
     closest: bool = True,
+    project_dir: str | None = None,
 ) -> str:
     """Why `step`, with no usable stored result for its key, runs: compared with its closest
     stored result, the newest of those with the same values (params, literals) when there is
@@ -44,7 +47,19 @@ def why_runs(
     now = fingerprint.components(upstream)
     if closest and _distance(before, now, step.name) != (0, 0, 0):
         before = min(cache.versions(step.name), key=lambda m: _distance(m, now, step.name))
-    return explain(now, before, fingerprint.params)
+    return explain(now, before, fingerprint.params, _missing_in(project_dir))
+
+
+def _missing_in(project_dir: str | None) -> Callable[[str], bool]:
+    """Whether a file a manifest names (a path in the project, as written) is gone; a URL, a
+    pattern or a name with a secret masked in it is not looked for."""
+
+    def missing(name: str) -> bool:
+        if project_dir is None or "://" in name or MASK in name or any(c in name for c in "*?["):
+            return False
+        return not os.path.lexists(os.path.join(project_dir, name))
+
+    return missing
 
 
 def why_waits(cache: ResultCache | None, step: Step, fingerprint: Fingerprint) -> str | None:
