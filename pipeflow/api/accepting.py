@@ -8,6 +8,7 @@ from typing import Any
 from pipeflow.cache.accepting import Acceptance, acceptable, acceptable_items
 from pipeflow.errors import PipeflowError
 from pipeflow.plan.planner import Planner
+from pipeflow.plan.reasons import why_not_stored
 from pipeflow.storage import Manifest
 
 
@@ -16,9 +17,10 @@ def accepted(planner: Planner, step: str) -> Acceptance:
     nothing stamped) when it stores nothing, when what it takes from other steps is not up to
     date, or when no result of it (none of its items) can be taken."""
     cache = planner.caches[step]
-    if cache is None:
-        raise PipeflowError(f"step `{step}` stores no result (`result: false`): nothing to accept")
     definition = planner.pipeline.steps[step]
+    if cache is None:
+        why = why_not_stored(planner.pipeline, definition)
+        raise PipeflowError(f"step `{step}` stores no result ({why}): nothing to accept")
     upstream = planner.upstream_versions(definition)
     if upstream is None:
         pending = [name for name in definition.value_upstream() if name not in planner.versions]

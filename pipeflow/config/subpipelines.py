@@ -296,6 +296,7 @@ def _inline(
                 params=_consumed(step, params, secrets),
                 target=step.result.target,
                 target_values=_target_values(step, params),
+                persist=child.results.persist,
             )
         )
         inlined.append(

@@ -70,6 +70,7 @@ class Origin:
     # sub-pipeline's params it is rendered with: its key has them as when it runs alone.
     target: str | None = None
     target_values: Mapping[str, Any] = field(default_factory=dict, hash=False, repr=False)
+    persist: bool = True  # the sub-pipeline's `results.persist`: false stores none of its steps
 
     def local(self, name: str) -> str:
         """A step name of the running pipeline as the sub-pipeline calls it."""

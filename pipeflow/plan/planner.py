@@ -33,7 +33,7 @@ from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, references, resolve
 from pipeflow.model.run import ALL, Action, Decision
 from pipeflow.plan.graph import StepGraph
-from pipeflow.plan.reasons import why_items_run, why_runs, why_waits
+from pipeflow.plan.reasons import why_items_run, why_not_stored, why_runs, why_waits
 from pipeflow.plan.timing import FileTiming, Refingerprint
 from pipeflow.plan.values import ValueFiles
 from pipeflow.plan.when import static_when, stored_items, stored_when, truthy
@@ -209,9 +209,7 @@ class Planner:
         if not self.policy.use:
             return "--no-cache"
         if self.caches.get(step.name) is None:
-            if not self.pipeline.results.persist:
-                return "nothing is stored (`results: {persist: false}`)"
-            return "its result is never stored (`result: false`)"
+            return why_not_stored(self.pipeline, step)
         if not step.cache:
             return "caching is off for it (`cache: false`)"
         if step.run in READS_OTHER_RESULTS:

@@ -12,7 +12,7 @@ from typing import Any
 from pipeflow.cache.explain import NOTHING_CHANGED, explain, param_changes
 from pipeflow.cache.fingerprint import Fingerprint
 from pipeflow.cache.results import ResultCache
-from pipeflow.model.pipeline import Step
+from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.secrets import MASK
 from pipeflow.storage import Manifest
 
@@ -60,6 +60,19 @@ def _missing_in(project_dir: str | None) -> Callable[[str], bool]:
         return not os.path.lexists(os.path.join(project_dir, name))
 
     return missing
+
+
+def why_not_stored(pipeline: Pipeline, step: Step) -> str:
+    """Why `step` has no stored results: its pipeline's, its sub-pipeline's or its own
+    setting."""
+    if not pipeline.results.persist:
+        return "nothing is stored (`results: {persist: false}`)"
+    if step.origin is not None and not step.origin.persist:
+        return (
+            f"nothing sub-pipeline `{step.origin.pipeline}` runs is stored "
+            "(`results: {persist: false}` in its config)"
+        )
+    return "its result is never stored (`result: false`)"
 
 
 def why_waits(cache: ResultCache | None, step: Step, fingerprint: Fingerprint) -> str | None:

@@ -191,3 +191,18 @@ def test_a_child_param_from_the_environment_is_never_shown_or_stored(
     stored = b"".join(path.read_bytes() for path in tmp_path.rglob("*") if path.is_file())
     assert SECRET.encode() not in stored
     assert b'"params":{"factor":"***"}' in stored.replace(b" ", b"")  # recorded, masked
+
+
+def test_a_sub_pipeline_that_stores_nothing_is_named_as_the_reason(tmp_path: Path) -> None:
+    """Its steps stored nothing because its config says so, not because of a `result: false`
+    that neither config has: `status` and `accept` say so."""
+    child = CHILD.replace("name: child\n", "name: child\nresults: {persist: false}\n")
+    config = write(tmp_path, PARENTS["a literal"][0], child)
+    said = "nothing sub-pipeline `child` runs is stored (`results: {persist: false}` in its config)"
+    assert pipeflow.load(config).run().ok
+
+    assert set(reasons(config).values()) == {said}
+    refused = CliRunner().invoke(cli, ["accept", str(config), "one/scaled"])
+    assert refused.exit_code == 1, refused.output
+    assert f"step `one/scaled` stores no result ({said}): nothing to accept" in refused.output
+    assert "result: false" not in refused.output
