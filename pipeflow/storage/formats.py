@@ -238,8 +238,10 @@ class _Pickle(_Builtin):
     # `accepts` everything: whether it really pickles is only known by trying.
 
     def write(self, value: Any, file: BinaryIO) -> None:
+        from pipeflow.storage import stable_pickle
+
         try:
-            pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
+            stable_pickle.dump(value, file)  # a set's elements in a fixed order
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as error:
             raise self._failed(value, error) from error
 
