@@ -200,7 +200,9 @@ def run(
                 annotate(error, stream)
                 raise
             click.echo(f"plan for pipeline `{pipeline.name}` (nothing is run):", file=stdout)
-            click.echo(plan_table(decisions), nl=False, file=stdout)
+            # Each step's description under it, as `status` shows them.
+            described = pipeline.definition.steps
+            click.echo(plan_table(decisions, described), nl=False, file=stdout)
             return
         verbosity = QUIET if quiet else VERBOSE if verbose else NORMAL
         subscribers = [make_reporter(log_format, verbosity, stream)]

@@ -1,7 +1,8 @@
 """Drawing the step graph as Mermaid, Graphviz dot or plain text, and printing a plan.
 
 A step's `description` is shown in each: a second label line (Mermaid), a second label line
-and a tooltip (dot), a `# comment` after the step (ascii), a line under the step (`status`).
+and a tooltip (dot), a `# comment` after the step (ascii), a line under the step (`status`,
+`run --dry-run`).
 A one-line form of it (`one_line`) goes where a newline or a control character would break
 the line or reach a terminal; each format's own escaping then applies.
 """

@@ -1,5 +1,5 @@
-"""A step's `description:` is shown by `status` (text and JSON) and every `graph` format,
-escaped for each, and a sub-pipeline's steps keep their own."""
+"""A step's `description:` is shown by `status` (text and JSON), `run --dry-run` and every
+`graph` format, escaped for each, and a sub-pipeline's steps keep their own."""
 
 from __future__ import annotations
 
@@ -228,3 +228,17 @@ def test_a_toml_config_and_a_foreach_step_show_theirs(make_project: ProjectFacto
     assert step["description"] == 'Adds one\nto "each" <item>'
     assert pipeflow("status", config).splitlines()[1] == '  Adds one to "each" <item>'
     assert pipeflow("graph", config) == 'each  # Adds one to "each" <item>\n'
+
+
+def test_run_dry_run_shows_each_description_as_status_does(config: Path) -> None:
+    drawn = pipeflow("run", config, "--dry-run").splitlines()
+    assert drawn[0] == "plan for pipeline `described` (nothing is run):"
+    assert drawn[1:] == pipeflow("status", config).splitlines()
+    assert drawn[2] == f"  {ONE_LINE}"  # one line, the terminal escape defused
+    assert drawn[5] == f"  {CHILD_DESCRIPTION}"
+    assert "\x1b" not in "\n".join(drawn)
+    assert not (config.parent / "out").exists()  # nothing run, nothing stored
+    # With a selection too, every step keeps its description, whatever its decision.
+    selected = pipeflow("run", config, "--dry-run", "--until", "fit").splitlines()
+    assert selected[1:] == pipeflow("status", config, "--until", "fit").splitlines()
+    assert selected[4:] == ["sub/fit  skipped  not selected", f"  {CHILD_DESCRIPTION}"]
