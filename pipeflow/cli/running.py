@@ -88,7 +88,12 @@ def selection_options(function: Any) -> Any:
     type=click.Choice(["sequential", "threads", "processes", "dask"]),
     help="where steps run (default: the config's `executor`)",
 )
-@click.option("--workers", type=click.IntRange(min=1), help="number of workers")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="how many threads or processes run steps, or (dask) the workers of the local cluster "
+    "started for the run (not with an address or a `cluster` class)",
+)
 @click.option(
     "--address",
     metavar="URL",

@@ -1,4 +1,5 @@
-"""Checks of when and where a pipeline runs: its `schedules:` and its `executor:`.
+"""Checks of when and where a pipeline runs: its `schedules:` and its `executor:` (its type,
+its cluster class, and no size given to a cluster that a run does not start).
 
 Cron expressions, time zones, intervals and `start`/`end` windows are judged by the
 `schedule` package's own rules (so `validate` and `serve` agree). A schedule's params are
@@ -77,6 +78,42 @@ def check_executor(pipeline: Pipeline, fail: Fail) -> None:
             "use " + ", ".join(f"`{name}`" for name in AVAILABLE_EXECUTORS),
         )
     check_cluster(pipeline, fail)
+    check_sizes(pipeline, fail)
+
+
+def check_sizes(pipeline: Pipeline, fail: Fail) -> None:
+    """`workers` and `threads_per_worker` size the local Dask cluster a run starts: beside an
+    `address` (a running cluster) or a `cluster` class (sized by its `scale`) they would
+    silently do nothing."""
+    executor = pipeline.executor
+    if executor.type != "dask" or not (executor.address or executor.cluster):
+        return
+    for field in ("workers", "threads_per_worker"):
+        if getattr(executor, field) is None:
+            continue
+        if executor.address:
+            fail(
+                ["executor", field],
+                f"`{field}` sizes a local Dask cluster started for the run; the cluster at "
+                f"`{executor.address}` has the workers started there",
+                f"remove `{field}` (or `address`, to start a local cluster for the run)",
+            )
+        elif field == "workers":
+            fail(
+                ["executor", field],
+                "`workers` sizes a local Dask cluster started for the run; a `cluster` class "
+                "is sized by its `scale`",
+                "remove `workers` and set `cluster.scale` to the number of workers",
+            )
+        else:
+            fail(
+                ["executor", field],
+                "`threads_per_worker` sizes a local Dask cluster started for the run; a "
+                "`cluster` class takes its own keyword arguments in `options`",
+                "remove it, and give the class its option for threads in `cluster.options` "
+                "(e.g. `threads_per_worker` for `distributed.LocalCluster`, `cores` for "
+                "`dask_jobqueue` classes)",
+            )
 
 
 def check_cluster(pipeline: Pipeline, fail: Fail) -> None:

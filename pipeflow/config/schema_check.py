@@ -6,7 +6,7 @@ see that module. `config.schema.compiled_valid` uses it only while SCHEMA_SHA256
 # ruff: noqa
 # mypy: ignore-errors
 
-SCHEMA_SHA256 = "4e454909229e244cf10323426604e7591568298f7984da87c4ca0b2318de71c9"
+SCHEMA_SHA256 = "bdd4ad9f4d5796fed4fbe56c92d72285477c41487453cbebf2eb64a42c60891c"
 
 
 class JsonSchemaValueException(ValueError):

@@ -2,7 +2,8 @@
 
 `${run.*}` is filled here and a missing `${env.*}` is a config error (exit 2) rather than a
 failed step; an executor that cannot be made (a missing extra) is a config error too, as is an
-address given to an executor that takes none.
+address given to an executor that takes none, and a number of workers given for a run on a Dask
+cluster it does not start (one at an address, or of a `cluster` class: a usage error).
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from pipeflow.errors import ConfigError, Problem
+from pipeflow.errors import ConfigError, Problem, UsageError
 from pipeflow.execute.context import env_lookup
 from pipeflow.execute.executors import Executor, ExecutorUnavailable, create_executor
 from pipeflow.execute.step_files import ReferenceFailure
-from pipeflow.model.pipeline import ExecutorConfig
+from pipeflow.model.pipeline import ClusterConfig, ExecutorConfig
 from pipeflow.model.refs import Ref, lookup_path, resolve
 
 
@@ -71,6 +72,8 @@ def executor_options(
         # An address given for the run wins over a cluster the config would start.
         options["cluster"] = None if address else configured.cluster
         options["threads_per_worker"] = configured.threads_per_worker
+        if workers is not None and (options["address"] or options["cluster"]):
+            raise UsageError(*_unsized(options["address"], options["cluster"]))
     elif address:
         raise ConfigError(
             [
@@ -81,6 +84,21 @@ def executor_options(
             ]
         )
     return options
+
+
+def _unsized(address: str | None, cluster: ClusterConfig | None) -> tuple[str, str]:
+    """What to say of a number of workers given for a run on a cluster it does not start."""
+    said = "`--workers` (`workers=` in Python) sizes a local Dask cluster started for the run"
+    if address:
+        return (
+            f"{said}; the cluster at `{address}` has the workers started there",
+            f"leave it out; to have more workers, start them there (`dask worker {address}`)",
+        )
+    assert cluster is not None
+    return (
+        f"{said}; `{cluster.class_path}` of `executor.cluster` is sized by its `scale`",
+        "leave it out, and set the number of workers in `executor.cluster.scale`",
+    )
 
 
 def open_executor(kind: str, options: Mapping[str, Any]) -> Executor:
