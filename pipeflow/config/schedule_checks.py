@@ -12,6 +12,7 @@ from datetime import datetime
 
 from pipeflow.config.reader import Fail
 from pipeflow.config.suggest import did_you_mean, listing
+from pipeflow.importing.classes import CLUSTER_EXAMPLES, cluster_class_problem
 from pipeflow.model.pipeline import AVAILABLE_EXECUTORS, CLUSTER_MODULES, EXECUTOR_TYPES, Pipeline
 
 
@@ -140,4 +141,13 @@ def check_cluster(pipeline: Pipeline, fail: Fail) -> None:
             "use a class of "
             + ", ".join(f"`{name}`" for name in sorted(CLUSTER_MODULES))
             + f", or list `{path}` in `allow_imports`",
+        )
+        return
+    # Decided from the package's source: nothing the config names is imported to check it.
+    problem = cluster_class_problem(path)
+    if problem is not None:
+        fail(
+            ["executor", "cluster", "class"],
+            problem,
+            f"name a Dask cluster class by its module and name, e.g. {CLUSTER_EXAMPLES}",
         )

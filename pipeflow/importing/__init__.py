@@ -6,7 +6,8 @@ modules `allow_imports` lists, pipeflow's documented steps; a walk only through 
 modules define), without importing anything it refuses (`locate.py`); resolves paths at
 validation (`resolve.py`, from source where it can: `definitions.py`, `signatures.py`); and
 loads the callable on the worker, checking the rule again (`loading.py`). `projects.py`
-puts project folders on `sys.path`; `builtins.py` is the registry of pipeflow's own steps.
+puts project folders on `sys.path`; `builtins.py` is the registry of pipeflow's own steps;
+`classes.py` tells from source whether `executor.cluster.class` names a cluster class.
 """
 
 from __future__ import annotations

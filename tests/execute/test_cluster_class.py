@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -121,3 +123,117 @@ def test_allow_imports_lets_a_config_name_its_own_cluster_class(
     )
     result = CliRunner().invoke(cli, ["validate", str(config)])
     assert result.exit_code == 0, result.output + result.stderr
+
+
+NOT_CLUSTERS = [
+    # A class, reached through a module another module imports (the case reported).
+    ("distributed.utils_test.subprocess.Popen", "`subprocess` is a module that"),
+    ("distributed.Client", "it is a class, but neither it nor a class it derives from"),
+    ("distributed.Nanny", "it is a class, but neither it nor a class it derives from"),
+    ("distributed.SSHCluster", "it is a function"),  # a function that returns a cluster
+    ("distributed.deploy", "it is a module"),
+    ("distributed.LocalClustr", "`distributed` has no `LocalClustr`"),
+    ("distributed.nowhere.LocalCluster", "there is no module `distributed.nowhere`"),
+    ("mypkg.clusters.Settings", "it is a class, but neither it nor a class it derives from"),
+    ("mypkg.clusters.make_cluster", "it is a function"),
+    ("mypkg.clusters.helpers.Cluster", "`helpers` is a module that `mypkg.clusters` imports"),
+    (
+        "mypkg.clusters.Settings.Cluster",
+        "there is no module `mypkg.clusters.Settings`: `Settings` is a name in `mypkg.clusters`",
+    ),
+]
+
+# A package of the project that would leave a mark if validation imported it.
+PACKAGE_INIT = """
+from pathlib import Path
+
+Path(__file__).with_name("imported").write_text("imported")
+"""
+PACKAGE_CLUSTERS = """
+from distributed import SpecCluster
+
+from mypkg import helpers
+
+
+class Settings:
+    workers = 2
+
+
+class MineCluster(SpecCluster):
+    pass
+
+
+class Derived(MineCluster):
+    pass
+
+
+def make_cluster():
+    return MineCluster()
+"""
+
+
+def _cluster_project(make_project: ProjectFactory, tmp_path: Path, class_path: str) -> Path:
+    package = tmp_path / "mypkg"
+    package.mkdir(exist_ok=True)
+    (package / "__init__.py").write_text(PACKAGE_INIT)
+    (package / "clusters.py").write_text(PACKAGE_CLUSTERS)
+    (package / "helpers.py").write_text("class Cluster:\n    pass\n")
+    return make_project(
+        f"""
+        name: classy
+        allow_imports: [mypkg]
+        executor: {{type: dask, cluster: {{class: {class_path}}}, shared_filesystem: true}}
+        results: {{persist: false}}
+        steps:
+          a: {{run: csteps.mark, inputs: {{path: "{tmp_path / "ran"}"}}}}
+        """,
+        csteps="def mark(path: str) -> None:\n    open(path, 'w').close()\n",
+    )
+
+
+@pytest.mark.parametrize(("class_path", "why"), NOT_CLUSTERS, ids=[c for c, _ in NOT_CLUSTERS])
+def test_a_path_that_names_no_cluster_class_is_refused_at_validation(
+    make_project: ProjectFactory, tmp_path: Path, class_path: str, why: str
+) -> None:
+    config = _cluster_project(make_project, tmp_path, class_path)
+    for command in (["validate", str(config)], ["run", str(config)]):
+        done = subprocess.run(
+            [sys.executable, "-m", "pipeflow", *command],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path.parent,  # not the project: it is found as a config's project is
+        )
+        assert done.returncode == 2, [*command, done.stdout, done.stderr]
+        said = " ".join(done.stderr.split())
+        assert "error at `executor.cluster.class`" in said, said
+        assert f"`{class_path}` is not a cluster class: {why}" in said, said
+        assert "e.g. `distributed.LocalCluster` or `dask_jobqueue.SLURMCluster`" in said, said
+    assert not (tmp_path / "ran").exists()  # no step ran
+    assert not (tmp_path / "mypkg" / "imported").exists()  # decided from source alone
+
+
+@pytest.mark.parametrize(
+    "class_path",
+    [
+        "distributed.LocalCluster",  # imported by `distributed` from where it is defined
+        "distributed.deploy.local.LocalCluster",
+        "distributed.SpecCluster",
+        "mypkg.clusters.MineCluster",
+        "mypkg.clusters.Derived",  # named otherwise, derived from a cluster class
+        "dask_jobqueue.SLURMCluster",  # not installed here: the run says what to install
+    ],
+)
+def test_a_cluster_class_passes_validation_without_being_imported(
+    make_project: ProjectFactory, tmp_path: Path, class_path: str
+) -> None:
+    config = _cluster_project(make_project, tmp_path, class_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeflow", "validate", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path.parent,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not (tmp_path / "mypkg" / "imported").exists()
