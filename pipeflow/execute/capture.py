@@ -4,7 +4,8 @@ sys.stdout is process-wide, but steps may run on several threads at once, and se
 may share a process (`pipeflow serve`, the UI). While any run is active, stdout and stderr are
 replaced, once, by routers that look up which run and step the writing thread works for and
 pass the text to that run's emitter; writes from any other thread go to the original stream
-untouched. A logging handler on the root logger does the same for log records.
+untouched. A logging handler on the root logger does the same for log records (a library's
+below the root logger's own level are no step's: `log_origin.py`).
 
 A step's work is the step's own thread and what it hands on: a thread it starts (and the
 threads those start) works for it while the step runs, and so does a function it submits to a
@@ -26,6 +27,8 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TextIO
+
+from pipeflow.execute.log_origin import is_step_output
 
 Emit = Callable[[str, str, str], None]  # (step, stream, text)
 
@@ -191,8 +194,9 @@ class _LogRouter(logging.Handler):
         super().__init__(level=logging.INFO)
 
     def emit(self, record: logging.LogRecord) -> None:
-        if current() is None:
-            self._unclaimed(record)
+        lowered_from: int | None = _installed[3] if _installed else None
+        if current() is None or not is_step_output(record, lowered_from):
+            self._unclaimed(record)  # no step's, or a library's let through by the lowering
             return
         text = record.getMessage()
         if record.levelno != logging.INFO:

@@ -23,6 +23,7 @@ from typing import Any
 
 from pipeflow.execute.capture import OutputCapture
 from pipeflow.execute.descriptors import descriptors_captured
+from pipeflow.execute.log_origin import is_step_output
 from pipeflow.execute.task import Task, TaskResult, execute
 from pipeflow.importing import add_project, use_project
 
@@ -47,11 +48,14 @@ class _Lines(io.TextIOBase):
 
 
 class _LogLines(logging.Handler):
-    def __init__(self, into: list[tuple[str, str]]) -> None:
+    def __init__(self, into: list[tuple[str, str]], lowered_from: int | None) -> None:
         super().__init__(level=logging.INFO)
         self._into = into
+        self._lowered_from = lowered_from  # the root logger's level before `work` lowered it
 
     def emit(self, record: logging.LogRecord) -> None:
+        if not is_step_output(record, self._lowered_from):
+            return  # a library's, let through only by the lowered level: dropped, as it was
         text = record.getMessage()
         if record.levelno != logging.INFO:
             text = f"{record.levelname}: {text}"
@@ -66,9 +70,9 @@ def work(task: Task) -> TaskResult:
     output: list[tuple[str, str]] = []
     retries: list[tuple[int, str, float]] = []
     out, err = _Lines("stdout", output), _Lines("stderr", output)
-    handler = _LogLines(output)
     root = logging.getLogger()
     level = root.level
+    handler = _LogLines(output, level if level > logging.INFO else None)
     root.setLevel(min(level, logging.INFO) if level else logging.INFO)
     root.addHandler(handler)
     saved = sys.stdout, sys.stderr
