@@ -33,6 +33,8 @@ def make(configure: bool) -> dict:
     logging.getLogger("urllib3.connectionpool").info("library: urllib3 info")
     logging.getLogger("fsspec").info("library: fsspec info")
     logging.getLogger("s3fs").info("library: s3fs info")
+    logging.getLogger("gcsfs").info("library: gcsfs info")
+    logging.getLogger("google.auth.transport").info("library: google info")  # a namespace
     logging.getLogger("asyncio").info("library: standard library info")
     logging.getLogger("fsspec").warning("library: fsspec warning")
     return {"a": 1}
@@ -49,6 +51,8 @@ LIBRARY_INFO = [
     "library: urllib3 info",
     "library: fsspec info",
     "library: s3fs info",
+    "library: gcsfs info",
+    "library: google info",
     "library: standard library info",
 ]
 OWN = [
