@@ -301,7 +301,7 @@ def _job_yaml(
     if several:
         tests = [f"github.event.schedule == '{entry}'" for entry in job.entries]
         expression = " || ".join(["github.event_name != 'schedule'", *tests])
-        out.append(f"    if: {_quote(expression)}")
+        out.append(f"    if: {_quote(expression, expression=True)}")
     out += [f"    runs-on: {runs_on}", "    steps:"]
     condition: list[str] = []
     if job.guarded:
@@ -362,6 +362,10 @@ def _guard(job: _Job) -> list[str]:
     ]
 
 
-def _quote(text: str) -> str:
-    """A YAML double-quoted scalar (JSON's string syntax is valid YAML)."""
+def _quote(text: str, *, expression: bool = False) -> str:
+    """A YAML double-quoted scalar (JSON's string syntax is valid YAML). GitHub evaluates
+    `${{ ... }}` in a workflow's values before anything else reads them: unless the text is
+    an expression (`if:`), each `${{` is written as the expression that gives it back."""
+    if not expression:
+        text = text.replace("${{", "${{ '${{' }}")
     return jsontext.dumps(text)

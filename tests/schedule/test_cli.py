@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -417,3 +418,40 @@ def test_an_end_not_after_start_is_invalid(
     assert "schedules[3].end" in output
     assert "`end` must come after `start`" in output
     assert words in output
+
+
+def github_evaluated(value: str) -> str:
+    """What GitHub makes of a workflow value: each `${{ EXPR }}` replaced by its value. Only
+    string literals are known here; anything else (a secret, a context) becomes `<EVALUATED>`,
+    which is how a value GitHub should not have touched shows up."""
+    import re
+
+    def value_of(match: re.Match[str]) -> str:
+        expression = match.group(1).strip()
+        literal = re.fullmatch(r"'((?:[^']|'')*)'", expression)
+        return literal.group(1).replace("''", "'") if literal else "<EVALUATED>"
+
+    return re.sub(r"\$\{\{(.*?)\}\}", value_of, value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["template ${{ secrets.X }} literal", "${{github.token}}", "a ${{ b }} and ${{ c }}", "$"],
+)
+def test_github_actions_export_keeps_expression_syntax_in_params_literal(
+    make_project: ProjectFactory, text: str
+) -> None:
+    """GitHub evaluates `${{ ... }}` in every value before the shell sees it: a schedule's
+    param holding one ran with another value (a secret put in its place) than the one the
+    schedule declares, and than the crontab export passes."""
+    config = CONFIG.replace('name: "on call"', f"name: {json.dumps(text)}")
+    _, workflow = github(make_project, config)
+    code, crontab = invoke("schedule", str(project(make_project, config)), "--export", "crontab")
+    assert code == 0, crontab
+    hourly = next(line for line in crontab.splitlines() if "ratio=0.3" in line)
+    wanted = hourly.split(" && ", 1)[1]  # the command
+
+    run = workflow["jobs"]["schedule-2"]["steps"][-1]["run"]
+
+    assert github_evaluated(run) == wanted
+    assert "<EVALUATED>" not in github_evaluated(run)
