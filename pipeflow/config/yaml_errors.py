@@ -28,6 +28,8 @@ def syntax_problem(error: yaml.MarkedYAMLError, text: str, file: str) -> Problem
     message, hint = _explain_yaml(problem, context, error, text)
     if "quoted scalar" in context and "end of stream" in problem and context_mark is not None:
         mark = context_mark  # where the string opens is where the fix goes
+    if "scanning an a" in context and context_mark is not None:
+        mark = context_mark  # an alias or anchor: where the value to quote starts
     line = mark.line + 1 if mark is not None else None
     column = mark.column + 1 if mark is not None else None
     return Problem(f"YAML syntax error: {message}", file, line, column, hint=hint)
@@ -64,6 +66,15 @@ def _explain_yaml(
         return f"a value cannot start with {shown}", "quote the value, e.g. `'@value'`"
     if "end of stream" in problem and "quoted scalar" in context:
         return "a quoted string is never closed", "add the closing quote"
+    if "scanning an alias" in context or "scanning an anchor" in context:
+        mark = error.context_mark
+        start = mark.index if mark is not None else len(text)
+        line = text[start:].split("\n", 1)[0]
+        value = re.split(r"[,}\]]| #", line, maxsplit=1)[0].strip() or "*"
+        quoted = "'" + value.replace("'", "''") + "'"
+        return f"a value cannot start with `{value[0]}` unquoted (YAML reads it as an alias)", (
+            f"quote the value: {quoted} (a cron expression starting with `*` needs quotes)"
+        )
     if "undefined alias" in problem:
         index = error.problem_mark.index if error.problem_mark is not None else -1
         found = re.match(r"\*([^\s,\[\]{}]+)", text[index:]) if index >= 0 else None

@@ -267,6 +267,13 @@ def test_an_alias_bomb_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
         ("name: x\nsteps: *missing\n", 2, 8, "`*missing` refers to no anchor", "&missing"),
         ("name: x\nsteps: [a, b\nother: 1\n", 3, 6, "list is not closed", "`]`"),
         ("name: x\n---\nname: y\n", 2, 1, "more than one YAML document", "`---`"),
+        # An unquoted cron expression starting with `*`: every spelling and layout.
+        *(
+            (f"schedules:\n  - cron: {cron}\n", 2, 11, "cannot start with `*`", f"'{cron}'")
+            for cron in ("*/5 * * * *", "* * * * *", "*/15 9-17 * * 1-5")
+        ),
+        ("schedules: [{cron: */5 * * * *}]\n", 1, 20, "cannot start with `*`", "'*/5 * * * *'"),
+        ("schedules:\n  - cron: * * * * *  # often\n", 2, 11, "as an alias", "'* * * * *'"),
     ],
 )
 def test_yaml_syntax_errors_are_located_and_explained(
