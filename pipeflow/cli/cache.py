@@ -161,7 +161,7 @@ def _show_items(pipeline: Pipeline, stored: StoredResult, part: str | None, show
     from pipeflow.errors import UsageError
     from pipeflow.report.preview import preview
 
-    names = list(stored.item_locations[0]) if stored.item_locations else []
+    names = list(pipeline.step(stored.step).parts)  # as declared: a list may have no items
     if part is not None and part not in names:
         raise UsageError(
             f"step `{stored.step}` has no output `{part}`",

@@ -219,6 +219,26 @@ def test_a_part_of_a_foreach_step_with_outputs_is_each_items_part(items_config: 
     assert "it declares no `outputs:`: leave --part out" in plain.stderr
 
 
+def test_a_part_of_a_foreach_step_over_no_items_is_an_empty_list(items_config: Path) -> None:
+    """Its outputs are the ones it declares, with items or without: `--part b` was refused
+    ("has no output `b`; its outputs: ") when the list was empty."""
+    options = ["--param", "xs=[]"]
+    assert pipeflow.load(items_config, param_options=options[1:]).run().ok
+
+    for part, shown_as in (("b", "[]"), (None, "[]")):
+        shown = result(
+            items_config, "parted", *(["--part", part] if part else []), "--show", *options
+        )
+        assert shown.exit_code == 0, shown.output
+        assert shown.stdout.strip().splitlines() == [shown_as]
+    wrong = result(items_config, "parted", "--part", "c", *options)
+    assert wrong.exit_code == 2
+    assert "its outputs: `a`, `b`" in wrong.stderr
+    plain = result(items_config, "sq", "--part", "a", *options)
+    assert plain.exit_code == 2
+    assert "it declares no `outputs:`: leave --part out" in plain.stderr
+
+
 def test_a_foreach_step_with_an_item_not_stored_has_no_result(items_config: Path) -> None:
     shown = result(items_config, "sq", "--param", "xs=[1, 2, 3, 4]")
     assert shown.exit_code == 1
