@@ -32,7 +32,17 @@ def read(
 
         # check_code=False: the running project's modules stay where they are.
         pipeline = load(config, params=dict(params or {}), check_code=False)
-        return pipeline.result(step).load(part)
+        stored = pipeline.result(step)
+        if part is None or pipeline.step(step).outputs:
+            return stored.load(part)  # a declared output (`validate` checked its name)
+        value = stored.load()
+        if not isinstance(value, Mapping) or part not in value:
+            has = ", ".join(f"`{key}`" for key in value) if isinstance(value, Mapping) else ""
+            raise PipeflowError(
+                f"pipeflow.read: the result of step `{step}` of `{pipeline.name}` has no part "
+                f"`{part}`" + (f" (its keys: {has})" if has else " (it is no mapping)")
+            )
+        return value[part]
     if path is None:
         raise PipeflowError("pipeflow.read: give `path`, or `config` and `step`")
     from pipeflow.storage.files import read_file

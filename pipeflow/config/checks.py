@@ -18,6 +18,7 @@ from typing import Any
 from pipeflow.config.imports import ImportChecks
 from pipeflow.config.params import describe
 from pipeflow.config.part_checks import no_parts
+from pipeflow.config.read_checks import check_reads
 from pipeflow.config.reader import Document
 from pipeflow.config.result_checks import check_foreach, check_result, trial_fields
 from pipeflow.config.schedule_checks import check_executor, check_schedules
@@ -103,6 +104,7 @@ class Checker:
         check_in_memory(self.pipeline, self.params, self.fail)
         check_schedules(self.pipeline, self.fail)
         check_executor(self.pipeline, self.fail)
+        check_reads(self.pipeline, self.fail)
         self.outputs()
         return self.problems
 
