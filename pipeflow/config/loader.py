@@ -27,6 +27,7 @@ from pipeflow.config.params import (
 from pipeflow.config.params_check import plainly_valid
 from pipeflow.config.reader import Document, read_document
 from pipeflow.config.schema_errors import schema_problems
+from pipeflow.config.schema_refs import no_retrieval, ref_problems
 from pipeflow.config.secrets import environment_values, find_secrets
 from pipeflow.config.subpipelines import StepParams, expand
 from pipeflow.config.suggest import format_path
@@ -256,18 +257,36 @@ def _params_schema_problems(
 ) -> list[Problem]:
     if not pipeline.params_schema:
         return []
+    refs = ref_problems(pipeline.params_schema)
+    if refs:  # never handed to a validator: it would fetch a remote one, or fail on it
+        return [
+            document.problem(["params_schema", *path], message, hint=hint)
+            for path, message, hint in refs
+        ]
     schema = {"type": "object", **pipeline.params_schema}
     checked = unparse(merged)  # a `${run.*}` default is checked as the text it is now
     if plainly_valid(schema, checked):
         return []
     import jsonschema  # only to word the problems: it takes ~150 ms to import
+    from referencing.exceptions import Unresolvable
 
     try:
         jsonschema.Draft202012Validator.check_schema(schema)
     except jsonschema.SchemaError as invalid:
         return [document.problem(["params_schema"], f"invalid params_schema: {invalid.message}")]
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(checked), key=lambda e: [str(p) for p in e.absolute_path])
+    validator = jsonschema.Draft202012Validator(schema, registry=no_retrieval())
+    try:
+        errors = sorted(
+            validator.iter_errors(checked), key=lambda e: [str(p) for p in e.absolute_path]
+        )
+    except Unresolvable as unresolved:  # a local one `ref_problems` could not tell (`$id`s)
+        return [
+            document.problem(
+                ["params_schema"],
+                f"params_schema has a reference that points at nothing: {unresolved}",
+                hint="refer only to definitions inside params_schema, e.g. `#/$defs/NAME`",
+            )
+        ]
     problems: list[Problem] = []
     for error in errors:
         path = [str(p) for p in error.absolute_path]
