@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pipeflow.config.reader import Document, file_hash
 from pipeflow.errors import Problem
-from pipeflow.model.durations import parse_duration
+from pipeflow.model.durations import (
+    LONGEST,
+    LONGEST_TEXT,
+    SHORTEST_INTERVAL,
+    parse_duration,
+)
 from pipeflow.model.pipeline import (
     ClusterConfig,
     ExecutorConfig,
@@ -74,10 +80,15 @@ class Builder:
         if value is None:
             return default
         try:
-            return parse_duration(value)
+            seconds = parse_duration(value)
         except (ValueError, TypeError) as error:
             self.fail(path, str(error))
             return default
+        out_of_bounds = _bounds_problem(str(path[-1]), value, seconds)
+        if out_of_bounds:
+            self.fail(path, *out_of_bounds)
+            return default
+        return seconds
 
     def build(self) -> Pipeline:
         data = self.document.data if isinstance(self.document.data, Mapping) else {}
@@ -228,6 +239,23 @@ class Builder:
                 )
             )
         return found
+
+
+def _bounds_problem(field: str, value: Any, seconds: float) -> tuple[str, str] | None:
+    """(message, hint) when a config's duration is out of what pipeflow accepts, or None."""
+    at_most = f"write at most `{LONGEST_TEXT}`" + (
+        " (or `null` for no limit)" if field == "timeout" else ""
+    )
+    if math.isnan(seconds):
+        return f"`{field}` must be a duration, got {value!r}", f"e.g. `30s`, `1h`; {at_most}"
+    if seconds > LONGEST:
+        return f"`{field}` must be at most {LONGEST_TEXT}, got {value!r}", at_most
+    if field == "interval" and seconds < SHORTEST_INTERVAL:
+        return (
+            f"an interval must be at least {SHORTEST_INTERVAL:g}s, got {value!r}",
+            "write `1s` or longer, e.g. `30s`, `15m`, `1h`",
+        )
+    return None
 
 
 def _parsed(value: Any) -> Any:

@@ -8,11 +8,12 @@ checked where params are merged (`loader.py`), as the runs it starts get them.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from pipeflow.config.reader import Fail
 from pipeflow.config.suggest import did_you_mean, listing
 from pipeflow.importing.classes import CLUSTER_EXAMPLES, cluster_class_problem
+from pipeflow.model.durations import LAST_YEAR
 from pipeflow.model.pipeline import AVAILABLE_EXECUTORS, CLUSTER_MODULES, EXECUTOR_TYPES, Pipeline
 
 
@@ -38,8 +39,6 @@ def check_schedules(pipeline: Pipeline, fail: Fail) -> None:
             if zone_problem:
                 fail([*path, "timezone"], *zone_problem)
             zone = None if zone_problem else schedule.timezone
-        if schedule.interval is not None and schedule.interval <= 0:
-            fail([*path, "interval"], "an interval must be longer than zero")
         moments: dict[str, datetime] = {}
         for field in ("start", "end"):
             text = getattr(schedule, field)
@@ -48,13 +47,23 @@ def check_schedules(pipeline: Pipeline, fail: Fail) -> None:
             from pipeflow.schedule.zones import parse_moment, zone_for
 
             try:  # a time without an offset is read in the schedule's zone
-                moments[field] = parse_moment(text, zone_for(zone))
-            except ValueError:
+                moment = parse_moment(text, zone_for(zone))
+            except (ValueError, OverflowError):
                 fail(
                     [*path, field],
                     f"`{field}` must be an ISO 8601 date or time, got {text!r}",
                     "e.g. `2026-01-01` or `2026-01-01T06:00:00+01:00`",
                 )
+                continue
+            if moment.astimezone(timezone.utc).year > LAST_YEAR:
+                fail(
+                    [*path, field],
+                    f"`{field}` must be before the year {LAST_YEAR + 1}, got {text!r}",
+                    f"write a moment in {LAST_YEAR} or earlier (fire times after it are "
+                    "out of range)",
+                )
+                continue
+            moments[field] = moment
         if "start" in moments and "end" in moments:
             from pipeflow.schedule.triggers import window_problem
 

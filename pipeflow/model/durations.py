@@ -4,6 +4,16 @@ from __future__ import annotations
 
 import re
 
+# The longest duration a config may give (`timeout`, `retry_delay`, a schedule's `interval`):
+# far below what time arithmetic, datetimes and thread waits (`threading.TIMEOUT_MAX`) take.
+LONGEST = 365 * 86400.0
+LONGEST_TEXT = "365d"
+# The last year a schedule's `start` or `end` may fall in (UTC): a year before the last one
+# datetimes hold, so a fire time an interval later, in any zone, still is one.
+LAST_YEAR = 9997
+# The shortest interval a schedule may fire at (fire times are computed to the microsecond).
+SHORTEST_INTERVAL = 1.0
+
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 

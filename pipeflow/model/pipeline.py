@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import field
 from typing import Any
 
+from pipeflow.model.durations import LONGEST
 from pipeflow.model.once import computed_once
 from pipeflow.model.refs import Ref, references_in
 from pipeflow.records import record
@@ -44,8 +45,12 @@ class RetryPolicy:
         `jitter` (0 to 1, drawn by the caller) spreads retries of many steps that failed
         together by up to a tenth of the delay, so they do not all hit a service at once.
         """
-        base = self.delay * self.backoff ** max(attempt - 2, 0)
-        return base * (1 + 0.1 * jitter)
+        try:
+            base = self.delay * self.backoff ** max(attempt - 2, 0)
+        except OverflowError:
+            base = LONGEST
+        # Grown by the backoff, never past the longest duration a config may give.
+        return min(base * (1 + 0.1 * jitter), LONGEST)
 
 
 @record

@@ -229,9 +229,11 @@ class CronTrigger:
         for _ in range(_MAX_CANDIDATES):
             try:
                 candidate_wall = walker.get_next(datetime)
+                candidate = local_instant(candidate_wall, self.zone)
             except CroniterBadDateError:  # never fires; validation refuses such expressions
                 return None
-            candidate = local_instant(candidate_wall, self.zone)
+            except (OverflowError, ValueError):  # past the year 9999: no fire time after it
+                return None
             if candidate <= after:
                 continue
             if self.end is not None and candidate > self.end:

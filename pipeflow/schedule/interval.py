@@ -37,13 +37,16 @@ class IntervalTrigger:
         """The first fire strictly after `moment` (aware, in `zone`), or None after `end`."""
         anchor = self.anchor.astimezone(UTC)
         after = aware(moment).astimezone(UTC)
-        if after < anchor:
-            candidate = anchor
-        else:
-            candidate = anchor + ((after - anchor) // self.step + 1) * self.step
-        if self.end is not None and candidate > self.end:
+        try:
+            if after < anchor:
+                candidate = anchor
+            else:
+                candidate = anchor + ((after - anchor) // self.step + 1) * self.step
+            if self.end is not None and candidate > self.end:
+                return None
+            return candidate.astimezone(self.zone)
+        except OverflowError:  # the next fire is past the last moment a datetime holds
             return None
-        return candidate.astimezone(self.zone)
 
 
 def duration_text(seconds: float) -> str:
