@@ -13,6 +13,7 @@ from pipeflow.model.durations import (
     LONGEST,
     LONGEST_TEXT,
     SHORTEST_INTERVAL,
+    format_duration,
     parse_duration,
 )
 from pipeflow.model.pipeline import (
@@ -36,6 +37,7 @@ class Builder:
         self.problems: list[Problem] = []
         # The result spec of a step without `result:` (set while the steps are built).
         self._plain_result: ResultSpec | None = None
+        self._defaults_late = False  # `defaults:` has a timeout shorter than its retry delay
 
     def fail(self, path: list[str | int], message: str, hint: str | None = None) -> None:
         self.problems.append(self.document.problem(path, message, hint=hint))
@@ -90,6 +92,19 @@ class Builder:
             return default
         return seconds
 
+    def late(self, path: list[str | int], timeout: float | None, retry: RetryPolicy) -> bool:
+        """Report (at `path`) a timeout shorter than the delay before a retry; True if so."""
+        if timeout is None or retry.retries <= 0 or timeout >= retry.delay:
+            return False
+        self.fail(
+            path,
+            f"the timeout ({format_duration(timeout)}) is shorter than the delay "
+            f"between retries ({format_duration(retry.delay)})",
+            "a step that times out that fast would wait longer than it runs; raise "
+            "`timeout` or lower `retry_delay`",
+        )
+        return True
+
     def build(self) -> Pipeline:
         data = self.document.data if isinstance(self.document.data, Mapping) else {}
         source = Path(self.document.file).resolve()
@@ -101,6 +116,8 @@ class Builder:
             backoff=_number(defaults.get("retry_backoff"), 1.0),
         )
         default_timeout = self.duration(["defaults", "timeout"], defaults.get("timeout"), None)
+        # Reported once, where `defaults:` says it, not at each step that takes both values.
+        self._defaults_late = self.late(["defaults", "timeout"], default_timeout, default_retry)
         default_cache = defaults.get("cache", True) is not False
         steps: dict[str, Step] = {}
         for name, raw in _mapping(data.get("steps")).items():
@@ -192,6 +209,12 @@ class Builder:
             if "timeout" in raw
             else default_timeout
         )
+        # At the key of the step that makes the pair: its own `timeout`, else its own retry
+        # settings (a pair both from `defaults:` was reported there).
+        if "timeout" in raw:
+            self.late([*path, "timeout"], timeout, retry)
+        elif "retry_delay" in raw or ("retries" in raw and not self._defaults_late):
+            self.late([*path, "retry_delay" if "retry_delay" in raw else "retries"], timeout, retry)
         # Absent values are skipped rather than built and parsed (most steps have few keys).
         get = raw.get
         inputs, foreach, when, params = (
@@ -241,6 +264,9 @@ class Builder:
         return found
 
 
+_NO_LIMIT = "remove `timeout` (or write `null`) for no limit"
+
+
 def _bounds_problem(field: str, value: Any, seconds: float) -> tuple[str, str] | None:
     """(message, hint) when a config's duration is out of what pipeflow accepts, or None."""
     at_most = f"write at most `{LONGEST_TEXT}`" + (
@@ -250,6 +276,11 @@ def _bounds_problem(field: str, value: Any, seconds: float) -> tuple[str, str] |
         return f"`{field}` must be a duration, got {value!r}", f"e.g. `30s`, `1h`; {at_most}"
     if seconds > LONGEST:
         return f"`{field}` must be at most {LONGEST_TEXT}, got {value!r}", at_most
+    if field == "timeout" and seconds <= 0:
+        return (
+            "a timeout must be longer than zero",
+            "remove `timeout` (or write `null`) for no limit",
+        )
     if field == "interval" and seconds < SHORTEST_INTERVAL:
         return (
             f"an interval must be at least {SHORTEST_INTERVAL:g}s, got {value!r}",

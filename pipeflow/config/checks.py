@@ -31,7 +31,6 @@ from pipeflow.config.targets import (
 )
 from pipeflow.errors import Problem
 from pipeflow.importing import ImportProblem, Resolver, Signature
-from pipeflow.model.durations import format_duration
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, Template, lookup_path
 from pipeflow.model.secrets import NO_SECRETS, Secrets
@@ -90,7 +89,6 @@ class Checker:
             self.references(name, step)
             self.after(name, step)
             self.fan_out(name, step)
-            self.limits(name, step)
             check_result(name, step, fields=fields, params=self.params, fail=self.fail)
             if name not in self.skip_steps:
                 self.code(name, step)
@@ -323,24 +321,6 @@ class Checker:
                 ["steps", name, "when"],
                 f"`when` must be true, false or a reference such as `${{params.flag}}`, "
                 f"got {step.when!r}",
-            )
-
-    def limits(self, name: str, step: Step) -> None:
-        if step.timeout is not None and step.timeout <= 0:
-            self.fail(
-                ["steps", name, "timeout"],
-                "a timeout must be longer than zero",
-                "remove `timeout` (or write `null`) for no limit",
-            )
-        elif (
-            step.timeout is not None and step.retry.retries > 0 and step.timeout < step.retry.delay
-        ):
-            self.fail(
-                ["steps", name, "timeout"],
-                f"the timeout ({format_duration(step.timeout)}) is shorter than the delay "
-                f"between retries ({format_duration(step.retry.delay)})",
-                "a step that times out that fast would wait longer than it runs; raise "
-                "`timeout` or lower `retry_delay`",
             )
 
     # -- the rest ---------------------------------------------------------------------------

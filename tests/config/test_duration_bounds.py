@@ -140,6 +140,58 @@ def test_the_longest_durations_are_valid_and_run(tmp_path: Path, kind: str) -> N
     assert (tmp_path / "ran").exists()
 
 
+# -- `defaults:`: each value reported once, at `defaults.KEY`, never at each step -------------
+
+DEFAULTS_CASES = [
+    ("timeout: 0s", "defaults.timeout", "a timeout must be longer than zero"),
+    ("timeout: 0", "defaults.timeout", "a timeout must be longer than zero"),
+    ("{timeout: 1s, retries: 1, retry_delay: 5s}", "defaults.timeout", "shorter than the delay"),
+    ("retry_delay: 400d", "defaults.retry_delay", "at most 365d"),
+    ("retries: -1", "defaults.retries", "at least 0"),
+    ("retry_backoff: 0.5", "defaults.retry_backoff", "at least 1"),
+    ("cache: 3", "defaults.cache", "true or false"),
+]
+
+
+@pytest.mark.parametrize(("value", "where", "message"), DEFAULTS_CASES)
+def test_a_bad_default_is_reported_once_at_defaults(
+    tmp_path: Path, value: str, where: str, message: str
+) -> None:
+    (tmp_path / "durs.py").write_text(STEPS)
+    config = tmp_path / "p.yaml"
+    config.write_text(
+        f"name: d\ndefaults:\n  {value}\nsteps:\n"
+        "  a: {run: durs.one}\n  b: {run: durs.one}\n  c: {run: durs.one}\n"
+    )
+    result = _cli(config, "validate")
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert "p.yaml:3:" in output, output
+    assert f"error at `{where}`" in output
+    assert message in output
+    assert "1 problem found" in output
+    assert "steps." not in output
+
+
+def test_a_pair_made_by_a_step_is_reported_at_the_key_it_has(tmp_path: Path) -> None:
+    (tmp_path / "durs.py").write_text(STEPS)
+    config = tmp_path / "p.yaml"
+    config.write_text(
+        "name: d\ndefaults: {timeout: 1s, retry_delay: 5s}\nsteps:\n"
+        "  a: {run: durs.one}\n"
+        "  b: {run: durs.one, retries: 2}\n"
+        "  c: {run: durs.one, retries: 1, retry_delay: 3s}\n"
+        "  d: {run: durs.one, retries: 1, timeout: 2s}\n"
+    )
+    with pytest.raises(ConfigError) as raised:
+        pipeflow.load(config)
+    assert [p.path for p in raised.value.problems] == [
+        "steps.b.retries",
+        "steps.c.retry_delay",
+        "steps.d.timeout",
+    ]
+
+
 # -- schedules ---------------------------------------------------------------------------------
 
 BAD_SCHEDULES = [
