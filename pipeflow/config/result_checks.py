@@ -96,7 +96,19 @@ def check_result(
 def check_foreach(
     name: str, step: Step, *, params: Mapping[str, Any], secrets: Secrets, fail: Fail
 ) -> None:
-    """A `foreach` known now must be a list; each item's result needs its own target."""
+    """A `foreach` known now must be a list; each item's result needs its own target; the
+    item's name is not also one of the step's `inputs`."""
+    item = step.item_name or "item"
+    if item in step.inputs:
+        named = f"`as: {item}`" if step.item_name else "`item`, its name without `as:`"
+        fail(
+            ["steps", name, "inputs", item],
+            f"input `{item}` is given twice: here and as the `foreach` item ({named}); "
+            "each call would get the item and this value would be dropped",
+            f"give the item another name with `as:` (e.g. `as: {item}_item`), or rename or "
+            f"remove `inputs.{item}`",
+            key=True,
+        )
     path: DocPath = ["steps", name, "foreach"]
     value = step.foreach
     if isinstance(value, Ref) and value.scope == "params":
