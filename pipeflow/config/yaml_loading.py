@@ -2,11 +2,17 @@
 `${env.*}` defaults (and JSON files' positions).
 
 PyYAML's safe loaders (libyaml's when present, `FAST`; the pure-Python one, `SAFE`, where
-libyaml could crash), which follow YAML 1.1, plus one rule of YAML 1.2: a number in exponent
-form, `1e-5`, `1E3`, `2.5e3`, `.5e-3`, is the float it is in YAML 1.2, TOML and JSON. YAML 1.1
-reads it as text unless it has a dot and a signed exponent (`1.0e-5`), so the same default
-gave a step a float from a TOML config and a string from a YAML one. Only texts YAML 1.1 read
-as strings change: `1.2.3`, `1e`, `e5` and `1e5x` stay text, `0x1F` an int, dates dates.
+libyaml could crash), which follow YAML 1.1 (`yes`/`no`/`on`/`off` booleans, dates), with
+numbers read as in YAML 1.2 and TOML:
+
+- a number in exponent form, `1e-5`, `1E3`, `2.5e3`, `.5e-3`, is a float. YAML 1.1 reads it as
+  text unless it has a dot and a signed exponent (`1.0e-5`), so the same default gave a step a
+  float from a TOML config and a string from a YAML one; `1.2.3`, `1e`, `e5`, `1e5x` stay text;
+- an int with leading zeros is decimal (`010` is 10, `08` is 8), octal is written `0o10`; YAML
+  1.1 read `010` as the octal 8 and `08` as text, so a seed or a count written with a leading
+  zero silently became another number;
+- base 60 is gone: `1:30` and `1:30.5` are text (YAML 1.1 read them as 90 and 90.5);
+- `0x1f`, `0b101` and `1_000` stay the ints they are in TOML (and Python), `.inf` a float.
 """
 
 from __future__ import annotations
@@ -15,22 +21,67 @@ import re
 from typing import Any
 
 import yaml
+from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, ScalarNode
 
 from pipeflow.model import jsontext
 
 _FLOAT_TAG = "tag:yaml.org,2002:float"
+_INT_TAG = "tag:yaml.org,2002:int"
 _STRING_TAG = "tag:yaml.org,2002:str"
 # YAML 1.2's core schema float, where it has an exponent (the other forms 1.1 reads already).
 _EXPONENT = re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$")
-_FIRST = list("-+.0123456789")
+# YAML 1.1's floats without base 60 (`1:30.5`).
+_FLOAT = re.compile(
+    r"""^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?
+    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""",
+    re.X,
+)
+# YAML 1.2's ints (leading zeros decimal, `0o` octal, no base 60), with TOML's `0b` and `_`.
+_INT = re.compile(
+    r"""^(?:[-+]?0b[01_]+
+    |[-+]?0o[0-7_]+
+    |[-+]?0x[0-9a-fA-F_]+
+    |[-+]?[0-9][0-9_]*)$""",
+    re.X,
+)
+_BASES = {"0b": 2, "0o": 8, "0x": 16}
+
+
+def _resolvers(loader: Any) -> None:
+    """The loader class's implicit resolvers, with the int and float rules above."""
+    loader.yaml_implicit_resolvers = {
+        first: [(tag, rule) for tag, rule in rules if tag not in (_INT_TAG, _FLOAT_TAG)]
+        for first, rules in loader.yaml_implicit_resolvers.items()
+    }
+    loader.add_implicit_resolver(_FLOAT_TAG, _FLOAT, list("-+0123456789."))
+    loader.add_implicit_resolver(_FLOAT_TAG, _EXPONENT, list("-+.0123456789"))
+    loader.add_implicit_resolver(_INT_TAG, _INT, list("-+0123456789"))
+    loader.add_constructor(_INT_TAG, _construct_int)
+
+
+def _construct_int(constructor: Any, node: Any) -> int:
+    text = str(constructor.construct_scalar(node)).replace("_", "")
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("-+")
+    base = _BASES.get(digits[:2].lower(), 10)
+    return sign * int(digits[2:] if base != 10 else digits, base)
+
+
+class Constructor(SafeConstructor):
+    """PyYAML's safe constructor, building ints by the rules above (`010` is 10, `0o10` 8)."""
+
+
+Constructor.add_constructor(_INT_TAG, _construct_int)
 
 
 class SafeLoader(yaml.SafeLoader):
-    """PyYAML's pure-Python safe loader, reading `1e-5` as a float."""
+    """PyYAML's pure-Python safe loader, reading numbers by the rules above."""
 
 
-SafeLoader.add_implicit_resolver(_FLOAT_TAG, _EXPONENT, _FIRST)
+_resolvers(SafeLoader)
 
 SAFE: Any = SafeLoader
 FAST: Any = SafeLoader
@@ -38,9 +89,9 @@ FAST: Any = SafeLoader
 if hasattr(yaml, "CSafeLoader"):
 
     class CSafeLoader(yaml.CSafeLoader):
-        """libyaml's safe loader (about five times faster), reading `1e-5` as a float."""
+        """libyaml's safe loader (about five times faster), reading numbers as above."""
 
-    CSafeLoader.add_implicit_resolver(_FLOAT_TAG, _EXPONENT, _FIRST)
+    _resolvers(CSafeLoader)
     FAST = CSafeLoader
 
 

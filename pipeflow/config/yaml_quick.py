@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from pipeflow.config.yaml_loading import Constructor
 
 _YAML_TAG = "tag:yaml.org,2002:"
 _MAP_TAG = _YAML_TAG + "map"
@@ -34,7 +36,7 @@ class Quick:
 
     def __init__(self, *, json: bool) -> None:
         self.json = json
-        self.constructor = SafeConstructor()
+        self.constructor = Constructor()
         self.seen: set[int] = set()  # collections met: meeting one again is an alias
         self.dated = False  # whether a value is a date or a time (not a JSON value)
 
@@ -57,7 +59,7 @@ class Quick:
             if tag == _TIMESTAMP_TAG:
                 self.dated = True
             try:
-                return SafeConstructor.yaml_constructors[tag](self.constructor, node)
+                return Constructor.yaml_constructors[tag](self.constructor, node)
             except (ConstructorError, ValueError, TypeError, KeyError, AttributeError):
                 raise _Unusual from None
         identity = id(node)

@@ -4,8 +4,8 @@ The text is composed into a node tree with PyYAML's safe loader (libyaml when pr
 here, so that every key and value keeps its position, duplicate keys are reported instead of
 silently overwritten, and an unknown tag such as `!!python/object/apply:os.system` becomes a
 problem rather than a call. Scalars are built by PyYAML's SafeConstructor, so `1`, `0.2`, `true`,
-`null` and `2024-01-31` mean what they mean to `yaml.safe_load` (and `1e-5` is a float, as in
-YAML 1.2: `yaml_loading.py`).
+`null` and `2024-01-31` mean what they mean to `yaml.safe_load` (but numbers are read as in
+YAML 1.2: `1e-5` is a float, `010` is 10, `1:30` is text: `yaml_loading.py`).
 
 Use `pipeflow.config.reader.read_text` / `read_document`: they decide what an empty file or a
 top-level value that is not a mapping means for the file at hand (a config or a params file).
@@ -27,7 +27,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from pipeflow.config.reader import Document, DocumentPath, Position
 from pipeflow.config.suggest import format_path, type_name
 from pipeflow.config.yaml_errors import line_and_column, syntax_problem
-from pipeflow.config.yaml_loading import FAST, SAFE
+from pipeflow.config.yaml_loading import FAST, SAFE, Constructor
 from pipeflow.config.yaml_quick import UNUSUAL, Quick
 from pipeflow.errors import ConfigError, Problem
 
@@ -151,7 +151,7 @@ class _YamlBuilder:
         self.value_positions = document.value_positions
         self.key_positions = document.key_positions
         self.written = document.written_values
-        self.constructor = SafeConstructor()
+        self.constructor = Constructor()
         self.built: dict[int, Any] = {}  # id(collection node) -> value, so aliases share it
         self.building: set[int] = set()  # collections being built: meeting one again is a loop
         self.reported: set[tuple[int, str]] = set()  # an aliased node's problem is told once
@@ -215,7 +215,7 @@ class _YamlBuilder:
             self.check_tag(node, path, _STRING_TAG)
             return node.value  # the text as written, so later checks see no made-up type error
         construct: Callable[[SafeConstructor, Node], Any]
-        construct = SafeConstructor.yaml_constructors[node.tag]
+        construct = Constructor.yaml_constructors[node.tag]
         try:
             return construct(self.constructor, node)
         except (ConstructorError, ValueError, TypeError, KeyError, AttributeError):

@@ -20,10 +20,10 @@ from tests.cli.test_init import pipeflow as run_pipeflow
 # (YAML 1.1 booleans and null, ints in every base, with `_`, floats with an exponent), and
 # plain ones that must stay unquoted.
 LOOK_LIKE_SCALARS = [
-    "123", "007", "-1", "0x1f", "0b101", "1_000", "12_3", "1e3", "1E-5",
+    "123", "007", "-1", "0x1f", "0b101", "0o17", "010", "08", "1_000", "12_3", "1e3", "1E-5",
     "true", "True", "FALSE", "yes", "No", "on", "OFF", "null", "Null", "NULL",
 ]  # fmt: skip
-PLAIN = ["sales-report", "pipeline_2", "0o17", "y", "n", "_"]
+PLAIN = ["sales-report", "pipeline_2", "y", "n", "_"]
 
 
 @pytest.mark.parametrize("config_format", ["yaml", "toml"])

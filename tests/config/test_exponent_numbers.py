@@ -268,10 +268,10 @@ def test_a_json_params_file_is_located_as_written(config: Path) -> None:
 
 SPELLINGS = (
     "[1e-5, 1E3, 2.5e3, -1e-5, .5e-3, +1e+2, 1.0e-5, 1.5, 1.2.3, 1e, e5, 1e5x, 0x1F, 1_000,"
-    " 1:30, 2024-02-01, '1e5', .inf]"
+    " 1:30, 010, 08, 0o10, 2024-02-01, '1e5', .inf]"
 )
 READ = [1e-5, 1000.0, 2500.0, -1e-5, 0.0005, 100.0, 1e-5, 1.5, "1.2.3", "1e", "e5", "1e5x"]
-READ += [31, 1000, 90, date(2024, 2, 1), "1e5", float("inf")]
+READ += [31, 1000, "1:30", 10, 8, 8, date(2024, 2, 1), "1e5", float("inf")]
 
 
 @pytest.mark.parametrize("loader", ["FAST", "SAFE"])

@@ -2,7 +2,8 @@
 on the command line and in params files, and following the hint gives the param that text.
 Before, the hint spelt the value YAML made: `--param mode=off` for a text default said
 `quote it ... "false" (on the command line, --param 'mode="false"')`, which set mode to
-"false"; the same for yes (true), 007 (7), 0x1F (31), 1_000, 1e3, 1:30 and a date-time."""
+"false"; the same for yes (true), 007 (7), 010 (10), 08 (8), 0x1F (31), 1_000, 1e3 and a
+date-time (`1:30` is text, as in YAML 1.2)."""
 
 from __future__ import annotations
 
@@ -34,10 +35,11 @@ SPELLINGS = [
     "ON",
     "true",
     "007",
+    "010",
+    "08",
     "0x1F",
     "1_000",
     "1e3",
-    "1:30",
     "2024-01-05 10:00:00",
 ]
 _SUGGESTED = re.compile(r"\(on the command line, --param '(.*)'\)")
