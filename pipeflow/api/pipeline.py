@@ -12,19 +12,18 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from pipeflow.api.accepting import accepted
 from pipeflow.api.listeners import Subscriber
 from pipeflow.api.preparing import prepared
+from pipeflow.api.results import stored_result
 from pipeflow.api.running import execute
 from pipeflow.cache.accepting import Acceptance
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.config.loader import Loaded, ParamLayer
 from pipeflow.config.loader import load as load_config
 from pipeflow.config.params import copied, nested_overrides
-from pipeflow.errors import PipeflowError
 from pipeflow.execute.outcome import Run, StoredResult
 from pipeflow.execute.starting import RunStart
 from pipeflow.model import options as run_options
 from pipeflow.model.pipeline import Step
-from pipeflow.model.refs import references
-from pipeflow.model.run import Action, Decision
+from pipeflow.model.run import Decision
 from pipeflow.plan.graph import StepGraph
 from pipeflow.plan.planner import Planner
 from pipeflow.plan.selecting import check_steps
@@ -175,71 +174,7 @@ class Pipeline:
         context = RunStart.now(self._loaded.params)
         planner, hashes, decisions = self._prepare(context, results=results)
         hashes.save()
-        decision = next(d for d in decisions if d.step == step)
-        cache = planner.caches[step]
-        if cache is None:
-            raise PipeflowError(
-                f"step `{step}` of pipeline `{self.name}` never stores its result "
-                "(`result: false`, or `results.persist: false`), so there is none to read"
-            )
-        if self.definition.steps[step].foreach is not None:
-            return self._items_result(step, decision, planner)
-        manifest = planner.manifests.get(step)
-        restoration = planner.restorations.get(step)
-        usable = decision.action is Action.CACHED or (
-            decision.action is Action.RESTORE and restoration is not None and not restoration.parts
-        )
-        current = True
-        if not self.definition.steps[step].cache:
-            # Never up to date by design: its latest intact stored result is the one there is.
-            manifest, current = cache.latest_intact(step), False
-            if manifest is None:
-                raise PipeflowError(
-                    f"step `{step}` of pipeline `{self.name}` has `cache: false` and no stored "
-                    f"result yet{_ignored(cache.ignored(step))}; run the pipeline first"
-                )
-        elif not usable or manifest is None:
-            raise PipeflowError(
-                f"step `{step}` of pipeline `{self.name}` has no up-to-date stored result "
-                f"({decision.reason}); run the pipeline first"
-            )
-        locations = {
-            name: self._loaded.secrets.mask(cache.place(manifest, part))
-            for name, part in manifest.parts.items()
-        }
-        return StoredResult(
-            step=step, manifest=manifest, locations=locations, planner=planner, current=current
-        )
-
-    def _items_result(self, step: str, decision: Decision, planner: Planner) -> StoredResult:
-        """The stored items of a `foreach` step, when every one of them is up to date."""
-        cache = planner.caches[step]
-        assert cache is not None
-        definition = self.definition.steps[step]
-        items = planner.item_manifests.get(step)
-        if decision.action is Action.CACHED and items is not None and definition.cache:
-            mask = self._loaded.secrets.mask
-            return StoredResult(
-                step=step,
-                manifest=None,
-                locations={},
-                planner=planner,
-                items=tuple(items),
-                item_locations=tuple(
-                    {name: mask(cache.place(item, part)) for name, part in item.parts.items()}
-                    for item in items
-                ),
-            )
-        if not definition.cache:
-            why = "has `cache: false`, so none of its stored items is ever up to date"
-        elif any(ref.scope == "steps" for ref in references(definition.foreach)):
-            why = (
-                "runs once per item of another step's value, so which of its stored items are "
-                "up to date is known only during a run; read them in a step of the pipeline"
-            )
-        else:
-            why = f"has no up-to-date stored result ({decision.reason}); run the pipeline first"
-        raise PipeflowError(f"step `{step}` of pipeline `{self.name}` {why}")
+        return stored_result(self, planner, next(d for d in decisions if d.step == step))
 
     @_masked
     def gc(
@@ -336,10 +271,6 @@ class Pipeline:
             history=history,
             on_dashboard=on_dashboard,
         )
-
-
-def _ignored(why: str | None) -> str:
-    return f" that may be read (the latest was ignored: {why})" if why else ""
 
 
 def load(

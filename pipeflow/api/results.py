@@ -1,0 +1,91 @@
+"""`Pipeline.result()` once planned: the up-to-date stored result of a step (each item's, for
+a `foreach` step), or a PipeflowError saying why there is none."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pipeflow.errors import PipeflowError
+from pipeflow.execute.outcome import StoredResult
+from pipeflow.model.refs import references
+from pipeflow.model.run import Action, Decision
+from pipeflow.plan.planner import Planner
+
+if TYPE_CHECKING:
+    from pipeflow.api.pipeline import Pipeline
+
+
+def stored_result(pipeline: Pipeline, planner: Planner, decision: Decision) -> StoredResult:
+    """The stored result of the step `decision` is about, as the planner found it."""
+    step = decision.step
+    definition = pipeline.definition.steps[step]
+    cache = planner.caches[step]
+    if cache is None:
+        raise PipeflowError(
+            f"step `{step}` of pipeline `{pipeline.name}` never stores its result "
+            "(`result: false`, or `results.persist: false`), so there is none to read"
+        )
+    if definition.foreach is not None:
+        return _items_result(pipeline, planner, decision)
+    manifest = planner.manifests.get(step)
+    restoration = planner.restorations.get(step)
+    usable = decision.action is Action.CACHED or (
+        decision.action is Action.RESTORE and restoration is not None and not restoration.parts
+    )
+    current = True
+    if not definition.cache:
+        # Never up to date by design: its latest intact stored result is the one there is.
+        manifest, current = cache.latest_intact(step), False
+        if manifest is None:
+            raise PipeflowError(
+                f"step `{step}` of pipeline `{pipeline.name}` has `cache: false` and no stored "
+                f"result yet{_ignored(cache.ignored(step))}; run the pipeline first"
+            )
+    elif not usable or manifest is None:
+        raise PipeflowError(
+            f"step `{step}` of pipeline `{pipeline.name}` has no up-to-date stored result "
+            f"({decision.reason}); run the pipeline first"
+        )
+    locations = {
+        name: pipeline.loaded.secrets.mask(cache.place(manifest, part))
+        for name, part in manifest.parts.items()
+    }
+    return StoredResult(
+        step=step, manifest=manifest, locations=locations, planner=planner, current=current
+    )
+
+
+def _items_result(pipeline: Pipeline, planner: Planner, decision: Decision) -> StoredResult:
+    """The stored items of a `foreach` step, when every one of them is up to date."""
+    step = decision.step
+    cache = planner.caches[step]
+    assert cache is not None
+    definition = pipeline.definition.steps[step]
+    items = planner.item_manifests.get(step)
+    if decision.action is Action.CACHED and items is not None and definition.cache:
+        mask = pipeline.loaded.secrets.mask
+        return StoredResult(
+            step=step,
+            manifest=None,
+            locations={},
+            planner=planner,
+            items=tuple(items),
+            item_locations=tuple(
+                {name: mask(cache.place(item, part)) for name, part in item.parts.items()}
+                for item in items
+            ),
+        )
+    if not definition.cache:
+        why = "has `cache: false`, so none of its stored items is ever up to date"
+    elif any(ref.scope == "steps" for ref in references(definition.foreach)):
+        why = (
+            "runs once per item of another step's value, so which of its stored items are "
+            "up to date is known only during a run; read them in a step of the pipeline"
+        )
+    else:
+        why = f"has no up-to-date stored result ({decision.reason}); run the pipeline first"
+    raise PipeflowError(f"step `{step}` of pipeline `{pipeline.name}` {why}")
+
+
+def _ignored(why: str | None) -> str:
+    return f" that may be read (the latest was ignored: {why})" if why else ""
