@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from pipeflow.cache.retention import Report as GcReport
 
 Method = TypeVar("Method", bound=Callable[..., Any])
+# The keywords `plan` and `status` take beside the params: those of `prepared`.
+_PLAN_OPTIONS = ("force", "no_cache", "only", "start", "until", "tags", "results")
+_PLAN_KEYWORDS = ("params", "param_files", "param_options", *_PLAN_OPTIONS)
 
 
 def _masked(method: Method) -> Method:
@@ -99,26 +102,30 @@ class Pipeline:
         self,
         params: Mapping[str, Any] | None = None,
         *,
-        param_files: Sequence[str | PathLike[str]] = (),
-        param_options: Sequence[str] = (),
+        param_files: Sequence[str | PathLike[str]] | str | PathLike[str] = (),
+        param_options: Sequence[str] | str = (),
     ) -> Pipeline:
         """The same pipeline with one more layer of overrides on top of the ones it has:
         `param_files` in order, then `param_options`, then `params`, each winning over what
-        came before (this pipeline is not changed)."""
+        came before (this pipeline is not changed). Each takes one item or a list."""
         return self._with_layer(params, param_files, param_options, "with_params()")
 
     def _with_layer(
         self,
         params: Mapping[str, Any] | None,
-        param_files: Sequence[str | PathLike[str]],
-        param_options: Sequence[str],
+        param_files: Sequence[str | PathLike[str]] | str | PathLike[str],
+        param_options: Sequence[str] | str,
         called: str,
     ) -> Pipeline:
-        if not (params or param_files or param_options):
+        files = run_options.paths(param_files, "param_files")
+        assignments = run_options.assignments(param_options, "param_options")
+        if params is not None and not isinstance(params, Mapping):
+            raise TypeError(f"`params` takes a mapping of param names to values, got {params!r}")
+        if not (params or files or assignments):
             return self
         layer = ParamLayer(
-            files=tuple(Path(file) for file in param_files),
-            options=tuple(param_options),
+            files=tuple(Path(file) for file in files),
+            options=tuple(assignments),
             params=nested_overrides(params),
             label=f"the params passed to {called}",
         )
@@ -148,14 +155,36 @@ class Pipeline:
         return prepared(self, context, **options)
 
     @_masked
-    def plan(self, **options: Any) -> list[Decision]:
-        """What a run would do now, and why, without running anything (same options as run)."""
-        context = RunStart.now(self._loaded.params)
-        _, hashes, decisions = self._prepare(context, **options)
+    def plan(
+        self,
+        params: Mapping[str, Any] | None = None,
+        *,
+        param_files: Sequence[str | PathLike[str]] | str | PathLike[str] = (),
+        param_options: Sequence[str] | str = (),
+        **options: Any,
+    ) -> list[Decision]:
+        """What a run would do now, and why, without running anything: the params and the
+        options that choose steps as `run` takes them (`force`, `no_cache`, `only`, `start`,
+        `until`, `tags`, `results`)."""
+        run_options.unknown("Pipeline.plan()", options, _PLAN_KEYWORDS)
+        target = self._with_layer(params, param_files, param_options, "plan()")
+        context = RunStart.now(target._loaded.params)
+        _, hashes, decisions = target._prepare(context, **options)
         hashes.save()
-        return [self._loaded.secrets.decision(decision) for decision in decisions]
+        return [target._loaded.secrets.decision(decision) for decision in decisions]
 
-    status = plan
+    @_masked
+    def status(
+        self,
+        params: Mapping[str, Any] | None = None,
+        *,
+        param_files: Sequence[str | PathLike[str]] | str | PathLike[str] = (),
+        param_options: Sequence[str] | str = (),
+        **options: Any,
+    ) -> list[Decision]:
+        """`plan`, under the CLI's name (`pipeflow status`)."""
+        run_options.unknown("Pipeline.status()", options, _PLAN_KEYWORDS)
+        return self.plan(params, param_files=param_files, param_options=param_options, **options)
 
     @_masked
     def accept(self, step: str, *, results: str | None = None) -> Acceptance:
@@ -220,7 +249,7 @@ class Pipeline:
         until: str | None = None,
         tags: Iterable[str] | str | None = (),
         frozen: bool = False,
-        subscribers: Sequence[Subscriber] = (),
+        subscribers: Sequence[Subscriber] | Subscriber = (),
         trigger: str = "manual",
         history: bool = True,
         on_dashboard: Callable[[str], None] | None = None,
@@ -247,6 +276,7 @@ class Pipeline:
         keep_going = run_options.flag(keep_going, "keep_going")
         frozen = run_options.flag(frozen, "frozen")
         history = run_options.flag(history, "history")
+        subscribers = run_options.callables(subscribers, "subscribers")
         run_options.selection(
             force=force, no_cache=no_cache, only=only, start=start, until=until, results=results
         )  # checked before the params are read; `_prepare` normalises them

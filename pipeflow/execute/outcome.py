@@ -16,6 +16,7 @@ from pipeflow.execute.context import RunContext, declared_part
 from pipeflow.execute.step_files import ReferenceFailure
 from pipeflow.model.pipeline import SINGLE_PART, Step
 from pipeflow.model.run import Decision, StepOutcome, StepState
+from pipeflow.model.words import a_kind
 from pipeflow.plan.planner import Planner
 from pipeflow.records import record
 from pipeflow.storage import Manifest
@@ -95,11 +96,32 @@ class Run:
             return value
         if definition.outputs and part not in definition.outputs:
             raise KeyError(f"step `{step}` has no output `{part}`; it has {definition.outputs}")
-        return declared_part(definition, value, part) if definition.outputs else value[part]
+        if definition.outputs:
+            return declared_part(definition, value, part)
+        if definition.foreach is not None and isinstance(value, list):
+            return [_part(step, item, part, f" (item {n})") for n, item in enumerate(value)]
+        return _part(step, value, part, "")
 
     def __repr__(self) -> str:
         verdict = "ok" if self.ok else "failed"
         return f"<Run {self.id} of {self.pipeline.name}: {verdict}>"
+
+
+def _part(step: str, value: Any, part: str, where: str) -> Any:
+    """One key of a step's value that is a mapping; a KeyError saying what the value has."""
+    if isinstance(value, Mapping):
+        if part in value:
+            return value[part]
+        keys = ", ".join(f"`{key}`" for key in list(value)[:10]) or "no keys"
+        more = ", ..." if len(value) > 10 else ""
+        raise KeyError(
+            f"the value of step `{step}`{where} has no part `{part}`; it is a mapping with "
+            f"{keys}{more}"
+        )
+    raise KeyError(
+        f"the value of step `{step}`{where} has no part `{part}`: it is "
+        f"{a_kind(type(value).__name__)}, not a mapping; call output({step!r}) for the whole value"
+    )
 
 
 @record

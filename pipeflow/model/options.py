@@ -109,6 +109,29 @@ def assignments(value: Any, option: str) -> list[str]:
     )
 
 
+def callables(value: Any, option: str) -> tuple[Any, ...]:
+    """A callable, or an iterable of them (None: none)."""
+    if value is None:
+        return ()
+    if callable(value):
+        return (value,)
+    if isinstance(value, Iterable) and not isinstance(value, str | bytes | dict):
+        items = tuple(value)
+        wrong = [item for item in items if not callable(item)]
+        if not wrong:
+            return items
+        raise TypeError(f"`{option}` takes callables, got {_kind(wrong[0])} among them")
+    raise TypeError(f"`{option}` takes a callable or a list of callables, got {_kind(value)}")
+
+
+def unknown(method: str, given: Iterable[str], known: Iterable[str]) -> None:
+    """A TypeError naming the method and the first keyword it does not take, and those it does."""
+    wrong = sorted(set(given) - set(known))
+    if wrong:
+        takes = ", ".join(f"`{name}`" for name in sorted(known))
+        raise TypeError(f"{method} has no option `{wrong[0]}`; it takes {takes}")
+
+
 def selection(
     *,
     force: Any = (),

@@ -1,0 +1,157 @@
+"""Every API entry that takes a list of strings takes one string as one item (a path, a
+`KEY=VALUE`), never as its characters, and a value of the wrong kind is a TypeError that names
+the method or the option; `output(step, part)` of a value without that part says what it has.
+Before, `with_params(param_options="seed=5")` read `s`, `e`, ... as options, `status(params=)`
+and `plan(bogus=1)` said "prepared() got an unexpected keyword", `subscribers=func` "'function'
+object is not iterable", and `output("one", "x")` of an int "'int' object is not
+subscriptable"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import pipeflow
+from pipeflow.model.events import Event
+from pipeflow.model.run import Action
+from tests.conftest import ProjectFactory
+
+CONFIG = """
+name: kinds
+params: {seed: 1}
+steps:
+  show: {run: kindsteps.ident, inputs: {x: "${params.seed}"}}
+  one: {run: kindsteps.one}
+  pair: {run: kindsteps.pair}
+  each: {run: kindsteps.ident, foreach: [1, 2], as: x}
+"""
+STEPS = """
+def ident(x):
+    return x
+
+def one():
+    return 1
+
+def pair():
+    return {"a": 1, "b": 2}
+"""
+
+
+@pytest.fixture
+def config(make_project: ProjectFactory) -> Path:
+    config = make_project(CONFIG, kindsteps=STEPS)
+    (config.parent / "f.json").write_text('{"seed": 2}')
+    (config.parent / "g.yaml").write_text("seed: 3\n")
+    (config.parent / "h.toml").write_text("seed = 4\n")
+    return config
+
+
+def _seed(pipe: Any) -> Any:
+    return pipe.params["seed"]
+
+
+# (keywords, the seed they give): one string, a path, a list.
+def _spellings(folder: Path) -> list[tuple[dict[str, Any], int]]:
+    return [
+        ({"param_options": "seed=5"}, 5),
+        ({"param_options": ["seed=5", "seed=6"]}, 6),
+        ({"param_files": "f.json"}, 2),
+        ({"param_files": folder / "g.yaml"}, 3),
+        ({"param_files": ["f.json", str(folder / "h.toml")]}, 4),
+    ]
+
+
+def test_one_string_is_one_item_on_every_entry(
+    config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(config.parent)
+    pipe = pipeflow.load(config)
+    for keywords, seed in _spellings(config.parent):  # each seed new when it is planned
+        assert _seed(pipeflow.load(config, **keywords)) == seed, keywords
+        assert _seed(pipe.with_params(**keywords)) == seed, keywords
+        for method in (pipe.plan, pipe.status):
+            decisions = {d.step: d for d in method(only="show", **keywords)}
+            assert decisions["show"].action is Action.RUN, (method, keywords)
+        run = pipe.run(only="show", history=False, **keywords)
+        assert run.output("show") == seed, keywords
+
+
+@pytest.mark.parametrize(
+    ("keywords", "named"),
+    [
+        ({"param_options": 5}, "`param_options`"),
+        ({"param_options": [b"seed=5"]}, "`param_options`"),
+        ({"param_files": 3}, "`param_files`"),
+        ({"param_files": {"f.json": 1}}, "`param_files`"),
+        ({"params": ["seed"]}, "`params`"),
+    ],
+)
+def test_a_wrong_kind_of_params_is_a_type_error_naming_the_option(
+    config: Path, keywords: dict[str, Any], named: str
+) -> None:
+    pipe = pipeflow.load(config)
+    entries = [
+        lambda: pipe.with_params(**keywords),
+        lambda: pipe.run(history=False, **keywords),
+        lambda: pipe.plan(**keywords),
+        lambda: pipe.status(**keywords),
+    ]
+    if "params" not in keywords:
+        entries.append(lambda: pipeflow.load(config, **keywords))
+    for entry in entries:
+        with pytest.raises(TypeError, match=named):
+            entry()
+
+
+def test_plan_and_status_take_params_as_run_does(config: Path) -> None:
+    pipe = pipeflow.load(config)
+    assert pipe.run(history=False).ok
+    for method in (pipe.plan, pipe.status):
+        decisions = {d.step: d for d in method({"seed": 2})}
+        assert decisions["show"].action is Action.RUN
+        assert "param seed changed (1 -> 2)" in decisions["show"].reason
+        assert {d.step: d for d in method()}["show"].action is Action.CACHED
+
+
+@pytest.mark.parametrize("method", ["plan", "status"])
+def test_an_unknown_keyword_names_the_method_and_what_it_takes(config: Path, method: str) -> None:
+    pipe = pipeflow.load(config)
+    with pytest.raises(TypeError) as raised:
+        getattr(pipe, method)(bogus=1)
+    message = str(raised.value)
+    assert f"Pipeline.{method}() has no option `bogus`" in message
+    assert "`params`" in message
+    assert "`only`" in message
+
+
+def test_subscribers_take_one_callable_or_a_list(config: Path) -> None:
+    pipe = pipeflow.load(config)
+    seen: list[Event] = []
+    assert pipe.run(subscribers=seen.append, history=False).ok
+    assert seen
+    count = len(seen)
+    assert pipe.run(subscribers=[seen.append], history=False).ok
+    assert len(seen) > count
+    for wrong, shown in [(5, "int 5"), ("notify", "str 'notify'"), ([print, 3], "int 3")]:
+        with pytest.raises(TypeError, match=f"`subscribers` takes .*got {shown}"):
+            pipe.run(subscribers=wrong, history=False)
+
+
+def test_output_of_a_part_the_value_lacks_says_what_it_has(config: Path) -> None:
+    run = pipeflow.load(config).run(history=False)
+    assert run.output("pair", "a") == 1
+    with pytest.raises(KeyError) as raised:
+        run.output("one", "x")
+    assert "the value of step `one` has no part `x`: it is an int, not a mapping" in str(
+        raised.value
+    )
+    with pytest.raises(KeyError) as raised:
+        run.output("pair", "x")
+    assert "the value of step `pair` has no part `x`; it is a mapping with `a`, `b`" in str(
+        raised.value
+    )
+    with pytest.raises(KeyError) as raised:
+        run.output("each", "x")
+    assert "the value of step `each` (item 0) has no part `x`: it is an int" in str(raised.value)
