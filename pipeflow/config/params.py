@@ -26,6 +26,7 @@ from pipeflow.config.limits import (
     too_deep,
     too_deep_message,
 )
+from pipeflow.config.param_names import nesting_hint
 from pipeflow.config.reader import Document, read_document
 from pipeflow.config.suggest import did_you_mean
 from pipeflow.errors import ConfigError, Problem, UsageError
@@ -269,16 +270,6 @@ def _at(value: Any, path: Sequence[str | int]) -> Any:
     for part in path:
         value = value[part]
     return value
-
-
-def nesting_hint(name: Any, defaults: Mapping[str, Any] | None) -> str | None:
-    """For a dotted key in a file (`cfg.b.d: 40`) whose first part is a mapping param: a key
-    there names one param, so say how to write it nested."""
-    first, _, rest = str(name).partition(".")
-    if not rest or defaults is None or not isinstance(defaults.get(first), Mapping):
-        return None
-    nested = "".join(f"{{{part}: " for part in rest.split("."))
-    return f"a dotted key does not nest here: write `{first}: {nested}...{'}' * rest.count('.')}}}`"
 
 
 def _merge_into(
