@@ -15,6 +15,7 @@ from pipeflow.config.build import Builder
 from pipeflow.config.checks import Checker
 from pipeflow.config.collecting import collector_paused
 from pipeflow.config.file_checks import check_files
+from pipeflow.config.param_names import dotted_name_problems
 from pipeflow.config.params import (
     ParamSource,
     merge_params,
@@ -140,6 +141,7 @@ def _load(
         if isinstance(source, StepParams):
             secret_params |= source.secret
     problems += env_found
+    problems += dotted_name_problems(pipeline.params, document)
     problems += non_finite_problems(
         defaults,
         lambda path, message, hint: document.problem(["params", *path], message, hint=hint),

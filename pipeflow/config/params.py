@@ -285,8 +285,8 @@ def _merge_into(
     for name, value in overrides.items():
         here = (*path, str(name))
         dotted = ".".join(here)
-        if defaults is None or name not in defaults:
-            if not allow_extra:
+        if defaults is None or name not in defaults or "." in str(name):
+            if not allow_extra or "." in str(name):
                 known = list(defaults or ())
                 hint = (
                     nesting_hint(str(name), defaults)
