@@ -35,6 +35,7 @@ from pipeflow.config.suggest import format_path
 from pipeflow.errors import ConfigError, Problem
 from pipeflow.importing import add_project, use_project
 from pipeflow.model.pipeline import Pipeline
+from pipeflow.model.plain import json_value
 from pipeflow.model.refs import unparse
 from pipeflow.model.secrets import NO_SECRETS, Secrets, remember
 from pipeflow.plan.files import WriteIndex, file_upstream, pipeline_files, pipeline_places
@@ -266,7 +267,9 @@ def _params_schema_problems(
             for path, message, hint in refs
         ]
     schema = {"type": "object", **pipeline.params_schema}
-    checked = unparse(merged)  # a `${run.*}` default is checked as the text it is now
+    # A `${run.*}` default is checked as the text it is now, a date as its ISO text (its JSON
+    # form, `json_value`: `{type: string, format: date}` describes it).
+    checked = json_value(unparse(merged))
     if plainly_valid(schema, checked):
         return []
     import jsonschema  # only to word the problems: it takes ~150 ms to import
@@ -276,7 +279,11 @@ def _params_schema_problems(
         jsonschema.Draft202012Validator.check_schema(schema)
     except jsonschema.SchemaError as invalid:
         return [document.problem(["params_schema"], f"invalid params_schema: {invalid.message}")]
-    validator = jsonschema.Draft202012Validator(schema, registry=no_retrieval())
+    validator = jsonschema.Draft202012Validator(
+        schema,
+        registry=no_retrieval(),
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    )
     try:
         errors = sorted(
             validator.iter_errors(checked), key=lambda e: [str(p) for p in e.absolute_path]
