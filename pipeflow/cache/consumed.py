@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pipeflow.model.pipeline import Step
+from pipeflow.model.plain import json_value
 from pipeflow.model.refs import Ref
 from pipeflow.model.secrets import Secrets
 from pipeflow.storage.templates import template_params
@@ -28,13 +29,13 @@ def shown_params(
     step: Step, lookup: Callable[[Ref], Any], secrets: Secrets, targets: list[Ref] | None = None
 ) -> dict[str, Any]:
     """The params a step consumes, as its manifest records them and its reasons name them
-    (from the environment: `***`); a sub-pipeline's step's own were filled in at load and
-    kept beside it (`Origin.params`)."""
+    (from the environment: `***`) in their JSON form (`json_value`: a date as its ISO text);
+    a sub-pipeline's step's own were filled in at load and kept beside it (`Origin.params`)."""
     consumed = {".".join(ref.path): lookup(ref) for ref in consumed_param_refs(step, targets)}
     params = secrets.redact(consumed) if consumed else {}
     if step.origin is not None and step.origin.params:
         params = {**step.origin.params, **params}
-    return params
+    return {name: json_value(value) for name, value in params.items()}
 
 
 def target_param_refs(step: Step) -> list[Ref]:

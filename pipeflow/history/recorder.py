@@ -39,6 +39,7 @@ from pipeflow.model.events import (
     StepRetrying,
     StepStarted,
 )
+from pipeflow.model.plain import json_value
 from pipeflow.model.run import StepOutcome, StepState
 from pipeflow.records import record
 
@@ -393,8 +394,5 @@ class Recorder:
 
 
 def params_json(params: Mapping[str, Any]) -> str:
-    """The params as stored in `runs.params`; a value JSON cannot hold is kept as its repr."""
-    try:
-        return jsontext.dumps(dict(params), default=str, sort_keys=True)
-    except (TypeError, ValueError):
-        return jsontext.dumps({key: repr(value) for key, value in params.items()}, sort_keys=True)
+    """The params as stored in `runs.params`, in their JSON form (`model/plain.py`)."""
+    return jsontext.dumps(json_value(dict(params)), sort_keys=True)

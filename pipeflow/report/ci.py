@@ -25,6 +25,7 @@ from pipeflow.errors import Problem
 from pipeflow.model import jsontext
 from pipeflow.model.escaping import printable, printable_data
 from pipeflow.model.events import Event, RunFinished, RunStarted, StepFinished, StepOutput
+from pipeflow.model.plain import json_value
 from pipeflow.model.run import StepOutcome, StepState
 
 REPORT_VERSION = 1
@@ -179,16 +180,9 @@ def _step_document(outcome: StepOutcome) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    """Params as JSON can hold them: dates as ISO text, anything else unknown as its repr."""
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return repr(value)
+    """Params in their one JSON form (`model/plain.py`: dates, times as ISO text, bytes as
+    base64), as the manifests and `runs show` have them."""
+    return json_value(value)
 
 
 # -- writing ----------------------------------------------------------------------------------

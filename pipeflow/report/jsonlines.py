@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 from pipeflow.model import jsontext
 from pipeflow.model.events import Event, StepFinished
+from pipeflow.model.plain import json_value
 from pipeflow.storage.journal import settle
 
 
@@ -35,6 +36,4 @@ def _plain(value: Any) -> dict[str, Any]:
 def _default(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return repr(value)
+    return json_value(value)  # a date as ISO text, bytes as base64, as every channel shows them
