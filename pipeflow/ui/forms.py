@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from pipeflow.config.suggest import type_name
 from pipeflow.errors import Problem
 from pipeflow.model import jsontext
+from pipeflow.model.plain import json_value
 
 
 @dataclass
@@ -83,14 +85,17 @@ def json_text(value: Any) -> str:
     template escapes it as any text. Jinja's `tojson` writes `<`, `>`, `&` and `'` as
     `\u003c`-style escapes (safe inside a `<script>`, where no value of ours goes), which a
     reader saw instead of the characters."""
-    return jsontext.dumps(value, ensure_ascii=False, default=str)
+    return jsontext.dumps(json_value(value), ensure_ascii=False)
 
 
 def show(value: Any) -> str:
-    """A value the way `--param KEY=VALUE` reads it back."""
+    """A value the way `--param KEY=VALUE` reads it back (a date or datetime as its ISO text,
+    unquoted, which YAML reads as one); else its JSON form (`model/plain.py`)."""
     if isinstance(value, str):
         return value
-    return jsontext.dumps(value, default=str)
+    if isinstance(value, date):  # datetimes too
+        return value.isoformat()
+    return jsontext.dumps(json_value(value))
 
 
 def _field_of(path: str, by_name: Mapping[str, Field]) -> Field | None:

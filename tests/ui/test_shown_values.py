@@ -63,3 +63,47 @@ def test_values_are_shown_as_text_escaped_by_the_page(
     found = re.search(r"params: <code>(.*?)</code>", schedules)
     assert found is not None, schedules
     assert html.unescape(found.group(1)) == '{"p": "<s>sched</s> & \'z\'"}'
+
+
+DATED = """\
+name: dated
+params:
+  d: 2024-01-01
+  dt: 2024-01-01T10:00:00
+  b: !!binary aGVsbG8=
+schedules:
+  - interval: 1h
+    params: {d: 2024-05-01, dt: 2024-05-01T10:00:00}
+steps:
+  a: {run: dated_steps.f, inputs: {d: "${params.d}"}}
+"""
+
+
+def test_dates_and_bytes_are_shown_in_their_json_form(
+    make_project: ProjectFactory, make_client: ClientFactory
+) -> None:
+    """A run's and a schedule's params show a date, a datetime and bytes as `runs show` and
+    the manifests do (ISO text, base64), and the Run form shows a date so that `--param`
+    reads it back as a date: an edited date starts a run, not a type error."""
+    config = make_project(DATED, dated_steps="def f(d):\n    return str(d)\n")
+    result = pipeflow.load(config).run()
+    assert result.ok
+    client = make_client({"dated": config}, home=config.parent / ".pipeflow")
+    page = client.get(f"/runs/{result.id}").text
+    assert _cells(page, "params") == ['"aGVsbG8="', '"2024-01-01"', '"2024-01-01T10:00:00"']
+    schedules = client.get("/pipelines/dated").text
+    found = re.search(r"params: <code>(.*?)</code>", schedules)
+    assert found is not None, schedules
+    assert html.unescape(found.group(1)) == '{"d": "2024-05-01", "dt": "2024-05-01T10:00:00"}'
+    form = client.get("/pipelines/dated/run").text
+    assert 'value="2024-01-01"' in form
+    assert 'value="2024-01-01T10:00:00"' in form
+    token = re.search(r'name="csrf" value="([^"]+)"', form)
+    assert token is not None, form
+    answer = client.post(
+        "/pipelines/dated/run",
+        data={"csrf": token.group(1), "param:d": "2024-02-01", "param:dt": "2024-01-01T10:00:00"},
+        headers={"Origin": "http://127.0.0.1:8080"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
