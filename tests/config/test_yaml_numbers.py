@@ -115,3 +115,20 @@ def test_texts_that_read_as_numbers_are_quoted_when_written(tmp_path: Path) -> N
         assert yaml.load(f"{scalar(text)}: {scalar(text)}", Loader=SAFE) == {text: text}
     assert scalar("1:30") == "1:30"
     assert scalar("08") == '"08"'
+
+
+@pytest.mark.parametrize(("written", "read"), [("010", 10), ("0o10", 8), ("1:30", "1:30")])
+def test_an_env_default_reads_numbers_as_yaml_1_2(
+    make_project: ProjectFactory, monkeypatch: pytest.MonkeyPatch, written: str, read: Any
+) -> None:
+    """`${env.NAME:-fallback}` and the variable's value are read as `--param` values are."""
+    config = make_project(
+        "name: numbers\nparams:\n  fallback: ${env.PIPEFLOW_TEST_UNSET:-" + written + "}\n"
+        "  given: ${env.PIPEFLOW_TEST_NUMBER}\n"
+        "steps:\n  show: {run: numsteps.show, inputs: {values: 1}, result: false}\n",
+        numsteps=STEPS,
+    )
+    monkeypatch.delenv("PIPEFLOW_TEST_UNSET", raising=False)
+    monkeypatch.setenv("PIPEFLOW_TEST_NUMBER", written)
+    params = pipeflow.load(config).params
+    assert _typed(params) == _typed({"fallback": read, "given": read})
