@@ -10,7 +10,7 @@ evidently writing (the one whose type matches), so the message is about the real
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from pipeflow.config.reader import Document
@@ -21,6 +21,7 @@ from pipeflow.config.schema import (
     plain,
     validation_errors,
 )
+from pipeflow.config.schema_hints import assignment, type_hint
 from pipeflow.config.suggest import describe_value, did_you_mean, format_path
 from pipeflow.errors import Problem
 from pipeflow.model import jsontext
@@ -113,7 +114,7 @@ def _explain(error: ValidationError, document: Document) -> list[Problem]:
     if keyword == "type":
         return [_wrong_type(error, path, document)]
     if keyword == "pattern":
-        message, hint = _pattern_words(error, path)
+        message, hint = _pattern_words(error, path, document.kind)
         return [document.problem(path, message, hint=hint)]
     field = _field(path)
     if keyword == "enum":
@@ -151,7 +152,7 @@ def _bad_key_name(error: ValidationError, path: DocumentPath, document: Document
     """A key that breaks its mapping's `propertyNames` rule, e.g. a step named `load data`."""
     key = str(error.instance)
     if error.validator == "pattern":
-        message, hint = _pattern_words(error, path)
+        message, hint = _pattern_words(error, path, document.kind)
     else:
         message, hint = f"the key `{key}` is not allowed {_where(path)}: {error.message}", None
     return document.problem((*path, key), message, hint=hint, key=True)
@@ -224,7 +225,8 @@ def _missing_keys(error: ValidationError, path: DocumentPath, document: Document
         hint: str | None
         if not path and key == "name":
             message = "the pipeline needs a `name`"
-            hint = "add e.g. `name: iris` (letters, digits, '-' and '_')"
+            example = assignment("name", "iris", document.kind, text=True)
+            hint = f"add e.g. `{example}` (letters, digits, '-' and '_')"
         elif not path and key == "steps":
             message = "the pipeline has no `steps`"
             hint = "add a `steps:` mapping, e.g. `load_data: {run: steps.iris.load_data}`"
@@ -322,35 +324,12 @@ def _wrong_type(error: ValidationError, path: DocumentPath, document: Document) 
         hint = f"e.g. `{path[1]}: {{run: package.module.function}}`"
         return document.problem(path, message, hint=hint, key=instance is None)
     message = f"expected {expected} for `{field}`, got {got}"
-    return document.problem(path, message, hint=_type_hint(kinds, instance, path))
+    return document.problem(path, message, hint=type_hint(kinds, instance, path, document.kind))
 
 
-def _type_hint(kinds: Sequence[str], instance: Any, path: DocumentPath) -> str | None:
-    name = str(path[-1]) if path else "key"
-    if "string" in kinds and isinstance(instance, int | float):
-        return f'put the value in quotes to make it text: `{name}: "{_yaml_scalar(instance)}"`'
-    if isinstance(instance, str):
-        text = instance.strip()
-        if {"number", "integer"} & set(kinds) and re.fullmatch(r"[+-]?\d+(\.\d+)?", text):
-            return "remove the quotes to make it a number"
-        if "boolean" in kinds and text.lower() in ("true", "false", "yes", "no", "on", "off"):
-            return "write `true` or `false`, without quotes"
-        if "array" in kinds:
-            return f"write a list: `{name}: [{instance}]`"
-    if "object" in kinds and isinstance(instance, list):
-        return "write `key: value` entries here, not `- item` entries"
-    if "object" in kinds and instance is None:
-        return f"indent `key: value` entries under `{name}:`, or remove it"
-    return None
-
-
-def _yaml_scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _pattern_words(error: ValidationError, path: DocumentPath) -> tuple[str, str | None]:
+def _pattern_words(
+    error: ValidationError, path: DocumentPath, kind: str = "yaml"
+) -> tuple[str, str | None]:
     schema = error.schema if isinstance(error.schema, dict) else {}
     title = schema.get("title")
     value = str(error.instance)
@@ -360,7 +339,7 @@ def _pattern_words(error: ValidationError, path: DocumentPath) -> tuple[str, str
     if title == "pipeline name":
         suggestion = re.sub(r"[^A-Za-z0-9_-]+", "_", value).strip("_") or "my_pipeline"
         message = f"the pipeline name {value!r} may only use letters, digits, `-` and `_`"
-        return message, f"e.g. `name: {suggestion}`"
+        return message, f"e.g. `{assignment('name', suggestion, kind, text=True)}`"
     if title == "step name":
         suggestion = _identifier(value, allow_dash=True)
         message = (

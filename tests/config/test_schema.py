@@ -398,6 +398,49 @@ def test_wrong_types_come_with_a_fix(line: str, hint: str) -> None:
     assert problem.hint == hint
 
 
+@pytest.mark.parametrize(
+    ("line", "hint"),
+    [
+        ('retries = "3"', "remove the quotes to make it a number"),
+        ("code_version = 3", 'put the value in quotes to make it text: `code_version = "3"`'),
+        ('after = "load"', 'write a list: `after = ["load"]`'),
+        ('cache = "yes"', "write `true` or `false`, without quotes"),
+        ("tags = [1]", 'put the value in quotes to make it text: `"1"`'),
+    ],
+)
+def test_a_toml_config_gets_its_fix_written_in_toml(line: str, hint: str) -> None:
+    """The hints were YAML (`after: [load]`, `code_version: "3"`): copied into a TOML file,
+    a syntax error."""
+    text = f'name = "demo"\n\n[steps.a]\nrun = "x.y"\n{line}\n'
+
+    problem = only(problems_in(text, "toml"))
+
+    assert problem.message.startswith("expected ")
+    assert problem.hint == hint
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "hint"),
+    [
+        ("yaml", "name: a b\nsteps: {a: {run: x.y}}\n", "e.g. `name: a_b`"),
+        ("toml", 'name = "a b"\n[steps.a]\nrun = "x.y"\n', 'e.g. `name = "a_b"`'),
+        ("yaml", "steps: {a: {run: x.y}}\n", "add e.g. `name: iris`"),
+        ("toml", '[steps.a]\nrun = "x.y"\n', 'add e.g. `name = "iris"`'),
+    ],
+)
+def test_a_name_hint_is_written_in_the_config_s_language(kind: str, text: str, hint: str) -> None:
+    problem = only(problems_in(text, kind))
+
+    assert problem.hint is not None
+    assert problem.hint.startswith(hint)
+
+
+def test_a_list_item_of_the_wrong_type_is_quoted_without_a_key() -> None:
+    problem = only(problems_in(with_steps("  a:\n    run: x.y\n    tags: [x, 5]\n")))
+
+    assert problem.hint == 'put the value in quotes to make it text: `"5"`'
+
+
 def test_a_step_without_run_or_pipeline() -> None:
     text = with_steps("  a:\n    run: x.y\n  x:\n    inputs: {n: 1}\n")
 

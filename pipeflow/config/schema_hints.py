@@ -1,0 +1,52 @@
+"""The hints of schema problems, written as the config's own language writes a value: YAML
+(`root: "5"`) or TOML (`root = "5"`); a list item's without a key (`"5"`, not `1: "5"`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+DocumentPath = Sequence[str | int]
+
+
+def assignment(name: str | int, value: str, kind: str, *, text: bool = False) -> str:
+    """`name: value` in YAML, `name = value` in TOML (a `text` value quoted there, where YAML
+    takes it bare); a list item is its value alone."""
+    if kind == "toml" and text:
+        value = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(name, int):
+        return value
+    return f"{name} = {value}" if kind == "toml" else f"{name}: {value}"
+
+
+def type_hint(
+    kinds: Sequence[str], instance: Any, path: DocumentPath, kind: str = "yaml"
+) -> str | None:
+    """What to write instead of a value of the wrong type, if a fix is plain."""
+    name: str | int = path[-1] if path else "key"
+    if "string" in kinds and isinstance(instance, int | float):
+        quoted = f'"{_scalar(instance)}"'
+        return f"put the value in quotes to make it text: `{assignment(name, quoted, kind)}`"
+    if isinstance(instance, str):
+        text = instance.strip()
+        if {"number", "integer"} & set(kinds) and re.fullmatch(r"[+-]?\d+(\.\d+)?", text):
+            return "remove the quotes to make it a number"
+        if "boolean" in kinds and text.lower() in ("true", "false", "yes", "no", "on", "off"):
+            return "write `true` or `false`, without quotes"
+        if "array" in kinds:
+            item = assignment(0, instance, kind, text=True)
+            return f"write a list: `{assignment(name, f'[{item}]', kind)}`"
+    if "object" in kinds and isinstance(instance, list):
+        if kind == "toml":
+            return "write `key = value` entries here (a table), not a list"
+        return "write `key: value` entries here, not `- item` entries"
+    if "object" in kinds and instance is None:
+        return f"indent `key: value` entries under `{name}:`, or remove it"
+    return None
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
