@@ -25,15 +25,16 @@ from pipeflow.cache.fingerprint import Fingerprint
 from pipeflow.cache.restore import Assessment, Assessor
 from pipeflow.cache.results import ResultCache
 from pipeflow.cache.versions import data_version as stored_version
-from pipeflow.cache.versions import digest, fan_out_version
-from pipeflow.cache.workspace import Override, Unpredictable
+from pipeflow.cache.versions import digest
+from pipeflow.cache.workspace import Override
 from pipeflow.importing import READS_OTHER_RESULTS  # the built-in steps' registry
 from pipeflow.model.locations import item_lookup, locate, path_texts
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, references, resolve
 from pipeflow.model.run import ALL, Action, Decision
+from pipeflow.plan.fan_out import decide_fan_out
 from pipeflow.plan.graph import StepGraph
-from pipeflow.plan.reasons import why_items_run, why_not_stored, why_runs, why_waits
+from pipeflow.plan.reasons import why_not_stored, why_runs, why_waits
 from pipeflow.plan.timing import FileTiming, Refingerprint
 from pipeflow.plan.values import ValueFiles
 from pipeflow.plan.when import static_when, stored_items, stored_when, truthy
@@ -186,7 +187,7 @@ class Planner:
     ) -> Decision:
         if upstream is not None and self.cacheable(self.pipeline.steps[name]) is None:
             if self.pipeline.steps[name].foreach is not None:
-                fanned = self._decide_fan_out(name, upstream)
+                fanned = decide_fan_out(self, name, upstream)
                 if fanned.action is Action.RESTORE:  # not selected: nothing is put back
                     self.timing.restored.pop(name, None)
                 found = fanned if fanned.action is Action.CACHED else None
@@ -259,7 +260,7 @@ class Planner:
             own = why_waits(self.caches.get(name), step, self.fingerprints[name])
             return Decision(name, Action.RUN, own or waiting or "an upstream step runs first", "")
         if step.foreach is not None:
-            return self._decide_fan_out(name, upstream)
+            return decide_fan_out(self, name, upstream)
         found = self._find(name, upstream, key)  # the key just computed, not hashed again
         if found is not None:
             return found
@@ -295,46 +296,6 @@ class Planner:
             return resolve(step.foreach, self.lookup)
         except Exception:
             return None  # reported by the run
-
-    def _decide_fan_out(self, name: str, upstream: Mapping[str, str]) -> Decision:
-        """A `foreach` step is cached when every item is; the engine decides item by item."""
-        cache = self.caches.get(name)
-        items = self.items_of(name)
-        if cache is None or not isinstance(items, list):
-            return Decision(name, Action.RUN, "runs once per item; each item is cached", "")
-        key_of = self.fingerprints[name].item_keys(upstream)
-        try:
-            stored = [self.stored(name, key_of(item), item=item) for item in items]
-        except Unpredictable:  # an item names files a restore before it puts back
-            return Decision(name, Action.RUN, self.timing.unpredictable(name, self.decisions), "")
-        missing = [item for item, (found, _) in zip(items, stored, strict=True) if found is None]
-        if missing:
-            why = why_items_run(cache, name, self.fingerprints[name], upstream, missing[0])
-            return Decision(
-                name,
-                Action.RUN,
-                f"{len(missing)} of {len(items)} items have no stored result"
-                + (f" ({why})" if why is not None else ""),
-                "",
-            )
-        found = [m for m, _ in stored if m is not None]
-        self.item_manifests[name] = found
-        self.versions[name] = fan_out_version([stored_version(m) for m in found])
-        restoring = [assessment.reason for _, assessment in stored if assessment.restoration]
-        if restoring:
-            self.timing.restored[name] = tuple(
-                Override(assessment.locations[label], written)
-                for manifest, assessment in stored
-                if manifest is not None
-                for label, written in manifest.files.items()
-            )
-            return Decision(
-                name,
-                Action.RESTORE,
-                f"{len(restoring)} of {len(items)} items to restore: {restoring[0]}",
-                "",
-            )
-        return Decision(name, Action.CACHED, f"all {len(items)} items are stored", "")
 
     def _find(
         self, name: str, upstream: Mapping[str, str], key: str | None = None
