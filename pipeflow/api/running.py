@@ -15,6 +15,7 @@ from pipeflow.execute.context import RunSettings
 from pipeflow.execute.engine import Engine
 from pipeflow.execute.outcome import Run
 from pipeflow.execute.starting import RunStart, executor_options, open_executor
+from pipeflow.importing import refresh_projects, remember_imported
 from pipeflow.model.run import Action
 
 if TYPE_CHECKING:
@@ -43,6 +44,9 @@ def execute(
     on_dashboard: Callable[[str], None] | None,
 ) -> Run:
     """`Pipeline.run` with its options checked and its params already applied."""
+    # A step module edited since this process imported it (a notebook) is imported afresh:
+    # the code that runs is the code the keys are computed from.
+    refresh_projects()
     definition = pipeline.definition
     secrets = pipeline.loaded.secrets
     context = RunStart.now(pipeline.loaded.params)
@@ -130,6 +134,7 @@ def execute(
     try:
         result = engine.run()
     finally:
+        remember_imported()  # a module a step imported itself, with the file it came from
         if recorder is not None:
             recorder.close()
         emit.close(context.run_id)

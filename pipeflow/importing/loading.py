@@ -23,6 +23,7 @@ from typing import Any
 
 from pipeflow.importing.allow import Rule
 from pipeflow.importing.paths import ImportProblem
+from pipeflow.importing.projects import imported_before, remember_imported
 from pipeflow.records import record
 
 
@@ -95,15 +96,28 @@ def import_module(
     if not write_bytecode:
         sys.dont_write_bytecode = True
     try:
-        return importlib.import_module(name)
+        module = importlib.import_module(name)
     except (Exception, SystemExit) as error:  # a module may even call sys.exit()
         where = _where(error, project_dir)
+        again = ""
+        if imported_before(name):
+            # Imported again because its project's files changed (a notebook): some modules
+            # cannot be imported twice, and the old code must not run for the new code's key.
+            again = (
+                f"; `{name}` was imported in this Python process before its project's code "
+                "changed: if it imports cleanly in a new process, restart the interpreter (a "
+                "notebook's kernel) and run again"
+            )
         raise ImportProblem(
-            f"importing `{name}` failed: {_describe(error)}" + (f" (at {where})" if where else ""),
+            f"importing `{name}` failed: {_describe(error)}"
+            + (f" (at {where})" if where else "")
+            + again,
             _hint(error, where),
         ) from error
     finally:
         sys.dont_write_bytecode = writing_bytecode
+    remember_imported()  # the files it was imported from, to notice when they change
+    return module
 
 
 def _describe(error: BaseException) -> str:

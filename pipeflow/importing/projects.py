@@ -1,10 +1,28 @@
-"""The project folders step modules import from: put on sys.path, their old modules forgotten."""
+"""The project folders step modules import from: put on sys.path, their old modules forgotten.
+
+A long-lived process (a notebook, `serve`) keeps a step module in `sys.modules` after a run.
+If the user then edits it, the next run's code fingerprint (read from source) sees the edit,
+so the step runs: it must run the edited code, not the function imported before, or the old
+code's value would be stored under the new code's key and served to every later run. So each
+run starts with `refresh_projects()`:
+
+1. each project module imported so far (a `.py` file under a folder `use_project` or
+   `add_project` put on the path; never an installed package, never pipeflow) is remembered
+   with the size, mtime and ctime its file had when pipeflow first saw it imported
+   (`import_module` calls `remember_imported()` after each import);
+2. if a file differs now (or, for a module imported without pipeflow seeing it, such as a
+   step's own `import` inside its function, was written since pipeflow last looked), every
+   project module is forgotten, so the run imports them afresh, each in the order its
+   imports need, and none imported before can hold on to an old one;
+3. with no edit nothing is forgotten: a stat per project module is all it costs.
+"""
 
 from __future__ import annotations
 
 import importlib
 import os
 import sys
+import time
 from pathlib import Path
 
 
@@ -20,6 +38,8 @@ def use_project(project_dir: str) -> None:
         # Also the project's own modules: a long-lived process (tests, `serve`, the UI) must
         # run the code as it is now, the code the cache keys were computed from.
         del sys.modules[name]
+        _STAMPS.pop(name, None)
+    _looked[:] = [time.time_ns(), -1]  # what is imported from now on is the files as now
     if project_dir in sys.path:
         sys.path.remove(project_dir)
     sys.path.insert(0, project_dir)
@@ -43,6 +63,8 @@ def add_project(project_dir: str) -> None:
     local = _top_level_names(project_dir) - earlier - {"pipeflow"}
     for name in [n for n in sys.modules if n.split(".")[0] in local]:
         del sys.modules[name]
+        _STAMPS.pop(name, None)
+    _looked[:] = [time.time_ns(), -1]  # what is imported from now on is the files as now
     if project_dir in sys.path:
         sys.path.remove(project_dir)
     last = max((sys.path.index(p) for p in _PROJECTS if p in sys.path), default=-1)
@@ -64,3 +86,86 @@ def _top_level_names(folder: str) -> set[str]:
         elif entry.is_dir() and entry.name.isidentifier():
             names.add(entry.name)
     return names
+
+
+# -- modules whose files changed since they were imported -------------------------------------
+
+Stamp = tuple[int, int, int]  # a file's mtime_ns, size and ctime_ns
+
+_STAMPS: dict[str, tuple[int, str, Stamp | None]] = {}  # module -> (id of it, file, stamp)
+_FORGOTTEN: set[str] = set()  # modules forgotten because a file of their project changed
+_looked = [0, -1]  # when sys.modules was last swept (time_ns), and how many modules it held
+_SLACK_NS = 50_000_000  # a file's mtime may lag the clock by a scheduler tick or two
+
+
+def remember_imported() -> None:
+    """Remember the file of each project module imported since the last look."""
+    if len(sys.modules) == _looked[1]:
+        return  # nothing imported since: a step module already loaded, the common case
+    for name, module, file in _project_modules():
+        known = _STAMPS.get(name)
+        if known is None or known[0] != id(module):
+            _STAMPS[name] = (id(module), file, _stamp(file))
+    _looked[:] = [time.time_ns(), len(sys.modules)]
+
+
+def refresh_projects() -> list[str]:
+    """Forget every project module when a file of one changed since it was imported; the
+    modules whose files changed (none: nothing was forgotten)."""
+    since = _looked[0] - _SLACK_NS
+    changed = []
+    found = _project_modules()
+    for name, module, file in found:
+        now = _stamp(file)
+        known = _STAMPS.get(name)
+        if known is None or known[0] != id(module):
+            # Imported without pipeflow seeing it: changed if its file was written since.
+            if now is None or max(now[0], now[2]) >= since:
+                changed.append(name)
+            else:
+                _STAMPS[name] = (id(module), file, now)
+        elif known[1:] != (file, now):
+            changed.append(name)
+    if changed:
+        for name, _, _ in found:
+            del sys.modules[name]
+            _STAMPS.pop(name, None)
+        importlib.invalidate_caches()
+        _FORGOTTEN.update(changed)
+    _looked[:] = [time.time_ns(), len(sys.modules)]
+    return changed
+
+
+def imported_before(name: str) -> bool:
+    """Whether a module (or a package above it) was imported in this process before a file
+    of its project changed: importing a module twice is what may fail."""
+    parts = name.split(".")
+    return any(".".join(parts[: i + 1]) in _FORGOTTEN for i in range(len(parts)))
+
+
+def _project_modules() -> list[tuple[str, object, str]]:
+    """(name, module, source file) of each module in sys.modules from a project folder."""
+    if not _PROJECTS:
+        return []
+    folders = tuple(folder + os.sep for folder in _PROJECTS)
+    found: list[tuple[str, object, str]] = []
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if (
+            isinstance(file, str)
+            and file.startswith(folders)
+            and file.endswith(".py")
+            and name.partition(".")[0] != "pipeflow"
+            and f"{os.sep}site-packages{os.sep}" not in file  # a `.venv` inside the project
+            and f"{os.sep}dist-packages{os.sep}" not in file
+        ):
+            found.append((name, module, file))
+    return found
+
+
+def _stamp(file: str) -> Stamp | None:
+    try:
+        status = os.stat(file)
+    except OSError:
+        return None
+    return (status.st_mtime_ns, status.st_size, status.st_ctime_ns)

@@ -1,0 +1,156 @@
+"""A long-lived process (a notebook) runs the code its cache keys are computed from: a project
+module edited since it was imported is imported afresh before the next run calls anything, so
+the old code's value is never stored under the new code's key (and served to later runs)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import pipeflow
+from pipeflow.model.run import Action
+
+EXECUTORS = ["sequential", "threads"]
+
+CONFIG = """\
+name: edited
+steps:
+  own: {run: steps.own.f}
+  helped: {run: steps.helped.f}
+  method: {run: "steps.model:Model.predict"}
+  lazy: {run: steps.lazy.f}
+"""
+
+MODULES = {
+    "steps/__init__.py": "",
+    "steps/own.py": "def f():\n    return 'own-1'\n",
+    "steps/helpers.py": "VALUE = 'helper-1'\n",
+    "steps/helped.py": "from steps.helpers import VALUE\n\ndef f():\n    return VALUE\n",
+    "steps/model.py": (
+        "class Model:\n    @staticmethod\n    def predict():\n        return 'method-1'\n"
+    ),
+    "steps/late.py": "VALUE = 'late-1'\n",
+    "steps/lazy.py": "def f():\n    from steps.late import VALUE\n    return VALUE\n",
+}
+
+EDITS = {  # step -> (file, old, new): each new text longer, so the file's size changes too
+    "own": ("steps/own.py", "own-1", "own-22"),
+    "helped": ("steps/helpers.py", "helper-1", "helper-22"),
+    "method": ("steps/model.py", "method-1", "method-22"),
+    "lazy": ("steps/late.py", "late-1", "late-22"),
+}
+
+
+def write_project(folder: Path, config: str = CONFIG) -> Path:
+    for name, text in MODULES.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    (folder / "imports.log").write_text("", encoding="utf-8")
+    path = folder / "pipeline.yaml"
+    path.write_text(config, encoding="utf-8")
+    return path
+
+
+def edit(folder: Path, step: str) -> str:
+    file, old, new = EDITS[step]
+    path = folder / file
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    return new
+
+
+def fresh_process_run(config: Path) -> dict[str, list[str]]:
+    """Each step's value and state in a run by a new Python process: what the cache serves."""
+    code = textwrap.dedent(
+        f"""
+        import json, pipeflow
+        run = pipeflow.load({str(config)!r}).run()
+        print(json.dumps({{s: [run.output(s), run.state(s).value] for s in run.pipeline.steps}}))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=config.parent, check=True
+    )
+    found: dict[str, list[str]] = json.loads(done.stdout.strip().splitlines()[-1])
+    return found
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+@pytest.mark.parametrize("step", sorted(EDITS))
+def test_an_edit_after_a_run_runs_the_edited_code(tmp_path: Path, executor: str, step: str) -> None:
+    config = write_project(tmp_path)
+    pipe = pipeflow.load(config)
+    first = pipe.run(executor=executor)
+    assert first.ok, first.result.failed
+    new = edit(tmp_path, step)
+    again = pipe.run(executor=executor)
+    assert again.ok, again.result.failed
+    assert again.output(step) == new
+    assert again.state(step).value == "done"
+    # What was stored is the edited code's value: a new process takes it from the cache.
+    assert fresh_process_run(config)[step] == [new, "cached"]
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+def test_an_edit_between_load_and_run_runs_the_edited_code(tmp_path: Path, executor: str) -> None:
+    config = write_project(tmp_path)
+    pipe = pipeflow.load(config)  # validation imports the step modules
+    assert "steps.own" in sys.modules
+    for step in EDITS:
+        edit(tmp_path, step)
+    run = pipe.run(executor=executor)
+    assert run.ok, run.result.failed
+    assert {step: run.output(step) for step in EDITS} == {s: e[2] for s, e in EDITS.items()}
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+def test_runs_without_an_edit_import_nothing_again(tmp_path: Path, executor: str) -> None:
+    config = write_project(tmp_path)
+    own = tmp_path / "steps/own.py"
+    own.write_text(
+        f"with open({str(tmp_path / 'imports.log')!r}, 'a') as log:\n"
+        "    log.write('imported\\n')\n" + own.read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    pipe = pipeflow.load(config)
+    pipe.run(executor=executor)
+    modules = {name: sys.modules[name] for name in ("steps.own", "steps.helped", "steps.late")}
+    for _ in range(2):
+        assert pipe.run(executor=executor, force=True).ok
+    assert all(sys.modules[name] is module for name, module in modules.items())
+    assert (tmp_path / "imports.log").read_text(encoding="utf-8") == "imported\n"
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+def test_a_module_that_cannot_be_imported_again_fails_the_step_and_stores_nothing(
+    tmp_path: Path, executor: str
+) -> None:
+    config = write_project(tmp_path)
+    marker = f"_pipeflow_test_once_{executor}"
+    (tmp_path / "steps/own.py").write_text(
+        "import builtins\n"
+        f"if getattr(builtins, {marker!r}, False):\n"
+        "    raise RuntimeError('this module cannot be imported twice')\n"
+        f"setattr(builtins, {marker!r}, True)\n\n"
+        "def f():\n    return 'own-1'\n",
+        encoding="utf-8",
+    )
+    try:
+        pipe = pipeflow.load(config)
+        assert pipe.run(executor=executor).output("own") == "own-1"
+        edit(tmp_path, "own")
+        run = pipe.run(executor=executor)
+    finally:
+        delattr(__import__("builtins"), marker)
+    assert "own" in run.result.failed
+    outcome = run.outcomes["own"]
+    error = f"{outcome.error} {outcome.traceback}"
+    assert "cannot be imported twice" in error
+    assert "restart the interpreter" in error
+    decisions = {d.step: d for d in pipe.plan()}
+    assert decisions["own"].action is Action.RUN  # nothing stored for the edited code
+    assert fresh_process_run(config)["own"] == ["own-22", "done"]
