@@ -184,19 +184,41 @@ class CodeFingerprinter:
         return parts
 
     def module_fingerprint(self, name: str) -> CodeFingerprint | None:
-        """What importing a project module runs: its source and its packages' `__init__`
-        files, the project modules they import (transitively), and the versions of the
-        packages they import. None when its source cannot be read."""
+        """What importing a project module runs: its source, the project modules it imports
+        (transitively), the `__init__` file of every package above each of them (importing
+        `steps.sub.h3` runs `steps/sub/__init__.py`, and what that imports), and the versions
+        of the packages they import. None when its source cannot be read."""
         module = self._module(name)
         if module is None:
             return None
-        parts = dict(self._whole(module))
-        parts_of_name = name.split(".")
-        for index in range(1, len(parts_of_name)):
-            package = self._module(".".join(parts_of_name[:index]))
-            if package is not None:
-                parts.update(self._whole(package))
+        parts: dict[str, str] = {}
+        todo, seen = [module], set()
+        while todo:
+            current = todo.pop()
+            if current.name in seen:
+                continue
+            seen.add(current.name)
+            parts.update(self._whole(current))
+            names = current.name.split(".")
+            for index in range(1, len(names)):
+                package = self._module(".".join(names[:index]))
+                if package is not None:
+                    todo.append(package)
+            todo.extend(self._project_imports(current))
         return CodeFingerprint(parts)
+
+    def _project_imports(self, module: SourceModule) -> list[SourceModule]:
+        """The project modules a module imports, as `_imported` finds them."""
+        found = []
+        for imported in sorted({*module.imports.values(), *module.imported}):
+            if imported == module.name or self._classify(imported.split(".")[0]) != "project":
+                continue
+            target = self._module(imported)
+            if target is None and "." in imported:  # `from pkg import name`: an attribute
+                target = self._module(imported.rsplit(".", 1)[0])
+            if target is not None:
+                found.append(target)
+        return found
 
     # -- modules --------------------------------------------------------------------------
 

@@ -5,9 +5,10 @@ otherwise pass `validate` and fail the run. Importing every step module on every
 would make it slow (the Iris steps import pandas and scikit-learn), so a project module that
 a `run:` path names is imported only when its code fingerprint differs from the last one that
 imported cleanly. The fingerprint (`CodeFingerprinter.module_fingerprint`) covers the
-module's source and its packages' `__init__` files, the project modules they import
-(transitively) and the packages they import (where each is installed, and the size and time of
-its file: a reinstall or an upgrade changes them), plus the Python version.
+module's source, the project modules it imports (transitively), the `__init__` files of the
+packages above each of them and what those import, and the packages they import (where each
+is installed, and the size and time of its file: a reinstall or an upgrade changes them),
+plus the Python version.
 
 Verdicts live in `.pipeflow/import-checks.json` beside the config, like the file hashes. A
 failure is never remembered: it is reported until it is fixed. The file only saves time; a
