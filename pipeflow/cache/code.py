@@ -29,8 +29,7 @@ from collections.abc import Mapping
 from dataclasses import field
 from pathlib import Path
 
-from pipeflow._version import DISTRIBUTION
-from pipeflow.cache.distributions import owning, providing
+from pipeflow.cache.distributions import distribution_of, owning, version_of
 from pipeflow.cache.source import (
     SourceModule,
     analysed,
@@ -275,7 +274,7 @@ class CodeFingerprinter:
             if not self._package_versions:
                 return {f"package:{top}": self._installed(top)}
             distribution = self._owner(name)
-            return {f"package:{distribution}": _version_of(distribution)}
+            return {f"package:{distribution}": version_of(distribution)}
         # A project module: `from pkg import name` may name a submodule or an attribute.
         module = self._module(name)
         if module is None and "." in name:
@@ -334,7 +333,7 @@ class CodeFingerprinter:
     def _opaque(self, module: str) -> str:
         top = module.split(".")[0]
         if self._classify(top) == "third-party":
-            return f"{module} {_version_of(self._owner(module))}"
+            return f"{module} {version_of(self._owner(module))}"
         return module
 
     def _owner(self, name: str) -> str:
@@ -351,7 +350,7 @@ class CodeFingerprinter:
         parts = name.split(".")
         top = self._find_spec(parts[0])
         if top is None or top.origin is not None or len(parts) == 1:
-            return _distribution(parts[0])
+            return distribution_of(parts[0])
         for depth in range(2, len(parts) + 1):
             spec = self._find_spec(".".join(parts[:depth]))
             if spec is None:
@@ -363,8 +362,8 @@ class CodeFingerprinter:
                     else parts[: depth - 1]
                 )
                 relative = "/".join([*above, Path(spec.origin).name])  # as a wheel's RECORD has it
-                return owning(relative) or _distribution(parts[0])
-        return _distribution(parts[0])
+                return owning(relative) or distribution_of(parts[0])
+        return distribution_of(parts[0])
 
     def _relative(self, module: SourceModule) -> str:
         """The module's file as a key part: relative to the project folder, or for a module
@@ -387,29 +386,3 @@ def _stdlib_prefixes() -> tuple[str, ...]:
     return tuple(
         str(Path(paths[key]).resolve()) for key in ("stdlib", "platstdlib") if key in paths
     )
-
-
-@functools.lru_cache(maxsize=256)
-def _distribution(top: str) -> str:
-    """The distribution that provides an import name (`sklearn` -> `scikit-learn`)."""
-    import importlib.metadata  # imported when needed: it is slow to import (email, zipfile)
-
-    if top == "pipeflow":
-        # By name: an editable install's files are not in its record, and `pipeflow` on the
-        # package index is another project.
-        return DISTRIBUTION
-    try:
-        importlib.metadata.distribution(top)
-    except importlib.metadata.PackageNotFoundError:
-        return providing(top) or top  # only when the names differ
-    return top
-
-
-@functools.lru_cache(maxsize=256)
-def _version_of(distribution: str) -> str:
-    import importlib.metadata
-
-    try:
-        return importlib.metadata.version(distribution)
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown"

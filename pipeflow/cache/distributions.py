@@ -20,6 +20,8 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from pipeflow._version import DISTRIBUTION
+
 if TYPE_CHECKING:
     from importlib.metadata import Distribution
 
@@ -78,3 +80,30 @@ def owning(relative: str) -> str | None:
             name: str = distribution.metadata["Name"]
             return name
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def distribution_of(top: str) -> str:
+    """The distribution that provides an import name (`sklearn` -> `scikit-learn`)."""
+    import importlib.metadata  # imported when needed: it is slow to import (email, zipfile)
+
+    if top == "pipeflow":
+        # By name: an editable install's files are not in its record, and `pipeflow` on the
+        # package index is another project.
+        return DISTRIBUTION
+    try:
+        importlib.metadata.distribution(top)
+    except importlib.metadata.PackageNotFoundError:
+        return providing(top) or top  # only when the names differ
+    return top
+
+
+@functools.lru_cache(maxsize=256)
+def version_of(distribution: str) -> str:
+    """A distribution's version here, "unknown" when it is not installed."""
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"

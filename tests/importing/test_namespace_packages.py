@@ -157,9 +157,9 @@ def test_a_new_version_of_one_distribution_in_a_shared_namespace_changes_the_key
         assert "package:pf-alpha" not in parts
         info = Path(sites[1]) / "pf_beta-2.0.dist-info"
         (info / "METADATA").write_text("Metadata-Version: 2.1\nName: pf-beta\nVersion: 2.1\n")
-        from pipeflow.cache import code, distributions
+        from pipeflow.cache import distributions
 
-        code._version_of.cache_clear()
+        distributions.version_of.cache_clear()
         distributions.owning.cache_clear()
         again = CodeFingerprinter(str(project)).fingerprint("beta_step.f").parts
         assert again.get("package:pf-beta") == "2.1", again
