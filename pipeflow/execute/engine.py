@@ -34,6 +34,7 @@ from pipeflow.execute.keeping import Keeper
 from pipeflow.execute.outcome import RunResult
 from pipeflow.execute.readiness import why_not_run
 from pipeflow.execute.step_files import ReferenceFailure
+from pipeflow.execute.stopping import Stopwatch
 from pipeflow.execute.task import Task, TaskResult, interrupt
 from pipeflow.model import escaping
 from pipeflow.model.events import (
@@ -90,6 +91,7 @@ class Engine:
         self._fans: dict[str, fanout.FanOut] = {}  # `foreach` steps whose items are running
         self._kept = Keeper(pipeline, graph, planner, self.context, warn=self._warn)
         self.stale: dict[str, str] = {}  # `--frozen`: steps that would have run, and why
+        self._stopwatch = Stopwatch()  # what a step that Ctrl-C stops says
 
     def emit(self, event: Event) -> None:
         """Every event passes here: what subscribers see has its secrets masked, and what no
@@ -138,9 +140,7 @@ class Engine:
             self._dispatch.shutdown(cancel=True)
             for name in self._dispatch.stopped():
                 if name not in self.outcomes:
-                    self._finish(
-                        StepOutcome(name, StepState.FAILED, "interrupted", error="interrupted")
-                    )
+                    self._finish(self._stopwatch.stopped(name))
         else:
             self._kept.settle(fetch=True)
             self._dispatch.shutdown()
@@ -222,7 +222,7 @@ class Engine:
         fan = fanout.prepare(step, self.context, self.planner)
         fan.planned_cached = decision.action is Action.CACHED
         if not fan.planned_cached:  # read back, like any cached step: no start
-            self.emit(StepStarted(self.settings.run_id, name, 1))
+            self._started(name)
         self._fans[name] = fan
         self._feed(name)
         self._finish_fan_out(name)  # an empty list, or items that all ended at once
@@ -239,10 +239,14 @@ class Engine:
             return
         started = None
         if announce:
-            started = functools.partial(self.emit, StepStarted(self.settings.run_id, name, 1))
+            started = functools.partial(self._started, name)
         result = self._dispatch.submit(name, task, started)
         if result is not None:  # the sequential executor has run it: handled before the next
             self._collect(name, task, result)
+
+    def _started(self, name: str) -> None:
+        self._stopwatch.started(name)
+        self.emit(StepStarted(self.settings.run_id, name, 1))
 
     def _value_needed(self, name: str) -> bool:
         return readiness.value_needed(
@@ -390,4 +394,5 @@ class Engine:
         self.emit(StepOutput(self.settings.run_id, step, stream, text))
 
     def _on_retry(self, step: str, attempt: int, error: str, delay: float) -> None:
+        self._stopwatch.retrying(step, attempt + 1)
         self.emit(StepRetrying(self.settings.run_id, step, attempt + 1, error, delay))
