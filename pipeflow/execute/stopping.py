@@ -1,4 +1,4 @@
-"""What a run that Ctrl-C stopped says of the steps it was running: each was
+"""What a run that Ctrl-C (or SIGTERM) stopped says of the steps it was running: each was
 called, once or more (`attempts`), for as long as it ran until then (`duration`), as the
 reports, the history and the UI show a step that ended; a step no worker had taken yet was
 not called (0 attempts)."""

@@ -18,6 +18,12 @@ fails every task it holds when one of its workers dies) is not taken at its word
 tasks it held are sent again, from their start, to a new pool, once the workers that ran
 them have ended.
 
+A worker ends by itself when the process that made its pool has ended without ending it
+(killed with SIGKILL, which no handler sees): it waits on a pipe only that process can
+write to, whose end-of-file says so. Otherwise it would live on, and the forkserver and
+resource tracker with it (they end when the last of their users has), holding the run's
+stdout and stderr: a caller reading them to the end would wait forever.
+
 Workers see the environment of the process that runs the pipeline as it was when the run's
 pool started (not the forkserver's, from its own start). What a worker runs for each task is
 `working.work`.
@@ -36,6 +42,7 @@ from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
+from multiprocessing.connection import Connection
 from typing import Any
 
 from pipeflow.execute.executors.main_module import main_unseen
@@ -47,6 +54,7 @@ from pipeflow.records import record
 
 MOST_RESTARTS = 3  # times a task is sent again after other workers' deaths broke its pool
 ENDING = 2.0  # seconds a worker ended with SIGTERM may take before SIGKILL
+ORPHANED = 1  # the exit code of a worker whose run's process has ended without ending it
 
 
 class ProcessExecutor:
@@ -118,10 +126,17 @@ class ProcessExecutor:
         return True
 
     def _replace(self, broken: _Pool) -> None:
+        """A new pool in place of a broken one; none when no worker can start any more (the
+        forkserver ended too: SIGTERM to the run's whole process group, as systemd sends
+        it), and then the tasks still to send fail, rather than one waiting forever."""
         with self._lock:
             if self._pool is broken and not self._closed:
-                self._pool = _Pool(self.workers)
+                try:
+                    self._pool = _Pool(self.workers)
+                except (OSError, EOFError):
+                    self._closed = True
         broken.executor.shutdown(wait=False, cancel_futures=True)
+        broken.close()  # its workers are ended (`deaths`) or end now
 
     def shutdown(self, *, cancel: bool = False) -> None:
         with self._lock:
@@ -132,6 +147,7 @@ class ProcessExecutor:
             for process in list(pool.processes.values()):
                 process.terminate()
         pool.executor.shutdown(wait=True, cancel_futures=cancel)
+        pool.close()
 
 
 @record(frozen=False, eq=False)
@@ -163,6 +179,8 @@ class _Pool:
         else:
             context = multiprocessing.get_context()
         self.slots: Any = context.RawArray("q", 2 * workers)  # (pid, task number) per worker
+        # Written by nobody: the workers read it until it closes, as this process ends.
+        self._watched, self._alive = context.Pipe(duplex=False)
         # A worker is a fork of the server, which has the environment of the moment it
         # started: each pool's workers take this process's as it is now (credentials of a
         # store set since, a variable removed), as a fork of this process would.
@@ -170,7 +188,7 @@ class _Pool:
             max_workers=workers,
             mp_context=context,
             initializer=_start_worker,
-            initargs=(dict(os.environ), self.slots, context.Lock()),
+            initargs=(dict(os.environ), self.slots, context.Lock(), self._watched),
         )
         # The pool's own map of pid -> process, kept: the pool drops it when shut down.
         processes = getattr(self.executor, "_processes", None)  # (empty yet: not `or {}`)
@@ -182,6 +200,11 @@ class _Pool:
         with main_unseen():
             for _ in range(workers):
                 self.executor.submit(_ready)
+
+    def close(self) -> None:
+        """Once its workers have ended (or are ending): the pipe they watch is let go."""
+        self._alive.close()
+        self._watched.close()
 
     def deaths(self) -> dict[int, int]:
         """The number of the task each dead worker ran -> the worker's exit code; the other
@@ -222,15 +245,21 @@ def _ready() -> None:
 _slot: tuple[Any, int] | None = None  # in a worker: its pool's slots, and where its task's is
 
 
-def _start_worker(environment: dict[str, str], slots: Any, claiming: Any) -> None:
+def _start_worker(
+    environment: dict[str, str], slots: Any, claiming: Any, watched: Connection
+) -> None:
     """In a new worker: the environment of the process that made its pool, as it was then,
-    a slot to say which task it runs, and Ctrl-C left to that process. A terminal sends
+    a slot to say which task it runs, an end when that process ends (`_orphaned`), and Ctrl-C
+    left to that process. A terminal sends
     SIGINT to every process of its foreground group, workers too; the run stops them itself
     (`shutdown(cancel=True)`), and a worker taking it as KeyboardInterrupt would print a
     traceback beside the run's report. A handler that does nothing, not SIG_IGN: a program a
     step starts gets the default back when it starts (an ignored signal would stay ignored),
     so Ctrl-C still stops it."""
     global _slot
+    threading.Thread(
+        target=_orphaned, args=(watched,), name="pipeflow-worker-watch", daemon=True
+    ).start()
     signal.signal(signal.SIGINT, _left_to_the_run)
     for name in set(os.environ) - set(environment):
         del os.environ[name]
@@ -243,6 +272,16 @@ def _start_worker(environment: dict[str, str], slots: Any, claiming: Any) -> Non
                 _slot = (slots, free[0] + 1)
         finally:
             claiming.release()
+
+
+def _orphaned(watched: Connection) -> None:
+    """End this worker, whatever it runs, once the process that made its pool has ended: its
+    pipe's end-of-file (nothing is ever sent on it)."""
+    while True:
+        try:
+            watched.recv_bytes()
+        except (EOFError, OSError):
+            os._exit(ORPHANED)
 
 
 def _run(task: Task, number: int) -> TaskResult:
