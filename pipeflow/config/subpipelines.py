@@ -319,23 +319,24 @@ def _inline(
 
 def _consumed(step: Step, params: Mapping[str, Any], secrets: Secrets) -> dict[str, Any]:
     """The child's params `step` consumes, as the child shows them (see `Origin.params`)."""
-    found: dict[str, Any] = {}
-    for ref in consumed_param_refs(step):
-        try:
-            found[".".join(ref.path)] = lookup_path(params, ref.path)
-        except KeyError:
-            continue  # the child's own checks report it
+    found = _values(consumed_param_refs(step), params)
     return secrets.redact(found) if found else found
 
 
 def _target_values(step: Step, params: Mapping[str, Any]) -> dict[str, Any]:
     """The child's params its step's `target` is rendered with (`{params.version}`)."""
+    return _values(target_param_refs(step), params)
+
+
+def _values(refs: Sequence[Ref], params: Mapping[str, Any]) -> dict[str, Any]:
+    """The child's param each of `refs` names, by dotted name; one it lacks is left out (the
+    child's own checks report it)."""
     found: dict[str, Any] = {}
-    for ref in target_param_refs(step):
+    for ref in refs:
         try:
             found[".".join(ref.path)] = lookup_path(params, ref.path)
         except KeyError:
-            continue  # the child's own checks report it
+            continue
     return found
 
 

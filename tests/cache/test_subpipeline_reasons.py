@@ -16,30 +16,8 @@ from click.testing import CliRunner
 import pipeflow
 from pipeflow.cli import cli
 from pipeflow.model.run import Action
+from tests.cache.test_accept import CHILD, CHILD_STEPS
 from tests.cache.test_caching import edit
-
-STEPS = """
-def make(n):
-    return list(range(n))
-
-
-def scale(values, factor):
-    return [v * factor for v in values]
-
-
-def total(values):
-    return sum(values)
-"""
-
-CHILD = """
-name: child
-params: {factor: 1}
-steps:
-  data: {run: childsteps.make, inputs: {n: 4}}
-  scaled: {run: childsteps.scale, inputs: {values: "${steps.data}", factor: "${params.factor}"}}
-  total: {run: childsteps.total, inputs: {values: "${steps.scaled}"}}
-outputs: {total: "${steps.total}"}
-"""
 
 # The ways a child's param gets its value: a literal in the step's `params:`, a param of the
 # parent passed on (the run's `params=` changing it), and a text that holds one.
@@ -54,7 +32,7 @@ PARENTS = {
 
 
 def write(tmp_path: Path, parent: str, child: str = CHILD) -> Path:
-    (tmp_path / "childsteps.py").write_text(textwrap.dedent(STEPS))
+    (tmp_path / "childsteps.py").write_text(textwrap.dedent(CHILD_STEPS))
     (tmp_path / "child.yaml").write_text(textwrap.dedent(child))
     config = tmp_path / "parent.yaml"
     config.write_text("name: parent\n" + parent)
