@@ -31,10 +31,14 @@ def shown_params(
     """The params a step consumes, as its manifest records them and its reasons name them
     (from the environment: `***`) in their JSON form (`json_value`: a date as its ISO text);
     a sub-pipeline's step's own were filled in at load and kept beside it (`Origin.params`)."""
-    consumed = {".".join(ref.path): lookup(ref) for ref in consumed_param_refs(step, targets)}
+    refs = consumed_param_refs(step, targets)
+    inlined = step.origin.params if step.origin is not None else None
+    if not refs and not inlined:
+        return {}  # most steps of a big pipeline: nothing to show
+    consumed = {".".join(ref.path): lookup(ref) for ref in refs}
     params = secrets.redact(consumed) if consumed else {}
-    if step.origin is not None and step.origin.params:
-        params = {**step.origin.params, **params}
+    if inlined:
+        params = {**inlined, **params}
     return {name: json_value(value) for name, value in params.items()}
 
 
