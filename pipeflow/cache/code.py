@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from dataclasses import field
 from pathlib import Path
 
+from pipeflow.cache.bindings import star_imports
 from pipeflow.cache.distributions import distribution_of, owning, version_of
 from pipeflow.cache.source import (
     SourceModule,
@@ -37,7 +38,6 @@ from pipeflow.cache.source import (
     hash_text,
     module_digest,
     parse,
-    star_imports,
     top_level_cached,
 )
 from pipeflow.importing import split_path
