@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 
 from pipeflow.cache.bindings import local_imports, top_level
+from pipeflow.cache.scopes import names_of
 from pipeflow.records import record
 
 DIGEST_LENGTH = 16
@@ -130,7 +131,7 @@ def analysed(module: SourceModule, node: ast.AST) -> _Definition:
     if found is None:
         found = _Definition(
             digest=hash_text(_dump(node)),
-            names_used=tuple(sorted(_names_used(node))),
+            names_used=tuple(sorted(names_of(node).uses)),
             local_imports=tuple(
                 local_imports(node, module.name, is_package=module.path.name == "__init__.py")
             ),
@@ -153,10 +154,6 @@ def module_digest(module: SourceModule) -> str:
                 _MODULE_DIGESTS.clear()
             _MODULE_DIGESTS[key] = found
     return found
-
-
-def _names_used(node: ast.AST) -> set[str]:
-    return {child.id for child in ast.walk(node) if isinstance(child, ast.Name)}
 
 
 def find_definition(body: list[ast.stmt], attributes: tuple[str, ...]) -> ast.AST | None:
