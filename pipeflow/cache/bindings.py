@@ -7,77 +7,78 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
+from pipeflow.cache.scopes import Names, names_of
+from pipeflow.records import record
 
-def top_level(
-    tree: ast.Module, module: str, *, is_package: bool
-) -> tuple[dict[str, list[ast.stmt]], dict[str, str]]:
+Position = tuple[int, int]  # (line, column) of a top-level statement
+
+
+@record
+class TopLevel:
+    """What a module's top level binds, imports, and does with its names, statement by statement."""
+
+    definitions: dict[str, list[ast.stmt]]  # name -> the statements that bind or change it
+    imports: dict[str, str]  # bound name -> module it refers to
+    names: dict[Position, Names]  # each top-level statement's
+
+
+def position(node: ast.AST) -> Position:
+    return getattr(node, "lineno", -1), getattr(node, "col_offset", -1)
+
+
+def top_level(tree: ast.Module, module: str, *, is_package: bool) -> TopLevel:
+    """Each name the module's top level binds, with every statement that binds or changes it:
+    `def helper` and `helper = lru_cache(helper)`, `FACTOR = 2` and `FACTOR += 1`, `(W := 7)`,
+    `del CONFIG["z"]`, `CONFIG.update(b=2)`, a compound statement binding it in a block (`try:
+    from fast import scale / except ImportError: def scale`: the whole statement, both branches
+    and what it imports), a function that rebinds it through `global` or changes it in place,
+    and a statement that calls that function (or decorates with it) as the module is imported."""
     definitions: dict[str, list[ast.stmt]] = {}
     imports: dict[str, str] = {}
+    names: dict[Position, Names] = {}
 
     def bind(name: str, node: ast.stmt) -> None:
-        # Every statement that binds it: `def helper` and `helper = lru_cache(helper)`,
-        # `FACTOR = 2` and `FACTOR += 1` all make what the name is.
         found = definitions.setdefault(name, [])
-        if not found or found[-1] is not node:
+        if not any(statement is node for statement in found):
             found.append(node)
 
     for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            bind(node.name, node)
-        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                for name in ast.walk(target):
-                    if isinstance(name, ast.Name):
-                        bind(name.id, node)
-        elif isinstance(node, ast.Import | ast.ImportFrom):
+        found = names[position(node)] = names_of(node)
+        if isinstance(node, ast.Import | ast.ImportFrom):
             imports.update(_bindings(node, module, is_package=is_package))
-        elif isinstance(node, ast.Expr):
-            # `CONFIG.update(b=2)`, `ITEMS.append(5)`, `register(f)`: a call may change what
-            # a name bound before it holds.
-            for used in {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}:
+            continue
+        if isinstance(node, ast.Expr):
+            # `CONFIG.update(b=2)`, `register(f)`: a call may change what a name bound before
+            # it holds.
+            for used in sorted(found.uses):
                 if used in definitions:
                     bind(used, node)
-        elif isinstance(node, _COMPOUND):
-            # `try: from fast import scale / except ImportError: def scale`, `if ...: def`:
-            # each name it binds stands for the whole statement (both branches, and what it
-            # imports, which counts as the imports inside a function do).
-            for bound in _bound_in(node):
-                bind(bound, node)
-    return definitions, imports
-
-
-# `try`/`except*` (3.11) by name: Python 3.10 has no `ast.TryStar`.
-_COMPOUND: tuple[type[ast.AST], ...] = tuple(
-    getattr(ast, name)
-    for name in ("If", "Try", "TryStar", "With", "AsyncWith", "For", "AsyncFor", "While", "Match")
-    if hasattr(ast, name)
-)
-
-
-def _bound_in(node: ast.AST) -> set[str]:
-    """The module-level names a compound statement binds, at any depth of its blocks (not
-    inside the functions and classes it defines, whose own names it binds)."""
-    found: set[str] = set()
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current is not node and isinstance(
-            current, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
-        ):
-            found.add(current.name)
-            continue
-        if isinstance(current, ast.Import | ast.ImportFrom):
-            for alias in current.names:
-                if alias.name != "*":
-                    found.add(alias.asname or alias.name.split(".")[0])
-            continue
-        if isinstance(current, ast.Name) and isinstance(current.ctx, ast.Store):
-            found.add(current.id)
-        elif isinstance(current, ast.ExceptHandler) and current.name:
-            found.add(current.name)
-        stack.extend(ast.iter_child_nodes(current))
-    return found
+        for bound in sorted(found.binds):
+            bind(bound, node)
+    # What a function changes (through `global`, or in place), by its definition and by every
+    # statement that calls it as the module is imported.
+    # A name changed in place counts when the module binds it; one rebound through `global`
+    # always (that function may be what binds it).
+    changed_by: dict[str, set[str]] = {}
+    rebound: set[str] = set()
+    for node in tree.body:
+        found = names[position(node)]
+        rebound |= found.rebinds
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            changed_by.setdefault(node.name, set()).update(found.changes)
+    late: set[str] = set()
+    for node in tree.body:
+        found = names[position(node)]
+        changed = set(found.changes).union(*(changed_by.get(c, ()) for c in found.calls))
+        for name in sorted(changed):
+            if name not in definitions and name not in rebound:
+                continue
+            if not any(s is node for s in definitions.get(name, ())):
+                bind(name, node)
+                late.add(name)
+    for name in late:
+        definitions[name].sort(key=position)
+    return TopLevel(definitions, imports, names)
 
 
 def _bindings(

@@ -114,13 +114,13 @@ class CodeFingerprinter:
             )
             unbound = []  # names no statement of the module binds (or local variables)
             for used in names_used:
-                if used in module.definitions:
-                    if used not in seen:
-                        todo.append((used, list(module.definitions[used])))
-                elif used in module.imports:
+                # A name may be bound by statements and imports both: each counts.
+                if used in module.definitions and used not in seen:
+                    todo.append((used, list(module.definitions[used])))
+                if used in module.imports:
                     for reached in module.reached(used):
                         parts.update(self._imported(reached))
-                elif used not in _BUILTINS:
+                elif used not in module.definitions and used not in _BUILTINS:
                     unbound.append(used)
             for imported in star_imports(module.imports) if unbound else ():
                 # `from helpers import *`: counts as an explicit import of what it may bind.
@@ -231,10 +231,10 @@ class CodeFingerprinter:
             parsed = parse(str(path))
             if parsed is not None:
                 tree, stamp = parsed
-                definitions, imports, imported = top_level_cached(
-                    str(path), stamp, name, path.name == "__init__.py"
+                top, imported = top_level_cached(str(path), stamp, name, path.name == "__init__.py")
+                found = SourceModule(
+                    name, path, stamp, tree, top.definitions, top.imports, imported, top.names
                 )
-                found = SourceModule(name, path, stamp, tree, definitions, imports, imported)
         self._modules[name] = found
         return found
 

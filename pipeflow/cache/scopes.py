@@ -57,6 +57,7 @@ class Names:
     uses: frozenset[str]  # read (or bound, at the module level), here or in what it defines
     binds: frozenset[str]  # bound by the module-level code (`X = `, `(X := 1)`, `del X`, `def X`)
     changes: frozenset[str]  # rebound through `global` or changed in place by what it defines
+    rebinds: frozenset[str]  # of `changes`, those a function rebinds through `global`
     calls: frozenset[str]  # called or used as a decorator at import, as written (`reg.add`)
 
 
@@ -94,6 +95,7 @@ def names_of(statement: ast.AST) -> Names:
         uses=frozenset(scope.used | scope.global_used | scope.bound),
         binds=frozenset(scope.bound),
         changes=frozenset(scope.changed | scope.global_changed),
+        rebinds=frozenset(scope.global_changed),
         calls=frozenset(scope.calls),
     )
 

@@ -15,10 +15,11 @@ import functools
 import hashlib
 import os
 import threading
+from dataclasses import field
 from pathlib import Path
 
-from pipeflow.cache.bindings import local_imports, top_level
-from pipeflow.cache.scopes import names_of
+from pipeflow.cache.bindings import Position, TopLevel, local_imports, position, top_level
+from pipeflow.cache.scopes import Names, names_of
 from pipeflow.records import record
 
 DIGEST_LENGTH = 16
@@ -44,6 +45,7 @@ class SourceModule:
     # whole, they count too (`CodeFingerprinter._whole`); a used name counts those it reaches
     # (`reached`).
     imported: tuple[str, ...] = ()
+    names: dict[Position, Names] = field(default_factory=dict)  # each top-level statement's
 
     def reached(self, name: str) -> list[str]:
         """The modules a use of `name`, bound by an import, may reach: what it is bound to, and
@@ -81,15 +83,15 @@ def parse(path: str) -> tuple[ast.Module, tuple[int, int]] | None:
 @functools.lru_cache(maxsize=512)
 def top_level_cached(
     path: str, stamp: tuple[int, int], module: str, is_package: bool
-) -> tuple[dict[str, list[ast.stmt]], dict[str, str], tuple[str, ...]]:
+) -> tuple[TopLevel, tuple[str, ...]]:
     """`top_level` of the cached tree of `path` at `stamp`, and every module it imports
     (`SourceModule.imported`); callers must not change them."""
     tree = _parse_cached(path, stamp)
     if tree is None:  # cannot happen for a stamp `parse` returned, unless the file vanished
-        return {}, {}, ()
-    definitions, imports = top_level(tree, module, is_package=is_package)
+        return TopLevel({}, {}, {}), ()
+    found = top_level(tree, module, is_package=is_package)
     every = local_imports(tree, module, is_package=is_package)
-    return definitions, imports, tuple(dict.fromkeys(every))
+    return found, tuple(dict.fromkeys(every))
 
 
 @record
@@ -131,7 +133,7 @@ def analysed(module: SourceModule, node: ast.AST) -> _Definition:
     if found is None:
         found = _Definition(
             digest=hash_text(_dump(node)),
-            names_used=tuple(sorted(names_of(node).uses)),
+            names_used=tuple(sorted(_names(module, node).uses)),
             local_imports=tuple(
                 local_imports(node, module.name, is_package=module.path.name == "__init__.py")
             ),
@@ -141,6 +143,12 @@ def analysed(module: SourceModule, node: ast.AST) -> _Definition:
                 ANALYSED.clear()
             ANALYSED[key] = found
     return found
+
+
+def _names(module: SourceModule, node: ast.AST) -> Names:
+    """What a statement does with the module's names: found with its top level when it is one."""
+    found = module.names.get(position(node))
+    return found if found is not None else names_of(node)
 
 
 def module_digest(module: SourceModule) -> str:
