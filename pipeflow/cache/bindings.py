@@ -20,6 +20,11 @@ class TopLevel:
     definitions: dict[str, list[ast.stmt]]  # name -> the statements that bind or change it
     imports: dict[str, str]  # bound name -> module it refers to
     names: dict[Position, Names]  # each top-level statement's
+    # A top-level function -> the names of the module it changes (`register` -> `MODELS`).
+    changes: dict[str, frozenset[str]]
+    # What another module's function the top level calls at import (or decorates with) ->
+    # those statements: `registry.register` -> `@register def linear`.
+    callers: dict[str, list[ast.stmt]]
 
 
 def position(node: ast.AST) -> Position:
@@ -78,7 +83,30 @@ def top_level(tree: ast.Module, module: str, *, is_package: bool) -> TopLevel:
                 late.add(name)
     for name in late:
         definitions[name].sort(key=position)
-    return TopLevel(definitions, imports, names)
+    changes = {
+        function: frozenset(n for n in changed if n in definitions)
+        for function, changed in changed_by.items()
+    }
+    return TopLevel(definitions, imports, names, changes, _callers(tree, names, imports))
+
+
+def _callers(
+    tree: ast.Module, names: dict[Position, Names], imports: dict[str, str]
+) -> dict[str, list[ast.stmt]]:
+    """The statements that call a function of another module at import, by its full name."""
+    found: dict[str, list[ast.stmt]] = {}
+    for node in tree.body:
+        for called in sorted(names[position(node)].calls):
+            head, _, rest = called.partition(".")
+            bound = imports.get(head)
+            if bound is None:
+                continue
+            if bound.split(".")[0] == head and "." in bound:
+                target = called  # `import a.b`: `a.b.register` as written
+            else:
+                target = f"{bound}.{rest}" if rest else bound
+            found.setdefault(target, []).append(node)
+    return found
 
 
 def _bindings(

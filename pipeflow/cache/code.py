@@ -31,6 +31,7 @@ from pathlib import Path
 
 from pipeflow.cache.bindings import star_imports
 from pipeflow.cache.distributions import distribution_of, owning, version_of
+from pipeflow.cache.registries import registrations
 from pipeflow.cache.source import (
     SourceModule,
     analysed,
@@ -114,13 +115,20 @@ class CodeFingerprinter:
             )
             unbound = []  # names no statement of the module binds (or local variables)
             for used in names_used:
-                # A name may be bound by statements and imports both: each counts.
-                if used in module.definitions and used not in seen:
-                    todo.append((used, list(module.definitions[used])))
+                # A name may be bound by statements and imports both: each counts, with what
+                # registers into it through another module's decorator (`registries.py`).
+                bound: list[ast.AST] = list(module.definitions.get(used, ()))
                 if used in module.imports:
                     for reached in module.reached(used):
                         parts.update(self._imported(reached))
-                elif used not in module.definitions and used not in _BUILTINS:
+                    registered, modules = registrations(module, used, self._project_module)
+                    bound += [s for s in registered if not any(s is b for b in bound)]
+                    for other in modules:
+                        parts.update(self._imported(other))
+                if bound and used not in seen:
+                    todo.append((used, bound))
+                known = used in module.imports or used in module.definitions
+                if not known and used not in _BUILTINS:
                     unbound.append(used)
             for imported in star_imports(module.imports) if unbound else ():
                 # `from helpers import *`: counts as an explicit import of what it may bind.
@@ -233,10 +241,23 @@ class CodeFingerprinter:
                 tree, stamp = parsed
                 top, imported = top_level_cached(str(path), stamp, name, path.name == "__init__.py")
                 found = SourceModule(
-                    name, path, stamp, tree, top.definitions, top.imports, imported, top.names
+                    name,
+                    path,
+                    stamp,
+                    tree,
+                    top.definitions,
+                    top.imports,
+                    imported,
+                    top.names,
+                    top.changes,
+                    top.callers,
                 )
         self._modules[name] = found
         return found
+
+    def _project_module(self, name: str) -> SourceModule | None:
+        """A module of the project, never another one's source (a package's is not read)."""
+        return self._module(name) if self._classify(name.split(".")[0]) == "project" else None
 
     def _find_spec(self, name: str) -> importlib.machinery.ModuleSpec | None:
         """Find a module in this project's folder first, whatever sys.path holds now.

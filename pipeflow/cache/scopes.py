@@ -11,7 +11,8 @@ the module when it has not bound it yet): all its uses count.
 A function *changes* a module-level name when it rebinds it through `global` (any binding
 form), or changes its contents: `NAME[key] = ...`, `NAME.attr = ...`, `del NAME[key]`, or a
 call of a method that changes a container in place (`NAME.append(...)`, `NAME.update(...)`,
-`MUTATING_METHODS`); at the module level, also a bare call statement naming it
+`MUTATING_METHODS`), or decorates with one of its methods (`@HOOKS.append`,
+`@app.route("/")`); at the module level, also a bare call statement naming it
 (`bindings.top_level`). A statement *calls* the names of the functions it calls or
 decorates with while the module is imported (not inside the functions it defines).
 """
@@ -209,6 +210,8 @@ def _decorators(decorators: list[ast.expr], scope: _Scope) -> None:
         name = _dotted(decorator)
         if name is not None and scope.at_import:
             scope.calls.add(name)  # `@register`: called with the function
+        if name is not None and "." in name:
+            scope.changed.add(name.split(".")[0])  # `@HOOKS.append`, `@app.route("/")`
         _visit(decorator, scope)
 
 

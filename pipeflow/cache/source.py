@@ -46,6 +46,8 @@ class SourceModule:
     # (`reached`).
     imported: tuple[str, ...] = ()
     names: dict[Position, Names] = field(default_factory=dict)  # each top-level statement's
+    changes: dict[str, frozenset[str]] = field(default_factory=dict)  # `TopLevel.changes`
+    callers: dict[str, list[ast.stmt]] = field(default_factory=dict)  # `TopLevel.callers`
 
     def reached(self, name: str) -> list[str]:
         """The modules a use of `name`, bound by an import, may reach: what it is bound to, and
@@ -88,7 +90,7 @@ def top_level_cached(
     (`SourceModule.imported`); callers must not change them."""
     tree = _parse_cached(path, stamp)
     if tree is None:  # cannot happen for a stamp `parse` returned, unless the file vanished
-        return TopLevel({}, {}, {}), ()
+        return TopLevel({}, {}, {}, {}, {}), ()
     found = top_level(tree, module, is_package=is_package)
     every = local_imports(tree, module, is_package=is_package)
     return found, tuple(dict.fromkeys(every))
