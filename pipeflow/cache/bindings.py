@@ -13,12 +13,28 @@ from pipeflow.records import record
 Position = tuple[int, int]  # (line, column) of a top-level statement
 
 
+_DEFINITION = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
 @record
 class TopLevel:
-    """What a module's top level binds, imports, and does with its names, statement by statement."""
+    """What a module's top level binds and imports, and what its statements other than
+    definitions do with its names (a `def` or `class` is analysed when `effects` needs it)."""
 
     definitions: dict[str, list[ast.stmt]]  # name -> the statements that bind or change it
     imports: dict[str, str]  # bound name -> module it refers to
+    names: dict[Position, Names]  # each top-level statement's, but a definition's
+
+
+@record
+class Effects:
+    """What a module's functions do to its names, with every top-level statement analysed:
+    found only when a step uses a name they may change (a whole module's functions are walked,
+    which a module of 10,000 steps would pay on every load)."""
+
+    # `TopLevel.definitions`, with the functions that rebind a name through `global` or change
+    # it in place, and the statements calling them (or decorating with them) at import.
+    definitions: dict[str, list[ast.stmt]]
     names: dict[Position, Names]  # each top-level statement's
     # A top-level function -> the names of the module it changes (`register` -> `MODELS`).
     changes: dict[str, frozenset[str]]
@@ -31,23 +47,25 @@ def position(node: ast.AST) -> Position:
     return getattr(node, "lineno", -1), getattr(node, "col_offset", -1)
 
 
+def _bind(definitions: dict[str, list[ast.stmt]], name: str, node: ast.stmt) -> None:
+    found = definitions.setdefault(name, [])
+    if not any(statement is node for statement in found):
+        found.append(node)
+
+
 def top_level(tree: ast.Module, module: str, *, is_package: bool) -> TopLevel:
     """Each name the module's top level binds, with every statement that binds or changes it:
     `def helper` and `helper = lru_cache(helper)`, `FACTOR = 2` and `FACTOR += 1`, `(W := 7)`,
     `del CONFIG["z"]`, `CONFIG.update(b=2)`, a compound statement binding it in a block (`try:
     from fast import scale / except ImportError: def scale`: the whole statement, both branches
-    and what it imports), a function that rebinds it through `global` or changes it in place,
-    and a statement that calls that function (or decorates with it) as the module is imported."""
+    and what it imports). What functions do to names is in `effects`."""
     definitions: dict[str, list[ast.stmt]] = {}
     imports: dict[str, str] = {}
     names: dict[Position, Names] = {}
-
-    def bind(name: str, node: ast.stmt) -> None:
-        found = definitions.setdefault(name, [])
-        if not any(statement is node for statement in found):
-            found.append(node)
-
     for node in tree.body:
+        if isinstance(node, _DEFINITION):
+            _bind(definitions, node.name, node)
+            continue
         found = names[position(node)] = names_of(node)
         if isinstance(node, ast.Import | ast.ImportFrom):
             imports.update(_bindings(node, module, is_package=is_package))
@@ -57,19 +75,28 @@ def top_level(tree: ast.Module, module: str, *, is_package: bool) -> TopLevel:
             # it holds.
             for used in sorted(found.uses):
                 if used in definitions:
-                    bind(used, node)
+                    _bind(definitions, used, node)
         for bound in sorted(found.binds):
-            bind(bound, node)
-    # What a function changes (through `global`, or in place), by its definition and by every
-    # statement that calls it as the module is imported.
-    # A name changed in place counts when the module binds it; one rebound through `global`
-    # always (that function may be what binds it).
+            _bind(definitions, bound, node)
+    return TopLevel(definitions, imports, names)
+
+
+def effects(tree: ast.Module, top: TopLevel) -> Effects:
+    """What a function changes (through `global`, or in place) counts for the name, by its
+    definition and by every statement that calls it (or decorates with it) as the module is
+    imported: a name changed in place when the module binds it; one rebound through `global`
+    always (that function may be what binds it)."""
+    names = dict(top.names)
+    for node in tree.body:
+        if isinstance(node, _DEFINITION):
+            names[position(node)] = names_of(node)
+    definitions = {name: list(statements) for name, statements in top.definitions.items()}
     changed_by: dict[str, set[str]] = {}
     rebound: set[str] = set()
     for node in tree.body:
         found = names[position(node)]
         rebound |= found.rebinds
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        if isinstance(node, _DEFINITION):
             changed_by.setdefault(node.name, set()).update(found.changes)
     late: set[str] = set()
     for node in tree.body:
@@ -79,7 +106,7 @@ def top_level(tree: ast.Module, module: str, *, is_package: bool) -> TopLevel:
             if name not in definitions and name not in rebound:
                 continue
             if not any(s is node for s in definitions.get(name, ())):
-                bind(name, node)
+                _bind(definitions, name, node)
                 late.add(name)
     for name in late:
         definitions[name].sort(key=position)
@@ -87,7 +114,7 @@ def top_level(tree: ast.Module, module: str, *, is_package: bool) -> TopLevel:
         function: frozenset(n for n in changed if n in definitions)
         for function, changed in changed_by.items()
     }
-    return TopLevel(definitions, imports, names, changes, _callers(tree, names, imports))
+    return Effects(definitions, names, changes, _callers(tree, names, top.imports))
 
 
 def _callers(

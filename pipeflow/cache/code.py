@@ -117,7 +117,7 @@ class CodeFingerprinter:
             for used in names_used:
                 # A name may be bound by statements and imports both: each counts, with what
                 # registers into it through another module's decorator (`registries.py`).
-                bound: list[ast.AST] = list(module.definitions.get(used, ()))
+                bound: list[ast.AST] = list(_binding(module, used))
                 if used in module.imports:
                     for reached in module.reached(used):
                         parts.update(self._imported(reached))
@@ -127,8 +127,7 @@ class CodeFingerprinter:
                         parts.update(self._imported(other))
                 if bound and used not in seen:
                     todo.append((used, bound))
-                known = used in module.imports or used in module.definitions
-                if not known and used not in _BUILTINS:
+                if not bound and used not in module.imports and used not in _BUILTINS:
                     unbound.append(used)
             for imported in star_imports(module.imports) if unbound else ():
                 # `from helpers import *`: counts as an explicit import of what it may bind.
@@ -241,16 +240,7 @@ class CodeFingerprinter:
                 tree, stamp = parsed
                 top, imported = top_level_cached(str(path), stamp, name, path.name == "__init__.py")
                 found = SourceModule(
-                    name,
-                    path,
-                    stamp,
-                    tree,
-                    top.definitions,
-                    top.imports,
-                    imported,
-                    top.names,
-                    top.changes,
-                    top.callers,
+                    name, path, stamp, tree, top.definitions, top.imports, imported, top.names
                 )
         self._modules[name] = found
         return found
@@ -396,6 +386,21 @@ class CodeFingerprinter:
             return resolved.relative_to(self.project_dir).as_posix()
         inside = module.name.replace(".", "/")
         return f"{inside}/__init__.py" if module.path.name == "__init__.py" else f"{inside}.py"
+
+
+def _binding(module: SourceModule, used: str) -> list[ast.stmt]:
+    """The statements that bind or change a module-level name. Only a name some statement
+    other than a `def` or `class` binds, or none does, may be changed by a function (`global`,
+    `CONFIG[key] = ...`, a registry's decorator): the module's functions are walked for it."""
+    found = module.definitions.get(used, [])
+    if found and all(isinstance(s, _DEFINITION) for s in found):
+        return found
+    if not found and (used in module.imports or used in _BUILTINS):
+        return found
+    return module.effects().definitions.get(used, [])
+
+
+_DEFINITION = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 @functools.cache

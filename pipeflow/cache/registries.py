@@ -20,6 +20,8 @@ from collections.abc import Callable
 
 from pipeflow.cache.source import SourceModule
 
+_DEFINITION = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
 
 def registrations(
     module: SourceModule, used: str, load: Callable[[str], SourceModule | None]
@@ -32,6 +34,8 @@ def registrations(
     registry: SourceModule | None
     found = load(owner) if owner else None
     if found is not None and attribute in found.definitions:
+        if all(isinstance(s, _DEFINITION) for s in found.definitions[attribute]):
+            return [], []  # a function or a class: no container to register into
         registry, names = found, {attribute}  # `from registry import MODELS`
     else:
         registry, names = load(bound), None  # `import registry`: any name it changes
@@ -39,15 +43,15 @@ def registrations(
         return [], []
     targets = {
         f"{registry.name}.{function}"
-        for function, changed in registry.changes.items()
+        for function, changed in registry.effects().changes.items()
         if changed and (names is None or names & changed)
     }
     if not targets:
         return [], []
-    statements = [s for target in sorted(targets) for s in module.callers.get(target, ())]
+    statements = [s for target in sorted(targets) for s in module.effects().callers.get(target, ())]
     modules = []
     for other in sorted(set(module.imports.values())):
         imported = load(other) if other not in (registry.name, module.name) else None
-        if imported is not None and any(target in imported.callers for target in targets):
+        if imported is not None and any(target in imported.effects().callers for target in targets):
             modules.append(other)
     return statements, modules

@@ -18,7 +18,15 @@ import threading
 from dataclasses import field
 from pathlib import Path
 
-from pipeflow.cache.bindings import Position, TopLevel, local_imports, position, top_level
+from pipeflow.cache.bindings import (
+    Effects,
+    Position,
+    TopLevel,
+    effects,
+    local_imports,
+    position,
+    top_level,
+)
 from pipeflow.cache.scopes import Names, names_of
 from pipeflow.records import record
 
@@ -45,9 +53,13 @@ class SourceModule:
     # whole, they count too (`CodeFingerprinter._whole`); a used name counts those it reaches
     # (`reached`).
     imported: tuple[str, ...] = ()
-    names: dict[Position, Names] = field(default_factory=dict)  # each top-level statement's
-    changes: dict[str, frozenset[str]] = field(default_factory=dict)  # `TopLevel.changes`
-    callers: dict[str, list[ast.stmt]] = field(default_factory=dict)  # `TopLevel.callers`
+    names: dict[Position, Names] = field(default_factory=dict)  # `TopLevel.names`
+
+    def effects(self) -> Effects:
+        """What its functions do to its names (`bindings.effects`), once per file version."""
+        return _effects_cached(
+            str(self.path), self.stamp, self.name, self.path.name == "__init__.py"
+        )
 
     def reached(self, name: str) -> list[str]:
         """The modules a use of `name`, bound by an import, may reach: what it is bound to, and
@@ -90,10 +102,17 @@ def top_level_cached(
     (`SourceModule.imported`); callers must not change them."""
     tree = _parse_cached(path, stamp)
     if tree is None:  # cannot happen for a stamp `parse` returned, unless the file vanished
-        return TopLevel({}, {}, {}, {}, {}), ()
+        return TopLevel({}, {}, {}), ()
     found = top_level(tree, module, is_package=is_package)
     every = local_imports(tree, module, is_package=is_package)
     return found, tuple(dict.fromkeys(every))
+
+
+@functools.lru_cache(maxsize=512)
+def _effects_cached(path: str, stamp: tuple[int, int], module: str, is_package: bool) -> Effects:
+    tree = _parse_cached(path, stamp)
+    top = top_level_cached(path, stamp, module, is_package)[0]
+    return effects(tree if tree is not None else ast.Module([], []), top)
 
 
 @record
