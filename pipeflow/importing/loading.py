@@ -15,6 +15,7 @@ import functools
 import importlib
 import os
 import sys
+import threading
 import traceback
 import types
 from collections.abc import Callable
@@ -37,6 +38,10 @@ class _Checked:
 
 
 _CHECKED: dict[tuple[str, str, tuple[str, ...]], _Checked] = {}
+# One import through pipeflow at a time in a process: steps on threads import their modules
+# at once after a run forgot the project's (`refresh_projects`), and what pipeflow does
+# around an import (the bytecode switch, remembering the files) is not made for two at once.
+_IMPORTING = threading.RLock()
 
 
 def load_callable(
@@ -92,6 +97,13 @@ def import_module(
     """Import a module; an error while importing it becomes an ImportProblem that names the
     file and line where it happened (the user's, when the traceback passes through the
     project), chained to the original error."""
+    with _IMPORTING:
+        return _import_module(name, project_dir=project_dir, write_bytecode=write_bytecode)
+
+
+def _import_module(
+    name: str, *, project_dir: Path | None, write_bytecode: bool
+) -> types.ModuleType:
     writing_bytecode = sys.dont_write_bytecode
     if not write_bytecode:
         sys.dont_write_bytecode = True

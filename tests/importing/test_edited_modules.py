@@ -103,7 +103,7 @@ def test_an_edit_between_load_and_run_runs_the_edited_code(tmp_path: Path, execu
     for step in EDITS:
         edit(tmp_path, step)
     run = pipe.run(executor=executor)
-    assert run.ok, run.result.failed
+    assert run.ok, {name: run.outcomes[name].error for name in run.result.failed}
     assert {step: run.output(step) for step in EDITS} == {s: e[2] for s, e in EDITS.items()}
 
 
