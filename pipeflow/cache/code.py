@@ -20,17 +20,13 @@ from __future__ import annotations
 
 import ast
 import builtins
-import functools
-import importlib.machinery
-import importlib.util
-import os
-import sys
 from collections.abc import Mapping
 from dataclasses import field
 from pathlib import Path
 
 from pipeflow.cache.bindings import star_imports
-from pipeflow.cache.distributions import distribution_of, owning, version_of
+from pipeflow.cache.distributions import version_of
+from pipeflow.cache.module_kinds import ModuleKinds
 from pipeflow.cache.registries import registrations
 from pipeflow.cache.source import (
     SourceModule,
@@ -42,8 +38,6 @@ from pipeflow.cache.source import (
     top_level_cached,
 )
 from pipeflow.importing import split_path
-from pipeflow.importing.locate import find_in, spec_file
-from pipeflow.importing.locate import find_spec as find_spec_without_importing
 from pipeflow.records import record
 
 _BUILTINS = frozenset(dir(builtins))
@@ -72,18 +66,16 @@ class CodeFingerprinter:
         self._package_versions = package_versions
         self._modules: dict[str, SourceModule | None] = {}
         self._module_digests: dict[str, dict[str, str]] = {}
-        self._kinds: dict[str, str] = {}  # top-level module name -> what `_classify` found
-        self._owners: dict[str, str] = {}  # third-party import name -> its distribution
-        self._stdlib = _stdlib_prefixes()  # computed once per process
+        self.kinds = ModuleKinds(self.project_dir)  # stdlib, third-party or project
 
     def fingerprint(self, dotted: str) -> CodeFingerprint:
         module_name, attributes = split_path(dotted)
         module = self._module(module_name)
         if module is None:
-            return CodeFingerprint({dotted: self._opaque(module_name)})
+            return CodeFingerprint({dotted: self.kinds.opaque(module_name)})
         node = find_definition(module.tree.body, attributes)
         if node is None:
-            return CodeFingerprint({dotted: self._opaque(module_name), **self._whole(module)})
+            return CodeFingerprint({dotted: self.kinds.opaque(module_name), **self._whole(module)})
         if len(attributes) > 1:
             # A member of a class reaches all of it through `cls` or `self`: the top-level
             # class counts whole, with its bases and what they use.
@@ -217,7 +209,7 @@ class CodeFingerprinter:
         """The project modules a module imports, as `_imported` finds them."""
         found = []
         for imported in sorted({*module.imports.values(), *module.imported}):
-            if imported == module.name or self._classify(imported.split(".")[0]) != "project":
+            if imported == module.name or self.kinds.classify(imported.split(".")[0]) != "project":
                 continue
             target = self._module(imported)
             if target is None and "." in imported:  # `from pkg import name`: an attribute
@@ -232,7 +224,7 @@ class CodeFingerprinter:
         if name in self._modules:
             return self._modules[name]
         found: SourceModule | None = None
-        spec = self._find_spec(name)
+        spec = self.kinds.find_spec(name)
         if spec is not None and spec.origin and spec.origin.endswith(".py"):
             path = Path(spec.origin)
             parsed = parse(str(path))
@@ -247,44 +239,18 @@ class CodeFingerprinter:
 
     def _project_module(self, name: str) -> SourceModule | None:
         """A module of the project, never another one's source (a package's is not read)."""
-        return self._module(name) if self._classify(name.split(".")[0]) == "project" else None
-
-    def _find_spec(self, name: str) -> importlib.machinery.ModuleSpec | None:
-        """Find a module in this project's folder first, whatever sys.path holds now.
-
-        Another pipeline's config may be read from inside a run (`pipeflow.read`); its
-        `steps` package must not be mistaken for the running project's.
-        """
-        parts = name.split(".")
-        locations: list[str] = [str(self.project_dir)]
-        spec = None
-        for index in range(len(parts)):
-            package = spec
-            spec = find_in(".".join(parts[: index + 1]), locations)
-            if spec is None:
-                if package is not None and package.origin is not None:
-                    # A regular package of the project: what it lacks is nowhere else (an
-                    # attribute, `from pkg.mod import name`). A namespace package may have
-                    # portions elsewhere: looked for below.
-                    return None
-                break
-            locations = list(spec.submodule_search_locations or [])
-        if spec is not None:
-            return spec
-        # Found without importing: not even a package above the module runs (a config that
-        # reached the run unvalidated may name one that must never be imported).
-        return find_spec_without_importing(name)
+        return self._module(name) if self.kinds.classify(name.split(".")[0]) == "project" else None
 
     def _imported(self, name: str) -> dict[str, str]:
         """Parts for a module used through an import: local source, or a package version."""
         top = name.split(".")[0]
-        kind = self._classify(top)
+        kind = self.kinds.classify(top)
         if kind == "stdlib":
             return {}
         if kind == "third-party":
             if not self._package_versions:
-                return {f"package:{top}": self._installed(top)}
-            distribution = self._owner(name)
+                return {f"package:{top}": self.kinds.installed(top)}
+            distribution = self.kinds.owner(name)
             return {f"package:{distribution}": version_of(distribution)}
         # A project module: `from pkg import name` may name a submodule or an attribute.
         module = self._module(name)
@@ -302,79 +268,6 @@ class CodeFingerprinter:
             if imported != module.name:
                 parts.update(self._imported(imported))
         return parts
-
-    def _classify(self, top: str) -> str:
-        """stdlib, third-party or project: found once per top-level name."""
-        kind = self._kinds.get(top)
-        if kind is None:
-            kind = self._kinds[top] = self._find_kind(top)
-        return kind
-
-    def _find_kind(self, top: str) -> str:
-        if top in sys.builtin_module_names or top in sys.stdlib_module_names:
-            return "stdlib"
-        spec = self._find_spec(top)
-        origin = spec.origin if spec is not None else None
-        locations = list(spec.submodule_search_locations or []) if spec is not None else []
-        where = origin if origin not in (None, "built-in", "frozen") else None
-        where = where or (locations[0] if locations else None)
-        if where is None:
-            return "stdlib"
-        path = Path(where).resolve()
-        if "site-packages" in path.parts or "dist-packages" in path.parts:
-            return "third-party"
-        if any(str(path).startswith(prefix) for prefix in self._stdlib):
-            return "stdlib"
-        if path.is_relative_to(self.project_dir):
-            return "project"
-        return "third-party"
-
-    def _installed(self, top: str) -> str:
-        """Where a package is installed, and the size and time of its file there."""
-        spec = self._find_spec(top)
-        where = spec_file(spec) if spec is not None else None
-        try:
-            status = os.stat(where) if where is not None else None
-        except OSError:
-            status = None
-        if status is None:
-            return "missing"
-        return f"{where}:{status.st_size}:{status.st_mtime_ns}"
-
-    def _opaque(self, module: str) -> str:
-        top = module.split(".")[0]
-        if self._classify(top) == "third-party":
-            return f"{module} {version_of(self._owner(module))}"
-        return module
-
-    def _owner(self, name: str) -> str:
-        """The distribution a third-party import comes from: the one that provides its
-        top-level name, or, when that is a namespace package several distributions share
-        (`google`), the one whose files hold the first regular package or module on the way
-        down (`google.cloud.storage` -> google-cloud-storage)."""
-        owner = self._owners.get(name)
-        if owner is None:
-            owner = self._owners[name] = self._find_owner(name)
-        return owner
-
-    def _find_owner(self, name: str) -> str:
-        parts = name.split(".")
-        top = self._find_spec(parts[0])
-        if top is None or top.origin is not None or len(parts) == 1:
-            return distribution_of(parts[0])
-        for depth in range(2, len(parts) + 1):
-            spec = self._find_spec(".".join(parts[:depth]))
-            if spec is None:
-                break
-            if spec.origin is not None and spec.origin not in ("built-in", "frozen"):
-                above = (
-                    parts[:depth]
-                    if spec.submodule_search_locations is not None
-                    else parts[: depth - 1]
-                )
-                relative = "/".join([*above, Path(spec.origin).name])  # as a wheel's RECORD has it
-                return owning(relative) or distribution_of(parts[0])
-        return distribution_of(parts[0])
 
     def _relative(self, module: SourceModule) -> str:
         """The module's file as a key part: relative to the project folder, or for a module
@@ -401,14 +294,3 @@ def _binding(module: SourceModule, used: str) -> list[ast.stmt]:
 
 
 _DEFINITION = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-
-
-@functools.cache
-def _stdlib_prefixes() -> tuple[str, ...]:
-    """Where the standard library lives; asked once per process (sysconfig is slow to load)."""
-    import sysconfig
-
-    paths = sysconfig.get_paths()
-    return tuple(
-        str(Path(paths[key]).resolve()) for key in ("stdlib", "platstdlib") if key in paths
-    )
