@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 from typing import NoReturn
 
 import pytest
@@ -63,3 +65,18 @@ def zone_data(zone: str = "Europe/Berlin") -> None:
     # Without zone data, date falls back to UTC for an unknown TZ.
     if zone != "UTC" and offset in {"+0000", ""}:
         missing(f"the system's time-zone data for {zone} (read by `date`)", "tzdata")
+
+
+def pipeflow_in(
+    folder: Path, *arguments: str, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """`pipeflow ARGUMENTS` run in `folder` as a user runs it: a process of its own, this
+    interpreter's pipeflow, its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "pipeflow", *arguments],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

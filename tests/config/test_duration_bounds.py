@@ -8,7 +8,6 @@ pipeflow itself, and a tiny or huge interval crashed `pipeflow schedule`.
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ import pytest
 import pipeflow
 from pipeflow.errors import ConfigError
 from pipeflow.model.pipeline import RetryPolicy
+from tests.system import pipeflow_in
 
 LONGEST = 365 * 86400.0  # the documented bound (docs/config.md, Durations)
 
@@ -79,14 +79,8 @@ def _config(tmp_path: Path, kind: str, field: str, value: str) -> Path:
 
 
 def _cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeflow", args[0], config.name, *args[1:]],
-        cwd=config.parent,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    """`pipeflow COMMAND CONFIG OPTIONS...` in the config's folder."""
+    return pipeflow_in(config.parent, args[0], config.name, *args[1:])
 
 
 @pytest.mark.parametrize("kind", ["yaml", "toml"])

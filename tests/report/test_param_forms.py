@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import pytest
 import pipeflow
 from pipeflow.history import open_history
 from tests.conftest import ProjectFactory
+from tests.system import pipeflow_in
 
 STEPS = "def show(values):\n    return len(values)\n"
 
@@ -70,13 +70,7 @@ SHOWN: dict[str, dict[str, Any]] = {
 
 
 def _cli(config: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeflow", *arguments],
-        cwd=config.parent,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return pipeflow_in(config.parent, *arguments)
 
 
 @pytest.fixture(params=["toml", "yaml"])

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +18,7 @@ import pytest
 
 import pipeflow
 from pipeflow.errors import ConfigError
+from tests.system import pipeflow_in
 
 STEPS = """
 from pathlib import Path
@@ -122,14 +122,8 @@ def _project(tmp_path: Path, schema: dict[str, Any], url: str, kind: str) -> Pat
 
 
 def _cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeflow", *args, config.name],
-        cwd=config.parent,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    """`pipeflow COMMAND CONFIG` in the config's folder."""
+    return pipeflow_in(config.parent, *args, config.name)
 
 
 @pytest.mark.parametrize("kind", ["yaml", "toml"])
