@@ -68,7 +68,7 @@ def graph(
             f"--run colours a picture; the {output_format} format has no colours",
             "add --format svg or --format png",
         )
-    from pipeflow.cli.outputs import check_output_file
+    from pipeflow.report.outputs import check_output_file
 
     check_output_file(output, "-o")
     binary = output_format == "png"

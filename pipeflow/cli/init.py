@@ -73,7 +73,7 @@ def init_command(
         for option, given in step_only.items():
             if given:
                 raise UsageError(f"{option} only applies with --step NAME")
-        from pipeflow.cli.outputs import check_output_folder
+        from pipeflow.report.outputs import check_output_folder
 
         check_output_folder(folder, "")
         written = scaffold.create_project(

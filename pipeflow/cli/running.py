@@ -160,11 +160,11 @@ def run(
     schedule: int | None,
 ) -> None:
     """Validate CONFIG, then run its steps (taking what is up to date from the cache)."""
-    from pipeflow.cli.outputs import check_output_file
     from pipeflow.cli.stdout import kept_stdout
     from pipeflow.errors import ConfigError, PipeflowError, UsageError
     from pipeflow.report.console import NORMAL, QUIET, VERBOSE
     from pipeflow.report.drawing import plan_table
+    from pipeflow.report.outputs import check_output_file
 
     check_output_file(json_report, "--json")
     check_output_file(junit_report, "--junit")
