@@ -119,3 +119,34 @@ def test_plan_and_status_check_their_options_the_same_way(
 def test_workers_below_one_is_a_value_error(pipe: Any) -> None:
     with pytest.raises(ValueError, match="`workers`"):
         pipe.run(workers=0, history=False)
+
+
+def test_every_run_option_has_its_keyword_in_the_docs_table() -> None:
+    """SPEC 11: `run()` takes the CLI's options as keywords. getting-started.md's table gives
+    each option of `pipeflow run` its Python spelling; every spelling it names exists."""
+    import inspect
+    import re
+
+    import click
+
+    from pipeflow.api import Pipeline, load
+    from pipeflow.cli.main import cli
+
+    page = (Path(__file__).parents[1] / "docs" / "getting-started.md").read_text()
+    table = page[page.index("| `pipeflow run` option | in Python |") :].split("\n\n")[0]
+    rows = [line.split(" | ") for line in table.splitlines()[2:]]
+    documented = {opt for cli_side, _ in rows for opt in re.findall(r"`(-[-\w]+)", cli_side)}
+    command = cli.get_command(click.Context(cli), "run")
+    assert command is not None
+    options = {opt for param in command.params for opt in param.opts if opt.startswith("-")}
+    assert options - {"--verbose", "--quiet"} <= documented, "options the table lacks"
+    methods = {
+        "run": Pipeline.run,
+        "load": load,
+        "plan": Pipeline.plan,
+    }
+    for _, python_side in rows:
+        for method, arguments in re.findall(r"(\w+)\(([^)]*)\)", python_side):
+            keywords = set(inspect.signature(methods[method]).parameters)
+            for keyword in re.findall(r"(?:^|,\s*)(\w+)=", arguments):
+                assert keyword in keywords, f"{method}() has no keyword {keyword}"

@@ -19,6 +19,7 @@ from pipeflow.cache.files import FileFingerprints
 from pipeflow.config.loader import Loaded, ParamLayer
 from pipeflow.config.loader import load as load_config
 from pipeflow.config.params import copied, nested_overrides
+from pipeflow.errors import PipeflowError
 from pipeflow.execute.outcome import Run, StoredResult
 from pipeflow.execute.starting import RunStart
 from pipeflow.model import options as run_options
@@ -27,6 +28,7 @@ from pipeflow.model.run import Decision
 from pipeflow.plan.graph import StepGraph
 from pipeflow.plan.planner import Planner
 from pipeflow.plan.selecting import check_steps
+from pipeflow.report.ci_files import ReportFiles, Target
 
 if TYPE_CHECKING:
     from pipeflow.cache.retention import Report as GcReport
@@ -253,6 +255,8 @@ class Pipeline:
         trigger: str = "manual",
         history: bool = True,
         on_dashboard: Callable[[str], None] | None = None,
+        json: Target | None = None,
+        junit: Target | None = None,
     ) -> Run:
         """Run the pipeline; step failures show in `run.ok`, Ctrl-C raises Interrupted.
 
@@ -266,7 +270,9 @@ class Pipeline:
         history beside the config (or under $PIPEFLOW_HOME) unless `history=False`; `trigger`
         says what started it: manual, schedule or ci. `on_dashboard` is called with the link
         to the Dask cluster's dashboard, when the executor is `dask` and it has one, before
-        the first step starts.
+        the first step starts. `json` and `junit` write the CI reports of `--json` and
+        `--junit` to a file path, `-` (stdout) or a text stream; a run refused before it
+        starts (params it cannot take, `frozen` finding stale steps) is reported too.
         """
         param_files = run_options.paths(param_files, "param_files")
         param_options = run_options.assignments(param_options, "param_options")
@@ -280,27 +286,37 @@ class Pipeline:
         run_options.selection(
             force=force, no_cache=no_cache, only=only, start=start, until=until, results=results
         )  # checked before the params are read; `_prepare` normalises them
-        # With more params, the pipeline loaded with them runs (the options are checked).
-        target = self._with_layer(params, param_files, param_options, "run()")
-        return execute(
-            target,
-            executor=executor,
-            workers=workers,
-            address=address,
-            results=results,
-            keep_going=keep_going,
-            force=force,
-            no_cache=no_cache,
-            only=only,
-            start=start,
-            until=until,
-            tags=tags,
-            frozen=frozen,
-            subscribers=subscribers,
-            trigger=trigger,
-            history=history,
-            on_dashboard=on_dashboard,
-        )
+        reports = ReportFiles(str(self._source), json, junit)
+        if reports.collector is not None:
+            subscribers = (*subscribers, reports.collector)
+        try:
+            # With more params, the pipeline loaded with them runs (the options are checked).
+            target = self._with_layer(params, param_files, param_options, "run()")
+            return execute(
+                target,
+                executor=executor,
+                workers=workers,
+                address=address,
+                results=results,
+                keep_going=keep_going,
+                force=force,
+                no_cache=no_cache,
+                only=only,
+                start=start,
+                until=until,
+                tags=tags,
+                frozen=frozen,
+                subscribers=subscribers,
+                trigger=trigger,
+                history=history,
+                on_dashboard=on_dashboard,
+            )
+        except PipeflowError as error:
+            self._loaded.secrets.error(error)  # the report shows what the caller will see
+            reports.not_run(self.name, error)
+            raise
+        finally:
+            reports.finish()  # also after Ctrl-C: the engine reported the interrupted run
 
 
 def load(

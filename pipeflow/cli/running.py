@@ -23,7 +23,7 @@ from pipeflow.errors import StepFailed
 from pipeflow.model import jsontext
 
 if TYPE_CHECKING:
-    from pipeflow.errors import ConfigError, PipeflowError
+    from pipeflow.errors import ConfigError
 
 
 def selection_options(function: Any) -> Any:
@@ -161,14 +161,12 @@ def run(
 ) -> None:
     """Validate CONFIG, then run its steps (taking what is up to date from the cache)."""
     from pipeflow.cli.stdout import kept_stdout
-    from pipeflow.errors import ConfigError, PipeflowError, UsageError
+    from pipeflow.errors import ConfigError, UsageError
+    from pipeflow.report.ci_files import ReportFiles
     from pipeflow.report.console import NORMAL, QUIET, VERBOSE
     from pipeflow.report.drawing import plan_table
-    from pipeflow.report.outputs import check_output_file
 
-    check_output_file(json_report, "--json")
-    check_output_file(junit_report, "--junit")
-    reports = Reports(str(config), json_report, junit_report)
+    reports = ReportFiles(str(config), json_report, junit_report, names=("--json", "--junit"))
     if dry_run and reports.wanted:
         raise UsageError(
             "--json and --junit report a run; --dry-run runs nothing",
@@ -218,8 +216,6 @@ def run(
             if not quiet:
                 click.echo(pipeline.mask(f"Dask dashboard: {link}"), file=shown)
 
-        if reports.collector is not None:
-            subscribers.append(reports.collector)
         try:
             result = pipeline.run(
                 executor=executor,
@@ -231,15 +227,14 @@ def run(
                 trigger=trigger
                 or ("ci" if os.environ.get("CI", "").lower() in ("1", "true", "yes") else "manual"),
                 on_dashboard=dashboard,
+                # Reported by the run, a run refused before it started (`--frozen`) included.
+                json=stdout if json_report == "-" else json_report,
+                junit=stdout if junit_report == "-" else junit_report,
                 **selection,
             )
-        except PipeflowError as error:
-            if isinstance(error, ConfigError):
-                annotate(error, stream)
-            reports.not_run(pipeline.name, error)
+        except ConfigError as error:
+            annotate(error, stream)
             raise
-        finally:
-            reports.finish()  # also after Ctrl-C: the engine reported the interrupted run
         if not result.ok:
             failed = [n for n, o in result.outcomes.items() if o.state.value == "failed"]
             names = ", ".join(f"`{n}`" for n in failed)
@@ -318,52 +313,3 @@ def annotate(error: ConfigError, stream: TextIO) -> None:
     if running_on_github():
         for line in annotation_lines(error.problems):
             click.echo(line, file=stream)
-
-
-class Reports:
-    """The `--json` and `--junit` reports of one `run` command."""
-
-    def __init__(self, config: str, json_target: str | None, junit_target: str | None) -> None:
-        self.config = config
-        self.json_target = json_target
-        self.junit_target = junit_target
-        self.wanted = json_target is not None or junit_target is not None
-        self.collector: Any = None
-        self.stdout: TextIO = sys.stdout  # where `-` writes
-        if self.wanted:
-            from pipeflow.report.ci import RunReport
-
-            self.collector = RunReport(config=config)
-
-    def finish(self) -> None:
-        if self.collector is not None and self.collector.finished:
-            self._write(self.collector.document(), self.collector.output)
-
-    def not_run(self, pipeline: str | None, error: PipeflowError) -> None:
-        """Report a run that never started: invalid (exit 2), stale (3), or error (1)."""
-        if not self.wanted or self.collector.finished:
-            return
-        from pipeflow.errors import ConfigError, StaleResults
-        from pipeflow.report.ci import not_run_document
-
-        problems = error.problems if isinstance(error, ConfigError) else ()
-        if isinstance(error, ConfigError):
-            state = "invalid"
-        else:
-            state = "stale" if isinstance(error, StaleResults) else "error"
-        document = not_run_document(
-            config=self.config,
-            pipeline=pipeline,
-            state=state,
-            message=error.format(),
-            problems=problems,
-        )
-        self._write(document, {})
-
-    def _write(self, document: dict[str, Any], output: Any) -> None:
-        from pipeflow.report.ci import json_text, junit_xml, write_text
-
-        if self.json_target is not None:
-            write_text(self.json_target, json_text(document), stdout=self.stdout)
-        if self.junit_target is not None:
-            write_text(self.junit_target, junit_xml(document, output), stdout=self.stdout)

@@ -194,11 +194,14 @@ def json_text(document: Mapping[str, Any]) -> str:
     return jsontext.dumps(printable_data(document), indent=2, ensure_ascii=False) + "\n"
 
 
-def write_text(target: str, text: str, *, stdout: TextIO) -> None:
-    """Write a report to a file (creating its folder), or to `stdout` when target is `-`."""
-    if target == "-":
-        stdout.write(text)
-        stdout.flush()
+def write_text(target: str | TextIO, text: str, *, stdout: TextIO) -> None:
+    """Write a report to a file (creating its folder), to a text stream, or to `stdout` when
+    target is `-`."""
+    if not isinstance(target, str) or target == "-":
+        stream = stdout if isinstance(target, str) else target
+        stream.write(text)
+        if callable(getattr(stream, "flush", None)):
+            stream.flush()
         return
     path = Path(target)
     path.parent.mkdir(parents=True, exist_ok=True)
