@@ -68,7 +68,7 @@ def graph(
             f"--run colours a picture; the {output_format} format has no colours",
             "add --format svg or --format png",
         )
-    from pipeflow.report.outputs import check_output_file
+    from pipeflow.report.outputs import check_output_file, write_output
 
     check_output_file(output, "-o")
     binary = output_format == "png"
@@ -100,10 +100,7 @@ def graph(
 
         drawn = draw_text(steps, graph, output_format, title=name)
     if output is not None:
-        if isinstance(drawn, bytes):
-            output.write_bytes(drawn)
-        else:
-            output.write_text(drawn, encoding="utf-8")
+        write_output(output, drawn)
         click.echo(f"wrote {output}")
     elif isinstance(drawn, bytes):
         sys.stdout.flush()

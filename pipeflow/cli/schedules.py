@@ -57,7 +57,7 @@ def schedule(
         raise click.UsageError("--next lists fire times; it does not go with --export")
     if export is None and output is not None:
         raise click.UsageError("-o/--output writes an export: add --export crontab|github-actions")
-    from pipeflow.report.outputs import check_output_file
+    from pipeflow.report.outputs import check_output_file, write_output
 
     check_output_file(output, "-o")
     moment = _moment(after)
@@ -81,7 +81,7 @@ def schedule(
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text)
         click.echo(f"wrote {output}")
 
 

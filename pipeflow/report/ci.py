@@ -203,11 +203,9 @@ def write_text(target: str | TextIO, text: str, *, stdout: TextIO) -> None:
         if callable(getattr(stream, "flush", None)):
             stream.flush()
         return
-    path = Path(target)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.partial")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
+    from pipeflow.report.outputs import write_output
+
+    write_output(target, text)
 
 
 def junit_xml(document: Mapping[str, Any], output: Mapping[str, list[str]] | None = None) -> str:

@@ -1,4 +1,5 @@
-"""Checking the files and folders that options name as outputs, before any work starts.
+"""The files and folders that options name as outputs: checked before any work starts, and
+written whole.
 
 `run --json/--junit`, `graph -o`, `schedule --export -o` and `init DIR` write where the user
 says: a path that cannot be written is a usage error (exit 2) at once, not a traceback after
@@ -34,6 +35,19 @@ def check_output_file(path: str | os.PathLike[str] | None, option: str) -> None:
             ) from None
         return
     _check_folder_for(target, shown)
+
+
+def write_output(path: str | os.PathLike[str], content: str | bytes) -> None:
+    """Write `content` to `path`, making its missing folders, through a temporary file beside
+    it: the file is replaced whole, never left half-written."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    if isinstance(content, bytes):
+        partial.write_bytes(content)
+    else:
+        partial.write_text(content, encoding="utf-8")
+    partial.replace(target)
 
 
 def check_output_folder(path: str | os.PathLike[str], option: str) -> None:

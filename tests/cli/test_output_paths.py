@@ -118,3 +118,24 @@ def test_writable_outputs_still_work(make_project: ProjectFactory, tmp_path: Pat
     assert report.exists()
     result = CliRunner().invoke(cli, ["run", str(config), "--json", "-"])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    "command", sorted([*COMMANDS, "graph --format png -o", "schedule --export github-actions -o"])
+)
+def test_an_output_in_folders_that_do_not_exist_yet_is_written_there(
+    make_project: ProjectFactory, tmp_path: Path, command: str
+) -> None:
+    """docs/ci.md: missing folders are created, for every option that names an output."""
+    config = make_project(CONFIG % (tmp_path / "ran"), marks=MARKS)
+    target = tmp_path / "new" / "folder" / "out.file"
+    if command in COMMANDS:
+        arguments = COMMANDS[command](config, target)
+    elif command.startswith("graph"):
+        arguments = ["graph", str(config), "--format", "png", "-o", str(target)]
+    else:
+        arguments = ["schedule", str(config), "--export", "github-actions", "-o", str(target)]
+    result = CliRunner().invoke(cli, arguments)
+    assert result.exit_code == 0, result.output
+    assert target.stat().st_size > 0
+    assert [p.name for p in target.parent.iterdir()] == ["out.file"]  # no partial file left
