@@ -40,8 +40,32 @@ def edges(steps: Mapping[str, Step], graph: StepGraph) -> list[tuple[str, str, b
     return found
 
 
-def _node_id(name: str) -> str:
-    return re.sub(r"\W", "_", name)
+# Words Mermaid's flowchart grammar reads as its own wherever a node id may stand.
+_MERMAID_WORDS = frozenset(
+    {
+        *("end", "subgraph", "graph", "flowchart", "flowchart-elk", "direction"),
+        *("style", "linkstyle", "classdef", "class", "click", "call", "href", "callback"),
+        *("default", "interpolate", "acctitle", "accdescr", "tb", "bt", "rl", "lr", "td"),
+        *("_self", "_blank", "_parent", "_top"),
+    }
+)
+
+
+def _node_ids(names: Sequence[str]) -> dict[str, str]:
+    """Each step's Mermaid node id: its name with other characters than letters, digits and
+    `_` as `_`, and `_2`, `_3`... after one that another step's took (`o-x` and `o_x`) or
+    that Mermaid reads as a word of its own (`end`, `style`)."""
+    ids: dict[str, str] = {}
+    taken: set[str] = set()
+    for name in names:
+        plain = re.sub(r"[^A-Za-z0-9_]", "_", name)
+        node, suffix = plain, 1
+        while node in taken or node.lower() in _MERMAID_WORDS:
+            suffix += 1
+            node = f"{plain}_{suffix}"
+        ids[name] = node
+        taken.add(node)
+    return ids
 
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
@@ -79,13 +103,16 @@ def _dot_text(text: str) -> str:
 
 def mermaid(steps: Mapping[str, Step], graph: StepGraph) -> str:
     lines = ["flowchart TD"]
-    for name in graph.order():
+    order = graph.order()
+    node = _node_ids(order)
+    for name in order:
         about = description(steps[name])
-        label = f"{name}<br/>{_mermaid_text(about)}" if about else name
-        lines.append(f'    {_node_id(name)}["{label}"]')
+        shown = _mermaid_text(name)
+        label = f"{shown}<br/>{_mermaid_text(about)}" if about else shown
+        lines.append(f'    {node[name]}["{label}"]')
     for source, target, carries in edges(steps, graph):
         arrow = "-->" if carries else "-.->"
-        lines.append(f"    {_node_id(source)} {arrow} {_node_id(target)}")
+        lines.append(f"    {node[source]} {arrow} {node[target]}")
     return "\n".join(lines) + "\n"
 
 

@@ -256,3 +256,37 @@ def test_png_without_pillow_says_what_to_install(
     assert "pip install 'pipeflow-runner[png]'" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "g.png").exists()
+
+
+MERMAID_NAMES = ["a", "end", "End", "style", "class", "click", "subgraph", "graph", "o-x", "o_x"]
+
+
+def test_mermaid_gives_every_step_a_node_of_its_own_that_mermaid_reads_as_a_node(
+    make_project: ProjectFactory,
+) -> None:
+    """Step names Mermaid reads as its own words (`end`, `style`...) would not parse, and
+    names that differ in a character Mermaid's ids lack (`o-x`, `o_x`) would share a node."""
+    import re
+
+    steps = "\n".join(
+        f'  {name}: {{run: mysteps.f, inputs: {{x: "${{steps.a}}"}}}}' for name in MERMAID_NAMES[1:]
+    )
+    config = make_project(
+        f"name: words\nresults: {{root: out}}\nsteps:\n  a: {{run: mysteps.f}}\n{steps}\n",
+        mysteps="def f(x=None):\n    return 1\n",
+    )
+    code, drawn = invoke("graph", str(config), "--format", "mermaid")
+    assert code == 0, drawn
+    nodes = dict(re.findall(r'^    (\S+)\["(.*)"\]$', drawn, re.MULTILINE))
+    assert sorted(nodes.values()) == sorted(MERMAID_NAMES)  # one node per step, labelled by name
+    words = {"end", "style", "class", "click", "subgraph", "graph", "flowchart", "classdef"}
+    for node in nodes:
+        assert re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", node), node
+        assert node.lower() not in words, node
+    step_of = nodes  # node id -> the step's name, its label
+    arrows = re.findall(r"^    (\S+) --> (\S+)$", drawn, re.MULTILINE)
+    assert sorted((step_of[a], step_of[b]) for a, b in arrows) == sorted(
+        ("a", name) for name in MERMAID_NAMES[1:]
+    )
+    assert step_of["a"] == "a"  # its name where it can be
+    assert step_of["o_x"] in ("o-x", "o_x")
