@@ -32,7 +32,7 @@ def serve(configs: tuple[Path, ...], quiet: bool) -> None:
     Each scheduled run is a normal run in its own process (`pipeflow run`), recorded in the
     history with trigger `schedule`.
     """
-    from pipeflow.cli.serving import NOT_STARTED, OUTCOMES, Runs, signals
+    from pipeflow.cli.serving import NOT_STARTED, OUTCOMES, Runs, StillGoing, signals
     from pipeflow.config.loader import load as load_config
     from pipeflow.history import record_failed_fire, record_skipped_fire
     from pipeflow.schedule.serve import Server, Target
@@ -72,7 +72,12 @@ def serve(configs: tuple[Path, ...], quiet: bool) -> None:
     def run(target: Target, schedule: Any, when: datetime) -> object:
         number = target.schedules.index(schedule) + 1
         label = f"schedule {number} ({describe(schedule)})"
-        code = runs.run(target, number)
+        try:
+            code = runs.run(target, number)
+        except StillGoing as going:
+            log(f"{target.name} {label}: skipped the fire at {when.isoformat()}: {going}")
+            skipped(target, schedule, when, str(going))
+            return None
         if code == NOT_STARTED:
             reason = (
                 f"{label}: the run could not start: the config or its params have problems "

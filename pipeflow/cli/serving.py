@@ -7,6 +7,7 @@ subprocess and signal handling.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import signal
 import subprocess
@@ -14,7 +15,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pipeflow.schedule.serve import Target
@@ -22,6 +23,33 @@ if TYPE_CHECKING:
 OUTCOMES = {0: "succeeded", 1: "failed", 130: "was interrupted"}
 NOT_STARTED = 2  # `pipeflow run` found problems in the config or its params: no step ran
 STOP_WAIT = 10.0  # seconds a run told to stop (SIGINT) has to end before it is killed
+
+
+class StillGoing(Exception):
+    """A run of the pipeline that an earlier `serve` started is still going: the fire is
+    skipped (`serve` was killed with `kill -9`, and its run went on in its own session)."""
+
+
+def _claim(target: Target) -> IO[str]:
+    """The pipeline's run lock (`.pipeflow/run-PIPELINE.lock`, flock), or StillGoing.
+
+    The run's process is given the lock's file: it holds the lock until it ends, even when
+    the `serve` that started it was killed, so a restarted `serve` cannot start a second run.
+    """
+    path = Path(target.project_dir) / ".pipeflow" / f"run-{target.name}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle: IO[str] = path.open("a+")
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise StillGoing(
+            f"a run of this pipeline that an earlier `pipeflow serve` started is still going "
+            f"({holder}; lock {path})"
+        ) from None
+    return handle
 
 
 class Runs:
@@ -36,12 +64,22 @@ class Runs:
 
     def run(self, target: Target, number: int) -> int:
         """Run the pipeline as its schedule `number` (from 1) does: the run reads that
-        schedule's params from the config, so a problem with them is shown there."""
+        schedule's params from the config, so a problem with them is shown there.
+        StillGoing when a run an earlier `serve` started is still going."""
         command = [sys.executable, "-m", "pipeflow", "run", str(Path(target.config).resolve())]
         command += ["--trigger", "schedule", "--schedule", str(number), "--log-format", "plain"]
         command += ["-q"] if self.quiet else []
         sys.stdout.flush()
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
+        with _claim(target) as lock:  # the run holds it from here until it ends
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                pass_fds=(lock.fileno(),),
+            )
+            lock.seek(0)
+            lock.truncate()
+            lock.write(f"the run's process: pid {process.pid}\n")
         with self._lock:
             self._processes[target.name] = process
         try:

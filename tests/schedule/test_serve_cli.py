@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -121,6 +122,7 @@ def test_a_second_serve_refuses_and_a_killed_one_restarts_without_a_burst(
 
 
 HANG = """
+import itertools
 import os
 import time
 from pathlib import Path
@@ -306,3 +308,63 @@ def test_a_fire_that_cannot_start_names_its_schedule_and_is_recorded(tmp_path: P
     # Any run reads the whole config: schedule 1's (if it fired after the change) fails too.
     assert "schedule 2 (every 1s)" in reasons
     assert reasons <= {"schedule 1 (every 1h)", "schedule 2 (every 1s)"}
+
+
+SPANS = """
+import itertools
+import os
+import time
+from pathlib import Path
+
+def work(seconds: float) -> float:
+    spans = Path(__file__).with_name("spans.txt")
+    with spans.open("a") as log:
+        log.write(f"start {os.getpid()} {time.time()}\\n")
+    time.sleep(seconds)
+    with spans.open("a") as log:
+        log.write(f"end {os.getpid()} {time.time()}\\n")
+    return seconds
+"""
+
+
+def spans(folder: Path) -> list[tuple[float, float]]:
+    """When each run's step started and ended, from the lines it wrote (inf: still going)."""
+    starts: dict[str, float] = {}
+    ends: dict[str, float] = {}
+    path = folder / "spans.txt"
+    for line in path.read_text().splitlines() if path.exists() else []:
+        kind, pid, moment = line.split()
+        (starts if kind == "start" else ends)[pid] = float(moment)
+    return sorted((start, ends.get(pid, float("inf"))) for pid, start in starts.items())
+
+
+def test_a_run_an_earlier_serve_started_still_keeps_the_pipeline_from_running_twice(
+    tmp_path: Path,
+) -> None:
+    """SPEC 7: never two runs of one pipeline at once, also when `serve` was killed with
+    `kill -9` while its run went on (each run is a process of its own) and then restarted."""
+    config = project(tmp_path, 6.0)
+    (tmp_path / "servesteps.py").write_text(textwrap.dedent(SPANS))
+    first = start(config)
+    deadline = time.monotonic() + 30
+    while not spans(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert spans(tmp_path), "the first run did not start"
+    os.kill(first.pid, signal.SIGKILL)  # serve alone: its run goes on, in its own session
+    first.wait(timeout=60)  # not its output: the run goes on writing there
+    restarted = start(config)
+    time.sleep(3.5)  # fires every second while the first run still goes
+    output = stop(restarted)  # lets a run it started finish
+    deadline = time.monotonic() + 30
+    while any(end == float("inf") for _, end in spans(tmp_path)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    found = spans(tmp_path)
+    assert all(end < float("inf") for _, end in found), found
+    for (_, end), (start_next, _) in itertools.pairwise(found):
+        assert start_next >= end, f"two runs at once: {found}\n{output}"
+    with open_history(tmp_path) as history:
+        skipped = [run for run in history.runs(pipeline="served") if run.state == "skipped"]
+    assert skipped, output
+    assert "still going" in output, output
+    assert first.stdout is not None
+    first.stdout.close()
