@@ -29,6 +29,7 @@ from pipeflow.cache.distributions import version_of
 from pipeflow.cache.module_kinds import ModuleKinds
 from pipeflow.cache.registries import registrations
 from pipeflow.cache.source import (
+    Source,
     SourceModule,
     analysed,
     find_definition,
@@ -128,6 +129,18 @@ class CodeFingerprinter:
             for imported in (i for found in analyses for i in found.local_imports):
                 parts.update(self._imported(imported))
         return CodeFingerprint(parts)
+
+    def sources(self, parts: Mapping[str, str]) -> tuple[Source, ...]:
+        """The project's source files a fingerprint's `parts` were read from, each with the
+        (mtime_ns, size) it had then: a file changed since is code the key does not stand for."""
+        files = {key.split("::")[0] for key in parts if not key.startswith("package:")}
+        return tuple(
+            sorted(
+                (str(module.path), *module.stamp)
+                for module in self._modules.values()
+                if module is not None and self._relative(module) in files
+            )
+        )
 
     def _may_bind(self, name: str, used: str, seen: set[str]) -> bool:
         """Whether `from NAME import *` may bind `used`: a project module binds its top-level

@@ -27,6 +27,7 @@ from pipeflow.cache.code import CodeFingerprinter
 from pipeflow.cache.consumed import shown_params, target_param_refs
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.cache.fingerprint import Fingerprint, ItemPart
+from pipeflow.cache.source import Source
 from pipeflow.cache.versions import StepValue, canonical_json, digest
 from pipeflow.cache.workspace import Override, Workspace
 from pipeflow.model.locations import (
@@ -58,6 +59,7 @@ class Fingerprinter:
     def __post_init__(self) -> None:
         self.code = CodeFingerprinter(self.pipeline.project_dir)
         self._codes: dict[str, Mapping[str, str]] = {}
+        self._sources: dict[str, tuple[Source, ...]] = {}
         self._settings: dict[tuple[Any, ...], str] = {}
 
     def fingerprint(
@@ -238,6 +240,14 @@ class Fingerprinter:
             shown = self.secrets.mask(path)
             files[shown] = fingerprint if shown not in files else digest(files[shown], fingerprint)
         return files
+
+    def sources(self, step: Step) -> tuple[Source, ...]:
+        """The source files the step's code key was computed from, as they were read."""
+        if step.run is None or step.code_version is not None:
+            return ()
+        if step.run not in self._sources:
+            self._sources[step.run] = self.code.sources(self._code(step))
+        return self._sources[step.run]
 
     def _code(self, step: Step) -> Mapping[str, str]:
         if step.code_version is not None:

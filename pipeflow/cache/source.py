@@ -15,6 +15,7 @@ import functools
 import hashlib
 import os
 import threading
+from collections.abc import Iterable
 from dataclasses import field
 from pathlib import Path
 
@@ -72,6 +73,23 @@ class SourceModule:
         prefix = root + "."
         found += [other for other in self.imported if other.startswith(prefix) and other != bound]
         return found
+
+
+# A source file a code fingerprint was computed from: (path, mtime_ns, size) as it was read.
+Source = tuple[str, int, int]
+
+
+def first_changed(sources: Iterable[Source]) -> str | None:
+    """The path of the first source file that is no longer as it was read (edited, replaced
+    or gone), or None."""
+    for path, mtime, size in sources:
+        try:
+            status = os.stat(path)
+        except OSError:
+            return path
+        if (status.st_mtime_ns, status.st_size) != (mtime, size):
+            return path
+    return None
 
 
 @functools.lru_cache(maxsize=512)

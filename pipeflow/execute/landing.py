@@ -61,6 +61,8 @@ def unpack(
     changes: dict[str, Any] = {}
     if package is not None:
         changes["project_dir"] = str(_code_folder(shipment.store, package, base))
+        # The code that runs is the package's, not the client's files: none to check here.
+        changes["sources"] = ()
     if arrived is not None:
         task = arrived(replace(task, **changes))
         changes = {}

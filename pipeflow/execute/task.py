@@ -8,6 +8,7 @@ are written where they were made.
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
@@ -16,6 +17,7 @@ from dataclasses import field
 from pathlib import PurePath
 from typing import Any
 
+from pipeflow.cache.source import Source, first_changed
 from pipeflow.cache.versions import value_version
 from pipeflow.execute import timeouts
 from pipeflow.execute.awaiting import synchronous
@@ -76,6 +78,9 @@ class Task:
     # into (`landing.py`). A path into it in the returned value is the client's path again
     # before the value is stored or sent back (`client_paths`).
     workspace: str = ""
+    # The source files its code key was computed from, as they were then: one edited since
+    # (while the run went on) may be the code that ran, so the result is not stored.
+    sources: tuple[Source, ...] = ()
 
 
 @record
@@ -294,6 +299,11 @@ def execute(
                 if notify is not None:
                     notify(task.step, attempt, describe(error), delay)
                 time.sleep(delay)
+        changed = first_changed(task.sources)
+        if changed is not None:
+            return _failure(
+                task, SourceChanged(_shown(changed, task.project_dir)), attempt, started
+            )
         if not _begin_commit(task.run_id):  # what it returned after Ctrl-C is dropped
             return _failure(task, KeyboardInterrupt("interrupted"), attempt, started)
         # Splitting and storing are not retried: calling the function again would not help.
@@ -323,6 +333,25 @@ def execute(
         hashes=tuple(hashes),
         version=version,
     )
+
+
+class SourceChanged(Exception):
+    """A source file of the step's code changed after its key was computed from it."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"{path} changed while the run went on, after this step's cache key was computed "
+            "from it: the step may have run either version of the code, so its result is not "
+            "stored; run again"
+        )
+
+
+def _shown(path: str, project_dir: str) -> str:
+    """A source file as the user knows it: relative to the project folder when inside it."""
+    try:
+        return os.path.relpath(path, project_dir) if project_dir else path
+    except ValueError:
+        return path
 
 
 def _load(task: Task, started: float) -> TaskResult:

@@ -24,6 +24,7 @@ from pipeflow.cache.files import FileFingerprints
 from pipeflow.cache.fingerprint import Fingerprint
 from pipeflow.cache.restore import Assessment, Assessor
 from pipeflow.cache.results import ResultCache
+from pipeflow.cache.source import Source
 from pipeflow.cache.versions import data_version as stored_version
 from pipeflow.cache.versions import digest
 from pipeflow.cache.workspace import Override
@@ -120,6 +121,9 @@ class Planner:
         self._components: dict[str, tuple[str, dict[str, Any]]] = {}
         # The files other steps' values name, added to fingerprints (`values.py`).
         self.values = ValueFiles(pipeline, self.manifests, caches)
+        # The source files each step's code key was read from (`Fingerprinter.sources`, set by
+        # `prepare`): a step checks them before its result is stored.
+        self.sources_of: Callable[[Step], tuple[Source, ...]] = lambda step: ()
 
     def _forced(self, force: Iterable[str]) -> set[str]:
         names = list(force)

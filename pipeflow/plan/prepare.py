@@ -54,6 +54,7 @@ def prepare(
         assessor=Assessor(hashes, lambda url: fingerprinter.options_for(url, lookup), secrets),
     )
     planner.values.files_of = lambda step, paths: fingerprinter.value_files(step, lookup, paths)
+    planner.sources_of = fingerprinter.sources
     return planner, hashes
 
 
