@@ -10,6 +10,7 @@ import re
 import sys
 from typing import TYPE_CHECKING
 
+from pipeflow.config.limits import MAX_DEPTH, TOO_DEEP_HINT, too_deep_message
 from pipeflow.config.reader import Document
 from pipeflow.config.suggest import format_path
 from pipeflow.errors import ConfigError, Problem
@@ -40,6 +41,34 @@ _TUPLE = re.compile(r"""\((?:'[^'\\]*'|"[^"\\]*")(?:, (?:'[^'\\]*'|"[^"\\]*"))*,
 _REDEFINED = ("cannot overwrite", "cannot declare", "cannot mutate", "duplicate inline table key")
 
 
+# A key of more parts than a config may nest levels, at the start of a line (a dotted key, a
+# `[table]` or `[[array]]` header): tomllib's time grows with the square of a key's parts.
+_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*')"""
+_DEEP_KEY = re.compile(
+    rf"^[ \t]*\[{{0,2}}[ \t]*(?:{_PART}[ \t]*\.[ \t]*){{{MAX_DEPTH}}}", re.MULTILINE
+)
+
+
+def _in_multiline_string(text: str, position: int) -> bool:
+    """Whether `position` is inside a multi-line string, as far as the quotes before it tell
+    (a line of a text that looks like a key is not one)."""
+    before = text[:position]
+    return before.count('"""') % 2 == 1 or before.count("'''") % 2 == 1
+
+
+def _deep_key(text: str, file: str) -> Problem | None:
+    """A problem at the first key of more than MAX_DEPTH parts, found without parsing."""
+    found = _DEEP_KEY.search(text)
+    while found is not None and _in_multiline_string(text, found.start()):
+        found = _DEEP_KEY.search(text, found.end())
+    if found is None:
+        return None
+    line = text.count("\n", 0, found.start()) + 1
+    parts = re.findall(_PART, found.group().strip(" \t["))
+    message = too_deep_message(tuple(part.strip("\"'") for part in parts), "the file")
+    return Problem(message, file, line, 1, hint=TOO_DEEP_HINT)
+
+
 def read_toml(text: str, file: str) -> Document | None:
     # Imported for TOML configs only: a YAML config's start-up need not pay for it.
     if sys.version_info >= (3, 11):
@@ -47,6 +76,9 @@ def read_toml(text: str, file: str) -> Document | None:
     else:  # pragma: no cover - exercised on Python 3.10 only
         import tomli as tomllib
 
+    deep = _deep_key(text, file) if "." in text else None
+    if deep is not None:
+        raise ConfigError([deep])
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

@@ -913,3 +913,43 @@ def test_a_duplicate_key_in_a_json_file_names_json() -> None:
 def test_a_json_file_that_is_json_reads_with_positions() -> None:
     document = read_text('{"n": 3, "m": {"a": [1, 2]}}', file="p.json", kind="json")
     assert document.data == {"n": 3, "m": {"a": [1, 2]}}
+
+
+@pytest.mark.parametrize(
+    "deep",
+    [
+        "[params]\n" + ".".join(["a"] * 20_000) + " = 1\n",  # a dotted key
+        "[" + ".".join(["t"] * 20_000) + "]\nx = 1\n",  # a table header
+        "[[" + ".".join(["t"] * 20_000) + "]]\nx = 1\n",  # an array of tables
+        "a = 1\n" + " . ".join(['"q"'] * 20_000) + " = 1\n",  # quoted parts, spaced
+    ],
+    ids=["dotted-key", "table", "array-of-tables", "quoted"],
+)
+def test_a_toml_key_nested_past_the_limit_is_refused_before_tomllib_reads_it(
+    deep: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """tomllib takes quadratic time over a dotted key's parts (20,000 parts: 7-30 s here):
+    a key deeper than the limit is refused at once, at its line, before it is parsed."""
+    import tomllib
+
+    def never(text: str) -> object:
+        raise AssertionError("tomllib was given the text")
+
+    monkeypatch.setattr(tomllib, "loads", never)
+    with pytest.raises(ConfigError) as error:
+        read_text('name = "d"\n' + deep, file="deep.toml", kind="toml")
+    problem = only_problem(error)
+    assert "nests more than 64 levels deep" in problem.message
+    assert problem.line == deep.count("\n", 0, deep.index(".")) + 2
+    assert problem.hint is not None
+
+
+def test_toml_keys_of_ordinary_depth_and_dots_in_text_are_read() -> None:
+    text = (
+        'name = "d"\n'
+        "[params]\n" + ".".join(["a"] * 60) + " = 1\n"
+        'note = """\n' + ".".join(["x"] * 100) + ' = not a key\n"""\n'
+        'dots = "' + "." * 200 + '"\n'
+    )
+    document = read_text(text, file="ok.toml", kind="toml")
+    assert document.data["params"]["dots"] == "." * 200
