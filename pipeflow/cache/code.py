@@ -132,11 +132,11 @@ class CodeFingerprinter:
 
     def sources(self, parts: Mapping[str, str]) -> tuple[Source, ...]:
         """The project's source files a fingerprint's `parts` were read from, each with the
-        (mtime_ns, size) it had then: a file changed since is code the key does not stand for."""
+        stamp it had then: a file changed since is code the key does not stand for."""
         files = {key.split("::")[0] for key in parts if not key.startswith("package:")}
         return tuple(
             sorted(
-                (str(module.path), *module.stamp)
+                (str(module.path), module.stamp)
                 for module in self._modules.values()
                 if module is not None and self._relative(module) in files
             )

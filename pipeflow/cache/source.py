@@ -38,13 +38,17 @@ def hash_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:DIGEST_LENGTH]
 
 
+# (mtime_ns, size, ctime_ns) of a source file as it was read.
+Stamp = tuple[int, int, int]
+
+
 @record(frozen=False)
 class SourceModule:
     """One parsed source module, and what its top level defines and imports."""
 
     name: str
     path: Path
-    stamp: tuple[int, int]  # (mtime_ns, size) of the source that was parsed
+    stamp: Stamp  # (mtime_ns, size, ctime_ns) of the source that was parsed
     tree: ast.Module
     definitions: dict[str, list[ast.stmt]]  # name -> the statements that bind it, in order
     imports: dict[str, str]  # bound name -> module it refers to
@@ -75,25 +79,25 @@ class SourceModule:
         return found
 
 
-# A source file a code fingerprint was computed from: (path, mtime_ns, size) as it was read.
-Source = tuple[str, int, int]
+# A source file a code fingerprint was computed from: its path and its stamp as it was read.
+Source = tuple[str, Stamp]
 
 
 def first_changed(sources: Iterable[Source]) -> str | None:
     """The path of the first source file that is no longer as it was read (edited, replaced
     or gone), or None."""
-    for path, mtime, size in sources:
+    for path, stamp in sources:
         try:
             status = os.stat(path)
         except OSError:
             return path
-        if (status.st_mtime_ns, status.st_size) != (mtime, size):
+        if (status.st_mtime_ns, status.st_size, status.st_ctime_ns) != stamp:
             return path
     return None
 
 
 @functools.lru_cache(maxsize=512)
-def _parse_cached(path: str, stamp: tuple[int, int]) -> ast.Module | None:
+def _parse_cached(path: str, stamp: Stamp) -> ast.Module | None:
     del stamp  # in the cache key only: an edited file is parsed again
     try:
         return ast.parse(Path(path).read_bytes(), filename=path)
@@ -101,20 +105,22 @@ def _parse_cached(path: str, stamp: tuple[int, int]) -> ast.Module | None:
         return None
 
 
-def parse(path: str) -> tuple[ast.Module, tuple[int, int]] | None:
-    """The module's AST and the (mtime_ns, size) it was parsed at; None if it cannot be read."""
+def parse(path: str) -> tuple[ast.Module, Stamp] | None:
+    """The module's AST and the stamp it was parsed at; None if it cannot be read."""
     try:
         status = os.stat(path)
     except OSError:
         return None
-    stamp = (status.st_mtime_ns, status.st_size)
+    # Any write sets the ctime: a file copied over it with its size and mtime kept
+    # (`cp -p`, `rsync -t`, `tar x`) is parsed again.
+    stamp = (status.st_mtime_ns, status.st_size, status.st_ctime_ns)
     tree = _parse_cached(path, stamp)
     return None if tree is None else (tree, stamp)
 
 
 @functools.lru_cache(maxsize=512)
 def top_level_cached(
-    path: str, stamp: tuple[int, int], module: str, is_package: bool
+    path: str, stamp: Stamp, module: str, is_package: bool
 ) -> tuple[TopLevel, tuple[str, ...]]:
     """`top_level` of the cached tree of `path` at `stamp`, and every module it imports
     (`SourceModule.imported`); callers must not change them."""
@@ -127,7 +133,7 @@ def top_level_cached(
 
 
 @functools.lru_cache(maxsize=512)
-def _effects_cached(path: str, stamp: tuple[int, int], module: str, is_package: bool) -> Effects:
+def _effects_cached(path: str, stamp: Stamp, module: str, is_package: bool) -> Effects:
     tree = _parse_cached(path, stamp)
     top = top_level_cached(path, stamp, module, is_package)[0]
     return effects(tree if tree is not None else ast.Module([], []), top)
@@ -142,12 +148,12 @@ class _Definition:
     local_imports: tuple[str, ...]  # modules imported inside it
 
 
-# Analysed definitions per (file, (mtime_ns, size), module name, where the definition starts),
+# Analysed definitions per (file, its stamp, module name, where the definition starts),
 # kept for the life of the process: copying, dumping and walking ASTs is the costly part of a
 # fingerprint, and a long-lived process (tests, a scheduler, a 10-step run) fingerprints the
 # same unchanged functions run after run. The position, not the name, tells definitions
 # apart: `def f` and a later `f = wrap(f)` differ. The module's own digest has position -1.
-_Key = tuple[str, tuple[int, int], str, str, int, int]
+_Key = tuple[str, Stamp, str, str, int, int]
 ANALYSED: dict[_Key, _Definition] = {}
 _MODULE_DIGESTS: dict[_Key, str] = {}
 _CACHE_LIMIT = 8192

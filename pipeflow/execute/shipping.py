@@ -90,7 +90,7 @@ class Packer:
         self.sent = 0  # bytes sent to the store by this packer
         self.packages: dict[str, FileEntry] = {}
         self.versions: dict[str, str] = {}  # distribution -> version the steps import here
-        self._files: dict[str, tuple[tuple[int, int], FileEntry]] = {}
+        self._files: dict[str, tuple[tuple[int, int, int], FileEntry]] = {}
         self._code: dict[str, set[Path]] = {}  # project folder -> the files its steps import
         by_folder: dict[str, set[str]] = {}
         for function, folder in project.steps:
@@ -163,7 +163,7 @@ class Packer:
 
     def _file(self, path: str) -> FileEntry:
         status = os.stat(path)
-        stamp = (status.st_size, status.st_mtime_ns)
+        stamp = (status.st_size, status.st_mtime_ns, status.st_ctime_ns)  # `cp -p` sets the ctime
         known = self._files.get(path)
         if known is not None and known[0] == stamp:
             return known[1]

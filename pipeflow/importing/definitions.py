@@ -127,12 +127,12 @@ def read_source(origin: str, module: str) -> ModuleSource | None:
         status = os.stat(origin)
     except OSError:
         return None
-    return _read_source(origin, (status.st_mtime_ns, status.st_size), module)
+    return _read_source(origin, (status.st_mtime_ns, status.st_size, status.st_ctime_ns), module)
 
 
 @functools.lru_cache(maxsize=256)
-def _read_source(origin: str, stamp: tuple[int, int], module: str) -> ModuleSource | None:
-    del stamp  # in the cache key only: an edited file is read again
+def _read_source(origin: str, stamp: tuple[int, int, int], module: str) -> ModuleSource | None:
+    del stamp  # in the cache key only: an edited file is read again (`cp -p` too: its ctime)
     try:
         tree = ast.parse(Path(origin).read_bytes(), filename=origin)
     except (OSError, SyntaxError, ValueError):

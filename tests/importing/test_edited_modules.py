@@ -154,3 +154,31 @@ def test_a_module_that_cannot_be_imported_again_fails_the_step_and_stores_nothin
     decisions = {d.step: d for d in pipe.plan()}
     assert decisions["own"].action is Action.RUN  # nothing stored for the edited code
     assert fresh_process_run(config)["own"] == ["own-22", "done"]
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+@pytest.mark.parametrize("step", sorted(EDITS))
+def test_a_file_copied_over_with_its_size_and_time_kept_runs_the_new_code(
+    tmp_path: Path, executor: str, step: str
+) -> None:
+    """`cp -p`, `rsync -t`, `tar x`: a module replaced by one of the same size and mtime. Its
+    ctime changed (any write sets it): the key and the code that runs follow the new file."""
+    import os
+    import shutil
+
+    config = write_project(tmp_path)
+    file, old, _ = EDITS[step]
+    path = tmp_path / file
+    new = old[:-1] + "9"  # same length: the same size
+    variant = tmp_path / "variant.py"
+    variant.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    status = path.stat()
+    os.utime(variant, ns=(status.st_atime_ns, status.st_mtime_ns))  # the same mtime
+    pipe = pipeflow.load(config)
+    assert pipe.run(executor=executor).output(step) == old
+    shutil.copy2(variant, path)
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (status.st_size, status.st_mtime_ns)
+    again = pipe.run(executor=executor)
+    assert again.ok, again.result.failed
+    assert (again.output(step), again.state(step).value) == (new, "done")
+    assert fresh_process_run(config)[step] == [new, "cached"]
