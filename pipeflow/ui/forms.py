@@ -1,4 +1,5 @@
-"""The Run form: one text field per param, read back as `--param KEY=VALUE` overrides.
+"""The Run form: one text field per param (a <textarea> for a multi-line text), read back as
+`--param KEY=VALUE` overrides.
 
 Each field shows the param's default the way `--param` would read it back (a YAML scalar, or
 JSON for lists); only fields the user changed become overrides, so an untouched form runs
@@ -30,6 +31,15 @@ class Field:
     secret: bool = False
     errors: list[str] = field(default_factory=list)
 
+    @property
+    def multiline(self) -> bool:
+        """Shown in a <textarea>: an <input> would drop the default's line breaks."""
+        return "\n" in self.value or "\r" in self.value or "\n" in self.default
+
+    @property
+    def rows(self) -> int:
+        return min(12, max(2, self.value.count("\n") + 2))
+
 
 def fields_for(
     params: Mapping[str, Any],
@@ -53,17 +63,45 @@ def fields_for(
 
 
 def overrides(fields: list[Field], submitted: Mapping[str, str]) -> list[str]:
-    """`KEY=VALUE` for each field whose submitted text differs from its default; sets values."""
+    """`KEY=VALUE` for each field whose submitted text differs from its default; sets values.
+
+    The page's script sends only the fields the user changed (against the value the form was
+    rendered with); a form posted without it sends every field, and those equal to the default
+    now are no override. A multi-line text (a <textarea>, which a browser sends with CRLF line
+    breaks) is kept as typed: not stripped, and for a string param quoted, so that YAML does
+    not fold its lines into one."""
     options = []
     for item in fields:
         text = submitted.get(item.name)
         if text is None:
             continue
-        text = text.strip()
+        multiline = "\n" in text or "\r" in text
+        text = text.replace("\r\n", "\n") if multiline else text.strip()
         item.value = "" if item.secret else text
         if (item.secret and text) or (not item.secret and text != item.default):
-            options.append(f"{item.name}={text}")
+            written = _quoted(text) if multiline and item.kind == "string" else text
+            options.append(f"{item.name}={written}")
     return options
+
+
+def _quoted(text: str) -> str:
+    """`text` as a YAML double-quoted scalar that reads back exactly; `#` escaped too, since
+    `--param` keeps a value holding `#` as written when YAML reads it as other text."""
+    escaped = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "#": "\\x23"}
+    out = []
+    for char in text:
+        code = ord(char)
+        if char in escaped:
+            out.append(escaped[char])
+        elif char == " " or char.isprintable():
+            out.append(char)
+        elif code < 0x100:
+            out.append(f"\\x{code:02x}")
+        elif code < 0x10000:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    return '"' + "".join(out) + '"'
 
 
 def attach(fields: list[Field], problems: Iterable[Problem]) -> list[str]:

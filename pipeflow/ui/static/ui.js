@@ -58,7 +58,20 @@ async function loadLogs(details) {
   }
 }
 
+// The Run form: send only the fields the user changed, compared with the value each field was
+// rendered with (its data-default), not with the config's default when the form is posted.
+function sendChangedOnly(form) {
+  const same = (a, b) => a.replace(/\r\n?/g, "\n") === b.replace(/\r\n?/g, "\n");
+  form.addEventListener("formdata", (event) => {
+    for (const element of form.querySelectorAll("[data-default]")) {
+      if (same(element.value, element.dataset.default)) event.formData.delete(element.name);
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  const form = document.querySelector("form.run-form");
+  if (form) sendChangedOnly(form);
   const box = document.querySelector("[data-refresh]");
   if (box) refreshList(box);
   const page = document.getElementById("run");
