@@ -32,7 +32,14 @@ def serve(configs: tuple[Path, ...], quiet: bool) -> None:
     Each scheduled run is a normal run in its own process (`pipeflow run`), recorded in the
     history with trigger `schedule`.
     """
-    from pipeflow.cli.serving import NOT_STARTED, OUTCOMES, Runs, StillGoing, signals
+    from pipeflow.cli.serving import (
+        NOT_STARTED,
+        OUTCOMES,
+        Runs,
+        ServeLog,
+        StillGoing,
+        signals,
+    )
     from pipeflow.config.loader import load as load_config
     from pipeflow.history import record_failed_fire, record_skipped_fire
     from pipeflow.schedule.serve import Server, Target
@@ -59,15 +66,10 @@ def serve(configs: tuple[Path, ...], quiet: bool) -> None:
             f"two configs name the same pipeline `{duplicates[0]}`",
             hint="give each pipeline its own `name:`",
         )
-    lock = threading.Lock()
-
-    def log(line: str) -> None:
-        with lock:
-            click.echo(
-                f"serve | {datetime.now().astimezone().isoformat(timespec='seconds')} {line}"
-            )
-
-    runs = Runs(quiet=quiet)
+    stop, abort = threading.Event(), threading.Event()
+    # A closed stdout (its reader went away) stops serve as SIGTERM does (docs/schedules.md).
+    log = ServeLog(on_closed=lambda: server.request_stop(stop, "stdout was closed"))
+    runs = Runs(quiet=quiet, flush=log.flush)
 
     def run(target: Target, schedule: Any, when: datetime) -> object:
         number = target.schedules.index(schedule) + 1
@@ -105,7 +107,6 @@ def serve(configs: tuple[Path, ...], quiet: bool) -> None:
         )
 
     server = Server(targets, run=run, on_skip=skipped, log=log, interrupt=runs.interrupt)
-    stop, abort = threading.Event(), threading.Event()
     with signals(server, stop, abort, log):
         aborted = server.serve(stop, abort)
     if aborted:

@@ -14,8 +14,11 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
+
+import click
 
 if TYPE_CHECKING:
     from pipeflow.schedule.serve import Target
@@ -52,13 +55,58 @@ def _claim(target: Target) -> IO[str]:
     return handle
 
 
+class ServeLog:
+    """`serve`'s log lines, on stdout while it is open.
+
+    Once its reader has gone away (`pipeflow serve CONFIG | head -1`: a write fails with a
+    broken pipe), stdout is pointed at /dev/null (so that no later write or flush fails), the
+    lines go to stderr, and `on_closed` is called once, on a thread of its own: a line may be
+    logged while the caller holds the lock that stopping takes.
+    """
+
+    def __init__(self, on_closed: Callable[[], None]) -> None:
+        self.on_closed = on_closed
+        self.closed = False
+        self._lock = threading.Lock()
+
+    def __call__(self, line: str) -> None:
+        text = f"serve | {datetime.now().astimezone().isoformat(timespec='seconds')} {line}"
+        with self._lock:
+            if not self.closed:
+                try:
+                    click.echo(text)
+                    return
+                except BrokenPipeError:
+                    self._close()
+            with contextlib.suppress(OSError):
+                click.echo(text, err=True)
+
+    def flush(self) -> None:
+        """Flush stdout (before a run's process writes to it too)."""
+        with self._lock:
+            if not self.closed:
+                try:
+                    sys.stdout.flush()
+                except BrokenPipeError:
+                    self._close()
+
+    def _close(self) -> None:
+        self.closed = True
+        with contextlib.suppress(OSError):
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, sys.stdout.fileno())
+            os.close(null)
+        threading.Thread(target=self.on_closed, name="pipeflow-serve-closed", daemon=True).start()
+
+
 class Runs:
     """Each scheduled run is `pipeflow run CONFIG --trigger schedule` in its own process and
     session: a step that hangs or holds the GIL cannot stop `serve` from stopping, and a
     second signal can stop the run (SIGINT, as Ctrl-C would) and, failing that, kill it."""
 
-    def __init__(self, *, quiet: bool) -> None:
+    def __init__(self, *, quiet: bool, flush: Callable[[], None]) -> None:
         self.quiet = quiet
+        self.flush = flush  # stdout, before the run's process writes to it too
         self._lock = threading.Lock()
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
 
@@ -69,7 +117,7 @@ class Runs:
         command = [sys.executable, "-m", "pipeflow", "run", str(Path(target.config).resolve())]
         command += ["--trigger", "schedule", "--schedule", str(number), "--log-format", "plain"]
         command += ["-q"] if self.quiet else []
-        sys.stdout.flush()
+        self.flush()
         with _claim(target) as lock:  # the run holds it from here until it ends
             process = subprocess.Popen(
                 command,
