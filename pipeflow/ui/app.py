@@ -82,6 +82,9 @@ def create_app(settings: Settings) -> Starlette:
         return templates.TemplateResponse(request, name, context, status_code=status)
 
     def problem_page(request: Request, status: int, message: str, **extra: Any) -> Response:
+        """A page that says what went wrong; under /api/, `{"error": message}` as JSON."""
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": known().mask(message)}, status_code=status)
         titles = {400: "Bad request", 401: "Token needed", 403: "Refused", 404: "Not found"}
         heading = titles.get(status, "Something went wrong")
         return page(request, "error.html", status, title=heading, heading=heading,
@@ -255,14 +258,18 @@ def create_app(settings: Settings) -> Starlette:
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        return problem_page(request, exc.status_code, str(exc.detail))
+        detail = str(exc.detail)
+        if exc.status_code == 405:  # rather than Starlette's words: `Method Not Allowed`
+            allowed = (exc.headers or {}).get("Allow", "GET")
+            detail = f"{request.url.path} does not take {request.method}, only {allowed}."
+        response = problem_page(request, exc.status_code, detail)
+        response.headers.update(exc.headers or {})  # a 405's `Allow`
+        return response
 
     async def unknown_run(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, UnknownRun)
         message = _sentence(exc.message) + (f" {_sentence(exc.hint)}" if exc.hint else "")
         message = known().mask(message)  # it echoes what was asked for
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": message}, status_code=404)
         return problem_page(request, 404, message)
 
     async def pipeflow_error(request: Request, exc: Exception) -> Response:
