@@ -10,7 +10,6 @@ table, a JSON config), nothing is written and the error carries the text to past
 
 from __future__ import annotations
 
-import ast
 import copy
 import keyword
 import os
@@ -23,8 +22,9 @@ from typing import Any
 
 from pipeflow.config import starter
 from pipeflow.config.reader import Document, read_document, read_text
+from pipeflow.config.stubs import argument, with_function
 from pipeflow.config.yaml_loading import scalar
-from pipeflow.errors import ConfigError, Problem, UsageError, did_you_mean
+from pipeflow.errors import ConfigError, UsageError, did_you_mean
 
 CONFIG_NAMES = ("pipeline.yaml", "pipeline.yml", "pipeline.toml")
 FORMATS = ("yaml", "toml")
@@ -185,7 +185,7 @@ def add_step(
     folder = config.parent
     module = _steps_module(steps, folder)
     module_file = _module_file(folder, module)
-    module_text = _with_function(module_file, module, name, inputs)
+    module_text = with_function(module_file, module, name, inputs)
     entry = _Entry(name=name, run=f"{module}.{name}", inputs=tuple(inputs), after=tuple(after))
     config_text = _with_step(config, document, entry)
     new_files = [p for p in (module_file, *_packages(folder, module)) if not p.exists()]
@@ -210,7 +210,7 @@ class _Entry:
     def data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"run": self.run}
         if self.inputs:
-            data["inputs"] = {_argument(step): f"${{steps.{step}}}" for step in self.inputs}
+            data["inputs"] = {argument(step): f"${{steps.{step}}}" for step in self.inputs}
         if self.after:
             data["after"] = list(self.after)
         return data
@@ -236,11 +236,6 @@ class _Entry:
         return "\n".join(lines) + "\n"
 
 
-def _argument(step: str) -> str:
-    """The parameter name a step's value arrives under (`clean-data` -> `clean_data`)."""
-    return step.replace("-", "_")
-
-
 def _steps_module(steps: dict[str, Any], folder: Path) -> str:
     """The project module most steps' `run` names (the new function joins its siblings)."""
     modules: Counter[str] = Counter()
@@ -264,59 +259,6 @@ def _packages(folder: Path, module: str) -> list[Path]:
     """The `__init__.py` files a new module under `folder` needs to be importable."""
     parts = module.split(".")[:-1]
     return [folder.joinpath(*parts[: index + 1], "__init__.py") for index in range(len(parts))]
-
-
-def _with_function(module_file: Path, module: str, name: str, inputs: Sequence[str]) -> str:
-    """The module's text with a stub for `name` appended; refuses a name already defined."""
-    if module_file.is_file():
-        source = module_file.read_text(encoding="utf-8")
-    else:
-        source = '"""Step functions of the pipeline, added by `pipeflow init --step`."""\n'
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as error:
-        problem = Problem(
-            message=f"cannot add `{name}`: the module does not parse ({error.msg})",
-            file=str(module_file),
-            line=error.lineno,
-            column=error.offset,
-            hint="fix the module first",
-        )
-        raise ConfigError([problem]) from None
-    for node in tree.body:
-        if name in _defined_names(node):
-            problem = Problem(
-                message=f"`{module}` already defines `{name}`",
-                file=str(module_file),
-                line=node.lineno,
-                column=node.col_offset + 1,
-                hint="choose another step name, or name this function in the config by hand",
-            )
-            raise ConfigError([problem])
-    arguments = ", ".join(f"{_argument(step)}: object" for step in inputs)
-    if not inputs:
-        result = "None"
-    elif len(inputs) == 1:
-        result = _argument(inputs[0])
-    else:
-        result = "{" + ", ".join(f'"{_argument(s)}": {_argument(s)}' for s in inputs) + "}"
-    stub = (
-        f"def {name}({arguments}) -> object:\n"
-        f'    """What `{name}` computes (a stub written by `pipeflow init --step`)."""\n'
-        f"    return {result}\n"
-    )
-    return source.rstrip("\n") + "\n\n\n" + stub
-
-
-def _defined_names(node: ast.stmt) -> set[str]:
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-        return {node.name}
-    if isinstance(node, ast.Assign | ast.AnnAssign):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        return {target.id for target in targets if isinstance(target, ast.Name)}
-    if isinstance(node, ast.Import | ast.ImportFrom):
-        return {(alias.asname or alias.name).split(".")[0] for alias in node.names}
-    return set()
 
 
 def _with_step(config: Path, document: Document, entry: _Entry) -> str:
