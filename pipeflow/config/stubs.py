@@ -8,10 +8,13 @@ writes it, with the config).
 from __future__ import annotations
 
 import ast
+import builtins
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipeflow.errors import ConfigError, Problem
+from pipeflow.errors import ConfigError, Problem, UsageError
+
+BUILTINS = frozenset(dir(builtins))
 
 
 def argument(step: str) -> str:
@@ -36,6 +39,12 @@ def with_function(module_file: Path, module: str, name: str, inputs: Sequence[st
             hint="fix the module first",
         )
         raise ConfigError([problem]) from None
+    if name in BUILTINS:
+        raise UsageError(
+            f"`{name}` cannot name a step function: it would hide Python's builtin `{name}` "
+            f"from every function of `{module}`",
+            hint=f"choose another step name, e.g. `{name.strip('_')}_step`",
+        )
     for node in tree.body:
         if name in _defined_names(node):
             problem = Problem(
@@ -46,6 +55,17 @@ def with_function(module_file: Path, module: str, name: str, inputs: Sequence[st
                 hint="choose another step name, or name this function in the config by hand",
             )
             raise ConfigError([problem])
+    used = _first_use(tree, name)
+    if used is not None:
+        problem = Problem(
+            message=f"`{module}` uses `{name}`: a step function of that name would replace "
+            "what it means there",
+            file=str(module_file),
+            line=used.lineno,
+            column=used.col_offset + 1,
+            hint="choose another step name",
+        )
+        raise ConfigError([problem])
     arguments = ", ".join(f"{argument(step)}: object" for step in inputs)
     if not inputs:
         result = "None"
@@ -59,6 +79,23 @@ def with_function(module_file: Path, module: str, name: str, inputs: Sequence[st
         f"    return {result}\n"
     )
     return source.rstrip("\n") + "\n\n\n" + stub
+
+
+def _first_use(tree: ast.Module, name: str) -> ast.stmt | ast.expr | None:
+    """The first statement or expression that uses, imports, defines or declares `name`,
+    anywhere in the module (inside a function, an `if`, a `try`...)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == name:
+            return node
+        if isinstance(node, ast.stmt) and name in _declared_names(node):
+            return node
+    return None
+
+
+def _declared_names(node: ast.stmt) -> set[str]:
+    if isinstance(node, ast.Global | ast.Nonlocal):
+        return set(node.names)
+    return _defined_names(node)
 
 
 def _defined_names(node: ast.stmt) -> set[str]:
