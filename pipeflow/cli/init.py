@@ -96,6 +96,8 @@ def init_command(
     )
     click.echo(f"added step `{added.name}` to {added.config} (run: {added.run})")
     click.echo(f"wrote a stub of `{added.name}` in {added.module}: fill it in")
+    for note in added.notes:
+        click.echo(f"note: {note}")
     click.echo("next:")
     click.echo(f"  pipeflow validate {_shell(added.config)}")
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from pipeflow.config import starter
 from pipeflow.config.reader import Document, read_document, read_text
-from pipeflow.config.stubs import argument, with_function
+from pipeflow.config.stubs import argument, check_arguments, renamed, with_function
 from pipeflow.config.yaml_loading import scalar
 from pipeflow.errors import ConfigError, UsageError, did_you_mean
 
@@ -148,6 +148,7 @@ class AddedStep:
     run: str
     config: Path
     module: Path
+    notes: tuple[str, ...] = ()  # what the user should know (an argument renamed)
 
 
 def add_step(
@@ -182,6 +183,7 @@ def add_step(
         if upstream not in steps:
             found = did_you_mean(upstream, steps) or "the steps: " + ", ".join(steps)
             raise UsageError(f"no step `{upstream}` in `{config}`", hint=found)
+    check_arguments(name, inputs)
     folder = config.parent
     module = _steps_module(steps, folder)
     module_file = _module_file(folder, module)
@@ -197,7 +199,8 @@ def add_step(
             package.write_text("", encoding="utf-8")
     module_file.write_text(module_text, encoding="utf-8")
     config.write_text(config_text, encoding="utf-8")
-    return AddedStep(name=name, run=entry.run, config=config, module=module_file)
+    notes = tuple(note for note in map(renamed, inputs) if note is not None)
+    return AddedStep(name=name, run=entry.run, config=config, module=module_file, notes=notes)
 
 
 @dataclass(frozen=True)

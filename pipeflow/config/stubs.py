@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import keyword
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,8 +19,42 @@ BUILTINS = frozenset(dir(builtins))
 
 
 def argument(step: str) -> str:
-    """The parameter name a step's value arrives under (`clean-data` -> `clean_data`)."""
-    return step.replace("-", "_")
+    """The parameter name a step's value arrives under: `clean-data` -> `clean_data`, and a
+    keyword made an identifier as PEP 8 says: `class` -> `class_`."""
+    name = step.replace("-", "_")
+    if keyword.iskeyword(name) or name == "__debug__":
+        name += "_"
+    return name
+
+
+def renamed(step: str) -> str | None:
+    """Why the argument of step `step` is not simply its name (with `_` for `-`), or None."""
+    name = step.replace("-", "_")
+    if argument(step) == name:
+        return None
+    return (
+        f"the value of step `{step}` arrives as argument `{argument(step)}` "
+        f"(`{name}` is a Python keyword)"
+    )
+
+
+def check_arguments(name: str, inputs: Sequence[str]) -> None:
+    """UsageError when two inputs would arrive under the same argument."""
+    seen: dict[str, str] = {}
+    for step in inputs:
+        other = seen.setdefault(argument(step), step)
+        if other == step and inputs.count(step) > 1:
+            raise UsageError(
+                f"--input `{step}` is given twice: `{name}` takes it as one argument",
+                hint="pass each input step once",
+            )
+        if other != step:
+            raise UsageError(
+                f"--input `{other}` and --input `{step}` would both arrive as argument "
+                f"`{argument(step)}` of `{name}`",
+                hint="pass one of them, and add the other to the step's `inputs:` by hand "
+                "under another argument name",
+            )
 
 
 def with_function(module_file: Path, module: str, name: str, inputs: Sequence[str]) -> str:
@@ -78,7 +113,16 @@ def with_function(module_file: Path, module: str, name: str, inputs: Sequence[st
         f'    """What `{name}` computes (a stub written by `pipeflow init --step`)."""\n'
         f"    return {result}\n"
     )
-    return source.rstrip("\n") + "\n\n\n" + stub
+    text = source.rstrip("\n") + "\n\n\n" + stub
+    try:  # compiled, not only parsed: a repeated argument is found when compiling
+        compile(text, str(module_file), "exec", dont_inherit=True)
+    except SyntaxError as error:
+        raise UsageError(
+            f"cannot add `{name}` to `{module}`: the stub would not compile ({error.msg}); "
+            "nothing was written",
+            hint="choose other names, or write the function by hand",
+        ) from None
+    return text
 
 
 def _first_use(tree: ast.Module, name: str) -> ast.stmt | ast.expr | None:

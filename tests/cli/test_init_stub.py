@@ -1,12 +1,15 @@
 """`pipeflow init --step`: the stub it writes never breaks the steps module. A step function
-named like a builtin or a name the module uses is refused; nothing is written on a refusal."""
+named like a builtin or a name the module uses is refused; argument names are identifiers
+Python accepts, distinct from each other; nothing is written on a refusal."""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
 
+from pipeflow.config.yaml_loading import scalar
 from tests.cli.test_init import invoke, pipeflow, project  # noqa: F401  (a fixture)
 
 EXTRA = """
@@ -69,3 +72,65 @@ def test_the_starter_still_runs_and_tests_after_a_step_is_added(
     assert pipeflow("run", "pipeline.yaml", "-q", cwd=project).returncode == 0
     tests = pipeflow("validate", "pipeline.yaml", cwd=project)
     assert tests.returncode == 0, tests.stdout + tests.stderr
+
+
+def rename_step(folder: Path, old: str, new: str) -> None:
+    config = folder / "pipeline.yaml"
+    config.write_text(
+        config.read_text()
+        .replace(f"  {old}:", f"  {scalar(new)}:")
+        .replace(f"steps.{old}}}", f"steps.{new}}}")
+    )
+
+
+@pytest.mark.parametrize(
+    ("step", "argument"),
+    [
+        ("class", "class_"),
+        ("import", "import_"),
+        ("None", "None_"),
+        ("True", "True_"),
+        ("__debug__", "__debug___"),
+        ("class-name", "class_name"),
+        ("sum-up", "sum_up"),
+    ],
+)
+def test_an_input_step_whose_name_is_no_argument_gets_one_python_accepts(
+    project: Path,  # noqa: F811
+    step: str,
+    argument: str,
+) -> None:
+    rename_step(project, "summarize", step)
+    assert pipeflow("validate", "pipeline.yaml", cwd=project).returncode == 0
+    code, output = invoke("init", str(project), "--step", "report", "--input", step)
+    assert code == 0, output
+    source = (project / "steps" / "pipeline.py").read_text()
+    ast.parse(source)
+    assert f"def report({argument}: object) -> object:" in source
+    if argument != step.replace("-", "_"):
+        assert f"`{argument}`" in output  # said so
+    checked = pipeflow("validate", "pipeline.yaml", cwd=project)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert pipeflow("run", "pipeline.yaml", "-q", cwd=project).returncode == 0
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [["sum-up", "sum_up"], ["scale", "scale"], ["class", "class_"], ["import", "import_"]],
+)
+def test_inputs_that_would_share_an_argument_are_refused(
+    project: Path,  # noqa: F811
+    inputs: list[str],
+) -> None:
+    config = project / "pipeline.yaml"
+    if inputs[1] != inputs[0]:
+        rename_step(project, "summarize", inputs[0])
+        config.write_text(
+            config.read_text()
+            + f"  {inputs[1]}:\n    run: steps.pipeline.summarize\n"
+            + "    inputs:\n      values: ${steps.scale}\n"
+        )
+    assert pipeflow("validate", "pipeline.yaml", cwd=project).returncode == 0
+    args = [arg for step in inputs for arg in ("--input", step)]
+    output = refused(project, "--step", "report", *args)
+    assert "argument" in output
