@@ -42,7 +42,8 @@ from pipeflow.errors import UsageError
     multiple=True,
     metavar="STEP",
     shell_complete=complete_step,
-    help="with --step: pass STEP's value to the new step (repeatable)",
+    help="with --step: pass STEP's value to the new step (STEP.OUTPUT: an output of the "
+    "sub-pipeline STEP runs; repeatable)",
 )
 @click.option(
     "--after",

@@ -24,7 +24,7 @@ from pipeflow.config import starter
 from pipeflow.config.reader import Document, read_document, read_text
 from pipeflow.config.stubs import argument, check_arguments, renamed, with_function
 from pipeflow.config.yaml_loading import scalar
-from pipeflow.errors import ConfigError, UsageError, did_you_mean
+from pipeflow.errors import ConfigError, PipeflowError, UsageError, did_you_mean
 
 CONFIG_NAMES = ("pipeline.yaml", "pipeline.yml", "pipeline.toml")
 FORMATS = ("yaml", "toml")
@@ -180,9 +180,11 @@ def add_step(
             ]
         )
     for upstream in [*inputs, *after]:
-        if upstream not in steps:
+        if upstream not in steps and (upstream in after or upstream.split(".")[0] not in steps):
             found = did_you_mean(upstream, steps) or "the steps: " + ", ".join(steps)
             raise UsageError(f"no step `{upstream}` in `{config}`", hint=found)
+    for upstream in inputs:
+        _check_output(config, steps, upstream)
     check_arguments(name, inputs)
     folder = config.parent
     module = _steps_module(steps, folder)
@@ -201,6 +203,37 @@ def add_step(
     config.write_text(config_text, encoding="utf-8")
     notes = tuple(note for note in map(renamed, inputs) if note is not None)
     return AddedStep(name=name, run=entry.run, config=config, module=module_file, notes=notes)
+
+
+def _check_output(config: Path, steps: dict[str, Any], upstream: str) -> None:
+    """UsageError unless `--input upstream` names a value: a step that runs no sub-pipeline,
+    or `STEP.OUTPUT`, an output of the sub-pipeline STEP runs (`${steps.STEP.OUTPUT}`)."""
+    step, _, output = upstream.partition(".")
+    child = steps[step].get("pipeline") if isinstance(steps[step], dict) else None
+    if child is None:
+        if output:
+            raise UsageError(
+                f"--input `{upstream}`: step `{step}` runs no sub-pipeline, it has no outputs",
+                hint=f"pass --input {step}",
+            )
+        return
+    try:
+        declared = read_document(config.parent / str(child)).data.get("outputs")
+    except (PipeflowError, OSError):
+        declared = None
+    outputs = list(declared) if isinstance(declared, dict) else []
+    if output in outputs:
+        return
+    if output:
+        message = f"the sub-pipeline of step `{step}` (`{child}`) has no output `{output}`"
+    else:
+        message = (
+            f"step `{step}` runs the sub-pipeline `{child}`: a step takes one of its "
+            "outputs, not the step itself"
+        )
+    names = ", ".join(f"`{step}.{name}`" for name in outputs)
+    hint = f"pass --input with one of: {names}" if names else f"`{child}` declares no `outputs:`"
+    raise UsageError(message, hint=hint)
 
 
 @dataclass(frozen=True)

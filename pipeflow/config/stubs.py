@@ -21,7 +21,7 @@ BUILTINS = frozenset(dir(builtins))
 def argument(step: str) -> str:
     """The parameter name a step's value arrives under: `clean-data` -> `clean_data`, and a
     keyword made an identifier as PEP 8 says: `class` -> `class_`."""
-    name = step.replace("-", "_")
+    name = step.replace("-", "_").replace(".", "_")  # `data.total`: an output of a sub-pipeline
     if keyword.iskeyword(name) or name == "__debug__":
         name += "_"
     return name
@@ -29,7 +29,7 @@ def argument(step: str) -> str:
 
 def renamed(step: str) -> str | None:
     """Why the argument of step `step` is not simply its name (with `_` for `-`), or None."""
-    name = step.replace("-", "_")
+    name = step.replace("-", "_").replace(".", "_")
     if argument(step) == name:
         return None
     return (
