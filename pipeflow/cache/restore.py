@@ -42,6 +42,7 @@ from pipeflow.storage.blobs import (
     local_root,
     missing_blobs,
 )
+from pipeflow.storage.escapes import escape, escape_message
 from pipeflow.storage.remote import list_url
 from pipeflow.storage.written import FILE, FileEntry, WrittenFiles
 
@@ -115,6 +116,10 @@ class Assessor:
     ) -> Assessment:
         """`assess`, every payload and declared write compared."""
         places = self.locations(manifest, writes, folder)
+        for location in places.values():
+            real = None if location.remote else escape(location.key, folder)
+            if real is not None:  # the step runs instead, and fails saying so (`clearing.py`)
+                return Assessment(lost=f"not restored: {escape_message(location.text, real)}")
         parts: list[PartRecord] = []
         reasons: list[str] = []
         for name, part in manifest.parts.items():
@@ -165,6 +170,7 @@ class Assessor:
             removals=tuple(removals),
             folders=tuple(folders),
             parts=tuple(parts),
+            project=folder,
         )
         return Assessment(restoration=restoration, reason="; ".join(reasons), locations=places)
 

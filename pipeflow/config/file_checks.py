@@ -22,6 +22,7 @@ from pipeflow.model.pipeline import Step
 from pipeflow.model.refs import Ref, Template, resolve
 from pipeflow.plan.files import StepFiles, WriteIndex, base_dir, load_time_lookup
 from pipeflow.plan.roots import store_url
+from pipeflow.storage.escapes import escape
 
 DocPath = list[str | int]
 FIELDS = ("reads", "writes")
@@ -146,6 +147,13 @@ def _write_problem(
                 f"`writes` names {text}, which holds the results store {root.text}",
                 "name the file or folder the step writes, outside the results root",
             )
+    real = None if location.remote else escape(location.key, project.key)
+    if real is not None:
+        return (
+            f"`writes` names {text}, which leads out of the project folder through a "
+            f"symbolic link (to {real}): pipeflow never deletes or writes files there",
+            "replace the link with a folder of the project, or write somewhere else",
+        )
     allowed = [project, *roots]
     if not any(location.inside(place) and location.key != place.key for place in allowed):
         places = [f"the results root ({root.text})" for root in roots if root.remote]

@@ -36,6 +36,7 @@ from pipeflow.cache.files import FileFingerprints
 from pipeflow.model.locations import Location
 from pipeflow.storage.blobs import blob_path
 from pipeflow.storage.checksums import digest
+from pipeflow.storage.escapes import check_inside
 from pipeflow.storage.remote import open_url
 from pipeflow.storage.store import ResultStore
 
@@ -48,10 +49,14 @@ def prepare_writes(
     hashes: FileFingerprints | None,
     kept: Iterable[str],
     options: Callable[[str], Mapping[str, Any]],
+    project: str = "",
 ) -> list[Path]:
     """Make the folders `writes` go into, and remove what of them `store` holds (see the
     module's docstring); `kept`: paths, URLs and globs (absolute) never removed; `options`:
-    the storage options of a URL. The folders made, deepest first (`remove_empty`)."""
+    the storage options of a URL. The folders made, deepest first (`remove_empty`).
+    StorageError, before anything is made or removed, when a write inside `project` leads
+    out of it through a symbolic link (the step would write there)."""
+    check_inside([write.key for write in writes if not write.remote], project)
     keep = [text.rstrip("/") for text in kept]
     made: list[Path] = []
     for write in writes:

@@ -203,7 +203,10 @@ def bring_back(task: Task, result: TaskResult, store: ResultStore) -> TaskResult
         copies += [FileCopy(entry, f"{base}/{name}") for name, entry in files.entries.items()]
         folders.append(base)
     try:
-        hashes = restore(store, Restoration(tuple(copies), tuple(removals), tuple(folders)))
+        hashes = restore(
+            store,
+            Restoration(tuple(copies), tuple(removals), tuple(folders), project=task.project_dir),
+        )
     except Exception as error:
         return replace(
             result,

@@ -10,6 +10,7 @@ from typing import Any
 
 from pipeflow.cache.keys import local_glob, local_path
 from pipeflow.cache.workspace import missing_read
+from pipeflow.errors import StorageError
 from pipeflow.execute.clearing import prepare_writes, remove_empty
 from pipeflow.model.locations import (
     MOST_VALUE_STRINGS,
@@ -190,14 +191,20 @@ class StepFiles:
         store: ResultStore | None,
     ) -> None:
         """Before a step (or an item of it) runs: the folders its writes go into made, what
-        earlier versions left in them and `store` holds removed (`clearing.py`)."""
-        self.made += prepare_writes(
-            writes,
-            store,
-            self.planner.hashes,
-            self._read_inside(step, item, writes, inputs),
-            lambda url: self.storage_options(step, url),
-        )
+        earlier versions left in them and `store` holds removed (`clearing.py`).
+        ReferenceFailure (the step fails) when a write leads out of the project folder
+        through a symbolic link."""
+        try:
+            self.made += prepare_writes(
+                writes,
+                store,
+                self.planner.hashes,
+                self._read_inside(step, item, writes, inputs),
+                lambda url: self.storage_options(step, url),
+                self.pipeline.folder_of(step),
+            )
+        except StorageError as error:
+            raise ReferenceFailure(str(error)) from None
 
     def _read_inside(
         self, step: Step, item: Any, writes: Sequence[Location], inputs: Mapping[str, Any]

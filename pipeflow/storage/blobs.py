@@ -96,6 +96,9 @@ class Restoration:
     removals: tuple[FileCopy, ...] = ()  # files of a restored folder its version lacks
     folders: tuple[str, ...] = ()  # local folders to create (a restored empty folder)
     parts: tuple[PartRecord, ...] = ()  # target payloads to put back from their blobs
+    # The project folder: nothing is deleted or written in it through a symbolic link that
+    # leads out of it (`escapes.py`); "" where the destinations were not named by a config.
+    project: str = ""
 
     def __bool__(self) -> bool:
         return bool(self.copies or self.removals or self.folders or self.parts)

@@ -45,6 +45,7 @@ from pipeflow.storage.blobs import (
     discarding,
     local_root,
 )
+from pipeflow.storage.escapes import check_inside
 from pipeflow.storage.manifest import PartRecord
 from pipeflow.storage.remote import open_url
 from pipeflow.storage.store import ResultStore
@@ -58,7 +59,10 @@ _SETTLED_NS = 2_000_000_000  # how old a checked blob's ctime must be to be reme
 def restore(store: ResultStore, restoration: Restoration) -> list[FileHash]:
     """Put a result's files back: blobs copied (and checked) to their places, stale files of
     restored folders removed, target payloads rewritten. The hash of each local file written,
-    and of each blob checked on the way, for the caller to remember."""
+    and of each blob checked on the way, for the caller to remember. StorageError, before
+    anything is deleted or written, when a destination leads out of the project folder
+    through a symbolic link."""
+    check_inside(_places(restoration), restoration.project)
     for stale in restoration.removals:
         _remove(stale)
     for folder in restoration.folders:
@@ -69,6 +73,14 @@ def restore(store: ResultStore, restoration: Restoration) -> list[FileHash]:
     for part in restoration.parts:
         _restore_payload(store, part)
     return [found for hashes in written for found in hashes]
+
+
+def _places(restoration: Restoration) -> list[str]:
+    """The local folders a restoration deletes or writes in: each file's folder (a file that
+    is itself a link is replaced or removed, never followed), and each folder it makes."""
+    files = [*restoration.removals, *restoration.copies]
+    places = [os.path.dirname(file.destination) for file in files if "://" not in file.destination]
+    return list(dict.fromkeys(places + list(restoration.folders)))
 
 
 def _copy(store: ResultStore, root: str | None, copy: FileCopy) -> list[FileHash]:
