@@ -44,6 +44,7 @@ from pipeflow.storage.blobs import (
 )
 from pipeflow.storage.escapes import escape, escape_message
 from pipeflow.storage.remote import list_url
+from pipeflow.storage.signing import KEY_ENV, files_signature_problem
 from pipeflow.storage.written import FILE, FileEntry, WrittenFiles
 
 OptionsFor = Callable[[str], Mapping[str, Any]]
@@ -115,6 +116,22 @@ class Assessor:
         writes: Sequence[Location] = (),
     ) -> Assessment:
         """`assess`, every payload and declared write compared."""
+        unsigned = manifest.files and files_signature_problem(
+            manifest.files_signature,
+            manifest.files,
+            pipeline=manifest.pipeline,
+            step=manifest.step,
+            key=manifest.key,
+        )
+        if unsigned:  # its files could be a pickle the next step loads
+            broken = (
+                f"its list of written files cannot be trusted: {unsigned}. pipeflow restores "
+                "files only from a list signed with this machine's key (a restored file may "
+                f"be a pickle the next step loads): if you trust whoever wrote it, set "
+                f"{KEY_ENV} to the key they used"
+            )
+            cache.warn_damaged(manifest, broken)
+            return Assessment(lost=f"its stored result was ignored: {broken}")
         places = self.locations(manifest, writes, folder)
         for location in places.values():
             real = None if location.remote else escape(location.key, folder)

@@ -63,6 +63,7 @@ from pipeflow.cache.remote import RemoteManifests
 from pipeflow.storage import Manifest, PartRecord, ResultStore, ResultWarning
 from pipeflow.storage.journal import journal_folder
 from pipeflow.storage.manifest import MANIFEST_VERSION
+from pipeflow.storage.signing import files_signature_for
 
 PARALLEL_LOADS = 16  # stored values read at once from an object store
 
@@ -335,7 +336,9 @@ class ResultCache:
 
     def restamp(self, manifest: Manifest, key: str, components: dict[str, Any]) -> Manifest:
         """The same stored result, counted for a new key (`pipeflow accept`)."""
+        signature = files_signature_for(manifest, key)  # its files' list, for the new key
         stamped = replace(manifest, key=key, version=MANIFEST_VERSION, components=components)
+        stamped = replace(stamped, files_signature=signature)
         self.record(stamped)
         return stamped
 

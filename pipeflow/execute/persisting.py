@@ -31,6 +31,7 @@ from pipeflow.storage import (
 from pipeflow.storage.blobs import keep_payload
 from pipeflow.storage.formats import unsuitable_value_error
 from pipeflow.storage.manifest_text import created_now
+from pipeflow.storage.signing import sign_files
 from pipeflow.storage.written import WrittenFiles
 
 if TYPE_CHECKING:
@@ -178,4 +179,9 @@ def _manifest(
         components=dict(persist.components),
         files=files,
         paths=paths,
+        files_signature=(
+            sign_files(files, pipeline=persist.pipeline, step=task.step, key=task.key)
+            if files
+            else None
+        ),
     )

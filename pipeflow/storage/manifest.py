@@ -70,6 +70,8 @@ class Manifest:
     # Per part, the strings of its value that look like paths (`locations.value_paths`):
     # a step that takes the value counts the files they name. Empty for most values.
     paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # The signature of `files` (`signing.sign_files`): without a valid one, none is restored.
+    files_signature: str | None = None
 
     def to_json(self) -> bytes:
         """The manifest's JSON as stored, one line: the same bytes as `reference_json`, written
@@ -94,6 +96,8 @@ class Manifest:
         }
         if self.files:  # absent rather than empty: manifests without writes stay as they were
             document["files"] = files_document(self.files)
+        if self.files_signature is not None:
+            document["files_signature"] = self.files_signature
         if self.paths:  # absent rather than empty, as `files`
             document["paths"] = {name: list(found) for name, found in self.paths.items()}
         # One line: without `indent` json encodes in C, several times faster than its Python
@@ -139,6 +143,7 @@ class Manifest:
             components=_optional(document, "components", dict),
             files=files_from_document(document["files"]) if "files" in document else {},
             paths=_paths(document["paths"]) if "paths" in document else {},
+            files_signature=_optional_string(document, "files_signature"),
         )
 
 
@@ -167,7 +172,7 @@ def _quick(document: Any) -> Manifest | None:
     type or out of range, `files`): the field-by-field way then reads it, or says what is
     wrong. It takes nothing that way refuses (tests/storage/test_manifest_quick.py)."""
     get = document.get if type(document) is dict else None
-    if get is None or "files" in document or "paths" in document:
+    if get is None or "files" in document or "paths" in document or "files_signature" in document:
         return None
     key, pipeline, step, run_id = get("key"), get("pipeline"), get("step"), get("run_id")
     created, version, params, parts = get("created"), get("version"), get("params"), get("parts")
@@ -288,6 +293,14 @@ def _part_document(record: PartRecord) -> dict[str, Any]:
     if record.inline is not None:  # a payload inside its manifest (object stores)
         document["inline"] = record.inline
     return document
+
+
+def _optional_string(document: dict[str, Any], name: str) -> str | None:
+    """An optional text field: None when absent, but a str when present."""
+    value = document.get(name)
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"manifest `{name}` must be a str, got {type(value).__name__}")
+    return value
 
 
 def _optional(document: dict[str, Any], name: str, kind: type[Any]) -> Any:

@@ -57,6 +57,11 @@ def direct_text(manifest: Manifest) -> str | None:
         components = _nested(dict(manifest.components))
         params = _nested(dict(manifest.params)) if manifest.params else "{}"
         files = f'"files": {_nested(files_document(manifest.files))}, ' if manifest.files else ""
+        signature = manifest.files_signature
+        if signature is not None:
+            if type(signature) is not str:
+                return None
+            files += f'"files_signature": {_string(signature)}, '
         paths = (
             f'"paths": {_nested({name: list(found) for name, found in manifest.paths.items()})}, '
             if manifest.paths

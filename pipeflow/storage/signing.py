@@ -9,6 +9,11 @@ part), so a signed payload cannot be passed off as another step's. The key never
 machine: only its id (a hash of it) is written beside each signature, so that a refusal can say
 "signed with another key".
 
+The files a step `writes:` are restored from the store into the workspace, where the next step
+may unpickle one (`models/model.pkl`): a manifest's list of them (each path, size and checksum)
+is signed the same way (`sign_files`), bound to the pipeline, the step and the cache key, and
+a list without a valid signature is never restored from: the step runs again.
+
 The key is, in order:
 1. `PIPEFLOW_SIGNING_KEY`: any string of 32 characters or more, the same on every machine that
    shares a store (CI and a laptop, Dask workers on other hosts);
@@ -22,22 +27,26 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import secrets
 import stat
 import threading
 import uuid
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from pipeflow.errors import StorageError
 from pipeflow.records import record
-from pipeflow.storage.manifest import PartRecord
+from pipeflow.storage.manifest import Manifest, PartRecord
+from pipeflow.storage.written import WrittenFiles, files_document
 
 KEY_ENV = "PIPEFLOW_SIGNING_KEY"
 KEY_FILE = "signing.key"
 MIN_KEY_LENGTH = 32
 SCHEME = "hmac-sha256"
 _MESSAGE_VERSION = "pipeflow-signature-1"
+_FILES_MESSAGE_VERSION = "pipeflow-files-signature-1"
 _GENERATE = "python -c 'import secrets; print(secrets.token_hex(32))'"
 
 
@@ -90,9 +99,54 @@ def sign(record: PartRecord, key: SigningKey) -> str:
 
 def signature_problem(record: PartRecord) -> str | None:
     """Why the record's signature does not vouch for its payload here, or None when it does."""
-    if not record.signature:
+    return _problem(record.signature, lambda key: _mac(record, key))
+
+
+def sign_files(
+    files: Mapping[str, WrittenFiles],
+    *,
+    pipeline: str,
+    step: str,
+    key: str,
+    signing: SigningKey | None = None,
+) -> str:
+    """The signature of a manifest's list of written files (paths, sizes, checksums), bound
+    to the step and cache key it is stored for: `hmac-sha256:KEY_ID:HEX`, made with `signing`
+    or else this machine's key (created if need be), as a pickle payload's."""
+    signing = signing or signing_key(create=True)
+    assert signing is not None
+    return f"{SCHEME}:{signing.id}:{_files_mac(files, pipeline, step, key, signing)}"
+
+
+def files_signature_problem(
+    signature: str | None,
+    files: Mapping[str, WrittenFiles],
+    *,
+    pipeline: str,
+    step: str,
+    key: str,
+) -> str | None:
+    """Why `signature` does not vouch for a manifest's list of written files here (restored
+    from it, a file could be a pickle the next step loads), or None when it does."""
+    return _problem(signature, lambda signing: _files_mac(files, pipeline, step, key, signing))
+
+
+def files_signature_for(manifest: Manifest, key: str) -> str | None:
+    """The signature of `manifest`'s list of written files counted for another cache `key`
+    (`pipeflow accept`): made anew when its own signature is valid here, else none."""
+    if not manifest.files:
+        return None
+    pipeline, step = manifest.pipeline, manifest.step
+    signature, files = manifest.files_signature, manifest.files
+    if files_signature_problem(signature, files, pipeline=pipeline, step=step, key=manifest.key):
+        return None
+    return sign_files(files, pipeline=pipeline, step=step, key=key)
+
+
+def _problem(signature: str | None, mac_with: Callable[[SigningKey], str]) -> str | None:
+    if not signature:
         return "it is not signed"
-    scheme, _, rest = record.signature.partition(":")
+    scheme, _, rest = signature.partition(":")
     key_id, _, mac = rest.partition(":")
     if scheme != SCHEME or not key_id or not mac:
         return "its signature is malformed"
@@ -105,7 +159,7 @@ def signature_problem(record: PartRecord) -> str | None:
             f"there is no signing key on this machine ({KEY_ENV} is not set and "
             f"{key_path()} does not exist)"
         )
-    if not hmac.compare_digest(mac, _mac(record, key)):
+    if not hmac.compare_digest(mac, mac_with(key)):
         if key_id != key.id:
             return (
                 f"it was signed with another key (id {key_id}; this machine's key, from "
@@ -122,6 +176,15 @@ def _mac(record: PartRecord, key: SigningKey) -> str:
         (_MESSAGE_VERSION, record.path, record.format, str(record.size), record.checksum)
     )
     return hmac.new(key.secret, message.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _files_mac(
+    files: Mapping[str, WrittenFiles], pipeline: str, step: str, key: str, signing: SigningKey
+) -> str:
+    # JSON (ASCII, keys sorted) separates any names unambiguously, newlines and all.
+    document = [_FILES_MESSAGE_VERSION, pipeline, step, key, files_document(files)]
+    message = json.dumps(document, sort_keys=True, ensure_ascii=True, allow_nan=False)
+    return hmac.new(signing.secret, message.encode("ascii"), hashlib.sha256).hexdigest()
 
 
 def _key(secret: bytes, origin: str) -> SigningKey:

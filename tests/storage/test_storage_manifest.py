@@ -183,8 +183,10 @@ MANIFEST_OPTIONS: list[dict[str, Any]] = [
         "components": COMPONENTS,
         "files": FILES,
         "paths": PATHS,
+        "files_signature": "hmac-sha256:0123456789ab:" + "f" * 64,
     },
     {"paths": PATHS},
+    {"files": FILES, "files_signature": "hmac-sha256:0123456789ab:" + "e" * 64},
 ]
 
 
