@@ -8,11 +8,14 @@ this run had written it. DVC and Snakemake remove a stage's outputs before it ru
 is removed is only what the results store holds a copy of, so nothing is lost (an earlier
 version comes back from the store, restored, when its inputs do):
 
-- each file of a local declared write (the file itself, or every file under the folder) whose
-  content is a blob of the step's store is removed, and the empty folders that leaves below
-  the declared one; under a URL, each object whose content is (it is read to be hashed);
-- a file no stored version holds (put there by hand, or written by a step that stores
-  nothing) stays, and is stored with the new version as before;
+- each file of a declared write (the file itself, or every file under the folder; under a URL,
+  each object, read to be hashed) that one of this step's own stored versions wrote at that
+  very path, with that very content (path and checksum from its manifests, whose lists are
+  signed: `storage/signing.py`), is removed, and the empty folders that leaves below the
+  declared one;
+- a file no version of this step wrote there (put there by hand, `models/.gitkeep`, or
+  written by a step that stores nothing) stays, and is stored with the new version as
+  before, even when some step once stored the same bytes elsewhere;
 - so does any file the step is given as a path input inside a declared folder (`base:
   models/base.txt` beside `writes: [models/]`) or names in `reads:`: it is read, not written;
 - the folder each local declared write goes into is made, as Snakemake does (and removed
@@ -33,44 +36,70 @@ from pathlib import Path
 from typing import Any
 
 from pipeflow.cache.files import FileFingerprints
-from pipeflow.model.locations import Location
-from pipeflow.storage.blobs import blob_path
+from pipeflow.cache.results import ResultCache
+from pipeflow.model.locations import Location, locate
 from pipeflow.storage.checksums import digest
 from pipeflow.storage.escapes import check_inside
 from pipeflow.storage.remote import open_url
-from pipeflow.storage.store import ResultStore
+from pipeflow.storage.signing import files_signature_problem
 
 _PARALLEL = 8  # objects hashed at once
+
+Owned = dict[str, set[str]]  # a path its step's stored versions wrote -> the checksums it had
+
+
+def owned_files(cache: ResultCache, step: str, folder: str) -> Owned:
+    """What the stored versions of `step` wrote: each file's path (absolute, a URL as its
+    write names it) and the checksums it had there. Only versions whose list of files is
+    signed here count: a forged manifest cannot have a file removed."""
+    owned: Owned = {}
+    for manifest in cache.versions(step):
+        if not manifest.files or files_signature_problem(
+            manifest.files_signature,
+            manifest.files,
+            pipeline=manifest.pipeline,
+            step=manifest.step,
+            key=manifest.key,
+        ):
+            continue
+        for label, written in manifest.files.items():
+            base = locate(label, folder).key.rstrip("/")
+            for name, entry in written.entries.items():
+                if entry.kept:  # there before that version ran: not its output
+                    continue
+                owned.setdefault(f"{base}/{name}" if name else base, set()).add(entry.checksum)
+    return owned
 
 
 def prepare_writes(
     writes: Sequence[Location],
-    store: ResultStore | None,
+    owned: Owned | None,
     hashes: FileFingerprints | None,
     kept: Iterable[str],
     options: Callable[[str], Mapping[str, Any]],
     project: str = "",
 ) -> list[Path]:
-    """Make the folders `writes` go into, and remove what of them `store` holds (see the
-    module's docstring); `kept`: paths, URLs and globs (absolute) never removed; `options`:
-    the storage options of a URL. The folders made, deepest first (`remove_empty`).
-    StorageError, before anything is made or removed, when a write inside `project` leads
-    out of it through a symbolic link (the step would write there)."""
+    """Make the folders `writes` go into, and remove what of them the step's stored
+    versions wrote (`owned`, from `owned_files`; None: nothing; see the module's docstring);
+    `kept`: paths, URLs and globs (absolute) never removed; `options`: the storage options of
+    a URL. The folders made, deepest first (`remove_empty`). StorageError, before anything
+    is made or removed, when a write inside `project` leads out of it through a symbolic
+    link (the step would write there)."""
     check_inside([write.key for write in writes if not write.remote], project)
     keep = [text.rstrip("/") for text in kept]
     made: list[Path] = []
     for write in writes:
         if write.remote:
-            if store is not None:
-                _clear_url(write, store, keep, options(write.key))
+            if owned:
+                _clear_url(write, owned, keep, options(write.key))
             continue
         parent = Path(write.key).parent
         missing = [parent, *parent.parents]
         missing = missing[: next(i for i, p in enumerate(missing) if p.exists())]
         parent.mkdir(parents=True, exist_ok=True)
         made += missing
-        if store is not None:
-            _clear_local(write, store, hashes, keep)
+        if owned:
+            _clear_local(write, owned, hashes, keep)
     return made
 
 
@@ -94,17 +123,17 @@ def _kept(path: str, keep: Sequence[str]) -> bool:
 
 
 def _clear_local(
-    write: Location, store: ResultStore, hashes: FileFingerprints | None, keep: Sequence[str]
+    write: Location, owned: Owned, hashes: FileFingerprints | None, keep: Sequence[str]
 ) -> None:
     root = Path(write.key)
     if root.is_file():
-        _remove_if_stored(root, store, hashes, keep)
+        _remove_if_stored(root, owned, hashes, keep)
         return
     if not root.is_dir():
         return
     for folder, folders, names in os.walk(root, topdown=False):
         for name in names:
-            _remove_if_stored(Path(folder, name), store, hashes, keep)
+            _remove_if_stored(Path(folder, name), owned, hashes, keep)
         for name in folders:
             inner = Path(folder, name)
             if not inner.is_symlink() and not _kept(inner.as_posix(), keep):
@@ -113,9 +142,10 @@ def _clear_local(
 
 
 def _remove_if_stored(
-    path: Path, store: ResultStore, hashes: FileFingerprints | None, keep: Sequence[str]
+    path: Path, owned: Owned, hashes: FileFingerprints | None, keep: Sequence[str]
 ) -> None:
-    if _kept(path.as_posix(), keep) or not path.is_file():
+    checksums = owned.get(path.as_posix())
+    if not checksums or _kept(path.as_posix(), keep) or not path.is_file():
         return
     if hashes is not None:
         found = hashes.checksum(path)
@@ -125,12 +155,12 @@ def _remove_if_stored(
     else:
         with path.open("rb") as handle:
             checksum = digest(handle)[1]
-    if store.exists(blob_path(checksum)):
+    if checksum in checksums:
         path.unlink(missing_ok=True)
 
 
 def _clear_url(
-    write: Location, store: ResultStore, keep: Sequence[str], options: Mapping[str, Any]
+    write: Location, owned: Owned, keep: Sequence[str], options: Mapping[str, Any]
 ) -> None:
     filesystem, path = open_url(write.key, options)
     try:
@@ -149,11 +179,12 @@ def _clear_url(
     scheme = write.key.split("://", 1)[0] + "://"
 
     def clear(name: str) -> None:
-        if _kept(scheme + name.lstrip("/"), keep):
+        checksums = owned.get(scheme + name.lstrip("/"))
+        if not checksums or _kept(scheme + name.lstrip("/"), keep):
             return
         with filesystem.open(name, "rb") as handle:
             checksum = digest(handle)[1]
-        if store.exists(blob_path(checksum)):
+        if checksum in checksums:
             filesystem.rm(name)
 
     with ThreadPoolExecutor(_PARALLEL) as pool:

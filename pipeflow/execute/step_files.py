@@ -11,7 +11,7 @@ from typing import Any
 from pipeflow.cache.keys import local_glob, local_path
 from pipeflow.cache.workspace import missing_read
 from pipeflow.errors import StorageError
-from pipeflow.execute.clearing import prepare_writes, remove_empty
+from pipeflow.execute.clearing import owned_files, prepare_writes, remove_empty
 from pipeflow.model.locations import (
     MOST_VALUE_STRINGS,
     Location,
@@ -191,17 +191,21 @@ class StepFiles:
         store: ResultStore | None,
     ) -> None:
         """Before a step (or an item of it) runs: the folders its writes go into made, what
-        earlier versions left in them and `store` holds removed (`clearing.py`).
+        earlier versions of it wrote there removed when results are stored (`store`;
+        `clearing.py`).
         ReferenceFailure (the step fails) when a write leads out of the project folder
         through a symbolic link."""
+        cache = self.planner.caches.get(step.name) if store is not None else None
+        folder = self.pipeline.folder_of(step)
         try:
+            owned = owned_files(cache, step.name, folder) if cache is not None else None
             self.made += prepare_writes(
                 writes,
-                store,
+                owned,
                 self.planner.hashes,
                 self._read_inside(step, item, writes, inputs),
                 lambda url: self.storage_options(step, url),
-                self.pipeline.folder_of(step),
+                folder,
             )
         except StorageError as error:
             raise ReferenceFailure(str(error)) from None

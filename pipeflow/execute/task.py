@@ -19,7 +19,7 @@ from typing import Any
 
 from pipeflow.cache.source import Source, first_changed
 from pipeflow.cache.versions import value_version
-from pipeflow.execute import timeouts
+from pipeflow.execute import attempts, timeouts
 from pipeflow.execute.awaiting import synchronous
 from pipeflow.execute.capture import working_for
 from pipeflow.execute.ctrl_c import by_signal
@@ -280,6 +280,7 @@ def execute(
     if task.stored is not None:
         return _load(task, started)
     attempt = 0
+    before = attempts.present(task.writes) if task.writes else {}
     with working_for(task.run_id, task.step):
         while True:
             attempt += 1
@@ -311,6 +312,7 @@ def execute(
             parts = split_parts(value, task.outputs, task.step)
             store = task.persist.store if task.persist is not None else None
             files, hashes = snapshot(task.writes, store) if task.writes else ({}, [])
+            files = attempts.mark_kept(files, task.writes, before)
             manifest = persist_parts(task, parts, files) if task.persist else None
         except Exception as error:
             return _failure(task, error, attempt, started)

@@ -35,6 +35,9 @@ class FileEntry:
     size: int
     checksum: str  # "sha256:<hex>"
     stamp: str | None = None  # what the object store said of it (ETag, md5): URLs only
+    # There, unchanged, before the step ran (put there by hand): stored and restored with
+    # the version, but not the step's output, so never removed before it runs again.
+    kept: bool = False
 
     @property
     def hex(self) -> str:
@@ -80,6 +83,7 @@ class WrittenFiles:
                     "size": entry.size,
                     "checksum": entry.checksum,
                     **({"stamp": entry.stamp} if entry.stamp is not None else {}),
+                    **({"kept": True} if entry.kept else {}),
                 }
                 for name, entry in sorted(self.entries.items())
             },
@@ -109,9 +113,12 @@ class WrittenFiles:
                 raise ValueError(f"{where}: entry {name!r} `checksum` is not 'sha256:<hex>'")
             if stamp is not None and not isinstance(stamp, str):
                 raise ValueError(f"{where}: entry {name!r} `stamp` must be a str")
+            kept = entry.get("kept", False)
+            if not isinstance(kept, bool):
+                raise ValueError(f"{where}: entry {name!r} `kept` must be true or false")
             if ".." in name.split("/") or name.startswith("/") or "\\" in name:
                 raise ValueError(f"{where}: entry {name!r} is not a relative path")
-            parsed[name] = FileEntry(size, checksum, stamp)
+            parsed[name] = FileEntry(size, checksum, stamp, kept)
         if kind == FILE and list(parsed) != [""]:
             raise ValueError(f"{where}: a file has exactly one entry, named ''")
         return cls(kind, parsed)

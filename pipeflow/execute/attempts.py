@@ -1,0 +1,72 @@
+"""What an attempt of a step wrote into its local declared writes, told from what was there.
+
+Before a step's first attempt, on the machine where it runs (after the clean-up of
+`clearing.py`), the files and folders its local declared writes hold are noted (`present`):
+what the step finds there is not its output (put there by hand, or read by it). Then:
+
+- after a step that succeeds, each file that was there and is unchanged (size and
+  modification time) is marked `kept` in its manifest (`mark_kept`): it is stored and restored
+  with the version, but `clearing.py` never removes it as the step's output.
+
+URLs are not followed here (their objects are listed and hashed by `clearing.py` alone).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from pipeflow.storage.blobs import WriteSpec
+from pipeflow.storage.written import WrittenFiles
+
+Present = dict[str, tuple[int, int] | None]  # path -> (size, mtime_ns) of a file; None: a folder
+
+
+def present(writes: Sequence[WriteSpec]) -> Present:
+    """The files and folders of the local `writes` as they are now."""
+    found: Present = {}
+    for write in writes:
+        if "://" in write.location:
+            continue
+        if os.path.isfile(write.location):
+            found[write.location] = _stamp(write.location)
+        elif os.path.isdir(write.location):
+            for folder, folders, names in os.walk(write.location):
+                found[folder] = None
+                found.update({os.path.join(folder, name): None for name in folders})
+                for name in names:
+                    path = os.path.join(folder, name)
+                    found[path] = _stamp(path)
+    return found
+
+
+def mark_kept(
+    files: Mapping[str, WrittenFiles], writes: Sequence[WriteSpec], before: Present
+) -> dict[str, WrittenFiles]:
+    """`files` (a snapshot of `writes`) with each entry that was there unchanged marked kept."""
+    if not before:
+        return dict(files)
+    places = {write.label: write.location for write in writes if "://" not in write.location}
+    marked: dict[str, WrittenFiles] = {}
+    for label, written in files.items():
+        base = places.get(label)
+        if base is None:
+            marked[label] = written
+            continue
+        entries = {}
+        for name, entry in written.entries.items():
+            path = os.path.join(base, name) if name else base
+            stamp = before.get(path)
+            unchanged = stamp is not None and _stamp(path) == stamp
+            entries[name] = replace(entry, kept=True) if unchanged else entry
+        marked[label] = WrittenFiles(written.kind, entries)
+    return marked
+
+
+def _stamp(path: str) -> tuple[int, int] | None:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_size, status.st_mtime_ns
