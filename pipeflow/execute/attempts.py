@@ -4,6 +4,10 @@ Before a step's first attempt, on the machine where it runs (after the clean-up 
 `clearing.py`), the files and folders its local declared writes hold are noted (`present`):
 what the step finds there is not its output (put there by hand, or read by it). Then:
 
+- after an attempt that fails (before a retry, and after the last one), every file and folder
+  the attempt added is removed (`clear_attempt`), so that the next attempt, and the next run,
+  start from what was there, and no half-written file is stored with another version; a file
+  that was there stays, even one the attempt changed;
 - after a step that succeeds, each file that was there and is unchanged (size and
   modification time) is marked `kept` in its manifest (`mark_kept`): it is stored and restored
   with the version, but `clearing.py` never removes it as the step's output.
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import replace
 
 from pipeflow.storage.blobs import WriteSpec
@@ -39,6 +44,35 @@ def present(writes: Sequence[WriteSpec]) -> Present:
                     path = os.path.join(folder, name)
                     found[path] = _stamp(path)
     return found
+
+
+def clear_attempt(writes: Sequence[WriteSpec], before: Present) -> None:
+    """Remove what a failed attempt added to the local `writes` (see the module's docstring)."""
+    for write in writes:
+        if "://" in write.location:
+            continue
+        root = write.location
+        if os.path.isfile(root) or os.path.islink(root):
+            if root not in before:
+                with suppress(OSError):
+                    os.remove(root)
+            continue
+        if not os.path.isdir(root):
+            continue
+        for folder, folders, names in os.walk(root, topdown=False):
+            for name in names:
+                path = os.path.join(folder, name)
+                if path not in before:
+                    with suppress(OSError):
+                        os.remove(path)
+            for name in folders:
+                path = os.path.join(folder, name)
+                if path not in before and not os.path.islink(path):
+                    with suppress(OSError):
+                        os.rmdir(path)  # only when it is empty now
+        if root not in before:
+            with suppress(OSError):
+                os.rmdir(root)
 
 
 def mark_kept(

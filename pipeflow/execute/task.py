@@ -294,6 +294,7 @@ def execute(
             except (Exception, SystemExit, KeyboardInterrupt) as error:
                 if isinstance(error, KeyboardInterrupt) and by_signal():
                     raise  # Ctrl-C: the run stops (the engine)
+                attempts.clear_attempt(task.writes, before)  # never kept, never stored
                 if attempt > task.retry.retries:
                     return _failure(task, error, attempt, started)
                 delay = task.retry.delay_before(attempt + 1, jitter=random.random())
