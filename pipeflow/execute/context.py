@@ -12,8 +12,9 @@ from typing import Any
 from pipeflow.cache.consumed import shown_params
 from pipeflow.cache.results import PARALLEL_LOADS
 from pipeflow.execute.persisting import Persist
+from pipeflow.execute.remotes import Remote, fill, pick, remotes_in
 from pipeflow.execute.step_files import ReferenceFailure, StepFiles
-from pipeflow.execute.task import Remote, Task, fill, pick, remotes_in
+from pipeflow.execute.task import Task
 from pipeflow.model.pipeline import SINGLE_PART, Pipeline, Step
 from pipeflow.model.refs import Ref, lookup_path, resolve
 from pipeflow.model.secrets import NO_SECRETS, Secrets

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from pipeflow.execute.context import RunContext
+from pipeflow.execute.remotes import Remote
 from pipeflow.execute.step_files import ReferenceFailure
-from pipeflow.execute.task import Remote
 from pipeflow.model.pipeline import Pipeline
 from pipeflow.model.run import StepOutcome
 from pipeflow.plan.graph import StepGraph

@@ -17,7 +17,7 @@
   rewritten to its place in the workspace (a glob whose matches were sent, too; a `file://`
   URL as a URL of its copy; a folder a declared write goes into, whether the client has it
   or not).
-- Back: a path into the workspace that the step returns (`task.client_paths`) is the
+- Back: a path into the workspace that the step returns (`remotes.client_paths`) is the
   client's path again before the value is stored or sent: what a reader, here or on the
   client, is given is the path the client knows (and ships again to the next worker).
 
@@ -37,8 +37,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from pipeflow.execute.remotes import fill_strings
 from pipeflow.execute.shipping import Shipment
-from pipeflow.execute.task import Task, TaskResult, fill_strings
+from pipeflow.execute.task import Task, TaskResult
 from pipeflow.model.locations import Location, is_pattern
 from pipeflow.storage.blobs import WriteSpec, snapshot
 from pipeflow.storage.shipped import receive

@@ -36,7 +36,8 @@ from pathlib import Path
 
 from pipeflow.cache.code import CodeFingerprinter
 from pipeflow.errors import ConfigError, Problem
-from pipeflow.execute.task import Task, TaskResult, fill_strings
+from pipeflow.execute.remotes import fill_strings
+from pipeflow.execute.task import Task, TaskResult
 from pipeflow.model.locations import is_pattern
 from pipeflow.storage.blobs import FileCopy, Restoration
 from pipeflow.storage.restoring import restore

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from pipeflow.execute.isolation import isolated_inputs
-from pipeflow.execute.task import client_paths
+from pipeflow.execute.remotes import client_paths
 from tests.conftest import ProjectFactory
 
 STEPS = """

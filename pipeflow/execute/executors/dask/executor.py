@@ -29,14 +29,9 @@ from pipeflow.execute.executors.dask.stopping import ask_to_exit, kill
 from pipeflow.execute.executors.dask.worker import run_task
 from pipeflow.execute.executors.processes import unpicklable
 from pipeflow.execute.failures import StepError
+from pipeflow.execute.remotes import Remote, remotes_in
 from pipeflow.execute.shipping import Project, bring_back
-from pipeflow.execute.task import (
-    Notify,
-    Remote,
-    Task,
-    TaskResult,
-    remotes_in,
-)
+from pipeflow.execute.task import Notify, Task, TaskResult
 from pipeflow.model.pipeline import ClusterConfig
 
 __all__ = ["DaskExecutor"]

@@ -22,8 +22,9 @@ from pipeflow.execute.executors.dask.sealing import (
 )
 from pipeflow.execute.executors.working import enter_project, work
 from pipeflow.execute.landing import collect, unpack
+from pipeflow.execute.remotes import Remote, fill, pick, remotes_in
 from pipeflow.execute.shipping import Shipment
-from pipeflow.execute.task import Remote, Task, TaskResult, fill, pick, remotes_in
+from pipeflow.execute.task import Task, TaskResult
 from pipeflow.model.words import a_kind
 
 
