@@ -187,7 +187,7 @@ class Assessor:
             removals=tuple(removals),
             folders=tuple(folders),
             parts=tuple(parts),
-            project=folder,
+            project=folder if copies or removals or folders else "",  # checked before those
         )
         return Assessment(restoration=restoration, reason="; ".join(reasons), locations=places)
 
