@@ -20,6 +20,7 @@ from pipeflow.execute.executors.dask.sealing import (
     opened_task,
     seal,
 )
+from pipeflow.execute.executors.dask.turns import turn
 from pipeflow.execute.executors.working import enter_project, work
 from pipeflow.execute.landing import collect, unpack
 from pipeflow.execute.remotes import Remote, fill, pick, remotes_in
@@ -36,6 +37,15 @@ def run_task(
     `values` are the results (kept on the cluster) of the steps whose values the task takes;
     dask brings them here. The client learns how the step ended from a "finished" report; the
     value goes with it when it is small, and otherwise stays here as this task's result."""
+    # Never beside a task of another run in this process: they import different code.
+    with turn(task.run_id):
+        return _run_task(task, key, topic, values, shipment)
+
+
+def _run_task(
+    task: Task, key: str, topic: str, values: dict[str, Any], shipment: Shipment | None
+) -> TaskResult | None:
+    """`run_task`, in the turn of the task's run."""
     from distributed import get_client, get_worker
     from distributed.core import Status
 
