@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from pipeflow.execute import ctrl_c, fanout, readiness
 from pipeflow.execute.capture import OutputCapture
 from pipeflow.execute.closing import close_stores
+from pipeflow.execute.commits import interrupt
 from pipeflow.execute.context import RunContext, RunSettings
 from pipeflow.execute.dispatching import Dispatcher
 from pipeflow.execute.executors import Executor
@@ -35,7 +36,7 @@ from pipeflow.execute.outcome import RunResult
 from pipeflow.execute.readiness import why_not_run
 from pipeflow.execute.step_files import ReferenceFailure
 from pipeflow.execute.stopping import Stopwatch
-from pipeflow.execute.task import Task, TaskResult, interrupt
+from pipeflow.execute.task import Task, TaskResult
 from pipeflow.model import escaping
 from pipeflow.model.events import (
     Event,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import random
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import field
@@ -21,6 +20,7 @@ from pipeflow.cache.versions import value_version
 from pipeflow.execute import attempts, timeouts
 from pipeflow.execute.awaiting import synchronous
 from pipeflow.execute.capture import working_for
+from pipeflow.execute.commits import begin_commit, end_commit
 from pipeflow.execute.ctrl_c import by_signal
 from pipeflow.execute.failures import StepError, compact_traceback, describe
 from pipeflow.execute.isolation import isolated_inputs
@@ -111,40 +111,6 @@ class TaskResult:
         return self.error is None
 
 
-# Ctrl-C and a step on a thread of this process (the threads executor leaves it to end):
-# a step stores its result only if the run was not interrupted when it came to, and the run,
-# interrupted, waits for the steps that did to finish storing (`interrupt`).
-_commits = threading.Lock()
-_interrupted: set[str] = set()  # runs Ctrl-C stopped in this process
-_committing: dict[str, int] = {}  # run id -> its steps storing their results now
-
-
-def interrupt(run_id: str, wait: float = 30.0) -> None:
-    """Ctrl-C stopped run `run_id`: a step of it still running on a thread stores nothing
-    when its call returns (the run reports it interrupted). Returns once the steps that were
-    already storing their results have (their futures then end as done)."""
-    with _commits:
-        _interrupted.add(run_id)
-    deadline = time.monotonic() + wait
-    while _committing.get(run_id) and time.monotonic() < deadline:
-        time.sleep(0.005)  # rare (Ctrl-C) and short: a poll, not a condition for every step
-
-
-def _begin_commit(run_id: str) -> bool:
-    with _commits:
-        if run_id in _interrupted:
-            return False
-        _committing[run_id] = _committing.get(run_id, 0) + 1
-        return True
-
-
-def _end_commit(run_id: str) -> None:
-    with _commits:
-        left = _committing.pop(run_id) - 1
-        if left:
-            _committing[run_id] = left
-
-
 def execute(
     task: Task, notify: Notify | None = None, *, in_place: bool = False, ends_worker: bool = False
 ) -> TaskResult:
@@ -183,7 +149,7 @@ def execute(
             return _failure(
                 task, SourceChanged(_shown(changed, task.project_dir)), attempt, started
             )
-        if not _begin_commit(task.run_id):  # what it returned after Ctrl-C is dropped
+        if not begin_commit(task.run_id):  # what it returned after Ctrl-C is dropped
             return _failure(task, KeyboardInterrupt("interrupted"), attempt, started)
         # Splitting and storing are not retried: calling the function again would not help.
         try:
@@ -195,7 +161,7 @@ def execute(
         except Exception as error:
             return _failure(task, error, attempt, started)
         finally:
-            _end_commit(task.run_id)
+            end_commit(task.run_id)
         version = value_version(parts) if task.fingerprint and manifest is None else None
     locations: tuple[str, ...] = ()
     if manifest is not None and task.persist is not None:
