@@ -145,7 +145,8 @@ def execute(
                 delay = task.retry.delay_before(attempt + 1, jitter=random.random())
                 if notify is not None:
                     notify(task.step, attempt, describe(error), delay)
-                time.sleep(delay)
+                if not timeouts.pause(task.run_id, delay):  # Ctrl-C or SIGTERM meanwhile
+                    return _failure(task, KeyboardInterrupt("interrupted"), attempt, started)
         changed = first_changed(task.sources)
         if changed is not None:
             return _failure(
