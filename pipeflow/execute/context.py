@@ -35,6 +35,9 @@ class RunSettings:
     # `--frozen`: a step found at run time to need running (its stored result could not be
     # restored or read) fails instead of running (`Engine.stale` names it and why).
     frozen: bool = False
+    # Ctrl-C or SIGTERM came while the executor opened (a Dask cluster starting): the run
+    # starts interrupted, so that it is reported and recorded as one.
+    interrupted: bool = False
 
 
 class RunContext:

@@ -80,6 +80,42 @@ def _noting_interrupts() -> Iterator[None]:
             signal.signal(signal.SIGINT, _state["previous"])
 
 
+@contextmanager
+def held() -> Iterator[list[int]]:
+    """While the block runs, a SIGINT or SIGTERM that would stop the run is noted (in the list
+    given) instead of raised: code that a KeyboardInterrupt must not cut short (a Dask cluster
+    starting, whose half-made state would be left to print tracebacks, or swallow it) runs
+    to its end, and the caller then stops the run. A handler of the program's own is kept."""
+    came: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield came
+        return
+
+    def note(signum: int, frame: FrameType | None) -> None:
+        del frame
+        came.append(signum)
+
+    saved = {
+        number: signal.getsignal(number)
+        for number in (signal.SIGINT, signal.SIGTERM)
+        if signal.getsignal(number) in _STOPPING[number]
+    }
+    for number in saved:
+        signal.signal(number, note)
+    try:
+        yield came
+    finally:
+        for number, handler in saved.items():
+            signal.signal(number, handler)
+
+
+# The handlers under which a signal stops a run: what `held` notes instead.
+_STOPPING: dict[int, tuple[Any, ...]] = {
+    signal.SIGINT: (signal.default_int_handler, _noted),
+    signal.SIGTERM: (signal.SIG_DFL, _terminated),
+}
+
+
 def by_signal() -> bool:
     """Whether a KeyboardInterrupt the calling thread caught comes from a SIGINT (Ctrl-C) or
     a SIGTERM."""

@@ -124,6 +124,8 @@ class Engine:
             hold(self.settings.run_id)  # small results written in batches (`journal.py`)
         try:
             with ctrl_c.noting(), self._capture:
+                if self.settings.interrupted:  # as its executor opened (`RunSettings`)
+                    raise KeyboardInterrupt
                 while True:
                     while self._ready and (not self._stopping or self.settings.keep_going):
                         self._start(heapq.heappop(self._ready)[1])
