@@ -30,7 +30,7 @@ from pipeflow.storage.boundaries import BoundaryError, check_local, check_root
 from pipeflow.storage.clashes import clash_message, item_clash
 
 Fail = Callable[[list[str | int], str], None]
-_LOCAL = ("file://",)
+_LOCAL = ("file://", "local://")  # fsspec's two names of the local filesystem
 OUT_OF_PROCESS = ("processes", "dask")  # executors whose steps run in other processes
 
 
@@ -215,7 +215,8 @@ def _declared_roots(pipeline: Pipeline) -> list[tuple[list[str | int], Any]]:
 
 
 def is_local(url: str) -> bool:
-    """Whether a store URL is a folder on this machine."""
+    """Whether a store URL is a folder on this machine: a path (`~` too), or a `file://` or
+    `local://` URL."""
     return "://" not in url or url.startswith(_LOCAL)
 
 
@@ -272,8 +273,8 @@ def _targets(step: Step, fields: TargetFields) -> Iterator[str]:
 def _root_problem(root: str | None) -> str | None:
     if root is None:
         return None
-    local = "://" not in root or root.startswith(_LOCAL)
-    path = root[len("file://") :] if root.startswith("file://") else root
+    local = is_local(root)
+    path = root.partition("://")[2] if "://" in root else root
     try:
         check_root(os.path.realpath(path) if local else root)
     except BoundaryError as error:

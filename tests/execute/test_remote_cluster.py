@@ -495,10 +495,24 @@ TOUCHING = "def touch(marker: str) -> None:\n    open(marker, 'w').close()\n"
     ("config_root", "options"),
     [
         ("results: {root: out}", []),
+        ("results: {root: %s/out}", []),
+        ("results: {root: ~/pipeflow-never-written/out}", []),
         ("results: {root: file://%s/out}", []),
+        ("results: {root: local://%s/out}", []),
         ("results: {root: s3://never/used}", ["--results", "out"]),
+        ("results: {root: s3://never/used}", ["--results", "file://%s/out"]),
+        ("results: {root: s3://never/used}", ["--results", "local://%s/out"]),
     ],
-    ids=["relative-folder", "file-url", "results-option"],
+    ids=[
+        "relative-folder",
+        "absolute-folder",
+        "home-folder",
+        "file-url",
+        "local-url",
+        "results-option",
+        "results-option-file-url",
+        "results-option-local-url",
+    ],
 )
 def test_a_local_results_root_with_a_remote_address_is_refused(
     tmp_path: Path, config_root: str, options: list[str]
@@ -516,6 +530,7 @@ def test_a_local_results_root_with_a_remote_address_is_refused(
         assert validated.exit_code == 2, validated.output
         assert "cannot reach" in validated.stderr
         assert "executor.shared_filesystem: true" in validated.stderr
+    options = [option.replace("%s", str(tmp_path)) for option in options]
     ran = runner.invoke(cli, ["run", str(config), *options])
     assert ran.exit_code == 2, ran.output
     assert "is a folder on this machine, which the Dask workers at `tcp://127.0.0.1:8786`" in (
