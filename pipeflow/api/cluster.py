@@ -23,17 +23,27 @@ if TYPE_CHECKING:
     from pipeflow.execute.shipping import Project
 
 
-def cluster_project(definition: Pipeline, planner: Planner, workers: str) -> Project:
+def cluster_project(
+    definition: Pipeline, planner: Planner, workers: str, *, results: object
+) -> Project:
     """What a Dask cluster's `workers` need of this machine: every results store must be
-    one its workers reach (a local folder is refused, exit 2), and the first carries the
-    run's code and files."""
+    one its workers reach (a local folder is refused, exit 2, at where it is named), and the
+    first carries the run's code and files. `results`: the store given for the run
+    (`--results`, `run(results=...)`), if any."""
     from pipeflow.execute.shipping import Project  # a cluster's runs only (zip, tempfile)
 
     stores = [cache.store for cache in planner.caches.values() if cache is not None]
-    local = sorted({store.url for store in stores if is_local(store.url)})
-    if local:
+    found: dict[str, str] = {}  # where it is named -> the root
+    for name, cache in sorted(planner.caches.items()):
+        if cache is None or not is_local(cache.store.url):
+            continue
+        found.setdefault(_named_at(definition, name, results), cache.store.url)
+    if found:
         raise ConfigError(
-            [Problem(message=unreachable_root(url, workers), path="results.root") for url in local]
+            [
+                Problem(message=unreachable_root(root, workers), path=where)
+                for where, root in found.items()
+            ]
         )
     steps = tuple(
         (step.run or "", definition.folder_of(step)) for step in definition.steps.values()
@@ -59,12 +69,7 @@ def refuse_memory_stores(
     for name, cache in planner.caches.items():
         if cache is None or not is_memory(cache.store.url):
             continue
-        step = definition.steps[name]
-        if step.result.root is not None:
-            where = f"steps.{name.split('/')[0]}.result.root"
-        else:
-            where = "--results" if results is not None else "results.root"
-        found.setdefault(where, cache.store.url)
+        found.setdefault(_named_at(definition, name, results), cache.store.url)
     if found:
         raise ConfigError(
             [
@@ -72,3 +77,12 @@ def refuse_memory_stores(
                 for where, root in found.items()
             ]
         )
+
+
+def _named_at(definition: Pipeline, name: str, results: object) -> str:
+    """Where the results root of step `name` is named: its own `result.root`, `--results`
+    (given for the run), or `results.root`."""
+    step = definition.steps[name]
+    if step.result.root is not None:
+        return f"steps.{name.split('/')[0]}.result.root"
+    return "--results" if results is not None else "results.root"

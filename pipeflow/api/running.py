@@ -101,7 +101,7 @@ def execute(
                 from pipeflow.api.cluster import cluster_project  # a remote cluster's runs only
 
                 named = workers_of(options["address"], options["cluster"])
-                options["project"] = cluster_project(definition, planner, named)
+                options["project"] = cluster_project(definition, planner, named, results=results)
             options["on_dashboard"] = on_dashboard
             runner = open_executor(kind, options)
             opening = getattr(runner, "open", None)

@@ -536,6 +536,8 @@ def test_a_local_results_root_with_a_remote_address_is_refused(
     assert "is a folder on this machine, which the Dask workers at `tcp://127.0.0.1:8786`" in (
         ran.stderr
     )
+    where = "--results" if options else "results.root"  # where the root is named
+    assert f"error at `{where}`: the results root" in ran.stderr, ran.stderr
     assert not marker.exists()
 
 
