@@ -82,6 +82,8 @@ def unpack(
         place.mkdir(parents=True, exist_ok=True)
         for name, entry in content.entries.items():
             _copy(shipment.store, entry, base, place / name)
+        for name in content.empty:  # a folder the step may expect, though it holds nothing
+            (place / name).mkdir(parents=True, exist_ok=True)
     writes = []
     for write in task.writes:
         if "://" not in write.location:

@@ -39,7 +39,7 @@ from pipeflow.errors import ConfigError, Problem
 from pipeflow.execute.remotes import fill_strings
 from pipeflow.execute.task import Task, TaskResult
 from pipeflow.model.locations import is_pattern
-from pipeflow.storage.blobs import FileCopy, Restoration
+from pipeflow.storage.blobs import FileCopy, Restoration, empty_folders
 from pipeflow.storage.restoring import restore
 from pipeflow.storage.shipped import file_entry, send
 from pipeflow.storage.store import ResultStore
@@ -160,7 +160,8 @@ class Packer:
                 file = os.path.join(root, name)
                 if not _inside(file, written) and os.path.isfile(file):
                     entries[os.path.relpath(file, path).replace(os.sep, "/")] = self._file(file)
-        return WrittenFiles(FOLDER, dict(sorted(entries.items())))
+        empty = empty_folders(Path(path), lambda folder: _inside(folder, written))
+        return WrittenFiles(FOLDER, dict(sorted(entries.items())), empty)
 
     def _file(self, path: str) -> FileEntry:
         status = os.stat(path)
@@ -202,7 +203,7 @@ def bring_back(task: Task, result: TaskResult, store: ResultStore) -> TaskResult
                     if os.path.relpath(file, base).replace(os.sep, "/") not in files.entries:
                         removals.append(FileCopy(FileEntry(0, ""), file))
         copies += [FileCopy(entry, f"{base}/{name}") for name, entry in files.entries.items()]
-        folders.append(base)
+        folders += [base, *(f"{base}/{name}" for name in files.empty)]
     try:
         hashes = restore(
             store,

@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import replace
@@ -156,10 +156,12 @@ def _snapshot_local(
         )
     if write.folder and not path.is_dir():
         raise WriteError(f"declared write {write.label} is a file, not a folder")
+    empty: tuple[str, ...] = ()
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.is_file())
         names = [p.relative_to(path).as_posix() for p in files]
         kind = FOLDER
+        empty = empty_folders(path)
     else:
         files, names, kind = [path], [""], FILE
     with ThreadPoolExecutor(_PARALLEL) as pool:
@@ -169,7 +171,18 @@ def _snapshot_local(
         FileHash(str(file), entry.size, mtime, entry.hex, ctime)
         for file, (entry, mtime, ctime) in zip(files, measured, strict=True)
     ]
-    return WrittenFiles(kind, entries), seen
+    return WrittenFiles(kind, entries, empty), seen
+
+
+def empty_folders(path: Path, skip: Callable[[str], bool] = lambda _: False) -> tuple[str, ...]:
+    """The folders inside `path` with nothing in them (POSIX, relative), but those `skip`
+    names (given their full path)."""
+    found = []
+    for root, folders, names in os.walk(path):
+        folders[:] = [f for f in folders if not skip(os.path.join(root, f))]
+        if not folders and not names and root != str(path):
+            found.append(Path(root).relative_to(path).as_posix())
+    return tuple(sorted(found))
 
 
 def _store_local(file: Path, store: ResultStore | None) -> tuple[FileEntry, int, int]:

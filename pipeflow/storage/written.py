@@ -46,10 +46,12 @@ class FileEntry:
 
 @record
 class WrittenFiles:
-    """One declared write: a file (one entry, named "") or a folder (its files)."""
+    """One declared write: a file (one entry, named "") or a folder (its files, and the
+    folders inside it that hold none, which a copy of it must have too)."""
 
     kind: str
     entries: Mapping[str, FileEntry]
+    empty: tuple[str, ...] = ()  # POSIX paths of its empty folders (not in fingerprints)
 
     def fingerprint(self, *, remote: bool) -> str:
         """The content fingerprint a reader of this file or folder gets (as `cache/files.py`
@@ -73,7 +75,8 @@ class WrittenFiles:
             for name, entry in self.entries.items()
             if name.startswith(prefix)
         }
-        return WrittenFiles(FOLDER, inner) if inner else None
+        empty = tuple(name[len(prefix) :] for name in self.empty if name.startswith(prefix))
+        return WrittenFiles(FOLDER, inner, empty) if inner or empty else None
 
     def to_document(self) -> dict[str, Any]:
         return {
@@ -87,6 +90,7 @@ class WrittenFiles:
                 }
                 for name, entry in sorted(self.entries.items())
             },
+            **({"empty": sorted(self.empty)} if self.empty else {}),
         }
 
     @classmethod
@@ -121,7 +125,16 @@ class WrittenFiles:
             parsed[name] = FileEntry(size, checksum, stamp, kept)
         if kind == FILE and list(parsed) != [""]:
             raise ValueError(f"{where}: a file has exactly one entry, named ''")
-        return cls(kind, parsed)
+        empty = document.get("empty", [])
+        if not isinstance(empty, list) or not all(
+            isinstance(name, str) and name and _relative(name) for name in empty
+        ):
+            raise ValueError(f"{where} `empty` must be a list of relative folder paths")
+        return cls(kind, parsed, tuple(empty))
+
+
+def _relative(name: str) -> bool:
+    return ".." not in name.split("/") and not name.startswith("/") and "\\" not in name
 
 
 def file_fingerprint(entry: FileEntry, *, remote: bool) -> str:
