@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from pipeflow.config.cluster_options import check_cluster_options
 from pipeflow.config.reader import Fail
 from pipeflow.config.suggest import did_you_mean, listing
 from pipeflow.importing.classes import CLUSTER_EXAMPLES, cluster_class_problem
@@ -139,6 +140,7 @@ def check_cluster(pipeline: Pipeline, fail: Fail) -> None:
             ["executor", "cluster"],
             "`address` connects to a running cluster and `cluster` starts one: give one",
         )
+    check_cluster_options(pipeline, fail)
     path = cluster.class_path
     allowed = path.split(".")[0] in CLUSTER_MODULES or any(
         path == entry or path.startswith(entry + ".") for entry in pipeline.allow_imports
