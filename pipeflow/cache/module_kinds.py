@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from pipeflow.cache.distributions import distribution_of, owning, version_of
-from pipeflow.importing.locate import find_in, spec_file
+from pipeflow.importing.locate import find_in, is_project_file, spec_file
 from pipeflow.importing.locate import find_spec as find_spec_without_importing
 
 
@@ -73,7 +73,7 @@ class ModuleKinds:
             return "third-party"
         if any(str(path).startswith(prefix) for prefix in self._stdlib):
             return "stdlib"
-        if path.is_relative_to(self.project_dir):
+        if is_project_file(str(path), self.project_dir):
             return "project"
         return "third-party"
 

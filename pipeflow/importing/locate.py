@@ -10,8 +10,10 @@ package's folders with `PathFinder`, as the import system would, without running
 
 from __future__ import annotations
 
+import functools
 import importlib.machinery
 import importlib.util
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -81,8 +83,90 @@ def spec_file(spec: ModuleSpec) -> str | None:
 
 
 def is_project_file(origin: str, project_dir: Path) -> bool:
-    """Whether `origin` is under `project_dir` (already resolved), and not an installed file."""
+    """Whether `origin` is project code: under `project_dir` (already resolved), and not an
+    installed file — not in a `site-packages`, not in the interpreter's standard library or
+    its other import folders (a conda env or a venv inside the project, a copied Python),
+    and not a module a distribution installed beside it (`pip install -t .`: a `*.dist-info`
+    whose RECORD lists it)."""
     path = Path(origin).resolve()
     if "site-packages" in path.parts or "dist-packages" in path.parts:
         return False
-    return path.is_relative_to(project_dir)
+    if not path.is_relative_to(project_dir):
+        return False
+    if any(path.is_relative_to(place) for place in interpreter_paths()):
+        return False
+    return not installed_here(path, project_dir)
+
+
+@functools.cache
+def interpreter_paths() -> tuple[Path, ...]:
+    """The folders this Python imports its own and installed modules from (resolved):
+    sysconfig's stdlib, platstdlib, purelib and platlib, for its prefix and its base prefix,
+    every site-packages and the user site."""
+    import site
+    import sysconfig
+
+    places: set[Path] = set()
+    keys = ("stdlib", "platstdlib", "purelib", "platlib")
+    for base in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}:
+        paths = sysconfig.get_paths(vars={"base": base, "platbase": base, "installed_base": base})
+        places.update(Path(paths[key]) for key in keys if key in paths)
+    places.update(Path(path) for path in site.getsitepackages())
+    user = site.getusersitepackages()
+    if isinstance(user, str):
+        places.add(Path(user))
+    return tuple(sorted({place.resolve() for place in places}))
+
+
+def installed_here(path: Path, project_dir: Path) -> bool:
+    """Whether a folder on the way from `project_dir` to `path` holds a distribution's
+    `*.dist-info` (or an installed `*.egg-info`) that lists the module or package there."""
+    folder = project_dir
+    for part in path.relative_to(project_dir).parts:
+        names = _installed_names(str(folder))
+        stem = part.removesuffix(".py") if part.endswith(".py") else part
+        if part in names or stem in names:
+            return True
+        folder = folder / part
+        if not folder.is_dir():
+            break
+    return False
+
+
+def _installed_names(folder: str) -> frozenset[str]:
+    """The top-level files and folders the distributions installed in `folder` own."""
+    try:
+        stamp = os.stat(folder).st_mtime_ns
+    except OSError:
+        return frozenset()
+    return _installed_names_at(folder, stamp)
+
+
+@functools.lru_cache(maxsize=1024)
+def _installed_names_at(folder: str, stamp: int) -> frozenset[str]:
+    names: set[str] = set()
+    try:
+        entries = [entry for entry in os.scandir(folder) if entry.is_dir()]
+    except OSError:
+        return frozenset()
+    for entry in entries:
+        listings: tuple[str, ...] = ()
+        if entry.name.endswith(".dist-info"):
+            listings = ("RECORD", "top_level.txt")
+        elif entry.name.endswith(".egg-info") and os.path.exists(
+            os.path.join(entry.path, "installed-files.txt")  # a source tree's egg-info has none
+        ):
+            listings = ("top_level.txt",)
+        for listing in listings:
+            try:
+                with open(os.path.join(entry.path, listing), encoding="utf-8") as file:
+                    lines = file.read().splitlines()
+            except (OSError, UnicodeDecodeError):
+                continue
+            for line in lines:
+                entry_path = line.split(",")[0].strip().removeprefix("./")
+                first = entry_path.split("/")[0]
+                if first and first != ".." and not first.endswith((".dist-info", ".egg-info")):
+                    names.add(first.removesuffix(".py"))
+                    names.add(first)
+    return frozenset(names)
