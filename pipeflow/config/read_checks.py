@@ -58,6 +58,18 @@ def _check_read(pipeline: Pipeline, name: str, step: Step, fail: Fail) -> None:
         )
         return
     if "config" not in given:
+        path = known.get("path")
+        if isinstance(path, str):
+            from pipeflow.storage.read_guard import HINT, read_problem
+
+            # Host names are looked up at run: validate asks no network.
+            problem = read_problem(path, base=pipeline.project_dir, resolve=False)
+            if problem is not None:
+                fail(
+                    [*where, "path"],
+                    f"step `{name}` (pipeflow.read) may not read {path}: {problem}",
+                    HINT,
+                )
         return
     if "step" not in inputs:
         fail(

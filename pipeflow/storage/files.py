@@ -7,12 +7,14 @@ from typing import Any, BinaryIO, cast
 
 from pipeflow.errors import StorageError
 from pipeflow.storage.formats import FORMAT_NAMES, format_for_extension, get_format
+from pipeflow.storage.read_guard import check_read
 
 
 def read_file(
     path: str, *, format: str | None = None, storage_options: Mapping[str, Any] | None = None
 ) -> Any:
     """The value in one file, through fsspec."""
+    check_read(path)
     chosen = get_format(format) if format is not None else format_for_extension(path)
     if chosen is None:
         raise StorageError(
