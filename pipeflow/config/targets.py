@@ -28,6 +28,7 @@ from pipeflow.plan.roots import store_url
 from pipeflow.storage import TargetFields, TemplateError, render_target
 from pipeflow.storage.boundaries import BoundaryError, check_local, check_root
 from pipeflow.storage.clashes import clash_message, item_clash
+from pipeflow.storage.interpreter import python_place, python_place_message
 
 Fail = Callable[[list[str | int], str], None]
 _LOCAL = ("file://", "local://")  # fsspec's two names of the local filesystem
@@ -279,6 +280,11 @@ def _root_problem(root: str | None) -> str | None:
         check_root(os.path.realpath(path) if local else root)
     except BoundaryError as error:
         return str(error)
+    if local:
+        real = os.path.realpath(path)
+        place = python_place(real, real)
+        if place is not None:
+            return python_place_message(f"the results root {root}", place)
     return None
 
 

@@ -36,6 +36,7 @@ from contextlib import suppress
 from functools import lru_cache
 
 from pipeflow.errors import StorageError
+from pipeflow.storage.interpreter import python_place, python_place_message
 from pipeflow.storage.signing import KEY_FILE, key_path
 
 RESERVED = ".pipeflow"
@@ -188,6 +189,9 @@ def check_local(
         inside = os.path.relpath(real, real_root).replace(os.sep, "/")
     check_relative(inside, internal=internal)
     _check_protected(real, relative)
+    place = python_place(real, real_root)
+    if place is not None:
+        raise BoundaryError(python_place_message(f"`{relative}`", place))
     return real
 
 
