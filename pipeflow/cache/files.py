@@ -16,9 +16,12 @@ import hashlib
 import json
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from pipeflow.cache.unchanged import FileStamp, stamp_of
 from pipeflow.model import jsontext
 from pipeflow.storage.blobs import Checked, FileHash
 
@@ -35,6 +38,7 @@ class FileFingerprints:
         self._keys: dict[str, str] = {}  # path as given -> its key in `_hashes`
         self._folders: dict[str, str] = {}  # folder -> where it really is
         self._dirty = False
+        self._recording = threading.local()  # the stamps of what this thread hashes
         if cache_file is not None:
             try:
                 loaded = json.loads(cache_file.read_text(encoding="utf-8"))
@@ -43,6 +47,25 @@ class FileFingerprints:
             except (OSError, ValueError):
                 pass  # no cache yet, or a broken one: hash again
 
+    @contextmanager
+    def recording(self) -> Iterator[set[FileStamp]]:
+        """The stamps of every file and folder this thread fingerprints meanwhile, as they
+        were hashed: what a key computed from them stands for (`cache/unchanged.py`)."""
+        outer = getattr(self._recording, "seen", None)
+        seen: set[FileStamp] = set()
+        self._recording.seen = seen
+        try:
+            yield seen
+        finally:
+            self._recording.seen = outer
+            if outer is not None:
+                outer |= seen
+
+    def _record(self, path: Path | str, status: os.stat_result) -> None:
+        seen = getattr(self._recording, "seen", None)
+        if seen is not None:
+            seen.add(stamp_of(os.path.abspath(path), status))
+
     def fingerprint(self, path: Path) -> str | None:
         """`size:sha256` of a file, a digest over a folder's files, or None if nothing is there."""
         try:
@@ -50,6 +73,7 @@ class FileFingerprints:
         except OSError:
             return None
         if path.is_dir():
+            self._record(path, status)  # a file added or removed changes it
             return self._folder(path)
         return f"{status.st_size}:{self._hash(path, status)[:32]}"
 
@@ -68,6 +92,9 @@ class FileFingerprints:
         count = 0
         for root, directories, files in os.walk(folder):
             directories.sort()
+            if root != str(folder):
+                with suppress(OSError):
+                    self._record(root, os.stat(root))
             for name in sorted(files):
                 file = Path(root) / name
                 try:
@@ -107,6 +134,7 @@ class FileFingerprints:
         """The file's sha256 (hex), remembered while its size, modification time and ctime
         stay: a file replaced by one of the same size and time (`cp -p`, `rsync -t`, `tar x`)
         has another ctime, which no program can set back."""
+        self._record(path, status)
         key = self._key(path)
         with self._lock:
             known = self._hashes.get(key)

@@ -28,6 +28,7 @@ from pipeflow.cache.consumed import shown_params, target_param_refs
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.cache.fingerprint import Fingerprint, ItemPart
 from pipeflow.cache.source import Source
+from pipeflow.cache.unchanged import FileStamp
 from pipeflow.cache.versions import StepValue, canonical_json, digest
 from pipeflow.cache.workspace import Override, Workspace
 from pipeflow.model.locations import (
@@ -60,6 +61,9 @@ class Fingerprinter:
         self.code = CodeFingerprinter(self.pipeline.project_dir)
         self._codes: dict[str, Mapping[str, str]] = {}
         self._sources: dict[str, tuple[Source, ...]] = {}
+        # Per step, the local files its key was last computed from: by its own fingerprint,
+        # its items' and the files other steps' values name (`stamps`).
+        self._stamps: dict[str, dict[str, frozenset[FileStamp]]] = {}
         self._settings: dict[tuple[Any, ...], str] = {}
 
     def fingerprint(
@@ -68,6 +72,31 @@ class Fingerprinter:
         lookup: Callable[[Ref], Any],
         *,
         overrides: tuple[Override, ...] = (),
+    ) -> Fingerprint:
+        """The step's fingerprint, the stamps of the files it was computed from kept."""
+        with self.files.recording() as seen:
+            found = self._fingerprint(step, lookup, overrides)
+        self._keep(step, "own", seen, lookup)
+        return found
+
+    def _keep(
+        self, step: Step, part: str, seen: set[FileStamp], lookup: Callable[[Ref], Any]
+    ) -> None:
+        """Keep what `part` of the key of `step` was computed from, less its own output."""
+        kept = self._stamps.setdefault(step.name, {})
+        if step.writes and seen:
+            folder = self.pipeline.folder_of(step)
+            any_item = item_lookup(lookup, None, False)
+            writes = [w.key for w in self._locations(list(step.writes), any_item, folder)]
+            seen = {s for s in seen if not any(_overlap(s[0], write) for write in writes)}
+        kept[part] = frozenset(seen) | (kept.get(part, frozenset()) if part == "items" else set())
+
+    def stamps(self, step: Step) -> tuple[FileStamp, ...]:
+        """The local files and folders the step's key was computed from, as they were hashed."""
+        return tuple(sorted(set().union(*self._stamps.get(step.name, {}).values())))
+
+    def _fingerprint(
+        self, step: Step, lookup: Callable[[Ref], Any], overrides: tuple[Override, ...]
     ) -> Fingerprint:
         """`lookup` resolves params, env and run references; step references stay as text.
 
@@ -176,6 +205,12 @@ class Fingerprinter:
         item_writes = [value for value in step.writes if has_item(value)]
 
         def part(item: Any) -> tuple[dict[str, str], dict[str, str]]:
+            with self.files.recording() as seen:
+                found = files_of(item)
+            self._keep(step, "items", seen, lookup)
+            return found
+
+        def files_of(item: Any) -> tuple[dict[str, str], dict[str, str]]:
             find = item_lookup(lookup, item, True)
             writes = self._locations(item_writes, find, folder)
             paths = self._files(item, workspace, [*own, *writes], overrides)
@@ -213,7 +248,9 @@ class Fingerprinter:
         folder = self.pipeline.folder_of(step)
         static_writes = [text for text in step.writes if not has_item(text)]
         own = self._locations(static_writes, lookup, folder) if step.writes else []
-        paths = self._files(found, workspace, own, ())
+        with self.files.recording() as seen:
+            paths = self._files(found, workspace, own, ())
+        self._keep(step, "values", seen, lookup)
         return self._shown(paths) if paths else {}
 
     @staticmethod
@@ -292,6 +329,15 @@ class Fingerprinter:
             return {}
         options: dict[str, Any] = resolve(dict(self.pipeline.results.storage_options), lookup)
         return options
+
+
+def _overlap(path: str, write: str) -> bool:
+    """Whether a file the key was computed from is, or holds, a write of the step (an item's
+    write with its placeholder: any item's)."""
+    if is_pattern(write):
+        write = Location(text=write, key=write).prefix.rsplit("/", 1)[0]
+    write = write.rstrip("/")
+    return path == write or path.startswith(write + "/") or write.startswith(path + "/")
 
 
 def _whole_step_refs(value: Any) -> Iterator[Ref]:

@@ -178,6 +178,7 @@ class RunContext:
             reads=self.files.local_reads(step, item[1] if item is not None else None),
             fingerprint=self._fingerprints_value(step),
             sources=self.planner.sources_of(step),
+            stamps=self.planner.stamps_of(step),
         )
         if writes:  # what earlier versions left there goes: the step's output starts afresh
             store = task.persist.store if task.persist is not None else None

@@ -64,6 +64,8 @@ def unpack(
         changes["project_dir"] = str(_code_folder(shipment.store, package, base))
         # The code that runs is the package's, not the client's files: none to check here.
         changes["sources"] = ()
+        # Nor the client's files its key was computed from: another machine's, maybe.
+        changes["stamps"] = ()
     if arrived is not None:
         task = arrived(replace(task, **changes))
         changes = {}
@@ -120,6 +122,7 @@ def unpack(
     changes["inputs"] = fill_strings(dict(task.inputs), moved)
     changes["writes"] = tuple(writes)
     changes["workspace"] = str(workspace)
+    changes["stamps"] = ()  # the copies here are not the files its key was computed from
     return replace(task, **changes)
 
 

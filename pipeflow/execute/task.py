@@ -8,14 +8,14 @@ are written where they were made.
 
 from __future__ import annotations
 
-import os
 import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import field
 from typing import Any
 
-from pipeflow.cache.source import Source, first_changed
+from pipeflow.cache.source import Source
+from pipeflow.cache.unchanged import FileStamp, changed_since, writing
 from pipeflow.cache.versions import value_version
 from pipeflow.execute import attempts, timeouts
 from pipeflow.execute.awaiting import synchronous
@@ -80,6 +80,9 @@ class Task:
     # The source files its code key was computed from, as they were then: one edited since
     # (while the run went on) may be the code that ran, so the result is not stored.
     sources: tuple[Source, ...] = ()
+    # The local files and folders its key was computed from, as they were hashed: one changed
+    # since (another run wrote it while the step ran) may be what it read: nothing is stored.
+    stamps: tuple[FileStamp, ...] = ()
 
 
 @record
@@ -124,7 +127,7 @@ def execute(
         return _load(task, started)
     attempt = 0
     before = attempts.present(task.writes) if task.writes else {}
-    with working_for(task.run_id, task.step):
+    with working_for(task.run_id, task.step), writing() as own:
         while True:
             attempt += 1
             try:
@@ -147,11 +150,9 @@ def execute(
                     notify(task.step, attempt, describe(error), delay)
                 if not timeouts.pause(task.run_id, delay):  # Ctrl-C or SIGTERM meanwhile
                     return _failure(task, KeyboardInterrupt("interrupted"), attempt, started)
-        changed = first_changed(task.sources)
+        changed = changed_since(task.sources, task.stamps, task.project_dir, own)
         if changed is not None:
-            return _failure(
-                task, SourceChanged(_shown(changed, task.project_dir)), attempt, started
-            )
+            return _failure(task, changed, attempt, started)
         if not begin_commit(task.run_id):  # what it returned after Ctrl-C is dropped
             return _failure(task, KeyboardInterrupt("interrupted"), attempt, started)
         # Splitting and storing are not retried: calling the function again would not help.
@@ -182,25 +183,6 @@ def execute(
         hashes=tuple(hashes),
         version=version,
     )
-
-
-class SourceChanged(Exception):
-    """A source file of the step's code changed after its key was computed from it."""
-
-    def __init__(self, path: str) -> None:
-        super().__init__(
-            f"{path} changed while the run went on, after this step's cache key was computed "
-            "from it: the step may have run either version of the code, so its result is not "
-            "stored; run again"
-        )
-
-
-def _shown(path: str, project_dir: str) -> str:
-    """A source file as the user knows it: relative to the project folder when inside it."""
-    try:
-        return os.path.relpath(path, project_dir) if project_dir else path
-    except ValueError:
-        return path
 
 
 def _load(task: Task, started: float) -> TaskResult:

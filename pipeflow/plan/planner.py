@@ -25,6 +25,7 @@ from pipeflow.cache.fingerprint import Fingerprint
 from pipeflow.cache.restore import Assessment, Assessor
 from pipeflow.cache.results import ResultCache
 from pipeflow.cache.source import Source
+from pipeflow.cache.unchanged import FileStamp
 from pipeflow.cache.versions import data_version as stored_version
 from pipeflow.cache.versions import digest
 from pipeflow.cache.workspace import Override
@@ -121,9 +122,10 @@ class Planner:
         self._components: dict[str, tuple[str, dict[str, Any]]] = {}
         # The files other steps' values name, added to fingerprints (`values.py`).
         self.values = ValueFiles(pipeline, self.manifests, caches)
-        # The source files each step's code key was read from (`Fingerprinter.sources`, set by
-        # `prepare`): a step checks them before its result is stored.
+        # The source files and the local files each step's key was computed from (set by
+        # `prepare`, `Fingerprinter`): a step checks them before its result is stored.
         self.sources_of: Callable[[Step], tuple[Source, ...]] = lambda step: ()
+        self.stamps_of: Callable[[Step], tuple[FileStamp, ...]] = lambda step: ()
 
     def _forced(self, force: Iterable[str]) -> set[str]:
         names = list(force)

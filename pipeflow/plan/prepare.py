@@ -55,6 +55,7 @@ def prepare(
     )
     planner.values.files_of = lambda step, paths: fingerprinter.value_files(step, lookup, paths)
     planner.sources_of = fingerprinter.sources
+    planner.stamps_of = fingerprinter.stamps
     return planner, hashes
 
 
