@@ -16,8 +16,9 @@ from __future__ import annotations
 import bisect
 import contextlib
 import os
+import posixpath
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import field
+from dataclasses import field, replace
 from typing import Any
 
 from pipeflow.model.locations import (
@@ -32,7 +33,9 @@ from pipeflow.model.locations import (
 )
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, lookup_path, resolve
+from pipeflow.plan.roots import store_url
 from pipeflow.records import record
+from pipeflow.storage.templates import target_pattern
 
 
 class Unknown(Exception):
@@ -47,6 +50,9 @@ class StepFiles:
     writes: tuple[Location, ...] = ()
     # Per written location, the `writes:` entry it came from (its index), for messages.
     write_entries: tuple[int, ...] = field(default=(), compare=False)
+    # Where its `result.target` lands in a local folder (a glob where fields are): a write of
+    # the step too, for its readers' order (`file_upstream`), not a declared one.
+    targets: tuple[Location, ...] = ()
 
 
 _NO_FILES = StepFiles()  # frozen: shared by every step that names no file
@@ -134,10 +140,35 @@ def pipeline_files(pipeline: Pipeline, params: Mapping[str, Any]) -> dict[str, S
     """What every step reads and writes, as known before the run (a bare name counts as a
     path where `pipeline.places` has it: see `pipeline_places`)."""
     lookup = load_time_lookup(params)
-    return {
-        name: step_files(pipeline, step, lookup, items=_items(step, lookup))
-        for name, step in pipeline.steps.items()
-    }
+    found: dict[str, StepFiles] = {}
+    for name, step in pipeline.steps.items():
+        files = step_files(pipeline, step, lookup, items=_items(step, lookup))
+        target = _local_target(pipeline, step, lookup)
+        found[name] = files if target is None else replace(files, targets=(target,))
+    return found
+
+
+def _local_target(pipeline: Pipeline, step: Step, lookup: Callable[[Ref], Any]) -> Location | None:
+    """Where a step's `result.target` lands when that is a local folder known before the run."""
+    spec = step.result
+    if spec.target is None or not spec.persist:
+        return None
+    if spec.root is None and not pipeline.results.persist:
+        return None
+    try:
+        root = resolve(pipeline.results.root if spec.root is None else spec.root, lookup)
+    except (Unknown, KeyError, TypeError, ValueError):
+        return None
+    if not isinstance(root, str | os.PathLike) or UNKNOWN in str(root):
+        return None
+    url = store_url(root, pipeline.project_dir)
+    if "://" in url and not url.startswith("file://"):
+        return None
+    pattern = target_pattern(spec.target)
+    if pattern is None:
+        return None
+    folder = url.removeprefix("file://")
+    return locate(pattern, folder)  # its text: the part under the root
 
 
 def pipeline_places(pipeline: Pipeline, params: Mapping[str, Any]) -> frozenset[str]:
@@ -208,13 +239,24 @@ class WriteIndex:
 
 def file_upstream(files: Mapping[str, StepFiles]) -> dict[str, tuple[str, ...]]:
     """Per step, the steps that write what it reads (itself left out)."""
-    index = WriteIndex(files)
+    index = WriteIndex(
+        {name: replace(step, writes=(*step.writes, *step.targets)) for name, step in files.items()}
+    )
+    # A target is read by what lies inside its results root (the file, a glob, a subfolder),
+    # not by a step that takes the whole root or a folder around it (which may make the root).
+    targets = {
+        target: target.key.removesuffix(posixpath.normpath(target.text)).rstrip("/") + "/"
+        for step in files.values()
+        for target in step.targets
+    }
     upstream: dict[str, tuple[str, ...]] = {}
     for name, step in files.items():
         writers: dict[str, None] = {}
         for read in step.reads:
-            for writer, _ in index.writers(read):
-                if writer != name:
+            for writer, written in index.writers(read):
+                if writer != name and (
+                    written not in targets or read.key.startswith(targets[written])
+                ):
                     writers[writer] = None
         if writers:
             upstream[name] = tuple(writers)

@@ -122,8 +122,7 @@ class Planner:
         self._components: dict[str, tuple[str, dict[str, Any]]] = {}
         # The files other steps' values name, added to fingerprints (`values.py`).
         self.values = ValueFiles(pipeline, self.manifests, caches)
-        # The source files and the local files each step's key was computed from (set by
-        # `prepare`, `Fingerprinter`): a step checks them before its result is stored.
+        # The source and local files each step's key was computed from (`prepare`): checked.
         self.sources_of: Callable[[Step], tuple[Source, ...]] = lambda step: ()
         self.stamps_of: Callable[[Step], tuple[FileStamp, ...]] = lambda step: ()
 
@@ -324,6 +323,8 @@ class Planner:
                 Override(assessment.locations[label], written)
                 for label, written in manifest.files.items()
             )
+            if assessment.restoration.parts:  # its target put back: its readers wait
+                self.timing.republished.add(name)
             return Decision(name, Action.RESTORE, assessment.reason, key)
         return Decision(name, Action.CACHED, f"stored by run {manifest.run_id}", key)
 

@@ -38,6 +38,9 @@ class FileTiming:
         self.settled: set[str] = set()  # every upstream step has finished
         # Per step decided `restore`: the writes it will put back, as they will be.
         self.restored: dict[str, tuple[Override, ...]] = {}
+        # Steps decided `restore` that put their `result.target` back: a step after one may
+        # read it (a target in the workspace), as it will be once the restore is done.
+        self.republished: set[str] = set()
 
     def waiting(
         self, name: str, pending_value: str | None, decisions: Mapping[str, Decision]
@@ -66,6 +69,8 @@ class FileTiming:
         if name in self.settled or self.refingerprint is None:
             return None
         restored = self._restored_before(name, decisions)
+        if any(dep in self.republished for dep in restored):
+            return self.unpredictable(name, decisions)
         overrides = tuple(o for dep in restored for o in self.restored.get(dep, ()))
         if not overrides:
             return None

@@ -72,6 +72,18 @@ def render_target(template: str, fields: TargetFields) -> str:
     return path
 
 
+def target_pattern(template: str) -> str | None:
+    """The paths a target may render to, as a glob: each field stands as `*` (a target
+    without an extension may get one); None when the template is malformed."""
+    try:
+        pattern = "".join(
+            literal + ("*" if name is not None else "") for literal, name, _, _ in _parse(template)
+        )
+    except TemplateError:
+        return None
+    return pattern if "." in pattern.rsplit("/", 1)[-1] else pattern + "*"
+
+
 def with_params(template: str, params: Mapping[str, Any]) -> str:
     """`template` with its `{params.*}` fields filled in from `params`, and every other field
     (and literal brace) kept as written: a sub-pipeline's target in the pipeline that runs
