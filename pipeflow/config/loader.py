@@ -190,7 +190,9 @@ def _load(
     )
     pipeline = replace(pipeline, places=pipeline_places(pipeline, merged))
     files = pipeline_files(pipeline, merged)
-    graph = StepGraph(pipeline.steps, files=file_upstream(files))
+    targets_read: dict[str, set[str]] = {}
+    graph = StepGraph(pipeline.steps, files=file_upstream(files, targets_read))
+    graph.targets_read = targets_read
     checker = Checker(
         pipeline,
         document,

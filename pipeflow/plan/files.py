@@ -237,8 +237,11 @@ class WriteIndex:
                 yield entry
 
 
-def file_upstream(files: Mapping[str, StepFiles]) -> dict[str, tuple[str, ...]]:
-    """Per step, the steps that write what it reads (itself left out)."""
+def file_upstream(
+    files: Mapping[str, StepFiles], targets_read: dict[str, set[str]] | None = None
+) -> dict[str, tuple[str, ...]]:
+    """Per step, the steps that write what it reads (itself left out).
+    `targets_read` gets, per step, the steps whose `result.target` it reads."""
     index = WriteIndex(
         {name: replace(step, writes=(*step.writes, *step.targets)) for name, step in files.items()}
     )
@@ -254,10 +257,14 @@ def file_upstream(files: Mapping[str, StepFiles]) -> dict[str, tuple[str, ...]]:
         writers: dict[str, None] = {}
         for read in step.reads:
             for writer, written in index.writers(read):
-                if writer != name and (
-                    written not in targets or read.key.startswith(targets[written])
-                ):
-                    writers[writer] = None
+                if writer == name:
+                    continue
+                if written in targets:  # a result target: read inside its root only
+                    if not read.key.startswith(targets[written]):
+                        continue
+                    if targets_read is not None:
+                        targets_read.setdefault(name, set()).add(writer)
+                writers[writer] = None
         if writers:
             upstream[name] = tuple(writers)
     return upstream

@@ -23,6 +23,8 @@ class StepGraph:
     ) -> None:
         """`files`: per step, the steps that write files it reads (`plan/files.py`)."""
         files = files or {}
+        # Per step, the steps whose `result.target` it reads (`file_upstream`).
+        self.targets_read: Mapping[str, set[str]] = {}
         self.upstream: dict[str, tuple[str, ...]] = {}
         for name, step in steps.items():
             deps = step.upstream()  # each named once already

@@ -69,7 +69,8 @@ class FileTiming:
         if name in self.settled or self.refingerprint is None:
             return None
         restored = self._restored_before(name, decisions)
-        if any(dep in self.republished for dep in restored):
+        read = self.graph.targets_read.get(name, ())
+        if any(dep in self.republished and dep in read for dep in restored):
             return self.unpredictable(name, decisions)
         overrides = tuple(o for dep in restored for o in self.restored.get(dep, ()))
         if not overrides:
