@@ -15,11 +15,12 @@ from __future__ import annotations
 import glob
 import hashlib
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from pipeflow.cache.files import FileFingerprints
-from pipeflow.model.locations import Location
+from pipeflow.model.locations import Location, resolved_key
 from pipeflow.records import record
 from pipeflow.storage.remote import fingerprint_url, glob_url
 from pipeflow.storage.written import WrittenFiles
@@ -48,6 +49,14 @@ class Workspace:
 
     def fingerprint(self, location: Location, overrides: tuple[Override, ...] = ()) -> str | None:
         """The content fingerprint of what `location` names, None when nothing is there."""
+        if overrides and not location.remote:  # a write reached through a symlink is it too
+            location = replace(location, key=resolved_key(location.key))
+            overrides = tuple(
+                replace(o, location=replace(o.location, key=resolved_key(o.location.key)))
+                if not o.location.remote
+                else o
+                for o in overrides
+            )
         for override in overrides:
             if location.pattern and location.overlaps(override.location):
                 raise Unpredictable(location.text)

@@ -200,3 +200,17 @@ def strings_in(value: Any, depth: int = 0) -> Iterator[str]:
     elif isinstance(value, list | tuple):
         for item in value:
             yield from strings_in(item, depth + 1)
+
+
+def resolved_key(key: str) -> str:
+    """A local path with the longest part of it that exists resolved (`os.path.realpath`);
+    the rest, which does not exist yet, kept as written."""
+    head, rest = key.rstrip("/") or "/", ""
+    while head and not os.path.lexists(head):
+        head, tail = os.path.split(head)
+        rest = f"{tail}/{rest}" if rest else tail
+        if not tail:
+            return key
+    real = os.path.realpath(head)
+    path = f"{real.rstrip('/')}/{rest}" if rest else real
+    return path + "/" if key.endswith("/") and not path.endswith("/") else path

@@ -29,6 +29,7 @@ from pipeflow.model.locations import (
     locate,
     names_place,
     path_texts,
+    resolved_key,
     strings_in,
 )
 from pipeflow.model.pipeline import Pipeline, Step
@@ -148,6 +149,18 @@ def pipeline_files(pipeline: Pipeline, params: Mapping[str, Any]) -> dict[str, S
     return found
 
 
+def _with_resolved(locations: tuple[Location, ...]) -> tuple[Location, ...]:
+    """The locations, and each local one again where it really is when a symlink leads there."""
+    found = list(locations)
+    for location in locations:
+        if location.remote:
+            continue
+        real = resolved_key(location.key)
+        if real != location.key:
+            found.append(replace(location, key=real))
+    return tuple(found)
+
+
 def _local_target(pipeline: Pipeline, step: Step, lookup: Callable[[Ref], Any]) -> Location | None:
     """Where a step's `result.target` lands when that is a local folder known before the run."""
     spec = step.result
@@ -240,10 +253,14 @@ class WriteIndex:
 def file_upstream(
     files: Mapping[str, StepFiles], targets_read: dict[str, set[str]] | None = None
 ) -> dict[str, tuple[str, ...]]:
-    """Per step, the steps that write what it reads (itself left out).
+    """Per step, the steps that write what it reads (itself left out); a read and a write
+    also meet where they lead through symlinks (`current/x.txt`, `current -> data`).
     `targets_read` gets, per step, the steps whose `result.target` it reads."""
     index = WriteIndex(
-        {name: replace(step, writes=(*step.writes, *step.targets)) for name, step in files.items()}
+        {
+            name: replace(step, writes=_with_resolved((*step.writes, *step.targets)))
+            for name, step in files.items()
+        }
     )
     # A target is read by what lies inside its results root (the file, a glob, a subfolder),
     # not by a step that takes the whole root or a folder around it (which may make the root).
@@ -255,7 +272,7 @@ def file_upstream(
     upstream: dict[str, tuple[str, ...]] = {}
     for name, step in files.items():
         writers: dict[str, None] = {}
-        for read in step.reads:
+        for read in _with_resolved(step.reads):
             for writer, written in index.writers(read):
                 if writer == name:
                     continue
