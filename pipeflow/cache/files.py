@@ -90,8 +90,17 @@ class FileFingerprints:
     def _folder(self, folder: Path) -> str:
         hasher = hashlib.sha256()
         count = 0
-        for root, directories, files in os.walk(folder):
-            directories.sort()
+        # Symlinked subfolders are followed, as symlinked files are; a folder reached twice
+        # (a link to an ancestor, two links to one folder) counts once.
+        seen = {os.path.realpath(folder)}
+        for root, directories, files in os.walk(folder, followlinks=True):
+            kept = []
+            for name in sorted(directories):
+                real = os.path.realpath(os.path.join(root, name))
+                if real not in seen:
+                    seen.add(real)
+                    kept.append(name)
+            directories[:] = kept
             if root != str(folder):
                 with suppress(OSError):
                     self._record(root, os.stat(root))
