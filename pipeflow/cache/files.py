@@ -111,9 +111,8 @@ class FileFingerprints:
                 except OSError:
                     continue
                 relative = file.relative_to(folder).as_posix()
-                hasher.update(
-                    f"{relative}\0{status.st_size}\0{self._hash(file, status)}\n".encode()
-                )
+                line = f"{relative}\0{status.st_size}\0{self._hash(file, status)}\n"
+                hasher.update(os.fsencode(line))  # a name that is not UTF-8: its bytes
                 count += 1
         return f"folder:{count}:{hasher.hexdigest()[:32]}"
 
@@ -135,7 +134,7 @@ class FileFingerprints:
                 if real_folder is None:
                     real_folder = self._folders[folder] = os.path.realpath(folder)
                 real = os.path.join(real_folder, name)
-            key = hashlib.sha256(real.encode("utf-8")).hexdigest()[:32]
+            key = hashlib.sha256(os.fsencode(real)).hexdigest()[:32]
             self._keys[given] = key
         return key
 

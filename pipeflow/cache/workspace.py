@@ -87,7 +87,8 @@ class Workspace:
         base = location.prefix.rsplit("/", 1)[0]
         hasher = hashlib.sha256()
         for match, fingerprint in found:
-            hasher.update(f"{match.removeprefix(base)}\0{fingerprint}\n".encode())
+            line = f"{match.removeprefix(base)}\0{fingerprint}\n"
+            hasher.update(line.encode("utf-8", "surrogateescape"))  # a name not UTF-8: its bytes
         return f"glob:{len(found)}:{hasher.hexdigest()[:32]}"
 
 
