@@ -61,6 +61,16 @@ def type_name(value: Any) -> str:
 # -- json and txt -----------------------------------------------------------------------------
 
 
+def _utf8(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def json_problem(value: Any) -> str | None:
     """What JSON would change in `value` (`scores.f1` is a numpy.float64, ...), or None."""
     try:
@@ -71,13 +81,22 @@ def json_problem(value: Any) -> str | None:
 
 def _json_problem(value: Any, path: str) -> str | None:
     kind = type(value)
-    if value is None or kind in (str, bool, int):
+    if value is None or kind in (bool, int) or (kind is str and _utf8(value)):
         return None
     where = f"`{path}`" if path else "the value"
+    if kind is str:
+        return (
+            f"{where} holds a character UTF-8 cannot encode (a lone surrogate, as in a file "
+            "name that is not UTF-8), which JSON cannot hold"
+        )
     if kind is float:
         return None if math.isfinite(value) else f"{where} is {value}, which JSON cannot hold"
     if kind is dict:
         for key, item in value.items():
+            if type(key) is str and not _utf8(key):
+                return (
+                    f"{where} has a key with a character UTF-8 cannot encode: JSON cannot hold it"
+                )
             if type(key) is not str:
                 return (
                     f"{where} has the key {key!r} ({type_name(key)}), which JSON gives back "
