@@ -109,7 +109,8 @@ class InputChanged(Exception):
         super().__init__(
             f"{path} changed while the step ran, after its cache key was computed from it "
             "(another run or program wrote it): the step may have read either version, so "
-            "its result is not stored; run again"
+            "its result is not stored; run again (a file the step writes itself belongs in its "
+            "`writes:`)"
         )
 
 
