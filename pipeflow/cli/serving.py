@@ -7,7 +7,6 @@ subprocess and signal handling.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import signal
 import subprocess
@@ -19,6 +18,8 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import click
+
+from pipeflow.schedule.serve import lock_path, mark, try_lock
 
 if TYPE_CHECKING:
     from pipeflow.schedule.serve import Target
@@ -39,19 +40,13 @@ def _claim(target: Target) -> IO[str]:
     The run's process is given the lock's file: it holds the lock until it ends, even when
     the `serve` that started it was killed, so a restarted `serve` cannot start a second run.
     """
-    path = Path(target.project_dir) / ".pipeflow" / f"run-{target.name}.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle: IO[str] = path.open("a+")
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.seek(0)
-        holder = handle.read().strip() or "another process"
-        handle.close()
+    path = lock_path(target, "run")
+    handle, holder = try_lock(path)
+    if handle is None:
         raise StillGoing(
             f"a run of this pipeline that an earlier `pipeflow serve` started is still going "
             f"({holder}; lock {path})"
-        ) from None
+        )
     return handle
 
 
@@ -125,9 +120,7 @@ class Runs:
                 start_new_session=True,
                 pass_fds=(lock.fileno(),),
             )
-            lock.seek(0)
-            lock.truncate()
-            lock.write(f"the run's process: pid {process.pid}\n")
+            mark(lock, f"the run's process: pid {process.pid}")
         with self._lock:
             self._processes[target.name] = process
         try:

@@ -261,30 +261,49 @@ class Server:
     def _locked(self) -> Iterator[None]:
         try:
             for target in self.targets:
-                folder = Path(target.project_dir) / ".pipeflow"
-                folder.mkdir(parents=True, exist_ok=True)
-                path = folder / f"serve-{target.name}.lock"
-                handle: IO[str] = path.open("a+")
-                try:
-                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except OSError:
-                    handle.seek(0)
-                    holder = handle.read().strip() or "another process"
-                    handle.close()
+                path = lock_path(target, "serve")
+                handle, holder = try_lock(path)
+                if handle is None:
                     raise ServeLocked(
                         f"pipeline `{target.name}` is already served on this machine "
                         f"({holder}; lock {path}); stop that `pipeflow serve` first"
-                    ) from None
-                handle.seek(0)
-                handle.truncate()
-                handle.write(f"pid {os.getpid()}\n")
-                handle.flush()
+                    )
+                mark(handle, f"pid {os.getpid()}")
                 self._locks.append(handle)
             yield
         finally:
             for handle in self._locks:
                 handle.close()  # closing releases the flock
             self._locks.clear()
+
+
+def lock_path(target: Target, kind: str) -> Path:
+    """Where a pipeline's lock of `kind` lies: `.pipeflow/KIND-PIPELINE.lock` beside its config."""
+    folder = Path(target.project_dir) / ".pipeflow"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{kind}-{target.name}.lock"
+
+
+def try_lock(path: Path) -> tuple[IO[str] | None, str]:
+    """The lock file at `path`, opened and locked (flock, released when every copy of it is
+    closed); or None, and what its holder wrote in it, when another process holds it."""
+    handle: IO[str] = path.open("a+")
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        return None, holder
+    return handle, ""
+
+
+def mark(handle: IO[str], holder: str) -> None:
+    """Say in a held lock's file who holds it (for the message of whoever finds it held)."""
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{holder}\n")
+    handle.flush()
 
 
 class _State:
