@@ -17,6 +17,9 @@ def listed():
 
 def keyed():
     return {NAME: 1}
+
+def bare():
+    return NAME
 """
 
 CONFIG = """
@@ -27,7 +30,8 @@ steps:
   s: {run: steps.%s}
 """
 
-EXPECTED = {  # a bare str is not covered yet: JSON is picked for it without a check
+EXPECTED = {
+    "bare": "caf\udce9.txt",
     "listed": ["caf\udce9.txt", "plain"],
     "keyed": {"caf\udce9.txt": 1},
 }
