@@ -148,8 +148,7 @@ def execute(
                 delay = task.retry.delay_before(attempt + 1, jitter=random.random())
                 if notify is not None:
                     notify(task.step, attempt, describe(error), delay)
-                if not timeouts.pause(task.run_id, delay):  # Ctrl-C or SIGTERM meanwhile
-                    return _failure(task, KeyboardInterrupt("interrupted"), attempt, started)
+                time.sleep(delay)
         changed = changed_since(task.sources, task.stamps, task.project_dir, own)
         if changed is not None:
             return _failure(task, changed, attempt, started)

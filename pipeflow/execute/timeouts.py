@@ -179,7 +179,6 @@ class _Call:
 # Ctrl-C and SIGTERM: the calls of a run's steps on threads of this process (the threads
 # executor's, a timed call's own thread) are stopped as a timeout stops one (`stop_calls`).
 _calls_lock = threading.Lock()
-_calls_changed = threading.Condition(_calls_lock)  # a run stopped: its retry delays end
 _calls: dict[str, dict[int, tuple[int, _Call]]] = {}  # run id -> {id(call): (thread, call)}
 _stopped_runs: set[str] = set()
 
@@ -206,19 +205,12 @@ def stoppable(run_id: str) -> Iterator[None]:
 
 def stop_calls(run_id: str) -> None:
     """The run stopped (Ctrl-C, SIGTERM): stop its steps' calls running on threads here (at
-    their next bytecode, as a timeout does), end their retry delays, and start no more."""
+    their next bytecode, as a timeout does), and start no more."""
     with _calls_lock:
         _stopped_runs.add(run_id)
         calls = list(_calls.get(run_id, {}).values())
-        _calls_changed.notify_all()
     for ident, state in calls:
         state.stop(ident)
-
-
-def pause(run_id: str, seconds: float) -> bool:
-    """Wait `seconds` (a retry's delay); False at once if the run is stopped meanwhile."""
-    with _calls_changed:
-        return not _calls_changed.wait_for(lambda: run_id in _stopped_runs, timeout=seconds)
 
 
 def _raise_in(ident: int, exception: type[BaseException] | None) -> None:

@@ -1,6 +1,6 @@
 """Ctrl-C and SIGTERM stop the steps that run on threads of the run's process (the `threads`
 executor's, and the thread a step with a `timeout` is called on, on `threads` and
-`sequential`) as a timeout stops them: at their next bytecode, and a retry's delay at once.
+`sequential`) as a timeout stops them: at their next bytecode.
 What such a step would have done after the signal never happens, and the run exits 130
 without waiting for it."""
 
@@ -30,11 +30,6 @@ def loop(name):
         time.sleep(0.1)
     Path(__file__).with_name(name + ".ended").write_text("")
     return name
-
-
-def failing(name):
-    Path(__file__).with_name(name + ".started").write_text("")
-    raise ValueError("again")
 """
 
 LOOPS = """
@@ -44,14 +39,6 @@ results: {root: out}
 steps:
   one: {run: threadsteps.loop, inputs: {name: one}TIMEOUT}
   two: {run: threadsteps.loop, inputs: {name: two}TIMEOUT}
-"""
-
-RETRIES = """
-name: stop
-executor: {type: EXECUTOR}
-results: {root: out}
-steps:
-  one: {run: threadsteps.failing, inputs: {name: one}, retries: 3, retry_delay: 20sTIMEOUT}
 """
 
 SIGNALS = [signal.SIGINT, signal.SIGTERM]
@@ -100,16 +87,3 @@ def test_a_signal_stops_a_running_step_on_a_thread(
     assert took < 8, f"the run took {took:.1f}s to end after {number.name}:\n{output}"
     assert re.search(r"one: FAILED( after \d+ attempts)?: interrupted", output), output
     assert not list(config.parent.glob("*.ended")), "a step went on after the signal"
-
-
-@pytest.mark.parametrize("number", SIGNALS, ids=lambda s: s.name)
-@pytest.mark.parametrize(("executor", "timeout"), [*PLACES, ("sequential", "")])
-def test_a_signal_ends_a_retry_delay_at_once(
-    make_project: ProjectFactory, executor: str, timeout: str, number: signal.Signals
-) -> None:
-    text = RETRIES.replace("EXECUTOR", executor).replace("TIMEOUT", timeout)
-    config = make_project(text, threadsteps=STEPS)
-    code, output, took = _stopped(config, number)
-    assert code == 130, output
-    assert took < 8, f"the run took {took:.1f}s to end after {number.name}:\n{output}"
-    assert re.search(r"one: FAILED( after \d+ attempts)?: interrupted", output), output
