@@ -136,8 +136,6 @@ def execute(
                 break
             except timeouts.StillRunning as error:
                 return _failure(task, error, attempt, started)
-            except timeouts.Stop:  # Ctrl-C or SIGTERM stopped the run (`commits.interrupt`)
-                return _failure(task, KeyboardInterrupt("interrupted"), attempt, started)
             # `sys.exit()` in a step, or a KeyboardInterrupt it raises itself: its failure.
             except (Exception, SystemExit, KeyboardInterrupt) as error:
                 if isinstance(error, KeyboardInterrupt) and by_signal():
@@ -228,8 +226,7 @@ def _call(task: Task, attempt: int, *, in_place: bool, ends_worker: bool) -> Any
     # Each attempt gets fresh copies: a failed attempt may have changed its inputs.
     inputs = isolated_inputs(task.inputs) if task.isolate else task.inputs
     if task.timeout is None:
-        with timeouts.stoppable(task.run_id):  # Ctrl-C stops it on a thread (`stop_calls`)
-            return function(**inputs)
+        return function(**inputs)
     return timeouts.call(
         function,
         inputs,

@@ -176,43 +176,6 @@ class _Call:
                 continue
 
 
-# Ctrl-C and SIGTERM: the calls of a run's steps on threads of this process (the threads
-# executor's, a timed call's own thread) are stopped as a timeout stops one (`stop_calls`).
-_calls_lock = threading.Lock()
-_calls: dict[str, dict[int, tuple[int, _Call]]] = {}  # run id -> {id(call): (thread, call)}
-_stopped_runs: set[str] = set()
-
-
-@contextmanager
-def stoppable(run_id: str) -> Iterator[None]:
-    """While the block runs (a step's call on this thread), `stop_calls(run_id)` stops it with
-    `Stop`; raised at once if the run is stopped already."""
-    state = _Call()
-    with _calls_lock:
-        if run_id in _stopped_runs:
-            raise Stop("interrupted")
-        _calls.setdefault(run_id, {})[id(state)] = (threading.get_ident(), state)
-    try:
-        yield
-    finally:
-        state.finish()
-        with _calls_lock:
-            calls = _calls.get(run_id, {})
-            calls.pop(id(state), None)
-            if not calls:
-                _calls.pop(run_id, None)
-
-
-def stop_calls(run_id: str) -> None:
-    """The run stopped (Ctrl-C, SIGTERM): stop its steps' calls running on threads here (at
-    their next bytecode, as a timeout does), and start no more."""
-    with _calls_lock:
-        _stopped_runs.add(run_id)
-        calls = list(_calls.get(run_id, {}).values())
-    for ident, state in calls:
-        state.stop(ident)
-
-
 def _raise_in(ident: int, exception: type[BaseException] | None) -> None:
     import ctypes  # here: a run without time-outs need not load it
 
@@ -236,7 +199,7 @@ def _on_a_thread(
     def target() -> None:
         try:
             try:
-                with working_for(run_id, step), stoppable(run_id):
+                with working_for(run_id, step):
                     box["value"] = function(**inputs)
             except Stop:
                 box["stopped"] = True
@@ -275,8 +238,6 @@ def _on_a_thread(
         raise _stopped_at(TimeoutError(_late(step, timeout) + "; it was stopped"), where)
     if "error" in box:
         raise box["error"]
-    if box.get("stopped"):  # by `stop_calls`: the run was stopped
-        raise Stop("interrupted")
     return box.get("value")
 
 
