@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -114,6 +115,15 @@ def lonely_scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
             start_new_session=True,
         )
     try:
+        # Listening before the first test runs: a busy machine takes seconds to start it.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert process.poll() is None, log.read_text()
+            with contextlib.suppress(OSError), socket.create_connection((LOOPBACK, port), 1):
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError(f"the scheduler did not listen: {log.read_text()}")
         yield f"tcp://{LOOPBACK}:{port}", log
     finally:
         os.killpg(process.pid, signal.SIGTERM)
