@@ -61,7 +61,8 @@ def type_name(value: Any) -> str:
 # -- json and txt -----------------------------------------------------------------------------
 
 
-def _utf8(text: str) -> bool:
+def utf8(text: str) -> bool:
+    """Whether UTF-8 holds the text (not a lone surrogate, as `surrogateescape` gives)."""
     if text.isascii():
         return True
     try:
@@ -81,7 +82,7 @@ def json_problem(value: Any) -> str | None:
 
 def _json_problem(value: Any, path: str) -> str | None:
     kind = type(value)
-    if value is None or kind in (bool, int) or (kind is str and _utf8(value)):
+    if value is None or kind in (bool, int) or (kind is str and utf8(value)):
         return None
     where = f"`{path}`" if path else "the value"
     if kind is str:
@@ -93,7 +94,7 @@ def _json_problem(value: Any, path: str) -> str | None:
         return None if math.isfinite(value) else f"{where} is {value}, which JSON cannot hold"
     if kind is dict:
         for key, item in value.items():
-            if type(key) is str and not _utf8(key):
+            if type(key) is str and not utf8(key):
                 return (
                     f"{where} has a key with a character UTF-8 cannot encode: JSON cannot hold it"
                 )

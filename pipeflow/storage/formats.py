@@ -360,7 +360,7 @@ def format_for_value(value: Any) -> Format:
     """
     kind = type(value)
     if kind in _SCALARS and (kind is not float or math.isfinite(value)):
-        if kind is not str or _utf8(value):
+        if kind is not str or fidelity.utf8(value):
             return _FORMATS["json"]  # what the loop below finds for it, without asking three
         return _FORMATS["pickle"]  # a name that is not UTF-8 (`os.listdir`): JSON cannot hold it
     for name in ("parquet", "npy", "json"):
@@ -368,17 +368,6 @@ def format_for_value(value: Any) -> Format:
         if candidate.accepts(value):
             return candidate
     return _FORMATS["pickle"]
-
-
-def _utf8(text: str) -> bool:
-    """Whether UTF-8 holds the text (not a lone surrogate, as `surrogateescape` gives)."""
-    if text.isascii():
-        return True
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def suggestion(word: str, candidates: Iterable[str]) -> str:
