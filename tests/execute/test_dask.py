@@ -242,8 +242,7 @@ def test_independent_steps_run_at_once(
     (start_one, end_one), (start_two, end_two) = run.output("one"), run.output("two")
     assert max(start_one, start_two) < min(end_one, end_two)  # they overlapped
     assert (tmp_path / "one").read_text() != (tmp_path / "two").read_text()  # two workers
-    [finished] = [e for e in events if isinstance(e, RunFinished)]
-    assert finished.duration < 1.8
+    assert [e.ok for e in events if isinstance(e, RunFinished)] == [True]  # one run, and no timing
 
 
 def test_a_sub_pipeline_from_another_folder_imports_on_the_workers(
