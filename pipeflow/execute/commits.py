@@ -7,6 +7,8 @@ from __future__ import annotations
 import threading
 import time
 
+from pipeflow.execute.timeouts import stop_calls
+
 _commits = threading.Lock()
 _interrupted: set[str] = set()  # runs Ctrl-C stopped in this process
 _committing: dict[str, int] = {}  # run id -> its steps storing their results now
@@ -18,6 +20,7 @@ def interrupt(run_id: str, wait: float = 30.0) -> None:
     already storing their results have (their futures then end as done)."""
     with _commits:
         _interrupted.add(run_id)
+    stop_calls(run_id)  # its calls on threads here stop, as after a timeout
     deadline = time.monotonic() + wait
     while _committing.get(run_id) and time.monotonic() < deadline:
         time.sleep(0.005)  # rare (Ctrl-C) and short: a poll, not a condition for every step

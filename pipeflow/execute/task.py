@@ -136,6 +136,8 @@ def execute(
                 break
             except timeouts.StillRunning as error:
                 return _failure(task, error, attempt, started)
+            except timeouts.Stop:  # Ctrl-C or SIGTERM stopped the run (`commits.interrupt`)
+                return _failure(task, KeyboardInterrupt("interrupted"), attempt, started)
             # `sys.exit()` in a step, or a KeyboardInterrupt it raises itself: its failure.
             except (Exception, SystemExit, KeyboardInterrupt) as error:
                 if isinstance(error, KeyboardInterrupt) and by_signal():
@@ -146,7 +148,8 @@ def execute(
                 delay = task.retry.delay_before(attempt + 1, jitter=random.random())
                 if notify is not None:
                     notify(task.step, attempt, describe(error), delay)
-                time.sleep(delay)
+                if not timeouts.pause(task.run_id, delay):  # Ctrl-C or SIGTERM meanwhile
+                    return _failure(task, KeyboardInterrupt("interrupted"), attempt, started)
         changed = changed_since(task.sources, task.stamps, task.project_dir, own)
         if changed is not None:
             return _failure(task, changed, attempt, started)
@@ -226,7 +229,8 @@ def _call(task: Task, attempt: int, *, in_place: bool, ends_worker: bool) -> Any
     # Each attempt gets fresh copies: a failed attempt may have changed its inputs.
     inputs = isolated_inputs(task.inputs) if task.isolate else task.inputs
     if task.timeout is None:
-        return function(**inputs)
+        with timeouts.stoppable(task.run_id):  # Ctrl-C stops it on a thread (`stop_calls`)
+            return function(**inputs)
     return timeouts.call(
         function,
         inputs,

@@ -159,10 +159,16 @@ class _Call:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.finished = False
+        # A stop was sent, and it landed (`Stop` was raised in the call): `finish` clears a
+        # stop sent that has not. Only then: under a profiler or tracer, Python 3.11 hangs the
+        # thread that clears an exception that is not pending (`PyThreadState_SetAsyncExc`).
+        self.sent = False
+        self.landed = False
 
     def stop(self, ident: int | None) -> None:
         with self.lock:
             if not self.finished and ident is not None:
+                self.sent = True
                 _raise_in(ident, Stop)
 
     def finish(self) -> None:
@@ -170,10 +176,67 @@ class _Call:
             try:
                 with self.lock:
                     self.finished = True
-                    _raise_in(threading.get_ident(), None)  # clear a pending stop
+                    if self.sent and not self.landed:
+                        _raise_in(threading.get_ident(), None)  # clear a pending stop
                 return
             except Stop:  # a stop delivered just before it was cleared
                 continue
+
+
+# Ctrl-C and SIGTERM (`commits.interrupt`): the calls of a run's steps on threads other than
+# the main one (the threads executor's, a timed call's own thread, a run `serve` or the UI
+# started) are stopped as a timeout stops one. The main thread gets the KeyboardInterrupt
+# itself. Nothing is sent to a thread unless a run is stopped: a run's normal path only adds
+# and removes its calls here.
+_calls_lock = threading.Lock()
+_calls_changed = threading.Condition(_calls_lock)  # a run stopped: its retry delays end
+_calls: dict[str, dict[int, _Call]] = {}  # run id -> {thread id: its step's call}
+_stopped_runs: set[str] = set()
+
+
+@contextmanager
+def stoppable(run_id: str) -> Iterator[None]:
+    """While the block runs (a step's call on this thread), `stop_calls(run_id)` stops it
+    with `Stop`, raised at once if the run is stopped already. Nothing on the main thread."""
+    if threading.current_thread() is threading.main_thread():
+        yield
+        return
+    ident = threading.get_ident()
+    state = _Call()
+    with _calls_lock:
+        if run_id in _stopped_runs:
+            raise Stop("interrupted")
+        _calls.setdefault(run_id, {})[ident] = state
+    try:
+        yield
+    except Stop:
+        state.landed = True
+        raise
+    finally:
+        state.finish()
+        with _calls_lock:
+            calls = _calls.get(run_id)
+            if calls is not None:
+                calls.pop(ident, None)
+                if not calls:
+                    del _calls[run_id]
+
+
+def stop_calls(run_id: str) -> None:
+    """Run `run_id` stopped (Ctrl-C, SIGTERM): stop its steps' calls on threads here at their
+    next bytecode, end their retry delays, and start no more."""
+    with _calls_lock:
+        _stopped_runs.add(run_id)
+        calls = list(_calls.get(run_id, {}).items())
+        _calls_changed.notify_all()
+    for ident, state in calls:
+        state.stop(ident)
+
+
+def pause(run_id: str, seconds: float) -> bool:
+    """Wait `seconds` (a retry's delay); False, at once, if run `run_id` is stopped."""
+    with _calls_changed:
+        return not _calls_changed.wait_for(lambda: run_id in _stopped_runs, timeout=seconds)
 
 
 def _raise_in(ident: int, exception: type[BaseException] | None) -> None:
@@ -199,10 +262,10 @@ def _on_a_thread(
     def target() -> None:
         try:
             try:
-                with working_for(run_id, step):
+                with working_for(run_id, step), stoppable(run_id):
                     box["value"] = function(**inputs)
             except Stop:
-                box["stopped"] = True
+                box["stopped"] = state.landed = True
             except BaseException as error:
                 box["error"] = error
             finally:
@@ -238,6 +301,8 @@ def _on_a_thread(
         raise _stopped_at(TimeoutError(_late(step, timeout) + "; it was stopped"), where)
     if "error" in box:
         raise box["error"]
+    if box.get("stopped"):  # by `stop_calls`: the run stopped
+        raise Stop("interrupted")
     return box.get("value")
 
 
