@@ -31,7 +31,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from pipeflow.execute.awaiting import suspended_in
@@ -194,13 +194,19 @@ _calls: dict[str, dict[int, _Call]] = {}  # run id -> {thread id: its step's cal
 _stopped_runs: set[str] = set()
 
 
-@contextmanager
-def stoppable(run_id: str) -> Iterator[None]:
+_ON_THE_MAIN_THREAD = nullcontext()  # a step's call there: Ctrl-C reaches it by itself
+
+
+def stoppable(run_id: str) -> AbstractContextManager[None]:
     """While the block runs (a step's call on this thread), `stop_calls(run_id)` stops it
     with `Stop`, raised at once if the run is stopped already. Nothing on the main thread."""
-    if threading.current_thread() is threading.main_thread():
-        yield
-        return
+    if threading.get_ident() == threading.main_thread().ident:
+        return _ON_THE_MAIN_THREAD
+    return _stoppable(run_id)
+
+
+@contextmanager
+def _stoppable(run_id: str) -> Iterator[None]:
     ident = threading.get_ident()
     state = _Call()
     with _calls_lock:
