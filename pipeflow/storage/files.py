@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, BinaryIO, cast
 
 from pipeflow.errors import StorageError
 from pipeflow.storage.formats import FORMAT_NAMES, format_for_extension, get_format
-from pipeflow.storage.read_guard import check_read
+from pipeflow.storage.read_guard import HINT, check_read
+
+WEB = re.compile(r"(^|::)https?://", re.IGNORECASE)
 
 
 def read_file(
@@ -28,10 +31,22 @@ def read_file(
         )
     import fsspec
 
+    options = dict(storage_options or {})
+    web = WEB.search(path) is not None
+    if web:  # each connection checked as it is made (`web_guard`)
+        from pipeflow.storage.web_guard import guarded_options
+
+        options = guarded_options(path, options)
     try:
-        with fsspec.open(path, "rb", **dict(storage_options or {})) as file:
+        with fsspec.open(path, "rb", **options) as file:
             return chosen.read(cast(BinaryIO, file))
-    except FileNotFoundError:
-        raise StorageError(f"cannot read {path}: it does not exist") from None
     except OSError as error:
+        if web:  # fsspec reports a refused connection as a missing file
+            from pipeflow.storage.web_guard import refusal_in
+
+            refused = refusal_in(error)
+            if refused is not None:
+                raise StorageError(f"pipeflow.read: {refused}. {HINT}") from None
+        if isinstance(error, FileNotFoundError):
+            raise StorageError(f"cannot read {path}: it does not exist") from None
         raise StorageError(f"cannot read {path}: {error}") from error

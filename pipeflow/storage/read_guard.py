@@ -6,7 +6,8 @@ path may not be pipeflow's signing key or its folder, the history database of
 environment's secrets), nor an http(s) URL whose host is, or resolves to, an address that is
 not global (loopback, link-local such as the cloud metadata service at 169.254.169.254,
 private networks). Local paths are judged where they lead (symbolic links followed); a chained
-fsspec URL (`simplecache::http://...`) by each of its parts.
+fsspec URL (`simplecache::http://...`) by each of its parts. What is checked here is the URL as
+given; `web_guard` checks each connection as it is made (a redirect, a name looked up again).
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def _part_problem(part: str, base: str | None, resolve: bool) -> str | None:
         return "it is not a URL pipeflow can tell the host of"
     if scheme in LOCAL_SCHEMES:
         return _local_problem(url.path or rest, base)
-    return _host_problem(host, resolve)
+    return host_problem(host, resolve)
 
 
 def _local_problem(path: str, base: str | None) -> str | None:
@@ -97,7 +98,9 @@ def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def _host_problem(host: str, resolve: bool) -> str | None:
+def host_problem(host: str, resolve: bool) -> str | None:
+    """Why a URL with this host may not be read (None when it may); `resolve`: look a name
+    up (else only an address, or this machine's names, are judged)."""
     if not host:
         return "the URL has no host"
     try:
@@ -111,14 +114,23 @@ def _host_problem(host: str, resolve: bool) -> str | None:
             return _named_problem(host)  # nothing to connect to: fsspec says so
         addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     for address in addresses:
-        mapped = getattr(address, "ipv4_mapped", None)
-        if not (mapped or address).is_global:
-            at = "" if host.strip("[]") == str(address) else f" (at {address})"
-            return (
-                f"its host {host}{at} is not a public address (a loopback, "
-                "link-local or private network may serve the machine's credentials)"
-            )
+        problem = address_problem(host, str(address))
+        if problem is not None:
+            return problem
     return None
+
+
+def address_problem(host: str, address: str) -> str | None:
+    """Why `host`, found at `address`, may not be connected to (None when it may)."""
+    ip = ipaddress.ip_address(address.strip("[]").split("%")[0])
+    mapped = getattr(ip, "ipv4_mapped", None)
+    if (mapped or ip).is_global:
+        return None
+    at = "" if host.strip("[]") == str(ip) else f" (at {ip})"
+    return (
+        f"its host {host}{at} is not a public address (a loopback, "
+        "link-local or private network may serve the machine's credentials)"
+    )
 
 
 def _named_problem(host: str) -> str | None:

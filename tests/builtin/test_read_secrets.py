@@ -179,3 +179,49 @@ def test_public_addresses_are_not_refused() -> None:
 
     for url in ("https://8.8.8.8/data.csv", "http://[2606:4700::1111]/x", "s3://bucket/x.csv"):
         assert read_problem(url) is None, url
+
+
+def test_each_connection_is_checked_as_it_is_made(
+    server: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The URL is checked before the read, and each connection again as it is made: a name
+    that resolved to a public address when checked and to this machine when fetched (DNS
+    rebinding), or a redirect there, is refused. The check before the read is switched off
+    here to stand for such a name: no public address serves these tests."""
+    from pipeflow.errors import StorageError
+    from pipeflow.storage import files
+
+    monkeypatch.setattr(files, "check_read", lambda path: None)
+    named = socket.gethostname()  # resolves to this machine (or a private address) here
+    urls = [
+        f"http://127.0.0.1:{server}/creds.txt",
+        f"http://0.0.0.0:{server}/creds.txt",
+        f"http://localhost:{server}/creds.txt",
+        f"simplecache::http://127.0.0.1:{server}/creds.txt",
+        f"http://{named}:{server}/creds.txt",
+    ]
+    for url in urls:
+        with pytest.raises(StorageError) as refused:
+            files.read_file(url, format="txt")
+        message = str(refused.value)
+        assert "MetaDataSecret999" not in message
+        assert "refusing to connect" in message, (url, message)
+
+
+def test_the_session_checks_each_request_it_makes(server: int) -> None:
+    """The session `pipeflow.read` fetches through refuses a request to this machine by
+    address and by name. aiohttp follows a redirect through the same session, so the hop a
+    public page redirects to is checked the same way (no public server here to redirect
+    from: this is the check such a hop meets)."""
+    import asyncio
+
+    from pipeflow.storage.web_guard import RefusedAddress, guarded_client
+
+    async def fetch(url: str) -> str:
+        session = await guarded_client()
+        async with session, session.get(url) as response:
+            return await response.text()
+
+    for url in (f"http://127.0.0.1:{server}/creds.txt", f"http://localhost:{server}/x"):
+        with pytest.raises(RefusedAddress, match="refusing to connect"):
+            asyncio.run(fetch(url))
