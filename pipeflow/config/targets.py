@@ -29,6 +29,7 @@ from pipeflow.storage import TargetFields, TemplateError, render_target
 from pipeflow.storage.boundaries import BoundaryError, check_local, check_root
 from pipeflow.storage.clashes import clash_message, item_clash
 from pipeflow.storage.interpreter import python_place, python_place_message
+from pipeflow.storage.protocols import protocol_problem
 
 Fail = Callable[[list[str | int], str], None]
 _LOCAL = ("file://", "local://")  # fsspec's two names of the local filesystem
@@ -274,6 +275,9 @@ def _targets(step: Step, fields: TargetFields) -> Iterator[str]:
 def _root_problem(root: str | None) -> str | None:
     if root is None:
         return None
+    unknown = protocol_problem(root)
+    if unknown is not None:
+        return unknown
     local = is_local(root)
     path = root.partition("://")[2] if "://" in root else root
     try:

@@ -1,0 +1,85 @@
+"""A results root whose protocol no fsspec filesystem answers to (`s3x://`, `gcs:/`-style
+typos) is a validation error at its place (exit 2), with the protocol it most likely meant:
+`validate` catches it before any step runs, as SPEC 3 promises, instead of `run` failing
+with exit 1."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ProjectFactory
+
+STEPS = "def one():\n    return 1\n"
+
+
+def _yaml(root: str, step_root: str | None) -> str:
+    own = f", result: {{root: {step_root!r}}}" if step_root else ""
+    return f"name: p\nresults: {{root: {root!r}}}\nsteps:\n  a: {{run: psteps.one{own}}}\n"
+
+
+def _toml(root: str, step_root: str | None) -> str:
+    own = f'\n[steps.a.result]\nroot = "{step_root}"\n' if step_root else ""
+    return f'name = "p"\n[results]\nroot = "{root}"\n[steps.a]\nrun = "psteps.one"\n{own}'
+
+
+def _pipeflow(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeflow", *args, str(config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=config.parent,
+    )
+
+
+# (root of the pipeline, root of the step, where the problem is, the protocol, a suggestion)
+UNKNOWN = [
+    ("s3x://bucket/x", None, "results.root", "s3x", "s3"),
+    ("gz://bucket/x", None, "results.root", "gz", "gs"),
+    ("simplecache::s4://bucket/x", None, "results.root", "s4", "s3"),
+    ("out", "s3x://bucket/y", "steps.a.result.root", "s3x", "s3"),
+]
+
+
+@pytest.mark.parametrize("kind", ["yaml", "toml"])
+@pytest.mark.parametrize("command", ["validate", "run"])
+@pytest.mark.parametrize(("root", "step_root", "where", "protocol", "meant"), UNKNOWN)
+def test_an_unknown_protocol_is_refused_at_its_place(
+    make_project: ProjectFactory,
+    kind: str,
+    command: str,
+    root: str,
+    step_root: str | None,
+    where: str,
+    protocol: str,
+    meant: str,
+) -> None:
+    write = _yaml if kind == "yaml" else _toml
+    config = make_project(write(root, step_root), name=f"pipeline.{kind}", psteps=STEPS)
+    result = _pipeflow(config, command)
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert where in output
+    assert f"`{protocol}`" in output
+    assert f"`{meant}`" in output
+    assert not (config.parent / "out").exists()
+
+
+def test_known_protocols_pass(make_project: ProjectFactory) -> None:
+    """Every protocol fsspec knows passes, installed or not (the run says what to install)."""
+    for root in (
+        "s3://b/x",
+        "gs://b/x",
+        "az://c/x",
+        "memory://x",
+        "file:///tmp/x",
+        "simplecache::s3://b/x",
+        "out",
+    ):
+        config = make_project(_yaml(root, None), psteps=STEPS)
+        result = _pipeflow(config, "validate")
+        assert result.returncode == 0, (root, result.stdout + result.stderr)
