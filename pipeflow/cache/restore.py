@@ -167,7 +167,12 @@ class Assessor:
             location = places[label]
             options = self.options_for(location.key) if location.remote else None
             change = self._compare(location, written, options)
+            lacking = _lacking_folders(location, written)
+            if change is None and not lacking:
+                continue
+            folders += lacking
             if change is None:
+                reasons.append(f"{label} lacks its empty folder {lacking[0]}")
                 continue
             wanted, stale, why = change
             copies += [FileCopy(entry, destination, options) for destination, entry in wanted]
@@ -261,6 +266,18 @@ def _same(found: FileEntry, stored: FileEntry, *, remote: bool) -> bool:
 
 def _join(base: str, name: str) -> str:
     return f"{base}/{name}" if name else base
+
+
+def _lacking_folders(location: Location, written: WrittenFiles) -> list[str]:
+    """The empty folders the step left in a folder it wrote that are not there now (on this
+    machine's disk: an object store has no empty folders)."""
+    if location.remote or written.kind == FILE:
+        return []
+    return [
+        path
+        for path in (os.path.join(location.key, name) for name in written.empty)
+        if not os.path.isdir(path)
+    ]
 
 
 def _described(problem: str) -> str:
