@@ -21,6 +21,18 @@ if TYPE_CHECKING:
     from pipeflow.api.pipeline import Pipeline
 
 
+def for_store(pipeline: Pipeline, results: str | PathLike[str] | None) -> Pipeline:
+    """The pipeline as loaded for the store given for the run (`results=`, `--results`).
+
+    Another store than the one the config was loaded with: steps may write under it, and not
+    inside its `.pipeflow/`, so the config is checked again for it; and it replaces the
+    `results.root` of every sub-pipeline too, which the loader fills in."""
+    chosen = run_options.text(results, "results")
+    if chosen is None or chosen == pipeline.options.get("results"):
+        return pipeline
+    return pipeline.reloaded(results=chosen)
+
+
 def prepared(
     pipeline: Pipeline,
     context: RunStart,
@@ -43,10 +55,7 @@ def prepared(
         tags=tags,
         results=results,
     )
-    if chosen["results"] is not None and chosen["results"] != pipeline.options.get("results"):
-        # Another store than the one the config was checked with: steps may write under
-        # it, and not inside its `.pipeflow/`; the config is checked again for it.
-        pipeline.reloaded(results=chosen["results"])
+    pipeline = for_store(pipeline, chosen["results"])
     definition = pipeline.definition
     selection, policy = checked_selection(definition, pipeline.graph, chosen)
     with collector_paused():  # many small objects that stay: keys, fingerprints, decisions

@@ -9,7 +9,7 @@ from os import PathLike
 from typing import TYPE_CHECKING
 
 from pipeflow.api.listeners import Listeners, Subscriber
-from pipeflow.api.preparing import prepared
+from pipeflow.api.preparing import for_store, prepared
 from pipeflow.config.targets import OUT_OF_PROCESS, workers_of
 from pipeflow.errors import Interrupted, StaleResults
 from pipeflow.execute import ctrl_c
@@ -51,6 +51,7 @@ def execute(
         # A step module edited since this process imported it (a notebook) is imported afresh:
         # the code that runs is the code the keys are computed from.
         refresh_projects()
+        pipeline = for_store(pipeline, results)
         definition = pipeline.definition
         secrets = pipeline.loaded.secrets
         context = RunStart.now(pipeline.loaded.params)

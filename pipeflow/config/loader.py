@@ -170,7 +170,9 @@ def _load(
         file: Path, sources: Sequence[ParamSource], files: tuple[str, ...]
     ) -> tuple[Pipeline, Mapping[str, Any], Secrets]:
         nonlocal secrets
-        child = _load(file, check_code=check_code, step_params=sources, chain=files)
+        child = _load(
+            file, check_code=check_code, step_params=sources, chain=files, results=results
+        )
         secrets |= Secrets(values=child.secrets.values)  # its params are not named as ours
         return child.pipeline, child.params, child.secrets
 
@@ -181,6 +183,7 @@ def _load(
         load_child=load_child,
         chain=chain or (here,),
         secrets=secrets,
+        results=results,
     )
     problems += expand_found
     skip = frozenset(

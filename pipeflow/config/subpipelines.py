@@ -4,7 +4,9 @@ The child config is loaded (and checked, against its own folder) with the same l
 params are its defaults overridden by the step's `params:`. Each child step is inlined as
 `STEP/CHILD_STEP`, with the child's `${params.*}` filled in now, its `${steps.*}` and `after`
 renamed, and its results stored in the child's results root, as the child's step (see
-`Origin`): a pipeline shares one cache with itself run as a sub-pipeline. The child's
+`Origin`): a pipeline shares one cache with itself run as a sub-pipeline. A store given for the
+run (`--results`) replaces the child's `results.root` as it does the parent's: the whole run's
+results move, and the child run alone with the same store shares them. The child's
 top-level `outputs:` are what the parent reads as `${steps.STEP.NAME}`.
 """
 
@@ -73,8 +75,10 @@ def expand(
     load_child: LoadChild,
     chain: tuple[str, ...],
     secrets: Secrets,
+    results: str | None = None,
 ) -> tuple[Pipeline, list[Problem]]:
-    """The pipeline with every sub-pipeline step replaced by its steps, and the problems."""
+    """The pipeline with every sub-pipeline step replaced by its steps, and the problems.
+    `results`: the store given for the run (`--results`, relative to the current directory)."""
     if not any(step.pipeline is not None for step in pipeline.steps.values()):
         return pipeline, []
     problems: list[Problem] = []
@@ -98,6 +102,7 @@ def expand(
             step.tags,
             parent_writes,
             child_secrets,
+            results,
         )
         steps.update((s.name, s) for s in inlined)
         localize = Localizer(child_params, f"{name}/", None)
@@ -247,8 +252,10 @@ def _inline(
     tags: tuple[str, ...] = (),
     parent_writes: Sequence[Location] = (),
     secrets: Secrets = NO_SECRETS,
+    results: str | None = None,
 ) -> list[Step]:
-    """The child's steps as steps of the parent: renamed, params filled in, stored as before.
+    """The child's steps as steps of the parent: renamed, params filled in, stored as before
+    (in `results` instead of the child's `results.root` when the run is given a store).
 
     Each keeps its own tags and gets the `tags` of the step that runs the sub-pipeline.
     """
@@ -260,9 +267,13 @@ def _inline(
         writers = [replace(s, writes=tuple(filled(list(s.writes)))) for s in child.steps.values()]
         written = [*literal_writes(writers, child.project_dir), *parent_writes]
     localize = Localizer(params, prefix, child.project_dir if elsewhere else None, written)
-    root = localize(child.results.root)
-    root = store_url(root, child.project_dir) if isinstance(root, str) else root
-    options = localize(dict(child.results.storage_options))
+    if results is not None:  # as the run's own `results.root` (`plan/prepare.py`)
+        root: Any = store_url(results, os.getcwd())
+        options: Any = {}
+    else:
+        root = localize(child.results.root)
+        root = store_url(root, child.project_dir) if isinstance(root, str) else root
+        options = localize(dict(child.results.storage_options))
     inlined: list[Step] = []
     for step in child.steps.values():
         result = step.result
