@@ -22,6 +22,7 @@ from pipeflow.cache.consumed import consumed_param_refs, target_param_refs
 from pipeflow.config.localizing import Localizer, as_text, literal_writes
 from pipeflow.config.params import ParamSource
 from pipeflow.config.reader import Document
+from pipeflow.config.subpipeline_keys import unused_keys
 from pipeflow.config.suggest import did_you_mean
 from pipeflow.errors import ConfigError, Problem
 from pipeflow.model.locations import Location
@@ -143,21 +144,7 @@ def _load(
 ) -> tuple[Pipeline, Mapping[str, Any], Secrets] | None:
     path: DocPath = ["steps", name]
     before = len(problems)
-    for key, value in (
-        ("inputs", step.inputs),
-        ("outputs", step.outputs),
-        ("foreach", step.foreach),
-        ("when", step.when),
-    ):
-        if value:
-            problems.append(
-                document.problem(
-                    [*path, key],
-                    f"`{key}` is not used on a sub-pipeline step",
-                    hint="pass values to the sub-pipeline with `params:`",
-                    key=True,
-                )
-            )
+    problems += unused_keys(document, name)
     values = {
         key: _parent_params(value, [*path, "params", key], params, document, problems)
         for key, value in step.params.items()
