@@ -21,7 +21,7 @@ from pipeflow.config.schema import (
     plain,
     validation_errors,
 )
-from pipeflow.config.schema_hints import assignment, type_hint
+from pipeflow.config.schema_hints import assignment, sub_pipeline_step, type_hint
 from pipeflow.config.suggest import describe_value, did_you_mean, format_path
 from pipeflow.errors import Problem
 from pipeflow.model import jsontext
@@ -114,7 +114,8 @@ def _explain(error: ValidationError, document: Document) -> list[Problem]:
     if keyword == "type":
         return [_wrong_type(error, path, document)]
     if keyword == "pattern":
-        message, hint = _pattern_words(error, path, document.kind)
+        words = sub_pipeline_step(instance, path, document.data, document.kind)
+        message, hint = words or _pattern_words(error, path, document.kind)
         return [document.problem(path, message, hint=hint)]
     field = _field(path)
     if keyword == "enum":

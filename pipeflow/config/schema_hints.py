@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 DocumentPath = Sequence[str | int]
@@ -50,3 +50,24 @@ def _scalar(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def sub_pipeline_step(
+    value: Any, path: DocumentPath, data: Any, kind: str
+) -> tuple[str, str] | None:
+    """For `after: [c/s]` (a step inside the sub-pipeline `c`, as `status` and `--only` name
+    it) when `c` is a `pipeline:` step of this config: the message, and the hint to write
+    `after: [c]`, which waits for all its steps. None for any other value."""
+    if len(path) != 4 or path[0] != "steps" or path[2] != "after" or not isinstance(value, str):
+        return None
+    head = value.split("/", 1)[0]
+    steps = data.get("steps") if isinstance(data, Mapping) else None
+    step = steps.get(head) if isinstance(steps, Mapping) and "/" in value else None
+    if not isinstance(step, Mapping) or "pipeline" not in step:
+        return None
+    written = f'["{head}"]' if kind == "toml" else f"[{head}]"
+    return (
+        f"{value!r} is a step of the sub-pipeline `{head}`: `after` names this config's steps",
+        f"`{assignment('after', written, kind)}` waits for all the steps of the sub-pipeline "
+        f"`{head}`",
+    )

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import pipeflow
-from pipeflow.errors import ConfigError
+from pipeflow.errors import ConfigError, Problem
 from pipeflow.model.events import Event, StepOutput
 from pipeflow.model.refs import Ref
 from tests.conftest import ProjectFactory
@@ -214,3 +214,54 @@ def test_the_flows_example_reuses_what_data_engineering_stored(flows: Path) -> N
     }
     assert states(science)["train_model"] == "done"
     assert any("Model accuracy on test set" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("language", "written", "hint"),
+    [
+        ("yaml", "c/s", "`after: [c]` waits for all the steps of the sub-pipeline `c`"),
+        ("yaml", "c/inner/s", "`after: [c]` waits for all the steps of the sub-pipeline `c`"),
+        ("toml", "c/s", '`after = ["c"]` waits for all the steps of the sub-pipeline `c`'),
+    ],
+)
+def test_after_a_sub_pipelines_step_is_told_to_wait_for_the_step_running_it(
+    tmp_path: Path, language: str, written: str, hint: str
+) -> None:
+    (tmp_path / "mysteps.py").write_text(textwrap.dedent(STEPS))
+    (tmp_path / "child.yaml").write_text(textwrap.dedent(CHILD))
+    if language == "yaml":
+        text = (
+            "name: p\nsteps:\n  c: {pipeline: child.yaml}\n"
+            f'  z: {{run: mysteps.total, inputs: {{values: [1]}}, after: ["{written}"]}}\n'
+        )
+    else:
+        text = (
+            'name = "p"\n[steps.c]\npipeline = "child.yaml"\n[steps.z]\n'
+            f'run = "mysteps.total"\ninputs = {{values = [1]}}\nafter = ["{written}"]\n'
+        )
+    config = tmp_path / f"parent.{language}"
+    config.write_text(text)
+    with pytest.raises(ConfigError) as raised:
+        pipeflow.load(config)
+    [problem] = raised.value.problems
+    assert problem.path == "steps.z.after[0]"
+    assert f"{written!r} is a step of the sub-pipeline `c`" in problem.message
+    assert problem.hint == hint
+
+
+def test_after_a_name_with_a_slash_but_no_sub_pipeline_keeps_the_spelling_hint(
+    make_project: ProjectFactory,
+) -> None:
+    config = make_project(
+        "name: p\nsteps:\n  z: {run: mysteps.total, inputs: {values: [1]}, after: [x/s]}\n",
+        mysteps=STEPS,
+    )
+    [problem] = raised_problems(config)
+    assert "'x/s' is not a valid step name" in problem.message
+    assert problem.hint == "e.g. `x_s`"
+
+
+def raised_problems(path: Path) -> list[Problem]:
+    with pytest.raises(ConfigError) as raised:
+        pipeflow.load(path)
+    return list(raised.value.problems)
