@@ -27,6 +27,7 @@ from pipeflow.config.params import (
 )
 from pipeflow.config.params_check import plainly_valid
 from pipeflow.config.reader import Document, read_document
+from pipeflow.config.schedule_params import no_such_schedule, schedule_sources
 from pipeflow.config.schema_errors import schema_problems
 from pipeflow.config.schema_refs import no_retrieval, ref_problems
 from pipeflow.config.secrets import environment_values, find_secrets
@@ -125,12 +126,12 @@ def _load(
     problems += builder.problems
 
     sources: list[ParamSource] = []
-    scheduled = _schedule_sources(document)
+    scheduled = schedule_sources(document)
     if schedule is not None:
         if 1 <= schedule <= len(scheduled):
             sources.append(scheduled[schedule - 1])
         else:
-            problems.append(_no_such_schedule(document, schedule, len(scheduled)))
+            problems.append(no_such_schedule(document, schedule, len(scheduled)))
     first = ParamLayer(
         tuple(param_files), tuple(param_options), params, "the params passed to load()"
     )
@@ -319,28 +320,6 @@ def _params_schema_problems(
     return problems
 
 
-def _schedule_sources(document: Document) -> list[ParamSource]:
-    """Each schedule's `params` (read from the document, so each keeps its index)."""
-    raw = document.data.get("schedules") if isinstance(document.data, Mapping) else None
-    if not isinstance(raw, list):
-        return []
-    return [
-        ParamSource(
-            values=_params_of(item),
-            label=f"schedule {index + 1}",
-            document=document,
-            at=("schedules", index, "params"),
-            unknown_hint="declare it under `params:` in the config",
-        )
-        for index, item in enumerate(raw)
-    ]
-
-
-def _params_of(schedule: Any) -> Mapping[str, Any]:
-    params = schedule.get("params") if isinstance(schedule, Mapping) else None
-    return params if isinstance(params, Mapping) else {}  # the schema check words the rest
-
-
 def _schedule_params_problems(
     pipeline: Pipeline,
     document: Document,
@@ -361,15 +340,6 @@ def _schedule_params_problems(
         for problem in _params_schema_problems(pipeline, document, merged, [source], secrets)
         if problem.path.startswith(format_path(source.at))
     ]
-
-
-def _no_such_schedule(document: Document, number: int, count: int) -> Problem:
-    has = f"it has {count}" if count else "it has none"
-    return Problem(
-        message=f"the config has no schedule {number} ({has})",
-        file=document.file,
-        hint="it may have changed since `pipeflow serve` started: restart `pipeflow serve`",
-    )
 
 
 def _origin(path: list[str], sources: Sequence[ParamSource]) -> ParamSource | None:
