@@ -27,7 +27,11 @@ from pipeflow.config.params import (
 )
 from pipeflow.config.params_check import plainly_valid
 from pipeflow.config.reader import Document, read_document
-from pipeflow.config.schedule_params import no_such_schedule, schedule_sources
+from pipeflow.config.schedule_params import (
+    no_such_schedule,
+    schedule_sources,
+    through_children,
+)
 from pipeflow.config.schema_errors import schema_problems
 from pipeflow.config.schema_refs import no_retrieval, ref_problems
 from pipeflow.config.secrets import environment_values, find_secrets
@@ -177,6 +181,13 @@ def _load(
         secrets |= Secrets(values=child.secrets.values)  # its params are not named as ours
         return child.pipeline, child.params, child.secrets
 
+    def quick_child(
+        file: Path, sources: Sequence[ParamSource], files: tuple[str, ...]
+    ) -> tuple[Pipeline, Mapping[str, Any], Secrets]:
+        child = _load(file, check_code=False, step_params=sources, chain=files)
+        return child.pipeline, child.params, child.secrets
+
+    built = pipeline
     pipeline, expand_found = expand(
         pipeline,
         document,
@@ -187,6 +198,22 @@ def _load(
         results=results,
     )
     problems += expand_found
+    if any(step.pipeline is not None for step in built.steps.values()):
+        # The runs a schedule starts expand the sub-pipelines with its params: as they would.
+        problems += through_children(
+            document,
+            scheduled,
+            lambda source: merge_params(defaults, [source], secrets=secrets),
+            lambda params: expand(
+                built,
+                document,
+                params,
+                load_child=quick_child,
+                chain=chain or (here,),
+                secrets=secrets,
+            )[1],
+            expand_found,
+        )
     skip = frozenset(
         problem.path.split(".")[1].split("[")[0]
         for problem in schema_found

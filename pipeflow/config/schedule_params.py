@@ -1,9 +1,12 @@
 """A config's schedules' params: each schedule's `params` as a source of overrides (kept at its
-index, where its problems are reported), and the schedule `pipeflow serve` asks for by number."""
+index, where its problems are reported), the schedule `pipeflow serve` asks for by number, and
+what a schedule's params break in the sub-pipelines they flow into."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pipeflow.config.params import ParamSource
@@ -40,3 +43,68 @@ def no_such_schedule(document: Document, number: int, count: int) -> Problem:
         file=document.file,
         hint="it may have changed since `pipeflow serve` started: restart `pipeflow serve`",
     )
+
+
+def through_children(
+    document: Document,
+    scheduled: Sequence[ParamSource],
+    merged_with: Callable[[ParamSource], tuple[Mapping[str, Any], list[Problem]]],
+    expand_with: Callable[[Mapping[str, Any]], list[Problem]],
+    already: Sequence[Problem],
+) -> list[Problem]:
+    """What each schedule's params break in the sub-pipelines they flow into, as its runs get
+    them, at the schedule: `expand_with` expands the sub-pipelines the way a run does, for a
+    schedule's params merged over the defaults (`merged_with`; a schedule whose own params
+    have problems, reported already, is skipped). A problem the config's params alone cause
+    (`already`) is not said again."""
+    seen = {_place(problem) for problem in already}
+    found: list[Problem] = []
+    for number, source in enumerate(scheduled, start=1):
+        if not source.values:
+            continue
+        params, own = merged_with(source)
+        if own:
+            continue
+        for problem in expand_with(params):
+            if _place(problem) in seen:
+                continue
+            found.append(
+                document.problem(
+                    _at(source, problem),
+                    f"a run of schedule {number} would be refused: {problem.message} "
+                    f"(at {_where(problem)})",
+                    hint=problem.hint,
+                )
+            )
+    return found
+
+
+def _place(problem: Problem) -> tuple[Any, ...]:
+    return (problem.file, problem.line, problem.column, problem.message)
+
+
+def _where(problem: Problem) -> str:
+    line = f":{problem.line}" if problem.line is not None else ""
+    path = f" `{problem.path}`" if problem.path else ""
+    return f"{os.path.basename(problem.file or '')}{line}{path}".strip()
+
+
+def _at(source: ParamSource, problem: Problem) -> list[str | int]:
+    """The schedule's param that feeds the problem's value: the one a `${params.NAME}` in the
+    sub-pipeline step's `params:` names (`steps.c.params.k: ${params.p}` -> `p`), when the
+    schedule sets it; the one it sets, if it sets one (the defaults cause no such problem);
+    else the schedule's `params`."""
+    at: list[str | int] = list(source.at)
+    if len(source.values) == 1:
+        return [*at, next(iter(source.values))]
+    document = source.document
+    parts = problem.path.split(".")
+    if document is None or problem.file != document.file or parts[:1] != ["steps"]:
+        return at
+    node: Any = document.data
+    for part in parts:
+        node = node.get(part) if isinstance(node, Mapping) else None
+    for name in re.findall(r"\$\{\s*params\.([A-Za-z_][\w-]*)", str(node or "")):
+        if name in source.values:
+            return [*at, name]
+    return at
