@@ -4,6 +4,7 @@ and the code and files to ship."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from pipeflow.config.targets import (
 from pipeflow.errors import ConfigError, Problem
 from pipeflow.model.pipeline import Pipeline
 from pipeflow.plan.planner import Planner
+from pipeflow.plan.roots import store_url
 
 if TYPE_CHECKING:
     from pipeflow.execute.shipping import Project
@@ -37,7 +39,7 @@ def cluster_project(
     for name, cache in sorted(planner.caches.items()):
         if cache is None or not is_local(cache.store.url):
             continue
-        found.setdefault(_named_at(definition, name, results), cache.store.url)
+        found.setdefault(_named_at(definition, name, results, cache.store.url), cache.store.url)
     if found:
         raise ConfigError(
             [
@@ -69,7 +71,7 @@ def refuse_memory_stores(
     for name, cache in planner.caches.items():
         if cache is None or not is_memory(cache.store.url):
             continue
-        found.setdefault(_named_at(definition, name, results), cache.store.url)
+        found.setdefault(_named_at(definition, name, results, cache.store.url), cache.store.url)
     if found:
         raise ConfigError(
             [
@@ -79,10 +81,12 @@ def refuse_memory_stores(
         )
 
 
-def _named_at(definition: Pipeline, name: str, results: object) -> str:
-    """Where the results root of step `name` is named: its own `result.root`, `--results`
-    (given for the run), or `results.root`."""
+def _named_at(definition: Pipeline, name: str, results: object, url: str) -> str:
+    """Where the results root `url` of step `name` is named: `--results` (given for the run,
+    where the sub-pipelines' steps go too), its own `result.root`, or `results.root`."""
     step = definition.steps[name]
+    if results is not None and url == store_url(str(results), os.getcwd()):
+        return "--results"
     if step.result.root is not None:
         return f"steps.{name.split('/')[0]}.result.root"
     return "--results" if results is not None else "results.root"

@@ -118,3 +118,15 @@ def test_the_api_results_keyword_moves_the_sub_pipelines_steps(project: Path) ->
     assert pipeline.result("d/s", results=str(store)).load() == 6
     # Without the keyword the config's own roots are used, where nothing is stored yet.
     assert {d.step: d.action for d in pipeline.plan()}["c/s"] is Action.RUN
+
+
+def test_a_memory_store_given_for_a_processes_run_is_refused_once_at_results(
+    project: Path,
+) -> None:
+    ran = pipeflow_process(
+        "run", "parent.yaml", "--executor", "processes", "--results", "memory://x", cwd=project
+    )
+    assert ran.returncode == 2, ran.stdout + ran.stderr
+    errors = [line for line in ran.stderr.splitlines() if "the results root memory://x" in line]
+    assert len(errors) == 1, ran.stderr  # the sub-pipelines' steps are stored there too
+    assert errors[0].startswith("error at `--results`:")
