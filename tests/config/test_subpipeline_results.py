@@ -25,7 +25,7 @@ OWN_ROOT = """
 name: own
 results: {root: own_out}
 steps:
-  s: {run: st.add, inputs: {a: 1, b: 2}}
+  s: {run: st.add, inputs: {a: 1, b: 2}, result: {target: "{pipeline}-s.json"}}
   kept: {run: st.add, inputs: {a: 1, b: 3}, result: {root: kept_out}}
 outputs: {s: "${steps.s}"}
 """
@@ -71,6 +71,14 @@ def pipeflow_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def stored_pipelines(store: Path) -> list[str]:
+    """The pipelines with results in the store: in its journal, or (a target's) manifests."""
+    found = set(os.listdir(store / ".pipeflow" / "journal"))
+    if (store / ".pipeflow" / "manifests").is_dir():
+        found |= set(os.listdir(store / ".pipeflow" / "manifests"))
+    return sorted(found)
+
+
 def local_roots(project: Path) -> list[str]:
     """The result folders the config names, other than the step's own `result.root`."""
     return [
@@ -85,7 +93,7 @@ def test_run_with_results_stores_the_sub_pipelines_steps_there(project: Path) ->
     ran = pipeflow_process("run", "parent.yaml", "-q", "--results", str(store), cwd=project)
     assert ran.returncode == 0, ran.stderr
     assert local_roots(project) == []  # nothing went to a child's own root
-    assert sorted(os.listdir(store / ".pipeflow" / "journal")) == ["own", "parent", "plain"]
+    assert stored_pipelines(store) == ["own", "parent", "plain"]
     assert (project / "kept_out").is_dir()  # a step's own `result.root` is not moved
 
     # Another checkout would share the cache through the store alone:
@@ -107,7 +115,8 @@ def test_the_api_results_keyword_moves_the_sub_pipelines_steps(project: Path) ->
     run = pipeline.run(results=str(store))
     assert run.ok
     assert local_roots(project) == []
-    assert sorted(os.listdir(store / ".pipeflow" / "journal")) == ["own", "parent", "plain"]
+    assert (store / "own-s.json").read_text().strip() == "3"  # a target goes there too
+    assert stored_pipelines(store) == ["own", "parent", "plain"]
     for planned in (pipeline.plan(results=str(store)), pipeline.status(results=store)):
         assert {d.step: d.action for d in planned} == {
             "c/s": Action.CACHED,
