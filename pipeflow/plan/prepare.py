@@ -16,7 +16,7 @@ from pipeflow.model.refs import Ref, resolve
 from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.plan.graph import StepGraph
 from pipeflow.plan.planner import CachePolicy, Planner, Selection
-from pipeflow.plan.roots import store_url
+from pipeflow.plan.roots import same_kind, store_url
 from pipeflow.storage import ResultStore
 
 HASHES_FILE = ".pipeflow/file-hashes.json"
@@ -73,11 +73,13 @@ def _caches(
             opened[url, name] = ResultCache(ResultStore(url, options), name, hashes=hashes)
         return opened[url, name]
 
+    main_url = store_url(resolve(pipeline.results.root, lookup), pipeline.project_dir)
+    main_options = resolve(dict(pipeline.results.storage_options), lookup)
     if results is not None:
-        main_url, main_options = store_url(results, os.getcwd()), {}
-    else:
-        main_url = store_url(resolve(pipeline.results.root, lookup), pipeline.project_dir)
-        main_options = resolve(dict(pipeline.results.storage_options), lookup)
+        # Another root, reached as the config says to reach its own when of its kind.
+        given = store_url(results, os.getcwd())
+        main_options = main_options if same_kind(given, main_url) else {}
+        main_url = given
     caches: dict[str, ResultCache | None] = {}
     for name, step in pipeline.steps.items():
         if not step.result.persist or (not pipeline.results.persist and results is None):
@@ -85,6 +87,8 @@ def _caches(
         elif step.result.root is not None:
             url = store_url(resolve(step.result.root, lookup), pipeline.project_dir)
             options = resolve(dict(step.result.storage_options), lookup)
+            if results is not None and url == main_url:  # a sub-pipeline's, moved there
+                options = main_options
             # A sub-pipeline's step is stored as that pipeline stores it: one shared cache.
             owner = step.origin.pipeline if step.origin is not None else pipeline.name
             caches[name] = cache_at(url, options, owner)
