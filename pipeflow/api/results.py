@@ -10,6 +10,7 @@ from pipeflow.execute.outcome import StoredResult
 from pipeflow.model.refs import references
 from pipeflow.model.run import Action, Decision
 from pipeflow.plan.planner import Planner
+from pipeflow.storage import Manifest
 
 if TYPE_CHECKING:
     from pipeflow.api.pipeline import Pipeline
@@ -47,8 +48,8 @@ def stored_result(pipeline: Pipeline, planner: Planner, decision: Decision) -> S
             f"({decision.reason}); run the pipeline first"
         )
     locations = {
-        name: pipeline.loaded.secrets.mask(cache.place(manifest, part))
-        for name, part in manifest.parts.items()
+        name: pipeline.loaded.secrets.mask(cache.place(manifest, manifest.parts[name]))
+        for name in _in_order(manifest, definition.outputs)
     }
     return StoredResult(
         step=step, manifest=manifest, locations=locations, planner=planner, current=current
@@ -71,7 +72,10 @@ def _items_result(pipeline: Pipeline, planner: Planner, decision: Decision) -> S
             planner=planner,
             items=tuple(items),
             item_locations=tuple(
-                {name: mask(cache.place(item, part)) for name, part in item.parts.items()}
+                {
+                    name: mask(cache.place(item, item.parts[name]))
+                    for name in _in_order(item, definition.outputs)
+                }
                 for item in items
             ),
         )
@@ -85,6 +89,11 @@ def _items_result(pipeline: Pipeline, planner: Planner, decision: Decision) -> S
     else:
         why = f"has no up-to-date stored result ({decision.reason}); run the pipeline first"
     raise PipeflowError(f"step `{step}` of pipeline `{pipeline.name}` {why}")
+
+
+def _in_order(manifest: Manifest, outputs: tuple[str, ...]) -> list[str]:
+    """The names of a result's parts in `outputs:` order (a stored manifest lists them sorted)."""
+    return list(outputs) or list(manifest.parts)
 
 
 def _ignored(why: str | None) -> str:

@@ -345,19 +345,20 @@ class ResultCache:
     # -- loading ----------------------------------------------------------------------------
 
     def load(self, manifest: Manifest, parts: Iterable[str] | None = None) -> Any:
-        """The stored value: the single value, or a dict of the named parts."""
-        names = list(parts) if parts is not None else list(manifest.parts)
+        """The stored value: the single value, or a dict of the named parts in the order of
+        `parts` (give a step's `outputs:`: a manifest read back lists its parts sorted)."""
+        names = list(parts) if parts else list(manifest.parts)
         if list(manifest.parts) == ["value"] and names == ["value"]:
             return self.store.read(manifest.parts["value"])
         return {name: self.store.read(manifest.parts[name]) for name in names}
 
-    def load_all(self, manifests: Sequence[Manifest]) -> list[Any]:
-        """The stored values of `manifests` (the items of a `foreach` step), in order; on an
-        object store several are read at once."""
+    def load_all(self, manifests: Sequence[Manifest], parts: Sequence[str] = ()) -> list[Any]:
+        """The stored values of `manifests` (the items of a `foreach` step), in order, each
+        as `load` with `parts`; on an object store several are read at once."""
         if self._remote is None or len(manifests) < 2:
-            return [self.load(manifest) for manifest in manifests]
+            return [self.load(manifest, parts) for manifest in manifests]
         with ThreadPoolExecutor(min(PARALLEL_LOADS, len(manifests))) as pool:
-            return list(pool.map(self.load, manifests))
+            return list(pool.map(lambda manifest: self.load(manifest, parts), manifests))
 
     def locations(self, manifest: Manifest) -> tuple[str, ...]:
         """The location of the object that holds each part."""

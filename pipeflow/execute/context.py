@@ -115,12 +115,13 @@ class RunContext:
             manifest = self.planner.manifests.get(name)
             items = self.planner.item_manifests.get(name)
             cache = self.planner.caches.get(name)
+            outputs = self.pipeline.steps[name].outputs  # the order of its parts
             if cache is not None and items is not None:
-                self.values[name] = cache.load_all(items)
+                self.values[name] = cache.load_all(items, outputs)
             elif manifest is None or cache is None:
                 raise ReferenceFailure(f"the value of `{name}` is not available")
             else:
-                self.values[name] = cache.load(manifest)
+                self.values[name] = cache.load(manifest, outputs)
         return self.values[name]
 
     def _read_stored(self, step: Step) -> None:

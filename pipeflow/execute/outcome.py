@@ -145,7 +145,11 @@ class StoredResult:
         (of each item's)."""
         cache = self.planner.caches[self.step]
         assert cache is not None
-        value = cache.load(self.manifest) if self.manifest else cache.load_all(self.items)
+        outputs = self.planner.pipeline.steps[self.step].outputs  # the order of its parts
+        if self.manifest:
+            value = cache.load(self.manifest, outputs)
+        else:
+            value = cache.load_all(self.items, outputs)
         if part is None or part == SINGLE_PART:
             return value
         return declared_part(self.planner.pipeline.steps[self.step], value, part)

@@ -195,9 +195,9 @@ def _load(task: Task, started: float) -> TaskResult:
     try:
         if task.restore:
             hashes = restore(store, task.restore)
-        values = (
-            {name: store.read(part) for name, part in manifest.parts.items()} if task.load else {}
-        )
+        # In `outputs:` order: a manifest read back from the store lists its parts sorted.
+        names = (task.outputs or tuple(manifest.parts)) if task.load else ()
+        values = {name: store.read(manifest.parts[name]) for name in names}
     except Exception as error:
         return _failure(task, error, 1, started)
     value = values if task.outputs else values.get(SINGLE_PART)

@@ -107,7 +107,7 @@ def _stored_lookup(
             raise _Unknown
         manifest, cache = found
         outputs = steps[ref.step].outputs
-        names = [ref.part] if ref.part is not None and outputs else list(manifest.parts)
+        names = [ref.part] if ref.part is not None and outputs else list(outputs or manifest.parts)
         if any(name not in manifest.parts for name in names):
             raise _Unknown
         if sum(manifest.parts[name].size for name in names) > limit:
