@@ -128,15 +128,23 @@ def _stored_lookup(
 
 
 def _items(ref: Ref, step: Step, stored_items: StoredItems, limit: int) -> list[Any]:
-    """A cached `foreach` step's value, the list of its items' results (without `outputs:`,
-    whose parts are another shape: left to the run)."""
+    """A cached `foreach` step's value, the list of its items' results (with `outputs:`, each
+    item's dict of parts in `outputs:` order), or of each item's PART (`${steps.NAME.PART}`),
+    as the run reads them."""
     found = stored_items(ref.step)
-    if found is None or ref.part is not None or step.outputs:
-        raise _Unknown
+    if found is None or (ref.part is not None and not step.outputs):
+        raise _Unknown  # a key of items without `outputs:`: the run says what is wrong
     manifests, cache = found
-    if sum(part.size for manifest in manifests for part in manifest.parts.values()) > limit:
+    names = [ref.part] if ref.part is not None else list(step.outputs)
+    if any(name not in manifest.parts for manifest in manifests for name in names):
+        raise _Unknown
+    if sum(item.parts[name].size for item in manifests for name in names or item.parts) > limit:
         raise _Unknown
     try:
-        return [cache.load(manifest) for manifest in manifests]
+        read = cache.load_all(manifests, names)
     except Exception as error:  # damaged, unsigned, gone: the run reports it
         raise _Unknown from error
+    if ref.part is None:
+        return read
+    # `outputs: [value]` reads back as the single value
+    return [value[ref.part] if isinstance(value, Mapping) else value for value in read]
