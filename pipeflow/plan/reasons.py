@@ -103,20 +103,33 @@ def why_items_run(
     upstream: Mapping[str, str],
     item: Any,
 ) -> str | None:
-    """What changed for an item of a `foreach` step without a result since the step's newest
-    result, if anything but the item. When that is another item's, what is the item's own
-    (the files it names, its `reads:`/`writes:`) is left out on both sides: another item's
-    files are not files this one no longer reads."""
+    """What changed for an item of a `foreach` step without a result since the step's closest
+    stored result (as `why_runs`, on what all items share: the newest when it has today's
+    values, else one with them, else of those as far from today's, its own instance's), if
+    anything but the item. When that is another item's, what is the item's own (the files it
+    names, its `reads:`/`writes:`) is left out on both sides: another item's files are not
+    files this one no longer reads."""
     before = cache.latest(name) if cache is not None else None
-    if before is None:
+    if cache is None or before is None:
         return None
     now = fingerprint.item_components(upstream, item)
+    static = set(fingerprint.files)
+    wide = _step_wide(now, static)
+    if _item_distance(before, wide, static, name) != (0, 0, 0):
+        before = min(cache.versions(name), key=lambda m: _item_distance(m, wide, static, name))
     if before.components.get("item") != now.get("item"):
-        static = set(fingerprint.files)
-        now = _step_wide(now, static)
+        now = wide
         before = replace(before, components=_step_wide(before.components, static))
     why = explain(now, before, fingerprint.params)
     return None if why == NOTHING_CHANGED else why
+
+
+def _item_distance(
+    then: Manifest, wide: Mapping[str, Any], static: set[str], name: str
+) -> tuple[int, int, int]:
+    """`_distance` of an item's stored result from today's step-wide components `wide`."""
+    shared = _step_wide(then.components, static)
+    return _distance(replace(then, components=shared), wide, name)
 
 
 def _step_wide(components: Mapping[str, Any], static: set[str]) -> dict[str, Any]:
