@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import field, replace
 from typing import TYPE_CHECKING, Any
 
+from pipeflow.execute.failures import StepError
 from pipeflow.model.locations import value_paths
 from pipeflow.records import record
 from pipeflow.storage import (
@@ -21,6 +22,7 @@ from pipeflow.storage import (
     PartRecord,
     ResultStore,
     TargetFields,
+    TemplateError,
     format_for_extension,
     format_for_value,
     get_format,
@@ -84,7 +86,7 @@ def persist_parts(
         if persist.target is not None:
             assert persist.fields is not None
             fields = replace(persist.fields, output=name, ext=chosen.extension)
-            path = render_target(persist.target, fields)
+            path = _rendered(task, persist.target, fields)
         else:
             # Beside the other results of the step, not in a folder of their own: a folder
             # per result would cost the filesystem as much again as the file.
@@ -99,6 +101,19 @@ def persist_parts(
     first, *copies = persist.manifest_paths
     persist.store.write_manifest(first, manifest, copies=copies)
     return manifest
+
+
+def _rendered(task: Task, target: str, fields: TargetFields) -> str:
+    """Where a target puts this result; a StepError naming the step when it cannot say (a
+    key the item lacks): pipeflow's words, not its frames, as validation says it when the
+    items are known before the run."""
+    try:
+        return render_target(target, fields)
+    except TemplateError as error:
+        detail = str(error).removeprefix(f"target template {target!r}: ")
+        raise StepError(
+            f"target `{target}` of step `{task.step}` (its `result.target`): {detail}"
+        ) from None
 
 
 def _format(persist: Persist, part: Any) -> Format:

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
+from pipeflow.model.words import a_kind
 from pipeflow.records import record
 from pipeflow.storage.boundaries import check_relative
 from pipeflow.storage.formats import suggestion
@@ -225,17 +226,41 @@ def _param(template: str, name: str, params: Mapping[str, Any], rest: list[str])
     return _walk(template, name, params, rest, "params")
 
 
+def _shown(value: Any) -> str:
+    """A value as a message shows it: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _item_hint(name: str) -> str:
+    """What to do about a target naming what an item lacks."""
+    whole = name.split(".", 1)[0]
+    return (
+        f"; name a key every item has, or put the item whole (`{{{whole}}}`) or `{{key}}` "
+        "in the target"
+    )
+
+
 def _walk(template: str, name: str, value: Any, rest: list[str], head: str) -> Any:
     """`{params.a.b}`, `{item.name}`: a value inside nested mappings, never a mapping."""
     what = "param" if head == "params" else "key of the item"
     for depth, part in enumerate(rest):
-        if not isinstance(value, Mapping) or part not in value:
-            where = ".".join([head, *rest[:depth]])
+        where = ".".join([head, *rest[:depth]])
+        if not isinstance(value, Mapping):
+            raise TemplateError(
+                f"target template {template!r}: `{{{name}}}` names key `{part}` of "
+                f"{'the item' if where == 'item' else where}, but "
+                f"{'the item' if where == 'item' else where} is "
+                f"{a_kind(type(value).__name__)} ({_shown(value)}), not a mapping"
+                + (_item_hint(name) if head == "item" else "")
+            )
+        if part not in value:
             known_names = sorted(str(key) for key in value) if isinstance(value, Mapping) else []
             listing = f"; known under {where}: {', '.join(known_names)}" if known_names else ""
             raise TemplateError(
                 f"target template {template!r}: unknown {what} {{{name}}}"
                 f"{suggestion(part, known_names)}{listing}"
+                + (_item_hint(name) if head == "item" else "")
             )
         value = value[part]
     if isinstance(value, Mapping):
