@@ -58,16 +58,24 @@ class CodeFingerprint:
 class CodeFingerprinter:
     """Fingerprints callables of one project; parsed modules are shared across steps."""
 
-    def __init__(self, project_dir: str, *, package_versions: bool = True) -> None:
+    def __init__(
+        self, project_dir: str, *, package_versions: bool = True, within: str | None = None
+    ) -> None:
         """`package_versions=False`: a third-party package counts by the size and time of its
         installed `__init__` file rather than its version, which is much faster to find (the
         distribution of `sklearn` is only found by scanning every installed one); for
-        fingerprints kept on this machine only, never for cache keys."""
+        fingerprints kept on this machine only, never for cache keys.
+
+        `within`: the folder of the pipeline that runs this project's config as a
+        sub-pipeline. Its modules come first, as its run imports them; files are still named
+        relative to `project_dir`, so the keys are those of the sub-pipeline run alone."""
         self.project_dir = Path(project_dir).resolve()
         self._package_versions = package_versions
         self._modules: dict[str, SourceModule | None] = {}
         self._module_digests: dict[str, dict[str, str]] = {}
-        self.kinds = ModuleKinds(self.project_dir)  # stdlib, third-party or project
+        first: tuple[Path, ...] = (Path(within).resolve(),) if within is not None else ()
+        first = tuple(folder for folder in first if folder != self.project_dir)
+        self.kinds = ModuleKinds(self.project_dir, first)  # stdlib, third-party or project
 
     def fingerprint(self, dotted: str) -> CodeFingerprint:
         module_name, attributes = split_path(dotted)

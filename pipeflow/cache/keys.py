@@ -59,8 +59,10 @@ class Fingerprinter:
 
     def __post_init__(self) -> None:
         self.code = CodeFingerprinter(self.pipeline.project_dir)
-        self._codes: dict[str, Mapping[str, str]] = {}
-        self._sources: dict[str, tuple[Source, ...]] = {}
+        # Per config folder: a sub-pipeline's code is named as when it runs alone (`cst/m.py`).
+        self._coders: dict[str, CodeFingerprinter] = {self.pipeline.project_dir: self.code}
+        self._codes: dict[tuple[str, str], Mapping[str, str]] = {}
+        self._sources: dict[tuple[str, str], tuple[Source, ...]] = {}
         # Per step, the local files its key was last computed from: by its own fingerprint,
         # its items' and the files other steps' values name (`stamps`).
         self._stamps: dict[str, dict[str, frozenset[FileStamp]]] = {}
@@ -282,18 +284,28 @@ class Fingerprinter:
         """The source files the step's code key was computed from, as they were read."""
         if step.run is None or step.code_version is not None:
             return ()
-        if step.run not in self._sources:
-            self._sources[step.run] = self.code.sources(self._code(step))
-        return self._sources[step.run]
+        folder = self.pipeline.folder_of(step)
+        if (folder, step.run) not in self._sources:
+            self._sources[folder, step.run] = self._coder(folder).sources(self._code(step))
+        return self._sources[folder, step.run]
 
     def _code(self, step: Step) -> Mapping[str, str]:
         if step.code_version is not None:
             return {"code_version": step.code_version}
         if step.run is None:
             return {"pipeline": str(step.pipeline)}
-        if step.run not in self._codes:
-            self._codes[step.run] = self.code.fingerprint(step.run).parts
-        return self._codes[step.run]
+        folder = self.pipeline.folder_of(step)
+        if (folder, step.run) not in self._codes:
+            self._codes[folder, step.run] = self._coder(folder).fingerprint(step.run).parts
+        return self._codes[folder, step.run]
+
+    def _coder(self, folder: str) -> CodeFingerprinter:
+        """The code fingerprinter of a config's folder, finding modules as this run does."""
+        coder = self._coders.get(folder)
+        if coder is None:
+            coder = CodeFingerprinter(folder, within=self.pipeline.project_dir)
+            self._coders[folder] = coder
+        return coder
 
     def _files(
         self,

@@ -19,8 +19,11 @@ from pipeflow.importing.locate import find_spec as find_spec_without_importing
 class ModuleKinds:
     """The kind, place and owner of the modules one project's code imports."""
 
-    def __init__(self, project_dir: Path) -> None:
+    def __init__(self, project_dir: Path, first: tuple[Path, ...] = ()) -> None:
         self.project_dir = project_dir
+        # The folders of the pipelines that run this one as a sub-pipeline: first on sys.path
+        # in their runs, so a module they have is the one imported; their code is project code.
+        self.first = first
         self._kinds: dict[str, str] = {}  # top-level module name -> what `classify` found
         self._owners: dict[str, str] = {}  # third-party import name -> its distribution
         self._stdlib = _stdlib_prefixes()  # computed once per process
@@ -32,21 +35,22 @@ class ModuleKinds:
         `steps` package must not be mistaken for the running project's.
         """
         parts = name.split(".")
-        locations: list[str] = [str(self.project_dir)]
-        spec = None
-        for index in range(len(parts)):
-            package = spec
-            spec = find_in(".".join(parts[: index + 1]), locations)
-            if spec is None:
-                if package is not None and package.origin is not None:
-                    # A regular package of the project: what it lacks is nowhere else (an
-                    # attribute, `from pkg.mod import name`). A namespace package may have
-                    # portions elsewhere: looked for below.
-                    return None
-                break
-            locations = list(spec.submodule_search_locations or [])
-        if spec is not None:
-            return spec
+        for folder in (*self.first, self.project_dir):
+            locations: list[str] = [str(folder)]
+            spec: importlib.machinery.ModuleSpec | None = None
+            for index in range(len(parts)):
+                package = spec
+                spec = find_in(".".join(parts[: index + 1]), locations)
+                if spec is None:
+                    if package is not None and package.origin is not None:
+                        # A regular package of the project: what it lacks is nowhere else (an
+                        # attribute, `from pkg.mod import name`). A namespace package may have
+                        # portions elsewhere: looked for below.
+                        return None
+                    break
+                locations = list(spec.submodule_search_locations or [])
+            if spec is not None:
+                return spec
         # Found without importing: not even a package above the module runs (a config that
         # reached the run unvalidated may name one that must never be imported).
         return find_spec_without_importing(name)
@@ -73,7 +77,7 @@ class ModuleKinds:
             return "third-party"
         if any(str(path).startswith(prefix) for prefix in self._stdlib):
             return "stdlib"
-        if is_project_file(str(path), self.project_dir):
+        if any(is_project_file(str(path), folder) for folder in (*self.first, self.project_dir)):
             return "project"
         return "third-party"
 
