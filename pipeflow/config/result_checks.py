@@ -16,7 +16,7 @@ from pipeflow.config.params import describe
 from pipeflow.config.reader import Fail
 from pipeflow.config.suggest import did_you_mean, listing
 from pipeflow.model.pipeline import SINGLE_PART, Pipeline, Step
-from pipeflow.model.refs import Ref, Template, lookup_path
+from pipeflow.model.refs import Ref, Template, lookup_path, run_stand_ins
 from pipeflow.model.secrets import Secrets
 from pipeflow.storage import (
     FORMAT_NAMES,
@@ -31,14 +31,15 @@ DocPath = list[str | int]
 
 
 def trial_fields(pipeline: Pipeline, params: Mapping[str, Any]) -> TargetFields:
-    """Field values to render targets with before a run: the real params."""
+    """Field values to render targets with before a run: the real params, a `${run.*}` in
+    them as a value of the type the run gives it (a format spec is checked against that)."""
     return TargetFields(
         pipeline=pipeline.name,
         step="",
         output=SINGLE_PART,
         run_id="run",
         date=datetime.now(timezone.utc),
-        params=params,
+        params=run_stand_ins(params),
         key="0" * 8,
         ext="bin",
     )

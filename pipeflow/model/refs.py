@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
 from pipeflow.records import record
@@ -242,6 +243,29 @@ def unparse(value: Any) -> Any:
     if isinstance(value, list):
         return [unparse(item) for item in value]
     return value
+
+
+def run_stand_ins(value: Any) -> Any:
+    """`value` with each `${run.*}` in it replaced by a value of the type the run will give
+    it (`${run.id}` a string of a run id's shape, `${run.date}` a timezone-aware datetime, a
+    text that holds one a string): what a param's type and a target's format spec are checked
+    against before the run. Any other reference is kept as it is."""
+    if isinstance(value, Ref):
+        return _run_stand_in(value) if value.scope == "run" else value
+    if isinstance(value, Template):
+        if any(isinstance(part, Ref) and part.scope != "run" for part in value.parts):
+            return value
+        return resolve(value, _run_stand_in)
+    if isinstance(value, Mapping):
+        return {key: run_stand_ins(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [run_stand_ins(item) for item in value]
+    return value
+
+
+def _run_stand_in(ref: Ref) -> Any:
+    started = datetime.now().astimezone()
+    return f"{started:%Y%m%d-%H%M%S}-000000" if ref.path[0] == "id" else started
 
 
 def lookup_path(root: Any, path: tuple[str, ...]) -> Any:
