@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeflow.cache.code import CodeFingerprinter
-from pipeflow.cache.consumed import shown_params, target_param_refs
+from pipeflow.cache.consumed import run_values, shown_params, target_param_refs
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.cache.fingerprint import Fingerprint, ItemPart
 from pipeflow.cache.source import Source
@@ -163,8 +163,9 @@ class Fingerprinter:
             )
         elif origin is not None and origin.target is not None:  # filled in when inlined
             target = origin.target  # as the sub-pipeline writes it: its key when run alone
-            if origin.target_values:
-                values["target.params"] = digest(canonical_json(origin.target_values))
+            if origin.target_values:  # a `${run.*}` passed to it: filled in for this run
+                filled = run_values(origin.target_values, lookup)
+                values["target.params"] = digest(canonical_json(filled))
         params = shown_params(step, lookup, self.secrets, target_params)
         shape = (step.outputs, step.result.format, target)
         settings = self._settings.get(shape)
@@ -301,11 +302,9 @@ class Fingerprinter:
 
     def _coder(self, folder: str) -> CodeFingerprinter:
         """The code fingerprinter of a config's folder, finding modules as this run does."""
-        coder = self._coders.get(folder)
-        if coder is None:
-            coder = CodeFingerprinter(folder, within=self.pipeline.project_dir)
-            self._coders[folder] = coder
-        return coder
+        if folder not in self._coders:
+            self._coders[folder] = CodeFingerprinter(folder, within=self.pipeline.project_dir)
+        return self._coders[folder]
 
     def _files(
         self,

@@ -30,7 +30,7 @@ from pipeflow.config.param_names import nesting_hint
 from pipeflow.config.reader import Document, read_document
 from pipeflow.config.suggest import did_you_mean
 from pipeflow.errors import ConfigError, Problem, UsageError
-from pipeflow.model.refs import Ref, Template, references, resolve
+from pipeflow.model.refs import Ref, Template, references, resolve, run_stand_ins, unparse
 from pipeflow.model.secrets import MASK, NO_SECRETS, Secrets
 from pipeflow.model.words import a_kind
 from pipeflow.records import record
@@ -342,6 +342,11 @@ def check_type(default: Any, value: Any) -> Any:
     """The override as stored (an int becomes a float for a float default), or _MISMATCH."""
     if default is None or value is None or isinstance(default, Ref | Template):
         return value  # no default type to keep (a `${run.*}` default is filled at run time)
+    if isinstance(value, Ref | Template):  # a parent's `${run.*}` param: typed as the run gives it
+        typed = run_stand_ins(value)
+        if isinstance(typed, Ref | Template):
+            return value
+        return value if check_type(default, typed) is not _MISMATCH else _MISMATCH
     if isinstance(default, bool) or isinstance(value, bool):
         return value if isinstance(default, bool) and isinstance(value, bool) else _MISMATCH
     if isinstance(default, float) and isinstance(value, int):
@@ -373,6 +378,10 @@ def describe(value: Any, secrets: Secrets = NO_SECRETS, *, hidden: bool = False)
     """`an int (42)`, `a string ('abc')`: how messages show a value and its type. A hidden
     value is `***`, and secrets inside a value are masked before it is shortened (a
     shortened secret would no longer be recognised)."""
+    if isinstance(value, Ref | Template):  # filled in when the run starts
+        typed = run_stand_ins(value)
+        kind = _NAMES.get(type(typed), f"a {type(typed).__name__}")
+        return f"{kind} at run time ({MASK if hidden else secrets.mask(unparse(value))})"
     kind = _NAMES.get(type(value), f"a {type(value).__name__}")
     shown = MASK if hidden else secrets.mask(repr(value))
     if len(shown) > 40:

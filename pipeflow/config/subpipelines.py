@@ -27,7 +27,7 @@ from pipeflow.config.suggest import did_you_mean
 from pipeflow.errors import ConfigError, Problem
 from pipeflow.model.locations import Location
 from pipeflow.model.pipeline import Origin, Pipeline, ResultSpec, Step
-from pipeflow.model.refs import Ref, Template, lookup_path, references_in
+from pipeflow.model.refs import Ref, Template, lookup_path, references_in, run_stand_ins
 from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.plan.roots import store_url
 from pipeflow.records import record
@@ -223,12 +223,33 @@ def _parent_params(
     if isinstance(value, Ref):
         return lookup(value)
     if isinstance(value, Template):
-        return "".join(p if isinstance(p, str) else as_text(lookup(p)) for p in value.parts)
+        # A param of the parent that holds a `${run.*}` stays a reference for the run to fill.
+        return _text(value, lookup)
     if isinstance(value, Mapping):
         return {k: _parent_params(v, [*path, k], params, doc, problems) for k, v in value.items()}
     if isinstance(value, list):
         return [_parent_params(v, [*path, i], params, doc, problems) for i, v in enumerate(value)]
     return value
+
+
+def _text(value: Template, lookup: Callable[[Ref], Any]) -> str | Template:
+    """A text in the parent's `params:` with its params filled in; one that holds a
+    `${run.*}` stays a template for the run to fill in."""
+    parts: list[str | Ref] = []
+    for part in value.parts:
+        found = part if isinstance(part, str) else lookup(part)
+        if isinstance(found, Template):
+            pieces: tuple[str | Ref, ...] = found.parts
+        else:
+            pieces = (found if isinstance(found, str | Ref) else as_text(found),)
+        for piece in pieces:
+            if isinstance(piece, str) and parts and isinstance(parts[-1], str):
+                parts[-1] += piece
+            else:
+                parts.append(piece)
+    if all(isinstance(part, str) for part in parts):
+        return "".join(str(part) for part in parts)
+    return Template(tuple(parts))
 
 
 def _inline(
@@ -273,7 +294,8 @@ def _inline(
             target = result.target
             if target is not None and step.origin is None:  # a nested one was done already
                 target = target.replace("{pipeline}", child.name).replace("{step}", step.name)
-                target = _own_params(target, params)
+                # A `${run.*}` a param holds is a stand-in here; the run fills in its value.
+                target = _own_params(target, run_stand_ins(params))
             result = replace(
                 result,
                 target=target,

@@ -9,7 +9,7 @@ from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
-from pipeflow.cache.consumed import shown_params
+from pipeflow.cache.consumed import shown_params, step_target
 from pipeflow.cache.results import PARALLEL_LOADS
 from pipeflow.execute.persisting import Persist
 from pipeflow.execute.remotes import Remote, fill, pick, remotes_in
@@ -256,7 +256,7 @@ class RunContext:
                 else fingerprint.components(upstream)
             )
         manifest, copies = cache.manifest_paths(step.name, key)
-        target = step.result.target
+        target = step_target(step, self.lookup)
         return Persist(
             store=cache.store,
             manifest_paths=(manifest, *copies),
@@ -306,8 +306,7 @@ class RunContext:
         return found
 
     def _consumed_params(self, step: Step) -> dict[str, Any]:
-        params = self.settings.params
-        return shown_params(step, lambda ref: lookup_path(params, ref.path), self.settings.secrets)
+        return shown_params(step, self.lookup, self.settings.secrets)
 
 
 def env_lookup(ref: Ref) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import field
 from typing import Any
 
+from pipeflow.cache.consumed import step_target
 from pipeflow.cache.versions import KEY_LENGTH, FanOutHasher, data_version, digest
 from pipeflow.execute.context import RunContext
 from pipeflow.execute.failures import failure_reason
@@ -137,7 +138,9 @@ def _check_targets(fan: FanOut, context: RunContext) -> None:
         item_name=item_name,
     )
     parts = step.parts or (SINGLE_PART,)
-    clash = item_clash(step.result.target, fields, fan.items, key_of=fan.key, parts=parts)
+    target = step_target(step, context.lookup)
+    assert target is not None
+    clash = item_clash(target, fields, fan.items, key_of=fan.key, parts=parts)
     if clash is not None:
         raise SharedTarget(clash_message(step.name, fan.items, clash, item_name))
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import field, replace
 from typing import Any
 
+from pipeflow.cache.consumed import step_target
 from pipeflow.model.locations import (
     UNKNOWN,
     Location,
@@ -177,7 +178,8 @@ def _local_target(pipeline: Pipeline, step: Step, lookup: Callable[[Ref], Any]) 
     url = store_url(root, pipeline.project_dir)
     if "://" in url and not url.startswith("file://"):
         return None
-    pattern = target_pattern(spec.target)
+    target = step_target(step, lookup)
+    pattern = target_pattern(target) if target is not None else None
     if pattern is None:
         return None
     folder = url.removeprefix("file://")
