@@ -13,6 +13,7 @@ from typing import Any
 
 from pipeflow.config.build import Builder
 from pipeflow.config.checks import Checker
+from pipeflow.config.child_params import StepParams
 from pipeflow.config.collecting import collector_paused
 from pipeflow.config.file_checks import check_files
 from pipeflow.config.param_names import dotted_name_problems
@@ -35,7 +36,7 @@ from pipeflow.config.schedule_params import (
 from pipeflow.config.schema_errors import schema_problems
 from pipeflow.config.schema_refs import no_retrieval, ref_problems
 from pipeflow.config.secrets import environment_values, find_secrets
-from pipeflow.config.subpipelines import StepParams, expand
+from pipeflow.config.subpipelines import expand
 from pipeflow.config.suggest import format_path
 from pipeflow.errors import ConfigError, Problem
 from pipeflow.importing import add_project, use_project

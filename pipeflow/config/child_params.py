@@ -1,0 +1,100 @@
+"""A sub-pipeline step's `params:` (`StepParams`): the parent's `${params.*}` taken into
+them, a `${run.*}` one of them holds kept for the run to fill in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from pipeflow.config.localizing import as_text
+from pipeflow.config.params import ParamSource
+from pipeflow.config.reader import Document
+from pipeflow.config.suggest import did_you_mean
+from pipeflow.errors import Problem
+from pipeflow.model.refs import Ref, Template, lookup_path
+from pipeflow.records import record
+
+DocPath = list[str | int]
+
+
+@record
+class StepParams(ParamSource):
+    """A sub-pipeline step's `params:`, its problems located under the step in the parent."""
+
+    prefix: tuple[str, ...] = ()
+    # The child's params given a value the parent's environment gave: secret in the child too.
+    secret: frozenset[str] = frozenset()
+
+    def problem(
+        self, path: Sequence[str], message: str, hint: str | None = None, *, key: bool = False
+    ) -> Problem:
+        assert self.document is not None
+        if hint is not None and "--allow-extra-params" in hint:
+            hint = "the sub-pipeline does not declare it under its `params:`"
+        return self.document.problem([*self.prefix, *path], message, hint=hint, key=key)
+
+    def written(self, path: Sequence[str]) -> str | None:
+        assert self.document is not None
+        return self.document.written([*self.prefix, *path])
+
+
+def parent_params(
+    value: Any, path: DocPath, params: Mapping[str, Any], doc: Document, problems: list[Problem]
+) -> Any:
+    """A value of a sub-pipeline step's `params:`, its `${params.*}` taken from the parent."""
+
+    def lookup(ref: Ref) -> Any:
+        if ref.scope != "params":
+            problems.append(
+                doc.problem(
+                    path,
+                    f"`{ref.text}`: only `${{params.*}}` references are supported in the "
+                    "params of a sub-pipeline",
+                    hint="pass a param of this pipeline, or a literal value",
+                )
+            )
+            return None
+        try:
+            return lookup_path(params, ref.path)
+        except KeyError as missing:
+            name = str(missing.args[0])
+            problems.append(
+                doc.problem(
+                    path,
+                    f"`{ref.text}` names no param `{name}`",
+                    hint=did_you_mean(name.split(".")[-1], list(params))
+                    or "declare it under `params:` at the top of the config",
+                )
+            )
+            return None
+
+    if isinstance(value, Ref):
+        return lookup(value)
+    if isinstance(value, Template):
+        # A param of the parent that holds a `${run.*}` stays a reference for the run to fill.
+        return _text(value, lookup)
+    if isinstance(value, Mapping):
+        return {k: parent_params(v, [*path, k], params, doc, problems) for k, v in value.items()}
+    if isinstance(value, list):
+        return [parent_params(v, [*path, i], params, doc, problems) for i, v in enumerate(value)]
+    return value
+
+
+def _text(value: Template, lookup: Callable[[Ref], Any]) -> str | Template:
+    """A text in the parent's `params:` with its params filled in; one that holds a
+    `${run.*}` stays a template for the run to fill in."""
+    parts: list[str | Ref] = []
+    for part in value.parts:
+        found = part if isinstance(part, str) else lookup(part)
+        if isinstance(found, Template):
+            pieces: tuple[str | Ref, ...] = found.parts
+        else:
+            pieces = (found if isinstance(found, str | Ref) else as_text(found),)
+        for piece in pieces:
+            if isinstance(piece, str) and parts and isinstance(parts[-1], str):
+                parts[-1] += piece
+            else:
+                parts.append(piece)
+    if all(isinstance(part, str) for part in parts):
+        return "".join(str(part) for part in parts)
+    return Template(tuple(parts))
