@@ -345,11 +345,12 @@ class ResultCache:
     # -- loading ----------------------------------------------------------------------------
 
     def load(self, manifest: Manifest, parts: Iterable[str] | None = None) -> Any:
-        """The stored value: the single value, or a dict of the named parts in the order of
-        `parts` (give a step's `outputs:`: a manifest read back lists its parts sorted)."""
-        names = list(parts) if parts else list(manifest.parts)
-        if list(manifest.parts) == ["value"] and names == ["value"]:
+        """The stored value: the single value of a step without `outputs:`, or a dict of the
+        parts in the order of `parts` (give a step's `outputs:`: a manifest read back lists
+        its parts sorted; `outputs: [value]` is a dict too)."""
+        if not parts and list(manifest.parts) == ["value"]:
             return self.store.read(manifest.parts["value"])
+        names = list(parts) if parts else list(manifest.parts)
         return {name: self.store.read(manifest.parts[name]) for name in names}
 
     def load_all(self, manifests: Sequence[Manifest], parts: Sequence[str] = ()) -> list[Any]:

@@ -150,6 +150,6 @@ class StoredResult:
             value = cache.load(self.manifest, outputs)
         else:
             value = cache.load_all(self.items, outputs)
-        if part is None or part == SINGLE_PART:
+        if part is None or (part == SINGLE_PART and not outputs):
             return value
         return declared_part(self.planner.pipeline.steps[self.step], value, part)

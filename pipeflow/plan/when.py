@@ -113,11 +113,11 @@ def _stored_lookup(
         if sum(manifest.parts[name].size for name in names) > limit:
             raise _Unknown
         try:
-            read = cache.load(manifest, names)
+            read = cache.load(manifest, names if outputs else ())
             if ref.part is None:
                 return read
             if outputs:
-                return read[ref.part] if isinstance(read, Mapping) else read  # `outputs: [value]`
+                return read[ref.part]
         except Exception as error:  # damaged, unsigned, gone: the run reports it
             raise _Unknown from error
         if isinstance(read, Mapping) and ref.part in read:
@@ -146,5 +146,4 @@ def _items(ref: Ref, step: Step, stored_items: StoredItems, limit: int) -> list[
         raise _Unknown from error
     if ref.part is None:
         return read
-    # `outputs: [value]` reads back as the single value
-    return [value[ref.part] if isinstance(value, Mapping) else value for value in read]
+    return [value[ref.part] for value in read]
