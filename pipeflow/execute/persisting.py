@@ -30,7 +30,7 @@ from pipeflow.storage import (
     journal,
     render_target,
 )
-from pipeflow.storage.blobs import keep_payload
+from pipeflow.storage.blobs import write_kept
 from pipeflow.storage.formats import unsuitable_value_error
 from pipeflow.storage.manifest_text import created_now
 from pipeflow.storage.signing import sign_files
@@ -91,11 +91,12 @@ def persist_parts(
             # Beside the other results of the step, not in a folder of their own: a folder
             # per result would cost the filesystem as much again as the file.
             path = f"{persist.default_prefix}.{name}.{chosen.extension}"
-        # Only pipeflow's own layout may write in the store's reserved `.pipeflow/` area.
-        internal = persist.target is None
-        record = persist.store.write(path, part, format=chosen, internal=internal)
-        # A target is overwritten by the next run with other inputs: keep this version too.
-        records[name] = keep_payload(persist.store, record) if persist.target else record
+        if persist.target is None:
+            # Only pipeflow's own layout may write in the store's reserved `.pipeflow/` area.
+            records[name] = persist.store.write(path, part, format=chosen, internal=True)
+        else:
+            # A target is overwritten by the next run with other inputs: keep this version too.
+            records[name] = write_kept(persist.store, path, part, chosen)
     manifest = _manifest(task, persist, records, files, paths)
     # The manifest goes last: until it exists, the payloads above do not count as a result.
     first, *copies = persist.manifest_paths

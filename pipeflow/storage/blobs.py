@@ -35,6 +35,8 @@ from typing import Any, BinaryIO, NamedTuple
 from pipeflow.errors import StorageError
 from pipeflow.records import record
 from pipeflow.storage.checksums import digest
+from pipeflow.storage.failures import spool_failed
+from pipeflow.storage.formats import Format, unsuitable_value_error
 from pipeflow.storage.manifest import PartRecord
 from pipeflow.storage.refusals import CorruptResult
 from pipeflow.storage.remote import open_url, url_stamp
@@ -284,20 +286,63 @@ class _Raw:
 RAW = _Raw()
 
 
-def keep_payload(store: ResultStore, record: PartRecord) -> PartRecord:
-    """A copy of a payload at a target as a blob (a later run may overwrite the target):
-    the record, naming its blob."""
-    path = blob_path(record.checksum)
-    if not store.exists(path):
-        with tempfile.TemporaryDirectory(prefix="pipeflow-keep-") as folder:
-            local = os.path.join(folder, "payload")
-            with store.open_verified(record) as source, open(local, "wb") as copy:
-                shutil.copyfileobj(source, copy, _CHUNK)
-            written = store.write(path, LocalFile(local), format=RAW, internal=True)
-        if written.checksum != record.checksum:
-            store.delete(path)
-            raise StorageError(f"{store.location(record.path)} changed while it was kept")
-    return replace(record, blob=path)  # its signature, if any, stays valid
+def write_kept(store: ResultStore, path: str, value: Any, format: Format) -> PartRecord:
+    """Write `value` at the target `path` and keep a copy of it as a blob (a later run may
+    overwrite the target): the record, naming its blob.
+
+    The value is serialised once, to a file on this machine, and both the target and the blob
+    are written from that file. Neither is ever read back from the target: another run writing
+    the same target at once may have replaced it already (there the last complete write wins),
+    and this run's blob and manifest must still be its own."""
+    if not format.accepts(value):
+        raise unsuitable_value_error(format, value)
+    with tempfile.TemporaryDirectory(prefix="pipeflow-target-") as folder:
+        local = os.path.join(folder, "payload")
+        try:
+            _serialise(format, value, local)
+            with open(local, "rb") as handle:
+                entry = FileEntry(*digest(handle))
+        except OSError as error:
+            raise spool_failed(store.location(path), error) from error
+        record = store.write(path, LocalFile(local), format=_Serialised(format))
+        _put(store, entry, LocalFile(local), store.location(path))
+    if record.checksum != entry.checksum:  # the spool is this run's alone: never expected
+        raise StorageError(
+            f"{store.location(path)} was not written as serialised (its checksum differs); "
+            "run the step again"
+        )
+    return replace(record, blob=blob_path(entry.checksum))  # its signature, if any, stays valid
+
+
+def _serialise(format: Format, value: Any, local: str) -> None:
+    write_path = getattr(format, "write_path", None)
+    if write_path is not None:
+        write_path(value, local)  # a native writer to a path (pyarrow) beats Python's
+        return
+    with open(local, "wb") as file:
+        format.write(value, file)
+
+
+class _Serialised:
+    """A value already serialised in `format` to a local file (a `LocalFile`): its bytes are
+    written as they are, under the format's name (and signed when it runs code)."""
+
+    def __init__(self, format: Format) -> None:
+        self.name = format.name
+        self.extension = format.extension
+        self.executes_code = format.executes_code
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, LocalFile)
+
+    def write(self, value: Any, file: BinaryIO) -> None:
+        RAW.write(value, file)
+
+    def write_path(self, value: Any, path: str) -> None:
+        RAW.write_path(value, path)
+
+    def read(self, file: BinaryIO) -> Any:
+        raise NotImplementedError("only written: read through the format it names")
 
 
 def discard_damaged(store: ResultStore, path: str) -> None:
