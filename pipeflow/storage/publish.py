@@ -18,6 +18,7 @@ import os
 import posixpath
 import shutil
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -29,6 +30,7 @@ from pipeflow.storage.failures import kind
 # Values up to this size are spooled in memory before an upload; larger ones go to a local file.
 SPOOL_IN_MEMORY = 32 * 1024 * 1024
 _CHUNK = 1024 * 1024  # for copying to an upload
+_CANCEL_WAIT = 5.0  # seconds at most to cancel an upload that broke off (`_abandon`)
 
 Produce = Callable[[BinaryIO], object]
 
@@ -126,15 +128,38 @@ def spooled(produce: Produce) -> Iterator[tuple[IO[bytes], HashingWriter]]:
 
 
 def upload(filesystem: Any, spool: IO[bytes], final: str) -> None:
-    """Copy the spool to `final` in one upload."""
+    """Copy the spool to `final` in one upload; nothing committed when it breaks off."""
     try:
         remote = filesystem.open(final, "wb")
     except FileNotFoundError:
         # Filesystems with real folders (sftp, smb) need the parent; object stores do not.
         filesystem.makedirs(posixpath.dirname(final), exist_ok=True)
         remote = filesystem.open(final, "wb")
-    with remote:
+    try:
         shutil.copyfileobj(spool, remote, _CHUNK)
+        remote.close()  # sends what is left and commits the object
+    except BaseException:
+        _abandon(remote)
+        raise
+
+
+def _abandon(remote: Any) -> None:
+    """Drop an upload that broke off (a Ctrl-C, a lost connection) without committing it.
+    Closing would send the rest and commit the object: after a chunk cut off halfway, GCS
+    refuses that ("Invalid Content-Range"), and that error would hide the Ctrl-C. Marked
+    closed, an fsspec file commits nothing, not even from its `__del__`; its `discard`
+    cancels the multipart (S3) or resumable (GCS) upload on the server, for at most
+    `_CANCEL_WAIT` seconds: the user who pressed Ctrl-C is waiting."""
+    with suppress(Exception):
+        remote.closed = True
+
+    def cancel() -> None:
+        with suppress(Exception):
+            remote.discard()
+
+    canceller = threading.Thread(target=cancel, name="pipeflow-cancel-upload", daemon=True)
+    canceller.start()
+    canceller.join(_CANCEL_WAIT)
 
 
 def digest_once(
