@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import sysconfig
 import traceback
 
 from pipeflow.errors import PipeflowError
@@ -74,8 +75,10 @@ def compact_traceback(error: BaseException) -> str:
     own = [f for f in frames if "/pipeflow/execute/" not in f.filename.replace("\\", "/")]
     if isinstance(error, PipeflowError | StepError | ImportProblem):
         # pipeflow's own words (a store it cannot write, a value `outputs:` cannot split): its
-        # frames say nothing more, and with none of the step's the message is all there is.
-        own = [f for f in own if not _in_pipeflow(f.filename)]
+        # frames say nothing more, nor do the standard library's it went through (contextlib's
+        # `__exit__` of a `with` that turned a filesystem error into a StorageError); with none
+        # of the step's the message is all there is.
+        own = [f for f in own if not _in_pipeflow(f.filename) and not _standard_library(f.filename)]
         if not own:
             return ""
     if not own and hasattr(error, "stopped_at"):  # stopped where only the loop's frames were
@@ -98,6 +101,23 @@ def _pipeflow_or_import_machinery(filename: str) -> bool:
 
 def _in_pipeflow(filename: str) -> bool:
     return os.path.abspath(filename).startswith(_PACKAGE + os.sep)
+
+
+_STANDARD = tuple(
+    os.path.abspath(folder) + os.sep
+    for folder in {sysconfig.get_path("stdlib"), sysconfig.get_path("platstdlib")}
+    if folder
+)
+
+
+def _standard_library(filename: str) -> bool:
+    """A frame of Python's own library (not of a package installed beside it)."""
+    if filename.startswith("<frozen "):
+        return True
+    path = os.path.abspath(filename)
+    return path.startswith(_STANDARD) and not any(
+        part in ("site-packages", "dist-packages") for part in path.split(os.sep)
+    )
 
 
 def _event_loop(filename: str) -> bool:

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.servers import gcs_server, s3_server
+from tests.servers import gcs_server, s3_auth_server, s3_server
 
-__all__ = ["dask_address", "gcs_server", "local_cluster", "s3_server"]
+__all__ = ["dask_address", "gcs_server", "local_cluster", "s3_auth_server", "s3_server"]
 
 
 def local_cluster() -> Any:
