@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import inspect
+import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,11 +65,27 @@ class PipeflowGroup(click.Group):
         except PipeflowError as error:
             from pipeflow.model.secrets import known  # not before: `CMD --help` need not load it
 
+            if isinstance(error, Interrupted):
+                _quiet_abandoned_coroutines()
             click.echo(known().mask(error.format()), err=True)
             ctx.exit(error.exit_code)
         except KeyboardInterrupt:
+            _quiet_abandoned_coroutines()
             click.echo("interrupted", err=True)
             ctx.exit(Interrupted.exit_code)
+
+
+def _quiet_abandoned_coroutines() -> None:
+    """After Ctrl-C the run has said what it stopped. The coroutines of an upload it broke off
+    (s3fs, gcsfs), collected as the process exits, would print "Exception ignored in:
+    <coroutine ...>" and a traceback of the library's under that: not shown."""
+    shown = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        if not inspect.iscoroutine(unraisable.object):
+            shown(unraisable)
+
+    sys.unraisablehook = hook
 
 
 @contextlib.contextmanager

@@ -27,24 +27,21 @@ def big(seed):
 """
 
 
-@pytest.mark.parametrize(
-    ("kind", "settle"),  # seconds after the value is made: into its write, at points of it
-    [
-        ("local", 0.0),  # written in about 0.3 s
-        ("s3_server", 0.6),
-        ("s3_server", 1.4),
-        ("gcs_server", 0.6),
-        ("gcs_server", 1.4),
-    ],
-)
+@pytest.mark.parametrize("kind", ["local", "s3_server", "gcs_server"])
 def test_ctrl_c_during_an_upload_is_an_interruption(
-    kind: str, settle: float, request: pytest.FixtureRequest, tmp_path: Path
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
+    """Ctrl-C at points into the write (seconds after the value is made). How long a write
+    takes varies with the machine's load: an attempt whose write was over before Ctrl-C came
+    succeeded, and the next one (a new value) presses it earlier or later; at least one must
+    land during the write."""
     if kind == "local":
         root, options = str(tmp_path / "results"), {}
+        settles = [0.0, 0.1, 0.0, 0.2]  # written in about 0.3 s
     else:
         server: ObjectStore = request.getfixturevalue(kind)
         root, options = server.unique_url("upload"), dict(server.storage_options)
+        settles = [0.6, 0.3, 1.0, 1.4, 0.1]
     (tmp_path / "uploadsteps.py").write_text(textwrap.dedent(STEPS))
     config = tmp_path / "pipeline.yaml"
     config.write_text(
@@ -58,17 +55,29 @@ def test_ctrl_c_during_an_upload_is_an_interruption(
             """
         )
     )
-    code, output = interrupted(
-        [sys.executable, "-m", "pipeflow", "run", str(config)],
-        cwd=tmp_path,
-        marker="made",
-        settle=settle,
-    )
-    assert code == 130, output
-    assert "interrupted" in output, output
-    assert "StorageError" not in output, output
-    assert "Traceback" not in output, output
-    # Nothing of the result counts: no manifest, no payload committed.
     store = ResultStore(root, options)
-    assert store.list(".pipeflow/manifests/upload/big") == []
-    assert [p for p in store.list(".pipeflow/results/upload/big") if ".tmp-" not in p] == []
+    landed = 0
+    for seed, settle in enumerate(settles):
+        code, output = interrupted(
+            [sys.executable, "-m", "pipeflow", "run", str(config), "--param", f"seed={seed}"],
+            cwd=tmp_path,
+            marker="made",
+            settle=settle,
+        )
+        assert "Traceback" not in output, output
+        assert "Exception ignored" not in output, output
+        if " succeeded in " in output:
+            continue  # the write was over before Ctrl-C came (maybe as the process ended)
+        landed += 1
+        assert code == 130, output
+        assert "interrupted" in output, output
+        assert "StorageError" not in output, output
+        # Nothing of the result counts: no manifest, no payload committed (earlier
+        # attempts that succeeded stored theirs: one each).
+        succeeded = seed + 1 - landed
+        assert len(store.list(".pipeflow/manifests/upload/big")) == succeeded
+        payloads = [p for p in store.list(".pipeflow/results/upload/big") if ".tmp-" not in p]
+        assert len(payloads) == succeeded
+        if landed == 2:
+            break
+    assert landed, "Ctrl-C never came during the write"
