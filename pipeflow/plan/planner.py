@@ -34,13 +34,13 @@ from pipeflow.model.locations import item_lookup, locate, path_texts
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, references, resolve
 from pipeflow.model.run import ALL, Action, Decision
+from pipeflow.plan.choices import CachePolicy, Selection
 from pipeflow.plan.fan_out import decide_fan_out
 from pipeflow.plan.graph import StepGraph
 from pipeflow.plan.reasons import why_not_stored, why_runs, why_waits
 from pipeflow.plan.timing import FileTiming, Refingerprint
 from pipeflow.plan.values import ValueFiles
 from pipeflow.plan.when import static_when, stored_items, stored_when, truthy
-from pipeflow.records import record
 from pipeflow.storage import Manifest
 from pipeflow.storage.blobs import FileHash, Restoration
 
@@ -55,24 +55,6 @@ __all__ = [
 ]
 
 NOTHING_STORED = Assessment()  # for a step with no stored result to assess (frozen: shared)
-
-
-@record
-class Selection:
-    """What the user asked to run."""
-
-    only: tuple[str, ...] = ()
-    start: str | None = None
-    until: str | None = None
-    tags: tuple[str, ...] = ()  # steps with any of these tags
-
-
-@record
-class CachePolicy:
-    """How this run uses the cache."""
-
-    use: bool = True  # False: --no-cache
-    force: tuple[str, ...] = ()  # step names, or ALL
 
 
 class Planner:
