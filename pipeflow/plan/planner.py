@@ -3,7 +3,8 @@
 For every step, in order (each rule only when the ones above it did not decide):
 
 1. outside `--only/--from/--until/--tag`: cached if a stored result fits, else skipped — unless a
-   selected step needs its value, which is reported as missing;
+   selected step needs its value, which is reported as missing; skipped as well when a step
+   before it runs (its value, or the files it reads, are not known before the run);
 2. a false `when` known before the run (from params, or from the stored values of cached
    steps: `when.py`), or a value it needs from a skipped step: skipped;
 3. `--force`: runs ("forced");
@@ -172,8 +173,9 @@ class Planner:
         upstream: Mapping[str, str] | None,
         needed: set[str],
     ) -> Decision:
-        if upstream is not None and self.cacheable(self.pipeline.steps[name]) is None:
-            if self.pipeline.steps[name].foreach is not None:
+        step = self.pipeline.steps[name]
+        if upstream is not None and self.cacheable(step) is None and self._files_known(name):
+            if step.foreach is not None:
                 fanned = decide_fan_out(self, name, upstream)
                 if fanned.action is Action.RESTORE:  # not selected: nothing is put back
                     self.timing.restored.pop(name, None)
@@ -183,6 +185,8 @@ class Planner:
             if found is not None and found.action is Action.RESTORE and name not in needed:
                 # Its files are put back only for a step that is selected and needs them.
                 self.restorations.pop(name, None)
+                self.timing.restored.pop(name, None)
+                self.timing.republished.discard(name)
                 stored_by = f"stored by run {self.manifests[name].run_id}"
                 return Decision(name, Action.CACHED, f"{stored_by} (not restored)", found.key)
             if found is not None:
@@ -191,6 +195,15 @@ class Planner:
             user = next(s for s in self.graph.descendants([name]) if s in self.selected)
             self.missing.append((name, user))
         return Decision(name, Action.SKIPPED, "not selected")
+
+    def _files_known(self, name: str) -> bool:
+        """Whether the files of `name`, a step outside the selection, are fingerprinted as
+        the steps before it will leave them: not when one of them runs (or is restored in a way
+        that cannot be foreseen), as a value it takes would not be known (`timing.py`)."""
+        return (
+            self.timing.waiting(name, None, self.decisions) is None
+            and self.timing.predict(name, self.decisions, self.fingerprints) is None
+        )
 
     def cacheable(self, step: Step) -> str | None:
         """Why a step's result cannot come from the cache, or None when it can."""
