@@ -45,9 +45,24 @@ def why_runs(
     if before is None:
         return "no stored result yet"
     now = fingerprint.components(upstream)
-    if closest and _distance(before, now, step.name) != (0, 0, 0):
-        before = min(cache.versions(step.name), key=lambda m: _distance(m, now, step.name))
+    if closest:
+        before = closest_stored(cache, step.name, before, lambda m: _distance(m, now, step.name))
     return explain(now, before, fingerprint.params, _missing_in(project_dir))
+
+
+def closest_stored(
+    cache: ResultCache,
+    name: str,
+    newest: Manifest,
+    distance: Callable[[Manifest], tuple[int, int, int]],
+) -> Manifest:
+    """The stored result of step `name` a reason compares today's with: its `newest` when that is
+    as close to today's as can be (`distance` all zero), else the closest of its stored
+    versions (the newest of equals: `min` keeps the first, and versions come newest first).
+    Every reason chooses by this rule (`_distance`, what is known of today's key parts)."""
+    if distance(newest) == (0, 0, 0):
+        return newest
+    return min(cache.versions(name), key=distance)
 
 
 def _missing_in(project_dir: str | None) -> Callable[[str], bool]:
@@ -77,22 +92,34 @@ def why_not_stored(pipeline: Pipeline, step: Step) -> str:
 
 def why_waits(cache: ResultCache | None, step: Step, fingerprint: Fingerprint) -> str | None:
     """A step that runs after a step it takes values from runs, and that would run whatever
-    that step's result: the params it consumes changed since its newest result ("param seed
+    that step's result: the params it consumes changed since its closest stored result (as
+    `why_runs` chooses it, from what is known before the upstream step runs) ("param seed
     changed (42 -> 2024)"); None when they did not (or it has none, or no result yet)."""
     if not fingerprint.params or cache is None or cache.ignored(step.name) is not None:
         return None
     before = cache.latest(step.name)
-    changes = param_changes(fingerprint.params, before) if before is not None else []
+    if before is None:
+        return None
+    if not param_changes(fingerprint.params, before):
+        return None  # nothing to look further for: its newest names no param change
+    # Today's upstream results are not known yet, nor its files (a step before it may write
+    # them): the stored result is chosen by its values and settings.
+    known = {"values": dict(fingerprint.values), "settings": fingerprint.settings}
+    before = closest_stored(cache, step.name, before, lambda m: _distance(m, known, step.name))
+    changes = param_changes(fingerprint.params, before)
     return "; ".join(changes) if changes else None
 
 
 def _distance(then: Manifest, now: Mapping[str, Any], name: str) -> tuple[int, int, int]:
     """How far a stored result's key parts are from today's: whether its values differ, then
-    how many other parts do (the code, being what is edited, does not count), then whether
+    how many other parts of those `now` holds do (the code, being what is edited, does not
+    count), then whether
     another instance of its sub-pipeline stored it. `min` keeps the first of equals, and
     versions come newest first."""
     parts = then.components
-    others = sum(parts.get(part) != now[part] for part in ("upstream", "files", "settings"))
+    others = sum(
+        parts.get(part) != now[part] for part in ("upstream", "files", "settings") if part in now
+    )
     return (parts.get("values") != now["values"], others, then.step != name)
 
 
@@ -115,8 +142,7 @@ def why_items_run(
     now = fingerprint.item_components(upstream, item)
     static = set(fingerprint.files)
     wide = _step_wide(now, static)
-    if _item_distance(before, wide, static, name) != (0, 0, 0):
-        before = min(cache.versions(name), key=lambda m: _item_distance(m, wide, static, name))
+    before = closest_stored(cache, name, before, lambda m: _item_distance(m, wide, static, name))
     if before.components.get("item") != now.get("item"):
         now = wide
         before = replace(before, components=_step_wide(before.components, static))

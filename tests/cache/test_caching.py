@@ -243,7 +243,9 @@ def test_a_run_reads_the_versions_of_a_step_only_to_explain_its_plan(
 
     monkeypatch.setattr(ResultCache, "versions", counted)
     assert pipeflow.load(config, params={"p": 3}).run().ok
-    assert read == ["a"]  # the plan's reason for `a`; `b` and `c` ran after their upstream
+    # The plan's reasons, each step's once: `a`'s, and the param change `b` and `c` name as they
+    # wait (`why_waits`); none as they are decided again after their upstream ran.
+    assert read == ["a", "b", "c"]
 
 
 def test_the_content_of_an_input_file_counts_not_its_time(project: Path) -> None:
