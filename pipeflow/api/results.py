@@ -43,6 +43,7 @@ def stored_result(pipeline: Pipeline, planner: Planner, decision: Decision) -> S
                 f"result yet{_ignored(cache.ignored(step))}; run the pipeline first"
             )
     elif not usable or manifest is None:
+        _unknowable(pipeline, planner, step)
         raise PipeflowError(
             f"step `{step}` of pipeline `{pipeline.name}` has no up-to-date stored result "
             f"({decision.reason}); run the pipeline first"
@@ -87,8 +88,37 @@ def _items_result(pipeline: Pipeline, planner: Planner, decision: Decision) -> S
             "up to date is known only during a run; read them in a step of the pipeline"
         )
     else:
+        _unknowable(pipeline, planner, step)
         why = f"has no up-to-date stored result ({decision.reason}); run the pipeline first"
     raise PipeflowError(f"step `{step}` of pipeline `{pipeline.name}` {why}")
+
+
+def _unknowable(pipeline: Pipeline, planner: Planner, step: str) -> None:
+    """PipeflowError when `step` waits only for steps that run every time (`result: false`,
+    `cache: false`, `pipeflow.read`): a run keys it by their values, known only by running
+    them, so whether its stored result is up to date cannot be said without running them."""
+    decisions = planner.decisions
+    running = {
+        name
+        for name in planner.graph.ancestors([step])
+        if name in decisions and decisions[name].action is Action.RUN
+    }
+    first = [name for name in running if not running & set(planner.graph.upstream[name])]
+    whys = {name: planner.cacheable(pipeline.definition.steps[name]) for name in first}
+    if not first or any(why is None for why in whys.values()):
+        return  # a step before it runs for a change: its stored result is not up to date
+    names = ", ".join(f"`{name}`" for name in sorted(first))
+    if len(first) == 1:
+        reasons, has = str(whys[first[0]]), "has"
+    else:
+        reasons, has = "; ".join(f"`{n}`: {why}" for n, why in sorted(whys.items())), "have"
+    raise PipeflowError(
+        f"step `{step}` of pipeline `{pipeline.name}`: whether its stored result is up to date "
+        f"is known only once {names} {has} run ({reasons}), and `pipeflow result` runs no "
+        f"step; run the pipeline (it takes `{step}` from the cache if {names} gives the same "
+        f'value) and read `{step}` there, with `Pipeline.run().output("{step}")`, or make '
+        f"{names} a step whose result is stored and cached"
+    )
 
 
 def _in_order(manifest: Manifest, outputs: tuple[str, ...]) -> list[str]:
