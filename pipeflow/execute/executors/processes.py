@@ -143,10 +143,9 @@ class ProcessExecutor:
             self._closed = True
             pool = self._pool
         if cancel:
-            # Ctrl-C: stop the steps that are running too, not only the queued ones.
-            for process in list(pool.processes.values()):
-                process.terminate()
-        pool.executor.shutdown(wait=True, cancel_futures=cancel)
+            _stop(pool)
+        else:
+            pool.executor.shutdown(wait=True)
         pool.close()
 
 
@@ -236,6 +235,25 @@ def _end(processes: Iterable[Any]) -> None:
         if process.exitcode is None:  # it handles SIGTERM, and has not ended
             process.kill()
             process.join()
+
+
+def _stop(pool: _Pool) -> None:
+    """Ctrl-C: stop the pool's running steps too, not only the queued ones, and wait for its
+    workers and its reader thread a bounded time. A worker ended in the middle of sending a
+    value (a large one takes a while) leaves the reader waiting for the rest, which no one
+    will send, while this process still holds the pipe's writing end: closing that end makes
+    it read the end of the pipe (the pool breaks, and ends)."""
+    executor = pool.executor
+    reader = getattr(executor, "_executor_manager_thread", None)
+    results = getattr(executor, "_result_queue", None)
+    executor.shutdown(wait=False, cancel_futures=True)
+    _end(list(pool.processes.values()))
+    if reader is None:
+        return
+    reader.join(ENDING)
+    if reader.is_alive() and results is not None:
+        results._writer.close()
+        reader.join(ENDING)
 
 
 def _ready() -> None:
