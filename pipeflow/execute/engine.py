@@ -92,7 +92,7 @@ class Engine:
         self._fans: dict[str, fanout.FanOut] = {}  # `foreach` steps whose items are running
         self._kept = Keeper(pipeline, graph, planner, self.context, warn=self._warn)
         self.stale: dict[str, str] = {}  # `--frozen`: steps that would have run, and why
-        self._stopwatch = Stopwatch()  # what a step that Ctrl-C stops says
+        self._stopwatch = Stopwatch(planner, settings.run_id)  # what a step Ctrl-C stops says
 
     def emit(self, event: Event) -> None:
         """Every event passes here: what subscribers see has its secrets masked, and what no
@@ -143,7 +143,7 @@ class Engine:
             self._dispatch.shutdown(cancel=True)
             for name in self._dispatch.stopped():
                 if name not in self.outcomes:
-                    self._finish(self._stopwatch.stopped(name))
+                    self._finish(self._stopwatch.stopped(name, self.decisions[name].key))
         else:
             self._kept.settle(fetch=True)
             self._dispatch.shutdown()

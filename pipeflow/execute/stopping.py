@@ -1,19 +1,33 @@
 """What a run that Ctrl-C (or SIGTERM) stopped says of the steps it was running: each was
 called, once or more (`attempts`), for as long as it ran until then (`duration`), as the
 reports, the history and the UI show a step that ended; a step no worker had taken yet was
-not called (0 attempts)."""
+not called (0 attempts).
+
+A step whose worker process had already stored its result whole (its manifest committed)
+as the run stopped, while the value was still on its way back, is done: the report says
+what the store holds, and a re-run takes it from there. The store is read again for it: the
+worker stored it after the run's plan read the store."""
 
 from __future__ import annotations
 
 import time
 
+from pipeflow.cache.journal import JournalIndex
+from pipeflow.cache.layout import stored_name
+from pipeflow.cache.results import ResultCache
 from pipeflow.model.run import StepOutcome, StepState
+from pipeflow.plan.planner import Planner
+from pipeflow.storage import Manifest
+
+STORED = "stored before the run was interrupted"
 
 
 class Stopwatch:
     """When each step of a run was said started, and its attempt so far."""
 
-    def __init__(self) -> None:
+    def __init__(self, planner: Planner, run_id: str) -> None:
+        self._planner = planner
+        self._run_id = run_id
         self._began: dict[str, float] = {}
         self._attempts: dict[str, int] = {}
 
@@ -25,14 +39,37 @@ class Stopwatch:
         runs in this process; from a worker process, only with its result."""
         self._attempts[step] = max(self._attempts.get(step, 1), attempt)
 
-    def stopped(self, step: str) -> StepOutcome:
-        """The outcome of `step`, running as the run was stopped."""
+    def stopped(self, step: str, key: str) -> StepOutcome:
+        """The outcome of `step` (its result's key `key`), running as the run was stopped."""
         began = self._began.get(step)
+        duration = time.perf_counter() - began if began is not None else 0.0
+        attempts = self._attempts.get(step, 1) if began is not None else 0
+        cache = self._planner.caches.get(step)
+        stored = None
+        if cache is not None and key and self._planner.pipeline.steps[step].foreach is None:
+            stored = _stored_by(cache, step, key, self._run_id)
+        if cache is not None and stored is not None:
+            return StepOutcome(
+                step,
+                StepState.DONE,
+                STORED,
+                duration=duration,
+                attempts=max(attempts, 1),
+                locations=cache.locations(stored),
+            )
         return StepOutcome(
             step,
             StepState.FAILED,
             "interrupted",
-            duration=time.perf_counter() - began if began is not None else 0.0,
-            attempts=self._attempts.get(step, 1) if began is not None else 0,
+            duration=duration,
+            attempts=attempts,
             error="interrupted",
         )
+
+
+def _stored_by(cache: ResultCache, step: str, key: str, run_id: str) -> Manifest | None:
+    """The result of `step` under `key` that run `run_id` committed, read afresh, or None."""
+    found = cache.store.read_manifest(cache.manifest_path(step, key))
+    if found is None or found.run_id != run_id:
+        found = JournalIndex(cache.store, cache.pipeline, stored_name).get(step, key)
+    return found if found is not None and found.run_id == run_id else None
