@@ -45,6 +45,7 @@ from dataclasses import replace
 from multiprocessing.connection import Connection
 from typing import Any
 
+from pipeflow.execute import ctrl_c
 from pipeflow.execute.executors.main_module import main_unseen
 from pipeflow.execute.executors.working import work
 from pipeflow.execute.task import Notify, Task, TaskResult
@@ -67,7 +68,15 @@ class ProcessExecutor:
         self._lock = threading.Lock()
         self._numbers = itertools.count(1)  # each task sent to a pool, sent again or not
         self._closed = False
-        self._pool = _Pool(self.workers)
+        # Ctrl-C or SIGTERM while the pool starts: noted until it has, then its workers are
+        # stopped, and the signal comes again. A pool cut short would be lost with workers
+        # still starting, which then print a traceback as this process removes what they
+        # need (their pool's semaphores).
+        with ctrl_c.held() as came:
+            self._pool = _Pool(self.workers)
+        if came:
+            self.shutdown(cancel=True)
+            signal.raise_signal(came[0])
 
     def submit(self, task: Task, notify: Notify) -> Future[TaskResult]:
         del notify  # retries are replayed from the result: a callback cannot cross processes
