@@ -35,7 +35,6 @@ import functools
 import itertools
 import multiprocessing
 import os
-import pickle
 import signal
 import threading
 from collections.abc import Iterable
@@ -47,10 +46,9 @@ from typing import Any
 
 from pipeflow.execute import ctrl_c
 from pipeflow.execute.executors.main_module import main_unseen
+from pipeflow.execute.executors.process_errors import deaths, died, not_back, unpicklable
 from pipeflow.execute.executors.working import work
 from pipeflow.execute.task import Notify, Task, TaskResult
-from pipeflow.execute.timeouts import ended_with_its_process
-from pipeflow.model.words import a_kind
 from pipeflow.records import record
 
 MOST_RESTARTS = 3  # times a task is sent again after other workers' deaths broke its pool
@@ -93,7 +91,7 @@ class ProcessExecutor:
             with self._lock:
                 pool, number, closed = self._pool, next(self._numbers), self._closed
             if closed:
-                flight.outer.set_result(_failed(flight, _died(flight.task, None)))
+                flight.outer.set_result(_failed(flight, died(flight.task, None)))
                 return
             try:
                 inner = pool.executor.submit(_run, flight.task, number)
@@ -101,7 +99,7 @@ class ProcessExecutor:
                 self._replace(pool)
                 if self._again(flight):
                     continue
-                flight.outer.set_result(_failed(flight, _deaths(flight)))
+                flight.outer.set_result(_failed(flight, deaths(flight.task, flight.restarts + 1)))
                 return
             inner.add_done_callback(functools.partial(self._relay, flight, pool, number))
             return
@@ -120,10 +118,14 @@ class ProcessExecutor:
             if exitcode is None and self._again(flight):
                 self._send(flight)
                 return
-            error = _died(flight.task, exitcode) if exitcode is not None else _deaths(flight)
+            error = (
+                died(flight.task, exitcode)
+                if exitcode is not None
+                else deaths(flight.task, flight.restarts + 1)
+            )
             result = _failed(flight, error)
         except BaseException as error:  # a result that could not be sent back, say
-            result = _failed(flight, _not_back(flight.task.step, error))
+            result = _failed(flight, not_back(flight.task.step, error))
         flight.outer.set_result(result)
 
     def _again(self, flight: _Flight) -> bool:
@@ -331,84 +333,3 @@ def _done(result: TaskResult) -> Future[TaskResult]:
 
 def _failed(flight: _Flight, error: str) -> TaskResult:
     return TaskResult(step=flight.task.step, error=error)
-
-
-# Why a signal most often ends a worker.
-_SIGNALS = {
-    signal.SIGKILL: "killed, or out of memory",
-    signal.SIGSEGV: "a crash in compiled code",
-    signal.SIGBUS: "a crash in compiled code",
-    signal.SIGABRT: "a crash in compiled code",
-    signal.SIGFPE: "a crash in compiled code",
-    signal.SIGILL: "a crash in compiled code",
-}
-
-
-def _died(task: Task, exitcode: int | None) -> str:
-    """The error of a step whose worker died with this exit code (negative: a signal)."""
-    if exitcode == -signal.SIGALRM and task.timeout is not None:
-        return ended_with_its_process(task.step, task.timeout)  # `timeouts._alarm`
-    said = f"WorkerDied: the worker process running `{task.step}` died"
-    if exitcode is None:
-        return f"{said} (killed, out of memory, or a crash in compiled code); see the system log"
-    if exitcode >= 0:
-        return (
-            f"{said}: it exited with code {exitcode} (the step, or code it calls, ended its "
-            f"process: `os._exit({exitcode})`, say)"
-        )
-    try:
-        number = signal.Signals(-exitcode)
-    except ValueError:
-        return f"{said} of signal {-exitcode}; see the system log"
-    why = _SIGNALS.get(number, "killed")
-    return f"{said} of {number.name} ({why}); see the system log"
-
-
-def _deaths(flight: _Flight) -> str:
-    return (
-        f"WorkerDied: worker processes died {flight.restarts + 1} times while `"
-        f"{flight.task.step}` ran or waited for one (killed, out of memory, or a crash in "
-        "compiled code); see the system log"
-    )
-
-
-def _not_back(step: str, error: BaseException) -> str:
-    """Why a step's result did not come back from its worker: most often, pickle could not
-    hold its value (the worker's pickling error is what the pool gives)."""
-    said = f"{type(error).__name__}: {error}"
-    if isinstance(error, RecursionError):
-        return (
-            f"ValueError: step `{step}` returned a value nested too deep to be sent back from "
-            f"its worker process ({said}); return flatter data, or use the threads executor "
-            "for this pipeline"
-        )
-    if isinstance(error, pickle.PicklingError | TypeError | AttributeError) and (
-        "pickle" in str(error).lower()
-    ):
-        return (
-            f"ValueError: step `{step}` returned a value that cannot be sent back from its "
-            f"worker process ({said}); use the threads executor for this pipeline, or return "
-            "plain data"
-        )
-    return said
-
-
-def unpicklable(task: Task) -> str | None:
-    """Why a task cannot be sent to another process, naming the input, or None."""
-    try:
-        pickle.dumps(task)
-    except Exception:
-        pass
-    else:
-        return None
-    for name, value in task.inputs.items():
-        try:
-            pickle.dumps(value)
-        except Exception as error:
-            return (
-                f"ValueError: step `{task.step}`: input `{name}` is "
-                f"{a_kind(type(value).__name__)}, which cannot be sent to a worker process "
-                f"({error}); use the threads "
-                "executor for this pipeline, or pass plain data"
-            )
-    return f"ValueError: step `{task.step}` cannot be sent to a worker process"

@@ -27,7 +27,7 @@ from pipeflow.execute.executors.dask.running import (
 from pipeflow.execute.executors.dask.sealing import opened, sealed
 from pipeflow.execute.executors.dask.stopping import ask_to_exit, kill
 from pipeflow.execute.executors.dask.worker import run_task
-from pipeflow.execute.executors.processes import unpicklable
+from pipeflow.execute.executors.process_errors import unpicklable
 from pipeflow.execute.failures import StepError
 from pipeflow.execute.remotes import Remote, remotes_in
 from pipeflow.execute.shipping import Project, bring_back
