@@ -128,8 +128,14 @@ class Dispatcher:
                 found.append((name, task, result, future))
         return found
 
-    def stopped(self) -> list[str]:
-        """After Ctrl-C: the steps that were running (each once)."""
+    def stopped(self, said: Callable[[str, str, str], None]) -> list[str]:
+        """After Ctrl-C, once the executor has shut down: the steps that were running (each
+        once), what each had printed and logged until then given to `said` first (a worker
+        process stopped sends no result, but the executor keeps its output)."""
+        for future, (name, _) in self.running.items():
+            if future.done() and not future.cancelled() and future.exception() is None:
+                for stream, text in future.result().output:
+                    said(name, stream, text)
         names = [name for name, _ in self.running.values()]
         if self.inline_step is not None:
             names.append(self.inline_step)

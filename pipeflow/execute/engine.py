@@ -141,7 +141,7 @@ class Engine:
                 self._collect(name, task, ended)  # its result was stored as the run stopped
             self._kept.settle(fetch=False)
             self._dispatch.shutdown(cancel=True)
-            for name in self._dispatch.stopped():
+            for name in self._dispatch.stopped(self._on_output):
                 if name not in self.outcomes:
                     self._finish(self._stopwatch.stopped(name, self.decisions[name].key))
         else:

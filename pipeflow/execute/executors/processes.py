@@ -35,7 +35,9 @@ import functools
 import itertools
 import multiprocessing
 import os
+import shutil
 import signal
+import tempfile
 import threading
 from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -47,7 +49,7 @@ from typing import Any
 from pipeflow.execute import ctrl_c
 from pipeflow.execute.executors.main_module import main_unseen
 from pipeflow.execute.executors.process_errors import deaths, died, not_back, unpicklable
-from pipeflow.execute.executors.working import work
+from pipeflow.execute.executors.working import spooled, work
 from pipeflow.execute.task import Notify, Task, TaskResult
 from pipeflow.records import record
 
@@ -66,6 +68,9 @@ class ProcessExecutor:
         self._lock = threading.Lock()
         self._numbers = itertools.count(1)  # each task sent to a pool, sent again or not
         self._closed = False
+        # What each task's step prints, as it comes (`working.work`): kept for a task whose
+        # worker dies or is stopped, whose result (which carries it) never comes.
+        self._spool = tempfile.mkdtemp(prefix="pipeflow-output-")
         # Ctrl-C or SIGTERM while the pool starts: noted until it has, then its workers are
         # stopped, and the signal comes again. A pool cut short would be lost with workers
         # still starting, which then print a traceback as this process removes what they
@@ -94,7 +99,8 @@ class ProcessExecutor:
                 flight.outer.set_result(_failed(flight, died(flight.task, None)))
                 return
             try:
-                inner = pool.executor.submit(_run, flight.task, number)
+                flight.spool = f"{self._spool}/{number}"
+                inner = pool.executor.submit(_run, flight.task, number, flight.spool)
             except BrokenProcessPool:  # a death the pool has not reported yet: never sent
                 self._replace(pool)
                 if self._again(flight):
@@ -158,6 +164,7 @@ class ProcessExecutor:
         else:
             pool.executor.shutdown(wait=True)
         pool.close()
+        shutil.rmtree(self._spool, ignore_errors=True)
 
 
 @record(frozen=False, eq=False)
@@ -168,6 +175,7 @@ class _Flight:
     task: Task
     outer: Future[TaskResult]
     restarts: int = 0
+    spool: str = ""  # where its worker writes its output as it comes (`working.work`)
 
 
 class _Pool:
@@ -313,12 +321,12 @@ def _orphaned(watched: Connection) -> None:
             os._exit(ORPHANED)
 
 
-def _run(task: Task, number: int) -> TaskResult:
+def _run(task: Task, number: int, spool: str) -> TaskResult:
     """`work`, once this worker's slot says it runs the task `number`."""
     if _slot is not None:
         slots, index = _slot
         slots[index] = number
-    return work(task)
+    return work(task, spool)
 
 
 def _left_to_the_run(signum: int, frame: Any) -> None:
@@ -332,4 +340,7 @@ def _done(result: TaskResult) -> Future[TaskResult]:
 
 
 def _failed(flight: _Flight, error: str) -> TaskResult:
-    return TaskResult(step=flight.task.step, error=error)
+    """A task whose result did not come back, with what its step printed and logged until
+    then (spooled by its worker): a worker that died, or that Ctrl-C stopped."""
+    output = spooled(flight.spool) if flight.spool else ()
+    return TaskResult(step=flight.task.step, error=error, output=output)

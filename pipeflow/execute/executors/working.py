@@ -13,10 +13,11 @@ the threads executor) and collects output per thread, with the routers of
 from __future__ import annotations
 
 import io
+import json
 import logging
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -62,12 +63,51 @@ class _LogLines(logging.Handler):
         self._into.append(("log", text))
 
 
-def work(task: Task) -> TaskResult:
-    """Run one task in this worker process, collecting its output."""
+class _Spooled(list[tuple[str, str]]):
+    """Output lines, each also written at once to a file the run reads if the result never
+    comes (the worker stopped by Ctrl-C, or dead): JSON, one line each."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 (closed by `close`)
+
+    def append(self, line: tuple[str, str]) -> None:
+        super().append(line)
+        self._file.write(json.dumps(line) + "\n")
+        self._file.flush()
+
+    def extend(self, lines: Iterable[tuple[str, str]]) -> None:
+        for line in lines:
+            self.append(line)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def spooled(path: str) -> tuple[tuple[str, str], ...]:
+    """The output lines a worker spooled to `path` (none if it wrote none)."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            text = file.read()
+    except OSError:
+        return ()
+    found = []
+    for line in text.split("\n"):
+        try:
+            stream, said = json.loads(line)
+        except ValueError:  # a line cut short as the worker ended, or the end
+            continue
+        found.append((str(stream), str(said)))
+    return tuple(found)
+
+
+def work(task: Task, spool: str | None = None) -> TaskResult:
+    """Run one task in this worker process, collecting its output (also into the file
+    `spool`, if given, as it comes)."""
     enter_project(task)
     if threading.current_thread() is not threading.main_thread():
         return _work_on_a_thread(task)
-    output: list[tuple[str, str]] = []
+    output: list[tuple[str, str]] = _Spooled(spool) if spool else []
     retries: list[tuple[int, str, float]] = []
     out, err = _Lines("stdout", output), _Lines("stderr", output)
     root = logging.getLogger()
@@ -93,7 +133,9 @@ def work(task: Task) -> TaskResult:
         out.finish()
         err.finish()
         output.extend(written)
-    return _carrying(result, output, retries)
+        if isinstance(output, _Spooled):
+            output.close()
+    return _carrying(result, list(output), retries)
 
 
 _project_lock = threading.Lock()

@@ -1,0 +1,90 @@
+"""What a step on a `processes` worker printed and logged before Ctrl-C stopped it, or before
+its worker died (`os._exit`), is recorded (SPEC 8) as on the other executors: on the console,
+in the history (`pipeflow logs`) and the JUnit report. Before, it came only with the step's
+result, which such a worker never sends."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ProjectFactory
+from tests.interrupting import interrupted
+
+CONFIG = """
+name: said
+executor: {type: processes, workers: 1}
+results: {root: out}
+steps:
+  talk: {run: saidsteps.STEP}
+"""
+
+STEPS = """
+import logging
+import os
+import time
+from pathlib import Path
+
+
+def talk():
+    print("hello before the end", flush=True)
+    logging.getLogger("said").warning("logged before the end")
+    Path(__file__).with_name("talked").write_text("")
+    time.sleep(60)
+    return 1
+
+
+def leave():
+    print("hello before the end", flush=True)
+    logging.getLogger("said").warning("logged before the end")
+    os._exit(3)
+"""
+
+
+def _recorded(config: Path, output: str) -> None:
+    assert "hello before the end" in output, output
+    assert "logged before the end" in output, output
+    junit = (config.parent / "junit.xml").read_text()
+    assert "hello before the end" in junit, junit
+    logs = subprocess.run(
+        [sys.executable, "-m", "pipeflow", "logs", _run_id(output)],
+        cwd=config.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "hello before the end" in logs.stdout, logs.stdout + logs.stderr
+    assert "logged before the end" in logs.stdout, logs.stdout + logs.stderr
+
+
+def test_output_before_ctrl_c_is_kept(make_project: ProjectFactory) -> None:
+    config = make_project(CONFIG.replace("STEP", "talk"), saidsteps=STEPS)
+    code, output = interrupted(
+        [sys.executable, "-m", "pipeflow", "run", str(config), "--junit", "junit.xml"],
+        cwd=config.parent,
+        marker="talk: started",
+        file=config.parent / "talked",
+    )
+    assert code == 130, output
+    _recorded(config, output)
+
+
+def test_output_before_a_worker_dies_is_kept(make_project: ProjectFactory) -> None:
+    config = make_project(CONFIG.replace("STEP", "leave"), saidsteps=STEPS)
+    run = subprocess.run(
+        [sys.executable, "-m", "pipeflow", "run", str(config), "--junit", "junit.xml"],
+        cwd=config.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "WorkerDied" in run.stdout + run.stderr, run.stdout + run.stderr
+    _recorded(config, run.stdout + run.stderr)
+
+
+def _run_id(output: str) -> str:
+    found = re.search(r"^run (\S+) of pipeline", output, re.MULTILINE)
+    assert found is not None, output
+    return found.group(1)
