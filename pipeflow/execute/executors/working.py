@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any
+from typing import Any, TextIO
 
 from pipeflow.execute.capture import OutputCapture
 from pipeflow.execute.descriptors import descriptors_captured
@@ -69,10 +69,13 @@ class _Spooled(list[tuple[str, str]]):
 
     def __init__(self, path: str) -> None:
         super().__init__()
-        self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 (closed by `close`)
+        self._path = path
+        self._file: TextIO | None = None  # opened at the first line: most steps print none
 
     def append(self, line: tuple[str, str]) -> None:
         super().append(line)
+        if self._file is None:
+            self._file = open(self._path, "a", encoding="utf-8")  # noqa: SIM115 (`close`)
         self._file.write(json.dumps(line) + "\n")
         self._file.flush()
 
@@ -81,7 +84,8 @@ class _Spooled(list[tuple[str, str]]):
             self.append(line)
 
     def close(self) -> None:
-        self._file.close()
+        if self._file is not None:
+            self._file.close()
 
 
 def spooled(path: str) -> tuple[tuple[str, str], ...]:
