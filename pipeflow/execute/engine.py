@@ -397,5 +397,5 @@ class Engine:
         self.emit(StepOutput(self.settings.run_id, step, stream, text))
 
     def _on_retry(self, step: str, attempt: int, error: str, delay: float) -> None:
-        self._stopwatch.retrying(step, attempt + 1)
+        self._stopwatch.retrying(step, attempt + 1, delay)
         self.emit(StepRetrying(self.settings.run_id, step, attempt + 1, error, delay))

@@ -29,21 +29,27 @@ class Stopwatch:
         self._planner = planner
         self._run_id = run_id
         self._began: dict[str, float] = {}
-        self._attempts: dict[str, int] = {}
+        self._attempts: dict[str, int] = {}  # the attempts called so far (from 1)
+        self._due: dict[str, float] = {}  # when its next attempt starts (a retry's delay over)
 
     def started(self, step: str) -> None:
         self._began[step] = time.perf_counter()
 
-    def retrying(self, step: str, attempt: int) -> None:
-        """Attempt `attempt` (from 2) of `step` comes. Known as it happens for a step that
+    def retrying(self, step: str, attempt: int, delay: float = 0.0) -> None:
+        """Attempt `attempt` (from 2) of `step` comes once `delay` seconds have passed: until
+        then only the attempts before it were called. Known as it happens for a step that
         runs in this process; from a worker process, only with its result."""
-        self._attempts[step] = max(self._attempts.get(step, 1), attempt)
+        if attempt > self._attempts.get(step, 1):
+            self._attempts[step] = attempt
+            self._due[step] = time.perf_counter() + delay
 
     def stopped(self, step: str, key: str) -> StepOutcome:
         """The outcome of `step` (its result's key `key`), running as the run was stopped."""
         began = self._began.get(step)
         duration = time.perf_counter() - began if began is not None else 0.0
         attempts = self._attempts.get(step, 1) if began is not None else 0
+        if began is not None and time.perf_counter() < self._due.get(step, 0.0):
+            attempts -= 1  # stopped during a retry's delay: that attempt was not called
         cache = self._planner.caches.get(step)
         stored = None
         if cache is not None and key and self._planner.pipeline.steps[step].foreach is None:
