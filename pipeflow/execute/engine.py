@@ -304,7 +304,7 @@ class Engine:
                 name,
                 StepState.FAILED,
                 failure_reason(result.error),
-                duration=result.duration,
+                duration=result.duration or self._stopwatch.elapsed(name),
                 attempts=result.attempts,
                 error=result.error,
                 traceback=result.traceback,

@@ -43,6 +43,12 @@ class Stopwatch:
             self._attempts[step] = attempt
             self._due[step] = time.perf_counter() + delay
 
+    def elapsed(self, step: str) -> float:
+        """Seconds since `step` was said started (0 if it was not): the duration of a step
+        whose worker measured none (it died, or the result never came back from it)."""
+        began = self._began.get(step)
+        return time.perf_counter() - began if began is not None else 0.0
+
     def stopped(self, step: str, key: str) -> StepOutcome:
         """The outcome of `step` (its result's key `key`), running as the run was stopped."""
         began = self._began.get(step)
