@@ -29,12 +29,14 @@ from pipeflow.execute.task import Notify, Task, TaskResult
 # (step name, task, its result, its future) of a task that has ended
 Ended = tuple[str, Task, TaskResult, Future[TaskResult]]
 Started = Callable[[], None] | None  # says a step started, when a worker takes its task
+# (task, attempt that comes, error of the one before, delay) before a retry
+Retrying = Callable[[Task, int, str, float], None]
 
 
 class Dispatcher:
     """The tasks of one run in flight, on one executor."""
 
-    def __init__(self, executor: Executor, notify: Notify) -> None:
+    def __init__(self, executor: Executor, notify: Retrying) -> None:
         self.executor = executor
         self.inline = getattr(executor, "inline", False)  # runs each task as it is submitted
         self._notify = notify
@@ -55,13 +57,13 @@ class Dispatcher:
         executor runs it now: its result is returned, to be handled before anything else
         starts (nothing new starts after a failure); otherwise None, and it ends later."""
         if self.inline and self._reads.accepts(task):  # several at once, collected as they end
-            self._track(name, task, self._reads.submit(task, self._notify))
+            self._track(name, task, self._reads.submit(task, self._for(task)))
             return None
         if not self.inline:
             if self._workers is None:  # Dask: its scheduler places every task at once
                 if started is not None:
                     started()
-                self._track(name, task, self.executor.submit(task, self._notify))
+                self._track(name, task, self.executor.submit(task, self._for(task)))
             elif self._waiting or len(self._handed) >= 2 * self._workers:
                 self._waiting.append((name, task, started))
             else:
@@ -70,12 +72,17 @@ class Dispatcher:
         if started is not None:
             started()
         self.inline_step = name  # runs now, on this thread: Ctrl-C lands in it (and stays)
-        future = self.executor.submit(task, self._notify)
+        future = self.executor.submit(task, self._for(task))
         self.inline_step = None
         return future.result()
 
+    def _for(self, task: Task) -> Notify:
+        """What a worker of this process calls before a retry of `task` (an item of a
+        `foreach` step is told from the others by its task)."""
+        return lambda step, attempt, error, delay: self._notify(task, attempt + 1, error, delay)
+
     def _hand(self, name: str, task: Task, started: Started) -> None:
-        future = self.executor.submit(task, self._notify)
+        future = self.executor.submit(task, self._for(task))
         self._handed[future] = started
         self._track(name, task, future)
         self._announce()

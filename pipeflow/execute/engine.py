@@ -80,7 +80,7 @@ class Engine:
         self.context = RunContext(pipeline, planner, settings)
         self.context.fetch = getattr(executor, "fetch", None)
         self.executor = executor
-        self._dispatch = Dispatcher(executor, self._on_retry)
+        self._dispatch = Dispatcher(executor, self._retrying)
         self._emit = emit
         self._lock = threading.Lock()
         self.outcomes: dict[str, StepOutcome] = {}
@@ -260,7 +260,7 @@ class Engine:
         self._capture.end_step(name)
         # From another process: replay what the step printed and its retries, in order.
         for attempt, error, delay in result.retries:
-            self.emit(StepRetrying(self.settings.run_id, name, attempt, error, delay))
+            self._retrying(task, attempt, error, delay)
         for stream, text in result.output:
             self._on_output(name, stream, text)
         self.planner.remember(result.hashes)
@@ -396,6 +396,10 @@ class Engine:
     def _on_output(self, step: str, stream: str, text: str) -> None:
         self.emit(StepOutput(self.settings.run_id, step, stream, text))
 
-    def _on_retry(self, step: str, attempt: int, error: str, delay: float) -> None:
-        self._stopwatch.retrying(step, attempt + 1, delay)
-        self.emit(StepRetrying(self.settings.run_id, step, attempt + 1, error, delay))
+    def _retrying(self, task: Task, attempt: int, error: str, delay: float) -> None:
+        """Attempt `attempt` (from 2) of `task` comes after `delay`; an item's error names it."""
+        if task.item is None:
+            self._stopwatch.retrying(task.step, attempt, delay)
+        else:
+            error = f"{fanout.item_said(self._fans[task.step], task.item)}: {error}"
+        self.emit(StepRetrying(self.settings.run_id, task.step, attempt, error, delay))

@@ -182,7 +182,8 @@ def collect(fan: FanOut, task: Task, result: TaskResult, context: RunContext) ->
     fan.done += 1
     fan.running -= 1
     fan.duration += result.duration
-    fan.attempts = max(fan.attempts, result.attempts)
+    if task.stored is None:  # the step's attempts: its function's calls, over its items
+        fan.attempts += result.attempts
     fan.locations += result.locations
     if not result.ok:
         fan.errors.append((index, result))
@@ -206,6 +207,11 @@ def collect(fan: FanOut, task: Task, result: TaskResult, context: RunContext) ->
     return None
 
 
+def item_said(fan: FanOut, index: int) -> str:
+    """How messages name an item: `item 2 of 3 ('b')`."""
+    return f"item {index + 1} of {len(fan.items)} ({fan.items[index]!r})"
+
+
 def finished(fan: FanOut) -> bool:
     return fan.done == len(fan.items)
 
@@ -223,7 +229,7 @@ def outcome(fan: FanOut, planner: Planner) -> StepOutcome:
             failure_reason(first.error),
             duration=fan.duration,
             attempts=fan.attempts,
-            error=f"item {index + 1} of {count} ({fan.items[index]!r}){others}: {first.error}",
+            error=f"{item_said(fan, index)}{others}: {first.error}",
             traceback=first.traceback,
         )
     planner.versions[name] = fan.version.hexdigest()[:KEY_LENGTH]
