@@ -10,6 +10,7 @@ targets lead to one place fail the step before any item is handed over (`storage
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import field
 from typing import Any
@@ -57,7 +58,8 @@ class FanOut:
     ran: int = 0
     cached: int = 0
     done: int = 0
-    duration: float = 0.0
+    duration: float = 0.0  # wall time: from its first item's start to its last item's end
+    began: float | None = None  # when its first item was handed over (`perf_counter`)
     attempts: int = 0
     locations: list[str] = field(default_factory=list)
     manifests: dict[int, Manifest] = field(default_factory=dict)  # what each item stored
@@ -155,6 +157,8 @@ def feed(fan: FanOut, context: RunContext, submit: Callable[[Task], None]) -> No
     try:
         while fan.next < len(fan.items) and fan.running < WINDOW:
             index = fan.next
+            if fan.began is None:
+                fan.began = time.perf_counter()
             fan.next += 1
             fan.running += 1
             submit(task_for(fan, index, context))
@@ -181,7 +185,8 @@ def collect(fan: FanOut, task: Task, result: TaskResult, context: RunContext) ->
         return context.run_task(fan.step, fan.key(index), item=(index, fan.items[index]))
     fan.done += 1
     fan.running -= 1
-    fan.duration += result.duration
+    if fan.began is not None:  # items run side by side: not the sum of their times
+        fan.duration = time.perf_counter() - fan.began
     if task.stored is None:  # the step's attempts: its function's calls, over its items
         fan.attempts += result.attempts
     fan.locations += result.locations
