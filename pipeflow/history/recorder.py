@@ -175,18 +175,9 @@ class _Session:
             size = len(data) + 1
             text = data.decode("utf-8")
         if budget.full or (limit is not None and budget.stored + size > limit):
-            if not budget.full and limit is not None:
-                # The first line past the limit: keep what still fits of it, count the rest.
-                budget.full = True
-                room = limit - budget.stored - 1
-                if room > 0:
-                    kept = text.encode("utf-8")[:room].decode("utf-8", "ignore")
-                    kept_size = len(kept.encode("utf-8")) + 1
-                    budget.stored += kept_size
-                    budget.dropped += size - kept_size
-                    budget.dropped_lines += 1
-                    self.log(event.step, event.stream, kept)
-                    return
+            # The first line past the limit is counted whole, as every later one: a part of
+            # it stored would read as a line the step printed.
+            budget.full = True
             budget.dropped += size
             budget.dropped_lines += 1
             return

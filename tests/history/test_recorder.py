@@ -219,7 +219,7 @@ def test_output_past_the_limit_is_counted_not_stored(tmp_path: Path) -> None:
     assert stderr == ["stderr has its own budget"]
 
 
-def test_a_long_first_line_keeps_what_fits(tmp_path: Path) -> None:
+def test_a_line_past_the_limit_is_counted_whole_never_cut(tmp_path: Path) -> None:
     recorder = Recorder(home=tmp_path, max_output=11)
     events = list(run_events(RUN, lines=0))
     recorder(events[0])
@@ -227,7 +227,7 @@ def test_a_long_first_line_keeps_what_fits(tmp_path: Path) -> None:
     record(recorder, events[1:])
     with open_history(home=tmp_path) as history:
         texts = [x.text for x in history.logs(RUN, step="load") if x.stream == "stdout"]
-    assert texts == ["abcdefghij", truncation_marker(16)]
+    assert texts == [truncation_marker(27)]
 
 
 def test_a_step_printing_100_mb_keeps_memory_bounded(tmp_path: Path) -> None:
