@@ -38,7 +38,7 @@ def failing():
 """
 
 
-@pytest.mark.parametrize("executor", ["sequential", "threads"])
+@pytest.mark.parametrize("executor", ["sequential", "threads", "processes"])
 @pytest.mark.parametrize("during", ["delay", "second attempt"])
 def test_ctrl_c_says_the_attempts_that_ran(
     make_project: ProjectFactory, executor: str, during: str

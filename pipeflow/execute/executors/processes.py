@@ -2,8 +2,9 @@
 
 What crosses to a worker is the plain-data Task (a dotted path, input values, a store URL);
 the worker imports the function, runs it, persists the result itself and sends back the value
-with what the step printed and logged, which the engine replays as events. A task whose inputs
-cannot be pickled fails at once with the input's name and type.
+with what the step printed and logged, which the engine replays as events (its retries are
+told as they come too: `telling.py`). A task whose inputs cannot be pickled fails at once
+with the input's name and type.
 
 A `timeout` is enforced inside the worker with an interval timer, for each attempt: the step's
 call is interrupted (even in `time.sleep` or blocking I/O) and the worker stays usable, so an
@@ -49,6 +50,7 @@ from typing import Any
 from pipeflow.execute import ctrl_c
 from pipeflow.execute.executors.main_module import main_unseen
 from pipeflow.execute.executors.process_errors import deaths, died, not_back, unpicklable
+from pipeflow.execute.executors.telling import Told, listen_on, teller
 from pipeflow.execute.executors.working import spooled, work
 from pipeflow.execute.task import Notify, Task, TaskResult
 from pipeflow.records import record
@@ -82,12 +84,11 @@ class ProcessExecutor:
             signal.raise_signal(came[0])
 
     def submit(self, task: Task, notify: Notify) -> Future[TaskResult]:
-        del notify  # retries are replayed from the result: a callback cannot cross processes
         problem = unpicklable(task)
         if problem is not None:
             return _done(TaskResult(step=task.step, error=problem))
         # Pickled to the worker: its inputs are its own there, no copy is needed.
-        flight = _Flight(replace(task, isolate=False), Future())
+        flight = _Flight(replace(task, isolate=False), Future(), notify)  # retries: `telling`
         self._send(flight)
         return flight.outer
 
@@ -98,10 +99,12 @@ class ProcessExecutor:
             if closed:
                 flight.outer.set_result(_failed(flight, died(flight.task, None)))
                 return
+            pool.told.expect(number, flight.notify)
             try:
                 flight.spool = f"{self._spool}/{number}"
                 inner = pool.executor.submit(_run, flight.task, number, flight.spool)
-            except BrokenProcessPool:  # a death the pool has not reported yet: never sent
+            except BrokenProcessPool:
+                pool.told.back(number, None)  # a death the pool has not reported yet: never sent
                 self._replace(pool)
                 if self._again(flight):
                     continue
@@ -115,7 +118,9 @@ class ProcessExecutor:
     ) -> None:
         try:
             result = finished.result()
+            result = pool.told.back(number, result) or result
         except BrokenProcessPool:
+            pool.told.back(number, None)
             # A worker died, and the pool failed every task it held. Only the task that
             # worker ran fails; the others (running in a worker the pool then ends, or
             # waiting for one) start again on a new pool, not as an attempt of their own.
@@ -174,6 +179,7 @@ class _Flight:
 
     task: Task
     outer: Future[TaskResult]
+    notify: Notify
     restarts: int = 0
     spool: str = ""  # where its worker writes its output as it comes (`working.work`)
 
@@ -199,6 +205,7 @@ class _Pool:
         self.slots: Any = context.RawArray("q", 2 * workers)  # (pid, task number) per worker
         # Written by nobody: the workers read it until it closes, as this process ends.
         self._watched, self._alive = context.Pipe(duplex=False)
+        self.told = Told(context)
         # A worker is a fork of the server, which has the environment of the moment it
         # started: each pool's workers take this process's as it is now (credentials of a
         # store set since, a variable removed), as a fork of this process would.
@@ -206,7 +213,7 @@ class _Pool:
             max_workers=workers,
             mp_context=context,
             initializer=_start_worker,
-            initargs=(dict(os.environ), self.slots, context.Lock(), self._watched),
+            initargs=(dict(os.environ), self.slots, context.Lock(), self._watched, self.told.queue),
         )
         # The pool's own map of pid -> process, kept: the pool drops it when shut down.
         processes = getattr(self.executor, "_processes", None)  # (empty yet: not `or {}`)
@@ -223,6 +230,7 @@ class _Pool:
         """Once its workers have ended (or are ending): the pipe they watch is let go."""
         self._alive.close()
         self._watched.close()
+        self.told.close()
 
     def deaths(self) -> dict[int, int]:
         """The number of the task each dead worker ran -> the worker's exit code; the other
@@ -283,7 +291,7 @@ _slot: tuple[Any, int] | None = None  # in a worker: its pool's slots, and where
 
 
 def _start_worker(
-    environment: dict[str, str], slots: Any, claiming: Any, watched: Connection
+    environment: dict[str, str], slots: Any, claiming: Any, watched: Connection, told: Any
 ) -> None:
     """In a new worker: the environment of the process that made its pool, as it was then,
     a slot to say which task it runs, an end when that process ends (`_orphaned`), and Ctrl-C
@@ -298,6 +306,7 @@ def _start_worker(
         target=_orphaned, args=(watched,), name="pipeflow-worker-watch", daemon=True
     ).start()
     signal.signal(signal.SIGINT, _left_to_the_run)
+    listen_on(told)
     for name in set(os.environ) - set(environment):
         del os.environ[name]
     os.environ.update(environment)
@@ -326,7 +335,7 @@ def _run(task: Task, number: int, spool: str) -> TaskResult:
     if _slot is not None:
         slots, index = _slot
         slots[index] = number
-    return work(task, spool)
+    return work(task, spool, teller(number))
 
 
 def _left_to_the_run(signum: int, frame: Any) -> None:

@@ -12,6 +12,7 @@ the threads executor) and collects output per thread, with the routers of
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import logging
@@ -25,7 +26,7 @@ from typing import Any, TextIO
 from pipeflow.execute.capture import OutputCapture
 from pipeflow.execute.descriptors import descriptors_captured
 from pipeflow.execute.log_origin import is_step_output
-from pipeflow.execute.task import Task, TaskResult, execute
+from pipeflow.execute.task import Notify, Task, TaskResult, execute
 from pipeflow.importing import add_project, use_project
 
 
@@ -105,9 +106,10 @@ def spooled(path: str) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-def work(task: Task, spool: str | None = None) -> TaskResult:
+def work(task: Task, spool: str | None = None, tell: Notify | None = None) -> TaskResult:
     """Run one task in this worker process, collecting its output (also into the file
-    `spool`, if given, as it comes)."""
+    `spool`, if given, as it comes); `tell`: also called before each retry, as it comes (the
+    result says them all again)."""
     enter_project(task)
     if threading.current_thread() is not threading.main_thread():
         return _work_on_a_thread(task)
@@ -125,11 +127,7 @@ def work(task: Task, spool: str | None = None) -> TaskResult:
     try:
         # Each attempt's timeout interrupts the call itself (SIGALRM, on this main thread).
         with descriptors_captured(written):
-            result = execute(
-                task,
-                lambda step, attempt, error, delay: retries.append((attempt + 1, error, delay)),
-                in_place=True,
-            )
+            result = execute(task, functools.partial(_retrying, retries, tell), in_place=True)
     finally:
         sys.stdout, sys.stderr = saved
         root.removeHandler(handler)
@@ -165,6 +163,19 @@ def enter_project(task: Task) -> None:
         else:
             add_project(task.project_dir)
         _projects.append(task.project_dir)
+
+
+def _retrying(
+    retries: list[tuple[int, str, float]],
+    tell: Notify | None,
+    step: str,
+    attempt: int,
+    error: str,
+    delay: float,
+) -> None:
+    retries.append((attempt + 1, error, delay))
+    if tell is not None:
+        tell(step, attempt, error, delay)
 
 
 def _carrying(
