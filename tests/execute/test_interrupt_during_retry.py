@@ -16,7 +16,7 @@ from tests.interrupting import interrupted
 CONFIG = """
 name: rdi
 results: {root: out}
-executor: {type: EXECUTOR}
+executor: {type: EXECUTOR}  # dask: a local cluster of its own, which Ctrl-C stops too
 steps:
   f: {run: retrysteps.failing, retries: 3, retry_delay: DELAY}
 """
@@ -38,7 +38,7 @@ def failing():
 """
 
 
-@pytest.mark.parametrize("executor", ["sequential", "threads", "processes"])
+@pytest.mark.parametrize("executor", ["sequential", "threads", "processes", "dask"])
 @pytest.mark.parametrize("during", ["delay", "second attempt"])
 def test_ctrl_c_says_the_attempts_that_ran(
     make_project: ProjectFactory, executor: str, during: str

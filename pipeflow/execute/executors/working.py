@@ -112,7 +112,7 @@ def work(task: Task, spool: str | None = None, tell: Notify | None = None) -> Ta
     result says them all again)."""
     enter_project(task)
     if threading.current_thread() is not threading.main_thread():
-        return _work_on_a_thread(task)
+        return _work_on_a_thread(task, tell)
     output: list[tuple[str, str]] = _Spooled(spool) if spool else []
     retries: list[tuple[int, str, float]] = []
     out, err = _Lines("stdout", output), _Lines("stderr", output)
@@ -185,7 +185,7 @@ def _carrying(
     return replace(result, output=tuple(output), retries=tuple(retries))
 
 
-def _work_on_a_thread(task: Task) -> TaskResult:
+def _work_on_a_thread(task: Task, tell: Notify | None) -> TaskResult:
     """`work` on a thread that is not the main one (a dask worker's): other tasks may run at
     once in this process, so output is collected per thread, and the timeout is the task's
     own (its thread is asked to stop when it expires; if it does not, the dask executor
@@ -193,11 +193,7 @@ def _work_on_a_thread(task: Task) -> TaskResult:
     output: list[tuple[str, str]] = []
     retries: list[tuple[int, str, float]] = []
     with _collecting(task, output):
-        result = execute(
-            task,
-            lambda step, attempt, error, delay: retries.append((attempt + 1, error, delay)),
-            ends_worker=True,
-        )
+        result = execute(task, functools.partial(_retrying, retries, tell), ends_worker=True)
     return _carrying(result, output, retries)
 
 

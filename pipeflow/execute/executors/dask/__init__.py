@@ -17,7 +17,8 @@ project's code and the files steps read travel to them through the results store
 What is sent is the processes executor's `work` with the plain-data Task; the worker imports the
 function (afresh for each run: a long-lived worker runs the code the cache keys were computed
 from), runs it, persists the result itself and sends back the value with what the step printed
-and logged, which the engine replays as events. Output is collected per thread, so
+and logged, which the engine replays as events (its retries are told as they come, on the
+executor's event topic). Output is collected per thread, so
 `threads_per_worker` above 1 is safe; what threads a step starts itself print is not collected.
 Values come back to the client (and go out again to the steps that take them).
 

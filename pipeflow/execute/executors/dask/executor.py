@@ -20,7 +20,9 @@ from pipeflow.execute.executors.dask.running import (
     budget,
     done,
     late,
+    said_retry,
     silent_timeout,
+    untold,
     with_error,
     with_value,
 )
@@ -90,12 +92,11 @@ class DaskExecutor:
     # -- submitting -----------------------------------------------------------------------
 
     def submit(self, task: Task, notify: Notify) -> Future[TaskResult]:
-        del notify  # retries are replayed from the result: a callback cannot cross processes
         problem = unpicklable(task)
         if problem is not None:
             return done(TaskResult(step=task.step, error=problem))
         key = f"{task.step}-{uuid.uuid4().hex}"
-        running = Running(task=task, outer=Future(), budget=budget(task))
+        running = Running(task=task, outer=Future(), budget=budget(task), notify=notify)
         # Values of earlier steps that stayed on the cluster: dask hands them to the worker.
         with self._lock:
             needed = {
@@ -225,9 +226,14 @@ class DaskExecutor:
             running = self._tasks.get(key)
         if running is None:
             return
+        if kind == "retry":
+            if running.notify is not None and not running.ended:
+                running.told += 1
+                running.notify(running.task.step, *said_retry(message))
+            return
         if kind == "finished":
             running.heard = True
-            result = pickle.loads(message["result"])
+            result = untold(pickle.loads(message["result"]), running)
             if message.get("remote"):
                 # The value stayed in the worker's memory, as the dask future's result.
                 result = with_value(result, Remote(running.task.step, key))
@@ -250,7 +256,7 @@ class DaskExecutor:
         elif kind == "stuck":
             # The step's call outlived its timeout: the worker holds the task's thread until
             # it is restarted; the result comes this way meanwhile.
-            result = pickle.loads(message["result"])
+            result = untold(pickle.loads(message["result"]), running)
             worker = str(message["worker"])
             error = result.error or "TimeoutError"
             stopped = f"{error}; its Dask worker ({worker}) is restarted to stop it"

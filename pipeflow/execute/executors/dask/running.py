@@ -8,7 +8,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import Any
 
-from pipeflow.execute.task import Task, TaskResult
+from pipeflow.execute.task import Notify, Task, TaskResult
 from pipeflow.execute.timeouts import STOP_GRACE
 from pipeflow.model.durations import format_duration
 
@@ -29,6 +29,8 @@ class Running:
     ended: bool = False  # the step has been given its result; ignore the rest
     keep: bool = False  # its value stays on the cluster: keep the future for later tasks
     heard: bool = False  # its "finished" news came (its result may still be on its way)
+    notify: Notify | None = None  # told each retry as the worker says it
+    told: int = 0  # retries told: the result's own are not said again
 
 
 def budget(task: Task) -> float | None:
@@ -78,3 +80,15 @@ def with_error(result: TaskResult, error: str) -> TaskResult:
 
 def with_value(result: TaskResult, value: Any) -> TaskResult:
     return replace(result, value=value)
+
+
+def said_retry(message: dict[str, Any]) -> tuple[int, str, float]:
+    """A worker's "retry" news: the attempt that failed, its error, the delay before the next."""
+    return int(message["attempt"]), str(message["error"]), float(message["delay"])
+
+
+def untold(result: TaskResult, running: Running) -> TaskResult:
+    """The result without the retries told already as they came: each is said once."""
+    if not running.told:
+        return result
+    return replace(result, retries=result.retries[running.told :])

@@ -63,6 +63,11 @@ def _run_task(
     # Through the client, which waits until the scheduler has it: a step that then holds the
     # GIL would keep the worker's own event loop from sending it.
     client.log_event(topic, {"kind": "started", "key": key, "worker": worker.address})
+
+    def tell(step: str, attempt: int, error: str, delay: float) -> None:  # said as it comes
+        news = {"kind": "retry", "key": key, "attempt": attempt, "error": error, "delay": delay}
+        client.log_event(topic, news)
+
     original, workspace = task, None
     if shipment is not None:
         base = Path(worker.local_directory) / "pipeflow"
@@ -126,7 +131,7 @@ def _run_task(
 
         threading.Thread(target=beat, name=f"pipeflow-beat-{task.step}", daemon=True).start()
     try:
-        result = filled if isinstance(filled, TaskResult) else work(filled)
+        result = filled if isinstance(filled, TaskResult) else work(filled, tell=tell)
     finally:
         done.set()
     if shipment is not None and workspace is not None:
