@@ -28,6 +28,7 @@ from pipeflow.execute.descriptors import descriptors_captured
 from pipeflow.execute.log_origin import is_step_output
 from pipeflow.execute.task import Notify, Task, TaskResult, execute
 from pipeflow.importing import add_project, use_project
+from pipeflow.model import jsontext
 
 
 class _Lines(io.TextIOBase):
@@ -77,7 +78,7 @@ class _Spooled(list[tuple[str, str]]):
         super().append(line)
         if self._file is None:
             self._file = open(self._path, "a", encoding="utf-8")  # noqa: SIM115 (`close`)
-        self._file.write(json.dumps(line) + "\n")
+        self._file.write(jsontext.dumps(line) + "\n")
         self._file.flush()
 
     def extend(self, lines: Iterable[tuple[str, str]]) -> None:

@@ -84,7 +84,9 @@ def with_value(result: TaskResult, value: Any) -> TaskResult:
 
 def said_retry(message: dict[str, Any]) -> tuple[int, str, float]:
     """A worker's "retry" news: the attempt that failed, its error, the delay before the next."""
-    return int(message["attempt"]), str(message["error"]), float(message["delay"])
+    error = message["error"]
+    text = error.decode("utf-8", "surrogatepass") if isinstance(error, bytes) else str(error)
+    return int(message["attempt"]), text, float(message["delay"])
 
 
 def untold(result: TaskResult, running: Running) -> TaskResult:

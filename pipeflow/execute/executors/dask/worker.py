@@ -65,7 +65,9 @@ def _run_task(
     client.log_event(topic, {"kind": "started", "key": key, "worker": worker.address})
 
     def tell(step: str, attempt: int, error: str, delay: float) -> None:  # said as it comes
-        news = {"kind": "retry", "key": key, "attempt": attempt, "error": error, "delay": delay}
+        # The error's text as bytes: a lone surrogate in it (a file name's) is no msgpack str.
+        said = error.encode("utf-8", "surrogatepass")
+        news = {"kind": "retry", "key": key, "attempt": attempt, "error": said, "delay": delay}
         client.log_event(topic, news)
 
     original, workspace = task, None
