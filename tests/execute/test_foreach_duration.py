@@ -13,6 +13,7 @@ import pytest
 
 import pipeflow
 from tests.conftest import ProjectFactory
+from tests.runs_shown import shown_seconds
 
 CONFIG = """
 name: fed
@@ -61,17 +62,7 @@ def test_a_foreach_step_lasts_no_longer_than_its_run(
     assert case is not None, junit
     assert suite is not None, junit
     assert float(case.group(1)) <= float(suite.group(1)), junit
-    shown = subprocess.run(
-        [sys.executable, "-m", "pipeflow", "runs", "show", report["run_id"]],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    line = next(line for line in shown.splitlines() if line.strip().startswith("fe "))
-    seconds = re.search(r"([0-9.]+)s", line)
-    assert seconds is not None, shown
-    assert float(seconds.group(1)) <= report["duration"] + 0.01, shown
+    assert shown_seconds(folder, report["run_id"], "fe") <= report["duration"] + 0.01
 
     result = pipeflow.load(config).run(force=True)
     assert 1 <= result.outcomes["fe"].duration <= result.result.duration, result.outcomes["fe"]

@@ -13,6 +13,7 @@ import pytest
 
 import pipeflow
 from tests.conftest import ProjectFactory
+from tests.runs_shown import shown_seconds
 
 CONFIG = """
 name: deaths
@@ -62,17 +63,7 @@ def test_a_step_whose_worker_ended_ran_until_then(
     time = re.search(r'<testcase[^>]*name="s" time="([0-9.]+)"', junit)
     assert time is not None, junit
     assert float(time.group(1)) >= least, junit
-    shown = subprocess.run(
-        [sys.executable, "-m", "pipeflow", "runs", "show", report["run_id"]],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    line = next(line for line in shown.splitlines() if line.strip().startswith("s "))
-    seconds = re.search(r"([0-9.]+)s", line)
-    assert seconds is not None, shown
-    assert float(seconds.group(1)) >= least, shown
+    assert shown_seconds(folder, report["run_id"], "s") >= least
 
     result = pipeflow.load(config).run(force=True)
     assert result.outcomes["s"].duration >= least, result.outcomes["s"]
