@@ -37,8 +37,8 @@ class Stopwatch:
 
     def retrying(self, step: str, attempt: int, delay: float = 0.0) -> None:
         """Attempt `attempt` (from 2) of `step` comes once `delay` seconds have passed: until
-        then only the attempts before it were called. Known as it happens for a step that
-        runs in this process; from a worker process, only with its result."""
+        then only the attempts before it were called. Known as it happens on every executor
+        (a worker process or a Dask worker tells each retry as it comes)."""
         if attempt > self._attempts.get(step, 1):
             self._attempts[step] = attempt
             self._due[step] = time.perf_counter() + delay
