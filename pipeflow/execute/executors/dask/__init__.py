@@ -28,8 +28,9 @@ on another worker, where the step runs from its first attempt (its `retries` unt
 client takes that run's result. Each task claims itself on the scheduler when it starts
 (`set_metadata`): a repeat runs only if the claim names a worker that is gone, so a step never
 runs twice at once, and a task whose worker the client stopped (below) never starts again.
-After `distributed.scheduler.allowed-failures` deaths the scheduler gives up on the task
-(KilledWorker), which fails the step with a message naming the worker. A task the scheduler
+After more deaths than the scheduler's `distributed.scheduler.allowed-failures` it gives up on
+the task (KilledWorker), which fails the step with a message counting them; each death's
+warning says which of the two follows (`deaths`). A task the scheduler
 loses or cancels fails its step.
 
 Timeouts. Tasks run on worker threads, where no timer can interrupt them: when a step's

@@ -14,7 +14,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from pipeflow.execute.executors.dask.connect import dashboard_link, open_cluster
-from pipeflow.execute.executors.dask.protocol import CLAIMS, STOPPED, died, lost
+from pipeflow.execute.executors.dask.deaths import Deaths, given_up, quiet_scheduler
+from pipeflow.execute.executors.dask.protocol import CLAIMS, STOPPED, lost
 from pipeflow.execute.executors.dask.running import (
     Running,
     budget,
@@ -78,6 +79,8 @@ class DaskExecutor:
         )
         self._client, self._cluster, self._packer = opened.client, opened.cluster, opened.packer
         self.dashboard = dashboard_link(self._client)  # where people watch the cluster, if set
+        self._deaths = Deaths(self._client)
+        quiet_scheduler()
         # Blocking calls (cancel, restart) never run on the client's event loop, where the
         # event handlers are called: they go to these threads.
         self._actions = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pipeflow-dask")
@@ -150,7 +153,7 @@ class DaskExecutor:
             raised = finished.exception()
             why = f"{type(raised).__name__}: {raised}"
             if type(raised).__name__ == "KilledWorker":
-                why = died(step, running.worker)
+                why = given_up(step, raised)
             elif isinstance(raised, ImportError):  # the task itself could not be read there
                 why += "; pipeflow and what the steps import must be installed on the workers"
             result = TaskResult(step=step, error=why)
@@ -213,6 +216,7 @@ class DaskExecutor:
         with self._lock:
             running = self._tasks.pop(key, None)
             kept = key in self._values
+        self._deaths.forget(key)
         if running is not None and running.future is not None and not kept:
             running.future.release()
 
@@ -274,11 +278,11 @@ class DaskExecutor:
             if worker in self._restarting:
                 self._restarting[worker].set()
             hit = [
-                running
+                (key, running)
                 for key, running in self._tasks.items()
                 if key in processing and running.worker == worker and not running.ended
             ]
-        for running in hit:
+        for key, running in hit:
             if worker in self._restarting:
                 # Restarted by this executor to stop another step: the scheduler starts this
                 # one again elsewhere (its claim was withdrawn), which is not a loss.
@@ -292,12 +296,10 @@ class DaskExecutor:
                 # `distributed.scheduler.allowed-failures` such deaths, it fails (KilledWorker).
                 with self._lock:
                     running.worker = running.started = None
-                logger.warning(
-                    "the Dask worker running `%s` (%s) died; the step starts again on another "
-                    "worker",
-                    running.task.step,
-                    worker,
-                )
+                self._act(self._tell_death, key, running.task.step, worker)
+
+    def _tell_death(self, key: str, step: str, worker: str) -> None:
+        logger.warning("%s", self._deaths.heard(key, step, worker))
 
     def _claim(self, key: str) -> list[str]:
         return [CLAIMS, self._topic, key]

@@ -1,0 +1,127 @@
+"""A Dask worker that dies under a step (`os._exit`, killed, out of memory): each death is said
+as it is heard, and what it says is what happens next. Until Dask's
+`distributed.scheduler.allowed-failures` is passed the step starts again on another worker;
+the death that passes it fails the step, and says so, with the count in the step's error. The
+scheduler's own ERROR line about it is not printed beside pipeflow's (a cluster pipeflow
+started logs in the run's process). The limit is the scheduler's, asked of it: a scheduler at
+an address may have another than this machine's Dask config."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ProjectFactory
+
+STEPS = """
+import os
+
+
+def die(deaths):
+    with open(deaths, "a") as told:
+        told.write("x\\n")
+    os._exit(7)
+"""
+
+
+def _run(config: Path, allowed: int) -> subprocess.CompletedProcess[str]:
+    environment = dict(
+        os.environ,
+        DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=str(allowed),
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "pipeflow", "run", str(config)],
+        cwd=config.parent,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=environment,
+    )
+
+
+def _said(result: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line for line in result.stderr.splitlines() if "died" in line]
+
+
+def test_each_death_says_what_follows_and_the_last_one_fails_the_step(
+    make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    config = make_project(
+        """
+        name: deaths
+        executor: {type: dask, workers: 1}
+        results: {root: out}
+        steps:
+          bad: {run: deathsteps.die, inputs: {deaths: DEATHS}}
+        """.replace("DEATHS", str(tmp_path / "deaths")),
+        deathsteps=STEPS,
+    )
+    deaths = tmp_path / "deaths"
+    result = _run(config, allowed=1)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert len(deaths.read_text().splitlines()) == 2  # once, then once more after a death
+    said = _said(result)
+    assert len(said) == 2, result.stderr
+    assert "the Dask worker running `bad` (tcp://" in said[0]
+    assert "the step starts again on another worker" in said[0], said[0]
+    assert "1 of the 1 death Dask allows" in said[0], said[0]
+    assert "starts again" not in said[1], said[1]
+    assert "2 workers have died running it" in said[1], said[1]
+    assert "so the step fails" in said[1], said[1]
+    assert "distributed.scheduler.allowed-failures" in said[1], said[1]
+    # Not the scheduler's own log line beside pipeflow's words.
+    assert "distributed.scheduler" not in result.stderr.replace(
+        "`distributed.scheduler.allowed-failures`", ""
+    ), result.stderr
+    assert "marked as failed" not in result.stderr, result.stderr
+    failed = [line for line in result.stdout.splitlines() if "FAILED" in line]
+    assert failed, result.stdout
+    assert "WorkerDied: 2 Dask workers died running `bad` (the last: tcp://" in failed[0]
+    assert "os._exit" in failed[0], failed[0]
+
+
+@pytest.fixture
+def strict_scheduler() -> Iterator[str]:
+    """A cluster at an address whose scheduler gives a task no second chance, whatever the
+    run's own Dask config says."""
+    import dask
+    import distributed  # noqa: F401  (its defaults in dask's config before the change below)
+
+    from tests.execute.conftest import local_cluster
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        cluster = local_cluster()
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
+
+
+def test_the_limit_is_the_schedulers_not_this_machines_config(
+    make_project: ProjectFactory, tmp_path: Path, strict_scheduler: str
+) -> None:
+    config = make_project(
+        f"""
+        name: deaths
+        executor: {{type: dask, address: "{strict_scheduler}", shared_filesystem: true}}
+        results: {{root: out}}
+        steps:
+          bad: {{run: deathsteps.die, inputs: {{deaths: "{tmp_path / "deaths"}"}}}}
+        """,
+        deathsteps=STEPS,
+    )
+    deaths = tmp_path / "deaths"
+    result = _run(config, allowed=3)  # this machine's config: 3
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert len(deaths.read_text().splitlines()) == 1
+    said = _said(result)
+    assert len(said) == 1, result.stderr
+    assert "starts again" not in said[0], said[0]
+    assert "so the step fails" in said[0], said[0]
+    failed = [line for line in result.stdout.splitlines() if "FAILED" in line]
+    assert "WorkerDied: the Dask worker running `bad` (tcp://" in failed[0], result.stdout
