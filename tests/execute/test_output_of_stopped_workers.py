@@ -1,7 +1,7 @@
 """What a step on a `processes` worker printed and logged before Ctrl-C stopped it, or before
 its worker died (`os._exit`), is recorded (SPEC 8) as on the other executors: on the console,
-in the history (`pipeflow logs`) and the JUnit report. Before, it came only with the step's
-result, which such a worker never sends."""
+in the history (`pipeflow logs`) and the JUnit report; on a Dask worker, before Ctrl-C.
+Before, it came only with the step's result, which such a worker never sends."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import ProjectFactory
 from tests.interrupting import interrupted
@@ -59,8 +61,18 @@ def _recorded(config: Path, output: str) -> None:
     assert "logged before the end" in logs.stdout, logs.stdout + logs.stderr
 
 
-def test_output_before_ctrl_c_is_kept(make_project: ProjectFactory) -> None:
-    config = make_project(CONFIG.replace("STEP", "talk"), saidsteps=STEPS)
+@pytest.mark.parametrize("executor", ["processes", "dask", "dask-address"])
+def test_output_before_ctrl_c_is_kept(
+    make_project: ProjectFactory, executor: str, request: pytest.FixtureRequest
+) -> None:
+    kind = "type: dask" if executor.startswith("dask") else f"type: {executor}"
+    if executor == "dask-address":  # a cluster apart, which the terminal's Ctrl-C misses
+        address = request.getfixturevalue("dask_address")
+        kind = f"type: dask, address: '{address}', shared_filesystem: true"
+    config = make_project(
+        CONFIG.replace("STEP", "talk").replace("type: processes, workers: 1", kind),
+        saidsteps=STEPS,
+    )
     code, output = interrupted(
         [sys.executable, "-m", "pipeflow", "run", str(config), "--junit", "junit.xml"],
         cwd=config.parent,
@@ -68,6 +80,7 @@ def test_output_before_ctrl_c_is_kept(make_project: ProjectFactory) -> None:
         file=config.parent / "talked",
     )
     assert code == 130, output
+    assert "died" not in output, output  # Ctrl-C is the run's to handle, not its workers'
     _recorded(config, output)
 
 

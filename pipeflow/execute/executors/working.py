@@ -107,13 +107,19 @@ def spooled(path: str) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-def work(task: Task, spool: str | None = None, tell: Notify | None = None) -> TaskResult:
+def work(
+    task: Task,
+    spool: str | None = None,
+    tell: Notify | None = None,
+    into: list[tuple[str, str]] | None = None,
+) -> TaskResult:
     """Run one task in this worker process, collecting its output (also into the file
     `spool`, if given, as it comes); `tell`: also called before each retry, as it comes (the
-    result says them all again)."""
+    result says them all again); `into`: off the main thread, the list the output is
+    collected in, which others may read as it grows."""
     enter_project(task)
     if threading.current_thread() is not threading.main_thread():
-        return _work_on_a_thread(task, tell)
+        return _work_on_a_thread(task, tell, [] if into is None else into)
     output: list[tuple[str, str]] = _Spooled(spool) if spool else []
     retries: list[tuple[int, str, float]] = []
     out, err = _Lines("stdout", output), _Lines("stderr", output)
@@ -186,12 +192,11 @@ def _carrying(
     return replace(result, output=tuple(output), retries=tuple(retries))
 
 
-def _work_on_a_thread(task: Task, tell: Notify | None) -> TaskResult:
+def _work_on_a_thread(task: Task, tell: Notify | None, output: list[tuple[str, str]]) -> TaskResult:
     """`work` on a thread that is not the main one (a dask worker's): other tasks may run at
     once in this process, so output is collected per thread, and the timeout is the task's
     own (its thread is asked to stop when it expires; if it does not, the dask executor
     stops the work by restarting the worker)."""
-    output: list[tuple[str, str]] = []
     retries: list[tuple[int, str, float]] = []
     with _collecting(task, output):
         result = execute(task, functools.partial(_retrying, retries, tell), ends_worker=True)

@@ -44,8 +44,10 @@ included) and restarts the worker. Other steps running on a worker restarted thi
 possible with `threads_per_worker` above 1) are started again elsewhere, from the beginning. A
 worker without a nanny cannot be restarted: it is retired (closed) instead.
 
-Ctrl-C (`shutdown(cancel=True)`) cancels every task; a local cluster is closed (its worker
-processes end), and on a remote cluster the workers running this run's steps are restarted.
+Ctrl-C (`shutdown(cancel=True)`) asks the workers what the running steps printed so far
+(`said`), then cancels every task; a local cluster is closed (its worker processes end), and
+on a remote cluster the workers running this run's steps are restarted. The workers of a
+cluster the run starts leave the terminal's SIGINT to it (`ctrl_c`).
 """
 
 from __future__ import annotations

@@ -18,6 +18,8 @@ from pipeflow.execute.executors.main_module import main_unseen
 from pipeflow.execute.shipping import Packer, Project
 from pipeflow.model.pipeline import CLUSTER_MODULES, ClusterConfig
 
+logger = logging.getLogger(__name__)
+
 MISSING = (
     "executor `dask` needs the `distributed` package: "
     "pip install 'pipeflow-runner[dask]' (or 'dask[distributed]')"
@@ -182,6 +184,13 @@ def open_cluster(
             )
         started = tolerate_unknown_removals(local)
         client = distributed.Client(started)  # type: ignore[no-untyped-call]
+    if started is not None:  # its workers may share this terminal's Ctrl-C
+        from pipeflow.execute.executors.dask.ctrl_c import CtrlCLeftToTheRun
+
+        try:
+            client.register_plugin(CtrlCLeftToTheRun())
+        except Exception as error:  # no pipeflow on its workers: they will say so
+            logger.debug("the Ctrl-C plugin could not be registered: %s", error)
     return Opened(client, started, packer)
 
 

@@ -27,6 +27,7 @@ from pipeflow.execute.executors.dask.running import (
     with_error,
     with_value,
 )
+from pipeflow.execute.executors.dask.said import ask
 from pipeflow.execute.executors.dask.sealing import opened, sealed
 from pipeflow.execute.executors.dask.stopping import ask_to_exit, kill
 from pipeflow.execute.executors.dask.worker import run_task
@@ -371,8 +372,10 @@ class DaskExecutor:
         with self._lock:
             running = list(self._tasks.items())
         if cancel:
+            said = ask(self._client, [(key, item.worker) for key, item in running])
             for key, item in running:
-                self._end(key, TaskResult(step=item.task.step, error="interrupted"))
+                output = said.get(key, ())
+                self._end(key, TaskResult(step=item.task.step, error="interrupted", output=output))
             futures = [r.future for _, r in running if r.future is not None]
             try:
                 self._client.cancel(futures, force=True, reason="pipeflow: interrupted")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeflow.execute.executors.dask.protocol import BEAT, CLAIMS, INLINE, STOPPED, died
+from pipeflow.execute.executors.dask.said import saying
 from pipeflow.execute.executors.dask.sealing import (
     Unreadable,
     Untravelled,
@@ -133,7 +134,10 @@ def _run_task(
 
         threading.Thread(target=beat, name=f"pipeflow-beat-{task.step}", daemon=True).start()
     try:
-        result = filled if isinstance(filled, TaskResult) else work(filled, tell=tell)
+        with saying(key) as said:  # what it prints, for the client should Ctrl-C stop it
+            result = (
+                filled if isinstance(filled, TaskResult) else work(filled, tell=tell, into=said)
+            )
     finally:
         done.set()
     if shipment is not None and workspace is not None:
