@@ -17,6 +17,9 @@ from pipeflow.errors import StorageError
 S3 = frozenset({"s3", "s3a"})
 GCS = frozenset({"gs", "gcs"})
 BUCKETED = S3 | GCS  # object stores whose root starts with a bucket
+# Stores where an object appears only when its upload completes (S3's multipart or single
+# upload, GCS's resumable or simple one, an Azure block blob's commit): never partial.
+ATOMIC_UPLOADS = BUCKETED | frozenset({"az", "abfs", "abfss"})
 
 # Exception classes, by name so that no client library is imported here, that mean: the
 # endpoint cannot be reached; the object was replaced while being read; no credentials.

@@ -337,12 +337,16 @@ class ResultStore(StoreListing):
                     try:
                         upload(self._access.filesystem, spool, final)
                     except BaseException as error:
-                        # Some filesystems commit a partial object when an upload breaks off;
-                        # better no object than a wrong one (the manifest would refuse it
-                        # anyway). Not when the server was never reached or refused the write:
-                        # then there is nothing to remove, and asking again would only add to
+                        # Some filesystems (sftp, ftp, webdav) commit a partial object when
+                        # an upload breaks off; better no object than a wrong one (the
+                        # manifest would refuse it anyway). Not on an object store, which
+                        # commits an object only when its upload completes: what is there is
+                        # an earlier complete write (another run's `result.target`). Nor
+                        # when the server was never reached or refused the write: then
+                        # there is nothing to remove, and asking again would only add to
                         # the wait.
-                        if failures.kind(error) is None:
+                        atomic = self._access.protocol() in failures.ATOMIC_UPLOADS
+                        if not atomic and failures.kind(error) is None:
                             with suppress(Exception):
                                 self._access.filesystem.rm_file(final)
                         raise

@@ -6,6 +6,7 @@ reported as the step's failure, exit 1)."""
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -82,3 +83,72 @@ def test_ctrl_c_during_an_upload_is_an_interruption(
         if landed == 2:
             break
     assert landed, "Ctrl-C never came during the write"
+
+
+@pytest.mark.parametrize("kind", ["s3_server", "gcs_server"])
+def test_ctrl_c_during_an_upload_leaves_the_object_there_whole(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """An object store commits an object only when its upload completes: the object a
+    `result.target` names keeps its last complete write (another run's, an earlier value)
+    when Ctrl-C cuts an upload to it short. Before, the run removed it, as if a partial
+    object could be there."""
+    server: ObjectStore = request.getfixturevalue(kind)
+    root, options = server.unique_url("target"), dict(server.storage_options)
+    (tmp_path / "uploadsteps.py").write_text(textwrap.dedent(STEPS))
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(
+        textwrap.dedent(
+            f"""
+            name: upload
+            params: {{seed: 1}}
+            results: {{root: {json.dumps(root)}, storage_options: {json.dumps(options)}}}
+            steps:
+              big:
+                run: uploadsteps.big
+                inputs: {{seed: "${{params.seed}}"}}
+                result: {{target: "models/big.bin", format: pickle}}
+            """
+        )
+    )
+    first = subprocess.run(
+        [sys.executable, "-m", "pipeflow", "run", str(config), "--param", "seed=0", "-q"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert first.returncode == 0, first.stdout + first.stderr
+    store = ResultStore(root, options)
+    whole = store.read_bytes("models/big.bin")
+    assert whole == _pickled(0)
+    landed = 0
+    for seed, settle in enumerate([0.6, 0.3, 1.0, 1.4, 0.1], start=1):
+        code, output = interrupted(
+            [sys.executable, "-m", "pipeflow", "run", str(config), "--param", f"seed={seed}"],
+            cwd=tmp_path,
+            marker="made",
+            settle=settle,
+        )
+        if " succeeded in " in output:
+            whole = store.read_bytes("models/big.bin")  # its write was over: the new whole
+            continue
+        assert code == 130, output
+        there = store.read_bytes("models/big.bin")
+        if there == _pickled(seed):
+            whole = there  # the upload was over, Ctrl-C came before the manifest
+            continue
+        landed += 1
+        assert there == whole
+        if landed == 2:
+            break
+    assert landed, "Ctrl-C never came during the write"
+
+
+def _pickled(seed: int) -> bytes:
+    """What `big` stores for `seed`, whole."""
+    import pickle
+
+    import numpy as np
+
+    return pickle.dumps(np.random.default_rng(seed).bytes(80_000_000), protocol=5)
