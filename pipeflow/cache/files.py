@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -141,7 +142,13 @@ class FileFingerprints:
     def _hash(self, path: Path, status: os.stat_result) -> str:
         """The file's sha256 (hex), remembered while its size, modification time and ctime
         stay: a file replaced by one of the same size and time (`cp -p`, `rsync -t`, `tar x`)
-        has another ctime, which no program can set back."""
+        has another ctime, which no program can set back.
+
+        A device, a named pipe or a socket (`/dev/zero`, a FIFO) is never read: the first
+        never ends, the second waits for a writer. It counts by what it is."""
+        if not stat.S_ISREG(status.st_mode):
+            kind = stat.S_IFMT(status.st_mode)
+            return hashlib.sha256(f"special\0{kind}\0{status.st_rdev}".encode()).hexdigest()
         self._record(path, status)
         key = self._key(path)
         with self._lock:
