@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import NoReturn
 
@@ -68,10 +69,14 @@ def zone_data(zone: str = "Europe/Berlin") -> None:
 
 
 def pipeflow_in(
-    folder: Path, *arguments: str, timeout: float = 120
+    folder: Path,
+    *arguments: str,
+    timeout: float = 120,
+    env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """`pipeflow ARGUMENTS` run in `folder` as a user runs it: a process of its own, this
-    interpreter's pipeflow, its output captured as text."""
+    interpreter's pipeflow, its output captured as text; `env`: variables added to this
+    process's environment for it."""
     return subprocess.run(
         [sys.executable, "-m", "pipeflow", *arguments],
         cwd=folder,
@@ -79,4 +84,5 @@ def pipeflow_in(
         text=True,
         timeout=timeout,
         check=False,
+        env=None if env is None else {**os.environ, **env},
     )

@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ProjectFactory
+from tests.system import pipeflow_in
 
 STEPS = """
 def use(source):
@@ -23,13 +23,7 @@ def use(source):
 
 
 def _run(config: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeflow", "run", str(config)],
-        cwd=config.parent,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return pipeflow_in(config.parent, "run", str(config), timeout=60)
 
 
 @pytest.mark.parametrize("spelling", ["input", "reads", "folder", "glob"])

@@ -8,15 +8,14 @@ an address may have another than this machine's Dask config."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ProjectFactory
+from tests.system import pipeflow_in
 
 STEPS = """
 import os
@@ -30,18 +29,8 @@ def die(deaths):
 
 
 def _run(config: Path, allowed: int) -> subprocess.CompletedProcess[str]:
-    environment = dict(
-        os.environ,
-        DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=str(allowed),
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "pipeflow", "run", str(config)],
-        cwd=config.parent,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env=environment,
-    )
+    limit = {"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": str(allowed)}
+    return pipeflow_in(config.parent, "run", str(config), timeout=180, env=limit)
 
 
 def _said(result: subprocess.CompletedProcess[str]) -> list[str]:

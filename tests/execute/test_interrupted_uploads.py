@@ -28,6 +28,24 @@ def big(seed):
 """
 
 
+def _project(tmp_path: Path, root: str, options: dict[str, str], result: str = "{}") -> Path:
+    """The project of `big`, its results at `root`; `result`: the step's `result:`."""
+    (tmp_path / "uploadsteps.py").write_text(textwrap.dedent(STEPS))
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(
+        textwrap.dedent(
+            f"""
+            name: upload
+            params: {{seed: 1}}
+            results: {{root: {json.dumps(root)}, storage_options: {json.dumps(options)}}}
+            steps:
+              big: {{run: uploadsteps.big, inputs: {{seed: "${{params.seed}}"}}, result: {result}}}
+            """
+        )
+    )
+    return config
+
+
 @pytest.mark.parametrize("kind", ["local", "s3_server", "gcs_server"])
 def test_ctrl_c_during_an_upload_is_an_interruption(
     kind: str, request: pytest.FixtureRequest, tmp_path: Path
@@ -43,19 +61,7 @@ def test_ctrl_c_during_an_upload_is_an_interruption(
         server: ObjectStore = request.getfixturevalue(kind)
         root, options = server.unique_url("upload"), dict(server.storage_options)
         settles = [0.6, 0.3, 1.0, 1.4, 0.1]
-    (tmp_path / "uploadsteps.py").write_text(textwrap.dedent(STEPS))
-    config = tmp_path / "pipeline.yaml"
-    config.write_text(
-        textwrap.dedent(
-            f"""
-            name: upload
-            params: {{seed: 1}}
-            results: {{root: {json.dumps(root)}, storage_options: {json.dumps(options)}}}
-            steps:
-              big: {{run: uploadsteps.big, inputs: {{seed: "${{params.seed}}"}}}}
-            """
-        )
-    )
+    config = _project(tmp_path, root, options)
     store = ResultStore(root, options)
     landed = 0
     for seed, settle in enumerate(settles):
@@ -95,22 +101,7 @@ def test_ctrl_c_during_an_upload_leaves_the_object_there_whole(
     object could be there."""
     server: ObjectStore = request.getfixturevalue(kind)
     root, options = server.unique_url("target"), dict(server.storage_options)
-    (tmp_path / "uploadsteps.py").write_text(textwrap.dedent(STEPS))
-    config = tmp_path / "pipeline.yaml"
-    config.write_text(
-        textwrap.dedent(
-            f"""
-            name: upload
-            params: {{seed: 1}}
-            results: {{root: {json.dumps(root)}, storage_options: {json.dumps(options)}}}
-            steps:
-              big:
-                run: uploadsteps.big
-                inputs: {{seed: "${{params.seed}}"}}
-                result: {{target: "models/big.bin", format: pickle}}
-            """
-        )
-    )
+    config = _project(tmp_path, root, options, result='{target: "models/big.bin", format: pickle}')
     first = subprocess.run(
         [sys.executable, "-m", "pipeflow", "run", str(config), "--param", "seed=0", "-q"],
         cwd=tmp_path,
