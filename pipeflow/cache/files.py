@@ -162,9 +162,13 @@ class FileFingerprints:
             ):
                 return str(known[2])
         hasher = hashlib.sha256()
+        # The size stat gave, no more: a pseudo-file of the kernel says 0 and may never end
+        # (`/proc/kmsg` waits for the next message); a file growing meanwhile counts as it was.
+        remaining = status.st_size
         with path.open("rb") as handle:
-            while chunk := handle.read(_CHUNK):
+            while remaining > 0 and (chunk := handle.read(min(_CHUNK, remaining))):
                 hasher.update(chunk)
+                remaining -= len(chunk)
         digest = hasher.hexdigest()
         with self._lock:
             self._hashes[key] = [status.st_size, status.st_mtime_ns, digest, status.st_ctime_ns]

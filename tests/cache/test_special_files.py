@@ -74,3 +74,25 @@ def test_a_special_file_is_never_read_to_fingerprint_it(
     finally:
         if kind == "socket":
             listening.close()
+
+
+@pytest.mark.skipif(
+    not os.access("/proc/kmsg", os.R_OK), reason="/proc/kmsg is readable by root only"
+)
+def test_a_kernel_pseudo_file_that_never_ends_is_read_for_its_size_only(
+    make_project: ProjectFactory,
+) -> None:
+    """`/proc/kmsg` is a regular file of size 0 whose read waits for the next kernel
+    message: it is hashed for the size `stat` gives, as every file is."""
+    config = make_project(
+        """
+        name: special
+        results: {root: out}
+        steps:
+          a: {run: specialsteps.use, inputs: {source: x}, reads: [/proc/kmsg]}
+        """,
+        specialsteps=STEPS,
+    )
+    first = _run(config)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "cached" in _run(config).stdout
