@@ -24,8 +24,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import IO, Any, BinaryIO, cast
 
+from pipeflow.storage.access import StoreAccess
 from pipeflow.storage.checksums import Follower, HashingWriter, digest
-from pipeflow.storage.failures import kind
+from pipeflow.storage.failures import ATOMIC_UPLOADS, kind, spool_failed
+from pipeflow.storage.filesystems import object_stamp
 
 # Values up to this size are spooled in memory before an upload; larger ones go to a local file.
 SPOOL_IN_MEMORY = 32 * 1024 * 1024
@@ -125,6 +127,49 @@ def spooled(produce: Produce) -> Iterator[tuple[IO[bytes], HashingWriter]]:
             produce(cast(BinaryIO, writer))
         spool.seek(0)
         yield cast(IO[bytes], spool), writer
+
+
+def publish_remote(
+    access: StoreAccess, path: str, final: str, produce: Produce, *, stamp: bool
+) -> tuple[int, str, str | None]:
+    """Write what `produce` writes to `path` (at `final`) in a store that is not the local
+    disk: spooled, then uploaded in one go. Its size and checksum, and with `stamp` the stamp
+    the store gives the new object (None when it cannot be had)."""
+    try:
+        with spooled(produce) as (spool, writer):
+            with access.errors("write", path):
+                try:
+                    upload(access.filesystem, spool, final)
+                except BaseException as error:
+                    # Some filesystems (sftp, ftp, webdav) commit a partial object when an
+                    # upload breaks off; better no object than a wrong one (the manifest
+                    # would refuse it anyway). Not on an object store, which commits an
+                    # object only when its upload completes: what is there is an earlier
+                    # complete write (another run's `result.target`). Nor when the server
+                    # was never reached or refused the write: then there is nothing to
+                    # remove, and asking again would only add to the wait.
+                    atomic = access.protocol() in ATOMIC_UPLOADS
+                    if not atomic and kind(error) is None:
+                        with suppress(Exception):
+                            access.filesystem.rm_file(final)
+                    raise
+            size, checksum = writer.size, writer.checksum
+    except OSError as error:
+        # Upload errors became StorageError above: this is the local spool, full or unwritable.
+        raise spool_failed(access.location(path), error) from error
+    return size, checksum, _stamp_written(access, final, size) if stamp else None
+
+
+def _stamp_written(access: StoreAccess, final: str, size: int) -> str | None:
+    """The stamp of the object just uploaded to `final`: one `info` call. None when it cannot
+    be had, or the object there is not the one written (another writer's)."""
+    try:
+        info = access.filesystem.info(final)
+    except Exception:
+        return None  # the payload is written; a stamp only saves work later
+    if info.get("size") != size:
+        return None
+    return object_stamp(info)
 
 
 def upload(filesystem: Any, spool: IO[bytes], final: str) -> None:

@@ -38,17 +38,15 @@ import tempfile
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from types import MappingProxyType
 from typing import IO, Any, BinaryIO, cast
 
 from pipeflow.errors import PipeflowError, StorageError
-from pipeflow.storage import failures
 from pipeflow.storage.access import StoreAccess
 from pipeflow.storage.checksums import content_checksum, digest
 from pipeflow.storage.failures import redact
-from pipeflow.storage.filesystems import object_stamp
 from pipeflow.storage.formats import Format, get_format, unsuitable_value_error
 from pipeflow.storage.inline import inline_bytes
 from pipeflow.storage.journal import settle
@@ -60,8 +58,7 @@ from pipeflow.storage.publish import (
     digest_once,
     link_local,
     publish_local,
-    spooled,
-    upload,
+    publish_remote,
 )
 from pipeflow.storage.refusals import CorruptResult, ResultWarning, UntrustedResult
 from pipeflow.storage.signing import KEY_ENV, sign, signature_problem, signing_key
@@ -316,45 +313,7 @@ class ResultStore(StoreListing):
             except OSError as error:
                 raise self._access.failure("write", path, error) from error
             return size, checksum, None
-        size, checksum = self._publish_remote(path, final, produce)
-        return size, checksum, self._stamp_written(final, size) if stamp else None
-
-    def _stamp_written(self, final: str, size: int) -> str | None:
-        """The stamp of the object just uploaded to `final`: one `info` call. None when it
-        cannot be had, or the object there is not the one written (another writer's)."""
-        try:
-            info = self._access.filesystem.info(final)
-        except Exception:
-            return None  # the payload is written; a stamp only saves work later
-        if info.get("size") != size:
-            return None
-        return object_stamp(info)
-
-    def _publish_remote(self, path: str, final: str, produce: Produce) -> tuple[int, str]:
-        try:
-            with spooled(produce) as (spool, writer):
-                with self._access.errors("write", path):
-                    try:
-                        upload(self._access.filesystem, spool, final)
-                    except BaseException as error:
-                        # Some filesystems (sftp, ftp, webdav) commit a partial object when
-                        # an upload breaks off; better no object than a wrong one (the
-                        # manifest would refuse it anyway). Not on an object store, which
-                        # commits an object only when its upload completes: what is there is
-                        # an earlier complete write (another run's `result.target`). Nor
-                        # when the server was never reached or refused the write: then
-                        # there is nothing to remove, and asking again would only add to
-                        # the wait.
-                        atomic = self._access.protocol() in failures.ATOMIC_UPLOADS
-                        if not atomic and failures.kind(error) is None:
-                            with suppress(Exception):
-                                self._access.filesystem.rm_file(final)
-                        raise
-                return writer.size, writer.checksum
-        except OSError as error:
-            # Upload errors became StorageError above: this is the local spool, full or
-            # unwritable.
-            raise failures.spool_failed(self.location(path), error) from error
+        return publish_remote(self._access, path, final, produce, stamp=stamp)
 
     # -- reading -------------------------------------------------------------------------------
 
