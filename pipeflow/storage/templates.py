@@ -180,13 +180,20 @@ def _split(template: str, name: str) -> list[str]:
 
 class _PathDate:
     """A date that formats as `2026-11-22T014501` when the template gives no spec: no colons
-    or spaces in paths. With a spec (`{date:%Y-%m-%d}`) it formats as the datetime does."""
+    or spaces in paths. With a spec (`{date:%Y-%m-%d}`) it formats as the datetime does; with
+    a conversion (`{params.at!s}`) it is the datetime's own text."""
 
     def __init__(self, value: datetime) -> None:
         self.value = value
 
     def __format__(self, spec: str) -> str:
         return self.value.strftime(spec or "%Y-%m-%dT%H%M%S")
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __repr__(self) -> str:
+        return repr(self.value)
 
 
 def _resolve(template: str, name: str, fields: TargetFields) -> Any:
@@ -223,7 +230,9 @@ def _param(template: str, name: str, params: Mapping[str, Any], rest: list[str])
         raise TemplateError(
             f"target template {template!r}: {{params}} needs a param name, e.g. {{params.seed}}"
         )
-    return _walk(template, name, params, rest, "params")
+    value = _walk(template, name, params, rest, "params")
+    # A date (`${run.date}`, a TOML or YAML date-time) without a spec: as `{date}`.
+    return _PathDate(value) if isinstance(value, datetime) else value
 
 
 def _shown(value: Any) -> str:

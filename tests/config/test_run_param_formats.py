@@ -20,6 +20,11 @@ PARAMS = (
 
 # target -> what its rendered folder looks like after a run (a regular expression)
 ACCEPTED = {
+    # A date without a spec: as `{date}`, no colons or spaces in a path.
+    "{params.started}": r"\d{4}-\d{2}-\d{2}T\d{6}",
+    "{params.nested.at}": r"\d{4}-\d{2}-\d{2}T\d{6}",
+    "{params.started!s:.10}": r"\d{4}-\d{2}-\d{2}",  # its own text, cut
+    "{date!s:.4}": r"\d{4}",  # the run's date too (was the object's repr)
     "{params.started:%Y-%m}": r"\d{4}-\d{2}",
     "{params.nested.at:%Y}": r"\d{4}",
     "{params.rid:.8}": r"\d{8}",
@@ -71,7 +76,7 @@ def test_a_format_spec_on_a_run_param_is_checked_as_the_run_gives_it(
     assert len(written) == 1
     folder = written[0].parent.relative_to(tmp_path / "data" / "processed").as_posix()
     assert re.fullmatch(ACCEPTED[target], folder), folder
-    if "started" in target:
+    if target == "{params.started:%Y-%m}":
         assert folder == f"{datetime.now().astimezone():%Y-%m}"
 
 
