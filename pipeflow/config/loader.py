@@ -26,7 +26,7 @@ from pipeflow.config.params import (
     read_param_file,
     resolve_defaults,
 )
-from pipeflow.config.params_check import plainly_valid
+from pipeflow.config.params_schema import params_schema_problems
 from pipeflow.config.reader import Document, read_document
 from pipeflow.config.schedule_params import (
     no_such_schedule,
@@ -34,15 +34,12 @@ from pipeflow.config.schedule_params import (
     through_children,
 )
 from pipeflow.config.schema_errors import schema_problems
-from pipeflow.config.schema_refs import no_retrieval, ref_problems
 from pipeflow.config.secrets import environment_values, find_secrets
 from pipeflow.config.subpipelines import expand
 from pipeflow.config.suggest import format_path
 from pipeflow.errors import ConfigError, Problem
 from pipeflow.importing import add_project, use_project
 from pipeflow.model.pipeline import Pipeline
-from pipeflow.model.plain import json_value
-from pipeflow.model.refs import unparse
 from pipeflow.model.secrets import NO_SECRETS, Secrets, remember
 from pipeflow.plan.files import WriteIndex, file_upstream, pipeline_files, pipeline_places
 from pipeflow.plan.graph import StepGraph
@@ -162,7 +159,7 @@ def _load(
     )
     problems += merge_found
     secrets = find_secrets(document, pipeline, merged, secret_params, environment=environment)
-    problems += _params_schema_problems(pipeline, document, merged, sources, secrets)
+    problems += params_schema_problems(pipeline, document, merged, sources, secrets)
     for source in scheduled:
         problems += _schedule_params_problems(pipeline, document, defaults, source, secrets)
 
@@ -285,69 +282,6 @@ def _built(builder: Builder, document: Document) -> Pipeline:
     return pipeline
 
 
-def _params_schema_problems(
-    pipeline: Pipeline,
-    document: Document,
-    merged: Mapping[str, Any],
-    sources: Sequence[ParamSource],
-    secrets: Secrets,
-) -> list[Problem]:
-    if not pipeline.params_schema:
-        return []
-    refs = ref_problems(pipeline.params_schema)
-    if refs:  # never handed to a validator: it would fetch a remote one, or fail on it
-        return [
-            document.problem(["params_schema", *path], message, hint=hint)
-            for path, message, hint in refs
-        ]
-    schema = {"type": "object", **pipeline.params_schema}
-    # A `${run.*}` default is checked as the text it is now, a date as its ISO text (its JSON
-    # form, `json_value`: `{type: string, format: date}` describes it).
-    checked = json_value(unparse(merged))
-    if plainly_valid(schema, checked):
-        return []
-    import jsonschema  # only to word the problems: it takes ~150 ms to import
-    from referencing.exceptions import Unresolvable
-
-    try:
-        jsonschema.Draft202012Validator.check_schema(schema)
-    except jsonschema.SchemaError as invalid:
-        return [document.problem(["params_schema"], f"invalid params_schema: {invalid.message}")]
-    validator = jsonschema.Draft202012Validator(
-        schema,
-        registry=no_retrieval(),
-        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
-    )
-    try:
-        errors = sorted(
-            validator.iter_errors(checked), key=lambda e: [str(p) for p in e.absolute_path]
-        )
-    except Unresolvable as unresolved:  # a local one `ref_problems` could not tell (`$id`s)
-        return [
-            document.problem(
-                ["params_schema"],
-                f"params_schema has a reference that points at nothing: {unresolved}",
-                hint="refer only to definitions inside params_schema, e.g. `#/$defs/NAME`",
-            )
-        ]
-    problems: list[Problem] = []
-    for error in errors:
-        path = [str(p) for p in error.absolute_path]
-        dotted = ".".join(path) or "params"
-        if secrets.hides(path):
-            # jsonschema's message shows the value: say which rule failed instead.
-            rule = f"{error.validator}: {error.validator_value!r}"
-            message = f"param `{dotted}` = *** (from the environment) fails params_schema ({rule})"
-        else:
-            message = f"param `{dotted}` = {error.instance!r} fails params_schema: {error.message}"
-        origin = _origin(path, sources)
-        if origin is not None:
-            problems.append(origin.problem(path, message))
-        else:
-            problems.append(document.problem(["params", *path], message))
-    return problems
-
-
 def _schedule_params_problems(
     pipeline: Pipeline,
     document: Document,
@@ -365,22 +299,9 @@ def _schedule_params_problems(
         return found
     return [
         problem
-        for problem in _params_schema_problems(pipeline, document, merged, [source], secrets)
+        for problem in params_schema_problems(pipeline, document, merged, [source], secrets)
         if problem.path.startswith(format_path(source.at))
     ]
-
-
-def _origin(path: list[str], sources: Sequence[ParamSource]) -> ParamSource | None:
-    """The last source that set this param, so the message points where the value came from."""
-    for source in reversed(sources):
-        node: Any = source.values
-        for name in path:
-            if not isinstance(node, Mapping) or name not in node:
-                break
-            node = node[name]
-        else:
-            return source
-    return None
 
 
 def _without_repeats(
