@@ -15,7 +15,7 @@ from pipeflow.config.schema_refs import no_retrieval, ref_problems
 from pipeflow.errors import Problem
 from pipeflow.model.pipeline import Pipeline
 from pipeflow.model.plain import json_value
-from pipeflow.model.refs import unparse
+from pipeflow.model.refs import Ref, Template, run_stand_ins, unparse
 from pipeflow.model.secrets import Secrets
 
 
@@ -35,9 +35,10 @@ def params_schema_problems(
             for path, message, hint in refs
         ]
     schema = {"type": "object", **pipeline.params_schema}
-    # A `${run.*}` default is checked as the text it is now, a date as its ISO text (its JSON
-    # form, `json_value`: `{type: string, format: date}` describes it).
-    checked = json_value(unparse(merged))
+    # A `${run.*}` param is checked as a value of the kind the run gives it (a run id, the
+    # start time), as its format spec in a target is; a date as its ISO text (its JSON form,
+    # `json_value`: `{type: string, format: date}` describes it).
+    checked = json_value(unparse(run_stand_ins(merged)))
     if plainly_valid(schema, checked):
         return []
     import jsonschema  # only to word the problems: it takes ~150 ms to import
@@ -73,7 +74,11 @@ def params_schema_problems(
             rule = f"{error.validator}: {error.validator_value!r}"
             message = f"param `{dotted}` = *** (from the environment) fails params_schema ({rule})"
         else:
-            message = f"param `{dotted}` = {error.instance!r} fails params_schema: {error.message}"
+            shown = f"{error.instance!r}"
+            filled = _run_filled(merged, path)
+            if filled is not None:  # the user wrote the reference, not the value checked
+                shown = f"{filled} (as the run fills it in: {shown})"
+            message = f"param `{dotted}` = {shown} fails params_schema: {error.message}"
         origin = _origin(path, sources)
         if origin is not None:
             problems.append(origin.problem(path, message))
@@ -92,4 +97,20 @@ def _origin(path: list[str], sources: Sequence[ParamSource]) -> ParamSource | No
             node = node[name]
         else:
             return source
+    return None
+
+
+def _run_filled(merged: Mapping[str, Any], path: list[str]) -> str | None:
+    """The config text of the `${run.*}` param at `path` (`${run.date}`), or None when the
+    value there is no reference the run fills in."""
+    node: Any = merged
+    for name in path:
+        if isinstance(node, Mapping) and name in node:
+            node = node[name]
+        elif isinstance(node, list) and name.isdigit() and int(name) < len(node):
+            node = node[int(name)]
+        else:
+            return None
+    if isinstance(node, Ref | Template):
+        return str(unparse(node))
     return None
