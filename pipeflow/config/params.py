@@ -306,21 +306,31 @@ def _merge_into(
             _merge_into(child, default, value, source, here, allow_extra, problems, secrets)
             continue
         checked = check_type(default, value)
-        if checked is _MISMATCH:
+        if checked is _TOO_LARGE or checked is _MISMATCH:
             hidden = secrets.hides(here)
-            problems.append(
-                source.problem(
-                    here,
-                    f"param `{dotted}` is {describe(default, secrets, hidden=hidden)} in the "
-                    f"defaults; got {describe(value, secrets, hidden=hidden)}",
-                    _same_type_hint(dotted, default, value, source.written(here)),
-                )
-            )
+            expected = describe(default, secrets, hidden=hidden)
+            if checked is _TOO_LARGE:
+                got = f"an int too large to be a number ({_digits(value, secrets, hidden=hidden)})"
+                hint = f"give `{dotted}` a number between -1.7e308 and 1.7e308"
+            else:
+                got = describe(value, secrets, hidden=hidden)
+                hint = _same_type_hint(dotted, default, value, source.written(here))
+            message = f"param `{dotted}` is {expected} in the defaults; got {got}"
+            problems.append(source.problem(here, message, hint))
             continue
         target[name] = copied(checked)
 
 
 _MISMATCH = object()
+_TOO_LARGE = object()  # an int for a float param, beyond the largest float
+
+
+def _digits(value: int, secrets: Secrets, *, hidden: bool) -> str:
+    """A huge int shortened for a message: its first digits and how many there are."""
+    if hidden:
+        return MASK
+    text = str(value)  # at most 4300 digits: reading more is refused before this
+    return secrets.mask(f"{text[:12]}... {len(text.lstrip('-'))} digits")
 
 
 def _same_type_hint(dotted: str, default: Any, value: Any, written: str | None) -> str:
@@ -350,7 +360,10 @@ def check_type(default: Any, value: Any) -> Any:
     if isinstance(default, bool) or isinstance(value, bool):
         return value if isinstance(default, bool) and isinstance(value, bool) else _MISMATCH
     if isinstance(default, float) and isinstance(value, int):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            return _TOO_LARGE
     if isinstance(default, int | float) and isinstance(value, int | float):
         return value if isinstance(value, type(default)) else _MISMATCH
     if isinstance(default, str) and isinstance(value, str):
