@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pipeflow.config.imports import ImportChecks
-from pipeflow.config.params import describe
+from pipeflow.config.param_types import describe
 from pipeflow.config.part_checks import no_parts
 from pipeflow.config.read_checks import check_reads
 from pipeflow.config.reader import Document

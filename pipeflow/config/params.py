@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +26,19 @@ from pipeflow.config.limits import (
     too_deep_message,
 )
 from pipeflow.config.param_names import nesting_hint
+from pipeflow.config.param_types import (
+    MISMATCH,
+    TOO_LARGE,
+    check_type,
+    describe,
+    same_type_hint,
+    shortened_int,
+)
 from pipeflow.config.reader import Document, read_document
 from pipeflow.config.suggest import did_you_mean
 from pipeflow.errors import ConfigError, Problem, UsageError
-from pipeflow.model.refs import Ref, Template, references, resolve, run_stand_ins, unparse
-from pipeflow.model.secrets import MASK, NO_SECRETS, Secrets
+from pipeflow.model.refs import Ref, Template, references, resolve
+from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.model.words import a_kind
 from pipeflow.records import record
 
@@ -306,100 +313,20 @@ def _merge_into(
             _merge_into(child, default, value, source, here, allow_extra, problems, secrets)
             continue
         checked = check_type(default, value)
-        if checked is _TOO_LARGE or checked is _MISMATCH:
+        if checked is TOO_LARGE or checked is MISMATCH:
             hidden = secrets.hides(here)
             expected = describe(default, secrets, hidden=hidden)
-            if checked is _TOO_LARGE:
-                got = f"an int too large to be a number ({_digits(value, secrets, hidden=hidden)})"
+            if checked is TOO_LARGE:
+                shown = shortened_int(value, secrets, hidden=hidden)
+                got = f"an int too large to be a number ({shown})"
                 hint = f"give `{dotted}` a number between -1.7e308 and 1.7e308"
             else:
                 got = describe(value, secrets, hidden=hidden)
-                hint = _same_type_hint(dotted, default, value, source.written(here))
+                hint = same_type_hint(dotted, default, value, source.written(here))
             message = f"param `{dotted}` is {expected} in the defaults; got {got}"
             problems.append(source.problem(here, message, hint))
             continue
         target[name] = copied(checked)
-
-
-_MISMATCH = object()
-_TOO_LARGE = object()  # an int for a float param, beyond the largest float
-
-
-def _digits(value: int, secrets: Secrets, *, hidden: bool) -> str:
-    """A huge int shortened for a message: its first digits and how many there are."""
-    if hidden:
-        return MASK
-    text = str(value)  # at most 4300 digits: reading more is refused before this
-    return secrets.mask(f"{text[:12]}... {len(text.lstrip('-'))} digits")
-
-
-def _same_type_hint(dotted: str, default: Any, value: Any, written: str | None) -> str:
-    """What to do about a value of another type than its param's default: for a text param
-    given what YAML read as a date, a number or a boolean, quote it as it was `written`
-    (`off`, not the `false` YAML made of it); spelt from the value where that is unknown."""
-    if isinstance(default, str) and isinstance(value, int | float | date):  # bool is an int
-        text = written
-        if text is None:
-            text = value.isoformat() if isinstance(value, date) else str(value).lower()
-        return (
-            f'quote it to keep it text, as its default is: `"{text}"` '
-            f"(on the command line, --param '{dotted}=\"{text}\"')"
-        )
-    return f"give `{dotted}` a value of the same type as its default"
-
-
-def check_type(default: Any, value: Any) -> Any:
-    """The override as stored (an int becomes a float for a float default), or _MISMATCH."""
-    if default is None or value is None or isinstance(default, Ref | Template):
-        return value  # no default type to keep (a `${run.*}` default is filled at run time)
-    if isinstance(value, Ref | Template):  # a parent's `${run.*}` param: typed as the run gives it
-        typed = run_stand_ins(value)
-        if isinstance(typed, Ref | Template):
-            return value
-        return value if check_type(default, typed) is not _MISMATCH else _MISMATCH
-    if isinstance(default, bool) or isinstance(value, bool):
-        return value if isinstance(default, bool) and isinstance(value, bool) else _MISMATCH
-    if isinstance(default, float) and isinstance(value, int):
-        try:
-            return float(value)
-        except OverflowError:
-            return _TOO_LARGE
-    if isinstance(default, int | float) and isinstance(value, int | float):
-        return value if isinstance(value, type(default)) else _MISMATCH
-    if isinstance(default, str) and isinstance(value, str):
-        return value
-    if isinstance(default, list) and isinstance(value, list):
-        return value
-    if isinstance(default, Mapping) and isinstance(value, Mapping):
-        return value
-    if type(default) is type(value):
-        return value
-    return _MISMATCH
-
-
-_NAMES = {
-    bool: "a boolean",
-    int: "an int",
-    float: "a number",
-    str: "a string",
-    list: "a list",
-    dict: "a mapping",
-}
-
-
-def describe(value: Any, secrets: Secrets = NO_SECRETS, *, hidden: bool = False) -> str:
-    """`an int (42)`, `a string ('abc')`: how messages show a value and its type. A hidden
-    value is `***`, and secrets inside a value are masked before it is shortened (a
-    shortened secret would no longer be recognised)."""
-    if isinstance(value, Ref | Template):  # filled in when the run starts
-        typed = run_stand_ins(value)
-        kind = _NAMES.get(type(typed), f"a {type(typed).__name__}")
-        return f"{kind} at run time ({MASK if hidden else secrets.mask(unparse(value))})"
-    kind = _NAMES.get(type(value), f"a {type(value).__name__}")
-    shown = MASK if hidden else secrets.mask(repr(value))
-    if len(shown) > 40:
-        shown = shown[:37] + "..."
-    return f"{kind} ({shown})"
 
 
 def copied(value: Any) -> Any:

@@ -48,9 +48,9 @@ def test_int_is_accepted_for_a_float_default() -> None:
     [(42, "abc"), (42, 0.5), (0.2, "x"), (True, 1), (1, True), ("a", 3), ({"a": 1}, 3), ([1], "x")],
 )
 def test_type_changes_are_refused(default: object, value: object) -> None:
-    from pipeflow.config.params import _MISMATCH
+    from pipeflow.config.param_types import MISMATCH
 
-    assert check_type(default, value) is _MISMATCH
+    assert check_type(default, value) is MISMATCH
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,92 @@
+"""A param default's type is a promise: what an override of it may be (`check_type`: an int
+for a float becomes a float, a bool is no int, a `${run.*}` value is typed as the run gives
+it), and how messages word a value and its type (`describe`: "an int (42)")."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from pipeflow.model.refs import Ref, Template, run_stand_ins, unparse
+from pipeflow.model.secrets import MASK, NO_SECRETS, Secrets
+
+MISMATCH = object()
+TOO_LARGE = object()  # an int for a float param, beyond the largest float
+
+
+def shortened_int(value: int, secrets: Secrets, *, hidden: bool) -> str:
+    """A huge int shortened for a message: its first digits and how many there are."""
+    if hidden:
+        return MASK
+    text = str(value)  # at most 4300 digits: reading more is refused before this
+    return secrets.mask(f"{text[:12]}... {len(text.lstrip('-'))} digits")
+
+
+def same_type_hint(dotted: str, default: Any, value: Any, written: str | None) -> str:
+    """What to do about a value of another type than its param's default: for a text param
+    given what YAML read as a date, a number or a boolean, quote it as it was `written`
+    (`off`, not the `false` YAML made of it); spelt from the value where that is unknown."""
+    if isinstance(default, str) and isinstance(value, int | float | date):  # bool is an int
+        text = written
+        if text is None:
+            text = value.isoformat() if isinstance(value, date) else str(value).lower()
+        return (
+            f'quote it to keep it text, as its default is: `"{text}"` '
+            f"(on the command line, --param '{dotted}=\"{text}\"')"
+        )
+    return f"give `{dotted}` a value of the same type as its default"
+
+
+def check_type(default: Any, value: Any) -> Any:
+    """The override as stored (an int becomes a float for a float default), or MISMATCH."""
+    if default is None or value is None or isinstance(default, Ref | Template):
+        return value  # no default type to keep (a `${run.*}` default is filled at run time)
+    if isinstance(value, Ref | Template):  # a parent's `${run.*}` param: typed as the run gives it
+        typed = run_stand_ins(value)
+        if isinstance(typed, Ref | Template):
+            return value
+        return value if check_type(default, typed) is not MISMATCH else MISMATCH
+    if isinstance(default, bool) or isinstance(value, bool):
+        return value if isinstance(default, bool) and isinstance(value, bool) else MISMATCH
+    if isinstance(default, float) and isinstance(value, int):
+        try:
+            return float(value)
+        except OverflowError:
+            return TOO_LARGE
+    if isinstance(default, int | float) and isinstance(value, int | float):
+        return value if isinstance(value, type(default)) else MISMATCH
+    if isinstance(default, str) and isinstance(value, str):
+        return value
+    if isinstance(default, list) and isinstance(value, list):
+        return value
+    if isinstance(default, Mapping) and isinstance(value, Mapping):
+        return value
+    if type(default) is type(value):
+        return value
+    return MISMATCH
+
+
+_NAMES = {
+    bool: "a boolean",
+    int: "an int",
+    float: "a number",
+    str: "a string",
+    list: "a list",
+    dict: "a mapping",
+}
+
+
+def describe(value: Any, secrets: Secrets = NO_SECRETS, *, hidden: bool = False) -> str:
+    """`an int (42)`, `a string ('abc')`: how messages show a value and its type. A hidden
+    value is `***`, and secrets inside a value are masked before it is shortened (a
+    shortened secret would no longer be recognised)."""
+    if isinstance(value, Ref | Template):  # filled in when the run starts
+        typed = run_stand_ins(value)
+        kind = _NAMES.get(type(typed), f"a {type(typed).__name__}")
+        return f"{kind} at run time ({MASK if hidden else secrets.mask(unparse(value))})"
+    kind = _NAMES.get(type(value), f"a {type(value).__name__}")
+    shown = MASK if hidden else secrets.mask(repr(value))
+    if len(shown) > 40:
+        shown = shown[:37] + "..."
+    return f"{kind} ({shown})"
