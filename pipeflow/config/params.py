@@ -146,8 +146,10 @@ def _scalar_written(raw: str, label: str) -> tuple[Any, dict[tuple[str, ...], st
         return "", {}
     try:
         value, spelt = yaml_loading.load_written(raw)
-    except yaml.YAMLError:
-        return raw, {}  # not valid YAML: take the text as it is
+    except (yaml.YAMLError, ValueError, TypeError, AttributeError):
+        # Not valid YAML, or a scalar YAML cannot build (`2024-02-30`, `!!float abc`, an int
+        # of more than 4300 digits): take the text as it is.
+        return raw, {}
     except RecursionError:
         value, spelt = None, {}
         deep: tuple[str | int, ...] | None = ()
