@@ -1,4 +1,6 @@
-"""Bounds on what configs and params may hold: how deep values nest, and finite numbers only.
+"""Bounds on what configs and params may hold: how deep values nest, finite numbers only, and
+ints of no more digits than Python reads (4300; the TOML and JSON readers raise a bare
+ValueError past it, which `long_int` locates).
 
 A config, a params file, a `--param` value or params passed to the API that nest deeper than
 MAX_DEPTH are refused with a located problem before anything walks them recursively (the
@@ -12,8 +14,12 @@ Both walks are iterative, so they never recurse however deep the value.
 from __future__ import annotations
 
 import math
+import re
+import sys
 from collections.abc import Iterator, Mapping
 from typing import Any
+
+from pipeflow.errors import Problem
 
 MAX_DEPTH = 64  # levels of mappings and lists; a real config nests fewer than ten
 
@@ -108,3 +114,38 @@ NON_FINITE_HINT = (
 
 def non_finite_message(name: str, value: float) -> str:
     return f"param `{name}` is {value!r}, not a finite number"
+
+
+_INT = re.compile(r"[-+]?[0-9][0-9_]*")
+
+
+def long_int(text: str) -> tuple[int, int, int] | None:
+    """Where the first int written in `text` (a TOML or JSON file) with more digits than
+    Python turns into an int starts: (line, column, its number of digits); None if none."""
+    limit = sys.get_int_max_str_digits()
+    if not limit:
+        return None
+    for found in _INT.finditer(text):
+        digits = len(found.group().lstrip("-+").replace("_", ""))
+        if digits <= limit:
+            continue
+        before = text[: found.start()].rstrip(" \t")
+        after = text[found.end() : found.end() + 1]
+        if (before and before[-1] not in "=:,[{\n") or after in (".", "e", "E"):
+            continue  # inside a text or a name, or a float's digits (which it reads)
+        line = text.count("\n", 0, found.start()) + 1
+        return line, found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1, digits
+    return None
+
+
+def long_int_problem(text: str, file: str) -> Problem | None:
+    """The problem of the first int in `text` too long to read (`long_int`), or None."""
+    found = long_int(text)
+    if found is None:
+        return None
+    line, column, digits = found
+    message = (
+        f"cannot read a number of {digits} digits: at most {sys.get_int_max_str_digits()} "
+        "are read as a number"
+    )
+    return Problem(message, file, line, column, hint="quote it to keep it as text")

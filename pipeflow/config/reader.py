@@ -243,6 +243,13 @@ def _read_json(text: str, file: str) -> Any:
             hint=hint,
         )
         raise ConfigError([problem]) from None
+    except ValueError:  # an int of more digits than Python reads
+        from pipeflow.config.limits import long_int_problem
+
+        long = long_int_problem(text, file)
+        if long is None:
+            raise
+        raise ConfigError([long]) from None
 
 
 def file_hash(raw: bytes) -> str:

@@ -10,7 +10,7 @@ import re
 import sys
 from typing import TYPE_CHECKING
 
-from pipeflow.config.limits import MAX_DEPTH, TOO_DEEP_HINT, too_deep_message
+from pipeflow.config.limits import MAX_DEPTH, TOO_DEEP_HINT, long_int_problem, too_deep_message
 from pipeflow.config.reader import Document
 from pipeflow.config.suggest import format_path
 from pipeflow.errors import ConfigError, Problem
@@ -83,6 +83,11 @@ def read_toml(text: str, file: str) -> Document | None:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError([_toml_syntax_problem(error, text, file)]) from None
+    except ValueError:  # an int of more digits than Python reads
+        problem = long_int_problem(text, file)
+        if problem is None:
+            raise
+        raise ConfigError([problem]) from None
     if not data:
         return None
     document = Document(data=data, file=file, kind="toml")

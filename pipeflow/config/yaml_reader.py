@@ -24,6 +24,7 @@ import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from pipeflow.config.limits import long_int_problem
 from pipeflow.config.reader import Document, DocumentPath, Position
 from pipeflow.config.suggest import format_path, type_name
 from pipeflow.config.yaml_errors import line_and_column, syntax_problem
@@ -219,6 +220,10 @@ class _YamlBuilder:
         try:
             return construct(self.constructor, node)
         except (ConstructorError, ValueError, TypeError, KeyError, AttributeError):
+            long = long_int_problem(node.value, self.document.file)
+            if long is not None:  # more digits than Python reads: say so, not all of them
+                self.report(node, path, long.message, long.hint)
+                return node.value
             readable = _short_tag(node.tag)
             message = f"cannot read `{node.value}` as {readable}"
             self.report(node, path, message, "quote the value if it is meant as text")

@@ -100,3 +100,55 @@ def test_an_int_too_large_for_a_float_from_python_is_a_config_error(project: Pat
     pipe = pipeflow.load(project / "p.yaml")
     with pytest.raises(pipeflow.ConfigError):
         pipe.run(params={"ratio": -int(HUGE)}, history=False)
+
+
+LONG = "1" + "0" * 5000  # more digits than Python turns into an int (4300)
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "where"),
+    [
+        ("c.toml", f'name = "c"\n[params]\nx = {LONG}\n', "c.toml:3:5"),
+        ("c.toml", f'name = "c"\n[params]\nx = -{LONG[:2000]}_{LONG[2000:]}\n', "c.toml:3:5"),
+        ("c.json", f'{{"name": "c",\n "params": {{"x": {LONG}}}}}\n', "c.json:2:18"),
+        ("c.yaml", f"name: c\nparams:\n  x: {LONG}\n", "c.yaml:3:6"),
+    ],
+    ids=["toml", "toml with a sign and an underscore", "json", "yaml"],
+)
+def test_a_config_with_an_int_of_too_many_digits_is_refused_at_the_number(
+    project: Path, file: str, text: str, where: str
+) -> None:
+    (project / file).write_text(text)
+    for command in ("validate", "run"):
+        stderr = _refused(pipeflow_cli(project, command, file))
+        assert _line_of(stderr, where).endswith(
+            "cannot read a number of 5001 digits: at most 4300 are read as a number"
+        )
+        assert "hint: quote it to keep it as text" in stderr
+        assert LONG not in stderr
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "where"),
+    [
+        ("f.toml", f"# a comment 123\nratio = {LONG}\n", "f.toml:2:9"),
+        ("f.json", f'{{"note": "123",\n  "ratio": {LONG}}}', "f.json:2:12"),
+        ("f.yaml", f"note: '123'\nratio: {LONG}\n", "f.yaml:2:8"),
+    ],
+    ids=["toml", "json", "yaml"],
+)
+def test_a_params_file_with_an_int_of_too_many_digits_is_refused_at_the_number(
+    project: Path, file: str, text: str, where: str
+) -> None:
+    (project / file).write_text(text)
+    for command in ("validate", "run"):
+        stderr = _refused(pipeflow_cli(project, command, "p.yaml", "--param-file", file))
+        assert "cannot read a number of 5001 digits" in _line_of(stderr, where)
+    assert not (project / "data").exists()
+
+
+def _line_of(stderr: str, where: str) -> str:
+    """The line of the report that starts at `where` (`file:line:column`)."""
+    lines = [line for line in stderr.splitlines() if line.startswith(f"{where}: error")]
+    assert len(lines) == 1, stderr
+    return lines[0]
