@@ -4,8 +4,9 @@ it), and how messages word a value and its type (`describe`: "an int (42)")."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from pipeflow.model.refs import Ref, Template, run_stand_ins, unparse
@@ -35,6 +36,10 @@ def same_type_hint(dotted: str, default: Any, value: Any, written: str | None) -
             f'quote it to keep it text, as its default is: `"{text}"` '
             f"(on the command line, --param '{dotted}=\"{text}\"')"
         )
+    if isinstance(default, date | time):  # a date's JSON form is its ISO text: show it
+        return (
+            f"give `{dotted}` a value of the same type as its default, e.g. `{default.isoformat()}`"
+        )
     return f"give `{dotted}` a value of the same type as its default"
 
 
@@ -49,6 +54,10 @@ def check_type(default: Any, value: Any) -> Any:
         return value if check_type(default, typed) is not MISMATCH else MISMATCH
     if isinstance(default, bool) or isinstance(value, bool):
         return value if isinstance(default, bool) and isinstance(value, bool) else MISMATCH
+    if isinstance(default, date | time) and isinstance(value, str):
+        # The ISO text is how a date is written in JSON, and how pipeflow records it.
+        parsed = iso_value(type(default), value)
+        return MISMATCH if parsed is None else parsed
     if isinstance(default, float) and isinstance(value, int):
         try:
             return float(value)
@@ -65,6 +74,27 @@ def check_type(default: Any, value: Any) -> Any:
     if type(default) is type(value):
         return value
     return MISMATCH
+
+
+_ISO = {
+    date: re.compile(r"\d{4}-\d{2}-\d{2}"),
+    datetime: re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?"),
+    time: re.compile(r"\d{2}:\d{2}(:\d{2}(\.\d+)?)?"),
+}
+
+
+def iso_value(kind: type[date] | type[time], text: str) -> date | time | None:
+    """`text` as a value of `kind` (a date, a datetime or a time) when it is that value's
+    ISO text (`2024-01-31`, `2024-01-31T10:00:00+01:00`, `07:30:00`), else None."""
+    pattern = _ISO.get(kind)
+    if pattern is None or not pattern.fullmatch(text):
+        return None
+    try:
+        if kind is datetime:
+            return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return kind.fromisoformat(text)
+    except ValueError:  # `2024-02-30`, `25:00`
+        return None
 
 
 _NAMES = {
