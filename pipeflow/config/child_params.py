@@ -26,7 +26,12 @@ class StepParams(ParamSource):
     secret: frozenset[str] = frozenset()
 
     def problem(
-        self, path: Sequence[str], message: str, hint: str | None = None, *, key: bool = False
+        self,
+        path: Sequence[str | int],
+        message: str,
+        hint: str | None = None,
+        *,
+        key: bool = False,
     ) -> Problem:
         assert self.document is not None
         if hint is not None and "--allow-extra-params" in hint:

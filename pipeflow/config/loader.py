@@ -297,11 +297,17 @@ def _schedule_params_problems(
     merged, found = merge_params(defaults, [source], secrets=secrets)
     if found:
         return found
-    return [
-        problem
-        for problem in params_schema_problems(pipeline, document, merged, [source], secrets)
-        if problem.path.startswith(format_path(source.at))
-    ]
+    found = params_schema_problems(pipeline, document, merged, [source], secrets)
+    problems = [problem for problem in found if problem.path.startswith(format_path(source.at))]
+    whole = [problem for problem in found if problem.path.startswith("params_schema")]
+    if whole:  # the params as a whole: the schedule's doing unless the defaults fail so too
+        without = params_schema_problems(pipeline, document, defaults, [], secrets)
+        problems += [
+            source.problem([], f"{problem.message} (the rule at `{problem.path}`)")
+            for problem in whole
+            if problem not in without
+        ]
+    return problems
 
 
 def _without_repeats(

@@ -64,9 +64,14 @@ class ParamSource:
         return (self.spelt or {}).get(tuple(path))
 
     def problem(
-        self, path: Sequence[str], message: str, hint: str | None = None, *, key: bool = False
+        self,
+        path: Sequence[str | int],
+        message: str,
+        hint: str | None = None,
+        *,
+        key: bool = False,
     ) -> Problem:
-        dotted = ".".join(path)
+        dotted = ".".join(str(part) for part in path)
         if self.document is not None:
             return self.document.problem([*self.at, *path], message, hint=hint, key=key)
         return Problem(message=f"{message} (from {self.label})", path=f"params.{dotted}", hint=hint)

@@ -67,50 +67,59 @@ def params_schema_problems(
         ]
     problems: list[Problem] = []
     for error in errors:
-        path = [str(p) for p in error.absolute_path]
-        dotted = ".".join(path) or "params"
+        place: list[str | int] = list(error.absolute_path)  # a list's items by index
+        if not place:  # the params as a whole (`required`, ...): at the rule
+            problems.append(_whole_problem(error, document, secrets))
+            continue
+        path = [str(part) for part in place]
+        dotted = ".".join(path)
         if secrets.hides(path):
             # jsonschema's message shows the value: say which rule failed instead.
             rule = f"{error.validator}: {error.validator_value!r}"
             message = f"param `{dotted}` = *** (from the environment) fails params_schema ({rule})"
         else:
             shown = f"{error.instance!r}"
-            filled = _run_filled(merged, path)
-            if filled is not None:  # the user wrote the reference, not the value checked
-                shown = f"{filled} (as the run fills it in: {shown})"
+            found, value = _at(merged, place)
+            if found and isinstance(value, Ref | Template):  # the user wrote the reference
+                shown = f"{unparse(value)} (as the run fills it in: {shown})"
             message = f"param `{dotted}` = {shown} fails params_schema: {error.message}"
-        origin = _origin(path, sources)
+        origin = _origin(place, sources)
         if origin is not None:
-            problems.append(origin.problem(path, message))
+            problems.append(origin.problem(place, message))
         else:
-            problems.append(document.problem(["params", *path], message))
+            problems.append(document.problem(["params", *place], message))
     return problems
 
 
-def _origin(path: list[str], sources: Sequence[ParamSource]) -> ParamSource | None:
+# Rules whose message names keys, never a value (which could be a secret).
+_NAMING_KEYS = frozenset({"required", "dependentRequired", "additionalProperties"})
+
+
+def _whole_problem(error: Any, document: Document, secrets: Secrets) -> Problem:
+    """A failure of the params as a whole, at its rule in `params_schema`: no one value (nor
+    the last override given) is to blame, and the message shows no value."""
+    if error.validator in _NAMING_KEYS or error.validator == "unevaluatedProperties":
+        said = f": {secrets.mask(error.message)}"
+    else:
+        said = f" ({error.validator}: {secrets.mask(repr(error.validator_value))})"
+    rule = ["params_schema", *error.relative_schema_path]
+    return document.problem(rule, f"the params fail params_schema{said}")
+
+
+def _origin(place: list[str | int], sources: Sequence[ParamSource]) -> ParamSource | None:
     """The last source that set this param, so the message points where the value came from."""
     for source in reversed(sources):
-        node: Any = source.values
-        for name in path:
-            if not isinstance(node, Mapping) or name not in node:
-                break
-            node = node[name]
-        else:
+        if _at(source.values, place)[0]:
             return source
     return None
 
 
-def _run_filled(merged: Mapping[str, Any], path: list[str]) -> str | None:
-    """The config text of the `${run.*}` param at `path` (`${run.date}`), or None when the
-    value there is no reference the run fills in."""
-    node: Any = merged
-    for name in path:
-        if isinstance(node, Mapping) and name in node:
-            node = node[name]
-        elif isinstance(node, list) and name.isdigit() and int(name) < len(node):
-            node = node[int(name)]
-        else:
-            return None
-    if isinstance(node, Ref | Template):
-        return str(unparse(node))
-    return None
+def _at(value: Any, place: list[str | int]) -> tuple[bool, Any]:
+    """Whether `place` (keys, and indices of lists) is in `value`, and what is there."""
+    node: Any = value
+    for part in place:
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if not in_list and not (isinstance(node, Mapping) and part in node):
+            return False, None
+        node = node[part]
+    return True, node
