@@ -217,6 +217,11 @@ def _load(
         for problem in schema_found
         if problem.path.startswith("steps.") and problem.path.count(".") >= 2
     )
+    skip_runs = frozenset(
+        problem.path.split(".")[1]
+        for problem in schema_found
+        if problem.path.startswith("steps.") and problem.path.split(".")[2:3] == ["run"]
+    )
     pipeline = replace(pipeline, places=pipeline_places(pipeline, merged))
     files = pipeline_files(pipeline, merged)
     targets_read: dict[str, set[str]] = {}
@@ -228,6 +233,7 @@ def _load(
         params=merged,
         check_code=check_code,
         skip_steps=skip,
+        skip_runs=skip_runs,
         graph=graph,
         secrets=secrets,
         writes=WriteIndex(files),

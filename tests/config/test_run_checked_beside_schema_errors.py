@@ -1,0 +1,93 @@
+"""A step with a schema error (a misspelt key, a negative `retries`) still has its `run:`
+checked: a module or attribute that does not exist, or one the allow rule refuses, is reported
+in the same report, in YAML and TOML alike, so fixing the first problem does not reveal a
+second. Its inputs are still not checked against the function (a misspelt `inputs` would
+bring a confusing "missing input"), and a `run:` that is itself wrong is reported once."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+YAML = """\
+name: p
+steps:
+  a:
+    run: st.nothere.a
+    inputz: {x: 1}
+  b:
+    run: st.e.nope
+    retries: -1
+  c:
+    run: os.system
+    retires: 1
+  d:
+    run: st.e.echo
+    inputz: {v: 1}
+  e:
+    run: 5
+    retires: 1
+"""
+TOML = """\
+name = "p"
+[steps.a]
+run = "st.nothere.a"
+inputz = {x = 1}
+[steps.b]
+run = "st.e.nope"
+retries = -1
+[steps.c]
+run = "os.system"
+retires = 1
+[steps.d]
+run = "st.e.echo"
+inputz = {v = 1}
+[steps.e]
+run = 5
+retires = 1
+"""
+
+
+def pipeflow(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeflow", *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(("name", "text"), [("p.yaml", YAML), ("p.toml", TOML)])
+def test_the_run_of_a_step_with_a_schema_error_is_checked_too(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    (tmp_path / "st").mkdir()
+    (tmp_path / "st" / "__init__.py").write_text("")
+    (tmp_path / "st" / "e.py").write_text("def echo(v):\n    return v\n")
+    (tmp_path / name).write_text(text)
+
+    result = pipeflow(tmp_path, "validate", name)
+    assert result.returncode == 2
+    errors = [
+        line.split(": error at ", 1)[1] for line in result.stderr.splitlines() if " error " in line
+    ]
+    paths = [error.split("`")[1] for error in errors]
+    assert paths == [
+        "steps.a.run",
+        "steps.a.inputz",
+        "steps.b.run",
+        "steps.b.retries",
+        "steps.c.run",
+        "steps.c.retires",
+        "steps.d.inputz",
+        "steps.e.run",
+        "steps.e.retires",
+    ], result.stderr
+    assert "no module named `st.nothere`" in errors[0]
+    assert "`st.e` has no attribute `nope`" in errors[2]
+    assert "allow_imports" in result.stderr  # os.system is refused, as in any step
+    assert "missing input" not in result.stderr  # d's inputs are not checked
