@@ -11,6 +11,7 @@ from typing import Any
 
 from pipeflow.model.refs import Ref, Template, run_stand_ins, unparse
 from pipeflow.model.secrets import MASK, NO_SECRETS, Secrets
+from pipeflow.model.words import a_kind
 
 MISMATCH = object()
 TOO_LARGE = object()  # an int for a float param, beyond the largest float
@@ -113,9 +114,11 @@ def describe(value: Any, secrets: Secrets = NO_SECRETS, *, hidden: bool = False)
     shortened secret would no longer be recognised)."""
     if isinstance(value, Ref | Template):  # filled in when the run starts
         typed = run_stand_ins(value)
-        kind = _NAMES.get(type(typed), f"a {type(typed).__name__}")
+        kind = _NAMES.get(type(typed)) or a_kind(type(typed).__name__)
         return f"{kind} at run time ({MASK if hidden else secrets.mask(unparse(value))})"
-    kind = _NAMES.get(type(value), f"a {type(value).__name__}")
+    if value is None:
+        return "null"
+    kind = _NAMES.get(type(value)) or a_kind(type(value).__name__)
     shown = MASK if hidden else secrets.mask(repr(value))
     if len(shown) > 40:
         shown = shown[:37] + "..."
