@@ -84,7 +84,7 @@ def _explain_yaml(
         )
     if "another document" in problem:
         return "the file holds more than one YAML document", (
-            "a pipeline file holds one document: remove the second `---`"
+            "a pipeline or params file holds one document: remove the second `---`"
         )
     if "',' or ']'" in problem:
         return f"a `[...]` list is not closed or misses a comma{opened}", (
