@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
+from pipeflow.config.param_types import describe
 from pipeflow.config.result_checks import static_items
 from pipeflow.model import jsontext
 from pipeflow.model.locations import Location, locate
@@ -39,8 +40,10 @@ OUT_OF_PROCESS = ("processes", "dask")  # executors whose steps run in other pro
 def check_stores(
     pipeline: Pipeline, params: Mapping[str, Any], fields: TargetFields, fail: Fail
 ) -> None:
-    """Report every root inside a `.pipeflow/` folder, and every target under a local root
-    that leads onto pipeflow's own files or out of the root."""
+    """Report every root that a param makes other than text, every root inside a
+    `.pipeflow/` folder, and every target under a local root that leads onto pipeflow's own
+    files or out of the root."""
+    _check_root_kinds(pipeline, params, fail)
     main_root = _static_root(pipeline, pipeline.results.root, params)
     main_bad = _root_problem(main_root)
     reported_main = False
@@ -290,6 +293,29 @@ def _root_problem(root: str | None) -> str | None:
         if place is not None:
             return python_place_message(f"the results root {root}", place)
     return None
+
+
+def _check_root_kinds(pipeline: Pipeline, params: Mapping[str, Any], fail: Fail) -> None:
+    """A root that is one `${params.NAME}` takes the param's value as it is: it must be text,
+    as a root written in the config must (the store would be a folder named `None`)."""
+    roots: list[tuple[list[str | int], Any]] = [(["results", "root"], pipeline.results.root)]
+    roots += [
+        (["steps", name, "result", "root"], step.result.root)
+        for name, step in pipeline.steps.items()
+        if step.origin is None and step.result.root is not None
+    ]
+    for path, value in roots:
+        if not isinstance(value, Ref) or value.scope != "params":
+            continue
+        try:
+            resolved = lookup_path(params, value.path)
+        except KeyError:
+            continue  # an unknown param: reported by the reference checks
+        if not isinstance(resolved, str) and not isinstance(resolved, Ref | Template):
+            fail(
+                path,
+                f"the results root `{value.text}` is {describe(resolved)}, not a path or URL",
+            )
 
 
 def _static_root(pipeline: Pipeline, value: Any, params: Mapping[str, Any]) -> str | None:
