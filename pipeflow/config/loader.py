@@ -215,7 +215,9 @@ def _load(
     skip = frozenset(
         problem.path.split(".")[1].split("[")[0]
         for problem in schema_found
-        if problem.path.startswith("steps.") and problem.path.count(".") >= 2
+        if problem.path.startswith("steps.")
+        and problem.path.count(".") >= 2
+        and problem.path.split(".")[2].split("[")[0] not in _APART_FROM_INPUTS
     )
     skip_runs = frozenset(
         problem.path.split(".")[1]
@@ -286,6 +288,29 @@ def _built(builder: Builder, document: Document) -> Pipeline:
     if not builder.problems:
         builds.remember(source, document.reading, pipeline)
     return pipeline
+
+
+# Step keys whose schema errors leave the inputs to check against the function: the others
+# (`inputs`, `foreach`, `as`, `run`, an unknown key that may be a misspelt `inputs`) would
+# make that check report a follow-on ("missing input").
+_APART_FROM_INPUTS = frozenset(
+    {
+        "after",
+        "outputs",
+        "result",
+        "cache",
+        "retries",
+        "retry_delay",
+        "retry_backoff",
+        "timeout",
+        "when",
+        "code_version",
+        "description",
+        "tags",
+        "reads",
+        "writes",
+    }
+)
 
 
 def _schedule_params_problems(

@@ -91,3 +91,46 @@ def test_the_run_of_a_step_with_a_schema_error_is_checked_too(
     assert "`st.e` has no attribute `nope`" in errors[2]
     assert "allow_imports" in result.stderr  # os.system is refused, as in any step
     assert "missing input" not in result.stderr  # d's inputs are not checked
+
+
+SETTINGS = """\
+name: p
+steps:
+  a:
+    run: st.e.echo
+    inputs: {v: 1, z: 2}
+    retry_delay: 1w
+    cache: "yes"
+    tags: [1]
+  b:
+    run: st.e.echo
+    inputs: {}
+    result: {format: xml}
+"""
+
+
+def test_a_step_whose_schema_error_is_in_a_setting_has_its_inputs_checked_too(
+    tmp_path: Path,
+) -> None:
+    """An error in `retry_delay`, `cache`, `tags` or `result` has nothing to do with the
+    inputs: an unknown or missing input is reported in the same report."""
+    (tmp_path / "st").mkdir()
+    (tmp_path / "st" / "__init__.py").write_text("")
+    (tmp_path / "st" / "e.py").write_text("def echo(v):\n    return v\n")
+    (tmp_path / "p.yaml").write_text(SETTINGS)
+
+    result = pipeflow(tmp_path, "validate", "p.yaml")
+    assert result.returncode == 2
+    errors = [
+        line.split(": error at ", 1)[1] for line in result.stderr.splitlines() if " error " in line
+    ]
+    assert [error.split("`")[1] for error in errors] == [
+        "steps.a.inputs.z",
+        "steps.a.retry_delay",
+        "steps.a.cache",
+        "steps.a.tags[0]",
+        "steps.b.inputs",
+        "steps.b.result.format",
+    ], result.stderr
+    assert "unknown input `z`" in errors[0]
+    assert "missing input `v`" in errors[4]
