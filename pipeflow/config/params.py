@@ -268,6 +268,14 @@ def merge_params(
     return merged, problems
 
 
+def _suggestion(path: tuple[str, ...], name: str, known: list[Any]) -> str | None:
+    """'did you mean `model.depth`?' for `model.dept`: the whole dotted name to write."""
+    closest = did_you_mean(name, known)
+    if closest is None or not path:
+        return closest
+    return closest.replace("`", f"`{'.'.join(path)}.", 1)
+
+
 def non_finite_problems(
     values: Mapping[str, Any], problem: Callable[..., Problem]
 ) -> list[Problem]:
@@ -304,7 +312,7 @@ def _merge_into(
                 known = list(defaults or ())
                 hint = (
                     nesting_hint(str(name), defaults)
-                    or did_you_mean(str(name), known)
+                    or _suggestion(path, str(name), known)
                     or source.unknown_hint
                 )
                 problems.append(source.problem(here, f"unknown param `{dotted}`", hint, key=True))

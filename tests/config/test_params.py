@@ -150,3 +150,15 @@ def test_a_param_value_holding_a_hash_is_taken_as_written(given: str, expected: 
     """`--param color=#ff0000` was None: YAML took `#ff0000` for a comment."""
     key = given.split("=", 1)[0]
     assert parse_assignment(given).values == {key: expected}
+
+
+@pytest.mark.parametrize(
+    ("given", "meant"),
+    [({"model": {"dept": 5}}, "model.depth"), ({"rato": 0.3}, "ratio"), ({"modl": {}}, "model")],
+)
+def test_the_suggestion_for_a_nested_unknown_param_is_its_whole_dotted_name(
+    given: dict[str, object], meant: str
+) -> None:
+    """`--param model.dept=5` is told `model.depth`, what to write on the command line."""
+    _, problems = merge_params(DEFAULTS, [source(given)])
+    assert [problem.hint for problem in problems] == [f"did you mean `{meant}`?"]
