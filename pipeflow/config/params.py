@@ -294,6 +294,22 @@ def _at(value: Any, path: Sequence[str | int]) -> Any:
     return value
 
 
+def _default_key(defaults: Mapping[Any, Any] | None, name: Any) -> Any:
+    """The key of `defaults` that `name` gives: itself, or a number key written as text (JSON,
+    TOML and `--param` write every key as text: `classes.0` for `{0: setosa}`), or a text key
+    written as a number (a YAML file's `0:` for a TOML config's `"0"`)."""
+    if defaults is None or name in defaults or isinstance(name, bool):
+        return name
+    same = [
+        key
+        for key in defaults
+        if not isinstance(key, bool)
+        and isinstance(key, str) != isinstance(name, str)
+        and str(key) == str(name)
+    ]
+    return same[0] if len(same) == 1 else name
+
+
 def _merge_into(
     target: dict[str, Any],
     defaults: Mapping[str, Any] | None,
@@ -304,9 +320,10 @@ def _merge_into(
     problems: list[Problem],
     secrets: Secrets = NO_SECRETS,
 ) -> None:
-    for name, value in overrides.items():
-        here = (*path, str(name))
+    for written, value in overrides.items():
+        here = (*path, str(written))
         dotted = ".".join(here)
+        name = _default_key(defaults, written)
         if defaults is None or name not in defaults or "." in str(name):
             if not allow_extra or "." in str(name):
                 known = list(defaults or ())

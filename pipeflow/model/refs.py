@@ -274,11 +274,24 @@ def lookup_path(root: Any, path: tuple[str, ...]) -> Any:
     for depth, name in enumerate(path):
         if isinstance(current, Mapping):
             if name not in current:
+                name = mapping_key(current, name)  # `classes.0` for `{0: setosa}`
+            if name not in current:
                 raise KeyError(".".join(path[: depth + 1]))
             current = current[name]
         else:
             raise KeyError(".".join(path[: depth + 1]))
     return current
+
+
+def mapping_key(mapping: Mapping[Any, Any], name: str) -> Any:
+    """The number key of `mapping` that `name` writes as text (a reference's path is text),
+    else `name`."""
+    same = [
+        key
+        for key in mapping
+        if isinstance(key, int | float) and not isinstance(key, bool) and str(key) == name
+    ]
+    return same[0] if len(same) == 1 else name
 
 
 def _as_text(value: Any) -> str:

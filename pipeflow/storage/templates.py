@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
+from pipeflow.model.refs import mapping_key
 from pipeflow.model.words import a_kind
 from pipeflow.records import record
 from pipeflow.storage.boundaries import check_relative
@@ -263,6 +264,8 @@ def _walk(template: str, name: str, value: Any, rest: list[str], head: str) -> A
                 f"{a_kind(type(value).__name__)} ({_shown(value)}), not a mapping"
                 + (_item_hint(name) if head == "item" else "")
             )
+        if part not in value:
+            part = mapping_key(value, part)  # `{params.classes.0}` for `{0: setosa}`
         if part not in value:
             known_names = sorted(str(key) for key in value) if isinstance(value, Mapping) else []
             listing = f"; known under {where}: {', '.join(known_names)}" if known_names else ""
