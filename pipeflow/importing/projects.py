@@ -166,6 +166,7 @@ def _project_modules() -> list[tuple[str, object, str]]:
             and file.startswith(folders)
             and file.endswith(".py")
             and name.partition(".")[0] != "pipeflow"
+            and name not in _RUNNING_SCRIPT
             and f"{os.sep}site-packages{os.sep}" not in file  # a `.venv` inside the project
             and f"{os.sep}dist-packages{os.sep}" not in file
         ):
@@ -174,6 +175,11 @@ def _project_modules() -> list[tuple[str, object, str]]:
     _SWEPT[:] = [(name, file) for name, _, file in found]
     return found
 
+
+# The script that runs the pipeline (`python run.py` beside the config, `python -m runner`) is
+# not a module a step imports: forgetting it would leave the process without `__main__`, which
+# multiprocessing needs to start a worker.
+_RUNNING_SCRIPT = frozenset({"__main__", "__mp_main__"})
 
 # The last sweep of sys.modules (its length and the project folders), and what it found: a
 # sweep of every module costs ~0.3 ms, a run without an edit only the stats of these. A

@@ -182,3 +182,43 @@ def test_a_file_copied_over_with_its_size_and_time_kept_runs_the_new_code(
     assert again.ok, again.result.failed
     assert (again.output(step), again.state(step).value) == (new, "done")
     assert fresh_process_run(config)[step] == [new, "cached"]
+
+
+SCRIPT = """\
+import sys
+import pipeflow
+
+main = sys.modules["__main__"]
+pipe = pipeflow.load("pipeline.yaml")
+assert pipe.run(executor=sys.argv[1]).ok
+with open("steps/own.py", "w") as file:
+    file.write("def f():\\n    return 'own-22'\\n")
+run = pipe.run(executor=sys.argv[1])
+assert run.output("own") == "own-22", run.output("own")
+assert sys.modules.get("__main__") is main, "the script was forgotten"
+print("again:", pipe.run(executor="processes", force=True).ok)
+"""
+
+
+@pytest.mark.parametrize("executor", [*EXECUTORS, "processes"])
+@pytest.mark.parametrize("how", ["script", "module"])
+def test_a_script_in_the_project_folder_is_never_forgotten(
+    tmp_path: Path, executor: str, how: str
+) -> None:
+    """Before, the script running the pipeline (`python run.py` beside the config, or
+    `python -m runner`) counted as a project module: a run after an edit dropped `__main__`
+    from sys.modules, and the next run on the processes executor failed with
+    KeyError: '__main__' before starting anything."""
+    write_project(tmp_path)
+    (tmp_path / "runner.py").write_text(SCRIPT, encoding="utf-8")
+    command = ["runner.py"] if how == "script" else ["-m", "runner"]
+    done = subprocess.run(
+        [sys.executable, *command, executor],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == "again: True"
