@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from os import PathLike
@@ -60,12 +62,16 @@ class Pipeline:
         source: str | Path,
         options: Mapping[str, Any],
         layers: Sequence[ParamLayer] = (),
+        folder: str | None = None,
     ) -> None:
         self._loaded = loaded
         self._source = source
         self._options = dict(copied(options))
         # The overrides of `with_params` (and so of `run`) after those of `load`, in order.
         self._layers = tuple(layers)
+        # The folder the relative paths above are relative to: the current one when they
+        # were given. A later call that loads the config again names them from its own.
+        self._folder = folder if folder is not None else os.getcwd()
         self.definition = loaded.pipeline
         # The loader's checks built the graph already; a hand-made Loaded may lack it.
         self.graph = loaded.graph if loaded.graph is not None else StepGraph(self.definition.steps)
@@ -131,7 +137,23 @@ class Pipeline:
             params=nested_overrides(params),
             label=f"the params passed to {called}",
         )
-        return _loaded(self._source, self._options, (*self._layers, layer), check_code=False)
+        source, options, layers = self._named_here()
+        return _loaded(source, options, (*layers, layer), check_code=False)
+
+    def _named_here(self) -> tuple[str | Path, dict[str, Any], tuple[ParamLayer, ...]]:
+        """The config, the options of `load` and the layers, with each relative path they
+        hold (the config, params files, a `results` folder) named from the current folder,
+        which may not be the one they were given in (`os.chdir` since)."""
+        folder = self._folder
+        options = dict(self._options)
+        options["param_files"] = [_from(folder, file) for file in options["param_files"]]
+        if options.get("results") and "://" not in options["results"]:
+            options["results"] = str(_from(folder, options["results"]))
+        layers = tuple(
+            dataclasses.replace(layer, files=tuple(_from(folder, file) for file in layer.files))
+            for layer in self._layers
+        )
+        return _from(folder, self._source), options, layers
 
     # -- planning ---------------------------------------------------------------------------
 
@@ -148,8 +170,8 @@ class Pipeline:
     def reloaded(self, **options: Any) -> Pipeline:
         """The config loaded again with these options of `load` changed, the layers of
         `with_params` kept on top (the code is not checked again)."""
-        changed = {**self._options, **options}
-        return _loaded(self._source, changed, self._layers, check_code=False)
+        source, named, layers = self._named_here()
+        return _loaded(source, {**named, **options}, layers, check_code=False)
 
     def _prepare(
         self, context: RunStart, **options: Any
@@ -366,3 +388,12 @@ def _loaded(
         results=options["results"],
     )
     return Pipeline(loaded, source=config, options=options, layers=layers)
+
+
+def _from(folder: str, path: str | Path) -> str | Path:
+    """`path`, given relative to `folder`, as the current folder names it (the same object
+    when that is still the folder, or the path is absolute)."""
+    if os.path.isabs(path) or os.getcwd() == folder:
+        return path
+    named = os.path.relpath(os.path.join(folder, path))
+    return Path(named) if isinstance(path, Path) else named
