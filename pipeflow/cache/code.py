@@ -75,7 +75,7 @@ class CodeFingerprinter:
         self._module_digests: dict[str, dict[str, str]] = {}
         first: tuple[Path, ...] = (Path(within).resolve(),) if within is not None else ()
         first = tuple(folder for folder in first if folder != self.project_dir)
-        self.kinds = ModuleKinds(self.project_dir, first)  # stdlib, third-party or project
+        self.kinds = ModuleKinds(self.project_dir, first)  # stdlib, third-party, project, source
 
     def fingerprint(self, dotted: str) -> CodeFingerprint:
         module_name, attributes = split_path(dotted)
@@ -273,11 +273,17 @@ class CodeFingerprinter:
                 return {f"package:{top}": self.kinds.installed(top)}
             distribution = self.kinds.owner(name)
             return {f"package:{distribution}": version_of(distribution)}
-        # A project module: `from pkg import name` may name a submodule or an attribute.
+        # A project module, or source outside it (`source`): `from pkg import name` may name
+        # a submodule or an attribute.
         module = self._module(name)
         if module is None and "." in name:
             module = self._module(name.rsplit(".", 1)[0])
-        return self._whole(module) if module is not None else {}
+        if module is not None:
+            return self._whole(module)
+        if kind == "source":  # compiled, or its source unreadable: as an installed package
+            distribution = self.kinds.owner(name)
+            return {f"package:{distribution}": version_of(distribution)}
+        return {}
 
     def _whole(self, module: SourceModule) -> dict[str, str]:
         """A project module whole, and the project modules it imports, transitively."""

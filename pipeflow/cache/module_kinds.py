@@ -1,6 +1,8 @@
 """What kind of module an import is, for code fingerprints: the standard library (does not
-count), a third-party distribution (counts by its version) or the project's own (counts by its
-source), found without importing it and remembered per top-level name.
+count), a third-party distribution installed in site-packages (counts by its version), the
+project's own, or source outside it that no installer copied (a folder on PYTHONPATH, a
+checkout installed with `pip install -e`): those two count by their source. Found without
+importing it and remembered per top-level name.
 """
 
 from __future__ import annotations
@@ -56,15 +58,20 @@ class ModuleKinds:
         return find_spec_without_importing(name)
 
     def classify(self, top: str) -> str:
-        """stdlib, third-party or project: found once per top-level name."""
+        """stdlib, third-party, project or source: found once per top-level name."""
         kind = self._kinds.get(top)
         if kind is None:
             kind = self._kinds[top] = self._find_kind(top)
         return kind
 
     def _find_kind(self, top: str) -> str:
-        if top in sys.builtin_module_names or top in sys.stdlib_module_names:
+        if top in sys.builtin_module_names:
             return "stdlib"
+        if top in sys.stdlib_module_names:
+            # The project folder comes first on sys.path: its `statistics.py` is what a step
+            # imports, unless the interpreter has the module built in (frozen).
+            frozen = importlib.machinery.FrozenImporter.find_spec(top) is not None
+            return "project" if not frozen and self._in_project(top) else "stdlib"
         spec = self.find_spec(top)
         origin = spec.origin if spec is not None else None
         locations = list(spec.submodule_search_locations or []) if spec is not None else []
@@ -79,7 +86,20 @@ class ModuleKinds:
             return "stdlib"
         if any(is_project_file(str(path), folder) for folder in (*self.first, self.project_dir)):
             return "project"
-        return "third-party"
+        if top == "pipeflow":
+            return "third-party"  # by its version, installed or not (`distribution_of`)
+        # Neither installed nor the project's: source the user may be editing, which its
+        # distribution's version (if it has one) does not follow.
+        return "source"
+
+    def _in_project(self, top: str) -> bool:
+        """Whether the project's folders hold a module or package named `top`."""
+        for folder in (*self.first, self.project_dir):
+            spec = find_in(top, [str(folder)])
+            where = spec_file(spec) if spec is not None else None
+            if where is not None and is_project_file(str(Path(where).resolve()), folder):
+                return True
+        return False
 
     def installed(self, top: str) -> str:
         """Where a package is installed, and the size and time of its file there."""

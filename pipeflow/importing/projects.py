@@ -15,6 +15,12 @@ run starts with `refresh_projects()`:
    project module is forgotten, so the run imports them afresh, each in the order its
    imports need, and none imported before can hold on to an old one;
 3. with no edit nothing is forgotten: a stat per project module is all it costs.
+
+Source outside the project that no installer copied (a library on PYTHONPATH, a checkout
+installed with `pip install -e`) counts in code fingerprints by its source too
+(`cache/module_kinds.py`), so its modules are watched the same way: when one of its files
+changed, its package is forgotten with the project's modules (which may hold its objects);
+another such package, unchanged, is kept.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ import os
 import sys
 import time
 from pathlib import Path
+
+from pipeflow.importing.locate import interpreter_paths
 
 
 def use_project(project_dir: str) -> None:
@@ -129,9 +137,12 @@ def refresh_projects() -> list[str]:
         elif known[1:] != (file, now):
             changed.append(name)
     if changed:
+        # The project's modules, and each outside package with a changed file.
+        outside = {name.partition(".")[0] for name in changed if name in _OUTSIDE}
         for name, _, _ in found:
-            del sys.modules[name]
-            _STAMPS.pop(name, None)
+            if name not in _OUTSIDE or name.partition(".")[0] in outside:
+                del sys.modules[name]
+                _STAMPS.pop(name, None)
         importlib.invalidate_caches()
         _FORGOTTEN.update(changed)
         _SWEPT_MEMO[0] = None
@@ -147,7 +158,8 @@ def imported_before(name: str) -> bool:
 
 
 def _project_modules() -> list[tuple[str, object, str]]:
-    """(name, module, source file) of each module in sys.modules from a project folder."""
+    """(name, module, source file) of each module in sys.modules from a project folder, or
+    from source outside it that no installer copied (those also in `_OUTSIDE`)."""
     if not _PROJECTS:
         return []
     memo = (len(sys.modules), tuple(_PROJECTS))
@@ -158,22 +170,44 @@ def _project_modules() -> list[tuple[str, object, str]]:
             if (module := sys.modules.get(name)) is not None
         ]
     folders = tuple(folder + os.sep for folder in _PROJECTS)
+    installed = _installed_folders()
     found: list[tuple[str, object, str]] = []
+    _OUTSIDE.clear()
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
         if (
-            isinstance(file, str)
-            and file.startswith(folders)
-            and file.endswith(".py")
-            and name.partition(".")[0] != "pipeflow"
-            and name not in _RUNNING_SCRIPT
-            and f"{os.sep}site-packages{os.sep}" not in file  # a `.venv` inside the project
-            and f"{os.sep}dist-packages{os.sep}" not in file
+            not isinstance(file, str)
+            or not file.endswith(".py")
+            or name.partition(".")[0] == "pipeflow"
+            or name in _RUNNING_SCRIPT
+            or f"{os.sep}site-packages{os.sep}" in file  # a `.venv` inside the project
+            or f"{os.sep}dist-packages{os.sep}" in file
         ):
+            continue
+        if file.startswith(folders):
             found.append((name, module, file))
+        elif not file.startswith(installed):
+            found.append((name, module, file))
+            _OUTSIDE.add(name)
     _SWEPT_MEMO[0] = memo
     _SWEPT[:] = [(name, file) for name, _, file in found]
     return found
+
+
+_OUTSIDE: set[str] = set()  # the modules of the last sweep from source outside the projects
+
+
+def _installed_folders() -> tuple[str, ...]:
+    """The folders the interpreter imports its own and installed modules from, as written
+    and resolved (a module's `__file__` may take either way)."""
+    import sysconfig
+
+    places = {str(path) for path in interpreter_paths()}
+    paths = sysconfig.get_paths()
+    places.update(
+        paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths
+    )
+    return tuple(sorted(place.rstrip(os.sep) + os.sep for place in places))
 
 
 # The script that runs the pipeline (`python run.py` beside the config, `python -m runner`) is

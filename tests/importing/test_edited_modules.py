@@ -222,3 +222,52 @@ def test_a_script_in_the_project_folder_is_never_forgotten(
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip().splitlines()[-1] == "again: True"
+
+
+LIBRARY = {
+    "lib/outside_lib/__init__.py": "VALUE = 'lib-1'\n",
+    "lib/outside_lib/deep.py": "from outside_lib import VALUE\n\ndef value():\n    return VALUE\n",
+}
+LIBRARY_CONFIG = """\
+name: edited
+steps:
+  direct: {run: steps.uses.direct}
+  deep: {run: steps.uses.deep}
+"""
+USES = (
+    "import outside_lib\nfrom outside_lib.deep import value\n\n"
+    "def direct():\n    return outside_lib.VALUE\n\n"
+    "def deep():\n    return value()\n"
+)
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+def test_an_edit_of_a_library_outside_the_project_runs_the_edited_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, executor: str
+) -> None:
+    """A library on the path that no installer copied (PYTHONPATH, `pip install -e`) counts by
+    its source (`cache/module_kinds.py`): after an edit of it, the next run in the same process
+    must run its new code, not the module imported before, whose value would be stored under
+    the new code's key."""
+    project = tmp_path / "project"
+    project.mkdir()
+    for name, text in LIBRARY.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    config = write_project(project, LIBRARY_CONFIG)
+    (project / "steps/uses.py").write_text(USES, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path / "lib"))
+    for name in [n for n in sys.modules if n.split(".")[0] == "outside_lib"]:
+        monkeypatch.delitem(sys.modules, name)  # another test's copy
+    pipe = pipeflow.load(config)
+    first = pipe.run(executor=executor)
+    assert (first.output("direct"), first.output("deep")) == ("lib-1", "lib-1")
+    library = tmp_path / "lib/outside_lib/__init__.py"
+    library.write_text("VALUE = 'lib-22'\n", encoding="utf-8")
+    again = pipe.run(executor=executor)
+    assert again.ok, again.result.failed
+    assert (again.output("direct"), again.output("deep")) == ("lib-22", "lib-22")
+    assert {again.state("direct").value, again.state("deep").value} == {"done"}
+    unrelated = [n for n in sys.modules if n == "tests" or n.startswith("tests.")]
+    assert unrelated, "the suite's own modules are loaded"
+    assert all(name in sys.modules for name in unrelated)  # only what changed is forgotten
