@@ -30,7 +30,36 @@ def checked_selection(
     # A step that runs a sub-pipeline stands for its steps (`StepGraph.members`).
     check_steps(pipeline, [name for name in names if not graph.members([name])])
     _check_tags(pipeline, graph, wanted)
+    _check_not_empty(pipeline, graph, selection)
     return selection, CachePolicy(use=not chosen["no_cache"], force=forced)
+
+
+def _check_not_empty(pipeline: Pipeline, graph: StepGraph, selection: Selection) -> None:
+    """ConfigError when the options, each a step or tag of the pipeline, leave no step to run
+    between them: a run of nothing would look like a run that found everything done."""
+    asked = selection.only or selection.tags or selection.start or selection.until
+    if not asked or graph.select(
+        only=selection.only, start=selection.start, until=selection.until, tags=selection.tags
+    ):
+        return
+    start, until = selection.start, selection.until
+    given = [f"--only {name}" for name in selection.only]
+    given += [f"--tag {tag}" for tag in selection.tags]
+    given += [f"--from {start}"] if start is not None else []
+    given += [f"--until {until}"] if until is not None else []
+    reason = "each option narrows the others, and they have no step in common"
+    hint = "drop one of them, or repeat one (`--only a --only b`: either step)"
+    if start is not None and until is not None:
+        first, last = set(graph.members([start])), graph.members([until])
+        if not first & (set(last) | graph.ancestors(last)):
+            if first & graph.descendants(last):
+                reason = f"`{start}` comes after `{until}`"
+                hint = "`--from` names the first step to run and `--until` the last: swap them"
+            else:
+                reason = f"`{until}` does not need `{start}`"
+                hint = "`--until` runs a step and what it needs: name one after `--from`'s"
+    message = f"{' '.join(given)} selects no step of pipeline `{pipeline.name}`: {reason}"
+    raise ConfigError([Problem(message=message, hint=hint)])
 
 
 def check_steps(pipeline: Pipeline, names: Iterable[str]) -> None:
