@@ -42,6 +42,12 @@ def stored_result(pipeline: Pipeline, planner: Planner, decision: Decision) -> S
                 f"step `{step}` of pipeline `{pipeline.name}` has `cache: false` and no stored "
                 f"result yet{_ignored(cache.ignored(step))}; run the pipeline first"
             )
+    elif decision.action is Action.SKIPPED:
+        raise PipeflowError(
+            f"step `{step}` of pipeline `{pipeline.name}` is skipped with these params "
+            f"({decision.reason}), so a run stores no result for it; ask with the params "
+            "under which it runs (`--param`, `--param-file`; in Python, `with_params()`)"
+        )
     elif not usable or manifest is None:
         _unknowable(pipeline, planner, step)
         raise PipeflowError(

@@ -306,3 +306,54 @@ def test_a_sub_pipeline_step_names_the_steps_it_has(tmp_path: Path, command: str
     assert shown.exit_code == 2, shown.output
     assert "pipeline `parent` has no step `prep`" in shown.stderr
     assert "`prep` is a sub-pipeline; its steps are `prep/one`" in shown.stderr
+
+
+SKIPPED_YAML = """
+name: gated
+params: {enabled: false}
+results: {root: out}
+steps:
+  gated: {run: gatedsteps.value, when: "${params.enabled}"}
+  after: {run: gatedsteps.double, inputs: {x: "${steps.gated}"}}
+"""
+SKIPPED_TOML = """
+name = "gated"
+params = {enabled = false}
+[results]
+root = "out"
+[steps.gated]
+run = "gatedsteps.value"
+when = "${params.enabled}"
+[steps.after]
+run = "gatedsteps.double"
+inputs = {x = "${steps.gated}"}
+"""
+
+
+@pytest.mark.parametrize("spelling", ["yaml", "toml"])
+@pytest.mark.parametrize("step", ["gated", "after"])
+def test_a_step_skipped_under_these_params_says_so_not_to_run_the_pipeline(
+    tmp_path: Path, spelling: str, step: str
+) -> None:
+    """Before: "has no up-to-date stored result (`when` is false); run the pipeline first",
+    though a run stores nothing for a skipped step."""
+    (tmp_path / "gatedsteps.py").write_text(
+        "def value():\n    return 2\n\ndef double(x):\n    return x * 2\n"
+    )
+    config = tmp_path / f"pipeline.{spelling}"
+    config.write_text(SKIPPED_YAML if spelling == "yaml" else SKIPPED_TOML)
+    assert pipeflow.load(config).run().ok
+    shown = result(config, step)
+    assert shown.exit_code == 1
+    assert "run the pipeline first" not in shown.output
+    assert f"step `{step}` of pipeline `gated` is skipped with these params" in shown.output
+    assert "--param" in shown.output
+    with pytest.raises(pipeflow.PipeflowError) as refused:
+        pipeflow.load(config).result(step)
+    assert "is skipped with these params" in str(refused.value)
+    assert "run the pipeline first" not in str(refused.value)
+    enabled = result(config, step, "--param", "enabled=true")
+    assert enabled.exit_code == 1
+    assert "run the pipeline first" in enabled.output  # it runs then: nothing stored yet
+    assert pipeflow.load(config, params={"enabled": True}).run().ok
+    assert result(config, step, "--param", "enabled=true").exit_code == 0
