@@ -51,11 +51,17 @@ class StepValue:
 def _fallback(value: Any) -> Any:
     if isinstance(value, StepValue):
         return value.text  # the JSON is the same as when the reference was the text itself
+    # What JSON cannot hold is written tagged with its type, so that it never reads as a value
+    # JSON holds: a date and its ISO text (what a JSON params file gives), bytes and their
+    # repr, a set and a list are different inputs, with different keys.
     if hasattr(value, "isoformat"):
-        return value.isoformat()
+        return {_TAG + type(value).__name__: value.isoformat()}
     if isinstance(value, set | frozenset):
-        return sorted(map(repr, value))
-    return repr(value)
+        return {_TAG + "set": sorted(map(repr, value))}
+    return {_TAG + type(value).__name__: repr(value)}
+
+
+_TAG = "\0"  # a key no config or params file writes but on purpose
 
 
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=_fallback)

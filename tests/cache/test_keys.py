@@ -284,10 +284,16 @@ def test_canonical_json_sorts_keys_and_writes_what_json_cannot_hold() -> None:
     assert canonical_json({"b": 1, "a": [1, 2]}) == '{"a":[1,2],"b":1}'
     assert canonical_json({"a": 1, "b": 2}) == canonical_json({"b": 2, "a": 1})
     moment = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
-    assert canonical_json(moment) == '"2026-01-02T03:04:05+00:00"'
-    assert canonical_json({3, 1, 2}) == canonical_json(frozenset({2, 3, 1})) == '["1","2","3"]'
+    assert canonical_json(moment) == '{"\\u0000datetime":"2026-01-02T03:04:05+00:00"}'
+    assert canonical_json({3, 1, 2}) == canonical_json(frozenset({2, 3, 1}))
     assert canonical_json(StepValue("${steps.a}")) == '"${steps.a}"'
-    assert canonical_json(Path("x")) == canonical_json(repr(Path("x")))
+    # What JSON cannot hold never reads as a value it holds: a date is not its ISO text, a
+    # set is not a list, bytes and a path are not their repr.
+    assert canonical_json(moment) != canonical_json(moment.isoformat())
+    assert canonical_json(moment.date()) != canonical_json(moment.date().isoformat())
+    assert canonical_json({3, 1, 2}) != canonical_json(["1", "2", "3"])
+    assert canonical_json(b"hi") != canonical_json(repr(b"hi"))
+    assert canonical_json(Path("x")) != canonical_json(repr(Path("x")))
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,58 @@
+"""A value and its text are different inputs: a list param of dates and the same list of ISO
+texts (what a JSON params file holds, JSON having no dates), bytes and their text, a set and a
+list, give a step different cache keys, so a result made from one is never taken for the
+other. Before, both had one key: the run given texts took the result made from dates."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+STEPS = "def kinds(values):\n    return sorted(type(value).__name__ for value in values)\n"
+
+
+def pipeflow(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeflow", *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("default", "given", "kinds"),
+    [
+        ("[2024-01-01]", ["2024-01-01"], ["str"]),
+        ("[2024-01-01T10:00:00+00:00]", ["2024-01-01T10:00:00+00:00"], ["str"]),
+        ("[!!binary aGk=]", ["b'hi'"], ["str"]),
+    ],
+    ids=["date", "datetime", "bytes"],
+)
+def test_a_value_and_its_text_have_different_keys(
+    tmp_path: Path, default: str, given: list[str], kinds: list[str]
+) -> None:
+    (tmp_path / "st").mkdir()
+    (tmp_path / "st" / "__init__.py").write_text("")
+    (tmp_path / "st" / "e.py").write_text(STEPS)
+    (tmp_path / "p.yaml").write_text(
+        f"name: p\nparams:\n  values: {default}\n"
+        'steps:\n  a: {run: st.e.kinds, inputs: {values: "${params.values}"}}\n'
+    )
+    (tmp_path / "f.json").write_text(json.dumps({"values": given}))
+    first = pipeflow(tmp_path, "run", "p.yaml", "-q")
+    assert first.returncode == 0, first.stdout + first.stderr
+
+    status = pipeflow(tmp_path, "status", "p.yaml", "--param-file", "f.json")
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert status.stdout.split()[:2] == ["a", "run"], status.stdout
+    again = pipeflow(tmp_path, "run", "p.yaml", "-q", "--param-file", "f.json", "--json", "-")
+    assert again.returncode == 0, again.stdout + again.stderr
+    shown = pipeflow(tmp_path, "result", "p.yaml", "a", "--param-file", "f.json", "--show")
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert json.dumps(kinds) in shown.stdout.replace("'", '"')
