@@ -31,7 +31,25 @@ def digest(*parts: str) -> str:
 def canonical_json(value: Any) -> str:
     """A value as JSON with sorted keys; what JSON cannot hold is written by its repr."""
     # One encoder for every call (what json.dumps with these options would make each time).
-    return _ENCODER.encode(value)
+    try:
+        return _ENCODER.encode(value)
+    except TypeError:  # a mapping whose keys mix numbers and texts (`{0: a, x: b}`)
+        return _ENCODER.encode(_keys_as_text(value))
+
+
+def _keys_as_text(value: Any) -> Any:
+    """`value` with every mapping's keys as texts that sort, a key that is no text tagged with
+    its type (`{0: a}` stays apart from `{"0": a}`)."""
+    if isinstance(value, Mapping):
+        return {
+            key if isinstance(key, str) else f"{_TAG}{type(key).__name__}:{key!r}": (
+                _keys_as_text(item)
+            )
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_keys_as_text(item) for item in value]
+    return value
 
 
 @record

@@ -56,3 +56,32 @@ def test_a_value_and_its_text_have_different_keys(
     shown = pipeflow(tmp_path, "result", "p.yaml", "a", "--param-file", "f.json", "--show")
     assert shown.returncode == 0, shown.stdout + shown.stderr
     assert json.dumps(kinds) in shown.stdout.replace("'", '"')
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        'params:\n  m: {0: a, x: b}\nsteps:\n  s: {run: st.e.show, inputs: {m: "${params.m}"}}\n',
+        "steps:\n  s: {run: st.e.show, inputs: {m: {0: a, x: {1: c, y: d}}}}\n",
+    ],
+    ids=["param", "literal input"],
+)
+def test_a_mapping_whose_keys_are_numbers_and_texts_runs_and_is_cached(
+    tmp_path: Path, where: str
+) -> None:
+    """`{0: a, x: b}` is data YAML holds: a run takes it (it used to fail with a TypeError
+    traceback while computing the step's key), records it, and finds it cached next time."""
+    (tmp_path / "st").mkdir()
+    (tmp_path / "st" / "__init__.py").write_text("")
+    (tmp_path / "st" / "e.py").write_text("def show(m):\n    return sorted(map(str, m))\n")
+    (tmp_path / "p.yaml").write_text(f"name: p\n{where}")
+    first = pipeflow(tmp_path, "run", "p.yaml", "--json", "report.json")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "Traceback" not in first.stderr
+    again = pipeflow(tmp_path, "run", "p.yaml")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "s: cached" in again.stdout
+    shown = pipeflow(
+        tmp_path, "runs", "show", json.loads((tmp_path / "report.json").read_text())["run_id"]
+    )
+    assert shown.returncode == 0, shown.stdout + shown.stderr
