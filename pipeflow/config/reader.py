@@ -221,37 +221,6 @@ def read_document(path: str | os.PathLike[str], *, purpose: str = "config") -> D
     return document
 
 
-def _read_json(text: str, file: str) -> Any:
-    """The values of a .json file as JSON reads them (its numbers, its escapes: a surrogate
-    pair is one character). It is read as YAML too, which holds JSON, for the positions of its
-    values and what it reports (a duplicate key, NaN); but it must be JSON: YAML would take a
-    trailing comma or single quotes a JSON reader refuses."""
-    import json
-
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        hint = (
-            "JSON wants double quotes around keys and strings and no comma after the last "
-            "item (or name the file .yaml, which takes those)"
-        )
-        problem = Problem(
-            message=f"not valid JSON: {error.msg}",
-            file=file,
-            line=error.lineno,
-            column=error.colno,
-            hint=hint,
-        )
-        raise ConfigError([problem]) from None
-    except ValueError:  # an int of more digits than Python reads
-        from pipeflow.config.limits import long_int_problem
-
-        long = long_int_problem(text, file)
-        if long is None:
-            raise
-        raise ConfigError([long]) from None
-
-
 def file_hash(raw: bytes) -> str:
     """A config file's `config_hash`: its bytes' sha256, 16 hex digits."""
     return hashlib.sha256(raw).hexdigest()[:16]
@@ -297,7 +266,9 @@ def read_text(
         fresh = document is None
         json_data = None
         if fresh and normalized == "json" and text.strip():  # empty: overrides nothing
-            json_data = _read_json(text, file)
+            from pipeflow.config.json_reader import read_json
+
+            json_data = read_json(text, file)
         if fresh:
             document = read(text if json_data is None else json_as_yaml(text), file)
         if json_data is not None and document is not None:

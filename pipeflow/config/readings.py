@@ -47,6 +47,7 @@ _DECIDING = (
     "yaml_quick.py",
     "yaml_loading.py",
     "toml_reader.py",
+    "json_reader.py",
     "readings.py",
     "schema.json",
     "schema.py",
