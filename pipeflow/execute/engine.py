@@ -249,7 +249,8 @@ class Engine:
 
     def _started(self, name: str) -> None:
         self._stopwatch.started(name)
-        self.emit(StepStarted(self.settings.run_id, name, 1))
+        decision = self.decisions.get(name)
+        self.emit(StepStarted(self.settings.run_id, name, 1, decision.reason if decision else ""))
 
     def _value_needed(self, name: str) -> bool:
         return readiness.value_needed(

@@ -59,9 +59,12 @@ _UPSERT_STEP = """
         duration = excluded.duration, cached = excluded.cached, error = excluded.error,
         traceback = excluded.traceback, locations = excluded.locations
 """
+# The reason a step started with replaces the plan's ("`load` runs first"); a retry keeps it.
 _STEP_RUNNING = """
-    INSERT INTO steps (run_id, step, position, state, attempts) VALUES (?, ?, ?, 'running', ?)
-    ON CONFLICT (run_id, step) DO UPDATE SET state = 'running', attempts = excluded.attempts
+    INSERT INTO steps (run_id, step, position, state, attempts, reason)
+    VALUES (?, ?, ?, 'running', ?, ?)
+    ON CONFLICT (run_id, step) DO UPDATE SET state = 'running', attempts = excluded.attempts,
+        reason = CASE excluded.reason WHEN '' THEN steps.reason ELSE excluded.reason END
 """
 _FINISH_RUN = "UPDATE runs SET state = ?, finished = ?, duration = ? WHERE id = ?"
 
@@ -96,6 +99,7 @@ class _Session:
         self.lines: dict[str, int] = {}
         self.positions: dict[str, int] = {d.step: i for i, d in enumerate(event.plan)}
         self.finished: dict[str, StepOutcome] = {}  # the outcome each step's row was written for
+        self.reasons: dict[str, str] = {}  # why each started step runs, as it started
         # The last step row's locations and their JSON: most steps of a run share them (the
         # run's journal), so most rows are written without encoding them again.
         self.locations: tuple[tuple[str, ...] | None, str] = (None, "[]")
@@ -153,7 +157,10 @@ class _Session:
                 self.writer.add((_INSERT_ATTEMPT, failed))
             # A retry's row says all the first attempt's row says: one still queued is not
             # written; the step's final row may replace this one in turn.
-            row = (self.run_id, event.step, self.position(event.step), event.attempt)
+            if isinstance(event, StepStarted) and event.reason:
+                self.reasons[event.step] = event.reason
+            reason = self.reasons.get(event.step, "")  # a retry's row may replace the start's
+            row = (self.run_id, event.step, self.position(event.step), event.attempt, reason)
             self.writer.add((_STEP_RUNNING, row), replaces=event.step, replaceable=event.step)
         elif isinstance(event, StepFinished):
             self.markers(event.outcome.step)

@@ -59,7 +59,7 @@ def event(event: Event) -> Event:
     """The event with every text in it printable (names are ASCII: the config's schema says
     so). Returns the same event when nothing changes, as most do: every event passes here, and
     a step's that holds only ASCII is let through after a look at its texts."""
-    if type(event) is StepStarted:
+    if type(event) is StepStarted and event.reason.isascii():
         return event
     if type(event) is StepFinished and _ascii(event.outcome):
         return event

@@ -25,6 +25,7 @@ class StepStarted:
     run_id: str
     step: str
     attempt: int
+    reason: str = ""  # why it runs, as decided when it started ("" when not known)
 
 
 @record
@@ -104,6 +105,9 @@ def event_texts(
     if isinstance(event, StepFinished):
         outcome = outcome_texts(event.outcome, text)
         return event if outcome is event.outcome else replace(event, outcome=outcome)
+    if isinstance(event, StepStarted):
+        reason = text(event.reason)
+        return event if reason is event.reason else replace(event, reason=reason)
     if isinstance(event, StepRetrying):
         error = text(event.error)
         return event if error is event.error else replace(event, error=error)

@@ -41,7 +41,7 @@ def test_a_recorder_stores_every_text_of_its_events_escaped(tmp_path: Path) -> N
     plan = (Decision("read", Action.RUN, f"no stored result for {NAME}"),)
     events = [
         RunStarted(RUN, "demo", T0, {"folder": NAME, "nested": {NAME: [NAME]}}, plan),
-        StepStarted(RUN, "read", 1),
+        StepStarted(RUN, "read", 1, f"no stored result for {NAME}"),
         StepOutput(RUN, "read", "stdout", f"listing {NAME}"),
         StepRetrying(RUN, "read", 2, f"OSError: {NAME}", 0.0),
         StepFinished(RUN, failed),

@@ -125,7 +125,7 @@ def test_every_event_is_masked_in_its_texts_and_keeps_its_names() -> None:
             params={"token": SECRET, "other": SECRET},
             plan=(Decision("step", Action.RUN, f"param changed ({SECRET!r})", "key"),),
         ),
-        StepStarted: StepStarted("run", "step", 1),
+        StepStarted: StepStarted("run", "step", 1, f"param changed ({SECRET!r})"),
         StepRetrying: StepRetrying("run", "step", 2, f"ValueError: {SECRET}", 0.5),
         StepOutput: StepOutput("run", "step", "stdout", f"printed {SECRET}"),
         StepFinished: StepFinished("run", outcome),
