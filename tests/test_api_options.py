@@ -150,3 +150,14 @@ def test_every_run_option_has_its_keyword_in_the_docs_table() -> None:
             keywords = set(inspect.signature(methods[method]).parameters)
             for keyword in re.findall(r"(?:^|,\s*)(\w+)=", arguments):
                 assert keyword in keywords, f"{method}() has no keyword {keyword}"
+
+
+@pytest.mark.parametrize("value", [5, [None], {"model": 1}])
+def test_a_wrong_kind_of_tags_is_said_to_take_tag_names(pipe: Any, value: object) -> None:
+    """Before: "`tags` takes a step name or a list of step names"."""
+    for method in (pipe.run, pipe.plan, pipe.status):
+        with pytest.raises(TypeError) as refused:
+            method(tags=value)
+        assert str(refused.value).startswith("`tags` takes a tag name or a list of tag names")
+    with pytest.raises(TypeError, match="`only` takes a step name or a list of step names"):
+        pipe.run(only=5)

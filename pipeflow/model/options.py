@@ -19,8 +19,8 @@ def _kind(value: Any) -> str:
     return f"{type(value).__name__} {value!r}" if len(repr(value)) <= 40 else type(value).__name__
 
 
-def step_names(value: Any, option: str) -> tuple[str, ...]:
-    """A step name, or an iterable of them (None: none)."""
+def step_names(value: Any, option: str, *, what: str = "step") -> tuple[str, ...]:
+    """A step name (or, `what="tag"`, a tag), or an iterable of them (None: none)."""
     if value is None:
         return ()
     if isinstance(value, str):
@@ -29,7 +29,7 @@ def step_names(value: Any, option: str) -> tuple[str, ...]:
         names = tuple(value)
         if all(isinstance(name, str) for name in names):
             return names
-    raise TypeError(f"`{option}` takes a step name or a list of step names, got {_kind(value)}")
+    raise TypeError(f"`{option}` takes a {what} name or a list of {what} names, got {_kind(value)}")
 
 
 def forced(value: Any) -> tuple[str, ...]:
@@ -149,6 +149,6 @@ def selection(
         "only": step_names(only, "only"),
         "start": one_step(start, "start"),
         "until": one_step(until, "until"),
-        "tags": step_names(tags, "tags"),
+        "tags": step_names(tags, "tags", what="tag"),
         "results": text(results, "results"),
     }
