@@ -208,7 +208,9 @@ def run(
             click.echo(plan_table(decisions, described), nl=False, file=stdout)
             return
         verbosity = QUIET if quiet else VERBOSE if verbose else NORMAL
-        subscribers = [make_reporter(log_format, verbosity, stream)]
+        definitions = pipeline.definition.steps.items()
+        fans = frozenset(name for name, step in definitions if step.foreach is not None)
+        subscribers = [make_reporter(log_format, verbosity, stream, fans)]
         # Not among JSON lines: those are events, one per line, for programs.
         shown = sys.stderr if log_format == "json" else stream
 
@@ -290,8 +292,14 @@ def validate(
         click.echo(f"{config}: pipeline `{loaded.pipeline.name}` is valid ({steps} {noun})")
 
 
-def make_reporter(log_format: str, verbosity: int, stream: TextIO | None = None) -> Any:
-    """The subscriber that shows a run: live on a terminal, plain lines, or JSON lines."""
+def make_reporter(
+    log_format: str,
+    verbosity: int,
+    stream: TextIO | None = None,
+    foreach: frozenset[str] = frozenset(),
+) -> Any:
+    """The subscriber that shows a run: live on a terminal, plain lines, or JSON lines.
+    `foreach`: the names of the pipeline's `foreach` steps."""
     from pipeflow.report.console import NORMAL, ConsoleReporter
 
     stream = stream or sys.stdout
@@ -303,7 +311,7 @@ def make_reporter(log_format: str, verbosity: int, stream: TextIO | None = None)
         from pipeflow.report.live import LiveReporter
 
         return LiveReporter(stream)
-    return ConsoleReporter(stream, verbosity=verbosity)
+    return ConsoleReporter(stream, verbosity=verbosity, foreach=foreach)
 
 
 def annotate(error: ConfigError, stream: TextIO) -> None:

@@ -34,10 +34,18 @@ class ConsoleReporter:
 
     settles_results = True  # see `pipeflow.api.running`
 
-    def __init__(self, stream: TextIO | None = None, *, verbosity: int = NORMAL) -> None:
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        *,
+        verbosity: int = NORMAL,
+        foreach: frozenset[str] = frozenset(),
+    ) -> None:
         # Bound now: while a run is active sys.stdout is the step-output router.
         self.stream = stream or sys.stdout
         self.verbosity = verbosity
+        # `foreach` steps: their attempts count the calls over all their items, not retries.
+        self.foreach = foreach
 
     def __call__(self, event: Event) -> None:
         line = self.render(event)
@@ -72,7 +80,8 @@ class ConsoleReporter:
     def _finished(self, outcome: StepOutcome) -> str | None:
         state = outcome.state
         if state is StepState.FAILED:
-            attempts = f" after {outcome.attempts} attempts" if outcome.attempts > 1 else ""
+            calls = "calls over its items" if outcome.step in self.foreach else "attempts"
+            attempts = f" after {outcome.attempts} {calls}" if outcome.attempts > 1 else ""
             line = f"{outcome.step}: FAILED{attempts}: {_shortened(outcome.error or '')}"
             if outcome.traceback and outcome.reason != "interrupted":
                 line += "\n" + _indent(outcome.traceback)
