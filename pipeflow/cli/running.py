@@ -26,6 +26,20 @@ if TYPE_CHECKING:
     from pipeflow.errors import ConfigError
 
 
+def _no_config_forced(context: click.Context, _: Any, values: tuple[str, ...]) -> Any:
+    """`run --force pipeline.yaml`: --force took the config as its STEP (a step's name has no
+    dot), and click would only say that CONFIG is missing."""
+    for value in values:
+        if "." in value and os.path.isfile(value):
+            raise click.UsageError(
+                f"`--force {value}` takes `{value}` as the step to force, not as the config; "
+                f"give the config first (`pipeflow {context.info_name} {value} --force`), or "
+                "a step after --force (`--force STEP`)",
+                context,
+            )
+    return values
+
+
 def selection_options(function: Any) -> Any:
     """--force, --no-cache, --only, --from, --until, --tag: shared by run, status."""
     for option in reversed(
@@ -38,6 +52,7 @@ def selection_options(function: Any) -> Any:
                 flag_value="*",  # model.run.ALL, not imported for --help (a test checks)
                 metavar="[STEP]",
                 shell_complete=complete_step,
+                callback=_no_config_forced,
                 help="ignore the cache: for every step, or for STEP and all after it",
             ),
             click.option("--no-cache", is_flag=True, help="neither read nor write the cache"),
