@@ -18,6 +18,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,23 @@ def _outputs(
     return outputs
 
 
+@pytest.fixture
+def stdlib_kept() -> Iterator[None]:
+    """Loading the project in this process puts its folder on sys.path and its `statistics`
+    and `calendar` in sys.modules, in place of the standard library's
+    (`importing/projects.py`): put both back, or a later test on this worker (or the
+    processes executor's forkserver, which copies sys.path) imports pandas over the project's
+    `calendar`."""
+    tops = ("statistics", "calendar")
+    kept = {n: m for n, m in sys.modules.items() if n.split(".")[0] in tops}
+    path = list(sys.path)
+    yield
+    sys.path[:] = path
+    for name in [n for n in sys.modules if n.split(".")[0] in tops]:
+        del sys.modules[name]
+    sys.modules.update(kept)
+
+
 def _running(config: Path) -> set[str]:
     return {d.step for d in pipeflow.load(config).status() if d.action is Action.RUN}
 
@@ -136,7 +154,7 @@ STDLIB_EDITS = {
 @pytest.mark.parametrize("spelling", ["yaml", "toml"])
 @pytest.mark.parametrize("edited", sorted(STDLIB_EDITS))
 def test_a_project_module_named_like_the_standard_librarys_counts_by_its_source(
-    tmp_path: Path, spelling: str, edited: str
+    tmp_path: Path, stdlib_kept: None, spelling: str, edited: str
 ) -> None:
     _write(tmp_path, STDLIB_NAMED)
     config = _config(tmp_path, spelling, STDLIB_STEPS)
