@@ -88,6 +88,8 @@ class ModuleKinds:
             return "project"
         if top == "pipeflow":
             return "third-party"  # by its version, installed or not (`distribution_of`)
+        if _installed_beside(path, top):
+            return "third-party"  # an installer put it there (`pip install --target DIR`)
         # Neither installed nor the project's: source the user may be editing, which its
         # distribution's version (if it has one) does not follow.
         return "source"
@@ -158,3 +160,30 @@ def _stdlib_prefixes() -> tuple[str, ...]:
     return tuple(
         str(Path(paths[key]).resolve()) for key in ("stdlib", "platstdlib") if key in paths
     )
+
+
+def _installed_beside(path: Path, top: str) -> bool:
+    """Whether an installer put the module `top` (found at `path`) in its folder: a
+    distribution's `.dist-info` beside it names it, as `pip install --target DIR` leaves it.
+    Not an `.egg-info`, which a source checkout installed with `pip install -e` (the old way)
+    has beside its package: that is source its user edits."""
+    folder = path.parent.parent if path.name == "__init__.py" else path.parent
+    if path.is_dir():
+        folder = path.parent
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return False
+    wanted = top.lower()
+    for entry in entries:
+        if not entry.endswith(".dist-info"):
+            continue
+        if entry.split("-")[0].replace(".", "_").lower() == wanted:
+            return True
+        try:
+            tops = (folder / entry / "top_level.txt").read_text(encoding="utf-8").split()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if top in tops:
+            return True
+    return False

@@ -114,7 +114,8 @@ def test_a_schedule_sets_a_date_param_by_its_iso_text(project: Path) -> None:
     )
     result = pipeflow_cli(project, "run", "p.yaml", "-q", "--schedule", "1")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert _got(project)[:2] == ["date", "2024-03-01"]
+    kind, text = _got(project)[:2]
+    assert (kind, text) == ("date", "2024-03-01")
 
 
 def test_params_from_python_set_a_date_param_by_its_iso_text(project: Path) -> None:

@@ -32,7 +32,7 @@ def pipeflow(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
         ("[2024-01-01T10:00:00+00:00]", ["2024-01-01T10:00:00+00:00"], ["str"]),
         ("[!!binary aGk=]", ["b'hi'"], ["str"]),
     ],
-    ids=["date", "datetime", "bytes"],
+    ids=("date", "datetime", "bytes"),
 )
 def test_a_value_and_its_text_have_different_keys(
     tmp_path: Path, default: str, given: list[str], kinds: list[str]
