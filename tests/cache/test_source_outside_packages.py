@@ -25,6 +25,7 @@ import pytest
 
 import pipeflow
 from pipeflow.model.run import Action
+from tests.system import pipeflow_in
 
 YAML = """
 name: src
@@ -266,3 +267,31 @@ def test_the_reason_names_the_edited_library_file(
     path.write_text("M = 3\n", encoding="utf-8")
     reasons = {d.step: d.reason for d in pipeflow.load(config).status()}
     assert reasons["submodule"] == "code of extlib/deeper.py changed", reasons
+
+
+def test_a_distribution_installed_into_a_folder_counts_by_its_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`pip install --target DIR` puts a distribution's `.dist-info` beside its package: an
+    installer's copy, which counts by its version (an edit there is no edit of its source),
+    as a remote cluster's version check compares it."""
+    _write(tmp_path, OUTSIDE)
+    project, lib = tmp_path / "project", tmp_path / "lib"
+    info = lib / "extlib-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: extlib\nVersion: 1.0\n")
+    (info / "top_level.txt").write_text("extlib\n")
+    config = _config(project, "yaml", OUTSIDE_STEPS)
+    monkeypatch.syspath_prepend(str(lib))
+    _forget_other_copies(monkeypatch)
+    _outputs(
+        config, OUTSIDE_STEPS, env={**os.environ, "PYTHONPATH": str(lib)}, executor="sequential"
+    )
+    (lib / "extlib" / "deeper.py").write_text("M = 3\n", encoding="utf-8")
+    assert _running(config) == set()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: extlib\nVersion: 1.1\n")
+    status = pipeflow_in(  # a new process: this one remembers the version it read
+        project, "status", config.name, env={"PYTHONPATH": str(lib)}
+    )
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert "package extlib changed (1.0 -> 1.1)" in status.stdout, status.stdout
