@@ -7,14 +7,13 @@ refused, with a hint that shows the form."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 import pipeflow
+from tests.system import pipeflow_in as pipeflow_cli
 
 STEPS = (
     "import json\nfrom pathlib import Path\n\n\n"
@@ -46,16 +45,6 @@ EXPECTED = [
     "time",
     "09:45:00",
 ]
-
-
-def pipeflow_cli(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeflow", *args],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.fixture

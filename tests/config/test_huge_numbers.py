@@ -6,28 +6,18 @@ traceback, whichever channel brings it: an int too large to become a float for a
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import pipeflow
+from tests.system import pipeflow_in as pipeflow_cli
 
 HUGE = "1" + "0" * 400  # an int beyond the largest float (about 1.8e308)
 STEPS = "def echo(v):\n    return v\n"
 CONFIG = (
     'name: p\nparams: {ratio: 0.5}\nsteps:\n  a: {run: st.e.echo, inputs: {v: "${params.ratio}"}}\n'
 )
-
-
-def pipeflow_cli(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeflow", *args],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ mean `classes.0`?"."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.system import pipeflow_in as pipeflow
 
 STEPS = (
     "import json\nfrom pathlib import Path\n\n\n"
@@ -36,16 +36,6 @@ OVERRIDES = {
     "yaml text key": ([("f.yaml", "classes: {'0': virginica}\n")], ["--param-file", "f.yaml"]),
     "yaml number key": ([("f.yaml", "classes: {0: virginica}\n")], ["--param-file", "f.yaml"]),
 }
-
-
-def pipeflow(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeflow", *args],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.mark.parametrize(("config", "text"), [("p.yaml", YAML), ("p.toml", TOML)])

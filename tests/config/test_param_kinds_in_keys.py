@@ -6,23 +6,13 @@ other. Before, both had one key: the run given texts took the result made from d
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.system import pipeflow_in as pipeflow
+
 STEPS = "def kinds(values):\n    return sorted(type(value).__name__ for value in values)\n"
-
-
-def pipeflow(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeflow", *args],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.mark.parametrize(

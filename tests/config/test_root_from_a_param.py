@@ -7,11 +7,11 @@ written in the config must: a param that is null, a list, a mapping, a boolean o
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.system import pipeflow_in as pipeflow
 
 YAML = """\
 name: p
@@ -44,16 +44,6 @@ VALUES = {
     "a boolean": ("true", "true", "a boolean (True)"),
     "a number": ("5", "5", "an int (5)"),
 }
-
-
-def pipeflow(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeflow", *args],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def project(folder: Path) -> None:

@@ -6,11 +6,11 @@ bring a confusing "missing input"), and a `run:` that is itself wrong is reporte
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.system import pipeflow_in as pipeflow
 
 YAML = """\
 name: p
@@ -49,16 +49,6 @@ inputz = {v = 1}
 run = 5
 retires = 1
 """
-
-
-def pipeflow(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeflow", *args],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.mark.parametrize(("name", "text"), [("p.yaml", YAML), ("p.toml", TOML)])

@@ -6,12 +6,12 @@ against a value of that type, and no message shows pipeflow's internals (`Ref(..
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+
+from tests.system import pipeflow_in as pipeflow
 
 PARAMS = (
     'params: {started: "${run.date}", rid: "${run.id}", tag: "tag-${run.id}",'
@@ -37,16 +37,6 @@ REFUSED = {
     "{params.tag:d}": "'d'",
     "{params.rid:>>>}": "'>'",
 }
-
-
-def pipeflow(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeflow", *args],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def project(tmp_path: Path, target: str) -> Path:

@@ -7,11 +7,11 @@ that gets such a param from its parent."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.system import pipeflow_in as pipeflow
 
 STEPS = (
     "from pathlib import Path\n\n\n"
@@ -36,16 +36,6 @@ BROKEN = {
     "rid": {"type": "string", "pattern": "^[$]"},
     "tag": {"type": "string", "maxLength": 20},
 }
-
-
-def pipeflow(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeflow", *args],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def project(folder: Path, kind: str, name: str, rule: dict[str, object]) -> Path:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.system import pipeflow_in as pipeflow
 
 RUN_ID = re.compile(r"\d{8}-\d{6}-[0-9a-f]{6}")
 STEPS = "def echo(v):\n    return v\n\n\ndef pair(v, item):\n    return [v, item]\n"
@@ -47,16 +48,6 @@ MIDDLE = (
     'name: middle\nparams: {t: "x"}\nsteps:\n'
     '  c: {pipeline: child.yaml, params: {tag: "${params.t}"}}\n'
 )
-
-
-def pipeflow(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeflow", *args],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def project(tmp_path: Path, parent: str, child: str = CHILD) -> Path:

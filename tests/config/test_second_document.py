@@ -3,21 +3,11 @@ fits a params file as well as a config (it used to speak of "a pipeline file" on
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.system import pipeflow_in as pipeflow
+
 TWO = "x: 5\n---\nx: 6\n"
-
-
-def pipeflow(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeflow", *args],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_a_params_file_with_two_documents_is_told_as_a_params_file(tmp_path: Path) -> None:

@@ -3,14 +3,13 @@ right article before a type pipeflow has no word for ("an int64", not "a int64")
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import pipeflow
+from tests.system import pipeflow_in as pipeflow_cli
 
 CONFIG = """\
 name: p
@@ -18,16 +17,6 @@ params: {items: null, seed: 1, kinds: [a]}
 steps:
   a: {run: st.e.echo, foreach: "${params.items}", as: v}
 """
-
-
-def pipeflow_cli(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeflow", *args],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.fixture
