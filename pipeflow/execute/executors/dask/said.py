@@ -8,6 +8,7 @@ not answer), and the interrupted step keeps them, as on the other executors."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -49,6 +50,7 @@ def ask(client: Any, running: Iterable[tuple[str, str | None]]) -> dict[str, Lin
     if not by_worker:
         return {}
     answers: dict[str, Lines] = {}
+    answered = threading.Lock()  # a worker that answers late may still be adding to it
 
     def one(worker: str, keys: list[str]) -> None:
         try:
@@ -57,7 +59,8 @@ def ask(client: Any, running: Iterable[tuple[str, str | None]]) -> dict[str, Lin
             return
         found = answer.get(worker) if isinstance(answer, dict) else None
         if isinstance(found, dict):
-            answers.update(found)
+            with answered:
+                answers.update(found)
 
     # On threads of their own, not waited for past the bound: one may never return.
     askers = [
@@ -66,6 +69,8 @@ def ask(client: Any, running: Iterable[tuple[str, str | None]]) -> dict[str, Lin
     ]
     for asker in askers:
         asker.start()
+    deadline = time.monotonic() + ASK_WAIT
     for asker in askers:
-        asker.join(ASK_WAIT)
-    return dict(answers)
+        asker.join(max(0.0, deadline - time.monotonic()))
+    with answered:
+        return dict(answers)
