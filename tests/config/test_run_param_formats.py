@@ -83,3 +83,30 @@ def test_a_spec_the_runs_value_cannot_take_is_refused_in_plain_words(
     assert REFUSED[target] in said
     for internal in ("Ref(", "Template(", "__format__", "scope="):
         assert internal not in said
+
+
+@pytest.mark.parametrize("spelling", ["yaml", "toml"])
+def test_a_date_time_param_from_the_file_names_a_folder_without_colons(
+    tmp_path: Path, spelling: str
+) -> None:
+    """A date-time the config file itself gives (YAML and TOML read it as a datetime) is
+    written in a target as `{date}` is."""
+    (tmp_path / "st").mkdir()
+    (tmp_path / "st" / "__init__.py").write_text("")
+    (tmp_path / "st" / "e.py").write_text("def echo(v):\n    return v\n")
+    if spelling == "yaml":
+        config = tmp_path / "p.yaml"
+        config.write_text(
+            "name: p\nparams: {at: 2026-01-02T03:04:05Z}\nsteps:\n"
+            '  b: {run: st.e.echo, inputs: {v: 2}, result: {target: "{params.at}/b.json"}}\n'
+        )
+    else:
+        config = tmp_path / "p.toml"
+        config.write_text(
+            'name = "p"\n[params]\nat = 2026-01-02T03:04:05Z\n[steps.b]\nrun = "st.e.echo"\n'
+            'inputs = {v = 2}\nresult = {target = "{params.at}/b.json"}\n'
+        )
+    ran = pipeflow(tmp_path, "run", config.name, "-q")
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    written = list((tmp_path / "data" / "processed").rglob("b.json"))
+    assert [path.parent.name for path in written] == ["2026-01-02T030405"]
