@@ -29,7 +29,7 @@ from pipeflow.model.pipeline import Step
 from pipeflow.model.run import Decision
 from pipeflow.plan.graph import StepGraph
 from pipeflow.plan.planner import Planner
-from pipeflow.plan.selecting import check_steps
+from pipeflow.plan.selecting import check_steps, inner_steps
 from pipeflow.report.ci_files import ReportFiles, Target
 
 if TYPE_CHECKING:
@@ -104,7 +104,9 @@ class Pipeline:
         try:
             return self.definition.steps[name]
         except KeyError:
-            raise KeyError(f"pipeline `{self.name}` has no step `{name}`") from None
+            inner = inner_steps(self.definition, name)
+            more = f" ({inner})" if inner else ""
+            raise KeyError(f"pipeline `{self.name}` has no step `{name}`{more}") from None
 
     def with_params(
         self,

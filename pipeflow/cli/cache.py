@@ -127,9 +127,15 @@ def result(
 
     For a step with `cache: false`, which is never up to date, its latest stored result."""
     from pipeflow.errors import UsageError
+    from pipeflow.plan.selecting import output_source
     from pipeflow.report.preview import preview, preview_parts
 
     pipeline = load_with_params(config, param_files, param_options, allow_extra_params, results)
+    source = output_source(pipeline.definition, step, part)
+    if source != (step, part):
+        shown = f"`{source[0]}`" if source[1] is None else f"`{source[1]}` of `{source[0]}`"
+        click.echo(f"output `{part}` of `{step}` is {shown}", err=True)
+        step, part = source
     stored = pipeline.result(step, results=results)
     if stored.manifest is None:  # a `foreach` step: its items
         _show_items(pipeline, stored, part, show)

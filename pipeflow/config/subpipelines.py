@@ -65,6 +65,7 @@ def expand(
     problems: list[Problem] = []
     steps: dict[str, Step] = {}
     children: dict[str, _Child] = {}
+    subpipelines: dict[str, Mapping[str, Any]] = {}
     parent_writes = literal_writes(pipeline.steps.values(), pipeline.project_dir)
     for name, step in pipeline.steps.items():
         if step.pipeline is None:
@@ -91,6 +92,9 @@ def expand(
             names=tuple(s.name for s in inlined),
             outputs={key: localize(value) for key, value in child.outputs.items()},
         )
+        subpipelines[name] = children[name].outputs
+        for inner, outputs in child.subpipelines.items():
+            subpipelines[f"{name}/{inner}"] = {key: localize(v) for key, v in outputs.items()}
     rewrite = _Rewriter(children, document, problems)
     for name, step in list(steps.items()):
         if step.origin is not None and name.split("/", 1)[0] in children:
@@ -108,7 +112,7 @@ def expand(
             after=rewrite.after(step.after),
         )
     outputs = rewrite(dict(pipeline.outputs), ["outputs"])
-    return replace(pipeline, steps=steps, outputs=outputs), problems
+    return replace(pipeline, steps=steps, outputs=outputs, subpipelines=subpipelines), problems
 
 
 def _load(

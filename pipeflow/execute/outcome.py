@@ -12,9 +12,11 @@ from dataclasses import field
 from datetime import datetime
 from typing import Any, Protocol
 
+from pipeflow.errors import did_you_mean
 from pipeflow.execute.context import RunContext, declared_part
 from pipeflow.execute.step_files import ReferenceFailure
 from pipeflow.model.pipeline import SINGLE_PART, Step
+from pipeflow.model.refs import Ref, resolve
 from pipeflow.model.run import Decision, StepOutcome, StepState
 from pipeflow.model.words import a_kind
 from pipeflow.plan.planner import Planner
@@ -83,7 +85,11 @@ class Run:
         return self.result.outcomes[step].state
 
     def output(self, step: str, part: str | None = None) -> Any:
-        """The value a step returned (read from the store if it was cached), or one part."""
+        """The value a step returned (read from the store if it was cached), or one part; for
+        a step that runs a sub-pipeline, one of the outputs it declares."""
+        outputs = self.result.context.pipeline.subpipelines.get(step)
+        if outputs is not None:
+            return self._sub_output(step, outputs, part)
         definition = self.pipeline.step(step)
         state = self.result.outcomes[step].state
         if state not in (StepState.DONE, StepState.CACHED):
@@ -101,6 +107,30 @@ class Run:
         if definition.foreach is not None and isinstance(value, list):
             return [_part(step, item, part, f" (item {n})") for n, item in enumerate(value)]
         return _part(step, value, part, "")
+
+    def _sub_output(self, step: str, outputs: Mapping[str, Any], part: str | None) -> Any:
+        """The output `part` of the sub-pipeline step `step` runs, as the parent reads it."""
+        names = ", ".join(f"`{name}`" for name in outputs) or "none (it declares no `outputs:`)"
+        if part is None:
+            raise KeyError(
+                f"step `{step}` runs a sub-pipeline, which has no single value; its outputs: "
+                f"{names}: call output({step!r}, NAME)"
+            )
+        if part not in outputs:
+            hint = did_you_mean(part, outputs)
+            raise KeyError(
+                f"the sub-pipeline of step `{step}` has no output `{part}`; "
+                + (f"{hint} (its outputs: {names})" if hint else f"its outputs: {names}")
+            )
+        found = outputs[part]
+        if isinstance(found, Ref) and found.scope == "steps":
+            return self.output(found.step, found.part)
+        return resolve(found, self._lookup, text_lookup=self._lookup)
+
+    def _lookup(self, ref: Ref) -> Any:
+        if ref.scope == "steps":
+            return self.output(ref.step, ref.part)
+        return self.result.context.concrete_lookup(ref)
 
     def __repr__(self) -> str:
         verdict = "ok" if self.ok else "failed"

@@ -215,6 +215,9 @@ class Pipeline:
     schedules: tuple[Schedule, ...] = ()
     allow_imports: tuple[str, ...] = ()
     outputs: Mapping[str, Any] = field(default_factory=dict)
+    # The top-level `outputs:` of each sub-pipeline it inlined, by the name of the step that ran
+    # it here (a nested one's: `data/prep`): output name -> what it reads, in the names here.
+    subpipelines: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     config_hash: str = ""
     # The local places its steps declare in `writes:` and `reads:` (their keys, no trailing
     # `/`), as loaded: a bare name such as `models` in an input is a path when it names one.

@@ -12,6 +12,7 @@ from typing import Any
 
 from pipeflow.errors import ConfigError, Problem, did_you_mean
 from pipeflow.model.pipeline import Pipeline
+from pipeflow.model.refs import Ref
 from pipeflow.plan.graph import StepGraph
 from pipeflow.plan.planner import ALL, CachePolicy, Selection
 
@@ -67,7 +68,7 @@ def check_steps(pipeline: Pipeline, names: Iterable[str]) -> None:
     problems = [
         Problem(
             message=f"pipeline `{pipeline.name}` has no step `{name}`",
-            hint=_inner_steps(pipeline, name) or did_you_mean(name, pipeline.steps),
+            hint=inner_steps(pipeline, name) or did_you_mean(name, pipeline.steps),
         )
         for name in names
         if name not in pipeline.steps
@@ -76,7 +77,7 @@ def check_steps(pipeline: Pipeline, names: Iterable[str]) -> None:
         raise ConfigError(problems)
 
 
-def _inner_steps(pipeline: Pipeline, name: str) -> str | None:
+def inner_steps(pipeline: Pipeline, name: str) -> str | None:
     """For the name of a sub-pipeline step: the names its steps have here."""
     inner = [step for step in pipeline.steps if step.startswith(f"{name}/")]
     if not inner:
@@ -98,3 +99,33 @@ def _check_tags(pipeline: Pipeline, graph: StepGraph, tags: Iterable[str]) -> No
     ]
     if problems:
         raise ConfigError(problems)
+
+
+def output_source(pipeline: Pipeline, step: str, part: str | None) -> tuple[str, str | None]:
+    """Where `pipeflow result STEP --part PART` reads: for a step that runs a sub-pipeline,
+    the step (and part) its output PART names; any other step, as it is."""
+    outputs = pipeline.subpipelines.get(step)
+    if not outputs:  # no sub-pipeline, or one that gives nothing: `check_steps` explains
+        return step, part
+    if part is None or part not in outputs:
+        names = ", ".join(f"`{name}`" for name in outputs)
+        inner = ", ".join(f"`{name}`" for name in pipeline.steps if name.startswith(f"{step}/"))
+        problem = f"`{step}` runs a sub-pipeline; name one of its outputs with --part"
+        if part is not None:
+            problem = f"the sub-pipeline of step `{step}` has no output `{part}`"
+        hint = (did_you_mean(part, outputs) if part else None) or (
+            f"its outputs: {names}; or name one of its steps: {inner}"
+        )
+        raise ConfigError([Problem(message=problem, hint=hint)])
+    found = outputs[part]
+    if not isinstance(found, Ref) or found.scope != "steps":
+        raise ConfigError(
+            [
+                Problem(
+                    message=f"output `{part}` of the sub-pipeline of step `{step}` is no step's "
+                    "result, so nothing of it is stored",
+                    hint="its value comes from the params the step passes",
+                )
+            ]
+        )
+    return found.step, found.part

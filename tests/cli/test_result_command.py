@@ -292,7 +292,8 @@ def test_an_unknown_step_is_refused_with_a_suggestion(config: Path, command: str
 @pytest.mark.parametrize("command", ["result", "accept"])
 def test_a_sub_pipeline_step_names_the_steps_it_has(tmp_path: Path, command: str) -> None:
     """The commands of one step want one of its steps (`--only prep` takes all of them:
-    tests/plan/test_select_sub_pipelines.py)."""
+    tests/plan/test_select_sub_pipelines.py); `result` also takes one of its outputs
+    (tests/cli/test_sub_pipeline_names.py)."""
     (tmp_path / "child").mkdir()
     (tmp_path / "child" / "childsteps.py").write_text("def one() -> int:\n    return 1\n")
     (tmp_path / "child" / "pipeline.yaml").write_text(
@@ -304,8 +305,12 @@ def test_a_sub_pipeline_step_names_the_steps_it_has(tmp_path: Path, command: str
         cli, [*command.split(" ", 1)[:1], str(parent), *command.split()[1:], "prep"]
     )
     assert shown.exit_code == 2, shown.output
-    assert "pipeline `parent` has no step `prep`" in shown.stderr
-    assert "`prep` is a sub-pipeline; its steps are `prep/one`" in shown.stderr
+    if command == "result":  # which also reads the sub-pipeline's outputs
+        assert "`prep` runs a sub-pipeline; name one of its outputs with --part" in shown.stderr
+        assert "its outputs: `one`; or name one of its steps: `prep/one`" in shown.stderr
+    else:
+        assert "pipeline `parent` has no step `prep`" in shown.stderr
+        assert "`prep` is a sub-pipeline; its steps are `prep/one`" in shown.stderr
 
 
 SKIPPED_YAML = """

@@ -111,3 +111,27 @@ def test_runs_of_an_unknown_pipeline_name_the_pipelines_that_have_runs(project: 
     assert done.stdout == f"no run in state `failed` is recorded in {database}\n"
     done = pipeflow("runs", "--pipeline", "parent", cwd=project)
     assert "parent" in done.stdout.splitlines()[1]
+
+
+def test_result_reads_an_output_of_a_sub_pipeline_by_the_step_that_runs_it(project: Path) -> None:
+    outputs = 'outputs:\n  twice: "${steps.y}"\n  n: "${params.n}"\n'
+    (project / "child.yaml").write_text(CHILD + outputs)
+    assert pipeflow("run", "pipeline.yaml", cwd=project).returncode == 0
+    for step in ("sub", "twice/inner"):
+        done = pipeflow("result", "pipeline.yaml", step, "--part", "twice", "--show", cwd=project)
+        assert done.returncode == 0, done.stderr
+        assert f"output `twice` of `{step}` is `{step}/y`" in done.stderr
+        direct = pipeflow("result", "pipeline.yaml", f"{step}/y", "--show", cwd=project)
+        assert done.stdout == direct.stdout
+        assert done.stdout.splitlines()[-1] == ("8" if step == "sub" else "4")
+    done = pipeflow("result", "pipeline.yaml", "sub", cwd=project)
+    assert done.returncode == 2
+    assert "`sub` runs a sub-pipeline; name one of its outputs with --part" in done.stderr
+    assert "its outputs: `twice`, `n`; or name one of its steps: `sub/x`, `sub/y`" in done.stderr
+    done = pipeflow("result", "pipeline.yaml", "sub", "--part", "twcie", cwd=project)
+    assert done.returncode == 2
+    assert "the sub-pipeline of step `sub` has no output `twcie`" in done.stderr
+    assert "did you mean `twice`?" in done.stderr
+    done = pipeflow("result", "pipeline.yaml", "sub", "--part", "n", cwd=project)
+    assert done.returncode == 2
+    assert "output `n` of the sub-pipeline of step `sub` is no step's result" in done.stderr

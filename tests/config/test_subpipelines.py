@@ -265,3 +265,60 @@ def raised_problems(path: Path) -> list[Problem]:
     with pytest.raises(ConfigError) as raised:
         pipeflow.load(path)
     return list(raised.value.problems)
+
+
+GRANDPARENT = """
+name: grandparent
+steps:
+  outer: {pipeline: parent.yaml, params: {size: 6}}
+  both: {run: mysteps.total, inputs: {values: "${steps.outer.low}"}}
+outputs:
+  unused: ${steps.both}
+"""
+
+
+def test_run_output_reads_a_sub_pipeline_output_by_its_step_name(project: Path) -> None:
+    for _ in range(2):  # run, then all cached: the value is read back from the store
+        run = pipeflow.load(project / "parent.yaml").run()
+        assert run.ok
+        assert run.output("prep", "low") == [0, 1]
+        assert run.output("prep", "high") == list(range(2, 10))
+
+
+def test_run_output_reads_a_nested_sub_pipeline_and_a_passed_on_output(project: Path) -> None:
+    config = project / "parent.yaml"
+    config.write_text(config.read_text() + "outputs:\n  low: ${steps.prep.low}\n")
+    (project / "grandparent.yaml").write_text(textwrap.dedent(GRANDPARENT))
+    run = pipeflow.load(project / "grandparent.yaml").run()
+    assert run.ok
+    assert run.output("outer", "low") == [0, 1]  # the parent's output, which is its child's
+    assert run.output("outer/prep", "high") == list(range(2, 6))
+    assert run.output("both") == 1
+
+
+def test_run_output_of_a_sub_pipeline_output_that_is_a_param(make_project: ProjectFactory) -> None:
+    make_project(
+        "name: child\nparams: {n: 3}\nsteps:\n  make: {run: lab.make, inputs: {n: '${params.n}'}}\n"
+        "outputs:\n  made: ${steps.make}\n  n: ${params.n}\n",
+        name="child.yaml",
+    )
+    config = make_project(
+        "name: parent\nsteps:\n  c: {pipeline: child.yaml, params: {n: 4}}\n"
+        "  use: {run: lab.add, inputs: {a: '${steps.c.made}', b: '${steps.c.n}'}}\n",
+        lab="def make(n):\n    return n * 2\n\n\ndef add(a, b):\n    return a + b\n",
+    )
+    run = pipeflow.load(config).run()
+    assert run.ok
+    assert run.output("use") == 12
+    assert run.output("c", "made") == 8
+    assert run.output("c", "n") == 4
+
+
+def test_run_output_of_a_sub_pipeline_says_what_it_gives(project: Path) -> None:
+    run = pipeflow.load(project / "parent.yaml").run()
+    with pytest.raises(KeyError, match=r"`prep` runs a sub-pipeline.*its outputs: `low`, `high`"):
+        run.output("prep")
+    with pytest.raises(KeyError, match=r"sub-pipeline of step `prep` has no output `lwo`.*`low`"):
+        run.output("prep", "lwo")
+    with pytest.raises(KeyError, match=r"`prep` is a sub-pipeline; its steps are `prep/make`"):
+        run.state("prep")
