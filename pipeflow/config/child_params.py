@@ -4,14 +4,15 @@ them, a `${run.*}` one of them holds kept for the run to fill in."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import field
 from typing import Any
 
 from pipeflow.config.localizing import as_text
-from pipeflow.config.params import ParamSource
+from pipeflow.config.params import ParamSource, given_by
 from pipeflow.config.reader import Document
 from pipeflow.config.suggest import did_you_mean
 from pipeflow.errors import Problem
-from pipeflow.model.refs import Ref, Template, lookup_path
+from pipeflow.model.refs import Ref, Template, lookup_path, references_in
 from pipeflow.records import record
 
 DocPath = list[str | int]
@@ -24,6 +25,9 @@ class StepParams(ParamSource):
     prefix: tuple[str, ...] = ()
     # The child's params given a value the parent's environment gave: secret in the child too.
     secret: frozenset[str] = frozenset()
+    # Where a child's param got its value, when the parent's param it names was given to the
+    # run: "`${params.size}`, from --param size=abc", by the child's param name.
+    origins: Mapping[str, str] = field(default_factory=dict)
 
     def problem(
         self,
@@ -36,11 +40,29 @@ class StepParams(ParamSource):
         assert self.document is not None
         if hint is not None and "--allow-extra-params" in hint:
             hint = "the sub-pipeline does not declare it under its `params:`"
+        origin = self.origins.get(str(path[0])) if path and not key else None
+        if origin is not None:
+            message = f"{message} (through {origin})"
         return self.document.problem([*self.prefix, *path], message, hint=hint, key=key)
 
     def written(self, path: Sequence[str]) -> str | None:
         assert self.document is not None
         return self.document.written([*self.prefix, *path])
+
+
+def origins(values: Mapping[str, Any], given: Mapping[tuple[str, ...], str]) -> dict[str, str]:
+    """`StepParams.origins`: for each of the step's params, the parent's params it takes
+    that were given to the run (not defaults), and what gave them (`params.givers`)."""
+    found: dict[str, str] = {}
+    for name, value in values.items():
+        named = [
+            f"`{ref.text}`, from {label}"
+            for ref in references_in(value)
+            if ref.scope == "params" and (label := given_by(given, ref.path)) is not None
+        ]
+        if named:
+            found[str(name)] = "; ".join(dict.fromkeys(named))
+    return found
 
 
 def parent_params(

@@ -19,6 +19,7 @@ from pipeflow.config.file_checks import check_files
 from pipeflow.config.param_names import dotted_name_problems
 from pipeflow.config.params import (
     ParamSource,
+    givers,
     merge_params,
     nested_overrides,
     non_finite_problems,
@@ -194,6 +195,7 @@ def _load(
         chain=chain or (here,),
         secrets=secrets,
         results=results,
+        given=givers([source for source in sources if not isinstance(source, StepParams)]),
     )
     problems += expand_found
     if any(step.pipeline is not None for step in built.steps.values()):

@@ -111,6 +111,32 @@ def parse_assignment(text: str) -> ParamSource:
     )
 
 
+def givers(sources: Sequence[ParamSource]) -> dict[tuple[str, ...], str]:
+    """Which source gave each param (and each key of a mapping param), by path: the last one
+    to give it, as they are merged (a mapping key by key)."""
+    found: dict[tuple[str, ...], str] = {}
+
+    def walk(values: Any, path: tuple[str, ...], label: str) -> None:
+        if path:
+            found[path] = label
+        if isinstance(values, Mapping):
+            for key, value in values.items():
+                walk(value, (*path, str(key)), label)
+
+    for source in sources:
+        if isinstance(source.values, Mapping):
+            walk(source.values, (), source.label)
+    return found
+
+
+def given_by(found: Mapping[tuple[str, ...], str], path: tuple[str, ...]) -> str | None:
+    """The source that gave the param at `path`, or the mapping that holds it (`givers`)."""
+    for end in range(len(path), 0, -1):
+        if path[:end] in found:
+            return found[path[:end]]
+    return None
+
+
 def nested_overrides(*layers: Mapping[str, Any] | None) -> dict[str, Any]:
     """Overrides given in Python, read as `--param` reads its keys: a dotted key nests
     (`{"model.depth": 4}` is `{"model": {"depth": 4}}`), and each later layer's (or key's)

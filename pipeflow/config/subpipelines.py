@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeflow.cache.consumed import consumed_param_refs, target_param_refs
-from pipeflow.config.child_params import StepParams, parent_params
+from pipeflow.config.child_params import StepParams, origins, parent_params
 from pipeflow.config.localizing import Localizer, literal_writes
 from pipeflow.config.params import ParamSource
 from pipeflow.config.reader import Document
@@ -57,9 +57,11 @@ def expand(
     chain: tuple[str, ...],
     secrets: Secrets,
     results: str | None = None,
+    given: Mapping[tuple[str, ...], str] | None = None,
 ) -> tuple[Pipeline, list[Problem]]:
     """The pipeline with every sub-pipeline step replaced by its steps, and the problems.
-    `results`: the store given for the run (`--results`, relative to the current directory)."""
+    `results`: the store given for the run (`--results`, relative to the current directory);
+    `given`: what gave the params that did not come from the defaults (`params.givers`)."""
     if not any(step.pipeline is not None for step in pipeline.steps.values()):
         return pipeline, []
     problems: list[Problem] = []
@@ -71,7 +73,9 @@ def expand(
         if step.pipeline is None:
             steps[name] = step
             continue
-        loaded = _load(name, step, pipeline, document, params, load_child, chain, problems, secrets)
+        loaded = _load(
+            name, step, pipeline, document, params, load_child, chain, problems, secrets, given
+        )
         if loaded is None:
             steps[name] = step  # kept, so references to it are not reported again
             continue
@@ -125,6 +129,7 @@ def _load(
     chain: tuple[str, ...],
     problems: list[Problem],
     secrets: Secrets,
+    given: Mapping[tuple[str, ...], str] | None,
 ) -> tuple[Pipeline, Mapping[str, Any], Secrets] | None:
     path: DocPath = ["steps", name]
     before = len(problems)
@@ -157,6 +162,7 @@ def _load(
     source = StepParams(
         values=values,
         label=f"the params of step `{name}`",
+        origins=origins(step.params, given or {}),
         document=document,
         prefix=("steps", name, "params"),
         secret=frozenset(
