@@ -135,18 +135,31 @@ class Dispatcher:
                 found.append((name, task, result, future))
         return found
 
-    def stopped(self, said: Callable[[str, str, str], None]) -> list[str]:
-        """After Ctrl-C, once the executor has shut down: the steps that were running (each
-        once), what each had printed and logged until then given to `said` first (a worker
+    def stopped(self, said: Callable[[str, str, str], None]) -> dict[str, int]:
+        """After Ctrl-C, once the executor has shut down: the steps that were running, each
+        with how many calls of its function its tasks in flight had begun (a `foreach` step's
+        items), what each had printed and logged until then given to `said` first (a worker
         process stopped sends no result, but the executor keeps its output)."""
         for future, (name, _) in self.running.items():
             if future.done() and not future.cancelled() and future.exception() is None:
                 for stream, text in future.result().output:
                     said(name, stream, text)
-        names = [name for name, _ in self.running.values()]
+        begun: dict[str, int] = {}
+        at_work = set(itertools.islice(self._handed, self._workers))  # a pool's
+        for future, (name, _) in self.running.items():
+            begun[name] = begun.get(name, 0) + self._calls(future, at_work)
         if self.inline_step is not None:
-            names.append(self.inline_step)
-        return list(dict.fromkeys(names))
+            begun[self.inline_step] = begun.get(self.inline_step, 0) + 1
+        return begun
+
+    def _calls(self, future: Future[TaskResult], at_work: set[Future[TaskResult]]) -> int:
+        """How many times the function of a task stopped in flight was called: 1 if a pool's
+        worker had it (`_announce`); on Dask, what its result says (0 if no worker took it)."""
+        if self._workers is not None:
+            return 1 if future in at_work else 0
+        if future.done() and not future.cancelled() and future.exception() is None:
+            return future.result().attempts
+        return 0
 
     def shutdown(self, *, cancel: bool = False) -> None:
         self.executor.shutdown(cancel=cancel)

@@ -141,9 +141,11 @@ class Engine:
                 self._collect(name, task, ended)  # its result was stored as the run stopped
             self._kept.settle(fetch=False)
             self._dispatch.shutdown(cancel=True)
-            for name in self._dispatch.stopped(self._on_output):
+            for name, begun in self._dispatch.stopped(self._on_output).items():
                 if name not in self.outcomes:
-                    self._finish(self._stopwatch.stopped(name, self.decisions[name].key))
+                    fan = self._fans.get(name)  # its calls: the items' that ended, and begun
+                    calls = fan.attempts + begun if fan is not None else None
+                    self._finish(self._stopwatch.stopped(name, self.decisions[name].key, calls))
         else:
             self._kept.settle(fetch=True)
             self._dispatch.shutdown()

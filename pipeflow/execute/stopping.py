@@ -49,13 +49,16 @@ class Stopwatch:
         began = self._began.get(step)
         return time.perf_counter() - began if began is not None else 0.0
 
-    def stopped(self, step: str, key: str) -> StepOutcome:
-        """The outcome of `step` (its result's key `key`), running as the run was stopped."""
+    def stopped(self, step: str, key: str, calls: int | None = None) -> StepOutcome:
+        """The outcome of `step` (its result's key `key`), running as the run was stopped;
+        `calls`: a `foreach` step's calls of its function so far, over its items."""
         began = self._began.get(step)
         duration = time.perf_counter() - began if began is not None else 0.0
         attempts = self._attempts.get(step, 1) if began is not None else 0
         if began is not None and time.perf_counter() < self._due.get(step, 0.0):
             attempts -= 1  # stopped during a retry's delay: that attempt was not called
+        if calls is not None:
+            attempts = calls
         cache = self._planner.caches.get(step)
         stored = None
         if cache is not None and key and self._planner.pipeline.steps[step].foreach is None:

@@ -375,7 +375,11 @@ class DaskExecutor:
             said = ask(self._client, [(key, item.worker) for key, item in running])
             for key, item in running:
                 output = said.get(key, ())
-                self._end(key, TaskResult(step=item.task.step, error="interrupted", output=output))
+                calls = 0 if item.worker is None else 1 + item.told  # none took it: 0
+                stopped = TaskResult(
+                    step=item.task.step, error="interrupted", output=output, attempts=calls
+                )
+                self._end(key, stopped)
             futures = [r.future for _, r in running if r.future is not None]
             try:
                 self._client.cancel(futures, force=True, reason="pipeflow: interrupted")
