@@ -39,6 +39,14 @@ def _terminated(signum: int, frame: FrameType | None) -> Any:
     raise KeyboardInterrupt
 
 
+def terminate_as_interrupt() -> None:
+    """From now on a SIGTERM left to the system stops this process as Ctrl-C does (the
+    console script's, from its start: a run that `noting` wraps stops as it says)."""
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        _state["terminated"] = False
+        signal.signal(signal.SIGTERM, _terminated)
+
+
 @contextmanager
 def noting() -> Iterator[None]:
     """While the block runs, a SIGINT leaves a mark `by_signal` reads, and a SIGTERM left to
