@@ -155,3 +155,17 @@ def test_output_of_a_part_the_value_lacks_says_what_it_has(config: Path) -> None
     with pytest.raises(KeyError) as raised:
         run.output("each", "x")
     assert "the value of step `each` (item 0) has no part `x`: it is an int" in str(raised.value)
+
+
+def test_output_of_a_step_without_a_value_says_why_and_where_a_stored_one_is(
+    config: Path,
+) -> None:
+    pipe = pipeflow.load(config)
+    run = pipe.run(only=["one"], history=False)  # nothing of `pair` is stored yet
+    with pytest.raises(KeyError) as raised:
+        run.output("pair")
+    message = str(raised.value)
+    assert "step `pair` has no value in this run (it is skipped: not selected" in message
+    assert "its stored result, if it has one: pipeline.result('pair').load()" in message
+    assert pipe.run(only=["pair"], history=False).ok
+    assert pipe.result("pair").load() == {"a": 1, "b": 2}

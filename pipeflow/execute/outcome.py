@@ -91,9 +91,17 @@ class Run:
         if outputs is not None:
             return self._sub_output(step, outputs, part)
         definition = self.pipeline.step(step)
-        state = self.result.outcomes[step].state
-        if state not in (StepState.DONE, StepState.CACHED):
-            raise KeyError(f"step `{step}` has no value in this run (it is {state})")
+        outcome = self.result.outcomes[step]
+        if outcome.state not in (StepState.DONE, StepState.CACHED):
+            why = f": {outcome.reason}" if outcome.reason else ""
+            stored = (
+                f"; its stored result, if it has one: pipeline.result({step!r}).load()"
+                if outcome.state is not StepState.FAILED
+                else ""
+            )
+            raise KeyError(
+                f"step `{step}` has no value in this run (it is {outcome.state}{why}){stored}"
+            )
         try:
             value = self.result.context.value_of(step)
         except ReferenceFailure as error:
