@@ -9,12 +9,11 @@ stderr only.
 from __future__ import annotations
 
 import logging
-import re
 import time
 import traceback
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -33,8 +32,6 @@ from starlette.templating import Jinja2Templates
 from pipeflow.errors import ConfigError, PipeflowError
 from pipeflow.history import RUN_STATES, RunRecord, UnknownRun
 from pipeflow.model import jsontext
-from pipeflow.model.durations import format_duration
-from pipeflow.model.escaping import printable
 from pipeflow.model.secrets import known
 from pipeflow.ui.catalog import Catalog, KnownPipeline, load_pipeline, problems_text
 from pipeflow.ui.forms import Field, attach, fields_for, json_text, overrides
@@ -42,6 +39,7 @@ from pipeflow.ui.graph import draw_run
 from pipeflow.ui.guard import Guard, new_secret
 from pipeflow.ui.headers import HEADERS, SecurityHeaders
 from pipeflow.ui.launch import start_run
+from pipeflow.ui.shown import duration, page_text, sentence, state_class, when
 
 HERE = Path(__file__).parent
 PER_PAGE = 50
@@ -67,11 +65,11 @@ def create_app(settings: Settings) -> Starlette:
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
-        finalize=_printable,  # a config's folder whose name is not UTF-8 (`escaping.py`)
+        finalize=page_text,  # a config's folder whose name is not UTF-8 (`escaping.py`)
     )
-    environment.filters["duration"] = _duration
-    environment.filters["when"] = _when
-    environment.filters["css"] = _token
+    environment.filters["duration"] = duration
+    environment.filters["when"] = when
+    environment.filters["css"] = state_class
     environment.filters["json"] = json_text
     templates = Jinja2Templates(env=environment)
     csrf = new_secret()
@@ -268,7 +266,7 @@ def create_app(settings: Settings) -> Starlette:
 
     async def unknown_run(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, UnknownRun)
-        message = _sentence(exc.message) + (f" {_sentence(exc.hint)}" if exc.hint else "")
+        message = sentence(exc.message) + (f" {sentence(exc.hint)}" if exc.hint else "")
         message = known().mask(message)  # it echoes what was asked for
         return problem_page(request, 404, message)
 
@@ -321,7 +319,7 @@ def _run_json(record: RunRecord) -> dict[str, Any]:
         "id": record.id,
         "state": record.state,
         "steps": [
-            {"step": step.step, "state": step.state, "duration": _duration(step.duration)}
+            {"step": step.step, "state": step.state, "duration": duration(step.duration)}
             for step in record.steps
         ],
     }
@@ -353,16 +351,6 @@ def _config_problem(entry: KnownPipeline, error: PipeflowError) -> str:
     return f"The config of `{entry.name}` cannot be loaded: {str(error).removeprefix('error: ')}"
 
 
-def _token(state: str) -> str:
-    """A state as a class name, as the graph spells it: `not run` -> `not-run`."""
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", state.strip()) or "unknown"
-
-
-def _sentence(text: str) -> str:
-    text = text[:1].upper() + text[1:]
-    return text if text.endswith((".", "?", "!")) else text + "."
-
-
 def _page_number(request: Request) -> int:
     try:
         return max(1, int(request.query_params.get("page", "1")))
@@ -378,25 +366,3 @@ def _query(**values: str | None) -> str:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
-
-
-def _printable(value: Any) -> Any:
-    """What a page shows, with what UTF-8 cannot encode escaped (a config path's surrogate)."""
-    if isinstance(value, PurePath):
-        value = str(value)
-    if not isinstance(value, str):
-        return value
-    text = printable(value)
-    return value if text is value else Markup(text) if isinstance(value, Markup) else text
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    if seconds < 1:
-        return f"{seconds * 1000:.0f}ms"
-    return format_duration(round(seconds, 1)) if seconds >= 60 else f"{seconds:.1f}s"
-
-
-def _when(moment: datetime | None) -> str:
-    return moment.isoformat(sep=" ", timespec="seconds") if moment is not None else "-"
