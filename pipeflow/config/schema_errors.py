@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from pipeflow.config.duration_words import DURATION_HINT, DURATION_WORDS, duration_suggestion
 from pipeflow.config.reader import Document
 from pipeflow.config.schema import (
     compiled_valid,
@@ -51,25 +52,6 @@ _CHOICE_EXAMPLES = {
     "run": "e.g. `run: steps.iris.load_data`",
     "cron": 'e.g. `cron: "0 6 * * 1-5"` or `interval: 1h`',
 }
-_DURATION_WORDS = "a duration such as `30s`, `15m`, `1h30m` or a number of seconds"
-_DURATION_HINT = "write a number and a unit (ms, s, m, h, d), e.g. `500ms`, `30s`, `15m`, `1h30m`"
-_UNITS = {
-    "ms": "ms",
-    "millisecond": "ms",
-    "msec": "ms",
-    "s": "s",
-    "sec": "s",
-    "second": "s",
-    "m": "m",
-    "min": "m",
-    "minute": "m",
-    "h": "h",
-    "hr": "h",
-    "hour": "h",
-    "d": "d",
-    "day": "d",
-}
-_DURATION_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]+)\s*(?:,|and\b)?")
 
 
 def schema_problems(document: Document) -> list[Problem]:
@@ -301,7 +283,7 @@ def _branch_words(branch: Any) -> str:
     if reference.startswith("#/$defs/"):
         branch = definitions().get(reference.removeprefix("#/$defs/"), {})
     if branch.get("title") == "duration":
-        return _DURATION_WORDS
+        return DURATION_WORDS
     if "const" in branch:
         return f"`{jsontext.dumps(branch['const'])}`"
     rule = branch.get("type", [])
@@ -316,7 +298,7 @@ def _wrong_type(error: ValidationError, path: DocumentPath, document: Document) 
     field = _field(path)
     schema = error.schema if isinstance(error.schema, dict) else {}
     if schema.get("title") == "duration":
-        expected = _DURATION_WORDS
+        expected = DURATION_WORDS
     else:
         expected = _either(_TYPE_WORDS.get(kind, kind) for kind in kinds)
     got = describe_value(instance)
@@ -336,7 +318,7 @@ def _pattern_words(
     value = str(error.instance)
     field = _field(path)
     if title == "duration":
-        return f"{value!r} is not a duration", _duration_suggestion(value) or _DURATION_HINT
+        return f"{value!r} is not a duration", duration_suggestion(value) or DURATION_HINT
     if title == "pipeline name":
         suggestion = re.sub(r"[^A-Za-z0-9_-]+", "_", value).strip("_") or "my_pipeline"
         message = f"the pipeline name {value!r} may only use letters, digits, `-` and `_`"
@@ -372,24 +354,6 @@ def _identifier(value: str, *, allow_dash: bool) -> str:
     allowed = r"[^A-Za-z0-9_-]+" if allow_dash else r"[^A-Za-z0-9_]+"
     cleaned = re.sub(allowed, "_", value).strip("_") or "name"
     return f"_{cleaned}" if cleaned[0].isdigit() or cleaned[0] == "-" else cleaned
-
-
-def _duration_suggestion(value: str) -> str | None:
-    """'did you mean `10m`?' for '10 minutes', '1 hour 30 mins', '2 secs'."""
-    parts = []
-    position = 0
-    text = value.strip()
-    while position < len(text):
-        found = _DURATION_PART.match(text, position)
-        if found is None or found.end() == position:
-            return None
-        word = found.group(2).lower()
-        unit = _UNITS.get(word) or _UNITS.get(word.removesuffix("s"))
-        if unit is None:
-            return None
-        parts.append(found.group(1) + unit)
-        position = found.end()
-    return f"did you mean `{''.join(parts)}`?" if parts else None
 
 
 def _repeated_item(path: DocumentPath, instance: Any, document: Document) -> Problem:
