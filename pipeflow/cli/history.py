@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 # The run states, spelled out here so that `pipeflow --help` does not import the history; the
 # same as `pipeflow.history.recorder.RUN_STATES` (a test checks).
 RUN_STATES = ("running", "succeeded", "failed", "interrupted", "skipped", "lost")
+LATEST = "latest"  # as `pipeflow.history.query.LATEST` (a test checks)
 HOME_HELP = (
     "the folder holding runs.db [default: $PIPEFLOW_HOME, else .pipeflow/ beside CONFIG or in "
     "the current folder]"
@@ -116,14 +117,15 @@ def runs(
 
 
 @runs.command()
-@click.argument("run_id", metavar="ID")
+@click.argument("run_id", metavar="[ID]", required=False, default=LATEST)
 @click.option("--traceback", "tracebacks", is_flag=True, help="show the traceback of failures")
 @home_option
 @click.pass_context
 def show(ctx: click.Context, run_id: str, tracebacks: bool, home: Path | None) -> None:
     """Show one run: its params and each step's state, reason, attempts and results.
 
-    ID may be the start of a run's id, when only one run starts that way.
+    ID may be the start of a run's id, when only one run starts that way, or `latest` (the
+    run that started last), which is the default.
     """
     with _open(ctx, home) as history:
         record = history.run(run_id)
@@ -183,7 +185,7 @@ def prune(
 
 
 @cli.command()
-@click.argument("run_id", metavar="ID")
+@click.argument("run_id", metavar="[ID]", required=False, default=LATEST)
 @click.option(
     "--step",
     metavar="STEP",
@@ -191,13 +193,23 @@ def prune(
     help="only what this step printed",
 )
 @click.option("-f", "--follow", is_flag=True, help="keep printing new lines until the run ends")
-@home_option
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="the folder holding runs.db [default: $PIPEFLOW_HOME, else .pipeflow/ here]",
+)
 @click.pass_context
 def logs(
     ctx: click.Context, run_id: str, step: str | None, follow: bool, home: Path | None
 ) -> None:
-    """Print what the steps of run ID printed and logged, each line after its step's name."""
+    """Print what the steps of run ID printed and logged, each line after its step's name.
+
+    ID may be the start of a run's id, when only one run starts that way, or `latest` (the
+    run that started last), which is the default.
+    """
     with _open(ctx, home) as history:
+        run_id = history.resolve(run_id)
         lines = history.follow(run_id, step) if follow else iter(history.logs(run_id, step))
         printed = False
         for line in lines:

@@ -74,6 +74,9 @@ def open_history(
     return History(database_path(folder, home=home), timeout=timeout)
 
 
+LATEST = "latest"  # the run id that names the run that started last
+
+
 class History:
     """Queries on one history database; use it from the thread that opened it."""
 
@@ -183,10 +186,20 @@ class History:
         return replace(run_record(row), steps=tuple(records))
 
     def resolve(self, run_id: str) -> str:
-        """The full id of a run from its id or a unique prefix of it; UnknownRun otherwise."""
+        """The full id of a run from its id, a unique prefix of it, or `latest` (the run that
+        started last); UnknownRun otherwise."""
         conn = self._conn
         if conn is None:
             raise UnknownRun(f"no run `{run_id}`: nothing is recorded in {self.path} yet")
+        if run_id == LATEST:
+            row = self._guard(
+                lambda: conn.execute(
+                    "SELECT id FROM runs ORDER BY started_at DESC, rowid DESC LIMIT 1"
+                ).fetchone()
+            )
+            if row is None:
+                raise UnknownRun(f"no run `{run_id}`: nothing is recorded in {self.path} yet")
+            return str(row[0])
         exact = self._guard(
             lambda: conn.execute("SELECT id FROM runs WHERE id = ?", (run_id,)).fetchone()
         )

@@ -1,0 +1,77 @@
+"""`latest` names the most recent run wherever a run id is taken (`runs show`, `logs`, the
+history's API), and is what `runs show` and `logs` read when no ID is given: the run a user
+just watched fail, without copying its id."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeflow.cli import cli
+from pipeflow.history import Recorder, UnknownRun, open_history
+from tests.history.synthetic import T0, record, run_events
+
+OLD = "20260301-120000-aaaaaa"
+NEW = "20260301-130000-bbbbbb"
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    recorder = Recorder(home=tmp_path, config_path=tmp_path / "pipeline.yaml")
+    record(recorder, run_events(NEW, started=T0 + timedelta(hours=1), fail=True))
+    record(recorder, run_events(OLD))  # recorded last, started first: not the latest
+    return tmp_path
+
+
+@pytest.mark.parametrize("given", [[], ["latest"]])
+def test_runs_show_and_logs_read_the_latest_run(home: Path, given: list[str]) -> None:
+    code, out, err = invoke("runs", "show", *given, "--home", str(home))
+    assert code == 0, err
+    assert NEW in out.splitlines()[0]
+    assert invoke("runs", "show", NEW, "--home", str(home))[1] == out
+    code, out, err = invoke("logs", *given, "--home", str(home))
+    assert code == 0, err
+    assert out == invoke("logs", NEW, "--home", str(home))[1]
+    assert "load | loading 0" in out
+    code, out, err = invoke("logs", *given, "--step", "report", "--home", str(home))
+    assert code == 0, err
+    assert out == "report | flaky network\n"
+
+
+def test_the_history_api_takes_latest(home: Path) -> None:
+    with open_history(None, home=home) as history:
+        assert history.resolve("latest") == NEW
+        assert history.run("latest").id == NEW
+
+
+def test_latest_of_an_empty_history_says_nothing_is_recorded(tmp_path: Path) -> None:
+    code, _, err = invoke("logs", "--home", str(tmp_path))
+    assert code == 2, err
+    assert "no run `latest`: nothing is recorded in" in err
+    with open_history(None, home=tmp_path) as history, pytest.raises(UnknownRun):
+        history.resolve("latest")
+
+
+def test_the_help_says_what_id_may_be() -> None:
+    for command in (["runs", "show"], ["logs"]):
+        code, out, _ = invoke(*command, "--help")
+        assert code == 0
+        assert "[ID]" in out
+        assert "latest" in out
+    out = invoke("logs", "--help")[1]
+    assert "CONFIG" not in out  # `logs` takes no CONFIG: its history is here or --home
+
+
+def test_the_command_line_spells_latest_as_the_history_does() -> None:
+    from pipeflow.cli import history as commands
+    from pipeflow.history import query
+
+    assert commands.LATEST == query.LATEST
