@@ -20,10 +20,12 @@ def explain(
     before: Manifest,
     params_now: Mapping[str, Any],
     missing: Callable[[str], bool] = lambda file: False,
+    hidden: Mapping[str, str] | None = None,
 ) -> str:
     """Why a step must run again, compared with its last stored result. `missing`: whether
     a file its result was made from, named as the manifest names it, is gone (its config
-    still names it, but it is no file to fingerprint)."""
+    still names it, but it is no file to fingerprint); `hidden`: for a value (`inputs.x`)
+    that takes something no message shows (from the environment, a secret), what that is."""
     then = before.components
     reasons: list[str] = []
     code_now, code_then = now.get("code", {}), then.get("code", {})
@@ -36,7 +38,9 @@ def explain(
     values_now, values_then = now.get("values", {}), then.get("values", {})
     for name in sorted({*values_now, *values_then}):
         if values_now.get(name) != values_then.get(name) and not _is_param_change(name, reasons):
-            reasons.append(f"{name.replace('inputs.', 'input ')} changed")
+            takes = (hidden or {}).get(name)
+            said = f" (it takes {takes}, whose value is not shown)" if takes else ""
+            reasons.append(f"{name.replace('inputs.', 'input ')} changed{said}")
     files_now, files_then = now.get("files", {}), then.get("files", {})
     # A file read or no longer read because a param now names another: the param says it.
     renamed = any(reason.startswith("param ") for reason in reasons)

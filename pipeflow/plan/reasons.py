@@ -13,6 +13,7 @@ from pipeflow.cache.explain import NOTHING_CHANGED, explain, param_changes
 from pipeflow.cache.fingerprint import Fingerprint
 from pipeflow.cache.results import ResultCache
 from pipeflow.model.pipeline import Pipeline, Step
+from pipeflow.model.refs import references_in
 from pipeflow.model.secrets import MASK
 from pipeflow.storage import Manifest
 
@@ -47,7 +48,25 @@ def why_runs(
     now = fingerprint.components(upstream)
     if closest:
         before = closest_stored(cache, step.name, before, lambda m: _distance(m, now, step.name))
-    return explain(now, before, fingerprint.params, _missing_in(project_dir))
+    hidden = _hidden(step, fingerprint.params)
+    return explain(now, before, fingerprint.params, _missing_in(project_dir), hidden)
+
+
+def _hidden(step: Step, params: Mapping[str, Any]) -> dict[str, str] | None:
+    """For each input of `step` that takes a value no message shows (`${env.X}`, or a param
+    shown as `***`: from the environment, or a secret), what it takes: a reason names it."""
+    found: dict[str, str] = {}
+    for name, value in step.inputs.items():
+        taken = []
+        for ref in references_in(value):
+            dotted = ".".join(ref.path)
+            if ref.scope == "env":
+                taken.append(f"${{env.{dotted}}}")
+            elif ref.scope == "params" and params.get(dotted) == MASK:
+                taken.append(f"param {dotted}")
+        if taken:
+            found[f"inputs.{name}"] = "; ".join(dict.fromkeys(taken))
+    return found or None
 
 
 def closest_stored(
