@@ -7,6 +7,9 @@ never see. Descriptors belong to the whole process, so only a process that runs 
 time may point them elsewhere: the processes executor's workers, on their main thread.
 Spool files rather than pipes: nothing has to read while the step runs, so a child that
 writes much never blocks. At most LIMIT bytes per stream are kept (the history keeps less).
+Given a folder (a processes worker's spool folder), the files have names there, one pair per
+worker process (`left_by`): what a step wrote before its worker died, or before Ctrl-C ended
+it, is read from them by the run.
 """
 
 from __future__ import annotations
@@ -28,13 +31,13 @@ _spools: dict[int, list[tuple[str, int, int, BinaryIO]]] = {}
 
 
 @contextmanager
-def descriptors_captured(into: list[tuple[str, str]]) -> Iterator[None]:
-    """Point descriptors 1 and 2 at spool files for the block; then add what was written to
-    `into` as (stream, line), stdout's lines before stderr's."""
+def descriptors_captured(into: list[tuple[str, str]], folder: str | None = None) -> Iterator[None]:
+    """Point descriptors 1 and 2 at spool files for the block (named in `folder`, if given);
+    then add what was written to `into` as (stream, line), stdout's lines before stderr's."""
     spools = _spools.get(os.getpid())
     if spools is None:
         try:
-            spools = _spools[os.getpid()] = _made()
+            spools = _spools[os.getpid()] = _made(folder)
         except OSError:  # no spool (a full or read-only temp folder): left as they are
             yield
             return
@@ -53,12 +56,33 @@ def descriptors_captured(into: list[tuple[str, str]]) -> Iterator[None]:
             into.extend((name, line) for line in _lines(file))
 
 
-def _made() -> list[tuple[str, int, int, BinaryIO]]:
+def left_by(folder: str, pid: int) -> list[tuple[str, str]]:
+    """What the step a worker process `pid` ran last wrote below `sys.stdout`, from its spool
+    files in `folder`, as (stream, line): for a worker that ended without saying it."""
+    found: list[tuple[str, str]] = []
+    for stream in ("stdout", "stderr"):
+        try:
+            with open(_named(folder, pid, stream), "rb") as file:
+                found += [(stream, line) for line in _lines(file)]
+        except OSError:  # it wrote none, or never ran a step
+            continue
+    return found
+
+
+def _named(folder: str, pid: int, stream: str) -> str:
+    return os.path.join(folder, f"fd-{pid}.{stream}")
+
+
+def _made(folder: str | None) -> list[tuple[str, int, int, BinaryIO]]:
     """(stream, its descriptor, a copy of what it points at, its spool file), for both."""
     made: list[tuple[str, int, int, BinaryIO]] = []
     try:
         for stream, descriptor in (("stdout", 1), ("stderr", 2)):
-            spool: BinaryIO = tempfile.TemporaryFile()  # noqa: SIM115 (kept for the process)
+            spool: BinaryIO = (
+                open(_named(folder, os.getpid(), stream), "w+b")  # noqa: SIM115 (as below)
+                if folder is not None
+                else tempfile.TemporaryFile()  # noqa: SIM115 (kept for the process)
+            )
             made.append((stream, descriptor, os.dup(descriptor), spool))
     except OSError:
         for _, _, saved, spool in made:

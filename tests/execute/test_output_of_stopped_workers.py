@@ -1,7 +1,9 @@
 """What a step on a `processes` worker printed and logged before Ctrl-C stopped it, or before
 its worker died (`os._exit`), is recorded (SPEC 8) as on the other executors: on the console,
-in the history (`pipeflow logs`) and the JUnit report; on a Dask worker, before Ctrl-C.
-Before, it came only with the step's result, which such a worker never sends."""
+in the history (`pipeflow logs`) and the JUnit report, and on `processes` what it wrote below
+`sys.stdout` too (`os.write(1, ...)`, a child process: what a C library prints before it
+crashes); on a Dask worker, before Ctrl-C. Before, it came only with the step's result, which
+such a worker never sends."""
 
 from __future__ import annotations
 
@@ -30,9 +32,15 @@ import time
 from pathlib import Path
 
 
+def below():
+    os.write(1, b"raw before the end\\n")
+    os.write(2, b"raw error before the end\\n")
+
+
 def talk():
     print("hello before the end", flush=True)
     logging.getLogger("said").warning("logged before the end")
+    below()
     Path(__file__).with_name("talked").write_text("")
     time.sleep(60)
     return 1
@@ -41,15 +49,21 @@ def talk():
 def leave():
     print("hello before the end", flush=True)
     logging.getLogger("said").warning("logged before the end")
+    below()
     os._exit(3)
 """
 
 
-def _recorded(config: Path, output: str) -> None:
-    assert "hello before the end" in output, output
-    assert "logged before the end" in output, output
+def _recorded(config: Path, output: str, *, below: bool = True) -> None:
+    """`below`: also what the step wrote below `sys.stdout` (a `processes` worker's)."""
+    said = ["hello before the end", "logged before the end"]
+    if below:
+        said += ["raw before the end", "raw error before the end"]
+    for line in said:
+        assert line in output, output
     junit = (config.parent / "junit.xml").read_text()
     assert "hello before the end" in junit, junit
+    assert below == ("raw before the end" in junit), junit
     logs = subprocess.run(
         [sys.executable, "-m", "pipeflow", "logs", _run_id(output)],
         cwd=config.parent,
@@ -57,8 +71,8 @@ def _recorded(config: Path, output: str) -> None:
         text=True,
         timeout=120,
     )
-    assert "hello before the end" in logs.stdout, logs.stdout + logs.stderr
-    assert "logged before the end" in logs.stdout, logs.stdout + logs.stderr
+    for line in said:
+        assert line in logs.stdout, logs.stdout + logs.stderr
 
 
 @pytest.mark.parametrize("executor", ["processes", "dask", "dask-address"])
@@ -81,7 +95,7 @@ def test_output_before_ctrl_c_is_kept(
     )
     assert code == 130, output
     assert "died" not in output, output  # Ctrl-C is the run's to handle, not its workers'
-    _recorded(config, output)
+    _recorded(config, output, below=executor == "processes")  # on Dask: the worker's own
 
 
 def test_output_before_a_worker_dies_is_kept(make_project: ProjectFactory) -> None:

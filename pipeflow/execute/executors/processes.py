@@ -48,6 +48,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from pipeflow.execute import ctrl_c
+from pipeflow.execute.descriptors import left_by
 from pipeflow.execute.executors.main_module import main_unseen
 from pipeflow.execute.executors.process_errors import deaths, died, not_back, unpicklable
 from pipeflow.execute.executors.telling import Told, listen_on, teller
@@ -101,7 +102,7 @@ class ProcessExecutor:
                 return
             pool.told.expect(number, flight.notify)
             try:
-                flight.spool = f"{self._spool}/{number}"
+                flight.spool, flight.number = f"{self._spool}/{number}", number
                 inner = pool.executor.submit(_run, flight.task, number, flight.spool)
             except BrokenProcessPool:
                 pool.told.back(number, None)  # a death the pool has not reported yet: never sent
@@ -134,9 +135,9 @@ class ProcessExecutor:
                 if exitcode is not None
                 else deaths(flight.task, flight.restarts + 1)
             )
-            result = _failed(flight, error)
+            result = _failed(flight, error, pool)
         except BaseException as error:  # a result that could not be sent back, say
-            result = _failed(flight, not_back(flight.task.step, error))
+            result = _failed(flight, not_back(flight.task.step, error), pool)
         flight.outer.set_result(result)
 
     def _again(self, flight: _Flight) -> bool:
@@ -182,6 +183,7 @@ class _Flight:
     notify: Notify
     restarts: int = 0
     spool: str = ""  # where its worker writes its output as it comes (`working.work`)
+    number: int = 0  # the task number its worker's slot shows while it runs it
 
 
 class _Pool:
@@ -250,6 +252,13 @@ class _Pool:
                 }
                 _end(process for process in processes if process.pid not in ended)
             return self._deaths
+
+    def pid_running(self, number: int) -> int | None:
+        """The worker whose slot says it ran (or runs) task `number`, if one does."""
+        for pid, running in zip(self.slots[0::2], self.slots[1::2], strict=True):
+            if number and running == number:
+                return int(pid)
+        return None
 
 
 def _end(processes: Iterable[Any]) -> None:
@@ -348,8 +357,12 @@ def _done(result: TaskResult) -> Future[TaskResult]:
     return future
 
 
-def _failed(flight: _Flight, error: str) -> TaskResult:
+def _failed(flight: _Flight, error: str, pool: _Pool | None = None) -> TaskResult:
     """A task whose result did not come back, with what its step printed and logged until
-    then (spooled by its worker): a worker that died, or that Ctrl-C stopped."""
+    then (spooled by its worker), and wrote below `sys.stdout` (in `pool`'s worker that ran
+    it): a worker that died, or that Ctrl-C stopped."""
     output = spooled(flight.spool) if flight.spool else ()
+    pid = pool.pid_running(flight.number) if pool is not None and flight.spool else None
+    if pid is not None:
+        output = (*output, *left_by(os.path.dirname(flight.spool), pid))
     return TaskResult(step=flight.task.step, error=error, output=output)

@@ -16,6 +16,7 @@ import functools
 import io
 import json
 import logging
+import os
 import sys
 import threading
 from collections.abc import Iterable, Iterator
@@ -133,7 +134,7 @@ def work(
     written: list[tuple[str, str]] = []  # below sys.stdout: children, os.write, C code
     try:
         # Each attempt's timeout interrupts the call itself (SIGALRM, on this main thread).
-        with descriptors_captured(written):
+        with descriptors_captured(written, os.path.dirname(spool) if spool else None):
             result = execute(task, functools.partial(_retrying, retries, tell), in_place=True)
     finally:
         sys.stdout, sys.stderr = saved
