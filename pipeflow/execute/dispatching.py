@@ -146,8 +146,9 @@ class Dispatcher:
                     said(name, stream, text)
         begun: dict[str, int] = {}
         at_work = set(itertools.islice(self._handed, self._workers))  # a pool's
-        for future, (name, _) in self.running.items():
-            begun[name] = begun.get(name, 0) + self._calls(future, at_work)
+        for future, (name, task) in self.running.items():
+            calls = self._calls(future, at_work) if task.stored is None else 0  # a read: none
+            begun[name] = begun.get(name, 0) + calls
         if self.inline_step is not None:
             begun[self.inline_step] = begun.get(self.inline_step, 0) + 1
         return begun
