@@ -164,12 +164,19 @@ def load_with_params(
     allow_extra_params: bool,
     results: str | None = None,
     schedule: int | None = None,
+    schedule_key: str | None = None,
 ) -> Pipeline:
     """The `pipeflow.Pipeline` of CONFIG with the params that `param_options` collected (over
-    schedule number `schedule`'s, for `serve`), checked for the store `--results` names (if
-    given)."""
+    schedule number `schedule`'s, for `serve`: the schedule of the config that `schedule_key`
+    names, if the list changed since serve read it), checked for the store `--results` names
+    (if given)."""
     with starting():
         from pipeflow.api import load
+
+        if schedule is not None and schedule_key is not None:
+            from pipeflow.config.schedule_params import fired_schedule
+
+            schedule = fired_schedule(config, schedule, schedule_key)
 
         return load(
             config,

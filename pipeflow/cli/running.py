@@ -148,6 +148,11 @@ def selection_options(function: Any) -> Any:
     hidden=True,  # ... and `--schedule N`: the params of the config's schedule N come first
     help="take the params of the config's schedule N (from 1) over the defaults",
 )
+@click.option(
+    "--schedule-key",
+    hidden=True,  # ... and what schedule N was when serve read the config (`schedule_key`)
+    help="the trigger of the schedule that fired, should the config's schedules have changed",
+)
 def run(
     config: Path,
     param_files: tuple[Path, ...],
@@ -173,6 +178,7 @@ def run(
     junit_report: str | None,
     trigger: str | None,
     schedule: int | None,
+    schedule_key: str | None,
 ) -> None:
     """Validate CONFIG, then run its steps (taking what is up to date from the cache)."""
     from pipeflow.cli.stdout import kept_stdout
@@ -196,7 +202,13 @@ def run(
         stream = sys.stderr if json_report == "-" else stdout
         try:
             pipeline = load_with_params(
-                config, param_files, param_options, allow_extra_params, results, schedule
+                config,
+                param_files,
+                param_options,
+                allow_extra_params,
+                results,
+                schedule,
+                schedule_key,
             )
         except ConfigError as error:
             annotate(error, stream)

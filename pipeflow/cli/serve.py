@@ -43,7 +43,7 @@ def serve(configs: tuple[Path, ...], quiet: bool) -> None:
     from pipeflow.config.loader import load as load_config
     from pipeflow.history import record_failed_fire, record_skipped_fire
     from pipeflow.schedule.serve import Server, Target
-    from pipeflow.schedule.triggers import describe
+    from pipeflow.schedule.triggers import describe, schedule_key
 
     targets: list[Target] = []
     for config in configs:
@@ -75,7 +75,7 @@ def serve(configs: tuple[Path, ...], quiet: bool) -> None:
         number = target.schedules.index(schedule) + 1
         label = f"schedule {number} ({describe(schedule)})"
         try:
-            code = runs.run(target, number)
+            code = runs.run(target, number, schedule_key(schedule))
         except StillGoing as going:
             log(f"{target.name} {label}: skipped the fire at {when.isoformat()}: {going}")
             skipped(target, schedule, when, str(going))

@@ -105,12 +105,14 @@ class Runs:
         self._lock = threading.Lock()
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
 
-    def run(self, target: Target, number: int) -> int:
+    def run(self, target: Target, number: int, key: str) -> int:
         """Run the pipeline as its schedule `number` (from 1) does: the run reads that
-        schedule's params from the config, so a problem with them is shown there.
+        schedule's params from the config, so a problem with them is shown there (found by
+        its `key` should the config's list of schedules have changed since serve read it).
         StillGoing when a run an earlier `serve` started is still going."""
         command = [sys.executable, "-m", "pipeflow", "run", str(Path(target.config).resolve())]
-        command += ["--trigger", "schedule", "--schedule", str(number), "--log-format", "plain"]
+        command += ["--trigger", "schedule", "--schedule", str(number), "--schedule-key", key]
+        command += ["--log-format", "plain"]
         command += ["-q"] if self.quiet else []
         self.flush()
         with _claim(target) as lock:  # the run holds it from here until it ends

@@ -7,11 +7,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+from pipeflow.config.build import Builder
 from pipeflow.config.params import ParamSource
-from pipeflow.config.reader import Document
-from pipeflow.errors import Problem
+from pipeflow.config.reader import Document, read_document
+from pipeflow.errors import ConfigError, Problem
+from pipeflow.schedule.triggers import describe, keyed_schedule, schedule_key
 
 
 def schedule_sources(document: Document) -> list[ParamSource]:
@@ -42,6 +45,38 @@ def no_such_schedule(document: Document, number: int, count: int) -> Problem:
         message=f"the config has no schedule {number} ({has})",
         file=document.file,
         hint="it may have changed since `pipeflow serve` started: restart `pipeflow serve`",
+    )
+
+
+def fired_schedule(config: str | Path, number: int, key: str) -> int:
+    """The number (from 1) of the config's schedule that `pipeflow serve` fired: the one whose
+    `schedule_key` is `key`, as serve read the config when it started, and numbered `number`
+    then; the config may have changed since (a schedule removed, or the list reordered), so a
+    run takes the params of the schedule that fired, never of another one that took its place.
+    ConfigError when the config no longer has that schedule; `number` itself when the config
+    cannot be read (loading it says why)."""
+    document = read_document(config)
+    raw = document.data.get("schedules") if isinstance(document.data, Mapping) else None
+    if document.problems or not isinstance(raw, list):
+        return number
+    keys = [schedule_key(schedule) for schedule in Builder(document).schedules(raw)]
+    if len(keys) != len(raw):  # a schedule that is no mapping: loading says so
+        return number
+    if number <= len(keys) and keys[number - 1] == key:
+        return number
+    if key in keys:
+        return keys.index(key) + 1
+    fired = keyed_schedule(key)
+    what = f"`{describe(fired)}`" if fired is not None else key
+    raise ConfigError(
+        [
+            document.problem(
+                ["schedules"],
+                f"the schedule `pipeflow serve` fires as schedule {number} ({what}) is no "
+                "longer in the config: its schedules changed since serve started",
+                hint="restart `pipeflow serve` to serve the schedules the config has now",
+            )
+        ]
     )
 
 

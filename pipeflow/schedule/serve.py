@@ -12,7 +12,8 @@ imports the engine. Rules, from SPEC section 7:
    pipeline is going waits, and runs when that run ends (in the order they fired).
 3. No catch-up burst: fires missed while `serve` was not running (or while a run overran) are
    dropped. A schedule with `catch_up: true` runs once at start if it missed any fire since
-   the last one this machine recorded (in `.pipeflow/serve-state.json` beside the config).
+   the last one this machine recorded (in `.pipeflow/serve-state-PIPELINE.json` beside the
+   config, by its trigger, `schedule_key`: not by its place in a list that may change).
 4. `request_stop` (the first SIGTERM or SIGINT) ends the loop: it logs that no new runs will
    start and, under the same lock as every fire, sets `stop`, so no run starts after that
    line. Runs in progress finish before `serve` returns, unless `abort` is set (a second
@@ -39,7 +40,13 @@ from typing import IO
 from pipeflow.errors import PipeflowError
 from pipeflow.model import jsontext
 from pipeflow.model.pipeline import Schedule
-from pipeflow.schedule.triggers import Trigger, describe, next_at_or_after, trigger_for
+from pipeflow.schedule.triggers import (
+    Trigger,
+    describe,
+    next_at_or_after,
+    schedule_key,
+    trigger_for,
+)
 
 MAX_SLEEP = 60.0  # wake at least this often: a clock that jumps is noticed within a minute
 
@@ -182,7 +189,7 @@ class Server:
                     else trigger.next_after(start)
                 )
                 job = _Job(target, index, schedule, trigger, first)
-                missed = state.missed(index, trigger, start)
+                missed = state.missed(schedule_key(schedule), trigger, start)
                 if schedule.catch_up and missed is not None:
                     self.log(f"{job.label}: missed the fire at {_show(missed)}; running once now")
                     job.next_fire = start
@@ -193,7 +200,7 @@ class Server:
         """Start the run of a fire, queue it behind another schedule's run, or skip it."""
         name = job.target.name
         lane = self._lanes.setdefault(name, _Lane())
-        _State(job.target).record(job.index, when)
+        _State(job.target).record(schedule_key(job.schedule), when)
         going = lane.running  # a fire waits only while a run is going
         if going is not None:
             reason = None
@@ -307,7 +314,8 @@ def mark(handle: IO[str], holder: str) -> None:
 
 
 class _State:
-    """When each schedule of a pipeline last fired on this machine, for `catch_up`."""
+    """When each schedule of a pipeline last fired on this machine, for `catch_up`, by each
+    schedule's `schedule_key`."""
 
     def __init__(self, target: Target) -> None:
         self.path = Path(target.project_dir) / ".pipeflow" / f"serve-state-{target.name}.json"
@@ -319,9 +327,9 @@ class _State:
             return {}
         return found if isinstance(found, dict) else {}
 
-    def missed(self, index: int, trigger: Trigger, now: datetime) -> datetime | None:
+    def missed(self, key: str, trigger: Trigger, now: datetime) -> datetime | None:
         """The first fire between the last recorded one and now, if any."""
-        last = self._read().get(str(index))
+        last = self._read().get(key)
         if last is None:
             return None
         try:
@@ -331,9 +339,9 @@ class _State:
         following = trigger.next_after(moment)
         return following if following is not None and following <= now else None
 
-    def record(self, index: int, when: datetime) -> None:
+    def record(self, key: str, when: datetime) -> None:
         state = self._read()
-        state[str(index)] = when.isoformat()
+        state[key] = when.isoformat()
         temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
         try:
             temporary.write_text(jsontext.dumps(state), encoding="utf-8")

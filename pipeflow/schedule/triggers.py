@@ -11,6 +11,7 @@ schedule's time zone and `start`/`end` (the cron checks live in `cron.py`).
 from __future__ import annotations
 
 import functools
+import json
 import zoneinfo
 from datetime import datetime, timedelta
 from difflib import get_close_matches
@@ -29,8 +30,10 @@ __all__ = [
     "cron_fields",
     "cron_problem",
     "describe",
+    "keyed_schedule",
     "next_at_or_after",
     "next_times",
+    "schedule_key",
     "timezone_problem",
     "trigger_for",
     "window_problem",
@@ -111,6 +114,24 @@ def describe(schedule: Schedule) -> str:
     if schedule.end:
         text += f", until {shown_moment(schedule.end, schedule.timezone)}"
     return text
+
+
+def schedule_key(schedule: Schedule) -> str:
+    """What makes a schedule the one it is, as text: its trigger (cron or interval, zone,
+    `start`, `end`), not its place in the list nor its params. `pipeflow serve` gives it to the
+    runs it starts, so that a run takes the params of the schedule that fired even after the
+    config's list was edited, and keys its `catch_up` record by it."""
+    fields = [schedule.cron, schedule.timezone, schedule.interval, schedule.start, schedule.end]
+    return json.dumps(fields, separators=(",", ":"))
+
+
+def keyed_schedule(key: str) -> Schedule | None:
+    """The trigger of a `schedule_key` as a Schedule (no params), or None for other text."""
+    try:
+        cron, zone, interval, start, end = json.loads(key)
+    except (ValueError, TypeError):
+        return None
+    return Schedule(cron=cron, timezone=zone, interval=interval, start=start, end=end)
 
 
 def shown_moment(written: str, timezone: str | None) -> str:

@@ -12,6 +12,7 @@ import pytest
 
 from pipeflow.model.pipeline import Schedule
 from pipeflow.schedule.serve import ServeLocked, Server, Target
+from pipeflow.schedule.triggers import schedule_key
 
 
 class Recorder:
@@ -125,25 +126,49 @@ def test_a_second_server_for_the_same_pipeline_refuses_to_start(tmp_path: Path) 
     thread.join(timeout=30)
 
 
-def _missed_state(folder: Path) -> None:
+def _missed_state(folder: Path, schedule: Schedule) -> None:
     state = folder / ".pipeflow" / "serve-state-demo.json"
     state.parent.mkdir(parents=True, exist_ok=True)
     long_ago = datetime.now(timezone.utc) - timedelta(hours=5)
-    state.write_text(json.dumps({"0": long_ago.isoformat()}))
+    state.write_text(json.dumps({schedule_key(schedule): long_ago.isoformat()}))
 
 
 @pytest.mark.parametrize("catch_up", [True, False])
 def test_missed_fires_run_once_only_when_configured(tmp_path: Path, catch_up: bool) -> None:
-    _missed_state(tmp_path)
     start = (datetime.now(timezone.utc) - timedelta(days=1)).isoformat()
     recorder = Recorder()
     schedule = Schedule(interval=3600.0, start=start, catch_up=catch_up)
+    _missed_state(tmp_path, schedule)
     server = Server(
         [target(tmp_path, schedule)], recorder.run, recorder.skip, recorder.lines.append
     )
     serve_for(server, 1.0)
     # Five hourly fires were missed: at most one run for all of them, and only with catch_up.
     assert len(recorder.runs) == (1 if catch_up else 0)
+
+
+def test_a_catch_up_follows_its_schedule_not_its_place_in_the_list(tmp_path: Path) -> None:
+    # serve fired `hourly` (schedule 1) five hours ago, and stopped.
+    five_hours_ago = datetime.now(timezone.utc) - timedelta(hours=5)
+    hourly = Schedule(interval=3600.0, params={"n": 1})
+    earlier = Server(
+        [target(tmp_path, hourly)],
+        Recorder().run,
+        Recorder().skip,
+        [].append,
+        clock=lambda: five_hours_ago,
+    )
+    serve_for(earlier, 0.5)
+    # A schedule put first in the list since has never fired: it has nothing to catch up
+    # (its next fire is half an hour away). `hourly`, now 2nd, fires at start as before.
+    day_ago = (datetime.now(timezone.utc) - timedelta(days=1, minutes=30)).isoformat()
+    added = Schedule(interval=3600.0, start=day_ago, catch_up=True, params={"n": 2})
+    recorder = Recorder()
+    server = Server(
+        [target(tmp_path, added, hourly)], recorder.run, recorder.skip, recorder.lines.append
+    )
+    serve_for(server, 1.0)
+    assert [n for n, _ in recorder.ran] == [1], recorder.lines
 
 
 def test_nothing_to_serve(tmp_path: Path) -> None:
