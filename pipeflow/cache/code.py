@@ -186,6 +186,31 @@ class CodeFingerprinter:
                 folder = folder.parent
         return sorted(found)
 
+    def outside_files(self, dotted: str) -> dict[str, Path]:
+        """The source files outside the project folder that a step's fingerprint counts by
+        their source (a folder on PYTHONPATH, a checkout installed with `pip install -e`), by
+        the name each has below its folder on sys.path (`outlib.py`, `pkg/sub/mod.py`), with
+        the `__init__.py` of each package above them: what a worker that has no copy of them,
+        or another one, needs to run this machine's code. Installed packages are not listed:
+        they count by their version, which the workers must have."""
+        parts = self._imported_with(dotted)
+        found: dict[str, Path] = {}
+        for module in self._modules.values():
+            if module is None or self._relative(module) not in parts:
+                continue
+            path = module.path.resolve()
+            names = module.name.split(".")
+            if path.is_relative_to(self.project_dir) or self.kinds.classify(names[0]) != "source":
+                continue
+            # The folder on sys.path: `/x` for `a.b` at `/x/a/b.py` or `/x/a/b/__init__.py`.
+            root = path.parents[len(names) if path.name == "__init__.py" else len(names) - 1]
+            found[path.relative_to(root).as_posix()] = path
+            for depth in range(1, len(names)):
+                init = root.joinpath(*names[:depth], "__init__.py")
+                if init.is_file():
+                    found[init.relative_to(root).as_posix()] = init
+        return found
+
     def package_versions(self, dotted: str) -> dict[str, str]:
         """The third-party distributions a step's module imports, with their versions here."""
         return {

@@ -1,0 +1,115 @@
+"""Code outside the project folder that no installer copied (a folder on PYTHONPATH, a checkout
+installed with `pip install -e` beside a config in a subfolder) counts in the steps' cache keys
+by its source, so it travels with the run to workers that share no filesystem, as the
+project's modules do (SPEC section 14): the workers run this machine's code, not a copy of
+their own, and do not need one.
+
+A real `dask scheduler` and a worker in its own mount namespace (where the folder holding the
+projects is hidden) whose PYTHONPATH holds older copies of the same modules, as a worker image
+built from an older checkout would; results on moto's S3 server.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.execute.test_remote_cluster import Processes, _client, processes
+from tests.servers import ObjectStore, free_port
+from tests.system import pipeflow_in
+
+__all__ = ["processes"]  # the module's cluster processes, stopped after its tests
+
+OLD_LIB = "def f():\n    return 41  # the copy the worker image has\n"
+LIB = "def f():\n    return {value}\n"
+PACKAGE_INIT = "from .core import base\n"
+PACKAGE_CORE = "def base():\n    return {value}\n"
+
+
+@dataclass
+class Cluster:
+    address: str
+    hidden: Path  # where the projects live: the worker cannot see it
+    store: ObjectStore
+
+
+@pytest.fixture(scope="module")
+def cluster(
+    processes: Processes, s3_server: ObjectStore, tmp_path_factory: pytest.TempPathFactory
+) -> Cluster:
+    hidden = tmp_path_factory.mktemp("laptop-source")
+    image = tmp_path_factory.mktemp("worker-image")  # the worker sees it; older code
+    (image / "outlib.py").write_text(OLD_LIB)
+    (image / "outpkg").mkdir()
+    (image / "outpkg" / "__init__.py").write_text(PACKAGE_INIT)
+    (image / "outpkg" / "core.py").write_text(PACKAGE_CORE.format(value=1))
+    address = processes.scheduler(free_port())
+    processes.worker(address, hidden, env={**os.environ, "PYTHONPATH": str(image)})
+    _client(address, 1, processes).close()
+    return Cluster(address, hidden, s3_server)
+
+
+def _layout(cluster: Cluster, shape: str) -> tuple[Path, Path, str]:
+    """(config, folder of the code outside the project, the step's module's source)."""
+    repo = cluster.hidden / shape
+    if shape == "pythonpath":  # a library folder beside the project, on PYTHONPATH
+        project, outside = repo / "project", repo / "libs"
+        step = "import outlib\n\n\ndef g():\n    return outlib.f() + 1\n"
+    else:  # a checkout's `src/` (as `pip install -e` leaves it), the config in a subfolder
+        project, outside = repo / "pipelines", repo / "src"
+        step = "def g():\n    import outpkg\n\n    return outpkg.base() + 1\n"
+    (project / "steps").mkdir(parents=True)
+    (project / "steps" / "__init__.py").write_text("")
+    (project / "steps" / "use.py").write_text(step)
+    outside.mkdir(parents=True)
+    config = project / "pipeline.yaml"
+    endpoint = cluster.store.storage_options["client_kwargs"]["endpoint_url"]
+    config.write_text(
+        textwrap.dedent(
+            f"""\
+            name: outside
+            results:
+              root: "{cluster.store.unique_url(shape)}"
+              storage_options: {{client_kwargs: {{endpoint_url: "{endpoint}"}}}}
+            executor: {{type: dask, address: "{cluster.address}"}}
+            steps:
+              g: {{run: steps.use.g}}
+            """
+        )
+    )
+    return config, outside, shape
+
+
+def _write(outside: Path, shape: str, value: int) -> None:
+    if shape == "pythonpath":
+        (outside / "outlib.py").write_text(LIB.format(value=value))
+    else:
+        (outside / "outpkg").mkdir(exist_ok=True)
+        (outside / "outpkg" / "__init__.py").write_text(PACKAGE_INIT)
+        (outside / "outpkg" / "core.py").write_text(PACKAGE_CORE.format(value=value))
+
+
+def _stored(config: Path, env: dict[str, str]) -> str:
+    shown = pipeflow_in(config.parent, "result", config.name, "g", "--show", env=env)
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    return shown.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("shape", ["pythonpath", "checkout"])
+def test_code_outside_the_project_travels_and_its_edits_run(cluster: Cluster, shape: str) -> None:
+    config, outside, shape = _layout(cluster, shape)
+    env = {"PYTHONPATH": str(outside)}
+    _write(outside, shape, 99)
+    ran = pipeflow_in(config.parent, "run", config.name, env=env)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert _stored(config, env) == "100"  # this machine's code ran, not the worker's copy
+    # An edit here changes the key, and the new code runs there.
+    _write(outside, shape, 7)
+    ran = pipeflow_in(config.parent, "run", config.name, env=env)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "g: done" in ran.stdout
+    assert _stored(config, env) == "8"
