@@ -220,12 +220,32 @@ class CodeFingerprinter:
         }
 
     def _imported_with(self, dotted: str) -> dict[str, str]:
-        """The fingerprint's parts, and those of the whole module: importing it runs it all."""
+        """The fingerprint's parts, and those of the whole module: importing it runs it all,
+        and the `__init__` of each package above each module it reaches, with what that
+        imports (importing `pkg.core` runs `pkg/__init__.py`, which may import `pkg.extra`):
+        what a worker must have to import the step."""
         parts = dict(self.fingerprint(dotted).parts)
         module = self._module(split_path(dotted)[0])
         if module is not None:
             parts.update(self._whole(module))
-        return parts
+        done: set[str] = set()
+        while True:
+            reached = [
+                found
+                for found in list(self._modules.values())
+                if found is not None and found.name not in done and self._relative(found) in parts
+            ]
+            if not reached:
+                return parts
+            for found in reached:
+                done.add(found.name)
+                names = found.name.split(".")
+                if self.kinds.classify(names[0]) not in ("project", "source"):
+                    continue
+                for index in range(1, len(names)):
+                    package = self._module(".".join(names[:index]))
+                    if package is not None:
+                        parts.update(self._whole(package))
 
     def module_fingerprint(self, name: str) -> CodeFingerprint | None:
         """What importing a project module runs: its source, the project modules it imports

@@ -113,3 +113,43 @@ def test_code_outside_the_project_travels_and_its_edits_run(cluster: Cluster, sh
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "g: done" in ran.stdout
     assert _stored(config, env) == "8"
+
+
+@pytest.mark.parametrize("where", ["project", "outside"])
+def test_what_a_packages_init_imports_travels_with_a_submodule(
+    cluster: Cluster, where: str
+) -> None:
+    """A step imports `pkg.core` only; importing it runs `pkg/__init__.py`, which imports
+    `pkg.extra`: the worker needs that too, the project's package or one outside it."""
+    repo = cluster.hidden / f"init-{where}"
+    project = repo / "project"
+    outside = repo / "libs"
+    package = (project if where == "project" else outside) / f"initpkg_{where}"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("from .extra import EXTRA\n")
+    (package / "extra.py").write_text("EXTRA = 5\n")
+    (package / "core.py").write_text("def base():\n    return 10\n")
+    (project / "steps").mkdir(parents=True, exist_ok=True)
+    (project / "steps" / "__init__.py").write_text("")
+    (project / "steps" / "use.py").write_text(
+        f"from {package.name}.core import base\n\n\ndef g():\n    return base() + 1\n"
+    )
+    endpoint = cluster.store.storage_options["client_kwargs"]["endpoint_url"]
+    config = project / "pipeline.yaml"
+    config.write_text(
+        textwrap.dedent(
+            f"""\
+            name: inits
+            results:
+              root: "{cluster.store.unique_url(where)}"
+              storage_options: {{client_kwargs: {{endpoint_url: "{endpoint}"}}}}
+            executor: {{type: dask, address: "{cluster.address}"}}
+            steps:
+              g: {{run: steps.use.g}}
+            """
+        )
+    )
+    env = {"PYTHONPATH": str(outside)}
+    ran = pipeflow_in(project, "run", config.name, env=env)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert _stored(config, env) == "11"
