@@ -186,27 +186,32 @@ class CodeFingerprinter:
                 folder = folder.parent
         return sorted(found)
 
-    def outside_files(self, dotted: str) -> dict[str, Path]:
-        """The source files outside the project folder that a step's fingerprint counts by
-        their source (a folder on PYTHONPATH, a checkout installed with `pip install -e`), by
-        the name each has below its folder on sys.path (`outlib.py`, `pkg/sub/mod.py`), with
-        the `__init__.py` of each package above them: what a worker that has no copy of them,
-        or another one, needs to run this machine's code. Installed packages are not listed:
-        they count by their version, which the workers must have."""
+    def rooted_files(self, dotted: str) -> dict[str, Path]:
+        """The source files of a step's code (as `project_files` finds them, and the source
+        outside the project folder that its fingerprint counts by its source: a folder on
+        PYTHONPATH, a checkout installed with `pip install -e`) that are imported from another
+        folder on sys.path than the project's (`src/` in a project, or one outside it), by
+        the name each has below that folder (`outlib.py`, `pkg/sub/mod.py`), with the
+        `__init__.py` of each package above them: what a worker that has no copy of them, or
+        another one, needs to import this machine's code from the project's package. Installed
+        packages are not listed: they count by their version, which the workers must have."""
         parts = self._imported_with(dotted)
         found: dict[str, Path] = {}
         for module in self._modules.values():
             if module is None or self._relative(module) not in parts:
                 continue
-            path = module.path.resolve()
             names = module.name.split(".")
-            if path.is_relative_to(self.project_dir) or self.kinds.classify(names[0]) != "source":
+            if self.kinds.classify(names[0]) not in ("project", "source"):
                 continue
+            path = module.path.resolve()
             # The folder on sys.path: `/x` for `a.b` at `/x/a/b.py` or `/x/a/b/__init__.py`.
-            root = path.parents[len(names) if path.name == "__init__.py" else len(names) - 1]
+            depth = len(names) if path.name == "__init__.py" else len(names) - 1
+            if depth >= len(path.parents) or path.parents[depth] == self.project_dir:
+                continue  # the project folder's own: `project_files` names them
+            root = path.parents[depth]
             found[path.relative_to(root).as_posix()] = path
-            for depth in range(1, len(names)):
-                init = root.joinpath(*names[:depth], "__init__.py")
+            for index in range(1, len(names)):
+                init = root.joinpath(*names[:index], "__init__.py")
                 if init.is_file():
                     found[init.relative_to(root).as_posix()] = init
         return found

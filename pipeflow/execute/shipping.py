@@ -5,12 +5,13 @@ On the client (`Packer`):
 1. Code: per project folder (the main config's, and each sub-pipeline's in another folder),
    the project modules its steps import — the files their code fingerprints count
    (`CodeFingerprinter.project_files`), so what travels is what the cache key knows — and
-   the source outside the folder that the fingerprints count by its source (a folder on
-   PYTHONPATH, a `pip install -e` checkout: `outside_files`, by its name below its sys.path
-   folder, so that the worker imports it from the package before any copy of its own) are
-   packed into a zip that depends on their names and bytes only (sorted, fixed times), and
-   sent to the results store's blobs under the zip's sha256. A blob the store has is not sent
-   again: a second run of unchanged code sends nothing.
+   the source the fingerprints count that is imported from another folder on sys.path (a
+   `src/` folder, a folder on PYTHONPATH, a `pip install -e` checkout outside the project:
+   `rooted_files`, also by its name below that folder, so that the worker imports it from
+   the package before any copy of its own) are packed into a zip that depends on their
+   names and bytes only (sorted, fixed times), and sent to the results store's blobs under
+   the zip's sha256. A blob the store has is not sent again: a second run of unchanged code
+   sends nothing.
 2. Files: every absolute path to a local file or folder in a task's inputs (the context made
    the path inputs that name project files absolute, globs too; a `file://` URL counts as
    its path), what an absolute glob among
@@ -96,8 +97,9 @@ class Packer:
         self.versions: dict[str, str] = {}  # distribution -> version the steps import here
         self._files: dict[str, tuple[tuple[int, int, int], FileEntry]] = {}
         self._code: dict[str, set[Path]] = {}  # project folder -> the files its steps import
-        # project folder -> source outside it its steps import (name below its sys.path folder)
-        self._outside: dict[str, dict[str, Path]] = {}
+        # project folder -> the source its steps import from another sys.path folder (`src/`,
+        # a folder on PYTHONPATH), by its name below that folder
+        self._rooted: dict[str, dict[str, Path]] = {}
         by_folder: dict[str, set[str]] = {}
         for function, folder in project.steps:
             if function:
@@ -105,16 +107,16 @@ class Packer:
         for folder, functions in sorted(by_folder.items()):
             fingerprinter = CodeFingerprinter(folder)
             files = self._code.setdefault(folder, set())
-            outside = self._outside.setdefault(folder, {})
+            rooted = self._rooted.setdefault(folder, {})
             for function in sorted(functions):
                 files.update(fingerprinter.project_files(function))
-                outside.update(fingerprinter.outside_files(function))
+                rooted.update(fingerprinter.rooted_files(function))
                 self.versions.update(fingerprinter.package_versions(function))
 
     def send_code(self) -> None:
         """Pack each project folder's code and send what the store does not have."""
         for folder, files in self._code.items():
-            data = pack(Path(folder).resolve(), files, self._outside.get(folder, {}))
+            data = pack(Path(folder).resolve(), files, self._rooted.get(folder, {}))
             with tempfile.TemporaryDirectory(prefix="pipeflow-package-") as temporary:
                 path = Path(temporary) / "code.zip"
                 path.write_bytes(data)
@@ -229,14 +231,14 @@ def bring_back(task: Task, result: TaskResult, store: ResultStore) -> TaskResult
     return replace(result, hashes=tuple(hashes), written={})
 
 
-def pack(folder: Path, files: Iterable[Path], outside: Mapping[str, Path] | None = None) -> bytes:
-    """A zip of the files, by their paths relative to `folder`, and of the files `outside` it
-    by the names it gives them (the project's own file wins a name both have: the project
-    folder comes first on sys.path): the same bytes for the same names and contents, whenever
-    and wherever it is made."""
+def pack(folder: Path, files: Iterable[Path], rooted: Mapping[str, Path] | None = None) -> bytes:
+    """A zip of the files, by their paths relative to `folder`, and of the `rooted` files by
+    the names it gives them, below their own folders on sys.path (the project's file wins a
+    name both have: the project folder comes first on sys.path): the same bytes for the same
+    names and contents, whenever and wherever it is made."""
     import zipfile  # code is shipped to a cluster's workers only: not on every run's path
 
-    named = {name: Path(file) for name, file in (outside or {}).items()}
+    named = {name: Path(file) for name, file in (rooted or {}).items()}
     named.update({Path(f).resolve().relative_to(folder).as_posix(): Path(f) for f in files})
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:

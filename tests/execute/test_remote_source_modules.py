@@ -54,18 +54,20 @@ def cluster(
 
 
 def _layout(cluster: Cluster, shape: str) -> tuple[Path, Path, str]:
-    """(config, folder of the code outside the project, the step's module's source)."""
+    """(config, the folder on PYTHONPATH with the code, the shape)."""
     repo = cluster.hidden / shape
     if shape == "pythonpath":  # a library folder beside the project, on PYTHONPATH
         project, outside = repo / "project", repo / "libs"
         step = "import outlib\n\n\ndef g():\n    return outlib.f() + 1\n"
     else:  # a checkout's `src/` (as `pip install -e` leaves it), the config in a subfolder
-        project, outside = repo / "pipelines", repo / "src"
+        # or (`src`) at the checkout's top, the package below it on a path of its own
+        project = repo / "pipelines" if shape == "checkout" else repo
+        outside = repo / "src"
         step = "def g():\n    import outpkg\n\n    return outpkg.base() + 1\n"
     (project / "steps").mkdir(parents=True)
     (project / "steps" / "__init__.py").write_text("")
     (project / "steps" / "use.py").write_text(step)
-    outside.mkdir(parents=True)
+    outside.mkdir(parents=True, exist_ok=True)
     config = project / "pipeline.yaml"
     endpoint = cluster.store.storage_options["client_kwargs"]["endpoint_url"]
     config.write_text(
@@ -99,7 +101,7 @@ def _stored(config: Path, env: dict[str, str]) -> str:
     return shown.stdout.strip().splitlines()[-1]
 
 
-@pytest.mark.parametrize("shape", ["pythonpath", "checkout"])
+@pytest.mark.parametrize("shape", ["pythonpath", "checkout", "src"])
 def test_code_outside_the_project_travels_and_its_edits_run(cluster: Cluster, shape: str) -> None:
     config, outside, shape = _layout(cluster, shape)
     env = {"PYTHONPATH": str(outside)}
