@@ -12,6 +12,7 @@ built from an older checkout would; results on moto's S3 server.
 from __future__ import annotations
 
 import os
+import tempfile
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,15 @@ PACKAGE_INIT = "from .core import base\n"
 PACKAGE_CORE = "def base():\n    return {value}\n"
 
 
+def _metadata(site: Path, name: str, version: str) -> None:
+    """The metadata that makes the module `name` in `site` an installed distribution."""
+    info = site / f"{name}-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    (info / "top_level.txt").write_text(f"{name}\n")
+    (info / "RECORD").write_text(f"{name}.py,,\n{info.name}/METADATA,,\n")
+
+
 @dataclass
 class Cluster:
     address: str
@@ -44,6 +54,7 @@ def cluster(
     hidden = tmp_path_factory.mktemp("laptop-source")
     image = tmp_path_factory.mktemp("worker-image")  # the worker sees it; older code
     (image / "outlib.py").write_text(OLD_LIB)
+    _metadata(image, "outlib", "1.0")  # installed there, as a worker image has it
     (image / "outpkg").mkdir()
     (image / "outpkg" / "__init__.py").write_text(PACKAGE_INIT)
     (image / "outpkg" / "core.py").write_text(PACKAGE_CORE.format(value=1))
@@ -55,7 +66,7 @@ def cluster(
 
 def _layout(cluster: Cluster, shape: str) -> tuple[Path, Path, str]:
     """(config, the folder on PYTHONPATH with the code, the shape)."""
-    repo = cluster.hidden / shape
+    repo = Path(tempfile.mkdtemp(prefix=f"{shape}-", dir=cluster.hidden))
     if shape == "pythonpath":  # a library folder beside the project, on PYTHONPATH
         project, outside = repo / "project", repo / "libs"
         step = "import outlib\n\n\ndef g():\n    return outlib.f() + 1\n"
@@ -155,3 +166,35 @@ def test_what_a_packages_init_imports_travels_with_a_submodule(
     ran = pipeflow_in(project, "run", config.name, env=env)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert _stored(config, env) == "11"
+
+
+def test_a_module_an_earlier_run_sent_is_not_what_a_later_project_imports(
+    cluster: Cluster,
+) -> None:
+    """Project A sends its own `outlib` (a folder on its PYTHONPATH); project B imports the
+    `outlib` installed on both machines (the same version: B's key counts that version). On
+    the same worker after A, B runs the installed `outlib`, not A's."""
+    first, _, shape = _layout(cluster, "pythonpath")
+    first_env = {"PYTHONPATH": str(first.parent.parent / "libs")}
+    _write(first.parent.parent / "libs", shape, 99)
+    second = cluster.hidden / "installed"
+    (second / "steps").mkdir(parents=True)
+    (second / "steps" / "__init__.py").write_text("")
+    (second / "steps" / "use.py").write_text(
+        "import outlib\n\n\ndef g():\n    return outlib.f() + 1\n"
+    )
+    site = cluster.hidden / "installed-site"
+    site.mkdir()
+    (site / "outlib.py").write_text(OLD_LIB)
+    _metadata(site, "outlib", "1.0")
+    (second / "pipeline.yaml").write_text(
+        first.read_text().replace(cluster.store.url, cluster.store.unique_url("installed"))
+    )
+    second_env = {"PYTHONPATH": str(site)}
+    for config, env, value in (
+        (first, first_env, "100"),
+        (second / "pipeline.yaml", second_env, "42"),
+    ):
+        ran = pipeflow_in(config.parent, "run", config.name, "--force", env=env)
+        assert ran.returncode == 0, ran.stdout + ran.stderr
+        assert _stored(config, env) == value, config

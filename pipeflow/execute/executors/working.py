@@ -163,6 +163,7 @@ def enter_project(task: Task) -> None:
         return
     with _project_lock:
         if not _projects or _projects[0] != task.run_id:
+            _forget_modules_of(_projects[1:])
             _projects[:] = [task.run_id]
         if task.project_dir in _projects[1:]:
             return
@@ -171,6 +172,25 @@ def enter_project(task: Task) -> None:
         else:
             add_project(task.project_dir)
         _projects.append(task.project_dir)
+
+
+def _forget_modules_of(folders: Iterable[str]) -> None:
+    """Take an earlier run's project folders off the path and forget the modules imported
+    from them (on a worker, its code package: the project's modules, and those from another
+    folder that travelled with them): a later run that imports a module of that name from
+    elsewhere (an installed package) must not be given the earlier run's copy."""
+    places = tuple(os.path.join(os.path.realpath(folder), "") for folder in folders)
+    if not places:
+        return
+    sys.path[:] = [
+        entry
+        for entry in sys.path
+        if os.path.join(os.path.realpath(entry or "."), "") not in places
+    ]
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if isinstance(file, str) and os.path.realpath(file).startswith(places):
+            sys.modules.pop(name, None)
 
 
 def _retrying(
