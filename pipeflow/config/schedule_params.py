@@ -14,7 +14,6 @@ from pipeflow.config.build import Builder
 from pipeflow.config.params import ParamSource
 from pipeflow.config.reader import Document, read_document
 from pipeflow.errors import ConfigError, Problem
-from pipeflow.schedule.triggers import describe, keyed_schedule, schedule_key
 
 
 def schedule_sources(document: Document) -> list[ParamSource]:
@@ -55,6 +54,8 @@ def fired_schedule(config: str | Path, number: int, key: str) -> int:
     run takes the params of the schedule that fired, never of another one that took its place.
     ConfigError when the config no longer has that schedule; `number` itself when the config
     cannot be read (loading it says why)."""
+    from pipeflow.schedule.triggers import describe, keyed_schedule, schedule_key
+
     document = read_document(config)
     raw = document.data.get("schedules") if isinstance(document.data, Mapping) else None
     if document.problems or not isinstance(raw, list):
