@@ -136,6 +136,7 @@ class CodeFingerprinter:
                     parts.update(self._imported(imported))
             for imported in (i for found in analyses for i in found.local_imports):
                 parts.update(self._imported(imported))
+        parts.update(self._packages_above(module))
         return CodeFingerprint(parts)
 
     def sources(self, parts: Mapping[str, str]) -> tuple[Source, ...]:
@@ -225,32 +226,14 @@ class CodeFingerprinter:
         }
 
     def _imported_with(self, dotted: str) -> dict[str, str]:
-        """The fingerprint's parts, and those of the whole module: importing it runs it all,
-        and the `__init__` of each package above each module it reaches, with what that
-        imports (importing `pkg.core` runs `pkg/__init__.py`, which may import `pkg.extra`):
-        what a worker must have to import the step."""
+        """The fingerprint's parts, and those of the whole module: importing it runs it all
+        (with the `__init__` of each package above each module it reaches, and what that
+        imports, as the fingerprint counts them): what a worker must have to import the step."""
         parts = dict(self.fingerprint(dotted).parts)
         module = self._module(split_path(dotted)[0])
         if module is not None:
             parts.update(self._whole(module))
-        done: set[str] = set()
-        while True:
-            reached = [
-                found
-                for found in list(self._modules.values())
-                if found is not None and found.name not in done and self._relative(found) in parts
-            ]
-            if not reached:
-                return parts
-            for found in reached:
-                done.add(found.name)
-                names = found.name.split(".")
-                if self.kinds.classify(names[0]) not in ("project", "source"):
-                    continue
-                for index in range(1, len(names)):
-                    package = self._module(".".join(names[:index]))
-                    if package is not None:
-                        parts.update(self._whole(package))
+        return parts
 
     def module_fingerprint(self, name: str) -> CodeFingerprint | None:
         """What importing a project module runs: its source, the project modules it imports
@@ -344,6 +327,21 @@ class CodeFingerprinter:
         for imported in sorted({*module.imports.values(), *module.imported}):
             if imported != module.name:
                 parts.update(self._imported(imported))
+        parts.update(self._packages_above(module))
+        return parts
+
+    def _packages_above(self, module: SourceModule) -> dict[str, str]:
+        """The packages importing a module runs first (`steps/__init__.py`, then
+        `steps/sub/__init__.py` for `steps.sub.core`), whole: one may configure the module,
+        or import the modules that register into a registry it holds."""
+        names = module.name.split(".")
+        if len(names) == 1 or self.kinds.classify(names[0]) not in ("project", "source"):
+            return {}
+        parts: dict[str, str] = {}
+        for index in range(1, len(names)):
+            package = self._module(".".join(names[:index]))
+            if package is not None:
+                parts.update(self._whole(package))
         return parts
 
     def _relative(self, module: SourceModule) -> str:

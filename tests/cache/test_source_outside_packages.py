@@ -212,9 +212,10 @@ OUTSIDE_EDITS = {  # file -> (old, new, the steps whose value changes)
     "lib/extlib/deeper.py": ("M = 1", "M = 5", {"submodule"}),
 }
 # `extlib.K` is read through the package, which holds the `extlib.sub` the module imports:
-# the steps that use `extlib` count its submodules too.
+# the steps that use `extlib` count its submodules too. Importing `extlib.sub` runs
+# `extlib/__init__.py` first: a step using it counts that file (its value may not change).
 OUTSIDE_RUNS = {
-    "lib/extlib/__init__.py": {"attribute", "from_import", "through_helper"},
+    "lib/extlib/__init__.py": {"attribute", "from_import", "through_helper", "submodule"},
     "lib/extlib/deeper.py": {"submodule", "attribute"},
 }
 
