@@ -27,14 +27,17 @@ class Deaths:
         self._allowed: int | None = None
         self._counts: dict[str, int] = {}
 
-    def heard(self, key: str, step: str, worker: str) -> str:
-        """What to say of the death of `worker` under the task `key` (call it off the client's
-        event loop: the first asks the scheduler)."""
-        allowed = self.allowed()
+    def count(self, key: str) -> int:
+        """One more death under the task `key`; how many now. Counted as Dask tells them, on
+        the client's event loop: before the task's own end, which forgets its count."""
         with self._lock:
             deaths = self._counts[key] = self._counts.get(key, 0) + 1
-            if deaths > allowed:  # the task errs: nothing more to count
-                del self._counts[key]
+            return deaths
+
+    def heard(self, step: str, worker: str, deaths: int) -> str:
+        """What to say of the death of `worker`, the `deaths`th under a task of `step` (call
+        it off the client's event loop: the first asks the scheduler)."""
+        allowed = self.allowed()
         said = f"the Dask worker running `{step}` ({worker}) died"
         if deaths > allowed:
             dead = "1 worker has" if deaths == 1 else f"{deaths} workers have"

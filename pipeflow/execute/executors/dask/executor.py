@@ -297,10 +297,11 @@ class DaskExecutor:
                 # `distributed.scheduler.allowed-failures` such deaths, it fails (KilledWorker).
                 with self._lock:
                     running.worker = running.started = None
-                self._act(self._tell_death, key, running.task.step, worker)
+                deaths = self._deaths.count(key)
+                self._act(self._tell_death, running.task.step, worker, deaths)
 
-    def _tell_death(self, key: str, step: str, worker: str) -> None:
-        logger.warning("%s", self._deaths.heard(key, step, worker))
+    def _tell_death(self, step: str, worker: str, deaths: int) -> None:
+        logger.warning("%s", self._deaths.heard(step, worker, deaths))
 
     def _claim(self, key: str) -> list[str]:
         return [CLAIMS, self._topic, key]
