@@ -3,10 +3,11 @@
 A value passed in memory reaches each consumer exactly as its producer returned it, as if read
 from the store: a step that changes its input (`frame["rating"] = ...`, `values.append(...)`,
 `array[0] = ...`) changes nothing another step, a `when`, or `Run.output()` sees. A task that
-was pickled to a worker process (the processes executor) has private inputs already; for the
-others (sequential, threads, and dask, whose workers hand the one object in their memory to
-every task that takes it) `execute` isolates the inputs just before each call, with the
-cheapest copy that is exact for each type:
+was pickled to a worker process (the processes executor) has private inputs already, copied
+there only for each attempt of a step with retries (a failed attempt may have changed them);
+for the others (sequential, threads, and dask, whose workers hand the one object in their
+memory to every task that takes it) `execute` isolates the inputs just before each call, with
+the cheapest copy that is exact for each type:
 
 1. Immutable values (None, bool, numbers, str, bytes, dates and times, numpy scalars, pandas
    Timestamps, ...) are shared: nothing can change them.

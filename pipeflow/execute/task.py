@@ -61,7 +61,8 @@ class Task:
     allow_imports: tuple[str, ...] = ()  # the config's: the worker checks `function` again
     item: int | None = None  # the index of the item, for one item of a `foreach` step
     # Copy the inputs before each call (`isolation.py`): they may be objects other steps take
-    # too. False once the task was pickled to a worker process: its inputs are its own there.
+    # too. False once the task was pickled to a worker process: its inputs are its own there
+    # (a step with retries still gets a copy for each attempt: `_call`).
     isolate: bool = True
     writes: tuple[WriteSpec, ...] = ()  # checked, and stored with the result, after the call
     # Local files and folders (absolute paths or globs) its `reads:` names, besides the path
@@ -226,8 +227,11 @@ def _call(task: Task, attempt: int, *, in_place: bool, ends_worker: bool) -> Any
     function = synchronous(
         load_callable(task.function, project_dir=task.project_dir, allow_imports=task.allow_imports)
     )
-    # Each attempt gets fresh copies: a failed attempt may have changed its inputs.
-    inputs = isolated_inputs(task.inputs) if task.isolate else task.inputs
+    # Each attempt gets fresh copies: a failed attempt may have changed its inputs. A task
+    # pickled to a worker process owns its inputs, but a step that may be retried there gets
+    # copies too, or its next attempt would take what the failed one left of them.
+    copied = task.isolate or task.retry.retries > 0
+    inputs = isolated_inputs(task.inputs) if copied else task.inputs
     if task.timeout is None:
         with timeouts.stoppable(task.run_id):  # Ctrl-C stops it on a thread (`stop_calls`)
             return function(**inputs)

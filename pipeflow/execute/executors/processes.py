@@ -88,7 +88,8 @@ class ProcessExecutor:
         problem = unpicklable(task)
         if problem is not None:
             return _done(TaskResult(step=task.step, error=problem))
-        # Pickled to the worker: its inputs are its own there, no copy is needed.
+        # Pickled to the worker: its inputs are its own there, no copy is needed (but for
+        # each attempt of a step with retries: `task._call`).
         flight = _Flight(replace(task, isolate=False), Future(), notify)  # retries: `telling`
         self._send(flight)
         return flight.outer
