@@ -84,11 +84,16 @@ def fill(value: Any, get: Callable[[Remote], Any], depth: int = 0) -> Any:
 
 
 def fill_strings(value: Any, change: Callable[[str], str], depth: int = 0) -> Any:
-    """The value with each string in it (inside dicts, lists and tuples, DEEPEST levels at
-    most, as `StepFiles.absolute_within` made them absolute) replaced by what `change` gives
-    for it."""
+    """The value with each string in it (inside dicts, lists, tuples, sets and frozensets,
+    DEEPEST levels at most, as `StepFiles.absolute_within` made them absolute) replaced by
+    what `change` gives for it; a `pathlib` path by a path of its type to what `change`
+    gives for its text."""
     if isinstance(value, str):
         return change(value)
+    if isinstance(value, PurePath):
+        text = str(value)
+        changed = change(text)
+        return value if changed == text else type(value)(changed)
     if depth >= DEEPEST:
         return value
     depth += 1
@@ -98,6 +103,8 @@ def fill_strings(value: Any, change: Callable[[str], str], depth: int = 0) -> An
         return [fill_strings(item, change, depth) for item in value]
     if isinstance(value, tuple) and not hasattr(value, "_fields"):
         return tuple(fill_strings(item, change, depth) for item in value)
+    if type(value) in (set, frozenset):
+        return type(value)(fill_strings(item, change, depth) for item in value)
     return value
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from pipeflow.cache.keys import local_glob, local_path
@@ -14,6 +14,7 @@ from pipeflow.errors import StorageError
 from pipeflow.execute.clearing import owned_files, prepare_writes, remove_empty
 from pipeflow.model.locations import (
     MOST_VALUE_STRINGS,
+    WALKED,
     Location,
     item_lookup,
     locate,
@@ -139,10 +140,15 @@ class StepFiles:
     def absolute_within(
         self, value: Any, writes: Sequence[Location], folder: str, depth: int = 0
     ) -> Any:
-        """`absolute` for every string in a value, inside its lists, tuples and dicts (DEEPEST
-        levels at most, as `strings_in` finds the paths the key counts: see `nesting`)."""
+        """`absolute` for every string and `pathlib` path in a value (a path stays a path of
+        its type), inside its lists, tuples, dicts, sets and frozensets (DEEPEST levels at
+        most, as `strings_in` finds the paths the key counts: see `nesting`)."""
         if isinstance(value, str):
             return self.absolute(value, writes, folder)
+        if isinstance(value, PurePath):
+            text = os.fspath(value)
+            made = self.absolute(text, writes, folder)
+            return value if made == text else type(value)(made)
         if depth >= DEEPEST:
             return value
         inner = depth + 1
@@ -155,6 +161,8 @@ class StepFiles:
                 key: self.absolute_within(item, writes, folder, inner)
                 for key, item in value.items()
             }
+        if type(value) in (set, frozenset):
+            return type(value)(self.absolute_within(item, writes, folder, inner) for item in value)
         return value
 
     def absolute(self, value: Any, writes: Sequence[Location] = (), folder: str = "") -> Any:
@@ -229,22 +237,25 @@ class StepFiles:
 
 
 def _texts(values: Iterable[Any], depth: int = 0) -> Iterator[str]:
-    """The strings in `values`, and in the lists, tuples and dicts among them (DEEPEST
-    levels at most: see `nesting`)."""
+    """The strings in `values` (a `pathlib` path as its text), and in the lists, tuples,
+    sets and dicts among them (DEEPEST levels at most: see `nesting`)."""
     for value in values:
         if isinstance(value, str):
             yield value
+        elif isinstance(value, PurePath):
+            yield os.fspath(value)
         elif depth >= DEEPEST:
             continue
-        elif isinstance(value, list | tuple):
+        elif isinstance(value, list | tuple | set | frozenset):
             yield from _texts(value, depth + 1)
         elif isinstance(value, dict):
             yield from _texts(value.values(), depth + 1)
 
 
 def _small(value: Any) -> bool:
-    """A text, or a list, tuple or dict of at most MOST_VALUE_STRINGS items: a step's value
-    whose paths count (the rest is passed as it was made, not walked)."""
-    if isinstance(value, list | tuple | dict):
+    """A text or a `pathlib` path, or a list, tuple, dict, set or frozenset of at most
+    MOST_VALUE_STRINGS items: a step's value whose paths count (the rest is passed as it was
+    made, not walked)."""
+    if isinstance(value, WALKED):
         return len(value) <= MOST_VALUE_STRINGS
-    return isinstance(value, str)
+    return isinstance(value, str | PurePath)

@@ -16,7 +16,7 @@ import itertools
 import os
 import posixpath
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from pipeflow.model.nesting import DEEPEST
@@ -97,16 +97,19 @@ def names_place(text: str, folder: str, places: frozenset[str]) -> bool:
 
 
 MOST_VALUE_STRINGS = 1000  # strings of a step's value looked at for paths
+WALKED = (list, tuple, dict, set, frozenset)  # the containers a value's paths are looked for in
 
 
 def value_paths(value: Any) -> tuple[str, ...]:
     """The strings of a step's value that look like paths (`data/x.txt`), for the steps
-    that take it to count the files they name: of a text, or of a list, tuple or dict of at
-    most MOST_VALUE_STRINGS items (its first MOST_VALUE_STRINGS strings); a larger value, or
-    another kind, names none."""
-    if isinstance(value, str):
-        return (value,) if looks_like_path(value) else ()
-    if not isinstance(value, list | tuple | dict) or len(value) > MOST_VALUE_STRINGS:
+    that take it to count the files they name: of a text or a `pathlib` path, or of a list,
+    tuple, dict, set or frozenset of at most MOST_VALUE_STRINGS items (its first
+    MOST_VALUE_STRINGS strings, as `strings_in` finds them); a larger value, or another kind,
+    names none."""
+    if isinstance(value, str | PurePath):
+        text = os.fspath(value)
+        return (text,) if looks_like_path(text) else ()
+    if not isinstance(value, WALKED) or len(value) > MOST_VALUE_STRINGS:
         return ()
     strings = itertools.islice(strings_in(value), MOST_VALUE_STRINGS)
     return tuple(dict.fromkeys(text for text in strings if looks_like_path(text)))
@@ -188,10 +191,13 @@ def path_texts(values: Iterable[Any], lookup: Callable[[Ref], Any]) -> list[str]
 
 
 def strings_in(value: Any, depth: int = 0) -> Iterator[str]:
-    """The strings inside a value (dicts, lists and tuples walked, DEEPEST levels at most:
+    """The strings inside a value, a `pathlib` path as its text (dicts, lists, tuples, sets
+    and frozensets walked, a set in the order of its items' reprs; DEEPEST levels at most:
     see `nesting`)."""
     if isinstance(value, str):
         yield value
+    elif isinstance(value, PurePath):
+        yield os.fspath(value)
     elif depth >= DEEPEST:
         return
     elif isinstance(value, Mapping):
@@ -199,6 +205,9 @@ def strings_in(value: Any, depth: int = 0) -> Iterator[str]:
             yield from strings_in(item, depth + 1)
     elif isinstance(value, list | tuple):
         for item in value:
+            yield from strings_in(item, depth + 1)
+    elif isinstance(value, set | frozenset):
+        for item in sorted(value, key=repr):
             yield from strings_in(item, depth + 1)
 
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import replace
+from pathlib import PurePath
 from typing import Any
 
 from pipeflow.cache.fingerprint import Fingerprint
 from pipeflow.cache.results import ResultCache
-from pipeflow.model.locations import value_paths
+from pipeflow.model.locations import WALKED, value_paths
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref
 from pipeflow.storage import Manifest
@@ -64,7 +65,7 @@ class ValueFiles:
                     return False
                 continue
             value = self.run_values.get(name, self)  # `self`: not made (yet)
-            if value is self or isinstance(value, str | list | tuple | dict):
+            if value is self or isinstance(value, (str, PurePath, *WALKED)):
                 return False
         return True
 
