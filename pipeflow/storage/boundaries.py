@@ -36,7 +36,12 @@ from contextlib import suppress
 from functools import lru_cache
 
 from pipeflow.errors import StorageError
-from pipeflow.storage.interpreter import python_place, python_place_message
+from pipeflow.storage.interpreter import (
+    module_place,
+    module_place_message,
+    python_place,
+    python_place_message,
+)
 from pipeflow.storage.signing import KEY_FILE, key_path
 
 RESERVED = ".pipeflow"
@@ -192,6 +197,10 @@ def check_local(
     place = python_place(real, real_root)
     if place is not None:
         raise BoundaryError(python_place_message(f"`{relative}`", place))
+    if not internal:  # pipeflow's own files have no module's name, and are never imported
+        place = module_place(real, real_root)
+        if place is not None:
+            raise BoundaryError(module_place_message(f"`{relative}`", place))
     return real
 
 

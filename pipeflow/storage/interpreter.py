@@ -9,12 +9,16 @@ the other entries of `sys.path`, and, for any Python, a `site-packages` or `dist
 folder and a virtual environment (a folder with `pyvenv.cfg`). A prefix or `sys.path` entry
 that holds the results root (`/usr` above a project in `/usr/src/app`; a project folder on
 `sys.path`, with its own `.venv` inside) does not make every write under the root a problem:
-only the places within it count.
+only the places within it count, and the modules Python would import from it
+(`module_place`): a `.py` file, bytecode, an extension module, anything in `__pycache__`. The
+project's folder is such an entry during every run (`importing.projects.use_project` puts it
+first on `sys.path`): a target `steps.py` there would be run by the next run.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.machinery
 import os
 import sys
 
@@ -128,4 +132,35 @@ def python_place_message(shown: str, place: str) -> str:
         "path, where Python runs what it finds (a `.pth` file at every start, a module when it "
         "is imported). Point `results.root` (or a step's `result.root`, its `target`, or "
         "`--results`) at a folder of the project or a data folder outside Python's."
+    )
+
+
+# What Python imports from a folder of `sys.path` (and from the folders below it, as packages
+# or namespace packages): compared case-folded, as a case-insensitive disk would find them.
+_MODULE_SUFFIXES = tuple(suffix.casefold() for suffix in importlib.machinery.all_suffixes())
+_BYTECODE_FOLDER = "__pycache__"
+
+
+def module_place(real: str, real_root: str) -> str | None:
+    """The `sys.path` folder in which the real path `real` (written under the real root
+    `real_root`) would be a module Python imports (`steps.py`, `pkg/mod.py`, bytecode, an
+    extension module, anything in `__pycache__`); None when it would be none."""
+    name = os.path.basename(real).casefold()
+    for entry in _path_entries(tuple(sys.path)):
+        if not _inside(real, entry) or real == entry:
+            continue
+        parts = real[len(entry) :].split(os.sep)
+        if name.endswith(_MODULE_SUFFIXES) or any(
+            part.casefold() == _BYTECODE_FOLDER for part in parts
+        ):
+            return entry
+    return None
+
+
+def module_place_message(shown: str, place: str) -> str:
+    return (
+        f"{shown} would be a Python module in {place}, a folder Python imports from (pipeflow "
+        "puts the project's folder on `sys.path` for every run): the next run that imports it "
+        "would run what the step stored there as code. Give the `target` another extension "
+        "(`.txt`, `.json`), or put the results root outside the folders Python imports from."
     )
