@@ -17,9 +17,9 @@ from dataclasses import replace
 from typing import Any
 
 from pipeflow.config.checks import Checker
-from pipeflow.model.locations import Location, locate
+from pipeflow.model.locations import Location, has_item, locate
 from pipeflow.model.pipeline import Step
-from pipeflow.model.refs import Ref, Template, resolve
+from pipeflow.model.refs import Ref, Template, references, resolve
 from pipeflow.plan.files import StepFiles, WriteIndex, base_dir, load_time_lookup
 from pipeflow.plan.roots import store_url
 from pipeflow.storage.escapes import escape
@@ -47,7 +47,9 @@ def check_files(
         own_roots = roots.get(name, ())
         for location, index in zip(found.writes, found.write_entries, strict=True):
             path = entry_path(checker, name, "writes", index)
-            problem = _write_problem(location, base_dir(pipeline, step), own_roots, checker)
+            problem = _late_items(step, index) if location.pattern else None
+            if problem is None:
+                problem = _write_problem(location, base_dir(pipeline, step), own_roots, checker)
             if problem is not None:
                 checker.fail(path, *problem)
     _overlaps(checker, files)
@@ -80,6 +82,31 @@ def _references(checker: Checker, name: str, step: Step) -> None:
                         f"pass the path as an input (`${{steps.{ref.step}}}`) and add "
                         f"`after: [{ref.step}]` where it is read",
                     )
+
+
+def _late_items(step: Step, index: int) -> tuple[str, str] | None:
+    """(message, hint) when write `index` of a `foreach` step is made from its items and they
+    come from a step's value: only known during the run (the write then reads as a pattern,
+    the item standing as `*`)."""
+    if step.foreach is None or index >= len(step.writes):
+        return None
+    entry = step.writes[index]
+    if not has_item(entry):
+        return None
+    sources = sorted({ref.step for ref in references(step.foreach) if ref.scope == "steps"})
+    if not sources:
+        return None
+    parts = entry.parts if isinstance(entry, Template) else (entry,)
+    shown = "".join(part.text if isinstance(part, Ref) else part for part in parts)
+    head = shown.split("${", 1)[0]
+    folder = head[: head.rfind("/") + 1] or "FOLDER/"
+    return (
+        f"`writes` names {shown}, made from the `foreach` items, which come from step "
+        f"`{sources[0]}`'s value: they are only known during the run, and the paths a step "
+        "writes must be known before it",
+        f"declare the folder the items write into (`writes: [{folder}]`), or give `foreach` a "
+        "list known before the run (written out, or `${params.NAME}`)",
+    )
 
 
 def _refs(value: Any) -> list[Ref]:
