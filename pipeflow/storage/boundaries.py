@@ -42,6 +42,7 @@ from pipeflow.storage.interpreter import (
     python_place,
     python_place_message,
 )
+from pipeflow.storage.paths import MOST_NAME_BYTES, name_bytes, too_long
 from pipeflow.storage.signing import KEY_FILE, key_path
 
 RESERVED = ".pipeflow"
@@ -193,6 +194,14 @@ def check_local(
     else:
         inside = os.path.relpath(real, real_root).replace(os.sep, "/")
     check_relative(inside, internal=internal)
+    long = too_long(relative)
+    if long is not None:
+        which = "" if long == relative else f" (`{_cut(long)}`)"
+        raise BoundaryError(
+            f"`{_cut(relative)}` has a file or folder name of {name_bytes(long)} bytes{which}, "
+            f"longer than the {MOST_NAME_BYTES} a disk takes: shorten the `target` (or the "
+            "param or `foreach` item it is made from)"
+        )
     _check_protected(real, relative)
     place = python_place(real, real_root)
     if place is not None:
@@ -202,6 +211,11 @@ def check_local(
         if place is not None:
             raise BoundaryError(module_place_message(f"`{relative}`", place))
     return real
+
+
+def _cut(text: str) -> str:
+    """A long name as a message shows it."""
+    return text if len(text) <= 60 else f"{text[:40]}...{text[-12:]}"
 
 
 def protected_files() -> list[tuple[str, str]]:

@@ -1,8 +1,10 @@
-"""Relative result paths: normalise them and refuse any that could leave the results root."""
+"""Relative result paths: normalise them and refuse any that could leave the results root;
+file names as long as a disk takes them, and the temporary names written beside them."""
 
 from __future__ import annotations
 
 import re
+import uuid
 
 # `s3:`, `file:`, `C:`: a leading scheme or drive letter would point outside the results root.
 _SCHEME_OR_DRIVE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
@@ -35,3 +37,27 @@ def relative_path(path: str, *, folder: bool = False) -> str:
     if not kept and not folder:
         raise ValueError(f"{path!r} is empty once `./` segments are removed")
     return "/".join(kept)
+
+
+MOST_NAME_BYTES = 255  # the longest file or folder name (NAME_MAX) of Linux and macOS disks
+_TEMPORARY = ".tmp-"  # then 32 hex digits
+
+
+def name_bytes(name: str) -> int:
+    """The length of a file name on disk, in bytes (UTF-8; a name that is not, as it was read)."""
+    return len(name.encode("utf-8", "surrogateescape"))
+
+
+def too_long(path: str) -> str | None:
+    """The first file or folder name of a relative POSIX path longer than a disk takes."""
+    return next((part for part in path.split("/") if name_bytes(part) > MOST_NAME_BYTES), None)
+
+
+def temporary_name(name: str) -> str:
+    """A new hidden name beside the file `name` to write it under before it is moved into
+    place: `.NAME.tmp-UUID`, with NAME cut so that the whole stays a name the disk takes (a
+    file name of 250 bytes is legal; its temporary must be too)."""
+    suffix = f"{_TEMPORARY}{uuid.uuid4().hex}"
+    room = MOST_NAME_BYTES - 1 - len(suffix)
+    kept = name.encode("utf-8", "surrogateescape")[:room].decode("utf-8", "ignore")
+    return f".{kept}{suffix}"

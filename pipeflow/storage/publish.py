@@ -1,6 +1,7 @@
 """Publishing bytes all or nothing: a temporary file and `os.replace` locally, one PUT elsewhere.
 
-- On the local filesystem the value streams into `<dir>/.<name>.tmp-<uuid>` and `os.replace`
+- On the local filesystem the value streams into `<dir>/.<name>.tmp-<uuid>` (`<name>` cut short
+  when the name is long) and `os.replace`
   moves it into place, which is atomic.
 - Anywhere else (object stores, where a move is a copy) the value is first serialised into a
   local spool and then uploaded to the final key in one go. Streaming straight to the key would
@@ -19,7 +20,6 @@ import posixpath
 import shutil
 import tempfile
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import IO, Any, BinaryIO, cast
@@ -28,6 +28,7 @@ from pipeflow.storage.access import StoreAccess
 from pipeflow.storage.checksums import Follower, HashingWriter, digest
 from pipeflow.storage.failures import ATOMIC_UPLOADS, kind, spool_failed
 from pipeflow.storage.filesystems import object_stamp
+from pipeflow.storage.paths import temporary_name
 
 # Values up to this size are spooled in memory before an upload; larger ones go to a local file.
 SPOOL_IN_MEMORY = 32 * 1024 * 1024
@@ -45,7 +46,7 @@ def publish_local(
     another thread, so that hashing runs beside the serialisation instead of after it).
     OSError as it was raised."""
     folder, name = posixpath.split(final)
-    temporary = f"{folder}/.{name}.tmp-{uuid.uuid4().hex}"
+    temporary = f"{folder}/{temporary_name(name)}"
     try:
         if produce_path is not None:
             _create(temporary).close()  # there, for the follower to open
@@ -96,7 +97,7 @@ def link_local(source: str, final: str) -> bool:
     except OSError:
         return False  # EPERM, EXDEV, ENOTSUP...: no hard links here
     folder, name = posixpath.split(final)
-    temporary = f"{folder}/.{name}.tmp-{uuid.uuid4().hex}"
+    temporary = f"{folder}/{temporary_name(name)}"
     try:
         try:
             os.link(source, temporary)

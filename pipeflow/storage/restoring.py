@@ -26,7 +26,6 @@ import os
 import shutil
 import tempfile
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from pathlib import Path
@@ -47,6 +46,7 @@ from pipeflow.storage.blobs import (
 )
 from pipeflow.storage.escapes import check_inside
 from pipeflow.storage.manifest import PartRecord
+from pipeflow.storage.paths import temporary_name
 from pipeflow.storage.remote import open_url
 from pipeflow.storage.store import ResultStore
 
@@ -98,7 +98,7 @@ def _copy(store: ResultStore, root: str | None, copy: FileCopy) -> list[FileHash
     if destination.is_dir():
         shutil.rmtree(destination)  # a folder where the version had a file
     destination.parent.mkdir(parents=True, exist_ok=True)
-    temporary = destination.with_name(f".{destination.name}.tmp-{uuid.uuid4().hex}")
+    temporary = destination.with_name(temporary_name(destination.name))
     hashes: list[FileHash] = []
     try:
         if root is not None:

@@ -10,6 +10,7 @@ pipeflow's reserved `.pipeflow/` area however it is spelled (`boundaries.py`).
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Iterator, Mapping
 from datetime import datetime
@@ -105,7 +106,21 @@ def with_params(template: str, params: Mapping[str, Any]) -> str:
     return "".join(pieces)
 
 
+# The widest a format spec may make a field (`{step:>300}`): the longest key an object store
+# takes. A wider one could not be a path anywhere, and would only cost memory (`{step:>1e9}`).
+WIDEST_FIELD = 1024
+
+
 def _formatted(template: str, name: str, value: Any, spec: str, conversion: str | None) -> str:
+    if not isinstance(value, _PathDate):  # a date's spec is strftime's: its digits are text
+        for digits in re.findall(r"\d+", spec):
+            if len(digits.lstrip("0")) > 4 or int(digits) > WIDEST_FIELD:
+                shown = digits if len(digits) <= 12 else digits[:9] + "..."
+                raise TemplateError(
+                    f"target template {_cut(template)!r}: `{{{name}:{_cut(spec)}}}` asks for "
+                    f"{shown} characters; a field may make {WIDEST_FIELD} at most (no path "
+                    "takes more)"
+                )
     if conversion == "r":
         value = repr(value)
     elif conversion == "a":
@@ -118,6 +133,10 @@ def _formatted(template: str, name: str, value: Any, spec: str, conversion: str 
         raise TemplateError(
             f"target template {template!r}: cannot format {{{name}}} with `:{spec}`: {error}"
         ) from error
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= 80 else f"{text[:60]}...{text[-12:]}"
 
 
 def _escaped(text: str) -> str:
