@@ -1,10 +1,11 @@
 """Content fingerprints of the files a step's inputs name, with hashes cached by mtime.
 
 A path input counts by its content, not its timestamp: size and sha256 of a file, or of every
-file under a folder. Hashing a large file is slow, so each hash is remembered in
-`.pipeflow/file-hashes.json` beside the config, keyed by (a hash of) the path, size and
-modification time; an unchanged 1 GB file is hashed once. A touched file whose bytes did not
-change is hashed again but yields the same fingerprint, so nothing re-runs.
+file under a folder (but pipeflow's own `.pipeflow/` folders). Hashing a large file is slow,
+so each hash is remembered in `.pipeflow/file-hashes.json` beside the config, keyed by (a
+hash of) the path, size and modification time; an unchanged 1 GB file is hashed once. A
+touched file whose bytes did not change is hashed again but yields the same fingerprint, so
+nothing re-runs.
 
 The same file remembers which blobs of a local store this machine found whole, with their
 ctime then (`checked`), so that restoring does not read them again (`storage/restoring.py`).
@@ -25,6 +26,7 @@ from typing import Any
 from pipeflow.cache.unchanged import FileStamp, stamp_of
 from pipeflow.model import jsontext
 from pipeflow.storage.blobs import Checked, FileHash
+from pipeflow.storage.boundaries import RESERVED
 
 _CHUNK = 1024 * 1024
 
@@ -92,11 +94,16 @@ class FileFingerprints:
         hasher = hashlib.sha256()
         count = 0
         # Symlinked subfolders are followed, as symlinked files are; a folder reached twice
-        # (a link to an ancestor, two links to one folder) counts once.
+        # (a link to an ancestor, two links to one folder) counts once. pipeflow's own
+        # `.pipeflow/` folders are no step's data: a results store's manifests and run
+        # journals, the history beside the config, to which every run adds (a step reading
+        # `data/` beside `results.root: data/processed` would never stay cached).
         seen = {os.path.realpath(folder)}
         for root, directories, files in os.walk(folder, followlinks=True):
             kept = []
             for name in sorted(directories):
+                if name == RESERVED:
+                    continue
                 real = os.path.realpath(os.path.join(root, name))
                 if real not in seen:
                     seen.add(real)

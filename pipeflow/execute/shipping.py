@@ -44,6 +44,7 @@ from pipeflow.execute.remotes import fill_strings
 from pipeflow.execute.task import Task, TaskResult
 from pipeflow.model.locations import is_pattern
 from pipeflow.storage.blobs import FileCopy, Restoration, empty_folders
+from pipeflow.storage.boundaries import RESERVED
 from pipeflow.storage.restoring import restore
 from pipeflow.storage.shipped import file_entry, send
 from pipeflow.storage.store import ResultStore
@@ -163,13 +164,17 @@ class Packer:
         if not os.path.isdir(path):
             return None
         entries: dict[str, FileEntry] = {}
+
+        def left_out(folder: str) -> bool:  # what the step writes, and pipeflow's own files
+            return os.path.basename(folder) == RESERVED or _inside(folder, written)
+
         for root, folders, names in os.walk(path):
-            folders[:] = [f for f in folders if not _inside(os.path.join(root, f), written)]
+            folders[:] = [f for f in folders if not left_out(os.path.join(root, f))]
             for name in names:
                 file = os.path.join(root, name)
                 if not _inside(file, written) and os.path.isfile(file):
                     entries[os.path.relpath(file, path).replace(os.sep, "/")] = self._file(file)
-        empty = empty_folders(Path(path), lambda folder: _inside(folder, written))
+        empty = empty_folders(Path(path), left_out)
         return WrittenFiles(FOLDER, dict(sorted(entries.items())), empty)
 
     def _file(self, path: str) -> FileEntry:
