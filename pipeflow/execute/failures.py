@@ -10,8 +10,10 @@ import sys
 import sysconfig
 import traceback
 
+from pipeflow.cache.unchanged import InputChanged, SourceChanged
 from pipeflow.errors import PipeflowError
 from pipeflow.importing import ImportProblem
+from pipeflow.storage.blobs import WriteError
 
 
 class StepError(Exception):
@@ -73,7 +75,7 @@ def compact_traceback(error: BaseException) -> str:
         frames = traceback.extract_tb(error.__traceback__)
     frames = [f for f in frames if not _event_loop(f.filename)]
     own = [f for f in frames if "/pipeflow/execute/" not in f.filename.replace("\\", "/")]
-    if isinstance(error, PipeflowError | StepError | ImportProblem):
+    if isinstance(error, _OWN_WORDS):
         # pipeflow's own words (a store it cannot write, a value `outputs:` cannot split): its
         # frames say nothing more, nor do the standard library's it went through (contextlib's
         # `__exit__` of a `with` that turned a filesystem error into a StorageError); with none
@@ -87,6 +89,10 @@ def compact_traceback(error: BaseException) -> str:
     lines += traceback.format_exception_only(type(error), error)
     return "".join(lines).rstrip()
 
+
+# pipeflow's own findings about a step (its value, its files, its inputs changing under it):
+# their message is the whole story.
+_OWN_WORDS = (PipeflowError, StepError, ImportProblem, WriteError, InputChanged, SourceChanged)
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # pipeflow's folder
 _IMPORTLIB = os.path.dirname(os.path.abspath(importlib.__file__ or ""))
