@@ -112,7 +112,8 @@ WIDEST_FIELD = 1024
 
 
 def _formatted(template: str, name: str, value: Any, spec: str, conversion: str | None) -> str:
-    if not isinstance(value, _PathDate):  # a date's spec is strftime's: its digits are text
+    dated = isinstance(value, _PathDate) or hasattr(value, "strftime")
+    if not dated:  # a date's spec is strftime's: its digits are text
         for digits in re.findall(r"\d+", spec):
             if len(digits.lstrip("0")) > 4 or int(digits) > WIDEST_FIELD:
                 shown = digits if len(digits) <= 12 else digits[:9] + "..."

@@ -96,6 +96,21 @@ def test_a_field_wider_than_any_path_is_refused_without_being_made(
     assert "a field may make 1024 at most" in result.stderr, result.stderr
 
 
+@pytest.mark.parametrize("kind", ["yaml", "toml"])
+def test_digits_in_a_dates_spec_are_text_not_a_width(tmp_path: Path, kind: str) -> None:
+    for target in ("{params.day:%Y-20000}.json", "{date:2026-20000}.json"):
+        config = _config(tmp_path, kind, target)
+        if kind == "toml":  # a date param, as TOML and YAML give one
+            text = config.read_text().replace("[params]\n", "[params]\nday = 2026-12-06\n", 1)
+        else:
+            text = config.read_text().replace("params: {", "params: {day: 2026-12-06, ", 1)
+        config.write_text(text)
+        result = pipeflow_in(tmp_path, "run", config.name)
+        assert result.returncode == 0, (target, result.stdout + result.stderr)
+        assert "2026-20000.json" in [path.name for path in (tmp_path / "out").glob("*.json")]
+        (tmp_path / "out" / "2026-20000.json").unlink(missing_ok=True)
+
+
 def test_a_name_too_long_known_only_during_the_run_fails_its_step(tmp_path: Path) -> None:
     (tmp_path / "longsteps.py").write_text(STEPS)
     (tmp_path / "pipeline.yaml").write_text(
