@@ -51,11 +51,13 @@ from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import resolve
 from pipeflow.model.run import Action, Decision, StepOutcome, StepState
 from pipeflow.plan.graph import StepGraph
-from pipeflow.plan.planner import Planner, truthy
+from pipeflow.plan.planner import Planner, WhenUndecided, truthy
 from pipeflow.storage import ResultWarning
 from pipeflow.storage.journal import hold
 
 __all__ = ["Engine", "ReferenceFailure", "RunResult", "RunSettings"]
+# What fails a step before it starts (its inputs, its items, its `when:`), with its words.
+_CANNOT_START = (ReferenceFailure, KeyError, fanout.NotAList, fanout.SharedTarget, WhenUndecided)
 
 
 class Engine:
@@ -214,7 +216,7 @@ class Engine:
                     self._finish_cached(name)
                 return
             task = self.context.run_task(step, decision.key)
-        except (ReferenceFailure, KeyError, fanout.NotAList, fanout.SharedTarget) as error:
+        except _CANNOT_START as error:
             self._stopping = True
             self._finish(StepOutcome(name, StepState.FAILED, "inputs", error=str(error)))
             return

@@ -41,7 +41,7 @@ from pipeflow.plan.graph import StepGraph
 from pipeflow.plan.reasons import why_not_stored, why_runs, why_waits
 from pipeflow.plan.timing import FileTiming, Refingerprint
 from pipeflow.plan.values import ValueFiles
-from pipeflow.plan.when import static_when, stored_items, stored_when, truthy
+from pipeflow.plan.when import WhenUndecided, static_when, stored_items, stored_when, truthy
 from pipeflow.storage import Manifest
 from pipeflow.storage.blobs import FileHash, Restoration
 
@@ -51,6 +51,7 @@ __all__ = [
     "CachePolicy",
     "Planner",
     "Selection",
+    "WhenUndecided",
     "static_when",
     "truthy",
 ]

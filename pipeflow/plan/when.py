@@ -15,6 +15,7 @@ own value is the list of its items' stored results, in order.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 from pipeflow.cache.results import ResultCache
 from pipeflow.model.pipeline import Step
 from pipeflow.model.refs import Ref, references, resolve
+from pipeflow.model.words import a_kind
 from pipeflow.storage import Manifest
 
 SMALL = 64 * 1024  # bytes stored, at most, of the values a `when:` is worked out from
@@ -32,22 +34,43 @@ class _Unknown(Exception):
     """A value a `when:` needs that is not known before the run."""
 
 
+class WhenUndecided(ValueError):
+    """A `when:` value that is neither true nor false (its `bool()` raises, and it has no size)."""
+
+
 def static_when(when: Any, lookup: Callable[[Ref], Any]) -> bool | None:
-    """The value of a `when:` known before the run, or None when it needs a step's value."""
+    """The value of a `when:` known before the run, or None when it needs a step's value (or
+    cannot be told: the run then fails the step, saying why)."""
     if when is None:
         return True
     if isinstance(when, bool):
         return when
     if any(ref.scope == "steps" for ref in references(when)):
         return None
-    return truthy(resolve(when, lookup))
+    with suppress(WhenUndecided):
+        return truthy(resolve(when, lookup))
+    return None
 
 
 def truthy(value: Any) -> bool:
-    """How a `when:` value reads: strings such as 'false', 'no', '0' and '' are false."""
+    """How a `when:` value reads: strings such as 'false', 'no', '0' and '' are false, and so
+    is an empty collection: a DataFrame, Series or numpy array counts by its size (its
+    `bool()` raises "ambiguous"). WhenUndecided for a value that can tell neither."""
     if isinstance(value, str):
         return value.strip().lower() not in ("", "false", "no", "off", "0", "none", "null")
-    return bool(value)
+    try:
+        return bool(value)
+    except Exception as error:
+        size = getattr(value, "size", None)
+        if isinstance(size, numbers.Integral):
+            return int(size) > 0
+        try:
+            return len(value) > 0
+        except Exception:
+            raise WhenUndecided(
+                f"`when` cannot tell whether {a_kind(type(value).__name__)} is true or false "
+                f"({type(error).__name__}: {error}); make the step it names return a boolean"
+            ) from None
 
 
 Stored = Callable[[str], tuple[Manifest, ResultCache] | None]
@@ -66,7 +89,7 @@ def stored_when(
     step taken from the cache, or None; `stored_items(name)`: the same for a `foreach` step,
     its items' manifests in order."""
     value = _stored_lookup(lookup, steps, stored, stored_items, SMALL)
-    with suppress(_Unknown):
+    with suppress(_Unknown, WhenUndecided):  # undecided: the run fails the step, saying why
         return truthy(resolve(when, value))
     return None
 
