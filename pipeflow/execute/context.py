@@ -12,13 +12,12 @@ from typing import Any
 from pipeflow.cache.consumed import shown_params, step_target
 from pipeflow.cache.results import PARALLEL_LOADS
 from pipeflow.execute.persisting import Persist
-from pipeflow.execute.remotes import Remote, fill, pick, remotes_in
+from pipeflow.execute.remotes import Remote, fill, no_part, pick, remotes_in
 from pipeflow.execute.step_files import ReferenceFailure, StepFiles
 from pipeflow.execute.task import Task
 from pipeflow.model.pipeline import SINGLE_PART, Pipeline, Step
 from pipeflow.model.refs import Ref, lookup_path, resolve
 from pipeflow.model.secrets import NO_SECRETS, Secrets
-from pipeflow.model.words import a_kind
 from pipeflow.plan.planner import Planner
 from pipeflow.records import record
 from pipeflow.storage import Manifest, TargetFields
@@ -82,10 +81,7 @@ class RunContext:
             return value.part(part)
         if isinstance(value, Mapping) and part in value:
             return value[part]
-        raise ReferenceFailure(
-            f"`{ref.text}`: step `{ref.step}` returned {a_kind(type(value).__name__)} "
-            f"with no key `{part}`"
-        )
+        raise ReferenceFailure(no_part(ref.step, part, value))
 
     def concrete_lookup(self, ref: Ref) -> Any:
         """What a reference stands for, as a value here (fetched if it stayed elsewhere)."""

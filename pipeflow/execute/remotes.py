@@ -7,12 +7,14 @@ strings in a value (a path of a Dask worker's workspace given back as the client
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 from pathlib import PurePath
 from typing import Any
 
 from pipeflow.execute.failures import StepError
 from pipeflow.model.nesting import DEEPEST
+from pipeflow.model.words import a_kind
 from pipeflow.records import record
 
 
@@ -37,12 +39,25 @@ def pick(value: Any, remote: Remote) -> Any:
     """The part of a step's value that a Remote names."""
     for name in remote.path:
         if not isinstance(value, Mapping) or name not in value:
-            raise StepError(
-                f"`${{steps.{remote.step}.{name}}}`: step `{remote.step}` returned a "
-                f"{type(value).__name__} with no key `{name}`"
-            )
+            raise StepError(no_part(remote.step, name, value))
         value = value[name]
     return value
+
+
+def no_part(step: str, name: str, value: Any) -> str:
+    """Why `${steps.STEP.NAME}` names nothing in `value`, what step STEP returned."""
+    reference = f"`${{steps.{step}.{name}}}`"
+    if isinstance(value, Mapping):
+        keys = [f"`{key}`" for key in itertools.islice(value, 20)]
+        listed = ", ".join(keys) + (", ..." if len(value) > len(keys) else "") or "none"
+        return (
+            f"{reference}: step `{step}` returned a dict with no key `{name}` (its keys: {listed})"
+        )
+    return (
+        f"{reference}: step `{step}` returned {a_kind(type(value).__name__)}, not a dict: a "
+        f"part names a key of the dict a step returns, or one of its `outputs:`; take "
+        f"`${{steps.{step}}}` whole and its part in the step"
+    )
 
 
 def remotes_in(value: Any) -> list[Remote]:
