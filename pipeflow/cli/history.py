@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 # The run states, spelled out here so that `pipeflow --help` does not import the history; the
 # same as `pipeflow.history.recorder.RUN_STATES` (a test checks).
 RUN_STATES = ("running", "succeeded", "failed", "interrupted", "skipped", "lost")
-LATEST = "latest"  # as `pipeflow.history.query.LATEST` (a test checks)
+LATEST = "latest"  # as `pipeflow.history.run_ids.LATEST` (a test checks)
 HOME_HELP = (
     "the folder holding runs.db [default: $PIPEFLOW_HOME, else .pipeflow/ beside CONFIG or in "
     "the current folder]"

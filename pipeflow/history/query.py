@@ -36,6 +36,7 @@ from pipeflow.history.records import (
     run_record,
     step_record,
 )
+from pipeflow.history.run_ids import resolved
 
 __all__ = [
     "FailedAttempt",
@@ -72,9 +73,6 @@ def open_history(
     A missing database reads as an empty history; nothing is created until a run is recorded.
     """
     return History(database_path(folder, home=home), timeout=timeout)
-
-
-LATEST = "latest"  # the run id that names the run that started last
 
 
 class History:
@@ -191,48 +189,11 @@ class History:
         conn = self._conn
         if conn is None:
             raise UnknownRun(f"no run `{run_id}`: nothing is recorded in {self.path} yet")
-        if run_id == LATEST:
-            row = self._guard(
-                lambda: conn.execute(
-                    "SELECT id FROM runs ORDER BY started_at DESC, rowid DESC LIMIT 1"
-                ).fetchone()
-            )
-            if row is None:
-                raise UnknownRun(f"no run `{run_id}`: nothing is recorded in {self.path} yet")
-            return str(row[0])
-        exact = self._guard(
-            lambda: conn.execute("SELECT id FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return resolved(
+            run_id,
+            lambda sql, values: self._guard(lambda: conn.execute(sql, values).fetchall()),
+            self.path,
         )
-        if exact is not None:
-            return str(exact[0])
-        matches: list[str] = []
-        if run_id:
-            matches = [
-                str(row[0])
-                for row in self._guard(
-                    lambda: conn.execute(
-                        "SELECT id FROM runs WHERE substr(id, 1, ?) = ? ORDER BY id LIMIT 6",
-                        (len(run_id), run_id),
-                    ).fetchall()
-                )
-            ]
-        if len(matches) == 1:
-            return matches[0]
-        if matches:
-            shown = ", ".join(matches[:5]) + (", ..." if len(matches) > 5 else "")
-            raise UnknownRun(f"`{run_id}` matches several runs: {shown}", "give more of the id")
-        recent = [
-            str(row[0])
-            for row in self._guard(
-                lambda: conn.execute(
-                    "SELECT id FROM runs ORDER BY started_at DESC, rowid DESC LIMIT 1000"
-                ).fetchall()
-            )
-        ]
-        hint = did_you_mean(run_id, recent) if recent else None
-        if hint is None:
-            hint = "`pipeflow runs` lists the recorded runs" if recent else None
-        raise UnknownRun(f"no run `{run_id}` in {self.path}", hint)
 
     def logs(self, run_id: str, step: str | None = None) -> list[LogLine]:
         """What the run's steps printed and logged, in the order it arrived."""

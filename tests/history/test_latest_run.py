@@ -72,6 +72,6 @@ def test_the_help_says_what_id_may_be() -> None:
 
 def test_the_command_line_spells_latest_as_the_history_does() -> None:
     from pipeflow.cli import history as commands
-    from pipeflow.history import query
+    from pipeflow.history import run_ids
 
-    assert commands.LATEST == query.LATEST
+    assert commands.LATEST == run_ids.LATEST
