@@ -1,7 +1,7 @@
 """The steps module of the small-result tests: results in a run's journal on a local store
 (`tests/cache/test_journal.py`) and inside their manifest on an object store
 (`tests/cache/test_inline.py`). Every step notes its call in `calls.log` beside the module, so
-a test sees what really ran (`calls`)."""
+a test sees what really ran (`tests/calls.py`)."""
 
 from __future__ import annotations
 
@@ -44,12 +44,3 @@ def write_steps(path: Path, size: int) -> None:
     """The steps module at `path`; its `big` returns 2 * `size` + 1 characters, too large to
     be a small result of that `size`."""
     path.write_text(textwrap.dedent(STEPS).replace("SIZE", str(size)))
-
-
-def calls(folder: Path) -> list[str]:
-    """The steps called since the last look, sorted (the log beside the steps in `folder`
-    is emptied)."""
-    log = folder / "calls.log"
-    found = log.read_text().split() if log.exists() else []
-    log.unlink(missing_ok=True)
-    return sorted(found)

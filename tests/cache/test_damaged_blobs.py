@@ -25,8 +25,8 @@ from pipeflow.cli import cli
 from pipeflow.errors import StaleResults
 from pipeflow.model.run import Action, StepState
 from pipeflow.storage import ResultWarning
+from tests.calls import calls
 from tests.servers import ObjectStore
-from tests.small_steps import calls
 
 STEPS = """
 from pathlib import Path

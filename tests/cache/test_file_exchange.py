@@ -17,6 +17,7 @@ import pytest
 
 import pipeflow
 from pipeflow.model.run import Action
+from tests.calls import calls
 
 STEPS = '''
 """Steps that note every call in calls.log, so tests can see what really ran."""
@@ -151,13 +152,6 @@ def make(tmp_path: Path, steps: str, *, params: str = "{text: hello}") -> Path:
         encoding="utf-8",
     )
     return config
-
-
-def calls(folder: Path) -> list[str]:
-    log = folder / "calls.log"
-    found = log.read_text().split() if log.exists() else []
-    log.unlink(missing_ok=True)
-    return sorted(found)
 
 
 def run(config: Path, executor: str = "sequential", **params: object) -> pipeflow.api.Run:

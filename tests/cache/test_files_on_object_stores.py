@@ -18,6 +18,7 @@ import pytest
 
 import pipeflow
 from pipeflow.model.run import Action
+from tests.calls import calls
 from tests.servers import ObjectStore
 
 STEPS = """
@@ -77,13 +78,6 @@ def make(tmp_path: Path, root: str, options: str, steps: str) -> Path:
         f"results: {{root: {json.dumps(root)}, storage_options: {options}}}\nsteps:\n{body}"
     )
     return config
-
-
-def calls(folder: Path) -> list[str]:
-    log = folder / "calls.log"
-    found = log.read_text().split() if log.exists() else []
-    log.unlink(missing_ok=True)
-    return sorted(found)
 
 
 def run(config: Path, **params: object) -> pipeflow.api.Run:

@@ -30,9 +30,10 @@ from pipeflow.model.run import Action, StepState
 from pipeflow.storage import Manifest, ResultStore, ResultWarning
 from pipeflow.storage.inline import LIMIT
 from tests import inlined
+from tests.calls import calls
 from tests.execute.conftest import local_cluster
 from tests.servers import ObjectStore
-from tests.small_steps import calls, write_steps
+from tests.small_steps import write_steps
 
 
 @pytest.fixture(params=["s3_server", "gcs_server"])

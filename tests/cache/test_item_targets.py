@@ -14,6 +14,7 @@ import pytest
 
 import pipeflow
 from pipeflow.model.run import Action, StepState
+from tests.calls import calls
 
 STEPS = """
 from pathlib import Path
@@ -38,13 +39,6 @@ def make(tmp_path: Path, steps: str, params: str = "{books: [alpha, beta, gamma]
     body = textwrap.indent(textwrap.dedent(steps), "  ")
     config.write_text(f"name: items\nparams: {params}\nresults: {{root: out}}\nsteps:\n{body}")
     return config
-
-
-def calls(folder: Path) -> list[str]:
-    log = folder / "calls.log"
-    found = log.read_text().split() if log.exists() else []
-    log.unlink(missing_ok=True)
-    return sorted(found)
 
 
 @pytest.mark.parametrize("field", ["{book}", "{item}"])

@@ -26,7 +26,8 @@ from pipeflow.cli.main import cli
 from pipeflow.model.run import Action
 from pipeflow.storage import Manifest, ResultStore, ResultWarning
 from pipeflow.storage.journal import SMALL, records
-from tests.small_steps import calls, write_steps
+from tests.calls import calls
+from tests.small_steps import write_steps
 
 LAST = (
     "last: {run: jsteps.scaled, "

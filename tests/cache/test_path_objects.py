@@ -18,7 +18,9 @@ import pytest
 
 import pipeflow
 from pipeflow.model.run import Action
+from tests.calls import calls
 from tests.execute.conftest import dask_address
+from tests.executors import executor_spec
 
 __all__ = ["dask_address"]
 
@@ -84,13 +86,6 @@ def _elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(elsewhere)
 
 
-def executor_spec(executor: str, request: pytest.FixtureRequest) -> str:
-    if executor != "dask":
-        return f"{{type: {executor}}}"
-    address = request.getfixturevalue("dask_address")
-    return f'{{type: dask, address: "{address}", shared_filesystem: true}}'
-
-
 def make(tmp_path: Path, steps: str, executor: str) -> Path:
     (tmp_path / "pathsteps.py").write_text(textwrap.dedent(STEPS))
     (tmp_path / "data").mkdir()
@@ -101,13 +96,6 @@ def make(tmp_path: Path, steps: str, executor: str) -> Path:
     text = f"name: paths\nresults: {{root: out}}\nexecutor: {executor}\nsteps:\n{body}"
     config.write_text(text, encoding="utf-8")
     return config
-
-
-def calls(folder: Path) -> list[str]:
-    log = folder / "calls.log"
-    found = log.read_text().split() if log.exists() else []
-    log.unlink(missing_ok=True)
-    return sorted(found)
 
 
 def run(config: Path) -> pipeflow.api.Run:

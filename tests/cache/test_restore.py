@@ -25,6 +25,7 @@ from pipeflow.model.run import Action, StepState
 from pipeflow.storage import ResultWarning
 from pipeflow.storage.blobs import BLOBS
 from tests import journals
+from tests.calls import calls
 
 STEPS = """
 import json
@@ -89,13 +90,6 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
     return path
-
-
-def calls(folder: Path) -> list[str]:
-    log = folder / "calls.log"
-    found = log.read_text().split() if log.exists() else []
-    log.unlink(missing_ok=True)
-    return sorted(found)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

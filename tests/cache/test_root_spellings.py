@@ -18,6 +18,7 @@ import pipeflow
 from pipeflow.model.run import StepState
 from pipeflow.plan.roots import tidy_bucket_url
 from pipeflow.storage import ResultStore
+from tests.calls import calls_in_order as calls
 from tests.servers import ObjectStore, s3_client
 
 STEPS = """
@@ -50,13 +51,6 @@ def project(folder: Path, root: str, options: dict[str, object]) -> Path:
         )
     )
     return config
-
-
-def calls(folder: Path) -> list[str]:
-    log = folder / "calls.log"
-    found = log.read_text().split() if log.exists() else []
-    log.unlink(missing_ok=True)
-    return found
 
 
 @pytest.mark.parametrize("spelling", SPELLINGS)

@@ -33,6 +33,7 @@ from pipeflow.model.run import StepState
 from pipeflow.storage import Manifest, ResultStore, ResultWarning, UntrustedResult
 from pipeflow.storage.signing import SigningKey, sign
 from tests import inlined, journals
+from tests.calls import calls_in_order as calls
 from tests.servers import ObjectStore, require_loopback
 
 STEPS = """
@@ -63,13 +64,6 @@ class Booby:
 
     def __reduce__(self) -> tuple[object, tuple[Path, str]]:
         return Path.write_text, (self.marker, "code ran")
-
-
-def calls(folder: Path) -> list[str]:
-    log = folder / "calls.log"
-    found = log.read_text().split() if log.exists() else []
-    log.unlink(missing_ok=True)
-    return found
 
 
 def make_project(folder: Path, root: str, options: dict[str, Any], format_name: str) -> Path:

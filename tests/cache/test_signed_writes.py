@@ -30,6 +30,7 @@ from pipeflow.storage import Manifest, ResultWarning
 from pipeflow.storage.blobs import blob_path
 from pipeflow.storage.signing import SigningKey, sign_files
 from pipeflow.storage.written import FileEntry, WrittenFiles
+from tests.calls import calls_in_order as calls
 from tests.servers import ObjectStore, require_loopback
 
 STEPS = """
@@ -89,13 +90,6 @@ def make_project(folder: Path, root: str, options: dict[str, Any], write: str) -
         )
     )
     return config
-
-
-def calls(folder: Path) -> list[str]:
-    log = folder / "calls.log"
-    found = log.read_text().split() if log.exists() else []
-    log.unlink(missing_ok=True)
-    return found
 
 
 def forge(root: str, options: dict[str, Any], marker: Path, how: str) -> int:

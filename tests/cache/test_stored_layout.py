@@ -28,6 +28,7 @@ import pipeflow
 from pipeflow.model.run import Action
 from pipeflow.storage import Manifest, ResultStore, ResultWarning, get_format
 from tests import inlined, journals
+from tests.calls import calls
 from tests.servers import ObjectStore
 
 STEPS = """
@@ -79,13 +80,6 @@ def project(folder: Path, root: str, options: dict[str, object]) -> Path:
         )
     )
     return config
-
-
-def calls(folder: Path) -> list[str]:
-    log = folder / "calls.log"
-    found = log.read_text().split() if log.exists() else []
-    log.unlink(missing_ok=True)
-    return sorted(found)
 
 
 def make(store: str, request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, ResultStore]:

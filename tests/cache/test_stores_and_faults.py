@@ -18,6 +18,7 @@ import pipeflow
 from pipeflow.errors import StorageError
 from pipeflow.storage import ResultStore, ResultWarning, get_format
 from tests import inlined
+from tests.calls import calls_in_order as calls
 from tests.servers import ObjectStore, closed_port
 
 STEPS = """
@@ -58,13 +59,6 @@ def project(folder: Path, root: str, options: dict[str, object]) -> Path:
         )
     )
     return config
-
-
-def calls(folder: Path) -> list[str]:
-    log = folder / "calls.log"
-    found = log.read_text().split() if log.exists() else []
-    log.unlink(missing_ok=True)
-    return found
 
 
 @pytest.mark.parametrize("server", ["s3_server", "gcs_server"])

@@ -14,6 +14,7 @@ import pytest
 
 import pipeflow
 from pipeflow.model.run import StepState
+from tests.calls import calls
 
 distributed = pytest.importorskip("distributed")
 
@@ -68,13 +69,6 @@ steps:
     run: mysteps.show
     inputs: {path: data/total.txt}
 """
-
-
-def calls(folder: Path) -> list[str]:
-    log = folder / "calls.log"
-    found = log.read_text().split() if log.exists() else []
-    log.unlink(missing_ok=True)
-    return sorted(found)
 
 
 def test_files_exchanged_and_restored_on_dask(tmp_path: Path, dask_address: str) -> None:

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 import pipeflow
 from pipeflow.cli import cli
 from pipeflow.model.run import StepState
+from tests.calls import calls_in_order as calls
 
 STEPS = """
 import time
@@ -51,13 +52,6 @@ def project(folder: Path, config: str) -> Path:
     path = folder / "pipeline.yaml"
     path.write_text(textwrap.dedent(config))
     return path
-
-
-def calls(folder: Path) -> list[str]:
-    log = folder / "calls.log"
-    found = log.read_text().split() if log.exists() else []
-    log.unlink(missing_ok=True)
-    return found
 
 
 CONFIG = """

@@ -14,6 +14,7 @@ import pytest
 import pipeflow
 from tests.conftest import ProjectFactory
 from tests.execute.conftest import dask_address
+from tests.executors import executor_spec
 
 __all__ = ["dask_address"]
 
@@ -48,10 +49,7 @@ def _calls(folder: Path) -> int:
 def test_a_foreach_step_counts_every_call_and_names_each_retried_item(
     make_project: ProjectFactory, executor: str, request: pytest.FixtureRequest
 ) -> None:
-    spec = f"{{type: {executor}}}"
-    if executor == "dask":
-        address = request.getfixturevalue("dask_address")
-        spec = f'{{type: dask, address: "{address}", shared_filesystem: true}}'
+    spec = executor_spec(executor, request)
     config = make_project(CONFIG.replace("EXECUTOR", spec), flakysteps=STEPS)
     folder = config.parent
     run = ["run", str(config), "--log-format", "plain", "--json", "r.json", "--junit", "r.xml"]

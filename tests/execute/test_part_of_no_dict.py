@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.execute.conftest import dask_address
+from tests.executors import executor_spec
 from tests.system import pipeflow_in
 
 __all__ = ["dask_address"]
@@ -58,10 +59,7 @@ steps:
 def test_a_part_of_a_value_that_is_no_dict_is_refused_saying_so(
     tmp_path: Path, executor: str, request: pytest.FixtureRequest
 ) -> None:
-    spec = f"{{type: {executor}}}"
-    if executor == "dask":
-        address = request.getfixturevalue("dask_address")
-        spec = f'{{type: dask, address: "{address}", shared_filesystem: true}}'
+    spec = executor_spec(executor, request)
     (tmp_path / "partsteps.py").write_text(textwrap.dedent(STEPS))
     (tmp_path / "pipeline.yaml").write_text(textwrap.dedent(CONFIG.replace("EXECUTOR", spec)))
     result = pipeflow_in(tmp_path, "run", "pipeline.yaml", "--keep-going")

@@ -17,6 +17,7 @@ import pipeflow
 from pipeflow.model.run import StepState
 from tests.conftest import ProjectFactory
 from tests.execute.conftest import dask_address
+from tests.executors import executor_spec
 
 __all__ = ["dask_address"]
 
@@ -67,10 +68,7 @@ UNCHANGED = repr({"sizes": [1, 2]})
 def test_a_retried_step_gets_its_inputs_as_they_were_made(
     make_project: ProjectFactory, executor: str, timeout: str, request: pytest.FixtureRequest
 ) -> None:
-    spec = f"{{type: {executor}}}"
-    if executor == "dask":
-        address = request.getfixturevalue("dask_address")
-        spec = f'{{type: dask, address: "{address}", shared_filesystem: true}}'
+    spec = executor_spec(executor, request)
     text = CONFIG.replace("EXECUTOR", spec).replace("TIMEOUT", timeout)
     config = make_project(text, retrysteps=STEPS)
 

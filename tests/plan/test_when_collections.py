@@ -18,6 +18,7 @@ import pytest
 import pipeflow
 from pipeflow.model.run import Action, StepState
 from tests.execute.conftest import dask_address
+from tests.executors import executor_spec
 from tests.system import pipeflow_in
 
 __all__ = ["dask_address"]
@@ -83,10 +84,7 @@ def _config(folder: Path, executor: str) -> Path:
 def test_a_collection_is_true_unless_empty(
     tmp_path: Path, executor: str, request: pytest.FixtureRequest
 ) -> None:
-    spec = f"{{type: {executor}}}"
-    if executor == "dask":
-        address = request.getfixturevalue("dask_address")
-        spec = f'{{type: dask, address: "{address}", shared_filesystem: true}}'
+    spec = executor_spec(executor, request)
     config = _config(tmp_path, spec)
     first = pipeflow.load(config).run()
     assert first.ok, {name: outcome.error for name, outcome in first.outcomes.items()}

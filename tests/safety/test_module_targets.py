@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.execute.conftest import dask_address
+from tests.executors import executor_spec
 from tests.system import pipeflow_in
 
 __all__ = ["dask_address"]
@@ -126,10 +127,7 @@ steps:
 def test_a_module_target_known_only_during_the_run_fails_its_step(
     project: Path, executor: str, request: pytest.FixtureRequest
 ) -> None:
-    spec = f"{{type: {executor}}}"
-    if executor == "dask":
-        address = request.getfixturevalue("dask_address")
-        spec = f'{{type: dask, address: "{address}", shared_filesystem: true}}'
+    spec = executor_spec(executor, request)
     (project / "victim").write_text((project / "notes.txt").read_text())  # the item's path
     (project / "items.yaml").write_text(RUN_TIME.replace("EXECUTOR", spec))
     result = pipeflow_in(project, "run", "items.yaml")
