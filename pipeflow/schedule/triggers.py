@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from difflib import get_close_matches
 from typing import Protocol
 
+from pipeflow.model import jsontext
 from pipeflow.model.pipeline import Schedule
 from pipeflow.schedule.cron import CRON_HINT, CronTrigger, cron_fields, cron_problem
 from pipeflow.schedule.interval import IntervalTrigger, duration_text
@@ -122,7 +123,7 @@ def schedule_key(schedule: Schedule) -> str:
     runs it starts, so that a run takes the params of the schedule that fired even after the
     config's list was edited, and keys its `catch_up` record by it."""
     fields = [schedule.cron, schedule.timezone, schedule.interval, schedule.start, schedule.end]
-    return json.dumps(fields, separators=(",", ":"))
+    return jsontext.dumps(fields, separators=(",", ":"))
 
 
 def keyed_schedule(key: str) -> Schedule | None:
