@@ -33,7 +33,7 @@ def each(n):
     (HERE / f"began-{n}").write_text("")
     if len(list(HERE.glob("began-*"))) >= BUSY:
         (HERE / "all.began").write_text("")
-    time.sleep(8)  # a thread's call ends in its own time: not much longer than the test
+    time.sleep(5)  # a thread's call ends in its own time: not much longer than the test
     return n
 """
 

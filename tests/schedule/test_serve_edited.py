@@ -84,7 +84,9 @@ def test_a_fire_runs_with_its_own_schedules_params_after_the_schedules_change(
     after = [YEARLY, EVERY_SECOND] if edit == "reordered" else [YEARLY]
     config.write_text(config_text(kind, after))
     edited = time.time()
-    time.sleep(4.5)
+    deadline = edited + 60
+    while time.time() < deadline and not _ended_after(tmp_path, edited + 0.5):
+        time.sleep(0.2)
     output = seen + stop(process)
     assert process.returncode == 0, output
     with open_history(tmp_path) as history:
@@ -102,3 +104,12 @@ def test_a_fire_runs_with_its_own_schedules_params_after_the_schedules_change(
         assert {run.state for run in later} <= {"failed", "skipped"}, output
         assert "edited schedule 1 (every 1s): the run could not start" in output, output
         assert "is no longer in the config" in output, output
+
+
+def _ended_after(folder: Path, moment: float) -> bool:
+    """Whether the history in `folder` holds a run that started after `moment` and ended."""
+    if not (folder / ".pipeflow" / "runs.db").exists():
+        return False
+    with open_history(folder) as history:
+        runs = history.runs(pipeline="edited")
+    return any(run.started.timestamp() > moment and run.state != "running" for run in runs)
