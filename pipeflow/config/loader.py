@@ -195,7 +195,9 @@ def _load(
         chain=chain or (here,),
         secrets=secrets,
         results=results,
-        given=givers([source for source in sources if not isinstance(source, StepParams)]),
+        given=givers([source for source in sources if not isinstance(source, StepParams)])
+        if any(step.pipeline is not None for step in pipeline.steps.values())
+        else None,  # only a sub-pipeline's messages name them
     )
     problems += expand_found
     if any(step.pipeline is not None for step in built.steps.values()):

@@ -30,7 +30,8 @@ def decide_fan_out(planner: Planner, name: str, upstream: Mapping[str, str]) -> 
         return Decision(name, Action.RUN, planner.timing.unpredictable(name, planner.decisions), "")
     missing = [item for item, (found, _) in zip(items, stored, strict=True) if found is None]
     if missing:
-        why = why_items_run(cache, name, planner.fingerprints[name], upstream, missing[0])
+        step = planner.pipeline.steps[name]
+        why = why_items_run(cache, step, planner.fingerprints[name], upstream, missing[0])
         return Decision(
             name,
             Action.RUN,

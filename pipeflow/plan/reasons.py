@@ -144,7 +144,7 @@ def _distance(then: Manifest, now: Mapping[str, Any], name: str) -> tuple[int, i
 
 def why_items_run(
     cache: ResultCache | None,
-    name: str,
+    step: Step,
     fingerprint: Fingerprint,
     upstream: Mapping[str, str],
     item: Any,
@@ -155,6 +155,7 @@ def why_items_run(
     anything but the item. When that is another item's, what is the item's own (the files it
     names, its `reads:`/`writes:`) is left out on both sides: another item's files are not
     files this one no longer reads."""
+    name = step.name
     before = cache.latest(name) if cache is not None else None
     if cache is None or before is None:
         return None
@@ -165,7 +166,7 @@ def why_items_run(
     if before.components.get("item") != now.get("item"):
         now = wide
         before = replace(before, components=_step_wide(before.components, static))
-    why = explain(now, before, fingerprint.params)
+    why = explain(now, before, fingerprint.params, hidden=_hidden(step, fingerprint.params))
     return None if why == NOTHING_CHANGED else why
 
 
