@@ -123,6 +123,12 @@ class Server:
         """Fire schedules until `stop` is set, then wait for the runs in progress (or, once
         `abort` is set, stop them). True when runs in progress were stopped."""
         with self._locked():
+            for target in self.targets:
+                if not target.schedules:
+                    self.log(
+                        f"not serving {target.name} ({target.config}): it has no schedules "
+                        "(add `schedules:`)"
+                    )
             jobs = self._jobs()
             if not jobs:
                 self.log("nothing to serve: no pipeline has a schedule")

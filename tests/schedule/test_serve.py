@@ -175,7 +175,25 @@ def test_nothing_to_serve(tmp_path: Path) -> None:
     recorder = Recorder()
     server = Server([target(tmp_path)], recorder.run, recorder.skip, recorder.lines.append)
     server.serve(threading.Event())
-    assert recorder.lines == ["nothing to serve: no pipeline has a schedule"]
+    assert recorder.lines == [
+        f"not serving demo ({tmp_path / 'p.yaml'}): it has no schedules (add `schedules:`)",
+        "nothing to serve: no pipeline has a schedule",
+    ]
+
+
+def test_a_pipeline_without_schedules_beside_one_with_them_is_named(tmp_path: Path) -> None:
+    """`serve a.yaml b.yaml` where `a` has no schedules serves `b` and says it skips `a`."""
+    recorder = Recorder()
+    idle = Target(name="idle", config="idle.yaml", project_dir=str(tmp_path), schedules=())
+    hourly = Schedule(interval=3600.0)
+    server = Server(
+        [idle, target(tmp_path, hourly)], recorder.run, recorder.skip, recorder.lines.append
+    )
+    serve_for(server, 0.5)
+    assert recorder.lines[0] == (
+        "not serving idle (idle.yaml): it has no schedules (add `schedules:`)"
+    )
+    assert recorder.lines[1].startswith("serving demo schedule 1 (every 1h)")
 
 
 @pytest.mark.parametrize(
