@@ -55,8 +55,10 @@ class Checker:
         graph: StepGraph | None = None,
         secrets: Secrets = NO_SECRETS,
         writes: WriteIndex | None = None,
+        results: str | None = None,
     ) -> None:
         self.pipeline = pipeline
+        self.results = results  # the root a run is given instead of `results.root`
         self.secrets = secrets  # masked in values that messages show
         self.document = document
         self.params = params
@@ -100,7 +102,7 @@ class Checker:
         self.cycles()
         self.params_references()
         self.store()
-        check_stores(self.pipeline, self.params, fields, self.fail)
+        check_stores(self.pipeline, self.params, fields, self.fail, self.results)
         check_collisions(self.pipeline, self.params, fields, self.fail, self.writes)
         check_reachable(self.pipeline, self.params, self.fail)
         check_in_memory(self.pipeline, self.params, self.fail)

@@ -243,6 +243,7 @@ def _load(
         graph=graph,
         secrets=secrets,
         writes=WriteIndex(files),
+        results=results,
     )
     check_files(checker, files, results=results)
     problems += checker.run()

@@ -245,6 +245,7 @@ def _inline(
                 target=step.result.target,
                 target_values=_target_values(step, params),
                 persist=child.results.persist,
+                source=child.source,
             )
         )
         inlined.append(

@@ -38,15 +38,27 @@ OUT_OF_PROCESS = ("processes", "dask")  # executors whose steps run in other pro
 
 
 def check_stores(
-    pipeline: Pipeline, params: Mapping[str, Any], fields: TargetFields, fail: Fail
+    pipeline: Pipeline,
+    params: Mapping[str, Any],
+    fields: TargetFields,
+    fail: Fail,
+    results: str | None = None,
 ) -> None:
     """Report every root that a param makes other than text, every root inside a
     `.pipeflow/` folder, and every target under a local root that leads onto pipeflow's own
-    files or out of the root."""
+    files, onto a config of the run, or out of the root. `results`: the root a run is given
+    instead of `results.root` (`--results`, relative to the current directory)."""
     _check_root_kinds(pipeline, params, fail)
-    main_root = _static_root(pipeline, pipeline.results.root, params)
+    main_root = (
+        _static_root(pipeline, pipeline.results.root, params)
+        if results is None
+        else store_url(results, os.getcwd())
+    )
     main_bad = _root_problem(main_root)
-    reported_main = False
+    # A root given with `--results` is no line of the config: the store refuses it (the step
+    # fails, saying so); only the targets under a root that is fine are judged here.
+    reported_main = results is not None
+    configs = pipeline.config_files()
     for name, step in pipeline.steps.items():
         if step.origin is not None or not step.result.persist:
             continue  # a sub-pipeline's steps were checked with their own config
@@ -69,7 +81,7 @@ def check_stores(
             continue
         for target in _targets(step, fields):
             try:
-                check_local(root, target)
+                check_local(root, target, protected=configs)
             except BoundaryError as error:
                 fail(["steps", name, "result", "target"], str(error))
                 break

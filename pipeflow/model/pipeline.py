@@ -76,6 +76,7 @@ class Origin:
     target: str | None = None
     target_values: Mapping[str, Any] = field(default_factory=dict, hash=False, repr=False)
     persist: bool = True  # the sub-pipeline's `results.persist`: false stores none of its steps
+    source: str = ""  # the sub-pipeline's config file (absolute), which no result may replace
 
     def local(self, name: str) -> str:
         """A step name of the running pipeline as the sub-pipeline calls it."""
@@ -222,6 +223,17 @@ class Pipeline:
     # The local places its steps declare in `writes:` and `reads:` (their keys, no trailing
     # `/`), as loaded: a bare name such as `models` in an input is a path when it names one.
     places: frozenset[str] = frozenset()
+
+    def config_files(self) -> tuple[str, ...]:
+        """Its config file and those of the sub-pipelines it inlined: what a result's target
+        may never replace (the next run would read a step's value as the pipeline)."""
+        found = dict.fromkeys([self.source])
+        found.update(
+            (step.origin.source, None)
+            for step in self.steps.values()
+            if step.origin is not None and step.origin.source
+        )
+        return tuple(found)
 
     def folder_of(self, step: Step) -> str:
         """The folder a step's relative paths resolve against: its own config's."""

@@ -67,10 +67,13 @@ def _caches(
 ) -> dict[str, ResultCache | None]:
     """Where each step's results live; None for a step whose results are never stored."""
     opened: dict[tuple[str, str], ResultCache] = {}
+    protected = pipeline.config_files()
 
     def cache_at(url: str, options: Mapping[str, Any], name: str = pipeline.name) -> ResultCache:
         if (url, name) not in opened:
-            opened[url, name] = ResultCache(ResultStore(url, options), name, hashes=hashes)
+            opened[url, name] = ResultCache(
+                ResultStore(url, options, protected=protected), name, hashes=hashes
+            )
         return opened[url, name]
 
     main_url = store_url(resolve(pipeline.results.root, lookup), pipeline.project_dir)

@@ -31,9 +31,12 @@ from pipeflow.storage.paths import relative_path
 class StoreAccess:
     """The filesystem, paths and errors of one store root (a local path or an fsspec URL)."""
 
-    def __init__(self, url: str, storage_options: Mapping[str, Any]) -> None:
+    def __init__(
+        self, url: str, storage_options: Mapping[str, Any], protected: tuple[str, ...] = ()
+    ) -> None:
         self.url = url
         self.storage_options = storage_options  # may hold credentials: never log them
+        self.protected = protected  # the configs of the run, which no write may replace
         self.filesystem: Any = None
         self.root = ""  # the filesystem's form of the root, ending with "/"
         self.local = False
@@ -131,6 +134,7 @@ class StoreAccess:
                     internal=internal,
                     real_root=self.real_root(),
                     known=self._known_for(relative) if internal else None,
+                    protected=self.protected,
                 )
             else:
                 check_root(self.root)

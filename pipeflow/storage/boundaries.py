@@ -180,11 +180,12 @@ def check_local(
     internal: bool = False,
     real_root: str | None = None,
     known: set[str] | None = None,
+    protected: tuple[str, ...] = (),
 ) -> str:
     """Rules 1 to 3 for a write to `relative` under the local folder `root`; the real path to
     write to, or BoundaryError. `real_root`, when the caller knows it, is `root` resolved: the
     write must then go to the path returned, which was judged from it. `known`: as for
-    `resolve_local`."""
+    `resolve_local`. `protected`: the config files of the run, which no write may replace."""
     if real_root is None:
         real_root = os.path.realpath(root)
     real = _resolve_in(real_root, relative, "write", known)
@@ -203,6 +204,8 @@ def check_local(
             "param or `foreach` item it is made from)"
         )
     _check_protected(real, relative)
+    if protected and not internal:
+        _check_configs(real, relative, protected)
     place = python_place(real, real_root)
     if place is not None:
         raise BoundaryError(python_place_message(f"`{relative}`", place))
@@ -246,6 +249,20 @@ def _check_protected(real: str, relative: str) -> None:
         if written.startswith(fold(name)) and _same_folder(os.path.dirname(real), folder):
             raise BoundaryError(
                 f"`{relative}` would overwrite pipeflow's {what} at {path}. Choose another "
+                "target or results root."
+            )
+
+
+def _check_configs(real: str, relative: str, configs: tuple[str, ...]) -> None:
+    """BoundaryError when the write to the real path `real` would replace one of `configs`:
+    the next run would read the step's value as the pipeline."""
+    written = fold(os.path.basename(real))
+    for config in configs:
+        folder, name = os.path.split(config)
+        if written == fold(name) and _same_folder(os.path.dirname(real), folder):
+            raise BoundaryError(
+                f"`{relative}` would overwrite the config {config}, which this run loaded: "
+                "the next run would read the step's value as the pipeline. Choose another "
                 "target or results root."
             )
 

@@ -71,10 +71,18 @@ _PARALLEL_READS = 32  # small files read at once by `read_many`
 class ResultStore(StoreListing):
     """Stored results under one root: a local path or any fsspec URL (s3://, gs://, memory://)."""
 
-    def __init__(self, url: str, storage_options: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        storage_options: Mapping[str, Any] | None = None,
+        *,
+        protected: tuple[str, ...] = (),
+    ) -> None:
+        """`protected`: files no write may replace (the configs of the run that stores)."""
         self._url = url
         self._storage_options: dict[str, Any] = dict(storage_options or {})
-        self._access = StoreAccess(url, self._storage_options)
+        self._protected = protected
+        self._access = StoreAccess(url, self._storage_options, protected)
 
     @property
     def url(self) -> str:
@@ -90,12 +98,17 @@ class ResultStore(StoreListing):
         return f"ResultStore({redact(self._url)!r})"
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"url": self._url, "storage_options": self._storage_options}
+        return {
+            "url": self._url,
+            "storage_options": self._storage_options,
+            "protected": self._protected,
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._url = state["url"]
         self._storage_options = dict(state["storage_options"])
-        self._access = StoreAccess(self._url, self._storage_options)
+        self._protected = tuple(state.get("protected", ()))
+        self._access = StoreAccess(self._url, self._storage_options, self._protected)
 
     def location(self, path: str) -> str:
         """The full URL or path of `path`, for people to read."""
