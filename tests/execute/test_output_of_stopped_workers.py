@@ -15,7 +15,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ProjectFactory
+from tests.execute.conftest import dask_address
 from tests.interrupting import interrupted
+
+__all__ = ["dask_address"]
 
 CONFIG = """
 name: said
@@ -50,6 +53,21 @@ def leave():
     print("hello before the end", flush=True)
     logging.getLogger("said").warning("logged before the end")
     below()
+    os._exit(3)
+
+
+def leave_later():
+    # On Dask: print, then die a moment later (out of memory, say); the next attempt, on
+    # another worker, ends well when `once` is there.
+    once = Path(__file__).with_name("once")
+    if once.exists():
+        print("the attempt after the death", flush=True)
+        return 1
+    print("hello before the end", flush=True)
+    logging.getLogger("said").warning("logged before the end")
+    if Path(__file__).with_name("die-once").exists():
+        once.write_text("")
+    time.sleep(1)
     os._exit(3)
 """
 
@@ -115,3 +133,35 @@ def _run_id(output: str) -> str:
     found = re.search(r"^run (\S+) of pipeline", output, re.MULTILINE)
     assert found is not None, output
     return found.group(1)
+
+
+@pytest.mark.parametrize("dies", ["once", "every time"])
+def test_output_before_a_dask_worker_dies_is_kept(
+    make_project: ProjectFactory, dask_address: str, dies: str
+) -> None:
+    """What a step printed and logged on a Dask worker that died under it is kept: with the
+    output of the attempt that ran it again elsewhere, or with the step's failure once Dask
+    gave up on it. (What a step prints in the instant before its worker dies may be lost.)"""
+    kind = f"type: dask, address: '{dask_address}', shared_filesystem: true"
+    config = make_project(
+        CONFIG.replace("STEP", "leave_later").replace("type: processes, workers: 1", kind),
+        saidsteps=STEPS,
+    )
+    if dies == "once":
+        (config.parent / "die-once").write_text("")
+    run = subprocess.run(
+        [sys.executable, "-m", "pipeflow", "run", str(config), "--junit", "junit.xml"],
+        cwd=config.parent,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    output = run.stdout + run.stderr
+    assert "died" in output, output
+    if dies == "once":
+        assert run.returncode == 0, output
+        assert "the attempt after the death" in output, output
+    else:
+        assert run.returncode == 1, output
+        assert "KilledWorker" in output or "more than Dask allows" in output, output
+    _recorded(config, output, below=False)

@@ -25,9 +25,10 @@ from pipeflow.execute.executors.dask.running import (
     silent_timeout,
     untold,
     with_error,
+    with_lost_output,
     with_value,
 )
-from pipeflow.execute.executors.dask.said import ask
+from pipeflow.execute.executors.dask.said import ask, streamed
 from pipeflow.execute.executors.dask.sealing import opened, sealed
 from pipeflow.execute.executors.dask.stopping import ask_to_exit, kill
 from pipeflow.execute.executors.dask.worker import run_task
@@ -153,11 +154,13 @@ class DaskExecutor:
         else:
             raised = finished.exception()
             why = f"{type(raised).__name__}: {raised}"
+            output: tuple[tuple[str, str], ...] = ()
             if type(raised).__name__ == "KilledWorker":
                 why = given_up(step, raised)
+                output = running.lost_output(None)  # every worker that ran it died
             elif isinstance(raised, ImportError):  # the task itself could not be read there
                 why += "; pipeflow and what the steps import must be installed on the workers"
-            result = TaskResult(step=step, error=why)
+            result = TaskResult(step=step, error=why, output=output)
         self._end(key, result)
         self._forget(key)
 
@@ -236,9 +239,13 @@ class DaskExecutor:
                 running.told += 1
                 running.notify(running.task.step, *said_retry(message))
             return
+        if kind == "said":
+            with self._lock:
+                running.said.setdefault(str(message.get("worker")), []).extend(streamed(message))
+            return
         if kind == "finished":
             running.heard = True
-            result = untold(pickle.loads(message["result"]), running)
+            result = with_lost_output(untold(pickle.loads(message["result"]), running), running)
             if message.get("remote"):
                 # The value stayed in the worker's memory, as the dask future's result.
                 result = with_value(result, Remote(running.task.step, key))
@@ -375,7 +382,9 @@ class DaskExecutor:
         if cancel:
             said = ask(self._client, [(key, item.worker) for key, item in running])
             for key, item in running:
-                output = said.get(key, ())
+                # A worker that does not answer: the lines it sent as they came.
+                heard = tuple(item.said.get(item.worker or "", ()))
+                output = item.lost_output(item.worker) + said.get(key, heard)
                 calls = 0 if item.worker is None else 1 + item.told  # none took it: 0
                 stopped = TaskResult(
                     step=item.task.step, error="interrupted", output=output, attempts=calls

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from concurrent.futures import Future
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pipeflow.execute.task import Notify, Task, TaskResult
@@ -31,6 +31,22 @@ class Running:
     heard: bool = False  # its "finished" news came (its result may still be on its way)
     notify: Notify | None = None  # told each retry as the worker says it
     told: int = 0  # retries told: the result's own are not said again
+    # The lines its workers sent as they came, by worker, in the order they were first heard:
+    # those of a worker that died under it are the output of an attempt that never returns.
+    said: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+    def lost_output(self, finished_on: str | None) -> tuple[tuple[str, str], ...]:
+        """The lines sent by workers other than `finished_on` (the one whose result came,
+        None when none came): the attempts whose workers died."""
+        return tuple(
+            line for worker, lines in self.said.items() if worker != finished_on for line in lines
+        )
+
+
+def with_lost_output(result: TaskResult, running: Running) -> TaskResult:
+    """`result` with the output of the attempts whose workers died before its own."""
+    lost = running.lost_output(running.worker)
+    return replace(result, output=lost + tuple(result.output)) if lost else result
 
 
 def budget(task: Task) -> float | None:

@@ -1,37 +1,112 @@
-"""What a step on a Dask worker has printed and logged so far, for a step Ctrl-C stops.
+"""What a step on a Dask worker has printed and logged so far, for a step Ctrl-C stops and
+for one whose worker dies.
 
 A step's output comes back with its result. A step the run stops (`shutdown(cancel=True)`)
 sends none, so the client asks each worker running one of its steps for the lines collected
 until then (`Client.run`, bounded in time: a worker stuck in a C call that holds the GIL does
-not answer), and the interrupted step keeps them, as on the other executors."""
+not answer), and the interrupted step keeps them, as on the other executors. A worker that
+dies (killed, out of memory, a crash in compiled code) answers nothing, so each worker also
+sends the lines as they come (`streamed`: one thread per worker process, which sends what
+accumulated since its last message as soon as there is any): the client keeps them for the
+attempt that died. What a step prints in the instant before its worker dies may be lost."""
 
 from __future__ import annotations
 
+import pickle
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 ASK_WAIT = 2.0  # seconds the workers have to answer, all together
+STREAM_GAP = 0.05  # seconds between two messages of a worker's lines: a chatty step sends few
+# Characters of a task's lines sent as they come, at most: as much as the history keeps of
+# a step's output (`history.recorder.DEFAULT_MAX_OUTPUT`); the rest comes with the result.
+MOST = 1_000_000
 
 Lines = tuple[tuple[str, str], ...]
 
 _lock = threading.Lock()
 _saying: dict[str, list[tuple[str, str]]] = {}  # on a worker: task key -> its output so far
+_streams: dict[str, tuple[str, list[tuple[str, str]]]] = {}  # key -> (topic, its lines)
+_sent: dict[str, tuple[int, int]] = {}  # key -> how many of its lines were sent, their size
+_news = threading.Event()  # a streamed task has new lines
+_streamer: list[threading.Thread] = []  # the worker process's one sender, once started
+
+
+class _Lines(list[tuple[str, str]]):
+    """A task's output lines, which wake the sender as they are added."""
+
+    def append(self, line: tuple[str, str]) -> None:
+        super().append(line)
+        _news.set()
+
+    def extend(self, lines: Iterable[tuple[str, str]]) -> None:
+        super().extend(lines)
+        _news.set()
 
 
 @contextmanager
-def saying(key: str) -> Iterator[list[tuple[str, str]]]:
-    """On a worker: the list the task `key` collects its output in, readable while it runs."""
-    lines: list[tuple[str, str]] = []
+def saying(key: str, topic: str | None = None) -> Iterator[list[tuple[str, str]]]:
+    """On a worker: the list the task `key` collects its output in, readable while it runs;
+    with a `topic`, its lines are also sent to the client as they come (`_send`)."""
+    lines: list[tuple[str, str]] = [] if topic is None else _Lines()
     with _lock:
         _saying[key] = lines
+        if topic is not None:
+            _streams[key] = (topic, lines)
+            if not _streamer:
+                _start_streamer()
     try:
         yield lines
     finally:
         with _lock:
             _saying.pop(key, None)
+            _streams.pop(key, None)
+            _sent.pop(key, None)
+
+
+def _start_streamer() -> None:
+    from distributed import get_worker
+
+    worker = get_worker()
+    sender = threading.Thread(target=_send, args=(worker,), name="pipeflow-said", daemon=True)
+    _streamer.append(sender)
+    sender.start()
+
+
+def _send(worker: Any) -> None:
+    """The sender: each task's lines not sent yet, as a `said` message on its topic."""
+    while True:
+        _news.wait()
+        _news.clear()
+        with _lock:
+            news = [
+                (key, topic, tuple(lines[_sent.get(key, (0, 0))[0] :]))
+                for key, (topic, lines) in _streams.items()
+                if len(lines) > _sent.get(key, (0, 0))[0] and _sent.get(key, (0, 0))[1] < MOST
+            ]
+            for key, _, new in news:
+                count, size = _sent.get(key, (0, 0))
+                _sent[key] = (count + len(new), size + sum(len(text) for _, text in new))
+        for key, topic, new in news:
+            # Pickled: a line may hold a lone surrogate (a file name's), which is no msgpack str.
+            message = {
+                "kind": "said",
+                "key": key,
+                "worker": worker.address,
+                "lines": pickle.dumps(new),
+            }
+            with suppress(Exception):  # the worker is closing: nothing to tell
+                worker.log_event(topic, message)
+        time.sleep(STREAM_GAP)  # lines printed meanwhile go in the next message
+
+
+def streamed(message: dict[str, Any]) -> Lines:
+    """On the client: the lines of a `said` message."""
+    lines = pickle.loads(message["lines"])
+    return tuple(lines) if isinstance(lines, tuple | list) else ()
 
 
 def said_so_far(keys: list[str]) -> dict[str, Lines]:

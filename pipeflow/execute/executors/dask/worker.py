@@ -134,7 +134,8 @@ def _run_task(
 
         threading.Thread(target=beat, name=f"pipeflow-beat-{task.step}", daemon=True).start()
     try:
-        with saying(key) as said:  # what it prints, for the client should Ctrl-C stop it
+        # What it prints: sent as it comes, and kept for the client should Ctrl-C stop it.
+        with saying(key, topic) as said:
             result = (
                 filled if isinstance(filled, TaskResult) else work(filled, tell=tell, into=said)
             )
