@@ -14,13 +14,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from pipeflow.execute.executors.dask.connect import dashboard_link, open_cluster
-from pipeflow.execute.executors.dask.deaths import Deaths, given_up, quiet_scheduler
+from pipeflow.execute.executors.dask.deaths import Deaths, quiet_scheduler
 from pipeflow.execute.executors.dask.protocol import CLAIMS, STOPPED, lost
 from pipeflow.execute.executors.dask.running import (
     Running,
     budget,
     done,
+    interrupted,
     late,
+    raised_on_cluster,
     said_retry,
     silent_timeout,
     untold,
@@ -152,15 +154,7 @@ class DaskExecutor:
         if status == "cancelled":
             result = TaskResult(step=step, error=lost(step))
         else:
-            raised = finished.exception()
-            why = f"{type(raised).__name__}: {raised}"
-            output: tuple[tuple[str, str], ...] = ()
-            if type(raised).__name__ == "KilledWorker":
-                why = given_up(step, raised)
-                output = running.lost_output(None)  # every worker that ran it died
-            elif isinstance(raised, ImportError):  # the task itself could not be read there
-                why += "; pipeflow and what the steps import must be installed on the workers"
-            result = TaskResult(step=step, error=why, output=output)
+            result = raised_on_cluster(running, finished.exception())
         self._end(key, result)
         self._forget(key)
 
@@ -382,14 +376,7 @@ class DaskExecutor:
         if cancel:
             said = ask(self._client, [(key, item.worker) for key, item in running])
             for key, item in running:
-                # A worker that does not answer: the lines it sent as they came.
-                heard = tuple(item.said.get(item.worker or "", ()))
-                output = item.lost_output(item.worker) + said.get(key, heard)
-                calls = 0 if item.worker is None else 1 + item.told  # none took it: 0
-                stopped = TaskResult(
-                    step=item.task.step, error="interrupted", output=output, attempts=calls
-                )
-                self._end(key, stopped)
+                self._end(key, interrupted(item, said.get(key)))
             futures = [r.future for _, r in running if r.future is not None]
             try:
                 self._client.cancel(futures, force=True, reason="pipeflow: interrupted")

@@ -1,5 +1,6 @@
 """A task on the cluster as the client sees it, and what the client decides from that alone:
-how long a step may take on a worker, and which steps have outlived it on a silent worker."""
+how long a step may take on a worker, which steps have outlived it on a silent worker, and
+the result of a step Ctrl-C stopped or whose task raised on the cluster."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from pipeflow.execute.executors.dask.deaths import given_up
+from pipeflow.execute.executors.dask.said import Lines
 from pipeflow.execute.task import Notify, Task, TaskResult
 from pipeflow.execute.timeouts import STOP_GRACE
 from pipeflow.model.durations import format_duration
@@ -110,3 +113,26 @@ def untold(result: TaskResult, running: Running) -> TaskResult:
     if not running.told:
         return result
     return replace(result, retries=result.retries[running.told :])
+
+
+def interrupted(running: Running, answer: Lines | None) -> TaskResult:
+    """The result of a step Ctrl-C stopped: what its worker `answer`ed it had printed (when
+    it did), else the lines it sent as they came, after those of workers that died under it."""
+    heard = tuple(running.said.get(running.worker or "", ()))
+    output = running.lost_output(running.worker) + (heard if answer is None else answer)
+    calls = 0 if running.worker is None else 1 + running.told  # none took it: 0
+    return TaskResult(step=running.task.step, error="interrupted", output=output, attempts=calls)
+
+
+def raised_on_cluster(running: Running, raised: BaseException | None) -> TaskResult:
+    """The result of a step whose dask task raised `raised`: Dask gave up on it after its
+    workers died (with what they had printed), or it could not be read on a worker."""
+    step = running.task.step
+    why = f"{type(raised).__name__}: {raised}"
+    output: tuple[tuple[str, str], ...] = ()
+    if raised is not None and type(raised).__name__ == "KilledWorker":
+        why = given_up(step, raised)
+        output = running.lost_output(None)  # every worker that ran it died
+    elif isinstance(raised, ImportError):  # the task itself could not be read there
+        why += "; pipeflow and what the steps import must be installed on the workers"
+    return TaskResult(step=step, error=why, output=output)
