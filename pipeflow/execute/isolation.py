@@ -2,7 +2,8 @@
 
 A value passed in memory reaches each consumer exactly as its producer returned it, as if read
 from the store: a step that changes its input (`frame["rating"] = ...`, `values.append(...)`,
-`array[0] = ...`) changes nothing another step, a `when`, or `Run.output()` sees. A task that
+`array[0] = ...`) changes nothing another step, a `when`, or `Run.output()` sees (each call
+of which gives a copy of its own, so the caller's changes stay with it too). A task that
 was pickled to a worker process (the processes executor) has private inputs already, copied
 there only for each attempt of a step with retries (a failed attempt may have changed them);
 for the others (sequential, threads, and dask, whose workers hand the one object in their

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from pipeflow.errors import did_you_mean
 from pipeflow.execute.context import RunContext, declared_part
+from pipeflow.execute.isolation import isolated
 from pipeflow.execute.step_files import ReferenceFailure
 from pipeflow.model.pipeline import SINGLE_PART, Step
 from pipeflow.model.refs import Ref, resolve
@@ -86,7 +87,12 @@ class Run:
 
     def output(self, step: str, part: str | None = None) -> Any:
         """The value a step returned (read from the store if it was cached), or one part; for
-        a step that runs a sub-pipeline, one of the outputs it declares."""
+        a step that runs a sub-pipeline, one of the outputs it declares. Each call gives a
+        copy of its own (`isolation.isolated`, as a step's inputs are): what the caller changes
+        in it, no later call sees."""
+        return isolated(self._output(step, part))
+
+    def _output(self, step: str, part: str | None = None) -> Any:
         outputs = self.result.context.pipeline.subpipelines.get(step)
         if outputs is not None:
             return self._sub_output(step, outputs, part)
@@ -132,12 +138,12 @@ class Run:
             )
         found = outputs[part]
         if isinstance(found, Ref) and found.scope == "steps":
-            return self.output(found.step, found.part)
+            return self._output(found.step, found.part)
         return resolve(found, self._lookup, text_lookup=self._lookup)
 
     def _lookup(self, ref: Ref) -> Any:
         if ref.scope == "steps":
-            return self.output(ref.step, ref.part)
+            return self._output(ref.step, ref.part)
         return self.result.context.concrete_lookup(ref)
 
     def __repr__(self) -> str:

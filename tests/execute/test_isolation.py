@@ -290,10 +290,18 @@ def check(run: Any, steps: ModuleType) -> None:
         assert steps.describe(run.output(f"make_{kind}")) == expected[kind], (
             f"{kind}: Run.output() of the producer"
         )
+        # What the caller does with a value Run.output() gave stays with that value.
+        steps.mutate(kind, run.output(f"make_{kind}"))
+        assert steps.describe(run.output(f"make_{kind}")) == expected[kind], (
+            f"{kind}: Run.output() after the caller changed what an earlier call gave"
+        )
     assert run.output("append_part") == 3
     assert run.output("add_key_part") == ["added", "k"]
     assert run.output("observe_parts") == "{'x': [1, 2], 'y': {'k': [3]}}"
     assert run.output("parts", "x") == [1, 2]
+    run.output("parts", "x").append(3)
+    run.output("parts")["y"]["k"].append(4)
+    assert run.output("parts") == {"x": [1, 2], "y": {"k": [3]}}
 
 
 @pytest.mark.parametrize(
