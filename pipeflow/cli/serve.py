@@ -75,22 +75,24 @@ def serve(configs: tuple[Path, ...], quiet: bool) -> None:
         number = target.schedules.index(schedule) + 1
         label = f"schedule {number} ({describe(schedule)})"
         try:
-            code = runs.run(target, number, schedule_key(schedule))
+            ended = runs.run(target, number, schedule_key(schedule))
         except StillGoing as going:
             log(f"{target.name} {label}: skipped the fire at {when.isoformat()}: {going}")
             skipped(target, schedule, when, str(going))
             return None
+        code = ended.code
         if code == NOT_STARTED:
             reason = (
                 f"{label}: the run could not start: the config or its params have problems "
                 f"(exit code {code}; the run's output lists them)"
             )
             log(f"{target.name} {reason}; recorded as failed")
+            # With what the run said of them: the history keeps why, after serve's log is gone.
             record_failed_fire(
                 target.project_dir,
                 pipeline=target.name,
                 when=when,
-                reason=reason,
+                reason=f"{reason}:\n{ended.said}" if ended.said else reason,
                 config_path=target.config,
             )
         else:

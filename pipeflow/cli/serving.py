@@ -12,7 +12,9 @@ import signal
 import subprocess
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -27,6 +29,43 @@ if TYPE_CHECKING:
 OUTCOMES = {0: "succeeded", 1: "failed", 130: "was interrupted"}
 NOT_STARTED = 2  # `pipeflow run` found problems in the config or its params: no step ran
 STOP_WAIT = 10.0  # seconds a run told to stop (SIGINT) has to end before it is killed
+
+
+TAIL = 4_000  # characters of the end of a run's stderr kept, for the history of a fire
+
+
+@dataclass(frozen=True)
+class Ended:
+    """How a scheduled run's process ended: its exit code, and the end of its stderr (where
+    `pipeflow run` lists a config's problems, with the values from the environment masked)."""
+
+    code: int
+    said: str
+
+
+class _Tail:
+    """What a run's process writes to its stderr: passed on to serve's as it comes, and the
+    last `TAIL` characters of it kept."""
+
+    def __init__(self) -> None:
+        self._chunks: deque[bytes] = deque()
+        self._size = 0
+
+    def relay(self, stream: IO[bytes]) -> None:
+        out = getattr(sys.stderr, "buffer", None)
+        for line in iter(stream.readline, b""):
+            if out is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    out.write(line)
+                    out.flush()
+            self._chunks.append(line)
+            self._size += len(line)
+            while self._size > TAIL and len(self._chunks) > 1:
+                self._size -= len(self._chunks.popleft())
+        stream.close()
+
+    def text(self) -> str:
+        return b"".join(self._chunks).decode("utf-8", "replace")[-TAIL:].strip()
 
 
 class StillGoing(Exception):
@@ -105,7 +144,7 @@ class Runs:
         self._lock = threading.Lock()
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
 
-    def run(self, target: Target, number: int, key: str) -> int:
+    def run(self, target: Target, number: int, key: str) -> Ended:
         """Run the pipeline as its schedule `number` (from 1) does: the run reads that
         schedule's params from the config, so a problem with them is shown there (found by
         its `key` should the config's list of schedules have changed since serve read it).
@@ -119,14 +158,23 @@ class Runs:
             process = subprocess.Popen(
                 command,
                 stdin=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
                 start_new_session=True,
                 pass_fds=(lock.fileno(),),
             )
             mark(lock, f"the run's process: pid {process.pid}")
         with self._lock:
             self._processes[target.name] = process
+        assert process.stderr is not None
+        said = _Tail()
+        relay = threading.Thread(
+            target=said.relay, args=(process.stderr,), name="pipeflow-serve-stderr", daemon=True
+        )
+        relay.start()
         try:
-            return process.wait()
+            code = process.wait()
+            relay.join(STOP_WAIT)  # the rest of what it said: ends with the process's stderr
+            return Ended(code, said.text())
         finally:
             with self._lock:
                 self._processes.pop(target.name, None)

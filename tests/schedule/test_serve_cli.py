@@ -44,10 +44,11 @@ def project(folder: Path, seconds: float, interval: str = "1s") -> Path:
     return config
 
 
-def start(config: Path) -> subprocess.Popen[str]:
+def start(config: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "pipeflow", "serve", str(config)],
         cwd=config.parent,
+        env=None if env is None else {**os.environ, **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -304,10 +305,52 @@ def test_a_fire_that_cannot_start_names_its_schedule_and_is_recorded(tmp_path: P
     for run in failed:
         assert run.trigger == "schedule"
         assert "the run could not start" in run.params["not started"]
+        # Why, as the run said it: `pipeflow runs` shows it long after serve's log is gone.
+        assert problem in run.params["not started"], run.params
         reasons.add(run.params["not started"].split(":")[0])
     # Any run reads the whole config: schedule 1's (if it fired after the change) fails too.
     assert "schedule 2 (every 1s)" in reasons
     assert reasons <= {"schedule 1 (every 1h)", "schedule 2 (every 1s)"}
+
+
+SECRET_RATIO = """
+name: secret
+params: {{token: "${{env.SERVE_TOKEN}}"}}
+params_schema: {{properties: {{token: {{maxLength: {most}}}}}}}
+results: {{persist: false}}
+steps:
+  show: {{run: kindsteps.report, inputs: {{kind: "${{params.token}}"}}, cache: false}}
+schedules:
+  - interval: 1s
+"""
+
+
+def test_why_a_fire_could_not_start_is_recorded_without_its_secrets(tmp_path: Path) -> None:
+    """The run's problems go to the history as it printed them: a value from the environment
+    masked (`***`), in the history as on the console."""
+    (tmp_path / "kindsteps.py").write_text(textwrap.dedent(KINDS))
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(SECRET_RATIO.format(most=100))
+    process = start(config, env={"SERVE_TOKEN": "hunter2-hunter2"})
+    assert process.stdout is not None
+    seen = ""
+    while "serving secret schedule 1" not in seen:
+        line = process.stdout.readline()
+        assert line, seen
+        seen += line
+    config.write_text(SECRET_RATIO.format(most=3))  # the token no longer fits
+    time.sleep(3.5)
+    output = seen + stop(process)
+    assert "hunter2" not in output, output
+    assert "the run could not start" in output, output
+    with open_history(tmp_path) as history:
+        failed = [run for run in history.runs(pipeline="secret") if run.state == "failed"]
+    assert failed, output
+    for run in failed:
+        said = run.params["not started"]
+        assert "hunter2" not in said, said
+        assert "params.token" in said or "param `token`" in said, said
+        assert "***" in said, said
 
 
 SPANS = """
