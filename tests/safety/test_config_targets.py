@@ -18,6 +18,7 @@ import pytest
 
 from tests.execute.conftest import dask_address
 from tests.executors import EXECUTORS, executor_spec
+from tests.safety.test_module_targets import RUN_TIME, target_config
 from tests.system import pipeflow_in
 
 __all__ = ["dask_address"]
@@ -33,26 +34,7 @@ def text(name):
 
 
 def _config(project: Path, kind: str, root: str, own_root: str | None, target: str) -> Path:
-    config = project / f"pipeline.{kind}"
-    if kind == "yaml":
-        result = f'target: "{target}", format: txt' + (f', root: "{own_root}"' if own_root else "")
-        text = (
-            f'name: pr\nparams: {{name: "pipeline.{kind}"}}\nresults: {{root: "{root}"}}\n'
-            "steps:\n  notes:\n    run: pipeflow.read\n"
-            "    inputs: {path: notes.txt, format: txt}\n"
-            f"    result: {{{result}}}\n"
-        )
-    else:
-        result = f'target = "{target}", format = "txt"' + (
-            f', root = "{own_root}"' if own_root else ""
-        )
-        text = (
-            f'name = "pr"\n[params]\nname = "pipeline.{kind}"\n[results]\nroot = "{root}"\n'
-            '[steps.notes]\nrun = "pipeflow.read"\ninputs = {path = "notes.txt", format = "txt"}\n'
-            f"result = {{{result}}}\n"
-        )
-    config.write_text(text, encoding="utf-8")
-    return config
+    return target_config(project, kind, root, own_root, target, name=f"pipeline.{kind}")
 
 
 @pytest.fixture
@@ -125,26 +107,12 @@ def test_a_sub_pipelines_config_is_refused_as_a_target(project: Path) -> None:
     assert child.read_text() == before
 
 
-RUN_TIME = """
-name: items
-results: {root: "."}
-executor: EXECUTOR
-steps:
-  names: {run: victim.names}
-  notes:
-    run: victim.text
-    foreach: "${steps.names}"
-    as: name
-    result: {target: "{name}.yaml", format: txt}
-"""
-
-
 @pytest.mark.parametrize("executor", EXECUTORS)
 def test_a_config_target_known_only_during_the_run_fails_its_step(
     project: Path, executor: str, request: pytest.FixtureRequest
 ) -> None:
     config = project / "pipeline.yaml"
-    text = RUN_TIME.replace("EXECUTOR", executor_spec(executor, request))
+    text = RUN_TIME.replace("EXECUTOR", executor_spec(executor, request)).replace("EXT", "yaml")
     config.write_text(text)
     result = pipeflow_in(project, "run", config.name)
     assert result.returncode == 1, result.stdout + result.stderr

@@ -55,19 +55,27 @@ MODULE_TARGETS = [
 ]
 
 
-def _config(project: Path, kind: str, root: str, own_root: str | None, target: str) -> Path:
+def target_config(
+    project: Path,
+    kind: str,
+    root: str,
+    own_root: str | None,
+    target: str,
+    name: str = "victim",
+) -> Path:
+    """`pipeline.KIND`: step `notes` stores `notes.txt` at `target` (param `name`: `name`)."""
     own = "" if own_root is None else own_root
     if kind == "yaml":
         result = f'target: "{target}", format: txt' + (f', root: "{own}"' if own else "")
         text = (
-            f'name: pr\nparams: {{name: victim}}\nresults: {{root: "{root}"}}\nsteps:\n'
+            f'name: pr\nparams: {{name: "{name}"}}\nresults: {{root: "{root}"}}\nsteps:\n'
             f"  notes:\n    run: pipeflow.read\n    inputs: {{path: notes.txt, format: txt}}\n"
             f"    result: {{{result}}}\n"
         )
     else:
         result = f'target = "{target}", format = "txt"' + (f', root = "{own}"' if own else "")
         text = (
-            f'name = "pr"\n[params]\nname = "victim"\n[results]\nroot = "{root}"\n'
+            f'name = "pr"\n[params]\nname = "{name}"\n[results]\nroot = "{root}"\n'
             '[steps.notes]\nrun = "pipeflow.read"\ninputs = {path = "notes.txt", format = "txt"}\n'
             f"result = {{{result}}}\n"
         )
@@ -100,7 +108,7 @@ def _untouched(project: Path) -> None:
 def test_a_target_that_would_be_a_module_of_the_project_is_refused(
     project: Path, kind: str, root: str, own_root: str | None, target: str
 ) -> None:
-    config = _config(project, kind, root, own_root, target)
+    config = target_config(project, kind, root, own_root, target)
     for command in ("validate", "run"):
         result = pipeflow_in(project, command, config.name)
         assert result.returncode == 2, (command, result.stdout + result.stderr)
@@ -109,6 +117,7 @@ def test_a_target_that_would_be_a_module_of_the_project_is_refused(
     _untouched(project)
 
 
+# A target made of `foreach` items only known during the run: `{name}.EXT`.
 RUN_TIME = """
 name: items
 results: {root: "."}
@@ -119,7 +128,7 @@ steps:
     run: victim.text
     foreach: "${steps.names}"
     as: name
-    result: {target: "{name}.py", format: txt}
+    result: {target: "{name}.EXT", format: txt}
 """
 
 
@@ -129,7 +138,7 @@ def test_a_module_target_known_only_during_the_run_fails_its_step(
 ) -> None:
     spec = executor_spec(executor, request)
     (project / "victim").write_text((project / "notes.txt").read_text())  # the item's path
-    (project / "items.yaml").write_text(RUN_TIME.replace("EXECUTOR", spec))
+    (project / "items.yaml").write_text(RUN_TIME.replace("EXECUTOR", spec).replace("EXT", "py"))
     result = pipeflow_in(project, "run", "items.yaml")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Python imports" in result.stdout + result.stderr
@@ -146,7 +155,7 @@ def test_other_targets_and_modules_outside_import_folders_are_stored(
         ("out", None, "victim.json"),
         (str(elsewhere), None, "generated.py"),
     ]:
-        config = _config(project, kind, root, own_root, target)
+        config = target_config(project, kind, root, own_root, target)
         result = pipeflow_in(project, "run", config.name)
         assert result.returncode == 0, (target, result.stdout + result.stderr)
     assert (elsewhere / "generated.py").read_text() == (project / "notes.txt").read_text()

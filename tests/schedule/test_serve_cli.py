@@ -56,6 +56,17 @@ def start(config: Path, env: dict[str, str] | None = None) -> subprocess.Popen[s
     )
 
 
+def read_until(process: subprocess.Popen[str], text: str) -> str:
+    """What serve printed until a line with `text` (all it printed, should it end first)."""
+    assert process.stdout is not None
+    seen = ""
+    while text not in seen:
+        line = process.stdout.readline()
+        assert line, seen
+        seen += line
+    return seen
+
+
 def stop(process: subprocess.Popen[str], sig: signal.Signals = signal.SIGTERM) -> str:
     os.killpg(process.pid, sig)
     output, _ = process.communicate(timeout=60)
@@ -207,12 +218,7 @@ def test_no_run_starts_once_serve_said_none_would(tmp_path: Path) -> None:
     config = project(tmp_path, 0.05, interval="1s")
     for pause in (0.0, 0.5, 1.25):
         process = start(config)
-        assert process.stdout is not None
-        seen = ""
-        while "serving" not in seen:  # its signal handlers are in place from here on
-            line = process.stdout.readline()
-            assert line, seen
-            seen += line
+        seen = read_until(process, "serving")  # its signal handlers are in place from here on
         time.sleep(pause)
         output = seen + stop(process)
         assert process.returncode == 0, output
@@ -282,12 +288,7 @@ def test_a_fire_that_cannot_start_names_its_schedule_and_is_recorded(tmp_path: P
     config = tmp_path / "pipeline.yaml"
     config.write_text(RATIO.format(ratio=0.5))
     process = start(config)
-    assert process.stdout is not None
-    seen = ""
-    while "serving ratios schedule 2" not in seen:
-        line = process.stdout.readline()
-        assert line, seen
-        seen += line
+    seen = read_until(process, "serving ratios schedule 2")
     # The config changes while serve runs: the schedule's params no longer fit the schema.
     config.write_text(RATIO.format(ratio=1.5))
     time.sleep(4.5)
@@ -332,12 +333,7 @@ def test_why_a_fire_could_not_start_is_recorded_without_its_secrets(tmp_path: Pa
     config = tmp_path / "pipeline.yaml"
     config.write_text(SECRET_RATIO.format(most=100))
     process = start(config, env={"SERVE_TOKEN": "hunter2-hunter2"})
-    assert process.stdout is not None
-    seen = ""
-    while "serving secret schedule 1" not in seen:
-        line = process.stdout.readline()
-        assert line, seen
-        seen += line
+    seen = read_until(process, "serving secret schedule 1")
     config.write_text(SECRET_RATIO.format(most=3))  # the token no longer fits
     time.sleep(3.5)
     output = seen + stop(process)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipeflow.history import open_history
-from tests.schedule.test_serve_cli import start, stop
+from tests.schedule.test_serve_cli import read_until, start, stop
 
 STEPS = """
 def report(tag: str) -> str:
@@ -74,12 +74,7 @@ def test_a_fire_runs_with_its_own_schedules_params_after_the_schedules_change(
     config = tmp_path / f"pipeline.{kind}"
     config.write_text(config_text(kind, [EVERY_SECOND, YEARLY]))
     process = start(config)
-    assert process.stdout is not None
-    seen = ""
-    while "serving edited schedule 2" not in seen:
-        line = process.stdout.readline()
-        assert line, seen
-        seen += line
+    seen = read_until(process, "serving edited schedule 2")
     # serve goes on firing schedule 1 (every 1s); the config's list changes under it.
     after = [YEARLY, EVERY_SECOND] if edit == "reordered" else [YEARLY]
     config.write_text(config_text(kind, after))
