@@ -17,6 +17,7 @@ import pytest
 from tests.conftest import ProjectFactory
 from tests.execute.conftest import dask_address
 from tests.interrupting import interrupted
+from tests.system import pipeflow_in
 
 __all__ = ["dask_address"]
 
@@ -118,13 +119,7 @@ def test_output_before_ctrl_c_is_kept(
 
 def test_output_before_a_worker_dies_is_kept(make_project: ProjectFactory) -> None:
     config = make_project(CONFIG.replace("STEP", "leave"), saidsteps=STEPS)
-    run = subprocess.run(
-        [sys.executable, "-m", "pipeflow", "run", str(config), "--junit", "junit.xml"],
-        cwd=config.parent,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    run = pipeflow_in(config.parent, "run", str(config), "--junit", "junit.xml")
     assert "WorkerDied" in run.stdout + run.stderr, run.stdout + run.stderr
     _recorded(config, run.stdout + run.stderr)
 
@@ -149,13 +144,7 @@ def test_output_before_a_dask_worker_dies_is_kept(
     )
     if dies == "once":
         (config.parent / "die-once").write_text("")
-    run = subprocess.run(
-        [sys.executable, "-m", "pipeflow", "run", str(config), "--junit", "junit.xml"],
-        cwd=config.parent,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    run = pipeflow_in(config.parent, "run", str(config), "--junit", "junit.xml", timeout=180)
     output = run.stdout + run.stderr
     assert "died" in output, output
     if dies == "once":
