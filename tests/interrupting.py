@@ -27,10 +27,13 @@ def interrupted(
     `file` exists (if given; at most 60 s) and `settle` seconds more have passed; its exit
     code and everything it printed. Fails the test when it does not stop within 60 s of
     Ctrl-C."""
+    # Python's fault handler on: a process that does not stop is made to print where each
+    # of its threads is (SIGABRT), for the failure to show.
+    environment = {**(os.environ if env is None else env), "PYTHONFAULTHANDLER": "1"}
     process = subprocess.Popen(
         command,
         cwd=cwd,
-        env=dict(env) if env is not None else None,
+        env=environment,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -50,7 +53,12 @@ def interrupted(
     try:
         rest, _ = process.communicate(timeout=60)
     except subprocess.TimeoutExpired:
+        os.kill(process.pid, signal.SIGABRT)
+        try:
+            stacks, _ = process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            stacks = "(it printed nothing more)"
         os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
-        pytest.fail(f"{command[2:4]} did not stop after Ctrl-C")
+        pytest.fail(f"{command[2:4]} did not stop after Ctrl-C; where it was:\n{stacks}")
     return process.returncode, "".join(seen) + rest
