@@ -27,6 +27,7 @@ def status(
     param_files: tuple[Path, ...],
     param_options: tuple[str, ...],
     allow_extra_params: bool,
+    schedule: int | None,
     as_json: bool,
     **selection: Any,
 ) -> None:
@@ -35,7 +36,7 @@ def status(
     from pipeflow.report.drawing import plan_table
 
     pipeline = load_with_params(
-        config, param_files, param_options, allow_extra_params, selection.get("results")
+        config, param_files, param_options, allow_extra_params, selection.get("results"), schedule
     )
     decisions = pipeline.status(**selection)
     steps = pipeline.definition.steps
@@ -66,6 +67,7 @@ def accept(
     param_files: tuple[Path, ...],
     param_options: tuple[str, ...],
     allow_extra_params: bool,
+    schedule: int | None,
     results: str | None,
 ) -> None:
     """Count STEP's stored result as current after a change of its code you declare harmless.
@@ -73,7 +75,9 @@ def accept(
     The result taken is one computed from the step's current params, inputs and upstream
     results; if none is stored, nothing is stamped and the step must run."""
 
-    pipeline = load_with_params(config, param_files, param_options, allow_extra_params, results)
+    pipeline = load_with_params(
+        config, param_files, param_options, allow_extra_params, results, schedule
+    )
     acceptance = pipeline.accept(step, results=results)
     stamped, unmatched = acceptance.stamped, acceptance.unmatched
     if pipeline.step(step).foreach is None:
@@ -119,6 +123,7 @@ def result(
     param_files: tuple[Path, ...],
     param_options: tuple[str, ...],
     allow_extra_params: bool,
+    schedule: int | None,
     part: str | None,
     show: bool,
     results: str | None,
@@ -130,7 +135,9 @@ def result(
     from pipeflow.plan.selecting import output_source
     from pipeflow.report.preview import preview, preview_parts
 
-    pipeline = load_with_params(config, param_files, param_options, allow_extra_params, results)
+    pipeline = load_with_params(
+        config, param_files, param_options, allow_extra_params, results, schedule
+    )
     source = output_source(pipeline.definition, step, part)
     if source != (step, part):
         shown = f"`{source[0]}`" if source[1] is None else f"`{source[1]}` of `{source[0]}`"

@@ -55,6 +55,7 @@ def gc(
     param_files: tuple[Path, ...],
     param_options: tuple[str, ...],
     allow_extra_params: bool,
+    schedule: int | None,
     keep_last: int,
     older_than: timedelta | None,
     grace: timedelta,
@@ -71,7 +72,9 @@ def gc(
     Files at targets and in the workspace are never deleted. Refused while the history
     shows a run of the pipeline in progress.
     """
-    pipeline = load_with_params(config, param_files, param_options, allow_extra_params)
+    pipeline = load_with_params(
+        config, param_files, param_options, allow_extra_params, schedule=schedule
+    )
     report = pipeline.gc(
         keep_last=keep_last,
         older_than=older_than,

@@ -135,6 +135,14 @@ def config_argument(function: Any) -> Any:
 
 def param_options(function: Any) -> Any:
     function = click.option(
+        "--schedule",
+        "schedule",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="take the params of the config's schedule N (from 1) first, as its scheduled "
+        "runs do; params files and --param still win",
+    )(function)
+    function = click.option(
         "--allow-extra-params",
         is_flag=True,
         help="accept params the config does not declare",

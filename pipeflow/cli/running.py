@@ -142,15 +142,8 @@ def selection_options(function: Any) -> Any:
     help="what started the run, as the history records it",
 )
 @click.option(
-    "--schedule",
-    "schedule",
-    type=click.IntRange(min=1),
-    hidden=True,  # ... and `--schedule N`: the params of the config's schedule N come first
-    help="take the params of the config's schedule N (from 1) over the defaults",
-)
-@click.option(
     "--schedule-key",
-    hidden=True,  # ... and what schedule N was when serve read the config (`schedule_key`)
+    hidden=True,  # ... and what its `--schedule N` was when serve read the config
     help="the trigger of the schedule that fired, should the config's schedules have changed",
 )
 def run(
@@ -287,6 +280,7 @@ def validate(
     param_files: tuple[Path, ...],
     param_options: tuple[str, ...],
     allow_extra_params: bool,
+    schedule: int | None,
     output_format: str,
 ) -> None:
     """Check CONFIG (and params) and report every problem at once; runs nothing."""
@@ -302,6 +296,7 @@ def validate(
                 param_files=param_files,
                 param_options=param_options,
                 allow_extra_params=allow_extra_params,
+                schedule=schedule,
             )
     except ConfigError as error:
         annotate(error, sys.stdout)

@@ -43,7 +43,10 @@ def no_such_schedule(document: Document, number: int, count: int) -> Problem:
     return Problem(
         message=f"the config has no schedule {number} ({has})",
         file=document.file,
-        hint="it may have changed since `pipeflow serve` started: restart `pipeflow serve`",
+        hint=(
+            f"`pipeflow schedule {os.path.basename(document.file)}` lists them, numbered from 1 "
+            "(if `pipeflow serve` fired it, the config changed since serve started: restart it)"
+        ),
     )
 
 
