@@ -312,10 +312,12 @@ def _start_worker(
     step starts gets the default back when it starts (an ignored signal would stay ignored),
     so Ctrl-C still stops it."""
     global _slot
+    # First: a Ctrl-C as the worker starts (while its watcher thread starts, say) would
+    # otherwise fail its start with a traceback, and break the pool.
+    signal.signal(signal.SIGINT, _left_to_the_run)
     threading.Thread(
         target=_orphaned, args=(watched,), name="pipeflow-worker-watch", daemon=True
     ).start()
-    signal.signal(signal.SIGINT, _left_to_the_run)
     listen_on(told)
     for name in set(os.environ) - set(environment):
         del os.environ[name]
