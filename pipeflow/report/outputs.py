@@ -5,6 +5,13 @@ written whole.
 says: a path that cannot be written is a usage error (exit 2) at once, not a traceback after
 the whole run. Nothing is created by the check: write access to a folder is probed with an
 unnamed temporary file, which leaves nothing behind.
+
+A regular file is replaced whole (a temporary file beside it, then a rename), through a
+symbolic link to it, which stays a link. What is not a regular file (`/dev/stdout`, a named
+pipe, `>(jq .)`'s `/dev/fd/63`, a terminal) is written in place: replacing it would put a plain
+file where the device or pipe was, and opening it to check it would hang on a pipe with no
+reader or end the reader's input early. A write that fails (a full disk) is an
+`OutputError` naming the path, never a traceback.
 """
 
 from __future__ import annotations
@@ -13,7 +20,11 @@ import os
 import tempfile
 from pathlib import Path
 
-from pipeflow.errors import UsageError
+from pipeflow.errors import PipeflowError, UsageError
+
+
+class OutputError(PipeflowError):
+    """A file an option names (`--json`, `--junit`, `-o`) could not be written."""
 
 
 def check_output_file(path: str | os.PathLike[str] | None, option: str) -> None:
@@ -24,6 +35,13 @@ def check_output_file(path: str | os.PathLike[str] | None, option: str) -> None:
     shown = f"{option} {os.fspath(path)}"
     if target.is_dir():
         raise UsageError(f"{shown}: that is a folder", hint="give a file name inside it")
+    if target.exists() and not target.is_file():  # a device or a pipe: not opened now
+        if not os.access(target, os.W_OK):
+            raise UsageError(
+                f"{shown}: cannot write to it (permission denied)",
+                hint="choose another path, or fix its permissions",
+            )
+        return
     if target.exists():
         try:
             with target.open("ab"):  # appending nothing: the file stays as it is
@@ -38,16 +56,26 @@ def check_output_file(path: str | os.PathLike[str] | None, option: str) -> None:
 
 
 def write_output(path: str | os.PathLike[str], content: str | bytes) -> None:
-    """Write `content` to `path`, making its missing folders, through a temporary file beside
-    it: the file is replaced whole, never left half-written."""
+    """Write `content` to `path`, making its missing folders: a regular file is replaced
+    whole through a temporary file beside it, never left half-written; a device or a pipe is
+    written in place. OutputError when it cannot be written."""
+    data = content if isinstance(content, bytes) else content.encode("utf-8")
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")
-    if isinstance(content, bytes):
-        partial.write_bytes(content)
-    else:
-        partial.write_text(content, encoding="utf-8")
-    partial.replace(target)
+    try:
+        if target.exists() and not target.is_file():
+            with target.open("wb") as stream:
+                stream.write(data)
+            return
+        target = Path(os.path.realpath(target))  # through a link: the link stays
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.partial")
+        try:
+            partial.write_bytes(data)
+            partial.replace(target)
+        finally:
+            partial.unlink(missing_ok=True)
+    except OSError as error:
+        raise OutputError(f"cannot write {os.fspath(path)} ({_reason(error)})") from None
 
 
 def check_output_folder(path: str | os.PathLike[str], option: str) -> None:
