@@ -24,6 +24,7 @@ import warnings
 from collections.abc import Callable, Sequence
 
 from pipeflow.execute import ctrl_c, fanout, readiness
+from pipeflow.execute.announcing import Announcements
 from pipeflow.execute.capture import OutputCapture
 from pipeflow.execute.closing import close_stores
 from pipeflow.execute.commits import interrupt
@@ -88,6 +89,7 @@ class Engine:
         self.outcomes: dict[str, StepOutcome] = {}
         self._stopping = False  # a step failed: start nothing new (unless keep_going)
         self._capture = OutputCapture(settings.run_id, self._on_output)
+        self._announcements = Announcements(self._emit_output)  # "started" before output
         self._position: dict[str, int] = {}
         self._waiting_on: dict[str, int] = {}
         self._ready: list[tuple[int, str]] = []
@@ -246,12 +248,16 @@ class Engine:
             return
         started = None
         if announce:
+            self._announcements.expect(name)
             started = functools.partial(self._started, name)
         result = self._dispatch.submit(name, task, started)
         if result is not None:  # the sequential executor has run it: handled before the next
             self._collect(name, task, result)
 
     def _started(self, name: str) -> None:
+        self._announcements.started(name, functools.partial(self._say_started, name))
+
+    def _say_started(self, name: str) -> None:
         self._stopwatch.started(name)
         decision = self.decisions.get(name)
         self.emit(StepStarted(self.settings.run_id, name, 1, decision.reason if decision else ""))
@@ -383,6 +389,7 @@ class Engine:
 
     def _finish(self, outcome: StepOutcome) -> None:
         outcome = self.settings.secrets.outcome(outcome)  # kept in the run's result, too
+        self._announcements.ending(outcome.step, functools.partial(self._say_started, outcome.step))
         self.outcomes[outcome.step] = outcome
         self.emit(StepFinished(self.settings.run_id, outcome))
         for name in self.graph.downstream[outcome.step]:
@@ -399,6 +406,9 @@ class Engine:
         warnings.warn(message, ResultWarning, stacklevel=3)
 
     def _on_output(self, step: str, stream: str, text: str) -> None:
+        self._announcements.output(step, stream, text)
+
+    def _emit_output(self, step: str, stream: str, text: str) -> None:
         self.emit(StepOutput(self.settings.run_id, step, stream, text))
 
     def _retrying(self, task: Task, attempt: int, error: str, delay: float) -> None:
