@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
 import inspect
+import os
 import sys
 import warnings
 from collections.abc import Iterator
@@ -73,6 +75,22 @@ class PipeflowGroup(click.Group):
             _quiet_abandoned_coroutines()
             click.echo("interrupted", err=True)
             ctx.exit(Interrupted.exit_code)
+
+
+# A device that takes no more: stdout redirected to a full disk (or to /dev/full).
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+def _cannot_write(error: OSError) -> None:
+    """One line instead of a traceback. What stdout still holds goes to the null device as
+    the process exits: flushed to the full one, it would fail again, with a traceback."""
+    where = error.filename or "standard output"
+    reason = (error.strerror or str(error)).lower()
+    click.echo(f"error: cannot write to {where} ({reason})", err=True)
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # a stream with no descriptor
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
 
 
 def _quiet_abandoned_coroutines() -> None:
@@ -231,4 +249,10 @@ def main() -> None:
     """The console script."""
     global _FREEZING
     _FREEZING = True
-    cli(prog_name="pipeflow")
+    try:
+        cli(prog_name="pipeflow")
+    except OSError as error:  # click itself handles a closed pipe (`| head`)
+        if error.errno not in _FULL:
+            raise
+        _cannot_write(error)
+        sys.exit(1)

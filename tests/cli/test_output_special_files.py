@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -163,3 +165,59 @@ def test_a_full_device_is_a_message_not_a_traceback(
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     assert f"cannot write {device} (no space left on device)" in result.output
     assert stat.S_ISCHR(os.lstat(device).st_mode)  # still the device
+
+
+# Every command that writes to stdout, as a user would send it to a file on a full disk.
+STDOUT_COMMANDS = {
+    "schema": ["schema"],
+    "--version": ["--version"],
+    "--help": ["--help"],
+    "run --help": ["run", "--help"],
+    "graph": ["graph", "pipeline.yaml"],
+    "validate": ["validate", "pipeline.yaml"],
+    "status": ["status", "pipeline.yaml"],
+    "status --json": ["status", "pipeline.yaml", "--json"],
+    "run --json -": ["run", "pipeline.yaml", "-q", "--json", "-"],
+    "runs": ["runs"],
+    "runs show": ["runs", "show"],
+    "logs": ["logs"],
+    "result": ["result", "pipeline.yaml", "one"],
+    "schedule --next": ["schedule", "pipeline.yaml", "--next", "3"],
+    "completion bash": ["completion", "bash"],
+}
+
+SPEAKS = """
+def one() -> int:
+    print("one speaks")
+    return 1
+"""
+
+
+@pytest.mark.parametrize("command", sorted(STDOUT_COMMANDS))
+def test_stdout_on_a_full_device_is_a_message_not_a_traceback(
+    make_project: ProjectFactory, tmp_path: Path, command: str
+) -> None:
+    make_project(CONFIG, marks=SPEAKS)
+    assert (
+        subprocess.run(
+            [sys.executable, "-m", "pipeflow", "run", "pipeline.yaml", "-q"],
+            cwd=tmp_path,
+            check=False,
+        ).returncode
+        == 0
+    )  # a run in the history, a stored result
+    device = full_device(tmp_path)
+    with device.open("w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "pipeflow", *STDOUT_COMMANDS[command]],
+            cwd=tmp_path,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Exception ignored" not in result.stderr
+    assert "error: cannot write to standard output (no space left on device)" in result.stderr
