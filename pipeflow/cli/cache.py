@@ -93,11 +93,24 @@ def accept(
         )
         return
     count = len(stamped) + len(unmatched)
-    which = f"{len(stamped)} of the {count}" if unmatched else f"the {count}"
-    click.echo(
-        f"accepted: the results of {which} items of `{step}`, each from the same params "
-        "and inputs, now count for its current code"
-    )
+    written = len(stamped) - acceptance.current
+    if not written and not unmatched:
+        click.echo(
+            f"`{step}` is up to date: the results of its {count} items already count for its "
+            "current code; nothing was stamped"
+        )
+    elif not written:
+        click.echo(
+            f"`{step}`: {acceptance.current} of its {count} items already count for its "
+            "current code; nothing was stamped"
+        )
+    else:
+        which = f"{written} of the {count}" if written < count else f"the {count}"
+        already = f" ({acceptance.current} already did)" if acceptance.current else ""
+        click.echo(
+            f"accepted: the results of {which} items of `{step}`, each from the same params "
+            f"and inputs, now count for its current code{already}"
+        )
     if unmatched:
         shown = ", ".join(reprlib.repr(item) for item in unmatched[:5])
         more = f" and {len(unmatched) - 5} more" if len(unmatched) > 5 else ""

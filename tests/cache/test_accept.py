@@ -270,17 +270,44 @@ def test_accept_of_a_foreach_step_stamps_the_items_it_can_and_names_the_others(
     config = fan_project(tmp_path, FOREACH["a param"])
     grown = {"xs": [0, 1, 2, 7]}
 
-    pipe = pipeflow.load(config, params=grown)
-    acceptance = pipe.accept("sq")
-    assert len(acceptance.stamped) == 3
-    assert acceptance.unmatched == (7,)
     accepted = CliRunner().invoke(cli, ["accept", str(config), "sq", "--param", "xs=[0, 1, 2, 7]"])
     assert accepted.exit_code == 0, accepted.output
     assert "the results of 3 of the 4 items of `sq`" in accepted.output
     assert "1 item has no result computed from its current inputs and runs: 7" in accepted.output
+    pipe = pipeflow.load(config, params=grown)
+    acceptance = pipe.accept("sq")  # again: each already counts, nothing is written
+    assert len(acceptance.stamped) == 3
+    assert acceptance.current == 3
+    assert acceptance.unmatched == (7,)
     run = pipeflow.load(config, params=grown).run()
     assert (tmp_path / "calls.log").read_text().split() == ["7"]
     assert run.output("sq") == [0, 1, 4, 49]
+
+
+@pytest.mark.parametrize("foreach", FOREACH.values(), ids=FOREACH)
+def test_accept_of_a_foreach_step_already_accepted_says_nothing_was_stamped(
+    tmp_path: Path, foreach: str
+) -> None:
+    """As for a step without `foreach`: items whose results already count for today's code
+    are not said accepted. Before, a second `accept` said "accepted: the results of the 3
+    items" again though it wrote nothing."""
+    config = fan_project(tmp_path, foreach)
+    assert CliRunner().invoke(cli, ["accept", str(config), "sq"]).exit_code == 0
+
+    again = CliRunner().invoke(cli, ["accept", str(config), "sq"])
+
+    assert again.exit_code == 0, again.output
+    assert "accepted" not in again.output
+    assert (
+        "`sq` is up to date: the results of its 3 items already count for its current code; "
+        "nothing was stamped"
+    ) in again.output
+    grown = CliRunner().invoke(cli, ["accept", str(config), "sq", "--param", "xs=[0, 1, 2, 7]"])
+    if "params.xs" in foreach:
+        assert "accepted" not in grown.output
+        assert "3 of its 4 items already count for its current code" in grown.output
+        runs = "1 item has no result computed from its current inputs and runs: 7"
+        assert runs in grown.output
 
 
 def test_accept_of_a_foreach_step_with_no_item_to_take_stamps_nothing(tmp_path: Path) -> None:
