@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -198,9 +198,8 @@ class History:
     def logs(self, run_id: str, step: str | None = None) -> list[LogLine]:
         """What the run's steps printed and logged, in the order it arrived."""
         full = self.resolve(run_id)
-        if step is not None:
-            self._check_step(full, step)
-        return [line for _, line in self._lines(full, step, after=0)]
+        steps = None if step is None else self._steps_named(full, step)
+        return [line for _, line in self._lines(full, steps, after=0)]
 
     def follow(
         self,
@@ -216,8 +215,7 @@ class History:
         (the run is then marked `lost`).
         """
         full = self.resolve(run_id)
-        if step is not None:
-            self._check_step(full, step)
+        steps = None if step is None else self._steps_named(full, step)
         conn = self._conn
         assert conn is not None
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -228,7 +226,7 @@ class History:
             row = self._guard(
                 lambda: conn.execute("SELECT state FROM runs WHERE id = ?", (full,)).fetchone()
             )
-            for line_id, line in self._lines(full, step, after=after):
+            for line_id, line in self._lines(full, steps, after=after):
                 after = line_id
                 yield line
             if row is None or row[0] != "running":
@@ -295,19 +293,24 @@ class History:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _lines(self, run_id: str, step: str | None, *, after: int) -> Iterator[tuple[int, LogLine]]:
+    def _lines(
+        self, run_id: str, steps: Sequence[str] | None, *, after: int
+    ) -> Iterator[tuple[int, LogLine]]:
         conn = self._conn
         assert conn is not None
         sql = "SELECT id, step, stream, line, time, text FROM logs WHERE run_id = ? AND id > ?"
         args: list[Any] = [run_id, after]
-        if step is not None:
-            sql += " AND step = ?"
-            args.append(step)
+        if steps is not None:
+            sql += f" AND step IN ({', '.join('?' * len(steps))})"
+            args.extend(steps)
         rows = self._guard(lambda: conn.execute(sql + " ORDER BY id", args).fetchall())
         for row in rows:
             yield int(row[0]), log_line(run_id, row[1:])
 
-    def _check_step(self, run_id: str, step: str) -> None:
+    def _steps_named(self, run_id: str, step: str) -> list[str]:
+        """The steps of the run that `step` names: itself, or, for a step that runs a
+        sub-pipeline (`data`), all of that sub-pipeline's (`data/load`, `data/split`), as
+        `--only` takes it; UnknownStep when it names none."""
         conn = self._conn
         assert conn is not None
         names = [
@@ -318,11 +321,17 @@ class History:
                 ).fetchall()
             )
         ]
-        if step not in names:
-            hint = did_you_mean(step, names) or (
-                f"its steps: {', '.join(names)}" if names else None
-            )
-            raise UnknownStep(f"run {run_id} has no step `{step}`", hint)
+        if step in names:
+            return [step]
+        inside = [name for name in names if name.startswith(f"{step}/")]
+        if inside:
+            return inside
+        # A sub-pipeline's step by its own name too (`sub` for `sub/gen`), as a suggestion.
+        groups = {name.rsplit("/", 1)[0] for name in names if "/" in name}
+        hint = did_you_mean(step, [*names, *sorted(groups)]) or (
+            f"its steps: {', '.join(names)}" if names else None
+        )
+        raise UnknownStep(f"run {run_id} has no step `{step}`", hint)
 
     def _reap(self, run_id: str | None = None) -> bool:
         """Mark `running` runs whose recording process is gone as `lost`; True if any was.
