@@ -88,7 +88,9 @@ def _items_result(pipeline: Pipeline, planner: Planner, decision: Decision) -> S
         )
     if not definition.cache:
         why = "has `cache: false`, so none of its stored items is ever up to date"
-    elif any(ref.scope == "steps" for ref in references(definition.foreach)):
+    elif any(ref.scope == "steps" for ref in references(definition.foreach)) and not isinstance(
+        planner.items_of(step), list
+    ):
         why = (
             "runs once per item of another step's value, so which of its stored items are "
             "up to date is known only during a run; read them in a step of the pipeline"

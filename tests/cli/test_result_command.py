@@ -12,6 +12,7 @@ from click.testing import CliRunner, Result
 
 import pipeflow
 from pipeflow.cli import cli
+from pipeflow.model.run import Action
 
 STEPS = """
 from pathlib import Path
@@ -263,6 +264,24 @@ def test_a_foreach_over_a_step_value_not_current_says_why_it_has_no_result(
     assert shown.exit_code == 1
     assert "known only during a run" in shown.stderr
     assert "Traceback" not in shown.output
+
+
+def test_a_foreach_over_a_cached_step_value_whose_items_are_not_stored_says_why(
+    items_config: Path,
+) -> None:
+    """`listed` is cached, so the items of `late` are known before the run, as `status`
+    shows them: the reason is its items'. Before, it said the items were "known only during
+    a run"."""
+    steps = items_config.parent / "itemsteps.py"
+    steps.write_text(steps.read_text().replace("return x * x", "return x**2"))
+    status = {d.step: d for d in pipeflow.load(items_config).status()}
+    assert status["listed"].action is Action.CACHED
+    shown = result(items_config, "late")
+    assert shown.exit_code == 1
+    assert "known only during a run" not in shown.stderr
+    assert f"has no up-to-date stored result ({status['late'].reason})" in shown.stderr
+    assert "2 of 2 items have no stored result (code of itemsteps.py changed" in shown.stderr
+    assert "run the pipeline first" in shown.stderr
 
 
 def test_a_cache_false_foreach_step_says_none_of_its_items_is_current(
