@@ -362,9 +362,12 @@ class ResultCache:
             return list(pool.map(lambda manifest: self.load(manifest, parts), manifests))
 
     def locations(self, manifest: Manifest) -> tuple[str, ...]:
-        """The location of the object that holds each part."""
+        """The location of each object that holds parts (several parts in one journal: once)."""
         return tuple(
-            self.store.location(self._holder(manifest, part)) for part in manifest.parts.values()
+            dict.fromkeys(
+                self.store.location(self._holder(manifest, part))
+                for part in manifest.parts.values()
+            )
         )
 
     def place(self, manifest: Manifest, part: PartRecord) -> str:

@@ -246,5 +246,5 @@ def outcome(fan: FanOut, planner: Planner) -> StepOutcome:
         reason,
         duration=fan.duration,
         attempts=fan.attempts,
-        locations=tuple(fan.locations),
+        locations=tuple(dict.fromkeys(fan.locations)),  # items in one journal: said once
     )

@@ -171,7 +171,7 @@ def execute(
     locations: tuple[str, ...] = ()
     if manifest is not None and task.persist is not None:
         store = task.persist.store
-        locations = tuple(store.location(part.path) for part in manifest.parts.values())
+        locations = tuple(dict.fromkeys(store.location(p.path) for p in manifest.parts.values()))
     return TaskResult(
         step=task.step,
         # With `outputs:`, the value is kept as its named parts (a tuple becomes a dict).
@@ -207,7 +207,7 @@ def _load(task: Task, started: float) -> TaskResult:
         value=value,
         duration=time.perf_counter() - started,
         records=manifest.parts,
-        locations=tuple(store.location(part.path) for part in manifest.parts.values()),
+        locations=tuple(dict.fromkeys(store.location(p.path) for p in manifest.parts.values())),
         manifest=manifest,
         hashes=tuple(hashes),
     )
