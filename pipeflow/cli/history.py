@@ -17,6 +17,7 @@ from pipeflow.cli.main import cli
 from pipeflow.errors import UsageError, did_you_mean
 from pipeflow.model import jsontext
 from pipeflow.model.durations import format_duration
+from pipeflow.model.events import prefixed
 
 if TYPE_CHECKING:
     from pipeflow.history import History, RunRecord, StepRecord
@@ -213,7 +214,7 @@ def logs(
         lines = history.follow(run_id, step) if follow else iter(history.logs(run_id, step))
         printed = False
         for line in lines:
-            click.echo(f"{line.step} | {line.text}")
+            click.echo("\n".join(prefixed(line.step, line.text)))
             printed = True
     if not printed:  # an empty output would leave the reader wondering whether it worked
         whose = f"step `{step}`" if step is not None else "no step"

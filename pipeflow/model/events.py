@@ -53,6 +53,14 @@ class StepOutput:
     text: str
 
 
+def prefixed(step: str, text: str) -> list[str]:
+    """What a step printed as the console, `pipeflow logs` and the UI's text show it: each
+    line after the step's name (`step | line`). A log record of several lines (a logged
+    traceback) keeps its step on every line, and a carriage return starts a line of its own
+    rather than writing over the name."""
+    return [f"{step} | {line}" for line in text.splitlines() or [""]]
+
+
 @record
 class RunFinished:
     run_id: str

@@ -14,6 +14,7 @@ from pipeflow.model.events import (
     StepOutput,
     StepRetrying,
     StepStarted,
+    prefixed,
 )
 from pipeflow.model.run import Action, StepOutcome, StepState
 from pipeflow.storage.journal import settle
@@ -70,7 +71,7 @@ class ConsoleReporter:
                 f"retrying in {format_duration(event.delay)}"
             )
         if isinstance(event, StepOutput):
-            return f"{event.step} | {event.text}" if loud else None
+            return "\n".join(prefixed(event.step, event.text)) if loud else None
         if isinstance(event, StepFinished):
             return self._finished(event.outcome)
         if isinstance(event, RunFinished):

@@ -62,7 +62,8 @@ class LiveReporter:
                 f"({_escape(event.error)}); retrying in {format_duration(event.delay)}"
             )
         elif isinstance(event, StepOutput):
-            self.console.print(f"[dim]{event.step} |[/] {_escape(event.text)}")
+            for line in event.text.splitlines() or [""]:  # each after its step's name
+                self.console.print(f"[dim]{event.step} |[/] {_escape(line)}")
         elif isinstance(event, StepFinished):
             settle()  # a step shown finished has its result written (`journal.py`)
             outcome = event.outcome

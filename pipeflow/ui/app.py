@@ -32,6 +32,7 @@ from starlette.templating import Jinja2Templates
 from pipeflow.errors import ConfigError, PipeflowError
 from pipeflow.history import RUN_STATES, RunRecord, UnknownRun
 from pipeflow.model import jsontext
+from pipeflow.model.events import prefixed
 from pipeflow.model.secrets import known
 from pipeflow.ui.catalog import Catalog, KnownPipeline, load_pipeline, problems_text
 from pipeflow.ui.forms import Field, attach, fields_for, json_text, overrides
@@ -146,7 +147,7 @@ def create_app(settings: Settings) -> Starlette:
             return JSONResponse(
                 {"lines": [{"step": x.step, "stream": x.stream, "text": x.text} for x in lines]}
             )
-        text = "\n".join(f"{x.step} | {x.text}" for x in lines)
+        text = "\n".join(said for x in lines for said in prefixed(x.step, x.text))
         return PlainTextResponse(text + "\n" if text else "(nothing printed)\n")
 
     def pipelines(request: Request) -> Response:
