@@ -21,6 +21,11 @@ def accepted(planner: Planner, step: str) -> Acceptance:
     if cache is None:
         why = why_not_stored(planner.pipeline, definition)
         raise PipeflowError(f"step `{step}` stores no result ({why}): nothing to accept")
+    if not definition.cache:  # never up to date: no stamp would make it so
+        raise PipeflowError(
+            f"step `{step}` has `cache: false`: it runs every time, whatever its stored "
+            "results, so there is nothing to accept"
+        )
     upstream = planner.upstream_versions(definition)
     if upstream is None:
         pending = [name for name in definition.value_upstream() if name not in planner.versions]

@@ -380,3 +380,26 @@ def test_status_explains_a_sub_pipeline_step_taking_only_upstream_values_by_its_
     reasons = {d.step: d.reason for d in pipeflow.load(tmp_path / "parent.yaml").status()}
     assert reasons["one/scaled"] == "param factor changed (2 -> 4)"  # its own, not `two`'s 3
     assert reasons["one/total"] == "`one/scaled` runs first"
+
+
+@pytest.mark.parametrize("where", ["step", "defaults"])
+def test_accept_of_a_cache_false_step_says_it_runs_every_time(tmp_path: Path, where: str) -> None:
+    """Before, it said "`fresh` is up to date ... nothing was stamped" of a step that
+    `status` lists as running every time."""
+    (tmp_path / "freshsteps.py").write_text("def one():\n    return 1\n")
+    config = tmp_path / "fresh.yaml"
+    setting = "cache: false" if where == "step" else ""
+    defaults = "defaults: {cache: false}\n" if where == "defaults" else ""
+    config.write_text(
+        f"name: fresh\nresults: {{root: out}}\n{defaults}"
+        f"steps:\n  fresh: {{run: freshsteps.one, {setting}}}\n"
+    )
+    assert pipeflow.load(config).run().ok
+
+    refused = CliRunner().invoke(cli, ["accept", str(config), "fresh"])
+
+    assert refused.exit_code == 1, refused.output
+    assert "up to date" not in refused.output
+    assert "step `fresh` has `cache: false`: it runs every time" in refused.output
+    with pytest.raises(PipeflowError, match="nothing to accept"):
+        pipeflow.load(config).accept("fresh")
