@@ -180,6 +180,11 @@ def run(
     from pipeflow.report.console import NORMAL, QUIET, VERBOSE
     from pipeflow.report.drawing import plan_table
 
+    if verbose and quiet:
+        raise UsageError(
+            "-v asks for more detail and -q for less: they cannot go together",
+            hint="keep one of them",
+        )
     reports = ReportFiles(str(config), json_report, junit_report, names=("--json", "--junit"))
     if dry_run and reports.wanted:
         raise UsageError(

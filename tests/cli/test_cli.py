@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from pipeflow import __version__
@@ -159,6 +160,21 @@ def test_quiet_shows_only_the_summary(make_project: ProjectFactory) -> None:
     assert code == 0
     assert output.strip().splitlines()[-1].startswith("run ")
     assert "started" not in output
+
+
+@pytest.mark.parametrize(
+    "flags", [["-v", "-q"], ["-q", "-v"], ["-vv", "--quiet"], ["--verbose", "-q"]]
+)
+def test_verbose_and_quiet_together_are_a_usage_error(
+    make_project: ProjectFactory, flags: list[str]
+) -> None:
+    """Before, -q won without a word: a CI job that added -v to see more saw less."""
+    config = make_project(CONFIG, mysteps=STEPS)
+    code, output = invoke("run", str(config), *flags)
+    assert code == 2, output
+    assert "-v asks for more detail and -q for less: they cannot go together" in output
+    assert "making" not in output  # nothing ran
+    assert not (config.parent / "out").exists()
 
 
 def test_validate_text_and_json(make_project: ProjectFactory) -> None:
