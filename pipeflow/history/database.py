@@ -113,6 +113,9 @@ _LOST_STEP = (
 )
 
 
+_LOST_PENDING = "the run's process ended before this step started"
+
+
 def mark_lost(conn: sqlite3.Connection, runs: list[str]) -> bool:
     """Mark these `running` runs `lost` (their owner is gone): the step that was running
     fails with a note, the pending ones are `not run`. False when the database cannot be
@@ -129,8 +132,9 @@ def mark_lost(conn: sqlite3.Connection, runs: list[str]) -> bool:
                 (_LOST_STEP, found),
             )
             conn.execute(
-                "UPDATE steps SET state = 'not run' WHERE run_id = ? AND state = 'pending'",
-                (found,),
+                "UPDATE steps SET state = 'not run', reason = ? "
+                "WHERE run_id = ? AND state = 'pending'",
+                (_LOST_PENDING, found),
             )
         conn.execute("COMMIT")
     except sqlite3.Error:

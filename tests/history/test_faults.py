@@ -284,6 +284,12 @@ def test_a_run_whose_process_was_killed_reads_as_lost_not_running(tmp_path: Path
         }
         load = run.steps[0]
         assert "the run's process ended" in (load.error or "")
+        # Not run because the run died, as an interrupted run's steps say why they did not
+        # run; before, they kept the reason they were planned to run for.
+        assert {s.step: s.reason for s in run.steps[1:]} == {
+            "train": "the run's process ended before this step started",
+            "report": "the run's process ended before this step started",
+        }
         assert [r.id for r in history.runs(state="lost")] == ["20260301-120000-dead01"]
         assert history.runs(state="running") == []
         started = time.monotonic()
