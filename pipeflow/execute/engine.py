@@ -226,7 +226,8 @@ class Engine:
 
     def _start_fan_out(self, name: str, step: Step, decision: Decision) -> None:
         if decision.action is Action.CACHED and not self._value_needed(name):
-            self._finish(StepOutcome(name, StepState.CACHED, decision.reason))
+            places = fanout.cached_locations(self.planner, name)
+            self._finish(StepOutcome(name, StepState.CACHED, decision.reason, locations=places))
             return
         fan = fanout.prepare(step, self.context, self.planner)
         fan.planned_cached = decision.action is Action.CACHED
