@@ -140,6 +140,9 @@ def complete_run_step(ctx: click.Context, param: click.Parameter, incomplete: st
             names = [step.step for step in history.run(str(run_id)).steps]
     except Exception:  # see config_step_names
         return []
+    # A step that runs a sub-pipeline names all of its steps (`data` for `data/load`).
+    groups = [name.rsplit("/", 1)[0] for name in names if "/" in name]
+    names = list(dict.fromkeys([*groups, *names]))
     from click.shell_completion import CompletionItem  # only when completing
 
     return [CompletionItem(name) for name in names if name.startswith(incomplete)]

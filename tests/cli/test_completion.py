@@ -129,6 +129,23 @@ def test_logs_step_completes_the_steps_of_that_run(iris_project: Path) -> None:
     assert bash_values(unknown) == []
 
 
+def test_logs_step_completes_a_sub_pipeline_by_the_step_that_runs_it(tmp_path: Path) -> None:
+    """`logs --step data` prints all of `data/...`'s lines, so it is offered too."""
+    (tmp_path / "child.yaml").write_text(
+        "name: child\nsteps:\n  load: {run: talk.say}\n  split: {run: talk.say, after: [load]}\n"
+    )
+    (tmp_path / "talk.py").write_text("def say():\n    return 1\n")
+    config = tmp_path / "pipeline.yaml"
+    config.write_text("name: parent\nsteps:\n  data: {pipeline: child.yaml}\n")
+    home = tmp_path / "home"
+    ran = CliRunner().invoke(cli, ["run", str(config)], env={"PIPEFLOW_HOME": str(home)})
+    assert ran.exit_code == 0, ran.output
+    output = complete("bash", f"pipeflow logs latest --home {home} --step ", tmp_path)
+    assert bash_values(output) == ["data", "data/load", "data/split"]
+    started = complete("bash", f"pipeflow logs latest --home {home} --step data/s", tmp_path)
+    assert bash_values(started) == ["data/split"]
+
+
 def script(shell: str) -> str:
     code = CliRunner().invoke(cli, ["completion", shell])
     assert code.exit_code == 0, code.output
