@@ -89,7 +89,7 @@ class Engine:
         self.outcomes: dict[str, StepOutcome] = {}
         self._stopping = False  # a step failed: start nothing new (unless keep_going)
         self._capture = OutputCapture(settings.run_id, self._on_output)
-        self._announcements = Announcements(self._emit_output)  # "started" before output
+        self._announcements = Announcements()  # "started" before output and retries
         self._position: dict[str, int] = {}
         self._waiting_on: dict[str, int] = {}
         self._ready: list[tuple[int, str]] = []
@@ -407,10 +407,8 @@ class Engine:
         warnings.warn(message, ResultWarning, stacklevel=3)
 
     def _on_output(self, step: str, stream: str, text: str) -> None:
-        self._announcements.output(step, stream, text)
-
-    def _emit_output(self, step: str, stream: str, text: str) -> None:
-        self.emit(StepOutput(self.settings.run_id, step, stream, text))
+        said = StepOutput(self.settings.run_id, step, stream, text)
+        self._announcements.say(step, functools.partial(self.emit, said))
 
     def _retrying(self, task: Task, attempt: int, error: str, delay: float) -> None:
         """Attempt `attempt` (from 2) of `task` comes after `delay`; an item's error names it."""
@@ -418,4 +416,5 @@ class Engine:
             self._stopwatch.retrying(task.step, attempt, delay)
         else:
             error = f"{fanout.item_said(self._fans[task.step], task.item)}: {error}"
-        self.emit(StepRetrying(self.settings.run_id, task.step, attempt, error, delay))
+        said = StepRetrying(self.settings.run_id, task.step, attempt, error, delay)
+        self._announcements.say(task.step, functools.partial(self.emit, said))
