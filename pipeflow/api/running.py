@@ -83,7 +83,7 @@ def execute(
             if frozen:
                 stale = {d.step: d.reason for d in decisions if d.action is Action.RUN}
                 if stale:
-                    raise _stale(pipeline.name, stale)
+                    raise stale_results(pipeline.name, stale)
         except BaseException:
             if runner is not None:
                 runner.shutdown(cancel=True)
@@ -152,11 +152,11 @@ def execute(
         if result.interrupted:
             raise Interrupted(f"run {result.run_id} was interrupted; re-run to resume")
         if engine.stale:  # found as it ran: a stored result that could not be restored or read
-            raise _stale(pipeline.name, engine.stale)
+            raise stale_results(pipeline.name, engine.stale)
         return Run(pipeline, result, context.params)
 
 
-def _stale(pipeline: str, reasons: Mapping[str, str]) -> StaleResults:
+def stale_results(pipeline: str, reasons: Mapping[str, str]) -> StaleResults:
     """`--frozen`'s error: the steps that would run, each with why."""
     return StaleResults(
         f"--frozen: {len(reasons)} step(s) of `{pipeline}` would run:\n"

@@ -231,6 +231,11 @@ def run(
             # Each step's description under it, as `status` shows them.
             described = pipeline.definition.steps
             click.echo(plan_table(decisions, described), nl=False, file=stdout)
+            stale = {d.step: d.reason for d in decisions if d.action.value == "run"}
+            if frozen and stale:  # exit 3, as the run it previews would
+                from pipeflow.api.running import stale_results
+
+                raise stale_results(pipeline.name, stale)
             return
         verbosity = QUIET if quiet else VERBOSE if verbose else NORMAL
         definitions = pipeline.definition.steps.items()

@@ -317,6 +317,34 @@ def test_frozen_fails_when_anything_would_run(project: Path) -> None:
     assert calls(project) == []
 
 
+@pytest.mark.parametrize("order", [["--frozen", "--dry-run"], ["--dry-run", "--frozen"]])
+def test_frozen_with_dry_run_exits_3_when_anything_would_run(
+    project: Path, order: list[str]
+) -> None:
+    """The plan is printed, and the exit code is the one the frozen run would have. Before,
+    `--frozen --dry-run` exited 0 with stale steps: a CI check that passed whatever the store."""
+    from click.testing import CliRunner
+
+    from pipeflow.cli import cli
+
+    config = str(project / "pipeline.yaml")
+    stale = CliRunner().invoke(cli, ["run", config, *order])
+    assert stale.exit_code == 3, stale.output
+    assert "plan for pipeline `cached` (nothing is run):" in stale.output
+    assert "--frozen: 4 step(s) of `cached` would run:" in stale.output
+    assert "read: no stored result yet" in stale.output
+    assert calls(project) == []
+    assert CliRunner().invoke(cli, ["run", config, "-q"]).exit_code == 0
+    calls(project)
+    current = CliRunner().invoke(cli, ["run", config, *order])
+    assert current.exit_code == 0, current.output
+    assert "would run" not in current.output
+    changed = CliRunner().invoke(cli, ["run", config, *order, "--param", "factor=5"])
+    assert changed.exit_code == 3, changed.output
+    assert "double: param factor changed (2 -> 5)" in changed.output
+    assert calls(project) == []
+
+
 def test_accept_restamps_a_result_after_a_harmless_change(project: Path) -> None:
     pipeflow.load(project / "pipeline.yaml").run()
     calls(project)
