@@ -180,6 +180,14 @@ def run(
     from pipeflow.report.console import NORMAL, QUIET, VERBOSE
     from pipeflow.report.drawing import plan_table
 
+    if frozen and (force or no_cache):
+        # --frozen proves the stored results current; these ask to run steps whatever is stored.
+        which = "--force" if force else "--no-cache"
+        raise UsageError(
+            f"--frozen fails on any step that would run, and {which} makes steps run whatever "
+            "is stored: they cannot go together",
+            hint=f"drop {which} to check the stored results, or --frozen to run",
+        )
     if verbose and quiet:
         raise UsageError(
             "-v asks for more detail and -q for less: they cannot go together",

@@ -345,6 +345,34 @@ def test_frozen_with_dry_run_exits_3_when_anything_would_run(
     assert calls(project) == []
 
 
+@pytest.mark.parametrize(
+    "options",
+    [["--force"], ["--force", "double"], ["--no-cache"], ["--force", "--no-cache"]],
+)
+def test_frozen_with_force_or_no_cache_is_a_usage_error(project: Path, options: list[str]) -> None:
+    """They ask for opposite things. Before, the run exited 3 and called every step stale
+    ("forced"), which in CI reads as "the store is out of date"."""
+    from click.testing import CliRunner
+
+    from pipeflow.cli import cli
+
+    config = str(project / "pipeline.yaml")
+    assert CliRunner().invoke(cli, ["run", config, "-q"]).exit_code == 0
+    calls(project)
+    for order in ([*options, "--frozen"], ["--frozen", *options]):
+        refused = CliRunner().invoke(cli, ["run", config, *order])
+        assert refused.exit_code == 2, refused.output
+        assert "they cannot go together" in refused.output
+        assert options[0] in refused.output
+    assert calls(project) == []
+    keyword = {"--force": {"force": True}, "--no-cache": {"no_cache": True}}[options[0]]
+    if options[1:2] == ["double"]:
+        keyword = {"force": "double"}
+    with pytest.raises(ValueError, match="cannot go together"):
+        pipeflow.load(project / "pipeline.yaml").run(frozen=True, **keyword)
+    assert calls(project) == []
+
+
 def test_accept_restamps_a_result_after_a_harmless_change(project: Path) -> None:
     pipeflow.load(project / "pipeline.yaml").run()
     calls(project)
