@@ -201,11 +201,13 @@ def run(
         )
     # A document on stdout (the JSON report, or JSON lines) stays alone there: while the run
     # goes, descriptor 1 points at stderr, for what steps write below `sys.stdout`.
-    machine = json_report == "-" or log_format == "json"
+    report_out = "-" in (json_report, junit_report)
+    machine = report_out or log_format == "json"
     with kept_stdout() if machine else nullcontext(sys.stdout) as stdout:
         reports.stdout = stdout
-        # With `--json -` stdout carries the report alone: progress and annotations on stderr.
-        stream = sys.stderr if json_report == "-" else stdout
+        # With `--json -` (or `--junit -`) stdout carries the report alone: progress and
+        # annotations on stderr.
+        stream = sys.stderr if report_out else stdout
         try:
             pipeline = load_with_params(
                 config,

@@ -14,7 +14,7 @@ import os
 import sys
 from typing import Any, TextIO, Union
 
-from pipeflow.errors import ConfigError, PipeflowError, StaleResults
+from pipeflow.errors import ConfigError, PipeflowError, StaleResults, UsageError
 from pipeflow.model.words import a_kind
 from pipeflow.report.outputs import check_output_file
 
@@ -56,6 +56,12 @@ class ReportFiles:
         self.config = config
         self.json = target(json, names[0])
         self.junit = target(junit, names[1])
+        if self.json == "-" and self.junit == "-":  # one document after the other: neither reads
+            raise UsageError(
+                f"{_shown(names[0])} and {_shown(names[1])} would both write their report to "
+                "stdout, where neither could be read",
+                hint="write one of them to a file",
+            )
         for value, name in ((self.json, names[0]), (self.junit, names[1])):
             if isinstance(value, str):  # an option's name as typed, a keyword's in backticks
                 check_output_file(value, name if name.startswith("-") else f"`{name}`")
@@ -100,3 +106,8 @@ class ReportFiles:
             write_text(self.json, json_text(document), stdout=stdout)
         if self.junit is not None:
             write_text(self.junit, junit_xml(document, output), stdout=stdout)
+
+
+def _shown(name: str) -> str:
+    """An option as typed (`--json -`), or a keyword (`json="-"`)."""
+    return f"{name} -" if name.startswith("-") else f'`{name}="-"`'

@@ -92,16 +92,24 @@ EXECUTORS = [
 ]
 
 
+@pytest.mark.parametrize("report", ["--json", "--junit"])
 @pytest.mark.parametrize("executor", EXECUTORS)
-def test_json_to_stdout_stays_alone_when_a_step_writes_below_sys_stdout(
-    make_project: ProjectFactory, executor: str
+def test_a_report_to_stdout_stays_alone_when_a_step_writes_below_sys_stdout(
+    make_project: ProjectFactory, executor: str, report: str
 ) -> None:
+    """Before, with `--junit -` the progress lines went to stdout before the XML, which no
+    CI tool could then read."""
     config = make_project(LOUD_CONFIG, loudsteps=LOUD_STEPS)
-    arguments = ["run", config.name, "--json", "-", "--executor", executor, "--workers", "1"]
+    arguments = ["run", config.name, report, "-", "--executor", executor, "--workers", "1"]
     done = pipeflow_process(*arguments, cwd=config.parent)
     assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout)  # the child's and the raw lines are not on stdout
-    assert report["state"] == "succeeded"
+    # the progress, the child's and the raw lines are not on stdout
+    if report == "--json":
+        assert json.loads(done.stdout)["state"] == "succeeded"
+    else:
+        xmlschema.XMLSchema(XSD).validate(done.stdout)
+        assert 'name="pipeflow.state" value="succeeded"' in done.stdout
+    assert "succeeded in" in done.stderr
     assert "from child process" in done.stderr
     assert "raw" in done.stderr.splitlines() or "loud | raw" in done.stderr
     assert "loud | from python" in done.stderr
@@ -121,6 +129,24 @@ def test_json_lines_on_stdout_stay_alone_when_a_step_writes_below_sys_stdout(
     assert "from child process" in done.stderr or any(
         event.get("text") == "from child process" for event in events
     )
+
+
+@pytest.mark.parametrize("order", [("--json", "--junit"), ("--junit", "--json")])
+def test_both_reports_to_stdout_are_a_usage_error(
+    make_project: ProjectFactory, order: tuple[str, str]
+) -> None:
+    """One document after the other is neither JSON nor XML: refused before anything runs."""
+    import pipeflow
+    from pipeflow.errors import UsageError
+
+    config = make_project(CONFIG, mysteps=STEPS)
+    result = invoke("run", str(config), order[0], "-", order[1], "-")
+    assert result.exit_code == 2, result.output
+    assert "--json - and --junit - would both write their report to stdout" in result.output
+    assert "making" not in result.output
+    assert not (config.parent / ".pipeflow").exists()
+    with pytest.raises(UsageError, match='`json="-"` and `junit="-"` would both write'):
+        pipeflow.load(config).run(json="-", junit="-")
 
 
 def test_json_to_stdout_with_json_lines_progress(make_project: ProjectFactory) -> None:
