@@ -101,7 +101,7 @@ def graph(
         drawn = draw_text(steps, graph, output_format, title=name)
     if output is not None:
         write_output(output, drawn)
-        click.echo(f"wrote {output}")
+        click.echo(f"wrote {output}", err=True)  # stdout may be where it wrote
     elif isinstance(drawn, bytes):
         sys.stdout.flush()
         sys.stdout.buffer.write(drawn)

@@ -82,7 +82,7 @@ def schedule(
         click.echo(text, nl=False)
     else:
         write_output(output, text)
-        click.echo(f"wrote {output}")
+        click.echo(f"wrote {output}", err=True)  # stdout may be where it wrote
 
 
 def _moment(text: str | None) -> datetime:

@@ -221,3 +221,29 @@ def test_stdout_on_a_full_device_is_a_message_not_a_traceback(
     assert "Traceback" not in result.stderr
     assert "Exception ignored" not in result.stderr
     assert "error: cannot write to standard output (no space left on device)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["graph", "pipeline.yaml", "--format", "mermaid"],
+        ["graph", "pipeline.yaml", "--format", "svg"],
+        ["schedule", "pipeline.yaml", "--export", "crontab"],
+    ],
+    ids=["graph", "graph svg", "schedule export"],
+)
+def test_an_output_to_dev_stdout_is_the_document_alone(
+    make_project: ProjectFactory, tmp_path: Path, arguments: list[str]
+) -> None:
+    """`-o /dev/stdout` gives what `-o` leaves out, byte for byte: "wrote FILE" goes to
+    stderr. Before, it followed the document on stdout."""
+    make_project(CONFIG, marks=MARKS)
+    command = [sys.executable, "-m", "pipeflow", *arguments]
+    plain = subprocess.run(command, cwd=tmp_path, capture_output=True, check=False, timeout=120)
+    assert plain.returncode == 0, plain.stderr
+    written = subprocess.run(
+        [*command, "-o", "/dev/stdout"], cwd=tmp_path, capture_output=True, check=False, timeout=120
+    )
+    assert written.returncode == 0, written.stderr
+    assert written.stdout == plain.stdout
+    assert b"wrote /dev/stdout" in written.stderr
