@@ -70,7 +70,7 @@ def graph(
         )
     from pipeflow.report.outputs import check_output_file, write_output
 
-    check_output_file(output, "-o")
+    check_output_file(output, "-o", config=config)
     binary = output_format == "png"
     if binary and output is None and sys.stdout.isatty():
         raise UsageError(

@@ -59,7 +59,7 @@ def schedule(
         raise click.UsageError("-o/--output writes an export: add --export crontab|github-actions")
     from pipeflow.report.outputs import check_output_file, write_output
 
-    check_output_file(output, "-o")
+    check_output_file(output, "-o", config=config)
     moment = _moment(after)
     pipeline = load(config, check_code=False).pipeline
     if not pipeline.schedules:

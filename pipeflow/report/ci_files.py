@@ -64,7 +64,8 @@ class ReportFiles:
             )
         for value, name in ((self.json, names[0]), (self.junit, names[1])):
             if isinstance(value, str):  # an option's name as typed, a keyword's in backticks
-                check_output_file(value, name if name.startswith("-") else f"`{name}`")
+                shown = name if name.startswith("-") else f"`{name}`"
+                check_output_file(value, shown, config=config)
         self.wanted = self.json is not None or self.junit is not None
         self.stdout = stdout
         self.collector: Any = None

@@ -27,12 +27,23 @@ class OutputError(PipeflowError):
     """A file an option names (`--json`, `--junit`, `-o`) could not be written."""
 
 
-def check_output_file(path: str | os.PathLike[str] | None, option: str) -> None:
-    """Raise UsageError unless `path` (or `-`, stdout) can be written as a file."""
+def check_output_file(
+    path: str | os.PathLike[str] | None,
+    option: str,
+    *,
+    config: str | os.PathLike[str] | None = None,
+) -> None:
+    """Raise UsageError unless `path` (or `-`, stdout) can be written as a file, and is not
+    `config`, the config the command reads (`--json pipeline.yaml` would replace it)."""
     if path is None or os.fspath(path) == "-":
         return
     target = Path(path)
     shown = f"{option} {os.fspath(path)}"
+    if config is not None and _same_file(target, Path(config)):
+        raise UsageError(
+            f"{shown}: that is the config `{os.fspath(config)}`; writing there would replace it",
+            hint="give another file name",
+        )
     if target.is_dir():
         raise UsageError(f"{shown}: that is a folder", hint="give a file name inside it")
     if target.exists() and not target.is_file():  # a device or a pipe: not opened now
@@ -112,6 +123,13 @@ def _probe(folder: Path, shown: str) -> None:
             f"{shown}: cannot create files in `{folder}` ({_reason(error)})",
             hint="choose a folder you can write to",
         ) from None
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return one.samefile(other)
+    except OSError:  # one of them does not exist (yet)
+        return os.path.realpath(one) == os.path.realpath(other)
 
 
 def _reason(error: OSError) -> str:

@@ -139,3 +139,44 @@ def test_an_output_in_folders_that_do_not_exist_yet_is_written_there(
     assert result.exit_code == 0, result.output
     assert target.stat().st_size > 0
     assert [p.name for p in target.parent.iterdir()] == ["out.file"]  # no partial file left
+
+
+@pytest.mark.parametrize("spelling", ["as given", "with ./", "through a link"])
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_an_output_that_is_the_config_is_a_usage_error(
+    make_project: ProjectFactory,
+    tmp_path: Path,
+    command: str,
+    spelling: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`--json pipeline.yaml` (a slip for `report.json`) would replace the config it runs.
+    Before, it did, after the run."""
+    monkeypatch.chdir(tmp_path)
+    marker = tmp_path / "ran"
+    config = make_project(CONFIG % marker, marks=MARKS)
+    before = config.read_text()
+    path = {
+        "as given": Path(config.name),
+        "with ./": Path(".") / "." / config.name,
+        "through a link": tmp_path / "link.yaml",
+    }[spelling]
+    if spelling == "through a link":
+        path.symlink_to(config)
+    result = CliRunner().invoke(cli, COMMANDS[command](Path(config.name), path))
+    assert result.exit_code == 2, result.output
+    assert "writing there would replace it" in result.output
+    assert config.read_text() == before
+    assert not marker.exists()
+
+
+def test_a_report_that_is_the_config_is_refused_in_python_too(
+    make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    import pipeflow
+
+    config = make_project(CONFIG % (tmp_path / "ran"), marks=MARKS)
+    before = config.read_text()
+    with pytest.raises(pipeflow.ConfigError, match="writing there would replace it"):
+        pipeflow.load(config).run(junit=config)
+    assert config.read_text() == before
