@@ -17,7 +17,6 @@ from pipeflow.cli.main import cli
 from pipeflow.errors import UsageError, did_you_mean
 from pipeflow.model import jsontext
 from pipeflow.model.durations import format_duration
-from pipeflow.model.events import prefixed
 
 if TYPE_CHECKING:
     from pipeflow.history import History, RunRecord, StepRecord
@@ -209,6 +208,8 @@ def logs(
     ID may be the start of a run's id, when only one run starts that way, or `latest` (the
     run that started last), which is the default.
     """
+    from pipeflow.model.events import prefixed  # not for `--help`: it imports the run's model
+
     with _open(ctx, home) as history:
         run_id = history.resolve(run_id)
         lines = history.follow(run_id, step) if follow else iter(history.logs(run_id, step))
