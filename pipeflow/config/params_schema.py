@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pipeflow.config.param_types import check_type
 from pipeflow.config.params import ParamSource
 from pipeflow.config.params_check import plainly_valid
 from pipeflow.config.reader import Document
@@ -73,17 +74,18 @@ def params_schema_problems(
             continue
         path = [str(part) for part in place]
         dotted = ".".join(path)
+        origin = _origin(place, sources, merged)
         if secrets.hides(path):
             # jsonschema's message shows the value: say which rule failed instead.
             rule = f"{error.validator}: {error.validator_value!r}"
-            message = f"param `{dotted}` = *** (from the environment) fails params_schema ({rule})"
+            whence = " (from the environment)" if origin is None else ""
+            message = f"param `{dotted}` = ***{whence} fails params_schema ({rule})"
         else:
             shown = f"{error.instance!r}"
             found, value = _at(merged, place)
             if found and isinstance(value, Ref | Template):  # the user wrote the reference
                 shown = f"{unparse(value)} (as the run fills it in: {shown})"
             message = f"param `{dotted}` = {shown} fails params_schema: {error.message}"
-        origin = _origin(place, sources)
         if origin is not None:
             problems.append(origin.problem(place, message))
         else:
@@ -106,12 +108,26 @@ def _whole_problem(error: Any, document: Document, secrets: Secrets) -> Problem:
     return document.problem(rule, f"the params fail params_schema{said}")
 
 
-def _origin(place: list[str | int], sources: Sequence[ParamSource]) -> ParamSource | None:
-    """The last source that set this param, so the message points where the value came from."""
+def _origin(
+    place: list[str | int], sources: Sequence[ParamSource], merged: Mapping[str, Any]
+) -> ParamSource | None:
+    """The last source that set this param, so the message points where the value came from.
+    A source whose value was refused (another type than the default's) set nothing: the
+    value checked is an earlier one, maybe the default's."""
+    _, current = _at(merged, place)
     for source in reversed(sources):
-        if _at(source.values, place)[0]:
+        found, value = _at(source.values, place)
+        if found and _gave(value, current):
             return source
     return None
+
+
+def _gave(value: Any, current: Any) -> bool:
+    """Whether a source's `value` is the merged `current` one, as merging stores it (an int
+    for a float default as a float, a date's ISO text as the date)."""
+    if value is current or value == current:
+        return True
+    return current is not None and check_type(current, value) == current
 
 
 def _at(value: Any, place: list[str | int]) -> tuple[bool, Any]:

@@ -148,3 +148,73 @@ def test_a_whole_params_failure_a_schedule_causes_is_reported_at_the_schedule(
         "p.yaml:10:20: error at `params_schema.then.required`: the params fail params_schema: "
         "'foo' is a required property"
     ), given.stderr
+
+
+REFUSED = """\
+name: p
+params:
+  x: 1
+  password: "${env.PASSWORD_UNDER_TEST:-nothing}"
+params_schema:
+  properties:
+    x: {maximum: 0}
+    password: {minLength: 100}
+steps:
+  a: {run: st.e.echo, inputs: {v: "${params.x}"}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "files"),
+    [
+        (["--param", "x=abc"], {}),
+        (["--param-file", "f.yaml"], {"f.yaml": "x: abc\n"}),
+        (["--param-file", "f.toml"], {"f.toml": 'x = "abc"\n'}),
+        (["--param-file", "f.json"], {"f.json": '{"x": "abc"}'}),
+    ],
+    ids=["--param", "yaml", "toml", "json"],
+)
+def test_a_refused_override_is_not_blamed_for_the_default_s_schema_failure(
+    project: Path, args: list[str], files: dict[str, str]
+) -> None:
+    """An override of the wrong type is refused, so the default stays: a failure of the
+    default against `params_schema` is the config's, at its line, not the override's."""
+    (project / "p.yaml").write_text(REFUSED)
+    for name, text in files.items():
+        (project / name).write_text(text)
+    result = pipeflow(project, "validate", "p.yaml", *args)
+    assert result.returncode == 2
+    schema_errors = [line for line in _errors(result.stderr) if "params_schema" in line]
+    assert schema_errors[0] == (
+        "p.yaml:3:6: error at `params.x`: param `x` = 1 fails params_schema: "
+        "1 is greater than the maximum of 0"
+    ), result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "files"),
+    [
+        (["--param", f"password={SECRET}"], {}),
+        (["--param-file", "f.yaml"], {"f.yaml": f"password: {SECRET}\n"}),
+        (["--param-file", "f.json"], {"f.json": f'{{"password": "{SECRET}"}}'}),
+    ],
+    ids=["--param", "yaml", "json"],
+)
+def test_an_override_of_an_environment_param_is_not_said_to_come_from_the_environment(
+    project: Path, args: list[str], files: dict[str, str]
+) -> None:
+    (project / "p.yaml").write_text(REFUSED.replace("maximum: 0", "maximum: 1"))
+    for name, text in files.items():
+        (project / name).write_text(text)
+    result = pipeflow(project, "validate", "p.yaml", *args)
+    assert result.returncode == 2
+    errors = _errors(result.stderr)
+    assert len(errors) == 1, result.stderr
+    assert "param `password` = *** fails params_schema (minLength: 100)" in errors[0]
+    assert "environment" not in errors[0]
+    assert SECRET not in result.stderr
+    alone = pipeflow(project, "validate", "p.yaml")
+    assert _errors(alone.stderr) == [
+        "p.yaml:4:13: error at `params.password`: param `password` = *** (from the environment) "
+        "fails params_schema (minLength: 100)"
+    ], alone.stderr
