@@ -22,7 +22,7 @@ from pipeflow.cache.consumed import consumed_param_refs, target_param_refs
 from pipeflow.config.child_params import StepParams, origins, parent_params
 from pipeflow.config.localizing import Localizer, literal_writes
 from pipeflow.config.params import ParamSource
-from pipeflow.config.reader import Document
+from pipeflow.config.reader import Document, read_document
 from pipeflow.config.subpipeline_keys import unused_keys
 from pipeflow.config.suggest import did_you_mean
 from pipeflow.errors import ConfigError, Problem
@@ -67,6 +67,7 @@ def expand(
     problems: list[Problem] = []
     steps: dict[str, Step] = {}
     children: dict[str, _Child] = {}
+    unloaded: dict[str, tuple[str, ...]] = {}  # a child refused: the outputs it declares
     subpipelines: dict[str, Mapping[str, Any]] = {}
     parent_writes = literal_writes(pipeline.steps.values(), pipeline.project_dir)
     for name, step in pipeline.steps.items():
@@ -78,6 +79,9 @@ def expand(
         )
         if loaded is None:
             steps[name] = step  # kept, so references to it are not reported again
+            declared = _declared_outputs(Path(pipeline.project_dir) / str(step.pipeline), chain)
+            if declared is not None:
+                unloaded[name] = declared
             continue
         child, child_params, child_secrets = loaded
         inlined = _inline(
@@ -99,7 +103,7 @@ def expand(
         subpipelines[name] = children[name].outputs
         for inner, outputs in child.subpipelines.items():
             subpipelines[f"{name}/{inner}"] = {key: localize(v) for key, v in outputs.items()}
-    rewrite = _Rewriter(children, document, problems)
+    rewrite = _Rewriter(children, document, problems, unloaded)
     for name, step in list(steps.items()):
         if step.origin is not None and name.split("/", 1)[0] in children:
             parent_after = pipeline.steps[name.split("/", 1)[0]].after
@@ -178,6 +182,22 @@ def _load(
     except ConfigError as error:
         problems += error.problems
         return None
+
+
+def _declared_outputs(file: Path, chain: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The names under a refused child's `outputs:`, as its text declares them, so that the
+    parent's references to them are checked with the child's problems; None when the file
+    cannot be read (its problems are reported already) or is part of a cycle."""
+    file = file.resolve()
+    if str(file) in chain or not file.is_file():
+        return None
+    try:
+        outputs = read_document(file).data.get("outputs", {})
+    except ConfigError:
+        return None
+    if not isinstance(outputs, Mapping) or not all(isinstance(key, str) for key in outputs):
+        return None
+    return tuple(outputs)
 
 
 def _inline(
@@ -302,10 +322,17 @@ def _own_params(target: str, params: Mapping[str, Any]) -> str:
 class _Rewriter:
     """Rewrites the parent's references to sub-pipeline steps into references to their outputs."""
 
-    def __init__(self, children: Mapping[str, _Child], document: Document, problems: list[Problem]):
+    def __init__(
+        self,
+        children: Mapping[str, _Child],
+        document: Document,
+        problems: list[Problem],
+        unloaded: Mapping[str, Sequence[str]],
+    ):
         self.children = children
         self.document = document
         self.problems = problems
+        self.unloaded = unloaded  # children refused: checked against the outputs they declare
 
     def __call__(self, value: Any, path: DocPath) -> Any:
         if isinstance(value, Ref):
@@ -320,9 +347,20 @@ class _Rewriter:
         return value
 
     def ref(self, ref: Ref, path: DocPath) -> Any:
+        if ref.scope == "steps" and ref.step in self.unloaded:
+            self.missing(ref, path, self.unloaded[ref.step])
+            return ref
         if ref.scope != "steps" or ref.step not in self.children:
             return ref
         outputs = self.children[ref.step].outputs
+        if self.missing(ref, path, list(outputs)) or ref.part is None:
+            return ref
+        found: Any = outputs[ref.part]
+        return found
+
+    def missing(self, ref: Ref, path: DocPath, outputs: Sequence[str]) -> bool:
+        """Whether `ref` names no output of its sub-pipeline (a problem is added) or none at
+        all (the whole sub-pipeline, which has no single value)."""
         names = ", ".join(f"`{name}`" for name in outputs) or "(it declares no `outputs:`)"
         if ref.part is None:
             self.problems.append(
@@ -333,7 +371,7 @@ class _Rewriter:
                     hint=f"e.g. `${{steps.{ref.step}.{next(iter(outputs), 'NAME')}}}`",
                 )
             )
-            return ref
+            return True
         if ref.part not in outputs:
             self.problems.append(
                 self.document.problem(
@@ -343,9 +381,8 @@ class _Rewriter:
                     hint=did_you_mean(ref.part, outputs) or f"its outputs: {names}",
                 )
             )
-            return ref
-        found: Any = outputs[ref.part]
-        return found
+            return True
+        return False
 
     def after(self, names: Sequence[str]) -> tuple[str, ...]:
         found: list[str] = []

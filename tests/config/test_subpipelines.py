@@ -322,3 +322,59 @@ def test_run_output_of_a_sub_pipeline_says_what_it_gives(project: Path) -> None:
         run.output("prep", "lwo")
     with pytest.raises(KeyError, match=r"`prep` is a sub-pipeline; its steps are `prep/make`"):
         run.state("prep")
+
+
+PARENT_TOML = """
+name = "parent"
+[params]
+size = 10
+[results]
+root = "out"
+[steps.prep]
+pipeline = "child.yaml"
+params = {n = "${params.size}"}
+[steps.sum_low]
+run = "mysteps.total"
+inputs = {values = "${steps.prep.low}"}
+"""
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        ("parent", "{n: ", "{m: 3, n: "),  # an unknown param given to the child
+        ("parent", '{n: "${params.size}"}', '{n: "abc"}'),  # a param of the wrong type
+        ("child", "${steps.make}", "${steps.mkae}"),  # a problem inside the child
+    ],
+    ids=["unknown-param", "wrong-type", "child-problem"],
+)
+@pytest.mark.parametrize(
+    ("reference", "said"),
+    [
+        ("${steps.prep.lwo}", "the sub-pipeline of step `prep` has no output `lwo`"),
+        ("${steps.prep}", "use one of its outputs: `low`, `high`"),
+    ],
+    ids=["unknown-output", "whole"],
+)
+@pytest.mark.parametrize("spelling", ["yaml", "toml"])
+def test_references_to_a_child_that_fails_to_load_are_still_checked(
+    project: Path, broken: tuple[str, str, str], reference: str, said: str, spelling: str
+) -> None:
+    """Every problem at once (SPEC 3): a child refused for its params or its own mistakes
+    still declares its `outputs:`, so a wrong reference to them is reported with the rest."""
+    config = project / f"parent.{spelling}"
+    if spelling == "toml":
+        text = textwrap.dedent(PARENT_TOML)
+        old, new = broken[1].replace(": ", " = "), broken[2].replace(": ", " = ")
+    else:
+        text, old, new = config.read_text(), broken[1], broken[2]
+    if broken[0] == "parent":
+        assert old in text
+        text = text.replace(old, new)
+    else:
+        child = project / "child.yaml"
+        child.write_text(child.read_text().replace(old, new))
+    config.write_text(text.replace("${steps.prep.low}", reference))
+    found = problems(config)
+    assert len(found) == 2, found
+    assert any(said in problem for problem in found), found
