@@ -56,6 +56,7 @@ class _TomlScanner:
         self.array_counts: dict[DocumentPath, int] = {}  # [[name]] path -> its last index
         # Every definition in text order, when asked for (see find_redefinition).
         self.definitions: list[_Definition] | None = None
+        self.complete = False  # whether the scan understood the whole text
 
     def scan(self) -> None:
         self.document.value_positions[()] = Position(1, 1)
@@ -64,6 +65,7 @@ class _TomlScanner:
             while True:
                 self.skip(_BLANK)
                 if self.index >= len(self.text):
+                    self.complete = True
                     return
                 if self.text.startswith("[[", self.index):
                     table = self.header(array=True)
@@ -260,24 +262,56 @@ class Redefinition:
     earlier_position: Position
 
 
-def find_redefinition(text: str, line: int, column: int) -> Redefinition | None:
-    """The statement tomllib refused at `line`:`column` and what it clashes with, or None."""
+def _refused(text: str, line: int, column: int) -> tuple[_TomlScanner, _Definition] | None:
+    """The scanned text, and the statement tomllib refused at `line`:`column`."""
     scanner = _TomlScanner(text, Document(data=None, file="", kind="toml"))
-    definitions: list[_Definition] = []
-    scanner.definitions = definitions
+    scanner.definitions = []
     scanner.scan()  # what follows the refused statement may not parse: the scan just stops there
     if not 0 < line <= len(scanner.line_starts):
         return None
     index = scanner.line_starts[line - 1] + column - 1
     refused = [
         found
-        for found in definitions
+        for found in scanner.definitions
         if found.kind in ("key", "table", "array") and found.start <= index <= found.end
     ]
     if not refused:
         return None
     # tomllib points at the end of the refused statement, which may sit inside an inline table.
-    culprit = max(refused, key=lambda found: found.start)
+    return scanner, max(refused, key=lambda found: found.start)
+
+
+def refused_span(text: str, line: int, column: int) -> tuple[int, int] | None:
+    """Where the statement tomllib refused at `line`:`column` as a redefinition is written
+    (start and end index): a key and its value (with the comma before it, in an inline
+    table), or a table header and the keys under it. Without it the text reads on, so the
+    problems after it are found too. None when it cannot be told for sure."""
+    found = _refused(text, line, column)
+    if found is None:
+        return None
+    scanner, culprit = found
+    if culprit.kind == "key":
+        start = culprit.start
+        while start > 0 and text[start - 1] in " \t":
+            start -= 1
+        return (start - 1 if start > 0 and text[start - 1] == "," else culprit.start), culprit.end
+    if not scanner.complete:  # where its keys end is unknown
+        return None
+    headers = [
+        other.start
+        for other in scanner.definitions or ()
+        if other.kind in ("table", "array") and other.start > culprit.start
+    ]
+    return culprit.start, min(headers, default=len(text))
+
+
+def find_redefinition(text: str, line: int, column: int) -> Redefinition | None:
+    """The statement tomllib refused at `line`:`column` and what it clashes with, or None."""
+    found = _refused(text, line, column)
+    if found is None:
+        return None
+    scanner, culprit = found
+    definitions = scanner.definitions or []
     before = [found for found in definitions if found.start < culprit.start]
     same = [found for found in before if found.path == culprit.path]
     # A table only implied by a header (`a` in `[a.b]`) may still be declared later on.

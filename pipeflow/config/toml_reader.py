@@ -79,20 +79,48 @@ def read_toml(text: str, file: str) -> Document | None:
     deep = _deep_key(text, file) if "." in text else None
     if deep is not None:
         raise ConfigError([deep])
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError([_toml_syntax_problem(error, text, file)]) from None
-    except ValueError:  # an int of more digits than Python reads
-        problem = long_int_problem(text, file)
-        if problem is None:
-            raise
-        raise ConfigError([problem]) from None
-    if not data:
+    # A key or table defined twice is left out and the text read again, so that the problems
+    # after it are found too, as a YAML duplicate key's are; any other syntax error stops.
+    redefined: list[Problem] = []
+    while True:
+        try:
+            data = tomllib.loads(text)
+            break
+        except tomllib.TOMLDecodeError as error:
+            problem = _toml_syntax_problem(error, text, file)
+            if redefined and not problem.message.startswith(_TOLD):
+                raise ConfigError(redefined) from None  # it may be the leaving out's doing
+            span = _refused_span(error, text) if len(redefined) < _MOST_REDEFINED else None
+            if span is None or not problem.message.startswith(_TOLD):
+                raise ConfigError([*redefined, problem]) from None
+            redefined.append(problem)
+            start, end = span  # blanked, so every position after it stays where it is
+            text = text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
+        except ValueError:  # an int of more digits than Python reads
+            long_int = long_int_problem(text, file)
+            if long_int is None:
+                raise
+            raise ConfigError([*redefined, long_int]) from None
+    if not data and not redefined:
         return None
-    document = Document(data=data, file=file, kind="toml")
+    document = Document(data=data, file=file, kind="toml", problems=redefined)
     document.locate = functools.partial(scan_toml, text)
     return document
+
+
+# How `_redefinition_problem` words what it found, and how many of them are read past.
+_TOLD = ("duplicate key", "table `", "`")
+_MOST_REDEFINED = 100
+
+
+def _refused_span(error: tomllib.TOMLDecodeError, text: str) -> tuple[int, int] | None:
+    """Where the key or table that tomllib refused as defined twice is written, or None."""
+    from pipeflow.config.toml_positions import refused_span
+
+    _, line, column = _error_place(error, text)
+    if line is None:
+        return None
+    return refused_span(text, line, column or 1)
 
 
 def scan_toml(text: str, document: Document) -> None:
@@ -101,7 +129,8 @@ def scan_toml(text: str, document: Document) -> None:
     scan_positions(text, document)
 
 
-def _toml_syntax_problem(error: tomllib.TOMLDecodeError, text: str, file: str) -> Problem:
+def _error_place(error: tomllib.TOMLDecodeError, text: str) -> tuple[str, int | None, int | None]:
+    """tomllib's message without its place, and the line and column it names."""
     raw: str = getattr(error, "msg", None) or str(error)
     line: int | None = getattr(error, "lineno", None)
     column: int | None = getattr(error, "colno", None)
@@ -113,6 +142,11 @@ def _toml_syntax_problem(error: tomllib.TOMLDecodeError, text: str, file: str) -
                 line, column = int(found.group(1)), int(found.group(2))
             else:
                 line, column = _line_and_column(text, len(text))
+    return raw, line, column
+
+
+def _toml_syntax_problem(error: tomllib.TOMLDecodeError, text: str, file: str) -> Problem:
+    raw, line, column = _error_place(error, text)
     message = raw[:1].lower() + raw[1:]
     lowered = message.lower()
     if line is not None and any(words in lowered for words in _REDEFINED):

@@ -729,10 +729,10 @@ def test_an_empty_toml_file_is_an_error(text: str, message: str) -> None:
 def test_toml_keys_and_tables_defined_twice_are_told_like_yaml_duplicates(
     text: str, line: int, column: int, path: str, message: str, hint: str
 ) -> None:
-    with pytest.raises(ConfigError) as error:
-        read_text(text, file="p.toml", kind="toml")
+    # Reported, and left out, as a YAML duplicate key is: the rest is read and checked too.
+    document = read_text(text, file="p.toml", kind="toml")
 
-    problem = only_problem(error)
+    [problem] = document.problems
     assert (problem.file, problem.line, problem.column) == ("p.toml", line, column)
     assert (problem.path, problem.message, problem.hint) == (path, message, hint)
 
