@@ -38,6 +38,7 @@ from pipeflow.config.schema_errors import schema_problems
 from pipeflow.config.secrets import environment_values, find_secrets
 from pipeflow.config.subpipelines import expand
 from pipeflow.config.suggest import format_path
+from pipeflow.config.targets import given_store_problems
 from pipeflow.errors import ConfigError, Problem
 from pipeflow.importing import add_project, use_project
 from pipeflow.model.pipeline import Pipeline
@@ -247,6 +248,8 @@ def _load(
     )
     check_files(checker, files, results=results)
     problems += checker.run()
+    if not chain:  # a sub-pipeline is given the same store: told once, for the run
+        problems += given_store_problems(results)
     problems = _without_repeats(problems, document.problems, schema_found)
     remember(secrets)
     if problems:

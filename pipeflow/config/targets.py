@@ -20,6 +20,7 @@ from typing import Any
 
 from pipeflow.config.param_types import describe
 from pipeflow.config.result_checks import static_items
+from pipeflow.errors import Problem
 from pipeflow.model import jsontext
 from pipeflow.model.locations import Location, locate
 from pipeflow.model.pipeline import SINGLE_PART, ClusterConfig, Pipeline, Step
@@ -32,7 +33,7 @@ from pipeflow.storage.clashes import clash_message, item_clash
 from pipeflow.storage.interpreter import python_place, python_place_message
 from pipeflow.storage.protocols import protocol_problem
 
-Fail = Callable[[list[str | int], str], None]
+Fail = Callable[..., None]  # (path, message, hint=None): `Checker.fail`
 _LOCAL = ("file://", "local://")  # fsspec's two names of the local filesystem
 OUT_OF_PROCESS = ("processes", "dask")  # executors whose steps run in other processes
 
@@ -49,14 +50,19 @@ def check_stores(
     files, onto a config of the run, or out of the root. `results`: the root a run is given
     instead of `results.root` (`--results`, relative to the current directory)."""
     _check_root_kinds(pipeline, params, fail)
-    main_root = (
-        _static_root(pipeline, pipeline.results.root, params)
-        if results is None
-        else store_url(results, os.getcwd())
-    )
+    for path, value in _declared_roots(pipeline):
+        if results is not None and path == ["results", "root"]:
+            continue  # replaced for this run: the one given is checked instead
+        resolved = _resolved_root(pipeline, value, params)
+        if resolved is not None and not resolved.strip():
+            fail(path, "the results root is empty: it names no folder or store", BLANK_ROOT_HINT)
+    if results is None:
+        main_root = _static_root(pipeline, pipeline.results.root, params)
+    else:  # empty: refused by `given_store_problems`
+        main_root = store_url(results, os.getcwd()) if results.strip() else None
     main_bad = _root_problem(main_root)
-    # A root given with `--results` is no line of the config: the store refuses it (the step
-    # fails, saying so); only the targets under a root that is fine are judged here.
+    # A root given with `--results` is no line of the config: `given_store_problems` refuses
+    # it, once, for the run; only the targets under a root that is fine are judged here.
     reported_main = results is not None
     configs = pipeline.config_files()
     for name, step in pipeline.steps.items():
@@ -330,8 +336,40 @@ def _check_root_kinds(pipeline: Pipeline, params: Mapping[str, Any], fail: Fail)
             )
 
 
+def given_store_problems(results: str | None) -> list[Problem]:
+    """The store given for the run (`--results`, `run(results=...)`), checked as a
+    `results.root` is, before any step runs."""
+    if results is None:
+        return []
+    if not results.strip():
+        hint = "give a folder or a URL such as `s3://bucket/prefix`, or leave it out to use "
+        hint += "`results.root`"
+        return [Problem("`--results` is empty: it names no folder or store", hint=hint)]
+    bad = _root_problem(store_url(results, os.getcwd()))
+    if bad is None:
+        return []
+    return [Problem(f"{bad} (from --results {results})")]
+
+
+# A root that is empty or spaces only: once made a path, it would be the config's own folder
+# (or the current one), or a folder named by the spaces, and no one meant either.
+BLANK_ROOT_HINT = (
+    "give a folder (relative to the config's folder) or a URL such as `s3://bucket/prefix`; "
+    "write `.` for the config's own folder"
+)
+
+
 def _static_root(pipeline: Pipeline, value: Any, params: Mapping[str, Any]) -> str | None:
     """The store URL a root names, when it is known before the run and safe to show."""
+    resolved = _resolved_root(pipeline, value, params)
+    if resolved is None or not resolved.strip():
+        return None  # not known now, or empty: reported by `check_stores`
+    return store_url(resolved, pipeline.project_dir)
+
+
+def _resolved_root(pipeline: Pipeline, value: Any, params: Mapping[str, Any]) -> str | None:
+    """The text a root is, its params filled in, when that is known before the run and safe
+    to show."""
     found = list(references(value)) if isinstance(value, Ref | Template) else []
     for ref in found:
         if ref.scope != "params" or _from_environment(pipeline.params, ref.path):
@@ -342,7 +380,7 @@ def _static_root(pipeline: Pipeline, value: Any, params: Mapping[str, Any]) -> s
         return None  # an unknown param: reported by the reference checks
     if not isinstance(resolved, str | os.PathLike):
         return None
-    return store_url(resolved, pipeline.project_dir)
+    return os.fspath(resolved)
 
 
 def _from_environment(defaults: Mapping[str, Any], path: tuple[str, ...]) -> bool:

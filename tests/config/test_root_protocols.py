@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import pipeflow
 from tests.conftest import ProjectFactory
 
 STEPS = "def one():\n    return 1\n"
@@ -83,3 +84,85 @@ def test_known_protocols_pass(make_project: ProjectFactory) -> None:
         config = make_project(_yaml(root, None), psteps=STEPS)
         result = _pipeflow(config, "validate")
         assert result.returncode == 0, (root, result.stdout + result.stderr)
+
+
+BLANK = [
+    ("", None, "results.root"),
+    ("   ", None, "results.root"),
+    ("out", "", "steps.a.result.root"),
+    ("out", " ", "steps.a.result.root"),
+]
+
+
+@pytest.mark.parametrize("kind", ["yaml", "toml"])
+@pytest.mark.parametrize("command", ["validate", "run"])
+@pytest.mark.parametrize(("root", "step_root", "where"), BLANK)
+def test_an_empty_root_is_refused_at_its_place(
+    make_project: ProjectFactory,
+    kind: str,
+    command: str,
+    root: str,
+    step_root: str | None,
+    where: str,
+) -> None:
+    """An empty root would be the config's own folder (or a folder named by its spaces):
+    refused, as `.` says that folder when it is meant."""
+    write = _yaml if kind == "yaml" else _toml
+    config = make_project(write(root, step_root), name=f"pipeline.{kind}", psteps=STEPS)
+    if step_root == "":  # `_yaml` and `_toml` leave out an empty one
+        text = config.read_text()
+        config.write_text(
+            text.replace("psteps.one}", "psteps.one, result: {root: ''}}")
+            if kind == "yaml"
+            else text + '[steps.a.result]\nroot = ""\n'
+        )
+    result = _pipeflow(config, command)
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert f"error at `{where}`: the results root is empty" in output
+    assert not (config.parent / ".pipeflow" / "journal").exists()
+    assert not any(config.parent.glob("*/.pipeflow"))
+
+
+def test_a_root_a_param_leaves_empty_is_refused(make_project: ProjectFactory) -> None:
+    text = 'name: p\nparams: {root: "out"}\nresults: {root: "${params.root}"}\n'
+    config = make_project(text + "steps:\n  a: {run: psteps.one}\n", psteps=STEPS)
+    result = _pipeflow(config, "validate", "--param", "root=")
+    assert result.returncode == 2, result.stderr
+    assert "error at `results.root`: the results root is empty" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ("", "`--results` is empty"),
+        ("  ", "`--results` is empty"),
+        ("s3x://bucket/x", "protocol `s3x`"),
+        ("out/.pipeflow/x", "lies inside `.pipeflow/`"),
+    ],
+)
+def test_the_store_given_for_the_run_is_checked_before_any_step_runs(
+    make_project: ProjectFactory, given: str, said: str
+) -> None:
+    """`--results` (and `run(results=...)`) is checked as `results.root` is: exit 2 before
+    any step runs, not a step failing (exit 1) or results written into the current folder."""
+    config = make_project(_yaml("out", None), psteps=STEPS)
+    before = sorted(path.name for path in config.parent.iterdir())
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeflow", "run", str(config), "--results", given],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=config.parent,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert said in result.stderr
+    assert "nothing was run" in result.stderr
+    after = sorted(path.name for path in config.parent.iterdir() if path.name != ".pipeflow")
+    assert after == before  # no store made, here or elsewhere in the folder
+    kept = config.parent / ".pipeflow"
+    assert [path.name for path in kept.iterdir()] == ["import-checks.json"]  # validation's
+    loaded = pipeflow.load(config)
+    with pytest.raises(pipeflow.ConfigError) as raised:
+        loaded.run(results=given, history=False)
+    assert said in str(raised.value)

@@ -175,15 +175,17 @@ def test_the_history_in_pipeflow_home_is_refused(
     assert not home.exists()
 
 
-def test_a_results_override_into_the_reserved_area_fails_at_write(tmp_path: Path) -> None:
-    """`--results` is not part of the config, so only the store sees it: the step fails."""
+def test_a_results_override_into_the_reserved_area_is_refused_before_the_run(
+    tmp_path: Path,
+) -> None:
+    """`--results` is checked as `results.root` is: exit 2, before any step runs."""
     config = write(tmp_path, FORGE.replace("TARGET", "runs.db"))
     code, output = invoke("run", str(config), "--results", str(tmp_path / ".pipeflow"))
-    assert code == 1, output
+    assert code == 2, output
     assert "`.pipeflow/`" in output
+    assert "(from --results " in output
     assert not (tmp_path / ".pipeflow" / ".pipeflow").exists()
-    history = tmp_path / ".pipeflow" / "runs.db"
-    assert history.read_bytes().startswith(b"SQLite format 3")
+    assert not (tmp_path / ".pipeflow" / "runs.db").exists()
 
 
 LINKS = """
