@@ -26,7 +26,8 @@ def checked_selection(
     selection = Selection(
         only=chosen["only"], start=chosen["start"], until=chosen["until"], tags=wanted
     )
-    names = [*selection.only, *(n for n in (selection.start, selection.until) if n)]
+    # An empty name (`--from "$STEP"`, the variable unset) is checked too: never "no option".
+    names = [*selection.only, *(n for n in (selection.start, selection.until) if n is not None)]
     names += [n for n in forced if n != ALL]
     # A step that runs a sub-pipeline stands for its steps (`StepGraph.members`).
     check_steps(pipeline, [name for name in names if not graph.members([name])])
@@ -70,7 +71,13 @@ def check_steps(pipeline: Pipeline, names: Iterable[str]) -> None:
             message=f"pipeline `{pipeline.name}` has no step `{name}`",
             hint=inner_steps(pipeline, name) or did_you_mean(name, pipeline.steps),
         )
-        for name in names
+        if name.strip()
+        else Problem(
+            message=f"a step name given for pipeline `{pipeline.name}` is empty",
+            hint="give a step's name (`pipeflow status CONFIG` lists them); "
+            "an unset shell variable gives an empty one",
+        )
+        for name in dict.fromkeys(name if name.strip() else "" for name in names)
         if name not in pipeline.steps
     ]
     if problems:

@@ -99,3 +99,38 @@ def test_a_selection_with_steps_still_runs(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     result = CliRunner().invoke(cli, ["run", str(config), "--tag", "model", "--from", "a"])
     assert result.exit_code == 0, result.output
+
+
+BLANK = {  # an option given an empty step name (`--from "$STEP"`, STEP unset)
+    "from": (["--from", ""], {"start": ""}),
+    "until": (["--until", ""], {"until": ""}),
+    "only": (["--only", ""], {"only": ""}),
+    "force": (["--force", " "], {"force": " "}),
+}
+
+
+@pytest.mark.parametrize("spelling", ["yaml", "toml"])
+@pytest.mark.parametrize("case", sorted(BLANK))
+@pytest.mark.parametrize("command", [["run"], ["run", "--dry-run"], ["status"]])
+def test_an_empty_step_name_is_refused_not_taken_for_no_option(
+    tmp_path: Path, spelling: str, case: str, command: list[str]
+) -> None:
+    """Before, `--from ""` and `--until ""` ran the whole pipeline, as if not given."""
+    config = _project(tmp_path, spelling)
+    options, _ = BLANK[case]
+    result = CliRunner().invoke(cli, [*command, str(config), *options])
+    assert result.exit_code == 2, result.output
+    assert "a step name given for pipeline `chosen` is empty" in result.output
+    assert "nothing was run" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("case", sorted(BLANK))
+def test_an_empty_step_name_is_refused_from_python(tmp_path: Path, case: str) -> None:
+    pipe = pipeflow.load(_project(tmp_path, "yaml"))
+    _, keywords = BLANK[case]
+    for method in (pipe.plan, pipe.status, pipe.run):
+        with pytest.raises(pipeflow.ConfigError) as refused:
+            method(**keywords)
+        assert "is empty" in str(refused.value)
+    assert not (tmp_path / "out").exists()
