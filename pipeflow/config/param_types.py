@@ -1,6 +1,7 @@
 """A param default's type is a promise: what an override of it may be (`check_type`: an int
 for a float becomes a float, a bool is no int, a `${run.*}` value is typed as the run gives
-it), and how messages word a value and its type (`describe`: "an int (42)")."""
+it), how messages word a value and its type (`describe`: "an int (42)"), and numpy numbers
+given in Python made Python's (`python_numbers`)."""
 
 from __future__ import annotations
 
@@ -75,6 +76,19 @@ def check_type(default: Any, value: Any) -> Any:
     if type(default) is type(value):
         return value
     return MISMATCH
+
+
+def python_numbers(value: Any) -> Any:
+    """`value` with each numpy number or boolean in it (`np.int64(3)` from `np.arange`,
+    `np.float32`, `np.bool_`) made the Python value it holds, as `--param` would give it:
+    those are no `int`, `float` or `bool` to the type checks, the cache key or JSON."""
+    if isinstance(value, list):
+        return [python_numbers(item) for item in value]
+    if isinstance(value, dict):
+        return {key: python_numbers(item) for key, item in value.items()}
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    numpy = type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0
+    return value.item() if numpy and kind in ("b", "i", "u", "f") else value
 
 
 _ISO = {

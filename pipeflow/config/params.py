@@ -31,6 +31,7 @@ from pipeflow.config.param_types import (
     TOO_LARGE,
     check_type,
     describe,
+    python_numbers,
     same_type_hint,
     shortened_int,
 )
@@ -160,7 +161,7 @@ def nested_overrides(*layers: Mapping[str, Any] | None) -> dict[str, Any]:
 def _layered(below: Any, value: Any) -> Any:
     """`value` over `below` (a mapping merged key by key), as a copy of both."""
     if not isinstance(value, Mapping):
-        return copied(value)
+        return python_numbers(copied(value))
     merged = copied(below) if isinstance(below, dict) else {}
     for key, item in value.items():
         merged[key] = _layered(merged.get(key), item)

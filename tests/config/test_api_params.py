@@ -128,3 +128,60 @@ def test_a_schedule_param_of_any_key_is_reported_not_a_crash(
     assert result.exit_code == 2, result.output
     assert f"unknown param `{key}`" in result.output, result.output
     assert "Traceback" not in result.output
+
+
+NUMBERS = """
+name: numbers
+params: {n: 1, ratio: 0.5, flag: true, items: [1, 2], cfg: {depth: 2}}
+steps:
+  show:
+    run: numbersteps.show
+    inputs:
+      n: "${params.n}"
+      ratio: "${params.ratio}"
+      flag: "${params.flag}"
+      items: "${params.items}"
+      depth: "${params.cfg.depth}"
+"""
+NUMBER_STEPS = """
+def show(**values):
+    return {key: [type(value).__name__, value] for key, value in values.items()}
+"""
+
+
+def test_numpy_numbers_are_params_as_the_python_numbers_they_hold(
+    make_project: ProjectFactory,
+) -> None:
+    """`np.arange`, `np.linspace` and pandas give numpy numbers, which are not Python's ints
+    (nor, for float32, its floats): taken as the number they hold, as `--param` gives it, so
+    the run's key and record are the CLI's. Before, `np.int64(3)` was refused as "an int64"."""
+    np = pytest.importorskip("numpy")
+    config = make_project(NUMBERS, numbersteps=NUMBER_STEPS)
+    options = ["n=3", "ratio=2", "flag=false", "items=[4, 5]", "cfg.depth=6"]
+    cli_run = CliRunner().invoke(
+        cli, ["run", str(config), "-q", *(arg for option in options for arg in ("--param", option))]
+    )
+    assert cli_run.exit_code == 0, cli_run.output
+    given = {
+        "n": np.int64(3),
+        "ratio": np.int32(2),
+        "flag": np.bool_(False),
+        "items": [np.int64(4), np.uint8(5)],
+        "cfg": {"depth": np.int16(6)},
+    }
+    for run in (
+        pipeflow.load(config, params=given).run(),
+        pipeflow.load(config).run(params=given),
+        pipeflow.load(config).with_params(given).run(),
+    ):
+        assert run.ok
+        assert run.state("show").value == "cached"  # the CLI's key: the same params
+        assert run.output("show") == {
+            "n": ["int", 3],
+            "ratio": ["float", 2.0],
+            "flag": ["bool", False],
+            "items": ["list", [4, 5]],
+            "depth": ["int", 6],
+        }
+    half = pipeflow.load(config).run(params={"ratio": np.float32(0.25)})
+    assert half.output("show")["ratio"] == ["float", 0.25]

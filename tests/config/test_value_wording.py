@@ -3,6 +3,7 @@ right article before a type pipeflow has no word for ("an int64", not "a int64")
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -38,8 +39,11 @@ def test_a_null_is_called_null(project: Path) -> None:
 @pytest.mark.parametrize(
     ("value", "said"),
     [
-        (np.float32(3), "got a float32 (np.float32(3.0))"),
-        (np.int64(3), "got an int64 (np.int64(3))"),
+        # A numpy number is the Python number it holds (`test_api_params.py`).
+        (np.float32(3), "got a number (3.0)"),
+        (np.int64(3), "got an int (3)"),
+        (Ellipsis, "got an ellipsis (Ellipsis)"),
+        (Decimal("3"), "got a Decimal (Decimal('3'))"),
         ((1, 2), "got a tuple ((1, 2))"),
     ],
 )
