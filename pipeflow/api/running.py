@@ -55,7 +55,7 @@ def execute(
         definition = pipeline.definition
         secrets = pipeline.loaded.secrets
         context = RunStart.now(pipeline.loaded.params)
-        kind = executor or definition.executor.type
+        kind = definition.executor.type if executor is None else executor  # "" is no type
         configured = definition.executor
         options = executor_options(kind, configured, workers=workers, address=address)
         # A process pool starts its workers in the background: start it first, so they are

@@ -66,6 +66,12 @@ def executor_options(
     kind: str, configured: ExecutorConfig, *, workers: int | None, address: str | None
 ) -> dict[str, Any]:
     """The options to make a `kind` executor with: the run's, else the config's."""
+    if address is not None and not address.strip():  # `--address "$ADDR"`, ADDR unset
+        raise UsageError(
+            "`--address` is empty: it names no Dask scheduler",
+            hint="give the scheduler's address, e.g. `--address tcp://scheduler:8786`, or "
+            "leave it out to use the config's `executor`",
+        )
     options: dict[str, Any] = {"workers": workers or configured.workers}
     if kind == "dask":
         options["address"] = address or configured.address
