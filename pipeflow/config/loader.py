@@ -35,6 +35,7 @@ from pipeflow.config.schedule_params import (
     through_children,
 )
 from pipeflow.config.schema_errors import schema_problems
+from pipeflow.config.schema_keywords import keyword_problems
 from pipeflow.config.secrets import environment_values, find_secrets
 from pipeflow.config.subpipelines import expand
 from pipeflow.config.suggest import format_path
@@ -161,6 +162,10 @@ def _load(
     )
     problems += merge_found
     secrets = find_secrets(document, pipeline, merged, secret_params, environment=environment)
+    problems += [
+        document.problem(["params_schema", *path], message, hint=hint)
+        for path, message, hint in keyword_problems(pipeline.params_schema or {})
+    ]
     problems += params_schema_problems(pipeline, document, merged, sources, secrets)
     for source in scheduled:
         problems += _schedule_params_problems(pipeline, document, defaults, source, secrets)

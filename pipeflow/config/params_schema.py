@@ -13,7 +13,7 @@ from pipeflow.config.params import ParamSource
 from pipeflow.config.params_check import plainly_valid
 from pipeflow.config.reader import Document
 from pipeflow.config.schema_refs import no_retrieval, ref_problems
-from pipeflow.errors import Problem
+from pipeflow.errors import Problem, did_you_mean
 from pipeflow.model.pipeline import Pipeline
 from pipeflow.model.plain import json_value
 from pipeflow.model.refs import Ref, Template, run_stand_ins, unparse
@@ -48,7 +48,7 @@ def params_schema_problems(
     try:
         jsonschema.Draft202012Validator.check_schema(schema)
     except jsonschema.SchemaError as invalid:
-        return [document.problem(["params_schema"], f"invalid params_schema: {invalid.message}")]
+        return [_invalid_problem(invalid, document)]
     validator = jsonschema.Draft202012Validator(
         schema,
         registry=no_retrieval(),
@@ -91,6 +91,27 @@ def params_schema_problems(
         else:
             problems.append(document.problem(["params", *place], message))
     return problems
+
+
+_TYPES = ("array", "boolean", "integer", "null", "number", "object", "string")
+_NAMES = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+
+
+def _invalid_problem(invalid: Any, document: Document) -> Problem:
+    """A `params_schema` that is no valid JSON Schema, at the part that is not: a type name
+    that is none (`strin`) with the one it most likely is."""
+    place: list[str | int] = list(invalid.absolute_path)  # in the schema, a list's items by index
+    # The keyword `type`, not a param named so (`properties: {type: ...}`).
+    if place and place[-1] == "type" and (len(place) < 2 or place[-2] not in _NAMES):
+        names = invalid.instance if isinstance(invalid.instance, list) else [invalid.instance]
+        wrong = [name for name in names if name not in _TYPES]
+        if wrong:
+            shown = ", ".join(f"`{name}`" for name in wrong)
+            message = f"invalid params_schema: {shown} is no JSON Schema type"
+            hint = did_you_mean(str(wrong[0]), _TYPES) or "the types: " + ", ".join(_TYPES)
+            return document.problem(["params_schema", *place], message, hint=hint)
+    message = f"invalid params_schema: {invalid.message}"
+    return document.problem(["params_schema", *place], message)
 
 
 # Rules whose message names keys, never a value (which could be a secret).
