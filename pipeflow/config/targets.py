@@ -17,6 +17,7 @@ import posixpath
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from pipeflow.config.param_types import describe
 from pipeflow.config.result_checks import static_items
@@ -25,11 +26,13 @@ from pipeflow.model import jsontext
 from pipeflow.model.locations import Location, locate
 from pipeflow.model.pipeline import SINGLE_PART, ClusterConfig, Pipeline, Step
 from pipeflow.model.refs import Ref, Template, lookup_path, references, resolve
+from pipeflow.model.secrets import MASK
 from pipeflow.plan.files import WriteIndex
 from pipeflow.plan.roots import store_url
 from pipeflow.storage import TargetFields, TemplateError, render_target
 from pipeflow.storage.boundaries import BoundaryError, check_local, check_root
 from pipeflow.storage.clashes import clash_message, item_clash
+from pipeflow.storage.failures import redact
 from pipeflow.storage.interpreter import python_place, python_place_message
 from pipeflow.storage.protocols import protocol_problem
 
@@ -348,7 +351,10 @@ def given_store_problems(results: str | None) -> list[Problem]:
     bad = _root_problem(store_url(results, os.getcwd()))
     if bad is None:
         return []
-    return [Problem(f"{bad} (from --results {results})")]
+    password = urlsplit(results).password  # `ftp://user:PASSWORD@host/x`: never shown
+    if password:
+        bad = bad.replace(password, MASK)
+    return [Problem(f"{bad} (from --results {redact(results)})")]
 
 
 # A root that is empty or spaces only: once made a path, it would be the config's own folder

@@ -166,3 +166,41 @@ def test_the_store_given_for_the_run_is_checked_before_any_step_runs(
     with pytest.raises(pipeflow.ConfigError) as raised:
         loaded.run(results=given, history=False)
     assert said in str(raised.value)
+
+
+RUN = (sys.executable, "-m", "pipeflow", "run")
+
+
+def test_a_password_in_the_store_given_for_the_run_is_never_shown(
+    make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    """As in `results.root`: the refusal names the store with its password masked, on the
+    console, in the `--json` report and in the exception Python gets."""
+    config = make_project(_yaml("out", None), psteps=STEPS)
+    given = "s3x://user:hunter2-secret@bucket/x"
+    report = tmp_path / "report.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeflow", "run", str(config), "--results", given],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=config.parent,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "s3x://user:***@bucket/x" in result.stderr
+    reported = subprocess.run(
+        [*RUN, str(config), "--results", given, "--json", str(report)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=config.parent,
+    )
+    assert reported.returncode == 2
+    shown = result.stdout + result.stderr + reported.stdout + reported.stderr
+    assert "hunter2" not in shown
+    assert "s3x://user:***@bucket/x" in report.read_text()  # a run refused is reported too
+    assert "hunter2" not in report.read_text()
+    with pytest.raises(pipeflow.ConfigError) as raised:
+        pipeflow.load(config).run(results=given, history=False)
+    assert "hunter2" not in str(raised.value)
+    assert "s3x://user:***@bucket/x" in str(raised.value)
