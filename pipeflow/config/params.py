@@ -194,6 +194,8 @@ def _scalar_written(raw: str, label: str) -> tuple[Any, dict[tuple[str, ...], st
         )
     if "#" in raw and (value is None or isinstance(value, str)) and value != raw:
         return raw, {}  # YAML took a `#` for a comment (`color=#ff0000`): the text as given
+    if "#" in raw and yaml_loading.before_a_comment(raw, value):
+        return raw, {}  # `3 # three`: not 3 with the rest dropped
     return value, spelt
 
 

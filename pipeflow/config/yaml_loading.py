@@ -158,3 +158,17 @@ def scalar(text: str) -> str:
     except yaml.YAMLError:
         pass
     return jsontext.dumps(text, ensure_ascii=False)
+
+
+def before_a_comment(text: str, value: Any) -> bool:
+    """Whether YAML read `value` from `text` by leaving out a `#...` at its end, as a comment
+    (`3 # three`, `[1, 2]#x`): a `--param` value is then the text as given."""
+    hashes = [index for index, char in enumerate(text) if char == "#" and index > 0]
+    for index in hashes[:16]:  # a value with many `#` is text anyway
+        try:
+            before = load_written(text[:index])[0]
+        except (yaml.YAMLError, ValueError, TypeError, AttributeError, RecursionError):
+            continue
+        if type(before) is type(value) and before == value:
+            return True
+    return False

@@ -140,6 +140,13 @@ def test_missing_param_file(tmp_path: Path) -> None:
         ("note=take #2", "take #2"),  # YAML reads `take`
         ("tag=#", "#"),
         ("note=a#b", "a#b"),  # no comment in YAML: as it was
+        # A number, a list or a boolean YAML read before a comment: the text too, not the
+        # number with the rest of the value silently dropped.
+        ("count=3 # three", "3 # three"),
+        ("sizes=[1, 2] #two", "[1, 2] #two"),
+        ("flag=true\t# yes", "true\t# yes"),
+        ("sizes=[1, '#x']", [1, "#x"]),  # a `#` inside a quoted text is no comment
+        ("sizes=[1, 2]#x", "[1, 2]#x"),  # not valid YAML: the text as it was
         ("count=3", 3),
         ("empty=", ""),
         ("nothing=null", None),
