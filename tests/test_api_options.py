@@ -121,6 +121,15 @@ def test_workers_below_one_is_a_value_error(pipe: Any) -> None:
         pipe.run(workers=0, history=False)
 
 
+@pytest.mark.parametrize("history", [True, False])
+def test_a_trigger_that_is_none_is_refused_recorded_or_not(pipe: Any, history: bool) -> None:
+    """Before, `trigger="cron"` was refused only when the run was recorded."""
+    with pytest.raises(ValueError, match="`trigger` takes one of manual, schedule, ci"):
+        pipe.run(trigger="cron", history=history)
+    with pytest.raises(TypeError, match="`trigger`"):
+        pipe.run(trigger=3, history=history)
+
+
 def test_every_run_option_has_its_keyword_in_the_docs_table() -> None:
     """SPEC 11: `run()` takes the CLI's options as keywords. getting-started.md's table gives
     each option of `pipeflow run` its Python spelling; every spelling it names exists."""

@@ -24,6 +24,7 @@ from pipeflow.config.params import copied, nested_overrides
 from pipeflow.errors import PipeflowError
 from pipeflow.execute.outcome import Run, StoredResult
 from pipeflow.execute.starting import RunStart
+from pipeflow.history.recorder import TRIGGERS
 from pipeflow.model import options as run_options
 from pipeflow.model.pipeline import Step
 from pipeflow.model.run import Decision
@@ -306,6 +307,7 @@ class Pipeline:
         keep_going = run_options.flag(keep_going, "keep_going")
         frozen = run_options.flag(frozen, "frozen")
         history = run_options.flag(history, "history")
+        trigger = run_options.choice(trigger, "trigger", TRIGGERS)  # recorded or not
         subscribers = run_options.callables(subscribers, "subscribers")
         run_options.selection(
             force=force, no_cache=no_cache, only=only, start=start, until=until, results=results

@@ -53,6 +53,16 @@ def one_step(value: Any, option: str) -> str | None:
     raise TypeError(f"`{option}` takes one step name, got {_kind(value)}")
 
 
+def choice(value: Any, option: str, choices: Iterable[str]) -> str:
+    """One of `choices` (`trigger`: what started the run)."""
+    allowed = ", ".join(choices)
+    if not isinstance(value, str):
+        raise TypeError(f"`{option}` takes one of {allowed}, got {_kind(value)}")
+    if value not in choices:
+        raise ValueError(f"`{option}` takes one of {allowed}, got {value!r}")
+    return value
+
+
 def flag(value: Any, option: str) -> bool:
     if isinstance(value, bool):
         return value
