@@ -6,6 +6,7 @@ all; the ConfigError is raised once, at the end, sorted by position in the file.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -141,7 +142,7 @@ def _load(
         tuple(param_files), tuple(param_options), params, "the params passed to load()"
     )
     for layer in (first, *layers):
-        sources += _layer_sources(layer, problems)
+        sources += _layer_sources(layer, problems, pipeline.project_dir)
     sources += step_params
     defaults, secret_params, env_found = resolve_defaults(pipeline.params, document)
     for source in step_params:  # a sub-pipeline's: what the parent's environment gave
@@ -268,14 +269,22 @@ def _load(
     )
 
 
-def _layer_sources(layer: ParamLayer, problems: list[Problem]) -> list[ParamSource]:
+def _layer_sources(
+    layer: ParamLayer, problems: list[Problem], project_dir: str
+) -> list[ParamSource]:
     """The sources of one layer, lowest first; what cannot be read goes to `problems`."""
     sources: list[ParamSource] = []
     for file in layer.files:
         try:
             sources.append(read_param_file(file))
         except ConfigError as error:
-            problems += error.problems
+            beside = Path(project_dir, file)  # read from the current folder, not the config's
+            if not Path(file).is_absolute() and not Path(file).exists() and beside.is_file():
+                hint = "a relative path is read from the current folder; the one beside the "
+                hint += f"config is `{os.path.relpath(beside)}`"
+                problems += [replace(problem, hint=hint) for problem in error.problems]
+            else:
+                problems += error.problems
     for option in layer.options:
         try:
             sources.append(parse_assignment(option))

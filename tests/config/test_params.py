@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+import pipeflow
 from pipeflow.config.params import (
     ParamSource,
     check_type,
@@ -169,3 +172,36 @@ def test_the_suggestion_for_a_nested_unknown_param_is_its_whole_dotted_name(
     """`--param model.dept=5` is told `model.depth`, what to write on the command line."""
     _, problems = merge_params(DEFAULTS, [source(given)])
     assert [problem.hint for problem in problems] == [f"did you mean `{meant}`?"]
+
+
+VALIDATE = (sys.executable, "-m", "pipeflow", "validate")
+
+
+def test_a_params_file_missing_here_but_beside_the_config_is_named_in_the_hint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`pipeflow run proj/pipeline.yaml --param-file params.json`: the file is read from the
+    current folder, as documented; the hint says so and names the one beside the config."""
+    project = tmp_path / "proj"
+    (project / "params").mkdir(parents=True)
+    (project / "st.py").write_text("def echo(v):\n    return v\n")
+    (project / "params" / "p.json").write_text('{"n": 2}')
+    config = project / "pipeline.yaml"
+    config.write_text("name: p\nparams: {n: 1}\nsteps:\n  a: {run: st.echo, inputs: {v: 1}}\n")
+    result = subprocess.run(
+        [*VALIDATE, "proj/pipeline.yaml", "--param-file", "params/p.json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    said = "the one beside the config is `proj/params/p.json`"
+    assert said in result.stderr
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as raised:
+        pipeflow.load("proj/pipeline.yaml", param_files=["params/p.json"])
+    assert said in str(raised.value)
+    with pytest.raises(ConfigError) as elsewhere:
+        pipeflow.load("proj/pipeline.yaml", param_files=["params/none.json"])
+    assert "beside the config" not in str(elsewhere.value)
