@@ -170,3 +170,23 @@ def test_a_wrong_kind_of_tags_is_said_to_take_tag_names(pipe: Any, value: object
         assert str(refused.value).startswith("`tags` takes a tag name or a list of tag names")
     with pytest.raises(TypeError, match="`only` takes a step name or a list of step names"):
         pipe.run(only=5)
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "named"),
+    [
+        ({"params": [1]}, TypeError, "params"),
+        ({"params": "n=2"}, TypeError, "params"),
+        ({"allow_extra_params": "yes"}, TypeError, "allow_extra_params"),
+        ({"check_code": 1}, TypeError, "check_code"),
+        ({"schedule": "1"}, TypeError, "schedule"),
+    ],
+)
+def test_load_checks_its_options_as_run_does(
+    make_project: ProjectFactory, options: dict[str, Any], error: type[Exception], named: str
+) -> None:
+    """Before, `load(params=[1])` raised an AttributeError from deep inside, and a flag of
+    another type (`allow_extra_params="yes"`) was taken for true."""
+    config = make_project(CONFIG, chain=CHAIN)
+    with pytest.raises(error, match=f"`{named}`"):
+        pipeflow.load(config, **options)

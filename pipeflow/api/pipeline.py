@@ -130,8 +130,7 @@ class Pipeline:
     ) -> Pipeline:
         files = run_options.paths(param_files, "param_files")
         assignments = run_options.assignments(param_options, "param_options")
-        if params is not None and not isinstance(params, Mapping):
-            raise TypeError(f"`params` takes a mapping of param names to values, got {params!r}")
+        params = run_options.mapping(params, "params")
         if not (params or files or assignments):
             return self
         layer = ParamLayer(
@@ -369,12 +368,12 @@ def load(
     options = {
         "param_files": list(run_options.paths(param_files, "param_files")),
         "param_options": list(run_options.assignments(param_options, "param_options")),
-        "params": nested_overrides(params),
-        "allow_extra_params": allow_extra_params,
+        "params": nested_overrides(run_options.mapping(params, "params")),
+        "allow_extra_params": run_options.flag(allow_extra_params, "allow_extra_params"),
         "results": run_options.text(results, "results"),
         "schedule": run_options.count(schedule, "schedule"),
     }
-    return _loaded(config, options, (), check_code=check_code)
+    return _loaded(config, options, (), check_code=run_options.flag(check_code, "check_code"))
 
 
 def _loaded(

@@ -9,7 +9,7 @@ that names the option and what it takes.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pipeflow.model.run import ALL
@@ -61,6 +61,13 @@ def choice(value: Any, option: str, choices: Iterable[str]) -> str:
     if value not in choices:
         raise ValueError(f"`{option}` takes one of {allowed}, got {value!r}")
     return value
+
+
+def mapping(value: Any, option: str) -> Mapping[str, Any] | None:
+    """Params given in Python: a mapping of names to values, or None."""
+    if value is None or isinstance(value, Mapping):
+        return value
+    raise TypeError(f"`{option}` takes a mapping of param names to values, got {_kind(value)}")
 
 
 def flag(value: Any, option: str) -> bool:
