@@ -353,14 +353,22 @@ def _not_found(location: Path, file: str) -> Problem:
     if not folder.is_dir():
         hint = f"the folder `{folder}` does not exist either; check the path"
     else:
-        names = [
-            entry.name
-            for entry in folder.iterdir()
-            if entry.suffix.lower() in _EXTENSIONS and entry.is_file()
-        ]
-        suggestion = did_you_mean(location.name, names, cutoff=_NAME_CUTOFF)
-        hint = suggestion or "check the path and the current directory"
+        hint = nearby_file(location) or "check the path and the current directory"
     return Problem(message="config file not found", file=file, hint=hint)
+
+
+def nearby_file(location: Path, written: str = "") -> str | None:
+    """`did you mean ...?` naming a config file beside `location` that is named like it,
+    spelt with the folder of `written`, the path as given (`flows/child.yaml`)."""
+    if not location.parent.is_dir():
+        return None
+    folder = os.path.dirname(written)
+    names = [
+        os.path.join(folder, entry.name)
+        for entry in location.parent.iterdir()
+        if entry.suffix.lower() in _EXTENSIONS and entry.is_file()
+    ]
+    return did_you_mean(os.path.join(folder, location.name), names, cutoff=_NAME_CUTOFF)
 
 
 def _is_directory(location: Path, file: str, *, params: bool) -> Problem:

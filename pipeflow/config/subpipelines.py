@@ -22,7 +22,7 @@ from pipeflow.cache.consumed import consumed_param_refs, target_param_refs
 from pipeflow.config.child_params import StepParams, origins, parent_params
 from pipeflow.config.localizing import Localizer, literal_writes
 from pipeflow.config.params import ParamSource
-from pipeflow.config.reader import Document, read_document
+from pipeflow.config.reader import Document, nearby_file, read_document
 from pipeflow.config.subpipeline_keys import unused_keys
 from pipeflow.config.suggest import did_you_mean
 from pipeflow.errors import ConfigError, Problem
@@ -158,7 +158,8 @@ def _load(
             document.problem(
                 [*path, "pipeline"],
                 f"no config file `{step.pipeline}` (looked for {file})",
-                hint="the path is relative to this config's folder",
+                hint=nearby_file(file, str(step.pipeline))
+                or "the path is relative to this config's folder",
             )
         )
     if len(problems) > before:

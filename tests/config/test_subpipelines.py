@@ -378,3 +378,21 @@ def test_references_to_a_child_that_fails_to_load_are_still_checked(
     found = problems(config)
     assert len(found) == 2, found
     assert any(said in problem for problem in found), found
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [("chld.yaml", "child.yaml"), ("flows/chld.yaml", "flows/child.yaml")],
+)
+def test_a_misspelt_sub_pipeline_file_is_named_with_the_one_meant(
+    project: Path, written: str, meant: str
+) -> None:
+    (project / "flows").mkdir()
+    shutil.copy(project / "child.yaml", project / "flows" / "child.yaml")
+    config = project / "parent.yaml"
+    config.write_text(config.read_text().replace("pipeline: child.yaml", f"pipeline: {written}"))
+    found = problems(config)
+    assert any(
+        f"no config file `{written}`" in problem and f"did you mean `{meant}`?" in problem
+        for problem in found
+    ), found
