@@ -151,6 +151,16 @@ def config_argument(function: Any) -> Any:
     )(function)
 
 
+class _ParamsFile(click.Path):
+    """A params file's path; an empty one (`--param-file "$PARAMS"`, PARAMS unset) is
+    refused, not read as the current folder."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail("the path is empty; give a .json, .yaml or .toml params file", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def param_options(function: Any) -> Any:
     function = click.option(
         "--schedule",
@@ -176,7 +186,7 @@ def param_options(function: Any) -> Any:
         "--param-file",
         "param_files",
         multiple=True,
-        type=click.Path(path_type=Path),
+        type=_ParamsFile(path_type=Path),
         metavar="FILE",
         help="a JSON, YAML or TOML file of params; repeatable, later files win",
     )(function)

@@ -101,13 +101,14 @@ def paths(value: Any, option: str) -> list[str | os.PathLike[str]]:
     """A path, or an iterable of paths."""
     if value is None:
         return []
-    if isinstance(value, str | os.PathLike):
-        return [value]
-    if isinstance(value, Iterable) and not isinstance(value, bytes | dict):
+    items = [value] if isinstance(value, str | os.PathLike) else None
+    if items is None and isinstance(value, Iterable) and not isinstance(value, bytes | dict):
         items = list(value)
-        if all(isinstance(item, str | os.PathLike) for item in items):
-            return items
-    raise TypeError(f"`{option}` takes a path or a list of paths, got {_kind(value)}")
+    if items is None or not all(isinstance(item, str | os.PathLike) for item in items):
+        raise TypeError(f"`{option}` takes a path or a list of paths, got {_kind(value)}")
+    if any(isinstance(item, str) and not item.strip() for item in items):  # not the cwd
+        raise ValueError(f"`{option}` takes paths of files, got an empty one")
+    return items
 
 
 def assignments(value: Any, option: str) -> list[str]:

@@ -205,3 +205,31 @@ def test_a_params_file_missing_here_but_beside_the_config_is_named_in_the_hint(
     with pytest.raises(ConfigError) as elsewhere:
         pipeflow.load("proj/pipeline.yaml", param_files=["params/none.json"])
     assert "beside the config" not in str(elsewhere.value)
+
+
+@pytest.mark.parametrize("given", ["", "  "])
+@pytest.mark.parametrize("command", ["run", "validate", "status"])
+def test_an_empty_params_file_path_is_refused_not_read_as_the_current_folder(
+    tmp_path: Path, given: str, command: str
+) -> None:
+    """`--param-file "$PARAMS"` with PARAMS unset said "`.` is a directory"."""
+    (tmp_path / "st.py").write_text("def echo(v):\n    return v\n")
+    config = tmp_path / "pipeline.yaml"
+    config.write_text("name: p\nparams: {n: 1}\nsteps:\n  a: {run: st.echo, inputs: {v: 1}}\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeflow", command, str(config), "--param-file", given],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "'--param-file': the path is empty" in result.stderr
+    assert "is a directory" not in result.stderr
+    for way in (
+        lambda: pipeflow.load(config, param_files=given),
+        lambda: pipeflow.load(config).run(param_files=[given], history=False),
+        lambda: pipeflow.load(config).with_params(param_files=given),
+    ):
+        with pytest.raises(ValueError, match="`param_files` takes paths of files, got an empty"):
+            way()
