@@ -104,6 +104,17 @@ def _walked(text: str, item: str | None) -> str | Ref | Template:
     return Template(tuple(parts))
 
 
+def _scope_meant(scope: str) -> str | None:
+    """The scope a misspelt one is most likely (`parms`, `Params`, `step`), or None."""
+    import difflib  # only for a reference that is wrong
+
+    lowered = scope.lower()
+    if lowered in SCOPES:
+        return lowered
+    close = difflib.get_close_matches(lowered, SCOPES, n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
 def parse_reference(body: str, *, offset: int = 0, item: str | None = None) -> Ref:
     """Parse what stands between `${` and `}`."""
     default: str | None = None
@@ -115,10 +126,13 @@ def parse_reference(body: str, *, offset: int = 0, item: str | None = None) -> R
     if named_item and default is None and all(name.strip() for name in names):
         return Ref(ITEM, tuple(name.strip() for name in names))
     if scope not in SCOPES:
+        meant = _scope_meant(scope.strip())
         raise ReferenceSyntaxError(
             f"unknown reference `${{{body}}}`",
             offset=offset,
-            hint="a reference starts with "
+            hint=f"did you mean `${{{'.'.join([meant, *names[1:]])}}}`?"
+            if meant is not None
+            else "a reference starts with "
             + ", ".join(f"`{s}.`" for s in SCOPES)
             + (f", or is `${{{item}}}`, the `foreach` item" if item is not None else ""),
         )

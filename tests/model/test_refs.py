@@ -115,3 +115,26 @@ def test_a_whole_text_reference_parses_as_the_walk_parses_it(text: str, item: st
             return ("error", str(error), error.offset, error.hint)
 
     assert outcome(lambda text, item: parse_string(text, item=item)) == outcome(refs._walked)
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        ("${parms.ratio}", "${params.ratio}"),
+        ("${Params.ratio}", "${params.ratio}"),
+        ("x-${step.load.train}", "${steps.load.train}"),
+        ("${envv.HOME}", "${env.HOME}"),
+        ("${runs.id}", "${run.id}"),
+    ],
+)
+def test_a_misspelt_scope_is_refused_with_the_reference_meant(text: str, meant: str) -> None:
+    with pytest.raises(ReferenceSyntaxError, match="unknown reference") as refused:
+        parse_string(text)
+    assert refused.value.hint == f"did you mean `{meant}`?"
+
+
+def test_a_scope_like_none_lists_the_scopes() -> None:
+    with pytest.raises(ReferenceSyntaxError) as refused:
+        parse_string("${data.companies}")
+    assert refused.value.hint is not None
+    assert refused.value.hint.startswith("a reference starts with `params.`")
