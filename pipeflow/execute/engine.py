@@ -33,7 +33,7 @@ from pipeflow.execute.dispatching import Dispatcher
 from pipeflow.execute.executors import Executor
 from pipeflow.execute.failures import FROZEN, failure_reason
 from pipeflow.execute.keeping import Keeper
-from pipeflow.execute.outcome import RunResult
+from pipeflow.execute.outcome import RunResult, task_outcome
 from pipeflow.execute.readiness import why_not_run
 from pipeflow.execute.step_files import ReferenceFailure
 from pipeflow.execute.stopping import Stopwatch
@@ -299,29 +299,10 @@ class Engine:
         if result.ok:
             self.context.values[name] = result.value
             self.planner.ran(name, result.manifest, result.version)
-            self._finish(
-                StepOutcome(
-                    name,
-                    StepState.DONE,
-                    self.decisions[name].reason,
-                    duration=result.duration,
-                    attempts=result.attempts,
-                    locations=result.locations,
-                )
-            )
-            return
-        self._stopping = True
-        self._finish(
-            StepOutcome(
-                name,
-                StepState.FAILED,
-                failure_reason(result.error),
-                duration=result.duration or self._stopwatch.elapsed(name),
-                attempts=result.attempts,
-                error=result.error,
-                traceback=result.traceback,
-            )
-        )
+        else:
+            self._stopping = True
+        elapsed = result.duration or self._stopwatch.elapsed(name)
+        self._finish(task_outcome(name, result, self.decisions[name].reason, elapsed))
 
     def _collect_load(self, name: str, task: Task, result: TaskResult) -> None:
         if result.ok:

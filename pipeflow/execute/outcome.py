@@ -14,8 +14,10 @@ from typing import Any, Protocol
 
 from pipeflow.errors import did_you_mean
 from pipeflow.execute.context import RunContext, declared_part
+from pipeflow.execute.failures import failure_reason
 from pipeflow.execute.isolation import isolated
 from pipeflow.execute.step_files import ReferenceFailure
+from pipeflow.execute.task import TaskResult
 from pipeflow.model.pipeline import SINGLE_PART, Step
 from pipeflow.model.refs import Ref, resolve
 from pipeflow.model.run import Decision, StepOutcome, StepState
@@ -197,3 +199,26 @@ class StoredResult:
         if part is None or (part == SINGLE_PART and not outputs):
             return value
         return declared_part(self.planner.pipeline.steps[self.step], value, part)
+
+
+def task_outcome(name: str, result: TaskResult, reason: str, elapsed: float) -> StepOutcome:
+    """The outcome of step `name` whose task ended with `result`: done (for `reason`, the
+    plan's), or failed (for the reason its error gives) after `elapsed` seconds."""
+    if result.ok:
+        return StepOutcome(
+            name,
+            StepState.DONE,
+            reason,
+            duration=result.duration,
+            attempts=result.attempts,
+            locations=result.locations,
+        )
+    return StepOutcome(
+        name,
+        StepState.FAILED,
+        failure_reason(result.error),
+        duration=elapsed,
+        attempts=result.attempts,
+        error=result.error,
+        traceback=result.traceback,
+    )
