@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.system import pipeflow_in
 
 STEPS = "def echo(v):\n    return v\n"
 
@@ -64,13 +65,7 @@ EXPECTED = [
 
 
 def validate(folder: Path, config: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeflow", "validate", config, "--format", "json"],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return pipeflow_in(folder, "validate", config, "--format", "json")
 
 
 @pytest.mark.parametrize("spelling", ["yaml", "toml"])

@@ -5,12 +5,12 @@ it was the only problem `validate` told, and the others waited for the next run.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.system import pipeflow_in
 
 STEPS = "def add(a, b=1):\n    return a + b\n"
 
@@ -68,14 +68,7 @@ EXPECTED = {
 
 
 def validate(folder: Path, config: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeflow", "validate", config, "--format", "json"],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ},
-    )
+    return pipeflow_in(folder, "validate", config, "--format", "json")
 
 
 @pytest.mark.parametrize("spelling", ["yaml", "toml"])
