@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import pipeflow
 from tests.execute.conftest import dask_address
 from tests.executors import EXECUTORS, executor_spec
 from tests.safety.test_module_targets import RUN_TIME, target_config
@@ -83,6 +84,8 @@ def test_a_results_root_given_to_the_run_is_judged_too(project: Path, kind: str)
     before = config.read_text()
     result = pipeflow_in(project, "run", config.name, "--results", ".")
     _refused(result, "steps.notes.result.target")
+    with pytest.raises(pipeflow.ConfigError, match="would overwrite the config"):
+        pipeflow.load(config).run(results=str(project))  # the API's spelling
     assert config.read_text() == before
     assert pipeflow_in(project, "run", config.name).returncode == 0  # under out/: stored
     assert (project / "out" / f"pipeline.{kind}").read_text() == "name: planted\nsteps: {}\n"
