@@ -32,6 +32,7 @@ pool started (not the forkserver's, from its own start). What a worker runs for 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import multiprocessing
@@ -40,7 +41,7 @@ import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
@@ -78,10 +79,21 @@ class ProcessExecutor:
         # stopped, and the signal comes again. A pool cut short would be lost with workers
         # still starting, which then print a traceback as this process removes what they
         # need (their pool's semaphores).
+        # The same Ctrl-C reaches the pool's fork server (a terminal sends it to the whole
+        # group): one that dies of it as it starts fails the pool's start (EOFError), which
+        # is then the interruption, not the run's failure.
         with ctrl_c.held() as came:
-            self._pool = _Pool(self.workers)
+            try:
+                self._pool = _Pool(self.workers)
+            except Exception:
+                if not came:
+                    shutil.rmtree(self._spool, ignore_errors=True)
+                    raise
         if came:
-            self.shutdown(cancel=True)
+            if hasattr(self, "_pool"):
+                self.shutdown(cancel=True)
+            else:
+                shutil.rmtree(self._spool, ignore_errors=True)
             signal.raise_signal(came[0])
 
     def submit(self, task: Task, notify: Notify) -> Future[TaskResult]:
@@ -225,9 +237,20 @@ class _Pool:
         self._deaths: dict[int, int] | None = None
         # Start every worker now: they boot while the run is still being planned (the pool
         # starts no other: a dead worker breaks it, and a new pool is made).
-        with main_unseen():
-            for _ in range(workers):
-                self.executor.submit(_ready)
+        # With Ctrl-C and SIGTERM blocked: the fork server, started now, and the workers it
+        # forks start with them blocked (they stay pending in this process, for another of
+        # its threads to take). A terminal's Ctrl-C reaches every process of the group: the
+        # server, still importing what it preloads, died of it with a traceback, and a
+        # worker in its start did too (`_start_worker` unblocks them once its handler is
+        # set). After the semaphores above: starting the resource tracker unblocks them.
+        try:
+            with main_unseen(), _signals_blocked():
+                for _ in range(workers):
+                    self.executor.submit(_ready)
+        except BaseException:
+            _stop(self)  # its fork server died as it started (of a Ctrl-C, say)
+            self.close()
+            raise
 
     def close(self) -> None:
         """Once its workers have ended (or are ending): the pipe they watch is let go."""
@@ -297,6 +320,20 @@ def _ready() -> None:
     """A task that only makes the pool start a worker."""
 
 
+_STOPPING = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def _signals_blocked() -> Iterator[None]:
+    """SIGINT and SIGTERM blocked in this thread, and so in the processes it starts meanwhile,
+    as multiprocessing starts its resource tracker."""
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
 _slot: tuple[Any, int] | None = None  # in a worker: its pool's slots, and where its task's is
 
 
@@ -315,6 +352,7 @@ def _start_worker(
     # First: a Ctrl-C as the worker starts (while its watcher thread starts, say) would
     # otherwise fail its start with a traceback, and break the pool.
     signal.signal(signal.SIGINT, _left_to_the_run)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)  # blocked as the pool started it
     threading.Thread(
         target=_orphaned, args=(watched,), name="pipeflow-worker-watch", daemon=True
     ).start()
