@@ -26,13 +26,12 @@ resource tracker with it (they end when the last of their users has), holding th
 stdout and stderr: a caller reading them to the end would wait forever.
 
 Workers see the environment of the process that runs the pipeline as it was when the run's
-pool started (not the forkserver's, from its own start). What a worker runs for each task is
-`working.work`.
+pool started (not the forkserver's, from its own start). A worker's own side (its start, and
+each task: `working.work`) is `pool_worker.py`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import itertools
 import multiprocessing
@@ -41,25 +40,24 @@ import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
-from multiprocessing.connection import Connection
 from typing import Any
 
 from pipeflow.execute import ctrl_c
 from pipeflow.execute.descriptors import left_by
 from pipeflow.execute.executors.main_module import main_unseen
+from pipeflow.execute.executors.pool_worker import run, signals_blocked, start_worker
 from pipeflow.execute.executors.process_errors import deaths, died, not_back, unpicklable
-from pipeflow.execute.executors.telling import Told, listen_on, teller
-from pipeflow.execute.executors.working import spooled, work
+from pipeflow.execute.executors.telling import Told
+from pipeflow.execute.executors.working import spooled
 from pipeflow.execute.task import Notify, Task, TaskResult
 from pipeflow.records import record
 
 MOST_RESTARTS = 3  # times a task is sent again after other workers' deaths broke its pool
 ENDING = 2.0  # seconds a worker ended with SIGTERM may take before SIGKILL
-ORPHANED = 1  # the exit code of a worker whose run's process has ended without ending it
 
 
 class ProcessExecutor:
@@ -116,7 +114,7 @@ class ProcessExecutor:
             pool.told.expect(number, flight.notify)
             try:
                 flight.spool, flight.number = f"{self._spool}/{number}", number
-                inner = pool.executor.submit(_run, flight.task, number, flight.spool)
+                inner = pool.executor.submit(run, flight.task, number, flight.spool)
             except BrokenProcessPool:
                 pool.told.back(number, None)  # a death the pool has not reported yet: never sent
                 self._replace(pool)
@@ -227,7 +225,7 @@ class _Pool:
         self.executor = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=context,
-            initializer=_start_worker,
+            initializer=start_worker,
             initargs=(dict(os.environ), self.slots, context.Lock(), self._watched, self.told.queue),
         )
         # The pool's own map of pid -> process, kept: the pool drops it when shut down.
@@ -241,10 +239,10 @@ class _Pool:
         # forks start with them blocked (they stay pending in this process, for another of
         # its threads to take). A terminal's Ctrl-C reaches every process of the group: the
         # server, still importing what it preloads, died of it with a traceback, and a
-        # worker in its start did too (`_start_worker` unblocks them once its handler is
+        # worker in its start did too (`start_worker` unblocks them once its handler is
         # set). After the semaphores above: starting the resource tracker unblocks them.
         try:
-            with main_unseen(), _signals_blocked():
+            with main_unseen(), signals_blocked():
                 for _ in range(workers):
                     self.executor.submit(_ready)
         except BaseException:
@@ -318,78 +316,6 @@ def _stop(pool: _Pool) -> None:
 
 def _ready() -> None:
     """A task that only makes the pool start a worker."""
-
-
-_STOPPING = {signal.SIGINT, signal.SIGTERM}
-
-
-@contextlib.contextmanager
-def _signals_blocked() -> Iterator[None]:
-    """SIGINT and SIGTERM blocked in this thread, and so in the processes it starts meanwhile,
-    as multiprocessing starts its resource tracker."""
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
-
-
-_slot: tuple[Any, int] | None = None  # in a worker: its pool's slots, and where its task's is
-
-
-def _start_worker(
-    environment: dict[str, str], slots: Any, claiming: Any, watched: Connection, told: Any
-) -> None:
-    """In a new worker: the environment of the process that made its pool, as it was then,
-    a slot to say which task it runs, an end when that process ends (`_orphaned`), and Ctrl-C
-    left to that process. A terminal sends
-    SIGINT to every process of its foreground group, workers too; the run stops them itself
-    (`shutdown(cancel=True)`), and a worker taking it as KeyboardInterrupt would print a
-    traceback beside the run's report. A handler that does nothing, not SIG_IGN: a program a
-    step starts gets the default back when it starts (an ignored signal would stay ignored),
-    so Ctrl-C still stops it."""
-    global _slot
-    # First: a Ctrl-C as the worker starts (while its watcher thread starts, say) would
-    # otherwise fail its start with a traceback, and break the pool.
-    signal.signal(signal.SIGINT, _left_to_the_run)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)  # blocked as the pool started it
-    threading.Thread(
-        target=_orphaned, args=(watched,), name="pipeflow-worker-watch", daemon=True
-    ).start()
-    listen_on(told)
-    for name in set(os.environ) - set(environment):
-        del os.environ[name]
-    os.environ.update(environment)
-    if claiming.acquire(timeout=10):  # held for an instant, unless a worker died holding it
-        try:
-            free = [index for index in range(0, len(slots), 2) if not slots[index]]
-            if free:
-                slots[free[0]] = os.getpid()
-                _slot = (slots, free[0] + 1)
-        finally:
-            claiming.release()
-
-
-def _orphaned(watched: Connection) -> None:
-    """End this worker, whatever it runs, once the process that made its pool has ended: its
-    pipe's end-of-file (nothing is ever sent on it)."""
-    while True:
-        try:
-            watched.recv_bytes()
-        except (EOFError, OSError):
-            os._exit(ORPHANED)
-
-
-def _run(task: Task, number: int, spool: str) -> TaskResult:
-    """`work`, once this worker's slot says it runs the task `number`."""
-    if _slot is not None:
-        slots, index = _slot
-        slots[index] = number
-    return work(task, spool, teller(number))
-
-
-def _left_to_the_run(signum: int, frame: Any) -> None:
-    del signum, frame
 
 
 def _done(result: TaskResult) -> Future[TaskResult]:

@@ -1,0 +1,96 @@
+"""What runs in a worker process of the `processes` executor's pool: its start, and each task.
+
+A worker starts (`start_worker`, the pool's initializer) with the environment of the process
+that made its pool, a slot in shared memory to say which task it runs, an end of its own when
+that process ends without ending it (`_orphaned`), and Ctrl-C left to that process. It then
+runs each task it is sent (`run`: `working.work`, once its slot says which task it is).
+The pool starts its fork server and workers with SIGINT and SIGTERM blocked
+(`signals_blocked`), which a worker unblocks once its handler is set.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from multiprocessing.connection import Connection
+from typing import Any
+
+from pipeflow.execute.executors.telling import listen_on, teller
+from pipeflow.execute.executors.working import work
+from pipeflow.execute.task import Task, TaskResult
+
+ORPHANED = 1  # the exit code of a worker whose run's process has ended without ending it
+
+_STOPPING = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def signals_blocked() -> Iterator[None]:
+    """SIGINT and SIGTERM blocked in this thread, and so in the processes it starts meanwhile,
+    as multiprocessing starts its resource tracker."""
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+_slot: tuple[Any, int] | None = None  # in a worker: its pool's slots, and where its task's is
+
+
+def start_worker(
+    environment: dict[str, str], slots: Any, claiming: Any, watched: Connection, told: Any
+) -> None:
+    """In a new worker: the environment of the process that made its pool, as it was then,
+    a slot to say which task it runs, an end when that process ends (`_orphaned`), and Ctrl-C
+    left to that process. A terminal sends
+    SIGINT to every process of its foreground group, workers too; the run stops them itself
+    (`shutdown(cancel=True)`), and a worker taking it as KeyboardInterrupt would print a
+    traceback beside the run's report. A handler that does nothing, not SIG_IGN: a program a
+    step starts gets the default back when it starts (an ignored signal would stay ignored),
+    so Ctrl-C still stops it."""
+    global _slot
+    # First: a Ctrl-C as the worker starts (while its watcher thread starts, say) would
+    # otherwise fail its start with a traceback, and break the pool.
+    signal.signal(signal.SIGINT, _left_to_the_run)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)  # blocked as the pool started it
+    threading.Thread(
+        target=_orphaned, args=(watched,), name="pipeflow-worker-watch", daemon=True
+    ).start()
+    listen_on(told)
+    for name in set(os.environ) - set(environment):
+        del os.environ[name]
+    os.environ.update(environment)
+    if claiming.acquire(timeout=10):  # held for an instant, unless a worker died holding it
+        try:
+            free = [index for index in range(0, len(slots), 2) if not slots[index]]
+            if free:
+                slots[free[0]] = os.getpid()
+                _slot = (slots, free[0] + 1)
+        finally:
+            claiming.release()
+
+
+def _orphaned(watched: Connection) -> None:
+    """End this worker, whatever it runs, once the process that made its pool has ended: its
+    pipe's end-of-file (nothing is ever sent on it)."""
+    while True:
+        try:
+            watched.recv_bytes()
+        except (EOFError, OSError):
+            os._exit(ORPHANED)
+
+
+def run(task: Task, number: int, spool: str) -> TaskResult:
+    """`work`, once this worker's slot says it runs the task `number`."""
+    if _slot is not None:
+        slots, index = _slot
+        slots[index] = number
+    return work(task, spool, teller(number))
+
+
+def _left_to_the_run(signum: int, frame: Any) -> None:
+    del signum, frame
