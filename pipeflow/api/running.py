@@ -8,8 +8,10 @@ from dataclasses import replace
 from os import PathLike
 from typing import TYPE_CHECKING
 
+from pipeflow.api import unstarted
 from pipeflow.api.listeners import Listeners, Subscriber
 from pipeflow.api.preparing import for_store, prepared
+from pipeflow.api.unstarted import recorded_if_unstarted
 from pipeflow.config.targets import OUT_OF_PROCESS, workers_of
 from pipeflow.errors import Interrupted, StaleResults
 from pipeflow.execute import ctrl_c
@@ -22,7 +24,6 @@ from pipeflow.model.run import Action
 
 if TYPE_CHECKING:
     from pipeflow.api.pipeline import Pipeline
-    from pipeflow.history import Recorder
 
 
 def execute(
@@ -58,70 +59,75 @@ def execute(
         kind = definition.executor.type if executor is None else executor  # "" is no type
         configured = definition.executor
         options = executor_options(kind, configured, workers=workers, address=address)
-        # A process pool starts its workers in the background: start it first, so they are
-        # ready when planning ends. A Dask cluster takes seconds to start and would hold
-        # back the report of a mistake found while planning: it starts after, and only if a
-        # step is to run or a task needs a worker.
-        runner = open_executor(kind, options) if kind != "dask" else None
-        try:
-            planner, hashes, decisions = prepared(
-                pipeline,
-                context,
-                force=force,
-                no_cache=no_cache,
-                only=only,
-                start=start,
-                until=until,
-                tags=tags,
-                results=results,
+        # A run that fails before its first step is recorded (`unstarted.py`).
+        with recorded_if_unstarted(pipeline, context, trigger=trigger, history=history):
+            # A process pool starts its workers in the background: start it first, so they are
+            # ready when planning ends. A Dask cluster takes seconds to start and would hold
+            # back the report of a mistake found while planning: it starts after, and only if a
+            # step is to run or a task needs a worker.
+            runner = open_executor(kind, options) if kind != "dask" else None
+            try:
+                planner, hashes, decisions = prepared(
+                    pipeline,
+                    context,
+                    force=force,
+                    no_cache=no_cache,
+                    only=only,
+                    start=start,
+                    until=until,
+                    tags=tags,
+                    results=results,
+                )
+                if kind in OUT_OF_PROCESS:  # their runs only: a sequential run does not load it
+                    from pipeflow.api.cluster import refuse_memory_stores
+
+                    refuse_memory_stores(definition, planner, kind, options, results=results)
+                hashes.save()
+                if frozen:
+                    stale = {d.step: d.reason for d in decisions if d.action is Action.RUN}
+                    if stale:
+                        raise stale_results(pipeline.name, stale)
+            except BaseException:
+                if runner is not None:
+                    runner.shutdown(cancel=True)
+                raise
+            settings = RunSettings(
+                run_id=context.run_id,
+                started=context.started,
+                params=context.params,
+                keep_going=keep_going,
+                secrets=secrets,
+                frozen=frozen,
             )
-            if kind in OUT_OF_PROCESS:  # their runs only: a sequential run does not load it
-                from pipeflow.api.cluster import refuse_memory_stores
+            if runner is None:
+                remote = options.get("address") or options.get("cluster")
+                if kind == "dask" and remote and not configured.shared_filesystem:
+                    from pipeflow.api.cluster import cluster_project  # a remote cluster's runs only
 
-                refuse_memory_stores(definition, planner, kind, options, results=results)
-            hashes.save()
-            if frozen:
-                stale = {d.step: d.reason for d in decisions if d.action is Action.RUN}
-                if stale:
-                    raise stale_results(pipeline.name, stale)
-        except BaseException:
-            if runner is not None:
-                runner.shutdown(cancel=True)
-            raise
-        settings = RunSettings(
-            run_id=context.run_id,
-            started=context.started,
-            params=context.params,
-            keep_going=keep_going,
-            secrets=secrets,
-            frozen=frozen,
-        )
-        if runner is None:
-            remote = options.get("address") or options.get("cluster")
-            if kind == "dask" and remote and not configured.shared_filesystem:
-                from pipeflow.api.cluster import cluster_project  # a remote cluster's runs only
-
-                named = workers_of(options["address"], options["cluster"])
-                options["project"] = cluster_project(definition, planner, named, results=results)
-            options["on_dashboard"] = on_dashboard
-            runner = open_executor(kind, options)
-            opening = getattr(runner, "open", None)
-            if opening is not None and any(d.action is Action.RUN for d in decisions):
-                # A step is to run: a cluster nobody answers at stops the run before it starts.
-                # With nothing to run it is reached only if a task needs it (`dask/deferred.py`).
-                # Ctrl-C or SIGTERM meanwhile lets it finish (a cluster cut short while it starts
-                # prints tracebacks, or swallows the interrupt), then stops the run.
-                with ctrl_c.held() as came:
-                    try:
-                        opening()
-                    except BaseException:
-                        runner.shutdown(cancel=True)
-                        if not came:  # interrupted, it may have failed for that: the run stops
-                            raise
-                settings = replace(settings, interrupted=bool(came))
+                    named = workers_of(options["address"], options["cluster"])
+                    options["project"] = cluster_project(
+                        definition, planner, named, results=results
+                    )
+                options["on_dashboard"] = on_dashboard
+                runner = open_executor(kind, options)
+                opening = getattr(runner, "open", None)
+                if opening is not None and any(d.action is Action.RUN for d in decisions):
+                    # A step is to run: a cluster nobody answers at stops the run before it
+                    # starts. With nothing to run it is reached only if a task needs it
+                    # (`dask/deferred.py`). Ctrl-C or SIGTERM meanwhile lets it finish (a cluster
+                    # cut short while it starts prints tracebacks, or swallows the interrupt),
+                    # then stops the run.
+                    with ctrl_c.held() as came:
+                        try:
+                            opening()
+                        except BaseException:
+                            runner.shutdown(cancel=True)
+                            if not came:  # interrupted, it may have failed for that: the run stops
+                                raise
+                    settings = replace(settings, interrupted=bool(came))
 
         listeners = list(subscribers)
-        recorder = _recorder(pipeline, trigger) if history else None
+        recorder = unstarted.recorder(pipeline, trigger) if history else None
         if recorder is not None:
             listeners.append(recorder)
 
@@ -161,16 +167,4 @@ def stale_results(pipeline: str, reasons: Mapping[str, str]) -> StaleResults:
     return StaleResults(
         f"--frozen: {len(reasons)} step(s) of `{pipeline}` would run:\n"
         + "\n".join(f"  {step}: {reason}" for step, reason in reasons.items())
-    )
-
-
-def _recorder(pipeline: Pipeline, trigger: str) -> Recorder:
-    from pipeflow.history import Recorder
-
-    definition = pipeline.definition
-    return Recorder(
-        definition.project_dir,
-        trigger=trigger,
-        config_path=definition.source,
-        config_hash=definition.config_hash,
     )

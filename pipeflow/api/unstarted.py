@@ -1,0 +1,87 @@
+"""The history's recorder of a run, and the record of a run that could not start.
+
+A run whose executor cannot be opened (a Dask scheduler nobody answers at) or whose store
+cannot be read as it plans (an S3 endpoint that is down) ran no step, yet it is a run the
+user started: the history keeps it as a failed run whose steps did not run, the first with
+why, so `pipeflow runs` and the UI show the nightly job that failed. A check that ran nothing
+is not a run: a config's or an option's problems (exit 2) and `--frozen`'s stale steps
+(exit 3)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from pipeflow.errors import PipeflowError
+from pipeflow.model import escaping
+from pipeflow.model.events import Event, RunFinished, RunStarted
+from pipeflow.model.run import Action, Decision, StepOutcome, StepState
+
+if TYPE_CHECKING:
+    from pipeflow.api.pipeline import Pipeline
+    from pipeflow.execute.starting import RunStart
+    from pipeflow.history import Recorder
+
+
+def recorder(pipeline: Pipeline, trigger: str) -> Recorder:
+    """The recorder of one run of `pipeline`, into the history beside its config."""
+    from pipeflow.history import Recorder
+
+    definition = pipeline.definition
+    return Recorder(
+        definition.project_dir,
+        trigger=trigger,
+        config_path=definition.source,
+        config_hash=definition.config_hash,
+    )
+
+
+@contextmanager
+def recorded_if_unstarted(
+    pipeline: Pipeline, start: RunStart, *, trigger: str, history: bool
+) -> Iterator[None]:
+    """Around what a run does before its first step: an error that stops it is recorded."""
+    try:
+        yield
+    except Exception as error:
+        if history and getattr(error, "exit_code", 1) == 1:
+            _record(pipeline, start, trigger, error)
+        raise
+
+
+def _record(pipeline: Pipeline, start: RunStart, trigger: str, error: Exception) -> None:
+    secrets = pipeline.loaded.secrets
+    said = (
+        error.format() if isinstance(error, PipeflowError) else f"{type(error).__name__}: {error}"
+    )
+    order = pipeline.graph.order()
+    # The first step says why; the others point to it (`runs show` lists them one per line).
+    reason = f"the run could not start: {said}"
+    elsewhere = f"the run could not start (why: see `{order[0]}`)" if order else ""
+    events: list[Event] = [
+        RunStarted(
+            run_id=start.run_id,
+            pipeline=pipeline.name,
+            started=start.started,
+            params=secrets.redact(start.params),
+            plan=tuple(Decision(name, Action.RUN, "") for name in order),
+        ),
+        RunFinished(
+            run_id=start.run_id,
+            pipeline=pipeline.name,
+            ok=False,
+            duration=(datetime.now().astimezone() - start.started).total_seconds(),
+            outcomes=tuple(
+                StepOutcome(name, StepState.NOT_RUN, reason if i == 0 else elsewhere)
+                for i, name in enumerate(order)
+            ),
+        ),
+    ]
+    recording = recorder(pipeline, trigger)
+    try:
+        for event in events:  # masked and escaped, as the engine sends a run's events
+            recording(escaping.event(secrets.event(event)))
+    finally:
+        recording.close()
