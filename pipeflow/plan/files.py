@@ -35,6 +35,7 @@ from pipeflow.model.locations import (
 )
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, lookup_path, resolve
+from pipeflow.model.target_match import target_meets
 from pipeflow.plan.roots import store_url
 from pipeflow.records import record
 from pipeflow.storage.templates import target_pattern
@@ -281,6 +282,8 @@ def file_upstream(
                 if written in targets:  # a result target: read inside its root only
                     if not read.key.startswith(targets[written]):
                         continue
+                    if not read.pattern and not target_meets(read, written):
+                        continue  # another file of the root (`model/target_match.py`)
                     if targets_read is not None:
                         targets_read.setdefault(name, set()).add(writer)
                 writers[writer] = None

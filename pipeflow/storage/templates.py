@@ -75,16 +75,29 @@ def render_target(template: str, fields: TargetFields) -> str:
     return path
 
 
+# Fields whose value never holds `/` (names, ids, a key, an extension; a date without a spec).
+_WITHIN_A_NAME = frozenset({"pipeline", "step", "output", "run_id", "date", "key", "ext"})
+
+
 def target_pattern(template: str) -> str | None:
-    """The paths a target may render to, as a glob: each field stands as `*` (a target
-    without an extension may get one); None when the template is malformed."""
+    """The paths a target may render to, as a glob: a field stands as `*` where its value
+    lies within one folder name, and as `**` where it may hold `/` (`{params.*}`, `{item}`,
+    a spec with `/`), which `model/locations.py` reads as any path (a target without an
+    extension may get one); None when the template is malformed."""
     try:
         pattern = "".join(
-            literal + ("*" if name is not None else "") for literal, name, _, _ in _parse(template)
+            literal + ("" if name is None else "*" if _within_a_name(name, spec) else "**")
+            for literal, name, spec, _ in _parse(template)
         )
     except TemplateError:
         return None
-    return pattern if "." in pattern.rsplit("/", 1)[-1] else pattern + "*"
+    if "." in pattern.rsplit("/", 1)[-1] or pattern.endswith("*"):
+        return pattern
+    return pattern + "*"
+
+
+def _within_a_name(name: str, spec: str) -> bool:
+    return name in _WITHIN_A_NAME and "/" not in spec
 
 
 def with_params(template: str, params: Mapping[str, Any]) -> str:
