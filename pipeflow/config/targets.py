@@ -19,6 +19,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
+from pipeflow.config.blank_roots import blank_root
 from pipeflow.config.param_types import describe
 from pipeflow.config.result_checks import static_items
 from pipeflow.errors import Problem
@@ -56,9 +57,9 @@ def check_stores(
     for path, value in _declared_roots(pipeline):
         if results is not None and path == ["results", "root"]:
             continue  # replaced for this run: the one given is checked instead
-        resolved = _resolved_root(pipeline, value, params)
-        if resolved is not None and not resolved.strip():
-            fail(path, "the results root is empty: it names no folder or store", BLANK_ROOT_HINT)
+        blank = blank_root(value, _resolved_root(pipeline, value, params), pipeline.params, params)
+        if blank is not None:
+            fail(path, *blank)
     if results is None:
         main_root = _static_root(pipeline, pipeline.results.root, params)
     else:  # empty: refused by `given_store_problems`
@@ -355,14 +356,6 @@ def given_store_problems(results: str | None) -> list[Problem]:
     if password:
         bad = bad.replace(password, MASK)
     return [Problem(f"{bad} (from --results {redact(results)})")]
-
-
-# A root that is empty or spaces only: once made a path, it would be the config's own folder
-# (or the current one), or a folder named by the spaces, and no one meant either.
-BLANK_ROOT_HINT = (
-    "give a folder (relative to the config's folder) or a URL such as `s3://bucket/prefix`; "
-    "write `.` for the config's own folder"
-)
 
 
 def _static_root(pipeline: Pipeline, value: Any, params: Mapping[str, Any]) -> str | None:

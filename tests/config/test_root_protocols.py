@@ -5,6 +5,7 @@ with exit 1."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -130,6 +131,69 @@ def test_a_root_a_param_leaves_empty_is_refused(make_project: ProjectFactory) ->
     result = _pipeflow(config, "validate", "--param", "root=")
     assert result.returncode == 2, result.stderr
     assert "error at `results.root`: the results root is empty" in result.stderr
+
+
+ENV_ROOTS = [
+    # (results.root, its param's default, the step's root, where)
+    ("${env.PF_ROOT:-}", None, None, "results.root"),
+    ("${env.PF_ROOT}", None, None, "results.root"),
+    ("${params.root}", "${env.PF_ROOT:-}", None, "results.root"),
+    ("out", None, "${env.PF_ROOT:-}", "steps.a.result.root"),
+    ("${env.PF_ROOT:-}${env.PF_OTHER:-}", None, None, "results.root"),
+]
+
+
+@pytest.mark.parametrize("command", ["validate", "run", "api"])
+@pytest.mark.parametrize(("root", "default", "step_root", "where"), ENV_ROOTS)
+def test_a_root_the_environment_leaves_empty_is_refused(
+    make_project: ProjectFactory,
+    command: str,
+    root: str,
+    default: str | None,
+    step_root: str | None,
+    where: str,
+) -> None:
+    """`${env.X}` set to "" (or unset, with the default `:-`) would make the root the
+    config's own folder: refused as an empty root is, naming the variable, never its value."""
+    params = f"params: {{root: {default!r}}}\n" if default is not None else ""
+    own = f", result: {{root: {step_root!r}}}" if step_root else ""
+    text = f"name: p\n{params}results: {{root: {root!r}}}\nsteps:\n  a: {{run: psteps.one{own}}}\n"
+    config = make_project(text, psteps=STEPS)
+    env = {**os.environ, "PF_ROOT": ""}
+    env.pop("PF_OTHER", None)
+    if command == "api":
+        script = f"import pipeflow; pipeflow.load({str(config)!r}).run()"
+        args = [sys.executable, "-c", script]
+    else:
+        args = [sys.executable, "-m", "pipeflow", command, str(config)]
+    result = subprocess.run(
+        args, capture_output=True, text=True, timeout=120, cwd=config.parent, env=env
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == (1 if command == "api" else 2), output
+    assert f"error at `{where}`: the results root is empty" in output
+    assert "`PF_ROOT`" in output
+    assert not (config.parent / ".pipeflow" / "journal").exists()
+    assert not (config.parent / ".pipeflow" / "results").exists()
+
+
+def test_a_part_of_a_root_the_environment_leaves_empty_is_kept(
+    make_project: ProjectFactory,
+) -> None:
+    """`out/${env.TEAM:-}` with TEAM unset is the root `out` (docs/stores.md)."""
+    text = "name: p\nresults: {root: 'out/${env.PF_TEAM:-}'}\nsteps:\n  a: {run: psteps.one}\n"
+    config = make_project(text, psteps=STEPS)
+    env = {k: v for k, v in os.environ.items() if k != "PF_TEAM"}
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeflow", "run", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=config.parent,
+        env=env,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (config.parent / "out" / ".pipeflow").is_dir()
 
 
 @pytest.mark.parametrize(
