@@ -82,6 +82,7 @@ class Engine:
         self.settings = settings
         self.context = RunContext(pipeline, planner, settings)
         self.context.fetch = getattr(executor, "fetch", None)
+        hear = getattr(executor, "hear", None)  # a worker's lines as they come (`processes`)
         self.executor = executor
         self._dispatch = Dispatcher(executor, self._retrying)
         self._emit = emit
@@ -97,6 +98,8 @@ class Engine:
         self._kept = Keeper(pipeline, graph, planner, self.context, warn=self._warn)
         self.stale: dict[str, str] = {}  # `--frozen`: steps that would have run, and why
         self._stopwatch = Stopwatch(planner, settings.run_id)  # what a step Ctrl-C stops says
+        if hear is not None:
+            hear(self._on_output)
 
     def emit(self, event: Event) -> None:
         """Every event passes here: what subscribers see has its secrets masked, and what no

@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
-from pipeflow.execute.executors.telling import listen_on, teller
 from pipeflow.execute.executors.working import work
 from pipeflow.execute.task import Task, TaskResult
 
@@ -42,7 +41,7 @@ _slot: tuple[Any, int] | None = None  # in a worker: its pool's slots, and where
 
 
 def start_worker(
-    environment: dict[str, str], slots: Any, claiming: Any, watched: Connection, told: Any
+    environment: dict[str, str], slots: Any, claiming: Any, watched: Connection
 ) -> None:
     """In a new worker: the environment of the process that made its pool, as it was then,
     a slot to say which task it runs, an end when that process ends (`_orphaned`), and Ctrl-C
@@ -60,7 +59,6 @@ def start_worker(
     threading.Thread(
         target=_orphaned, args=(watched,), name="pipeflow-worker-watch", daemon=True
     ).start()
-    listen_on(told)
     for name in set(os.environ) - set(environment):
         del os.environ[name]
     os.environ.update(environment)
@@ -89,7 +87,7 @@ def run(task: Task, number: int, spool: str) -> TaskResult:
     if _slot is not None:
         slots, index = _slot
         slots[index] = number
-    return work(task, spool, teller(number))
+    return work(task, spool)
 
 
 def _left_to_the_run(signum: int, frame: Any) -> None:

@@ -2,9 +2,9 @@
 
 What crosses to a worker is the plain-data Task (a dotted path, input values, a store URL);
 the worker imports the function, runs it, persists the result itself and sends back the value
-with what the step printed and logged, which the engine replays as events (its retries are
-told as they come too: `telling.py`). A task whose inputs cannot be pickled fails at once
-with the input's name and type.
+with what the step printed and logged, which the engine replays as events (what it prints
+and its retries are told as they come too: `telling.py`). A task whose inputs cannot be
+pickled fails at once with the input's name and type.
 
 A `timeout` is enforced inside the worker with an interval timer, for each attempt: the step's
 call is interrupted (even in `time.sleep` or blocking I/O) and the worker stays usable, so an
@@ -51,7 +51,7 @@ from pipeflow.execute.descriptors import left_by
 from pipeflow.execute.executors.main_module import main_unseen
 from pipeflow.execute.executors.pool_worker import run, signals_blocked, start_worker
 from pipeflow.execute.executors.process_errors import deaths, died, not_back, unpicklable
-from pipeflow.execute.executors.telling import Told
+from pipeflow.execute.executors.telling import Say, Told
 from pipeflow.execute.executors.working import spooled
 from pipeflow.execute.task import Notify, Task, TaskResult
 from pipeflow.records import record
@@ -70,6 +70,7 @@ class ProcessExecutor:
         self._lock = threading.Lock()
         self._numbers = itertools.count(1)  # each task sent to a pool, sent again or not
         self._closed = False
+        self._say: Say | None = None  # who hears each line a step prints, as it comes
         # What each task's step prints, as it comes (`working.work`): kept for a task whose
         # worker dies or is stopped, whose result (which carries it) never comes.
         self._spool = tempfile.mkdtemp(prefix="pipeflow-output-")
@@ -94,6 +95,11 @@ class ProcessExecutor:
                 shutil.rmtree(self._spool, ignore_errors=True)
             signal.raise_signal(came[0])
 
+    def hear(self, say: Say) -> None:
+        """Hand each line a step prints or logs to `say` as it comes (`telling.py`), not only
+        with the step's result."""
+        self._say = say
+
     def submit(self, task: Task, notify: Notify) -> Future[TaskResult]:
         problem = unpicklable(task)
         if problem is not None:
@@ -111,9 +117,9 @@ class ProcessExecutor:
             if closed:
                 flight.outer.set_result(_failed(flight, died(flight.task, None)))
                 return
-            pool.told.expect(number, flight.notify)
+            flight.spool, flight.number = f"{self._spool}/{number}", number
+            pool.told.expect(number, flight.notify, self._say, flight.task.step, flight.spool)
             try:
-                flight.spool, flight.number = f"{self._spool}/{number}", number
                 inner = pool.executor.submit(run, flight.task, number, flight.spool)
             except BrokenProcessPool:
                 pool.told.back(number, None)  # a death the pool has not reported yet: never sent
@@ -130,9 +136,8 @@ class ProcessExecutor:
     ) -> None:
         try:
             result = finished.result()
-            result = pool.told.back(number, result) or result
         except BrokenProcessPool:
-            pool.told.back(number, None)
+            _, said = pool.told.back(number, None)
             # A worker died, and the pool failed every task it held. Only the task that
             # worker ran fails; the others (running in a worker the pool then ends, or
             # waiting for one) start again on a new pool, not as an attempt of their own.
@@ -146,9 +151,12 @@ class ProcessExecutor:
                 if exitcode is not None
                 else deaths(flight.task, flight.restarts + 1)
             )
-            result = _failed(flight, error, pool)
+            result = _failed(flight, error, pool, said)
         except BaseException as error:  # a result that could not be sent back, say
-            result = _failed(flight, not_back(flight.task.step, error), pool)
+            _, said = pool.told.back(number, None)
+            result = _failed(flight, not_back(flight.task.step, error), pool, said)
+        else:
+            result = pool.told.back(number, result)[0] or result
         flight.outer.set_result(result)
 
     def _again(self, flight: _Flight) -> bool:
@@ -218,7 +226,7 @@ class _Pool:
         self.slots: Any = context.RawArray("q", 2 * workers)  # (pid, task number) per worker
         # Written by nobody: the workers read it until it closes, as this process ends.
         self._watched, self._alive = context.Pipe(duplex=False)
-        self.told = Told(context)
+        self.told = Told()
         # A worker is a fork of the server, which has the environment of the moment it
         # started: each pool's workers take this process's as it is now (credentials of a
         # store set since, a variable removed), as a fork of this process would.
@@ -226,7 +234,7 @@ class _Pool:
             max_workers=workers,
             mp_context=context,
             initializer=start_worker,
-            initargs=(dict(os.environ), self.slots, context.Lock(), self._watched, self.told.queue),
+            initargs=(dict(os.environ), self.slots, context.Lock(), self._watched),
         )
         # The pool's own map of pid -> process, kept: the pool drops it when shut down.
         processes = getattr(self.executor, "_processes", None)  # (empty yet: not `or {}`)
@@ -324,11 +332,12 @@ def _done(result: TaskResult) -> Future[TaskResult]:
     return future
 
 
-def _failed(flight: _Flight, error: str, pool: _Pool | None = None) -> TaskResult:
+def _failed(flight: _Flight, error: str, pool: _Pool | None = None, said: int = 0) -> TaskResult:
     """A task whose result did not come back, with what its step printed and logged until
-    then (spooled by its worker), and wrote below `sys.stdout` (in `pool`'s worker that ran
-    it): a worker that died, or that Ctrl-C stopped."""
-    output = spooled(flight.spool) if flight.spool else ()
+    then (spooled by its worker; the first `said` lines were said as they came), and wrote
+    below `sys.stdout` (in `pool`'s worker that ran it): a worker that died, or that Ctrl-C
+    stopped."""
+    output = spooled(flight.spool)[said:] if flight.spool else ()
     pid = pool.pid_running(flight.number) if pool is not None and flight.spool else None
     if pid is not None:
         output = (*output, *left_by(os.path.dirname(flight.spool), pid))

@@ -26,6 +26,7 @@ from typing import Any, TextIO
 
 from pipeflow.execute.capture import OutputCapture
 from pipeflow.execute.descriptors import descriptors_captured
+from pipeflow.execute.executors.telling import RETRY
 from pipeflow.execute.log_origin import is_step_output
 from pipeflow.execute.task import Notify, Task, TaskResult, execute
 from pipeflow.importing import add_project, use_project
@@ -67,8 +68,9 @@ class _LogLines(logging.Handler):
 
 
 class _Spooled(list[tuple[str, str]]):
-    """Output lines, each also written at once to a file the run reads if the result never
-    comes (the worker stopped by Ctrl-C, or dead): JSON, one line each."""
+    """Output lines, each also written at once to a file the run reads as it comes, and if
+    the result never comes (the worker stopped by Ctrl-C, or dead): JSON, one line each, with
+    the step's retries in their place among them (`telling.py`)."""
 
     def __init__(self, path: str) -> None:
         super().__init__()
@@ -77,9 +79,17 @@ class _Spooled(list[tuple[str, str]]):
 
     def append(self, line: tuple[str, str]) -> None:
         super().append(line)
+        self._write(line)
+
+    def retried(self, step: str, attempt: int, error: str, delay: float) -> None:
+        """A `Notify`: the step's attempt `attempt` failed, and another comes after `delay`."""
+        del step  # the run knows the task's step
+        self._write({RETRY: [attempt, error, delay]})
+
+    def _write(self, said: Any) -> None:
         if self._file is None:
             self._file = open(self._path, "a", encoding="utf-8")  # noqa: SIM115 (`close`)
-        self._file.write(jsontext.dumps(line) + "\n")
+        self._file.write(jsontext.dumps(said) + "\n")
         self._file.flush()
 
     def extend(self, lines: Iterable[tuple[str, str]]) -> None:
@@ -101,10 +111,11 @@ def spooled(path: str) -> tuple[tuple[str, str], ...]:
     found = []
     for line in text.split("\n"):
         try:
-            stream, said = json.loads(line)
+            said = json.loads(line)
         except ValueError:  # a line cut short as the worker ended, or the end
             continue
-        found.append((str(stream), str(said)))
+        if isinstance(said, list):  # not a retry
+            found.append((str(said[0]), str(said[1])))
     return tuple(found)
 
 
@@ -122,6 +133,8 @@ def work(
     if threading.current_thread() is not threading.main_thread():
         return _work_on_a_thread(task, tell, [] if into is None else into)
     output: list[tuple[str, str]] = _Spooled(spool) if spool else []
+    if isinstance(output, _Spooled):  # the run reads its retries there, in their place
+        tell = output.retried
     retries: list[tuple[int, str, float]] = []
     out, err = _Lines("stdout", output), _Lines("stderr", output)
     root = logging.getLogger()
