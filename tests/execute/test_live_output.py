@@ -1,7 +1,7 @@
-"""What a step prints on the `processes` executor is said as it comes: on the console, to
-subscribers and in the history (`pipeflow logs --follow`), not only once the step has ended.
-Each line is said once, in order with the step's retries, whether the step ends, fails, dies
-with its worker or is stopped by Ctrl-C.
+"""What a step prints on the `processes` and `dask` executors is said as it comes: on the
+console, to subscribers and in the history (`pipeflow logs --follow`), not only once the step
+has ended. Each line is said once, in order with the step's retries, whether the step ends,
+fails, dies with its worker or is stopped by Ctrl-C.
 
 Each step here waits for a file that the test writes once it has seen the step's first line:
 were lines said only at the step's end, the step would give up waiting (and say so)."""
@@ -72,10 +72,14 @@ def dies():
     os.kill(os.getpid(), 9)
 """
 
+EXECUTORS = {
+    "processes": "{type: processes, workers: 2}",
+    "dask": "{type: dask, workers: 2, threads_per_worker: 1}",
+}
 CONFIG = """
 name: live
 results: {persist: false}
-executor: {type: processes, workers: 2}
+executor: %s
 steps:
   %s
 """
@@ -108,10 +112,11 @@ def _logged(folder: Path) -> list[tuple[str, str]]:
         return [(line.step, line.text) for line in history.logs(run.id)]
 
 
+@pytest.mark.parametrize("executor", sorted(EXECUTORS))
 def test_a_steps_lines_are_said_as_they_come(
-    make_project: ProjectFactory, monkeypatch: pytest.MonkeyPatch
+    make_project: ProjectFactory, monkeypatch: pytest.MonkeyPatch, executor: str
 ) -> None:
-    config = make_project(CONFIG % "a: {run: lsteps.patient}", lsteps=STEPS)
+    config = make_project(CONFIG % (EXECUTORS[executor], "a: {run: lsteps.patient}"), lsteps=STEPS)
     monkeypatch.chdir(config.parent)
     seen: list[Event] = []
     run = _run(config, seen, {"ready": "go"})
@@ -122,11 +127,12 @@ def test_a_steps_lines_are_said_as_they_come(
     assert _logged(config.parent) == expected
 
 
+@pytest.mark.parametrize("executor", sorted(EXECUTORS))
 def test_each_items_lines_are_said_as_they_come(
-    make_project: ProjectFactory, monkeypatch: pytest.MonkeyPatch
+    make_project: ProjectFactory, monkeypatch: pytest.MonkeyPatch, executor: str
 ) -> None:
     config = make_project(
-        CONFIG % "a: {run: lsteps.item, foreach: [1, 2, 3], as: n}",
+        CONFIG % (EXECUTORS[executor], "a: {run: lsteps.item, foreach: [1, 2, 3], as: n}"),
         lsteps=STEPS,
     )
     monkeypatch.chdir(config.parent)
@@ -138,11 +144,13 @@ def test_each_items_lines_are_said_as_they_come(
     assert run.output("a") == [1, 2, 3]
 
 
+@pytest.mark.parametrize("executor", sorted(EXECUTORS))
 def test_a_retry_comes_after_the_lines_of_the_attempt_before(
-    make_project: ProjectFactory, monkeypatch: pytest.MonkeyPatch
+    make_project: ProjectFactory, monkeypatch: pytest.MonkeyPatch, executor: str
 ) -> None:
     config = make_project(
-        CONFIG % "a: {run: lsteps.flaky, retries: 1, retry_delay: 0s}", lsteps=STEPS
+        CONFIG % (EXECUTORS[executor], "a: {run: lsteps.flaky, retries: 1, retry_delay: 0s}"),
+        lsteps=STEPS,
     )
     monkeypatch.chdir(config.parent)
     seen: list[Event] = []
@@ -160,7 +168,7 @@ def test_a_retry_comes_after_the_lines_of_the_attempt_before(
 def test_a_line_before_the_worker_dies_is_said_once(
     make_project: ProjectFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = make_project(CONFIG % "a: {run: lsteps.dies}", lsteps=STEPS)
+    config = make_project(CONFIG % (EXECUTORS["processes"], "a: {run: lsteps.dies}"), lsteps=STEPS)
     monkeypatch.chdir(config.parent)
     seen: list[Event] = []
     run = _run(config, seen, {"before death": "go"})
@@ -171,10 +179,16 @@ def test_a_line_before_the_worker_dies_is_said_once(
     assert _logged(config.parent) == [("a", "before death")]
 
 
-def test_the_console_and_a_ctrl_c_say_each_line_once(make_project: ProjectFactory) -> None:
+@pytest.mark.parametrize("executor", sorted(EXECUTORS))
+def test_the_console_and_a_ctrl_c_say_each_line_once(
+    make_project: ProjectFactory, executor: str
+) -> None:
     """On the command line: the line is on the console while the step waits; Ctrl-C then
     stops the run, which keeps the line once."""
-    config = make_project(CONFIG % "a: {run: lsteps.patient, inputs: {name: never}}", lsteps=STEPS)
+    config = make_project(
+        CONFIG % (EXECUTORS[executor], "a: {run: lsteps.patient, inputs: {name: never}}"),
+        lsteps=STEPS,
+    )
     process = subprocess.Popen(
         [sys.executable, "-m", "pipeflow", "run", str(config), "--log-format", "plain"],
         cwd=config.parent,

@@ -25,6 +25,7 @@ from pipeflow.errors import PipeflowError
 from pipeflow.execute.executors.dask.connect import MISSING
 from pipeflow.execute.executors.dask.executor import DaskExecutor
 from pipeflow.execute.executors.dask.running import done
+from pipeflow.execute.executors.telling import Say
 from pipeflow.execute.task import Notify, Task, TaskResult, execute
 
 __all__ = ["DeferredDaskExecutor"]
@@ -45,6 +46,7 @@ class DeferredDaskExecutor:
         self._on_dashboard = on_dashboard
         self._lock = threading.Lock()
         self._opened: DaskExecutor | None = None
+        self._say: Say | None = None  # handed to the executor once made
         self._failed: str | None = None  # why the cluster could not be opened
         self._closed = False
         self._here = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pipeflow-restore")
@@ -61,10 +63,19 @@ class DeferredDaskExecutor:
                 if self._closed:
                     raise PipeflowError("the dask executor is shut down")
                 self._opened = DaskExecutor(**self._options)
+                if self._say is not None:
+                    self._opened.hear(self._say)
                 link = self._opened.dashboard
                 if link and self._on_dashboard is not None:
                     self._on_dashboard(str(link))
             return self._opened
+
+    def hear(self, say: Say) -> None:
+        """Each line a step prints, to `say` as its worker sends it (`DaskExecutor.hear`)."""
+        with self._lock:
+            self._say = say
+            if self._opened is not None:
+                self._opened.hear(say)
 
     def submit(self, task: Task, notify: Notify) -> Future[TaskResult]:
         if task.restore:

@@ -15,7 +15,7 @@ from typing import Any
 
 from pipeflow.execute.executors.dask.connect import dashboard_link, open_cluster
 from pipeflow.execute.executors.dask.deaths import Deaths, quiet_scheduler
-from pipeflow.execute.executors.dask.protocol import CLAIMS, STOPPED, lost
+from pipeflow.execute.executors.dask.protocol import CLAIMS, lost
 from pipeflow.execute.executors.dask.running import (
     Running,
     budget,
@@ -23,18 +23,18 @@ from pipeflow.execute.executors.dask.running import (
     interrupted,
     late,
     raised_on_cluster,
-    said_retry,
     silent_timeout,
     untold,
     with_error,
     with_lost_output,
     with_value,
 )
-from pipeflow.execute.executors.dask.said import ask, streamed
+from pipeflow.execute.executors.dask.said import ask, news
 from pipeflow.execute.executors.dask.sealing import opened, sealed
-from pipeflow.execute.executors.dask.stopping import ask_to_exit, kill
+from pipeflow.execute.executors.dask.stopping import end_worker
 from pipeflow.execute.executors.dask.worker import run_task
 from pipeflow.execute.executors.process_errors import unpicklable
+from pipeflow.execute.executors.telling import Say
 from pipeflow.execute.failures import StepError
 from pipeflow.execute.remotes import Remote, remotes_in
 from pipeflow.execute.shipping import Project, bring_back
@@ -46,7 +46,6 @@ __all__ = ["DaskExecutor"]
 logger = logging.getLogger(__name__)
 
 NEWS_WAIT = 5.0  # seconds a finished task's news may lag behind its future, before it is fetched
-EXIT_WAIT = 3.0  # seconds for a worker told to exit to be gone, before its nanny kills it
 
 
 class DaskExecutor:
@@ -72,6 +71,7 @@ class DaskExecutor:
         self._values: dict[str, Any] = {}  # key -> the dask future holding a step's value
         self._restarting: dict[str, threading.Event] = {}  # worker stopped -> set when gone
         self._closed = False
+        self._say: Say | None = None  # who hears each line a step prints, as it comes
         self._topic = f"pipeflow-{uuid.uuid4().hex}"
         opened = open_cluster(
             workers=workers,
@@ -98,12 +98,16 @@ class DaskExecutor:
 
     # -- submitting -----------------------------------------------------------------------
 
+    def hear(self, say: Say) -> None:
+        """Hand each line a step prints or logs to `say` as its worker sends it (`said.py`)."""
+        self._say = say
+
     def submit(self, task: Task, notify: Notify) -> Future[TaskResult]:
         problem = unpicklable(task)
         if problem is not None:
             return done(TaskResult(step=task.step, error=problem))
         key = f"{task.step}-{uuid.uuid4().hex}"
-        running = Running(task=task, outer=Future(), budget=budget(task), notify=notify)
+        running = Running(task, Future(), budget(task), notify=notify, say=self._say)
         # Values of earlier steps that stayed on the cluster: dask hands them to the worker.
         with self._lock:
             needed = {
@@ -228,14 +232,10 @@ class DaskExecutor:
             running = self._tasks.get(key)
         if running is None:
             return
-        if kind == "retry":
-            if running.notify is not None and not running.ended:
-                running.told += 1
-                running.notify(running.task.step, *said_retry(message))
-            return
-        if kind == "said":
-            with self._lock:
-                running.said.setdefault(str(message.get("worker")), []).extend(streamed(message))
+        if kind in ("said", "retry"):  # lines and retries, each in its place, said at once
+            with self._lock:  # never after the step has its result
+                if not running.ended:
+                    running.hear(*news(message))
             return
         if kind == "finished":
             running.heard = True
@@ -262,7 +262,7 @@ class DaskExecutor:
         elif kind == "stuck":
             # The step's call outlived its timeout: the worker holds the task's thread until
             # it is restarted; the result comes this way meanwhile.
-            result = untold(pickle.loads(message["result"]), running)
+            result = with_lost_output(untold(pickle.loads(message["result"]), running), running)
             worker = str(message["worker"])
             error = result.error or "TimeoutError"
             stopped = f"{error}; its Dask worker ({worker}) is restarted to stop it"
@@ -352,18 +352,15 @@ class DaskExecutor:
                 if key is not None and other != key and running.worker == worker
                 if not running.ended
             ]
-        for other in spared:
-            with contextlib.suppress(Exception):
-                self._client.set_metadata(self._claim(other), None)
-        if key is not None:  # its step has its result: the task must not start again
-            with contextlib.suppress(Exception):
-                self._client.set_metadata(self._claim(key), STOPPED)
-        if answers:  # its event loop ends the process at once (see `stopping`)
-            ask_to_exit(self._client, worker)
-            if removed.wait(EXIT_WAIT):
-                return
-        # It does not answer: its nanny kills the process (after a few seconds).
-        kill(self._client, worker, quiet=self._closed)
+        end_worker(
+            self._client,
+            worker,
+            freed=[self._claim(other) for other in spared],
+            stopped=self._claim(key) if key is not None else None,  # its step has its result
+            removed=removed,
+            answers=answers,
+            quiet=self._closed,
+        )
 
     # -- the end --------------------------------------------------------------------------
 

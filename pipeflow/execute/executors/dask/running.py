@@ -11,6 +11,7 @@ from typing import Any
 
 from pipeflow.execute.executors.dask.deaths import given_up
 from pipeflow.execute.executors.dask.said import Lines
+from pipeflow.execute.executors.telling import Say
 from pipeflow.execute.task import Notify, Task, TaskResult
 from pipeflow.execute.timeouts import STOP_GRACE
 from pipeflow.model.durations import format_duration
@@ -33,23 +34,48 @@ class Running:
     keep: bool = False  # its value stays on the cluster: keep the future for later tasks
     heard: bool = False  # its "finished" news came (its result may still be on its way)
     notify: Notify | None = None  # told each retry as the worker says it
-    told: int = 0  # retries told: the result's own are not said again
+    say: Say | None = None  # said each line as the worker sends it (None: with the result)
+    told: int = 0  # retries told, by every worker that ran it
+    told_by: dict[str, int] = field(default_factory=dict)  # worker -> its retries told
     # The lines its workers sent as they came, by worker, in the order they were first heard:
     # those of a worker that died under it are the output of an attempt that never returns.
     said: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     def lost_output(self, finished_on: str | None) -> tuple[tuple[str, str], ...]:
         """The lines sent by workers other than `finished_on` (the one whose result came,
-        None when none came): the attempts whose workers died."""
+        None when none came), not said yet: the attempts whose workers died."""
+        if self.say is not None:
+            return ()  # said as they came
         return tuple(
             line for worker, lines in self.said.items() if worker != finished_on for line in lines
         )
 
+    def unsaid(self, worker: str | None, lines: Lines) -> Lines:
+        """`lines`, all that `worker` collected of the step, without those said as they came."""
+        if self.say is None:
+            return lines
+        return lines[len(self.said.get(worker or "", ())) :]
+
+    def hear(self, worker: str, said: Iterable[tuple[str, str] | tuple[int, str, float]]) -> None:
+        """A worker's lines and retries, in order: each line said, each retry told."""
+        step = self.task.step
+        for item in said:
+            if len(item) == 2:
+                self.said.setdefault(worker, []).append(item)
+                if self.say is not None:
+                    self.say(step, str(item[0]), str(item[1]))
+            elif self.notify is not None:
+                self.told += 1
+                self.told_by[worker] = self.told_by.get(worker, 0) + 1
+                self.notify(step, int(item[0]), str(item[1]), float(item[2]))
+
 
 def with_lost_output(result: TaskResult, running: Running) -> TaskResult:
-    """`result` with the output of the attempts whose workers died before its own."""
+    """`result` with the output of the attempts whose workers died before its own, and
+    without the lines said as they came."""
     lost = running.lost_output(running.worker)
-    return replace(result, output=lost + tuple(result.output)) if lost else result
+    output = lost + running.unsaid(running.worker, tuple(result.output))
+    return replace(result, output=output) if output != result.output else result
 
 
 def budget(task: Task) -> float | None:
@@ -101,25 +127,21 @@ def with_value(result: TaskResult, value: Any) -> TaskResult:
     return replace(result, value=value)
 
 
-def said_retry(message: dict[str, Any]) -> tuple[int, str, float]:
-    """A worker's "retry" news: the attempt that failed, its error, the delay before the next."""
-    error = message["error"]
-    text = error.decode("utf-8", "surrogatepass") if isinstance(error, bytes) else str(error)
-    return int(message["attempt"]), text, float(message["delay"])
-
-
 def untold(result: TaskResult, running: Running) -> TaskResult:
-    """The result without the retries told already as they came: each is said once."""
-    if not running.told:
+    """The result without the retries its worker told already as they came: each is said
+    once."""
+    told = running.told_by.get(running.worker or "", 0)
+    if not told:
         return result
-    return replace(result, retries=result.retries[running.told :])
+    return replace(result, retries=result.retries[told:])
 
 
 def interrupted(running: Running, answer: Lines | None) -> TaskResult:
     """The result of a step Ctrl-C stopped: what its worker `answer`ed it had printed (when
     it did), else the lines it sent as they came, after those of workers that died under it."""
-    heard = tuple(running.said.get(running.worker or "", ()))
-    output = running.lost_output(running.worker) + (heard if answer is None else answer)
+    heard = () if running.say is not None else tuple(running.said.get(running.worker or "", ()))
+    kept = heard if answer is None else running.unsaid(running.worker, answer)
+    output = running.lost_output(running.worker) + kept
     calls = 0 if running.worker is None else 1 + running.told  # none took it: 0
     return TaskResult(step=running.task.step, error="interrupted", output=output, attempts=calls)
 

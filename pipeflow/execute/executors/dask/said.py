@@ -1,14 +1,16 @@
-"""What a step on a Dask worker has printed and logged so far, for a step Ctrl-C stops and
-for one whose worker dies.
+"""What a step on a Dask worker has printed and logged so far, sent as it comes.
 
-A step's output comes back with its result. A step the run stops (`shutdown(cancel=True)`)
-sends none, so the client asks each worker running one of its steps for the lines collected
-until then (`Client.run`, bounded in time: a worker stuck in a C call that holds the GIL does
-not answer), and the interrupted step keeps them, as on the other executors. A worker that
-dies (killed, out of memory, a crash in compiled code) answers nothing, so each worker also
-sends the lines as they come (`streamed`: one thread per worker process, which sends what
-accumulated since its last message as soon as there is any): the client keeps them for the
-attempt that died. What a step prints in the instant before its worker dies may be lost."""
+Each worker sends a step's lines as they come (`_send`: one thread per worker process,
+which sends what accumulated since its last message as soon as there is any), with the step's
+retries in their place among them (`retried`), up to MOST characters: the client says them
+at once (the console and `pipeflow logs --follow` show a long step's lines while it runs, a
+retry after the lines of the attempt before it), and keeps those of an attempt whose worker
+died. A step's output also comes back with its result, which the client says from where the
+streamed lines end. A step the run stops (`shutdown(cancel=True)`) sends no result, so the
+client asks each worker running one of its steps for the lines collected until then
+(`Client.run`, bounded in time: a worker stuck in a C call that holds the GIL does not
+answer), and the interrupted step keeps them, as on the other executors. What a step prints
+in the instant before its worker dies may be lost."""
 
 from __future__ import annotations
 
@@ -26,11 +28,14 @@ STREAM_GAP = 0.05  # seconds between two messages of a worker's lines: a chatty 
 MOST = 1_000_000
 
 Lines = tuple[tuple[str, str], ...]
+Retry = tuple[int, int, bytes, float]  # (lines before it, attempt, error as UTF-8, delay)
 
 _lock = threading.Lock()
 _saying: dict[str, list[tuple[str, str]]] = {}  # on a worker: task key -> its output so far
 _streams: dict[str, tuple[str, list[tuple[str, str]]]] = {}  # key -> (topic, its lines)
 _sent: dict[str, tuple[int, int]] = {}  # key -> how many of its lines were sent, their size
+# key -> its retries not sent yet: (how many of its lines came before, attempt, error, delay)
+_retries: dict[str, list[Retry]] = {}
 _news = threading.Event()  # a streamed task has new lines
 _streamer: list[threading.Thread] = []  # the worker process's one sender, once started
 
@@ -65,6 +70,21 @@ def saying(key: str, topic: str | None = None) -> Iterator[list[tuple[str, str]]
             _saying.pop(key, None)
             _streams.pop(key, None)
             _sent.pop(key, None)
+            _retries.pop(key, None)
+
+
+def retried(key: str, attempt: int, error: str, delay: float) -> bool:
+    """On a worker: the task `key`'s attempt failed, another comes after `delay`. Sent in its
+    place among the task's lines (the client says the lines printed before it first); False
+    when the task's lines are not streamed."""
+    with _lock:
+        if key not in _streams:
+            return False
+        # The error's text as bytes: a lone surrogate in it (a file name's) is no msgpack str.
+        said = error.encode("utf-8", "surrogatepass")
+        _retries.setdefault(key, []).append((len(_streams[key][1]), attempt, said, delay))
+    _news.set()
+    return True
 
 
 def _start_streamer() -> None:
@@ -82,31 +102,61 @@ def _send(worker: Any) -> None:
         _news.wait()
         _news.clear()
         with _lock:
-            news = [
-                (key, topic, tuple(lines[_sent.get(key, (0, 0))[0] :]))
-                for key, (topic, lines) in _streams.items()
-                if len(lines) > _sent.get(key, (0, 0))[0] and _sent.get(key, (0, 0))[1] < MOST
-            ]
-            for key, _, new in news:
+            news = []
+            for key, (topic, lines) in _streams.items():
                 count, size = _sent.get(key, (0, 0))
-                _sent[key] = (count + len(new), size + sum(len(text) for _, text in new))
-        for key, topic, new in news:
+                new = tuple(lines[count:]) if size < MOST else ()
+                retries = _retries.pop(key, [])
+                if new or retries:
+                    news.append((key, topic, count, new, retries))
+                    _sent[key] = (count + len(new), size + sum(len(text) for _, text in new))
+        for key, topic, count, new, retries in news:
             # Pickled: a line may hold a lone surrogate (a file name's), which is no msgpack str.
             message = {
                 "kind": "said",
                 "key": key,
                 "worker": worker.address,
+                "first": count,
                 "lines": pickle.dumps(new),
+                "retries": pickle.dumps(retries),
             }
             with suppress(Exception):  # the worker is closing: nothing to tell
                 worker.log_event(topic, message)
         time.sleep(STREAM_GAP)  # lines printed meanwhile go in the next message
 
 
-def streamed(message: dict[str, Any]) -> Lines:
-    """On the client: the lines of a `said` message."""
+Heard = list[tuple[str, str] | tuple[int, str, float]]  # lines, and retries in their place
+
+
+def news(message: dict[str, Any]) -> tuple[str, Heard]:
+    """On the client: the worker of a `said` (or `retry`) message, and its lines and retries
+    in order, each retry after the lines that came before it: a line is a (stream, text)
+    pair, a retry an (attempt, error, delay) triple."""
+    worker = str(message.get("worker"))
+    if message.get("kind") == "retry":
+        retry = (0, int(message["attempt"]), _utf8(message["error"]), float(message["delay"]))
+        return worker, in_order(0, (), [retry])
     lines = pickle.loads(message["lines"])
-    return tuple(lines) if isinstance(lines, tuple | list) else ()
+    lines = tuple(lines) if isinstance(lines, tuple | list) else ()
+    return worker, in_order(int(message.get("first", 0)), lines, pickle.loads(message["retries"]))
+
+
+def _utf8(error: Any) -> bytes:
+    return error if isinstance(error, bytes) else str(error).encode("utf-8", "surrogatepass")
+
+
+def in_order(first: int, lines: Lines, retries: list[Retry]) -> Heard:
+    """The lines of a `said` message (the first of which is the task's line `first`) and its
+    retries, each retry after the lines that came before it."""
+    found: Heard = []
+    taken = 0
+    for before, attempt, error, delay in retries:
+        upto = max(taken, min(len(lines), before - first))
+        found += lines[taken:upto]
+        taken = upto
+        found.append((attempt, error.decode("utf-8", "surrogatepass"), delay))
+    found += lines[taken:]
+    return found
 
 
 def said_so_far(keys: list[str]) -> dict[str, Lines]:

@@ -7,16 +7,46 @@ which kills the process; a worker without a nanny is retired (closed) instead.""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 from typing import Any
 
+from pipeflow.execute.executors.dask.protocol import STOPPED
 from pipeflow.execute.executors.dask.worker import exit_now
 
 logger = logging.getLogger(__name__)
 
 RESTART_TIMEOUT = 30.0
+EXIT_WAIT = 3.0  # seconds for a worker told to exit to be gone, before its nanny kills it
+
+
+def end_worker(
+    client: Any,
+    worker: str,
+    *,
+    freed: list[Any],
+    stopped: Any,
+    removed: threading.Event,
+    answers: bool,
+    quiet: bool,
+) -> None:
+    """End `worker`'s process (its nanny starts a new one): the claims `freed` withdrawn first
+    (their tasks may start again elsewhere) and the claim `stopped` (if any) marked so, its
+    task never to start again. A worker that `answers` is asked to exit and given EXIT_WAIT
+    seconds to be gone (`removed` set); otherwise, or then, its nanny kills it."""
+    for claim in freed:
+        with contextlib.suppress(Exception):
+            client.set_metadata(claim, None)
+    if stopped is not None:
+        with contextlib.suppress(Exception):
+            client.set_metadata(stopped, STOPPED)
+    if answers:  # its event loop ends the process at once
+        ask_to_exit(client, worker)
+        if removed.wait(EXIT_WAIT):
+            return
+    kill(client, worker, quiet=quiet)  # it does not answer: after a few seconds
 
 
 def ask_to_exit(client: Any, worker: str) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeflow.execute.executors.dask.protocol import BEAT, CLAIMS, INLINE, STOPPED, died
-from pipeflow.execute.executors.dask.said import saying
+from pipeflow.execute.executors.dask.said import retried, saying
 from pipeflow.execute.executors.dask.sealing import (
     Unreadable,
     Untravelled,
@@ -66,9 +66,18 @@ def _run_task(
     client.log_event(topic, {"kind": "started", "key": key, "worker": worker.address})
 
     def tell(step: str, attempt: int, error: str, delay: float) -> None:  # said as it comes
+        if retried(key, attempt, error, delay):  # in its place among the step's lines
+            return
         # The error's text as bytes: a lone surrogate in it (a file name's) is no msgpack str.
         said = error.encode("utf-8", "surrogatepass")
-        news = {"kind": "retry", "key": key, "attempt": attempt, "error": said, "delay": delay}
+        news = {
+            "kind": "retry",
+            "key": key,
+            "worker": worker.address,
+            "attempt": attempt,
+            "error": said,
+            "delay": delay,
+        }
         client.log_event(topic, news)
 
     original, workspace = task, None
