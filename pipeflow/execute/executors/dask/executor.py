@@ -233,8 +233,8 @@ class DaskExecutor:
         if running is None:
             return
         if kind in ("said", "retry"):  # lines and retries, each in its place, said at once
-            with self._lock:  # never after the step has its result
-                if not running.ended:
+            with self._lock:  # never once its result has come: it carries the rest
+                if not running.ended and not running.heard:
                     running.hear(*news(message))
             return
         if kind == "finished":
