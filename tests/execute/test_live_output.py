@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -215,3 +216,38 @@ def test_the_console_and_a_ctrl_c_say_each_line_once(
     assert process.returncode == 130, output
     assert output.count("a | ready") == 1, output
     assert _logged(config.parent) == [("a", "ready"), ("a", "logged while waiting")]
+
+
+def test_the_history_has_a_running_steps_lines_and_keeps_them_past_a_kill(
+    make_project: ProjectFactory,
+) -> None:
+    """`pipeflow logs --follow` reads the history: it has the step's lines while the step
+    still runs, and keeps them when the run's process is then killed (SIGKILL)."""
+    config = make_project(
+        CONFIG % (EXECUTORS["processes"], "a: {run: lsteps.patient, inputs: {name: never}}"),
+        lsteps=STEPS,
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeflow", "run", str(config), "--log-format", "plain"],
+        cwd=config.parent,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        logged: list[tuple[str, str]] = []
+        for _ in range(600):  # until the history has both lines, or the step gives up
+            if (config.parent / ".pipeflow" / "runs.db").exists():
+                logged = _logged(config.parent)
+            if len(logged) == 2 or process.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert process.poll() is None, "the run ended before its lines were recorded"
+        assert logged == [("a", "ready"), ("a", "logged while waiting")]
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    assert _logged(config.parent) == [("a", "ready"), ("a", "logged while waiting")]
+    with open_history(config.parent) as history:
+        [run] = history.runs(pipeline="live")
+    assert run.state == "lost"
