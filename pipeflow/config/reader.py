@@ -169,7 +169,7 @@ def read_document(path: str | os.PathLike[str], *, purpose: str = "config") -> D
     location = Path(file)
     if not location.exists():
         if params:
-            hint = "check the path given to `--param-file`"
+            hint = "check the path given to `--param-file` (in Python, `param_files=`)"
             raise ConfigError([Problem(message="params file not found", file=file, hint=hint)])
         raise ConfigError([_not_found(location, file)])
     if location.is_dir():

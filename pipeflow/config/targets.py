@@ -348,7 +348,12 @@ def given_store_problems(results: str | None) -> list[Problem]:
     if not results.strip():
         hint = "give a folder or a URL such as `s3://bucket/prefix`, or leave it out to use "
         hint += "`results.root`"
-        return [Problem("`--results` is empty: it names no folder or store", hint=hint)]
+        return [
+            Problem(
+                "`--results` (`results=` in Python) is empty: it names no folder or store",
+                hint=hint,
+            )
+        ]
     bad = _root_problem(store_url(results, os.getcwd()))
     if bad is None:
         return []

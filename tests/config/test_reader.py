@@ -772,7 +772,7 @@ def test_a_missing_params_file_points_at_the_option(tmp_path: Path) -> None:
 
     problem = only_problem(error)
     assert problem.message == "params file not found"
-    assert problem.hint == "check the path given to `--param-file`"
+    assert problem.hint == "check the path given to `--param-file` (in Python, `param_files=`)"
     assert problem.file == str(tmp_path / "parms.yaml")
 
 

@@ -199,8 +199,8 @@ def test_a_part_of_a_root_the_environment_leaves_empty_is_kept(
 @pytest.mark.parametrize(
     ("given", "said"),
     [
-        ("", "`--results` is empty"),
-        ("  ", "`--results` is empty"),
+        ("", "`--results` (`results=` in Python) is empty"),
+        ("  ", "`--results` (`results=` in Python) is empty"),
         ("s3x://bucket/x", "protocol `s3x`"),
         ("out/.pipeflow/x", "lies inside `.pipeflow/`"),
     ],
