@@ -179,6 +179,18 @@ class Checker:
                 siblings = lookup_path(self.params, tuple(level)) if level else self.params
             except KeyError:
                 siblings = {}
+            if isinstance(siblings, list | tuple):
+                parent, count = ".".join(level), len(siblings)
+                self.fail(
+                    path,
+                    f"`{ref.text}`: param `{parent}` is a list of {count} item"
+                    f"{'' if count == 1 else 's'}, so it has no `{name.split('.')[-1]}`",
+                    f"name an item by its index: `${{params.{parent}.0}}` to "
+                    f"`${{params.{parent}.{count - 1}}}`"
+                    if count
+                    else f"give `{parent}` items, or use `${{params.{parent}}}`",
+                )
+                return
             if not isinstance(siblings, Mapping):
                 parent = ".".join(level)
                 self.fail(

@@ -283,7 +283,8 @@ def _run_stand_in(ref: Ref) -> Any:
 
 
 def lookup_path(root: Any, path: tuple[str, ...]) -> Any:
-    """Walk mappings (and attributes) along `path`; raises KeyError naming the missing part."""
+    """Walk mappings, and lists by index (`files.1`), along `path`; raises KeyError naming
+    the missing part."""
     current = root
     for depth, name in enumerate(path):
         if isinstance(current, Mapping):
@@ -292,9 +293,20 @@ def lookup_path(root: Any, path: tuple[str, ...]) -> Any:
             if name not in current:
                 raise KeyError(".".join(path[: depth + 1]))
             current = current[name]
+        elif isinstance(current, list | tuple) and list_index(name, len(current)) is not None:
+            current = current[int(name)]
         else:
             raise KeyError(".".join(path[: depth + 1]))
     return current
+
+
+def list_index(name: str, length: int) -> int | None:
+    """The item of a list of `length` items that `name` writes, as `0`, `1`, ... (no sign, no
+    leading zero), else None."""
+    if not (name.isascii() and name.isdigit()) or (name != "0" and name.startswith("0")):
+        return None
+    index = int(name)
+    return index if index < length else None
 
 
 def mapping_key(mapping: Mapping[Any, Any], name: str) -> Any:

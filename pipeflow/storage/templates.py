@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from pipeflow.model.refs import mapping_key
+from pipeflow.model.refs import list_index, mapping_key
 from pipeflow.model.words import a_kind
 from pipeflow.records import record
 from pipeflow.storage.boundaries import check_relative
@@ -289,6 +289,15 @@ def _walk(template: str, name: str, value: Any, rest: list[str], head: str) -> A
     what = "param" if head == "params" else "key of the item"
     for depth, part in enumerate(rest):
         where = ".".join([head, *rest[:depth]])
+        if isinstance(value, list | tuple):  # `{params.files.0}`: an item by its index
+            if list_index(part, len(value)) is None:
+                raise TemplateError(
+                    f"target template {template!r}: `{{{name}}}` names item `{part}` of "
+                    f"{where}, which is a list of {len(value)} items"
+                    + (f" (`0` to `{len(value) - 1}`)" if value else "")
+                )
+            value = value[int(part)]
+            continue
         if not isinstance(value, Mapping):
             raise TemplateError(
                 f"target template {template!r}: `{{{name}}}` names key `{part}` of "
