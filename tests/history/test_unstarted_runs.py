@@ -83,6 +83,7 @@ def test_the_command_line_records_a_run_that_could_not_start(
     make_project: ProjectFactory, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
     monkeypatch.setenv("UNSTARTED_KEY", KEY)
+    monkeypatch.delenv("CI", raising=False)  # a run in CI is recorded as `ci`
     config = project(make_project, where=where)
     result = CliRunner().invoke(cli, ["run", str(config), "--log-format", "plain"])
     assert result.exit_code == 1, result.output
