@@ -4,10 +4,12 @@ Before a step's first attempt, on the machine where it runs (after the clean-up 
 `clearing.py`), the files and folders its local declared writes hold are noted (`present`):
 what the step finds there is not its output (put there by hand, or read by it). Then:
 
-- after an attempt that fails (before a retry, and after the last one), every file and folder
-  the attempt added is removed (`clear_attempt`), so that the next attempt, and the next run,
-  start from what was there, and no half-written file is stored with another version; a file
-  that was there stays, even one the attempt changed;
+- after an attempt that fails (before a retry, and after the last one), and after a call
+  that returned but whose step fails all the same (a declared write missing, parts that do not
+  match `outputs:`), every file and folder the attempt added is removed (`clear_attempt`), so
+  that the next attempt, and the next run, start from what was there, and no half-written
+  file is stored with another version; a file that was there stays, even one the attempt
+  changed;
 - after a step that succeeds, each file that was there and is unchanged (size and
   modification time) is marked `kept` in its manifest (`mark_kept`): it is stored and restored
   with the version, but `clearing.py` never removes it as the step's output.

@@ -153,6 +153,7 @@ def execute(
                     return _failure(task, KeyboardInterrupt("interrupted"), attempt, started)
         changed = changed_since(task.sources, task.stamps, task.project_dir, own)
         if changed is not None:
+            attempts.clear_attempt(task.writes, before)
             return _failure(task, changed, attempt, started)
         if not begin_commit(task.run_id):  # what it returned after Ctrl-C is dropped
             return _failure(task, KeyboardInterrupt("interrupted"), attempt, started)
@@ -164,6 +165,9 @@ def execute(
             files = attempts.mark_kept(files, task.writes, before)
             manifest = persist_parts(task, parts, files) if task.persist else None
         except Exception as error:
+            # A declared write missing, parts that do not match `outputs:`: the step failed
+            # after its call, and what it wrote goes as after a call that raised.
+            attempts.clear_attempt(task.writes, before)
             return _failure(task, error, attempt, started)
         finally:
             end_commit(task.run_id)

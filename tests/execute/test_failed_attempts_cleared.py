@@ -16,6 +16,11 @@ import pytest
 import pipeflow
 from pipeflow.model.run import StepState
 from pipeflow.storage import Manifest
+from tests.execute.conftest import dask_address
+from tests.executors import EXECUTORS as ALL_EXECUTORS
+from tests.executors import executor_spec
+
+__all__ = ["dask_address"]
 
 STEPS = """
 from pathlib import Path
@@ -107,3 +112,67 @@ def test_a_file_that_was_there_stays_when_an_attempt_fails(tmp_path: Path) -> No
     assert failed.state("train") is StepState.FAILED
     found = sorted(p.name for p in (tmp_path / "models").iterdir())
     assert found == ["README", "model_a_1.pkl"]
+
+
+# A step whose call returns but that fails all the same: a declared write it did not make,
+# or a value without the `outputs:` it declares. What it wrote goes as for a step that raised.
+AFTER_CALL = """
+from pathlib import Path
+
+
+def write(out, log, kind, fail):
+    Path(out).mkdir(exist_ok=True)
+    Path(out, f"part_{kind}.txt").write_text(f"from {kind}")
+    if fail != "missing":
+        Path(log).write_text(kind)
+    if fail == "parts":
+        return {"other": 1}
+    return {"model": kind}
+
+
+def collect(models):
+    return sorted(p.name for p in Path(models).iterdir())
+"""
+
+
+def make_after_call(folder: Path, executor: str) -> Path:
+    (folder / "aftersteps.py").write_text(textwrap.dedent(AFTER_CALL))
+    config = folder / "pipeline.yaml"
+    inputs = '{out: models, log: log.txt, kind: "${params.kind}", fail: "${params.fail}"}'
+    config.write_text(
+        textwrap.dedent(
+            f"""
+            name: after
+            params: {{kind: a, fail: "no"}}
+            results: {{root: out}}
+            executor: {executor}
+            steps:
+              write:
+                run: aftersteps.write
+                inputs: {inputs}
+                outputs: [model]
+                writes: [models/, log.txt]
+              collect: {{run: aftersteps.collect, inputs: {{models: models/}}, after: [write]}}
+            """
+        )
+    )
+    return config
+
+
+@pytest.mark.parametrize("executor", ALL_EXECUTORS)
+@pytest.mark.parametrize("fail", ["missing", "parts"])
+def test_a_step_failing_after_its_call_leaves_nothing(
+    tmp_path: Path, executor: str, fail: str, request: pytest.FixtureRequest
+) -> None:
+    config = make_after_call(tmp_path, executor_spec(executor, request))
+    failed = pipeflow.load(config, params={"fail": fail}).run()
+    assert failed.state("write") is StepState.FAILED
+    assert not (tmp_path / "models").exists()
+    assert not (tmp_path / "log.txt").exists()
+
+    run = pipeflow.load(config, params={"kind": "b"}).run()
+    assert run.ok
+    assert run.output("collect") == ["part_b.txt"]
+    folder = tmp_path / "out" / ".pipeflow" / "manifests" / "after" / "write"
+    (path,) = set(folder.glob("*.json")) - {folder / "latest.json"}
+    assert sorted(Manifest.from_json(path.read_bytes()).files["models/"].entries) == ["part_b.txt"]
