@@ -180,6 +180,7 @@ class RunContext:
         if writes:  # what earlier versions left there goes: the step's output starts afresh
             store = task.persist.store if task.persist is not None else None
             self.files.prepare(step, item[1] if item is not None else None, writes, inputs, store)
+            self.files.begin(step.name, task.item, task.writes)
         return task
 
     def _resolved(self, value: Any) -> Any:

@@ -153,10 +153,11 @@ class Engine:
                     fan = self._fans.get(name)  # its calls: the items' that ended, and begun
                     calls = fan.attempts + begun if fan is not None else None
                     self._finish(self._stopwatch.stopped(name, self.decisions[name].key, calls))
+            self.context.files.end()  # what stopped steps half-wrote goes
         else:
             self._kept.settle(fetch=True)
             self._dispatch.shutdown()
-            self.context.files.remove_made()  # nothing runs now: no step writes there
+            self.context.files.end()  # nothing runs now: no step writes there
         reason = why_not_run(self.outcomes, interrupted=interrupted)
         for name in order:
             if name not in self.outcomes:
@@ -279,6 +280,8 @@ class Engine:
         for stream, text in result.output:
             self._on_output(name, stream, text)
         self.planner.remember(result.hashes)
+        if result.ok and task.stored is None:
+            self.context.files.succeeded(name, task.item)
         cache = self.planner.caches.get(name)
         if result.manifest is not None and task.stored is None and cache is not None:
             cache.published(result.manifest)  # for the manifest index of the store

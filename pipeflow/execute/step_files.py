@@ -11,6 +11,7 @@ from typing import Any
 from pipeflow.cache.keys import local_glob, local_path
 from pipeflow.cache.workspace import missing_read
 from pipeflow.errors import StorageError
+from pipeflow.execute.attempts import Present, clear_attempt, present
 from pipeflow.execute.clearing import owned_files, prepare_writes, remove_empty
 from pipeflow.model.locations import (
     MOST_VALUE_STRINGS,
@@ -49,9 +50,28 @@ class StepFiles:
         self.secrets = secrets
         self.lookup = lookup
         self.made: list[Path] = []  # folders made for the writes (`prepare`) during the run
+        # (step, item) -> its local writes and what they held as its task was made, until it
+        # succeeds: what a step whose worker died or was stopped wrote there goes at the end.
+        self.begun: dict[tuple[str, int | None], tuple[Sequence[WriteSpec], Present]] = {}
 
-    def remove_made(self) -> None:
-        """The run is over: the folders made for its writes that are still empty go."""
+    def begin(self, step: str, item: int | None, writes: Sequence[WriteSpec]) -> None:
+        """A task of `step` (or of its `item`) that writes `writes` is made: what they hold
+        now is not its output."""
+        self.begun[step, item] = (writes, present(writes))
+
+    def succeeded(self, step: str, item: int | None) -> None:
+        """The task of `step` (or of its `item`) ran and stored what it wrote."""
+        self.begun.pop((step, item), None)
+
+    def end(self) -> None:
+        """The run is over, no step runs: what each task that did not succeed added to its
+        writes goes (`attempts.clear_attempt`; a step that failed in this process did so
+        itself, one whose worker process died or was ended by Ctrl-C could not, and its
+        half-written files would be stored by the next run as that version's output), then
+        the folders made for the writes that are still empty."""
+        for writes, before in self.begun.values():
+            clear_attempt(writes, before)
+        self.begun = {}
         remove_empty(self.made)
         self.made = []
 

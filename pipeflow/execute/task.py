@@ -138,12 +138,13 @@ def execute(
             except timeouts.StillRunning as error:
                 return _failure(task, error, attempt, started)
             except timeouts.Stop:  # Ctrl-C or SIGTERM stopped the run (`commits.interrupt`)
+                attempts.clear_attempt(task.writes, before)  # a half-written file never stays
                 return _failure(task, KeyboardInterrupt("interrupted"), attempt, started)
             # `sys.exit()` in a step, or a KeyboardInterrupt it raises itself: its failure.
             except (Exception, SystemExit, KeyboardInterrupt) as error:
+                attempts.clear_attempt(task.writes, before)  # never kept, never stored
                 if isinstance(error, KeyboardInterrupt) and by_signal():
                     raise  # Ctrl-C: the run stops (the engine)
-                attempts.clear_attempt(task.writes, before)  # never kept, never stored
                 if attempt > task.retry.retries:
                     return _failure(task, error, attempt, started)
                 delay = task.retry.delay_before(attempt + 1, jitter=random.random())
