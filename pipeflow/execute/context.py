@@ -178,6 +178,8 @@ class RunContext:
             stamps=self.planner.stamps_of(step),
         )
         if writes:  # what earlier versions left there goes: the step's output starts afresh
+            if item is None:  # (an item's writes are not locked: `write_locks.py`)
+                self.files.claim(step, None, writes, f"run {self.settings.run_id}")
             store = task.persist.store if task.persist is not None else None
             self.files.prepare(step, item[1] if item is not None else None, writes, inputs, store)
             self.files.begin(step.name, task.item, task.writes)
@@ -211,6 +213,8 @@ class RunContext:
         """The task that reads a cached step's value, or restores its files, or both."""
         cache = self.planner.caches[step.name]
         assert cache is not None
+        if restore is not None:
+            self.files.claim(step, None, self.files.writes(step), f"run {self.settings.run_id}")
         return Task(
             run_id=self.settings.run_id,
             step=step.name,

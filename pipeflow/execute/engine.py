@@ -280,8 +280,8 @@ class Engine:
         for stream, text in result.output:
             self._on_output(name, stream, text)
         self.planner.remember(result.hashes)
-        if result.ok and task.stored is None:
-            self.context.files.succeeded(name, task.item)
+        if result.ok:
+            self.context.files.ended(name, task.item)
         cache = self.planner.caches.get(name)
         if result.manifest is not None and task.stored is None and cache is not None:
             cache.published(result.manifest)  # for the manifest index of the store

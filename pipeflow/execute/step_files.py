@@ -6,13 +6,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path, PurePath
-from typing import Any
+from typing import IO, Any
 
 from pipeflow.cache.keys import local_glob, local_path
 from pipeflow.cache.workspace import missing_read
 from pipeflow.errors import StorageError
 from pipeflow.execute.attempts import Present, clear_attempt, present
 from pipeflow.execute.clearing import owned_files, prepare_writes, remove_empty
+from pipeflow.execute.write_locks import WriteBusy, claim, release
 from pipeflow.model.locations import (
     MOST_VALUE_STRINGS,
     WALKED,
@@ -53,27 +54,49 @@ class StepFiles:
         # (step, item) -> its local writes and what they held as its task was made, until it
         # succeeds: what a step whose worker died or was stopped wrote there goes at the end.
         self.begun: dict[tuple[str, int | None], tuple[Sequence[WriteSpec], Present]] = {}
+        # (step, item) -> the locks of its local writes (`write_locks.py`), until it ends
+        self.claims: dict[tuple[str, int | None], list[IO[str]]] = {}
+
+    def claim(self, step: Step, item: int | None, writes: Sequence[Location], holder: str) -> None:
+        """Before a task of `step` (or of its `item`) clears, writes or restores its local
+        `writes`: the lock of each (`write_locks.py`), or ReferenceFailure (the step fails)
+        when another run holds one."""
+        local = [write for write in writes if not write.remote]
+        if not local or (step.name, item) in self.claims:  # held since its restore failed
+            return
+        labels = self.secrets.labels([write.text for write in local])
+        paths = [(write.key.rstrip("/"), label) for write, label in zip(local, labels, strict=True)]
+        try:
+            self.claims[step.name, item] = claim(paths, self.pipeline.folder_of(step), holder)
+        except WriteBusy as error:
+            raise ReferenceFailure(str(error)) from None
 
     def begin(self, step: str, item: int | None, writes: Sequence[WriteSpec]) -> None:
         """A task of `step` (or of its `item`) that writes `writes` is made: what they hold
         now is not its output."""
         self.begun[step, item] = (writes, present(writes))
 
-    def succeeded(self, step: str, item: int | None) -> None:
-        """The task of `step` (or of its `item`) ran and stored what it wrote."""
+    def ended(self, step: str, item: int | None) -> None:
+        """A task of `step` (or of its `item`) succeeded: its locks are released. Those of
+        one that failed are held until the end of the run (`end`): what it added to its
+        writes goes then, and the step may run instead of a restore that failed."""
         self.begun.pop((step, item), None)
+        release(self.claims.pop((step, item), []))
 
     def end(self) -> None:
         """The run is over, no step runs: what each task that did not succeed added to its
         writes goes (`attempts.clear_attempt`; a step that failed in this process did so
         itself, one whose worker process died or was ended by Ctrl-C could not, and its
         half-written files would be stored by the next run as that version's output), then
-        the folders made for the writes that are still empty."""
+        the folders made for the writes that are still empty; then every lock is released."""
         for writes, before in self.begun.values():
             clear_attempt(writes, before)
         self.begun = {}
         remove_empty(self.made)
         self.made = []
+        for held in self.claims.values():
+            release(held)
+        self.claims = {}
 
     def writes(self, step: Step, item: Any = None) -> list[Location]:
         """Where a step (or one item of it) writes, as resolved now."""
