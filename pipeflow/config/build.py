@@ -42,24 +42,35 @@ class Builder:
     def fail(self, path: list[str | int], message: str, hint: str | None = None) -> None:
         self.problems.append(self.document.problem(path, message, hint=hint))
 
-    def parsed(self, path: list[str | int], value: Any) -> Any:
-        """Parse references in a value, reporting each syntax error where it is."""
+    def parsed(self, path: list[str | int], value: Any, item: str | None = None) -> Any:
+        """Parse references in a value, reporting each syntax error where it is; `item`: the
+        name of the step's `foreach` item, which only its `reads:`/`writes:` may refer to."""
         try:
             return _parsed(value)  # most values: no paths to build on the way
         except ReferenceSyntaxError:
-            return self.located(path, value)
+            return self.located(path, value, item)
 
-    def located(self, path: list[str | int], value: Any) -> Any:
+    def located(self, path: list[str | int], value: Any, item: str | None = None) -> Any:
         """`parsed`, keeping the path of every value to report each syntax error where it is."""
         if isinstance(value, Mapping):
-            return {k: self.located([*path, k], v) for k, v in value.items()}
+            return {k: self.located([*path, k], v, item) for k, v in value.items()}
         if isinstance(value, list):
-            return [self.located([*path, i], v) for i, v in enumerate(value)]
+            return [self.located([*path, i], v, item) for i, v in enumerate(value)]
         if isinstance(value, str):
             try:
                 return parse_string(value)
             except ReferenceSyntaxError as error:
-                self.fail(path, str(error), error.hint)
+                if item is not None and _names_item(value, item):
+                    self.fail(
+                        path,
+                        f"`${{{item}}}` cannot be used in `inputs`: the `foreach` item "
+                        f"is passed to the function as its input `{item}`",
+                        f"build the value from `{item}` in the function; `${{{item}}}` may "
+                        f"name the item in `writes:` and `reads:`, and `{{{item}}}` in "
+                        "`result.target`",
+                    )
+                else:
+                    self.fail(path, str(error), error.hint)
                 return None
         return value
 
@@ -220,11 +231,12 @@ class Builder:
         inputs, foreach, when, params = (
             get(key) for key in ("inputs", "foreach", "when", "params")
         )
+        item = (_text(get("as")) or "item") if foreach is not None else None
         return Step(
             name=name,
             run=_text(get("run")),
             pipeline=_text(get("pipeline")),
-            inputs=self.parsed([*path, "inputs"], _mapping(inputs)) if inputs else {},
+            inputs=self.parsed([*path, "inputs"], _mapping(inputs), item) if inputs else {},
             after=tuple(str(x) for x in _list(get("after"))) if "after" in raw else (),
             outputs=tuple(str(x) for x in _list(get("outputs"))) if "outputs" in raw else (),
             result=spec,
@@ -287,6 +299,15 @@ def _bounds_problem(field: str, value: Any, seconds: float) -> tuple[str, str] |
             "write `1s` or longer, e.g. `30s`, `15m`, `1h`",
         )
     return None
+
+
+def _names_item(text: str, item: str) -> bool:
+    """Whether `text` parses once `${ITEM}` names a `foreach` item (so that is its fault)."""
+    try:
+        parse_string(text, item=item)
+    except ReferenceSyntaxError:
+        return False
+    return True
 
 
 def _parsed(value: Any) -> Any:
