@@ -4,7 +4,8 @@ On the client (`Packer`):
 
 1. Code: per project folder (the main config's, and each sub-pipeline's in another folder),
    the project modules its steps import — the files their code fingerprints count
-   (`CodeFingerprinter.project_files`), so what travels is what the cache key knows — and
+   (`CodeFingerprinter.project_files`), so what travels is what the cache key knows, with
+   the data files of their packages (`package_data`: a step opens them beside its code) — and
    the source the fingerprints count that is imported from another folder on sys.path (a
    `src/` folder, a folder on PYTHONPATH, a `pip install -e` checkout outside the project:
    `rooted_files`, also by its name below that folder, so that the worker imports it from
@@ -36,7 +37,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from pipeflow.cache.code import CodeFingerprinter
 from pipeflow.errors import ConfigError, Problem
@@ -113,6 +114,9 @@ class Packer:
                 files.update(fingerprinter.project_files(function))
                 rooted.update(fingerprinter.rooted_files(function))
                 self.versions.update(fingerprinter.package_versions(function))
+            top = Path(folder).resolve()
+            files.update(package_data({f.relative_to(top).as_posix(): f for f in files}).values())
+            rooted.update(package_data(rooted))
 
     def send_code(self) -> None:
         """Pack each project folder's code and send what the store does not have."""
@@ -187,6 +191,42 @@ class Packer:
         self.sent += sent
         self._files[path] = (stamp, entry)
         return entry
+
+
+_CODE = (".py", ".pyc", ".pyo")  # a package's modules travel only when a step imports them
+
+
+def package_data(code: Mapping[str, Path]) -> dict[str, Path]:
+    """The data files of the packages that hold the modules `code` names (by their names in
+    the package: `pkg/sub/steps.py`), by theirs: every file in such a package's folder, and
+    in its folders that are no package of their own (`pkg/sub/table.json`,
+    `pkg/templates/report.html`), but modules, bytecode, hidden files and symbolic links.
+    A step opens them next to its code (`Path(__file__).parent`) or with
+    `importlib.resources`, so they go where its modules go. A module at the top of a
+    folder on sys.path (the project's own folder) has no package: nothing beside it goes."""
+    found: dict[str, Path] = {}
+    folders = {
+        PurePosixPath(name).parent: Path(file).parent
+        for name, file in code.items()
+        if PurePosixPath(name).parent != PurePosixPath(".")
+        and (Path(file).parent / "__init__.py").is_file()
+    }
+    for package, folder in sorted(folders.items()):
+        for root, inner, names in os.walk(folder):
+            inner[:] = [
+                name
+                for name in inner
+                if not name.startswith(".")
+                and name != "__pycache__"
+                and not os.path.isfile(os.path.join(root, name, "__init__.py"))
+            ]
+            for name in names:
+                file = Path(root, name)
+                if name.startswith(".") or file.suffix in _CODE or file.is_symlink():
+                    continue
+                if file.is_file():
+                    found[(package / file.relative_to(folder)).as_posix()] = file
+    return found
 
 
 def _inside(path: str, places: list[str]) -> bool:

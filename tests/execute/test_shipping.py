@@ -323,3 +323,43 @@ def test_a_folder_a_write_goes_into_is_the_workspaces_and_returned_paths_are_the
         "number": 3,
     }
     assert not (folder / "data").exists()  # nothing made on the client's side
+
+
+def test_the_data_files_of_the_packages_travel_with_their_modules(tmp_path: Path) -> None:
+    """What a step opens beside its code (`Path(__file__).parent`, `importlib.resources`):
+    its package's files and folders that are no package, not modules it does not import,
+    bytecode, hidden files, another package's files or the files beside a top-level module."""
+    folder = project(tmp_path / "p")
+    (folder / "pkg" / "table.json").write_text("{}")
+    (folder / "pkg" / "templates" / "deep").mkdir(parents=True)
+    (folder / "pkg" / "templates" / "deep" / "t.html").write_text("<p>")
+    (folder / "pkg" / ".secret").write_text("hidden")
+    (folder / "pkg" / "__pycache__").mkdir()
+    (folder / "pkg" / "__pycache__" / "steps.cpython-311.pyc").write_bytes(b"\0")
+    (folder / "pkg" / "other").mkdir()
+    (folder / "pkg" / "other" / "__init__.py").write_text("")
+    (folder / "pkg" / "other" / "data.csv").write_text("a\n")
+    (folder / "top.py").write_text("def run() -> int:\n    return 1\n")
+    steps = (("pkg.steps.run", str(folder)), ("top.run", str(folder)))
+    store = ResultStore(str(tmp_path / "store"))
+    packer = Packer(Project(store, steps))
+    packer.send_code()
+    task = Task(run_id="r", step="s", function="pkg.steps.run", inputs={}, project_dir=str(folder))
+    code = Path(unpack(task, packer.shipment(task), tmp_path / "worker").project_dir)
+    names = {p.relative_to(code).as_posix() for p in code.rglob("*") if p.is_file()}
+    assert names == {
+        "pkg/__init__.py",
+        "pkg/steps.py",
+        "pkg/helpers.py",
+        "pkg/table.json",
+        "pkg/templates/deep/t.html",
+        "top.py",
+    }
+
+    # An edited data file is a new package: the worker gets it, not the copy it has.
+    (folder / "pkg" / "table.json").write_text('{"edited": true}')
+    again = Packer(Project(store, steps))
+    again.send_code()
+    assert again.packages[str(folder)] != packer.packages[str(folder)]
+    code = Path(unpack(task, again.shipment(task), tmp_path / "worker").project_dir)
+    assert (code / "pkg" / "table.json").read_text() == '{"edited": true}'
