@@ -178,7 +178,7 @@ class RunContext:
             stamps=self.planner.stamps_of(step),
         )
         if writes:  # what earlier versions left there goes: the step's output starts afresh
-            if item is None:  # (an item's writes are not locked: `write_locks.py`)
+            if item is None:  # (a `foreach` step's are locked as one: `claim_items`)
                 self.files.claim(step, None, writes, f"run {self.settings.run_id}")
             store = task.persist.store if task.persist is not None else None
             self.files.prepare(step, item[1] if item is not None else None, writes, inputs, store)

@@ -101,6 +101,8 @@ def prepare(step: Step, context: RunContext, planner: Planner) -> FanOut:
         raise NotAList(
             f"`foreach` of step `{step.name}` must be a list, got {type(items).__name__}"
         )
+    if step.writes:  # one run at a time in the items' files (`write_locks.py`)
+        context.files.claim_items(step, items, f"run {context.settings.run_id}")
     upstream = planner.upstream_versions(step) or {}
     fingerprint = planner.fingerprints[step.name]
     fan = FanOut(step=step, items=items, key_of=fingerprint.item_keys(upstream))

@@ -71,6 +71,20 @@ class StepFiles:
         except WriteBusy as error:
             raise ReferenceFailure(str(error)) from None
 
+    def claim_items(self, step: Step, items: Sequence[Any], holder: str) -> None:
+        """Before the items of a `foreach` step clear, write or restore their files: one lock
+        for them all, held until the end of the run (a lock per item would hold a file open
+        per item), or ReferenceFailure (the step fails) when another run holds it."""
+        if not any(not write.remote for item in items for write in self.writes(step, item)):
+            return
+        place = f"foreach {self.pipeline.name} {step.name}"
+        label = f"what the items of `foreach` step `{step.name}` write"
+        try:
+            held = claim([(place, label)], self.pipeline.folder_of(step), holder)
+        except WriteBusy as error:
+            raise ReferenceFailure(str(error)) from None
+        self.claims[step.name, None] = held
+
     def begin(self, step: str, item: int | None, writes: Sequence[WriteSpec]) -> None:
         """A task of `step` (or of its `item`) that writes `writes` is made: what they hold
         now is not its output."""

@@ -10,8 +10,8 @@ an exclusive lock (flock, released when its file is closed, also by the system w
 process dies) for each local path of them, in the `.pipeflow/locks/` folder of the step's
 project; a run that finds one held fails that step at once, saying which run holds it (as
 DVC refuses a second `repro` in one repository), instead of waiting on it: two runs that
-each wait for the other would never end. The items of a `foreach` step are not locked yet
-(an item that cannot start has no way to fail alone once the items are fed).
+each wait for the other would never end. The items of a `foreach` step take one lock for
+them all, named by the pipeline and the step, until the end of the run.
 """
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ class WriteBusy(Exception):
 
 
 def claim(paths: Sequence[tuple[str, str]], project: str, holder: str) -> list[IO[str]]:
-    """Lock each `(path, label)`, in path order; the open lock files (close them to release
-    the locks). WriteBusy, with no lock held, when another run holds one."""
+    """Lock each `(path, label)` (a path, or another name of what is written), in path
+    order; the open lock files (close them to release the locks). WriteBusy, with no lock
+    held, when another run holds one."""
     folder = Path(project) / ".pipeflow" / "locks"
     folder.mkdir(parents=True, exist_ok=True)
     held: list[IO[str]] = []

@@ -44,8 +44,8 @@ from pathlib import Path
 
 def write(n, out):
     Path(out).write_text(f"v{n}")
-    hold = Path(out).with_name("hold")
-    if hold.exists():  # made by the test for run A, and removed to let it end
+    hold = Path(out).with_name(f"hold{n}")
+    if hold.exists():  # made by the test for run A (n=1), and removed to let it end
         Path(out).with_name("started").write_text("")
         while hold.exists():
             time.sleep(0.05)
@@ -53,8 +53,8 @@ def write(n, out):
 
 
 def _start_holder(config: Path) -> subprocess.Popen[str]:
-    """Run A, its step writing `v1` and waiting until the test removes `data/hold`."""
-    (config.parent / "data" / "hold").write_text("")
+    """Run A, its step writing `v1` and waiting until the test removes `data/hold1`."""
+    (config.parent / "data" / "hold1").write_text("")
     command = [sys.executable, "-m", "pipeflow", "run", str(config)]
     holder = subprocess.Popen(
         command, cwd=config.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -68,7 +68,7 @@ def _start_holder(config: Path) -> subprocess.Popen[str]:
 
 
 def _finish_holder(config: Path, holder: subprocess.Popen[str]) -> None:
-    (config.parent / "data" / "hold").unlink()
+    (config.parent / "data" / "hold1").unlink()
     output, _ = holder.communicate(timeout=60)
     assert holder.returncode == 0, output
 
@@ -102,3 +102,53 @@ def test_a_second_run_cannot_write_what_a_first_is_writing(
     assert (config.parent / "data" / "w.txt").read_text() == "v1"
     assert pipeflow.load(config, params={"n": 2}).run().ok
     assert (config.parent / "data" / "w.txt").read_text() == "v2"
+
+
+ITEMS = """
+name: busyitems
+params: {n: 1}
+results: {root: out}
+executor: EXECUTOR
+steps:
+  write:
+    run: busysteps.write
+    foreach: [a, b]
+    inputs: {n: "${params.n}"}
+    as: name
+    writes: ["data/${name}.txt"]
+"""
+
+ITEM_STEPS = """
+import time
+from pathlib import Path
+
+
+def write(n, name):
+    out = Path(__file__).parent / "data" / f"{name}.txt"
+    out.write_text(f"v{n}")
+    hold = out.with_name(f"hold{n}")
+    if hold.exists():  # made by the test for run A (n=1), and removed to let it end
+        out.with_name("started").write_text("")
+        while hold.exists():
+            time.sleep(0.05)
+"""
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+def test_a_second_run_cannot_write_what_the_items_of_a_first_are_writing(
+    make_project: ProjectFactory, executor: str, request: pytest.FixtureRequest
+) -> None:
+    spec = executor_spec(executor, request)
+    config = make_project(ITEMS.replace("EXECUTOR", spec), busysteps=ITEM_STEPS)
+    (config.parent / "data").mkdir()
+    holder = _start_holder(config)
+    try:
+        result = pipeflow_in(config.parent, "run", "pipeline.yaml", "--param", "n=2")
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "what the items of `foreach` step `write` write is being written" in result.stdout
+        assert (config.parent / "data" / "a.txt").read_text() == "v1"
+    finally:
+        _finish_holder(config, holder)
+    run = pipeflow.load(config, params={"n": 2}).run()
+    assert run.ok
+    assert (config.parent / "data" / "b.txt").read_text() == "v2"
