@@ -14,7 +14,9 @@ what the step finds there is not its output (put there by hand, or read by it). 
   modification time) is marked `kept` in its manifest (`mark_kept`): it is stored and restored
   with the version, but `clearing.py` never removes it as the step's output.
 
-URLs are not followed here (their objects are listed and hashed by `clearing.py` alone).
+A URL write is noted by the objects under it (one listing), and what a failed attempt added
+there is deleted the same way; one whose listing failed before the attempt is left alone
+(nothing tells what the attempt added). `mark_kept` looks at local writes only.
 """
 
 from __future__ import annotations
@@ -25,16 +27,23 @@ from contextlib import suppress
 from dataclasses import replace
 
 from pipeflow.storage.blobs import WriteSpec
+from pipeflow.storage.remote import open_url
 from pipeflow.storage.written import WrittenFiles
 
-Present = dict[str, tuple[int, int] | None]  # path -> (size, mtime_ns) of a file; None: a folder
+# path -> (size, mtime_ns) of a file; None: a folder, or an object under a URL write
+Present = dict[str, tuple[int, int] | None]
+_UNLISTED = "\0unlisted"  # after a URL write's location: its objects could not be listed
 
 
 def present(writes: Sequence[WriteSpec]) -> Present:
-    """The files and folders of the local `writes` as they are now."""
+    """The files and folders of the `writes` as they are now (the objects of a URL's)."""
     found: Present = {}
     for write in writes:
         if "://" in write.location:
+            try:
+                found.update(dict.fromkeys(_objects(write)))
+            except Exception:  # unreachable now: the step will say so, if it needs it
+                found[write.location + _UNLISTED] = None
             continue
         if os.path.isfile(write.location):
             found[write.location] = _stamp(write.location)
@@ -49,9 +58,12 @@ def present(writes: Sequence[WriteSpec]) -> Present:
 
 
 def clear_attempt(writes: Sequence[WriteSpec], before: Present) -> None:
-    """Remove what a failed attempt added to the local `writes` (see the module's docstring)."""
+    """Remove what a failed attempt added to the `writes` (see the module's docstring)."""
     for write in writes:
         if "://" in write.location:
+            if write.location + _UNLISTED not in before:
+                with suppress(Exception):  # a store that fails now: nothing more to do
+                    _clear_objects(write, before)
             continue
         root = write.location
         if os.path.isfile(root) or os.path.islink(root):
@@ -98,6 +110,24 @@ def mark_kept(
             entries[name] = replace(entry, kept=True) if unchanged else entry
         marked[label] = WrittenFiles(written.kind, entries)
     return marked
+
+
+def _objects(write: WriteSpec) -> list[str]:
+    """The URLs of the objects under a URL write (itself, when it is one)."""
+    filesystem, path = open_url(write.location, write.storage_options)
+    scheme = write.location.split("://", 1)[0] + "://"
+    try:
+        names = filesystem.find(path)
+    except FileNotFoundError:
+        return []
+    return [scheme + name.lstrip("/") for name in names]
+
+
+def _clear_objects(write: WriteSpec, before: Present) -> None:
+    added = [url for url in _objects(write) if url not in before]
+    if added:
+        filesystem, _ = open_url(write.location, write.storage_options)
+        filesystem.rm(added)
 
 
 def _stamp(path: str) -> tuple[int, int] | None:
