@@ -33,7 +33,7 @@ from pipeflow.execute.dispatching import Dispatcher
 from pipeflow.execute.executors import Executor
 from pipeflow.execute.failures import FROZEN, failure_reason
 from pipeflow.execute.keeping import Keeper
-from pipeflow.execute.outcome import RunResult, task_outcome
+from pipeflow.execute.outcome import RunResult, cached_outcome, task_outcome
 from pipeflow.execute.readiness import why_not_run
 from pipeflow.execute.step_files import ReferenceFailure
 from pipeflow.execute.stopping import Stopwatch
@@ -230,8 +230,7 @@ class Engine:
 
     def _start_fan_out(self, name: str, step: Step, decision: Decision) -> None:
         if decision.action is Action.CACHED and not self._value_needed(name):
-            places = fanout.cached_locations(self.planner, name)
-            self._finish(StepOutcome(name, StepState.CACHED, decision.reason, locations=places))
+            self._finish_cached(name)
             return
         fan = fanout.prepare(step, self.context, self.planner)
         fan.planned_cached = decision.action is Action.CACHED
@@ -366,14 +365,8 @@ class Engine:
         self._finish(outcome)
 
     def _finish_cached(self, name: str) -> None:
-        manifest = self.planner.manifests[name]
-        cache = self.planner.caches[name]
-        locations = cache.locations(manifest) if cache is not None else ()
-        decision = self.decisions[name]
-        reason = decision.reason
-        if decision.action is Action.RESTORE:
-            reason = f"restored: {reason}"
-        self._finish(StepOutcome(name, StepState.CACHED, reason, locations=locations))
+        step = self.pipeline.steps[name]
+        self._finish(cached_outcome(self.planner, step, self.decisions[name]))
 
     def _finish(self, outcome: StepOutcome) -> None:
         outcome = self.settings.secrets.outcome(outcome)  # kept in the run's result, too

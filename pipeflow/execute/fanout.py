@@ -250,13 +250,3 @@ def outcome(fan: FanOut, planner: Planner) -> StepOutcome:
         attempts=fan.attempts,
         locations=tuple(dict.fromkeys(fan.locations)),  # items in one journal: said once
     )
-
-
-def cached_locations(planner: Planner, name: str) -> tuple[str, ...]:
-    """Where the stored results of a `foreach` step found cached before the run are (each
-    file once), for a step whose value no step needs, which is not read back."""
-    cache = planner.caches.get(name)
-    found = planner.item_manifests.get(name) or []
-    if cache is None:
-        return ()
-    return tuple(dict.fromkeys(place for item in found for place in cache.locations(item)))

@@ -20,7 +20,7 @@ from pipeflow.execute.step_files import ReferenceFailure
 from pipeflow.execute.task import TaskResult
 from pipeflow.model.pipeline import SINGLE_PART, Step
 from pipeflow.model.refs import Ref, resolve
-from pipeflow.model.run import Decision, StepOutcome, StepState
+from pipeflow.model.run import Action, Decision, StepOutcome, StepState
 from pipeflow.model.words import a_kind
 from pipeflow.plan.planner import Planner
 from pipeflow.records import record
@@ -222,3 +222,28 @@ def task_outcome(name: str, result: TaskResult, reason: str, elapsed: float) -> 
         error=result.error,
         traceback=result.traceback,
     )
+
+
+def cached_outcome(planner: Planner, step: Step, decision: Decision) -> StepOutcome:
+    """The outcome of a step taken from the cache (`restored: ...` when its files were put
+    back), with where its stored result is."""
+    reason = decision.reason
+    if decision.action is Action.RESTORE:
+        reason = f"restored: {reason}"
+    if step.foreach is not None:
+        locations = _item_locations(planner, step.name)
+    else:
+        cache = planner.caches[step.name]
+        manifest = planner.manifests[step.name]
+        locations = cache.locations(manifest) if cache is not None else ()
+    return StepOutcome(step.name, StepState.CACHED, reason, locations=locations)
+
+
+def _item_locations(planner: Planner, name: str) -> tuple[str, ...]:
+    """Where the stored results of a `foreach` step found cached before the run are (each
+    file once), for a step whose value no step needs, which is not read back."""
+    cache = planner.caches.get(name)
+    found = planner.item_manifests.get(name) or []
+    if cache is None:
+        return ()
+    return tuple(dict.fromkeys(place for item in found for place in cache.locations(item)))
