@@ -4,7 +4,8 @@ It starts each step once everything it needs has finished, passes values in memo
 cached results from the store (reading them only when a step that runs needs them), skips
 what a false `when` rules out, and applies the failure policy: after a failure, start
 nothing new (or, with keep_going, everything that does not need the failed step), let
-running steps finish, and mark the rest as not run.
+running steps finish, and mark the rest as not run (what the plan skipped, or took from
+the cache, as such: `readiness.unreached`).
 
 Which values the run keeps in memory, and when they are dropped or fetched from the
 executor's workers, is `keeping.py`'s; a `foreach` step's items are `fanout.py`'s.
@@ -159,9 +160,13 @@ class Engine:
             self._dispatch.shutdown()
             self.context.files.end()  # nothing runs now: no step writes there
         reason = why_not_run(self.outcomes, interrupted=interrupted)
-        for name in order:
-            if name not in self.outcomes:
-                self._finish(StepOutcome(name, StepState.NOT_RUN, reason))
+        for name in (n for n in order if n not in self.outcomes):  # as it would have ended
+            args = (self.decisions[name], reason, self.pipeline, self.graph, self.outcomes)
+            state, why = readiness.unreached(name, *args)
+            if state is StepState.CACHED:
+                self._finish_cached(name)
+            else:
+                self._finish(StepOutcome(name, state, why))
         for failed in close_stores(self.planner, self.settings.run_id, self.outcomes):
             self.emit(StepFinished(self.settings.run_id, failed))  # its result was not stored
         result = RunResult(

@@ -42,6 +42,26 @@ def blocker(
     return None
 
 
+def unreached(
+    name: str,
+    decision: Decision,
+    reason: str,
+    pipeline: Pipeline,
+    graph: StepGraph,
+    outcomes: Mapping[str, StepOutcome],
+) -> tuple[StepState, str]:
+    """What a step the run stopped before (a failure, Ctrl-C) ends as: skipped when the plan
+    skipped it (not selected, a `when` known false), cached when its stored result is current
+    and all it waits for succeeded (as every executor that reached it would have said), else
+    not run for `reason`. A `when` decided only during the run is not known: not run."""
+    if decision.action is Action.SKIPPED:
+        return StepState.SKIPPED, decision.reason
+    blocked = blocker(name, pipeline, graph, outcomes) is not None
+    if decision.action is Action.CACHED and pipeline.steps[name].when is None and not blocked:
+        return StepState.CACHED, decision.reason
+    return StepState.NOT_RUN, reason
+
+
 def why_not_run(outcomes: Mapping[str, StepOutcome], *, interrupted: bool) -> str:
     """The reason of a step the run never started."""
     if interrupted:
