@@ -65,7 +65,9 @@ class ConsoleReporter:
             return f"run {event.run_id} of pipeline `{event.pipeline}`: {counts}"
         if isinstance(event, StepStarted):
             return f"{event.step}: started" if loud else None
-        if isinstance(event, StepRetrying):
+        if isinstance(event, StepRetrying):  # under -q, the step's FAILED line counts them
+            if not loud:
+                return None
             return (
                 f"{event.step}: attempt {event.attempt - 1} failed ({event.error}); "
                 f"retrying in {format_duration(event.delay)}"
