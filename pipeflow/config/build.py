@@ -103,6 +103,18 @@ class Builder:
             return default
         return seconds
 
+    def backoff(self, path: list[str | int], value: Any, default: float) -> float:
+        """`retry_backoff`, a finite factor (the schema reports one below 1, or no number)."""
+        factor = _number(value, default)
+        if math.isfinite(factor):
+            return factor
+        self.fail(
+            path,
+            f"`retry_backoff` must be a finite number, got {value!r}",
+            "write the factor each delay grows by, e.g. `2` for 1s, 2s, 4s, ...",
+        )
+        return default
+
     def late(self, path: list[str | int], timeout: float | None, retry: RetryPolicy) -> bool:
         """Report (at `path`) a timeout shorter than the delay before a retry; True if so."""
         if timeout is None or retry.retries <= 0 or timeout >= retry.delay:
@@ -124,7 +136,7 @@ class Builder:
             retries=_int(defaults.get("retries"), 0),
             delay=self.duration(["defaults", "retry_delay"], defaults.get("retry_delay"), 1.0)
             or 0.0,
-            backoff=_number(defaults.get("retry_backoff"), 1.0),
+            backoff=self.backoff(["defaults", "retry_backoff"], defaults.get("retry_backoff"), 1.0),
         )
         default_timeout = self.duration(["defaults", "timeout"], defaults.get("timeout"), None)
         # Reported once, where `defaults:` says it, not at each step that takes both values.
@@ -211,7 +223,9 @@ class Builder:
                     [*path, "retry_delay"], raw.get("retry_delay"), default_retry.delay
                 )
                 or 0.0,
-                backoff=_number(raw.get("retry_backoff"), default_retry.backoff),
+                backoff=self.backoff(
+                    [*path, "retry_backoff"], raw.get("retry_backoff"), default_retry.backoff
+                ),
             )
         else:
             retry = default_retry  # frozen: every step without its own retry settings shares it

@@ -246,3 +246,38 @@ def test_a_delay_grown_by_the_backoff_stops_at_the_longest() -> None:
     assert policy.delay_before(3, jitter=1.0) == LONGEST
     assert policy.delay_before(2000, jitter=0.5) == LONGEST  # 10**1998 overflows a float
     assert RetryPolicy(retries=3, delay=1.0, backoff=2.0).delay_before(4) == 4.0
+
+
+# -- retry_backoff: a finite factor ------------------------------------------------------------
+
+BACKOFFS = [("nan", ".nan", "nan"), ("inf", ".inf", "inf")]
+
+
+@pytest.mark.parametrize("kind", ["yaml", "toml"])
+@pytest.mark.parametrize("where", ["defaults", "step"])
+@pytest.mark.parametrize("command", ["validate", "run"])
+@pytest.mark.parametrize(("yaml", "toml"), [b[1:] for b in BACKOFFS], ids=[b[0] for b in BACKOFFS])
+def test_a_backoff_that_is_no_finite_number_is_refused_before_anything_runs(
+    tmp_path: Path, kind: str, where: str, command: str, yaml: str, toml: str
+) -> None:
+    """Before, `retry_backoff: .nan` validated, and the step's second retry waited forever
+    (its delay was NaN); `.inf` waited the longest delay, 365 days."""
+    (tmp_path / "durs.py").write_text(STEPS)
+    config = tmp_path / f"p.{kind}"
+    if kind == "yaml":
+        own = f", retry_backoff: {yaml}" if where == "step" else ""
+        defaults = (
+            f"defaults: {{retries: 3, retry_backoff: {yaml}}}\n" if where == "defaults" else ""
+        )
+        config.write_text(f"name: d\n{defaults}steps:\n  a: {{run: durs.one, retries: 3{own}}}\n")
+    else:
+        own = f"retry_backoff = {toml}\n" if where == "step" else ""
+        defaults = f"[defaults]\nretry_backoff = {toml}\n" if where == "defaults" else ""
+        config.write_text(f'name = "d"\n{defaults}[steps.a]\nrun = "durs.one"\nretries = 3\n{own}')
+    result = _cli(config, command)
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    field = "defaults.retry_backoff" if where == "defaults" else "steps.a.retry_backoff"
+    assert f"error at `{field}`: `retry_backoff` must be a finite number, got {toml}" in output
+    assert "1 problem found; nothing was run." in output
+    assert not (tmp_path / "ran").exists()
