@@ -3,7 +3,8 @@
 `${run.*}` is filled here and a missing `${env.*}` is a config error (exit 2) rather than a
 failed step; an executor that cannot be made (a missing extra) is a config error too, as is an
 address given to an executor that takes none, and a number of workers given for a run on a Dask
-cluster it does not start (one at an address, or of a `cluster` class: a usage error).
+cluster it does not start (one at an address, or of a `cluster` class), or for a sequential
+run (more than one: a usage error).
 """
 
 from __future__ import annotations
@@ -71,6 +72,12 @@ def executor_options(
             "`--address` is empty: it names no Dask scheduler",
             hint="give the scheduler's address, e.g. `--address tcp://scheduler:8786`, or "
             "leave it out to use the config's `executor`",
+        )
+    if kind == "sequential" and workers is not None and workers > 1:
+        raise UsageError(
+            f"`--workers {workers}` (`workers=` in Python) asks for {workers} steps at once, "
+            "and the `sequential` executor runs one step at a time",
+            hint="add `--executor threads` (or `processes`, `dask`), or leave `--workers` out",
         )
     options: dict[str, Any] = {"workers": workers or configured.workers}
     if kind == "dask":

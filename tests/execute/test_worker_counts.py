@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import pipeflow
-from pipeflow.errors import ConfigError
+from pipeflow.errors import ConfigError, UsageError
 from tests.conftest import ProjectFactory
 from tests.servers import closed_port
 
@@ -144,3 +144,34 @@ def test_workers_still_size_the_local_cluster_and_the_other_executors(
     for executor in ("threads", "processes"):
         done = pipeflow_command("run", config, "--executor", executor, "--workers", "2")
         assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("executor", "flags"),
+    [
+        ("{type: sequential}", []),
+        ("{type: threads, workers: 4}", ["--executor", "sequential"]),
+        ("{type: sequential, workers: 4}", []),
+    ],
+    ids=["config-sequential", "flag-sequential", "config-workers"],
+)
+def test_more_than_one_worker_for_a_sequential_run_is_a_usage_error(
+    make_project: ProjectFactory, tmp_path: Path, executor: str, flags: list[str]
+) -> None:
+    """Before, `--workers 4` on a sequential run was dropped without a word: the run that was
+    asked for four steps at once ran them one by one."""
+    config = project(make_project, tmp_path, executor)
+    done = pipeflow_command("run", config, *flags, "--workers", "4", "--log-format", "plain")
+    assert done.returncode == 2, done.stdout + done.stderr
+    message = one_line(done.stderr)
+    assert "`--workers 4` (`workers=` in Python) asks for 4 steps at once" in message, message
+    assert "the `sequential` executor runs one step at a time" in message, message
+    assert "add `--executor threads` (or `processes`, `dask`)" in message, message
+    assert not (tmp_path / "ran").exists()
+    with pytest.raises(UsageError) as raised:
+        pipeflow.load(config).run(executor="sequential" if flags else None, workers=4)
+    assert raised.value.exit_code == 2
+    assert not (tmp_path / "ran").exists()
+    # One worker is what sequential is: taken as given.
+    done = pipeflow_command("run", config, *flags, "--workers", "1", "--log-format", "plain")
+    assert done.returncode == 0, done.stdout + done.stderr
