@@ -40,6 +40,22 @@ def _no_config_forced(context: click.Context, _: Any, values: tuple[str, ...]) -
     return values
 
 
+def _one_step(context: click.Context, parameter: click.Parameter, values: tuple[str, ...]) -> Any:
+    """--from and --until take one step: given twice, click would keep the last one and drop
+    the other without a word."""
+    steps = list(dict.fromkeys(values))
+    if len(steps) > 1:
+        from pipeflow.errors import UsageError
+
+        option = parameter.opts[0]
+        listed = ", ".join(f"`{step}`" for step in steps)
+        raise UsageError(
+            f"{option} takes one step, and it is given {len(steps)}: {listed}",
+            hint=f"give {option} once; to run chosen steps, name each with --only STEP",
+        )
+    return steps[0] if steps else None
+
+
 def selection_options(function: Any) -> Any:
     """--force, --no-cache, --only, --from, --until, --tag: shared by run, status."""
     for option in reversed(
@@ -66,12 +82,16 @@ def selection_options(function: Any) -> Any:
             click.option(
                 "--from",
                 "start",
+                multiple=True,
+                callback=_one_step,
                 metavar="STEP",
                 shell_complete=complete_step,
                 help="run STEP and all after it",
             ),
             click.option(
                 "--until",
+                multiple=True,
+                callback=_one_step,
                 metavar="STEP",
                 shell_complete=complete_step,
                 help="run STEP and all it needs",

@@ -134,3 +134,23 @@ def test_an_empty_step_name_is_refused_from_python(tmp_path: Path, case: str) ->
             method(**keywords)
         assert "is empty" in str(refused.value)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("spelling", ["yaml", "toml"])
+@pytest.mark.parametrize("option", ["--from", "--until"])
+@pytest.mark.parametrize("command", [["run"], ["run", "--dry-run"], ["status"]])
+def test_a_step_option_given_twice_is_refused_not_cut_to_the_last(
+    tmp_path: Path, spelling: str, option: str, command: list[str]
+) -> None:
+    """`--from` and `--until` take one step. Before, `--from a --from d` was `--from d`
+    without a word: what comes after `a` and not after `d` was left out of the run."""
+    config = _project(tmp_path, spelling)
+    result = CliRunner().invoke(cli, [*command, str(config), option, "a", option, "d"])
+    assert result.exit_code == 2, result.output
+    assert f"{option} takes one step, and it is given 2: `a`, `d`" in result.output
+    assert "--only" in result.output  # the hint: name the steps with --only
+    assert "nothing was run" in result.output
+    assert not (tmp_path / "out").exists()
+    # The same step twice is that step.
+    result = CliRunner().invoke(cli, [*command, str(config), option, "a", option, "a"])
+    assert result.exit_code == 0, result.output
