@@ -2,9 +2,10 @@
 
 For every step, in order (each rule only when the ones above it did not decide):
 
-1. outside `--only/--from/--until/--tag`: cached if a stored result fits, else skipped — unless a
-   selected step needs its value, which is reported as missing; skipped as well when a step
-   before it runs (its value, or the files it reads, are not known before the run);
+1. outside `--only/--from/--until/--tag`: skipped if its `when` is known false (as rule 2),
+   else cached if a stored result fits, else skipped — unless a selected step needs its
+   value, which is reported as missing; skipped as well when a step before it runs (its
+   value, or the files it reads, are not known before the run);
 2. a false `when` known before the run (from params, or from the stored values of cached
    steps: `when.py`), or a value it needs from a skipped step: skipped;
 3. `--force`: runs ("forced");
@@ -175,6 +176,8 @@ class Planner:
         needed: set[str],
     ) -> Decision:
         step = self.pipeline.steps[name]
+        if step.when is not None and self._when(step) is False:  # as a whole run skips it
+            return Decision(name, Action.SKIPPED, "`when` is false")
         if upstream is not None and self.cacheable(step) is None and self._files_known(name):
             if step.foreach is not None:
                 fanned = decide_fan_out(self, name, upstream)
