@@ -70,11 +70,14 @@ def prepared(
         )
         decisions = planner.plan()
     if planner.missing:
+        # --from, --until and --tag narrow what --only would add: --only widens only its own.
+        widens = not (chosen["start"] or chosen["until"] or chosen["tags"])
         raise ConfigError(
             Problem(
                 message=f"`{user}` needs the result of `{step}`, which is not selected and "
                 "has no up-to-date stored result",
-                hint=f"run `{step}` first, or add it to the selection (e.g. --only {step})",
+                hint=f"run `{step}` first (`--until {step}` runs it and all it needs)"
+                + (f", or add it to the selection (--only {step})" if widens else ""),
             )
             for step, user in planner.missing
         )

@@ -1,0 +1,112 @@
+"""A selected step that needs a stale step outside the selection is refused with a hint that
+works: `--until STEP` (the step and all it needs) always; `--only STEP` only where the
+selection is made with `--only` alone, since `--from`, `--until` and `--tag` narrow what
+`--only` adds.
+
+Before, `--from c` with `a` stale said "add it to the selection (e.g. --only a)", and
+`--from c --only a` then selected no step at all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import pipeflow
+from pipeflow.cli import cli
+
+STEPS = """
+def a() -> int:
+    return 1
+
+
+def b(x: int) -> int:
+    return x + 1
+
+
+def c(x: int) -> int:
+    return x * 10
+"""
+
+YAML = """
+name: chain
+results: {root: out}
+steps:
+  a: {run: chain_steps.a, tags: [prep]}
+  b: {run: chain_steps.b, inputs: {x: "${steps.a}"}}
+  c: {run: chain_steps.c, inputs: {x: "${steps.b}"}, tags: [model]}
+"""
+TOML = """
+name = "chain"
+[results]
+root = "out"
+[steps.a]
+run = "chain_steps.a"
+tags = ["prep"]
+[steps.b]
+run = "chain_steps.b"
+inputs = {x = "${steps.a}"}
+[steps.c]
+run = "chain_steps.c"
+inputs = {x = "${steps.b}"}
+tags = ["model"]
+"""
+
+# How `c` alone is selected, on the command line and in Python, and whether --only widens it.
+SELECTIONS = {
+    "only": (["--only", "c"], {"only": "c"}, True),
+    "from": (["--from", "c"], {"start": "c"}, False),
+    "tag": (["--tag", "model"], {"tags": "model"}, False),
+    "from-until": (["--from", "c", "--until", "c"], {"start": "c", "until": "c"}, False),
+}
+
+
+@pytest.fixture(params=["yaml", "toml"])
+def config(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """The project, run once, then `b`'s code changed: `b` is stale, `c` needs it."""
+    steps = tmp_path / "chain_steps.py"
+    steps.write_text(STEPS, encoding="utf-8")
+    path = tmp_path / f"pipeline.{request.param}"
+    path.write_text(YAML if request.param == "yaml" else TOML, encoding="utf-8")
+    assert pipeflow.load(path).run().ok
+    steps.write_text(STEPS.replace("x + 1", "x + 2"), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("case", sorted(SELECTIONS))
+@pytest.mark.parametrize("command", [["run"], ["run", "--dry-run"], ["status"]])
+def test_the_hint_names_options_that_select_the_missing_step(
+    config: Path, case: str, command: list[str]
+) -> None:
+    options, _, widens = SELECTIONS[case]
+    result = CliRunner().invoke(cli, [*command, str(config), *options])
+    assert result.exit_code == 2, result.output
+    assert "`c` needs the result of `b`, which is not selected" in result.output
+    assert "`--until b` runs it and all it needs" in result.output, result.output
+    assert ("--only b" in result.output) is widens, result.output
+    # Following the hint: `b` made current, then the same selection runs.
+    done = CliRunner().invoke(cli, ["run", str(config), "--until", "b"])
+    assert done.exit_code == 0, done.output
+    again = CliRunner().invoke(cli, [*command, str(config), *options])
+    assert again.exit_code == 0, again.output
+    if widens:  # the other way the hint gives
+        config.parent.joinpath("chain_steps.py").write_text(
+            STEPS.replace("x + 1", "x + 3"), encoding="utf-8"
+        )
+        widened = CliRunner().invoke(cli, [*command, str(config), *options, "--only", "b"])
+        assert widened.exit_code == 0, widened.output
+
+
+@pytest.mark.parametrize("case", sorted(SELECTIONS))
+def test_python_gets_the_same_hint(config: Path, case: str) -> None:
+    _, keywords, widens = SELECTIONS[case]
+    pipe = pipeflow.load(config)
+    for method in (pipe.plan, pipe.status, pipe.run):
+        with pytest.raises(pipeflow.ConfigError) as refused:
+            method(**keywords)
+        [problem] = refused.value.problems
+        assert problem.hint is not None
+        assert "`--until b` runs it and all it needs" in problem.hint
+        assert ("--only b" in problem.hint) is widens
