@@ -3,13 +3,13 @@ decided (`Pipeline.plan`, `run`, `accept`, `result` and `gc` all start here)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from os import PathLike
 from typing import TYPE_CHECKING
 
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.config.collecting import collector_paused
-from pipeflow.errors import ConfigError, Problem
+from pipeflow.errors import ConfigError, Problem, StaleResults
 from pipeflow.execute.starting import RunStart
 from pipeflow.model import options as run_options
 from pipeflow.model.run import Decision
@@ -72,13 +72,42 @@ def prepared(
     if planner.missing:
         # --from, --until and --tag narrow what --only would add: --only widens only its own.
         widens = not (chosen["start"] or chosen["until"] or chosen["tags"])
-        raise ConfigError(
-            Problem(
-                message=f"`{user}` needs the result of `{step}`, which is not selected and "
-                "has no up-to-date stored result",
-                hint=f"run `{step}` first (`--until {step}` runs it and all it needs)"
-                + (f", or add it to the selection (--only {step})" if widens else ""),
-            )
-            for step, user in planner.missing
+        raise MissingResults(
+            (
+                Problem(
+                    message=f"`{user}` needs the result of `{step}`, which is not selected and "
+                    "has no up-to-date stored result",
+                    hint=f"run `{step}` first (`--until {step}` runs it and all it needs)"
+                    + (f", or add it to the selection (--only {step})" if widens else ""),
+                )
+                for step, user in planner.missing
+            ),
+            {
+                step: f"{_why_stale(planner, step)} (not selected; `{user}` needs its result)"
+                for step, user in planner.missing
+            },
         )
     return planner, hashes, decisions
+
+
+def _why_stale(planner: Planner, name: str) -> str:
+    """Why `name`, outside the selection, would have to run, as if it were selected."""
+    upstream = planner.upstream_versions(planner.pipeline.steps[name])
+    return planner.decide(name, upstream).reason
+
+
+class MissingResults(ConfigError):
+    """Selected steps need steps outside the selection that have no up-to-date stored
+    result; `reasons`: why each would have to run (under `--frozen`, stale results: exit 3)."""
+
+    def __init__(self, problems: Iterable[Problem], reasons: Mapping[str, str]) -> None:
+        super().__init__(problems)
+        self.reasons = dict(reasons)
+
+
+def stale_results(pipeline: str, reasons: Mapping[str, str]) -> StaleResults:
+    """`--frozen`'s error: the steps that would run, each with why."""
+    return StaleResults(
+        f"--frozen: {len(reasons)} step(s) of `{pipeline}` would run:\n"
+        + "\n".join(f"  {step}: {reason}" for step, reason in reasons.items())
+    )

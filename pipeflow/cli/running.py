@@ -252,8 +252,15 @@ def run(
             "results": results,
         }
         if dry_run:
+            from pipeflow.api.preparing import MissingResults, stale_results
+
             try:
                 decisions = pipeline.plan(**selection)
+            except MissingResults as missing:
+                if frozen:  # exit 3, as the run it previews would
+                    raise stale_results(pipeline.name, missing.reasons) from None
+                annotate(missing, stream)
+                raise
             except ConfigError as error:
                 annotate(error, stream)
                 raise
@@ -263,8 +270,6 @@ def run(
             click.echo(plan_table(decisions, described), nl=False, file=stdout)
             stale = {d.step: d.reason for d in decisions if d.action.value == "run"}
             if frozen and stale:  # exit 3, as the run it previews would
-                from pipeflow.api.running import stale_results
-
                 raise stale_results(pipeline.name, stale)
             return
         verbosity = QUIET if quiet else VERBOSE if verbose else NORMAL

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 import pipeflow
 from pipeflow.cli import cli
+from pipeflow.errors import StaleResults
 
 STEPS = """
 def a() -> int:
@@ -110,3 +111,22 @@ def test_python_gets_the_same_hint(config: Path, case: str) -> None:
         assert problem.hint is not None
         assert "`--until b` runs it and all it needs" in problem.hint
         assert ("--only b" in problem.hint) is widens
+
+
+@pytest.mark.parametrize("case", sorted(SELECTIONS))
+@pytest.mark.parametrize("command", [["run"], ["run", "--dry-run"]])
+def test_frozen_reports_a_stale_step_the_selection_needs_as_stale(
+    config: Path, case: str, command: list[str]
+) -> None:
+    """`--frozen` proves the results a run would use current: a stale step the selection needs
+    is one of them (exit 3, as for a selected stale step). Before, exit 2, which CI reads as a
+    broken config or command."""
+    options, keywords, _ = SELECTIONS[case]
+    result = CliRunner().invoke(cli, [*command, str(config), *options, "--frozen"])
+    assert result.exit_code == 3, result.output
+    assert "--frozen: 1 step(s) of `chain` would run:" in result.output, result.output
+    assert "b: code of chain_steps.py changed" in result.output, result.output
+    assert "not selected; `c` needs its result" in result.output, result.output
+    with pytest.raises(StaleResults):
+        pipeflow.load(config).run(**keywords, frozen=True)
+    assert not list(config.parent.joinpath("out").glob("*.json"))
