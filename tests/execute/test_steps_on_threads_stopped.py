@@ -32,6 +32,13 @@ def loop(name):
     return name
 
 
+def blocked(name):
+    Path(__file__).with_name(name + ".started").write_text("")
+    time.sleep(120)  # one call in C: no bytecode runs until it returns
+    Path(__file__).with_name(name + ".ended").write_text("")
+    return name
+
+
 def failing(name):
     Path(__file__).with_name(name + ".started").write_text("")
     raise ValueError("again")
@@ -99,6 +106,25 @@ def test_a_signal_stops_a_running_step_on_a_thread(
     assert code == 130, output
     assert took < 8, f"the run took {took:.1f}s to end after {number.name}:\n{output}"
     assert re.search(r"one: FAILED( after \d+ attempts)?: interrupted", output), output
+    assert not list(config.parent.glob("*.ended")), "a step went on after the signal"
+
+
+@pytest.mark.parametrize("number", SIGNALS, ids=lambda s: s.name)
+@pytest.mark.parametrize(("executor", "timeout"), PLACES)
+def test_a_step_blocked_in_a_call_in_c_does_not_hold_the_process_back(
+    make_project: ProjectFactory, executor: str, timeout: str, number: signal.Signals
+) -> None:
+    """Such a call cannot be stopped on a thread, and it is left running; before, on the
+    `threads` executor, the process said the run was interrupted and then waited at its exit
+    for the call to return (its thread was the pool's, which Python joins at exit)."""
+    text = LOOPS.replace("EXECUTOR", executor).replace("TIMEOUT", timeout)
+    config = make_project(
+        text.replace("threadsteps.loop", "threadsteps.blocked"), threadsteps=STEPS
+    )
+    code, output, took = _stopped(config, number)
+    assert code == 130, output
+    assert took < 30, f"the run took {took:.1f}s to end after {number.name}:\n{output}"
+    assert "one: FAILED: interrupted" in output, output
     assert not list(config.parent.glob("*.ended")), "a step went on after the signal"
 
 

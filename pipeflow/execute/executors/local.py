@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
-from concurrent.futures import Future, ThreadPoolExecutor
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
 
 from pipeflow.execute.task import Notify, Task, TaskResult, execute
 
@@ -40,10 +44,71 @@ class ThreadExecutor:
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or min(32, (os.cpu_count() or 1) + 4)
-        self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="pipeflow")
+        self._pool = DaemonPool(self.workers)
 
     def submit(self, task: Task, notify: Notify) -> Future[TaskResult]:
-        return self._pool.submit(execute, task, notify)
+        return self._pool.submit(lambda: execute(task, notify))
 
     def shutdown(self, *, cancel: bool = False) -> None:
         self._pool.shutdown(wait=not cancel, cancel_futures=cancel)
+
+
+_Work = tuple["Future[Any]", Callable[[], Any]]
+
+
+class DaemonPool:
+    """Up to `workers` daemon threads taking calls in turn, as a ThreadPoolExecutor does, but
+    which Python does not wait for at exit. A step blocked in C (a long `time.sleep`, a query)
+    when Ctrl-C or SIGTERM stops the run cannot be made to leave its call, and is left running
+    (what it returns is dropped); on concurrent.futures' threads, which Python joins at exit,
+    the process said the run was interrupted and then waited for that call to return."""
+
+    def __init__(self, workers: int) -> None:
+        self._workers = workers
+        self._queue: queue.SimpleQueue[_Work | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def submit(self, call: Callable[[], Any]) -> Future[Any]:
+        future: Future[Any] = Future()
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("cannot schedule new futures after shutdown")
+            self._queue.put((future, call))
+            if len(self._threads) < self._workers:
+                name = f"pipeflow_{len(self._threads)}"
+                thread = threading.Thread(target=self._work, name=name, daemon=True)
+                thread.start()
+                self._threads.append(thread)
+        return future
+
+    def _work(self) -> None:
+        while (work := self._queue.get()) is not None:
+            future, call = work
+            if not future.set_running_or_notify_cancel():
+                continue  # cancelled while it waited
+            try:
+                result = call()
+            except BaseException as error:  # as concurrent.futures: the caller sees it
+                future.set_exception(error)
+            else:
+                future.set_result(result)
+
+    def shutdown(self, *, wait: bool, cancel_futures: bool) -> None:
+        """No more calls; `cancel_futures`: the waiting ones cancelled; `wait`: until the
+        threads have ended (after the calls still waiting)."""
+        with self._lock:
+            self._closed = True
+            while cancel_futures:
+                try:
+                    work = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if work is not None:
+                    work[0].cancel()
+            for _ in self._threads:
+                self._queue.put(None)
+        if wait:
+            for thread in self._threads:
+                thread.join()
