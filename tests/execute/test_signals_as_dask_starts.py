@@ -52,9 +52,11 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _interrupted(config: Path, home: Path, ready: Callable[[int], bool], number: int) -> str:
-    """Run `config`, send `number` to it once `ready(pid)`; what it printed (exit 130 and the
-    history checked)."""
+def _interrupted(
+    config: Path, home: Path, ready: Callable[[int], bool], number: int, *, group: bool = False
+) -> str:
+    """Run `config`, send `number` to it (`group`: to its process group, as a terminal sends
+    Ctrl-C) once `ready(pid)`; what it printed (exit 130 and the history checked)."""
     env = {**os.environ, "PIPEFLOW_HOME": str(home)}
     process = subprocess.Popen(
         [sys.executable, "-m", "pipeflow", "run", str(config)],
@@ -71,7 +73,7 @@ def _interrupted(config: Path, home: Path, ready: Callable[[int], bool], number:
             assert process.poll() is None, process.communicate()[0]
             time.sleep(0.02)
         assert ready(process.pid), "the cluster did not start"
-        os.kill(process.pid, number)
+        (os.killpg if group else os.kill)(process.pid, number)
         output, _ = process.communicate(timeout=60)
     finally:
         with contextlib.suppress(ProcessLookupError):
@@ -99,6 +101,27 @@ def test_a_signal_as_the_local_cluster_starts_stops_the_run(
     config = make_project(CONFIG.replace("EXECUTOR", "{type: dask, workers: 1}"), startsteps=STEPS)
     # Its first process started: the cluster is coming up.
     _interrupted(config, tmp_path / "home", lambda pid: bool(_children(pid)), number)
+
+
+def _spawning_workers(pid: int) -> bool:
+    """Whether the run `pid` has started a worker process (still importing Dask, at first)."""
+    for child in _children(pid):
+        with contextlib.suppress(OSError):
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                return True
+    return False
+
+
+def test_ctrl_c_from_a_terminal_as_the_local_cluster_starts_stops_the_run(
+    make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    """A terminal sends Ctrl-C to every process of its group: the worker processes the
+    cluster is starting too. Before, each one still importing Dask died of it and printed its
+    KeyboardInterrupt traceback; they now start with Ctrl-C held until they leave it to the
+    run (`dask/ctrl_c.py`)."""
+    config = make_project(CONFIG.replace("EXECUTOR", "{type: dask, workers: 2}"), startsteps=STEPS)
+    output = _interrupted(config, tmp_path / "home", _spawning_workers, signal.SIGINT, group=True)
+    assert "KeyboardInterrupt" not in output, output
 
 
 @pytest.fixture(scope="module")

@@ -169,9 +169,12 @@ def open_cluster(
                     started.close()
                 raise
     else:
+        from pipeflow.execute.executors.dask.ctrl_c import held
+
         # Its worker processes are started (spawned) before it returns: they must not run
-        # the script that started the run again (`main_module`).
-        with main_unseen():
+        # the script that started the run again (`main_module`), nor die of a Ctrl-C before
+        # they leave it to the run (`ctrl_c.py`).
+        with main_unseen(), held():
             local = distributed.LocalCluster(  # type: ignore[no-untyped-call]
                 n_workers=workers or os.cpu_count() or 1,
                 threads_per_worker=threads_per_worker or 1,

@@ -7,12 +7,22 @@ asking the workers what those steps printed. A handler that does nothing, not SI
 program a step starts gets the default back when it starts, so Ctrl-C still stops it. A plugin,
 so that a worker its nanny starts again has it too.
 
+A worker process takes the plugin only once it has started and joined the cluster: seconds of
+importing Dask, on a busy machine, in which a Ctrl-C killed it with a traceback. So a local
+cluster is started with Ctrl-C held (`held`): the threads it starts, and the processes they
+spawn, begin with SIGINT blocked, and a worker unblocks it once its handler is in place (a
+Ctrl-C that came meanwhile then reaches the handler). multiprocessing's resource tracker is
+started first: starting it unblocks SIGINT in the thread that does (`resource_tracker.py`),
+which would be the thread that spawns the workers.
+
 Imported only once `distributed` is: it is this module's base class."""
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from distributed.diagnostics.plugin import WorkerPlugin
@@ -24,6 +34,21 @@ class CtrlCLeftToTheRun(WorkerPlugin):
     def setup(self, worker: Any) -> None:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, _left_to_the_run)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held as it started
+
+
+@contextlib.contextmanager
+def held() -> Iterator[None]:
+    """SIGINT blocked in this thread meanwhile: the threads it starts, and the processes they
+    spawn, begin with it blocked (this process takes a Ctrl-C that came once it ends)."""
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()  # not from a thread of the cluster's: see above
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _left_to_the_run(signum: int, frame: Any) -> None:
