@@ -3,17 +3,17 @@ planned, the engine run with the subscribers and the history recorder listening.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from os import PathLike
 from typing import TYPE_CHECKING
 
 from pipeflow.api import unstarted
 from pipeflow.api.listeners import Listeners, Subscriber
-from pipeflow.api.preparing import for_store, prepared
+from pipeflow.api.preparing import MissingResults, for_store, prepared, stale_results
 from pipeflow.api.unstarted import recorded_if_unstarted
 from pipeflow.config.targets import OUT_OF_PROCESS, workers_of
-from pipeflow.errors import Interrupted, StaleResults
+from pipeflow.errors import Interrupted
 from pipeflow.execute import ctrl_c
 from pipeflow.execute.context import RunSettings
 from pipeflow.execute.engine import Engine
@@ -67,17 +67,22 @@ def execute(
             # step is to run or a task needs a worker.
             runner = open_executor(kind, options) if kind != "dask" else None
             try:
-                planner, hashes, decisions = prepared(
-                    pipeline,
-                    context,
-                    force=force,
-                    no_cache=no_cache,
-                    only=only,
-                    start=start,
-                    until=until,
-                    tags=tags,
-                    results=results,
-                )
+                try:
+                    planner, hashes, decisions = prepared(
+                        pipeline,
+                        context,
+                        force=force,
+                        no_cache=no_cache,
+                        only=only,
+                        start=start,
+                        until=until,
+                        tags=tags,
+                        results=results,
+                    )
+                except MissingResults as missing:
+                    if frozen:  # results the selection needs are stale: --frozen's exit 3
+                        raise stale_results(pipeline.name, missing.reasons) from None
+                    raise
                 if kind in OUT_OF_PROCESS:  # their runs only: a sequential run does not load it
                     from pipeflow.api.cluster import refuse_memory_stores
 
@@ -160,11 +165,3 @@ def execute(
         if engine.stale:  # found as it ran: a stored result that could not be restored or read
             raise stale_results(pipeline.name, engine.stale)
         return Run(pipeline, result, context.params)
-
-
-def stale_results(pipeline: str, reasons: Mapping[str, str]) -> StaleResults:
-    """`--frozen`'s error: the steps that would run, each with why."""
-    return StaleResults(
-        f"--frozen: {len(reasons)} step(s) of `{pipeline}` would run:\n"
-        + "\n".join(f"  {step}: {reason}" for step, reason in reasons.items())
-    )
