@@ -88,6 +88,14 @@ def check_executor(pipeline: Pipeline, fail: Fail) -> None:
             f"executor `{kind}` is not available in this version of pipeflow",
             "use " + ", ".join(f"`{name}`" for name in AVAILABLE_EXECUTORS),
         )
+    address = pipeline.executor.address
+    if address is not None and "${" in address:
+        fail(
+            ["executor", "address"],
+            "`executor.address` is used as written: it takes no `${...}` reference",
+            "give the scheduler's address itself, or give it for the run from the environment: "
+            '`pipeflow run CONFIG --address "$DASK_ADDRESS"` (in Python, `run(address=...)`)',
+        )
     check_cluster(pipeline, fail)
     check_sizes(pipeline, fail)
 
