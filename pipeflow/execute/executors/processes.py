@@ -115,7 +115,7 @@ class ProcessExecutor:
             with self._lock:
                 pool, number, closed = self._pool, next(self._numbers), self._closed
             if closed:
-                flight.outer.set_result(_failed(flight, died(flight.task, None)))
+                flight.outer.set_result(_failed(flight, died(flight.task, None), said=flight.said))
                 return
             flight.spool, flight.number = f"{self._spool}/{number}", number
             pool.told.expect(number, flight.notify, self._say, flight.task.step, flight.spool)
@@ -144,6 +144,7 @@ class ProcessExecutor:
             exitcode = pool.deaths().get(number)
             self._replace(pool)
             if exitcode is None and self._again(flight):
+                flight.said = said  # of its file so far, should no pool take it again
                 self._send(flight)
                 return
             error = (
@@ -203,6 +204,7 @@ class _Flight:
     restarts: int = 0
     spool: str = ""  # where its worker writes its output as it comes (`working.work`)
     number: int = 0  # the task number its worker's slot shows while it runs it
+    said: int = 0  # lines of `spool` said as they came (`telling.py`)
 
 
 class _Pool:
