@@ -104,3 +104,43 @@ def test_an_index_of_a_target_template_the_list_does_not_have_is_refused(
     assert result.returncode == 2, result.stdout + result.stderr
     assert "params.files" in result.stderr
     assert "2 items" in result.stderr
+
+
+ITEMS = """
+name: items
+results: {root: out}
+steps:
+  write:
+    run: lsteps.write
+    foreach: [[a, 1], [b, 2]]
+    writes: ["files/${item.0}.txt"]
+    result: {target: "{item.0}.json"}
+"""
+
+WRITE = """
+from pathlib import Path
+
+def write(item):
+    Path("files").mkdir(exist_ok=True)
+    Path(f"files/{item[0]}.txt").write_text(str(item[1]))
+    return item[1]
+"""
+
+
+def test_an_item_of_a_list_item_is_named_by_its_index(
+    make_project: ProjectFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`${item.0}` in `writes:` and `{item.0}` in a target, for a `foreach` over lists."""
+    config = make_project(ITEMS, lsteps=WRITE)
+    monkeypatch.chdir(config.parent)
+    run = pipeflow.load(config).run()
+    assert run.ok, run.outcomes
+    assert run.output("write") == [1, 2]
+    assert (config.parent / "files" / "b.txt").read_text() == "2"
+    assert json.loads((config.parent / "out" / "a.json").read_text()) == 1
+    assert json.loads((config.parent / "out" / "b.json").read_text()) == 2
+    # The declared writes are restored from the store, item by item.
+    (config.parent / "files" / "a.txt").unlink()
+    again = pipeflow.load(config).run()
+    assert again.ok, again.outcomes
+    assert (config.parent / "files" / "a.txt").read_text() == "1"
