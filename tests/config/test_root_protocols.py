@@ -268,3 +268,24 @@ def test_a_password_in_the_store_given_for_the_run_is_never_shown(
         pipeflow.load(config).run(results=given, history=False)
     assert "hunter2" not in str(raised.value)
     assert "s3x://user:***@bucket/x" in str(raised.value)
+
+
+def test_a_toml_root_the_environment_leaves_empty_is_refused(make_project: ProjectFactory) -> None:
+    text = (
+        'name = "p"\n[results]\nroot = "${env.PF_ROOT:-}"\n[steps.a]\nrun = "psteps.one"\n'
+        '[steps.b]\nrun = "psteps.one"\n[steps.b.result]\nroot = "${env.PF_ROOT:-}"\n'
+    )
+    config = make_project(text, name="pipeline.toml", psteps=STEPS)
+    env = {k: v for k, v in os.environ.items() if k != "PF_ROOT"}
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeflow", "validate", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=config.parent,
+        env=env,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "error at `results.root`: the results root is empty" in result.stderr
+    assert "error at `steps.b.result.root`: the results root is empty" in result.stderr
+    assert "`PF_ROOT`" in result.stderr
