@@ -35,7 +35,6 @@ class Running:
     heard: bool = False  # its "finished" news came (its result may still be on its way)
     notify: Notify | None = None  # told each retry as the worker says it
     say: Say | None = None  # said each line as the worker sends it (None: with the result)
-    told: int = 0  # retries told, by every worker that ran it
     told_by: dict[str, int] = field(default_factory=dict)  # worker -> its retries told
     # The lines its workers sent as they came, by worker, in the order they were first heard:
     # those of a worker that died under it are the output of an attempt that never returns.
@@ -65,7 +64,6 @@ class Running:
                 if self.say is not None:
                     self.say(step, str(item[0]), str(item[1]))
             elif self.notify is not None:
-                self.told += 1
                 self.told_by[worker] = self.told_by.get(worker, 0) + 1
                 self.notify(step, int(item[0]), str(item[1]), float(item[2]))
 
@@ -142,7 +140,7 @@ def interrupted(running: Running, answer: Lines | None) -> TaskResult:
     heard = () if running.say is not None else tuple(running.said.get(running.worker or "", ()))
     kept = heard if answer is None else running.unsaid(running.worker, answer)
     output = running.lost_output(running.worker) + kept
-    calls = 0 if running.worker is None else 1 + running.told  # none took it: 0
+    calls = 0 if running.worker is None else 1 + sum(running.told_by.values())  # none: 0
     return TaskResult(step=running.task.step, error="interrupted", output=output, attempts=calls)
 
 
