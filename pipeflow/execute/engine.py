@@ -33,6 +33,7 @@ from pipeflow.execute.context import RunContext, RunSettings
 from pipeflow.execute.dispatching import Dispatcher
 from pipeflow.execute.executors import Executor
 from pipeflow.execute.failures import FROZEN, failure_reason
+from pipeflow.execute.fanning import FanOuts
 from pipeflow.execute.keeping import Keeper
 from pipeflow.execute.outcome import RunResult, cached_outcome, task_outcome
 from pipeflow.execute.readiness import why_not_run
@@ -95,7 +96,9 @@ class Engine:
         self._position: dict[str, int] = {}
         self._waiting_on: dict[str, int] = {}
         self._ready: list[tuple[int, str]] = []
-        self._fans: dict[str, fanout.FanOut] = {}  # `foreach` steps whose items are running
+        self._fans = FanOuts(  # `foreach` steps whose items are running
+            self.context, planner, submit=self._submit, refuse=self._refuse, end=self._end_fan_out
+        )
         self._kept = Keeper(pipeline, graph, planner, self.context, warn=self._warn)
         self.stale: dict[str, str] = {}  # `--frozen`: steps that would have run, and why
         self._stopwatch = Stopwatch(planner, settings.run_id)  # what a step Ctrl-C stops says
@@ -151,8 +154,8 @@ class Engine:
             self._dispatch.shutdown(cancel=True)
             for name, begun in self._dispatch.stopped(self._on_output).items():
                 if name not in self.outcomes:
-                    fan = self._fans.get(name)  # its calls: the items' that ended, and begun
-                    calls = fan.attempts + begun if fan is not None else None
+                    calls = self._fans.calls(name)  # the items' that ended, and begun
+                    calls = calls + begun if calls is not None else None
                     self._finish(self._stopwatch.stopped(name, self.decisions[name].key, calls))
             self.context.files.end()  # what stopped steps half-wrote goes
         else:
@@ -241,14 +244,7 @@ class Engine:
         fan.planned_cached = decision.action is Action.CACHED
         if not fan.planned_cached:  # read back, like any cached step: no start
             self._started(name)
-        self._fans[name] = fan
-        self._feed(name)
-        self._finish_fan_out(name)  # an empty list, or items that all ended at once
-
-    def _feed(self, name: str) -> None:
-        fan = self._fans.get(name)
-        if fan is not None:
-            fanout.feed(fan, self.context, lambda task: self._submit(name, task))
+        self._fans.start(name, fan)
 
     def _submit(self, name: str, task: Task, *, announce: bool = False) -> None:
         """Hand `task` over; `announce`: the step is said started as a worker takes it."""
@@ -290,16 +286,7 @@ class Engine:
         if result.manifest is not None and task.stored is None and cache is not None:
             cache.published(result.manifest)  # for the manifest index of the store
         if task.item is not None:
-            fan = self._fans[name]
-            again = fanout.collect(fan, task, result, self.context)
-            if again is not None and self.settings.frozen:
-                why = f"its stored result could not be read ({result.error})"
-                self._refuse(name, again, why)
-            elif again is not None:
-                self._submit(name, again)
-            elif name in self._fans:
-                self._feed(name)
-                self._finish_fan_out(name)
+            self._fans.collect(name, task, result)
             return
         if result.manifest is not None:
             self._kept.stored.add(name)
@@ -344,8 +331,7 @@ class Engine:
         """`--frozen`: fail a step (or an item's `task`) that turned out to need running,
         without running it; `stale` keeps why, for the run's error (exit 3)."""
         if task is not None and task.item is not None:
-            items = self._fans[name].items
-            reason = f"item {task.item + 1} of {len(items)} ({items[task.item]!r}): {reason}"
+            reason = f"{self._fans.said(task)}: {reason}"
         self.stale.setdefault(name, reason)
         error = f"{FROZEN}: `{name}` would run: {reason}"
         if task is not None and task.item is not None:
@@ -354,13 +340,8 @@ class Engine:
         self._stopping = True
         self._finish(StepOutcome(name, StepState.FAILED, failure_reason(error), error=error))
 
-    def _finish_fan_out(self, name: str) -> None:
-        """End a `foreach` step once all its items have (items may end while being submitted)."""
-        fan = self._fans.get(name)
-        if fan is None or not fanout.finished(fan):
-            return
-        del self._fans[name]
-        outcome = fanout.outcome(fan, self.planner)
+    def _end_fan_out(self, name: str, fan: fanout.FanOut, outcome: StepOutcome) -> None:
+        """A `foreach` step whose items have all ended (items may end while being handed over)."""
         if outcome.state is StepState.FAILED:
             self._stopping = True
         else:
@@ -400,6 +381,6 @@ class Engine:
         if task.item is None:
             self._stopwatch.retrying(task.step, attempt, delay)
         else:
-            error = f"{fanout.item_said(self._fans[task.step], task.item)}: {error}"
+            error = f"{self._fans.said(task)}: {error}"
         said = StepRetrying(self.settings.run_id, task.step, attempt, error, delay)
         self._announcements.say(task.step, functools.partial(self.emit, said))
