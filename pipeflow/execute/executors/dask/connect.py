@@ -1,9 +1,11 @@
 """The dask executor's cluster and client: a scheduler at an address (a client, or a clear
 error within seconds), a cluster started from its class (`executor.cluster`), or a local one;
-and, for workers that share no filesystem with this machine, the run's code sent to them."""
+for workers that share no filesystem with this machine, the run's code sent to them; and the
+client and cluster closed after the run."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -13,6 +15,7 @@ from urllib.parse import urlsplit
 
 from pipeflow.errors import PipeflowError
 from pipeflow.execute.executors.dask.compatibility import check_workers
+from pipeflow.execute.executors.dask.protocol import CLAIMS
 from pipeflow.execute.executors.dask.stopping import tolerate_unknown_removals
 from pipeflow.execute.executors.main_module import main_unseen
 from pipeflow.execute.shipping import Packer, Project
@@ -195,6 +198,22 @@ def open_cluster(
         except Exception as error:  # no pipeflow on its workers: they will say so
             logger.debug("the Ctrl-C plugin could not be registered: %s", error)
     return Opened(client, started, packer)
+
+
+def close_cluster(client: Any, cluster: Any, topic: str) -> None:
+    """Close the run's client, and the cluster started for the run (None: one at an address,
+    which stays), with the claims of the run's tasks (`worker.run_task`) dropped."""
+    try:
+        with contextlib.suppress(Exception):  # a None stays
+            client.set_metadata([CLAIMS, topic], None)
+        # Unsubscribe first: the scheduler would report this client's own leaving to it.
+        for name in (topic, "all"):
+            with contextlib.suppress(Exception):
+                client.unsubscribe_topic(name)
+        client.close(timeout=10)
+    finally:
+        if cluster is not None:
+            cluster.close(timeout=10)
 
 
 def dashboard_link(client: Any) -> str | None:

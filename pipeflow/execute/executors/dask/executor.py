@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from pipeflow.execute.executors.dask.connect import dashboard_link, open_cluster
+from pipeflow.execute.executors.dask.connect import close_cluster, dashboard_link, open_cluster
 from pipeflow.execute.executors.dask.deaths import Deaths, quiet_scheduler
 from pipeflow.execute.executors.dask.protocol import CLAIMS, lost
 from pipeflow.execute.executors.dask.running import (
@@ -388,14 +388,4 @@ class DaskExecutor:
         with self._lock:
             self._values.clear()
         self._watch.join()
-        try:
-            with contextlib.suppress(Exception):  # the claims (`worker.run_task`); a None stays
-                self._client.set_metadata([CLAIMS, self._topic], None)
-            # Unsubscribe first: the scheduler would report this client's own leaving to it.
-            for topic in (self._topic, "all"):
-                with contextlib.suppress(Exception):
-                    self._client.unsubscribe_topic(topic)
-            self._client.close(timeout=10)
-        finally:
-            if self._cluster is not None:
-                self._cluster.close(timeout=10)
+        close_cluster(self._client, self._cluster, self._topic)
