@@ -22,9 +22,9 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, wait
 
-from pipeflow.execute.executors import Executor
+from pipeflow.execute.executors import Executor, Holding
 from pipeflow.execute.reading import StoredReads
-from pipeflow.execute.task import Notify, Task, TaskResult
+from pipeflow.execute.task import Notify, Task, TaskResult, withdrawn
 
 # (step name, task, its result, its future) of a task that has ended
 Ended = tuple[str, Task, TaskResult, Future[TaskResult]]
@@ -36,8 +36,11 @@ Retrying = Callable[[Task, int, str, float], None]
 class Dispatcher:
     """The tasks of one run in flight, on one executor."""
 
-    def __init__(self, executor: Executor, notify: Retrying) -> None:
+    def __init__(self, executor: Executor, notify: Retrying, *, keep_going: bool = False) -> None:
         self.executor = executor
+        if isinstance(executor, Holding):  # a pool's worker holds it as its task fails
+            executor.hold_after_failure = not keep_going
+        self._held = False  # the run starts nothing new
         self.inline = getattr(executor, "inline", False)  # runs each task as it is submitted
         self._notify = notify
         self._reads = StoredReads()  # stored values read at once beside an inline executor
@@ -55,7 +58,10 @@ class Dispatcher:
     ) -> TaskResult | None:
         """Start `task` (of step `name`), calling `started` as it is handed over. The inline
         executor runs it now: its result is returned, to be handled before anything else
-        starts (nothing new starts after a failure); otherwise None, and it ends later."""
+        starts (nothing new starts after a failure); otherwise None, and it ends later.
+        Once the run holds (`hold`), nothing is handed over: the task ends withdrawn now."""
+        if self._held:
+            return withdrawn(task)
         if self.inline and self._reads.accepts(task):  # several at once, collected as they end
             self._track(name, task, self._reads.submit(task, self._for(task)))
             return None
@@ -113,13 +119,28 @@ class Dispatcher:
 
     def handled(self, future: Future[TaskResult]) -> None:
         """The engine has handled the end of this task (said it finished): its worker's next
-        task is said started, and a waiting one handed over."""
+        task is said started."""
         if future not in self._handed:
             return
         del self._handed[future]
         self._announce()
+
+    def refill(self) -> None:
+        """The engine has handled the tasks that had ended: waiting ones take their places.
+        Not before: a failure among them holds the run, and what waits never starts."""
         while self._waiting and len(self._handed) < 2 * (self._workers or 0):
             self._hand(*self._waiting.popleft())
+
+    def hold(self) -> list[tuple[str, Task]]:
+        """A step failed: start nothing new. The tasks that waited for a worker are returned,
+        never handed over; a pool begins none of those it was handed and has not begun (each
+        ends withdrawn). A Dask cluster has every task handed to it already: those run."""
+        self._held = True
+        if isinstance(self.executor, Holding):
+            self.executor.hold()
+        dropped = [(name, task) for name, task, _ in self._waiting]
+        self._waiting.clear()
+        return dropped
 
     def committed(self) -> list[Ended]:
         """After Ctrl-C: the steps (not `foreach` items) whose tasks have ended with their

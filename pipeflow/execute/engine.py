@@ -23,6 +23,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from pipeflow.execute import ctrl_c, fanout, readiness
 from pipeflow.execute.announcing import Announcements
@@ -86,7 +87,7 @@ class Engine:
         self.context.fetch = getattr(executor, "fetch", None)
         hear = getattr(executor, "hear", None)  # a worker's lines as they come (`processes`)
         self.executor = executor
-        self._dispatch = Dispatcher(executor, self._retrying)
+        self._dispatch = Dispatcher(executor, self._retrying, keep_going=settings.keep_going)
         self._emit = emit
         self._lock = threading.Lock()
         self.outcomes: dict[str, StepOutcome] = {}
@@ -97,7 +98,7 @@ class Engine:
         self._waiting_on: dict[str, int] = {}
         self._ready: list[tuple[int, str]] = []
         self._fans = FanOuts(  # `foreach` steps whose items are running
-            self.context, planner, submit=self._submit, refuse=self._refuse, end=self._end_fan_out
+            self.context, planner, self._submit, self._refuse, self._end_fan_out, self._stop
         )
         self._kept = Keeper(pipeline, graph, planner, self.context, warn=self._warn)
         self.stale: dict[str, str] = {}  # `--frozen`: steps that would have run, and why
@@ -145,6 +146,7 @@ class Engine:
                     for name, task, ended, future in self._dispatch.ended():
                         self._collect(name, task, ended)
                         self._dispatch.handled(future)
+                    self._dispatch.refill()
         except KeyboardInterrupt:
             interrupted = True
             interrupt(self.settings.run_id)  # a step left running on a thread stores nothing
@@ -231,7 +233,7 @@ class Engine:
                 return
             task = self.context.run_task(step, decision.key)
         except _CANNOT_START as error:
-            self._stopping = True
+            self._stop()
             self._finish(StepOutcome(name, StepState.FAILED, "inputs", error=str(error)))
             return
         self._submit(name, task, announce=True)
@@ -273,6 +275,10 @@ class Engine:
         )
 
     def _collect(self, name: str, task: Task, result: TaskResult) -> None:
+        if result.withdrawn:  # never begun: a step ends as the run stopped, an item uncounted
+            if task.item is not None:
+                self._fans.collect(name, task, result)
+            return
         self._capture.end_step(name)
         # From another process: replay what the step printed and its retries, in order.
         for attempt, error, delay in result.retries:
@@ -297,7 +303,7 @@ class Engine:
             self.context.values[name] = result.value
             self.planner.ran(name, result.manifest, result.version)
         else:
-            self._stopping = True
+            self._stop()
         elapsed = result.duration or self._stopwatch.elapsed(name)
         self._finish(task_outcome(name, result, self.decisions[name].reason, elapsed))
 
@@ -337,18 +343,34 @@ class Engine:
         if task is not None and task.item is not None:
             self._collect(name, task, TaskResult(step=name, error=error))  # the fan-out's end
             return
-        self._stopping = True
+        self._stop()
         self._finish(StepOutcome(name, StepState.FAILED, failure_reason(error), error=error))
 
     def _end_fan_out(self, name: str, fan: fanout.FanOut, outcome: StepOutcome) -> None:
-        """A `foreach` step whose items have all ended (items may end while being handed over)."""
-        if outcome.state is StepState.FAILED:
-            self._stopping = True
+        """A `foreach` step whose items have all ended (items may end while being handed over),
+        or, after a failure, those begun."""
+        if outcome.state is StepState.NOT_RUN:  # its other items never started
+            why = why_not_run(self.outcomes, interrupted=False)
+            outcome = replace(outcome, reason=f"{why}: {outcome.reason}")
+        elif outcome.state is StepState.FAILED:
+            self._stop()
         else:
             self.context.values[name] = fan.values
             if self.context.fetch is not None:
                 self._kept.item_manifests[name] = fan.item_manifests()
         self._finish(outcome)
+
+    def _stop(self) -> None:
+        """A step failed: start nothing new (unless keep_going). Neither what waits for a
+        worker, nor what a pool was handed and has not begun, nor a `foreach` step's next
+        items; the steps running finish."""
+        self._stopping = True
+        if self.settings.keep_going:
+            return
+        self._fans.halt()
+        for name, task in self._dispatch.hold():
+            if task.item is not None:
+                self._fans.withdrawn(name, task)
 
     def _finish_cached(self, name: str) -> None:
         step = self.pipeline.steps[name]

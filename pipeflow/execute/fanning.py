@@ -7,26 +7,34 @@ from collections.abc import Callable
 
 from pipeflow.execute import fanout
 from pipeflow.execute.context import RunContext
-from pipeflow.execute.task import Task, TaskResult
+from pipeflow.execute.task import Task, TaskResult, holds_run, withdrawn
 from pipeflow.model.run import StepOutcome
 from pipeflow.plan.planner import Planner
 
 Submit = Callable[[str, Task], None]  # hands an item's task of a step over
 Refuse = Callable[[str, Task, str], None]  # `--frozen`: an item that would run, and why
 End = Callable[[str, fanout.FanOut, StepOutcome], None]  # a step whose items have all ended
+Failed = Callable[[], None]  # an item failed: the run starts nothing new (unless keep_going)
 
 
 class FanOuts:
     """The `foreach` steps of one run whose items are running."""
 
     def __init__(
-        self, context: RunContext, planner: Planner, *, submit: Submit, refuse: Refuse, end: End
+        self,
+        context: RunContext,
+        planner: Planner,
+        submit: Submit,
+        refuse: Refuse,
+        end: End,
+        failed: Failed,
     ) -> None:
         self._context = context
         self._planner = planner
         self._submit = submit
         self._refuse = refuse
         self._end = end
+        self._failed = failed
         self._fans: dict[str, fanout.FanOut] = {}
 
     def start(self, name: str, fan: fanout.FanOut) -> None:
@@ -45,9 +53,20 @@ class FanOuts:
             self._refuse(name, again, f"its stored result could not be read ({result.error})")
         elif again is not None:
             self._submit(name, again)
-        elif name in self._fans:
+        else:
+            if holds_run(task, result):
+                self._failed()  # may halt this step, and end it
             self._feed(name)
             self._end_if_done(name)
+
+    def halt(self) -> None:
+        """The run starts nothing new: no step hands over another item."""
+        for fan in self._fans.values():
+            fan.halted = True
+
+    def withdrawn(self, name: str, task: Task) -> None:
+        """An item's task that was never handed over: the run had stopped."""
+        self.collect(name, task, withdrawn(task))
 
     def said(self, task: Task) -> str:
         """How messages name the item of `task`: `item 2 of 3 ('b')`."""

@@ -4,7 +4,10 @@ The engine hands a `foreach` step to a FanOut once everything it needs has finis
 item gets its own cache key (the step's key without the list, plus the item), so adding an
 item, or re-running after one item failed, runs only the items without a stored result. The
 step ends when every item has: its value is the list of item values in item order; if any
-item failed, the step failed (the items that succeeded stay stored). Two items whose
+item failed, the step failed (the items that succeeded stay stored). After a failure, of
+an item or of another step, the run starts nothing new (SPEC 6): the step is `halted`, its
+items not yet begun never start, and it ends once those running have (without keep_going).
+Two items whose
 targets lead to one place fail the step before any item is handed over (`storage/clashes.py`).
 """
 
@@ -73,6 +76,7 @@ class FanOut:
     feeding: bool = False  # the engine is handing items over (a sequential executor
     # finishes an item inside `submit`: it must not start handing over again from there)
     planned_cached: bool = False  # the plan took the step from the cache (an empty list too)
+    halted: bool = False  # the run starts nothing new: no item after those handed over
 
     def __post_init__(self) -> None:
         self.values = [None] * len(self.items)
@@ -153,11 +157,11 @@ def feed(fan: FanOut, context: RunContext, submit: Callable[[Task], None]) -> No
     """Hand a `foreach` step's next items to `submit`, up to WINDOW at once: what is kept per
     item in flight (tasks, futures, the cluster's bookkeeping) stays bounded however long the
     list is."""
-    if fan.feeding:
+    if fan.feeding or fan.halted:
         return
     fan.feeding = True
     try:
-        while fan.next < len(fan.items) and fan.running < WINDOW:
+        while fan.next < len(fan.items) and fan.running < WINDOW and not fan.halted:
             index = fan.next
             if fan.began is None:
                 fan.began = time.perf_counter()
@@ -181,6 +185,9 @@ def collect(fan: FanOut, task: Task, result: TaskResult, context: RunContext) ->
     """Take one item's result; a task to submit when a stored item must be rebuilt."""
     index = task.item
     assert index is not None
+    if result.withdrawn:  # handed over, never begun: the run had stopped
+        fan.running -= 1
+        return None
     if task.stored is not None and not result.ok:
         # Its stored result could not be read back: run the item instead.
         fan.found.pop(index, None)
@@ -220,16 +227,20 @@ def item_said(fan: FanOut, index: int) -> str:
 
 
 def finished(fan: FanOut) -> bool:
-    return fan.done == len(fan.items)
+    """Every item has ended, or every item begun has, once the run stopped."""
+    return fan.running == 0 and (fan.halted or fan.next == len(fan.items))
 
 
 def outcome(fan: FanOut, planner: Planner) -> StepOutcome:
     """How the step ended, once every item has; notes its value's version for what follows."""
     name = fan.step.name
     count = len(fan.items)
+    unstarted = count - fan.done  # after a failure: never begun
     if fan.errors:
         index, first = fan.errors[0]
         others = f" (and {len(fan.errors) - 1} more)" if len(fan.errors) > 1 else ""
+        if unstarted:
+            others += f" ({_items(unstarted)} not started)"
         return StepOutcome(
             name,
             StepState.FAILED,
@@ -238,6 +249,14 @@ def outcome(fan: FanOut, planner: Planner) -> StepOutcome:
             attempts=fan.attempts,
             error=f"{item_said(fan, index)}{others}: {first.error}",
             traceback=first.traceback,
+        )
+    if unstarted:  # another step failed: the items that ended are stored, for a re-run
+        return StepOutcome(
+            name,
+            StepState.NOT_RUN,
+            f"{fan.done} of {_items(count)} ended ({unstarted} not started)",
+            duration=fan.duration,
+            attempts=fan.attempts,
         )
     planner.versions[name] = fan.version.hexdigest()[:KEY_LENGTH]
     state = StepState.CACHED if fan.ran == 0 and (count or fan.planned_cached) else StepState.DONE
@@ -250,3 +269,7 @@ def outcome(fan: FanOut, planner: Planner) -> StepOutcome:
         attempts=fan.attempts,
         locations=tuple(dict.fromkeys(fan.locations)),  # items in one journal: said once
     )
+
+
+def _items(count: int) -> str:
+    return f"{count} item" if count == 1 else f"{count} items"

@@ -109,10 +109,24 @@ class TaskResult:
     # write label -> its files, each a blob in the results store), for the client to copy
     # back into its workspace.
     written: Mapping[str, WrittenFiles] = field(default_factory=dict)
+    # Handed over but never begun: the run had stopped after a failure (`withdrawn`).
+    withdrawn: bool = False
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+def withdrawn(task: Task) -> TaskResult:
+    """The result of a task that never began: the run stopped after a failure, and starts
+    nothing new (SPEC 6)."""
+    return TaskResult(step=task.step, error="not started: the run stopped", withdrawn=True)
+
+
+def holds_run(task: Task, result: TaskResult) -> bool:
+    """Whether this end of `task` stops the run: a failure of its step's function (a stored
+    result that cannot be read is rebuilt instead, and a withdrawn task is no failure)."""
+    return not result.ok and task.stored is None and not result.withdrawn
 
 
 def execute(

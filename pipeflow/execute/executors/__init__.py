@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import importlib
 from concurrent.futures import Future
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from pipeflow.execute.task import Notify, Task, TaskResult
 from pipeflow.model.pipeline import EXECUTOR_TYPES
 
-__all__ = ["EXECUTOR_TYPES", "Executor", "ExecutorUnavailable", "create_executor"]
+__all__ = ["EXECUTOR_TYPES", "Executor", "ExecutorUnavailable", "Holding", "create_executor"]
 
 
 _MODULES = {
@@ -28,6 +28,17 @@ class Executor(Protocol):
     def submit(self, task: Task, notify: Notify) -> Future[TaskResult]: ...
 
     def shutdown(self, *, cancel: bool = False) -> None: ...
+
+
+@runtime_checkable
+class Holding(Protocol):
+    """A pool that can begin none of the tasks it was handed and has not begun: after a
+    failure the run starts nothing new (SPEC 6). With `hold_after_failure`, a worker whose
+    task fails holds it itself, before it takes the next task handed over."""
+
+    hold_after_failure: bool
+
+    def hold(self) -> None: ...
 
 
 class ExecutorUnavailable(Exception):

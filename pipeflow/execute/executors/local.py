@@ -9,7 +9,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
-from pipeflow.execute.task import Notify, Task, TaskResult, execute
+from pipeflow.execute.task import Notify, Task, TaskResult, execute, holds_run, withdrawn
 
 
 class SequentialExecutor:
@@ -45,9 +45,37 @@ class ThreadExecutor:
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or min(32, (os.cpu_count() or 1) + 4)
         self._pool = DaemonPool(self.workers)
+        self.hold_after_failure = False  # the run starts nothing new after a failure
+        self._held = False
+        self._lock = threading.Lock()
+        self._in_flight = 0  # tasks handed over and not ended
 
     def submit(self, task: Task, notify: Notify) -> Future[TaskResult]:
-        return self._pool.submit(lambda: execute(task, notify))
+        with self._lock:
+            ahead = self._in_flight >= self.workers  # handed while every thread is busy
+            self._in_flight += 1
+        future = self._pool.submit(lambda: self._execute(task, notify, ahead=ahead))
+        future.add_done_callback(self._ended)  # before the run hears of its end
+        return future
+
+    def hold(self) -> None:
+        """Begin none of the tasks handed over while every thread was busy, and still
+        waiting for one: each ends withdrawn. One handed to a free thread has begun."""
+        self._held = True
+
+    def _ended(self, _: Future[TaskResult]) -> None:
+        with self._lock:
+            self._in_flight -= 1
+
+    def _execute(self, task: Task, notify: Notify, *, ahead: bool) -> TaskResult:
+        if ahead and self._held:
+            return withdrawn(task)
+        result = execute(task, notify)
+        if self.hold_after_failure and holds_run(task, result):
+            # Held here, before this thread takes the next task, not when the engine hears
+            # of the failure: by then the thread has begun the task handed over behind it.
+            self._held = True
+        return result
 
     def shutdown(self, *, cancel: bool = False) -> None:
         self._pool.shutdown(wait=not cancel, cancel_futures=cancel)

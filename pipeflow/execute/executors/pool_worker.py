@@ -19,8 +19,9 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from pipeflow.execute.executors.working import work
-from pipeflow.execute.task import Task, TaskResult
+from pipeflow.execute.task import Task, TaskResult, holds_run, withdrawn
 
+HELD = "held"  # beside the tasks' spools: the run starts nothing new (after a failure)
 ORPHANED = 1  # the exit code of a worker whose run's process has ended without ending it
 
 _STOPPING = {signal.SIGINT, signal.SIGTERM}
@@ -82,12 +83,24 @@ def _orphaned(watched: Connection) -> None:
             os._exit(ORPHANED)
 
 
-def run(task: Task, number: int, spool: str) -> TaskResult:
-    """`work`, once this worker's slot says it runs the task `number`."""
+def run(
+    task: Task, number: int, spool: str, *, ahead: bool = False, hold_after_failure: bool = False
+) -> TaskResult:
+    """`work`, once this worker's slot says it runs the task `number`. A task sent `ahead`
+    (while every worker was busy) is not begun once the run holds its pool (a file beside the
+    spools, `HELD`), which a failure here holds at once with `hold_after_failure`, before
+    this worker takes its next task."""
+    held = os.path.join(os.path.dirname(spool), HELD)
+    if ahead and os.path.exists(held):
+        return withdrawn(task)
     if _slot is not None:
         slots, index = _slot
         slots[index] = number
-    return work(task, spool)
+    result = work(task, spool)
+    if hold_after_failure and holds_run(task, result):
+        with open(held, "a"):
+            pass
+    return result
 
 
 def _left_to_the_run(signum: int, frame: Any) -> None:

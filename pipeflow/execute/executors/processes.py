@@ -49,7 +49,7 @@ from typing import Any
 from pipeflow.execute import ctrl_c
 from pipeflow.execute.descriptors import left_by
 from pipeflow.execute.executors.main_module import main_unseen
-from pipeflow.execute.executors.pool_worker import run, signals_blocked, start_worker
+from pipeflow.execute.executors.pool_worker import HELD, run, signals_blocked, start_worker
 from pipeflow.execute.executors.process_errors import deaths, died, not_back, unpicklable
 from pipeflow.execute.executors.telling import Say, Told
 from pipeflow.execute.executors.working import spooled
@@ -74,6 +74,8 @@ class ProcessExecutor:
         # What each task's step prints, as it comes (`working.work`): kept for a task whose
         # worker dies or is stopped, whose result (which carries it) never comes.
         self._spool = tempfile.mkdtemp(prefix="pipeflow-output-")
+        self.hold_after_failure = False  # the run starts nothing new after a failure
+        self._in_flight = 0  # tasks handed over and not ended
         # Ctrl-C or SIGTERM while the pool starts: noted until it has, then its workers are
         # stopped, and the signal comes again. A pool cut short would be lost with workers
         # still starting, which then print a traceback as this process removes what they
@@ -106,9 +108,23 @@ class ProcessExecutor:
             return _done(TaskResult(step=task.step, error=problem))
         # Pickled to the worker: its inputs are its own there, no copy is needed (but for
         # each attempt of a step with retries: `task._call`).
-        flight = _Flight(replace(task, isolate=False), Future(), notify)  # retries: `telling`
-        self._send(flight)
+        with self._lock:
+            ahead = self._in_flight >= self.workers  # handed while every worker is busy
+            self._in_flight += 1
+        flight = _Flight(replace(task, isolate=False), Future(), notify, ahead=ahead)
+        flight.outer.add_done_callback(self._ended)  # before the run hears of its end
+        self._send(flight)  # retries are told through `telling`
         return flight.outer
+
+    def _ended(self, _: Future[TaskResult]) -> None:
+        with self._lock:
+            self._in_flight -= 1
+
+    def hold(self) -> None:
+        """Begin none of the tasks sent while every worker was busy, and not taken by one
+        yet: each ends withdrawn. One sent to a free worker has begun."""
+        with open(os.path.join(self._spool, HELD), "a"):
+            pass
 
     def _send(self, flight: _Flight) -> None:
         while True:
@@ -120,7 +136,14 @@ class ProcessExecutor:
             flight.spool, flight.number = f"{self._spool}/{number}", number
             pool.told.expect(number, flight.notify, self._say, flight.task.step, flight.spool)
             try:
-                inner = pool.executor.submit(run, flight.task, number, flight.spool)
+                inner = pool.executor.submit(
+                    run,
+                    flight.task,
+                    number,
+                    flight.spool,
+                    ahead=flight.ahead,
+                    hold_after_failure=self.hold_after_failure,
+                )
             except BrokenProcessPool:
                 pool.told.back(number, None)  # a death the pool has not reported yet: never sent
                 self._replace(pool)
@@ -205,6 +228,7 @@ class _Flight:
     spool: str = ""  # where its worker writes its output as it comes (`working.work`)
     number: int = 0  # the task number its worker's slot shows while it runs it
     said: int = 0  # lines of `spool` said as they came (`telling.py`)
+    ahead: bool = False  # sent while every worker was busy: not begun once the run holds
 
 
 class _Pool:
