@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, wait
 
-from pipeflow.execute.executors import Executor, Holding
+from pipeflow.execute.executors import Executor, Holding, SelfHolding
 from pipeflow.execute.reading import StoredReads
 from pipeflow.execute.task import Notify, Task, TaskResult, withdrawn
 
@@ -38,7 +38,7 @@ class Dispatcher:
 
     def __init__(self, executor: Executor, notify: Retrying, *, keep_going: bool = False) -> None:
         self.executor = executor
-        if isinstance(executor, Holding):  # a pool's worker holds it as its task fails
+        if isinstance(executor, SelfHolding):  # a pool's worker holds it as its task fails
             executor.hold_after_failure = not keep_going
         self._held = False  # the run starts nothing new
         self.inline = getattr(executor, "inline", False)  # runs each task as it is submitted

@@ -21,6 +21,8 @@ from pipeflow.cli import cli
 from pipeflow.model.run import StepState
 from tests.calls import calls, calls_in_order
 from tests.conftest import ProjectFactory
+from tests.execute.conftest import dask_address
+from tests.executors import executor_spec
 
 STEPS = """
 import time
@@ -55,6 +57,11 @@ def work(item):
     return item * 10
 
 
+def slow_work(item):
+    time.sleep(0.3)
+    return work(item)
+
+
 def count(values):
     note("total")
     return len(values)
@@ -67,6 +74,7 @@ def slow_item(item):
 """
 
 POOLS = ["sequential", "threads", "processes"]
+__all__ = ["dask_address"]  # the fixture of the Dask test
 
 
 def executor_line(executor: str) -> str:
@@ -221,3 +229,33 @@ def test_the_console_says_which_items_were_not_started(
         " ValueError: item 1 is broken"
     ) in result.output
     assert "total: not run" in result.output
+
+
+def test_on_dask_no_item_starts_once_the_run_hears_of_the_failure(
+    make_project: ProjectFactory, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """The cluster's scheduler has every item at once: the items it had not begun when the run
+    heard of the failure never start (two workers, one thread each, 0.3 s per item)."""
+    config = make_project(
+        f"""
+        name: fan
+        executor: {executor_spec("dask", request)}
+        steps:
+          work: {{run: stopsteps.slow_work, foreach: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]}}
+        """,
+        stopsteps=STEPS,
+    )
+    (tmp_path / "broken").touch()
+    run = pipeflow.load(config).run()
+    started = calls(tmp_path)
+    assert "item1" in started
+    assert len(started) < 12, started
+    outcome = run.outcomes["work"]
+    assert outcome.state is StepState.FAILED
+    assert outcome.error == (
+        f"item 2 of 12 (1) ({12 - len(started)} items not started): ValueError: item 1 is broken"
+    )
+    (tmp_path / "broken").unlink()
+    again = pipeflow.load(config).run()
+    assert again.ok, again.outcomes
+    assert len(calls(tmp_path)) == 12 - len(started) + 1  # the failed item, and the others

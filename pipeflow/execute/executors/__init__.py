@@ -9,7 +9,14 @@ from typing import Any, Protocol, runtime_checkable
 from pipeflow.execute.task import Notify, Task, TaskResult
 from pipeflow.model.pipeline import EXECUTOR_TYPES
 
-__all__ = ["EXECUTOR_TYPES", "Executor", "ExecutorUnavailable", "Holding", "create_executor"]
+__all__ = [
+    "EXECUTOR_TYPES",
+    "Executor",
+    "ExecutorUnavailable",
+    "Holding",
+    "SelfHolding",
+    "create_executor",
+]
 
 
 _MODULES = {
@@ -32,13 +39,18 @@ class Executor(Protocol):
 
 @runtime_checkable
 class Holding(Protocol):
-    """A pool that can begin none of the tasks it was handed and has not begun: after a
-    failure the run starts nothing new (SPEC 6). With `hold_after_failure`, a worker whose
-    task fails holds it itself, before it takes the next task handed over."""
-
-    hold_after_failure: bool
+    """An executor that can begin none of the tasks it was handed and has not begun: after
+    a failure the run starts nothing new (SPEC 6)."""
 
     def hold(self) -> None: ...
+
+
+@runtime_checkable
+class SelfHolding(Holding, Protocol):
+    """A pool whose worker holds it itself as its task fails (with `hold_after_failure`),
+    before it takes the next task handed over: the run hears of the failure after that."""
+
+    hold_after_failure: bool
 
 
 class ExecutorUnavailable(Exception):

@@ -87,6 +87,13 @@ class DeferredDaskExecutor:
                 self._failed = str(error)
         return done(TaskResult(step=task.step, error=f"PipeflowError: {self._failed}"))
 
+    def hold(self) -> None:
+        """Begin none of the tasks not begun yet (`DaskExecutor.hold`)."""
+        with self._lock:
+            opened = self._opened
+        if opened is not None:
+            opened.hold()
+
     def fetch(self, keys: Sequence[str]) -> list[Any]:
         """The values of these keys, from the workers that hold them (`DaskExecutor.fetch`)."""
         return self.open().fetch(keys)

@@ -15,7 +15,7 @@ from typing import Any
 
 from pipeflow.execute.executors.dask.connect import close_cluster, dashboard_link, open_cluster
 from pipeflow.execute.executors.dask.deaths import Deaths, quiet_scheduler
-from pipeflow.execute.executors.dask.protocol import CLAIMS, lost
+from pipeflow.execute.executors.dask.protocol import CLAIMS, HELD, lost
 from pipeflow.execute.executors.dask.running import (
     Running,
     budget,
@@ -84,6 +84,8 @@ class DaskExecutor:
         self._client, self._cluster, self._packer = opened.client, opened.cluster, opened.packer
         self.dashboard = dashboard_link(self._client)  # where people watch the cluster, if set
         self._deaths = Deaths(self._client)
+        self._threads = sum(self._client.nthreads().values())  # of the workers there now
+        self._in_flight = 0  # tasks handed over and not ended
         quiet_scheduler()
         # Blocking calls (cancel, restart) never run on the client's event loop, where the
         # event handlers are called: they go to these threads.
@@ -114,6 +116,8 @@ class DaskExecutor:
                 remote.key: self._values.get(remote.key) for remote in remotes_in(task.inputs)
             }
             self._tasks[key] = running
+            running.ahead = self._in_flight >= self._threads
+            self._in_flight += 1
         gone = [key for key, future in needed.items() if future is None]
         if gone:
             error = f"TaskLost: the value of `{gone[0]}` is no longer on the Dask cluster"
@@ -133,6 +137,20 @@ class DaskExecutor:
                 self._values[key] = future
         future.add_done_callback(lambda finished: self._relay(key, finished))
         return running.outer
+
+    def hold(self) -> None:
+        """Begin none of the tasks handed over while every worker thread was busy whose start
+        has not been heard of: each ends withdrawn as a worker takes it (its claim says so,
+        `worker.run_task`). One handed to a free thread, or begun, runs."""
+        with self._lock:
+            keys = [
+                key
+                for key, running in self._tasks.items()
+                if running.ahead and running.started is None and not running.ended
+            ]
+        for key in keys:
+            with contextlib.suppress(Exception):  # the scheduler gone: nothing starts anyway
+                self._client.set_metadata(self._claim(key), HELD)
 
     def fetch(self, keys: Sequence[str]) -> list[Any]:
         """The values of these keys, brought from the workers that hold them."""
@@ -197,6 +215,7 @@ class DaskExecutor:
             if running.ended:
                 return
             running.ended = True
+            self._in_flight -= 1
         running.outer.set_result(result)
 
     def _end(self, key: str, result: TaskResult, *then: tuple[Any, ...]) -> bool:
@@ -209,6 +228,7 @@ class DaskExecutor:
             if running is None or running.ended:
                 return False
             running.ended = True
+            self._in_flight -= 1
         for action, *args in then:
             self._act(action, *args)
         running.outer.set_result(result)

@@ -7,6 +7,7 @@ BEAT = 0.5  # seconds between a worker's reports on a step that has a timeout
 INLINE = 64 * 1024  # bytes: a value whose pickle is smaller comes back with its step's news
 CLAIMS = "pipeflow-claims"  # scheduler metadata: [CLAIMS, executor topic, key] -> worker
 STOPPED = "stopped"  # a claim's value once the client stopped the task's worker for its sake
+HELD = "held"  # a claim's value once the run stopped after a failure: the task is not begun
 
 
 def died(step: str, worker: str | None) -> str:

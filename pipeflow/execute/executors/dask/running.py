@@ -33,6 +33,7 @@ class Running:
     ended: bool = False  # the step has been given its result; ignore the rest
     keep: bool = False  # its value stays on the cluster: keep the future for later tasks
     heard: bool = False  # its "finished" news came (its result may still be on its way)
+    ahead: bool = False  # handed over while every worker thread was busy (`DaskExecutor.hold`)
     notify: Notify | None = None  # told each retry as the worker says it
     say: Say | None = None  # said each line as the worker sends it (None: with the result)
     told_by: dict[str, int] = field(default_factory=dict)  # worker -> its retries told

@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from pipeflow.execute.executors.dask.protocol import BEAT, CLAIMS, INLINE, STOPPED, died
+from pipeflow.execute.executors.dask.protocol import BEAT, CLAIMS, HELD, INLINE, STOPPED, died
 from pipeflow.execute.executors.dask.said import retried, saying
 from pipeflow.execute.executors.dask.sealing import (
     Unreadable,
@@ -26,7 +26,7 @@ from pipeflow.execute.executors.working import enter_project, work
 from pipeflow.execute.landing import collect, unpack
 from pipeflow.execute.remotes import Remote, fill, pick, remotes_in
 from pipeflow.execute.shipping import Shipment
-from pipeflow.execute.task import Task, TaskResult
+from pipeflow.execute.task import Task, TaskResult, withdrawn
 from pipeflow.model.words import a_kind
 
 
@@ -55,6 +55,8 @@ def _run_task(
     claim = [CLAIMS, topic, key]
     client: Any = get_client()  # the worker's own client
     first = client.get_metadata(claim, default=None)
+    if first == HELD:  # the run stopped after a failure before this task began (SPEC 6)
+        return _report(withdrawn(task), key, topic, client)
     if first is not None and (first == STOPPED or first in client.scheduler_info()["workers"]):
         # Started already, and still running there, or stopped by the client (its step has
         # its result): never twice at once. A claim by a worker that died does not count:
