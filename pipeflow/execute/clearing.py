@@ -12,7 +12,8 @@ version comes back from the store, restored, when its inputs do):
   each object, read to be hashed) that one of this step's own stored versions wrote at that
   very path, with that very content (path and checksum from its manifests, whose lists are
   signed: `storage/signing.py`), is removed, and the empty folders that leaves below the
-  declared one;
+  declared one, and the declared one too unless its trailing `/` says it is a folder (a
+  version of the step may write a file there where another wrote a folder);
 - a file no version of this step wrote there (put there by hand, `models/.gitkeep`, or
   written by a step that stores nothing) stays, and is stored with the new version as
   before, even when some step once stored the same bytes elsewhere;
@@ -139,6 +140,10 @@ def _clear_local(
             if not inner.is_symlink() and not _kept(inner.as_posix(), keep):
                 with suppress(OSError):
                     inner.rmdir()  # only when it is empty now
+    if not write.folder and not root.is_symlink() and not _kept(root.as_posix(), keep):
+        # Not declared a folder: the step may write a file there this time.
+        with suppress(OSError):
+            root.rmdir()  # only when it is empty now
 
 
 def _remove_if_stored(
