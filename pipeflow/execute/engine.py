@@ -19,14 +19,11 @@ from __future__ import annotations
 
 import functools
 import heapq
-import threading
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from pipeflow.execute import ctrl_c, fanout, readiness
-from pipeflow.execute.announcing import Announcements
 from pipeflow.execute.capture import OutputCapture
 from pipeflow.execute.closing import close_stores
 from pipeflow.execute.commits import interrupt
@@ -41,22 +38,18 @@ from pipeflow.execute.readiness import why_not_run
 from pipeflow.execute.step_files import ReferenceFailure
 from pipeflow.execute.stopping import Stopwatch
 from pipeflow.execute.task import Task, TaskResult
-from pipeflow.model import escaping
+from pipeflow.execute.voice import Voice
 from pipeflow.model.events import (
     Event,
     RunFinished,
     RunStarted,
     StepFinished,
-    StepOutput,
-    StepRetrying,
-    StepStarted,
 )
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import resolve
 from pipeflow.model.run import Action, Decision, StepOutcome, StepState
 from pipeflow.plan.graph import StepGraph
 from pipeflow.plan.planner import Planner, WhenUndecided, truthy
-from pipeflow.storage import ResultWarning
 from pipeflow.storage.journal import hold
 
 __all__ = ["Engine", "ReferenceFailure", "RunResult", "RunSettings"]
@@ -87,37 +80,30 @@ class Engine:
         self.context.fetch = getattr(executor, "fetch", None)
         hear = getattr(executor, "hear", None)  # a worker's lines as they come (`processes`)
         self.executor = executor
-        self._dispatch = Dispatcher(executor, self._retrying, keep_going=settings.keep_going)
-        self._emit = emit
-        self._lock = threading.Lock()
+        self._stopwatch = Stopwatch(planner, settings.run_id)  # what a step Ctrl-C stops says
+        self._voice = Voice(
+            settings, emit, self._stopwatch, self.decisions, lambda task: self._fans.said(task)
+        )
+        self._dispatch = Dispatcher(executor, self._voice.retrying, keep_going=settings.keep_going)
         self.outcomes: dict[str, StepOutcome] = {}
         self._stopping = False  # a step failed: start nothing new (unless keep_going)
-        self._capture = OutputCapture(settings.run_id, self._on_output)
-        self._announcements = Announcements()  # "started" before output and retries
+        self._capture = OutputCapture(settings.run_id, self._voice.output)
         self._position: dict[str, int] = {}
         self._waiting_on: dict[str, int] = {}
         self._ready: list[tuple[int, str]] = []
         self._fans = FanOuts(  # `foreach` steps whose items are running
             self.context, planner, self._submit, self._refuse, self._end_fan_out, self._stop
         )
-        self._kept = Keeper(pipeline, graph, planner, self.context, warn=self._warn)
+        self._kept = Keeper(pipeline, graph, planner, self.context, warn=self._voice.warn)
         self.stale: dict[str, str] = {}  # `--frozen`: steps that would have run, and why
-        self._stopwatch = Stopwatch(planner, settings.run_id)  # what a step Ctrl-C stops says
         if hear is not None:
-            hear(self._on_output)
-
-    def emit(self, event: Event) -> None:
-        """Every event passes here: what subscribers see has its secrets masked, and what no
-        UTF-8 writer takes (a lone surrogate from a file name) escaped (`escaping.py`)."""
-        event = escaping.event(self.settings.secrets.event(event))
-        with self._lock:  # events come from worker threads too
-            self._emit(event)
+            hear(self._voice.output)
 
     # -- the loop -------------------------------------------------------------------------
 
     def run(self) -> RunResult:
         started = time.perf_counter()
-        self.emit(
+        self._voice.emit(
             RunStarted(
                 run_id=self.settings.run_id,
                 pipeline=self.pipeline.name,
@@ -154,7 +140,7 @@ class Engine:
                 self._collect(name, task, ended)  # its result was stored as the run stopped
             self._kept.settle(fetch=False)
             self._dispatch.shutdown(cancel=True)
-            for name, begun in self._dispatch.stopped(self._on_output).items():
+            for name, begun in self._dispatch.stopped(self._voice.output).items():
                 if name not in self.outcomes:
                     calls = self._fans.calls(name)  # the items' that ended, and begun
                     calls = calls + begun if calls is not None else None
@@ -173,7 +159,8 @@ class Engine:
             else:
                 self._finish(StepOutcome(name, state, why))
         for failed in close_stores(self.planner, self.settings.run_id, self.outcomes):
-            self.emit(StepFinished(self.settings.run_id, failed))  # its result was not stored
+            # its result was not stored
+            self._voice.emit(StepFinished(self.settings.run_id, failed))
         result = RunResult(
             run_id=self.settings.run_id,
             pipeline=self.pipeline.name,
@@ -184,7 +171,7 @@ class Engine:
             interrupted=interrupted,
             decisions=dict(self.decisions),
         )
-        self.emit(
+        self._voice.emit(
             RunFinished(
                 run_id=self.settings.run_id,
                 pipeline=self.pipeline.name,
@@ -245,7 +232,7 @@ class Engine:
         fan = fanout.prepare(step, self.context, self.planner)
         fan.planned_cached = decision.action is Action.CACHED
         if not fan.planned_cached:  # read back, like any cached step: no start
-            self._started(name)
+            self._voice.started(name)
         self._fans.start(name, fan)
 
     def _submit(self, name: str, task: Task, *, announce: bool = False) -> None:
@@ -255,19 +242,11 @@ class Engine:
             return
         started = None
         if announce:
-            self._announcements.expect(name)
-            started = functools.partial(self._started, name)
+            self._voice.expect(name)
+            started = functools.partial(self._voice.started, name)
         result = self._dispatch.submit(name, task, started)
         if result is not None:  # the sequential executor has run it: handled before the next
             self._collect(name, task, result)
-
-    def _started(self, name: str) -> None:
-        self._announcements.started(name, functools.partial(self._say_started, name))
-
-    def _say_started(self, name: str) -> None:
-        self._stopwatch.started(name)
-        decision = self.decisions.get(name)
-        self.emit(StepStarted(self.settings.run_id, name, 1, decision.reason if decision else ""))
 
     def _value_needed(self, name: str) -> bool:
         return readiness.value_needed(
@@ -282,9 +261,9 @@ class Engine:
         self._capture.end_step(name)
         # From another process: replay what the step printed and its retries, in order.
         for attempt, error, delay in result.retries:
-            self._retrying(task, attempt, error, delay)
+            self._voice.retrying(task, attempt, error, delay)
         for stream, text in result.output:
-            self._on_output(name, stream, text)
+            self._voice.output(name, stream, text)
         self.planner.remember(result.hashes)
         if result.ok:
             self.context.files.ended(name, task.item)
@@ -319,7 +298,7 @@ class Engine:
         if self.settings.frozen:
             self._refuse(name, None, f"its stored result could not be {what} ({result.error})")
             return
-        self._warn(
+        self._voice.warn(
             name,
             f"the stored result of `{name}` could not be {what} ({result.error}); running it again",
         )
@@ -378,31 +357,11 @@ class Engine:
 
     def _finish(self, outcome: StepOutcome) -> None:
         outcome = self.settings.secrets.outcome(outcome)  # kept in the run's result, too
-        self._announcements.ending(outcome.step, functools.partial(self._say_started, outcome.step))
+        self._voice.ending(outcome.step)
         self.outcomes[outcome.step] = outcome
-        self.emit(StepFinished(self.settings.run_id, outcome))
+        self._voice.emit(StepFinished(self.settings.run_id, outcome))
         for name in self.graph.downstream[outcome.step]:
             self._waiting_on[name] -= 1
             if not self._waiting_on[name]:
                 heapq.heappush(self._ready, (self._position[name], name))
         self._kept.release(outcome.step, self.outcomes)
-
-    def _warn(self, step: str, message: str) -> None:
-        """A Python warning (the CLI prints it as one line) that the run's events, and so its
-        history, also keep, as a log line of the step."""
-        message = self.settings.secrets.mask(message)
-        self._on_output(step, "log", f"WARNING: {message}")
-        warnings.warn(message, ResultWarning, stacklevel=3)
-
-    def _on_output(self, step: str, stream: str, text: str) -> None:
-        said = StepOutput(self.settings.run_id, step, stream, text)
-        self._announcements.say(step, functools.partial(self.emit, said))
-
-    def _retrying(self, task: Task, attempt: int, error: str, delay: float) -> None:
-        """Attempt `attempt` (from 2) of `task` comes after `delay`; an item's error names it."""
-        if task.item is None:
-            self._stopwatch.retrying(task.step, attempt, delay)
-        else:
-            error = f"{self._fans.said(task)}: {error}"
-        said = StepRetrying(self.settings.run_id, task.step, attempt, error, delay)
-        self._announcements.say(task.step, functools.partial(self.emit, said))
