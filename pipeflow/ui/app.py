@@ -40,7 +40,14 @@ from pipeflow.ui.graph import draw_run
 from pipeflow.ui.guard import Guard, new_secret
 from pipeflow.ui.headers import HEADERS, SecurityHeaders
 from pipeflow.ui.launch import start_run
-from pipeflow.ui.shown import duration, page_text, sentence, state_class, when
+from pipeflow.ui.shown import (
+    duration,
+    page_text,
+    sentence,
+    state_class,
+    step_duration,
+    when,
+)
 
 HERE = Path(__file__).parent
 PER_PAGE = 50
@@ -69,6 +76,7 @@ def create_app(settings: Settings) -> Starlette:
         finalize=page_text,  # a config's folder whose name is not UTF-8 (`escaping.py`)
     )
     environment.filters["duration"] = duration
+    environment.filters["step_duration"] = step_duration
     environment.filters["when"] = when
     environment.filters["css"] = state_class
     environment.filters["json"] = json_text
@@ -320,7 +328,11 @@ def _run_json(record: RunRecord) -> dict[str, Any]:
         "id": record.id,
         "state": record.state,
         "steps": [
-            {"step": step.step, "state": step.state, "duration": duration(step.duration)}
+            {
+                "step": step.step,
+                "state": step.state,
+                "duration": step_duration(step.duration, step.state),
+            }
             for step in record.steps
         ],
     }

@@ -16,6 +16,7 @@ from pathlib import Path
 from pipeflow.errors import ConfigError, PipeflowError
 from pipeflow.history import RunRecord
 from pipeflow.ui.catalog import load_pipeline, problems_text
+from pipeflow.ui.shown import UNTIMED
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def draw_run(record: RunRecord) -> Drawing:
 
 
 def _detail(state: str, duration: float | None) -> str:
-    if duration is None or state in ("cached", "skipped", "pending", "not run"):
+    if duration is None or state in UNTIMED:
         return state
     return f"{state} {duration:.1f}s" if duration < 60 else f"{state} {duration / 60:.1f}min"
 

@@ -42,5 +42,15 @@ def duration(seconds: float | None) -> str:
     return format_duration(round(seconds, 1)) if seconds >= 60 else f"{seconds:.1f}s"
 
 
+# The states a step ends in without running: the history may hold 0 for them, yet no time was
+# measured, so a page shows `-` as `pipeflow runs show` and the step's graph node do.
+UNTIMED = frozenset({"cached", "skipped", "pending", "not run"})
+
+
+def step_duration(seconds: float | None, state: str) -> str:
+    """A step's duration as its row and `/api/runs/ID` show it."""
+    return "-" if state in UNTIMED else duration(seconds)
+
+
 def when(moment: datetime | None) -> str:
     return moment.isoformat(sep=" ", timespec="seconds") if moment is not None else "-"
