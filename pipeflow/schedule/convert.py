@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from pipeflow.schedule.cron import days_or
 from pipeflow.schedule.zones import UTC
 
 _FULL = {0: (0, 59), 1: (0, 23), 2: (1, 31), 3: (1, 12), 4: (0, 6)}
@@ -67,14 +68,16 @@ def _days(fields: list[str], expanded: list[list[int | str]], carry: int) -> str
         return " ".join(fields[2:])
     if expanded[3] != ["*"]:
         return None
+    if not days_or(" ".join(fields)) and "*" not in expanded[2] and "*" not in expanded[4]:
+        return None  # both days must match (`*/2`); as moved lists, either one would do
     day_text = "*"
-    if expanded[2] != ["*"]:
+    if "*" not in expanded[2]:
         days = [int(day) + carry for day in expanded[2]]
         if not all(1 <= day <= 28 for day in days):
             return None
         day_text = render(days, 2)
     weekday_text = "*"
-    if expanded[4] != ["*"]:
+    if "*" not in expanded[4]:
         weekday_text = render({(int(day) + carry) % 7 for day in expanded[4]}, 4)
     return f"{day_text} {fields[3]} {weekday_text}"
 

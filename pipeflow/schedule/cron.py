@@ -8,6 +8,11 @@ day-of-week is `*`, only the day-of-month decides, and no chosen month has that 
 both are restricted, cron fires when EITHER matches, so `0 0 31 2 1` fires on Mondays in
 February.) This is decided from the expanded fields, before croniter is asked for a date:
 croniter searches for years and then gives up on such an expression.
+
+A day field that starts with `*` counts as unrestricted even with a step (`*/2`), so a day
+must then match both fields (`days_or`): that is how Vixie cron and cronie read it, and
+`--export crontab` writes the expression as it is, so `serve` must fire when they would.
+croniter alone would take `*/2` as restricted and fire when either matches.
 """
 
 from __future__ import annotations
@@ -102,9 +107,9 @@ def cron_problem(expression: str) -> tuple[str, str] | None:
     if never:
         return (
             f"`{expression}` never fires: {never}",
-            "with day-of-week `*` the day-of-month alone decides: pick a day the chosen "
-            "months have (1-28 are in every month), or add a day-of-week (cron then fires "
-            "when either matches)",
+            "with a day-of-week that is `*` or starts with `*` (`*/2`) the day-of-month "
+            "decides: pick a day the chosen months have (1-28 are in every month), or give "
+            "a day-of-week such as `1-5` (cron then fires when either matches)",
         )
     return None
 
@@ -174,8 +179,9 @@ def _never_fires(expression: str) -> str | None:
 
     expanded, _ = croniter.expand(expression)
     days, months, weekdays = expanded[2], expanded[3], expanded[4]
-    if weekdays != ["*"] or days == ["*"]:
-        return None  # a restricted day-of-week fires every week; `*` days exist in every month
+    if "*" in days or (weekdays != ["*"] and days_or(expression)):
+        return None  # `*` days exist in every month; with OR a day-of-week fires every week
+    # With AND, each day of a month falls on each day of the week in some year.
     chosen = range(1, 13) if months == ["*"] else [int(month) for month in months]
     first = min(int(day) for day in days)
     if any(first <= _LONGEST[month - 1] for month in chosen):
@@ -194,6 +200,13 @@ def _never_fires(expression: str) -> str | None:
         for length, names in by_length.items()  # in month order
     ]
     return f"{day_text} exist in {_or(groups)}"
+
+
+def days_or(expression: str) -> bool:
+    """True when a day matching EITHER day field fires: both are restricted, neither starting
+    with `*` (or `?`); otherwise a day must match both (see the module's docstring)."""
+    fields = expression.split()
+    return not any(fields[index][:1] in ("*", "?") for index in (2, 4))
 
 
 def _or(words: list[str]) -> str:
@@ -225,7 +238,7 @@ class CronTrigger:
         if self.start is not None and self.start - _TICK > after:
             after = self.start - _TICK
         wall = after.astimezone(self.zone).replace(tzinfo=None)
-        walker = croniter(self.expression, wall)
+        walker = croniter(self.expression, wall, day_or=days_or(self.expression))
         for _ in range(_MAX_CANDIDATES):
             try:
                 candidate_wall = walker.get_next(datetime)

@@ -14,7 +14,7 @@ from typing import Any
 from pipeflow.model import jsontext
 from pipeflow.model.pipeline import Pipeline, Schedule
 from pipeflow.schedule.convert import cron_in_utc, interval_as_cron
-from pipeflow.schedule.cron import cron_fields
+from pipeflow.schedule.cron import cron_fields, days_or
 from pipeflow.schedule.interval import duration_text
 from pipeflow.schedule.triggers import describe
 from pipeflow.schedule.zones import (
@@ -266,7 +266,7 @@ def _job(index: int, schedule: Schedule, now: datetime) -> _Job:
         if entries is None:
             job.problem = (
                 f"`{schedule.cron}` has no exact UTC form at UTC{offset_text(offset)} "
-                "(its days would cross a month's end); write a cron in UTC, or use "
+                f"({_why_not_utc(cron_fields(schedule.cron))}); write a cron in UTC, or use "
                 "`pipeflow serve`"
             )
             return job
@@ -287,6 +287,13 @@ def _job(index: int, schedule: Schedule, now: datetime) -> _Job:
         else:
             job.notes[entry] = f"{zone.key}, " + "; ".join(notes[short] for short in used)
     return job
+
+
+def _why_not_utc(expression: str) -> str:
+    fields = expression.split()
+    if not days_or(expression) and "*" not in (fields[2], fields[4]):
+        return "a day must match both its day fields, which lists moved by a day cannot say"
+    return "its days would cross a month's end"
 
 
 def _job_yaml(
