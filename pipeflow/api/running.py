@@ -60,7 +60,9 @@ def execute(
         configured = definition.executor
         options = executor_options(kind, configured, workers=workers, address=address)
         # A run that fails before its first step is recorded (`unstarted.py`).
-        with recorded_if_unstarted(pipeline, context, trigger=trigger, history=history):
+        with recorded_if_unstarted(
+            pipeline, context, trigger=trigger, history=history, subscribers=subscribers
+        ):
             # A process pool starts its workers in the background: start it first, so they are
             # ready when planning ends. A Dask cluster takes seconds to start and would hold
             # back the report of a mistake found while planning: it starts after, and only if a

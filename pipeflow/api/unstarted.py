@@ -3,17 +3,20 @@
 A run whose executor cannot be opened (a Dask scheduler nobody answers at) or whose store
 cannot be read as it plans (an S3 endpoint that is down) ran no step, yet it is a run the
 user started: the history keeps it as a failed run whose steps did not run, the first with
-why, so `pipeflow runs` and the UI show the nightly job that failed. A check that ran nothing
-is not a run: a config's or an option's problems (exit 2) and `--frozen`'s stale steps
-(exit 3)."""
+why, so `pipeflow runs` and the UI show the nightly job that failed. Its subscribers hear of
+it as of any run (its start and its end, no step), so the console, JSON lines, the CI
+reports and the UI's Run button all name the id the history holds it under. A check that
+ran nothing is not a run: a config's or an option's problems (exit 2) and `--frozen`'s stale
+steps (exit 3)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from pipeflow.api.listeners import Listeners, Subscriber
 from pipeflow.errors import PipeflowError
 from pipeflow.model import escaping
 from pipeflow.model.events import Event, RunFinished, RunStarted
@@ -40,18 +43,32 @@ def recorder(pipeline: Pipeline, trigger: str) -> Recorder:
 
 @contextmanager
 def recorded_if_unstarted(
-    pipeline: Pipeline, start: RunStart, *, trigger: str, history: bool
+    pipeline: Pipeline,
+    start: RunStart,
+    *,
+    trigger: str,
+    history: bool,
+    subscribers: Sequence[Subscriber],
 ) -> Iterator[None]:
-    """Around what a run does before its first step: an error that stops it is recorded."""
+    """Around what a run does before its first step: an error that stops it ends a run, which
+    is recorded (with `history`) and told to the subscribers."""
     try:
         yield
     except Exception as error:
-        if history and getattr(error, "exit_code", 1) == 1:
-            _record(pipeline, start, trigger, error)
+        if getattr(error, "exit_code", 1) == 1:
+            _record(pipeline, start, trigger, error, history=history, subscribers=subscribers)
         raise
 
 
-def _record(pipeline: Pipeline, start: RunStart, trigger: str, error: Exception) -> None:
+def _record(
+    pipeline: Pipeline,
+    start: RunStart,
+    trigger: str,
+    error: Exception,
+    *,
+    history: bool,
+    subscribers: Sequence[Subscriber],
+) -> None:
     secrets = pipeline.loaded.secrets
     said = (
         error.format() if isinstance(error, PipeflowError) else f"{type(error).__name__}: {error}"
@@ -79,9 +96,15 @@ def _record(pipeline: Pipeline, start: RunStart, trigger: str, error: Exception)
             ),
         ),
     ]
-    recording = recorder(pipeline, trigger)
+    recording = recorder(pipeline, trigger) if history else None
+    listeners: list[Subscriber] = list(subscribers)
+    if recording is not None:
+        listeners.append(recording)
+    emit = Listeners(listeners, settling=False)  # a subscriber that raises is reported
     try:
         for event in events:  # masked and escaped, as the engine sends a run's events
-            recording(escaping.event(secrets.event(event)))
+            emit(escaping.event(secrets.event(event)))
     finally:
-        recording.close()
+        if recording is not None:
+            recording.close()
+        emit.close(start.run_id)

@@ -24,7 +24,14 @@ from pipeflow._version import __version__
 from pipeflow.errors import Problem
 from pipeflow.model import jsontext
 from pipeflow.model.escaping import printable, printable_data
-from pipeflow.model.events import Event, RunFinished, RunStarted, StepFinished, StepOutput
+from pipeflow.model.events import (
+    Event,
+    RunFinished,
+    RunStarted,
+    StepFinished,
+    StepOutput,
+    StepStarted,
+)
 from pipeflow.model.plain import json_value
 from pipeflow.model.run import StepOutcome, StepState
 
@@ -49,11 +56,15 @@ class RunReport:
         self._outcomes: dict[str, StepOutcome] = {}
         self._output: dict[str, list[str]] = {}
         self._output_size: dict[str, int] = {}
+        self._stepped = False  # a step started or ended
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, RunStarted):
             self._started = event
+        elif isinstance(event, StepStarted):
+            self._stepped = True
         elif isinstance(event, StepFinished):
+            self._stepped = True
             self._outcomes[event.outcome.step] = event.outcome
         elif isinstance(event, StepOutput):
             self._keep_output(event)
@@ -64,6 +75,13 @@ class RunReport:
     @property
     def finished(self) -> bool:
         return self._started is not None and self._finished is not None
+
+    @property
+    def unstarted(self) -> tuple[RunStarted, RunFinished] | None:
+        """The start and end of a run that ended before any step (it could not start)."""
+        if self._started is None or self._finished is None or self._stepped:
+            return None
+        return self._started, self._finished
 
     @property
     def output(self) -> Mapping[str, list[str]]:
@@ -111,17 +129,18 @@ def not_run_document(
     state: str,
     message: str,
     problems: Iterable[Problem] = (),
+    run: tuple[RunStarted, RunFinished] | None = None,
 ) -> dict[str, Any]:
-    """The report of a run that never started: `invalid` (exit 2), `stale` (3) or `error` (1)."""
-    now = datetime.now().astimezone()
+    """The report of a run that never started: `invalid` (exit 2), `stale` (3) or `error` (1;
+    with `run`, the id and params of the run the error stopped before its first step)."""
     document = _document(
-        pipeline=pipeline,
-        run_id=None,
+        pipeline=run[0].pipeline if run is not None else pipeline,
+        run_id=run[0].run_id if run is not None else None,
         config=config,
         state=state,
-        started=now,
-        duration=0.0,
-        params={},
+        started=run[0].started if run is not None else datetime.now().astimezone(),
+        duration=run[1].duration if run is not None else 0.0,
+        params=run[0].params if run is not None else {},
         steps=[],
     )
     document["message"] = message

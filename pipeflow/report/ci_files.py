@@ -69,6 +69,7 @@ class ReportFiles:
         self.wanted = self.json is not None or self.junit is not None
         self.stdout = stdout
         self.collector: Any = None
+        self.written = False
         if self.wanted:
             from pipeflow.report.ci import RunReport
 
@@ -76,12 +77,16 @@ class ReportFiles:
 
     def finish(self) -> None:
         """Write the reports of the run the collector heard, if it heard one end."""
-        if self.collector is not None and self.collector.finished:
+        if self.collector is not None and self.collector.finished and not self.written:
             self._write(self.collector.document(), self.collector.output)
 
     def not_run(self, pipeline: str | None, error: PipeflowError) -> None:
-        """Report a run that never started: invalid (exit 2), stale (3), or error (1)."""
-        if not self.wanted or self.collector.finished:
+        """Report a run that never started: invalid (exit 2), stale (3), or error (1; one
+        that could not start, with the id the history recorded it under)."""
+        if not self.wanted:
+            return
+        unstarted = self.collector.unstarted
+        if self.collector.finished and unstarted is None:
             return
         from pipeflow.report.ci import not_run_document
 
@@ -96,8 +101,10 @@ class ReportFiles:
             state=state,
             message=error.format(),
             problems=problems,
+            run=unstarted,
         )
         self._write(document, {})
+        self.written = True
 
     def _write(self, document: dict[str, Any], output: Any) -> None:
         from pipeflow.report.ci import json_text, junit_xml, write_text

@@ -90,6 +90,10 @@ class LiveReporter:
         self._live.start()
 
     def _end(self, event: RunFinished) -> None:
+        for outcome in event.outcomes:  # steps the run told nothing of (it could not start)
+            if self._states.get(outcome.step, "waiting") in ("waiting", "running"):
+                self._states[outcome.step] = outcome.state.value
+                self._reasons[outcome.step] = outcome.reason
         if self._live is not None:
             self._live.stop()
             self._live = None

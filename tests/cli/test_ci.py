@@ -19,6 +19,7 @@ from click.testing import CliRunner, Result
 
 from pipeflow.cli import cli
 from pipeflow.errors import Problem
+from pipeflow.history import open_history
 from pipeflow.report.annotations import annotation, escape_data, escape_property
 from tests.cli.test_cli import CONFIG, STEPS
 from tests.conftest import REPO, ProjectFactory
@@ -397,5 +398,8 @@ def test_a_store_that_cannot_be_reached_is_reported(make_project: ProjectFactory
     )
     assert done.returncode == 1, done.stderr
     report = json.loads(done.stdout)
-    assert (report["state"], report["run_id"], report["steps"]) == ("error", None, [])
+    assert (report["state"], report["steps"]) == ("error", [])
     assert "cannot be reached" in report["message"]
+    with open_history(config.parent) as history:  # the run is recorded, and named by its id
+        [run] = history.runs()
+    assert report["run_id"] == run.id

@@ -4,7 +4,10 @@ it plans) is recorded as a failed run whose steps did not run, with why; a confi
 
 from __future__ import annotations
 
+import io
+import json
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,8 @@ from click.testing import CliRunner
 import pipeflow
 from pipeflow.cli import cli
 from pipeflow.history import RunRecord, open_history
+from pipeflow.model.events import Event, RunFinished, RunStarted
+from pipeflow.report.live import LiveReporter
 from tests.conftest import ProjectFactory
 from tests.servers import closed_port
 
@@ -135,3 +140,87 @@ def test_checks_that_ran_nothing_are_not_runs(make_project: ProjectFactory) -> N
     if database.exists():
         with open_history(config.parent) as history:
             assert history.runs(pipeline="unstarted") == []
+
+
+@pytest.mark.parametrize("where", ["dask", "store"])
+def test_every_channel_names_the_recorded_run_that_could_not_start(
+    make_project: ProjectFactory, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """The console, JSON lines and both CI reports give the id the history holds it under."""
+    monkeypatch.setenv("UNSTARTED_KEY", KEY)
+    config = project(make_project, where=where)
+    why = "no Dask scheduler answers" if where == "dask" else "cannot be reached"
+    report, junit = config.parent / "report.json", config.parent / "junit.xml"
+    lines = CliRunner().invoke(
+        cli,
+        ["run", str(config), "--log-format", "json", "--json", str(report), "--junit", str(junit)],
+    )
+    plain = CliRunner().invoke(cli, ["run", str(config), "--log-format", "plain"])
+    with open_history(config.parent) as history:
+        first, second = reversed(history.runs(pipeline="unstarted"))
+    # JSON lines: the run's start and end, as for any run.
+    assert lines.exit_code == 1, lines.output
+    events = [json.loads(line) for line in lines.stdout.splitlines() if line.startswith("{")]
+    assert [(e["event"], e["run_id"]) for e in events] == [
+        ("RunStarted", first.id),
+        ("RunFinished", first.id),
+    ]
+    assert events[1]["ok"] is False
+    assert why in lines.stderr
+    assert why in events[1]["outcomes"][0]["reason"]
+    assert KEY not in lines.output
+    # The reports: `error` with why, and the run's id and masked params.
+    document = json.loads(report.read_text(encoding="utf-8"))
+    assert document["state"] == "error"
+    assert document["run_id"] == first.id
+    assert why in document["message"]
+    assert document["steps"] == []
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None
+    assert suite.get("id") == first.id
+    properties = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert properties["pipeflow.run_id"] == first.id
+    assert KEY not in report.read_text(encoding="utf-8") + junit.read_text(encoding="utf-8")
+    # The console: the run's id before why it could not start.
+    assert plain.exit_code == 1, plain.output
+    assert f"run {second.id} failed" in plain.stdout
+    assert why in plain.stderr
+    assert KEY not in plain.output
+
+
+def test_the_api_tells_its_subscribers_of_a_run_that_could_not_start(
+    make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    config = project(make_project, where="dask")
+    heard: list[Event] = []
+    report = tmp_path / "api-report.json"
+    with pytest.raises(pipeflow.PipeflowError, match="no Dask scheduler answers"):
+        pipeflow.load(config).run(subscribers=[heard.append], json=report)
+    run = recorded(config.parent)
+    assert [type(event).__name__ for event in heard] == ["RunStarted", "RunFinished"]
+    started, finished = heard
+    assert isinstance(started, RunStarted)
+    assert isinstance(finished, RunFinished)
+    assert started.run_id == finished.run_id == run.id
+    assert not finished.ok
+    assert [(o.step, o.state.value) for o in finished.outcomes] == [
+        ("make", "not run"),
+        ("double", "not run"),
+    ]
+    document = json.loads(report.read_text(encoding="utf-8"))
+    assert (document["state"], document["run_id"]) == ("error", run.id)
+
+
+def test_the_terminal_shows_each_step_of_a_run_that_could_not_start_as_not_run(
+    make_project: ProjectFactory,
+) -> None:
+    config = project(make_project, where="dask")
+    screen = io.StringIO()
+    with pytest.raises(pipeflow.PipeflowError, match="no Dask scheduler answers"):
+        pipeflow.load(config).run(subscribers=[LiveReporter(screen, force_terminal=True)])
+    text = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", screen.getvalue())
+    final = text[text.rindex("step") :]  # the table printed at the end of the run
+    assert "waiting" not in final, final
+    assert re.search(r"make\s+│\s+\S+ not run\s+│\s+│\s+the run could not start", final), final
+    assert re.search(r"double\s+│\s+\S+ not run", final), final
+    assert "failed in" in final
