@@ -104,14 +104,10 @@ def runs(
     if ctx.invoked_subcommand is not None:
         return
     with _open(ctx, home) as history:
-        records = history.runs(
-            pipeline=pipeline,
-            state=state,
-            last=last,
-            config=config if config is not None and config.is_file() else None,
-        )
+        of_config = config if config is not None and config.is_file() else None
+        records = history.runs(pipeline=pipeline, state=state, last=last, config=of_config)
         if not records:
-            click.echo(_none_found(history, pipeline, state))
+            click.echo(_none_found(history, pipeline, state, of_config))
             return
         click.echo(runs_table(records), nl=False)
 
@@ -226,10 +222,22 @@ def logs(
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _none_found(history: History, pipeline: str | None, state: str | None) -> str:
+def _none_found(
+    history: History, pipeline: str | None, state: str | None, config: Path | None = None
+) -> str:
     """Why `runs` lists nothing: no run at all, or none of `pipeline` (naming the pipelines
-    that have runs, the closest first), or none in `state`."""
+    that have runs, the closest first), or none in `state`, or none of `config` (saying
+    when the history holds runs of other configs)."""
     where = f"recorded in {history.path}"
+    if config is not None:
+        named = f" of pipeline `{pipeline}`" if pipeline else ""
+        in_state = f" in state `{state}`" if state else ""
+        said = f"no run{named} of {config}{in_state} is {where}"
+        if history.runs(config=config, last=1) or not history.runs(last=1):
+            return said
+        return (
+            f"{said}; it holds runs of other configs (`pipeflow runs {config.parent}` lists them)"
+        )
     if pipeline is None:
         return f"no run in state `{state}` is {where}" if state else f"no runs {where}"
     known = history.pipelines()

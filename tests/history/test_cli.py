@@ -119,6 +119,30 @@ def test_runs_of_a_config_use_its_folder(tmp_path: Path) -> None:
     assert "no such config or folder" in output
 
 
+def test_runs_of_a_config_with_none_say_so_not_that_the_history_is_empty(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "pipeline.yaml"
+    config.write_text("name: demo\n")
+    other = tmp_path / "other.yaml"
+    other.write_text("name: other\n")
+    record(Recorder(tmp_path, config_path=other), run_events(BAD, pipeline="other"))
+    database = tmp_path / ".pipeflow" / "runs.db"
+    code, output = invoke("runs", str(config))
+    assert code == 0, output
+    assert output == (
+        f"no run of {config} is recorded in {database}; it holds runs of other configs "
+        f"(`pipeflow runs {tmp_path}` lists them)\n"
+    )
+    code, output = invoke("runs", str(config), "--state", "failed", "--pipeline", "demo")
+    assert output.startswith(
+        f"no run of pipeline `demo` of {config} in state `failed` is recorded in {database}"
+    )
+    record(Recorder(tmp_path, config_path=config), run_events(OK))  # succeeded
+    code, output = invoke("runs", str(config), "--state", "failed")
+    assert output == f"no run of {config} in state `failed` is recorded in {database}\n"
+
+
 def test_the_database_is_found_by_option_then_environment_then_here(
     home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
