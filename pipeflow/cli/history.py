@@ -124,6 +124,16 @@ def show(ctx: click.Context, run_id: str, tracebacks: bool, home: Path | None) -
     run that started last), which is the default.
     """
     with _open(ctx, home) as history:
+        config = _config_of(ctx)
+        if run_id == LATEST and config is not None and config.is_file():
+            # `runs CONFIG show`: the latest run of CONFIG, as `runs CONFIG` lists them.
+            newest = history.runs(config=config, last=1)
+            if not newest:
+                raise UsageError(
+                    f"no run of {config} is recorded in {history.path}",
+                    hint=f"`pipeflow runs {config.parent}` lists the runs of every config there",
+                )
+            run_id = newest[0].id
         record = history.run(run_id)
     click.echo(run_details(record, tracebacks=tracebacks), nl=False)
 
@@ -257,20 +267,29 @@ def _open(ctx: click.Context, home: Path | None) -> History:
     """The history the options point at: --home, $PIPEFLOW_HOME, CONFIG's folder, or here."""
     from pipeflow.history import open_history
 
-    config: Path | None = None
     context: click.Context | None = ctx
     while context is not None:  # `runs --home X show ID` and `runs CONFIG show ID` work too
         if home is None:
             home = context.params.get("home")
-        if config is None:
-            config = context.params.get("config")
         context = context.parent
+    config = _config_of(ctx)
     folder: Path | None = None
     if config is not None:
         if not config.exists():
             raise UsageError(f"no such config or folder: {config}")
         folder = config if config.is_dir() else config.parent
     return open_history(folder, home=home)
+
+
+def _config_of(ctx: click.Context) -> Path | None:
+    """The CONFIG (or folder) of `runs CONFIG ...`, from this command or the group."""
+    context: click.Context | None = ctx
+    while context is not None:
+        config: Path | None = context.params.get("config")
+        if config is not None:
+            return config
+        context = context.parent
+    return None
 
 
 def runs_table(records: Sequence[RunRecord]) -> str:

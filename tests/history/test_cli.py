@@ -143,6 +143,30 @@ def test_runs_of_a_config_with_none_say_so_not_that_the_history_is_empty(
     assert output == f"no run of {config} in state `failed` is recorded in {database}\n"
 
 
+def test_runs_of_a_config_show_takes_the_latest_run_of_that_config(tmp_path: Path) -> None:
+    config = tmp_path / "pipeline.yaml"
+    config.write_text("name: demo\n")
+    other = tmp_path / "other.yaml"
+    other.write_text("name: other\n")
+    record(Recorder(tmp_path, config_path=config), run_events(OK))
+    later = T0 + timedelta(hours=1)
+    record(Recorder(tmp_path, config_path=other), run_events(BAD, pipeline="other", started=later))
+    code, output = invoke("runs", str(config), "show")
+    assert code == 0, output
+    assert f"run       {OK}" in output  # not BAD, the latest run of another config
+    code, output = invoke("runs", str(other), "show", "latest")
+    assert f"run       {BAD}" in output
+    code, output = invoke("runs", str(tmp_path), "show")  # a folder: every run there
+    assert f"run       {BAD}" in output
+    code, output = invoke("runs", str(config), "show", BAD[:-2])  # an id is taken as given
+    assert f"run       {BAD}" in output
+    third = tmp_path / "third.yaml"
+    third.write_text("name: third\n")
+    code, output = invoke("runs", str(third), "show")
+    assert code == 2, output
+    assert f"no run of {third} is recorded in {tmp_path / '.pipeflow' / 'runs.db'}" in output
+
+
 def test_the_database_is_found_by_option_then_environment_then_here(
     home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
