@@ -39,6 +39,14 @@ class HistoryError(PipeflowError):
     exit_code = 1
 
 
+def remedy(error: sqlite3.Error) -> str:
+    """What to do, after a database error's text: for a damaged file (not a database, or
+    malformed; not a lock or a full disk), move it away."""
+    if type(error) is not sqlite3.DatabaseError:
+        return ""
+    return f"; move it away (or point {HOME_ENV} elsewhere): the next run starts a fresh one"
+
+
 def history_home(
     folder: str | os.PathLike[str] | None = None, *, home: str | os.PathLike[str] | None = None
 ) -> Path:

@@ -23,6 +23,7 @@ from pipeflow.history.database import (
     database_path,
     mark_lost,
     owner_gone,
+    remedy,
     writable,
 )
 from pipeflow.history.records import (
@@ -355,7 +356,8 @@ class History:
         try:
             return action()
         except sqlite3.Error as error:
-            raise HistoryError(f"cannot read the history at {self.path}: {error}") from error
+            said = f"{error}{remedy(error)}"
+            raise HistoryError(f"cannot read the history at {self.path}: {said}") from error
         except OSError as error:
             raise HistoryError(f"cannot open the history at {self.path}: {error}") from error
 

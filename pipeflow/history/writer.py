@@ -27,7 +27,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from pipeflow.history.database import HistoryError, connect
+from pipeflow.history.database import HistoryError, connect, remedy
 from pipeflow.storage.journal import settle
 
 BATCH_ROWS = 500  # wake the writer once this many rows wait
@@ -168,7 +168,9 @@ class Writer(threading.Thread):
     def _fail(self, error: BaseException) -> None:
         if isinstance(error, HistoryError):
             reason = str(error)
-        elif isinstance(error, sqlite3.Error | OSError):
+        elif isinstance(error, sqlite3.Error):
+            reason = f"{error} ({self.path}){remedy(error)}"
+        elif isinstance(error, OSError):
             reason = f"{error} ({self.path})"
         else:
             reason = f"{type(error).__name__}: {error} ({self.path})"

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -299,3 +300,34 @@ def test_a_run_whose_process_was_killed_reads_as_lost_not_running(tmp_path: Path
     result = CliRunner().invoke(cli, ["runs", "--home", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "lost" in result.output
+
+
+def damaged_histories(folder: Path) -> Iterator[Path]:
+    """A history file of random bytes, then one cut in half (a disk that filled up)."""
+    path = db_path(folder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(os.urandom(64 * 1024))
+    yield path
+    path.unlink()
+    record(Recorder(home=folder), run_events("20260301-120000-aaaaaa"))
+    with open_history(home=folder):
+        pass
+    whole = path.read_bytes()
+    for extra in (path.with_name("runs.db-wal"), path.with_name("runs.db-shm")):
+        extra.unlink(missing_ok=True)
+    path.write_bytes(whole[: len(whole) // 2])
+    yield path
+
+
+def test_a_damaged_history_says_what_to_do_on_every_command(tmp_path: Path) -> None:
+    for path in damaged_histories(tmp_path):
+        for command in (["runs"], ["runs", "show"], ["logs"], ["logs", "--follow"]):
+            result = CliRunner().invoke(cli, [*command, "--home", str(tmp_path)])
+            assert result.exit_code == 1, (command, result.output)
+            assert str(path) in result.output
+            assert "move it away (or point PIPEFLOW_HOME elsewhere)" in result.output
+            assert "Traceback" not in result.output
+        messages = recorded_with_warnings(Recorder(home=tmp_path))
+        assert len(messages) == 1
+        assert "move it away (or point PIPEFLOW_HOME elsewhere)" in messages[0]
+        assert "the run continues" in messages[0]
