@@ -28,7 +28,8 @@ function refreshList(box) {
   }, every);
 }
 
-// A run's page: poll its states every second while it runs; reload once it has finished.
+// A run's page: poll its states every second while it runs, and the lines of each open "Logs
+// of STEP" panel; reload once it has finished, with the same panels open again.
 function followRun(page) {
   const runId = page.dataset.run;
   const timer = setInterval(async () => {
@@ -44,15 +45,43 @@ function followRun(page) {
         if (duration) duration.textContent = step.duration;
       }
     }
-    if (run.state !== "running") { clearInterval(timer); window.location.reload(); }
+    const open = [...document.querySelectorAll("details.logs[open]")];
+    if (run.state !== "running") {
+      clearInterval(timer);
+      const steps = open.map((details) => details.dataset.step);
+      sessionStorage.setItem(openLogsKey(runId), JSON.stringify(steps));
+      window.location.reload();
+      return;
+    }
+    for (const details of open) loadLogs(details);
   }, 1000);
+}
+
+function openLogsKey(runId) { return "pipeflow-open-logs:" + runId; }
+
+// After the reload that ends following a run: open the panels that were open before it.
+function reopenLogs(page) {
+  const key = openLogsKey(page.dataset.run);
+  let steps = [];
+  try { steps = JSON.parse(sessionStorage.getItem(key) || "[]"); } catch (error) { /* none */ }
+  sessionStorage.removeItem(key);
+  for (const details of document.querySelectorAll("details.logs")) {
+    if (steps.includes(details.dataset.step)) details.open = true;
+  }
 }
 
 async function loadLogs(details) {
   const pre = details.querySelector("pre.log-text");
   try {
     const data = await getJSON(details.dataset.src);
-    pre.textContent = data.lines.length ? data.lines.map((line) => line.text).join("\n") : "(nothing printed)";
+    const text = data.lines.length ? data.lines.map((line) => line.text).join("\n") : "(nothing printed)";
+    if (text === pre.textContent) return;
+    // A panel read to its end follows new lines; one scrolled up stays where it is.
+    const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+    const scrolled = pre.scrollTop;
+    pre.textContent = text;
+    pre.scrollTop = atEnd && pre.dataset.loaded ? pre.scrollHeight : scrolled;
+    pre.dataset.loaded = "1";
   } catch (error) {
     pre.textContent = "Could not load the logs: " + error.message;
   }
@@ -79,4 +108,5 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const details of document.querySelectorAll("details.logs")) {
     details.addEventListener("toggle", () => { if (details.open) loadLogs(details); });
   }
+  if (page) reopenLogs(page);
 });
