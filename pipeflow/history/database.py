@@ -77,13 +77,18 @@ def database_path(
 # the recorder. Readers on the same host mark runs whose owner is gone as `lost`.
 
 
-def _start_time(pid: int) -> str:
-    """When the process started, in clock ticks since boot (Linux); "" where unknown."""
+def _stat(pid: int) -> list[str]:
+    """The fields of /proc/PID/stat after the command's name (Linux); [] where unknown."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
+            return stat.read().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
-        return ""
+        return []
+
+
+def _start_time(pid: int) -> str:
+    """When the process started, in clock ticks since boot (Linux); "" where unknown."""
+    fields = _stat(pid)
     return fields[19] if len(fields) > 19 else ""
 
 
@@ -111,8 +116,12 @@ def owner_gone(owner: str) -> bool:
         return True
     except OSError:
         return False  # alive, but another user's (or not ours to ask)
+    fields = _stat(pid)
+    if fields and fields[0] in ("Z", "X"):
+        return True  # killed, and not yet reaped by its parent: it records nothing more
     started = parts[2] if len(parts) > 2 else ""
-    return bool(started) and started != _start_time(pid)  # the pid now belongs to another
+    now = fields[19] if len(fields) > 19 else ""
+    return bool(started) and started != now  # the pid now belongs to another process
 
 
 _LOST_STEP = (

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -331,3 +333,48 @@ def test_a_damaged_history_says_what_to_do_on_every_command(tmp_path: Path) -> N
         assert len(messages) == 1
         assert "move it away (or point PIPEFLOW_HOME elsewhere)" in messages[0]
         assert "the run continues" in messages[0]
+
+
+def test_a_killed_run_its_parent_has_not_reaped_yet_reads_as_lost(tmp_path: Path) -> None:
+    """A process killed while its parent does not wait for it (a container whose first
+    process does not reap, a script that started the run and went on) stays a zombie: it
+    records nothing more, so `runs` says `lost` and `logs --follow` ends, not waits forever."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", _HALF_A_RUN, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == "recorded"
+        os.kill(process.pid, signal.SIGKILL)  # and no wait(): a zombie until reaped below
+        deadline = time.monotonic() + 30
+        while _state_of(process.pid) != "Z":
+            assert time.monotonic() < deadline, "the killed process did not become a zombie"
+            time.sleep(0.05)
+        runs = CliRunner().invoke(cli, ["runs", "--home", str(tmp_path)])
+        assert runs.exit_code == 0, runs.output
+        assert re.search(r"20260301-120000-dead01\s+demo\s+lost", runs.output), runs.output
+        follow = subprocess.run(
+            [sys.executable, "-m", "pipeflow", "logs", "--follow", "--home", str(tmp_path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+        assert follow.returncode == 0, follow.stderr
+        assert follow.stdout.splitlines() == ["load | loading 0", "load | loading 1"]
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(10)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def _state_of(pid: int) -> str:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        return stat.read().rsplit(")", 1)[1].split()[0]
