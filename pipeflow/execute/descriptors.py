@@ -95,7 +95,9 @@ def _made(folder: str | None) -> list[tuple[str, int, int, BinaryIO]]:
 def _lines(spool: BinaryIO) -> list[str]:
     size = spool.seek(0, os.SEEK_END)
     spool.seek(0)
-    text = spool.read(LIMIT).decode("utf-8", errors="replace")
+    # Bytes that are no UTF-8 become lone surrogates, which every channel shows as their
+    # `\udcXX` escapes (`model/escaping.py`), as for Python's own text: U+FFFD would lose them.
+    text = spool.read(LIMIT).decode("utf-8", errors="surrogateescape")
     lines = text.splitlines()
     if size > LIMIT:
         lines.append(f"... ({size - LIMIT:,} more bytes written, not kept)")

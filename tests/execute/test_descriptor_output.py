@@ -69,3 +69,45 @@ def test_a_child_process_and_raw_writes_are_the_step_s_output(
         logged = {(line.stream, line.text) for line in history.logs(record.id, step="shell")}
     assert ("stdout", "from a child") in logged
     assert ("stderr", "raw on two") in logged
+
+
+BYTES_STEPS = """
+import os
+
+
+def raw():
+    os.write(1, b"name caf\\xe9.csv\\n")  # Latin-1 bytes, as a C program or `ls` may write them
+    os.write(2, b"bad \\xff\\xfe end\\n")
+    print("from python caf" + "\\udce9" + ".csv")  # Python's own spelling of the same bytes
+    return 1
+"""
+
+
+def test_bytes_that_are_no_utf8_are_escaped_as_python_s_own_output_is(
+    make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    """Not replaced by U+FFFD, which loses which bytes they were: `\\udce9`, as for text that
+    Python itself holds with such bytes (the history's rule for what UTF-8 cannot encode)."""
+    config = make_project(
+        """
+        name: rawbytes
+        executor: {type: processes, workers: 1}
+        results: {persist: false}
+        steps:
+          raw: {run: bytesteps.raw}
+        """,
+        bytesteps=BYTES_STEPS,
+    )
+    events: list[Event] = []
+    report = tmp_path / "report.json"
+    run = pipeflow.load(config).run(subscribers=[events.append], json=report)
+    assert run.ok, run.outcomes
+    lines = {(e.stream, e.text) for e in events if isinstance(e, StepOutput)}
+    assert ("stdout", "name caf\\udce9.csv") in lines, lines
+    assert ("stderr", "bad \\udcff\\udcfe end") in lines, lines
+    assert ("stdout", "from python caf\\udce9.csv") in lines, lines
+    with open_history(tmp_path) as history:
+        [record] = history.runs(pipeline="rawbytes")
+        logged = {(line.stream, line.text) for line in history.logs(record.id)}
+    assert logged == lines
+    assert "\ufffd" not in report.read_text(encoding="utf-8")
