@@ -137,3 +137,11 @@ def by_signal() -> bool:
     # A run's steps on this main thread without `noting`: Python's own handler may have
     # raised it (as before: the run stops); another (a `processes` worker's) does not raise.
     return handler is signal.default_int_handler
+
+
+def stopping() -> bool:
+    """Whether Ctrl-C or SIGTERM has reached the run this process drives, asked from any
+    thread: a local cluster's worker that the same signal ended is no news then."""
+    terminated = signal.getsignal(signal.SIGTERM) is _terminated and _state["terminated"]
+    interrupted = signal.getsignal(signal.SIGINT) is _noted and _state["received"]
+    return bool(terminated or interrupted)

@@ -141,12 +141,15 @@ def test_after_sigkill_the_processes_of_a_run_end_by_themselves(
     assert process.returncode == -signal.SIGKILL
 
 
-def test_sigterm_to_the_whole_process_group_stops_a_processes_run_cleanly(
-    make_project: ProjectFactory, tmp_path: Path
+@pytest.mark.parametrize("executor", ["processes", pytest.param("dask", marks=pytest.mark.slow)])
+def test_sigterm_to_the_whole_process_group_stops_a_run_cleanly(
+    make_project: ProjectFactory, tmp_path: Path, executor: str
 ) -> None:
-    """As systemd sends it: the workers and their forkserver get it too, and end. No new pool
-    can start then: the run says it was interrupted, with no traceback of a pool's thread."""
-    config = make_project(CONFIG.replace("EXECUTOR", EXECUTORS["processes"]), stopsteps=STEPS)
+    """As systemd sends it: the workers (and a pool's forkserver, a local Dask cluster's
+    nannies) get it too, and end. No new pool can start then: the run says it was
+    interrupted, with no traceback of a pool's thread, and does not say that a Dask worker
+    died and its step starts again elsewhere (it was stopped with the run)."""
+    config = make_project(CONFIG.replace("EXECUTOR", EXECUTORS[executor]), stopsteps=STEPS)
     home = tmp_path / "home"
     process = _start(config, home)
     output = _stop(process, config.parent / "one.started", signal.SIGTERM, group=True)
@@ -154,4 +157,5 @@ def test_sigterm_to_the_whole_process_group_stops_a_processes_run_cleanly(
     assert "was interrupted; re-run to resume" in output, output
     assert "after: not run" in output, output
     assert "Traceback" not in output, output
+    assert "starts again on another worker" not in output, output
     assert "interrupted" in _history(home)

@@ -12,6 +12,8 @@ import logging
 import threading
 from typing import Any
 
+from pipeflow.execute import ctrl_c
+
 LIMIT = "`distributed.scheduler.allowed-failures`"
 CAUSES = (
     "killed, out of memory, exited (`os._exit`) or crashed in compiled code; see the workers' logs"
@@ -33,6 +35,13 @@ class Deaths:
         with self._lock:
             deaths = self._counts[key] = self._counts.get(key, 0) + 1
             return deaths
+
+    def tell(self, log: logging.Logger, step: str, worker: str, deaths: int) -> None:
+        """Say the death of `worker` (see `heard`), unless the run is stopping on Ctrl-C or
+        SIGTERM: sent to the whole process group (systemd, a terminal), it ends a local
+        cluster's workers too, and no step starts again anywhere."""
+        if not ctrl_c.stopping():
+            log.warning("%s", self.heard(step, worker, deaths))
 
     def heard(self, step: str, worker: str, deaths: int) -> str:
         """What to say of the death of `worker`, the `deaths`th under a task of `step` (call

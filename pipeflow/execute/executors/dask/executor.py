@@ -322,7 +322,7 @@ class DaskExecutor:
                 self._act(self._tell_death, running.task.step, worker, deaths)
 
     def _tell_death(self, step: str, worker: str, deaths: int) -> None:
-        logger.warning("%s", self._deaths.heard(step, worker, deaths))
+        self._deaths.tell(logger, step, worker, deaths)
 
     def _claim(self, key: str) -> list[str]:
         return [CLAIMS, self._topic, key]
