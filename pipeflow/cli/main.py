@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import click
 
 from pipeflow._version import __version__
-from pipeflow.errors import Interrupted, PipeflowError, PipeflowWarning
+from pipeflow.errors import Interrupted, PipeflowError, PipeflowWarning, UsageError
 
 if TYPE_CHECKING:
     from pipeflow.api import Pipeline
@@ -222,6 +222,22 @@ def load_with_params(
             results=results,
             schedule=schedule,
         )
+
+
+def one_pipeline_each(named: dict[str, Path], name: str, config: Path) -> None:
+    """Note that `config` holds the pipeline `name` (`serve` and `ui` take several configs);
+    UsageError when another config given holds it too, or this one was given already."""
+    earlier = named.get(name)
+    if earlier is None:
+        named[name] = config
+        return
+    if earlier.resolve() == config.resolve():
+        spelt = f" (as `{earlier}` and `{config}`)" if earlier != config else ""
+        raise UsageError(f"{config} is given twice{spelt}", hint="give each config once")
+    raise UsageError(
+        f"`{earlier}` and `{config}` both name the pipeline `{name}`",
+        hint="give each its own `name:`",
+    )
 
 
 def load_commands() -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from pipeflow.cli.main import cli
+from pipeflow.cli.main import cli, one_pipeline_each
 from pipeflow.errors import Interrupted
 
 if TYPE_CHECKING:
@@ -46,9 +46,11 @@ def serve(configs: tuple[Path, ...], quiet: bool) -> None:
     from pipeflow.schedule.triggers import describe, schedule_key
 
     targets: list[Target] = []
+    named: dict[str, Path] = {}
     for config in configs:
         loaded = load_config(config)  # every config checked before anything fires
         definition = loaded.pipeline
+        one_pipeline_each(named, definition.name, config)
         targets.append(
             Target(
                 name=definition.name,
@@ -56,15 +58,6 @@ def serve(configs: tuple[Path, ...], quiet: bool) -> None:
                 project_dir=definition.project_dir,
                 schedules=definition.schedules,
             )
-        )
-    names = [t.name for t in targets]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        from pipeflow.errors import UsageError
-
-        raise UsageError(
-            f"two configs name the same pipeline `{duplicates[0]}`",
-            hint="give each pipeline its own `name:`",
         )
     stop, abort = threading.Event(), threading.Event()
     # A closed stdout (its reader went away) stops serve as SIGTERM does (docs/schedules.md).

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from pipeflow.cli.history import home_option
-from pipeflow.cli.main import cli
+from pipeflow.cli.main import cli, one_pipeline_each
 from pipeflow.errors import UsageError
 
 TOKEN_ENV = "PIPEFLOW_UI_TOKEN"
@@ -62,11 +62,8 @@ def ui(
         if not config.exists():
             raise UsageError(f"no such config: {config}")
         name = load(config, check_code=False).pipeline.name  # every config checked first
-        if name in named:
-            raise UsageError(
-                f"two configs name the same pipeline `{name}`", hint="give each its own `name:`"
-            )
-        named[name] = config.resolve()
+        one_pipeline_each(named, name, config)
+    named = {name: config.resolve() for name, config in named.items()}
     if home is not None:
         home = home.absolute()
     settings = Settings(configs=named, home=home, token=token, loopback_only=loopback and not token)
