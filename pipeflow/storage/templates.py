@@ -179,12 +179,30 @@ def _parse(template: str) -> Iterator[tuple[str, str | None, str, str | None]]:
     except ValueError as error:
         raise TemplateError(f"target template {template!r} is malformed: {error}") from error
     for literal, name, spec, conversion in parsed:
+        if name is not None and literal.endswith("$"):
+            raise TemplateError(_reference_message(template, name))
         if spec and "{" in spec:
             raise TemplateError(
                 f"target template {template!r}: a field inside a format spec ({{{name}:{spec}}}) "
                 "is not supported"
             )
         yield literal, name, spec or "", conversion
+
+
+def _reference_message(template: str, name: str) -> str:
+    """`${params.n}` written where `{params.n}` was meant: `str.format` would keep the `$`
+    and store the result at `$1.json`."""
+    said = f"target template {template!r}: `${{{name}}}` is a reference, and a target takes no "
+    said += "`${...}` reference"
+    if name.startswith("env."):
+        return said + (
+            f"; give the value to a param (`NAME: ${{{name}}}` under `params:`) and write "
+            "`{params.NAME}`"
+        )
+    if name.startswith("steps."):
+        known = ", ".join(f"{{{field}}}" for field in TEMPLATE_FIELDS)
+        return said + f"; a target cannot hold a step's value, its fields are {known}"
+    return said + f": its fields are in single braces, write `{{{name}}}`"
 
 
 def _names(template: str) -> Iterator[str]:
