@@ -29,6 +29,7 @@ from pipeflow.config.targets import (
     check_reachable,
     check_stores,
 )
+from pipeflow.config.written import check_written
 from pipeflow.errors import Problem
 from pipeflow.importing import ImportProblem, Resolver, Signature
 from pipeflow.model.pipeline import Pipeline, Step
@@ -109,6 +110,7 @@ class Checker:
         check_schedules(self.pipeline, self.fail)
         check_executor(self.pipeline, self.fail)
         check_reads(self.pipeline, self.fail)
+        check_written(self.pipeline, self.fail)
         self.outputs()
         return self.problems
 
