@@ -17,9 +17,10 @@ from dataclasses import replace
 from typing import Any
 
 from pipeflow.config.checks import Checker
+from pipeflow.config.result_checks import static_items
 from pipeflow.model.locations import Location, has_item, locate
 from pipeflow.model.pipeline import Step
-from pipeflow.model.refs import Ref, Template, references, resolve
+from pipeflow.model.refs import ITEM, Ref, Template, lookup_path, references, resolve
 from pipeflow.plan.files import StepFiles, WriteIndex, base_dir, load_time_lookup
 from pipeflow.plan.roots import store_url
 from pipeflow.storage.escapes import escape
@@ -66,11 +67,14 @@ def entry_path(checker: Checker, step: str, field: str, index: int) -> DocPath:
 
 
 def _references(checker: Checker, name: str, step: Step) -> None:
+    items = static_items(step, checker.params) if step.foreach is not None else None
     for field in FIELDS:
         for index, value in enumerate(getattr(step, field)):
             path = entry_path(checker, name, field, index)
             for ref in _refs(value):
-                if ref.scope == "params":
+                if ref.scope == ITEM and items is not None:
+                    _item_part(checker, path, ref, items)
+                elif ref.scope == "params":
                     checker.param_reference(path, ref)
                 elif ref.scope == "env":
                     checker.env_reference(path, ref)
@@ -82,6 +86,29 @@ def _references(checker: Checker, name: str, step: Step) -> None:
                         f"pass the path as an input (`${{steps.{ref.step}}}`) and add "
                         f"`after: [{ref.step}]` where it is read",
                     )
+
+
+def _item_part(checker: Checker, path: DocPath, ref: Ref, items: list[Any]) -> None:
+    """`${item.a}`, `${item.1}`: each item known before the run has what the entry names (the
+    run would otherwise stop while planning, when it works out the item's files)."""
+    for number, item in enumerate(items, 1):
+        try:
+            lookup_path(item, ref.path[1:])
+        except KeyError as missing:
+            whole = f"${{{ref.path[0]}}}"
+            checker.fail(
+                path,
+                f"`{ref.text}` names `{'.'.join(ref.path[1:])}` of each `foreach` item, but "
+                f"item {number} ({_item_text(checker, item)}) has no `{missing.args[0]}`",
+                f"name a key (or an index) every item has, or the item whole (`{whole}`)",
+            )
+            return
+
+
+def _item_text(checker: Checker, item: Any) -> str:
+    """An item as a message shows it: masked, then cut short."""
+    text = checker.secrets.mask(repr(item))
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _late_items(step: Step, index: int) -> tuple[str, str] | None:
