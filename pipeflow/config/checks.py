@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pipeflow.config.imports import ImportChecks
-from pipeflow.config.param_types import describe
+from pipeflow.config.param_refs import missing_param
 from pipeflow.config.part_checks import no_parts
 from pipeflow.config.read_checks import check_reads
 from pipeflow.config.reader import Document
@@ -33,7 +33,7 @@ from pipeflow.config.written import check_written
 from pipeflow.errors import Problem
 from pipeflow.importing import ImportProblem, Resolver, Signature
 from pipeflow.model.pipeline import Pipeline, Step
-from pipeflow.model.refs import Ref, Template, lookup_path
+from pipeflow.model.refs import Ref, Template
 from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.plan.files import WriteIndex
 from pipeflow.plan.graph import CycleError, StepGraph
@@ -172,43 +172,9 @@ class Checker:
         return self.resolver.resolve(run).signature
 
     def param_reference(self, path: Path, ref: Ref) -> None:
-        try:
-            lookup_path(self.params, ref.path)
-        except KeyError as missing:
-            name = str(missing.args[0])
-            level = name.split(".")[:-1]
-            try:
-                siblings = lookup_path(self.params, tuple(level)) if level else self.params
-            except KeyError:
-                siblings = {}
-            if isinstance(siblings, list | tuple):
-                parent, count = ".".join(level), len(siblings)
-                self.fail(
-                    path,
-                    f"`{ref.text}`: param `{parent}` is a list of {count} item"
-                    f"{'' if count == 1 else 's'}, so it has no `{name.split('.')[-1]}`",
-                    f"name an item by its index: `${{params.{parent}.0}}` to "
-                    f"`${{params.{parent}.{count - 1}}}`"
-                    if count
-                    else f"give `{parent}` items, or use `${{params.{parent}}}`",
-                )
-                return
-            if not isinstance(siblings, Mapping):
-                parent = ".".join(level)
-                self.fail(
-                    path,
-                    f"`{ref.text}`: param `{parent}` is {describe(siblings, self.secrets)}, "
-                    f"so it has no `{name.split('.')[-1]}`",
-                    f"use `${{params.{parent}}}`, or make `{parent}` a mapping",
-                )
-                return
-            candidates = list(siblings) if isinstance(siblings, Mapping) else []
-            self.fail(
-                path,
-                f"`{ref.text}` names no param `{name}`",
-                did_you_mean(name.split(".")[-1], candidates)
-                or "declare it under `params:` at the top of the config",
-            )
+        found = missing_param(ref, self.params, self.secrets)
+        if found is not None:
+            self.fail(path, *found)
 
     def params_references(self) -> None:
         for path, ref in _walk(self.pipeline.params, ["params"]):

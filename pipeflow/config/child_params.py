@@ -8,11 +8,12 @@ from dataclasses import field
 from typing import Any
 
 from pipeflow.config.localizing import as_text
+from pipeflow.config.param_refs import missing_param
 from pipeflow.config.params import ParamSource, given_by
 from pipeflow.config.reader import Document
-from pipeflow.config.suggest import did_you_mean
 from pipeflow.errors import Problem
 from pipeflow.model.refs import Ref, Template, lookup_path, references_in
+from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.records import record
 
 DocPath = list[str | int]
@@ -66,7 +67,12 @@ def origins(values: Mapping[str, Any], given: Mapping[tuple[str, ...], str]) -> 
 
 
 def parent_params(
-    value: Any, path: DocPath, params: Mapping[str, Any], doc: Document, problems: list[Problem]
+    value: Any,
+    path: DocPath,
+    params: Mapping[str, Any],
+    doc: Document,
+    problems: list[Problem],
+    secrets: Secrets = NO_SECRETS,
 ) -> Any:
     """A value of a sub-pipeline step's `params:`, its `${params.*}` taken from the parent."""
 
@@ -81,19 +87,11 @@ def parent_params(
                 )
             )
             return None
-        try:
-            return lookup_path(params, ref.path)
-        except KeyError as missing:
-            name = str(missing.args[0])
-            problems.append(
-                doc.problem(
-                    path,
-                    f"`{ref.text}` names no param `{name}`",
-                    hint=did_you_mean(name.split(".")[-1], list(params))
-                    or "declare it under `params:` at the top of the config",
-                )
-            )
+        found = missing_param(ref, params, secrets)
+        if found is not None:  # the parent's checks report it too, in the same words
+            problems.append(doc.problem(path, found[0], hint=found[1]))
             return None
+        return lookup_path(params, ref.path)
 
     if isinstance(value, Ref):
         return lookup(value)
@@ -101,9 +99,15 @@ def parent_params(
         # A param of the parent that holds a `${run.*}` stays a reference for the run to fill.
         return _text(value, lookup)
     if isinstance(value, Mapping):
-        return {k: parent_params(v, [*path, k], params, doc, problems) for k, v in value.items()}
+        return {
+            k: parent_params(v, [*path, k], params, doc, problems, secrets)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [parent_params(v, [*path, i], params, doc, problems) for i, v in enumerate(value)]
+        return [
+            parent_params(v, [*path, i], params, doc, problems, secrets)
+            for i, v in enumerate(value)
+        ]
     return value
 
 

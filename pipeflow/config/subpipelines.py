@@ -139,7 +139,7 @@ def _load(
     before = len(problems)
     problems += unused_keys(document, name)
     values = {
-        key: parent_params(value, [*path, "params", key], params, document, problems)
+        key: parent_params(value, [*path, "params", key], params, document, problems, secrets)
         for key, value in step.params.items()
     }
     file = (Path(pipeline.project_dir) / str(step.pipeline)).resolve()
