@@ -17,6 +17,7 @@ from pipeflow.config.checks import Checker
 from pipeflow.config.child_params import StepParams
 from pipeflow.config.collecting import collector_paused
 from pipeflow.config.file_checks import check_files
+from pipeflow.config.param_defaults import resolve_defaults
 from pipeflow.config.param_names import dotted_name_problems
 from pipeflow.config.params import (
     ParamSource,
@@ -26,7 +27,6 @@ from pipeflow.config.params import (
     non_finite_problems,
     parse_assignment,
     read_param_file,
-    resolve_defaults,
 )
 from pipeflow.config.params_schema import params_schema_problems
 from pipeflow.config.reader import Document, read_document
