@@ -37,6 +37,7 @@ from pipeflow.config.param_types import (
 from pipeflow.config.reader import Document, read_document
 from pipeflow.config.suggest import did_you_mean
 from pipeflow.errors import ConfigError, Problem, UsageError
+from pipeflow.model.refs import list_index
 from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.model.words import a_kind
 from pipeflow.records import record
@@ -307,6 +308,9 @@ def _merge_into(
             target[name] = copied(value)
             continue
         default = defaults[name]
+        if isinstance(default, list) and isinstance(value, Mapping) and value:
+            _merge_items(target, name, default, value, source, here, allow_extra, problems, secrets)
+            continue
         if isinstance(default, Mapping) and isinstance(value, Mapping):
             child = target.get(name)
             if not isinstance(child, dict):
@@ -329,6 +333,45 @@ def _merge_into(
             problems.append(source.problem(here, message, hint))
             continue
         target[name] = copied(checked)
+
+
+def _merge_items(
+    target: dict[str, Any],
+    name: str,
+    default: list[Any],
+    value: Mapping[Any, Any],
+    source: ParamSource,
+    path: tuple[str, ...],
+    allow_extra: bool,
+    problems: list[Problem],
+    secrets: Secrets,
+) -> None:
+    """`--param files.1=z`: items of a list param set by their index, as `${params.files.1}`
+    names them (of the list so far: the defaults', or one an earlier override gave). Each
+    keeps its type, and an item that is a mapping merges key by key."""
+    current = target.get(name)
+    items: list[Any] = current if isinstance(current, list) else copied(default)
+    count = len(items)
+    for key in value:
+        if isinstance(key, bool) or list_index(str(key), count) is None:
+            dotted = ".".join(path)
+            problems.append(
+                source.problem(
+                    [*path, str(key)],
+                    f"param `{dotted}` is a list of {count} item{'' if count == 1 else 's'}, "
+                    f"so it has no `{key}`",
+                    f"set an item by its index, `{dotted}.0` to `{dotted}.{count - 1}`, or give "
+                    "the whole list"
+                    if count
+                    else "give the whole list",
+                    key=True,
+                )
+            )
+            return
+    by_index = {str(index): item for index, item in enumerate(items)}
+    overrides = {str(key): item for key, item in value.items()}
+    _merge_into(by_index, copied(by_index), overrides, source, path, allow_extra, problems, secrets)
+    target[name] = [by_index[str(index)] for index in range(count)]
 
 
 def copied(value: Any) -> Any:
