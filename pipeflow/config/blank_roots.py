@@ -6,7 +6,9 @@ the spaces, and no one meant either: `.` says the config's folder when that is m
 made of `${env.*}` values (`${env.RESULTS:-}`, or a param whose default is one) is judged on
 the environment of the command, as the run resolves it; the message names the variables,
 never their values. `s3://bucket/${env.TEAM:-}/x`, whose variable leaves only a part empty,
-is a root like any other (docs/stores.md).
+is a root like any other (docs/stores.md). But a root whose leading references are all
+empty and whose text goes on with `/` (`${env.DATA}/results`, DATA empty) is refused too:
+it would be `/results`, at the top of the filesystem, which no one wrote.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from pipeflow.model.refs import Ref, Template, lookup_path, references, resolve
+from pipeflow.model.refs import Ref, Template, lookup_path, references, resolve, unparse
 
 BLANK_ROOT_HINT = (
     "give a folder (relative to the config's folder) or a URL such as `s3://bucket/prefix`; "
@@ -75,3 +77,45 @@ def _variables(value: Any, defaults: Mapping[str, Any]) -> list[str]:
                 continue
             names += [inner.path[0] for inner in references(default) if inner.scope == "env"]
     return list(dict.fromkeys(names))
+
+
+def rooted_at_top(value: Any, params: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The problem (message, hint) of a root that empty leading references turn into a path
+    from the top of the filesystem (`${env.DATA}/results` -> `/results`), or None."""
+    if not isinstance(value, Template):
+        return None
+    empty: list[Ref] = []
+    for part in value.parts:
+        if isinstance(part, str):
+            break
+        found = _text_of(part, params)
+        if found != "":
+            return None
+        empty.append(part)
+    else:
+        return None
+    if not empty or not part.startswith("/"):
+        return None
+    listed = ", ".join(f"`{ref.text}`" for ref in empty)
+    verb = "is" if len(empty) == 1 else "are"
+    first = empty[0]
+    default = f"${{env.{first.path[0]}:-.}}" if first.scope == "env" else "${env.NAME:-.}"
+    return (
+        f"the results root `{unparse(value)}` would start at the top of the filesystem "
+        f"(`/...`): {listed} {verb} empty",
+        f"set it to a folder, or give a default that names one (`{default}` for the config's "
+        "folder); write the root from `/` if the top of the filesystem is meant",
+    )
+
+
+def _text_of(ref: Ref, params: Mapping[str, Any]) -> Any:
+    """What a reference in a root is now: an environment variable (its default when unset),
+    a param; None when not known before the run."""
+    if ref.scope == "env":
+        return os.environ.get(ref.path[0], ref.default)
+    if ref.scope == "params":
+        try:
+            return lookup_path(params, ref.path)
+        except KeyError:
+            return None
+    return None

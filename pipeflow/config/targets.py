@@ -19,7 +19,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from pipeflow.config.blank_roots import blank_root
+from pipeflow.config.blank_roots import blank_root, rooted_at_top
 from pipeflow.config.param_types import describe
 from pipeflow.config.result_checks import static_items
 from pipeflow.errors import Problem
@@ -58,6 +58,7 @@ def check_stores(
         if results is not None and path == ["results", "root"]:
             continue  # replaced for this run: the one given is checked instead
         blank = blank_root(value, _resolved_root(pipeline, value, params), pipeline.params, params)
+        blank = blank or rooted_at_top(value, params)
         if blank is not None:
             fail(path, *blank)
     if results is None:
