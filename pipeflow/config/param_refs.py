@@ -9,7 +9,7 @@ from typing import Any
 
 from pipeflow.config.param_types import describe
 from pipeflow.config.suggest import did_you_mean
-from pipeflow.model.refs import Ref, lookup_path
+from pipeflow.model.refs import Ref, dotted_spelling, lookup_path
 from pipeflow.model.secrets import NO_SECRETS, Secrets
 
 
@@ -23,6 +23,14 @@ def missing_param(
         name = str(missing.args[0])
     else:
         return None
+    written = ".".join(ref.path)
+    dotted = dotted_spelling(written)
+    if dotted is not None:
+        return (
+            f"`{ref.text}` names no param `{name}`: a reference walks lists and mappings with "
+            "dots, not brackets",
+            f"write `${{params.{dotted}}}`",
+        )
     level = name.split(".")[:-1]
     last = name.split(".")[-1]
     try:

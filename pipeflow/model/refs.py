@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
@@ -307,6 +308,17 @@ def list_index(name: str, length: int) -> int | None:
         return None
     index = int(name)
     return index if index < length else None
+
+
+_BRACKETED = re.compile(r"""\[\s*(['"]?)([^\]'"]*)\1\s*\]""")
+
+
+def dotted_spelling(name: str) -> str | None:
+    """`files[0]` -> `files.0`, `m['k']` -> `m.k`: an index or key in brackets, as Python,
+    Jinja and OmegaConf write it, in the dotted spelling pipeflow reads; None without one."""
+    if "[" not in name:
+        return None
+    return _BRACKETED.sub(lambda match: "." + match.group(2).strip(), name)
 
 
 def mapping_key(mapping: Mapping[Any, Any], name: str) -> Any:

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from pipeflow.model.refs import list_index, mapping_key
+from pipeflow.model.refs import dotted_spelling, list_index, mapping_key
 from pipeflow.model.words import a_kind
 from pipeflow.records import record
 from pipeflow.storage.boundaries import check_relative
@@ -221,8 +221,8 @@ def _split(template: str, name: str) -> list[str]:
         )
     if "[" in name:
         raise TemplateError(
-            f"target template {template!r}: {{{name}}} uses an index; write nested params "
-            "with dots, e.g. {params.model.depth}"
+            f"target template {template!r}: {{{name}}} uses an index in brackets; a target "
+            f"walks lists and mappings with dots: write `{{{dotted_spelling(name)}}}`"
         )
     parts = name.split(".")
     if "" in parts:
