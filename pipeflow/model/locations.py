@@ -162,6 +162,14 @@ def has_item(value: Any) -> bool:
     return any(ref.scope == ITEM for ref in references(value))
 
 
+class MissingItemPart(KeyError):
+    """A reference to a key or index of the `foreach` item that the item lacks; shown as its
+    message (a KeyError's text is the repr of its argument, in quotes)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 def item_lookup(lookup: Callable[[Ref], Any], item: Any, known: bool) -> Callable[[Ref], Any]:
     """`lookup`, answering `${item}` references with the item (or UNKNOWN when not known)."""
 
@@ -173,7 +181,9 @@ def item_lookup(lookup: Callable[[Ref], Any], item: Any, known: bool) -> Callabl
         try:
             return lookup_path(item, ref.path[1:])
         except KeyError as missing:
-            raise KeyError(f"the `foreach` item has no `{missing.args[0]}`") from None
+            raise MissingItemPart(
+                f"`{ref.text}`: the `foreach` item has no `{missing.args[0]}`"
+            ) from None
 
     return find
 
