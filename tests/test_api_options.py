@@ -121,6 +121,21 @@ def test_workers_below_one_is_a_value_error(pipe: Any) -> None:
         pipe.run(workers=0, history=False)
 
 
+@pytest.mark.parametrize(("executor", "meant"), [("thread", "threads"), ("Dask", "dask")])
+def test_an_unknown_executor_is_refused_with_the_one_meant(
+    pipe: Any, executor: str, meant: str
+) -> None:
+    """Before, `run(executor="thread")` was refused "error at `executor.type`" (a place in
+    the config the call never touched) with no word of `threads`."""
+    with pytest.raises(pipeflow.ConfigError) as raised:
+        pipe.run(executor=executor, history=False)
+    said = str(raised.value)
+    assert f"executor `{executor}` is not available" in said
+    assert "`executor=` in Python" in said
+    assert f"did you mean `{meant}`?" in said
+    assert "executor.type" not in said
+
+
 @pytest.mark.parametrize("history", [True, False])
 def test_a_trigger_that_is_none_is_refused_recorded_or_not(pipe: Any, history: bool) -> None:
     """Before, `trigger="cron"` was refused only when the run was recorded."""
