@@ -10,6 +10,7 @@ evidently writing (the one whose type matches), so the message is about the real
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -320,7 +321,7 @@ def _pattern_words(
     if title == "duration":
         return f"{value!r} is not a duration", duration_suggestion(value) or DURATION_HINT
     if title == "pipeline name":
-        suggestion = re.sub(r"[^A-Za-z0-9_-]+", "_", value).strip("_") or "my_pipeline"
+        suggestion = re.sub(r"[^A-Za-z0-9_-]+", "_", _plain(value)).strip("_") or "my_pipeline"
         message = f"the pipeline name {value!r} may only use letters, digits, `-` and `_`"
         return message, f"e.g. `{assignment('name', suggestion, kind, text=True)}`"
     if title == "step name":
@@ -352,8 +353,18 @@ def _pattern_words(
 
 def _identifier(value: str, *, allow_dash: bool) -> str:
     allowed = r"[^A-Za-z0-9_-]+" if allow_dash else r"[^A-Za-z0-9_]+"
-    cleaned = re.sub(allowed, "_", value).strip("_") or "name"
+    cleaned = re.sub(allowed, "_", _plain(value)).strip("_") or "name"
     return f"_{cleaned}" if cleaned[0].isdigit() or cleaned[0] == "-" else cleaned
+
+
+def _plain(value: str) -> str:
+    """The name meant: a reference's last name (`${steps.load}` -> `load`, where a name is
+    taken), and letters without their accents (`ünï` -> `uni`)."""
+    reference = re.fullmatch(r"\s*\$\{\s*(?:[A-Za-z_]+\.)?([^{}]*?)\s*\}\s*", value)
+    if reference:
+        value = reference.group(1).rsplit(".", 1)[-1]
+    decomposed = unicodedata.normalize("NFKD", value)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def _repeated_item(path: DocumentPath, instance: Any, document: Document) -> Problem:
