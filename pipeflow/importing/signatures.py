@@ -61,14 +61,14 @@ class Signature:
                 found.append(
                     (
                         f"unknown input `{name}`: `{name}` is positional-only",
-                        f"inputs are passed by name: remove the `/` after `{name}`",
+                        _by_name_hint(name),
                     )
                 )
             else:
                 unused = [n for n in names if n not in given]
                 close = get_close_matches(name, unused, n=1, cutoff=0.6)
                 suggested.update(close)
-                hint = f"did you mean `{close[0]}`?" if close else _accepted(names)
+                hint = f"did you mean `{close[0]}`?" if close else _accepted(names, positional_only)
                 found.append((f"unknown input `{name}`: the function takes no such argument", hint))
         for parameter in self.parameters:
             # A typo is one mistake: `row` for `rows` is not also "missing `rows`".
@@ -83,7 +83,7 @@ class Signature:
                 hint = (
                     f"add `{parameter.name}: ...` under `inputs`"
                     if parameter.keyword
-                    else f"inputs are passed by name: remove the `/` after `{parameter.name}`"
+                    else _by_name_hint(parameter.name)
                 )
                 found.append((f"missing input `{parameter.name}`: the function requires it", hint))
         return found
@@ -99,7 +99,20 @@ class Signature:
         )
 
 
-def _accepted(names: list[str]) -> str:
+def _by_name_hint(name: str) -> str:
+    return (
+        f"inputs are passed by name: remove the `/` after `{name}`, or, in a function that "
+        "is not yours to edit, call it from a function of your own"
+    )
+
+
+def _accepted(names: list[str], positional_only: set[str] | None = None) -> str:
+    if not names and positional_only:
+        listed = ", ".join(f"`{name}`" for name in sorted(positional_only))
+        return (
+            f"it takes {listed} by position only, which inputs (given by name) cannot reach: "
+            "call it from a function of your own"
+        )
     if not names:
         return "the function takes no arguments"
     return "it accepts " + ", ".join(f"`{n}`" for n in names)

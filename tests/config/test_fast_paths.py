@@ -305,6 +305,7 @@ def test_an_input_named_after_star_args_says_inputs_go_by_name(
         (
             "steps.b.inputs.x",
             "step `b` (mod.g): unknown input `x`: `x` is positional-only",
-            "inputs are passed by name: remove the `/` after `x`",
+            "inputs are passed by name: remove the `/` after `x`, or, in a function that is "
+            "not yours to edit, call it from a function of your own",
         ),
     ]
