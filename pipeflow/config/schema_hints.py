@@ -38,12 +38,29 @@ def type_hint(
             item = assignment(0, instance, kind, text=True)
             return f"write a list: `{assignment(name, f'[{item}]', kind)}`"
     if "object" in kinds and isinstance(instance, list):
+        named = _named_step(instance, kind) if list(path) == ["steps"] else None
+        if named is not None:
+            return named
         if kind == "toml":
             return "write `key = value` entries here (a table), not a list"
         return "write `key: value` entries here, not `- item` entries"
     if "object" in kinds and instance is None:
         return f"indent `key: value` entries under `{name}:`, or remove it"
     return None
+
+
+def _named_step(items: list[Any], kind: str) -> str | None:
+    """`steps: [{name: load, run: ...}]`, as Kedro and CI tools write nodes: the keyed
+    spelling of the first step, or None when the items are no named steps."""
+    first = items[0] if items else None
+    if not isinstance(first, dict) or not isinstance(first.get("name"), str):
+        return None
+    name, run = first["name"], first.get("run")
+    if not isinstance(run, str):
+        run = "module.function"
+    if kind == "toml":
+        return f'name each step by its key: `[steps.{name}]` with `run = "{run}"`'
+    return f"name each step by its key: `{name}: {{run: {run}}}` under `steps:`"
 
 
 def _scalar(value: Any) -> str:
