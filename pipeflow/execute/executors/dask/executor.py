@@ -15,7 +15,8 @@ from typing import Any
 
 from pipeflow.execute.executors.dask.connect import close_cluster, dashboard_link, open_cluster
 from pipeflow.execute.executors.dask.deaths import Deaths, quiet_scheduler
-from pipeflow.execute.executors.dask.protocol import CLAIMS, HELD, lost
+from pipeflow.execute.executors.dask.holding import Holding
+from pipeflow.execute.executors.dask.protocol import CLAIMS, lost
 from pipeflow.execute.executors.dask.running import (
     Running,
     budget,
@@ -31,7 +32,7 @@ from pipeflow.execute.executors.dask.running import (
 )
 from pipeflow.execute.executors.dask.said import ask, news
 from pipeflow.execute.executors.dask.sealing import opened, sealed
-from pipeflow.execute.executors.dask.stopping import end_worker
+from pipeflow.execute.executors.dask.stopping import cancel_all, end_worker
 from pipeflow.execute.executors.dask.worker import run_task
 from pipeflow.execute.executors.process_errors import unpicklable
 from pipeflow.execute.executors.telling import Say
@@ -84,8 +85,7 @@ class DaskExecutor:
         self._client, self._cluster, self._packer = opened.client, opened.cluster, opened.packer
         self.dashboard = dashboard_link(self._client)  # where people watch the cluster, if set
         self._deaths = Deaths(self._client)
-        self._threads = sum(self._client.nthreads().values())  # of the workers there now
-        self._in_flight = 0  # tasks handed over and not ended
+        self._holding = Holding(self._client, self._topic)  # after a failure (`holding.py`)
         quiet_scheduler()
         # Blocking calls (cancel, restart) never run on the client's event loop, where the
         # event handlers are called: they go to these threads.
@@ -116,8 +116,7 @@ class DaskExecutor:
                 remote.key: self._values.get(remote.key) for remote in remotes_in(task.inputs)
             }
             self._tasks[key] = running
-            running.ahead = self._in_flight >= self._threads
-            self._in_flight += 1
+            running.ahead = self._holding.handed()
         gone = [key for key, future in needed.items() if future is None]
         if gone:
             error = f"TaskLost: the value of `{gone[0]}` is no longer on the Dask cluster"
@@ -139,18 +138,11 @@ class DaskExecutor:
         return running.outer
 
     def hold(self) -> None:
-        """Begin none of the tasks handed over while every worker thread was busy whose start
-        has not been heard of: each ends withdrawn as a worker takes it (its claim says so,
-        `worker.run_task`). One handed to a free thread, or begun, runs."""
+        """Begin none of the tasks handed over while every worker thread was busy, and not
+        heard of as begun (`holding.py`)."""
         with self._lock:
-            keys = [
-                key
-                for key, running in self._tasks.items()
-                if running.ahead and running.started is None and not running.ended
-            ]
-        for key in keys:
-            with contextlib.suppress(Exception):  # the scheduler gone: nothing starts anyway
-                self._client.set_metadata(self._claim(key), HELD)
+            held = [k for k, r in self._tasks.items() if r.ahead and not (r.started or r.ended)]
+        self._holding.hold(held)
 
     def fetch(self, keys: Sequence[str]) -> list[Any]:
         """The values of these keys, brought from the workers that hold them."""
@@ -215,7 +207,7 @@ class DaskExecutor:
             if running.ended:
                 return
             running.ended = True
-            self._in_flight -= 1
+            self._holding.ended()
         running.outer.set_result(result)
 
     def _end(self, key: str, result: TaskResult, *then: tuple[Any, ...]) -> bool:
@@ -228,7 +220,7 @@ class DaskExecutor:
             if running is None or running.ended:
                 return False
             running.ended = True
-            self._in_flight -= 1
+            self._holding.ended()
         for action, *args in then:
             self._act(action, *args)
         running.outer.set_result(result)
@@ -394,11 +386,7 @@ class DaskExecutor:
             said = ask(self._client, [(key, item.worker) for key, item in running])
             for key, item in running:
                 self._end(key, interrupted(item, said.get(key)))
-            futures = [r.future for _, r in running if r.future is not None]
-            try:
-                self._client.cancel(futures, force=True, reason="pipeflow: interrupted")
-            except Exception as error:
-                logger.debug("cancelling the run's tasks failed: %s", error)
+            cancel_all(self._client, [r.future for _, r in running if r.future is not None])
             if self._cluster is None:
                 # A remote cluster: stop what this run's steps are doing there.
                 for worker in {r.worker for _, r in running if r.worker is not None}:

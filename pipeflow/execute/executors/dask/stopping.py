@@ -115,3 +115,11 @@ def tolerate_unknown_removals(cluster: Any) -> Any:
 
     cluster._update_worker_status = tolerant
     return cluster
+
+
+def cancel_all(client: Any, futures: list[Any]) -> None:
+    """Cancel the run's tasks on the cluster (after Ctrl-C), whether they began or not."""
+    try:
+        client.cancel(futures, force=True, reason="pipeflow: interrupted")
+    except Exception as error:
+        logger.debug("cancelling the run's tasks failed: %s", error)
