@@ -11,6 +11,7 @@ from pipeflow.config.param_types import describe
 from pipeflow.config.suggest import did_you_mean
 from pipeflow.model.refs import Ref, dotted_spelling, lookup_path
 from pipeflow.model.secrets import NO_SECRETS, Secrets
+from pipeflow.model.words import counted, indexes
 
 
 def missing_param(
@@ -41,10 +42,9 @@ def missing_param(
     if isinstance(siblings, list | tuple):
         count = len(siblings)
         return (
-            f"`{ref.text}`: param `{parent}` is a list of {count} item"
-            f"{'' if count == 1 else 's'}, so it has no `{last}`",
-            f"name an item by its index: `${{params.{parent}.0}}` to "
-            f"`${{params.{parent}.{count - 1}}}`"
+            f"`{ref.text}`: param `{parent}` is a list of {counted(count, 'item')}, "
+            f"so it has no `{last}`",
+            f"name an item by its index: {indexes(count, lambda i: f'${{params.{parent}.{i}}}')}"
             if count
             else f"give `{parent}` items, or use `${{params.{parent}}}`",
         )

@@ -39,7 +39,7 @@ from pipeflow.config.suggest import did_you_mean
 from pipeflow.errors import ConfigError, Problem, UsageError
 from pipeflow.model.refs import list_index
 from pipeflow.model.secrets import NO_SECRETS, Secrets
-from pipeflow.model.words import a_kind
+from pipeflow.model.words import a_kind, counted, indexes
 from pipeflow.records import record
 
 EXTRA_HINT = "declare it under `params:` in the config, or pass --allow-extra-params"
@@ -358,10 +358,9 @@ def _merge_items(
             problems.append(
                 source.problem(
                     [*path, str(key)],
-                    f"param `{dotted}` is a list of {count} item{'' if count == 1 else 's'}, "
-                    f"so it has no `{key}`",
-                    f"set an item by its index, `{dotted}.0` to `{dotted}.{count - 1}`, or give "
-                    "the whole list"
+                    f"param `{dotted}` is a list of {counted(count, 'item')}, so it has no `{key}`",
+                    f"set an item by its index, "
+                    f"{indexes(count, (dotted + '.{}').format)}, or give the whole list"
                     if count
                     else "give the whole list",
                     key=True,

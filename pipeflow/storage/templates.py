@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from pipeflow.model.refs import dotted_spelling, list_index, mapping_key
-from pipeflow.model.words import a_kind
+from pipeflow.model.words import a_kind, counted, indexes
 from pipeflow.records import record
 from pipeflow.storage.boundaries import check_relative
 from pipeflow.storage.formats import suggestion
@@ -311,8 +311,8 @@ def _walk(template: str, name: str, value: Any, rest: list[str], head: str) -> A
             if list_index(part, len(value)) is None:
                 raise TemplateError(
                     f"target template {template!r}: `{{{name}}}` names item `{part}` of "
-                    f"{where}, which is a list of {len(value)} items"
-                    + (f" (`0` to `{len(value) - 1}`)" if value else "")
+                    f"{where}, which is a list of {counted(len(value), 'item')}"
+                    + (f" ({indexes(len(value), str)})" if value else "")
                 )
             value = value[int(part)]
             continue

@@ -144,3 +144,27 @@ def test_an_item_of_a_list_item_is_named_by_its_index(
     again = pipeflow.load(config).run()
     assert again.ok, again.outcomes
     assert (config.parent / "files" / "a.txt").read_text() == "1"
+
+
+@pytest.mark.parametrize("kind", ["yaml", "toml"])
+def test_a_list_of_one_item_is_said_so_in_every_place(
+    make_project: ProjectFactory, kind: str
+) -> None:
+    """"a list of 1 item", and its one index alone (not "`x.0` to `x.0`"): in a reference, in
+    a target, and in an override of an item."""
+    text = (YAML if kind == "yaml" else TOML).replace('"b.csv"]', "]").replace(", b.csv]", "]")
+    config = make_project(text, name=f"pipeline.{kind}", lsteps=STEPS)
+    result = _pipeflow(config, "validate", config.name)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "param `files` is a list of 1 item, so it has no `1`" in result.stderr
+    assert "name an item by its index: `${params.files.0}`\n" in result.stderr
+    target = config.read_text().replace("{params.files.0}", "{params.files.3}")
+    config.write_text(target.replace("${params.files.1}", "${params.files.0}"))
+    result = _pipeflow(config, "validate", config.name)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "which is a list of 1 item (`0`)" in result.stderr
+    config.write_text(text.replace("${params.files.1}", "${params.files.0}"))
+    result = _pipeflow(config, "validate", config.name, "--param", "files.4=z.csv")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "param `files` is a list of 1 item, so it has no `4`" in result.stderr
+    assert "set an item by its index, `files.0`, or give the whole list" in result.stderr
