@@ -341,4 +341,10 @@ def _walk(template: str, name: str, value: Any, rest: list[str], head: str) -> A
             f"target template {template!r}: {{{name}}} is {group}; name one of its keys, "
             f"e.g. {{{name}.{next(iter(value), 'NAME')}}}"
         )
+    if isinstance(value, list | tuple):  # its repr would be the name: `['a', 'b'].json`
+        raise TemplateError(
+            f"target template {template!r}: {{{name}}} is a list of "
+            f"{counted(len(value), 'item')}, which makes no file name; "
+            + (f"name one of its items, e.g. {{{name}.0}}" if value else "give it items")
+        )
     return value

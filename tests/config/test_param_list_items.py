@@ -150,7 +150,7 @@ def test_an_item_of_a_list_item_is_named_by_its_index(
 def test_a_list_of_one_item_is_said_so_in_every_place(
     make_project: ProjectFactory, kind: str
 ) -> None:
-    """"a list of 1 item", and its one index alone (not "`x.0` to `x.0`"): in a reference, in
+    """ "a list of 1 item", and its one index alone (not "`x.0` to `x.0`"): in a reference, in
     a target, and in an override of an item."""
     text = (YAML if kind == "yaml" else TOML).replace('"b.csv"]', "]").replace(", b.csv]", "]")
     config = make_project(text, name=f"pipeline.{kind}", lsteps=STEPS)
