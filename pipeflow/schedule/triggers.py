@@ -156,8 +156,20 @@ def window_problem(start: datetime, end: datetime) -> str | None:
     )
 
 
+# Zone names whose meaning is the machine's own: a schedule in one fires at other times on a
+# laptop, a CI runner and a server (`right/...` zones count leap seconds: another clock).
+_MACHINE_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+
+
 def timezone_problem(name: str) -> tuple[str, str | None] | None:
-    """(message, hint) when a time zone name is unknown, or None."""
+    """(message, hint) when a time zone name is unknown, or one that each machine reads its
+    own way; None when it is fine."""
+    if name in _MACHINE_ZONES or name.startswith("right/"):
+        return (
+            f"time zone `{name}` means what each machine's own files say: the schedule would "
+            "fire at other times on another machine (a CI runner, a server)",
+            "name the zone, such as `Europe/Berlin`, or use `UTC`",
+        )
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -455,3 +455,17 @@ def test_github_actions_export_keeps_expression_syntax_in_params_literal(
 
     assert github_evaluated(run) == wanted
     assert "<EVALUATED>" not in github_evaluated(run)
+
+
+@pytest.mark.parametrize("zone", ["localtime", "posixrules", "Factory", "right/UTC"])
+def test_a_time_zone_each_machine_reads_its_own_way_is_refused(
+    make_project: ProjectFactory, zone: str
+) -> None:
+    """`localtime` is whatever the machine is set to: a schedule in it fires at one hour on a
+    laptop and another on a UTC server; `serve` and `--export github` would disagree."""
+    path = project(make_project, CONFIG.replace("Europe/Berlin", zone))
+    for command in (("schedule", str(path)), ("validate", str(path))):
+        code, output = invoke(*command)
+        assert code == 2, output
+        assert f"time zone `{zone}` means what each machine's own files say" in output
+        assert "name the zone, such as `Europe/Berlin`, or use `UTC`" in output
