@@ -389,3 +389,19 @@ steps:
         "attempt 1 failed: RuntimeError: broken fail 1",
         "error: RuntimeError: broken fail 2",
     ]
+
+
+@pytest.mark.parametrize("follow", [["--follow"], []])
+def test_logs_follow_says_how_a_run_that_did_not_succeed_ended(
+    home: Path, follow: list[str]
+) -> None:
+    """The lines stop; what became of the run is said on stderr (a succeeded run ends
+    silently, and without --follow nothing is added)."""
+    result = CliRunner().invoke(cli, ["logs", BAD, *follow, "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    said = f"run {BAD} failed (`pipeflow runs show {BAD}` says which step, and why)"
+    assert (said in result.stderr) is bool(follow), result.stderr
+    assert said not in result.stdout
+    quiet = CliRunner().invoke(cli, ["logs", OK, *follow, "--home", str(home)])
+    assert quiet.exit_code == 0
+    assert "succeeded" not in quiet.stderr

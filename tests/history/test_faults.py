@@ -367,6 +367,10 @@ def test_a_killed_run_its_parent_has_not_reaped_yet_reads_as_lost(tmp_path: Path
         )
         assert follow.returncode == 0, follow.stderr
         assert follow.stdout.splitlines() == ["load | loading 0", "load | loading 1"]
+        assert (
+            "run 20260301-120000-dead01 is lost: its process ended before the run did"
+            in follow.stderr
+        )
     finally:
         if process.poll() is None:
             process.kill()
