@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pipeflow.config import readings
-from pipeflow.config.suggest import did_you_mean, format_path, type_name
+from pipeflow.config.misplaced import is_directory, not_found
+from pipeflow.config.suggest import format_path, type_name
 from pipeflow.errors import ConfigError, Problem
 from pipeflow.records import record
 
@@ -38,13 +39,9 @@ DocumentPath = tuple[str | int, ...]
 
 _PURPOSES = ("config", "params")
 _EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".json": "json"}
-_CONFIG_SUFFIXES = (".yaml", ".yml", ".toml")
 _EMPTY = "the file is empty; a pipeline needs at least `name` and `steps`"
 _ONLY_COMMENTS = "the file holds only comments; a pipeline needs at least `name` and `steps`"
 _PARAMS_EXAMPLE = 'write e.g. {"test_data_ratio": 0.3}'
-# How close a file name must be to the one asked for to be suggested: `pipline.yaml` finds
-# `pipeline.yaml`, while `pl.yaml` does not find `b9.yaml` just for sharing `.yaml`.
-_NAME_CUTOFF = 0.75
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,9 +168,9 @@ def read_document(path: str | os.PathLike[str], *, purpose: str = "config") -> D
         if params:
             hint = "check the path given to `--param-file` (in Python, `param_files=`)"
             raise ConfigError([Problem(message="params file not found", file=file, hint=hint)])
-        raise ConfigError([_not_found(location, file)])
+        raise ConfigError([not_found(location, file)])
     if location.is_dir():
-        raise ConfigError([_is_directory(location, file, params=params)])
+        raise ConfigError([is_directory(location, file, params=params)])
     kind = _EXTENSIONS.get(location.suffix.lower())
     if kind is None:
         shown = f"extension `{location.suffix}`" if location.suffix else "no extension"
@@ -346,49 +343,3 @@ def _not_a_mapping(document: Document, purpose: str) -> Problem:
         message = f"expected a mapping at the top level, got {shown}"
         hint = "a pipeline file is a mapping of keys such as `name:` and `steps:`"
     return document.problem((), message, hint=hint)
-
-
-def _not_found(location: Path, file: str) -> Problem:
-    folder = location.parent
-    if not folder.is_dir():
-        hint = f"the folder `{folder}` does not exist either; check the path"
-    else:
-        hint = nearby_file(location) or "check the path and the current directory"
-    return Problem(message="config file not found", file=file, hint=hint)
-
-
-def nearby_file(location: Path, written: str = "") -> str | None:
-    """`did you mean ...?` naming a config file beside `location` that is named like it,
-    spelt with the folder of `written`, the path as given (`flows/child.yaml`)."""
-    if not location.parent.is_dir():
-        return None
-    folder = os.path.dirname(written)
-    names = [
-        os.path.join(folder, entry.name)
-        for entry in location.parent.iterdir()
-        if entry.suffix.lower() in _EXTENSIONS and entry.is_file()
-    ]
-    return did_you_mean(os.path.join(folder, location.name), names, cutoff=_NAME_CUTOFF)
-
-
-def _is_directory(location: Path, file: str, *, params: bool) -> Problem:
-    suffixes = tuple(_EXTENSIONS) if params else _CONFIG_SUFFIXES
-    names = sorted(
-        entry.name
-        for entry in location.iterdir()
-        if entry.suffix.lower() in suffixes and entry.is_file()
-    )
-    if params:
-        message = f"`{file}` is a directory; give a params file (.json, .yaml or .toml)"
-        hint = "files in it: " + ", ".join(f"`{name}`" for name in names) if names else None
-        return Problem(message=message, file=file, hint=hint)
-    example = os.path.join(file, names[0] if names else "pipeline.yaml")
-    if names:
-        hint = "pipeline files in it: " + ", ".join(f"`{name}`" for name in names)
-    else:
-        hint = "it holds no .yaml, .yml or .toml file"
-    return Problem(
-        message=f"`{file}` is a directory; give the pipeline file, e.g. {example}",
-        file=file,
-        hint=hint,
-    )

@@ -21,8 +21,9 @@ from typing import Any
 from pipeflow.cache.consumed import consumed_param_refs, target_param_refs
 from pipeflow.config.child_params import StepParams, origins, parent_params
 from pipeflow.config.localizing import Localizer, literal_writes
+from pipeflow.config.misplaced import nearby_file
 from pipeflow.config.params import ParamSource
-from pipeflow.config.reader import Document, nearby_file, read_document
+from pipeflow.config.reader import Document, read_document
 from pipeflow.config.subpipeline_keys import unused_keys
 from pipeflow.config.suggest import did_you_mean
 from pipeflow.errors import ConfigError, Problem
