@@ -4,6 +4,7 @@ file named like it beside it, if any) or a folder (with the files in it to give 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from pipeflow.config.suggest import did_you_mean
@@ -40,6 +41,9 @@ def nearby_file(location: Path, written: str = "") -> str | None:
 
 
 def is_directory(location: Path, file: str, *, params: bool) -> Problem:
+    """A folder given where a file goes: the files in it to give instead (for a pipeline,
+    those that declare `steps`, not its params files)."""
+    file = file or "."  # `load("")`: this folder
     suffixes = EXTENSIONS if params else _CONFIG_SUFFIXES
     names = sorted(
         entry.name
@@ -50,9 +54,13 @@ def is_directory(location: Path, file: str, *, params: bool) -> Problem:
         message = f"`{file}` is a directory; give a params file (.json, .yaml or .toml)"
         hint = "files in it: " + ", ".join(f"`{name}`" for name in names) if names else None
         return Problem(message=message, file=file, hint=hint)
-    example = os.path.join(file, names[0] if names else "pipeline.yaml")
-    if names:
-        hint = "pipeline files in it: " + ", ".join(f"`{name}`" for name in names)
+    pipelines = [name for name in names if _declares_steps(location / name)]
+    example = os.path.join(file, pipelines[0] if pipelines else "pipeline.yaml")
+    if pipelines:
+        hint = "pipeline files in it: " + ", ".join(f"`{name}`" for name in pipelines)
+    elif names:
+        listed = ", ".join(f"`{name}`" for name in names)
+        hint = f"none of its files declares `steps` ({listed}): is the pipeline elsewhere?"
     else:
         hint = "it holds no .yaml, .yml or .toml file"
     return Problem(
@@ -60,3 +68,17 @@ def is_directory(location: Path, file: str, *, params: bool) -> Problem:
         file=file,
         hint=hint,
     )
+
+
+# `steps:` at the top of a YAML file, `[steps.NAME]` or `steps = ...` in a TOML one.
+_STEPS = re.compile(r"^(?:steps\s*[:=]|\[\[?\s*steps\s*[.\]])", re.MULTILINE)
+
+
+def _declares_steps(path: Path) -> bool:
+    """Whether a file looks like a pipeline (read in part: a hint, not a parse)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1 << 16).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return _STEPS.search(head) is not None

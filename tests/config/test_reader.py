@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+import pipeflow
 from pipeflow.config import toml_positions, toml_reader, yaml_loading, yaml_reader
 from pipeflow.config.reader import Document, Position, read_document, read_text
 from pipeflow.errors import ConfigError, Problem
@@ -425,9 +426,11 @@ def test_a_missing_folder_is_named(tmp_path: Path) -> None:
 
 
 def test_a_directory_lists_the_pipeline_files_in_it(tmp_path: Path) -> None:
-    (tmp_path / "train.yaml").write_text("name: x\n", encoding="utf-8")
-    (tmp_path / "nightly.toml").write_text('name = "x"\n', encoding="utf-8")
+    (tmp_path / "train.yaml").write_text("name: x\nsteps:\n  a: {run: m.f}\n", encoding="utf-8")
+    (tmp_path / "nightly.toml").write_text('name = "x"\n[steps.a]\nrun = "m.f"\n', encoding="utf-8")
     (tmp_path / "notes.txt").write_text("hello\n", encoding="utf-8")
+    (tmp_path / "params.yaml").write_text("lr: 0.1\n", encoding="utf-8")  # not a pipeline
+    (tmp_path / "extra.toml").write_text("seed = 3\n", encoding="utf-8")
 
     with pytest.raises(ConfigError) as error:
         read_document(tmp_path)
@@ -437,6 +440,40 @@ def test_a_directory_lists_the_pipeline_files_in_it(tmp_path: Path) -> None:
         f"`{tmp_path}` is a directory; give the pipeline file, e.g. {tmp_path / 'nightly.toml'}"
     )
     assert problem.hint == "pipeline files in it: `nightly.toml`, `train.yaml`"
+
+
+@pytest.mark.parametrize(
+    "text", ["steps = []\n", "[[steps]]\nname = 'a'\n", "steps:\n- a\n", "steps :\n  a: {}\n"]
+)
+def test_a_pipeline_is_known_by_its_steps_in_every_spelling(tmp_path: Path, text: str) -> None:
+    name = "flow.toml" if "=" in text or "[[" in text else "flow.yaml"
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    (tmp_path / "params.yaml").write_text("steps_count: 3\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        read_document(tmp_path)
+    assert only_problem(error).hint == f"pipeline files in it: `{name}`"
+
+
+def test_a_directory_of_params_files_only_says_none_declares_steps(tmp_path: Path) -> None:
+    (tmp_path / "params.yaml").write_text("lr: 0.1\n", encoding="utf-8")
+    (tmp_path / "grid.toml").write_text("seed = 3\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        read_document(tmp_path)
+    problem = only_problem(error)
+    assert problem.message.endswith(f"e.g. {tmp_path / 'pipeline.yaml'}")
+    assert problem.hint == (
+        "none of its files declares `steps` (`grid.toml`, `params.yaml`): is the pipeline "
+        "elsewhere?"
+    )
+
+
+def test_an_empty_path_is_this_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pipe.yaml").write_text("name: x\nsteps:\n  a: {run: m.f}\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as error:
+        pipeflow.load("")
+    problem = only_problem(error)
+    assert problem.message == "`.` is a directory; give the pipeline file, e.g. ./pipe.yaml"
 
 
 def test_an_empty_directory_says_so(tmp_path: Path) -> None:
