@@ -58,6 +58,18 @@ class Problem:
                 parts.append(str(self.column))
         return ":".join(parts)
 
+    def seen_from(self, parent: str) -> Problem:
+        """This problem of another file (a sub-pipeline's, read by its absolute path), its
+        file named as `parent`'s is: relative to the current folder, unless `parent` was
+        given by an absolute path (or the file lies outside the current folder)."""
+        import dataclasses
+        import os
+
+        if not self.file or not os.path.isabs(self.file) or os.path.isabs(parent):
+            return self
+        shown = os.path.relpath(self.file)
+        return self if shown.startswith("..") else dataclasses.replace(self, file=shown)
+
     def format(self) -> str:
         """One problem as the text report shows it."""
         head = self.location()

@@ -182,7 +182,7 @@ def _load(
     try:
         return load_child(file, [source], (*chain, str(file)))
     except ConfigError as error:
-        problems += error.problems
+        problems += [problem.seen_from(document.file) for problem in error.problems]
         return None
 
 

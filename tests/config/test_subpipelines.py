@@ -7,8 +7,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 import pipeflow
+from pipeflow.cli import cli
 from pipeflow.errors import ConfigError, Problem
 from pipeflow.model.events import Event, StepOutput
 from pipeflow.model.refs import Ref
@@ -396,3 +398,29 @@ def test_a_misspelt_sub_pipeline_file_is_named_with_the_one_meant(
         f"no config file `{written}`" in problem and f"did you mean `{meant}`?" in problem
         for problem in found
     ), found
+
+
+@pytest.mark.parametrize("spelling", ["yaml", "toml"])
+def test_a_child_config_s_problems_name_its_file_as_the_parent_s_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spelling: str
+) -> None:
+    """Relative to the current folder when the parent was given so (as its own problems
+    are), absolute when it was given by an absolute path; before, always absolute."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / f"child.{spelling}").write_text(
+        "name: child\nsteps:\n  a: {run: sub.f, retries: -1}\n"
+        if spelling == "yaml"
+        else 'name = "child"\n[steps.a]\nrun = "sub.f"\nretries = -1\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "parent.yaml").write_text(
+        f"name: parent\nsteps:\n  c: {{pipeline: sub/child.{spelling}}}\n", encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path.parent)
+    given = Path(tmp_path.name) / "parent.yaml"
+    result = CliRunner().invoke(cli, ["validate", str(given)])
+    assert result.exit_code == 2, result.output
+    assert f"{tmp_path.name}/sub/child.{spelling}:" in result.output
+    assert str(tmp_path) not in result.output
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path / "parent.yaml")])
+    assert f"{tmp_path}/sub/child.{spelling}:" in result.output
