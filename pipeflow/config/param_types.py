@@ -70,12 +70,25 @@ def check_type(default: Any, value: Any) -> Any:
     if isinstance(default, str) and isinstance(value, str):
         return value
     if isinstance(default, list) and isinstance(value, list):
+        if default and all(isinstance(item, float) for item in default):
+            return [_as_float(item) for item in value]  # a list of floats stays one
         return value
     if isinstance(default, Mapping) and isinstance(value, Mapping):
         return value
     if type(default) is type(value):
         return value
     return MISMATCH
+
+
+def _as_float(item: Any) -> Any:
+    """An int item as a float (as `check_type` makes an int param with a float default);
+    anything else, or an int too large for a float, as it is."""
+    if isinstance(item, int) and not isinstance(item, bool):
+        try:
+            return float(item)
+        except OverflowError:
+            return item
+    return item
 
 
 def python_numbers(value: Any) -> Any:
