@@ -6,13 +6,11 @@ target. YAML and TOML, `validate` and `pipeflow.load`, every place a reference i
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 import pipeflow
 from tests.conftest import ProjectFactory
+from tests.system import pipeflow_in
 
 STEPS = "def show(v=None):\n    return v\n"
 CHILD = "name: child\nparams: {k: 1}\nsteps:\n  s: {run: bsteps.show}\n"
@@ -66,13 +64,7 @@ def test_brackets_are_refused_with_the_dotted_spelling(
             f"flags = [true, false]\n[steps.a]\n{_toml(step)}\n"
         )
     config = make_project(text, name=f"pipeline.{kind}")
-    result = subprocess.run(
-        [sys.executable, "-m", "pipeflow", "validate", config.name],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=config.parent,
-    )
+    result = pipeflow_in(config.parent, "validate", config.name)
     assert result.returncode == 2, result.stdout + result.stderr
     assert f"error at `steps.a.{where}`" in result.stderr
     assert f"write {hint}" in result.stderr, result.stderr

@@ -6,14 +6,13 @@ is refused by `validate` at the entry (exit 2). Before, `validate` passed and `r
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import pipeflow
 from tests.conftest import ProjectFactory
+from tests.system import pipeflow_in
 
 STEPS = """
 from pathlib import Path
@@ -74,13 +73,7 @@ def test_an_item_part_that_an_item_lacks_is_refused_at_the_entry(
     config = make_project(text, name=f"pipeline.{kind}", fsteps=STEPS)
     line = next(n for n, x in enumerate(text.splitlines(), 1) if entry in x)
     for command in ("validate", "run"):
-        result = subprocess.run(
-            [sys.executable, "-m", "pipeflow", command, config.name],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=config.parent,
-        )
+        result = pipeflow_in(config.parent, command, config.name)
         assert result.returncode == 2, result.stdout + result.stderr
         assert "Traceback" not in result.stderr
         assert f"{config.name}:{line}:" in result.stderr

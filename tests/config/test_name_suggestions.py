@@ -5,13 +5,11 @@ suggests `uni`, not `n` (letters with accents keep their letter); an output name
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 import pipeflow
 from tests.conftest import ProjectFactory
+from tests.system import pipeflow_in
 
 STEPS = "def one():\n    return {'a': 1}\n"
 
@@ -58,13 +56,7 @@ def test_the_suggested_name_is_the_one_meant(
 ) -> None:
     text = yaml_text if kind == "yaml" else toml_text
     config = make_project(text, name=f"pipeline.{kind}", nsteps=STEPS)
-    result = subprocess.run(
-        [sys.executable, "-m", "pipeflow", "validate", config.name],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=config.parent,
-    )
+    result = pipeflow_in(config.parent, "validate", config.name)
     assert result.returncode == 2, result.stdout + result.stderr
     assert f"error at `{where}`" in result.stderr, result.stderr
     assert suggested in result.stderr, result.stderr

@@ -6,13 +6,11 @@ was hinted "the function takes no arguments" (it takes `x`), and a missing `x` w
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 import pipeflow
 from tests.conftest import ProjectFactory
+from tests.system import pipeflow_in
 
 STEPS = "def g(x, /):\n    return x\n"
 
@@ -29,13 +27,7 @@ def test_positional_only_parameters_are_said_to_be_so(
     config = make_project(
         (YAML if kind == "yaml" else TOML) % (run, given), name=f"pipeline.{kind}", psteps=STEPS
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "pipeflow", "validate", config.name],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=config.parent,
-    )
+    result = pipeflow_in(config.parent, "validate", config.name)
     assert result.returncode == 2, result.stdout + result.stderr
     said = result.stderr
     assert "takes no arguments" not in said

@@ -6,13 +6,11 @@ entries here, not `- item` entries". YAML and TOML, `validate` and `pipeflow.loa
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 import pipeflow
 from tests.conftest import ProjectFactory
+from tests.system import pipeflow_in
 
 YAML = "name: p\nsteps:\n  - name: load\n    run: steps.io.load\n  - name: train\n    run: x.y\n"
 TOML = (
@@ -30,13 +28,7 @@ def test_a_list_of_named_steps_is_refused_with_the_keyed_spelling(
     make_project: ProjectFactory, kind: str
 ) -> None:
     config = make_project(YAML if kind == "yaml" else TOML, name=f"pipeline.{kind}")
-    result = subprocess.run(
-        [sys.executable, "-m", "pipeflow", "validate", config.name],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=config.parent,
-    )
+    result = pipeflow_in(config.parent, "validate", config.name)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "error at `steps`: expected a mapping for `steps`, got a list" in result.stderr
     assert HINTS[kind] in result.stderr, result.stderr

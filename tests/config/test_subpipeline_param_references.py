@@ -7,13 +7,11 @@ under `params:`", which sent the user to declare a param that exists. YAML and T
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 import pipeflow
 from tests.conftest import ProjectFactory
+from tests.system import pipeflow_in
 
 CHILD = (
     "name: child\nparams: {k: 1}\nsteps:\n  s:\n    run: csteps.same\n"
@@ -49,13 +47,7 @@ def test_one_problem_worded_as_in_inputs(
         (YAML if kind == "yaml" else TOML) % f'"{reference}"', name=f"pipeline.{kind}"
     )
     for command in ("validate", "run"):
-        result = subprocess.run(
-            [sys.executable, "-m", "pipeflow", command, config.name],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=config.parent,
-        )
+        result = pipeflow_in(config.parent, command, config.name)
         assert result.returncode == 2, result.stdout + result.stderr
         assert "error at `steps.c.params.k`" in result.stderr
         assert said in result.stderr

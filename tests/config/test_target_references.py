@@ -6,14 +6,13 @@ and TOML, whatever the reference names."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import pipeflow
 from tests.conftest import ProjectFactory
+from tests.system import pipeflow_in
 
 STEPS = "def one(n=0):\n    return n\n"
 
@@ -59,13 +58,7 @@ def test_a_reference_in_a_target_is_refused_where_it_is(
     config = make_project(text, name=f"pipeline.{kind}", asteps=STEPS)
     line = text.splitlines().index(next(x for x in text.splitlines() if "target" in x)) + 1
     for command in ("validate", "run"):
-        result = subprocess.run(
-            [sys.executable, "-m", "pipeflow", command, config.name],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=config.parent,
-        )
+        result = pipeflow_in(config.parent, command, config.name)
         assert result.returncode == 2, result.stdout + result.stderr
         assert f"{config.name}:{line}:" in result.stderr
         assert "error at `steps.a.result.target`" in result.stderr

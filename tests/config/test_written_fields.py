@@ -10,13 +10,11 @@ A misspelt reference (`${parms.x}`) is refused too (it was meant as one)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 import pipeflow
 from tests.conftest import ProjectFactory
+from tests.system import pipeflow_in
 
 STEPS = "def one(tag='x'):\n    return tag\n"
 
@@ -72,14 +70,7 @@ def test_a_reference_in_a_field_used_as_written_is_refused(
     config = make_project(text, name=f"pipeline.{kind}", asteps=STEPS)
     line = next(n for n, x in enumerate(text.splitlines(), 1) if value in x)
     for command in ("validate", "run"):
-        result = subprocess.run(
-            [sys.executable, "-m", "pipeflow", command, config.name],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=config.parent,
-            env={"TAG": "t", "USER": "u", "PATH": "/usr/bin:/bin"},
-        )
+        result = pipeflow_in(config.parent, command, config.name, env={"TAG": "t", "USER": "u"})
         assert result.returncode == 2, result.stdout + result.stderr
         assert f"{config.name}:{line}:" in result.stderr
         assert f"error at `{where}`" in result.stderr
