@@ -342,9 +342,9 @@ class Engine:
     def _stop(self) -> None:
         """A step failed: start nothing new (unless keep_going). Neither what waits for a
         worker, nor what a pool was handed and has not begun, nor a `foreach` step's next
-        items; the steps running finish."""
-        self._stopping = True
-        if self.settings.keep_going:
+        items; the steps running finish. Once: what it withdraws may end a step that failed."""
+        stopped, self._stopping = self._stopping, True
+        if stopped or self.settings.keep_going:
             return
         self._fans.halt()
         for name, task in self._dispatch.hold():
