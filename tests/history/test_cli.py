@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 from pipeflow.cli import cli
 from pipeflow.history import RUN_STATES, Recorder, open_history
 from pipeflow.history.skipped import record_skipped_fire
+from pipeflow.model.events import RunFinished
 from tests.history.synthetic import T0, record, run_events
 
 OK = "20260301-120000-aaaaaa"
@@ -405,3 +407,16 @@ def test_logs_follow_says_how_a_run_that_did_not_succeed_ended(
     quiet = CliRunner().invoke(cli, ["logs", OK, *follow, "--home", str(home)])
     assert quiet.exit_code == 0
     assert "succeeded" not in quiet.stderr
+
+
+def test_logs_follow_says_a_run_was_interrupted(tmp_path: Path) -> None:
+    recorder = Recorder(home=tmp_path)
+    run = "20260301-140000-cccccc"
+    events = list(run_events(run))
+    end = events[-1]
+    assert isinstance(end, RunFinished)
+    record(recorder, [*events[:-1], replace(end, ok=False, interrupted=True)])
+    recorder.close()
+    result = CliRunner().invoke(cli, ["logs", run, "-f", "--home", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert f"run {run} was interrupted (Ctrl-C or SIGTERM); a new run resumes it" in result.stderr
