@@ -12,6 +12,10 @@ tasks running are the first `workers` of those handed and not yet handled, and e
 announced once it is among them: a task is said finished before the one taking its worker is
 said started. The other tasks wait here, in the order they became ready. A Dask cluster takes
 them all as they come: its scheduler places them.
+
+After a failure the run starts nothing new (`hold`): what waits here is dropped, a pool begins
+none of the tasks it was handed while all its workers were busy, and no task is said started
+on that guess any more (one that had begun is said started as its result comes).
 """
 
 from __future__ import annotations
@@ -94,7 +98,11 @@ class Dispatcher:
         self._announce()
 
     def _announce(self) -> None:
-        """Say started the tasks among the first `workers` handed and not yet handled."""
+        """Say started the tasks among the first `workers` handed and not yet handled (once
+        the run holds, none: a worker begins only what it took before; the engine says such a
+        step started as it ends)."""
+        if self._held:
+            return
         for future, started in list(itertools.islice(self._handed.items(), self._workers)):
             if started is not None:
                 self._handed[future] = None
@@ -117,17 +125,15 @@ class Dispatcher:
             found.append((name, task, future.result(), future))
         return found
 
-    def handled(self, future: Future[TaskResult]) -> None:
-        """The engine has handled the end of this task (said it finished): its worker's next
-        task is said started."""
-        if future not in self._handed:
-            return
-        del self._handed[future]
+    def handled(self, futures: list[Future[TaskResult]]) -> None:
+        """The engine has handled the end of these tasks, all that `ended` gave (said each
+        finished): their workers' next tasks are said started, and waiting ones take their
+        places. Not before: a failure among them holds the run, and then what was handed
+        over behind them is not said started (a busy pool begins none of it), nor does what
+        waits start."""
+        for future in futures:
+            self._handed.pop(future, None)
         self._announce()
-
-    def refill(self) -> None:
-        """The engine has handled the tasks that had ended: waiting ones take their places.
-        Not before: a failure among them holds the run, and what waits never starts."""
         while self._waiting and len(self._handed) < 2 * (self._workers or 0):
             self._hand(*self._waiting.popleft())
 

@@ -129,10 +129,10 @@ class Engine:
                         self._start(heapq.heappop(self._ready)[1])
                     if not self._dispatch.running:
                         break
-                    for name, task, ended, future in self._dispatch.ended():
-                        self._collect(name, task, ended)
-                        self._dispatch.handled(future)
-                    self._dispatch.refill()
+                    batch = self._dispatch.ended()
+                    for name, task, got, _ in batch:
+                        self._collect(name, task, got)
+                    self._dispatch.handled([future for *_, future in batch])
         except KeyboardInterrupt:
             interrupted = True
             interrupt(self.settings.run_id)  # a step left running on a thread stores nothing
@@ -258,6 +258,8 @@ class Engine:
             if task.item is not None:
                 self._fans.collect(name, task, result)
             return
+        if task.stored is None and task.item is None:
+            self._voice.started(name)  # once: a step the run held before saying so ran
         self._capture.end_step(name)
         # From another process: replay what the step printed and its retries, in order.
         for attempt, error, delay in result.retries:

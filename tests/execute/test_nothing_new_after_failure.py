@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 import pipeflow
 from pipeflow.cli import cli
+from pipeflow.model.events import Event, StepStarted
 from pipeflow.model.run import StepState
 from tests.calls import calls, calls_in_order
 from tests.conftest import ProjectFactory
@@ -55,6 +56,11 @@ def work(item):
         time.sleep(0.2)  # item 0's end is handled first, and item 2 handed over meanwhile
         raise ValueError("item 1 is broken")
     return item * 10
+
+
+def slow_fail(n):
+    time.sleep(0.4)
+    raise RuntimeError("nope")
 
 
 def slow_work(item):
@@ -259,3 +265,38 @@ def test_on_dask_no_item_starts_once_the_run_hears_of_the_failure(
     again = pipeflow.load(config).run()
     assert again.ok, again.outcomes
     assert len(calls(tmp_path)) == 12 - len(started) + 1  # the failed item, and the others
+
+
+@pytest.mark.parametrize("executor", ["threads", "processes"])
+def test_a_step_that_never_began_is_never_said_started(
+    make_project: ProjectFactory, tmp_path: Path, executor: str
+) -> None:
+    """What a busy pool was handed and did not begin ends `not run` without a `started`
+    event (the console's "x: started"), and every step that ran was said started first."""
+    config = make_project(
+        f"""
+        name: said
+        executor: {{type: {executor}, workers: 2}}
+        steps:
+          work:
+            run: stopsteps.slow_work
+            foreach: [0, 1, 2, 3, 4, 5]
+            retries: 1
+            retry_delay: 0.1s
+          f: {{run: stopsteps.slow_fail, inputs: {{n: 1}}}}
+          o1: {{run: stopsteps.other, inputs: {{n: 1}}}}
+          o2: {{run: stopsteps.other, inputs: {{n: 2}}}}
+          o3: {{run: stopsteps.other, inputs: {{n: 3}}}}
+        """,
+        stopsteps=STEPS,
+    )
+    (tmp_path / "broken").touch()
+    events: list[Event] = []
+    run = pipeflow.load(config).run(subscribers=[events.append])
+    said = [e.step for e in events if isinstance(e, StepStarted)]
+    for name, outcome in run.outcomes.items():
+        if outcome.state is StepState.NOT_RUN:
+            assert name not in said, (name, said)
+        elif outcome.state in (StepState.DONE, StepState.FAILED):
+            assert said.count(name) == 1, (name, said)
+    assert any(o.state is StepState.NOT_RUN for o in run.outcomes.values()), run.outcomes
