@@ -8,7 +8,8 @@ running steps finish, and mark the rest as not run (what the plan skipped, or to
 the cache, as such: `readiness.unreached`).
 
 Which values the run keeps in memory, and when they are dropped or fetched from the
-executor's workers, is `keeping.py`'s; a `foreach` step's items are `fanout.py`'s.
+executor's workers, is `keeping.py`'s; a `foreach` step's items are `fanout.py`'s (those in
+flight `fanning.py`'s); what the run says, and in what order, is `voice.py`'s.
 
 Decisions come from the planner before the run; a step whose inputs come from a step that
 ran is decided again when that result exists, so an unchanged result keeps what follows it
