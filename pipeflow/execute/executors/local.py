@@ -9,6 +9,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
+from pipeflow.execute.executors.in_flight import InFlight
 from pipeflow.execute.task import Notify, Task, TaskResult, execute, holds_run, withdrawn
 
 
@@ -47,25 +48,18 @@ class ThreadExecutor:
         self._pool = DaemonPool(self.workers)
         self.hold_after_failure = False  # the run starts nothing new after a failure
         self._held = False
-        self._lock = threading.Lock()
-        self._in_flight = 0  # tasks handed over and not ended
+        self._in_flight = InFlight(self.workers)
 
     def submit(self, task: Task, notify: Notify) -> Future[TaskResult]:
-        with self._lock:
-            ahead = self._in_flight >= self.workers  # handed while every thread is busy
-            self._in_flight += 1
+        ahead = self._in_flight.handed()  # while every thread is busy
         future = self._pool.submit(lambda: self._execute(task, notify, ahead=ahead))
-        future.add_done_callback(self._ended)  # before the run hears of its end
+        future.add_done_callback(self._in_flight.ended)  # before the run hears of its end
         return future
 
     def hold(self) -> None:
         """Begin none of the tasks handed over while every thread was busy, and still
         waiting for one: each ends withdrawn. One handed to a free thread has begun."""
         self._held = True
-
-    def _ended(self, _: Future[TaskResult]) -> None:
-        with self._lock:
-            self._in_flight -= 1
 
     def _execute(self, task: Task, notify: Notify, *, ahead: bool) -> TaskResult:
         if ahead and self._held:

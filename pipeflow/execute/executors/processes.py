@@ -48,6 +48,7 @@ from typing import Any
 
 from pipeflow.execute import ctrl_c
 from pipeflow.execute.descriptors import left_by
+from pipeflow.execute.executors.in_flight import InFlight
 from pipeflow.execute.executors.main_module import main_unseen
 from pipeflow.execute.executors.pool_worker import HELD, run, signals_blocked, start_worker
 from pipeflow.execute.executors.process_errors import deaths, died, not_back, unpicklable
@@ -75,7 +76,7 @@ class ProcessExecutor:
         # worker dies or is stopped, whose result (which carries it) never comes.
         self._spool = tempfile.mkdtemp(prefix="pipeflow-output-")
         self.hold_after_failure = False  # the run starts nothing new after a failure
-        self._in_flight = 0  # tasks handed over and not ended
+        self._in_flight = InFlight(self.workers)
         # Ctrl-C or SIGTERM while the pool starts: noted until it has, then its workers are
         # stopped, and the signal comes again. A pool cut short would be lost with workers
         # still starting, which then print a traceback as this process removes what they
@@ -108,17 +109,11 @@ class ProcessExecutor:
             return _done(TaskResult(step=task.step, error=problem))
         # Pickled to the worker: its inputs are its own there, no copy is needed (but for
         # each attempt of a step with retries: `task._call`).
-        with self._lock:
-            ahead = self._in_flight >= self.workers  # handed while every worker is busy
-            self._in_flight += 1
+        ahead = self._in_flight.handed()  # while every worker is busy
         flight = _Flight(replace(task, isolate=False), Future(), notify, ahead=ahead)
-        flight.outer.add_done_callback(self._ended)  # before the run hears of its end
+        flight.outer.add_done_callback(self._in_flight.ended)  # before the run hears of it
         self._send(flight)  # retries are told through `telling`
         return flight.outer
-
-    def _ended(self, _: Future[TaskResult]) -> None:
-        with self._lock:
-            self._in_flight -= 1
 
     def hold(self) -> None:
         """Begin none of the tasks sent while every worker was busy, and not taken by one

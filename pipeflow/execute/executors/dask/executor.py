@@ -116,7 +116,7 @@ class DaskExecutor:
                 remote.key: self._values.get(remote.key) for remote in remotes_in(task.inputs)
             }
             self._tasks[key] = running
-            running.ahead = self._holding.handed()
+            running.ahead = self._holding.in_flight.handed()
         gone = [key for key, future in needed.items() if future is None]
         if gone:
             error = f"TaskLost: the value of `{gone[0]}` is no longer on the Dask cluster"
@@ -207,7 +207,7 @@ class DaskExecutor:
             if running.ended:
                 return
             running.ended = True
-            self._holding.ended()
+            self._holding.in_flight.ended()
         running.outer.set_result(result)
 
     def _end(self, key: str, result: TaskResult, *then: tuple[Any, ...]) -> bool:
@@ -220,7 +220,7 @@ class DaskExecutor:
             if running is None or running.ended:
                 return False
             running.ended = True
-            self._holding.ended()
+            self._holding.in_flight.ended()
         for action, *args in then:
             self._act(action, *args)
         running.outer.set_result(result)

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pipeflow.execute.executors.dask.protocol import CLAIMS, HELD
+from pipeflow.execute.executors.in_flight import InFlight
 
 
 class Holding:
@@ -19,19 +20,8 @@ class Holding:
     def __init__(self, client: Any, topic: str) -> None:
         self._client = client
         self._topic = topic
-        self._threads: int = sum(client.nthreads().values())  # of the workers there now
-        self._in_flight = 0  # tasks handed over and not ended
-
-    def handed(self) -> bool:
-        """A task is handed over (under the executor's lock): whether it came while every
-        thread was busy."""
-        ahead = self._in_flight >= self._threads
-        self._in_flight += 1
-        return ahead
-
-    def ended(self) -> None:
-        """A task handed over has its result (under the executor's lock)."""
-        self._in_flight -= 1
+        threads: int = sum(client.nthreads().values())  # of the workers there now
+        self.in_flight = InFlight(threads)  # `handed()`: whether every thread was busy
 
     def hold(self, keys: Iterable[str]) -> None:
         """Have no worker begin the tasks of these keys."""
