@@ -12,6 +12,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+import pipeflow
 from pipeflow.cli import cli
 from tests import system
 from tests.conftest import ProjectFactory
@@ -469,3 +470,23 @@ def test_a_time_zone_each_machine_reads_its_own_way_is_refused(
         assert code == 2, output
         assert f"time zone `{zone}` means what each machine's own files say" in output
         assert "name the zone, such as `Europe/Berlin`, or use `UTC`" in output
+
+
+@pytest.mark.parametrize("zone", ["localtime", "right/Europe/Berlin"])
+def test_a_machine_s_own_time_zone_is_refused_in_toml_and_from_python(
+    make_project: ProjectFactory, zone: str
+) -> None:
+    path = make_project(
+        f"""
+        name = "zones"
+        [[schedules]]
+        interval = "1h"
+        timezone = "{zone}"
+        [steps.a]
+        run = "pipeflow.builtin.passthrough"
+        inputs = {{value = 1}}
+        """,
+        name="pipeline.toml",
+    )
+    with pytest.raises(pipeflow.ConfigError, match=f"time zone `{zone}` means what each"):
+        pipeflow.load(path)
