@@ -41,6 +41,7 @@ from pipeflow.config.secrets import environment_values, find_secrets
 from pipeflow.config.subpipelines import expand
 from pipeflow.config.suggest import format_path
 from pipeflow.config.targets import given_store_problems
+from pipeflow.config.written import given_as_written
 from pipeflow.errors import ConfigError, Problem
 from pipeflow.importing import add_project, use_project
 from pipeflow.model.pipeline import Pipeline
@@ -292,7 +293,12 @@ def _layer_sources(
             problems += error.problems
     if layer.params:
         sources.append(ParamSource(values=nested_overrides(layer.params), label=layer.label))
-    return sources
+    taken: list[ParamSource] = []
+    for source in sources:
+        source, found = given_as_written(source)
+        taken.append(source)
+        problems += found
+    return taken
 
 
 def _built(builder: Builder, document: Document) -> Pipeline:

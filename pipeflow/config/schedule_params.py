@@ -13,6 +13,7 @@ from typing import Any
 from pipeflow.config.build import Builder
 from pipeflow.config.params import ParamSource
 from pipeflow.config.reader import Document, read_document
+from pipeflow.config.written import literal
 from pipeflow.errors import ConfigError, Problem
 
 
@@ -23,7 +24,7 @@ def schedule_sources(document: Document) -> list[ParamSource]:
         return []
     return [
         ParamSource(
-            values=_params_of(item),
+            values=literal(_params_of(item)),  # `${...}` is refused at `schedules`
             label=f"schedule {index + 1}",
             document=document,
             at=("schedules", index, "params"),

@@ -9,15 +9,21 @@ step the text `${env.TOKEN}`, a cluster option `account: ${env.ACCOUNT}` would g
 cluster class as that text. (`executor.address` and `result.target` say it their own way.)
 `$${` is a literal `${` in every field, as it is where references are resolved, and a
 `${` that is no reference (`${{ secrets.X }}`) is text.
+
+The params given from outside the config (`--param`, params files, `params=` in Python) are
+values the same way: a `${...}` in one is refused at its place, and `$${` is a literal `${`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
+from pipeflow.config.params import ParamSource
 from pipeflow.config.reader import Fail
+from pipeflow.errors import Problem
 from pipeflow.model.nesting import DEEPEST
 from pipeflow.model.pipeline import Pipeline
 
@@ -57,6 +63,37 @@ def check_written(pipeline: Pipeline, fail: Fail) -> None:
                 "classes read for the options they are not given (a `DASK_*` environment "
                 "variable, e.g. `DASK_JOBQUEUE__SLURM__ACCOUNT`)",
             )
+
+
+def given_as_written(source: ParamSource) -> tuple[ParamSource, list[Problem]]:
+    """Params given to a run (a params file, `--param`, `params=`, a schedule's): each value
+    with `$${` read as the literal `${` it stands for, and a problem for each `${...}` in
+    one, which would otherwise reach the steps as its text."""
+    problems = [
+        source.problem(
+            path,
+            f"params given to a run are values: no `${{...}}` in it is resolved (`{text}`)",
+            "to read the environment or the run, write the reference in the param's default "
+            "under `params:` in the config (`token: ${env.TOKEN}`), which every run fills in; "
+            "for a literal `${`, write `$${`",
+        )
+        for path, text in _references(source.values, [], 0)
+    ]
+    return replace(source, values=literal(source.values)), problems
+
+
+def literal(value: Any, depth: int = 0) -> Any:
+    """`value` with each `$${` in its texts read as `${`, through mappings and lists (no
+    deeper than a value may nest: the merge refuses one that nests deeper)."""
+    if isinstance(value, str):
+        return value.replace("$${", "${")
+    if depth > DEEPEST:
+        return value
+    if isinstance(value, Mapping):
+        return {key: literal(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, list):
+        return [literal(item, depth + 1) for item in value]
+    return value
 
 
 def _has_reference(text: str) -> bool:

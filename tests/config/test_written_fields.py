@@ -90,4 +90,4 @@ def test_text_that_is_no_reference_is_still_taken(
     text = (YAML if kind == "yaml" else TOML)["schedule"] % f'"{value}"'
     config = make_project(text, name=f"pipeline.{kind}", asteps=STEPS)
     run = pipeflow.load(config, schedule=1).run()
-    assert run.output("s") == value
+    assert run.output("s") == value.replace("$${", "${")
