@@ -20,6 +20,7 @@ from pipeflow.config.suggest import type_name
 from pipeflow.errors import Problem
 from pipeflow.model import jsontext
 from pipeflow.model.plain import json_value
+from pipeflow.model.refs import Ref, Template, unparse
 
 
 @dataclass
@@ -128,12 +129,16 @@ def json_text(value: Any) -> str:
 
 def show(value: Any) -> str:
     """A value the way `--param KEY=VALUE` reads it back (a date or datetime as its ISO text,
-    unquoted, which YAML reads as one); else its JSON form (`model/plain.py`)."""
+    unquoted, which YAML reads as one); else its JSON form (`model/plain.py`). A `${` in a
+    text is shown as `$${`, which `--param` reads as the text (it refuses a `${`); a default
+    the run fills in (`nightly-${run.id}`) is shown as written in the config."""
+    if isinstance(value, Ref | Template):
+        return str(unparse(value))
     if isinstance(value, str):
-        return value
+        return value.replace("${", "$${")
     if isinstance(value, date):  # datetimes too
         return value.isoformat()
-    return jsontext.dumps(json_value(value))
+    return jsontext.dumps(json_value(value)).replace("${", "$${")
 
 
 def _field_of(path: str, by_name: Mapping[str, Field]) -> Field | None:
@@ -160,4 +165,6 @@ def _leaves(params: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]
 
 def _kind(value: Any) -> str:
     """The value's kind beside its field: 'integer', 'string', 'list'..."""
+    if isinstance(value, Ref | Template):  # filled in by the run: a text, or a run's date
+        return "string"
     return type_name(value).removeprefix("an ").removeprefix("a ")

@@ -6,7 +6,9 @@ Before, param values went through Jinja's `tojson`, and a page showed
 from __future__ import annotations
 
 import html
+import json
 import re
+import time
 
 import pipeflow
 from tests.conftest import ProjectFactory
@@ -107,3 +109,64 @@ def test_dates_and_bytes_are_shown_in_their_json_form(
         follow_redirects=False,
     )
     assert answer.status_code == 303, answer.text
+
+
+DOLLARS = """\
+name: dollars
+params:
+  tag: "nightly-${run.id}"
+  lit: "$${x}"
+  names: ["$${y}", b]
+steps:
+  a:
+    run: dollar_steps.f
+    inputs: {tag: "${params.tag}", lit: "${params.lit}", names: "${params.names}"}
+"""
+
+DOLLAR_STEPS = """\
+import json
+from pathlib import Path
+
+
+def f(tag, lit, names):
+    written = Path(__file__).with_name("given.tmp")
+    written.write_text(json.dumps([tag, lit, names]))
+    written.replace(written.with_name("given.json"))
+"""
+
+
+def test_the_run_form_shows_text_with_dollar_braces_as_run_reads_it_back(
+    make_project: ProjectFactory, make_client: ClientFactory
+) -> None:
+    """A default the run fills in (`${run.id}`) shows as its text, not as the object it is
+    until then; a text holding `${` shows as `--param` reads it back (`$${x}`, since a
+    `${` given to a run is refused), so an edited field starts a run with what it shows."""
+    config = make_project(DOLLARS, dollar_steps=DOLLAR_STEPS)
+    client = make_client({"dollars": config}, home=config.parent / ".pipeflow")
+    form = client.get("/pipelines/dollars/run").text
+    assert 'name="param:tag" value="nightly-${run.id}"' in form
+    assert "Template" not in form
+    assert 'name="param:lit" value="$${x}"' in form
+    assert 'name="param:names" value="["$${y}", "b"]"' in html.unescape(form)
+    token = re.search(r'name="csrf" value="([^"]+)"', form)
+    assert token is not None, form
+    answer = client.post(
+        "/pipelines/dollars/run",
+        data={
+            "csrf": token.group(1),
+            "param:tag": "nightly-${run.id}",
+            "param:lit": "$${z}",
+            "param:names": '["$${y}", "c"]',
+        },
+        headers={"Origin": "http://127.0.0.1:8080"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    given = config.parent / "given.json"
+    deadline = time.monotonic() + 60
+    while not given.exists():
+        assert time.monotonic() < deadline, "the run did not start within 60 s"
+        time.sleep(0.2)
+    tag, lit, names = json.loads(given.read_text())
+    assert tag.startswith("nightly-2")  # the run's id
+    assert [lit, names] == ["${z}", ["${y}", "c"]]
