@@ -1,5 +1,6 @@
 """What a step writes below `sys.stdout`, kept as its output: the file descriptors 1 and 2
-pointed at spool files while it runs, read back line by line when it ends.
+pointed at spool files while it runs, read back line by line: as they come when the caller
+follows them (a processes worker, which tells its run), else when the step ends.
 
 A child process the step starts (`subprocess.run(["dvc", "repro"])`), `os.write(1, ...)` and a
 C library's printf write to the descriptors, which Python's stream routers (`capture.py`)
@@ -17,11 +18,15 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from typing import BinaryIO
 
 LIMIT = 4 * 1024 * 1024  # bytes per stream and step
+FOLLOW_EVERY = 0.1  # seconds between two looks at the spool files, when followed
+# (stream, its whole lines written since the last look, the bytes of it said with them)
+Follow = Callable[[str, list[str], int], None]
 
 
 # Per process (a forked worker makes its own): the spool files and the descriptors 1 and 2
@@ -31,9 +36,17 @@ _spools: dict[int, list[tuple[str, int, int, BinaryIO]]] = {}
 
 
 @contextmanager
-def descriptors_captured(into: list[tuple[str, str]], folder: str | None = None) -> Iterator[None]:
+def descriptors_captured(
+    into: list[tuple[str, str]],
+    folder: str | None = None,
+    follow: Follow | None = None,
+) -> Iterator[None]:
     """Point descriptors 1 and 2 at spool files for the block (named in `folder`, if given);
-    then add what was written to `into` as (stream, line), stdout's lines before stderr's."""
+    then add what was written to `into` as (stream, line), stdout's lines before stderr's.
+
+    `follow`: called with the whole lines of a stream as they are written (from a thread of its
+    own, every FOLLOW_EVERY seconds), and how many bytes of it are said with them; those lines
+    are then left out of `into`."""
     spools = _spools.get(os.getpid())
     if spools is None:
         try:
@@ -47,23 +60,63 @@ def descriptors_captured(into: list[tuple[str, str]], folder: str | None = None)
         file.seek(0)
         file.truncate()
         os.dup2(file.fileno(), descriptor)
+    follower = None if follow is None else _Follower(spools, follow)
     try:
         yield
     finally:
         for _, descriptor, saved, _ in spools:
             os.dup2(saved, descriptor)
+        told = follower.stop() if follower is not None else {}
         for name, _, _, file in spools:
-            into.extend((name, line) for line in _lines(file))
+            into.extend((name, line) for line in _lines(file, told.get(name, 0)))
 
 
-def left_by(folder: str, pid: int) -> list[tuple[str, str]]:
+class _Follower:
+    """Says the whole lines written to the spool files as they come. It reads with `pread`,
+    which leaves the offset that the descriptors share with the spool files where it is."""
+
+    def __init__(self, spools: list[tuple[str, int, int, BinaryIO]], follow: Follow) -> None:
+        self._spools = spools
+        self._follow = follow
+        self._told = {name: 0 for name, _, _, _ in spools}  # bytes of each said
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="pipeflow-fds", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> dict[str, int]:
+        """Say the whole lines written until now; returns how many bytes of each were said."""
+        self._stopping.set()
+        self._thread.join()
+        self._look()
+        return self._told
+
+    def _run(self) -> None:
+        while not self._stopping.wait(FOLLOW_EVERY):
+            self._look()
+
+    def _look(self) -> None:
+        for name, _, _, file in self._spools:
+            start = self._told[name]
+            size = min(os.fstat(file.fileno()).st_size, LIMIT)
+            if size <= start:
+                continue
+            data = os.pread(file.fileno(), size - start, start)
+            whole = data.rfind(b"\n") + 1
+            if whole:
+                text = data[:whole].decode("utf-8", errors="surrogateescape")
+                self._told[name] = start + whole
+                self._follow(name, text.splitlines(), self._told[name])
+
+
+def left_by(folder: str, pid: int, said: Mapping[str, int] | None = None) -> list[tuple[str, str]]:
     """What the step a worker process `pid` ran last wrote below `sys.stdout`, from its spool
-    files in `folder`, as (stream, line): for a worker that ended without saying it."""
+    files in `folder`, as (stream, line): for a worker that ended without saying it. `said`:
+    how many bytes of each stream were said as they came (`follow`), left out."""
     found: list[tuple[str, str]] = []
     for stream in ("stdout", "stderr"):
         try:
             with open(_named(folder, pid, stream), "rb") as file:
-                found += [(stream, line) for line in _lines(file)]
+                found += [(stream, line) for line in _lines(file, (said or {}).get(stream, 0))]
         except OSError:  # it wrote none, or never ran a step
             continue
     return found
@@ -92,12 +145,13 @@ def _made(folder: str | None) -> list[tuple[str, int, int, BinaryIO]]:
     return made
 
 
-def _lines(spool: BinaryIO) -> list[str]:
+def _lines(spool: BinaryIO, start: int = 0) -> list[str]:
+    """The lines of a spool file from byte `start` (those before were said as they came)."""
     size = spool.seek(0, os.SEEK_END)
-    spool.seek(0)
+    spool.seek(start)
     # Bytes that are no UTF-8 become lone surrogates, which every channel shows as their
     # `\udcXX` escapes (`model/escaping.py`), as for Python's own text: U+FFFD would lose them.
-    text = spool.read(LIMIT).decode("utf-8", errors="surrogateescape")
+    text = spool.read(max(LIMIT - start, 0)).decode("utf-8", errors="surrogateescape")
     lines = text.splitlines()
     if size > LIMIT:
         lines.append(f"... ({size - LIMIT:,} more bytes written, not kept)")

@@ -358,8 +358,9 @@ def _failed(flight: _Flight, error: str, pool: _Pool | None = None, said: int = 
     then (spooled by its worker; the first `said` lines were said as they came), and wrote
     below `sys.stdout` (in `pool`'s worker that ran it): a worker that died, or that Ctrl-C
     stopped."""
-    output = spooled(flight.spool)[said:] if flight.spool else ()
+    output, below = spooled(flight.spool) if flight.spool else ((), {})
+    output = output[said:]
     pid = pool.pid_running(flight.number) if pool is not None and flight.spool else None
     if pid is not None:
-        output = (*output, *left_by(os.path.dirname(flight.spool), pid))
+        output = (*output, *left_by(os.path.dirname(flight.spool), pid, below))
     return TaskResult(step=flight.task.step, error=error, output=output)

@@ -76,15 +76,26 @@ class _Spooled(list[tuple[str, str]]):
         super().__init__()
         self._path = path
         self._file: TextIO | None = None  # opened at the first line: most steps print none
+        self._lock = threading.Lock()  # lines below Python come on a thread of their own
 
     def append(self, line: tuple[str, str]) -> None:
-        super().append(line)
-        self._write(line)
+        with self._lock:
+            super().append(line)
+            self._write(line)
+
+    def below(self, stream: str, lines: list[str], said: int) -> None:
+        """A `Follow`: lines written below Python as they come; the last one with how many
+        bytes of its stream are said, for the run to leave out if the worker dies."""
+        with self._lock:
+            for number, text in enumerate(lines, 1):
+                super().append((stream, text))
+                self._write([stream, text, said] if number == len(lines) else [stream, text])
 
     def retried(self, step: str, attempt: int, error: str, delay: float) -> None:
         """A `Notify`: the step's attempt `attempt` failed, and another comes after `delay`."""
         del step  # the run knows the task's step
-        self._write({RETRY: [attempt, error, delay]})
+        with self._lock:
+            self._write({RETRY: [attempt, error, delay]})
 
     def _write(self, said: Any) -> None:
         if self._file is None:
@@ -101,14 +112,16 @@ class _Spooled(list[tuple[str, str]]):
             self._file.close()
 
 
-def spooled(path: str) -> tuple[tuple[str, str], ...]:
-    """The output lines a worker spooled to `path` (none if it wrote none)."""
+def spooled(path: str) -> tuple[tuple[tuple[str, str], ...], dict[str, int]]:
+    """The output lines a worker spooled to `path` (none if it wrote none), and how many bytes
+    of each stream below Python they said."""
     try:
         with open(path, encoding="utf-8") as file:
             text = file.read()
     except OSError:
-        return ()
+        return (), {}
     found = []
+    below: dict[str, int] = {}
     for line in text.split("\n"):
         try:
             said = json.loads(line)
@@ -116,7 +129,9 @@ def spooled(path: str) -> tuple[tuple[str, str], ...]:
             continue
         if isinstance(said, list):  # not a retry
             found.append((str(said[0]), str(said[1])))
-    return tuple(found)
+            if len(said) > 2:
+                below[str(said[0])] = int(said[2])
+    return tuple(found), below
 
 
 def work(
@@ -147,7 +162,8 @@ def work(
     written: list[tuple[str, str]] = []  # below sys.stdout: children, os.write, C code
     try:
         # Each attempt's timeout interrupts the call itself (SIGALRM, on this main thread).
-        with descriptors_captured(written, os.path.dirname(spool) if spool else None):
+        follow = output.below if isinstance(output, _Spooled) else None
+        with descriptors_captured(written, os.path.dirname(spool) if spool else None, follow):
             result = execute(task, functools.partial(_retrying, retries, tell), in_place=True)
     finally:
         sys.stdout, sys.stderr = saved
