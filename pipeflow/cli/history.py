@@ -317,6 +317,7 @@ def runs_table(records: Sequence[RunRecord]) -> str:
         "DONE",
         "CACHED",
         "FAILED",
+        "NOT RUN",
     ]
     rows = [
         [
@@ -329,6 +330,7 @@ def runs_table(records: Sequence[RunRecord]) -> str:
             str(record.done),
             str(record.cached),
             str(record.failed),
+            str(record.not_run),
         ]
         for record in records
     ]

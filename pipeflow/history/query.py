@@ -58,7 +58,8 @@ _RUN_COLUMNS = """
     r.config_hash, r.params,
     (SELECT count(*) FROM steps s WHERE s.run_id = r.id AND s.state = 'done'),
     (SELECT count(*) FROM steps s WHERE s.run_id = r.id AND s.state = 'cached'),
-    (SELECT count(*) FROM steps s WHERE s.run_id = r.id AND s.state = 'failed')
+    (SELECT count(*) FROM steps s WHERE s.run_id = r.id AND s.state = 'failed'),
+    (SELECT count(*) FROM steps s WHERE s.run_id = r.id AND s.state = 'not run')
 """
 _NEWEST_FIRST = "ORDER BY r.started_at DESC, r.rowid DESC"
 

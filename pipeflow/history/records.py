@@ -80,6 +80,7 @@ class RunRecord:
     done: int = 0
     cached: int = 0
     failed: int = 0
+    not_run: int = 0  # after a failure, or in a run that could not start
     steps: tuple[StepRecord, ...] = field(default_factory=tuple)
 
 
@@ -110,6 +111,7 @@ def run_record(row: tuple[Any, ...]) -> RunRecord:
         done,
         cached,
         failed,
+        not_run,
     ) = row
     try:
         loaded = json.loads(params) if params else {}
@@ -131,6 +133,7 @@ def run_record(row: tuple[Any, ...]) -> RunRecord:
         done=int(done),
         cached=int(cached),
         failed=int(failed),
+        not_run=int(not_run),
     )
 
 

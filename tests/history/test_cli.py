@@ -54,6 +54,8 @@ def test_runs_lists_newest_first(home: Path) -> None:
         "DONE",
         "CACHED",
         "FAILED",
+        "NOT",
+        "RUN",
     ]
     assert lines[1].split() == [
         BAD,
@@ -65,9 +67,10 @@ def test_runs_lists_newest_first(home: Path) -> None:
         "1",
         "1",
         "1",
+        "0",
     ]
     assert lines[2].split()[:4] == [OK, "demo", "succeeded", "manual"]
-    assert lines[2].split()[-3:] == ["2", "1", "0"]
+    assert lines[2].split()[-4:] == ["2", "1", "0", "0"]
     assert lines[3].split()[:4] == ["20260301-110000-cccccc", "iris", "succeeded", "ci"]
 
 

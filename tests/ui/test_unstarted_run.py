@@ -46,3 +46,9 @@ def test_a_run_that_could_not_start_opens_its_page(
     assert page.status_code == 200
     assert "the run could not start: no Dask scheduler answers" in page.text
     assert client.get(f"/api/runs/{run_id}").json()["state"] == "failed"
+    assert run.not_run == 1
+    listing = client.get("/runs").text
+    assert "<th>Not run</th>" in listing
+    row = re.search(rf'data-run="{run_id}">(.*?)</tr>', listing, re.S)
+    assert row is not None, listing
+    assert re.findall(r"<td>(\d+)</td>", row.group(1)) == ["0", "0", "0", "1"]
