@@ -103,18 +103,31 @@ def held() -> Iterator[list[int]]:
         del frame
         came.append(signum)
 
-    saved = {
+    saved: dict[int, Any] = {
         number: signal.getsignal(number)
         for number in (signal.SIGINT, signal.SIGTERM)
         if signal.getsignal(number) in _STOPPING[number]
     }
     for number in saved:
         signal.signal(number, note)
+    _held.append(saved)
     try:
         yield came
     finally:
+        _held.remove(saved)
         for number, handler in saved.items():
             signal.signal(number, handler)
+
+
+_held: list[dict[int, Any]] = []  # the handlers `held` keeps aside, innermost last
+
+
+def _handler(number: int) -> Any:
+    """The handler of the signal `number` that a signal would meet but for `held`."""
+    for saved in reversed(_held):
+        if number in saved:
+            return saved[number]
+    return signal.getsignal(number)
 
 
 # The handlers under which a signal stops a run: what `held` notes instead.
@@ -129,9 +142,9 @@ def by_signal() -> bool:
     a SIGTERM."""
     if threading.current_thread() is not threading.main_thread():
         return False
-    if signal.getsignal(signal.SIGTERM) is _terminated and _state["terminated"]:
+    if _handler(signal.SIGTERM) is _terminated and _state["terminated"]:
         return True
-    handler = signal.getsignal(signal.SIGINT)
+    handler = _handler(signal.SIGINT)
     if handler is _noted:
         return bool(_state["received"])
     # A run's steps on this main thread without `noting`: Python's own handler may have
@@ -142,6 +155,6 @@ def by_signal() -> bool:
 def stopping() -> bool:
     """Whether Ctrl-C or SIGTERM has reached the run this process drives, asked from any
     thread: a local cluster's worker that the same signal ended is no news then."""
-    terminated = signal.getsignal(signal.SIGTERM) is _terminated and _state["terminated"]
-    interrupted = signal.getsignal(signal.SIGINT) is _noted and _state["received"]
+    terminated = _handler(signal.SIGTERM) is _terminated and _state["terminated"]
+    interrupted = _handler(signal.SIGINT) is _noted and _state["received"]
     return bool(terminated or interrupted)

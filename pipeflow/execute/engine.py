@@ -136,21 +136,33 @@ class Engine:
                     self._dispatch.handled([future for *_, future in batch])
         except KeyboardInterrupt:
             interrupted = True
-            interrupt(self.settings.run_id)  # a step left running on a thread stores nothing
-            for name, task, ended, _ in self._dispatch.committed():
-                self._collect(name, task, ended)  # its result was stored as the run stopped
-            self._kept.settle(fetch=False)
-            self._dispatch.shutdown(cancel=True)
-            for name, begun in self._dispatch.stopped(self._voice.output).items():
-                if name not in self.outcomes:
-                    calls = self._fans.calls(name)  # the items' that ended, and begun
-                    calls = calls + begun if calls is not None else None
-                    self._finish(self._stopwatch.stopped(name, self.decisions[name].key, calls))
-            self.context.files.end()  # what stopped steps half-wrote goes
-        else:
+        if not interrupted:
             self._kept.settle(fetch=True)
             self._dispatch.shutdown()
             self.context.files.end()  # nothing runs now: no step writes there
+            return self._ended(order, started, interrupted=False)
+        # Ctrl-C again (or SIGTERM) waits for the stop: cut short, it left the steps running,
+        # and the process waited at its exit for them to end by themselves, then stored them.
+        with ctrl_c.held():
+            self._stopped()
+            return self._ended(order, started, interrupted=True)
+
+    def _stopped(self) -> None:
+        """Stop the steps running (Ctrl-C): those that end now say so, the others are stopped."""
+        interrupt(self.settings.run_id)  # a step left running on a thread stores nothing
+        for name, task, ended, _ in self._dispatch.committed():
+            self._collect(name, task, ended)  # its result was stored as the run stopped
+        self._kept.settle(fetch=False)
+        self._dispatch.shutdown(cancel=True)
+        for name, begun in self._dispatch.stopped(self._voice.output).items():
+            if name not in self.outcomes:
+                calls = self._fans.calls(name)  # the items' that ended, and begun
+                calls = calls + begun if calls is not None else None
+                self._finish(self._stopwatch.stopped(name, self.decisions[name].key, calls))
+        self.context.files.end()  # what stopped steps half-wrote goes
+
+    def _ended(self, order: list[str], started: float, *, interrupted: bool) -> RunResult:
+        """Finish the steps not reached, close the stores, and say how the run ended."""
         reason = why_not_run(self.outcomes, interrupted=interrupted)
         for name in (n for n in order if n not in self.outcomes):  # as it would have ended
             args = (self.decisions[name], reason, self.pipeline, self.graph, self.outcomes)

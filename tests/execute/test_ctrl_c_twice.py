@@ -1,0 +1,63 @@
+"""Ctrl-C pressed twice in quick succession (an impatient user, a terminal's repeat) stops the
+run as once does: its steps stopped, the run's summary said, exit 130. Before, the second
+one cut the stop short: pipeflow printed `interrupted`, then waited until every running step
+ended by itself (on `processes` and `threads`), and stored their results."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from tests.conftest import ProjectFactory
+from tests.execute.conftest import dask_address
+from tests.interrupting import interrupted
+from tests.system import pipeflow_in
+
+__all__ = ["dask_address"]
+
+CONFIG = """
+name: twice
+executor: {type: EXECUTOR, workers: 2}
+steps:
+  a: {run: twicesteps.slow, inputs: {name: a}}
+  b: {run: twicesteps.slow, inputs: {name: b}}
+  c: {run: twicesteps.slow, inputs: {name: c}, after: [a]}
+"""
+
+STEPS = """
+import time
+from pathlib import Path
+
+
+def slow(name):
+    Path(__file__).with_name(f"began-{name}").write_text("")
+    time.sleep(20)
+    Path(__file__).with_name(f"ended-{name}").write_text("")
+    return name
+"""
+
+
+@pytest.mark.parametrize("executor", ["threads", "processes", "dask"])
+def test_ctrl_c_twice_stops_the_run_and_says_so(
+    make_project: ProjectFactory, executor: str
+) -> None:
+    config = make_project(CONFIG.replace("EXECUTOR", executor), twicesteps=STEPS)
+    code, output = interrupted(
+        [sys.executable, "-m", "pipeflow", "run", str(config)],
+        cwd=config.parent,
+        marker="started",
+        file=config.parent / "began-b",
+        settle=0.2,
+        presses=2,
+    )
+    assert code == 130, output
+    assert "was interrupted; re-run to resume" in output, output
+    assert "c: not run (the run was interrupted)" in output, output
+    assert "Traceback" not in output, output
+    # It stopped before its steps could end by themselves, and stored none of them.
+    assert not list(config.parent.glob("ended-*")), output
+    status = pipeflow_in(config.parent, "status", config.name)
+    assert status.returncode == 0, status.stderr
+    for step in "abc":
+        assert f"\n{step}  run" in "\n" + status.stdout, status.stdout
