@@ -266,12 +266,12 @@ def test_a_run_in_progress_keeps_its_results(
             assert code == 1, output
             assert "in progress" in output
             assert "gccli" in output
-            assert manifests(project) == written
+            assert written <= manifests(project)  # deleted none (the run may add its journal)
         else:
             assert code == 0, output
             # The run's items of `number` are neither current (n=1) nor the latest: only
             # their age keeps them.
-            assert manifests(project) == written
+            assert written <= manifests(project)
         go.write_text("go")
         out, _ = process.communicate(timeout=120)
         assert process.returncode == 0, out
