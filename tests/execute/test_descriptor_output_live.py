@@ -82,6 +82,13 @@ def _said(events: list[Event]) -> list[tuple[str, str]]:
     return [(event.stream, event.text) for event in events if isinstance(event, StepOutput)]
 
 
+def _logged(folder: Path) -> list[tuple[str, str]]:
+    """The step's lines in the history (`pipeflow logs`)."""
+    with open_history(folder) as history:
+        [record] = history.runs(pipeline="live")
+        return [(line.stream, line.text) for line in history.logs(record.id, step="work")]
+
+
 def test_lines_below_python_are_said_while_the_step_runs(
     make_project: ProjectFactory, tmp_path: Path
 ) -> None:
@@ -101,9 +108,7 @@ def test_lines_below_python_are_said_while_the_step_runs(
     ]
     assert sorted(said) == sorted(expected), said  # each once
     assert said.index(("stdout", "waiting for go")) < said.index(("stdout", "raw after"))
-    with open_history(tmp_path) as history:
-        [record] = history.runs(pipeline="live")
-        logged = [(line.stream, line.text) for line in history.logs(record.id, step="work")]
+    logged = _logged(tmp_path)
     assert sorted(logged) == sorted(expected), logged
 
 
@@ -117,9 +122,7 @@ def test_lines_said_before_a_worker_died_are_said_once(
     assert "WorkerDied" in str(run.outcomes["work"].error), run.outcomes
     said = _said(events)
     assert said == [("stdout", "raw before death"), ("stdout", "waiting for go")], said
-    with open_history(tmp_path) as history:
-        [record] = history.runs(pipeline="live")
-        logged = [(line.stream, line.text) for line in history.logs(record.id, step="work")]
+    logged = _logged(tmp_path)
     assert logged == said
 
 
