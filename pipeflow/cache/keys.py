@@ -16,17 +16,15 @@ can say "param test_data_ratio changed (0.2 -> 0.3)" rather than "the key change
 
 from __future__ import annotations
 
-import glob
-import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import field
-from pathlib import Path
 from typing import Any
 
 from pipeflow.cache.code import CodeFingerprinter
 from pipeflow.cache.consumed import run_values, shown_params, target_param_refs
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.cache.fingerprint import Fingerprint, ItemPart
+from pipeflow.cache.project_paths import local_path
 from pipeflow.cache.source import Source
 from pipeflow.cache.unchanged import FileStamp
 from pipeflow.cache.versions import StepValue, canonical_json, digest
@@ -37,7 +35,6 @@ from pipeflow.model.locations import (
     is_pattern,
     item_lookup,
     locate,
-    looks_like_path,
     names_place,
     path_texts,
     strings_in,
@@ -372,29 +369,3 @@ def _items_only_from(step: Step) -> frozenset[str]:
     listed = {ref.step for ref in references(step.foreach) if ref.scope == "steps"}
     used = {ref.step for ref in references(dict(step.inputs)) if ref.scope == "steps"}
     return frozenset(listed - used)
-
-
-def local_glob(text: str, project_dir: str) -> str | None:
-    """A relative glob (`data/*.csv`) anchored in the project when it matches a file or
-    folder there, so that the step finds what its key counted; else None."""
-    if not is_pattern(text) or not looks_like_path(text) or os.path.isabs(text):
-        return None
-    anchored = os.path.join(project_dir, text)
-    return anchored if next(glob.iglob(anchored, recursive=True), None) is not None else None
-
-
-def local_path(text: str, project_dir: str) -> Path | None:
-    """The existing file or folder a string names, relative paths against the project.
-
-    Only strings that look like paths count (a separator, or a name with an extension), so
-    a label such as `data` is not taken for the folder of that name.
-    """
-    if not looks_like_path(text):
-        return None
-    candidate = Path(text)
-    if not candidate.is_absolute():
-        candidate = Path(project_dir) / candidate
-    try:
-        return candidate if candidate.exists() else None
-    except OSError:
-        return None

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path, PurePath
 from typing import IO, Any
 
-from pipeflow.cache.keys import local_glob, local_path
+from pipeflow.cache.project_paths import local_glob, local_path
 from pipeflow.cache.workspace import missing_read
 from pipeflow.errors import StorageError
 from pipeflow.execute.attempts import Present, clear_attempt, present

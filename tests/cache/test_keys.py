@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from pipeflow.cache import code, keys, source, versions
+from pipeflow.cache import code, keys, project_paths, source, versions
 from pipeflow.cache.explain import explain
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.cache.fingerprint import Fingerprint
@@ -434,14 +434,14 @@ def test_which_strings_name_local_files(tmp_path: Path, text: str, found: bool) 
     (tmp_path / "folder").mkdir()
     (tmp_path / "data.csv").write_text("1\n", encoding="utf-8")
     (tmp_path / "folder" / "data.csv").write_text("1\n", encoding="utf-8")
-    assert (keys.local_path(text, str(tmp_path)) is not None) is found
+    assert (project_paths.local_path(text, str(tmp_path)) is not None) is found
 
 
 def test_an_absolute_path_is_taken_as_it_is(tmp_path: Path) -> None:
     target = tmp_path / "elsewhere" / "data.csv"
     target.parent.mkdir()
     target.write_text("1\n", encoding="utf-8")
-    assert keys.local_path(str(target), str(tmp_path / "project")) == target
+    assert project_paths.local_path(str(target), str(tmp_path / "project")) == target
 
 
 # -- explain: what changed, in words ------------------------------------------------------------
@@ -648,11 +648,11 @@ def test_a_remote_input_keys_on_the_objects_fingerprint(tmp_path: Path) -> None:
 def test_odd_file_names(tmp_path: Path, name: str) -> None:
     """A name with a newline is never a path (it is text); a backslash counts as a separator."""
     (tmp_path / name).write_text("1\n", encoding="utf-8")
-    assert (keys.local_path(name, str(tmp_path)) is None) is ("\n" in name)
+    assert (project_paths.local_path(name, str(tmp_path)) is None) is ("\n" in name)
 
 
 def test_a_nul_byte_is_never_a_path(tmp_path: Path) -> None:
-    assert keys.local_path("a\0b.csv", str(tmp_path)) is None
+    assert project_paths.local_path("a\0b.csv", str(tmp_path)) is None
 
 
 @pytest.mark.parametrize("missing", ["code", "values", "files", "upstream", "settings"])
