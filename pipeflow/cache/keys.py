@@ -52,6 +52,9 @@ class Fingerprinter:
     pipeline: Pipeline
     files: FileFingerprints
     secrets: Secrets = NO_SECRETS  # never part of a manifest: what is shown of a key's parts
+    # The files (absolute paths, URLs) the newest stored version of a step wrote, less those
+    # that were there before it ran: tells its output below a folder it writes from a read.
+    written: Callable[[Step], frozenset[str]] = lambda step: frozenset()
     code: CodeFingerprinter = field(init=False)
 
     def __post_init__(self) -> None:
@@ -64,6 +67,7 @@ class Fingerprinter:
         # its items' and the files other steps' values name (`stamps`).
         self._stamps: dict[str, dict[str, frozenset[FileStamp]]] = {}
         self._settings: dict[tuple[Any, ...], str] = {}
+        self._written: dict[str, frozenset[str]] = {}
 
     def fingerprint(
         self,
@@ -137,7 +141,7 @@ class Fingerprinter:
                 values[f"inputs.{name}"] = digest(canonical_json(resolved.text))
                 continue
             values[f"inputs.{name}"] = digest(canonical_json(resolved))
-            paths.update(self._files(resolved, workspace, own, overrides))
+            paths.update(self._files(step, resolved, workspace, own, overrides))
         if step.reads or step.writes:
             static_reads = [value for value in step.reads if not has_item(value)]
             reads = self._locations(static_reads, lookup, folder)
@@ -213,7 +217,7 @@ class Fingerprinter:
         def files_of(item: Any) -> tuple[dict[str, str], dict[str, str]]:
             find = item_lookup(lookup, item, True)
             writes = self._locations(item_writes, find, folder)
-            paths = self._files(item, workspace, [*own, *writes], overrides)
+            paths = self._files(step, item, workspace, [*own, *writes], overrides)
             values: dict[str, str] = {}
             if item_reads:
                 reads = self._locations(item_reads, find, folder)
@@ -249,7 +253,7 @@ class Fingerprinter:
         static_writes = [text for text in step.writes if not has_item(text)]
         own = self._locations(static_writes, lookup, folder) if step.writes else []
         with self.files.recording() as seen:
-            paths = self._files(found, workspace, own, ())
+            paths = self._files(step, found, workspace, own, ())
         self._keep(step, "values", seen, lookup)
         return self._shown(paths) if paths else {}
 
@@ -305,6 +309,7 @@ class Fingerprinter:
 
     def _files(
         self,
+        step: Step,
         value: Any,
         workspace: Workspace,
         own: list[Location],
@@ -319,7 +324,9 @@ class Fingerprinter:
                 location = locate(text, self.pipeline.project_dir)
             else:
                 continue
-            if any(location.overlaps(write) for write in own):
+            if any(location.overlaps(write) for write in own) and not self._read_below(
+                step, location, own
+            ):
                 continue  # the step's own output
             path = local_path(text, self.pipeline.project_dir) if location.pattern else None
             if path is not None:  # a file whose own name holds `*`, `?` or `[`: itself
@@ -329,6 +336,21 @@ class Fingerprinter:
             if fingerprint is not None:
                 found[text] = fingerprint
         return found
+
+    def _read_below(self, step: Step, location: Location, own: list[Location]) -> bool:
+        """Whether `location`, below (not at) a place the step writes, is a file or folder it
+        reads (`base: models/base.txt` beside `writes: [models/]`, as `clearing.py` keeps
+        it): one where its newest stored version wrote nothing. A pattern on either side may
+        name its output: it stays out of the key, as before."""
+        overlapping = [write for write in own if location.overlaps(write)]
+        if location.pattern or any(w.pattern or w.inside(location) for w in overlapping):
+            return False
+        if step.name not in self._written:
+            self._written[step.name] = self.written(step)
+        inner = location.key.rstrip("/")
+        return not any(
+            path == inner or path.startswith(inner + "/") for path in self._written[step.name]
+        )
 
     def options_for(self, url: str, lookup: Callable[[Ref], Any]) -> dict[str, Any]:
         """The results store's options serve input URLs of the same protocol."""

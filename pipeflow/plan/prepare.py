@@ -11,7 +11,8 @@ from pipeflow.cache.files import FileFingerprints
 from pipeflow.cache.keys import Fingerprinter
 from pipeflow.cache.restore import Assessor
 from pipeflow.cache.results import ResultCache
-from pipeflow.model.pipeline import Pipeline
+from pipeflow.model.locations import locate
+from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import Ref, resolve
 from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.plan.graph import StepGraph
@@ -34,11 +35,11 @@ def prepare(
 ) -> tuple[Planner, FileFingerprints]:
     """A planner for one run; `results` overrides the config's store (relative to the cwd)."""
     hashes = FileFingerprints(Path(pipeline.project_dir) / HASHES_FILE)
-    fingerprinter = Fingerprinter(pipeline, hashes, secrets)
+    caches = _caches(pipeline, lookup, hashes, results)
+    fingerprinter = Fingerprinter(pipeline, hashes, secrets, _written_by(pipeline, caches))
     fingerprints = {
         name: fingerprinter.fingerprint(pipeline.steps[name], lookup) for name in graph.order()
     }
-    caches = _caches(pipeline, lookup, hashes, results)
     planner = Planner(
         pipeline,
         graph,
@@ -57,6 +58,31 @@ def prepare(
     planner.sources_of = fingerprinter.sources
     planner.stamps_of = fingerprinter.stamps
     return planner, hashes
+
+
+def _written_by(
+    pipeline: Pipeline, caches: Mapping[str, ResultCache | None]
+) -> Callable[[Step], frozenset[str]]:
+    """What the newest stored version of a step wrote into its declared writes (absolute
+    paths and URLs), less what was there before it ran (`kept`)."""
+
+    def written(step: Step) -> frozenset[str]:
+        cache = caches.get(step.name)
+        manifest = cache.latest(step.name) if cache is not None else None
+        if manifest is None:
+            return frozenset()
+        folder = pipeline.folder_of(step)
+        found: set[str] = set()
+        for label, files in manifest.files.items():
+            base = locate(label, folder).key.rstrip("/")
+            found.update(
+                f"{base}/{name}" if name else base
+                for name, entry in files.entries.items()
+                if not entry.kept
+            )
+        return frozenset(found)
+
+    return written
 
 
 def _caches(
