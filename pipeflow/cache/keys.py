@@ -68,6 +68,7 @@ class Fingerprinter:
         self._stamps: dict[str, dict[str, frozenset[FileStamp]]] = {}
         self._settings: dict[tuple[Any, ...], str] = {}
         self._written: dict[str, frozenset[str]] = {}
+        self._reads_below: dict[str, set[str]] = {}  # per step: what `_read_below` found read
 
     def fingerprint(
         self,
@@ -91,7 +92,13 @@ class Fingerprinter:
             folder = self.pipeline.folder_of(step)
             any_item = item_lookup(lookup, None, False)
             writes = [w.key for w in self._locations(list(step.writes), any_item, folder)]
-            seen = {s for s in seen if not any(_overlap(s[0], write) for write in writes)}
+            reads = self._reads_below.get(step.name, set())
+            seen = {
+                s
+                for s in seen
+                if not any(_overlap(s[0], write) for write in writes)
+                or any(s[0] == read or s[0].startswith(read + "/") for read in reads)
+            }
         kept[part] = frozenset(seen) | (kept.get(part, frozenset()) if part == "items" else set())
 
     def stamps(self, step: Step) -> tuple[FileStamp, ...]:
@@ -146,6 +153,9 @@ class Fingerprinter:
             static_reads = [value for value in step.reads if not has_item(value)]
             reads = self._locations(static_reads, lookup, folder)
             paths.update(self._read_files(reads, workspace, overrides))
+            for read in reads:  # one below a write: noted, its stamps kept (`_keep`)
+                if any(read.overlaps(write) for write in own):
+                    self._read_below(step, read, own)
             values["reads"] = digest(canonical_json([read.text for read in reads]))
             values["writes"] = digest(canonical_json([write.text for write in writes]))
         item_part = None
@@ -341,16 +351,18 @@ class Fingerprinter:
         """Whether `location`, below (not at) a place the step writes, is a file or folder it
         reads (`base: models/base.txt` beside `writes: [models/]`, as `clearing.py` keeps
         it): one where its newest stored version wrote nothing. A pattern on either side may
-        name its output: it stays out of the key, as before."""
+        name its output: it stays out of the key. A read is noted: its files' stamps are
+        kept (`_keep`), so that a change while the step runs is caught."""
         overlapping = [write for write in own if location.overlaps(write)]
         if location.pattern or any(w.pattern or w.inside(location) for w in overlapping):
             return False
         if step.name not in self._written:
             self._written[step.name] = self.written(step)
         inner = location.key.rstrip("/")
-        return not any(
-            path == inner or path.startswith(inner + "/") for path in self._written[step.name]
-        )
+        if any(path == inner or path.startswith(inner + "/") for path in self._written[step.name]):
+            return False
+        self._reads_below.setdefault(step.name, set()).add(inner)
+        return True
 
     def options_for(self, url: str, lookup: Callable[[Ref], Any]) -> dict[str, Any]:
         """The results store's options serve input URLs of the same protocol."""

@@ -138,6 +138,19 @@ CHANNELS = {  # how the step's key takes the file another program edits while it
     "folder input, a subfolder's file": ("steps.read_all", "{src: data/}", "", "data/s/z.txt"),
     "glob input": ("steps.read_glob", "{pattern: data/*.txt}", "", "data/x.txt"),
     "reads glob": ("steps.read_glob", "{pattern: data/*.txt}", "reads: [data/*.txt]", "data/x.txt"),
+    # Read below a folder the step writes: a read all the same (`clearing.py` keeps it).
+    "path input below its writes": (
+        "steps.read",
+        "{src: data/x.txt}",
+        "writes: [data/]",
+        "data/x.txt",
+    ),
+    "reads below its writes": (
+        "steps.read_declared",
+        "{}",
+        "reads: [data/x.txt], writes: [data/]",
+        "data/x.txt",
+    ),
 }
 
 EDITED = """
