@@ -27,6 +27,7 @@ from contextlib import suppress
 from dataclasses import replace
 
 from pipeflow.storage.blobs import WriteSpec
+from pipeflow.storage.escapes import escape
 from pipeflow.storage.remote import open_url
 from pipeflow.storage.written import WrittenFiles
 
@@ -57,9 +58,13 @@ def present(writes: Sequence[WriteSpec]) -> Present:
     return found
 
 
-def clear_attempt(writes: Sequence[WriteSpec], before: Present) -> None:
-    """Remove what a failed attempt added to the `writes` (see the module's docstring)."""
+def clear_attempt(writes: Sequence[WriteSpec], before: Present, project: str = "") -> None:
+    """Remove what a failed attempt added to the `writes` (see the module's docstring); a
+    write the step made lead out of `project` through a symbolic link is left as it is:
+    nothing is removed through it (`storage/escapes.py`)."""
     for write in writes:
+        if escape(write.location, project) is not None:
+            continue
         if "://" in write.location:
             if write.location + _UNLISTED not in before:
                 with suppress(Exception):  # a store that fails now: nothing more to do

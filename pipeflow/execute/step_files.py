@@ -104,7 +104,7 @@ class StepFiles:
         half-written files would be stored by the next run as that version's output), then
         the folders made for the writes that are still empty; then every lock is released."""
         for writes, before in self.begun.values():
-            clear_attempt(writes, before)
+            clear_attempt(writes, before, self.pipeline.project_dir)
         self.begun = {}
         remove_empty(self.made)
         self.made = []

@@ -142,6 +142,7 @@ def execute(
         return _load(task, started)
     attempt = 0
     before = attempts.present(task.writes) if task.writes else {}
+    project = task.project_dir  # nothing is removed through a link the step made out of it
     with working_for(task.run_id, task.step), writing() as own:
         while True:
             attempt += 1
@@ -152,11 +153,11 @@ def execute(
             except timeouts.StillRunning as error:
                 return _failure(task, error, attempt, started)
             except timeouts.Stop:  # Ctrl-C or SIGTERM stopped the run (`commits.interrupt`)
-                attempts.clear_attempt(task.writes, before)  # a half-written file never stays
+                attempts.clear_attempt(task.writes, before, project)  # no half-written file
                 return _failure(task, KeyboardInterrupt("interrupted"), attempt, started)
             # `sys.exit()` in a step, or a KeyboardInterrupt it raises itself: its failure.
             except (Exception, SystemExit, KeyboardInterrupt) as error:
-                attempts.clear_attempt(task.writes, before)  # never kept, never stored
+                attempts.clear_attempt(task.writes, before, project)  # never kept or stored
                 if isinstance(error, KeyboardInterrupt) and by_signal():
                     raise  # Ctrl-C: the run stops (the engine)
                 if attempt > task.retry.retries:
@@ -168,7 +169,7 @@ def execute(
                     return _failure(task, KeyboardInterrupt("interrupted"), attempt, started)
         changed = changed_since(task.sources, task.stamps, task.project_dir, own)
         if changed is not None:
-            attempts.clear_attempt(task.writes, before)
+            attempts.clear_attempt(task.writes, before, project)
             return _failure(task, changed, attempt, started)
         if not begin_commit(task.run_id):  # what it returned after Ctrl-C is dropped
             return _failure(task, KeyboardInterrupt("interrupted"), attempt, started)
@@ -176,13 +177,13 @@ def execute(
         try:
             parts = split_parts(value, task.outputs, task.step)
             store = task.persist.store if task.persist is not None else None
-            files, hashes = snapshot(task.writes, store) if task.writes else ({}, [])
+            files, hashes = snapshot(task.writes, store, project) if task.writes else ({}, [])
             files = attempts.mark_kept(files, task.writes, before)
             manifest = persist_parts(task, parts, files) if task.persist else None
         except Exception as error:
             # A declared write missing, parts that do not match `outputs:`: the step failed
             # after its call, and what it wrote goes as after a call that raised.
-            attempts.clear_attempt(task.writes, before)
+            attempts.clear_attempt(task.writes, before, project)
             return _failure(task, error, attempt, started)
         finally:
             end_commit(task.run_id)

@@ -35,6 +35,7 @@ from typing import Any, BinaryIO, NamedTuple
 from pipeflow.errors import StorageError
 from pipeflow.records import record
 from pipeflow.storage.checksums import digest
+from pipeflow.storage.escapes import escape, escape_message
 from pipeflow.storage.failures import spool_failed
 from pipeflow.storage.formats import Format, unsuitable_value_error
 from pipeflow.storage.manifest import PartRecord
@@ -130,11 +131,17 @@ def blob_record(entry: FileEntry) -> PartRecord:
 
 
 def snapshot(
-    writes: Sequence[WriteSpec], store: ResultStore | None
+    writes: Sequence[WriteSpec], store: ResultStore | None, project: str = ""
 ) -> tuple[dict[str, WrittenFiles], list[FileHash]]:
     """What each declared write holds, its blobs stored in `store` (None: only checked);
     with the (path, size, mtime_ns, sha256) of each local file hashed, for the caller to
-    remember. WriteError for a write that is missing or of the wrong kind."""
+    remember. WriteError for a write that is missing or of the wrong kind, or that the step
+    made lead out of `project` through a symbolic link (stored, it could never be cleared
+    or restored: every later run would be refused)."""
+    for write in writes:
+        real = escape(write.location, project)
+        if real is not None:
+            raise WriteError(f"declared write {escape_message(write.label, real)}")
     found: dict[str, WrittenFiles] = {}
     hashes: list[FileHash] = []
     for write in writes:

@@ -20,6 +20,10 @@ from pipeflow.storage.blobs import FileCopy, Restoration
 from pipeflow.storage.restoring import restore
 from pipeflow.storage.store import ResultStore
 from pipeflow.storage.written import FileEntry
+from tests.execute.conftest import dask_address
+from tests.executors import executor_spec
+
+__all__ = ["dask_address"]
 
 STEPS = """
 from pathlib import Path
@@ -142,3 +146,118 @@ def test_restore_refuses_every_destination_below_a_link_out(tmp_path: Path) -> N
         with pytest.raises(StorageError, match="leads out of the project folder"):
             restore(store, restoration)
     _outside_untouched(tmp_path)
+
+
+MAKERS = """
+import os
+import shutil
+from pathlib import Path
+
+
+TARGET = Path(__file__).parent.parent  # the test's folder, out of the project
+
+
+def make_link(link, to, out):
+    '''Make `link` a symbolic link to `to` (out of the project), then write `out`.'''
+    shutil.rmtree(link, ignore_errors=True)  # the folder pipeflow made for the write
+    Path(link).parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(TARGET / to, link)
+    if out != link:
+        Path(out).write_text("1")
+    return 1
+"""
+
+# (declared write, the link the step makes, what it leads to, the file it writes)
+MADE = [
+    ("data/out", "data/out", "outside/precious.txt", "data/out"),
+    ("data/out/", "data/out", "outside", "data/out"),
+    ("data/out/model.txt", "data/out", "outside", "data/out/model.txt"),
+]
+
+
+@pytest.mark.parametrize("executor", ["sequential", "threads", "processes", "dask"])
+@pytest.mark.parametrize(("write", "link", "to", "out"), MADE)
+def test_a_link_out_that_the_step_makes_fails_it_at_once(
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    write: str,
+    link: str,
+    to: str,
+    out: str,
+    executor: str,
+) -> None:
+    """A step that makes its declared write (or a folder it lies in) a link out of the
+    project: before, the step succeeded and its result was stored, and only the next run
+    was refused (by `validate`, exit 2). The step fails now, saying why, as a write that is
+    missing does, and nothing is stored; nothing is removed through the link (a failed
+    attempt's files are, elsewhere), which stays for the user to replace."""
+    project, outside = tmp_path / "project", tmp_path / "outside"
+    project.mkdir()
+    outside.mkdir()
+    (outside / "precious.txt").write_text("not pipeflow's")
+    (project / "makers.py").write_text(textwrap.dedent(MAKERS))
+    (project / "pipeline.yaml").write_text(
+        "name: links\nresults: {root: store}\n"
+        f"executor: {executor_spec(executor, request)}\nsteps:\n"
+        f"  a: {{run: makers.make_link, inputs: {{link: {link}, to: {to},"
+        f" out: {out}}}, writes: [{write}]}}\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeflow", "run", "pipeline.yaml"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    shown = done.stdout + done.stderr
+    assert done.returncode == 1, shown
+    assert "a: FAILED" in shown, shown
+    assert f"declared write {write} leads out of the project folder" in shown, shown
+    assert not (project / "store" / ".pipeflow" / "manifests" / "links").exists()
+    assert os.path.islink(project / link)
+    if out != link:
+        assert (outside / "model.txt").read_text() == "1"  # the step wrote it there itself
+        (outside / "model.txt").unlink()
+    _outside_untouched(tmp_path)
+
+
+FAILING = """
+import os
+import shutil
+from pathlib import Path
+
+TARGET = Path(__file__).parent.parent / "outside"
+
+
+def link_and_fail(link, out):
+    shutil.rmtree(link, ignore_errors=True)
+    os.symlink(TARGET, link)
+    Path(out, "half-written.txt").write_text("1")
+    raise ValueError("the step fails after making the link")
+"""
+
+
+@pytest.mark.parametrize("executor", ["sequential", "threads", "processes"])
+def test_a_failed_attempt_removes_nothing_through_a_link_it_made(
+    tmp_path: Path, executor: str
+) -> None:
+    """What a failed attempt added to its writes is removed; before, that removal walked
+    through a link out of the project that the step had made, and deleted the files it
+    found there (those that were there before included)."""
+    project, outside = tmp_path / "project", tmp_path / "outside"
+    (project / "data").mkdir(parents=True)
+    (outside / "deep").mkdir(parents=True)
+    (outside / "precious.txt").write_text("not pipeflow's")
+    (outside / "deep" / "precious.txt").write_text("not pipeflow's")
+    (project / "failing.py").write_text(textwrap.dedent(FAILING))
+    (project / "pipeline.yaml").write_text(
+        f"name: links\nresults: {{root: store}}\nexecutor: {{type: {executor}}}\nsteps:\n"
+        "  a: {run: failing.link_and_fail, inputs: {link: data/out, out: data/out/deep},"
+        " writes: [data/out/deep/]}\n"
+    )
+    run = pipeflow.load(project / "pipeline.yaml").run()
+    assert run.outcomes["a"].state is StepState.FAILED
+    assert "the step fails after making the link" in (run.outcomes["a"].error or "")
+    assert (outside / "deep" / "precious.txt").read_text() == "not pipeflow's"
+    assert (outside / "deep" / "half-written.txt").exists()  # the step's, left through the link
