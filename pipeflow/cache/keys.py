@@ -24,6 +24,7 @@ from pipeflow.cache.code import CodeFingerprinter
 from pipeflow.cache.consumed import run_values, shown_params, target_param_refs
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.cache.fingerprint import Fingerprint, ItemPart
+from pipeflow.cache.own_writes import OwnWrites
 from pipeflow.cache.project_paths import local_path
 from pipeflow.cache.source import Source
 from pipeflow.cache.unchanged import FileStamp
@@ -52,8 +53,8 @@ class Fingerprinter:
     pipeline: Pipeline
     files: FileFingerprints
     secrets: Secrets = NO_SECRETS  # never part of a manifest: what is shown of a key's parts
-    # The files (absolute paths, URLs) the newest stored version of a step wrote, less those
-    # that were there before it ran: tells its output below a folder it writes from a read.
+    # The files (absolute paths, URLs) the stored versions of a step wrote, less those that
+    # were there before each ran: tells its output below a folder it writes from a read.
     written: Callable[[Step], frozenset[str]] = lambda step: frozenset()
     code: CodeFingerprinter = field(init=False)
 
@@ -67,8 +68,7 @@ class Fingerprinter:
         # its items' and the files other steps' values name (`stamps`).
         self._stamps: dict[str, dict[str, frozenset[FileStamp]]] = {}
         self._settings: dict[tuple[Any, ...], str] = {}
-        self._written: dict[str, frozenset[str]] = {}
-        self._reads_below: dict[str, set[str]] = {}  # per step: what `_read_below` found read
+        self.own = OwnWrites(self.written)
 
     def fingerprint(
         self,
@@ -92,12 +92,10 @@ class Fingerprinter:
             folder = self.pipeline.folder_of(step)
             any_item = item_lookup(lookup, None, False)
             writes = [w.key for w in self._locations(list(step.writes), any_item, folder)]
-            reads = self._reads_below.get(step.name, set())
             seen = {
                 s
                 for s in seen
-                if not any(_overlap(s[0], write) for write in writes)
-                or any(s[0] == read or s[0].startswith(read + "/") for read in reads)
+                if not any(_overlap(s[0], write) for write in writes) or self.own.read(step, s[0])
             }
         kept[part] = frozenset(seen) | (kept.get(part, frozenset()) if part == "items" else set())
 
@@ -152,10 +150,7 @@ class Fingerprinter:
         if step.reads or step.writes:
             static_reads = [value for value in step.reads if not has_item(value)]
             reads = self._locations(static_reads, lookup, folder)
-            paths.update(self._read_files(reads, workspace, overrides))
-            for read in reads:  # one below a write: noted, its stamps kept (`_keep`)
-                if any(read.overlaps(write) for write in own):
-                    self._read_below(step, read, own)
+            paths.update(self._read_files(step, reads, workspace, own, overrides))
             values["reads"] = digest(canonical_json([read.text for read in reads]))
             values["writes"] = digest(canonical_json([write.text for write in writes]))
         item_part = None
@@ -231,7 +226,7 @@ class Fingerprinter:
             values: dict[str, str] = {}
             if item_reads:
                 reads = self._locations(item_reads, find, folder)
-                paths.update(self._read_files(reads, workspace, overrides))
+                paths.update(self._read_files(step, reads, workspace, own, overrides))
                 values["reads.item"] = digest(canonical_json([read.text for read in reads]))
             if item_writes:
                 values["writes.item"] = digest(canonical_json([write.text for write in writes]))
@@ -271,13 +266,18 @@ class Fingerprinter:
     def _locations(values: list[Any], lookup: Callable[[Ref], Any], folder: str) -> list[Location]:
         return [locate(text, folder) for text in path_texts(values, lookup)]
 
-    @staticmethod
     def _read_files(
-        reads: list[Location], workspace: Workspace, overrides: tuple[Override, ...]
+        self,
+        step: Step,
+        reads: list[Location],
+        workspace: Workspace,
+        own: list[Location],
+        overrides: tuple[Override, ...],
     ) -> dict[str, str]:
         found: dict[str, str] = {}
         for read in reads:
-            fingerprint = workspace.fingerprint(read, overrides)
+            exclude = self.own.exclusion(step, read, own) or frozenset()  # a read all the same
+            fingerprint = workspace.fingerprint(read, overrides, exclude)
             if fingerprint is not None:
                 found[read.text] = fingerprint
         return found
@@ -334,35 +334,17 @@ class Fingerprinter:
                 location = locate(text, self.pipeline.project_dir)
             else:
                 continue
-            if any(location.overlaps(write) for write in own) and not self._read_below(
-                step, location, own
-            ):
+            exclude = self.own.exclusion(step, location, own)
+            if exclude is None:
                 continue  # the step's own output
             path = local_path(text, self.pipeline.project_dir) if location.pattern else None
             if path is not None:  # a file whose own name holds `*`, `?` or `[`: itself
                 fingerprint = self.files.fingerprint(path)
             else:  # a glob counts by its matches, as in `reads:`
-                fingerprint = workspace.fingerprint(location, overrides)
+                fingerprint = workspace.fingerprint(location, overrides, exclude)
             if fingerprint is not None:
                 found[text] = fingerprint
         return found
-
-    def _read_below(self, step: Step, location: Location, own: list[Location]) -> bool:
-        """Whether `location`, below (not at) a place the step writes, is a file or folder it
-        reads (`base: models/base.txt` beside `writes: [models/]`, as `clearing.py` keeps
-        it): one where its newest stored version wrote nothing. A pattern on either side may
-        name its output: it stays out of the key. A read is noted: its files' stamps are
-        kept (`_keep`), so that a change while the step runs is caught."""
-        overlapping = [write for write in own if location.overlaps(write)]
-        if location.pattern or any(w.pattern or w.inside(location) for w in overlapping):
-            return False
-        if step.name not in self._written:
-            self._written[step.name] = self.written(step)
-        inner = location.key.rstrip("/")
-        if any(path == inner or path.startswith(inner + "/") for path in self._written[step.name]):
-            return False
-        self._reads_below.setdefault(step.name, set()).add(inner)
-        return True
 
     def options_for(self, url: str, lookup: Callable[[Ref], Any]) -> dict[str, Any]:
         """The results store's options serve input URLs of the same protocol."""

@@ -47,8 +47,14 @@ class Workspace:
         self.hashes = hashes
         self.options_for = options_for
 
-    def fingerprint(self, location: Location, overrides: tuple[Override, ...] = ()) -> str | None:
-        """The content fingerprint of what `location` names, None when nothing is there."""
+    def fingerprint(
+        self,
+        location: Location,
+        overrides: tuple[Override, ...] = (),
+        exclude: frozenset[str] = frozenset(),
+    ) -> str | None:
+        """The content fingerprint of what `location` names, None when nothing is there;
+        `exclude`: matches of a glob left out (what its reader wrote there itself)."""
         if overrides and not location.remote:  # a write reached through a symlink is it too
             location = replace(location, key=resolved_key(location.key))
             overrides = tuple(
@@ -67,19 +73,20 @@ class Workspace:
             if override.location.inside(location):
                 raise Unpredictable(location.text)
         if location.pattern:
-            return self._glob(location)
+            return self._glob(location, exclude)
         if location.remote:
             return fingerprint_url(location.key, self.options_for(location.key))
         return self.hashes.fingerprint(Path(location.key))
 
-    def _glob(self, location: Location) -> str | None:
-        """A digest over every match of a glob, None when nothing matches (yet)."""
+    def _glob(self, location: Location, exclude: frozenset[str] = frozenset()) -> str | None:
+        """A digest over every match of a glob but those `exclude`d, None when nothing
+        matches (yet)."""
         if location.remote:
             options = self.options_for(location.key)
-            matches = glob_url(location.key, options)
+            matches = [match for match in glob_url(location.key, options) if match not in exclude]
             found = [(match, fingerprint_url(match, options)) for match in matches]
         else:
-            matches = sorted(glob.glob(location.key, recursive=True))
+            matches = sorted(set(glob.glob(location.key, recursive=True)) - exclude)
             found = [(match, self.hashes.fingerprint(Path(match))) for match in matches]
         if not found:
             return None

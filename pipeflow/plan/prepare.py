@@ -63,17 +63,16 @@ def prepare(
 def _written_by(
     pipeline: Pipeline, caches: Mapping[str, ResultCache | None]
 ) -> Callable[[Step], frozenset[str]]:
-    """What the newest stored version of a step wrote into its declared writes (absolute
-    paths and URLs), less what was there before it ran (`kept`)."""
+    """What the stored versions of a step wrote into its declared writes (absolute paths and
+    URLs), less what was there before each ran (`kept`), as `execute/clearing.py` finds it."""
 
     def written(step: Step) -> frozenset[str]:
         cache = caches.get(step.name)
-        manifest = cache.latest(step.name) if cache is not None else None
-        if manifest is None:
+        if cache is None:
             return frozenset()
         folder = pipeline.folder_of(step)
         found: set[str] = set()
-        for label, files in manifest.files.items():
+        for label, files in (pair for m in cache.versions(step.name) for pair in m.files.items()):
             base = locate(label, folder).key.rstrip("/")
             found.update(
                 f"{base}/{name}" if name else base

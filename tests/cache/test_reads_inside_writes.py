@@ -175,3 +175,66 @@ def test_a_file_the_step_writes_below_its_folder_stays_its_output(
     restored = pipeflow.load(config).run()
     assert restored.state("make") is StepState.CACHED
     assert (tmp_path / "models" / "model.txt").read_text() == "model"
+
+
+GLOB_STEPS = """
+from pathlib import Path
+
+
+def train(kind, out):
+    bases = sorted(path.name for path in Path(out).glob("base*.txt"))
+    (Path(out) / f"model_{kind}.txt").write_text(kind + ":" + ",".join(bases))
+    return kind
+"""
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+@pytest.mark.parametrize("spelling", ["reads", "input"])
+def test_a_glob_read_below_the_written_folder_counts_only_what_the_step_did_not_write(
+    tmp_path: Path, request: pytest.FixtureRequest, executor: str, spelling: str
+) -> None:
+    """`reads: [models/*.txt]` beside `writes: [models/]` matches the models the step
+    writes too. They are its output, not what it reads: before, each model it wrote
+    changed its own key, so an unchanged re-run ran it again, and switching a param back
+    ran it instead of restoring the earlier version. A file the user adds is still read."""
+    (tmp_path / "globsteps.py").write_text(GLOB_STEPS)
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "base.txt").write_text("base")
+    read = (
+        "    reads: [models/*.txt]\n"
+        if spelling == "reads"
+        else "    inputs: {kind: '${params.kind}', out: models, bases: models/*.txt}\n"
+    )
+    inputs = "" if spelling == "input" else "    inputs: {kind: '${params.kind}', out: models}\n"
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(
+        "name: globbed\n"
+        "params: {kind: a}\n"
+        "results: {root: out}\n"
+        f"executor: {executor_spec(executor, request)}\n"
+        "steps:\n"
+        "  train:\n"
+        "    run: globsteps.train\n"
+        f"{inputs}{read}"
+        "    writes: [models/]\n"
+    )
+    if spelling == "input":  # a glob input: the function takes it
+        (tmp_path / "globsteps.py").write_text(
+            GLOB_STEPS.replace("def train(kind, out):", "def train(kind, out, bases):")
+        )
+
+    def state(**params: object) -> StepState:
+        run = pipeflow.load(config, params=params or None).run()
+        assert run.ok, run.outcomes
+        return run.state("train")
+
+    assert state() is StepState.DONE
+    assert state() is StepState.CACHED  # its own model_a.txt is no new input
+    assert state(kind="b") is StepState.DONE
+    assert state(kind="b") is StepState.CACHED
+    assert state(kind="a") is StepState.CACHED  # restored, not run
+    assert (tmp_path / "models" / "model_a.txt").read_text() == "a:base.txt"
+
+    (tmp_path / "models" / "base2.txt").write_text("another base")  # by hand: read
+    assert state(kind="a") is StepState.DONE
+    assert (tmp_path / "models" / "model_a.txt").read_text() == "a:base.txt,base2.txt"
