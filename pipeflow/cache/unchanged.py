@@ -103,9 +103,20 @@ class SourceChanged(Exception):
 
 
 class InputChanged(Exception):
-    """A local file the step's key was computed from changed while the step ran."""
+    """A local file the step's key was computed from changed while the step ran; `store`:
+    the local results store it is, holds or lies in (steps store results there)."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, store: str | None = None) -> None:
+        if store is not None:
+            super().__init__(
+                f"{path} changed while the step ran, after its cache key was computed from "
+                f"it: it holds the results store {store}, where steps store their "
+                "`result.target`, and a step that reads the store or a folder around it does "
+                "not wait for them. The step may have read either version, so its result is "
+                "not stored: give it `after:` the steps whose results it reads, or read only "
+                "the folders it needs"
+            )
+            return
         super().__init__(
             f"{path} changed while the step ran, after its cache key was computed from it "
             "(another run or program wrote it): the step may have read either version, so "
@@ -115,18 +126,30 @@ class InputChanged(Exception):
 
 
 def changed_since(
-    sources: Iterable[Source], stamps: Iterable[FileStamp], project_dir: str, own: set[str]
+    sources: Iterable[Source],
+    stamps: Iterable[FileStamp],
+    project_dir: str,
+    own: set[str],
+    stores: Iterable[str] = (),
 ) -> Exception | None:
     """Why the result of a step whose key was computed from `sources` (code) and `stamps`
     (files) must not be stored, or None when they are all as they were; `own`: the files
-    the step wrote itself (`writing`)."""
+    the step wrote itself (`writing`); `stores`: the local results stores of the run."""
     changed = first_changed(sources)
     if changed is not None:
         return SourceChanged(shown(changed, project_dir))
     changed = first_changed_file(stamps, own)
-    if changed is not None:
-        return InputChanged(shown(changed, project_dir))
-    return None
+    if changed is None:
+        return None
+    store = next((s for s in stores if _under(s, changed) or _under(changed, s)), None)
+    return InputChanged(
+        shown(changed, project_dir), shown(store, project_dir) if store is not None else None
+    )
+
+
+def _under(path: str, folder: str) -> bool:
+    folder = folder.rstrip(os.sep)
+    return path == folder or path.startswith(folder + os.sep)
 
 
 def shown(path: str, project_dir: str) -> str:

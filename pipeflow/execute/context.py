@@ -21,7 +21,7 @@ from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.plan.planner import Planner
 from pipeflow.records import record
 from pipeflow.storage import Manifest, TargetFields
-from pipeflow.storage.blobs import Restoration
+from pipeflow.storage.blobs import Restoration, local_root
 
 
 @record
@@ -157,6 +157,7 @@ class RunContext:
         if item is not None:
             # An item naming a file of the project is a path input like any other.
             inputs[step.item_name or "item"] = self.files.absolute_within(item[1], writes, folder)
+        stamps = self.planner.stamps_of(step)
         task = Task(
             run_id=self.settings.run_id,
             step=step.name,
@@ -175,7 +176,8 @@ class RunContext:
             reads=self.files.local_reads(step, item[1] if item is not None else None),
             fingerprint=self._fingerprints_value(step),
             sources=self.planner.sources_of(step),
-            stamps=self.planner.stamps_of(step),
+            stamps=stamps,
+            stores=self._stores() if stamps else (),
         )
         if writes:  # what earlier versions left there goes: the step's output starts afresh
             if item is None:  # (a `foreach` step's are locked as one: `claim_items`)
@@ -184,6 +186,11 @@ class RunContext:
             self.files.prepare(step, item[1] if item is not None else None, writes, inputs, store)
             self.files.begin(step.name, task.item, task.writes)
         return task
+
+    def _stores(self) -> tuple[str, ...]:
+        """The run's results stores on this machine's disk, absolute."""
+        roots = {local_root(cache.store) for cache in self.planner.caches.values() if cache}
+        return tuple(sorted(os.path.abspath(root) for root in roots if root is not None))
 
     def _resolved(self, value: Any) -> Any:
         return resolve(value, self.lookup, text_lookup=self.concrete_lookup)

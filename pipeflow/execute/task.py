@@ -84,6 +84,9 @@ class Task:
     # The local files and folders its key was computed from, as they were hashed: one changed
     # since (another run wrote it while the step ran) may be what it read: nothing is stored.
     stamps: tuple[FileStamp, ...] = ()
+    # The run's results stores on this machine's disk (absolute): a read folder that holds
+    # one may change as other steps store their results there, which a failure says.
+    stores: tuple[str, ...] = ()
 
 
 @record
@@ -167,7 +170,7 @@ def execute(
                     notify(task.step, attempt, describe(error), delay)
                 if not timeouts.pause(task.run_id, delay):  # Ctrl-C or SIGTERM meanwhile
                     return _failure(task, KeyboardInterrupt("interrupted"), attempt, started)
-        changed = changed_since(task.sources, task.stamps, task.project_dir, own)
+        changed = changed_since(task.sources, task.stamps, task.project_dir, own, task.stores)
         if changed is not None:
             attempts.clear_attempt(task.writes, before, project)
             return _failure(task, changed, attempt, started)

@@ -188,3 +188,50 @@ def test_a_file_edited_while_the_step_runs_fails_it(
     assert "2" in rerun.output("r")
     again = pipeflow.load(config).run()
     assert again.state("r").value == "cached"
+
+
+AROUND = """
+name: around
+results: {root: data/processed}
+executor: {type: %s}
+steps:
+  model: {run: steps.model, result: {target: "model.json"}}
+  r: {run: steps.read_all, inputs: {src: %s}}
+"""
+
+MODEL = """
+
+def model():
+    (HERE / "model_started").touch()
+    for _ in range(600):
+        if (HERE / "started").exists():
+            return {"weights": [1, 2, 3]}
+        time.sleep(0.05)
+    raise TimeoutError("the reader never started")
+"""
+
+
+@pytest.mark.parametrize("read", ["data/", "./data/"])
+@pytest.mark.parametrize("executor", ["threads", "processes"])
+def test_a_folder_around_the_results_store_says_a_step_of_the_run_stored_there(
+    make_project: ProjectFactory, executor: str, read: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A step reading a folder that holds the results store does not wait for the steps
+    whose `result.target` lands there (it may make the store). When one stores its result
+    while the reader runs, the reader fails as before, but no longer blames "another run or
+    program": it names the store and says what to do."""
+    config = make_project(AROUND % (executor, read), steps=STEPS + MODEL)
+    folder = config.parent
+    monkeypatch.chdir(folder)
+    (folder / "data" / "raw").mkdir(parents=True)
+    (folder / "data" / "raw" / "x.txt").write_text("1")
+    process = _start(config)
+    _until(lambda: (folder / "started").exists(), process)  # both run, the model first done
+    _until(lambda: (folder / "data" / "processed" / "model.json").exists(), process)
+    (folder / "gate").touch()
+    code, output = _finish(process)
+    assert code == 1, output
+    assert "r: FAILED" in output, output
+    assert "another run or program" not in output, output
+    assert "holds the results store data/processed" in output, output
+    assert "give it `after:` the steps whose results it reads" in output, output
