@@ -21,6 +21,11 @@
   client's path again before the value is stored or sent: what a reader, here or on the
   client, is given is the path the client knows (and ships again to the next worker).
 
+- Words: what the worker says of the task (its error, its traceback, a retry's error) names
+  the client's files too (`client_words`): a frame of the unpacked package is the client's
+  file it was packed from, a path into the workspace the client path it stands for, so a
+  failure reads as it would on any other executor.
+
 After the step, `collect` lists what it wrote (from its manifest, whose files are blobs of
 the store already; or stored now when the result is not kept), for the client to copy back
 (`shipping.bring_back`), and removes the workspace.
@@ -126,6 +131,27 @@ def unpack(
     return replace(task, **changes)
 
 
+def client_words(shipment: Shipment, base: Path, workspace: Path | None) -> Callable[[str], str]:
+    """A text the worker says of a task with its paths as the client's (see the docstring)."""
+    found: list[tuple[str, str]] = []
+    for folder, entry in shipment.packages.items():
+        code = f"{_code_path(base, entry)}/"
+        for name, client in shipment.outside.get(folder, {}).items():
+            found.append((code + name, client))
+        found.append((code, folder.rstrip("/") + "/"))
+    if workspace is not None:
+        found.append((f"{workspace}/", "/"))
+    # The longest first: a file of the package before the package's folder.
+    replacements = sorted(found, key=lambda pair: len(pair[0]), reverse=True)
+
+    def words(text: str) -> str:
+        for old, new in replacements:
+            text = text.replace(old, new)
+        return text
+
+    return words
+
+
 def here(workspace: Path, path: str) -> Path:
     """Where a client path is in a task's workspace."""
     return Path(str(workspace) + "/" + path.lstrip("/"))
@@ -164,9 +190,13 @@ def _copy(store: ResultStore, entry: FileEntry, base: Path, place: Path) -> None
     shutil.copyfile(cached, place)
 
 
+def _code_path(base: Path, entry: FileEntry) -> Path:
+    return base / "code" / entry.checksum.removeprefix("sha256:")
+
+
 def _code_folder(store: ResultStore, entry: FileEntry, base: Path) -> Path:
     digest = entry.checksum.removeprefix("sha256:")
-    folder = base / "code" / digest
+    folder = _code_path(base, entry)  # as `client_words` finds its files in what is said
     if folder.is_dir():
         return folder
     archive = receive(store, entry, base / "code" / f"{digest}.zip")

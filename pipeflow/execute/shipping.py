@@ -73,6 +73,10 @@ class Shipment:
     packages: Mapping[str, FileEntry] = field(default_factory=dict)  # project folder -> zip
     # client path of a file or folder -> its content (a file: one entry named "")
     files: Mapping[str, WrittenFiles] = field(default_factory=dict)
+    # project folder -> the files of its package from another folder on sys.path (`src/`,
+    # PYTHONPATH), by their names in the package -> their client paths: what a worker's
+    # tracebacks name them as (`landing.client_words`)
+    outside: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 class Packer:
@@ -96,6 +100,7 @@ class Packer:
         self.store = project.store
         self.sent = 0  # bytes sent to the store by this packer
         self.packages: dict[str, FileEntry] = {}
+        self.outside: dict[str, dict[str, str]] = {}
         self.versions: dict[str, str] = {}  # distribution -> version the steps import here
         self._files: dict[str, tuple[tuple[int, int, int], FileEntry]] = {}
         self._code: dict[str, set[Path]] = {}  # project folder -> the files its steps import
@@ -128,6 +133,12 @@ class Packer:
                 entry, sent = send(self.store, path)
             self.sent += sent
             self.packages[folder] = entry
+            top = Path(folder).resolve()
+            own = {Path(file).resolve().relative_to(top).as_posix() for file in files}
+            rooted = self._rooted.get(folder, {})
+            self.outside[folder] = {
+                name: str(path) for name, path in rooted.items() if name not in own
+            }
             logger.info(
                 "code package %s of %s: %s",
                 entry.checksum,
@@ -159,7 +170,7 @@ class Packer:
         for read in task.reads:
             for path in sorted(glob.glob(read, recursive=True)) if is_pattern(read) else [read]:
                 note(path)
-        return Shipment(store=self.store, packages=self.packages, files=files)
+        return Shipment(store=self.store, packages=self.packages, files=files, outside=self.outside)
 
     def _path(self, path: str, written: list[str]) -> WrittenFiles | None:
         """A local file's or folder's content, its files sent; None for anything else."""

@@ -7,6 +7,7 @@ import pickle
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from pipeflow.execute.executors.dask.sealing import (
 )
 from pipeflow.execute.executors.dask.turns import turn
 from pipeflow.execute.executors.working import enter_project, work
-from pipeflow.execute.landing import collect, unpack
+from pipeflow.execute.landing import client_words, collect, unpack
 from pipeflow.execute.remotes import Remote, fill, pick, remotes_in
 from pipeflow.execute.shipping import Shipment
 from pipeflow.execute.task import Task, TaskResult, withdrawn
@@ -67,7 +68,15 @@ def _run_task(
     # GIL would keep the worker's own event loop from sending it.
     client.log_event(topic, {"kind": "started", "key": key, "worker": worker.address})
 
+    # What is said of the task names the client's files, not their copies here (`landing`).
+    words: Callable[[str], str] = str
+    base = Path(worker.local_directory) / "pipeflow"
+    workspace = base / "work" / key
+    if shipment is not None:
+        words = client_words(shipment, base, workspace)
+
     def tell(step: str, attempt: int, error: str, delay: float) -> None:  # said as it comes
+        error = words(error)
         if retried(key, attempt, error, delay):  # in its place among the step's lines
             return
         # The error's text as bytes: a lone surrogate in it (a file name's) is no msgpack str.
@@ -82,10 +91,8 @@ def _run_task(
         }
         client.log_event(topic, news)
 
-    original, workspace = task, None
+    original = task
     if shipment is not None:
-        base = Path(worker.local_directory) / "pipeflow"
-        workspace = base / "work" / key
         try:
             task = unpack(task, shipment, base, workspace, _arrived)
         except Untravelled as untravelled:
@@ -123,7 +130,7 @@ def _run_task(
         failed = TaskResult(
             step=task.step, error=cannot_travel(task.step, worker.address, untravelled)
         )
-        if workspace is not None:
+        if shipment is not None:
             shutil.rmtree(workspace, ignore_errors=True)
         return _report(failed, key, topic, client)
     before = set(threading.enumerate())
@@ -152,8 +159,9 @@ def _run_task(
             )
     finally:
         done.set()
-    if shipment is not None and workspace is not None:
+    if shipment is not None:
         result = collect(original, task, result, shipment.store, workspace)
+        result = _in_words(result, words)
     left = calls()
     if left:
         # The call outlived its timeout and still runs: send the result ahead and keep this
@@ -170,6 +178,16 @@ def _run_task(
             time.sleep(0.1)
         return None
     return _report(result, key, topic, client)
+
+
+def _in_words(result: TaskResult, words: Callable[[str], str]) -> TaskResult:
+    """The result with its error, traceback and retries' errors said by `words`."""
+    return replace(
+        result,
+        error=None if result.error is None else words(result.error),
+        traceback=None if result.traceback is None else words(result.traceback),
+        retries=tuple((attempt, words(error), delay) for attempt, error, delay in result.retries),
+    )
 
 
 def _filled(task: Task, values: dict[str, Any]) -> TaskResult | None:
