@@ -237,3 +237,83 @@ def test_a_cluster_class_passes_validation_without_being_imported(
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert not (tmp_path / "mypkg" / "imported").exists()
+
+
+BROKEN_CLUSTER = """
+from distributed import SpecCluster
+
+
+class BrokenCluster(SpecCluster):
+    def __init__(self, **options):
+        try:
+            {}["queue"]
+        except KeyError as error:
+            raise RuntimeError("Cluster failed to start.") from error
+"""
+
+# A local cluster given an option no part of it takes, and a cluster class of the project's.
+CLUSTERS = {
+    "local": (
+        "class: distributed.LocalCluster",
+        "options: {n_workers: 1, threads_per_worker: 1, processes: true, no_such_option: 3, "
+        'dashboard_address: "127.0.0.1:0", scheduler_kwargs: {dashboard: false, '
+        'dashboard_address: "127.0.0.1:0"}}',
+        "TypeError: Server.__init__() got an unexpected keyword argument 'no_such_option'",
+    ),
+    "own": ("class: brokencluster.BrokenCluster", "options: {}", "KeyError: 'queue'"),
+}
+
+
+def _failing_cluster(tmp_path: Path, cluster: str, spelling: str) -> Path:
+    class_line, options_line, _ = CLUSTERS[cluster]
+    (tmp_path / "brokencluster.py").write_text(BROKEN_CLUSTER)
+    (tmp_path / "csteps.py").write_text(STEPS)
+    if spelling == "yaml":
+        text = (
+            "name: classy\nallow_imports: [brokencluster]\nresults: {persist: false}\n"
+            "executor:\n  type: dask\n  shared_filesystem: true\n"
+            f"  cluster: {{{class_line}, {options_line}}}\n"
+            "steps:\n  a: {run: csteps.pid, inputs: {wait: 0}}\n"
+        )
+    else:
+        to_toml = {": ": " = ", "true": "true"}
+        options = options_line.removeprefix("options: ")
+        for old, new in to_toml.items():
+            options = options.replace(old, new)
+        text = (
+            'name = "classy"\nallow_imports = ["brokencluster"]\n'
+            "[results]\npersist = false\n"
+            '[executor]\ntype = "dask"\nshared_filesystem = true\n'
+            f'[executor.cluster]\nclass = "{class_line.removeprefix("class: ")}"\n'
+            f"options = {options}\n"
+            '[steps.a]\nrun = "csteps.pid"\ninputs = {wait = 0}\n'
+        )
+    config = tmp_path / f"pipeline.{spelling}"
+    config.write_text(text)
+    return config
+
+
+@pytest.mark.parametrize("spelling", ["yaml", "toml"])
+@pytest.mark.parametrize("cluster", sorted(CLUSTERS))
+def test_a_cluster_that_fails_to_start_says_why(
+    tmp_path: Path, cluster: str, spelling: str
+) -> None:
+    """Dask wraps what went wrong ("Nanny failed to start."): the run says the cause it
+    chained, so a misspelt option is named, from the command line and from Python."""
+    config = _failing_cluster(tmp_path, cluster, spelling)
+    cause = CLUSTERS[cluster][2]
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeflow", "run", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    said = done.stderr.strip().splitlines()[-1]
+    assert said.startswith("executor.cluster: starting `"), said
+    assert cause in said, said
+    assert "executor.cluster.options" in said, said
+    with pytest.raises(pipeflow.PipeflowError) as raised:
+        pipeflow.load(config).run(history=False)
+    assert cause in str(raised.value), raised.value

@@ -105,8 +105,8 @@ def start_cluster(cluster: ClusterConfig) -> Any:
             started = tolerate_unknown_removals(factory(**dict(cluster.options)))
     except Exception as error:
         raise PipeflowError(
-            f"executor.cluster: starting `{cluster.class_path}` failed: "
-            f"{type(error).__name__}: {error}"
+            f"executor.cluster: starting `{cluster.class_path}` failed: {_with_causes(error)}; "
+            "check `executor.cluster.options` against the class's arguments"
         ) from None
     if cluster.scale is not None:
         try:
@@ -115,9 +115,27 @@ def start_cluster(cluster: ClusterConfig) -> Any:
             started.close()
             raise PipeflowError(
                 f"executor.cluster: scaling `{cluster.class_path}` to {cluster.scale} workers "
-                f"failed: {type(error).__name__}: {error}"
+                f"failed: {_with_causes(error)}"
             ) from None
     return started
+
+
+def _with_causes(error: BaseException) -> str:
+    """`Type: message` of the error and of each error it was raised from or during: Dask
+    wraps what went wrong on starting ("Nanny failed to start.") and chains the cause (a
+    keyword argument no part of the cluster takes)."""
+    said: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        text = f"{type(current).__name__}: {current}" if str(current) else type(current).__name__
+        if text not in said:
+            said.append(text)
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+    return said[0] + "".join(f" (from {text})" for text in said[1:])
 
 
 @dataclass
