@@ -129,3 +129,51 @@ def test_code_from_outside_the_project_is_named_where_it_is(remote: Remote) -> N
     assert f'File "{folder / "src" / "outhelpers.py"}", line 3' in ran.stdout, ran.stdout
     assert f'File "{folder / "steps" / "run.py"}", line 11' in ran.stdout, ran.stdout
     _no_worker_place(ran.stdout + ran.stderr)
+
+
+UNDECLARED = """
+from pathlib import Path
+
+
+def write(path):
+    Path(path).write_text("x")
+    return path
+
+
+def beside_code():
+    return (Path(__file__).parent / "table.txt").read_text()
+"""
+
+APART = "which shares no filesystem with this machine"
+
+
+def test_a_file_missing_on_the_worker_says_how_files_travel(remote: Remote) -> None:
+    """A step that writes where `writes:` does not say, or reads what no path input or
+    `reads:` names, finds no such file on a worker apart: its error says why, and what to
+    declare; the same failure on this machine says nothing of workers."""
+    folder = remote.project("undeclared")
+    (folder / "undeclared.py").write_text(UNDECLARED)
+    (folder / "table.txt").write_text("1")  # beside a top-level module: it does not travel
+    (folder / "out").mkdir()
+    config = folder / "pipeline.yaml"
+    config.write_text(
+        f"name: undeclared\n{remote.results()}\n"
+        f'executor: {{type: dask, address: "{remote.address}"}}\n'
+        "steps:\n"
+        "  write: {run: undeclared.write, inputs: {path: out/new.txt}}\n"
+        "  beside: {run: undeclared.beside_code}\n"
+    )
+    run = pipeflow.load(config).run(history=False, keep_going=True)
+    for step in ("write", "beside"):
+        error = run.outcomes[step].error or ""
+        assert error.startswith("FileNotFoundError: "), error
+        assert "the step ran on the Dask worker tcp://" in error, error
+        assert APART in error, error
+        assert "path inputs or `reads:`" in error, error
+        assert "`writes:`" in error, error
+    ran = pipeflow_in(folder, "run", config.name, "--keep-going")
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    assert APART in ran.stdout, ran.stdout
+    here = pipeflow_in(folder, "run", config.name, "--keep-going", "--executor", "threads")
+    assert "beside: done" in here.stdout, here.stdout
+    assert APART not in here.stdout + here.stderr, here.stdout

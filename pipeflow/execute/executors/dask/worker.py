@@ -161,7 +161,7 @@ def _run_task(
         done.set()
     if shipment is not None:
         result = collect(original, task, result, shipment.store, workspace)
-        result = _in_words(result, words)
+        result = _apart(_in_words(result, words), worker.address)
     left = calls()
     if left:
         # The call outlived its timeout and still runs: send the result ahead and keep this
@@ -188,6 +188,23 @@ def _in_words(result: TaskResult, words: Callable[[str], str]) -> TaskResult:
         traceback=None if result.traceback is None else words(result.traceback),
         retries=tuple((attempt, words(error), delay) for attempt, error, delay in result.retries),
     )
+
+
+# The errors of a file or folder that is not where the step looked for it.
+_MISSING = ("FileNotFoundError: ", "NotADirectoryError: ")
+
+
+def _apart(result: TaskResult, address: str) -> TaskResult:
+    """A step's failure to find a file on a worker that shares no filesystem with the client,
+    with why: only what the config names travels (docs/executors.md)."""
+    if result.error is None or not result.error.startswith(_MISSING):
+        return result
+    why = (
+        f" (the step ran on the Dask worker {address}, which shares no filesystem with this "
+        "machine: it has the files that its path inputs or `reads:` name, and what it "
+        "writes comes back only where `writes:` says; name the file there)"
+    )
+    return replace(result, error=result.error + why)
 
 
 def _filled(task: Task, values: dict[str, Any]) -> TaskResult | None:
