@@ -162,7 +162,7 @@ def _run_task(
     if shipment is not None:
         result = collect(original, task, result, shipment.store, workspace)
         result = _apart(_in_words(result, words), worker.address)
-    left = calls()
+    left = _stopping(calls)
     if left:
         # The call outlived its timeout and still runs: send the result ahead and keep this
         # thread (so no other task starts here) until the client restarts the worker, or
@@ -178,6 +178,20 @@ def _run_task(
             time.sleep(0.1)
         return None
     return _report(result, key, topic, client)
+
+
+SETTLE = 0.5  # seconds a call asked to stop (its last attempt timed out) has to end
+
+
+def _stopping(calls: Callable[[], list[threading.Thread]]) -> list[threading.Thread]:
+    """The calls of the step still running, once those asked to stop have had SETTLE to
+    end: Python code ends at its next bytecode, and only a call blocked in C is worth the
+    restart of this worker, which would end every other task here too."""
+    left = calls()
+    deadline = time.monotonic() + SETTLE
+    for thread in left:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return calls() if left else left
 
 
 def _in_words(result: TaskResult, words: Callable[[str], str]) -> TaskResult:
