@@ -43,8 +43,14 @@ def check_workers(client: Any, packages: Mapping[str, str], workers: str) -> Non
     names = sorted(set(packages) - {PYTHON, PIPEFLOW, DISTRIBUTION})
     here = versions(names)
     here.update({name: version for name, version in packages.items() if name in names})
-    there: Mapping[str, Mapping[str, str]] = client.run(versions, names)
-    problems: list[Problem] = []
+    # A worker that cannot import pipeflow cannot run `versions`: it answers an error.
+    answers: Mapping[str, Any] = client.run(versions, names, on_error="return")
+    problems = [
+        _unanswered(worker, answer, workers, here[PIPEFLOW])
+        for worker, answer in sorted(answers.items())
+        if isinstance(answer, BaseException)
+    ]
+    there = {w: a for w, a in answers.items() if not isinstance(a, BaseException)}
     for what in (PYTHON, PIPEFLOW, *names):
         differ = {
             worker: found.get(what, "unknown")
@@ -65,3 +71,25 @@ def check_workers(client: Any, packages: Mapping[str, str], workers: str) -> Non
         )
     if problems:
         raise ConfigError(problems)
+
+
+def _unanswered(worker: str, error: BaseException, workers: str, version: str) -> Problem:
+    """The problem of a worker that could not say its versions: no pipeflow there, most
+    often (Dask reports the import error as the text of a plain Exception)."""
+    if f"No module named '{PIPEFLOW}'" in str(error):
+        return Problem(
+            message=(
+                f"{PIPEFLOW} differs between this machine and {workers}: {version} here, "
+                f"not installed on {worker}"
+            ),
+            path="executor.address",
+            hint=f"install {PIPEFLOW} {version} on the workers (the steps run there)",
+        )
+    return Problem(
+        message=(
+            f"{workers} could not say their versions of Python, {PIPEFLOW} and the packages "
+            f"the steps import: {type(error).__name__}: {error} on {worker}"
+        ),
+        path="executor.address",
+        hint=f"check that {PIPEFLOW} {version} is installed on the workers and imports there",
+    )

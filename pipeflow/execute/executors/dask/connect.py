@@ -176,19 +176,21 @@ def open_cluster(
             except BaseException:
                 started.close()
                 raise
-        if project is not None and not shared_filesystem:
-            where = (
-                f"the Dask workers at `{address}`"
-                if address
-                else f"the Dask workers of `{cluster.class_path if cluster else ''}`"
-            )
-            try:
+        where = (
+            f"the Dask workers at `{address}`"
+            if address
+            else f"the Dask workers of `{cluster.class_path if cluster else ''}`"
+        )
+        try:
+            if project is not None and not shared_filesystem:
                 packer = _ship(client, project, where)
-            except BaseException:
-                client.close()
-                if started is not None:
-                    started.close()
-                raise
+            else:  # the same files there, but maybe another Python or pipeflow (or none)
+                check_workers(client, {}, where)
+        except BaseException:
+            client.close()
+            if started is not None:
+                started.close()
+            raise
     else:
         from pipeflow.execute.executors.dask.ctrl_c import held
 
