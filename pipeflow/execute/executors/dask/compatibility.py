@@ -5,20 +5,30 @@ ways and its results read back by the client: a different Python (bytecode, pick
 pipeflow (the task's and the manifest's shapes) or another version of a package the steps
 import (scikit-learn's pickles, pandas' behaviour) would fail late or, worse, differ quietly.
 Each mismatch is named, with the worker and both versions, before any step runs.
+
+The key that signs pickled results is compared too: a worker that signs with another key
+stores results this machine refuses, so their steps would run again on every run. That is a
+warning, not a refusal (a run that stores no pickle does not care).
 """
 
 from __future__ import annotations
 
 import importlib.metadata
 import platform
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pipeflow._version import DISTRIBUTION
-from pipeflow.errors import ConfigError, Problem
+from pipeflow.errors import ConfigError, PipeflowWarning, Problem
 
 PYTHON = "Python"
 PIPEFLOW = "pipeflow"
+SIGNING_KEY = "signing key"  # no version: the key that signs pickled results, by its id
+
+
+class KeyWarning(PipeflowWarning):
+    """Workers sign pickled results with another key than this machine's."""
 
 
 def versions(distributions: Sequence[str]) -> dict[str, str]:
@@ -34,7 +44,21 @@ def versions(distributions: Sequence[str]) -> dict[str, str]:
             found[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
             found[name] = "not installed"
+    found[SIGNING_KEY] = _key()
     return found
+
+
+def _key() -> str:
+    """The id of the key this process signs pickled results with, as messages say it."""
+    from pipeflow.storage.signing import signing_key
+
+    try:
+        key = signing_key(create=False)
+    except Exception as error:  # a key that cannot be used: the store will say so
+        return f"an unusable key ({error})"
+    if key is None:
+        return "no key yet (one of its own once it stores a pickle)"
+    return f"id {key.id}"
 
 
 def check_workers(client: Any, packages: Mapping[str, str], workers: str) -> None:
@@ -71,6 +95,36 @@ def check_workers(client: Any, packages: Mapping[str, str], workers: str) -> Non
         )
     if problems:
         raise ConfigError(problems)
+    _check_keys(there, workers)
+
+
+def _check_keys(there: Mapping[str, Mapping[str, str]], workers: str) -> None:
+    """KeyWarning when a worker signs pickled results with another key than this machine."""
+    from pipeflow.storage.signing import signing_key
+
+    here = _key()
+    differ = {  # a worker whose pipeflow says no key is of another version: refused above
+        worker: found[SIGNING_KEY]
+        for worker, found in sorted(there.items())
+        if SIGNING_KEY in found and found[SIGNING_KEY] != here
+    }
+    if not differ:
+        return
+    try:
+        key = signing_key(create=False)
+    except Exception:
+        key = None
+    origin = f", from {key.origin}" if key is not None else ""
+    on = "; ".join(f"{said} on {worker}" for worker, said in differ.items())
+    warnings.warn(
+        KeyWarning(
+            f"{workers} sign pickled results with another key than this machine's ({here} "
+            f"here{origin}; {on}): a pickle or joblib result they store is refused here, so "
+            "its step runs again on every run; give the workers this machine's key in "
+            "PIPEFLOW_SIGNING_KEY (see signed pickles in docs/caching.md)"
+        ),
+        stacklevel=2,
+    )
 
 
 def _unanswered(worker: str, error: BaseException, workers: str, version: str) -> Problem:
