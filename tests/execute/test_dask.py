@@ -409,6 +409,35 @@ def test_an_address_without_a_scheduler_is_a_clear_error(make_project: ProjectFa
     assert f"no Dask scheduler answers at `{other}`" in result.stderr
 
 
+@pytest.mark.parametrize("scheme", ["tls", "ws"])
+def test_an_address_the_client_cannot_use_is_a_clear_error(
+    make_project: ProjectFactory, address: str, scheme: str
+) -> None:
+    """A scheduler answers there, but this machine cannot speak the address's protocol (TLS
+    without Dask's TLS settings, websockets without their package): said, not a traceback."""
+    other = address.replace("tcp://", f"{scheme}://")
+    config = make_project(
+        f"""
+        name: dasky
+        executor: {{type: dask, address: "{other}", shared_filesystem: true}}
+        results: {{persist: false}}
+        steps:
+          a: {{run: dsteps.pid}}
+        """,
+        dsteps=STEPS,
+    )
+    with pytest.raises(pipeflow.PipeflowError) as raised:
+        pipeflow.load(config).run(history=False)
+    message = str(raised.value)
+    assert f"could not connect to a Dask scheduler at `{other}`" in message, message
+    assert "executor.address" in message, message
+    assert ("distributed.comm.tls" in message) is (scheme == "tls"), message
+    result = CliRunner().invoke(cli, ["run", str(config), "--log-format", "plain"])
+    assert result.exit_code == 1, result.output
+    assert f"could not connect to a Dask scheduler at `{other}`" in result.stderr
+    assert "Traceback" not in result.stderr + result.output
+
+
 def test_an_address_needs_the_dask_executor(make_project: ProjectFactory) -> None:
     config = make_project(
         """

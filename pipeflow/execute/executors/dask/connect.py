@@ -41,9 +41,14 @@ def connect(distributed: Any, address: str) -> Any:
     refused = _refused(address)
     if refused is not None:
         raise PipeflowError(f"no Dask scheduler answers at `{address}` ({refused}); {what_to_do}")
+    if address.startswith("tls://"):
+        what_to_do = (
+            "give this machine Dask's TLS settings for it (`distributed.comm.tls.*` in the "
+            f"Dask config: CA file and client certificate and key), or {what_to_do}"
+        )
     try:
         client = distributed.Client(address, timeout=CONNECT_TIMEOUT)
-    except (OSError, TimeoutError, ValueError) as error:
+    except Exception as error:  # a TLS address without TLS settings is a TypeError in Dask
         raise PipeflowError(
             f"could not connect to a Dask scheduler at `{address}` within "
             f"{CONNECT_TIMEOUT:g}s ({type(error).__name__}: {error}); {what_to_do}"
