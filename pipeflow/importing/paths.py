@@ -14,6 +14,12 @@ class ImportProblem(Exception):
 
 def split_path(dotted: str) -> tuple[str, tuple[str, ...]]:
     """`pkg.mod.func` -> (`pkg.mod`, (`func`,)); `pkg.mod:A.b` -> (`pkg.mod`, (`A`, `b`))."""
+    if "/" in dotted or "\\" in dotted:
+        raise ImportProblem(
+            f"`{dotted}` is a file path; `run` takes the dotted import path of a function, "
+            "as Python imports it from the config's folder",
+            f"write the dotted import path, {_dotted(dotted)}",
+        )
     if ":" in dotted:
         module, _, attribute = dotted.partition(":")
         attributes = tuple(attribute.split("."))
@@ -26,3 +32,20 @@ def split_path(dotted: str) -> tuple[str, tuple[str, ...]]:
             "write `module.function` (e.g. `steps.iris.load_data`) or `module:attribute`",
         )
     return module, attributes
+
+
+def _dotted(path: str) -> str:
+    """The dotted path a file path in `run` stands for (`steps/iris.py:load` -> `steps.iris.load`),
+    as text for a hint."""
+    text = path.replace("\\", "/")
+    module, colon, attribute = text.partition(":")
+    parts = [part for part in module.removesuffix(".py").split("/") if part not in ("", ".")]
+    if text.startswith("/") or text[1:3] == ":/" or ".." in parts:  # from which folder?
+        return "`module.function` with the module found from the config's folder"
+    if colon and "." in attribute:  # a class's method keeps the colon form
+        return f"`{'.'.join(parts)}:{attribute}`"
+    if colon:
+        return f"`{'.'.join([*parts, attribute])}`"
+    if module.endswith(".py"):
+        return f"`{'.'.join(parts)}.FUNCTION`"
+    return f"`{'.'.join(parts)}`"
