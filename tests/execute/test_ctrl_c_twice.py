@@ -38,16 +38,19 @@ def slow(name):
 """
 
 
-@pytest.mark.parametrize("executor", ["threads", "processes", "dask"])
+@pytest.mark.parametrize("executor", ["sequential", "threads", "processes", "dask"])
 def test_ctrl_c_twice_stops_the_run_and_says_so(
     make_project: ProjectFactory, executor: str
 ) -> None:
-    config = make_project(CONFIG.replace("EXECUTOR", executor), twicesteps=STEPS)
+    text = CONFIG.replace("EXECUTOR", executor)
+    if executor == "sequential":  # one step at a time, on the run's own thread
+        text = text.replace(", workers: 2", "")
+    config = make_project(text, twicesteps=STEPS)
     code, output = interrupted(
         [sys.executable, "-m", "pipeflow", "run", str(config)],
         cwd=config.parent,
         marker="started",
-        file=config.parent / "began-b",
+        file=config.parent / ("began-a" if executor == "sequential" else "began-b"),
         settle=0.2,
         presses=2,
     )
