@@ -161,6 +161,11 @@ def why_items_run(
         return None
     now = fingerprint.item_components(upstream, item)
     static = set(fingerprint.files)
+    if set(now.get("files", {})) - static:  # files of the item's own: its own result says
+        own = _same_item(cache, name, now.get("item"))
+        why = explain(now, own, fingerprint.params) if own is not None else NOTHING_CHANGED
+        if why != NOTHING_CHANGED:
+            return why
     wide = _step_wide(now, static)
     before = closest_stored(cache, name, before, lambda m: _item_distance(m, wide, static, name))
     if before.components.get("item") != now.get("item"):
@@ -168,6 +173,11 @@ def why_items_run(
         before = replace(before, components=_step_wide(before.components, static))
     why = explain(now, before, fingerprint.params, hidden=_hidden(step, fingerprint.params))
     return None if why == NOTHING_CHANGED else why
+
+
+def _same_item(cache: ResultCache, name: str, item: Any) -> Manifest | None:
+    """The newest stored result of the item `item` (its key component) of step `name`."""
+    return next((m for m in cache.versions(name) if m.components.get("item") == item), None)
 
 
 def _item_distance(
