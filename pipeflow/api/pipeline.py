@@ -300,7 +300,7 @@ class Pipeline:
         """
         param_files = run_options.paths(param_files, "param_files")
         param_options = run_options.assignments(param_options, "param_options")
-        executor = run_options.text(executor, "executor")
+        executor = run_options.text(executor, "executor") or self._options.get("executor")
         workers = run_options.count(workers, "workers")
         address = run_options.text(address, "address")
         keep_going = run_options.flag(keep_going, "keep_going")
@@ -360,11 +360,13 @@ def load(
     check_code: bool = True,
     results: str | PathLike[str] | None = None,
     schedule: int | None = None,
+    executor: str | None = None,
 ) -> Pipeline:
     """Read and validate a config; raises ConfigError listing every problem. `results`: the
     store the runs will use instead of `results.root` (as `--results`): steps may write
     under it too. `schedule`: the number (from 1) of the config's schedule whose `params`
-    come first over the defaults, as `pipeflow serve` runs it."""
+    come first over the defaults, as `pipeflow serve` runs it. `executor`: the one the runs
+    use unless `run()` names another, instead of `executor.type` (as `--executor`)."""
     options = {
         "param_files": list(run_options.paths(param_files, "param_files")),
         "param_options": list(run_options.assignments(param_options, "param_options")),
@@ -372,6 +374,7 @@ def load(
         "allow_extra_params": run_options.flag(allow_extra_params, "allow_extra_params"),
         "results": run_options.text(results, "results"),
         "schedule": run_options.count(schedule, "schedule"),
+        "executor": run_options.text(executor, "executor"),
     }
     return _loaded(config, options, (), check_code=run_options.flag(check_code, "check_code"))
 
@@ -395,6 +398,7 @@ def _loaded(
         allow_extra_params=options["allow_extra_params"],
         check_code=check_code,
         results=options["results"],
+        executor=options.get("executor"),
     )
     return Pipeline(loaded, source=config, options=options, layers=layers)
 

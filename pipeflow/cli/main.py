@@ -201,11 +201,12 @@ def load_with_params(
     results: str | None = None,
     schedule: int | None = None,
     schedule_key: str | None = None,
+    executor: str | None = None,
 ) -> Pipeline:
     """The `pipeflow.Pipeline` of CONFIG with the params that `param_options` collected (over
     schedule number `schedule`'s, for `serve`: the schedule of the config that `schedule_key`
     names, if the list changed since serve read it), checked for the store `--results` names
-    (if given)."""
+    and the executor `--executor` names (if given)."""
     with starting():
         from pipeflow.api import load
 
@@ -221,6 +222,7 @@ def load_with_params(
             allow_extra_params=allow_extra_params,
             results=results,
             schedule=schedule,
+            executor=executor,
         )
 
 

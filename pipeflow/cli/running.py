@@ -237,6 +237,7 @@ def run(
                 results,
                 schedule,
                 schedule_key,
+                executor,
             )
         except ConfigError as error:
             annotate(error, stream)

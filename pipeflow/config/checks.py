@@ -57,9 +57,11 @@ class Checker:
         secrets: Secrets = NO_SECRETS,
         writes: WriteIndex | None = None,
         results: str | None = None,
+        executor: str | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.results = results  # the root a run is given instead of `results.root`
+        self.executor = executor  # the executor it is given instead of `executor.type`
         self.secrets = secrets  # masked in values that messages show
         self.document = document
         self.params = params
@@ -105,8 +107,8 @@ class Checker:
         self.store()
         check_stores(self.pipeline, self.params, fields, self.fail, self.results)
         check_collisions(self.pipeline, self.params, fields, self.fail, self.writes)
-        check_reachable(self.pipeline, self.params, self.fail)
-        check_in_memory(self.pipeline, self.params, self.fail)
+        check_reachable(self.pipeline, self.params, self.fail, self.executor)
+        check_in_memory(self.pipeline, self.params, self.fail, self.executor)
         check_schedules(self.pipeline, self.fail)
         check_executor(self.pipeline, self.fail)
         check_reads(self.pipeline, self.fail)

@@ -86,6 +86,7 @@ def load(
     allow_extra_params: bool = False,
     check_code: bool = True,
     results: str | None = None,
+    executor: str | None = None,
 ) -> Loaded:
     """Read and check a config with its params; raises ConfigError listing every problem.
 
@@ -93,7 +94,8 @@ def load(
     `pipeflow serve` runs it), `param_files`, `param_options`, `params`, then each of
     `layers` in order (the API's later calls). `results`: the store a run will use instead
     of `results.root` (`--results`, relative to the current directory); steps may write
-    under it as under `results.root`."""
+    under it as under `results.root`. `executor`: the executor a run will use instead of
+    `executor.type` (`--executor`), which the checks of the store are made for."""
     with collector_paused():
         return _load(
             path,
@@ -105,6 +107,7 @@ def load(
             allow_extra_params=allow_extra_params,
             check_code=check_code,
             results=results,
+            executor=executor,
         )
 
 
@@ -121,6 +124,7 @@ def _load(
     step_params: Sequence[ParamSource] = (),
     chain: tuple[str, ...] = (),
     results: str | None = None,
+    executor: str | None = None,
 ) -> Loaded:
     """`chain`: the files of the pipelines running this one as a sub-pipeline, outermost
     first (empty for the main config); `step_params`: the `params:` of the step that does."""
@@ -252,6 +256,7 @@ def _load(
         secrets=secrets,
         writes=WriteIndex(files),
         results=results,
+        executor=executor,
     )
     check_files(checker, files, results=results)
     problems += checker.run()

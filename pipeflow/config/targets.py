@@ -203,12 +203,15 @@ def _written(writes: WriteIndex | None, place: tuple[str, str]) -> tuple[str, Lo
     return None
 
 
-def check_reachable(pipeline: Pipeline, params: Mapping[str, Any], fail: Fail) -> None:
+def check_reachable(
+    pipeline: Pipeline, params: Mapping[str, Any], fail: Fail, kind: str | None = None
+) -> None:
     """With a Dask cluster at an address, every results root must be one its workers reach:
-    a local folder is refused unless `executor.shared_filesystem` says they see it."""
+    a local folder is refused unless `executor.shared_filesystem` says they see it. `kind`:
+    the executor the run is given instead of `executor.type` (`--executor`)."""
     executor = pipeline.executor
     remote = executor.address or executor.cluster
-    if executor.type != "dask" or not remote or executor.shared_filesystem:
+    if (kind or executor.type) != "dask" or not remote or executor.shared_filesystem:
         return
     workers = workers_of(executor.address, executor.cluster)
     for path, value in _declared_roots(pipeline):
@@ -217,14 +220,17 @@ def check_reachable(pipeline: Pipeline, params: Mapping[str, Any], fail: Fail) -
             fail(path, unreachable_root(root, workers))
 
 
-def check_in_memory(pipeline: Pipeline, params: Mapping[str, Any], fail: Fail) -> None:
+def check_in_memory(
+    pipeline: Pipeline, params: Mapping[str, Any], fail: Fail, kind: str | None = None
+) -> None:
     """With an executor whose steps run in other processes (`processes`, `dask`), no results
     root may be `memory://`: that memory is this process's, and what the workers store there
-    is lost with them (never cached)."""
+    is lost with them (never cached). `kind`: as for `check_reachable`."""
     executor = pipeline.executor
-    if executor.type not in OUT_OF_PROCESS:
+    kind = kind or executor.type
+    if kind not in OUT_OF_PROCESS:
         return
-    workers = executor_workers(executor.type, executor.address, executor.cluster)
+    workers = executor_workers(kind, executor.address, executor.cluster)
     for path, value in _declared_roots(pipeline):
         root = _static_root(pipeline, value, params)
         if root is not None and is_memory(root):
