@@ -74,12 +74,7 @@ def prepared(
         widens = not (chosen["start"] or chosen["until"] or chosen["tags"])
         raise MissingResults(
             (
-                Problem(
-                    message=f"`{user}` needs the result of `{step}`, which is not selected and "
-                    "has no up-to-date stored result",
-                    hint=f"run `{step}` first (`--until {step}` runs it and all it needs)"
-                    + (f", or add it to the selection (--only {step})" if widens else ""),
-                )
+                _missing(step, user, widens=widens, no_cache=chosen["no_cache"])
                 for step, user in planner.missing
             ),
             {
@@ -88,6 +83,23 @@ def prepared(
             },
         )
     return planner, hashes, decisions
+
+
+def _missing(step: str, user: str, *, widens: bool, no_cache: bool) -> Problem:
+    """Why `user` cannot run: `step`, outside the selection, cannot be taken from the store."""
+    if no_cache:  # its stored result may well be current: --no-cache is why it is not read
+        return Problem(
+            message=f"`{user}` needs the result of `{step}`, which is not selected, and "
+            "--no-cache reads no stored result",
+            hint=f"drop --no-cache to take it from the store, or run `{user}` with all it "
+            f"needs (`--until {user} --no-cache`)",
+        )
+    return Problem(
+        message=f"`{user}` needs the result of `{step}`, which is not selected and "
+        "has no up-to-date stored result",
+        hint=f"run `{step}` first (`--until {step}` runs it and all it needs)"
+        + (f", or add it to the selection (--only {step})" if widens else ""),
+    )
 
 
 def _why_stale(planner: Planner, name: str) -> str:

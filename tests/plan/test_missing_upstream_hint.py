@@ -130,3 +130,45 @@ def test_frozen_reports_a_stale_step_the_selection_needs_as_stale(
     with pytest.raises(StaleResults):
         pipeflow.load(config).run(**keywords, frozen=True)
     assert not list(config.parent.joinpath("out").glob("*.json"))
+
+
+@pytest.fixture(params=["yaml", "toml"])
+def current(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """The project, run once: every stored result is current."""
+    (tmp_path / "chain_steps.py").write_text(STEPS, encoding="utf-8")
+    path = tmp_path / f"pipeline.{request.param}"
+    path.write_text(YAML if request.param == "yaml" else TOML, encoding="utf-8")
+    assert pipeflow.load(path).run().ok
+    return path
+
+
+@pytest.mark.parametrize("case", sorted(SELECTIONS))
+@pytest.mark.parametrize("command", [["run"], ["run", "--dry-run"]])
+def test_no_cache_says_it_is_why_a_current_result_is_not_taken(
+    current: Path, case: str, command: list[str]
+) -> None:
+    """With `--no-cache` no stored result is read, so a step outside the selection cannot be
+    taken from the store even when its result is current. Before, the refusal said it "has no
+    up-to-date stored result" and hinted `--until b`, after which the same command was refused
+    again."""
+    options, keywords, _ = SELECTIONS[case]
+    result = CliRunner().invoke(cli, [*command, str(current), *options, "--no-cache"])
+    assert result.exit_code == 2, result.output
+    assert "`c` needs the result of `b`, which is not selected" in result.output
+    assert "has no up-to-date stored result" not in result.output, result.output
+    assert "--no-cache reads no stored result" in result.output, result.output
+    assert "drop --no-cache" in result.output, result.output
+    # Either way the hint gives works.
+    assert CliRunner().invoke(cli, [*command, str(current), *options]).exit_code == 0
+    hinted = CliRunner().invoke(cli, [*command, str(current), "--until", "c", "--no-cache"])
+    assert hinted.exit_code == 0, hinted.output
+    pipe = pipeflow.load(current)
+    for method in (pipe.plan, pipe.run):
+        with pytest.raises(pipeflow.ConfigError) as refused:
+            method(**keywords, no_cache=True)
+        problems = refused.value.problems
+        assert problems
+        for problem in problems:  # `b`, and `a` that `b` needs
+            assert "--no-cache reads no stored result" in problem.message
+            assert problem.hint is not None
+            assert "drop --no-cache" in problem.hint
