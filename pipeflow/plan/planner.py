@@ -196,7 +196,8 @@ class Planner:
             if found is not None:
                 return found
         if name in needed:
-            user = next(s for s in self.graph.descendants([name]) if s in self.selected)
+            # The step that takes its value: selected, or needed in turn (said so itself).
+            user = next(s for s in self.graph.downstream[name] if s in self.selected or s in needed)
             self.missing.append((name, user))
         return Decision(name, Action.SKIPPED, "not selected")
 

@@ -172,3 +172,29 @@ def test_no_cache_says_it_is_why_a_current_result_is_not_taken(
             assert "--no-cache reads no stored result" in problem.message
             assert problem.hint is not None
             assert "drop --no-cache" in problem.hint
+
+
+@pytest.mark.parametrize("spelling", ["yaml", "toml"])
+@pytest.mark.parametrize("case", sorted(SELECTIONS))
+def test_each_missing_step_is_said_to_be_needed_by_the_step_that_takes_its_value(
+    tmp_path: Path, spelling: str, case: str
+) -> None:
+    """Nothing stored yet: `c` needs `b`, which needs `a`. Before, both were said to be needed
+    by `c` ("`c` needs the result of `a`"), which takes no value of `a`."""
+    (tmp_path / "chain_steps.py").write_text(STEPS, encoding="utf-8")
+    config = tmp_path / f"pipeline.{spelling}"
+    config.write_text(YAML if spelling == "yaml" else TOML, encoding="utf-8")
+    options, keywords, _ = SELECTIONS[case]
+    for command in (["run"], ["run", "--dry-run"], ["status"]):
+        result = CliRunner().invoke(cli, [*command, str(config), *options])
+        assert result.exit_code == 2, result.output
+        assert "`c` needs the result of `b`, which is not selected" in result.output
+        assert "`b` needs the result of `a`, which is not selected" in result.output
+        assert "`c` needs the result of `a`" not in result.output, result.output
+    frozen = CliRunner().invoke(cli, ["run", str(config), *options, "--frozen"])
+    assert frozen.exit_code == 3, frozen.output
+    assert "(not selected; `b` needs its result)" in frozen.output, frozen.output
+    with pytest.raises(pipeflow.ConfigError) as refused:
+        pipeflow.load(config).plan(**keywords)
+    messages = [problem.message for problem in refused.value.problems]
+    assert any(message.startswith("`b` needs the result of `a`") for message in messages)
