@@ -35,6 +35,8 @@ def schema(output_format: str) -> None:
 
 GRAPH_FORMATS = ("ascii", "mermaid", "dot", "svg", "png")  # spelled out: --help imports no report
 PICTURES = ("svg", "png")
+# The format a file of each extension holds: `-o graph.svg` draws SVG, and refuses --format dot.
+EXTENSIONS = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot", ".mmd": "mermaid"}
 
 
 @cli.command()
@@ -43,9 +45,8 @@ PICTURES = ("svg", "png")
     "--format",
     "output_format",
     type=click.Choice(GRAPH_FORMATS),
-    default="ascii",
-    show_default=True,
-    help="text (ascii, mermaid, dot) or a picture (svg, png; png needs -o FILE on a terminal)",
+    help="text (ascii, mermaid, dot) or a picture (svg, png; png needs -o FILE on a terminal); "
+    "default: the one -o FILE's extension names (.svg .png .dot .gv .mmd), else ascii",
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="write to FILE")
 @click.option(
@@ -57,12 +58,17 @@ PICTURES = ("svg", "png")
 )
 @home_option
 def graph(
-    config: Path, output_format: str, output: Path | None, run_id: str | None, home: Path | None
+    config: Path,
+    output_format: str | None,
+    output: Path | None,
+    run_id: str | None,
+    home: Path | None,
 ) -> None:
     """Draw the step graph of CONFIG (dashed arrows: `after:` only, no value passed).
 
     `pipeflow runs` lists the run ids that --run takes.
     """
+    output_format = _format_for(output_format, output)
     if run_id is not None and output_format not in PICTURES:
         raise UsageError(
             f"--run colours a picture; the {output_format} format has no colours",
@@ -108,6 +114,21 @@ def graph(
         sys.stdout.buffer.flush()
     else:
         click.echo(drawn, nl=False)
+
+
+def _format_for(given: str | None, output: Path | None) -> str:
+    """The format to draw: the one given, else the one -o's extension names, else ascii;
+    UsageError when the extension names another (a picture no viewer would open)."""
+    named = EXTENSIONS.get(output.suffix.lower()) if output is not None else None
+    if given is None:
+        return named or "ascii"
+    if named is not None and named != given:
+        ending = next((end for end, kind in EXTENSIONS.items() if kind == given), ".txt")
+        raise UsageError(
+            f"-o {output}: its extension is for the {named} format, not --format {given}",
+            f"leave --format out (the extension chooses it), or give -o a {ending} file",
+        )
+    return given
 
 
 def _run_states(

@@ -290,3 +290,62 @@ def test_mermaid_gives_every_step_a_node_of_its_own_that_mermaid_reads_as_a_node
     )
     assert step_of["a"] == "a"  # its name where it can be
     assert step_of["o_x"] in ("o-x", "o_x")
+
+
+TOML_FAILING = """
+name = "demo"
+results = {root = "out"}
+[steps.numbers]
+run = "mysteps.numbers"
+inputs = {count = 3}
+[steps.total]
+run = "mysteps.total"
+inputs = {values = "${steps.numbers}"}
+"""
+
+# What a file of each extension holds, and how to tell that it does.
+KINDS = {
+    "graph.svg": lambda data: data.lstrip().startswith(b"<svg") or b"<svg" in data[:200],
+    "graph.png": lambda data: data.startswith(b"\x89PNG"),
+    "graph.dot": lambda data: data.startswith(b"digraph"),
+    "graph.gv": lambda data: data.startswith(b"digraph"),
+    "graph.mmd": lambda data: data.startswith(b"flowchart") or b"flowchart" in data[:200],
+}
+
+
+@pytest.mark.parametrize("name", sorted(KINDS))
+@pytest.mark.parametrize("spelling", ["yaml", "toml"])
+def test_without_format_the_extension_of_o_chooses_it(
+    make_project: ProjectFactory, tmp_path: Path, name: str, spelling: str
+) -> None:
+    """Before, `-o graph.svg` (or `.png`, `.dot`) without --format wrote the ascii drawing
+    into the file, and exited 0: a picture no viewer opens."""
+    config = make_project(FAILING, mysteps=STEPS)
+    if spelling == "toml":
+        config = make_project(TOML_FAILING, name="pipeline.toml")
+    target = tmp_path / name
+    code, output = invoke("graph", str(config), "-o", str(target))
+    assert code == 0, output
+    assert KINDS[name](target.read_bytes()), target.read_bytes()[:80]
+
+
+@pytest.mark.parametrize(
+    ("output_format", "name"),
+    [("dot", "graph.png"), ("ascii", "graph.svg"), ("svg", "graph.dot"), ("png", "graph.mmd")],
+)
+def test_a_format_the_extension_of_o_contradicts_is_a_usage_error(
+    make_project: ProjectFactory, tmp_path: Path, output_format: str, name: str
+) -> None:
+    config = make_project(FAILING, mysteps=STEPS)
+    target = tmp_path / name
+    code, output = invoke("graph", str(config), "--format", output_format, "-o", str(target))
+    assert code == 2, output
+    assert f"-o {target}" in output
+    assert "leave --format out" in output
+    assert not target.exists()
+    # A text format into a file of no known kind is written as asked.
+    code, output = invoke(
+        "graph", str(config), "--format", "mermaid", "-o", str(tmp_path / "g.txt")
+    )
+    assert code == 0, output
+    assert (tmp_path / "g.txt").read_text().startswith("flowchart")
