@@ -25,12 +25,13 @@ def type_hint(
 ) -> str | None:
     """What to write instead of a value of the wrong type, if a fix is plain."""
     name: str | int = path[-1] if path else "key"
-    if "string" in kinds and isinstance(instance, int | float):
+    numbers = {"number", "integer"} & set(kinds)  # where one is taken, a bool is neither
+    if "string" in kinds and isinstance(instance, int | float) and not numbers:
         quoted = f'"{_scalar(instance)}"'
         return f"put the value in quotes to make it text: `{assignment(name, quoted, kind)}`"
     if isinstance(instance, str):
         text = instance.strip()
-        if {"number", "integer"} & set(kinds) and re.fullmatch(r"[+-]?\d+(\.\d+)?", text):
+        if numbers and re.fullmatch(r"[+-]?\d+(\.\d+)?", text):
             return "remove the quotes to make it a number"
         if "boolean" in kinds and text.lower() in ("true", "false", "yes", "no", "on", "off"):
             return "write `true` or `false`, without quotes"

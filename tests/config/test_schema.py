@@ -693,3 +693,19 @@ def test_empty_outputs_are_refused_with_what_to_do(text: str, kind: str) -> None
     assert problem.path == "steps.a.outputs"
     assert problem.message == "`outputs` must not be empty"
     assert problem.hint == "list the names of the parts the step returns, or remove `outputs:`"
+
+
+@pytest.mark.parametrize("key", ["retry_delay", "timeout"])
+@pytest.mark.parametrize("kind", ["yaml", "toml"])
+def test_a_boolean_duration_gets_no_hint_to_quote_it(key: str, kind: str) -> None:
+    """A duration is text or a number of seconds: `retry_delay: true` was told to quote it
+    (`retry_delay: "true"`), which is no duration either."""
+    if kind == "yaml":
+        text = with_steps(f"  a:\n    run: x.y\n    {key}: true\n")
+    else:
+        text = f'name = "demo"\n\n[steps.a]\nrun = "x.y"\n{key} = true\n'
+
+    problem = only(problems_in(text, kind))
+
+    assert "duration" in problem.message
+    assert problem.hint is None or "quotes" not in problem.hint, problem.hint
