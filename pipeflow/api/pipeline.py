@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from pipeflow.api.accepting import accepted
 from pipeflow.api.listeners import Subscriber
+from pipeflow.api.named_here import named_here
 from pipeflow.api.preparing import prepared
 from pipeflow.api.results import stored_result
 from pipeflow.api.running import execute
@@ -143,19 +143,8 @@ class Pipeline:
         return _loaded(source, options, (*layers, layer), check_code=False)
 
     def _named_here(self) -> tuple[str | Path, dict[str, Any], tuple[ParamLayer, ...]]:
-        """The config, the options of `load` and the layers, with each relative path they
-        hold (the config, params files, a `results` folder) named from the current folder,
-        which may not be the one they were given in (`os.chdir` since)."""
-        folder = self._folder
-        options = dict(self._options)
-        options["param_files"] = [_from(folder, file) for file in options["param_files"]]
-        if options.get("results") and "://" not in options["results"]:
-            options["results"] = str(_from(folder, options["results"]))
-        layers = tuple(
-            dataclasses.replace(layer, files=tuple(_from(folder, file) for file in layer.files))
-            for layer in self._layers
-        )
-        return _from(folder, self._source), options, layers
+        """The config, the options of `load` and the layers, named from the current folder."""
+        return named_here(self._folder, self._source, self._options, self._layers)
 
     # -- planning ---------------------------------------------------------------------------
 
@@ -401,12 +390,3 @@ def _loaded(
         executor=options.get("executor"),
     )
     return Pipeline(loaded, source=config, options=options, layers=layers)
-
-
-def _from(folder: str, path: str | Path) -> str | Path:
-    """`path`, given relative to `folder`, as the current folder names it (the same object
-    when that is still the folder, or the path is absolute)."""
-    if os.path.isabs(path) or os.getcwd() == folder:
-        return path
-    named = os.path.relpath(os.path.join(folder, path))
-    return Path(named) if isinstance(path, Path) else named
