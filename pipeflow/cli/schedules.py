@@ -63,6 +63,13 @@ def schedule(
     moment = _moment(after)
     pipeline = load(config, check_code=False).pipeline
     if not pipeline.schedules:
+        if export is not None:  # an empty export, or this text in it, would be no schedule
+            from pipeflow.errors import UsageError
+
+            raise UsageError(
+                f"{config}: pipeline `{pipeline.name}` has no schedules to export",
+                "add `schedules:` to the config (`- cron: \"0 6 * * *\"`)",
+            )
         click.echo(f"{config}: pipeline `{pipeline.name}` has no schedules (add `schedules:`)")
         return
     if export is None:

@@ -80,9 +80,27 @@ def test_config_without_schedules(make_project: ProjectFactory) -> None:
     code, output = invoke("schedule", str(path))
     assert code == 0
     assert "has no schedules" in output
-    code, output = invoke("schedule", str(path), "--export", "crontab")
-    assert code == 0
-    assert "has no schedules" in output
+
+
+@pytest.mark.parametrize("kind", ["crontab", "github-actions"])
+def test_exporting_a_config_without_schedules_is_refused(
+    make_project: ProjectFactory, kind: str
+) -> None:
+    """Exit 2, the message on stderr, no export written: before, `--export crontab` exited 0
+    with the message on stdout, which `> cron.txt` put in the crontab."""
+    path = project(make_project, CONFIG.split("schedules:")[0])
+    result = system.pipeflow_in(path.parent, "schedule", path.name, "--export", kind)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == ""
+    assert "has no schedules to export" in result.stderr
+    assert "add `schedules:`" in result.stderr
+    kept = path.parent / "kept.txt"
+    kept.write_text("as it was")
+    result = system.pipeflow_in(
+        path.parent, "schedule", path.name, "--export", kind, "-o", "kept.txt"
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert kept.read_text() == "as it was"
 
 
 def test_invalid_timezone_is_a_validation_error(make_project: ProjectFactory) -> None:
