@@ -289,7 +289,9 @@ class Pipeline:
         """
         param_files = run_options.paths(param_files, "param_files")
         param_options = run_options.assignments(param_options, "param_options")
-        executor = run_options.text(executor, "executor") or self._options.get("executor")
+        executor = run_options.text(executor, "executor")
+        if executor is None:  # the one `load` was given, if any (an empty one is refused)
+            executor = self._options.get("executor")
         workers = run_options.count(workers, "workers")
         address = run_options.text(address, "address")
         keep_going = run_options.flag(keep_going, "keep_going")

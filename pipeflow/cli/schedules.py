@@ -68,7 +68,7 @@ def schedule(
 
             raise UsageError(
                 f"{config}: pipeline `{pipeline.name}` has no schedules to export",
-                "add `schedules:` to the config (`- cron: \"0 6 * * *\"`)",
+                'add `schedules:` to the config (`- cron: "0 6 * * *"`)',
             )
         click.echo(f"{config}: pipeline `{pipeline.name}` has no schedules (add `schedules:`)")
         return
