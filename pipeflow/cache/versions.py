@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import IO, Any, BinaryIO, cast
 
 from pipeflow.records import record
@@ -85,16 +85,33 @@ _TAG = "\0"  # a key no config or params file writes but on purpose
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=_fallback)
 
 
-def data_version(manifest: Manifest) -> str:
+def data_version(manifest: Manifest, taken: Collection[str] | None = None) -> str:
     """What downstream keys see of a stored result: the checksums of its parts, and of the
-    files it wrote (so a step taking its value sees a change in its files too)."""
+    files it wrote (so a step taking its value sees a change in its files too).
+
+    `taken`: the only parts a step takes (`${steps.split.train}`), so that a change of
+    another part (`test`) leaves its key as it was; None, or every part, for all of them."""
     if len(manifest.parts) == 1 and not manifest.files:  # most results: nothing to sort
         ((name, part),) = manifest.parts.items()
         return digest(f"{name}={part.checksum}")
-    parts = [f"{name}={part.checksum}" for name, part in sorted(manifest.parts.items())]
+    names = sorted(manifest.parts)
+    # Marked apart, so a version of some parts never equals one of all (they hash alike).
+    if taken is not None and set(taken) < set(names):
+        names, parts = sorted(taken), ["parts"]
+    else:
+        parts = []
+    parts += [f"{name}={manifest.parts[name].checksum}" for name in names]
     for label, written in sorted(manifest.files.items()):
         parts += [f"{label}:{name}={e.checksum}" for name, e in sorted(written.entries.items())]
     return digest(*parts)
+
+
+def taken_version(version: str, manifest: Manifest | None, taken: Collection[str] | None) -> str:
+    """The data version a step sees of an upstream result whose data version is `version`:
+    with `taken`, the named outputs it takes of it alone, when `manifest` holds them."""
+    if taken is None or manifest is None or data_version(manifest) != version:
+        return version  # the whole value, or one not stored (its hash, a `foreach` list's)
+    return data_version(manifest, taken)
 
 
 def value_version(parts: Mapping[str, Any]) -> str | None:

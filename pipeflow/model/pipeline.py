@@ -135,6 +135,16 @@ class Step:
         return tuple(names)
 
     @computed_once
+    def _parts_taken(self) -> Mapping[str, frozenset[str] | None]:
+        taken: dict[str, frozenset[str] | None] = {}
+        for ref in self._references:
+            if ref.scope == "steps":
+                before = taken.get(ref.step, frozenset())
+                part = ref.part
+                taken[ref.step] = None if before is None or part is None else before | {part}
+        return taken
+
+    @computed_once
     def _upstream(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys((*self._value_upstream, *self.after)))
 
@@ -149,6 +159,11 @@ class Step:
     def value_upstream(self) -> tuple[str, ...]:
         """The steps whose values this step consumes (not `after`-only)."""
         return self._value_upstream
+
+    def parts_taken(self, step: str) -> frozenset[str] | None:
+        """The named parts of `step`'s value this step takes (`${steps.split.train}`), or
+        None when it takes the whole value (`${steps.split}`) somewhere."""
+        return self._parts_taken.get(step)
 
     @property
     def parts(self) -> tuple[str, ...]:

@@ -29,7 +29,7 @@ from pipeflow.cache.results import ResultCache
 from pipeflow.cache.source import Source
 from pipeflow.cache.unchanged import FileStamp
 from pipeflow.cache.versions import data_version as stored_version
-from pipeflow.cache.versions import digest
+from pipeflow.cache.versions import digest, taken_version
 from pipeflow.cache.workspace import Override
 from pipeflow.importing import READS_OTHER_RESULTS  # the built-in steps' registry
 from pipeflow.model.locations import item_lookup, locate, path_texts
@@ -229,7 +229,9 @@ class Planner:
         for dep in step.value_upstream():
             if dep not in self.versions:
                 return None
-            versions[dep] = self.versions[dep]
+            versions[dep] = taken_version(
+                self.versions[dep], self.manifests.get(dep), step.parts_taken(dep)
+            )
         return versions
 
     def decide(
