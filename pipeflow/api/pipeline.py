@@ -311,6 +311,7 @@ class Pipeline:
         reports = ReportFiles(str(self._source), json, junit)
         if reports.collector is not None:
             subscribers = (*subscribers, reports.collector)
+        target: Pipeline | None = None
         try:
             # With more params, the pipeline loaded with them runs (the options are checked).
             target = self._with_layer(params, param_files, param_options, "run()")
@@ -335,7 +336,8 @@ class Pipeline:
             )
         except PipeflowError as error:
             self._loaded.secrets.error(error)  # the report shows what the caller will see
-            reports.not_run(self.name, error)
+            merged = None if target is None else target.loaded.secrets.redact(target.params)
+            reports.not_run(self.name, error, params=merged)
             raise
         finally:
             reports.finish()  # also after Ctrl-C: the engine reported the interrupted run

@@ -130,9 +130,11 @@ def not_run_document(
     message: str,
     problems: Iterable[Problem] = (),
     run: tuple[RunStarted, RunFinished] | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The report of a run that never started: `invalid` (exit 2), `stale` (3) or `error` (1;
-    with `run`, the id and params of the run the error stopped before its first step)."""
+    with `run`, the id and params of the run the error stopped before its first step; else
+    `params`, those it was to run with, when they are known)."""
     document = _document(
         pipeline=run[0].pipeline if run is not None else pipeline,
         run_id=run[0].run_id if run is not None else None,
@@ -140,7 +142,7 @@ def not_run_document(
         state=state,
         started=run[0].started if run is not None else datetime.now().astimezone(),
         duration=run[1].duration if run is not None else 0.0,
-        params=run[0].params if run is not None else {},
+        params=run[0].params if run is not None else params or {},
         steps=[],
     )
     document["message"] = message

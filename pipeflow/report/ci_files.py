@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import os
 import sys
+from collections.abc import Mapping
 from typing import Any, TextIO, Union
 
 from pipeflow.errors import ConfigError, PipeflowError, StaleResults, UsageError
@@ -80,9 +81,15 @@ class ReportFiles:
         if self.collector is not None and self.collector.finished and not self.written:
             self._write(self.collector.document(), self.collector.output)
 
-    def not_run(self, pipeline: str | None, error: PipeflowError) -> None:
+    def not_run(
+        self,
+        pipeline: str | None,
+        error: PipeflowError,
+        params: Mapping[str, Any] | None = None,
+    ) -> None:
         """Report a run that never started: invalid (exit 2), stale (3), or error (1; one
-        that could not start, with the id the history recorded it under)."""
+        that could not start, with the id the history recorded it under). `params`: the
+        merged params it was to run with (secrets masked), when they are known."""
         if not self.wanted:
             return
         unstarted = self.collector.unstarted
@@ -102,6 +109,7 @@ class ReportFiles:
             message=error.format(),
             problems=problems,
             run=unstarted,
+            params=params,
         )
         self._write(document, {})
         self.written = True
