@@ -20,6 +20,7 @@ shows it with no handler set up (`logging.lastResort`, on stderr).
 from __future__ import annotations
 
 import functools
+import io
 import logging
 import sys
 import threading
@@ -35,7 +36,7 @@ Emit = Callable[[str, str, str], None]  # (step, stream, text)
 _current = threading.local()
 _emitters: dict[str, Emit] = {}  # run id -> where its steps' output goes
 _lock = threading.Lock()
-_installed: list[Any] = []  # [stdout router, stderr router, log handler, saved level] while active
+_installed: list[Any] = []  # [stdout, stderr, log handler, saved level, stdin] while active
 _users = 0
 _running: dict[tuple[str, str], int] = {}  # (run id, step) -> its threads inside working_for
 _INHERITED = "_pipeflow_work"  # on a Thread a step's work started: the (run id, step)
@@ -189,6 +190,38 @@ class _Router:
         return getattr(self.original, name)
 
 
+class _Stdin:
+    """sys.stdin while a run is active: a step's work finds it ended, as a step in a worker
+    process does (whose stdin is closed), rather than waiting on the stdin of the process
+    that runs it: a CI runner's pipe that never ends, or a terminal where the prompt is
+    held as the step's unfinished line. Other threads read the original stream."""
+
+    def __init__(self, original: TextIO) -> None:
+        self.original = original
+
+    def read(self, size: int = -1) -> str:
+        return "" if current() is not None else self.original.read(size)
+
+    def readline(self, size: int = -1) -> str:
+        return "" if current() is not None else self.original.readline(size)
+
+    def readlines(self, hint: int = -1) -> list[str]:
+        return [] if current() is not None else self.original.readlines(hint)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.readline, "")
+
+    @property
+    def buffer(self) -> Any:
+        return io.BytesIO() if current() is not None else self.original.buffer
+
+    def isatty(self) -> bool:
+        return current() is None and self.original.isatty()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.original, name)
+
+
 class _LogRouter(logging.Handler):
     def __init__(self) -> None:
         super().__init__(level=logging.INFO)
@@ -267,9 +300,12 @@ def _install() -> None:
         root.setLevel(logging.INFO)
     root.addHandler(handler)
     sys.stdout, sys.stderr = out, err
+    stdin = _Stdin(sys.stdin) if sys.stdin is not None else None  # None under pythonw
+    if stdin is not None:
+        sys.stdin = stdin
     for owner, name, _, wrapper in _WRAPPED:
         setattr(owner, name, wrapper)
-    _installed[:] = [out, err, handler, saved]
+    _installed[:] = [out, err, handler, saved, stdin]
 
 
 def _uninstall() -> None:
@@ -283,6 +319,9 @@ def _uninstall() -> None:
         sys.stdout = out.original
     if sys.stderr is err:
         sys.stderr = err.original
+    stdin: _Stdin | None = _installed[4]
+    if stdin is not None and sys.stdin is stdin:
+        sys.stdin = stdin.original
     for owner, name, original, wrapper in _WRAPPED:
         if getattr(owner, name) is wrapper:  # as for the streams: only our own replacement
             setattr(owner, name, original)
