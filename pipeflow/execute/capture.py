@@ -191,10 +191,10 @@ class _Router:
 
 
 class _Stdin:
-    """sys.stdin while a run is active: a step's work finds it ended, as a step in a worker
-    process does (whose stdin is closed), rather than waiting on the stdin of the process
-    that runs it: a CI runner's pipe that never ends, or a terminal where the prompt is
-    held as the step's unfinished line. Other threads read the original stream."""
+    """sys.stdin while a run is active, unless it is a terminal: a step's work finds it
+    ended, as a step in a worker process does (whose stdin is closed), rather than waiting
+    on the stdin of the process that runs it: a CI runner's pipe that never ends. Other
+    threads read the original stream."""
 
     def __init__(self, original: TextIO) -> None:
         self.original = original
@@ -220,6 +220,13 @@ class _Stdin:
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.original, name)
+
+
+def _terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):  # closed, or no such method
+        return False
 
 
 class _LogRouter(logging.Handler):
@@ -300,7 +307,9 @@ def _install() -> None:
         root.setLevel(logging.INFO)
     root.addHandler(handler)
     sys.stdout, sys.stderr = out, err
-    stdin = _Stdin(sys.stdin) if sys.stdin is not None else None  # None under pythonw
+    # None under pythonw. A terminal stays the steps' to read: an answer typed at `input()`,
+    # `breakpoint()`'s debugger; a pipe or file (CI) is ended for them.
+    stdin = _Stdin(sys.stdin) if sys.stdin is not None and not _terminal(sys.stdin) else None
     if stdin is not None:
         sys.stdin = stdin
     for owner, name, _, wrapper in _WRAPPED:

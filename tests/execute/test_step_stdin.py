@@ -5,12 +5,15 @@ on a terminal would wait for an answer to a prompt its captured output does not 
 
 from __future__ import annotations
 
+import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+import pipeflow
 from tests.conftest import ProjectFactory
 from tests.execute.conftest import dask_address  # noqa: F401  (a fixture)
 from tests.executors import EXECUTORS, executor_spec
@@ -89,3 +92,36 @@ def _stored(folder: Path, step: str) -> object:
     import pipeflow
 
     return pipeflow.load(folder / "pipeline.yaml").result(step).load()
+
+
+TERMINAL_STEPS = """
+def ask():
+    return input("name? ")
+"""
+
+
+@pytest.mark.parametrize("executor", ["sequential", "threads"])
+def test_a_terminal_stays_a_steps_to_read(make_project: ProjectFactory, executor: str) -> None:
+    """On a terminal, a step on the run's own process reads it: an answer typed at `input()`,
+    and `breakpoint()`'s debugger, which reads its commands there."""
+    config = make_project(
+        f"name: tty\nexecutor: {{type: {executor}}}\nsteps:\n  ask: {{run: ttysteps.ask}}\n",
+        ttysteps=TERMINAL_STEPS,
+    )
+    main, side = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeflow", "run", config.name, "-q", "--json", "report.json"],
+        cwd=config.parent,
+        stdin=side,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(side)
+    try:
+        os.write(main, b"typed answer\n")
+        assert process.wait(timeout=120) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(main)
+    assert pipeflow.load(config).result("ask").load() == "typed answer"
