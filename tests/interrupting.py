@@ -23,11 +23,13 @@ def interrupted(
     settle: float = 0.0,
     file: Path | None = None,
     presses: int = 1,
+    sent: int = signal.SIGINT,
 ) -> tuple[int, str]:
     """Run `command`, press Ctrl-C once a line holding `marker` is printed (or after 60 s),
     `file` exists (if given; at most 60 s) and `settle` seconds more have passed; its exit
     code and everything it printed. Fails the test when it does not stop within 60 s of
-    Ctrl-C. `presses`: Ctrl-C pressed that many times, a twentieth of a second apart."""
+    Ctrl-C. `presses`: Ctrl-C pressed that many times, a twentieth of a second apart; `sent`:
+    the signal it sends (SIGTERM: as `docker stop` or systemd stop a run)."""
     # Python's fault handler on: a process that does not stop is made to print where each
     # of its threads is (SIGABRT), for the failure to show.
     environment = {**(os.environ if env is None else env), "PYTHONFAULTHANDLER": "1"}
@@ -53,7 +55,7 @@ def interrupted(
     for press in range(presses):
         if press:
             time.sleep(0.05)
-        os.killpg(process.pid, signal.SIGINT)
+        os.killpg(process.pid, sent)
     try:
         rest, _ = process.communicate(timeout=60)
     except subprocess.TimeoutExpired:

@@ -1,10 +1,12 @@
-"""Ctrl-C pressed twice in quick succession (an impatient user, a terminal's repeat) stops the
-run as once does: its steps stopped, the run's summary said, exit 130. Before, the second
-one cut the stop short: pipeflow printed `interrupted`, then waited until every running step
-ended by itself (on `processes` and `threads`), and stored their results."""
+"""Ctrl-C pressed twice in quick succession (an impatient user, a terminal's repeat), or
+SIGTERM sent twice (a supervisor that repeats it), stops the run as once does: its steps
+stopped, the run's summary said, exit 130. Before, the second one cut the stop short:
+pipeflow printed `interrupted`, then waited until every running step ended by itself (on
+`threads`, `processes` and Dask), and stored their results."""
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import pytest
@@ -38,9 +40,10 @@ def slow(name):
 """
 
 
+@pytest.mark.parametrize("sent", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 @pytest.mark.parametrize("executor", ["sequential", "threads", "processes", "dask"])
 def test_ctrl_c_twice_stops_the_run_and_says_so(
-    make_project: ProjectFactory, executor: str
+    make_project: ProjectFactory, executor: str, sent: int
 ) -> None:
     text = CONFIG.replace("EXECUTOR", executor)
     if executor == "sequential":  # one step at a time, on the run's own thread
@@ -53,6 +56,7 @@ def test_ctrl_c_twice_stops_the_run_and_says_so(
         file=config.parent / ("began-a" if executor == "sequential" else "began-b"),
         settle=0.2,
         presses=2,
+        sent=sent,
     )
     assert code == 130, output
     assert "was interrupted; re-run to resume" in output, output
