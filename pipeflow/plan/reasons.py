@@ -161,17 +161,19 @@ def why_items_run(
         return None
     now = fingerprint.item_components(upstream, item)
     static = set(fingerprint.files)
+    hidden = _hidden(step, fingerprint.params)  # inputs whose values no reason shows
     if set(now.get("files", {})) - static:  # files of the item's own: its own result says
         own = _same_item(cache, name, now.get("item"))
-        why = explain(now, own, fingerprint.params) if own is not None else NOTHING_CHANGED
-        if why != NOTHING_CHANGED:
-            return why
+        if own is not None:
+            why = explain(now, own, fingerprint.params, hidden=hidden)
+            if why != NOTHING_CHANGED:
+                return why
     wide = _step_wide(now, static)
     before = closest_stored(cache, name, before, lambda m: _item_distance(m, wide, static, name))
     if before.components.get("item") != now.get("item"):
         now = wide
         before = replace(before, components=_step_wide(before.components, static))
-    why = explain(now, before, fingerprint.params, hidden=_hidden(step, fingerprint.params))
+    why = explain(now, before, fingerprint.params, hidden=hidden)
     return None if why == NOTHING_CHANGED else why
 
 
