@@ -64,3 +64,47 @@ def test_the_item_whose_file_changed_says_which(make_project: ProjectFactory, ki
     assert "1 of 3 items have no stored result (input file data/b.txt changed)" in lines["given"]
     plan = {decision.step: decision for decision in pipeflow.load(config).plan()}
     assert plan["read"].reason.endswith("(input file data/b.txt changed)")
+
+
+SECRET_YAML = """
+name: secret_items
+params: {names: [a, b]}
+steps:
+  read:
+    run: isteps.each_with
+    foreach: "${params.names}"
+    reads: ["data/${item}.txt"]
+    inputs: {token: "${env.ITEM_TOKEN}"}
+"""
+
+SECRET_STEPS = (
+    STEPS
+    + """
+
+def each_with(item, token):
+    return each(item)
+"""
+)
+
+
+def test_an_items_own_reason_shows_no_value_from_the_environment(
+    make_project: ProjectFactory,
+) -> None:
+    config = make_project(SECRET_YAML, isteps=SECRET_STEPS)
+    data = config.parent / "data"
+    data.mkdir()
+    for name in "ab":
+        (data / f"{name}.txt").write_text(name)
+    assert (
+        pipeflow_in(
+            config.parent, "run", config.name, env={"ITEM_TOKEN": "first-s3cret"}
+        ).returncode
+        == 0
+    )
+    status = pipeflow_in(config.parent, "status", config.name, env={"ITEM_TOKEN": "second-s3cret"})
+    assert status.returncode == 0, status.stderr
+    assert (
+        "input token changed (it takes ${env.ITEM_TOKEN}, whose value is not shown)"
+        in status.stdout
+    )
+    assert "s3cret" not in status.stdout + status.stderr
