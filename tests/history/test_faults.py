@@ -255,10 +255,10 @@ time.sleep(600)
 """
 
 
-def test_a_run_whose_process_was_killed_reads_as_lost_not_running(tmp_path: Path) -> None:
-    """A SIGKILLed run cannot mark itself finished: readers see its process is gone."""
+def _half_a_run(home: Path) -> subprocess.Popen[str]:
+    """A process that recorded a run as running in `home`'s history, and waits."""
     process = subprocess.Popen(
-        [sys.executable, "-c", _HALF_A_RUN, str(tmp_path)],
+        [sys.executable, "-c", _HALF_A_RUN, str(home)],
         stdout=subprocess.PIPE,
         text=True,
         start_new_session=True,
@@ -267,6 +267,17 @@ def test_a_run_whose_process_was_killed_reads_as_lost_not_running(tmp_path: Path
     try:
         assert process.stdout is not None
         assert process.stdout.readline().strip() == "recorded"
+    except BaseException:
+        process.kill()
+        process.communicate(timeout=10)
+        raise
+    return process
+
+
+def test_a_run_whose_process_was_killed_reads_as_lost_not_running(tmp_path: Path) -> None:
+    """A SIGKILLed run cannot mark itself finished: readers see its process is gone."""
+    process = _half_a_run(tmp_path)
+    try:
         with open_history(home=tmp_path) as history:
             assert history.run("20260301-120000-dead01").state == "running"  # still alive
         process.kill()
@@ -339,16 +350,8 @@ def test_a_killed_run_its_parent_has_not_reaped_yet_reads_as_lost(tmp_path: Path
     """A process killed while its parent does not wait for it (a container whose first
     process does not reap, a script that started the run and went on) stays a zombie: it
     records nothing more, so `runs` says `lost` and `logs --follow` ends, not waits forever."""
-    process = subprocess.Popen(
-        [sys.executable, "-c", _HALF_A_RUN, str(tmp_path)],
-        stdout=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        cwd=Path(__file__).resolve().parents[2],
-    )
+    process = _half_a_run(tmp_path)
     try:
-        assert process.stdout is not None
-        assert process.stdout.readline().strip() == "recorded"
         os.kill(process.pid, signal.SIGKILL)  # and no wait(): a zombie until reaped below
         deadline = time.monotonic() + 30
         while _state_of(process.pid) != "Z":
