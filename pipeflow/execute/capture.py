@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from typing import Any, TextIO
 
 from pipeflow.execute.log_origin import is_step_output
+from pipeflow.model.redraws import Lines
 
 Emit = Callable[[str, str, str], None]  # (step, stream, text)
 
@@ -128,7 +129,7 @@ class _Router:
     def __init__(self, original: TextIO, stream: str) -> None:
         self.original = original
         self._stream = stream
-        self._partial: dict[tuple[str, str], str] = {}
+        self._partial: dict[tuple[str, str], Lines] = {}  # a step's line being written
         self._held: dict[int, str] = {}  # thread -> what it wrote of no step's after its last line
         self._lock = threading.Lock()
 
@@ -137,21 +138,21 @@ class _Router:
         if work is None or work[0] not in _emitters:
             return self._passed(text)
         with self._lock:
-            buffered = self._partial.pop(work, "") + text
-            *lines, rest = buffered.split("\n")
-            if rest:
-                self._partial[work] = rest
+            partial = self._partial.pop(work, None) or Lines()
+            lines = partial.feed(text)
+            if partial.pending:
+                self._partial[work] = partial
         for line in lines:
             _emit(self._stream, line)
         return len(text)
 
     def flush_step(self, run_id: str, step: str) -> None:
         with self._lock:
-            rest = self._partial.pop((run_id, step), "")
-        if rest:
-            emit = _emitters.get(run_id)
-            if emit is not None:
-                emit(step, self._stream, rest)
+            partial = self._partial.pop((run_id, step), None)
+        emit = _emitters.get(run_id)
+        if partial is not None and emit is not None:
+            for line in partial.end():
+                emit(step, self._stream, line)
 
     def _passed(self, text: str) -> int:
         """A write of no step's, to the original stream a line at a time: `print` writes a

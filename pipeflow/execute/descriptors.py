@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from typing import BinaryIO
 
+from pipeflow.model.redraws import Lines, split
+
 LIMIT = 4 * 1024 * 1024  # bytes per stream and step
 FOLLOW_EVERY = 0.1  # seconds between two looks at the spool files, when followed
 # (stream, its whole lines written since the last look, the bytes of it said with them)
@@ -44,9 +46,10 @@ def descriptors_captured(
     """Point descriptors 1 and 2 at spool files for the block (named in `folder`, if given);
     then add what was written to `into` as (stream, line), stdout's lines before stderr's.
 
-    `follow`: called with the whole lines of a stream as they are written (from a thread of its
-    own, every FOLLOW_EVERY seconds), and how many bytes of it are said with them; those lines
-    are then left out of `into`."""
+    `follow`: called with the lines of a stream as they are written (from a thread of its own,
+    every FOLLOW_EVERY seconds: its ended lines, and the state of a line redrawn with `\\r`,
+    `model/redraws.py`), and how many bytes of it are said with them (up to its last line
+    break); the lines said are then left out of `into`."""
     spools = _spools.get(os.getpid())
     if spools is None:
         try:
@@ -66,29 +69,39 @@ def descriptors_captured(
     finally:
         for _, descriptor, saved, _ in spools:
             os.dup2(saved, descriptor)
-        told = follower.stop() if follower is not None else {}
-        for name, _, _, file in spools:
-            into.extend((name, line) for line in _lines(file, told.get(name, 0)))
+        if follower is not None:
+            into.extend(follower.stop())
+        else:
+            for name, _, _, file in spools:
+                into.extend((name, line) for line in _lines(file))
 
 
 class _Follower:
-    """Says the whole lines written to the spool files as they come. It reads with `pread`,
-    which leaves the offset that the descriptors share with the spool files where it is."""
+    """Says the lines written to the spool files as they come. It reads with `pread`, which
+    leaves the offset that the descriptors share with the spool files where it is."""
 
     def __init__(self, spools: list[tuple[str, int, int, BinaryIO]], follow: Follow) -> None:
         self._spools = spools
         self._follow = follow
-        self._told = {name: 0 for name, _, _, _ in spools}  # bytes of each said
+        self._lines = {name: Lines() for name, _, _, _ in spools}
+        self._read = {name: 0 for name, _, _, _ in spools}  # bytes of each cut into lines
+        self._told = {name: 0 for name, _, _, _ in spools}  # ... up to its last line break
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="pipeflow-fds", daemon=True)
         self._thread.start()
 
-    def stop(self) -> dict[str, int]:
-        """Say the whole lines written until now; returns how many bytes of each were said."""
+    def stop(self) -> list[tuple[str, str]]:
+        """Say the lines written until now; returns the rest, as (stream, line): the last
+        line of each stream, if it did not end, and a note of what was not kept."""
         self._stopping.set()
         self._thread.join()
         self._look()
-        return self._told
+        rest: list[tuple[str, str]] = []
+        for name, _, _, file in self._spools:
+            left = _lines(file, self._read[name])
+            rest += [(name, line) for line in self._lines[name].feed("\n".join(left))]
+            rest += [(name, line) for line in self._lines[name].end()]
+        return rest
 
     def _run(self) -> None:
         while not self._stopping.wait(FOLLOW_EVERY):
@@ -96,16 +109,21 @@ class _Follower:
 
     def _look(self) -> None:
         for name, _, _, file in self._spools:
-            start = self._told[name]
+            start = self._read[name]
             size = min(os.fstat(file.fileno()).st_size, LIMIT)
             if size <= start:
                 continue
             data = os.pread(file.fileno(), size - start, start)
-            whole = data.rfind(b"\n") + 1
-            if whole:
-                text = data[:whole].decode("utf-8", errors="surrogateescape")
-                self._told[name] = start + whole
-                self._follow(name, text.splitlines(), self._told[name])
+            cut = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1  # ASCII: never in a character
+            if not cut:
+                continue
+            self._read[name] = start + cut
+            ended = data.rfind(b"\n", 0, cut) + 1
+            if ended:
+                self._told[name] = start + ended
+            lines = self._lines[name].feed(data[:cut].decode("utf-8", errors="surrogateescape"))
+            if lines:
+                self._follow(name, lines, self._told[name])
 
 
 def left_by(folder: str, pid: int, said: Mapping[str, int] | None = None) -> list[tuple[str, str]]:
@@ -152,7 +170,7 @@ def _lines(spool: BinaryIO, start: int = 0) -> list[str]:
     # Bytes that are no UTF-8 become lone surrogates, which every channel shows as their
     # `\udcXX` escapes (`model/escaping.py`), as for Python's own text: U+FFFD would lose them.
     text = spool.read(max(LIMIT - start, 0)).decode("utf-8", errors="surrogateescape")
-    lines = text.splitlines()
+    lines = split(text)
     if size > LIMIT:
         lines.append(f"... ({size - LIMIT:,} more bytes written, not kept)")
     return lines

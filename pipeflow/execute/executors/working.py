@@ -31,6 +31,7 @@ from pipeflow.execute.log_origin import is_step_output
 from pipeflow.execute.task import Notify, Task, TaskResult, execute
 from pipeflow.importing import add_project, use_project
 from pipeflow.model import jsontext
+from pipeflow.model.redraws import Lines
 
 
 class _Lines(io.TextIOBase):
@@ -39,17 +40,14 @@ class _Lines(io.TextIOBase):
     def __init__(self, stream: str, into: list[tuple[str, str]]) -> None:
         self._stream = stream
         self._into = into
-        self._partial = ""
+        self._lines = Lines()
 
     def write(self, text: str) -> int:
-        *lines, self._partial = (self._partial + text).split("\n")
-        self._into.extend((self._stream, line) for line in lines)
+        self._into.extend((self._stream, line) for line in self._lines.feed(text))
         return len(text)
 
     def finish(self) -> None:
-        if self._partial:
-            self._into.append((self._stream, self._partial))
-            self._partial = ""
+        self._into.extend((self._stream, line) for line in self._lines.end())
 
 
 class _LogLines(logging.Handler):
