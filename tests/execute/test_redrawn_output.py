@@ -77,6 +77,10 @@ def waiting():
 
 def waiting_below():
     return _waiting(_below)
+
+
+def encodings():
+    print("encodings", sys.stdout.encoding, sys.stderr.encoding)
 """
 
 CASES = [(executor, "drawn") for executor in EXECUTORS] + [("processes", "drawn_below")]
@@ -142,3 +146,15 @@ def test_a_redrawn_line_is_shown_while_it_is_redrawn(
     assert run.output("bar") is True, said  # it saw `go`, made when its state was shown
     assert said == ["waiting for go", "went"], said
     assert _logged(tmp_path) == said
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+def test_a_step_writes_to_streams_that_take_any_character(
+    executor: str, make_project: ProjectFactory, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """A progress bar picks its characters by its stream's encoding: tqdm drew `#` on
+    `processes` (whose streams said none) and Unicode blocks on the other executors."""
+    config = _project(make_project, request, executor, "encodings")
+    ran = pipeflow_in(tmp_path, "run", str(config))
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "bar | encodings utf-8 utf-8" in ran.stdout.splitlines(), ran.stdout

@@ -42,6 +42,11 @@ class _Lines(io.TextIOBase):
         self._into = into
         self._lines = Lines()
 
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        """Any character is kept (a progress bar draws with Unicode blocks where it may)."""
+        return "utf-8"
+
     def write(self, text: str) -> int:
         self._into.extend((self._stream, line) for line in self._lines.feed(text))
         return len(text)
