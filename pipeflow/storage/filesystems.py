@@ -4,16 +4,18 @@ Object stores answer like a local folder only with a few defaults under the user
 listings are never served from fsspec's listing cache (another writer may have changed the store
 since), S3 gets short connect timeouts and few retries, and a GCS endpoint is first checked to
 accept connections, since gcsfs retries a refused connection for about 30 s and has no
-per-filesystem setting for it.
+per-filesystem setting for it. A GCS-compatible server (an emulator) gets gcsfs's plain
+filesystem, not the one that asks Google's gRPC API about each bucket.
 """
 
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Mapping
 from contextlib import suppress
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from pipeflow.errors import StorageError
@@ -57,12 +59,11 @@ def open_filesystem(url: str, storage_options: Mapping[str, Any]) -> Opened:
     if not storage_options and is_plain_local(url):
         root = local_path(url)
         return Opened(LocalFiles(), root if root.endswith("/") else f"{root}/", True)
-    import fsspec.core
     from fsspec.implementations.local import LocalFileSystem
 
     protocol = protocol_of(url)
     try:
-        filesystem, root = fsspec.core.url_to_fs(url, **open_options(protocol, storage_options))
+        filesystem, root = url_to_fs(url, open_options(protocol, storage_options))
     except ImportError as error:
         extra = _EXTRAS.get(protocol)
         install = f"pip install 'pipeflow-runner[{extra}]'"
@@ -82,6 +83,29 @@ def open_filesystem(url: str, storage_options: Mapping[str, Any]) -> Opened:
     if protocol in GCS:
         _check_reachable(url, filesystem, storage_options)
     return Opened(filesystem, root, isinstance(filesystem, LocalFileSystem))
+
+
+def url_to_fs(url: str, options: Mapping[str, Any]) -> tuple[Any, str]:
+    """fsspec's filesystem of `url` and its path there. A GCS-compatible server of the user's
+    (`endpoint_url`, or STORAGE_EMULATOR_HOST) gets gcsfs's plain filesystem: gcsfs's default
+    one asks each bucket's storage layout over gRPC, which only Google answers, and waits 60 s
+    for it at every operation."""
+    import fsspec.core
+
+    if protocol_of(url) not in GCS or not _elsewhere_than_google(options):
+        return cast(tuple[Any, str], fsspec.core.url_to_fs(url, **options))
+    from gcsfs.core import GCSFileSystem
+
+    filesystem = GCSFileSystem(**{**GCSFileSystem._get_kwargs_from_urls(url), **options})
+    return filesystem, filesystem._strip_protocol(url)
+
+
+def _elsewhere_than_google(options: Mapping[str, Any]) -> bool:
+    found = options.get("endpoint_url") or os.environ.get("STORAGE_EMULATOR_HOST")
+    if not isinstance(found, str) or not found:
+        return False
+    host = urlsplit(found if "://" in found else f"http://{found}").hostname or ""
+    return not host.endswith("googleapis.com")
 
 
 def open_options(protocol: str, storage_options: Mapping[str, Any]) -> dict[str, Any]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 from pipeflow.errors import StorageError
+from pipeflow.storage.filesystems import url_to_fs
 from pipeflow.storage.written import FileEntry, folder_fingerprint
 
 _NO_CHECKSUM = "sha256:" + "0" * 64  # a folder fingerprint of objects goes by their stamps
@@ -51,11 +52,9 @@ def fingerprint_url(url: str, storage_options: Mapping[str, Any] | None = None) 
 def open_url(url: str, storage_options: Mapping[str, Any] | None = None) -> tuple[Any, str]:
     """The fsspec filesystem and path of a URL, never answering from a remembered listing:
     a step may have written the object a moment ago."""
-    import fsspec.core
-
     options = dict(storage_options or {})
     options.setdefault("use_listings_cache", False)
-    return cast(tuple[Any, str], fsspec.core.url_to_fs(url, **options))
+    return url_to_fs(url, options)
 
 
 def glob_url(pattern: str, storage_options: Mapping[str, Any] | None = None) -> list[str]:
