@@ -81,11 +81,28 @@ def param_changes(params_now: Mapping[str, Any], before: Manifest) -> list[str]:
         if name not in before.params:
             found.append(f"param {name} is new")
         elif before.params[name] != value:
-            if value == "***":
-                found.append(f"param {name} changed")
-            else:
-                found.append(f"param {name} changed ({before.params[name]!r} -> {value!r})")
+            found += _value_changes(name, before.params[name], value)
     return found
+
+
+def _value_changes(name: str, then: Any, now: Any) -> list[str]:
+    """How a param's value `then` became `now`. A mapping is compared key by key, each
+    changed key named by its dotted path ("param options.seed changed (3 -> 4)"), so a step
+    taking a mapping of many options says which one changed, not both whole mappings."""
+    if now == "***":
+        return [f"param {name} changed"]
+    if not (isinstance(then, Mapping) and isinstance(now, Mapping)):
+        return [f"param {name} changed ({then!r} -> {now!r})"]
+    found: list[str] = []
+    for key in sorted({*now, *then}, key=str):
+        path = f"{name}.{key}"
+        if key not in then:
+            found.append(f"param {path} is new")
+        elif key not in now:
+            found.append(f"param {path} was removed")
+        elif then[key] != now[key]:
+            found += _value_changes(path, then[key], now[key])
+    return found or [f"param {name} changed"]
 
 
 def _describe_code(name: str, now: Mapping[str, str], then: Mapping[str, str]) -> str:
