@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from pipeflow.cache.settings_reasons import ResultSettings, settings_changes
 from pipeflow.storage import Manifest
 
 NOTHING_CHANGED = "no stored result for its current inputs"  # that a key's parts show
@@ -21,11 +22,13 @@ def explain(
     params_now: Mapping[str, Any],
     missing: Callable[[str], bool] = lambda file: False,
     hidden: Mapping[str, str] | None = None,
+    settings: ResultSettings | None = None,
 ) -> str:
     """Why a step must run again, compared with its last stored result. `missing`: whether
     a file its result was made from, named as the manifest names it, is gone (its config
     still names it, but it is no file to fingerprint); `hidden`: for a value (`inputs.x`)
-    that takes something no message shows (from the environment, a secret), what that is."""
+    that takes something no message shows (from the environment, a secret), what that is;
+    `settings`: the step's result settings now, to say which of them changed."""
     then = before.components
     reasons: list[str] = []
     code_now, code_then = now.get("code", {}), then.get("code", {})
@@ -66,7 +69,8 @@ def explain(
         elif upstream_now[name] != upstream_then[name]:
             reasons.append(f"the result of `{name}` changed")
     if now.get("settings") != then.get("settings"):
-        reasons.append("its result settings changed")
+        settings_said = settings_changes(settings, before) if settings is not None else []
+        reasons += settings_said or ["its result settings changed"]
     if not reasons:
         return NOTHING_CHANGED
     shown = "; ".join(reasons[:3])

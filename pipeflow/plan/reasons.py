@@ -12,6 +12,7 @@ from typing import Any
 from pipeflow.cache.explain import NOTHING_CHANGED, explain, param_changes
 from pipeflow.cache.fingerprint import Fingerprint
 from pipeflow.cache.results import ResultCache
+from pipeflow.cache.settings_reasons import result_settings
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import references_in
 from pipeflow.model.secrets import MASK
@@ -49,7 +50,8 @@ def why_runs(
     if closest:
         before = closest_stored(cache, step.name, before, lambda m: _distance(m, now, step.name))
     hidden = _hidden(step, fingerprint.params)
-    return explain(now, before, fingerprint.params, _missing_in(project_dir), hidden)
+    settings = result_settings(step)
+    return explain(now, before, fingerprint.params, _missing_in(project_dir), hidden, settings)
 
 
 def _hidden(step: Step, params: Mapping[str, Any]) -> dict[str, str] | None:
@@ -162,10 +164,11 @@ def why_items_run(
     now = fingerprint.item_components(upstream, item)
     static = set(fingerprint.files)
     hidden = _hidden(step, fingerprint.params)  # inputs whose values no reason shows
+    settings = result_settings(step)
     if set(now.get("files", {})) - static:  # files of the item's own: its own result says
         own = _same_item(cache, name, now.get("item"))
         if own is not None:
-            why = explain(now, own, fingerprint.params, hidden=hidden)
+            why = explain(now, own, fingerprint.params, hidden=hidden, settings=settings)
             if why != NOTHING_CHANGED:
                 return why
     wide = _step_wide(now, static)
@@ -173,7 +176,7 @@ def why_items_run(
     if before.components.get("item") != now.get("item"):
         now = wide
         before = replace(before, components=_step_wide(before.components, static))
-    why = explain(now, before, fingerprint.params, hidden=hidden)
+    why = explain(now, before, fingerprint.params, hidden=hidden, settings=settings)
     return None if why == NOTHING_CHANGED else why
 
 
