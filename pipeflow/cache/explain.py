@@ -14,6 +14,8 @@ from pipeflow.cache.settings_reasons import ResultSettings, settings_changes
 from pipeflow.storage import Manifest
 
 NOTHING_CHANGED = "no stored result for its current inputs"  # that a key's parts show
+_LONG = 60  # a value's text longer than this is shown around its change (`_shown`)
+_AROUND = 20  # characters shown on each side of the change
 
 
 def explain(
@@ -96,7 +98,7 @@ def _value_changes(name: str, then: Any, now: Any) -> list[str]:
     if now == "***":
         return [f"param {name} changed"]
     if not (isinstance(then, Mapping) and isinstance(now, Mapping)):
-        return [f"param {name} changed ({then!r} -> {now!r})"]
+        return [f"param {name} changed ({_shown(then, now)})"]
     found: list[str] = []
     for key in sorted({*now, *then}, key=str):
         path = f"{name}.{key}"
@@ -107,6 +109,40 @@ def _value_changes(name: str, then: Any, now: Any) -> list[str]:
         elif then[key] != now[key]:
             found += _value_changes(path, then[key], now[key])
     return found or [f"param {name} changed"]
+
+
+def _shown(then: Any, now: Any) -> str:
+    """ "THEN -> NOW", each value whole when short. A long one (a query, a list of ids) is cut
+    to where the two differ, with a little on each side, `…` standing for what is left out:
+    its whole text would bury the change in a line of thousands of characters."""
+    texts = [value if isinstance(value, str) else repr(value) for value in (then, now)]
+    if all(len(text) <= _LONG for text in texts):
+        return f"{then!r} -> {now!r}"
+    first, second = texts
+    same_start = _same_start(first, second)
+    same_end = _same_start(first[same_start:][::-1], second[same_start:][::-1])
+    start = max(0, same_start - _AROUND)
+    if start and first[start - 1] != " ":  # from a word's start (the same in both texts)
+        start = first[start:same_start].find(" ") + 1 + start
+    shown: list[str] = []
+    for value, text in zip((then, now), texts, strict=True):
+        differs_until = len(text) - same_end
+        stop = min(differs_until + _AROUND, len(text), start + _LONG)
+        if stop < len(text):  # to a word's end, past the difference
+            space = text.rfind(" ", differs_until, stop)
+            stop = space if space > 0 else stop
+        cut = text[start:stop] if stop == len(text) else text[start:stop].rstrip() + "…"
+        cut = ("…" if start else "") + cut
+        shown.append(repr(cut) if isinstance(value, str) else cut)
+    return " -> ".join(shown)
+
+
+def _same_start(first: str, second: str) -> int:
+    """How many characters `first` and `second` begin with alike."""
+    return next(
+        (index for index, (a, b) in enumerate(zip(first, second, strict=False)) if a != b),
+        min(len(first), len(second)),
+    )
 
 
 def _describe_code(name: str, now: Mapping[str, str], then: Mapping[str, str]) -> str:
