@@ -112,7 +112,7 @@ def _report_project(folder: Path, written: list[Path]) -> None:
     click.echo("next:")
     click.echo(f"  pipeflow validate {_shell(config)}")
     click.echo(f"  pipeflow run {_shell(config)} --param-file {_shell(params)}")
-    click.echo(f"  pipeflow status {_shell(config)}")
+    click.echo(f"  pipeflow status {_shell(config)} --param-file {_shell(params)}")
     tests = "python -m pytest"
     here = os.path.normpath(folder) == "."
     click.echo(f"  {tests}" if here else f"  cd {_shell(folder)} && {tests}")

@@ -17,7 +17,7 @@ CONFIG_YAML = f"""\
 # The __NAME__ pipeline. Check it, run it, see what a re-run would do:
 #   pipeflow validate pipeline.yaml
 #   pipeflow run pipeline.yaml --param-file params/params.json
-#   pipeflow status pipeline.yaml
+#   pipeflow status pipeline.yaml --param-file params/params.json
 pipeflow: 1
 name: __NAME__
 description: A starter pipeline made by `pipeflow init`; replace its steps with yours.
@@ -52,7 +52,7 @@ CONFIG_TOML = f"""\
 # The __NAME__ pipeline. Check it, run it, see what a re-run would do:
 #   pipeflow validate pipeline.toml
 #   pipeflow run pipeline.toml --param-file params/params.json
-#   pipeflow status pipeline.toml
+#   pipeflow status pipeline.toml --param-file params/params.json
 pipeflow = 1
 name = "__NAME__"
 description = "A starter pipeline made by `pipeflow init`; replace its steps with yours."
@@ -157,7 +157,7 @@ A pipeline of plain Python functions, run by pipeflow.
 ```bash
 pipeflow validate __CONFIG__                                # check everything, run nothing
 pipeflow run __CONFIG__ --param-file params/params.json     # results/summary.json
-pipeflow status __CONFIG__                                  # what a run would do, and why
+pipeflow status __CONFIG__ --param-file params/params.json  # what a re-run would do, and why
 python -m pytest                                            # test the steps
 pipeflow init --step report --input summarize               # add a step
 ```

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -405,3 +406,45 @@ def test_adding_a_step_never_creates_a_module_through_a_dangling_link(tmp_path: 
     assert "symbolic link" in output
     assert not (tmp_path / "outside").exists()
     assert config.read_text() == before
+
+
+def _pipeflow_commands(lines: list[str], prefix: str) -> list[list[str]]:
+    """The `pipeflow validate|run|status` commands among `lines` (after `prefix`)."""
+    found = []
+    for line in lines:
+        text = line.removeprefix(prefix).split("  #")[0].strip()
+        words = shlex.split(text) if text.startswith("pipeflow ") else []
+        if words[1:2] and words[1] in {"validate", "run", "status"}:
+            found.append(words[1:])
+    return found
+
+
+@pytest.mark.parametrize("spelling", ["yaml", "toml"])
+def test_the_commands_the_starter_suggests_show_a_rerun_doing_nothing(
+    tmp_path: Path, spelling: str
+) -> None:
+    """`init` says: validate, run with the params file, see what a re-run would do with
+    `status`. Before, its `status` line (and those of the config's comment and the README)
+    left out the params file the run was given: right after that run, it said every step
+    would run again ("param count changed (10 -> 5)"), as if the cache had not worked."""
+    code, output = invoke("init", str(tmp_path / "proj"), "--format", spelling)
+    assert code == 0, output
+    project = tmp_path / "proj"
+    config = project / f"pipeline.{spelling}"
+    readme = (project / "README.md").read_text().splitlines()
+    sources = {
+        "init's output": (tmp_path, _pipeflow_commands(output.splitlines(), "  ")),
+        "the config's comment": (project, _pipeflow_commands(config.read_text().splitlines(), "#")),
+        "the README": (project, _pipeflow_commands(readme, "")),
+    }
+    for source, (folder, commands) in sources.items():
+        assert [command[0] for command in commands] == ["validate", "run", "status"], source
+        for stored in (project / "results", project / ".pipeflow"):
+            shutil.rmtree(stored, ignore_errors=True)
+        for command in commands:
+            done = pipeflow(*command, cwd=folder)
+            assert done.returncode == 0, (source, command, done.stdout + done.stderr)
+        assert [line.split()[1] for line in done.stdout.splitlines()] == ["cached"] * 3, (
+            source,
+            done.stdout,
+        )
