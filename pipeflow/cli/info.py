@@ -64,7 +64,7 @@ def graph(
     run_id: str | None,
     home: Path | None,
 ) -> None:
-    """Draw the step graph of CONFIG (dashed arrows: `after:` only, no value passed).
+    """Draw the step graph of CONFIG (dashed arrows pass no value: `after:`, or files).
 
     `pipeflow runs` lists the run ids that --run takes.
     """
