@@ -75,6 +75,12 @@ def explain(
         reasons += settings_said or ["its result settings changed"]
     if not reasons:
         return NOTHING_CHANGED
+    return joined(reasons)
+
+
+def joined(reasons: list[str]) -> str:
+    """The first three of `reasons` on one line, and how many more: a step with many changes
+    (files to restore, params) keeps a reason that fits a status line."""
     shown = "; ".join(reasons[:3])
     return shown + (f" (and {len(reasons) - 3} more)" if len(reasons) > 3 else "")
 

@@ -27,6 +27,7 @@ from dataclasses import field, replace
 from pathlib import Path
 from typing import Any
 
+from pipeflow.cache.explain import joined
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.cache.results import ResultCache
 from pipeflow.errors import StorageError
@@ -194,7 +195,7 @@ class Assessor:
             parts=tuple(parts),
             project=folder if copies or removals or folders else "",  # checked before those
         )
-        return Assessment(restoration=restoration, reason="; ".join(reasons), locations=places)
+        return Assessment(restoration=restoration, reason=joined(reasons), locations=places)
 
     def _checked(self, root: str, entry: FileEntry) -> Checked | None:
         return self.hashes.checked(os.path.join(root, blob_path(entry.checksum)), entry.hex)
