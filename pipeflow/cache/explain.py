@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from pipeflow.cache.settings_reasons import ResultSettings, settings_changes
+from pipeflow.model.locations import is_pattern
 from pipeflow.storage import Manifest
 
 NOTHING_CHANGED = "no stored result for its current inputs"  # that a key's parts show
@@ -25,12 +26,15 @@ def explain(
     missing: Callable[[str], bool] = lambda file: False,
     hidden: Mapping[str, str] | None = None,
     settings: ResultSettings | None = None,
+    matching: Callable[[str], bool] = is_pattern,
 ) -> str:
     """Why a step must run again, compared with its last stored result. `missing`: whether
     a file its result was made from, named as the manifest names it, is gone (its config
     still names it, but it is no file to fingerprint); `hidden`: for a value (`inputs.x`)
     that takes something no message shows (from the environment, a secret), what that is;
-    `settings`: the step's result settings now, to say which of them changed."""
+    `settings`: the step's result settings now, to say which of them changed; `matching`:
+    whether a file it reads, named as the manifest names it, is a glob (not a file whose own
+    name holds a wildcard)."""
     then = before.components
     reasons: list[str] = []
     code_now, code_then = now.get("code", {}), then.get("code", {})
@@ -60,6 +64,8 @@ def explain(
                 reasons.append(f"input file {name} is missing")
             elif not renamed:
                 reasons.append(f"it no longer reads {name}")
+        elif matching(name):  # a glob: a file it matches was added, removed or edited
+            reasons.append(f"input files matching {name} changed")
         else:
             reasons.append(f"input file {name} changed")
     upstream_now, upstream_then = now.get("upstream", {}), then.get("upstream", {})

@@ -13,6 +13,7 @@ from pipeflow.cache.explain import NOTHING_CHANGED, explain, param_changes
 from pipeflow.cache.fingerprint import Fingerprint
 from pipeflow.cache.results import ResultCache
 from pipeflow.cache.settings_reasons import result_settings
+from pipeflow.model.locations import is_pattern
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import references_in
 from pipeflow.model.secrets import MASK
@@ -51,7 +52,8 @@ def why_runs(
         before = closest_stored(cache, step.name, before, lambda m: _distance(m, now, step.name))
     hidden = _hidden(step, fingerprint.params)
     settings = result_settings(step)
-    return explain(now, before, fingerprint.params, _missing_in(project_dir), hidden, settings)
+    missing, matching = _missing_in(project_dir), _matching_in(project_dir)
+    return explain(now, before, fingerprint.params, missing, hidden, settings, matching)
 
 
 def _hidden(step: Step, params: Mapping[str, Any]) -> dict[str, str] | None:
@@ -96,6 +98,18 @@ def _missing_in(project_dir: str | None) -> Callable[[str], bool]:
         return not os.path.lexists(os.path.join(project_dir, name))
 
     return missing
+
+
+def _matching_in(project_dir: str | None) -> Callable[[str], bool]:
+    """Whether a path a manifest names is a glob: a pattern, unless a file of the project has
+    that very name (`data/report[1].txt` counts as itself)."""
+
+    def matching(name: str) -> bool:
+        if not is_pattern(name):
+            return False
+        return project_dir is None or not os.path.lexists(os.path.join(project_dir, name))
+
+    return matching
 
 
 def why_not_stored(pipeline: Pipeline, step: Step) -> str:

@@ -72,7 +72,7 @@ def test_a_file_added_removed_or_edited_among_the_matches_runs_the_step(
     (tmp_path / "data" / "part2.csv").write_text("2")
     action, reason = actions(config)["combine"]
     assert action is Action.RUN
-    assert reason == f"input file {pattern} changed"
+    assert reason == f"input files matching {pattern} changed"
     assert pipeflow.load(config).run().output("combine") == ["1", "2"]
 
     (tmp_path / "data" / "part2.csv").write_text("3")
