@@ -26,15 +26,15 @@ def explain(
     missing: Callable[[str], bool] = lambda file: False,
     hidden: Mapping[str, str] | None = None,
     settings: ResultSettings | None = None,
-    matching: Callable[[str], bool] = is_pattern,
+    named: Callable[[str], str] | None = None,
 ) -> str:
     """Why a step must run again, compared with its last stored result. `missing`: whether
     a file its result was made from, named as the manifest names it, is gone (its config
     still names it, but it is no file to fingerprint); `hidden`: for a value (`inputs.x`)
     that takes something no message shows (from the environment, a secret), what that is;
-    `settings`: the step's result settings now, to say which of them changed; `matching`:
-    whether a file it reads, named as the manifest names it, is a glob (not a file whose own
-    name holds a wildcard)."""
+    `settings`: the step's result settings now, to say which of them changed; `named`: what a
+    path it reads, as the manifest names it, is called ("input folder data/prepared"; by
+    default a glob's "input files matching ...", else "input file ...")."""
     then = before.components
     reasons: list[str] = []
     code_now, code_then = now.get("code", {}), then.get("code", {})
@@ -64,10 +64,8 @@ def explain(
                 reasons.append(f"input file {name} is missing")
             elif not renamed:
                 reasons.append(f"it no longer reads {name}")
-        elif matching(name):  # a glob: a file it matches was added, removed or edited
-            reasons.append(f"input files matching {name} changed")
         else:
-            reasons.append(f"input file {name} changed")
+            reasons.append(f"{(named or input_named)(name)} changed")
     upstream_now, upstream_then = now.get("upstream", {}), then.get("upstream", {})
     for name in sorted({*upstream_now, *upstream_then}):
         if name not in upstream_then:
@@ -82,6 +80,11 @@ def explain(
     if not reasons:
         return NOTHING_CHANGED
     return joined(reasons)
+
+
+def input_named(name: str) -> str:
+    """What a path a step reads is called in a reason, as far as its name tells."""
+    return f"input files matching {name}" if is_pattern(name) else f"input file {name}"
 
 
 def joined(reasons: list[str]) -> str:

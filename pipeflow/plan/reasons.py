@@ -9,11 +9,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from pipeflow.cache.explain import NOTHING_CHANGED, explain, param_changes
+from pipeflow.cache.explain import NOTHING_CHANGED, explain, input_named, param_changes
 from pipeflow.cache.fingerprint import Fingerprint
 from pipeflow.cache.results import ResultCache
 from pipeflow.cache.settings_reasons import result_settings
-from pipeflow.model.locations import is_pattern
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import references_in
 from pipeflow.model.secrets import MASK
@@ -52,8 +51,8 @@ def why_runs(
         before = closest_stored(cache, step.name, before, lambda m: _distance(m, now, step.name))
     hidden = _hidden(step, fingerprint.params)
     settings = result_settings(step)
-    missing, matching = _missing_in(project_dir), _matching_in(project_dir)
-    return explain(now, before, fingerprint.params, missing, hidden, settings, matching)
+    missing, named = _missing_in(project_dir), _named_in(project_dir)
+    return explain(now, before, fingerprint.params, missing, hidden, settings, named)
 
 
 def _hidden(step: Step, params: Mapping[str, Any]) -> dict[str, str] | None:
@@ -100,16 +99,21 @@ def _missing_in(project_dir: str | None) -> Callable[[str], bool]:
     return missing
 
 
-def _matching_in(project_dir: str | None) -> Callable[[str], bool]:
-    """Whether a path a manifest names is a glob: a pattern, unless a file of the project has
-    that very name (`data/report[1].txt` counts as itself)."""
+def _named_in(project_dir: str | None) -> Callable[[str], str]:
+    """What a path a manifest names is called in a reason: a folder of the project is an
+    "input folder", a file of the project whose own name holds a wildcard (`data/report[1].txt`)
+    an "input file", and any other as its name tells (`input_named`: a glob's "input files
+    matching ...")."""
 
-    def matching(name: str) -> bool:
-        if not is_pattern(name):
-            return False
-        return project_dir is None or not os.path.lexists(os.path.join(project_dir, name))
+    def named(name: str) -> str:
+        if project_dir is None or "://" in name or MASK in name:
+            return input_named(name)
+        path = os.path.join(project_dir, name)
+        if os.path.isdir(path):
+            return f"input folder {name}"
+        return f"input file {name}" if os.path.lexists(path) else input_named(name)
 
-    return matching
+    return named
 
 
 def why_not_stored(pipeline: Pipeline, step: Step) -> str:

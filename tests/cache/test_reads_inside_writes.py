@@ -116,7 +116,8 @@ def test_an_edited_input_below_the_written_folder_reruns_the_step_from_the_cli(
     status = pipeflow_in(tmp_path, "status", config.name)
     assert status.returncode == 0, status.stderr
     assert "restore" not in status.stdout
-    assert f"input file {SPELLINGS[spelling][2]} changed" in status.stdout
+    kind_said = "input folder" if spelling == "folder" else "input file"
+    assert f"{kind_said} {SPELLINGS[spelling][2]} changed" in status.stdout
 
     second = pipeflow_in(tmp_path, "run", config.name)
     assert second.returncode == 0, second.stderr
