@@ -1,10 +1,11 @@
 """A run's graph for its page: the config's DAG as it is now, coloured by the recorded states.
 
 The graph comes from the config file the run recorded. When that file is gone or no longer
-valid, there is no graph: the page lists the steps the history recorded, with a note saying
-why. When the config's steps differ from the run's (it changed since), the graph is drawn
-and the note says so. Each step's `description`, from the same config, is in the graph's
-tooltips and under the step's name in the page's table of steps.
+valid, or the run recorded no steps (a fire of `pipeflow serve` that started no run), there is
+no graph: the page lists the steps the history recorded, with a note saying why. When the
+config's steps differ from the run's (it changed since), the graph is drawn and the note says
+so. Each step's `description`, from the same config, is in the graph's tooltips and under the
+step's name in the page's table of steps.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ class Drawing:
 
 
 def draw_run(record: RunRecord) -> Drawing:
+    if not record.steps:
+        # A fire of `pipeflow serve` that started no run (skipped, or refused for its config's
+        # problems): drawn from the config, every step would read `pending`.
+        return Drawing(None, "No step of this run started, so there is no graph.")
     config = Path(record.config_path) if record.config_path else None
     try:
         pipeline = load_pipeline(config)
