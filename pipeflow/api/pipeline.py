@@ -315,6 +315,7 @@ class Pipeline:
         try:
             # With more params, the pipeline loaded with them runs (the options are checked).
             target = self._with_layer(params, param_files, param_options, "run()")
+            reports.steps_are(target.definition.steps)
             return execute(
                 target,
                 executor=executor,

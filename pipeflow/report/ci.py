@@ -57,6 +57,7 @@ class RunReport:
         self._output: dict[str, list[str]] = {}
         self._output_size: dict[str, int] = {}
         self._stepped = False  # a step started or ended
+        self.foreach: frozenset[str] = frozenset()  # `foreach` steps: attempts count calls
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, RunStarted):
@@ -229,12 +230,18 @@ def write_text(target: str | TextIO, text: str, *, stdout: TextIO) -> None:
     write_output(target, text)
 
 
-def junit_xml(document: Mapping[str, Any], output: Mapping[str, list[str]] | None = None) -> str:
+def junit_xml(
+    document: Mapping[str, Any],
+    output: Mapping[str, list[str]] | None = None,
+    *,
+    foreach: frozenset[str] = frozenset(),
+) -> str:
     """The document as JUnit XML: a test case per step (classname = pipeline, name = step).
 
     A failed step is a `<failure>` (message = the error, text = the traceback); a skipped or
     not-run step is `<skipped>` with the reason; a cached step passes and says so in its
     system-out. A run that never started is one failing test case named after its state.
+    `foreach`: the names of the `foreach` steps, whose attempts are calls over their items.
     """
     output = output or {}
     pipeline = document["pipeline"] or Path(document["config"]).stem
@@ -266,7 +273,8 @@ def junit_xml(document: Mapping[str, Any], output: Mapping[str, list[str]] | Non
             _property(properties, f"pipeflow.{name}", str(value))
     _property(properties, "pipeflow.params", jsontext.dumps(document["params"], sort_keys=True))
     for step in steps:
-        _testcase(suite, pipeline, step, output.get(step["name"], []))
+        fanned = step["name"] in foreach
+        _testcase(suite, pipeline, step, output.get(step["name"], []), fanned=fanned)
     if not steps and document["state"] != "succeeded":
         _not_started(suite, pipeline, document)
     ElementTree.indent(root)
@@ -278,7 +286,12 @@ _SKIPPED = (StepState.SKIPPED.value, StepState.NOT_RUN.value)
 
 
 def _testcase(
-    suite: ElementTree.Element, pipeline: str, step: Mapping[str, Any], lines: list[str]
+    suite: ElementTree.Element,
+    pipeline: str,
+    step: Mapping[str, Any],
+    lines: list[str],
+    *,
+    fanned: bool,
 ) -> None:
     case = ElementTree.SubElement(
         suite,
@@ -291,11 +304,12 @@ def _testcase(
         error = step["error"] or {}
         message = str(error.get("message") or step["reason"] or "failed")
         failure = ElementTree.SubElement(
-            case, "failure", {"message": _clean(message), "type": _error_type(message)}
+            case, "failure", {"message": _clean(message), "type": _error_type(message, fanned)}
         )
         failure.text = _clean(error.get("traceback") or message)
         if step["attempts"] > 1:
-            notes.append(f"failed after {step['attempts']} attempts")
+            calls = "calls over its items" if fanned else "attempts"
+            notes.append(f"failed after {step['attempts']} {calls}")
     elif state in _SKIPPED:
         why = f"{state}: {step['reason']}" if step["reason"] else state
         ElementTree.SubElement(case, "skipped", {"message": _clean(why)})
@@ -328,10 +342,22 @@ def _seconds(duration: float) -> str:
     return f"{max(duration, 0.0):.3f}"
 
 
-def _error_type(message: str) -> str:
-    """`ValueError` from `ValueError: bad values`; `StepFailed` when the message has no type."""
-    head = message.split(":", 1)[0]
-    return head if head.isidentifier() else "StepFailed"
+_ITEM = re.compile(r"item \d+ of \d+ \(")  # how a `foreach` step's error names its item
+
+
+def _error_type(message: str, fanned: bool = False) -> str:
+    """`ValueError` from `ValueError: bad values`, or from a `foreach` step's `item 2 of 3
+    ('a'): ValueError: bad values`; `StepFailed` when the message has no type."""
+    heads = [message]
+    if fanned and _ITEM.match(message):
+        # After the item's repr (which may hold `: ` itself), the first `Type: ...`.
+        parts = message.split(": ")
+        heads = [": ".join(parts[i:]) for i in range(1, len(parts))]
+    for head in heads:
+        kind = head.split(":", 1)[0]
+        if kind.isidentifier():
+            return kind
+    return "StepFailed"
 
 
 def _clean(text: str) -> str:

@@ -76,6 +76,13 @@ class ReportFiles:
 
             self.collector = RunReport(config=config)
 
+    def steps_are(self, steps: Mapping[str, Any]) -> None:
+        """The pipeline's steps (name -> Step), once loaded: the JUnit report counts a
+        `foreach` step's calls as calls over its items, not as attempts."""
+        if self.collector is not None:
+            names = (name for name, step in steps.items() if step.foreach is not None)
+            self.collector.foreach = frozenset(names)
+
     def finish(self) -> None:
         """Write the reports of the run the collector heard, if it heard one end."""
         if self.collector is not None and self.collector.finished and not self.written:
@@ -121,7 +128,8 @@ class ReportFiles:
         if self.json is not None:
             write_text(self.json, json_text(document), stdout=stdout)
         if self.junit is not None:
-            write_text(self.junit, junit_xml(document, output), stdout=stdout)
+            foreach = self.collector.foreach if self.collector is not None else frozenset()
+            write_text(self.junit, junit_xml(document, output, foreach=foreach), stdout=stdout)
 
 
 def _shown(name: str) -> str:
