@@ -53,4 +53,4 @@ def step_duration(seconds: float | None, state: str) -> str:
 
 
 def when(moment: datetime | None) -> str:
-    return moment.isoformat(sep=" ", timespec="seconds") if moment is not None else "-"
+    return moment.isoformat(timespec="seconds") if moment is not None else "-"
