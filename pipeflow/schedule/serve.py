@@ -195,7 +195,10 @@ class Server:
                     else trigger.next_after(start)
                 )
                 job = _Job(target, index, schedule, trigger, first)
-                missed = state.missed(schedule_key(schedule), trigger, start)
+                # An interval without `start` counts from here and fires now anyway: its
+                # trigger has no fire before now to have missed.
+                key = schedule_key(schedule)
+                missed = None if first == start else state.missed(key, trigger, start)
                 if schedule.catch_up and missed is not None:
                     self.log(f"{job.label}: missed the fire at {_show(missed)}; running once now")
                     job.next_fire = start

@@ -330,3 +330,24 @@ def test_a_waiting_fire_does_not_start_once_serve_stops(tmp_path: Path) -> None:
         "serve stopped before the run could start (it waited for the run of schedule 1)"
     ]
     assert recorder.lines[-1] == "stopped"
+
+
+@pytest.mark.parametrize("ago", [timedelta(seconds=10), timedelta(hours=5)])
+def test_an_interval_without_start_has_no_missed_fire_to_catch_up(
+    tmp_path: Path, ago: timedelta
+) -> None:
+    # An interval without `start` counts from serve's start, where it fires anyway: a
+    # `catch_up` has nothing to add. It logged "missed the fire at <serve's start>", a fire
+    # that had not happened yet, even when the last one was seconds ago.
+    schedule = Schedule(interval=3600.0, catch_up=True)
+    state = tmp_path / ".pipeflow" / "serve-state-demo.json"
+    state.parent.mkdir(parents=True)
+    last = datetime.now(timezone.utc) - ago
+    state.write_text(json.dumps({schedule_key(schedule): last.isoformat()}))
+    recorder = Recorder()
+    server = Server(
+        [target(tmp_path, schedule)], recorder.run, recorder.skip, recorder.lines.append
+    )
+    serve_for(server, 1.0)
+    assert len(recorder.runs) == 1, recorder.lines  # at start, as without `catch_up`
+    assert not [line for line in recorder.lines if "missed" in line], recorder.lines
