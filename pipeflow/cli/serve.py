@@ -34,10 +34,10 @@ def serve(configs: tuple[Path, ...], quiet: bool) -> None:
     """
     from pipeflow.cli.serving import (
         NOT_STARTED,
-        OUTCOMES,
         Runs,
         ServeLog,
         StillGoing,
+        ended_as,
         signals,
     )
     from pipeflow.config.loader import load as load_config
@@ -89,7 +89,7 @@ def serve(configs: tuple[Path, ...], quiet: bool) -> None:
                 config_path=target.config,
             )
         else:
-            log(f"{target.name} {label}: run {OUTCOMES.get(code, f'ended with exit code {code}')}")
+            log(f"{target.name} {label}: {ended_as(code)}")
         return code
 
     def skipped(target: Target, schedule: Any, when: datetime, reason: str) -> None:

@@ -34,6 +34,21 @@ STOP_WAIT = 10.0  # seconds a run told to stop (SIGINT) has to end before it is 
 TAIL = 4_000  # characters of the end of a run's stderr kept, for the history of a fire
 
 
+def ended_as(code: int) -> str:
+    """How serve's log says a run's process ended: by its exit code, or by the signal that
+    killed it from outside (the OOM killer's SIGKILL, a crash in C code)."""
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return (
+            f"the run's process was killed by {name}, not by serve; the next run resumes "
+            "from the steps it stored"
+        )
+    return f"run {OUTCOMES.get(code, f'ended with exit code {code}')}"
+
+
 @dataclass(frozen=True)
 class Ended:
     """How a scheduled run's process ended: its exit code, and the end of its stderr (where
