@@ -47,6 +47,7 @@ TRIGGERS = ("manual", "schedule", "ci")
 RUN_STATES = ("running", "succeeded", "failed", "interrupted", "skipped", "lost")
 DEFAULT_MAX_OUTPUT = 1_000_000  # bytes stored per step and stream; the rest is only counted
 FLUSH_INTERVAL = 0.5  # seconds; the longest a line waits before `logs --follow` can see it
+START_WAIT = 0.25  # seconds a run that runs steps waits for its start to be committed
 
 _INSERT_LOG = "INSERT INTO logs (run_id, step, stream, line, time, text) VALUES (?, ?, ?, ?, ?, ?)"
 _INSERT_ATTEMPT = "INSERT INTO attempts (run_id, step, attempt, error, time) VALUES (?, ?, ?, ?, ?)"
@@ -140,7 +141,8 @@ class _Session:
                     ),
                 )
             )
-        self.writer.add_many(ops)
+        self.committed = threading.Event()  # the rows above are (or cannot be) committed
+        self.writer.add_many([*ops, self.committed])
         self.writer.start()
         self.writer.wake()  # the run shows up in `runs` at once
 
@@ -334,6 +336,10 @@ class Recorder:
             session = _Session(self, event)
             with self._lock:
                 self._session = session
+            if any(decision.action.value == "run" for decision in event.plan):
+                # A step that crashes the process (C code, the OOM killer) must not come before
+                # the run's first commit: the run would never be recorded.
+                session.committed.wait(START_WAIT)
             return
         with self._lock:
             current = self._session
