@@ -78,13 +78,10 @@ def schedule(
     from pipeflow.errors import UsageError
     from pipeflow.schedule.export import crontab, github_actions
 
-    if export == "crontab":
-        text = crontab(pipeline)
-    else:
-        try:
-            text = github_actions(pipeline, now=moment)
-        except ValueError as error:
-            raise UsageError(str(error)) from None
+    try:
+        text = crontab(pipeline) if export == "crontab" else github_actions(pipeline, now=moment)
+    except ValueError as error:  # none of the schedules can be written
+        raise UsageError(str(error)) from None
     if output is None:
         click.echo(text, nl=False)
     else:

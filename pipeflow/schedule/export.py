@@ -113,8 +113,10 @@ def params_text(params: Mapping[str, Any]) -> str:
 
 
 def crontab(pipeline: Pipeline, project: Project | None = None) -> str:
-    """Crontab lines that run the pipeline on its schedules (CRON_TZ sets each line's zone)."""
+    """Crontab lines that run the pipeline on its schedules (CRON_TZ sets each line's zone).
+    ValueError when no schedule can be written as cron."""
     project = project or Project.of(pipeline)
+    skipped: list[str] = []
     lines = [
         f"# The schedules of the pipeflow pipeline `{pipeline.name}` ({project.config}).",
         "# CRON_TZ sets the time zone of the lines below it. cronie (Fedora, RHEL, Arch, ...)",
@@ -137,11 +139,18 @@ def crontab(pipeline: Pipeline, project: Project | None = None) -> str:
             found = _interval_cron(schedule)
             if found is None:
                 lines.append(f"# {_interval_problem(schedule)}")
+                skipped.append(
+                    f"schedule {index}: {describe(schedule)}: {_interval_problem(schedule)}"
+                )
                 continue
             expression = found
         if schedule.start or schedule.end:
             lines.append(f"# note: {_NO_LIMITS}")
         lines += [f"CRON_TZ={zone}", f"{expression} {run}"]
+    if len(skipped) == len(pipeline.schedules):  # a crontab of comments would never run
+        raise ValueError(
+            "none of the schedules can be written as a crontab line: " + "; ".join(skipped)
+        )
     return "\n".join(lines) + "\n"
 
 
