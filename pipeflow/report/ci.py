@@ -30,6 +30,7 @@ from pipeflow.model.events import (
     RunStarted,
     StepFinished,
     StepOutput,
+    StepRetrying,
     StepStarted,
 )
 from pipeflow.model.plain import json_value
@@ -56,6 +57,7 @@ class RunReport:
         self._outcomes: dict[str, StepOutcome] = {}
         self._output: dict[str, list[str]] = {}
         self._output_size: dict[str, int] = {}
+        self._failed_attempts: dict[str, list[dict[str, Any]]] = {}  # before each retry
         self._stepped = False  # a step started or ended
         self.foreach: frozenset[str] = frozenset()  # `foreach` steps: attempts count calls
 
@@ -69,6 +71,9 @@ class RunReport:
             self._outcomes[event.outcome.step] = event.outcome
         elif isinstance(event, StepOutput):
             self._keep_output(event)
+        elif isinstance(event, StepRetrying):  # the error of the attempt before this one
+            failed = {"attempt": event.attempt - 1, "error": event.error}
+            self._failed_attempts.setdefault(event.step, []).append(failed)
         elif isinstance(event, RunFinished):
             self._finished = event
             self._outcomes.update((o.step, o) for o in event.outcomes)
@@ -100,7 +105,11 @@ class RunReport:
             state = "succeeded" if finished.ok else "failed"
         planned = {d.step: None for d in started.plan}  # a dict keeps the order, a set would not
         order = [*planned, *(name for name in self._outcomes if name not in planned)]
-        steps = [_step_document(self._outcomes[name]) for name in order if name in self._outcomes]
+        steps = [
+            _step_document(self._outcomes[name], self._failed_attempts.get(name, []))
+            for name in order
+            if name in self._outcomes
+        ]
         return _document(
             pipeline=started.pipeline,
             run_id=started.run_id,
@@ -185,7 +194,7 @@ def _document(
     }
 
 
-def _step_document(outcome: StepOutcome) -> dict[str, Any]:
+def _step_document(outcome: StepOutcome, failed_attempts: list[dict[str, Any]]) -> dict[str, Any]:
     error = None
     if outcome.state is StepState.FAILED:
         error = {"message": outcome.error or outcome.reason, "traceback": outcome.traceback}
@@ -198,6 +207,7 @@ def _step_document(outcome: StepOutcome) -> dict[str, Any]:
         "cached": outcome.state is StepState.CACHED,
         "locations": list(outcome.locations),
         "error": error,
+        "failed_attempts": failed_attempts,
     }
 
 
@@ -317,6 +327,8 @@ def _testcase(
         notes.append(f"cached: {step['reason']}" if step["reason"] else "cached")
     else:
         notes.append(f"{state} in {_seconds(step['duration'])} s ({step['reason']})")
+    # As `pipeflow runs show` lists them: each failed attempt before the last, with its error.
+    notes += [f"attempt {a['attempt']} failed: {a['error']}" for a in step["failed_attempts"]]
     notes += [f"stored: {location}" for location in step["locations"]]
     text = "\n".join([*notes, *lines])
     if text:
