@@ -127,7 +127,8 @@ def show(ctx: click.Context, run_id: str, tracebacks: bool, home: Path | None) -
         config = _config_of(ctx)
         if run_id == LATEST and config is not None and config.is_file():
             # `runs CONFIG show`: the latest run of CONFIG, as `runs CONFIG` lists them.
-            newest = history.runs(config=config, last=1)
+            newest = history.runs(config=config)
+            newest = [run for run in newest if run.state != "skipped"] or newest  # as `latest`
             if not newest:
                 raise UsageError(
                     f"no run of {config} is recorded in {history.path}",

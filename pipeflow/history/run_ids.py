@@ -1,5 +1,6 @@
 """Which run an id names: the id itself, a unique prefix of it (`20260301-13`), or `latest`,
-the run that started last; an UnknownRun that says what it matched, or what is near it."""
+the run that started last (a fire `pipeflow serve` skipped only when there is no run); an
+UnknownRun that says what it matched, or what is near it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from pipeflow.errors import did_you_mean
 from pipeflow.history.records import UnknownRun
 
-LATEST = "latest"  # the run id that names the run that started last
+LATEST = "latest"  # the run id that names the run that started last (not a skipped fire)
 
 Rows = Callable[[str, Sequence[Any]], list[Any]]  # (SQL, its values) -> the rows it selects
 
@@ -18,7 +19,11 @@ Rows = Callable[[str, Sequence[Any]], list[Any]]  # (SQL, its values) -> the row
 def resolved(run_id: str, rows: Rows, path: Path) -> str:
     """The full id of the run `run_id` names in the history at `path`, read through `rows`."""
     if run_id == LATEST:
-        found = rows("SELECT id FROM runs ORDER BY started_at DESC, rowid DESC LIMIT 1", ())
+        # A fire `pipeflow serve` skipped started no run: the latest is the run still going.
+        found = rows(
+            "SELECT id FROM runs ORDER BY state = 'skipped', started_at DESC, rowid DESC LIMIT 1",
+            (),
+        )
         if not found:
             raise UnknownRun(f"no run `{run_id}`: nothing is recorded in {path} yet")
         return str(found[0][0])

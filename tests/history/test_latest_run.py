@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeflow.cli import cli
-from pipeflow.history import Recorder, UnknownRun, open_history
+from pipeflow.history import Recorder, UnknownRun, open_history, record_skipped_fire
 from tests.history.synthetic import T0, record, run_events
 
 OLD = "20260301-120000-aaaaaa"
@@ -75,3 +75,40 @@ def test_the_command_line_spells_latest_as_the_history_does() -> None:
     from pipeflow.history import run_ids
 
     assert commands.LATEST == run_ids.LATEST
+
+
+def test_latest_is_a_run_not_a_skipped_fire_of_serve(home: Path) -> None:
+    """A fire of `pipeflow serve` skipped while its schedule's run goes on is recorded after
+    that run started; `latest` named it, so `pipeflow logs -f` during a long scheduled run
+    printed nothing and ended at once."""
+    config = home / "pipeline.yaml"
+    config.write_text("name: demo\n")
+    for minutes in (1, 2):
+        skipped = record_skipped_fire(
+            None,
+            pipeline="demo",
+            when=T0 + timedelta(hours=1, minutes=minutes),
+            reason="the previous run of this schedule is still going",
+            config_path=config,
+            home=home,
+        )
+        assert skipped is not None
+    with open_history(None, home=home) as history:
+        assert history.resolve("latest") == NEW
+        assert history.runs(last=1)[0].id == skipped  # listed, as every fire is
+    for given in ([], ["latest"]):
+        code, out, err = invoke("logs", *given, "--home", str(home))
+        assert code == 0, err
+        assert "load | loading 0" in out
+        code, out, err = invoke("runs", "show", *given, "--home", str(home))
+        assert code == 0, err
+        assert NEW in out.splitlines()[0]
+    code, out, err = invoke("runs", str(config), "show", "--home", str(home))
+    assert code == 0, err
+    assert NEW in out.splitlines()[0]
+
+
+def test_latest_of_a_history_of_skipped_fires_alone_is_the_last_fire(tmp_path: Path) -> None:
+    skipped = record_skipped_fire(None, pipeline="demo", when=T0, reason="overlap", home=tmp_path)
+    with open_history(None, home=tmp_path) as history:
+        assert history.resolve("latest") == skipped
