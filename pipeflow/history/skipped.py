@@ -61,6 +61,7 @@ def _record_fire(
     key: str,
 ) -> str | None:
     path = database_path(folder, home=home)
+    when = when.astimezone()  # on this machine's clock, as every run's id and start are
     run_id = f"{when:%Y%m%d-%H%M%S}-{key.replace(' ', '-')}-{secrets.token_hex(2)}"
     params = params_json({key: reason})
     config = str(Path(config_path).resolve()) if config_path is not None else None
