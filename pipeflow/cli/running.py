@@ -305,6 +305,10 @@ def run(
             raise
         if not result.ok:
             failed = [n for n, o in result.outcomes.items() if o.state.value == "failed"]
+            from pipeflow.report.annotations import failure_lines
+
+            for line in failure_lines([result.outcomes[name] for name in failed]):
+                click.echo(line, file=stream)  # on GitHub Actions, at the line that raised
             names = ", ".join(f"`{n}`" for n in failed)
             # Raised, timed out, given inputs it could not take, lost its worker: each said above.
             steps = "step" if len(failed) == 1 else "steps"

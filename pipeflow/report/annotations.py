@@ -1,4 +1,5 @@
-"""GitHub Actions annotations: each config problem as an `::error` workflow command.
+"""GitHub Actions annotations: each config problem, and each failed step at the line of its
+code that raised, as an `::error` workflow command.
 
 GitHub shows such a line as an error on the file and line of the pull request's diff. The
 escaping follows GitHub's toolkit (`@actions/core`, `command.ts`): in the message `%`, CR and
@@ -9,10 +10,12 @@ File paths are made relative to the working directory, which on GitHub is the ch
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from pipeflow.errors import Problem
+from pipeflow.model.run import StepOutcome
 
 TITLE = "pipeflow"
 
@@ -49,6 +52,36 @@ def annotation(problem: Problem, *, cwd: Path | None = None) -> str:
 
 def annotation_lines(problems: Iterable[Problem], *, cwd: Path | None = None) -> list[str]:
     return [annotation(problem, cwd=cwd) for problem in problems]
+
+
+_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)', re.MULTILINE)
+
+
+def step_failure(step: str, error: str, traceback: str | None, *, cwd: Path | None = None) -> str:
+    """A failed step as `::error file=F,line=L,title=...::ERROR`, at the last frame of its
+    traceback under `cwd` (the project's own code, not a library's), or without a place."""
+    cwd = cwd or Path.cwd()
+    properties: list[tuple[str, str]] = []
+    for frame in reversed(list(_FRAME.finditer(traceback or ""))):
+        file = relative_path(frame["file"], cwd)
+        if not Path(file).is_absolute():
+            properties += [("file", file), ("line", frame["line"])]
+            break
+    properties.append(("title", f"{TITLE} step `{step}` failed"))
+    fields = ",".join(f"{name}={escape_property(value)}" for name, value in properties)
+    return f"::error {fields}::{escape_data(error)}"
+
+
+def failure_lines(outcomes: Iterable[StepOutcome]) -> list[str]:
+    """On GitHub Actions, an `::error` per failed step (but one Ctrl-C stopped: no line is
+    to blame); elsewhere none."""
+    if not running_on_github():
+        return []
+    return [
+        step_failure(outcome.step, outcome.error or outcome.reason, outcome.traceback)
+        for outcome in outcomes
+        if outcome.reason != "interrupted"
+    ]
 
 
 def relative_path(file: str, cwd: Path) -> str:
