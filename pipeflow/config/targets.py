@@ -31,7 +31,7 @@ from pipeflow.model.secrets import MASK
 from pipeflow.plan.files import WriteIndex
 from pipeflow.plan.roots import store_url
 from pipeflow.storage import TargetFields, TemplateError, render_target
-from pipeflow.storage.boundaries import BoundaryError, check_local, check_root
+from pipeflow.storage.boundaries import BoundaryError, check_folder, check_local, check_root
 from pipeflow.storage.clashes import clash_message, item_clash
 from pipeflow.storage.failures import redact
 from pipeflow.storage.interpreter import python_place, python_place_message
@@ -312,12 +312,14 @@ def _root_problem(root: str | None) -> str | None:
         return unknown
     local = is_local(root)
     path = root.partition("://")[2] if "://" in root else root
+    real = os.path.realpath(path) if local else root
     try:
-        check_root(os.path.realpath(path) if local else root)
+        check_root(real)
+        if local:
+            check_folder(real)
     except BoundaryError as error:
         return str(error)
     if local:
-        real = os.path.realpath(path)
         place = python_place(real, real)
         if place is not None:
             return python_place_message(f"the results root {root}", place)

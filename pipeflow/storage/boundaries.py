@@ -94,6 +94,20 @@ def check_root(root: str) -> None:
         )
 
 
+def check_folder(root: str) -> None:
+    """BoundaryError when the local results root `root` (a real path) can be no folder: it,
+    or the nearest of its parents that exists, is a file (`/dev/null/x`, `data.csv/out`).
+    Checked once, before a run: a root that does not exist yet is made by its first write."""
+    there = root
+    while not os.path.lexists(there) and os.path.dirname(there) != there:
+        there = os.path.dirname(there)
+    if os.path.lexists(there) and not os.path.isdir(there):
+        raise BoundaryError(
+            f"the results root {root} can be no folder: {there} is a file. Point "
+            "`results.root` (or a step's `result.root`, or `--results`) at a folder."
+        )
+
+
 @lru_cache(maxsize=64)  # a store's root is checked at every write: the same few roots
 def _reserved_segment(root: str) -> str | None:
     segments = root.replace("\\", "/").split("/")
