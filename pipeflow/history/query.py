@@ -239,6 +239,30 @@ class History:
                 return
             time.sleep(poll)
 
+    @staticmethod
+    def _pruned(
+        conn: sqlite3.Connection, keep: int | None, older_than: timedelta | None
+    ) -> tuple[str, list[Any]]:
+        """The DELETE of `prune`. A fire `serve` skipped is no run: it counts for none of the
+        `keep` newest, and goes with the runs older than the oldest kept (all, for 0)."""
+        where = ["state != 'running'"]
+        args: list[Any] = []
+        if keep is not None:
+            ran = "SELECT r.id, r.started_at FROM runs r WHERE r.state != 'skipped' "
+            ran += _NEWEST_FIRST
+            where.append(f"id NOT IN (SELECT id FROM ({ran} LIMIT ?))")
+            args.append(keep)
+            oldest_kept = conn.execute(f"{ran} LIMIT 1 OFFSET ?", (keep - 1,)).fetchone()
+            if keep and oldest_kept is None:  # fewer runs than kept: every fire stays
+                where.append("state != 'skipped'")
+            elif keep:
+                where.append("(state != 'skipped' OR started_at < ?)")
+                args.append(oldest_kept[1])
+        if older_than is not None:
+            where.append("started_at < ?")
+            args.append(time.time() - older_than.total_seconds())
+        return f"DELETE FROM runs WHERE {' AND '.join(where)}", args
+
     def prune(
         self,
         keep: int | None = None,
@@ -264,19 +288,11 @@ class History:
                 "where it can be written"
             )
         self._reap()  # a killed run is `lost` now, and may go
-        where = ["state != 'running'"]
-        args: list[Any] = []
-        if keep is not None:
-            where.append(f"id NOT IN (SELECT r.id FROM runs r {_NEWEST_FIRST} LIMIT ?)")
-            args.append(keep)
-        if older_than is not None:
-            where.append("started_at < ?")
-            args.append(time.time() - older_than.total_seconds())
-        sql = f"DELETE FROM runs WHERE {' AND '.join(where)}"
 
         def delete() -> int:
             conn.execute("BEGIN IMMEDIATE")
             try:
+                sql, args = self._pruned(conn, keep, older_than)
                 count = conn.execute(sql, args).rowcount
                 conn.execute("DELETE FROM steps WHERE run_id NOT IN (SELECT id FROM runs)")
                 conn.execute("DELETE FROM logs WHERE run_id NOT IN (SELECT id FROM runs)")
