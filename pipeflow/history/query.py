@@ -197,11 +197,12 @@ class History:
             self.path,
         )
 
-    def logs(self, run_id: str, step: str | None = None) -> list[LogLine]:
-        """What the run's steps printed and logged, in the order it arrived."""
+    def logs(self, run_id: str, step: str | None = None, *, skip: int = 0) -> list[LogLine]:
+        """What the run's steps printed and logged, in the order it arrived; `skip`: without
+        the first so many (those a reader following the run has: lines are only added)."""
         full = self.resolve(run_id)
         steps = None if step is None else self._steps_named(full, step)
-        return [line for _, line in self._lines(full, steps, after=0)]
+        return [line for _, line in self._lines(full, steps, after=0, skip=skip)]
 
     def follow(
         self,
@@ -312,7 +313,7 @@ class History:
     # -- helpers --------------------------------------------------------------------------
 
     def _lines(
-        self, run_id: str, steps: Sequence[str] | None, *, after: int
+        self, run_id: str, steps: Sequence[str] | None, *, after: int, skip: int = 0
     ) -> Iterator[tuple[int, LogLine]]:
         conn = self._conn
         assert conn is not None
@@ -321,7 +322,8 @@ class History:
         if steps is not None:
             sql += f" AND step IN ({', '.join('?' * len(steps))})"
             args.extend(steps)
-        rows = self._guard(lambda: conn.execute(sql + " ORDER BY id", args).fetchall())
+        sql += " ORDER BY id LIMIT -1 OFFSET ?"
+        rows = self._guard(lambda: conn.execute(sql, [*args, skip]).fetchall())
         for row in rows:
             yield int(row[0]), log_line(run_id, row[1:])
 

@@ -150,7 +150,10 @@ def create_app(settings: Settings) -> Starlette:
 
     def run_logs(request: Request) -> Response:
         step = request.query_params.get("step") or None
-        lines = catalog.logs(request.path_params["run_id"], step)
+        skip = request.query_params.get("skip") or "0"  # the lines a following panel has
+        if not skip.isdigit():
+            return problem_page(request, 400, f"`skip` is a count of lines, not `{skip}`.")
+        lines = catalog.logs(request.path_params["run_id"], step, int(skip))
         if request.url.path.startswith("/api/"):
             return JSONResponse(
                 {"lines": [{"step": x.step, "stream": x.stream, "text": x.text} for x in lines]}

@@ -94,9 +94,11 @@ class Catalog:
         with self.histories() as histories:
             return _first(histories, lambda history: history.run(run_id), run_id, self)
 
-    def logs(self, run_id: str, step: str | None = None) -> list[LogLine]:
+    def logs(self, run_id: str, step: str | None = None, skip: int = 0) -> list[LogLine]:
         with self.histories() as histories:
-            return _first(histories, lambda history: history.logs(run_id, step), run_id, self)
+            return _first(
+                histories, lambda history: history.logs(run_id, step, skip=skip), run_id, self
+            )
 
     def has_run(self, run_id: str) -> bool:
         try:

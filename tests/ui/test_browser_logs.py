@@ -39,6 +39,8 @@ def test_an_open_logs_panel_follows_a_running_step(
     make_project: ProjectFactory,
 ) -> None:
     config = make_project(CONFIG, chatty_steps=STEPS)
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
     with pipeflow_ui(config, cwd=config.parent) as url:
         page.goto(f"{url}/pipelines/chatty/run")
         page.click("#start")
@@ -51,6 +53,12 @@ def test_an_open_logs_panel_follows_a_running_step(
         # Later lines come into the open panel while the step runs.
         expect(logs.locator("pre")).to_contain_text("line 6", timeout=30_000)
         assert page.locator("#run").get_attribute("data-state") == "running"
+        # Each poll asked only for the lines after those the panel had (a step that prints
+        # 1 MB was sent whole every second), and the panel holds each line once.
+        polls = [link for link in asked if "/logs?" in link]
+        assert any(re.search(r"[?&]skip=[1-9]", link) for link in polls), polls
+        shown = logs.locator("pre").inner_text().splitlines()
+        assert shown[:7] == [f"line {index}" for index in range(7)], shown
         # The run's end reloads the page: the panel is open again, with every line.
         expect(page.locator("#run")).to_have_attribute("data-state", "succeeded", timeout=60_000)
         logs = page.locator('details.logs[data-step="talk"]')

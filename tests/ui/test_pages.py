@@ -146,6 +146,15 @@ def test_the_run_page_shows_steps_params_errors_and_logs(
         "loading 1",
         "INFO-level progress",
     ]
+    # A panel that follows a running step asks only for the lines after those it has.
+    later = client.get(f"/api/runs/{FAILED}/logs", params={"step": "load", "skip": 1}).json()
+    assert [line["text"] for line in later["lines"]] == ["loading 1", "INFO-level progress"]
+    past = client.get(f"/api/runs/{FAILED}/logs", params={"step": "load", "skip": 3}).json()
+    assert past["lines"] == []
+    for bad in ("-1", "one", "1.5"):
+        refused = client.get(f"/api/runs/{FAILED}/logs", params={"step": "load", "skip": bad})
+        assert refused.status_code == 400, refused.text
+        assert "skip" in refused.json()["error"]
     plain = client.get(f"/runs/{FAILED}/logs", params={"step": "report"})
     assert plain.headers["content-type"].startswith("text/plain")
     assert "report | flaky network" in plain.text

@@ -70,20 +70,31 @@ function reopenLogs(page) {
   }
 }
 
+// A panel asks only for the lines after those it has (`skip`), and one load at a time.
 async function loadLogs(details) {
+  if (details.dataset.loading) return;
+  details.dataset.loading = "1";
   const pre = details.querySelector("pre.log-text");
+  const had = Number(details.dataset.lines || 0);
   try {
-    const data = await getJSON(details.dataset.src);
-    const text = data.lines.length ? data.lines.map((line) => line.text).join("\n") : "(nothing printed)";
-    if (text === pre.textContent) return;
+    const data = await getJSON(details.dataset.src + "&skip=" + had);
+    if (!data.lines.length) {
+      if (!had) pre.textContent = "(nothing printed)";
+      return;
+    }
+    const text = data.lines.map((line) => line.text).join("\n");
     // A panel read to its end follows new lines; one scrolled up stays where it is.
     const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
     const scrolled = pre.scrollTop;
-    pre.textContent = text;
+    pre.textContent = had ? pre.textContent + "\n" + text : text;
+    details.dataset.lines = String(had + data.lines.length);
     pre.scrollTop = atEnd && pre.dataset.loaded ? pre.scrollHeight : scrolled;
     pre.dataset.loaded = "1";
   } catch (error) {
     pre.textContent = "Could not load the logs: " + error.message;
+    delete details.dataset.lines;
+  } finally {
+    delete details.dataset.loading;
   }
 }
 
