@@ -22,6 +22,7 @@ from pipeflow.config.read_checks import check_reads
 from pipeflow.config.reader import Document
 from pipeflow.config.result_checks import check_foreach, check_result, trial_fields
 from pipeflow.config.schedule_checks import check_executor, check_schedules
+from pipeflow.config.schema_hints import assignment
 from pipeflow.config.suggest import did_you_mean, listing
 from pipeflow.config.targets import (
     check_collisions,
@@ -33,12 +34,13 @@ from pipeflow.config.written import check_written
 from pipeflow.errors import Problem
 from pipeflow.importing import ImportProblem, Resolver, Signature
 from pipeflow.model.pipeline import Pipeline, Step
-from pipeflow.model.refs import Ref, Template
+from pipeflow.model.refs import Ref, Template, unparse
 from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.plan.files import WriteIndex
 from pipeflow.plan.graph import CycleError, StepGraph
 
 Path = list[str | int]
+_STEP, _PARAM = '"${steps.NAME}"', '"${params.NAME}"'  # what a `when:` hint shows
 
 
 class Checker:
@@ -305,8 +307,24 @@ class Checker:
         if step.item_name and step.foreach is None:
             self.fail(["steps", name, "as"], "`as` is only used together with `foreach`")
         if step.foreach is not None:
-            check_foreach(name, step, params=self.params, secrets=self.secrets, fail=self.fail)
-        if isinstance(step.when, str) and not isinstance(step.when, Ref | Template):
+            check_foreach(
+                name,
+                step,
+                params=self.params,
+                secrets=self.secrets,
+                fail=self.fail,
+                kind=self.document.kind,
+            )
+        if isinstance(step.when, Template):  # always a string: `not ${params.flag}` is true
+            kind = self.document.kind
+            self.fail(
+                ["steps", name, "when"],
+                f"`when` takes one reference whole: `{unparse(step.when)}` has text around its "
+                "reference, so it is a string, not a test (pipeflow evaluates no expressions)",
+                f"return a boolean from a step and write `{assignment('when', _STEP, kind)}`, "
+                f"or test a boolean param: `{assignment('when', _PARAM, kind)}`",
+            )
+        elif isinstance(step.when, str) and not isinstance(step.when, Ref):
             self.fail(
                 ["steps", name, "when"],
                 f"`when` must be true, false or a reference such as `${{params.flag}}`, "

@@ -14,9 +14,10 @@ from typing import Any
 
 from pipeflow.config.param_types import describe
 from pipeflow.config.reader import Fail
+from pipeflow.config.schema_hints import assignment
 from pipeflow.config.suggest import did_you_mean, listing
 from pipeflow.model.pipeline import SINGLE_PART, Pipeline, Step
-from pipeflow.model.refs import Ref, Template, lookup_path, run_stand_ins
+from pipeflow.model.refs import Ref, Template, lookup_path, run_stand_ins, unparse
 from pipeflow.model.secrets import Secrets
 from pipeflow.storage import (
     FORMAT_NAMES,
@@ -95,7 +96,13 @@ def check_result(
 
 
 def check_foreach(
-    name: str, step: Step, *, params: Mapping[str, Any], secrets: Secrets, fail: Fail
+    name: str,
+    step: Step,
+    *,
+    params: Mapping[str, Any],
+    secrets: Secrets,
+    fail: Fail,
+    kind: str = "yaml",
 ) -> None:
     """A `foreach` known now must be a list; each item's result needs its own target; the
     item's name is not also one of the step's `inputs`."""
@@ -117,7 +124,19 @@ def check_foreach(
             value = lookup_path(params, value.path)
         except KeyError:
             return  # reported as an unknown param
-    elif isinstance(value, Ref | Template):
+    elif isinstance(value, Template):  # text around a reference: a string, never a list
+        refs = [part for part in value.parts if isinstance(part, Ref)]
+        alone, whole = f'"{refs[0].text}"', '"${steps.NAME}"'
+        fail(
+            path,
+            f"`foreach` takes a list or one reference whole: `{unparse(value)}` has text "
+            "around its reference, so it is a string, never a list",
+            f"write the reference alone: `{assignment('foreach', alone, kind)}`"
+            if len(refs) == 1
+            else f"build the list in a step and write `{assignment('foreach', whole, kind)}`",
+        )
+        return
+    elif isinstance(value, Ref):
         return  # a step's value or an environment variable: checked when the step runs
     if not isinstance(value, list):
         fail(

@@ -36,7 +36,7 @@ steps:
   part: {run: vsteps.show, inputs: {x: "${steps.m.value}"}}
   items: {run: vsteps.show, inputs: {x: "${steps.each}"}}
   item_parts: {run: vsteps.show, inputs: {x: "${steps.each.value}"}}
-  gated: {run: vsteps.show, inputs: {x: 1}, when: "${steps.m.value} == 5"}
+  gated: {run: vsteps.show, inputs: {x: 1}, when: "${steps.m.value}"}
 """
 
 EXPECTED = {
