@@ -40,6 +40,7 @@ from pipeflow.plan.files import WriteIndex
 from pipeflow.plan.graph import CycleError, StepGraph
 
 Path = list[str | int]
+Fits = list[tuple[str, str | None]]  # what a signature says of a step's inputs: message, hint
 _STEP, _PARAM = '"${steps.NAME}"', '"${params.NAME}"'  # what a `when:` hint shows
 
 
@@ -79,9 +80,9 @@ class Checker:
         self._resolver: Resolver | None = None  # made when the first `run:` is checked
         self._declared: set[str] | None = None
         self._imports: dict[str, list[str]] = {}  # project module -> the steps that name it
-        # Per callable and the names given to it: what its signature says (steps that share a
-        # callable and their input names get the same answer; each gets its own problem).
-        self._fits: dict[tuple[str, tuple[str, ...]], list[tuple[str, str | None]]] = {}
+        # Per callable, the names given to it and which is a `foreach` item: what its
+        # signature says (steps that share them get the same answer; each its own problem).
+        self._fits: dict[tuple[str, tuple[str, ...], str | None], Fits] = {}
 
     @property
     def resolver(self) -> Resolver:
@@ -255,14 +256,17 @@ class Checker:
             if step.foreach is not None
             else (*step.inputs,)
         )
-        fits = self._fits.get((step.run, given))
+        item = (step.item_name or "item") if step.foreach is not None else None
+        fits = self._fits.get((step.run, given, item))
         if fits is None:
-            fits = self._fits[step.run, given] = resolved.signature.problems(given)
+            fits = self._fits[step.run, given, item] = resolved.signature.problems(given, item=item)
         for message, hint in fits:
             where: Path = [*path, "inputs"]
             for input_name in step.inputs:
                 if f"`{input_name}`" in message:
                     where = [*path, "inputs", input_name]
+            if item is not None and message.startswith(f"unknown input `{item}`"):
+                where = [*path, "as" if step.item_name else "foreach"]
             self.fail(where, f"step `{name}` ({step.run}): {message}", hint, key=True)
 
     def imports(self) -> None:

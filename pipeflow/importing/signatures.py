@@ -39,8 +39,12 @@ class Signature:
     # instance, which no input usually gives.
     method: str | None = None
 
-    def problems(self, given: Iterable[str]) -> list[tuple[str, str | None]]:
-        """(message, hint) for each input that does not fit, and each required one missing."""
+    def problems(
+        self, given: Iterable[str], *, item: str | None = None
+    ) -> list[tuple[str, str | None]]:
+        """(message, hint) for each input that does not fit, and each required one missing.
+        `item`: the name a `foreach` item goes by (one of `given`), which the user did not
+        write under `inputs:`."""
         given = list(given)
         names = [p.name for p in self.parameters if p.keyword]
         found: list[tuple[str, str | None]] = []
@@ -49,7 +53,22 @@ class Signature:
         for name in given:
             if name in names or self.var_keyword:
                 continue
-            if name == self.var_positional:
+            if name == item:
+                fits = self._item_argument(name, given)
+                suggested.update(fits[:1])
+                hint = (
+                    f"name the item `{fits[0]}`, the argument it fills: `as: {fits[0]}`"
+                    if fits
+                    else _accepted(names, positional_only)
+                )
+                found.append(
+                    (
+                        f"unknown input `{name}`: the `foreach` item goes to the function as "
+                        f"`{name}`, and the function takes no such argument",
+                        hint,
+                    )
+                )
+            elif name == self.var_positional:
                 found.append(
                     (
                         f"unknown input `{name}`: `*{name}` cannot be given by name",
@@ -87,6 +106,14 @@ class Signature:
                 )
                 found.append((f"missing input `{parameter.name}`: the function requires it", hint))
         return found
+
+    def _item_argument(self, item: str, given: list[str]) -> list[str]:
+        """The argument a `foreach` item named `item` is likely meant for: the one close to
+        its name, else the only required one no input gives."""
+        free = [p for p in self.parameters if p.keyword and p.name not in given]
+        close = get_close_matches(item, [p.name for p in free], n=1, cutoff=0.6)
+        required = [p.name for p in free if p.required]
+        return close or (required if len(required) == 1 else [])
 
     def _unbound(self, name: str) -> tuple[str, str]:
         assert self.method is not None

@@ -58,11 +58,11 @@ def test_steps_sharing_a_callable_each_get_the_problems_of_their_own_inputs(
         ("steps.b.inputs.y", 6, f"step `b` (shared_f.f): {unknown_y}"),
         ("steps.d.inputs.y", 8, f"step `d` (shared_f.f): {unknown_y}"),
         (
-            "steps.e.inputs",
+            "steps.e.foreach",
             9,
-            "step `e` (shared_f.f): unknown input `item`: the function takes no such argument",
+            "step `e` (shared_f.f): unknown input `item`: the `foreach` item goes to the "
+            "function as `item`, and the function takes no such argument",
         ),
-        ("steps.e.inputs", 9, f"step `e` (shared_f.f): {missing_x}"),
         ("steps.g.inputs", 11, f"step `g` (shared_f.f): {missing_x}"),
         ("steps.g.inputs.y", 11, f"step `g` (shared_f.f): {unknown_y}"),
         (
@@ -79,18 +79,21 @@ def test_a_callables_signature_is_asked_once_per_set_of_input_names(
     asked: list[tuple[str, ...]] = []
     original = signatures.Signature.problems
 
-    def counting(self: signatures.Signature, given: Any) -> list[tuple[str, str | None]]:
+    def counting(
+        self: signatures.Signature, given: Any, *, item: str | None = None
+    ) -> list[tuple[str, str | None]]:
         given = tuple(given)
         asked.append(given)
-        return original(self, given)
+        return original(self, given, item=item)
 
     monkeypatch.setattr(signatures.Signature, "problems", counting)
     config = make_project(SHARED, shared_f=SHARED_MODULE)
     with pytest.raises(ConfigError):
         pipeflow.load(config)
-    # b and g give the same names: asked once; every other step gives names of its own.
+    # b and g give the same names: asked once; every other step gives names of its own (f's
+    # `x` is its `foreach` item, c's an input: a name that does not fit is told apart).
     assert sorted(asked) == sorted(
-        [(), ("x", "y"), ("y",), ("x",), ("y", "x"), ("item",), ("x", "z")]
+        [(), ("x", "y"), ("y",), ("x",), ("x",), ("y", "x"), ("item",), ("x", "z")]
     )
 
 
