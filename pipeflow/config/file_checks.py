@@ -20,7 +20,16 @@ from pipeflow.config.checks import Checker
 from pipeflow.config.result_checks import static_items
 from pipeflow.model.locations import Location, has_item, locate
 from pipeflow.model.pipeline import Step
-from pipeflow.model.refs import ITEM, Ref, Template, lookup_path, references, resolve
+from pipeflow.model.refs import (
+    ITEM,
+    Ref,
+    ReferenceSyntaxError,
+    Template,
+    lookup_path,
+    parse_string,
+    references,
+    resolve,
+)
 from pipeflow.plan.files import StepFiles, WriteIndex, base_dir, load_time_lookup
 from pipeflow.plan.roots import store_url
 from pipeflow.storage.escapes import escape
@@ -57,13 +66,38 @@ def check_files(
 
 
 def entry_path(checker: Checker, step: str, field: str, index: int) -> DocPath:
-    """Where entry `index` of a step's `reads`/`writes` is in the document."""
+    """Where entry `index` of a step's `reads`/`writes` is in the document. The model holds
+    only the entries the builder could read (strings whose references parse), so the index
+    counts those: `writes: [5, "../x"]` has `../x` at 0 in the model, at 1 in the file."""
     data = checker.document.data
     raw: Any = None
+    entry: Any = None
     if isinstance(data, Mapping) and isinstance(data.get("steps"), Mapping):
         entry = data["steps"].get(step)
         raw = entry.get(field) if isinstance(entry, Mapping) else None
-    return ["steps", step, field] if isinstance(raw, str) else ["steps", step, field, index]
+    if isinstance(raw, str):
+        return ["steps", step, field]
+    if isinstance(raw, list) and isinstance(entry, Mapping):
+        named = entry.get("as")
+        item = (
+            (named if isinstance(named, str) else "item")
+            if entry.get("foreach") is not None
+            else None
+        )
+        kept = [at for at, text in enumerate(raw) if _readable(text, item)]
+        index = kept[index] if index < len(kept) else index
+    return ["steps", step, field, index]
+
+
+def _readable(text: Any, item: str | None) -> bool:
+    """Whether the builder keeps this entry of a `reads`/`writes` list (`build.py`)."""
+    if not isinstance(text, str):
+        return False
+    try:
+        parse_string(text, item=item)
+    except ReferenceSyntaxError:
+        return False
+    return True
 
 
 def _references(checker: Checker, name: str, step: Step) -> None:
