@@ -308,7 +308,8 @@ def _wrong_type(error: ValidationError, path: DocumentPath, document: Document) 
         hint = f"e.g. `{path[1]}: {{run: package.module.function}}`"
         return document.problem(path, message, hint=hint, key=instance is None)
     message = f"expected {expected} for `{field}`, got {got}"
-    return document.problem(path, message, hint=type_hint(kinds, instance, path, document.kind))
+    fix = type_hint(kinds, instance, path, document.kind, schema=schema)
+    return document.problem(path, message, hint=fix)
 
 
 def _pattern_words(

@@ -7,6 +7,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pipeflow.model.words import a_kind
+
 DocumentPath = Sequence[str | int]
 
 
@@ -21,12 +23,26 @@ def assignment(name: str | int, value: str, kind: str, *, text: bool = False) ->
 
 
 def type_hint(
-    kinds: Sequence[str], instance: Any, path: DocumentPath, kind: str = "yaml"
+    kinds: Sequence[str],
+    instance: Any,
+    path: DocumentPath,
+    kind: str = "yaml",
+    *,
+    schema: Mapping[str, Any] | None = None,
 ) -> str | None:
-    """What to write instead of a value of the wrong type, if a fix is plain."""
+    """What to write instead of a value of the wrong type, if a fix is plain. `schema`: the
+    rule the value broke, whose `pattern` the value's text may not meet either."""
     name: str | int = path[-1] if path else "key"
     numbers = {"number", "integer"} & set(kinds)  # where one is taken, a bool is neither
     if "string" in kinds and isinstance(instance, int | float) and not numbers:
+        # Quoting gives text, which these fields refuse in turn for another reason.
+        if path[:1] == ("steps",) and len(path) == 3 and name in _SHAPED:
+            return _SHAPED[str(name)](kind)
+        rule = schema or {}
+        pattern = rule.get("pattern")
+        if isinstance(pattern, str) and not re.search(pattern, _scalar(instance)):
+            spelled = _SPELLINGS.get(str(rule.get("title")))
+            return f"write {a_kind(str(rule['title']))}: {spelled}" if spelled else None
         quoted = f'"{_scalar(instance)}"'
         return f"put the value in quotes to make it text: `{assignment(name, quoted, kind)}`"
     if isinstance(instance, str):
@@ -48,6 +64,23 @@ def type_hint(
     if "object" in kinds and instance is None:
         return f"indent `key: value` entries under `{name}:`, or remove it"
     return None
+
+
+# What the names whose text a pattern rules are made of (their titles in schema.json).
+_SPELLINGS = {
+    "identifier": "letters, digits and `_`, not starting with a digit",
+    "step name": "letters, digits, `_` and `-`, starting with a letter or `_`",
+}
+_SHAPED = {
+    "when": lambda kind: (
+        "write `true` or `false`, or one reference such as "
+        f"`{assignment('when', chr(34) + '${params.flag}' + chr(34), kind)}`"
+    ),
+    "run": lambda kind: (
+        "write the dotted path of a function, e.g. "
+        f"`{assignment('run', 'steps.iris.load_data', kind, text=True)}`"
+    ),
+}
 
 
 def _named_step(items: list[Any], kind: str) -> str | None:

@@ -709,3 +709,34 @@ def test_a_boolean_duration_gets_no_hint_to_quote_it(key: str, kind: str) -> Non
 
     assert "duration" in problem.message
     assert problem.hint is None or "quotes" not in problem.hint, problem.hint
+
+
+@pytest.mark.parametrize("kind", ["yaml", "toml"])
+@pytest.mark.parametrize(
+    ("key", "value", "hint"),
+    [
+        ("when", "1", "write `true` or `false`, or one reference such as"),
+        ("run", "5", "write the dotted path of a function, e.g."),
+        ("as", "5", "write an identifier: letters, digits and `_`, not starting with a digit"),
+        ("after", "[5]", "write a step name: letters, digits, `_` and `-`, starting with"),
+    ],
+)
+def test_a_number_is_not_told_to_be_quoted_where_its_text_is_refused_too(
+    kind: str, key: str, value: str, hint: str
+) -> None:
+    """`when: 1` was told `when: "1"`, `as: 5` `as: "5"`, `after: [5]` `"5"`, `run: 5`
+    `run: "5"`: each refused in turn, for another reason."""
+    foreach = "foreach = [1]\n" if kind == "toml" else "    foreach: [1]\n"
+    if kind == "toml":
+        run = "" if key == "run" else 'run = "x.y"\n'
+        text = f'name = "demo"\n\n[steps.a]\n{run}{foreach}{key} = {value}\n'
+    else:
+        run = "" if key == "run" else "    run: x.y\n"
+        text = with_steps(f"  a:\n{run}{foreach}    {key}: {value}\n")
+
+    problem = only(problems_in(text, kind))
+
+    assert problem.message.startswith("expected ")
+    assert problem.hint is not None
+    assert "in quotes" not in problem.hint
+    assert problem.hint.startswith(hint), problem.hint
