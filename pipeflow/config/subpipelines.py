@@ -137,8 +137,8 @@ def _load(
     given: Mapping[tuple[str, ...], str] | None,
 ) -> tuple[Pipeline, Mapping[str, Any], Secrets] | None:
     path: DocPath = ["steps", name]
+    problems += unused_keys(document, name)  # the child is read all the same (SPEC 3)
     before = len(problems)
-    problems += unused_keys(document, name)
     values = {
         key: parent_params(value, [*path, "params", key], params, document, problems, secrets)
         for key, value in step.params.items()

@@ -130,3 +130,33 @@ def test_validate_exits_2_before_any_step_runs(folder: Path) -> None:
         assert "parent.yaml:3:29: error at `steps.c.retries`" in done.stderr
         assert "`timeout` is not used on a sub-pipeline step" in done.stderr
         assert not (folder / "data").exists()
+
+
+@pytest.mark.parametrize("language", ["yaml", "toml"])
+@pytest.mark.parametrize("key", sorted(REFUSED))
+def test_the_childs_own_problems_are_reported_beside_an_ignored_key(
+    folder: Path, language: str, key: str
+) -> None:
+    """SPEC 3, every problem at once: a key the sub-pipeline step ignores stopped the child
+    from being read, so its own mistakes showed only after that key was removed."""
+    (folder / "child.yaml").write_text(CHILD.replace("a: 1, b: 2", "a: 1, b: 2, c: 3"))
+    value, _ = REFUSED[key]
+    extra = {"foreach": [1, 2], key: value} if key == "as" else {key: value}
+    config = folder / f"parent.{language}"
+    config.write_text(parent(language, extra))
+    with pytest.raises(ConfigError) as raised:
+        pipeflow.load(config)
+    found = {(Path(p.file or "").name, p.path) for p in raised.value.problems}
+    assert (config.name, f"steps.c.{key}") in found, found
+    assert ("child.yaml", "steps.s.inputs.c") in found, found
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeflow", "validate", config.name],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "child.yaml:4:" in result.stderr, result.stderr
+    assert "unknown input `c`" in result.stderr, result.stderr
