@@ -17,6 +17,7 @@ from pipeflow.config.checks import Checker
 from pipeflow.config.child_params import StepParams
 from pipeflow.config.collecting import collector_paused
 from pipeflow.config.file_checks import check_files
+from pipeflow.config.held_back import held_back
 from pipeflow.config.param_defaults import resolve_defaults
 from pipeflow.config.param_names import dotted_name_problems
 from pipeflow.config.params import (
@@ -228,18 +229,7 @@ def _load(
             )[1],
             expand_found,
         )
-    skip = frozenset(
-        problem.path.split(".")[1].split("[")[0]
-        for problem in schema_found
-        if problem.path.startswith("steps.")
-        and problem.path.count(".") >= 2
-        and problem.path.split(".")[2].split("[")[0] not in _APART_FROM_INPUTS
-    )
-    skip_runs = frozenset(
-        problem.path.split(".")[1]
-        for problem in schema_found
-        if problem.path.startswith("steps.") and problem.path.split(".")[2:3] == ["run"]
-    )
+    skip, skip_runs = held_back(schema_found)
     pipeline = replace(pipeline, places=pipeline_places(pipeline, merged))
     files = pipeline_files(pipeline, merged)
     targets_read: dict[str, set[str]] = {}
@@ -321,29 +311,6 @@ def _built(builder: Builder, document: Document) -> Pipeline:
     if not builder.problems:
         builds.remember(source, document.reading, pipeline)
     return pipeline
-
-
-# Step keys whose schema errors leave the inputs to check against the function: the others
-# (`inputs`, `foreach`, `as`, `run`, an unknown key that may be a misspelt `inputs`) would
-# make that check report a follow-on ("missing input").
-_APART_FROM_INPUTS = frozenset(
-    {
-        "after",
-        "outputs",
-        "result",
-        "cache",
-        "retries",
-        "retry_delay",
-        "retry_backoff",
-        "timeout",
-        "when",
-        "code_version",
-        "description",
-        "tags",
-        "reads",
-        "writes",
-    }
-)
 
 
 def _schedule_params_problems(

@@ -1,0 +1,52 @@
+"""Which semantic checks of a step its schema problems hold back, so that one mistake is not
+reported again as a confusing follow-on.
+
+A step whose `inputs`, `foreach`, `as` or `run` is wrong, or that has an unknown key (which may
+be a misspelt `inputs`), does not have its inputs checked against its function: that check
+would report a "missing input" the user already gave under the misspelt key. A step whose
+`run` is wrong does not have it looked up again. Every other check still runs (SPEC 3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pipeflow.errors import Problem
+
+# Step keys whose schema errors leave the inputs to check against the function: the others
+# (`inputs`, `foreach`, `as`, `run`, an unknown key that may be a misspelt `inputs`) would
+# make that check report a follow-on ("missing input").
+_APART_FROM_INPUTS = frozenset(
+    {
+        "after",
+        "outputs",
+        "result",
+        "cache",
+        "retries",
+        "retry_delay",
+        "retry_backoff",
+        "timeout",
+        "when",
+        "code_version",
+        "description",
+        "tags",
+        "reads",
+        "writes",
+    }
+)
+
+
+def held_back(schema_found: Iterable[Problem]) -> tuple[frozenset[str], frozenset[str]]:
+    """The steps whose inputs are not checked against their function, and those whose `run`
+    is not checked, for these schema problems."""
+    inputs: set[str] = set()
+    runs: set[str] = set()
+    for problem in schema_found:
+        if not problem.path.startswith("steps."):
+            continue
+        parts = problem.path.split(".")
+        if len(parts) >= 3 and parts[2].split("[")[0] not in _APART_FROM_INPUTS:
+            inputs.add(parts[1].split("[")[0])
+        if parts[2:3] == ["run"]:
+            runs.add(parts[1])
+    return frozenset(inputs), frozenset(runs)
