@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from pipeflow.config.duration_words import DURATION_HINT, DURATION_WORDS, duration_suggestion
+from pipeflow.config.other_tools import other_tool_hint
 from pipeflow.config.reader import Document
 from pipeflow.config.schema import (
     compiled_valid,
@@ -184,7 +185,8 @@ def _unknown_keys(error: ValidationError, path: DocumentPath, document: Document
     for key in instance:
         if key in allowed or any(re.search(pattern, key) for pattern in patterns):
             continue
-        hint = did_you_mean(key, allowed)
+        in_step = len(path) == 2 and path[0] == "steps"
+        hint = (in_step and other_tool_hint(key, document.kind)) or did_you_mean(key, allowed)
         value = instance[key]
         if hint is None and not path and isinstance(value, dict) and "run" in value:
             hint = f"is `{key}` a step? indent it under `steps:`"

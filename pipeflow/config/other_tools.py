@@ -1,0 +1,63 @@
+"""Step keys as other tools spell them, and the pipeflow key each means.
+
+A user coming from Prefect, Airflow, GitHub Actions, docker-compose, Argo or DVC writes the
+function's arguments as `args:` or `with:` and the order as `depends_on:` or `needs:`; the
+closest spelling among pipeflow's keys ("did you mean `tags`?") would send them the wrong
+way, so these names are told the key they mean, with an example in the config's language.
+"""
+
+from __future__ import annotations
+
+from pipeflow.config.schema_hints import assignment
+
+# key as written elsewhere -> the pipeflow step key it means
+MEANT = {
+    **dict.fromkeys(
+        ("args", "kwargs", "arguments", "parameters", "with", "op_kwargs", "fn_kwargs"), "inputs"
+    ),
+    **dict.fromkeys(
+        ("depends_on", "dependencies", "needs", "requires", "upstream", "wait_for"), "after"
+    ),
+    **dict.fromkeys(("cmd", "command", "func", "function", "callable", "python_callable"), "run"),
+    **dict.fromkeys(("if", "condition", "only_if", "run_if"), "when"),
+    **dict.fromkeys(("map", "matrix", "loop"), "foreach"),
+    "returns": "outputs",
+    "deps": "reads",  # DVC: the files a stage reads
+    "outs": "writes",  # DVC: the files a stage writes
+}
+
+# pipeflow key -> (what it holds, an example value in YAML, in TOML)
+_EXAMPLES = {
+    "inputs": ("the function's arguments by name", "{path: data.csv}", '{path = "data.csv"}'),
+    "after": ("the steps this one runs after", "[load]", '["load"]'),
+    "run": (
+        "the dotted path of a Python function",
+        "steps.iris.load_data",
+        '"steps.iris.load_data"',
+    ),
+    "when": ("true, false or one reference", '"${params.flag}"', '"${params.flag}"'),
+    "foreach": ("a list: the step runs once per item", "[a, b]", '["a", "b"]'),
+    "outputs": ("the names of the parts it returns", "[train, test]", '["train", "test"]'),
+    "reads": ("", "[data/raw.csv]", '["data/raw.csv"]'),
+    "writes": ("", "[data/prepared]", '["data/prepared"]'),
+}
+
+
+def other_tool_hint(key: str, kind: str) -> str | None:
+    """The hint for the unknown step key `key` when another tool spells a pipeflow key so."""
+    meant = MEANT.get(key)
+    if meant is None:
+        return None
+    holds, yaml_example, toml_example = _EXAMPLES[meant]
+    example = assignment(meant, toml_example if kind == "toml" else yaml_example, kind)
+    if meant == "reads":
+        return (
+            f"the files a step reads go under `reads` here, e.g. `{example}`; the steps it "
+            "runs after, under `after`"
+        )
+    if meant == "writes":
+        return f"the files a step writes go under `writes` here, e.g. `{example}`"
+    extra = "; a step using `${steps.load}` in its `inputs` waits for it already"
+    return (
+        f"`{key}` is `{meant}` here: {holds}, e.g. `{example}`{extra if meant == 'after' else ''}"
+    )
