@@ -124,3 +124,79 @@ def test_a_step_whose_schema_error_is_in_a_setting_has_its_inputs_checked_too(
     ], result.stderr
     assert "unknown input `z`" in errors[0]
     assert "missing input `v`" in errors[4]
+
+
+UNKNOWN_KEYS_YAML = """\
+name: p
+steps:
+  a:
+    run: st.e.echo
+    inputs: {v: 1, z: 2}
+    retires: 1
+  b:
+    run: st.e.echo
+    descripton: the b step
+  c:
+    run: st.e.echo
+    inputz: {v: 1}
+  d:
+    run: st.e.echo
+    input: {v: 1}
+  e:
+    run: st.e.echo
+    foreach: [1, 2]
+    ass: v
+"""
+UNKNOWN_KEYS_TOML = """\
+name = "p"
+[steps.a]
+run = "st.e.echo"
+inputs = {v = 1, z = 2}
+retires = 1
+[steps.b]
+run = "st.e.echo"
+descripton = "the b step"
+[steps.c]
+run = "st.e.echo"
+inputz = {v = 1}
+[steps.d]
+run = "st.e.echo"
+input = {v = 1}
+[steps.e]
+run = "st.e.echo"
+foreach = [1, 2]
+ass = "v"
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "text"), [("p.yaml", UNKNOWN_KEYS_YAML), ("p.toml", UNKNOWN_KEYS_TOML)]
+)
+def test_an_unknown_key_far_from_inputs_leaves_the_inputs_checked(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    """A misspelt `retries` or `description` has nothing to do with the inputs: an unknown or
+    missing input is reported beside it. A key that reads like `inputs`, `foreach` or `as`
+    (`inputz`, `input`, `ass`) still holds that check back: it would report as missing the
+    input the user gave under it."""
+    (tmp_path / "st").mkdir()
+    (tmp_path / "st" / "__init__.py").write_text("")
+    (tmp_path / "st" / "e.py").write_text("def echo(v):\n    return v\n")
+    (tmp_path / name).write_text(text)
+
+    result = pipeflow(tmp_path, "validate", name)
+    assert result.returncode == 2
+    errors = [
+        line.split(": error at ", 1)[1] for line in result.stderr.splitlines() if " error " in line
+    ]
+    assert [error.split("`")[1] for error in errors] == [
+        "steps.a.inputs.z",
+        "steps.a.retires",
+        "steps.b.inputs",
+        "steps.b.descripton",
+        "steps.c.inputz",
+        "steps.d.input",
+        "steps.e.ass",
+    ], result.stderr
+    assert "unknown input `z`" in errors[0]
+    assert "missing input `v`" in errors[2]
