@@ -363,6 +363,10 @@ class Checker:
             for path, ref in _walk(value, ["outputs", name]):
                 if ref.scope == "steps":
                     self.step_reference(path, ref, None)
+                elif ref.scope == "params":  # filled in where a parent runs this pipeline
+                    self.param_reference(path, ref)
+                elif ref.scope == "env":
+                    self.env_reference(path, ref)
 
 
 def _step_references(step: Step) -> Iterator[tuple[Path, Ref]]:
