@@ -61,10 +61,17 @@ def type_hint(
         if kind == "toml":
             return "write `key = value` entries here (a table), not a list"
         return "write `key: value` entries here, not `- item` entries"
+    if "object" in kinds and isinstance(instance, str) and tuple(path) in _ONE_KEY:
+        key = _ONE_KEY[tuple(path)]
+        inner = f'{{{key} = "{instance}"}}' if kind == "toml" else f"{{{key}: {instance}}}"
+        return f"write the {key} under it: `{assignment(name, inner, kind)}`"
     if "object" in kinds and instance is None:
         return f"indent `key: value` entries under `{name}:`, or remove it"
     return None
 
+
+# Mappings whose one text is what one of their keys holds: `executor: threads`.
+_ONE_KEY: dict[tuple[str | int, ...], str] = {("executor",): "type", ("results",): "root"}
 
 # What the names whose text a pattern rules are made of (their titles in schema.json).
 _SPELLINGS = {

@@ -740,3 +740,35 @@ def test_a_number_is_not_told_to_be_quoted_where_its_text_is_refused_too(
     assert problem.hint is not None
     assert "in quotes" not in problem.hint
     assert problem.hint.startswith(hint), problem.hint
+
+
+@pytest.mark.parametrize(
+    ("kind", "line", "hint"),
+    [
+        ("yaml", "executor: threads", "write the type under it: `executor: {type: threads}`"),
+        (
+            "toml",
+            'executor = "threads"',
+            'write the type under it: `executor = {type = "threads"}`',
+        ),
+        ("yaml", "results: data/out", "write the root under it: `results: {root: data/out}`"),
+        (
+            "toml",
+            'results = "data/out"',
+            'write the root under it: `results = {root = "data/out"}`',
+        ),
+    ],
+)
+def test_an_executor_or_results_given_as_one_text_is_told_the_mapping(
+    kind: str, line: str, hint: str
+) -> None:
+    """`executor: threads` and `results: data/out` were told only "expected a mapping"."""
+    if kind == "toml":
+        text = f'name = "demo"\n{line}\n\n[steps.a]\nrun = "x.y"\n'
+    else:
+        text = f"name: demo\n{line}\nsteps:\n  a: {{run: x.y}}\n"
+
+    problem = only(problems_in(text, kind))
+
+    assert problem.message.startswith("expected a mapping")
+    assert problem.hint == hint
