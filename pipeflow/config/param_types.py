@@ -29,8 +29,11 @@ def shortened_int(value: int, secrets: Secrets, *, hidden: bool) -> str:
 def same_type_hint(dotted: str, default: Any, value: Any, written: str | None) -> str:
     """What to do about a value of another type than its param's default: for a text param
     given what YAML read as a date, a number or a boolean, quote it as it was `written`
-    (`off`, not the `false` YAML made of it); spelt from the value where that is unknown."""
-    if isinstance(default, str) and isinstance(value, int | float | date):  # bool is an int
+    (`off`, not the `false` YAML made of it; spelt from the value where that is unknown), and
+    so for what YAML read as a mapping or a list (`Results: v2`) where it is known."""
+    # A text YAML reads as a collection (`Results: v2`, `[draft]`) is known as written only.
+    typed = isinstance(value, int | float | date)  # bool is an int
+    if isinstance(default, str) and (typed or (written and isinstance(value, Mapping | list))):
         text = written
         if text is None:
             text = value.isoformat() if isinstance(value, date) else str(value).lower()

@@ -104,6 +104,8 @@ def parse_assignment(text: str) -> ParamSource:
             hint=TOO_DEEP_HINT,
         )
     value, spelt = _scalar_written(raw, f"--param {_short(text)}")
+    if isinstance(value, Mapping | list):  # `title=Results: v2`: a text param wants it quoted
+        spelt = {(): raw.strip(), **spelt}
     return ParamSource(
         values=nested_overrides({key: value}),
         label=f"--param {text}",

@@ -17,6 +17,8 @@ from pipeflow.config.params import (
     read_param_file,
 )
 from pipeflow.errors import ConfigError
+from tests.conftest import ProjectFactory
+from tests.system import pipeflow_in
 
 DEFAULTS = {"ratio": 0.2, "seed": 42, "name": "iris", "model": {"depth": 3, "kind": "tree"}}
 
@@ -233,3 +235,24 @@ def test_an_empty_params_file_path_is_refused_not_read_as_the_current_folder(
     ):
         with pytest.raises(ValueError, match="`param_files` takes paths of files, got an empty"):
             way()
+
+
+@pytest.mark.parametrize("written", ["Results: v2", "- first", "[draft]", "{name}"])
+def test_a_text_param_given_text_yaml_reads_as_a_collection_is_told_to_quote_it(
+    written: str, make_project: ProjectFactory
+) -> None:
+    """`--param 'title=Results: v2'` for a text default: YAML reads a mapping, and the hint
+    was only "give `title` a value of the same type as its default"."""
+    config = make_project(
+        'name: p\nparams: {title: "Report"}\nsteps:\n'
+        '  a: {run: qsteps.f, inputs: {t: "${params.title}"}}\n',
+        qsteps="def f(t):\n    return t\n",
+    )
+    result = pipeflow_in(config.parent, "validate", config.name, "--param", f"title={written}")
+    assert result.returncode == 2, result.stderr
+    assert f"--param 'title=\"{written}\"'" in result.stderr, result.stderr
+    with pytest.raises(pipeflow.ConfigError) as raised:
+        pipeflow.load(config, param_options=[f"title={written}"])
+    (problem,) = raised.value.problems
+    assert problem.hint is not None
+    assert problem.hint.startswith(f'quote it to keep it text, as its default is: `"{written}"`')
