@@ -217,9 +217,8 @@ class Checker:
             return
         except CycleError:
             pass
-        found = self.graph.find_cycle(ignore_self=True)
-        if found:
-            # find_cycle walks from a step to what it needs; show it the way data flows.
+        for found in self.graph.find_cycles(ignore_self=True):  # each knot, all at once
+            # find_cycles walks from a step to what it needs; show it the way data flows.
             cycle = list(reversed(found))
             start = cycle.index(min(cycle[:-1]))
             cycle = [*cycle[start:-1], *cycle[:start], cycle[start]]

@@ -80,35 +80,19 @@ class StepGraph:
 
     def find_cycle(self, *, ignore_self: bool = False) -> list[str] | None:
         """One cycle as `[a, b, a]`, or None; `ignore_self`: a step needing itself is none."""
-        visiting: dict[str, int] = {}
-        stack: list[str] = []
-        done: set[str] = set()
+        return _find_cycle(self.upstream, ignore_self, set(), set())
 
-        # Iterative depth-first search: a 10,000-step chain must not hit the recursion limit.
-        for start in self.upstream:
-            if start in done:
-                continue
-            work: list[tuple[str, int]] = [(start, 0)]
-            while work:
-                node, index = work.pop()
-                if index == 0:
-                    visiting[node] = len(stack)
-                    stack.append(node)
-                deps = self.upstream[node]
-                if ignore_self and node in deps:
-                    deps = tuple(dep for dep in deps if dep != node)
-                if index < len(deps):
-                    work.append((node, index + 1))
-                    dep = deps[index]
-                    if dep in visiting:
-                        return [*stack[visiting[dep] :], dep]
-                    if dep not in done:
-                        work.append((dep, 0))
-                else:
-                    stack.pop()
-                    del visiting[node]
-                    done.add(node)
-        return None
+    def find_cycles(self, *, ignore_self: bool = False) -> list[list[str]]:
+        """One cycle per knot of steps: once a cycle is found, its steps are set aside and the
+        rest searched again, so cycles apart from one another are all found (two sharing a
+        step count as one knot: the second shows once the first is undone)."""
+        found: list[list[str]] = []
+        aside: set[str] = set()  # the steps of the cycles found
+        done: set[str] = set()  # steps on no cycle: each search goes on from the last
+        while (cycle := _find_cycle(self.upstream, ignore_self, aside, done)) is not None:
+            found.append(cycle)
+            aside.update(cycle)
+        return found
 
     def ancestors(self, names: Iterable[str]) -> set[str]:
         """All steps the given ones need, directly or not (the given ones excluded)."""
@@ -172,3 +156,42 @@ class StepGraph:
             else:
                 found += [step for step in self.upstream if step.startswith(f"{name}/")]
         return found
+
+
+def _find_cycle(
+    upstream: Mapping[str, tuple[str, ...]],
+    ignore_self: bool,
+    aside: set[str],
+    done: set[str],
+) -> list[str] | None:
+    """One cycle of `upstream` (per step, the steps it needs) as `[a, b, a]`, or None, among
+    the steps not `aside`; `done` holds the steps found on no cycle, and gets those this
+    search finds (a step is on no cycle once all it needs is explored without meeting it)."""
+    visiting: dict[str, int] = {}
+    stack: list[str] = []
+
+    # Iterative depth-first search: a 10,000-step chain must not hit the recursion limit.
+    for start in upstream:
+        if start in done or start in aside:
+            continue
+        work: list[tuple[str, int]] = [(start, 0)]
+        while work:
+            node, index = work.pop()
+            if index == 0:
+                visiting[node] = len(stack)
+                stack.append(node)
+            deps = upstream[node]
+            if index < len(deps):
+                work.append((node, index + 1))
+                dep = deps[index]
+                if (ignore_self and dep == node) or dep in aside:
+                    continue
+                if dep in visiting:
+                    return [*stack[visiting[dep] :], dep]
+                if dep not in done:
+                    work.append((dep, 0))
+            else:
+                stack.pop()
+                del visiting[node]
+                done.add(node)
+    return None

@@ -48,6 +48,29 @@ def test_a_step_needing_itself_can_be_left_out_of_the_cycle_search() -> None:
     assert StepGraph(steps(a=["a"], b=["b", "a"])).find_cycle(ignore_self=True) is None
 
 
+def test_every_knot_of_cycles_is_found() -> None:
+    """Cycles apart from each other are each found; two sharing a step are one knot."""
+    graph = StepGraph(
+        steps(a=["b"], b=["a"], c=["d"], d=["c", "a"], e=["e"], f=["g"], g=["f", "h"], h=["f"])
+    )
+    cycles = graph.find_cycles(ignore_self=True)
+    assert [set(cycle) for cycle in cycles[:2]] == [{"a", "b"}, {"c", "d"}]
+    assert len(cycles) == 3
+    assert set(cycles[2]) in ({"f", "g"}, {"f", "g", "h"})
+    assert all(cycle[0] == cycle[-1] for cycle in cycles)
+    assert {"e"} in [set(c) for c in graph.find_cycles()]  # a step needing itself counts
+    assert StepGraph(steps(a=[], b=["a"])).find_cycles() == []
+
+
+def test_many_cycles_are_found_in_one_pass() -> None:
+    knots = {}
+    for i in range(3000):
+        knots[f"x{i}"] = [f"y{i}"]
+        knots[f"y{i}"] = [f"x{i}", f"x{i - 1}"] if i else [f"x{i}"]
+    cycles = StepGraph(steps(**knots)).find_cycles()
+    assert len(cycles) == 3000
+
+
 def test_no_cycle_in_a_long_chain() -> None:
     chain = {f"s{i}": [f"s{i - 1}"] if i else [] for i in range(5000)}
     graph = StepGraph(steps(**chain))
