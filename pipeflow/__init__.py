@@ -5,9 +5,28 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pipeflow._version import __version__
-from pipeflow.errors import ConfigError, PipeflowError, StepFailed
+from pipeflow.errors import (
+    ConfigError,
+    Interrupted,
+    PipeflowError,
+    StaleResults,
+    StepFailed,
+    StorageError,
+    UsageError,
+)
 
-__all__ = ["ConfigError", "PipeflowError", "StepFailed", "__version__", "load", "read"]
+__all__ = [
+    "ConfigError",
+    "Interrupted",
+    "PipeflowError",
+    "StaleResults",
+    "StepFailed",
+    "StorageError",
+    "UsageError",
+    "__version__",
+    "load",
+    "read",
+]
 
 if TYPE_CHECKING:
     from pipeflow.api import Pipeline
