@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any
 
 from pipeflow.api.accepting import accepted
+from pipeflow.api.entry import masked
 from pipeflow.api.listeners import Subscriber
 from pipeflow.api.named_here import named_here
 from pipeflow.api.preparing import prepared
@@ -36,21 +36,9 @@ from pipeflow.report.ci_files import ReportFiles, Target
 if TYPE_CHECKING:
     from pipeflow.cache.retention import Report as GcReport
 
-Method = TypeVar("Method", bound=Callable[..., Any])
 # The keywords `plan` and `status` take beside the params: those of `prepared`.
 _PLAN_OPTIONS = ("force", "no_cache", "only", "start", "until", "tags", "results")
 _PLAN_KEYWORDS = ("params", "param_files", "param_options", *_PLAN_OPTIONS)
-
-
-def _masked(method: Method) -> Method:
-    """A PipeflowError leaving the method has the pipeline's secrets masked in its message."""
-
-    @functools.wraps(method)
-    def masked(self: Pipeline, *args: Any, **kwargs: Any) -> Any:
-        with self._loaded.secrets.masking():
-            return method(self, *args, **kwargs)
-
-    return cast(Method, masked)
 
 
 class Pipeline:
@@ -169,7 +157,7 @@ class Pipeline:
     ) -> tuple[Planner, FileFingerprints, list[Decision]]:
         return prepared(self, context, **options)
 
-    @_masked
+    @masked
     def plan(
         self,
         params: Mapping[str, Any] | None = None,
@@ -188,7 +176,7 @@ class Pipeline:
         hashes.save()
         return [target._loaded.secrets.decision(decision) for decision in decisions]
 
-    @_masked
+    @masked
     def status(
         self,
         params: Mapping[str, Any] | None = None,
@@ -201,7 +189,7 @@ class Pipeline:
         run_options.unknown("Pipeline.status()", options, _PLAN_KEYWORDS)
         return self.plan(params, param_files=param_files, param_options=param_options, **options)
 
-    @_masked
+    @masked
     def accept(self, step: str, *, results: str | None = None) -> Acceptance:
         """Count a step's stored result (each item's, for a `foreach` step) for its current
         params and inputs as current after a change of its code declared harmless."""
@@ -211,7 +199,7 @@ class Pipeline:
         hashes.save()
         return acceptance
 
-    @_masked
+    @masked
     def result(self, step: str, *, results: str | None = None) -> StoredResult:
         """The up-to-date stored result of a step; PipeflowError when there is none."""
         check_steps(self.definition, [step])
@@ -220,7 +208,7 @@ class Pipeline:
         hashes.save()
         return stored_result(self, planner, next(d for d in decisions if d.step == step))
 
-    @_masked
+    @masked
     def gc(
         self,
         *,
@@ -245,7 +233,7 @@ class Pipeline:
 
     # -- running ----------------------------------------------------------------------------
 
-    @_masked
+    @masked
     def run(
         self,
         params: Mapping[str, Any] | None = None,
