@@ -169,3 +169,45 @@ def test_output_of_a_step_without_a_value_says_why_and_where_a_stored_one_is(
     assert "its stored result, if it has one: pipeline.result('pair').load()" in message
     assert pipe.run(only=["pair"], history=False).ok
     assert pipe.result("pair").load() == {"a": 1, "b": 2}
+
+
+# (the method, the keyword written, what the message suggests)
+MISTAKES = [
+    ("run", "from_", "did you mean `start` (`--from`)?"),
+    ("run", "param", "did you mean `params`?"),
+    ("run", "tag", "did you mean `tags`?"),
+    ("run", "dry_run", "`Pipeline.plan()` says what a run would do (`--dry-run`)"),
+    ("run", "allow_extra_params", "give it to `pipeflow.load()`"),
+    ("run", "verbose", "`subscribers=`"),
+    ("plan", "from_", "did you mean `start` (`--from`)?"),
+    ("status", "no_cahce", "did you mean `no_cache`?"),
+    ("with_params", "param", "did you mean `params`?"),
+    ("accept", "result", "did you mean `results`?"),
+    ("result", "from_", "it takes `results`"),
+    ("load", "param_file", "did you mean `param_files`?"),
+]
+
+
+@pytest.mark.parametrize(("method", "keyword", "suggested"), MISTAKES)
+def test_a_misspelt_keyword_is_told_the_one_meant(
+    config: Path, method: str, keyword: str, suggested: str
+) -> None:
+    """`run(from_="b")` said only "got an unexpected keyword argument 'from_'"; as `plan()`
+    did, every method now names itself, the keyword meant (the CLI's `--from` is `start`),
+    and what it takes."""
+    pipe = pipeflow.load(config)
+    name = "pipeflow.load()" if method == "load" else f"Pipeline.{method}()"
+    call = {
+        "run": lambda: pipe.run(history=False, **{keyword: 1}),
+        "plan": lambda: pipe.plan(**{keyword: 1}),
+        "status": lambda: pipe.status(**{keyword: 1}),
+        "with_params": lambda: pipe.with_params(**{keyword: 1}),
+        "accept": lambda: pipe.accept("show", **{keyword: 1}),
+        "result": lambda: pipe.result("show", **{keyword: 1}),
+        "load": lambda: pipeflow.load(config, **{keyword: 1}),
+    }[method]
+    with pytest.raises(TypeError) as raised:
+        call()
+    message = str(raised.value)
+    assert message.startswith(f"{name} has no option `{keyword}`"), message
+    assert suggested in message, message

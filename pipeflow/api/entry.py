@@ -1,5 +1,6 @@
-"""What every method of the API does around its work: a PipeflowError leaving it has the
-pipeline's secrets masked in its message."""
+"""What every method of the API does around its work: a keyword it does not take is a
+TypeError naming the one meant, and a PipeflowError leaving it has the pipeline's secrets
+masked in its message."""
 
 from __future__ import annotations
 
@@ -7,16 +8,21 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
+from pipeflow.model.options import keywords_checked
+
 Method = TypeVar("Method", bound=Callable[..., Any])
 
 
-def masked(method: Method) -> Method:
-    """A PipeflowError leaving the method has the pipeline's secrets masked in its message
-    (the method's first argument is the `Pipeline`)."""
+def entry(name: str) -> Callable[[Method], Method]:
+    """The method of the API called `name` (`Pipeline.run()`), its first argument the
+    `Pipeline`: its keywords checked before the call, its errors' secrets masked."""
 
-    @functools.wraps(method)
-    def masking(self: Any, *args: Any, **kwargs: Any) -> Any:
-        with self.loaded.secrets.masking():
-            return method(self, *args, **kwargs)
+    def decorate(method: Method) -> Method:
+        @functools.wraps(method)
+        def masking(self: Any, *args: Any, **kwargs: Any) -> Any:
+            with self.loaded.secrets.masking():
+                return method(self, *args, **kwargs)
 
-    return cast(Method, masking)
+        return keywords_checked(name)(cast(Method, masking))
+
+    return decorate

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeflow.api.accepting import accepted
-from pipeflow.api.entry import masked
+from pipeflow.api.entry import entry
 from pipeflow.api.listeners import Subscriber
 from pipeflow.api.named_here import named_here
 from pipeflow.api.preparing import prepared
@@ -97,6 +97,7 @@ class Pipeline:
             more = f" ({inner})" if inner else ""
             raise KeyError(f"pipeline `{self.name}` has no step `{name}`{more}") from None
 
+    @entry("Pipeline.with_params()")
     def with_params(
         self,
         params: Mapping[str, Any] | None = None,
@@ -157,7 +158,7 @@ class Pipeline:
     ) -> tuple[Planner, FileFingerprints, list[Decision]]:
         return prepared(self, context, **options)
 
-    @masked
+    @entry("Pipeline.plan()")
     def plan(
         self,
         params: Mapping[str, Any] | None = None,
@@ -176,7 +177,7 @@ class Pipeline:
         hashes.save()
         return [target._loaded.secrets.decision(decision) for decision in decisions]
 
-    @masked
+    @entry("Pipeline.status()")
     def status(
         self,
         params: Mapping[str, Any] | None = None,
@@ -189,7 +190,7 @@ class Pipeline:
         run_options.unknown("Pipeline.status()", options, _PLAN_KEYWORDS)
         return self.plan(params, param_files=param_files, param_options=param_options, **options)
 
-    @masked
+    @entry("Pipeline.accept()")
     def accept(self, step: str, *, results: str | None = None) -> Acceptance:
         """Count a step's stored result (each item's, for a `foreach` step) for its current
         params and inputs as current after a change of its code declared harmless."""
@@ -199,7 +200,7 @@ class Pipeline:
         hashes.save()
         return acceptance
 
-    @masked
+    @entry("Pipeline.result()")
     def result(self, step: str, *, results: str | None = None) -> StoredResult:
         """The up-to-date stored result of a step; PipeflowError when there is none."""
         check_steps(self.definition, [step])
@@ -208,7 +209,7 @@ class Pipeline:
         hashes.save()
         return stored_result(self, planner, next(d for d in decisions if d.step == step))
 
-    @masked
+    @entry("Pipeline.gc()")
     def gc(
         self,
         *,
@@ -233,7 +234,7 @@ class Pipeline:
 
     # -- running ----------------------------------------------------------------------------
 
-    @masked
+    @entry("Pipeline.run()")
     def run(
         self,
         params: Mapping[str, Any] | None = None,
@@ -332,6 +333,7 @@ class Pipeline:
             reports.finish()  # also after Ctrl-C: the engine reported the interrupted run
 
 
+@run_options.keywords_checked("pipeflow.load()")
 def load(
     config: str | Path,
     *,

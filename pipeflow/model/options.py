@@ -8,11 +8,15 @@ that names the option and what it takes.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar, cast
 
 from pipeflow.model.run import ALL
+
+Function = TypeVar("Function", bound=Callable[..., Any])
 
 
 def _kind(value: Any) -> str:
@@ -143,11 +147,62 @@ def callables(value: Any, option: str) -> tuple[Any, ...]:
 
 
 def unknown(method: str, given: Iterable[str], known: Iterable[str]) -> None:
-    """A TypeError naming the method and the first keyword it does not take, and those it does."""
+    """A TypeError naming the method and the first keyword it does not take, the keyword
+    meant where one is (`from_` is `start`, the CLI's `--from`), and those it takes."""
+    known = sorted(known)
     wrong = sorted(set(given) - set(known))
     if wrong:
-        takes = ", ".join(f"`{name}`" for name in sorted(known))
-        raise TypeError(f"{method} has no option `{wrong[0]}`; it takes {takes}")
+        takes = ", ".join(f"`{name}`" for name in known)
+        advice = _meant(wrong[0], known)
+        advice = f"{advice}; " if advice else ""
+        raise TypeError(f"{method} has no option `{wrong[0]}`; {advice}it takes {takes}")
+
+
+# Keywords as the CLI's options or other tools say them, and what to write instead.
+_ELSEWHERE = {
+    "dry_run": "`Pipeline.plan()` says what a run would do (`--dry-run`)",
+    "allow_extra_params": "give it to `pipeflow.load()`, which reads the params",
+    "schedule": "give it to `pipeflow.load()`, which reads the params",
+    **dict.fromkeys(
+        ("verbose", "quiet", "log_format"),
+        "`run()` prints nothing: its events go to the callables of `subscribers=`",
+    ),
+}
+
+
+def _meant(keyword: str, known: list[str]) -> str | None:
+    if keyword.rstrip("_") == "from" and "start" in known:
+        return "did you mean `start` (`--from`)?"
+    if keyword in _ELSEWHERE and keyword not in known:
+        return _ELSEWHERE[keyword]
+    from pipeflow.errors import did_you_mean  # a mistake's path: kept off the import of runs
+
+    return did_you_mean(keyword, known)
+
+
+def keywords_checked(name: str) -> Callable[[Function], Function]:
+    """The keywords `name` (a function or method) takes, checked before it is called: one it
+    does not take is `unknown`'s TypeError rather than Python's "unexpected keyword"."""
+
+    def decorate(function: Function) -> Function:
+        parameters = inspect.signature(function).parameters.values()
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+            return function  # it checks its `**options` itself
+        takes = [p.name for p in parameters if p.kind in _BY_NAME and p.name != "self"]
+
+        @functools.wraps(function)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            for keyword in kwargs:
+                if keyword not in takes:
+                    unknown(name, kwargs, takes)
+            return function(*args, **kwargs)
+
+        return cast(Function, checked)
+
+    return decorate
+
+
+_BY_NAME = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
 
 
 def selection(
