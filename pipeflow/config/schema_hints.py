@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pipeflow.model.words import a_kind
@@ -36,8 +36,9 @@ def type_hint(
     numbers = {"number", "integer"} & set(kinds)  # where one is taken, a bool is neither
     if "string" in kinds and isinstance(instance, int | float) and not numbers:
         # Quoting gives text, which these fields refuse in turn for another reason.
-        if path[:1] == ("steps",) and len(path) == 3 and name in _SHAPED:
-            return _SHAPED[str(name)](kind)
+        shaped = _SHAPED.get((str(path[0]), str(name))) if len(path) == 3 else None
+        if shaped is not None:
+            return shaped(kind)
         rule = schema or {}
         pattern = rule.get("pattern")
         if isinstance(pattern, str) and not re.search(pattern, _scalar(instance)):
@@ -78,14 +79,19 @@ _SPELLINGS = {
     "identifier": "letters, digits and `_`, not starting with a digit",
     "step name": "letters, digits, `_` and `-`, starting with a letter or `_`",
 }
-_SHAPED = {
-    "when": lambda kind: (
+# (where, field) -> the hint for a number in a field whose text has a shape of its own.
+_SHAPED: dict[tuple[str, str], Callable[[str], str]] = {
+    ("steps", "when"): lambda kind: (
         "write `true` or `false`, or one reference such as "
         f"`{assignment('when', chr(34) + '${params.flag}' + chr(34), kind)}`"
     ),
-    "run": lambda kind: (
+    ("steps", "run"): lambda kind: (
         "write the dotted path of a function, e.g. "
         f"`{assignment('run', 'steps.iris.load_data', kind, text=True)}`"
+    ),
+    ("schedules", "cron"): lambda kind: (
+        "write the 5 fields of a cron expression, e.g. "
+        f"`{assignment('cron', chr(34) + '0 6 * * 1-5' + chr(34), kind)}`"
     ),
 }
 

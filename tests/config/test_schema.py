@@ -772,3 +772,25 @@ def test_an_executor_or_results_given_as_one_text_is_told_the_mapping(
 
     assert problem.message.startswith("expected a mapping")
     assert problem.hint == hint
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "hint"),
+    [
+        (
+            "yaml",
+            "name: demo\nsteps:\n  a: {run: x.y}\nschedules:\n  - cron: 5\n",
+            'write the 5 fields of a cron expression, e.g. `cron: "0 6 * * 1-5"`',
+        ),
+        (
+            "toml",
+            'name = "demo"\n[steps.a]\nrun = "x.y"\n[[schedules]]\ncron = 5\n',
+            'write the 5 fields of a cron expression, e.g. `cron = "0 6 * * 1-5"`',
+        ),
+    ],
+)
+def test_a_number_for_cron_is_told_the_five_fields(kind: str, text: str, hint: str) -> None:
+    """`cron: 5` was told `cron: "5"`, one field, refused in turn."""
+    problem = only(problems_in(text, kind))
+
+    assert problem.hint == hint
