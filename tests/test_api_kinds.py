@@ -182,6 +182,12 @@ MISTAKES = [
     ("plan", "from_", "did you mean `start` (`--from`)?"),
     ("status", "no_cahce", "did you mean `no_cache`?"),
     ("with_params", "param", "did you mean `params`?"),
+    (
+        "with_params",
+        "test_ratio",
+        "a param goes in the mapping `params`: `params={'test_ratio': ...}`",
+    ),
+    ("run", "seed", "a param goes in the mapping `params`: `params={'seed': ...}`"),
     ("accept", "result", "did you mean `results`?"),
     ("result", "from_", "it takes `results`"),
     ("load", "param_file", "did you mean `param_files`?"),

@@ -154,8 +154,10 @@ def unknown(method: str, given: Iterable[str], known: Iterable[str]) -> None:
     if wrong:
         takes = ", ".join(f"`{name}`" for name in known)
         advice = _meant(wrong[0], known)
-        advice = f"{advice}; " if advice else ""
-        raise TypeError(f"{method} has no option `{wrong[0]}`; {advice}it takes {takes}")
+        if advice is None:
+            raise TypeError(f"{method} has no option `{wrong[0]}`; it takes {takes}")
+        stop = "" if advice.endswith("?") else "."
+        raise TypeError(f"{method} has no option `{wrong[0]}`; {advice}{stop} It takes {takes}")
 
 
 # Keywords as the CLI's options or other tools say them, and what to write instead.
@@ -177,7 +179,10 @@ def _meant(keyword: str, known: list[str]) -> str | None:
         return _ELSEWHERE[keyword]
     from pipeflow.errors import did_you_mean  # a mistake's path: kept off the import of runs
 
-    return did_you_mean(keyword, known)
+    close = did_you_mean(keyword, known)
+    if close is None and "params" in known:  # `run(test_data_ratio=0.3)`: a param
+        return f"a param goes in the mapping `params`: `params={{{keyword!r}: ...}}`"
+    return close
 
 
 def keywords_checked(name: str) -> Callable[[Function], Function]:
