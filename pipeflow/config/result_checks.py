@@ -142,7 +142,9 @@ def check_foreach(
         fail(
             path,
             f"`foreach` must be a list (or a reference to one), got {describe(value, secrets)}",
-            "e.g. `foreach: [mae, mse]` or `foreach: ${params.metrics}`",
+            "e.g. `foreach: [mae, mse]` or `foreach: ${params.metrics}`"
+            if kind != "toml"
+            else 'e.g. `foreach = ["mae", "mse"]` or `foreach = "${params.metrics}"`',
         )
     target = step.result.target
     if target is not None:

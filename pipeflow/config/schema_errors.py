@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from pipeflow.config.duration_words import DURATION_HINT, DURATION_WORDS, duration_suggestion
@@ -24,7 +24,7 @@ from pipeflow.config.schema import (
     plain,
     validation_errors,
 )
-from pipeflow.config.schema_hints import assignment, sub_pipeline_step, type_hint
+from pipeflow.config.schema_hints import a_step, assignment, sub_pipeline_step, type_hint
 from pipeflow.config.suggest import describe_value, did_you_mean, format_path
 from pipeflow.errors import Problem
 from pipeflow.model import jsontext
@@ -50,9 +50,13 @@ _CHOICE_WORDS = {
     "cron": 'a cron expression such as "0 6 * * 1-5"',
     "interval": "a duration such as `1h`",
 }
-_CHOICE_EXAMPLES = {
-    "run": "e.g. `run: steps.iris.load_data`",
-    "cron": 'e.g. `cron: "0 6 * * 1-5"` or `interval: 1h`',
+_IRIS = "steps.iris.load_data"  # the function the examples name
+_CHOICE_EXAMPLES: dict[str, Callable[[str], str]] = {
+    "run": lambda kind: f"e.g. `{assignment('run', 'steps.iris.load_data', kind, text=True)}`",
+    "cron": lambda kind: (
+        f"e.g. `{assignment('cron', chr(34) + '0 6 * * 1-5' + chr(34), kind)}` or "
+        f"`{assignment('interval', '1h', kind, text=True)}`"
+    ),
 }
 
 
@@ -122,7 +126,7 @@ def _explain(error: ValidationError, document: Document) -> list[Problem]:
         return [document.problem(path, message)]
     if keyword in ("minLength", "minProperties", "minItems"):
         if path == ("steps",):
-            hint = "add a step, e.g. `load_data: {run: steps.iris.load_data}`"
+            hint = f"add a step, e.g. {a_step('load_data', _IRIS, document.kind)}"
             return [document.problem(path, "the pipeline has no steps", hint=hint, key=True)]
         if path[-1:] == ("outputs",) and path[:1] == ("steps",):
             hint = "list the names of the parts the step returns, or remove `outputs:`"
@@ -215,7 +219,8 @@ def _missing_keys(error: ValidationError, path: DocumentPath, document: Document
             hint = f"add e.g. `{example}` (letters, digits, '-' and '_')"
         elif not path and key == "steps":
             message = "the pipeline has no `steps`"
-            hint = "add a `steps:` mapping, e.g. `load_data: {run: steps.iris.load_data}`"
+            table = "`steps` table" if document.kind == "toml" else "`steps:` mapping"
+            hint = f"add a {table}, e.g. {a_step('load_data', _IRIS, document.kind)}"
         else:
             message = f"{_subject(path)} needs `{key}`"
             hint = did_you_mean(key, instance)
@@ -249,7 +254,9 @@ def _explain_choice(
                 for key in instance
                 if (suggestion := did_you_mean(key, required)) is not None
             ),
-            _CHOICE_EXAMPLES.get(required[0]),
+            _CHOICE_EXAMPLES[required[0]](document.kind)
+            if required[0] in _CHOICE_EXAMPLES
+            else None,
         )
         return [document.problem(path, f"{_subject(path)} needs {wanted}", hint=hint, key=True)]
     by_branch: dict[int, list[ValidationError]] = {index: [] for index in range(len(branches))}
@@ -307,7 +314,7 @@ def _wrong_type(error: ValidationError, path: DocumentPath, document: Document) 
     got = describe_value(instance)
     if len(path) == 2 and path[0] == "steps" and "object" in kinds:
         message = f"step `{path[1]}` must be a mapping with `run:` or `pipeline:`, got {got}"
-        hint = f"e.g. `{path[1]}: {{run: package.module.function}}`"
+        hint = f"e.g. {a_step(str(path[1]), 'package.module.function', document.kind)}"
         return document.problem(path, message, hint=hint, key=instance is None)
     message = f"expected {expected} for `{field}`, got {got}"
     fix = type_hint(kinds, instance, path, document.kind, schema=schema)

@@ -96,6 +96,14 @@ _SHAPED: dict[tuple[str, str], Callable[[str], str]] = {
 }
 
 
+def a_step(name: str, run: str, kind: str) -> str:
+    """A step that runs `run`, as the config's language writes it: `load: {run: m.f}` in
+    YAML, `[steps.load]` with `run = "m.f"` in TOML."""
+    if kind == "toml":
+        return f'`[steps.{name}]` with `run = "{run}"`'
+    return f"`{name}: {{run: {run}}}`"
+
+
 def _named_step(items: list[Any], kind: str) -> str | None:
     """`steps: [{name: load, run: ...}]`, as Kedro and CI tools write nodes: the keyed
     spelling of the first step, or None when the items are no named steps."""

@@ -794,3 +794,46 @@ def test_a_number_for_cron_is_told_the_five_fields(kind: str, text: str, hint: s
     problem = only(problems_in(text, kind))
 
     assert problem.hint == hint
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "toml_text", "yaml_hint", "toml_hint"),
+    [
+        (
+            "name: x\nsteps: {}\n",
+            'name = "x"\nsteps = {}\n',
+            "add a step, e.g. `load_data: {run: steps.iris.load_data}`",
+            'add a step, e.g. `[steps.load_data]` with `run = "steps.iris.load_data"`',
+        ),
+        (
+            "name: x\n",
+            'name = "x"\n',
+            "add a `steps:` mapping, e.g. `load_data: {run: steps.iris.load_data}`",
+            'add a `steps` table, e.g. `[steps.load_data]` with `run = "steps.iris.load_data"`',
+        ),
+        (
+            "name: x\nsteps:\n  a: {inputs: {i: 1}}\n",
+            'name = "x"\n[steps.a]\ninputs = {i = 1}\n',
+            "e.g. `run: steps.iris.load_data`",
+            'e.g. `run = "steps.iris.load_data"`',
+        ),
+        (
+            "name: x\nsteps:\n  a: steps.s.items\n",
+            'name = "x"\n[steps]\na = "steps.s.items"\n',
+            "e.g. `a: {run: package.module.function}`",
+            'e.g. `[steps.a]` with `run = "package.module.function"`',
+        ),
+        (
+            "name: x\nsteps:\n  a: {run: x.y}\nschedules:\n  - timezone: UTC\n",
+            'name = "x"\n[steps.a]\nrun = "x.y"\n[[schedules]]\ntimezone = "UTC"\n',
+            'e.g. `cron: "0 6 * * 1-5"` or `interval: 1h`',
+            'e.g. `cron = "0 6 * * 1-5"` or `interval = "1h"`',
+        ),
+    ],
+)
+def test_a_hint_that_shows_a_step_or_a_schedule_is_written_in_the_config_s_language(
+    yaml_text: str, toml_text: str, yaml_hint: str, toml_hint: str
+) -> None:
+    """The hints showed YAML (`load_data: {run: ...}`) to a TOML config too."""
+    assert only(problems_in(yaml_text)).hint == yaml_hint
+    assert only(problems_in(toml_text, "toml")).hint == toml_hint

@@ -131,3 +131,21 @@ def test_one_whole_reference_is_still_taken(
     run = pipeflow.load(config).run(history=False)
     assert run.ok, run.outcomes
     assert (tmp_path / "ran.txt").exists() == (value != "${params.flag}")
+
+
+@pytest.mark.parametrize(
+    ("kind", "hint"),
+    [
+        ("yaml", "e.g. `foreach: [mae, mse]` or `foreach: ${params.metrics}`"),
+        ("toml", 'e.g. `foreach = ["mae", "mse"]` or `foreach = "${params.metrics}"`'),
+    ],
+)
+def test_a_foreach_that_is_no_list_is_told_one_in_the_config_s_language(
+    make_project: ProjectFactory, kind: str, hint: str
+) -> None:
+    text, name = _config("foreach", "${params.flag}", kind)
+    config = make_project(text, name=name, wsteps=STEPS)
+    with pytest.raises(pipeflow.ConfigError) as raised:
+        pipeflow.load(config)
+    (problem,) = raised.value.problems
+    assert problem.hint == hint
