@@ -193,7 +193,11 @@ def _unknown_keys(error: ValidationError, path: DocumentPath, document: Document
         hint = (in_step and other_tool_hint(key, document.kind)) or did_you_mean(key, allowed)
         value = instance[key]
         if hint is None and not path and isinstance(value, dict) and "run" in value:
-            hint = f"is `{key}` a step? indent it under `steps:`"
+            hint = (
+                f"is `{key}` a step? name its table `[steps.{key}]`"
+                if document.kind == "toml"
+                else f"is `{key}` a step? indent it under `steps:`"
+            )
         elif hint is None and not path and key in step_keys:
             place = "under `defaults:` or in a step" if key in default_keys else "in a step"
             hint = f"`{key}` is a step setting: put it {place}"

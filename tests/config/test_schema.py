@@ -824,6 +824,12 @@ def test_a_number_for_cron_is_told_the_five_fields(kind: str, text: str, hint: s
             'e.g. `[steps.a]` with `run = "package.module.function"`',
         ),
         (
+            "name: x\nload: {run: x.y}\nsteps:\n  a: {run: x.y}\n",
+            'name = "x"\n[load]\nrun = "x.y"\n[steps.a]\nrun = "x.y"\n',
+            "is `load` a step? indent it under `steps:`",
+            "is `load` a step? name its table `[steps.load]`",
+        ),
+        (
             "name: x\nsteps:\n  a: {run: x.y}\nschedules:\n  - timezone: UTC\n",
             'name = "x"\n[steps.a]\nrun = "x.y"\n[[schedules]]\ntimezone = "UTC"\n',
             'e.g. `cron: "0 6 * * 1-5"` or `interval: 1h`',
