@@ -1,4 +1,4 @@
-"""Step keys as other tools spell them, and the pipeflow key each means.
+"""Step and top-level keys as other tools spell them, and the pipeflow key each means.
 
 A user coming from Prefect, Airflow, GitHub Actions, docker-compose, Argo or DVC writes the
 function's arguments as `args:` or `with:` and the order as `depends_on:` or `needs:`; the
@@ -61,3 +61,27 @@ def other_tool_hint(key: str, kind: str) -> str | None:
     return (
         f"`{key}` is `{meant}` here: {holds}, e.g. `{example}`{extra if meant == 'after' else ''}"
     )
+
+
+# top-level key as written elsewhere -> the pipeflow key it means (None: there is none)
+TOP_MEANT: dict[str, str | None] = {
+    **dict.fromkeys(("stages", "jobs", "tasks", "nodes"), "steps"),  # DVC, CI, Prefect, Kedro
+    **dict.fromkeys(("vars", "variables", "parameters"), "params"),
+    **dict.fromkeys(("include", "includes", "extends", "imports_from"), None),
+}
+
+
+def other_tool_top_hint(key: str, kind: str) -> str | None:
+    """The hint for the unknown top-level key `key` when another tool uses it."""
+    if key not in TOP_MEANT:
+        return None
+    meant = TOP_MEANT[key]
+    if meant is None:
+        step = '`[steps.NAME]` with `pipeline = "other.yaml"`'
+        if kind != "toml":
+            step = "`NAME: {pipeline: other.yaml}` under `steps:`"
+        return (
+            f"pipeflow includes no file: a step runs another config as a sub-pipeline, "
+            f"{step}; shared values go in a params file (`--param-file`)"
+        )
+    return f"`{key}` is `{meant}` here: rename the key"

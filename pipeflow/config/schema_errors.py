@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from pipeflow.config.duration_words import DURATION_HINT, DURATION_WORDS, duration_suggestion
-from pipeflow.config.other_tools import other_tool_hint
+from pipeflow.config.other_tools import other_tool_hint, other_tool_top_hint
 from pipeflow.config.reader import Document
 from pipeflow.config.schema import (
     compiled_valid,
@@ -190,7 +190,11 @@ def _unknown_keys(error: ValidationError, path: DocumentPath, document: Document
         if key in allowed or any(re.search(pattern, key) for pattern in patterns):
             continue
         in_step = len(path) == 2 and path[0] == "steps"
-        hint = (in_step and other_tool_hint(key, document.kind)) or did_you_mean(key, allowed)
+        hint = (
+            (in_step and other_tool_hint(key, document.kind))
+            or (not path and other_tool_top_hint(key, document.kind))
+            or did_you_mean(key, allowed)
+        )
         value = instance[key]
         if hint is None and not path and isinstance(value, dict) and "run" in value:
             hint = (

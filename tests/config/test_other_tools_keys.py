@@ -78,3 +78,34 @@ def test_a_close_spelling_of_a_pipeflow_key_is_still_suggested(tmp_path: Path) -
         pipeflow.load(tmp_path / "pipeline.yaml")
     (problem,) = raised.value.problems
     assert problem.hint == "did you mean `retries`?"
+
+
+# (the top-level key as written, its value in YAML, in TOML, the start of the hint)
+TOP = [
+    ("stages", "{}", "{}", "`stages` is `steps` here"),
+    ("jobs", "{}", "{}", "`jobs` is `steps` here"),
+    ("tasks", "{}", "{}", "`tasks` is `steps` here"),
+    ("vars", "{a: 1}", "{a = 1}", "`vars` is `params` here"),
+    ("include", "[other.yaml]", '["other.yaml"]', "pipeflow includes no file"),
+    ("extends", "base.yaml", '"base.yaml"', "pipeflow includes no file"),
+]
+
+
+@pytest.mark.parametrize("kind", ["yaml", "toml"])
+@pytest.mark.parametrize(("key", "yaml_value", "toml_value", "hint"), TOP, ids=[t[0] for t in TOP])
+def test_a_top_level_key_of_another_tool_is_told_the_key_it_means(
+    tmp_path: Path, kind: str, key: str, yaml_value: str, toml_value: str, hint: str
+) -> None:
+    (tmp_path / "tsteps.py").write_text(STEPS)
+    name = f"pipeline.{kind}"
+    if kind == "toml":
+        text = f'name = "tools"\n{key} = {toml_value}\n[steps.first]\nrun = "tsteps.first"\n'
+    else:
+        text = f"name: tools\n{key}: {yaml_value}\nsteps:\n  first: {{run: tsteps.first}}\n"
+    (tmp_path / name).write_text(text)
+    with pytest.raises(pipeflow.ConfigError) as raised:
+        pipeflow.load(tmp_path / name)
+    (problem,) = raised.value.problems
+    assert problem.path == key
+    assert problem.hint is not None
+    assert problem.hint.startswith(hint), problem.hint
