@@ -200,3 +200,12 @@ def test_an_unknown_key_far_from_inputs_leaves_the_inputs_checked(
     ], result.stderr
     assert "unknown input `z`" in errors[0]
     assert "missing input `v`" in errors[2]
+
+
+def test_the_keys_that_hold_back_the_inputs_check_are_the_schemas_step_keys() -> None:
+    """`held_back.py` knows every step key by name: a key added to the schema must be sorted
+    there (does its error leave the inputs to check or not?)."""
+    from pipeflow.config import held_back
+    from pipeflow.config.schema import definitions
+
+    assert set(held_back._KNOWN) == set(definitions()["step"]["properties"])
