@@ -20,7 +20,7 @@ from pipeflow.cache.accepting import Acceptance
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.config.loader import Loaded, ParamLayer
 from pipeflow.config.loader import load as load_config
-from pipeflow.config.params import copied, nested_overrides
+from pipeflow.config.overrides import copied, nested_overrides
 from pipeflow.errors import PipeflowError
 from pipeflow.execute.outcome import Run, StoredResult
 from pipeflow.execute.starting import RunStart

@@ -18,13 +18,13 @@ from pipeflow.config.child_params import StepParams
 from pipeflow.config.collecting import collector_paused
 from pipeflow.config.file_checks import check_files
 from pipeflow.config.held_back import held_back
+from pipeflow.config.overrides import nested_overrides
 from pipeflow.config.param_defaults import resolve_defaults
 from pipeflow.config.param_names import dotted_name_problems
 from pipeflow.config.params import (
     ParamSource,
     givers,
     merge_params,
-    nested_overrides,
     non_finite_problems,
     parse_assignment,
     read_param_file,
