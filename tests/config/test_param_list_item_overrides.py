@@ -163,3 +163,33 @@ def test_extra_keys_in_an_item_are_taken_as_in_a_whole_list(make_project: Projec
     refused = _run(config, "validate", config.name, "--param", "grid.0.new=1")
     assert refused.returncode == 2
     assert "unknown param `grid.0.new`" in refused.stderr
+
+
+# (a list given whole, then an item of it by its index, in one mapping; what the step gets)
+WHOLE_THEN_ITEM = [
+    ({"files": ["x.csv"], "files.0": "y.csv"}, [["y.csv"], None]),
+    ({"grid": [{"lr": 1.0, "depth": 1}], "grid.0.lr": 2.0}, [None, [{"lr": 2.0, "depth": 1}]]),
+    (
+        {"files": ["x.csv", "z.csv", "w.csv"], "files.2": "v.csv"},
+        [["x.csv", "z.csv", "v.csv"], None],
+    ),
+]
+
+
+@pytest.mark.parametrize(("given", "expected"), WHOLE_THEN_ITEM)
+def test_an_item_set_after_its_whole_list_in_one_mapping_sets_that_list(
+    make_project: ProjectFactory, given: dict[str, object], expected: list[object]
+) -> None:
+    """`params={"files": ["x.csv"], "files.0": "y.csv"}` set the item of the default list
+    (`["y.csv", "b.csv"]`), dropping the list given with it; `--param` options in that order
+    gave `["y.csv"]`. Both now do."""
+    config = make_project(YAML, lsteps=STEPS)
+    from_python = pipeflow.load(config, params=given).params
+    options = [f"{key}={json.dumps(value)}" for key, value in given.items()]
+    from_options = pipeflow.load(config, param_options=options).params
+    assert from_python == from_options
+    files, grid = expected
+    if files is not None:
+        assert from_python["files"] == files
+    if grid is not None:
+        assert from_python["grid"] == grid
