@@ -69,7 +69,9 @@ def check_steps(pipeline: Pipeline, names: Iterable[str]) -> None:
     problems = [
         Problem(
             message=f"pipeline `{pipeline.name}` has no step `{name}`",
-            hint=inner_steps(pipeline, name) or did_you_mean(name, pipeline.steps),
+            hint=inner_steps(pipeline, name)
+            or _separate(pipeline, name)
+            or did_you_mean(name, pipeline.steps),
         )
         if name.strip()
         else Problem(
@@ -82,6 +84,20 @@ def check_steps(pipeline: Pipeline, names: Iterable[str]) -> None:
     ]
     if problems:
         raise ConfigError(problems)
+
+
+def _separate(pipeline: Pipeline, name: str) -> str | None:
+    """For `load,train` (step names joined by commas, as some tools take them): how to give
+    each on its own."""
+    parts = [part.strip() for part in name.split(",") if part.strip()]
+    if len(parts) < 2 or not all(part in pipeline.steps for part in parts):
+        return None
+    options = " ".join(f"--only {part}" for part in parts)
+    listed = ", ".join(f'"{part}"' for part in parts)
+    return (
+        f"commas do not split step names: give each step on its own, `{options}` "
+        f"(in Python, a list: `[{listed}]`)"
+    )
 
 
 def inner_steps(pipeline: Pipeline, name: str) -> str | None:
