@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from pipeflow.model.pipeline import (
     Schedule,
     Step,
 )
-from pipeflow.model.refs import ReferenceSyntaxError, parse_string
+from pipeflow.model.refs import SCOPES, ReferenceSyntaxError, parse_string
 
 
 class Builder:
@@ -86,6 +87,14 @@ class Builder:
             try:
                 parsed.append(parse_string(text, item=item))
             except ReferenceSyntaxError as error:
+                if item in SCOPES and re.search(rf"\$\{{{item}[}}.]", text):
+                    self.fail(
+                        where,
+                        f"`${{{item}}}` is the `{item}` scope of references, not the `foreach` "
+                        f"item `as: {item}` names",
+                        f"give the item another name with `as:` (e.g. `as: {item}_item`)",
+                    )
+                    continue
                 self.fail(where, str(error), error.hint)
         return tuple(parsed)
 

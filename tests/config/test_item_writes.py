@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import pipeflow
 from tests.system import pipeflow_in
 
 STEPS = """
@@ -106,3 +107,26 @@ def test_a_glob_in_writes_is_still_not_a_pattern(tmp_path: Path) -> None:
     result = pipeflow_in(tmp_path, "validate", config.name)
     assert result.returncode == 2
     assert "`writes` names files or folders, not a pattern: data/*.txt" in result.stderr
+
+
+@pytest.mark.parametrize("scope", ["params", "steps", "env", "run"])
+@pytest.mark.parametrize("field", ["writes", "reads"])
+def test_an_item_named_as_a_reference_scope_is_told_why_it_cannot_be_named_there(
+    tmp_path: Path, scope: str, field: str
+) -> None:
+    """`as: params` with `writes: ["out/${params}.txt"]` said "incomplete reference
+    `${params}`": the name is the params' scope, not the item's."""
+    (tmp_path / "isteps.py").write_text(f"def f({scope}):\n    return {scope}\n")
+    (tmp_path / "p.yaml").write_text(
+        "name: p\nsteps:\n"
+        f'  a: {{run: isteps.f, foreach: [x, y], as: {scope}, {field}: ["out/${{{scope}}}.txt"]}}\n'
+    )
+    with pytest.raises(pipeflow.ConfigError) as raised:
+        pipeflow.load(tmp_path / "p.yaml")
+    (problem,) = raised.value.problems
+    assert problem.path == f"steps.a.{field}[0]"
+    assert problem.message == (
+        f"`${{{scope}}}` is the `{scope}` scope of references, not the `foreach` item `as: "
+        f"{scope}` names"
+    )
+    assert problem.hint == f"give the item another name with `as:` (e.g. `as: {scope}_item`)"
