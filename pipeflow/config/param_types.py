@@ -5,6 +5,7 @@ given in Python made Python's (`python_numbers`)."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, time
@@ -72,6 +73,9 @@ def check_type(default: Any, value: Any) -> Any:
         return value if isinstance(value, type(default)) else MISMATCH
     if isinstance(default, str) and isinstance(value, str):
         return value
+    if isinstance(default, str) and isinstance(value, os.PathLike):  # a Path given in Python
+        text = os.fspath(value)
+        return text if isinstance(text, str) else MISMATCH
     if isinstance(default, list) and isinstance(value, list):
         if default and all(isinstance(item, float) for item in default):
             return [_as_float(item) for item in value]  # a list of floats stays one

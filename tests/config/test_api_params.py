@@ -185,3 +185,33 @@ def test_numpy_numbers_are_params_as_the_python_numbers_they_hold(
         }
     half = pipeflow.load(config).run(params={"ratio": np.float32(0.25)})
     assert half.output("show")["ratio"] == ["float", 0.25]
+
+
+PATHS = """
+name: paths
+params: {data: data/raw.csv}
+steps:
+  show: {run: pathsteps.show, inputs: {data: "${params.data}"}}
+"""
+PATH_STEPS = """
+def show(data):
+    return [type(data).__name__, data]
+"""
+
+
+def test_a_path_for_a_text_param_is_taken_as_its_text(make_project: ProjectFactory) -> None:
+    """`params={"data": Path("data/other.csv")}` was refused: "param `data` is a string in the
+    defaults; got a PosixPath". A path is the text it holds, as `--param data=...` gives it:
+    the same key, and the step gets a `str`."""
+    config = make_project(PATHS, pathsteps=PATH_STEPS)
+    cli_run = CliRunner().invoke(cli, ["run", str(config), "-q", "--param", "data=data/other.csv"])
+    assert cli_run.exit_code == 0, cli_run.output
+    given = {"data": Path("data/other.csv")}
+    for run in (
+        pipeflow.load(config, params=given).run(),
+        pipeflow.load(config).run(params=given),
+        pipeflow.load(config).with_params(given).run(),
+    ):
+        assert run.ok
+        assert run.state("show").value == "cached"
+        assert run.output("show") == ["str", "data/other.csv"]
