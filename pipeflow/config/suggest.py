@@ -18,7 +18,7 @@ _SHORT_TEXT = 40
 
 def listing(what: str, names: Any) -> str:
     """`known steps: `a`, `b`` (the first eight), for a hint when no name is close."""
-    names = list(names)
+    names = list(dict.fromkeys(names))  # a name given twice (a refused repeat) shown once
     if not names:
         return f"there are no {what}"
     shown = ", ".join(f"`{n}`" for n in names[:8])

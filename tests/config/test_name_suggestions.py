@@ -5,6 +5,8 @@ suggests `uni`, not `n` (letters with accents keep their letter); an output name
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import pipeflow
@@ -62,3 +64,17 @@ def test_the_suggested_name_is_the_one_meant(
     assert suggested in result.stderr, result.stderr
     with pytest.raises(pipeflow.ConfigError, match=suggested.replace("`", ".")):
         pipeflow.load(config)
+
+
+def test_a_name_listed_twice_in_outputs_is_known_once(tmp_path: Path) -> None:
+    """With `outputs: [x, x]` (refused as a repeat) a reference to another part was told
+    "known outputs: `x`, `x`"."""
+    (tmp_path / "nsteps.py").write_text("def f(v=None):\n    return {'x': 1}\n")
+    (tmp_path / "p.yaml").write_text(
+        "name: p\nsteps:\n  a: {run: nsteps.f, outputs: [x, x]}\n"
+        '  b: {run: nsteps.f, inputs: {v: "${steps.a.zzz}"}}\n'
+    )
+    with pytest.raises(pipeflow.ConfigError) as raised:
+        pipeflow.load(tmp_path / "p.yaml")
+    hints = [p.hint for p in raised.value.problems if p.path == "steps.b.inputs.v"]
+    assert hints == ["known outputs: `x`"]
