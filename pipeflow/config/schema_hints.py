@@ -36,7 +36,9 @@ def type_hint(
     numbers = {"number", "integer"} & set(kinds)  # where one is taken, a bool is neither
     if "string" in kinds and isinstance(instance, int | float) and not numbers:
         # Quoting gives text, which these fields refuse in turn for another reason.
-        shaped = _SHAPED.get((str(path[0]), str(name))) if len(path) == 3 else None
+        # A field is known by what holds it: `steps`/`schedules` two levels up, else its parent.
+        where = str(path[0] if len(path) == 3 else path[-2]) if len(path) >= 2 else ""
+        shaped = _SHAPED.get((where, str(name)))
         if shaped is not None:
             return shaped(kind)
         rule = schema or {}
@@ -88,6 +90,10 @@ _SHAPED: dict[tuple[str, str], Callable[[str], str]] = {
     ("steps", "run"): lambda kind: (
         "write the dotted path of a function, e.g. "
         f"`{assignment('run', 'steps.iris.load_data', kind, text=True)}`"
+    ),
+    ("result", "target"): lambda kind: (
+        "write a path with an extension, e.g. "
+        f"`{assignment('target', chr(34) + 'models/{step}.joblib' + chr(34), kind)}`"
     ),
     ("schedules", "cron"): lambda kind: (
         "write the 5 fields of a cron expression, e.g. "

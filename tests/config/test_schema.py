@@ -843,3 +843,23 @@ def test_a_hint_that_shows_a_step_or_a_schedule_is_written_in_the_config_s_langu
     """The hints showed YAML (`load_data: {run: ...}`) to a TOML config too."""
     assert only(problems_in(yaml_text)).hint == yaml_hint
     assert only(problems_in(toml_text, "toml")).hint == toml_hint
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "hint"),
+    [
+        (
+            "yaml",
+            "name: demo\nsteps:\n  a: {run: x.y, result: {target: 5}}\n",
+            'write a path with an extension, e.g. `target: "models/{step}.joblib"`',
+        ),
+        (
+            "toml",
+            'name = "demo"\n[steps.a]\nrun = "x.y"\nresult = {target = 5}\n',
+            'write a path with an extension, e.g. `target = "models/{step}.joblib"`',
+        ),
+    ],
+)
+def test_a_number_for_a_target_is_told_a_path(kind: str, text: str, hint: str) -> None:
+    """`target: 5` was told `target: "5"`, refused in turn: a file with no extension."""
+    assert only(problems_in(text, kind)).hint == hint
