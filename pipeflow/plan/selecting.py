@@ -70,7 +70,7 @@ def check_steps(pipeline: Pipeline, names: Iterable[str]) -> None:
         Problem(
             message=f"pipeline `{pipeline.name}` has no step `{name}`",
             hint=inner_steps(pipeline, name)
-            or _separate(pipeline, name)
+            or _separate(pipeline.steps, name, "step")
             or did_you_mean(name, pipeline.steps),
         )
         if name.strip()
@@ -86,16 +86,18 @@ def check_steps(pipeline: Pipeline, names: Iterable[str]) -> None:
         raise ConfigError(problems)
 
 
-def _separate(pipeline: Pipeline, name: str) -> str | None:
-    """For `load,train` (step names joined by commas, as some tools take them): how to give
-    each on its own."""
+def _separate(known: Iterable[str], name: str, what: str) -> str | None:
+    """For `load,train` (step names, or tags, joined by commas, as some tools take them): how
+    to give each on its own."""
     parts = [part.strip() for part in name.split(",") if part.strip()]
-    if len(parts) < 2 or not all(part in pipeline.steps for part in parts):
+    if len(parts) < 2 or not set(parts) <= set(known):
         return None
-    options = " ".join(f"--only {part}" for part in parts)
+    option = "--only" if what == "step" else "--tag"
+    options = " ".join(f"{option} {part}" for part in parts)
     listed = ", ".join(f'"{part}"' for part in parts)
     return (
-        f"commas do not split step names: give each step on its own, `{options}` "
+        f"commas do not split {'step names' if what == 'step' else 'tags'}: give each "
+        f"{what} on its own, `{options}` "
         f"(in Python, a list: `[{listed}]`)"
     )
 
@@ -114,7 +116,8 @@ def _check_tags(pipeline: Pipeline, graph: StepGraph, tags: Iterable[str]) -> No
     problems = [
         Problem(
             message=f"no step of pipeline `{pipeline.name}` is tagged `{tag}`",
-            hint=did_you_mean(tag, known)
+            hint=_separate(known, tag, "tag")
+            or did_you_mean(tag, known)
             or (f"known tags: {listing}" if known else "no step has `tags:` yet"),
         )
         for tag in tags

@@ -47,3 +47,26 @@ def test_a_comma_list_of_steps_in_python_is_told_to_give_a_list(
     assert problem.hint is not None
     assert "commas do not split step names" in problem.hint
     assert '(in Python, a list: `["load", "train"]`)' in problem.hint
+
+
+TAGGED = """
+name: commas
+steps:
+  load: {run: csteps.f, inputs: {x: 1}, tags: [prep]}
+  train: {run: csteps.f, inputs: {x: "${steps.load}"}, tags: [model]}
+"""
+
+
+def test_a_comma_list_of_tags_is_told_to_give_each(make_project: ProjectFactory) -> None:
+    config = make_project(TAGGED, csteps=STEPS)
+    result = pipeflow_in(config.parent, "run", config.name, "--tag", "prep,model")
+    assert result.returncode == 2, result.stderr
+    assert (
+        "commas do not split tags: give each tag on its own, `--tag prep --tag model`"
+        in result.stderr
+    ), result.stderr
+    with pytest.raises(pipeflow.ConfigError) as raised:
+        pipeflow.load(config).run(history=False, tags="prep,model")
+    (problem,) = raised.value.problems
+    assert problem.hint is not None
+    assert '(in Python, a list: `["prep", "model"]`)' in problem.hint
