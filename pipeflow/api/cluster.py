@@ -8,7 +8,7 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from pipeflow.config.targets import (
+from pipeflow.config.worker_roots import (
     OUT_OF_PROCESS,
     executor_workers,
     in_memory_root,

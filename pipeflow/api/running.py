@@ -12,7 +12,7 @@ from pipeflow.api import unstarted
 from pipeflow.api.listeners import Listeners, Subscriber
 from pipeflow.api.preparing import MissingResults, for_store, prepared, stale_results
 from pipeflow.api.unstarted import recorded_if_unstarted
-from pipeflow.config.targets import OUT_OF_PROCESS, workers_of
+from pipeflow.config.worker_roots import OUT_OF_PROCESS, workers_of
 from pipeflow.errors import Interrupted
 from pipeflow.execute import ctrl_c
 from pipeflow.execute.context import RunSettings

@@ -22,10 +22,19 @@ from urllib.parse import urlsplit
 from pipeflow.config.blank_roots import blank_root, rooted_at_top
 from pipeflow.config.param_types import describe
 from pipeflow.config.result_checks import static_items
+from pipeflow.config.worker_roots import (
+    OUT_OF_PROCESS,
+    executor_workers,
+    in_memory_root,
+    is_local,
+    is_memory,
+    unreachable_root,
+    workers_of,
+)
 from pipeflow.errors import Problem
 from pipeflow.model import jsontext
 from pipeflow.model.locations import Location, locate
-from pipeflow.model.pipeline import SINGLE_PART, ClusterConfig, Pipeline, Step
+from pipeflow.model.pipeline import SINGLE_PART, Pipeline, Step
 from pipeflow.model.refs import Ref, Template, lookup_path, references, resolve
 from pipeflow.model.secrets import MASK
 from pipeflow.plan.files import WriteIndex
@@ -38,8 +47,6 @@ from pipeflow.storage.interpreter import python_place, python_place_message
 from pipeflow.storage.protocols import protocol_problem
 
 Fail = Callable[..., None]  # (path, message, hint=None): `Checker.fail`
-_LOCAL = ("file://", "local://")  # fsspec's two names of the local filesystem
-OUT_OF_PROCESS = ("processes", "dask")  # executors whose steps run in other processes
 
 
 def check_stores(
@@ -246,50 +253,6 @@ def _declared_roots(pipeline: Pipeline) -> list[tuple[list[str | int], Any]]:
         if step.origin is None and step.result.persist and step.result.root is not None:
             roots.append((["steps", name, "result", "root"], step.result.root))
     return roots
-
-
-def is_local(url: str) -> bool:
-    """Whether a store URL is a folder on this machine: a path (`~` too), or a `file://` or
-    `local://` URL."""
-    return "://" not in url or url.startswith(_LOCAL)
-
-
-def is_memory(url: str) -> bool:
-    """Whether a store URL is fsspec's memory filesystem (of one process), chained or not."""
-    return any(link.partition("://")[0] == "memory" for link in url.split("::"))
-
-
-def executor_workers(kind: str, address: str | None, cluster: ClusterConfig | None) -> str:
-    """The processes an out-of-process executor runs steps in, as messages name them."""
-    if kind == "processes":
-        return "the worker processes of the `processes` executor"
-    if address or cluster is not None:
-        return workers_of(address, cluster)
-    return "the worker processes of the local Dask cluster started for the run"
-
-
-def in_memory_root(root: str, workers: str) -> str:
-    return (
-        f"the results root {root} is the memory of this pipeflow process, which {workers} "
-        "do not share: what they store there is lost, and nothing is ever cached; run on the "
-        "`sequential` or `threads` executor, or put results in a folder or on an object "
-        "store (`s3://...`, `gs://...`)"
-    )
-
-
-def workers_of(address: str | None, cluster: ClusterConfig | None) -> str:
-    """The Dask workers a run goes to, as messages name them."""
-    if address:
-        return f"the Dask workers at `{address}`"
-    return f"the Dask workers of `{cluster.class_path if cluster else 'the cluster'}`"
-
-
-def unreachable_root(root: str, workers: str) -> str:
-    return (
-        f"the results root {root} is a folder on this machine, which {workers} cannot reach; "
-        "put results on a store they reach (`s3://...`, `gs://...`), or set "
-        "`executor.shared_filesystem: true` if they see this folder at the same path"
-    )
 
 
 def _targets(step: Step, fields: TargetFields) -> Iterator[str]:
