@@ -19,11 +19,18 @@ errors it explains (the unknown keys, the null value, the missing key) are dropp
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pipeflow.config.placement_words import (
+    holder_named,
+    holder_noun,
+    indent_verb,
+    keys_kind,
+    listed,
+    toml_table,
+)
 from pipeflow.config.reader import Document
 from pipeflow.config.schema import (
     fits,
@@ -42,7 +49,6 @@ if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
 DocumentPath = tuple[str | int, ...]
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _INDENT_RULE = (
     "the indentation is likely wrong: YAML puts a key under the nearest key above it that "
     "is indented less"
@@ -208,12 +214,12 @@ class _Finder:
             if isinstance(value, dict) and key in value:
                 where = (*parent, child, key)
                 message = (
-                    f"{_subject(parent)} has no `{key}`, but its `{child}:`"
+                    f"{holder_named(parent)} has no `{key}`, but its `{child}:`"
                     f"{self._line((*parent, child))} has one: `{key}` belongs to the "
-                    f"{_noun(parent)}"
+                    f"{holder_noun(parent)}"
                 )
                 if self.indented:
-                    message += f" — {_verb(deeper=False, count=1)}"
+                    message += f" — {indent_verb(deeper=False, count=1)}"
                 self._add(where, message, self._hint(False, (*parent, child), parent))
                 self.placement.covered.add(format_path(where))
                 self.placement.exact.add(format_path(parent))
@@ -224,11 +230,12 @@ class _Finder:
     def _report(self, move: _Move) -> None:
         keys = move.keys
         several = len(keys) > 1
-        names = _and(f"`{key}`" for key in keys)
-        message = f"{names} {'are' if several else 'is'} not {_kind(move.parent, plural=several)}"
+        names = listed(f"`{key}`" for key in keys)
+        kind = keys_kind(move.parent, plural=several)
+        message = f"{names} {'are' if several else 'is'} not {kind}"
         message += f"; {self._where(move)}"
         if self.indented and move.present:
-            message += f" — {_verb(deeper=move.deeper, count=len(keys))}"
+            message += f" — {indent_verb(deeper=move.deeper, count=len(keys))}"
         self._add((*move.parent, keys[0]), message, self._move_hint(move))
         for key in keys:
             self.placement.covered.add(format_path((*move.parent, key)))
@@ -245,15 +252,15 @@ class _Finder:
         )
         if self.document.kind == "toml":
             if listed:
-                return f"{pronoun} {verb} in a `[[{_table(destination)}]]` table"
+                return f"{pronoun} {verb} in a `[[{toml_table(destination)}]]` table"
             if not destination:
                 return f"{pronoun} {verb} at the top level"
-            return f"{pronoun} {verb} in the `[{_table(destination)}]` table"
+            return f"{pronoun} {verb} in the `[{toml_table(destination)}]` table"
         line = self._line(destination) if move.present else ""
         if not move.deeper:
             if not destination:
                 return f"{pronoun} {'are top-level keys' if several else 'is a top-level key'}"
-            return f"{pronoun} {verb} to {_subject(destination)}{line}"
+            return f"{pronoun} {verb} to {holder_named(destination)}{line}"
         if listed:
             return f"{pronoun} {verb} in an entry of `{destination[-1]}:`{line}"
         return f"{pronoun} {verb} under `{destination[-1]}:`{line}"
@@ -264,9 +271,9 @@ class _Finder:
             if not move.deeper:
                 return self._hint(False, move.parent, destination, len(move.keys))
             header = (
-                f"[[{_table(destination)}]]"
+                f"[[{toml_table(destination)}]]"
                 if is_list(schema_at(destination))
-                else f"[{_table(destination)}]"
+                else f"[{toml_table(destination)}]"
             )
             pronoun = "them" if len(move.keys) > 1 else "it"
             if move.present and self._inline_table(destination):
@@ -299,7 +306,7 @@ class _Finder:
     ) -> str:
         pronoun = "them" if count > 1 else "it"
         if self.document.kind == "toml":
-            header = f"the `[{_table(parent)}]` header" if parent else "the first table header"
+            header = f"the `[{toml_table(parent)}]` header" if parent else "the first table header"
             return f"{_TOML_HINT}: move {pronoun} above {header}"
         if not self.indented:
             return f"move {pronoun} into that mapping"
@@ -309,7 +316,7 @@ class _Finder:
             return f"{_INDENT_RULE}; indent {pronoun} further than `{destination[-1]}:`"
         if not destination:
             return f"{_INDENT_RULE}; write {pronoun} at the start of the line"
-        return f"{_INDENT_RULE}; indent {pronoun} as far as the keys of {_subject(destination)}"
+        return f"{_INDENT_RULE}; indent {pronoun} as far as the keys of {holder_named(destination)}"
 
     def _add(self, path: DocumentPath, message: str, hint: str) -> None:
         self.placement.problems.append(self.document.problem(path, message, hint=hint, key=True))
@@ -326,11 +333,6 @@ def _shape_mismatch(error: ValidationError) -> bool:
         not child.relative_path and child.validator in ("type", "const", "enum")
         for child in error.context
     )
-
-
-def _verb(*, deeper: bool, count: int) -> str:
-    pronoun = "them" if count > 1 else "it"
-    return f"indent {pronoun}" if deeper else f"dedent {pronoun}"
 
 
 def _at(instance: Any, path: DocumentPath) -> Any:
@@ -350,57 +352,3 @@ def _empty(value: Any) -> bool:
 
 def _order(path: DocumentPath) -> tuple[int, str]:
     return len(path), format_path(path)
-
-
-# -- names in messages ------------------------------------------------------------------------
-
-
-def _kind(path: DocumentPath, *, plural: bool) -> str:
-    """What the keys of the mapping at `path` are: "a step key", "top-level keys"."""
-    if not path:
-        noun = "top-level key"
-    elif path == ("steps",):
-        noun = "step"
-    elif len(path) == 2 and path[0] == "steps":
-        noun = "step key"
-    elif len(path) == 2 and path[0] == "schedules":
-        noun = "schedule key"
-    else:
-        name = next((str(part) for part in reversed(path) if isinstance(part, str)), "")
-        noun = f"`{name}` key"
-    if plural:
-        return noun + "s"
-    return ("an " if noun.lstrip("`")[0] in "aeiou" else "a ") + noun
-
-
-def _subject(path: DocumentPath) -> str:
-    if len(path) == 2 and path[0] == "steps":
-        return f"step `{path[1]}`"
-    if len(path) == 2 and path[0] == "schedules":
-        return f"schedule {int(path[1]) + 1}"
-    return f"`{format_path(path)}`" if path else "the top level"
-
-
-def _noun(path: DocumentPath) -> str:
-    if len(path) == 2 and path[0] == "steps":
-        return "step"
-    if len(path) == 2 and path[0] == "schedules":
-        return "schedule"
-    return f"`{format_path(path)}`" if path else "top level"
-
-
-def _table(path: DocumentPath) -> str:
-    """A TOML table header's name: `steps.a.result`, quoting keys that are not bare."""
-    parts = [
-        str(part) if _BARE_KEY.match(str(part)) else '"' + str(part).replace('"', '\\"') + '"'
-        for part in path
-        if not isinstance(part, int)
-    ]
-    return ".".join(parts)
-
-
-def _and(words: Iterable[str]) -> str:
-    items = list(words)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
