@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import threading
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from pipeflow.errors import PipeflowWarning
 from pipeflow.model.events import Event, StepFinished, StepOutput, StepRetrying, StepStarted
@@ -25,6 +26,20 @@ from pipeflow.records import record
 from pipeflow.storage.journal import settle
 
 Subscriber = Callable[[Event], None]
+
+
+def console(shown: Any, foreach: Iterable[str]) -> tuple[Subscriber, ...]:
+    """The subscriber of `run(console=...)`: the lines `pipeflow run` writes when its output is
+    no terminal (a notebook's, a log's), on stdout (`True`) or a text stream; none (`False`).
+    `foreach`: the names of the pipeline's `foreach` steps."""
+    if shown is False:
+        return ()
+    if shown is not True and not callable(getattr(shown, "write", None)):
+        raise TypeError(f"`console` takes True, False or a text stream, got {shown!r}")
+    from pipeflow.report.console import ConsoleReporter
+
+    stream = None if shown is True else shown  # None: stdout, as the run starts
+    return (ConsoleReporter(stream, foreach=frozenset(foreach)),)
 
 
 class SubscriberWarning(PipeflowWarning):

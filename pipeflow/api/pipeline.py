@@ -7,11 +7,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from pipeflow.api.accepting import accepted
 from pipeflow.api.entry import entry
 from pipeflow.api.listeners import Subscriber
+from pipeflow.api.listeners import console as shown_on
 from pipeflow.api.named_here import named_here
 from pipeflow.api.preparing import prepared
 from pipeflow.api.results import stored_result
@@ -254,6 +255,7 @@ class Pipeline:
         tags: Iterable[str] | str | None = (),
         frozen: bool = False,
         subscribers: Sequence[Subscriber] | Subscriber = (),
+        console: bool | TextIO = False,
         trigger: str = "manual",
         history: bool = True,
         on_dashboard: Callable[[str], None] | None = None,
@@ -275,6 +277,8 @@ class Pipeline:
         the first step starts. `json` and `junit` write the CI reports of `--json` and
         `--junit` to a file path, `-` (stdout) or a text stream; a run refused before it
         starts (params it cannot take, `frozen` finding stale steps) is reported too.
+        `console=True` shows the run as `pipeflow run` does (on stdout, or a text stream
+        given); by default `run()` prints nothing.
         """
         param_files = run_options.paths(param_files, "param_files")
         param_options = run_options.assignments(param_options, "param_options")
@@ -288,6 +292,8 @@ class Pipeline:
         history = run_options.flag(history, "history")
         trigger = run_options.choice(trigger, "trigger", TRIGGERS)  # recorded or not
         subscribers = run_options.callables(subscribers, "subscribers")
+        fans = [name for name, step in self.definition.steps.items() if step.foreach is not None]
+        subscribers = (*shown_on(console, fans), *subscribers)
         run_options.selection(
             force=force, no_cache=no_cache, only=only, start=start, until=until, results=results
         )  # checked before the params are read; `_prepare` normalises them
