@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import pipeflow
+from tests.config.test_root_protocols import _toml, _yaml  # a config with a root, each
 from tests.conftest import ProjectFactory
 from tests.system import pipeflow_in
 
@@ -22,16 +23,6 @@ def one():
     Path(__file__).with_name("ran").write_text("")
     return 1
 """
-
-
-def _yaml(root: str, step_root: str | None) -> str:
-    own = f", result: {{root: {step_root!r}}}" if step_root else ""
-    return f"name: p\nresults: {{root: {root!r}}}\nsteps:\n  a: {{run: psteps.one{own}}}\n"
-
-
-def _toml(root: str, step_root: str | None) -> str:
-    own = f'\n[steps.a.result]\nroot = "{step_root}"\n' if step_root else ""
-    return f'name = "p"\n[results]\nroot = "{root}"\n[steps.a]\nrun = "psteps.one"\n{own}'
 
 
 # (root of the pipeline, root of the step, where the problem is, the file in the way)
