@@ -258,7 +258,8 @@ class Checker:
         item = (step.item_name or "item") if step.foreach is not None else None
         fits = self._fits.get((step.run, given, item))
         if fits is None:
-            fits = self._fits[step.run, given, item] = resolved.signature.problems(given, item=item)
+            fits = resolved.signature.problems(given, item=item, kind=self.document.kind)
+            self._fits[step.run, given, item] = fits
         for message, hint in fits:
             where: Path = [*path, "inputs"]
             for input_name in step.inputs:

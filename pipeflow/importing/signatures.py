@@ -40,11 +40,11 @@ class Signature:
     method: str | None = None
 
     def problems(
-        self, given: Iterable[str], *, item: str | None = None
+        self, given: Iterable[str], *, item: str | None = None, kind: str = "yaml"
     ) -> list[tuple[str, str | None]]:
         """(message, hint) for each input that does not fit, and each required one missing.
         `item`: the name a `foreach` item goes by (one of `given`), which the user did not
-        write under `inputs:`."""
+        write under `inputs:`; `kind`: the config's syntax ("yaml", "toml"), for the hints."""
         given = list(given)
         names = [p.name for p in self.parameters if p.keyword]
         found: list[tuple[str, str | None]] = []
@@ -99,11 +99,12 @@ class Signature:
                 if self.method is not None and parameter is self.parameters[0]:
                     found.append(self._unbound(parameter.name))
                     continue
-                hint = (
-                    f"add `{parameter.name}: ...` under `inputs`"
-                    if parameter.keyword
-                    else _by_name_hint(parameter.name)
+                add = (
+                    f"`{parameter.name} = ...` to"
+                    if kind == "toml"
+                    else f"`{parameter.name}: ...` under"
                 )
+                hint = f"add {add} `inputs`" if parameter.keyword else _by_name_hint(parameter.name)
                 found.append((f"missing input `{parameter.name}`: the function requires it", hint))
         return found
 

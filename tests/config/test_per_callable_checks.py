@@ -80,11 +80,11 @@ def test_a_callables_signature_is_asked_once_per_set_of_input_names(
     original = signatures.Signature.problems
 
     def counting(
-        self: signatures.Signature, given: Any, *, item: str | None = None
+        self: signatures.Signature, given: Any, *, item: str | None = None, kind: str = "yaml"
     ) -> list[tuple[str, str | None]]:
         given = tuple(given)
         asked.append(given)
-        return original(self, given, item=item)
+        return original(self, given, item=item, kind=kind)
 
     monkeypatch.setattr(signatures.Signature, "problems", counting)
     config = make_project(SHARED, shared_f=SHARED_MODULE)
