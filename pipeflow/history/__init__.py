@@ -42,9 +42,9 @@ if TYPE_CHECKING:
         RUN_STATES,
         TRIGGERS,
         Recorder,
-        truncation_marker,
     )
     from pipeflow.history.skipped import record_failed_fire, record_skipped_fire
+    from pipeflow.history.statements import truncation_marker
 
 _HOMES = {
     "BUSY_TIMEOUT": "database",
@@ -71,7 +71,7 @@ _HOMES = {
     "RUN_STATES": "recorder",
     "TRIGGERS": "recorder",
     "Recorder": "recorder",
-    "truncation_marker": "recorder",
+    "truncation_marker": "statements",
     "record_failed_fire": "skipped",
     "record_skipped_fire": "skipped",
 }

@@ -17,16 +17,24 @@ import os
 import threading
 import time
 import warnings
-from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from pipeflow.history.database import (
     BUSY_TIMEOUT,
     HistoryWarning,
     database_path,
     this_process,
+)
+from pipeflow.history.statements import (
+    FINISH_RUN,
+    INSERT_ATTEMPT,
+    INSERT_LOG,
+    STEP_RUNNING,
+    UPSERT_STEP,
+    Budget,
+    params_json,
+    truncation_marker,
 )
 from pipeflow.history.writer import Op, Writer
 from pipeflow.model import escaping, jsontext
@@ -39,50 +47,13 @@ from pipeflow.model.events import (
     StepRetrying,
     StepStarted,
 )
-from pipeflow.model.plain import json_value
 from pipeflow.model.run import StepOutcome, StepState
-from pipeflow.records import record
 
 TRIGGERS = ("manual", "schedule", "ci")
 RUN_STATES = ("running", "succeeded", "failed", "interrupted", "skipped", "lost")
 DEFAULT_MAX_OUTPUT = 1_000_000  # bytes stored per step and stream; the rest is only counted
 FLUSH_INTERVAL = 0.5  # seconds; the longest a line waits before `logs --follow` can see it
 START_WAIT = 0.25  # seconds a run that runs steps waits for its start to be committed
-
-_INSERT_LOG = "INSERT INTO logs (run_id, step, stream, line, time, text) VALUES (?, ?, ?, ?, ?, ?)"
-_INSERT_ATTEMPT = "INSERT INTO attempts (run_id, step, attempt, error, time) VALUES (?, ?, ?, ?, ?)"
-_UPSERT_STEP = """
-    INSERT INTO steps (run_id, step, position, state, reason, attempts, duration, cached, error,
-                       traceback, locations)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (run_id, step) DO UPDATE SET
-        state = excluded.state, reason = excluded.reason, attempts = excluded.attempts,
-        duration = excluded.duration, cached = excluded.cached, error = excluded.error,
-        traceback = excluded.traceback, locations = excluded.locations
-"""
-# The reason a step started with replaces the plan's ("`load` runs first"); a retry keeps it.
-_STEP_RUNNING = """
-    INSERT INTO steps (run_id, step, position, state, attempts, reason)
-    VALUES (?, ?, ?, 'running', ?, ?)
-    ON CONFLICT (run_id, step) DO UPDATE SET state = 'running', attempts = excluded.attempts,
-        reason = CASE excluded.reason WHEN '' THEN steps.reason ELSE excluded.reason END
-"""
-_FINISH_RUN = "UPDATE runs SET state = ?, finished = ?, duration = ? WHERE id = ?"
-
-
-def truncation_marker(dropped: int) -> str:
-    """The one line stored in place of output past the limit."""
-    return f"[... output truncated: {dropped} more bytes not recorded ...]"
-
-
-@record(frozen=False)
-class _Budget:
-    """What one step wrote to one stream: bytes stored, and bytes and lines only counted."""
-
-    stored: int = 0
-    dropped: int = 0
-    dropped_lines: int = 0
-    full: bool = False
 
 
 class _Session:
@@ -96,7 +67,7 @@ class _Session:
         self.thread = threading.get_ident()  # the thread that drives the run
         self.writer = Writer(recorder.path, recorder.timeout, recorder.flush_interval)
         self.warned = False
-        self.budgets: dict[tuple[str, str], _Budget] = {}
+        self.budgets: dict[tuple[str, str], Budget] = {}
         self.lines: dict[str, int] = {}
         self.positions: dict[str, int] = {d.step: i for i, d in enumerate(event.plan)}
         self.finished: dict[str, StepOutcome] = {}  # the outcome each step's row was written for
@@ -125,7 +96,7 @@ class _Session:
         for position, decision in enumerate(event.plan):
             ops.append(
                 (
-                    _UPSERT_STEP,
+                    UPSERT_STEP,
                     (
                         event.run_id,
                         decision.step,
@@ -156,14 +127,14 @@ class _Session:
         elif isinstance(event, StepStarted | StepRetrying):
             if isinstance(event, StepRetrying):  # the error of the attempt before this one
                 failed = (self.run_id, event.step, event.attempt - 1, event.error, time.time())
-                self.writer.add((_INSERT_ATTEMPT, failed))
+                self.writer.add((INSERT_ATTEMPT, failed))
             # A retry's row says all the first attempt's row says: one still queued is not
             # written; the step's final row may replace this one in turn.
             if isinstance(event, StepStarted) and event.reason:
                 self.reasons[event.step] = event.reason
             reason = self.reasons.get(event.step, "")  # a retry's row may replace the start's
             row = (self.run_id, event.step, self.position(event.step), event.attempt, reason)
-            self.writer.add((_STEP_RUNNING, row), replaces=event.step, replaceable=event.step)
+            self.writer.add((STEP_RUNNING, row), replaces=event.step, replaceable=event.step)
         elif isinstance(event, StepFinished):
             self.markers(event.outcome.step)
             self.finished[event.outcome.step] = event.outcome
@@ -175,7 +146,7 @@ class _Session:
         key = (event.step, event.stream)
         budget = self.budgets.get(key)
         if budget is None:
-            budget = self.budgets[key] = _Budget()
+            budget = self.budgets[key] = Budget()
         text = event.text
         if text.isascii():
             size = len(text) + 1  # and its newline
@@ -196,7 +167,7 @@ class _Session:
     def log(self, step: str, stream: str, text: str) -> None:
         line = self.lines.get(step, 0) + 1
         self.lines[step] = line
-        self.writer.add((_INSERT_LOG, (self.run_id, step, stream, line, time.time(), text)))
+        self.writer.add((INSERT_LOG, (self.run_id, step, stream, line, time.time(), text)))
 
     def markers(self, step: str | None = None) -> None:
         """One line per stream that went past the limit since the last marker."""
@@ -217,7 +188,7 @@ class _Session:
             text = jsontext.dumps(list(outcome.locations))
             self.locations = (tuple(outcome.locations), text)
         return (
-            _UPSERT_STEP,
+            UPSERT_STEP,
             (
                 self.run_id,
                 outcome.step,
@@ -250,7 +221,7 @@ class _Session:
                 else:
                     state = "succeeded" if event.ok else "failed"
                 duration = event.duration
-            self.writer.add((_FINISH_RUN, (state, finished.isoformat(), duration, self.run_id)))
+            self.writer.add((FINISH_RUN, (state, finished.isoformat(), duration, self.run_id)))
         self.writer.close()
 
     def warn(self, *, anywhere: bool = False) -> None:
@@ -395,8 +366,3 @@ class Recorder:
             return
         session.writer.abandon(reason)
         session.warn()
-
-
-def params_json(params: Mapping[str, Any]) -> str:
-    """The params as stored in `runs.params`, in their JSON form (`model/plain.py`)."""
-    return jsontext.dumps(json_value(dict(params)), sort_keys=True)

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeflow.history.database import HistoryError, HistoryWarning, connect, database_path
-from pipeflow.history.recorder import params_json
+from pipeflow.history.statements import params_json
 
 
 def record_skipped_fire(

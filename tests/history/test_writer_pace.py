@@ -112,7 +112,7 @@ def test_the_end_of_a_run_writes_only_the_outcomes_not_written_as_they_finished(
 ) -> None:
     from dataclasses import replace
 
-    from pipeflow.history import recorder as module
+    from pipeflow.history import statements
     from pipeflow.model.events import RunFinished
     from pipeflow.model.run import StepOutcome, StepState
 
@@ -127,7 +127,7 @@ def test_the_end_of_a_run_writes_only_the_outcomes_not_written_as_they_finished(
     original = writer.Writer.add
 
     def noted(self: writer.Writer, op: writer.Op, *, urgent: bool = False, **more: Any) -> None:
-        if isinstance(op, tuple) and op[0] == module._UPSERT_STEP:
+        if isinstance(op, tuple) and op[0] == statements.UPSERT_STEP:
             upserts.append(op[1][1])
         original(self, op, urgent=urgent, **more)
 

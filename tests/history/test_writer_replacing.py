@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from pipeflow.history import Recorder, open_history, writer
-from pipeflow.history import recorder as module
+from pipeflow.history import Recorder, open_history, statements, writer
 from pipeflow.model.events import Event, StepFinished, StepRetrying, StepStarted
 from tests.conftest import ProjectFactory
 from tests.history.synthetic import db_path, record, run_events
@@ -42,8 +41,8 @@ def written(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
 
     def noted(self: writer.Writer, conn: Any, ops: list[Any]) -> None:
         for op in ops:
-            if isinstance(op, tuple) and op[0] in (module._STEP_RUNNING, module._UPSERT_STEP):
-                rows.append(("running" if op[0] == module._STEP_RUNNING else "row", op[1][1]))
+            if isinstance(op, tuple) and op[0] in (statements.STEP_RUNNING, statements.UPSERT_STEP):
+                rows.append(("running" if op[0] == statements.STEP_RUNNING else "row", op[1][1]))
         original(self, conn, ops)
 
     monkeypatch.setattr(writer.Writer, "_write", noted)
@@ -198,10 +197,10 @@ def test_a_real_run_writes_no_running_row_its_final_row_replaced(
     original = writer.Writer._write
 
     def noted(self: writer.Writer, conn: Any, ops: list[Any]) -> None:
-        statements = (module._STEP_RUNNING, module._UPSERT_STEP)
-        rows = [op for op in ops if isinstance(op, tuple) and op[0] in statements]
+        step_rows = (statements.STEP_RUNNING, statements.UPSERT_STEP)
+        rows = [op for op in ops if isinstance(op, tuple) and op[0] in step_rows]
         commits.append(
-            [("running" if op[0] == module._STEP_RUNNING else "row", op[1][1]) for op in rows]
+            [("running" if op[0] == statements.STEP_RUNNING else "row", op[1][1]) for op in rows]
         )
         original(self, conn, ops)
 
