@@ -30,6 +30,8 @@ from pipeflow.execute.executors import Executor, Holding, SelfHolding
 from pipeflow.execute.reading import StoredReads
 from pipeflow.execute.task import Notify, Task, TaskResult, withdrawn
 
+WAKE_EVERY = 0.25  # seconds: how soon the run sees a stop signal another thread took
+
 # (step name, task, its result, its future) of a task that has ended
 Ended = tuple[str, Task, TaskResult, Future[TaskResult]]
 Started = Callable[[], None] | None  # says a step started, when a worker takes its task
@@ -116,7 +118,7 @@ class Dispatcher:
 
     def ended(self) -> list[Ended]:
         """The tasks that have ended since the last call, waiting for one if none has."""
-        futures = [self._ended.get()]
+        futures = [self._next_ended()]
         while not self._ended.empty():
             futures.append(self._ended.get())
         found = []
@@ -124,6 +126,16 @@ class Dispatcher:
             name, task = self.running.pop(future)
             found.append((name, task, future.result(), future))
         return found
+
+    def _next_ended(self) -> Future[TaskResult]:
+        """The next task to end, waited for in short spells: Python runs a signal's handler
+        on the main thread once that thread runs again, and a Ctrl-C or SIGTERM the system
+        gave another thread (any thread may take it) wakes no wait of this one."""
+        while True:
+            try:
+                return self._ended.get(timeout=WAKE_EVERY)
+            except queue.Empty:
+                continue
 
     def handled(self, futures: list[Future[TaskResult]]) -> None:
         """The engine has handled the end of these tasks, all that `ended` gave (said each
