@@ -151,7 +151,7 @@ def create_app(settings: Settings) -> Starlette:
     def run_logs(request: Request) -> Response:
         step = request.query_params.get("step") or None
         skip = request.query_params.get("skip") or "0"  # the lines a following panel has
-        if not skip.isdigit():
+        if not (skip.isascii() and skip.isdigit()):  # `²` is a digit to Python, no count
             return problem_page(request, 400, f"`skip` is a count of lines, not `{skip}`.")
         lines = catalog.logs(request.path_params["run_id"], step, int(skip))
         if request.url.path.startswith("/api/"):

@@ -151,7 +151,7 @@ def test_the_run_page_shows_steps_params_errors_and_logs(
     assert [line["text"] for line in later["lines"]] == ["loading 1", "INFO-level progress"]
     past = client.get(f"/api/runs/{FAILED}/logs", params={"step": "load", "skip": 3}).json()
     assert past["lines"] == []
-    for bad in ("-1", "one", "1.5"):
+    for bad in ("-1", "one", "1.5", "\u00b2", "\u0661"):  # superscript two, Arabic-Indic one
         refused = client.get(f"/api/runs/{FAILED}/logs", params={"step": "load", "skip": bad})
         assert refused.status_code == 400, refused.text
         assert "skip" in refused.json()["error"]
