@@ -161,9 +161,14 @@ class StorageError(PipeflowError):
 
 
 class StaleResults(PipeflowError):
-    """`--frozen` found steps that would have to run."""
+    """`--frozen` found steps that would have to run. `steps`: each step the refusal concerns,
+    in plan order, as (name, state, reason): `stale` (it would run, and why) or `cached`."""
 
     exit_code = 3
+
+    def __init__(self, message: str, steps: Iterable[tuple[str, str, str]] = ()) -> None:
+        super().__init__(message)
+        self.steps = tuple(steps)
 
 
 class Interrupted(PipeflowError):

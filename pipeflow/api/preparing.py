@@ -12,7 +12,7 @@ from pipeflow.config.collecting import collector_paused
 from pipeflow.errors import ConfigError, Problem, StaleResults
 from pipeflow.execute.starting import RunStart
 from pipeflow.model import options as run_options
-from pipeflow.model.run import Decision
+from pipeflow.model.run import Action, Decision
 from pipeflow.plan.planner import Planner
 from pipeflow.plan.prepare import prepare
 from pipeflow.plan.selecting import checked_selection
@@ -117,9 +117,19 @@ class MissingResults(ConfigError):
         self.reasons = dict(reasons)
 
 
-def stale_results(pipeline: str, reasons: Mapping[str, str]) -> StaleResults:
-    """`--frozen`'s error: the steps that would run, each with why."""
+def stale_results(
+    pipeline: str, reasons: Mapping[str, str], plan: Iterable[Decision] = ()
+) -> StaleResults:
+    """`--frozen`'s error: the steps that would run, each with why; `plan`, when there is one,
+    also gives the reports every other step, current (`cached`) or `skipped`."""
+    steps = [
+        (d.step, "stale", reasons[d.step])
+        if d.step in reasons
+        else (d.step, "skipped" if d.action is Action.SKIPPED else "cached", d.reason)
+        for d in plan
+    ] or [(step, "stale", reason) for step, reason in reasons.items()]
     return StaleResults(
         f"--frozen: {len(reasons)} step(s) of `{pipeline}` would run:\n"
-        + "\n".join(f"  {step}: {reason}" for step, reason in reasons.items())
+        + "\n".join(f"  {step}: {reason}" for step, reason in reasons.items()),
+        steps,
     )

@@ -93,7 +93,7 @@ def execute(
                 if frozen:
                     stale = {d.step: d.reason for d in decisions if d.action is Action.RUN}
                     if stale:
-                        raise stale_results(pipeline.name, stale)
+                        raise stale_results(pipeline.name, stale, decisions)
             except BaseException:
                 if runner is not None:
                     runner.shutdown(cancel=True)

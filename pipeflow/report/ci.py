@@ -141,10 +141,12 @@ def not_run_document(
     problems: Iterable[Problem] = (),
     run: tuple[RunStarted, RunFinished] | None = None,
     params: Mapping[str, Any] | None = None,
+    planned: Iterable[tuple[str, str, str]] = (),
 ) -> dict[str, Any]:
     """The report of a run that never started: `invalid` (exit 2), `stale` (3) or `error` (1;
     with `run`, the id and params of the run the error stopped before its first step; else
-    `params`, those it was to run with, when they are known)."""
+    `params`, those it was to run with, when they are known). `planned`: the steps as the
+    refused plan had them, (name, state, reason): `stale` ones are failures."""
     document = _document(
         pipeline=run[0].pipeline if run is not None else pipeline,
         run_id=run[0].run_id if run is not None else None,
@@ -153,7 +155,7 @@ def not_run_document(
         started=run[0].started if run is not None else datetime.now().astimezone(),
         duration=run[1].duration if run is not None else 0.0,
         params=run[0].params if run is not None else params or {},
-        steps=[],
+        steps=[_planned_step(*step) for step in planned],
     )
     document["message"] = message
     document["problems"] = [problem.as_dict() for problem in problems]
@@ -211,6 +213,21 @@ def _step_document(outcome: StepOutcome, failed_attempts: list[dict[str, Any]]) 
     }
 
 
+def _planned_step(name: str, state: str, reason: str) -> dict[str, Any]:
+    """A step of a run refused before it started: nothing of it was called."""
+    return {
+        "name": name,
+        "state": state,
+        "reason": reason,
+        "duration": 0.0,
+        "attempts": 0,
+        "cached": state == StepState.CACHED.value,
+        "locations": [],
+        "error": None,
+        "failed_attempts": [],
+    }
+
+
 def _plain(value: Any) -> Any:
     """Params in their one JSON form (`model/plain.py`: dates, times as ISO text, bytes as
     base64), as the manifests and `runs show` have them."""
@@ -256,7 +273,7 @@ def junit_xml(
     output = output or {}
     pipeline = document["pipeline"] or Path(document["config"]).stem
     steps: list[Mapping[str, Any]] = document["steps"]
-    failures = sum(1 for s in steps if s["state"] == StepState.FAILED.value)
+    failures = sum(1 for s in steps if s["state"] in _FAILURES)
     skipped = sum(1 for s in steps if s["state"] in _SKIPPED)
     tests = len(steps)
     if not steps and document["state"] != "succeeded":
@@ -293,6 +310,8 @@ def junit_xml(
 
 
 _SKIPPED = (StepState.SKIPPED.value, StepState.NOT_RUN.value)
+STALE = "stale"  # a step `--frozen` found would run, in the report of the run it refused
+_FAILURES = (StepState.FAILED.value, STALE)
 
 
 def _testcase(
@@ -320,6 +339,9 @@ def _testcase(
         if step["attempts"] > 1:
             calls = "calls over its items" if fanned else "attempts"
             notes.append(f"failed after {step['attempts']} {calls}")
+    elif state == STALE:
+        message = _clean(f"would run: {step['reason']}")
+        ElementTree.SubElement(case, "failure", {"message": message, "type": STALE}).text = message
     elif state in _SKIPPED:
         why = f"{state}: {step['reason']}" if step["reason"] else state
         ElementTree.SubElement(case, "skipped", {"message": _clean(why)})

@@ -117,6 +117,7 @@ class ReportFiles:
             problems=problems,
             run=unstarted,
             params=params,
+            planned=error.steps if isinstance(error, StaleResults) else (),
         )
         self._write(document, {})
         self.written = True
