@@ -16,6 +16,7 @@ from pipeflow.cli.completion import complete_run_step
 from pipeflow.cli.history_text import run_details, runs_table
 from pipeflow.cli.main import cli
 from pipeflow.errors import UsageError, did_you_mean
+from pipeflow.model import jsontext
 
 if TYPE_CHECKING:
     from pipeflow.history import History
@@ -86,6 +87,7 @@ class RunsGroup(click.Group):
 @click.option("--pipeline", metavar="NAME", help="only the runs of this pipeline")
 @click.option("--state", type=click.Choice(RUN_STATES), help="only the runs in this state")
 @click.option("--last", type=click.IntRange(min=1), metavar="N", help="only the newest N runs")
+@click.option("--json", "as_json", is_flag=True, help="print the runs as a JSON list")
 @home_option
 @click.pass_context
 def runs(
@@ -93,6 +95,7 @@ def runs(
     pipeline: str | None,
     state: str | None,
     last: int | None,
+    as_json: bool,
     home: Path | None,
     config: Path | None = None,
 ) -> None:
@@ -105,6 +108,11 @@ def runs(
     with _open(ctx, home) as history:
         of_config = config if config is not None and config.is_file() else None
         records = history.runs(pipeline=pipeline, state=state, last=last, config=of_config)
+        if as_json:
+            from pipeflow.history.documents import run_document
+
+            click.echo(_json_text([run_document(record) for record in records]))
+            return
         if not records:
             click.echo(_none_found(history, pipeline, state, of_config))
             return
@@ -114,9 +122,12 @@ def runs(
 @runs.command()
 @click.argument("run_id", metavar="[ID]", required=False, default=LATEST)
 @click.option("--traceback", "tracebacks", is_flag=True, help="show the traceback of failures")
+@click.option("--json", "as_json", is_flag=True, help="print the run and its steps as JSON")
 @home_option
 @click.pass_context
-def show(ctx: click.Context, run_id: str, tracebacks: bool, home: Path | None) -> None:
+def show(
+    ctx: click.Context, run_id: str, tracebacks: bool, as_json: bool, home: Path | None
+) -> None:
     """Show one run: its params and each step's state, reason, attempts and results.
 
     ID may be the start of a run's id, when only one run starts that way, or `latest` (the
@@ -135,6 +146,11 @@ def show(ctx: click.Context, run_id: str, tracebacks: bool, home: Path | None) -
                 )
             run_id = newest[0].id
         record = history.run(run_id)
+    if as_json:  # tracebacks included: a program takes what it needs
+        from pipeflow.history.documents import run_document
+
+        click.echo(_json_text(run_document(record, steps=True)))
+        return
     click.echo(run_details(record, tracebacks=tracebacks), nl=False)
 
 
@@ -274,6 +290,10 @@ def _none_found(
         + "pipelines with runs: "
         + ", ".join(f"`{name}`" for name in known)
     )
+
+
+def _json_text(document: Any) -> str:
+    return jsontext.dumps(document, indent=2, ensure_ascii=False)
 
 
 def _open(ctx: click.Context, home: Path | None) -> History:
