@@ -19,7 +19,7 @@ from pipeflow.cli.main import (
     param_options,
     starting,
 )
-from pipeflow.errors import StepFailed
+from pipeflow.errors import StaleResults, StepFailed
 from pipeflow.model import jsontext
 
 if TYPE_CHECKING:
@@ -259,7 +259,9 @@ def run(
                 decisions = pipeline.plan(**selection)
             except MissingResults as missing:
                 if frozen:  # exit 3, as the run it previews would
-                    raise stale_results(pipeline.name, missing.reasons) from None
+                    stale_error = stale_results(pipeline.name, missing.reasons)
+                    annotate_stale(stale_error, stream)
+                    raise stale_error from None
                 annotate(missing, stream)
                 raise
             except ConfigError as error:
@@ -271,7 +273,9 @@ def run(
             click.echo(plan_table(decisions, described), nl=False, file=stdout)
             stale = {d.step: d.reason for d in decisions if d.action.value == "run"}
             if frozen and stale:  # exit 3, as the run it previews would
-                raise stale_results(pipeline.name, stale)
+                stale_error = stale_results(pipeline.name, stale, decisions)
+                annotate_stale(stale_error, stream)
+                raise stale_error
             return
         verbosity = QUIET if quiet else VERBOSE if verbose else NORMAL
         definitions = pipeline.definition.steps.items()
@@ -302,6 +306,9 @@ def run(
             )
         except ConfigError as error:
             annotate(error, stream)
+            raise
+        except StaleResults as error:
+            annotate_stale(error, stream)
             raise
         if not result.ok:
             failed = [n for n, o in result.outcomes.items() if o.state.value == "failed"]
@@ -384,6 +391,14 @@ def make_reporter(
 
         return LiveReporter(stream)
     return ConsoleReporter(stream, verbosity=verbosity, foreach=foreach)
+
+
+def annotate_stale(error: StaleResults, stream: TextIO) -> None:
+    """On GitHub Actions, each step `--frozen` found would run as an `::error` line."""
+    from pipeflow.report.annotations import stale_lines
+
+    for line in stale_lines(error.steps):
+        click.echo(line, file=stream)
 
 
 def annotate(error: ConfigError, stream: TextIO) -> None:

@@ -84,6 +84,19 @@ def failure_lines(outcomes: Iterable[StepOutcome]) -> list[str]:
     ]
 
 
+def stale_lines(steps: Iterable[tuple[str, str, str]]) -> list[str]:
+    """On GitHub Actions, an `::error` per step `--frozen` found would run, saying why (no file:
+    a step's reason names what changed); elsewhere none. `steps`: `StaleResults.steps`."""
+    if not running_on_github():
+        return []
+    return [
+        f"::error title={escape_property(f'{TITLE} step `{step}` would run')}"
+        f"::{escape_data(f'--frozen: {reason}')}"
+        for step, state, reason in steps
+        if state == "stale"
+    ]
+
+
 def relative_path(file: str, cwd: Path) -> str:
     """`file` relative to `cwd` with `/` separators, or as given when it is elsewhere."""
     path = Path(file)

@@ -147,3 +147,23 @@ def test_a_stale_run_of_a_selection_reports_the_steps_it_would_need(
     root = check_junit((folder / "junit.xml").read_text(encoding="utf-8"))
     failures = [c.get("name") for c in root.iter("testcase") if c.find("failure") is not None]
     assert "clean" in failures
+
+
+@pytest.mark.parametrize("dry_run", [False, True], ids=["run", "dry-run"])
+def test_on_github_actions_each_stale_step_is_an_error_annotation(
+    make_project: ProjectFactory, dry_run: bool
+) -> None:
+    config = _stale_project(make_project, "yaml")
+    options = ("--dry-run",) if dry_run else ()
+    refused = pipeflow_in(
+        config.parent, "run", config.name, "--frozen", *options, env={"GITHUB_ACTIONS": "true"}
+    )
+    assert refused.returncode == 3, refused.stderr
+    said = refused.stdout + refused.stderr
+    annotations = [line for line in said.splitlines() if line.startswith("::error")]
+    assert len(annotations) == 2, said
+    assert annotations[0].startswith("::error title=pipeflow step `clean` would run::--frozen: ")
+    assert "code of fsteps.py changed" in annotations[0]
+    assert annotations[1].startswith("::error title=pipeflow step `train` would run::")
+    elsewhere = pipeflow_in(config.parent, "run", config.name, "--frozen", *options)
+    assert "::error" not in elsewhere.stdout + elsewhere.stderr
