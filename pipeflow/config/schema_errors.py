@@ -14,7 +14,6 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from pipeflow.config.duration_words import DURATION_HINT, DURATION_WORDS, duration_suggestion
 from pipeflow.config.other_tools import other_tool_hint, other_tool_top_hint
 from pipeflow.config.reader import Document
 from pipeflow.config.schema import (
@@ -28,6 +27,7 @@ from pipeflow.config.schema_hints import a_step, assignment, sub_pipeline_step, 
 from pipeflow.config.suggest import describe_value, did_you_mean, format_path
 from pipeflow.errors import Problem
 from pipeflow.model import jsontext
+from pipeflow.model.duration_words import DURATION_HINT, DURATION_WORDS, duration_suggestion
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -337,7 +337,13 @@ def _pattern_words(
     value = str(error.instance)
     field = _field(path)
     if title == "duration":
-        return f"{value!r} is not a duration", duration_suggestion(value) or DURATION_HINT
+        schedule = path[:1] == ("schedules",) and path[-1:] == ("interval",)
+
+        def cron(expression: str) -> str:
+            return assignment("cron", f'"{expression}"', kind)
+
+        suggestion = duration_suggestion(value, cron=cron if schedule else None)
+        return f"{value!r} is not a duration", suggestion or DURATION_HINT
     if title == "pipeline name":
         suggestion = re.sub(r"[^A-Za-z0-9_-]+", "_", _plain(value)).strip("_") or "my_pipeline"
         message = f"the pipeline name {value!r} may only use letters, digits, `-` and `_`"

@@ -35,9 +35,10 @@ def parse_duration(value: str | float | int) -> float:
         total += float(match.group(1)) * _UNITS[match.group(2)]
         position = match.end()
     if not text or position != len(text):
+        from pipeflow.model.duration_words import DURATION_HINT, duration_suggestion
+
         raise ValueError(
-            f"`{value}` is not a duration; write a number and a unit "
-            "(ms, s, m, h, d), e.g. `30s`, `15m`, `1h30m`"
+            f"`{value}` is not a duration; {duration_suggestion(value) or DURATION_HINT}"
         )
     return total
 
