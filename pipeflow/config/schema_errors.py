@@ -10,7 +10,6 @@ evidently writing (the one whose type matches), so the message is about the real
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +23,13 @@ from pipeflow.config.schema import (
     validation_errors,
 )
 from pipeflow.config.schema_hints import a_step, assignment, sub_pipeline_step, type_hint
-from pipeflow.config.suggest import describe_value, did_you_mean, format_path
+from pipeflow.config.suggest import (
+    describe_value,
+    did_you_mean,
+    format_path,
+    name_like,
+    plain_name,
+)
 from pipeflow.errors import Problem
 from pipeflow.model import jsontext
 from pipeflow.model.duration_words import DURATION_HINT, DURATION_WORDS, duration_suggestion
@@ -345,18 +350,18 @@ def _pattern_words(
         suggestion = duration_suggestion(value, cron=cron if schedule else None)
         return f"{value!r} is not a duration", suggestion or DURATION_HINT
     if title == "pipeline name":
-        suggestion = re.sub(r"[^A-Za-z0-9_-]+", "_", _plain(value)).strip("_") or "my_pipeline"
+        suggestion = re.sub(r"[^A-Za-z0-9_-]+", "_", plain_name(value)).strip("_") or "my_pipeline"
         message = f"the pipeline name {value!r} may only use letters, digits, `-` and `_`"
         return message, f"e.g. `{assignment('name', suggestion, kind, text=True)}`"
     if title == "step name":
-        suggestion = _identifier(value, allow_dash=True)
+        suggestion = name_like(value, allow_dash=True)
         message = (
             f"{value!r} is not a valid step name: use letters, digits, `_` and `-`, "
             "starting with a letter or `_`"
         )
         return message, f"e.g. `{suggestion}`"
     if title == "identifier":
-        suggestion = _identifier(value, allow_dash=False)
+        suggestion = name_like(value, allow_dash=False)
         message = (
             f"{value!r} is not a valid name for `{field}`: use letters, digits and `_`, "
             "not starting with a digit"
@@ -373,22 +378,6 @@ def _pattern_words(
         f"{value!r} does not have the form `{field}` needs (pattern {schema.get('pattern')})",
         None,
     )
-
-
-def _identifier(value: str, *, allow_dash: bool) -> str:
-    allowed = r"[^A-Za-z0-9_-]+" if allow_dash else r"[^A-Za-z0-9_]+"
-    cleaned = re.sub(allowed, "_", _plain(value)).strip("_") or "name"
-    return f"_{cleaned}" if cleaned[0].isdigit() or cleaned[0] == "-" else cleaned
-
-
-def _plain(value: str) -> str:
-    """The name meant: a reference's last name (`${steps.load}` -> `load`, where a name is
-    taken), and letters without their accents (`ünï` -> `uni`)."""
-    reference = re.fullmatch(r"\s*\$\{\s*(?:[A-Za-z_]+\.)?([^{}]*?)\s*\}\s*", value)
-    if reference:
-        value = reference.group(1).rsplit(".", 1)[-1]
-    decomposed = unicodedata.normalize("NFKD", value)
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def _repeated_item(path: DocumentPath, instance: Any, document: Document) -> Problem:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
@@ -76,3 +77,21 @@ def describe_value(value: Any) -> str:
     if isinstance(value, int | float):
         return f"{value!r} ({type(value).__name__})"
     return type_name(value)
+
+
+def name_like(value: str, *, allow_dash: bool) -> str:
+    """The name a config takes nearest to `value` (`ünï-x` -> `uni_x`): ASCII letters, digits
+    and `_` (and `-`, with `allow_dash`), not starting with a digit."""
+    allowed = r"[^A-Za-z0-9_-]+" if allow_dash else r"[^A-Za-z0-9_]+"
+    cleaned = re.sub(allowed, "_", plain_name(value)).strip("_") or "name"
+    return f"_{cleaned}" if cleaned[0].isdigit() or cleaned[0] == "-" else cleaned
+
+
+def plain_name(value: str) -> str:
+    """The name meant: a reference's last name (`${steps.load}` -> `load`, where a name is
+    taken), and letters without their accents (`ünï` -> `uni`)."""
+    reference = re.fullmatch(r"\s*\$\{\s*(?:[A-Za-z_]+\.)?([^{}]*?)\s*\}\s*", value)
+    if reference:
+        value = reference.group(1).rsplit(".", 1)[-1]
+    decomposed = unicodedata.normalize("NFKD", value)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
