@@ -23,6 +23,7 @@ from typing import Any
 from pipeflow.config import starter
 from pipeflow.config.reader import Document, read_document, read_text
 from pipeflow.config.stubs import argument, check_arguments, renamed, with_function
+from pipeflow.config.suggest import name_like
 from pipeflow.config.yaml_loading import scalar
 from pipeflow.errors import ConfigError, PipeflowError, UsageError, did_you_mean
 
@@ -30,7 +31,7 @@ CONFIG_NAMES = ("pipeline.yaml", "pipeline.yml", "pipeline.toml")
 FORMATS = ("yaml", "toml")
 DEFAULT_MODULE = "steps.pipeline"
 _NAME = re.compile(r"^[A-Za-z0-9_-]+$")
-_NAME_HINT = "a pipeline name has letters, digits, '-' and '_' only, e.g. `sales-report`"
+_NAME_HINT = "a pipeline name has ASCII letters, digits, '-' and '_' only, e.g. `sales-report`"
 
 
 # -- a new project ----------------------------------------------------------------------------
@@ -151,6 +152,12 @@ class AddedStep:
     notes: tuple[str, ...] = ()  # what the user should know (an argument renamed)
 
 
+def _function_name(name: str) -> str:
+    """The step and function name nearest to `name`: `données` -> `donnees`, `class` -> `class_`."""
+    nearest = name_like(name, allow_dash=False)
+    return f"{nearest}_" if keyword.iskeyword(nearest) else nearest
+
+
 def add_step(
     config: Path, name: str, *, inputs: Sequence[str] = (), after: Sequence[str] = ()
 ) -> AddedStep:
@@ -159,10 +166,12 @@ def add_step(
     `inputs` are steps whose values the new step takes (one argument each, named after the
     step); `after` are steps it runs after without taking their values.
     """
-    if not name.isidentifier() or keyword.iskeyword(name):
+    if not (name.isascii() and name.isidentifier()) or keyword.iskeyword(name):
+        # Python takes `données` for a function; a config does not take it for a step.
         raise UsageError(
-            f"`{name}` cannot name a step function: it is not a Python identifier",
-            hint="use letters, digits and '_', not starting with a digit, e.g. `clean_data`",
+            f"`{name}` cannot name a step and its function: write a Python identifier of ASCII "
+            "letters, digits and '_', not starting with a digit, and no keyword",
+            hint=f"e.g. `{_function_name(name)}`",
         )
     document = read_document(config)
     steps = document.data.get("steps")

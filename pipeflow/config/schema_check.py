@@ -6,7 +6,7 @@ see that module. `config.schema.compiled_valid` uses it only while SCHEMA_SHA256
 # ruff: noqa
 # mypy: ignore-errors
 
-SCHEMA_SHA256 = "bdd4ad9f4d5796fed4fbe56c92d72285477c41487453cbebf2eb64a42c60891c"
+SCHEMA_SHA256 = "d3057cd8c237031bd4e44dfac9d8d32bee260b4cd6ccd6557b4521e544231873"
 
 
 class JsonSchemaValueException(ValueError):

@@ -229,7 +229,7 @@ def _missing_keys(error: ValidationError, path: DocumentPath, document: Document
         if not path and key == "name":
             message = "the pipeline needs a `name`"
             example = assignment("name", "iris", document.kind, text=True)
-            hint = f"add e.g. `{example}` (letters, digits, '-' and '_')"
+            hint = f"add e.g. `{example}` (ASCII letters, digits, '-' and '_')"
         elif not path and key == "steps":
             message = "the pipeline has no `steps`"
             table = "`steps` table" if document.kind == "toml" else "`steps:` mapping"
@@ -351,19 +351,19 @@ def _pattern_words(
         return f"{value!r} is not a duration", suggestion or DURATION_HINT
     if title == "pipeline name":
         suggestion = re.sub(r"[^A-Za-z0-9_-]+", "_", plain_name(value)).strip("_") or "my_pipeline"
-        message = f"the pipeline name {value!r} may only use letters, digits, `-` and `_`"
+        message = f"the pipeline name {value!r} may only use ASCII letters, digits, `-` and `_`"
         return message, f"e.g. `{assignment('name', suggestion, kind, text=True)}`"
     if title == "step name":
         suggestion = name_like(value, allow_dash=True)
         message = (
-            f"{value!r} is not a valid step name: use letters, digits, `_` and `-`, "
+            f"{value!r} is not a valid step name: use ASCII letters, digits, `_` and `-`, "
             "starting with a letter or `_`"
         )
         return message, f"e.g. `{suggestion}`"
     if title == "identifier":
         suggestion = name_like(value, allow_dash=False)
         message = (
-            f"{value!r} is not a valid name for `{field}`: use letters, digits and `_`, "
+            f"{value!r} is not a valid name for `{field}`: use ASCII letters, digits and `_`, "
             "not starting with a digit"
         )
         return message, f"e.g. `{suggestion}`"

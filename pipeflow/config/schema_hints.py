@@ -78,8 +78,8 @@ _ONE_KEY: dict[tuple[str | int, ...], str] = {("executor",): "type", ("results",
 
 # What the names whose text a pattern rules are made of (their titles in schema.json).
 _SPELLINGS = {
-    "identifier": "letters, digits and `_`, not starting with a digit",
-    "step name": "letters, digits, `_` and `-`, starting with a letter or `_`",
+    "identifier": "ASCII letters, digits and `_`, not starting with a digit",
+    "step name": "ASCII letters, digits, `_` and `-`, starting with a letter or `_`",
 }
 # (where, field) -> the hint for a number in a field whose text has a shape of its own.
 _SHAPED: dict[tuple[str, str], Callable[[str], str]] = {

@@ -134,3 +134,19 @@ def test_inputs_that_would_share_an_argument_are_refused(
     args = [arg for step in inputs for arg in ("--input", step)]
     output = refused(project, "--step", "report", *args)
     assert "argument" in output
+
+
+@pytest.mark.parametrize(
+    ("name", "suggested"), [("données", "donnees"), ("Ωmega", "mega"), ("数据", "name")]
+)
+def test_a_step_name_a_config_would_refuse_is_refused_before_anything_is_written(
+    project: Path,  # noqa: F811
+    name: str,
+    suggested: str,
+) -> None:
+    """Python takes `données` as a function name; a config does not take it as a step's:
+    `init --step` wrote a step that `validate`, its own next command, refused."""
+    output = refused(project, "--step", name)
+    assert f"`{name}`" in output
+    assert "identifier of ASCII letters, digits" in output
+    assert f"e.g. `{suggested}`" in output

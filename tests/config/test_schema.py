@@ -530,7 +530,7 @@ def test_pattern_failures_are_explained() -> None:
     messages = {problem.path: problem for problem in problems_in(text)}
 
     assert messages["name"].message == (
-        "the pipeline name 'my pipeline' may only use letters, digits, `-` and `_`"
+        "the pipeline name 'my pipeline' may only use ASCII letters, digits, `-` and `_`"
     )
     assert messages["name"].hint == "e.g. `name: my_pipeline`"
     assert messages['steps["split data"]'].message.startswith("'split data' is not a valid step")
@@ -717,8 +717,8 @@ def test_a_boolean_duration_gets_no_hint_to_quote_it(key: str, kind: str) -> Non
     [
         ("when", "1", "write `true` or `false`, or one reference such as"),
         ("run", "5", "write the dotted path of a function, e.g."),
-        ("as", "5", "write an identifier: letters, digits and `_`, not starting with a digit"),
-        ("after", "[5]", "write a step name: letters, digits, `_` and `-`, starting with"),
+        ("as", "5", "write an identifier: ASCII letters, digits and `_`, not starting with"),
+        ("after", "[5]", "write a step name: ASCII letters, digits, `_` and `-`, starting with"),
     ],
 )
 def test_a_number_is_not_told_to_be_quoted_where_its_text_is_refused_too(
