@@ -48,12 +48,12 @@ import warnings
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from pipeflow.cache.index import ManifestIndex
-from pipeflow.cache.journal import compact, journal_manifests, moment
-from pipeflow.cache.layout import LATEST, MANIFESTS, RESULTS, stored_name
+from pipeflow.cache.journal import compact, journal_manifests
+from pipeflow.cache.judging import Found, judge
+from pipeflow.cache.layout import MANIFESTS, RESULTS
 from pipeflow.cache.retention import Collection, Removal, Retention
 from pipeflow.errors import StorageError
 from pipeflow.storage import Manifest, ResultStore, ResultWarning
@@ -66,27 +66,6 @@ BLOB = "blob"
 JOURNAL_FILE = "journal"
 RECORD = "record"  # a result in a journal that stays: the journal is rewritten without it
 _PARALLEL_READS = 8
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-# Why a manifest is kept, as the report counts them.
-CURRENT = "current"
-RECENT_RUNS = "last runs"
-YOUNG = "recent"
-LATEST_COPY = "latest"
-UNKNOWN_KEYS = "keys unknown before a run"
-OTHER_CONFIGS = "stored by other configs"
-
-
-@dataclass
-class _Found:
-    """A manifest as listed: where, when written, and its content (None when unreadable); for
-    a record of a run's journal, the journal's path and when it was last appended to."""
-
-    path: str
-    size: int
-    written: datetime | None
-    manifest: Manifest | None
-    journaled: bool = False
 
 
 def survey(
@@ -117,7 +96,7 @@ def survey(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResultWarning)  # a broken record is no result: no loss
         found += [
-            _Found(path, size, written, manifest, journaled=True)
+            Found(path, size, written, manifest, journaled=True)
             for path, (_, written) in journals.items()
             for manifest, size in journal_manifests(store, path)
         ]
@@ -129,7 +108,7 @@ def survey(
             f"objects they need, and deletes nothing:\n{listing}\nDelete those files if they "
             "are broken, or run gc with the pipeflow version that wrote them."
         )
-    kept, deleted, reasons = _judge(found, current, set(keep_all), retention, owner, latest_items)
+    kept, deleted, reasons = judge(found, current, set(keep_all), retention, owner, latest_items)
     named = {path for item in kept for path in _named(item)}
     removals = [Removal(MANIFEST, item.path, item.size) for item in deleted if not item.journaled]
     rewrites = _rewrites(kept, deleted, journals, retention)
@@ -163,8 +142,8 @@ def sweep(collection: Collection) -> None:
 
 
 def _rewrites(
-    kept: list[_Found],
-    deleted: list[_Found],
+    kept: list[Found],
+    deleted: list[Found],
     journals: Mapping[str, tuple[int, datetime | None]],
     retention: Retention,
 ) -> dict[str, tuple[Manifest, ...]]:
@@ -201,14 +180,14 @@ def _prune_indexes(store: ResultStore, removed: list[str]) -> None:
 
 def _read_manifests(
     store: ResultStore, objects: Mapping[str, tuple[int, datetime | None]]
-) -> list[_Found]:
+) -> list[Found]:
     listed = [
-        _Found(path, size, written, None)
+        Found(path, size, written, None)
         for path, (size, written) in objects.items()
         if path.startswith(f"{MANIFESTS}/") and path.endswith(".json")
     ]
 
-    def read(item: _Found) -> _Found | None:
+    def read(item: Found) -> Found | None:
         item.manifest = store.read_manifest(item.path)
         if item.manifest is None and not store.exists(item.path):
             return None  # deleted since the listing (another gc): nothing to judge
@@ -220,129 +199,7 @@ def _read_manifests(
             return [item for item in pool.map(read, listed) if item is not None]
 
 
-def _judge(
-    found: list[_Found],
-    current: Mapping[str, Mapping[str, Iterable[str]]],
-    keep_all: set[tuple[str, str]],
-    retention: Retention,
-    owner: str | None = None,
-    latest_items: Mapping[tuple[str, str], Iterable[str]] | None = None,
-) -> tuple[list[_Found], list[_Found], dict[str, int]]:
-    """(kept, deleted, manifests kept per reason) among every manifest found."""
-    kept: list[_Found] = []
-    steps: dict[tuple[str, str], list[_Found]] = {}
-    reasons: dict[str, int] = {}
-    for item in found:
-        parts = item.path[len(MANIFESTS) + 1 :].split("/")
-        if item.journaled and item.manifest is not None:
-            # A journal's record: its step and key are in its manifest, never `latest`.
-            parts = [item.path.split("/")[2], stored_name(item.manifest.step), "record"]
-        if len(parts) != 3 or parts[0] not in current:
-            kept.append(item)  # another pipeline's, or not pipeflow's layout
-        elif _made_by_another(item, owner):
-            kept.append(item)  # under a sub-pipeline's name gc judges, but not its config's
-            reasons[OTHER_CONFIGS] = reasons.get(OTHER_CONFIGS, 0) + 1
-        else:
-            steps.setdefault((parts[0], parts[1]), []).append(item)
-    deleted: list[_Found] = []
-    for (pipeline, step), items in steps.items():
-        keys = set(current[pipeline].get(step, ()))
-        latest = _latest_keys(items, keys)
-        latest |= _latest_of_items(items, (latest_items or {}).get((pipeline, step), ()))
-        runs = _newest_runs(items, retention.keep_last)
-        for item in items:
-            manifest = item.manifest
-            assert manifest is not None
-            reason = (
-                LATEST_COPY
-                if _name(item) == LATEST
-                else CURRENT
-                if manifest.key in keys
-                else LATEST_COPY
-                if manifest.key in latest
-                else UNKNOWN_KEYS
-                if (pipeline, step) in keep_all
-                else RECENT_RUNS
-                if manifest.run_id in runs
-                else YOUNG
-                if retention.young(item.written) or retention.young(_created(manifest))
-                else None
-            )
-            if reason is None:
-                deleted.append(item)
-            else:
-                kept.append(item)
-                reasons[reason] = reasons.get(reason, 0) + 1
-    return kept, deleted, reasons
-
-
-def _made_by_another(item: _Found, owner: str | None) -> bool:
-    """Whether a result was stored by a run of another config than the one gc was given
-    (`owner`): a sub-pipeline's steps store under the child's names whether the child runs
-    alone or inlined, and its manifest names the pipeline of the run that stored it."""
-    manifest = item.manifest
-    if owner is None or manifest is None or _name(item) == LATEST:
-        return False
-    return manifest.pipeline != owner
-
-
-def _latest_keys(items: list[_Found], keys: set[str]) -> set[str]:
-    """The keys of one stored step's latest results: `latest.json`'s, the newest record of a
-    journal, and (an object store keeps no `latest.json`) its newest manifest; each per
-    instance (`one/train`, `two/train`: one sub-pipeline inlined twice stores under one name)."""
-    latest = {i.manifest.key for i in items if _name(i) == LATEST and i.manifest is not None}
-    copies = [i.manifest for i in items if _name(i) == LATEST and i.manifest is not None]
-    instances: dict[str, list[_Found]] = {}
-    for item in items:
-        if item.manifest is not None and _name(item) != LATEST:
-            instances.setdefault(item.manifest.step, []).append(item)
-    for found in instances.values():
-        # The newest record in a journal is the step's latest as much as `latest.json` is.
-        records = [i.manifest for i in found if i.journaled and i.manifest is not None]
-        if records:
-            latest.add(max(records, key=moment).key)
-        # An object store keeps no `latest.json`: its newest manifest is the step's latest
-        # (one newer than a `latest.json` an earlier pipeflow left is, too).
-        # Of two alike (`accept` restamps keeping `created`), the current one.
-        files = [i.manifest for i in found if _name(i) != "record" and i.manifest]
-        newest = max(files, key=lambda m: (moment(m), m.key in keys), default=None)
-        if newest is not None and all(
-            moment(m) < moment(newest) for m in copies if m.step == newest.step
-        ):
-            latest.add(newest.key)
-    return latest
-
-
-def _latest_of_items(items: list[_Found], digests: Iterable[str]) -> set[str]:
-    """For a `foreach` step, the keys of the newest result of each item of its latest list
-    (`digests`: each item's digest, as its manifest's `item` component holds it)."""
-    wanted = set(digests)
-    newest: dict[str, Manifest] = {}
-    for item in items:
-        manifest = item.manifest
-        if manifest is None or _name(item) == LATEST:
-            continue
-        digest = manifest.components.get("item")
-        if digest in wanted and (digest not in newest or moment(newest[digest]) < moment(manifest)):
-            newest[digest] = manifest
-    return {manifest.key for manifest in newest.values()}
-
-
-def _newest_runs(items: list[_Found], count: int) -> set[str]:
-    """The ids of the `count` newest runs that made a manifest among `items`: by when their
-    manifests were created (to the microsecond; to the second before 2026-12), then written
-    (where the store says), then by id."""
-    newest: dict[str, tuple[datetime, datetime]] = {}
-    for item in items:
-        manifest = item.manifest
-        if manifest is not None and _name(item) != LATEST:
-            moment = (_created(manifest) or _EPOCH, item.written or _EPOCH)
-            newest[manifest.run_id] = max(newest.get(manifest.run_id, moment), moment)
-    ordered = sorted(newest, key=lambda run: (newest[run], run), reverse=True)
-    return set(ordered[:count])
-
-
-def _named(item: _Found) -> Iterable[str]:
+def _named(item: Found) -> Iterable[str]:
     """Every object a kept manifest needs: itself, its parts and their blobs, its files."""
     yield item.path
     manifest = item.manifest
@@ -355,24 +212,6 @@ def _named(item: _Found) -> Iterable[str]:
     for written in manifest.files.values():
         for entry in written.entries.values():
             yield blob_path(entry.checksum)
-
-
-def _name(item: _Found) -> str:
-    if item.journaled:
-        return "record"
-    return posixpath.basename(item.path)[: -len(".json")]
-
-
-def _created(manifest: Manifest) -> datetime | None:
-    try:
-        return _instant(manifest.created)
-    except ValueError:
-        return None
-
-
-def _instant(text: str) -> datetime:
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 def _remove_empty_folders(store: ResultStore, payloads: list[str]) -> None:

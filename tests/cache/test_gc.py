@@ -390,7 +390,8 @@ def test_runs_within_one_second_are_ordered_by_when_they_made_their_manifests(
 ) -> None:
     """A store that gives no write time (or the same one) leaves `created` to tell runs
     apart: two runs in one second must not be ordered by their ids' random part."""
-    from pipeflow.cache.collect import _Found, _newest_runs
+    from pipeflow.cache.judging import Found as _Found
+    from pipeflow.cache.judging import _newest_runs
     from pipeflow.storage.manifest import Manifest
 
     def found(run_id: str, created: str) -> _Found:
