@@ -23,15 +23,19 @@ def retention(
     older_than: str | float | timedelta | None,
     grace: str | float | timedelta,
     now: datetime | None,
+    removed_steps: bool = False,
 ) -> Retention:
     """The checked options of `Pipeline.gc` (a naive `now` is local time)."""
     if isinstance(keep_last, bool) or not isinstance(keep_last, int) or keep_last < 0:
         raise UsageError(f"keep_last: expected a whole number of 0 or more, got {keep_last!r}")
+    if not isinstance(removed_steps, bool):
+        raise UsageError(f"removed_steps: expected True or False, got {removed_steps!r}")
     return Retention(
         keep_last=keep_last,
         older_than=age(older_than, "older_than"),
         grace=age(grace, "grace") or timedelta(0),
         now=(now or datetime.now()).astimezone(timezone.utc),
+        removed_steps=removed_steps,
     )
 
 

@@ -220,15 +220,24 @@ class Pipeline:
         dry_run: bool = False,
         results: str | None = None,
         now: datetime | None = None,
+        removed_steps: bool = False,
     ) -> GcReport:
         """Delete stored results that neither the current keys (with this pipeline's params)
         nor the last `keep_last` runs of each step need, nor younger than `older_than`;
         nothing written in the last `grace` (a run in progress writes objects before its
         manifest). Refuses while the history shows a run of this pipeline going on. Returns
-        what was deleted (`dry_run`: what would be). `now` stands for the current time."""
+        what was deleted (`dry_run`: what would be). `now` stands for the current time.
+        `removed_steps`: the results of a step the config no longer has go too, its latest
+        included (by default they stay, for a branch or a copy of the config that has it)."""
         from pipeflow.api.collecting import collect, retention
 
-        kept = retention(keep_last=keep_last, older_than=older_than, grace=grace, now=now)
+        kept = retention(
+            keep_last=keep_last,
+            older_than=older_than,
+            grace=grace,
+            now=now,
+            removed_steps=removed_steps,
+        )
         planner, hashes, _ = self._prepare(RunStart.now(self._loaded.params), results=results)
         hashes.save()
         return collect(planner, kept, project_dir=self.definition.project_dir, dry_run=dry_run)

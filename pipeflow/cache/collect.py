@@ -26,6 +26,9 @@ What is kept, in order:
    blobs, the blobs of its `files`; blobs are shared, so one goes only when no kept manifest,
    of any pipeline in the store, names it.
 
+Given `removed_steps` (`gc --removed-steps`), a step of the config's pipeline that the config
+no longer has keeps only what rule 5 keeps: not its latest, nor its last runs.
+
 A run's journal (`storage/journal.py`) holds the manifests and payloads of small results: its
 records are judged like manifests; it goes whole once none is kept, and is rewritten without
 the others when some are (not while it was appended to within the grace period, nor while a

@@ -63,6 +63,15 @@ def judge(
             steps.setdefault((parts[0], parts[1]), []).append(item)
     deleted: list[Found] = []
     for (pipeline, step), items in steps.items():
+        if retention.removed_steps and _removed(pipeline, step, current, keep_all):
+            for item in items:  # none is latest, current or a last run's: only age keeps it
+                young = retention.young(item.written)
+                if young or (item.manifest and retention.young(created_at(item.manifest))):
+                    kept.append(item)
+                    reasons[YOUNG] = reasons.get(YOUNG, 0) + 1
+                else:
+                    deleted.append(item)
+            continue
         keys = set(current[pipeline].get(step, ()))
         latest = _latest_keys(items, keys)
         latest |= _latest_of_items(items, (latest_items or {}).get((pipeline, step), ()))
@@ -91,6 +100,16 @@ def judge(
                 kept.append(item)
                 reasons[reason] = reasons.get(reason, 0) + 1
     return kept, deleted, reasons
+
+
+def _removed(
+    pipeline: str,
+    step: str,
+    current: Mapping[str, Mapping[str, Iterable[str]]],
+    keep_all: set[tuple[str, str]],
+) -> bool:
+    """Whether the config gc was given has no step stored under this name any more."""
+    return step not in current[pipeline] and (pipeline, step) not in keep_all
 
 
 def _made_by_another(item: Found, owner: str | None) -> bool:

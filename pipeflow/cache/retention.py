@@ -20,6 +20,9 @@ class Retention:
     older_than: timedelta | None = None
     grace: timedelta = timedelta(hours=1)
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    # The results of a step the config no longer has go too, its latest included (but the
+    # young ones): by default they stay, for a branch or a copy of the config that has it.
+    removed_steps: bool = False
 
     @property
     def cutoff(self) -> datetime:

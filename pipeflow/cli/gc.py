@@ -46,6 +46,12 @@ _RECORD = "record"  # a result a journal is rewritten without (`cache/collect.py
     help="never delete anything written in the last AGE (a run in progress writes objects "
     "before its manifest); 0s when no run can be going on",
 )
+@click.option(
+    "--removed-steps",
+    is_flag=True,
+    help="also delete every result of a step the config no longer has (removed or renamed), "
+    "its latest included; by default they stay, for a branch or a copy that still has it",
+)
 @click.option("--dry-run", is_flag=True, help="say what would be deleted; delete nothing")
 @click.option("--results", metavar="URL", help="use this store instead of `results.root`")
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
@@ -59,6 +65,7 @@ def gc(
     keep_last: int,
     older_than: timedelta | None,
     grace: timedelta,
+    removed_steps: bool,
     dry_run: bool,
     results: str | None,
     as_json: bool,
@@ -81,6 +88,7 @@ def gc(
         grace=grace,
         dry_run=dry_run,
         results=results,
+        removed_steps=removed_steps,
     )
     if as_json:
         click.echo(pipeline.mask(jsontext.dumps(_document(pipeline, report), indent=2)))
