@@ -124,6 +124,9 @@ class ConfigError(PipeflowError):
     """A config, params file or option is invalid; carries every problem found at once."""
 
     exit_code = 2
+    # What the refused command did not do, as its last line says it: a command that deletes,
+    # changes or writes says so instead (`cli/main.py`).
+    outcome = "nothing was run"
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
@@ -133,7 +136,7 @@ class ConfigError(PipeflowError):
         count = len(self.problems)
         noun = "problem" if count == 1 else "problems"
         lines = [problem.format() for problem in self.problems]
-        lines.append(f"{count} {noun} found; nothing was run.")
+        lines.append(f"{count} {noun} found; {self.outcome}.")
         return "\n".join(lines)
 
 

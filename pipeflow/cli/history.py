@@ -15,7 +15,7 @@ import click
 from pipeflow.cli.completion import complete_run_step
 from pipeflow.cli.history_text import run_details, runs_table
 from pipeflow.cli.main import cli
-from pipeflow.errors import UsageError, did_you_mean
+from pipeflow.errors import ConfigError, UsageError, did_you_mean
 from pipeflow.model import jsontext
 
 if TYPE_CHECKING:
@@ -46,6 +46,14 @@ class RunsGroup(click.Group):
     A group's optional argument would swallow the subcommand's name (`runs show ID` would read
     `show` as CONFIG), so CONFIG is taken out of the arguments here, unless it names a command.
     """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as error:
+            if ctx.invoked_subcommand == "prune":
+                error.outcome = "nothing was deleted"
+            raise
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         config: str | None = None

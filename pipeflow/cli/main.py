@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import click
 
 from pipeflow._version import __version__
-from pipeflow.errors import Interrupted, PipeflowError, PipeflowWarning, UsageError
+from pipeflow.errors import ConfigError, Interrupted, PipeflowError, PipeflowWarning, UsageError
 
 if TYPE_CHECKING:
     from pipeflow.api import Pipeline
@@ -25,6 +25,13 @@ VERBOSITY_HELP = "more detail (-v) or only failures and the summary (-q)"
 # The module (under pipeflow.cli) that defines each command. A command's module is imported
 # when the command is looked up, so `pipeflow run` does not import the other commands'
 # modules; `--help` and completion list them all (tests/cli/test_startup.py checks the table).
+# What a command that deletes, changes or writes says it did not do when refused (the others:
+# "nothing was run"); `runs prune` says it too (`history.py`).
+OUTCOMES = {
+    "gc": "nothing was deleted",
+    "accept": "nothing was changed",
+    "init": "nothing was written",
+}
 COMMANDS = {
     "accept": "cache",
     "completion": "completion",
@@ -66,6 +73,10 @@ class PipeflowGroup(click.Group):
                 return super().invoke(ctx)
         except PipeflowError as error:
             from pipeflow.model.secrets import known  # not before: `CMD --help` need not load it
+
+            outcome = OUTCOMES.get(ctx.invoked_subcommand or "")
+            if isinstance(error, ConfigError) and outcome is not None:
+                error.outcome = outcome
 
             if isinstance(error, Interrupted):
                 _quiet_abandoned_coroutines()
