@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from pipeflow.cache.retention import Report as GcReport
 
 # The keywords `plan` and `status` take beside the params: those of `prepared`.
-_PLAN_OPTIONS = ("force", "no_cache", "only", "start", "until", "tags", "results")
+_PLAN_OPTIONS = ("force", "no_cache", "only", "start", "until", "tags", "results", "frozen")
 _PLAN_KEYWORDS = ("params", "param_files", "param_options", *_PLAN_OPTIONS)
 
 
@@ -170,7 +170,7 @@ class Pipeline:
     ) -> list[Decision]:
         """What a run would do now, and why, without running anything: the params and the
         options that choose steps as `run` takes them (`force`, `no_cache`, `only`, `start`,
-        `until`, `tags`, `results`)."""
+        `until`, `tags`, `results`), and `frozen`: the plan of a `run(frozen=True)`."""
         run_options.unknown("Pipeline.plan()", options, _PLAN_KEYWORDS)
         target = self._with_layer(params, param_files, param_options, "plan()")
         context = RunStart.now(target._loaded.params)

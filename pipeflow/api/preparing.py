@@ -44,8 +44,10 @@ def prepared(
     until: str | None = None,
     tags: Iterable[str] | str | None = (),
     results: str | PathLike[str] | None = None,
+    frozen: bool = False,
 ) -> tuple[Planner, FileFingerprints, list[Decision]]:
-    """The planner, the file hashes it used (saved by the caller) and its decisions."""
+    """The planner, the file hashes it used (saved by the caller) and its decisions (as a
+    `--frozen` run takes them, with `frozen`: `frozen_decisions`)."""
     chosen = run_options.selection(
         force=force,
         no_cache=no_cache,
@@ -82,7 +84,29 @@ def prepared(
                 for step, user in planner.missing
             },
         )
+    if run_options.flag(frozen, "frozen"):
+        decisions = frozen_decisions(planner, decisions)
     return planner, hashes, decisions
+
+
+def frozen_decisions(planner: Planner, decisions: list[Decision]) -> list[Decision]:
+    """The plan of a `--frozen` run: a step whose result is never stored (`result: false`,
+    `persist: false`) has no result to be stale, so when no stored result is stale, such
+    steps are skipped instead of run (a frozen run runs nothing), and the run passes. When
+    one is stale, the run fails, and the plan lists every step it would have run."""
+    unstored = {
+        d.step for d in decisions if d.action is Action.RUN and planner.caches.get(d.step) is None
+    }
+    if any(d.action is Action.RUN and d.step not in unstored for d in decisions):
+        return decisions
+    skipped = [
+        Decision(d.step, Action.SKIPPED, f"{d.reason}; --frozen runs nothing", d.key)
+        if d.step in unstored
+        else d
+        for d in decisions
+    ]
+    planner.decisions.update((d.step, d) for d in skipped if d.step in unstored)
+    return skipped
 
 
 def _missing(step: str, user: str, *, widens: bool, no_cache: bool) -> Problem:

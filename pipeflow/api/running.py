@@ -80,6 +80,7 @@ def execute(
                         until=until,
                         tags=tags,
                         results=results,
+                        frozen=frozen,
                     )
                 except MissingResults as missing:
                     if frozen:  # results the selection needs are stale: --frozen's exit 3

@@ -256,7 +256,7 @@ def run(
             from pipeflow.api.preparing import MissingResults, stale_results
 
             try:
-                decisions = pipeline.plan(**selection)
+                decisions = pipeline.plan(**selection, frozen=frozen)
             except MissingResults as missing:
                 if frozen:  # exit 3, as the run it previews would
                     stale_error = stale_results(pipeline.name, missing.reasons)
