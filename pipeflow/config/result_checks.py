@@ -26,6 +26,7 @@ from pipeflow.storage import (
     format_for_extension,
     render_target,
     template_fields,
+    template_problems,
 )
 
 DocPath = list[str | int]
@@ -60,10 +61,13 @@ def check_result(
         )
     if spec.target is None:
         return
+    item_name = (step.item_name or "item") if step.foreach is not None else None
     try:
         used = template_fields(spec.target)
     except TemplateError as error:
-        fail([*path, "target"], str(error))
+        trial = replace(fields, step=name, item_name=item_name)
+        for problem in template_problems(spec.target, trial) or [str(error)]:
+            fail([*path, "target"], problem)  # every field that is wrong, not only the first
         return
     if len(step.parts) > 1 and "output" not in used:
         fail(
@@ -77,7 +81,6 @@ def check_result(
             f"cannot tell the format of `{spec.target}` from its extension",
             "end it with one of " + ", ".join(f".{f}" for f in FORMAT_NAMES) + ", or set `format:`",
         )
-    item_name = (step.item_name or "item") if step.foreach is not None else None
     # Each item known now is tried (an item such as `../x` is refused here); items
     # known only during the run are tried when they are stored.
     items: list[Any] = [None]
@@ -91,7 +94,9 @@ def check_result(
             try:
                 render_target(spec.target, replace(trial, item=item))
             except TemplateError as error:
-                fail([*path, "target"], str(error))
+                tried = replace(trial, item=item)
+                for problem in template_problems(spec.target, tried) or [str(error)]:
+                    fail([*path, "target"], problem)
                 return
 
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         render_target,
         template_fields,
         template_params,
+        template_problems,
     )
 
 _HOMES = {
@@ -47,6 +48,7 @@ _HOMES = {
     "render_target": "templates",
     "template_fields": "templates",
     "template_params": "templates",
+    "template_problems": "templates",
 }
 
 __all__ = [
@@ -66,6 +68,7 @@ __all__ = [
     "render_target",
     "template_fields",
     "template_params",
+    "template_problems",
 ]
 
 __getattr__, __dir__ = lazy_exports(__name__, _HOMES)

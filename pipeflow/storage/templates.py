@@ -35,6 +35,17 @@ TEMPLATE_FIELDS: tuple[str, ...] = (
     "item",
 )
 
+# Fields as Prefect 1's templated targets name them -> how a pipeflow target writes them.
+OTHER_TOOL_FIELDS = {
+    **dict.fromkeys(("task_name", "task_full_name", "task_slug"), "{step}"),
+    "flow_name": "{pipeline}",
+    **dict.fromkeys(("flow_run_id", "task_run_id", "flow_run_name"), "{run_id}"),
+    "today": "{date:%Y-%m-%d}",
+    "scheduled_start_time": "{date}",
+    "map_index": "{item}",
+    "parameters": "{params.NAME}",
+}
+
 
 class TemplateError(ValueError):
     """A target template uses an unknown field, is malformed, or renders to an unsafe path."""
@@ -73,6 +84,26 @@ def render_target(template: str, fields: TargetFields) -> str:
     except ValueError as error:
         raise TemplateError(f"target template {template!r} is refused: {error}") from error
     return path
+
+
+def template_problems(template: str, fields: TargetFields) -> list[str]:
+    """What is wrong with each field of `template` for `fields`, all of them, where
+    `render_target` stops at the first: for `validate`, which reports every problem at once.
+    [] when every field has a value (the rendered path may still be refused)."""
+    try:
+        parsed = list(_parse(template))
+    except TemplateError as error:
+        return [str(error)]
+    problems: list[str] = []
+    for _, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        try:
+            _formatted(template, name, _resolve(template, name, fields), spec, conversion)
+        except TemplateError as error:
+            if str(error) not in problems:
+                problems.append(str(error))
+    return problems
 
 
 # Fields whose value never holds `/` (names, ids, a key, an extension; a date without a spec).
@@ -220,9 +251,12 @@ def _split(template: str, name: str) -> list[str]:
             f"name a field: {known}"
         )
     if "[" in name:
+        dotted = dotted_spelling(name) or name
+        if dotted.startswith("parameters."):  # Prefect's `{parameters[limit]}`
+            dotted = "params" + dotted.removeprefix("parameters")
         raise TemplateError(
             f"target template {template!r}: {{{name}}} uses an index in brackets; a target "
-            f"walks lists and mappings with dots: write `{{{dotted_spelling(name)}}}`"
+            f"walks lists and mappings with dots: write `{{{dotted}}}`"
         )
     parts = name.split(".")
     if "" in parts:
@@ -261,9 +295,11 @@ def _resolve(template: str, name: str, fields: TargetFields) -> Any:
         return _walk(template, name, fields.item, rest, "item")
     if head not in TEMPLATE_FIELDS:
         known = ", ".join(f"{{{field}}}" for field in TEMPLATE_FIELDS)
+        meant = OTHER_TOOL_FIELDS.get(head)
+        said = f" (Prefect's `{{{head}}}` is `{meant}` here)" if meant else ""
         raise TemplateError(
             f"target template {template!r}: unknown field {{{head}}}"
-            f"{suggestion(head, TEMPLATE_FIELDS)}; known fields: {known}"
+            f"{said or suggestion(head, TEMPLATE_FIELDS)}; known fields: {known}"
         )
     if head != "params":
         if rest:

@@ -14,6 +14,7 @@ from pipeflow.storage import (
     render_target,
     template_fields,
     template_params,
+    template_problems,
 )
 
 
@@ -130,3 +131,44 @@ def test_template_fields_and_params() -> None:
 def test_template_fields_refuses_malformed_templates() -> None:
     with pytest.raises(TemplateError, match="malformed"):
         template_fields("{step")
+
+
+@pytest.mark.parametrize(
+    ("field", "meant"),
+    [
+        ("task_name", "{step}"),
+        ("task_full_name", "{step}"),
+        ("flow_name", "{pipeline}"),
+        ("flow_run_id", "{run_id}"),
+        ("task_run_id", "{run_id}"),
+        ("today", "{date:%Y-%m-%d}"),
+        ("scheduled_start_time", "{date}"),
+        ("map_index", "{item}"),
+        ("parameters", "{params.NAME}"),
+    ],
+)
+def test_a_field_as_prefect_names_it_is_told_its_name_here(field: str, meant: str) -> None:
+    """A target ported from a Prefect 1 `target=` template: the closest spelling ("did you
+    mean `date`?" for `{today}`) would not help, the field it means does."""
+    with pytest.raises(TemplateError) as info:
+        render_target(f"{{{field}}}.json", fields())
+    assert f"unknown field {{{field}}} (Prefect's `{{{field}}}` is `{meant}` here)" in str(
+        info.value
+    )
+
+
+def test_prefect_parameters_in_brackets_are_told_the_params_field() -> None:
+    with pytest.raises(TemplateError, match=r"write `\{params.seed\}`"):
+        render_target("{parameters[seed]}.json", fields())
+
+
+def test_template_problems_names_every_wrong_field_where_rendering_stops_at_the_first() -> None:
+    template = "{stpe}/{params.seed}/{tday}-{params.model.dpth}/{output:>9999}.json"
+    problems = template_problems(template, fields())
+    assert len(problems) == 4, problems
+    assert "unknown field {stpe}" in problems[0]
+    assert "unknown field {tday}" in problems[1]
+    assert "unknown param {params.model.dpth}" in problems[2]
+    assert "a field may make 1024 at most" in problems[3]
+    assert template_problems("{step}/{params.seed}.json", fields()) == []
+    assert len(template_problems("{step", fields())) == 1  # malformed: one problem
