@@ -16,12 +16,22 @@ MEANT = {
         ("args", "kwargs", "arguments", "parameters", "with", "op_kwargs", "fn_kwargs"), "inputs"
     ),
     **dict.fromkeys(
-        ("depends_on", "dependencies", "needs", "requires", "upstream", "wait_for"), "after"
+        (
+            "depends_on",
+            "dependencies",
+            "needs",
+            "requires",
+            "upstream",
+            "upstream_tasks",
+            "wait_for",
+        ),
+        "after",
     ),
     **dict.fromkeys(("cmd", "command", "func", "function", "callable", "python_callable"), "run"),
     **dict.fromkeys(("if", "condition", "only_if", "run_if"), "when"),
     **dict.fromkeys(("map", "matrix", "loop"), "foreach"),
     "returns": "outputs",
+    "nout": "outputs",  # Prefect 1: how many parts a task returns
     "deps": "reads",  # DVC: the files a stage reads
     "outs": "writes",  # DVC: the files a stage writes
 }
@@ -43,11 +53,39 @@ _EXAMPLES = {
 }
 
 
+# Prefect 1 task settings that pipeflow has no key for, because it does what they ask
+# without one (or says so with another value): what to write instead.
+_NO_KEY = {
+    "log_stdout": (
+        "what a step prints is always shown after its name and kept in the history "
+        "(`pipeflow logs`): remove `log_stdout`"
+    ),
+    "checkpoint": (
+        "every step's value is stored unless the step says otherwise: remove `checkpoint`; "
+        "for `{checkpoint_false}`, write `{result_false}`"
+    ),
+    **dict.fromkeys(
+        ("cache_for", "cache_validator", "cache_key"),
+        "a step is taken from the cache for as long as its code, params, input files and "
+        "upstream results are unchanged (no expiry; the key is computed): remove `{key}`; "
+        "`{cache_false}` runs it every time",
+    ),
+}
+
+
 def other_tool_hint(key: str, kind: str) -> str | None:
     """The hint for the unknown step key `key` when another tool spells a pipeflow key so."""
     meant = MEANT.get(key)
     if meant is None:
-        return None
+        said = _NO_KEY.get(key)
+        if said is None:
+            return None
+        return said.format(
+            key=key,
+            checkpoint_false=assignment("checkpoint", "false", kind),
+            result_false=assignment("result", "false", kind),
+            cache_false=assignment("cache", "false", kind),
+        )
     holds, yaml_example, toml_example = _EXAMPLES[meant]
     example = assignment(meant, toml_example if kind == "toml" else yaml_example, kind)
     if meant == "reads":

@@ -29,6 +29,13 @@ CASES = [
     ("deps", "[a.csv]", '["a.csv"]', "the files a step reads go under `reads`"),
     ("outs", "[out]", '["out"]', "the files a step writes go under `writes`"),
     ("if", "true", "true", "`if` is `when` here"),
+    # Prefect 1's task settings
+    ("upstream_tasks", "[first]", '["first"]', "`upstream_tasks` is `after` here"),
+    ("nout", "2", "2", "`nout` is `outputs` here"),
+    ("log_stdout", "true", "true", "what a step prints is always shown after its name"),
+    ("checkpoint", "false", "false", "every step's value is stored unless the step says"),
+    ("cache_for", "1h", '"1h"', "a step is taken from the cache for as long as its code"),
+    ("cache_validator", "x", '"x"', "a step is taken from the cache for as long as its code"),
 ]
 
 
@@ -66,6 +73,13 @@ def test_a_key_of_another_tool_is_told_the_key_it_means(
     example = "inputs = {" if kind == "toml" else "inputs: {"
     if "`inputs`" in hint:
         assert example in problem.hint, problem.hint
+    if key == "checkpoint":  # the spelling of the config's language
+        assert ("`result = false`" if kind == "toml" else "`result: false`") in problem.hint
+        assert ("`checkpoint = false`" if kind == "toml" else "`checkpoint: false`") in (
+            problem.hint
+        )
+    if key.startswith("cache_"):
+        assert ("`cache = false`" if kind == "toml" else "`cache: false`") in problem.hint
     result = pipeflow_in(tmp_path, "validate", name)
     assert result.returncode == 2, result.stderr
     assert hint in result.stderr, result.stderr
