@@ -86,11 +86,25 @@ def params_schema_problems(
             if found and isinstance(value, Ref | Template):  # the user wrote the reference
                 shown = f"{unparse(value)} (as the run fills it in: {shown})"
             message = f"param `{dotted}` = {shown} fails params_schema: {error.message}"
+            if origin is None and found and value is None:
+                problems.append(_not_given(dotted, place, error.message, document))
+                continue
         if origin is not None:
             problems.append(origin.problem(place, message))
         else:
             problems.append(document.problem(["params", *place], message))
     return problems
+
+
+def _not_given(dotted: str, place: list[str | int], said: str, document: Document) -> Problem:
+    """A `null` default that the schema refuses, never overridden: a param each run must give
+    (Prefect's `Parameter(..., required=True)`), and this run did not."""
+    return document.problem(
+        ["params", *place],
+        f"param `{dotted}` is not given: its default is null, which params_schema refuses ({said})",
+        hint=f"give it a value: `--param {dotted}=VALUE` or a params file "
+        f"(`params={{{dotted!r}: ...}}` in Python)",
+    )
 
 
 _TYPES = ("array", "boolean", "integer", "null", "number", "object", "string")
