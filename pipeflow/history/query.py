@@ -37,7 +37,7 @@ from pipeflow.history.records import (
     run_record,
     step_record,
 )
-from pipeflow.history.run_ids import resolved
+from pipeflow.history.run_ids import nothing_recorded, resolved
 
 __all__ = [
     "FailedAttempt",
@@ -190,7 +190,7 @@ class History:
         started last); UnknownRun otherwise."""
         conn = self._conn
         if conn is None:
-            raise UnknownRun(f"no run `{run_id}`: nothing is recorded in {self.path} yet")
+            raise nothing_recorded(run_id, self.path)
         return resolved(
             run_id,
             lambda sql, values: self._guard(lambda: conn.execute(sql, values).fetchall()),

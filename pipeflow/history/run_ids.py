@@ -13,6 +13,17 @@ from pipeflow.history.records import UnknownRun
 
 LATEST = "latest"  # the run id that names the run that started last (not a skipped fire)
 
+
+def nothing_recorded(run_id: str, path: Path) -> UnknownRun:
+    """No run to resolve `run_id` among, with where else to look: a run of a config elsewhere
+    (a CI job's `pipeflow run pipelines/etl.yaml`) is recorded beside that config."""
+    return UnknownRun(
+        f"no run `{run_id}`: nothing is recorded in {path} yet",
+        "a run is recorded in `.pipeflow/` beside its config (or in $PIPEFLOW_HOME): run this "
+        "in the config's folder, or give --home with that `.pipeflow/` folder",
+    )
+
+
 Rows = Callable[[str, Sequence[Any]], list[Any]]  # (SQL, its values) -> the rows it selects
 
 
@@ -25,7 +36,7 @@ def resolved(run_id: str, rows: Rows, path: Path) -> str:
             (),
         )
         if not found:
-            raise UnknownRun(f"no run `{run_id}`: nothing is recorded in {path} yet")
+            raise nothing_recorded(run_id, path)
         return str(found[0][0])
     exact = rows("SELECT id FROM runs WHERE id = ?", (run_id,))
     if exact:

@@ -112,3 +112,27 @@ def test_latest_of_a_history_of_skipped_fires_alone_is_the_last_fire(tmp_path: P
     skipped = record_skipped_fire(None, pipeline="demo", when=T0, reason="overlap", home=tmp_path)
     with open_history(None, home=tmp_path) as history:
         assert history.resolve("latest") == skipped
+
+
+@pytest.mark.parametrize("command", [["logs"], ["runs", "show"], ["logs", "latest"]])
+def test_an_empty_history_here_says_where_runs_are_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    """A CI job runs `pipeflow run pipelines/etl.yaml` from the repository's root, then
+    `pipeflow logs`: the run is recorded beside its config, not here. The error says so, and
+    how to reach it, instead of only that nothing is recorded here."""
+    monkeypatch.delenv("PIPEFLOW_HOME", raising=False)
+    project = tmp_path / "pipelines"
+    project.mkdir()
+    (project / "etlsteps.py").write_text("def load():\n    print('loading')\n    return 1\n")
+    (project / "etl.yaml").write_text("name: etl\nsteps:\n  load: {run: etlsteps.load}\n")
+    monkeypatch.chdir(tmp_path)
+    assert invoke("run", "pipelines/etl.yaml", "-q")[0] == 0
+    code, _, err = invoke(*command)
+    assert code == 2, err
+    assert "no run `latest`: nothing is recorded in" in err
+    assert "a run is recorded in `.pipeflow/` beside its config" in err
+    assert "--home" in err
+    code, out, err = invoke(*command, "--home", "pipelines/.pipeflow")
+    assert code == 0, err
+    assert ("load | loading" if command[0] == "logs" else "etl") in out
