@@ -19,7 +19,7 @@ from pipeflow.config.collecting import collector_paused
 from pipeflow.config.file_checks import check_files
 from pipeflow.config.held_back import held_back
 from pipeflow.config.overrides import nested_overrides
-from pipeflow.config.param_defaults import resolve_defaults
+from pipeflow.config.param_defaults import given_params, resolve_defaults
 from pipeflow.config.param_names import dotted_name_problems
 from pipeflow.config.params import (
     ParamSource,
@@ -150,7 +150,8 @@ def _load(
     for layer in (first, *layers):
         sources += _layer_sources(layer, problems, pipeline.project_dir)
     sources += step_params
-    defaults, secret_params, env_found = resolve_defaults(pipeline.params, document)
+    given = given_params(sources)  # their defaults are not taken: no variable of theirs needed
+    defaults, secret_params, env_found = resolve_defaults(pipeline.params, document, given)
     for source in step_params:  # a sub-pipeline's: what the parent's environment gave
         if isinstance(source, StepParams):
             secret_params |= source.secret

@@ -4,24 +4,28 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Container, Iterable, Mapping
 from typing import Any
 
-from pipeflow.config.params import scalar
+from pipeflow.config.params import ParamSource, scalar
 from pipeflow.config.reader import Document
 from pipeflow.errors import Problem
 from pipeflow.model.refs import Ref, Template, references, resolve
 
 
 def resolve_defaults(
-    defaults: Mapping[str, Any], document: Document | None
+    defaults: Mapping[str, Any],
+    document: Document | None,
+    given: Container[str] = frozenset(),
 ) -> tuple[dict[str, Any], set[str], list[Problem]]:
     """Defaults with `${env.*}` filled in now; `${run.*}` stays for the run to fill.
 
     A default that is exactly one environment reference is read as a YAML scalar, as
     `--param` values are, so `seed: ${env.SEED:-3}` is the int 3. Returns the defaults, the
     dotted names of params whose value came from the environment (never stored or shown),
-    and a problem for each variable that is unset and has no default.
+    and a problem for each variable that is unset and has no default, unless an override
+    gives its param (`given`, the dotted names `given_params` finds): the run never takes
+    that default, so the variable is not needed.
     """
     secrets: set[str] = set()
     problems: list[Problem] = []
@@ -36,7 +40,7 @@ def resolve_defaults(
             return value
         secrets.add(".".join(path))
         missing = [ref for ref in refs if ref.scope == "env" and _environment(ref) is None]
-        for ref in missing:
+        for ref in missing if ".".join(path) not in given else ():
             name = ref.path[0]
             problem = Problem(
                 message=f"environment variable `{name}` is not set (param `{'.'.join(path)}`)",
@@ -64,6 +68,24 @@ def resolve_defaults(
 
     resolved = walk(defaults, ())
     return resolved, secrets, problems
+
+
+def given_params(sources: Iterable[ParamSource]) -> set[str]:
+    """The dotted names of the params that `sources` set, each down to a value that is no
+    mapping (`db: {table: t}` and `--param db.table=t` both set `db.table`)."""
+    names: set[str] = set()
+
+    def walk(values: Mapping[Any, Any], prefix: str) -> None:
+        for key, value in values.items():
+            name = f"{prefix}{key}"
+            if isinstance(value, Mapping):
+                walk(value, name + ".")
+            else:
+                names.add(name)
+
+    for source in sources:
+        walk(source.values, "")
+    return names
 
 
 def _environment(ref: Ref) -> str | None:
