@@ -77,9 +77,8 @@ def check_type(default: Any, value: Any) -> Any:
         text = os.fspath(value)
         return text if isinstance(text, str) else MISMATCH
     if isinstance(default, list) and isinstance(value, list):
-        if default and all(isinstance(item, float) for item in default):
-            return [_as_float(item) for item in value]  # a list of floats stays one
-        return value
+        items, wrong = check_items(default, value)
+        return MISMATCH if wrong else items
     if isinstance(default, Mapping) and isinstance(value, Mapping):
         return value
     if type(default) is type(value):
@@ -87,15 +86,42 @@ def check_type(default: Any, value: Any) -> Any:
     return MISMATCH
 
 
-def _as_float(item: Any) -> Any:
-    """An int item as a float (as `check_type` makes an int param with a float default);
-    anything else, or an int too large for a float, as it is."""
-    if isinstance(item, int) and not isinstance(item, bool):
-        try:
-            return float(item)
-        except OverflowError:
-            return item
-    return item
+# The plural of each type a default list's items may share, for messages.
+_PLURALS = {bool: "booleans", int: "ints", float: "numbers", str: "strings"}
+
+
+def item_type(default: list[Any]) -> type | None:
+    """The type every item of a default list has (ints among floats are numbers), or None
+    when it is empty or its items differ (or are no scalars): then any list will do."""
+    kinds = {type(item) for item in default}
+    if kinds == {int, float}:
+        return float
+    if len(kinds) == 1 and next(iter(kinds)) in _PLURALS:
+        return next(iter(kinds))
+    return None
+
+
+def items_named(kind: type) -> str:
+    """`numbers`, `strings`: a list's items of `kind`, in messages."""
+    return _PLURALS[kind]
+
+
+def check_items(default: list[Any], value: list[Any]) -> tuple[list[Any], dict[int, Any]]:
+    """An override of a list param, item by item against the type its default's items share
+    (`item_type`): the items as stored (an int becomes a float among numbers), and what
+    `check_type` said of each item that has not that type (MISMATCH or TOO_LARGE), by index."""
+    kind = item_type(default)
+    if kind is None:
+        return value, {}
+    example = next(item for item in default if type(item) is kind)
+    items: list[Any] = []
+    wrong: dict[int, Any] = {}
+    for index, item in enumerate(value):
+        checked = check_type(example, item)
+        if checked is MISMATCH or checked is TOO_LARGE:
+            wrong[index] = checked
+        items.append(checked)
+    return items, wrong
 
 
 def python_numbers(value: Any) -> Any:

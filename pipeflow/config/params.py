@@ -29,8 +29,11 @@ from pipeflow.config.param_names import nesting_hint
 from pipeflow.config.param_types import (
     MISMATCH,
     TOO_LARGE,
+    check_items,
     check_type,
     describe,
+    item_type,
+    items_named,
     same_type_hint,
     shortened_int,
 )
@@ -290,6 +293,13 @@ def _merge_into(
                 target[name] = child
             _merge_into(child, default, value, source, here, allow_extra, problems, secrets)
             continue
+        if isinstance(default, list) and isinstance(value, list):
+            items, wrong = check_items(default, value)
+            for index, said in wrong.items():
+                problems.append(_item_problem(default, value, index, said, source, here, secrets))
+            if not wrong:
+                target[name] = copied(items)
+            continue
         checked = check_type(default, value)
         if checked is TOO_LARGE or checked is MISMATCH:
             hidden = secrets.hides(here)
@@ -305,6 +315,36 @@ def _merge_into(
             problems.append(source.problem(here, message, hint))
             continue
         target[name] = copied(checked)
+
+
+def _item_problem(
+    default: list[Any],
+    value: list[Any],
+    index: int,
+    said: Any,
+    source: ParamSource,
+    path: tuple[str, ...],
+    secrets: Secrets,
+) -> Problem:
+    """Item `index` of the list `value` given for a list param is not of the type of its
+    default's items (`check_items` `said` MISMATCH or TOO_LARGE)."""
+    kind = item_type(default)
+    assert kind is not None  # only such a default's items are checked
+    dotted, item = ".".join(path), value[index]
+    hidden = secrets.hides(path)
+    if said is TOO_LARGE:
+        got = f"an int too large to be a number ({shortened_int(item, secrets, hidden=hidden)})"
+    else:
+        got = describe(item, secrets, hidden=hidden)
+    message = (
+        f"param `{dotted}` is a list of {items_named(kind)} in the defaults; item {index} is {got}"
+    )
+    example = next(each for each in default if type(each) is kind)
+    written = source.written([*path, str(index)])
+    hint = same_type_hint(f"{dotted}.{index}", example, item, written)
+    if not hint.startswith("quote"):
+        hint = f"give each item of `{dotted}` the type of its default's items"
+    return source.problem([*path, index], message, hint)
 
 
 def _merge_items(

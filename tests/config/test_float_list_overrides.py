@@ -68,7 +68,9 @@ def test_whole_numbers_in_a_list_of_floats_become_floats_from_python(
 ) -> None:
     config = make_project(CONFIG, fsteps=STEPS)
     monkeypatch.chdir(tmp_path)
-    pipeflow.load(config, params={"ratios": [1, 2.5, "x"]}).run(history=False)
-    assert kinds(tmp_path)[0] == ["float", "float", "str"]  # only ints change
-    pipeflow.load(config, params={"ratios": [True, 10**400]}).run(history=False)
-    assert kinds(tmp_path)[0] == ["bool", "int"]  # no bool, nor an int no float holds
+    pipeflow.load(config, params={"ratios": [1, 2.5, 3]}).run(history=False)
+    assert kinds(tmp_path)[0] == ["float", "float", "float"]
+    # A text, a bool or an int no float holds is no number: refused (test_list_item_types.py).
+    for wrong in ([1, 2.5, "x"], [True], [10**400]):
+        with pytest.raises(pipeflow.ConfigError, match="is a list of numbers in the defaults"):
+            pipeflow.load(config, params={"ratios": wrong})
