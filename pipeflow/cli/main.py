@@ -47,7 +47,7 @@ COMMANDS = {
     "serve": "serve",
     "status": "cache",
     "ui": "ui",
-    "validate": "running",
+    "validate": "validating",
 }
 
 

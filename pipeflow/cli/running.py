@@ -17,10 +17,8 @@ from pipeflow.cli.main import (
     config_argument,
     load_with_params,
     param_options,
-    starting,
 )
 from pipeflow.errors import StaleResults, StepFailed
-from pipeflow.model import jsontext
 
 if TYPE_CHECKING:
     from pipeflow.errors import ConfigError
@@ -320,55 +318,6 @@ def run(
             # Raised, timed out, given inputs it could not take, lost its worker: each said above.
             steps = "step" if len(failed) == 1 else "steps"
             raise StepFailed(failed, f"pipeline `{pipeline.name}` failed: {steps} {names} failed")
-
-
-@cli.command()
-@config_argument
-@param_options
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
-def validate(
-    config: Path,
-    param_files: tuple[Path, ...],
-    param_options: tuple[str, ...],
-    allow_extra_params: bool,
-    schedule: int | None,
-    output_format: str,
-) -> None:
-    """Check CONFIG (and params) and report every problem at once; runs nothing."""
-
-    from pipeflow.errors import ConfigError
-
-    try:
-        with starting():
-            from pipeflow.config.loader import load
-
-            loaded = load(
-                config,
-                param_files=param_files,
-                param_options=param_options,
-                allow_extra_params=allow_extra_params,
-                schedule=schedule,
-            )
-    except ConfigError as error:
-        annotate(error, sys.stdout)
-        if output_format == "json":
-            problems = [problem.as_dict() for problem in error.problems]
-            click.echo(jsontext.dumps({"valid": False, "problems": problems}, indent=2))
-            sys.exit(error.exit_code)
-        raise
-    steps = len(loaded.pipeline.steps)
-    if output_format == "json":
-        summary = {"valid": True, "pipeline": loaded.pipeline.name, "steps": steps, "problems": []}
-        click.echo(jsontext.dumps(summary, indent=2))
-    else:
-        noun = "step" if steps == 1 else "steps"
-        click.echo(f"{config}: pipeline `{loaded.pipeline.name}` is valid ({steps} {noun})")
 
 
 def make_reporter(

@@ -152,7 +152,7 @@ def test_the_command_table_names_each_command_and_its_module() -> None:
 @pytest.mark.parametrize(
     ("args", "module"),
     [
-        (["validate", "--help"], "pipeflow.cli.running"),
+        (["validate", "--help"], "pipeflow.cli.validating"),
         (["schema"], "pipeflow.cli.info"),
         (["runs", "--help"], "pipeflow.cli.history"),
     ],
