@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from pipeflow.cli.main import cli, config_argument, param_options, starting
 from pipeflow.model import jsontext
+
+if TYPE_CHECKING:
+    from pipeflow.model.pipeline import Schedule
 
 
 @cli.command()
@@ -52,10 +58,37 @@ def validate(
             click.echo(jsontext.dumps({"valid": False, "problems": problems}, indent=2))
             sys.exit(error.exit_code)
         raise
-    steps = len(loaded.pipeline.steps)
+    pipeline = loaded.pipeline
+    steps = len(pipeline.steps)
+    warnings = _ended_schedules(pipeline.schedules)
     if output_format == "json":
-        summary = {"valid": True, "pipeline": loaded.pipeline.name, "steps": steps, "problems": []}
+        summary = {
+            "valid": True,
+            "pipeline": pipeline.name,
+            "steps": steps,
+            "problems": [],
+            "warnings": warnings,
+        }
         click.echo(jsontext.dumps(summary, indent=2))
     else:
         noun = "step" if steps == 1 else "steps"
-        click.echo(f"{config}: pipeline `{loaded.pipeline.name}` is valid ({steps} {noun})")
+        click.echo(f"{config}: pipeline `{pipeline.name}` is valid ({steps} {noun})")
+        for warning in warnings:
+            click.echo(f"warning: {warning}", err=True)
+
+
+def _ended_schedules(schedules: Sequence[Schedule]) -> list[str]:
+    """A warning for each schedule with no fire time left (its `end` has passed, or comes
+    before its next fire): valid, but `pipeflow serve` skips it, which a config kept for
+    long may no longer mean."""
+    from pipeflow.schedule.triggers import describe, next_at_or_after, trigger_for
+
+    now = datetime.now(timezone.utc)
+    said = []
+    for number, schedule in enumerate(schedules, 1):
+        if schedule.end and next_at_or_after(trigger_for(schedule, anchor=now), now) is None:
+            said.append(
+                f"schedule {number} ({describe(schedule)}) never fires again: no fire time is "
+                "left before its `end`; `pipeflow serve` skips it"
+            )
+    return said
