@@ -4,14 +4,16 @@ them, a `${run.*}` one of them holds kept for the run to fill in."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import field
+from dataclasses import field, replace
 from typing import Any
 
 from pipeflow.config.localizing import as_text
 from pipeflow.config.param_refs import missing_param
 from pipeflow.config.params import ParamSource, given_by
 from pipeflow.config.reader import Document
+from pipeflow.config.schema_hints import assignment
 from pipeflow.errors import Problem
+from pipeflow.model.pipeline import Pipeline
 from pipeflow.model.refs import Ref, Template, lookup_path, references_in
 from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.records import record
@@ -129,3 +131,29 @@ def _text(value: Template, lookup: Callable[[Ref], Any]) -> str | Template:
     if all(isinstance(part, str) for part in parts):
         return "".join(str(part) for part in parts)
     return Template(tuple(parts))
+
+
+def child_param_hints(problems: Sequence[Problem], pipeline: Pipeline, kind: str) -> list[Problem]:
+    """`problems` with the hint of each "unknown param `STEP`" for a step that runs a
+    sub-pipeline (`--param sub.n=3`, as Prefect 1's `StartFlowRun(parameters=...)` set a
+    child flow's) saying how such a step gets its params: from its own `params:`."""
+    children = {
+        name: step.pipeline for name, step in pipeline.steps.items() if step.pipeline is not None
+    }
+    told: list[Problem] = []
+    for problem in problems:
+        for name, child in children.items():
+            said = f"unknown param `{name}`"
+            if problem.message == said or problem.message.startswith(said + " (from "):
+                example = (
+                    '{ NAME = "${params.NAME}" }' if kind == "toml" else '{NAME: "${params.NAME}"}'
+                )
+                passed = assignment("params", example, kind)
+                problem = replace(
+                    problem,
+                    hint=f"`{name}` is a step that runs the sub-pipeline {child}: its params come "
+                    f"from the step's `params:`; declare NAME under this config's `params:`, "
+                    f"pass it on with `{passed}` in step `{name}`, and give --param NAME=VALUE",
+                )
+        told.append(problem)
+    return told

@@ -14,7 +14,7 @@ from typing import Any
 
 from pipeflow.config.build import Builder
 from pipeflow.config.checks import Checker
-from pipeflow.config.child_params import StepParams
+from pipeflow.config.child_params import StepParams, child_param_hints
 from pipeflow.config.collecting import collector_paused
 from pipeflow.config.file_checks import check_files
 from pipeflow.config.held_back import held_back
@@ -168,7 +168,7 @@ def _load(
         allow_extra=allow_extra_params,
         secrets=Secrets(values=environment, params=frozenset(secret_params)),
     )
-    problems += merge_found
+    problems += child_param_hints(merge_found, pipeline, document.kind)
     secrets = find_secrets(document, pipeline, merged, secret_params, environment=environment)
     problems += [
         document.problem(["params_schema", *path], message, hint=hint)
