@@ -3,7 +3,8 @@
 A key holds those settings as one digest (`keys.py`), so the digest alone can only say that
 they changed. The stored result's manifest names its parts, and each part's path and format:
 compared with the step's settings now, they say which setting changed ("its result target
-changed (models/{step}.pkl -> models/{step}.joblib)") where the digest could not.
+changed (stored at models/fit.pkl; the target is now models/{step}.joblib)") where the
+digest could not.
 """
 
 from __future__ import annotations
@@ -56,7 +57,10 @@ def settings_changes(now: ResultSettings, before: Manifest) -> list[str]:
     elif now.target is not None and not targeted and paths:
         found.append(f"it now has a result target ({now.target})")
     elif now.target is not None and targeted and not _rendered_from(now.target, targeted):
-        found.append(f"its result target changed ({targeted[0]} -> {now.target})")
+        # The stored path, as rendered, and the template now: not one form on both sides.
+        found.append(
+            f"its result target changed (stored at {targeted[0]}; the target is now {now.target})"
+        )
     formats = sorted({part.format for part in before.parts.values()})
     wanted = now.format
     if wanted is None and now.target is not None:

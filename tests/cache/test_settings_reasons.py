@@ -4,8 +4,9 @@ A user reorganising where results go (Kedro's catalog paths, a model moved from 
 `.joblib`) saw the step run again with "its result settings changed" and nothing more: the
 key holds the settings as one digest. The stored result's manifest names its parts and each
 part's path and format, so the reason now names the setting: "its result target changed
-(models/fit.pkl -> models/v2/{step}.pkl)", "its result format changed (json -> pickle)", "its
-outputs changed (['a', 'b'] -> ['a', 'b', 'c'])", "it now has a result target (...)". The same
+(stored at models/fit.pkl; the target is now models/v2/{step}.pkl)", "its result format
+changed (json -> pickle)", "its outputs changed (['a', 'b'] -> ['a', 'b', 'c'])", "it now has
+a result target (...)". The same
 in YAML and TOML, for a step and for a `foreach` step's items, in Python and on the command line.
 """
 
@@ -109,7 +110,8 @@ def reasons(config: Path) -> dict[str, str]:
         (
             "json target",
             "moved target",
-            "its result target changed (models/fit.json -> models/v2/{step}.json)",
+            "its result target changed (stored at models/fit.json; the target is now "
+            "models/v2/{step}.json)",
         ),
         (
             "json target",
@@ -120,7 +122,8 @@ def reasons(config: Path) -> dict[str, str]:
         (
             "json target",
             "pickle target",
-            "its result target changed (models/fit.json -> models/{step}.pickle); "
+            "its result target changed (stored at models/fit.json; the target is now "
+            "models/{step}.pickle); "
             "its result format changed (json -> pickle)",
         ),
         ("json format", "pickle format", "its result format changed (json -> pickle)"),
@@ -142,7 +145,8 @@ def test_a_foreach_steps_items_name_the_setting(configure: Configure) -> None:
     # compared with the closest stored item, whichever of the two that is
     assert re.fullmatch(
         r"2 of 2 items have no stored result "
-        r"\(its result target changed \(each/[pq]\.json -> items/\{item\}\.json\)\)",
+        r"\(its result target changed \(stored at each/[pq]\.json; "
+        r"the target is now items/\{item\}\.json\)\)",
         why,
     ), why
 
