@@ -40,6 +40,7 @@ from pipeflow.execute.step_files import ReferenceFailure
 from pipeflow.execute.stopping import Stopwatch
 from pipeflow.execute.task import Task, TaskResult
 from pipeflow.execute.voice import Voice
+from pipeflow.importing import READS_OTHER_RESULTS
 from pipeflow.model.events import (
     Event,
     RunFinished,
@@ -250,7 +251,7 @@ class Engine:
 
     def _submit(self, name: str, task: Task, *, announce: bool = False) -> None:
         """Hand `task` over; `announce`: the step is said started as a worker takes it."""
-        if self.settings.frozen and task.stored is None:
+        if self.settings.frozen and task.stored is None and not _reads(self.pipeline, name):
             self._refuse(name, task, self.decisions[name].reason)
             return
         started = None
@@ -380,3 +381,9 @@ class Engine:
             if not self._waiting_on[name]:
                 heapq.heappush(self._ready, (self._position[name], name))
         self._kept.release(outcome.step, self.outcomes)
+
+
+def _reads(pipeline: Pipeline, name: str) -> bool:
+    """Whether `name` is a `pipeflow.read` step: `--frozen` reads again (it computes nothing),
+    then decides the steps after it."""
+    return pipeline.steps[name].run in READS_OTHER_RESULTS
