@@ -187,11 +187,13 @@ def stale_results(
     pipeline: str, reasons: Mapping[str, str], plan: Iterable[Decision] = ()
 ) -> StaleResults:
     """`--frozen`'s error: the steps that would run, each with why; `plan`, when there is one,
-    also gives the reports every other step, current (`cached`) or `skipped`."""
+    also gives the reports every other step: current (`cached`), `skipped`, or a read (and what
+    waits for one) the refused run did not get to (`not run`)."""
+    others = {Action.SKIPPED: "skipped", Action.RUN: "not run"}
     steps = [
         (d.step, "stale", reasons[d.step])
         if d.step in reasons
-        else (d.step, "skipped" if d.action is Action.SKIPPED else "cached", d.reason)
+        else (d.step, others.get(d.action, "cached"), d.reason)
         for d in plan
     ] or [(step, "stale", reason) for step, reason in reasons.items()]
     return StaleResults(

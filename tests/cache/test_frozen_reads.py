@@ -112,3 +112,23 @@ def test_a_step_after_a_read_that_changed_itself_is_refused_not_run(
     assert {name: state for name, state, _ in refused.value.steps}["rows"] == "stale"
     assert "code of rsteps.py changed" in str(refused.value)
     assert _calls(config) == []
+
+
+def test_a_refused_run_reports_a_read_it_did_not_get_to_as_not_run(
+    make_project: ProjectFactory,
+) -> None:
+    """A step stale before the run starts refuses it: the read was not done, so it is neither
+    stale nor cached in the report."""
+    config = make_project(
+        YAML + '  other: {run: rsteps.count, inputs: {table: [1, "${params.x}"]}}\n'
+        "params: {x: 1}\n",
+        rsteps=STEPS,
+    )
+    (config.parent / "data.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    assert pipeflow.load(config).run(history=False).ok
+    refused = pipeflow_in(
+        config.parent, "run", config.name, "--frozen", "--param", "x=2", "--json", "-"
+    )
+    assert refused.returncode == 3, refused.stderr
+    states = {step["name"]: step["state"] for step in json.loads(refused.stdout)["steps"]}
+    assert states == {"raw": "not run", "rows": "not run", "other": "stale"}
