@@ -37,39 +37,13 @@ from pathlib import Path
 from typing import Any
 
 from pipeflow.cache.files import FileFingerprints
-from pipeflow.cache.results import ResultCache
-from pipeflow.model.locations import Location, locate
+from pipeflow.cache.owned import Owned
+from pipeflow.model.locations import Location
 from pipeflow.storage.checksums import digest
 from pipeflow.storage.escapes import check_inside
 from pipeflow.storage.remote import open_url
-from pipeflow.storage.signing import files_signature_problem
 
 _PARALLEL = 8  # objects hashed at once
-
-Owned = dict[str, set[str]]  # a path its step's stored versions wrote -> the checksums it had
-
-
-def owned_files(cache: ResultCache, step: str, folder: str) -> Owned:
-    """What the stored versions of `step` wrote: each file's path (absolute, a URL as its
-    write names it) and the checksums it had there. Only versions whose list of files is
-    signed here count: a forged manifest cannot have a file removed."""
-    owned: Owned = {}
-    for manifest in cache.versions(step):
-        if not manifest.files or files_signature_problem(
-            manifest.files_signature,
-            manifest.files,
-            pipeline=manifest.pipeline,
-            step=manifest.step,
-            key=manifest.key,
-        ):
-            continue
-        for label, written in manifest.files.items():
-            base = locate(label, folder).key.rstrip("/")
-            for name, entry in written.entries.items():
-                if entry.kept:  # there before that version ran: not its output
-                    continue
-                owned.setdefault(f"{base}/{name}" if name else base, set()).add(entry.checksum)
-    return owned
 
 
 def prepare_writes(
@@ -81,7 +55,7 @@ def prepare_writes(
     project: str = "",
 ) -> list[Path]:
     """Make the folders `writes` go into, and remove what of them the step's stored
-    versions wrote (`owned`, from `owned_files`; None: nothing; see the module's docstring);
+    versions wrote (`owned`, from `cache/owned.py`; None: nothing; see the module's docstring);
     `kept`: paths, URLs and globs (absolute) never removed; `options`: the storage options of
     a URL. The folders made, deepest first (`remove_empty`). StorageError, before anything
     is made or removed, when a write inside `project` leads out of it through a symbolic

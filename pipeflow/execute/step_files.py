@@ -8,11 +8,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path, PurePath
 from typing import IO, Any
 
+from pipeflow.cache.owned import owned_files
 from pipeflow.cache.project_paths import local_glob, local_path
 from pipeflow.cache.workspace import missing_read
 from pipeflow.errors import StorageError
 from pipeflow.execute.attempts import Present, clear_attempt, present
-from pipeflow.execute.clearing import owned_files, prepare_writes, remove_empty
+from pipeflow.execute.clearing import prepare_writes, remove_empty
 from pipeflow.execute.write_locks import WriteBusy, claim, release
 from pipeflow.model.locations import (
     MOST_VALUE_STRINGS,
