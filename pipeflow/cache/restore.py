@@ -8,7 +8,10 @@ the planner finds, in order:
 2. each declared write (`files` of the manifest, named with secrets masked and found again
    among the step's writes as resolved now) must hold, in the workspace, exactly the files
    listed: a missing or changed file is copied back from its blob, a file of a
-   written folder that its version did not have is removed, a folder is made again;
+   written folder that its version did not have is removed when a stored version of the
+   step wrote it there with that content (`owned.py`: the store has a copy) and left where
+   it is otherwise (put there by hand, edited since: a restore never deletes what the store
+   cannot give back), a folder is made again;
 3. what must be put back needs its blobs in the store. When one is gone the result cannot
    be restored and counts as missing, with a reason that says so: "stored result missing
    (PATH)".
@@ -29,6 +32,7 @@ from typing import Any
 
 from pipeflow.cache.explain import joined
 from pipeflow.cache.files import FileFingerprints
+from pipeflow.cache.owned import Owned, owned_files
 from pipeflow.cache.results import ResultCache
 from pipeflow.errors import StorageError
 from pipeflow.model.locations import Location, locate
@@ -43,12 +47,15 @@ from pipeflow.storage.blobs import (
     local_root,
     missing_blobs,
 )
+from pipeflow.storage.checksums import digest
 from pipeflow.storage.escapes import escape, escape_message
-from pipeflow.storage.remote import list_url
+from pipeflow.storage.remote import list_url, open_url
 from pipeflow.storage.signing import KEY_ENV, files_signature_problem
 from pipeflow.storage.written import FILE, FileEntry, WrittenFiles
 
 OptionsFor = Callable[[str], Mapping[str, Any]]
+# (files to copy, files to remove, why, files kept: relative name -> entry) of one write
+Change = tuple[list[tuple[str, FileEntry]], list[tuple[str, FileEntry]], str, dict[str, FileEntry]]
 
 
 @record
@@ -59,6 +66,13 @@ class Assessment:
     reason: str = ""  # why it must be restored ("data/out.txt is missing")
     lost: str | None = None  # why it cannot be used at all ("stored result missing (PATH)")
     locations: Mapping[str, Location] = field(default_factory=dict)  # label -> where it is
+    # label -> what a restored write holds when that is more than its version's files (a
+    # file it keeps): what its readers are keyed on (`cache/workspace.py`, `Override`)
+    leaves: Mapping[str, WrittenFiles] = field(default_factory=dict)
+
+    def holds(self, label: str, written: WrittenFiles) -> WrittenFiles:
+        """What the write `label` (whose version lists `written`) holds once restored."""
+        return self.leaves.get(label, written)
 
 
 INTACT = Assessment()  # a stored result with nothing to restore (frozen: shared)
@@ -164,10 +178,18 @@ class Assessor:
         copies: list[FileCopy] = []
         removals: list[FileCopy] = []
         folders: list[str] = []
+        leaves: dict[str, WrittenFiles] = {}
+        owned: list[Owned] = []  # read once, when a write holds a file its version lacks
+
+        def owned_by_step() -> Owned:
+            if not owned:
+                owned.append(owned_files(cache, manifest.step, folder))
+            return owned[0]
+
         for label, written in manifest.files.items():
             location = places[label]
             options = self.options_for(location.key) if location.remote else None
-            change = self._compare(location, written, options)
+            change = self._compare(location, written, options, owned_by_step)
             lacking = _lacking_folders(location, written)
             if change is None and not lacking:
                 continue
@@ -175,7 +197,9 @@ class Assessor:
             if change is None:
                 reasons.append(f"{label} lacks its empty folder {lacking[0]}")
                 continue
-            wanted, stale, why = change
+            wanted, stale, why, kept = change
+            if kept:
+                leaves[label] = replace(written, entries={**written.entries, **kept})
             copies += [FileCopy(entry, destination, options) for destination, entry in wanted]
             removals += [FileCopy(entry, destination, options) for destination, entry in stale]
             if written.kind != FILE and not location.remote and not written.entries:
@@ -195,36 +219,59 @@ class Assessor:
             parts=tuple(parts),
             project=folder if copies or removals or folders else "",  # checked before those
         )
-        return Assessment(restoration=restoration, reason=joined(reasons), locations=places)
+        return Assessment(
+            restoration=restoration, reason=joined(reasons), locations=places, leaves=leaves
+        )
 
     def _checked(self, root: str, entry: FileEntry) -> Checked | None:
         return self.hashes.checked(os.path.join(root, blob_path(entry.checksum)), entry.hex)
 
     def _compare(
-        self, location: Location, written: WrittenFiles, options: Mapping[str, Any] | None
-    ) -> tuple[list[tuple[str, FileEntry]], list[tuple[str, FileEntry]], str] | None:
-        """(files to copy, files to remove, why) when the workspace differs, else None."""
+        self,
+        location: Location,
+        written: WrittenFiles,
+        options: Mapping[str, Any] | None,
+        owned: Callable[[], Owned],
+    ) -> Change | None:
+        """(files to copy, files to remove, why, files kept) when the workspace differs, else
+        None. A file the version lacks is removed only when `owned` says a stored version of
+        the step wrote it there, with that content; any other is kept (by relative name)."""
         base = location.key.rstrip("/")
         on_disk = self._listing(location, written.kind == FILE, options)
         if on_disk is None:
             wanted = [(_join(base, name), entry) for name, entry in written.entries.items()]
             if not location.remote and written.kind != FILE and os.path.isfile(base):
                 # A file where the folder was: it goes first.
-                return wanted, [(base, FileEntry(0, ""))], "differs from the stored version"
-            return wanted, [], "is missing"
+                return wanted, [(base, FileEntry(0, ""))], "differs from the stored version", {}
+            return wanted, [], "is missing", {}
         wanted = []
         for name, entry in written.entries.items():
             found = on_disk.get(name)
             if found is None or not _same(found, entry, remote=location.remote):
                 wanted.append((_join(base, name), entry))
-        stale = [
-            (_join(base, name), entry)
-            for name, entry in on_disk.items()
-            if name not in written.entries
-        ]
+        stale: list[tuple[str, FileEntry]] = []
+        kept: dict[str, FileEntry] = {}
+        for name, entry in on_disk.items():
+            if name in written.entries:
+                continue
+            path = _join(base, name)
+            checksums = owned().get(path)
+            if checksums and self._checksum(path, entry, options) in checksums:
+                stale.append((path, entry))
+            else:
+                kept[name] = entry
         if not wanted and not stale:
             return None
-        return wanted, stale, "differs from the stored version"
+        return wanted, stale, "differs from the stored version", kept
+
+    @staticmethod
+    def _checksum(path: str, entry: FileEntry, options: Mapping[str, Any] | None) -> str:
+        """The sha256 of a file found in a write: known for a local one, read for an object."""
+        if "://" not in path:
+            return entry.checksum
+        filesystem, inner = open_url(path, options)
+        with filesystem.open(inner, "rb") as handle:
+            return digest(handle)[1]
 
     def _listing(
         self, location: Location, file: bool, options: Mapping[str, Any] | None

@@ -45,7 +45,7 @@ def decide_fan_out(planner: Planner, name: str, upstream: Mapping[str, str]) -> 
     restoring = [assessment.reason for _, assessment in stored if assessment.restoration]
     if restoring:
         planner.timing.restored[name] = tuple(
-            Override(assessment.locations[label], written)
+            Override(assessment.locations[label], assessment.holds(label, written))
             for manifest, assessment in stored
             if manifest is not None
             for label, written in manifest.files.items()

@@ -322,7 +322,7 @@ class Planner:
         if assessment.restoration:
             self.restorations[name] = assessment.restoration
             self.timing.restored[name] = tuple(
-                Override(assessment.locations[label], written)
+                Override(assessment.locations[label], assessment.holds(label, written))
                 for label, written in manifest.files.items()
             )
             if assessment.restoration.parts:  # its target put back: its readers wait

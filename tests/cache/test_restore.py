@@ -134,13 +134,12 @@ def test_a_deleted_folder_is_restored_not_re_made(config: Path) -> None:
     assert {d[0] for d in plan(config).values()} == {Action.CACHED}
 
 
-def test_a_file_edited_by_hand_and_a_stray_file_are_put_back(config: Path) -> None:
+def test_a_file_edited_by_hand_is_put_back(config: Path) -> None:
     project = config.parent
     run(config)
     calls(project)
     before = snapshot(project)
     (project / "data" / "prepared" / "part-1.txt").write_text("edited")
-    (project / "data" / "prepared" / "stray.txt").write_text("not made by the step")
     (project / "models" / "model.txt").unlink()
 
     decisions = plan(config)
@@ -152,6 +151,30 @@ def test_a_file_edited_by_hand_and_a_stray_file_are_put_back(config: Path) -> No
     run(config)
     assert calls(project) == []
     assert snapshot(project) == before
+
+
+def test_a_stray_file_stays_and_counts_for_its_readers(config: Path) -> None:
+    """The store has no copy of a file put by hand in a written folder: a restore leaves it
+    (`test_restore_keeps_unstored.py`), and a reader of the folder runs on it."""
+    project = config.parent
+    run(config)
+    calls(project)
+    before = snapshot(project)
+    (project / "data" / "prepared" / "part-1.txt").write_text("edited")
+    (project / "data" / "prepared" / "stray.txt").write_text("not made by the step")
+
+    decisions = plan(config)
+    assert decisions["prepare"] == (
+        Action.RESTORE,
+        "data/prepared/ differs from the stored version",
+    )
+    assert decisions["train"][0] is Action.RUN  # its folder holds one more part
+    run(config)
+    assert calls(project) == ["score", "train"]
+    after = snapshot(project)
+    assert after.pop("data/prepared/stray.txt") == b"not made by the step"
+    assert after["data/prepared/part-1.txt"] == before["data/prepared/part-1.txt"]
+    assert after["models/model.txt"] == b"model of 4 parts"
 
 
 @pytest.mark.parametrize("executor", ["sequential", "threads", "processes"])
