@@ -111,10 +111,10 @@ class InputChanged(Exception):
             super().__init__(
                 f"{path} changed while the step ran, after its cache key was computed from "
                 f"it: it holds the results store {store}, where steps store their "
-                "`result.target`, and a step that reads the store or a folder around it does "
-                "not wait for them. The step may have read either version, so its result is "
-                "not stored: give it `after:` the steps whose results it reads, or read only "
-                "the folders it needs"
+                "`result.target`, and a step that reads the store or a folder around it "
+                "waits only for those whose place there is known before the run. The step "
+                "may have read either version, so its result is not stored: give it `after:` "
+                "the steps whose results it reads, or read only the folders it needs"
             )
             return
         super().__init__(

@@ -234,7 +234,9 @@ def _load(
     pipeline = replace(pipeline, places=pipeline_places(pipeline, merged))
     files = pipeline_files(pipeline, merged)
     targets_read: dict[str, set[str]] = {}
-    graph = StepGraph(pipeline.steps, files=file_upstream(files, targets_read))
+    graph = StepGraph(
+        pipeline.steps, files=file_upstream(files, targets_read, steps=pipeline.steps)
+    )
     graph.targets_read = targets_read
     checker = Checker(
         pipeline,

@@ -254,11 +254,16 @@ class WriteIndex:
 
 
 def file_upstream(
-    files: Mapping[str, StepFiles], targets_read: dict[str, set[str]] | None = None
+    files: Mapping[str, StepFiles],
+    targets_read: dict[str, set[str]] | None = None,
+    *,
+    steps: Mapping[str, Step] | None = None,
 ) -> dict[str, tuple[str, ...]]:
     """Per step, the steps that write what it reads (itself left out); a read and a write
     also meet where they lead through symlinks (`current/x.txt`, `current -> data`).
-    `targets_read` gets, per step, the steps whose `result.target` it reads."""
+    `targets_read` gets, per step, the steps whose `result.target` it reads. `steps`: the
+    pipeline's steps, whose own dependencies tell which readers of a whole results root may
+    wait for its targets (`_around_targets`); without them, none waits."""
     index = WriteIndex(
         {
             name: replace(step, writes=_with_resolved((*step.writes, *step.targets)))
@@ -266,21 +271,24 @@ def file_upstream(
         }
     )
     # A target is read by what lies inside its results root (the file, a glob, a subfolder),
-    # not by a step that takes the whole root or a folder around it (which may make the root).
+    # and by a step that takes the whole root or a folder around it, where it can wait.
     targets = {
         target: target.key.removesuffix(posixpath.normpath(target.text)).rstrip("/") + "/"
         for step in files.values()
         for target in step.targets
     }
     upstream: dict[str, tuple[str, ...]] = {}
+    around: dict[str, dict[str, None]] = {}  # reader of a whole root -> the target writers
     for name, step in files.items():
         writers: dict[str, None] = {}
         for read in _with_resolved(step.reads):
             for writer, written in index.writers(read):
                 if writer == name:
                     continue
-                if written in targets:  # a result target: read inside its root only
+                if written in targets:  # a result target
                     if not read.key.startswith(targets[written]):
+                        if targets[written].startswith(read.key.rstrip("/") + "/"):
+                            around.setdefault(name, {})[writer] = None  # the root, or around
                         continue
                     if not read.pattern and not target_meets(read, written):
                         continue  # another file of the root (`model/target_match.py`)
@@ -289,4 +297,44 @@ def file_upstream(
                 writers[writer] = None
         if writers:
             upstream[name] = tuple(writers)
+    if around and steps is not None:
+        for name, waited in _around_targets(steps, upstream, around).items():
+            upstream[name] = tuple(dict.fromkeys((*upstream.get(name, ()), *waited)))
+            if targets_read is not None:
+                targets_read.setdefault(name, set()).update(waited)
     return upstream
+
+
+def _around_targets(
+    steps: Mapping[str, Step],
+    upstream: Mapping[str, tuple[str, ...]],
+    around: Mapping[str, Mapping[str, None]],
+) -> dict[str, list[str]]:
+    """Per reader of a whole results root (or a folder around it), the target writers it
+    waits for: each one that does not itself come after the reader (through values,
+    `after:`, files or another such wait), which would be a cycle. One of those reads the
+    root before the writer stores there, as it always did (`load` reading all of `data/`,
+    upstream of a step storing in `data/processed`)."""
+    downstream: dict[str, list[str]] = {name: [] for name in steps}
+    for name, step in steps.items():
+        for dep in (*step.upstream(), *upstream.get(name, ())):
+            if dep in downstream:
+                downstream[dep].append(name)
+    waits: dict[str, list[str]] = {}
+    for reader, writers in around.items():
+        if reader not in downstream:
+            continue
+        # What comes after the reader, walked once: a wait added for it below makes the
+        # reader come after a writer, never a writer after the reader.
+        after = {reader}
+        todo = [reader]
+        while todo:
+            for later in downstream[todo.pop()]:
+                if later not in after:
+                    after.add(later)
+                    todo.append(later)
+        for writer in writers:
+            if writer in downstream and writer not in after:
+                waits.setdefault(reader, []).append(writer)
+                downstream[writer].append(reader)
+    return waits

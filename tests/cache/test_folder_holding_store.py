@@ -39,8 +39,9 @@ def count_data():
     return count(Path(__file__).with_name("data"))
 """
 
-# A folder around the results root does not read its targets (docs/files.md): `after:`
-# orders the reader after the steps that store there.
+# A folder around the results root waits for the steps that store their targets there
+# (`tests/plan/test_root_readers.py`); the readers here say so with `after:` too, as configs
+# written before that did.
 AFTER = "after: [summary, other]"
 READERS = {
     "data-input": f'reader: {{run: foldersteps.count, inputs: {{src: "data/"}}, {AFTER}}}',
