@@ -203,10 +203,8 @@ class ResultCache:
 
     def latest(self, step: str) -> Manifest | None:
         """The newest result of `step` whatever its key, to explain what changed since."""
-        if self._remote is not None:
-            return self._newest_listed(step)
-        if LATEST not in self.index().get(stored_name(step), ()):
-            return None
+        if self._remote is not None or LATEST not in self.index().get(stored_name(step), ()):
+            return self._newest_listed(step)  # locally: its `latest.json` deleted, or none
         journaled = self._journal.latest(step)
         if LATEST not in self._files.get(stored_name(step), ()):
             return journaled
@@ -227,9 +225,10 @@ class ResultCache:
         return sorted((m for m in found if m is not None), key=moment, reverse=True)
 
     def _newest_listed(self, step: str) -> Manifest | None:
-        """On an object store, the newest (by `created`) of the step's manifests the listing
-        shows, from the index where it vouches for them, and of its records in packs; a
-        `latest.json` an earlier pipeflow wrote counts too, and wins a tie (written last)."""
+        """On an object store (or where `latest.json` is gone), the newest (by `created`) of
+        the step's manifests the listing shows, from the index where it vouches for them,
+        and of its records in packs; a `latest.json` an earlier pipeflow wrote counts too,
+        and wins a tie (written last)."""
         name = stored_name(step)
         if name not in self._newest:
             self.index()
