@@ -188,6 +188,11 @@ class Assessor:
 
         for label, written in manifest.files.items():
             location = places[label]
+            if written.kind == FILE and not location.remote and os.path.isdir(location.key):
+                # The stored file would replace the whole folder now there.
+                unstored = self._not_owned(location.key, owned_by_step)
+                if unstored:
+                    return Assessment(lost=_folder_in_the_way(label, location.key, unstored))
             options = self.options_for(location.key) if location.remote else None
             change = self._compare(location, written, options, owned_by_step)
             lacking = _lacking_folders(location, written)
@@ -264,6 +269,18 @@ class Assessor:
             return None
         return wanted, stale, "differs from the stored version", kept
 
+    def _not_owned(self, folder: str, owned: Callable[[], Owned]) -> list[str]:
+        """The files under a local folder that no stored version of the step wrote there with
+        that content: the store has no copy of them."""
+        found = []
+        for root, _, names in os.walk(folder):
+            for name in sorted(names):
+                path = Path(root, name)
+                status = self.hashes.checksum(path)
+                if status is None or status[1] not in owned().get(path.as_posix(), ()):
+                    found.append(path.as_posix())
+        return found
+
     @staticmethod
     def _checksum(path: str, entry: FileEntry, options: Mapping[str, Any] | None) -> str:
         """The sha256 of a file found in a write: known for a local one, read for an object."""
@@ -302,6 +319,17 @@ class Assessor:
                 if status is not None:
                     listing[file_path.relative_to(path).as_posix()] = FileEntry(*status)
         return listing
+
+
+def _folder_in_the_way(label: str, folder: str, kept: list[str]) -> str:
+    """Why a stored file is not put back where a folder holds files the store lacks."""
+    names = [f"{label.rstrip('/')}/{os.path.relpath(path, folder)}" for path in kept[:3]]
+    more = f" (and {len(kept) - 3} more)" if len(kept) > 3 else ""
+    return (
+        f"not restored: {label} is a folder now, and restoring its stored file would delete "
+        f"{', '.join(names)}{more}, which the store has no copy of (move what you need out "
+        f"of {label.rstrip('/')} and it is restored)"
+    )
 
 
 def _same(found: FileEntry, stored: FileEntry, *, remote: bool) -> bool:

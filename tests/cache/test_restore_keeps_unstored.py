@@ -236,3 +236,52 @@ def test_a_restored_prefix_keeps_objects_the_store_has_no_copy_of(
     filesystem.invalidate_cache()
     assert filesystem.cat_file(f"{prefix}/notes.txt") == b"mine"
     assert {action for action, _ in plan(config, count=2).values()} == {Action.CACHED}
+
+
+KINDS = """
+from pathlib import Path
+
+
+def make(path, shape):
+    out = Path(path)
+    if shape == "folder":
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "part.txt").write_text("a part")
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text("one file")
+    return shape
+"""
+
+
+@pytest.mark.parametrize("executor", ["sequential", "threads", "processes"])
+def test_a_folder_holding_a_file_of_its_own_is_not_replaced_by_a_stored_file(
+    tmp_path: Path, executor: str
+) -> None:
+    """`writes: [out/data]` is a file in one version and a folder in the other. Restoring the
+    file where the folder is removed the whole folder, a file put there by hand included;
+    now the step runs instead, and fails as it does when it runs there (docs/files.md)."""
+    (tmp_path / "kindsteps.py").write_text(textwrap.dedent(KINDS))
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(
+        f"name: kinds\nparams: {{shape: file}}\nexecutor: {{type: {executor}}}\nsteps:\n"
+        "  make:\n    run: kindsteps.make\n"
+        '    inputs: {path: out/data, shape: "${params.shape}"}\n    writes: [out/data]\n'
+    )
+    data = tmp_path / "out" / "data"
+    run(config, shape="file")
+    run(config, shape="folder")
+    (data / "notes.md").write_text("mine")
+
+    decision = {d.step: d for d in pipeflow.load(config).status()}["make"]
+    assert decision.action is Action.RUN
+    assert "out/data/notes.md" in decision.reason
+    result = pipeflow.load(config).run()
+    assert result.state("make") is StepState.FAILED
+    assert "IsADirectoryError" in (result.outcomes["make"].error or "")
+    assert (data / "notes.md").read_text() == "mine"
+
+    (data / "notes.md").unlink()  # gone: the stored file comes back, nothing runs
+    again = run(config)
+    assert again.state("make") is StepState.CACHED
+    assert data.read_text() == "one file"
