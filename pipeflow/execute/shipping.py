@@ -261,12 +261,9 @@ def bring_back(task: Task, result: TaskResult, store: ResultStore) -> TaskResult
             continue
         if os.path.isfile(base):  # a file where the step now writes a folder
             removals.append(FileCopy(FileEntry(0, ""), base))
-        elif os.path.isdir(base):  # files the new version of the folder does not have
-            for root, _, names in os.walk(base):
-                for name in names:
-                    file = os.path.join(root, name)
-                    if os.path.relpath(file, base).replace(os.sep, "/") not in files.entries:
-                        removals.append(FileCopy(FileEntry(0, ""), file))
+        # A file the folder holds here that the new version lacks stays: what its stored
+        # versions wrote was removed before the step ran (`clearing.py`), so the store has
+        # no copy of what is left (put there by hand), which the worker never saw.
         copies += [FileCopy(entry, f"{base}/{name}") for name, entry in files.entries.items()]
         folders += [base, *(f"{base}/{name}" for name in files.empty)]
     try:

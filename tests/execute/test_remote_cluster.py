@@ -354,6 +354,48 @@ def test_what_reads_names_travels_and_what_a_step_writes_comes_back(
     assert (folder / "out" / "both.txt").read_text() == "ab"
 
 
+PARTS = """
+from pathlib import Path
+
+
+def parts(count: int, out: str) -> int:
+    Path(out).mkdir(parents=True, exist_ok=True)
+    for index in range(count):
+        (Path(out) / f"part-{index}.txt").write_text(f"part {index} of {count}")
+    return count
+"""
+
+
+def test_a_file_put_by_hand_in_a_written_folder_survives_the_copy_back(remote: Remote) -> None:
+    """The step runs in the worker's own workspace, which never had the note put by hand in
+    the folder it writes: copying its folder back here left the note out, as if the folder
+    were only what the step wrote. The store has no copy of it, so it stays (as it does on
+    a shared filesystem, and in a restore)."""
+    folder = remote.project("kept")
+    (folder / "partsteps.py").write_text(PARTS)
+    config = folder / "pipeline.yaml"
+    config.write_text(
+        f"name: kept\nparams: {{count: 3}}\n{remote.results()}\n"
+        f'executor: {{type: dask, address: "{remote.address}"}}\n'
+        "steps:\n"
+        "  parts:\n"
+        "    run: partsteps.parts\n"
+        '    inputs: {count: "${params.count}", out: out/parts}\n'
+        "    writes: [out/parts/]\n"
+    )
+    parts = folder / "out" / "parts"
+    assert pipeflow.load(config).run(history=False).ok
+    (parts / "notes.md").write_text("mine")
+    again = pipeflow.load(config, params={"count": 2}).run(history=False)
+    assert again.ok, again.outcomes
+    assert sorted(path.name for path in parts.iterdir()) == [
+        "notes.md",
+        "part-0.txt",
+        "part-1.txt",
+    ]
+    assert (parts / "notes.md").read_text() == "mine"
+
+
 STEPS_V1 = """
 from pkg.helpers import scale
 
