@@ -11,12 +11,10 @@ from pipeflow.cache.files import FileFingerprints
 from pipeflow.config.collecting import collector_paused
 from pipeflow.errors import ConfigError, Problem, StaleResults
 from pipeflow.execute.starting import RunStart
-from pipeflow.importing import READS_OTHER_RESULTS
 from pipeflow.model import options as run_options
 from pipeflow.model.run import Action, Decision
 from pipeflow.plan.planner import Planner
 from pipeflow.plan.prepare import prepare
-from pipeflow.plan.reasons import why_waits
 from pipeflow.plan.selecting import checked_selection
 
 if TYPE_CHECKING:
@@ -96,18 +94,10 @@ def frozen_decisions(planner: Planner, decisions: list[Decision]) -> list[Decisi
     `persist: false`) has no result to be stale, so when no stored result is stale, such
     steps are skipped instead of run (a frozen run runs nothing), and the run passes. When
     one is stale, the run fails, and the plan lists every step it would have run."""
-    stale = frozen_stale(planner, decisions)
-    decisions = [
-        Decision(d.step, d.action, f"{d.reason} ({DECIDED_LATER})", d.key)
-        if d.action is Action.RUN and d.step not in stale
-        else d
-        for d in decisions
-    ]
-    planner.decisions.update((d.step, d) for d in decisions if DECIDED_LATER in d.reason)
     unstored = {
         d.step for d in decisions if d.action is Action.RUN and planner.caches.get(d.step) is None
     }
-    if any(step not in unstored for step in stale):
+    if any(is_stale(d) and d.step not in unstored for d in decisions):
         return decisions
     skipped = [
         Decision(d.step, Action.SKIPPED, f"{d.reason}; --frozen runs nothing", d.key)
@@ -117,38 +107,6 @@ def frozen_decisions(planner: Planner, decisions: list[Decision]) -> list[Decisi
     ]
     planner.decisions.update((d.step, d) for d in skipped if d.step in unstored)
     return skipped
-
-
-DECIDED_LATER = "--frozen reads again, then decides"  # a read, and a step that waits for one
-
-
-def refused_up_front(decisions: Iterable[Decision]) -> dict[str, str]:
-    """Of a `--frozen` plan (`prepared(frozen=True)`), the steps that would run, with why: the
-    run refuses them before it starts (exit 3)."""
-    return {
-        d.step: d.reason
-        for d in decisions
-        if d.action is Action.RUN and DECIDED_LATER not in d.reason
-    }
-
-
-def frozen_stale(planner: Planner, decisions: Iterable[Decision]) -> dict[str, str]:
-    """The steps a `--frozen` run refuses before it starts, with why: each that would run, but
-    a `pipeflow.read` step and a step that only waits for one. A read computes nothing and is
-    never taken from the cache: the run reads again, then decides the steps after it (the
-    engine refuses those that would run then, without running them: exit 3 all the same)."""
-    running = {d.step: d for d in decisions if d.action is Action.RUN}
-    deferred: set[str] = set()
-    for name, decision in running.items():  # in plan order: a step after those it waits for
-        step = planner.pipeline.steps[name]
-        if step.run in READS_OTHER_RESULTS or (
-            not decision.key  # its key waits for a step before it
-            and any(up in deferred for up in step.upstream())
-            and all(up in deferred or up not in running for up in step.upstream())
-            and why_waits(planner.caches.get(name), step, planner.fingerprints[name]) is None
-        ):
-            deferred.add(name)
-    return {name: d.reason for name, d in running.items() if name not in deferred}
 
 
 def _missing(step: str, user: str, *, widens: bool, no_cache: bool) -> Problem:
@@ -181,6 +139,13 @@ class MissingResults(ConfigError):
     def __init__(self, problems: Iterable[Problem], reasons: Mapping[str, str]) -> None:
         super().__init__(problems)
         self.reasons = dict(reasons)
+
+
+def is_stale(decision: Decision) -> bool:
+    """Whether `--frozen` refuses a run over a decision made before it: a step to run, but
+    not one that waits for a restore (decided again once it is done, and refused then if it
+    must run)."""
+    return decision.action is Action.RUN and not decision.deferred
 
 
 def stale_results(

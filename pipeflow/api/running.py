@@ -10,13 +10,7 @@ from typing import TYPE_CHECKING
 
 from pipeflow.api import unstarted
 from pipeflow.api.listeners import Listeners, Subscriber
-from pipeflow.api.preparing import (
-    MissingResults,
-    for_store,
-    prepared,
-    refused_up_front,
-    stale_results,
-)
+from pipeflow.api.preparing import MissingResults, for_store, is_stale, prepared, stale_results
 from pipeflow.api.unstarted import recorded_if_unstarted
 from pipeflow.config.worker_roots import OUT_OF_PROCESS, workers_of
 from pipeflow.errors import Interrupted
@@ -98,7 +92,7 @@ def execute(
                     refuse_memory_stores(definition, planner, kind, options, results=results)
                 hashes.save()
                 if frozen:
-                    stale = refused_up_front(decisions)
+                    stale = {d.step: d.reason for d in decisions if is_stale(d)}
                     if stale:
                         raise stale_results(pipeline.name, stale, decisions)
             except BaseException:

@@ -251,7 +251,7 @@ def run(
             "results": results,
         }
         if dry_run:
-            from pipeflow.api.preparing import MissingResults, refused_up_front, stale_results
+            from pipeflow.api.preparing import MissingResults, is_stale, stale_results
 
             try:
                 decisions = pipeline.plan(**selection, frozen=frozen)
@@ -269,7 +269,7 @@ def run(
             # Each step's description under it, as `status` shows them.
             described = pipeline.definition.steps
             click.echo(plan_table(decisions, described), nl=False, file=stdout)
-            stale = refused_up_front(decisions)
+            stale = {d.step: d.reason for d in decisions if is_stale(d)}
             if frozen and stale:  # exit 3, as the run it previews would
                 stale_error = stale_results(pipeline.name, stale, decisions)
                 annotate_stale(stale_error, stream)

@@ -45,6 +45,10 @@ class Decision:
     action: Action
     reason: str
     key: str = ""
+    # `run` only until the restores before it are done (directly, or through steps waiting
+    # for them), or the `pipeflow.read` steps before it have read: decided again then, it may
+    # well be cached (`--frozen` does not count it, and lets a read step read again).
+    deferred: bool = False
 
 
 @record

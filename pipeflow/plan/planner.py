@@ -60,6 +60,10 @@ __all__ = [
 NOTHING_STORED = Assessment()  # for a step with no stored result to assess (frozen: shared)
 
 
+# Why a `pipeflow.read` step runs: its key cannot see a change in what it reads.
+READ_AGAIN = "it reads a result or file that may have changed: read again"
+
+
 class Planner:
     """Makes every decision before the run, and again during it as results come in."""
 
@@ -220,7 +224,7 @@ class Planner:
             return "caching is off for it (`cache: false`)"
         if step.run in READS_OTHER_RESULTS:
             # What it reads is another pipeline's business: its key cannot see a change there.
-            return "it reads a result or file that may have changed: read again"
+            return READ_AGAIN
         return None
 
     def upstream_versions(self, step: Step) -> dict[str, str] | None:
@@ -261,11 +265,14 @@ class Planner:
         if name in self.forced:
             return self._runs(Decision(name, Action.RUN, "forced", key), components)
         not_cacheable = self.cacheable(step)
-        if not_cacheable is not None:
-            return self._runs(Decision(name, Action.RUN, not_cacheable, key), components)
+        if not_cacheable is not None:  # a read computes nothing: `deferred` (`--frozen` reads)
+            read = not_cacheable == READ_AGAIN
+            return self._runs(Decision(name, Action.RUN, not_cacheable, key, read), components)
         if waiting is not None or upstream is None:
             own = why_waits(self.caches.get(name), step, self.fingerprints[name])
-            return Decision(name, Action.RUN, own or waiting or "an upstream step runs first", "")
+            why = own or waiting or "an upstream step runs first"
+            deferred = own is None and self.timing.restores_first(name, self.decisions)
+            return Decision(name, Action.RUN, why, "", deferred)
         if step.foreach is not None:
             return decide_fan_out(self, name, upstream)
         found = self._find(name, upstream, key)  # the key just computed, not hashed again

@@ -81,6 +81,19 @@ class FileTiming:
             return self.unpredictable(name, decisions)
         return None
 
+    def restores_first(self, name: str, decisions: Mapping[str, Decision]) -> bool:
+        """Whether `name` waits only for restores: each step before it that is to run waits
+        for one itself (`Decision.deferred`), and one before it is restored or waits."""
+        waits = False
+        for dep in self.graph.upstream[name]:
+            decision = decisions.get(dep)
+            if decision is None:
+                continue
+            if decision.action is Action.RUN and not decision.deferred:
+                return False
+            waits = waits or decision.action is Action.RESTORE or decision.deferred
+        return waits
+
     def unpredictable(self, name: str, decisions: Mapping[str, Decision]) -> str:
         """`name`'s files cannot be known before the restores before it (a `foreach` item's
         are found when its items are keyed): fingerprinted again once they are done; the
