@@ -106,7 +106,17 @@ class InputChanged(Exception):
     """A local file the step's key was computed from changed while the step ran; `store`:
     the local results store it is, holds or lies in (steps store results there)."""
 
-    def __init__(self, path: str, store: str | None = None) -> None:
+    def __init__(self, path: str, store: str | None = None, *, inside: bool = False) -> None:
+        if store is not None and inside:  # a target in the store (its folder or file)
+            super().__init__(
+                f"{path} changed while the step ran, after its cache key was computed from "
+                f"it: it lies in the results store {store}, where steps store their "
+                "`result.target`, and another run of the pipeline (with other params, say) "
+                "or a step this one does not wait for stored there meanwhile. The step may "
+                "have read either version, so its result is not stored; run again (one run "
+                "at a time)"
+            )
+            return
         if store is not None:
             super().__init__(
                 f"{path} changed while the step ran, after its cache key was computed from "
@@ -143,7 +153,9 @@ def changed_since(
         return None
     store = next((s for s in stores if _under(s, changed) or _under(changed, s)), None)
     return InputChanged(
-        shown(changed, project_dir), shown(store, project_dir) if store is not None else None
+        shown(changed, project_dir),
+        shown(store, project_dir) if store is not None else None,
+        inside=store is not None and not _under(store, changed),
     )
 
 

@@ -130,6 +130,50 @@ def test_two_runs_at_once_do_not_store_a_value_under_the_other_runs_key(
         assert run.output("r") == str(v)
 
 
+TARGETED = """
+name: targeted
+params: {v: 1}
+results: {root: out}
+executor: {type: %s}
+steps:
+  w: {run: steps.text, inputs: {v: "${params.v}"}, result: {target: w.txt}}
+  r: {run: steps.read, inputs: {src: out/w.txt}}
+"""
+
+TEXT = """
+
+def text(v):
+    return str(v)
+"""
+
+
+@pytest.mark.parametrize("executor", ["sequential", "threads", "processes"])
+def test_another_run_storing_a_target_a_step_reads_is_named(
+    make_project: ProjectFactory, executor: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two runs at once with other params store `w`'s target at one place. The first run's
+    reader waits for `w` already: it is not told to add `after:`, nor that the file holds
+    the store, but that the file lies in the store, where another run stored meanwhile."""
+    config = make_project(TARGETED % executor, steps=STEPS + TEXT)
+    folder = config.parent
+    monkeypatch.chdir(folder)
+    first = _start(config, "--param", "v=1")
+    _until(lambda: (folder / "started").exists(), first)  # its reader keyed on w.txt = 1
+    second = _start(config, "--param", "v=2")
+    _until(lambda: _text(folder / "out" / "w.txt") == "2", second)
+    (folder / "gate").touch()
+    code, output = _finish(first)
+    assert code == 1, output
+    assert "r: FAILED" in output, output
+    assert "out/w.txt changed while the step ran" in output, output
+    assert "it lies in the results store out, where steps store their" in output, output
+    assert "another run of the pipeline" in output, output
+    assert "after:" not in output, output
+    assert "holds the results store" not in output, output
+    code, output = _finish(second)
+    assert code == 0, output
+
+
 CHANNELS = {  # how the step's key takes the file another program edits while it runs
     "path input": ("steps.read", "{src: data/x.txt}", "", "data/x.txt"),
     "reads": ("steps.read_declared", "{}", "reads: [data/x.txt]", "data/x.txt"),
