@@ -34,6 +34,7 @@ from pipeflow.cache.explain import joined
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.cache.owned import Owned, owned_files
 from pipeflow.cache.results import ResultCache
+from pipeflow.cache.workspace import Override
 from pipeflow.errors import StorageError
 from pipeflow.model.locations import Location, locate
 from pipeflow.model.secrets import NO_SECRETS, Secrets
@@ -69,10 +70,19 @@ class Assessment:
     # label -> what a restored write holds when that is more than its version's files (a
     # file it keeps): what its readers are keyed on (`cache/workspace.py`, `Override`)
     leaves: Mapping[str, WrittenFiles] = field(default_factory=dict)
+    # Each target payload put back in a local store, as the file it will be there.
+    published: tuple[Override, ...] = ()
 
-    def holds(self, label: str, written: WrittenFiles) -> WrittenFiles:
-        """What the write `label` (whose version lists `written`) holds once restored."""
-        return self.leaves.get(label, written)
+    def overrides(self, files: Mapping[str, WrittenFiles]) -> tuple[Override, ...]:
+        """What the restore leaves, for its readers' keys: each write (`files`, as its
+        version lists them) with what it holds once restored, and each target put back."""
+        return (
+            *(
+                Override(self.locations[label], self.leaves.get(label, w))
+                for label, w in files.items()
+            ),
+            *self.published,
+        )
 
 
 INTACT = Assessment()  # a stored result with nothing to restore (frozen: shared)
@@ -215,8 +225,12 @@ class Assessor:
             where = cache.store.location(blob_path(gone[0].checksum))
             return Assessment(lost=f"stored copy of its files missing ({where})")
         root = local_root(cache.store)
+        published: tuple[Override, ...] = ()
         if root is not None:  # blobs this machine found whole need not be read again
             copies = [replace(copy, checked=self._checked(root, copy.entry)) for copy in copies]
+            published = tuple(
+                Override(locate(os.path.join(root, p.path), "/"), _one_file(p)) for p in parts
+            )
         restoration = Restoration(
             copies=tuple(copies),
             removals=tuple(removals),
@@ -225,7 +239,11 @@ class Assessor:
             project=folder if copies or removals or folders else "",  # checked before those
         )
         return Assessment(
-            restoration=restoration, reason=joined(reasons), locations=places, leaves=leaves
+            restoration=restoration,
+            reason=joined(reasons),
+            locations=places,
+            leaves=leaves,
+            published=published,
         )
 
     def _checked(self, root: str, entry: FileEntry) -> Checked | None:
@@ -330,6 +348,11 @@ def _folder_in_the_way(label: str, folder: str, kept: list[str]) -> str:
         f"{', '.join(names)}{more}, which the store has no copy of (move what you need out "
         f"of {label.rstrip('/')} and it is restored)"
     )
+
+
+def _one_file(part: PartRecord) -> WrittenFiles:
+    """A target payload as a file restored: the bytes its record names."""
+    return WrittenFiles(FILE, {"": FileEntry(part.size, part.checksum)})
 
 
 def _same(found: FileEntry, stored: FileEntry, *, remote: bool) -> bool:

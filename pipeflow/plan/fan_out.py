@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from pipeflow.cache.versions import data_version as stored_version
 from pipeflow.cache.versions import fan_out_version
-from pipeflow.cache.workspace import Override, Unpredictable
+from pipeflow.cache.workspace import Unpredictable
 from pipeflow.model.run import Action, Decision
 from pipeflow.plan.reasons import why_items_run
 
@@ -45,10 +45,10 @@ def decide_fan_out(planner: Planner, name: str, upstream: Mapping[str, str]) -> 
     restoring = [assessment.reason for _, assessment in stored if assessment.restoration]
     if restoring:
         planner.timing.restored[name] = tuple(
-            Override(assessment.locations[label], assessment.holds(label, written))
+            override
             for manifest, assessment in stored
             if manifest is not None
-            for label, written in manifest.files.items()
+            for override in assessment.overrides(manifest.files)
         )
         return Decision(
             name,

@@ -30,7 +30,6 @@ from pipeflow.cache.source import Source
 from pipeflow.cache.unchanged import FileStamp
 from pipeflow.cache.versions import data_version as stored_version
 from pipeflow.cache.versions import digest, taken_version
-from pipeflow.cache.workspace import Override
 from pipeflow.importing import READS_OTHER_RESULTS  # the built-in steps' registry
 from pipeflow.model.locations import item_lookup, locate, path_texts
 from pipeflow.model.pipeline import Pipeline, Step
@@ -328,12 +327,9 @@ class Planner:
         self.versions[name] = stored_version(manifest)
         if assessment.restoration:
             self.restorations[name] = assessment.restoration
-            self.timing.restored[name] = tuple(
-                Override(assessment.locations[label], assessment.holds(label, written))
-                for label, written in manifest.files.items()
-            )
-            if assessment.restoration.parts:  # its target put back: its readers wait
-                self.timing.republished.add(name)
+            self.timing.restored[name] = assessment.overrides(manifest.files)
+            if assessment.restoration.parts and not assessment.published:
+                self.timing.republished.add(name)  # put back elsewhere: its readers wait
             return Decision(name, Action.RESTORE, assessment.reason, key)
         return Decision(name, Action.CACHED, f"stored by run {manifest.run_id}", key)
 

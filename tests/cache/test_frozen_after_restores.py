@@ -1,11 +1,13 @@
 """`--frozen` counts a restore as current, and so the steps that only wait for one.
 
-A step reading a `result.target` that must be put back (deleted from a local root, say) is
-decided once the restore is done: before the run it reads "`value` is restored first", a
-`run` decision. `--frozen` refused the run over it (exit 3, nothing restored), so CI could
-never pass again without a run that was not frozen, though after the restore every step is
-cached. Now `--frozen` restores and lets such a step be decided then; one that would really
-run is still refused (exit 3), then. Through the API and the command line (`run --frozen`,
+A step reading a `result.target` that must be put back (deleted from a local root, say) was
+decided once the restore was done: before the run it read "`value` is restored first", a
+`run` decision, and `--frozen` refused the run over it (exit 3, nothing restored), so CI
+could never pass again without a run that was not frozen, though after the restore every
+step is cached. Now a reader of the target file is keyed on it as the restore leaves it
+(`cached` at once, in `status` too), and a reader of a folder holding it, still decided
+after the restore, lets `--frozen` restore and decide it then; one that would really run is
+still refused (exit 3), then. Through the API and the command line (`run --frozen`,
 `run --dry-run --frozen`), on every executor, YAML and TOML.
 """
 
@@ -49,6 +51,11 @@ def read(path):
 def double(n):
     note("double")
     return 2 * n
+
+
+def names(folder):
+    note("names")
+    return sorted(p.name for p in Path(folder).iterdir() if p.name != ".pipeflow")
 """
 
 YAML = """\
@@ -60,6 +67,7 @@ steps:
   value: {{run: frozensteps.value, inputs: {{n: "${{params.n}}"}}, result: {{target: v.json}}}}
   read: {{run: frozensteps.read, inputs: {{path: out/v.json}}}}
   double: {{run: frozensteps.double, inputs: {{n: "${{steps.read}}"}}}}
+  names: {{run: frozensteps.names, inputs: {{folder: out/}}}}
 """
 
 TOML = """\
@@ -84,6 +92,10 @@ inputs = {{path = "out/v.json"}}
 [steps.double]
 run = "frozensteps.double"
 inputs = {{n = "${{steps.read}}"}}
+
+[steps.names]
+run = "frozensteps.names"
+inputs = {{folder = "out/"}}
 """
 
 
@@ -109,7 +121,12 @@ def test_frozen_restores_a_target_and_its_readers_stay_cached(
     (folder / "out" / "v.json").unlink()
     decisions = {d.step: d for d in pipeflow.load(config).status()}
     assert decisions["value"].action is Action.RESTORE
-    assert decisions["read"].action is Action.RUN  # decided after the restore
+    # Its reader is keyed on the target as the restore leaves it: cached, and so what
+    # follows it; the root's reader is decided after the restore.
+    assert decisions["read"].action is Action.CACHED, decisions["read"]
+    assert decisions["double"].action is Action.CACHED, decisions["double"]
+    assert decisions["names"].action is Action.RUN
+    assert decisions["names"].reason == "`value` is restored first"
 
     run = pipeflow.load(config).run(frozen=True)
     assert run.ok, run.outcomes
@@ -121,22 +138,26 @@ def test_frozen_restores_a_target_and_its_readers_stay_cached(
 def test_frozen_still_refuses_a_reader_that_would_run(
     make_project: ProjectFactory, request: pytest.FixtureRequest
 ) -> None:
-    """The target restored is not the one the reader's stored result was made from: the
-    reader would run, and `--frozen` refuses it once the restore is done (exit 3)."""
+    """The root's reader was edited: once the restore is done it would run, and `--frozen`
+    refuses it then (exit 3), its code not run."""
     config = project(make_project, "yaml", "sequential", request)
     folder = config.parent
-    assert pipeflow.load(config, params={"n": 2}).run().ok  # `read` stored for n=2 only
+    assert pipeflow.load(config).run().ok
     source = (folder / "frozensteps.py").read_text()
-    (folder / "frozensteps.py").write_text(source.replace('["n"]', '["n"] + 0'))  # `read` edited
+    edited = source.replace('p.name != ".pipeflow"', '".pipeflow" != p.name')
+    assert edited != source
+    (folder / "frozensteps.py").write_text(edited)
     (folder / "out" / "v.json").unlink()
     calls(folder)
 
     with pytest.raises(pipeflow.StaleResults) as refused:
-        pipeflow.load(config, params={"n": 2}).run(frozen=True)
-    assert "1 step(s) of `frozen` would run:\n  read: " in str(refused.value)
+        pipeflow.load(config).run(frozen=True)
+    assert "1 step(s) of `frozen` would run:\n  names: " in str(refused.value)
     assert calls(folder) == []
-    ran = pipeflow_in(folder, "run", config.name, "--param", "n=2", "--frozen")
+    (folder / "out" / "v.json").unlink()
+    ran = pipeflow_in(folder, "run", config.name, "--frozen")
     assert ran.returncode == 3, ran.stdout + ran.stderr
+    assert "names: " in ran.stdout + ran.stderr
     assert calls(folder) == []
 
 
@@ -154,5 +175,5 @@ def test_the_command_line_counts_it_current(
     assert "`value` is restored first" in dry.stdout
     ran = pipeflow_in(folder, "run", config.name, "--frozen")
     assert ran.returncode == 0, ran.stdout + ran.stderr
-    assert "3 cached" in ran.stdout
+    assert "4 cached" in ran.stdout
     assert calls(folder) == []
