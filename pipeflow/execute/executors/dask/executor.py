@@ -3,27 +3,26 @@ lost workers, shutting down. What it promises is in the package's docstring."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import pickle
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from pipeflow.execute.executors.dask.connect import close_cluster, dashboard_link, open_cluster
 from pipeflow.execute.executors.dask.deaths import Deaths, quiet_scheduler
+from pipeflow.execute.executors.dask.ending import Ending
 from pipeflow.execute.executors.dask.holding import Holding
-from pipeflow.execute.executors.dask.protocol import CLAIMS, lost
+from pipeflow.execute.executors.dask.protocol import CLAIMS
 from pipeflow.execute.executors.dask.running import (
     Running,
     budget,
     done,
     interrupted,
     late,
-    raised_on_cluster,
     silent_timeout,
     untold,
     with_error,
@@ -36,9 +35,8 @@ from pipeflow.execute.executors.dask.stopping import cancel_all, end_worker
 from pipeflow.execute.executors.dask.worker import run_task
 from pipeflow.execute.executors.process_errors import unpicklable
 from pipeflow.execute.executors.telling import Say
-from pipeflow.execute.failures import StepError
 from pipeflow.execute.remotes import Remote, remotes_in
-from pipeflow.execute.shipping import Project, bring_back
+from pipeflow.execute.shipping import Project
 from pipeflow.execute.task import Notify, Task, TaskResult
 from pipeflow.model.pipeline import ClusterConfig
 
@@ -46,10 +44,8 @@ __all__ = ["DaskExecutor"]
 
 logger = logging.getLogger(__name__)
 
-NEWS_WAIT = 5.0  # seconds a finished task's news may lag behind its future, before it is fetched
 
-
-class DaskExecutor:
+class DaskExecutor(Ending):
     """Runs tasks on a Dask cluster: the scheduler at `address`, or a local cluster."""
 
     name = "dask"
@@ -67,9 +63,7 @@ class DaskExecutor:
         local cluster; `project`: the run's code, sent to a cluster at `address` (or started
         from `cluster`) through the results store unless `shared_filesystem` says its workers
         see this machine's files."""
-        self._lock = threading.Lock()
-        self._tasks: dict[str, Running] = {}
-        self._values: dict[str, Any] = {}  # key -> the dask future holding a step's value
+        super().__init__()
         self._restarting: dict[str, threading.Event] = {}  # worker stopped -> set when gone
         self._closed = False
         self._say: Say | None = None  # who hears each line a step prints, as it comes
@@ -150,89 +144,6 @@ class DaskExecutor:
             futures = [self._values[key] for key in keys]
         results: list[TaskResult] = self._client.gather(futures)
         return [opened(result.value) for result in results]
-
-    def _relay(self, key: str, finished: Any) -> None:
-        """The dask future is done (on the client's callback thread): give the step its end."""
-        with self._lock:
-            running = self._tasks.get(key)
-        if running is None or running.ended:
-            self._forget(key)
-            return
-        step = running.task.step
-        status = finished.status
-        if status == "finished":
-            # Its news ("finished") comes ahead of the future's end, on the same stream from
-            # the scheduler; should it not, wait for it a moment before giving up on it.
-            self._act(self._without_news, key, finished)
-            return
-        if status == "cancelled":
-            result = TaskResult(step=step, error=lost(step))
-        else:
-            result = raised_on_cluster(running, finished.exception())
-        self._end(key, result)
-        self._forget(key)
-
-    def _without_news(self, key: str, finished: Any) -> None:
-        deadline = time.monotonic() + NEWS_WAIT
-        while time.monotonic() < deadline:
-            with self._lock:
-                running = self._tasks.get(key)
-                if running is None or running.ended or running.heard:
-                    break
-            time.sleep(0.01)
-        else:
-            step = running.task.step if running is not None else key
-            try:
-                result = finished.result()
-                if not isinstance(result, TaskResult):
-                    raise StepError("its result was lost on its way back")
-                if result.ok and result.value is not None:
-                    result = with_value(result, Remote(step, key))
-                    with self._lock:
-                        self._values[key] = finished
-            except Exception as error:
-                result = TaskResult(step=step, error=f"{type(error).__name__}: {error}")
-            if running is not None and result.written:
-                self._end_back(running, result)
-            else:
-                self._end(key, result)
-        self._forget(key)
-
-    def _end_back(self, running: Running, result: TaskResult) -> None:
-        """Copy what the step wrote on its worker back here, then give it its result (once:
-        the executor may have forgotten its key meanwhile)."""
-        assert self._packer is not None
-        result = bring_back(running.task, result, self._packer.store)
-        with self._lock:
-            if running.ended:
-                return
-            running.ended = True
-            self._holding.in_flight.ended()
-        running.outer.set_result(result)
-
-    def _end(self, key: str, result: TaskResult, *then: tuple[Any, ...]) -> bool:
-        """Give a step its result, once; False if it had one already.
-
-        `then` are actions (a callable and its arguments) to start first: once the step has
-        its result, the engine may shut the executor down."""
-        with self._lock:
-            running = self._tasks.get(key)
-            if running is None or running.ended:
-                return False
-            running.ended = True
-            self._holding.in_flight.ended()
-        for action, *args in then:
-            self._act(action, *args)
-        running.outer.set_result(result)
-        return True
-
-    def _forget(self, key: str) -> None:
-        with self._lock:
-            running = self._tasks.pop(key, None)
-            kept = key in self._values
-        self._deaths.forget(key)
-        if running is not None and running.future is not None and not kept:
-            running.future.release()
 
     # -- what the cluster says ------------------------------------------------------------
 
@@ -334,10 +245,6 @@ class DaskExecutor:
                 self._end(key, TaskResult(step=running.task.step, error=error), *then)
 
     # -- actions (never on the event loop) ------------------------------------------------
-
-    def _act(self, action: Callable[..., None], *args: Any) -> None:
-        with contextlib.suppress(RuntimeError):  # RuntimeError: shut down already
-            self._actions.submit(action, *args)
 
     def _cancel(self, key: str) -> None:
         with self._lock:
