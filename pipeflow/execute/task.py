@@ -87,6 +87,9 @@ class Task:
     # The run's results stores on this machine's disk (absolute): a read folder that holds
     # one may change as other steps store their results there, which a failure says.
     stores: tuple[str, ...] = ()
+    # The number of its first attempt: above 1 when the attempts before it ran in a process
+    # the executor ended to stop a call that outlived its timeout (a Dask worker restarted).
+    attempt: int = 1
 
 
 @record
@@ -143,7 +146,7 @@ def execute(
     started = time.perf_counter()
     if task.stored is not None:
         return _load(task, started)
-    attempt = 0
+    attempt = task.attempt - 1
     before = attempts.present(task.writes) if task.writes else {}
     project = task.project_dir  # nothing is removed through a link the step made out of it
     with working_for(task.run_id, task.step), writing() as own:

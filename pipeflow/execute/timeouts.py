@@ -16,9 +16,11 @@ on where it runs:
    a socket read, a long NumPy operation) only when that call returns.
 
 Before a retry, the caller waits up to STOP_GRACE seconds for a stopped call to end. If it
-still runs, the step fails without further attempts (`StillRunning`) and says why: another
-attempt would run beside it. After the last attempt nothing waits: the step fails at once
-and whatever the call returns later is dropped, never stored.
+still runs, the attempt fails with `StillRunning` and no further attempt starts here: another
+attempt would run beside it. On the sequential and threads executors the step fails and says
+why; on a Dask worker the executor ends the worker's process, and then starts the next
+attempt (`Task.attempt`) on the cluster. After the last attempt nothing waits: the step fails
+at once and whatever the call returns later is dropped, never stored.
 
 The exception used to stop a call, `Stop`, derives from BaseException so that step code's
 `except Exception:` does not swallow it.
@@ -39,11 +41,13 @@ from pipeflow.execute.capture import working_for
 from pipeflow.model.durations import format_duration
 
 STOP_GRACE = 2.0  # seconds a stopped call may take to end before a retry is given up on
-# Advice for a call that does not stop on the sequential or threads executor only: on a Dask
-# worker, the executor restarts the worker to stop it (`ends_worker`).
-CANNOT_STOP_HINT = (
-    "; the `processes` and `dask` executors stop such work, so use one of them for "
-    "steps with a timeout that block in such calls"
+# Why a call that does not stop ends its step, with advice: on the sequential and threads
+# executors only; on a Dask worker the executor restarts the worker to stop it, then retries
+# (`ends_worker`).
+_NOT_RETRIED = (
+    ", so it is not retried: another attempt would run beside it; the `processes` and `dask` "
+    "executors stop such work, so use one of them for steps with a timeout that block in such "
+    "calls"
 )
 
 
@@ -71,13 +75,19 @@ def call(
     `in_place`: interrupt this thread with a timer (only on a process's main thread);
     `last`: no retry follows, so a call that does not stop is not waited for;
     `ends_worker`: the executor ends this worker process to stop a call that does not stop
-    (a Dask worker), so its error gives no advice to change executors.
+    (a Dask worker), and then retries it: its error neither says it is not retried nor
+    advises another executor.
     """
     if in_place and threading.current_thread() is threading.main_thread():
         return _in_place(function, inputs, timeout=timeout, step=step)
-    hint = "" if ends_worker else CANNOT_STOP_HINT
     return _on_a_thread(
-        function, inputs, timeout=timeout, step=step, run_id=run_id, last=last, hint=hint
+        function,
+        inputs,
+        timeout=timeout,
+        step=step,
+        run_id=run_id,
+        last=last,
+        ends_worker=ends_worker,
     )
 
 
@@ -260,7 +270,7 @@ def _on_a_thread(
     step: str,
     run_id: str,
     last: bool,
-    hint: str,
+    ends_worker: bool,
 ) -> Any:
     box: dict[str, Any] = {}
     state = _Call()
@@ -295,12 +305,14 @@ def _on_a_thread(
             )
         thread.join(STOP_GRACE)
         if thread.is_alive():
+            # On a Dask worker the executor ends the process, and only then retries.
+            why = "" if ends_worker else _NOT_RETRIED
             raise _stopped_at(
                 StillRunning(
                     _late(step, timeout)
                     + f" and was still running {STOP_GRACE:g}s after it was asked to stop (it "
                     "is in a call Python cannot interrupt on a thread: sleep, I/O or compiled "
-                    "code), so it is not retried: another attempt would run beside it" + hint
+                    "code)" + why
                 ),
                 where,
             )

@@ -35,10 +35,11 @@ loses or cancels fails its step.
 
 Timeouts. Tasks run on worker threads, where no timer can interrupt them: when a step's
 `timeout` expires, the worker asks the call's thread to stop (as on the threads executor, see
-`pipeflow.execute.timeouts`), which ends pure-Python code; a call that does not stop fails the
-step at once, without further attempts, and the client restarts that worker (through its nanny),
-which stops the call; until the restart the worker keeps the task's thread busy, so no other
-task starts beside the call. If the worker stops answering altogether (a C call that holds the
+`pipeflow.execute.timeouts`), which ends pure-Python code; a call that does not stop fails its
+attempt, and the client restarts that worker (through its nanny), which stops the call; until
+the restart the worker keeps the task's thread busy, so no other task starts beside the call.
+Once the worker is gone, the step's next attempt, if it has one, goes to the cluster as a new
+task (`again.py`). If the worker stops answering altogether (a C call that holds the
 GIL), the client fails the step a few seconds after its timeout (all attempts and retry delays
 included) and restarts the worker. Other steps running on a worker restarted this way (only
 possible with `threads_per_worker` above 1) are started again elsewhere, from the beginning. A

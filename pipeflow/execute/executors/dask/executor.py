@@ -10,8 +10,10 @@ import time
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
+from pipeflow.execute.executors.dask.again import delay, next_attempt, retried, stuck_error
 from pipeflow.execute.executors.dask.connect import close_cluster, dashboard_link, open_cluster
 from pipeflow.execute.executors.dask.deaths import Deaths, quiet_scheduler
 from pipeflow.execute.executors.dask.ending import Ending
@@ -25,13 +27,12 @@ from pipeflow.execute.executors.dask.running import (
     late,
     silent_timeout,
     untold,
-    with_error,
     with_lost_output,
     with_value,
 )
 from pipeflow.execute.executors.dask.said import ask, news
 from pipeflow.execute.executors.dask.sealing import opened, sealed
-from pipeflow.execute.executors.dask.stopping import cancel_all, end_worker
+from pipeflow.execute.executors.dask.stopping import RESTART_TIMEOUT, cancel_all, end_worker
 from pipeflow.execute.executors.dask.worker import run_task
 from pipeflow.execute.executors.process_errors import unpicklable
 from pipeflow.execute.executors.telling import Say
@@ -102,20 +103,32 @@ class DaskExecutor(Ending):
         problem = unpicklable(task)
         if problem is not None:
             return done(TaskResult(step=task.step, error=problem))
-        key = f"{task.step}-{uuid.uuid4().hex}"
         running = Running(task, Future(), budget(task), notify=notify, say=self._say)
+        with self._lock:
+            running.ahead = self._holding.in_flight.handed()
+        self._send(running)
+        return running.outer
+
+    def _send(self, running: Running) -> None:
+        """Hand the task to the cluster under a key of its own (after Ctrl-C: interrupted)."""
+        task = running.task
+        key = f"{task.step}-{uuid.uuid4().hex}"
         # Values of earlier steps that stayed on the cluster: dask hands them to the worker.
         with self._lock:
             needed = {
                 remote.key: self._values.get(remote.key) for remote in remotes_in(task.inputs)
             }
-            self._tasks[key] = running
-            running.ahead = self._holding.in_flight.handed()
+            stopped = self._stop.is_set()
+            if not stopped:
+                self._tasks[key] = running
+        if stopped:  # the next attempt of a stuck step, as Ctrl-C stopped the run
+            self._passed(running, interrupted(running, None))
+            return
         gone = [key for key, future in needed.items() if future is None]
         if gone:
             error = f"TaskLost: the value of `{gone[0]}` is no longer on the Dask cluster"
             self._end(key, TaskResult(step=task.step, error=error))
-            return running.outer
+            return
         try:
             shipment = self._packer.shipment(task) if self._packer is not None else None
             future = self._client.submit(  # inputs sealed: the scheduler reads the task
@@ -123,13 +136,12 @@ class DaskExecutor(Ending):
             )
         except Exception as error:
             self._end(key, TaskResult(step=task.step, error=f"{type(error).__name__}: {error}"))
-            return running.outer
+            return
         with self._lock:
             running.future = future
             if running.keep:
                 self._values[key] = future
         future.add_done_callback(lambda finished: self._relay(key, finished))
-        return running.outer
 
     def hold(self) -> None:
         """Begin none of the tasks handed over while every worker thread was busy, and not
@@ -184,13 +196,14 @@ class DaskExecutor(Ending):
                 running.calling = bool(message.get("calling"))
         elif kind == "stuck":
             # The step's call outlived its timeout: the worker holds the task's thread until
-            # it is restarted; the result comes this way meanwhile.
+            # it is restarted; the result comes this way meanwhile (`again.py`).
             result = with_lost_output(untold(pickle.loads(message["result"]), running), running)
             worker = str(message["worker"])
-            error = result.error or "TimeoutError"
-            stopped = f"{error}; its Dask worker ({worker}) is restarted to stop it"
-            result = with_error(result, stopped)
-            self._end(key, result, (self._cancel, key), (self._stop_worker, worker, key))
+            result = stuck_error(result, worker)
+            if retried(running, result) and self._pass_on(running):
+                self._act(self._again, key, running, worker, result, time.monotonic())
+            else:
+                self._end(key, result, (self._cancel, key), (self._stop_worker, worker, key))
 
     def _on_cluster_event(self, event: tuple[float, Any]) -> None:
         """The scheduler's news (on the client's event loop): a worker gone, say."""
@@ -256,6 +269,41 @@ class DaskExecutor(Ending):
         except Exception as error:
             logger.debug("cancelling %s failed: %s", key, error)
         self._forget(key)
+
+    def _pass_on(self, running: Running) -> bool:
+        """End this task's part in its step, which goes on in another task (`_again`): False
+        if it has ended already, or Ctrl-C stopped the run."""
+        with self._lock:
+            if running.ended or self._stop.is_set():
+                return False
+            running.ended = True  # in flight still: the next task ends it (`_end`)
+            return True
+
+    def _again(
+        self, key: str, running: Running, worker: str, result: TaskResult, started: float
+    ) -> None:
+        """The next attempt of a step stuck on `worker`, once that worker's process is gone."""
+        self._cancel(key)
+        wait = delay(running, result)
+        if running.notify is not None and result.error is not None:
+            running.notify(running.task.step, result.attempts, result.error, wait)
+        self._stop_worker(worker, key)
+        with self._lock:
+            removed = self._restarting.get(worker, threading.Event())
+        deadline = time.monotonic() + RESTART_TIMEOUT
+        while not (removed.wait(0.1) or self._stop.is_set() or time.monotonic() > deadline):
+            pass
+        if self._stop.is_set() or (removed.is_set() and self._stop.wait(wait)):  # Ctrl-C
+            self._passed(running, replace(result, error="interrupted"))
+        elif not removed.is_set():  # the call may still run there: no attempt beside it
+            self._passed(running, result)
+        else:
+            self._send(next_attempt(running, result, started - result.duration))
+
+    def _passed(self, running: Running, result: TaskResult) -> None:
+        """The result of a step passed on (`_pass_on`) before its next task was sent."""
+        self._holding.in_flight.ended()
+        running.outer.set_result(result)
 
     def _stop_worker(self, worker: str, key: str | None, answers: bool = True) -> None:
         """End a worker's process to stop what it runs for the task `key`; its nanny starts a

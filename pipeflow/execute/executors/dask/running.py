@@ -81,8 +81,10 @@ def budget(task: Task) -> float | None:
     """Seconds a step with a timeout may take: every attempt and the delays between them."""
     if task.timeout is None or task.stored is not None:
         return None
-    attempts = task.retry.retries + 1
-    delays = sum(task.retry.delay_before(attempt) for attempt in range(2, attempts + 1))
+    # From its first attempt here: those before it ran on a worker restarted to stop them.
+    last = task.retry.retries + 1
+    attempts = last - task.attempt + 1
+    delays = sum(task.retry.delay_before(attempt) for attempt in range(task.attempt + 1, last + 1))
     # Before each retry the worker waits up to STOP_GRACE for the stopped attempt to end.
     return attempts * task.timeout + delays + (attempts - 1) * STOP_GRACE
 
@@ -116,10 +118,6 @@ def done(result: TaskResult) -> Future[TaskResult]:
     future: Future[TaskResult] = Future()
     future.set_result(result)
     return future
-
-
-def with_error(result: TaskResult, error: str) -> TaskResult:
-    return replace(result, error=error)
 
 
 def with_value(result: TaskResult, value: Any) -> TaskResult:
