@@ -1,5 +1,6 @@
 """A Dask step whose attempt outlives its timeout in a call Python cannot interrupt on a thread
-(blocked in C: `time.sleep`, I/O, compiled code) keeps its `retries`: the client restarts the
+(blocked in C: `time.sleep`, I/O, compiled code; or holding the GIL, so that its worker stops
+answering) keeps its `retries`: the client restarts the
 worker to stop that call, and only once the worker's process is gone does the next attempt
 start (elsewhere, or on the worker the nanny starts), so two attempts never run at once.
 
@@ -44,7 +45,7 @@ def alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-def blocked(marks: str, stuck: int) -> int:
+def blocked(marks: str, stuck: int, gil: bool = False) -> int:
     root = Path(marks.removeprefix("marks in "))  # not a path input: it changes as it runs
     pids = sorted(root.glob("attempt-*"), key=lambda path: int(path.name.split("-")[1]))
     if pids and alive(int(pids[-1].read_text())):
@@ -52,13 +53,17 @@ def blocked(marks: str, stuck: int) -> int:
     attempt = len(pids) + 1
     (root / f"attempt-{attempt}").write_text(str(os.getpid()))
     print(f"attempt {attempt} begins")
-    if attempt <= stuck:
+    if attempt <= stuck and gil:
+        sum(range(10**10))  # one C call that holds the GIL: its worker stops answering
+    elif attempt <= stuck:
         time.sleep(60)  # one call no asynchronous exception interrupts
     return attempt
 """
 
 
-def project(make_project: ProjectFactory, folder: Path, executor: str, stuck: int) -> Path:
+def project(
+    make_project: ProjectFactory, folder: Path, executor: str, stuck: int, gil: bool = False
+) -> Path:
     return make_project(
         f"""
         name: stuck
@@ -67,7 +72,7 @@ def project(make_project: ProjectFactory, folder: Path, executor: str, stuck: in
         steps:
           slow:
             run: bsteps.blocked
-            inputs: {{marks: "marks in {folder}", stuck: {stuck}}}
+            inputs: {{marks: "marks in {folder}", stuck: {stuck}, gil: {str(gil).lower()}}}
             retries: 2
             retry_delay: 0s
             timeout: 1s
@@ -87,12 +92,13 @@ def executor(request: pytest.FixtureRequest) -> str:
     return f'{{type: dask, address: "{address}", shared_filesystem: true}}'
 
 
+@pytest.mark.parametrize("gil", [False, True], ids=["blocked", "holding the GIL"])
 def test_a_stuck_attempt_is_retried_once_its_worker_is_gone(
-    make_project: ProjectFactory, tmp_path: Path, executor: str
+    make_project: ProjectFactory, tmp_path: Path, executor: str, gil: bool
 ) -> None:
     folder = tmp_path / "marks"
     folder.mkdir()
-    config = project(make_project, folder, executor, stuck=2)
+    config = project(make_project, folder, executor, stuck=2, gil=gil)
     events: list[Event] = []
     run = pipeflow.load(config).run(subscribers=[events.append], history=False)
     outcome = run.outcomes["slow"]
@@ -105,6 +111,7 @@ def test_a_stuck_attempt_is_retried_once_its_worker_is_gone(
     for event in retries:
         assert "did not finish within its timeout of 1.00s" in event.error, event
         assert "restarted to stop it" in event.error, event
+        assert ("stopped answering" in event.error) is gil, event
         assert "not retried" not in event.error, event
 
 

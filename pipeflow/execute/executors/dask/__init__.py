@@ -40,10 +40,11 @@ attempt, and the client restarts that worker (through its nanny), which stops th
 the restart the worker keeps the task's thread busy, so no other task starts beside the call.
 Once the worker is gone, the step's next attempt, if it has one, goes to the cluster as a new
 task (`again.py`). If the worker stops answering altogether (a C call that holds the
-GIL), the client fails the step a few seconds after its timeout (all attempts and retry delays
-included) and restarts the worker. Other steps running on a worker restarted this way (only
-possible with `threads_per_worker` above 1) are started again elsewhere, from the beginning. A
-worker without a nanny cannot be restarted: it is retired (closed) instead.
+GIL), the client fails the attempt a few seconds after its timeout (`running.late`), restarts
+the worker, and sends the next attempt the same way. Other steps running on a worker
+restarted this way (only possible with `threads_per_worker` above 1) are started again
+elsewhere, from the beginning. A worker without a nanny cannot be restarted: it is retired
+(closed) instead.
 
 Ctrl-C (`shutdown(cancel=True)`) asks the workers what the running steps printed so far
 (`said`), then cancels every task; a local cluster is closed (its worker processes end), and

@@ -16,7 +16,7 @@ import time
 from concurrent.futures import Future
 from dataclasses import replace
 
-from pipeflow.execute.executors.dask.running import Running, budget
+from pipeflow.execute.executors.dask.running import Running
 from pipeflow.execute.task import TaskResult
 
 
@@ -42,7 +42,7 @@ def next_attempt(running: Running, result: TaskResult, started: float) -> Runnin
     (`time.monotonic()` as the first attempt began), is the step's (`running.outer`)."""
     task = replace(running.task, attempt=result.attempts + 1)
     then: Future[TaskResult] = Future()
-    following = Running(task, then, budget(task), notify=running.notify, say=running.say)
+    following = Running(task, then, notify=running.notify, say=running.say)
 
     def carry(finished: Future[TaskResult]) -> None:
         last = finished.result()

@@ -21,11 +21,10 @@ from pipeflow.execute.executors.dask.holding import Holding
 from pipeflow.execute.executors.dask.protocol import CLAIMS
 from pipeflow.execute.executors.dask.running import (
     Running,
-    budget,
     done,
     interrupted,
     late,
-    silent_timeout,
+    silent,
     untold,
     with_lost_output,
     with_value,
@@ -103,7 +102,7 @@ class DaskExecutor(Ending):
         problem = unpicklable(task)
         if problem is not None:
             return done(TaskResult(step=task.step, error=problem))
-        running = Running(task, Future(), budget(task), notify=notify, say=self._say)
+        running = Running(task, Future(), notify=notify, say=self._say)
         with self._lock:
             running.ahead = self._holding.in_flight.handed()
         self._send(running)
@@ -188,9 +187,7 @@ class DaskExecutor(Ending):
                 self._end(key, result)
         elif kind == "started":
             with self._lock:
-                running.worker = str(message["worker"])
-                running.started = time.monotonic()
-                running.calling = True
+                running.start(str(message["worker"]))
         elif kind == "beat":
             with self._lock:
                 running.calling = bool(message.get("calling"))
@@ -201,7 +198,8 @@ class DaskExecutor(Ending):
             worker = str(message["worker"])
             result = stuck_error(result, worker)
             if retried(running, result) and self._pass_on(running):
-                self._act(self._again, key, running, worker, result, time.monotonic())
+                began = time.monotonic() - result.duration
+                self._act(self._again, key, running, worker, result, began)
             else:
                 self._end(key, result, (self._cancel, key), (self._stop_worker, worker, key))
 
@@ -246,16 +244,22 @@ class DaskExecutor(Ending):
     # -- timeouts -------------------------------------------------------------------------
 
     def _watchdog(self) -> None:
-        """Fail a step whose worker has gone silent past its timeout, and restart the worker."""
+        """Fail the attempt of a step whose worker has gone silent past its timeout, and
+        restart the worker; the step's next attempt, if it has one, starts once it is gone."""
         while not self._stop.wait(0.2):
             with self._lock:
-                silent = late(self._tasks.items(), time.monotonic())
-            for key, running in silent:
+                overdue = late(self._tasks.items(), time.monotonic())
+            for key, running in overdue:
+                result = silent(running)
+                worker, began = running.worker, running.started
+                if worker is not None and began is not None and retried(running, result):
+                    if self._pass_on(running):  # its next attempt once the worker is gone
+                        self._act(self._again, key, running, worker, result, began, False)
+                    continue
                 then: list[tuple[Any, ...]] = [(self._cancel, key)]
-                if running.worker is not None:
-                    then.append((self._stop_worker, running.worker, key, False))
-                error = silent_timeout(running)
-                self._end(key, TaskResult(step=running.task.step, error=error), *then)
+                if worker is not None:
+                    then.append((self._stop_worker, worker, key, False))
+                self._end(key, result, *then)
 
     # -- actions (never on the event loop) ------------------------------------------------
 
@@ -280,14 +284,21 @@ class DaskExecutor(Ending):
             return True
 
     def _again(
-        self, key: str, running: Running, worker: str, result: TaskResult, started: float
+        self,
+        key: str,
+        running: Running,
+        worker: str,
+        result: TaskResult,
+        began: float,
+        answers: bool = True,
     ) -> None:
-        """The next attempt of a step stuck on `worker`, once that worker's process is gone."""
+        """The next attempt of a step stuck on `worker` (which `answers`, or has stopped
+        answering), once that worker's process is gone; `began`: its first attempt's start."""
         self._cancel(key)
         wait = delay(running, result)
         if running.notify is not None and result.error is not None:
             running.notify(running.task.step, result.attempts, result.error, wait)
-        self._stop_worker(worker, key)
+        self._stop_worker(worker, key, answers)
         with self._lock:
             removed = self._restarting.get(worker, threading.Event())
         deadline = time.monotonic() + RESTART_TIMEOUT
@@ -298,7 +309,7 @@ class DaskExecutor(Ending):
         elif not removed.is_set():  # the call may still run there: no attempt beside it
             self._passed(running, result)
         else:
-            self._send(next_attempt(running, result, started - result.duration))
+            self._send(next_attempt(running, result, began))
 
     def _passed(self, running: Running, result: TaskResult) -> None:
         """The result of a step passed on (`_pass_on`) before its next task was sent."""

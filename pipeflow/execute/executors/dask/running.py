@@ -1,9 +1,10 @@
 """A task on the cluster as the client sees it, and what the client decides from that alone:
-how long a step may take on a worker, which steps have outlived it on a silent worker, and
+how long a step's attempt may take on a worker, which have outlived it on a silent worker, and
 the result of a step Ctrl-C stopped or whose task raised on the cluster."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
@@ -25,10 +26,11 @@ class Running:
 
     task: Task
     outer: Future[TaskResult]
-    budget: float | None  # seconds the step may take, all attempts and delays included
     future: Any = None  # the dask future
     worker: str | None = None  # where it started
     started: float | None = None  # time.monotonic() when the client heard it started
+    attempt: int = 1  # the attempt its worker runs (or waits to run), as far as the client heard
+    began: float | None = None  # time.monotonic() when that attempt began (or begins)
     calling: bool = True  # the worker's last word: still in the step's function
     ended: bool = False  # the step has been given its result; ignore the rest
     keep: bool = False  # its value stays on the cluster: keep the future for later tasks
@@ -64,9 +66,18 @@ class Running:
                 self.said.setdefault(worker, []).append(item)
                 if self.say is not None:
                     self.say(step, str(item[0]), str(item[1]))
-            elif self.notify is not None:
-                self.told_by[worker] = self.told_by.get(worker, 0) + 1
-                self.notify(step, int(item[0]), str(item[1]), float(item[2]))
+            else:
+                # Its next attempt begins once the retry's delay is waited out.
+                self.attempt, self.began = int(item[0]) + 1, time.monotonic() + float(item[2])
+                if self.notify is not None:
+                    self.told_by[worker] = self.told_by.get(worker, 0) + 1
+                    self.notify(step, int(item[0]), str(item[1]), float(item[2]))
+
+    def start(self, worker: str) -> None:
+        """Its task started on `worker` (again, after a worker died: from its first attempt)."""
+        self.worker, self.calling = worker, True
+        self.started = self.began = time.monotonic()
+        self.attempt = self.task.attempt
 
 
 def with_lost_output(result: TaskResult, running: Running) -> TaskResult:
@@ -77,41 +88,39 @@ def with_lost_output(result: TaskResult, running: Running) -> TaskResult:
     return replace(result, output=output) if output != result.output else result
 
 
-def budget(task: Task) -> float | None:
-    """Seconds a step with a timeout may take: every attempt and the delays between them."""
-    if task.timeout is None or task.stored is not None:
-        return None
-    # From its first attempt here: those before it ran on a worker restarted to stop them.
-    last = task.retry.retries + 1
-    attempts = last - task.attempt + 1
-    delays = sum(task.retry.delay_before(attempt) for attempt in range(task.attempt + 1, last + 1))
-    # Before each retry the worker waits up to STOP_GRACE for the stopped attempt to end.
-    return attempts * task.timeout + delays + (attempts - 1) * STOP_GRACE
-
-
 def late(tasks: Iterable[tuple[str, Running]], now: float) -> list[tuple[str, Running]]:
-    """The tasks still in their step's function on a worker past their budget (and a grace):
-    that worker has stopped answering."""
+    """The tasks still in their step's function on a worker past their attempt's timeout (and
+    the time the worker takes to give up on it, and a grace): that worker stopped answering."""
     return [
         (key, running)
         for key, running in tasks
-        if running.budget is not None
-        and running.started is not None
+        if running.task.timeout is not None
+        and running.task.stored is None
+        and running.began is not None
         and running.calling
         and not running.ended
-        and now > running.started + running.budget + GRACE
+        and now > running.began + _given(running) + GRACE
     ]
 
 
-def silent_timeout(running: Running) -> str:
-    """The error of a step whose worker went silent past its timeout."""
+def _given(running: Running) -> float:
+    """Seconds a worker takes to end its step's attempt when it answers: its timeout, and
+    before a retry the wait for the stopped call to end (`timeouts`)."""
+    timeout = running.task.timeout or 0.0
+    return timeout + (STOP_GRACE if running.attempt <= running.task.retry.retries else 0.0)
+
+
+def silent(running: Running) -> TaskResult:
+    """The result of a step whose worker went silent past its attempt's timeout."""
     task = running.task
     timeout = format_duration(task.timeout or 0)
-    return (
+    error = (
         f"TimeoutError: step `{task.step}` did not finish within its timeout of "
         f"{timeout} and its Dask worker ({running.worker}) stopped answering; the "
         "worker is restarted to stop it"
     )
+    output = running.lost_output(None)  # what its workers sent: no result comes
+    return TaskResult(step=task.step, error=error, attempts=running.attempt, output=output)
 
 
 def done(result: TaskResult) -> Future[TaskResult]:
