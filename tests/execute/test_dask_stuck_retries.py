@@ -11,6 +11,8 @@ alive marks an overlap. Run on the executor's own local cluster and on a cluster
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -33,6 +35,7 @@ pytestmark = pytest.mark.slow
 
 STEPS = """
 import os
+import subprocess
 import time
 from pathlib import Path
 
@@ -45,16 +48,21 @@ def alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-def blocked(marks: str, stuck: int, gil: bool = False) -> int:
+def blocked(marks: str, stuck: int, gil: bool = False, program: bool = False) -> int:
     root = Path(marks.removeprefix("marks in "))  # not a path input: it changes as it runs
     pids = sorted(root.glob("attempt-*"), key=lambda path: int(path.name.split("-")[1]))
-    if pids and alive(int(pids[-1].read_text())):
-        (root / "overlap").write_text(pids[-1].read_text())
+    for pid in [*pids[-1:], *root.glob(f"program-{len(pids)}")]:
+        if alive(int(pid.read_text())):
+            (root / "overlap").write_text(pid.read_text())
     attempt = len(pids) + 1
     (root / f"attempt-{attempt}").write_text(str(os.getpid()))
     print(f"attempt {attempt} begins")
-    if attempt <= stuck and gil:
-        sum(range(10**10))  # one C call that holds the GIL: its worker stops answering
+    if attempt <= stuck and program:  # the attempt's work goes on in a program it waits for
+        started = subprocess.Popen(["sleep", "60"])
+        (root / f"program-{attempt}").write_text(str(started.pid))
+        started.wait()
+    elif attempt <= stuck and gil:
+        sum(range(2 * 10**9))  # one C call that holds the GIL: its worker stops answering
     elif attempt <= stuck:
         time.sleep(60)  # one call no asynchronous exception interrupts
     return attempt
@@ -62,8 +70,9 @@ def blocked(marks: str, stuck: int, gil: bool = False) -> int:
 
 
 def project(
-    make_project: ProjectFactory, folder: Path, executor: str, stuck: int, gil: bool = False
+    make_project: ProjectFactory, folder: Path, executor: str, stuck: int, how: str = "blocked"
 ) -> Path:
+    gil, program = how == "holding the GIL", how == "waiting for a program"
     return make_project(
         f"""
         name: stuck
@@ -72,7 +81,11 @@ def project(
         steps:
           slow:
             run: bsteps.blocked
-            inputs: {{marks: "marks in {folder}", stuck: {stuck}, gil: {str(gil).lower()}}}
+            inputs:
+              marks: "marks in {folder}"
+              stuck: {stuck}
+              gil: {str(gil).lower()}
+              program: {str(program).lower()}
             retries: 2
             retry_delay: 0s
             timeout: 1s
@@ -84,6 +97,15 @@ def project(
 OWN = "{type: dask, workers: 1}"
 
 
+def alive(pid: int) -> bool:
+    """Whether the process runs (not a zombie), as the steps above check it."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
 @pytest.fixture(params=["own", "address"])
 def executor(request: pytest.FixtureRequest) -> str:
     if request.param == "own":
@@ -92,15 +114,22 @@ def executor(request: pytest.FixtureRequest) -> str:
     return f'{{type: dask, address: "{address}", shared_filesystem: true}}'
 
 
-@pytest.mark.parametrize("gil", [False, True], ids=["blocked", "holding the GIL"])
+@pytest.mark.parametrize("how", ["blocked", "holding the GIL", "waiting for a program"])
 def test_a_stuck_attempt_is_retried_once_its_worker_is_gone(
-    make_project: ProjectFactory, tmp_path: Path, executor: str, gil: bool
+    make_project: ProjectFactory, tmp_path: Path, executor: str, how: str
 ) -> None:
     folder = tmp_path / "marks"
     folder.mkdir()
-    config = project(make_project, folder, executor, stuck=2, gil=gil)
+    config = project(make_project, folder, executor, stuck=2, how=how)
     events: list[Event] = []
-    run = pipeflow.load(config).run(subscribers=[events.append], history=False)
+    try:
+        run = pipeflow.load(config).run(subscribers=[events.append], history=False)
+    finally:
+        # The programs the stopped attempts started: ended with their worker.
+        left = [int(p.read_text()) for p in folder.glob("program-*") if alive(int(p.read_text()))]
+        for pid in left:
+            os.kill(pid, signal.SIGKILL)
+    assert not left, "a stopped attempt's program outlived its worker"
     outcome = run.outcomes["slow"]
     assert outcome.state is StepState.DONE, outcome
     assert outcome.attempts == 3, outcome
@@ -111,8 +140,9 @@ def test_a_stuck_attempt_is_retried_once_its_worker_is_gone(
     for event in retries:
         assert "did not finish within its timeout of 1.00s" in event.error, event
         assert "restarted to stop it" in event.error, event
-        assert ("stopped answering" in event.error) is gil, event
+        assert ("stopped answering" in event.error) is (how == "holding the GIL"), event
         assert "not retried" not in event.error, event
+    assert len(list(folder.glob("program-*"))) == (2 if how == "waiting for a program" else 0)
 
 
 def test_the_last_stuck_attempt_fails_the_step(

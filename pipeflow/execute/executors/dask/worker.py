@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import shutil
@@ -315,5 +316,14 @@ def _smaller_than(value: Any, limit: int) -> bool:
 
 
 async def exit_now() -> None:
-    """On a worker's event loop (`Client.run`): end the process now; its nanny restarts it."""
+    """On a worker's event loop (`Client.run`): end the process now; its nanny restarts it.
+
+    The programs its steps started (`subprocess.run`), and theirs, are killed first: they are
+    the work of the step being stopped, which must not go on beside its next attempt or after
+    the run (an orphan would also keep the run's output open)."""
+    import psutil  # distributed's own dependency
+
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            child.kill()
     os._exit(1)
