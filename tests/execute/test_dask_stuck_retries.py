@@ -24,10 +24,12 @@ from pipeflow.model.events import Event, StepRetrying
 from pipeflow.model.run import StepState
 from tests.conftest import ProjectFactory
 from tests.execute.conftest import dask_address
+from tests.execute.test_remote_cluster import Processes, _client, processes
 from tests.interrupting import interrupted
+from tests.servers import free_port
 from tests.system import pipeflow_in
 
-__all__ = ["dask_address"]
+__all__ = ["dask_address", "processes"]
 
 pytest.importorskip("distributed")
 
@@ -187,3 +189,27 @@ def test_ctrl_c_while_a_stuck_step_waits_for_its_next_attempt(
     (step,) = json.loads((config.parent / "r.json").read_text())["steps"]
     assert step["attempts"] == calls, step
     assert step["reason"] == "interrupted", step
+
+
+def test_a_stuck_attempt_on_the_last_worker_without_a_nanny_fails_the_step(
+    make_project: ProjectFactory, tmp_path: Path, processes: Processes
+) -> None:
+    """A worker started with `--no-nanny` is closed, not restarted, to stop the call: with no
+    worker left for the next attempt, the step fails after a while (it waited forever)."""
+    address = processes.scheduler(free_port())
+    dask = str(Path(sys.executable).with_name("dask"))
+    lone = [dask, "worker", address, "--no-nanny", "--nthreads", "1", "--no-dashboard"]
+    processes._start(lone, "lone-worker")
+    _client(address, 1, processes).close()
+    folder = tmp_path / "marks"
+    folder.mkdir()
+    executor = f'{{type: dask, address: "{address}", shared_filesystem: true}}'
+    config = project(make_project, folder, executor, stuck=1)
+    started = time.monotonic()
+    run = pipeflow.load(config).run(history=False)
+    assert time.monotonic() - started < 90
+    outcome = run.outcomes["slow"]
+    assert outcome.state is StepState.FAILED, outcome
+    assert outcome.attempts == 1, outcome
+    assert "no Dask worker joined the cluster within 30s" in (outcome.error or ""), outcome
+    assert len(list(folder.glob("attempt-*"))) == 1

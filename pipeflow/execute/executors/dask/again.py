@@ -17,6 +17,7 @@ from concurrent.futures import Future
 from dataclasses import replace
 
 from pipeflow.execute.executors.dask.running import Running
+from pipeflow.execute.executors.dask.stopping import RESTART_TIMEOUT
 from pipeflow.execute.task import TaskResult
 
 
@@ -24,6 +25,18 @@ def stuck_error(result: TaskResult, worker: str) -> TaskResult:
     """The result of an attempt whose call still runs on `worker`, which is restarted."""
     error = result.error or "TimeoutError"
     return replace(result, error=f"{error}; its Dask worker ({worker}) is restarted to stop it")
+
+
+def with_no_worker(result: TaskResult, interrupted: bool) -> TaskResult:
+    """The result of a stuck attempt whose step has no worker left for its next attempt (or
+    was interrupted while it waited for one)."""
+    if interrupted:
+        return replace(result, error="interrupted")
+    why = (
+        f"; no Dask worker joined the cluster within {RESTART_TIMEOUT:g}s to run its next "
+        "attempt (a worker started with `--no-nanny` is not restarted)"
+    )
+    return replace(result, error=(result.error or "TimeoutError") + why)
 
 
 def retried(running: Running, result: TaskResult) -> bool:

@@ -3,6 +3,7 @@ lost workers, shutting down. What it promises is in the package's docstring."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import pickle
 import threading
@@ -13,7 +14,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
-from pipeflow.execute.executors.dask.again import delay, next_attempt, retried, stuck_error
+from pipeflow.execute.executors.dask.again import (
+    delay,
+    next_attempt,
+    retried,
+    stuck_error,
+    with_no_worker,
+)
 from pipeflow.execute.executors.dask.connect import close_cluster, dashboard_link, open_cluster
 from pipeflow.execute.executors.dask.deaths import Deaths, quiet_scheduler
 from pipeflow.execute.executors.dask.ending import Ending
@@ -308,8 +315,21 @@ class DaskExecutor(Ending):
             self._passed(running, replace(result, error="interrupted"))
         elif not removed.is_set():  # the call may still run there: no attempt beside it
             self._passed(running, result)
+        elif not self._a_worker():  # it was the last, without a nanny to bring it back
+            self._passed(running, with_no_worker(result, self._stop.is_set()))
         else:
             self._send(next_attempt(running, result, began))
+
+    def _a_worker(self) -> bool:
+        """Whether the cluster has a worker, waited for up to RESTART_TIMEOUT (a restarted one
+        comes back within seconds); False at once after Ctrl-C."""
+        deadline = time.monotonic() + RESTART_TIMEOUT
+        while not self._stop.is_set() and time.monotonic() < deadline:
+            with contextlib.suppress(Exception):  # the scheduler busy: ask again
+                if self._client.nthreads():
+                    return True
+            self._stop.wait(0.25)
+        return False
 
     def _passed(self, running: Running, result: TaskResult) -> None:
         """The result of a step passed on (`_pass_on`) before its next task was sent."""
