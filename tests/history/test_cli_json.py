@@ -5,6 +5,7 @@ shapes of the run's JSON report (`run_id`, `state`, `summary`, each step's `name
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,9 @@ def test_runs_json_lists_each_run_newest_first(project: Path) -> None:
     newest, first = runs
     assert newest["started"] >= first["started"]
     assert newest["pipeline"] == "jsondemo"
-    assert newest["trigger"] == "manual"
+    # As the run was started: a CI job's environment (CI=true) makes it `ci`.
+    in_ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+    assert newest["trigger"] == ("ci" if in_ci else "manual")
     assert newest["config"] == str(project.resolve())
     assert newest["params"] == {"count": 3, "token": "***"}
     assert first["summary"] == {"done": 2, "failed": 1}
