@@ -27,6 +27,7 @@ def explain(
     hidden: Mapping[str, str] | None = None,
     settings: ResultSettings | None = None,
     named: Callable[[str], str] | None = None,
+    shown: Callable[[str], str] = str,
 ) -> str:
     """Why a step must run again, compared with its last stored result. `missing`: whether
     a file its result was made from, named as the manifest names it, is gone (its config
@@ -34,7 +35,8 @@ def explain(
     that takes something no message shows (from the environment, a secret), what that is;
     `settings`: the step's result settings now, to say which of them changed; `named`: what a
     path it reads, as the manifest names it, is called ("input folder data/prepared"; by
-    default a glob's "input files matching ...", else "input file ...")."""
+    default a glob's "input files matching ...", else "input file ..."); `shown`: how a
+    path, as the manifest names it, is written in a reason (relative to the project)."""
     then = before.components
     reasons: list[str] = []
     code_now, code_then = now.get("code", {}), then.get("code", {})
@@ -58,12 +60,12 @@ def explain(
             continue
         if name not in files_then:
             if not renamed:
-                reasons.append(f"it now reads {name}")
+                reasons.append(f"it now reads {shown(name)}")
         elif name not in files_now:
             if missing(name):
-                reasons.append(f"input file {name} is missing")
+                reasons.append(f"input file {shown(name)} is missing")
             elif not renamed:
-                reasons.append(f"it no longer reads {name}")
+                reasons.append(f"it no longer reads {shown(name)}")
         else:
             reasons.append(f"{(named or input_named)(name)} changed")
     upstream_now, upstream_then = now.get("upstream", {}), then.get("upstream", {})

@@ -36,7 +36,7 @@ from pipeflow.cache.owned import Owned, owned_files
 from pipeflow.cache.results import ResultCache
 from pipeflow.cache.workspace import Override
 from pipeflow.errors import StorageError
-from pipeflow.model.locations import Location, locate
+from pipeflow.model.locations import Location, locate, shown_in
 from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.records import record
 from pipeflow.storage import Manifest, PartRecord
@@ -92,11 +92,16 @@ class Assessor:
     """Compares stored results with the workspace; one per run."""
 
     def __init__(
-        self, hashes: FileFingerprints, options_for: OptionsFor, secrets: Secrets = NO_SECRETS
+        self,
+        hashes: FileFingerprints,
+        options_for: OptionsFor,
+        secrets: Secrets = NO_SECRETS,
+        project_dir: str | None = None,
     ) -> None:
         self.hashes = hashes
         self.options_for = options_for
         self.secrets = secrets
+        self.project_dir = project_dir  # reasons name paths inside it relative to it
 
     def locations(
         self, manifest: Manifest, writes: Sequence[Location], folder: str
@@ -198,11 +203,12 @@ class Assessor:
 
         for label, written in manifest.files.items():
             location = places[label]
+            shown = shown_in(label, self.project_dir)  # a sub-pipeline's label is absolute
             if written.kind == FILE and not location.remote and os.path.isdir(location.key):
                 # The stored file would replace the whole folder now there.
                 unstored = self._not_owned(location.key, owned_by_step)
                 if unstored:
-                    return Assessment(lost=_folder_in_the_way(label, location.key, unstored))
+                    return Assessment(lost=_folder_in_the_way(shown, location.key, unstored))
             options = self.options_for(location.key) if location.remote else None
             change = self._compare(location, written, options, owned_by_step)
             lacking = _lacking_folders(location, written)
@@ -210,7 +216,8 @@ class Assessor:
                 continue
             folders += lacking
             if change is None:
-                reasons.append(f"{label} lacks its empty folder {lacking[0]}")
+                empty = shown_in(lacking[0], self.project_dir)
+                reasons.append(f"{shown} lacks its empty folder {empty}")
                 continue
             wanted, stale, why, kept = change
             if kept:
@@ -219,7 +226,7 @@ class Assessor:
             removals += [FileCopy(entry, destination, options) for destination, entry in stale]
             if written.kind != FILE and not location.remote and not written.entries:
                 folders.append(location.key)
-            reasons.append(f"{label} {why}")
+            reasons.append(f"{shown} {why}")
         gone = list(missing_blobs(cache.store, {copy.entry for copy in copies}))
         if gone:
             where = cache.store.location(blob_path(gone[0].checksum))

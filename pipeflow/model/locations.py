@@ -233,3 +233,15 @@ def resolved_key(key: str) -> str:
     real = os.path.realpath(head)
     path = f"{real.rstrip('/')}/{rest}" if rest else real
     return path + "/" if key.endswith("/") and not path.endswith("/") else path
+
+
+def shown_in(name: str, project_dir: str | None) -> str:
+    """A path as a message shows it: an absolute local path inside `project_dir` relative to
+    it (`child/data/in.txt`: a sub-pipeline's paths are made absolute when it is loaded),
+    with its trailing `/`; any other name (a URL, a path elsewhere) as it is."""
+    if project_dir is None or "://" in name or not os.path.isabs(name):
+        return name
+    relative = Path(os.path.relpath(name, project_dir)).as_posix()
+    if relative == "." or relative == ".." or relative.startswith("../"):
+        return name
+    return relative + "/" if name.endswith("/") else relative

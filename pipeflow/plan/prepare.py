@@ -52,7 +52,12 @@ def prepare(
             pipeline.steps[name], lookup, overrides=overrides
         ),
         hashes=hashes,
-        assessor=Assessor(hashes, lambda url: fingerprinter.options_for(url, lookup), secrets),
+        assessor=Assessor(
+            hashes,
+            lambda url: fingerprinter.options_for(url, lookup),
+            secrets,
+            pipeline.project_dir,
+        ),
     )
     planner.values.files_of = lambda step, paths: fingerprinter.value_files(step, lookup, paths)
     planner.sources_of = fingerprinter.sources

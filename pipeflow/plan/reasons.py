@@ -4,6 +4,7 @@ changed for its first item without a result."""
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -13,6 +14,7 @@ from pipeflow.cache.explain import NOTHING_CHANGED, explain, input_named, param_
 from pipeflow.cache.fingerprint import Fingerprint
 from pipeflow.cache.results import ResultCache
 from pipeflow.cache.settings_reasons import result_settings
+from pipeflow.model.locations import shown_in
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import references_in
 from pipeflow.model.secrets import MASK
@@ -52,7 +54,8 @@ def why_runs(
     hidden = _hidden(step, fingerprint.params)
     settings = result_settings(step)
     missing, named = _missing_in(project_dir), _named_in(project_dir)
-    return explain(now, before, fingerprint.params, missing, hidden, settings, named)
+    shown = functools.partial(shown_in, project_dir=project_dir)
+    return explain(now, before, fingerprint.params, missing, hidden, settings, named, shown)
 
 
 def _hidden(step: Step, params: Mapping[str, Any]) -> dict[str, str] | None:
@@ -109,9 +112,10 @@ def _named_in(project_dir: str | None) -> Callable[[str], str]:
         if project_dir is None or "://" in name or MASK in name:
             return input_named(name)
         path = os.path.join(project_dir, name)
+        shown = shown_in(name, project_dir)  # a sub-pipeline's path is absolute
         if os.path.isdir(path):
-            return f"input folder {name}"
-        return f"input file {name}" if os.path.lexists(path) else input_named(name)
+            return f"input folder {shown}"
+        return f"input file {shown}" if os.path.lexists(path) else input_named(shown)
 
     return named
 
