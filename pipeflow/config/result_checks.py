@@ -24,12 +24,23 @@ from pipeflow.storage import (
     TargetFields,
     TemplateError,
     format_for_extension,
+    get_format,
     render_target,
     template_fields,
     template_problems,
 )
 
 DocPath = list[str | int]
+# Formats whose files may carry each other's extension: text the step made itself in a
+# `.json` or `.csv` file, JSON or CSV text in a `.txt` file; joblib reads pickles.
+_SHARED_EXTENSIONS = frozenset(
+    frozenset(pair)
+    for pair in (
+        {"txt", "json"},
+        {"txt", "csv"},
+        {"pickle", "joblib"},
+    )
+)
 
 
 def trial_fields(pipeline: Pipeline, params: Mapping[str, Any]) -> TargetFields:
@@ -75,11 +86,26 @@ def check_result(
             f"step `{name}` has {len(step.parts)} outputs but its target has no `{{output}}`",
             "add `{output}` to the target so each output gets its own file",
         )
-    if spec.format is None and "ext" not in used and format_for_extension(spec.target) is None:
+    implied = None if "ext" in used else format_for_extension(spec.target)
+    if spec.format is None and "ext" not in used and implied is None:
         fail(
             [*path, "target"],
             f"cannot tell the format of `{spec.target}` from its extension",
             "end it with one of " + ", ".join(f".{f}" for f in FORMAT_NAMES) + ", or set `format:`",
+        )
+    if (
+        implied is not None
+        and spec.format in FORMAT_NAMES
+        and spec.format != implied.name
+        and frozenset({implied.name, spec.format}) not in _SHARED_EXTENSIONS
+    ):
+        fail(
+            [*path, "target"],
+            f"`{spec.target}` names the {implied.name} format by its extension, not "
+            f"{spec.format}: a tool opening the file would find {spec.format} data where "
+            f"{implied.name} belongs",
+            f"end the target with `.{get_format(spec.format).extension}` or `.{{ext}}` to "
+            f"keep `format: {spec.format}`, or drop `format:` to store it as {implied.name}",
         )
     # Each item known now is tried (an item such as `../x` is refused here); items
     # known only during the run are tried when they are stored.
