@@ -8,12 +8,14 @@ an address may have another than this machine's Dask config."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+import pipeflow
 from tests.conftest import ProjectFactory
 from tests.system import pipeflow_in
 
@@ -114,3 +116,57 @@ def test_the_limit_is_the_schedulers_not_this_machines_config(
     assert "so the step fails" in said[0], said[0]
     failed = [line for line in result.stdout.splitlines() if "FAILED" in line]
     assert "WorkerDied: the Dask worker running `bad` (tcp://" in failed[0], result.stdout
+
+
+ONCE = """
+import os
+import time
+from pathlib import Path
+
+
+def once(deaths):
+    told = Path(deaths)
+    if not told.exists():
+        told.write_text("x")
+        time.sleep(2)  # what the step's duration must count, though its worker dies after it
+        os._exit(7)
+    return "done"
+"""
+
+DONE_IN = re.compile(r"^once: done in (\d+(?:\.\d+)?)s$", re.MULTILINE)
+
+
+@pytest.mark.parametrize("kind", ["yaml", "toml"])
+def test_a_step_started_again_after_a_death_takes_as_long_as_both_runs(
+    make_project: ProjectFactory, tmp_path: Path, kind: str
+) -> None:
+    """The "done in" of the console, and the step's `duration`, count from its first start,
+    not from its run on the worker that finished it: the 2 s before the first one died too."""
+    deaths = tmp_path / "deaths"
+    configs = {
+        "yaml": f"""
+            name: deaths
+            executor: {{type: dask, workers: 1}}
+            results: {{root: out}}
+            steps:
+              once: {{run: oncesteps.once, inputs: {{deaths: "{deaths}"}}}}
+            """,
+        "toml": f"""
+            name = "deaths"
+            executor = {{type = "dask", workers = 1}}
+            results = {{root = "out"}}
+            [steps.once]
+            run = "oncesteps.once"
+            inputs = {{deaths = "{deaths}"}}
+            """,
+    }
+    config = make_project(configs[kind], name=f"pipeline.{kind}", oncesteps=ONCE)
+    result = _run(config, allowed=3)
+    assert result.returncode == 0, result.stdout + result.stderr
+    said = DONE_IN.search(result.stdout)
+    assert said is not None, result.stdout
+    assert float(said.group(1)) >= 2.0, result.stdout
+    deaths.unlink()
+    run = pipeflow.load(config).run(force=True)
+    assert run.ok, run.outcomes["once"].error
+    assert run.outcomes["once"].duration >= 2.0

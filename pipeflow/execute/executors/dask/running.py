@@ -29,6 +29,7 @@ class Running:
     future: Any = None  # the dask future
     worker: str | None = None  # where it started
     started: float | None = None  # time.monotonic() when the client heard it started
+    first: float | None = None  # time.monotonic() when it first started, on any worker
     attempt: int = 1  # the attempt its worker runs (or waits to run), as far as the client heard
     began: float | None = None  # time.monotonic() when that attempt began (or begins)
     calling: bool = True  # the worker's last word: still in the step's function
@@ -78,14 +79,21 @@ class Running:
         self.worker, self.calling = worker, True
         self.started = self.began = time.monotonic()
         self.attempt = self.task.attempt
+        if self.first is None:
+            self.first = self.started
 
 
 def with_lost_output(result: TaskResult, running: Running) -> TaskResult:
     """`result` with the output of the attempts whose workers died before its own, and
-    without the lines said as they came."""
+    without the lines said as they came; its duration, when it started again after a worker
+    died under it, counted from its first start (the step's "done in", not its last run's)."""
     lost = running.lost_output(running.worker)
     output = lost + running.unsaid(running.worker, tuple(result.output))
-    return replace(result, output=output) if output != result.output else result
+    if output != result.output:
+        result = replace(result, output=output)
+    if running.first is not None and running.first != running.started:
+        result = replace(result, duration=max(result.duration, time.monotonic() - running.first))
+    return result
 
 
 def late(tasks: Iterable[tuple[str, Running]], now: float) -> list[tuple[str, Running]]:
