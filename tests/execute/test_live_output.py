@@ -108,9 +108,12 @@ def _lines(seen: list[Event]) -> list[tuple[str, str]]:
 
 
 def _logged(folder: Path) -> list[tuple[str, str]]:
+    """The lines the history holds of the one run of `live`; none while its run is not yet
+    recorded (the database is created, with its tables, before the run's first commit)."""
     with open_history(folder) as history:
-        [run] = history.runs(pipeline="live")
-        return [(line.step, line.text) for line in history.logs(run.id)]
+        runs = history.runs(pipeline="live")
+        assert len(runs) <= 1, runs
+        return [(line.step, line.text) for run in runs for line in history.logs(run.id)]
 
 
 @pytest.mark.parametrize("executor", sorted(EXECUTORS))
