@@ -234,15 +234,16 @@ class ResultCache:
             self.index()
             keys = self._files.get(name, set())
             found: Manifest | None = None
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ResultWarning)  # only used to explain a change
-                for key in sorted(keys, key=lambda key: key != LATEST):
-                    path = self.manifest_path(step, key)
-                    manifest = self._read_manifest(path, together=key != LATEST)
-                    if manifest is None or key not in (LATEST, manifest.key):
-                        continue
-                    if found is None or moment(manifest) > moment(found):
-                        found = manifest
+            for key in sorted(keys, key=lambda key: key != LATEST):
+                with warnings.catch_warnings():  # only when there are some: not cheap, per step
+                    warnings.simplefilter("ignore", ResultWarning)  # only to explain a change
+                    manifest = self._read_manifest(
+                        self.manifest_path(step, key), together=key != LATEST
+                    )
+                if manifest is None or key not in (LATEST, manifest.key):
+                    continue
+                if found is None or moment(manifest) > moment(found):
+                    found = manifest
             self._newest[name] = newest(found, self._journal.latest(step))
         return self._newest[name]
 
