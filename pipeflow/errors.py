@@ -165,7 +165,8 @@ class StorageError(PipeflowError):
 
 class StaleResults(PipeflowError):
     """`--frozen` found steps that would have to run. `steps`: each step the refusal concerns,
-    in plan order, as (name, state, reason): `stale` (it would run, and why) or `cached`."""
+    in plan order, as (name, state, reason): `stale` (it would run, and why), or, when the
+    plan is known, `cached`, `skipped` or `not run` (a read the refused run did not get to)."""
 
     exit_code = 3
 

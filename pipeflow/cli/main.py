@@ -22,9 +22,6 @@ if TYPE_CHECKING:
     from pipeflow.api import Pipeline
 
 VERBOSITY_HELP = "more detail (-v) or only failures and the summary (-q)"
-# The module (under pipeflow.cli) that defines each command. A command's module is imported
-# when the command is looked up, so `pipeflow run` does not import the other commands'
-# modules; `--help` and completion list them all (tests/cli/test_startup.py checks the table).
 # What a command that deletes, changes or writes says it did not do when refused (the others:
 # "nothing was run"); `runs prune` says it too (`history.py`).
 OUTCOMES = {
@@ -32,6 +29,9 @@ OUTCOMES = {
     "accept": "nothing was changed",
     "init": "nothing was written",
 }
+# The module (under pipeflow.cli) that defines each command. A command's module is imported
+# when the command is looked up, so `pipeflow run` does not import the other commands'
+# modules; `--help` and completion list them all (tests/cli/test_startup.py checks the table).
 COMMANDS = {
     "accept": "cache",
     "completion": "completion",
