@@ -34,31 +34,27 @@ from __future__ import annotations
 
 import functools
 import itertools
-import multiprocessing
 import os
 import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Iterable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
-from typing import Any
 
 from pipeflow.execute import ctrl_c
 from pipeflow.execute.descriptors import left_by
 from pipeflow.execute.executors.in_flight import InFlight
-from pipeflow.execute.executors.main_module import main_unseen
-from pipeflow.execute.executors.pool_worker import HELD, run, signals_blocked, start_worker
+from pipeflow.execute.executors.pool_worker import HELD, run
 from pipeflow.execute.executors.process_errors import deaths, died, not_back, unpicklable
-from pipeflow.execute.executors.telling import Say, Told
+from pipeflow.execute.executors.process_pool import Pool, stop
+from pipeflow.execute.executors.telling import Say
 from pipeflow.execute.executors.working import spooled
 from pipeflow.execute.task import Notify, Task, TaskResult
 from pipeflow.records import record
 
 MOST_RESTARTS = 3  # times a task is sent again after other workers' deaths broke its pool
-ENDING = 2.0  # seconds a worker ended with SIGTERM may take before SIGKILL
 
 
 class ProcessExecutor:
@@ -86,7 +82,7 @@ class ProcessExecutor:
         # is then the interruption, not the run's failure.
         with ctrl_c.held() as came:
             try:
-                self._pool = _Pool(self.workers)
+                self._pool = Pool(self.workers)
             except Exception:
                 if not came:
                     shutil.rmtree(self._spool, ignore_errors=True)
@@ -150,7 +146,7 @@ class ProcessExecutor:
             return
 
     def _relay(
-        self, flight: _Flight, pool: _Pool, number: int, finished: Future[TaskResult]
+        self, flight: _Flight, pool: Pool, number: int, finished: Future[TaskResult]
     ) -> None:
         try:
             result = finished.result()
@@ -186,14 +182,14 @@ class ProcessExecutor:
         flight.restarts += 1
         return True
 
-    def _replace(self, broken: _Pool) -> None:
+    def _replace(self, broken: Pool) -> None:
         """A new pool in place of a broken one; none when no worker can start any more (the
         forkserver ended too: SIGTERM to the run's whole process group, as systemd sends
         it), and then the tasks still to send fail, rather than one waiting forever."""
         with self._lock:
             if self._pool is broken and not self._closed:
                 try:
-                    self._pool = _Pool(self.workers)
+                    self._pool = Pool(self.workers)
                 except (OSError, EOFError):
                     self._closed = True
         broken.executor.shutdown(wait=False, cancel_futures=True)
@@ -204,7 +200,7 @@ class ProcessExecutor:
             self._closed = True
             pool = self._pool
         if cancel:
-            _stop(pool)
+            stop(pool)
         else:
             pool.executor.shutdown(wait=True)
         pool.close()
@@ -226,134 +222,13 @@ class _Flight:
     ahead: bool = False  # sent while every worker was busy: not begun once the run holds
 
 
-class _Pool:
-    """A process pool, and what each of its workers said it runs.
-
-    Each worker has two numbers in shared memory: its pid and the number of the task it last
-    started. When a worker dies the pool fails every task it holds (and ends its other
-    workers): these numbers tell which task the dead worker ran, and its exit code why.
-    """
-
-    def __init__(self, workers: int) -> None:
-        # forkserver: workers start from a clean process, not a fork of this threaded one.
-        # The server imports pipeflow's worker side once (it lives as long as this process)
-        # and each worker is a fork of it: no worker imports pipeflow, fsspec and the rest
-        # again. Until the server has started, the preload list can still be set.
-        if "forkserver" in multiprocessing.get_all_start_methods():
-            context: Any = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload([__name__])
-        else:
-            context = multiprocessing.get_context()
-        self.slots: Any = context.RawArray("q", 2 * workers)  # (pid, task number) per worker
-        # Written by nobody: the workers read it until it closes, as this process ends.
-        self._watched, self._alive = context.Pipe(duplex=False)
-        self.told = Told()
-        # A worker is a fork of the server, which has the environment of the moment it
-        # started: each pool's workers take this process's as it is now (credentials of a
-        # store set since, a variable removed), as a fork of this process would.
-        self.executor = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=context,
-            initializer=start_worker,
-            initargs=(dict(os.environ), self.slots, context.Lock(), self._watched),
-        )
-        # The pool's own map of pid -> process, kept: the pool drops it when shut down.
-        processes = getattr(self.executor, "_processes", None)  # (empty yet: not `or {}`)
-        self.processes: dict[int, Any] = processes if processes is not None else {}
-        self._lock = threading.Lock()
-        self._deaths: dict[int, int] | None = None
-        # Start every worker now: they boot while the run is still being planned (the pool
-        # starts no other: a dead worker breaks it, and a new pool is made).
-        # With Ctrl-C and SIGTERM blocked: the fork server, started now, and the workers it
-        # forks start with them blocked (they stay pending in this process, for another of
-        # its threads to take). A terminal's Ctrl-C reaches every process of the group: the
-        # server, still importing what it preloads, died of it with a traceback, and a
-        # worker in its start did too (`start_worker` unblocks them once its handler is
-        # set). After the semaphores above: starting the resource tracker unblocks them.
-        try:
-            with main_unseen(), signals_blocked():
-                for _ in range(workers):
-                    self.executor.submit(_ready)
-        except BaseException:
-            _stop(self)  # its fork server died as it started (of a Ctrl-C, say)
-            self.close()
-            raise
-
-    def close(self) -> None:
-        """Once its workers have ended (or are ending): the pipe they watch is let go."""
-        self._alive.close()
-        self._watched.close()
-        self.told.close()
-
-    def deaths(self) -> dict[int, int]:
-        """The number of the task each dead worker ran -> the worker's exit code; the other
-        workers are ended first, so that a task sent again never runs beside itself.
-
-        Asked first as the broken pool fails its first task, before the pool ends the
-        workers that live on: a worker that has ended then is one that died by itself."""
-        with self._lock:
-            if self._deaths is None:
-                processes = list(self.processes.values())
-                ended = {p.pid: p.exitcode for p in processes if p.exitcode is not None}
-                pids, numbers = self.slots[0::2], self.slots[1::2]
-                self._deaths = {
-                    number: ended[pid]
-                    for pid, number in zip(pids, numbers, strict=True)
-                    if number and pid in ended
-                }
-                _end(process for process in processes if process.pid not in ended)
-            return self._deaths
-
-    def pid_running(self, number: int) -> int | None:
-        """The worker whose slot says it ran (or runs) task `number`, if one does."""
-        for pid, running in zip(self.slots[0::2], self.slots[1::2], strict=True):
-            if number and running == number:
-                return int(pid)
-        return None
-
-
-def _end(processes: Iterable[Any]) -> None:
-    """Stop these processes and wait until they have ended."""
-    alive = list(processes)
-    for process in alive:
-        process.terminate()
-    for process in alive:
-        process.join(ENDING)
-        if process.exitcode is None:  # it handles SIGTERM, and has not ended
-            process.kill()
-            process.join()
-
-
-def _stop(pool: _Pool) -> None:
-    """Ctrl-C: stop the pool's running steps too, not only the queued ones, and wait for its
-    workers and its reader thread a bounded time. A worker ended in the middle of sending a
-    value (a large one takes a while) leaves the reader waiting for the rest, which no one
-    will send, while this process still holds the pipe's writing end: closing that end makes
-    it read the end of the pipe (the pool breaks, and ends)."""
-    executor = pool.executor
-    reader = getattr(executor, "_executor_manager_thread", None)
-    results = getattr(executor, "_result_queue", None)
-    executor.shutdown(wait=False, cancel_futures=True)
-    _end(list(pool.processes.values()))
-    if reader is None:
-        return
-    reader.join(ENDING)
-    if reader.is_alive() and results is not None:
-        results._writer.close()
-        reader.join(ENDING)
-
-
-def _ready() -> None:
-    """A task that only makes the pool start a worker."""
-
-
 def _done(result: TaskResult) -> Future[TaskResult]:
     future: Future[TaskResult] = Future()
     future.set_result(result)
     return future
 
 
-def _failed(flight: _Flight, error: str, pool: _Pool | None = None, said: int = 0) -> TaskResult:
+def _failed(flight: _Flight, error: str, pool: Pool | None = None, said: int = 0) -> TaskResult:
     """A task whose result did not come back, with what its step printed and logged until
     then (spooled by its worker; the first `said` lines were said as they came), and wrote
     below `sys.stdout` (in `pool`'s worker that ran it): a worker that died, or that Ctrl-C

@@ -1,0 +1,140 @@
+"""The `processes` executor's pool of worker processes (`processes.py`): a forkserver pool
+whose server preloads the worker's side, the workers started at once, and what each of them
+said it runs (shared memory), which tells which task a dead worker ran; and how its workers
+are stopped (Ctrl-C)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+from pipeflow.execute.executors.main_module import main_unseen
+from pipeflow.execute.executors.pool_worker import signals_blocked, start_worker
+from pipeflow.execute.executors.telling import Told
+
+ENDING = 2.0  # seconds a worker ended with SIGTERM may take before SIGKILL
+
+
+class Pool:
+    """A process pool, and what each of its workers said it runs.
+
+    Each worker has two numbers in shared memory: its pid and the number of the task it last
+    started. When a worker dies the pool fails every task it holds (and ends its other
+    workers): these numbers tell which task the dead worker ran, and its exit code why.
+    """
+
+    def __init__(self, workers: int) -> None:
+        # forkserver: workers start from a clean process, not a fork of this threaded one.
+        # The server imports pipeflow's worker side once (it lives as long as this process)
+        # and each worker is a fork of it: no worker imports pipeflow, fsspec and the rest
+        # again. Until the server has started, the preload list can still be set.
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            context: Any = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([__name__])
+        else:
+            context = multiprocessing.get_context()
+        self.slots: Any = context.RawArray("q", 2 * workers)  # (pid, task number) per worker
+        # Written by nobody: the workers read it until it closes, as this process ends.
+        self._watched, self._alive = context.Pipe(duplex=False)
+        self.told = Told()
+        # A worker is a fork of the server, which has the environment of the moment it
+        # started: each pool's workers take this process's as it is now (credentials of a
+        # store set since, a variable removed), as a fork of this process would.
+        self.executor = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=start_worker,
+            initargs=(dict(os.environ), self.slots, context.Lock(), self._watched),
+        )
+        # The pool's own map of pid -> process, kept: the pool drops it when shut down.
+        processes = getattr(self.executor, "_processes", None)  # (empty yet: not `or {}`)
+        self.processes: dict[int, Any] = processes if processes is not None else {}
+        self._lock = threading.Lock()
+        self._deaths: dict[int, int] | None = None
+        # Start every worker now: they boot while the run is still being planned (the pool
+        # starts no other: a dead worker breaks it, and a new pool is made).
+        # With Ctrl-C and SIGTERM blocked: the fork server, started now, and the workers it
+        # forks start with them blocked (they stay pending in this process, for another of
+        # its threads to take). A terminal's Ctrl-C reaches every process of the group: the
+        # server, still importing what it preloads, died of it with a traceback, and a
+        # worker in its start did too (`start_worker` unblocks them once its handler is
+        # set). After the semaphores above: starting the resource tracker unblocks them.
+        try:
+            with main_unseen(), signals_blocked():
+                for _ in range(workers):
+                    self.executor.submit(_ready)
+        except BaseException:
+            stop(self)  # its fork server died as it started (of a Ctrl-C, say)
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Once its workers have ended (or are ending): the pipe they watch is let go."""
+        self._alive.close()
+        self._watched.close()
+        self.told.close()
+
+    def deaths(self) -> dict[int, int]:
+        """The number of the task each dead worker ran -> the worker's exit code; the other
+        workers are ended first, so that a task sent again never runs beside itself.
+
+        Asked first as the broken pool fails its first task, before the pool ends the
+        workers that live on: a worker that has ended then is one that died by itself."""
+        with self._lock:
+            if self._deaths is None:
+                processes = list(self.processes.values())
+                ended = {p.pid: p.exitcode for p in processes if p.exitcode is not None}
+                pids, numbers = self.slots[0::2], self.slots[1::2]
+                self._deaths = {
+                    number: ended[pid]
+                    for pid, number in zip(pids, numbers, strict=True)
+                    if number and pid in ended
+                }
+                _end(process for process in processes if process.pid not in ended)
+            return self._deaths
+
+    def pid_running(self, number: int) -> int | None:
+        """The worker whose slot says it ran (or runs) task `number`, if one does."""
+        for pid, running in zip(self.slots[0::2], self.slots[1::2], strict=True):
+            if number and running == number:
+                return int(pid)
+        return None
+
+
+def _end(processes: Iterable[Any]) -> None:
+    """Stop these processes and wait until they have ended."""
+    alive = list(processes)
+    for process in alive:
+        process.terminate()
+    for process in alive:
+        process.join(ENDING)
+        if process.exitcode is None:  # it handles SIGTERM, and has not ended
+            process.kill()
+            process.join()
+
+
+def stop(pool: Pool) -> None:
+    """Ctrl-C: stop the pool's running steps too, not only the queued ones, and wait for its
+    workers and its reader thread a bounded time. A worker ended in the middle of sending a
+    value (a large one takes a while) leaves the reader waiting for the rest, which no one
+    will send, while this process still holds the pipe's writing end: closing that end makes
+    it read the end of the pipe (the pool breaks, and ends)."""
+    executor = pool.executor
+    reader = getattr(executor, "_executor_manager_thread", None)
+    results = getattr(executor, "_result_queue", None)
+    executor.shutdown(wait=False, cancel_futures=True)
+    _end(list(pool.processes.values()))
+    if reader is None:
+        return
+    reader.join(ENDING)
+    if reader.is_alive() and results is not None:
+        results._writer.close()
+        reader.join(ENDING)
+
+
+def _ready() -> None:
+    """A task that only makes the pool start a worker."""
