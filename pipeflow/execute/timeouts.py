@@ -7,8 +7,8 @@ on where it runs:
    interrupts the call in place, even inside `time.sleep` or blocking I/O. A call that
    catches the interruption and returns anyway fails all the same (what it returns is
    dropped); one that has not ended STOP_GRACE seconds later ends its process (the pool
-   reports the worker's death, `executors/processes.py`, and the step fails without further
-   attempts).
+   reports the worker's death, `executors/processes.py`, and the step's next attempt, if it
+   has one, starts on a new worker).
 2. Anywhere else (the sequential and threads executors, a Dask worker's thread), the call
    runs on a thread of its own. When time is up that thread is asked to stop with an
    asynchronous exception (`PyThreadState_SetAsyncExc`), which Python raises in it at its
@@ -96,7 +96,7 @@ def ended_with_its_process(step: str, timeout: float) -> str:
     return (
         f"TimeoutError: {_late(step, timeout)} and was still running {STOP_GRACE:g}s after it "
         "was interrupted (it catches the interruption, or takes that long to clean up), so "
-        "its worker process was ended; it is not retried"
+        "its worker process was ended"
     )
 
 

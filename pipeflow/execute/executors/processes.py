@@ -9,9 +9,10 @@ pickled fails at once with the input's name and type.
 A `timeout` is enforced inside the worker with an interval timer, for each attempt: the step's
 call is interrupted (even in `time.sleep` or blocking I/O) and the worker stays usable, so an
 attempt has ended before the next one starts. A call that catches the interruption and goes
-on is ended with its worker (`timeouts._alarm`), which the step's error then says. Code
-stuck in a C call that does not return to the interpreter is only stopped when that call
-returns.
+on is ended with its worker (`timeouts._alarm`), which the step's error then says; its next
+attempt, if it has one, starts on a new worker once that one is gone (`process_again.py`).
+Code stuck in a C call that does not return to the interpreter is only stopped when that
+call returns.
 
 A worker that dies (killed, out of memory, a crash in C) fails the step it was running with a
 message saying so: each worker says in shared memory which task it starts, so the pool (which
@@ -39,6 +40,7 @@ import shutil
 import signal
 import tempfile
 import threading
+import time
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
@@ -47,6 +49,13 @@ from pipeflow.execute import ctrl_c
 from pipeflow.execute.descriptors import left_by
 from pipeflow.execute.executors.in_flight import InFlight
 from pipeflow.execute.executors.pool_worker import HELD, run
+from pipeflow.execute.executors.process_again import (
+    carried,
+    delay,
+    ended_by_its_timer,
+    retried,
+    stuck_attempt,
+)
 from pipeflow.execute.executors.process_errors import deaths, died, not_back, unpicklable
 from pipeflow.execute.executors.process_pool import Pool, stop
 from pipeflow.execute.executors.telling import Say
@@ -67,6 +76,7 @@ class ProcessExecutor:
         self._lock = threading.Lock()
         self._numbers = itertools.count(1)  # each task sent to a pool, sent again or not
         self._closed = False
+        self._closing = threading.Event()  # set with `_closed`: a retry's delay ends
         self._say: Say | None = None  # who hears each line a step prints, as it comes
         # What each task's step prints, as it comes (`working.work`): kept for a task whose
         # worker dies or is stopped, whose result (which carries it) never comes.
@@ -107,6 +117,7 @@ class ProcessExecutor:
         # each attempt of a step with retries: `task._call`).
         ahead = self._in_flight.handed()  # while every worker is busy
         flight = _Flight(replace(task, isolate=False), Future(), notify, ahead=ahead)
+        flight.began = time.monotonic()
         flight.outer.add_done_callback(self._in_flight.ended)  # before the run hears of it
         self._send(flight)  # retries are told through `telling`
         return flight.outer
@@ -122,7 +133,7 @@ class ProcessExecutor:
             with self._lock:
                 pool, number, closed = self._pool, next(self._numbers), self._closed
             if closed:
-                flight.outer.set_result(_failed(flight, died(flight.task, None), said=flight.said))
+                self._end(flight, _failed(flight, died(flight.task, None), said=flight.said))
                 return
             flight.spool, flight.number = f"{self._spool}/{number}", number
             pool.told.expect(number, flight.notify, self._say, flight.task.step, flight.spool)
@@ -140,7 +151,7 @@ class ProcessExecutor:
                 self._replace(pool)
                 if self._again(flight):
                     continue
-                flight.outer.set_result(_failed(flight, deaths(flight.task, flight.restarts + 1)))
+                self._end(flight, _failed(flight, deaths(flight.task, flight.restarts + 1)))
                 return
             inner.add_done_callback(functools.partial(self._relay, flight, pool, number))
             return
@@ -161,6 +172,14 @@ class ProcessExecutor:
                 flight.said = said  # of its file so far, should no pool take it again
                 self._send(flight)
                 return
+            if ended_by_its_timer(flight.task, exitcode):
+                result = _failed(flight, died(flight.task, exitcode), pool, said)
+                result = replace(result, attempts=stuck_attempt(flight.task, flight.spool))
+                if retried(flight.task, result):
+                    self._next_attempt(flight, result)
+                    return
+                self._end(flight, result)
+                return
             error = (
                 died(flight.task, exitcode)
                 if exitcode is not None
@@ -172,7 +191,31 @@ class ProcessExecutor:
             result = _failed(flight, not_back(flight.task.step, error), pool, said)
         else:
             result = pool.told.back(number, result)[0] or result
-        flight.outer.set_result(result)
+        self._end(flight, result)
+
+    def _end(self, flight: _Flight, result: TaskResult) -> None:
+        flight.outer.set_result(carried(result, flight.before, flight.began))
+
+    def _next_attempt(self, flight: _Flight, result: TaskResult) -> None:
+        """The next attempt of a step whose worker its timer ended (gone by now), after the
+        retry's delay, as a new task (`process_again.py`); none once the run is stopped."""
+        wait = delay(flight.task, result)
+        if self._say is not None:  # what the ended attempt printed, said before its retry
+            for stream, text in result.output:
+                self._say(flight.task.step, stream, text)
+            result = replace(result, output=())
+        flight.before = carried(result, flight.before, flight.began)
+        flight.notify(flight.task.step, result.attempts, result.error or "TimeoutError", wait)
+
+        def later() -> None:
+            if self._closing.wait(wait):  # Ctrl-C, SIGTERM: the run ends
+                self._end(flight, replace(result, output=(), retries=(), error="interrupted"))
+                return
+            flight.task = replace(flight.task, attempt=result.attempts + 1)
+            flight.said = flight.restarts = 0  # a task of its own, from its start
+            self._send(flight)
+
+        threading.Thread(target=later, name="pipeflow-next-attempt", daemon=True).start()
 
     def _again(self, flight: _Flight) -> bool:
         """Whether a task a pool failed under it may be sent again (counted)."""
@@ -198,6 +241,7 @@ class ProcessExecutor:
     def shutdown(self, *, cancel: bool = False) -> None:
         with self._lock:
             self._closed = True
+            self._closing.set()
             pool = self._pool
         if cancel:
             stop(pool)
@@ -220,6 +264,10 @@ class _Flight:
     number: int = 0  # the task number its worker's slot shows while it runs it
     said: int = 0  # lines of `spool` said as they came (`telling.py`)
     ahead: bool = False  # sent while every worker was busy: not begun once the run holds
+    began: float = 0.0  # `time.monotonic()` as it was first sent
+    # What the tasks of its attempts that went on after their timeout left to replay
+    # (`process_again.py`): its result comes after it.
+    before: TaskResult | None = None
 
 
 def _done(result: TaskResult) -> Future[TaskResult]:
