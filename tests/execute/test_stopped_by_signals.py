@@ -159,3 +159,33 @@ def test_sigterm_to_the_whole_process_group_stops_a_run_cleanly(
     assert "Traceback" not in output, output
     assert "starts again on another worker" not in output, output
     assert "interrupted" in _history(home)
+
+
+PROGRAM_STEPS = """
+import subprocess
+from pathlib import Path
+
+
+def program(name):
+    Path(__file__).with_name(name + ".started").write_text("")
+    subprocess.run(["sleep", "60"], check=True)  # the step's work, in a program it waits for
+    return name
+"""
+
+
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("executor", ["sequential", "processes"])
+def test_a_signal_to_the_run_alone_ends_the_programs_its_steps_started(
+    make_project: ProjectFactory, tmp_path: Path, executor: str, number: signal.Signals
+) -> None:
+    """`kill PID`, not a terminal's Ctrl-C to the whole group: the run stops the programs its
+    steps wait for too, which otherwise live on holding its stdout (`pipeflow run | tail`
+    waited for them)."""
+    config = make_project(
+        CONFIG.replace("EXECUTOR", EXECUTORS[executor]).replace("stopsteps.slow", "psteps.program"),
+        psteps=PROGRAM_STEPS,
+    )
+    process = _start(config, tmp_path / "home")
+    output = _stop(process, config.parent / "one.started", number)  # all ended, output read
+    assert process.returncode == 130, output
+    assert "one: FAILED: interrupted" in output, output
