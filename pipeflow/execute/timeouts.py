@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
+from pipeflow.execute import programs
 from pipeflow.execute.awaiting import suspended_in
 from pipeflow.execute.capture import working_for
 from pipeflow.model.durations import format_duration
@@ -174,6 +175,7 @@ class _Call:
         # thread that clears an exception that is not pending (`PyThreadState_SetAsyncExc`).
         self.sent = False
         self.landed = False
+        self.thread = threading.get_native_id()  # made on the thread of the call
 
     def stop(self, ident: int | None) -> None:
         with self.lock:
@@ -240,13 +242,18 @@ def _stoppable(run_id: str) -> Iterator[None]:
 
 def stop_calls(run_id: str) -> None:
     """Run `run_id` stopped (Ctrl-C, SIGTERM): stop its steps' calls on threads here at their
-    next bytecode, end their retry delays, and start no more."""
+    next bytecode, kill the programs they started, end their retry delays, and start no
+    more."""
     with _calls_lock:
         _stopped_runs.add(run_id)
         calls = list(_calls.get(run_id, {}).items())
         _calls_changed.notify_all()
+    # The programs they wait for too (`subprocess.run`): a signal sent to this process alone
+    # (`kill PID`, not a terminal's Ctrl-C to its group) reaches none of them.
+    started = programs.started_by_threads(state.thread for _, state in calls)
     for ident, state in calls:
         state.stop(ident)
+    programs.kill(started)
 
 
 def pause(run_id: str, seconds: float) -> bool:

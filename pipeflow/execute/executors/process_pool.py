@@ -5,10 +5,8 @@ are stopped (Ctrl-C)."""
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import os
-import signal
 import threading
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -17,6 +15,7 @@ from typing import Any
 from pipeflow.execute.executors.main_module import main_unseen
 from pipeflow.execute.executors.pool_worker import signals_blocked, start_worker
 from pipeflow.execute.executors.telling import Told
+from pipeflow.execute.programs import descendants, kill
 
 ENDING = 2.0  # seconds a worker ended with SIGTERM may take before SIGKILL
 
@@ -112,7 +111,7 @@ def _end(processes: Iterable[Any]) -> None:
     started (`subprocess.run`), which would otherwise live on without them, holding the
     run's stdout (found before: a worker's children are orphaned as it ends)."""
     alive = list(processes)
-    programs = _descendants({process.pid for process in alive if process.pid is not None})
+    programs = descendants({process.pid for process in alive if process.pid is not None})
     for process in alive:
         process.terminate()
     for process in alive:
@@ -120,35 +119,7 @@ def _end(processes: Iterable[Any]) -> None:
         if process.exitcode is None:  # it handles SIGTERM, and has not ended
             process.kill()
             process.join()
-    for pid in programs:
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
-
-
-def _descendants(pids: set[int]) -> list[int]:
-    """The processes these processes started, and those they started, ...: from `/proc`
-    (Linux; none found elsewhere)."""
-    children: dict[int, list[int]] = {}
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return []
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="utf-8") as file:
-                parent = int(file.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue  # ended meanwhile
-        children.setdefault(parent, []).append(int(entry))
-    found: list[int] = []
-    waiting = list(pids)
-    while waiting:
-        for child in children.get(waiting.pop(), ()):
-            found.append(child)
-            waiting.append(child)
-    return found
+    kill(programs)
 
 
 def stop(pool: Pool) -> None:
