@@ -174,7 +174,9 @@ def program(name):
 
 
 @pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT])
-@pytest.mark.parametrize("executor", ["sequential", "threads", "processes"])
+@pytest.mark.parametrize(
+    "executor", ["sequential", "threads", "processes", pytest.param("dask", marks=pytest.mark.slow)]
+)
 def test_a_signal_to_the_run_alone_ends_the_programs_its_steps_started(
     make_project: ProjectFactory, tmp_path: Path, executor: str, number: signal.Signals
 ) -> None:

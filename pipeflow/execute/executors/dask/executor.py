@@ -38,7 +38,12 @@ from pipeflow.execute.executors.dask.running import (
 )
 from pipeflow.execute.executors.dask.said import ask, news
 from pipeflow.execute.executors.dask.sealing import opened, sealed
-from pipeflow.execute.executors.dask.stopping import RESTART_TIMEOUT, cancel_all, end_worker
+from pipeflow.execute.executors.dask.stopping import (
+    RESTART_TIMEOUT,
+    cancel_all,
+    end_programs,
+    end_worker,
+)
 from pipeflow.execute.executors.dask.worker import run_task
 from pipeflow.execute.executors.process_errors import unpicklable
 from pipeflow.execute.executors.telling import Say
@@ -377,6 +382,8 @@ class DaskExecutor(Ending):
                 # A remote cluster: stop what this run's steps are doing there.
                 for worker in {r.worker for _, r in running if r.worker is not None}:
                     self._act(self._stop_worker, worker, None)
+            elif running:  # its own: closed below, but not the programs its steps started
+                end_programs(self._client)
         self._actions.shutdown(wait=True)
         self._closed = True
         with self._lock:

@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from pipeflow.execute.executors.dask.protocol import STOPPED
-from pipeflow.execute.executors.dask.worker import exit_now
+from pipeflow.execute.executors.dask.worker import exit_now, kill_programs
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +59,21 @@ def ask_to_exit(client: Any, worker: str) -> None:
         name="pipeflow-dask-exit",
         daemon=True,
     ).start()
+
+
+def end_programs(client: Any) -> None:
+    """Kill the programs the steps started on every worker (the run stopped): a cluster that
+    closes ends its workers, not those, which would live on holding the run's stdout. Waited
+    for a bounded time: a worker whose GIL a C call holds never answers."""
+    asking = threading.Thread(
+        target=client.run,
+        args=(kill_programs,),
+        kwargs={"on_error": "ignore"},
+        name="pipeflow-dask-programs",
+        daemon=True,
+    )
+    asking.start()
+    asking.join(EXIT_WAIT)
 
 
 def kill(client: Any, worker: str, *, quiet: bool = False) -> None:

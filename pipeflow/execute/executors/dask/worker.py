@@ -321,9 +321,15 @@ async def exit_now() -> None:
     The programs its steps started (`subprocess.run`), and theirs, are killed first: they are
     the work of the step being stopped, which must not go on beside its next attempt or after
     the run (an orphan would also keep the run's output open)."""
+    await kill_programs()
+    os._exit(1)
+
+
+async def kill_programs() -> None:
+    """On a worker's event loop (`Client.run`): kill the programs its steps started, and
+    theirs: the run that sent those steps has stopped (`stopping.end_programs`)."""
     import psutil  # distributed's own dependency
 
     for child in psutil.Process().children(recursive=True):
         with contextlib.suppress(psutil.Error):
             child.kill()
-    os._exit(1)
