@@ -143,8 +143,8 @@ class MissingResults(ConfigError):
 
 def is_stale(decision: Decision) -> bool:
     """Whether `--frozen` refuses a run over a decision made before it: a step to run, but
-    not one that waits for a restore (decided again once it is done, and refused then if it
-    must run)."""
+    not a `deferred` one: a `pipeflow.read` step (it reads again) or one that waits for a
+    restore or a read (decided again once it is done, and refused then if it must run)."""
     return decision.action is Action.RUN and not decision.deferred
 
 
