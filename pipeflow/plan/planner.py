@@ -40,6 +40,7 @@ from pipeflow.plan.fan_out import decide_fan_out
 from pipeflow.plan.graph import StepGraph
 from pipeflow.plan.reasons import why_not_stored, why_runs, why_waits
 from pipeflow.plan.timing import FileTiming, Refingerprint
+from pipeflow.plan.unselected import decide_unselected
 from pipeflow.plan.values import ValueFiles
 from pipeflow.plan.when import WhenUndecided, static_when, stored_items, stored_when, truthy
 from pipeflow.storage import Manifest
@@ -136,19 +137,19 @@ class Planner:
                 None,
             )
             if name not in self.selected:
-                decision = self._unselected(name, upstream, needed)
+                decision = decide_unselected(self, name, upstream, needed)
             elif skipped_dep is not None:
                 decision = Decision(
                     name, Action.SKIPPED, f"needs `{skipped_dep}`, which is skipped"
                 )
-            elif self._when(step) is False:
+            elif self.when_known(step) is False:
                 decision = Decision(name, Action.SKIPPED, "`when` is false")
             else:
                 decision = self.decide(name, upstream)
             decisions[name] = decision
         return list(decisions.values())
 
-    def _when(self, step: Step) -> bool | None:
+    def when_known(self, step: Step) -> bool | None:
         """A step's `when:` when it is known before the run (`when.py`), else None."""
         known = static_when(step.when, self.lookup)
         if known is None:
@@ -171,47 +172,6 @@ class Planner:
         if decision is None or decision.action is not Action.CACHED or cache is None:
             return None
         return (list(items), cache) if items is not None else None
-
-    def _unselected(
-        self,
-        name: str,
-        upstream: Mapping[str, str] | None,
-        needed: set[str],
-    ) -> Decision:
-        step = self.pipeline.steps[name]
-        if step.when is not None and self._when(step) is False:  # as a whole run skips it
-            return Decision(name, Action.SKIPPED, "`when` is false")
-        if upstream is not None and self.cacheable(step) is None and self._files_known(name):
-            if step.foreach is not None:
-                fanned = decide_fan_out(self, name, upstream)
-                if fanned.action is Action.RESTORE:  # not selected: nothing is put back
-                    self.timing.restored.pop(name, None)
-                found = fanned if fanned.action is Action.CACHED else None
-            else:
-                found = self._find(name, upstream)
-            if found is not None and found.action is Action.RESTORE and name not in needed:
-                # Its files are put back only for a step that is selected and needs them.
-                self.restorations.pop(name, None)
-                self.timing.restored.pop(name, None)
-                self.timing.republished.discard(name)
-                stored_by = f"stored by run {self.manifests[name].run_id}"
-                return Decision(name, Action.CACHED, f"{stored_by} (not restored)", found.key)
-            if found is not None:
-                return found
-        if name in needed:
-            # The step that takes its value: selected, or needed in turn (said so itself).
-            user = next(s for s in self.graph.downstream[name] if s in self.selected or s in needed)
-            self.missing.append((name, user))
-        return Decision(name, Action.SKIPPED, "not selected")
-
-    def _files_known(self, name: str) -> bool:
-        """Whether the files of `name`, a step outside the selection, are fingerprinted as
-        the steps before it will leave them: not when one of them runs (or is restored in a way
-        that cannot be foreseen), as a value it takes would not be known (`timing.py`)."""
-        return (
-            self.timing.waiting(name, None, self.decisions) is None
-            and self.timing.predict(name, self.decisions, self.fingerprints) is None
-        )
 
     def cacheable(self, step: Step) -> str | None:
         """Why a step's result cannot come from the cache, or None when it can."""
@@ -274,7 +234,7 @@ class Planner:
             return Decision(name, Action.RUN, why, "", deferred)
         if step.foreach is not None:
             return decide_fan_out(self, name, upstream)
-        found = self._find(name, upstream, key)  # the key just computed, not hashed again
+        found = self.find(name, upstream, key)  # the key just computed, not hashed again
         if found is not None:
             return found
         cache = self.caches.get(name)
@@ -310,7 +270,7 @@ class Planner:
         except Exception:
             return None  # reported by the run
 
-    def _find(
+    def find(
         self, name: str, upstream: Mapping[str, str], key: str | None = None
     ) -> Decision | None:
         """The cached decision for the stored result of `name` for its key (`key`, when the
