@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from pipeflow.cache.consumed import shown_params, step_target
-from pipeflow.cache.results import PARALLEL_LOADS
+from pipeflow.cache.loading import PARALLEL_LOADS
 from pipeflow.execute.persisting import Persist
 from pipeflow.execute.remotes import Remote, fill, no_part, pick, remotes_in
 from pipeflow.execute.step_files import ReferenceFailure, StepFiles

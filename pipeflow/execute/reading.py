@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from pipeflow.cache.results import PARALLEL_LOADS
+from pipeflow.cache.loading import PARALLEL_LOADS
 from pipeflow.execute.task import Notify, Task, TaskResult, execute
 from pipeflow.storage import get_format
 
