@@ -306,12 +306,7 @@ class Pipeline:
         run_options.selection(
             force=force, no_cache=no_cache, only=only, start=start, until=until, results=results
         )  # checked before the params are read; `_prepare` normalises them
-        if frozen and (force or no_cache):  # as `run --frozen --force` is refused
-            which = "force" if force else "no_cache"
-            raise ValueError(
-                f"`frozen=True` fails on any step that would run, and `{which}` makes steps run "
-                "whatever is stored: they cannot go together"
-            )
+        run_options.frozen_alone(frozen, force=force, no_cache=no_cache)
         reports = ReportFiles(str(self._source), json, junit)
         if reports.collector is not None:
             subscribers = (*subscribers, reports.collector)

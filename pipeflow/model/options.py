@@ -230,3 +230,13 @@ def selection(
         "tags": step_names(tags, "tags", what="tag"),
         "results": text(results, "results"),
     }
+
+
+def frozen_alone(frozen: bool, *, force: Any, no_cache: Any) -> None:
+    """`frozen` with `force` or `no_cache` refused, as `run --frozen --force` is."""
+    if frozen and (force or no_cache):
+        which = "force" if force else "no_cache"
+        raise ValueError(
+            f"`frozen=True` fails on any step that would run, and `{which}` makes steps run "
+            "whatever is stored: they cannot go together"
+        )
