@@ -26,17 +26,15 @@ the cheapest copy that is exact for each type:
    it is passed as is, the same object to every step (the data around it is still copied).
 
 pandas and numpy are looked up in `sys.modules`, never imported: a value of their types cannot
-exist unless they are imported already.
+exist unless they are imported already. So are `decimal` and `fractions`, whose numbers are
+immutable too (learnt the first time one is seen: importing them costs a run's start-up).
 """
 
 from __future__ import annotations
 
 import copy
 import datetime
-import decimal
-import fractions
 import pathlib
-import pickle
 import sys
 import uuid
 from collections.abc import Mapping
@@ -56,8 +54,6 @@ _IMMUTABLE: frozenset[type] = frozenset(
         str,
         bytes,
         range,
-        decimal.Decimal,
-        fractions.Fraction,
         datetime.date,
         datetime.datetime,
         datetime.time,
@@ -70,6 +66,9 @@ _IMMUTABLE: frozenset[type] = frozenset(
         pathlib.WindowsPath,
     }
 )
+
+# Immutable number types of modules a run does not import itself: module -> the type's name.
+_LATE_IMMUTABLE = {"decimal": "Decimal", "_pydecimal": "Decimal", "fractions": "Fraction"}
 
 # What pandas' `infer_dtype` says of an object column whose cells are all immutable.
 _IMMUTABLE_CELLS = frozenset(
@@ -187,6 +186,8 @@ def _isolated_deep(value: Any, memo: dict[int, Any]) -> Any:
 
 def _library_copy(value: Any, memo: dict[int, Any]) -> Any:
     """The copy of a pandas or numpy value, or of anything else."""
+    if _learnt_immutable(type(value)):
+        return value
     numpy = sys.modules.get("numpy")
     if numpy is not None:
         if isinstance(value, numpy.ndarray):
@@ -206,6 +207,17 @@ def _library_copy(value: Any, memo: dict[int, Any]) -> Any:
         if isinstance(value, (pandas.Index, pandas.api.extensions.ExtensionArray)):
             return value.copy()  # an Index's data cannot change, but its `name` can
     return _deep_copy(value, memo)
+
+
+def _learnt_immutable(kind: type) -> bool:
+    """Whether `kind` is one of the immutable types of a module imported only when used
+    (`_LATE_IMMUTABLE`); if so it joins `_IMMUTABLE`, so the next value of it is shared at once."""
+    global _IMMUTABLE
+    module = sys.modules.get(kind.__module__) if kind.__module__ in _LATE_IMMUTABLE else None
+    if module is None or getattr(module, _LATE_IMMUTABLE[kind.__module__], None) is not kind:
+        return False
+    _IMMUTABLE = _IMMUTABLE | {kind}  # a new set: readers in other threads see one or the other
+    return True
 
 
 def _pandas_copy(pandas: Any, value: Any, memo: dict[int, Any]) -> Any:
@@ -252,6 +264,8 @@ def _deep_copy(value: Any, memo: dict[int, Any]) -> Any:
     try:
         result = copy.deepcopy(value, trial)
     except Exception:
+        import pickle  # only for a value deepcopy refuses: not free at start-up
+
         try:
             return pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
         except Exception:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
-import pickle
 import posixpath
 import sys
 import warnings
@@ -238,6 +237,8 @@ class _Pickle(_Builtin):
     # `accepts` everything: whether it really pickles is only known by trying.
 
     def write(self, value: Any, file: BinaryIO) -> None:
+        import pickle  # only for a pickled value: not free at start-up
+
         from pipeflow.storage import stable_pickle
 
         try:
@@ -246,6 +247,8 @@ class _Pickle(_Builtin):
             raise self._failed(value, error) from error
 
     def read(self, file: BinaryIO) -> Any:
+        import pickle
+
         return pickle.load(file)
 
 
@@ -256,6 +259,8 @@ class _Joblib(_Builtin):
 
     def write(self, value: Any, file: BinaryIO) -> None:
         _require("joblib", action="writing joblib", install="joblib")
+        import pickle
+
         import joblib
 
         try:

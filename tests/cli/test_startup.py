@@ -86,6 +86,11 @@ NOT_FOR_A_RUN = (
     "fsspec",
     "asyncio",
     "socket",
+    # Imported where a value needs them (value isolation learns `decimal` and `fractions`
+    # numbers are immutable when it first meets one; pickle is for pickled values).
+    "decimal",
+    "fractions",
+    "pickle",
 )
 
 CHILD = """

@@ -333,9 +333,32 @@ def test_a_step_that_mutates_its_input_changes_nothing_another_step_sees(
 # -- the mechanism, type by type ------------------------------------------------------------
 
 
+def test_numbers_of_modules_imported_late_are_shared_inside_containers_too() -> None:
+    """`decimal` and `fractions` are not imported by a run: their numbers are learnt to be
+    immutable when first met, and shared from then on, at any depth."""
+    import decimal
+    import fractions
+
+    class Price(decimal.Decimal):  # a subclass may add state: copied, not shared
+        pass
+
+    numbers = [decimal.Decimal("2.50"), fractions.Fraction(2, 3), {"p": decimal.Decimal(1)}]
+    for _ in range(2):  # before and after the types are learnt
+        copied = isolated(numbers)
+        assert copied == numbers
+        assert copied is not numbers
+        assert copied[0] is numbers[0]
+        assert copied[1] is numbers[1]
+        assert copied[2] is not numbers[2]
+        assert copied[2]["p"] is numbers[2]["p"]
+    price = Price("1.5")
+    assert isolated(price) == price
+
+
 def test_immutable_values_are_shared_not_copied() -> None:
     import datetime
     import decimal
+    import fractions
 
     import numpy as np
     import pandas as pd
@@ -350,6 +373,7 @@ def test_immutable_values_are_shared_not_copied() -> None:
         (1, "a", (2.0,)),
         frozenset({1, 2}),
         decimal.Decimal("1.10"),
+        fractions.Fraction(1, 3),
         datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc),
         np.float64(0.5),
         np.int8(3),
