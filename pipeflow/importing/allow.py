@@ -168,12 +168,38 @@ class Rule:
     def _outside(self, dotted: str, module: str, attributes: tuple[str, ...]) -> ImportProblem:
         plain = f"{module}.{'.'.join(attributes)}"
         top = module.split(".")[0]
+        above = self._folder_above(top)
+        if above is not None:  # the project's own code, with the config in a subfolder
+            return ImportProblem(
+                f"`{dotted}` is outside the project: `{top}` is in {above}, a folder above "
+                f"this config's ({self.project_dir}), and a config runs only modules under its "
+                "own folder and pipeflow's documented steps",
+                f"move the config to {above} (or `{top}` into its folder); to keep them apart, "
+                f"list `{top}` under this config's `allow_imports:`",
+            )
         return ImportProblem(
             f"`{dotted}` is outside the project: only modules under the config's folder and "
             "pipeflow's documented steps may be run by default",
             f"if this is intended, list `{plain}` under `allow_imports:` in the config "
             f"(or `{top}`, for everything defined in it)",
         )
+
+    def _folder_above(self, top: str) -> Path | None:
+        """The folder holding module `top` when it is a folder above the config's (the
+        config in a subfolder of the project whose code it names); else None."""
+        spec = top_level_spec(top)
+        if spec is None or self.project_dir is None:
+            return None
+        if spec.origin and spec.origin not in ("built-in", "frozen", "namespace"):
+            origin = Path(spec.origin)
+            places = [origin.parent.parent if origin.stem == "__init__" else origin.parent]
+        else:
+            places = [Path(location).parent for location in spec.submodule_search_locations or []]
+        for place in places:
+            folder = place.resolve()
+            if folder != self.project_dir and self.project_dir.is_relative_to(folder):
+                return folder
+        return None
 
     # -- checking the live objects ---------------------------------------------------------
 
