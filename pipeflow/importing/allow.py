@@ -102,7 +102,14 @@ class Rule:
         top = module.split(".")[0]
         spec = top_level_spec(top)
         if spec is None:
-            raise ImportProblem(f"no module named `{top}`", module_hint(top))
+            above = self._found_above(top)
+            hint = module_hint(top)
+            if above is not None:
+                hint = (
+                    f"`{top}` is in {above}, a folder above this config's ({self.project_dir}): "
+                    f"move the config there; a config imports modules from its own folder"
+                )
+            raise ImportProblem(f"no module named `{top}`", hint)
         if not self._in_project(spec):
             return False, None
         found = find_spec(module, keep=self.is_project_path)
@@ -198,6 +205,16 @@ class Rule:
         for place in places:
             folder = place.resolve()
             if folder != self.project_dir and self.project_dir.is_relative_to(folder):
+                return folder
+        return None
+
+    def _found_above(self, top: str) -> Path | None:
+        """A folder above the config's that holds module `top` (`top.py`, or a package), the
+        nearest; None when none does. Looks at names only: imports nothing."""
+        if self.project_dir is None:
+            return None
+        for folder in self.project_dir.parents:
+            if (folder / f"{top}.py").is_file() or (folder / top / "__init__.py").is_file():
                 return folder
         return None
 

@@ -2,7 +2,8 @@
 or a sub-pipeline `flows/data.yaml` naming `steps.etl.load`, with `steps/` at the root) is
 refused, as SPEC 10 says: a config runs modules under its own folder. The refusal says where
 the module is and what to move, at `validate`, at `run` and from `pipeflow.load`, in YAML and
-TOML; a module elsewhere keeps the plain refusal."""
+TOML; a module elsewhere keeps the plain refusal. Where the folder above is not on the path
+at all, "no module named" says where a module of that name is."""
 
 from __future__ import annotations
 
@@ -136,3 +137,33 @@ def test_a_module_not_above_the_config_keeps_the_plain_refusal(tmp_path: Path) -
         done.stderr
     )
     assert "a folder above" not in done.stderr
+
+
+@pytest.mark.parametrize("ext", ["yaml", "toml"])
+def test_a_module_only_above_and_not_importable_is_named_with_its_folder(
+    tmp_path: Path, ext: str
+) -> None:
+    """Run from the config's own folder, the root is not on the path: no module of that
+    name can be imported, and the hint says where one is."""
+    package = f"far_{tmp_path.name.replace('-', '_')}"
+    root = _project(tmp_path, package)
+    conf = _write(
+        root / "conf" / f"pipeline.{ext}", CONF_YAML if ext == "yaml" else CONF_TOML, package, ext
+    )
+    done = pipeflow_in(conf.parent, "validate", conf.name)
+    assert done.returncode == 2, done.stdout + done.stderr
+    said = f"`{package}` is in {root.resolve()}, a folder above this config's"
+    assert f"no module named `{package}`" in done.stderr
+    assert said in done.stderr
+    assert "move the config there" in done.stderr
+    with pytest.raises(ConfigError) as raised:
+        pipeflow.load(conf)
+    assert said in str(raised.value)
+
+
+def test_a_module_nowhere_keeps_the_spelling_hint(tmp_path: Path) -> None:
+    _write(tmp_path / "conf" / "pipeline.yaml", CONF_YAML, "nowhere_to_be_found", "yaml")
+    done = pipeflow_in(tmp_path / "conf", "validate", "pipeline.yaml")
+    assert done.returncode == 2
+    assert "no module named `nowhere_to_be_found`" in done.stderr
+    assert "check the spelling" in done.stderr
