@@ -26,6 +26,9 @@ def parse_duration(value: str | float | int) -> float:
         if value < 0:
             raise ValueError(f"a duration cannot be negative, got {value!r}")
         return float(value)
+    if not isinstance(value, str):
+        kind = type(value).__name__
+        raise ValueError(f"expected a duration such as `30s` or a number of seconds, got a {kind}")
     text = value.strip().replace(" ", "")
     position = 0
     total = 0.0

@@ -37,6 +37,11 @@ SPELLINGS = [
     ("negative", "-5", "-5", "must be at least 0"),
     ("negative-inf", "-.inf", "-inf", "must be at least 0"),
     ("negative-text", "-5s", '"-5s"', "is not a duration"),
+    # Not text nor a number: the schema's problem, once (the build's parse said nothing more,
+    # where it ended in an AttributeError traceback before).
+    ("list", "[1]", "[1]", "got a list"),
+    ("empty-list", "[]", "[]", "got a list"),
+    ("mapping", "{x: [1]}", "{x = [1]}", "got a mapping"),
 ]
 FIELDS = [
     "defaults.timeout",
@@ -103,10 +108,12 @@ def test_each_bad_duration_is_one_problem_where_it_is_written(
 @pytest.mark.parametrize("kind", ["yaml", "toml"])
 @pytest.mark.parametrize("field", FIELDS)
 @pytest.mark.parametrize("command", ["validate", "run"])
-def test_the_commands_refuse_an_infinite_duration_before_anything_runs(
-    tmp_path: Path, kind: str, field: str, command: str
+@pytest.mark.parametrize("value", ["inf", "list"])
+def test_the_commands_refuse_a_bad_duration_before_anything_runs(
+    tmp_path: Path, kind: str, field: str, command: str, value: str
 ) -> None:
-    config = _config(tmp_path, kind, field, ".inf" if kind == "yaml" else "inf")
+    yaml, toml = {"inf": (".inf", "inf"), "list": ("[]", "[]")}[value]
+    config = _config(tmp_path, kind, field, yaml if kind == "yaml" else toml)
     result = _cli(config, command)
     output = result.stdout + result.stderr
     assert result.returncode == 2, output
@@ -114,6 +121,7 @@ def test_the_commands_refuse_an_infinite_duration_before_anything_runs(
     assert "1 problem found; nothing was run." in output
     assert "Traceback" not in output
     assert "OverflowError" not in output
+    assert "AttributeError" not in output
     assert not (tmp_path / "ran").exists()
     assert "interrupted" not in _cli(config, "runs").stdout
 
