@@ -8,6 +8,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pipeflow.config.plain_values import (
+    int_or,
+    int_or_none,
+    list_of,
+    mapping_of,
+    number_or,
+    text_of,
+)
 from pipeflow.config.reader import Document, file_hash
 from pipeflow.errors import Problem
 from pipeflow.model.durations import (
@@ -78,7 +86,7 @@ class Builder:
     def paths(self, path: list[str | int], value: Any, item: str | None) -> tuple[Any, ...]:
         """`reads:`/`writes:`: one string or a list of them, parsed; `${ITEM}` names the
         `foreach` item when the step has one. Strings only (the schema reports the rest)."""
-        listed = [value] if isinstance(value, str) else _list(value)
+        listed = [value] if isinstance(value, str) else list_of(value)
         parsed: list[Any] = []
         for index, text in enumerate(listed):
             if not isinstance(text, str):
@@ -114,7 +122,7 @@ class Builder:
 
     def backoff(self, path: list[str | int], value: Any, default: float) -> float:
         """`retry_backoff`, a finite factor (the schema reports one below 1, or no number)."""
-        factor = _number(value, default)
+        factor = number_or(value, default)
         if math.isfinite(factor):
             return factor
         self.fail(
@@ -140,9 +148,9 @@ class Builder:
     def build(self) -> Pipeline:
         data = self.document.data if isinstance(self.document.data, Mapping) else {}
         source = Path(self.document.file).resolve()
-        defaults = _mapping(data.get("defaults"))
+        defaults = mapping_of(data.get("defaults"))
         default_retry = RetryPolicy(
-            retries=_int(defaults.get("retries"), 0),
+            retries=int_or(defaults.get("retries"), 0),
             delay=self.duration(["defaults", "retry_delay"], defaults.get("retry_delay"), 1.0)
             or 0.0,
             backoff=self.backoff(["defaults", "retry_backoff"], defaults.get("retry_backoff"), 1.0),
@@ -152,39 +160,39 @@ class Builder:
         self._defaults_late = self.late(["defaults", "timeout"], default_timeout, default_retry)
         default_cache = defaults.get("cache", True) is not False
         steps: dict[str, Step] = {}
-        for name, raw in _mapping(data.get("steps")).items():
+        for name, raw in mapping_of(data.get("steps")).items():
             if isinstance(raw, Mapping):
                 steps[str(name)] = self.step(
                     str(name), raw, default_retry, default_timeout, default_cache
                 )
-        results = _mapping(data.get("results"))
-        executor = _mapping(data.get("executor"))
+        results = mapping_of(data.get("results"))
+        executor = mapping_of(data.get("executor"))
         return Pipeline(
             name=str(data.get("name") or source.stem),
-            description=_text(data.get("description")),
+            description=text_of(data.get("description")),
             steps=steps,
             source=str(source),
             project_dir=str(source.parent),
-            params=self.parsed(["params"], _mapping(data.get("params"))),
-            params_schema=_mapping(data.get("params_schema")) or None,
+            params=self.parsed(["params"], mapping_of(data.get("params"))),
+            params_schema=mapping_of(data.get("params_schema")) or None,
             results=ResultsConfig(
                 root=self.parsed(["results", "root"], results.get("root", "data/processed")),
                 storage_options=self.parsed(
-                    ["results", "storage_options"], _mapping(results.get("storage_options"))
+                    ["results", "storage_options"], mapping_of(results.get("storage_options"))
                 ),
                 persist=results.get("persist", True) is not False,
             ),
             executor=ExecutorConfig(
                 type=str(executor.get("type", "sequential")),
-                workers=_optional_int(executor.get("workers")),
-                address=_text(executor.get("address")),
-                threads_per_worker=_optional_int(executor.get("threads_per_worker")),
+                workers=int_or_none(executor.get("workers")),
+                address=text_of(executor.get("address")),
+                threads_per_worker=int_or_none(executor.get("threads_per_worker")),
                 shared_filesystem=executor.get("shared_filesystem") is True,
                 cluster=_cluster(executor.get("cluster")),
             ),
             schedules=tuple(self.schedules(data.get("schedules"))),
-            allow_imports=tuple(str(x) for x in _list(data.get("allow_imports"))),
-            outputs=self.parsed(["outputs"], _mapping(data.get("outputs"))),
+            allow_imports=tuple(str(x) for x in list_of(data.get("allow_imports"))),
+            outputs=self.parsed(["outputs"], mapping_of(data.get("outputs"))),
             config_hash=self._config_hash(source),
         )
 
@@ -210,24 +218,24 @@ class Builder:
         elif result is None and self._plain_result is not None:
             spec = self._plain_result  # most steps: one frozen spec shared, nothing to parse
         else:
-            result = _mapping(result)
+            result = mapping_of(result)
             spec = ResultSpec(
                 persist=True,
-                target=_text(result.get("target")),
-                format=_text(result.get("format")),
+                target=text_of(result.get("target")),
+                format=text_of(result.get("format")),
                 root=self.parsed([*path, "result", "root"], result["root"])
                 if "root" in result
                 else None,
                 storage_options=self.parsed(
-                    [*path, "result", "storage_options"], _mapping(result.get("storage_options"))
+                    [*path, "result", "storage_options"], mapping_of(result.get("storage_options"))
                 ),
             )
             if raw.get("result") is None:
                 self._plain_result = spec
-        item = (_text(raw.get("as")) or "item") if "foreach" in raw else None
+        item = (text_of(raw.get("as")) or "item") if "foreach" in raw else None
         if "retries" in raw or "retry_delay" in raw or "retry_backoff" in raw:
             retry = RetryPolicy(
-                retries=_int(raw.get("retries"), default_retry.retries),
+                retries=int_or(raw.get("retries"), default_retry.retries),
                 delay=self.duration(
                     [*path, "retry_delay"], raw.get("retry_delay"), default_retry.delay
                 )
@@ -254,32 +262,32 @@ class Builder:
         inputs, foreach, when, params = (
             get(key) for key in ("inputs", "foreach", "when", "params")
         )
-        item = (_text(get("as")) or "item") if foreach is not None else None
+        item = (text_of(get("as")) or "item") if foreach is not None else None
         return Step(
             name=name,
-            run=_text(get("run")),
-            pipeline=_text(get("pipeline")),
-            inputs=self.parsed([*path, "inputs"], _mapping(inputs), item) if inputs else {},
-            after=tuple(str(x) for x in _list(get("after"))) if "after" in raw else (),
-            outputs=tuple(str(x) for x in _list(get("outputs"))) if "outputs" in raw else (),
+            run=text_of(get("run")),
+            pipeline=text_of(get("pipeline")),
+            inputs=self.parsed([*path, "inputs"], mapping_of(inputs), item) if inputs else {},
+            after=tuple(str(x) for x in list_of(get("after"))) if "after" in raw else (),
+            outputs=tuple(str(x) for x in list_of(get("outputs"))) if "outputs" in raw else (),
             result=spec,
             cache=get("cache", default_cache) is not False,
             retry=retry,
             timeout=timeout,
             foreach=self.parsed([*path, "foreach"], foreach) if foreach is not None else None,
-            item_name=_text(get("as")),
+            item_name=text_of(get("as")),
             when=self.parsed([*path, "when"], when) if when is not None else None,
-            params=self.parsed([*path, "params"], _mapping(params)) if params else {},
-            code_version=_text(get("code_version")),
-            description=_text(get("description")),
-            tags=tuple(str(x) for x in _list(get("tags"))) if "tags" in raw else (),
+            params=self.parsed([*path, "params"], mapping_of(params)) if params else {},
+            code_version=text_of(get("code_version")),
+            description=text_of(get("description")),
+            tags=tuple(str(x) for x in list_of(get("tags"))) if "tags" in raw else (),
             reads=self.paths([*path, "reads"], get("reads"), item) if "reads" in raw else (),
             writes=self.paths([*path, "writes"], get("writes"), item) if "writes" in raw else (),
         )
 
     def schedules(self, raw: Any) -> list[Schedule]:
         found: list[Schedule] = []
-        for index, item in enumerate(_list(raw)):
+        for index, item in enumerate(list_of(raw)):
             if not isinstance(item, Mapping):
                 continue
             interval = None
@@ -287,12 +295,12 @@ class Builder:
                 interval = self.duration(["schedules", index, "interval"], item["interval"], None)
             found.append(
                 Schedule(
-                    cron=_text(item.get("cron")),
-                    timezone=_text(item.get("timezone")),
+                    cron=text_of(item.get("cron")),
+                    timezone=text_of(item.get("timezone")),
                     interval=interval,
-                    params=_mapping(item.get("params")),
-                    start=_text(item.get("start")),
-                    end=_text(item.get("end")),
+                    params=mapping_of(item.get("params")),
+                    start=text_of(item.get("start")),
+                    end=text_of(item.get("end")),
                     catch_up=item.get("catch_up") is True,
                 )
             )
@@ -349,42 +357,12 @@ def _parsed(value: Any) -> Any:
     return value
 
 
-def _mapping(value: Any) -> dict[str, Any]:
-    return dict(value) if isinstance(value, Mapping) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list) else []
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if hasattr(value, "isoformat"):
-        return str(value.isoformat())
-    return str(value)
-
-
-def _int(value: Any, default: int) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
-
-
-def _optional_int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _number(value: Any, default: float) -> float:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return default
-
-
 def _cluster(value: Any) -> ClusterConfig | None:
     """`executor.cluster`, when it has a class (the schema reports the rest)."""
     if not isinstance(value, dict) or not isinstance(value.get("class"), str):
         return None
     return ClusterConfig(
         class_path=value["class"],
-        options=_mapping(value.get("options")),
-        scale=_optional_int(value.get("scale")),
+        options=mapping_of(value.get("options")),
+        scale=int_or_none(value.get("scale")),
     )
