@@ -36,6 +36,7 @@ from pipeflow.model.pipeline import (
     Step,
 )
 from pipeflow.model.refs import SCOPES, ReferenceSyntaxError, parse_string
+from pipeflow.storage.paths import NUL_HINT, nul_problem
 
 
 class Builder:
@@ -50,6 +51,15 @@ class Builder:
 
     def fail(self, path: list[str | int], message: str, hint: str | None = None) -> None:
         self.problems.append(self.document.problem(path, message, hint=hint))
+
+    def no_nul(self, path: list[str | int], value: Any, default: Any = None) -> Any:
+        """`value`, a path the config names, or `default` when it holds a NUL character
+        (reported here: the OS would refuse it later with a traceback)."""
+        problem = nul_problem(value) if isinstance(value, str) else None
+        if problem is not None:
+            self.fail(path, problem, NUL_HINT)
+            return default
+        return value
 
     def parsed(self, path: list[str | int], value: Any, item: str | None = None) -> Any:
         """Parse references in a value, reporting each syntax error where it is; `item`: the
@@ -89,9 +99,9 @@ class Builder:
         listed = [value] if isinstance(value, str) else list_of(value)
         parsed: list[Any] = []
         for index, text in enumerate(listed):
-            if not isinstance(text, str):
-                continue
             where = path if isinstance(value, str) else [*path, index]
+            if not isinstance(text, str) or self.no_nul(where, text) is None:
+                continue
             try:
                 parsed.append(parse_string(text, item=item))
             except ReferenceSyntaxError as error:
@@ -176,7 +186,10 @@ class Builder:
             params=self.parsed(["params"], mapping_of(data.get("params"))),
             params_schema=mapping_of(data.get("params_schema")) or None,
             results=ResultsConfig(
-                root=self.parsed(["results", "root"], results.get("root", "data/processed")),
+                root=self.parsed(
+                    ["results", "root"],
+                    self.no_nul(["results", "root"], results.get("root", _ROOT), _ROOT),
+                ),
                 storage_options=self.parsed(
                     ["results", "storage_options"], mapping_of(results.get("storage_options"))
                 ),
@@ -223,7 +236,10 @@ class Builder:
                 persist=True,
                 target=text_of(result.get("target")),
                 format=text_of(result.get("format")),
-                root=self.parsed([*path, "result", "root"], result["root"])
+                root=self.parsed(
+                    [*path, "result", "root"],
+                    self.no_nul([*path, "result", "root"], result["root"]),
+                )
                 if "root" in result
                 else None,
                 storage_options=self.parsed(
@@ -266,7 +282,7 @@ class Builder:
         return Step(
             name=name,
             run=text_of(get("run")),
-            pipeline=text_of(get("pipeline")),
+            pipeline=text_of(self.no_nul([*path, "pipeline"], get("pipeline"))),
             inputs=self.parsed([*path, "inputs"], mapping_of(inputs), item) if inputs else {},
             after=tuple(str(x) for x in list_of(get("after"))) if "after" in raw else (),
             outputs=tuple(str(x) for x in list_of(get("outputs"))) if "outputs" in raw else (),
@@ -307,6 +323,7 @@ class Builder:
         return found
 
 
+_ROOT = "data/processed"  # `results.root` when the config gives none
 _NO_LIMIT = "remove `timeout` (or write `null`) for no limit"
 
 

@@ -33,6 +33,7 @@ from pipeflow.model.refs import (
 from pipeflow.plan.files import StepFiles, WriteIndex, base_dir, load_time_lookup
 from pipeflow.plan.roots import store_url
 from pipeflow.storage.escapes import escape
+from pipeflow.storage.paths import NUL_HINT, nul_problem
 
 DocPath = list[str | int]
 FIELDS = ("reads", "writes")
@@ -52,6 +53,10 @@ def check_files(
         if step.reads or step.writes:
             _references(checker, name, step)
         found = files.get(name)
+        for location in found.reads if found is not None else ():
+            nul = nul_problem(location.text)  # from a param (a literal one is not read)
+            if nul is not None:
+                checker.fail(["steps", name, "reads"], nul, NUL_HINT)
         if found is None or not found.writes:
             continue
         own_roots = roots.get(name, ())
@@ -210,6 +215,9 @@ def _write_problem(
 ) -> tuple[str, str] | None:
     """(message, hint) when a step may not write `location`."""
     text = location.text
+    nul = nul_problem(text)  # from a param: the OS would refuse it with a traceback
+    if nul is not None:
+        return nul, NUL_HINT
     if location.pattern:
         return (
             f"`writes` names files or folders, not a pattern: {text}",

@@ -44,6 +44,7 @@ from pipeflow.storage.boundaries import BoundaryError, check_folder, check_local
 from pipeflow.storage.clashes import clash_message, item_clash
 from pipeflow.storage.failures import redact
 from pipeflow.storage.interpreter import python_place, python_place_message
+from pipeflow.storage.paths import nul_problem
 from pipeflow.storage.protocols import protocol_problem
 
 Fail = Callable[..., None]  # (path, message, hint=None): `Checker.fail`
@@ -270,7 +271,7 @@ def _targets(step: Step, fields: TargetFields) -> Iterator[str]:
 def _root_problem(root: str | None) -> str | None:
     if root is None:
         return None
-    unknown = protocol_problem(root)
+    unknown = nul_problem(root) or protocol_problem(root)  # NUL: from a param
     if unknown is not None:
         return unknown
     local = is_local(root)

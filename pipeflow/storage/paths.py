@@ -39,6 +39,15 @@ def relative_path(path: str, *, folder: bool = False) -> str:
     return "/".join(kept)
 
 
+# What to do about a NUL character in a path (the OS refuses it in every file name).
+NUL_HINT = "remove it: a `\\0` or `\\u0000` escape in the config, or in a param, puts it there"
+
+
+def nul_problem(text: str) -> str | None:
+    """Why `text`, a path or root the config names, cannot be one: it holds a NUL character."""
+    return f"{text!r} contains a NUL character, which no path may hold" if "\x00" in text else None
+
+
 MOST_NAME_BYTES = 255  # the longest file or folder name (NAME_MAX) of Linux and macOS disks
 _TEMPORARY = ".tmp-"  # then 32 hex digits
 
