@@ -47,7 +47,8 @@ def _form(schema: Any) -> None:
             _expect(isinstance(rule, list))
         elif keyword == "type":
             kinds = [rule] if isinstance(rule, str) else rule
-            _expect(isinstance(kinds, list) and bool(kinds) and len(set(kinds)) == len(kinds))
+            _expect(isinstance(kinds, list) and all(isinstance(kind, str) for kind in kinds))
+            _expect(bool(kinds) and len(set(kinds)) == len(kinds))
             _expect(all(kind in _TYPES for kind in kinds))
         elif keyword in _BOUNDS:
             _expect(isinstance(rule, int | float) and not isinstance(rule, bool))

@@ -3,6 +3,7 @@ jsonschema does; every other case is jsonschema's (and its messages stay as they
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -10,7 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import pipeflow
 from pipeflow.config.params_check import plainly_valid
+from pipeflow.errors import ConfigError
 
 IRIS = {
     "type": "object",
@@ -50,6 +53,10 @@ OTHER_SCHEMAS: list[dict[str, Any]] = [
     {"properties": {"x": {"items": [{"type": "string"}]}}},
     {"dependentRequired": {"a": ["b"]}},
     {"examples": "not a list"},
+    # a `type` list of other things than names (a TypeError in the quick check before)
+    {"properties": {"x": {"type": [["string"]]}}},
+    {"properties": {"x": {"type": [{"a": 1}, "string"]}}},
+    {"type": [1]},
 ]
 VALUES: list[Any] = [
     {},
@@ -150,3 +157,25 @@ def test_random_params_never_pass_where_jsonschema_fails(value: dict[str, Any]) 
     for schema in PLAIN_SCHEMAS:
         if plainly_valid(schema, value):
             assert jsonschema_valid(schema, value), (schema, value)
+
+
+@pytest.mark.parametrize("kind", ["yaml", "toml"])
+def test_a_type_list_of_lists_is_a_problem_of_the_config_not_a_traceback(
+    tmp_path: Path, kind: str
+) -> None:
+    (tmp_path / "typed_steps.py").write_text("def one():\n    return 1\n", encoding="utf-8")
+    config = tmp_path / f"p.{kind}"
+    if kind == "yaml":
+        text = (
+            "name: p\nparams: {a: 1}\nparams_schema:\n  properties:\n    a: {type: [[string]]}\n"
+            "steps:\n  s: {run: typed_steps.one}\n"
+        )
+    else:
+        text = (
+            'name = "p"\nparams = {a = 1}\n[params_schema.properties.a]\ntype = [["string"]]\n'
+            '[steps.s]\nrun = "typed_steps.one"\n'
+        )
+    config.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        pipeflow.load(config)
+    assert [p.path for p in raised.value.problems] == ["params_schema.properties.a.type"]
