@@ -247,19 +247,25 @@ def logs(
         for line in lines:
             click.echo("\n".join(prefixed(line.step, line.text)))
             printed = True
-        ended = history.run(run_id).state if follow else None
+        ended = history.run(run_id).state  # after the lines: `run` marks a dead run lost
     if not printed:  # an empty output would leave the reader wondering whether it worked
         whose = f"step `{step}`" if step is not None else "no step"
         said = "printed or logged nothing" if step is not None else "printed or logged anything"
         click.echo(f"run {run_id}: {whose} {said}", err=True)
-    if ended in _FOLLOWED_TO:  # the lines stop: say why, as the run's own console would
-        click.echo(f"run {run_id} {_FOLLOWED_TO[ended].format(id=run_id)}", err=True)
+    if ended in _ENDED:  # the lines stop: say why, as the run's own console would
+        click.echo(f"run {run_id} {_ENDED[ended].format(id=run_id)}", err=True)
+    elif ended == "running":  # only without --follow, which follows it to its end
+        click.echo(
+            f"run {run_id} is still running; `pipeflow logs {run_id} --follow` prints its "
+            "lines as they come",
+            err=True,
+        )
 
 
 # -- helpers ---------------------------------------------------------------------------------
 
-# How `logs --follow` says a run ended that did not succeed (one that did ends silently).
-_FOLLOWED_TO = {
+# How `logs` says a run ended that did not succeed (one that did ends silently).
+_ENDED = {
     "failed": "failed (`pipeflow runs show {id}` says which step, and why)",
     "interrupted": "was interrupted (Ctrl-C or SIGTERM); a new run resumes it",
     "lost": (

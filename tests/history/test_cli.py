@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import platform
 import re
+import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import replace
@@ -397,22 +401,61 @@ steps:
 
 
 @pytest.mark.parametrize("follow", [["--follow"], []])
-def test_logs_follow_says_how_a_run_that_did_not_succeed_ended(
-    home: Path, follow: list[str]
+@pytest.mark.parametrize("step", [[], ["--step", "report"], ["--step", "load"]])
+def test_logs_say_how_a_run_that_did_not_succeed_ended(
+    home: Path, follow: list[str], step: list[str]
 ) -> None:
-    """The lines stop; what became of the run is said on stderr (a succeeded run ends
-    silently, and without --follow nothing is added)."""
-    result = CliRunner().invoke(cli, ["logs", BAD, *follow, "--home", str(home)])
+    """The lines stop; what became of the run is said on stderr, with or without --follow,
+    whichever step's lines are shown (a succeeded run ends silently)."""
+    result = CliRunner().invoke(cli, ["logs", BAD, *follow, *step, "--home", str(home)])
     assert result.exit_code == 0, result.output
     said = f"run {BAD} failed (`pipeflow runs show {BAD}` says which step, and why)"
-    assert (said in result.stderr) is bool(follow), result.stderr
+    assert said in result.stderr, result.stderr
     assert said not in result.stdout
-    quiet = CliRunner().invoke(cli, ["logs", OK, *follow, "--home", str(home)])
+    quiet = CliRunner().invoke(cli, ["logs", OK, *follow, *step, "--home", str(home)])
     assert quiet.exit_code == 0
     assert "succeeded" not in quiet.stderr
+    assert f"run {OK}" not in quiet.stderr
 
 
-def test_logs_follow_says_a_run_was_interrupted(tmp_path: Path) -> None:
+def test_logs_of_a_run_still_going_say_so_and_how_to_follow_it(tmp_path: Path) -> None:
+    recorder = Recorder(home=tmp_path)
+    run = "20260301-140000-dddddd"
+    events = list(run_events(run))
+    record(recorder, events[:4])  # started, `load` printing
+    assert recorder.flush(10)
+    try:
+        result = CliRunner().invoke(cli, ["logs", run, "--home", str(tmp_path)])
+        assert result.exit_code == 0, result.output
+        assert "load | loading 0" in result.stdout
+        assert result.stderr == (
+            f"run {run} is still running; `pipeflow logs {run} --follow` prints its lines "
+            "as they come\n"
+        )
+    finally:
+        record(recorder, events[4:])
+
+
+def test_logs_say_a_run_was_lost_without_follow(tmp_path: Path) -> None:
+    recorder = Recorder(home=tmp_path)
+    run = "20260301-140000-eeeeee"
+    record(recorder, list(run_events(run))[:4])
+    assert recorder.flush(10)
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    gone = f"{platform.node()} {ended.pid}"
+    conn = sqlite3.connect(tmp_path / "runs.db")
+    with conn:  # its owner: a process of this host that has ended
+        conn.execute("UPDATE runs SET owner = ? WHERE id = ?", (gone, run))
+    conn.close()
+    result = CliRunner().invoke(cli, ["logs", run, "--home", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert f"run {run} is lost: its process ended before the run did" in result.stderr
+    recorder.close()
+
+
+@pytest.mark.parametrize("follow", [["-f"], []])
+def test_logs_say_a_run_was_interrupted(tmp_path: Path, follow: list[str]) -> None:
     recorder = Recorder(home=tmp_path)
     run = "20260301-140000-cccccc"
     events = list(run_events(run))
@@ -420,6 +463,6 @@ def test_logs_follow_says_a_run_was_interrupted(tmp_path: Path) -> None:
     assert isinstance(end, RunFinished)
     record(recorder, [*events[:-1], replace(end, ok=False, interrupted=True)])
     recorder.close()
-    result = CliRunner().invoke(cli, ["logs", run, "-f", "--home", str(tmp_path)])
+    result = CliRunner().invoke(cli, ["logs", run, *follow, "--home", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert f"run {run} was interrupted (Ctrl-C or SIGTERM); a new run resumes it" in result.stderr
