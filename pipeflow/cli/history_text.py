@@ -72,6 +72,8 @@ def run_details(record: RunRecord, *, tracebacks: bool = False) -> str:
     table = _table(rows).splitlines() if rows else []
     for step, row in zip(record.steps, table, strict=True):
         lines.append("  " + row)
+        if step.ran_because and step.ran_because != step.reason:  # a failure's reason
+            lines.append(f"      ran because: {step.ran_because}")
         for failed in step.failed_attempts:
             said = f"attempt {failed.attempt} failed: {failed.error}"
             lines.extend("      " + text for text in said.splitlines())

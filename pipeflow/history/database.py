@@ -245,7 +245,12 @@ def _v3_to_v4(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX attempts_run_step ON attempts (run_id, step)")
 
 
-MIGRATIONS: list[Migration] = [_create_v1, _v1_to_v2, _v2_to_v3, _v3_to_v4]
+def _v4_to_v5(conn: sqlite3.Connection) -> None:
+    """Keep why each step ran beside its reason, which a failure replaces ("raised an error")."""
+    conn.execute("ALTER TABLE steps ADD COLUMN ran_because TEXT NOT NULL DEFAULT ''")
+
+
+MIGRATIONS: list[Migration] = [_create_v1, _v1_to_v2, _v2_to_v3, _v3_to_v4, _v4_to_v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,7 +1,9 @@
 """The history as JSON documents for programs (`pipeflow runs --json`, `runs show --json`), in
 the shapes of the run's `--json` report: a run's `run_id`, `state`, `started`, `summary`...,
 and each step's `name`, `state`, `reason`, `attempts`, `cached`, `locations`, `error` and
-`failed_attempts`. Params are as the history holds them: secrets masked."""
+`failed_attempts`, plus `ran_because` (why a step that ran ran, which a failed step's `reason`,
+"raised an error", does not say; null for a step that did not run). Params are as the history
+holds them: secrets masked."""
 
 from __future__ import annotations
 
@@ -45,6 +47,7 @@ def step_document(step: StepRecord) -> dict[str, Any]:
         "name": step.step,
         "state": step.state,
         "reason": step.reason,
+        "ran_because": step.ran_because or None,
         "duration": step.duration,
         "attempts": step.attempts,
         "cached": step.cached,

@@ -171,7 +171,7 @@ class History:
         steps = self._guard(
             lambda: conn.execute(
                 "SELECT step, state, reason, attempts, duration, cached, error, traceback, "
-                "locations FROM steps WHERE run_id = ? ORDER BY position, step",
+                "locations, ran_because FROM steps WHERE run_id = ? ORDER BY position, step",
                 (full,),
             ).fetchall()
         )

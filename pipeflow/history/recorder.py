@@ -72,6 +72,7 @@ class _Session:
         self.positions: dict[str, int] = {d.step: i for i, d in enumerate(event.plan)}
         self.finished: dict[str, StepOutcome] = {}  # the outcome each step's row was written for
         self.reasons: dict[str, str] = {}  # why each started step runs, as it started
+        self.planned: dict[str, str] = {d.step: d.reason for d in event.plan}
         # The last step row's locations and their JSON: most steps of a run share them (the
         # run's journal), so most rows are written without encoding them again.
         self.locations: tuple[tuple[str, ...] | None, str] = (None, "[]")
@@ -109,6 +110,7 @@ class _Session:
                         None,
                         None,
                         "[]",
+                        "",
                     ),
                 )
             )
@@ -133,7 +135,8 @@ class _Session:
             if isinstance(event, StepStarted) and event.reason:
                 self.reasons[event.step] = event.reason
             reason = self.reasons.get(event.step, "")  # a retry's row may replace the start's
-            row = (self.run_id, event.step, self.position(event.step), event.attempt, reason)
+            position = self.position(event.step)
+            row = (self.run_id, event.step, position, event.attempt, reason, self.why(event.step))
             self.writer.add((STEP_RUNNING, row), replaces=event.step, replaceable=event.step)
         elif isinstance(event, StepFinished):
             self.markers(event.outcome.step)
@@ -182,7 +185,14 @@ class _Session:
             self.positions[step] = len(self.positions)
         return self.positions[step]
 
+    def why(self, step: str) -> str:
+        """Why `step` runs: the reason it started with, else the plan's."""
+        return self.reasons.get(step) or self.planned.get(step, "")
+
     def step_row(self, outcome: StepOutcome) -> Op:
+        """The row of a step that ended; one that ran (done or failed) keeps why it ran,
+        which a failure's reason ("raised an error") does not say."""
+        ran = outcome.state in (StepState.DONE, StepState.FAILED)
         last, text = self.locations
         if outcome.locations != last:
             text = jsontext.dumps(list(outcome.locations))
@@ -201,6 +211,7 @@ class _Session:
                 outcome.error,
                 outcome.traceback,
                 text,
+                self.why(outcome.step) if ran else "",
             ),
         )
 

@@ -61,6 +61,10 @@ class StepRecord:
     # The attempts before the last, when they failed (the last one's error is `error`); empty
     # for a run recorded before pipeflow kept them.
     failed_attempts: tuple[FailedAttempt, ...] = ()
+    # Why a step that ran (done or failed) ran: the plan's reason, or the one it started with;
+    # a failed step's `reason` says how it failed instead. Empty for a step that did not run,
+    # and for a run recorded before pipeflow kept it.
+    ran_because: str = ""
 
 
 @dataclass(frozen=True)
@@ -140,7 +144,7 @@ def run_record(row: tuple[Any, ...]) -> RunRecord:
 def step_record(
     row: tuple[Any, ...], failed_attempts: tuple[FailedAttempt, ...] = ()
 ) -> StepRecord:
-    step, state, reason, attempts, duration, cached, error, traceback, locations = row
+    step, state, reason, attempts, duration, cached, error, traceback, locations, ran = row
     try:
         places = json.loads(locations) if locations else []
     except ValueError:
@@ -156,6 +160,7 @@ def step_record(
         traceback=traceback,
         locations=tuple(str(place) for place in places),
         failed_attempts=failed_attempts,
+        ran_because=str(ran or ""),
     )
 
 

@@ -14,19 +14,21 @@ INSERT_LOG = "INSERT INTO logs (run_id, step, stream, line, time, text) VALUES (
 INSERT_ATTEMPT = "INSERT INTO attempts (run_id, step, attempt, error, time) VALUES (?, ?, ?, ?, ?)"
 UPSERT_STEP = """
     INSERT INTO steps (run_id, step, position, state, reason, attempts, duration, cached, error,
-                       traceback, locations)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       traceback, locations, ran_because)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (run_id, step) DO UPDATE SET
         state = excluded.state, reason = excluded.reason, attempts = excluded.attempts,
         duration = excluded.duration, cached = excluded.cached, error = excluded.error,
-        traceback = excluded.traceback, locations = excluded.locations
+        traceback = excluded.traceback, locations = excluded.locations,
+        ran_because = excluded.ran_because
 """
 # The reason a step started with replaces the plan's ("`load` runs first"); a retry keeps it.
 STEP_RUNNING = """
-    INSERT INTO steps (run_id, step, position, state, attempts, reason)
-    VALUES (?, ?, ?, 'running', ?, ?)
+    INSERT INTO steps (run_id, step, position, state, attempts, reason, ran_because)
+    VALUES (?, ?, ?, 'running', ?, ?, ?)
     ON CONFLICT (run_id, step) DO UPDATE SET state = 'running', attempts = excluded.attempts,
-        reason = CASE excluded.reason WHEN '' THEN steps.reason ELSE excluded.reason END
+        reason = CASE excluded.reason WHEN '' THEN steps.reason ELSE excluded.reason END,
+        ran_because = excluded.ran_because
 """
 FINISH_RUN = "UPDATE runs SET state = ?, finished = ?, duration = ? WHERE id = ?"
 

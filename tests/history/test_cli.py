@@ -394,7 +394,8 @@ steps:
     # Failed twice: the first attempt's error, then the last one's, as before.
     broken = lines.index(next(line for line in lines if line.startswith("broken ")))
     assert re.match(r"broken\s+failed\s+\S+\s+2 attempts", lines[broken])
-    assert lines[broken + 1 : broken + 3] == [
+    assert lines[broken + 1 : broken + 4] == [
+        "ran because: no stored result yet",  # as the plan said, beside how it failed
         "attempt 1 failed: RuntimeError: broken fail 1",
         "error: RuntimeError: broken fail 2",
     ]
