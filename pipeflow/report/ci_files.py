@@ -123,7 +123,8 @@ class ReportFiles:
         self.written = True
 
     def _write(self, document: dict[str, Any], output: Any) -> None:
-        from pipeflow.report.ci import json_text, junit_xml, write_text
+        from pipeflow.report.ci import json_text, write_text
+        from pipeflow.report.junit import junit_xml
 
         stdout = self.stdout or sys.stdout
         if self.json is not None:

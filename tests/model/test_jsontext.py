@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from pipeflow.cli import cli
 from pipeflow.model import jsontext
 from pipeflow.model.events import RunFinished, RunStarted
-from pipeflow.report.ci import RunReport, json_text, junit_xml
+from pipeflow.report.ci import RunReport, json_text
+from pipeflow.report.junit import junit_xml
 from tests.conftest import ProjectFactory
 
 PACKAGE = Path(__file__).resolve().parents[2] / "pipeflow"

@@ -16,7 +16,8 @@ import xmlschema
 
 import pipeflow
 from pipeflow.errors import Problem
-from pipeflow.report.ci import SCHEMA_FILE, RunReport, junit_xml, not_run_document
+from pipeflow.report.ci import SCHEMA_FILE, RunReport, not_run_document
+from pipeflow.report.junit import junit_xml
 from tests.conftest import ProjectFactory
 
 XSD = Path(__file__).resolve().parents[1] / "assets" / "junit-10.xsd"
