@@ -53,6 +53,7 @@ class RunReport:
         self._output: dict[str, list[str]] = {}
         self._output_size: dict[str, int] = {}
         self._failed_attempts: dict[str, list[dict[str, Any]]] = {}  # before each retry
+        self._started_for: dict[str, str] = {}  # why each step that started runs, as it started
         self._stepped = False  # a step started or ended
         self.foreach: frozenset[str] = frozenset()  # `foreach` steps: attempts count calls
 
@@ -61,6 +62,8 @@ class RunReport:
             self._started = event
         elif isinstance(event, StepStarted):
             self._stepped = True
+            if event.reason:
+                self._started_for[event.step] = event.reason
         elif isinstance(event, StepFinished):
             self._stepped = True
             self._outcomes[event.outcome.step] = event.outcome
@@ -98,10 +101,14 @@ class RunReport:
             state = "interrupted"
         else:
             state = "succeeded" if finished.ok else "failed"
-        planned = {d.step: None for d in started.plan}  # a dict keeps the order, a set would not
+        planned = {d.step: d.reason for d in started.plan}  # a dict keeps the order
         order = [*planned, *(name for name in self._outcomes if name not in planned)]
         steps = [
-            _step_document(self._outcomes[name], self._failed_attempts.get(name, []))
+            _step_document(
+                self._outcomes[name],
+                self._failed_attempts.get(name, []),
+                self._started_for.get(name) or planned.get(name, ""),
+            )
             for name in order
             if name in self._outcomes
         ]
@@ -191,14 +198,20 @@ def _document(
     }
 
 
-def _step_document(outcome: StepOutcome, failed_attempts: list[dict[str, Any]]) -> dict[str, Any]:
+def _step_document(
+    outcome: StepOutcome, failed_attempts: list[dict[str, Any]], why: str
+) -> dict[str, Any]:
+    """A step that ended; `why`: why it ran (as it started, else as planned), which a failed
+    step's reason ("raised an error") does not say."""
     error = None
     if outcome.state is StepState.FAILED:
         error = {"message": outcome.error or outcome.reason, "traceback": outcome.traceback}
+    ran = outcome.state in (StepState.DONE, StepState.FAILED)
     return {
         "name": outcome.step,
         "state": outcome.state.value,
         "reason": outcome.reason,
+        "ran_because": (why or None) if ran else None,
         "duration": round(outcome.duration, 6),
         "attempts": outcome.attempts,
         "cached": outcome.state is StepState.CACHED,
@@ -214,6 +227,7 @@ def _planned_step(name: str, state: str, reason: str) -> dict[str, Any]:
         "name": name,
         "state": state,
         "reason": reason,
+        "ran_because": None,
         "duration": 0.0,
         "attempts": 0,
         "cached": state == StepState.CACHED.value,

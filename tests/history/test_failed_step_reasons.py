@@ -1,7 +1,7 @@
 """A failed step keeps, in the history, why it ran (the planner's reason, or the one it
 started with) beside how it failed ("raised an error", "called sys.exit()"): `runs show`,
-`runs show --json` and the UI's run page show both, on every executor, for a run started
-from the command line or from Python."""
+`runs show --json`, the UI's run page and the run's own `--json` report show both, on every
+executor, for a run started from the command line or from Python."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ import json
 import re
 from pathlib import Path
 
+import jsonschema
 import pytest
 from starlette.testclient import TestClient
 
 import pipeflow
 from pipeflow.history import open_history
+from pipeflow.report.ci import SCHEMA_FILE
 from pipeflow.ui.app import Settings, create_app
 from tests.conftest import ProjectFactory
 from tests.execute.conftest import dask_address  # noqa: F401  (a fixture)
@@ -52,15 +54,18 @@ CHECK_WHY = "param n changed (3 -> {n}); the result of `make` changed"
 
 
 def failed_run(config: Path, n: int, *, api: bool) -> str:
-    """Run `config` with n (the run that fails), after one with the default; its id."""
+    """Run `config` with n (the run that fails, its report in `report.json`), after one with
+    the default; its id."""
     home = config.parent / ".pipeflow"
+    report = config.parent / "report.json"
     if api:
         assert pipeflow.load(config).run().ok
-        run = pipeflow.load(config).run(params={"n": n})
+        run = pipeflow.load(config).run(params={"n": n}, json=report)
         assert not run.ok
         return run.id
     assert pipeflow_in(config.parent, "run", config.name, "-q").returncode == 0
-    ran = pipeflow_in(config.parent, "run", config.name, "-q", "--param", f"n={n}")
+    arguments = ["--param", f"n={n}", "--json", str(report)]
+    ran = pipeflow_in(config.parent, "run", config.name, "-q", *arguments)
     assert ran.returncode == 1, ran.stdout + ran.stderr
     with open_history(home=home) as history:
         return history.runs(last=1)[0].id
@@ -103,6 +108,12 @@ def test_a_failed_step_keeps_why_it_ran(
     assert steps["check"]["reason"] == how
     assert steps["check"]["ran_because"] == check_why
     assert steps["make"]["ran_because"] == why == steps["make"]["reason"]
+
+    report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    jsonschema.validate(report, json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
+    reported = {step["name"]: step for step in report["steps"]}
+    assert (reported["check"]["reason"], reported["check"]["ran_because"]) == (how, check_why)
+    assert reported["make"]["ran_because"] == why == reported["make"]["reason"]
 
     settings = Settings(configs={}, home=folder / ".pipeflow", token=None, loopback_only=True)
     with TestClient(create_app(settings), base_url="http://127.0.0.1:8080") as client:
