@@ -247,7 +247,16 @@ def logs(
         for line in lines:
             click.echo("\n".join(prefixed(line.step, line.text)))
             printed = True
-        ended = history.run(run_id).state  # after the lines: `run` marks a dead run lost
+        record = history.run(run_id)  # after the lines: `run` marks a dead run lost
+        ended = record.state
+    if not record.steps and ended in ("skipped", "failed"):  # a fire that started no run
+        if ended == "skipped":
+            reason = record.params.get("skipped")
+            why = "`pipeflow serve` skipped this fire" + (f" ({reason})" if reason else "")
+        else:
+            why = f"it could not start (`pipeflow runs show {run_id}` says why)"
+        click.echo(f"run {run_id} ran no step: {why}", err=True)
+        return
     if not printed:  # an empty output would leave the reader wondering whether it worked
         whose = f"step `{step}`" if step is not None else "no step"
         said = "printed or logged nothing" if step is not None else "printed or logged anything"

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from pipeflow.cli import cli
 from pipeflow.history import RUN_STATES, Recorder, open_history
-from pipeflow.history.skipped import record_skipped_fire
+from pipeflow.history.skipped import record_failed_fire, record_skipped_fire
 from pipeflow.model.events import RunFinished
 from tests.history.synthetic import T0, record, run_events
 
@@ -339,6 +339,38 @@ def test_logs_of_a_run_whose_steps_printed_nothing_says_so(tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     assert result.stderr == f"run {record.id}: no step printed or logged anything\n"
+
+
+@pytest.mark.parametrize("follow", [["-f"], []])
+def test_logs_of_a_fire_that_started_no_run_say_why(tmp_path: Path, follow: list[str]) -> None:
+    """A fire `serve` skipped, or whose run could not start, ran no step: `logs` says that,
+    not that its steps printed nothing, nor that `runs show` says which step failed."""
+    skipped = record_skipped_fire(
+        tmp_path,
+        pipeline="demo",
+        when=T0,
+        reason="the previous run of this schedule is still going",
+    )
+    refused = record_failed_fire(
+        tmp_path, pipeline="demo", when=T0, reason="pipeline.yaml:3:5: error: ..."
+    )
+    assert skipped is not None
+    assert refused is not None
+    home = str(tmp_path / ".pipeflow")
+    result = CliRunner().invoke(cli, ["logs", skipped, *follow, "--home", home])
+    assert result.exit_code == 0, result.output
+    assert (result.stdout, result.stderr) == (
+        "",
+        f"run {skipped} ran no step: `pipeflow serve` skipped this fire (the previous run of "
+        "this schedule is still going)\n",
+    )
+    result = CliRunner().invoke(cli, ["logs", refused, *follow, "--home", home])
+    assert result.exit_code == 0, result.output
+    assert (result.stdout, result.stderr) == (
+        "",
+        f"run {refused} ran no step: it could not start (`pipeflow runs show {refused}` "
+        "says why)\n",
+    )
 
 
 # Each call counts itself in a file, so a retry in another process counts on.
