@@ -38,6 +38,7 @@ from pipeflow.history.records import (
     step_record,
 )
 from pipeflow.history.run_ids import nothing_recorded, resolved
+from pipeflow.history.selecting import NEWEST_FIRST, RUN_COLUMNS, pruned, run_filter
 
 __all__ = [
     "FailedAttempt",
@@ -51,17 +52,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-
-_RUN_COLUMNS = """
-    r.id, r.pipeline, r.state, r.trigger, r.started, r.finished, r.duration, r.config_path,
-    r.config_hash, r.params,
-    (SELECT count(*) FROM steps s WHERE s.run_id = r.id AND s.state = 'done'),
-    (SELECT count(*) FROM steps s WHERE s.run_id = r.id AND s.state = 'cached'),
-    (SELECT count(*) FROM steps s WHERE s.run_id = r.id AND s.state = 'failed'),
-    (SELECT count(*) FROM steps s WHERE s.run_id = r.id AND s.state = 'not run')
-"""
-_NEWEST_FIRST = "ORDER BY r.started_at DESC, r.rowid DESC"
 
 
 def open_history(
@@ -121,8 +111,8 @@ class History:
         if conn is None:
             return []
         self._reap()
-        where, args = _run_filter(pipeline, state, config)
-        sql = f"SELECT {_RUN_COLUMNS} FROM runs r{where} {_NEWEST_FIRST}"
+        where, args = run_filter(pipeline, state, config)
+        sql = f"SELECT {RUN_COLUMNS} FROM runs r{where} {NEWEST_FIRST}"
         if last is not None or offset > 0:
             sql += " LIMIT ? OFFSET ?"
             args += [-1 if last is None else max(0, last), max(0, offset)]
@@ -135,7 +125,7 @@ class History:
         if conn is None:
             return 0
         self._reap()
-        where, args = _run_filter(pipeline, state, None)
+        where, args = run_filter(pipeline, state, None)
         row = self._guard(
             lambda: conn.execute(f"SELECT count(*) FROM runs r{where}", args).fetchone()
         )
@@ -163,7 +153,7 @@ class History:
         self._reap()
         row = self._guard(
             lambda: conn.execute(
-                f"SELECT {_RUN_COLUMNS} FROM runs r WHERE r.id = ?", (full,)
+                f"SELECT {RUN_COLUMNS} FROM runs r WHERE r.id = ?", (full,)
             ).fetchone()
         )
         if row is None:  # pruned meanwhile
@@ -240,30 +230,6 @@ class History:
                 return
             time.sleep(poll)
 
-    @staticmethod
-    def _pruned(
-        conn: sqlite3.Connection, keep: int | None, older_than: timedelta | None
-    ) -> tuple[str, list[Any]]:
-        """The DELETE of `prune`. A fire `serve` skipped is no run: it counts for none of the
-        `keep` newest, and goes with the runs older than the oldest kept (all, for 0)."""
-        where = ["state != 'running'"]
-        args: list[Any] = []
-        if keep is not None:
-            ran = "SELECT r.id, r.started_at FROM runs r WHERE r.state != 'skipped' "
-            ran += _NEWEST_FIRST
-            where.append(f"id NOT IN (SELECT id FROM ({ran} LIMIT ?))")
-            args.append(keep)
-            oldest_kept = conn.execute(f"{ran} LIMIT 1 OFFSET ?", (keep - 1,)).fetchone()
-            if keep and oldest_kept is None:  # fewer runs than kept: every fire stays
-                where.append("state != 'skipped'")
-            elif keep:
-                where.append("(state != 'skipped' OR started_at < ?)")
-                args.append(oldest_kept[1])
-        if older_than is not None:
-            where.append("started_at < ?")
-            args.append(time.time() - older_than.total_seconds())
-        return f"DELETE FROM runs WHERE {' AND '.join(where)}", args
-
     def prune(
         self,
         keep: int | None = None,
@@ -293,7 +259,7 @@ class History:
         def delete() -> int:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                sql, args = self._pruned(conn, keep, older_than)
+                sql, args = pruned(conn, keep, older_than)
                 count = conn.execute(sql, args).rowcount
                 conn.execute("DELETE FROM steps WHERE run_id NOT IN (SELECT id FROM runs)")
                 conn.execute("DELETE FROM logs WHERE run_id NOT IN (SELECT id FROM runs)")
@@ -379,21 +345,3 @@ class History:
             raise HistoryError(f"cannot read the history at {self.path}: {said}") from error
         except OSError as error:
             raise HistoryError(f"cannot open the history at {self.path}: {error}") from error
-
-
-def _run_filter(
-    pipeline: str | None, state: str | None, config: str | os.PathLike[str] | None
-) -> tuple[str, list[Any]]:
-    """The WHERE clause (with its leading space, or empty) and its arguments."""
-    where: list[str] = []
-    args: list[Any] = []
-    if pipeline is not None:
-        where.append("r.pipeline = ?")
-        args.append(pipeline)
-    if state is not None:
-        where.append("r.state = ?")
-        args.append(state)
-    if config is not None:
-        where.append("(r.config_path = ? OR r.config_path IS NULL)")
-        args.append(str(Path(config).resolve()))
-    return (" WHERE " + " AND ".join(where) if where else ""), args
