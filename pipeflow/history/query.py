@@ -38,7 +38,7 @@ from pipeflow.history.records import (
     step_record,
 )
 from pipeflow.history.run_ids import nothing_recorded, resolved
-from pipeflow.history.selecting import NEWEST_FIRST, RUN_COLUMNS, pruned, run_filter
+from pipeflow.history.selecting import NEWEST_FIRST, RUN_COLUMNS, bounded, pruned, run_filter
 
 __all__ = [
     "FailedAttempt",
@@ -115,7 +115,7 @@ class History:
         sql = f"SELECT {RUN_COLUMNS} FROM runs r{where} {NEWEST_FIRST}"
         if last is not None or offset > 0:
             sql += " LIMIT ? OFFSET ?"
-            args += [-1 if last is None else max(0, last), max(0, offset)]
+            args += [-1 if last is None else bounded(last), bounded(offset)]
         rows = self._guard(lambda: conn.execute(sql, args).fetchall())
         return [run_record(row) for row in rows]
 
@@ -289,7 +289,7 @@ class History:
             sql += f" AND step IN ({', '.join('?' * len(steps))})"
             args.extend(steps)
         sql += " ORDER BY id LIMIT -1 OFFSET ?"
-        rows = self._guard(lambda: conn.execute(sql, [*args, skip]).fetchall())
+        rows = self._guard(lambda: conn.execute(sql, [*args, bounded(skip)]).fetchall())
         for row in rows:
             yield int(row[0]), log_line(run_id, row[1:])
 

@@ -1,5 +1,6 @@
 """The SQL of the history's queries: the columns of a run as `records.py` reads them, their
-order, which runs a listing's filters take, and which runs `prune` deletes."""
+order, which runs a listing's filters take, which runs `prune` deletes, and the counts LIMIT
+and OFFSET can take."""
 
 from __future__ import annotations
 
@@ -19,6 +20,15 @@ RUN_COLUMNS = """
     (SELECT count(*) FROM steps s WHERE s.run_id = r.id AND s.state = 'not run')
 """
 NEWEST_FIRST = "ORDER BY r.started_at DESC, r.rowid DESC"
+
+
+LARGEST = 2**63 - 1  # SQLite's INTEGER is 64-bit
+
+
+def bounded(number: int) -> int:
+    """A count for LIMIT or OFFSET: at least 0, and at most SQLite's largest integer (a
+    bigger one, `--last 10**30`, means as many as there are; SQLite cannot take it)."""
+    return min(max(0, number), LARGEST)
 
 
 def run_filter(
@@ -50,8 +60,8 @@ def pruned(
         ran = "SELECT r.id, r.started_at FROM runs r WHERE r.state != 'skipped' "
         ran += NEWEST_FIRST
         where.append(f"id NOT IN (SELECT id FROM ({ran} LIMIT ?))")
-        args.append(keep)
-        oldest_kept = conn.execute(f"{ran} LIMIT 1 OFFSET ?", (keep - 1,)).fetchone()
+        args.append(bounded(keep))
+        oldest_kept = conn.execute(f"{ran} LIMIT 1 OFFSET ?", (bounded(keep - 1),)).fetchone()
         if keep and oldest_kept is None:  # fewer runs than kept: every fire stays
             where.append("state != 'skipped'")
         elif keep:

@@ -373,6 +373,24 @@ def test_logs_of_a_fire_that_started_no_run_say_why(tmp_path: Path, follow: list
     )
 
 
+@pytest.mark.parametrize("count", [2**63 - 1, 2**63, 10**30])
+def test_counts_past_what_sqlite_holds_mean_every_run(home: Path, count: int) -> None:
+    """`--last N` and `--keep N` past SQLite's largest integer are all runs, not a traceback;
+    so are the counts the Python API takes."""
+    code, output = invoke("runs", "--last", str(count), "--home", str(home))
+    assert code == 0, output
+    assert len(output.splitlines()) == 4  # the header and the three runs
+    code, output = invoke("runs", "prune", "--keep", str(count), "--home", str(home))
+    assert code == 0, output
+    assert output.startswith("deleted 0 runs from ")
+    with open_history(home=home) as history:
+        assert len(history.runs(last=count)) == 3
+        assert history.runs(offset=count) == []
+        assert history.logs(OK, skip=count) == []
+        assert history.prune(count) == 0
+        assert len(history.runs()) == 3
+
+
 # Each call counts itself in a file, so a retry in another process counts on.
 FLAKY_STEPS = """
 from pathlib import Path

@@ -78,3 +78,20 @@ def test_refusals_of_the_guard_are_json(make_client: ClientFactory, recorded: Pa
     assert_json_error(wrong_host, 400, "127.0.0.1 and localhost only")
     cross = local.post(f"/api/runs/{RUN}", headers={"Origin": "http://evil.example"})
     assert_json_error(cross, 403, "")
+
+
+@pytest.mark.parametrize("path", [f"/api/runs/{RUN}/logs", f"/runs/{RUN}/logs"])
+@pytest.mark.parametrize("step", [None, "load"])
+def test_a_skip_past_any_count_sqlite_holds_is_no_lines_not_a_500(
+    make_client: ClientFactory, tmp_path: Path, path: str, step: str | None
+) -> None:
+    record(Recorder(home=tmp_path), run_events(RUN, started=T0))
+    client = make_client(home=tmp_path)
+    for skip in (2**63 - 1, 2**63, 10**30):  # SQLite's largest integer, and past it
+        params: dict[str, Any] = {"skip": str(skip), **({"step": step} if step else {})}
+        response = client.get(path, params=params)
+        assert response.status_code == 200, response.text
+        if path.startswith("/api/"):
+            assert response.json() == {"lines": []}
+        else:
+            assert response.text == "(nothing printed)\n"
