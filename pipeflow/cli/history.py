@@ -202,6 +202,11 @@ def prune(
             raise UsageError(
                 f"--older-than: {error}", hint="write an age like `30d`, `12h` or `90m`"
             ) from None
+        except OverflowError:  # more days than a timedelta holds (as `gc --older-than` says)
+            raise UsageError(
+                f"--older-than: `{older_than}` is too long an age",
+                hint="write an age like `30d`, `12h` or `90m`",
+            ) from None
     with _open(ctx, home) as history:
         deleted = history.prune(keep, older_than=age, vacuum=vacuum)
         path = history.path

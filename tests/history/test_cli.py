@@ -324,6 +324,11 @@ def test_runs_prune_older_than(tmp_path: Path) -> None:
     code, output = invoke("runs", "prune", "--older-than", "soon", "--home", str(tmp_path))
     assert code == 2
     assert "soon" in output
+    for age in ("99999999999d", "999999999999999999h"):  # longer than a timedelta holds
+        code, output = invoke("runs", "prune", "--older-than", age, "--home", str(tmp_path))
+        assert code == 2, output
+        assert f"--older-than: `{age}` is too long an age" in output
+        assert "nothing was deleted" in output
 
 
 def test_logs_of_a_run_whose_steps_printed_nothing_says_so(tmp_path: Path) -> None:
