@@ -99,7 +99,20 @@ def _moment(text: str | None) -> datetime:
             f"{text!r} is not an ISO 8601 time, e.g. 2026-05-11T06:00:00+02:00",
             param_hint="--after",
         ) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+    moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+    from pipeflow.model.durations import FIRST_YEAR, LAST_YEAR
+
+    try:  # the years a schedule's `start` and `end` may take (on every zone's clock)
+        year = moment.astimezone(timezone.utc).year
+    except OverflowError:
+        year = 0
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise click.BadParameter(
+            f"{text!r} is not between the years {FIRST_YEAR} and {LAST_YEAR} (in UTC), the "
+            "years fire times are counted in",
+            param_hint="--after",
+        )
+    return moment
 
 
 def _listing(name: str, schedules: tuple[Schedule, ...], moment: datetime, count: int) -> str:

@@ -14,7 +14,7 @@ from pipeflow.config.cluster_options import check_cluster_options
 from pipeflow.config.reader import Fail
 from pipeflow.config.suggest import did_you_mean, listing
 from pipeflow.importing.classes import CLUSTER_EXAMPLES, cluster_class_problem
-from pipeflow.model.durations import LAST_YEAR
+from pipeflow.model.durations import FIRST_YEAR, LAST_YEAR
 from pipeflow.model.pipeline import AVAILABLE_EXECUTORS, CLUSTER_MODULES, EXECUTOR_TYPES, Pipeline
 
 
@@ -56,7 +56,19 @@ def check_schedules(pipeline: Pipeline, fail: Fail) -> None:
                     "e.g. `2026-01-01` or `2026-01-01T06:00:00+01:00`",
                 )
                 continue
-            if moment.astimezone(timezone.utc).year > LAST_YEAR:
+            try:
+                year = moment.astimezone(timezone.utc).year
+            except OverflowError:  # its UTC time is past the first or the last year there is
+                year = LAST_YEAR + 1 if moment.year > LAST_YEAR else FIRST_YEAR - 1
+            if year < FIRST_YEAR:
+                fail(
+                    [*path, field],
+                    f"`{field}` must be in the year {FIRST_YEAR} or later (in UTC), got {text!r}",
+                    f"write a moment in {FIRST_YEAR} or later (fire times before it are "
+                    "out of range)",
+                )
+                continue
+            if year > LAST_YEAR:
                 fail(
                     [*path, field],
                     f"`{field}` must be before the year {LAST_YEAR + 1}, got {text!r}",

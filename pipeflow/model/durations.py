@@ -11,6 +11,9 @@ LONGEST_TEXT = "365d"
 # The last year a schedule's `start` or `end` may fall in (UTC): a year before the last one
 # datetimes hold, so a fire time an interval later, in any zone, still is one.
 LAST_YEAR = 9997
+# The first year one may fall in (UTC): a year after the first one datetimes hold, so the same
+# moment on any zone's clock still is one.
+FIRST_YEAR = 2
 # The shortest interval a schedule may fire at (fire times are computed to the microsecond).
 SHORTEST_INTERVAL = 1.0
 

@@ -210,6 +210,22 @@ BAD_SCHEDULES = [
         "schedules[0].start",
         "before the year 9998",
     ),
+    (
+        "{interval: 1h, start: '9999-12-31T23:00:00-12:00'}",  # past what a datetime holds
+        "schedules[0].start",
+        "before the year 9998",
+    ),
+    ("{interval: 1h, start: '0001-01-01'}", "schedules[0].start", "in the year 2 or later"),
+    (
+        "{interval: 1h, start: '0001-01-01T00:00:00', timezone: Asia/Tokyo}",  # UTC: year 0
+        "schedules[0].start",
+        "in the year 2 or later",
+    ),
+    (
+        "{cron: '0 0 * * *', end: '0001-01-01T05:00:00+05:00', timezone: America/New_York}",
+        "schedules[0].end",
+        "in the year 2 or later",
+    ),
 ]
 
 
@@ -229,6 +245,28 @@ def test_a_schedule_out_of_range_is_refused_by_every_command(
     assert message in output
     assert "Traceback" not in output
     assert not (tmp_path / "ran").exists()
+
+
+@pytest.mark.parametrize("command", ["validate", "schedule"])
+@pytest.mark.parametrize("start", ["'0001-01-01T00:00:00'", "0001-01-01T00:00:00"])
+def test_a_toml_start_before_the_year_2_is_refused(
+    tmp_path: Path, start: str, command: str
+) -> None:
+    """TOML writes a time quoted or as its own datetime; either, before the year 2 in UTC, is
+    refused at its line (it was an OverflowError traceback in Asia/Tokyo)."""
+    (tmp_path / "durs.py").write_text(STEPS)
+    config = tmp_path / "p.toml"
+    config.write_text(
+        'name = "d"\n[steps.a]\nrun = "durs.one"\n'
+        f'[[schedules]]\ninterval = "1h"\ntimezone = "Asia/Tokyo"\nstart = {start}\n'
+    )
+    result = _cli(config, command)
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert "p.toml:7:" in output, output
+    assert "error at `schedules[0].start`" in output
+    assert "in the year 2 or later" in output
+    assert "Traceback" not in output
 
 
 @pytest.mark.parametrize(

@@ -119,6 +119,27 @@ def test_bad_options_are_usage_errors(make_project: ProjectFactory) -> None:
     assert invoke("schedule", str(path), "--next", "0")[0] == 2
 
 
+@pytest.mark.parametrize("export", [[], ["--export", "crontab"], ["--export", "github-actions"]])
+@pytest.mark.parametrize(
+    "after",
+    [
+        "0001-01-01T00:00:00Z",  # New York's clock is in the year 0 then
+        "0001-01-01T02:00:00+05:00",
+        "9999-12-31T23:00:00Z",  # Berlin's clock, and a year of GitHub entries, past 9999
+        "9998-01-01",
+    ],
+)
+def test_an_after_out_of_the_years_fire_times_take_is_a_usage_error(
+    make_project: ProjectFactory, after: str, export: list[str]
+) -> None:
+    path = project(make_project)
+    result = CliRunner().invoke(cli, ["schedule", str(path), "--after", after, *export])
+    assert result.exit_code == 2, result.output
+    assert "--after" in result.output
+    assert "between the years 2 and 9997" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
 def test_crontab_export(make_project: ProjectFactory) -> None:
     path = project(make_project)
     code, output = invoke("schedule", str(path), "--export", "crontab")
