@@ -34,6 +34,7 @@ def serve(configs: tuple[Path, ...], quiet: bool) -> None:
     """
     from pipeflow.cli.serving import (
         NOT_STARTED,
+        Ended,
         Runs,
         ServeLog,
         StillGoing,
@@ -89,8 +90,18 @@ def serve(configs: tuple[Path, ...], quiet: bool) -> None:
                 config_path=target.config,
             )
         else:
-            log(f"{target.name} {label}: {ended_as(code)}")
+            log(f"{target.name} {label}: {ended_as(code, recorded(target, ended))}")
         return code
+
+    def recorded(target: Target, ended: Ended) -> str | None:
+        """The id of the run the fire's process recorded (None if the history has none)."""
+        from pipeflow.history import HistoryError, open_history
+
+        try:
+            with open_history(target.project_dir) as history:
+                return history.run_of_process(ended.pid, target.name, ended.started - 1)
+        except (HistoryError, OSError):  # the run said so itself; serve goes on
+            return None
 
     def skipped(target: Target, schedule: Any, when: datetime, reason: str) -> None:
         record_skipped_fire(

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -34,28 +35,34 @@ STOP_WAIT = 10.0  # seconds a run told to stop (SIGINT) has to end before it is 
 TAIL = 4_000  # characters of the end of a run's stderr kept, for the history of a fire
 
 
-def ended_as(code: int) -> str:
+def ended_as(code: int, run_id: str | None = None) -> str:
     """How serve's log says a run's process ended: by its exit code, or by the signal that
-    killed it from outside (the OOM killer's SIGKILL, a crash in C code)."""
+    killed it from outside (the OOM killer's SIGKILL, a crash in C code); with the run's id
+    when the history has it."""
     if code < 0:
         try:
             name = signal.Signals(-code).name
         except ValueError:
             name = f"signal {-code}"
+        which = f"run {run_id}" if run_id else "it"
         return (
             f"the run's process was killed by {name}, not by serve; the next run resumes "
-            "from the steps it stored"
+            f"from the steps {which} stored"
         )
-    return f"run {OUTCOMES.get(code, f'ended with exit code {code}')}"
+    run = f"run {run_id}" if run_id else "run"
+    return f"{run} {OUTCOMES.get(code, f'ended with exit code {code}')}"
 
 
 @dataclass(frozen=True)
 class Ended:
-    """How a scheduled run's process ended: its exit code, and the end of its stderr (where
-    `pipeflow run` lists a config's problems, with the values from the environment masked)."""
+    """How a scheduled run's process ended: its exit code, the end of its stderr (where
+    `pipeflow run` lists a config's problems, with the values from the environment masked),
+    its process id and when it started (which find the run it recorded)."""
 
     code: int
     said: str
+    pid: int = 0
+    started: float = 0.0
 
 
 class _Tail:
@@ -169,6 +176,7 @@ class Runs:
         command += ["--log-format", "plain"]
         command += ["-q"] if self.quiet else []
         self.flush()
+        started = time.time()
         with _claim(target) as lock:  # the run holds it from here until it ends
             process = subprocess.Popen(
                 command,
@@ -189,7 +197,7 @@ class Runs:
         try:
             code = process.wait()
             relay.join(STOP_WAIT)  # the rest of what it said: ends with the process's stderr
-            return Ended(code, said.text())
+            return Ended(code, said.text(), process.pid, started)
         finally:
             with self._lock:
                 self._processes.pop(target.name, None)

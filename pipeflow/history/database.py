@@ -104,6 +104,11 @@ def this_process() -> str:
     return f"{_host()} {pid} {_start_time(pid)}".rstrip()
 
 
+def owned_by(owner: str, pid: int) -> bool:
+    """Whether `owner` is process `pid` of this host (whatever its start time)."""
+    return owner.split(" ")[:2] == [_host(), str(pid)]
+
+
 def owner_gone(owner: str) -> bool:
     """True when `owner` ran on this host and is no longer running; False when unsure."""
     parts = owner.split(" ")

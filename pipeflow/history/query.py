@@ -22,6 +22,7 @@ from pipeflow.history.database import (
     connect_reader,
     database_path,
     mark_lost,
+    owned_by,
     owner_gone,
     remedy,
     writable,
@@ -118,6 +119,22 @@ class History:
             args += [-1 if last is None else bounded(last), bounded(offset)]
         rows = self._guard(lambda: conn.execute(sql, args).fetchall())
         return [run_record(row) for row in rows]
+
+    def run_of_process(self, pid: int, pipeline: str, since: float) -> str | None:
+        """The id of the run of `pipeline` that process `pid` of this host recorded, started
+        at `since` (a timestamp) or later; None when none is recorded (`serve` asks it of
+        each run it started, once its process has ended)."""
+        conn = self._conn
+        if conn is None:
+            return None
+        rows = self._guard(
+            lambda: conn.execute(
+                "SELECT id, owner FROM runs WHERE pipeline = ? AND started_at >= ? "
+                "AND owner IS NOT NULL ORDER BY started_at DESC",
+                (pipeline, since),
+            ).fetchall()
+        )
+        return next((str(found) for found, owner in rows if owned_by(str(owner), pid)), None)
 
     def count(self, pipeline: str | None = None, state: str | None = None) -> int:
         """How many runs `runs()` would list with the same filters."""

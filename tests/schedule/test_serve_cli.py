@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -91,6 +92,42 @@ def test_serve_records_each_scheduled_run_and_stops_cleanly(tmp_path: Path) -> N
     assert {run.trigger for run in runs} == {"schedule"}
     assert {run.state for run in done} == {"succeeded"}
     assert len({run.id for run in runs}) == len(runs)
+
+
+def test_serve_names_the_run_each_fire_started(tmp_path: Path) -> None:
+    """Each `run ... succeeded` / `run ... failed` line of serve's log names the run's id, so
+    `pipeflow runs show ID` finds it among the runs of every pipeline it serves."""
+    (tmp_path / "good").mkdir()
+    good = project(tmp_path / "good", 0.1)
+    bad_folder = tmp_path / "bad"
+    bad_folder.mkdir()
+    bad = project(bad_folder, 0.1)
+    bad.write_text(bad.read_text().replace("served", "broken").replace("0.1", "-1"))
+    (bad_folder / "servesteps.py").write_text("def work(seconds):\n    raise ValueError(seconds)\n")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeflow", "serve", str(good), str(bad)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    time.sleep(4.5)
+    output = stop(process)
+    assert process.returncode == 0, output
+    said = {
+        name: re.findall(rf"serve \| \S+ {name} schedule 1 \(every 1s\): run (\S+) (\w+)", output)
+        for name in ("served", "broken")
+    }
+    for name, folder, state in (
+        ("served", good.parent, "succeeded"),
+        ("broken", bad_folder, "failed"),
+    ):
+        assert said[name], output
+        with open_history(folder) as history:
+            recorded = {run.id: run.state for run in history.runs(pipeline=name)}
+        for run_id, outcome in said[name]:
+            assert (outcome, recorded[run_id]) == (state, state), output
 
 
 def test_an_overlapping_fire_is_recorded_as_skipped(tmp_path: Path) -> None:

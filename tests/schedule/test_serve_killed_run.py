@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeflow.history import open_history
 from tests.schedule.test_serve_cli import hung_project, read_until, start, stop
 
 
@@ -33,4 +34,7 @@ def test_a_killed_scheduled_run_is_said_killed(tmp_path: Path, kill: signal.Sign
     assert f"hung schedule 1 (every 1h): the run's process was killed by {kill.name}" in line
     assert "exit code -" not in said
     assert "not by serve" in line, line
-    assert "the next run resumes from the steps it stored" in line, line
+    with open_history(config.parent) as history:
+        (run,) = [run for run in history.runs() if run.state != "skipped"]
+    assert run.state == "lost"  # the history, read, has it so
+    assert f"the next run resumes from the steps run {run.id} stored" in line, line
