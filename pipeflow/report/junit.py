@@ -98,6 +98,8 @@ def _testcase(
             case, "failure", {"message": _clean(message), "type": _error_type(message, fanned)}
         )
         failure.text = _clean(error.get("traceback") or message)
+        if step.get("ran_because"):  # how it failed is the failure; why it ran, here
+            notes.append(f"ran because: {step['ran_because']}")
         if step["attempts"] > 1:
             calls = "calls over its items" if fanned else "attempts"
             notes.append(f"failed after {step['attempts']} {calls}")

@@ -1,13 +1,14 @@
 """A failed step keeps, in the history, why it ran (the planner's reason, or the one it
 started with) beside how it failed ("raised an error", "called sys.exit()"): `runs show`,
-`runs show --json`, the UI's run page and the run's own `--json` report show both, on every
-executor, for a run started from the command line or from Python."""
+`runs show --json`, the UI's run page and the run's own `--json` and `--junit` reports show
+both, on every executor, for a run started from the command line or from Python."""
 
 from __future__ import annotations
 
 import html
 import json
 import re
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import jsonschema
@@ -57,14 +58,14 @@ def failed_run(config: Path, n: int, *, api: bool) -> str:
     """Run `config` with n (the run that fails, its report in `report.json`), after one with
     the default; its id."""
     home = config.parent / ".pipeflow"
-    report = config.parent / "report.json"
+    report, junit = config.parent / "report.json", config.parent / "junit.xml"
     if api:
         assert pipeflow.load(config).run().ok
-        run = pipeflow.load(config).run(params={"n": n}, json=report)
+        run = pipeflow.load(config).run(params={"n": n}, json=report, junit=junit)
         assert not run.ok
         return run.id
     assert pipeflow_in(config.parent, "run", config.name, "-q").returncode == 0
-    arguments = ["--param", f"n={n}", "--json", str(report)]
+    arguments = ["--param", f"n={n}", "--json", str(report), "--junit", str(junit)]
     ran = pipeflow_in(config.parent, "run", config.name, "-q", *arguments)
     assert ran.returncode == 1, ran.stdout + ran.stderr
     with open_history(home=home) as history:
@@ -114,6 +115,11 @@ def test_a_failed_step_keeps_why_it_ran(
     reported = {step["name"]: step for step in report["steps"]}
     assert (reported["check"]["reason"], reported["check"]["ran_because"]) == (how, check_why)
     assert reported["make"]["ran_because"] == why == reported["make"]["reason"]
+    cases = ElementTree.parse(folder / "junit.xml").getroot().iter("testcase")
+    check = next(case for case in cases if case.get("name") == "check")
+    assert check.find("failure") is not None
+    said = check.findtext("system-out") or ""
+    assert said.splitlines()[0] == f"ran because: {check_why}", said
 
     settings = Settings(configs={}, home=folder / ".pipeflow", token=None, loopback_only=True)
     with TestClient(create_app(settings), base_url="http://127.0.0.1:8080") as client:
