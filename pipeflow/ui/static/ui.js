@@ -29,15 +29,18 @@ function refreshList(box) {
 }
 
 // A run's page: poll its states every second while it runs, and the lines of each open "Logs
-// of STEP" panel; reload once it has finished, with the same panels open again.
+// of STEP" panel; reload once it has finished, or once a step has failed (its error and why
+// are on the page the server renders), with the same panels open again.
 function followRun(page) {
   const runId = page.dataset.run;
   const timer = setInterval(async () => {
     let run;
     try { run = await getJSON("/api/runs/" + encodeURIComponent(runId)); } catch (error) { return; }
+    let failed = false;  // a step failed since the page was drawn
     for (const step of run.steps) {
       for (const element of document.querySelectorAll('[data-step="' + CSS.escape(step.step) + '"]')) {
         if (element.matches("details")) continue;
+        if (step.state === "failed" && element.matches("tr.step-row") && element.dataset.state !== "failed") failed = true;
         setState(element, step.state);
         const badge = element.querySelector('[data-role="state"]');
         if (badge) { badge.textContent = step.state; setState(badge, step.state); }
@@ -46,7 +49,7 @@ function followRun(page) {
       }
     }
     const open = [...document.querySelectorAll("details.logs[open]")];
-    if (run.state !== "running") {
+    if (run.state !== "running" || failed) {
       clearInterval(timer);
       const steps = open.map((details) => details.dataset.step);
       sessionStorage.setItem(openLogsKey(runId), JSON.stringify(steps));
