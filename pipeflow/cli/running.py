@@ -239,7 +239,10 @@ def run(
             )
         except ConfigError as error:
             annotate(error, stream)
-            reports.not_run(None, error)
+            if reports.wanted:
+                from pipeflow.config.reader import declared_name  # the config names its pipeline
+
+                reports.not_run(declared_name(config), error)
             raise
         selection: dict[str, Any] = {
             "force": force,

@@ -218,6 +218,17 @@ def read_document(path: str | os.PathLike[str], *, purpose: str = "config") -> D
     return document
 
 
+def declared_name(path: str | os.PathLike[str]) -> str | None:
+    """The `name` a config file gives, if it can be read and gives one as text; else None
+    (for the report of a config that did not validate: it still names its pipeline)."""
+    try:
+        data = read_document(path).data
+    except Exception:  # unreadable: its reports say so, with no name
+        return None
+    name = data.get("name") if isinstance(data, dict) else None
+    return name if isinstance(name, str) and name else None
+
+
 def file_hash(raw: bytes) -> str:
     """A config file's `config_hash`: its bytes' sha256, 16 hex digits."""
     return hashlib.sha256(raw).hexdigest()[:16]

@@ -181,10 +181,28 @@ def test_an_invalid_config_still_gets_reports(make_project: ProjectFactory, tmp_
     result = invoke("run", str(config), "--json", str(json_file), "--junit", str(junit_file))
     assert result.exit_code == 2
     report = json.loads(json_file.read_text(encoding="utf-8"))
-    assert (report["state"], report["pipeline"], report["steps"]) == ("invalid", None, [])
+    assert (report["state"], report["pipeline"], report["steps"]) == ("invalid", "demo", [])
     assert report["problems"][0]["hint"] == "did you mean `inputs`?"
     xmlschema.XMLSchema(str(XSD)).validate(str(junit_file))
-    assert "did you mean `inputs`?" in junit_file.read_text(encoding="utf-8")
+    junit = junit_file.read_text(encoding="utf-8")
+    assert "did you mean `inputs`?" in junit
+    assert '<testsuite name="demo"' in junit  # the JSON's name: the config's, not its file's
+
+
+@pytest.mark.parametrize(
+    "text", ["name: demo\nsteps: [unclosed\n", "- a list, not a mapping\n", "steps: {}\n"]
+)
+def test_a_config_that_names_no_pipeline_is_reported_by_its_file(tmp_path: Path, text: str) -> None:
+    """Unreadable, not a mapping, or without `name`: the JSON says null (docs/ci.md), the
+    JUnit suite is named after the file."""
+    config = tmp_path / "unnamed.yaml"
+    config.write_text(text, encoding="utf-8")
+    json_file, junit_file = tmp_path / "run.json", tmp_path / "junit.xml"
+    result = invoke("run", str(config), "--json", str(json_file), "--junit", str(junit_file))
+    assert result.exit_code == 2
+    report = json.loads(json_file.read_text(encoding="utf-8"))
+    assert (report["state"], report["pipeline"]) == ("invalid", None)
+    assert '<testsuite name="unnamed"' in junit_file.read_text(encoding="utf-8")
 
 
 def test_frozen_with_stale_steps_reports_stale(make_project: ProjectFactory) -> None:
