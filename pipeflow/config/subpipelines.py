@@ -25,28 +25,20 @@ from pipeflow.config.misplaced import nearby_file
 from pipeflow.config.params import ParamSource
 from pipeflow.config.reader import Document, read_document
 from pipeflow.config.subpipeline_keys import unused_keys
-from pipeflow.config.suggest import did_you_mean
+from pipeflow.config.subpipeline_refs import ChildSteps, DocPath, OutputRewriter
 from pipeflow.errors import ConfigError, Problem
 from pipeflow.model.locations import Location
 from pipeflow.model.pipeline import Origin, Pipeline, ResultSpec, Step
-from pipeflow.model.refs import Ref, Template, lookup_path, references_in, run_stand_ins
+from pipeflow.model.refs import Ref, lookup_path, references_in, run_stand_ins
 from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.plan.roots import store_url
-from pipeflow.records import record
 from pipeflow.storage.templates import TemplateError, with_params
 
-DocPath = list[str | int]
 # Loads a child config: (file, the step's params, the chain of files) -> pipeline, params and
 # its secrets.
 LoadChild = Callable[
     [Path, Sequence[ParamSource], tuple[str, ...]], tuple[Pipeline, Mapping[str, Any], Secrets]
 ]
-
-
-@record
-class _Child:
-    names: tuple[str, ...]  # the inlined steps
-    outputs: Mapping[str, Any]  # output name -> reference to an inlined step
 
 
 def expand(
@@ -67,7 +59,7 @@ def expand(
         return pipeline, []
     problems: list[Problem] = []
     steps: dict[str, Step] = {}
-    children: dict[str, _Child] = {}
+    children: dict[str, ChildSteps] = {}
     unloaded: dict[str, tuple[str, ...]] = {}  # a child refused: the outputs it declares
     subpipelines: dict[str, Mapping[str, Any]] = {}
     parent_writes = literal_writes(pipeline.steps.values(), pipeline.project_dir)
@@ -97,14 +89,14 @@ def expand(
         )
         steps.update((s.name, s) for s in inlined)
         localize = Localizer(child_params, f"{name}/", None)
-        children[name] = _Child(
+        children[name] = ChildSteps(
             names=tuple(s.name for s in inlined),
             outputs={key: localize(value) for key, value in child.outputs.items()},
         )
         subpipelines[name] = children[name].outputs
         for inner, outputs in child.subpipelines.items():
             subpipelines[f"{name}/{inner}"] = {key: localize(v) for key, v in outputs.items()}
-    rewrite = _Rewriter(children, document, problems, unloaded)
+    rewrite = OutputRewriter(children, document, problems, unloaded)
     for name, step in list(steps.items()):
         if step.origin is not None and name.split("/", 1)[0] in children:
             parent_after = pipeline.steps[name.split("/", 1)[0]].after
@@ -319,75 +311,3 @@ def _own_params(target: str, params: Mapping[str, Any]) -> str:
         return with_params(target, params)
     except TemplateError:
         return target
-
-
-class _Rewriter:
-    """Rewrites the parent's references to sub-pipeline steps into references to their outputs."""
-
-    def __init__(
-        self,
-        children: Mapping[str, _Child],
-        document: Document,
-        problems: list[Problem],
-        unloaded: Mapping[str, Sequence[str]],
-    ):
-        self.children = children
-        self.document = document
-        self.problems = problems
-        self.unloaded = unloaded  # children refused: checked against the outputs they declare
-
-    def __call__(self, value: Any, path: DocPath) -> Any:
-        if isinstance(value, Ref):
-            return self.ref(value, path)
-        if isinstance(value, Template):
-            parts = [self.ref(p, path) if isinstance(p, Ref) else p for p in value.parts]
-            return Template(tuple(parts))
-        if isinstance(value, Mapping):
-            return {key: self(item, [*path, key]) for key, item in value.items()}
-        if isinstance(value, list):
-            return [self(item, [*path, index]) for index, item in enumerate(value)]
-        return value
-
-    def ref(self, ref: Ref, path: DocPath) -> Any:
-        if ref.scope == "steps" and ref.step in self.unloaded:
-            self.missing(ref, path, self.unloaded[ref.step])
-            return ref
-        if ref.scope != "steps" or ref.step not in self.children:
-            return ref
-        outputs = self.children[ref.step].outputs
-        if self.missing(ref, path, list(outputs)) or ref.part is None:
-            return ref
-        found: Any = outputs[ref.part]
-        return found
-
-    def missing(self, ref: Ref, path: DocPath, outputs: Sequence[str]) -> bool:
-        """Whether `ref` names no output of its sub-pipeline (a problem is added) or none at
-        all (the whole sub-pipeline, which has no single value)."""
-        names = ", ".join(f"`{name}`" for name in outputs) or "(it declares no `outputs:`)"
-        if ref.part is None:
-            self.problems.append(
-                self.document.problem(
-                    path,
-                    f"`{ref.text}`: step `{ref.step}` runs a sub-pipeline, which has no single "
-                    f"value; use one of its outputs: {names}",
-                    hint=f"e.g. `${{steps.{ref.step}.{next(iter(outputs), 'NAME')}}}`",
-                )
-            )
-            return True
-        if ref.part not in outputs:
-            self.problems.append(
-                self.document.problem(
-                    path,
-                    f"`{ref.text}`: the sub-pipeline of step `{ref.step}` has no output "
-                    f"`{ref.part}`",
-                    hint=did_you_mean(ref.part, outputs) or f"its outputs: {names}",
-                )
-            )
-            return True
-        return False
-
-    def after(self, names: Sequence[str]) -> tuple[str, ...]:
-        found: list[str] = []
-        for name in names:
-            found += self.children[name].names if name in self.children else [name]
-        return tuple(dict.fromkeys(found))
