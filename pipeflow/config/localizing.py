@@ -61,7 +61,10 @@ class Localizer:
         if ref.scope == "steps":
             return Ref("steps", (self.prefix + ref.step, *ref.path[1:]))
         if ref.scope == "params":
-            value = lookup_path(self.params, ref.path)  # the child's load checked it
+            try:
+                value = lookup_path(self.params, ref.path)  # the child's load checked it
+            except (KeyError, TypeError):  # a parent's param that is a mistake (reported)
+                return ref
             return self(value)
         return ref
 
