@@ -28,6 +28,7 @@ OUTCOMES = {
     "gc": "nothing was deleted",
     "accept": "nothing was changed",
     "init": "nothing was written",
+    "graph": "nothing was written",
 }
 # The module (under pipeflow.cli) that defines each command. A command's module is imported
 # when the command is looked up, so `pipeflow run` does not import the other commands'

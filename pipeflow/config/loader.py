@@ -268,6 +268,14 @@ def _load(
     )
 
 
+def _found(path: Path) -> bool:
+    """Whether `path` is a file (False for a name the disk cannot look up: too long)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def _layer_sources(
     layer: ParamLayer, problems: list[Problem], project_dir: str
 ) -> list[ParamSource]:
@@ -278,7 +286,7 @@ def _layer_sources(
             sources.append(read_param_file(file))
         except ConfigError as error:
             beside = Path(project_dir, file)  # read from the current folder, not the config's
-            if not Path(file).is_absolute() and not Path(file).exists() and beside.is_file():
+            if not Path(file).is_absolute() and not _found(Path(file)) and _found(beside):
                 hint = "a relative path is read from the current folder; the one beside the "
                 hint += f"config is `{os.path.relpath(beside)}`"
                 problems += [replace(problem, hint=hint) for problem in error.problems]

@@ -164,6 +164,13 @@ def read_document(path: str | os.PathLike[str], *, purpose: str = "config") -> D
     params = purpose == "params"
     file = os.fspath(path)
     location = Path(file)
+    try:
+        location.is_dir()
+    except OSError as error:  # the disk cannot even look it up: a name longer than it takes
+        what = "params file" if params else "config"
+        raise ConfigError(
+            [Problem(message=f"cannot read the {what}: {error.strerror}", file=file)]
+        ) from None
     if not location.exists():
         if params:
             hint = "check the path given to `--param-file` (in Python, `param_files=`)"

@@ -39,6 +39,7 @@ def check_output_file(
         return
     target = Path(path)
     shown = f"{option} {os.fspath(path)}"
+    _look_up(target, shown)
     if config is not None and _same_file(target, Path(config)):
         raise UsageError(
             f"{shown}: that is the config `{os.fspath(config)}`; writing there would replace it",
@@ -93,12 +94,21 @@ def check_output_folder(path: str | os.PathLike[str], option: str) -> None:
     """Raise UsageError unless `path` is a folder that exists or can be created, writable."""
     target = Path(path)
     shown = f"{option} {os.fspath(path)}".strip()
+    _look_up(target, shown)
     if target.exists() and not target.is_dir():
         raise UsageError(f"{shown}: that is a file, not a folder", hint="give a folder")
     if target.is_dir():
         _probe(target, shown)
         return
     _check_folder_for(target, shown)
+
+
+def _look_up(target: Path, shown: str) -> None:
+    """UsageError when the disk cannot even look `target` up (a name longer than it takes)."""
+    try:
+        target.is_dir()
+    except OSError as error:
+        raise UsageError(f"{shown}: {_reason(error)}", hint="choose a shorter name") from None
 
 
 def _check_folder_for(target: Path, shown: str) -> None:

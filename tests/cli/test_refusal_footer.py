@@ -1,6 +1,6 @@
 """What a refused command says it did not do. Every command's usage or config error ended
 "N problems found; nothing was run.", also `gc` and `runs prune`, which delete, `accept`,
-which changes the store, and `init`, which writes files: "nothing was run" did not say
+which changes the store, and `init` and `graph`, which write files: "nothing was run" did not say
 whether anything had been deleted or written. Each says what it did not do now; `run`,
 `validate` and the commands that only read keep "nothing was run"."""
 
@@ -29,6 +29,8 @@ BROKEN = "name: footer\nsteps:\n  a: {run: fsteps.a, retires: 2}\n"
         (("accept", "pipeline.yaml", "a"), True, "nothing was changed."),
         (("init", ".", "--step", "a b"), False, "nothing was written."),
         (("init", "new", "--name", "bad name!"), False, "nothing was written."),
+        (("graph", "pipeline.yaml", "-o", "."), False, "nothing was written."),
+        (("graph", "pipeline.yaml", "-o", "g.svg"), True, "nothing was written."),
         (("run", "pipeline.yaml"), True, "nothing was run."),
         (("run", "pipeline.yaml", "--only", "nosuch"), False, "nothing was run."),
         (("validate", "pipeline.yaml"), True, "nothing was run."),
