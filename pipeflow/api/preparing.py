@@ -4,6 +4,7 @@ decided (`Pipeline.plan`, `run`, `accept`, `result` and `gc` all start here)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from os import PathLike
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,7 @@ from pipeflow.errors import ConfigError, Problem, StaleResults
 from pipeflow.execute.starting import RunStart
 from pipeflow.model import options as run_options
 from pipeflow.model.run import Action, Decision
-from pipeflow.plan.planner import Planner
+from pipeflow.plan.planner import READ_AGAIN, Planner
 from pipeflow.plan.prepare import prepare
 from pipeflow.plan.selecting import checked_selection
 
@@ -60,6 +61,8 @@ def prepared(
     pipeline = for_store(pipeline, chosen["results"])
     definition = pipeline.definition
     selection, policy = checked_selection(definition, pipeline.graph, chosen)
+    frozen = run_options.flag(frozen, "frozen")
+    policy = replace(policy, frozen=frozen)
     with collector_paused():  # many small objects that stay: keys, fingerprints, decisions
         planner, hashes = prepare(
             definition,
@@ -84,29 +87,60 @@ def prepared(
                 for step, user in planner.missing
             },
         )
-    if run_options.flag(frozen, "frozen"):
+    if frozen:
         decisions = frozen_decisions(planner, decisions)
     return planner, hashes, decisions
 
 
 def frozen_decisions(planner: Planner, decisions: list[Decision]) -> list[Decision]:
     """The plan of a `--frozen` run: a step whose result is never stored (`result: false`,
-    `persist: false`) has no result to be stale, so when no stored result is stale, such
-    steps are skipped instead of run (a frozen run runs nothing), and the run passes. When
-    one is stale, the run fails, and the plan lists every step it would have run."""
+    `persist: false`) has no result to be stale. When no stored result is stale, such a step
+    runs (`deferred`) only where a step decided after it waits for its value (it computes
+    what that step is keyed on); the others are skipped instead of run, and the run passes
+    unless a step decided later must run. When one is stale, the run fails, and the plan
+    lists every step it would have run."""
     unstored = {
         d.step for d in decisions if d.action is Action.RUN and planner.caches.get(d.step) is None
     }
     if any(is_stale(d) and d.step not in unstored for d in decisions):
-        return decisions
+        return _refused(planner, decisions, unstored)
+    awaited = _awaited(planner, decisions, unstored)
     skipped = [
         Decision(d.step, Action.SKIPPED, f"{d.reason}; --frozen runs nothing", d.key)
-        if d.step in unstored
+        if d.step in unstored - awaited
         else d
         for d in decisions
     ]
-    planner.decisions.update((d.step, d) for d in skipped if d.step in unstored)
+    planner.decisions.update((d.step, d) for d in skipped if d.step in unstored - awaited)
     return skipped
+
+
+def _refused(planner: Planner, decisions: list[Decision], unstored: set[str]) -> list[Decision]:
+    """The plan of a frozen run refused before it starts: the steps whose result is never
+    stored would run, and so would those waiting for them, as they are listed."""
+    plan: dict[str, Decision] = {}
+    for decision in decisions:
+        if decision.step in unstored:
+            decision = replace(decision, deferred=False)
+        elif decision.deferred and decision.reason != READ_AGAIN:
+            waits = planner.timing.restores_first(decision.step, plan)
+            decision = replace(decision, deferred=waits)
+        plan[decision.step] = decision
+    return list(plan.values())
+
+
+def _awaited(planner: Planner, decisions: list[Decision], unstored: set[str]) -> set[str]:
+    """The steps to run that a `deferred` stored step (or a read) waits for, through other
+    steps to run: the unstored ones among them run under `--frozen`."""
+    running = {d.step: d for d in decisions if d.action is Action.RUN}
+    waiting = [name for name, d in running.items() if d.deferred and name not in unstored]
+    awaited: set[str] = set()
+    while waiting:
+        for dep in planner.graph.upstream[waiting.pop()]:
+            if dep in running and dep not in awaited:
+                awaited.add(dep)
+                waiting.append(dep)
+    return awaited
 
 
 def _missing(step: str, user: str, *, widens: bool, no_cache: bool) -> Problem:

@@ -251,7 +251,7 @@ class Engine:
 
     def _submit(self, name: str, task: Task, *, announce: bool = False) -> None:
         """Hand `task` over; `announce`: the step is said started as a worker takes it."""
-        if self.settings.frozen and task.stored is None and not _reads(self.pipeline, name):
+        if self.settings.frozen and task.stored is None and not self._computes_again(name):
             self._refuse(name, task, self.decisions[name].reason)
             return
         started = None
@@ -261,6 +261,13 @@ class Engine:
         result = self._dispatch.submit(name, task, started)
         if result is not None:  # the sequential executor has run it: handled before the next
             self._collect(name, task, result)
+
+    def _computes_again(self, name: str) -> bool:
+        """Whether `--frozen` runs `name`: a `pipeflow.read` step (it reads again), or one whose
+        result is never stored (it computes a value nothing keeps); the steps after it are
+        decided then (the plan skipped those of the second kind that none waits for)."""
+        step = self.pipeline.steps[name]
+        return step.run in READS_OTHER_RESULTS or self.planner.caches.get(name) is None
 
     def _value_needed(self, name: str) -> bool:
         return readiness.value_needed(
@@ -381,9 +388,3 @@ class Engine:
             if not self._waiting_on[name]:
                 heapq.heappush(self._ready, (self._position[name], name))
         self._kept.release(outcome.step, self.outcomes)
-
-
-def _reads(pipeline: Pipeline, name: str) -> bool:
-    """Whether `name` is a `pipeflow.read` step: `--frozen` reads again (it computes nothing),
-    then decides the steps after it."""
-    return pipeline.steps[name].run in READS_OTHER_RESULTS

@@ -23,3 +23,6 @@ class CachePolicy:
 
     use: bool = True  # False: --no-cache
     force: tuple[str, ...] = ()  # step names, or ALL
+    # `--frozen`: a step whose result is never stored is `deferred`, as a read is: it computes
+    # the value the stored steps after it are keyed on, and they are decided once it has run.
+    frozen: bool = False

@@ -223,12 +223,13 @@ class Planner:
         key = self.keys.get(name, "") if waiting is None else ""
         if name in self.forced:
             return self._runs(Decision(name, Action.RUN, "forced", key), components)
+        cache = self.caches.get(name)
         not_cacheable = self.cacheable(step)
-        if not_cacheable is not None:  # a read computes nothing: `deferred` (`--frozen` reads)
-            read = not_cacheable == READ_AGAIN
-            return self._runs(Decision(name, Action.RUN, not_cacheable, key, read), components)
+        if not_cacheable is not None:  # a read, or what is never stored: `deferred` (--frozen)
+            again = not_cacheable == READ_AGAIN or (self.policy.frozen and cache is None)
+            return self._runs(Decision(name, Action.RUN, not_cacheable, key, again), components)
         if waiting is not None or upstream is None:
-            own = why_waits(self.caches.get(name), step, self.fingerprints[name])
+            own = why_waits(cache, step, self.fingerprints[name])
             why = own or waiting or "an upstream step runs first"
             deferred = own is None and self.timing.restores_first(name, self.decisions)
             return Decision(name, Action.RUN, why, "", deferred)
@@ -237,7 +238,6 @@ class Planner:
         found = self.find(name, upstream, key)  # the key just computed, not hashed again
         if found is not None:
             return found
-        cache = self.caches.get(name)
         why = self.lost.get(name) or why_runs(
             cache,
             step,
