@@ -16,19 +16,19 @@ from pipeflow.config.param_types import describe
 from pipeflow.config.reader import Fail
 from pipeflow.config.schema_hints import assignment
 from pipeflow.config.suggest import did_you_mean, listing
-from pipeflow.model.pipeline import SINGLE_PART, Pipeline, Step
+from pipeflow.model.pipeline import SINGLE_PART, Pipeline, ResultSpec, Step
 from pipeflow.model.refs import Ref, Template, lookup_path, run_stand_ins, unparse
 from pipeflow.model.secrets import Secrets
 from pipeflow.storage import (
     FORMAT_NAMES,
     TargetFields,
     TemplateError,
-    format_for_extension,
     get_format,
     render_target,
     template_fields,
     template_problems,
 )
+from pipeflow.storage.target_formats import extension_params, target_format
 
 DocPath = list[str | int]
 # Formats whose files may carry each other's extension: text the step made itself in a
@@ -86,13 +86,18 @@ def check_result(
             f"step `{name}` has {len(step.parts)} outputs but its target has no `{{output}}`",
             "add `{output}` to the target so each output gets its own file",
         )
-    implied = None if "ext" in used else format_for_extension(spec.target)
-    if spec.format is None and "ext" not in used and implied is None:
-        fail(
-            [*path, "target"],
-            f"cannot tell the format of `{spec.target}` from its extension",
-            "end it with one of " + ", ".join(f".{f}" for f in FORMAT_NAMES) + ", or set `format:`",
-        )
+    # Each item known now is tried (an item such as `../x` is refused here); items
+    # known only during the run are tried when they are stored.
+    items: list[Any] = [None]
+    if step.foreach is not None and used & {"item", step.item_name or "item"}:
+        known = static_items(step, params)
+        items = known[:1000] if known is not None else []
+    first = replace(fields, step=name, output=(step.parts or (SINGLE_PART,))[0])
+    first = replace(first, item_name=item_name, item=items[0] if items else None)
+    # A field may give the extension (`{params.out}`): told from the target as rendered.
+    implied = None if "ext" in used else target_format(spec.target, first)
+    if spec.format is None and "ext" not in used and implied is None and _renders(spec, first):
+        _unknown_extension(spec.target, first, [*path, "target"], fail)
     if (
         implied is not None
         and spec.format in FORMAT_NAMES
@@ -107,12 +112,6 @@ def check_result(
             f"end the target with `.{get_format(spec.format).extension}` or `.{{ext}}` to "
             f"keep `format: {spec.format}`, or drop `format:` to store it as {implied.name}",
         )
-    # Each item known now is tried (an item such as `../x` is refused here); items
-    # known only during the run are tried when they are stored.
-    items: list[Any] = [None]
-    if step.foreach is not None and used & {"item", step.item_name or "item"}:
-        known = static_items(step, params)
-        items = known[:1000] if known is not None else []
     # Every part: `{output}` may be what sends one of them somewhere it must not go.
     for part in step.parts or (SINGLE_PART,):
         trial = replace(fields, step=name, output=part, item_name=item_name)
@@ -124,6 +123,44 @@ def check_result(
                 for problem in template_problems(spec.target, tried) or [str(error)]:
                     fail([*path, "target"], problem)
                 return
+
+
+def _renders(spec: ResultSpec, fields: TargetFields) -> bool:
+    """Whether the target renders for `fields`: when it does not (a path that leaves the root),
+    that is its problem, reported below, and its extension is not one."""
+    try:
+        render_target(str(spec.target), fields)
+    except TemplateError:
+        return False
+    return True
+
+
+def _unknown_extension(target: str, fields: TargetFields, path: DocPath, fail: Fail) -> None:
+    """A target whose extension names no format, and no `format:`: the params that give it
+    its extension named, with their values."""
+    endings = ", ".join(f".{f}" for f in FORMAT_NAMES)
+    named = extension_params(target)
+    if not named:
+        fail(
+            path,
+            f"cannot tell the format of `{target}` from its extension",
+            f"end it with one of {endings}, or set `format:`",
+        )
+        return
+    values = []
+    for dotted in named:
+        try:
+            value = lookup_path(fields.params, tuple(dotted.split(".")))
+        except (KeyError, TypeError):  # an unknown param: reported on its own
+            values.append(f"`params.{dotted}` is not set")
+            continue
+        values.append(f"`params.{dotted}` is {value!r}")
+    which = " or ".join(f"`params.{dotted}`" for dotted in named)
+    fail(
+        path,
+        f"cannot tell the format of `{target}` from its extension: " + ", ".join(values),
+        f"give {which} a value ending in one of {endings}, or set `format:`",
+    )
 
 
 def check_foreach(

@@ -23,7 +23,6 @@ from pipeflow.storage import (
     ResultStore,
     TargetFields,
     TemplateError,
-    format_for_extension,
     format_for_value,
     get_format,
     inline,
@@ -34,6 +33,7 @@ from pipeflow.storage.blobs import write_kept
 from pipeflow.storage.formats import unsuitable_value_error
 from pipeflow.storage.manifest_text import created_now
 from pipeflow.storage.signing import sign_files
+from pipeflow.storage.target_formats import target_format
 from pipeflow.storage.written import WrittenFiles
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def persist_parts(
     """Store a step's parts where `task.persist` says, its manifest last; the manifest."""
     persist = task.persist
     assert persist is not None
-    formats = {name: _format(persist, part) for name, part in parts.items()}
+    formats = {name: _format(persist, name, part) for name, part in parts.items()}
     paths = {name: found for name, part in parts.items() if (found := value_paths(part))}
     if len(parts) > 1:  # every part's format is checked before a byte of any is written
         for name, part in parts.items():
@@ -117,11 +117,14 @@ def _rendered(task: Task, target: str, fields: TargetFields) -> str:
         ) from None
 
 
-def _format(persist: Persist, part: Any) -> Format:
+def _format(persist: Persist, name: str, part: Any) -> Format:
+    """The format of part `name`: `format:`, else its target's extension (as rendered: a
+    param may give it), else the one that holds the value."""
     if persist.format is not None:
         return get_format(persist.format)
-    if persist.target is not None:
-        return format_for_extension(persist.target) or format_for_value(part)
+    if persist.target is not None and persist.fields is not None:
+        fields = replace(persist.fields, output=name)
+        return target_format(persist.target, fields) or format_for_value(part)
     return format_for_value(part)
 
 
