@@ -3,6 +3,7 @@ a `foreach` step), or a PipeflowError saying why there is none."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pipeflow.errors import PipeflowError
@@ -30,9 +31,7 @@ def stored_result(pipeline: Pipeline, planner: Planner, decision: Decision) -> S
         return _items_result(pipeline, planner, decision)
     manifest = planner.manifests.get(step)
     restoration = planner.restorations.get(step)
-    usable = decision.action is Action.CACHED or (
-        decision.action is Action.RESTORE and restoration is not None and not restoration.parts
-    )
+    usable = decision.action in (Action.CACHED, Action.RESTORE)
     current = True
     if not definition.cache:
         # Never up to date by design: its latest intact stored result is the one there is.
@@ -54,13 +53,34 @@ def stored_result(pipeline: Pipeline, planner: Planner, decision: Decision) -> S
             f"step `{step}` of pipeline `{pipeline.name}` has no up-to-date stored result "
             f"({decision.reason}); run the pipeline first"
         )
+    restored: tuple[str, ...] = ()
+    if decision.action is Action.RESTORE and restoration is not None and restoration.parts:
+        # A target a run would put back (deleted, or changed since): its stored copy is the
+        # result; nothing is written here, the target stays as it is until a run.
+        restored = tuple(part.path for part in restoration.parts)
+        manifest = from_copies(manifest, restored)
     locations = {
         name: pipeline.loaded.secrets.mask(cache.place(manifest, manifest.parts[name]))
         for name in _in_order(manifest, definition.outputs)
     }
     return StoredResult(
-        step=step, manifest=manifest, locations=locations, planner=planner, current=current
+        step=step,
+        manifest=manifest,
+        locations=locations,
+        planner=planner,
+        current=current,
+        restored=restored,
     )
+
+
+def from_copies(manifest: Manifest, targets: tuple[str, ...]) -> Manifest:
+    """`manifest` with each part stored at one of `targets` read from its stored copy (its
+    blob: the same bytes, checksum and signature)."""
+    parts = {
+        name: replace(part, path=part.blob) if part.path in targets and part.blob else part
+        for name, part in manifest.parts.items()
+    }
+    return replace(manifest, parts=parts)
 
 
 def _items_result(pipeline: Pipeline, planner: Planner, decision: Decision) -> StoredResult:

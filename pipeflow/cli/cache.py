@@ -167,6 +167,15 @@ def result(
             "so no result of it is ever up to date",
             err=True,
         )
+    if stored.restored:
+        cache = stored.planner.caches[step]
+        assert cache is not None
+        targets = ", ".join(pipeline.mask(cache.store.location(p)) for p in stored.restored)
+        click.echo(
+            f"the target {targets} of `{step}` is missing or no longer as stored: a run puts "
+            "it back from the stored copy below, which holds the up-to-date result",
+            err=True,
+        )
     if part is not None and part not in stored.locations:
         raise UsageError(
             f"step `{step}` has no output `{part}`",
