@@ -291,6 +291,8 @@ class RunContext:
             # A step's declared writes are recorded in its manifest, beside files: not journaled.
             journal=cache.journal_folder(step.name, key) if not step.writes else None,
             inline=cache.inlines and not step.writes,
+            frozen=self.settings.frozen,
+            stored=cache.find_manifest(step.name, key) if self.settings.frozen else None,
         )
 
     def _fingerprints_value(self, step: Step) -> bool:

@@ -290,9 +290,10 @@ class Engine:
         self.planner.remember(result.hashes)
         if result.ok:
             self.context.files.ended(name, task.item)
-        cache = self.planner.caches.get(name)
+        # For the manifest index of the store; a frozen run stores nothing (`persisting.py`).
+        cache = None if self.settings.frozen else self.planner.caches.get(name)
         if result.manifest is not None and task.stored is None and cache is not None:
-            cache.published(result.manifest)  # for the manifest index of the store
+            cache.published(result.manifest)
         if task.item is not None:
             self._fans.collect(name, task, result)
             return

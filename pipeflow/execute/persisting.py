@@ -34,6 +34,7 @@ from pipeflow.storage.formats import unsuitable_value_error
 from pipeflow.storage.manifest_text import created_now
 from pipeflow.storage.signing import sign_files
 from pipeflow.storage.target_formats import target_format
+from pipeflow.storage.unwritten import stored_checksum
 from pipeflow.storage.written import WrittenFiles
 
 if TYPE_CHECKING:
@@ -58,15 +59,23 @@ class Persist:
     # On an object store: a small result without a target goes inside its manifest
     # (`storage/inline.py`), one object instead of two.
     inline: bool = False
+    # `--frozen`: nothing is written; a value the same as `stored` (the result stored for the
+    # key, if any) counts as that stored result, another as a value not stored.
+    frozen: bool = False
+    stored: Manifest | None = None
 
 
 def persist_parts(
     task: Task, parts: Mapping[str, Any], files: Mapping[str, WrittenFiles]
-) -> Manifest:
-    """Store a step's parts where `task.persist` says, its manifest last; the manifest."""
+) -> Manifest | None:
+    """Store a step's parts where `task.persist` says, its manifest last; the manifest (under
+    `--frozen`, nothing is stored: the stored manifest when the parts are the stored ones,
+    else None)."""
     persist = task.persist
     assert persist is not None
     formats = {name: _format(persist, name, part) for name, part in parts.items()}
+    if persist.frozen:
+        return _unchanged(persist.stored, parts, formats, files)
     paths = {name: found for name, part in parts.items() if (found := value_paths(part))}
     if len(parts) > 1:  # every part's format is checked before a byte of any is written
         for name, part in parts.items():
@@ -102,6 +111,24 @@ def persist_parts(
     first, *copies = persist.manifest_paths
     persist.store.write_manifest(first, manifest, copies=copies)
     return manifest
+
+
+def _unchanged(
+    stored: Manifest | None,
+    parts: Mapping[str, Any],
+    formats: Mapping[str, Format],
+    files: Mapping[str, WrittenFiles],
+) -> Manifest | None:
+    """`stored` when `parts` are its parts, byte for byte in their formats; else None."""
+    if stored is None or files or set(stored.parts) != set(parts):
+        return None
+    for name, part in parts.items():
+        record = stored.parts[name]
+        if record.format != formats[name].name:
+            return None
+        if stored_checksum(part, formats[name]) != record.checksum:
+            return None
+    return stored
 
 
 def _rendered(task: Task, target: str, fields: TargetFields) -> str:

@@ -193,7 +193,11 @@ def execute(
             return _failure(task, error, attempt, started)
         finally:
             end_commit(task.run_id)
-        version = value_version(parts) if task.fingerprint and manifest is None else None
+        # `--frozen` stores nothing: a value not stored counts by its hash, as one never stored.
+        frozen = task.persist is not None and task.persist.frozen
+        version = (
+            value_version(parts) if (task.fingerprint or frozen) and manifest is None else None
+        )
     locations: tuple[str, ...] = ()
     if manifest is not None and task.persist is not None:
         store = task.persist.store
