@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from pipeflow.cache.results import ResultCache
 from pipeflow.errors import PipeflowError
 from pipeflow.execute.outcome import StoredResult
 from pipeflow.model.refs import references
@@ -53,12 +54,13 @@ def stored_result(pipeline: Pipeline, planner: Planner, decision: Decision) -> S
             f"step `{step}` of pipeline `{pipeline.name}` has no up-to-date stored result "
             f"({decision.reason}); run the pipeline first"
         )
-    restored: tuple[str, ...] = ()
+    restored: tuple[tuple[str, str], ...] = ()
     if decision.action is Action.RESTORE and restoration is not None and restoration.parts:
         # A target a run would put back (deleted, or changed since): its stored copy is the
         # result; nothing is written here, the target stays as it is until a run.
-        restored = tuple(part.path for part in restoration.parts)
-        manifest = from_copies(manifest, restored)
+        paths = {part.path for part in restoration.parts}
+        restored = tuple((n, p.path) for n, p in manifest.parts.items() if p.path in paths)
+        manifest = from_copies(manifest, tuple(paths))
     locations = {
         name: pipeline.loaded.secrets.mask(cache.place(manifest, manifest.parts[name]))
         for name in _in_order(manifest, definition.outputs)
@@ -83,6 +85,20 @@ def from_copies(manifest: Manifest, targets: tuple[str, ...]) -> Manifest:
     return replace(manifest, parts=parts)
 
 
+def _from_own_copies(
+    cache: ResultCache, manifest: Manifest, restored: list[tuple[str, str]]
+) -> Manifest:
+    """`manifest` with each target no longer as stored read from its stored copy; those
+    targets are added to `restored`, with the name of their part."""
+    found = [
+        (name, part.path)
+        for name, part in manifest.parts.items()
+        if part.blob is not None and cache.check_part(part) is not None
+    ]
+    restored.extend(found)
+    return from_copies(manifest, tuple(path for _, path in found)) if found else manifest
+
+
 def _items_result(pipeline: Pipeline, planner: Planner, decision: Decision) -> StoredResult:
     """The stored items of a `foreach` step, when every one of them is up to date."""
     step = decision.step
@@ -90,13 +106,18 @@ def _items_result(pipeline: Pipeline, planner: Planner, decision: Decision) -> S
     assert cache is not None
     definition = pipeline.definition.steps[step]
     items = planner.item_manifests.get(step)
-    if decision.action is Action.CACHED and items is not None and definition.cache:
+    usable = decision.action in (Action.CACHED, Action.RESTORE)
+    if usable and items is not None and definition.cache:
         mask = pipeline.loaded.secrets.mask
+        restored: list[tuple[str, str]] = []
+        if decision.action is Action.RESTORE:  # items whose targets a run would put back
+            items = [_from_own_copies(cache, item, restored) for item in items]
         return StoredResult(
             step=step,
             manifest=None,
             locations={},
             planner=planner,
+            restored=tuple(restored),
             items=tuple(items),
             item_locations=tuple(
                 {

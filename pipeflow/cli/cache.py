@@ -157,6 +157,23 @@ def result(
         click.echo(f"output `{part}` of `{step}` is {shown}", err=True)
         step, part = source
     stored = pipeline.result(step, results=results)
+    restored = [path for name, path in stored.restored if part is None or name == part]
+    if restored:
+        cache = stored.planner.caches[step]
+        assert cache is not None
+        targets = ", ".join(pipeline.mask(cache.store.location(p)) for p in restored)
+        words = (
+            ("target", "is", "it", "copy", "holds")
+            if len(restored) == 1
+            else ("targets", "are", "them", "copies", "hold")
+        )
+        click.echo(
+            "the {} {targets} of `{step}` {} missing or no longer as stored: a run puts {} back "
+            "from the stored {} named below, which {} the up-to-date result".format(
+                words[0], *words[1:], targets=targets, step=step
+            ),
+            err=True,
+        )
     if stored.manifest is None:  # a `foreach` step: its items
         _show_items(pipeline, stored, part, show)
         return
@@ -165,15 +182,6 @@ def result(
             f"the latest stored result of `{step}`, made by run {stored.manifest.run_id} at "
             f"{stored.manifest.created[:19].replace('T', ' ')} UTC: the step has `cache: false`, "
             "so no result of it is ever up to date",
-            err=True,
-        )
-    if stored.restored:
-        cache = stored.planner.caches[step]
-        assert cache is not None
-        targets = ", ".join(pipeline.mask(cache.store.location(p)) for p in stored.restored)
-        click.echo(
-            f"the target {targets} of `{step}` is missing or no longer as stored: a run puts "
-            "it back from the stored copy below, which holds the up-to-date result",
             err=True,
         )
     if part is not None and part not in stored.locations:

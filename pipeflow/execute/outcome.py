@@ -185,9 +185,10 @@ class StoredResult:
     current: bool = True
     items: tuple[Manifest, ...] = ()
     item_locations: tuple[Mapping[str, str], ...] = ()  # per item, as `locations`
-    # The targets (store paths) a run would put back, deleted or changed since: their parts
-    # are read from the copies the store keeps, which `locations` names.
-    restored: tuple[str, ...] = ()
+    # The targets (store paths) a run would put back, deleted or changed since, each with its
+    # part's name: their parts are read from the copies the store keeps, which `locations`
+    # names.
+    restored: tuple[tuple[str, str], ...] = ()  # (part, target)
 
     def load(self, part: str | None = None) -> Any:
         """The value (a `foreach` step's: the list of its items' values), or one part of it

@@ -105,3 +105,58 @@ def test_the_stored_copy_is_the_result(
     read = pipeflow.load(reader).run(history=False)
     assert read.ok, read.outcomes
     assert read.output("read") == {"n": 1, "words": ["a", "b"]}
+
+
+FOREACH = """\
+name: items
+results: {{root: {root}, storage_options: {options}}}
+steps:
+  make: {{run: rsteps.make, foreach: [1, 2, 3], as: n, result: {{target: "made-{{n}}.json"}}}}
+"""
+
+
+def test_the_stored_copies_are_the_items_of_a_foreach_step(
+    tmp_path: Path, store: tuple[str, dict[str, object]]
+) -> None:
+    root, options = store
+    (tmp_path / "rsteps.py").write_text(textwrap.dedent(STEPS))
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(FOREACH.format(root=json.dumps(root), options=json.dumps(options)))
+    assert pipeflow.load(config).run(history=False).ok
+    filesystem, base = fsspec.core.url_to_fs(root, **options)
+    filesystem.rm_file(f"{base}/made-2.json")
+    filesystem.pipe_file(f"{base}/made-3.json", b'{"n": 9}')
+
+    stored = pipeflow.load(config).result("make")
+    assert stored.load() == [{"n": n, "words": ["a", "b"]} for n in (1, 2, 3)]
+    assert "made-1.json" in stored.item_locations[0]["value"]  # as stored: read there
+    assert "made-2.json" not in stored.item_locations[1]["value"]
+    shown = pipeflow_in(tmp_path, "result", config.name, "make", "--show")
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert "made-2.json" in shown.stderr, shown.stderr
+    assert not filesystem.exists(f"{base}/made-2.json")  # nothing written
+
+
+PARTS = """\
+name: parts
+results: {root: out}
+steps:
+  split: {run: rsteps.split, outputs: [a, b], result: {target: "{output}.json"}}
+"""
+
+
+def test_only_the_parts_asked_for_are_said_to_be_put_back(tmp_path: Path) -> None:
+    (tmp_path / "rsteps.py").write_text("def split():\n    return {'a': [1], 'b': [2]}\n")
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(PARTS)
+    assert pipeflow.load(config).run(history=False).ok
+    (tmp_path / "out" / "a.json").unlink()
+
+    asked = pipeflow_in(tmp_path, "result", config.name, "split", "--part", "a", "--show")
+    assert asked.returncode == 0, asked.stdout + asked.stderr
+    assert "[1]" in asked.stdout
+    assert "a.json of `split` is missing" in asked.stderr, asked.stderr
+    other = pipeflow_in(tmp_path, "result", config.name, "split", "--part", "b")
+    assert other.returncode == 0, other.stdout + other.stderr
+    assert other.stdout.strip().endswith("b.json")
+    assert "missing" not in other.stderr, other.stderr
