@@ -252,7 +252,10 @@ class Engine:
     def _submit(self, name: str, task: Task, *, announce: bool = False) -> None:
         """Hand `task` over; `announce`: the step is said started as a worker takes it."""
         if self.settings.frozen and task.stored is None and not self._computes_again(name):
-            self._refuse(name, task, self.decisions[name].reason)
+            item = task.item is not None  # the step's plan says why it waits, not the item
+            self._refuse(
+                name, task, self._fans.why_runs(task) if item else self.decisions[name].reason
+            )
             return
         started = None
         if announce:
@@ -339,10 +342,10 @@ class Engine:
     def _refuse(self, name: str, task: Task | None, reason: str) -> None:
         """`--frozen`: fail a step (or an item's `task`) that turned out to need running,
         without running it; `stale` keeps why, for the run's error (exit 3)."""
+        error = f"{FROZEN}: `{name}` would run: {reason}"  # an item's end names the item
         if task is not None and task.item is not None:
             reason = f"{self._fans.said(task)}: {reason}"
         self.stale.setdefault(name, reason)
-        error = f"{FROZEN}: `{name}` would run: {reason}"
         if task is not None and task.item is not None:
             self._collect(name, task, TaskResult(step=name, error=error))  # the fan-out's end
             return

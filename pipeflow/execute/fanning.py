@@ -10,6 +10,7 @@ from pipeflow.execute.context import RunContext
 from pipeflow.execute.task import Task, TaskResult, holds_run, withdrawn
 from pipeflow.model.run import StepOutcome
 from pipeflow.plan.planner import Planner
+from pipeflow.plan.reasons import why_items_run
 
 Submit = Callable[[str, Task], None]  # hands an item's task of a step over
 Refuse = Callable[[str, Task, str], None]  # `--frozen`: an item that would run, and why
@@ -72,6 +73,18 @@ class FanOuts:
         """How messages name the item of `task`: `item 2 of 3 ('b')`."""
         assert task.item is not None
         return fanout.item_said(self._fans[task.step], task.item)
+
+    def why_runs(self, task: Task) -> str:
+        """Why the item of `task` runs: it has no stored result for its key (and what changed
+        since the step's closest stored result, when that says more than the item)."""
+        assert task.item is not None
+        fan = self._fans[task.step]
+        step, planner = fan.step, self._planner
+        upstream = planner.upstream_versions(step) or {}
+        fingerprint = planner.fingerprints[step.name]
+        cache = planner.caches.get(step.name)
+        why = why_items_run(cache, step, fingerprint, upstream, fan.items[task.item])
+        return "it has no stored result" + (f" ({why})" if why else "")
 
     def calls(self, name: str) -> int | None:
         """The calls of its function a `foreach` step's items that ended made (None for a
