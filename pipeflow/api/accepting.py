@@ -29,6 +29,7 @@ def accepted(planner: Planner, step: str) -> Acceptance:
     upstream = planner.upstream_versions(definition)
     if upstream is None:
         pending = [name for name in definition.value_upstream() if name not in planner.versions]
+        _refuse_unknowable(planner, step, pending)
         raise PipeflowError(
             f"cannot accept `{step}`: the results it takes from "
             + ", ".join(f"`{name}`" for name in pending)
@@ -66,3 +67,24 @@ def accepted(planner: Planner, step: str) -> Acceptance:
             done[key] = manifest if current else cache.restamp(manifest, key, components)
     cache.publish_index()
     return Acceptance(tuple(done.values()), tuple(unmatched), len(already))
+
+
+def _refuse_unknowable(planner: Planner, step: str, pending: list[str]) -> None:
+    """PipeflowError when some of `pending`, the steps `step` takes values from, give their
+    value only by running (`result: false`, `cache: false`, `pipeflow.read`): no result of
+    theirs can be run or accepted first, and `accept` runs no step."""
+    running: dict[str, str] = {}
+    for name in pending:
+        why = planner.cacheable(planner.pipeline.steps[name])
+        if why is not None:
+            running[name] = why
+    if not running:
+        return
+    names = ", ".join(f"`{name}`" for name in running)
+    reasons = "; ".join(f"`{name}`: {why}" for name, why in running.items())
+    raise PipeflowError(
+        f"cannot accept `{step}`: its key takes the value of {names}, known only by running "
+        f"it ({reasons}), and `accept` runs no step; run the pipeline (`{step}` runs again and "
+        f"its result is stored for today's key), or make {names} a step whose result is "
+        "stored and cached"
+    )
