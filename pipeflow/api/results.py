@@ -52,7 +52,7 @@ def stored_result(pipeline: Pipeline, planner: Planner, decision: Decision) -> S
         _unknowable(pipeline, planner, step)
         raise PipeflowError(
             f"step `{step}` of pipeline `{pipeline.name}` has no up-to-date stored result "
-            f"({decision.reason}); run the pipeline first"
+            f"({decision.reason}); {_run_first(decision.reason)}"
         )
     restored: tuple[tuple[str, str], ...] = ()
     if decision.action is Action.RESTORE and restoration is not None and restoration.parts:
@@ -138,7 +138,7 @@ def _items_result(pipeline: Pipeline, planner: Planner, decision: Decision) -> S
         )
     else:
         _unknowable(pipeline, planner, step)
-        why = f"has no up-to-date stored result ({decision.reason}); run the pipeline first"
+        why = f"has no up-to-date stored result ({decision.reason}); {_run_first(decision.reason)}"
     raise PipeflowError(f"step `{step}` of pipeline `{pipeline.name}` {why}")
 
 
@@ -168,6 +168,17 @@ def _unknowable(pipeline: Pipeline, planner: Planner, step: str) -> None:
         f'value) and read `{step}` there, with `Pipeline.run().output("{step}")`, or make '
         f"{names} a step whose result is stored and cached"
     )
+
+
+def _run_first(reason: str) -> str:
+    """What to do about a result that is not up to date: run the pipeline; where a param
+    differs, the result stored may be the one asked for under the params it ran with."""
+    if any(part.startswith("param ") for part in reason.split("; ")):
+        return (
+            "run the pipeline with these params first, or ask with the params it ran with "
+            "(`--param`, `--param-file`; in Python, `with_params()`)"
+        )
+    return "run the pipeline first"
 
 
 def _in_order(manifest: Manifest, outputs: tuple[str, ...]) -> list[str]:
