@@ -14,7 +14,7 @@ from pipeflow.cli.main import cli, config_argument, param_options, starting
 from pipeflow.model import jsontext
 
 if TYPE_CHECKING:
-    from pipeflow.model.pipeline import Schedule
+    from pipeflow.model.pipeline import Pipeline, Schedule
 
 
 @cli.command()
@@ -60,7 +60,7 @@ def validate(
         raise
     pipeline = loaded.pipeline
     steps = len(pipeline.steps)
-    warnings = _ended_schedules(pipeline.schedules)
+    warnings = [*_ignored_targets(pipeline), *_ended_schedules(pipeline.schedules)]
     if output_format == "json":
         summary = {
             "valid": True,
@@ -75,6 +75,20 @@ def validate(
         click.echo(f"{config}: pipeline `{pipeline.name}` is valid ({steps} {noun})")
         for warning in warnings:
             click.echo(f"warning: {warning}", err=True)
+
+
+def _ignored_targets(pipeline: Pipeline) -> list[str]:
+    """A warning for each step whose `result.target` is never written because the config
+    stores nothing (`results.persist: false`): valid, but the file it names never appears."""
+    if pipeline.results.persist:
+        return []
+    return [
+        f"step `{name}` has `result.target: {step.result.target}`, but `results.persist: "
+        "false` stores nothing, so that file is never written; remove `persist: false` (or "
+        "the target)"
+        for name, step in pipeline.steps.items()
+        if step.origin is None and step.result.target is not None
+    ]
 
 
 def _ended_schedules(schedules: Sequence[Schedule]) -> list[str]:
