@@ -136,13 +136,18 @@ def holds_run(task: Task, result: TaskResult) -> bool:
 
 
 def execute(
-    task: Task, notify: Notify | None = None, *, in_place: bool = False, ends_worker: bool = False
+    task: Task,
+    notify: Notify | None = None,
+    *,
+    in_place: timeouts.Due | None = None,
+    ends_worker: bool = False,
 ) -> TaskResult:
     """Run one step to the end: call with retries, split, persist. Never raises a step's error.
 
     Attempts never overlap (see `timeouts`); `in_place`: on a worker process's main thread,
-    where a timer can interrupt the call itself; `ends_worker`: on a Dask worker, whose
-    process the executor ends to stop a call that does not stop."""
+    where a timer can interrupt the call itself, told each attempt's deadline, past which
+    the executor ends the process; `ends_worker`: on a Dask worker, whose process the
+    executor ends to stop a call that does not stop."""
     started = time.perf_counter()
     if task.stored is not None:
         return _load(task, started)
@@ -253,7 +258,7 @@ def _failure(task: Task, error: BaseException, attempt: int, started: float) -> 
     )
 
 
-def _call(task: Task, attempt: int, *, in_place: bool, ends_worker: bool) -> Any:
+def _call(task: Task, attempt: int, *, in_place: timeouts.Due | None, ends_worker: bool) -> Any:
     function = synchronous(
         load_callable(task.function, project_dir=task.project_dir, allow_imports=task.allow_imports)
     )

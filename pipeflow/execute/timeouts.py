@@ -6,9 +6,11 @@ on where it runs:
 1. On a worker process's main thread (the processes executor), an interval timer (SIGALRM)
    interrupts the call in place, even inside `time.sleep` or blocking I/O. A call that
    catches the interruption and returns anyway fails all the same (what it returns is
-   dropped); one that has not ended STOP_GRACE seconds later ends its process (the pool
-   reports the worker's death, `executors/processes.py`, and the step's next attempt, if it
-   has one, starts on a new worker).
+   dropped). The worker's pool is told the call's deadline, its timeout and STOP_GRACE
+   seconds more (`Due`): a call still running then, whether it caught the interruption or
+   never returned to Python to take it (compiled code that holds the GIL), has its process
+   ended from outside with the programs it started (`executors/process_pool.py`), and the
+   step's next attempt, if it has one, starts on a new worker.
 2. Anywhere else (the sequential and threads executors, a Dask worker's thread), the call
    runs on a thread of its own. When time is up that thread is asked to stop with an
    asynchronous exception (`PyThreadState_SetAsyncExc`), which Python raises in it at its
@@ -31,6 +33,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -42,6 +45,8 @@ from pipeflow.execute.capture import working_for
 from pipeflow.model.durations import format_duration
 
 STOP_GRACE = 2.0  # seconds a stopped call may take to end before a retry is given up on
+# Told by when (`time.monotonic()`) a call in place must have ended, then None once it has.
+Due = Callable[[float | None], None]
 # Why a call that does not stop ends its step, with advice: on the sequential and threads
 # executors only; on a Dask worker the executor restarts the worker to stop it, then retries
 # (`ends_worker`).
@@ -67,20 +72,21 @@ def call(
     timeout: float,
     step: str,
     run_id: str,
-    in_place: bool,
+    in_place: Due | None,
     last: bool,
     ends_worker: bool = False,
 ) -> Any:
     """`function(**inputs)` within `timeout` seconds.
 
-    `in_place`: interrupt this thread with a timer (only on a process's main thread);
+    `in_place`: interrupt this thread with a timer (only on a process's main thread), and
+    tell it the call's deadline, past which the executor ends this process;
     `last`: no retry follows, so a call that does not stop is not waited for;
     `ends_worker`: the executor ends this worker process to stop a call that does not stop
     (a Dask worker), and then retries it: its error neither says it is not retried nor
     advises another executor.
     """
-    if in_place and threading.current_thread() is threading.main_thread():
-        return _in_place(function, inputs, timeout=timeout, step=step)
+    if in_place is not None and threading.current_thread() is threading.main_thread():
+        return _in_place(function, inputs, timeout=timeout, step=step, due=in_place)
     return _on_a_thread(
         function,
         inputs,
@@ -93,11 +99,12 @@ def call(
 
 
 def ended_with_its_process(step: str, timeout: float) -> str:
-    """The error of a step whose process a timer ended (1. above)."""
+    """The error of a step whose process its executor ended past its deadline (1. above)."""
     return (
         f"TimeoutError: {_late(step, timeout)} and was still running {STOP_GRACE:g}s after it "
-        "was interrupted (it catches the interruption, or takes that long to clean up), so "
-        "its worker process was ended"
+        "was interrupted (it catches the interruption, takes that long to clean up, or is in "
+        "compiled code that does not return to Python), so its worker process was ended, "
+        "with the programs it started"
     )
 
 
@@ -106,11 +113,16 @@ def _late(step: str, timeout: float) -> str:
 
 
 def _in_place(
-    function: Callable[..., Any], inputs: Mapping[str, Any], *, timeout: float, step: str
+    function: Callable[..., Any],
+    inputs: Mapping[str, Any],
+    *,
+    timeout: float,
+    step: str,
+    due: Due,
 ) -> Any:
     """The call on this main thread, a timer interrupting it in place (1. above)."""
     try:
-        with _alarm(timeout) as expired:
+        with _alarm(timeout, due) as expired:
             value = function(**inputs)
     except BaseException as error:
         if not expired:
@@ -131,21 +143,20 @@ def _in_place(
 
 
 @contextmanager
-def _alarm(seconds: float) -> Iterator[list[traceback.StackSummary | None]]:
+def _alarm(seconds: float, due: Due) -> Iterator[list[traceback.StackSummary | None]]:
     """SIGALRM on this main thread after `seconds`: `Stop` raised where the call is, and
-    where that was added to the list given. Should the call go on for STOP_GRACE seconds
-    more (it catches `Stop`), the next SIGALRM ends the process: the signal's default
-    action, which no Python code can catch, and which a processes worker's pool reports."""
+    where that was added to the list given. `due` is told the deadline, STOP_GRACE seconds
+    later, past which the executor ends this process: a call that catches `Stop` and goes
+    on, or that is in compiled code which never lets the handler run, is ended then."""
     expired: list[traceback.StackSummary | None] = []
 
     def expire(signum: int, frame: Any) -> None:
         where = _stack_of(threading.get_ident(), frame)
         expired.append(where)
-        signal.signal(signal.SIGALRM, signal.SIG_DFL)
-        signal.setitimer(signal.ITIMER_REAL, STOP_GRACE)
         raise Stop(where)
 
     previous = signal.signal(signal.SIGALRM, expire)
+    due(time.monotonic() + seconds + STOP_GRACE)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield expired
@@ -154,6 +165,7 @@ def _alarm(seconds: float) -> Iterator[list[traceback.StackSummary | None]]:
             try:
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 signal.signal(signal.SIGALRM, previous)
+                due(None)
                 break
             except Stop:  # time ran out as the call ended: `expired` says so
                 continue

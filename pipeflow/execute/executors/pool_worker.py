@@ -39,20 +39,21 @@ def signals_blocked() -> Iterator[None]:
 
 
 _slot: tuple[Any, int] | None = None  # in a worker: its pool's slots, and where its task's is
+_deadline: tuple[Any, int] | None = None  # in a worker: its pool's deadlines, and which is its
 
 
 def start_worker(
-    environment: dict[str, str], slots: Any, claiming: Any, watched: Connection
+    environment: dict[str, str], slots: Any, deadlines: Any, claiming: Any, watched: Connection
 ) -> None:
     """In a new worker: the environment of the process that made its pool, as it was then,
-    a slot to say which task it runs, an end when that process ends (`_orphaned`), and Ctrl-C
-    left to that process. A terminal sends
+    a slot to say which task it runs and by when its call must end (`deadlines`), an end
+    when that process ends (`_orphaned`), and Ctrl-C left to that process. A terminal sends
     SIGINT to every process of its foreground group, workers too; the run stops them itself
     (`shutdown(cancel=True)`), and a worker taking it as KeyboardInterrupt would print a
     traceback beside the run's report. A handler that does nothing, not SIG_IGN: a program a
     step starts gets the default back when it starts (an ignored signal would stay ignored),
     so Ctrl-C still stops it."""
-    global _slot
+    global _slot, _deadline
     # First: a Ctrl-C as the worker starts (while its watcher thread starts, say) would
     # otherwise fail its start with a traceback, and break the pool.
     signal.signal(signal.SIGINT, _left_to_the_run)
@@ -69,6 +70,7 @@ def start_worker(
             if free:
                 slots[free[0]] = os.getpid()
                 _slot = (slots, free[0] + 1)
+                _deadline = (deadlines, free[0] // 2)
         finally:
             claiming.release()
 
@@ -96,11 +98,19 @@ def run(
     if _slot is not None:
         slots, index = _slot
         slots[index] = number
-    result = work(task, spool)
+    result = work(task, spool, due=_due if _deadline is not None else None)
     if hold_after_failure and holds_run(task, result):
         with open(held, "a"):
             pass
     return result
+
+
+def _due(when: float | None) -> None:
+    """Tell the pool by when (`time.monotonic()`) the step's call must have ended, or that it
+    has (None): past that time the pool ends this worker (`process_pool.Pool.watch`)."""
+    if _deadline is not None:
+        deadlines, index = _deadline
+        deadlines[index] = when or 0.0
 
 
 def _left_to_the_run(signum: int, frame: Any) -> None:

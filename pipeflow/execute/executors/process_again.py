@@ -1,7 +1,8 @@
-"""A step on `processes` whose call went on after its timeout (it caught the interruption):
-the timer ended its worker (`timeouts._alarm`), and the step keeps its `retries`.
+"""A step on `processes` whose call went on after its timeout (it caught the interruption, or
+held the GIL in compiled code): its pool ended its worker past the call's deadline
+(`process_pool.Pool.watch`), and the step keeps its `retries`.
 
-Its pool reports the worker's death (SIGALRM); once that worker has gone, and after the
+Its pool reports the worker's death; once that worker has gone, and after the
 retry's delay, the task is sent again to a new pool as a task whose first attempt is the next
 one (`Task.attempt`). Which attempt was stuck, its worker's file of what it said tells
 (`telling.py`: a retry's line for each attempt before it). What the ended attempts printed
@@ -13,17 +14,11 @@ from __future__ import annotations
 
 import json
 import random
-import signal
 import time
 from dataclasses import replace
 
 from pipeflow.execute.executors.telling import RETRY
 from pipeflow.execute.task import Task, TaskResult
-
-
-def ended_by_its_timer(task: Task, exitcode: int | None) -> bool:
-    """Whether the task's worker was ended by its timeout's timer (a call that went on)."""
-    return exitcode == -signal.SIGALRM and task.timeout is not None
 
 
 def stuck_attempt(task: Task, spool: str) -> int:

@@ -7,7 +7,6 @@ import pickle
 import signal
 
 from pipeflow.execute.task import Task
-from pipeflow.execute.timeouts import ended_with_its_process
 from pipeflow.model.words import a_kind
 
 # Why a signal most often ends a worker.
@@ -23,8 +22,6 @@ _SIGNALS = {
 
 def died(task: Task, exitcode: int | None) -> str:
     """The error of a step whose worker died with this exit code (negative: a signal)."""
-    if exitcode == -signal.SIGALRM and task.timeout is not None:
-        return ended_with_its_process(task.step, task.timeout)  # `timeouts._alarm`
     said = f"WorkerDied: the worker process running `{task.step}` died"
     if exitcode is None:
         return f"{said} (killed, out of memory, or a crash in compiled code); see the system log"

@@ -1,15 +1,18 @@
 """The `processes` executor's pool of worker processes (`processes.py`): a forkserver pool
 whose server preloads the worker's side, the workers started at once, and what each of them
-said it runs (shared memory), which tells which task a dead worker ran; and how its workers
-are stopped (Ctrl-C)."""
+said it runs (shared memory), which tells which task a dead worker ran; a watch that ends a
+worker whose step runs past its timeout's deadline; and how its workers are stopped (Ctrl-C)."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
+import time
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.connection import wait
 from typing import Any
 
 from pipeflow.execute.executors.main_module import main_unseen
@@ -18,6 +21,7 @@ from pipeflow.execute.executors.telling import Told
 from pipeflow.execute.programs import descendants, kill
 
 ENDING = 2.0  # seconds a worker ended with SIGTERM may take before SIGKILL
+WATCH_EVERY = 0.1  # seconds between two looks at the workers' deadlines
 
 
 class Pool:
@@ -26,6 +30,13 @@ class Pool:
     Each worker has two numbers in shared memory: its pid and the number of the task it last
     started. When a worker dies the pool fails every task it holds (and ends its other
     workers): these numbers tell which task the dead worker ran, and its exit code why.
+
+    A third, its deadline (`time.monotonic()`, the same clock in every process here; 0 for
+    none), is set while a step's call with a timeout runs (`timeouts._alarm`): its timeout
+    and the grace after it. Once a watch started for steps with a timeout (`watch`) finds
+    one passed, it ends that worker itself, with the programs its step started: the worker's
+    own timer cannot stop a call in compiled code that holds the GIL, nor one that catches
+    its interruption and goes on. The task's number is then in `overdue`.
     """
 
     def __init__(self, workers: int) -> None:
@@ -39,6 +50,10 @@ class Pool:
         else:
             context = multiprocessing.get_context()
         self.slots: Any = context.RawArray("q", 2 * workers)  # (pid, task number) per worker
+        self.deadlines: Any = context.RawArray("d", workers)  # one per worker, 0 for none
+        self.overdue: set[int] = set()  # the tasks whose workers the watch ended
+        self._watching: threading.Thread | None = None
+        self._closed = threading.Event()
         # Written by nobody: the workers read it until it closes, as this process ends.
         self._watched, self._alive = context.Pipe(duplex=False)
         self.told = Told()
@@ -49,7 +64,13 @@ class Pool:
             max_workers=workers,
             mp_context=context,
             initializer=start_worker,
-            initargs=(dict(os.environ), self.slots, context.Lock(), self._watched),
+            initargs=(
+                dict(os.environ),
+                self.slots,
+                self.deadlines,
+                context.Lock(),
+                self._watched,
+            ),
         )
         # The pool's own map of pid -> process, kept: the pool drops it when shut down.
         processes = getattr(self.executor, "_processes", None)  # (empty yet: not `or {}`)
@@ -75,6 +96,7 @@ class Pool:
 
     def close(self) -> None:
         """Once its workers have ended (or are ending): the pipe they watch is let go."""
+        self._closed.set()
         self._alive.close()
         self._watched.close()
         self.told.close()
@@ -98,6 +120,33 @@ class Pool:
                 _end(process for process in processes if process.pid not in ended)
             return self._deaths
 
+    def watch(self) -> None:
+        """End each worker whose step runs past its deadline, from now on (started once,
+        for the first task with a timeout)."""
+        with self._lock:
+            if self._watching is not None or self._closed.is_set():
+                return
+            self._watching = threading.Thread(
+                target=self._watch, name="pipeflow-deadlines", daemon=True
+            )
+        self._watching.start()
+
+    def _watch(self) -> None:
+        while not self._closed.wait(WATCH_EVERY):
+            now = time.monotonic()
+            for index, deadline in enumerate(self.deadlines):
+                if not deadline or now < deadline:
+                    continue
+                pid, number = self.slots[2 * index], self.slots[2 * index + 1]
+                self.deadlines[index] = 0
+                process = self.processes.get(pid)
+                # One that died meanwhile (its pid may be another's by now) is not ended.
+                if process is None or wait([process.sentinel], timeout=0):
+                    continue
+                with self._lock:
+                    self.overdue.add(number)
+                _kill_with_programs(pid)
+
     def pid_running(self, number: int) -> int | None:
         """The worker whose slot says it ran (or runs) task `number`, if one does."""
         for pid, running in zip(self.slots[0::2], self.slots[1::2], strict=True):
@@ -119,6 +168,17 @@ def _end(processes: Iterable[Any]) -> None:
         if process.exitcode is None:  # it handles SIGTERM, and has not ended
             process.kill()
             process.join()
+    kill(programs)
+
+
+def _kill_with_programs(pid: int) -> None:
+    """End a worker at once, and the programs its step started (found first: they are
+    orphaned as it ends, and would live on holding the run's stdout)."""
+    programs = descendants({pid})
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        return  # it has ended meanwhile
     kill(programs)
 
 

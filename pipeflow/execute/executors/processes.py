@@ -8,11 +8,11 @@ pickled fails at once with the input's name and type.
 
 A `timeout` is enforced inside the worker with an interval timer, for each attempt: the step's
 call is interrupted (even in `time.sleep` or blocking I/O) and the worker stays usable, so an
-attempt has ended before the next one starts. A call that catches the interruption and goes
-on is ended with its worker (`timeouts._alarm`), which the step's error then says; its next
-attempt, if it has one, starts on a new worker once that one is gone (`process_again.py`).
-Code stuck in a C call that does not return to the interpreter is only stopped when that
-call returns.
+attempt has ended before the next one starts. A call still running a grace after its
+timeout (it catches the interruption, or is in compiled code that holds the GIL, where the
+timer's handler cannot run) is ended from here with its worker and the programs it started
+(`process_pool.Pool.watch`), which the step's error then says; its next attempt, if it has
+one, starts on a new worker once that one is gone (`process_again.py`).
 
 A worker that dies (killed, out of memory, a crash in C) fails the step it was running with a
 message saying so: each worker says in shared memory which task it starts, so the pool (which
@@ -52,7 +52,6 @@ from pipeflow.execute.executors.pool_worker import HELD, run
 from pipeflow.execute.executors.process_again import (
     carried,
     delay,
-    ended_by_its_timer,
     retried,
     stuck_attempt,
 )
@@ -61,6 +60,7 @@ from pipeflow.execute.executors.process_pool import Pool, stop
 from pipeflow.execute.executors.telling import Say
 from pipeflow.execute.executors.working import spooled
 from pipeflow.execute.task import Notify, Task, TaskResult
+from pipeflow.execute.timeouts import ended_with_its_process
 from pipeflow.records import record
 
 MOST_RESTARTS = 3  # times a task is sent again after other workers' deaths broke its pool
@@ -136,6 +136,8 @@ class ProcessExecutor:
                 self._end(flight, _failed(flight, died(flight.task, None), said=flight.said))
                 return
             flight.spool, flight.number = f"{self._spool}/{number}", number
+            if flight.task.timeout is not None:
+                pool.watch()  # ends its worker should the step outlive its deadline
             pool.told.expect(number, flight.notify, self._say, flight.task.step, flight.spool)
             try:
                 inner = pool.executor.submit(
@@ -168,12 +170,15 @@ class ProcessExecutor:
             # waiting for one) start again on a new pool, not as an attempt of their own.
             exitcode = pool.deaths().get(number)
             self._replace(pool)
-            if exitcode is None and self._again(flight):
+            timeout = flight.task.timeout  # its worker ended past its deadline, for it
+            overdue = timeout is not None and number in pool.overdue
+            if exitcode is None and not overdue and self._again(flight):
                 flight.said = said  # of its file so far, should no pool take it again
                 self._send(flight)
                 return
-            if ended_by_its_timer(flight.task, exitcode):
-                result = _failed(flight, died(flight.task, exitcode), pool, said)
+            if timeout is not None and overdue:
+                error = ended_with_its_process(flight.task.step, timeout)
+                result = _failed(flight, error, pool, said)
                 result = replace(result, attempts=stuck_attempt(flight.task, flight.spool))
                 if retried(flight.task, result):
                     self._next_attempt(flight, result)

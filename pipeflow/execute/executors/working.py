@@ -29,6 +29,7 @@ from pipeflow.execute.descriptors import descriptors_captured
 from pipeflow.execute.executors.telling import RETRY
 from pipeflow.execute.log_origin import is_step_output
 from pipeflow.execute.task import Notify, Task, TaskResult, execute
+from pipeflow.execute.timeouts import Due
 from pipeflow.importing import add_project, use_project
 from pipeflow.model import jsontext
 from pipeflow.model.redraws import Lines
@@ -142,11 +143,14 @@ def work(
     spool: str | None = None,
     tell: Notify | None = None,
     into: list[tuple[str, str]] | None = None,
+    due: Due | None = None,
 ) -> TaskResult:
     """Run one task in this worker process, collecting its output (also into the file
     `spool`, if given, as it comes); `tell`: also called before each retry, as it comes (the
     result says them all again); `into`: off the main thread, the list the output is
-    collected in, which others may read as it grows."""
+    collected in, which others may read as it grows; `due`: on the main thread of a process
+    whose pool ends it when a call runs past its deadline, told each deadline (a timeout then
+    interrupts the call in place)."""
     enter_project(task)
     if threading.current_thread() is not threading.main_thread():
         return _work_on_a_thread(task, tell, [] if into is None else into)
@@ -167,7 +171,7 @@ def work(
         # Each attempt's timeout interrupts the call itself (SIGALRM, on this main thread).
         follow = output.below if isinstance(output, _Spooled) else None
         with descriptors_captured(written, os.path.dirname(spool) if spool else None, follow):
-            result = execute(task, functools.partial(_retrying, retries, tell), in_place=True)
+            result = execute(task, functools.partial(_retrying, retries, tell), in_place=due)
     finally:
         sys.stdout, sys.stderr = saved
         root.removeHandler(handler)
