@@ -13,14 +13,18 @@ from collections.abc import Iterable
 def started_by_threads(threads: Iterable[int]) -> list[int]:
     """The processes these threads of this process (native ids) started, and those those
     started, and so on."""
-    children: list[int] = []
-    for thread in threads:
-        try:
-            with open(f"/proc/{os.getpid()}/task/{thread}/children", encoding="utf-8") as file:
-                children.extend(int(pid) for pid in file.read().split())
-        except (OSError, ValueError):
-            continue  # the thread has ended, or no such file here
+    children = [pid for thread in threads for pid in children_of(thread)]
     return [*children, *descendants(set(children))]
+
+
+def children_of(thread: int) -> list[int]:
+    """The processes this thread of this process (its native id) started that still run (or
+    have not been waited for)."""
+    try:
+        with open(f"/proc/{os.getpid()}/task/{thread}/children", encoding="utf-8") as file:
+            return [int(pid) for pid in file.read().split()]
+    except (OSError, ValueError):
+        return []  # the thread has ended, or no such file here
 
 
 def descendants(pids: set[int]) -> list[int]:

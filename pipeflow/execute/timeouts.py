@@ -36,12 +36,13 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from pipeflow.execute import programs
 from pipeflow.execute.awaiting import suspended_in
 from pipeflow.execute.capture import working_for
+from pipeflow.execute.ctrl_c import by_signal
 from pipeflow.model.durations import format_duration
 
 STOP_GRACE = 2.0  # seconds a stopped call may take to end before a retry is given up on
@@ -218,15 +219,30 @@ _calls: dict[str, dict[int, _Call]] = {}  # run id -> {thread id: its step's cal
 _stopped_runs: set[str] = set()
 
 
-_ON_THE_MAIN_THREAD = nullcontext()  # a step's call there: Ctrl-C reaches it by itself
-
-
 def stoppable(run_id: str) -> AbstractContextManager[None]:
     """While the block runs (a step's call on this thread), `stop_calls(run_id)` stops it
-    with `Stop`, raised at once if the run is stopped already. Nothing on the main thread."""
+    with `Stop`, raised at once if the run is stopped already. On the main thread Ctrl-C
+    reaches the call by itself, and the programs it started are killed then (`_main`)."""
     if threading.get_ident() == threading.main_thread().ident:
-        return _ON_THE_MAIN_THREAD
+        return _main()
     return _stoppable(run_id)
+
+
+@contextmanager
+def _main() -> Iterator[None]:
+    """A step's call on the main thread (the sequential executor): should Ctrl-C or SIGTERM
+    stop it, the programs it started are killed, waited for or not. Sent to this process
+    alone (`kill PID`), the signal reaches none of them, and `Popen.wait()` does not end
+    the program it waits for when interrupted (`subprocess.run` does)."""
+    thread = threading.get_native_id()
+    before = set(programs.children_of(thread))
+    try:
+        yield
+    except KeyboardInterrupt:
+        if by_signal():
+            started = set(programs.children_of(thread)) - before
+            programs.kill([*started, *programs.descendants(started)])
+        raise
 
 
 @contextmanager

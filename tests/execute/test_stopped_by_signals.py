@@ -170,21 +170,48 @@ def program(name):
     Path(__file__).with_name(name + ".started").write_text("")
     subprocess.run(["sleep", "60"], check=True)  # the step's work, in a program it waits for
     return name
+
+
+def waited(name):
+    Path(__file__).with_name(name + ".started").write_text("")
+    subprocess.Popen(["sleep", "60"]).wait()  # no `subprocess.run` to kill it when stopped
+    return name
+
+
+def detached(name):
+    subprocess.Popen(["sleep", "60"])  # started, not waited for
+    Path(__file__).with_name(name + ".started").write_text("")
+    while True:
+        pass  # pure Python: the stop lands at once
 """
 
 
+# Each executor, and each way a step waits for its program (or does not). Not yet on dask:
+# `waited`, whose program the workers kill while its call goes on, returns and is stored.
+PROGRAM_CASES = [
+    pytest.param(executor, function, marks=[pytest.mark.slow] if executor == "dask" else [])
+    for executor in EXECUTORS
+    for function in ("program", "waited", "detached")
+    if (executor, function) != ("dask", "waited")
+]
+
+
 @pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT])
-@pytest.mark.parametrize(
-    "executor", ["sequential", "threads", "processes", pytest.param("dask", marks=pytest.mark.slow)]
-)
+@pytest.mark.parametrize(("executor", "function"), PROGRAM_CASES)
 def test_a_signal_to_the_run_alone_ends_the_programs_its_steps_started(
-    make_project: ProjectFactory, tmp_path: Path, executor: str, number: signal.Signals
+    make_project: ProjectFactory,
+    tmp_path: Path,
+    executor: str,
+    number: signal.Signals,
+    function: str,
 ) -> None:
     """`kill PID`, not a terminal's Ctrl-C to the whole group: the run stops the programs its
-    steps wait for too, which otherwise live on holding its stdout (`pipeflow run | tail`
-    waited for them)."""
+    steps started too (waited for or not), which otherwise live on holding its stdout
+    (`pipeflow run | tail` waited for them)."""
     config = make_project(
-        CONFIG.replace("EXECUTOR", EXECUTORS[executor]).replace("stopsteps.slow", "psteps.program"),
+        CONFIG.replace("EXECUTOR", EXECUTORS[executor]).replace(
+            "stopsteps.slow", f"psteps.{function}"
+        ),
         psteps=PROGRAM_STEPS,
     )
     process = _start(config, tmp_path / "home")
