@@ -45,7 +45,8 @@ from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 
-from pipeflow.execute import ctrl_c
+from pipeflow.execute import attempts, ctrl_c
+from pipeflow.execute.attempts import Present
 from pipeflow.execute.descriptors import left_by
 from pipeflow.execute.executors.in_flight import InFlight
 from pipeflow.execute.executors.pool_worker import HELD, run
@@ -118,6 +119,8 @@ class ProcessExecutor:
         ahead = self._in_flight.handed()  # while every worker is busy
         flight = _Flight(replace(task, isolate=False), Future(), notify, ahead=ahead)
         flight.began = time.monotonic()
+        if task.writes:  # what they hold before its first attempt is not its output
+            flight.present = attempts.present(task.writes)
         flight.outer.add_done_callback(self._in_flight.ended)  # before the run hears of it
         self._send(flight)  # retries are told through `telling`
         return flight.outer
@@ -174,6 +177,7 @@ class ProcessExecutor:
             overdue = timeout is not None and number in pool.overdue
             if exitcode is None and not overdue and self._again(flight):
                 flight.said = said  # of its file so far, should no pool take it again
+                _clear(flight)  # it starts again from what was there
                 self._send(flight)
                 return
             if timeout is not None and overdue:
@@ -181,6 +185,7 @@ class ProcessExecutor:
                 result = _failed(flight, error, pool, said)
                 result = replace(result, attempts=stuck_attempt(flight.task, flight.spool))
                 if retried(flight.task, result):
+                    _clear(flight)  # its next attempt starts from what was there
                     self._next_attempt(flight, result)
                     return
                 self._end(flight, result)
@@ -270,9 +275,19 @@ class _Flight:
     said: int = 0  # lines of `spool` said as they came (`telling.py`)
     ahead: bool = False  # sent while every worker was busy: not begun once the run holds
     began: float = 0.0  # `time.monotonic()` as it was first sent
+    # What its declared writes held before its first attempt (`attempts.present`).
+    present: Present | None = None
     # What the tasks of its attempts that went on after their timeout left to replay
     # (`process_again.py`): its result comes after it.
     before: TaskResult | None = None
+
+
+def _clear(flight: _Flight) -> None:
+    """Remove what the task's attempt added to its declared writes: its worker was ended, and
+    could not (`attempts.clear_attempt`, as after an attempt that raised). Its worker has
+    ended: nothing writes there any more."""
+    if flight.present is not None:
+        attempts.clear_attempt(flight.task.writes, flight.present, flight.task.project_dir)
 
 
 def _done(result: TaskResult) -> Future[TaskResult]:
