@@ -148,3 +148,51 @@ def test_a_last_attempt_stuck_fails_the_step_and_ends_its_programs(
     assert "worker process was ended" in text, text
     assert len(list(folder.glob("attempt-*"))) == 2, text
     assert programs_left(folder) == [], text
+
+
+BESIDE_STEPS = """
+import itertools
+import time
+
+
+def steady() -> str:
+    time.sleep(3)
+    return "steady"
+
+
+def hog() -> None:
+    sum(itertools.repeat(1, 10**10))  # 30s or more in C, holding the GIL
+"""
+
+BESIDE = {
+    "yaml": (
+        "name: beside\n"
+        "executor: {type: processes, workers: 2}\n"
+        "results: {persist: false}\n"
+        "steps:\n"
+        "  steady: {run: bsteps.steady}\n"
+        "  hog: {run: bsteps.hog, timeout: 500ms, retries: 3, retry_delay: 0s}\n"
+    ),
+    "toml": (
+        'name = "beside"\n'
+        'executor = {type = "processes", workers = 2}\n'
+        "results = {persist = false}\n"
+        '[steps.steady]\nrun = "bsteps.steady"\n'
+        '[steps.hog]\nrun = "bsteps.hog"\ntimeout = "500ms"\nretries = 3\nretry_delay = "0s"\n'
+    ),
+}
+
+
+@pytest.mark.parametrize("syntax", ["yaml", "toml"])
+def test_a_step_beside_one_ended_for_its_timeout_does_not_fail_for_it(
+    make_project: ProjectFactory, syntax: str
+) -> None:
+    """Each end of the stuck step's worker ends its pool's other worker too, and the step that
+    ran there starts again on a new pool, as often as that happens: it is no death of its own
+    (which fails a step after a few, "worker processes died N times")."""
+    config = make_project(BESIDE[syntax], name=f"pipeline.{syntax}", bsteps=BESIDE_STEPS)
+    run = pipeflow.load(config).run(keep_going=True, history=False)
+    assert run.state("hog") is StepState.FAILED
+    assert run.outcomes["hog"].attempts == 4
+    assert run.state("steady") is StepState.DONE, run.outcomes["steady"]
+    assert run.output("steady") == "steady"

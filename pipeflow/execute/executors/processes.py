@@ -171,11 +171,15 @@ class ProcessExecutor:
             # A worker died, and the pool failed every task it held. Only the task that
             # worker ran fails; the others (running in a worker the pool then ends, or
             # waiting for one) start again on a new pool, not as an attempt of their own.
-            exitcode = pool.deaths().get(number)
+            dead = pool.deaths()
+            exitcode = dead.get(number)
             self._replace(pool)
             timeout = flight.task.timeout  # its worker ended past its deadline, for it
             overdue = timeout is not None and number in pool.overdue
-            if exitcode is None and not overdue and self._again(flight):
+            # Only workers ended for their steps' timeouts died: no death to count against
+            # the tasks beside them, which that step's next attempt may end again.
+            counted = not dead or not set(dead) <= pool.overdue
+            if exitcode is None and not overdue and self._again(flight, counted=counted):
                 flight.said = said  # of its file so far, should no pool take it again
                 _clear(flight)  # it starts again from what was there
                 self._send(flight)
@@ -227,12 +231,13 @@ class ProcessExecutor:
 
         threading.Thread(target=later, name="pipeflow-next-attempt", daemon=True).start()
 
-    def _again(self, flight: _Flight) -> bool:
-        """Whether a task a pool failed under it may be sent again (counted)."""
+    def _again(self, flight: _Flight, *, counted: bool = True) -> bool:
+        """Whether a task a pool failed under it may be sent again (`counted` against
+        MOST_RESTARTS, unless the pool broke only for workers ended for their timeouts)."""
         with self._lock:
-            if self._closed or flight.restarts >= MOST_RESTARTS:
+            if self._closed or (counted and flight.restarts >= MOST_RESTARTS):
                 return False
-        flight.restarts += 1
+        flight.restarts += counted
         return True
 
     def _replace(self, broken: Pool) -> None:
