@@ -186,13 +186,11 @@ def detached(name):
 """
 
 
-# Each executor, and each way a step waits for its program (or does not). Not yet on dask:
-# `waited`, whose program the workers kill while its call goes on, returns and is stored.
+# Each executor, and each way a step waits for its program (or does not).
 PROGRAM_CASES = [
     pytest.param(executor, function, marks=[pytest.mark.slow] if executor == "dask" else [])
     for executor in EXECUTORS
     for function in ("program", "waited", "detached")
-    if (executor, function) != ("dask", "waited")
 ]
 
 

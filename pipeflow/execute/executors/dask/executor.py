@@ -383,7 +383,7 @@ class DaskExecutor(Ending):
                 for worker in {r.worker for _, r in running if r.worker is not None}:
                     self._act(self._stop_worker, worker, None)
             elif running:  # its own: closed below, but not the programs its steps started
-                end_programs(self._client)
+                end_programs(self._client, {item.task.run_id for _, item in running})
         self._actions.shutdown(wait=True)
         self._closed = True
         with self._lock:

@@ -11,6 +11,7 @@ import contextlib
 import logging
 import threading
 import time
+from collections.abc import Collection
 from typing import Any
 
 from pipeflow.execute.executors.dask.protocol import STOPPED
@@ -61,13 +62,14 @@ def ask_to_exit(client: Any, worker: str) -> None:
     ).start()
 
 
-def end_programs(client: Any) -> None:
+def end_programs(client: Any, runs: Collection[str]) -> None:
     """Kill the programs the steps started on every worker (the run stopped): a cluster that
-    closes ends its workers, not those, which would live on holding the run's stdout. Waited
-    for a bounded time: a worker whose GIL a C call holds never answers."""
+    closes ends its workers, not those, which would live on holding the run's stdout. The
+    steps of `runs` there store nothing more (`kill_programs`). Waited for a bounded time: a
+    worker whose GIL a C call holds never answers."""
     asking = threading.Thread(
         target=client.run,
-        args=(kill_programs,),
+        args=(kill_programs, list(runs)),
         kwargs={"on_error": "ignore"},
         name="pipeflow-dask-programs",
         daemon=True,

@@ -8,11 +8,12 @@ import pickle
 import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from pipeflow.execute.commits import interrupt
 from pipeflow.execute.executors.dask.protocol import BEAT, CLAIMS, HELD, INLINE, STOPPED, died
 from pipeflow.execute.executors.dask.said import retried, saying
 from pipeflow.execute.executors.dask.sealing import (
@@ -325,9 +326,14 @@ async def exit_now() -> None:
     os._exit(1)
 
 
-async def kill_programs() -> None:
+async def kill_programs(runs: Collection[str] = ()) -> None:
     """On a worker's event loop (`Client.run`): kill the programs its steps started, and
-    theirs: the run that sent those steps has stopped (`stopping.end_programs`)."""
+    theirs: the run that sent those steps has stopped (`stopping.end_programs`). The steps of
+    the stopped `runs` here store nothing from now on, and are stopped: a step that waited
+    for a program killed under it (`Popen.wait()`) would return, and have its result stored
+    as if it were whole."""
+    for run_id in runs:
+        interrupt(run_id, wait=0)
     import psutil  # distributed's own dependency
 
     for child in psutil.Process().children(recursive=True):
