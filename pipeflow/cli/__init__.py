@@ -23,9 +23,18 @@ def main() -> None:
     try:
         from pipeflow.cli.main import main as command
     except KeyboardInterrupt:
+        ctrl_c.ignore_from_now()
         print("interrupted", file=sys.stderr)
         sys.exit(130)
-    command()
+    try:
+        command()
+    except KeyboardInterrupt:  # a signal again as the command ended, after it said so
+        ctrl_c.ignore_from_now()
+        sys.exit(130)
+    except SystemExit as leaving:
+        if leaving.code == 130:
+            ctrl_c.ignore_from_now()
+        raise
 
 
 def __getattr__(name: str) -> Any:

@@ -17,6 +17,7 @@ import click
 
 from pipeflow._version import __version__
 from pipeflow.errors import ConfigError, Interrupted, PipeflowError, PipeflowWarning, UsageError
+from pipeflow.execute import ctrl_c
 
 if TYPE_CHECKING:
     from pipeflow.api import Pipeline
@@ -73,6 +74,8 @@ class PipeflowGroup(click.Group):
             with _clean_warnings():
                 return super().invoke(ctx)
         except PipeflowError as error:
+            if isinstance(error, Interrupted):  # first: a signal again now would escape
+                ctrl_c.ignore_from_now()
             from pipeflow.model.secrets import known  # not before: `CMD --help` need not load it
 
             outcome = OUTCOMES.get(ctx.invoked_subcommand or "")
@@ -84,6 +87,7 @@ class PipeflowGroup(click.Group):
             click.echo(known().mask(error.format()), err=True)
             ctx.exit(error.exit_code)
         except KeyboardInterrupt:
+            ctrl_c.ignore_from_now()
             _quiet_abandoned_coroutines()
             click.echo("interrupted", err=True)
             ctx.exit(Interrupted.exit_code)

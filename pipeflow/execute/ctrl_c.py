@@ -47,6 +47,18 @@ def terminate_as_interrupt() -> None:
         signal.signal(signal.SIGTERM, _terminated)
 
 
+def ignore_from_now() -> None:
+    """The command line ends as interrupted (exit 130): a SIGINT or SIGTERM from now on is
+    ignored (a supervisor repeating SIGTERM, Ctrl-C held down). Otherwise one would raise a
+    KeyboardInterrupt in the command's last steps, or, once Python has given signals their
+    default action back as it ends, end the process by the signal instead of exit 130 (an
+    ignored signal keeps being ignored). The command line's only: an API caller keeps its
+    handlers."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 @contextmanager
 def noting() -> Iterator[None]:
     """While the block runs, a SIGINT leaves a mark `by_signal` reads, and a SIGTERM left to

@@ -6,8 +6,12 @@ pipeflow printed `interrupted`, then waited until every running step ended by it
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
+import subprocess
 import sys
+import time
 
 import pytest
 
@@ -68,3 +72,48 @@ def test_ctrl_c_twice_stops_the_run_and_says_so(
     assert status.returncode == 0, status.stderr
     for step in "abc":
         assert f"\n{step}  run" in "\n" + status.stdout, status.stdout
+
+
+@pytest.mark.parametrize("sent", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("executor", ["sequential", "threads", "processes"])
+def test_a_signal_repeated_as_the_run_exits_does_not_change_its_exit_code(
+    make_project: ProjectFactory, executor: str, sent: int
+) -> None:
+    """A supervisor that repeats SIGTERM until the process is gone (or Ctrl-C held down): one
+    that comes as pipeflow exits, after it said the run was interrupted, leaves exit 130 and
+    no traceback; before, one that came once Python had given signals their default action
+    back ended the process by the signal (-15)."""
+    text = CONFIG.replace("EXECUTOR", executor)
+    if executor == "sequential":
+        text = text.replace(", workers: 2", "")
+    config = make_project(text, twicesteps=STEPS)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeflow", "run", str(config)],
+        cwd=config.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    assert process.stdout is not None
+    try:
+        deadline = time.monotonic() + 60
+        while not (config.parent / "began-a").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(process.pid, sent)
+        seen = []
+        for line in process.stdout:
+            seen.append(line)
+            if "was interrupted" in line:
+                break
+        while process.poll() is None:  # again and again, until it has exited
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(process.pid, sent)
+            time.sleep(0.001)
+        output = "".join(seen) + process.stdout.read()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+    assert process.returncode == 130, output
+    assert "Traceback" not in output, output
