@@ -17,7 +17,6 @@ import click
 
 from pipeflow._version import __version__
 from pipeflow.errors import ConfigError, Interrupted, PipeflowError, PipeflowWarning, UsageError
-from pipeflow.execute import ctrl_c
 
 if TYPE_CHECKING:
     from pipeflow.api import Pipeline
@@ -75,6 +74,8 @@ class PipeflowGroup(click.Group):
                 return super().invoke(ctx)
         except PipeflowError as error:
             if isinstance(error, Interrupted):  # first: a signal again now would escape
+                from pipeflow.execute import ctrl_c  # not before: `--help` need not load it
+
                 ctrl_c.ignore_from_now()
             from pipeflow.model.secrets import known  # not before: `CMD --help` need not load it
 
@@ -87,6 +88,8 @@ class PipeflowGroup(click.Group):
             click.echo(known().mask(error.format()), err=True)
             ctx.exit(error.exit_code)
         except KeyboardInterrupt:
+            from pipeflow.execute import ctrl_c
+
             ctrl_c.ignore_from_now()
             _quiet_abandoned_coroutines()
             click.echo("interrupted", err=True)
