@@ -125,6 +125,7 @@ def check_collisions(
     well: the writer and the publish overwrite each other, and so do their restores."""
     main_root = _static_root(pipeline, pipeline.results.root, params)
     claimed: dict[tuple[str, str], str] = {}
+    folded: dict[tuple[str, str], tuple[str, str]] = {}  # on a local disk: (step, target)
     for name, step in pipeline.steps.items():
         spec = step.result
         if not spec.persist or spec.target is None:
@@ -168,6 +169,20 @@ def check_collisions(
                     + ("(with `{key}` in it, for one)" if inlined else "(with `{step}` in it)"),
                 )
                 break
+            if is_local(place[0]):
+                other, seen = folded.setdefault((place[0], place[1].casefold()), (name, place[1]))
+                if seen != place[1]:
+                    fail(where, _case_only(other, seen, name, place[1]))
+                    break
+
+
+def _case_only(first: str, seen: str, second: str, target: str) -> str:
+    return (
+        f"steps `{first}` and `{second}` store their results at {seen} and {target}, which "
+        "differ only in case: on a disk that ignores case (macOS, Windows) they are one "
+        "file, and each run would overwrite one with the other; give them names that differ "
+        "in more than case"
+    )
 
 
 def _check_items(
