@@ -50,6 +50,7 @@ from pipeflow.model.secrets import NO_SECRETS, Secrets, remember
 from pipeflow.plan.files import WriteIndex, file_upstream, pipeline_files, pipeline_places
 from pipeflow.plan.graph import StepGraph
 from pipeflow.records import record
+from pipeflow.storage.paths import unreadable
 
 
 @record
@@ -270,10 +271,7 @@ def _load(
 
 def _found(path: Path) -> bool:
     """Whether `path` is a file (False for a name the disk cannot look up: too long)."""
-    try:
-        return path.is_file()
-    except OSError:
-        return False
+    return unreadable(path) is None and path.is_file()
 
 
 def _layer_sources(

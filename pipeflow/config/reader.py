@@ -28,6 +28,7 @@ from pipeflow.config.misplaced import is_directory, not_found
 from pipeflow.config.suggest import format_path, type_name
 from pipeflow.errors import ConfigError, Problem
 from pipeflow.records import record
+from pipeflow.storage.paths import unreadable
 
 if TYPE_CHECKING:
     if sys.version_info >= (3, 11):
@@ -164,13 +165,10 @@ def read_document(path: str | os.PathLike[str], *, purpose: str = "config") -> D
     params = purpose == "params"
     file = os.fspath(path)
     location = Path(file)
-    try:
-        location.is_dir()
-    except OSError as error:  # the disk cannot even look it up: a name longer than it takes
+    why = unreadable(location)  # a name longer than the disk takes
+    if why is not None:
         what = "params file" if params else "config"
-        raise ConfigError(
-            [Problem(message=f"cannot read the {what}: {error.strerror}", file=file)]
-        ) from None
+        raise ConfigError([Problem(message=f"cannot read the {what}: {why}", file=file)])
     if not location.exists():
         if params:
             hint = "check the path given to `--param-file` (in Python, `param_files=`)"

@@ -32,6 +32,7 @@ from pipeflow.model.pipeline import Origin, Pipeline, ResultSpec, Step
 from pipeflow.model.refs import Ref, lookup_path, references_in, run_stand_ins
 from pipeflow.model.secrets import NO_SECRETS, Secrets
 from pipeflow.plan.roots import store_url
+from pipeflow.storage.paths import unreadable
 from pipeflow.storage.templates import TemplateError, with_params
 
 # Loads a child config: (file, the step's params, the chain of files) -> pipeline, params and
@@ -146,11 +147,11 @@ def _load(
                 hint="a pipeline cannot run itself, directly or through another",
             )
         )
-    elif (unreadable := _unreadable(file)) is not None:
+    elif (why := unreadable(file)) is not None:
         problems.append(
             document.problem(
                 [*path, "pipeline"],
-                f"the config file `{step.pipeline}` cannot be read: {unreadable}",
+                f"the config file `{step.pipeline}` cannot be read: {why}",
                 hint="give the sub-pipeline's config a shorter path",
             )
         )
@@ -191,7 +192,7 @@ def _declared_outputs(file: Path, chain: tuple[str, ...]) -> tuple[str, ...] | N
     parent's references to them are checked with the child's problems; None when the file
     cannot be read (its problems are reported already) or is part of a cycle."""
     file = file.resolve()
-    if str(file) in chain or _unreadable(file) is not None or not file.is_file():
+    if str(file) in chain or unreadable(file) is not None or not file.is_file():
         return None
     try:
         outputs = read_document(file).data.get("outputs", {})
@@ -319,12 +320,3 @@ def _own_params(target: str, params: Mapping[str, Any]) -> str:
         return with_params(target, params)
     except TemplateError:
         return target
-
-
-def _unreadable(file: Path) -> str | None:
-    """Why the disk cannot even look `file` up (a name longer than it takes), or None."""
-    try:
-        file.is_file()
-    except OSError as error:
-        return error.strerror or str(error)
-    return None

@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 
 from pipeflow.errors import PipeflowError, UsageError
+from pipeflow.storage.paths import unreadable
 
 
 class OutputError(PipeflowError):
@@ -105,10 +106,9 @@ def check_output_folder(path: str | os.PathLike[str], option: str) -> None:
 
 def _look_up(target: Path, shown: str) -> None:
     """UsageError when the disk cannot even look `target` up (a name longer than it takes)."""
-    try:
-        target.is_dir()
-    except OSError as error:
-        raise UsageError(f"{shown}: {_reason(error)}", hint="choose a shorter name") from None
+    why = unreadable(target)
+    if why is not None:
+        raise UsageError(f"{shown}: {why.lower()}", hint="choose a shorter name")
 
 
 def _check_folder_for(target: Path, shown: str) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from os import PathLike
+from pathlib import Path
 
 # `s3:`, `file:`, `C:`: a leading scheme or drive letter would point outside the results root.
 _SCHEME_OR_DRIVE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
@@ -46,6 +48,16 @@ NUL_HINT = "remove it: a `\\0` or `\\u0000` escape in the config, or in a param,
 def nul_problem(text: str) -> str | None:
     """Why `text`, a path or root the config names, cannot be one: it holds a NUL character."""
     return f"{text!r} contains a NUL character, which no path may hold" if "\x00" in text else None
+
+
+def unreadable(path: str | PathLike[str]) -> str | None:
+    """Why the disk cannot even look `path` up (a name longer than it takes: "File name too
+    long"), or None: a path that is missing, or is there, can be looked up."""
+    try:
+        Path(path).is_dir()
+    except OSError as error:
+        return error.strerror or str(error)
+    return None
 
 
 MOST_NAME_BYTES = 255  # the longest file or folder name (NAME_MAX) of Linux and macOS disks
