@@ -41,7 +41,7 @@ from pipeflow.plan.files import WriteIndex
 from pipeflow.plan.roots import store_url
 from pipeflow.storage import TargetFields, TemplateError, render_target
 from pipeflow.storage.boundaries import BoundaryError, check_folder, check_local, check_root
-from pipeflow.storage.clashes import clash_message, item_clash
+from pipeflow.storage.clashes import CASE_ONLY, clash_message, item_clash
 from pipeflow.storage.failures import redact
 from pipeflow.storage.interpreter import python_place, python_place_message
 from pipeflow.storage.paths import nul_problem
@@ -132,10 +132,12 @@ def check_collisions(
             continue
         if spec.root is None and not pipeline.results.persist:
             continue
-        if step.foreach is not None:
-            _check_items(name, step, params, fields, fail)
-            continue
         root = main_root if spec.root is None else _static_root(pipeline, spec.root, params)
+        if step.foreach is not None:
+            _check_items(
+                name, step, params, fields, fail, local=root is not None and is_local(root)
+            )
+            continue
         if root is None:
             continue
         own = replace(fields, key=f"key-of-{name}", ext=spec.format or f"ext-of-{name}")
@@ -178,15 +180,20 @@ def check_collisions(
 
 def _case_only(first: str, seen: str, second: str, target: str) -> str:
     return (
-        f"steps `{first}` and `{second}` store their results at {seen} and {target}, which "
-        "differ only in case: on a disk that ignores case (macOS, Windows) they are one "
-        "file, and each run would overwrite one with the other; give them names that differ "
-        "in more than case"
+        f"steps `{first}` and `{second}` store their results at {seen} and {target}, "
+        f"{CASE_ONLY}: each run would overwrite one with the other; give them names that "
+        "differ in more than case"
     )
 
 
 def _check_items(
-    name: str, step: Step, params: Mapping[str, Any], fields: TargetFields, fail: Fail
+    name: str,
+    step: Step,
+    params: Mapping[str, Any],
+    fields: TargetFields,
+    fail: Fail,
+    *,
+    local: bool,
 ) -> None:
     """Report two items of a `foreach` step known now whose targets lead to one place. Items
     with the same key store the same result; a key is told from the item's JSON here."""
@@ -204,6 +211,7 @@ def _check_items(
         items,
         key_of=lambda index: jsontext.dumps(items[index], sort_keys=True, default=repr),
         parts=step.parts or (SINGLE_PART,),
+        fold_case=local,
     )
     if clash is not None:
         where: list[str | int] = (

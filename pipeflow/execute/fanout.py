@@ -19,6 +19,7 @@ from dataclasses import field
 from typing import Any
 
 from pipeflow.cache.consumed import step_target
+from pipeflow.cache.layout import local_root
 from pipeflow.cache.versions import KEY_LENGTH, FanOutHasher, data_version, digest
 from pipeflow.execute.context import RunContext
 from pipeflow.execute.failures import failure_reason
@@ -148,7 +149,9 @@ def _check_targets(fan: FanOut, context: RunContext) -> None:
     parts = step.parts or (SINGLE_PART,)
     target = step_target(step, context.lookup)
     assert target is not None
-    clash = item_clash(target, fields, fan.items, key_of=fan.key, parts=parts)
+    cache = context.planner.caches.get(step.name)
+    local = cache is not None and local_root(cache.store.url) is not None  # folds case
+    clash = item_clash(target, fields, fan.items, key_of=fan.key, parts=parts, fold_case=local)
     if clash is not None:
         raise SharedTarget(clash_message(step.name, fan.items, clash, item_name))
 

@@ -37,13 +37,16 @@ def item_clash(
     *,
     key_of: Callable[[int], str],
     parts: Sequence[str],
+    fold_case: bool = False,
 ) -> Clash | None:
     """The first two items of `items` whose target (for any of `parts`) is one place, else
     None. `fields` is the step's (its `item_name` set); `key_of` gives an item's key. A target
-    that cannot render is left to the checks that report it."""
+    that cannot render is left to the checks that report it. `fold_case`: the store is a
+    local folder, where two targets that differ only in case are one file on a disk that
+    ignores case (macOS, Windows)."""
     if "{key}" in template:
         return None  # each item's key whole: items with different keys never meet
-    claimed: dict[str, tuple[int, str]] = {}
+    claimed: dict[str, tuple[int, str, str]] = {}
     for index, item in enumerate(items):
         key = key_of(index)
         for part in parts:
@@ -52,10 +55,18 @@ def item_clash(
             except TemplateError:
                 return None
             place = posixpath.normpath(rendered)
-            other = claimed.setdefault(place, (index, key))
+            other = claimed.setdefault(
+                place.casefold() if fold_case else place, (index, key, place)
+            )
             if other[0] != index and other[1] != key:
-                return Clash(other[0], index, place)
+                if other[2] == place:
+                    return Clash(other[0], index, place)
+                return Clash(other[0], index, f"{other[2]} and {place}, {CASE_ONLY}")
     return None
+
+
+# Why two places that differ only in case are one (`config/targets.py` says it of two steps).
+CASE_ONLY = "which differ only in case: on a disk that ignores case (macOS, Windows) one file"
 
 
 def clash_message(step: str, items: Sequence[Any], clash: Clash, item_name: str) -> str:

@@ -73,3 +73,44 @@ def test_targets_differing_in_more_than_case_are_fine(tmp_path: Path, kind: str)
     done = pipeflow_in(tmp_path, "run", config.name)
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in (tmp_path / "out" / "m").iterdir()) == ["Y.json", "x.json"]
+
+
+ITEMS = """\
+name: caseditems
+results: {root: ROOT}
+steps:
+  names: {run: csteps.names}
+  each:
+    run: csteps.echo
+    foreach: FOREACH
+    as: name
+    result: {target: "m/{name}.json"}
+"""
+ITEM_STEPS = "def names():\n    return ['a', 'A']\n\n\ndef echo(name):\n    return name\n"
+
+
+def _items(tmp_path: Path, foreach: str, root: str = "out") -> Path:
+    (tmp_path / "csteps.py").write_text(ITEM_STEPS, encoding="utf-8")
+    config = tmp_path / "items.yaml"
+    config.write_text(ITEMS.replace("ROOT", root).replace("FOREACH", foreach), encoding="utf-8")
+    return config
+
+
+def test_items_known_before_the_run_differing_only_in_case_are_refused(tmp_path: Path) -> None:
+    config = _items(tmp_path, "[a, A]")
+    done = pipeflow_in(tmp_path, "validate", config.name)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "m/a.json and m/A.json, which differ only in case" in done.stderr
+    assert pipeflow.load(_items(tmp_path, "[a, A]", root="memory://caseditems")).name
+
+
+def test_items_known_only_during_the_run_are_refused_before_any_is_stored(
+    tmp_path: Path,
+) -> None:
+    config = _items(tmp_path, "'${steps.names}'")
+    done = pipeflow_in(tmp_path, "run", config.name)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "m/a.json and m/A.json, which differ only in case" in done.stdout + done.stderr
+    assert not (tmp_path / "out" / "m").exists()
+    elsewhere = _items(tmp_path, "'${steps.names}'", root="memory://caseditems")
+    assert pipeflow.load(elsewhere).run(history=False).ok
