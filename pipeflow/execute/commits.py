@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 
-from pipeflow.execute.timeouts import stop_calls
+from pipeflow.execute.calls import stop_calls
 
 _commits = threading.Lock()
 _interrupted: set[str] = set()  # runs Ctrl-C stopped in this process

@@ -17,7 +17,7 @@ from typing import Any
 from pipeflow.cache.source import Source
 from pipeflow.cache.unchanged import FileStamp, changed_since, writing
 from pipeflow.cache.versions import value_version
-from pipeflow.execute import attempts, timeouts
+from pipeflow.execute import attempts, calls, timeouts
 from pipeflow.execute.awaiting import synchronous
 from pipeflow.execute.capture import working_for
 from pipeflow.execute.commits import begin_commit, end_commit
@@ -163,7 +163,7 @@ def execute(
                 break
             except timeouts.StillRunning as error:
                 return _failure(task, error, attempt, started)
-            except timeouts.Stop:  # Ctrl-C or SIGTERM stopped the run (`commits.interrupt`)
+            except calls.Stop:  # Ctrl-C or SIGTERM stopped the run (`commits.interrupt`)
                 attempts.clear_attempt(task.writes, before, project)  # no half-written file
                 return _failure(task, KeyboardInterrupt("interrupted"), attempt, started)
             # `sys.exit()` in a step, or a KeyboardInterrupt it raises itself: its failure.
@@ -176,7 +176,7 @@ def execute(
                 delay = task.retry.delay_before(attempt + 1, jitter=random.random())
                 if notify is not None:
                     notify(task.step, attempt, describe(error), delay)
-                if not timeouts.pause(task.run_id, delay):  # Ctrl-C or SIGTERM meanwhile
+                if not calls.pause(task.run_id, delay):  # Ctrl-C or SIGTERM meanwhile
                     return _failure(task, KeyboardInterrupt("interrupted"), attempt, started)
         changed = changed_since(task.sources, task.stamps, task.project_dir, own, task.stores)
         if changed is not None:
@@ -268,7 +268,7 @@ def _call(task: Task, attempt: int, *, in_place: timeouts.Due | None, ends_worke
     copied = task.isolate or task.retry.retries > 0
     inputs = isolated_inputs(task.inputs) if copied else task.inputs
     if task.timeout is None:
-        with timeouts.stoppable(task.run_id):  # Ctrl-C stops it on a thread (`stop_calls`)
+        with calls.stoppable(task.run_id):  # Ctrl-C stops it on a thread (`stop_calls`)
             return function(**inputs)
     return timeouts.call(
         function,
