@@ -3,15 +3,18 @@
 The one promise: no two attempts of a step ever run at once. How a call is stopped depends
 on where it runs:
 
-1. On a worker process's main thread (the processes executor), an interval timer (SIGALRM)
-   interrupts the call in place, even inside `time.sleep` or blocking I/O. A call that
+1. On a process's main thread (a worker of the processes executor; the sequential executor
+   run from the main thread), an interval timer (SIGALRM) interrupts the call in place, even
+   inside `time.sleep` or blocking I/O, and the programs it started are killed. A call that
    catches the interruption and returns anyway fails all the same (what it returns is
-   dropped). The worker's pool is told the call's deadline, its timeout and STOP_GRACE
-   seconds more (`Due`): a call still running then, whether it caught the interruption or
-   never returned to Python to take it (compiled code that holds the GIL), has its process
-   ended from outside with the programs it started (`executors/process_pool.py`), and the
-   step's next attempt, if it has one, starts on a new worker.
-2. Anywhere else (the sequential and threads executors, a Dask worker's thread), the call
+   dropped). The executor is told the call's deadline, its timeout and STOP_GRACE seconds
+   more (`Due`): past it, a call still running, whether it caught the interruption or never
+   returned to Python to take it (compiled code), has its worker process ended from outside
+   with the programs it started (`executors/process_pool.py`), and the step's next attempt,
+   if it has one, starts on a new worker. On `sequential` nothing can end it (`no_deadline`):
+   the run waits for the call to return to Python.
+2. Anywhere else (the threads executor, a Dask worker's thread, sequential run from a thread
+   other than the main one), the call
    runs on a thread of its own. When time is up that thread is asked to stop with an
    asynchronous exception (`PyThreadState_SetAsyncExc`), which Python raises in it at its
    next bytecode: pure-Python code stops at once, but a call blocked in C (`time.sleep`,
@@ -39,6 +42,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from pipeflow.execute import programs
 from pipeflow.execute.awaiting import suspended_in
 from pipeflow.execute.calls import Call, Stop, stoppable
 from pipeflow.execute.capture import working_for
@@ -82,7 +86,8 @@ def call(
     advises another executor.
     """
     if in_place is not None and threading.current_thread() is threading.main_thread():
-        return _in_place(function, inputs, timeout=timeout, step=step, due=in_place)
+        with stoppable(run_id):  # Ctrl-C on the sequential executor: its programs killed
+            return _in_place(function, inputs, timeout=timeout, step=step, due=in_place)
     return _on_a_thread(
         function,
         inputs,
@@ -116,18 +121,24 @@ def _in_place(
     step: str,
     due: Due,
 ) -> Any:
-    """The call on this main thread, a timer interrupting it in place (1. above)."""
+    """The call on this main thread, a timer interrupting it in place (1. above). Once
+    interrupted, the programs it started and still runs are killed: `Popen.wait()` leaves
+    the program it waited for running."""
+    thread = threading.get_native_id()
+    before = set(programs.children_of(thread))
     try:
         with _alarm(timeout, due) as expired:
             value = function(**inputs)
     except BaseException as error:
         if not expired:
             raise
+        _kill_started(thread, before)
         # Stopped (or failing some other way once interrupted): it carries where it was.
         where = error.args[0] if isinstance(error, Stop) and error.args else expired[0]
         late = TimeoutError(_late(step, timeout) + "; it was stopped")
         raise _stopped_at(late, where).with_traceback(error.__traceback__) from None
     if expired:  # it caught the interruption and went on: an attempt too long all the same
+        _kill_started(thread, before)
         raise _stopped_at(
             TimeoutError(
                 _late(step, timeout) + "; it went on after it was interrupted, and what it "
@@ -136,6 +147,17 @@ def _in_place(
             expired[0],
         )
     return value
+
+
+def _kill_started(thread: int, before: set[int]) -> None:
+    started = set(programs.children_of(thread)) - before
+    programs.kill([*started, *programs.descendants(started)])
+
+
+def no_deadline(when: float | None) -> None:
+    """A `Due` for a call in place that nothing ends from outside (the sequential executor):
+    a call in compiled code that never lets the timer's handler run ends when it returns."""
+    del when
 
 
 @contextmanager

@@ -1,10 +1,10 @@
 """What a timed-out step's failure advises depends on the executor it ran on.
 
-A step blocked in `time.sleep` past its timeout, with a retry left: on `sequential` and
-`threads` its thread cannot be stopped, and the message advises the executors that stop such
-work; on `processes` the call is interrupted in place; on `dask` the worker is restarted (and
-the step retried). No
-executor's message (its first line, or the exception text under it) advises using itself.
+A step blocked in `time.sleep` past its timeout, with a retry left: on `threads` its thread
+cannot be stopped, and the message advises the executors that stop such work; on `sequential`
+(the run's main thread) and `processes` the call is interrupted in place; on `dask` the
+worker is restarted (and the step retried). No executor's message (its first line, or the
+exception text under it) advises using itself.
 """
 
 from __future__ import annotations
@@ -49,10 +49,10 @@ def _advises_itself(kind: str, text: str) -> bool:
     return ADVICE in text and f"`{kind}`" in text
 
 
-@pytest.mark.parametrize("kind", ["sequential", "threads"])
-def test_a_step_in_process_is_advised_the_executors_that_stop_it(
-    make_project: ProjectFactory, kind: str
+def test_a_step_on_threads_is_advised_the_executors_that_stop_it(
+    make_project: ProjectFactory,
 ) -> None:
+    kind = "threads"
     error, traceback = _failure_text(make_project, f"{{type: {kind}, workers: 2}}")
     assert "not retried" in error
     for text in (error, traceback):
@@ -61,8 +61,11 @@ def test_a_step_in_process_is_advised_the_executors_that_stop_it(
         assert not _advises_itself(kind, text), text
 
 
-def test_a_step_on_processes_is_stopped_without_advice(make_project: ProjectFactory) -> None:
-    error, traceback = _failure_text(make_project, "{type: processes, workers: 1}")
+@pytest.mark.parametrize("executor", ["{type: sequential}", "{type: processes, workers: 1}"])
+def test_a_step_on_a_main_thread_is_stopped_without_advice(
+    make_project: ProjectFactory, executor: str
+) -> None:
+    error, traceback = _failure_text(make_project, executor)
     assert "it was stopped" in error
     for text in (error, traceback):
         assert ADVICE not in text, text

@@ -95,13 +95,14 @@ def test_a_timed_out_attempt_is_stopped_before_the_retry_starts(
     assert not (folder / "lock").exists()
 
 
-@pytest.mark.parametrize("executor", ["sequential", "threads"])
 def test_an_attempt_that_cannot_be_stopped_is_not_retried(
-    make_project: ProjectFactory, tmp_path: Path, executor: str
+    make_project: ProjectFactory, tmp_path: Path
 ) -> None:
+    """On `threads` (and on `sequential` run from a thread other than the main one,
+    test_sequential_timeouts.py), a call blocked in C cannot be stopped."""
     folder = tmp_path / "marks"
     folder.mkdir()
-    config = project(make_project, folder, executor, seconds=6, inputs={"blocking": True})
+    config = project(make_project, folder, "threads", seconds=6, inputs={"blocking": True})
     started = time.monotonic()
     run = pipeflow.load(config).run()
     outcome = run.outcomes["slow"]
@@ -120,12 +121,13 @@ def test_an_attempt_that_cannot_be_stopped_is_not_retried(
     assert len(attempts_in(folder)) == 1  # one attempt only, which ended by itself
 
 
-def test_the_processes_executor_stops_even_a_blocking_call(
-    make_project: ProjectFactory, tmp_path: Path
+@pytest.mark.parametrize("executor", ["sequential", "processes"])
+def test_a_call_on_a_main_thread_is_stopped_even_when_blocked(
+    make_project: ProjectFactory, tmp_path: Path, executor: str
 ) -> None:
     folder = tmp_path / "marks"
     folder.mkdir()
-    config = project(make_project, folder, "processes", inputs={"blocking": True})
+    config = project(make_project, folder, executor, inputs={"blocking": True})
     run = pipeflow.load(config).run()
     assert run.outcomes["slow"].attempts == 3
     assert len(attempts_in(folder)) == 3

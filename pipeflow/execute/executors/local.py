@@ -11,6 +11,7 @@ from typing import Any
 
 from pipeflow.execute.executors.in_flight import InFlight
 from pipeflow.execute.task import Notify, Task, TaskResult, execute, holds_run, withdrawn
+from pipeflow.execute.timeouts import no_deadline
 
 
 class SequentialExecutor:
@@ -26,7 +27,8 @@ class SequentialExecutor:
     def submit(self, task: Task, notify: Notify) -> Future[TaskResult]:
         future: Future[TaskResult] = Future()
         try:
-            future.set_result(execute(task, notify))
+            # A timed step runs here too, its timer interrupting it in place.
+            future.set_result(execute(task, notify, in_place=no_deadline))
         except BaseException as error:  # Ctrl-C inside a step reaches the engine through here
             future.set_exception(error)
             if not isinstance(error, Exception):
