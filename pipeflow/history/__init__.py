@@ -17,8 +17,6 @@ if TYPE_CHECKING:
         BUSY_TIMEOUT,
         DB_NAME,
         HOME_ENV,
-        MIGRATIONS,
-        SCHEMA_VERSION,
         HistoryError,
         HistoryWarning,
         connect,
@@ -27,6 +25,7 @@ if TYPE_CHECKING:
         migrate,
         schema_version,
     )
+    from pipeflow.history.migrations import MIGRATIONS, SCHEMA_VERSION
     from pipeflow.history.query import (
         FailedAttempt,
         History,
@@ -50,8 +49,8 @@ _HOMES = {
     "BUSY_TIMEOUT": "database",
     "DB_NAME": "database",
     "HOME_ENV": "database",
-    "MIGRATIONS": "database",
-    "SCHEMA_VERSION": "database",
+    "MIGRATIONS": "migrations",
+    "SCHEMA_VERSION": "migrations",
     "HistoryError": "database",
     "HistoryWarning": "database",
     "connect": "database",
