@@ -38,7 +38,20 @@ def recorder(pipeline: Pipeline, trigger: str) -> Recorder:
         trigger=trigger,
         config_path=definition.source,
         config_hash=definition.config_hash,
+        schedule=_fired(pipeline),
     )
+
+
+def _fired(pipeline: Pipeline) -> str | None:
+    """The schedule whose params the pipeline was loaded with (`serve`'s runs, `schedule=`),
+    as the history names it: "2 (every 15m)"."""
+    number = pipeline.options.get("schedule")
+    schedules = pipeline.definition.schedules
+    if not number or number > len(schedules):
+        return None
+    from pipeflow.schedule.triggers import numbered
+
+    return numbered(number, schedules[number - 1])
 
 
 @contextmanager

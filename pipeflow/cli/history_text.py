@@ -51,7 +51,7 @@ def run_details(record: RunRecord, *, tracebacks: bool = False) -> str:
         ("run", record.id),
         ("pipeline", record.pipeline),
         ("state", record.state),
-        ("trigger", record.trigger),
+        ("trigger", f"schedule {record.schedule}" if record.schedule else record.trigger),
         ("started", record.started.isoformat(timespec="seconds")),
     ]
     if record.finished is not None:

@@ -44,7 +44,7 @@ def serve(configs: tuple[Path, ...], quiet: bool) -> None:
     from pipeflow.config.loader import load as load_config
     from pipeflow.history import record_failed_fire, record_skipped_fire
     from pipeflow.schedule.serve import Server, Target
-    from pipeflow.schedule.triggers import describe, schedule_key
+    from pipeflow.schedule.triggers import numbered, schedule_key
 
     targets: list[Target] = []
     named: dict[str, Path] = {}
@@ -67,7 +67,7 @@ def serve(configs: tuple[Path, ...], quiet: bool) -> None:
 
     def run(target: Target, schedule: Any, when: datetime) -> object:
         number = target.schedules.index(schedule) + 1
-        label = f"schedule {number} ({describe(schedule)})"
+        label = f"schedule {numbered(number, schedule)}"
         try:
             ended = runs.run(target, number, schedule_key(schedule))
         except StillGoing as going:
@@ -88,6 +88,7 @@ def serve(configs: tuple[Path, ...], quiet: bool) -> None:
                 when=when,
                 reason=f"{reason}:\n{ended.said}" if ended.said else reason,
                 config_path=target.config,
+                schedule=numbered(number, schedule),
             )
         else:
             log(f"{target.name} {label}: {ended_as(code, recorded(target, ended))}")
@@ -110,6 +111,7 @@ def serve(configs: tuple[Path, ...], quiet: bool) -> None:
             when=when,
             reason=reason,
             config_path=target.config,
+            schedule=numbered(target.schedules.index(schedule) + 1, schedule),
         )
 
     server = Server(targets, run=run, on_skip=skipped, log=log, interrupt=runs.interrupt)

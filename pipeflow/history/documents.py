@@ -25,6 +25,7 @@ def run_document(record: RunRecord, *, steps: bool = False) -> dict[str, Any]:
         "pipeline": record.pipeline,
         "state": record.state,
         "trigger": record.trigger,
+        "schedule": record.schedule,
         "started": record.started.isoformat(),
         "finished": record.finished.isoformat() if record.finished is not None else None,
         "duration": record.duration,

@@ -94,5 +94,17 @@ def _v4_to_v5(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE steps ADD COLUMN ran_because TEXT NOT NULL DEFAULT ''")
 
 
-MIGRATIONS: list[Migration] = [_create_v1, _v1_to_v2, _v2_to_v3, _v3_to_v4, _v4_to_v5]
+def _v5_to_v6(conn: sqlite3.Connection) -> None:
+    """Keep which schedule fired a run (`2 (every 15m)`); NULL for one no schedule fired."""
+    conn.execute("ALTER TABLE runs ADD COLUMN schedule TEXT")
+
+
+MIGRATIONS: list[Migration] = [
+    _create_v1,
+    _v1_to_v2,
+    _v2_to_v3,
+    _v3_to_v4,
+    _v4_to_v5,
+    _v5_to_v6,
+]
 SCHEMA_VERSION = len(MIGRATIONS)

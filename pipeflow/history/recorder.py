@@ -79,8 +79,8 @@ class _Session:
         ops: list[Op] = [
             (
                 "INSERT OR REPLACE INTO runs (id, pipeline, config_path, config_hash, params, "
-                "trigger, state, started, started_at, owner) "
-                "VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)",
+                "trigger, schedule, state, started, started_at, owner) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)",
                 (
                     event.run_id,
                     event.pipeline,
@@ -88,6 +88,7 @@ class _Session:
                     recorder.config_hash,
                     params_json(event.params),
                     recorder.trigger,
+                    recorder.schedule,
                     started.isoformat(),
                     started.timestamp(),
                     this_process(),
@@ -276,6 +277,7 @@ class Recorder:
         trigger: str = "manual",
         config_path: str | os.PathLike[str] | None = None,
         config_hash: str | None = None,
+        schedule: str | None = None,
         max_output: int | None = DEFAULT_MAX_OUTPUT,
         timeout: float = BUSY_TIMEOUT,
         flush_interval: float = FLUSH_INTERVAL,
@@ -293,6 +295,7 @@ class Recorder:
             else None
         )
         self.config_hash = config_hash
+        self.schedule = schedule  # the schedule that fired the run: `2 (every 15m)`
         self.max_output = max_output
         self.timeout = timeout
         self.flush_interval = flush_interval

@@ -86,6 +86,9 @@ class RunRecord:
     failed: int = 0
     not_run: int = 0  # after a failure, or in a run that could not start
     steps: tuple[StepRecord, ...] = field(default_factory=tuple)
+    # The schedule that fired the run, its number and what it is: `2 (every 15m)`; None for a
+    # run no schedule fired, and for one recorded before pipeflow kept it.
+    schedule: str | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,7 @@ def run_record(row: tuple[Any, ...]) -> RunRecord:
         config_path,
         config_hash,
         params,
+        schedule,
         done,
         cached,
         failed,
@@ -138,6 +142,7 @@ def run_record(row: tuple[Any, ...]) -> RunRecord:
         cached=int(cached),
         failed=int(failed),
         not_run=int(not_run),
+        schedule=str(schedule) if schedule is not None else None,
     )
 
 

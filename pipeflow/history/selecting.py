@@ -13,7 +13,7 @@ from typing import Any
 
 RUN_COLUMNS = """
     r.id, r.pipeline, r.state, r.trigger, r.started, r.finished, r.duration, r.config_path,
-    r.config_hash, r.params,
+    r.config_hash, r.params, r.schedule,
     (SELECT count(*) FROM steps s WHERE s.run_id = r.id AND s.state = 'done'),
     (SELECT count(*) FROM steps s WHERE s.run_id = r.id AND s.state = 'cached'),
     (SELECT count(*) FROM steps s WHERE s.run_id = r.id AND s.state = 'failed'),

@@ -23,13 +23,14 @@ def record_skipped_fire(
     reason: str,
     config_path: str | os.PathLike[str] | None = None,
     home: str | os.PathLike[str] | None = None,
+    schedule: str | None = None,
 ) -> str | None:
     """Record a scheduled fire that did not start a run; its id, or None if not recorded.
 
     Like every history write, a failure is one HistoryWarning, never an error.
     """
     return _record_fire(
-        folder, pipeline, when, reason, config_path, home, state="skipped", key="skipped"
+        folder, pipeline, when, reason, config_path, home, schedule, state="skipped", key="skipped"
     )
 
 
@@ -41,11 +42,20 @@ def record_failed_fire(
     reason: str,
     config_path: str | os.PathLike[str] | None = None,
     home: str | os.PathLike[str] | None = None,
+    schedule: str | None = None,
 ) -> str | None:
     """Record a scheduled fire whose run could not start (its config or params have problems)
     as a `failed` run without steps; its id, or None if not recorded (one HistoryWarning)."""
     return _record_fire(
-        folder, pipeline, when, reason, config_path, home, state="failed", key="not started"
+        folder,
+        pipeline,
+        when,
+        reason,
+        config_path,
+        home,
+        schedule,
+        state="failed",
+        key="not started",
     )
 
 
@@ -56,6 +66,7 @@ def _record_fire(
     reason: str,
     config_path: str | os.PathLike[str] | None,
     home: str | os.PathLike[str] | None,
+    schedule: str | None,
     *,
     state: str,
     key: str,
@@ -71,13 +82,14 @@ def _record_fire(
             with conn:
                 conn.execute(
                     "INSERT INTO runs (id, pipeline, config_path, config_hash, params, trigger, "
-                    "state, started, started_at, finished, duration) "
-                    "VALUES (?, ?, ?, NULL, ?, 'schedule', ?, ?, ?, ?, 0)",
+                    "schedule, state, started, started_at, finished, duration) "
+                    "VALUES (?, ?, ?, NULL, ?, 'schedule', ?, ?, ?, ?, ?, 0)",
                     (
                         run_id,
                         pipeline,
                         config,
                         params,
+                        schedule,
                         state,
                         when.isoformat(),
                         when.timestamp(),

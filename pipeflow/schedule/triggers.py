@@ -102,6 +102,12 @@ def next_at_or_after(trigger: Trigger, moment: datetime) -> datetime | None:
     return trigger.next_after(aware(moment) - timedelta(microseconds=1))
 
 
+def numbered(number: int, schedule: Schedule) -> str:
+    """A config's schedule `number` (from 1), as serve's log and the history name it:
+    "2 (every 15m)"."""
+    return f"{number} ({describe(schedule)})"
+
+
 def describe(schedule: Schedule) -> str:
     """One line for people: "cron `0 6 * * 1-5` in Europe/Berlin", "every 1h"."""
     if schedule.cron is not None:

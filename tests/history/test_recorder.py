@@ -302,7 +302,7 @@ def test_a_version_1_history_is_upgraded_in_place(tmp_path: Path) -> None:
         assert [(s.step, s.state) for s in run.steps] == [("load", "done")]
         assert [x.text for x in history.logs("old-1")] == ["hello"]
     conn = sqlite3.connect(path)
-    assert schema_version(conn) == SCHEMA_VERSION == 5
+    assert schema_version(conn) == SCHEMA_VERSION == 6
     # Version 3 remembers each run's recording process; old runs have none and stay as they are.
     assert conn.execute("SELECT owner FROM runs WHERE id = 'old-1'").fetchone() == (None,)
     started_at = conn.execute("SELECT started_at FROM runs WHERE id = 'old-1'").fetchone()[0]
@@ -345,7 +345,7 @@ def test_a_version_3_history_is_upgraded_to_keep_the_error_of_each_attempt(
             (),  # not recorded then
         )
     conn = sqlite3.connect(path)
-    assert schema_version(conn) == SCHEMA_VERSION == 5
+    assert schema_version(conn) == SCHEMA_VERSION == 6
     conn.close()
 
     # The upgraded file keeps the error of each attempt that was retried.
@@ -457,3 +457,23 @@ def test_a_version_4_history_is_upgraded_to_keep_why_each_step_ran(tmp_path: Pat
     with open_history(home=tmp_path) as history:
         report = {step.step: step for step in history.run("new-1").steps}["report"]
         assert (report.reason, report.ran_because) == ("raised an error", "`load` runs first")
+
+
+def test_a_version_5_history_is_upgraded_to_keep_the_schedule_of_each_run(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "runs.db"
+    old = connect(path, target=5)  # before the schedule that fired a run was kept
+    old.execute(
+        "INSERT INTO runs (id, pipeline, trigger, state, started, started_at) "
+        "VALUES ('old-1', 'demo', 'schedule', 'succeeded', '2026-03-01T10:00:00+00:00', 0)"
+    )
+    old.close()
+    with open_history(home=tmp_path) as history:  # opening upgrades it
+        assert history.run("old-1").schedule is None  # not recorded then
+    conn = sqlite3.connect(path)
+    assert schema_version(conn) == SCHEMA_VERSION == 6
+    conn.close()
+    record(Recorder(home=tmp_path, schedule="1 (every 1h)"), run_events("new-1"))
+    with open_history(home=tmp_path) as history:
+        assert history.run("new-1").schedule == "1 (every 1h)"
