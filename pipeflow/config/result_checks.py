@@ -185,6 +185,7 @@ def check_foreach(
             f"remove `inputs.{item}`",
             key=True,
         )
+    _item_target(name, step, fail)  # whatever the items: known now or only at the run
     path: DocPath = ["steps", name, "foreach"]
     value = step.foreach
     if isinstance(value, Ref) and value.scope == "params":
@@ -214,21 +215,26 @@ def check_foreach(
             if kind != "toml"
             else 'e.g. `foreach = ["mae", "mse"]` or `foreach = "${params.metrics}"`',
         )
+
+
+def _item_target(name: str, step: Step, fail: Fail) -> None:
+    """Each item of a `foreach` step stores its own result: a target names the item."""
     target = step.result.target
-    if target is not None:
-        try:
-            used = template_fields(target)
-        except TemplateError:
-            return  # reported by the result checks
-        by_item = {"key", "item", step.item_name or "item"}
-        if not used & by_item:
-            fail(
-                ["steps", name, "result", "target"],
-                "a `foreach` step stores one result per item: its target needs `{key}`, "
-                f"or the item: `{{{step.item_name or 'item'}}}`",
-                f"e.g. `target: counts/{{{step.item_name or 'item'}}}.json` or "
-                "`target: metrics/{step}-{key}.json`",
-            )
+    if target is None:
+        return
+    try:
+        used = template_fields(target)
+    except TemplateError:
+        return  # reported by the result checks
+    by_item = {"key", "item", step.item_name or "item"}
+    if not used & by_item:
+        fail(
+            ["steps", name, "result", "target"],
+            "a `foreach` step stores one result per item: its target needs `{key}`, "
+            f"or the item: `{{{step.item_name or 'item'}}}`",
+            f"e.g. `target: counts/{{{step.item_name or 'item'}}}.json` or "
+            "`target: metrics/{step}-{key}.json`",
+        )
 
 
 def static_items(step: Step, params: Mapping[str, Any]) -> list[Any] | None:
