@@ -7,8 +7,10 @@ of which gives a copy of its own, so the caller's changes stay with it too). A t
 was pickled to a worker process (the processes executor) has private inputs already, copied
 there only for each attempt of a step with retries (a failed attempt may have changed them);
 for the others (sequential, threads, and dask, whose workers hand the one object in their
-memory to every task that takes it) `execute` isolates the inputs just before each call, with
-the cheapest copy that is exact for each type:
+memory to every task that takes it) `execute` isolates the inputs just before each call, and
+the value a step returns as it returns it (its module may keep the object, a registry or what
+an `lru_cache` hands out, and change it later: on `processes` the value has left as it was),
+with the cheapest copy that is exact for each type:
 
 1. Immutable values (None, bool, numbers, str, bytes, dates and times, numpy scalars, pandas
    Timestamps, ...) are shared: nothing can change them.

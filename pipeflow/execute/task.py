@@ -23,7 +23,7 @@ from pipeflow.execute.capture import working_for
 from pipeflow.execute.commits import begin_commit, end_commit
 from pipeflow.execute.ctrl_c import by_signal
 from pipeflow.execute.failures import StepError, compact_traceback, describe
-from pipeflow.execute.isolation import isolated_inputs
+from pipeflow.execute.isolation import isolated, isolated_inputs
 from pipeflow.execute.persisting import Persist, persist_parts
 from pipeflow.execute.remotes import client_paths
 from pipeflow.importing import load_callable
@@ -61,8 +61,9 @@ class Task:
     allow_imports: tuple[str, ...] = ()  # the config's: the worker checks `function` again
     item: int | None = None  # the index of the item, for one item of a `foreach` step
     # Copy the inputs before each call (`isolation.py`): they may be objects other steps take
-    # too. False once the task was pickled to a worker process: its inputs are its own there
-    # (a step with retries still gets a copy for each attempt: `_call`).
+    # too; and the value it returns, which its module may keep and change later. False once
+    # the task was pickled to a worker process: its inputs are its own there, and its value
+    # leaves as it was returned (a step with retries still gets a copy for each attempt: `_call`).
     isolate: bool = True
     writes: tuple[WriteSpec, ...] = ()  # checked, and stored with the result, after the call
     # Local files and folders (absolute paths or globs) its `reads:` names, besides the path
@@ -160,6 +161,8 @@ def execute(
             try:
                 value = _call(task, attempt, in_place=in_place, ends_worker=ends_worker)
                 value = client_paths(value, task.workspace)
+                if task.isolate:  # taken as returned, whatever changes the object later
+                    value = isolated(value)
                 break
             except timeouts.StillRunning as error:
                 return _failure(task, error, attempt, started)
