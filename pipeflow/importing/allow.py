@@ -175,6 +175,15 @@ class Rule:
     def _outside(self, dotted: str, module: str, attributes: tuple[str, ...]) -> ImportProblem:
         plain = f"{module}.{'.'.join(attributes)}"
         top = module.split(".")[0]
+        clash = self._clash(top)
+        if clash is not None:  # a sub-pipeline's module named as one of its parent's
+            found, beside = clash
+            return ImportProblem(
+                f"`{dotted}` names {found}, not {beside} beside this config: a run imports "
+                f"one module of each name, and that `{top}` comes first (the pipeline that "
+                "runs this one has it, or it is installed)",
+                f"rename one of the two `{top}` modules (and the `run:` paths that name it)",
+            )
         above = self._folder_above(top)
         if above is not None:  # the project's own code, with the config in a subfolder
             return ImportProblem(
@@ -190,6 +199,27 @@ class Rule:
             f"if this is intended, list `{plain}` under `allow_imports:` in the config "
             f"(or `{top}`, for everything defined in it)",
         )
+
+    def _clash(self, top: str) -> tuple[str, Path] | None:
+        """(where module `top` is found, the module of that name beside the config) when the
+        config's folder holds a module `top` but another one is found first; else None."""
+        if self.project_dir is None:
+            return None
+        beside = [self.project_dir / f"{top}.py", self.project_dir / top / "__init__.py"]
+        mine = next((path for path in beside if path.is_file()), None)
+        spec = top_level_spec(top)
+        if mine is None or spec is None:
+            return None
+        if spec.origin and spec.origin not in ("built-in", "frozen", "namespace"):
+            found = Path(spec.origin)
+        else:
+            locations = list(spec.submodule_search_locations or [])
+            if not locations:
+                return None
+            found = Path(locations[0])
+        if found.resolve() == mine.resolve():
+            return None
+        return str(found.resolve()), mine.resolve()
 
     def _folder_above(self, top: str) -> Path | None:
         """The folder holding module `top` when it is a folder above the config's (the
