@@ -137,7 +137,17 @@ def _load(
         for key, value in step.params.items()
     }
     file = (Path(pipeline.project_dir) / str(step.pipeline)).resolve()
-    if str(file) in chain:
+    if "${" in str(step.pipeline):  # nothing a run is given may choose the code it runs
+        problems.append(
+            document.problem(
+                [*path, "pipeline"],
+                f"`{step.pipeline}` holds a reference: `pipeline` takes none; a config names "
+                "the configs it runs as written, so no param, environment variable or step's "
+                "value can choose one",
+                hint="write the path of the sub-pipeline's config itself",
+            )
+        )
+    elif str(file) in chain:
         cycle = [*chain[chain.index(str(file)) :], str(file)]
         shown = " -> ".join(os.path.relpath(f, pipeline.project_dir) for f in cycle)
         problems.append(

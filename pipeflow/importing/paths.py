@@ -14,6 +14,13 @@ class ImportProblem(Exception):
 
 def split_path(dotted: str) -> tuple[str, tuple[str, ...]]:
     """`pkg.mod.func` -> (`pkg.mod`, (`func`,)); `pkg.mod:A.b` -> (`pkg.mod`, (`A`, `b`))."""
+    if "${" in dotted:  # nothing a run is given may choose the code it runs (SPEC 10)
+        raise ImportProblem(
+            f"`{dotted}` holds a reference: `run` takes none; a config names the code it runs "
+            "as written, so no param, environment variable or step's value can choose it",
+            "write the dotted path of the function itself (`module.function`); to choose "
+            "between functions, give the choice as an input to one function that calls them",
+        )
     if "/" in dotted or "\\" in dotted:
         raise ImportProblem(
             f"`{dotted}` is a file path; `run` takes the dotted import path of a function, "
