@@ -22,6 +22,7 @@ from typing import Any
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.model.locations import Location, resolved_key
 from pipeflow.records import record
+from pipeflow.storage.paths import unreadable
 from pipeflow.storage.remote import fingerprint_url, glob_url
 from pipeflow.storage.written import WrittenFiles
 
@@ -111,5 +112,8 @@ def missing_read(location: Location, options: Mapping[str, Any]) -> str | None:
     if location.remote:
         present = fingerprint_url(location.key, options) is not None
     else:
+        why = unreadable(location.key)  # a name longer than the disk takes (from an item)
+        if why is not None:
+            return f"`reads` names {location.text}, which the disk cannot look up ({why})"
         present = Path(location.key).exists()
     return None if present else f"`reads` names {location.text}, which does not exist"

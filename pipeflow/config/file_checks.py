@@ -18,7 +18,7 @@ from typing import Any
 
 from pipeflow.config.checks import Checker
 from pipeflow.config.result_checks import static_items
-from pipeflow.model.locations import Location, has_item, locate
+from pipeflow.model.locations import Location, has_item, is_pattern, locate
 from pipeflow.model.pipeline import Step
 from pipeflow.model.refs import (
     ITEM,
@@ -30,10 +30,16 @@ from pipeflow.model.refs import (
     references,
     resolve,
 )
-from pipeflow.plan.files import StepFiles, WriteIndex, base_dir, load_time_lookup
+from pipeflow.plan.files import (
+    StepFiles,
+    WriteIndex,
+    base_dir,
+    declared_files,
+    load_time_lookup,
+)
 from pipeflow.plan.roots import store_url
 from pipeflow.storage.escapes import escape
-from pipeflow.storage.paths import NUL_HINT, nul_problem
+from pipeflow.storage.paths import MOST_NAME_BYTES, NUL_HINT, name_bytes, nul_problem
 
 DocPath = list[str | int]
 FIELDS = ("reads", "writes")
@@ -57,6 +63,11 @@ def check_files(
             nul = nul_problem(location.text)  # from a param (a literal one is not read)
             if nul is not None:
                 checker.fail(["steps", name, "reads"], nul, NUL_HINT)
+        if step.reads:  # what the step names itself (a long input string is a label)
+            for location in declared_files(pipeline, step, checker.params).reads:
+                long = _long_name("reads", location)
+                if long is not None:
+                    checker.fail(["steps", name, "reads"], *long)
         if found is None or not found.writes:
             continue
         own_roots = roots.get(name, ())
@@ -175,6 +186,27 @@ def _late_items(step: Step, index: int) -> tuple[str, str] | None:
     )
 
 
+def _long_name(field: str, location: Location) -> tuple[str, str] | None:
+    """(message, hint) when a local path has a file or folder name longer than a disk takes
+    (the OS would refuse even to look it up: "File name too long"); a glob's wildcard parts
+    may match shorter names."""
+    if location.remote:
+        return None
+    parts = location.key.split("/")
+    long = next((p for p in parts if not is_pattern(p) and name_bytes(p) > MOST_NAME_BYTES), None)
+    if long is None:
+        return None
+    return (
+        f"`{field}` names {_cut(location.text)}, whose name `{_cut(long)}` has "
+        f"{name_bytes(long)} bytes, longer than the {MOST_NAME_BYTES} a disk takes",
+        "shorten it (or the param or `foreach` item it is made from)",
+    )
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= 60 else f"{text[:40]}...{text[-12:]}"
+
+
 def _refs(value: Any) -> list[Ref]:
     if isinstance(value, Ref):
         return [value]
@@ -218,6 +250,9 @@ def _write_problem(
     nul = nul_problem(text)  # from a param: the OS would refuse it with a traceback
     if nul is not None:
         return nul, NUL_HINT
+    long = _long_name("writes", location)
+    if long is not None:
+        return long
     if location.pattern:
         return (
             f"`writes` names files or folders, not a pattern: {text}",

@@ -190,15 +190,18 @@ def _local_target(pipeline: Pipeline, step: Step, lookup: Callable[[Ref], Any]) 
 def pipeline_places(pipeline: Pipeline, params: Mapping[str, Any]) -> frozenset[str]:
     """The local places the steps declare in `writes:` and `reads:`, as known before the
     run, for `Pipeline.places`."""
-    lookup = load_time_lookup(params)
     declared: list[Location] = []
     for step in pipeline.steps.values():
         if step.writes or step.reads:
-            found = step_files(
-                pipeline, step, lookup, items=_items(step, lookup), declared_only=True
-            )
+            found = declared_files(pipeline, step, params)
             declared += [*found.writes, *found.reads]
     return declared_keys(declared)
+
+
+def declared_files(pipeline: Pipeline, step: Step, params: Mapping[str, Any]) -> StepFiles:
+    """What a step's `reads:` and `writes:` name, as known before the run."""
+    lookup = load_time_lookup(params)
+    return step_files(pipeline, step, lookup, items=_items(step, lookup), declared_only=True)
 
 
 def _items(step: Step, lookup: Callable[[Ref], Any]) -> Any:
