@@ -38,6 +38,7 @@ from typing import Any
 
 from pipeflow.cache.files import FileFingerprints
 from pipeflow.cache.owned import Owned
+from pipeflow.errors import StorageError
 from pipeflow.model.locations import Location
 from pipeflow.storage.checksums import digest
 from pipeflow.storage.escapes import check_inside
@@ -71,11 +72,32 @@ def prepare_writes(
         parent = Path(write.key).parent
         missing = [parent, *parent.parents]
         missing = missing[: next(i for i, p in enumerate(missing) if p.exists())]
-        parent.mkdir(parents=True, exist_ok=True)
+        _make_folder(write, parent, missing, project)
         made += missing
         if owned:
             _clear_local(write, owned, hashes, keep)
     return made
+
+
+def _make_folder(write: Location, parent: Path, missing: Sequence[Path], project: str) -> None:
+    """Make the folder `write` goes into; StorageError when it cannot be (a file stands
+    where a folder on the way must be, a folder the OS refuses to make)."""
+    found = missing[-1].parent if missing else parent  # the nearest path that exists
+    if found.exists() and not found.is_dir():
+        shown = os.path.relpath(found, project) if project else str(found)
+        if shown.startswith(".."):
+            shown = str(found)
+        raise StorageError(
+            f"declared write {write.text} cannot be written: {shown} is a file, where the "
+            "folder the step writes into must be; remove or move it, or declare another path"
+        )
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StorageError(
+            f"declared write {write.text} cannot be written: the folder it goes into "
+            f"({parent}) cannot be made: {error.strerror or error}"
+        ) from None
 
 
 def remove_empty(made: Iterable[Path]) -> None:
