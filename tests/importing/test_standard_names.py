@@ -1,0 +1,105 @@
+"""A project module named like a standard-library module that pipeflow itself imports
+(`json.py`, `re.py`, `threading.py`, a package `typing/`) is refused, naming the file and
+what to do, at `validate`, at `run` and from `pipeflow.load`, in YAML and TOML, and for a
+sub-pipeline's folder too. The project folder comes first on the import path, so Python
+imports the project's file wherever `import json` runs: before, pipeflow itself then failed
+with a traceback ("module 'json' has no attribute 'dumps'", "module 'threading' has no
+attribute '_shutdown'"). A project module named like one pipeflow does not import
+(`statistics.py`) stays a project module (tests/cache/test_source_outside_packages.py); a
+folder without `__init__.py` (`json/` holding data) is no module Python prefers."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import pipeflow
+from pipeflow.errors import ConfigError
+from pipeflow.importing.shadows import PIPEFLOW_IMPORTS
+from tests.system import pipeflow_in
+
+REPO = Path(__file__).resolve().parents[2]
+STEPS = "def one():\n    return 1\n"
+YAML = "name: shadow\nresults: {root: out}\nsteps:\n  a: {run: steps.one}\n"
+TOML = 'name = "shadow"\nresults = {root = "out"}\n[steps.a]\nrun = "steps.one"\n'
+
+
+def _project(folder: Path, kind: str, module: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "steps.py").write_text(STEPS, encoding="utf-8")
+    if module.endswith("/"):
+        (folder / module).mkdir()
+        (folder / module / "__init__.py").write_text("X = 1\n", encoding="utf-8")
+    else:
+        (folder / module).write_text("X = 1\n", encoding="utf-8")
+    config = folder / f"pipeline.{kind}"
+    config.write_text(YAML if kind == "yaml" else TOML, encoding="utf-8")
+    return config
+
+
+def _pipeflow(tmp_path: Path, command: str, config: Path) -> subprocess.CompletedProcess[str]:
+    """`pipeflow COMMAND CONFIG` from another folder: `python -m` puts the current folder
+    first on the path, where any Python program would import the project's `json.py`."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(exist_ok=True)
+    return pipeflow_in(elsewhere, command, str(config))
+
+
+def _said(text: str, module: str) -> None:
+    name = module.removesuffix(".py").removesuffix("/")
+    assert f"`{module}` in the project folder has the name of the standard library's `{name}`" in (
+        text
+    ), text
+    assert "pipeflow imports it" in text, text
+    assert f"rename `{module}`" in text, text
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+@pytest.mark.parametrize("kind", ["yaml", "toml"])
+@pytest.mark.parametrize("module", ["json.py", "re.py", "threading.py", "typing/", "difflib.py"])
+def test_a_module_named_like_one_pipeflow_imports_is_refused(
+    tmp_path: Path, command: str, kind: str, module: str
+) -> None:
+    config = _project(tmp_path / "project", kind, module)
+    done = _pipeflow(tmp_path, command, config)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    _said(done.stderr, module)
+    assert not (config.parent / "out").exists()
+
+
+def test_the_api_and_a_sub_pipeline_say_the_same(tmp_path: Path) -> None:
+    config = _project(tmp_path / "main", "yaml", "steps_helpers.py")
+    child = _project(tmp_path / "main" / "flows", "yaml", "json.py")
+    child.write_text(YAML.replace("shadow", "child"), encoding="utf-8")
+    (child.parent / "steps.py").rename(child.parent / "flow_steps.py")
+    child.write_text(child.read_text().replace("steps.one", "flow_steps.one"))
+    config.write_text(YAML + "  sub: {pipeline: flows/pipeline.yaml}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        pipeflow.load(config)
+    _said(str(raised.value), "json.py")
+
+
+@pytest.mark.parametrize("module", ["statistics.py", "json/"])
+def test_other_names_stay_the_projects(tmp_path: Path, module: str) -> None:
+    config = _project(tmp_path / "project", "yaml", module)
+    if module == "json/":
+        (config.parent / "json" / "__init__.py").unlink()  # a folder of data files
+        (config.parent / "json" / "data.json").write_text("{}", encoding="utf-8")
+    done = _pipeflow(tmp_path, "run", config)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_list_is_what_pipeflow_imports() -> None:
+    found: set[str] = set()
+    for path in (REPO / "pipeflow").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.add(node.module.split(".")[0])
+    assert {name for name in found if name in sys.stdlib_module_names} == set(PIPEFLOW_IMPORTS)
