@@ -73,7 +73,9 @@ def check_files(
         own_roots = roots.get(name, ())
         for location, index in zip(found.writes, found.write_entries, strict=True):
             path = entry_path(checker, name, "writes", index)
-            problem = _late_items(step, index) if location.pattern else None
+            problem = (
+                _late_items(step, index) or _from_run(step, index) if location.pattern else None
+            )
             if problem is None:
                 problem = _write_problem(location, base_dir(pipeline, step), own_roots, checker)
             if problem is not None:
@@ -205,6 +207,25 @@ def _long_name(field: str, location: Location) -> tuple[str, str] | None:
 
 def _cut(text: str) -> str:
     return text if len(text) <= 60 else f"{text[:40]}...{text[-12:]}"
+
+
+def _from_run(step: Step, index: int) -> tuple[str, str] | None:
+    """(message, hint) when write `index` is made from `${run.id}` or `${run.date}`: known
+    only as the run starts (before the run it reads as a pattern, the field standing as `*`)."""
+    if index >= len(step.writes):
+        return None
+    refs = [ref for ref in _refs(step.writes[index]) if ref.scope == "run"]
+    if not refs:
+        return None
+    entry = step.writes[index]
+    parts = entry.parts if isinstance(entry, Template) else (entry,)
+    shown = "".join(part.text if isinstance(part, Ref) else str(part) for part in parts)
+    return (
+        f"`writes` names {shown}, made from `{refs[0].text}`, which is known only as the run "
+        "starts: the paths a step writes must be known before it, so that a later run can "
+        "restore them",
+        "make the path from a param (`--param stamp=...`), or declare the folder the files go into",
+    )
 
 
 def _refs(value: Any) -> list[Ref]:
