@@ -45,7 +45,6 @@ from pipeflow.config.targets import given_store_problems
 from pipeflow.config.written import given_as_written
 from pipeflow.errors import ConfigError, Problem
 from pipeflow.importing import add_project, use_project
-from pipeflow.importing.shadows import standing_in
 from pipeflow.model.pipeline import Pipeline
 from pipeflow.model.secrets import NO_SECRETS, Secrets, remember
 from pipeflow.plan.files import WriteIndex, file_upstream, pipeline_files, pipeline_places
@@ -180,12 +179,6 @@ def _load(
     for source in scheduled:
         problems += _schedule_params_problems(pipeline, document, defaults, source, secrets)
 
-    standing = standing_in(pipeline.project_dir) if check_code else []
-    if standing:  # on the path, pipeflow itself would import them: check nothing further
-        for shown in standing:
-            message, hint = _standing_words(shown)
-            problems.append(document.problem([], message, hint=hint))
-        raise ConfigError(_sorted([secrets.problem(problem) for problem in problems]))
     if check_code and chain:
         add_project(pipeline.project_dir)  # after the main project's folder
     elif check_code:
@@ -373,18 +366,6 @@ def _without_repeats(
         or problem in schema
         or (problem not in schema_found and (problem.file, problem.path) not in reported)
     ]
-
-
-def _standing_words(shown: str) -> tuple[str, str]:
-    """(message, hint) for a project file named like a standard-library module pipeflow
-    imports (`importing/shadows.py`)."""
-    name = shown.removesuffix(".py").removesuffix("/")
-    return (
-        f"`{shown}` in the project folder has the name of the standard library's `{name}`, "
-        "and pipeflow imports it: the project folder comes first on the import path, so "
-        "Python would import this file in its place, for pipeflow as for the steps",
-        f"rename `{shown}` (and the imports that name it)",
-    )
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:

@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 from pipeflow.importing.locate import interpreter_paths
+from pipeflow.importing.shadows import keep_standard
 
 
 def use_project(project_dir: str) -> None:
@@ -42,7 +43,9 @@ def use_project(project_dir: str) -> None:
     """
     project_dir = str(Path(project_dir).resolve())
     local = _top_level_names(project_dir) - {"pipeflow"}
-    for name in [n for n in sys.modules if n.split(".")[0] in local]:
+    for name in [
+        n for n in list(sys.modules) if n.split(".")[0] in local and _forgettable(n, project_dir)
+    ]:
         # Also the project's own modules: a long-lived process (tests, `serve`, the UI) must
         # run the code as it is now, the code the cache keys were computed from.
         del sys.modules[name]
@@ -51,6 +54,7 @@ def use_project(project_dir: str) -> None:
     _SWEPT_MEMO[0] = None
     if project_dir in sys.path:
         sys.path.remove(project_dir)
+    keep_standard(project_dir)  # before the folder is on the path
     sys.path.insert(0, project_dir)
     _PROJECTS[:] = [project_dir]
     importlib.invalidate_caches()
@@ -70,17 +74,35 @@ def add_project(project_dir: str) -> None:
         return
     earlier = set().union(*(_top_level_names(folder) for folder in _PROJECTS))
     local = _top_level_names(project_dir) - earlier - {"pipeflow"}
-    for name in [n for n in sys.modules if n.split(".")[0] in local]:
+    for name in [
+        n for n in list(sys.modules) if n.split(".")[0] in local and _forgettable(n, project_dir)
+    ]:
         del sys.modules[name]
         _STAMPS.pop(name, None)
     _looked[:] = [time.time_ns(), -1]  # what is imported from now on is the files as now
     _SWEPT_MEMO[0] = None
     if project_dir in sys.path:
         sys.path.remove(project_dir)
+    keep_standard(project_dir)  # before the folder is on the path
     last = max((sys.path.index(p) for p in _PROJECTS if p in sys.path), default=-1)
     sys.path.insert(last + 1, project_dir)
     _PROJECTS.append(project_dir)
     importlib.invalidate_caches()
+
+
+def _forgettable(name: str, project_dir: str) -> bool:
+    """Whether a module named like a file of the project is forgotten as the project is
+    used: a project's module is, but not Python's own or an installed one (`json`, `re`,
+    `typing`, `numpy`) that a project file happens to be named like (`json.py`). Pipeflow
+    and the libraries loaded with it use that module: imported again from the project's
+    file, it would stand in for it, and they would fail far from the cause ("module 'json'
+    has no attribute 'dumps'"). A step's `import json` gets Python's module then."""
+    module = sys.modules.get(name)
+    file = getattr(module, "__file__", None)
+    if not isinstance(file, str):
+        origin = getattr(getattr(module, "__spec__", None), "origin", None)
+        return origin not in ("built-in", "frozen")  # else a namespace package: a folder
+    return file.startswith(project_dir + os.sep) or not file.startswith(_installed_folders())
 
 
 def _top_level_names(folder: str) -> set[str]:

@@ -1,17 +1,20 @@
-"""Project modules that would stand in for a standard-library module pipeflow imports.
+"""Project modules named like a standard-library module pipeflow imports.
 
 A config's folder comes first on `sys.path` (`projects.use_project`), so a project file named
 like a module of the standard library (`statistics.py`) is what `import statistics` gives,
 in the steps as when Python runs a script from that folder. For a module pipeflow itself
-imports (`json`, `re`, `threading`, ...), that would give pipeflow the project's file too,
-and it would fail far from the cause ("module 'json' has no attribute 'dumps'"): such a
-file is refused when the config is loaded, naming it. Built-in and frozen modules (`sys`,
-`os`) cannot be stood in for, and a folder without `__init__.py` (`json/` of data files) is
-a namespace portion, which Python takes only when no module of the name exists.
+imports (`json`, `re`, `threading`, `sysconfig`, ...), that would give pipeflow the project's
+file too, and it would fail far from the cause ("module 'json' has no attribute 'dumps'"):
+Python's module is imported first and kept (`keep_standard`), for pipeflow and the steps
+alike. Built-in and frozen modules (`sys`, `os`) cannot be stood in for, and a folder without
+`__init__.py` (`json/` of data files) is a namespace portion, which Python takes only when no
+module of the name exists.
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import importlib.machinery
 import os
 import sys
@@ -100,24 +103,26 @@ PIPEFLOW_IMPORTS = frozenset(
 )
 
 
-def standing_in(folder: str) -> list[str]:
-    """The project files of `folder` (`json.py`, `typing/`) that Python would import in
-    place of a standard-library module pipeflow imports, sorted."""
+def keep_standard(folder: str) -> None:
+    """Import now each module pipeflow may import later that a project file in `folder` is
+    named like (`sysconfig.py`, a package `zoneinfo/`), before the folder goes first on the
+    path: Python's module is then the one in `sys.modules`, which every later `import`
+    (pipeflow's, a library's, a step's) gets. Those imported already are kept
+    (`projects._forgettable`)."""
     try:
-        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        entries = list(os.scandir(folder))
     except OSError:
-        return []
-    found = []
+        return
     for entry in entries:
         if entry.name.endswith(".py"):
-            name, shown = entry.name[:-3], entry.name
+            name = entry.name[:-3]
         elif entry.is_dir() and os.path.isfile(os.path.join(entry.path, "__init__.py")):
-            name, shown = entry.name, f"{entry.name}/"
+            name = entry.name
         else:
             continue
-        if name in PIPEFLOW_IMPORTS and not _fixed(name):
-            found.append(shown)
-    return found
+        if name in PIPEFLOW_IMPORTS and name not in sys.modules and not _fixed(name):
+            with contextlib.suppress(ImportError):  # not on this platform (`fcntl`)
+                importlib.import_module(name)
 
 
 def _fixed(name: str) -> bool:
