@@ -2,10 +2,12 @@
 
 `main`, the console script, makes SIGTERM stop the command as Ctrl-C does before it imports
 the commands (click and the rest): a signal while it starts, or while it loads a config and
-its steps' code, exits 130 "interrupted" like one while it runs, with nothing written."""
+its steps' code, exits 130 "interrupted" like one while it runs, with nothing written.
+A standard stream that was closed when it started (`pipeflow run cfg >&-`) is /dev/null."""
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +19,7 @@ __all__ = ["cli", "main"]
 
 def main() -> None:
     """The console script."""
+    _open_closed_streams()
     from pipeflow.execute import ctrl_c
 
     ctrl_c.terminate_as_interrupt()
@@ -35,6 +38,32 @@ def main() -> None:
         if leaving.code == 130:
             ctrl_c.ignore_from_now()
         raise
+
+
+def _open_closed_streams() -> None:
+    """Point each of descriptors 0, 1 and 2 that is closed at /dev/null, with its Python
+    stream, as if the shell had redirected it there.
+
+    Left closed, `sys.stdout` is None (the run's display failed on it), a step's own writes
+    to it fail with "Bad file descriptor", and the next file this process opens (a result,
+    the history database) takes the free number, so that what a step or a child process
+    writes to its stdout would land in that file.
+    """
+    for descriptor, name in enumerate(("stdin", "stdout", "stderr")):
+        try:
+            os.fstat(descriptor)
+            continue
+        except OSError:
+            pass
+        null = os.open(os.devnull, os.O_RDONLY if descriptor == 0 else os.O_WRONLY)
+        if null != descriptor:  # the lower ones are open, so it is the free one but for a race
+            os.dup2(null, descriptor)
+            os.close(null)
+        stream = open(  # noqa: SIM115 (the process's stream, for as long as it lives)
+            descriptor, "r" if descriptor == 0 else "w", encoding="utf-8", closefd=False
+        )
+        setattr(sys, name, stream)
+        setattr(sys, f"__{name}__", stream)
 
 
 def __getattr__(name: str) -> Any:
