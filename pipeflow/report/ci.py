@@ -14,7 +14,9 @@ JUnit XML is written from it by `junit.py`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import codecs
+import re
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
@@ -252,15 +254,37 @@ def json_text(document: Mapping[str, Any]) -> str:
     return jsontext.dumps(printable_data(document), indent=2, ensure_ascii=False) + "\n"
 
 
-def write_text(target: str | TextIO, text: str, *, stdout: TextIO) -> None:
+def write_text(
+    target: str | TextIO, text: str, *, stdout: TextIO, in_ascii: Callable[[str], str]
+) -> None:
     """Write a report to a file (creating its folder), to a text stream, or to `stdout` when
-    target is `-`."""
+    target is `-`. Programs read a report as UTF-8: on a stream of another encoding (an ASCII
+    or Latin-1 terminal) it is written as `in_ascii` gives it, which is UTF-8 too."""
     if not isinstance(target, str) or target == "-":
         stream = stdout if isinstance(target, str) else target
-        stream.write(text)
+        stream.write(text if _takes_utf8(stream) else in_ascii(text))
         if callable(getattr(stream, "flush", None)):
             stream.flush()
         return
     from pipeflow.report.outputs import write_output
 
     write_output(target, text)
+
+
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def json_ascii(text: str) -> str:
+    """A JSON text in ASCII: each other character (only a string can hold one) as its
+    `\\u` escape, as `ensure_ascii` writes it."""
+    return _NOT_ASCII.sub(lambda match: jsontext.dumps(match.group())[1:-1], text)
+
+
+def _takes_utf8(stream: object) -> bool:
+    encoding = getattr(stream, "encoding", None)
+    if encoding is None:  # a stream of text, no bytes (io.StringIO)
+        return True
+    try:
+        return codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False

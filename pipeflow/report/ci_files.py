@@ -123,15 +123,16 @@ class ReportFiles:
         self.written = True
 
     def _write(self, document: dict[str, Any], output: Any) -> None:
-        from pipeflow.report.ci import json_text, write_text
-        from pipeflow.report.junit import junit_xml
+        from pipeflow.report.ci import json_ascii, json_text, write_text
+        from pipeflow.report.junit import junit_xml, xml_ascii
 
         stdout = self.stdout or sys.stdout
         if self.json is not None:
-            write_text(self.json, json_text(document), stdout=stdout)
+            write_text(self.json, json_text(document), stdout=stdout, in_ascii=json_ascii)
         if self.junit is not None:
             foreach = self.collector.foreach if self.collector is not None else frozenset()
-            write_text(self.junit, junit_xml(document, output, foreach=foreach), stdout=stdout)
+            xml = junit_xml(document, output, foreach=foreach)
+            write_text(self.junit, xml, stdout=stdout, in_ascii=xml_ascii)
 
 
 def _shown(name: str) -> str:

@@ -71,6 +71,12 @@ def junit_xml(
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
 
 
+def xml_ascii(text: str) -> str:
+    """An XML text in ASCII: each other character (in a text or an attribute's value) as its
+    character reference (`&#233;`)."""
+    return text.encode("ascii", "xmlcharrefreplace").decode("ascii")
+
+
 _SKIPPED = (StepState.SKIPPED.value, StepState.NOT_RUN.value)
 STALE = "stale"  # a step `--frozen` found would run, in the report of the run it refused
 _FAILURES = (StepState.FAILED.value, STALE)
