@@ -182,7 +182,7 @@ def read_document(path: str | os.PathLike[str], *, purpose: str = "config") -> D
         if params:
             hint = "name the params file .json, .yaml, .yml or .toml"
         else:
-            hint = "name the pipeline file .yaml, .yml or .toml (.json is read as YAML)"
+            hint = "name the pipeline file .yaml, .yml or .toml (or .json, read as JSON)"
         message = f"cannot tell the format of `{location.name}`: it has {shown}"
         raise ConfigError([Problem(message=message, file=file, hint=hint)])
     try:

@@ -990,3 +990,20 @@ def test_toml_keys_of_ordinary_depth_and_dots_in_text_are_read() -> None:
     )
     document = read_text(text, file="ok.toml", kind="toml")
     assert document.data["params"]["dots"] == "." * 200
+
+
+@pytest.mark.parametrize("name", ["pipeline", "pipeline.txt", "pipeline.cfg", "pipeline.ini"])
+def test_a_config_of_no_known_extension_is_told_how_each_is_read(tmp_path: Path, name: str) -> None:
+    """The hint names every extension a config may have, and how a `.json` one is read: as
+    JSON (a YAML text in a `.json` file is refused), not as YAML, as it said before."""
+    path = tmp_path / name
+    path.write_text("name: demo\nsteps: {}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        pipeflow.load(path)
+    (problem,) = caught.value.problems
+    assert problem.hint == "name the pipeline file .yaml, .yml or .toml (or .json, read as JSON)"
+    moved = path.with_suffix(".json")
+    path.rename(moved)
+    with pytest.raises(ConfigError) as caught:
+        pipeflow.load(moved)
+    assert caught.value.problems[0].message.startswith("not valid JSON")
