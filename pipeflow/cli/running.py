@@ -331,6 +331,7 @@ def make_reporter(
 ) -> Any:
     """The subscriber that shows a run: live on a terminal, plain lines, or JSON lines.
     `foreach`: the names of the pipeline's `foreach` steps."""
+    from pipeflow.model.escaping import takes_utf8
     from pipeflow.report.console import NORMAL, ConsoleReporter
 
     stream = stream or sys.stdout
@@ -338,7 +339,8 @@ def make_reporter(
         from pipeflow.report.jsonlines import JsonLinesReporter
 
         return JsonLinesReporter(stream)
-    if log_format == "auto" and verbosity == NORMAL and stream.isatty():
+    # The live display draws with characters (✔, ━) a terminal that is not UTF-8 lacks.
+    if log_format == "auto" and verbosity == NORMAL and stream.isatty() and takes_utf8(stream):
         from pipeflow.report.live import LiveReporter
 
         return LiveReporter(stream)

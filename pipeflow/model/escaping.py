@@ -7,10 +7,12 @@ reports, the console on a strict terminal, the UI's JSON. The engine passes ever
 through `event()` (after masking its secrets), so every subscriber, pipeflow's and the user's,
 sees such a character as the six characters of its escape; the history and the reports escape
 what they write again, for text that did not come through the engine.
+`takes_utf8`: whether a stream takes every character (a console or pipe may be ASCII).
 """
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -75,3 +77,15 @@ def _ascii(outcome: StepOutcome) -> bool:
         and (outcome.traceback is None or outcome.traceback.isascii())
         and all(location.isascii() for location in outcome.locations)
     )
+
+
+def takes_utf8(stream: object) -> bool:
+    """Whether `stream` writes UTF-8 (or text alone, as `io.StringIO`), so that every
+    character reaches it; an ASCII or Latin-1 terminal or pipe does not."""
+    encoding = getattr(stream, "encoding", None)
+    if encoding is None:
+        return True
+    try:
+        return codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False

@@ -14,7 +14,6 @@ JUnit XML is written from it by `junit.py`.
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
@@ -24,7 +23,7 @@ from typing import Any, TextIO
 from pipeflow._version import __version__
 from pipeflow.errors import Problem
 from pipeflow.model import jsontext
-from pipeflow.model.escaping import printable_data
+from pipeflow.model.escaping import printable_data, takes_utf8
 from pipeflow.model.events import (
     Event,
     RunFinished,
@@ -262,7 +261,7 @@ def write_text(
     or Latin-1 terminal) it is written as `in_ascii` gives it, which is UTF-8 too."""
     if not isinstance(target, str) or target == "-":
         stream = stdout if isinstance(target, str) else target
-        stream.write(text if _takes_utf8(stream) else in_ascii(text))
+        stream.write(text if takes_utf8(stream) else in_ascii(text))
         if callable(getattr(stream, "flush", None)):
             stream.flush()
         return
@@ -278,13 +277,3 @@ def json_ascii(text: str) -> str:
     """A JSON text in ASCII: each other character (only a string can hold one) as its
     `\\u` escape, as `ensure_ascii` writes it."""
     return _NOT_ASCII.sub(lambda match: jsontext.dumps(match.group())[1:-1], text)
-
-
-def _takes_utf8(stream: object) -> bool:
-    encoding = getattr(stream, "encoding", None)
-    if encoding is None:  # a stream of text, no bytes (io.StringIO)
-        return True
-    try:
-        return codecs.lookup(encoding).name == "utf-8"
-    except LookupError:
-        return False

@@ -53,7 +53,7 @@ class ConsoleReporter:
         if line is not None:
             if isinstance(event, StepFinished):
                 settle()  # a step shown finished has its result written (`journal.py`)
-            self.stream.write(line + "\n")
+            write_shown(self.stream, line + "\n")
             self.stream.flush()
 
     def render(self, event: Event) -> str | None:
@@ -109,6 +109,17 @@ class ConsoleReporter:
         else:
             verdict = "succeeded" if event.ok else "failed"
         return f"run {event.run_id} {verdict} in {format_duration(event.duration)}: {detail}"
+
+
+def write_shown(stream: TextIO, text: str) -> None:
+    """Write `text` to a console, what its encoding lacks (an ASCII or Latin-1 terminal, and
+    a step's output or error may hold any character) as its escape (`\\xe9`), as Python's
+    stderr shows it: a line lost to a UnicodeEncodeError would hide a failure's message."""
+    try:
+        stream.write(text)
+    except UnicodeEncodeError:  # raised before any of it was written
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
 
 
 LONGEST_ERROR = 2000  # characters of a failure's message on its FAILED line
