@@ -3,10 +3,12 @@
 `main`, the console script, makes SIGTERM stop the command as Ctrl-C does before it imports
 the commands (click and the rest): a signal while it starts, or while it loads a config and
 its steps' code, exits 130 "interrupted" like one while it runs, with nothing written.
-A standard stream that was closed when it started (`pipeflow run cfg >&-`) is /dev/null."""
+A standard stream that was closed when it started (`pipeflow run cfg >&-`) is /dev/null, and
+on a stdout that is not UTF-8 what its encoding lacks is written as its escape."""
 
 from __future__ import annotations
 
+import codecs
 import os
 import sys
 from typing import TYPE_CHECKING, Any
@@ -20,6 +22,7 @@ __all__ = ["cli", "main"]
 def main() -> None:
     """The console script."""
     _open_closed_streams()
+    _escape_what_stdout_lacks()
     from pipeflow.execute import ctrl_c
 
     ctrl_c.terminate_as_interrupt()
@@ -64,6 +67,25 @@ def _open_closed_streams() -> None:
         )
         setattr(sys, name, stream)
         setattr(sys, f"__{name}__", stream)
+
+
+def _escape_what_stdout_lacks() -> None:
+    """On a stdout that is not UTF-8 (a Latin-1 or cp1252 pipe or file, an ASCII terminal),
+    write what its encoding lacks as its escape (`\\u2713`), as Python's stderr does: a
+    description, a param or a step's output may hold any character, and a strict stdout
+    ended `status` or `graph` in a traceback at the first one."""
+    stdout = sys.stdout
+    encoding = getattr(stdout, "encoding", None)
+    if encoding is None or getattr(stdout, "errors", None) != "strict":
+        return
+    try:
+        if codecs.lookup(encoding).name == "utf-8":
+            return
+    except LookupError:
+        pass
+    reconfigure = getattr(stdout, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="backslashreplace")
 
 
 def __getattr__(name: str) -> Any:
