@@ -192,7 +192,7 @@ def run(
     schedule_key: str | None,
 ) -> None:
     """Validate CONFIG, then run its steps (taking what is up to date from the cache)."""
-    from pipeflow.cli.stdout import kept_stdout
+    from pipeflow.cli.stdout import kept_stdout, unseen_when_closed
     from pipeflow.errors import ConfigError, UsageError
     from pipeflow.report.ci_files import ReportFiles
     from pipeflow.report.console import NORMAL, QUIET, VERBOSE
@@ -221,7 +221,8 @@ def run(
     # goes, descriptor 1 points at stderr, for what steps write below `sys.stdout`.
     report_out = "-" in (json_report, junit_report)
     machine = report_out or log_format == "json"
-    with kept_stdout() if machine else nullcontext(sys.stdout) as stdout:
+    with kept_stdout() if machine else nullcontext(sys.stdout) as shown_on:
+        stdout = unseen_when_closed(shown_on)  # `| head -1`: the run goes on unseen
         reports.stdout = stdout
         # With `--json -` (or `--junit -`) stdout carries the report alone: progress and
         # annotations on stderr.

@@ -7,6 +7,8 @@ Step code may write below `sys.stdout`: a child process (`subprocess.run(["echo"
 descriptor 1 of this process points at stderr (what is written there lands among the progress
 lines), and the document is written to a stream on the descriptor stdout pointed at before;
 descriptor 1 is pointed back when the block ends (after Ctrl-C too).
+
+`unseen_when_closed`: the run's view on stdout, which its reader may leave (`| head -1`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from typing import TextIO
+from typing import Any, TextIO, cast
 
 STDOUT, STDERR = 1, 2
 
@@ -80,3 +82,45 @@ def _flush(stream: object) -> None:
     if flush is not None:
         with suppress(OSError, ValueError):
             flush()
+
+
+def unseen_when_closed(stream: TextIO) -> TextIO:
+    """`stream`, which stops writing once its reader has gone away (`pipeflow run cfg | head
+    -1`: a write or flush fails with a broken pipe). Its descriptor then points at the null
+    device, so that no later write (a step's, or Python's last flush) fails again: the run is
+    the job and what it shows only a view of it, so it goes on unseen and ends with its own
+    exit code, as `serve` goes on logging to stderr."""
+    return cast(TextIO, _Unseen(stream))
+
+
+class _Unseen:
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._gone = False
+
+    def write(self, text: str) -> int:
+        if not self._gone:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._leave()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._gone:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._leave()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+    def _leave(self) -> None:
+        self._gone = True
+        with suppress(OSError, ValueError):  # a stream with no descriptor: nothing to point
+            null = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(null, self._stream.fileno())
+            finally:
+                os.close(null)
