@@ -15,6 +15,7 @@ import click
 from pipeflow.cli.completion import complete_run_step
 from pipeflow.cli.history_text import run_details, runs_table
 from pipeflow.cli.main import cli
+from pipeflow.cli.once import OnceGroup
 from pipeflow.errors import ConfigError, UsageError, did_you_mean
 from pipeflow.model import jsontext
 
@@ -40,7 +41,7 @@ def home_option(function: Any) -> Any:
     )(function)
 
 
-class RunsGroup(click.Group):
+class RunsGroup(OnceGroup):
     """`runs [CONFIG]` lists runs; `show` and `prune` are its subcommands.
 
     A group's optional argument would swallow the subcommand's name (`runs show ID` would read

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import click
 
 from pipeflow._version import __version__
+from pipeflow.cli.once import OnceGroup
 from pipeflow.errors import ConfigError, Interrupted, PipeflowError, PipeflowWarning, UsageError
 
 if TYPE_CHECKING:
@@ -52,9 +53,10 @@ COMMANDS = {
 }
 
 
-class PipeflowGroup(click.Group):
+class PipeflowGroup(OnceGroup):
     """Maps pipeflow's exceptions to their exit codes, in one place; what it prints of
-    errors and warnings has every secret this process knows masked."""
+    errors and warnings has every secret this process knows masked. An option of one value
+    is given once, on every command (`once.py`)."""
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         module = COMMANDS.get(cmd_name)
