@@ -130,10 +130,38 @@ def test_an_unknown_executor_is_refused_with_the_one_meant(
     with pytest.raises(pipeflow.ConfigError) as raised:
         pipe.run(executor=executor, history=False)
     said = str(raised.value)
-    assert f"executor `{executor}` is not available" in said
+    assert f"unknown executor `{executor}`" in said
     assert "`executor=` in Python" in said
     assert f"did you mean `{meant}`?" in said
     assert "executor.type" not in said
+
+
+@pytest.mark.parametrize(
+    ("executor", "hint"),
+    [
+        ("thread", "did you mean `threads`?"),
+        ("Dask", "did you mean `dask`?"),
+        ("gpu", "use `sequential` or `threads` or `processes` or `dask`"),
+        ("", "use `sequential` or `threads` or `processes` or `dask`"),
+    ],
+)
+def test_load_refuses_an_unknown_executor_as_run_does(
+    make_project: ProjectFactory, executor: str, hint: str
+) -> None:
+    """`load(executor=...)` is validated with the rest: before, `load(executor="gpu")` (or
+    an empty name) was taken, and only the run refused it, as "not available in this
+    version", which an executor that does not exist never will be."""
+    config = make_project(CONFIG, chain=CHAIN)
+    with pytest.raises(pipeflow.ConfigError) as loading:
+        pipeflow.load(config, executor=executor)
+    loaded = pipeflow.load(config)
+    with pytest.raises(pipeflow.ConfigError) as running:
+        loaded.run(executor=executor, history=False)
+    for raised in (loading, running):
+        said = str(raised.value)
+        assert f"unknown executor `{executor}`" in said
+        assert "(given for the run: `--executor`, `executor=` in Python)" in said
+        assert hint in said
 
 
 @pytest.mark.parametrize("history", [True, False])

@@ -45,7 +45,7 @@ from pipeflow.config.targets import given_store_problems
 from pipeflow.config.written import given_as_written
 from pipeflow.errors import ConfigError, Problem
 from pipeflow.importing import add_project, use_project
-from pipeflow.model.pipeline import Pipeline
+from pipeflow.model.pipeline import Pipeline, given_executor_problem
 from pipeflow.model.secrets import NO_SECRETS, Secrets, remember
 from pipeflow.plan.files import WriteIndex, file_upstream, pipeline_files, pipeline_places
 from pipeflow.plan.graph import StepGraph
@@ -256,6 +256,8 @@ def _load(
     problems += checker.run()
     if not chain:  # a sub-pipeline is given the same store: told once, for the run
         problems += given_store_problems(results)
+        unknown = None if executor is None else given_executor_problem(executor)
+        problems += [] if unknown is None else [unknown]
     problems = _without_repeats(problems, document.problems, schema_found)
     remember(secrets)
     if problems:

@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from pipeflow.errors import ConfigError, Problem, UsageError, did_you_mean
+from pipeflow.errors import ConfigError, Problem, UsageError
 from pipeflow.execute.context import env_lookup
 from pipeflow.execute.executors import Executor, ExecutorUnavailable, create_executor
 from pipeflow.execute.step_files import ReferenceFailure
-from pipeflow.model.pipeline import EXECUTOR_TYPES, ClusterConfig, ExecutorConfig
+from pipeflow.model.pipeline import ClusterConfig, ExecutorConfig, given_executor_problem
 from pipeflow.model.refs import Ref, lookup_path, resolve
 
 
@@ -67,13 +67,9 @@ def executor_options(
     kind: str, configured: ExecutorConfig, *, workers: int | None, address: str | None
 ) -> dict[str, Any]:
     """The options to make a `kind` executor with: the run's, else the config's."""
-    if kind not in EXECUTOR_TYPES:  # the config's is validated: this is the run's option
-        raise UsageError(
-            f"executor `{kind}` is not available in this version (given for the run: "
-            "`--executor`, `executor=` in Python)",
-            hint=did_you_mean(kind, EXECUTOR_TYPES)
-            or "use " + " or ".join(f"`{name}`" for name in EXECUTOR_TYPES),
-        )
+    unknown = given_executor_problem(kind)  # the config's is validated: this is the run's
+    if unknown is not None:
+        raise UsageError(unknown.message, hint=unknown.hint)
     if address is not None and not address.strip():  # `--address "$ADDR"`, ADDR unset
         raise UsageError(
             "`--address` is empty: it names no Dask scheduler",

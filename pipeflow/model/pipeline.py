@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import field
 from typing import Any
 
+from pipeflow.errors import Problem, did_you_mean
 from pipeflow.model.durations import LONGEST
 from pipeflow.model.once import computed_once
 from pipeflow.model.refs import Ref, references_in
@@ -13,6 +14,21 @@ from pipeflow.records import record
 
 SINGLE_PART = "value"  # the part name of a step that returns one value
 EXECUTOR_TYPES = ("sequential", "threads", "processes", "dask")
+
+
+def given_executor_problem(kind: str) -> Problem | None:
+    """What is wrong with the executor given for a run (`--executor`, `executor=` in
+    Python), which `load` and `run` both check: none when pipeflow has one of that name."""
+    if kind in EXECUTOR_TYPES:
+        return None
+    return Problem(
+        message=f"unknown executor `{kind}` (given for the run: `--executor`, `executor=` "
+        "in Python)",
+        hint=did_you_mean(kind, EXECUTOR_TYPES)
+        or "use " + " or ".join(f"`{name}`" for name in EXECUTOR_TYPES),
+    )
+
+
 AVAILABLE_EXECUTORS = ("sequential", "threads", "processes", "dask")
 # Packages whose cluster classes `executor.cluster` may name without `allow_imports`.
 CLUSTER_MODULES = frozenset(

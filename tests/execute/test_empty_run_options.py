@@ -41,7 +41,7 @@ def test_an_empty_address_is_refused_on_the_command_line(
     [
         ({"address": ""}, "`--address` is empty"),
         ({"executor": "dask", "address": " "}, "`--address` is empty"),
-        ({"executor": ""}, "executor `` is not available"),
+        ({"executor": ""}, "unknown executor ``"),
     ],
 )
 def test_an_empty_executor_option_is_refused_from_python(

@@ -360,7 +360,7 @@ def test_unknown_executor_on_the_api_is_a_config_error(make_project: ProjectFact
         """,
         mysteps=STEPS,
     )
-    with pytest.raises(pipeflow.ConfigError, match="not available"):
+    with pytest.raises(pipeflow.ConfigError, match="unknown executor `spark`"):
         pipeflow.load(config).run(executor="spark")
 
 
