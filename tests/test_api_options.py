@@ -233,3 +233,18 @@ def test_load_checks_its_options_as_run_does(
     config = make_project(CONFIG, chain=CHAIN)
     with pytest.raises(error, match=f"`{named}`"):
         pipeflow.load(config, **options)
+
+
+@pytest.mark.parametrize("config", [b"pipeline.yaml", None, 3, ["pipeline.yaml"], {"a": 1}])
+def test_a_config_that_is_no_path_is_a_clear_type_error(
+    make_project: ProjectFactory, config: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before, `load(b"pipeline.yaml")` or `load(None)` raised os.fspath's TypeError ("expected
+    str, bytes or os.PathLike object, not NoneType"), which names no argument, from deep
+    inside; `pipeflow.read(config=...)` the same."""
+    monkeypatch.chdir(make_project(CONFIG, chain=CHAIN).parent)
+    with pytest.raises(TypeError, match=r"^`config` takes the path of a config file"):
+        pipeflow.load(config)  # type: ignore[arg-type]
+    if config is not None:  # `read(config=None)` reads a path instead
+        with pytest.raises(TypeError, match=r"^`config` takes the path of a config file"):
+            pipeflow.read(config=config, step="a")  # type: ignore[arg-type]

@@ -361,6 +361,7 @@ def load(
     under it too. `schedule`: the number (from 1) of the config's schedule whose `params`
     come first over the defaults, as `pipeflow serve` runs it. `executor`: the one the runs
     use unless `run()` names another, instead of `executor.type` (as `--executor`)."""
+    config = run_options.path(config, "config")
     options = {
         "param_files": list(run_options.paths(param_files, "param_files")),
         "param_options": list(run_options.assignments(param_options, "param_options")),

@@ -12,6 +12,7 @@ import functools
 import inspect
 import os
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from pipeflow.model.run import ALL
@@ -99,6 +100,17 @@ def count(value: Any, option: str) -> int | None:
     if value < 1:
         raise ValueError(f"`{option}` must be at least 1, got {value}")
     return value
+
+
+def path(value: Any, option: str) -> str | Path:
+    """The path of one file: text, or a path object (as a `pathlib.Path`)."""
+    if isinstance(value, str | Path):
+        return value
+    if isinstance(value, os.PathLike) and isinstance(os.fspath(value), str):
+        return Path(value)
+    raise TypeError(
+        f"`{option}` takes the path of a config file (text or a pathlib.Path), got {_kind(value)}"
+    )
 
 
 def paths(value: Any, option: str) -> list[str | os.PathLike[str]]:
