@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -60,7 +61,11 @@ def validate(
         raise
     pipeline = loaded.pipeline
     steps = len(pipeline.steps)
-    warnings = [*_ignored_targets(pipeline), *_ended_schedules(pipeline.schedules)]
+    warnings = [
+        *_ignored_targets(pipeline),
+        *_missing_reads(pipeline, loaded.params),
+        *_ended_schedules(pipeline.schedules),
+    ]
     if output_format == "json":
         summary = {
             "valid": True,
@@ -89,6 +94,34 @@ def _ignored_targets(pipeline: Pipeline) -> list[str]:
         for name, step in pipeline.steps.items()
         if step.origin is None and step.result.target is not None
     ]
+
+
+def _missing_reads(pipeline: Pipeline, params: Mapping[str, Any]) -> list[str]:
+    """A warning for each local file a step's `reads:` names that does not exist and that no
+    step writes (`writes:`, a `result.target`): valid, since something else may make it
+    before the run (a download in CI), but as it stands the run fails at that step, after
+    the steps before it ran."""
+    from pipeflow.plan.files import WriteIndex, load_time_lookup, pipeline_files, step_files
+
+    files = pipeline_files(pipeline, params)
+    index = WriteIndex(files)
+    targets = [target for found in files.values() for target in found.targets]
+    lookup = load_time_lookup(params)
+    said = []
+    for name, step in pipeline.steps.items():
+        if step.origin is not None or not step.reads:
+            continue
+        for read in step_files(pipeline, step, lookup, declared_only=True).reads:
+            if read.remote or read.pattern or os.path.lexists(read.key):
+                continue
+            if next(index.writers(read), None) or any(read.overlaps(t) for t in targets):
+                continue
+            said.append(
+                f"step `{name}` reads {read.text} (`reads:`), which does not exist, and no "
+                "step writes it: the run fails at that step unless something makes it first; "
+                "name the step that makes it in its `writes:`, or fix the path"
+            )
+    return said
 
 
 def _ended_schedules(schedules: Sequence[Schedule]) -> list[str]:
