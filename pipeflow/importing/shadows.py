@@ -31,6 +31,7 @@ PIPEFLOW_IMPORTS = frozenset(
         "binascii",
         "bisect",
         "builtins",
+        "codecs",
         "collections",
         "concurrent",
         "contextlib",
