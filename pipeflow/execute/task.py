@@ -91,6 +91,10 @@ class Task:
     # The number of its first attempt: above 1 when the attempts before it ran in a process
     # the executor ended to stop a call that outlived its timeout (a Dask worker restarted).
     attempt: int = 1
+    # On Dask workers that see the client's files: what its declared writes held before its
+    # first attempt (`attempts.present`), noted by the client. A worker that runs it again
+    # after the process of an attempt was ended first removes what that attempt added.
+    present: attempts.Present | None = None
 
 
 @record

@@ -14,6 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
+from pipeflow.execute import attempts
 from pipeflow.execute.executors.dask.again import (
     delay,
     next_attempt,
@@ -114,6 +115,8 @@ class DaskExecutor(Ending):
         problem = unpicklable(task)
         if problem is not None:
             return done(TaskResult(step=task.step, error=problem))
+        if task.writes and self._packer is None:  # the workers see these files
+            task = replace(task, present=attempts.present(task.writes))  # (`worker.py`)
         running = Running(task, Future(), notify=notify, say=self._say)
         with self._lock:
             running.ahead = self._holding.in_flight.handed()

@@ -14,7 +14,7 @@ import time
 from collections.abc import Collection
 from typing import Any
 
-from pipeflow.execute.executors.dask.protocol import STOPPED
+from pipeflow.execute.executors.dask.protocol import FREED, STOPPED
 from pipeflow.execute.executors.dask.worker import exit_now, kill_programs
 
 logger = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def end_worker(
     seconds to be gone (`removed` set); otherwise, or then, its nanny kills it."""
     for claim in freed:
         with contextlib.suppress(Exception):
-            client.set_metadata(claim, None)
+            client.set_metadata(claim, FREED)
     if stopped is not None:
         with contextlib.suppress(Exception):
             client.set_metadata(stopped, STOPPED)

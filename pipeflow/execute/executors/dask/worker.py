@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from pipeflow.execute import attempts
 from pipeflow.execute.commits import interrupt
 from pipeflow.execute.executors.dask.protocol import BEAT, CLAIMS, HELD, INLINE, STOPPED, died
 from pipeflow.execute.executors.dask.said import retried, saying
@@ -135,6 +136,10 @@ def _run_task(
         if shipment is not None:
             shutil.rmtree(workspace, ignore_errors=True)
         return _report(failed, key, topic, client)
+    if task.present is not None and (first is not None or task.attempt > 1):
+        # Its attempt ran in a process that was ended (a call stuck past its timeout, its
+        # worker dead, or restarted to stop another step): what it added is not its output.
+        attempts.clear_attempt(task.writes, task.present, task.project_dir)
     before = set(threading.enumerate())
     name = f"pipeflow-step-{task.step}"  # the thread `task.execute` calls a timed step on
 
