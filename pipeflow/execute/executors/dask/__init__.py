@@ -31,7 +31,9 @@ runs twice at once, and a task whose worker the client stopped (below) never sta
 After more deaths than the scheduler's `distributed.scheduler.allowed-failures` it gives up on
 the task (KilledWorker), which fails the step with a message counting them; each death's
 warning says which of the two follows (`deaths`). A task the scheduler
-loses or cancels fails its step.
+loses or cancels fails its step. A value kept on a worker that dies after its step finished
+is never made again by running the step: the task Dask starts again reads it back from the
+stored result (`kept`).
 
 Timeouts. Tasks run on worker threads, where no timer can interrupt them: when a step's
 `timeout` expires, the worker asks the call's thread to stop (as on the threads executor, see

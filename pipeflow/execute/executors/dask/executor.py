@@ -26,6 +26,7 @@ from pipeflow.execute.executors.dask.connect import close_cluster, dashboard_lin
 from pipeflow.execute.executors.dask.deaths import Deaths, quiet_scheduler
 from pipeflow.execute.executors.dask.ending import Ending
 from pipeflow.execute.executors.dask.holding import Holding
+from pipeflow.execute.executors.dask.kept import opened_value
 from pipeflow.execute.executors.dask.protocol import CLAIMS
 from pipeflow.execute.executors.dask.running import (
     Running,
@@ -38,7 +39,7 @@ from pipeflow.execute.executors.dask.running import (
     with_value,
 )
 from pipeflow.execute.executors.dask.said import ask, news
-from pipeflow.execute.executors.dask.sealing import opened, sealed
+from pipeflow.execute.executors.dask.sealing import sealed
 from pipeflow.execute.executors.dask.stopping import (
     RESTART_TIMEOUT,
     cancel_all,
@@ -168,8 +169,8 @@ class DaskExecutor(Ending):
         """The values of these keys, brought from the workers that hold them."""
         with self._lock:
             futures = [self._values[key] for key in keys]
-        results: list[TaskResult] = self._client.gather(futures)
-        return [opened(result.value) for result in results]
+        results: list[TaskResult | None] = self._client.gather(futures)
+        return [opened_value(result) for result in results]  # or TaskLost (`kept.py`)
 
     # -- what the cluster says ------------------------------------------------------------
 

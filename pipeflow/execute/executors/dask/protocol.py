@@ -8,6 +8,7 @@ INLINE = 64 * 1024  # bytes: a value whose pickle is smaller comes back with its
 CLAIMS = "pipeflow-claims"  # scheduler metadata: [CLAIMS, executor topic, key] -> worker
 STOPPED = "stopped"  # a claim's value once the client stopped the task's worker for its sake
 HELD = "held"  # a claim's value once the run stopped after a failure: the task is not begun
+KEPT = "kept"  # a claim's first item once the task finished and its worker keeps its value
 # A claim's value once the client restarted the task's worker to stop another step there: the
 # task starts again elsewhere, as after its worker's death.
 FREED = "freed"

@@ -8,6 +8,7 @@ import pickle
 import shutil
 import threading
 import time
+import uuid
 from collections.abc import Callable, Collection
 from dataclasses import replace
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 
 from pipeflow.execute import attempts
 from pipeflow.execute.commits import interrupt
+from pipeflow.execute.executors.dask.kept import kept, kept_manifest, read_back
 from pipeflow.execute.executors.dask.protocol import BEAT, CLAIMS, HELD, INLINE, STOPPED, died
 from pipeflow.execute.executors.dask.said import retried, saying
 from pipeflow.execute.executors.dask.sealing import (
@@ -59,6 +61,11 @@ def _run_task(
     claim = [CLAIMS, topic, key]
     client: Any = get_client()  # the worker's own client
     first = client.get_metadata(claim, default=None)
+    manifest = kept_manifest(first)  # it finished: its kept value was lost with its worker
+    if manifest is not None:
+        again = _read_back(task, manifest, shipment, Path(worker.local_directory) / "pipeflow")
+        # Its failure too stays as the task's result: the steps that take it say it is lost.
+        return _report(again, key, topic, client, keep=True) or again
     if first == HELD:  # the run stopped after a failure before this task began (SPEC 6)
         return _report(withdrawn(task), key, topic, client)
     if first is not None and (first == STOPPED or first in client.scheduler_info()["workers"]):
@@ -187,6 +194,27 @@ def _run_task(
     return _report(result, key, topic, client)
 
 
+def _read_back(task: Task, manifest: str, shipment: Shipment | None, base: Path) -> TaskResult:
+    """`kept.read_back` with the task's project code on the path (its classes may be the
+    project's): the client's folder, or the package sent with the run (under `base`)."""
+    if shipment is None:
+        enter_project(task)
+        return read_back(task, manifest)
+    workspace = base / "reading" / uuid.uuid4().hex
+    try:
+        code = replace(shipment, files={})  # its value, not its inputs
+        return read_back(unpack(task, code, base, workspace, _entered), manifest)
+    except Exception as error:
+        return TaskResult(step=task.step, error=f"{type(error).__name__}: {error}")
+    finally:
+        shutil.rmtree(workspace, ignore_errors=True)
+
+
+def _entered(task: Task) -> Task:
+    enter_project(task)
+    return task
+
+
 SETTLE = 0.5  # seconds a call asked to stop (its last attempt timed out) has to end
 
 
@@ -266,12 +294,15 @@ def _with_inputs(task: Task, values: dict[str, Any]) -> Task:
     return replace(task, inputs=fill(dict(task.inputs), value))
 
 
-def _report(result: TaskResult, key: str, topic: str, client: Any) -> TaskResult | None:
-    """Tell the client how the step ended; the value too when it is small (else it stays)."""
+def _report(
+    result: TaskResult, key: str, topic: str, client: Any, *, keep: bool = False
+) -> TaskResult | None:
+    """Tell the client how the step ended; the value too when it is small (else it stays, as
+    it does whatever its size with `keep`: the task's steps after it wait for it here)."""
     remote = False
     if result.ok and result.value is not None:
         try:
-            remote = not _smaller_than(result.value, INLINE)
+            remote = keep or not _smaller_than(result.value, INLINE)
         except Exception as error:
             result = TaskResult(
                 step=result.step,
@@ -285,6 +316,8 @@ def _report(result: TaskResult, key: str, topic: str, client: Any) -> TaskResult
                 output=result.output,
                 retries=result.retries,
             )
+    if remote:  # should its worker die, the task reads it back rather than run (`kept`)
+        client.set_metadata([CLAIMS, topic, key], kept(result))
     news = replace(result, value=None) if remote else result
     client.log_event(
         topic, {"kind": "finished", "key": key, "remote": remote, "result": pickle.dumps(news)}
