@@ -14,6 +14,7 @@ from pipeflow.config.cluster_options import check_cluster_options
 from pipeflow.config.reader import Fail
 from pipeflow.config.suggest import did_you_mean, listing
 from pipeflow.importing.classes import CLUSTER_EXAMPLES, cluster_class_problem
+from pipeflow.model.addresses import EXAMPLE, address_problem
 from pipeflow.model.durations import FIRST_YEAR, LAST_YEAR
 from pipeflow.model.pipeline import AVAILABLE_EXECUTORS, CLUSTER_MODULES, EXECUTOR_TYPES, Pipeline
 
@@ -107,6 +108,12 @@ def check_executor(pipeline: Pipeline, fail: Fail) -> None:
             "`executor.address` is used as written: it takes no `${...}` reference",
             "give the scheduler's address itself, or give it for the run from the environment: "
             '`pipeflow run CONFIG --address "$DASK_ADDRESS"` (in Python, `run(address=...)`)',
+        )
+    elif address and address_problem(address):
+        fail(
+            ["executor", "address"],
+            f"`{address}` is no Dask scheduler address: {address_problem(address)}",
+            f"write it as `PROTOCOL://HOST:PORT`, e.g. `{EXAMPLE}`",
         )
     check_cluster(pipeline, fail)
     check_sizes(pipeline, fail)

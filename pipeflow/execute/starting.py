@@ -18,6 +18,7 @@ from pipeflow.errors import ConfigError, Problem, UsageError
 from pipeflow.execute.context import env_lookup
 from pipeflow.execute.executors import Executor, ExecutorUnavailable, create_executor
 from pipeflow.execute.step_files import ReferenceFailure
+from pipeflow.model.addresses import EXAMPLE, address_problem
 from pipeflow.model.pipeline import ClusterConfig, ExecutorConfig, given_executor_problem
 from pipeflow.model.refs import Ref, lookup_path, resolve
 
@@ -75,6 +76,12 @@ def executor_options(
             "`--address` is empty: it names no Dask scheduler",
             hint="give the scheduler's address, e.g. `--address tcp://scheduler:8786`, or "
             "leave it out to use the config's `executor`",
+        )
+    problem = address_problem(address) if address else None
+    if problem is not None:
+        raise UsageError(
+            f"`--address {address}` (`address=` in Python) is no Dask scheduler address: {problem}",
+            hint=f"write it as `PROTOCOL://HOST:PORT`, e.g. `--address {EXAMPLE}`",
         )
     if kind == "sequential" and workers is not None and workers > 1:
         raise UsageError(
