@@ -25,6 +25,7 @@ from pipeflow.execute.executors.dask.again import (
 from pipeflow.execute.executors.dask.connect import close_cluster, dashboard_link, open_cluster
 from pipeflow.execute.executors.dask.deaths import Deaths, quiet_scheduler
 from pipeflow.execute.executors.dask.ending import Ending
+from pipeflow.execute.executors.dask.gone import quiet_client
 from pipeflow.execute.executors.dask.holding import Holding
 from pipeflow.execute.executors.dask.kept import opened_value
 from pipeflow.execute.executors.dask.protocol import CLAIMS
@@ -95,6 +96,7 @@ class DaskExecutor(Ending):
         self._deaths = Deaths(self._client)
         self._holding = Holding(self._client, self._topic)  # after a failure (`holding.py`)
         quiet_scheduler()
+        quiet_client()
         # Blocking calls (cancel, restart) never run on the client's event loop, where the
         # event handlers are called: they go to these threads.
         self._actions = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pipeflow-dask")
