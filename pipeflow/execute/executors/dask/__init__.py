@@ -46,7 +46,8 @@ GIL), the client fails the attempt a few seconds after its timeout (`running.lat
 the worker, and sends the next attempt the same way. Other steps running on a worker
 restarted this way (only possible with `threads_per_worker` above 1) are started again
 elsewhere, from the beginning. A worker without a nanny cannot be restarted: it is retired
-(closed) instead.
+(closed) instead. A worker that runs in the run's own process (a cluster of threads) is never
+ended: its stuck step fails, not retried, as on the threads executor (`here`).
 
 Ctrl-C (`shutdown(cancel=True)`) asks the workers what the running steps printed so far
 (`said`), then cancels every task; a local cluster is closed (its worker processes end), and

@@ -22,6 +22,7 @@ from pipeflow.execute.executors.dask.again import (
 from pipeflow.execute.executors.dask.connect import close_cluster, dashboard_link, open_cluster
 from pipeflow.execute.executors.dask.deaths import Deaths, quiet_scheduler
 from pipeflow.execute.executors.dask.gone import quiet_client
+from pipeflow.execute.executors.dask.here import OURS, in_this_process
 from pipeflow.execute.executors.dask.holding import Holding
 from pipeflow.execute.executors.dask.kept import opened_value
 from pipeflow.execute.executors.dask.restarting import Restarting
@@ -72,9 +73,11 @@ class DaskExecutor(Restarting):
         see this machine's files."""
         super().__init__()
         self._restarting: dict[str, threading.Event] = {}  # worker stopped -> set when gone
+        self._here: set[str] = set()  # workers that run in this process: never ended
         self._closed = False
         self._say: Say | None = None  # who hears each line a step prints, as it comes
         self._topic = f"pipeflow-{uuid.uuid4().hex}"
+        OURS.add(self._topic)  # known to a worker that runs in this process (`here.py`)
         opened = open_cluster(
             workers=workers,
             address=address,
@@ -198,6 +201,8 @@ class DaskExecutor(Restarting):
         elif kind == "started":
             with self._lock:
                 running.start(str(message["worker"]))
+                if message.get("here"):  # a worker of this process: never ended (`here.py`)
+                    self._here.add(str(message["worker"]))
         elif kind == "beat":
             with self._lock:
                 running.calling = bool(message.get("calling"))
@@ -206,6 +211,10 @@ class DaskExecutor(Restarting):
             # it is restarted; the result comes this way meanwhile (`again.py`).
             result = with_lost_output(untold(pickle.loads(message["result"]), running), running)
             worker = str(message["worker"])
+            if message.get("here"):  # nothing can stop the call (`here.py`)
+                result = in_this_process(result, retried(running, result))
+                self._end(key, result, (self._cancel, key))
+                return
             result = stuck_error(result, worker)
             if retried(running, result) and self._pass_on(running):
                 began = time.monotonic() - result.duration
@@ -273,3 +282,4 @@ class DaskExecutor(Restarting):
             self._values.clear()
         self._watch.join()
         close_cluster(self._client, self._cluster, self._topic)
+        OURS.discard(self._topic)

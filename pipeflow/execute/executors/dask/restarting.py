@@ -32,6 +32,7 @@ class Restarting(Ending):
     _stop: threading.Event
     _closed: bool
     _restarting: dict[str, threading.Event]  # worker stopped -> set when gone
+    _here: set[str]  # workers that run in this process: never ended (`here.py`)
 
     def _send(self, running: Running) -> None:
         raise NotImplementedError  # the executor's
@@ -48,6 +49,8 @@ class Restarting(Ending):
             with self._lock:
                 overdue = late(self._tasks.items(), time.monotonic())
             for key, running in overdue:
+                if running.worker in self._here:  # it says "stuck" once this process runs
+                    continue
                 result = silent(running)
                 worker, began = running.worker, running.started
                 if worker is not None and began is not None and retried(running, result):
@@ -132,7 +135,7 @@ class Restarting(Ending):
         new one. Other unfinished tasks of this executor started there may start again
         elsewhere: their claims are withdrawn first (none with `key` None, for Ctrl-C)."""
         with self._lock:
-            if worker in self._restarting:
+            if worker in self._restarting or worker in self._here:  # its process is ours
                 return
             removed = self._restarting[worker] = threading.Event()
             spared = [

@@ -16,6 +16,7 @@ from typing import Any
 
 from pipeflow.execute import attempts
 from pipeflow.execute.commits import interrupt
+from pipeflow.execute.executors.dask.here import here
 from pipeflow.execute.executors.dask.kept import kept, kept_manifest, read_back
 from pipeflow.execute.executors.dask.protocol import BEAT, CLAIMS, HELD, INLINE, STOPPED, died
 from pipeflow.execute.executors.dask.said import retried, saying
@@ -76,7 +77,8 @@ def _run_task(
     client.set_metadata(claim, worker.address)
     # Through the client, which waits until the scheduler has it: a step that then holds the
     # GIL would keep the worker's own event loop from sending it.
-    client.log_event(topic, {"kind": "started", "key": key, "worker": worker.address})
+    started = {"kind": "started", "key": key, "worker": worker.address, "here": here(topic)}
+    client.log_event(topic, started)
 
     # What is said of the task names the client's files, not their copies here (`landing`).
     words: Callable[[str], str] = str
@@ -186,6 +188,7 @@ def _run_task(
             "key": key,
             "worker": worker.address,
             "result": pickle.dumps(result),
+            "here": here(topic),  # then nothing ends this worker (`here.py`)
         }
         client.log_event(topic, message)
         while any(thread.is_alive() for thread in left) and worker.status in serving:
