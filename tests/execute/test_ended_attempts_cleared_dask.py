@@ -10,17 +10,20 @@ executor's own cluster and on a cluster at an address whose workers share this d
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
+import fsspec
 import pytest
 
 import pipeflow
 from pipeflow.model.run import StepState
 from pipeflow.storage import Manifest
 from tests.execute.conftest import dask_address
+from tests.execute.test_remote_cluster import START_TIMEOUT, Remote, processes, remote
 
-__all__ = ["dask_address"]
+__all__ = ["dask_address", "processes", "remote"]
 
 pytest.importorskip("distributed")
 
@@ -203,3 +206,65 @@ def test_a_step_started_again_after_its_worker_was_restarted_for_another_starts_
     assert run.output("victim") == 2, run.outcomes["victim"]
     assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["start_2.txt"]
     assert stored(tmp_path, "spared", "victim", "models/") == ["start_2.txt"]
+
+
+URLS = """
+import os
+import signal
+from pathlib import Path
+
+import fsspec
+
+
+def train(marks, url, options):
+    count = Path(marks.removeprefix("marks in "), "starts.txt")
+    start = int(count.read_text()) + 1 if count.exists() else 1
+    count.write_text(str(start))
+    filesystem, root = fsspec.core.url_to_fs(url, **options)
+    filesystem.pipe(f"{root}/model_{start}.pkl", b"partial")
+    if start == 1:
+        os.kill(os.getpid(), signal.SIGKILL)  # its worker dies: Dask starts it again
+    filesystem.pipe(f"{root}/model_{start}.pkl", b"complete")
+
+
+def listing(url, options):
+    filesystem, root = fsspec.core.url_to_fs(url, **options)
+    return sorted(name.rsplit("/", 1)[-1] for name in filesystem.find(root))
+"""
+
+
+def test_on_workers_apart_what_a_dead_start_wrote_under_a_url_goes(
+    remote: Remote, tmp_path: Path
+) -> None:
+    """Workers that share no filesystem with the client write a URL write where the client
+    sees it: what the start its worker's death ended wrote there goes too."""
+    folder = remote.project("urls")
+    (folder / "urlsteps.py").write_text(textwrap.dedent(URLS))
+    root_url = remote.store.unique_url("written")
+    endpoint = remote.store.storage_options["client_kwargs"]["endpoint_url"]
+    options_text = f'{{client_kwargs: {{endpoint_url: "{endpoint}"}}}}'
+    results = f'results: {{root: "{root_url}", storage_options: {options_text}}}'
+    out = f"{root_url}/models"
+    options = json.dumps(dict(remote.store.storage_options))
+    filesystem, root = fsspec.core.url_to_fs(out, **remote.store.storage_options)
+    filesystem.pipe(f"{root}/README", b"mine")  # never written by the step
+    marks = f"marks in {tmp_path}"  # outside the hidden folder: the workers write there
+    config = folder / "pipeline.yaml"
+    config.write_text(
+        f"name: urls\n{results}\n"
+        f'executor: {{type: dask, address: "{remote.address}"}}\n'
+        "steps:\n"
+        "  train:\n"
+        "    run: urlsteps.train\n"
+        f'    inputs: {{marks: "{marks}", url: "{out}", options: {options}}}\n'
+        f'    writes: ["{out}/"]\n'
+        "  listing:\n"
+        "    run: urlsteps.listing\n"
+        f'    inputs: {{url: "{out}", options: {options}}}\n'
+        "    after: [train]\n"
+    )
+    run = pipeflow.load(config).run(history=False)
+    remote.client.wait_for_workers(2, timeout=START_TIMEOUT)  # the killed one's nanny
+    assert run.ok, run.outcomes
+    assert (tmp_path / "starts.txt").read_text() == "2"
+    assert run.output("listing") == ["README", "model_2.pkl"]

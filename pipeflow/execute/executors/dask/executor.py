@@ -40,7 +40,7 @@ from pipeflow.execute.executors.dask.stopping import (
     cancel_all,
     end_programs,
 )
-from pipeflow.execute.executors.dask.worker import run_task
+from pipeflow.execute.executors.dask.worker import noted_writes, run_task
 from pipeflow.execute.executors.process_errors import unpicklable
 from pipeflow.execute.executors.telling import Say
 from pipeflow.execute.remotes import Remote, remotes_in
@@ -113,8 +113,9 @@ class DaskExecutor(Restarting):
         problem = unpicklable(task)
         if problem is not None:
             return done(TaskResult(step=task.step, error=problem))
-        if task.writes and self._packer is None:  # the workers see these files
-            task = replace(task, present=attempts.present(task.writes))  # (`worker.py`)
+        noted = noted_writes(task.writes, shipped=self._packer is not None)
+        if noted:  # what the workers see of them as this machine does (`worker.py`)
+            task = replace(task, present=attempts.present(noted))
         running = Running(task, Future(), notify=notify, say=self._say)
         with self._lock:
             running.ahead = self._holding.in_flight.handed()

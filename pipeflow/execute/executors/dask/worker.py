@@ -9,7 +9,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from pipeflow.execute.remotes import Remote, fill, pick, remotes_in
 from pipeflow.execute.shipping import Shipment
 from pipeflow.execute.task import Task, TaskResult, withdrawn
 from pipeflow.model.words import a_kind
+from pipeflow.storage.blobs import WriteSpec
 
 
 def run_task(
@@ -148,7 +149,8 @@ def _run_task(
     if task.present is not None and (first is not None or task.attempt > 1):
         # Its attempt ran in a process that was ended (a call stuck past its timeout, its
         # worker dead, or restarted to stop another step): what it added is not its output.
-        attempts.clear_attempt(task.writes, task.present, task.project_dir)
+        noted = noted_writes(task.writes, shipped=shipment is not None)
+        attempts.clear_attempt(noted, task.present, task.project_dir)
     before = set(threading.enumerate())
     name = f"pipeflow-step-{task.step}"  # the thread `task.execute` calls a timed step on
 
@@ -216,6 +218,14 @@ def _read_back(task: Task, manifest: str, shipment: Shipment | None, base: Path)
 def _entered(task: Task) -> Task:
     enter_project(task)
     return task
+
+
+def noted_writes(writes: Sequence[WriteSpec], *, shipped: bool) -> tuple[WriteSpec, ...]:
+    """The declared writes whose content the client notes before a task's first attempt, for
+    a worker that runs it again to remove what an ended attempt added: all of them where the
+    workers see the client's files, else those under a URL (the rest go to each task's own
+    workspace on its worker, a new one each time)."""
+    return tuple(write for write in writes if not shipped or "://" in write.location)
 
 
 SETTLE = 0.5  # seconds a call asked to stop (its last attempt timed out) has to end
