@@ -8,7 +8,8 @@ the store no longer holds. A finished step never runs again: as its worker keeps
 writes the step's manifest in the task's claim on the scheduler (`kept`); a task started again
 with such a claim reads the value back from that stored result, checked against its manifest
 (`read_back`). A value that was not stored (`result: false`, `persist: false`, `--frozen`) is
-lost: the steps that take it fail (`worker._filled`)."""
+made again, as Dask does: no stored result can go stale (the step's side effects happen
+twice, as after any lost worker)."""
 
 from __future__ import annotations
 

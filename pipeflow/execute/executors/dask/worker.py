@@ -64,10 +64,12 @@ def _run_task(
     client: Any = get_client()  # the worker's own client
     first = client.get_metadata(claim, default=None)
     manifest = kept_manifest(first)  # it finished: its kept value was lost with its worker
-    if manifest is not None:
+    if manifest:  # stored: read back, never made anew (another value under the same key)
         again = _read_back(task, manifest, shipment, Path(worker.local_directory) / "pipeflow")
         # Its failure too stays as the task's result: the steps that take it say it is lost.
         return _report(again, key, topic, client, keep=True) or again
+    if manifest is not None:  # not stored: made again, as Dask does, with nothing to go stale
+        first = None
     if first == HELD:  # the run stopped after a failure before this task began (SPEC 6)
         return _report(withdrawn(task), key, topic, client)
     if first is not None and (first == STOPPED or first in client.scheduler_info()["workers"]):
