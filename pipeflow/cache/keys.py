@@ -149,7 +149,7 @@ class Fingerprinter:
             paths.update(self._files(step, resolved, workspace, own, overrides))
         if step.reads or step.writes:
             static_reads = [value for value in step.reads if not has_item(value)]
-            reads = self._locations(static_reads, lookup, folder)
+            reads = self._locations(static_reads, lookup, folder, "reads")
             paths.update(self._read_files(step, reads, workspace, own, overrides))
             values["reads"] = digest(canonical_json([read.text for read in reads]))
             values["writes"] = digest(canonical_json([write.text for write in writes]))
@@ -225,7 +225,7 @@ class Fingerprinter:
             paths = self._files(step, item, workspace, [*own, *writes], overrides)
             values: dict[str, str] = {}
             if item_reads:
-                reads = self._locations(item_reads, find, folder)
+                reads = self._locations(item_reads, find, folder, "reads")
                 paths.update(self._read_files(step, reads, workspace, own, overrides))
                 values["reads.item"] = digest(canonical_json([read.text for read in reads]))
             if item_writes:
@@ -263,8 +263,10 @@ class Fingerprinter:
         return self._shown(paths) if paths else {}
 
     @staticmethod
-    def _locations(values: list[Any], lookup: Callable[[Ref], Any], folder: str) -> list[Location]:
-        return [locate(text, folder) for text in path_texts(values, lookup)]
+    def _locations(
+        values: list[Any], lookup: Callable[[Ref], Any], folder: str, field: str = "writes"
+    ) -> list[Location]:
+        return [locate(text, folder) for text in path_texts(values, lookup, field)]
 
     def _read_files(
         self,

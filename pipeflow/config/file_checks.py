@@ -18,7 +18,15 @@ from typing import Any
 
 from pipeflow.config.checks import Checker
 from pipeflow.config.result_checks import static_items
-from pipeflow.model.locations import Location, has_item, is_pattern, locate
+from pipeflow.model.locations import (
+    Location,
+    NotAPath,
+    has_item,
+    is_pattern,
+    item_lookup,
+    locate,
+    path_texts,
+)
 from pipeflow.model.pipeline import Step
 from pipeflow.model.refs import (
     ITEM,
@@ -32,6 +40,7 @@ from pipeflow.model.refs import (
 )
 from pipeflow.plan.files import (
     StepFiles,
+    Unknown,
     WriteIndex,
     base_dir,
     declared_files,
@@ -123,6 +132,8 @@ def _references(checker: Checker, name: str, step: Step) -> None:
     for field in FIELDS:
         for index, value in enumerate(getattr(step, field)):
             path = entry_path(checker, name, field, index)
+            if isinstance(value, Ref):
+                _whole(checker, path, field, value, items)
             for ref in _refs(value):
                 if ref.scope == ITEM and items is not None:
                     _item_part(checker, path, ref, items)
@@ -138,6 +149,22 @@ def _references(checker: Checker, name: str, step: Step) -> None:
                         f"pass the path as an input (`${{steps.{ref.step}}}`) and add "
                         f"`after: [{ref.step}]` where it is read",
                     )
+
+
+def _whole(checker: Checker, path: DocPath, field: str, ref: Ref, items: list[Any] | None) -> None:
+    """An entry that is a whole reference stands for a path, or a list of them, as far as
+    its value is known before the run (a param, an item of a list known before it)."""
+    if ref.scope == "env" and ref.default is None and ref.path[0] not in os.environ:
+        return  # not set: said by the checks of references
+    lookup = load_time_lookup(checker.params)
+    for item, known in [(item, True) for item in items] if items is not None else [(None, False)]:
+        try:
+            path_texts([ref], item_lookup(lookup, item, known), field)
+        except NotAPath as wrong:
+            checker.fail(path, checker.secrets.mask(str(wrong)), wrong.hint)
+            return
+        except (Unknown, KeyError):
+            return  # said by the checks of references
 
 
 def _item_part(checker: Checker, path: DocPath, ref: Ref, items: list[Any]) -> None:

@@ -47,6 +47,7 @@ from pipeflow.model.events import (
     RunStarted,
     StepFinished,
 )
+from pipeflow.model.locations import NotAPath
 from pipeflow.model.pipeline import Pipeline, Step
 from pipeflow.model.refs import resolve
 from pipeflow.model.run import Action, Decision, StepOutcome, StepState
@@ -56,7 +57,14 @@ from pipeflow.storage.journal import hold
 
 __all__ = ["Engine", "ReferenceFailure", "RunResult", "RunSettings"]
 # What fails a step before it starts (its inputs, its items, its `when:`), with its words.
-_CANNOT_START = (ReferenceFailure, KeyError, fanout.NotAList, fanout.SharedTarget, WhenUndecided)
+_CANNOT_START = (
+    ReferenceFailure,
+    KeyError,
+    NotAPath,
+    fanout.NotAList,
+    fanout.SharedTarget,
+    WhenUndecided,
+)
 
 
 class Engine:

@@ -127,7 +127,7 @@ class StepFiles:
             return
         lookup = item_lookup(self.lookup, item, True)
         folder = self.pipeline.folder_of(step)
-        for text in path_texts(step.reads, lookup):
+        for text in path_texts(step.reads, lookup, "reads"):
             location = locate(text, folder)
             options = self.storage_options(step, location.key) if location.remote else {}
             problem = missing_read(location, options)
@@ -140,7 +140,7 @@ class StepFiles:
             return ()
         lookup = item_lookup(self.lookup, item, True)
         folder = self.pipeline.folder_of(step)
-        found = (locate(text, folder) for text in path_texts(step.reads, lookup))
+        found = (locate(text, folder) for text in path_texts(step.reads, lookup, "reads"))
         return tuple(location.key for location in found if not location.remote)
 
     def write_specs(self, step: Step, writes: Sequence[Location]) -> list[WriteSpec]:
@@ -285,7 +285,7 @@ class StepFiles:
         found = []
         if step.reads:
             lookup = item_lookup(self.lookup, item, True)
-            found += [locate(text, folder).key for text in path_texts(step.reads, lookup)]
+            found += [locate(text, folder).key for text in path_texts(step.reads, lookup, "reads")]
         for text in _texts(inputs.values()):
             if os.path.isabs(text) or "://" in text:
                 location = locate(text, folder)

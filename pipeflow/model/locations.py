@@ -188,11 +188,50 @@ def item_lookup(lookup: Callable[[Ref], Any], item: Any, known: bool) -> Callabl
     return find
 
 
-def path_texts(values: Iterable[Any], lookup: Callable[[Ref], Any]) -> list[str]:
-    """`reads:`/`writes:` entries as texts; a whole reference may stand for a list of them."""
+class NotAPath(Exception):
+    """A whole reference in `reads:`/`writes:` that stands for a value that is not a path;
+    its text says so, `hint` what to write."""
+
+    hint = "make it a path as text (`data/out.txt`), or a list of them"
+
+    def __init__(self, field: str, ref: Ref, value: Any, what: str) -> None:
+        shown = repr(value)
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        super().__init__(f"`{field}` names `{ref.text}`, which holds {shown} ({what}), not a path")
+
+
+def _not_a_path(value: Any, inside: bool = False) -> str | None:
+    """What `value` is when it is no path (nor, at the top, a list of them), else None: text
+    and integers (a folder named `2024`) are paths."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, str | PurePath | int):
+        return "an empty text" if value == "" else None
+    if value is None:
+        return "null"
+    if isinstance(value, float):
+        return "a float"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        if inside:
+            return "a list inside a list"
+        return next(filter(None, (_not_a_path(entry, True) for entry in value)), None)
+    return type(value).__name__
+
+
+def path_texts(
+    values: Iterable[Any], lookup: Callable[[Ref], Any], field: str = "writes"
+) -> list[str]:
+    """The entries of `field` (`reads:` or `writes:`) as texts; a whole reference may stand
+    for a list of them, and NotAPath is raised when it stands for anything else."""
     found: list[str] = []
     for value in values:
         resolved = resolve(value, lookup)
+        if isinstance(value, Ref):
+            what = _not_a_path(resolved)
+            if what is not None:
+                raise NotAPath(field, value, resolved, what)
         if isinstance(resolved, list | tuple):
             found += [str(entry) for entry in resolved]
         elif resolved is not None:

@@ -25,6 +25,7 @@ from pipeflow.cache.consumed import step_target
 from pipeflow.model.locations import (
     UNKNOWN,
     Location,
+    NotAPath,
     declared_keys,
     item_lookup,
     locate,
@@ -111,13 +112,13 @@ def step_files(
         for index, value in enumerate(step.writes):
             try:
                 texts = path_texts([value], find)
-            except (Unknown, KeyError):
+            except (Unknown, KeyError, NotAPath):  # NotAPath: `validate` says it
                 continue
             for text in texts:
                 writes.append(locate(text, folder))
                 entries.append(index)
-        with contextlib.suppress(Unknown, KeyError):
-            reads += [locate(text, folder) for text in path_texts(step.reads, find)]
+        with contextlib.suppress(Unknown, KeyError, NotAPath):
+            reads += [locate(text, folder) for text in path_texts(step.reads, find, "reads")]
         if known and not declared_only:
             reads += [locate(t, folder) for t in strings_in(item) if names_place(t, folder, places)]
     for value in () if declared_only else step.inputs.values():
