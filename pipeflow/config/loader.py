@@ -29,7 +29,7 @@ from pipeflow.config.params import (
     parse_assignment,
     read_param_file,
 )
-from pipeflow.config.params_schema import params_schema_problems
+from pipeflow.config.params_schema import params_schema_problems, whole_integers
 from pipeflow.config.reader import Document, read_document
 from pipeflow.config.schedule_params import (
     no_such_schedule,
@@ -176,6 +176,7 @@ def _load(
         for path, message, hint in keyword_problems(pipeline.params_schema or {})
     ]
     problems += params_schema_problems(pipeline, document, merged, sources, secrets)
+    merged = whole_integers(pipeline.params_schema, merged)
     for source in scheduled:
         problems += _schedule_params_problems(pipeline, document, defaults, source, secrets)
 

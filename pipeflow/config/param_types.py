@@ -42,6 +42,8 @@ def same_type_hint(dotted: str, default: Any, value: Any, written: str | None) -
             f'quote it to keep it text, as its default is: `"{text}"` '
             f"(on the command line, --param '{dotted}=\"{text}\"')"
         )
+    if isinstance(default, int) and not isinstance(default, bool) and isinstance(value, float):
+        return f"give `{dotted}` a whole number, as its default is (e.g. `{default}`)"
     if isinstance(default, date | time):  # a date's JSON form is its ISO text: show it
         return (
             f"give `{dotted}` a value of the same type as its default, e.g. `{default.isoformat()}`"
@@ -69,6 +71,8 @@ def check_type(default: Any, value: Any) -> Any:
             return float(value)
         except OverflowError:
             return TOO_LARGE
+    if isinstance(default, int) and isinstance(value, float) and value.is_integer():
+        return int(value)  # `2.0`, `1e3`: whole, an integer to JSON Schema too
     if isinstance(default, int | float) and isinstance(value, int | float):
         return value if isinstance(value, type(default)) else MISMATCH
     if isinstance(default, str) and isinstance(value, str):

@@ -96,6 +96,30 @@ def params_schema_problems(
     return problems
 
 
+def whole_integers(schema: Any, value: Any) -> Any:
+    """`value` with each float that is a whole number (`2.0`, `1e2`) where `schema` wants an
+    integer made the int: JSON Schema counts it an integer, and the step gets one. Followed
+    through `properties`, `additionalProperties` and `items`."""
+    if not isinstance(schema, Mapping):
+        return value
+    if isinstance(value, float) and value.is_integer() and _integer(schema.get("type")):
+        return int(value)
+    if isinstance(value, dict):
+        known = schema.get("properties")
+        known = known if isinstance(known, Mapping) else {}
+        other = schema.get("additionalProperties")
+        return {key: whole_integers(known.get(key, other), item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [whole_integers(schema.get("items"), item) for item in value]
+    return value
+
+
+def _integer(kind: Any) -> bool:
+    """Whether a `type` allows integers and no other numbers."""
+    kinds = kind if isinstance(kind, list) else [kind]
+    return "integer" in kinds and "number" not in kinds
+
+
 def _not_given(dotted: str, place: list[str | int], said: str, document: Document) -> Problem:
     """A `null` default that the schema refuses, never overridden: a param each run must give
     (Prefect's `Parameter(..., required=True)`), and this run did not."""
