@@ -29,19 +29,11 @@ def shortened_int(value: int, secrets: Secrets, *, hidden: bool) -> str:
 
 def same_type_hint(dotted: str, default: Any, value: Any, written: str | None) -> str:
     """What to do about a value of another type than its param's default: for a text param
-    given what YAML read as a date, a number or a boolean, quote it as it was `written`
-    (`off`, not the `false` YAML made of it; spelt from the value where that is unknown), and
-    so for what YAML read as a mapping or a list (`Results: v2`) where it is known."""
-    # A text YAML reads as a collection (`Results: v2`, `[draft]`) is known as written only.
-    typed = isinstance(value, int | float | date)  # bool is an int
-    if isinstance(default, str) and (typed or (written and isinstance(value, Mapping | list))):
-        text = written
-        if text is None:
-            text = value.isoformat() if isinstance(value, date) else str(value).lower()
-        return (
-            f'quote it to keep it text, as its default is: `"{text}"` '
-            f"(on the command line, --param '{dotted}=\"{text}\"')"
-        )
+    given what YAML read as a date, a number or a boolean, quote it (`quote_hint`)."""
+    if isinstance(default, str):
+        quote = quote_hint(dotted, value, written, "as its default is")
+        if quote is not None:
+            return quote
     if isinstance(default, int) and not isinstance(default, bool) and isinstance(value, float):
         return f"give `{dotted}` a whole number, as its default is (e.g. `{default}`)"
     if isinstance(default, date | time):  # a date's JSON form is its ISO text: show it
@@ -49,6 +41,24 @@ def same_type_hint(dotted: str, default: Any, value: Any, written: str | None) -
             f"give `{dotted}` a value of the same type as its default, e.g. `{default.isoformat()}`"
         )
     return f"give `{dotted}` a value of the same type as its default"
+
+
+def quote_hint(dotted: str, value: Any, written: str | None, why: str) -> str | None:
+    """For a text param given what YAML read as a date, a number or a boolean: quote it as
+    it was `written` (`off`, not the `false` YAML made of it; spelt from the value where that
+    is unknown), and so for what YAML read as a mapping or a list (`Results: v2`) where it is
+    known; else None. `why` the param is text ("as its default is")."""
+    # A text YAML reads as a collection (`Results: v2`, `[draft]`) is known as written only.
+    typed = isinstance(value, int | float | date)  # bool is an int
+    if not (typed or (written and isinstance(value, Mapping | list))):
+        return None
+    text = written
+    if text is None:
+        text = value.isoformat() if isinstance(value, date) else str(value).lower()
+    return (
+        f'quote it to keep it text, {why}: `"{text}"` '
+        f"(on the command line, --param '{dotted}=\"{text}\"')"
+    )
 
 
 def check_type(default: Any, value: Any) -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pipeflow.config.param_types import check_type
+from pipeflow.config.param_types import check_type, quote_hint
 from pipeflow.config.params import ParamSource
 from pipeflow.config.params_check import plainly_valid
 from pipeflow.config.reader import Document
@@ -90,10 +90,26 @@ def params_schema_problems(
                 problems.append(_not_given(dotted, place, error.message, document))
                 continue
         if origin is not None:
-            problems.append(origin.problem(place, message))
+            hint = None if secrets.hides(path) else _text_hint(error, dotted, origin, place)
+            problems.append(origin.problem(place, message, hint))
         else:
             problems.append(document.problem(["params", *place], message))
     return problems
+
+
+def _text_hint(error: Any, dotted: str, origin: ParamSource, place: list[str | int]) -> str | None:
+    """For a param the schema wants as text given what YAML read as a number or a boolean
+    (`--param code=007`): to quote it, as a text default's check says."""
+    kinds = (
+        error.validator_value
+        if isinstance(error.validator_value, list)
+        else [error.validator_value]
+    )
+    if error.validator != "type" or "string" not in kinds:
+        return None
+    _, given = _at(origin.values, place)
+    written = origin.written([str(part) for part in place])
+    return quote_hint(dotted, given, written, "as params_schema wants")
 
 
 def whole_integers(schema: Any, value: Any) -> Any:
