@@ -64,7 +64,12 @@ class OnceCommand(click.Command):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         given_once(self.get_params(ctx), args, stop_at_positional=False)
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as error:  # `--to`: pipeflow's `--until`, not `--tag`
+            from pipeflow.cli.option_habits import with_habits
+
+            raise with_habits(error, self.get_params(ctx)) from None
 
 
 class OnceGroup(click.Group):
