@@ -90,24 +90,28 @@ def params_schema_problems(
                 problems.append(_not_given(dotted, place, error.message, document))
                 continue
         if origin is not None:
-            hint = None if secrets.hides(path) else _text_hint(error, dotted, origin, place)
+            hint = None if secrets.hides(path) else _type_hint(error, dotted, origin, place)
             problems.append(origin.problem(place, message, hint))
         else:
             problems.append(document.problem(["params", *place], message))
     return problems
 
 
-def _text_hint(error: Any, dotted: str, origin: ParamSource, place: list[str | int]) -> str | None:
+def _type_hint(error: Any, dotted: str, origin: ParamSource, place: list[str | int]) -> str | None:
     """For a param the schema wants as text given what YAML read as a number or a boolean
-    (`--param code=007`): to quote it, as a text default's check says."""
+    (`--param code=007`): to quote it, as a text default's check says; for an integer one
+    given a float that is not whole (`1.5`): to write a whole number."""
     kinds = (
         error.validator_value
         if isinstance(error.validator_value, list)
         else [error.validator_value]
     )
-    if error.validator != "type" or "string" not in kinds:
+    if error.validator != "type":
         return None
     _, given = _at(origin.values, place)
+    if "string" not in kinds:
+        whole = _integer(kinds) and isinstance(given, float)
+        return f"give `{dotted}` a whole number, as params_schema wants" if whole else None
     written = origin.written([str(part) for part in place])
     return quote_hint(dotted, given, written, "as params_schema wants")
 

@@ -83,12 +83,12 @@ def test_a_params_file_float_for_an_integer_param_is_the_int(
     assert (level, type(level)) == (4, int)
 
 
-@pytest.mark.parametrize("kind", ["yaml", "toml"])
+@pytest.mark.parametrize(("kind", "by"), list(CONFIGS))
 @pytest.mark.parametrize("written", ["1.5", "2.5e-1"])
 def test_a_float_that_is_not_whole_is_refused_saying_to_write_a_whole_number(
-    tmp_path: Path, kind: str, written: str
+    tmp_path: Path, kind: str, by: str, written: str
 ) -> None:
-    config = _config(tmp_path, kind, "default")
+    config = _config(tmp_path, kind, by)
     result = pipeflow_in(tmp_path, "validate", config.name, "--param", f"level={written}")
     assert result.returncode == 2, result.stdout + result.stderr
     assert "hint: give `level` a whole number" in result.stderr, result.stderr
