@@ -24,6 +24,15 @@ from pipeflow.importing.shadows import PIPEFLOW_IMPORTS
 from tests.system import pipeflow_in
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _path_restored(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A project loaded here goes first on this process's path: the processes it starts later
+    (a Dask nanny's worker, spawned with this path) would import its `json.py`."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
+
+
 STEPS = "def one():\n    return 1\n"
 YAML = "name: shadow\nresults: {root: out}\nsteps:\n  a: {run: steps.one}\n"
 TOML = 'name = "shadow"\nresults = {root = "out"}\n[steps.a]\nrun = "steps.one"\n'
