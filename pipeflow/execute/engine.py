@@ -33,6 +33,7 @@ from pipeflow.execute.dispatching import Dispatcher
 from pipeflow.execute.executors import Executor
 from pipeflow.execute.failures import FROZEN, failure_reason
 from pipeflow.execute.fanning import FanOuts
+from pipeflow.execute.fanout import NotAList, SharedTarget
 from pipeflow.execute.keeping import Keeper
 from pipeflow.execute.outcome import RunResult, cached_outcome, task_outcome
 from pipeflow.execute.readiness import why_not_run
@@ -57,14 +58,7 @@ from pipeflow.storage.journal import hold
 
 __all__ = ["Engine", "ReferenceFailure", "RunResult", "RunSettings"]
 # What fails a step before it starts (its inputs, its items, its `when:`), with its words.
-_CANNOT_START = (
-    ReferenceFailure,
-    KeyError,
-    NotAPath,
-    fanout.NotAList,
-    fanout.SharedTarget,
-    WhenUndecided,
-)
+_CANNOT_START = (ReferenceFailure, KeyError, NotAPath, NotAList, SharedTarget, WhenUndecided)
 
 
 class Engine:
