@@ -71,24 +71,15 @@ class PipeflowGroup(OnceGroup):
         return super().list_commands(ctx)
 
     def invoke(self, ctx: click.Context) -> Any:
+        # A signal repeated as an interrupted run unwinds may land in the handler of its
+        # `Interrupted`, before it ignores further ones: the outer `except` takes it, where
+        # click would say "Aborted!" and the process end by the signal.
         try:
-            with _clean_warnings():
-                return super().invoke(ctx)
-        except PipeflowError as error:
-            if isinstance(error, Interrupted):  # first: a signal again now would escape
-                from pipeflow.execute import ctrl_c  # not before: `--help` need not load it
-
-                ctrl_c.ignore_from_now()
-            from pipeflow.model.secrets import known  # not before: `CMD --help` need not load it
-
-            outcome = OUTCOMES.get(ctx.invoked_subcommand or "")
-            if isinstance(error, ConfigError) and outcome is not None:
-                error.outcome = outcome
-
-            if isinstance(error, Interrupted):
-                _quiet_abandoned_coroutines()
-            click.echo(known().mask(error.format()), err=True)
-            ctx.exit(error.exit_code)
+            try:
+                with _clean_warnings():
+                    return super().invoke(ctx)
+            except PipeflowError as error:
+                self._failed(ctx, error)
         except KeyboardInterrupt:
             from pipeflow.execute import ctrl_c
 
@@ -96,6 +87,24 @@ class PipeflowGroup(OnceGroup):
             _quiet_abandoned_coroutines()
             click.echo("interrupted", err=True)
             ctx.exit(Interrupted.exit_code)
+
+    @staticmethod
+    def _failed(ctx: click.Context, error: PipeflowError) -> None:
+        """Say what failed, secrets masked, and exit with its code."""
+        if isinstance(error, Interrupted):  # first: a signal again now would escape
+            from pipeflow.execute import ctrl_c  # not before: `--help` need not load it
+
+            ctrl_c.ignore_from_now()
+        from pipeflow.model.secrets import known  # not before: `CMD --help` need not load it
+
+        outcome = OUTCOMES.get(ctx.invoked_subcommand or "")
+        if isinstance(error, ConfigError) and outcome is not None:
+            error.outcome = outcome
+
+        if isinstance(error, Interrupted):
+            _quiet_abandoned_coroutines()
+        click.echo(known().mask(error.format()), err=True)
+        ctx.exit(error.exit_code)
 
 
 # A device that takes no more: stdout redirected to a full disk (or to /dev/full).
