@@ -25,6 +25,7 @@ another such package, unchanged, is kept.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import sys
@@ -219,9 +220,11 @@ def _project_modules() -> list[tuple[str, object, str]]:
 _OUTSIDE: set[str] = set()  # the modules of the last sweep from source outside the projects
 
 
+@functools.cache
 def _installed_folders() -> tuple[str, ...]:
     """The folders the interpreter imports its own and installed modules from, as written
-    and resolved (a module's `__file__` may take either way)."""
+    and resolved (a module's `__file__` may take either way); they stay as long as the
+    process: asked for each module a sweep or a load looks at, found once."""
     import sysconfig
 
     places = {str(path) for path in interpreter_paths()}
