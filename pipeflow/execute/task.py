@@ -8,6 +8,8 @@ are written where they were made.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -274,19 +276,38 @@ def _call(task: Task, attempt: int, *, in_place: timeouts.Due | None, ends_worke
     # copies too, or its next attempt would take what the failed one left of them.
     copied = task.isolate or task.retry.retries > 0
     inputs = isolated_inputs(task.inputs) if copied else task.inputs
-    if task.timeout is None:
-        with calls.stoppable(task.run_id):  # Ctrl-C stops it on a thread (`stop_calls`)
-            return function(**inputs)
-    return timeouts.call(
-        function,
-        inputs,
-        timeout=task.timeout,
-        step=task.step,
-        run_id=task.run_id,
-        in_place=in_place,
-        last=attempt > task.retry.retries,
-        ends_worker=ends_worker,
-    )
+    folder = _working_folder()
+    try:
+        if task.timeout is None:
+            with calls.stoppable(task.run_id):  # Ctrl-C stops it on a thread (`stop_calls`)
+                return function(**inputs)
+        return timeouts.call(
+            function,
+            inputs,
+            timeout=task.timeout,
+            step=task.step,
+            run_id=task.run_id,
+            in_place=in_place,
+            last=attempt > task.retry.retries,
+            ends_worker=ends_worker,
+        )
+    finally:
+        _back_to(folder)
+
+
+def _working_folder() -> str | None:
+    try:
+        return os.getcwd()
+    except OSError:  # removed from under the process
+        return None
+
+
+def _back_to(folder: str | None) -> None:
+    """The working folder a step's call found, put back should the call have moved it
+    (`os.chdir`): the steps after it on this process resolve their relative paths there."""
+    if folder is not None and _working_folder() != folder:
+        with contextlib.suppress(OSError):  # removed meanwhile: nowhere to go back to
+            os.chdir(folder)
 
 
 def split_parts(value: Any, outputs: tuple[str, ...], step: str) -> dict[str, Any]:
