@@ -89,7 +89,7 @@ class Builder:
                         "`result.target`",
                     )
                 else:
-                    self.fail(path, str(error), error.hint)
+                    self.fail(path, str(error), self._hint(error))
                 return None
         return value
 
@@ -113,8 +113,20 @@ class Builder:
                         f"give the item another name with `as:` (e.g. `as: {item}_item`)",
                     )
                     continue
-                self.fail(where, str(error), error.hint)
+                self.fail(where, str(error), self._hint(error))
         return tuple(parsed)
+
+    def _hint(self, error: ReferenceSyntaxError) -> str | None:
+        """A reference's hint; for one without its scope (`${load}`) that names a step or a
+        param of this config, that reference written out (`${steps.load}`)."""
+        first = error.unscoped.partition(".")[0]
+        data = self.document.data if isinstance(self.document.data, Mapping) else {}
+        meant = [
+            f"`${{{scope}.{error.unscoped}}}`, {what} `{first}`"
+            for scope, what in (("steps", "the value of step"), ("params", "the param"))
+            if first and isinstance(names := data.get(scope), Mapping) and first in names
+        ]
+        return f"did you mean {', or '.join(meant)}?" if meant else error.hint
 
     def duration(self, path: list[str | int], value: Any, default: float | None) -> float | None:
         if value is None:

@@ -19,10 +19,15 @@ ITEM = "item"
 class ReferenceSyntaxError(ValueError):
     """A `${...}` that cannot be parsed; `offset` is the index in the string where it starts."""
 
-    def __init__(self, message: str, *, offset: int, hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, offset: int, hint: str | None = None, unscoped: str = ""
+    ) -> None:
         super().__init__(message)
         self.offset = offset
         self.hint = hint
+        # A reference that starts with no scope (`${load.rows}`): its names, as written, so
+        # that one naming a step or a param is told which it meant (`config/build.py`).
+        self.unscoped = unscoped
 
 
 @record
@@ -136,6 +141,7 @@ def parse_reference(body: str, *, offset: int = 0, item: str | None = None) -> R
             else "a reference starts with "
             + ", ".join(f"`{s}.`" for s in SCOPES)
             + (f", or is `${{{item}}}`, the `foreach` item" if item is not None else ""),
+            unscoped=body.strip() if meant is None else "",
         )
     path = tuple(names[1:])
     if not path or any(not name.strip() for name in path):
