@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -73,7 +74,7 @@ class Workspace:
                 return found.fingerprint(remote=location.remote) if found is not None else None
             if override.location.inside(location):
                 raise Unpredictable(location.text)
-        if location.pattern:
+        if location.pattern and not named_itself(location):
             return self._glob(location, exclude)
         if location.remote:
             return fingerprint_url(location.key, self.options_for(location.key))
@@ -100,10 +101,16 @@ class Workspace:
         return f"glob:{len(found)}:{hasher.hexdigest()[:32]}"
 
 
+def named_itself(location: Location) -> bool:
+    """Whether a local pattern is the name of a file or folder that exists
+    (`data/report[1].txt`): it counts as itself, as a path input does, not by its matches."""
+    return not location.remote and os.path.lexists(location.key)
+
+
 def missing_read(location: Location, options: Mapping[str, Any]) -> str | None:
     """Why a declared read is not there when its step starts (a glob that matches nothing,
     a path that does not exist), or None."""
-    if location.pattern:
+    if location.pattern and not named_itself(location):
         if location.remote:
             found = bool(glob_url(location.key, options))
         else:

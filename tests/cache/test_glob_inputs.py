@@ -154,3 +154,55 @@ def test_a_file_whose_name_holds_a_wildcard_counts_as_itself(tmp_path: Path) -> 
         Action.RUN,
         "input file data/report[1].txt changed",
     )
+
+
+@pytest.mark.parametrize("matched", [True, False], ids=["another-matched", "none-matched"])
+@pytest.mark.parametrize("spelling", ["literal", "param"])
+def test_a_read_whose_name_holds_a_wildcard_counts_as_itself(
+    tmp_path: Path, spelling: str, matched: bool
+) -> None:
+    """`reads:` too: before, `data/report[1].txt` was taken only as a glob, which matched
+    `data/report1.txt` (or nothing, and the step failed before it ran)."""
+    (tmp_path / "data").mkdir()
+    named = tmp_path / "data" / "report[1].txt"
+    named.write_text("first")
+    if matched:
+        (tmp_path / "data" / "report1.txt").write_text("a file the pattern would match")
+    read = '"data/report[1].txt"' if spelling == "literal" else '"${params.path}"'
+    config = project(
+        tmp_path,
+        f"""
+        name: literal_read
+        params: {{path: "data/report[1].txt"}}
+        steps:
+          literal:
+            run: globsteps.literal
+            inputs: {{path: "data/report[1].txt"}}
+            reads: [{read}]
+        """,
+    )
+    assert pipeflow.load(config).run().output("literal") == "first"
+    (tmp_path / "data" / "report1.txt").write_text("edited, or new: not the file named")
+    assert actions(config)["literal"][0] is Action.CACHED
+    named.write_text("second")
+    assert actions(config)["literal"] == (
+        Action.RUN,
+        "input file data/report[1].txt changed",
+    )
+
+
+def test_a_read_named_with_a_wildcard_alone_fails_its_step_before_it_runs(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "data").mkdir()
+    config = project(
+        tmp_path,
+        """
+        name: literal_read
+        steps:
+          literal: {run: globsteps.literal, inputs: {path: "x.txt"}, reads: ["data/report[1].txt"]}
+        """,
+    )
+    outcome = pipeflow.load(config).run().outcomes["literal"]
+    assert outcome.error is not None
+    assert "`reads` names data/report[1].txt, which matches nothing" in outcome.error
