@@ -170,3 +170,43 @@ def test_a_step_started_again_after_a_death_takes_as_long_as_both_runs(
     run = pipeflow.load(config).run(force=True)
     assert run.ok, run.outcomes["once"].error
     assert run.outcomes["once"].duration >= 2.0
+
+
+FAN_STEPS = """
+import os
+
+
+def die_on_b(letter, deaths):
+    if letter == "b":
+        with open(deaths, "a") as told:
+            told.write("x\\n")
+        os._exit(7)
+    return letter
+"""
+
+
+def test_a_death_under_a_foreach_item_names_the_item(
+    make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    """Before, the warning named the step alone: of a `foreach` of 500 items, which one
+    killed its worker (the one to look at, or to leave out) was not said."""
+    config = make_project(
+        """
+        name: deaths
+        executor: {type: dask, workers: 1}
+        results: {root: out}
+        steps:
+          fan:
+            run: deathsteps.die_on_b
+            foreach: [a, b, c]
+            as: letter
+            inputs: {deaths: DEATHS}
+        """.replace("DEATHS", str(tmp_path / "deaths")),
+        deathsteps=FAN_STEPS,
+    )
+    result = _run(config, allowed=1)
+    assert result.returncode == 1, result.stdout + result.stderr
+    said = _said(result)
+    assert len(said) == 2, result.stderr
+    for line in said:
+        assert "the Dask worker running `fan` item 2 (tcp://" in line, line

@@ -13,6 +13,7 @@ import threading
 from typing import Any
 
 from pipeflow.execute import ctrl_c
+from pipeflow.execute.task import Task
 
 LIMIT = "`distributed.scheduler.allowed-failures`"
 CAUSES = (
@@ -36,18 +37,20 @@ class Deaths:
             deaths = self._counts[key] = self._counts.get(key, 0) + 1
             return deaths
 
-    def tell(self, log: logging.Logger, step: str, worker: str, deaths: int) -> None:
+    def tell(self, log: logging.Logger, task: Task, worker: str, deaths: int) -> None:
         """Say the death of `worker` (see `heard`), unless the run is stopping on Ctrl-C or
         SIGTERM: sent to the whole process group (systemd, a terminal), it ends a local
         cluster's workers too, and no step starts again anywhere."""
         if not ctrl_c.stopping():
-            log.warning("%s", self.heard(step, worker, deaths))
+            log.warning("%s", self.heard(task, worker, deaths))
 
-    def heard(self, step: str, worker: str, deaths: int) -> str:
-        """What to say of the death of `worker`, the `deaths`th under a task of `step` (call
-        it off the client's event loop: the first asks the scheduler)."""
+    def heard(self, task: Task, worker: str, deaths: int) -> str:
+        """What to say of the death of `worker`, the `deaths`th under `task` (call it off
+        the client's event loop: the first asks the scheduler). A `foreach` item is named by
+        its number: of hundreds of items, the one that kills its worker is the one to see."""
         allowed = self.allowed()
-        said = f"the Dask worker running `{step}` ({worker}) died"
+        item = f" item {task.item + 1}" if task.item is not None else ""
+        said = f"the Dask worker running `{task.step}`{item} ({worker}) died"
         if deaths > allowed:
             dead = "1 worker has" if deaths == 1 else f"{deaths} workers have"
             return (

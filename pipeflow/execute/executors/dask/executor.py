@@ -253,10 +253,10 @@ class DaskExecutor(Restarting):
                 with self._lock:
                     running.worker = running.started = None
                 deaths = self._deaths.count(key)
-                self._act(self._tell_death, running.task.step, worker, deaths)
+                self._act(self._tell_death, running.task, worker, deaths)
 
-    def _tell_death(self, step: str, worker: str, deaths: int) -> None:
-        self._deaths.tell(logger, step, worker, deaths)
+    def _tell_death(self, task: Task, worker: str, deaths: int) -> None:
+        self._deaths.tell(logger, task, worker, deaths)
 
     # -- the end --------------------------------------------------------------------------
 
