@@ -36,6 +36,10 @@ def literal(path):
     return Path(path).read_text()
 
 
+def named():
+    return Path(__file__).with_name("data").joinpath("report[1].txt").read_text()
+
+
 def listing(folder):
     return sorted(path.read_text() for path in Path(folder).rglob("*.csv"))
 """
@@ -133,52 +137,32 @@ def test_a_glob_over_what_another_step_writes_follows_the_writer(
     assert combined(back) == ["0", "1"]
 
 
-def test_a_file_whose_name_holds_a_wildcard_counts_as_itself(tmp_path: Path) -> None:
-    (tmp_path / "data").mkdir()
-    named = tmp_path / "data" / "report[1].txt"
-    named.write_text("first")
-    (tmp_path / "data" / "report1.txt").write_text("a file the pattern would match")
-    config = project(
-        tmp_path,
-        """
-        name: literal
-        steps:
-          literal: {run: globsteps.literal, inputs: {path: "data/report[1].txt"}}
-        """,
-    )
-    assert pipeflow.load(config).run().output("literal") == "first"
-    (tmp_path / "data" / "report1.txt").write_text("edited: not the file named")
-    assert actions(config)["literal"][0] is Action.CACHED
-    named.write_text("second")
-    assert actions(config)["literal"] == (
-        Action.RUN,
-        "input file data/report[1].txt changed",
-    )
+NAMED = {
+    "input": '{run: globsteps.literal, inputs: {path: "data/report[1].txt"}}',
+    # `reads:` too: before, it was taken only as a glob, which matched `data/report1.txt` (or
+    # nothing, and the step failed before it ran). The step opens the file itself.
+    "read": '{run: globsteps.named, reads: ["data/report[1].txt"]}',
+    "read-param": '{run: globsteps.named, reads: ["${params.path}"]}',
+}
 
 
 @pytest.mark.parametrize("matched", [True, False], ids=["another-matched", "none-matched"])
-@pytest.mark.parametrize("spelling", ["literal", "param"])
-def test_a_read_whose_name_holds_a_wildcard_counts_as_itself(
-    tmp_path: Path, spelling: str, matched: bool
+@pytest.mark.parametrize("where", sorted(NAMED))
+def test_a_file_whose_name_holds_a_wildcard_counts_as_itself(
+    tmp_path: Path, where: str, matched: bool
 ) -> None:
-    """`reads:` too: before, `data/report[1].txt` was taken only as a glob, which matched
-    `data/report1.txt` (or nothing, and the step failed before it ran)."""
     (tmp_path / "data").mkdir()
     named = tmp_path / "data" / "report[1].txt"
     named.write_text("first")
     if matched:
         (tmp_path / "data" / "report1.txt").write_text("a file the pattern would match")
-    read = '"data/report[1].txt"' if spelling == "literal" else '"${params.path}"'
     config = project(
         tmp_path,
         f"""
-        name: literal_read
+        name: literal
         params: {{path: "data/report[1].txt"}}
         steps:
-          literal:
-            run: globsteps.literal
-            inputs: {{path: "data/report[1].txt"}}
-            reads: [{read}]
+          literal: {NAMED[where]}
         """,
     )
     assert pipeflow.load(config).run().output("literal") == "first"
