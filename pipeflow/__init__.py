@@ -8,6 +8,7 @@ from pipeflow._version import __version__
 from pipeflow.errors import (
     ConfigError,
     Interrupted,
+    NoCurrentResult,
     PipeflowError,
     StaleResults,
     StepFailed,
@@ -18,6 +19,7 @@ from pipeflow.errors import (
 __all__ = [
     "ConfigError",
     "Interrupted",
+    "NoCurrentResult",
     "PipeflowError",
     "StaleResults",
     "StepFailed",

@@ -1,5 +1,6 @@
 """`Pipeline.result()` once planned: the up-to-date stored result of a step (each item's, for
-a `foreach` step), or a PipeflowError saying why there is none."""
+a `foreach` step), or an error saying why there is none: NoCurrentResult (exit 3) when a
+run would store one, UsageError (exit 2) when none can be had as asked."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pipeflow.cache.results import ResultCache
-from pipeflow.errors import PipeflowError
+from pipeflow.errors import NoCurrentResult, UsageError
 from pipeflow.execute.outcome import StoredResult
 from pipeflow.model.refs import references
 from pipeflow.model.run import Action, Decision
@@ -24,7 +25,7 @@ def stored_result(pipeline: Pipeline, planner: Planner, decision: Decision) -> S
     definition = pipeline.definition.steps[step]
     cache = planner.caches[step]
     if cache is None:
-        raise PipeflowError(
+        raise UsageError(
             f"step `{step}` of pipeline `{pipeline.name}` never stores its result "
             "(`result: false`, or `results.persist: false`), so there is none to read"
         )
@@ -38,19 +39,20 @@ def stored_result(pipeline: Pipeline, planner: Planner, decision: Decision) -> S
         # Never up to date by design: its latest intact stored result is the one there is.
         manifest, current = cache.latest_intact(step), False
         if manifest is None:
-            raise PipeflowError(
+            raise NoCurrentResult(
                 f"step `{step}` of pipeline `{pipeline.name}` has `cache: false` and no stored "
                 f"result yet{_ignored(cache.ignored(step))}; run the pipeline first"
             )
     elif decision.action is Action.SKIPPED:
-        raise PipeflowError(
+        raise UsageError(
             f"step `{step}` of pipeline `{pipeline.name}` is skipped with these params "
-            f"({decision.reason}), so a run stores no result for it; ask with the params "
-            "under which it runs (`--param`, `--param-file`; in Python, `with_params()`)"
+            f"({decision.reason}), so a run stores no result for it",
+            hint="ask with the params under which it runs (`--param`, `--param-file`; in "
+            "Python, `with_params()`)",
         )
     elif not usable or manifest is None:
         _unknowable(pipeline, planner, step)
-        raise PipeflowError(
+        raise NoCurrentResult(
             f"step `{step}` of pipeline `{pipeline.name}` has no up-to-date stored result "
             f"({decision.reason}); {_run_first(decision.reason)}"
         )
@@ -139,11 +141,11 @@ def _items_result(pipeline: Pipeline, planner: Planner, decision: Decision) -> S
     else:
         _unknowable(pipeline, planner, step)
         why = f"has no up-to-date stored result ({decision.reason}); {_run_first(decision.reason)}"
-    raise PipeflowError(f"step `{step}` of pipeline `{pipeline.name}` {why}")
+    raise NoCurrentResult(f"step `{step}` of pipeline `{pipeline.name}` {why}")
 
 
 def _unknowable(pipeline: Pipeline, planner: Planner, step: str) -> None:
-    """PipeflowError when `step` waits only for steps that run every time (`result: false`,
+    """NoCurrentResult when `step` waits only for steps that run every time (`result: false`,
     `cache: false`, `pipeflow.read`): a run keys it by their values, known only by running
     them, so whether its stored result is up to date cannot be said without running them."""
     decisions = planner.decisions
@@ -161,7 +163,7 @@ def _unknowable(pipeline: Pipeline, planner: Planner, step: str) -> None:
         reasons, has = str(whys[first[0]]), "has"
     else:
         reasons, has = "; ".join(f"`{n}`: {why}" for n, why in sorted(whys.items())), "have"
-    raise PipeflowError(
+    raise NoCurrentResult(
         f"step `{step}` of pipeline `{pipeline.name}`: whether its stored result is up to date "
         f"is known only once {names} {has} run ({reasons}), and `pipeflow result` runs no "
         f"step; run the pipeline (it takes `{step}` from the cache if {names} gives the same "

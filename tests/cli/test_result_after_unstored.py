@@ -75,7 +75,7 @@ def test_result_after_a_step_that_always_runs_says_why_it_cannot_know(
 
     shown = CliRunner().invoke(cli, ["result", str(config), "total"])
 
-    assert shown.exit_code == 1, shown.output
+    assert shown.exit_code == 3, shown.output
     said = shown.stderr.strip()
     assert "run the pipeline first" not in said
     assert "whether its stored result is up to date is known only once `load` has run" in said
@@ -101,5 +101,5 @@ def test_a_step_before_it_that_changed_still_asks_for_a_run(tmp_path: Path) -> N
 
     shown = CliRunner().invoke(cli, ["result", str(config), "total", "--param", "k=4"])
 
-    assert shown.exit_code == 1
+    assert shown.exit_code == 3
     assert "(`sized` runs first); run the pipeline first" in shown.stderr

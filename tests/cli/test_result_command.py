@@ -89,7 +89,7 @@ def test_an_up_to_date_result_is_not_called_the_latest(config: Path) -> None:
 
 def test_a_cache_false_step_that_never_ran_has_nothing_to_show(config: Path) -> None:
     shown = result(config, "fresh", "--show")
-    assert shown.exit_code == 1
+    assert shown.exit_code == 3
     assert "no stored result yet" in shown.output
     assert "Traceback" not in shown.output
 
@@ -97,7 +97,7 @@ def test_a_cache_false_step_that_never_ran_has_nothing_to_show(config: Path) -> 
 def test_a_step_that_is_never_stored_says_so(config: Path) -> None:
     pipeflow.load(config).run()
     shown = result(config, "quiet")
-    assert shown.exit_code == 1
+    assert shown.exit_code == 2
     assert "result: false" in shown.output
 
 
@@ -242,7 +242,7 @@ def test_a_part_of_a_foreach_step_over_no_items_is_an_empty_list(items_config: P
 
 def test_a_foreach_step_with_an_item_not_stored_has_no_result(items_config: Path) -> None:
     shown = result(items_config, "sq", "--param", "xs=[1, 2, 3, 4]")
-    assert shown.exit_code == 1
+    assert shown.exit_code == 3
     assert "1 of 4 items have no stored result" in shown.stderr
     assert "run the pipeline first" in shown.stderr
 
@@ -261,7 +261,7 @@ def test_a_foreach_over_a_step_value_not_current_says_why_it_has_no_result(
     steps = items_config.parent / "itemsteps.py"
     steps.write_text(steps.read_text().replace("return [1, 2]", "return [1, 2, 3]"))
     shown = result(items_config, "late")
-    assert shown.exit_code == 1
+    assert shown.exit_code == 3
     assert "known only during a run" in shown.stderr
     assert "Traceback" not in shown.output
 
@@ -277,7 +277,7 @@ def test_a_foreach_over_a_cached_step_value_whose_items_are_not_stored_says_why(
     status = {d.step: d for d in pipeflow.load(items_config).status()}
     assert status["listed"].action is Action.CACHED
     shown = result(items_config, "late")
-    assert shown.exit_code == 1
+    assert shown.exit_code == 3
     assert "known only during a run" not in shown.stderr
     assert f"has no up-to-date stored result ({status['late'].reason})" in shown.stderr
     assert "2 of 2 items have no stored result (code of itemsteps.py changed" in shown.stderr
@@ -288,7 +288,7 @@ def test_a_cache_false_foreach_step_says_none_of_its_items_is_current(
     items_config: Path,
 ) -> None:
     shown = result(items_config, "fresh")
-    assert shown.exit_code == 1
+    assert shown.exit_code == 3
     assert "`cache: false`" in shown.stderr
 
 
@@ -368,7 +368,7 @@ def test_a_step_skipped_under_these_params_says_so_not_to_run_the_pipeline(
     config.write_text(SKIPPED_YAML if spelling == "yaml" else SKIPPED_TOML)
     assert pipeflow.load(config).run().ok
     shown = result(config, step)
-    assert shown.exit_code == 1
+    assert shown.exit_code == 2
     assert "run the pipeline first" not in shown.output
     assert f"step `{step}` of pipeline `gated` is skipped with these params" in shown.output
     assert "--param" in shown.output
@@ -377,7 +377,7 @@ def test_a_step_skipped_under_these_params_says_so_not_to_run_the_pipeline(
     assert "is skipped with these params" in str(refused.value)
     assert "run the pipeline first" not in str(refused.value)
     enabled = result(config, step, "--param", "enabled=true")
-    assert enabled.exit_code == 1
+    assert enabled.exit_code == 3
     assert "run the pipeline first" in enabled.output  # it runs then: nothing stored yet
     assert pipeflow.load(config, params={"enabled": True}).run().ok
     assert result(config, step, "--param", "enabled=true").exit_code == 0

@@ -37,7 +37,7 @@ def _project(tmp_path: Path, kind: str) -> Path:
 def test_a_result_stored_with_other_params_says_to_ask_with_them(tmp_path: Path, kind: str) -> None:
     config = _project(tmp_path, kind)
     asked = pipeflow_in(tmp_path, "result", config.name, "train")
-    assert asked.returncode == 1, asked.stdout + asked.stderr
+    assert asked.returncode == 3, asked.stdout + asked.stderr
     assert "param seed changed (7 -> 1)" in asked.stderr
     assert ABOUT_PARAMS in asked.stderr
     assert (
@@ -52,6 +52,6 @@ def test_another_reason_keeps_run_the_pipeline_first(tmp_path: Path) -> None:
     config = _project(tmp_path, "yaml")
     (tmp_path / "hsteps.py").write_text(STEPS.replace("'seed'", "'the seed'"), encoding="utf-8")
     asked = pipeflow_in(tmp_path, "result", config.name, "train", "--param", "seed=7")
-    assert asked.returncode == 1
+    assert asked.returncode == 3
     assert "code of hsteps.py changed" in asked.stderr
     assert asked.stderr.rstrip().endswith("run the pipeline first")
