@@ -1,7 +1,8 @@
 """`pipeflow gc`: which stored objects of a store are still needed, and deleting the others.
 
 gc only ever deletes under the store's own areas (`results.py` has the layout):
-`.pipeflow/manifests/`, `.pipeflow/results/` and `.pipeflow/files/sha256/`. A target payload
+`.pipeflow/manifests/`, `.pipeflow/results/` and `.pipeflow/files/sha256/`, and pipeflow's
+own temporaries beside targets (below). A target payload
 at a user's path and the files of the workspace are never touched, even when no kept manifest
 names them any more: they are the user's outputs. Their blobs go once nothing kept names them.
 
@@ -35,7 +36,10 @@ the others when some are (not while it was appended to within the grace period, 
 kept manifest file points into it: `accept` writes one).
 
 Everything else under those areas goes, orphans included (objects no manifest names: what a
-crashed run left), once older than the grace period. Manifests are deleted first: a crash of
+crashed run left), once older than the grace period. So do the temporaries a run killed as it
+wrote left on a local disk (`storage/publish.py` writes `.NAME.tmp-UUID` and moves it into
+place): under those areas, and beside a target that a manifest names, a temporary of that
+target's name (nothing else of the user's there). Manifests are deleted first: a crash of
 gc then leaves orphans for the next gc, never a manifest naming a deleted object. Then the
 manifest index of each pipeline concerned (`index.py`) is published again without them.
 
@@ -62,12 +66,14 @@ from pipeflow.errors import StorageError
 from pipeflow.storage import Manifest, ResultStore, ResultWarning
 from pipeflow.storage.blobs import BLOBS, blob_path, local_root
 from pipeflow.storage.journal import JOURNAL, is_journal
+from pipeflow.storage.paths import temporary_of
 
 MANIFEST = "manifest"
 PAYLOAD = "payload"
 BLOB = "blob"
 JOURNAL_FILE = "journal"
 RECORD = "record"  # a result in a journal that stays: the journal is rewritten without it
+TEMPORARY = "temporary"  # what a write cut short for good left (`storage/publish.py`)
 _PARALLEL_READS = 8
 
 
@@ -120,7 +126,9 @@ def survey(
     for path, (size, written) in objects.items():
         if path in named or retention.young(written):
             continue
-        if path in journals:
+        if temporary_of(posixpath.basename(path)) is not None:
+            removals.append(Removal(TEMPORARY, path, size))
+        elif path in journals:
             # None of its records is kept, nor named by a kept manifest (`accept`): it goes
             # whole. One with any kept record stays whole (it is not rewritten without the rest).
             removals.append(Removal(JOURNAL_FILE, path, size))
@@ -128,7 +136,34 @@ def survey(
             removals.append(Removal(PAYLOAD, path, size))
         elif path.startswith(f"{BLOBS}/"):
             removals.append(Removal(BLOB, path, size))
+    removals += _beside_targets(store, found, retention)
     return Collection(store, tuple(removals), reasons, rewrites)
+
+
+def _beside_targets(store: ResultStore, found: list[Found], retention: Retention) -> list[Removal]:
+    """The temporaries a write cut short for good (a run killed as it wrote a target) left
+    beside the targets of a local store: each an old temporary of a file that a manifest
+    names outside `.pipeflow/`, in its folder. Object stores have none: a payload goes up in
+    one request from a local spool. A file of the user's there is never one of these."""
+    if local_root(store) is None:
+        return []
+    targets: dict[str, set[str]] = {}  # folder -> the names of the targets in it
+    for item in found:
+        for part in item.manifest.parts.values() if item.manifest is not None else ():
+            if not part.path.startswith(".pipeflow/"):
+                folder, name = posixpath.split(part.path)
+                targets.setdefault(folder, set()).add(name)
+    removals = []
+    for folder, names in sorted(targets.items()):
+        try:
+            temporaries = store.temporaries(folder)
+        except StorageError:
+            continue  # a folder gone, or leading out of the root: nothing of ours to delete
+        for path, (size, written) in temporaries.items():
+            started = temporary_of(posixpath.basename(path)) or ""
+            if not retention.young(written) and any(n.startswith(started) for n in names):
+                removals.append(Removal(TEMPORARY, path, size))
+    return removals
 
 
 def sweep(collection: Collection) -> None:

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 _KINDS = ("manifest", "payload", "blob", "journal", "record")
 _RECORD = "record"  # a result a journal is rewritten without (`cache/collect.py`)
+# What a write cut short for good left; counted in the summary only when there are some.
+_TEMPORARY = "temporary"
 
 
 @cli.command()
@@ -129,6 +131,9 @@ def _age(parameter: click.Parameter, value: str | None) -> timedelta | None:
 def summary(report: Report) -> str:
     """`gc: deleted 12 objects (3 manifests, 4 payloads, 5 blobs), freed 1.4 MiB (...)`."""
     counts = ", ".join(_plural(report.count(kind), kind) for kind in _KINDS)
+    temporaries = report.count(_TEMPORARY)
+    if temporaries:
+        counts += f", {temporaries} temporar{'y' if temporaries == 1 else 'ies'}"
     total = len(report.removals)
     verb, freed = ("would delete", "would free") if report.dry_run else ("deleted", "freed")
     kept = report.kept
@@ -146,7 +151,10 @@ def _document(pipeline: Pipeline, report: Report) -> dict[str, object]:
     return {
         "pipeline": pipeline.name,
         "dry_run": report.dry_run,
-        "deleted": {f"{kind}s": report.count(kind) for kind in _KINDS},
+        "deleted": {
+            **{f"{kind}s": report.count(kind) for kind in _KINDS},
+            "temporaries": report.count(_TEMPORARY),
+        },
         "bytes": report.size,
         "kept_manifests": report.kept,
         "stores": [

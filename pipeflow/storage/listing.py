@@ -8,6 +8,7 @@ into "no result": the first "missing" answer of an object store is checked again
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
@@ -17,6 +18,7 @@ from typing import Any
 from pipeflow.storage.access import StoreAccess
 from pipeflow.storage.failures import GCS, S3
 from pipeflow.storage.filesystems import delete_many, object_modified, object_stamp
+from pipeflow.storage.paths import temporary_of
 from pipeflow.storage.ranges import ranged
 
 _PARALLEL_DELETES = 8  # objects deleted at once by `delete_files`
@@ -81,6 +83,26 @@ class StoreListing:
         None where the filesystem does not say), from one listing (`pipeflow gc`)."""
         found = self._details(prefix)
         return {path: (int(info.get("size") or 0), object_modified(info)) for path, info in found}
+
+    def temporaries(self, folder: str) -> dict[str, tuple[int, datetime | None]]:
+        """The files directly in `folder` ("" for the root) that a write interrupted for
+        good left (`paths.temporary_name`): path -> (size, when last written). One listing,
+        not recursive; a missing folder has none."""
+        filesystem = self._access.open()
+        full = self._access.full(folder, folder=True)
+        root = self._access.root
+        with self._access.errors("list", folder):
+            try:
+                found = filesystem.ls(full, detail=True)
+            except (FileNotFoundError, NotADirectoryError):
+                return {}
+        return {
+            info["name"][len(root) :]: (int(info.get("size") or 0), object_modified(info))
+            for info in found
+            if info["name"].startswith(root)
+            and info.get("type", "file") == "file"
+            and temporary_of(posixpath.basename(info["name"])) is not None
+        }
 
     def _details(
         self, prefix: str, splits: Sequence[str] = ()

@@ -4,7 +4,7 @@
 Importing fsspec and opening its local filesystem costs a CLI run some 40 ms, and each call
 through it normalises the path again; a local store's hot path (one listing, a manifest read per
 cached step, a payload and a manifest written per stored step) needs none of that. Only the
-operations the store uses are here (`info`, `find`, `cat_file`, `open`, `rm`, `rm_file`,
+operations the store uses are here (`info`, `find`, `ls`, `cat_file`, `open`, `rm`, `rm_file`,
 `makedirs`), each giving what fsspec's gives for the same call: the same names, the same info
 fields, the same answer for a missing path, a folder, a symbolic link (tests/storage run each
 operation through both and compare). A local root with storage options, or any other URL,
@@ -100,6 +100,23 @@ class LocalFiles:
                     found[info["name"]] = info
         for below in folders:
             self._walk(below, found)
+
+    def ls(self, path: str, detail: bool = False) -> list[Any]:
+        """The entries directly in the folder `path` (a file: itself), in the disk's order:
+        names, or infos with `detail`. FileNotFoundError when missing."""
+        path = _clean(path)
+        top = self.info(path)
+        if top["type"] != "directory":
+            return [top if detail else top["name"]]
+        found: list[Any] = []
+        with os.scandir(path) as entries:
+            for entry in entries:
+                try:
+                    info = _entry_info(entry)
+                except FileNotFoundError:
+                    continue  # removed while listed
+                found.append(info if detail else info["name"])
+        return found
 
     def cat_file(self, path: str, start: int | None = None, end: int | None = None) -> bytes:
         """The whole file (from `start`, up to `end`)."""

@@ -82,3 +82,13 @@ def temporary_name(name: str) -> str:
     room = MOST_NAME_BYTES - 1 - len(suffix)
     kept = name.encode("utf-8", "surrogateescape")[:room].decode("utf-8", "ignore")
     return f".{kept}{suffix}"
+
+
+_TEMPORARY_NAME = re.compile(r"\.(?P<name>.+)\.tmp-[0-9a-f]{32}", re.DOTALL)
+
+
+def temporary_of(name: str) -> str | None:
+    """The (start of the) name of the file that `temporary_name` made the file name `name`
+    for, or None when `name` is none of its temporaries."""
+    found = _TEMPORARY_NAME.fullmatch(name)
+    return found.group("name") if found else None

@@ -134,6 +134,7 @@ def test_json_report(project: Path) -> None:
         "blobs": 0,
         "journals": 1,
         "records": 0,
+        "temporaries": 0,
     }
     objects = document["stores"][0]["objects"]
     assert document["bytes"] == sum(item["size"] for item in objects) > 0

@@ -63,6 +63,12 @@ def test_find_and_info_are_fsspecs(tree: Path, relative: str) -> None:
         lambda: theirs.find(path, detail=True)
     )
     assert _outcome(lambda: ours.info(path)) == _outcome(lambda: theirs.info(path))
+    for detail in (False, True):  # in the disk's order, both: compared sorted
+
+        def listed(filesystem: Any, detail: bool = detail) -> list[Any]:
+            return sorted(filesystem.ls(path, detail=detail), key=str)
+
+        assert _outcome(lambda: listed(ours)) == _outcome(lambda: listed(theirs))
 
 
 @pytest.mark.parametrize("relative", ["top.txt", "a/b/two.bin", "link-file", "a", "no", "dangling"])
