@@ -8,6 +8,7 @@ replaced) and says what to do.
 
 from __future__ import annotations
 
+import errno
 import tempfile
 from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
@@ -82,6 +83,28 @@ def kind(error: BaseException) -> str | None:
     return None
 
 
+# A local disk that takes no more (full, or over the user's quota), and one mounted read-only.
+_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+_READ_ONLY = frozenset({errno.EROFS})
+
+
+def local_failure(what: str, error: OSError) -> StorageError:
+    """A local write that failed, said with what to do when the disk is full or read-only."""
+    if error.errno in _FULL:
+        return StorageError(
+            f"cannot {what}: the disk is full ({error.strerror}). Free some space on it "
+            "(`pipeflow gc` deletes the stored results nothing needs any more), or point "
+            "`results.root` (or `--results`) at a folder on a disk with room."
+        )
+    if error.errno in _READ_ONLY:
+        return StorageError(
+            f"cannot {what}: the disk is mounted read-only ({error.strerror}). Point "
+            "`results.root` (or `--results`) at a folder that can be written; a read-only "
+            "store can still be checked with `pipeflow status` and `run --frozen`."
+        )
+    return StorageError(f"cannot {what}: {error}")
+
+
 def unreachable(url: str, endpoint: str, what: str, error: BaseException) -> StorageError:
     return StorageError(
         f"cannot {what}: the results store {redact(url)} cannot be reached at {endpoint} "
@@ -152,6 +175,8 @@ def denied(url: str, protocol: str, *, action: str, where: str, error: Exception
 
 
 def other(what: str, error: Exception) -> StorageError:
+    if isinstance(error, OSError) and error.errno in _FULL | _READ_ONLY:
+        return local_failure(what, error)
     return StorageError(
         f"cannot {what}: {type(error).__name__}: {error}. Check that the results store is "
         "reachable and its storage options are right."

@@ -55,6 +55,7 @@ from typing import TYPE_CHECKING, Any
 from pipeflow.errors import StorageError
 from pipeflow.records import record
 from pipeflow.storage.checksums import content_checksum
+from pipeflow.storage.failures import local_failure
 from pipeflow.storage.formats import Format, unsuitable_value_error
 from pipeflow.storage.manifest import Manifest, PartRecord
 from pipeflow.storage.signing import sign, signing_key
@@ -195,7 +196,7 @@ def _write(journal: _Journal, frame: bytes) -> None:
     try:
         _append(journal, frame)
     except OSError as error:
-        raise StorageError(f"cannot write {journal.where}: {error}") from error
+        raise local_failure(f"write {journal.where}", error) from error
 
 
 def _flush(journal: _Journal) -> None:
@@ -213,7 +214,7 @@ def _flush(journal: _Journal) -> None:
         for frame, step in held:
             landed += len(frame)
             if landed > getattr(error, "written", 0):
-                lost.append((step, f"cannot write {journal.where}: {error}"))
+                lost.append((step, str(local_failure(f"write {journal.where}", error))))
 
 
 class _ShortWrite(OSError):
@@ -293,7 +294,7 @@ def _open(store: ResultStore, folder: str, run_id: str) -> _Journal:
             except FileExistsError:
                 continue  # another process of the same id (a reused pid): a name of its own
             except OSError as error:
-                raise StorageError(f"cannot create {store.location(path)}: {error}") from error
+                raise local_failure(f"create {store.location(path)}", error) from error
             journal = _Journal(
                 path=path,
                 where=store.location(path),
