@@ -202,7 +202,7 @@ def test_pipeflow_result_show_refuses_a_forged_pickle(forged: tuple[Path, Path])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResultWarning)  # the CLI shows it; the error says it too
         result = CliRunner().invoke(cli, ["result", str(config), "load", "--show"])
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 3, result.output
     assert "ignored" in result.output
     assert "PIPEFLOW_SIGNING_KEY" in result.output
     assert "Traceback" not in result.output
@@ -268,7 +268,7 @@ def test_the_latest_result_of_a_cache_false_step_is_refused_too(tmp_path: Path) 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResultWarning)
         shown = CliRunner().invoke(cli, ["result", str(config), "load", "--show"])
-    assert shown.exit_code == 1, shown.output
+    assert shown.exit_code == 3, shown.output
     assert "the latest was ignored" in shown.output
     assert "not signed" in shown.output
     assert not marker.exists()

@@ -129,6 +129,6 @@ def test_result_gives_the_same_reason_after_the_child_ran_alone(parent: Path) ->
         shown = CliRunner().invoke(
             cli, ["result", str(parent), f"{instance}/train", "--param", "x=2"]
         )
-        assert shown.exit_code == 1, shown.output
+        assert shown.exit_code == 3, shown.output
         assert f"(`{instance}/src` runs first)" in shown.output, shown.output
         assert "factor" not in shown.output
