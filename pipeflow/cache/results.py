@@ -48,6 +48,7 @@ name of a config, so the name after the last `/` is the one the sub-pipeline giv
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
 import warnings
 from dataclasses import replace
@@ -59,6 +60,7 @@ from pipeflow.cache.layout import LATEST, MANIFESTS, RESULTS, local_root, stored
 from pipeflow.cache.loading import StoredValues
 from pipeflow.cache.payloads import payload_problem
 from pipeflow.cache.remote import RemoteManifests
+from pipeflow.errors import StorageError
 from pipeflow.storage import Manifest, PartRecord, ResultStore, ResultWarning
 from pipeflow.storage.journal import journal_folder
 from pipeflow.storage.manifest import MANIFEST_VERSION
@@ -154,6 +156,7 @@ class ResultCache(StoredValues):
         """The committed, intact result of `step` for `key`, or None."""
         manifest = self.find_manifest(step, key)
         if manifest is None:
+            self.note_unreadable(step, key)
             return None
         broken = self.damaged_part(manifest)
         if broken is not None:
@@ -176,6 +179,18 @@ class ResultCache(StoredValues):
             self._warn(path, why="it belongs to another step or key")
             return journaled
         return newest(manifest, journaled)
+
+    def note_unreadable(self, step: str, key: str) -> None:
+        """When `key` has a manifest file that could not be read (it warned), note it as why
+        the step's stored result was not taken: it runs with a reason that says so, never
+        "no stored result yet". One more call, only for a key listed but not found."""
+        if key not in self._files.get(stored_name(step), ()):
+            return  # none listed (or in a journal alone): no result for it indeed
+        path = self.manifest_path(step, key)
+        with contextlib.suppress(StorageError):
+            if self.store.exists(path):  # not deleted since the listing: broken
+                where = self.store.location(path)
+                self._ignored[stored_name(step)] = f"its manifest {where} is broken"
 
     def ignored(self, step: str) -> str | None:
         """Why the stored result `find` last found for `step` was not taken, if it was not."""

@@ -304,6 +304,7 @@ class Planner:
             return None, NOTHING_STORED
         manifest = cache.find_manifest(name, key)
         if manifest is None:
+            cache.note_unreadable(name, key)
             return None, NOTHING_STORED
         if self.assessor is None:
             return cache.find(name, key), NOTHING_STORED
