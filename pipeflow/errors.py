@@ -177,8 +177,9 @@ class StaleResults(PipeflowError):
 
 class NoCurrentResult(PipeflowError):
     """`pipeflow result` (or `Pipeline.result()`) found no up-to-date stored result of the
-    step asked for: a run has to make it first. Exit 3, as `run --frozen`'s stale steps: a
-    script tells "run it first" from a step that failed or a store it could not read (1)."""
+    step asked for, or `pipeflow accept` none it may stamp: a run has to make it first. Exit
+    3, as `run --frozen`'s stale steps: a script tells "run it first" from a step that failed
+    or a store it could not read (1)."""
 
     exit_code = 3
 

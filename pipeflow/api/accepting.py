@@ -6,23 +6,24 @@ from __future__ import annotations
 from typing import Any
 
 from pipeflow.cache.accepting import Acceptance, acceptable, acceptable_items
-from pipeflow.errors import PipeflowError
+from pipeflow.errors import NoCurrentResult, UsageError
 from pipeflow.plan.planner import Planner
 from pipeflow.plan.reasons import why_not_stored
 from pipeflow.storage import Manifest
 
 
 def accepted(planner: Planner, step: str) -> Acceptance:
-    """Re-stamp `step`'s results with the keys `planner` computed for it; PipeflowError (and
-    nothing stamped) when it stores nothing, when what it takes from other steps is not up to
-    date, or when no result of it (none of its items) can be taken."""
+    """Re-stamp `step`'s results with the keys `planner` computed for it; nothing stamped, and
+    UsageError (exit 2) when it can have nothing to accept (it stores nothing, or has `cache:
+    false`), NoCurrentResult (exit 3) when what it takes from other steps is not up to date
+    or no result of it (none of its items) can be taken: a run is what makes one."""
     cache = planner.caches[step]
     definition = planner.pipeline.steps[step]
     if cache is None:
         why = why_not_stored(planner.pipeline, definition)
-        raise PipeflowError(f"step `{step}` stores no result ({why}): nothing to accept")
+        raise UsageError(f"step `{step}` stores no result ({why}): nothing to accept")
     if not definition.cache:  # never up to date: no stamp would make it so
-        raise PipeflowError(
+        raise UsageError(
             f"step `{step}` has `cache: false`: it runs every time, whatever its stored "
             "results, so there is nothing to accept"
         )
@@ -30,7 +31,7 @@ def accepted(planner: Planner, step: str) -> Acceptance:
     if upstream is None:
         pending = [name for name in definition.value_upstream() if name not in planner.versions]
         _refuse_unknowable(planner, step, pending)
-        raise PipeflowError(
+        raise NoCurrentResult(
             f"cannot accept `{step}`: the results it takes from "
             + ", ".join(f"`{name}`" for name in pending)
             + " are not up to date; run or accept those first"
@@ -47,7 +48,7 @@ def accepted(planner: Planner, step: str) -> Acceptance:
         return Acceptance((stamped,))
     items = planner.items_of(step)
     if not isinstance(items, list):
-        raise PipeflowError(
+        raise NoCurrentResult(
             f"cannot accept `{step}`: its items (`foreach`) are not known before it runs "
             "(the value they come from is too large to read, or not a list); run it"
         )
@@ -70,7 +71,7 @@ def accepted(planner: Planner, step: str) -> Acceptance:
 
 
 def _refuse_unknowable(planner: Planner, step: str, pending: list[str]) -> None:
-    """PipeflowError when some of `pending`, the steps `step` takes values from, give their
+    """NoCurrentResult when some of `pending`, the steps `step` takes values from, give their
     value only by running (`result: false`, `cache: false`, `pipeflow.read`): no result of
     theirs can be run or accepted first, and `accept` runs no step."""
     running: dict[str, str] = {}
@@ -82,7 +83,7 @@ def _refuse_unknowable(planner: Planner, step: str, pending: list[str]) -> None:
         return
     names = ", ".join(f"`{name}`" for name in running)
     reasons = "; ".join(f"`{name}`: {why}" for name, why in running.items())
-    raise PipeflowError(
+    raise NoCurrentResult(
         f"cannot accept `{step}`: its key takes the value of {names}, known only by running "
         f"it ({reasons}), and `accept` runs no step; run the pipeline (`{step}` runs again and "
         f"its result is stored for today's key), or make {names} a step whose result is "

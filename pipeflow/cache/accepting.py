@@ -19,7 +19,7 @@ from typing import Any
 from pipeflow.cache.explain import explain
 from pipeflow.cache.results import ResultCache
 from pipeflow.cache.versions import canonical_json
-from pipeflow.errors import PipeflowError
+from pipeflow.errors import NoCurrentResult
 from pipeflow.records import record
 from pipeflow.storage import Manifest
 
@@ -40,7 +40,7 @@ def acceptable(
     """The newest intact stored result of `step` whose key parts differ from `components`
     (today's) in the code alone; `params`: the params it consumes today, to name a change.
 
-    PipeflowError when there is none, naming what else changed since its newest result."""
+    NoCurrentResult when there is none, naming what else changed since its newest result."""
     stored = cache.versions(step)
     by_inputs = _by_inputs(stored)
     found = _taken(cache, by_inputs, components)
@@ -50,25 +50,25 @@ def acceptable(
     if newest is not None and not by_inputs.get(_apart_from_code(components)):
         # Only what is not code: the code is what `accept` is asked to overlook.
         then = {**components, "code": newest.components.get("code", {})}
-        raise PipeflowError(
+        raise NoCurrentResult(
             f"cannot accept `{step}`: none of its stored results was computed from its "
             f"current params, inputs and upstream results (since its newest one: "
             f"{explain(then, newest, params)}); `accept` declares a change of its code "
             f"harmless, and nothing else, so run `{step}`"
         )
-    raise PipeflowError(f"step `{step}` has no intact stored result to accept; run `{step}`")
+    raise NoCurrentResult(f"step `{step}` has no intact stored result to accept; run `{step}`")
 
 
 def acceptable_items(
     cache: ResultCache, step: str, wanted: Sequence[Mapping[str, Any]]
 ) -> list[Manifest | None]:
     """Per item of a `foreach` step (its key parts today, in `wanted`), the newest intact
-    stored result that differs from it in the code alone, or None; PipeflowError when no
+    stored result that differs from it in the code alone, or None; NoCurrentResult when no
     item has one."""
     by_inputs = _by_inputs(cache.versions(step))
     taken = [_taken(cache, by_inputs, components) for components in wanted]
     if wanted and all(found is None for found in taken):
-        raise PipeflowError(
+        raise NoCurrentResult(
             f"cannot accept `{step}`: none of its {len(wanted)} items has a stored result "
             "computed from its current params, inputs and upstream results; `accept` "
             f"declares a change of its code harmless, and nothing else, so run `{step}`"

@@ -111,7 +111,7 @@ def test_accept_on_the_command_line_says_what_it_took_and_why_it_refuses(project
     edit(project / "mysteps.py", *HARMLESS)
 
     refused = CliRunner().invoke(cli, ["accept", config, "double", "--param", "factor=3"])
-    assert refused.exit_code == 1, refused.output
+    assert refused.exit_code == 3, refused.output
     assert "cannot accept `double`" in refused.output
     assert "param factor changed (2 -> 3)" in refused.output
     assert "Traceback" not in refused.output
@@ -315,7 +315,7 @@ def test_accept_of_a_foreach_step_with_no_item_to_take_stamps_nothing(tmp_path: 
 
     refused = CliRunner().invoke(cli, ["accept", str(config), "sq", "--param", "xs=[5, 6]"])
 
-    assert refused.exit_code == 1, refused.output
+    assert refused.exit_code == 3, refused.output
     assert "cannot accept `sq`: none of its 2 items has a stored result computed from" in (
         refused.output
     )
@@ -330,7 +330,7 @@ def test_accept_of_a_foreach_over_a_step_that_would_run_is_refused(tmp_path: Pat
 
     refused = CliRunner().invoke(cli, ["accept", str(config), "sq"])
 
-    assert refused.exit_code == 1, refused.output
+    assert refused.exit_code == 3, refused.output
     assert "cannot accept `sq`: the results it takes from `items` are not up to date" in (
         refused.output
     )
@@ -398,7 +398,7 @@ def test_accept_of_a_cache_false_step_says_it_runs_every_time(tmp_path: Path, wh
 
     refused = CliRunner().invoke(cli, ["accept", str(config), "fresh"])
 
-    assert refused.exit_code == 1, refused.output
+    assert refused.exit_code == 2, refused.output
     assert "up to date" not in refused.output
     assert "step `fresh` has `cache: false`: it runs every time" in refused.output
     with pytest.raises(PipeflowError, match="nothing to accept"):

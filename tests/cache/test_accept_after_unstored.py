@@ -79,6 +79,6 @@ def test_accept_says_which_step_runs_every_time_and_what_to_do(tmp_path: Path, n
         assert why in message, message
         assert "run the pipeline" in message, message
         shown = pipeflow_in(tmp_path, "accept", config.name, step)
-        assert shown.returncode == 1, shown.stdout + shown.stderr
+        assert shown.returncode == 3, shown.stdout + shown.stderr
         assert f"`{before}`" in shown.stderr, shown.stderr
         assert "run or accept those first" not in shown.stderr

@@ -181,6 +181,6 @@ def test_a_sub_pipeline_that_stores_nothing_is_named_as_the_reason(tmp_path: Pat
 
     assert set(reasons(config).values()) == {said}
     refused = CliRunner().invoke(cli, ["accept", str(config), "one/scaled"])
-    assert refused.exit_code == 1, refused.output
+    assert refused.exit_code == 2, refused.output
     assert f"step `one/scaled` stores no result ({said}): nothing to accept" in refused.output
     assert "result: false" not in refused.output
