@@ -73,7 +73,7 @@ def accept(
     """Count STEP's stored result as current after a change of its code you declare harmless.
 
     The result taken is one computed from the step's current params, inputs and upstream
-    results; if none is stored, nothing is stamped and the step must run."""
+    results; if none is stored, nothing is stamped and the step must run (exit 3)."""
 
     pipeline = load_with_params(
         config, param_files, param_options, allow_extra_params, results, schedule
@@ -143,7 +143,9 @@ def result(
 ) -> None:
     """Print where STEP's up-to-date stored result is (and, with --show, a preview).
 
-    For a step with `cache: false`, which is never up to date, its latest stored result."""
+    For a step with `cache: false`, which is never up to date, its latest stored result.
+    Exits 3 when the step has no up-to-date stored result (a run would store it), 2 when it
+    can have none as asked (it never stores its result, or these params skip it)."""
     from pipeflow.errors import UsageError
     from pipeflow.plan.selecting import output_source
     from pipeflow.report.preview import preview, preview_parts
