@@ -10,7 +10,9 @@
   previous result at that key for nothing; a single PUT of finished bytes does neither.
 
 Whatever fails, no temporary file stays behind, and the exception is re-raised as it was. Both
-measure the bytes on the way (size and sha256).
+measure the bytes on the way (size and sha256). A process ended by a signal it cannot unwind
+from (a `processes` worker the run ends with SIGTERM on Ctrl-C) removes the temporaries it is
+writing first (`remove_unfinished`, called by its handler).
 """
 
 from __future__ import annotations
@@ -37,6 +39,17 @@ _CANCEL_WAIT = 5.0  # seconds at most to cancel an upload that broke off (`_aban
 
 Produce = Callable[[BinaryIO], object]
 
+# The local temporaries this process is writing now (a set: its add and discard are atomic).
+_UNFINISHED: set[str] = set()
+
+
+def remove_unfinished() -> None:
+    """Remove the temporaries this process is writing: it is about to end in the middle (a
+    signal handler's last act), and what it wrote so far would stay behind, hidden, for good."""
+    for path in list(_UNFINISHED):
+        with suppress(OSError):
+            os.remove(path)
+
 
 def publish_local(
     final: str, produce: Produce, produce_path: Callable[[str], object] | None = None
@@ -47,6 +60,7 @@ def publish_local(
     OSError as it was raised."""
     folder, name = posixpath.split(final)
     temporary = f"{folder}/{temporary_name(name)}"
+    _UNFINISHED.add(temporary)
     try:
         if produce_path is not None:
             _create(temporary).close()  # there, for the follower to open
@@ -72,6 +86,8 @@ def publish_local(
         with suppress(OSError):
             os.remove(temporary)
         raise
+    finally:
+        _UNFINISHED.discard(temporary)
     return size, checksum
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from pipeflow.execute.executors.working import work
 from pipeflow.execute.task import Task, TaskResult, holds_run, withdrawn
+from pipeflow.storage.publish import remove_unfinished
 
 HELD = "held"  # beside the tasks' spools: the run starts nothing new (after a failure)
 ORPHANED = 1  # the exit code of a worker whose run's process has ended without ending it
@@ -57,6 +58,7 @@ def start_worker(
     # First: a Ctrl-C as the worker starts (while its watcher thread starts, say) would
     # otherwise fail its start with a traceback, and break the pool.
     signal.signal(signal.SIGINT, _left_to_the_run)
+    signal.signal(signal.SIGTERM, _ended_by_the_run)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)  # blocked as the pool started it
     threading.Thread(
         target=_orphaned, args=(watched,), name="pipeflow-worker-watch", daemon=True
@@ -111,6 +113,16 @@ def _due(when: float | None) -> None:
     if _deadline is not None:
         deadlines, index = _deadline
         deadlines[index] = when or 0.0
+
+
+def _ended_by_the_run(signum: int, frame: Any) -> None:
+    """SIGTERM: the run ends this worker (Ctrl-C, or SIGTERM to the run's process group).
+    The payload it may be writing goes first (nothing would unwind to remove it), then the
+    worker ends by the signal, as it did before it had a handler."""
+    del frame
+    remove_unfinished()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
 
 
 def _left_to_the_run(signum: int, frame: Any) -> None:
