@@ -9,6 +9,7 @@ replaced) and says what to do.
 from __future__ import annotations
 
 import errno
+import os
 import tempfile
 from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
@@ -89,7 +90,8 @@ _READ_ONLY = frozenset({errno.EROFS})
 
 
 def local_failure(what: str, error: OSError) -> StorageError:
-    """A local write that failed, said with what to do when the disk is full or read-only."""
+    """A local write that failed, said with what to do when the disk is full or read-only,
+    or when a file stands where a folder is needed."""
     if error.errno in _FULL:
         return StorageError(
             f"cannot {what}: the disk is full ({error.strerror}). Free some space on it "
@@ -102,7 +104,24 @@ def local_failure(what: str, error: OSError) -> StorageError:
             "`results.root` (or `--results`) at a folder that can be written; a read-only "
             "store can still be checked with `pipeflow status` and `run --frozen`."
         )
+    if error.errno == errno.ENOTDIR and error.filename:
+        blocking = _file_in_the_way(os.fsdecode(error.filename))
+        if blocking is not None:
+            return StorageError(
+                f"cannot {what}: {blocking} is a file, where a folder is needed. Move or "
+                "delete that file, or choose another target or `results.root`."
+            )
     return StorageError(f"cannot {what}: {error}")
+
+
+def _file_in_the_way(path: str) -> str | None:
+    """The file among the folders above `path` that stops it from being made, if one does."""
+    folder = os.path.dirname(path)
+    while folder and folder != os.path.dirname(folder):
+        if os.path.lexists(folder):
+            return None if os.path.isdir(folder) else folder
+        folder = os.path.dirname(folder)
+    return None
 
 
 def unreachable(url: str, endpoint: str, what: str, error: BaseException) -> StorageError:
@@ -175,7 +194,7 @@ def denied(url: str, protocol: str, *, action: str, where: str, error: Exception
 
 
 def other(what: str, error: Exception) -> StorageError:
-    if isinstance(error, OSError) and error.errno in _FULL | _READ_ONLY:
+    if isinstance(error, OSError) and error.errno in _FULL | _READ_ONLY | {errno.ENOTDIR}:
         return local_failure(what, error)
     return StorageError(
         f"cannot {what}: {type(error).__name__}: {error}. Check that the results store is "
