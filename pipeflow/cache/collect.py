@@ -123,11 +123,14 @@ def survey(
     rewrites = _rewrites(kept, deleted, journals, retention)
     removals += [Removal(RECORD, i.path, i.size) for i in deleted if i.path in rewrites]
     ours = tuple(f"{RESULTS}/{pipeline}/" for pipeline in current)
+    # A temporary of a pipeline gc judges, or of a blob (shared: any orphan of theirs goes).
+    temporaries = (*ours, *(f"{MANIFESTS}/{pipeline}/" for pipeline in current), f"{BLOBS}/")
     for path, (size, written) in objects.items():
         if path in named or retention.young(written):
             continue
         if temporary_of(posixpath.basename(path)) is not None:
-            removals.append(Removal(TEMPORARY, path, size))
+            if path.startswith(temporaries):
+                removals.append(Removal(TEMPORARY, path, size))
         elif path in journals:
             # None of its records is kept, nor named by a kept manifest (`accept`): it goes
             # whole. One with any kept record stays whole (it is not rewritten without the rest).
@@ -136,15 +139,17 @@ def survey(
             removals.append(Removal(PAYLOAD, path, size))
         elif path.startswith(f"{BLOBS}/"):
             removals.append(Removal(BLOB, path, size))
-    removals += _beside_targets(store, found, retention)
+    judged = [item for item in found if item.manifest and item.manifest.pipeline in current]
+    removals += _beside_targets(store, judged, retention)
     return Collection(store, tuple(removals), reasons, rewrites)
 
 
 def _beside_targets(store: ResultStore, found: list[Found], retention: Retention) -> list[Removal]:
     """The temporaries a write cut short for good (a run killed as it wrote a target) left
     beside the targets of a local store: each an old temporary of a file that a manifest
-    names outside `.pipeflow/`, in its folder. Object stores have none: a payload goes up in
-    one request from a local spool. A file of the user's there is never one of these."""
+    names outside `.pipeflow/`, in its folder (`found`: the manifests of the pipelines gc
+    judges: another's run may be writing beside its own). Object stores have none: a payload
+    goes up in one request from a local spool. A file of the user's is never one of these."""
     if local_root(store) is None:
         return []
     targets: dict[str, set[str]] = {}  # folder -> the names of the targets in it

@@ -140,3 +140,28 @@ def test_a_temporary_gc_cannot_date_is_kept_within_the_grace(config: Path) -> No
     os.utime(path, None)
     assert pipeflow.load(config).gc(grace="10m").removals == ()
     assert path.exists()
+
+
+def test_another_pipelines_temporaries_are_left_to_its_own_gc(config: Path) -> None:
+    """The store is shared with another pipeline, whose run may be writing now: gc of this
+    config leaves its temporaries (results area, manifests, beside its targets) alone, as it
+    leaves its results."""
+    other = config.parent / "other.yaml"
+    other.write_text(
+        config.read_text().replace("name: temps", "name: others").replace("t/{step}", "o/{step}")
+    )
+    assert pipeflow.load(other).run().ok
+    root = config.parent / "out"
+    theirs = [
+        left(root / "o", "text.txt"),
+        left(root / ".pipeflow" / "manifests" / "others" / "big", "0123.json"),
+        left(next((root / ".pipeflow" / "results" / "others").iterdir()), "x.value.json"),
+    ]
+    later = datetime.now(timezone.utc) + LATER
+    report = pipeflow.load(config).gc(grace="1h", now=later)
+    assert not [r for r in report.removals if r.kind == "temporary"]
+    assert all(path.exists() for path in theirs)
+    mine = pipeflow.load(other).gc(grace="1h", now=later)
+    assert {r.path for r in mine.removals if r.kind == "temporary"} == {
+        path.relative_to(root).as_posix() for path in theirs
+    }
