@@ -54,7 +54,7 @@ def stored_result(pipeline: Pipeline, planner: Planner, decision: Decision) -> S
         _unknowable(pipeline, planner, step)
         raise NoCurrentResult(
             f"step `{step}` of pipeline `{pipeline.name}` has no up-to-date stored result "
-            f"({decision.reason}); {_run_first(decision.reason)}"
+            f"({decision.reason}); {_run_first(planner, step)}"
         )
     restored: tuple[tuple[str, str], ...] = ()
     if decision.action is Action.RESTORE and restoration is not None and restoration.parts:
@@ -140,7 +140,7 @@ def _items_result(pipeline: Pipeline, planner: Planner, decision: Decision) -> S
         )
     else:
         _unknowable(pipeline, planner, step)
-        why = f"has no up-to-date stored result ({decision.reason}); {_run_first(decision.reason)}"
+        why = f"has no up-to-date stored result ({decision.reason}); {_run_first(planner, step)}"
     raise NoCurrentResult(f"step `{step}` of pipeline `{pipeline.name}` {why}")
 
 
@@ -172,10 +172,17 @@ def _unknowable(pipeline: Pipeline, planner: Planner, step: str) -> None:
     )
 
 
-def _run_first(reason: str) -> str:
+def _run_first(planner: Planner, step: str) -> str:
     """What to do about a result that is not up to date: run the pipeline; where a param
-    differs, the result stored may be the one asked for under the params it ran with."""
-    if any(part.startswith("param ") for part in reason.split("; ")):
+    differs, for the step or a step before it that runs (its own reason is then "`train`
+    runs first"), the result stored may be the one asked for under the params it ran with."""
+    decisions = planner.decisions
+    running = [
+        decisions[name].reason
+        for name in (step, *planner.graph.ancestors([step]))
+        if name in decisions and decisions[name].action is Action.RUN
+    ]
+    if any(part.startswith("param ") for reason in running for part in reason.split("; ")):
         return (
             "run the pipeline with these params first, or ask with the params it ran with "
             "(`--param`, `--param-file`; in Python, `with_params()`)"

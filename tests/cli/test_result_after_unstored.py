@@ -102,4 +102,5 @@ def test_a_step_before_it_that_changed_still_asks_for_a_run(tmp_path: Path) -> N
     shown = CliRunner().invoke(cli, ["result", str(config), "total", "--param", "k=4"])
 
     assert shown.exit_code == 3
-    assert "(`sized` runs first); run the pipeline first" in shown.stderr
+    # A param makes `sized` run: the advice about params (tests/cli/test_result_params_hint.py).
+    assert "(`sized` runs first); run the pipeline with these params first" in shown.stderr

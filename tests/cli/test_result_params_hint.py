@@ -55,3 +55,26 @@ def test_another_reason_keeps_run_the_pipeline_first(tmp_path: Path) -> None:
     assert asked.returncode == 3
     assert "code of hsteps.py changed" in asked.stderr
     assert asked.stderr.rstrip().endswith("run the pipeline first")
+
+
+@pytest.mark.parametrize("depth", [1, 2], ids=["next", "two steps after"])
+def test_a_step_after_one_whose_param_changed_says_to_ask_with_them_too(
+    tmp_path: Path, depth: int
+) -> None:
+    """Its own reason is "`train` runs first"; what makes `train` run is a param: the same
+    advice. Before, it said only "run the pipeline first" (`pipeflow.read` with `params:` too)."""
+    (tmp_path / "hsteps.py").write_text(
+        STEPS + "\n\ndef score(model):\n    return model['seed'] * 2\n", encoding="utf-8"
+    )
+    # s1 scores `train`'s value; s2 (two steps after) trains again from s1's.
+    after = "  s1: {run: hsteps.score, inputs: {model: '${steps.train}'}}\n"
+    if depth == 2:
+        after += "  s2: {run: hsteps.train, inputs: {seed: '${steps.s1}'}}\n"
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(YAML + after, encoding="utf-8")
+    assert pipeflow_in(tmp_path, "run", config.name, "--param", "seed=7").returncode == 0
+    asked = pipeflow_in(tmp_path, "result", config.name, f"s{depth}")
+    assert asked.returncode == 3, asked.stdout + asked.stderr
+    assert ABOUT_PARAMS in asked.stderr, asked.stderr
+    again = pipeflow_in(tmp_path, "result", config.name, f"s{depth}", "--param", "seed=7")
+    assert again.returncode == 0, again.stdout + again.stderr
