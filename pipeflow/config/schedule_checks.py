@@ -16,7 +16,14 @@ from pipeflow.config.suggest import did_you_mean, listing
 from pipeflow.importing.classes import CLUSTER_EXAMPLES, cluster_class_problem
 from pipeflow.model.addresses import EXAMPLE, address_problem
 from pipeflow.model.durations import FIRST_YEAR, LAST_YEAR
-from pipeflow.model.pipeline import AVAILABLE_EXECUTORS, CLUSTER_MODULES, EXECUTOR_TYPES, Pipeline
+from pipeflow.model.pipeline import (
+    AVAILABLE_EXECUTORS,
+    CLUSTER_MODULES,
+    EXECUTOR_TYPES,
+    Pipeline,
+    too_many_processes,
+    too_many_processes_said,
+)
 
 
 def check_schedules(pipeline: Pipeline, fail: Fail) -> None:
@@ -120,11 +127,17 @@ def check_executor(pipeline: Pipeline, fail: Fail) -> None:
 
 
 def check_sizes(pipeline: Pipeline, fail: Fail) -> None:
-    """`workers` and `threads_per_worker` size the local Dask cluster a run starts: beside an
+    """`workers` past what pipeflow starts as processes on one machine; `workers` and
+    `threads_per_worker` size the local Dask cluster a run starts: beside an
     `address` (a running cluster) or a `cluster` class (sized by its `scale`) they would
     silently do nothing."""
     executor = pipeline.executor
-    if executor.type != "dask" or not (executor.address or executor.cluster):
+    elsewhere = bool(executor.address or executor.cluster)
+    if too_many_processes(executor.type, executor.workers, cluster_elsewhere=elsewhere):
+        assert executor.workers is not None
+        message, hint = too_many_processes_said(executor.type, executor.workers)
+        fail(["executor", "workers"], f"`workers: {executor.workers}` {message}", hint)
+    if executor.type != "dask" or not elsewhere:
         return
     for field in ("workers", "threads_per_worker"):
         if getattr(executor, field) is None:

@@ -19,7 +19,13 @@ from pipeflow.execute.context import env_lookup
 from pipeflow.execute.executors import Executor, ExecutorUnavailable, create_executor
 from pipeflow.execute.step_files import ReferenceFailure
 from pipeflow.model.addresses import EXAMPLE, address_problem
-from pipeflow.model.pipeline import ClusterConfig, ExecutorConfig, given_executor_problem
+from pipeflow.model.pipeline import (
+    ClusterConfig,
+    ExecutorConfig,
+    given_executor_problem,
+    too_many_processes,
+    too_many_processes_said,
+)
 from pipeflow.model.refs import Ref, lookup_path, resolve
 
 
@@ -90,12 +96,14 @@ def executor_options(
             hint="add `--executor threads` (or `processes`, `dask`), or leave `--workers` out",
         )
     options: dict[str, Any] = {"workers": workers or configured.workers}
+    elsewhere = False
     if kind == "dask":
         options["address"] = address or configured.address
         # An address given for the run wins over a cluster the config would start.
         options["cluster"] = None if address else configured.cluster
         options["threads_per_worker"] = configured.threads_per_worker
-        if workers is not None and (options["address"] or options["cluster"]):
+        elsewhere = bool(options["address"] or options["cluster"])
+        if workers is not None and elsewhere:
             raise UsageError(*_unsized(options["address"], options["cluster"]))
     elif address:
         raise ConfigError(
@@ -106,6 +114,16 @@ def executor_options(
                 )
             ]
         )
+    if too_many_processes(kind, options["workers"], cluster_elsewhere=elsewhere):
+        # The config's own number is refused by `validate` for its own executor: here it
+        # meets an executor given for the run.
+        asked = (
+            f"`--workers {workers}` (`workers=` in Python)"
+            if workers
+            else f"`executor.workers`, with `{kind}` given for the run,"
+        )
+        message, hint = too_many_processes_said(kind, options["workers"])
+        raise UsageError(f"{asked} {message}", hint=hint)
     return options
 
 

@@ -29,6 +29,30 @@ def given_executor_problem(kind: str) -> Problem | None:
     )
 
 
+# Worker processes a run starts on this machine (`processes`, a local Dask cluster): each is
+# started with the run, so a number past what a machine holds hangs the run as it starts.
+MOST_PROCESSES = 1024
+
+
+def too_many_processes(kind: str, workers: int | None, *, cluster_elsewhere: bool) -> bool:
+    """Whether `workers` asks the executor `kind` for more worker processes than pipeflow
+    starts on this machine; threads start only as steps need them, and a cluster at an
+    address or of a `cluster` class starts its workers itself."""
+    local = kind == "processes" or (kind == "dask" and not cluster_elsewhere)
+    return local and workers is not None and workers > MOST_PROCESSES
+
+
+def too_many_processes_said(kind: str, workers: int) -> tuple[str, str]:
+    """The message and the hint for `too_many_processes`, after what asked for them."""
+    started = "worker processes," if kind == "processes" else "workers of a local Dask cluster,"
+    return (
+        f"asks for {workers} {started} all started with the run; pipeflow starts "
+        f"at most {MOST_PROCESSES} worker processes on one machine",
+        "give about the number of CPUs for steps that compute (more for steps that wait on "
+        "the network), or use `--executor threads`, whose threads start only as steps need them",
+    )
+
+
 AVAILABLE_EXECUTORS = ("sequential", "threads", "processes", "dask")
 # Packages whose cluster classes `executor.cluster` may name without `allow_imports`.
 CLUSTER_MODULES = frozenset(

@@ -12,6 +12,7 @@ import pytest
 
 import pipeflow
 from pipeflow.errors import ConfigError, UsageError
+from pipeflow.model.pipeline import MOST_PROCESSES
 from tests.conftest import ProjectFactory
 from tests.servers import closed_port
 
@@ -174,4 +175,62 @@ def test_more_than_one_worker_for_a_sequential_run_is_a_usage_error(
     assert not (tmp_path / "ran").exists()
     # One worker is what sequential is: taken as given.
     done = pipeflow_command("run", config, *flags, "--workers", "1", "--log-format", "plain")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("executor", "flags", "said"),
+    [
+        ("{type: sequential}", ["--executor", "processes", "--workers", "100000"], "--workers"),
+        ("{type: sequential}", ["--executor", "dask", "--workers", "100000"], "--workers"),
+        ("{type: threads, workers: 5000}", ["--executor", "processes"], "executor.workers"),
+        ("{type: threads, workers: 5000}", ["--executor", "dask"], "executor.workers"),
+        ("{type: processes}", ["--workers", "1025"], "--workers"),
+    ],
+    ids=["processes-flag", "dask-flag", "processes-config", "dask-config", "just-over"],
+)
+def test_more_worker_processes_than_pipeflow_starts_is_a_usage_error(
+    make_project: ProjectFactory, tmp_path: Path, executor: str, flags: list[str], said: str
+) -> None:
+    """Before, `--executor processes --workers 100000` was taken: the run started its workers
+    one by one, each a process, and hung for an hour or until memory ran out."""
+    config = project(make_project, tmp_path, executor)
+    done = pipeflow_command("run", config, *flags, "--log-format", "plain")
+    assert done.returncode == 2, done.stdout + done.stderr
+    message = one_line(done.stderr)
+    assert f"`{said}" in message, message
+    assert f"at most {MOST_PROCESSES} worker processes" in message, message
+    assert "`--executor threads`" in message, message
+    assert not (tmp_path / "ran").exists()
+    kind = flags[flags.index("--executor") + 1] if "--executor" in flags else None
+    workers = int(flags[-1]) if "--workers" in flags else None
+    with pytest.raises(UsageError) as raised:
+        pipeflow.load(config).run(executor=kind, workers=workers, history=False)
+    assert raised.value.exit_code == 2
+
+
+@pytest.mark.parametrize("kind", ["processes", "dask"])
+def test_a_config_asking_for_more_worker_processes_than_pipeflow_starts_is_invalid(
+    make_project: ProjectFactory, tmp_path: Path, kind: str
+) -> None:
+    config = project(make_project, tmp_path, f"{{type: {kind}, workers: 100000}}")
+    for command in (["validate"], ["run"], ["run", "--dry-run"]):
+        done = pipeflow_command(*command, config)
+        assert done.returncode == 2, (command, done.stdout + done.stderr)
+        message = one_line(done.stderr + done.stdout)
+        assert "executor.workers" in message, message
+        assert f"at most {MOST_PROCESSES} worker processes" in message, message
+    assert not (tmp_path / "ran").exists()
+    with pytest.raises(ConfigError):
+        pipeflow.load(config)
+
+
+def test_threads_are_not_capped_they_start_only_as_steps_need_them(
+    make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    config = project(make_project, tmp_path, "{type: threads, workers: 100000}")
+    assert pipeflow_command("validate", config).returncode == 0
+    done = pipeflow_command("run", config, "--workers", "100000")
+    assert done.returncode == 0, done.stdout + done.stderr
+    done = pipeflow_command("run", config, "--executor", "processes", "--workers", "2")
     assert done.returncode == 0, done.stdout + done.stderr
