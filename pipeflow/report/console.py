@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from typing import TextIO
 
 from pipeflow.model.durations import format_duration
@@ -61,7 +62,7 @@ class ConsoleReporter:
         if isinstance(event, RunStarted):
             if not loud:
                 return None
-            counts = _count(d.action for d in event.plan)
+            counts = _count(DEFERRED if d.deferred and not d.key else d.action for d in event.plan)
             return f"run {event.run_id} of pipeline `{event.pipeline}`: {counts}"
         if isinstance(event, StepStarted):
             return f"{event.step}: started" if loud else None
@@ -135,14 +136,21 @@ def _shortened(error: str) -> str:
     return f"{error[:LONGEST_ERROR]} [... {left:,} more characters: `pipeflow runs show`]"
 
 
-def _count(actions: object) -> str:
+# A step to run only until what it waits for is done (restores, reads, under `--frozen` an
+# unstored step): decided again then, it may well be cached, so not counted as to run. One
+# `deferred` for itself (a read, an unstored step under `--frozen`) has its key: it runs.
+DEFERRED = "deferred"
+
+
+def _count(actions: Iterable[Action | str]) -> str:
     counts: dict[str, int] = {}
-    for action in actions:  # type: ignore[attr-defined]
+    for action in actions:
         label = {
             Action.RUN: "to run",
             Action.CACHED: "cached",
             Action.RESTORE: "to restore",
             Action.SKIPPED: "skipped",
+            DEFERRED: "to decide later",
         }[action]
         counts[label] = counts.get(label, 0) + 1
     total = sum(counts.values())

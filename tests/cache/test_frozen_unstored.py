@@ -153,3 +153,34 @@ def test_a_pipeline_that_stores_nothing_has_nothing_stale(tmp_path: Path) -> Non
         frozen.output
     )
     assert calls(tmp_path) == []
+
+
+# `total` is computed from an unstored step's value: it is decided once `numbers` has run.
+FED = """
+name: fed
+results: {root: out}
+steps:
+  numbers: {run: mysteps.numbers, result: false}
+  total: {run: mysteps.total, inputs: {values: "${steps.numbers}", factor: 2}}
+  doubled: {run: mysteps.total, inputs: {values: ["${steps.total}"], factor: 2}}
+"""
+
+
+def test_the_header_does_not_count_steps_decided_after_an_unstored_one_as_to_run(
+    tmp_path: Path,
+) -> None:
+    """Before, a frozen run's first line said `3 steps (3 to run)` and then found `total`
+    and `doubled` cached: those decided once the unstored step has run were counted as to run."""
+    (tmp_path / "mysteps.py").write_text(
+        textwrap.dedent(STEPS) + "\n\ndef numbers():\n    return [1, 2, 3]\n"
+    )
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(textwrap.dedent(FED))
+    assert CliRunner().invoke(cli, ["run", str(config), "-q"]).exit_code == 0
+    calls(tmp_path)
+    ran = CliRunner().invoke(cli, ["run", str(config), "--frozen", "--log-format", "plain"])
+    assert ran.exit_code == 0, ran.output
+    header = ran.output.splitlines()[0]
+    assert header.endswith(": 3 steps (1 to run, 2 to decide later)"), header
+    assert "2 cached" in ran.output
+    assert calls(tmp_path) == []
