@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from pipeflow.errors import ConfigError, PipeflowError
-from pipeflow.history import History, LogLine, RunRecord, UnknownRun, database_path
+from pipeflow.history import (
+    History,
+    HistoryError,
+    LogLine,
+    RunRecord,
+    UnknownRun,
+    database_path,
+)
 
 if TYPE_CHECKING:
     from pipeflow.api import Pipeline
@@ -47,6 +54,15 @@ class RunsPage:
     total: int
     page: int
     pages: int
+    unreadable: tuple[str, ...] = ()  # what was said of each history that could not be read
+
+
+class Histories(list[History]):
+    """The histories a page reads, and the errors of those that could not be opened."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unreadable: list[HistoryError] = []
 
 
 class Catalog:
@@ -61,9 +77,22 @@ class Catalog:
         self.home = home
 
     @contextmanager
-    def histories(self) -> Iterator[list[History]]:
+    def histories(self) -> Iterator[Histories]:
+        """The histories that open. One that cannot (damaged, from a newer pipeflow) hides
+        only its own runs when there are others, and is said in `unreadable`; alone, its
+        HistoryError is the answer."""
         with ExitStack() as stack:
-            yield [stack.enter_context(History(path)) for path in self.databases]
+            opened = Histories()
+            for path in self.databases:
+                try:
+                    opened.append(stack.enter_context(History(path)))
+                except HistoryError as error:
+                    if len(self.databases) == 1:
+                        raise
+                    opened.unreadable.append(error)
+            if not opened and opened.unreadable:
+                raise opened.unreadable[0]
+            yield opened
 
     # -- runs ---------------------------------------------------------------------------------
 
@@ -87,7 +116,8 @@ class Catalog:
                 lists = [h.runs(pipeline, state, offset + per_page) for h in histories]
                 merged = heapq.merge(*lists, key=lambda run: run.started.timestamp(), reverse=True)
                 records = list(merged)[offset : offset + per_page]
-        return RunsPage(records, total, page, pages)
+            unreadable = tuple(str(error) for error in histories.unreadable)
+        return RunsPage(records, total, page, pages, unreadable)
 
     def run(self, run_id: str) -> RunRecord:
         """One run with its steps; UnknownRun when no history has it."""
@@ -143,7 +173,7 @@ def problems_text(error: ConfigError) -> str:
 
 
 def _first(
-    histories: Sequence[History],
+    histories: Histories,
     action: Callable[[History], T],
     run_id: str,
     catalog: Catalog,
@@ -155,6 +185,8 @@ def _first(
             return action(history)
         except UnknownRun as unknown:
             error = error or unknown
+    if histories.unreadable:  # it may be in one that could not be read
+        raise histories.unreadable[0]
     if len(histories) > 1 or error is None:
         places = ", ".join(str(path) for path in catalog.databases)
         raise UnknownRun(f"no run `{run_id}` in {places}", "the runs page lists the recorded runs")
