@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 OUTCOMES = {0: "succeeded", 1: "failed", 130: "was interrupted"}
 NOT_STARTED = 2  # `pipeflow run` found problems in the config or its params: no step ran
 STOP_WAIT = 10.0  # seconds a run told to stop (SIGINT) has to end before it is killed
+# A signal this soon after the first is the same stop delivered twice, not a second one:
+# `timeout` sends SIGTERM to serve and then to its process group, which serve is in.
+SAME_SIGNAL = 1.0
 
 
 TAIL = 4_000  # characters of the end of a run's stderr kept, for the history of a fire
@@ -226,7 +229,8 @@ def signals(
     The handlers only note the signal: a Python signal handler runs on the main thread between
     two instructions, and taking a lock there (to log, or to set an Event) can deadlock with
     the code it interrupted. The signal wakes a watcher thread through the wakeup fd, and the
-    watcher does the rest.
+    watcher does the rest. A signal within `SAME_SIGNAL` seconds of the first is taken as
+    the first delivered twice (to serve, and to its process group), not as a second one.
     """
     reader, writer = os.pipe()
     os.set_blocking(writer, False)
@@ -236,6 +240,7 @@ def signals(
         del signum, frame  # the wakeup fd carries the signal's number to the watcher
 
     def watch() -> None:
+        first = time.monotonic()  # when the signal that stopped serve came
         while True:
             try:
                 data = os.read(reader, 64)
@@ -248,7 +253,10 @@ def signals(
                     continue
                 name = signal.Signals(number).name
                 if not stop.is_set():
+                    first = time.monotonic()
                     server.request_stop(stop, f"received {name}")
+                elif time.monotonic() - first < SAME_SIGNAL:
+                    continue
                 elif not abort.is_set():
                     log(f"received {name} again; stopping the runs in progress")
                     abort.set()
