@@ -6,7 +6,7 @@ see that module. `config.schema.compiled_valid` uses it only while SCHEMA_SHA256
 # ruff: noqa
 # mypy: ignore-errors
 
-SCHEMA_SHA256 = "d3057cd8c237031bd4e44dfac9d8d32bee260b4cd6ccd6557b4521e544231873"
+SCHEMA_SHA256 = "a54ee477c99bf1732495624924f8b9495ca5f85f49a8d057b7cd03ec1b629ee5"
 
 
 class JsonSchemaValueException(ValueError):
