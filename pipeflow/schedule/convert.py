@@ -55,6 +55,57 @@ def cron_in_utc(expression: str, offset: timedelta) -> list[str] | None:
     return entries
 
 
+_MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+def portable(expression: str) -> str:
+    """`expression` (5 fields) as every cron reads it, firing at the same times.
+
+    croniter, and so `serve`, reads a range that runs past its field's end as wrapping
+    (`22-2`: 22, 23, 0, 1, 2; `fri-mon`), and `?` as `*`; cronie, Vixie cron and GitHub
+    refuse both. Such a field is written as its values (`0-2,22,23`), `?` as `*`; every
+    other field is kept as written. A day-of-month is never written `*`, which would change
+    how the two day fields combine (`days_or`)."""
+    fields = expression.split()
+    if not any(field == "?" or _wraps(field, index) for index, field in enumerate(fields)):
+        return expression
+    from croniter import croniter
+
+    expanded, _ = croniter.expand(expression)
+    written = []
+    for index, field in enumerate(fields):
+        if field == "?":
+            written.append("*")
+        elif _wraps(field, index) and all(isinstance(v, int) for v in expanded[index]):
+            text = render(_values(expanded[index], index), index)
+            low, high = _FULL[index]
+            written.append(f"{low}-{high}" if text == "*" and index == 2 else text)
+        else:
+            written.append(field)
+    return " ".join(written)
+
+
+def _wraps(field: str, index: int) -> bool:
+    """Whether an item of a cron field is a range whose first value is past its last."""
+    names = {3: _MONTH_NAMES, 4: _DAY_NAMES}.get(index, ())
+    offset = 1 if index == 3 else 0
+
+    def value(text: str) -> int | None:
+        if text.isdigit():
+            return int(text)
+        lowered = text.lower()
+        return names.index(lowered) + offset if lowered in names else None
+
+    for item in field.split(","):
+        bounds = item.split("/")[0].split("-")
+        if len(bounds) == 2:
+            first, last = value(bounds[0]), value(bounds[1])
+            if first is not None and last is not None and first > last:
+                return True
+    return False
+
+
 def _values(expanded: list[int | str], index: int) -> set[int]:
     low, high = _FULL[index]
     if expanded == ["*"]:

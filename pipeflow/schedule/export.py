@@ -13,7 +13,7 @@ from typing import Any
 
 from pipeflow.model import jsontext
 from pipeflow.model.pipeline import Pipeline, Schedule
-from pipeflow.schedule.convert import cron_in_utc, interval_as_cron
+from pipeflow.schedule.convert import cron_in_utc, interval_as_cron, portable
 from pipeflow.schedule.cron import cron_fields, days_or
 from pipeflow.schedule.interval import duration_text
 from pipeflow.schedule.triggers import describe
@@ -133,7 +133,7 @@ def crontab(pipeline: Pipeline, project: Project | None = None) -> str:
             zone = schedule.timezone or "UTC"
             if not schedule.timezone:
                 lines.append("# (no `timezone`: pipeflow reads this cron in UTC)")
-            expression = cron_fields(schedule.cron)  # not every cron knows `@daily`
+            expression = portable(cron_fields(schedule.cron))  # not every cron knows `@daily`
         else:
             zone = "UTC"
             found = _interval_cron(schedule)
@@ -271,7 +271,7 @@ def _job(index: int, schedule: Schedule, now: datetime) -> _Job:
     offsets = list(dict.fromkeys(period.offset for period in periods))
     notes: dict[str, str] = {}
     for offset in offsets:
-        entries = cron_in_utc(cron_fields(schedule.cron), offset)  # GitHub has no `@daily`
+        entries = cron_in_utc(portable(cron_fields(schedule.cron)), offset)  # no `@daily`
         if entries is None:
             job.problem = (
                 f"`{schedule.cron}` has no exact UTC form at UTC{offset_text(offset)} "
