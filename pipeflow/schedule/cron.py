@@ -31,7 +31,10 @@ if TYPE_CHECKING:
 # repeated hour after clocks go back, the skipped hour before clocks go forward) are passed
 # over; this bounds that loop far above the 60 or so a per-minute expression can produce.
 _MAX_CANDIDATES = 10_000
-_TICK = timedelta(microseconds=1)
+# How far before `start` croniter is asked from: a whole second, which croniter's float
+# seconds keep in every year up to 9997 (a microsecond is lost after about 2260). Fires are
+# on whole minutes, and one before `start` (a `start` between two of them) is passed over.
+_TICK = timedelta(seconds=1)
 
 CRON_HINT = (
     "5 fields: minute (0-59), hour (0-23), day of month (1-31), month (1-12), "
@@ -247,7 +250,7 @@ class CronTrigger:
                 return None
             except (OverflowError, ValueError):  # past the year 9999: no fire time after it
                 return None
-            if candidate <= after:
+            if candidate <= after or (self.start is not None and candidate < self.start):
                 continue
             if self.end is not None and candidate > self.end:
                 return None
