@@ -131,9 +131,10 @@ class Catalog:
             )
 
     def has_run(self, run_id: str) -> bool:
+        """Whether a readable history has `run_id` (one that cannot be read has none)."""
         try:
             self.run(run_id)
-        except UnknownRun:
+        except (UnknownRun, HistoryError):
             return False
         return True
 

@@ -5,6 +5,7 @@ in that one, so looking one up says so (503) rather than that no run has that id
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -66,3 +67,31 @@ def test_a_single_damaged_history_is_still_the_error_page(
     page = make_client({"broken": projects["broken"]}).get("/runs")
     assert page.status_code == 503
     assert "runs.db" in page.text
+
+
+def test_the_run_form_starts_a_run_beside_a_damaged_history(
+    make_client: ClientFactory, failing_project: Path, tmp_path: Path
+) -> None:
+    """The form waits for the new run's first row before it redirects: a history it cannot
+    read is no answer to that wait."""
+    broken = tmp_path / "broken"
+    (broken / ".pipeflow").mkdir(parents=True)
+    (broken / "pipeline.yaml").write_text("name: broken\nsteps: {}\n", encoding="utf-8")
+    not_a_database(broken / ".pipeflow")
+    client = make_client({"breaks": failing_project, "broken": broken / "pipeline.yaml"})
+    form = client.get("/pipelines/breaks/run").text
+    token = re.search(r'name="csrf" value="([^"]+)"', form)
+    assert token is not None, form
+    answer = client.post(
+        "/pipelines/breaks/run",
+        data={"csrf": token.group(1), "param:count": "5"},
+        headers={"Origin": "http://127.0.0.1:8080"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    run_id = answer.headers["location"].removeprefix("/runs/")
+    deadline = time.monotonic() + 60
+    while client.get(f"/api/runs/{run_id}").json()["state"] == "running":
+        assert time.monotonic() < deadline, "the run did not finish within 60 s"
+        time.sleep(0.2)
+    assert client.get(f"/runs/{run_id}").status_code == 200
