@@ -79,7 +79,10 @@ def schedule(
     from pipeflow.schedule.export import crontab, github_actions
 
     try:
-        text = crontab(pipeline) if export == "crontab" else github_actions(pipeline, now=moment)
+        if export == "crontab":
+            text = crontab(pipeline, now=moment)
+        else:
+            text = github_actions(pipeline, now=moment)
     except ValueError as error:  # none of the schedules can be written
         raise UsageError(str(error)) from None
     if output is None:

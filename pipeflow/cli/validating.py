@@ -128,12 +128,12 @@ def _ended_schedules(schedules: Sequence[Schedule]) -> list[str]:
     """A warning for each schedule with no fire time left (its `end` has passed, or comes
     before its next fire): valid, but `pipeflow serve` skips it, which a config kept for
     long may no longer mean."""
-    from pipeflow.schedule.triggers import describe, next_at_or_after, trigger_for
+    from pipeflow.schedule.triggers import describe, ended
 
     now = datetime.now(timezone.utc)
     said = []
     for number, schedule in enumerate(schedules, 1):
-        if schedule.end and next_at_or_after(trigger_for(schedule, anchor=now), now) is None:
+        if ended(schedule, now):
             said.append(
                 f"schedule {number} ({describe(schedule)}) never fires again: no fire time is "
                 "left before its `end`; `pipeflow serve` skips it"

@@ -16,8 +16,9 @@ from pipeflow.model.pipeline import Pipeline, Schedule
 from pipeflow.schedule.convert import cron_in_utc, interval_as_cron, portable
 from pipeflow.schedule.cron import cron_fields, days_or
 from pipeflow.schedule.interval import duration_text
-from pipeflow.schedule.triggers import describe
+from pipeflow.schedule.triggers import ENDED, describe, ended
 from pipeflow.schedule.zones import (
+    UTC,
     describe_dates,
     offset_periods,
     offset_text,
@@ -112,10 +113,13 @@ def params_text(params: Mapping[str, Any]) -> str:
 # -- crontab -----------------------------------------------------------------------------------
 
 
-def crontab(pipeline: Pipeline, project: Project | None = None) -> str:
-    """Crontab lines that run the pipeline on its schedules (CRON_TZ sets each line's zone).
-    ValueError when no schedule can be written as cron."""
+def crontab(
+    pipeline: Pipeline, project: Project | None = None, *, now: datetime | None = None
+) -> str:
+    """Crontab lines that run the pipeline on its schedules (CRON_TZ sets each line's zone),
+    but those that never fire again from `now` on. ValueError when none can be written."""
     project = project or Project.of(pipeline)
+    now = now or datetime.now(UTC)
     skipped: list[str] = []
     lines = [
         f"# The schedules of the pipeflow pipeline `{pipeline.name}` ({project.config}).",
@@ -129,6 +133,10 @@ def crontab(pipeline: Pipeline, project: Project | None = None) -> str:
         lines += ["", f"# schedule {index}: {describe(schedule)}"]
         run = f"cd {shlex.quote(project.directory)} && {run_command(project, schedule.params)}"
         run = run.replace("%", "\\%")  # `%` ends a crontab command
+        if ended(schedule, now):  # cron would run it for good
+            lines.append(f"# not exported: {ENDED}; `pipeflow serve` skips it")
+            skipped.append(f"schedule {index}: {describe(schedule)}: {ENDED}")
+            continue
         if schedule.cron is not None:
             zone = schedule.timezone or "UTC"
             if not schedule.timezone:
@@ -259,6 +267,9 @@ def github_actions(
 
 def _job(index: int, schedule: Schedule, now: datetime) -> _Job:
     job = _Job(index, schedule, {}, {})
+    if ended(schedule, now):  # GitHub would run it for good
+        job.problem = f"{ENDED}; `pipeflow serve` skips it"
+        return job
     if schedule.cron is None:
         found = _interval_cron(schedule)
         if found is None:

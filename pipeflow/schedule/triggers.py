@@ -102,6 +102,17 @@ def next_at_or_after(trigger: Trigger, moment: datetime) -> datetime | None:
     return trigger.next_after(aware(moment) - timedelta(microseconds=1))
 
 
+def ended(schedule: Schedule, now: datetime) -> bool:
+    """Whether `schedule` has no fire time left from `now` on: its `end` has passed, or
+    comes before its next fire (valid, but `serve` skips it, and the exports leave it out)."""
+    if not schedule.end:
+        return False
+    return next_at_or_after(trigger_for(schedule, anchor=now), now) is None
+
+
+ENDED = "it never fires again: no fire time is left before its `end`"
+
+
 def numbered(number: int, schedule: Schedule) -> str:
     """A config's schedule `number` (from 1), as serve's log and the history name it:
     "2 (every 15m)"."""
