@@ -235,11 +235,13 @@ class CronTrigger:
         """The first fire strictly after `moment` (aware, in `zone`), or None after `end`."""
         from croniter import CroniterBadDateError, croniter
 
-        from pipeflow.schedule.zones import aware, local_instant
+        from pipeflow.schedule.zones import UTC, aware, local_instant
 
-        after = aware(moment)
-        if self.start is not None and self.start - _TICK > after:
-            after = self.start - _TICK
+        after = aware(moment).astimezone(UTC)
+        # In UTC: a second taken off `start` on its zone's clock may land in a daylight-saving
+        # gap, which reads as an instant an hour later.
+        if self.start is not None and self.start.astimezone(UTC) - _TICK > after:
+            after = self.start.astimezone(UTC) - _TICK
         wall = after.astimezone(self.zone).replace(tzinfo=None)
         walker = croniter(self.expression, wall, day_or=days_or(self.expression))
         for _ in range(_MAX_CANDIDATES):

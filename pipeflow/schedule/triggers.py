@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import zoneinfo
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from difflib import get_close_matches
 from typing import Protocol
 
@@ -99,7 +99,8 @@ def next_times(trigger: Trigger, after: datetime, count: int) -> list[datetime]:
 
 def next_at_or_after(trigger: Trigger, moment: datetime) -> datetime | None:
     """The first fire at `moment` or later (an interval's anchor is a fire time itself)."""
-    return trigger.next_after(aware(moment) - timedelta(microseconds=1))
+    # In UTC, not on `moment`'s zone's clock, where a daylight-saving gap would move it.
+    return trigger.next_after(aware(moment).astimezone(timezone.utc) - timedelta(microseconds=1))
 
 
 def ended(schedule: Schedule, now: datetime) -> bool:

@@ -1,4 +1,5 @@
-"""A cron's `start` is inclusive in every year a schedule may name (2 to 9997).
+"""A cron's `start` is inclusive in every year a schedule may name (2 to 9997), and when it
+names a wall-clock time that daylight saving skips.
 
 Before, the first fire was asked of croniter from a microsecond before `start`, and croniter
 counts in float seconds: from about the year 2260 on, that microsecond is lost, and a fire
@@ -34,3 +35,25 @@ def test_no_fire_comes_before_a_start_between_two_whole_minutes(year: int) -> No
     trigger = trigger_for(Schedule(cron="* * * * *", start=start))
     [first] = next_times(trigger, datetime(1, 1, 2, tzinfo=UTC), 1)
     assert first.isoformat() == f"{year}-03-01T06:01:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("cron", "zone", "start", "first"),
+    [
+        # 02:30 does not exist on 29 March: `start` and the fire are both 03:00+02:00.
+        ("30 2 * * *", "Europe/Berlin", "2026-03-29T02:30", "2026-03-29T03:00:00+02:00"),
+        # Midnight does not exist on 6 September in Santiago: both are 01:00-03:00.
+        ("0 0 * * *", "America/Santiago", "2026-09-06", "2026-09-06T01:00:00-03:00"),
+        ("*/15 2 * * *", "America/New_York", "2026-03-08T02:00", "2026-03-08T03:00:00-04:00"),
+        # A repeated time: `start` is its first occurrence, and so is the fire.
+        ("30 2 * * *", "Europe/Berlin", "2026-10-25T02:30", "2026-10-25T02:30:00+02:00"),
+    ],
+)
+def test_a_start_in_a_daylight_saving_gap_fires_at_the_end_of_the_gap(
+    cron: str, zone: str, start: str, first: str
+) -> None:
+    """Before, a second was taken off `start` on its zone's clock, which lands inside the gap
+    and reads as an instant an hour later: the fire at `start` was skipped."""
+    trigger = trigger_for(Schedule(cron=cron, timezone=zone, start=start))
+    [found] = next_times(trigger, datetime(2026, 1, 1, tzinfo=UTC), 1)
+    assert found.isoformat() == first
