@@ -137,6 +137,7 @@ def check_sizes(pipeline: Pipeline, fail: Fail) -> None:
         assert executor.workers is not None
         message, hint = too_many_processes_said(executor.type, executor.workers)
         fail(["executor", "workers"], f"`workers: {executor.workers}` {message}", hint)
+    _check_local_cluster(pipeline, fail)
     if executor.type != "dask" or not elsewhere:
         return
     for field in ("workers", "threads_per_worker"):
@@ -165,6 +166,25 @@ def check_sizes(pipeline: Pipeline, fail: Fail) -> None:
                 "(e.g. `threads_per_worker` for `distributed.LocalCluster`, `cores` for "
                 "`dask_jobqueue` classes)",
             )
+
+
+# `executor.cluster` classes whose workers are processes of this machine.
+LOCAL_CLUSTERS = frozenset({"distributed.LocalCluster", "distributed.deploy.local.LocalCluster"})
+
+
+def _check_local_cluster(pipeline: Pipeline, fail: Fail) -> None:
+    """A local cluster class sized past what pipeflow starts as processes on one machine (its
+    `scale`, or its `n_workers` option), as `workers` is checked."""
+    cluster = pipeline.executor.cluster
+    if pipeline.executor.type != "dask" or cluster is None:
+        return
+    if cluster.class_path not in LOCAL_CLUSTERS:
+        return
+    sizes = {("scale",): cluster.scale, ("options", "n_workers"): cluster.options.get("n_workers")}
+    for where, size in sizes.items():
+        if isinstance(size, int) and too_many_processes("dask", size, cluster_elsewhere=False):
+            message, hint = too_many_processes_said("dask", size)
+            fail(["executor", "cluster", *where], f"`{where[-1]}: {size}` {message}", hint)
 
 
 def check_cluster(pipeline: Pipeline, fail: Fail) -> None:

@@ -234,3 +234,33 @@ def test_threads_are_not_capped_they_start_only_as_steps_need_them(
     assert done.returncode == 0, done.stdout + done.stderr
     done = pipeflow_command("run", config, "--executor", "processes", "--workers", "2")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("cluster", "field"),
+    [
+        ("{class: distributed.LocalCluster, scale: 100000}", "executor.cluster.scale"),
+        (
+            "{class: distributed.deploy.local.LocalCluster, options: {n_workers: 5000}}",
+            "executor.cluster.options.n_workers",
+        ),
+    ],
+    ids=["scale", "n_workers"],
+)
+def test_a_local_cluster_class_of_more_worker_processes_than_pipeflow_starts_is_invalid(
+    make_project: ProjectFactory, tmp_path: Path, cluster: str, field: str
+) -> None:
+    """A `cluster` class sized by its `scale` is one pipeflow starts: `distributed.LocalCluster`
+    starts each worker as a process of this machine, as `workers:` does."""
+    config = project(make_project, tmp_path, f"{{type: dask, cluster: {cluster}}}")
+    done = pipeflow_command("validate", config)
+    assert done.returncode == 2, done.stdout + done.stderr
+    message = one_line(done.stderr + done.stdout)
+    assert field in message, message
+    assert f"at most {MOST_PROCESSES} worker processes" in message, message
+    small = project(
+        make_project,
+        tmp_path,
+        "{type: dask, cluster: {class: distributed.LocalCluster, scale: 2}}",
+    )
+    assert pipeflow_command("validate", small).returncode == 0
