@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from pipeflow.cli.main import cli, one_pipeline_each
-from pipeflow.errors import Interrupted
+from pipeflow.errors import Interrupted, UsageError
 
 if TYPE_CHECKING:
     from pipeflow.schedule.serve import Target
@@ -59,6 +59,12 @@ def serve(configs: tuple[Path, ...], quiet: bool) -> None:
                 project_dir=definition.project_dir,
                 schedules=definition.schedules,
             )
+        )
+    if not any(target.schedules for target in targets):  # a supervisor would see it succeed
+        which = targets[0].config if len(targets) == 1 else "none of the configs given"
+        raise UsageError(
+            f"nothing to serve: {which} has no schedules",
+            'add `schedules:` to the config (`- cron: "0 6 * * *"`, `- interval: 1h`)',
         )
     stop, abort = threading.Event(), threading.Event()
     # A closed stdout (its reader went away) stops serve as SIGTERM does (docs/schedules.md).
