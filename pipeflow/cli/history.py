@@ -6,6 +6,7 @@ The database is `--home DIR`, else `$PIPEFLOW_HOME`, else `.pipeflow/` beside CO
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -340,7 +341,22 @@ def _open(ctx: click.Context, home: Path | None) -> History:
         if not config.exists():
             raise UsageError(f"no such config or folder: {config}")
         folder = config if config.is_dir() else config.parent
+    if home is None:
+        _refuse_a_file_for_home()
     return open_history(folder, home=home)
+
+
+def _refuse_a_file_for_home() -> None:
+    """$PIPEFLOW_HOME naming a file would read as an empty history (`--home` refuses one)."""
+    from pipeflow.history.database import HOME_ENV
+
+    named = os.environ.get(HOME_ENV)
+    if named and os.path.exists(named) and not os.path.isdir(named):
+        raise UsageError(
+            f"${HOME_ENV} is {named}, a file: the history is kept in a folder (runs.db in it)",
+            hint=f"point ${HOME_ENV} at a folder, or unset it to keep each project's history "
+            "in `.pipeflow/` beside its config",
+        )
 
 
 def _config_of(ctx: click.Context) -> Path | None:
