@@ -56,6 +56,7 @@ def collect(
                 keep_all=found.keep_all,
                 owner=planner.pipeline.name,
                 latest_items=found.latest_items,
+                targets=found.targets,
             )
             for found in stores
         ),

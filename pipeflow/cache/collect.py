@@ -39,7 +39,10 @@ Everything else under those areas goes, orphans included (objects no manifest na
 crashed run left), once older than the grace period. So do the temporaries a run killed as it
 wrote left on a local disk (`storage/publish.py` writes `.NAME.tmp-UUID` and moves it into
 place): under those areas, and beside a target that a manifest names, a temporary of that
-target's name (nothing else of the user's there). Manifests are deleted first: a crash of
+target's name; in the folder a target template of the config writes in (`{params.*}` filled
+in; a run killed as it first wrote a target left one no manifest names), a temporary of a
+name the template gives, unless another pipeline's manifest names that file (nothing else
+of the user's there). Manifests are deleted first: a crash of
 gc then leaves orphans for the next gc, never a manifest naming a deleted object. Then the
 manifest index of each pipeline concerned (`index.py`) is published again without them.
 
@@ -49,6 +52,7 @@ so no blob could be said to be unused.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import posixpath
 import warnings
@@ -66,7 +70,7 @@ from pipeflow.errors import StorageError
 from pipeflow.storage import Manifest, ResultStore, ResultWarning
 from pipeflow.storage.blobs import BLOBS, blob_path, local_root
 from pipeflow.storage.journal import JOURNAL, is_journal
-from pipeflow.storage.paths import temporary_of
+from pipeflow.storage.paths import MOST_NAME_BYTES, name_bytes, temporary_of
 
 MANIFEST = "manifest"
 PAYLOAD = "payload"
@@ -85,12 +89,15 @@ def survey(
     keep_all: Iterable[tuple[str, str]] = (),
     owner: str | None = None,
     latest_items: Mapping[tuple[str, str], Iterable[str]] | None = None,
+    targets: Mapping[str, Iterable[str]] | None = None,
 ) -> Collection:
     """What gc would delete from `store`. `current`: pipeline -> stored step name -> its
     current keys, for every pipeline whose results gc judges here (others are kept whole);
     `keep_all`: (pipeline, step) pairs whose results are all kept; `owner`: the pipeline of
     the config gc was given (results stored by another's runs are kept; None: judge all);
-    `latest_items`: (pipeline, step) -> the digests of a `foreach` step's latest items."""
+    `latest_items`: (pipeline, step) -> the digests of a `foreach` step's latest items;
+    `targets`: folder -> the names (globs) the judged pipelines' target templates give files
+    there (`plan/current.py`'s `target_place`)."""
     objects = {
         path: entry
         for prefix in (MANIFESTS, RESULTS, BLOBS, JOURNAL)
@@ -139,36 +146,63 @@ def survey(
             removals.append(Removal(PAYLOAD, path, size))
         elif path.startswith(f"{BLOBS}/"):
             removals.append(Removal(BLOB, path, size))
-    judged = [item for item in found if item.manifest and item.manifest.pipeline in current]
-    removals += _beside_targets(store, judged, retention)
+    removals += _beside_targets(store, found, set(current), targets or {}, retention)
     return Collection(store, tuple(removals), reasons, rewrites)
 
 
-def _beside_targets(store: ResultStore, found: list[Found], retention: Retention) -> list[Removal]:
+def _beside_targets(
+    store: ResultStore,
+    found: list[Found],
+    judged: set[str],
+    templates: Mapping[str, Iterable[str]],
+    retention: Retention,
+) -> list[Removal]:
     """The temporaries a write cut short for good (a run killed as it wrote a target) left
-    beside the targets of a local store: each an old temporary of a file that a manifest
-    names outside `.pipeflow/`, in its folder (`found`: the manifests of the pipelines gc
-    judges: another's run may be writing beside its own). Object stores have none: a payload
-    goes up in one request from a local spool. A file of the user's is never one of these."""
+    beside the targets of a local store: each an old temporary, in its folder, of a file that
+    a manifest of a pipeline gc judges names outside `.pipeflow/`, or (a run killed as it
+    first wrote a target, before any manifest named it) of a name a target template of the
+    config gives, unless another pipeline's manifest names that file: its run may be writing
+    it. Object stores have none: a payload goes up in one request from a local spool. A file
+    of the user's is never one of these."""
     if local_root(store) is None:
         return []
-    targets: dict[str, set[str]] = {}  # folder -> the names of the targets in it
+    ours: dict[str, set[str]] = {}  # folder -> the names of the targets in it
+    theirs: dict[str, set[str]] = {}
     for item in found:
-        for part in item.manifest.parts.values() if item.manifest is not None else ():
+        if item.manifest is None:
+            continue
+        named = ours if item.manifest.pipeline in judged else theirs
+        for part in item.manifest.parts.values():
             if not part.path.startswith(".pipeflow/"):
                 folder, name = posixpath.split(part.path)
-                targets.setdefault(folder, set()).add(name)
+                named.setdefault(folder, set()).add(name)
     removals = []
-    for folder, names in sorted(targets.items()):
+    for folder in sorted({*ours, *templates}):
         try:
             temporaries = store.temporaries(folder)
         except StorageError:
             continue  # a folder gone, or leading out of the root: nothing of ours to delete
+        names, globs = ours.get(folder, set()), templates.get(folder, ())
         for path, (size, written) in temporaries.items():
             started = temporary_of(posixpath.basename(path)) or ""
-            if not retention.young(written) and any(n.startswith(started) for n in names):
+            if retention.young(written):
+                continue
+            if any(n.startswith(started) for n in names) or (
+                any(_may_name(started, glob) for glob in globs)
+                and not any(n.startswith(started) for n in theirs.get(folder, ()))
+            ):
                 removals.append(Removal(TEMPORARY, path, size))
     return removals
+
+
+def _may_name(started: str, glob: str) -> bool:
+    """Whether a temporary of a name beginning `started` (`temporary_name` cuts a long one)
+    may be of a file named by `glob`."""
+    if fnmatch.fnmatchcase(started, glob):
+        return True
+    cut = name_bytes(started) >= MOST_NAME_BYTES - 1 - len(".tmp-") - 32 - 3
+    fixed = glob.split("*", 1)[0]
+    return cut and (started.startswith(fixed) or fixed.startswith(started))
 
 
 def sweep(collection: Collection) -> None:

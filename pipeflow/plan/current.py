@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeflow.cache.consumed import step_target
 from pipeflow.cache.layout import stored_name
 from pipeflow.cache.results import ResultCache
 from pipeflow.cache.versions import canonical_json, digest
 from pipeflow.model.pipeline import Step
-from pipeflow.model.refs import references
+from pipeflow.model.refs import Ref, references
 from pipeflow.plan.planner import Planner
 from pipeflow.plan.when import stored_items
 from pipeflow.storage import Manifest, ResultStore
+from pipeflow.storage.paths import relative_path
+from pipeflow.storage.templates import TemplateError, target_pattern, template_params, with_params
 
 
 @dataclass
@@ -26,6 +31,8 @@ class StoreKeys:
     current: dict[str, dict[str, set[str]]] = field(default_factory=dict)
     keep_all: set[tuple[str, str]] = field(default_factory=set)
     latest_items: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    # folder -> the names (globs) its steps' target templates give the files in it
+    targets: dict[str, set[str]] = field(default_factory=dict)
 
 
 def current_keys(planner: Planner) -> list[StoreKeys]:
@@ -40,6 +47,9 @@ def current_keys(planner: Planner) -> list[StoreKeys]:
         steps = found.current.setdefault(cache.pipeline, {})
         keys = steps.setdefault(stored_name(name), set())
         step = planner.pipeline.steps[name]
+        place = target_place(step_target(step, planner.lookup), planner.lookup)
+        if place is not None:
+            found.targets.setdefault(place[0], set()).add(place[1])
         if step.foreach is None:
             if planner.keys.get(name):
                 keys.add(planner.keys[name])
@@ -81,3 +91,37 @@ def _latest_items(planner: Planner, step: Step) -> set[str] | None:
     if not isinstance(items, list):
         return None
     return {digest(canonical_json(item)) for item in items}
+
+
+def target_place(template: str | None, lookup: Callable[[Ref], Any]) -> tuple[str, str] | None:
+    """The folder a target template writes in and the names (a glob) it gives files there,
+    its `{params.*}` filled in with the config's values: where a run killed as it first
+    wrote the target left its temporary, before any manifest named it. None without a
+    target, or when the folder itself is made of fields (`{item}/x.npy`): gc lists no folder
+    it cannot name."""
+    if template is None:
+        return None
+    params: dict[str, Any] = {}
+    for dotted in template_params(template):
+        *above, name = dotted.split(".")
+        try:
+            value = lookup(Ref("params", tuple(dotted.split("."))))
+        except Exception:  # a param known only in a run: left as a field
+            continue
+        level = params
+        for key in above:
+            level = level.setdefault(key, {})
+        level[name] = value
+    try:
+        pattern = target_pattern(with_params(template, params))
+    except TemplateError:
+        pattern = target_pattern(template)
+    if pattern is None:
+        return None
+    folder, name = posixpath.split(pattern)
+    if "*" in folder:
+        return None
+    try:
+        return relative_path(folder, folder=True), name
+    except ValueError:
+        return None
