@@ -17,6 +17,11 @@ restore fails (and the step runs again):
 3. A blob that does not match its checksum is removed as it is found (it can serve no
    manifest), so the step that runs again instead stores it whole and the next run restores.
 4. Files are restored 8 at a time: hashing and copying release the GIL.
+5. Each file is copied to a hidden temporary beside it (`paths.temporary_name`) and moved into
+   place whole. A restore killed mid-copy (SIGKILL, the OOM killer, a power cut) cannot
+   remove its temporary, and gc never touches the workspace: the next restore of that file
+   removes the temporaries of its name left in its folder, once nothing has written them
+   for a while (a restore of it by another run, going on now, writes its own all along).
 """
 
 from __future__ import annotations
@@ -24,8 +29,10 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from pathlib import Path
@@ -46,7 +53,7 @@ from pipeflow.storage.blobs import (
 )
 from pipeflow.storage.escapes import check_inside
 from pipeflow.storage.manifest import PartRecord
-from pipeflow.storage.paths import temporary_name
+from pipeflow.storage.paths import temporary_name, temporary_of
 from pipeflow.storage.remote import open_url
 from pipeflow.storage.store import ResultStore
 
@@ -54,6 +61,7 @@ _CHUNK = 1024 * 1024
 _BUFFER = 4 * 1024 * 1024  # per file copied and hashed
 _PARALLEL = 8  # files restored at once
 _SETTLED_NS = 2_000_000_000  # how old a checked blob's ctime must be to be remembered
+_QUIET_NS = 10_000_000_000  # how long a leftover temporary must not have been written to
 
 
 def restore(store: ResultStore, restoration: Restoration) -> list[FileHash]:
@@ -63,6 +71,7 @@ def restore(store: ResultStore, restoration: Restoration) -> list[FileHash]:
     anything is deleted or written, when a destination leads out of the project folder
     through a symbolic link."""
     check_inside(_places(restoration), restoration.project)
+    _remove_leftovers(restoration.copies)
     for stale in restoration.removals:
         _remove(stale)
     for folder in restoration.folders:
@@ -73,6 +82,32 @@ def restore(store: ResultStore, restoration: Restoration) -> list[FileHash]:
     for part in restoration.parts:
         _restore_payload(store, part)
     return [found for hashes in written for found in hashes]
+
+
+def _remove_leftovers(copies: Sequence[FileCopy]) -> None:
+    """Remove the temporaries an earlier restore of these files, killed as it copied, left in
+    their folders: a hidden `.NAME.tmp-UUID` of a name restored here, not written to for
+    `_QUIET_NS` (one being written now is another run's restore in progress). One listing
+    per folder; a file of the user's is never one of these."""
+    restored: dict[str, set[str]] = {}
+    for copy in copies:
+        if "://" not in copy.destination:
+            folder, name = os.path.split(copy.destination)
+            restored.setdefault(folder, set()).add(name)
+    quiet = time.time_ns() - _QUIET_NS
+    for folder, names in restored.items():
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue  # not there yet: nothing left in it
+        for entry in entries:
+            started = temporary_of(entry.name)
+            if started is None or not any(name.startswith(started) for name in names):
+                continue
+            with suppress(OSError):
+                status = entry.stat(follow_symlinks=False)
+                if stat.S_ISREG(status.st_mode) and status.st_mtime_ns < quiet:
+                    os.remove(entry.path)
 
 
 def _places(restoration: Restoration) -> list[str]:
