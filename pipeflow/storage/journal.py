@@ -17,7 +17,9 @@ so a manifest is never there without its payload before it (SPEC section 5's ato
 A record counts only when it is complete and its manifest parses; its payload counts, as any
 payload, only when its bytes hash to the manifest's checksums (checked by whoever reads it). A
 record cut short by a crash can only be the last of its file (one process of one run appends
-to a file, which is never changed otherwise) and is ignored, like a temporary file. No fsync,
+to a file, which is never changed otherwise) and is ignored, like a temporary file; so are
+the records a power cut left as zeros at the file's end (its length saved, not its last
+blocks), with no warning: they are no damage, only never written. No fsync,
 as for files (`publish.py`): the page cache outlives a killed process.
 
 A journal is opened once per run and process (created exclusively: a name already taken gets a
@@ -384,7 +386,10 @@ def records(data: bytes) -> Iterator[Record]:
         end = start + payload
         if end + manifest > len(data):
             return  # cut short by a crash: the file's last record
-        yield Record(start, end, data[end : end + manifest])
+        text = data[end : end + manifest]
+        if (not text or not text[-1]) and not data[end + manifest :].strip(b"\0"):
+            return  # zeros to the end: blocks a power cut left unwritten (a manifest ends `}`)
+        yield Record(start, end, text)
         position = end + manifest
 
 

@@ -136,6 +136,36 @@ def test_a_torn_tail_loses_only_its_record_and_that_step_runs_again(tmp_path: Pa
                 other.unlink()
 
 
+def test_a_tail_zeroed_by_a_power_cut_loses_only_its_records_without_a_warning(
+    tmp_path: Path,
+) -> None:
+    """A power cut can leave a journal's length saved but its last blocks zeros: the records
+    the zeros reach are absent (their steps run again, "no stored result yet"), those before
+    them count, and no warning calls the journal broken at every command after."""
+    config = chain(tmp_path)
+    pipeflow.load(config).run()
+    calls(tmp_path)
+    [journal] = journals(tmp_path)
+    data = journal.read_bytes()
+    found = list(records(data))
+    for cut, again in (
+        (len(data) - 3, ["s4"]),  # inside s4's manifest
+        (found[4].start + 1, ["s4"]),  # inside its payload
+        (found[3].end + 2, ["s3", "s4"]),  # inside s3's manifest, s4 all zeros
+    ):
+        journal.write_bytes(data[:cut] + bytes(len(data) - cut))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ResultWarning)
+            status = {d.step: d for d in pipeflow.load(config).status()}
+            assert [s for s, d in status.items() if d.action == Action.RUN] == again
+            assert status[again[0]].reason == "no stored result yet"
+            assert pipeflow.load(config).run().output("s4") == 5
+        assert calls(tmp_path) == again
+        for other in journals(tmp_path):
+            if other != journal:
+                other.unlink()
+
+
 @pytest.mark.parametrize("executor", ["sequential", "threads"])
 def test_a_changed_payload_byte_is_ignored_with_a_warning_and_the_step_runs_again(
     tmp_path: Path, executor: str

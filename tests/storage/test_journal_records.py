@@ -37,6 +37,22 @@ def test_records_are_walked_by_their_lengths_and_a_torn_or_foreign_tail_ends_the
     assert [r.manifest for r in records(foreign)] == [b'{"a": 1}']
 
 
+def test_a_tail_a_power_cut_left_as_zeros_ends_them_too() -> None:
+    """A file whose length was saved but not its last blocks (a power cut: a filesystem with
+    delayed allocation) reads zeros at its end: whole records before them count, and a record
+    whose manifest the zeros reach, with nothing but zeros after it, is no record."""
+    data = frame(b"1\n", b'{"a": 1}') + frame(b"", b"{}") + frame(b"xyz", b'{"b": 2}')
+    found = list(records(data))
+    for cut in range(len(data)):
+        zeroed = data[:cut] + bytes(len(data) - cut)
+        assert list(records(zeroed)) == [r for r in found if r.end + len(r.manifest) <= cut]
+        assert list(records(zeroed + bytes(100))) == list(records(zeroed))
+    # A NUL inside a manifest with more records after it is damage, not a torn tail: read as
+    # it is (its manifest does not parse, and whoever reads it says so).
+    damaged = frame(b"1\n", b'{"a"\x00 1}') + frame(b"", b"{}")
+    assert [r.manifest for r in records(damaged)] == [b'{"a"\x00 1}', b"{}"]
+
+
 def test_a_part_is_journaled_up_to_64_kib_encoded_and_not_beyond() -> None:
     text = get_format("txt")
     assert encode("a" * SMALL, text) == b"a" * SMALL
