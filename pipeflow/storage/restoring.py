@@ -20,12 +20,13 @@ restore fails (and the step runs again):
 5. Each file is copied to a hidden temporary beside it (`paths.temporary_name`) and moved into
    place whole. A restore killed mid-copy (SIGKILL, the OOM killer, a power cut) cannot
    remove its temporary, and gc never touches the workspace: the next restore of that file
-   removes the temporaries of its name left in its folder, once nothing has written them
-   for a while (a restore of it by another run, going on now, writes its own all along).
+   removes the temporaries of its name left in its folder that no process holds locked (a
+   restore holds its temporary locked while it writes it; a killed process holds nothing).
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -61,7 +62,6 @@ _CHUNK = 1024 * 1024
 _BUFFER = 4 * 1024 * 1024  # per file copied and hashed
 _PARALLEL = 8  # files restored at once
 _SETTLED_NS = 2_000_000_000  # how old a checked blob's ctime must be to be remembered
-_QUIET_NS = 10_000_000_000  # how long a leftover temporary must not have been written to
 
 
 def restore(store: ResultStore, restoration: Restoration) -> list[FileHash]:
@@ -86,15 +86,14 @@ def restore(store: ResultStore, restoration: Restoration) -> list[FileHash]:
 
 def _remove_leftovers(copies: Sequence[FileCopy]) -> None:
     """Remove the temporaries an earlier restore of these files, killed as it copied, left in
-    their folders: a hidden `.NAME.tmp-UUID` of a name restored here, not written to for
-    `_QUIET_NS` (one being written now is another run's restore in progress). One listing
-    per folder; a file of the user's is never one of these."""
+    their folders: a hidden `.NAME.tmp-UUID` of a name restored here that no process holds
+    locked (a restore going on now, another run's, holds its own: `_locked`). One listing per
+    folder; a file of the user's is never one of these."""
     restored: dict[str, set[str]] = {}
     for copy in copies:
         if "://" not in copy.destination:
             folder, name = os.path.split(copy.destination)
             restored.setdefault(folder, set()).add(name)
-    quiet = time.time_ns() - _QUIET_NS
     for folder, names in restored.items():
         try:
             entries = list(os.scandir(folder))
@@ -102,12 +101,28 @@ def _remove_leftovers(copies: Sequence[FileCopy]) -> None:
             continue  # not there yet: nothing left in it
         for entry in entries:
             started = temporary_of(entry.name)
-            if started is None or not any(name.startswith(started) for name in names):
-                continue
-            with suppress(OSError):
-                status = entry.stat(follow_symlinks=False)
-                if stat.S_ISREG(status.st_mode) and status.st_mtime_ns < quiet:
-                    os.remove(entry.path)
+            if started is not None and any(name.startswith(started) for name in names):
+                with suppress(OSError):  # held by a restore going on, or gone meanwhile
+                    _remove_unheld(entry.path)
+
+
+def _remove_unheld(path: str) -> None:
+    """Remove the regular file `path` unless a process holds it locked (OSError then)."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if stat.S_ISREG(os.fstat(descriptor).st_mode):
+            os.remove(path)
+    finally:
+        os.close(descriptor)
+
+
+def _locked(path: Path) -> int:
+    """Create the temporary `path` and lock it for as long as the descriptor returned is open:
+    the process dies, the lock goes, and the next restore of the file removes what is left."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    fcntl.flock(descriptor, fcntl.LOCK_EX)
+    return descriptor
 
 
 def _places(restoration: Restoration) -> list[str]:
@@ -135,6 +150,7 @@ def _copy(store: ResultStore, root: str | None, copy: FileCopy) -> list[FileHash
     destination.parent.mkdir(parents=True, exist_ok=True)
     temporary = destination.with_name(temporary_name(destination.name))
     hashes: list[FileHash] = []
+    held = _locked(temporary)
     try:
         if root is not None:
             blob = os.path.join(root, record.path)
@@ -159,6 +175,8 @@ def _copy(store: ResultStore, root: str | None, copy: FileCopy) -> list[FileHash
         with suppress(OSError):
             os.remove(temporary)
         raise
+    finally:
+        os.close(held)
     status = destination.stat()
     hashes.append(
         FileHash(

@@ -4,11 +4,13 @@ A restored file is copied to a hidden `.NAME.tmp-UUID` beside it and moved into 
 (`storage/restoring.py`). A run killed with SIGKILL (the OOM killer, a power cut) as it copied
 left that file in the user's project folder, as large as the copy was by then; gc never
 touches the workspace, so nothing removed it. Now the next restore of that file removes the
-temporaries of its name in its folder that nothing is writing any more.
+temporaries of its name in its folder that no process holds locked (a restore going on
+locks its own), even right after the kill.
 """
 
 from __future__ import annotations
 
+import fcntl
 import glob
 import os
 import signal
@@ -93,11 +95,9 @@ def test_the_next_restore_removes_what_a_killed_one_left(tmp_path: Path, executo
     left = _killed_mid_copy(config, "data/.big.bin.tmp-*")
     assert not (data / "big.bin").exists()  # nothing half-copied in its place
     assert [d.action for d in pipeflow.load(config).status()] == [Action.RESTORE]
-    _aged(left)
     own = [data / "notes.txt", data / temporary_name("other.bin")]
     for path in own:
         path.write_text("the user's")
-        _aged(path)
 
     run = pipeflow.load(config).run()
     assert run.ok
@@ -108,16 +108,22 @@ def test_the_next_restore_removes_what_a_killed_one_left(tmp_path: Path, executo
 
 
 def test_a_temporary_being_written_now_is_left(tmp_path: Path) -> None:
-    """Another run's restore of the same file writes its temporary all along: it stays."""
+    """Another run's restore of the same file holds its temporary locked as it writes: it
+    stays, however old; one nobody holds goes, however young."""
     config = _project(tmp_path, "sequential")
     assert pipeflow.load(config).run().ok
     data = tmp_path / "data"
     (data / "big.bin").unlink()
     writing = data / temporary_name("big.bin")
     writing.write_bytes(b"\0" * 1000)
-    old = data / temporary_name("big.bin")
-    old.write_bytes(b"\0" * 1000)
-    _aged(old)
-    assert pipeflow.load(config).run().ok
-    assert writing.exists()
-    assert not old.exists()
+    _aged(writing)
+    left = data / temporary_name("big.bin")
+    left.write_bytes(b"\0" * 1000)
+    with open(writing, "rb") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        assert pipeflow.load(config).run().ok
+        assert writing.exists()
+    assert not left.exists()
+    (data / "big.bin").unlink()
+    assert pipeflow.load(config).run().ok  # unlocked now: it goes
+    assert not writing.exists()
