@@ -38,13 +38,14 @@ kept manifest file points into it: `accept` writes one).
 Everything else under those areas goes, orphans included (objects no manifest names: what a
 crashed run left), once older than the grace period. So do the temporaries a run killed as it
 wrote left on a local disk (`storage/publish.py` writes `.NAME.tmp-UUID` and moves it into
-place): under those areas, and beside a target that a manifest names, a temporary of that
-target's name; in the folder a target template of the config writes in (`{params.*}` filled
-in; a run killed as it first wrote a target left one no manifest names), a temporary of a
-name the template gives, unless another pipeline's manifest names that file (nothing else
-of the user's there). Manifests are deleted first: a crash of
-gc then leaves orphans for the next gc, never a manifest naming a deleted object. Then the
-manifest index of each pipeline concerned (`index.py`) is published again without them.
+place): under those areas, and the pipeline's `.pipeflow/journal/` and `.pipeflow/index/` (a
+journal rewritten, an index published), and beside a target that a manifest names, a temporary
+of that target's name; in the folder a target template of the config writes in (`{params.*}`
+filled in; a run killed as it first wrote a target left one no manifest names), a temporary of
+a name the template gives, unless another pipeline's manifest names that file (nothing else of
+the user's there). Manifests are deleted first: a crash of gc then leaves orphans for the next
+gc, never a manifest naming a deleted object. Then the manifest index of each pipeline
+concerned (`index.py`) is published again without them.
 
 A manifest that cannot be read stops gc before anything is deleted: what it names is unknown,
 so no blob could be said to be unused.
@@ -61,7 +62,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from datetime import datetime
 
-from pipeflow.cache.index import ManifestIndex
+from pipeflow.cache.index import INDEX, ManifestIndex
 from pipeflow.cache.journal import compact, journal_manifests
 from pipeflow.cache.judging import Found, judge
 from pipeflow.cache.layout import MANIFESTS, RESULTS
@@ -100,7 +101,7 @@ def survey(
     there (`plan/current.py`'s `target_place`)."""
     objects = {
         path: entry
-        for prefix in (MANIFESTS, RESULTS, BLOBS, JOURNAL)
+        for prefix in (MANIFESTS, RESULTS, BLOBS, JOURNAL, INDEX)
         for path, entry in store.modified(prefix).items()
     }
     found = _read_manifests(store, objects)
@@ -131,7 +132,9 @@ def survey(
     removals += [Removal(RECORD, i.path, i.size) for i in deleted if i.path in rewrites]
     ours = tuple(f"{RESULTS}/{pipeline}/" for pipeline in current)
     # A temporary of a pipeline gc judges, or of a blob (shared: any orphan of theirs goes).
-    temporaries = (*ours, *(f"{MANIFESTS}/{pipeline}/" for pipeline in current), f"{BLOBS}/")
+    # Its index and journals are published through temporaries too (`index.py`, `compact`).
+    areas = (MANIFESTS, JOURNAL, INDEX)
+    temporaries = (*ours, *(f"{area}/{name}/" for area in areas for name in current), f"{BLOBS}/")
     for path, (size, written) in objects.items():
         if path in named or retention.young(written):
             continue

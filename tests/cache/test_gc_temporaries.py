@@ -165,3 +165,25 @@ def test_another_pipelines_temporaries_are_left_to_its_own_gc(config: Path) -> N
     assert {r.path for r in mine.removals if r.kind == "temporary"} == {
         path.relative_to(root).as_posix() for path in theirs
     }
+
+
+def test_the_temporaries_of_a_killed_index_or_journal_rewrite_go_too(config: Path) -> None:
+    """A run publishes its pipeline's manifest index, and gc rewrites a journal, through a
+    temporary too: killed as they wrote, they left it under `.pipeflow/index/` or
+    `.pipeflow/journal/`, which gc did not look in. Another pipeline's stay."""
+    pipeflow_folder = config.parent / "out" / ".pipeflow"
+    mine = [
+        left(pipeflow_folder / "index" / "temps", "20261207T101010-" + "a" * 32 + ".json"),
+        left(pipeflow_folder / "journal" / "temps", "20261207-101010-abcdef-123.log"),
+    ]
+    theirs = [
+        left(pipeflow_folder / "index" / "others", "20261207T101010-" + "b" * 32 + ".json"),
+        left(pipeflow_folder / "journal" / "others", "20261207-101010-abcdef-456.log"),
+    ]
+    report = pipeflow.load(config).gc(grace="1h", now=datetime.now(timezone.utc) + LATER)
+    assert {(r.kind, r.path) for r in report.removals} == {
+        ("temporary", path.relative_to(config.parent / "out").as_posix()) for path in mine
+    }
+    assert not any(path.exists() for path in mine)
+    assert all(path.exists() for path in theirs)
+    assert pipeflow.load(config).run().ok
