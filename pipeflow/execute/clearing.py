@@ -19,6 +19,8 @@ version comes back from the store, restored, when its inputs do):
   before, even when some step once stored the same bytes elsewhere;
 - so does any file the step is given as a path input inside a declared folder (`base:
   models/base.txt` beside `writes: [models/]`) or names in `reads:`: it is read, not written;
+- a restore of those files killed as it copied left its temporary beside one: it goes too,
+  unless a process holds it locked (`storage/restoring.py`);
 - the folder each local declared write goes into is made, as Snakemake does (and removed
   at the end of the run if it is still empty: the step failed before writing there).
 
@@ -43,6 +45,7 @@ from pipeflow.model.locations import Location
 from pipeflow.storage.checksums import digest
 from pipeflow.storage.escapes import check_inside
 from pipeflow.storage.remote import open_url
+from pipeflow.storage.restoring import remove_leftovers
 
 _PARALLEL = 8  # objects hashed at once
 
@@ -62,6 +65,8 @@ def prepare_writes(
     is made or removed, when a write inside `project` leads out of it through a symbolic
     link (the step would write there)."""
     check_inside([write.key for write in writes if not write.remote], project)
+    if owned and any(not write.remote for write in writes):
+        remove_leftovers(owned)  # what a restore of them, killed as it copied, left
     keep = [text.rstrip("/") for text in kept]
     made: list[Path] = []
     for write in writes:

@@ -19,9 +19,10 @@ restore fails (and the step runs again):
 4. Files are restored 8 at a time: hashing and copying release the GIL.
 5. Each file is copied to a hidden temporary beside it (`paths.temporary_name`) and moved into
    place whole. A restore killed mid-copy (SIGKILL, the OOM killer, a power cut) cannot
-   remove its temporary, and gc never touches the workspace: the next restore of that file
-   removes the temporaries of its name left in its folder that no process holds locked (a
-   restore holds its temporary locked while it writes it; a killed process holds nothing).
+   remove its temporary, and gc never touches the workspace: the next restore of that file,
+   or the next run of its step (`execute/clearing.py`), removes the temporaries of its name
+   left in its folder that no process holds locked (a restore holds its temporary locked
+   while it writes it; a killed process holds nothing).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import shutil
 import stat
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from pathlib import Path
@@ -71,7 +72,7 @@ def restore(store: ResultStore, restoration: Restoration) -> list[FileHash]:
     anything is deleted or written, when a destination leads out of the project folder
     through a symbolic link."""
     check_inside(_places(restoration), restoration.project)
-    _remove_leftovers(restoration.copies)
+    remove_leftovers(copy.destination for copy in restoration.copies)
     for stale in restoration.removals:
         _remove(stale)
     for folder in restoration.folders:
@@ -84,15 +85,15 @@ def restore(store: ResultStore, restoration: Restoration) -> list[FileHash]:
     return [found for hashes in written for found in hashes]
 
 
-def _remove_leftovers(copies: Sequence[FileCopy]) -> None:
-    """Remove the temporaries an earlier restore of these files, killed as it copied, left in
-    their folders: a hidden `.NAME.tmp-UUID` of a name restored here that no process holds
-    locked (a restore going on now, another run's, holds its own: `_locked`). One listing per
-    folder; a file of the user's is never one of these."""
+def remove_leftovers(paths: Iterable[str]) -> None:
+    """Remove the temporaries an earlier restore of the local files `paths`, killed as it
+    copied, left in their folders: a hidden `.NAME.tmp-UUID` of one of their names that no
+    process holds locked (a restore going on now, another run's, holds its own: `_locked`).
+    One listing per folder; a file of the user's is never one of these."""
     restored: dict[str, set[str]] = {}
-    for copy in copies:
-        if "://" not in copy.destination:
-            folder, name = os.path.split(copy.destination)
+    for path in paths:
+        if "://" not in path:
+            folder, name = os.path.split(path)
             restored.setdefault(folder, set()).add(name)
     for folder, names in restored.items():
         try:

@@ -3,9 +3,9 @@
 A restored file is copied to a hidden `.NAME.tmp-UUID` beside it and moved into place whole
 (`storage/restoring.py`). A run killed with SIGKILL (the OOM killer, a power cut) as it copied
 left that file in the user's project folder, as large as the copy was by then; gc never
-touches the workspace, so nothing removed it. Now the next restore of that file removes the
-temporaries of its name in its folder that no process holds locked (a restore going on
-locks its own), even right after the kill.
+touches the workspace, so nothing removed it. Now the next restore of that file, or the next
+run of its step, removes the temporaries of its name in its folder that no process holds
+locked (a restore going on locks its own), even right after the kill.
 """
 
 from __future__ import annotations
@@ -127,3 +127,19 @@ def test_a_temporary_being_written_now_is_left(tmp_path: Path) -> None:
     (data / "big.bin").unlink()
     assert pipeflow.load(config).run().ok  # unlocked now: it goes
     assert not writing.exists()
+
+
+def test_the_next_run_of_the_step_removes_it_too(tmp_path: Path) -> None:
+    """Back to an earlier param, the restore is killed; then another param makes the step run
+    instead of a restore: what the killed restore left goes before the step runs."""
+    config = _project(tmp_path, "sequential")
+    assert pipeflow.load(config).run().ok
+    assert pipeflow.load(config).run(params={"seed": 2}).ok
+    left = _killed_mid_copy(config, "data/.big.bin.tmp-*")  # seed 1: a restore
+    own = tmp_path / "data" / temporary_name("other.bin")
+    own.write_text("the user's")
+    run = pipeflow.load(config).run(params={"seed": 3})
+    assert run.ok
+    assert run.outcomes["make"].state.value == "done"
+    assert not left.exists()
+    assert own.read_text() == "the user's"
