@@ -1,4 +1,5 @@
-"""Fixtures of the examples' tests: a real S3 server (moto's), one per session."""
+"""Fixtures of the examples' tests: the root conftest's real S3 server (moto's), one per test
+process, reached through the environment."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 import s3fs
 
-from tests.servers import ObjectStore, s3_server
+from tests.servers import ObjectStore
 
-__all__ = ["s3_server", "s3_store"]
+__all__ = ["s3_store"]
 
 
 @pytest.fixture

@@ -15,9 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ProjectFactory
-from tests.servers import ObjectStore, s3_server
-
-__all__ = ["s3_server"]
+from tests.servers import ObjectStore
 
 STEPS = """
 import logging
