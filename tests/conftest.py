@@ -13,11 +13,7 @@ from pathlib import Path
 
 import pytest
 
-# Fixtures of every folder, one of each per test process. Defined here alone: a fixture
-# imported into a folder's conftest (or a module) is another fixture there, and the object
-# store servers were started once for each folder (and module) that imported them.
-from tests.clusters import shared_dask_cluster  # noqa: F401
-from tests.servers import gcs_server, s3_auth_server, s3_server  # noqa: F401
+from tests.clusters import shared_dask_cluster  # noqa: F401  (a fixture, one per test process)
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -1,2 +1,7 @@
-"""Fixtures of the cache tests: the real S3 and GCS servers are the root conftest's, one of
-each per test process."""
+"""Fixtures of the cache tests: real S3 and GCS servers, one of each per session."""
+
+from __future__ import annotations
+
+from tests.servers import gcs_server, s3_server
+
+__all__ = ["gcs_server", "s3_server"]

@@ -1,5 +1,4 @@
-"""Fixtures of the examples' tests: the root conftest's real S3 server (moto's), one per test
-process, reached through the environment."""
+"""Fixtures of the examples' tests: a real S3 server (moto's), one per session."""
 
 from __future__ import annotations
 
@@ -8,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 import s3fs
 
-from tests.servers import ObjectStore
+from tests.servers import ObjectStore, s3_server
 
-__all__ = ["s3_store"]
+__all__ = ["s3_server", "s3_store"]
 
 
 @pytest.fixture

@@ -1,13 +1,14 @@
-"""Fixtures of the execution tests: the two-worker local Dask cluster the dask tests share
-(`tests/clusters.py`). The real S3 server (the remote cluster's store) is the root conftest's."""
+"""Fixtures of the execution tests: a real S3 server per session (the remote cluster's store),
+and the two-worker local Dask cluster the dask tests share (`tests/clusters.py`)."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.clusters import SharedCluster, local_cluster
+from tests.servers import gcs_server, s3_auth_server, s3_server
 
-__all__ = ["dask_address", "local_cluster"]
+__all__ = ["dask_address", "gcs_server", "local_cluster", "s3_auth_server", "s3_server"]
 
 
 @pytest.fixture(scope="module")

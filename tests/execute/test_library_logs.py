@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ProjectFactory
-from tests.servers import ObjectStore
+from tests.servers import ObjectStore, s3_server
+
+__all__ = ["s3_server"]
 
 STEPS = """
 import logging
