@@ -13,8 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.clusters import shared_dask_cluster  # noqa: F401  (a fixture, one per test process)
-
 REPO = Path(__file__).resolve().parents[1]
 
 ProjectFactory = Callable[..., Path]
